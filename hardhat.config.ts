@@ -1,0 +1,65 @@
+import { createRequire } from "node:module";
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { configVariable, defineConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Compiler: the WebAssembly build that the npm package `solc` ships, so compilation needs no
+ * download. Keep `version` equal to the `solc` version pinned in package.json.
+ */
+const SOLC_VERSION = "0.8.30";
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers],
+  solidity: {
+    profiles: {
+      default: {
+        version: SOLC_VERSION,
+        path: require.resolve("solc/soljson.js"),
+        settings: {
+          optimizer: { enabled: true, runs: 200 },
+          evmVersion: "cancun",
+        },
+      },
+      production: {
+        version: SOLC_VERSION,
+        path: require.resolve("solc/soljson.js"),
+        settings: {
+          optimizer: { enabled: true, runs: 200 },
+          evmVersion: "cancun",
+        },
+      },
+    },
+  },
+  paths: {
+    tests: {
+      solidity: "./test/sol",
+      mocha: "./test/ts",
+    },
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: 256 },
+      invariant: { runs: 64, depth: 64, failOnRevert: false },
+    },
+  },
+  networks: {
+    hardhatMainnet: {
+      type: "edr-simulated",
+      chainType: "l1",
+    },
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: "http://127.0.0.1:8545",
+    },
+    /** Any JSON-RPC network: `npx hardhat keystore set KESSAI_RPC_URL` and `KESSAI_DEPLOYER_KEY`. */
+    remote: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("KESSAI_RPC_URL"),
+      accounts: [configVariable("KESSAI_DEPLOYER_KEY")],
+    },
+  },
+});
