@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
+
+/**
+ * @title IDeliveryVersusPayment
+ * @notice Atomic settlement of a security token (ST) against a deposit token (DCJPY) on a
+ * settlement ID both firms agreed: the ST moves if and only if the DCJPY moves, in one transaction.
+ *
+ * The seven steps:
+ * 1. The seller calls `securityToken.lock(dvp, quantity, abi.encode(terms))`: its units are locked
+ *    to this contract (they stay in its balance) and, in the same transaction, the token calls
+ *    {onSecurityTokenLocked}, which registers the settlement. The seller is bound by that call.
+ * 2. The buyer affirms the exact terms: {affirm}, or an EIP-712 `Affirm` signature that anyone
+ *    submits with {affirmBySig}, or implicitly by calling {settle} itself.
+ * 3. (Off-chain bank step) the buyer obtains DCJPY against its deposit account.
+ * 4.-6. {settle} (or {settleWithPermit}): verifies the terms, the deadline, the agent's approval
+ *    if one is named, then moves `amount` DCJPY buyer -> seller and releases the seller's locked
+ *    units to the buyer. Each token applies its own rules (eligibility, pause, status, freezes)
+ *    inside the call; if either leg fails, the whole call reverts and nothing moves.
+ * 7. (Off-chain bank step) the seller redeems DCJPY.
+ *
+ * Storage keeps one slot per settlement: its {State}, agreement flags and a 28-byte commitment to
+ * the terms ({hashTerms}). The terms themselves travel in calldata and in {SettlementCreated}; every
+ * call that acts on a settlement takes them and checks them against the commitment.
+ *
+ * State machine (terminal states are kept forever; an ID is never reused):
+ *   None --create--> Pending --affirm--> Affirmed --settle--> Settled
+ *   Pending|Affirmed --cancel (seller or buyer alone while Pending; both while Affirmed)--> Cancelled
+ *   Pending|Affirmed --reclaim, after the deadline, anyone--> Expired
+ *   Pending|Affirmed --reject, by the named agent--> Rejected
+ *   Pending|Affirmed --settle finds the lock short (issuer force-unlocked it)--> Failed
+ * Every exit other than Settled releases the seller's locked units (as many as remain) to the seller.
+ *
+ * Who may call what:
+ * | function                         | caller                                        | states            |
+ * | -------------------------------- | --------------------------------------------- | ----------------- |
+ * | onSecurityTokenLocked (create)   | a listed security token, for the seller's lock | None              |
+ * | affirm                           | buyer                                         | Pending           |
+ * | affirmBySig                      | anyone, with the buyer's signature            | Pending           |
+ * | approveSettlement / ...BySig      | the named agent / anyone with its signature   | Pending, Affirmed |
+ * | settle, settleWithPermit, batch  | buyer (affirms too); anyone once Affirmed     | Pending, Affirmed |
+ * | cancel                           | seller or buyer                               | Pending, Affirmed |
+ * | reject                           | the named agent                               | Pending, Affirmed |
+ * | reclaim                          | anyone, after the deadline                    | Pending, Affirmed |
+ * | setSecurityTokenListed, setCashTokenListed | default admin                       | -                 |
+ * | pause, unpause                   | PAUSER_ROLE (pause stops create, affirm, approve, settle; never cancel, reject, reclaim) | - |
+ * A named agent must hold SETTLEMENT_AGENT_ROLE when the settlement is created.
+ * The contract holds no ST and no cash of its own: it only holds locks on sellers' units.
+ */
+interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
+    /// @notice Lifecycle of a settlement.
+    enum State {
+        None,
+        Pending,
+        Affirmed,
+        Settled,
+        Cancelled,
+        Expired,
+        Rejected,
+        Failed
+    }
+
+    /**
+     * @notice The terms of one settlement, as both firms agreed them off-chain (step 2).
+     * @param id The settlement ID, unique for the contract's lifetime.
+     * @param seller Holder of the ST, receives the cash.
+     * @param buyer Payer of the cash, receives the ST.
+     * @param securityToken The ST contract.
+     * @param quantity ST units delivered.
+     * @param cashToken The deposit-token contract.
+     * @param amount Cash units paid.
+     * @param deadline Last unix time at which it may settle; after it the seller may reclaim.
+     * @param agent Settlement agent whose approval is required, or zero for none.
+     */
+    struct Terms {
+        bytes32 id;
+        address seller;
+        address buyer;
+        address securityToken;
+        uint256 quantity;
+        address cashToken;
+        uint256 amount;
+        uint64 deadline;
+        address agent;
+    }
+
+    /**
+     * @notice The stored record of one settlement (one storage slot).
+     * @param state Current state.
+     * @param agentApproved Whether the named agent approved.
+     * @param sellerCancelConsent Whether the seller asked to cancel (needed with the buyer's once
+     * Affirmed).
+     * @param buyerCancelConsent Whether the buyer asked to cancel.
+     * @param termsDigest The first 28 bytes of {hashTerms} of the terms.
+     */
+    struct Settlement {
+        State state;
+        bool agentApproved;
+        bool sellerCancelConsent;
+        bool buyerCancelConsent;
+        bytes28 termsDigest;
+    }
+
+    /// @notice An ERC-2612 permit for the cash leg, used by {settleWithPermit}.
+    struct Permit {
+        uint256 value;
+        uint256 deadline;
+        uint8 v;
+        bytes32 r;
+        bytes32 s;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice Step 1: a settlement was registered and the seller's units locked.
+    event SettlementCreated(
+        bytes32 indexed id,
+        address indexed seller,
+        address indexed buyer,
+        Terms terms
+    );
+    /// @notice Step 2: the buyer affirmed the terms; `submitter` sent the transaction.
+    event SettlementAffirmed(bytes32 indexed id, address indexed buyer, address submitter);
+    /// @notice Step 5: the named agent approved.
+    event SettlementApproved(bytes32 indexed id, address indexed agent);
+    /// @notice Step 6: both legs moved.
+    event SettlementSettled(
+        bytes32 indexed id,
+        address indexed seller,
+        address indexed buyer,
+        address securityToken,
+        uint256 quantity,
+        address cashToken,
+        uint256 amount
+    );
+    /// @notice `party` asked to cancel an affirmed settlement; it cancels once both have.
+    event SettlementCancelConsented(bytes32 indexed id, address indexed party);
+    /// @notice The settlement was cancelled; `released` units went back to the seller.
+    event SettlementCancelled(bytes32 indexed id, uint256 released);
+    /// @notice The deadline passed and the seller's units were reclaimed (`released` of them).
+    event SettlementExpired(bytes32 indexed id, uint256 released);
+    /// @notice The agent rejected the settlement; `released` units went back to the seller.
+    event SettlementRejected(bytes32 indexed id, address indexed agent, bytes32 reason, uint256 released);
+    /// @notice The settlement could not deliver: only `locked` of `quantity` units were still
+    /// locked (an issuer force-unlocked them); `released` went back to the seller.
+    event SettlementFailed(bytes32 indexed id, uint256 locked, uint256 quantity, uint256 released);
+    /// @notice In a per-item batch, settling `id` reverted with `reason`; it stays open.
+    event SettlementAttemptFailed(bytes32 indexed id, bytes reason);
+    /// @notice A security token was listed or delisted.
+    event SecurityTokenListed(address indexed token, bool listed);
+    /// @notice A cash token was listed or delisted.
+    event CashTokenListed(address indexed token, bool listed);
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice Settlement `id` is in state `current`; `expectedStates` has bit `1 << s` set for
+    /// each state `s` the call accepts.
+    error DvpUnexpectedState(bytes32 id, State current, bytes32 expectedStates);
+    /// @notice The terms given for `id` do not match the commitment stored at creation.
+    error DvpTermsMismatch(bytes32 id);
+    /// @notice The settlement ID is zero.
+    error DvpZeroSettlementId();
+    /// @notice `token` is not a listed security token.
+    error DvpUnlistedSecurityToken(address token);
+    /// @notice `token` is not a listed cash token.
+    error DvpUnlistedCashToken(address token);
+    /// @notice The lock notification does not match the terms: `token` locked `amount` of `account`.
+    error DvpLockMismatch(bytes32 id, address token, address account, uint256 amount);
+    /// @notice Seller and buyer must be distinct non-zero accounts.
+    error DvpInvalidParties(address seller, address buyer);
+    /// @notice Quantity and amount must both be non-zero.
+    error DvpZeroValue(uint256 quantity, uint256 amount);
+    /// @notice `agent` does not hold SETTLEMENT_AGENT_ROLE, or is the seller or the buyer.
+    error DvpInvalidAgent(address agent);
+    /// @notice The deadline of `id` has passed (`nowTime` is the block time).
+    error DvpDeadlinePassed(bytes32 id, uint64 deadline, uint256 nowTime);
+    /// @notice The deadline of `id` has not passed yet.
+    error DvpDeadlineNotPassed(bytes32 id, uint64 deadline, uint256 nowTime);
+    /// @notice `caller` may not do this to settlement `id`.
+    error DvpUnauthorized(bytes32 id, address caller);
+    /// @notice The signature for `id` is not `expectedSigner`'s.
+    error DvpInvalidSignature(bytes32 id, address expectedSigner);
+    /// @notice Settlement `id` names `agent`, whose approval is still missing.
+    error DvpAgentApprovalMissing(bytes32 id, address agent);
+    /// @notice Only `locked` of the `quantity` units of `id` are still locked (all-or-nothing batch).
+    error DvpLockShortfall(bytes32 id, uint256 locked, uint256 quantity);
+    /// @notice Batch arrays or inputs are empty or inconsistent.
+    error DvpEmptyBatch();
+    /// @notice Only the contract itself may call this.
+    error DvpOnlySelf(address caller);
+
+    // ---------------------------------------------------------------- roles
+
+    /// @notice Role that may pause and unpause.
+    function PAUSER_ROLE() external view returns (bytes32);
+
+    /// @notice Role an account must hold to be named as a settlement's agent.
+    function SETTLEMENT_AGENT_ROLE() external view returns (bytes32);
+
+    // ---------------------------------------------------------------- step 2: matching
+
+    /**
+     * @notice The buyer affirms the exact terms of a pending settlement.
+     * @dev Requirements: not paused; caller is `terms.buyer`; state `Pending`; terms match;
+     * deadline not passed. Emits {SettlementAffirmed}.
+     */
+    function affirm(Terms calldata terms) external;
+
+    /**
+     * @notice Affirms on the buyer's behalf with its EIP-712 `Affirm` signature (ECDSA, or
+     * ERC-1271 for a contract buyer). Anyone may submit it.
+     * @dev As {affirm}, with the signature in place of the caller check. A signature covers one
+     * settlement ID and its exact terms, and the state moves once, so it cannot be replayed.
+     */
+    function affirmBySig(Terms calldata terms, bytes calldata signature) external;
+
+    // ---------------------------------------------------------------- step 5: verification
+
+    /**
+     * @notice The named agent approves the settlement.
+     * @dev Requirements: not paused; caller is `terms.agent`; state `Pending` or `Affirmed`; terms
+     * match; deadline not passed. Emits {SettlementApproved}.
+     */
+    function approveSettlement(Terms calldata terms) external;
+
+    /// @notice {approveSettlement} with the agent's EIP-712 `Approve` signature; anyone may submit.
+    function approveSettlementBySig(Terms calldata terms, bytes calldata signature) external;
+
+    /**
+     * @notice The named agent rejects the settlement; the seller's units are released to it.
+     * @dev Requirements: caller is `terms.agent`; state `Pending` or `Affirmed`; terms match.
+     * Works while paused. Emits {SettlementRejected}.
+     */
+    function reject(Terms calldata terms, bytes32 reason) external;
+
+    // ---------------------------------------------------------------- steps 4-6: settlement
+
+    /**
+     * @notice Settles: `amount` cash moves buyer -> seller and `quantity` locked ST moves
+     * seller -> buyer, in this one call. The buyer calling it affirms the terms if it had not.
+     * @dev Requirements: not paused; terms match; state `Affirmed`, or `Pending` with the buyer
+     * calling; deadline not passed; the agent's approval if one is named; this contract allowed to
+     * spend `amount` of the buyer's cash; both tokens' rules pass. If the seller's lock to this
+     * contract is short (an issuer force-unlocked it), nothing moves, the settlement becomes
+     * `Failed`, the remainder is released to the seller, {SettlementFailed} is emitted and the call
+     * returns false. Emits {SettlementSettled} (and {SettlementAffirmed} when the buyer affirms here).
+     * @return settled True when both legs moved.
+     */
+    function settle(Terms calldata terms) external returns (bool settled);
+
+    /**
+     * @notice {settle} after applying the buyer's ERC-2612 permit for the cash token, so the buyer
+     * needs no approval transaction. A permit that fails (e.g. already used by a front-runner) is
+     * ignored; the allowance then decides.
+     */
+    function settleWithPermit(
+        Terms calldata terms,
+        Permit calldata permit
+    ) external returns (bool settled);
+
+    /**
+     * @notice Settles many settlements in one transaction, all or nothing: if any item cannot
+     * settle (including a short lock, reported here as {DvpLockShortfall}) the whole call reverts.
+     * @dev Each item as {settle}.
+     */
+    function settleBatch(Terms[] calldata terms) external;
+
+    /**
+     * @notice Settles many settlements in one transaction, each on its own: an item that cannot
+     * settle is left as it was (or marked `Failed` for a short lock) and reported with
+     * {SettlementAttemptFailed}, and the others go on.
+     * @return settled For each item, whether both legs moved.
+     */
+    function settleBatchPerItem(Terms[] calldata terms) external returns (bool[] memory settled);
+
+    /// @notice Settles one item of a per-item batch. Only callable by this contract.
+    function settleItem(Terms calldata terms, address caller) external returns (bool settled);
+
+    // ---------------------------------------------------------------- failure paths
+
+    /**
+     * @notice Cancels by consent. While `Pending`, the seller or the buyer alone cancels; once
+     * `Affirmed`, both must call (the second call cancels). The seller's units are released to it.
+     * @dev Requirements: caller is the seller or the buyer; state `Pending` or `Affirmed`; terms
+     * match. Works while paused. Emits {SettlementCancelConsented} and/or {SettlementCancelled}.
+     */
+    function cancel(Terms calldata terms) external;
+
+    /**
+     * @notice After the deadline, releases the seller's units back to it. Anyone may call.
+     * @dev Requirements: state `Pending` or `Affirmed`; terms match; deadline passed. Works while
+     * paused. Emits {SettlementExpired}.
+     */
+    function reclaim(Terms calldata terms) external;
+
+    // ---------------------------------------------------------------- admin
+
+    /// @notice Lists or delists a security token. Requirements: default admin.
+    /// Emits {SecurityTokenListed}. Delisting stops new settlements only.
+    function setSecurityTokenListed(address token, bool listed) external;
+
+    /// @notice Lists or delists a cash token. Requirements: default admin. Emits {CashTokenListed}.
+    function setCashTokenListed(address token, bool listed) external;
+
+    /// @notice Pauses creation, affirmation, approval and settlement. Requirements: PAUSER_ROLE.
+    function pause() external;
+
+    /// @notice Lifts the pause. Requirements: PAUSER_ROLE.
+    function unpause() external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The stored record of settlement `id` (all zero when unknown).
+    function settlementOf(bytes32 id) external view returns (Settlement memory);
+
+    /// @notice The state of settlement `id`.
+    function stateOf(bytes32 id) external view returns (State);
+
+    /// @notice The EIP-712 struct hash of `terms` (type `Terms(bytes32 id,address seller,...)`).
+    function hashTerms(Terms calldata terms) external view returns (bytes32);
+
+    /// @notice Whether `terms` match the commitment stored for `terms.id`.
+    function verifyTerms(Terms calldata terms) external view returns (bool);
+
+    /// @notice The EIP-712 digest the buyer signs to affirm `terms`.
+    function affirmDigest(Terms calldata terms) external view returns (bytes32);
+
+    /// @notice The EIP-712 digest the agent signs to approve `terms`.
+    function approveDigest(Terms calldata terms) external view returns (bytes32);
+
+    /// @notice Whether `token` is a listed security token.
+    function isSecurityTokenListed(address token) external view returns (bool);
+
+    /// @notice Whether `token` is a listed cash token.
+    function isCashTokenListed(address token) external view returns (bool);
+
+    /// @notice Whether the contract is paused.
+    function paused() external view returns (bool);
+}

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {IInvestorRegistry} from "./IInvestorRegistry.sol";
+
+/**
+ * @title IDepositToken
+ * @notice A permissioned ERC-20 for a tokenized bank deposit (DCJPY: 1 unit = 1 yen unless
+ * configured by `decimals`).
+ *
+ * Issuance is the on-chain side of a deposit-account debit: the bank debits the holder's deposit
+ * account off-chain and mints against that debit's reference, at most once per reference.
+ * Redemption is the reverse: the holder (or the bank on its behalf) burns with a reference that
+ * tells the bank which deposit account to credit, and {Redeemed} carries everything the bank's ledger
+ * needs. Supply always equals {totalIssued} minus {totalRedeemed}.
+ *
+ * Transfer rules (one place: {canTransfer} reports exactly the error a transfer raises):
+ * 1. `to` is not the zero address ({IERC20Errors-ERC20InvalidReceiver}); 2. not paused;
+ * 3. sender not frozen; 4. receiver not frozen; 5. sender eligible; 6. receiver eligible;
+ * 7. enough unfrozen units (balance minus the partial freeze).
+ * Issuance checks rules 2, 4 and 6 for the receiver; redemption checks 2, 3, 5 and 7 for the holder
+ * (a bank redemption on a holder's behalf skips 3 and 5, never 7: frozen units never move).
+ *
+ * Roles (OpenZeppelin AccessControl; the default admin is handed over in two steps):
+ * | role          | powers                                                                  |
+ * | ------------- | ----------------------------------------------------------------------- |
+ * | default admin | grant/revoke roles, {setInvestorRegistry}                               |
+ * | ISSUER_ROLE   | {issue}, {fulfilIssuanceRequest}, {rejectIssuanceRequest}               |
+ * | REDEEMER_ROLE | {redeemFrom} (redemption on a holder's behalf)                          |
+ * | FREEZER_ROLE  | {setAccountFrozen}, {freezePartial}, {unfreezePartial}                  |
+ * | PAUSER_ROLE   | {pause}, {unpause}                                                      |
+ */
+interface IDepositToken is IERC20Metadata, IERC20Permit {
+    /// @notice Lifecycle of an issuance request filed by a holder.
+    enum RequestStatus {
+        None,
+        Pending,
+        Fulfilled,
+        Rejected,
+        Cancelled
+    }
+
+    /// @notice A holder's request for issuance against its deposit account.
+    /// @param account The account to mint to.
+    /// @param amount The amount requested.
+    /// @param depositAccountRef Which deposit account the bank should debit (opaque to the chain).
+    /// @param bankReference The bank reference it was fulfilled with (zero until then).
+    /// @param status Current status.
+    struct IssuanceRequest {
+        address account;
+        uint256 amount;
+        bytes32 depositAccountRef;
+        bytes32 bankReference;
+        RequestStatus status;
+    }
+
+    /// @notice One issuance or redemption as recorded under its reference.
+    struct ReferenceRecord {
+        address account;
+        uint256 amount;
+        uint64 timestamp;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice `amount` was minted to `account` against the deposit-account debit `bankReference`.
+    event Issued(bytes32 indexed bankReference, address indexed account, uint256 amount);
+    /// @notice `amount` of `account` was burnt; the bank credits the deposit account named by
+    /// `redemptionRef`. `operator` is the holder itself or the bank acting for it.
+    event Redeemed(
+        bytes32 indexed redemptionRef,
+        address indexed account,
+        uint256 amount,
+        address indexed operator
+    );
+    /// @notice A holder filed an issuance request.
+    event IssuanceRequested(
+        uint256 indexed requestId,
+        address indexed account,
+        uint256 amount,
+        bytes32 depositAccountRef
+    );
+    /// @notice The bank fulfilled request `requestId` by minting against `bankReference`.
+    event IssuanceRequestFulfilled(uint256 indexed requestId, bytes32 indexed bankReference);
+    /// @notice The bank rejected request `requestId`.
+    event IssuanceRequestRejected(uint256 indexed requestId, bytes32 reason);
+    /// @notice The holder cancelled its pending request `requestId`.
+    event IssuanceRequestCancelled(uint256 indexed requestId);
+    /// @notice `account` was frozen or unfrozen as a whole.
+    event AccountFrozen(address indexed account, bool frozen);
+    /// @notice The partially frozen amount of `account` is now `frozenAmount`.
+    event PartialFreezeChanged(address indexed account, uint256 frozenAmount);
+    /// @notice The token was paused by `account`.
+    event Paused(address account);
+    /// @notice The token was unpaused by `account`.
+    event Unpaused(address account);
+    /// @notice The registry the token consults changed.
+    event InvestorRegistryChanged(address indexed previousRegistry, address indexed newRegistry);
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice The token is paused.
+    error DepositTokenPaused();
+    /// @notice `account` is frozen.
+    error DepositTokenAccountFrozen(address account);
+    /// @notice `account` may not send (not eligible in the registry).
+    error DepositTokenIneligibleSender(address account);
+    /// @notice `account` may not receive (not eligible in the registry).
+    error DepositTokenIneligibleReceiver(address account);
+    /// @notice `account` has `available` unfrozen units and the call needs `needed`.
+    error DepositTokenInsufficientAvailableBalance(address account, uint256 available, uint256 needed);
+    /// @notice Reference `bankReference` was already used for an issuance.
+    error DepositTokenIssuanceReferenceUsed(bytes32 redemptionRef);
+    /// @notice Reference `redemptionRef` was already used for a redemption.
+    error DepositTokenRedemptionReferenceUsed(bytes32 redemptionRef);
+    /// @notice A reference must not be zero.
+    error DepositTokenZeroReference();
+    /// @notice The amount is zero.
+    error DepositTokenZeroAmount();
+    /// @notice Request `requestId` is in status `current`, and the call needs `Pending`.
+    error DepositTokenUnexpectedRequestStatus(uint256 requestId, RequestStatus current);
+    /// @notice `caller` is not the account of request `requestId`.
+    error DepositTokenNotRequester(uint256 requestId, address caller);
+    /// @notice Unfreezing `amount` exceeds the `frozen` amount of `account`.
+    error DepositTokenUnfreezeExceedsFrozen(address account, uint256 frozen, uint256 amount);
+    /// @notice The registry address is not a contract.
+    error DepositTokenInvalidRegistry(address registry);
+
+    // ---------------------------------------------------------------- roles
+
+    function ISSUER_ROLE() external view returns (bytes32);
+    function REDEEMER_ROLE() external view returns (bytes32);
+    function FREEZER_ROLE() external view returns (bytes32);
+    function PAUSER_ROLE() external view returns (bytes32);
+
+    // ---------------------------------------------------------------- bank
+
+    /**
+     * @notice Mints `amount` to `account` against the deposit-account debit `bankReference`.
+     * @dev Requirements: ISSUER_ROLE; `bankReference` not zero and never used for issuance;
+     * `amount` > 0; not paused; `account` eligible and not frozen. Emits {Issued} and
+     * {IERC20-Transfer}.
+     */
+    function issue(address account, uint256 amount, bytes32 bankReference) external;
+
+    /**
+     * @notice Fulfils a pending issuance request by minting its amount against `bankReference`.
+     * @dev Requirements: ISSUER_ROLE; request `Pending`; as {issue}. Emits
+     * {IssuanceRequestFulfilled}, {Issued} and {IERC20-Transfer}.
+     */
+    function fulfilIssuanceRequest(uint256 requestId, bytes32 bankReference) external;
+
+    /**
+     * @notice Rejects a pending issuance request.
+     * @dev Requirements: ISSUER_ROLE; request `Pending`. Emits {IssuanceRequestRejected}.
+     */
+    function rejectIssuanceRequest(uint256 requestId, bytes32 reason) external;
+
+    /**
+     * @notice Redeems `amount` of `account` on its behalf (e.g. closing a frozen-out account's
+     * position after unfreezing, or a holder's instruction received off-chain).
+     * @dev Requirements: REDEEMER_ROLE; `redemptionRef` not zero and never used for redemption;
+     * `amount` > 0; not paused; `account` has `amount` unfrozen. Emits {Redeemed} and
+     * {IERC20-Transfer}.
+     */
+    function redeemFrom(address account, uint256 amount, bytes32 redemptionRef) external;
+
+    /// @notice Freezes or unfreezes `account` as a whole. Requirements: FREEZER_ROLE.
+    /// Emits {AccountFrozen}.
+    function setAccountFrozen(address account, bool frozen) external;
+
+    /**
+     * @notice Adds `amount` to the frozen part of `account`'s balance. The frozen part may exceed
+     * the balance (it then also holds back future receipts).
+     * @dev Requirements: FREEZER_ROLE; `amount` > 0. Emits {PartialFreezeChanged}.
+     */
+    function freezePartial(address account, uint256 amount) external;
+
+    /**
+     * @notice Removes `amount` from the frozen part of `account`'s balance.
+     * @dev Requirements: FREEZER_ROLE; `amount` > 0 and at most the frozen amount.
+     * Emits {PartialFreezeChanged}.
+     */
+    function unfreezePartial(address account, uint256 amount) external;
+
+    /// @notice Pauses every transfer, issuance and redemption. Requirements: PAUSER_ROLE.
+    function pause() external;
+
+    /// @notice Lifts the pause. Requirements: PAUSER_ROLE.
+    function unpause() external;
+
+    /**
+     * @notice Points the token at another eligibility registry.
+     * @dev Requirements: default admin; `registry` is a contract. Emits {InvestorRegistryChanged}.
+     */
+    function setInvestorRegistry(IInvestorRegistry registry) external;
+
+    // ---------------------------------------------------------------- holder
+
+    /**
+     * @notice Files a request that the bank debit `depositAccountRef` and mint `amount` to the
+     * caller.
+     * @dev Requirements: `amount` > 0; caller eligible. Emits {IssuanceRequested}.
+     * @return requestId The new request's id (sequential from 1).
+     */
+    function requestIssuance(
+        uint256 amount,
+        bytes32 depositAccountRef
+    ) external returns (uint256 requestId);
+
+    /**
+     * @notice Cancels the caller's pending request.
+     * @dev Requirements: caller is the request's account; request `Pending`.
+     * Emits {IssuanceRequestCancelled}.
+     */
+    function cancelIssuanceRequest(uint256 requestId) external;
+
+    /**
+     * @notice Burns `amount` of the caller's units; the bank credits the deposit account named by
+     * `redemptionRef`.
+     * @dev Requirements: `redemptionRef` not zero and never used for redemption; `amount` > 0; not
+     * paused; caller eligible, not frozen, with `amount` unfrozen. Emits {Redeemed} and
+     * {IERC20-Transfer}.
+     */
+    function redeem(uint256 amount, bytes32 redemptionRef) external;
+
+    // ---------------------------------------------------------------- views
+
+    /**
+     * @notice Whether a transfer of `value` from `from` to `to` would succeed now.
+     * @return ok True when it would succeed.
+     * @return reason Empty when `ok`; otherwise the ABI-encoded custom error the transfer raises.
+     */
+    function canTransfer(
+        address from,
+        address to,
+        uint256 value
+    ) external view returns (bool ok, bytes memory reason);
+
+    /// @notice The issuance recorded under `bankReference` (all zero if none).
+    function issuanceOf(bytes32 bankReference) external view returns (ReferenceRecord memory);
+
+    /// @notice The redemption recorded under `redemptionRef` (all zero if none).
+    function redemptionOf(bytes32 redemptionRef) external view returns (ReferenceRecord memory);
+
+    /// @notice Sum of all issuances ever.
+    function totalIssued() external view returns (uint256);
+
+    /// @notice Sum of all redemptions ever.
+    function totalRedeemed() external view returns (uint256);
+
+    /// @notice Issuance request `requestId` (all zero if unknown).
+    function issuanceRequest(uint256 requestId) external view returns (IssuanceRequest memory);
+
+    /// @notice Number of issuance requests filed so far (the last id).
+    function issuanceRequestCount() external view returns (uint256);
+
+    /// @notice Whether `account` is frozen as a whole.
+    function isAccountFrozen(address account) external view returns (bool);
+
+    /// @notice The partially frozen amount of `account`.
+    function frozenOf(address account) external view returns (uint256);
+
+    /// @notice Units of `account` that may move now: balance minus the partial freeze (0 if the
+    /// account is frozen as a whole).
+    function availableBalanceOf(address account) external view returns (uint256);
+
+    /// @notice Whether the token is paused.
+    function paused() external view returns (bool);
+
+    /// @notice The registry the token consults.
+    function investorRegistry() external view returns (IInvestorRegistry);
+}

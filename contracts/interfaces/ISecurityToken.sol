@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IInvestorRegistry} from "./IInvestorRegistry.sol";
+
+/**
+ * @title ISecurityTokenLockReceiver
+ * @notice Implemented by a contract that accepts locks. When a holder calls
+ * {ISecurityToken-lock} with a contract as the lock address, the token calls
+ * {onSecurityTokenLocked} in the same transaction and reverts the lock unless it returns the
+ * function's selector. This lets a DVP register a settlement and lock its units in one seller
+ * transaction, and stops units from being locked to a contract that could never release them.
+ */
+interface ISecurityTokenLockReceiver {
+    /**
+     * @notice Called by the token after `amount` of `account`'s units were locked to this contract.
+     * @param account The holder who locked.
+     * @param amount The units locked by this call.
+     * @param data The `data` the holder passed to {ISecurityToken-lock}.
+     * @return The selector `ISecurityTokenLockReceiver.onSecurityTokenLocked.selector`.
+     */
+    function onSecurityTokenLocked(
+        address account,
+        uint256 amount,
+        bytes calldata data
+    ) external returns (bytes4);
+}
+
+/**
+ * @title ISecurityToken
+ * @notice An ibet-style security token: ERC-20 balances with locks, issuer enforcement and
+ * transfer restrictions.
+ *
+ * Locks are an overlay, not a move: locked units stay in the holder's {balanceOf}; only
+ * `balanceOf - totalLockedOf` can move by a normal transfer. A lock is keyed by a lock address
+ * (an exchange, a DVP contract, an escrow agent) and only that address may release it, to the holder
+ * or to any eligible recipient. Every real movement of units emits {IERC20-Transfer}, so any ERC-20
+ * indexer can rebuild the register.
+ *
+ * Transfer rules (one place: {canTransfer} reports exactly the error a normal transfer raises):
+ * 1. `to` is not the zero address ({IERC20Errors-ERC20InvalidReceiver}); 2. not paused;
+ * 3. status active; 4. transferable; 5. the approval workflow is off; 6. sender eligible;
+ * 7. receiver eligible; 8. enough unlocked units.
+ * Normal transfers are `transfer`, `transferFrom`, {bulkTransfer}, {unlock} to another account and
+ * {approveTransfer}; the last skips rule 5 (it is the approval) and an unlock draws on the lock
+ * instead of rule 8. Issuer and enforcement paths ({issue}, {redeem}, {forcedTransfer},
+ * {forceUnlock}, {forceChangeLockedAccount}) ignore rules 2 to 6 but still require an eligible
+ * receiver (rule 7) whenever units arrive at an account, and never move another lock's units.
+ * An account's eligibility comes from {investorRegistry} or from {isEligibilityExempt}.
+ *
+ * Roles (OpenZeppelin AccessControl; the default admin is handed over in two steps):
+ * | role                   | powers                                                              |
+ * | ---------------------- | ------------------------------------------------------------------- |
+ * | default admin          | grant/revoke roles, {setInvestorRegistry}                           |
+ * | ISSUER_ROLE            | {issue}, {redeem}, {bulkIssue}, {bulkRedeem}, switches ({setStatus},  |
+ * |                        | {setTransferable}, {setTransferApprovalRequired}), exemptions, product attributes |
+ * | PAUSER_ROLE            | {pause}, {unpause}                                                  |
+ * | TRANSFER_APPROVER_ROLE | {approveTransfer}, {cancelTransfer}                                 |
+ * | FORCE_TRANSFER_ROLE    | {forcedTransfer}, {bulkForcedTransfer}                              |
+ * | FORCE_LOCK_ROLE        | {forceLock}                                                         |
+ * | FORCE_UNLOCK_ROLE      | {forceUnlock}                                                       |
+ * | FORCE_RELOCATE_ROLE    | {forceChangeLockedAccount}                                          |
+ */
+interface ISecurityToken is IERC20Metadata {
+    /// @notice Lifecycle of a transfer application (the approval workflow).
+    enum ApplicationStatus {
+        None,
+        Pending,
+        Approved,
+        Cancelled
+    }
+
+    /// @notice A transfer application. Its units are locked to the token itself while `Pending`.
+    struct TransferApplication {
+        address from;
+        address to;
+        uint256 value;
+        ApplicationStatus status;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice `value` units of `account` were locked to `lockAddress` by the holder.
+    event Lock(address indexed lockAddress, address indexed account, uint256 value, bytes data);
+    /// @notice `lockAddress` released `value` units of `account` to `recipient`.
+    event Unlock(
+        address indexed lockAddress,
+        address indexed account,
+        address indexed recipient,
+        uint256 value,
+        bytes data
+    );
+    /// @notice An enforcement role locked `value` units of `account` to `lockAddress`.
+    event ForceLock(address indexed lockAddress, address indexed account, uint256 value, bytes data);
+    /// @notice An enforcement role released `value` units of `account`'s lock to `recipient`.
+    event ForceUnlock(
+        address indexed lockAddress,
+        address indexed account,
+        address indexed recipient,
+        uint256 value,
+        bytes data
+    );
+    /// @notice An enforcement role moved `value` locked units from `fromAccount` to `toAccount`,
+    /// keeping them locked to `lockAddress`.
+    event ForceChangeLockedAccount(
+        address indexed lockAddress,
+        address indexed fromAccount,
+        address indexed toAccount,
+        uint256 value,
+        bytes data
+    );
+    /// @notice `value` units were issued to `to`, locked to `lockAddress` unless it is zero.
+    event Issue(address indexed to, address indexed lockAddress, uint256 value);
+    /// @notice `value` units of `from` were redeemed from the lock of `lockAddress`, or from its
+    /// unlocked units when `lockAddress` is zero.
+    event Redeem(address indexed from, address indexed lockAddress, uint256 value);
+    /// @notice An enforcement role moved `value` unlocked units from `from` to `to`.
+    event ForcedTransfer(address indexed from, address indexed to, uint256 value, bytes data);
+    /// @notice The token's status (active) changed.
+    event StatusChanged(bool active);
+    /// @notice The transferable switch changed.
+    event TransferableChanged(bool transferable);
+    /// @notice The approval workflow switch changed.
+    event TransferApprovalRequiredChanged(bool required);
+    /// @notice The token was paused by `account`.
+    event Paused(address account);
+    /// @notice The token was unpaused by `account`.
+    event Unpaused(address account);
+    /// @notice The registry the token consults changed.
+    event InvestorRegistryChanged(address indexed previousRegistry, address indexed newRegistry);
+    /// @notice `account` is now (or no longer) treated as eligible regardless of the registry.
+    event EligibilityExemptionChanged(address indexed account, bool exempt);
+    /// @notice A holder applied to transfer `value` units to `to`; the units are locked to the token.
+    event TransferApplied(
+        uint256 indexed applicationId,
+        address indexed from,
+        address indexed to,
+        uint256 value,
+        bytes data
+    );
+    /// @notice The application was approved and its units moved.
+    event TransferApproved(
+        uint256 indexed applicationId,
+        address indexed from,
+        address indexed to,
+        uint256 value,
+        bytes data
+    );
+    /// @notice The application was cancelled and its units unlocked.
+    event TransferCancelled(
+        uint256 indexed applicationId,
+        address indexed from,
+        address indexed to,
+        uint256 value,
+        bytes data
+    );
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice The token is paused.
+    error SecurityTokenPaused();
+    /// @notice The token's status is inactive.
+    error SecurityTokenInactive();
+    /// @notice Transfers are switched off.
+    error SecurityTokenNotTransferable();
+    /// @notice Transfers need the approval workflow ({applyForTransfer}).
+    error SecurityTokenTransferApprovalRequired();
+    /// @notice `account` may not send units (not eligible in the registry).
+    error SecurityTokenIneligibleSender(address account);
+    /// @notice `account` may not receive units (not eligible in the registry).
+    error SecurityTokenIneligibleReceiver(address account);
+    /// @notice `account` has `available` unlocked units and the call needs `needed`.
+    error SecurityTokenInsufficientUnlockedBalance(address account, uint256 available, uint256 needed);
+    /// @notice `account` has `locked` units locked to `lockAddress` and the call needs `needed`.
+    error SecurityTokenInsufficientLock(
+        address lockAddress,
+        address account,
+        uint256 locked,
+        uint256 needed
+    );
+    /// @notice The lock address is the zero address.
+    error SecurityTokenInvalidLockAddress(address lockAddress);
+    /// @notice The lock address is a contract that did not accept the lock.
+    error SecurityTokenLockRejected(address lockAddress);
+    /// @notice The amount is zero.
+    error SecurityTokenZeroAmount();
+    /// @notice Batch arrays differ in length.
+    error SecurityTokenLengthMismatch(uint256 expected, uint256 actual);
+    /// @notice Issuing `value` would take the supply past `cap` (balances are stored in 128 bits).
+    error SecurityTokenSupplyCapExceeded(uint256 supply, uint256 value, uint256 cap);
+    /// @notice The registry address is not a contract.
+    error SecurityTokenInvalidRegistry(address registry);
+    /// @notice Application `applicationId` is in status `current`, and the call needs `Pending`.
+    error SecurityTokenUnexpectedApplicationStatus(uint256 applicationId, ApplicationStatus current);
+    /// @notice `caller` may not cancel application `applicationId`.
+    error SecurityTokenUnauthorizedCancel(uint256 applicationId, address caller);
+
+    // ---------------------------------------------------------------- roles
+
+    function ISSUER_ROLE() external view returns (bytes32);
+    function PAUSER_ROLE() external view returns (bytes32);
+    function TRANSFER_APPROVER_ROLE() external view returns (bytes32);
+    function FORCE_TRANSFER_ROLE() external view returns (bytes32);
+    function FORCE_LOCK_ROLE() external view returns (bytes32);
+    function FORCE_UNLOCK_ROLE() external view returns (bytes32);
+    function FORCE_RELOCATE_ROLE() external view returns (bytes32);
+
+    // ---------------------------------------------------------------- holder actions
+
+    /**
+     * @notice Locks `value` of the caller's unlocked units to `lockAddress`. The units stay in the
+     * caller's balance; only `lockAddress` can release them ({unlock}).
+     * @dev Requirements: `lockAddress` not zero; `value` > 0; not paused; status active; the caller
+     * has `value` unlocked units. If `lockAddress` is a contract it must return the selector from
+     * {ISecurityTokenLockReceiver-onSecurityTokenLocked}, which is called after the lock is
+     * recorded. Emits {Lock}.
+     */
+    function lock(address lockAddress, uint256 value, bytes calldata data) external;
+
+    /**
+     * @notice Releases `value` units of `account` locked to the caller, to `recipient`. When
+     * `recipient` is `account` the units only become free (allowed in every state of the token, so
+     * a lock can always be undone); otherwise they move to `recipient` under the transfer rules.
+     * @dev Requirements: caller has at least `value` locked for `account`; `value` > 0. Emits
+     * {Unlock}, and {IERC20-Transfer} when `recipient` differs from `account`.
+     */
+    function unlock(address account, address recipient, uint256 value, bytes calldata data) external;
+
+    /**
+     * @notice Transfers to many recipients in one call; all or nothing, each under the rules.
+     * @dev Arrays of equal length. Emits one {IERC20-Transfer} per item.
+     */
+    function bulkTransfer(address[] calldata to, uint256[] calldata values) external;
+
+    /**
+     * @notice Applies to transfer `value` units to `to` through the approval workflow; the units
+     * are locked to the token until the application is approved or cancelled.
+     * @dev Requirements: not paused; status active; transferable; `to` eligible; caller eligible;
+     * `value` > 0 and unlocked. Emits {TransferApplied}.
+     * @return applicationId The new application's id (sequential from 1).
+     */
+    function applyForTransfer(
+        address to,
+        uint256 value,
+        bytes calldata data
+    ) external returns (uint256 applicationId);
+
+    /**
+     * @notice Cancels a pending application and unlocks its units.
+     * @dev Requirements: caller is the applicant or has TRANSFER_APPROVER_ROLE; status `Pending`.
+     * Emits {TransferCancelled}.
+     */
+    function cancelTransfer(uint256 applicationId, bytes calldata data) external;
+
+    // ---------------------------------------------------------------- transfer approver
+
+    /**
+     * @notice Approves a pending application: its units move from the applicant to the recipient.
+     * @dev Requirements: TRANSFER_APPROVER_ROLE; status `Pending`; the transfer rules except the
+     * approval switch. Emits {TransferApproved} and {IERC20-Transfer}.
+     */
+    function approveTransfer(uint256 applicationId, bytes calldata data) external;
+
+    // ---------------------------------------------------------------- issuer
+
+    /**
+     * @notice Issues `value` new units to `to`, locked to `lockAddress` unless it is zero.
+     * @dev Requirements: ISSUER_ROLE; `to` eligible; `value` > 0; supply stays within 2^128-1.
+     * No lock callback is made. Emits {Issue}, {IERC20-Transfer} and, when locked, {Lock}.
+     */
+    function issue(address to, address lockAddress, uint256 value) external;
+
+    /**
+     * @notice Redeems (burns) `value` units of `from`, from its lock to `lockAddress`, or from its
+     * unlocked units when `lockAddress` is zero.
+     * @dev Requirements: ISSUER_ROLE; enough locked or unlocked units. Emits {Redeem},
+     * {IERC20-Transfer} and, when from a lock, {Unlock} to `from`.
+     */
+    function redeem(address from, address lockAddress, uint256 value) external;
+
+    /// @notice {issue} of unlocked units to many accounts; all or nothing.
+    function bulkIssue(address[] calldata to, uint256[] calldata values) external;
+
+    /// @notice {redeem} of unlocked units from many accounts; all or nothing.
+    function bulkRedeem(address[] calldata from, uint256[] calldata values) external;
+
+    /// @notice Switches the token active or inactive. Requirements: ISSUER_ROLE. Emits {StatusChanged}.
+    function setStatus(bool active) external;
+
+    /// @notice Switches transfers on or off. Requirements: ISSUER_ROLE. Emits {TransferableChanged}.
+    function setTransferable(bool transferable_) external;
+
+    /**
+     * @notice Switches the approval workflow on or off.
+     * @dev Requirements: ISSUER_ROLE. Emits {TransferApprovalRequiredChanged}.
+     */
+    function setTransferApprovalRequired(bool required) external;
+
+    /**
+     * @notice Treats `account` as eligible regardless of the registry (the issuer's own accounts).
+     * @dev Requirements: ISSUER_ROLE. Emits {EligibilityExemptionChanged}.
+     */
+    function setEligibilityExempt(address account, bool exempt) external;
+
+    /**
+     * @notice Points the token at another eligibility registry.
+     * @dev Requirements: default admin; `registry` is a contract. Emits {InvestorRegistryChanged}.
+     */
+    function setInvestorRegistry(IInvestorRegistry registry) external;
+
+    /// @notice Pauses every normal transfer and lock. Requirements: PAUSER_ROLE. Emits {Paused}.
+    function pause() external;
+
+    /// @notice Lifts the pause. Requirements: PAUSER_ROLE. Emits {Unpaused}.
+    function unpause() external;
+
+    // ---------------------------------------------------------------- enforcement
+
+    /**
+     * @notice Moves `value` unlocked units from `from` to `to` without the holder's consent.
+     * @dev WARNING: a court order or recovery power. Requirements: FORCE_TRANSFER_ROLE; `to`
+     * eligible; `from` holds `value` unlocked units. Emits {ForcedTransfer} and {IERC20-Transfer}.
+     */
+    function forcedTransfer(address from, address to, uint256 value, bytes calldata data) external;
+
+    /// @notice {forcedTransfer} for many items; all or nothing.
+    function bulkForcedTransfer(
+        address[] calldata from,
+        address[] calldata to,
+        uint256[] calldata values,
+        bytes calldata data
+    ) external;
+
+    /**
+     * @notice Locks `value` unlocked units of `account` to `lockAddress` without its consent.
+     * @dev WARNING: enforcement power. Requirements: FORCE_LOCK_ROLE; `lockAddress` not zero;
+     * enough unlocked units. No lock callback is made. Emits {ForceLock}.
+     */
+    function forceLock(
+        address lockAddress,
+        address account,
+        uint256 value,
+        bytes calldata data
+    ) external;
+
+    /**
+     * @notice Releases `value` units of `account`'s lock to `lockAddress`, to `recipient`, without
+     * the lock address's consent. The last resort when a lock address cannot or will not act.
+     * @dev WARNING: enforcement power; a DVP whose lock is released this way reports the affected
+     * settlement as failed. Requirements: FORCE_UNLOCK_ROLE; enough locked; `recipient` eligible
+     * when it differs from `account`. Emits {ForceUnlock}, and {IERC20-Transfer} when moved.
+     */
+    function forceUnlock(
+        address lockAddress,
+        address account,
+        address recipient,
+        uint256 value,
+        bytes calldata data
+    ) external;
+
+    /**
+     * @notice Moves `value` units locked to `lockAddress` from `fromAccount` to `toAccount`, where
+     * they stay locked to the same address (lost key recovery, court orders).
+     * @dev WARNING: enforcement power. Requirements: FORCE_RELOCATE_ROLE; enough locked;
+     * `toAccount` eligible. Emits {ForceChangeLockedAccount} and {IERC20-Transfer}.
+     */
+    function forceChangeLockedAccount(
+        address lockAddress,
+        address fromAccount,
+        address toAccount,
+        uint256 value,
+        bytes calldata data
+    ) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice Units of `account` locked to `lockAddress`.
+    function lockedOf(address lockAddress, address account) external view returns (uint256);
+
+    /// @notice Units of `account` locked to any lock address.
+    function totalLockedOf(address account) external view returns (uint256);
+
+    /// @notice Units of `account` that a normal transfer may move: balance minus all locks.
+    function availableBalanceOf(address account) external view returns (uint256);
+
+    /**
+     * @notice Whether a normal transfer of `value` from `from` to `to` would succeed now.
+     * @return ok True when it would succeed.
+     * @return reason Empty when `ok`; otherwise the ABI-encoded custom error the transfer raises.
+     */
+    function canTransfer(
+        address from,
+        address to,
+        uint256 value
+    ) external view returns (bool ok, bytes memory reason);
+
+    /// @notice Whether the token is active.
+    function status() external view returns (bool);
+
+    /// @notice Whether normal transfers are switched on.
+    function transferable() external view returns (bool);
+
+    /// @notice Whether normal transfers must go through the approval workflow.
+    function transferApprovalRequired() external view returns (bool);
+
+    /// @notice Whether the token is paused.
+    function paused() external view returns (bool);
+
+    /// @notice The registry the token consults.
+    function investorRegistry() external view returns (IInvestorRegistry);
+
+    /// @notice Whether `account` is treated as eligible regardless of the registry.
+    function isEligibilityExempt(address account) external view returns (bool);
+
+    /// @notice Whether `account` may hold, send or receive units now (exempt or registry-eligible).
+    function isEligible(address account) external view returns (bool);
+
+    /// @notice Application `applicationId` (all zero if unknown).
+    function transferApplication(
+        uint256 applicationId
+    ) external view returns (TransferApplication memory);
+
+    /// @notice Number of applications filed so far (the last id).
+    function applicationCount() external view returns (uint256);
+}
