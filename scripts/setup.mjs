@@ -9,7 +9,6 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const NODE_22 = "node@22.23.3"; // keep equal to the `node` devDependency
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const nm = join(root, "node_modules");
 
@@ -62,7 +61,9 @@ function edrBinding() {
 const reason = staleReason();
 if (reason) {
   const major = Number(process.versions.node.split(".")[0]);
-  const command = major >= 22 ? "npm ci" : `npx -y -p ${NODE_22} -c "npm ci"`;
+  // Older Node: npm runs on the `node` devDependency (the Node that runs Hardhat) via npx.
+  const node = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).devDependencies.node;
+  const command = major >= 22 ? "npm ci" : `npx -y -p node@${node} -c "npm ci"`;
   console.log(`setup: ${reason}; running ${command}`);
   try {
     execSync(command, { cwd: root, stdio: "inherit" });
