@@ -1,0 +1,31 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import InvestorRegistryModule from "./InvestorRegistry.js";
+
+/**
+ * DCJPY, the bank's deposit token, consulting the bank's register. The bank account is granted
+ * issuance, redemption, freeze and pause roles.
+ *
+ * Parameters: `name`, `symbol`, `decimals` (0: one unit is one yen), `bank` (default account 2),
+ * `adminDelay`.
+ */
+export default buildModule("DepositTokenModule", (m) => {
+  const { cashRegistry } = m.useModule(InvestorRegistryModule);
+  const admin = m.getAccount(0);
+  const bank = m.getParameter("bank", m.getAccount(2));
+
+  const token = m.contract("DepositToken", [
+    m.getParameter("name", "DCJPY"),
+    m.getParameter("symbol", "DCJPY"),
+    m.getParameter("decimals", 0),
+    cashRegistry,
+    admin,
+    m.getParameter("adminDelay", 0),
+  ]);
+
+  for (const role of ["ISSUER_ROLE", "REDEEMER_ROLE", "FREEZER_ROLE", "PAUSER_ROLE"]) {
+    const id = m.staticCall(token, role, [], 0, { id: `${role}_id` });
+    m.call(token, "grantRole", [id, bank], { id: `grant_${role}` });
+  }
+
+  return { depositToken: token, cashRegistry };
+});
