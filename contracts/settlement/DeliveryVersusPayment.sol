@@ -53,21 +53,21 @@ contract DeliveryVersusPayment is
     /// @inheritdoc IDeliveryVersusPayment
     bytes32 public constant SETTLEMENT_AGENT_ROLE = keccak256("SETTLEMENT_AGENT_ROLE");
 
+    /* solhint-disable gas-small-strings */
     /// @notice EIP-712 type hash of {IDeliveryVersusPayment-Terms}.
-    bytes32 public constant TERMS_TYPEHASH =
-        keccak256(
-            "Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)"
-        );
+    bytes32 public constant TERMS_TYPEHASH = keccak256(
+        "Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)"
+    );
     /// @notice EIP-712 type hash of the buyer's `Affirm(Terms terms)` message.
-    bytes32 public constant AFFIRM_TYPEHASH =
-        keccak256(
-            "Affirm(Terms terms)Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)"
-        );
+    bytes32 public constant AFFIRM_TYPEHASH = keccak256(
+        "Affirm(Terms terms)Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)"
+    );
     /// @notice EIP-712 type hash of the agent's `Approve(Terms terms)` message.
-    bytes32 public constant APPROVE_TYPEHASH =
-        keccak256(
-            "Approve(Terms terms)Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)"
-        );
+    bytes32 public constant APPROVE_TYPEHASH = keccak256(
+        "Approve(Terms terms)Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)"
+    );
+
+    /* solhint-enable gas-small-strings */
 
     /// @dev Length of `abi.encode(terms)`: nine static words.
     uint256 private constant _TERMS_ENCODED_LENGTH = 9 * 32;
@@ -75,8 +75,9 @@ contract DeliveryVersusPayment is
     /// @dev Bit masks of accepted states, in the format of {DvpUnexpectedState}.
     bytes32 private constant _NONE = bytes32(uint256(1) << uint8(State.None));
     bytes32 private constant _PENDING = bytes32(uint256(1) << uint8(State.Pending));
-    bytes32 private constant _OPEN =
-        bytes32((uint256(1) << uint8(State.Pending)) | (uint256(1) << uint8(State.Affirmed)));
+    bytes32 private constant _OPEN = bytes32(
+        (uint256(1) << uint8(State.Pending)) | (uint256(1) << uint8(State.Affirmed))
+    );
 
     // ---------------------------------------------------------------- storage
 
@@ -87,6 +88,8 @@ contract DeliveryVersusPayment is
     // ---------------------------------------------------------------- constructor
 
     /**
+     * @notice Deploys the DVP with `initialAdmin` as default admin; no token is listed and no
+     * other role is granted yet.
      * @param initialDelay Delay of a default-admin handover, in seconds.
      * @param initialAdmin The default admin; it grants PAUSER_ROLE and SETTLEMENT_AGENT_ROLE and
      * lists the tokens.
@@ -119,15 +122,14 @@ contract DeliveryVersusPayment is
         Terms calldata terms;
         // The nine static words of `abi.encode(terms)` are the calldata layout of `Terms`; member
         // reads below are validated by the ABI decoder (dirty address bits revert).
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             terms := data.offset
         }
         bytes32 id = terms.id;
         if (id == bytes32(0)) revert DvpZeroSettlementId();
         if (
-            terms.securityToken != msg.sender ||
-            terms.seller != account ||
-            terms.quantity != amount
+            terms.securityToken != msg.sender || terms.seller != account || terms.quantity != amount
         ) revert DvpLockMismatch(id, msg.sender, account, amount);
         if (!_cashTokenListed[terms.cashToken]) revert DvpUnlistedCashToken(terms.cashToken);
         State current = _settlements[id].state;
@@ -398,7 +400,11 @@ contract DeliveryVersusPayment is
         return super.paused();
     }
 
-    /// @notice ERC-165: also reports {IDeliveryVersusPayment} and {ISecurityTokenLockReceiver}.
+    /**
+     * @notice ERC-165: also reports {IDeliveryVersusPayment} and {ISecurityTokenLockReceiver}.
+     * @param interfaceId The interface identifier.
+     * @return Whether the contract implements it.
+     */
     function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
         return
             interfaceId == type(IDeliveryVersusPayment).interfaceId ||
