@@ -7,39 +7,13 @@ import {IStraightBondToken} from "../../../contracts/interfaces/ISecurityTokenPr
 import {InvestorRegistry} from "../../../contracts/registry/InvestorRegistry.sol";
 import {StraightBondToken} from "../../../contracts/token/StraightBondToken.sol";
 import {DepositToken} from "../../../contracts/token/DepositToken.sol";
-
-/// @title Vm
-/// @notice The cheatcodes the DVP tests use (Hardhat 3 / forge-compatible address).
-interface Vm {
-    function prank(address sender) external;
-    function startPrank(address sender) external;
-    function stopPrank() external;
-    function expectRevert(bytes calldata revertData) external;
-    function expectRevert() external;
-    function expectEmit() external;
-    function expectEmit(address emitter) external;
-    function warp(uint256 timestamp) external;
-    function assume(bool condition) external pure;
-    function label(address account, string calldata newLabel) external;
-    function sign(
-        uint256 privateKey,
-        bytes32 digest
-    ) external pure returns (uint8 v, bytes32 r, bytes32 s);
-    function addr(uint256 privateKey) external pure returns (address);
-    function assertEq(uint256 left, uint256 right, string calldata error) external pure;
-    function assertEq(address left, address right, string calldata error) external pure;
-    function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
-    function assertEq(bool left, bool right, string calldata error) external pure;
-    function assertTrue(bool condition, string calldata error) external pure;
-}
+import {TestBase} from "../utils/TestBase.sol";
 
 /// @title DvpBase
 /// @notice Shared fixture: registry, bond token, DCJPY and DVP, wired as in production, with a
 /// seller holding bonds, a buyer holding DCJPY, and an agent; helpers to create settlements, to
 /// drive one into any state, and to assert that nothing moved.
-abstract contract DvpBase {
-    Vm internal constant vm = Vm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
-
+abstract contract DvpBase is TestBase {
     uint256 internal constant SELLER_KEY = 0x5E11E4;
     uint256 internal constant BUYER_KEY = 0xB0FE4;
     uint256 internal constant AGENT_KEY = 0xA6E7;
