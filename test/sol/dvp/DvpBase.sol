@@ -26,6 +26,11 @@ abstract contract DvpBase is TestBase {
     uint64 internal constant T0 = 1_800_000_000;
     uint64 internal constant DEADLINE = T0 + 1 days;
 
+    bytes internal constant TERMS_TYPE =
+        "Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)";
+    bytes internal constant AFFIRM_TYPE = "Affirm(Terms terms)";
+    bytes internal constant APPROVE_TYPE = "Approve(Terms terms)";
+
     bytes32 internal constant ALL_STATES = bytes32(uint256(0xff));
     bytes32 internal constant M_NONE = bytes32(uint256(1));
     bytes32 internal constant M_PENDING = bytes32(uint256(2));
@@ -161,11 +166,57 @@ abstract contract DvpBase is TestBase {
         _create(t);
     }
 
+    /// @notice EIP-712 typed-data digest of `Affirm(Terms terms)`, computed here from the spec.
+    function _affirmDigest(IDeliveryVersusPayment.Terms memory t) internal view returns (bytes32) {
+        return _typedDigest(AFFIRM_TYPE, t);
+    }
+
+    /// @notice EIP-712 typed-data digest of `Approve(Terms terms)`, computed here from the spec.
+    function _approveDigest(IDeliveryVersusPayment.Terms memory t) internal view returns (bytes32) {
+        return _typedDigest(APPROVE_TYPE, t);
+    }
+
+    /// @notice EIP-712 struct hash of `t`, computed here from the spec.
+    function _termsHash(IDeliveryVersusPayment.Terms memory t) internal pure returns (bytes32) {
+        return
+            keccak256(
+                bytes.concat(
+                    abi.encode(keccak256(TERMS_TYPE), t.id, t.seller, t.buyer, t.securityToken),
+                    abi.encode(t.quantity, t.cashToken, t.amount, t.deadline, t.agent)
+                )
+            );
+    }
+
+    function _domainSeparator() internal view returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    keccak256(
+                        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+                    ),
+                    keccak256("Kessai DVP"),
+                    keccak256("1"),
+                    block.chainid,
+                    address(dvp)
+                )
+            );
+    }
+
+    function _typedDigest(
+        bytes memory primaryType,
+        IDeliveryVersusPayment.Terms memory t
+    ) internal view returns (bytes32) {
+        bytes32 structHash = keccak256(
+            abi.encode(keccak256(bytes.concat(primaryType, TERMS_TYPE)), _termsHash(t))
+        );
+        return keccak256(abi.encodePacked("\x19\x01", _domainSeparator(), structHash));
+    }
+
     function _affirmSig(
         IDeliveryVersusPayment.Terms memory t,
         uint256 key
     ) internal view returns (bytes memory) {
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, dvp.affirmDigest(t));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _affirmDigest(t));
         return abi.encodePacked(r, s, v);
     }
 
@@ -173,7 +224,7 @@ abstract contract DvpBase is TestBase {
         IDeliveryVersusPayment.Terms memory t,
         uint256 key
     ) internal view returns (bytes memory) {
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, dvp.approveDigest(t));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _approveDigest(t));
         return abi.encodePacked(r, s, v);
     }
 
@@ -316,11 +367,31 @@ abstract contract DvpBase is TestBase {
                 approved,
                 sellerConsent,
                 buyerConsent,
-                bytes28(dvp.hashTerms(t))
+                bytes28(_termsHash(t))
             );
     }
 
     function _err(bytes4 selector, bytes32 id) internal pure returns (bytes memory) {
         return abi.encodeWithSelector(selector, id);
+    }
+
+    function _unauthorized(bytes32 id, address caller) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(IDeliveryVersusPayment.DvpUnauthorized.selector, id, caller);
+    }
+
+    function _invalidSig(bytes32 id, address signer) internal pure returns (bytes memory) {
+        return
+            abi.encodeWithSelector(IDeliveryVersusPayment.DvpInvalidSignature.selector, id, signer);
+    }
+
+    /// @dev {DvpDeadlinePassed} for a settlement with the default deadline.
+    function _deadlinePassed(bytes32 id, uint256 nowTime) internal pure returns (bytes memory) {
+        return
+            abi.encodeWithSelector(
+                IDeliveryVersusPayment.DvpDeadlinePassed.selector,
+                id,
+                DEADLINE,
+                nowTime
+            );
     }
 }
