@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.30;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {DepositToken} from "../../../contracts/token/DepositToken.sol";
-import {IDepositToken} from "../../../contracts/interfaces/IDepositToken.sol";
 import {MockInvestorRegistry} from "../../../contracts/test/dcjpy/MockInvestorRegistry.sol";
 
 /// @title Vm
@@ -38,6 +36,7 @@ interface Vm {
 /// @title DepositTokenBase
 /// @notice Shared fixture: a deposit token on a mock registry, roles granted to named accounts.
 abstract contract DepositTokenBase {
+    // solhint-disable-next-line const-name-snakecase
     Vm internal constant vm = Vm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
 
     address internal admin = address(0xA11CE);

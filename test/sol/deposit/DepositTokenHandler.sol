@@ -11,6 +11,7 @@ import {Vm} from "./DepositTokenBase.sol";
 /// ghost variables that the invariants compare against. It holds the bank's four roles and the
 /// registry's registrar power.
 contract DepositTokenHandler {
+    // solhint-disable-next-line const-name-snakecase
     Vm internal constant vm = Vm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
     uint256 internal constant MAX_AMOUNT = 1e24;
     uint256 internal constant REF_SPACE = 48; // small, so that reference replays are tried often

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.30;
 
 import {DepositToken} from "../../../contracts/token/DepositToken.sol";
-import {IDepositToken} from "../../../contracts/interfaces/IDepositToken.sol";
 import {MockInvestorRegistry} from "../../../contracts/test/dcjpy/MockInvestorRegistry.sol";
 import {Vm} from "./DepositTokenBase.sol";
 import {DepositTokenHandler} from "./DepositTokenHandler.sol";
@@ -11,6 +10,7 @@ import {DepositTokenHandler} from "./DepositTokenHandler.sol";
 /// @notice Invariant campaign over random issue/fulfil/reject/cancel/transfer/transferFrom/
 /// redeem/redeemFrom/freeze/partial freeze/unfreeze/pause/registry suspend sequences.
 contract DepositTokenInvariantTest {
+    // solhint-disable-next-line const-name-snakecase
     Vm internal constant vm = Vm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
 
     DepositToken internal token;
