@@ -9,10 +9,6 @@ import {DepositTokenBase} from "./DepositTokenBase.sol";
 contract DepositTokenFuzzTest is DepositTokenBase {
     uint256 internal constant MAX_SUPPLY = 1e30;
 
-    function _bound(uint256 x, uint256 lo, uint256 hi) internal pure returns (uint256) {
-        return lo + (x % (hi - lo + 1));
-    }
-
     function _assumeFresh(address account) internal view {
         vm.assume(account != address(0) && account.code.length == 0);
         vm.assume(account != alice && account != bob && account != carol);
@@ -25,7 +21,7 @@ contract DepositTokenFuzzTest is DepositTokenBase {
     ) public {
         _assumeFresh(account);
         vm.assume(ref != bytes32(0));
-        amount = _bound(amount, 1, MAX_SUPPLY);
+        amount = bound(amount, 1, MAX_SUPPLY);
         registry.setEligible(account, true);
         _issue(account, amount, ref);
         vm.assertEq(token.balanceOf(account), amount, "balance");
@@ -43,9 +39,9 @@ contract DepositTokenFuzzTest is DepositTokenBase {
         uint256 frozenPart,
         uint256 value
     ) public {
-        issued = _bound(issued, 1, MAX_SUPPLY);
-        frozenPart = _bound(frozenPart, 0, MAX_SUPPLY);
-        value = _bound(value, 0, MAX_SUPPLY);
+        issued = bound(issued, 1, MAX_SUPPLY);
+        frozenPart = bound(frozenPart, 0, MAX_SUPPLY);
+        value = bound(value, 0, MAX_SUPPLY);
         _issue(alice, issued, "r");
         if (frozenPart > 0) {
             vm.prank(freezer);
@@ -94,7 +90,7 @@ contract DepositTokenFuzzTest is DepositTokenBase {
         _assumeFresh(from);
         _assumeFresh(to);
         vm.assume(from != to);
-        value = _bound(value, 1, MAX_SUPPLY);
+        value = bound(value, 1, MAX_SUPPLY);
         registry.setEligible(from, true);
         _issue(from, value, "r");
         registry.setEligible(from, fromEligible);
@@ -116,8 +112,8 @@ contract DepositTokenFuzzTest is DepositTokenBase {
         bool byBank
     ) public {
         vm.assume(ref != bytes32(0));
-        issued = _bound(issued, 1, MAX_SUPPLY);
-        redeemed = _bound(redeemed, 1, issued);
+        issued = bound(issued, 1, MAX_SUPPLY);
+        redeemed = bound(redeemed, 1, issued);
         _issue(alice, issued, "r");
         if (byBank) {
             vm.prank(redeemer);
@@ -139,16 +135,16 @@ contract DepositTokenFuzzTest is DepositTokenBase {
         bool wholeAccount,
         uint8 path
     ) public {
-        issued = _bound(issued, 1, MAX_SUPPLY);
-        frozenPart = _bound(frozenPart, 1, MAX_SUPPLY);
-        value = _bound(value, 1, MAX_SUPPLY);
+        issued = bound(issued, 1, MAX_SUPPLY);
+        frozenPart = bound(frozenPart, 1, MAX_SUPPLY);
+        value = bound(value, 1, MAX_SUPPLY);
         _issue(alice, issued, "r");
         vm.startPrank(freezer);
         token.freezePartial(alice, frozenPart);
         if (wholeAccount) token.setAccountFrozen(alice, true);
         vm.stopPrank();
 
-        path = uint8(_bound(path, 0, 2));
+        path = uint8(bound(path, 0, 2));
         address caller =
             path == 0
                 ? alice

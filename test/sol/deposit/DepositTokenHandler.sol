@@ -4,7 +4,7 @@ pragma solidity ^0.8.30;
 import {DepositToken} from "../../../contracts/token/DepositToken.sol";
 import {IDepositToken} from "../../../contracts/interfaces/IDepositToken.sol";
 import {IInvestorRegistry} from "../../../contracts/interfaces/IInvestorRegistry.sol";
-import {Vm} from "./DepositTokenBase.sol";
+import {Vm} from "../utils/Vm.sol";
 
 /// @title DepositTokenHandler
 /// @notice Drives random sequences of every deposit-token action across a few actors and keeps

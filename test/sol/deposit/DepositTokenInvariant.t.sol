@@ -2,22 +2,20 @@
 pragma solidity ^0.8.30;
 
 import {DepositToken} from "../../../contracts/token/DepositToken.sol";
-import {MockInvestorRegistry} from "../../../contracts/test/dcjpy/MockInvestorRegistry.sol";
-import {Vm} from "./DepositTokenBase.sol";
+import {InvestorRegistry} from "../../../contracts/registry/InvestorRegistry.sol";
+import {TestBase} from "../utils/TestBase.sol";
 import {DepositTokenHandler} from "./DepositTokenHandler.sol";
 
 /// @title DepositTokenInvariantTest
 /// @notice Invariant campaign over random issue/fulfil/reject/cancel/transfer/transferFrom/
 /// redeem/redeemFrom/freeze/partial freeze/unfreeze/pause/registry suspend sequences.
-contract DepositTokenInvariantTest {
-    // solhint-disable-next-line const-name-snakecase
-    Vm internal constant vm = Vm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
-
+contract DepositTokenInvariantTest is TestBase {
     DepositToken internal token;
     DepositTokenHandler internal handler;
 
     function setUp() public {
-        MockInvestorRegistry registry = new MockInvestorRegistry();
+        InvestorRegistry registry = new InvestorRegistry(1 days, address(this));
+        registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
         token = new DepositToken("DCJPY", "DCJPY", 0, registry, address(this), 1 days);
         address[] memory actors = new address[](4);
         actors[0] = address(0xA1);
@@ -26,6 +24,7 @@ contract DepositTokenInvariantTest {
         actors[3] = address(0xDA7E);
         for (uint256 i = 0; i < actors.length; ++i) registry.register(actors[i], bytes32(i), 0);
         handler = new DepositTokenHandler(token, registry, actors);
+        registry.grantRole(registry.REGISTRAR_ROLE(), address(handler));
         token.grantRole(token.ISSUER_ROLE(), address(handler));
         token.grantRole(token.REDEEMER_ROLE(), address(handler));
         token.grantRole(token.FREEZER_ROLE(), address(handler));
