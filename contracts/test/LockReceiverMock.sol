@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
+
+/**
+ * @title LockReceiverMock
+ * @notice Test mock: a lock address that accepts, rejects or misbehaves on
+ * {ISecurityTokenLockReceiver-onSecurityTokenLocked}, and records what it saw.
+ */
+contract LockReceiverMock is ISecurityTokenLockReceiver {
+    /// @notice How the mock answers the callback.
+    enum Mode {
+        Accept,
+        WrongSelector,
+        RevertWithError,
+        RevertEmpty,
+        ReturnNothing,
+        UnlockAtOnce
+    }
+
+    /// @notice Raised in mode `RevertWithError`.
+    error LockReceiverMockRejected(address account, uint256 amount);
+
+    /// @notice Current mode.
+    Mode public mode;
+    /// @notice Number of callbacks received.
+    uint256 public calls;
+    /// @notice Token of the last callback.
+    address public lastToken;
+    /// @notice Holder of the last callback.
+    address public lastAccount;
+    /// @notice Amount of the last callback.
+    uint256 public lastAmount;
+    /// @notice Data of the last callback.
+    bytes public lastData;
+    /// @notice `lockedOf(this, account)` as read during the last callback.
+    uint256 public lockedSeen;
+
+    /// @notice Sets the mode.
+    /// @param mode_ The new mode.
+    function setMode(Mode mode_) external {
+        mode = mode_;
+    }
+
+    /// @notice Releases `value` of `account`'s units locked to this mock, to `recipient`.
+    /// @param token The token.
+    /// @param account The holder.
+    /// @param recipient The recipient.
+    /// @param value Units.
+    function release(
+        ISecurityToken token,
+        address account,
+        address recipient,
+        uint256 value
+    ) external {
+        token.unlock(account, recipient, value, "");
+    }
+
+    /// @inheritdoc ISecurityTokenLockReceiver
+    function onSecurityTokenLocked(
+        address account,
+        uint256 amount,
+        bytes calldata data
+    ) external returns (bytes4) {
+        Mode current = mode;
+        if (current == Mode.RevertWithError) revert LockReceiverMockRejected(account, amount);
+        if (current == Mode.RevertEmpty) {
+            assembly ("memory-safe") {
+                revert(0, 0)
+            }
+        }
+        if (current == Mode.ReturnNothing) {
+            assembly ("memory-safe") {
+                return(0, 0)
+            }
+        }
+        ++calls;
+        lastToken = msg.sender;
+        lastAccount = account;
+        lastAmount = amount;
+        lastData = data;
+        lockedSeen = ISecurityToken(msg.sender).lockedOf(address(this), account);
+        if (current == Mode.UnlockAtOnce) {
+            ISecurityToken(msg.sender).unlock(account, account, amount, "");
+        }
+        if (current == Mode.WrongSelector) return bytes4(0xdeadbeef);
+        return ISecurityTokenLockReceiver.onSecurityTokenLocked.selector;
+    }
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
+import {IStraightBondToken} from "../interfaces/ISecurityTokenProducts.sol";
+import {SecurityToken} from "./SecurityToken.sol";
+
+/**
+ * @title StraightBondToken
+ * @notice A straight bond on the security-token core. See {IStraightBondToken}.
+ */
+contract StraightBondToken is SecurityToken, IStraightBondToken {
+    BondTerms private _terms;
+
+    /**
+     * @notice Deploys an active, transferable, unpaused bond without the approval workflow.
+     * @param name_ Token name.
+     * @param symbol_ Token symbol.
+     * @param decimals_ Decimals (0 for whole units).
+     * @param registry The eligibility registry (a contract).
+     * @param admin The default admin, who grants every other role.
+     * @param adminDelay Delay of a default admin handover, in seconds.
+     * @param terms The bond's terms. Emits {BondTermsChanged}.
+     */
+    constructor(
+        string memory name_,
+        string memory symbol_,
+        uint8 decimals_,
+        IInvestorRegistry registry,
+        address admin,
+        uint48 adminDelay,
+        BondTerms memory terms
+    ) SecurityToken(name_, symbol_, decimals_, registry, admin, adminDelay) {
+        _terms = terms;
+        emit BondTermsChanged(terms);
+    }
+
+    /// @inheritdoc IStraightBondToken
+    function setBondTerms(BondTerms calldata terms) external onlyRole(ISSUER_ROLE) {
+        _terms = terms;
+        emit BondTermsChanged(terms);
+    }
+
+    /// @inheritdoc IStraightBondToken
+    function bondTerms() external view returns (BondTerms memory) {
+        return _terms;
+    }
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+import {DepositToken} from "../../../contracts/token/DepositToken.sol";
+import {MockInvestorRegistry} from "../../../contracts/test/dcjpy/MockInvestorRegistry.sol";
+import {TestBase} from "../utils/TestBase.sol";
+
+/// @title DepositTokenBase
+/// @notice Shared fixture: a deposit token on a mock registry, roles granted to named accounts.
+abstract contract DepositTokenBase is TestBase {
+    address internal admin = address(0xA11CE);
+    address internal issuer = address(0x155E);
+    address internal redeemer = address(0x4EDE);
+    address internal freezer = address(0xF4EE);
+    address internal pauser = address(0x9A05);
+    address internal alice = address(0xA1);
+    address internal bob = address(0xB0B);
+    address internal carol = address(0xCA401);
+    address internal stranger = address(0x5754);
+
+    MockInvestorRegistry internal registry;
+    DepositToken internal token;
+
+    /// @notice Deploys the token and registry, grants roles, registers alice, bob and carol.
+    function setUp() public virtual {
+        registry = new MockInvestorRegistry();
+        token = new DepositToken("DCJPY", "DCJPY", 0, registry, admin, 1 days);
+        vm.startPrank(admin);
+        token.grantRole(token.ISSUER_ROLE(), issuer);
+        token.grantRole(token.REDEEMER_ROLE(), redeemer);
+        token.grantRole(token.FREEZER_ROLE(), freezer);
+        token.grantRole(token.PAUSER_ROLE(), pauser);
+        vm.stopPrank();
+        registry.setEligible(alice, true);
+        registry.setEligible(bob, true);
+        registry.setEligible(carol, true);
+    }
+
+    function _issue(address account, uint256 amount, bytes32 ref) internal {
+        vm.prank(issuer);
+        token.issue(account, amount, ref);
+    }
+
+    /// @dev Snapshot of everything a failed call must leave untouched.
+    struct Snapshot {
+        uint256 aliceBalance;
+        uint256 bobBalance;
+        uint256 carolBalance;
+        uint256 supply;
+        uint256 issued;
+        uint256 redeemed;
+    }
+
+    function _snapshot() internal view returns (Snapshot memory s) {
+        s.aliceBalance = token.balanceOf(alice);
+        s.bobBalance = token.balanceOf(bob);
+        s.carolBalance = token.balanceOf(carol);
+        s.supply = token.totalSupply();
+        s.issued = token.totalIssued();
+        s.redeemed = token.totalRedeemed();
+    }
+
+    function _assertUnchanged(Snapshot memory s) internal view {
+        vm.assertEq(token.balanceOf(alice), s.aliceBalance, "alice balance moved");
+        vm.assertEq(token.balanceOf(bob), s.bobBalance, "bob balance moved");
+        vm.assertEq(token.balanceOf(carol), s.carolBalance, "carol balance moved");
+        vm.assertEq(token.totalSupply(), s.supply, "supply moved");
+        vm.assertEq(token.totalIssued(), s.issued, "totalIssued moved");
+        vm.assertEq(token.totalRedeemed(), s.redeemed, "totalRedeemed moved");
+    }
+}
