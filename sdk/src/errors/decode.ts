@@ -85,6 +85,19 @@ export function findRevertData(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Finds the hash of a mined transaction in an error (Hardhat reports it for in-block reverts). */
+export function findTxHash(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; e && typeof e === "object" && i < 8; i++) {
+    const o = e as Record<string, unknown>;
+    for (const h of [o.transactionHash, (o.receipt as { hash?: unknown } | undefined)?.hash]) {
+      if (typeof h === "string" && isHexString(h, 32)) return h;
+    }
+    e = o.cause ?? o.error ?? o.info;
+  }
+  return undefined;
+}
+
 function code(err: unknown): string | undefined {
   return (err as { code?: string })?.code;
 }
@@ -103,6 +116,8 @@ const NETWORK_RE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|fetch failed|soc
  */
 export function toKessaiError(err: unknown, options: ContractErrorOptions = {}): KessaiError {
   if (err instanceof KessaiError) return err;
+  const txHash = options.txHash ?? findTxHash(err);
+  if (txHash) options = { ...options, txHash };
   const data = findRevertData(err);
   if (data) return decodeRevertData(data, { ...options, cause: err });
   const c = code(err);
