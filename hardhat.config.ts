@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
-import { configVariable, defineConfig } from "hardhat/config";
+import { configVariable, defineConfig, task } from "hardhat/config";
 
 const require = createRequire(import.meta.url);
 
@@ -10,8 +10,19 @@ const require = createRequire(import.meta.url);
  */
 const SOLC_VERSION = "0.8.30";
 
+/** `npx hardhat demo [--scenario settle|never-pays|agent-rejects|eligibility-removed|all]`. */
+const demo = task("demo", "Runs the seven-step DVP demo and its failure scenarios")
+  .addOption({
+    name: "scenario",
+    description: "settle, never-pays, agent-rejects, eligibility-removed, or all",
+    defaultValue: "all",
+  })
+  .setAction(() => import("./scripts/demo-task.js"))
+  .build();
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
+  tasks: [demo],
   solidity: {
     profiles: {
       default: {
