@@ -1,0 +1,108 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { SCENARIOS, runDemo, type Position, type ScenarioReport } from "../../scripts/demo.js";
+
+const QUANTITY = 100n;
+const AMOUNT = 998_000n;
+
+function lines(report: ScenarioReport) {
+  return report.timeline.map((e) => `${e.step} ${e.actor}: ${e.action}`);
+}
+
+function expectSame(a: Position, b: Position) {
+  expect(a).to.deep.equal(b);
+}
+
+describe("demo (npm start)", function () {
+  let reports: Map<string, ScenarioReport>;
+  let output: string[];
+
+  before(async function () {
+    output = [];
+    const connection = await network.create();
+    const all = await runDemo(connection, { scenarios: SCENARIOS, log: (l) => output.push(l) });
+    reports = new Map(all.map((r) => [r.scenario, r]));
+  });
+
+  it("runs every scenario and prints a timeline for each", function () {
+    expect([...reports.keys()]).to.deep.equal([...SCENARIOS]);
+    for (const s of SCENARIOS) expect(output.join("\n")).to.include(`== Scenario "${s}"`);
+  });
+
+  describe("settle (default)", function () {
+    it("carries the seven steps in order, each with its actor", function () {
+      const r = reports.get("settle")!;
+      expect(r.timeline.map((e) => [e.step, e.actor])).to.deep.equal([
+        ["1", "seller firm"],
+        ["2", "buyer firm"],
+        ["3", "bank"],
+        ["4", "buyer firm"],
+        ["5", "agent"],
+        ["6", "buyer firm"],
+        ["7", "seller firm"],
+      ]);
+    });
+
+    it("reports a transaction hash and gas for every step that sends one", function () {
+      const r = reports.get("settle")!;
+      for (const e of r.timeline.filter((x) => x.step !== "4")) {
+        expect(e.txHash, e.action).to.match(/^0x[0-9a-f]{64}$/);
+        expect(e.gasUsed! > 21_000n, e.action).to.equal(true);
+      }
+      expect(r.timeline[3].action).to.match(/^skipped: /);
+    });
+
+    it("moves the ST and DCJPY exactly once and ends settled and reconciled", function () {
+      const r = reports.get("settle")!;
+      expect(r.finalState).to.equal("Settled");
+      expect(r.after.seller.st).to.equal(r.before.seller.st - QUANTITY);
+      expect(r.after.buyer.st).to.equal(r.before.buyer.st + QUANTITY);
+      expect(r.after.seller.stLocked).to.equal(0n);
+      // Step 6 delivered DCJPY to the seller; step 7 redeemed it.
+      expect(r.timeline[5].seller.dcjpy).to.equal(r.before.seller.dcjpy + AMOUNT);
+      expect(r.timeline[5].buyer.dcjpy).to.equal(r.before.buyer.dcjpy);
+      expect(r.after.seller.dcjpy).to.equal(r.before.seller.dcjpy);
+      expect(r.reconciliation.ok, r.reconciliation.mismatches.join("; ")).to.equal(true);
+    });
+  });
+
+  for (const [scenario, state] of [
+    ["never-pays", "Expired"],
+    ["agent-rejects", "Rejected"],
+    ["eligibility-removed", "Expired"],
+  ] as const) {
+    describe(scenario, function () {
+      it(`ends ${state} with both firms' positions as before and the books exact`, function () {
+        const r = reports.get(scenario)!;
+        expect(r.finalState).to.equal(state);
+        expectSame(r.after.seller, r.before.seller);
+        expectSame(r.after.buyer, r.before.buyer);
+        expect(r.reconciliation.ok, r.reconciliation.mismatches.join("; ")).to.equal(true);
+        expect(r.reconciliation.totalSupply).to.equal(
+          r.reconciliation.totalIssued - r.reconciliation.totalRedeemed,
+        );
+      });
+
+      it("locked the seller's ST for the settlement until it was released", function () {
+        const r = reports.get(scenario)!;
+        expect(r.timeline[0].seller.stLocked).to.equal(QUANTITY);
+        expect(r.timeline.at(-1)!.seller.stLocked).to.equal(0n);
+      });
+    });
+  }
+
+  it("eligibility-removed: the buyer's settle is refused with the token's typed error", function () {
+    const r = reports.get("eligibility-removed")!;
+    const refused = r.timeline.find((e) => e.refused !== undefined)!;
+    expect(refused.refused).to.match(/^SecurityTokenIneligibleReceiver: /);
+    expectSame(refused.seller, r.timeline[r.timeline.indexOf(refused) - 1].seller);
+    expect(lines(r)).to.include("- seller firm: reclaim the locked ST");
+  });
+
+  it("never-pays: the seller reclaims after the deadline", function () {
+    expect(lines(reports.get("never-pays")!)).to.include.members([
+      "- (time): deadline passes; the buyer never paid",
+      "- seller firm: reclaim the locked ST",
+    ]);
+  });
+});
