@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IDeliveryVersusPayment} from "../interfaces/IDeliveryVersusPayment.sol";
+import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
+
+/**
+ * @title DeliveryVersusPayment
+ * @notice Settles a security token against a deposit token (DCJPY) atomically on a settlement ID
+ * both firms agreed. See {IDeliveryVersusPayment} for the seven steps, the state machine and the
+ * table of who may call what.
+ *
+ * Implementation notes:
+ * - One storage slot per settlement ({IDeliveryVersusPayment-Settlement}); the terms travel in
+ *   calldata and are checked against the stored 28-byte commitment on every call.
+ * - Pause is OpenZeppelin {Pausable}: a paused call reverts with `EnforcedPause()`; pausing emits
+ *   `Paused(account)`. Cancel, reject and reclaim work while paused, so a seller's units can always
+ *   be released.
+ * - Every external function that changes state is `nonReentrant` (transient-storage guard), except
+ *   {settleItem}, which only this contract may call and which runs under the guard taken by
+ *   {settleBatchPerItem}.
+ * - {settleBatch} is all or nothing (a short lock reverts with {DvpLockShortfall}, so nothing of
+ *   the batch moves); {settleBatchPerItem} settles each item through an external self-call in a
+ *   try/catch, so a failing item reverts only its own effects and is reported with
+ *   {SettlementAttemptFailed}, while a short lock is recorded as `Failed` like {settle} does.
+ * - The seller's locked units sit in one bucket per seller (`lockedOf(this, seller)`), shared by
+ *   all its open settlements on the same token. Every exit releases `min(quantity, bucket)` to the
+ *   seller with `unlock(seller, seller, ...)`, which the token allows in every state, so nothing
+ *   can get stuck; after an issuer's {ISecurityToken-forceUnlock} the shortfall is borne by the
+ *   settlements that close last.
+ */
+contract DeliveryVersusPayment is
+    IDeliveryVersusPayment,
+    AccessControlDefaultAdminRules,
+    EIP712,
+    Pausable,
+    ReentrancyGuardTransient
+{
+    using SafeERC20 for IERC20;
+
+    // ---------------------------------------------------------------- constants
+
+    /// @inheritdoc IDeliveryVersusPayment
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    /// @inheritdoc IDeliveryVersusPayment
+    bytes32 public constant SETTLEMENT_AGENT_ROLE = keccak256("SETTLEMENT_AGENT_ROLE");
+
+    /* solhint-disable gas-small-strings */
+    /// @notice EIP-712 type hash of {IDeliveryVersusPayment-Terms}.
+    bytes32 public constant TERMS_TYPEHASH = keccak256(
+        "Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)"
+    );
+    /// @notice EIP-712 type hash of the buyer's `Affirm(Terms terms)` message.
+    bytes32 public constant AFFIRM_TYPEHASH = keccak256(
+        "Affirm(Terms terms)Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)"
+    );
+    /// @notice EIP-712 type hash of the agent's `Approve(Terms terms)` message.
+    bytes32 public constant APPROVE_TYPEHASH = keccak256(
+        "Approve(Terms terms)Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)"
+    );
+
+    /* solhint-enable gas-small-strings */
+
+    /// @dev Length of `abi.encode(terms)`: nine static words.
+    uint256 private constant _TERMS_ENCODED_LENGTH = 9 * 32;
+
+    /// @dev Bit masks of accepted states, in the format of {DvpUnexpectedState}.
+    bytes32 private constant _NONE = bytes32(uint256(1) << uint8(State.None));
+    bytes32 private constant _PENDING = bytes32(uint256(1) << uint8(State.Pending));
+    bytes32 private constant _OPEN = bytes32(
+        (uint256(1) << uint8(State.Pending)) | (uint256(1) << uint8(State.Affirmed))
+    );
+
+    // ---------------------------------------------------------------- storage
+
+    mapping(bytes32 id => Settlement) private _settlements;
+    mapping(address token => bool) private _securityTokenListed;
+    mapping(address token => bool) private _cashTokenListed;
+
+    // ---------------------------------------------------------------- constructor
+
+    /**
+     * @notice Deploys the DVP with `initialAdmin` as default admin; no token is listed and no
+     * other role is granted yet.
+     * @param initialDelay Delay of a default-admin handover, in seconds.
+     * @param initialAdmin The default admin; it grants PAUSER_ROLE and SETTLEMENT_AGENT_ROLE and
+     * lists the tokens.
+     */
+    constructor(
+        uint48 initialDelay,
+        address initialAdmin
+    ) AccessControlDefaultAdminRules(initialDelay, initialAdmin) EIP712("Kessai DVP", "1") {}
+
+    // ---------------------------------------------------------------- step 1: creation
+
+    /**
+     * @inheritdoc ISecurityTokenLockReceiver
+     * @dev Registers the settlement whose terms are `data` (`abi.encode(terms)`). Requirements: not
+     * paused; the caller is a listed security token and `terms.securityToken`; `account` is
+     * `terms.seller` and `amount` is `terms.quantity`; the cash token is listed; the ID is non-zero
+     * and unused; seller and buyer distinct and non-zero; quantity and amount non-zero; deadline in
+     * the future; the agent zero or a SETTLEMENT_AGENT_ROLE holder that is neither party.
+     * Emits {SettlementCreated}.
+     */
+    function onSecurityTokenLocked(
+        address account,
+        uint256 amount,
+        bytes calldata data
+    ) external whenNotPaused nonReentrant returns (bytes4) {
+        if (!_securityTokenListed[msg.sender]) revert DvpUnlistedSecurityToken(msg.sender);
+        if (data.length != _TERMS_ENCODED_LENGTH) {
+            revert DvpLockMismatch(bytes32(0), msg.sender, account, amount);
+        }
+        Terms calldata terms;
+        // The nine static words of `abi.encode(terms)` are the calldata layout of `Terms`; member
+        // reads below are validated by the ABI decoder (dirty address bits revert).
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            terms := data.offset
+        }
+        bytes32 id = terms.id;
+        if (id == bytes32(0)) revert DvpZeroSettlementId();
+        if (
+            terms.securityToken != msg.sender || terms.seller != account || terms.quantity != amount
+        ) revert DvpLockMismatch(id, msg.sender, account, amount);
+        if (!_cashTokenListed[terms.cashToken]) revert DvpUnlistedCashToken(terms.cashToken);
+        State current = _settlements[id].state;
+        if (current != State.None) revert DvpUnexpectedState(id, current, _NONE);
+        address seller = terms.seller;
+        address buyer = terms.buyer;
+        if (seller == address(0) || buyer == address(0) || seller == buyer) {
+            revert DvpInvalidParties(seller, buyer);
+        }
+        if (terms.quantity == 0 || terms.amount == 0) {
+            revert DvpZeroValue(terms.quantity, terms.amount);
+        }
+        if (terms.deadline <= block.timestamp) {
+            revert DvpDeadlinePassed(id, terms.deadline, block.timestamp);
+        }
+        address agent = terms.agent;
+        if (
+            agent != address(0) &&
+            (agent == seller || agent == buyer || !hasRole(SETTLEMENT_AGENT_ROLE, agent))
+        ) revert DvpInvalidAgent(agent);
+
+        _settlements[id] = Settlement({
+            state: State.Pending,
+            agentApproved: false,
+            sellerCancelConsent: false,
+            buyerCancelConsent: false,
+            termsDigest: bytes28(_hashTerms(terms))
+        });
+        emit SettlementCreated(id, seller, buyer, terms);
+        return ISecurityTokenLockReceiver.onSecurityTokenLocked.selector;
+    }
+
+    // ---------------------------------------------------------------- step 2: matching
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function affirm(Terms calldata terms) external whenNotPaused nonReentrant {
+        _load(terms, _PENDING);
+        if (msg.sender != terms.buyer) revert DvpUnauthorized(terms.id, msg.sender);
+        _requireBeforeDeadline(terms);
+        _settlements[terms.id].state = State.Affirmed;
+        emit SettlementAffirmed(terms.id, terms.buyer, msg.sender);
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function affirmBySig(
+        Terms calldata terms,
+        bytes calldata signature
+    ) external whenNotPaused nonReentrant {
+        (, bytes32 hashed) = _load(terms, _PENDING);
+        _requireSignature(terms.id, terms.buyer, AFFIRM_TYPEHASH, hashed, signature);
+        _requireBeforeDeadline(terms);
+        _settlements[terms.id].state = State.Affirmed;
+        emit SettlementAffirmed(terms.id, terms.buyer, msg.sender);
+    }
+
+    // ---------------------------------------------------------------- step 5: verification
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function approveSettlement(Terms calldata terms) external whenNotPaused nonReentrant {
+        _load(terms, _OPEN);
+        if (msg.sender != terms.agent) revert DvpUnauthorized(terms.id, msg.sender);
+        _approve(terms);
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function approveSettlementBySig(
+        Terms calldata terms,
+        bytes calldata signature
+    ) external whenNotPaused nonReentrant {
+        (, bytes32 hashed) = _load(terms, _OPEN);
+        _requireSignature(terms.id, terms.agent, APPROVE_TYPEHASH, hashed, signature);
+        _approve(terms);
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function reject(Terms calldata terms, bytes32 reason) external nonReentrant {
+        _load(terms, _OPEN);
+        if (msg.sender != terms.agent) revert DvpUnauthorized(terms.id, msg.sender);
+        _settlements[terms.id].state = State.Rejected;
+        uint256 released = _release(terms);
+        emit SettlementRejected(terms.id, msg.sender, reason, released);
+    }
+
+    // ---------------------------------------------------------------- steps 4-6: settlement
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function settle(
+        Terms calldata terms
+    ) external whenNotPaused nonReentrant returns (bool settled) {
+        return _settle(terms, msg.sender, false);
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function settleWithPermit(
+        Terms calldata terms,
+        Permit calldata permit
+    ) external whenNotPaused nonReentrant returns (bool settled) {
+        // The terms are verified first, so the permit only ever goes to a listed cash token.
+        _load(terms, _OPEN);
+        try
+            IERC20Permit(terms.cashToken).permit(
+                terms.buyer,
+                address(this),
+                permit.value,
+                permit.deadline,
+                permit.v,
+                permit.r,
+                permit.s
+            )
+        {} catch {} // solhint-disable-line no-empty-blocks
+        return _settle(terms, msg.sender, false);
+    }
+
+    /**
+     * @inheritdoc IDeliveryVersusPayment
+     * @dev All or nothing: the first item that cannot settle reverts the whole call with its
+     * error; a short lock reverts with {DvpLockShortfall} (nothing is marked `Failed`).
+     */
+    function settleBatch(Terms[] calldata terms) external whenNotPaused nonReentrant {
+        uint256 length = terms.length;
+        if (length == 0) revert DvpEmptyBatch();
+        for (uint256 i = 0; i < length; ++i) {
+            _settle(terms[i], msg.sender, true);
+        }
+    }
+
+    /**
+     * @inheritdoc IDeliveryVersusPayment
+     * @dev Each item runs in an external self-call to {settleItem} inside a try/catch, so a failing
+     * item reverts only its own effects; its revert data is emitted in {SettlementAttemptFailed}.
+     * A short lock is not a revert: the item becomes `Failed` and reports false, as in {settle}.
+     */
+    function settleBatchPerItem(
+        Terms[] calldata terms
+    ) external whenNotPaused nonReentrant returns (bool[] memory settled) {
+        uint256 length = terms.length;
+        if (length == 0) revert DvpEmptyBatch();
+        settled = new bool[](length);
+        for (uint256 i = 0; i < length; ++i) {
+            try this.settleItem(terms[i], msg.sender) returns (bool ok) {
+                settled[i] = ok;
+            } catch (bytes memory reason) {
+                emit SettlementAttemptFailed(terms[i].id, reason);
+            }
+        }
+    }
+
+    /**
+     * @inheritdoc IDeliveryVersusPayment
+     * @dev Not `nonReentrant` itself: it only runs inside {settleBatchPerItem}, whose guard stays
+     * taken, so the tokens still cannot re-enter. `caller` is the batch's sender (a buyer settling
+     * its own pending settlement affirms it).
+     */
+    function settleItem(Terms calldata terms, address caller) external returns (bool settled) {
+        if (msg.sender != address(this)) revert DvpOnlySelf(msg.sender);
+        return _settle(terms, caller, false);
+    }
+
+    // ---------------------------------------------------------------- failure paths
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function cancel(Terms calldata terms) external nonReentrant {
+        bytes32 id = terms.id;
+        (Settlement memory record, ) = _load(terms, _OPEN);
+        bool isSeller = msg.sender == terms.seller;
+        if (!isSeller && msg.sender != terms.buyer) revert DvpUnauthorized(id, msg.sender);
+        if (record.state == State.Affirmed) {
+            if (isSeller) record.sellerCancelConsent = true;
+            else record.buyerCancelConsent = true;
+            emit SettlementCancelConsented(id, msg.sender);
+            if (!(record.sellerCancelConsent && record.buyerCancelConsent)) {
+                _settlements[id] = record;
+                return;
+            }
+        }
+        record.state = State.Cancelled;
+        _settlements[id] = record;
+        uint256 released = _release(terms);
+        emit SettlementCancelled(id, released);
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function reclaim(Terms calldata terms) external nonReentrant {
+        _load(terms, _OPEN);
+        if (block.timestamp <= terms.deadline) {
+            revert DvpDeadlineNotPassed(terms.id, terms.deadline, block.timestamp);
+        }
+        _settlements[terms.id].state = State.Expired;
+        uint256 released = _release(terms);
+        emit SettlementExpired(terms.id, released);
+    }
+
+    // ---------------------------------------------------------------- admin
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function setSecurityTokenListed(
+        address token,
+        bool listed
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
+        _securityTokenListed[token] = listed;
+        emit SecurityTokenListed(token, listed);
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function setCashTokenListed(
+        address token,
+        bool listed
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
+        _cashTokenListed[token] = listed;
+        emit CashTokenListed(token, listed);
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function pause() external onlyRole(PAUSER_ROLE) nonReentrant {
+        _pause();
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function unpause() external onlyRole(PAUSER_ROLE) nonReentrant {
+        _unpause();
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function settlementOf(bytes32 id) external view returns (Settlement memory) {
+        return _settlements[id];
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function stateOf(bytes32 id) external view returns (State) {
+        return _settlements[id].state;
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function hashTerms(Terms calldata terms) external pure returns (bytes32) {
+        return _hashTerms(terms);
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function verifyTerms(Terms calldata terms) external view returns (bool) {
+        Settlement memory record = _settlements[terms.id];
+        return record.state != State.None && record.termsDigest == bytes28(_hashTerms(terms));
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function affirmDigest(Terms calldata terms) external view returns (bytes32) {
+        return _typedDigest(AFFIRM_TYPEHASH, _hashTerms(terms));
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function approveDigest(Terms calldata terms) external view returns (bytes32) {
+        return _typedDigest(APPROVE_TYPEHASH, _hashTerms(terms));
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function isSecurityTokenListed(address token) external view returns (bool) {
+        return _securityTokenListed[token];
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function isCashTokenListed(address token) external view returns (bool) {
+        return _cashTokenListed[token];
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function paused() public view override(IDeliveryVersusPayment, Pausable) returns (bool) {
+        return super.paused();
+    }
+
+    /**
+     * @notice ERC-165: also reports {IDeliveryVersusPayment} and {ISecurityTokenLockReceiver}.
+     * @param interfaceId The interface identifier.
+     * @return Whether the contract implements it.
+     */
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return
+            interfaceId == type(IDeliveryVersusPayment).interfaceId ||
+            interfaceId == type(ISecurityTokenLockReceiver).interfaceId ||
+            super.supportsInterface(interfaceId);
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    /**
+     * @dev Settles one item: checks state, terms, caller, deadline, agent approval and the
+     * seller's lock, then writes the new state once and moves both legs. With `strict`, a short
+     * lock reverts instead of failing the settlement.
+     */
+    function _settle(Terms calldata terms, address caller, bool strict) private returns (bool) {
+        bool affirmsHere = _checkSettle(terms, caller);
+        bytes32 id = terms.id;
+        ISecurityToken securityToken = ISecurityToken(terms.securityToken);
+        uint256 locked = securityToken.lockedOf(address(this), terms.seller);
+        if (locked < terms.quantity) {
+            if (strict) revert DvpLockShortfall(id, locked, terms.quantity);
+            _settlements[id].state = State.Failed;
+            if (locked != 0) {
+                securityToken.unlock(terms.seller, terms.seller, locked, abi.encode(id));
+            }
+            emit SettlementFailed(id, locked, terms.quantity, locked);
+            return false;
+        }
+        if (affirmsHere) emit SettlementAffirmed(id, terms.buyer, caller);
+        _settlements[id].state = State.Settled;
+        IERC20(terms.cashToken).safeTransferFrom(terms.buyer, terms.seller, terms.amount);
+        securityToken.unlock(terms.seller, terms.buyer, terms.quantity, abi.encode(id));
+        emit SettlementSettled(
+            id,
+            terms.seller,
+            terms.buyer,
+            terms.securityToken,
+            terms.quantity,
+            terms.cashToken,
+            terms.amount
+        );
+        return true;
+    }
+
+    /**
+     * @dev The checks of {_settle} before the lock: state open and terms matching, the buyer as
+     * caller while `Pending`, deadline not passed, the agent's approval if one is named. Returns
+     * whether the settlement is still `Pending` (the buyer affirms by settling).
+     */
+    function _checkSettle(
+        Terms calldata terms,
+        address caller
+    ) private view returns (bool affirmsHere) {
+        (Settlement memory record, ) = _load(terms, _OPEN);
+        affirmsHere = record.state == State.Pending;
+        if (affirmsHere && caller != terms.buyer) revert DvpUnauthorized(terms.id, caller);
+        _requireBeforeDeadline(terms);
+        if (terms.agent != address(0) && !record.agentApproved) {
+            revert DvpAgentApprovalMissing(terms.id, terms.agent);
+        }
+    }
+
+    /// @dev Marks the agent's approval and emits {SettlementApproved}; deadline must not be past.
+    function _approve(Terms calldata terms) private {
+        _requireBeforeDeadline(terms);
+        _settlements[terms.id].agentApproved = true;
+        emit SettlementApproved(terms.id, terms.agent);
+    }
+
+    /**
+     * @dev Releases what remains of the settlement's quantity in the seller's lock bucket back to
+     * the seller (unlock to self, allowed in every token state). Call after the terminal state is
+     * written. Returns the units released.
+     */
+    function _release(Terms calldata terms) private returns (uint256 released) {
+        ISecurityToken securityToken = ISecurityToken(terms.securityToken);
+        uint256 locked = securityToken.lockedOf(address(this), terms.seller);
+        released = locked < terms.quantity ? locked : terms.quantity;
+        if (released != 0) {
+            securityToken.unlock(terms.seller, terms.seller, released, abi.encode(terms.id));
+        }
+    }
+
+    /**
+     * @dev Loads the record of `terms.id`, reverts unless its state is in `expected` and `terms`
+     * match its commitment. Returns the record and the struct hash of `terms`.
+     */
+    function _load(
+        Terms calldata terms,
+        bytes32 expected
+    ) private view returns (Settlement memory record, bytes32 hashed) {
+        record = _settlements[terms.id];
+        if ((uint256(1) << uint8(record.state)) & uint256(expected) == 0) {
+            revert DvpUnexpectedState(terms.id, record.state, expected);
+        }
+        hashed = _hashTerms(terms);
+        if (record.termsDigest != bytes28(hashed)) revert DvpTermsMismatch(terms.id);
+    }
+
+    /// @dev Reverts with {DvpDeadlinePassed} once the block time is past `terms.deadline`.
+    function _requireBeforeDeadline(Terms calldata terms) private view {
+        if (block.timestamp > terms.deadline) {
+            revert DvpDeadlinePassed(terms.id, terms.deadline, block.timestamp);
+        }
+    }
+
+    /// @dev Reverts with {DvpInvalidSignature} unless `signer` signed the typed message.
+    function _requireSignature(
+        bytes32 id,
+        address signer,
+        bytes32 typehash,
+        bytes32 hashedTerms,
+        bytes calldata signature
+    ) private view {
+        bytes32 digest = _typedDigest(typehash, hashedTerms);
+        if (!SignatureChecker.isValidSignatureNowCalldata(signer, digest, signature)) {
+            revert DvpInvalidSignature(id, signer);
+        }
+    }
+
+    /// @dev EIP-712 digest of `typehash(Terms terms)` for the given terms struct hash.
+    function _typedDigest(bytes32 typehash, bytes32 hashedTerms) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(typehash, hashedTerms)));
+    }
+
+    /// @dev EIP-712 struct hash of `terms`: every member is a static atomic type, so its ABI
+    /// encoding is exactly EIP-712's `encodeData`.
+    function _hashTerms(Terms calldata terms) private pure returns (bytes32) {
+        return keccak256(abi.encode(TERMS_TYPEHASH, terms));
+    }
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+import {IDeliveryVersusPayment} from "../../../contracts/interfaces/IDeliveryVersusPayment.sol";
+import {ISecurityToken} from "../../../contracts/interfaces/ISecurityToken.sol";
+import {DvpBase} from "./DvpBase.sol";
+
+/// @notice Failure paths: cancel (by consent) and reclaim (after the deadline).
+contract DvpExitTest is DvpBase {
+    // ---------------------------------------------------------------- cancel
+
+    function test_cancel_sellerAloneCancelsPending() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.expectEmit(address(bond));
+        emit ISecurityToken.Unlock(address(dvp), seller, seller, QUANTITY, abi.encode(t.id));
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementCancelled(t.id, QUANTITY);
+        vm.prank(seller);
+        dvp.cancel(t);
+        _assertRecord(
+            t.id,
+            _record(IDeliveryVersusPayment.State.Cancelled, false, false, false, t)
+        );
+        _assertReleased();
+    }
+
+    function test_cancel_buyerAloneCancelsPending() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementCancelled(t.id, QUANTITY);
+        vm.prank(buyer);
+        dvp.cancel(t);
+        vm.assertEq(uint256(dvp.stateOf(t.id)), 4, "cancelled");
+        _assertReleased();
+    }
+
+    function test_cancel_oneConsentOnAffirmedOnlyRecords() public {
+        IDeliveryVersusPayment.Terms memory t = _affirmed();
+        Snapshot memory before = _snapshot(t);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementCancelConsented(t.id, seller);
+        vm.prank(seller);
+        dvp.cancel(t);
+        before.record.sellerCancelConsent = true;
+        _assertUnchanged(before, t);
+    }
+
+    function test_cancel_buyerConsentOnAffirmedOnlyRecords() public {
+        IDeliveryVersusPayment.Terms memory t = _affirmed();
+        Snapshot memory before = _snapshot(t);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementCancelConsented(t.id, buyer);
+        vm.prank(buyer);
+        dvp.cancel(t);
+        before.record.buyerCancelConsent = true;
+        _assertUnchanged(before, t);
+    }
+
+    function test_cancel_repeatedConsentOfOnePartyDoesNotCancel() public {
+        IDeliveryVersusPayment.Terms memory t = _affirmed();
+        vm.prank(seller);
+        dvp.cancel(t);
+        Snapshot memory before = _snapshot(t);
+        vm.prank(seller);
+        dvp.cancel(t);
+        _assertUnchanged(before, t);
+        vm.assertEq(uint256(dvp.stateOf(t.id)), 2, "still affirmed");
+    }
+
+    function test_cancel_bothConsentsCancelAffirmed() public {
+        IDeliveryVersusPayment.Terms memory t = _affirmed();
+        vm.prank(buyer);
+        dvp.cancel(t);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementCancelConsented(t.id, seller);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementCancelled(t.id, QUANTITY);
+        vm.prank(seller);
+        dvp.cancel(t);
+        _assertRecord(t.id, _record(IDeliveryVersusPayment.State.Cancelled, false, true, true, t));
+        _assertReleased();
+    }
+
+    function test_cancel_worksWhileDvpAndTokenPaused() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(pauser);
+        dvp.pause();
+        vm.prank(issuer);
+        bond.pause();
+        vm.prank(issuer);
+        bond.setStatus(false);
+        vm.prank(seller);
+        dvp.cancel(t);
+        vm.assertEq(uint256(dvp.stateOf(t.id)), 4, "cancelled");
+        _assertReleased();
+    }
+
+    function test_cancel_releasesWhatRemainsAfterForceUnlock() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, seller, 99, "");
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementCancelled(t.id, 1);
+        vm.prank(seller);
+        dvp.cancel(t);
+        _assertReleased();
+    }
+
+    function test_cancel_revertsForThirdParty() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_unauthorized(t.id, agent));
+        vm.prank(agent);
+        dvp.cancel(t);
+        _assertUnchanged(before, t);
+    }
+
+    function test_cancel_revertsForAlteredTerms() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        Snapshot memory before = _snapshot(t);
+        t.buyer = stranger;
+        vm.expectRevert(_err(IDeliveryVersusPayment.DvpTermsMismatch.selector, t.id));
+        vm.prank(stranger);
+        dvp.cancel(t);
+        t.buyer = buyer;
+        _assertUnchanged(before, t);
+    }
+
+    function test_cancel_revertsOutsideOpenStates() public {
+        _assertRejectsOtherStates(M_OPEN, _cancelAsSeller);
+    }
+
+    // ---------------------------------------------------------------- reclaim
+
+    function test_reclaim_anyoneReclaimsAfterDeadline() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.warp(uint256(DEADLINE) + 1);
+        vm.expectEmit(address(bond));
+        emit ISecurityToken.Unlock(address(dvp), seller, seller, QUANTITY, abi.encode(t.id));
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementExpired(t.id, QUANTITY);
+        vm.prank(stranger);
+        dvp.reclaim(t);
+        _assertRecord(t.id, _record(IDeliveryVersusPayment.State.Expired, false, false, false, t));
+        _assertReleased();
+    }
+
+    function test_reclaim_reclaimsAffirmedWhilePaused() public {
+        IDeliveryVersusPayment.Terms memory t = _affirmed();
+        vm.prank(pauser);
+        dvp.pause();
+        vm.prank(issuer);
+        bond.pause();
+        vm.warp(uint256(DEADLINE) + 1);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementExpired(t.id, QUANTITY);
+        dvp.reclaim(t);
+        vm.assertEq(uint256(dvp.stateOf(t.id)), 5, "expired");
+        _assertReleased();
+    }
+
+    function test_reclaim_releasesNothingWhenLockIsGone() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, seller, QUANTITY, "");
+        vm.warp(uint256(DEADLINE) + 1);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementExpired(t.id, 0);
+        dvp.reclaim(t);
+        _assertReleased();
+    }
+
+    function test_reclaim_revertsAtDeadline() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.warp(DEADLINE);
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDeliveryVersusPayment.DvpDeadlineNotPassed.selector,
+                t.id,
+                DEADLINE,
+                uint256(DEADLINE)
+            )
+        );
+        dvp.reclaim(t);
+        _assertUnchanged(before, t);
+    }
+
+    function test_reclaim_revertsForAlteredTerms() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.warp(uint256(DEADLINE) + 1);
+        Snapshot memory before = _snapshot(t);
+        t.deadline = T0;
+        vm.expectRevert(_err(IDeliveryVersusPayment.DvpTermsMismatch.selector, t.id));
+        dvp.reclaim(t);
+        t.deadline = DEADLINE;
+        _assertUnchanged(before, t);
+    }
+
+    function test_reclaim_revertsOutsideOpenStates() public {
+        _assertRejectsOtherStates(M_OPEN, _reclaimAfterDeadline);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    function _affirmed() internal returns (IDeliveryVersusPayment.Terms memory t) {
+        t = _created();
+        vm.prank(buyer);
+        dvp.affirm(t);
+    }
+
+    function _cancelAsSeller(IDeliveryVersusPayment.Terms memory t) internal {
+        vm.prank(seller);
+        dvp.cancel(t);
+    }
+
+    function _reclaimAfterDeadline(IDeliveryVersusPayment.Terms memory t) internal {
+        vm.warp(uint256(t.deadline) + 1);
+        dvp.reclaim(t);
+        vm.warp(T0);
+    }
+
+    function _assertReleased() internal view {
+        vm.assertEq(bond.lockedOf(address(dvp), seller), 0, "lock released");
+        vm.assertEq(bond.balanceOf(seller), ST_ISSUED, "seller keeps its units");
+        vm.assertEq(bond.availableBalanceOf(seller), ST_ISSUED, "all units free");
+        vm.assertEq(dcjpy.balanceOf(buyer), CASH_ISSUED, "buyer cash untouched");
+        vm.assertEq(dcjpy.balanceOf(seller), 0, "seller got no cash");
+    }
+}

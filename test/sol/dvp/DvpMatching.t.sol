@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {IDeliveryVersusPayment} from "../../../contracts/interfaces/IDeliveryVersusPayment.sol";
+import {ISecurityToken} from "../../../contracts/interfaces/ISecurityToken.sol";
+import {ERC1271Wallet} from "../../../contracts/test/dvp/ERC1271Wallet.sol";
+import {DvpBase} from "./DvpBase.sol";
+
+/// @notice Step 2 (affirm, affirmBySig) and step 5 (approve, approve by signature, reject).
+contract DvpMatchingTest is DvpBase {
+    // ---------------------------------------------------------------- affirm
+
+    function test_affirm_buyerAffirmsPending() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        Snapshot memory before = _snapshot(t);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementAffirmed(t.id, buyer, buyer);
+        vm.prank(buyer);
+        dvp.affirm(t);
+        before.record.state = IDeliveryVersusPayment.State.Affirmed;
+        _assertUnchanged(before, t);
+    }
+
+    function test_affirm_revertsOutsidePending() public {
+        _assertRejectsOtherStates(M_PENDING, _affirmAsBuyer);
+    }
+
+    function test_affirm_revertsForAlteredTerms() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        Snapshot memory before = _snapshot(t);
+        t.amount = AMOUNT - 1;
+        vm.expectRevert(_err(IDeliveryVersusPayment.DvpTermsMismatch.selector, t.id));
+        vm.prank(buyer);
+        dvp.affirm(t);
+        t.amount = AMOUNT;
+        _assertUnchanged(before, t);
+    }
+
+    function test_affirm_revertsForNonBuyer() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_unauthorized(t.id, seller));
+        vm.prank(seller);
+        dvp.affirm(t);
+        _assertUnchanged(before, t);
+    }
+
+    function test_affirm_revertsAfterDeadline() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        Snapshot memory before = _snapshot(t);
+        vm.warp(uint256(DEADLINE) + 1);
+        vm.expectRevert(_deadlinePassed(t.id, uint256(DEADLINE) + 1));
+        vm.prank(buyer);
+        dvp.affirm(t);
+        _assertUnchanged(before, t);
+    }
+
+    function test_affirm_acceptsAtDeadline() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.warp(DEADLINE);
+        vm.prank(buyer);
+        dvp.affirm(t);
+        vm.assertEq(uint256(dvp.stateOf(t.id)), 2, "affirmed");
+    }
+
+    function test_affirm_revertsWhenPaused() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        _pause();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(buyer);
+        dvp.affirm(t);
+        _assertUnchanged(before, t);
+    }
+
+    // ---------------------------------------------------------------- affirmBySig
+
+    function test_affirmBySig_anyoneSubmitsBuyerSignature() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        bytes memory sig = _affirmSig(t, BUYER_KEY);
+        Snapshot memory before = _snapshot(t);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementAffirmed(t.id, buyer, stranger);
+        vm.prank(stranger);
+        dvp.affirmBySig(t, sig);
+        before.record.state = IDeliveryVersusPayment.State.Affirmed;
+        _assertUnchanged(before, t);
+    }
+
+    function test_affirmBySig_acceptsErc1271Buyer() public {
+        ERC1271Wallet wallet = new ERC1271Wallet(buyer);
+        IDeliveryVersusPayment.Terms memory t = _terms();
+        t.buyer = address(wallet);
+        _create(t);
+        bytes memory sig = _affirmSig(t, BUYER_KEY);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementAffirmed(t.id, address(wallet), stranger);
+        vm.prank(stranger);
+        dvp.affirmBySig(t, sig);
+        vm.assertEq(uint256(dvp.stateOf(t.id)), 2, "affirmed");
+    }
+
+    function test_affirmBySig_revertsForWrongSigner() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        bytes memory sig = _affirmSig(t, STRANGER_KEY);
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_invalidSig(t.id, buyer));
+        dvp.affirmBySig(t, sig);
+        _assertUnchanged(before, t);
+    }
+
+    function test_affirmBySig_revertsForApproveSignature() public {
+        // A signature over another type (Approve) of the same terms is not an affirmation.
+        IDeliveryVersusPayment.Terms memory t = _created();
+        bytes memory sig = _approveSig(t, BUYER_KEY);
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_invalidSig(t.id, buyer));
+        dvp.affirmBySig(t, sig);
+        _assertUnchanged(before, t);
+    }
+
+    function test_affirmBySig_revertsOutsidePending() public {
+        _assertRejectsOtherStates(M_PENDING, _affirmBySigOfBuyer);
+    }
+
+    function test_affirmBySig_revertsAfterDeadline() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        bytes memory sig = _affirmSig(t, BUYER_KEY);
+        Snapshot memory before = _snapshot(t);
+        vm.warp(uint256(DEADLINE) + 1);
+        vm.expectRevert(_deadlinePassed(t.id, uint256(DEADLINE) + 1));
+        dvp.affirmBySig(t, sig);
+        _assertUnchanged(before, t);
+    }
+
+    function test_affirmBySig_revertsWhenPaused() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        bytes memory sig = _affirmSig(t, BUYER_KEY);
+        _pause();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        dvp.affirmBySig(t, sig);
+        _assertUnchanged(before, t);
+    }
+
+    // ---------------------------------------------------------------- approveSettlement
+
+    function test_approveSettlement_agentApprovesPending() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        Snapshot memory before = _snapshot(t);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementApproved(t.id, agent);
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        before.record.agentApproved = true;
+        _assertUnchanged(before, t);
+    }
+
+    function test_approveSettlement_agentApprovesAffirmed() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        vm.prank(buyer);
+        dvp.affirm(t);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementApproved(t.id, agent);
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        _assertRecord(t.id, _record(IDeliveryVersusPayment.State.Affirmed, true, false, false, t));
+    }
+
+    function test_approveSettlement_revertsForNonAgent() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_unauthorized(t.id, buyer));
+        vm.prank(buyer);
+        dvp.approveSettlement(t);
+        _assertUnchanged(before, t);
+    }
+
+    function test_approveSettlement_revertsWhenNoAgentNamed() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_unauthorized(t.id, agent));
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        _assertUnchanged(before, t);
+    }
+
+    function test_approveSettlement_revertsOutsideOpenStates() public {
+        _assertRejectsOtherStates(M_OPEN, _approveAsAgent);
+    }
+
+    function test_approveSettlement_revertsForAlteredTerms() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        Snapshot memory before = _snapshot(t);
+        t.quantity = QUANTITY + 1;
+        vm.expectRevert(_err(IDeliveryVersusPayment.DvpTermsMismatch.selector, t.id));
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        t.quantity = QUANTITY;
+        _assertUnchanged(before, t);
+    }
+
+    function test_approveSettlement_revertsAfterDeadline() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        Snapshot memory before = _snapshot(t);
+        vm.warp(uint256(DEADLINE) + 1);
+        vm.expectRevert(_deadlinePassed(t.id, uint256(DEADLINE) + 1));
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        _assertUnchanged(before, t);
+    }
+
+    function test_approveSettlement_revertsWhenPaused() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        _pause();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        _assertUnchanged(before, t);
+    }
+
+    // ---------------------------------------------------------------- approveSettlementBySig
+
+    function test_approveSettlementBySig_anyoneSubmitsAgentSignature() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        bytes memory sig = _approveSig(t, AGENT_KEY);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementApproved(t.id, agent);
+        vm.prank(stranger);
+        dvp.approveSettlementBySig(t, sig);
+        _assertRecord(t.id, _record(IDeliveryVersusPayment.State.Pending, true, false, false, t));
+    }
+
+    function test_approveSettlementBySig_revertsForWrongSigner() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        bytes memory sig = _approveSig(t, BUYER_KEY);
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_invalidSig(t.id, agent));
+        dvp.approveSettlementBySig(t, sig);
+        _assertUnchanged(before, t);
+    }
+
+    function test_approveSettlementBySig_revertsWhenNoAgentNamed() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        bytes memory sig = _approveSig(t, AGENT_KEY);
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_invalidSig(t.id, address(0)));
+        dvp.approveSettlementBySig(t, sig);
+        _assertUnchanged(before, t);
+    }
+
+    function test_approveSettlementBySig_revertsOutsideOpenStates() public {
+        _assertRejectsOtherStates(M_OPEN, _approveBySigOfAgent);
+    }
+
+    function test_approveSettlementBySig_revertsWhenPaused() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        bytes memory sig = _approveSig(t, AGENT_KEY);
+        _pause();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        dvp.approveSettlementBySig(t, sig);
+        _assertUnchanged(before, t);
+    }
+
+    // ---------------------------------------------------------------- reject
+
+    function test_reject_agentRejectsPendingAndReleases() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        vm.expectEmit(address(bond));
+        emit ISecurityToken.Unlock(address(dvp), seller, seller, QUANTITY, abi.encode(t.id));
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementRejected(t.id, agent, "bad terms", QUANTITY);
+        vm.prank(agent);
+        dvp.reject(t, "bad terms");
+        _assertRecord(t.id, _record(IDeliveryVersusPayment.State.Rejected, false, false, false, t));
+        _assertReleased();
+    }
+
+    function test_reject_agentRejectsAffirmedWhilePaused() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        vm.prank(buyer);
+        dvp.affirm(t);
+        _pause();
+        vm.prank(issuer);
+        bond.pause();
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementRejected(t.id, agent, "", QUANTITY);
+        vm.prank(agent);
+        dvp.reject(t, "");
+        vm.assertEq(uint256(dvp.stateOf(t.id)), 6, "rejected");
+        _assertReleased();
+    }
+
+    function test_reject_releasesWhatRemainsAfterForceUnlock() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, seller, 30, "");
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementRejected(t.id, agent, "x", QUANTITY - 30);
+        vm.prank(agent);
+        dvp.reject(t, "x");
+        _assertReleased();
+    }
+
+    function test_reject_releasesNothingWhenLockIsGone() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, seller, QUANTITY, "");
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementRejected(t.id, agent, "x", 0);
+        vm.prank(agent);
+        dvp.reject(t, "x");
+        _assertReleased();
+    }
+
+    function test_reject_revertsForNonAgent() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_unauthorized(t.id, seller));
+        vm.prank(seller);
+        dvp.reject(t, "x");
+        _assertUnchanged(before, t);
+    }
+
+    function test_reject_revertsForAlteredTerms() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        Snapshot memory before = _snapshot(t);
+        t.deadline = DEADLINE + 1;
+        vm.expectRevert(_err(IDeliveryVersusPayment.DvpTermsMismatch.selector, t.id));
+        vm.prank(agent);
+        dvp.reject(t, "x");
+        t.deadline = DEADLINE;
+        _assertUnchanged(before, t);
+    }
+
+    function test_reject_revertsOutsideOpenStates() public {
+        _assertRejectsOtherStates(M_OPEN, _rejectAsAgent);
+    }
+
+    // ---------------------------------------------------------------- actions for the state helper
+
+    function _affirmAsBuyer(IDeliveryVersusPayment.Terms memory t) internal {
+        vm.prank(buyer);
+        dvp.affirm(t);
+    }
+
+    function _affirmBySigOfBuyer(IDeliveryVersusPayment.Terms memory t) internal {
+        bytes memory sig = _affirmSig(t, BUYER_KEY);
+        dvp.affirmBySig(t, sig);
+    }
+
+    function _approveAsAgent(IDeliveryVersusPayment.Terms memory t) internal {
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+    }
+
+    function _approveBySigOfAgent(IDeliveryVersusPayment.Terms memory t) internal {
+        bytes memory sig = _approveSig(t, AGENT_KEY);
+        dvp.approveSettlementBySig(t, sig);
+    }
+
+    function _rejectAsAgent(IDeliveryVersusPayment.Terms memory t) internal {
+        vm.prank(agent);
+        dvp.reject(t, "x");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    function _pause() internal {
+        vm.prank(pauser);
+        dvp.pause();
+    }
+
+    function _assertReleased() internal view {
+        vm.assertEq(bond.lockedOf(address(dvp), seller), 0, "lock released");
+        vm.assertEq(bond.balanceOf(seller), ST_ISSUED, "seller keeps its units");
+        vm.assertEq(bond.availableBalanceOf(seller), ST_ISSUED, "all units free");
+        vm.assertEq(dcjpy.balanceOf(buyer), CASH_ISSUED, "buyer cash untouched");
+    }
+}

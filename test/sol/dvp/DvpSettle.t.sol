@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {IDeliveryVersusPayment} from "../../../contracts/interfaces/IDeliveryVersusPayment.sol";
+import {IDepositToken} from "../../../contracts/interfaces/IDepositToken.sol";
+import {ISecurityToken} from "../../../contracts/interfaces/ISecurityToken.sol";
+import {Vm} from "../utils/Vm.sol";
+import {DvpBase} from "./DvpBase.sol";
+
+/// @notice Steps 4-6: settle, settleWithPermit, settleBatch, settleBatchPerItem, settleItem.
+contract DvpSettleTest is DvpBase {
+    bytes32 private constant PERMIT_TYPEHASH = keccak256(
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    );
+
+    // ---------------------------------------------------------------- settle
+
+    function test_settle_buyerSettlesPendingAndAffirms() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementAffirmed(t.id, buyer, buyer);
+        vm.expectEmit(address(dcjpy));
+        emit IERC20.Transfer(buyer, seller, AMOUNT);
+        vm.expectEmit(address(bond));
+        emit IERC20.Transfer(seller, buyer, QUANTITY);
+        vm.expectEmit(address(bond));
+        emit ISecurityToken.Unlock(address(dvp), seller, buyer, QUANTITY, abi.encode(t.id));
+        _expectSettled(t);
+        vm.prank(buyer);
+        bool settled = dvp.settle(t);
+        vm.assertTrue(settled, "returns true");
+        _assertSettled(t, 1);
+    }
+
+    function test_settle_anyoneSettlesAffirmed() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(buyer);
+        dvp.affirm(t);
+        recordEvents();
+        vm.prank(stranger);
+        vm.assertTrue(dvp.settle(t), "returns true");
+        _assertSettled(t, 1);
+        // Transfer (cash), Transfer + Unlock (bond), SettlementSettled: no second affirmation
+        vm.assertEq(vm.getRecordedLogs().length, 4, "four events");
+    }
+
+    function test_settle_settlesAtDeadline() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.warp(DEADLINE);
+        vm.prank(buyer);
+        dvp.settle(t);
+        _assertSettled(t, 1);
+    }
+
+    function test_settle_settlesWithAgentApproval() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        _expectSettled(t);
+        vm.prank(buyer);
+        dvp.settle(t);
+        _assertSettled(t, 1);
+        vm.assertTrue(dvp.settlementOf(t.id).agentApproved, "approval kept");
+    }
+
+    function test_settle_settlesAfterTokensAreDelisted() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.startPrank(admin);
+        dvp.setSecurityTokenListed(address(bond), false);
+        dvp.setCashTokenListed(address(dcjpy), false);
+        vm.stopPrank();
+        vm.prank(buyer);
+        dvp.settle(t);
+        _assertSettled(t, 1);
+    }
+
+    function test_settle_revertsForNonBuyerOnPending() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        _expectSettleReverts(t, stranger, _unauthorized(t.id, stranger));
+    }
+
+    function test_settle_revertsForSellerOnPending() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        _expectSettleReverts(t, seller, _unauthorized(t.id, seller));
+    }
+
+    function test_settle_revertsOutsideOpenStates() public {
+        _assertRejectsOtherStates(M_OPEN, _settleAsBuyer);
+    }
+
+    function test_settle_revertsAfterDeadline() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.warp(uint256(DEADLINE) + 1);
+        _expectSettleReverts(t, buyer, _deadlinePassed(t.id, uint256(DEADLINE) + 1));
+    }
+
+    function test_settle_revertsWithoutAgentApproval() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        _expectSettleReverts(
+            t,
+            buyer,
+            abi.encodeWithSelector(
+                IDeliveryVersusPayment.DvpAgentApprovalMissing.selector,
+                t.id,
+                agent
+            )
+        );
+    }
+
+    function test_settle_revertsWhenPaused() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(pauser);
+        dvp.pause();
+        _expectSettleReverts(t, buyer, abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+    }
+
+    function test_settle_revertsWithoutAllowance() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(buyer);
+        dcjpy.approve(address(dvp), AMOUNT - 1);
+        _expectSettleReverts(
+            t,
+            buyer,
+            abi.encodeWithSelector(
+                IERC20Errors.ERC20InsufficientAllowance.selector,
+                address(dvp),
+                AMOUNT - 1,
+                AMOUNT
+            )
+        );
+    }
+
+    function test_settle_revertsWhenBuyerCashFrozen() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(bank);
+        dcjpy.setAccountFrozen(buyer, true);
+        _expectSettleReverts(
+            t,
+            buyer,
+            abi.encodeWithSelector(IDepositToken.DepositTokenAccountFrozen.selector, buyer)
+        );
+    }
+
+    function test_settle_revertsWhenBondPausedAndCashLegRollsBack() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(issuer);
+        bond.pause();
+        _expectSettleReverts(
+            t,
+            buyer,
+            abi.encodeWithSelector(ISecurityToken.SecurityTokenPaused.selector)
+        );
+    }
+
+    function test_settle_failsOnShortLock() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, seller, 40, "court order");
+        vm.expectEmit(address(bond));
+        emit ISecurityToken.Unlock(address(dvp), seller, seller, QUANTITY - 40, abi.encode(t.id));
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementFailed(t.id, QUANTITY - 40, QUANTITY, QUANTITY - 40);
+        vm.prank(buyer);
+        bool settled = dvp.settle(t);
+        vm.assertFalse(settled, "returns false");
+        _assertFailed(t);
+    }
+
+    function test_settle_failsOnEmptyLock() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, seller, QUANTITY, "court order");
+        recordEvents();
+        vm.prank(buyer);
+        vm.assertFalse(dvp.settle(t), "returns false");
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        vm.assertEq(logs.length, 1, "only SettlementFailed");
+        vm.assertEq(
+            logs[0].topics[0],
+            IDeliveryVersusPayment.SettlementFailed.selector,
+            "SettlementFailed"
+        );
+        vm.assertEq(logs[0].data, abi.encode(uint256(0), QUANTITY, uint256(0)), "failed data");
+        _assertFailed(t);
+    }
+
+    // ---------------------------------------------------------------- settleWithPermit
+
+    function test_settleWithPermit_settlesWithoutPriorApproval() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(buyer);
+        dcjpy.approve(address(dvp), 0);
+        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
+        _expectSettled(t);
+        vm.prank(buyer);
+        vm.assertTrue(dvp.settleWithPermit(t, p), "returns true");
+        _assertSettled(t, 1);
+        vm.assertEq(dcjpy.nonces(buyer), 1, "permit used");
+        vm.assertEq(dcjpy.allowance(buyer, address(dvp)), 0, "allowance spent");
+    }
+
+    function test_settleWithPermit_ignoresPermitAlreadyUsedByFrontRunner() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(buyer);
+        dcjpy.approve(address(dvp), 0);
+        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
+        vm.prank(stranger);
+        dcjpy.permit(buyer, address(dvp), p.value, p.deadline, p.v, p.r, p.s);
+        vm.prank(buyer);
+        vm.assertTrue(dvp.settleWithPermit(t, p), "returns true");
+        _assertSettled(t, 1);
+    }
+
+    function test_settleWithPermit_revertsWhenPermitFailsAndNoAllowance() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(buyer);
+        dcjpy.approve(address(dvp), 0);
+        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
+        p.value = AMOUNT + 1; // no longer what the buyer signed
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IERC20Errors.ERC20InsufficientAllowance.selector,
+                address(dvp),
+                0,
+                AMOUNT
+            )
+        );
+        vm.prank(buyer);
+        dvp.settleWithPermit(t, p);
+        _assertUnchanged(before, t);
+        vm.assertEq(dcjpy.nonces(buyer), 0, "nonce unused");
+    }
+
+    function test_settleWithPermit_revertsForAlteredTermsBeforeUsingPermit() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
+        Snapshot memory before = _snapshot(t);
+        t.amount = 1;
+        vm.expectRevert(_err(IDeliveryVersusPayment.DvpTermsMismatch.selector, t.id));
+        vm.prank(buyer);
+        dvp.settleWithPermit(t, p);
+        t.amount = AMOUNT;
+        _assertUnchanged(before, t);
+        vm.assertEq(dcjpy.nonces(buyer), 0, "permit not used");
+    }
+
+    function test_settleWithPermit_revertsOutsideOpenStates() public {
+        _assertRejectsOtherStates(M_OPEN, _settleWithPermitAsBuyer);
+    }
+
+    function test_settleWithPermit_revertsWhenPaused() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
+        vm.prank(pauser);
+        dvp.pause();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(buyer);
+        dvp.settleWithPermit(t, p);
+        _assertUnchanged(before, t);
+    }
+
+    // ---------------------------------------------------------------- settleBatch
+
+    function test_settleBatch_settlesAll() public {
+        IDeliveryVersusPayment.Terms[] memory batch = _two();
+        vm.prank(buyer);
+        dvp.affirm(batch[1]);
+        _expectSettled(batch[0]);
+        _expectSettled(batch[1]);
+        vm.prank(buyer);
+        dvp.settleBatch(batch);
+        _assertSettled(batch[0], 2);
+        vm.assertEq(uint256(dvp.stateOf(batch[1].id)), 3, "second settled");
+    }
+
+    function test_settleBatch_revertsWhenEmpty() public {
+        IDeliveryVersusPayment.Terms[] memory batch = new IDeliveryVersusPayment.Terms[](0);
+        vm.expectRevert(abi.encodeWithSelector(IDeliveryVersusPayment.DvpEmptyBatch.selector));
+        dvp.settleBatch(batch);
+    }
+
+    function test_settleBatch_revertsWholeBatchOnShortLock() public {
+        IDeliveryVersusPayment.Terms[] memory batch = _two();
+        // 2 x QUANTITY locked; leave QUANTITY + 10: the first settles, the second is short
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, seller, QUANTITY - 10, "");
+        Snapshot memory first = _snapshot(batch[0]);
+        Snapshot memory second = _snapshot(batch[1]);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDeliveryVersusPayment.DvpLockShortfall.selector,
+                batch[1].id,
+                10,
+                QUANTITY
+            )
+        );
+        vm.prank(buyer);
+        dvp.settleBatch(batch);
+        _assertUnchanged(first, batch[0]);
+        _assertUnchanged(second, batch[1]);
+    }
+
+    function test_settleBatch_revertsWholeBatchOnAlteredItem() public {
+        IDeliveryVersusPayment.Terms[] memory batch = _two();
+        Snapshot memory first = _snapshot(batch[0]);
+        batch[1].amount = 1;
+        vm.expectRevert(_err(IDeliveryVersusPayment.DvpTermsMismatch.selector, batch[1].id));
+        vm.prank(buyer);
+        dvp.settleBatch(batch);
+        _assertUnchanged(first, batch[0]);
+        vm.assertEq(uint256(dvp.stateOf(batch[1].id)), 1, "second still pending");
+    }
+
+    function test_settleBatch_revertsWhenPaused() public {
+        IDeliveryVersusPayment.Terms[] memory batch = _two();
+        vm.prank(pauser);
+        dvp.pause();
+        Snapshot memory first = _snapshot(batch[0]);
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(buyer);
+        dvp.settleBatch(batch);
+        _assertUnchanged(first, batch[0]);
+    }
+
+    // ---------------------------------------------------------------- settleBatchPerItem
+
+    function test_settleBatchPerItem_settlesAll() public {
+        IDeliveryVersusPayment.Terms[] memory batch = _two();
+        _expectSettled(batch[0]);
+        _expectSettled(batch[1]);
+        vm.prank(buyer);
+        bool[] memory settled = dvp.settleBatchPerItem(batch);
+        vm.assertTrue(settled[0] && settled[1], "both settled");
+        _assertSettled(batch[0], 2);
+    }
+
+    function test_settleBatchPerItem_reportsFailingItemAndSettlesOthers() public {
+        IDeliveryVersusPayment.Terms[] memory batch = new IDeliveryVersusPayment.Terms[](2);
+        batch[0] = _createdWithAgent(); // never approved
+        batch[1] = _created();
+        Snapshot memory first = _snapshot(batch[0]);
+        bytes memory reason = abi.encodeWithSelector(
+            IDeliveryVersusPayment.DvpAgentApprovalMissing.selector,
+            batch[0].id,
+            agent
+        );
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementAttemptFailed(batch[0].id, reason);
+        _expectSettled(batch[1]);
+        vm.prank(buyer);
+        bool[] memory settled = dvp.settleBatchPerItem(batch);
+        vm.assertFalse(settled[0], "first not settled");
+        vm.assertTrue(settled[1], "second settled");
+        vm.assertEq(uint256(dvp.stateOf(batch[0].id)), 1, "first still pending");
+        vm.assertEq(uint256(dvp.stateOf(batch[1].id)), 3, "second settled");
+        vm.assertEq(bond.balanceOf(buyer), first.buyerSt + QUANTITY, "one delivery");
+        vm.assertEq(dcjpy.balanceOf(seller), first.sellerCash + AMOUNT, "one payment");
+        vm.assertEq(bond.lockedOf(address(dvp), seller), QUANTITY, "first still locked");
+    }
+
+    function test_settleBatchPerItem_marksShortLockFailed() public {
+        IDeliveryVersusPayment.Terms[] memory batch = new IDeliveryVersusPayment.Terms[](1);
+        batch[0] = _created();
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, seller, 1, "");
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementFailed(
+            batch[0].id,
+            QUANTITY - 1,
+            QUANTITY,
+            QUANTITY - 1
+        );
+        vm.prank(buyer);
+        bool[] memory settled = dvp.settleBatchPerItem(batch);
+        vm.assertFalse(settled[0], "not settled");
+        _assertFailed(batch[0]);
+    }
+
+    function test_settleBatchPerItem_revertsWhenEmpty() public {
+        IDeliveryVersusPayment.Terms[] memory batch = new IDeliveryVersusPayment.Terms[](0);
+        vm.expectRevert(abi.encodeWithSelector(IDeliveryVersusPayment.DvpEmptyBatch.selector));
+        dvp.settleBatchPerItem(batch);
+    }
+
+    function test_settleBatchPerItem_revertsWhenPaused() public {
+        IDeliveryVersusPayment.Terms[] memory batch = _two();
+        vm.prank(pauser);
+        dvp.pause();
+        Snapshot memory first = _snapshot(batch[0]);
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+        vm.prank(buyer);
+        dvp.settleBatchPerItem(batch);
+        _assertUnchanged(first, batch[0]);
+    }
+
+    function test_settleItem_revertsForOutsideCaller() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(abi.encodeWithSelector(IDeliveryVersusPayment.DvpOnlySelf.selector, buyer));
+        vm.prank(buyer);
+        dvp.settleItem(t, buyer);
+        _assertUnchanged(before, t);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    function _settleAsBuyer(IDeliveryVersusPayment.Terms memory t) internal {
+        vm.prank(buyer);
+        dvp.settle(t);
+    }
+
+    function _settleWithPermitAsBuyer(IDeliveryVersusPayment.Terms memory t) internal {
+        IDeliveryVersusPayment.Permit memory p;
+        vm.prank(buyer);
+        dvp.settleWithPermit(t, p);
+    }
+
+    function _two() internal returns (IDeliveryVersusPayment.Terms[] memory batch) {
+        batch = new IDeliveryVersusPayment.Terms[](2);
+        batch[0] = _created();
+        batch[1] = _created();
+    }
+
+    function _permit(
+        uint256 value,
+        uint256 deadline
+    ) internal view returns (IDeliveryVersusPayment.Permit memory p) {
+        bytes32 structHash = keccak256(
+            abi.encode(PERMIT_TYPEHASH, buyer, address(dvp), value, dcjpy.nonces(buyer), deadline)
+        );
+        bytes32 digest = keccak256(
+            abi.encodePacked("\x19\x01", dcjpy.DOMAIN_SEPARATOR(), structHash)
+        );
+        (p.v, p.r, p.s) = vm.sign(BUYER_KEY, digest);
+        p.value = value;
+        p.deadline = deadline;
+    }
+
+    function _expectSettled(IDeliveryVersusPayment.Terms memory t) internal {
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementSettled(
+            t.id,
+            t.seller,
+            t.buyer,
+            t.securityToken,
+            t.quantity,
+            t.cashToken,
+            t.amount
+        );
+    }
+
+    /// @dev Asserts `count` default-size settlements moved both legs and `t` is Settled.
+    function _assertSettled(IDeliveryVersusPayment.Terms memory t, uint256 count) internal view {
+        vm.assertEq(uint256(dvp.stateOf(t.id)), uint256(IDeliveryVersusPayment.State.Settled), "s");
+        vm.assertEq(bond.balanceOf(buyer), count * QUANTITY, "buyer ST");
+        vm.assertEq(bond.balanceOf(seller), ST_ISSUED - count * QUANTITY, "seller ST");
+        vm.assertEq(dcjpy.balanceOf(seller), count * AMOUNT, "seller cash");
+        vm.assertEq(dcjpy.balanceOf(buyer), CASH_ISSUED - count * AMOUNT, "buyer cash");
+        vm.assertEq(bond.lockedOf(address(dvp), seller), 0, "no lock left");
+        vm.assertEq(dcjpy.totalSupply(), CASH_ISSUED, "cash supply");
+        vm.assertEq(bond.totalSupply(), ST_ISSUED, "ST supply");
+    }
+
+    /// @dev Asserts `t` is Failed: no leg moved and the seller's units are all free again.
+    function _assertFailed(IDeliveryVersusPayment.Terms memory t) internal view {
+        vm.assertEq(uint256(dvp.stateOf(t.id)), uint256(IDeliveryVersusPayment.State.Failed), "f");
+        vm.assertEq(bond.balanceOf(seller), ST_ISSUED, "seller keeps units");
+        vm.assertEq(bond.availableBalanceOf(seller), ST_ISSUED, "all free");
+        vm.assertEq(bond.balanceOf(buyer), 0, "buyer got nothing");
+        vm.assertEq(dcjpy.balanceOf(buyer), CASH_ISSUED, "buyer paid nothing");
+        vm.assertEq(dcjpy.balanceOf(seller), 0, "seller got nothing");
+    }
+
+    function _expectSettleReverts(
+        IDeliveryVersusPayment.Terms memory t,
+        address caller,
+        bytes memory err
+    ) internal {
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(err);
+        vm.prank(caller);
+        dvp.settle(t);
+        _assertUnchanged(before, t);
+    }
+}
