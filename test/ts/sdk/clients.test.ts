@@ -43,8 +43,18 @@ describe("sdk clients", function () {
       let b = await issuer.balanceOf({ account: A.buyer.address, lockAddress: A.agent.address });
       expect([b.balance, b.lockedTo, b.available]).to.deep.equal([7n, 7n, 0n]);
       await issuer.redeem({ from: A.buyer.address, value: 7n, lockAddress: A.agent.address });
-      await issuer.bulkIssue({ items: [{ to: A.buyer.address, value: 3n }, { to: A.seller.address, value: 4n }] });
-      await issuer.bulkRedeem({ items: [{ from: A.buyer.address, value: 3n }, { from: A.seller.address, value: 4n }] });
+      await issuer.bulkIssue({
+        items: [
+          { to: A.buyer.address, value: 3n },
+          { to: A.seller.address, value: 4n },
+        ],
+      });
+      await issuer.bulkRedeem({
+        items: [
+          { from: A.buyer.address, value: 3n },
+          { from: A.seller.address, value: 4n },
+        ],
+      });
       b = await issuer.balanceOf({ account: A.buyer.address });
       expect(b.balance).to.equal(0n);
       expect((await seller.balances()).security.balance).to.equal(1000n);
@@ -52,12 +62,36 @@ describe("sdk clients", function () {
 
     it("enforces: forced transfer, force lock / unlock / relocate", async function () {
       const { issuer } = k.clients;
-      await issuer.forcedTransfer({ from: A.seller.address, to: A.buyer.address, value: 5n, data: "0x01" });
-      await issuer.bulkForcedTransfer({ items: [{ from: A.buyer.address, to: A.seller.address, value: 5n }] });
-      await issuer.forceLock({ lockAddress: A.agent.address, account: A.seller.address, value: 6n });
-      await issuer.forceChangeLockedAccount({ lockAddress: A.agent.address, fromAccount: A.seller.address, toAccount: A.buyer.address, value: 6n });
-      expect((await issuer.balanceOf({ account: A.buyer.address, lockAddress: A.agent.address })).lockedTo).to.equal(6n);
-      await issuer.forceUnlock({ lockAddress: A.agent.address, account: A.buyer.address, recipient: A.seller.address, value: 6n });
+      await issuer.forcedTransfer({
+        from: A.seller.address,
+        to: A.buyer.address,
+        value: 5n,
+        data: "0x01",
+      });
+      await issuer.bulkForcedTransfer({
+        items: [{ from: A.buyer.address, to: A.seller.address, value: 5n }],
+      });
+      await issuer.forceLock({
+        lockAddress: A.agent.address,
+        account: A.seller.address,
+        value: 6n,
+      });
+      await issuer.forceChangeLockedAccount({
+        lockAddress: A.agent.address,
+        fromAccount: A.seller.address,
+        toAccount: A.buyer.address,
+        value: 6n,
+      });
+      expect(
+        (await issuer.balanceOf({ account: A.buyer.address, lockAddress: A.agent.address }))
+          .lockedTo,
+      ).to.equal(6n);
+      await issuer.forceUnlock({
+        lockAddress: A.agent.address,
+        account: A.buyer.address,
+        recipient: A.seller.address,
+        value: 6n,
+      });
       expect((await issuer.balanceOf({ account: A.seller.address })).balance).to.equal(1000n);
     });
 
@@ -66,7 +100,11 @@ describe("sdk clients", function () {
       const st = k.contracts.bond;
       await issuer.setSwitches({ active: false, transferable: false });
       expect([await st.status(), await st.transferable()]).to.deep.equal([false, false]);
-      await issuer.setSwitches({ active: true, transferable: true, transferApprovalRequired: true });
+      await issuer.setSwitches({
+        active: true,
+        transferable: true,
+        transferApprovalRequired: true,
+      });
       const app = await seller.applyForTransfer({ to: A.buyer.address, value: 2n });
       expect(app.applicationId).to.equal(1n);
       await issuer.approveTransfer({ applicationId: app.applicationId });
@@ -93,7 +131,10 @@ describe("sdk clients", function () {
       const { bank, buyer } = k.clients;
       const from = await k.ethers.provider.getBlockNumber();
       await bank.issue({ account: A.buyer.address, amount: 500n, bankReference: ref("bk-1") });
-      expect(await bank.getIssuance(ref("bk-1"))).to.deep.include({ account: A.buyer.address, amount: 500n });
+      expect(await bank.getIssuance(ref("bk-1"))).to.deep.include({
+        account: A.buyer.address,
+        amount: 500n,
+      });
       expect(await bank.getIssuance(ref("bk-none"))).to.equal(undefined);
       const q1 = await buyer.requestIssuance({ amount: 50n, depositAccountRef: ref("acct") });
       const q2 = await buyer.requestIssuance({ amount: 60n, depositAccountRef: ref("acct") });
@@ -102,7 +143,10 @@ describe("sdk clients", function () {
       await bank.rejectRequest({ requestId: q2.requestId, reason: ref("no funds") });
       await buyer.cancelIssuanceRequest({ requestId: q3.requestId });
       await bank.redeemFrom({ account: A.buyer.address, amount: 50n, redemptionRef: ref("rd-1") });
-      expect(await bank.getRedemption(ref("rd-1"))).to.deep.include({ account: A.buyer.address, amount: 50n });
+      expect(await bank.getRedemption(ref("rd-1"))).to.deep.include({
+        account: A.buyer.address,
+        amount: 50n,
+      });
       await bank.freezePartial(A.buyer.address, 100n);
       expect((await bank.balanceOf(A.buyer.address)).available).to.equal(400n);
       await bank.unfreezePartial(A.buyer.address, 100n);
@@ -113,9 +157,14 @@ describe("sdk clients", function () {
       expect(await k.contracts.dcjpy.paused()).to.equal(true);
       await bank.unpause();
       const iss = await bank.listIssuances({ fromBlock: from });
-      expect(iss.map((i) => [i.reference, i.amount])).to.deep.equal([[ref("bk-1"), 500n], [ref("bk-2"), 50n]]);
+      expect(iss.map((i) => [i.reference, i.amount])).to.deep.equal([
+        [ref("bk-1"), 500n],
+        [ref("bk-2"), 50n],
+      ]);
       const red = await bank.listRedemptions({ account: A.buyer.address, fromBlock: from });
-      expect(red.map((r) => [r.reference, r.amount, r.operator])).to.deep.equal([[ref("rd-1"), 50n, A.bank.address]]);
+      expect(red.map((r) => [r.reference, r.amount, r.operator])).to.deep.equal([
+        [ref("rd-1"), 50n, A.bank.address],
+      ]);
       await buyer.redeem({ amount: 500n, redemptionRef: ref("rd-2") });
     });
   });
@@ -124,7 +173,11 @@ describe("sdk clients", function () {
     it("seller creates, buyer affirms by signature, agent approves by signature, buyer settles with a permit", async function () {
       const { seller, buyer, agent, bank, auditor } = k.clients;
       const t = buildTerms(await k.newTerms({ agent: A.agent.address }));
-      await bank.issue({ account: A.buyer.address, amount: t.amount, bankReference: ref(`${t.id}b`) });
+      await bank.issue({
+        account: A.buyer.address,
+        amount: t.amount,
+        bankReference: ref(`${t.id}b`),
+      });
       await seller.createSettlement({ terms: t });
       expect((await seller.balances()).security.lockedTo).to.be.greaterThanOrEqual(t.quantity);
       const aff = await buyer.signAffirmation(t);
@@ -159,7 +212,9 @@ describe("sdk clients", function () {
       await seller.createSettlement({ terms: t3 });
       await k.networkHelpers.time.increase(3601);
       await buyer.reclaim({ terms: t3 });
-      expect((await auditor.listSettlements({ state: ["Cancelled", "Expired"] })).map((s) => s.id)).to.include.members([t1.id, t2.id, t3.id]);
+      expect(
+        (await auditor.listSettlements({ state: ["Cancelled", "Expired"] })).map((s) => s.id),
+      ).to.include.members([t1.id, t2.id, t3.id]);
       expect((await seller.balances()).security.locked).to.equal(0n);
     });
 
@@ -170,7 +225,11 @@ describe("sdk clients", function () {
       await agent.reject({ terms: tr, reason: ref("kyc") });
       expect((await agent.getSettlement(tr.id)).state).to.equal("Rejected");
       const ts = [await k.newTerms(), await k.newTerms(), await k.newTerms()];
-      await bank.issue({ account: A.buyer.address, amount: 3_000_000n, bankReference: ref(`batch-${ts[0].id}`) });
+      await bank.issue({
+        account: A.buyer.address,
+        amount: 3_000_000n,
+        bankReference: ref(`batch-${ts[0].id}`),
+      });
       await buyer.approve({ amount: 3_000_000n });
       for (const t of ts) {
         await seller.createSettlement({ terms: t });
@@ -180,7 +239,11 @@ describe("sdk clients", function () {
       expect(all.items.map((i) => i.status)).to.deep.equal(["settled", "settled"]);
       const t4 = await k.newTerms();
       await seller.createSettlement({ terms: t4 }); // not affirmed: the agent may not settle it
-      await issuer.forceUnlock({ lockAddress: k.addresses.dvp, account: A.seller.address, value: 1n }); // now t4 or t3 is short
+      await issuer.forceUnlock({
+        lockAddress: k.addresses.dvp,
+        account: A.seller.address,
+        value: 1n,
+      }); // now t4 or t3 is short
       const per = await agent.settleBatchPerItem([ts[2], t4]);
       expect(per.items[0].status).to.be.oneOf(["settled", "failed"]);
       expect(per.items[1].status).to.equal("attemptFailed");
@@ -194,10 +257,21 @@ describe("sdk clients", function () {
       const all = await auditor.listSettlements();
       expect(all.length).to.be.greaterThan(5);
       const bySeller = await auditor.listSettlements({ party: A.seller.address, state: "Settled" });
-      expect(bySeller.every((s) => s.state === "Settled" && s.terms!.seller === A.seller.address)).to.equal(true);
+      expect(
+        bySeller.every((s) => s.state === "Settled" && s.terms!.seller === A.seller.address),
+      ).to.equal(true);
       const last = all[all.length - 1];
-      expect((await auditor.listSettlements({ fromBlock: last.createdBlock, toBlock: last.createdBlock })).map((s) => s.id)).to.deep.equal([last.id]);
-      expect((await auditor.listSettlements({ fromTime: last.createdTime + 1 })).length).to.equal(0);
+      expect(
+        (
+          await auditor.listSettlements({
+            fromBlock: last.createdBlock,
+            toBlock: last.createdBlock,
+          })
+        ).map((s) => s.id),
+      ).to.deep.equal([last.id]);
+      expect((await auditor.listSettlements({ fromTime: last.createdTime + 1 })).length).to.equal(
+        0,
+      );
 
       const seen: SettlementEvent[] = [];
       const stop = await auditor.watch({ onEvent: (e) => seen.push(e) });
@@ -206,11 +280,18 @@ describe("sdk clients", function () {
       await buyer.affirm({ terms: t });
       for (let i = 0; i < 50 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
       await stop();
-      expect(seen.map((e) => [e.name, e.id])).to.deep.equal([["SettlementCreated", t.id], ["SettlementAffirmed", t.id]]);
+      expect(seen.map((e) => [e.name, e.id])).to.deep.equal([
+        ["SettlementCreated", t.id],
+        ["SettlementAffirmed", t.id],
+      ]);
 
       const from = await k.ethers.provider.getBlockNumber();
       const t2 = await k.newTerms();
-      await bank.issue({ account: A.buyer.address, amount: t2.amount, bankReference: ref(`${t2.id}b`) });
+      await bank.issue({
+        account: A.buyer.address,
+        amount: t2.amount,
+        bankReference: ref(`${t2.id}b`),
+      });
       await buyer.approve({ amount: t2.amount });
       await seller.createSettlement({ terms: t2 });
       await buyer.settle({ terms: t2 });
@@ -222,7 +303,9 @@ describe("sdk clients", function () {
       expect(s.state).to.equal("Settled");
       expect(s.legs.security!.value).to.equal(t2.quantity);
       expect(s.legs.cash!.value).to.equal(t2.amount);
-      expect(report.supply.totalSupply).to.equal(report.supply.totalIssued - report.supply.totalRedeemed);
+      expect(report.supply.totalSupply).to.equal(
+        report.supply.totalIssued - report.supply.totalRedeemed,
+      );
       const whole = await auditor.reconcile({ party: A.buyer.address });
       expect(whole.ok, whole.mismatches.join("\n")).to.equal(true);
     });
@@ -242,12 +325,19 @@ describe("sdk clients", function () {
         }),
       );
       const addrs = await addressesFromIgnition(dir);
-      expect([addrs.securityToken, addrs.depositToken, addrs.dvp]).to.deep.equal([k.addresses.securityToken, k.addresses.depositToken, k.addresses.dvp]);
+      expect([addrs.securityToken, addrs.depositToken, addrs.dvp]).to.deep.equal([
+        k.addresses.securityToken,
+        k.addresses.depositToken,
+        k.addresses.dvp,
+      ]);
       expect(addrs.keys.securityRegistry).to.equal("InvestorRegistryModule#SecurityRegistry");
       const ctx = await connect({ runner: k.ethers.provider, addresses: addrs });
       expect(ctx.addresses.securityRegistry).to.equal(await k.contracts.secReg.getAddress());
       expect(ctx.addresses.cashRegistry).to.equal(await k.contracts.cashReg.getAddress());
-      await writeFile(path.join(dir, "deployed_addresses.json"), JSON.stringify({ "M#ShareToken": k.addresses.dvp }));
+      await writeFile(
+        path.join(dir, "deployed_addresses.json"),
+        JSON.stringify({ "M#ShareToken": k.addresses.dvp }),
+      );
       let err: unknown;
       try {
         await addressesFromIgnition(dir);

@@ -16,7 +16,9 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
     this.timeout(60_000);
     // Local wallets (not node-managed accounts): the SDK must pick every nonce itself.
     const wallet = (i: number) =>
-      HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).connect(k.ethers.provider);
+      HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).connect(
+        k.ethers.provider,
+      );
     const sellerW = wallet(3);
     const buyerW = wallet(4);
     expect(sellerW.address).to.equal(k.signers.seller.address);
@@ -25,8 +27,14 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
     expect(seller.ctx.signer).to.be.instanceOf(QueuedSigner);
 
     await k.clients.issuer.issue({ to: sellerW.address, value: 10n * BigInt(N) });
-    await k.clients.bank.issue({ account: buyerW.address, amount: 1_000_000n * BigInt(N), bankReference: ref("conc-fund") });
-    const terms = await Promise.all(Array.from({ length: N }, () => k.newTerms()).map(async (t) => buildTerms(await t)));
+    await k.clients.bank.issue({
+      account: buyerW.address,
+      amount: 1_000_000n * BigInt(N),
+      bankReference: ref("conc-fund"),
+    });
+    const terms = await Promise.all(
+      Array.from({ length: N }, () => k.newTerms()).map(async (t) => buildTerms(await t)),
+    );
     const n0 = await k.ethers.provider.getTransactionCount(sellerW.address);
 
     const created = await Promise.all(terms.map((t) => seller.createSettlement({ terms: t })));
