@@ -53,7 +53,9 @@ for (const folder of SOURCE_FOLDERS) {
   artifactFiles.push(...(await walk(path.join(artifactsDir, "contracts", folder))));
 }
 if (artifactFiles.length === 0) {
-  console.error(`generate: no artifacts under ${artifactsDir}/contracts; run \`hardhat compile\` first`);
+  console.error(
+    `generate: no artifacts under ${artifactsDir}/contracts; run \`hardhat compile\` first`,
+  );
   process.exit(1);
 }
 artifactFiles.sort();
@@ -132,7 +134,8 @@ await fs.writeFile(path.join(outDir, "contracts.ts"), contractsTs);
 // ------------------------------------------------------------------ errors.ts
 function tsType(input) {
   const t = input.type;
-  if (t.endsWith("]")) return `readonly ${tsType({ ...input, type: t.replace(/\[[0-9]*\]$/, "") })}[]`;
+  if (t.endsWith("]"))
+    return `readonly ${tsType({ ...input, type: t.replace(/\[[0-9]*\]$/, "") })}[]`;
   if (t === "address" || t === "string" || t.startsWith("bytes")) return "string";
   if (t === "bool") return "boolean";
   if (t.startsWith("uint") || t.startsWith("int")) return "bigint";

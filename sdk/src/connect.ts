@@ -59,7 +59,10 @@ export interface KessaiContext {
 }
 
 function isSigner(r: ContractRunner): r is Signer {
-  return typeof (r as Signer).getAddress === "function" && typeof (r as Signer).signTypedData === "function";
+  return (
+    typeof (r as Signer).getAddress === "function" &&
+    typeof (r as Signer).signTypedData === "function"
+  );
 }
 
 /**
@@ -75,11 +78,17 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
   };
   let runner = options.runner;
   if (!runner) {
-    if (!options.rpcUrl) throw new InvalidParameterError("runner", undefined, "or rpcUrl is required");
-    const provider = new JsonRpcProvider(options.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 250 });
+    if (!options.rpcUrl)
+      throw new InvalidParameterError("runner", undefined, "or rpcUrl is required");
+    const provider = new JsonRpcProvider(options.rpcUrl, undefined, {
+      staticNetwork: true,
+      pollingInterval: 250,
+    });
     runner = options.privateKey ? new Wallet(options.privateKey, provider) : provider;
   }
-  const signer = isSigner(runner) ? withNonceQueue(runner, { gasLimit: options.gasLimit }) : undefined;
+  const signer = isSigner(runner)
+    ? withNonceQueue(runner, { gasLimit: options.gasLimit })
+    : undefined;
   const provider = (signer ? signer.provider : (runner as Provider)) ?? runner.provider;
   if (!provider) throw new InvalidParameterError("runner", runner, "has no provider");
   const r: ContractRunner = signer ?? provider;
@@ -163,14 +172,18 @@ export async function addressesFromIgnition(
       if (found.length === 1) return found[0];
     }
     if (required) {
-      throw new ConfigurationError(`No ${role} in ${file} (looked for ids ${ids.join(", ")}; keys: ${Object.keys(map).join(", ")})`);
+      throw new ConfigurationError(
+        `No ${role} in ${file} (looked for ids ${ids.join(", ")}; keys: ${Object.keys(map).join(", ")})`,
+      );
     }
     return undefined;
   };
   let st;
   if (opts.securityToken) st = pick("security token", [opts.securityToken], true);
   else {
-    const candidates = entries.filter((e) => ["StraightBondToken", "ShareToken", "SecurityToken"].includes(e.id));
+    const candidates = entries.filter((e) =>
+      ["StraightBondToken", "ShareToken", "SecurityToken"].includes(e.id),
+    );
     if (candidates.length > 1) {
       throw new ConfigurationError(
         `Several security tokens (${candidates.map((c) => c.key).join(", ")}); pass { securityToken: "<FutureId>" }`,
@@ -183,7 +196,11 @@ export async function addressesFromIgnition(
   const single = pick("registry", ["InvestorRegistry"], false);
   const secReg = pick("security registry", ["SecurityRegistry"], false) ?? single;
   const cashReg = pick("cash registry", ["CashRegistry"], false) ?? single;
-  const keys: Record<string, string> = { securityToken: st!.key, depositToken: dt.key, dvp: dvp.key };
+  const keys: Record<string, string> = {
+    securityToken: st!.key,
+    depositToken: dt.key,
+    dvp: dvp.key,
+  };
   if (secReg) keys.securityRegistry = secReg.key;
   if (cashReg) keys.cashRegistry = cashReg.key;
   return {

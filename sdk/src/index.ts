@@ -3,7 +3,12 @@
  * Contract types and error classes are generated from the compiled artifacts.
  */
 export { connect, addressesFromIgnition } from "./connect.js";
-export type { ConnectOptions, KessaiAddresses, KessaiContext, IgnitionAddresses } from "./connect.js";
+export type {
+  ConnectOptions,
+  KessaiAddresses,
+  KessaiContext,
+  IgnitionAddresses,
+} from "./connect.js";
 export { IssuerClient } from "./clients/issuer.js";
 export { BankClient } from "./clients/bank.js";
 export { FirmClient } from "./clients/firm.js";

@@ -8,10 +8,18 @@ type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];
 
 /** A read-only observer: settlements, listings, live events and reconciliation. */
 export class AuditorClient extends BaseClient {
-  getSettlement(id: string) { return a.getSettlement(this.ctx, { id }); }
-  listSettlements(p: P<typeof a.listSettlements> = {}) { return a.listSettlements(this.ctx, p); }
-  watch(p: P<typeof a.watchSettlements>) { return a.watchSettlements(this.ctx, p); }
-  reconcile(p: P<typeof a.reconcile> = {}) { return a.reconcile(this.ctx, p); }
+  getSettlement(id: string) {
+    return a.getSettlement(this.ctx, { id });
+  }
+  listSettlements(p: P<typeof a.listSettlements> = {}) {
+    return a.listSettlements(this.ctx, p);
+  }
+  watch(p: P<typeof a.watchSettlements>) {
+    return a.watchSettlements(this.ctx, p);
+  }
+  reconcile(p: P<typeof a.reconcile> = {}) {
+    return a.reconcile(this.ctx, p);
+  }
   listIssuances(p: { account?: string; fromBlock?: number; toBlock?: number } = {}) {
     return a.listDepositEvents(this.ctx, { kind: "issued", ...p });
   }
@@ -24,6 +32,11 @@ export class AuditorClient extends BaseClient {
     const [onChainHash, matches] = await readCall("dvp.hashTerms", () =>
       Promise.all([this.ctx.dvp.hashTerms(t), this.ctx.dvp.verifyTerms(t)]),
     );
-    return { hash: hashTerms(t), onChainHash, hashesAgree: onChainHash === hashTerms(t), matchesCommitment: matches };
+    return {
+      hash: hashTerms(t),
+      onChainHash,
+      hashesAgree: onChainHash === hashTerms(t),
+      matchesCommitment: matches,
+    };
   }
 }

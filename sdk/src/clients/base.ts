@@ -13,7 +13,10 @@ export abstract class BaseClient {
     return this.ctx.account;
   }
   /** Connects and wraps the context in this client class. */
-  static async connect<T extends BaseClient>(this: new (ctx: KessaiContext) => T, options: ConnectOptions): Promise<T> {
+  static async connect<T extends BaseClient>(
+    this: new (ctx: KessaiContext) => T,
+    options: ConnectOptions,
+  ): Promise<T> {
     return new this(await connect(options));
   }
 }

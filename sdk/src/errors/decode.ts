@@ -20,7 +20,10 @@ export function errorInterface(): Interface {
 type ErrorClass = new (args: never, options?: ContractErrorOptions) => ContractError<object>;
 
 /** Decodes raw revert data into its typed error class (never throws). */
-export function decodeRevertData(data: string, options: ContractErrorOptions = {}): ContractError<object> {
+export function decodeRevertData(
+  data: string,
+  options: ContractErrorOptions = {},
+): ContractError<object> {
   const opts = { ...options, data };
   if (!isHexString(data) || data.length < 10) return new UnknownContractError(data ?? "0x", opts);
   const selector = data.slice(0, 10).toLowerCase();
@@ -106,8 +109,10 @@ function text(err: unknown): string {
   return e?.shortMessage ?? e?.message ?? String(err);
 }
 
-const NONCE_RE = /nonce (too low|too high|has already been used)|invalid nonce|replacement (transaction )?underpriced|already known|known transaction/i;
-const NETWORK_RE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|fetch failed|socket hang up|network error|could not detect network|request timeout/i;
+const NONCE_RE =
+  /nonce (too low|too high|has already been used)|invalid nonce|replacement (transaction )?underpriced|already known|known transaction/i;
+const NETWORK_RE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|fetch failed|socket hang up|network error|could not detect network|request timeout/i;
 
 /**
  * Turns anything thrown by ethers, Hardhat or a JSON-RPC node into a {@link KessaiError}:
@@ -123,10 +128,17 @@ export function toKessaiError(err: unknown, options: ContractErrorOptions = {}):
   const c = code(err);
   const msg = text(err);
   if (c === "NONCE_EXPIRED" || c === "REPLACEMENT_UNDERPRICED" || NONCE_RE.test(msg)) {
-    return new NonceError(options.sender ?? "?", (err as { transaction?: { nonce?: number } }).transaction?.nonce, { cause: err });
+    return new NonceError(
+      options.sender ?? "?",
+      (err as { transaction?: { nonce?: number } }).transaction?.nonce,
+      { cause: err },
+    );
   }
   if (c === "NETWORK_ERROR" || c === "TIMEOUT" || c === "SERVER_ERROR" || NETWORK_RE.test(msg)) {
-    return new NetworkError(`JSON-RPC request failed${options.action ? ` during ${options.action}` : ""}`, { cause: err });
+    return new NetworkError(
+      `JSON-RPC request failed${options.action ? ` during ${options.action}` : ""}`,
+      { cause: err },
+    );
   }
   if (c === "CALL_EXCEPTION") {
     return new UnknownContractError("0x", { ...options, cause: err });

@@ -10,7 +10,12 @@ export class InputError extends KessaiError {
   readonly field: string;
   /** The value that was refused. */
   readonly value: unknown;
-  constructor(field: string, value: unknown, shortMessage: string, options: KessaiErrorOptions = {}) {
+  constructor(
+    field: string,
+    value: unknown,
+    shortMessage: string,
+    options: KessaiErrorOptions = {},
+  ) {
     super(shortMessage, options);
     this.field = field;
     this.value = value;
@@ -95,6 +100,10 @@ export class InvalidParameterError extends InputError {
 export class MissingSignerError extends InputError {
   override name = "MissingSignerError";
   constructor(action: string) {
-    super("runner", undefined, `${action} sends a transaction and needs a signer; connect with one`);
+    super(
+      "runner",
+      undefined,
+      `${action} sends a transaction and needs a signer; connect with one`,
+    );
   }
 }

@@ -28,7 +28,8 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
   RegistryNotRegistered: (a) => `${short(a.account)} is not registered`,
   RegistryUnexpectedStatus: (a) =>
     `${short(a.account)} is ${en(INVESTOR_STATUS_NAMES, a.current)}, needs ${en(INVESTOR_STATUS_NAMES, a.expected)}`,
-  RegistryExpiryInPast: (a) => `expiry ${n(a.expiry)} of ${short(a.account)} is not after block time ${n(a.nowTime)}`,
+  RegistryExpiryInPast: (a) =>
+    `expiry ${n(a.expiry)} of ${short(a.account)} is not after block time ${n(a.nowTime)}`,
   RegistryLengthMismatch: (a) =>
     `batch lengths differ: ${n(a.accounts)} accounts, ${n(a.investorRefs)} refs, ${n(a.expiries)} expiries`,
   // security token
@@ -45,13 +46,15 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
   SecurityTokenInvalidLockAddress: (a) => `invalid lock address ${short(a.lockAddress)}`,
   SecurityTokenLockRejected: (a) => `lock address ${short(a.lockAddress)} rejected the lock`,
   SecurityTokenZeroAmount: () => "the amount is zero",
-  SecurityTokenLengthMismatch: (a) => `batch lengths differ: expected ${n(a.expected)}, got ${n(a.actual)}`,
+  SecurityTokenLengthMismatch: (a) =>
+    `batch lengths differ: expected ${n(a.expected)}, got ${n(a.actual)}`,
   SecurityTokenSupplyCapExceeded: (a) =>
     `issuing ${n(a.value)} would take supply ${n(a.supply)} past the cap ${n(a.cap)}`,
   SecurityTokenInvalidRegistry: (a) => `${short(a.registry)} is not a registry contract`,
   SecurityTokenUnexpectedApplicationStatus: (a) =>
     `application ${n(a.applicationId)} is ${en(APPLICATION_STATUS_NAMES, a.current)}, needs Pending`,
-  SecurityTokenUnauthorizedCancel: (a) => `${short(a.caller)} may not cancel application ${n(a.applicationId)}`,
+  SecurityTokenUnauthorizedCancel: (a) =>
+    `${short(a.caller)} may not cancel application ${n(a.applicationId)}`,
   // deposit token
   DepositTokenPaused: () => "the deposit token is paused",
   DepositTokenAccountFrozen: (a) => `${short(a.account)} is frozen`,
@@ -76,21 +79,27 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
     `settlement ${short(a.id)} is ${settlementStateName(a.current as bigint)}, needs ${
       expectedStateNames(a.expectedStates as string).join(" or ") || "another state"
     }`,
-  DvpTermsMismatch: (a) => `terms given for settlement ${short(a.id)} do not match the stored commitment`,
+  DvpTermsMismatch: (a) =>
+    `terms given for settlement ${short(a.id)} do not match the stored commitment`,
   DvpZeroSettlementId: () => "the settlement ID is zero",
   DvpUnlistedSecurityToken: (a) => `${short(a.token)} is not a listed security token`,
   DvpUnlistedCashToken: (a) => `${short(a.token)} is not a listed cash token`,
   DvpLockMismatch: (a) =>
     `lock of ${n(a.amount)} by ${short(a.account)} on ${short(a.token)} does not match the terms of ${short(a.id)}`,
-  DvpInvalidParties: (a) => `seller ${short(a.seller)} and buyer ${short(a.buyer)} must be distinct non-zero accounts`,
+  DvpInvalidParties: (a) =>
+    `seller ${short(a.seller)} and buyer ${short(a.buyer)} must be distinct non-zero accounts`,
   DvpZeroValue: (a) => `quantity ${n(a.quantity)} and amount ${n(a.amount)} must both be non-zero`,
   DvpInvalidAgent: (a) => `${short(a.agent)} cannot be the settlement agent`,
-  DvpDeadlinePassed: (a) => `deadline ${n(a.deadline)} of ${short(a.id)} passed (block time ${n(a.nowTime)})`,
-  DvpDeadlineNotPassed: (a) => `deadline ${n(a.deadline)} of ${short(a.id)} not passed yet (block time ${n(a.nowTime)})`,
+  DvpDeadlinePassed: (a) =>
+    `deadline ${n(a.deadline)} of ${short(a.id)} passed (block time ${n(a.nowTime)})`,
+  DvpDeadlineNotPassed: (a) =>
+    `deadline ${n(a.deadline)} of ${short(a.id)} not passed yet (block time ${n(a.nowTime)})`,
   DvpUnauthorized: (a) => `${short(a.caller)} may not do this to settlement ${short(a.id)}`,
   DvpInvalidSignature: (a) => `signature for ${short(a.id)} is not ${short(a.expectedSigner)}'s`,
-  DvpAgentApprovalMissing: (a) => `settlement ${short(a.id)} still needs the approval of agent ${short(a.agent)}`,
-  DvpLockShortfall: (a) => `only ${n(a.locked)} of ${n(a.quantity)} units of ${short(a.id)} are still locked`,
+  DvpAgentApprovalMissing: (a) =>
+    `settlement ${short(a.id)} still needs the approval of agent ${short(a.agent)}`,
+  DvpLockShortfall: (a) =>
+    `only ${n(a.locked)} of ${n(a.quantity)} units of ${short(a.id)} are still locked`,
   DvpEmptyBatch: () => "the batch is empty or inconsistent",
   DvpOnlySelf: (a) => `${short(a.caller)} may not call this (only the DVP itself)`,
   // OpenZeppelin: AccessControl, ERC-6093, ERC-2612, ECDSA, guards
@@ -104,7 +113,8 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
   ERC20InvalidApprover: (a) => `invalid approver ${short(a.approver)}`,
   ERC20InvalidSpender: (a) => `invalid spender ${short(a.spender)}`,
   ERC2612ExpiredSignature: (a) => `permit expired at ${n(a.deadline)}`,
-  ERC2612InvalidSigner: (a) => `permit signed by ${short(a.signer)}, not by owner ${short(a.owner)}`,
+  ERC2612InvalidSigner: (a) =>
+    `permit signed by ${short(a.signer)}, not by owner ${short(a.owner)}`,
   EnforcedPause: () => "the contract is paused",
   ExpectedPause: () => "the contract is not paused",
   ReentrancyGuardReentrantCall: () => "reentrant call",

@@ -52,7 +52,8 @@ function stateFor(provider: Provider | null, address: string): QueueState {
   return s;
 }
 
-const NONCE_RE = /nonce (too low|has already been used)|invalid nonce|NONCE_EXPIRED|replacement (transaction )?underpriced|already known/i;
+const NONCE_RE =
+  /nonce (too low|has already been used)|invalid nonce|NONCE_EXPIRED|replacement (transaction )?underpriced|already known/i;
 
 /** A signer whose transactions go through the account's nonce queue. */
 export class QueuedSigner extends AbstractSigner {
@@ -100,7 +101,8 @@ export class QueuedSigner extends AbstractSigner {
         const pending = provider ? await provider.getTransactionCount(from, "pending") : 0;
         const nonce = Math.max(pending, state.next ?? 0);
         const request: TransactionRequest = { ...tx, nonce };
-        if (request.gasLimit == null && this.gasLimit !== undefined) request.gasLimit = this.gasLimit;
+        if (request.gasLimit == null && this.gasLimit !== undefined)
+          request.gasLimit = this.gasLimit;
         try {
           const response = await this.inner.sendTransaction(request);
           state.next = nonce + 1;

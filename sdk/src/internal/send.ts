@@ -42,11 +42,14 @@ export async function sendTx(
     receipt = await tx.wait(ctx.confirmations);
   } catch (err) {
     const r = (err as { receipt?: TransactionReceipt }).receipt;
-    if (r && r.status === 0) throw await replayRevert(ctx, tx, r, action, contractAddress, sender, err);
+    if (r && r.status === 0)
+      throw await replayRevert(ctx, tx, r, action, contractAddress, sender, err);
     throw toKessaiError(err, { action, contractAddress, sender, txHash: tx.hash });
   }
-  if (!receipt) throw new TransactionFailedError(`${action}: transaction ${tx.hash} was not mined`, tx.hash);
-  if (receipt.status === 0) throw await replayRevert(ctx, tx, receipt, action, contractAddress, sender, undefined);
+  if (!receipt)
+    throw new TransactionFailedError(`${action}: transaction ${tx.hash} was not mined`, tx.hash);
+  if (receipt.status === 0)
+    throw await replayRevert(ctx, tx, receipt, action, contractAddress, sender, undefined);
   return { hash: tx.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, receipt };
 }
 

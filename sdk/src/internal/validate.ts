@@ -16,7 +16,11 @@ const UINT256_MAX = (1n << 256n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
 
 /** A checksummed address; refuses the zero address unless `allowZero`. */
-export function toAddress(value: unknown, field: string, opts: { allowZero?: boolean } = {}): string {
+export function toAddress(
+  value: unknown,
+  field: string,
+  opts: { allowZero?: boolean } = {},
+): string {
   if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value)) {
     throw new InvalidAddressError(field, value);
   }
@@ -26,12 +30,17 @@ export function toAddress(value: unknown, field: string, opts: { allowZero?: boo
   } catch {
     throw new InvalidAddressError(field, value, "has a bad checksum");
   }
-  if (!opts.allowZero && a === ZeroAddress) throw new InvalidAddressError(field, value, "must not be the zero address");
+  if (!opts.allowZero && a === ZeroAddress)
+    throw new InvalidAddressError(field, value, "must not be the zero address");
   return a;
 }
 
 /** A uint256; refuses zero unless `allowZero`, and negative, fractional or non-numeric values. */
-export function toAmount(value: unknown, field: string, opts: { allowZero?: boolean; max?: bigint } = {}): bigint {
+export function toAmount(
+  value: unknown,
+  field: string,
+  opts: { allowZero?: boolean; max?: bigint } = {},
+): bigint {
   let v: bigint;
   if (typeof value === "bigint") v = value;
   else if (typeof value === "number" && Number.isSafeInteger(value)) v = BigInt(value);
@@ -39,16 +48,22 @@ export function toAmount(value: unknown, field: string, opts: { allowZero?: bool
   else throw new InvalidAmountError(field, value, "must be a non-negative integer");
   if (v < 0n) throw new InvalidAmountError(field, value, "must not be negative");
   if (v > (opts.max ?? UINT256_MAX)) throw new InvalidAmountError(field, value, "is too large");
-  if (v === 0n && !opts.allowZero) throw new InvalidAmountError(field, value, "must be greater than zero");
+  if (v === 0n && !opts.allowZero)
+    throw new InvalidAmountError(field, value, "must be greater than zero");
   return v;
 }
 
 /** A 32-byte hex value (lower-cased); refuses zero unless `allowZero`. */
-export function toBytes32(value: unknown, field: string, opts: { allowZero?: boolean } = {}): string {
+export function toBytes32(
+  value: unknown,
+  field: string,
+  opts: { allowZero?: boolean } = {},
+): string {
   if (typeof value !== "string" || !isHexString(value, 32)) {
     throw new InvalidParameterError(field, value, "must be a 32-byte hex string");
   }
-  if (!opts.allowZero && value === ZeroHash) throw new InvalidParameterError(field, value, "must not be zero");
+  if (!opts.allowZero && value === ZeroHash)
+    throw new InvalidParameterError(field, value, "must not be zero");
   return value.toLowerCase();
 }
 
@@ -69,15 +84,24 @@ export function toSettlementId(value: unknown, field = "id"): string {
 }
 
 /** A unix time in seconds that fits uint64; `future` requires it to be after `now`. */
-export function toDeadline(value: unknown, field: string, opts: { now?: bigint; future?: boolean } = {}): bigint {
+export function toDeadline(
+  value: unknown,
+  field: string,
+  opts: { now?: bigint; future?: boolean } = {},
+): bigint {
   let v: bigint;
   if (value instanceof Date) v = BigInt(Math.floor(value.getTime() / 1000));
   else if (typeof value === "bigint") v = value;
   else if (typeof value === "number" && Number.isSafeInteger(value)) v = BigInt(value);
   else throw new InvalidDeadlineError(field, value);
-  if (v <= 0n || v > UINT64_MAX) throw new InvalidDeadlineError(field, value, "must be a positive uint64 unix time");
+  if (v <= 0n || v > UINT64_MAX)
+    throw new InvalidDeadlineError(field, value, "must be a positive uint64 unix time");
   if (opts.future && opts.now !== undefined && v <= opts.now) {
-    throw new InvalidDeadlineError(field, value, `must be after the current block time ${opts.now}`);
+    throw new InvalidDeadlineError(
+      field,
+      value,
+      `must be after the current block time ${opts.now}`,
+    );
   }
   return v;
 }
@@ -85,23 +109,30 @@ export function toDeadline(value: unknown, field: string, opts: { now?: bigint; 
 /** A hex byte string (default "0x"). */
 export function toBytes(value: unknown, field: string): string {
   if (value === undefined) return "0x";
-  if (typeof value !== "string" || !isHexString(value)) throw new InvalidParameterError(field, value, "must be hex bytes");
+  if (typeof value !== "string" || !isHexString(value))
+    throw new InvalidParameterError(field, value, "must be hex bytes");
   return value;
 }
 
 /** A boolean switch. */
 export function toBool(value: unknown, field: string): boolean {
-  if (typeof value !== "boolean") throw new InvalidParameterError(field, value, "must be a boolean");
+  if (typeof value !== "boolean")
+    throw new InvalidParameterError(field, value, "must be a boolean");
   return value;
 }
 
 /** Arrays of equal, non-zero length. */
 export function sameLength(field: string, ...arrays: readonly unknown[][]): number {
   const n = arrays[0]?.length ?? 0;
-  if (!arrays.every((a) => Array.isArray(a))) throw new InvalidBatchError(field, arrays, "must be arrays");
+  if (!arrays.every((a) => Array.isArray(a)))
+    throw new InvalidBatchError(field, arrays, "must be arrays");
   if (n === 0) throw new InvalidBatchError(field, arrays, "must not be empty");
   if (arrays.some((a) => a.length !== n)) {
-    throw new InvalidBatchError(field, arrays, `lengths differ (${arrays.map((a) => a.length).join(", ")})`);
+    throw new InvalidBatchError(
+      field,
+      arrays,
+      `lengths differ (${arrays.map((a) => a.length).join(", ")})`,
+    );
   }
   return n;
 }

@@ -109,19 +109,30 @@ export async function signApproval(ctx: KessaiContext, terms: SettlementTerms): 
 
 function recovers(td: TypedData, signature: string, expected: string): boolean {
   try {
-    return getAddress(verifyTypedData(td.domain, td.types, td.message, signature)) === getAddress(expected);
+    return (
+      getAddress(verifyTypedData(td.domain, td.types, td.message, signature)) ===
+      getAddress(expected)
+    );
   } catch {
     return false;
   }
 }
 
 /** Whether `signature` is the buyer's affirmation of exactly `terms` (ECDSA only). */
-export async function verifyAffirmation(ctx: KessaiContext, terms: SettlementTerms, signature: string): Promise<boolean> {
+export async function verifyAffirmation(
+  ctx: KessaiContext,
+  terms: SettlementTerms,
+  signature: string,
+): Promise<boolean> {
   return recovers(affirmationTypedData(await readDomain(ctx), terms), signature, terms.buyer);
 }
 
 /** Whether `signature` is the agent's approval of exactly `terms` (ECDSA only). */
-export async function verifyApproval(ctx: KessaiContext, terms: SettlementTerms, signature: string): Promise<boolean> {
+export async function verifyApproval(
+  ctx: KessaiContext,
+  terms: SettlementTerms,
+  signature: string,
+): Promise<boolean> {
   return recovers(approvalTypedData(await readDomain(ctx), terms), signature, terms.agent);
 }
 

@@ -28,7 +28,13 @@ export type ApplicationStatusName = keyof typeof ApplicationStatus;
 export const APPLICATION_STATUS_NAMES = Object.keys(ApplicationStatus) as ApplicationStatusName[];
 
 /** IDepositToken.RequestStatus */
-export const RequestStatus = { None: 0, Pending: 1, Fulfilled: 2, Rejected: 3, Cancelled: 4 } as const;
+export const RequestStatus = {
+  None: 0,
+  Pending: 1,
+  Fulfilled: 2,
+  Rejected: 3,
+  Cancelled: 4,
+} as const;
 export type RequestStatusName = keyof typeof RequestStatus;
 export const REQUEST_STATUS_NAMES = Object.keys(RequestStatus) as RequestStatusName[];
 

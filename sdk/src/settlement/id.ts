@@ -35,7 +35,11 @@ export function normaliseTradeDate(value: string | Date): number {
       }
     }
   }
-  throw new InvalidParameterError("tradeDate", value, "must be a calendar date (YYYY-MM-DD, YYYYMMDD or Date)");
+  throw new InvalidParameterError(
+    "tradeDate",
+    value,
+    "must be a calendar date (YYYY-MM-DD, YYYYMMDD or Date)",
+  );
 }
 
 /**
@@ -59,7 +63,17 @@ export function deriveSettlementId(trade: TradeIdentity): string {
     throw new InvalidParameterError("tradeId", trade.tradeId, "must be a non-empty string");
   }
   const encoded = AbiCoder.defaultAbiCoder().encode(
-    ["bytes32", "string", "string", "uint32", "address", "address", "address", "uint256", "uint256"],
+    [
+      "bytes32",
+      "string",
+      "string",
+      "uint32",
+      "address",
+      "address",
+      "address",
+      "uint256",
+      "uint256",
+    ],
     [
       keccak256(toUtf8Bytes(SETTLEMENT_ID_DOMAIN)),
       trade.venue,

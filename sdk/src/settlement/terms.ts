@@ -54,8 +54,12 @@ const TERMS_TUPLE =
  * Validates and normalises terms (checksummed addresses, bigint values). Throws an InputError
  * subclass on the first problem; nothing is sent. With `now`, the deadline must be after it.
  */
-export function buildTerms(input: SettlementTermsInput, opts: { now?: bigint } = {}): SettlementTerms {
-  if (!input || typeof input !== "object") throw new InvalidTermsError("terms", input, "must be an object");
+export function buildTerms(
+  input: SettlementTermsInput,
+  opts: { now?: bigint } = {},
+): SettlementTerms {
+  if (!input || typeof input !== "object")
+    throw new InvalidTermsError("terms", input, "must be an object");
   const t: SettlementTerms = {
     id: toSettlementId(input.id, "terms.id"),
     seller: toAddress(input.seller, "terms.seller"),
@@ -64,15 +68,23 @@ export function buildTerms(input: SettlementTermsInput, opts: { now?: bigint } =
     quantity: toAmount(input.quantity, "terms.quantity"),
     cashToken: toAddress(input.cashToken, "terms.cashToken"),
     amount: toAmount(input.amount, "terms.amount"),
-    deadline: toDeadline(input.deadline, "terms.deadline", { now: opts.now, future: opts.now !== undefined }),
+    deadline: toDeadline(input.deadline, "terms.deadline", {
+      now: opts.now,
+      future: opts.now !== undefined,
+    }),
     agent: toAddress(input.agent ?? ZeroAddress, "terms.agent", { allowZero: true }),
   };
-  if (t.seller === t.buyer) throw new InvalidTermsError("terms.buyer", t.buyer, "must differ from the seller");
+  if (t.seller === t.buyer)
+    throw new InvalidTermsError("terms.buyer", t.buyer, "must differ from the seller");
   if (t.agent === t.seller || t.agent === t.buyer) {
     throw new InvalidTermsError("terms.agent", t.agent, "must be neither the seller nor the buyer");
   }
   if (t.securityToken === t.cashToken) {
-    throw new InvalidTermsError("terms.cashToken", t.cashToken, "must differ from the security token");
+    throw new InvalidTermsError(
+      "terms.cashToken",
+      t.cashToken,
+      "must differ from the security token",
+    );
   }
   return t;
 }
@@ -90,8 +102,15 @@ export function decodeTerms(data: string): SettlementTerms {
 
 /** Normalises a terms struct decoded by ethers (Result or object). */
 export function termsFromResult(r: {
-  id: string; seller: string; buyer: string; securityToken: string; quantity: bigint;
-  cashToken: string; amount: bigint; deadline: bigint; agent: string;
+  id: string;
+  seller: string;
+  buyer: string;
+  securityToken: string;
+  quantity: bigint;
+  cashToken: string;
+  amount: bigint;
+  deadline: bigint;
+  agent: string;
 }): SettlementTerms {
   return {
     id: r.id.toLowerCase(),

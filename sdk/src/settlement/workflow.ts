@@ -92,7 +92,11 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
   const guard = async () => {
     const s = await state();
     if (TERMINAL_FAILED.includes(s)) {
-      throw new SettlementStateError(terms.id, s, `Settlement ${terms.id} is ${s}; it cannot settle`);
+      throw new SettlementStateError(
+        terms.id,
+        s,
+        `Settlement ${terms.id} is ${s}; it cannot settle`,
+      );
     }
     return s;
   };
@@ -146,7 +150,10 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
       if ((await guard()) === "Settled") return "already settled";
       const rec = await readCall("dvp.settlementOf", () => ctx.dvp.settlementOf(terms.id));
       if (rec.agentApproved) return "already approved";
-      if (!agent) throw new KessaiError(`Settlement ${terms.id} needs agent ${terms.agent}'s approval; pass an AgentClient`);
+      if (!agent)
+        throw new KessaiError(
+          `Settlement ${terms.id} needs agent ${terms.agent}'s approval; pass an AgentClient`,
+        );
       return undefined;
     },
     () => agent!.approve({ terms }),
@@ -158,7 +165,11 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
     async () => {
       const r = await buyer.settle({ terms, permit: p.usePermit ? true : undefined });
       if (!r.settled) {
-        throw new SettlementStateError(terms.id, await state(), `Settlement ${terms.id} failed: the seller's lock was short`);
+        throw new SettlementStateError(
+          terms.id,
+          await state(),
+          `Settlement ${terms.id} failed: the seller's lock was short`,
+        );
       }
       return r;
     },
@@ -166,7 +177,10 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
   // 7. redeem
   await run(
     7,
-    async () => ((await seller.ctx.depositToken.redemptionOf(redemptionRef)).account === ZeroAddress ? undefined : "already redeemed"),
+    async () =>
+      (await seller.ctx.depositToken.redemptionOf(redemptionRef)).account === ZeroAddress
+        ? undefined
+        : "already redeemed",
     () => seller.redeem({ amount: terms.amount, redemptionRef }),
   );
   return { id: terms.id, state: await state(), steps };

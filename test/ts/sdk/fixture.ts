@@ -22,7 +22,8 @@ export const ref = (s: string) => keccak256(toUtf8Bytes(s));
 export async function deployKessai() {
   const conn = await network.create();
   const { ethers, networkHelpers } = conn;
-  const [admin, issuer, bank, seller, buyer, agent, auditor, outsider, ...rest] = await ethers.getSigners();
+  const [admin, issuer, bank, seller, buyer, agent, auditor, outsider, ...rest] =
+    await ethers.getSigners();
 
   const secReg = await ethers.deployContract("InvestorRegistry", [0, admin.address]);
   const cashReg = await ethers.deployContract("InvestorRegistry", [0, admin.address]);
@@ -43,17 +44,39 @@ export async function deployKessai() {
       redemptionValueCurrency: "JPY",
     },
   ]);
-  const dcjpy = await ethers.deployContract("DepositToken", ["DCJPY", "DCJPY", 0, await cashReg.getAddress(), admin.address, 0]);
+  const dcjpy = await ethers.deployContract("DepositToken", [
+    "DCJPY",
+    "DCJPY",
+    0,
+    await cashReg.getAddress(),
+    admin.address,
+    0,
+  ]);
   const dvp = await ethers.deployContract("DeliveryVersusPayment", [0, admin.address]);
 
-  const grant = async (c: { grantRole(r: string, a: string): Promise<{ wait(): Promise<unknown> }> } & Record<string, unknown>, role: string, who: string) =>
-    (await c.grantRole(await (c[role] as () => Promise<string>)(), who)).wait();
+  const grant = async (
+    c: { grantRole(r: string, a: string): Promise<{ wait(): Promise<unknown> }> } & Record<
+      string,
+      unknown
+    >,
+    role: string,
+    who: string,
+  ) => (await c.grantRole(await (c[role] as () => Promise<string>)(), who)).wait();
   await grant(secReg as never, "REGISTRAR_ROLE", issuer.address);
   await grant(cashReg as never, "REGISTRAR_ROLE", bank.address);
-  for (const r of ["ISSUER_ROLE", "PAUSER_ROLE", "TRANSFER_APPROVER_ROLE", "FORCE_TRANSFER_ROLE", "FORCE_LOCK_ROLE", "FORCE_UNLOCK_ROLE", "FORCE_RELOCATE_ROLE"]) {
+  for (const r of [
+    "ISSUER_ROLE",
+    "PAUSER_ROLE",
+    "TRANSFER_APPROVER_ROLE",
+    "FORCE_TRANSFER_ROLE",
+    "FORCE_LOCK_ROLE",
+    "FORCE_UNLOCK_ROLE",
+    "FORCE_RELOCATE_ROLE",
+  ]) {
     await grant(bond as never, r, issuer.address);
   }
-  for (const r of ["ISSUER_ROLE", "REDEEMER_ROLE", "FREEZER_ROLE", "PAUSER_ROLE"]) await grant(dcjpy as never, r, bank.address);
+  for (const r of ["ISSUER_ROLE", "REDEEMER_ROLE", "FREEZER_ROLE", "PAUSER_ROLE"])
+    await grant(dcjpy as never, r, bank.address);
   await grant(dvp as never, "SETTLEMENT_AGENT_ROLE", agent.address);
   await grant(dvp as never, "PAUSER_ROLE", admin.address);
   await (await dvp.setSecurityTokenListed(await bond.getAddress(), true)).wait();
@@ -88,7 +111,9 @@ export async function deployKessai() {
 
   let seq = 0;
   /** Fresh terms for a trade of `quantity` ST for `amount` DCJPY, one hour from now. */
-  const newTerms = async (o: Partial<SettlementTermsInput> & { quantity?: bigint; amount?: bigint } = {}) => {
+  const newTerms = async (
+    o: Partial<SettlementTermsInput> & { quantity?: bigint; amount?: bigint } = {},
+  ) => {
     const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
     const quantity = o.quantity ?? 10n;
     const amount = o.amount ?? 1_000_000n;
@@ -124,7 +149,14 @@ export async function deployKessai() {
     signers: { admin, issuer, bank, seller, buyer, agent, auditor, outsider, rest },
     contracts: { secReg, cashReg, bond, dcjpy, dvp },
     addresses,
-    clients: { issuer: issuerC, bank: bankC, seller: sellerC, buyer: buyerC, agent: agentC, auditor: auditorC },
+    clients: {
+      issuer: issuerC,
+      bank: bankC,
+      seller: sellerC,
+      buyer: buyerC,
+      agent: agentC,
+      auditor: auditorC,
+    },
     connect,
     newTerms,
   };

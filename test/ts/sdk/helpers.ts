@@ -15,7 +15,9 @@ export async function expectError<T extends Error>(
   }
   expect(caught, `expected ${Cls.name}`).to.be.instanceOf(Error);
   if (!(caught instanceof Cls)) {
-    throw new Error(`expected ${Cls.name}, got ${(caught as Error).name}: ${(caught as Error).message}`);
+    throw new Error(
+      `expected ${Cls.name}, got ${(caught as Error).name}: ${(caught as Error).message}`,
+    );
   }
   expect(caught).to.be.instanceOf(KessaiError);
   if (args) {
@@ -23,6 +25,8 @@ export async function expectError<T extends Error>(
     const got = (caught as unknown as ContractError).args as Record<string, unknown>;
     for (const [k, v] of Object.entries(args)) expect(got[k], `arg ${k}`).to.deep.equal(v);
   }
-  expect((caught as unknown as KessaiError).shortMessage).to.be.a("string").and.not.match(/undefined/);
+  expect((caught as unknown as KessaiError).shortMessage)
+    .to.be.a("string")
+    .and.not.match(/undefined/);
   return caught as T;
 }

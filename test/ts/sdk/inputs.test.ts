@@ -19,7 +19,9 @@ import { expectError } from "./helpers.js";
 function badChecksum(a: string): string {
   const i = a.slice(2).search(/[a-fA-F]/) + 2;
   const c = a[i];
-  return a.slice(0, i) + (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) + a.slice(i + 1);
+  return (
+    a.slice(0, i) + (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) + a.slice(i + 1)
+  );
 }
 
 describe("sdk input validation (nothing is sent)", function () {
@@ -30,8 +32,8 @@ describe("sdk input validation (nothing is sent)", function () {
 
   const nonces = async () =>
     Promise.all(
-      [k.signers.issuer, k.signers.bank, k.signers.seller, k.signers.buyer, k.signers.agent].map((s) =>
-        k.ethers.provider.getTransactionCount(s.address, "pending"),
+      [k.signers.issuer, k.signers.bank, k.signers.seller, k.signers.buyer, k.signers.agent].map(
+        (s) => k.ethers.provider.getTransactionCount(s.address, "pending"),
       ),
     );
 
@@ -42,20 +44,46 @@ describe("sdk input validation (nothing is sent)", function () {
     const cases: [() => Promise<unknown>, abstract new (...a: never[]) => InputError][] = [
       [() => issuer.issue({ to: "0x1234", value: 1n }), InvalidAddressError],
       [() => issuer.issue({ to: ZeroAddress, value: 1n }), InvalidAddressError],
-      [() => issuer.issue({ to: badChecksum(k.signers.seller.address), value: 1n }), InvalidAddressError],
+      [
+        () => issuer.issue({ to: badChecksum(k.signers.seller.address), value: 1n }),
+        InvalidAddressError,
+      ],
       [() => issuer.issue({ to: k.signers.seller.address, value: 0n }), InvalidAmountError],
       [() => issuer.issue({ to: k.signers.seller.address, value: -1n }), InvalidAmountError],
       [() => issuer.issue({ to: k.signers.seller.address, value: 1.5 }), InvalidAmountError],
       [() => issuer.issue({ to: k.signers.seller.address, value: 2n ** 256n }), InvalidAmountError],
       [() => issuer.bulkIssue({ items: [] }), InvalidBatchError],
-      [() => issuer.register({ account: k.signers.outsider.address, investorRef: ref("x"), expiry: -5 }), InvalidDeadlineError],
-      [() => bank.issue({ account: k.signers.buyer.address, amount: 1n, bankReference: ZeroHash }), InvalidReferenceError],
-      [() => bank.issue({ account: k.signers.buyer.address, amount: 1n, bankReference: "0x12" }), InvalidReferenceError],
+      [
+        () =>
+          issuer.register({
+            account: k.signers.outsider.address,
+            investorRef: ref("x"),
+            expiry: -5,
+          }),
+        InvalidDeadlineError,
+      ],
+      [
+        () => bank.issue({ account: k.signers.buyer.address, amount: 1n, bankReference: ZeroHash }),
+        InvalidReferenceError,
+      ],
+      [
+        () => bank.issue({ account: k.signers.buyer.address, amount: 1n, bankReference: "0x12" }),
+        InvalidReferenceError,
+      ],
       [() => seller.redeem({ amount: 1n, redemptionRef: "ref-1" }), InvalidReferenceError],
-      [() => seller.createSettlement({ terms: { ...good, id: ZeroHash } }), InvalidSettlementIdError],
-      [() => seller.createSettlement({ terms: { ...good, id: "0x1234" } }), InvalidSettlementIdError],
+      [
+        () => seller.createSettlement({ terms: { ...good, id: ZeroHash } }),
+        InvalidSettlementIdError,
+      ],
+      [
+        () => seller.createSettlement({ terms: { ...good, id: "0x1234" } }),
+        InvalidSettlementIdError,
+      ],
       [() => seller.createSettlement({ terms: { ...good, deadline: 1n } }), InvalidDeadlineError],
-      [() => seller.createSettlement({ terms: { ...good, buyer: good.seller } }), InvalidTermsError],
+      [
+        () => seller.createSettlement({ terms: { ...good, buyer: good.seller } }),
+        InvalidTermsError,
+      ],
       [() => seller.createSettlement({ terms: { ...good, agent: good.buyer } }), InvalidTermsError],
       [() => seller.createSettlement({ terms: { ...good, quantity: 0n } }), InvalidAmountError],
       [() => buyer.createSettlement({ terms: good }), InvalidTermsError], // signer is not the seller
@@ -65,7 +93,10 @@ describe("sdk input validation (nothing is sent)", function () {
       [() => agent.settleBatch([good, good]), InvalidBatchError],
       [() => auditor.getSettlement("0x00"), InvalidSettlementIdError],
       [() => buyer.signPermit({ amount: 1n, deadline: "soon" as never }), InvalidDeadlineError],
-      [() => issueSecurity(auditor.ctx, { to: k.signers.seller.address, value: 1n }), MissingSignerError],
+      [
+        () => issueSecurity(auditor.ctx, { to: k.signers.seller.address, value: 1n }),
+        MissingSignerError,
+      ],
     ];
     for (const [p, Cls] of cases) await expectError(p(), Cls);
     expect(await nonces()).to.deep.equal(before);

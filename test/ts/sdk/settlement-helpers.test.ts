@@ -38,21 +38,37 @@ describe("sdk settlement helpers", function () {
     };
     it("is deterministic and independent of spelling of the date and address case", function () {
       const a = deriveSettlementId(trade);
-      const b = deriveSettlementId({ ...trade, tradeDate: "20261125", quantity: "10", amount: 1_000_000, seller: trade.seller.toUpperCase().replace("0X", "0x") });
+      const b = deriveSettlementId({
+        ...trade,
+        tradeDate: "20261125",
+        quantity: "10",
+        amount: 1_000_000,
+        seller: trade.seller.toUpperCase().replace("0X", "0x"),
+      });
       const c = deriveSettlementId({ ...trade, tradeDate: new Date(Date.UTC(2026, 10, 25, 15)) });
-      expect(a).to.match(/^0x[0-9a-f]{64}$/).and.equal(b).and.equal(c);
+      expect(a)
+        .to.match(/^0x[0-9a-f]{64}$/)
+        .and.equal(b)
+        .and.equal(c);
     });
     it("changes with every field", function () {
       const base = deriveSettlementId(trade);
       for (const change of [
-        { venue: "PTS" }, { tradeId: "T-2" }, { tradeDate: "2026-11-26" }, { quantity: 11n }, { amount: 1n },
-        { seller: trade.buyer, buyer: trade.seller }, { securityToken: trade.seller },
+        { venue: "PTS" },
+        { tradeId: "T-2" },
+        { tradeDate: "2026-11-26" },
+        { quantity: 11n },
+        { amount: 1n },
+        { seller: trade.buyer, buyer: trade.seller },
+        { securityToken: trade.seller },
       ]) {
         expect(deriveSettlementId({ ...trade, ...change })).to.not.equal(base);
       }
     });
     it("refuses an invalid date", function () {
-      expect(() => deriveSettlementId({ ...trade, tradeDate: "2026-02-30" })).to.throw(InvalidParameterError);
+      expect(() => deriveSettlementId({ ...trade, tradeDate: "2026-02-30" })).to.throw(
+        InvalidParameterError,
+      );
     });
   });
 
@@ -71,7 +87,15 @@ describe("sdk settlement helpers", function () {
       const t = buildTerms(await k.newTerms());
       expect(decodeTerms(encodeTerms(t))).to.deep.equal(t);
       const r = await k.clients.seller.createSettlement({ terms: t });
-      const lock = r.receipt.logs.map((l) => { try { return k.contracts.bond.interface.parseLog(l); } catch { return null; } }).find((e) => e?.name === "Lock");
+      const lock = r.receipt.logs
+        .map((l) => {
+          try {
+            return k.contracts.bond.interface.parseLog(l);
+          } catch {
+            return null;
+          }
+        })
+        .find((e) => e?.name === "Lock");
       expect(decodeTerms(lock!.args.data)).to.deep.equal(t);
     });
   });
@@ -82,14 +106,20 @@ describe("sdk settlement helpers", function () {
       const domain = await readDomain(k.clients.buyer.ctx);
       expect(domain.name).to.equal("Kessai DVP");
       expect(getAddress(domain.verifyingContract!)).to.equal(k.addresses.dvp);
-      expect(typedDataDigest(affirmationTypedData(domain, t))).to.equal(await k.contracts.dvp.affirmDigest(termsArg(t)));
-      expect(typedDataDigest(approvalTypedData(domain, t))).to.equal(await k.contracts.dvp.approveDigest(termsArg(t)));
+      expect(typedDataDigest(affirmationTypedData(domain, t))).to.equal(
+        await k.contracts.dvp.affirmDigest(termsArg(t)),
+      );
+      expect(typedDataDigest(approvalTypedData(domain, t))).to.equal(
+        await k.contracts.dvp.approveDigest(termsArg(t)),
+      );
       const aff = await k.clients.buyer.signAffirmation(t);
       const app = await k.clients.agent.signApproval(t);
       expect(await verifyAffirmation(k.clients.auditor.ctx, t, aff)).to.equal(true);
       expect(await verifyApproval(k.clients.auditor.ctx, t, app)).to.equal(true);
       expect(await verifyAffirmation(k.clients.auditor.ctx, t, app)).to.equal(false);
-      expect(await verifyAffirmation(k.clients.auditor.ctx, { ...t, amount: t.amount + 1n }, aff)).to.equal(false);
+      expect(
+        await verifyAffirmation(k.clients.auditor.ctx, { ...t, amount: t.amount + 1n }, aff),
+      ).to.equal(false);
     });
   });
 });

@@ -1,6 +1,11 @@
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
-import { SETTLEMENT_STEPS, buildTerms, settleTrade, type ProgressEvent } from "../../../sdk/src/index.js";
+import {
+  SETTLEMENT_STEPS,
+  buildTerms,
+  settleTrade,
+  type ProgressEvent,
+} from "../../../sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 
 class Interrupt extends Error {}
@@ -36,16 +41,28 @@ describe("sdk settleTrade workflow", function () {
   async function positions() {
     const s = await k.clients.seller.balances();
     const b = await k.clients.buyer.balances(k.signers.buyer.address);
-    return { sST: s.security.balance, bST: b.security.balance, sCash: s.deposit.balance, bCash: b.deposit.balance };
+    return {
+      sST: s.security.balance,
+      bST: b.security.balance,
+      sCash: s.deposit.balance,
+      bCash: b.deposit.balance,
+    };
   }
 
   it("runs the seven steps and reports progress", async function () {
     const terms = await k.newTerms({ agent: k.signers.agent.address });
     const events: ProgressEvent[] = [];
     const r = await settleTrade({
-      seller: k.clients.seller, buyer: k.clients.buyer, bank: k.clients.bank, agent: k.clients.agent,
-      terms, bankReference: ref(`${terms.id}b`), redemptionRef: ref(`${terms.id}r`),
-      onProgress: (e) => { events.push(e); },
+      seller: k.clients.seller,
+      buyer: k.clients.buyer,
+      bank: k.clients.bank,
+      agent: k.clients.agent,
+      terms,
+      bankReference: ref(`${terms.id}b`),
+      redemptionRef: ref(`${terms.id}r`),
+      onProgress: (e) => {
+        events.push(e);
+      },
     });
     expect(r.state).to.equal("Settled");
     expect(r.steps.map((s) => `${s.step}${s.name}:${s.status}`)).to.deep.equal(
@@ -67,15 +84,22 @@ describe("sdk settleTrade workflow", function () {
         if (!usePermit) await k.clients.buyer.approve({ amount: 0n }); // so step 4 has work to do
         const before = await positions();
         const params = {
-          seller: k.clients.seller, buyer: k.clients.buyer, bank: k.clients.bank, agent: k.clients.agent,
-          terms, bankReference, redemptionRef, usePermit,
+          seller: k.clients.seller,
+          buyer: k.clients.buyer,
+          bank: k.clients.bank,
+          agent: k.clients.agent,
+          terms,
+          bankReference,
+          redemptionRef,
+          usePermit,
         };
         let interrupted = false;
         try {
           await settleTrade({
             ...params,
             onProgress: (e) => {
-              if (e.step === stop && e.status !== "started") throw new Interrupt(`stop after ${stop}`);
+              if (e.step === stop && e.status !== "started")
+                throw new Interrupt(`stop after ${stop}`);
             },
           });
         } catch (e) {
@@ -86,12 +110,18 @@ describe("sdk settleTrade workflow", function () {
         const resumed = await settleTrade(params);
         expect(resumed.state).to.equal("Settled");
         // every step up to `stop` is skipped on resume
-        for (const s of resumed.steps.filter((x) => x.step <= stop)) expect(s.status, `step ${s.step}`).to.equal("skipped");
+        for (const s of resumed.steps.filter((x) => x.step <= stop))
+          expect(s.status, `step ${s.step}`).to.equal("skipped");
         // and a third call does nothing at all
         const again = await settleTrade(params);
         expect(again.steps.every((s) => s.status === "skipped")).to.equal(true);
         expect(await legs(terms.id, bankReference, redemptionRef)).to.deep.equal({
-          created: 1, settled: 1, issued: 1, redeemed: 1, stLegs: 1, cashLegs: 1,
+          created: 1,
+          settled: 1,
+          issued: 1,
+          redeemed: 1,
+          stLegs: 1,
+          cashLegs: 1,
         });
         const after = await positions();
         expect(after.sST - before.sST).to.equal(-terms.quantity);
@@ -108,14 +138,25 @@ describe("sdk settleTrade workflow", function () {
     await k.clients.bank.issue({ account: k.signers.buyer.address, amount: 1n, bankReference });
     let err: unknown;
     try {
-      await settleTrade({ seller: k.clients.seller, buyer: k.clients.buyer, bank: k.clients.bank, terms, bankReference, redemptionRef: ref(`${terms.id}r`) });
+      await settleTrade({
+        seller: k.clients.seller,
+        buyer: k.clients.buyer,
+        bank: k.clients.bank,
+        terms,
+        bankReference,
+        redemptionRef: ref(`${terms.id}r`),
+      });
     } catch (e) {
       err = e;
     }
     expect((err as Error).message).to.match(/was used for 1/);
     const r = await settleTrade({
-      seller: k.clients.seller, buyer: k.clients.buyer, bank: k.clients.bank, terms,
-      bankReference: ref(`${terms.id}b2`), redemptionRef: ref(`${terms.id}r`),
+      seller: k.clients.seller,
+      buyer: k.clients.buyer,
+      bank: k.clients.bank,
+      terms,
+      bankReference: ref(`${terms.id}b2`),
+      redemptionRef: ref(`${terms.id}r`),
     });
     expect(r.steps.find((s) => s.step === 5)!.status).to.equal("skipped");
     expect(r.state).to.equal("Settled");

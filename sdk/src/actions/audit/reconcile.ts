@@ -62,27 +62,35 @@ export type ReconcileResult = ReconcileReport;
  * Transfer events, and DCJPY supply against `totalIssued − totalRedeemed` and against the Issued and
  * Redeemed events. Needs a node that serves historical state (`eth_call` at past blocks).
  */
-export async function reconcile(ctx: KessaiContext, p: ReconcileParams = {}): Promise<ReconcileReport> {
+export async function reconcile(
+  ctx: KessaiContext,
+  p: ReconcileParams = {},
+): Promise<ReconcileReport> {
   const party = p.party === undefined ? undefined : toAddress(p.party, "party");
   const fromBlock = toBlock(p.fromBlock, "fromBlock") ?? 0;
-  const toBlk = toBlock(p.toBlock, "toBlock") ?? (await readCall("getBlockNumber", () => ctx.provider.getBlockNumber()));
+  const toBlk =
+    toBlock(p.toBlock, "toBlock") ??
+    (await readCall("getBlockNumber", () => ctx.provider.getBlockNumber()));
   const { dvp, securityToken: st, depositToken: dt } = ctx;
   const mismatches: string[] = [];
 
-  const [dvpLogs, stTransfers, dtTransfers, createdAll, issuedAll, redeemedAll] = await readCall("reconcile.logs", () =>
-    Promise.all([
-      ctx.provider.getLogs({ address: ctx.addresses.dvp, fromBlock, toBlock: toBlk }),
-      st.queryFilter(st.filters.Transfer(), fromBlock, toBlk),
-      dt.queryFilter(dt.filters.Transfer(), fromBlock, toBlk),
-      dvp.queryFilter(dvp.filters.SettlementCreated(), 0, toBlk),
-      dt.queryFilter(dt.filters.Issued(), 0, toBlk),
-      dt.queryFilter(dt.filters.Redeemed(), 0, toBlk),
-    ]),
+  const [dvpLogs, stTransfers, dtTransfers, createdAll, issuedAll, redeemedAll] = await readCall(
+    "reconcile.logs",
+    () =>
+      Promise.all([
+        ctx.provider.getLogs({ address: ctx.addresses.dvp, fromBlock, toBlock: toBlk }),
+        st.queryFilter(st.filters.Transfer(), fromBlock, toBlk),
+        dt.queryFilter(dt.filters.Transfer(), fromBlock, toBlk),
+        dvp.queryFilter(dvp.filters.SettlementCreated(), 0, toBlk),
+        dt.queryFilter(dt.filters.Issued(), 0, toBlk),
+        dt.queryFilter(dt.filters.Redeemed(), 0, toBlk),
+      ]),
   );
 
   // ---------------------------------------------------------------- settlements
   const termsById = new Map<string, SettlementTerms>();
-  for (const l of createdAll) termsById.set(String(l.args.id).toLowerCase(), termsFromResult(l.args.terms));
+  for (const l of createdAll)
+    termsById.set(String(l.args.id).toLowerCase(), termsFromResult(l.args.terms));
   const touched = new Map<string, Log[]>();
   for (const l of dvpLogs) {
     let ev;
@@ -109,11 +117,20 @@ export async function reconcile(ctx: KessaiContext, p: ReconcileParams = {}): Pr
     if (settledLogs.length === 1 && terms) {
       const txHash = settledLogs[0].transactionHash;
       const find = (list: typeof stTransfers) =>
-        list.filter((t) => t.transactionHash === txHash).map((t) => ({
-          from: t.args.from, to: t.args.to, value: t.args.value, txHash,
-        }));
-      const sLegs = find(stTransfers).filter((x) => x.from === terms.seller && x.to === terms.buyer);
-      const cLegs = find(dtTransfers).filter((x) => x.from === terms.buyer && x.to === terms.seller);
+        list
+          .filter((t) => t.transactionHash === txHash)
+          .map((t) => ({
+            from: t.args.from,
+            to: t.args.to,
+            value: t.args.value,
+            txHash,
+          }));
+      const sLegs = find(stTransfers).filter(
+        (x) => x.from === terms.seller && x.to === terms.buyer,
+      );
+      const cLegs = find(dtTransfers).filter(
+        (x) => x.from === terms.buyer && x.to === terms.seller,
+      );
       legs.security = sLegs.find((x) => x.value === terms.quantity) ?? sLegs[0];
       legs.cash = cLegs.find((x) => x.value === terms.amount) ?? cLegs[0];
       if (!legs.security || legs.security.value !== terms.quantity) {
@@ -128,7 +145,8 @@ export async function reconcile(ctx: KessaiContext, p: ReconcileParams = {}): Pr
       const anySettled = await readCall("dvp.SettlementSettled", () =>
         dvp.queryFilter(dvp.filters.SettlementSettled(id), 0, toBlk),
       );
-      if (anySettled.length !== 1) issues.push("state Settled without exactly one SettlementSettled event");
+      if (anySettled.length !== 1)
+        issues.push("state Settled without exactly one SettlementSettled event");
     }
     for (const i of issues) mismatches.push(`settlement ${id}: ${i}`);
     settlements.push({ id, state, terms, legs, issues });
@@ -140,8 +158,10 @@ export async function reconcile(ctx: KessaiContext, p: ReconcileParams = {}): Pr
     const c = token === "security" ? st : dt;
     const deltas = new Map<string, bigint>();
     for (const t of transfers) {
-      if (t.args.from !== ZeroAddress) deltas.set(t.args.from, (deltas.get(t.args.from) ?? 0n) - t.args.value);
-      if (t.args.to !== ZeroAddress) deltas.set(t.args.to, (deltas.get(t.args.to) ?? 0n) + t.args.value);
+      if (t.args.from !== ZeroAddress)
+        deltas.set(t.args.from, (deltas.get(t.args.from) ?? 0n) - t.args.value);
+      if (t.args.to !== ZeroAddress)
+        deltas.set(t.args.to, (deltas.get(t.args.to) ?? 0n) + t.args.value);
     }
     const accounts = party ? [party] : [...deltas.keys()];
     for (const account of accounts) {
@@ -153,7 +173,10 @@ export async function reconcile(ctx: KessaiContext, p: ReconcileParams = {}): Pr
       );
       const eventDelta = deltas.get(getAddress(account)) ?? 0n;
       const ok = after - before === eventDelta;
-      if (!ok) mismatches.push(`${token} balance of ${account}: ${before} -> ${after}, Transfer events say ${eventDelta}`);
+      if (!ok)
+        mismatches.push(
+          `${token} balance of ${account}: ${before} -> ${after}, Transfer events say ${eventDelta}`,
+        );
       balances.push({ token, account, before, after, eventDelta, ok });
     }
   };
@@ -166,20 +189,31 @@ export async function reconcile(ctx: KessaiContext, p: ReconcileParams = {}): Pr
     Promise.all([dt.totalSupply(o), dt.totalIssued(o), dt.totalRedeemed(o)]),
   );
   const eventNet =
-    issuedAll.reduce((a, l) => a + l.args.amount, 0n) - redeemedAll.reduce((a, l) => a + l.args.amount, 0n);
+    issuedAll.reduce((a, l) => a + l.args.amount, 0n) -
+    redeemedAll.reduce((a, l) => a + l.args.amount, 0n);
   const supplyOk = totalSupply === totalIssued - totalRedeemed && totalSupply === eventNet;
   if (totalSupply !== totalIssued - totalRedeemed) {
-    mismatches.push(`DCJPY totalSupply ${totalSupply} != totalIssued ${totalIssued} - totalRedeemed ${totalRedeemed}`);
+    mismatches.push(
+      `DCJPY totalSupply ${totalSupply} != totalIssued ${totalIssued} - totalRedeemed ${totalRedeemed}`,
+    );
   }
-  if (totalSupply !== eventNet) mismatches.push(`DCJPY totalSupply ${totalSupply} != Σ Issued - Σ Redeemed ${eventNet}`);
+  if (totalSupply !== eventNet)
+    mismatches.push(`DCJPY totalSupply ${totalSupply} != Σ Issued - Σ Redeemed ${eventNet}`);
   // Every mint / burn Transfer in range must be matched by an Issued / Redeemed event.
-  const inRange = (l: { blockNumber: number }) => l.blockNumber >= fromBlock && l.blockNumber <= toBlk;
-  const mints = dtTransfers.filter((t) => t.args.from === ZeroAddress).reduce((a, t) => a + t.args.value, 0n);
-  const burns = dtTransfers.filter((t) => t.args.to === ZeroAddress).reduce((a, t) => a + t.args.value, 0n);
+  const inRange = (l: { blockNumber: number }) =>
+    l.blockNumber >= fromBlock && l.blockNumber <= toBlk;
+  const mints = dtTransfers
+    .filter((t) => t.args.from === ZeroAddress)
+    .reduce((a, t) => a + t.args.value, 0n);
+  const burns = dtTransfers
+    .filter((t) => t.args.to === ZeroAddress)
+    .reduce((a, t) => a + t.args.value, 0n);
   const issuedInRange = issuedAll.filter(inRange).reduce((a, l) => a + l.args.amount, 0n);
   const redeemedInRange = redeemedAll.filter(inRange).reduce((a, l) => a + l.args.amount, 0n);
-  if (mints !== issuedInRange) mismatches.push(`DCJPY minted ${mints} in range but Issued events say ${issuedInRange}`);
-  if (burns !== redeemedInRange) mismatches.push(`DCJPY burnt ${burns} in range but Redeemed events say ${redeemedInRange}`);
+  if (mints !== issuedInRange)
+    mismatches.push(`DCJPY minted ${mints} in range but Issued events say ${issuedInRange}`);
+  if (burns !== redeemedInRange)
+    mismatches.push(`DCJPY burnt ${burns} in range but Redeemed events say ${redeemedInRange}`);
 
   return {
     fromBlock,

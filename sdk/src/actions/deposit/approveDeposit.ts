@@ -10,8 +10,13 @@ export interface ApproveDepositParams {
 export type ApproveDepositResult = TxResult;
 
 /** ERC-20 approval of DCJPY (by default to the DVP, for the cash leg). Zero is allowed (revoke). */
-export async function approveDeposit(ctx: KessaiContext, p: ApproveDepositParams): Promise<ApproveDepositResult> {
+export async function approveDeposit(
+  ctx: KessaiContext,
+  p: ApproveDepositParams,
+): Promise<ApproveDepositResult> {
   const spender = toAddress(p.spender ?? ctx.addresses.dvp, "spender");
   const amount = toAmount(p.amount, "amount", { allowZero: true });
-  return sendTx(ctx, "firm.approve", ctx.depositToken, () => ctx.depositToken.approve(spender, amount));
+  return sendTx(ctx, "firm.approve", ctx.depositToken, () =>
+    ctx.depositToken.approve(spender, amount),
+  );
 }

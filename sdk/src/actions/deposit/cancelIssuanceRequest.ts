@@ -13,5 +13,7 @@ export async function cancelIssuanceRequest(
   p: CancelIssuanceRequestParams,
 ): Promise<CancelIssuanceRequestResult> {
   const id = toAmount(p.requestId, "requestId");
-  return sendTx(ctx, "firm.cancelIssuanceRequest", ctx.depositToken, () => ctx.depositToken.cancelIssuanceRequest(id));
+  return sendTx(ctx, "firm.cancelIssuanceRequest", ctx.depositToken, () =>
+    ctx.depositToken.cancelIssuanceRequest(id),
+  );
 }

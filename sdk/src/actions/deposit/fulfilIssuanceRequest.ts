@@ -15,5 +15,7 @@ export async function fulfilIssuanceRequest(
 ): Promise<FulfilIssuanceRequestResult> {
   const id = toAmount(p.requestId, "requestId");
   const ref = toReference(p.bankReference, "bankReference");
-  return sendTx(ctx, "bank.fulfilIssuanceRequest", ctx.depositToken, () => ctx.depositToken.fulfilIssuanceRequest(id, ref));
+  return sendTx(ctx, "bank.fulfilIssuanceRequest", ctx.depositToken, () =>
+    ctx.depositToken.fulfilIssuanceRequest(id, ref),
+  );
 }

@@ -16,18 +16,23 @@ export interface GetDepositBalanceResult {
 }
 
 /** DCJPY position of `account`. */
-export async function getDepositBalance(ctx: KessaiContext, p: GetDepositBalanceParams): Promise<GetDepositBalanceResult> {
+export async function getDepositBalance(
+  ctx: KessaiContext,
+  p: GetDepositBalanceParams,
+): Promise<GetDepositBalanceResult> {
   const account = toAddress(p.account, "account");
   const dt = ctx.depositToken;
   const o = { blockTag: p.blockTag };
-  const [balance, available, frozen, accountFrozen, dvpAllowance] = await readCall("deposit.balances", () =>
-    Promise.all([
-      dt.balanceOf(account, o),
-      dt.availableBalanceOf(account, o),
-      dt.frozenOf(account, o),
-      dt.isAccountFrozen(account, o),
-      dt.allowance(account, ctx.addresses.dvp, o),
-    ]),
+  const [balance, available, frozen, accountFrozen, dvpAllowance] = await readCall(
+    "deposit.balances",
+    () =>
+      Promise.all([
+        dt.balanceOf(account, o),
+        dt.availableBalanceOf(account, o),
+        dt.frozenOf(account, o),
+        dt.isAccountFrozen(account, o),
+        dt.allowance(account, ctx.addresses.dvp, o),
+      ]),
   );
   return { balance, available, frozen, accountFrozen, dvpAllowance };
 }

@@ -11,9 +11,14 @@ export interface IssueDepositParams {
 export type IssueDepositResult = TxResult;
 
 /** Mints DCJPY to `account` against a deposit-account debit (ISSUER_ROLE). */
-export async function issueDeposit(ctx: KessaiContext, p: IssueDepositParams): Promise<IssueDepositResult> {
+export async function issueDeposit(
+  ctx: KessaiContext,
+  p: IssueDepositParams,
+): Promise<IssueDepositResult> {
   const account = toAddress(p.account, "account");
   const amount = toAmount(p.amount, "amount");
   const ref = toReference(p.bankReference, "bankReference");
-  return sendTx(ctx, "bank.issue", ctx.depositToken, () => ctx.depositToken.issue(account, amount, ref));
+  return sendTx(ctx, "bank.issue", ctx.depositToken, () =>
+    ctx.depositToken.issue(account, amount, ref),
+  );
 }

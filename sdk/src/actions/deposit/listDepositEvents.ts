@@ -22,13 +22,18 @@ export interface DepositEvent {
 export type ListDepositEventsResult = DepositEvent[];
 
 /** Lists DCJPY issuances (`Issued`) or redemptions (`Redeemed`) from events, oldest first. */
-export async function listDepositEvents(ctx: KessaiContext, p: ListDepositEventsParams): Promise<ListDepositEventsResult> {
+export async function listDepositEvents(
+  ctx: KessaiContext,
+  p: ListDepositEventsParams,
+): Promise<ListDepositEventsResult> {
   const account = p.account === undefined ? null : toAddress(p.account, "account");
   const from = toBlock(p.fromBlock, "fromBlock") ?? 0;
   const to = toBlock(p.toBlock, "toBlock") ?? "latest";
   const dt = ctx.depositToken;
   if (p.kind === "issued") {
-    const logs = await readCall("deposit.Issued", () => dt.queryFilter(dt.filters.Issued(undefined, account ?? undefined), from, to));
+    const logs = await readCall("deposit.Issued", () =>
+      dt.queryFilter(dt.filters.Issued(undefined, account ?? undefined), from, to),
+    );
     return logs.map((l) => ({
       kind: "issued" as const,
       reference: l.args.bankReference,
@@ -39,7 +44,9 @@ export async function listDepositEvents(ctx: KessaiContext, p: ListDepositEvents
       logIndex: l.index,
     }));
   }
-  const logs = await readCall("deposit.Redeemed", () => dt.queryFilter(dt.filters.Redeemed(undefined, account ?? undefined), from, to));
+  const logs = await readCall("deposit.Redeemed", () =>
+    dt.queryFilter(dt.filters.Redeemed(undefined, account ?? undefined), from, to),
+  );
   return logs.map((l) => ({
     kind: "redeemed" as const,
     reference: l.args.redemptionRef,

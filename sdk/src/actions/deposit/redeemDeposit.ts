@@ -10,7 +10,10 @@ export interface RedeemDepositParams {
 export type RedeemDepositResult = TxResult;
 
 /** Burns the signer's DCJPY; the bank credits the deposit account (step 7). */
-export async function redeemDeposit(ctx: KessaiContext, p: RedeemDepositParams): Promise<RedeemDepositResult> {
+export async function redeemDeposit(
+  ctx: KessaiContext,
+  p: RedeemDepositParams,
+): Promise<RedeemDepositResult> {
   const amount = toAmount(p.amount, "amount");
   const ref = toReference(p.redemptionRef, "redemptionRef");
   return sendTx(ctx, "firm.redeem", ctx.depositToken, () => ctx.depositToken.redeem(amount, ref));

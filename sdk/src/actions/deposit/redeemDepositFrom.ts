@@ -10,9 +10,14 @@ export interface RedeemDepositFromParams {
 export type RedeemDepositFromResult = TxResult;
 
 /** Burns DCJPY of `account` on its behalf; the bank credits the deposit account (REDEEMER_ROLE). */
-export async function redeemDepositFrom(ctx: KessaiContext, p: RedeemDepositFromParams): Promise<RedeemDepositFromResult> {
+export async function redeemDepositFrom(
+  ctx: KessaiContext,
+  p: RedeemDepositFromParams,
+): Promise<RedeemDepositFromResult> {
   const account = toAddress(p.account, "account");
   const amount = toAmount(p.amount, "amount");
   const ref = toReference(p.redemptionRef, "redemptionRef");
-  return sendTx(ctx, "bank.redeemFrom", ctx.depositToken, () => ctx.depositToken.redeemFrom(account, amount, ref));
+  return sendTx(ctx, "bank.redeemFrom", ctx.depositToken, () =>
+    ctx.depositToken.redeemFrom(account, amount, ref),
+  );
 }

@@ -17,5 +17,7 @@ export async function rejectIssuanceRequest(
 ): Promise<RejectIssuanceRequestResult> {
   const id = toAmount(p.requestId, "requestId");
   const reason = toBytes32(p.reason ?? ZeroHash, "reason", { allowZero: true });
-  return sendTx(ctx, "bank.rejectIssuanceRequest", ctx.depositToken, () => ctx.depositToken.rejectIssuanceRequest(id, reason));
+  return sendTx(ctx, "bank.rejectIssuanceRequest", ctx.depositToken, () =>
+    ctx.depositToken.rejectIssuanceRequest(id, reason),
+  );
 }

@@ -12,13 +12,22 @@ export interface RequestIssuanceResult extends TxResult {
 }
 
 /** The holder asks the bank to debit its deposit account and mint DCJPY to it. */
-export async function requestIssuance(ctx: KessaiContext, p: RequestIssuanceParams): Promise<RequestIssuanceResult> {
+export async function requestIssuance(
+  ctx: KessaiContext,
+  p: RequestIssuanceParams,
+): Promise<RequestIssuanceResult> {
   const amount = toAmount(p.amount, "amount");
   const ref = toBytes32(p.depositAccountRef, "depositAccountRef", { allowZero: true });
   const dt = ctx.depositToken;
   const r = await sendTx(ctx, "firm.requestIssuance", dt, () => dt.requestIssuance(amount, ref));
   const ev = r.receipt.logs
-    .map((l) => { try { return dt.interface.parseLog(l); } catch { return null; } })
+    .map((l) => {
+      try {
+        return dt.interface.parseLog(l);
+      } catch {
+        return null;
+      }
+    })
     .find((e) => e?.name === "IssuanceRequested");
   return { ...r, requestId: ev ? (ev.args.requestId as bigint) : 0n };
 }

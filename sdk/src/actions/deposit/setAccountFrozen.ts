@@ -9,8 +9,13 @@ export interface SetAccountFrozenParams {
 export type SetAccountFrozenResult = TxResult;
 
 /** Freezes or unfreezes an account as a whole (FREEZER_ROLE). */
-export async function setAccountFrozen(ctx: KessaiContext, p: SetAccountFrozenParams): Promise<SetAccountFrozenResult> {
+export async function setAccountFrozen(
+  ctx: KessaiContext,
+  p: SetAccountFrozenParams,
+): Promise<SetAccountFrozenResult> {
   const account = toAddress(p.account, "account");
   const frozen = toBool(p.frozen, "frozen");
-  return sendTx(ctx, "bank.setAccountFrozen", ctx.depositToken, () => ctx.depositToken.setAccountFrozen(account, frozen));
+  return sendTx(ctx, "bank.setAccountFrozen", ctx.depositToken, () =>
+    ctx.depositToken.setAccountFrozen(account, frozen),
+  );
 }

@@ -8,8 +8,13 @@ export interface SetDepositPausedParams {
 export type SetDepositPausedResult = TxResult;
 
 /** Pauses or unpauses the deposit token (PAUSER_ROLE). */
-export async function setDepositPaused(ctx: KessaiContext, p: SetDepositPausedParams): Promise<SetDepositPausedResult> {
+export async function setDepositPaused(
+  ctx: KessaiContext,
+  p: SetDepositPausedParams,
+): Promise<SetDepositPausedResult> {
   const paused = toBool(p.paused, "paused");
   const dt = ctx.depositToken;
-  return sendTx(ctx, paused ? "bank.pause" : "bank.unpause", dt, () => (paused ? dt.pause() : dt.unpause()));
+  return sendTx(ctx, paused ? "bank.pause" : "bank.unpause", dt, () =>
+    paused ? dt.pause() : dt.unpause(),
+  );
 }

@@ -10,9 +10,13 @@ export interface SetPartialFreezeParams {
 export type SetPartialFreezeResult = TxResult;
 
 /** Freezes (delta > 0) or unfreezes (delta < 0) part of an account's balance (FREEZER_ROLE). */
-export async function setPartialFreeze(ctx: KessaiContext, p: SetPartialFreezeParams): Promise<SetPartialFreezeResult> {
+export async function setPartialFreeze(
+  ctx: KessaiContext,
+  p: SetPartialFreezeParams,
+): Promise<SetPartialFreezeResult> {
   const account = toAddress(p.account, "account");
-  const raw: AmountLike = typeof p.delta === "bigint" ? (p.delta < 0n ? -p.delta : p.delta) : Math.abs(p.delta as number);
+  const raw: AmountLike =
+    typeof p.delta === "bigint" ? (p.delta < 0n ? -p.delta : p.delta) : Math.abs(p.delta as number);
   const amount = toAmount(raw, "delta");
   const negative = typeof p.delta === "bigint" ? p.delta < 0n : (p.delta as number) < 0;
   const dt = ctx.depositToken;

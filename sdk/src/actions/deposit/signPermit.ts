@@ -12,7 +12,10 @@ export interface SignPermitParams {
 export type SignPermitResult = PermitSignature;
 
 /** Signs an ERC-2612 permit for DCJPY (no transaction), e.g. for `settleWithPermit`. */
-export async function signPermit(ctx: KessaiContext, p: SignPermitParams): Promise<SignPermitResult> {
+export async function signPermit(
+  ctx: KessaiContext,
+  p: SignPermitParams,
+): Promise<SignPermitResult> {
   const spender = toAddress(p.spender ?? ctx.addresses.dvp, "spender");
   const amount = toAmount(p.amount, "amount");
   const deadline = toDeadline(p.deadline, "deadline");

@@ -17,7 +17,10 @@ export interface GetInvestorResult {
 }
 
 /** Reads an account's record and current eligibility. */
-export async function getInvestor(ctx: KessaiContext, p: GetInvestorParams): Promise<GetInvestorResult> {
+export async function getInvestor(
+  ctx: KessaiContext,
+  p: GetInvestorParams,
+): Promise<GetInvestorResult> {
   const account = toAddress(p.account, "account");
   const reg = registryOf(ctx, p.registry);
   const [rec, eligible] = await readCall("registry.investorOf", () =>

@@ -14,10 +14,16 @@ export interface RegisterInvestorParams {
 export type RegisterInvestorResult = TxResult;
 
 /** Registers `account` as an active investor (REGISTRAR_ROLE). */
-export async function registerInvestor(ctx: KessaiContext, p: RegisterInvestorParams): Promise<RegisterInvestorResult> {
+export async function registerInvestor(
+  ctx: KessaiContext,
+  p: RegisterInvestorParams,
+): Promise<RegisterInvestorResult> {
   const account = toAddress(p.account, "account");
   const ref = toBytes32(p.investorRef, "investorRef", { allowZero: true });
-  const expiry = p.expiry === undefined || p.expiry === 0 || p.expiry === 0n ? 0n : toDeadline(p.expiry, "expiry");
+  const expiry =
+    p.expiry === undefined || p.expiry === 0 || p.expiry === 0n
+      ? 0n
+      : toDeadline(p.expiry, "expiry");
   const reg = registryOf(ctx, p.registry);
   return sendTx(ctx, "registry.register", reg, () => reg.register(account, ref, expiry));
 }

@@ -5,6 +5,9 @@ import type { InvestorRegistry } from "../../generated/contracts.js";
 export type RegistryChoice = "security" | "cash";
 
 /** The registry contract for `which`. */
-export function registryOf(ctx: KessaiContext, which: RegistryChoice = "security"): InvestorRegistry {
+export function registryOf(
+  ctx: KessaiContext,
+  which: RegistryChoice = "security",
+): InvestorRegistry {
   return which === "cash" ? ctx.cashRegistry : ctx.securityRegistry;
 }

@@ -10,7 +10,10 @@ export interface ReinstateInvestorParams {
 export type ReinstateInvestorResult = TxResult;
 
 /** Reinstates a suspended account (REGISTRAR_ROLE). */
-export async function reinstateInvestor(ctx: KessaiContext, p: ReinstateInvestorParams): Promise<ReinstateInvestorResult> {
+export async function reinstateInvestor(
+  ctx: KessaiContext,
+  p: ReinstateInvestorParams,
+): Promise<ReinstateInvestorResult> {
   const account = toAddress(p.account, "account");
   const reg = registryOf(ctx, p.registry);
   return sendTx(ctx, "registry.reinstate", reg, () => reg.reinstate(account));

@@ -10,7 +10,10 @@ export interface RemoveInvestorParams {
 export type RemoveInvestorResult = TxResult;
 
 /** Removes an account; its holdings stay in place, frozen (REGISTRAR_ROLE). */
-export async function removeInvestor(ctx: KessaiContext, p: RemoveInvestorParams): Promise<RemoveInvestorResult> {
+export async function removeInvestor(
+  ctx: KessaiContext,
+  p: RemoveInvestorParams,
+): Promise<RemoveInvestorResult> {
   const account = toAddress(p.account, "account");
   const reg = registryOf(ctx, p.registry);
   return sendTx(ctx, "registry.remove", reg, () => reg.remove(account));

@@ -10,7 +10,10 @@ export interface SuspendInvestorParams {
 export type SuspendInvestorResult = TxResult;
 
 /** Suspends an active account: it can neither send nor receive until reinstated (REGISTRAR_ROLE). */
-export async function suspendInvestor(ctx: KessaiContext, p: SuspendInvestorParams): Promise<SuspendInvestorResult> {
+export async function suspendInvestor(
+  ctx: KessaiContext,
+  p: SuspendInvestorParams,
+): Promise<SuspendInvestorResult> {
   const account = toAddress(p.account, "account");
   const reg = registryOf(ctx, p.registry);
   return sendTx(ctx, "registry.suspend", reg, () => reg.suspend(account));

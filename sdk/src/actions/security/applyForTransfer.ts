@@ -12,14 +12,25 @@ export interface ApplyForTransferResult extends TxResult {
 }
 
 /** Files a transfer application (approval workflow); its units are locked to the token. */
-export async function applyForTransfer(ctx: KessaiContext, p: ApplyForTransferParams): Promise<ApplyForTransferResult> {
+export async function applyForTransfer(
+  ctx: KessaiContext,
+  p: ApplyForTransferParams,
+): Promise<ApplyForTransferResult> {
   const to = toAddress(p.to, "to");
   const value = toAmount(p.value, "value");
   const data = toBytes(p.data, "data");
   const st = ctx.securityToken;
-  const r = await sendTx(ctx, "security.applyForTransfer", st, () => st.applyForTransfer(to, value, data));
+  const r = await sendTx(ctx, "security.applyForTransfer", st, () =>
+    st.applyForTransfer(to, value, data),
+  );
   const ev = r.receipt.logs
-    .map((l) => { try { return st.interface.parseLog(l); } catch { return null; } })
+    .map((l) => {
+      try {
+        return st.interface.parseLog(l);
+      } catch {
+        return null;
+      }
+    })
     .find((e) => e?.name === "TransferApplied");
   return { ...r, applicationId: ev ? (ev.args.applicationId as bigint) : 0n };
 }

@@ -9,8 +9,13 @@ export interface ApproveTransferParams {
 export type ApproveTransferResult = TxResult;
 
 /** Approves a pending transfer application; its units move (TRANSFER_APPROVER_ROLE). */
-export async function approveTransfer(ctx: KessaiContext, p: ApproveTransferParams): Promise<ApproveTransferResult> {
+export async function approveTransfer(
+  ctx: KessaiContext,
+  p: ApproveTransferParams,
+): Promise<ApproveTransferResult> {
   const id = toAmount(p.applicationId, "applicationId");
   const data = toBytes(p.data, "data");
-  return sendTx(ctx, "issuer.approveTransfer", ctx.securityToken, () => ctx.securityToken.approveTransfer(id, data));
+  return sendTx(ctx, "issuer.approveTransfer", ctx.securityToken, () =>
+    ctx.securityToken.approveTransfer(id, data),
+  );
 }

@@ -1,6 +1,12 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { sameLength, toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
+import {
+  sameLength,
+  toAddress,
+  toAmount,
+  toBytes,
+  type AmountLike,
+} from "../../internal/validate.js";
 
 export interface BulkForcedTransferParams {
   items: { from: string; to: string; value: AmountLike }[];
@@ -9,7 +15,10 @@ export interface BulkForcedTransferParams {
 export type BulkForcedTransferResult = TxResult;
 
 /** WARNING: forced transfers of many items, all or nothing (FORCE_TRANSFER_ROLE). */
-export async function bulkForcedTransfer(ctx: KessaiContext, p: BulkForcedTransferParams): Promise<BulkForcedTransferResult> {
+export async function bulkForcedTransfer(
+  ctx: KessaiContext,
+  p: BulkForcedTransferParams,
+): Promise<BulkForcedTransferResult> {
   sameLength("items", p.items);
   const from = p.items.map((x, i) => toAddress(x.from, `items[${i}].from`));
   const to = p.items.map((x, i) => toAddress(x.to, `items[${i}].to`));

@@ -8,9 +8,14 @@ export interface BulkIssueSecurityParams {
 export type BulkIssueSecurityResult = TxResult;
 
 /** Issues unlocked ST units to many accounts, all or nothing (ISSUER_ROLE). */
-export async function bulkIssueSecurity(ctx: KessaiContext, p: BulkIssueSecurityParams): Promise<BulkIssueSecurityResult> {
+export async function bulkIssueSecurity(
+  ctx: KessaiContext,
+  p: BulkIssueSecurityParams,
+): Promise<BulkIssueSecurityResult> {
   sameLength("items", p.items);
   const to = p.items.map((x, i) => toAddress(x.to, `items[${i}].to`));
   const values = p.items.map((x, i) => toAmount(x.value, `items[${i}].value`));
-  return sendTx(ctx, "issuer.bulkIssue", ctx.securityToken, () => ctx.securityToken.bulkIssue(to, values));
+  return sendTx(ctx, "issuer.bulkIssue", ctx.securityToken, () =>
+    ctx.securityToken.bulkIssue(to, values),
+  );
 }

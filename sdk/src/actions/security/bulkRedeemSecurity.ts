@@ -8,9 +8,14 @@ export interface BulkRedeemSecurityParams {
 export type BulkRedeemSecurityResult = TxResult;
 
 /** Redeems unlocked ST units from many accounts, all or nothing (ISSUER_ROLE). */
-export async function bulkRedeemSecurity(ctx: KessaiContext, p: BulkRedeemSecurityParams): Promise<BulkRedeemSecurityResult> {
+export async function bulkRedeemSecurity(
+  ctx: KessaiContext,
+  p: BulkRedeemSecurityParams,
+): Promise<BulkRedeemSecurityResult> {
   sameLength("items", p.items);
   const from = p.items.map((x, i) => toAddress(x.from, `items[${i}].from`));
   const values = p.items.map((x, i) => toAmount(x.value, `items[${i}].value`));
-  return sendTx(ctx, "issuer.bulkRedeem", ctx.securityToken, () => ctx.securityToken.bulkRedeem(from, values));
+  return sendTx(ctx, "issuer.bulkRedeem", ctx.securityToken, () =>
+    ctx.securityToken.bulkRedeem(from, values),
+  );
 }

@@ -9,8 +9,13 @@ export interface CancelTransferParams {
 export type CancelTransferResult = TxResult;
 
 /** Cancels a pending transfer application (the applicant or TRANSFER_APPROVER_ROLE). */
-export async function cancelTransfer(ctx: KessaiContext, p: CancelTransferParams): Promise<CancelTransferResult> {
+export async function cancelTransfer(
+  ctx: KessaiContext,
+  p: CancelTransferParams,
+): Promise<CancelTransferResult> {
   const id = toAmount(p.applicationId, "applicationId");
   const data = toBytes(p.data, "data");
-  return sendTx(ctx, "security.cancelTransfer", ctx.securityToken, () => ctx.securityToken.cancelTransfer(id, data));
+  return sendTx(ctx, "security.cancelTransfer", ctx.securityToken, () =>
+    ctx.securityToken.cancelTransfer(id, data),
+  );
 }

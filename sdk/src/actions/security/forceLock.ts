@@ -16,5 +16,7 @@ export async function forceLock(ctx: KessaiContext, p: ForceLockParams): Promise
   const account = toAddress(p.account, "account");
   const value = toAmount(p.value, "value");
   const data = toBytes(p.data, "data");
-  return sendTx(ctx, "issuer.forceLock", ctx.securityToken, () => ctx.securityToken.forceLock(lock, account, value, data));
+  return sendTx(ctx, "issuer.forceLock", ctx.securityToken, () =>
+    ctx.securityToken.forceLock(lock, account, value, data),
+  );
 }

@@ -16,7 +16,10 @@ export type ForceUnlockResult = TxResult;
  * WARNING: releases units of `account`'s lock to `lockAddress` without the lock address's consent
  * (FORCE_UNLOCK_ROLE). A DVP whose lock is released this way reports the settlement as Failed.
  */
-export async function forceUnlock(ctx: KessaiContext, p: ForceUnlockParams): Promise<ForceUnlockResult> {
+export async function forceUnlock(
+  ctx: KessaiContext,
+  p: ForceUnlockParams,
+): Promise<ForceUnlockResult> {
   const lock = toAddress(p.lockAddress, "lockAddress");
   const account = toAddress(p.account, "account");
   const recipient = toAddress(p.recipient ?? p.account, "recipient");

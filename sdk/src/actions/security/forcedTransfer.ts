@@ -12,10 +12,15 @@ export interface ForcedTransferParams {
 export type ForcedTransferResult = TxResult;
 
 /** WARNING: moves unlocked units without the holder's consent (FORCE_TRANSFER_ROLE). */
-export async function forcedTransfer(ctx: KessaiContext, p: ForcedTransferParams): Promise<ForcedTransferResult> {
+export async function forcedTransfer(
+  ctx: KessaiContext,
+  p: ForcedTransferParams,
+): Promise<ForcedTransferResult> {
   const from = toAddress(p.from, "from");
   const to = toAddress(p.to, "to");
   const value = toAmount(p.value, "value");
   const data = toBytes(p.data, "data");
-  return sendTx(ctx, "issuer.forcedTransfer", ctx.securityToken, () => ctx.securityToken.forcedTransfer(from, to, value, data));
+  return sendTx(ctx, "issuer.forcedTransfer", ctx.securityToken, () =>
+    ctx.securityToken.forcedTransfer(from, to, value, data),
+  );
 }

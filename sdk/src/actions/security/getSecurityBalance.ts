@@ -16,7 +16,10 @@ export interface GetSecurityBalanceResult {
 }
 
 /** ST balance of `account`: total, locked (all locks), available, and locked to one address. */
-export async function getSecurityBalance(ctx: KessaiContext, p: GetSecurityBalanceParams): Promise<GetSecurityBalanceResult> {
+export async function getSecurityBalance(
+  ctx: KessaiContext,
+  p: GetSecurityBalanceParams,
+): Promise<GetSecurityBalanceResult> {
   const account = toAddress(p.account, "account");
   const lock = toAddress(p.lockAddress ?? ctx.addresses.dvp, "lockAddress");
   const st = ctx.securityToken;

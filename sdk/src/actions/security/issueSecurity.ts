@@ -12,9 +12,14 @@ export interface IssueSecurityParams {
 export type IssueSecurityResult = TxResult;
 
 /** Issues new ST units to `to`, optionally into a locked bucket (ISSUER_ROLE). */
-export async function issueSecurity(ctx: KessaiContext, p: IssueSecurityParams): Promise<IssueSecurityResult> {
+export async function issueSecurity(
+  ctx: KessaiContext,
+  p: IssueSecurityParams,
+): Promise<IssueSecurityResult> {
   const to = toAddress(p.to, "to");
   const value = toAmount(p.value, "value");
   const lock = toAddress(p.lockAddress ?? ZeroAddress, "lockAddress", { allowZero: true });
-  return sendTx(ctx, "issuer.issue", ctx.securityToken, () => ctx.securityToken.issue(to, lock, value));
+  return sendTx(ctx, "issuer.issue", ctx.securityToken, () =>
+    ctx.securityToken.issue(to, lock, value),
+  );
 }

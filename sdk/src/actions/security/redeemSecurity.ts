@@ -12,9 +12,14 @@ export interface RedeemSecurityParams {
 export type RedeemSecurityResult = TxResult;
 
 /** Redeems (burns) ST units of `from`, from a lock or from its unlocked units (ISSUER_ROLE). */
-export async function redeemSecurity(ctx: KessaiContext, p: RedeemSecurityParams): Promise<RedeemSecurityResult> {
+export async function redeemSecurity(
+  ctx: KessaiContext,
+  p: RedeemSecurityParams,
+): Promise<RedeemSecurityResult> {
   const from = toAddress(p.from, "from");
   const value = toAmount(p.value, "value");
   const lock = toAddress(p.lockAddress ?? ZeroAddress, "lockAddress", { allowZero: true });
-  return sendTx(ctx, "issuer.redeem", ctx.securityToken, () => ctx.securityToken.redeem(from, lock, value));
+  return sendTx(ctx, "issuer.redeem", ctx.securityToken, () =>
+    ctx.securityToken.redeem(from, lock, value),
+  );
 }

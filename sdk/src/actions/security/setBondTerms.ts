@@ -11,14 +11,25 @@ export interface SetBondTermsParams {
 export type SetBondTermsResult = TxResult;
 
 /** Replaces the bond terms of a StraightBondToken (ISSUER_ROLE). */
-export async function setBondTerms(ctx: KessaiContext, p: SetBondTermsParams): Promise<SetBondTermsResult> {
+export async function setBondTerms(
+  ctx: KessaiContext,
+  p: SetBondTermsParams,
+): Promise<SetBondTermsResult> {
   const t = p.terms;
   if (!t || typeof t !== "object") throw new InvalidParameterError("terms", t, "must be an object");
   for (const k of ["faceValueCurrency", "redemptionValueCurrency"] as const) {
-    if (typeof t[k] !== "string") throw new InvalidParameterError(`terms.${k}`, t[k], "must be a string");
+    if (typeof t[k] !== "string")
+      throw new InvalidParameterError(`terms.${k}`, t[k], "must be a string");
   }
-  if (!Array.isArray(t.interestPaymentDates) || t.interestPaymentDates.some((d) => typeof d !== "string")) {
-    throw new InvalidParameterError("terms.interestPaymentDates", t.interestPaymentDates, "must be strings (MMDD)");
+  if (
+    !Array.isArray(t.interestPaymentDates) ||
+    t.interestPaymentDates.some((d) => typeof d !== "string")
+  ) {
+    throw new InvalidParameterError(
+      "terms.interestPaymentDates",
+      t.interestPaymentDates,
+      "must be strings (MMDD)",
+    );
   }
   const terms: BondTerms = {
     ...t,

@@ -9,8 +9,13 @@ export interface SetEligibilityExemptParams {
 export type SetEligibilityExemptResult = TxResult;
 
 /** Treats `account` as eligible regardless of the registry, or stops doing so (ISSUER_ROLE). */
-export async function setEligibilityExempt(ctx: KessaiContext, p: SetEligibilityExemptParams): Promise<SetEligibilityExemptResult> {
+export async function setEligibilityExempt(
+  ctx: KessaiContext,
+  p: SetEligibilityExemptParams,
+): Promise<SetEligibilityExemptResult> {
   const account = toAddress(p.account, "account");
   const exempt = toBool(p.exempt, "exempt");
-  return sendTx(ctx, "issuer.setEligibilityExempt", ctx.securityToken, () => ctx.securityToken.setEligibilityExempt(account, exempt));
+  return sendTx(ctx, "issuer.setEligibilityExempt", ctx.securityToken, () =>
+    ctx.securityToken.setEligibilityExempt(account, exempt),
+  );
 }

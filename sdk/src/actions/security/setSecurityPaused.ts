@@ -8,8 +8,13 @@ export interface SetSecurityPausedParams {
 export type SetSecurityPausedResult = TxResult;
 
 /** Pauses or unpauses the security token (PAUSER_ROLE). */
-export async function setSecurityPaused(ctx: KessaiContext, p: SetSecurityPausedParams): Promise<SetSecurityPausedResult> {
+export async function setSecurityPaused(
+  ctx: KessaiContext,
+  p: SetSecurityPausedParams,
+): Promise<SetSecurityPausedResult> {
   const paused = toBool(p.paused, "paused");
   const st = ctx.securityToken;
-  return sendTx(ctx, paused ? "issuer.pause" : "issuer.unpause", st, () => (paused ? st.pause() : st.unpause()));
+  return sendTx(ctx, paused ? "issuer.pause" : "issuer.unpause", st, () =>
+    paused ? st.pause() : st.unpause(),
+  );
 }

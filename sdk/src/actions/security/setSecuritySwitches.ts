@@ -32,7 +32,8 @@ export async function setSecuritySwitches(
     const v = toBool(p.transferApprovalRequired, "transferApprovalRequired");
     calls.push(["issuer.setTransferApprovalRequired", () => st.setTransferApprovalRequired(v)]);
   }
-  if (calls.length === 0) throw new InvalidParameterError("switches", p, "name at least one switch");
+  if (calls.length === 0)
+    throw new InvalidParameterError("switches", p, "name at least one switch");
   const out: TxResult[] = [];
   for (const [action, send] of calls) out.push(await sendTx(ctx, action, st, send));
   return out;

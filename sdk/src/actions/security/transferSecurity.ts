@@ -9,8 +9,13 @@ export interface TransferSecurityParams {
 export type TransferSecurityResult = TxResult;
 
 /** A normal ST transfer of the signer's unlocked units, under the transfer rules. */
-export async function transferSecurity(ctx: KessaiContext, p: TransferSecurityParams): Promise<TransferSecurityResult> {
+export async function transferSecurity(
+  ctx: KessaiContext,
+  p: TransferSecurityParams,
+): Promise<TransferSecurityResult> {
   const to = toAddress(p.to, "to");
   const value = toAmount(p.value, "value");
-  return sendTx(ctx, "security.transfer", ctx.securityToken, () => ctx.securityToken.transfer(to, value));
+  return sendTx(ctx, "security.transfer", ctx.securityToken, () =>
+    ctx.securityToken.transfer(to, value),
+  );
 }

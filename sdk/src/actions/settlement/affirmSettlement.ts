@@ -12,7 +12,10 @@ export interface AffirmSettlementParams {
 export type AffirmSettlementResult = TxResult;
 
 /** Step 2: the buyer affirms the exact terms (directly, or by submitting its signature). */
-export async function affirmSettlement(ctx: KessaiContext, p: AffirmSettlementParams): Promise<AffirmSettlementResult> {
+export async function affirmSettlement(
+  ctx: KessaiContext,
+  p: AffirmSettlementParams,
+): Promise<AffirmSettlementResult> {
   const terms = termsArg(normaliseTerms(p.terms));
   const dvp = ctx.dvp;
   if (p.signature !== undefined) {

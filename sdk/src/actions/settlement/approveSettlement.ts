@@ -12,12 +12,17 @@ export interface ApproveSettlementParams {
 export type ApproveSettlementResult = TxResult;
 
 /** Step 5: the named agent approves the settlement. */
-export async function approveSettlement(ctx: KessaiContext, p: ApproveSettlementParams): Promise<ApproveSettlementResult> {
+export async function approveSettlement(
+  ctx: KessaiContext,
+  p: ApproveSettlementParams,
+): Promise<ApproveSettlementResult> {
   const terms = termsArg(normaliseTerms(p.terms));
   const dvp = ctx.dvp;
   if (p.signature !== undefined) {
     const sig = toBytes(p.signature, "signature");
-    return sendTx(ctx, "dvp.approveSettlementBySig", dvp, () => dvp.approveSettlementBySig(terms, sig));
+    return sendTx(ctx, "dvp.approveSettlementBySig", dvp, () =>
+      dvp.approveSettlementBySig(terms, sig),
+    );
   }
   return sendTx(ctx, "dvp.approveSettlement", dvp, () => dvp.approveSettlement(terms));
 }

@@ -12,7 +12,10 @@ export interface CancelSettlementResult extends TxResult {
 }
 
 /** Cancels by consent (seller or buyer alone while Pending; both once Affirmed). */
-export async function cancelSettlement(ctx: KessaiContext, p: CancelSettlementParams): Promise<CancelSettlementResult> {
+export async function cancelSettlement(
+  ctx: KessaiContext,
+  p: CancelSettlementParams,
+): Promise<CancelSettlementResult> {
   const terms = termsArg(normaliseTerms(p.terms));
   const r = await sendTx(ctx, "firm.cancel", ctx.dvp, () => ctx.dvp.cancel(terms));
   const cancelled = r.receipt.logs.some((l) => {

@@ -1,6 +1,10 @@
 import type { Log } from "ethers";
 import type { KessaiContext } from "../../connect.js";
-import { buildTerms, type SettlementTerms, type SettlementTermsInput } from "../../settlement/terms.js";
+import {
+  buildTerms,
+  type SettlementTerms,
+  type SettlementTermsInput,
+} from "../../settlement/terms.js";
 
 /** Terms as normalised terms or as input to normalise. */
 export type TermsLike = SettlementTerms | SettlementTermsInput;

@@ -24,11 +24,17 @@ export interface SettlementView {
 export type GetSettlementResult = SettlementView;
 
 /** Reads a settlement: its stored record and its terms from the SettlementCreated event. */
-export async function getSettlement(ctx: KessaiContext, p: GetSettlementParams): Promise<GetSettlementResult> {
+export async function getSettlement(
+  ctx: KessaiContext,
+  p: GetSettlementParams,
+): Promise<GetSettlementResult> {
   const id = toSettlementId(p.id, "id");
   const dvp = ctx.dvp;
   const [rec, logs] = await readCall("dvp.settlementOf", () =>
-    Promise.all([dvp.settlementOf(id), dvp.queryFilter(dvp.filters.SettlementCreated(id), p.fromBlock ?? 0, "latest")]),
+    Promise.all([
+      dvp.settlementOf(id),
+      dvp.queryFilter(dvp.filters.SettlementCreated(id), p.fromBlock ?? 0, "latest"),
+    ]),
   );
   const created = logs[0];
   return {

@@ -1,7 +1,11 @@
 import type { KessaiContext } from "../../connect.js";
 import { readCall } from "../../internal/send.js";
 import { toAddress, toBlock } from "../../internal/validate.js";
-import { SETTLEMENT_STATE_NAMES, settlementStateName, type SettlementStateName } from "../../settlement/enums.js";
+import {
+  SETTLEMENT_STATE_NAMES,
+  settlementStateName,
+  type SettlementStateName,
+} from "../../settlement/enums.js";
 import { termsFromResult } from "../../settlement/terms.js";
 import type { SettlementView } from "./getSettlement.js";
 
@@ -25,17 +29,27 @@ export interface ListedSettlement extends SettlementView {
 export type ListSettlementsResult = ListedSettlement[];
 
 /** Lists settlements created in a block or time range, filtered by party and current state. */
-export async function listSettlements(ctx: KessaiContext, p: ListSettlementsParams = {}): Promise<ListSettlementsResult> {
+export async function listSettlements(
+  ctx: KessaiContext,
+  p: ListSettlementsParams = {},
+): Promise<ListSettlementsResult> {
   const party = p.party === undefined ? undefined : toAddress(p.party, "party");
   const seller = p.seller === undefined ? null : toAddress(p.seller, "seller");
   const buyer = p.buyer === undefined ? null : toAddress(p.buyer, "buyer");
   const from = toBlock(p.fromBlock, "fromBlock") ?? 0;
   const to = toBlock(p.toBlock, "toBlock") ?? "latest";
-  const states = p.state === undefined ? undefined : new Set(Array.isArray(p.state) ? p.state : [p.state]);
-  if (states) for (const s of states) if (!SETTLEMENT_STATE_NAMES.includes(s)) throw new TypeError(`unknown state ${s}`);
+  const states =
+    p.state === undefined ? undefined : new Set(Array.isArray(p.state) ? p.state : [p.state]);
+  if (states)
+    for (const s of states)
+      if (!SETTLEMENT_STATE_NAMES.includes(s)) throw new TypeError(`unknown state ${s}`);
   const dvp = ctx.dvp;
   const logs = await readCall("dvp.SettlementCreated", () =>
-    dvp.queryFilter(dvp.filters.SettlementCreated(undefined, seller ?? undefined, buyer ?? undefined), from, to),
+    dvp.queryFilter(
+      dvp.filters.SettlementCreated(undefined, seller ?? undefined, buyer ?? undefined),
+      from,
+      to,
+    ),
   );
   const selected = party
     ? logs.filter((l) => l.args.seller === party || l.args.buyer === party)

@@ -9,7 +9,10 @@ export interface ReclaimSettlementParams {
 export type ReclaimSettlementResult = TxResult;
 
 /** After the deadline, releases the seller's locked units back to it (anyone may call). */
-export async function reclaimSettlement(ctx: KessaiContext, p: ReclaimSettlementParams): Promise<ReclaimSettlementResult> {
+export async function reclaimSettlement(
+  ctx: KessaiContext,
+  p: ReclaimSettlementParams,
+): Promise<ReclaimSettlementResult> {
   const terms = termsArg(normaliseTerms(p.terms));
   return sendTx(ctx, "firm.reclaim", ctx.dvp, () => ctx.dvp.reclaim(terms));
 }

@@ -13,7 +13,10 @@ export interface RejectSettlementParams {
 export type RejectSettlementResult = TxResult;
 
 /** The named agent rejects the settlement; the seller's units are released to it. */
-export async function rejectSettlement(ctx: KessaiContext, p: RejectSettlementParams): Promise<RejectSettlementResult> {
+export async function rejectSettlement(
+  ctx: KessaiContext,
+  p: RejectSettlementParams,
+): Promise<RejectSettlementResult> {
   const terms = termsArg(normaliseTerms(p.terms));
   const reason = toBytes32(p.reason ?? ZeroHash, "reason", { allowZero: true });
   return sendTx(ctx, "agent.reject", ctx.dvp, () => ctx.dvp.reject(terms, reason));

@@ -22,8 +22,12 @@ export interface SettleBatchResult extends TxResult {
 }
 
 /** Settles many settlements in one transaction, all-or-nothing or per item. */
-export async function settleBatch(ctx: KessaiContext, p: SettleBatchParams): Promise<SettleBatchResult> {
-  if (!Array.isArray(p.terms) || p.terms.length === 0) throw new InvalidBatchError("terms", p.terms, "must not be empty");
+export async function settleBatch(
+  ctx: KessaiContext,
+  p: SettleBatchParams,
+): Promise<SettleBatchResult> {
+  if (!Array.isArray(p.terms) || p.terms.length === 0)
+    throw new InvalidBatchError("terms", p.terms, "must not be empty");
   const list = p.terms.map((t) => normaliseTerms(t));
   const ids = new Set<string>();
   for (const t of list) {
@@ -42,7 +46,11 @@ export async function settleBatch(ctx: KessaiContext, p: SettleBatchParams): Pro
     items: list.map((t) => {
       const status = out.get(t.id) ?? "attemptFailed";
       const reason = reasons.get(t.id);
-      return { id: t.id, status, ...(reason ? { error: decodeRevertData(reason, { action: "settleItem" }) } : {}) };
+      return {
+        id: t.id,
+        status,
+        ...(reason ? { error: decodeRevertData(reason, { action: "settleItem" }) } : {}),
+      };
     }),
   };
 }

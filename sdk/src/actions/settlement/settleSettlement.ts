@@ -20,7 +20,10 @@ export interface SettleSettlementResult extends TxResult {
 }
 
 /** Steps 4-6: the cash leg and the ST leg move in one transaction (or neither does). */
-export async function settleSettlement(ctx: KessaiContext, p: SettleSettlementParams): Promise<SettleSettlementResult> {
+export async function settleSettlement(
+  ctx: KessaiContext,
+  p: SettleSettlementParams,
+): Promise<SettleSettlementResult> {
   const t = normaliseTerms(p.terms);
   const terms = termsArg(t);
   const dvp = ctx.dvp;
@@ -29,7 +32,8 @@ export async function settleSettlement(ctx: KessaiContext, p: SettleSettlementPa
     r = await sendTx(ctx, "dvp.settle", dvp, () => dvp.settle(terms));
   } else {
     let permit: PermitSignature;
-    if (p.permit === true) permit = await signPermitTypedData(ctx, ctx.addresses.dvp, t.amount, t.deadline);
+    if (p.permit === true)
+      permit = await signPermitTypedData(ctx, ctx.addresses.dvp, t.amount, t.deadline);
     else if (typeof p.permit === "object" && p.permit) permit = p.permit;
     else throw new InvalidParameterError("permit", p.permit, "must be true or a permit signature");
     r = await sendTx(ctx, "dvp.settleWithPermit", dvp, () => dvp.settleWithPermit(terms, permit));

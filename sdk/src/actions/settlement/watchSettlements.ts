@@ -26,18 +26,28 @@ export type Unsubscribe = () => Promise<void>;
  * Watches the DVP's settlement events live (polling or subscription, as the provider does).
  * Returns an unsubscribe function.
  */
-export async function watchSettlements(ctx: KessaiContext, p: WatchSettlementsParams): Promise<Unsubscribe> {
+export async function watchSettlements(
+  ctx: KessaiContext,
+  p: WatchSettlementsParams,
+): Promise<Unsubscribe> {
   const id = p.id === undefined ? undefined : toSettlementId(p.id, "id");
   const dvp = ctx.dvp;
   const iface = dvp.interface;
   const wanted = new Set(
     p.names ??
       iface.fragments
-        .filter((f): f is EventFragment => EventFragment.isFragment(f) && f.name.startsWith("Settlement"))
+        .filter(
+          (f): f is EventFragment => EventFragment.isFragment(f) && f.name.startsWith("Settlement"),
+        )
         .map((f) => f.name),
   );
   const filter = { address: ctx.addresses.dvp };
-  const listener = (log: { topics: readonly string[]; data: string; blockNumber: number; transactionHash: string }) => {
+  const listener = (log: {
+    topics: readonly string[];
+    data: string;
+    blockNumber: number;
+    transactionHash: string;
+  }) => {
     let ev;
     try {
       ev = iface.parseLog(log);
@@ -50,7 +60,13 @@ export async function watchSettlements(ctx: KessaiContext, p: WatchSettlementsPa
     if (id && evId !== id) return;
     const args: Record<string, unknown> = {};
     ev.fragment.inputs.forEach((inp, i) => (args[inp.name] = ev!.args[i]));
-    p.onEvent({ name: ev.name, id: evId ?? "", args, blockNumber: log.blockNumber, txHash: log.transactionHash });
+    p.onEvent({
+      name: ev.name,
+      id: evId ?? "",
+      args,
+      blockNumber: log.blockNumber,
+      txHash: log.transactionHash,
+    });
   };
   await ctx.provider.on(filter, listener);
   return async () => {
