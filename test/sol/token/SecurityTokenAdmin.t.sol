@@ -15,7 +15,7 @@ abstract contract SecurityTokenAdminBehavior is SecurityTokenBase {
         vm.expectRevert(expected);
         vm.prank(caller);
         (bool ok, ) = address(token).call(call);
-        vm.assertTrue(ok, "expectRevert consumed the revert");
+        vm.assertTrue(ok, "call did not revert as expected");
         vm.assertEq(_state(), before, "state moved");
     }
 
