@@ -1,4 +1,8 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type {
+  IgnitionModule,
+  NamedArtifactContractDeploymentFuture,
+} from "@nomicfoundation/ignition-core";
 import DeliveryVersusPaymentModule from "./DeliveryVersusPayment.js";
 import DepositTokenModule from "./DepositToken.js";
 import InvestorRegistryModule from "./InvestorRegistry.js";
@@ -20,9 +24,13 @@ const FIRM_REF_2 = "0x4649524d2d303030320000000000000000000000000000000000000000
  * Deploy: `npx hardhat ignition deploy ignition/modules/Kessai.ts --network localhost`
  * (add `--parameters params.json` to override any parameter, e.g. `{"KessaiModule": {...}}`).
  */
-function buildSystem(
+function buildSystem<TokenModuleId extends string, TokenContract extends string>(
   moduleId: string,
-  securityTokenModule: typeof StraightBondTokenModule | typeof ShareTokenModule,
+  securityTokenModule: IgnitionModule<
+    TokenModuleId,
+    string,
+    { securityToken: NamedArtifactContractDeploymentFuture<TokenContract> }
+  >,
 ) {
   return buildModule(moduleId, (m) => {
     const { securityRegistry, cashRegistry } = m.useModule(InvestorRegistryModule);
