@@ -90,11 +90,7 @@ contract SecurityTokenFuzzTest is SecurityTokenBase {
         vm.assertEq(token.totalSupply(), 1500 + issued, "supply");
     }
 
-    function testFuzz_lockAndUnlock(
-        uint256 lockValue,
-        uint256 releaseValue,
-        bool toOther
-    ) public {
+    function testFuzz_lockAndUnlock(uint256 lockValue, uint256 releaseValue, bool toOther) public {
         lockValue = bound(lockValue, 1, 1000);
         releaseValue = bound(releaseValue, 1, lockValue);
         _lock(alice, lockAgent, lockValue);

@@ -76,9 +76,8 @@ contract SecurityTokenHandler is TestBase {
 
     function _ineligibleBalances() internal view returns (uint256[4] memory balances) {
         for (uint256 i = 0; i < 4; ++i) {
-            balances[i] = token.isEligible(_actors[i])
-                ? type(uint256).max
-                : token.balanceOf(_actors[i]);
+            balances[i] =
+                token.isEligible(_actors[i]) ? type(uint256).max : token.balanceOf(_actors[i]);
         }
     }
 
