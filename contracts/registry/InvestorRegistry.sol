@@ -106,6 +106,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControlDefaultAdminRules {
         fromEligible = _isEligible(from);
         toEligible = _isEligible(to);
         // Every token transfer pays for this call: return without the ABI encoder.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(0x00, fromEligible)
             mstore(0x20, toEligible)
@@ -148,6 +149,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControlDefaultAdminRules {
 
     /// @dev Active and not expired; one storage read (this sits on every token transfer's path).
     function _isEligible(address account) private view returns (bool eligible) {
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(0x00, account)
             mstore(0x20, _eligibility.slot)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.30;
 
+/* solhint-disable no-inline-assembly */
+
 import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
 
 /**

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.30;
 
+/* solhint-disable no-inline-assembly, no-complex-fallback */
+
 /**
  * @title RegistryMock
  * @notice Test mock: a broken eligibility registry that either reverts or returns no data, to show

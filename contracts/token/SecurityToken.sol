@@ -136,6 +136,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     }
 
     /// @inheritdoc IERC20
+    /// @dev Order of checks: rules 1 to 7, then the allowance, then rule 8 (in {_update}).
     function transferFrom(address from, address to, uint256 value) external returns (bool) {
         _revertIf(_rulesError(from, to, PATH_NORMAL));
         _spendAllowance(from, msg.sender, value);
@@ -576,6 +577,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         if (lockAddress == address(0)) {
             Holding storage holding = _holdings[account];
             uint256 packed;
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 packed := sload(holding.slot)
             }
@@ -610,6 +612,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
 
     /// @dev The {Config} slot as one word (see the bit masks at the top).
     function _loadConfig() private view returns (uint256 config) {
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             config := sload(_config.slot)
         }
@@ -625,6 +628,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         address to
     ) private view returns (bool fromEligible, bool toEligible) {
         bytes4 selector = IInvestorRegistry.checkPair.selector;
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, selector)
@@ -664,6 +668,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         } else {
             Holding storage holding = _holdings[from];
             uint256 packed;
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 packed := sload(holding.slot)
             }
@@ -672,6 +677,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
                 _revertIf(_balanceError(from, value, address(0)));
             }
             // balance >= value: no borrow out of the low half
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 sstore(holding.slot, sub(packed, value))
             }
@@ -695,6 +701,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
      */
     function _addToHolding(address account, uint256 delta) private {
         Holding storage holding = _holdings[account];
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             sstore(holding.slot, add(sload(holding.slot), delta))
         }
@@ -704,6 +711,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     /// callers guarantee that the half holds at least the amount, so no borrow crosses halves.
     function _subFromHolding(address account, uint256 delta) private {
         Holding storage holding = _holdings[account];
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             sstore(holding.slot, sub(sload(holding.slot), delta))
         }
@@ -790,6 +798,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     /// @dev Calls the lock receiver; reverts unless it returns the selector. A revert with data is
     /// bubbled (so a DVP's own errors reach the holder); any other failure is a rejection.
     function _callLockReceiver(address lockAddress, uint256 value, bytes calldata data) private {
+        // solhint-disable-next-line avoid-low-level-calls
         (bool success, bytes memory returned) = lockAddress.call(
             abi.encodeCall(
                 ISecurityTokenLockReceiver.onSecurityTokenLocked,
@@ -799,6 +808,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         if (!success && returned.length != 0) _revertIf(returned);
         bytes32 word;
         if (returned.length >= 32) {
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 word := mload(add(returned, 0x20))
             }
@@ -822,6 +832,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     /// @dev Reverts with `err` when it is not empty.
     function _revertIf(bytes memory err) private pure {
         if (err.length != 0) {
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 revert(add(err, 0x20), mload(err))
             }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 
 /**
  * Gas of a security-token transfer between two eligible holders that both already hold units,
@@ -55,6 +55,7 @@ describe("SecurityToken gas", () => {
       `      OZ ERC-20 transfer ${plainTransfer}, ST transfer ${stTransfer} (${ratio.toFixed(3)}x),` +
         ` lock (EOA) ${lock}, unlock to another ${unlockToOther}`,
     );
-    expect(ratio).to.be.at.most(1.3);
+    // Coverage instruments the bytecode, so the figures only mean something without it.
+    if (hre.globalOptions.coverage !== true) expect(ratio).to.be.at.most(1.3);
   });
 });

@@ -3,7 +3,10 @@ pragma solidity ^0.8.30;
 
 import {IInvestorRegistry} from "../../../contracts/interfaces/IInvestorRegistry.sol";
 import {ISecurityToken} from "../../../contracts/interfaces/ISecurityToken.sol";
-import {IShareToken, IStraightBondToken} from "../../../contracts/interfaces/ISecurityTokenProducts.sol";
+import {
+    IShareToken,
+    IStraightBondToken
+} from "../../../contracts/interfaces/ISecurityTokenProducts.sol";
 import {ShareToken} from "../../../contracts/token/ShareToken.sol";
 import {StraightBondToken} from "../../../contracts/token/StraightBondToken.sol";
 import {SecurityTokenFixture} from "../utils/SecurityTokenFixture.sol";
@@ -77,7 +80,12 @@ contract StraightBondTokenTest is SecurityTokenFixture {
     }
 
     function _unauthorizedRole(address caller, bytes32 role) internal pure returns (bytes memory) {
-        return abi.encodeWithSignature("AccessControlUnauthorizedAccount(address,bytes32)", caller, role);
+        return
+            abi.encodeWithSignature(
+                "AccessControlUnauthorizedAccount(address,bytes32)",
+                caller,
+                role
+            );
     }
 }
 

@@ -341,7 +341,10 @@ abstract contract SecurityTokenAdminBehavior is SecurityTokenBase {
     function test_setInvestorRegistry_reverts() public {
         _reverts(
             issuer,
-            abi.encodeCall(ISecurityToken.setInvestorRegistry, (IInvestorRegistry(address(registry)))),
+            abi.encodeCall(
+                ISecurityToken.setInvestorRegistry,
+                (IInvestorRegistry(address(registry)))
+            ),
             _unauthorized(issuer, bytes32(0))
         );
         _reverts(

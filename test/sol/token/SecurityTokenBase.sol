@@ -175,11 +175,7 @@ abstract contract SecurityTokenBase is SecurityTokenFixture {
         }
     }
 
-    function _assertHolding(
-        address account,
-        uint256 balance,
-        uint256 totalLocked
-    ) internal view {
+    function _assertHolding(address account, uint256 balance, uint256 totalLocked) internal view {
         vm.assertEq(token.balanceOf(account), balance, "balance");
         vm.assertEq(token.totalLockedOf(account), totalLocked, "totalLocked");
         vm.assertEq(token.availableBalanceOf(account), balance - totalLocked, "available");

@@ -72,10 +72,7 @@ abstract contract SecurityTokenLockBehavior is SecurityTokenBase {
 
     function _rejected(address lockAddress) internal pure returns (bytes memory) {
         return
-            abi.encodeWithSelector(
-                ISecurityToken.SecurityTokenLockRejected.selector,
-                lockAddress
-            );
+            abi.encodeWithSelector(ISecurityToken.SecurityTokenLockRejected.selector, lockAddress);
     }
 
     function test_lock_revertsOnWrongSelector() public {
@@ -384,7 +381,11 @@ abstract contract SecurityTokenLockBehavior is SecurityTokenBase {
         uint256 id = _apply(alice, bob, 300);
         vm.prank(approver);
         token.approveTransfer(id, "");
-        _assertApproveReverts(approver, id, _errStatus(id, ISecurityToken.ApplicationStatus.Approved));
+        _assertApproveReverts(
+            approver,
+            id,
+            _errStatus(id, ISecurityToken.ApplicationStatus.Approved)
+        );
         id = _apply(alice, bob, 100);
         vm.prank(alice);
         token.cancelTransfer(id, "");
@@ -439,11 +440,7 @@ abstract contract SecurityTokenLockBehavior is SecurityTokenBase {
         uint256 id = _apply(alice, bob, 300);
         bytes32 before = _state();
         vm.expectRevert(
-            abi.encodeWithSelector(
-                ISecurityToken.SecurityTokenUnauthorizedCancel.selector,
-                id,
-                bob
-            )
+            abi.encodeWithSelector(ISecurityToken.SecurityTokenUnauthorizedCancel.selector, id, bob)
         );
         vm.prank(bob);
         token.cancelTransfer(id, "");

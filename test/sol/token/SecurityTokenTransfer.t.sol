@@ -298,12 +298,7 @@ abstract contract SecurityTokenTransferBehavior is SecurityTokenBase {
         token.approve(bob, 199);
         bytes32 before = _state();
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IERC20Errors.ERC20InsufficientAllowance.selector,
-                bob,
-                199,
-                200
-            )
+            abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, bob, 199, 200)
         );
         vm.prank(bob);
         token.transferFrom(alice, carol, 200);

@@ -10,6 +10,7 @@ import {Vm} from "./Vm.sol";
  */
 abstract contract TestBase {
     /// @dev The cheatcode contract.
+    // solhint-disable-next-line const-name-snakecase
     Vm internal constant vm = Vm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
 
     /// @dev A deterministic labelled EOA for `name`.
