@@ -14,7 +14,7 @@ import {DvpBase} from "./DvpBase.sol";
 
 /// @notice What an attacker or a careless party could try, and what stops it.
 contract DvpAttacksTest is DvpBase {
-    bytes private REENTRANT = abi.encodeWithSelector(
+    bytes private reentrant = abi.encodeWithSelector(
         ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector
     );
 
@@ -156,7 +156,7 @@ contract DvpAttacksTest is DvpBase {
         IDeliveryVersusPayment.Terms[] memory batch = new IDeliveryVersusPayment.Terms[](1);
         batch[0] = t;
         vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementAttemptFailed(t.id, REENTRANT);
+        emit IDeliveryVersusPayment.SettlementAttemptFailed(t.id, reentrant);
         vm.prank(buyer);
         bool[] memory settled = dvp.settleBatchPerItem(batch);
         vm.assertFalse(settled[0], "not settled");
@@ -192,7 +192,7 @@ contract DvpAttacksTest is DvpBase {
         for (uint256 i = 0; i < payloads.length; ++i) {
             evil.arm(address(dvp), payloads[i]);
             uint256 buyerCash = dcjpy.balanceOf(buyer);
-            vm.expectRevert(REENTRANT);
+            vm.expectRevert(reentrant);
             vm.prank(buyer);
             dvp.settle(t);
             vm.assertEq(dcjpy.balanceOf(buyer), buyerCash, "cash leg rolled back");
@@ -201,7 +201,7 @@ contract DvpAttacksTest is DvpBase {
         }
         // Re-entering from the release path of cancel is blocked as well.
         evil.arm(address(dvp), abi.encodeWithSelector(IDeliveryVersusPayment.reclaim.selector, t));
-        vm.expectRevert(REENTRANT);
+        vm.expectRevert(reentrant);
         vm.prank(seller);
         dvp.cancel(t);
         vm.assertEq(uint256(dvp.stateOf(t.id)), 1, "still pending");
@@ -329,7 +329,7 @@ contract DvpAttacksTest is DvpBase {
         cash.arm(address(dvp), abi.encodeWithSelector(selector, t));
         vm.warp(DEADLINE); // for reclaim the deadline check would come after the guard anyway
         uint256 lockedBefore = bond.lockedOf(address(dvp), seller);
-        vm.expectRevert(REENTRANT);
+        vm.expectRevert(reentrant);
         vm.prank(buyer);
         dvp.settle(t);
         vm.assertEq(uint256(dvp.stateOf(t.id)), 1, "still pending");
