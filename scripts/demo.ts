@@ -1,0 +1,2 @@
+// Placeholder: the end-to-end settlement demo replaces this file.
+console.log("Kessai demo");
