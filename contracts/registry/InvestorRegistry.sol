@@ -103,7 +103,14 @@ contract InvestorRegistry is IInvestorRegistry, AccessControlDefaultAdminRules {
         address from,
         address to
     ) external view returns (bool fromEligible, bool toEligible) {
-        return (_isEligible(from), _isEligible(to));
+        fromEligible = _isEligible(from);
+        toEligible = _isEligible(to);
+        // Every token transfer pays for this call: return without the ABI encoder.
+        assembly ("memory-safe") {
+            mstore(0x00, fromEligible)
+            mstore(0x20, toEligible)
+            return(0x00, 0x40)
+        }
     }
 
     /// @inheritdoc IInvestorRegistry
@@ -139,11 +146,15 @@ contract InvestorRegistry is IInvestorRegistry, AccessControlDefaultAdminRules {
         }
     }
 
-    /// @dev Active and not expired; one storage read.
-    function _isEligible(address account) private view returns (bool) {
-        Eligibility memory record = _eligibility[account];
-        return
-            record.status == InvestorStatus.Active &&
-            (record.expiry == 0 || block.timestamp < record.expiry);
+    /// @dev Active and not expired; one storage read (this sits on every token transfer's path).
+    function _isEligible(address account) private view returns (bool eligible) {
+        assembly ("memory-safe") {
+            mstore(0x00, account)
+            mstore(0x20, _eligibility.slot)
+            let packed := sload(keccak256(0x00, 0x40))
+            // Eligibility layout: status in bits 0-7, expiry in bits 8-71; Active == 1.
+            let expiry := and(shr(8, packed), 0xffffffffffffffff)
+            eligible := and(eq(and(packed, 0xff), 1), or(iszero(expiry), lt(timestamp(), expiry)))
+        }
     }
 }

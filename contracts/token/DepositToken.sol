@@ -7,6 +7,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
@@ -70,6 +71,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     bool private transient _redeemingOnBehalf;
 
     /**
+     * @notice Deploys the token with no roles but the default admin's, which grants them.
      * @param name_ Token name; also the EIP-712 domain name (version "1").
      * @param symbol_ Token symbol.
      * @param decimals_ Decimals (0 for 1 unit = 1 yen).
@@ -309,7 +311,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
             path = _redeemingOnBehalf ? Path.BankRedemption : Path.HolderRedemption;
         } else path = Path.Transfer;
         bytes memory reason = _checkRules(path, from, to, value);
-        if (reason.length != 0) _revertWith(reason);
+        if (reason.length != 0) LowLevelCall.bubbleRevert(reason);
         super._update(from, to, value);
     }
 
@@ -352,15 +354,8 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
             return abi.encodeWithSelector(DepositTokenAccountFrozen.selector, to);
         }
 
-        if (path == Path.Transfer) {
-            (bool fromEligible, bool toEligible) = config.registry.checkPair(from, to);
-            if (!fromEligible) return _ineligibleSender(from);
-            if (!toEligible) return _ineligibleReceiver(to);
-        } else if (path == Path.Issuance) {
-            if (!config.registry.isEligible(to)) return _ineligibleReceiver(to);
-        } else if (path == Path.HolderRedemption) {
-            if (!config.registry.isEligible(from)) return _ineligibleSender(from);
-        }
+        bytes memory ineligible = _checkEligibility(config.registry, path, from, to);
+        if (ineligible.length != 0) return ineligible;
 
         if (hasSender) {
             uint256 available = _available(from, senderState);
@@ -373,6 +368,25 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
                         value
                     );
             }
+        }
+        return "";
+    }
+
+    /// @dev Rules 5 and 6: asks the registry once, about the parties this path holds to them.
+    function _checkEligibility(
+        IInvestorRegistry registry,
+        Path path,
+        address from,
+        address to
+    ) internal view returns (bytes memory) {
+        if (path == Path.Transfer) {
+            (bool fromEligible, bool toEligible) = registry.checkPair(from, to);
+            if (!fromEligible) return _ineligibleSender(from);
+            if (!toEligible) return _ineligibleReceiver(to);
+        } else if (path == Path.Issuance) {
+            if (!registry.isEligible(to)) return _ineligibleReceiver(to);
+        } else if (path == Path.HolderRedemption) {
+            if (!registry.isEligible(from)) return _ineligibleSender(from);
         }
         return "";
     }
@@ -435,13 +449,6 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     }
 
     // ---------------------------------------------------------------- private
-
-    /// @dev Reverts with `reason`, an ABI-encoded custom error.
-    function _revertWith(bytes memory reason) private pure {
-        assembly ("memory-safe") {
-            revert(add(reason, 0x20), mload(reason))
-        }
-    }
 
     function _ineligibleSender(address account) private pure returns (bytes memory) {
         return abi.encodeWithSelector(DepositTokenIneligibleSender.selector, account);

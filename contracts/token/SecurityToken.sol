@@ -33,16 +33,6 @@ import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurit
  * managed only by the application workflow (holders, the issuer and enforcement cannot use it).
  */
 abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDefaultAdminRules {
-    /// @notice Which transfer rules a movement obeys.
-    enum Path {
-        // transfer, transferFrom, bulkTransfer, unlock to another account: rules 1 to 8
-        Normal,
-        // applyForTransfer and approveTransfer: every rule but the approval switch
-        Approved,
-        // issue and enforcement: only a non-zero, eligible receiver and enough units
-        Enforcement
-    }
-
     /// @notice One holder, one slot.
     struct Holding {
         uint128 balance;
@@ -72,6 +62,23 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     bytes32 public constant FORCE_UNLOCK_ROLE = keccak256("FORCE_UNLOCK_ROLE");
     /// @inheritdoc ISecurityToken
     bytes32 public constant FORCE_RELOCATE_ROLE = keccak256("FORCE_RELOCATE_ROLE");
+
+    /// @dev Bit masks of the {Config} slot read as one word: the registry in bits 0-159, then one
+    /// byte per switch in declaration order.
+    uint256 private constant ACTIVE = 1 << 160;
+    uint256 private constant TRANSFERABLE = 1 << 168;
+    uint256 private constant APPROVAL_REQUIRED = 1 << 176;
+    uint256 private constant PAUSED = 1 << 184;
+    uint256 private constant SWITCHES = ACTIVE | TRANSFERABLE | APPROVAL_REQUIRED | PAUSED;
+
+    /// @dev Which transfer rules a movement obeys ({_transferError}'s `path`). A path is the mask
+    /// of the switches it checks (none for enforcement), so the common case is one comparison.
+    /// Normal (transfer, transferFrom, bulkTransfer, unlock to another account): rules 1 to 8.
+    uint256 private constant PATH_NORMAL = SWITCHES;
+    /// Approved (applyForTransfer, approveTransfer): every rule but the approval switch.
+    uint256 private constant PATH_APPROVED = SWITCHES & ~APPROVAL_REQUIRED;
+    /// Enforcement (issue, forced paths): only a non-zero, eligible receiver and enough units.
+    uint256 private constant PATH_ENFORCEMENT = 0;
 
     /// @notice Largest total supply (balances are stored in 128 bits).
     uint256 internal constant SUPPLY_CAP = type(uint128).max;
@@ -130,7 +137,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
 
     /// @inheritdoc IERC20
     function transferFrom(address from, address to, uint256 value) external returns (bool) {
-        _revertIf(_transferError(from, to, value, Path.Normal, address(0)));
+        _revertIf(_rulesError(from, to, PATH_NORMAL));
         _spendAllowance(from, msg.sender, value);
         _update(from, to, value);
         return true;
@@ -170,7 +177,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         if (recipient == account) {
             _revertIf(_balanceError(account, value, msg.sender));
         } else {
-            _revertIf(_transferError(account, recipient, value, Path.Normal, msg.sender));
+            _revertIf(_transferError(account, recipient, value, PATH_NORMAL, msg.sender));
         }
         _release(msg.sender, account, recipient, value);
         emit Unlock(msg.sender, account, recipient, value, data);
@@ -191,7 +198,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         bytes calldata data
     ) external returns (uint256 applicationId) {
         _checkAmount(value);
-        _revertIf(_transferError(msg.sender, to, value, Path.Approved, address(0)));
+        _revertIf(_transferError(msg.sender, to, value, PATH_APPROVED, address(0)));
         applicationId = ++_applicationCount;
         _applications[applicationId] = TransferApplication({
             from: msg.sender,
@@ -229,7 +236,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         address from = application.from;
         address to = application.to;
         uint256 value = application.value;
-        _revertIf(_transferError(from, to, value, Path.Approved, address(this)));
+        _revertIf(_transferError(from, to, value, PATH_APPROVED, address(this)));
         application.status = ApplicationStatus.Approved;
         _release(address(this), from, to, value);
         emit Unlock(address(this), from, to, value, data);
@@ -371,7 +378,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         if (recipient == account) {
             _revertIf(_balanceError(account, value, lockAddress));
         } else {
-            _revertIf(_transferError(account, recipient, value, Path.Enforcement, lockAddress));
+            _revertIf(_transferError(account, recipient, value, PATH_ENFORCEMENT, lockAddress));
         }
         _release(lockAddress, account, recipient, value);
         emit ForceUnlock(lockAddress, account, recipient, value, data);
@@ -387,7 +394,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     ) external onlyRole(FORCE_RELOCATE_ROLE) {
         _checkLockAddress(lockAddress);
         _checkAmount(value);
-        _revertIf(_transferError(fromAccount, toAccount, value, Path.Enforcement, lockAddress));
+        _revertIf(_transferError(fromAccount, toAccount, value, PATH_ENFORCEMENT, lockAddress));
         _release(lockAddress, fromAccount, toAccount, value);
         _addLock(lockAddress, toAccount, value);
         emit ForceChangeLockedAccount(lockAddress, fromAccount, toAccount, value, data);
@@ -447,7 +454,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         address to,
         uint256 value
     ) external view returns (bool ok, bytes memory reason) {
-        reason = _transferError(from, to, value, Path.Normal, address(0));
+        reason = _transferError(from, to, value, PATH_NORMAL, address(0));
         ok = reason.length == 0;
     }
 
@@ -502,42 +509,59 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
 
     /**
      * @dev The transfer rules, in one place. Returns the ABI-encoded custom error a movement of
-     * `value` units from `from` to `to` raises, or empty bytes when it is allowed.
-     * `lockAddress` zero draws on `from`'s unlocked units (rule 8); otherwise on its lock to
-     * `lockAddress`. `from` zero on the enforcement path is an issuance (no sender, no balance).
+     * `value` units from `from` to `to` raises, or empty bytes when it is allowed: rules 1 to 7
+     * ({_rulesError}), then rule 8 ({_balanceError}) on `from`'s unlocked units when `lockAddress`
+     * is zero, or on its lock to `lockAddress` otherwise.
      */
     function _transferError(
         address from,
         address to,
         uint256 value,
-        Path path,
+        uint256 path,
         address lockAddress
-    ) internal view returns (bytes memory) {
+    ) internal view returns (bytes memory err) {
+        err = _rulesError(from, to, path);
+        if (err.length == 0) err = _balanceError(from, value, lockAddress);
+    }
+
+    /**
+     * @dev Rules 1 to 7 for `path` (see the PATH_ constants); empty bytes when they pass. A path
+     * that moves unlocked units checks rule 8 in {_update}, which reverts with {_balanceError}'s
+     * error, so the order of the rules (and {canTransfer}'s answer) is the same.
+     */
+    function _rulesError(
+        address from,
+        address to,
+        uint256 path
+    ) internal view returns (bytes memory err) {
         if (to == address(0)) return abi.encodeWithSelector(ERC20InvalidReceiver.selector, to);
-        if (path == Path.Enforcement) {
+        if (path == PATH_ENFORCEMENT) {
             if (!_isEligible(to)) {
                 return abi.encodeWithSelector(SecurityTokenIneligibleReceiver.selector, to);
             }
-            if (from == address(0)) return "";
         } else {
-            Config memory config = _config;
-            if (config.paused) return abi.encodeWithSelector(SecurityTokenPaused.selector);
-            if (!config.active) return abi.encodeWithSelector(SecurityTokenInactive.selector);
-            if (!config.transferable) {
-                return abi.encodeWithSelector(SecurityTokenNotTransferable.selector);
-            }
-            if (path == Path.Normal && config.approvalRequired) {
+            uint256 config = _loadConfig();
+            // one comparison for the common case: unpaused, active, transferable, (no approval)
+            if (config & path != ACTIVE | TRANSFERABLE) {
+                if (config & PAUSED != 0)
+                    return abi.encodeWithSelector(SecurityTokenPaused.selector);
+                if (config & ACTIVE == 0)
+                    return abi.encodeWithSelector(SecurityTokenInactive.selector);
+                if (config & TRANSFERABLE == 0) {
+                    return abi.encodeWithSelector(SecurityTokenNotTransferable.selector);
+                }
                 return abi.encodeWithSelector(SecurityTokenTransferApprovalRequired.selector);
             }
-            (bool fromEligible, bool toEligible) = config.registry.checkPair(from, to);
-            if (!fromEligible && !_exempt[from]) {
-                return abi.encodeWithSelector(SecurityTokenIneligibleSender.selector, from);
-            }
-            if (!toEligible && !_exempt[to]) {
-                return abi.encodeWithSelector(SecurityTokenIneligibleReceiver.selector, to);
+            (bool fromEligible, bool toEligible) = _checkPair(address(uint160(config)), from, to);
+            if (!(fromEligible && toEligible)) {
+                if (!fromEligible && !_exempt[from]) {
+                    return abi.encodeWithSelector(SecurityTokenIneligibleSender.selector, from);
+                }
+                if (!toEligible && !_exempt[to]) {
+                    return abi.encodeWithSelector(SecurityTokenIneligibleReceiver.selector, to);
+                }
             }
         }
-        return _balanceError(from, value, lockAddress);
     }
 
     /**
@@ -548,10 +572,18 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         address account,
         uint256 value,
         address lockAddress
-    ) internal view returns (bytes memory) {
+    ) internal view returns (bytes memory err) {
         if (lockAddress == address(0)) {
-            Holding memory holding = _holdings[account];
-            uint256 available = holding.balance - holding.totalLocked;
+            Holding storage holding = _holdings[account];
+            uint256 packed;
+            assembly ("memory-safe") {
+                packed := sload(holding.slot)
+            }
+            // unchecked: totalLocked (high half) <= balance (low half) always
+            uint256 available;
+            unchecked {
+                available = uint128(packed) - (packed >> 128);
+            }
             if (available < value) {
                 return
                     abi.encodeWithSelector(
@@ -574,7 +606,39 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
                     );
             }
         }
-        return "";
+    }
+
+    /// @dev The {Config} slot as one word (see the bit masks at the top).
+    function _loadConfig() private view returns (uint256 config) {
+        assembly ("memory-safe") {
+            config := sload(_config.slot)
+        }
+    }
+
+    /**
+     * @dev {IInvestorRegistry-checkPair} without the ABI helpers (this sits on every transfer's
+     * path). A registry revert is bubbled; missing return data reads as "not eligible".
+     */
+    function _checkPair(
+        address registry,
+        address from,
+        address to
+    ) private view returns (bool fromEligible, bool toEligible) {
+        bytes4 selector = IInvestorRegistry.checkPair.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), from)
+            mstore(add(ptr, 0x24), to)
+            mstore(0x00, 0)
+            mstore(0x20, 0)
+            if iszero(staticcall(gas(), registry, ptr, 0x44, 0x00, 0x40)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            fromEligible := iszero(iszero(mload(0x00)))
+            toEligible := iszero(iszero(mload(0x20)))
+        }
     }
 
     /// @dev Exempt or eligible in the registry.
@@ -586,8 +650,9 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
 
     /**
      * @dev The one door for every balance change: mints when `from` is zero, burns when `to` is
-     * zero, emits {IERC20-Transfer}. The caller has checked that `from` holds `value` unlocked
-     * units; minting enforces the supply cap, which bounds every balance by 2^128-1.
+     * zero, emits {IERC20-Transfer}. Enforces rule 8 (`from` holds `value` unlocked units; a path
+     * drawing on a lock releases it first) and, when minting, the supply cap, which bounds every
+     * balance by 2^128-1.
      */
     function _update(address from, address to, uint256 value) internal {
         if (from == address(0)) {
@@ -597,9 +662,18 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
             }
             _totalSupply = supply + value;
         } else {
-            // unchecked: the caller checked balance - totalLocked >= value
-            unchecked {
-                _holdings[from].balance -= uint128(value);
+            Holding storage holding = _holdings[from];
+            uint256 packed;
+            assembly ("memory-safe") {
+                packed := sload(holding.slot)
+            }
+            // rule 8: only unlocked units move (totalLocked, the high half, <= balance always)
+            if (uint128(packed) - (packed >> 128) < value) {
+                _revertIf(_balanceError(from, value, address(0)));
+            }
+            // balance >= value: no borrow out of the low half
+            assembly ("memory-safe") {
+                sstore(holding.slot, sub(packed, value))
             }
         }
         if (to == address(0)) {
@@ -608,17 +682,36 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
                 _totalSupply -= value;
             }
         } else {
-            // unchecked: balance <= totalSupply <= SUPPLY_CAP
-            unchecked {
-                _holdings[to].balance += uint128(value);
-            }
+            // balance + value <= totalSupply <= SUPPLY_CAP, so no carry into the high half
+            _addToHolding(to, value);
         }
         emit Transfer(from, to, value);
     }
 
+    /**
+     * @dev Adds `delta` to the {Holding} word of `account`: `value` for the balance (low 128 bits),
+     * `value << 128` for the total locked (high 128 bits). The callers guarantee that the half
+     * stays below 2^128, so no carry crosses halves.
+     */
+    function _addToHolding(address account, uint256 delta) private {
+        Holding storage holding = _holdings[account];
+        assembly ("memory-safe") {
+            sstore(holding.slot, add(sload(holding.slot), delta))
+        }
+    }
+
+    /// @dev Subtracts `delta` from the {Holding} word of `account` (see {_addToHolding}); the
+    /// callers guarantee that the half holds at least the amount, so no borrow crosses halves.
+    function _subFromHolding(address account, uint256 delta) private {
+        Holding storage holding = _holdings[account];
+        assembly ("memory-safe") {
+            sstore(holding.slot, sub(sload(holding.slot), delta))
+        }
+    }
+
     /// @dev Transfer under the normal rules.
     function _transferChecked(address from, address to, uint256 value) private {
-        _revertIf(_transferError(from, to, value, Path.Normal, address(0)));
+        _revertIf(_rulesError(from, to, PATH_NORMAL));
         _update(from, to, value);
     }
 
@@ -626,7 +719,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     function _issue(address to, address lockAddress, uint256 value) private {
         if (lockAddress == address(this)) revert SecurityTokenInvalidLockAddress(lockAddress);
         _checkAmount(value);
-        _revertIf(_transferError(address(0), to, value, Path.Enforcement, address(0)));
+        _revertIf(_rulesError(address(0), to, PATH_ENFORCEMENT));
         _update(address(0), to, value);
         if (lockAddress != address(0)) {
             _addLock(lockAddress, to, value);
@@ -652,7 +745,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     /// @dev Forced transfer shared by {forcedTransfer} and {bulkForcedTransfer}.
     function _forcedTransfer(address from, address to, uint256 value, bytes calldata data) private {
         _checkAmount(value);
-        _revertIf(_transferError(from, to, value, Path.Enforcement, address(0)));
+        _revertIf(_rulesError(from, to, PATH_ENFORCEMENT));
         _update(from, to, value);
         emit ForcedTransfer(from, to, value, data);
     }
@@ -660,10 +753,8 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     /// @dev Records a lock of `value` units of `account` to `lockAddress` (caller checked them).
     function _addLock(address lockAddress, address account, uint256 value) private {
         _locks[lockAddress][account] += value;
-        // unchecked: totalLocked <= balance <= SUPPLY_CAP after the caller's check
-        unchecked {
-            _holdings[account].totalLocked += uint128(value);
-        }
+        // totalLocked + value <= balance <= SUPPLY_CAP after the caller's check: no overflow
+        _addToHolding(account, value << 128);
     }
 
     /**
@@ -679,8 +770,8 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         // unchecked: the caller checked lock >= value, and totalLocked >= lock
         unchecked {
             _locks[lockAddress][account] -= value;
-            _holdings[account].totalLocked -= uint128(value);
         }
+        _subFromHolding(account, value << 128);
         if (recipient != account) _update(account, recipient, value);
     }
 

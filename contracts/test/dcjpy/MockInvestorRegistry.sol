@@ -77,7 +77,7 @@ contract MockInvestorRegistry is IInvestorRegistry {
 
     /// @inheritdoc IInvestorRegistry
     function isEligible(address account) public view returns (bool) {
-        Investor memory investor = _investors[account];
+        Investor storage investor = _investors[account]; // reads one slot: expiry and status
         return
             investor.status == InvestorStatus.Active &&
             (investor.expiry == 0 || investor.expiry > block.timestamp);

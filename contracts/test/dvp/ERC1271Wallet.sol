@@ -9,6 +9,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 contract ERC1271Wallet is IERC1271 {
     address private immutable _owner;
 
+    /// @notice Creates a wallet that accepts `owner_`'s signatures.
     /// @param owner_ The key holder whose signatures the wallet accepts.
     constructor(address owner_) {
         _owner = owner_;

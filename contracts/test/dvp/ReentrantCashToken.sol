@@ -36,8 +36,10 @@ contract ReentrantCashToken is ERC20 {
         address target = _target;
         if (target != address(0)) {
             _target = address(0);
+            // solhint-disable-next-line avoid-low-level-calls
             (bool ok, bytes memory returned) = target.call(_payload);
             if (!ok) {
+                // solhint-disable-next-line no-inline-assembly
                 assembly ("memory-safe") {
                     revert(add(returned, 0x20), mload(returned))
                 }

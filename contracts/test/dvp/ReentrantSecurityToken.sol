@@ -8,6 +8,9 @@ import {ISecurityTokenLockReceiver} from "../../interfaces/ISecurityToken.sol";
 /// no transfer rules. Once armed, `unlock` calls `target` with `payload` and bubbles any revert;
 /// used both as a listed re-entrant token and as an unlisted fake token squatting IDs.
 contract ReentrantSecurityToken {
+    /// @notice The lock receiver did not return its selector.
+    error LockRejected(address lockAddress);
+
     mapping(address lockAddress => mapping(address account => uint256)) private _locked;
     address private _target;
     bytes private _payload;
@@ -31,7 +34,9 @@ contract ReentrantSecurityToken {
             value,
             data
         );
-        require(selector == ISecurityTokenLockReceiver.onSecurityTokenLocked.selector);
+        if (selector != ISecurityTokenLockReceiver.onSecurityTokenLocked.selector) {
+            revert LockRejected(lockAddress);
+        }
     }
 
     /// @notice Releases `value` of `account` locked to the caller (runs the armed call first).
@@ -41,8 +46,10 @@ contract ReentrantSecurityToken {
         address target = _target;
         if (target != address(0)) {
             _target = address(0);
+            // solhint-disable-next-line avoid-low-level-calls
             (bool ok, bytes memory returned) = target.call(_payload);
             if (!ok) {
+                // solhint-disable-next-line no-inline-assembly
                 assembly ("memory-safe") {
                     revert(add(returned, 0x20), mload(returned))
                 }

@@ -1,45 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.30;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {DepositToken} from "../../../contracts/token/DepositToken.sol";
-import {IDepositToken} from "../../../contracts/interfaces/IDepositToken.sol";
 import {MockInvestorRegistry} from "../../../contracts/test/dcjpy/MockInvestorRegistry.sol";
-
-/// @title Vm
-/// @notice The cheatcodes the deposit-token tests use (Hardhat 3 / forge-compatible address).
-interface Vm {
-    function prank(address sender) external;
-    function startPrank(address sender) external;
-    function stopPrank() external;
-    function expectRevert(bytes calldata revertData) external;
-    function expectEmit() external;
-    function expectEmit(address emitter) external;
-    function warp(uint256 timestamp) external;
-    function assume(bool condition) external pure;
-    function label(address account, string calldata newLabel) external;
-    function sign(
-        uint256 privateKey,
-        bytes32 digest
-    ) external pure returns (uint8 v, bytes32 r, bytes32 s);
-    function addr(uint256 privateKey) external pure returns (address);
-    function assertEq(uint256 left, uint256 right, string calldata error) external pure;
-    function assertEq(address left, address right, string calldata error) external pure;
-    function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
-    function assertEq(
-        bytes calldata left,
-        bytes calldata right,
-        string calldata error
-    ) external pure;
-    function assertEq(bool left, bool right, string calldata error) external pure;
-    function assertTrue(bool condition, string calldata error) external pure;
-}
+import {TestBase} from "../utils/TestBase.sol";
 
 /// @title DepositTokenBase
 /// @notice Shared fixture: a deposit token on a mock registry, roles granted to named accounts.
-abstract contract DepositTokenBase {
-    Vm internal constant vm = Vm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
-
+abstract contract DepositTokenBase is TestBase {
     address internal admin = address(0xA11CE);
     address internal issuer = address(0x155E);
     address internal redeemer = address(0x4EDE);

@@ -14,8 +14,9 @@ import {DvpBase} from "./DvpBase.sol";
 
 /// @notice What an attacker or a careless party could try, and what stops it.
 contract DvpAttacksTest is DvpBase {
-    bytes private REENTRANT =
-        abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
+    bytes private REENTRANT = abi.encodeWithSelector(
+        ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector
+    );
 
     // ---------------------------------------------------------------- signatures
 

@@ -360,7 +360,7 @@ abstract contract DvpBase is TestBase {
         bool sellerConsent,
         bool buyerConsent,
         IDeliveryVersusPayment.Terms memory t
-    ) internal view returns (IDeliveryVersusPayment.Settlement memory) {
+    ) internal pure returns (IDeliveryVersusPayment.Settlement memory) {
         return
             IDeliveryVersusPayment.Settlement(
                 state,

@@ -55,7 +55,10 @@ contract DvpCreateTest is DvpBase {
         IDeliveryVersusPayment.Terms memory t = _terms();
         Snapshot memory before = _snapshot(t);
         vm.expectRevert(
-            abi.encodeWithSelector(IDeliveryVersusPayment.DvpUnlistedSecurityToken.selector, stranger)
+            abi.encodeWithSelector(
+                IDeliveryVersusPayment.DvpUnlistedSecurityToken.selector,
+                stranger
+            )
         );
         vm.prank(stranger);
         dvp.onSecurityTokenLocked(seller, QUANTITY, abi.encode(t));
@@ -160,7 +163,11 @@ contract DvpCreateTest is DvpBase {
         t.buyer = seller;
         _expectCreateReverts(
             t,
-            abi.encodeWithSelector(IDeliveryVersusPayment.DvpInvalidParties.selector, seller, seller)
+            abi.encodeWithSelector(
+                IDeliveryVersusPayment.DvpInvalidParties.selector,
+                seller,
+                seller
+            )
         );
     }
 
@@ -251,7 +258,10 @@ contract DvpCreateTest is DvpBase {
     }
 
     /// @dev The seller's lock with `t` reverts with `err` (bubbled by the token); nothing moved.
-    function _expectCreateReverts(IDeliveryVersusPayment.Terms memory t, bytes memory err) internal {
+    function _expectCreateReverts(
+        IDeliveryVersusPayment.Terms memory t,
+        bytes memory err
+    ) internal {
         Snapshot memory before = _snapshot(t);
         vm.expectRevert(err);
         vm.prank(seller);

@@ -17,7 +17,10 @@ contract DvpExitTest is DvpBase {
         emit IDeliveryVersusPayment.SettlementCancelled(t.id, QUANTITY);
         vm.prank(seller);
         dvp.cancel(t);
-        _assertRecord(t.id, _record(IDeliveryVersusPayment.State.Cancelled, false, false, false, t));
+        _assertRecord(
+            t.id,
+            _record(IDeliveryVersusPayment.State.Cancelled, false, false, false, t)
+        );
         _assertReleased();
     }
 

@@ -12,10 +12,9 @@ import {DvpBase} from "./DvpBase.sol";
 
 /// @notice Steps 4-6: settle, settleWithPermit, settleBatch, settleBatchPerItem, settleItem.
 contract DvpSettleTest is DvpBase {
-    bytes32 private constant PERMIT_TYPEHASH =
-        keccak256(
-            "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
-        );
+    bytes32 private constant PERMIT_TYPEHASH = keccak256(
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    );
 
     // ---------------------------------------------------------------- settle
 
@@ -402,9 +401,7 @@ contract DvpSettleTest is DvpBase {
     function test_settleItem_revertsForOutsideCaller() public {
         IDeliveryVersusPayment.Terms memory t = _created();
         Snapshot memory before = _snapshot(t);
-        vm.expectRevert(
-            abi.encodeWithSelector(IDeliveryVersusPayment.DvpOnlySelf.selector, buyer)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IDeliveryVersusPayment.DvpOnlySelf.selector, buyer));
         vm.prank(buyer);
         dvp.settleItem(t, buyer);
         _assertUnchanged(before, t);

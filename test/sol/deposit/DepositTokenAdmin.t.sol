@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {DepositToken} from "../../../contracts/token/DepositToken.sol";
+import {IDepositToken} from "../../../contracts/interfaces/IDepositToken.sol";
+import {IInvestorRegistry} from "../../../contracts/interfaces/IInvestorRegistry.sol";
+import {MockInvestorRegistry} from "../../../contracts/test/dcjpy/MockInvestorRegistry.sol";
+import {DepositTokenBase} from "./DepositTokenBase.sol";
+
+/// @title DepositTokenAdminTest
+/// @notice Constructor, roles, freeze, pause, registry and views.
+contract DepositTokenAdminTest is DepositTokenBase {
+    // ------------------------------------------------------------ constructor and metadata
+
+    function test_constructor_setsMetadataRegistryAndAdmin() public {
+        vm.expectEmit();
+        emit IDepositToken.InvestorRegistryChanged(address(0), address(registry));
+        DepositToken t = new DepositToken("Deposit Yen", "DYEN", 2, registry, admin, 3 days);
+        vm.assertEq(bytes(t.name()), bytes("Deposit Yen"), "name");
+        vm.assertEq(bytes(t.symbol()), bytes("DYEN"), "symbol");
+        vm.assertEq(uint256(t.decimals()), 2, "decimals");
+        vm.assertEq(address(t.investorRegistry()), address(registry), "registry");
+        vm.assertEq(t.owner(), admin, "default admin");
+        vm.assertEq(uint256(t.defaultAdminDelay()), 3 days, "admin delay");
+        vm.assertEq(t.paused(), false, "paused");
+        vm.assertEq(t.totalSupply(), 0, "supply");
+        vm.assertEq(t.hasRole(t.ISSUER_ROLE(), admin), false, "admin is not issuer");
+    }
+
+    function test_constructor_revertsWhen_registryNotContract() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IDepositToken.DepositTokenInvalidRegistry.selector, stranger)
+        );
+        new DepositToken("D", "D", 0, IInvestorRegistry(stranger), admin, 1 days);
+    }
+
+    function test_constructor_revertsWhen_adminZero() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector,
+                address(0)
+            )
+        );
+        new DepositToken("D", "D", 0, registry, address(0), 1 days);
+    }
+
+    function test_roles_areDistinctNamedHashes() public view {
+        vm.assertEq(token.ISSUER_ROLE(), keccak256("ISSUER_ROLE"), "issuer");
+        vm.assertEq(token.REDEEMER_ROLE(), keccak256("REDEEMER_ROLE"), "redeemer");
+        vm.assertEq(token.FREEZER_ROLE(), keccak256("FREEZER_ROLE"), "freezer");
+        vm.assertEq(token.PAUSER_ROLE(), keccak256("PAUSER_ROLE"), "pauser");
+    }
+
+    // ------------------------------------------------------------ setAccountFrozen
+
+    function test_setAccountFrozen_freezesUnfreezesAndEmits() public {
+        _issue(alice, 100, "r");
+        vm.expectEmit(address(token));
+        emit IDepositToken.AccountFrozen(alice, true);
+        vm.prank(freezer);
+        token.setAccountFrozen(alice, true);
+        vm.assertEq(token.isAccountFrozen(alice), true, "frozen");
+        vm.assertEq(token.availableBalanceOf(alice), 0, "available while frozen");
+        vm.assertEq(token.balanceOf(alice), 100, "balance stays");
+
+        vm.expectEmit(address(token));
+        emit IDepositToken.AccountFrozen(alice, false);
+        vm.prank(freezer);
+        token.setAccountFrozen(alice, false);
+        vm.assertEq(token.isAccountFrozen(alice), false, "unfrozen");
+        vm.assertEq(token.availableBalanceOf(alice), 100, "available after");
+    }
+
+    function test_setAccountFrozen_keepsPartialFreeze() public {
+        vm.startPrank(freezer);
+        token.freezePartial(alice, 40);
+        token.setAccountFrozen(alice, true);
+        token.setAccountFrozen(alice, false);
+        vm.stopPrank();
+        vm.assertEq(token.frozenOf(alice), 40, "partial freeze kept");
+    }
+
+    function test_setAccountFrozen_revertsWhen_callerLacksFreezerRole() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                issuer,
+                token.FREEZER_ROLE()
+            )
+        );
+        vm.prank(issuer);
+        token.setAccountFrozen(alice, true);
+        vm.assertEq(token.isAccountFrozen(alice), false, "frozen");
+    }
+
+    // ------------------------------------------------------------ freezePartial
+
+    function test_freezePartial_addsAndEmits() public {
+        _issue(alice, 100, "r");
+        vm.expectEmit(address(token));
+        emit IDepositToken.PartialFreezeChanged(alice, 30);
+        vm.prank(freezer);
+        token.freezePartial(alice, 30);
+        vm.expectEmit(address(token));
+        emit IDepositToken.PartialFreezeChanged(alice, 250);
+        vm.prank(freezer);
+        token.freezePartial(alice, 220);
+        vm.assertEq(token.frozenOf(alice), 250, "frozen");
+        vm.assertEq(token.availableBalanceOf(alice), 0, "available clamps at zero");
+        vm.assertEq(token.balanceOf(alice), 100, "balance stays");
+    }
+
+    function test_freezePartial_revertsWhen_amountZero() public {
+        vm.expectRevert(abi.encodeWithSelector(IDepositToken.DepositTokenZeroAmount.selector));
+        vm.prank(freezer);
+        token.freezePartial(alice, 0);
+        vm.assertEq(token.frozenOf(alice), 0, "frozen");
+    }
+
+    function test_freezePartial_revertsWhen_overflowsUint248() public {
+        vm.prank(freezer);
+        token.freezePartial(alice, type(uint248).max);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                SafeCast.SafeCastOverflowedUintDowncast.selector,
+                248,
+                uint256(type(uint248).max) + 1
+            )
+        );
+        vm.prank(freezer);
+        token.freezePartial(alice, 1);
+        vm.assertEq(token.frozenOf(alice), type(uint248).max, "frozen");
+    }
+
+    function test_freezePartial_revertsWhen_callerLacksFreezerRole() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                alice,
+                token.FREEZER_ROLE()
+            )
+        );
+        vm.prank(alice);
+        token.freezePartial(alice, 1);
+        vm.assertEq(token.frozenOf(alice), 0, "frozen");
+    }
+
+    // ------------------------------------------------------------ unfreezePartial
+
+    function test_unfreezePartial_subtractsAndEmits() public {
+        vm.prank(freezer);
+        token.freezePartial(alice, 100);
+        vm.expectEmit(address(token));
+        emit IDepositToken.PartialFreezeChanged(alice, 60);
+        vm.prank(freezer);
+        token.unfreezePartial(alice, 40);
+        vm.assertEq(token.frozenOf(alice), 60, "frozen");
+        vm.expectEmit(address(token));
+        emit IDepositToken.PartialFreezeChanged(alice, 0);
+        vm.prank(freezer);
+        token.unfreezePartial(alice, 60);
+        vm.assertEq(token.frozenOf(alice), 0, "frozen all lifted");
+    }
+
+    function test_unfreezePartial_revertsWhen_amountZero() public {
+        vm.prank(freezer);
+        token.freezePartial(alice, 100);
+        vm.expectRevert(abi.encodeWithSelector(IDepositToken.DepositTokenZeroAmount.selector));
+        vm.prank(freezer);
+        token.unfreezePartial(alice, 0);
+        vm.assertEq(token.frozenOf(alice), 100, "frozen");
+    }
+
+    function test_unfreezePartial_revertsWhen_exceedsFrozen() public {
+        vm.prank(freezer);
+        token.freezePartial(alice, 100);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDepositToken.DepositTokenUnfreezeExceedsFrozen.selector,
+                alice,
+                100,
+                101
+            )
+        );
+        vm.prank(freezer);
+        token.unfreezePartial(alice, 101);
+        vm.assertEq(token.frozenOf(alice), 100, "frozen");
+    }
+
+    function test_unfreezePartial_revertsWhen_callerLacksFreezerRole() public {
+        vm.prank(freezer);
+        token.freezePartial(alice, 100);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                pauser,
+                token.FREEZER_ROLE()
+            )
+        );
+        vm.prank(pauser);
+        token.unfreezePartial(alice, 1);
+        vm.assertEq(token.frozenOf(alice), 100, "frozen");
+    }
+
+    // ------------------------------------------------------------ pause / unpause
+
+    function test_pause_setsFlagAndEmits() public {
+        vm.expectEmit(address(token));
+        emit IDepositToken.Paused(pauser);
+        vm.prank(pauser);
+        token.pause();
+        vm.assertEq(token.paused(), true, "paused");
+        vm.assertEq(address(token.investorRegistry()), address(registry), "registry kept");
+    }
+
+    function test_unpause_clearsFlagAndEmits() public {
+        vm.prank(pauser);
+        token.pause();
+        vm.expectEmit(address(token));
+        emit IDepositToken.Unpaused(pauser);
+        vm.prank(pauser);
+        token.unpause();
+        vm.assertEq(token.paused(), false, "paused");
+        vm.assertEq(address(token.investorRegistry()), address(registry), "registry kept");
+        _issue(alice, 1, "r");
+        vm.assertEq(token.balanceOf(alice), 1, "works again");
+    }
+
+    function test_pause_revertsWhen_callerLacksPauserRole() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                admin,
+                token.PAUSER_ROLE()
+            )
+        );
+        vm.prank(admin);
+        token.pause();
+        vm.assertEq(token.paused(), false, "paused");
+    }
+
+    function test_unpause_revertsWhen_callerLacksPauserRole() public {
+        vm.prank(pauser);
+        token.pause();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                stranger,
+                token.PAUSER_ROLE()
+            )
+        );
+        vm.prank(stranger);
+        token.unpause();
+        vm.assertEq(token.paused(), true, "paused");
+    }
+
+    // ------------------------------------------------------------ setInvestorRegistry
+
+    function test_setInvestorRegistry_switchesAndEmits() public {
+        _issue(alice, 100, "r");
+        MockInvestorRegistry other = new MockInvestorRegistry();
+        vm.expectEmit(address(token));
+        emit IDepositToken.InvestorRegistryChanged(address(registry), address(other));
+        vm.prank(admin);
+        token.setInvestorRegistry(other);
+        vm.assertEq(address(token.investorRegistry()), address(other), "registry");
+        // Alice and Bob are unknown to the new registry.
+        (bool ok, bytes memory reason) = token.canTransfer(alice, bob, 1);
+        vm.assertEq(ok, false, "ok");
+        vm.assertEq(
+            reason,
+            abi.encodeWithSelector(IDepositToken.DepositTokenIneligibleSender.selector, alice),
+            "reason"
+        );
+    }
+
+    function test_setInvestorRegistry_keepsPauseFlag() public {
+        vm.prank(pauser);
+        token.pause();
+        MockInvestorRegistry other = new MockInvestorRegistry();
+        vm.prank(admin);
+        token.setInvestorRegistry(other);
+        vm.assertEq(token.paused(), true, "paused");
+    }
+
+    function test_setInvestorRegistry_revertsWhen_notContract() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IDepositToken.DepositTokenInvalidRegistry.selector, bob)
+        );
+        vm.prank(admin);
+        token.setInvestorRegistry(IInvestorRegistry(bob));
+        vm.assertEq(address(token.investorRegistry()), address(registry), "registry");
+    }
+
+    function test_setInvestorRegistry_revertsWhen_callerNotAdmin() public {
+        MockInvestorRegistry other = new MockInvestorRegistry();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                issuer,
+                bytes32(0)
+            )
+        );
+        vm.prank(issuer);
+        token.setInvestorRegistry(other);
+        vm.assertEq(address(token.investorRegistry()), address(registry), "registry");
+    }
+
+    // ------------------------------------------------------------ views
+
+    function test_referenceViews_unknownAreAllZero() public view {
+        IDepositToken.ReferenceRecord memory i = token.issuanceOf("none");
+        IDepositToken.ReferenceRecord memory r = token.redemptionOf("none");
+        vm.assertEq(i.account, address(0), "issuance account");
+        vm.assertEq(i.amount + r.amount + i.timestamp + r.timestamp, 0, "amounts, timestamps");
+        vm.assertEq(r.account, address(0), "redemption account");
+    }
+
+    function test_availableBalanceOf_balanceMinusPartialFreeze() public {
+        _issue(alice, 100, "r");
+        vm.prank(freezer);
+        token.freezePartial(alice, 30);
+        vm.assertEq(token.availableBalanceOf(alice), 70, "available");
+        vm.assertEq(token.availableBalanceOf(bob), 0, "empty account");
+    }
+}

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+import {DepositToken} from "../../../contracts/token/DepositToken.sol";
+import {InvestorRegistry} from "../../../contracts/registry/InvestorRegistry.sol";
+import {TestBase} from "../utils/TestBase.sol";
+import {DepositTokenHandler} from "./DepositTokenHandler.sol";
+
+/// @title DepositTokenInvariantTest
+/// @notice Invariant campaign over random issue/fulfil/reject/cancel/transfer/transferFrom/
+/// redeem/redeemFrom/freeze/partial freeze/unfreeze/pause/registry suspend sequences.
+contract DepositTokenInvariantTest is TestBase {
+    DepositToken internal token;
+    DepositTokenHandler internal handler;
+
+    function setUp() public {
+        InvestorRegistry registry = new InvestorRegistry(1 days, address(this));
+        registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
+        token = new DepositToken("DCJPY", "DCJPY", 0, registry, address(this), 1 days);
+        address[] memory actors = new address[](4);
+        actors[0] = address(0xA1);
+        actors[1] = address(0xB0B);
+        actors[2] = address(0xCA401);
+        actors[3] = address(0xDA7E);
+        for (uint256 i = 0; i < actors.length; ++i) registry.register(actors[i], bytes32(i), 0);
+        handler = new DepositTokenHandler(token, registry, actors);
+        registry.grantRole(registry.REGISTRAR_ROLE(), address(handler));
+        token.grantRole(token.ISSUER_ROLE(), address(handler));
+        token.grantRole(token.REDEEMER_ROLE(), address(handler));
+        token.grantRole(token.FREEZER_ROLE(), address(handler));
+        token.grantRole(token.PAUSER_ROLE(), address(handler));
+    }
+
+    /// @notice Aims the campaign at the handler only.
+    /// @return targets The handler.
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    function invariant_supplyEqualsIssuedMinusRedeemed() public view {
+        address[] memory actors = handler.actors();
+        uint256 sum;
+        for (uint256 i = 0; i < actors.length; ++i) sum += token.balanceOf(actors[i]);
+        vm.assertEq(sum, token.totalSupply(), "sum of balances != totalSupply");
+        vm.assertEq(
+            token.totalSupply(),
+            token.totalIssued() - token.totalRedeemed(),
+            "totalSupply != totalIssued - totalRedeemed"
+        );
+        vm.assertEq(token.totalIssued(), handler.ghostIssued(), "totalIssued != ghost issued");
+        vm.assertEq(
+            token.totalRedeemed(),
+            handler.ghostRedeemed(),
+            "totalRedeemed != ghost redeemed"
+        );
+    }
+
+    function invariant_referencesUsedOnce() public view {
+        vm.assertEq(handler.ghostIssueRefReused(), false, "issuance reference used twice");
+        vm.assertEq(handler.ghostRedeemRefReused(), false, "redemption reference used twice");
+        bytes32[] memory refs = handler.issueRefs();
+        vm.assertEq(refs.length, handler.ghostIssuances(), "issuance count");
+        for (uint256 i = 0; i < refs.length; ++i) {
+            vm.assertEq(
+                token.issuanceOf(refs[i]).amount,
+                handler.ghostIssuedUnder(refs[i]),
+                "record differs from ghost"
+            );
+        }
+    }
+
+    function invariant_frozenUnitsNeverMove() public view {
+        vm.assertEq(handler.ghostFrozenMoved(), false, "frozen units moved");
+    }
+
+    function invariant_availableNeverExceedsBalance() public view {
+        address[] memory actors = handler.actors();
+        for (uint256 i = 0; i < actors.length; ++i) {
+            uint256 available = token.availableBalanceOf(actors[i]);
+            vm.assertTrue(available <= token.balanceOf(actors[i]), "available > balance");
+            if (token.isAccountFrozen(actors[i])) vm.assertEq(available, 0, "frozen available");
+        }
+    }
+}
