@@ -1,0 +1,22 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
+
+export interface ApproveDepositParams {
+  /** Defaults to the DVP. */
+  spender?: string;
+  amount: AmountLike;
+}
+export type ApproveDepositResult = TxResult;
+
+/** ERC-20 approval of DCJPY (by default to the DVP, for the cash leg). Zero is allowed (revoke). */
+export async function approveDeposit(
+  ctx: KessaiContext,
+  p: ApproveDepositParams,
+): Promise<ApproveDepositResult> {
+  const spender = toAddress(p.spender ?? ctx.addresses.dvp, "spender");
+  const amount = toAmount(p.amount, "amount", { allowZero: true });
+  return sendTx(ctx, "firm.approve", ctx.depositToken, () =>
+    ctx.depositToken.approve(spender, amount),
+  );
+}

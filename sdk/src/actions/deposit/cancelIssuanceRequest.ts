@@ -1,0 +1,19 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAmount, type AmountLike } from "../../internal/validate.js";
+
+export interface CancelIssuanceRequestParams {
+  requestId: AmountLike;
+}
+export type CancelIssuanceRequestResult = TxResult;
+
+/** The requester cancels its pending issuance request. */
+export async function cancelIssuanceRequest(
+  ctx: KessaiContext,
+  p: CancelIssuanceRequestParams,
+): Promise<CancelIssuanceRequestResult> {
+  const id = toAmount(p.requestId, "requestId");
+  return sendTx(ctx, "firm.cancelIssuanceRequest", ctx.depositToken, () =>
+    ctx.depositToken.cancelIssuanceRequest(id),
+  );
+}

@@ -1,0 +1,21 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAmount, toReference, type AmountLike } from "../../internal/validate.js";
+
+export interface FulfilIssuanceRequestParams {
+  requestId: AmountLike;
+  bankReference: string;
+}
+export type FulfilIssuanceRequestResult = TxResult;
+
+/** Fulfils a pending issuance request by minting against `bankReference` (ISSUER_ROLE). */
+export async function fulfilIssuanceRequest(
+  ctx: KessaiContext,
+  p: FulfilIssuanceRequestParams,
+): Promise<FulfilIssuanceRequestResult> {
+  const id = toAmount(p.requestId, "requestId");
+  const ref = toReference(p.bankReference, "bankReference");
+  return sendTx(ctx, "bank.fulfilIssuanceRequest", ctx.depositToken, () =>
+    ctx.depositToken.fulfilIssuanceRequest(id, ref),
+  );
+}

@@ -1,0 +1,38 @@
+import type { KessaiContext } from "../../connect.js";
+import { readCall } from "../../internal/send.js";
+import { toAddress } from "../../internal/validate.js";
+
+export interface GetDepositBalanceParams {
+  account: string;
+  blockTag?: number;
+}
+export interface GetDepositBalanceResult {
+  balance: bigint;
+  available: bigint;
+  frozen: bigint;
+  accountFrozen: boolean;
+  /** Allowance granted to the DVP. */
+  dvpAllowance: bigint;
+}
+
+/** DCJPY position of `account`. */
+export async function getDepositBalance(
+  ctx: KessaiContext,
+  p: GetDepositBalanceParams,
+): Promise<GetDepositBalanceResult> {
+  const account = toAddress(p.account, "account");
+  const dt = ctx.depositToken;
+  const o = { blockTag: p.blockTag };
+  const [balance, available, frozen, accountFrozen, dvpAllowance] = await readCall(
+    "deposit.balances",
+    () =>
+      Promise.all([
+        dt.balanceOf(account, o),
+        dt.availableBalanceOf(account, o),
+        dt.frozenOf(account, o),
+        dt.isAccountFrozen(account, o),
+        dt.allowance(account, ctx.addresses.dvp, o),
+      ]),
+  );
+  return { balance, available, frozen, accountFrozen, dvpAllowance };
+}

@@ -1,0 +1,24 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toAmount, toReference, type AmountLike } from "../../internal/validate.js";
+
+export interface IssueDepositParams {
+  account: string;
+  amount: AmountLike;
+  /** Reference of the deposit-account debit (bytes32, once per reference). */
+  bankReference: string;
+}
+export type IssueDepositResult = TxResult;
+
+/** Mints DCJPY to `account` against a deposit-account debit (ISSUER_ROLE). */
+export async function issueDeposit(
+  ctx: KessaiContext,
+  p: IssueDepositParams,
+): Promise<IssueDepositResult> {
+  const account = toAddress(p.account, "account");
+  const amount = toAmount(p.amount, "amount");
+  const ref = toReference(p.bankReference, "bankReference");
+  return sendTx(ctx, "bank.issue", ctx.depositToken, () =>
+    ctx.depositToken.issue(account, amount, ref),
+  );
+}

@@ -1,0 +1,20 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAmount, toReference, type AmountLike } from "../../internal/validate.js";
+
+export interface RedeemDepositParams {
+  amount: AmountLike;
+  /** Tells the bank which deposit account to credit (bytes32, once per reference). */
+  redemptionRef: string;
+}
+export type RedeemDepositResult = TxResult;
+
+/** Burns the signer's DCJPY; the bank credits the deposit account (step 7). */
+export async function redeemDeposit(
+  ctx: KessaiContext,
+  p: RedeemDepositParams,
+): Promise<RedeemDepositResult> {
+  const amount = toAmount(p.amount, "amount");
+  const ref = toReference(p.redemptionRef, "redemptionRef");
+  return sendTx(ctx, "firm.redeem", ctx.depositToken, () => ctx.depositToken.redeem(amount, ref));
+}

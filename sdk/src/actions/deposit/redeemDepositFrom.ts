@@ -1,0 +1,23 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toAmount, toReference, type AmountLike } from "../../internal/validate.js";
+
+export interface RedeemDepositFromParams {
+  account: string;
+  amount: AmountLike;
+  redemptionRef: string;
+}
+export type RedeemDepositFromResult = TxResult;
+
+/** Burns DCJPY of `account` on its behalf; the bank credits the deposit account (REDEEMER_ROLE). */
+export async function redeemDepositFrom(
+  ctx: KessaiContext,
+  p: RedeemDepositFromParams,
+): Promise<RedeemDepositFromResult> {
+  const account = toAddress(p.account, "account");
+  const amount = toAmount(p.amount, "amount");
+  const ref = toReference(p.redemptionRef, "redemptionRef");
+  return sendTx(ctx, "bank.redeemFrom", ctx.depositToken, () =>
+    ctx.depositToken.redeemFrom(account, amount, ref),
+  );
+}

@@ -1,0 +1,23 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { ZeroHash } from "ethers";
+import { toAmount, toBytes32, type AmountLike } from "../../internal/validate.js";
+
+export interface RejectIssuanceRequestParams {
+  requestId: AmountLike;
+  /** Reason code (bytes32), default zero. */
+  reason?: string;
+}
+export type RejectIssuanceRequestResult = TxResult;
+
+/** Rejects a pending issuance request (ISSUER_ROLE). */
+export async function rejectIssuanceRequest(
+  ctx: KessaiContext,
+  p: RejectIssuanceRequestParams,
+): Promise<RejectIssuanceRequestResult> {
+  const id = toAmount(p.requestId, "requestId");
+  const reason = toBytes32(p.reason ?? ZeroHash, "reason", { allowZero: true });
+  return sendTx(ctx, "bank.rejectIssuanceRequest", ctx.depositToken, () =>
+    ctx.depositToken.rejectIssuanceRequest(id, reason),
+  );
+}

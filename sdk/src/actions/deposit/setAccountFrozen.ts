@@ -1,0 +1,21 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toBool } from "../../internal/validate.js";
+
+export interface SetAccountFrozenParams {
+  account: string;
+  frozen: boolean;
+}
+export type SetAccountFrozenResult = TxResult;
+
+/** Freezes or unfreezes an account as a whole (FREEZER_ROLE). */
+export async function setAccountFrozen(
+  ctx: KessaiContext,
+  p: SetAccountFrozenParams,
+): Promise<SetAccountFrozenResult> {
+  const account = toAddress(p.account, "account");
+  const frozen = toBool(p.frozen, "frozen");
+  return sendTx(ctx, "bank.setAccountFrozen", ctx.depositToken, () =>
+    ctx.depositToken.setAccountFrozen(account, frozen),
+  );
+}

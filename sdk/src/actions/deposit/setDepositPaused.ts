@@ -1,0 +1,20 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toBool } from "../../internal/validate.js";
+
+export interface SetDepositPausedParams {
+  paused: boolean;
+}
+export type SetDepositPausedResult = TxResult;
+
+/** Pauses or unpauses the deposit token (PAUSER_ROLE). */
+export async function setDepositPaused(
+  ctx: KessaiContext,
+  p: SetDepositPausedParams,
+): Promise<SetDepositPausedResult> {
+  const paused = toBool(p.paused, "paused");
+  const dt = ctx.depositToken;
+  return sendTx(ctx, paused ? "bank.pause" : "bank.unpause", dt, () =>
+    paused ? dt.pause() : dt.unpause(),
+  );
+}

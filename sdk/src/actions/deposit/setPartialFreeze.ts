@@ -1,0 +1,26 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
+
+export interface SetPartialFreezeParams {
+  account: string;
+  /** Positive: add to the frozen part; negative: remove from it. */
+  delta: bigint | number;
+}
+export type SetPartialFreezeResult = TxResult;
+
+/** Freezes (delta > 0) or unfreezes (delta < 0) part of an account's balance (FREEZER_ROLE). */
+export async function setPartialFreeze(
+  ctx: KessaiContext,
+  p: SetPartialFreezeParams,
+): Promise<SetPartialFreezeResult> {
+  const account = toAddress(p.account, "account");
+  const raw: AmountLike =
+    typeof p.delta === "bigint" ? (p.delta < 0n ? -p.delta : p.delta) : Math.abs(p.delta as number);
+  const amount = toAmount(raw, "delta");
+  const negative = typeof p.delta === "bigint" ? p.delta < 0n : (p.delta as number) < 0;
+  const dt = ctx.depositToken;
+  return negative
+    ? sendTx(ctx, "bank.unfreezePartial", dt, () => dt.unfreezePartial(account, amount))
+    : sendTx(ctx, "bank.freezePartial", dt, () => dt.freezePartial(account, amount));
+}

@@ -1,0 +1,23 @@
+import type { KessaiContext } from "../../connect.js";
+import { signPermitTypedData, type PermitSignature } from "../../settlement/eip712.js";
+import { toAddress, toAmount, toDeadline, type AmountLike } from "../../internal/validate.js";
+
+export interface SignPermitParams {
+  /** Defaults to the DVP. */
+  spender?: string;
+  amount: AmountLike;
+  /** Permit deadline (unix seconds or Date). */
+  deadline: bigint | number | Date;
+}
+export type SignPermitResult = PermitSignature;
+
+/** Signs an ERC-2612 permit for DCJPY (no transaction), e.g. for `settleWithPermit`. */
+export async function signPermit(
+  ctx: KessaiContext,
+  p: SignPermitParams,
+): Promise<SignPermitResult> {
+  const spender = toAddress(p.spender ?? ctx.addresses.dvp, "spender");
+  const amount = toAmount(p.amount, "amount");
+  const deadline = toDeadline(p.deadline, "deadline");
+  return signPermitTypedData(ctx, spender, amount, deadline);
+}

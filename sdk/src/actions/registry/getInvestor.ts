@@ -1,0 +1,36 @@
+import type { KessaiContext } from "../../connect.js";
+import { readCall } from "../../internal/send.js";
+import { toAddress } from "../../internal/validate.js";
+import { INVESTOR_STATUS_NAMES, type InvestorStatusName } from "../../settlement/enums.js";
+import { registryOf, type RegistryChoice } from "./registry.js";
+
+export interface GetInvestorParams {
+  account: string;
+  registry?: RegistryChoice;
+}
+export interface GetInvestorResult {
+  account: string;
+  investorRef: string;
+  expiry: bigint;
+  status: InvestorStatusName;
+  eligible: boolean;
+}
+
+/** Reads an account's record and current eligibility. */
+export async function getInvestor(
+  ctx: KessaiContext,
+  p: GetInvestorParams,
+): Promise<GetInvestorResult> {
+  const account = toAddress(p.account, "account");
+  const reg = registryOf(ctx, p.registry);
+  const [rec, eligible] = await readCall("registry.investorOf", () =>
+    Promise.all([reg.investorOf(account), reg.isEligible(account)]),
+  );
+  return {
+    account,
+    investorRef: rec.investorRef,
+    expiry: rec.expiry,
+    status: INVESTOR_STATUS_NAMES[Number(rec.status)],
+    eligible,
+  };
+}

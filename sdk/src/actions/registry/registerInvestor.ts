@@ -1,0 +1,29 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toBytes32, toDeadline } from "../../internal/validate.js";
+import { registryOf, type RegistryChoice } from "./registry.js";
+
+export interface RegisterInvestorParams {
+  account: string;
+  /** Off-chain investor reference (bytes32, e.g. a hashed customer number). */
+  investorRef: string;
+  /** Unix expiry, or 0 / undefined for none. */
+  expiry?: bigint | number | Date;
+  registry?: RegistryChoice;
+}
+export type RegisterInvestorResult = TxResult;
+
+/** Registers `account` as an active investor (REGISTRAR_ROLE). */
+export async function registerInvestor(
+  ctx: KessaiContext,
+  p: RegisterInvestorParams,
+): Promise<RegisterInvestorResult> {
+  const account = toAddress(p.account, "account");
+  const ref = toBytes32(p.investorRef, "investorRef", { allowZero: true });
+  const expiry =
+    p.expiry === undefined || p.expiry === 0 || p.expiry === 0n
+      ? 0n
+      : toDeadline(p.expiry, "expiry");
+  const reg = registryOf(ctx, p.registry);
+  return sendTx(ctx, "registry.register", reg, () => reg.register(account, ref, expiry));
+}

@@ -1,0 +1,20 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress } from "../../internal/validate.js";
+import { registryOf, type RegistryChoice } from "./registry.js";
+
+export interface ReinstateInvestorParams {
+  account: string;
+  registry?: RegistryChoice;
+}
+export type ReinstateInvestorResult = TxResult;
+
+/** Reinstates a suspended account (REGISTRAR_ROLE). */
+export async function reinstateInvestor(
+  ctx: KessaiContext,
+  p: ReinstateInvestorParams,
+): Promise<ReinstateInvestorResult> {
+  const account = toAddress(p.account, "account");
+  const reg = registryOf(ctx, p.registry);
+  return sendTx(ctx, "registry.reinstate", reg, () => reg.reinstate(account));
+}

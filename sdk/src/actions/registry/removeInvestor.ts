@@ -1,0 +1,20 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress } from "../../internal/validate.js";
+import { registryOf, type RegistryChoice } from "./registry.js";
+
+export interface RemoveInvestorParams {
+  account: string;
+  registry?: RegistryChoice;
+}
+export type RemoveInvestorResult = TxResult;
+
+/** Removes an account; its holdings stay in place, frozen (REGISTRAR_ROLE). */
+export async function removeInvestor(
+  ctx: KessaiContext,
+  p: RemoveInvestorParams,
+): Promise<RemoveInvestorResult> {
+  const account = toAddress(p.account, "account");
+  const reg = registryOf(ctx, p.registry);
+  return sendTx(ctx, "registry.remove", reg, () => reg.remove(account));
+}

@@ -1,0 +1,20 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress } from "../../internal/validate.js";
+import { registryOf, type RegistryChoice } from "./registry.js";
+
+export interface SuspendInvestorParams {
+  account: string;
+  registry?: RegistryChoice;
+}
+export type SuspendInvestorResult = TxResult;
+
+/** Suspends an active account: it can neither send nor receive until reinstated (REGISTRAR_ROLE). */
+export async function suspendInvestor(
+  ctx: KessaiContext,
+  p: SuspendInvestorParams,
+): Promise<SuspendInvestorResult> {
+  const account = toAddress(p.account, "account");
+  const reg = registryOf(ctx, p.registry);
+  return sendTx(ctx, "registry.suspend", reg, () => reg.suspend(account));
+}

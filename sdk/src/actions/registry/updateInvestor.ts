@@ -1,0 +1,27 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toBytes32, toDeadline } from "../../internal/validate.js";
+import { registryOf, type RegistryChoice } from "./registry.js";
+
+export interface UpdateInvestorParams {
+  account: string;
+  investorRef: string;
+  expiry?: bigint | number | Date;
+  registry?: RegistryChoice;
+}
+export type UpdateInvestorResult = TxResult;
+
+/** Changes the reference and expiry of a registered account (REGISTRAR_ROLE). */
+export async function updateInvestor(
+  ctx: KessaiContext,
+  p: UpdateInvestorParams,
+): Promise<UpdateInvestorResult> {
+  const account = toAddress(p.account, "account");
+  const ref = toBytes32(p.investorRef, "investorRef", { allowZero: true });
+  const expiry =
+    p.expiry === undefined || p.expiry === 0 || p.expiry === 0n
+      ? 0n
+      : toDeadline(p.expiry, "expiry");
+  const reg = registryOf(ctx, p.registry);
+  return sendTx(ctx, "registry.update", reg, () => reg.update(account, ref, expiry));
+}

@@ -1,0 +1,36 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
+
+export interface ApplyForTransferParams {
+  to: string;
+  value: AmountLike;
+  data?: string;
+}
+export interface ApplyForTransferResult extends TxResult {
+  applicationId: bigint;
+}
+
+/** Files a transfer application (approval workflow); its units are locked to the token. */
+export async function applyForTransfer(
+  ctx: KessaiContext,
+  p: ApplyForTransferParams,
+): Promise<ApplyForTransferResult> {
+  const to = toAddress(p.to, "to");
+  const value = toAmount(p.value, "value");
+  const data = toBytes(p.data, "data");
+  const st = ctx.securityToken;
+  const r = await sendTx(ctx, "security.applyForTransfer", st, () =>
+    st.applyForTransfer(to, value, data),
+  );
+  const ev = r.receipt.logs
+    .map((l) => {
+      try {
+        return st.interface.parseLog(l);
+      } catch {
+        return null;
+      }
+    })
+    .find((e) => e?.name === "TransferApplied");
+  return { ...r, applicationId: ev ? (ev.args.applicationId as bigint) : 0n };
+}

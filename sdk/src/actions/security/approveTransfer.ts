@@ -1,0 +1,21 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
+
+export interface ApproveTransferParams {
+  applicationId: AmountLike;
+  data?: string;
+}
+export type ApproveTransferResult = TxResult;
+
+/** Approves a pending transfer application; its units move (TRANSFER_APPROVER_ROLE). */
+export async function approveTransfer(
+  ctx: KessaiContext,
+  p: ApproveTransferParams,
+): Promise<ApproveTransferResult> {
+  const id = toAmount(p.applicationId, "applicationId");
+  const data = toBytes(p.data, "data");
+  return sendTx(ctx, "issuer.approveTransfer", ctx.securityToken, () =>
+    ctx.securityToken.approveTransfer(id, data),
+  );
+}

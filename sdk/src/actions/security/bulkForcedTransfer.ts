@@ -1,0 +1,30 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import {
+  sameLength,
+  toAddress,
+  toAmount,
+  toBytes,
+  type AmountLike,
+} from "../../internal/validate.js";
+
+export interface BulkForcedTransferParams {
+  items: { from: string; to: string; value: AmountLike }[];
+  data?: string;
+}
+export type BulkForcedTransferResult = TxResult;
+
+/** WARNING: forced transfers of many items, all or nothing (FORCE_TRANSFER_ROLE). */
+export async function bulkForcedTransfer(
+  ctx: KessaiContext,
+  p: BulkForcedTransferParams,
+): Promise<BulkForcedTransferResult> {
+  sameLength("items", p.items);
+  const from = p.items.map((x, i) => toAddress(x.from, `items[${i}].from`));
+  const to = p.items.map((x, i) => toAddress(x.to, `items[${i}].to`));
+  const values = p.items.map((x, i) => toAmount(x.value, `items[${i}].value`));
+  const data = toBytes(p.data, "data");
+  return sendTx(ctx, "issuer.bulkForcedTransfer", ctx.securityToken, () =>
+    ctx.securityToken.bulkForcedTransfer(from, to, values, data),
+  );
+}

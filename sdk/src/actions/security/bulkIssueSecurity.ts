@@ -1,0 +1,21 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { sameLength, toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
+
+export interface BulkIssueSecurityParams {
+  items: { to: string; value: AmountLike }[];
+}
+export type BulkIssueSecurityResult = TxResult;
+
+/** Issues unlocked ST units to many accounts, all or nothing (ISSUER_ROLE). */
+export async function bulkIssueSecurity(
+  ctx: KessaiContext,
+  p: BulkIssueSecurityParams,
+): Promise<BulkIssueSecurityResult> {
+  sameLength("items", p.items);
+  const to = p.items.map((x, i) => toAddress(x.to, `items[${i}].to`));
+  const values = p.items.map((x, i) => toAmount(x.value, `items[${i}].value`));
+  return sendTx(ctx, "issuer.bulkIssue", ctx.securityToken, () =>
+    ctx.securityToken.bulkIssue(to, values),
+  );
+}

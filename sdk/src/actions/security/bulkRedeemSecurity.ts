@@ -1,0 +1,21 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { sameLength, toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
+
+export interface BulkRedeemSecurityParams {
+  items: { from: string; value: AmountLike }[];
+}
+export type BulkRedeemSecurityResult = TxResult;
+
+/** Redeems unlocked ST units from many accounts, all or nothing (ISSUER_ROLE). */
+export async function bulkRedeemSecurity(
+  ctx: KessaiContext,
+  p: BulkRedeemSecurityParams,
+): Promise<BulkRedeemSecurityResult> {
+  sameLength("items", p.items);
+  const from = p.items.map((x, i) => toAddress(x.from, `items[${i}].from`));
+  const values = p.items.map((x, i) => toAmount(x.value, `items[${i}].value`));
+  return sendTx(ctx, "issuer.bulkRedeem", ctx.securityToken, () =>
+    ctx.securityToken.bulkRedeem(from, values),
+  );
+}

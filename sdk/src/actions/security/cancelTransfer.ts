@@ -1,0 +1,21 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
+
+export interface CancelTransferParams {
+  applicationId: AmountLike;
+  data?: string;
+}
+export type CancelTransferResult = TxResult;
+
+/** Cancels a pending transfer application (the applicant or TRANSFER_APPROVER_ROLE). */
+export async function cancelTransfer(
+  ctx: KessaiContext,
+  p: CancelTransferParams,
+): Promise<CancelTransferResult> {
+  const id = toAmount(p.applicationId, "applicationId");
+  const data = toBytes(p.data, "data");
+  return sendTx(ctx, "security.cancelTransfer", ctx.securityToken, () =>
+    ctx.securityToken.cancelTransfer(id, data),
+  );
+}

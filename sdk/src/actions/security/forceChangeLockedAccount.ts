@@ -1,0 +1,27 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
+
+export interface ForceChangeLockedAccountParams {
+  lockAddress: string;
+  fromAccount: string;
+  toAccount: string;
+  value: AmountLike;
+  data?: string;
+}
+export type ForceChangeLockedAccountResult = TxResult;
+
+/** WARNING: moves locked units to another account, still locked to the same address (FORCE_RELOCATE_ROLE). */
+export async function forceChangeLockedAccount(
+  ctx: KessaiContext,
+  p: ForceChangeLockedAccountParams,
+): Promise<ForceChangeLockedAccountResult> {
+  const lock = toAddress(p.lockAddress, "lockAddress");
+  const from = toAddress(p.fromAccount, "fromAccount");
+  const to = toAddress(p.toAccount, "toAccount");
+  const value = toAmount(p.value, "value");
+  const data = toBytes(p.data, "data");
+  return sendTx(ctx, "issuer.forceChangeLockedAccount", ctx.securityToken, () =>
+    ctx.securityToken.forceChangeLockedAccount(lock, from, to, value, data),
+  );
+}

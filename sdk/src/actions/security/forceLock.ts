@@ -1,0 +1,22 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
+
+export interface ForceLockParams {
+  lockAddress: string;
+  account: string;
+  value: AmountLike;
+  data?: string;
+}
+export type ForceLockResult = TxResult;
+
+/** WARNING: locks unlocked units of `account` to `lockAddress` without consent (FORCE_LOCK_ROLE). */
+export async function forceLock(ctx: KessaiContext, p: ForceLockParams): Promise<ForceLockResult> {
+  const lock = toAddress(p.lockAddress, "lockAddress");
+  const account = toAddress(p.account, "account");
+  const value = toAmount(p.value, "value");
+  const data = toBytes(p.data, "data");
+  return sendTx(ctx, "issuer.forceLock", ctx.securityToken, () =>
+    ctx.securityToken.forceLock(lock, account, value, data),
+  );
+}

@@ -1,0 +1,26 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
+
+export interface ForcedTransferParams {
+  from: string;
+  to: string;
+  value: AmountLike;
+  /** Free-form data recorded in the event (e.g. a court order reference), hex. */
+  data?: string;
+}
+export type ForcedTransferResult = TxResult;
+
+/** WARNING: moves unlocked units without the holder's consent (FORCE_TRANSFER_ROLE). */
+export async function forcedTransfer(
+  ctx: KessaiContext,
+  p: ForcedTransferParams,
+): Promise<ForcedTransferResult> {
+  const from = toAddress(p.from, "from");
+  const to = toAddress(p.to, "to");
+  const value = toAmount(p.value, "value");
+  const data = toBytes(p.data, "data");
+  return sendTx(ctx, "issuer.forcedTransfer", ctx.securityToken, () =>
+    ctx.securityToken.forcedTransfer(from, to, value, data),
+  );
+}

@@ -1,0 +1,25 @@
+import { ZeroAddress } from "ethers";
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
+
+export interface IssueSecurityParams {
+  to: string;
+  value: AmountLike;
+  /** Issue into a lock of this address (zero / undefined: unlocked). */
+  lockAddress?: string;
+}
+export type IssueSecurityResult = TxResult;
+
+/** Issues new ST units to `to`, optionally into a locked bucket (ISSUER_ROLE). */
+export async function issueSecurity(
+  ctx: KessaiContext,
+  p: IssueSecurityParams,
+): Promise<IssueSecurityResult> {
+  const to = toAddress(p.to, "to");
+  const value = toAmount(p.value, "value");
+  const lock = toAddress(p.lockAddress ?? ZeroAddress, "lockAddress", { allowZero: true });
+  return sendTx(ctx, "issuer.issue", ctx.securityToken, () =>
+    ctx.securityToken.issue(to, lock, value),
+  );
+}

@@ -1,0 +1,25 @@
+import { ZeroAddress } from "ethers";
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
+
+export interface RedeemSecurityParams {
+  from: string;
+  value: AmountLike;
+  /** Redeem from the lock of this address (zero / undefined: from unlocked units). */
+  lockAddress?: string;
+}
+export type RedeemSecurityResult = TxResult;
+
+/** Redeems (burns) ST units of `from`, from a lock or from its unlocked units (ISSUER_ROLE). */
+export async function redeemSecurity(
+  ctx: KessaiContext,
+  p: RedeemSecurityParams,
+): Promise<RedeemSecurityResult> {
+  const from = toAddress(p.from, "from");
+  const value = toAmount(p.value, "value");
+  const lock = toAddress(p.lockAddress ?? ZeroAddress, "lockAddress", { allowZero: true });
+  return sendTx(ctx, "issuer.redeem", ctx.securityToken, () =>
+    ctx.securityToken.redeem(from, lock, value),
+  );
+}

@@ -1,0 +1,21 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toBool } from "../../internal/validate.js";
+
+export interface SetEligibilityExemptParams {
+  account: string;
+  exempt: boolean;
+}
+export type SetEligibilityExemptResult = TxResult;
+
+/** Treats `account` as eligible regardless of the registry, or stops doing so (ISSUER_ROLE). */
+export async function setEligibilityExempt(
+  ctx: KessaiContext,
+  p: SetEligibilityExemptParams,
+): Promise<SetEligibilityExemptResult> {
+  const account = toAddress(p.account, "account");
+  const exempt = toBool(p.exempt, "exempt");
+  return sendTx(ctx, "issuer.setEligibilityExempt", ctx.securityToken, () =>
+    ctx.securityToken.setEligibilityExempt(account, exempt),
+  );
+}

@@ -1,0 +1,20 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toBool } from "../../internal/validate.js";
+
+export interface SetSecurityPausedParams {
+  paused: boolean;
+}
+export type SetSecurityPausedResult = TxResult;
+
+/** Pauses or unpauses the security token (PAUSER_ROLE). */
+export async function setSecurityPaused(
+  ctx: KessaiContext,
+  p: SetSecurityPausedParams,
+): Promise<SetSecurityPausedResult> {
+  const paused = toBool(p.paused, "paused");
+  const st = ctx.securityToken;
+  return sendTx(ctx, paused ? "issuer.pause" : "issuer.unpause", st, () =>
+    paused ? st.pause() : st.unpause(),
+  );
+}

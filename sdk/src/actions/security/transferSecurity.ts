@@ -1,0 +1,21 @@
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
+
+export interface TransferSecurityParams {
+  to: string;
+  value: AmountLike;
+}
+export type TransferSecurityResult = TxResult;
+
+/** A normal ST transfer of the signer's unlocked units, under the transfer rules. */
+export async function transferSecurity(
+  ctx: KessaiContext,
+  p: TransferSecurityParams,
+): Promise<TransferSecurityResult> {
+  const to = toAddress(p.to, "to");
+  const value = toAmount(p.value, "value");
+  return sendTx(ctx, "security.transfer", ctx.securityToken, () =>
+    ctx.securityToken.transfer(to, value),
+  );
+}

@@ -1,0 +1,23 @@
+import { ZeroHash } from "ethers";
+import type { KessaiContext } from "../../connect.js";
+import { sendTx, type TxResult } from "../../internal/send.js";
+import { toBytes32 } from "../../internal/validate.js";
+import { termsArg } from "../../settlement/terms.js";
+import { normaliseTerms, type TermsLike } from "./common.js";
+
+export interface RejectSettlementParams {
+  terms: TermsLike;
+  /** Reason code (bytes32), default zero. */
+  reason?: string;
+}
+export type RejectSettlementResult = TxResult;
+
+/** The named agent rejects the settlement; the seller's units are released to it. */
+export async function rejectSettlement(
+  ctx: KessaiContext,
+  p: RejectSettlementParams,
+): Promise<RejectSettlementResult> {
+  const terms = termsArg(normaliseTerms(p.terms));
+  const reason = toBytes32(p.reason ?? ZeroHash, "reason", { allowZero: true });
+  return sendTx(ctx, "agent.reject", ctx.dvp, () => ctx.dvp.reject(terms, reason));
+}

@@ -1,0 +1,36 @@
+import * as a from "../actions/index.js";
+import { signApproval, verifyAffirmation, verifyApproval } from "../settlement/eip712.js";
+import { normaliseTerms, type TermsLike } from "../actions/settlement/common.js";
+import { BaseClient } from "./base.js";
+
+type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];
+
+/** The settlement agent: approve or reject (on-chain or by signature) and settle batches. */
+export class AgentClient extends BaseClient {
+  approve(p: P<typeof a.approveSettlement>) {
+    return a.approveSettlement(this.ctx, p);
+  }
+  signApproval(terms: TermsLike) {
+    return signApproval(this.ctx, normaliseTerms(terms));
+  }
+  reject(p: P<typeof a.rejectSettlement>) {
+    return a.rejectSettlement(this.ctx, p);
+  }
+  /** All or nothing. */
+  settleBatch(terms: TermsLike[]) {
+    return a.settleBatch(this.ctx, { terms, mode: "all" });
+  }
+  /** Each item on its own; failures reported per item. */
+  settleBatchPerItem(terms: TermsLike[]) {
+    return a.settleBatch(this.ctx, { terms, mode: "perItem" });
+  }
+  verifyAffirmation(terms: TermsLike, signature: string) {
+    return verifyAffirmation(this.ctx, normaliseTerms(terms), signature);
+  }
+  verifyApproval(terms: TermsLike, signature: string) {
+    return verifyApproval(this.ctx, normaliseTerms(terms), signature);
+  }
+  getSettlement(id: string) {
+    return a.getSettlement(this.ctx, { id });
+  }
+}

@@ -1,0 +1,70 @@
+import * as a from "../actions/index.js";
+import { signAffirmation } from "../settlement/eip712.js";
+import { normaliseTerms, type TermsLike } from "../actions/settlement/common.js";
+import { BaseClient } from "./base.js";
+
+type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];
+
+/**
+ * A securities firm, as seller (create = lock with the encoded terms, cancel, reclaim, redeem
+ * DCJPY) or buyer (affirm or sign the affirmation, request issuance, approve or permit, settle).
+ */
+export class FirmClient extends BaseClient {
+  // seller
+  createSettlement(p: P<typeof a.createSettlement>) {
+    return a.createSettlement(this.ctx, p);
+  }
+  cancel(p: P<typeof a.cancelSettlement>) {
+    return a.cancelSettlement(this.ctx, p);
+  }
+  reclaim(p: P<typeof a.reclaimSettlement>) {
+    return a.reclaimSettlement(this.ctx, p);
+  }
+  redeem(p: P<typeof a.redeemDeposit>) {
+    return a.redeemDeposit(this.ctx, p);
+  }
+  // buyer
+  affirm(p: P<typeof a.affirmSettlement>) {
+    return a.affirmSettlement(this.ctx, p);
+  }
+  signAffirmation(terms: TermsLike) {
+    return signAffirmation(this.ctx, normaliseTerms(terms));
+  }
+  requestIssuance(p: P<typeof a.requestIssuance>) {
+    return a.requestIssuance(this.ctx, p);
+  }
+  cancelIssuanceRequest(p: P<typeof a.cancelIssuanceRequest>) {
+    return a.cancelIssuanceRequest(this.ctx, p);
+  }
+  approve(p: P<typeof a.approveDeposit>) {
+    return a.approveDeposit(this.ctx, p);
+  }
+  signPermit(p: P<typeof a.signPermit>) {
+    return a.signPermit(this.ctx, p);
+  }
+  settle(p: P<typeof a.settleSettlement>) {
+    return a.settleSettlement(this.ctx, p);
+  }
+  // both
+  transferSecurity(p: P<typeof a.transferSecurity>) {
+    return a.transferSecurity(this.ctx, p);
+  }
+  applyForTransfer(p: P<typeof a.applyForTransfer>) {
+    return a.applyForTransfer(this.ctx, p);
+  }
+  cancelTransfer(p: P<typeof a.cancelTransfer>) {
+    return a.cancelTransfer(this.ctx, p);
+  }
+  getSettlement(id: string) {
+    return a.getSettlement(this.ctx, { id });
+  }
+  /** ST and DCJPY positions of `account` (default: this firm). */
+  async balances(account?: string) {
+    const who = account ?? this.address;
+    const [security, deposit] = await Promise.all([
+      a.getSecurityBalance(this.ctx, { account: who }),
+      a.getDepositBalance(this.ctx, { account: who }),
+    ]);
+    return { security, deposit };
+  }
+}

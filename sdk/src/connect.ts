@@ -1,0 +1,214 @@
+import { JsonRpcProvider, Wallet, type ContractRunner, type Provider, type Signer } from "ethers";
+import {
+  DeliveryVersusPayment__factory,
+  DepositToken__factory,
+  IShareToken__factory,
+  IStraightBondToken__factory,
+  InvestorRegistry__factory,
+  SecurityToken__factory,
+  type DeliveryVersusPayment,
+  type DepositToken,
+  type IShareToken,
+  type IStraightBondToken,
+  type InvestorRegistry,
+  type SecurityToken,
+} from "./generated/contracts.js";
+import { ConfigurationError } from "./errors/transport.js";
+import { toKessaiError } from "./errors/decode.js";
+import { InvalidParameterError } from "./errors/input.js";
+import { toAddress } from "./internal/validate.js";
+import { QueuedSigner, withNonceQueue } from "./internal/nonce-queue.js";
+
+/** Addresses of one Kessai deployment. Registries are read from the tokens. */
+export interface KessaiAddresses {
+  securityToken: string;
+  depositToken: string;
+  dvp: string;
+}
+
+export interface ConnectOptions {
+  /** An ethers Signer (sends transactions) or Provider (read-only). */
+  runner?: ContractRunner;
+  /** A JSON-RPC URL, used when no `runner` is given. */
+  rpcUrl?: string;
+  /** With `rpcUrl`: a private key to sign with (otherwise read-only). */
+  privateKey?: string;
+  addresses: KessaiAddresses;
+  /** Confirmations to wait for per transaction (default 1). */
+  confirmations?: number;
+  /** Fixed gas limit for every transaction; skips estimation, so reverts surface after mining. */
+  gasLimit?: bigint;
+}
+
+/** Everything an action needs: a provider, an optional queued signer and typed contracts. */
+export interface KessaiContext {
+  provider: Provider;
+  /** The signer, wrapped in its account's nonce queue; undefined when read-only. */
+  signer: QueuedSigner | undefined;
+  /** Address of the signer, when there is one. */
+  account: string | undefined;
+  addresses: KessaiAddresses & { securityRegistry: string; cashRegistry: string };
+  confirmations: number;
+  securityToken: SecurityToken;
+  bondToken: IStraightBondToken;
+  shareToken: IShareToken;
+  depositToken: DepositToken;
+  dvp: DeliveryVersusPayment;
+  securityRegistry: InvestorRegistry;
+  cashRegistry: InvestorRegistry;
+}
+
+function isSigner(r: ContractRunner): r is Signer {
+  return (
+    typeof (r as Signer).getAddress === "function" &&
+    typeof (r as Signer).signTypedData === "function"
+  );
+}
+
+/**
+ * Connects to a Kessai deployment. Pass an ethers `runner` (a Signer to transact, a Provider to
+ * read; e.g. one from Hardhat's `network.create()`), or an `rpcUrl` (plus `privateKey` to sign).
+ * The investor registries are read from the tokens' `investorRegistry()`.
+ */
+export async function connect(options: ConnectOptions): Promise<KessaiContext> {
+  const addresses = {
+    securityToken: toAddress(options.addresses?.securityToken, "addresses.securityToken"),
+    depositToken: toAddress(options.addresses?.depositToken, "addresses.depositToken"),
+    dvp: toAddress(options.addresses?.dvp, "addresses.dvp"),
+  };
+  let runner = options.runner;
+  if (!runner) {
+    if (!options.rpcUrl)
+      throw new InvalidParameterError("runner", undefined, "or rpcUrl is required");
+    const provider = new JsonRpcProvider(options.rpcUrl, undefined, {
+      staticNetwork: true,
+      pollingInterval: 250,
+    });
+    runner = options.privateKey ? new Wallet(options.privateKey, provider) : provider;
+  }
+  const signer = isSigner(runner)
+    ? withNonceQueue(runner, { gasLimit: options.gasLimit })
+    : undefined;
+  const provider = (signer ? signer.provider : (runner as Provider)) ?? runner.provider;
+  if (!provider) throw new InvalidParameterError("runner", runner, "has no provider");
+  const r: ContractRunner = signer ?? provider;
+
+  const securityToken = SecurityToken__factory.connect(addresses.securityToken, r);
+  const depositToken = DepositToken__factory.connect(addresses.depositToken, r);
+  let securityRegistry: string, cashRegistry: string, account: string | undefined;
+  try {
+    [securityRegistry, cashRegistry, account] = await Promise.all([
+      securityToken.investorRegistry(),
+      depositToken.investorRegistry(),
+      signer?.getAddress(),
+    ]);
+  } catch (err) {
+    throw new ConfigurationError("Could not read the investor registries from the tokens", {
+      cause: toKessaiError(err, { action: "connect" }),
+    });
+  }
+  return {
+    provider,
+    signer,
+    account,
+    addresses: { ...addresses, securityRegistry, cashRegistry },
+    confirmations: options.confirmations ?? 1,
+    securityToken,
+    bondToken: IStraightBondToken__factory.connect(addresses.securityToken, r),
+    shareToken: IShareToken__factory.connect(addresses.securityToken, r),
+    depositToken,
+    dvp: DeliveryVersusPayment__factory.connect(addresses.dvp, r),
+    securityRegistry: InvestorRegistry__factory.connect(securityRegistry, r),
+    cashRegistry: InvestorRegistry__factory.connect(cashRegistry, r),
+  };
+}
+
+/** Addresses found in an Ignition deployment, with the registries when they were deployed. */
+export interface IgnitionAddresses extends KessaiAddresses {
+  securityRegistry?: string;
+  cashRegistry?: string;
+  /** The `deployed_addresses.json` keys each address was taken from. */
+  keys: Record<string, string>;
+}
+
+/**
+ * Reads `<deploymentDir>/deployed_addresses.json` written by Hardhat Ignition.
+ *
+ * Keys look like `<ModuleId>#<FutureId>`; the future id is the contract name unless the module
+ * gave an `id`. Convention (modules `InvestorRegistryModule`, `SecurityTokenModule`,
+ * `DepositTokenModule`, `DvpModule`, composed by `KessaiModule`):
+ * - security token: future id `StraightBondToken`, `ShareToken` or `SecurityToken`
+ *   (if both a bond and a share are deployed, pass `securityToken: "ShareToken"` to choose);
+ * - deposit token: `DepositToken`;
+ * - DVP: `DeliveryVersusPayment`;
+ * - registries: `SecurityRegistry` and `CashRegistry`; a single `InvestorRegistry` serves both.
+ * Matching is on the part after `#`, so any module id works.
+ */
+export async function addressesFromIgnition(
+  deploymentDir: string,
+  opts: { securityToken?: string } = {},
+): Promise<IgnitionAddresses> {
+  // Loaded lazily so the rest of the SDK has no Node-only import.
+  const fs = await import("node:fs/promises");
+  const path = await import("node:path");
+  const file = path.join(deploymentDir, "deployed_addresses.json");
+  let map: Record<string, string>;
+  try {
+    map = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, string>;
+  } catch (err) {
+    throw new ConfigurationError(`Cannot read ${file}`, { cause: err });
+  }
+  const entries = Object.entries(map).map(([key, address]) => ({
+    key,
+    id: key.includes("#") ? key.slice(key.indexOf("#") + 1) : key,
+    address,
+  }));
+  const pick = (role: string, ids: string[], required: boolean) => {
+    for (const id of ids) {
+      const found = entries.filter((e) => e.id === id);
+      if (found.length > 1) {
+        throw new ConfigurationError(`Ambiguous ${role}: ${found.map((f) => f.key).join(", ")}`);
+      }
+      if (found.length === 1) return found[0];
+    }
+    if (required) {
+      throw new ConfigurationError(
+        `No ${role} in ${file} (looked for ids ${ids.join(", ")}; keys: ${Object.keys(map).join(", ")})`,
+      );
+    }
+    return undefined;
+  };
+  let st;
+  if (opts.securityToken) st = pick("security token", [opts.securityToken], true);
+  else {
+    const candidates = entries.filter((e) =>
+      ["StraightBondToken", "ShareToken", "SecurityToken"].includes(e.id),
+    );
+    if (candidates.length > 1) {
+      throw new ConfigurationError(
+        `Several security tokens (${candidates.map((c) => c.key).join(", ")}); pass { securityToken: "<FutureId>" }`,
+      );
+    }
+    st = pick("security token", ["StraightBondToken", "ShareToken", "SecurityToken"], true);
+  }
+  const dt = pick("deposit token", ["DepositToken"], true)!;
+  const dvp = pick("DVP", ["DeliveryVersusPayment", "Dvp"], true)!;
+  const single = pick("registry", ["InvestorRegistry"], false);
+  const secReg = pick("security registry", ["SecurityRegistry"], false) ?? single;
+  const cashReg = pick("cash registry", ["CashRegistry"], false) ?? single;
+  const keys: Record<string, string> = {
+    securityToken: st!.key,
+    depositToken: dt.key,
+    dvp: dvp.key,
+  };
+  if (secReg) keys.securityRegistry = secReg.key;
+  if (cashReg) keys.cashRegistry = cashReg.key;
+  return {
+    securityToken: toAddress(st!.address, st!.key),
+    depositToken: toAddress(dt.address, dt.key),
+    dvp: toAddress(dvp.address, dvp.key),
+    securityRegistry: secReg ? toAddress(secReg.address, secReg.key) : undefined,
+    cashRegistry: cashReg ? toAddress(cashReg.address, cashReg.key) : undefined,
+    keys,
+  };
+}

@@ -1,0 +1,154 @@
+import { AbiCoder, Interface, isHexString, type ErrorDescription } from "ethers";
+import { CONTRACT_ERRORS, ERROR_ABI } from "../generated/errors.js";
+import { KessaiError } from "./base.js";
+import {
+  ContractError,
+  ContractPanicError,
+  ContractRevertedError,
+  UnknownContractError,
+  type ContractErrorOptions,
+} from "./contract.js";
+import { NetworkError, NonceError, TransactionFailedError } from "./transport.js";
+
+let iface: Interface | undefined;
+/** An ethers Interface holding every custom error of every contract ABI. */
+export function errorInterface(): Interface {
+  iface ??= new Interface(ERROR_ABI as unknown as string);
+  return iface;
+}
+
+type ErrorClass = new (args: never, options?: ContractErrorOptions) => ContractError<object>;
+
+/** Decodes raw revert data into its typed error class (never throws). */
+export function decodeRevertData(
+  data: string,
+  options: ContractErrorOptions = {},
+): ContractError<object> {
+  const opts = { ...options, data };
+  if (!isHexString(data) || data.length < 10) return new UnknownContractError(data ?? "0x", opts);
+  const selector = data.slice(0, 10).toLowerCase();
+  try {
+    if (selector === "0x08c379a0") {
+      const [reason] = AbiCoder.defaultAbiCoder().decode(["string"], "0x" + data.slice(10));
+      return new ContractRevertedError(reason as string, opts);
+    }
+    if (selector === "0x4e487b71") {
+      const [code] = AbiCoder.defaultAbiCoder().decode(["uint256"], "0x" + data.slice(10));
+      return new ContractPanicError(code as bigint, opts);
+    }
+    const Cls = (CONTRACT_ERRORS as Record<string, ErrorClass>)[selector];
+    if (!Cls) return new UnknownContractError(data, opts);
+    const desc = errorInterface().parseError(data) as ErrorDescription;
+    const args: Record<string, unknown> = {};
+    desc.fragment.inputs.forEach((p, i) => {
+      args[p.name || `arg${i}`] = plain(desc.args[i]);
+    });
+    return new Cls(args as never, opts);
+  } catch {
+    return new UnknownContractError(data, opts);
+  }
+}
+
+/** Converts ethers Result objects (tuples, arrays) to plain values. */
+function plain(v: unknown): unknown {
+  if (v && typeof v === "object" && typeof (v as { toObject?: unknown }).toObject === "function") {
+    const r = v as { toObject(): Record<string, unknown>; toArray(): unknown[] };
+    try {
+      const o = r.toObject();
+      if (Object.keys(o).every((k) => k !== "")) {
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x)]));
+      }
+    } catch {
+      /* unnamed tuple: fall through */
+    }
+    return r.toArray().map(plain);
+  }
+  return v;
+}
+
+/** Finds revert data in an ethers / Hardhat / JSON-RPC error, wherever the layer put it. */
+export function findRevertData(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const stack: unknown[] = [err];
+  while (stack.length) {
+    const e = stack.pop();
+    if (!e || typeof e !== "object" || seen.has(e)) continue;
+    seen.add(e);
+    const o = e as Record<string, unknown>;
+    const d = o.data;
+    if (typeof d === "string" && isHexString(d) && d.length >= 10) return d;
+    if (d && typeof d === "object" && typeof (d as { data?: unknown }).data === "string") {
+      const dd = (d as { data: string }).data;
+      if (isHexString(dd) && dd.length >= 10) return dd;
+    }
+    for (const k of ["error", "info", "cause", "revert", "payload", "originalError", "parent"]) {
+      if (o[k] && typeof o[k] === "object") stack.push(o[k]);
+    }
+  }
+  return undefined;
+}
+
+/** Finds the hash of a mined transaction in an error (Hardhat reports it for in-block reverts). */
+export function findTxHash(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; e && typeof e === "object" && i < 8; i++) {
+    const o = e as Record<string, unknown>;
+    for (const h of [o.transactionHash, (o.receipt as { hash?: unknown } | undefined)?.hash]) {
+      if (typeof h === "string" && isHexString(h, 32)) return h;
+    }
+    e = o.cause ?? o.error ?? o.info;
+  }
+  return undefined;
+}
+
+function code(err: unknown): string | undefined {
+  return (err as { code?: string })?.code;
+}
+function text(err: unknown): string {
+  const e = err as { shortMessage?: string; message?: string };
+  return e?.shortMessage ?? e?.message ?? String(err);
+}
+
+const NONCE_RE =
+  /nonce (too low|too high|has already been used)|invalid nonce|replacement (transaction )?underpriced|already known|known transaction/i;
+const NETWORK_RE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|fetch failed|socket hang up|network error|could not detect network|request timeout/i;
+
+/**
+ * Turns anything thrown by ethers, Hardhat or a JSON-RPC node into a {@link KessaiError}:
+ * revert data → the generated contract error class; nonce refusals → {@link NonceError};
+ * transport failures → {@link NetworkError}; the rest → {@link TransactionFailedError}.
+ */
+export function toKessaiError(err: unknown, options: ContractErrorOptions = {}): KessaiError {
+  if (err instanceof KessaiError) return err;
+  const txHash = options.txHash ?? findTxHash(err);
+  if (txHash) options = { ...options, txHash };
+  const data = findRevertData(err);
+  if (data) return decodeRevertData(data, { ...options, cause: err });
+  const c = code(err);
+  const msg = text(err);
+  if (c === "NONCE_EXPIRED" || c === "REPLACEMENT_UNDERPRICED" || NONCE_RE.test(msg)) {
+    return new NonceError(
+      options.sender ?? "?",
+      (err as { transaction?: { nonce?: number } }).transaction?.nonce,
+      { cause: err },
+    );
+  }
+  if (c === "NETWORK_ERROR" || c === "TIMEOUT" || c === "SERVER_ERROR" || NETWORK_RE.test(msg)) {
+    return new NetworkError(
+      `JSON-RPC request failed${options.action ? ` during ${options.action}` : ""}`,
+      { cause: err },
+    );
+  }
+  if (c === "CALL_EXCEPTION") {
+    return new UnknownContractError("0x", { ...options, cause: err });
+  }
+  if (/revert/i.test(msg) && !c) {
+    return new UnknownContractError("0x", { ...options, cause: err });
+  }
+  return new TransactionFailedError(
+    `Transaction failed${options.action ? ` during ${options.action}` : ""}: ${msg.split("\n")[0]}`,
+    options.txHash ?? (err as { receipt?: { hash?: string } }).receipt?.hash,
+    { cause: err },
+  );
+}

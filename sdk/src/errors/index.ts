@@ -1,0 +1,30 @@
+export { KessaiError, type KessaiErrorOptions } from "./base.js";
+export {
+  InputError,
+  InvalidAddressError,
+  InvalidAmountError,
+  InvalidBatchError,
+  InvalidDeadlineError,
+  InvalidParameterError,
+  InvalidReferenceError,
+  InvalidSettlementIdError,
+  InvalidTermsError,
+  MissingSignerError,
+} from "./input.js";
+export {
+  ConfigurationError,
+  NetworkError,
+  NonceError,
+  SettlementStateError,
+  TransactionFailedError,
+} from "./transport.js";
+export {
+  ContractError,
+  ContractPanicError,
+  ContractRevertedError,
+  UnknownContractError,
+  type ContractErrorOptions,
+} from "./contract.js";
+export { ERROR_MESSAGES, formatContractError } from "./messages.js";
+export { decodeRevertData, errorInterface, findRevertData, toKessaiError } from "./decode.js";
+export * from "../generated/errors.js";

@@ -1,0 +1,109 @@
+import { KessaiError, type KessaiErrorOptions } from "./base.js";
+
+/**
+ * A parameter was refused before anything was sent to the chain. Never wraps a chain error: when
+ * one of these is thrown, no transaction was signed or broadcast.
+ */
+export class InputError extends KessaiError {
+  override name = "InputError";
+  /** Name of the offending parameter, e.g. `terms.seller`. */
+  readonly field: string;
+  /** The value that was refused. */
+  readonly value: unknown;
+  constructor(
+    field: string,
+    value: unknown,
+    shortMessage: string,
+    options: KessaiErrorOptions = {},
+  ) {
+    super(shortMessage, options);
+    this.field = field;
+    this.value = value;
+  }
+}
+
+function show(value: unknown): string {
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "string") return JSON.stringify(value);
+  try {
+    return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Not a valid 20-byte address, or the zero address where an account is required. */
+export class InvalidAddressError extends InputError {
+  override name = "InvalidAddressError";
+  constructor(field: string, value: unknown, reason = "is not a valid address") {
+    super(field, value, `${field} ${reason}: ${show(value)}`);
+  }
+}
+
+/** Not a non-negative integer amount (or zero where a positive amount is required). */
+export class InvalidAmountError extends InputError {
+  override name = "InvalidAmountError";
+  constructor(field: string, value: unknown, reason = "must be a positive integer") {
+    super(field, value, `${field} ${reason}: ${show(value)}`);
+  }
+}
+
+/** Not a 32-byte hex settlement ID, or the zero ID. */
+export class InvalidSettlementIdError extends InputError {
+  override name = "InvalidSettlementIdError";
+  constructor(field: string, value: unknown, reason = "must be a non-zero 32-byte hex string") {
+    super(field, value, `${field} ${reason}: ${show(value)}`);
+  }
+}
+
+/** A bank or redemption reference that is not a non-zero 32-byte value. */
+export class InvalidReferenceError extends InputError {
+  override name = "InvalidReferenceError";
+  constructor(field: string, value: unknown, reason = "must be a non-zero 32-byte hex string") {
+    super(field, value, `${field} ${reason}: ${show(value)}`);
+  }
+}
+
+/** A deadline that is not a unix time in the future (or does not fit in uint64). */
+export class InvalidDeadlineError extends InputError {
+  override name = "InvalidDeadlineError";
+  constructor(field: string, value: unknown, reason = "must be a future unix time (seconds)") {
+    super(field, value, `${field} ${reason}: ${show(value)}`);
+  }
+}
+
+/** Settlement terms that are inconsistent (same seller and buyer, agent is a party, ...). */
+export class InvalidTermsError extends InputError {
+  override name = "InvalidTermsError";
+  constructor(field: string, value: unknown, reason: string) {
+    super(field, value, `${field} ${reason}: ${show(value)}`);
+  }
+}
+
+/** Arrays of a batch call differ in length, or a batch is empty. */
+export class InvalidBatchError extends InputError {
+  override name = "InvalidBatchError";
+  constructor(field: string, value: unknown, reason: string) {
+    super(field, value, `${field} ${reason}`);
+  }
+}
+
+/** Any other malformed parameter (bytes, strings, options). */
+export class InvalidParameterError extends InputError {
+  override name = "InvalidParameterError";
+  constructor(field: string, value: unknown, reason: string) {
+    super(field, value, `${field} ${reason}: ${show(value)}`);
+  }
+}
+
+/** The client has no signer but the action sends a transaction. */
+export class MissingSignerError extends InputError {
+  override name = "MissingSignerError";
+  constructor(action: string) {
+    super(
+      "runner",
+      undefined,
+      `${action} sends a transaction and needs a signer; connect with one`,
+    );
+  }
+}

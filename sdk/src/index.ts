@@ -1,0 +1,28 @@
+/**
+ * @kessai/sdk — typed client for Kessai's DVP settlement of security tokens against DCJPY.
+ * Contract types and error classes are generated from the compiled artifacts.
+ */
+export { connect, addressesFromIgnition } from "./connect.js";
+export type {
+  ConnectOptions,
+  KessaiAddresses,
+  KessaiContext,
+  IgnitionAddresses,
+} from "./connect.js";
+export { IssuerClient } from "./clients/issuer.js";
+export { BankClient } from "./clients/bank.js";
+export { FirmClient } from "./clients/firm.js";
+export { AgentClient } from "./clients/agent.js";
+export { AuditorClient } from "./clients/auditor.js";
+export { BaseClient } from "./clients/base.js";
+export * from "./actions/index.js";
+export * from "./errors/index.js";
+export * from "./settlement/enums.js";
+export * from "./settlement/id.js";
+export * from "./settlement/terms.js";
+export * from "./settlement/eip712.js";
+export * from "./settlement/workflow.js";
+export { QueuedSigner, withNonceQueue } from "./internal/nonce-queue.js";
+export type { TxResult } from "./internal/send.js";
+export type { AmountLike } from "./internal/validate.js";
+export * as contracts from "./generated/contracts.js";

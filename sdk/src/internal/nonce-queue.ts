@@ -1,0 +1,128 @@
+import {
+  AbstractSigner,
+  type Provider,
+  type Signer,
+  type TransactionRequest,
+  type TransactionResponse,
+  type TypedDataDomain,
+  type TypedDataField,
+} from "ethers";
+import { NonceError } from "../errors/transport.js";
+
+/**
+ * Per-account transaction queue.
+ *
+ * Every transaction of one account (per provider) passes through one FIFO mutex: the nonce is
+ * chosen as max(node's pending count, last nonce we used + 1), the transaction is handed to the
+ * wrapped signer with that explicit nonce, and only once the node accepted it does the local
+ * counter advance. So:
+ * - many concurrent actions from one signer get consecutive nonces (no collision);
+ * - a transaction refused before broadcast (e.g. gas estimation reverted) consumes no nonce, so
+ *   no later transaction waits behind a gap (nothing is dropped);
+ * - a nonce refused by the node ("nonce too low", another wallet sent in between) is re-read from
+ *   the chain and retried once, then surfaces as NonceError.
+ * Only submission is serialised; waiting for receipts happens outside the lock, so throughput is
+ * one round trip per transaction.
+ */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+interface QueueState {
+  mutex: Mutex;
+  next: number | undefined;
+}
+
+const providerIds = new WeakMap<object, number>();
+let providerSeq = 0;
+const states = new Map<string, QueueState>();
+
+function stateFor(provider: Provider | null, address: string): QueueState {
+  const p = (provider ?? {}) as object;
+  let id = providerIds.get(p);
+  if (id === undefined) providerIds.set(p, (id = ++providerSeq));
+  const key = `${id}:${address.toLowerCase()}`;
+  let s = states.get(key);
+  if (!s) states.set(key, (s = { mutex: new Mutex(), next: undefined }));
+  return s;
+}
+
+const NONCE_RE =
+  /nonce (too low|has already been used)|invalid nonce|NONCE_EXPIRED|replacement (transaction )?underpriced|already known/i;
+
+/** A signer whose transactions go through the account's nonce queue. */
+export class QueuedSigner extends AbstractSigner {
+  readonly inner: Signer;
+  readonly gasLimit: bigint | undefined;
+  private address: string | undefined;
+
+  constructor(inner: Signer, opts: { gasLimit?: bigint } = {}) {
+    super(inner.provider);
+    this.inner = inner;
+    this.gasLimit = opts.gasLimit;
+  }
+
+  async getAddress(): Promise<string> {
+    this.address ??= await this.inner.getAddress();
+    return this.address;
+  }
+
+  connect(provider: Provider | null): QueuedSigner {
+    return new QueuedSigner(this.inner.connect(provider), { gasLimit: this.gasLimit });
+  }
+
+  signTransaction(tx: TransactionRequest): Promise<string> {
+    return this.inner.signTransaction(tx);
+  }
+
+  signMessage(message: string | Uint8Array): Promise<string> {
+    return this.inner.signMessage(message);
+  }
+
+  signTypedData(
+    domain: TypedDataDomain,
+    types: Record<string, TypedDataField[]>,
+    value: Record<string, unknown>,
+  ): Promise<string> {
+    return this.inner.signTypedData(domain, types, value);
+  }
+
+  override async sendTransaction(tx: TransactionRequest): Promise<TransactionResponse> {
+    const from = await this.getAddress();
+    const provider = this.inner.provider;
+    const state = stateFor(provider, from);
+    return state.mutex.run(async () => {
+      for (let attempt = 0; ; attempt++) {
+        const pending = provider ? await provider.getTransactionCount(from, "pending") : 0;
+        const nonce = Math.max(pending, state.next ?? 0);
+        const request: TransactionRequest = { ...tx, nonce };
+        if (request.gasLimit == null && this.gasLimit !== undefined)
+          request.gasLimit = this.gasLimit;
+        try {
+          const response = await this.inner.sendTransaction(request);
+          state.next = nonce + 1;
+          return response;
+        } catch (err) {
+          const msg = `${(err as { code?: string }).code ?? ""} ${(err as Error).message ?? ""}`;
+          if (NONCE_RE.test(msg)) {
+            state.next = undefined;
+            if (attempt === 0) continue;
+            throw new NonceError(from, nonce, { cause: err });
+          }
+          throw err;
+        }
+      }
+    });
+  }
+}
+
+/** Wraps `signer` in the account's nonce queue (idempotent). */
+export function withNonceQueue(signer: Signer, opts: { gasLimit?: bigint } = {}): QueuedSigner {
+  if (signer instanceof QueuedSigner) return signer;
+  return new QueuedSigner(signer, opts);
+}

@@ -1,0 +1,146 @@
+import { ZeroAddress, ZeroHash, getAddress, isHexString } from "ethers";
+import {
+  InvalidAddressError,
+  InvalidAmountError,
+  InvalidBatchError,
+  InvalidDeadlineError,
+  InvalidParameterError,
+  InvalidReferenceError,
+  InvalidSettlementIdError,
+} from "../errors/input.js";
+
+/** Anything the SDK accepts as an integer amount. */
+export type AmountLike = bigint | number | string;
+
+const UINT256_MAX = (1n << 256n) - 1n;
+const UINT64_MAX = (1n << 64n) - 1n;
+
+/** A checksummed address; refuses the zero address unless `allowZero`. */
+export function toAddress(
+  value: unknown,
+  field: string,
+  opts: { allowZero?: boolean } = {},
+): string {
+  if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value)) {
+    throw new InvalidAddressError(field, value);
+  }
+  let a: string;
+  try {
+    a = getAddress(value);
+  } catch {
+    throw new InvalidAddressError(field, value, "has a bad checksum");
+  }
+  if (!opts.allowZero && a === ZeroAddress)
+    throw new InvalidAddressError(field, value, "must not be the zero address");
+  return a;
+}
+
+/** A uint256; refuses zero unless `allowZero`, and negative, fractional or non-numeric values. */
+export function toAmount(
+  value: unknown,
+  field: string,
+  opts: { allowZero?: boolean; max?: bigint } = {},
+): bigint {
+  let v: bigint;
+  if (typeof value === "bigint") v = value;
+  else if (typeof value === "number" && Number.isSafeInteger(value)) v = BigInt(value);
+  else if (typeof value === "string" && /^[0-9]+$/.test(value)) v = BigInt(value);
+  else throw new InvalidAmountError(field, value, "must be a non-negative integer");
+  if (v < 0n) throw new InvalidAmountError(field, value, "must not be negative");
+  if (v > (opts.max ?? UINT256_MAX)) throw new InvalidAmountError(field, value, "is too large");
+  if (v === 0n && !opts.allowZero)
+    throw new InvalidAmountError(field, value, "must be greater than zero");
+  return v;
+}
+
+/** A 32-byte hex value (lower-cased); refuses zero unless `allowZero`. */
+export function toBytes32(
+  value: unknown,
+  field: string,
+  opts: { allowZero?: boolean } = {},
+): string {
+  if (typeof value !== "string" || !isHexString(value, 32)) {
+    throw new InvalidParameterError(field, value, "must be a 32-byte hex string");
+  }
+  if (!opts.allowZero && value === ZeroHash)
+    throw new InvalidParameterError(field, value, "must not be zero");
+  return value.toLowerCase();
+}
+
+/** A bank / redemption reference: non-zero bytes32. */
+export function toReference(value: unknown, field: string): string {
+  if (typeof value !== "string" || !isHexString(value, 32) || BigInt(value) === 0n) {
+    throw new InvalidReferenceError(field, value);
+  }
+  return value.toLowerCase();
+}
+
+/** A settlement ID: non-zero bytes32. */
+export function toSettlementId(value: unknown, field = "id"): string {
+  if (typeof value !== "string" || !isHexString(value, 32) || BigInt(value) === 0n) {
+    throw new InvalidSettlementIdError(field, value);
+  }
+  return value.toLowerCase();
+}
+
+/** A unix time in seconds that fits uint64; `future` requires it to be after `now`. */
+export function toDeadline(
+  value: unknown,
+  field: string,
+  opts: { now?: bigint; future?: boolean } = {},
+): bigint {
+  let v: bigint;
+  if (value instanceof Date) v = BigInt(Math.floor(value.getTime() / 1000));
+  else if (typeof value === "bigint") v = value;
+  else if (typeof value === "number" && Number.isSafeInteger(value)) v = BigInt(value);
+  else throw new InvalidDeadlineError(field, value);
+  if (v <= 0n || v > UINT64_MAX)
+    throw new InvalidDeadlineError(field, value, "must be a positive uint64 unix time");
+  if (opts.future && opts.now !== undefined && v <= opts.now) {
+    throw new InvalidDeadlineError(
+      field,
+      value,
+      `must be after the current block time ${opts.now}`,
+    );
+  }
+  return v;
+}
+
+/** A hex byte string (default "0x"). */
+export function toBytes(value: unknown, field: string): string {
+  if (value === undefined) return "0x";
+  if (typeof value !== "string" || !isHexString(value))
+    throw new InvalidParameterError(field, value, "must be hex bytes");
+  return value;
+}
+
+/** A boolean switch. */
+export function toBool(value: unknown, field: string): boolean {
+  if (typeof value !== "boolean")
+    throw new InvalidParameterError(field, value, "must be a boolean");
+  return value;
+}
+
+/** Arrays of equal, non-zero length. */
+export function sameLength(field: string, ...arrays: readonly unknown[][]): number {
+  const n = arrays[0]?.length ?? 0;
+  if (!arrays.every((a) => Array.isArray(a)))
+    throw new InvalidBatchError(field, arrays, "must be arrays");
+  if (n === 0) throw new InvalidBatchError(field, arrays, "must not be empty");
+  if (arrays.some((a) => a.length !== n)) {
+    throw new InvalidBatchError(
+      field,
+      arrays,
+      `lengths differ (${arrays.map((a) => a.length).join(", ")})`,
+    );
+  }
+  return n;
+}
+
+/** A non-negative block number (or undefined). */
+export function toBlock(value: unknown, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+  if (typeof value === "bigint" && value >= 0n) return Number(value);
+  throw new InvalidParameterError(field, value, "must be a non-negative block number");
+}

@@ -1,0 +1,165 @@
+import {
+  Signature,
+  TypedDataEncoder,
+  getAddress,
+  verifyTypedData,
+  type Signer,
+  type TypedDataDomain,
+} from "ethers";
+import type { KessaiContext } from "../connect.js";
+import { MissingSignerError, InvalidParameterError } from "../errors/input.js";
+import { readCall } from "../internal/send.js";
+import { TERMS_TYPE, type SettlementTerms } from "./terms.js";
+
+/** EIP-712 types of the buyer's `Affirm(Terms terms)` message. */
+export const AFFIRM_TYPES = {
+  Affirm: [{ name: "terms", type: "Terms" }],
+  Terms: [...TERMS_TYPE],
+};
+/** EIP-712 types of the agent's `Approve(Terms terms)` message. */
+export const APPROVE_TYPES = {
+  Approve: [{ name: "terms", type: "Terms" }],
+  Terms: [...TERMS_TYPE],
+};
+/** EIP-2612 permit types. */
+export const PERMIT_TYPES = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** A ready-to-sign EIP-712 payload. */
+export interface TypedData {
+  domain: TypedDataDomain;
+  types: Record<string, { name: string; type: string }[]>;
+  primaryType: string;
+  message: Record<string, unknown>;
+}
+
+const domainCache = new WeakMap<object, Map<string, Promise<TypedDataDomain>>>();
+
+/** Reads an EIP-712 domain from a contract's ERC-5267 `eip712Domain()` (cached per provider). */
+export async function readDomain(
+  ctx: KessaiContext,
+  which: "dvp" | "depositToken" = "dvp",
+): Promise<TypedDataDomain> {
+  let m = domainCache.get(ctx.provider);
+  if (!m) domainCache.set(ctx.provider, (m = new Map()));
+  const key = `${which}:${ctx.addresses[which]}`;
+  let p = m.get(key);
+  if (!p) {
+    const c = which === "dvp" ? ctx.dvp : ctx.depositToken;
+    p = readCall(`${which}.eip712Domain`, () => c.eip712Domain()).then((d) => ({
+      name: d.name,
+      version: d.version,
+      chainId: d.chainId,
+      verifyingContract: d.verifyingContract,
+    }));
+    p.catch(() => m!.delete(key));
+    m.set(key, p);
+  }
+  return p;
+}
+
+/** Typed data of the buyer's affirmation of `terms`. */
+export function affirmationTypedData(domain: TypedDataDomain, terms: SettlementTerms): TypedData {
+  return { domain, types: AFFIRM_TYPES, primaryType: "Affirm", message: { terms } };
+}
+
+/** Typed data of the agent's approval of `terms`. */
+export function approvalTypedData(domain: TypedDataDomain, terms: SettlementTerms): TypedData {
+  return { domain, types: APPROVE_TYPES, primaryType: "Approve", message: { terms } };
+}
+
+/** The digest the DVP checks (equals the contract's `affirmDigest` / `approveDigest`). */
+export function typedDataDigest(td: TypedData): string {
+  return TypedDataEncoder.hash(td.domain, td.types, td.message);
+}
+
+function signerOf(ctx: KessaiContext, action: string): Signer {
+  if (!ctx.signer) throw new MissingSignerError(action);
+  return ctx.signer;
+}
+
+/** The buyer signs its affirmation of `terms` (no transaction); submit with `affirmBySig`. */
+export async function signAffirmation(ctx: KessaiContext, terms: SettlementTerms): Promise<string> {
+  const signer = signerOf(ctx, "signAffirmation");
+  const me = await signer.getAddress();
+  if (getAddress(me) !== getAddress(terms.buyer)) {
+    throw new InvalidParameterError("terms.buyer", terms.buyer, `is not the signer ${me}`);
+  }
+  const td = affirmationTypedData(await readDomain(ctx), terms);
+  return signer.signTypedData(td.domain, td.types, td.message);
+}
+
+/** The agent signs its approval of `terms` (no transaction); submit with `approveSettlementBySig`. */
+export async function signApproval(ctx: KessaiContext, terms: SettlementTerms): Promise<string> {
+  const signer = signerOf(ctx, "signApproval");
+  const me = await signer.getAddress();
+  if (getAddress(me) !== getAddress(terms.agent)) {
+    throw new InvalidParameterError("terms.agent", terms.agent, `is not the signer ${me}`);
+  }
+  const td = approvalTypedData(await readDomain(ctx), terms);
+  return signer.signTypedData(td.domain, td.types, td.message);
+}
+
+function recovers(td: TypedData, signature: string, expected: string): boolean {
+  try {
+    return (
+      getAddress(verifyTypedData(td.domain, td.types, td.message, signature)) ===
+      getAddress(expected)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `signature` is the buyer's affirmation of exactly `terms` (ECDSA only). */
+export async function verifyAffirmation(
+  ctx: KessaiContext,
+  terms: SettlementTerms,
+  signature: string,
+): Promise<boolean> {
+  return recovers(affirmationTypedData(await readDomain(ctx), terms), signature, terms.buyer);
+}
+
+/** Whether `signature` is the agent's approval of exactly `terms` (ECDSA only). */
+export async function verifyApproval(
+  ctx: KessaiContext,
+  terms: SettlementTerms,
+  signature: string,
+): Promise<boolean> {
+  return recovers(approvalTypedData(await readDomain(ctx), terms), signature, terms.agent);
+}
+
+/** An ERC-2612 permit split into the DVP's `Permit` struct. */
+export interface PermitSignature {
+  value: bigint;
+  deadline: bigint;
+  v: number;
+  r: string;
+  s: string;
+}
+
+/** Signs an ERC-2612 permit for `spender` on the deposit token (no transaction). */
+export async function signPermitTypedData(
+  ctx: KessaiContext,
+  spender: string,
+  value: bigint,
+  deadline: bigint,
+): Promise<PermitSignature> {
+  const signer = signerOf(ctx, "signPermit");
+  const owner = await signer.getAddress();
+  const [domain, nonce] = await Promise.all([
+    readDomain(ctx, "depositToken"),
+    readCall("depositToken.nonces", () => ctx.depositToken.nonces(owner)),
+  ]);
+  const sig = Signature.from(
+    await signer.signTypedData(domain, PERMIT_TYPES, { owner, spender, value, nonce, deadline }),
+  );
+  return { value, deadline, v: sig.v, r: sig.r, s: sig.s };
+}

@@ -1,0 +1,187 @@
+import { ZeroAddress, getAddress } from "ethers";
+import * as a from "../actions/index.js";
+import type { AgentClient } from "../clients/agent.js";
+import type { BankClient } from "../clients/bank.js";
+import type { FirmClient } from "../clients/firm.js";
+import { KessaiError } from "../errors/base.js";
+import { SettlementStateError } from "../errors/transport.js";
+import { readCall, type TxResult } from "../internal/send.js";
+import { toReference } from "../internal/validate.js";
+import { settlementStateName, type SettlementStateName } from "./enums.js";
+import { buildTerms, type SettlementTerms, type SettlementTermsInput } from "./terms.js";
+
+/** The seven steps of the domain, in order. */
+export const SETTLEMENT_STEPS = [
+  "lock", // 1. seller locks the ST to the DVP with the encoded terms (creates the settlement)
+  "affirm", // 2. buyer affirms the exact terms
+  "issue", // 3. bank issues DCJPY to the buyer against its deposit-account debit
+  "authorise", // 4. buyer authorises the cash leg (ERC-20 approval, or a permit signed at step 6)
+  "approve", // 5. the named agent approves (skipped when the terms name no agent)
+  "settle", // 6. both legs move in one transaction
+  "redeem", // 7. seller redeems its DCJPY
+] as const;
+export type SettlementStepName = (typeof SETTLEMENT_STEPS)[number];
+
+export interface ProgressEvent {
+  step: number;
+  name: SettlementStepName;
+  status: "started" | "done" | "skipped";
+  txHash?: string;
+  gasUsed?: bigint;
+  /** Why a step was skipped. */
+  reason?: string;
+}
+
+export interface SettleTradeParams {
+  seller: FirmClient;
+  buyer: FirmClient;
+  bank: BankClient;
+  /** Required when the terms name an agent whose approval is not yet recorded. */
+  agent?: AgentClient;
+  terms: SettlementTermsInput | SettlementTerms;
+  /** Reference of the buyer's deposit-account debit (step 3), unique per issuance. */
+  bankReference: string;
+  /** Reference of the seller's redemption (step 7), unique per redemption. */
+  redemptionRef: string;
+  /** Settle with an ERC-2612 permit signed by the buyer instead of an approval transaction. */
+  usePermit?: boolean;
+  /** Called before and after every step; an exception it throws stops the run (resume later). */
+  onProgress?: (e: ProgressEvent) => void | Promise<void>;
+}
+
+export interface SettleTradeResult {
+  id: string;
+  state: SettlementStateName;
+  steps: ProgressEvent[];
+}
+
+const TERMINAL_FAILED: SettlementStateName[] = ["Cancelled", "Expired", "Rejected", "Failed"];
+
+/**
+ * Carries a trade through the seven steps. Idempotent and resumable: before each step it reads
+ * the chain (settlement state and agent approval, issuance under `bankReference`, redemption under
+ * `redemptionRef`, the buyer's allowance) and skips what is already done. Calling it again with
+ * the same terms and references after an interruption never repeats a transfer: the lock, the
+ * settlement and both references are single-use on chain, and every step checks them first.
+ */
+export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResult> {
+  const terms = buildTerms(p.terms as SettlementTermsInput);
+  const bankReference = toReference(p.bankReference, "bankReference");
+  const redemptionRef = toReference(p.redemptionRef, "redemptionRef");
+  const { seller, buyer, bank, agent } = p;
+  const ctx = seller.ctx;
+  const steps: ProgressEvent[] = [];
+  const emit = async (e: ProgressEvent) => {
+    if (e.status !== "started") steps.push(e);
+    await p.onProgress?.(e);
+  };
+  const run = async (
+    step: number,
+    skip: () => Promise<string | undefined>,
+    act: () => Promise<TxResult | undefined>,
+  ) => {
+    const name = SETTLEMENT_STEPS[step - 1];
+    const reason = await skip();
+    if (reason !== undefined) return emit({ step, name, status: "skipped", reason });
+    await emit({ step, name, status: "started" });
+    const r = await act();
+    await emit({ step, name, status: "done", txHash: r?.hash, gasUsed: r?.gasUsed });
+  };
+  const state = async (): Promise<SettlementStateName> =>
+    settlementStateName(await readCall("dvp.stateOf", () => ctx.dvp.stateOf(terms.id)));
+  const guard = async () => {
+    const s = await state();
+    if (TERMINAL_FAILED.includes(s)) {
+      throw new SettlementStateError(
+        terms.id,
+        s,
+        `Settlement ${terms.id} is ${s}; it cannot settle`,
+      );
+    }
+    return s;
+  };
+
+  // 1. lock
+  await run(
+    1,
+    async () => ((await guard()) === "None" ? undefined : "settlement exists"),
+    () => seller.createSettlement({ terms }),
+  );
+  // 2. affirm
+  await run(
+    2,
+    async () => ((await guard()) === "Pending" ? undefined : "already affirmed"),
+    () => buyer.affirm({ terms }),
+  );
+  // 3. issue
+  await run(
+    3,
+    async () => {
+      if ((await guard()) === "Settled") return "already settled";
+      const rec = await bank.getIssuance(bankReference);
+      if (!rec) return undefined;
+      if (getAddress(rec.account) !== terms.buyer || rec.amount !== terms.amount) {
+        throw new KessaiError(
+          `Bank reference ${bankReference} was used for ${rec.amount} to ${rec.account}, not for this trade`,
+        );
+      }
+      return "already issued under this bank reference";
+    },
+    () => bank.issue({ account: terms.buyer, amount: terms.amount, bankReference }),
+  );
+  // 4. authorise the cash leg
+  await run(
+    4,
+    async () => {
+      if ((await guard()) === "Settled") return "already settled";
+      if (p.usePermit) return "permit is signed with the settlement (step 6)";
+      const allowance = await readCall("deposit.allowance", () =>
+        ctx.depositToken.allowance(terms.buyer, ctx.addresses.dvp),
+      );
+      return allowance >= terms.amount ? "allowance already sufficient" : undefined;
+    },
+    () => buyer.approve({ amount: terms.amount }),
+  );
+  // 5. agent approval
+  await run(
+    5,
+    async () => {
+      if (terms.agent === ZeroAddress) return "no agent named";
+      if ((await guard()) === "Settled") return "already settled";
+      const rec = await readCall("dvp.settlementOf", () => ctx.dvp.settlementOf(terms.id));
+      if (rec.agentApproved) return "already approved";
+      if (!agent)
+        throw new KessaiError(
+          `Settlement ${terms.id} needs agent ${terms.agent}'s approval; pass an AgentClient`,
+        );
+      return undefined;
+    },
+    () => agent!.approve({ terms }),
+  );
+  // 6. settle
+  await run(
+    6,
+    async () => ((await guard()) === "Settled" ? "already settled" : undefined),
+    async () => {
+      const r = await buyer.settle({ terms, permit: p.usePermit ? true : undefined });
+      if (!r.settled) {
+        throw new SettlementStateError(
+          terms.id,
+          await state(),
+          `Settlement ${terms.id} failed: the seller's lock was short`,
+        );
+      }
+      return r;
+    },
+  );
+  // 7. redeem
+  await run(
+    7,
+    async () =>
+      (await seller.ctx.depositToken.redemptionOf(redemptionRef)).account === ZeroAddress
+        ? undefined
+        : "already redeemed",
+    () => seller.redeem({ amount: terms.amount, redemptionRef }),
+  );
+  return { id: terms.id, state: await state(), steps };
+}

@@ -1,0 +1,350 @@
+import { expect } from "chai";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  ConfigurationError,
+  approveSettlement,
+  addressesFromIgnition,
+  buildTerms,
+  connect,
+  type SettlementEvent,
+} from "../../../sdk/src/index.js";
+import { deployKessai, ref, type Kessai } from "./fixture.js";
+
+describe("sdk clients", function () {
+  let k: Kessai;
+  let A: Kessai["signers"];
+  before(async function () {
+    k = await deployKessai();
+    A = k.signers;
+    await k.clients.issuer.issue({ to: A.seller.address, value: 1000n });
+  });
+
+  describe("IssuerClient", function () {
+    it("keeps the register", async function () {
+      const { issuer } = k.clients;
+      const who = A.rest[0].address;
+      await issuer.register({ account: who, investorRef: ref("r0"), expiry: 4_000_000_000n });
+      expect((await issuer.getInvestor({ account: who })).status).to.equal("Active");
+      await issuer.updateInvestor({ account: who, investorRef: ref("r0b") });
+      const rec = await issuer.getInvestor({ account: who });
+      expect([rec.investorRef, rec.expiry]).to.deep.equal([ref("r0b"), 0n]);
+      await issuer.suspend({ account: who });
+      expect((await issuer.getInvestor({ account: who })).eligible).to.equal(false);
+      await issuer.reinstate({ account: who });
+      await issuer.remove({ account: who });
+      expect((await issuer.getInvestor({ account: who })).status).to.equal("None");
+    });
+
+    it("issues and redeems, free and locked, singly and in bulk", async function () {
+      const { issuer, seller } = k.clients;
+      await issuer.issue({ to: A.buyer.address, value: 7n, lockAddress: A.agent.address });
+      let b = await issuer.balanceOf({ account: A.buyer.address, lockAddress: A.agent.address });
+      expect([b.balance, b.lockedTo, b.available]).to.deep.equal([7n, 7n, 0n]);
+      await issuer.redeem({ from: A.buyer.address, value: 7n, lockAddress: A.agent.address });
+      await issuer.bulkIssue({
+        items: [
+          { to: A.buyer.address, value: 3n },
+          { to: A.seller.address, value: 4n },
+        ],
+      });
+      await issuer.bulkRedeem({
+        items: [
+          { from: A.buyer.address, value: 3n },
+          { from: A.seller.address, value: 4n },
+        ],
+      });
+      b = await issuer.balanceOf({ account: A.buyer.address });
+      expect(b.balance).to.equal(0n);
+      expect((await seller.balances()).security.balance).to.equal(1000n);
+    });
+
+    it("enforces: forced transfer, force lock / unlock / relocate", async function () {
+      const { issuer } = k.clients;
+      await issuer.forcedTransfer({
+        from: A.seller.address,
+        to: A.buyer.address,
+        value: 5n,
+        data: "0x01",
+      });
+      await issuer.bulkForcedTransfer({
+        items: [{ from: A.buyer.address, to: A.seller.address, value: 5n }],
+      });
+      await issuer.forceLock({
+        lockAddress: A.agent.address,
+        account: A.seller.address,
+        value: 6n,
+      });
+      await issuer.forceChangeLockedAccount({
+        lockAddress: A.agent.address,
+        fromAccount: A.seller.address,
+        toAccount: A.buyer.address,
+        value: 6n,
+      });
+      expect(
+        (await issuer.balanceOf({ account: A.buyer.address, lockAddress: A.agent.address }))
+          .lockedTo,
+      ).to.equal(6n);
+      await issuer.forceUnlock({
+        lockAddress: A.agent.address,
+        account: A.buyer.address,
+        recipient: A.seller.address,
+        value: 6n,
+      });
+      expect((await issuer.balanceOf({ account: A.seller.address })).balance).to.equal(1000n);
+    });
+
+    it("switches, pause, transfer approvals and product terms", async function () {
+      const { issuer, seller } = k.clients;
+      const st = k.contracts.bond;
+      await issuer.setSwitches({ active: false, transferable: false });
+      expect([await st.status(), await st.transferable()]).to.deep.equal([false, false]);
+      await issuer.setSwitches({
+        active: true,
+        transferable: true,
+        transferApprovalRequired: true,
+      });
+      const app = await seller.applyForTransfer({ to: A.buyer.address, value: 2n });
+      expect(app.applicationId).to.equal(1n);
+      await issuer.approveTransfer({ applicationId: app.applicationId });
+      const app2 = await seller.applyForTransfer({ to: A.buyer.address, value: 2n });
+      await seller.cancelTransfer({ applicationId: app2.applicationId });
+      await issuer.setSwitches({ transferApprovalRequired: false });
+      await issuer.forcedTransfer({ from: A.buyer.address, to: A.seller.address, value: 2n });
+      await issuer.pause();
+      expect(await st.paused()).to.equal(true);
+      await issuer.unpause();
+      await issuer.setEligibilityExempt({ account: A.rest[1].address, exempt: true });
+      expect(await st.isEligibilityExempt(A.rest[1].address)).to.equal(true);
+      const terms = await issuer.getProductTerms();
+      expect(terms.kind).to.equal("bond");
+      if (terms.kind !== "bond") return;
+      await issuer.setBondTerms({ terms: { ...terms.terms, interestRate: 7000n } });
+      const again = await issuer.getProductTerms();
+      expect(again.kind === "bond" && again.terms.interestRate).to.equal(7000n);
+    });
+  });
+
+  describe("BankClient", function () {
+    it("issues by reference, handles requests, redeems on behalf, freezes, pauses and lists", async function () {
+      const { bank, buyer } = k.clients;
+      const from = await k.ethers.provider.getBlockNumber();
+      await bank.issue({ account: A.buyer.address, amount: 500n, bankReference: ref("bk-1") });
+      expect(await bank.getIssuance(ref("bk-1"))).to.deep.include({
+        account: A.buyer.address,
+        amount: 500n,
+      });
+      expect(await bank.getIssuance(ref("bk-none"))).to.equal(undefined);
+      const q1 = await buyer.requestIssuance({ amount: 50n, depositAccountRef: ref("acct") });
+      const q2 = await buyer.requestIssuance({ amount: 60n, depositAccountRef: ref("acct") });
+      const q3 = await buyer.requestIssuance({ amount: 70n, depositAccountRef: ref("acct") });
+      await bank.fulfilRequest({ requestId: q1.requestId, bankReference: ref("bk-2") });
+      await bank.rejectRequest({ requestId: q2.requestId, reason: ref("no funds") });
+      await buyer.cancelIssuanceRequest({ requestId: q3.requestId });
+      await bank.redeemFrom({ account: A.buyer.address, amount: 50n, redemptionRef: ref("rd-1") });
+      expect(await bank.getRedemption(ref("rd-1"))).to.deep.include({
+        account: A.buyer.address,
+        amount: 50n,
+      });
+      await bank.freezePartial(A.buyer.address, 100n);
+      expect((await bank.balanceOf(A.buyer.address)).available).to.equal(400n);
+      await bank.unfreezePartial(A.buyer.address, 100n);
+      await bank.freeze(A.buyer.address);
+      expect((await bank.balanceOf(A.buyer.address)).accountFrozen).to.equal(true);
+      await bank.unfreeze(A.buyer.address);
+      await bank.pause();
+      expect(await k.contracts.dcjpy.paused()).to.equal(true);
+      await bank.unpause();
+      const iss = await bank.listIssuances({ fromBlock: from });
+      expect(iss.map((i) => [i.reference, i.amount])).to.deep.equal([
+        [ref("bk-1"), 500n],
+        [ref("bk-2"), 50n],
+      ]);
+      const red = await bank.listRedemptions({ account: A.buyer.address, fromBlock: from });
+      expect(red.map((r) => [r.reference, r.amount, r.operator])).to.deep.equal([
+        [ref("rd-1"), 50n, A.bank.address],
+      ]);
+      await buyer.redeem({ amount: 500n, redemptionRef: ref("rd-2") });
+    });
+  });
+
+  describe("FirmClient and AgentClient", function () {
+    it("seller creates, buyer affirms by signature, agent approves by signature, buyer settles with a permit", async function () {
+      const { seller, buyer, agent, bank, auditor } = k.clients;
+      const t = buildTerms(await k.newTerms({ agent: A.agent.address }));
+      await bank.issue({
+        account: A.buyer.address,
+        amount: t.amount,
+        bankReference: ref(`${t.id}b`),
+      });
+      await seller.createSettlement({ terms: t });
+      expect((await seller.balances()).security.lockedTo).to.be.greaterThanOrEqual(t.quantity);
+      const aff = await buyer.signAffirmation(t);
+      expect(await agent.verifyAffirmation(t, aff)).to.equal(true);
+      // anyone may submit a signature: the seller submits the buyer's affirmation and the agent's approval
+      await seller.affirm({ terms: t, signature: aff });
+      const approval = await agent.signApproval(t);
+      expect(await agent.verifyApproval(t, approval)).to.equal(true);
+      await approveSettlement(seller.ctx, { terms: t, signature: approval });
+      expect((await auditor.getSettlement(t.id)).state).to.equal("Affirmed");
+      await buyer.approve({ amount: 0n });
+      const r = await buyer.settle({ terms: t, permit: true });
+      expect(r.settled).to.equal(true);
+      const v = await auditor.getSettlement(t.id);
+      expect(v.state).to.equal("Settled");
+      expect(v.agentApproved).to.equal(true);
+      expect(v.terms).to.deep.equal(t);
+      await seller.redeem({ amount: t.amount, redemptionRef: ref(`${t.id}r`) });
+    });
+
+    it("seller cancels alone while Pending; both cancel once Affirmed; anyone reclaims after the deadline", async function () {
+      const { seller, buyer, auditor } = k.clients;
+      const t1 = await k.newTerms();
+      await seller.createSettlement({ terms: t1 });
+      expect((await seller.cancel({ terms: t1 })).cancelled).to.equal(true);
+      const t2 = await k.newTerms();
+      await seller.createSettlement({ terms: t2 });
+      await buyer.affirm({ terms: t2 });
+      expect((await buyer.cancel({ terms: t2 })).cancelled).to.equal(false);
+      expect((await seller.cancel({ terms: t2 })).cancelled).to.equal(true);
+      const t3 = await k.newTerms();
+      await seller.createSettlement({ terms: t3 });
+      await k.networkHelpers.time.increase(3601);
+      await buyer.reclaim({ terms: t3 });
+      expect(
+        (await auditor.listSettlements({ state: ["Cancelled", "Expired"] })).map((s) => s.id),
+      ).to.include.members([t1.id, t2.id, t3.id]);
+      expect((await seller.balances()).security.locked).to.equal(0n);
+    });
+
+    it("agent rejects, and settles batches all-or-nothing and per item", async function () {
+      const { seller, buyer, agent, bank, issuer } = k.clients;
+      const tr = await k.newTerms({ agent: A.agent.address });
+      await seller.createSettlement({ terms: tr });
+      await agent.reject({ terms: tr, reason: ref("kyc") });
+      expect((await agent.getSettlement(tr.id)).state).to.equal("Rejected");
+      const ts = [await k.newTerms(), await k.newTerms(), await k.newTerms()];
+      await bank.issue({
+        account: A.buyer.address,
+        amount: 3_000_000n,
+        bankReference: ref(`batch-${ts[0].id}`),
+      });
+      await buyer.approve({ amount: 3_000_000n });
+      for (const t of ts) {
+        await seller.createSettlement({ terms: t });
+        await buyer.affirm({ terms: t });
+      }
+      const all = await agent.settleBatch(ts.slice(0, 2));
+      expect(all.items.map((i) => i.status)).to.deep.equal(["settled", "settled"]);
+      const t4 = await k.newTerms();
+      await seller.createSettlement({ terms: t4 }); // not affirmed: the agent may not settle it
+      await issuer.forceUnlock({
+        lockAddress: k.addresses.dvp,
+        account: A.seller.address,
+        value: 1n,
+      }); // now t4 or t3 is short
+      const per = await agent.settleBatchPerItem([ts[2], t4]);
+      expect(per.items[0].status).to.be.oneOf(["settled", "failed"]);
+      expect(per.items[1].status).to.equal("attemptFailed");
+      expect(per.items[1].error?.errorName).to.be.oneOf(["DvpUnauthorized", "DvpUnexpectedState"]);
+    });
+  });
+
+  describe("AuditorClient", function () {
+    it("lists by party, state, block and time; watches live; reconciles", async function () {
+      const { auditor, seller, buyer, bank } = k.clients;
+      const all = await auditor.listSettlements();
+      expect(all.length).to.be.greaterThan(5);
+      const bySeller = await auditor.listSettlements({ party: A.seller.address, state: "Settled" });
+      expect(
+        bySeller.every((s) => s.state === "Settled" && s.terms!.seller === A.seller.address),
+      ).to.equal(true);
+      const last = all[all.length - 1];
+      expect(
+        (
+          await auditor.listSettlements({
+            fromBlock: last.createdBlock,
+            toBlock: last.createdBlock,
+          })
+        ).map((s) => s.id),
+      ).to.deep.equal([last.id]);
+      expect((await auditor.listSettlements({ fromTime: last.createdTime + 1 })).length).to.equal(
+        0,
+      );
+
+      const seen: SettlementEvent[] = [];
+      const stop = await auditor.watch({ onEvent: (e) => seen.push(e) });
+      const t = buildTerms(await k.newTerms());
+      await seller.createSettlement({ terms: t });
+      await buyer.affirm({ terms: t });
+      for (let i = 0; i < 50 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      await stop();
+      expect(seen.map((e) => [e.name, e.id])).to.deep.equal([
+        ["SettlementCreated", t.id],
+        ["SettlementAffirmed", t.id],
+      ]);
+
+      const from = await k.ethers.provider.getBlockNumber();
+      const t2 = await k.newTerms();
+      await bank.issue({
+        account: A.buyer.address,
+        amount: t2.amount,
+        bankReference: ref(`${t2.id}b`),
+      });
+      await buyer.approve({ amount: t2.amount });
+      await seller.createSettlement({ terms: t2 });
+      await buyer.settle({ terms: t2 });
+      await seller.redeem({ amount: t2.amount, redemptionRef: ref(`${t2.id}r`) });
+      const report = await auditor.reconcile({ fromBlock: from + 1 });
+      expect(report.mismatches).to.deep.equal([]);
+      expect(report.ok).to.equal(true);
+      const s = report.settlements.find((x) => x.id === t2.id)!;
+      expect(s.state).to.equal("Settled");
+      expect(s.legs.security!.value).to.equal(t2.quantity);
+      expect(s.legs.cash!.value).to.equal(t2.amount);
+      expect(report.supply.totalSupply).to.equal(
+        report.supply.totalIssued - report.supply.totalRedeemed,
+      );
+      const whole = await auditor.reconcile({ party: A.buyer.address });
+      expect(whole.ok, whole.mismatches.join("\n")).to.equal(true);
+    });
+  });
+
+  describe("connect", function () {
+    it("reads Ignition's deployed_addresses.json by contract-name suffix", async function () {
+      const dir = await mkdtemp(path.join(tmpdir(), "kessai-ign-"));
+      await writeFile(
+        path.join(dir, "deployed_addresses.json"),
+        JSON.stringify({
+          "InvestorRegistryModule#SecurityRegistry": await k.contracts.secReg.getAddress(),
+          "InvestorRegistryModule#CashRegistry": await k.contracts.cashReg.getAddress(),
+          "SecurityTokenModule#StraightBondToken": k.addresses.securityToken,
+          "DepositTokenModule#DepositToken": k.addresses.depositToken,
+          "DvpModule#DeliveryVersusPayment": k.addresses.dvp,
+        }),
+      );
+      const addrs = await addressesFromIgnition(dir);
+      expect([addrs.securityToken, addrs.depositToken, addrs.dvp]).to.deep.equal([
+        k.addresses.securityToken,
+        k.addresses.depositToken,
+        k.addresses.dvp,
+      ]);
+      expect(addrs.keys.securityRegistry).to.equal("InvestorRegistryModule#SecurityRegistry");
+      const ctx = await connect({ runner: k.ethers.provider, addresses: addrs });
+      expect(ctx.addresses.securityRegistry).to.equal(await k.contracts.secReg.getAddress());
+      expect(ctx.addresses.cashRegistry).to.equal(await k.contracts.cashReg.getAddress());
+      await writeFile(
+        path.join(dir, "deployed_addresses.json"),
+        JSON.stringify({ "M#ShareToken": k.addresses.dvp }),
+      );
+      let err: unknown;
+      try {
+        await addressesFromIgnition(dir);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(ConfigurationError);
+    });
+  });
+});

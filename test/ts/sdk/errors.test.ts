@@ -1,0 +1,411 @@
+import { expect } from "chai";
+import { ErrorFragment, ZeroAddress, ZeroHash } from "ethers";
+import {
+  AccessControlUnauthorizedAccount,
+  BankClient,
+  CONTRACT_ERRORS,
+  ContractError,
+  DepositTokenAccountFrozen,
+  DepositTokenIneligibleReceiver,
+  DepositTokenInsufficientAvailableBalance,
+  DepositTokenIssuanceReferenceUsed,
+  DepositTokenNotRequester,
+  DepositTokenPaused,
+  DepositTokenRedemptionReferenceUsed,
+  DepositTokenUnexpectedRequestStatus,
+  DepositTokenUnfreezeExceedsFrozen,
+  DvpAgentApprovalMissing,
+  DvpDeadlineNotPassed,
+  DvpDeadlinePassed,
+  DvpInvalidSignature,
+  DvpLockShortfall,
+  DvpTermsMismatch,
+  DvpUnauthorized,
+  DvpUnexpectedState,
+  ERC20InsufficientAllowance,
+  FirmClient,
+  IssuerClient,
+  RegistryAlreadyRegistered,
+  RegistryExpiryInPast,
+  RegistryNotRegistered,
+  RegistryUnexpectedStatus,
+  SecurityTokenInactive,
+  SecurityTokenIneligibleReceiver,
+  SecurityTokenIneligibleSender,
+  SecurityTokenInsufficientLock,
+  SecurityTokenInsufficientUnlockedBalance,
+  SecurityTokenNotTransferable,
+  SecurityTokenPaused,
+  SecurityTokenTransferApprovalRequired,
+  SecurityTokenUnauthorizedCancel,
+  SecurityTokenUnexpectedApplicationStatus,
+  UnknownContractError,
+  ContractRevertedError,
+  ContractPanicError,
+  decodeRevertData,
+  errorInterface,
+  termsArg,
+  buildTerms,
+  toKessaiError,
+} from "../../../sdk/src/index.js";
+import { deployKessai, ref, type Kessai } from "./fixture.js";
+import { expectError } from "./helpers.js";
+
+function sample(type: string, i: number): unknown {
+  if (type.endsWith("]")) return [sample(type.replace(/\[[0-9]*\]$/, ""), i)];
+  if (type === "address") return "0x" + (i + 1).toString(16).padStart(40, "0");
+  if (type === "bool") return true;
+  if (type === "string") return `s${i}`;
+  if (type === "bytes") return "0x1234";
+  if (type.startsWith("bytes"))
+    return "0x" + (i + 1).toString(16).padStart(Number(type.slice(5)) * 2, "0");
+  if (type.startsWith("uint") || type.startsWith("int")) return BigInt(i + 1);
+  throw new Error(`no sample for ${type}`);
+}
+
+describe("sdk errors", function () {
+  describe("decoding (every custom error of every ABI)", function () {
+    const entries = Object.entries(CONTRACT_ERRORS);
+    it("has one generated class per custom error, registered by selector", function () {
+      expect(entries.length).to.be.greaterThan(60);
+      for (const [selector, Cls] of entries) expect(Cls.selector).to.equal(selector);
+    });
+    it("decodes each error's revert data into its class with typed args and a one-line message", function () {
+      const iface = errorInterface();
+      for (const [selector, Cls] of entries) {
+        const frag = iface.getError(selector) as ErrorFragment;
+        const values = frag.inputs.map((p, i) => sample(p.type, i));
+        const data = iface.encodeErrorResult(frag, values);
+        const e = decodeRevertData(data, { action: "test" });
+        expect(e, Cls.errorName).to.be.instanceOf(Cls);
+        expect(e).to.be.instanceOf(ContractError);
+        expect(e.errorName).to.equal(Cls.errorName);
+        frag.inputs.forEach((p, i) => {
+          const v = (e.args as Record<string, unknown>)[p.name || `arg${i}`];
+          expect(v, `${Cls.errorName}.${p.name}`).to.deep.equal(values[i]);
+        });
+        expect(e.shortMessage.startsWith(Cls.errorName)).to.equal(true);
+        expect(e.shortMessage).to.not.include("\n").and.not.include("undefined");
+      }
+    });
+    it("decodes Error(string), Panic(uint256) and unknown data", function () {
+      expect(
+        decodeRevertData(
+          "0x08c379a0" + "0".repeat(62) + "20" + "0".repeat(63) + "2" + "6869" + "0".repeat(60),
+        ),
+      ).to.be.instanceOf(ContractRevertedError);
+      expect(decodeRevertData("0x4e487b71" + "0".repeat(62) + "11")).to.be.instanceOf(
+        ContractPanicError,
+      );
+      expect(decodeRevertData("0xdeadbeef")).to.be.instanceOf(UnknownContractError);
+    });
+    it("phrases SecurityTokenInsufficientUnlockedBalance for a human", function () {
+      const iface = errorInterface();
+      const data = iface.encodeErrorResult("SecurityTokenInsufficientUnlockedBalance", [
+        "0xabc0000000000000000000000000000000000123",
+        5n,
+        10n,
+      ]);
+      expect(decodeRevertData(data).shortMessage).to.equal(
+        "SecurityTokenInsufficientUnlockedBalance: 0xABc0…0123 has 5 unlocked units, needs 10",
+      );
+    });
+  });
+
+  describe("on chain, through the SDK", function () {
+    let k: Kessai;
+    let outsiderIssuer: IssuerClient;
+    let outsiderBank: BankClient;
+    let outsiderFirm: FirmClient;
+    before(async function () {
+      k = await deployKessai();
+      outsiderIssuer = await IssuerClient.connect({
+        runner: k.signers.outsider,
+        addresses: k.addresses,
+      });
+      outsiderBank = await BankClient.connect({
+        runner: k.signers.outsider,
+        addresses: k.addresses,
+      });
+      outsiderFirm = await FirmClient.connect({
+        runner: k.signers.outsider,
+        addresses: k.addresses,
+      });
+      await k.clients.issuer.issue({ to: k.signers.seller.address, value: 1000n });
+      await k.clients.bank.issue({
+        account: k.signers.buyer.address,
+        amount: 10_000_000n,
+        bankReference: ref("e-fund"),
+      });
+    });
+    const S = () => k.signers;
+
+    it("registry errors", async function () {
+      const { issuer } = k.clients;
+      await expectError(
+        issuer.register({ account: S().seller.address, investorRef: ref("x") }),
+        RegistryAlreadyRegistered,
+        {
+          account: S().seller.address,
+        },
+      );
+      await expectError(issuer.remove({ account: S().outsider.address }), RegistryNotRegistered, {
+        account: S().outsider.address,
+      });
+      await expectError(
+        issuer.reinstate({ account: S().seller.address }),
+        RegistryUnexpectedStatus,
+        {
+          account: S().seller.address,
+          current: 1n,
+          expected: 2n,
+        },
+      );
+      await expectError(
+        issuer.register({ account: S().outsider.address, investorRef: ref("x"), expiry: 1n }),
+        RegistryExpiryInPast,
+      );
+    });
+
+    it("access control (OpenZeppelin) errors", async function () {
+      const e = await expectError(
+        outsiderIssuer.issue({ to: S().seller.address, value: 1n }),
+        AccessControlUnauthorizedAccount,
+        {
+          account: S().outsider.address,
+        },
+      );
+      expect(e.shortMessage).to.match(/^AccessControlUnauthorizedAccount: 0x/);
+      await expectError(
+        outsiderBank.issue({ account: S().buyer.address, amount: 1n, bankReference: ref("n") }),
+        AccessControlUnauthorizedAccount,
+      );
+    });
+
+    it("security token errors", async function () {
+      const { issuer, seller, buyer } = k.clients;
+      await expectError(
+        seller.transferSecurity({ to: S().buyer.address, value: 5000n }),
+        SecurityTokenInsufficientUnlockedBalance,
+        {
+          account: S().seller.address,
+          available: 1000n,
+          needed: 5000n,
+        },
+      );
+      await expectError(
+        seller.transferSecurity({ to: S().outsider.address, value: 1n }),
+        SecurityTokenIneligibleReceiver,
+        {
+          account: S().outsider.address,
+        },
+      );
+      await issuer.pause();
+      await expectError(
+        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
+        SecurityTokenPaused,
+      );
+      await issuer.unpause();
+      await issuer.setSwitches({ active: false });
+      await expectError(
+        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
+        SecurityTokenInactive,
+      );
+      await issuer.setSwitches({ active: true, transferable: false });
+      await expectError(
+        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
+        SecurityTokenNotTransferable,
+      );
+      await issuer.setSwitches({ transferable: true, transferApprovalRequired: true });
+      await expectError(
+        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
+        SecurityTokenTransferApprovalRequired,
+      );
+      const app = await seller.applyForTransfer({ to: S().buyer.address, value: 1n });
+      await expectError(
+        buyer.cancelTransfer({ applicationId: app.applicationId }),
+        SecurityTokenUnauthorizedCancel,
+        {
+          applicationId: app.applicationId,
+          caller: S().buyer.address,
+        },
+      );
+      await issuer.approveTransfer({ applicationId: app.applicationId });
+      await expectError(
+        issuer.approveTransfer({ applicationId: app.applicationId }),
+        SecurityTokenUnexpectedApplicationStatus,
+        {
+          applicationId: app.applicationId,
+          current: 2n,
+        },
+      );
+      await issuer.setSwitches({ transferApprovalRequired: false });
+      await expectError(
+        issuer.forceUnlock({
+          lockAddress: S().agent.address,
+          account: S().seller.address,
+          value: 1n,
+        }),
+        SecurityTokenInsufficientLock,
+        { lockAddress: S().agent.address, account: S().seller.address, locked: 0n, needed: 1n },
+      );
+      await issuer.suspend({ account: S().seller.address });
+      await expectError(
+        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
+        SecurityTokenIneligibleSender,
+        {
+          account: S().seller.address,
+        },
+      );
+      await issuer.reinstate({ account: S().seller.address });
+    });
+
+    it("deposit token errors", async function () {
+      const { bank, buyer, seller } = k.clients;
+      await expectError(
+        bank.issue({ account: S().buyer.address, amount: 1n, bankReference: ref("e-fund") }),
+        DepositTokenIssuanceReferenceUsed,
+      );
+      await expectError(
+        bank.issue({ account: S().outsider.address, amount: 1n, bankReference: ref("e-out") }),
+        DepositTokenIneligibleReceiver,
+        {
+          account: S().outsider.address,
+        },
+      );
+      await buyer.redeem({ amount: 1n, redemptionRef: ref("e-red") });
+      await expectError(
+        buyer.redeem({ amount: 1n, redemptionRef: ref("e-red") }),
+        DepositTokenRedemptionReferenceUsed,
+      );
+      await expectError(
+        seller.redeem({ amount: 5n, redemptionRef: ref("e-red2") }),
+        DepositTokenInsufficientAvailableBalance,
+        {
+          account: S().seller.address,
+          available: 0n,
+          needed: 5n,
+        },
+      );
+      await expectError(
+        bank.fulfilRequest({ requestId: 999n, bankReference: ref("e-q") }),
+        DepositTokenUnexpectedRequestStatus,
+        {
+          requestId: 999n,
+          current: 0n,
+        },
+      );
+      const req = await buyer.requestIssuance({ amount: 5n, depositAccountRef: ref("acct") });
+      await expectError(
+        seller.cancelIssuanceRequest({ requestId: req.requestId }),
+        DepositTokenNotRequester,
+      );
+      await expectError(
+        bank.unfreezePartial(S().buyer.address, 1n),
+        DepositTokenUnfreezeExceedsFrozen,
+      );
+      await bank.freeze(S().buyer.address);
+      await expectError(
+        buyer.redeem({ amount: 1n, redemptionRef: ref("e-red3") }),
+        DepositTokenAccountFrozen,
+        { account: S().buyer.address },
+      );
+      await bank.unfreeze(S().buyer.address);
+      await bank.pause();
+      await expectError(
+        buyer.redeem({ amount: 1n, redemptionRef: ref("e-red4") }),
+        DepositTokenPaused,
+      );
+      await bank.unpause();
+    });
+
+    it("DVP errors", async function () {
+      const { seller, buyer, issuer, agent } = k.clients;
+      const t = await k.newTerms();
+      await seller.createSettlement({ terms: t });
+      await expectError(seller.affirm({ terms: t }), DvpUnauthorized, {
+        id: t.id,
+        caller: S().seller.address,
+      });
+      await expectError(
+        buyer.affirm({ terms: { ...t, amount: t.amount + 1n } }),
+        DvpTermsMismatch,
+        { id: t.id },
+      );
+      const badSig = await seller.ctx.signer!.signTypedData(
+        { name: "x", version: "1", chainId: 31337, verifyingContract: k.addresses.dvp },
+        { M: [{ name: "a", type: "uint256" }] },
+        { a: 1 },
+      );
+      await expectError(outsiderFirm.affirm({ terms: t, signature: badSig }), DvpInvalidSignature, {
+        id: t.id,
+        expectedSigner: S().buyer.address,
+      });
+      await expectError(buyer.settle({ terms: t }), ERC20InsufficientAllowance, {
+        spender: k.addresses.dvp,
+        allowance: 0n,
+        needed: t.amount,
+      });
+      await buyer.affirm({ terms: t });
+      const e = await expectError(buyer.affirm({ terms: t }), DvpUnexpectedState, {
+        id: t.id,
+        current: 2n,
+      });
+      expect(e.shortMessage).to.include("is Affirmed, needs Pending");
+      await expectError(seller.reclaim({ terms: t }), DvpDeadlineNotPassed);
+      // agent named, approval missing
+      const ta = await k.newTerms({ agent: S().agent.address });
+      await seller.createSettlement({ terms: ta });
+      await buyer.approve({ amount: 10n ** 12n });
+      await expectError(buyer.settle({ terms: ta }), DvpAgentApprovalMissing, {
+        id: ta.id,
+        agent: S().agent.address,
+      });
+      // lock short after a force unlock: all-or-nothing batch reports DvpLockShortfall
+      // two settlements hold 20 units locked to the DVP; release 11 so only 9 remain
+      await issuer.forceUnlock({
+        lockAddress: k.addresses.dvp,
+        account: S().seller.address,
+        value: 11n,
+      });
+      await expectError(agent.settleBatch([t]), DvpLockShortfall, {
+        id: t.id,
+        locked: 9n,
+        quantity: t.quantity,
+      });
+      // deadline passed
+      await k.networkHelpers.time.increase(7200);
+      await expectError(buyer.settle({ terms: ta }), DvpDeadlinePassed, { id: ta.id });
+    });
+
+    it("decodes reverts from staticCall and from mined transactions", async function () {
+      const t = buildTerms(await k.newTerms());
+      let err: unknown;
+      try {
+        await k.clients.buyer.ctx.dvp.affirm.staticCall(termsArg(t));
+      } catch (e) {
+        err = e;
+      }
+      expect(toKessaiError(err)).to.be.instanceOf(DvpUnexpectedState);
+      // fixed gas limit: no estimation, the transaction is mined and reverts; the SDK replays it
+      const blind = await IssuerClient.connect({
+        runner: k.signers.outsider,
+        addresses: k.addresses,
+        gasLimit: 300_000n,
+      });
+      const before = await k.ethers.provider.getTransactionCount(k.signers.outsider.address);
+      const e = await expectError(
+        blind.issue({ to: S().seller.address, value: 1n }),
+        AccessControlUnauthorizedAccount,
+        {
+          account: S().outsider.address,
+        },
+      );
+      const after = await k.ethers.provider.getTransactionCount(k.signers.outsider.address);
+      expect(after).to.equal(before + 1); // it really was mined
+      expect(e.txHash).to.match(/^0x[0-9a-f]{64}$/);
+      void ZeroAddress;
+      void ZeroHash;
+    });
+  });
+});

@@ -1,0 +1,164 @@
+import { network } from "hardhat";
+import { keccak256, toUtf8Bytes, ZeroAddress } from "ethers";
+import {
+  AgentClient,
+  AuditorClient,
+  BankClient,
+  FirmClient,
+  IssuerClient,
+  connect,
+  deriveSettlementId,
+  type KessaiAddresses,
+  type SettlementTermsInput,
+} from "../../../sdk/src/index.js";
+
+export const ref = (s: string) => keccak256(toUtf8Bytes(s));
+
+/**
+ * Deploys a full Kessai system on a fresh in-process network: two registries (security and cash),
+ * a straight bond, DCJPY and the DVP, with roles granted and parties registered, and returns one
+ * SDK client per party.
+ */
+export async function deployKessai() {
+  const conn = await network.create();
+  const { ethers, networkHelpers } = conn;
+  const [admin, issuer, bank, seller, buyer, agent, auditor, outsider, ...rest] =
+    await ethers.getSigners();
+
+  const secReg = await ethers.deployContract("InvestorRegistry", [0, admin.address]);
+  const cashReg = await ethers.deployContract("InvestorRegistry", [0, admin.address]);
+  const bond = await ethers.deployContract("StraightBondToken", [
+    "Kessai Bond 1",
+    "KB1",
+    0,
+    await secReg.getAddress(),
+    admin.address,
+    0,
+    {
+      faceValue: 1_000_000n,
+      faceValueCurrency: "JPY",
+      interestRate: 5000n,
+      interestPaymentDates: ["0331", "0930"],
+      redemptionDate: 2_000_000_000n,
+      redemptionValue: 1_000_000n,
+      redemptionValueCurrency: "JPY",
+    },
+  ]);
+  const dcjpy = await ethers.deployContract("DepositToken", [
+    "DCJPY",
+    "DCJPY",
+    0,
+    await cashReg.getAddress(),
+    admin.address,
+    0,
+  ]);
+  const dvp = await ethers.deployContract("DeliveryVersusPayment", [0, admin.address]);
+
+  const grant = async (
+    c: { grantRole(r: string, a: string): Promise<{ wait(): Promise<unknown> }> } & Record<
+      string,
+      unknown
+    >,
+    role: string,
+    who: string,
+  ) => (await c.grantRole(await (c[role] as () => Promise<string>)(), who)).wait();
+  await grant(secReg as never, "REGISTRAR_ROLE", issuer.address);
+  await grant(cashReg as never, "REGISTRAR_ROLE", bank.address);
+  for (const r of [
+    "ISSUER_ROLE",
+    "PAUSER_ROLE",
+    "TRANSFER_APPROVER_ROLE",
+    "FORCE_TRANSFER_ROLE",
+    "FORCE_LOCK_ROLE",
+    "FORCE_UNLOCK_ROLE",
+    "FORCE_RELOCATE_ROLE",
+  ]) {
+    await grant(bond as never, r, issuer.address);
+  }
+  for (const r of ["ISSUER_ROLE", "REDEEMER_ROLE", "FREEZER_ROLE", "PAUSER_ROLE"])
+    await grant(dcjpy as never, r, bank.address);
+  await grant(dvp as never, "SETTLEMENT_AGENT_ROLE", agent.address);
+  await grant(dvp as never, "PAUSER_ROLE", admin.address);
+  await (await dvp.setSecurityTokenListed(await bond.getAddress(), true)).wait();
+  await (await dvp.setCashTokenListed(await dcjpy.getAddress(), true)).wait();
+
+  const addresses: KessaiAddresses = {
+    securityToken: await bond.getAddress(),
+    depositToken: await dcjpy.getAddress(),
+    dvp: await dvp.getAddress(),
+  };
+  const [issuerC, bankC, sellerC, buyerC, agentC, auditorC] = await Promise.all([
+    IssuerClient.connect({ runner: issuer, addresses }),
+    BankClient.connect({ runner: bank, addresses }),
+    FirmClient.connect({ runner: seller, addresses }),
+    FirmClient.connect({ runner: buyer, addresses }),
+    AgentClient.connect({ runner: agent, addresses }),
+    AuditorClient.connect({ runner: ethers.provider, addresses }),
+  ]);
+  // Register the firms with both registries through the SDK.
+  await issuerC.registerBatch({
+    investors: [
+      { account: seller.address, investorRef: ref("seller") },
+      { account: buyer.address, investorRef: ref("buyer") },
+    ],
+  });
+  await bankC.registerBatch({
+    investors: [
+      { account: seller.address, investorRef: ref("seller") },
+      { account: buyer.address, investorRef: ref("buyer") },
+    ],
+  });
+
+  let seq = 0;
+  /** Fresh terms for a trade of `quantity` ST for `amount` DCJPY, one hour from now. */
+  const newTerms = async (
+    o: Partial<SettlementTermsInput> & { quantity?: bigint; amount?: bigint } = {},
+  ) => {
+    const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+    const quantity = o.quantity ?? 10n;
+    const amount = o.amount ?? 1_000_000n;
+    const id =
+      o.id ??
+      deriveSettlementId({
+        venue: "OTC",
+        tradeId: `T-${++seq}-${Math.random()}`,
+        tradeDate: "2026-11-25",
+        seller: o.seller ?? seller.address,
+        buyer: o.buyer ?? buyer.address,
+        securityToken: addresses.securityToken,
+        quantity,
+        amount,
+      });
+    return {
+      id,
+      seller: o.seller ?? seller.address,
+      buyer: o.buyer ?? buyer.address,
+      securityToken: addresses.securityToken,
+      quantity,
+      cashToken: addresses.depositToken,
+      amount,
+      deadline: o.deadline ?? now + 3600n,
+      agent: o.agent ?? ZeroAddress,
+    } satisfies SettlementTermsInput;
+  };
+
+  return {
+    conn,
+    ethers,
+    networkHelpers,
+    signers: { admin, issuer, bank, seller, buyer, agent, auditor, outsider, rest },
+    contracts: { secReg, cashReg, bond, dcjpy, dvp },
+    addresses,
+    clients: {
+      issuer: issuerC,
+      bank: bankC,
+      seller: sellerC,
+      buyer: buyerC,
+      agent: agentC,
+      auditor: auditorC,
+    },
+    connect,
+    newTerms,
+  };
+}
+export type Kessai = Awaited<ReturnType<typeof deployKessai>>;

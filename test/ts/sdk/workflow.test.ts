@@ -1,0 +1,164 @@
+import { expect } from "chai";
+import { ZeroAddress } from "ethers";
+import {
+  SETTLEMENT_STEPS,
+  buildTerms,
+  settleTrade,
+  type ProgressEvent,
+} from "../../../sdk/src/index.js";
+import { deployKessai, ref, type Kessai } from "./fixture.js";
+
+class Interrupt extends Error {}
+
+describe("sdk settleTrade workflow", function () {
+  let k: Kessai;
+  before(async function () {
+    k = await deployKessai();
+    await k.clients.issuer.issue({ to: k.signers.seller.address, value: 1000n });
+  });
+
+  /** Counts every movement a trade could repeat. */
+  async function legs(id: string, bankReference: string, redemptionRef: string) {
+    const { bond, dcjpy, dvp } = k.contracts;
+    const [settled, issued, redeemed, stTransfers, cashTransfers, created] = await Promise.all([
+      dvp.queryFilter(dvp.filters.SettlementSettled(id)),
+      dcjpy.queryFilter(dcjpy.filters.Issued(bankReference)),
+      dcjpy.queryFilter(dcjpy.filters.Redeemed(redemptionRef)),
+      bond.queryFilter(bond.filters.Transfer(k.signers.seller.address, k.signers.buyer.address)),
+      dcjpy.queryFilter(dcjpy.filters.Transfer(k.signers.buyer.address, k.signers.seller.address)),
+      dvp.queryFilter(dvp.filters.SettlementCreated(id)),
+    ]);
+    const tx = settled[0]?.transactionHash;
+    return {
+      created: created.length,
+      settled: settled.length,
+      issued: issued.length,
+      redeemed: redeemed.length,
+      stLegs: stTransfers.filter((t) => t.transactionHash === tx).length,
+      cashLegs: cashTransfers.filter((t) => t.transactionHash === tx).length,
+    };
+  }
+  async function positions() {
+    const s = await k.clients.seller.balances();
+    const b = await k.clients.buyer.balances(k.signers.buyer.address);
+    return {
+      sST: s.security.balance,
+      bST: b.security.balance,
+      sCash: s.deposit.balance,
+      bCash: b.deposit.balance,
+    };
+  }
+
+  it("runs the seven steps and reports progress", async function () {
+    const terms = await k.newTerms({ agent: k.signers.agent.address });
+    const events: ProgressEvent[] = [];
+    const r = await settleTrade({
+      seller: k.clients.seller,
+      buyer: k.clients.buyer,
+      bank: k.clients.bank,
+      agent: k.clients.agent,
+      terms,
+      bankReference: ref(`${terms.id}b`),
+      redemptionRef: ref(`${terms.id}r`),
+      onProgress: (e) => {
+        events.push(e);
+      },
+    });
+    expect(r.state).to.equal("Settled");
+    expect(r.steps.map((s) => `${s.step}${s.name}:${s.status}`)).to.deep.equal(
+      SETTLEMENT_STEPS.map((n, i) => `${i + 1}${n}:done`),
+    );
+    for (const s of r.steps) {
+      expect(s.txHash).to.match(/^0x[0-9a-f]{64}$/);
+      expect(s.gasUsed! > 0n).to.equal(true);
+    }
+    expect(events.filter((e) => e.status === "started").length).to.equal(7);
+  });
+
+  for (const usePermit of [false, true]) {
+    for (let stop = 1; stop <= 7; stop++) {
+      it(`resumes after an interruption after step ${stop} (${usePermit ? "permit" : "approval"}) without repeating a leg`, async function () {
+        const terms = buildTerms(await k.newTerms({ agent: k.signers.agent.address }));
+        const bankReference = ref(`${terms.id}b`);
+        const redemptionRef = ref(`${terms.id}r`);
+        if (!usePermit) await k.clients.buyer.approve({ amount: 0n }); // so step 4 has work to do
+        const before = await positions();
+        const params = {
+          seller: k.clients.seller,
+          buyer: k.clients.buyer,
+          bank: k.clients.bank,
+          agent: k.clients.agent,
+          terms,
+          bankReference,
+          redemptionRef,
+          usePermit,
+        };
+        let interrupted = false;
+        try {
+          await settleTrade({
+            ...params,
+            onProgress: (e) => {
+              if (e.step === stop && e.status !== "started")
+                throw new Interrupt(`stop after ${stop}`);
+            },
+          });
+        } catch (e) {
+          if (!(e instanceof Interrupt)) throw e;
+          interrupted = true;
+        }
+        expect(interrupted).to.equal(true);
+        const resumed = await settleTrade(params);
+        expect(resumed.state).to.equal("Settled");
+        // every step up to `stop` is skipped on resume
+        for (const s of resumed.steps.filter((x) => x.step <= stop))
+          expect(s.status, `step ${s.step}`).to.equal("skipped");
+        // and a third call does nothing at all
+        const again = await settleTrade(params);
+        expect(again.steps.every((s) => s.status === "skipped")).to.equal(true);
+        expect(await legs(terms.id, bankReference, redemptionRef)).to.deep.equal({
+          created: 1,
+          settled: 1,
+          issued: 1,
+          redeemed: 1,
+          stLegs: 1,
+          cashLegs: 1,
+        });
+        const after = await positions();
+        expect(after.sST - before.sST).to.equal(-terms.quantity);
+        expect(after.bST - before.bST).to.equal(terms.quantity);
+        expect(after.sCash).to.equal(before.sCash); // received then redeemed
+        expect(after.bCash).to.equal(before.bCash); // issued then paid
+      });
+    }
+  }
+
+  it("skips the agent step when the terms name no agent, and refuses a used bank reference for another trade", async function () {
+    const terms = await k.newTerms({ agent: ZeroAddress });
+    const bankReference = ref(`${terms.id}b`);
+    await k.clients.bank.issue({ account: k.signers.buyer.address, amount: 1n, bankReference });
+    let err: unknown;
+    try {
+      await settleTrade({
+        seller: k.clients.seller,
+        buyer: k.clients.buyer,
+        bank: k.clients.bank,
+        terms,
+        bankReference,
+        redemptionRef: ref(`${terms.id}r`),
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error).message).to.match(/was used for 1/);
+    const r = await settleTrade({
+      seller: k.clients.seller,
+      buyer: k.clients.buyer,
+      bank: k.clients.bank,
+      terms,
+      bankReference: ref(`${terms.id}b2`),
+      redemptionRef: ref(`${terms.id}r`),
+    });
+    expect(r.steps.find((s) => s.step === 5)!.status).to.equal("skipped");
+    expect(r.state).to.equal("Settled");
+  });
+});
