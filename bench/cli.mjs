@@ -1,0 +1,86 @@
+// Entry point of `npm run bench`: parses the flags, then runs bench/run.ts with `hardhat run`
+// (which compiles first and takes no script arguments), passing the flags in KESSAI_BENCH_OPTIONS.
+// Exit status: that of the run (non-zero on an error, or when --compare finds a gas regression).
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const USAGE = `Usage: npm run bench -- [--quick] [--compare OLD.json [--threshold PCT]] [--out FILE] [--report FILE]
+       npm run bench -- --compare OLD.json --current NEW.json [--threshold PCT]
+
+  --quick              small batches, no 1,000 and no 100,000 (CI smoke run, < 60 s);
+                       writes bench/results.quick.json and bench/REPORT.quick.md by default
+  --compare OLD.json   after the run, compare with OLD.json; exit 1 if a gas row regressed
+  --threshold PCT      regression threshold in percent for --compare (default 5)
+  --current NEW.json   with --compare: compare NEW.json with OLD.json without running
+  --out FILE           results file (default bench/results.json)
+  --report FILE        Markdown report (default bench/REPORT.md)`;
+
+function fail(message) {
+  console.error(`bench: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const options = { quick: false };
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; ++i) {
+  const arg = args[i];
+  const value = () => {
+    const v = args[++i];
+    if (v === undefined || v.startsWith("--")) fail(`${arg} needs a value`);
+    return v;
+  };
+  switch (arg) {
+    case "--quick":
+      options.quick = true;
+      break;
+    case "--compare":
+      options.compare = value();
+      break;
+    case "--current":
+      options.current = value();
+      break;
+    case "--threshold": {
+      const threshold = Number(value());
+      if (!Number.isFinite(threshold) || threshold < 0) fail("--threshold must be a number >= 0");
+      options.threshold = threshold;
+      break;
+    }
+    case "--out":
+      options.out = value();
+      break;
+    case "--report":
+      options.report = value();
+      break;
+    case "--help":
+    case "-h":
+      console.log(USAGE);
+      process.exit(0);
+      break;
+    default:
+      fail(`unknown argument ${arg}`);
+  }
+}
+if (options.current !== undefined && options.compare === undefined) {
+  fail("--current needs --compare");
+}
+
+// Comparing two files needs no compilation.
+const hardhatArgs = [
+  "run",
+  ...(options.current !== undefined ? ["--no-compile"] : []),
+  "bench/run.ts",
+];
+// Hardhat's CLI on this very Node binary (under `npm run`, Node 22 from node_modules).
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const hardhatDir = path.join(root, "node_modules", "hardhat");
+const { bin } = JSON.parse(readFileSync(path.join(hardhatDir, "package.json"), "utf8"));
+const hardhatCli = path.join(hardhatDir, typeof bin === "string" ? bin : bin.hardhat);
+const child = spawn(process.execPath, [hardhatCli, ...hardhatArgs], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, KESSAI_BENCH_OPTIONS: JSON.stringify(options) },
+});
+child.on("error", (error) => fail(`cannot start hardhat: ${error.message}`));
+child.on("exit", (code, signal) => process.exit(signal === null ? (code ?? 1) : 1));

@@ -1,0 +1,172 @@
+/**
+ * Kessai benchmark: gas of every user-facing call, the DVP paths against a measured floor, batch
+ * and storage scaling, and settlements per second. Run it with `npm run bench` (see
+ * bench/README.md); bench/cli.mjs parses the flags and runs this file with `hardhat run`, passing
+ * them in KESSAI_BENCH_OPTIONS.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import hre, { network } from "hardhat";
+import { compareResults } from "./compare.js";
+import { BLOCK_GAS_LIMIT, deployFixture } from "./fixture.js";
+import { evaluateTargets, markdownReport, targetLines, textTable } from "./report.js";
+import { RowSet, type Results } from "./rows.js";
+import {
+  measureBatches,
+  measureDcjpy,
+  measureDvp,
+  measureFloors,
+  measureRegistry,
+  measureScaling,
+  measureSecurityToken,
+} from "./sections.js";
+import { measureThroughput } from "./throughput.js";
+
+interface Options {
+  quick: boolean;
+  compare?: string;
+  threshold: number;
+  out: string;
+  report: string;
+  /** With `compare`: compare this file instead of running. */
+  current?: string;
+}
+
+/** Hardfork of the bench network: prague has no per-transaction gas cap (EIP-7825 is osaka's). */
+const HARDFORK = "prague";
+
+const PLANS = {
+  full: { batchSizes: [1, 10, 100, 1000], openCounts: [10, 1_000, 100_000], throughputN: 200 },
+  quick: { batchSizes: [1, 10], openCounts: [10], throughputN: 20 },
+} as const;
+
+function options(): Options {
+  const raw = JSON.parse(process.env.KESSAI_BENCH_OPTIONS ?? "{}") as Partial<Options>;
+  const quick = raw.quick === true;
+  return {
+    quick,
+    compare: raw.compare,
+    threshold: raw.threshold ?? 5,
+    out: raw.out ?? (quick ? "bench/results.quick.json" : "bench/results.json"),
+    report: raw.report ?? (quick ? "bench/REPORT.quick.md" : "bench/REPORT.md"),
+    current: raw.current,
+  };
+}
+
+async function readResults(file: string): Promise<Results> {
+  return JSON.parse(await readFile(file, "utf8")) as Results;
+}
+
+async function packageVersion(name: string): Promise<string> {
+  const file = path.resolve("node_modules", name, "package.json");
+  return (JSON.parse(await readFile(file, "utf8")) as { version: string }).version;
+}
+
+/** Prints the comparison and returns whether any gas row regressed. */
+function printComparison(older: Results, current: Results, label: string, threshold: number) {
+  const { lines, regressions } = compareResults(older, current, threshold);
+  console.log(`\nComparison with ${label} (threshold ${threshold}% on gas rows):`);
+  console.log(lines.join("\n"));
+  if (regressions.length > 0) {
+    console.log(`\n${regressions.length} gas row(s) regressed by more than ${threshold}%:`);
+    for (const r of regressions) console.log(`  ${r}`);
+    return true;
+  }
+  console.log(`\nNo gas row regressed by more than ${threshold}%.`);
+  return false;
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+
+  if (opts.current !== undefined) {
+    if (opts.compare === undefined) throw new Error("--current needs --compare");
+    const regressed = printComparison(
+      await readResults(opts.compare),
+      await readResults(opts.current),
+      `${opts.compare} (current: ${opts.current})`,
+      opts.threshold,
+    );
+    if (regressed) process.exitCode = 1;
+    return;
+  }
+  // Read the old file first: it may be the one this run overwrites.
+  const older = opts.compare === undefined ? undefined : await readResults(opts.compare);
+
+  const plan = opts.quick ? PLANS.quick : PLANS.full;
+  const started = performance.now();
+  const log = (message: string) =>
+    console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
+
+  const { ethers } = await network.create({
+    override: {
+      hardfork: HARDFORK,
+      blockGasLimit: BLOCK_GAS_LIMIT,
+      allowUnlimitedContractSize: false,
+      loggingEnabled: false,
+    },
+  });
+  log("deploying");
+  const fx = await deployFixture(ethers);
+  const rows = new RowSet();
+  log("floors, tokens, registry");
+  await measureFloors(fx, rows);
+  await measureSecurityToken(fx, rows);
+  await measureDcjpy(fx, rows);
+  await measureRegistry(fx, rows);
+  log("DVP paths");
+  await measureDvp(fx, rows);
+  log(`batches of ${plan.batchSizes.join(", ")}`);
+  await measureBatches(fx, rows, plan.batchSizes);
+  log(`scaling with ${plan.openCounts.join(", ")} open settlements`);
+  await measureScaling(fx, rows, plan.openCounts);
+  log(`throughput (${plan.throughputN} settlements)`);
+  await measureThroughput(fx, rows, plan.throughputN);
+  const durationS = (performance.now() - started) / 1000;
+  log("done");
+
+  const compiler = hre.config.solidity.profiles.default.compilers[0];
+  const cpus = os.cpus();
+  const results: Results = {
+    schema: 1,
+    generatedAt: new Date().toISOString(),
+    environment: {
+      node: process.version,
+      hardhat: await packageVersion("hardhat"),
+      edr: await packageVersion("@nomicfoundation/edr"),
+      ethers: await packageVersion("ethers"),
+      solc: compiler.version,
+      optimizerRuns: compiler.settings?.optimizer?.runs ?? "off",
+      evmVersion: compiler.settings?.evmVersion ?? "default",
+      hardfork: HARDFORK,
+      blockGasLimit: Number(BLOCK_GAS_LIMIT),
+      cpu: cpus[0]?.model.trim() ?? "unknown",
+      cores: cpus.length,
+      quick: opts.quick,
+      durationSeconds: Math.round(durationS),
+    },
+    rows: rows.finish(),
+    targets: evaluateTargets(rows, plan.batchSizes),
+  };
+
+  console.log(textTable(results.rows));
+  console.log("");
+  console.log("Targets (reported only; they never fail the run):");
+  for (const line of targetLines(results.targets ?? [])) console.log(`  ${line}`);
+
+  await writeFile(opts.out, `${JSON.stringify(results, null, 2)}\n`);
+  const prettier = await import("prettier");
+  const markdown = await prettier.format(markdownReport(results, rows, durationS), {
+    ...(await prettier.resolveConfig(opts.report)),
+    parser: "markdown",
+  });
+  await writeFile(opts.report, markdown);
+  console.log(`\nWrote ${opts.out} and ${opts.report} (${Math.round(durationS)} s).`);
+
+  if (older !== undefined && printComparison(older, results, opts.compare!, opts.threshold)) {
+    process.exitCode = 1;
+  }
+}
+
+await main();
