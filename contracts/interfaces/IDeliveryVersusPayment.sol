@@ -103,7 +103,14 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
         bytes28 termsDigest;
     }
 
-    /// @notice An ERC-2612 permit for the cash leg, used by {settleWithPermit}.
+    /**
+     * @notice An ERC-2612 permit for the cash leg, used by {settleWithPermit}.
+     * @param value The allowance the permit grants this contract.
+     * @param deadline Last unix time at which the permit is valid.
+     * @param v The signature's recovery byte.
+     * @param r The signature's `r` value.
+     * @param s The signature's `s` value.
+     */
     struct Permit {
         uint256 value;
         uint256 deadline;
@@ -114,18 +121,43 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
 
     // ---------------------------------------------------------------- events
 
-    /// @notice Step 1: a settlement was registered and the seller's units locked.
+    /**
+     * @notice Step 1: a settlement was registered and the seller's units locked.
+     * @param id The settlement ID.
+     * @param seller The seller (`terms.seller`).
+     * @param buyer The buyer (`terms.buyer`).
+     * @param terms The full terms; every later call on `id` must present them unchanged.
+     */
     event SettlementCreated(
         bytes32 indexed id,
         address indexed seller,
         address indexed buyer,
         Terms terms
     );
-    /// @notice Step 2: the buyer affirmed the terms; `submitter` sent the transaction.
+    /**
+     * @notice Step 2: the buyer affirmed the terms; `submitter` sent the transaction.
+     * @param id The settlement ID.
+     * @param buyer The buyer whose affirmation was recorded.
+     * @param submitter The account that sent the transaction (the buyer, or anyone relaying its
+     * signature or settling a batch).
+     */
     event SettlementAffirmed(bytes32 indexed id, address indexed buyer, address submitter);
-    /// @notice Step 5: the named agent approved.
+    /**
+     * @notice Step 5: the named agent approved.
+     * @param id The settlement ID.
+     * @param agent The named agent that approved.
+     */
     event SettlementApproved(bytes32 indexed id, address indexed agent);
-    /// @notice Step 6: both legs moved.
+    /**
+     * @notice Step 6: both legs moved.
+     * @param id The settlement ID.
+     * @param seller The seller, who received the cash.
+     * @param buyer The buyer, who received the ST.
+     * @param securityToken The ST contract.
+     * @param quantity The ST units delivered to the buyer.
+     * @param cashToken The deposit-token contract.
+     * @param amount The cash units paid to the seller.
+     */
     event SettlementSettled(
         bytes32 indexed id,
         address indexed seller,
@@ -135,22 +167,66 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
         address cashToken,
         uint256 amount
     );
-    /// @notice `party` asked to cancel an affirmed settlement; it cancels once both have.
+    /**
+     * @notice `party` asked to cancel an affirmed settlement; it cancels once both have.
+     * @param id The settlement ID.
+     * @param party The seller or buyer that consented.
+     */
     event SettlementCancelConsented(bytes32 indexed id, address indexed party);
-    /// @notice The settlement was cancelled; `released` units went back to the seller.
+    /**
+     * @notice The settlement was cancelled; `released` units went back to the seller.
+     * @param id The settlement ID.
+     * @param released The seller's units released back to it: as many as remained locked, at most
+     * `terms.quantity`.
+     */
     event SettlementCancelled(bytes32 indexed id, uint256 released);
-    /// @notice The deadline passed and the seller's units were reclaimed (`released` of them).
+    /**
+     * @notice The deadline passed and the seller's units were reclaimed (`released` of them).
+     * @param id The settlement ID.
+     * @param released The seller's units released back to it: as many as remained locked, at most
+     * `terms.quantity`.
+     */
     event SettlementExpired(bytes32 indexed id, uint256 released);
-    /// @notice The agent rejected the settlement; `released` units went back to the seller.
-    event SettlementRejected(bytes32 indexed id, address indexed agent, bytes32 reason, uint256 released);
-    /// @notice The settlement could not deliver: only `locked` of `quantity` units were still
-    /// locked (an issuer force-unlocked them); `released` went back to the seller.
+    /**
+     * @notice The agent rejected the settlement; `released` units went back to the seller.
+     * @param id The settlement ID.
+     * @param agent The named agent that rejected.
+     * @param reason The agent's reason code (opaque to the contract).
+     * @param released The seller's units released back to it: as many as remained locked, at most
+     * `terms.quantity`.
+     */
+    event SettlementRejected(
+        bytes32 indexed id,
+        address indexed agent,
+        bytes32 reason,
+        uint256 released
+    );
+    /**
+     * @notice The settlement could not deliver: only `locked` of `quantity` units were still
+     * locked (an issuer force-unlocked them); `released` went back to the seller.
+     * @param id The settlement ID.
+     * @param locked The seller's units still locked to this contract when settlement was attempted.
+     * @param quantity The units the terms require.
+     * @param released The units released back to the seller.
+     */
     event SettlementFailed(bytes32 indexed id, uint256 locked, uint256 quantity, uint256 released);
-    /// @notice In a per-item batch, settling `id` reverted with `reason`; it stays open.
+    /**
+     * @notice In a per-item batch, settling `id` reverted with `reason`; it stays open.
+     * @param id The settlement ID of the item.
+     * @param reason The item's revert data (typically an ABI-encoded custom error).
+     */
     event SettlementAttemptFailed(bytes32 indexed id, bytes reason);
-    /// @notice A security token was listed or delisted.
+    /**
+     * @notice A security token was listed or delisted.
+     * @param token The security token contract.
+     * @param listed True when now listed, false when delisted.
+     */
     event SecurityTokenListed(address indexed token, bool listed);
-    /// @notice A cash token was listed or delisted.
+    /**
+     * @notice A cash token was listed or delisted.
+     * @param token The cash token contract.
+     * @param listed True when now listed, false when delisted.
+     */
     event CashTokenListed(address indexed token, bool listed);
 
     // ---------------------------------------------------------------- errors
@@ -193,10 +269,18 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
 
     // ---------------------------------------------------------------- roles
 
-    /// @notice Role that may pause and unpause.
+    /**
+     * @notice Role that may pause and unpause (the pause stops creation, affirmation, approval
+     * and settlement; never cancel, reject or reclaim).
+     * @return The role identifier.
+     */
     function PAUSER_ROLE() external view returns (bytes32);
 
-    /// @notice Role an account must hold to be named as a settlement's agent.
+    /**
+     * @notice Role an account must hold to be named as a settlement's agent (checked when the
+     * settlement is created); the named agent alone may then approve or reject that settlement.
+     * @return The role identifier.
+     */
     function SETTLEMENT_AGENT_ROLE() external view returns (bytes32);
 
     // ---------------------------------------------------------------- step 2: matching
@@ -205,6 +289,7 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @notice The buyer affirms the exact terms of a pending settlement.
      * @dev Requirements: not paused; caller is `terms.buyer`; state `Pending`; terms match;
      * deadline not passed. Emits {SettlementAffirmed}.
+     * @param terms The settlement's full terms, checked against the stored commitment.
      */
     function affirm(Terms calldata terms) external;
 
@@ -213,6 +298,8 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * ERC-1271 for a contract buyer). Anyone may submit it.
      * @dev As {affirm}, with the signature in place of the caller check. A signature covers one
      * settlement ID and its exact terms, and the state moves once, so it cannot be replayed.
+     * @param terms The settlement's full terms, checked against the stored commitment.
+     * @param signature The buyer's EIP-712 `Affirm` signature over the terms ({affirmDigest}).
      */
     function affirmBySig(Terms calldata terms, bytes calldata signature) external;
 
@@ -222,16 +309,23 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @notice The named agent approves the settlement.
      * @dev Requirements: not paused; caller is `terms.agent`; state `Pending` or `Affirmed`; terms
      * match; deadline not passed. Emits {SettlementApproved}.
+     * @param terms The settlement's full terms, checked against the stored commitment.
      */
     function approveSettlement(Terms calldata terms) external;
 
-    /// @notice {approveSettlement} with the agent's EIP-712 `Approve` signature; anyone may submit.
+    /**
+     * @notice {approveSettlement} with the agent's EIP-712 `Approve` signature; anyone may submit.
+     * @param terms The settlement's full terms, checked against the stored commitment.
+     * @param signature The agent's EIP-712 `Approve` signature over the terms ({approveDigest}).
+     */
     function approveSettlementBySig(Terms calldata terms, bytes calldata signature) external;
 
     /**
      * @notice The named agent rejects the settlement; the seller's units are released to it.
      * @dev Requirements: caller is `terms.agent`; state `Pending` or `Affirmed`; terms match.
      * Works while paused. Emits {SettlementRejected}.
+     * @param terms The settlement's full terms, checked against the stored commitment.
+     * @param reason The agent's reason code, emitted in {SettlementRejected}.
      */
     function reject(Terms calldata terms, bytes32 reason) external;
 
@@ -247,6 +341,7 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * `Failed`, the remainder is released to the seller, {SettlementFailed} is emitted and the call
      * returns false. Emits {SettlementSettled} (and {SettlementAffirmed} when the buyer affirms here).
      * @return settled True when both legs moved.
+     * @param terms The settlement's full terms, checked against the stored commitment.
      */
     function settle(Terms calldata terms) external returns (bool settled);
 
@@ -254,6 +349,10 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @notice {settle} after applying the buyer's ERC-2612 permit for the cash token, so the buyer
      * needs no approval transaction. A permit that fails (e.g. already used by a front-runner) is
      * ignored; the allowance then decides.
+     * @param terms The settlement's full terms, checked against the stored commitment.
+     * @param permit The buyer's ERC-2612 permit letting this contract spend `terms.amount` of
+     * `terms.cashToken`.
+     * @return settled True when both legs moved; false when the settlement became `Failed`.
      */
     function settleWithPermit(
         Terms calldata terms,
@@ -264,6 +363,7 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @notice Settles many settlements in one transaction, all or nothing: if any item cannot
      * settle (including a short lock, reported here as {DvpLockShortfall}) the whole call reverts.
      * @dev Each item as {settle}.
+     * @param terms The terms of each settlement.
      */
     function settleBatch(Terms[] calldata terms) external;
 
@@ -272,10 +372,16 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * settle is left as it was (or marked `Failed` for a short lock) and reported with
      * {SettlementAttemptFailed}, and the others go on.
      * @return settled For each item, whether both legs moved.
+     * @param terms The terms of each settlement.
      */
     function settleBatchPerItem(Terms[] calldata terms) external returns (bool[] memory settled);
 
-    /// @notice Settles one item of a per-item batch. Only callable by this contract.
+    /**
+     * @notice Settles one item of a per-item batch. Only callable by this contract.
+     * @param terms The settlement's full terms, checked against the stored commitment.
+     * @param caller The sender of the {settleBatchPerItem} call, checked as the caller of {settle}.
+     * @return settled True when both legs moved; false when the settlement became `Failed`.
+     */
     function settleItem(Terms calldata terms, address caller) external returns (bool settled);
 
     // ---------------------------------------------------------------- failure paths
@@ -285,6 +391,7 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * `Affirmed`, both must call (the second call cancels). The seller's units are released to it.
      * @dev Requirements: caller is the seller or the buyer; state `Pending` or `Affirmed`; terms
      * match. Works while paused. Emits {SettlementCancelConsented} and/or {SettlementCancelled}.
+     * @param terms The settlement's full terms, checked against the stored commitment.
      */
     function cancel(Terms calldata terms) external;
 
@@ -292,16 +399,25 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @notice After the deadline, releases the seller's units back to it. Anyone may call.
      * @dev Requirements: state `Pending` or `Affirmed`; terms match; deadline passed. Works while
      * paused. Emits {SettlementExpired}.
+     * @param terms The settlement's full terms, checked against the stored commitment.
      */
     function reclaim(Terms calldata terms) external;
 
     // ---------------------------------------------------------------- admin
 
-    /// @notice Lists or delists a security token. Requirements: default admin.
-    /// Emits {SecurityTokenListed}. Delisting stops new settlements only.
+    /**
+     * @notice Lists or delists a security token. Requirements: default admin.
+     * Emits {SecurityTokenListed}. Delisting stops new settlements only.
+     * @param token The security token contract.
+     * @param listed True to list, false to delist.
+     */
     function setSecurityTokenListed(address token, bool listed) external;
 
-    /// @notice Lists or delists a cash token. Requirements: default admin. Emits {CashTokenListed}.
+    /**
+     * @notice Lists or delists a cash token. Requirements: default admin. Emits {CashTokenListed}.
+     * @param token The cash token contract.
+     * @param listed True to list, false to delist.
+     */
     function setCashTokenListed(address token, bool listed) external;
 
     /// @notice Pauses creation, affirmation, approval and settlement. Requirements: PAUSER_ROLE.
@@ -312,30 +428,64 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
 
     // ---------------------------------------------------------------- views
 
-    /// @notice The stored record of settlement `id` (all zero when unknown).
+    /**
+     * @notice The stored record of settlement `id` (all zero when unknown).
+     * @param id The settlement ID.
+     * @return The stored record.
+     */
     function settlementOf(bytes32 id) external view returns (Settlement memory);
 
-    /// @notice The state of settlement `id`.
+    /**
+     * @notice The state of settlement `id`.
+     * @param id The settlement ID.
+     * @return The current state (`None` when unknown).
+     */
     function stateOf(bytes32 id) external view returns (State);
 
-    /// @notice The EIP-712 struct hash of `terms` (type `Terms(bytes32 id,address seller,...)`).
+    /**
+     * @notice The EIP-712 struct hash of `terms` (type `Terms(bytes32 id,address seller,...)`).
+     * @param terms The terms to hash.
+     * @return The struct hash; its first 28 bytes are the stored commitment.
+     */
     function hashTerms(Terms calldata terms) external view returns (bytes32);
 
-    /// @notice Whether `terms` match the commitment stored for `terms.id`.
+    /**
+     * @notice Whether `terms` match the commitment stored for `terms.id`.
+     * @param terms The terms to check.
+     * @return True when the stored commitment for `terms.id` equals the first 28 bytes of
+     * {hashTerms}.
+     */
     function verifyTerms(Terms calldata terms) external view returns (bool);
 
-    /// @notice The EIP-712 digest the buyer signs to affirm `terms`.
+    /**
+     * @notice The EIP-712 digest the buyer signs to affirm `terms`.
+     * @param terms The terms to affirm.
+     * @return The EIP-712 digest of `Affirm(Terms terms)` under this contract's domain.
+     */
     function affirmDigest(Terms calldata terms) external view returns (bytes32);
 
-    /// @notice The EIP-712 digest the agent signs to approve `terms`.
+    /**
+     * @notice The EIP-712 digest the agent signs to approve `terms`.
+     * @param terms The terms to approve.
+     * @return The EIP-712 digest of `Approve(Terms terms)` under this contract's domain.
+     */
     function approveDigest(Terms calldata terms) external view returns (bytes32);
 
-    /// @notice Whether `token` is a listed security token.
+    /**
+     * @notice Whether `token` is a listed security token.
+     * @param token The contract to check.
+     * @return True when `token` is listed as a security token.
+     */
     function isSecurityTokenListed(address token) external view returns (bool);
 
-    /// @notice Whether `token` is a listed cash token.
+    /**
+     * @notice Whether `token` is a listed cash token.
+     * @param token The contract to check.
+     * @return True when `token` is listed as a cash token.
+     */
     function isCashTokenListed(address token) external view returns (bool);
 
     /// @notice Whether the contract is paused.
+    /// @return True when the contract is paused.
     function paused() external view returns (bool);
 }

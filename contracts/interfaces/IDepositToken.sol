@@ -56,7 +56,12 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
         RequestStatus status;
     }
 
-    /// @notice One issuance or redemption as recorded under its reference.
+    /**
+     * @notice One issuance or redemption as recorded under its reference.
+     * @param account The account minted to (issuance) or burnt from (redemption).
+     * @param amount The amount minted or burnt.
+     * @param timestamp The block time of the issuance or redemption.
+     */
     struct ReferenceRecord {
         address account;
         uint256 amount;
@@ -65,38 +70,79 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
 
     // ---------------------------------------------------------------- events
 
-    /// @notice `amount` was minted to `account` against the deposit-account debit `bankReference`.
+    /**
+     * @notice `amount` was minted to `account` against the deposit-account debit `bankReference`.
+     * @param bankReference The bank's reference of the deposit-account debit.
+     * @param account The account minted to.
+     * @param amount The amount minted.
+     */
     event Issued(bytes32 indexed bankReference, address indexed account, uint256 amount);
-    /// @notice `amount` of `account` was burnt; the bank credits the deposit account named by
-    /// `redemptionRef`. `operator` is the holder itself or the bank acting for it.
+    /**
+     * @notice `amount` of `account` was burnt; the bank credits the deposit account named by
+     * `redemptionRef`. `operator` is the holder itself or the bank acting for it.
+     * @param redemptionRef The reference telling the bank which deposit account to credit.
+     * @param account The account whose units were burnt.
+     * @param amount The amount burnt.
+     * @param operator The caller: `account` itself ({redeem}) or a REDEEMER_ROLE holder
+     * ({redeemFrom}).
+     */
     event Redeemed(
         bytes32 indexed redemptionRef,
         address indexed account,
         uint256 amount,
         address indexed operator
     );
-    /// @notice A holder filed an issuance request.
+    /**
+     * @notice A holder filed an issuance request.
+     * @param requestId The new request's id.
+     * @param account The requester, to be minted to.
+     * @param amount The amount requested.
+     * @param depositAccountRef The deposit account the bank should debit (opaque to the chain).
+     */
     event IssuanceRequested(
         uint256 indexed requestId,
         address indexed account,
         uint256 amount,
         bytes32 depositAccountRef
     );
-    /// @notice The bank fulfilled request `requestId` by minting against `bankReference`.
+    /**
+     * @notice The bank fulfilled request `requestId` by minting against `bankReference`.
+     * @param requestId The fulfilled request.
+     * @param bankReference The bank's reference of the deposit-account debit minted against.
+     */
     event IssuanceRequestFulfilled(uint256 indexed requestId, bytes32 indexed bankReference);
-    /// @notice The bank rejected request `requestId`.
+    /**
+     * @notice The bank rejected request `requestId`.
+     * @param requestId The rejected request.
+     * @param reason The bank's reason code (opaque to the chain).
+     */
     event IssuanceRequestRejected(uint256 indexed requestId, bytes32 reason);
     /// @notice The holder cancelled its pending request `requestId`.
+    /// @param requestId The cancelled request.
     event IssuanceRequestCancelled(uint256 indexed requestId);
-    /// @notice `account` was frozen or unfrozen as a whole.
+    /**
+     * @notice `account` was frozen or unfrozen as a whole.
+     * @param account The account concerned.
+     * @param frozen True when `account` is now frozen, false when unfrozen.
+     */
     event AccountFrozen(address indexed account, bool frozen);
-    /// @notice The partially frozen amount of `account` is now `frozenAmount`.
+    /**
+     * @notice The partially frozen amount of `account` is now `frozenAmount`.
+     * @param account The account concerned.
+     * @param frozenAmount The new partially frozen amount (the total, not the change).
+     */
     event PartialFreezeChanged(address indexed account, uint256 frozenAmount);
     /// @notice The token was paused by `account`.
+    /// @param account The PAUSER_ROLE holder that paused.
     event Paused(address account);
     /// @notice The token was unpaused by `account`.
+    /// @param account The PAUSER_ROLE holder that unpaused.
     event Unpaused(address account);
-    /// @notice The registry the token consults changed.
+    /**
+     * @notice The registry the token consults changed.
+     * @param previousRegistry The registry consulted before (zero at deployment).
+     * @param newRegistry The registry consulted from now on.
+     */
     event InvestorRegistryChanged(address indexed previousRegistry, address indexed newRegistry);
 
     // ---------------------------------------------------------------- errors
@@ -110,9 +156,14 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
     /// @notice `account` may not receive (not eligible in the registry).
     error DepositTokenIneligibleReceiver(address account);
     /// @notice `account` has `available` unfrozen units and the call needs `needed`.
-    error DepositTokenInsufficientAvailableBalance(address account, uint256 available, uint256 needed);
+    error DepositTokenInsufficientAvailableBalance(
+        address account,
+        uint256 available,
+        uint256 needed
+    );
     /// @notice Reference `bankReference` was already used for an issuance.
-    error DepositTokenIssuanceReferenceUsed(bytes32 redemptionRef);
+    /// @param bankReference The deposit-account debit reference that was already minted against.
+    error DepositTokenIssuanceReferenceUsed(bytes32 bankReference);
     /// @notice Reference `redemptionRef` was already used for a redemption.
     error DepositTokenRedemptionReferenceUsed(bytes32 redemptionRef);
     /// @notice A reference must not be zero.
@@ -130,9 +181,26 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
 
     // ---------------------------------------------------------------- roles
 
+    /**
+     * @notice Role that mints against deposit-account debits: {issue}, and fulfils or rejects
+     * holders' issuance requests.
+     * @return The role identifier.
+     */
     function ISSUER_ROLE() external view returns (bytes32);
+    /**
+     * @notice Role that redeems (burns) a holder's units on its behalf ({redeemFrom}).
+     * @return The role identifier.
+     */
     function REDEEMER_ROLE() external view returns (bytes32);
+    /**
+     * @notice Role that freezes and unfreezes accounts, as a whole or in part.
+     * @return The role identifier.
+     */
     function FREEZER_ROLE() external view returns (bytes32);
+    /**
+     * @notice Role that pauses and unpauses the token.
+     * @return The role identifier.
+     */
     function PAUSER_ROLE() external view returns (bytes32);
 
     // ---------------------------------------------------------------- bank
@@ -142,6 +210,9 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
      * @dev Requirements: ISSUER_ROLE; `bankReference` not zero and never used for issuance;
      * `amount` > 0; not paused; `account` eligible and not frozen. Emits {Issued} and
      * {IERC20-Transfer}.
+     * @param account The account to mint to.
+     * @param amount The amount to mint.
+     * @param bankReference The bank's reference of the deposit-account debit; usable once.
      */
     function issue(address account, uint256 amount, bytes32 bankReference) external;
 
@@ -149,12 +220,16 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
      * @notice Fulfils a pending issuance request by minting its amount against `bankReference`.
      * @dev Requirements: ISSUER_ROLE; request `Pending`; as {issue}. Emits
      * {IssuanceRequestFulfilled}, {Issued} and {IERC20-Transfer}.
+     * @param requestId The pending request to fulfil.
+     * @param bankReference The bank's reference of the deposit-account debit; usable once.
      */
     function fulfilIssuanceRequest(uint256 requestId, bytes32 bankReference) external;
 
     /**
      * @notice Rejects a pending issuance request.
      * @dev Requirements: ISSUER_ROLE; request `Pending`. Emits {IssuanceRequestRejected}.
+     * @param requestId The pending request to reject.
+     * @param reason The bank's reason code, emitted in {IssuanceRequestRejected}.
      */
     function rejectIssuanceRequest(uint256 requestId, bytes32 reason) external;
 
@@ -164,17 +239,27 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
      * @dev Requirements: REDEEMER_ROLE; `redemptionRef` not zero and never used for redemption;
      * `amount` > 0; not paused; `account` has `amount` unfrozen. Emits {Redeemed} and
      * {IERC20-Transfer}.
+     * @param account The holder whose units are burnt.
+     * @param amount The amount to burn.
+     * @param redemptionRef The reference telling the bank which deposit account to credit; usable
+     * once.
      */
     function redeemFrom(address account, uint256 amount, bytes32 redemptionRef) external;
 
-    /// @notice Freezes or unfreezes `account` as a whole. Requirements: FREEZER_ROLE.
-    /// Emits {AccountFrozen}.
+    /**
+     * @notice Freezes or unfreezes `account` as a whole. Requirements: FREEZER_ROLE.
+     * Emits {AccountFrozen}.
+     * @param account The account concerned.
+     * @param frozen True to freeze `account`, false to unfreeze it.
+     */
     function setAccountFrozen(address account, bool frozen) external;
 
     /**
      * @notice Adds `amount` to the frozen part of `account`'s balance. The frozen part may exceed
      * the balance (it then also holds back future receipts).
      * @dev Requirements: FREEZER_ROLE; `amount` > 0. Emits {PartialFreezeChanged}.
+     * @param account The account concerned.
+     * @param amount The amount to add to its frozen part.
      */
     function freezePartial(address account, uint256 amount) external;
 
@@ -182,6 +267,8 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
      * @notice Removes `amount` from the frozen part of `account`'s balance.
      * @dev Requirements: FREEZER_ROLE; `amount` > 0 and at most the frozen amount.
      * Emits {PartialFreezeChanged}.
+     * @param account The account concerned.
+     * @param amount The amount to remove from its frozen part.
      */
     function unfreezePartial(address account, uint256 amount) external;
 
@@ -194,6 +281,7 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
     /**
      * @notice Points the token at another eligibility registry.
      * @dev Requirements: default admin; `registry` is a contract. Emits {InvestorRegistryChanged}.
+     * @param registry The new registry.
      */
     function setInvestorRegistry(IInvestorRegistry registry) external;
 
@@ -204,6 +292,8 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
      * caller.
      * @dev Requirements: `amount` > 0; caller eligible. Emits {IssuanceRequested}.
      * @return requestId The new request's id (sequential from 1).
+     * @param amount The amount requested.
+     * @param depositAccountRef The deposit account the bank should debit (opaque to the chain).
      */
     function requestIssuance(
         uint256 amount,
@@ -214,6 +304,7 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
      * @notice Cancels the caller's pending request.
      * @dev Requirements: caller is the request's account; request `Pending`.
      * Emits {IssuanceRequestCancelled}.
+     * @param requestId The caller's pending request.
      */
     function cancelIssuanceRequest(uint256 requestId) external;
 
@@ -223,6 +314,9 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
      * @dev Requirements: `redemptionRef` not zero and never used for redemption; `amount` > 0; not
      * paused; caller eligible, not frozen, with `amount` unfrozen. Emits {Redeemed} and
      * {IERC20-Transfer}.
+     * @param amount The amount to burn.
+     * @param redemptionRef The reference telling the bank which deposit account to credit; usable
+     * once.
      */
     function redeem(uint256 amount, bytes32 redemptionRef) external;
 
@@ -232,6 +326,9 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
      * @notice Whether a transfer of `value` from `from` to `to` would succeed now.
      * @return ok True when it would succeed.
      * @return reason Empty when `ok`; otherwise the ABI-encoded custom error the transfer raises.
+     * @param from The sender.
+     * @param to The receiver.
+     * @param value The amount to transfer.
      */
     function canTransfer(
         address from,
@@ -239,37 +336,66 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
         uint256 value
     ) external view returns (bool ok, bytes memory reason);
 
-    /// @notice The issuance recorded under `bankReference` (all zero if none).
+    /**
+     * @notice The issuance recorded under `bankReference` (all zero if none).
+     * @param bankReference The issuance reference.
+     * @return The issuance recorded under it.
+     */
     function issuanceOf(bytes32 bankReference) external view returns (ReferenceRecord memory);
 
-    /// @notice The redemption recorded under `redemptionRef` (all zero if none).
+    /**
+     * @notice The redemption recorded under `redemptionRef` (all zero if none).
+     * @param redemptionRef The redemption reference.
+     * @return The redemption recorded under it.
+     */
     function redemptionOf(bytes32 redemptionRef) external view returns (ReferenceRecord memory);
 
     /// @notice Sum of all issuances ever.
+    /// @return The total amount ever minted.
     function totalIssued() external view returns (uint256);
 
     /// @notice Sum of all redemptions ever.
+    /// @return The total amount ever burnt.
     function totalRedeemed() external view returns (uint256);
 
-    /// @notice Issuance request `requestId` (all zero if unknown).
+    /**
+     * @notice Issuance request `requestId` (all zero if unknown).
+     * @param requestId The request's id.
+     * @return The request's record.
+     */
     function issuanceRequest(uint256 requestId) external view returns (IssuanceRequest memory);
 
     /// @notice Number of issuance requests filed so far (the last id).
+    /// @return The number of requests filed, equal to the highest id issued.
     function issuanceRequestCount() external view returns (uint256);
 
-    /// @notice Whether `account` is frozen as a whole.
+    /**
+     * @notice Whether `account` is frozen as a whole.
+     * @param account The account to check.
+     * @return True when `account` is frozen as a whole.
+     */
     function isAccountFrozen(address account) external view returns (bool);
 
-    /// @notice The partially frozen amount of `account`.
+    /**
+     * @notice The partially frozen amount of `account`.
+     * @param account The account to check.
+     * @return The partially frozen amount, which may exceed the balance.
+     */
     function frozenOf(address account) external view returns (uint256);
 
-    /// @notice Units of `account` that may move now: balance minus the partial freeze (0 if the
-    /// account is frozen as a whole).
+    /**
+     * @notice Units of `account` that may move now: balance minus the partial freeze (0 if the
+     * account is frozen as a whole).
+     * @param account The account to check.
+     * @return The amount of `account` that may move now.
+     */
     function availableBalanceOf(address account) external view returns (uint256);
 
     /// @notice Whether the token is paused.
+    /// @return True when the token is paused.
     function paused() external view returns (bool);
 
     /// @notice The registry the token consults.
+    /// @return The eligibility registry the token consults.
     function investorRegistry() external view returns (IInvestorRegistry);
 }

@@ -38,15 +38,28 @@ interface IInvestorRegistry {
         InvestorStatus status;
     }
 
-    /// @notice Emitted when `account` is registered.
+    /**
+     * @notice Emitted when `account` is registered.
+     * @param account The registered account.
+     * @param investorRef Its off-chain investor reference.
+     * @param expiry Unix time after which it is no longer eligible; 0 for no expiry.
+     */
     event InvestorRegistered(address indexed account, bytes32 indexed investorRef, uint64 expiry);
-    /// @notice Emitted when the reference or expiry of `account` changes.
+    /**
+     * @notice Emitted when the reference or expiry of `account` changes.
+     * @param account The updated account.
+     * @param investorRef Its new off-chain investor reference.
+     * @param expiry Its new expiry (unix time); 0 for no expiry.
+     */
     event InvestorUpdated(address indexed account, bytes32 indexed investorRef, uint64 expiry);
     /// @notice Emitted when `account` is suspended.
+    /// @param account The suspended account.
     event InvestorSuspended(address indexed account);
     /// @notice Emitted when a suspended `account` is reinstated.
+    /// @param account The reinstated account.
     event InvestorReinstated(address indexed account);
     /// @notice Emitted when `account` is removed from the register.
+    /// @param account The removed account.
     event InvestorRemoved(address indexed account);
 
     /// @notice `account` is the zero address.
@@ -56,19 +69,30 @@ interface IInvestorRegistry {
     /// @notice `account` is not registered.
     error RegistryNotRegistered(address account);
     /// @notice `account` is in status `current`, and the call needs `expected`.
-    error RegistryUnexpectedStatus(address account, InvestorStatus current, InvestorStatus expected);
+    error RegistryUnexpectedStatus(
+        address account,
+        InvestorStatus current,
+        InvestorStatus expected
+    );
     /// @notice `expiry` is not in the future (`nowTime` is the block time).
     error RegistryExpiryInPast(address account, uint64 expiry, uint256 nowTime);
     /// @notice Batch arrays differ in length.
     error RegistryLengthMismatch(uint256 accounts, uint256 investorRefs, uint256 expiries);
 
-    /// @notice Role that may change the register.
+    /**
+     * @notice Role that may change the register: register (single and batch), update, suspend,
+     * reinstate and remove accounts.
+     * @return The role identifier.
+     */
     function REGISTRAR_ROLE() external view returns (bytes32);
 
     /**
      * @notice Registers `account` as an active investor.
      * @dev Requirements: caller has REGISTRAR_ROLE; `account` is not zero and not registered;
      * `expiry` is 0 or in the future. Emits {InvestorRegistered}.
+     * @param account The account to register.
+     * @param investorRef Off-chain investor reference (e.g. the hash of a customer number).
+     * @param expiry Unix time after which the account is no longer eligible; 0 for no expiry.
      */
     function register(address account, bytes32 investorRef, uint64 expiry) external;
 
@@ -76,6 +100,9 @@ interface IInvestorRegistry {
      * @notice Registers many accounts in one transaction; all or nothing.
      * @dev Same requirements as {register} for each item; arrays of equal length.
      * Emits one {InvestorRegistered} per account.
+     * @param accounts The accounts to register.
+     * @param investorRefs The investor reference of each account, by index.
+     * @param expiries The expiry of each account, by index (0 for no expiry).
      */
     function registerBatch(
         address[] calldata accounts,
@@ -87,32 +114,44 @@ interface IInvestorRegistry {
      * @notice Changes the investor reference and expiry of a registered account; status is unchanged.
      * @dev Requirements: caller has REGISTRAR_ROLE; `account` registered; `expiry` 0 or future.
      * Emits {InvestorUpdated}.
+     * @param account The registered account to update.
+     * @param investorRef Its new off-chain investor reference.
+     * @param expiry Its new expiry (unix time); 0 for no expiry.
      */
     function update(address account, bytes32 investorRef, uint64 expiry) external;
 
     /**
      * @notice Suspends an active account: it can neither send nor receive until reinstated.
      * @dev Requirements: caller has REGISTRAR_ROLE; status `Active`. Emits {InvestorSuspended}.
+     * @param account The account to suspend.
      */
     function suspend(address account) external;
 
     /**
      * @notice Reinstates a suspended account.
      * @dev Requirements: caller has REGISTRAR_ROLE; status `Suspended`. Emits {InvestorReinstated}.
+     * @param account The account to reinstate.
      */
     function reinstate(address account) external;
 
     /**
      * @notice Removes an account. Its holdings stay in place, frozen, until enforcement moves them.
      * @dev Requirements: caller has REGISTRAR_ROLE; account registered. Emits {InvestorRemoved}.
+     * @param account The account to remove.
      */
     function remove(address account) external;
 
-    /// @notice Whether `account` may send or receive now: registered, `Active`, not expired.
+    /**
+     * @notice Whether `account` may send or receive now: registered, `Active`, not expired.
+     * @param account The account to check.
+     * @return True when `account` is eligible at the current block time.
+     */
     function isEligible(address account) external view returns (bool);
 
     /**
      * @notice Eligibility of a sender and a receiver in one call (what a token asks per transfer).
+     * @param from The sending account.
+     * @param to The receiving account.
      * @return fromEligible Whether `from` is eligible.
      * @return toEligible Whether `to` is eligible.
      */
@@ -121,6 +160,10 @@ interface IInvestorRegistry {
         address to
     ) external view returns (bool fromEligible, bool toEligible);
 
-    /// @notice The record of `account` (all zero when not registered).
+    /**
+     * @notice The record of `account` (all zero when not registered).
+     * @param account The account to look up.
+     * @return The account's investor record.
+     */
     function investorOf(address account) external view returns (Investor memory);
 }

@@ -71,7 +71,13 @@ interface ISecurityToken is IERC20Metadata {
         Cancelled
     }
 
-    /// @notice A transfer application. Its units are locked to the token itself while `Pending`.
+    /**
+     * @notice A transfer application. Its units are locked to the token itself while `Pending`.
+     * @param from The applicant, whose units are locked to the token while `Pending`.
+     * @param to The recipient.
+     * @param value The units to transfer.
+     * @param status Current status.
+     */
     struct TransferApplication {
         address from;
         address to;
@@ -81,9 +87,25 @@ interface ISecurityToken is IERC20Metadata {
 
     // ---------------------------------------------------------------- events
 
-    /// @notice `value` units of `account` were locked to `lockAddress` by the holder.
+    /**
+     * @notice `value` units of `account` were locked to `lockAddress` by the holder.
+     * @param lockAddress The address the units are now locked to (the only one that may release
+     * them).
+     * @param account The holder whose units were locked.
+     * @param value The units locked by this action.
+     * @param data The data passed with the lock ({lock}, {applyForTransfer}); empty for units
+     * locked at issuance.
+     */
     event Lock(address indexed lockAddress, address indexed account, uint256 value, bytes data);
-    /// @notice `lockAddress` released `value` units of `account` to `recipient`.
+    /**
+     * @notice `lockAddress` released `value` units of `account` to `recipient`.
+     * @param lockAddress The lock address that released the units.
+     * @param account The holder whose lock was released.
+     * @param recipient The account that received the units (`account` itself when they were only
+     * freed).
+     * @param value The units released.
+     * @param data The data passed with the release; empty when the release comes from {redeem}.
+     */
     event Unlock(
         address indexed lockAddress,
         address indexed account,
@@ -91,9 +113,28 @@ interface ISecurityToken is IERC20Metadata {
         uint256 value,
         bytes data
     );
-    /// @notice An enforcement role locked `value` units of `account` to `lockAddress`.
-    event ForceLock(address indexed lockAddress, address indexed account, uint256 value, bytes data);
-    /// @notice An enforcement role released `value` units of `account`'s lock to `recipient`.
+    /**
+     * @notice An enforcement role locked `value` units of `account` to `lockAddress`.
+     * @param lockAddress The address the units are now locked to.
+     * @param account The holder whose units were locked.
+     * @param value The units locked.
+     * @param data The data the enforcement role passed (e.g. a court order reference).
+     */
+    event ForceLock(
+        address indexed lockAddress,
+        address indexed account,
+        uint256 value,
+        bytes data
+    );
+    /**
+     * @notice An enforcement role released `value` units of `account`'s lock to `recipient`.
+     * @param lockAddress The lock address whose lock was released.
+     * @param account The holder whose lock was released.
+     * @param recipient The account that received the units (`account` itself when they were only
+     * freed).
+     * @param value The units released.
+     * @param data The data the enforcement role passed (e.g. a court order reference).
+     */
     event ForceUnlock(
         address indexed lockAddress,
         address indexed account,
@@ -101,8 +142,15 @@ interface ISecurityToken is IERC20Metadata {
         uint256 value,
         bytes data
     );
-    /// @notice An enforcement role moved `value` locked units from `fromAccount` to `toAccount`,
-    /// keeping them locked to `lockAddress`.
+    /**
+     * @notice An enforcement role moved `value` locked units from `fromAccount` to `toAccount`,
+     * keeping them locked to `lockAddress`.
+     * @param lockAddress The lock address the units remain locked to.
+     * @param fromAccount The account the locked units were taken from.
+     * @param toAccount The account that now holds them, still locked.
+     * @param value The units moved.
+     * @param data The data the enforcement role passed (e.g. a court order reference).
+     */
     event ForceChangeLockedAccount(
         address indexed lockAddress,
         address indexed fromAccount,
@@ -110,28 +158,68 @@ interface ISecurityToken is IERC20Metadata {
         uint256 value,
         bytes data
     );
-    /// @notice `value` units were issued to `to`, locked to `lockAddress` unless it is zero.
+    /**
+     * @notice `value` units were issued to `to`, locked to `lockAddress` unless it is zero.
+     * @param to The account that received the new units.
+     * @param lockAddress The lock address the new units are locked to, or zero when they are
+     * unlocked.
+     * @param value The units issued.
+     */
     event Issue(address indexed to, address indexed lockAddress, uint256 value);
-    /// @notice `value` units of `from` were redeemed from the lock of `lockAddress`, or from its
-    /// unlocked units when `lockAddress` is zero.
+    /**
+     * @notice `value` units of `from` were redeemed from the lock of `lockAddress`, or from its
+     * unlocked units when `lockAddress` is zero.
+     * @param from The account whose units were burnt.
+     * @param lockAddress The lock address the units were redeemed from, or zero for unlocked units.
+     * @param value The units redeemed.
+     */
     event Redeem(address indexed from, address indexed lockAddress, uint256 value);
-    /// @notice An enforcement role moved `value` unlocked units from `from` to `to`.
+    /**
+     * @notice An enforcement role moved `value` unlocked units from `from` to `to`.
+     * @param from The account the units were taken from.
+     * @param to The account that received them.
+     * @param value The units moved.
+     * @param data The data the enforcement role passed (e.g. a court order reference).
+     */
     event ForcedTransfer(address indexed from, address indexed to, uint256 value, bytes data);
     /// @notice The token's status (active) changed.
+    /// @param active The new status: true when active.
     event StatusChanged(bool active);
     /// @notice The transferable switch changed.
+    /// @param transferable The new switch: true when normal transfers are allowed.
     event TransferableChanged(bool transferable);
-    /// @notice The approval workflow switch changed.
+    /**
+     * @notice The approval workflow switch changed.
+     * @param required The new switch: true when normal transfers must go through the approval
+     * workflow.
+     */
     event TransferApprovalRequiredChanged(bool required);
     /// @notice The token was paused by `account`.
+    /// @param account The PAUSER_ROLE holder that paused.
     event Paused(address account);
     /// @notice The token was unpaused by `account`.
+    /// @param account The PAUSER_ROLE holder that unpaused.
     event Unpaused(address account);
-    /// @notice The registry the token consults changed.
+    /**
+     * @notice The registry the token consults changed.
+     * @param previousRegistry The registry consulted before (zero at deployment).
+     * @param newRegistry The registry consulted from now on.
+     */
     event InvestorRegistryChanged(address indexed previousRegistry, address indexed newRegistry);
-    /// @notice `account` is now (or no longer) treated as eligible regardless of the registry.
+    /**
+     * @notice `account` is now (or no longer) treated as eligible regardless of the registry.
+     * @param account The account concerned.
+     * @param exempt True when `account` is now treated as eligible regardless of the registry.
+     */
     event EligibilityExemptionChanged(address indexed account, bool exempt);
-    /// @notice A holder applied to transfer `value` units to `to`; the units are locked to the token.
+    /**
+     * @notice A holder applied to transfer `value` units to `to`; the units are locked to the token.
+     * @param applicationId The new application's id.
+     * @param from The applicant (sender of the units).
+     * @param to The intended recipient.
+     * @param value The units applied for, now locked to the token.
+     * @param data The data the applicant passed.
+     */
     event TransferApplied(
         uint256 indexed applicationId,
         address indexed from,
@@ -139,7 +227,14 @@ interface ISecurityToken is IERC20Metadata {
         uint256 value,
         bytes data
     );
-    /// @notice The application was approved and its units moved.
+    /**
+     * @notice The application was approved and its units moved.
+     * @param applicationId The application's id.
+     * @param from The applicant the units moved from.
+     * @param to The recipient the units moved to.
+     * @param value The units moved.
+     * @param data The data the approver passed.
+     */
     event TransferApproved(
         uint256 indexed applicationId,
         address indexed from,
@@ -147,7 +242,14 @@ interface ISecurityToken is IERC20Metadata {
         uint256 value,
         bytes data
     );
-    /// @notice The application was cancelled and its units unlocked.
+    /**
+     * @notice The application was cancelled and its units unlocked.
+     * @param applicationId The application's id.
+     * @param from The applicant, whose units were unlocked.
+     * @param to The recipient named in the application.
+     * @param value The units unlocked.
+     * @param data The data the canceller passed.
+     */
     event TransferCancelled(
         uint256 indexed applicationId,
         address indexed from,
@@ -171,7 +273,11 @@ interface ISecurityToken is IERC20Metadata {
     /// @notice `account` may not receive units (not eligible in the registry).
     error SecurityTokenIneligibleReceiver(address account);
     /// @notice `account` has `available` unlocked units and the call needs `needed`.
-    error SecurityTokenInsufficientUnlockedBalance(address account, uint256 available, uint256 needed);
+    error SecurityTokenInsufficientUnlockedBalance(
+        address account,
+        uint256 available,
+        uint256 needed
+    );
     /// @notice `account` has `locked` units locked to `lockAddress` and the call needs `needed`.
     error SecurityTokenInsufficientLock(
         address lockAddress,
@@ -192,18 +298,52 @@ interface ISecurityToken is IERC20Metadata {
     /// @notice The registry address is not a contract.
     error SecurityTokenInvalidRegistry(address registry);
     /// @notice Application `applicationId` is in status `current`, and the call needs `Pending`.
-    error SecurityTokenUnexpectedApplicationStatus(uint256 applicationId, ApplicationStatus current);
+    error SecurityTokenUnexpectedApplicationStatus(
+        uint256 applicationId,
+        ApplicationStatus current
+    );
     /// @notice `caller` may not cancel application `applicationId`.
     error SecurityTokenUnauthorizedCancel(uint256 applicationId, address caller);
 
     // ---------------------------------------------------------------- roles
 
+    /**
+     * @notice Role that issues and redeems units (single and bulk), sets the status, transferable
+     * and approval-workflow switches, grants eligibility exemptions and sets product attributes.
+     * @return The role identifier.
+     */
     function ISSUER_ROLE() external view returns (bytes32);
+    /**
+     * @notice Role that pauses and unpauses the token.
+     * @return The role identifier.
+     */
     function PAUSER_ROLE() external view returns (bytes32);
+    /**
+     * @notice Role that approves and cancels transfer applications of the approval workflow.
+     * @return The role identifier.
+     */
     function TRANSFER_APPROVER_ROLE() external view returns (bytes32);
+    /**
+     * @notice Role that moves unlocked units without the holder's consent ({forcedTransfer},
+     * {bulkForcedTransfer}).
+     * @return The role identifier.
+     */
     function FORCE_TRANSFER_ROLE() external view returns (bytes32);
+    /**
+     * @notice Role that locks a holder's unlocked units without its consent ({forceLock}).
+     * @return The role identifier.
+     */
     function FORCE_LOCK_ROLE() external view returns (bytes32);
+    /**
+     * @notice Role that releases any lock without the lock address's consent ({forceUnlock}).
+     * @return The role identifier.
+     */
     function FORCE_UNLOCK_ROLE() external view returns (bytes32);
+    /**
+     * @notice Role that moves locked units to another account, keeping them locked
+     * ({forceChangeLockedAccount}).
+     * @return The role identifier.
+     */
     function FORCE_RELOCATE_ROLE() external view returns (bytes32);
 
     // ---------------------------------------------------------------- holder actions
@@ -215,6 +355,10 @@ interface ISecurityToken is IERC20Metadata {
      * has `value` unlocked units. If `lockAddress` is a contract it must return the selector from
      * {ISecurityTokenLockReceiver-onSecurityTokenLocked}, which is called after the lock is
      * recorded. Emits {Lock}.
+     * @param lockAddress The address to lock the units to; the only one that may release them.
+     * @param value The units to lock.
+     * @param data Data emitted in {Lock} and passed to the lock address's callback (a DVP reads its
+     * settlement terms from it).
      */
     function lock(address lockAddress, uint256 value, bytes calldata data) external;
 
@@ -224,12 +368,23 @@ interface ISecurityToken is IERC20Metadata {
      * a lock can always be undone); otherwise they move to `recipient` under the transfer rules.
      * @dev Requirements: caller has at least `value` locked for `account`; `value` > 0. Emits
      * {Unlock}, and {IERC20-Transfer} when `recipient` differs from `account`.
+     * @param account The holder whose units are locked to the caller.
+     * @param recipient The account to receive the units; `account` to only free them.
+     * @param value The units to release.
+     * @param data Data emitted in {Unlock}.
      */
-    function unlock(address account, address recipient, uint256 value, bytes calldata data) external;
+    function unlock(
+        address account,
+        address recipient,
+        uint256 value,
+        bytes calldata data
+    ) external;
 
     /**
      * @notice Transfers to many recipients in one call; all or nothing, each under the rules.
      * @dev Arrays of equal length. Emits one {IERC20-Transfer} per item.
+     * @param to The recipients.
+     * @param values The units for each recipient, by index.
      */
     function bulkTransfer(address[] calldata to, uint256[] calldata values) external;
 
@@ -239,6 +394,9 @@ interface ISecurityToken is IERC20Metadata {
      * @dev Requirements: not paused; status active; transferable; `to` eligible; caller eligible;
      * `value` > 0 and unlocked. Emits {TransferApplied}.
      * @return applicationId The new application's id (sequential from 1).
+     * @param to The intended recipient.
+     * @param value The units to transfer.
+     * @param data Data emitted in {TransferApplied}.
      */
     function applyForTransfer(
         address to,
@@ -250,6 +408,8 @@ interface ISecurityToken is IERC20Metadata {
      * @notice Cancels a pending application and unlocks its units.
      * @dev Requirements: caller is the applicant or has TRANSFER_APPROVER_ROLE; status `Pending`.
      * Emits {TransferCancelled}.
+     * @param applicationId The application to cancel.
+     * @param data Data emitted in {TransferCancelled}.
      */
     function cancelTransfer(uint256 applicationId, bytes calldata data) external;
 
@@ -259,6 +419,8 @@ interface ISecurityToken is IERC20Metadata {
      * @notice Approves a pending application: its units move from the applicant to the recipient.
      * @dev Requirements: TRANSFER_APPROVER_ROLE; status `Pending`; the transfer rules except the
      * approval switch. Emits {TransferApproved} and {IERC20-Transfer}.
+     * @param applicationId The application to approve.
+     * @param data Data emitted in {TransferApproved}.
      */
     function approveTransfer(uint256 applicationId, bytes calldata data) external;
 
@@ -268,6 +430,9 @@ interface ISecurityToken is IERC20Metadata {
      * @notice Issues `value` new units to `to`, locked to `lockAddress` unless it is zero.
      * @dev Requirements: ISSUER_ROLE; `to` eligible; `value` > 0; supply stays within 2^128-1.
      * No lock callback is made. Emits {Issue}, {IERC20-Transfer} and, when locked, {Lock}.
+     * @param to The account to receive the new units.
+     * @param lockAddress The address to lock the new units to, or zero for unlocked units.
+     * @param value The units to issue.
      */
     function issue(address to, address lockAddress, uint256 value) external;
 
@@ -276,36 +441,55 @@ interface ISecurityToken is IERC20Metadata {
      * unlocked units when `lockAddress` is zero.
      * @dev Requirements: ISSUER_ROLE; enough locked or unlocked units. Emits {Redeem},
      * {IERC20-Transfer} and, when from a lock, {Unlock} to `from`.
+     * @param from The account whose units are burnt.
+     * @param lockAddress The lock address to redeem from, or zero to redeem unlocked units.
+     * @param value The units to redeem.
      */
     function redeem(address from, address lockAddress, uint256 value) external;
 
-    /// @notice {issue} of unlocked units to many accounts; all or nothing.
+    /**
+     * @notice {issue} of unlocked units to many accounts; all or nothing.
+     * @param to The accounts to receive new units.
+     * @param values The units for each account, by index.
+     */
     function bulkIssue(address[] calldata to, uint256[] calldata values) external;
 
-    /// @notice {redeem} of unlocked units from many accounts; all or nothing.
+    /**
+     * @notice {redeem} of unlocked units from many accounts; all or nothing.
+     * @param from The accounts whose unlocked units are burnt.
+     * @param values The units to redeem from each account, by index.
+     */
     function bulkRedeem(address[] calldata from, uint256[] calldata values) external;
 
     /// @notice Switches the token active or inactive. Requirements: ISSUER_ROLE. Emits {StatusChanged}.
+    /// @param active True to make the token active, false to make it inactive.
     function setStatus(bool active) external;
 
     /// @notice Switches transfers on or off. Requirements: ISSUER_ROLE. Emits {TransferableChanged}.
+    /// @param transferable_ True to allow normal transfers, false to stop them.
     function setTransferable(bool transferable_) external;
 
     /**
      * @notice Switches the approval workflow on or off.
      * @dev Requirements: ISSUER_ROLE. Emits {TransferApprovalRequiredChanged}.
+     * @param required True to route normal transfers through {applyForTransfer}, false to allow
+     * direct transfers.
      */
     function setTransferApprovalRequired(bool required) external;
 
     /**
      * @notice Treats `account` as eligible regardless of the registry (the issuer's own accounts).
      * @dev Requirements: ISSUER_ROLE. Emits {EligibilityExemptionChanged}.
+     * @param account The account concerned.
+     * @param exempt True to treat `account` as eligible regardless of the registry, false to defer
+     * to the registry again.
      */
     function setEligibilityExempt(address account, bool exempt) external;
 
     /**
      * @notice Points the token at another eligibility registry.
      * @dev Requirements: default admin; `registry` is a contract. Emits {InvestorRegistryChanged}.
+     * @param registry The new registry.
      */
     function setInvestorRegistry(IInvestorRegistry registry) external;
 
@@ -321,10 +505,20 @@ interface ISecurityToken is IERC20Metadata {
      * @notice Moves `value` unlocked units from `from` to `to` without the holder's consent.
      * @dev WARNING: a court order or recovery power. Requirements: FORCE_TRANSFER_ROLE; `to`
      * eligible; `from` holds `value` unlocked units. Emits {ForcedTransfer} and {IERC20-Transfer}.
+     * @param from The account to take the units from.
+     * @param to The account to receive them.
+     * @param value The units to move.
+     * @param data Data emitted in {ForcedTransfer} (e.g. a court order reference).
      */
     function forcedTransfer(address from, address to, uint256 value, bytes calldata data) external;
 
-    /// @notice {forcedTransfer} for many items; all or nothing.
+    /**
+     * @notice {forcedTransfer} for many items; all or nothing.
+     * @param from The accounts to take units from.
+     * @param to The account to receive each item, by index.
+     * @param values The units of each item, by index.
+     * @param data Data emitted in every {ForcedTransfer}.
+     */
     function bulkForcedTransfer(
         address[] calldata from,
         address[] calldata to,
@@ -336,6 +530,10 @@ interface ISecurityToken is IERC20Metadata {
      * @notice Locks `value` unlocked units of `account` to `lockAddress` without its consent.
      * @dev WARNING: enforcement power. Requirements: FORCE_LOCK_ROLE; `lockAddress` not zero;
      * enough unlocked units. No lock callback is made. Emits {ForceLock}.
+     * @param lockAddress The address to lock the units to.
+     * @param account The holder whose units are locked.
+     * @param value The units to lock.
+     * @param data Data emitted in {ForceLock}.
      */
     function forceLock(
         address lockAddress,
@@ -350,6 +548,11 @@ interface ISecurityToken is IERC20Metadata {
      * @dev WARNING: enforcement power; a DVP whose lock is released this way reports the affected
      * settlement as failed. Requirements: FORCE_UNLOCK_ROLE; enough locked; `recipient` eligible
      * when it differs from `account`. Emits {ForceUnlock}, and {IERC20-Transfer} when moved.
+     * @param lockAddress The lock address whose lock is released.
+     * @param account The holder whose units are locked.
+     * @param recipient The account to receive the units; `account` to only free them.
+     * @param value The units to release.
+     * @param data Data emitted in {ForceUnlock}.
      */
     function forceUnlock(
         address lockAddress,
@@ -364,6 +567,11 @@ interface ISecurityToken is IERC20Metadata {
      * they stay locked to the same address (lost key recovery, court orders).
      * @dev WARNING: enforcement power. Requirements: FORCE_RELOCATE_ROLE; enough locked;
      * `toAccount` eligible. Emits {ForceChangeLockedAccount} and {IERC20-Transfer}.
+     * @param lockAddress The lock address the units stay locked to.
+     * @param fromAccount The account to take the locked units from.
+     * @param toAccount The account to receive them, still locked.
+     * @param value The units to move.
+     * @param data Data emitted in {ForceChangeLockedAccount}.
      */
     function forceChangeLockedAccount(
         address lockAddress,
@@ -375,19 +583,35 @@ interface ISecurityToken is IERC20Metadata {
 
     // ---------------------------------------------------------------- views
 
-    /// @notice Units of `account` locked to `lockAddress`.
+    /**
+     * @notice Units of `account` locked to `lockAddress`.
+     * @param lockAddress The lock address.
+     * @param account The holder.
+     * @return The units of `account` locked to `lockAddress`.
+     */
     function lockedOf(address lockAddress, address account) external view returns (uint256);
 
-    /// @notice Units of `account` locked to any lock address.
+    /**
+     * @notice Units of `account` locked to any lock address.
+     * @param account The holder.
+     * @return The sum of `account`'s units over all its locks.
+     */
     function totalLockedOf(address account) external view returns (uint256);
 
-    /// @notice Units of `account` that a normal transfer may move: balance minus all locks.
+    /**
+     * @notice Units of `account` that a normal transfer may move: balance minus all locks.
+     * @param account The holder.
+     * @return `balanceOf(account) - totalLockedOf(account)`.
+     */
     function availableBalanceOf(address account) external view returns (uint256);
 
     /**
      * @notice Whether a normal transfer of `value` from `from` to `to` would succeed now.
      * @return ok True when it would succeed.
      * @return reason Empty when `ok`; otherwise the ABI-encoded custom error the transfer raises.
+     * @param from The sender.
+     * @param to The receiver.
+     * @param value The units to transfer.
      */
     function canTransfer(
         address from,
@@ -396,31 +620,49 @@ interface ISecurityToken is IERC20Metadata {
     ) external view returns (bool ok, bytes memory reason);
 
     /// @notice Whether the token is active.
+    /// @return True when the token is active.
     function status() external view returns (bool);
 
     /// @notice Whether normal transfers are switched on.
+    /// @return True when normal transfers are switched on.
     function transferable() external view returns (bool);
 
     /// @notice Whether normal transfers must go through the approval workflow.
+    /// @return True when normal transfers must go through {applyForTransfer}.
     function transferApprovalRequired() external view returns (bool);
 
     /// @notice Whether the token is paused.
+    /// @return True when the token is paused.
     function paused() external view returns (bool);
 
     /// @notice The registry the token consults.
+    /// @return The eligibility registry the token consults.
     function investorRegistry() external view returns (IInvestorRegistry);
 
-    /// @notice Whether `account` is treated as eligible regardless of the registry.
+    /**
+     * @notice Whether `account` is treated as eligible regardless of the registry.
+     * @param account The account to check.
+     * @return True when `account` is exempt.
+     */
     function isEligibilityExempt(address account) external view returns (bool);
 
-    /// @notice Whether `account` may hold, send or receive units now (exempt or registry-eligible).
+    /**
+     * @notice Whether `account` may hold, send or receive units now (exempt or registry-eligible).
+     * @param account The account to check.
+     * @return True when `account` is exempt or eligible in the registry.
+     */
     function isEligible(address account) external view returns (bool);
 
-    /// @notice Application `applicationId` (all zero if unknown).
+    /**
+     * @notice Application `applicationId` (all zero if unknown).
+     * @param applicationId The application's id.
+     * @return The application's record.
+     */
     function transferApplication(
         uint256 applicationId
     ) external view returns (TransferApplication memory);
 
     /// @notice Number of applications filed so far (the last id).
+    /// @return The number of applications filed, equal to the highest id issued.
     function applicationCount() external view returns (uint256);
 }

@@ -29,12 +29,15 @@ interface IStraightBondToken is ISecurityToken {
     }
 
     /// @notice The bond terms changed.
+    /// @param terms The full new bond terms.
     event BondTermsChanged(BondTerms terms);
 
     /// @notice Replaces the bond terms. Requirements: ISSUER_ROLE. Emits {BondTermsChanged}.
+    /// @param terms The full new bond terms (every field is replaced).
     function setBondTerms(BondTerms calldata terms) external;
 
     /// @notice The bond terms.
+    /// @return The current bond terms, as last set at deployment or by {setBondTerms}.
     function bondTerms() external view returns (BondTerms memory);
 }
 
@@ -58,11 +61,14 @@ interface IShareToken is ISecurityToken {
     }
 
     /// @notice The share terms changed.
+    /// @param terms The full new share terms.
     event ShareTermsChanged(ShareTerms terms);
 
     /// @notice Replaces the share terms. Requirements: ISSUER_ROLE. Emits {ShareTermsChanged}.
+    /// @param terms The full new share terms (every field is replaced).
     function setShareTerms(ShareTerms calldata terms) external;
 
     /// @notice The share terms.
+    /// @return The current share terms, as last set at deployment or by {setShareTerms}.
     function shareTerms() external view returns (ShareTerms memory);
 }
