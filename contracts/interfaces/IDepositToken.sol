@@ -42,30 +42,32 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
         Cancelled
     }
 
-    /// @notice A holder's request for issuance against its deposit account.
+    /// @notice A holder's request for issuance against its deposit account (four storage slots:
+    /// the account and the status share the first).
     /// @param account The account to mint to.
+    /// @param status Current status.
     /// @param amount The amount requested.
     /// @param depositAccountRef Which deposit account the bank should debit (opaque to the chain).
     /// @param bankReference The bank reference it was fulfilled with (zero until then).
-    /// @param status Current status.
     struct IssuanceRequest {
         address account;
+        RequestStatus status;
         uint256 amount;
         bytes32 depositAccountRef;
         bytes32 bankReference;
-        RequestStatus status;
     }
 
     /**
      * @notice One issuance or redemption as recorded under its reference.
+     * Laid out in two storage slots: the account and the time share the first.
      * @param account The account minted to (issuance) or burnt from (redemption).
-     * @param amount The amount minted or burnt.
      * @param timestamp The block time of the issuance or redemption.
+     * @param amount The amount minted or burnt.
      */
     struct ReferenceRecord {
         address account;
-        uint256 amount;
         uint64 timestamp;
+        uint256 amount;
     }
 
     // ---------------------------------------------------------------- events

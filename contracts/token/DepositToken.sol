@@ -394,12 +394,11 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     /// @dev Mints `amount` to `account` against `bankReference`, once per reference.
     function _issue(address account, uint256 amount, bytes32 bankReference) internal {
         if (bankReference == bytes32(0)) revert DepositTokenZeroReference();
-        ReferenceRecord storage record = _issuances[bankReference];
-        if (record.timestamp != 0) revert DepositTokenIssuanceReferenceUsed(bankReference);
+        if (_issuances[bankReference].timestamp != 0) {
+            revert DepositTokenIssuanceReferenceUsed(bankReference);
+        }
         if (amount == 0) revert DepositTokenZeroAmount();
-        record.account = account;
-        record.amount = amount;
-        record.timestamp = uint64(block.timestamp);
+        _issuances[bankReference] = ReferenceRecord(account, uint64(block.timestamp), amount);
         _totalIssued += amount;
         _mint(account, amount);
         emit Issued(bankReference, account, amount);
@@ -408,12 +407,11 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     /// @dev Burns `amount` of `account` against `redemptionRef`, once per reference.
     function _redeem(address account, uint256 amount, bytes32 redemptionRef) internal {
         if (redemptionRef == bytes32(0)) revert DepositTokenZeroReference();
-        ReferenceRecord storage record = _redemptions[redemptionRef];
-        if (record.timestamp != 0) revert DepositTokenRedemptionReferenceUsed(redemptionRef);
+        if (_redemptions[redemptionRef].timestamp != 0) {
+            revert DepositTokenRedemptionReferenceUsed(redemptionRef);
+        }
         if (amount == 0) revert DepositTokenZeroAmount();
-        record.account = account;
-        record.amount = amount;
-        record.timestamp = uint64(block.timestamp);
+        _redemptions[redemptionRef] = ReferenceRecord(account, uint64(block.timestamp), amount);
         _totalRedeemed += amount;
         _burn(account, amount);
         emit Redeemed(redemptionRef, account, amount, _msgSender());
