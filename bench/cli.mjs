@@ -1,7 +1,7 @@
 // Entry point of `npm run bench`: parses the flags, then runs bench/run.ts with `hardhat run`
 // (which compiles first and takes no script arguments), passing the flags in KESSAI_BENCH_OPTIONS.
 // Exit status: that of the run (non-zero on an error, or when --compare finds a gas regression).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 const USAGE = `Usage: npm run bench -- [--quick] [--compare OLD.json [--threshold PCT]] [--out FILE] [--report FILE]
        npm run bench -- --compare OLD.json --current NEW.json [--threshold PCT]
 
+  (without --quick the run first times the whole test suite, \`hardhat test\`)
   --quick              small batches, no 1,000 and no 100,000 (CI smoke run, < 60 s);
                        writes bench/results.quick.json and bench/REPORT.quick.md by default
   --compare OLD.json   after the run, compare with OLD.json; exit 1 if a gas row regressed
@@ -77,6 +78,15 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const hardhatDir = path.join(root, "node_modules", "hardhat");
 const { bin } = JSON.parse(readFileSync(path.join(hardhatDir, "package.json"), "utf8"));
 const hardhatCli = path.join(hardhatDir, typeof bin === "string" ? bin : bin.hardhat);
+// The full run also times the whole test suite (Solidity and TypeScript), as a developer runs it.
+if (!options.quick && options.current === undefined) {
+  console.log("bench: timing the full test suite (hardhat test)");
+  const started = performance.now();
+  const suite = spawnSync(process.execPath, [hardhatCli, "test"], { cwd: root, stdio: "ignore" });
+  if (suite.status !== 0) fail("the test suite failed; fix it before benchmarking");
+  options.suiteMs = performance.now() - started;
+}
+
 const child = spawn(process.execPath, [hardhatCli, ...hardhatArgs], {
   cwd: root,
   stdio: "inherit",

@@ -3,7 +3,7 @@
  */
 import { areaOf, type Results, type Row, type RowSet, type Target } from "./rows.js";
 
-/** ibet's DVP, security leg only, from /work/shared/TOOLCHAIN.md: NOT measured by this script. */
+/** ibet's DVP, security leg only, as measured with the versions that project pins: NOT measured by this script. */
 export const IBET_DVP_GAS = 541_000;
 
 const fmt = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 1 });
@@ -148,7 +148,7 @@ export function markdownReport(results: Results, rowSet: RowSet, durationS: numb
   out.push(
     `- ibet \`IbetSecurityTokenDVP\`, security leg only (deposit + createDelivery + confirmDelivery + ` +
       `finishDelivery + buyer withdraw): ≈ ${fmt(IBET_DVP_GAS)} gas, solc 0.8.23 / OpenZeppelin 4.9.3, ` +
-      `from /work/shared/TOOLCHAIN.md. **Not measured by this script**; a different compiler and EVM, ` +
+      `measured with the versions that project pins. **Not measured by this script**; a different compiler and EVM, ` +
       `so compare only as an order of magnitude` +
       (full === undefined
         ? "."

@@ -92,6 +92,7 @@ export class RowSet {
 export function areaOf(name: string): string {
   const [kind, area, what] = name.split(".");
   if (kind === "throughput") return "Throughput";
+  if (area === "tests") return "Test suite";
   if (area === "floor") return "Floors (plain OpenZeppelin ERC-20s, SwapFloor)";
   if (area === "st") return "Security token (StraightBondToken)";
   if (area === "dcjpy") return "DCJPY (DepositToken)";

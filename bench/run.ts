@@ -31,6 +31,8 @@ interface Options {
   report: string;
   /** With `compare`: compare this file instead of running. */
   current?: string;
+  /** Wall time of `hardhat test`, measured by bench/cli.mjs before a full run. */
+  suiteMs?: number;
 }
 
 /** Hardfork of the bench network: prague has no per-transaction gas cap (EIP-7825 is osaka's). */
@@ -51,6 +53,7 @@ function options(): Options {
     out: raw.out ?? (quick ? "bench/results.quick.json" : "bench/results.json"),
     report: raw.report ?? (quick ? "bench/REPORT.quick.md" : "bench/REPORT.md"),
     current: raw.current,
+    suiteMs: raw.suiteMs,
   };
 }
 
@@ -123,6 +126,9 @@ async function main(): Promise<void> {
   await measureScaling(fx, rows, plan.openCounts);
   log(`throughput (${plan.throughputN} settlements)`);
   await measureThroughput(fx, rows, plan.throughputN);
+  if (opts.suiteMs !== undefined) {
+    rows.ms("time.tests.full", opts.suiteMs, "the whole test suite, `hardhat test`, compiled");
+  }
   const durationS = (performance.now() - started) / 1000;
   log("done");
 
