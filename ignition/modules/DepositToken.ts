@@ -1,4 +1,5 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { DEPOSIT_TOKEN_ROLES, grantRoles } from "./grants.js";
 import InvestorRegistryModule from "./InvestorRegistry.js";
 
 /**
@@ -22,10 +23,7 @@ export default buildModule("DepositTokenModule", (m) => {
     m.getParameter("adminDelay", 0),
   ]);
 
-  for (const role of ["ISSUER_ROLE", "REDEEMER_ROLE", "FREEZER_ROLE", "PAUSER_ROLE"]) {
-    const id = m.staticCall(token, role, [], 0, { id: `${role}_id` });
-    m.call(token, "grantRole", [id, bank], { id: `grant_${role}` });
-  }
+  grantRoles(m, token, DEPOSIT_TOKEN_ROLES, bank);
 
   return { depositToken: token, cashRegistry };
 });

@@ -1,4 +1,5 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { SECURITY_TOKEN_ROLES, grantRoles } from "./grants.js";
 import InvestorRegistryModule from "./InvestorRegistry.js";
 
 /**
@@ -35,18 +36,7 @@ export default buildModule("StraightBondTokenModule", (m) => {
     terms,
   ]);
 
-  for (const role of [
-    "ISSUER_ROLE",
-    "PAUSER_ROLE",
-    "TRANSFER_APPROVER_ROLE",
-    "FORCE_TRANSFER_ROLE",
-    "FORCE_LOCK_ROLE",
-    "FORCE_UNLOCK_ROLE",
-    "FORCE_RELOCATE_ROLE",
-  ]) {
-    const id = m.staticCall(token, role, [], 0, { id: `${role}_id` });
-    m.call(token, "grantRole", [id, issuer], { id: `grant_${role}` });
-  }
+  grantRoles(m, token, SECURITY_TOKEN_ROLES, issuer);
 
   return { securityToken: token, securityRegistry };
 });
