@@ -146,7 +146,9 @@ export function parseBytes32(value: string, field: string, opts: { allowZero?: b
 /** A non-zero 32-byte hex settlement ID. */
 export function parseId(value: string, field = "--id"): string {
   if (!/^0x[0-9a-fA-F]{64}$/.test(value) || BigInt(value) === 0n) {
-    throw new UsageError(`${field} must be a non-zero 32-byte hex string: ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `${field} must be a non-zero 32-byte hex string: ${JSON.stringify(value)}`,
+    );
   }
   return value.toLowerCase();
 }
@@ -186,6 +188,8 @@ export function describeOptions(specs: OptionSpecs): string {
   });
   const width = Math.min(34, Math.max(...rows.map(([f]) => f.length)) + 2);
   return rows
-    .map(([f, h]) => (f.length + 2 > width ? `  ${f}\n  ${" ".repeat(width)}${h}` : `  ${f.padEnd(width)}${h}`))
+    .map(([f, h]) =>
+      f.length + 2 > width ? `  ${f}\n  ${" ".repeat(width)}${h}` : `  ${f.padEnd(width)}${h}`,
+    )
     .join("\n");
 }

@@ -95,7 +95,8 @@ export class Invocation {
         if (!body.result) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
         chainId = BigInt(body.result);
       } catch (err) {
-        const cause = (err as { cause?: { code?: string } }).cause?.code;
+        const c = (err as { cause?: { code?: string; message?: string } }).cause;
+        const cause = c?.code ?? c?.message;
         throw new NetworkError(
           `cannot reach the JSON-RPC endpoint ${url}${cause ? ` (${cause})` : err instanceof Error ? ` (${err.message})` : ""}`,
           { cause: err },
@@ -135,7 +136,9 @@ export class Invocation {
   async requireSigner(what: string): Promise<Signer> {
     const s = await this.signer();
     if (!s) {
-      throw new UsageError(`${what} sends a transaction: pass --key, KESSAI_PRIVATE_KEY or --account`);
+      throw new UsageError(
+        `${what} sends a transaction: pass --key, KESSAI_PRIVATE_KEY or --account`,
+      );
     }
     return s;
   }
@@ -164,7 +167,9 @@ export class Invocation {
   }
 
   /** The three contract addresses, or a usage error saying how to give them. */
-  async requireAddresses(): Promise<Required<Pick<CliAddresses, "dvp" | "securityToken" | "depositToken">> & CliAddresses> {
+  async requireAddresses(): Promise<
+    Required<Pick<CliAddresses, "dvp" | "securityToken" | "depositToken">> & CliAddresses
+  > {
     const a = await this.addresses();
     const missing = (["dvp", "securityToken", "depositToken"] as const).filter((k) => !a[k]);
     if (missing.length) {
@@ -172,7 +177,8 @@ export class Invocation {
         `no ${missing.join(", ")} address: pass --deployment FILE (or KESSAI_DEPLOYMENT), or --dvp, --security-token and --deposit-token`,
       );
     }
-    return a as Required<Pick<CliAddresses, "dvp" | "securityToken" | "depositToken">> & CliAddresses;
+    return a as Required<Pick<CliAddresses, "dvp" | "securityToken" | "depositToken">> &
+      CliAddresses;
   }
 
   /** The SDK context, connected with the signer when one was given. */
@@ -185,6 +191,19 @@ export class Invocation {
         throw new UsageError(
           `${addresses.source} is for chain ${addresses.chainId} but ${this.rpcUrl} is chain ${chainId}`,
         );
+      }
+      const codes = await Promise.all(
+        (["dvp", "securityToken", "depositToken"] as const).map(async (k) => {
+          const code = await provider.getCode(addresses[k]);
+          return [k, code] as const;
+        }),
+      );
+      for (const [k, code] of codes) {
+        if (code === "0x") {
+          throw new UsageError(
+            `no contract at the ${k} address ${addresses[k]} on chain ${chainId}${addresses.source ? ` (from ${addresses.source})` : ""}`,
+          );
+        }
       }
       const signer = await this.signer();
       return connect({

@@ -141,7 +141,11 @@ function parse(argv: string[], specs: OptionSpecs): { values: Values; positional
   const options = Object.fromEntries(
     Object.entries(specs).map(([k, s]) => [
       k,
-      { type: s.type, ...(s.multiple ? { multiple: true } : {}), ...(s.short ? { short: s.short } : {}) },
+      {
+        type: s.type,
+        ...(s.multiple ? { multiple: true } : {}),
+        ...(s.short ? { short: s.short } : {}),
+      },
     ]),
   );
   try {
@@ -160,7 +164,8 @@ interface Streams {
 
 /** Classifies an error: exit status, the one line, and the --json error document. */
 export function describeError(err: unknown): { code: number; line: string; json: object } {
-  if (err instanceof UsageError) return { code: 2, line: err.message, json: { name: "UsageError" } };
+  if (err instanceof UsageError)
+    return { code: 2, line: err.message, json: { name: "UsageError" } };
   if (err instanceof NotFoundError)
     return { code: 1, line: err.message, json: { name: "NotFoundError" } };
   if (err instanceof InputError)
@@ -182,7 +187,10 @@ export function describeError(err: unknown): { code: number; line: string; json:
   if (err instanceof KessaiError) {
     const cause = err.cause as { shortMessage?: string; message?: string } | undefined;
     const inner = cause?.shortMessage ?? undefined;
-    const line = inner && !err.shortMessage.includes(inner) ? `${err.shortMessage}: ${inner}` : err.shortMessage;
+    const line =
+      inner && !err.shortMessage.includes(inner)
+        ? `${err.shortMessage}: ${inner}`
+        : err.shortMessage;
     return { code: 1, line, json: { name: err.name } };
   }
   const e = err as { shortMessage?: string; message?: string };
@@ -231,8 +239,9 @@ export async function main(
       return 0;
     }
     const command =
-      COMMANDS.find((c) => c.path.length === 2 && c.path[0] === words[0] && c.path[1] === words[1]) ??
-      COMMANDS.find((c) => c.path.length === 1 && c.path[0] === words[0]);
+      COMMANDS.find(
+        (c) => c.path.length === 2 && c.path[0] === words[0] && c.path[1] === words[1],
+      ) ?? COMMANDS.find((c) => c.path.length === 1 && c.path[0] === words[0]);
     if (!command) {
       if (GROUPS[words[0]]) {
         const help = rest.includes("--help") || rest.includes("-h");
@@ -281,7 +290,8 @@ export async function main(
     inv?.progress.clear();
     const d = describeError(err);
     io.err(`kessai: ${d.line}\n`);
-    if (wantsJson) io.out(toJson({ error: { ...d.json, message: d.line, exitCode: d.code } }) + "\n");
+    if (wantsJson)
+      io.out(toJson({ error: { ...d.json, message: d.line, exitCode: d.code } }) + "\n");
     return d.code;
   } finally {
     await inv?.close();

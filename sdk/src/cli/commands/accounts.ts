@@ -9,7 +9,9 @@ export const accountsCommand: Command = {
   options: {},
   async run(inv) {
     const provider = await inv.provider();
-    const accounts = ((await provider.send("eth_accounts", [])) as string[]).map((a) => getAddress(a));
+    const accounts = ((await provider.send("eth_accounts", [])) as string[]).map((a) =>
+      getAddress(a),
+    );
     const balances = await Promise.all(accounts.map((a) => provider.getBalance(a)));
     const rows = accounts.map((address, index) => ({ index, address, balance: balances[index] }));
     return {

@@ -88,7 +88,13 @@ export const dcjpyCommands: Command[] = [
         a.requestIssuance(ctx, { amount, depositAccountRef }),
       );
       return {
-        json: { action: "dcjpy.request", requestId: r.requestId, amount, depositAccountRef, ...txJson(r) },
+        json: {
+          action: "dcjpy.request",
+          requestId: r.requestId,
+          amount,
+          depositAccountRef,
+          ...txJson(r),
+        },
         human: `requested ${amount} DCJPY: request ${r.requestId} ${txText(r)}`,
       };
     },

@@ -12,14 +12,7 @@ import { toKessaiError } from "../../errors/decode.js";
 import { withNonceQueue } from "../../internal/nonce-queue.js";
 import { sendTx } from "../../internal/send.js";
 import { BYTECODE } from "../generated/bytecode.js";
-import {
-  UsageError,
-  list,
-  parseAddress,
-  parseAmount,
-  str,
-  type Values,
-} from "../args.js";
+import { UsageError, list, parseAddress, parseAmount, str, type Values } from "../args.js";
 import type { Command } from "../command.js";
 import type { DeploymentFile } from "../context.js";
 import { kv, toJson } from "../output.js";
@@ -61,23 +54,43 @@ export const deployCommand: Command = {
     "--agent; the DVP's PAUSER_ROLE to --pauser. Writes the addresses JSON to --out\n" +
     "(default kessai-deployment.json; an existing file needs --force).",
   options: {
-    issuer: { type: "string", arg: "ADDR", help: "ST issuer and security registrar (default: the signer)" },
-    bank: { type: "string", arg: "ADDR", help: "DCJPY bank and cash registrar (default: the signer)" },
+    issuer: {
+      type: "string",
+      arg: "ADDR",
+      help: "ST issuer and security registrar (default: the signer)",
+    },
+    bank: {
+      type: "string",
+      arg: "ADDR",
+      help: "DCJPY bank and cash registrar (default: the signer)",
+    },
     agent: { type: "string", multiple: true, arg: "ADDR", help: "settlement agent" },
     pauser: { type: "string", arg: "ADDR", help: "DVP pauser (default: the signer)" },
-    "admin-delay": { type: "string", arg: "SECONDS", help: "delay of the two-step admin handover (default 0)" },
+    "admin-delay": {
+      type: "string",
+      arg: "SECONDS",
+      help: "delay of the two-step admin handover (default 0)",
+    },
     product: { type: "string", arg: "bond|share", help: "security token product (default bond)" },
     name: { type: "string", arg: "TEXT", help: "ST name" },
     symbol: { type: "string", arg: "TEXT", help: "ST symbol" },
     decimals: { type: "string", arg: "N", help: "ST decimals (default 0)" },
     "face-value": { type: "string", arg: "N", help: "bond face value (default 10000)" },
     "interest-rate": { type: "string", arg: "N", help: "bond interest rate (default 5000)" },
-    "redemption-date": { type: "string", arg: "UNIX", help: "bond redemption date (default 1893456000)" },
+    "redemption-date": {
+      type: "string",
+      arg: "UNIX",
+      help: "bond redemption date (default 1893456000)",
+    },
     "redemption-value": { type: "string", arg: "N", help: "bond redemption value (default 10000)" },
     "issue-price": { type: "string", arg: "N", help: "share issue price (default 1000)" },
     "cash-name": { type: "string", arg: "TEXT", help: "DCJPY name (default DCJPY)" },
     "cash-symbol": { type: "string", arg: "TEXT", help: "DCJPY symbol (default DCJPY)" },
-    "cash-decimals": { type: "string", arg: "N", help: "DCJPY decimals (default 0: one unit is one yen)" },
+    "cash-decimals": {
+      type: "string",
+      arg: "N",
+      help: "DCJPY decimals (default 0: one unit is one yen)",
+    },
     out: { type: "string", arg: "FILE", help: "where to write the addresses JSON" },
     force: { type: "boolean", help: "overwrite --out if it exists" },
   },
@@ -144,8 +157,11 @@ export const deployCommand: Command = {
           throw toKessaiError(err, { action: `deploy ${label}`, sender: deployer });
         }
       });
-    const call = (label: string, target: BaseContract, send: () => Promise<ContractTransactionResponse>) =>
-      inv.progress.run(label, () => sendTx(ctx, label, target, send));
+    const call = (
+      label: string,
+      target: BaseContract,
+      send: () => Promise<ContractTransactionResponse>,
+    ) => inv.progress.run(label, () => sendTx(ctx, label, target, send));
 
     const securityRegistry = await deploy<ReturnType<typeof InvestorRegistry__factory.connect>>(
       "security register",
@@ -237,7 +253,9 @@ export const deployCommand: Command = {
     }
     const pauserRole = await dvp.PAUSER_ROLE();
     await call("granting the DVP's PAUSER_ROLE", dvp, () => dvp.grantRole(pauserRole, pauser));
-    await call("listing the security token", dvp, () => dvp.setSecurityTokenListed(tokenAddress, true));
+    await call("listing the security token", dvp, () =>
+      dvp.setSecurityTokenListed(tokenAddress, true),
+    );
     await call("listing DCJPY", dvp, () => dvp.setCashTokenListed(dcjpyAddress, true));
 
     const doc: DeploymentFile = {

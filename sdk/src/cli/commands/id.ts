@@ -5,13 +5,18 @@ import { deriveId } from "./settlement.js";
 export const idCommand: Command = {
   path: ["id", "derive"],
   summary: "derive the settlement ID both firms compute from the trade",
-  usage: "--venue V --trade-id T --trade-date YYYY-MM-DD --seller ADDR --buyer ADDR --quantity N --amount N",
+  usage:
+    "--venue V --trade-id T --trade-date YYYY-MM-DD --seller ADDR --buyer ADDR --quantity N --amount N",
   description:
-    "id = keccak256(abi.encode(keccak256(\"kessai.settlement.v1\"), venue, tradeId, tradeDate,\n" +
+    'id = keccak256(abi.encode(keccak256("kessai.settlement.v1"), venue, tradeId, tradeDate,\n' +
     "seller, buyer, securityToken, quantity, amount)). The security token is the deployment's\n" +
     "(or --security-token). No transaction, no network.",
   options: {
-    venue: { type: "string", arg: "TEXT", help: "trading venue, as both firms spell it (e.g. PTS, OTC)" },
+    venue: {
+      type: "string",
+      arg: "TEXT",
+      help: "trading venue, as both firms spell it (e.g. PTS, OTC)",
+    },
     "trade-id": { type: "string", arg: "TEXT", help: "the venue's trade identifier" },
     "trade-date": { type: "string", arg: "DATE", help: "trade date, YYYY-MM-DD or YYYYMMDD" },
     seller: { type: "string", arg: "ADDR", help: "seller" },

@@ -1,5 +1,12 @@
 import * as a from "../../actions/index.js";
-import { UsageError, parseAddress, parseBytes32, parseTime, str, type OptionSpecs } from "../args.js";
+import {
+  UsageError,
+  parseAddress,
+  parseBytes32,
+  parseTime,
+  str,
+  type OptionSpecs,
+} from "../args.js";
 import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";
 import { bytes32Text, kv, timeText, txJson, txText } from "../output.js";
@@ -111,7 +118,10 @@ export const investorCommands: Command[] = [
         json: { registry, ...r },
         human: kv([
           ["account", r.account],
-          ["registry", `${registry} (${registry === "cash" ? ctx.addresses.cashRegistry : ctx.addresses.securityRegistry})`],
+          [
+            "registry",
+            `${registry} (${registry === "cash" ? ctx.addresses.cashRegistry : ctx.addresses.securityRegistry})`,
+          ],
           ["status", r.status],
           ["eligible", r.eligible],
           ["investorRef", bytes32Text(r.investorRef)],

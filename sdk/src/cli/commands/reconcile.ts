@@ -41,9 +41,18 @@ export const reconcileCommand: Command = {
         ["party", party ?? "all"],
         [
           "settlements",
-          `${r.settlements.length}${r.settlements.length ? ` (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ")})` : ""}`,
+          `${r.settlements.length}${
+            r.settlements.length
+              ? ` (${Object.entries(counts)
+                  .map(([k, v]) => `${v} ${k}`)
+                  .join(", ")})`
+              : ""
+          }`,
         ],
-        ["balances checked", `${r.balances.length} (${r.balances.filter((b) => !b.ok).length} off)`],
+        [
+          "balances checked",
+          `${r.balances.length} (${r.balances.filter((b) => !b.ok).length} off)`,
+        ],
         [
           "DCJPY supply",
           `${r.supply.totalSupply} = issued ${r.supply.totalIssued} - redeemed ${r.supply.totalRedeemed}: ${r.supply.ok ? "ok" : "MISMATCH"}`,
@@ -71,7 +80,10 @@ export const reconcileCommand: Command = {
     return {
       json: {
         ...r,
-        settlements: r.settlements.map((s) => ({ ...s, terms: s.terms ? termsJson(s.terms) : undefined })),
+        settlements: r.settlements.map((s) => ({
+          ...s,
+          terms: s.terms ? termsJson(s.terms) : undefined,
+        })),
       },
       human,
       exitCode: r.ok ? 0 : 1,

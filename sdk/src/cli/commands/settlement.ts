@@ -27,20 +27,32 @@ import { fmt, kv, table, timeText, toJson, txJson, txText } from "../output.js";
 /** Flags that give the terms one by one (mutually exclusive with --terms). */
 const TERM_FLAGS: OptionSpecs = {
   id: { type: "string", arg: "ID", help: "settlement ID (bytes32 hex)" },
-  venue: { type: "string", arg: "TEXT", help: "derive the ID: trading venue (with --trade-id, --trade-date)" },
+  venue: {
+    type: "string",
+    arg: "TEXT",
+    help: "derive the ID: trading venue (with --trade-id, --trade-date)",
+  },
   "trade-id": { type: "string", arg: "TEXT", help: "derive the ID: the venue's trade identifier" },
   "trade-date": { type: "string", arg: "DATE", help: "derive the ID: trade date YYYY-MM-DD" },
   seller: { type: "string", arg: "ADDR", help: "seller (create: default the signer)" },
   buyer: { type: "string", arg: "ADDR", help: "buyer" },
   quantity: { type: "string", arg: "N", help: "ST units delivered" },
   amount: { type: "string", arg: "N", help: "DCJPY paid (base units)" },
-  "cash-token": { type: "string", arg: "ADDR", help: "cash token (default: the deployment's DCJPY)" },
+  "cash-token": {
+    type: "string",
+    arg: "ADDR",
+    help: "cash token (default: the deployment's DCJPY)",
+  },
   deadline: {
     type: "string",
     arg: "TIME",
     help: "last settlement time: unix seconds, +N[s|m|h|d] or ISO date-time (create: default +1d)",
   },
-  agent: { type: "string", arg: "ADDR", help: "settlement agent whose approval is required (default none)" },
+  agent: {
+    type: "string",
+    arg: "ADDR",
+    help: "settlement agent whose approval is required (default none)",
+  },
 };
 const TERMS_FILE: OptionSpecs = {
   terms: {
@@ -103,7 +115,10 @@ function readTermsFile(file: string): SettlementTerms {
     cashToken: parseAddress(field("cashToken"), `${file}: terms.cashToken`),
     amount: parseAmount(field("amount"), `${file}: terms.amount`),
     deadline: BigInt(deadline),
-    agent: t.agent === undefined ? ZeroAddress : parseAddress(String(t.agent), `${file}: terms.agent`, { allowZero: true }),
+    agent:
+      t.agent === undefined
+        ? ZeroAddress
+        : parseAddress(String(t.agent), `${file}: terms.agent`, { allowZero: true }),
   });
 }
 
@@ -111,7 +126,10 @@ function readTermsFile(file: string): SettlementTerms {
  * The terms of the command: from --terms or the flags (validated by the SDK's buildTerms before
  * anything is sent). `create` defaults the seller to the signer and the deadline to +1d.
  */
-async function termsFrom(inv: Invocation, opts: { create?: boolean } = {}): Promise<SettlementTerms> {
+async function termsFrom(
+  inv: Invocation,
+  opts: { create?: boolean } = {},
+): Promise<SettlementTerms> {
   const file = str(inv.values, "terms");
   const flags = hasTermFlags(inv);
   if (file !== undefined) {
@@ -122,7 +140,8 @@ async function termsFrom(inv: Invocation, opts: { create?: boolean } = {}): Prom
     }
     return readTermsFile(file);
   }
-  if (flags.length === 0) throw new UsageError("no terms: pass --terms FILE or the term flags (see --help)");
+  if (flags.length === 0)
+    throw new UsageError("no terms: pass --terms FILE or the term flags (see --help)");
   const addresses = await inv.addresses();
   const v = inv.values;
   const sellerFlag = str(v, "seller");
@@ -141,7 +160,8 @@ async function termsFrom(inv: Invocation, opts: { create?: boolean } = {}): Prom
   const securityToken = addresses.securityToken;
   const ct = str(v, "cash-token");
   const cashToken = ct !== undefined ? parseAddress(ct, "--cash-token") : addresses.depositToken;
-  if (!cashToken) throw new UsageError("no cash token: pass --deployment FILE or --cash-token ADDR");
+  if (!cashToken)
+    throw new UsageError("no cash token: pass --deployment FILE or --cash-token ADDR");
   const quantity = parseAmount(need(v, "quantity"), "--quantity");
   const amount = parseAmount(need(v, "amount"), "--amount");
   const ag = str(v, "agent");
@@ -153,11 +173,13 @@ async function termsFrom(inv: Invocation, opts: { create?: boolean } = {}): Prom
   const idFlag = str(v, "id");
   const venue = str(v, "venue");
   if (idFlag !== undefined) {
-    if (venue !== undefined) throw new UsageError("give either --id or --venue/--trade-id/--trade-date");
+    if (venue !== undefined)
+      throw new UsageError("give either --id or --venue/--trade-id/--trade-date");
     id = parseId(idFlag);
   } else if (venue !== undefined) {
     id = deriveId(inv, { seller, buyer, securityToken, quantity, amount });
-  } else throw new UsageError("--id is required (or --venue, --trade-id and --trade-date to derive it)");
+  } else
+    throw new UsageError("--id is required (or --venue, --trade-id and --trade-date to derive it)");
   return buildTerms({
     id,
     seller,
@@ -201,14 +223,21 @@ const txCommand = (
   name: string,
   summary: string,
   extra: Partial<Command> & {
-    act: (inv: Invocation, terms: SettlementTerms) => Promise<{ json: object; human: string; exitCode?: number; errorLine?: string }>;
+    act: (
+      inv: Invocation,
+      terms: SettlementTerms,
+    ) => Promise<{ json: object; human: string; exitCode?: number; errorLine?: string }>;
     byId?: boolean;
   },
 ): Command => ({
   path: ["settlement", name],
   summary,
-  usage: extra.usage ?? (extra.byId ? "--terms FILE | --id ID | <term flags>" : "--terms FILE | <term flags>"),
-  description: (extra.description ? extra.description + "\n\n" : "") + TERMS_HELP +
+  usage:
+    extra.usage ??
+    (extra.byId ? "--terms FILE | --id ID | <term flags>" : "--terms FILE | <term flags>"),
+  description:
+    (extra.description ? extra.description + "\n\n" : "") +
+    TERMS_HELP +
     (extra.byId ? "\nWith --id alone, the terms are read from the SettlementCreated event." : ""),
   options: { ...TERMS_OPTIONS, ...(extra.options ?? {}) },
   examples: extra.examples,
@@ -233,7 +262,8 @@ export const settlementCommands: Command[] = [
   {
     path: ["settlement", "create"],
     summary: "seller: lock the ST to the DVP with the terms (step 1)",
-    usage: "--buyer ADDR --quantity N --amount N (--id ID | --venue V --trade-id T --trade-date D) [--deadline TIME] [--agent ADDR] [--out FILE]",
+    usage:
+      "--buyer ADDR --quantity N --amount N (--id ID | --venue V --trade-id T --trade-date D) [--deadline TIME] [--agent ADDR] [--out FILE]",
     description:
       "Prints the terms JSON on stdout (a confirmation goes to stderr): hand it to the buyer,\n" +
       "who affirms with `--terms FILE`. --out FILE also writes it to FILE.\n\n" +
@@ -250,8 +280,9 @@ export const settlementCommands: Command[] = [
       const terms = await termsFrom(inv, { create: true });
       const out = str(inv.values, "out");
       const ctx = await inv.chain();
-      const r = await inv.progress.run(`locking ${terms.quantity} ST for settlement ${terms.id}`, () =>
-        a.createSettlement(ctx, { terms }),
+      const r = await inv.progress.run(
+        `locking ${terms.quantity} ST for settlement ${terms.id}`,
+        () => a.createSettlement(ctx, { terms }),
       );
       const tj = termsJson(terms);
       if (out) writeFileSync(out, toJson(tj) + "\n");
@@ -268,8 +299,15 @@ export const settlementCommands: Command[] = [
   },
   txCommand("affirm", "buyer: affirm the exact terms (step 2)", {
     options: {
-      signature: { type: "string", arg: "SIG", help: "submit the buyer's EIP-712 signature instead (anyone may)" },
-      "sign-only": { type: "boolean", help: "only sign the affirmation and print the signature (no transaction)" },
+      signature: {
+        type: "string",
+        arg: "SIG",
+        help: "submit the buyer's EIP-712 signature instead (anyone may)",
+      },
+      "sign-only": {
+        type: "boolean",
+        help: "only sign the affirmation and print the signature (no transaction)",
+      },
     },
     async act(inv, terms) {
       const ctx = await inv.chain();
@@ -290,8 +328,15 @@ export const settlementCommands: Command[] = [
   }),
   txCommand("approve", "agent: approve the settlement (step 5)", {
     options: {
-      signature: { type: "string", arg: "SIG", help: "submit the agent's EIP-712 signature instead (anyone may)" },
-      "sign-only": { type: "boolean", help: "only sign the approval and print the signature (no transaction)" },
+      signature: {
+        type: "string",
+        arg: "SIG",
+        help: "submit the agent's EIP-712 signature instead (anyone may)",
+      },
+      "sign-only": {
+        type: "boolean",
+        help: "only sign the approval and print the signature (no transaction)",
+      },
     },
     async act(inv, terms) {
       const ctx = await inv.chain();
@@ -371,10 +416,13 @@ export const settlementCommands: Command[] = [
   }),
   txCommand("reject", "agent: reject; the seller's units are released", {
     byId: true,
-    options: { reason: { type: "string", arg: "REASON", help: "reason code (bytes32 hex or short text)" } },
+    options: {
+      reason: { type: "string", arg: "REASON", help: "reason code (bytes32 hex or short text)" },
+    },
     async act(inv, terms) {
       const r0 = str(inv.values, "reason");
-      const reason = r0 === undefined ? undefined : parseBytes32(r0, "--reason", { allowZero: true });
+      const reason =
+        r0 === undefined ? undefined : parseBytes32(r0, "--reason", { allowZero: true });
       const ctx = await inv.chain();
       await inv.requireSigner("settlement reject");
       const r = await inv.progress.run(`rejecting ${terms.id}`, () =>
@@ -406,7 +454,9 @@ export const settlementCommands: Command[] = [
       const fileTerms = file !== undefined ? readTermsFile(file) : undefined;
       const id = fileTerms ? fileTerms.id : parseId(idFlag!);
       const fb = str(inv.values, "from-block");
-      const fromBlock = await inv.scanFrom(fb === undefined ? undefined : parseIndex(fb, "--from-block"));
+      const fromBlock = await inv.scanFrom(
+        fb === undefined ? undefined : parseIndex(fb, "--from-block"),
+      );
       const ctx = await inv.chain();
       const s = await a.getSettlement(ctx, { id, fromBlock });
       if (s.state === "None" && !s.terms) throw new NotFoundError(`settlement ${id} not found`);
@@ -428,9 +478,17 @@ export const settlementCommands: Command[] = [
           ["deadline", t ? timeText(t.deadline) : undefined],
           ["agent", t && t.agent !== ZeroAddress ? t.agent : "none"],
           ["agentApproved", s.agentApproved],
-          ["cancel consent", `seller ${fmt(s.sellerCancelConsent)}, buyer ${fmt(s.buyerCancelConsent)}`],
-          ["created", s.createdBlock !== undefined ? `block ${s.createdBlock}, tx ${s.createdTx}` : "-"],
-          ...(termsMatch === undefined ? [] : ([["terms match", termsMatch]] as [string, unknown][])),
+          [
+            "cancel consent",
+            `seller ${fmt(s.sellerCancelConsent)}, buyer ${fmt(s.buyerCancelConsent)}`,
+          ],
+          [
+            "created",
+            s.createdBlock !== undefined ? `block ${s.createdBlock}, tx ${s.createdTx}` : "-",
+          ],
+          ...(termsMatch === undefined
+            ? []
+            : ([["terms match", termsMatch]] as [string, unknown][])),
         ]),
       };
     },
@@ -438,14 +496,24 @@ export const settlementCommands: Command[] = [
   {
     path: ["settlement", "list"],
     summary: "settlements created in a block range, filtered by state and party",
-    usage: "[--state S[,S]] [--party ADDR] [--seller ADDR] [--buyer ADDR] [--from-block N] [--to-block N]",
+    usage:
+      "[--state S[,S]] [--party ADDR] [--seller ADDR] [--buyer ADDR] [--from-block N] [--to-block N]",
     description: `States: ${SETTLEMENT_STATE_NAMES.join(", ")}.`,
     options: {
-      state: { type: "string", multiple: true, arg: "STATE", help: "keep only these current states (comma list)" },
+      state: {
+        type: "string",
+        multiple: true,
+        arg: "STATE",
+        help: "keep only these current states (comma list)",
+      },
       party: { type: "string", arg: "ADDR", help: "seller or buyer" },
       seller: { type: "string", arg: "ADDR", help: "seller" },
       buyer: { type: "string", arg: "ADDR", help: "buyer" },
-      "from-block": { type: "string", arg: "N", help: "first creation block (default: the deployment's)" },
+      "from-block": {
+        type: "string",
+        arg: "N",
+        help: "first creation block (default: the deployment's)",
+      },
       "to-block": { type: "string", arg: "N", help: "last creation block (default: latest)" },
     },
     examples: ["kessai settlement list --state Pending,Affirmed --party 0x90F7…b906"],
@@ -463,7 +531,14 @@ export const settlementCommands: Command[] = [
       const toBlock = blk("to-block");
       const fromBlock = await inv.scanFrom(blk("from-block"));
       const ctx = await inv.chain();
-      const items = await a.listSettlements(ctx, { state, party, seller, buyer, fromBlock, toBlock });
+      const items = await a.listSettlements(ctx, {
+        state,
+        party,
+        seller,
+        buyer,
+        fromBlock,
+        toBlock,
+      });
       return {
         json: items.map((s) => ({ ...s, terms: s.terms ? termsJson(s.terms) : undefined })),
         human: items.length

@@ -109,7 +109,8 @@ export const watchCommand: Command = {
         .map((f) => (f as unknown as { name: string }).name),
     );
     for (const n of names)
-      if (!known.has(n)) throw new UsageError(`--event ${n} is not a DVP event (${[...known].join(", ")})`);
+      if (!known.has(n))
+        throw new UsageError(`--event ${n} is not a DVP event (${[...known].join(", ")})`);
     const provider = ctx.provider;
     let next = fromFlag ?? (await provider.getBlockNumber()) + 1;
     process.stderr.write(
@@ -127,7 +128,11 @@ export const watchCommand: Command = {
         const latest = await provider.getBlockNumber();
         if (latest >= next) {
           const to = Math.min(latest, next + 1999);
-          const logs = await provider.getLogs({ address: ctx.addresses.dvp, fromBlock: next, toBlock: to });
+          const logs = await provider.getLogs({
+            address: ctx.addresses.dvp,
+            fromBlock: next,
+            toBlock: to,
+          });
           for (const log of logs) {
             let ev: LogDescription | null = null;
             try {
@@ -141,7 +146,8 @@ export const watchCommand: Command = {
             if (id && e.id !== id) continue;
             process.stdout.write((inv.json ? toJson(e, 0) : line(e)) + "\n");
             seen++;
-            if (count !== undefined && seen >= count) return { json: undefined, human: "", streamed: true };
+            if (count !== undefined && seen >= count)
+              return { json: undefined, human: "", streamed: true };
           }
           next = to + 1;
           continue;
