@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -100,6 +100,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
   let node: ChildProcess | undefined;
   let url: string;
   let dir: string;
+  let nodeDir: string | undefined;
   let deployment: string;
   let addresses: Record<string, string>;
   let settlementId: string;
@@ -141,9 +142,27 @@ describe("kessai CLI against a separate `hardhat node`", function () {
     deployment = path.join(dir, "deployment.json");
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
+    // Under `hardhat test --coverage` the artifacts hold instrumented bytecode, which can exceed
+    // the contract size limit: the node this test starts allows any size. Its config lives under
+    // the (gitignored) cache folder so that Hardhat resolves as the local installation.
+    mkdirSync(path.join(ROOT, "cache"), { recursive: true });
+    nodeDir = mkdtempSync(path.join(ROOT, "cache", "cli-node-"));
+    writeFileSync(
+      path.join(nodeDir, "hardhat.config.mjs"),
+      "export default { networks: { cli: { type: 'edr-simulated', chainType: 'l1', " +
+        "allowUnlimitedContractSize: true } } };\n",
+    );
     node = spawn(
       path.join(ROOT, "node_modules", ".bin", "hardhat"),
-      ["node", "--port", String(port)],
+      [
+        "--config",
+        path.join(nodeDir, "hardhat.config.mjs"),
+        "node",
+        "--network",
+        "cli",
+        "--port",
+        String(port),
+      ],
       { cwd: ROOT, stdio: "ignore", env: { ...process.env, FORCE_COLOR: "0" } },
     );
     const build = buildCli();
@@ -164,6 +183,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
   after(function () {
     if (node && node.exitCode === null) node.kill("SIGTERM");
     if (dir) rmSync(dir, { recursive: true, force: true });
+    if (nodeDir) rmSync(nodeDir, { recursive: true, force: true });
   });
 
   describe("help and version", function () {
