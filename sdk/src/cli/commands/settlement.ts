@@ -310,8 +310,8 @@ export const settlementCommands: Command[] = [
       },
     },
     async act(inv, terms) {
-      const ctx = await inv.chain();
       await inv.requireSigner("settlement affirm");
+      const ctx = await inv.chain();
       if (inv.values["sign-only"]) {
         const signature = await signAffirmation(ctx, terms);
         return { json: { id: terms.id, signature }, human: signature };
@@ -339,8 +339,8 @@ export const settlementCommands: Command[] = [
       },
     },
     async act(inv, terms) {
-      const ctx = await inv.chain();
       await inv.requireSigner("settlement approve");
+      const ctx = await inv.chain();
       if (inv.values["sign-only"]) {
         const signature = await signApproval(ctx, terms);
         return { json: { id: terms.id, signature }, human: signature };
@@ -363,8 +363,8 @@ export const settlementCommands: Command[] = [
       "Exits 1 if the settlement Failed (the seller's lock was short).",
     options: { permit: { type: "boolean", help: "authorise the cash leg with a signed permit" } },
     async act(inv, terms) {
-      const ctx = await inv.chain();
       await inv.requireSigner("settlement settle");
+      const ctx = await inv.chain();
       const permit = inv.values.permit === true ? (true as const) : undefined;
       const r = await inv.progress.run(`settling ${terms.id}`, () =>
         a.settleSettlement(ctx, { terms, permit }),
@@ -387,8 +387,8 @@ export const settlementCommands: Command[] = [
   txCommand("cancel", "seller or buyer: cancel (both must, once affirmed)", {
     byId: true,
     async act(inv, terms) {
-      const ctx = await inv.chain();
       await inv.requireSigner("settlement cancel");
+      const ctx = await inv.chain();
       const r = await inv.progress.run(`cancelling ${terms.id}`, () =>
         a.cancelSettlement(ctx, { terms }),
       );
@@ -403,8 +403,8 @@ export const settlementCommands: Command[] = [
   txCommand("reclaim", "anyone, after the deadline: release the seller's units", {
     byId: true,
     async act(inv, terms) {
-      const ctx = await inv.chain();
       await inv.requireSigner("settlement reclaim");
+      const ctx = await inv.chain();
       const r = await inv.progress.run(`reclaiming ${terms.id}`, () =>
         a.reclaimSettlement(ctx, { terms }),
       );
@@ -423,8 +423,8 @@ export const settlementCommands: Command[] = [
       const r0 = str(inv.values, "reason");
       const reason =
         r0 === undefined ? undefined : parseBytes32(r0, "--reason", { allowZero: true });
-      const ctx = await inv.chain();
       await inv.requireSigner("settlement reject");
+      const ctx = await inv.chain();
       const r = await inv.progress.run(`rejecting ${terms.id}`, () =>
         a.rejectSettlement(ctx, { terms, reason }),
       );
