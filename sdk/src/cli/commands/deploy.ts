@@ -1,0 +1,294 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { ContractFactory, type BaseContract, type ContractTransactionResponse } from "ethers";
+import {
+  DeliveryVersusPayment__factory,
+  DepositToken__factory,
+  InvestorRegistry__factory,
+  ShareToken__factory,
+  StraightBondToken__factory,
+} from "../../generated/contracts.js";
+import type { KessaiContext } from "../../connect.js";
+import { toKessaiError } from "../../errors/decode.js";
+import { withNonceQueue } from "../../internal/nonce-queue.js";
+import { sendTx } from "../../internal/send.js";
+import { BYTECODE } from "../generated/bytecode.js";
+import { UsageError, list, parseAddress, parseAmount, str, type Values } from "../args.js";
+import type { Command } from "../command.js";
+import type { DeploymentFile } from "../context.js";
+import { kv, toJson } from "../output.js";
+
+/** Roles granted like ignition/modules/Kessai.ts. */
+const ST_ISSUER_ROLES = [
+  "ISSUER_ROLE",
+  "PAUSER_ROLE",
+  "TRANSFER_APPROVER_ROLE",
+  "FORCE_TRANSFER_ROLE",
+  "FORCE_LOCK_ROLE",
+  "FORCE_UNLOCK_ROLE",
+  "FORCE_RELOCATE_ROLE",
+] as const;
+const DCJPY_BANK_ROLES = ["ISSUER_ROLE", "REDEEMER_ROLE", "FREEZER_ROLE", "PAUSER_ROLE"] as const;
+
+function text(values: Values, name: string, fallback: string): string {
+  return str(values, name) ?? fallback;
+}
+function uint(values: Values, name: string, fallback: bigint, max?: bigint): bigint {
+  const v = str(values, name);
+  if (v === undefined) return fallback;
+  const n = parseAmount(v, `--${name}`, { allowZero: true });
+  if (max !== undefined && n > max) throw new UsageError(`--${name} is too large: ${v}`);
+  return n;
+}
+
+export const deployCommand: Command = {
+  path: ["deploy"],
+  summary: "deploy registries, the security token, DCJPY and the DVP; grant roles",
+  usage: "[--issuer ADDR] [--bank ADDR] [--agent ADDR]... [--out FILE] [token options]",
+  description:
+    "Deploys, from the signer (the default admin of every contract): the security register and\n" +
+    "the cash register, a straight bond (or --product share) consulting the security register,\n" +
+    "DCJPY consulting the cash register, and the DVP listing both tokens. Grants, as\n" +
+    "ignition/modules/Kessai.ts does: REGISTRAR_ROLE of the security register and every issuer\n" +
+    "and enforcement role of the token to --issuer; REGISTRAR_ROLE of the cash register and\n" +
+    "DCJPY's ISSUER, REDEEMER, FREEZER and PAUSER roles to --bank; SETTLEMENT_AGENT_ROLE to each\n" +
+    "--agent; the DVP's PAUSER_ROLE to --pauser. Writes the addresses JSON to --out\n" +
+    "(default kessai-deployment.json; an existing file needs --force).",
+  options: {
+    issuer: {
+      type: "string",
+      arg: "ADDR",
+      help: "ST issuer and security registrar (default: the signer)",
+    },
+    bank: {
+      type: "string",
+      arg: "ADDR",
+      help: "DCJPY bank and cash registrar (default: the signer)",
+    },
+    agent: { type: "string", multiple: true, arg: "ADDR", help: "settlement agent" },
+    pauser: { type: "string", arg: "ADDR", help: "DVP pauser (default: the signer)" },
+    "admin-delay": {
+      type: "string",
+      arg: "SECONDS",
+      help: "delay of the two-step admin handover (default 0)",
+    },
+    product: { type: "string", arg: "bond|share", help: "security token product (default bond)" },
+    name: { type: "string", arg: "TEXT", help: "ST name" },
+    symbol: { type: "string", arg: "TEXT", help: "ST symbol" },
+    decimals: { type: "string", arg: "N", help: "ST decimals (default 0)" },
+    "face-value": { type: "string", arg: "N", help: "bond face value (default 10000)" },
+    "interest-rate": { type: "string", arg: "N", help: "bond interest rate (default 5000)" },
+    "redemption-date": {
+      type: "string",
+      arg: "UNIX",
+      help: "bond redemption date (default 1893456000)",
+    },
+    "redemption-value": { type: "string", arg: "N", help: "bond redemption value (default 10000)" },
+    "issue-price": { type: "string", arg: "N", help: "share issue price (default 1000)" },
+    "cash-name": { type: "string", arg: "TEXT", help: "DCJPY name (default DCJPY)" },
+    "cash-symbol": { type: "string", arg: "TEXT", help: "DCJPY symbol (default DCJPY)" },
+    "cash-decimals": {
+      type: "string",
+      arg: "N",
+      help: "DCJPY decimals (default 0: one unit is one yen)",
+    },
+    out: { type: "string", arg: "FILE", help: "where to write the addresses JSON" },
+    force: { type: "boolean", help: "overwrite --out if it exists" },
+  },
+  examples: [
+    "kessai deploy --account 0 --issuer 0x7099…79C8 --bank 0x3C44…93BC --agent 0x9965…A4dc \\\n      --out kessai-deployment.json",
+  ],
+  async run(inv) {
+    const v = inv.values;
+    const product = text(v, "product", "bond");
+    if (product !== "bond" && product !== "share")
+      throw new UsageError(`--product must be bond or share: ${JSON.stringify(product)}`);
+    const opt = (k: string) => {
+      const x = str(v, k);
+      return x === undefined ? undefined : parseAddress(x, `--${k}`);
+    };
+    const [issuerFlag, bankFlag, pauserFlag] = [opt("issuer"), opt("bank"), opt("pauser")];
+    const agents = list(v, "agent").map((x) => parseAddress(x, "--agent"));
+    const adminDelay = uint(v, "admin-delay", 0n, (1n << 48n) - 1n);
+    const decimals = uint(v, "decimals", 0n, 255n);
+    const cashDecimals = uint(v, "cash-decimals", 0n, 255n);
+    const bondTerms = {
+      faceValue: uint(v, "face-value", 10_000n),
+      faceValueCurrency: "JPY",
+      interestRate: uint(v, "interest-rate", 5_000n),
+      interestPaymentDates: ["0331", "0930"],
+      redemptionDate: uint(v, "redemption-date", 1_893_456_000n, (1n << 64n) - 1n),
+      redemptionValue: uint(v, "redemption-value", 10_000n),
+      redemptionValueCurrency: "JPY",
+    };
+    const shareTerms = {
+      issuePrice: uint(v, "issue-price", 1_000n),
+      dividendPerUnit: 0n,
+      dividendRecordDate: "",
+      dividendPaymentDate: "",
+      cancellationDate: "",
+    };
+    const out = text(v, "out", "kessai-deployment.json");
+    if (existsSync(out) && v.force !== true)
+      throw new UsageError(`${out} exists: pass --force to overwrite it, or another --out`);
+
+    const signer = withNonceQueue(await inv.requireSigner("deploy"));
+    const provider = await inv.provider();
+    const deployer = await signer.getAddress();
+    const issuer = issuerFlag ?? deployer;
+    const bank = bankFlag ?? deployer;
+    const pauser = pauserFlag ?? deployer;
+    const chainId = await inv.chainId();
+    const startBlock = (await provider.getBlockNumber()) + 1;
+    // sendTx needs only the signer, the provider and the confirmations.
+    const ctx = { signer, provider, confirmations: 1 } as unknown as KessaiContext;
+
+    const deploy = async <T extends BaseContract>(
+      label: string,
+      name: keyof typeof BYTECODE,
+      abi: ConstructorParameters<typeof ContractFactory>[0],
+      args: unknown[],
+    ): Promise<T> =>
+      inv.progress.run(`deploying ${label}`, async () => {
+        try {
+          const c = await new ContractFactory(abi, BYTECODE[name], signer).deploy(...args);
+          await c.waitForDeployment();
+          return c as unknown as T;
+        } catch (err) {
+          throw toKessaiError(err, { action: `deploy ${label}`, sender: deployer });
+        }
+      });
+    const call = (
+      label: string,
+      target: BaseContract,
+      send: () => Promise<ContractTransactionResponse>,
+    ) => inv.progress.run(label, () => sendTx(ctx, label, target, send));
+
+    const securityRegistry = await deploy<ReturnType<typeof InvestorRegistry__factory.connect>>(
+      "security register",
+      "InvestorRegistry",
+      InvestorRegistry__factory.abi,
+      [adminDelay, deployer],
+    );
+    const cashRegistry = await deploy<ReturnType<typeof InvestorRegistry__factory.connect>>(
+      "cash register",
+      "InvestorRegistry",
+      InvestorRegistry__factory.abi,
+      [adminDelay, deployer],
+    );
+    const securityRegistryAddress = await securityRegistry.getAddress();
+    const cashRegistryAddress = await cashRegistry.getAddress();
+    const token =
+      product === "bond"
+        ? await deploy<ReturnType<typeof StraightBondToken__factory.connect>>(
+            "straight bond token",
+            "StraightBondToken",
+            StraightBondToken__factory.abi,
+            [
+              text(v, "name", "Kessai Digital Bond 2030"),
+              text(v, "symbol", "KDB30"),
+              decimals,
+              securityRegistryAddress,
+              deployer,
+              adminDelay,
+              bondTerms,
+            ],
+          )
+        : await deploy<ReturnType<typeof ShareToken__factory.connect>>(
+            "share token",
+            "ShareToken",
+            ShareToken__factory.abi,
+            [
+              text(v, "name", "Kessai Digital Share"),
+              text(v, "symbol", "KDS"),
+              decimals,
+              securityRegistryAddress,
+              deployer,
+              adminDelay,
+              shareTerms,
+            ],
+          );
+    const dcjpy = await deploy<ReturnType<typeof DepositToken__factory.connect>>(
+      "DCJPY",
+      "DepositToken",
+      DepositToken__factory.abi,
+      [
+        text(v, "cash-name", "DCJPY"),
+        text(v, "cash-symbol", "DCJPY"),
+        cashDecimals,
+        cashRegistryAddress,
+        deployer,
+        adminDelay,
+      ],
+    );
+    const dvp = await deploy<ReturnType<typeof DeliveryVersusPayment__factory.connect>>(
+      "DVP",
+      "DeliveryVersusPayment",
+      DeliveryVersusPayment__factory.abi,
+      [adminDelay, deployer],
+    );
+    const [tokenAddress, dcjpyAddress, dvpAddress] = await Promise.all([
+      token.getAddress(),
+      dcjpy.getAddress(),
+      dvp.getAddress(),
+    ]);
+
+    const registrar = await securityRegistry.REGISTRAR_ROLE();
+    await call("granting the security registrar role", securityRegistry, () =>
+      securityRegistry.grantRole(registrar, issuer),
+    );
+    await call("granting the cash registrar role", cashRegistry, () =>
+      cashRegistry.grantRole(registrar, bank),
+    );
+    for (const role of ST_ISSUER_ROLES) {
+      const id = await token[role]();
+      await call(`granting the token's ${role}`, token, () => token.grantRole(id, issuer));
+    }
+    for (const role of DCJPY_BANK_ROLES) {
+      const id = await dcjpy[role]();
+      await call(`granting DCJPY's ${role}`, dcjpy, () => dcjpy.grantRole(id, bank));
+    }
+    const agentRole = await dvp.SETTLEMENT_AGENT_ROLE();
+    for (const agent of agents) {
+      await call("granting SETTLEMENT_AGENT_ROLE", dvp, () => dvp.grantRole(agentRole, agent));
+    }
+    const pauserRole = await dvp.PAUSER_ROLE();
+    await call("granting the DVP's PAUSER_ROLE", dvp, () => dvp.grantRole(pauserRole, pauser));
+    await call("listing the security token", dvp, () =>
+      dvp.setSecurityTokenListed(tokenAddress, true),
+    );
+    await call("listing DCJPY", dvp, () => dvp.setCashTokenListed(dcjpyAddress, true));
+
+    const doc: DeploymentFile = {
+      chainId: chainId.toString(),
+      deployer,
+      blockNumber: startBlock,
+      securityTokenKind: product === "bond" ? "StraightBondToken" : "ShareToken",
+      securityToken: tokenAddress,
+      depositToken: dcjpyAddress,
+      dvp: dvpAddress,
+      securityRegistry: securityRegistryAddress,
+      cashRegistry: cashRegistryAddress,
+      roles: { admin: deployer, issuer, bank, agents, pauser },
+    };
+    writeFileSync(out, toJson(doc) + "\n");
+    return {
+      json: { ...doc, file: out },
+      human: [
+        kv([
+          ["chain", doc.chainId],
+          ["security token", `${doc.securityToken} (${doc.securityTokenKind})`],
+          ["DCJPY", doc.depositToken],
+          ["DVP", doc.dvp],
+          ["security register", doc.securityRegistry],
+          ["cash register", doc.cashRegistry],
+          ["admin", deployer],
+          ["issuer", issuer],
+          ["bank", bank],
+          ["agents", agents.length ? agents.join(", ") : "none"],
+          ["pauser", pauser],
+        ]),
+        `wrote ${out}`,
+      ].join("\n"),
+    };
+  },
+};

@@ -1,0 +1,582 @@
+/**
+ * The `kessai` command line, end to end: a separate `hardhat node`, the CLI run as a child process
+ * (node + ethers + the SDK, no Hardhat), one full settlement and the error paths.
+ */
+import { expect } from "chai";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { HDNodeWallet, Mnemonic } from "ethers";
+
+const ROOT = process.cwd();
+const CLI = path.join(ROOT, "sdk", "dist", "cli", "main.js");
+const MNEMONIC = "test test test test test test test test test test test junk";
+const wallet = (i: number) =>
+  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`);
+/** Accounts of `hardhat node`: 0 admin, 1 issuer, 2 bank, 3 seller, 4 buyer, 5 agent. */
+const [ADMIN, ISSUER, BANK, SELLER, BUYER, AGENT] = [0, 1, 2, 3, 4, 5].map(
+  (i) => wallet(i).address,
+);
+const BUYER_KEY = wallet(4).privateKey;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a child process to completion (killed after `timeoutMs`). */
+function exec(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: opts.env ?? process.env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 20_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  return ((await res.json()) as { result: unknown }).result;
+}
+
+/** Builds what the test runs: the CLI's bytecode module and the SDK + CLI JavaScript. */
+async function buildCli(): Promise<void> {
+  const node = process.execPath;
+  if (!existsSync(path.join(ROOT, "sdk", "src", "generated", "contracts.ts"))) {
+    const g = await exec(node, ["sdk/scripts/generate.mjs"], { timeoutMs: 60_000 });
+    if (g.code !== 0) throw new Error(`sdk generate failed:\n${g.stderr}`);
+  }
+  const b = await exec(node, ["sdk/scripts/generate-bytecode.mjs"], { timeoutMs: 30_000 });
+  if (b.code !== 0) throw new Error(`generate-bytecode failed:\n${b.stderr}`);
+  const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
+  const t = await exec(
+    node,
+    [
+      tsc,
+      "-p",
+      "sdk/tsconfig.build.json",
+      "--incremental",
+      "--tsBuildInfoFile",
+      "sdk/dist/.tsbuildinfo",
+    ],
+    { timeoutMs: 90_000 },
+  );
+  if (t.code !== 0) throw new Error(`tsc failed:\n${t.stdout}${t.stderr}`);
+}
+
+describe("kessai CLI against a separate `hardhat node`", function () {
+  this.timeout(30_000);
+  let node: ChildProcess | undefined;
+  let url: string;
+  let dir: string;
+  let nodeDir: string | undefined;
+  let deployment: string;
+  let addresses: Record<string, string>;
+  let settlementId: string;
+  let termsFile: string;
+  let shortTermsFile: string;
+
+  /** The CLI with a clean environment pointed at the node. */
+  const kessai = (args: string[], env: Record<string, string> = {}) =>
+    exec(process.execPath, [CLI, ...args], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        KESSAI_RPC_URL: url,
+        ...env,
+      },
+    });
+  /** Runs the CLI, expects exit 0 and returns stdout. */
+  const ok = async (args: string[], env: Record<string, string> = {}) => {
+    const r = await kessai(args, env);
+    expect(r.code, `kessai ${args.join(" ")}\n${r.stderr}`).to.equal(0);
+    return r.stdout;
+  };
+  const okJson = async <T = Record<string, unknown>>(
+    args: string[],
+    env: Record<string, string> = {},
+  ) => JSON.parse(await ok([...args, "--json"], env)) as T;
+  /** Expects exactly one stderr line `kessai: …` and returns it. */
+  const oneLine = (r: Run) => {
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines, r.stderr).to.have.length(1);
+    expect(lines[0]).to.match(/^kessai: \S/);
+    return lines[0];
+  };
+  const dep = () => ["--deployment", deployment];
+
+  before(async function () {
+    this.timeout(150_000);
+    dir = mkdtempSync(path.join(tmpdir(), "kessai-cli-"));
+    deployment = path.join(dir, "deployment.json");
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    // Under `hardhat test --coverage` the artifacts hold instrumented bytecode, which can exceed
+    // the contract size limit: the node this test starts allows any size. Its config lives under
+    // the (gitignored) cache folder so that Hardhat resolves as the local installation.
+    mkdirSync(path.join(ROOT, "cache"), { recursive: true });
+    nodeDir = mkdtempSync(path.join(ROOT, "cache", "cli-node-"));
+    writeFileSync(
+      path.join(nodeDir, "hardhat.config.mjs"),
+      "export default { networks: { cli: { type: 'edr-simulated', chainType: 'l1', " +
+        "allowUnlimitedContractSize: true } } };\n",
+    );
+    node = spawn(
+      path.join(ROOT, "node_modules", ".bin", "hardhat"),
+      [
+        "--config",
+        path.join(nodeDir, "hardhat.config.mjs"),
+        "node",
+        "--network",
+        "cli",
+        "--port",
+        String(port),
+      ],
+      { cwd: ROOT, stdio: "ignore", env: { ...process.env, FORCE_COLOR: "0" } },
+    );
+    const build = buildCli();
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        if ((await rpc(url, "eth_chainId")) === "0x7a69") break;
+      } catch {
+        /* not up yet */
+      }
+      if (node.exitCode !== null) throw new Error("hardhat node exited");
+      if (Date.now() > deadline) throw new Error("hardhat node did not answer eth_chainId");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await build;
+  });
+
+  after(function () {
+    if (node && node.exitCode === null) node.kill("SIGTERM");
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (nodeDir) rmSync(nodeDir, { recursive: true, force: true });
+  });
+
+  describe("help and version", function () {
+    it("prints the version and the command list without a chain", async function () {
+      const pkg = JSON.parse(readFileSync(path.join(ROOT, "sdk", "package.json"), "utf8"));
+      expect((await ok(["--version"])).trim()).to.equal(pkg.version);
+      const help = await ok(["--help"]);
+      for (const c of ["deploy", "settlement create", "watch", "reconcile", "id derive"])
+        expect(help).to.include(c);
+      expect(await ok(["settlement", "settle", "--help"])).to.include("--permit");
+    });
+  });
+
+  describe("a full settlement", function () {
+    it("deploys with roles granted and writes the addresses JSON", async function () {
+      const out = await okJson(
+        [
+          "deploy",
+          "--account",
+          "0",
+          "--issuer",
+          ISSUER,
+          "--bank",
+          BANK,
+          "--agent",
+          AGENT,
+          "--out",
+          deployment,
+        ],
+        {},
+      );
+      addresses = JSON.parse(readFileSync(deployment, "utf8"));
+      for (const k of ["securityToken", "depositToken", "dvp", "securityRegistry", "cashRegistry"])
+        expect(addresses[k], k).to.match(/^0x[0-9a-fA-F]{40}$/);
+      expect(out.dvp).to.equal(addresses.dvp);
+      expect(out.deployer).to.equal(ADMIN);
+      expect(out.chainId).to.equal("31337");
+    });
+
+    it("registers both firms in both registers", async function () {
+      for (const [registry, account] of [
+        ["security", "1"],
+        ["cash", "2"],
+      ]) {
+        await ok([
+          "investor",
+          "register",
+          SELLER,
+          "--ref",
+          "FIRM-0001",
+          "--registry",
+          registry,
+          "--account",
+          account,
+          ...dep(),
+        ]);
+        await ok([
+          "investor",
+          "register",
+          BUYER,
+          "--ref",
+          "FIRM-0002",
+          "--registry",
+          registry,
+          "--account",
+          account,
+          ...dep(),
+        ]);
+      }
+      for (const registry of ["security", "cash"]) {
+        const inv = await okJson(["investor", "show", BUYER, "--registry", registry, ...dep()]);
+        expect(inv).to.include({ account: BUYER, status: "Active", eligible: true, registry });
+      }
+      expect(await ok(["investor", "show", SELLER, ...dep()])).to.match(/investorRef:\s+FIRM-0001/);
+    });
+
+    it("issues ST to the seller and DCJPY to the buyer", async function () {
+      await ok(["st", "issue", "--to", SELLER, "--amount", "1000", "--account", "1", ...dep()]);
+      await ok([
+        "dcjpy",
+        "issue",
+        "--to",
+        BUYER,
+        "--amount",
+        "1_000_000",
+        "--ref",
+        "DEBIT-0001",
+        "--account",
+        "2",
+        ...dep(),
+      ]);
+      const st = await okJson(["st", "balance", SELLER, ...dep()]);
+      expect(st).to.include({ balance: "1000", available: "1000", locked: "0" });
+      const cash = await okJson(["dcjpy", "balance", BUYER, ...dep()]);
+      expect(cash).to.include({ balance: "1000000", available: "1000000" });
+    });
+
+    it("creates (ID derived from the trade), affirms, approves and settles with a permit", async function () {
+      const trade = ["--venue", "PTS", "--trade-id", "T-0001", "--trade-date", "2026-11-25"];
+      const economics = ["--quantity", "100", "--amount", "500000"];
+      settlementId = (
+        await ok([
+          "id",
+          "derive",
+          ...trade,
+          "--seller",
+          SELLER,
+          "--buyer",
+          BUYER,
+          ...economics,
+          ...dep(),
+        ])
+      ).trim();
+      expect(settlementId).to.match(/^0x[0-9a-f]{64}$/);
+
+      termsFile = path.join(dir, "trade.json");
+      const r = await kessai([
+        "settlement",
+        "create",
+        ...trade,
+        "--buyer",
+        BUYER,
+        ...economics,
+        "--agent",
+        AGENT,
+        "--deadline",
+        "+2h",
+        "--out",
+        termsFile,
+        "--account",
+        "3",
+        ...dep(),
+      ]);
+      expect(r.code, r.stderr).to.equal(0);
+      const printed = JSON.parse(r.stdout);
+      expect(printed).to.deep.equal(JSON.parse(readFileSync(termsFile, "utf8")));
+      expect(printed).to.include({
+        id: settlementId,
+        seller: SELLER,
+        buyer: BUYER,
+        quantity: "100",
+        amount: "500000",
+        agent: AGENT,
+        securityToken: addresses.securityToken,
+        cashToken: addresses.depositToken,
+      });
+      expect(r.stderr).to.include(`created settlement ${settlementId}`);
+      expect(await okJson(["st", "balance", SELLER, ...dep()])).to.include({
+        balance: "1000",
+        lockedToDvp: "100",
+        available: "900",
+      });
+
+      // the buyer signs with a private key from the environment
+      await ok(["settlement", "affirm", "--terms", termsFile, ...dep()], {
+        KESSAI_PRIVATE_KEY: BUYER_KEY,
+      });
+      await ok(["settlement", "approve", "--terms", termsFile, "--account", "5", ...dep()]);
+      const settled = await okJson(
+        ["settlement", "settle", "--terms", termsFile, "--permit", ...dep()],
+        {
+          KESSAI_PRIVATE_KEY: BUYER_KEY,
+        },
+      );
+      expect(settled).to.include({ settled: true, id: settlementId });
+      expect(settled.txHash).to.match(/^0x[0-9a-f]{64}$/);
+
+      expect(await okJson(["st", "balance", BUYER, ...dep()])).to.include({ balance: "100" });
+      expect(await okJson(["st", "balance", SELLER, ...dep()])).to.include({
+        balance: "900",
+        locked: "0",
+      });
+      expect(await okJson(["dcjpy", "balance", SELLER, ...dep()])).to.include({
+        balance: "500000",
+      });
+      expect(await okJson(["dcjpy", "balance", BUYER, ...dep()])).to.include({ balance: "500000" });
+    });
+
+    it("shows the settlement (human and --json, by ID or by terms file)", async function () {
+      const human = await ok(["settlement", "show", "--id", settlementId, ...dep()]);
+      expect(human).to.match(/state:\s+Settled/);
+      expect(human).to.match(/agentApproved:\s+yes/);
+      const doc = await okJson<{
+        state: string;
+        terms: Record<string, string>;
+        termsMatch?: boolean;
+      }>(["settlement", "show", "--terms", termsFile, ...dep()]);
+      expect(doc.state).to.equal("Settled");
+      expect(doc.termsMatch).to.equal(true);
+      expect(doc.terms).to.include({ id: settlementId, quantity: "100", amount: "500000" });
+    });
+
+    it("lists settlements filtered by state and party", async function () {
+      const settled = await okJson<{ id: string; state: string }[]>([
+        "settlement",
+        "list",
+        "--state",
+        "Settled",
+        "--party",
+        SELLER,
+        ...dep(),
+      ]);
+      expect(settled.map((s) => [s.id, s.state])).to.deep.equal([[settlementId, "Settled"]]);
+      expect(
+        await okJson<unknown[]>(["settlement", "list", "--state", "Pending,Affirmed", ...dep()]),
+      ).to.deep.equal([]);
+      expect(
+        await okJson<unknown[]>(["settlement", "list", "--party", AGENT, ...dep()]),
+      ).to.deep.equal([]);
+      expect(await ok(["settlement", "list", ...dep()])).to.include(settlementId);
+    });
+
+    it("reconciles", async function () {
+      const report = await okJson<{
+        ok: boolean;
+        mismatches: string[];
+        settlements: { id: string; state: string }[];
+      }>(["reconcile", ...dep()]);
+      expect(report.mismatches).to.deep.equal([]);
+      expect(report.ok).to.equal(true);
+      expect(report.settlements.map((s) => [s.id, s.state])).to.deep.equal([
+        [settlementId, "Settled"],
+      ]);
+      expect(await ok(["reconcile", "--party", BUYER, ...dep()])).to.match(/result:\s+OK/);
+    });
+  });
+
+  describe("watch", function () {
+    it("follows DVP events live and stops after --count", async function () {
+      const child = spawn(
+        process.execPath,
+        [CLI, "watch", "--count", "2", "--json", "--interval", "100", ...dep()],
+        {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH ?? "", KESSAI_RPC_URL: url },
+        },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      const ready = new Promise<void>((resolve, reject) => {
+        child.stderr.on("data", (d) => {
+          stderr += d;
+          if (stderr.includes("watching DVP")) resolve();
+        });
+        child.on("close", () => reject(new Error(`watch exited early: ${stderr}`)));
+      });
+      const done = new Promise<number | null>((resolve) => child.on("close", resolve));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      try {
+        await ready;
+        // a second trade the buyer cannot pay for: created and affirmed (the watch sees both)
+        shortTermsFile = path.join(dir, "short.json");
+        const created = await okJson<{ id: string }>([
+          "settlement",
+          "create",
+          "--id",
+          `0x${"ab".repeat(32)}`,
+          "--buyer",
+          BUYER,
+          "--quantity",
+          "10",
+          "--amount",
+          "2000000",
+          "--out",
+          shortTermsFile,
+          "--account",
+          "3",
+          ...dep(),
+        ]);
+        expect(created.id).to.equal(`0x${"ab".repeat(32)}`);
+        await ok(["settlement", "affirm", "--terms", shortTermsFile, "--account", "4", ...dep()]);
+        expect(await done).to.equal(0);
+      } finally {
+        clearTimeout(timer);
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+      const events = stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { event: string; id: string });
+      expect(events.map((e) => [e.event, e.id])).to.deep.equal([
+        ["SettlementCreated", `0x${"ab".repeat(32)}`],
+        ["SettlementAffirmed", `0x${"ab".repeat(32)}`],
+      ]);
+    });
+  });
+
+  describe("errors", function () {
+    it("an unknown settlement: one 'not found' line, exit 1", async function () {
+      const r = await kessai(["settlement", "show", "--id", `0x${"cd".repeat(32)}`, ...dep()]);
+      expect(r.code).to.equal(1);
+      expect(oneLine(r)).to.equal(`kessai: settlement 0x${"cd".repeat(32)} not found`);
+      expect(r.stdout).to.equal("");
+    });
+
+    it("a bad address: one line, exit 2, no transaction sent", async function () {
+      const block = await rpc(url, "eth_blockNumber");
+      const nonce = await rpc(url, "eth_getTransactionCount", [ISSUER, "latest"]);
+      const r = await kessai([
+        "st",
+        "issue",
+        "--to",
+        "0x1234",
+        "--amount",
+        "1",
+        "--account",
+        "1",
+        ...dep(),
+      ]);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal('kessai: --to is not a valid address: "0x1234"');
+      const bad = await kessai([
+        "investor",
+        "register",
+        "0xnot-an-address",
+        "--ref",
+        "X",
+        "--account",
+        "1",
+        ...dep(),
+      ]);
+      expect(bad.code).to.equal(2);
+      oneLine(bad);
+      expect(await rpc(url, "eth_blockNumber")).to.equal(block);
+      expect(await rpc(url, "eth_getTransactionCount", [ISSUER, "latest"])).to.equal(nonce);
+    });
+
+    it("usage errors: unknown option, unknown command, missing terms (exit 2)", async function () {
+      for (const args of [
+        ["settlement", "list", "--bogus"],
+        ["settle"],
+        ["settlement"],
+        ["settlement", "settle", ...dep()],
+        ["settlement", "list", "--state", "Done", ...dep()],
+      ]) {
+        const r = await kessai(args);
+        expect(r.code, args.join(" ")).to.equal(2);
+        oneLine(r);
+      }
+    });
+
+    it("settling without enough DCJPY: the typed contract error's line, exit 1, nothing moved", async function () {
+      const before = await Promise.all([
+        okJson(["dcjpy", "balance", BUYER, ...dep()]),
+        okJson(["dcjpy", "balance", SELLER, ...dep()]),
+        okJson(["st", "balance", SELLER, ...dep()]),
+        okJson(["st", "balance", BUYER, ...dep()]),
+      ]);
+      const block = await rpc(url, "eth_blockNumber");
+      const r = await kessai(
+        ["settlement", "settle", "--terms", shortTermsFile, "--permit", ...dep()],
+        {
+          KESSAI_PRIVATE_KEY: BUYER_KEY,
+        },
+      );
+      expect(r.code).to.equal(1);
+      expect(oneLine(r)).to.match(
+        /^kessai: DepositTokenInsufficientAvailableBalance: 0x15d3…6A65 has 500000 unfrozen units, needs 2000000$/,
+      );
+      expect(r.stdout).to.equal("");
+      const j = await kessai(
+        ["settlement", "settle", "--terms", shortTermsFile, "--permit", "--json", ...dep()],
+        {
+          KESSAI_PRIVATE_KEY: BUYER_KEY,
+        },
+      );
+      expect(j.code).to.equal(1);
+      const err = (JSON.parse(j.stdout) as { error: Record<string, unknown> }).error;
+      expect(err).to.deep.include({
+        errorName: "DepositTokenInsufficientAvailableBalance",
+        exitCode: 1,
+      });
+      expect(err.args).to.deep.equal({ account: BUYER, available: "500000", needed: "2000000" });
+
+      expect(await rpc(url, "eth_blockNumber")).to.equal(block);
+      const after = await Promise.all([
+        okJson(["dcjpy", "balance", BUYER, ...dep()]),
+        okJson(["dcjpy", "balance", SELLER, ...dep()]),
+        okJson(["st", "balance", SELLER, ...dep()]),
+        okJson(["st", "balance", BUYER, ...dep()]),
+      ]);
+      expect(after).to.deep.equal(before);
+      const s = await okJson(["settlement", "show", "--terms", shortTermsFile, ...dep()]);
+      expect(s.state).to.equal("Affirmed");
+    });
+
+    it("an unreachable node: one line, exit 1", async function () {
+      const r = await kessai(["st", "balance", SELLER, "--rpc", "http://127.0.0.1:9", ...dep()]);
+      expect(r.code).to.equal(1);
+      expect(oneLine(r)).to.match(
+        /^kessai: cannot reach the JSON-RPC endpoint http:\/\/127\.0\.0\.1:9/,
+      );
+    });
+  });
+});
