@@ -76,14 +76,17 @@ export class QueuedSigner extends AbstractSigner {
     return new QueuedSigner(this.inner.connect(provider), { gasLimit: this.gasLimit });
   }
 
+  /** Signs with the wrapped signer (no nonce handling: use {@link sendTransaction}). */
   signTransaction(tx: TransactionRequest): Promise<string> {
     return this.inner.signTransaction(tx);
   }
 
+  /** Signs an EIP-191 message with the wrapped signer. */
   signMessage(message: string | Uint8Array): Promise<string> {
     return this.inner.signMessage(message);
   }
 
+  /** Signs EIP-712 typed data with the wrapped signer. */
   signTypedData(
     domain: TypedDataDomain,
     types: Record<string, TypedDataField[]>,
@@ -92,6 +95,10 @@ export class QueuedSigner extends AbstractSigner {
     return this.inner.signTypedData(domain, types, value);
   }
 
+  /**
+   * Sends `tx` with the next nonce of this account's queue: max(node's pending count, last used + 1); a nonce the
+   * node refuses is re-read and retried once, then raised as {@link NonceError}.
+   */
   override async sendTransaction(tx: TransactionRequest): Promise<TransactionResponse> {
     const from = await this.getAddress();
     const provider = this.inner.provider;
