@@ -26,6 +26,7 @@ export interface KessaiAddresses {
   dvp: string;
 }
 
+/** Options of {@link connect} and of every client's static `connect`. */
 export interface ConnectOptions {
   /** An ethers Signer (sends transactions) or Provider (read-only). */
   runner?: ContractRunner;

@@ -25,4 +25,9 @@ export * from "./settlement/workflow.js";
 export { QueuedSigner, withNonceQueue } from "./internal/nonce-queue.js";
 export type { TxResult } from "./internal/send.js";
 export type { AmountLike } from "./internal/validate.js";
+/**
+ * TypeChain (ethers-v6) types and ABI-only factories of the Kessai contracts, generated from the
+ * compiled artifacts, e.g. `contracts.DeliveryVersusPayment__factory.connect(address, runner)`.
+ * They are not reproduced in these docs; see the contracts' NatSpec.
+ */
 export * as contracts from "./generated/contracts.js";

@@ -7,12 +7,15 @@ type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];
 
 /** The settlement agent: approve or reject (on-chain or by signature) and settle batches. */
 export class AgentClient extends BaseClient {
+  /** {@inheritDoc approveSettlement} */
   approve(p: P<typeof a.approveSettlement>) {
     return a.approveSettlement(this.ctx, p);
   }
+  /** Signs the EIP-712 approval of `terms` (for `approveBySig`); sends nothing. */
   signApproval(terms: TermsLike) {
     return signApproval(this.ctx, normaliseTerms(terms));
   }
+  /** {@inheritDoc rejectSettlement} */
   reject(p: P<typeof a.rejectSettlement>) {
     return a.rejectSettlement(this.ctx, p);
   }
@@ -24,12 +27,15 @@ export class AgentClient extends BaseClient {
   settleBatchPerItem(terms: TermsLike[]) {
     return a.settleBatch(this.ctx, { terms, mode: "perItem" });
   }
+  /** Whether `signature` is the buyer's valid EIP-712 affirmation of `terms`. */
   verifyAffirmation(terms: TermsLike, signature: string) {
     return verifyAffirmation(this.ctx, normaliseTerms(terms), signature);
   }
+  /** Whether `signature` is the named agent's valid EIP-712 approval of `terms`. */
   verifyApproval(terms: TermsLike, signature: string) {
     return verifyApproval(this.ctx, normaliseTerms(terms), signature);
   }
+  /** {@inheritDoc getSettlement} */
   getSettlement(id: string) {
     return a.getSettlement(this.ctx, { id });
   }

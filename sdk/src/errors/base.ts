@@ -1,8 +1,4 @@
-/**
- * Base of every error the SDK throws, in the manner of viem's `BaseError`: a one-line
- * `shortMessage`, optional `details` and `metaMessages`, and the original `cause`. The full
- * `message` joins them so a log line says everything.
- */
+/** Options of every {@link KessaiError} constructor. */
 export interface KessaiErrorOptions {
   /** The underlying error (an ethers error, a transport failure, ...). */
   cause?: unknown;
@@ -12,6 +8,11 @@ export interface KessaiErrorOptions {
   metaMessages?: string[];
 }
 
+/**
+ * Base of every error the SDK throws, in the manner of viem's `BaseError`: a one-line
+ * `shortMessage`, optional `details` and `metaMessages`, and the original `cause`. The full
+ * `message` joins them so a log line says everything.
+ */
 export class KessaiError extends Error {
   override name = "KessaiError";
   /** One line, human readable, without the details. */

@@ -76,14 +76,17 @@ export class QueuedSigner extends AbstractSigner {
     return new QueuedSigner(this.inner.connect(provider), { gasLimit: this.gasLimit });
   }
 
+  /** Signs with the wrapped signer (no nonce handling: use {@link sendTransaction}). */
   signTransaction(tx: TransactionRequest): Promise<string> {
     return this.inner.signTransaction(tx);
   }
 
+  /** Signs an EIP-191 message with the wrapped signer. */
   signMessage(message: string | Uint8Array): Promise<string> {
     return this.inner.signMessage(message);
   }
 
+  /** Signs EIP-712 typed data with the wrapped signer. */
   signTypedData(
     domain: TypedDataDomain,
     types: Record<string, TypedDataField[]>,
@@ -92,19 +95,27 @@ export class QueuedSigner extends AbstractSigner {
     return this.inner.signTypedData(domain, types, value);
   }
 
+  /**
+   * Sends `tx` with the next nonce of this account's queue: max(node's pending count, last used
+   * + 1). Everything that does not depend on the nonce (gas estimation, fee data, the pending
+   * count) is prepared before taking the account's lock, concurrently with other submissions;
+   * the lock covers only choosing the nonce and handing the transaction to the node. A nonce the
+   * node refuses is re-read and retried once, then raised as {@link NonceError}.
+   */
   override async sendTransaction(tx: TransactionRequest): Promise<TransactionResponse> {
     const from = await this.getAddress();
     const provider = this.inner.provider;
     const state = stateFor(provider, from);
+    const pendingCount = () =>
+      provider ? provider.getTransactionCount(from, "pending") : Promise.resolve(0);
+    // Outside the lock: a refused estimate throws here and consumes no nonce.
+    const [pending, prepared] = await Promise.all([pendingCount(), this.prepare(tx)]);
     return state.mutex.run(async () => {
       for (let attempt = 0; ; attempt++) {
-        const pending = provider ? await provider.getTransactionCount(from, "pending") : 0;
-        const nonce = Math.max(pending, state.next ?? 0);
-        const request: TransactionRequest = { ...tx, nonce };
-        if (request.gasLimit == null && this.gasLimit !== undefined)
-          request.gasLimit = this.gasLimit;
+        const onNode = attempt === 0 ? pending : await pendingCount();
+        const nonce = Math.max(onNode, state.next ?? 0);
         try {
-          const response = await this.inner.sendTransaction(request);
+          const response = await this.inner.sendTransaction({ ...prepared, nonce });
           state.next = nonce + 1;
           return response;
         } catch (err) {
@@ -118,6 +129,17 @@ export class QueuedSigner extends AbstractSigner {
         }
       }
     });
+  }
+
+  /**
+   * The transaction with its gas limit (the fixed one, or estimated) and whatever else the wrapped
+   * signer fills in without a nonce (fee data, chain id); the nonce is set under the lock.
+   */
+  private async prepare(tx: TransactionRequest): Promise<TransactionRequest> {
+    const gasLimit = tx.gasLimit ?? this.gasLimit ?? (await this.inner.estimateGas(tx));
+    // A placeholder nonce keeps populateTransaction from reading one; it is replaced under the lock.
+    const populated = await this.inner.populateTransaction({ ...tx, gasLimit, nonce: 0 });
+    return { ...populated, nonce: undefined };
   }
 }
 

@@ -20,8 +20,10 @@ export const SETTLEMENT_STEPS = [
   "settle", // 6. both legs move in one transaction
   "redeem", // 7. seller redeems its DCJPY
 ] as const;
+/** Name of one of the seven {@link SETTLEMENT_STEPS}. */
 export type SettlementStepName = (typeof SETTLEMENT_STEPS)[number];
 
+/** Reported to {@link SettleTradeParams.onProgress} before (`started`) and after each step. */
 export interface ProgressEvent {
   step: number;
   name: SettlementStepName;
@@ -32,6 +34,7 @@ export interface ProgressEvent {
   reason?: string;
 }
 
+/** Parameters of {@link settleTrade}. */
 export interface SettleTradeParams {
   seller: FirmClient;
   buyer: FirmClient;
@@ -49,6 +52,7 @@ export interface SettleTradeParams {
   onProgress?: (e: ProgressEvent) => void | Promise<void>;
 }
 
+/** What {@link settleTrade} resolves to: the final state and every step done or skipped. */
 export interface SettleTradeResult {
   id: string;
   state: SettlementStateName;

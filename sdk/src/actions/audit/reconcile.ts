@@ -5,6 +5,7 @@ import { toAddress, toBlock } from "../../internal/validate.js";
 import { settlementStateName, type SettlementStateName } from "../../settlement/enums.js";
 import { termsFromResult, type SettlementTerms } from "../../settlement/terms.js";
 
+/** Parameters of {@link reconcile}. */
 export interface ReconcileParams {
   fromBlock?: number;
   /** Default: the latest block. */
@@ -13,12 +14,14 @@ export interface ReconcileParams {
   party?: string;
 }
 
+/** One token movement of a settlement (a Transfer event of the settling transaction). */
 export interface Leg {
   from: string;
   to: string;
   value: bigint;
   txHash: string;
 }
+/** A settlement touched in the reconciled range, with its legs and any issue found. */
 export interface ReconciledSettlement {
   id: string;
   state: SettlementStateName;
@@ -27,6 +30,7 @@ export interface ReconciledSettlement {
   legs: { security?: Leg; cash?: Leg };
   issues: string[];
 }
+/** An account's balance change over the range compared with its Transfer events. */
 export interface BalanceCheck {
   token: "security" | "deposit";
   account: string;
@@ -36,6 +40,7 @@ export interface BalanceCheck {
   eventDelta: bigint;
   ok: boolean;
 }
+/** DCJPY supply against the issued and redeemed totals and events. */
 export interface SupplyCheck {
   totalSupply: bigint;
   totalIssued: bigint;
@@ -44,6 +49,7 @@ export interface SupplyCheck {
   eventNet: bigint;
   ok: boolean;
 }
+/** The outcome of {@link reconcile}; `ok` when `mismatches` is empty. */
 export interface ReconcileReport {
   fromBlock: number;
   toBlock: number;
@@ -54,6 +60,7 @@ export interface ReconcileReport {
   mismatches: string[];
   ok: boolean;
 }
+/** What {@link reconcile} resolves to. */
 export type ReconcileResult = ReconcileReport;
 
 /**

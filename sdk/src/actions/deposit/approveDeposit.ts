@@ -2,11 +2,13 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link approveDeposit}. */
 export interface ApproveDepositParams {
   /** Defaults to the DVP. */
   spender?: string;
   amount: AmountLike;
 }
+/** What {@link approveDeposit} resolves to. */
 export type ApproveDepositResult = TxResult;
 
 /** ERC-20 approval of DCJPY (by default to the DVP, for the cash leg). Zero is allowed (revoke). */

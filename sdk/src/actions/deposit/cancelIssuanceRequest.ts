@@ -2,9 +2,11 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAmount, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link cancelIssuanceRequest}. */
 export interface CancelIssuanceRequestParams {
   requestId: AmountLike;
 }
+/** What {@link cancelIssuanceRequest} resolves to. */
 export type CancelIssuanceRequestResult = TxResult;
 
 /** The requester cancels its pending issuance request. */

@@ -2,10 +2,12 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAmount, toReference, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link fulfilIssuanceRequest}. */
 export interface FulfilIssuanceRequestParams {
   requestId: AmountLike;
   bankReference: string;
 }
+/** What {@link fulfilIssuanceRequest} resolves to. */
 export type FulfilIssuanceRequestResult = TxResult;
 
 /** Fulfils a pending issuance request by minting against `bankReference` (ISSUER_ROLE). */

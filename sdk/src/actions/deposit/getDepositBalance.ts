@@ -2,10 +2,12 @@ import type { KessaiContext } from "../../connect.js";
 import { readCall } from "../../internal/send.js";
 import { toAddress } from "../../internal/validate.js";
 
+/** Parameters of {@link getDepositBalance}. */
 export interface GetDepositBalanceParams {
   account: string;
   blockTag?: number;
 }
+/** What {@link getDepositBalance} resolves to. */
 export interface GetDepositBalanceResult {
   balance: bigint;
   available: bigint;

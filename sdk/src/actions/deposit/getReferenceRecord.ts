@@ -3,6 +3,7 @@ import type { KessaiContext } from "../../connect.js";
 import { readCall } from "../../internal/send.js";
 import { toReference } from "../../internal/validate.js";
 
+/** Parameters of {@link getReferenceRecord}. */
 export interface GetReferenceRecordParams {
   kind: "issuance" | "redemption";
   reference: string;

@@ -2,12 +2,14 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toAmount, toReference, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link issueDeposit}. */
 export interface IssueDepositParams {
   account: string;
   amount: AmountLike;
   /** Reference of the deposit-account debit (bytes32, once per reference). */
   bankReference: string;
 }
+/** What {@link issueDeposit} resolves to. */
 export type IssueDepositResult = TxResult;
 
 /** Mints DCJPY to `account` against a deposit-account debit (ISSUER_ROLE). */

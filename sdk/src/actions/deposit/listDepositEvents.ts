@@ -2,12 +2,14 @@ import type { KessaiContext } from "../../connect.js";
 import { readCall } from "../../internal/send.js";
 import { toAddress, toBlock } from "../../internal/validate.js";
 
+/** Parameters of {@link listDepositEvents}. */
 export interface ListDepositEventsParams {
   kind: "issued" | "redeemed";
   account?: string;
   fromBlock?: number;
   toBlock?: number;
 }
+/** One DCJPY `Issued` or `Redeemed` event. */
 export interface DepositEvent {
   kind: "issued" | "redeemed";
   reference: string;
@@ -19,6 +21,7 @@ export interface DepositEvent {
   txHash: string;
   logIndex: number;
 }
+/** What {@link listDepositEvents} resolves to. */
 export type ListDepositEventsResult = DepositEvent[];
 
 /** Lists DCJPY issuances (`Issued`) or redemptions (`Redeemed`) from events, oldest first. */

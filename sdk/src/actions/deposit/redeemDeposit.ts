@@ -2,11 +2,13 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAmount, toReference, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link redeemDeposit}. */
 export interface RedeemDepositParams {
   amount: AmountLike;
   /** Tells the bank which deposit account to credit (bytes32, once per reference). */
   redemptionRef: string;
 }
+/** What {@link redeemDeposit} resolves to. */
 export type RedeemDepositResult = TxResult;
 
 /** Burns the signer's DCJPY; the bank credits the deposit account (step 7). */

@@ -2,11 +2,13 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toAmount, toReference, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link redeemDepositFrom}. */
 export interface RedeemDepositFromParams {
   account: string;
   amount: AmountLike;
   redemptionRef: string;
 }
+/** What {@link redeemDepositFrom} resolves to. */
 export type RedeemDepositFromResult = TxResult;
 
 /** Burns DCJPY of `account` on its behalf; the bank credits the deposit account (REDEEMER_ROLE). */

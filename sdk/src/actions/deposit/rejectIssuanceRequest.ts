@@ -3,11 +3,13 @@ import { sendTx, type TxResult } from "../../internal/send.js";
 import { ZeroHash } from "ethers";
 import { toAmount, toBytes32, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link rejectIssuanceRequest}. */
 export interface RejectIssuanceRequestParams {
   requestId: AmountLike;
   /** Reason code (bytes32), default zero. */
   reason?: string;
 }
+/** What {@link rejectIssuanceRequest} resolves to. */
 export type RejectIssuanceRequestResult = TxResult;
 
 /** Rejects a pending issuance request (ISSUER_ROLE). */

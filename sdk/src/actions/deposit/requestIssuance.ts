@@ -2,11 +2,13 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAmount, toBytes32, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link requestIssuance}. */
 export interface RequestIssuanceParams {
   amount: AmountLike;
   /** Which deposit account the bank should debit (bytes32, opaque to the chain). */
   depositAccountRef: string;
 }
+/** What {@link requestIssuance} resolves to. */
 export interface RequestIssuanceResult extends TxResult {
   requestId: bigint;
 }

@@ -2,10 +2,12 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toBool } from "../../internal/validate.js";
 
+/** Parameters of {@link setAccountFrozen}. */
 export interface SetAccountFrozenParams {
   account: string;
   frozen: boolean;
 }
+/** What {@link setAccountFrozen} resolves to. */
 export type SetAccountFrozenResult = TxResult;
 
 /** Freezes or unfreezes an account as a whole (FREEZER_ROLE). */

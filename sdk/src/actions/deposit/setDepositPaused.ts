@@ -2,9 +2,11 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toBool } from "../../internal/validate.js";
 
+/** Parameters of {@link setDepositPaused}. */
 export interface SetDepositPausedParams {
   paused: boolean;
 }
+/** What {@link setDepositPaused} resolves to. */
 export type SetDepositPausedResult = TxResult;
 
 /** Pauses or unpauses the deposit token (PAUSER_ROLE). */

@@ -2,11 +2,13 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link setPartialFreeze}. */
 export interface SetPartialFreezeParams {
   account: string;
   /** Positive: add to the frozen part; negative: remove from it. */
   delta: bigint | number;
 }
+/** What {@link setPartialFreeze} resolves to. */
 export type SetPartialFreezeResult = TxResult;
 
 /** Freezes (delta > 0) or unfreezes (delta < 0) part of an account's balance (FREEZER_ROLE). */

@@ -2,6 +2,7 @@ import type { KessaiContext } from "../../connect.js";
 import { signPermitTypedData, type PermitSignature } from "../../settlement/eip712.js";
 import { toAddress, toAmount, toDeadline, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link signPermit}. */
 export interface SignPermitParams {
   /** Defaults to the DVP. */
   spender?: string;
@@ -9,6 +10,7 @@ export interface SignPermitParams {
   /** Permit deadline (unix seconds or Date). */
   deadline: bigint | number | Date;
 }
+/** What {@link signPermit} resolves to. */
 export type SignPermitResult = PermitSignature;
 
 /** Signs an ERC-2612 permit for DCJPY (no transaction), e.g. for `settleWithPermit`. */

@@ -4,10 +4,12 @@ import { toAddress } from "../../internal/validate.js";
 import { INVESTOR_STATUS_NAMES, type InvestorStatusName } from "../../settlement/enums.js";
 import { registryOf, type RegistryChoice } from "./registry.js";
 
+/** Parameters of {@link getInvestor}. */
 export interface GetInvestorParams {
   account: string;
   registry?: RegistryChoice;
 }
+/** What {@link getInvestor} resolves to. */
 export interface GetInvestorResult {
   account: string;
   investorRef: string;

@@ -3,6 +3,7 @@ import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toBytes32, toDeadline } from "../../internal/validate.js";
 import { registryOf, type RegistryChoice } from "./registry.js";
 
+/** Parameters of {@link registerInvestor}. */
 export interface RegisterInvestorParams {
   account: string;
   /** Off-chain investor reference (bytes32, e.g. a hashed customer number). */
@@ -11,6 +12,7 @@ export interface RegisterInvestorParams {
   expiry?: bigint | number | Date;
   registry?: RegistryChoice;
 }
+/** What {@link registerInvestor} resolves to. */
 export type RegisterInvestorResult = TxResult;
 
 /** Registers `account` as an active investor (REGISTRAR_ROLE). */

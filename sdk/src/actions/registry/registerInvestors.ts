@@ -3,10 +3,12 @@ import { sendTx, type TxResult } from "../../internal/send.js";
 import { sameLength, toAddress, toBytes32, toDeadline } from "../../internal/validate.js";
 import { registryOf, type RegistryChoice } from "./registry.js";
 
+/** Parameters of {@link registerInvestors}. */
 export interface RegisterInvestorsParams {
   investors: { account: string; investorRef: string; expiry?: bigint | number | Date }[];
   registry?: RegistryChoice;
 }
+/** What {@link registerInvestors} resolves to. */
 export type RegisterInvestorsResult = TxResult;
 
 /** Registers many investors in one transaction, all or nothing (REGISTRAR_ROLE). */

@@ -3,10 +3,12 @@ import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress } from "../../internal/validate.js";
 import { registryOf, type RegistryChoice } from "./registry.js";
 
+/** Parameters of {@link reinstateInvestor}. */
 export interface ReinstateInvestorParams {
   account: string;
   registry?: RegistryChoice;
 }
+/** What {@link reinstateInvestor} resolves to. */
 export type ReinstateInvestorResult = TxResult;
 
 /** Reinstates a suspended account (REGISTRAR_ROLE). */

@@ -3,10 +3,12 @@ import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress } from "../../internal/validate.js";
 import { registryOf, type RegistryChoice } from "./registry.js";
 
+/** Parameters of {@link removeInvestor}. */
 export interface RemoveInvestorParams {
   account: string;
   registry?: RegistryChoice;
 }
+/** What {@link removeInvestor} resolves to. */
 export type RemoveInvestorResult = TxResult;
 
 /** Removes an account; its holdings stay in place, frozen (REGISTRAR_ROLE). */

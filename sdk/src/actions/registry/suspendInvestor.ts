@@ -3,10 +3,12 @@ import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress } from "../../internal/validate.js";
 import { registryOf, type RegistryChoice } from "./registry.js";
 
+/** Parameters of {@link suspendInvestor}. */
 export interface SuspendInvestorParams {
   account: string;
   registry?: RegistryChoice;
 }
+/** What {@link suspendInvestor} resolves to. */
 export type SuspendInvestorResult = TxResult;
 
 /** Suspends an active account: it can neither send nor receive until reinstated (REGISTRAR_ROLE). */

@@ -3,12 +3,14 @@ import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toBytes32, toDeadline } from "../../internal/validate.js";
 import { registryOf, type RegistryChoice } from "./registry.js";
 
+/** Parameters of {@link updateInvestor}. */
 export interface UpdateInvestorParams {
   account: string;
   investorRef: string;
   expiry?: bigint | number | Date;
   registry?: RegistryChoice;
 }
+/** What {@link updateInvestor} resolves to. */
 export type UpdateInvestorResult = TxResult;
 
 /** Changes the reference and expiry of a registered account (REGISTRAR_ROLE). */

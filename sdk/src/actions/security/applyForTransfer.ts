@@ -2,11 +2,13 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link applyForTransfer}. */
 export interface ApplyForTransferParams {
   to: string;
   value: AmountLike;
   data?: string;
 }
+/** What {@link applyForTransfer} resolves to. */
 export interface ApplyForTransferResult extends TxResult {
   applicationId: bigint;
 }

@@ -2,10 +2,12 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link approveTransfer}. */
 export interface ApproveTransferParams {
   applicationId: AmountLike;
   data?: string;
 }
+/** What {@link approveTransfer} resolves to. */
 export type ApproveTransferResult = TxResult;
 
 /** Approves a pending transfer application; its units move (TRANSFER_APPROVER_ROLE). */

@@ -8,10 +8,12 @@ import {
   type AmountLike,
 } from "../../internal/validate.js";
 
+/** Parameters of {@link bulkForcedTransfer}. */
 export interface BulkForcedTransferParams {
   items: { from: string; to: string; value: AmountLike }[];
   data?: string;
 }
+/** What {@link bulkForcedTransfer} resolves to. */
 export type BulkForcedTransferResult = TxResult;
 
 /** WARNING: forced transfers of many items, all or nothing (FORCE_TRANSFER_ROLE). */

@@ -2,9 +2,11 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { sameLength, toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link bulkIssueSecurity}. */
 export interface BulkIssueSecurityParams {
   items: { to: string; value: AmountLike }[];
 }
+/** What {@link bulkIssueSecurity} resolves to. */
 export type BulkIssueSecurityResult = TxResult;
 
 /** Issues unlocked ST units to many accounts, all or nothing (ISSUER_ROLE). */

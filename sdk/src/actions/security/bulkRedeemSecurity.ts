@@ -2,9 +2,11 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { sameLength, toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link bulkRedeemSecurity}. */
 export interface BulkRedeemSecurityParams {
   items: { from: string; value: AmountLike }[];
 }
+/** What {@link bulkRedeemSecurity} resolves to. */
 export type BulkRedeemSecurityResult = TxResult;
 
 /** Redeems unlocked ST units from many accounts, all or nothing (ISSUER_ROLE). */

@@ -2,10 +2,12 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link cancelTransfer}. */
 export interface CancelTransferParams {
   applicationId: AmountLike;
   data?: string;
 }
+/** What {@link cancelTransfer} resolves to. */
 export type CancelTransferResult = TxResult;
 
 /** Cancels a pending transfer application (the applicant or TRANSFER_APPROVER_ROLE). */

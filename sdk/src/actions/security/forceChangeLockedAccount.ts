@@ -2,6 +2,7 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link forceChangeLockedAccount}. */
 export interface ForceChangeLockedAccountParams {
   lockAddress: string;
   fromAccount: string;
@@ -9,6 +10,7 @@ export interface ForceChangeLockedAccountParams {
   value: AmountLike;
   data?: string;
 }
+/** What {@link forceChangeLockedAccount} resolves to. */
 export type ForceChangeLockedAccountResult = TxResult;
 
 /** WARNING: moves locked units to another account, still locked to the same address (FORCE_RELOCATE_ROLE). */

@@ -2,12 +2,14 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link forceLock}. */
 export interface ForceLockParams {
   lockAddress: string;
   account: string;
   value: AmountLike;
   data?: string;
 }
+/** What {@link forceLock} resolves to. */
 export type ForceLockResult = TxResult;
 
 /** WARNING: locks unlocked units of `account` to `lockAddress` without consent (FORCE_LOCK_ROLE). */

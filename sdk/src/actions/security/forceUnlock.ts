@@ -2,6 +2,7 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link forceUnlock}. */
 export interface ForceUnlockParams {
   lockAddress: string;
   account: string;
@@ -10,6 +11,7 @@ export interface ForceUnlockParams {
   value: AmountLike;
   data?: string;
 }
+/** What {@link forceUnlock} resolves to. */
 export type ForceUnlockResult = TxResult;
 
 /**

@@ -2,6 +2,7 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link forcedTransfer}. */
 export interface ForcedTransferParams {
   from: string;
   to: string;
@@ -9,6 +10,7 @@ export interface ForcedTransferParams {
   /** Free-form data recorded in the event (e.g. a court order reference), hex. */
   data?: string;
 }
+/** What {@link forcedTransfer} resolves to. */
 export type ForcedTransferResult = TxResult;
 
 /** WARNING: moves unlocked units without the holder's consent (FORCE_TRANSFER_ROLE). */

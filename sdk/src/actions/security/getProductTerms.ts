@@ -1,7 +1,9 @@
 import type { KessaiContext } from "../../connect.js";
 import { readCall } from "../../internal/send.js";
 
+/** Parameters of {@link getProductTerms}. */
 export type GetProductTermsParams = Record<string, never>;
+/** What {@link getProductTerms} resolves to. */
 export type GetProductTermsResult =
   | {
       kind: "bond";

@@ -2,12 +2,14 @@ import type { KessaiContext } from "../../connect.js";
 import { readCall } from "../../internal/send.js";
 import { toAddress } from "../../internal/validate.js";
 
+/** Parameters of {@link getSecurityBalance}. */
 export interface GetSecurityBalanceParams {
   account: string;
   /** Also report the units locked to this address (e.g. the DVP). Defaults to the DVP. */
   lockAddress?: string;
   blockTag?: number;
 }
+/** What {@link getSecurityBalance} resolves to. */
 export interface GetSecurityBalanceResult {
   balance: bigint;
   locked: bigint;

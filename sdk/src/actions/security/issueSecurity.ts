@@ -3,12 +3,14 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link issueSecurity}. */
 export interface IssueSecurityParams {
   to: string;
   value: AmountLike;
   /** Issue into a lock of this address (zero / undefined: unlocked). */
   lockAddress?: string;
 }
+/** What {@link issueSecurity} resolves to. */
 export type IssueSecurityResult = TxResult;
 
 /** Issues new ST units to `to`, optionally into a locked bucket (ISSUER_ROLE). */

@@ -3,12 +3,14 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link redeemSecurity}. */
 export interface RedeemSecurityParams {
   from: string;
   value: AmountLike;
   /** Redeem from the lock of this address (zero / undefined: from unlocked units). */
   lockAddress?: string;
 }
+/** What {@link redeemSecurity} resolves to. */
 export type RedeemSecurityResult = TxResult;
 
 /** Redeems (burns) ST units of `from`, from a lock or from its unlocked units (ISSUER_ROLE). */

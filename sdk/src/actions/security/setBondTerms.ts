@@ -4,10 +4,13 @@ import type { IStraightBondToken } from "../../generated/contracts.js";
 import { InvalidParameterError } from "../../errors/input.js";
 import { toAmount, toDeadline } from "../../internal/validate.js";
 
+/** The straight bond's terms, as the contract's `BondTerms` struct. */
 export type BondTerms = IStraightBondToken.BondTermsStruct;
+/** Parameters of {@link setBondTerms}. */
 export interface SetBondTermsParams {
   terms: BondTerms;
 }
+/** What {@link setBondTerms} resolves to. */
 export type SetBondTermsResult = TxResult;
 
 /** Replaces the bond terms of a StraightBondToken (ISSUER_ROLE). */

@@ -2,10 +2,12 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toBool } from "../../internal/validate.js";
 
+/** Parameters of {@link setEligibilityExempt}. */
 export interface SetEligibilityExemptParams {
   account: string;
   exempt: boolean;
 }
+/** What {@link setEligibilityExempt} resolves to. */
 export type SetEligibilityExemptResult = TxResult;
 
 /** Treats `account` as eligible regardless of the registry, or stops doing so (ISSUER_ROLE). */

@@ -2,9 +2,11 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toBool } from "../../internal/validate.js";
 
+/** Parameters of {@link setSecurityPaused}. */
 export interface SetSecurityPausedParams {
   paused: boolean;
 }
+/** What {@link setSecurityPaused} resolves to. */
 export type SetSecurityPausedResult = TxResult;
 
 /** Pauses or unpauses the security token (PAUSER_ROLE). */

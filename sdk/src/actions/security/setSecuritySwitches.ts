@@ -3,6 +3,7 @@ import { sendTx, type TxResult } from "../../internal/send.js";
 import { InvalidParameterError } from "../../errors/input.js";
 import { toBool } from "../../internal/validate.js";
 
+/** Parameters of {@link setSecuritySwitches}. */
 export interface SetSecuritySwitchesParams {
   /** Token status (active). */
   active?: boolean;
@@ -11,6 +12,7 @@ export interface SetSecuritySwitchesParams {
   /** Approval workflow on/off. */
   transferApprovalRequired?: boolean;
 }
+/** What {@link setSecuritySwitches} resolves to. */
 export type SetSecuritySwitchesResult = TxResult[];
 
 /** Sets the issuer switches given (one transaction per switch, in this order; ISSUER_ROLE). */

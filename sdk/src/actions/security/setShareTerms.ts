@@ -4,10 +4,13 @@ import type { IShareToken } from "../../generated/contracts.js";
 import { InvalidParameterError } from "../../errors/input.js";
 import { toAmount } from "../../internal/validate.js";
 
+/** The share's terms, as the contract's `ShareTerms` struct. */
 export type ShareTerms = IShareToken.ShareTermsStruct;
+/** Parameters of {@link setShareTerms}. */
 export interface SetShareTermsParams {
   terms: ShareTerms;
 }
+/** What {@link setShareTerms} resolves to. */
 export type SetShareTermsResult = TxResult;
 
 /** Replaces the share terms of a ShareToken (ISSUER_ROLE). */

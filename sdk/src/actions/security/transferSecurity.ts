@@ -2,10 +2,12 @@ import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
 
+/** Parameters of {@link transferSecurity}. */
 export interface TransferSecurityParams {
   to: string;
   value: AmountLike;
 }
+/** What {@link transferSecurity} resolves to. */
 export type TransferSecurityResult = TxResult;
 
 /** A normal ST transfer of the signer's unlocked units, under the transfer rules. */

@@ -4,11 +4,13 @@ import { toBytes } from "../../internal/validate.js";
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, type TermsLike } from "./common.js";
 
+/** Parameters of {@link affirmSettlement}. */
 export interface AffirmSettlementParams {
   terms: TermsLike;
   /** The buyer's EIP-712 `Affirm` signature: submit it (anyone may). Without it the signer affirms. */
   signature?: string;
 }
+/** What {@link affirmSettlement} resolves to. */
 export type AffirmSettlementResult = TxResult;
 
 /** Step 2: the buyer affirms the exact terms (directly, or by submitting its signature). */

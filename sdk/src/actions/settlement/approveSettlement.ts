@@ -4,11 +4,13 @@ import { toBytes } from "../../internal/validate.js";
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, type TermsLike } from "./common.js";
 
+/** Parameters of {@link approveSettlement}. */
 export interface ApproveSettlementParams {
   terms: TermsLike;
   /** The agent's EIP-712 `Approve` signature: submit it (anyone may). Without it the signer approves. */
   signature?: string;
 }
+/** What {@link approveSettlement} resolves to. */
 export type ApproveSettlementResult = TxResult;
 
 /** Step 5: the named agent approves the settlement. */

@@ -3,9 +3,11 @@ import { sendTx, type TxResult } from "../../internal/send.js";
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, type TermsLike } from "./common.js";
 
+/** Parameters of {@link cancelSettlement}. */
 export interface CancelSettlementParams {
   terms: TermsLike;
 }
+/** What {@link cancelSettlement} resolves to. */
 export interface CancelSettlementResult extends TxResult {
   /** True when this call cancelled; false when it only recorded consent (Affirmed: both must call). */
   cancelled: boolean;

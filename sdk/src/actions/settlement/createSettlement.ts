@@ -9,9 +9,11 @@ import {
   type SettlementTermsInput,
 } from "../../settlement/terms.js";
 
+/** Parameters of {@link createSettlement}. */
 export interface CreateSettlementParams {
   terms: SettlementTermsInput | SettlementTerms;
 }
+/** What {@link createSettlement} resolves to. */
 export interface CreateSettlementResult extends TxResult {
   id: string;
   terms: SettlementTerms;

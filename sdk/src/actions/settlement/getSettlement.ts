@@ -4,11 +4,13 @@ import { toSettlementId } from "../../internal/validate.js";
 import { settlementStateName, type SettlementStateName } from "../../settlement/enums.js";
 import { termsFromResult, type SettlementTerms } from "../../settlement/terms.js";
 
+/** Parameters of {@link getSettlement}. */
 export interface GetSettlementParams {
   id: string;
   /** Where to start looking for the SettlementCreated event (default 0). */
   fromBlock?: number;
 }
+/** A settlement's stored record, its state name and its terms (from `SettlementCreated`). */
 export interface SettlementView {
   id: string;
   state: SettlementStateName;
@@ -21,6 +23,7 @@ export interface SettlementView {
   createdBlock: number | undefined;
   createdTx: string | undefined;
 }
+/** What {@link getSettlement} resolves to. */
 export type GetSettlementResult = SettlementView;
 
 /** Reads a settlement: its stored record and its terms from the SettlementCreated event. */

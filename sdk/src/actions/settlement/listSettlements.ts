@@ -9,6 +9,7 @@ import {
 import { termsFromResult } from "../../settlement/terms.js";
 import type { SettlementView } from "./getSettlement.js";
 
+/** Parameters of {@link listSettlements}. */
 export interface ListSettlementsParams {
   /** Seller or buyer. */
   party?: string;
@@ -23,9 +24,11 @@ export interface ListSettlementsParams {
   fromTime?: number | bigint;
   toTime?: number | bigint;
 }
+/** A settlement found by {@link listSettlements}, with the block that created it. */
 export interface ListedSettlement extends SettlementView {
   createdTime: number;
 }
+/** What {@link listSettlements} resolves to. */
 export type ListSettlementsResult = ListedSettlement[];
 
 /** Lists settlements created in a block or time range, filtered by party and current state. */

@@ -3,9 +3,11 @@ import { sendTx, type TxResult } from "../../internal/send.js";
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, type TermsLike } from "./common.js";
 
+/** Parameters of {@link reclaimSettlement}. */
 export interface ReclaimSettlementParams {
   terms: TermsLike;
 }
+/** What {@link reclaimSettlement} resolves to. */
 export type ReclaimSettlementResult = TxResult;
 
 /** After the deadline, releases the seller's locked units back to it (anyone may call). */

@@ -5,11 +5,13 @@ import { toBytes32 } from "../../internal/validate.js";
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, type TermsLike } from "./common.js";
 
+/** Parameters of {@link rejectSettlement}. */
 export interface RejectSettlementParams {
   terms: TermsLike;
   /** Reason code (bytes32), default zero. */
   reason?: string;
 }
+/** What {@link rejectSettlement} resolves to. */
 export type RejectSettlementResult = TxResult;
 
 /** The named agent rejects the settlement; the seller's units are released to it. */

@@ -6,17 +6,20 @@ import { sendTx, type TxResult } from "../../internal/send.js";
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, settlementOutcomes, type TermsLike } from "./common.js";
 
+/** Parameters of {@link settleBatch}. */
 export interface SettleBatchParams {
   terms: TermsLike[];
   /** `all` (default): all or nothing; `perItem`: each on its own, failures reported. */
   mode?: "all" | "perItem";
 }
+/** The outcome of one item of {@link settleBatch}. */
 export interface SettleBatchItem {
   id: string;
   status: "settled" | "failed" | "attemptFailed";
   /** For `attemptFailed`: the decoded reason the item reverted with. */
   error?: ContractError<object>;
 }
+/** What {@link settleBatch} resolves to. */
 export interface SettleBatchResult extends TxResult {
   items: SettleBatchItem[];
 }

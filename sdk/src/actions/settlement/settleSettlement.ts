@@ -5,6 +5,7 @@ import { signPermitTypedData, type PermitSignature } from "../../settlement/eip7
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, settlementOutcomes, type TermsLike } from "./common.js";
 
+/** Parameters of {@link settleSettlement}. */
 export interface SettleSettlementParams {
   terms: TermsLike;
   /**
@@ -14,6 +15,7 @@ export interface SettleSettlementParams {
    */
   permit?: true | PermitSignature;
 }
+/** What {@link settleSettlement} resolves to. */
 export interface SettleSettlementResult extends TxResult {
   /** True when both legs moved; false when the DVP found the lock short and marked it Failed. */
   settled: boolean;

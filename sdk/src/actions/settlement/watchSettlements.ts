@@ -10,7 +10,9 @@ export interface SettlementEvent {
   blockNumber: number;
   txHash: string;
 }
+/** Parameters of {@link watchSettlements}. */
 export interface WatchSettlementsParams {
+  /** Called once per matching event, in block order. */
   onEvent: (e: SettlementEvent) => void;
   /** Only this settlement. */
   id?: string;

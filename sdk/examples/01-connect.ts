@@ -1,0 +1,23 @@
+import { AuditorClient, FirmClient } from "../src/index.js";
+import type { ExampleEnv } from "./env.js";
+
+export async function run(env: ExampleEnv) {
+  // #region example
+  // A Signer transacts; a Provider gives a read-only client. Without an ethers runner:
+  // FirmClient.connect({ rpcUrl: "https://rpc.example", privateKey, addresses })
+  const seller = await FirmClient.connect({ runner: env.seller, addresses: env.addresses });
+  const auditor = await AuditorClient.connect({ runner: env.provider, addresses: env.addresses });
+
+  // The investor registries are read from the tokens.
+  const { securityRegistry, cashRegistry } = seller.ctx.addresses;
+  const { security, deposit } = await seller.balances();
+  return {
+    seller: seller.address,
+    securityRegistry,
+    cashRegistry,
+    units: security.balance,
+    dcjpy: deposit.balance,
+    auditorCanSign: auditor.ctx.signer !== undefined,
+  };
+  // #endregion example
+}

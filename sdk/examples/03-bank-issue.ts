@@ -1,0 +1,25 @@
+import { id } from "ethers";
+import { BankClient } from "../src/index.js";
+import type { ExampleEnv } from "./env.js";
+
+export async function run(env: ExampleEnv) {
+  // #region example
+  const bank = await BankClient.connect({ runner: env.bank, addresses: env.addresses });
+  const buyer = await env.buyer.getAddress();
+
+  // One issuance per bank reference: the reference of the deposit-account debit.
+  const bankReference = id("debit:2026-11-25:000123");
+  const before = await bank.balanceOf(buyer);
+  await bank.issue({ account: buyer, amount: 5_000_000n, bankReference });
+
+  const record = await bank.getIssuance(bankReference); // undefined while the reference is unused
+  const issuances = await bank.listIssuances({ account: buyer }); // Issued events
+  const after = await bank.balanceOf(buyer);
+  return {
+    account: record?.account,
+    amount: record?.amount,
+    listed: issuances.some((e) => e.reference === bankReference),
+    added: after.balance - before.balance,
+  };
+  // #endregion example
+}
