@@ -46,7 +46,9 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * | reclaim                          | anyone, after the deadline                    | Pending, Affirmed |
  * | setSecurityTokenListed, setCashTokenListed | default admin                       | -                 |
  * | pause, unpause                   | PAUSER_ROLE (pause stops create, affirm, approve, settle; never cancel, reject, reclaim) | - |
- * A named agent must hold SETTLEMENT_AGENT_ROLE when the settlement is created.
+ * A named agent must hold SETTLEMENT_AGENT_ROLE when the settlement is created and whenever it
+ * approves or rejects: revoking the role takes away its power over the open settlements that name
+ * it, which then can only be cancelled or expire (the seller reclaims).
  * The contract holds no ST and no cash of its own: it only holds locks on sellers' units.
  */
 interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
@@ -248,7 +250,8 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     error DvpInvalidParties(address seller, address buyer);
     /// @notice Quantity and amount must both be non-zero.
     error DvpZeroValue(uint256 quantity, uint256 amount);
-    /// @notice `agent` does not hold SETTLEMENT_AGENT_ROLE, or is the seller or the buyer.
+    /// @notice `agent` does not hold SETTLEMENT_AGENT_ROLE (at creation, approval or rejection), or
+    /// is the seller or the buyer (at creation).
     error DvpInvalidAgent(address agent);
     /// @notice The deadline of `id` has passed (`nowTime` is the block time).
     error DvpDeadlinePassed(bytes32 id, uint64 deadline, uint256 nowTime);
@@ -307,8 +310,9 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
 
     /**
      * @notice The named agent approves the settlement.
-     * @dev Requirements: not paused; caller is `terms.agent`; state `Pending` or `Affirmed`; terms
-     * match; deadline not passed. Emits {SettlementApproved}.
+     * @dev Requirements: not paused; state `Pending` or `Affirmed`; terms match; caller is
+     * `terms.agent`, which still holds SETTLEMENT_AGENT_ROLE ({DvpInvalidAgent} otherwise);
+     * deadline not passed. Emits {SettlementApproved}.
      * @param terms The settlement's full terms, checked against the stored commitment.
      */
     function approveSettlement(Terms calldata terms) external;
@@ -322,8 +326,9 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
 
     /**
      * @notice The named agent rejects the settlement; the seller's units are released to it.
-     * @dev Requirements: caller is `terms.agent`; state `Pending` or `Affirmed`; terms match.
-     * Works while paused. Emits {SettlementRejected}.
+     * @dev Requirements: state `Pending` or `Affirmed`; terms match; caller is `terms.agent`,
+     * which still holds SETTLEMENT_AGENT_ROLE ({DvpInvalidAgent} otherwise). Works while paused.
+     * Emits {SettlementRejected}.
      * @param terms The settlement's full terms, checked against the stored commitment.
      * @param reason The agent's reason code, emitted in {SettlementRejected}.
      */

@@ -7,11 +7,11 @@ pragma solidity ^0.8.30;
  * receives units.
  *
  * A token holds the address of one registry (set at deployment, changeable by the token's
- * controller role) and asks {checkPair} or {isEligible} before every balance change. A bank and an
+ * default admin) and asks {checkPair} or {isEligible} before every balance change. A bank and an
  * issuer may share one registry or each run their own.
  *
- * An account is eligible when it is registered, its status is `Active`, and its expiry (if any) has
- * not passed. Suspending or removing an account does not touch its holdings: they stay where they
+ * An account is eligible when it is registered, its status is `Active`, and its expiry (if any) is
+ * still ahead: `expiry == 0 || block.timestamp < expiry`. Suspending or removing an account does not touch its holdings: they stay where they
  * are, unable to move, until the account is reinstated or an enforcement role moves them.
  *
  * Roles:
@@ -30,7 +30,7 @@ interface IInvestorRegistry {
 
     /// @notice One account's record.
     /// @param investorRef Off-chain investor reference (e.g. the hash of a customer number).
-    /// @param expiry Unix time after which the account is no longer eligible; 0 for no expiry.
+    /// @param expiry Unix time from which the account is no longer eligible; 0 for no expiry.
     /// @param status Current status.
     struct Investor {
         bytes32 investorRef;
@@ -42,7 +42,7 @@ interface IInvestorRegistry {
      * @notice Emitted when `account` is registered.
      * @param account The registered account.
      * @param investorRef Its off-chain investor reference.
-     * @param expiry Unix time after which it is no longer eligible; 0 for no expiry.
+     * @param expiry Unix time from which it is no longer eligible; 0 for no expiry.
      */
     event InvestorRegistered(address indexed account, bytes32 indexed investorRef, uint64 expiry);
     /**
@@ -142,7 +142,8 @@ interface IInvestorRegistry {
     function remove(address account) external;
 
     /**
-     * @notice Whether `account` may send or receive now: registered, `Active`, not expired.
+     * @notice Whether `account` may send or receive now: registered, `Active`, and
+     * `expiry == 0 || block.timestamp < expiry`.
      * @param account The account to check.
      * @return True when `account` is eligible at the current block time.
      */

@@ -34,8 +34,10 @@ import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurit
  * - The seller's locked units sit in one bucket per seller (`lockedOf(this, seller)`), shared by
  *   all its open settlements on the same token. Every exit releases `min(quantity, bucket)` to the
  *   seller with `unlock(seller, seller, ...)`, which the token allows in every state, so nothing
- *   can get stuck; after an issuer's {ISecurityToken-forceUnlock} the shortfall is borne by the
- *   settlements that close last.
+ *   can get stuck. No per-seller total is kept (one storage slot per settlement): after an issuer's
+ *   {ISecurityToken-forceUnlock}, the first of the seller's settlements to fail or close releases
+ *   up to its own quantity from what remains, which can leave the seller's other open settlements
+ *   short (see docs/threat-model.md).
  */
 contract DeliveryVersusPayment is
     IDeliveryVersusPayment,
@@ -208,6 +210,7 @@ contract DeliveryVersusPayment is
     function reject(Terms calldata terms, bytes32 reason) external nonReentrant {
         _load(terms, _OPEN);
         if (msg.sender != terms.agent) revert DvpUnauthorized(terms.id, msg.sender);
+        _requireAgentRole(terms.agent);
         _settlements[terms.id].state = State.Rejected;
         uint256 released = _release(terms);
         emit SettlementRejected(terms.id, msg.sender, reason, released);
@@ -467,8 +470,10 @@ contract DeliveryVersusPayment is
         }
     }
 
-    /// @dev Marks the agent's approval and emits {SettlementApproved}; deadline must not be past.
+    /// @dev Marks the agent's approval and emits {SettlementApproved}; the agent must still hold
+    /// its role and the deadline must not be past.
     function _approve(Terms calldata terms) private {
+        _requireAgentRole(terms.agent);
         _requireBeforeDeadline(terms);
         _settlements[terms.id].agentApproved = true;
         emit SettlementApproved(terms.id, terms.agent);
@@ -502,6 +507,12 @@ contract DeliveryVersusPayment is
         }
         hashed = _hashTerms(terms);
         if (record.termsDigest != bytes28(hashed)) revert DvpTermsMismatch(terms.id);
+    }
+
+    /// @dev Reverts with {DvpInvalidAgent} unless `agent` still holds SETTLEMENT_AGENT_ROLE: a
+    /// revoked agent loses its power over the open settlements that name it (they then expire).
+    function _requireAgentRole(address agent) private view {
+        if (!hasRole(SETTLEMENT_AGENT_ROLE, agent)) revert DvpInvalidAgent(agent);
     }
 
     /// @dev Reverts with {DvpDeadlinePassed} once the block time is past `terms.deadline`.

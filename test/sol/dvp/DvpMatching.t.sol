@@ -186,6 +186,27 @@ contract DvpMatchingTest is DvpBase {
         _assertUnchanged(before, t);
     }
 
+    function test_approveSettlement_revertsWhenAgentRoleRevoked() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        _revokeAgent();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_invalidAgent(agent));
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        _assertUnchanged(before, t);
+    }
+
+    function test_approveSettlementBySig_revertsWhenAgentRoleRevoked() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        bytes memory sig = _approveSig(t, AGENT_KEY);
+        _revokeAgent();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_invalidAgent(agent));
+        vm.prank(stranger);
+        dvp.approveSettlementBySig(t, sig);
+        _assertUnchanged(before, t);
+    }
+
     function test_approveSettlement_revertsOutsideOpenStates() public {
         _assertRejectsOtherStates(M_OPEN, _approveAsAgent);
     }
@@ -336,11 +357,31 @@ contract DvpMatchingTest is DvpBase {
         _assertUnchanged(before, t);
     }
 
+    function test_reject_revertsWhenAgentRoleRevoked() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        _revokeAgent();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_invalidAgent(agent));
+        vm.prank(agent);
+        dvp.reject(t, "x");
+        _assertUnchanged(before, t);
+    }
+
     function test_reject_revertsOutsideOpenStates() public {
         _assertRejectsOtherStates(M_OPEN, _rejectAsAgent);
     }
 
     // ---------------------------------------------------------------- actions for the state helper
+
+    function _revokeAgent() internal {
+        bytes32 role = dvp.SETTLEMENT_AGENT_ROLE();
+        vm.prank(admin);
+        dvp.revokeRole(role, agent);
+    }
+
+    function _invalidAgent(address account) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(IDeliveryVersusPayment.DvpInvalidAgent.selector, account);
+    }
 
     function _affirmAsBuyer(IDeliveryVersusPayment.Terms memory t) internal {
         vm.prank(buyer);
