@@ -10,6 +10,15 @@ const require = createRequire(import.meta.url);
  */
 const SOLC_VERSION = "0.8.30";
 
+const COMPILER = {
+  version: SOLC_VERSION,
+  path: require.resolve("solc/soljson.js"),
+  settings: {
+    optimizer: { enabled: true, runs: 200 },
+    evmVersion: "cancun",
+  },
+};
+
 /** `npx hardhat demo [--scenario settle|never-pays|agent-rejects|eligibility-removed|all]`. */
 const demo = task("demo", "Runs the seven-step DVP demo and its failure scenarios")
   .addOption({
@@ -24,24 +33,9 @@ export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   tasks: [demo],
   solidity: {
-    profiles: {
-      default: {
-        version: SOLC_VERSION,
-        path: require.resolve("solc/soljson.js"),
-        settings: {
-          optimizer: { enabled: true, runs: 200 },
-          evmVersion: "cancun",
-        },
-      },
-      production: {
-        version: SOLC_VERSION,
-        path: require.resolve("solc/soljson.js"),
-        settings: {
-          optimizer: { enabled: true, runs: 200 },
-          evmVersion: "cancun",
-        },
-      },
-    },
+    // One compiler set-up; the `production` profile (used by `hardhat build --build-profile
+    // production` and Ignition deployments to live networks) is the same as the default.
+    profiles: { default: COMPILER, production: COMPILER },
   },
   paths: {
     tests: {

@@ -6,7 +6,7 @@
  *   node sdk/scripts/generate.mjs [--artifacts <dir>] [--out <dir>]
  *
  * Inputs: every artifact under <artifacts>/contracts/{interfaces,registry,token,settlement}/**
- * (never contracts/test or contracts/mocks). Bytecode is stripped before TypeChain runs, so the
+ * (never the test helpers in contracts/test). Bytecode is stripped before TypeChain runs, so the
  * generated factories carry ABIs only: the SDK attaches to deployed contracts and never deploys.
  *
  * Outputs (all under <out>, default sdk/src/generated/, gitignored):
