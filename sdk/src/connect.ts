@@ -13,10 +13,10 @@ import {
   type InvestorRegistry,
   type SecurityToken,
 } from "./generated/contracts.js";
-import { ConfigurationError } from "./errors/transport.js";
+import { ConfigurationError, NetworkError } from "./errors/transport.js";
 import { toKessaiError } from "./errors/decode.js";
 import { InvalidParameterError } from "./errors/input.js";
-import { toAddress } from "./internal/validate.js";
+import { toAddress, toPrivateKey } from "./internal/validate.js";
 import { QueuedSigner, withNonceQueue } from "./internal/nonce-queue.js";
 
 /** Addresses of one Kessai deployment. Registries are read from the tokens. */
@@ -57,6 +57,11 @@ export interface KessaiContext {
   dvp: DeliveryVersusPayment;
   securityRegistry: InvestorRegistry;
   cashRegistry: InvestorRegistry;
+  /**
+   * True when {@link connect} created the provider itself (from `rpcUrl`); the client's `close()`
+   * then destroys it. False or absent when the caller passed a `runner` and owns its provider.
+   */
+  ownsProvider?: boolean;
 }
 
 function isSigner(r: ContractRunner): r is Signer {
@@ -70,6 +75,11 @@ function isSigner(r: ContractRunner): r is Signer {
  * Connects to a Kessai deployment. Pass an ethers `runner` (a Signer to transact, a Provider to
  * read; e.g. one from Hardhat's `network.create()`), or an `rpcUrl` (plus `privateKey` to sign).
  * The investor registries are read from the tokens' `investorRegistry()`.
+ *
+ * Throws {@link InvalidParameterError} for a malformed address or private key,
+ * {@link NetworkError} when the node cannot be reached, and {@link ConfigurationError} when the
+ * tokens cannot be read (wrong addresses or chain). A provider created from `rpcUrl` is destroyed
+ * on failure; on success, release it with the client's `close()`.
  */
 export async function connect(options: ConnectOptions): Promise<KessaiContext> {
   const addresses = {
@@ -78,14 +88,17 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
     dvp: toAddress(options.addresses?.dvp, "addresses.dvp"),
   };
   let runner = options.runner;
+  let created: JsonRpcProvider | undefined;
   if (!runner) {
     if (!options.rpcUrl)
       throw new InvalidParameterError("runner", undefined, "or rpcUrl is required");
-    const provider = new JsonRpcProvider(options.rpcUrl, undefined, {
+    const privateKey =
+      options.privateKey === undefined ? undefined : toPrivateKey(options.privateKey);
+    created = new JsonRpcProvider(options.rpcUrl, undefined, {
       staticNetwork: true,
       pollingInterval: 250,
     });
-    runner = options.privateKey ? new Wallet(options.privateKey, provider) : provider;
+    runner = privateKey ? new Wallet(privateKey, created) : created;
   }
   const signer = isSigner(runner)
     ? withNonceQueue(runner, { gasLimit: options.gasLimit })
@@ -104,8 +117,13 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
       signer?.getAddress(),
     ]);
   } catch (err) {
+    // A provider made here would otherwise retry network detection forever and keep the
+    // process alive.
+    created?.destroy();
+    const e = toKessaiError(err, { action: "connect" });
+    if (e instanceof NetworkError) throw e;
     throw new ConfigurationError("Could not read the investor registries from the tokens", {
-      cause: toKessaiError(err, { action: "connect" }),
+      cause: e,
     });
   }
   return {
@@ -121,6 +139,7 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
     dvp: DeliveryVersusPayment__factory.connect(addresses.dvp, r),
     securityRegistry: InvestorRegistry__factory.connect(securityRegistry, r),
     cashRegistry: InvestorRegistry__factory.connect(cashRegistry, r),
+    ownsProvider: created !== undefined,
   };
 }
 

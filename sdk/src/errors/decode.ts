@@ -49,8 +49,11 @@ export function decodeRevertData(
   }
 }
 
-/** Converts ethers Result objects (tuples, arrays) to plain values. */
-function plain(v: unknown): unknown {
+/**
+ * Converts ethers `Result` objects (structs, tuples, arrays) to plain values, recursively: named
+ * structs become objects, unnamed tuples and arrays become arrays; other values pass unchanged.
+ */
+export function plain(v: unknown): unknown {
   if (v && typeof v === "object" && typeof (v as { toObject?: unknown }).toObject === "function") {
     const r = v as { toObject(): Record<string, unknown>; toArray(): unknown[] };
     try {

@@ -15,6 +15,7 @@ export {
   ConfigurationError,
   NetworkError,
   NonceError,
+  ReferenceConflictError,
   SettlementStateError,
   TransactionFailedError,
 } from "./transport.js";

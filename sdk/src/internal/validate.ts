@@ -14,6 +14,7 @@ export type AmountLike = bigint | number | string;
 
 const UINT256_MAX = (1n << 256n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 /** A checksummed address; refuses the zero address unless `allowZero`. */
 export function toAddress(
@@ -73,6 +74,19 @@ export function toReference(value: unknown, field: string): string {
     throw new InvalidReferenceError(field, value);
   }
   return value.toLowerCase();
+}
+
+/** A secp256k1 private key: 32 bytes of hex (with or without `0x`), non-zero and below the curve order. */
+export function toPrivateKey(value: unknown, field = "privateKey"): string {
+  const hex = typeof value === "string" && !value.startsWith("0x") ? `0x${value}` : value;
+  if (typeof hex !== "string" || !isHexString(hex, 32)) {
+    throw new InvalidParameterError(field, "<redacted>", "must be a 32-byte hex private key");
+  }
+  const k = BigInt(hex);
+  if (k === 0n || k >= SECP256K1_N) {
+    throw new InvalidParameterError(field, "<redacted>", "is not a valid secp256k1 private key");
+  }
+  return hex;
 }
 
 /** A settlement ID: non-zero bytes32. */

@@ -7,6 +7,7 @@ import {
   type TypedDataDomain,
 } from "ethers";
 import type { KessaiContext } from "../connect.js";
+import { toKessaiError } from "../errors/decode.js";
 import { MissingSignerError, InvalidParameterError } from "../errors/input.js";
 import { readCall } from "../internal/send.js";
 import { TERMS_TYPE, type SettlementTerms } from "./terms.js";
@@ -80,6 +81,21 @@ export function typedDataDigest(td: TypedData): string {
   return TypedDataEncoder.hash(td.domain, td.types, td.message);
 }
 
+/** Signs typed data; a wallet, transport or user refusal becomes a typed KessaiError. */
+async function signTyped(
+  signer: Signer,
+  action: string,
+  domain: TypedDataDomain,
+  types: TypedData["types"],
+  message: Record<string, unknown>,
+): Promise<string> {
+  try {
+    return await signer.signTypedData(domain, types, message);
+  } catch (err) {
+    throw toKessaiError(err, { action });
+  }
+}
+
 function signerOf(ctx: KessaiContext, action: string): Signer {
   if (!ctx.signer) throw new MissingSignerError(action);
   return ctx.signer;
@@ -93,7 +109,7 @@ export async function signAffirmation(ctx: KessaiContext, terms: SettlementTerms
     throw new InvalidParameterError("terms.buyer", terms.buyer, `is not the signer ${me}`);
   }
   const td = affirmationTypedData(await readDomain(ctx), terms);
-  return signer.signTypedData(td.domain, td.types, td.message);
+  return signTyped(signer, "signAffirmation", td.domain, td.types, td.message);
 }
 
 /** The agent signs its approval of `terms` (no transaction); submit with `approveSettlementBySig`. */
@@ -104,7 +120,7 @@ export async function signApproval(ctx: KessaiContext, terms: SettlementTerms): 
     throw new InvalidParameterError("terms.agent", terms.agent, `is not the signer ${me}`);
   }
   const td = approvalTypedData(await readDomain(ctx), terms);
-  return signer.signTypedData(td.domain, td.types, td.message);
+  return signTyped(signer, "signApproval", td.domain, td.types, td.message);
 }
 
 function recovers(td: TypedData, signature: string, expected: string): boolean {
@@ -159,7 +175,13 @@ export async function signPermitTypedData(
     readCall("depositToken.nonces", () => ctx.depositToken.nonces(owner)),
   ]);
   const sig = Signature.from(
-    await signer.signTypedData(domain, PERMIT_TYPES, { owner, spender, value, nonce, deadline }),
+    await signTyped(signer, "signPermit", domain, PERMIT_TYPES, {
+      owner,
+      spender,
+      value,
+      nonce,
+      deadline,
+    }),
   );
   return { value, deadline, v: sig.v, r: sig.r, s: sig.s };
 }

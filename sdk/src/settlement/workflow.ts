@@ -4,7 +4,7 @@ import type { AgentClient } from "../clients/agent.js";
 import type { BankClient } from "../clients/bank.js";
 import type { FirmClient } from "../clients/firm.js";
 import { KessaiError } from "../errors/base.js";
-import { SettlementStateError } from "../errors/transport.js";
+import { ReferenceConflictError, SettlementStateError } from "../errors/transport.js";
 import { readCall, type TxResult } from "../internal/send.js";
 import { toReference } from "../internal/validate.js";
 import { settlementStateName, type SettlementStateName } from "./enums.js";
@@ -67,6 +67,8 @@ const TERMINAL_FAILED: SettlementStateName[] = ["Cancelled", "Expired", "Rejecte
  * `redemptionRef`, the buyer's allowance) and skips what is already done. Calling it again with
  * the same terms and references after an interruption never repeats a transfer: the lock, the
  * settlement and both references are single-use on chain, and every step checks them first.
+ * A reference already recorded for another account or amount throws
+ * {@link ReferenceConflictError} (steps 3 and 7); nothing is sent for that step.
  */
 export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResult> {
   const terms = buildTerms(p.terms as SettlementTermsInput);
@@ -125,9 +127,10 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
       const rec = await bank.getIssuance(bankReference);
       if (!rec) return undefined;
       if (getAddress(rec.account) !== terms.buyer || rec.amount !== terms.amount) {
-        throw new KessaiError(
-          `Bank reference ${bankReference} was used for ${rec.amount} to ${rec.account}, not for this trade`,
-        );
+        throw new ReferenceConflictError("issuance", bankReference, rec, {
+          account: terms.buyer,
+          amount: terms.amount,
+        });
       }
       return "already issued under this bank reference";
     },
@@ -181,10 +184,17 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
   // 7. redeem
   await run(
     7,
-    async () =>
-      (await seller.ctx.depositToken.redemptionOf(redemptionRef)).account === ZeroAddress
-        ? undefined
-        : "already redeemed",
+    async () => {
+      const rec = await a.getReferenceRecord(ctx, { kind: "redemption", reference: redemptionRef });
+      if (!rec) return undefined;
+      if (getAddress(rec.account) !== terms.seller || rec.amount !== terms.amount) {
+        throw new ReferenceConflictError("redemption", redemptionRef, rec, {
+          account: terms.seller,
+          amount: terms.amount,
+        });
+      }
+      return "already redeemed under this redemption reference";
+    },
     () => seller.redeem({ amount: terms.amount, redemptionRef }),
   );
   return { id: terms.id, state: await state(), steps };

@@ -257,9 +257,16 @@ describe("sdk clients", function () {
       const all = await auditor.listSettlements();
       expect(all.length).to.be.greaterThan(5);
       const bySeller = await auditor.listSettlements({ party: A.seller.address, state: "Settled" });
-      expect(
-        bySeller.every((s) => s.state === "Settled" && s.terms!.seller === A.seller.address),
-      ).to.equal(true);
+      const expectedIds = all
+        .filter(
+          (s) =>
+            s.state === "Settled" &&
+            (s.terms!.seller === A.seller.address || s.terms!.buyer === A.seller.address),
+        )
+        .map((s) => s.id);
+      expect(expectedIds).to.not.deep.equal([]);
+      expect(bySeller.map((s) => s.id)).to.deep.equal(expectedIds);
+      for (const id of expectedIds) expect(await k.contracts.dvp.stateOf(id)).to.equal(3n);
       const last = all[all.length - 1];
       expect(
         (

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { HDNodeWallet, Mnemonic } from "ethers";
-import { FirmClient, QueuedSigner, buildTerms } from "../../../sdk/src/index.js";
+import { DvpTermsMismatch, FirmClient, QueuedSigner, buildTerms } from "../../../sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
+import { expectError } from "./helpers.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const N = 50;
@@ -48,7 +49,9 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
       buyer.settle({ terms: { ...terms[0], amount: 1n } }), // terms mismatch: refused at estimation
       ...terms.slice(N / 2).map((t) => buyer.settle({ terms: t })),
     ]);
-    expect(results.filter((r) => r.status === "rejected").length).to.equal(1);
+    const rejected = results.filter((r) => r.status === "rejected");
+    expect(rejected.map((_r) => results.indexOf(_r))).to.deep.equal([N / 2]);
+    await expectError(Promise.reject(rejected[0].reason), DvpTermsMismatch, { id: terms[0].id });
     const states = await Promise.all(terms.map((t) => k.contracts.dvp.stateOf(t.id)));
     expect(states.every((s) => s === 3n)).to.equal(true);
     const bal = await buyer.balances();

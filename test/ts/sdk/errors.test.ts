@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ErrorFragment, ZeroAddress, ZeroHash } from "ethers";
+import { ErrorFragment, toBeHex, zeroPadValue } from "ethers";
 import {
   AccessControlUnauthorizedAccount,
   BankClient,
@@ -39,6 +39,7 @@ import {
   SecurityTokenTransferApprovalRequired,
   SecurityTokenUnauthorizedCancel,
   SecurityTokenUnexpectedApplicationStatus,
+  SettlementState,
   UnknownContractError,
   ContractRevertedError,
   ContractPanicError,
@@ -139,6 +140,12 @@ describe("sdk errors", function () {
       });
     });
     const S = () => k.signers;
+    /** Fixes the next block's time (what a call estimated against it sees) and returns it. */
+    const nextBlockAt = async (secondsAhead: number): Promise<bigint> => {
+      const t = (await k.networkHelpers.time.latest()) + secondsAhead;
+      await k.networkHelpers.time.setNextBlockTimestamp(t);
+      return BigInt(t);
+    };
 
     it("registry errors", async function () {
       const { issuer } = k.clients;
@@ -161,9 +168,11 @@ describe("sdk errors", function () {
           expected: 2n,
         },
       );
+      const nowTime = await nextBlockAt(10);
       await expectError(
         issuer.register({ account: S().outsider.address, investorRef: ref("x"), expiry: 1n }),
         RegistryExpiryInPast,
+        { account: S().outsider.address, expiry: 1n, nowTime },
       );
     });
 
@@ -173,12 +182,14 @@ describe("sdk errors", function () {
         AccessControlUnauthorizedAccount,
         {
           account: S().outsider.address,
+          neededRole: await k.contracts.bond.ISSUER_ROLE(),
         },
       );
       expect(e.shortMessage).to.match(/^AccessControlUnauthorizedAccount: 0x/);
       await expectError(
         outsiderBank.issue({ account: S().buyer.address, amount: 1n, bankReference: ref("n") }),
         AccessControlUnauthorizedAccount,
+        { account: S().outsider.address, neededRole: await k.contracts.dcjpy.ISSUER_ROLE() },
       );
     });
 
@@ -265,6 +276,7 @@ describe("sdk errors", function () {
       await expectError(
         bank.issue({ account: S().buyer.address, amount: 1n, bankReference: ref("e-fund") }),
         DepositTokenIssuanceReferenceUsed,
+        { bankReference: ref("e-fund") },
       );
       await expectError(
         bank.issue({ account: S().outsider.address, amount: 1n, bankReference: ref("e-out") }),
@@ -277,6 +289,7 @@ describe("sdk errors", function () {
       await expectError(
         buyer.redeem({ amount: 1n, redemptionRef: ref("e-red") }),
         DepositTokenRedemptionReferenceUsed,
+        { redemptionRef: ref("e-red") },
       );
       await expectError(
         seller.redeem({ amount: 5n, redemptionRef: ref("e-red2") }),
@@ -299,10 +312,12 @@ describe("sdk errors", function () {
       await expectError(
         seller.cancelIssuanceRequest({ requestId: req.requestId }),
         DepositTokenNotRequester,
+        { requestId: req.requestId, caller: S().seller.address },
       );
       await expectError(
         bank.unfreezePartial(S().buyer.address, 1n),
         DepositTokenUnfreezeExceedsFrozen,
+        { account: S().buyer.address, frozen: 0n, amount: 1n },
       );
       await bank.freeze(S().buyer.address);
       await expectError(
@@ -349,10 +364,16 @@ describe("sdk errors", function () {
       await buyer.affirm({ terms: t });
       const e = await expectError(buyer.affirm({ terms: t }), DvpUnexpectedState, {
         id: t.id,
-        current: 2n,
+        current: BigInt(SettlementState.Affirmed),
+        expectedStates: zeroPadValue(toBeHex(1n << BigInt(SettlementState.Pending)), 32),
       });
       expect(e.shortMessage).to.include("is Affirmed, needs Pending");
-      await expectError(seller.reclaim({ terms: t }), DvpDeadlineNotPassed);
+      const beforeDeadline = await nextBlockAt(10);
+      await expectError(seller.reclaim({ terms: t }), DvpDeadlineNotPassed, {
+        id: t.id,
+        deadline: buildTerms(t).deadline,
+        nowTime: beforeDeadline,
+      });
       // agent named, approval missing
       const ta = await k.newTerms({ agent: S().agent.address });
       await seller.createSettlement({ terms: ta });
@@ -375,7 +396,12 @@ describe("sdk errors", function () {
       });
       // deadline passed
       await k.networkHelpers.time.increase(7200);
-      await expectError(buyer.settle({ terms: ta }), DvpDeadlinePassed, { id: ta.id });
+      const afterDeadline = await nextBlockAt(10);
+      await expectError(buyer.settle({ terms: ta }), DvpDeadlinePassed, {
+        id: ta.id,
+        deadline: buildTerms(ta).deadline,
+        nowTime: afterDeadline,
+      });
     });
 
     it("decodes reverts from staticCall and from mined transactions", async function () {
@@ -399,13 +425,12 @@ describe("sdk errors", function () {
         AccessControlUnauthorizedAccount,
         {
           account: S().outsider.address,
+          neededRole: await k.contracts.bond.ISSUER_ROLE(),
         },
       );
       const after = await k.ethers.provider.getTransactionCount(k.signers.outsider.address);
       expect(after).to.equal(before + 1); // it really was mined
       expect(e.txHash).to.match(/^0x[0-9a-f]{64}$/);
-      void ZeroAddress;
-      void ZeroHash;
     });
   });
 });

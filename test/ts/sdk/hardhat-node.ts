@@ -27,6 +27,7 @@ export const nodeKey = (i: number) =>
 export const nodeAddress = (i: number) =>
   HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).address;
 
+/** A TCP port on 127.0.0.1 that was free a moment ago (bound, then released). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -61,15 +62,17 @@ export async function startHardhatNode(): Promise<HardhatNode> {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+        signal: AbortSignal.timeout(5_000),
       });
       if (res.ok) break;
     } catch {
-      if (i > 300 || child.exitCode !== null) {
-        child.kill("SIGTERM");
-        throw new Error("hardhat node did not start");
-      }
-      await new Promise((r) => setTimeout(r, 100));
+      /* not listening yet */
     }
+    if (i > 300 || child.exitCode !== null) {
+      child.kill("SIGTERM");
+      throw new Error("hardhat node did not start");
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
   return {
     url,

@@ -1,7 +1,11 @@
 import { expect } from "chai";
 import { ContractError, KessaiError } from "../../../sdk/src/index.js";
 
-/** Awaits `p`, expects it to reject with an instance of `Cls`, optionally with these args. */
+/**
+ * Awaits `p`, expects it to reject with an instance of `Cls`, optionally with these args: a
+ * contract error's decoded `args`, or for any other error its own properties (e.g. an
+ * InputError's `field`).
+ */
 export async function expectError<T extends Error>(
   p: Promise<unknown>,
   Cls: abstract new (...args: never[]) => T,
@@ -21,8 +25,10 @@ export async function expectError<T extends Error>(
   }
   expect(caught).to.be.instanceOf(KessaiError);
   if (args) {
-    expect(caught).to.be.instanceOf(ContractError);
-    const got = (caught as unknown as ContractError).args as Record<string, unknown>;
+    const got = (caught instanceof ContractError ? caught.args : caught) as unknown as Record<
+      string,
+      unknown
+    >;
     for (const [k, v] of Object.entries(args)) expect(got[k], `arg ${k}`).to.deep.equal(v);
   }
   expect((caught as unknown as KessaiError).shortMessage)

@@ -1,159 +1,62 @@
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
-import { readFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  ContractFactory,
-  HDNodeWallet,
-  JsonRpcProvider,
-  Mnemonic,
-  ZeroAddress,
-  type BaseContract,
-} from "ethers";
+import { pathToFileURL } from "node:url";
+import { ZeroAddress, type JsonRpcProvider } from "ethers";
 import {
   BankClient,
   FirmClient,
+  InvalidParameterError,
   IssuerClient,
   buildTerms,
+  connect,
   deriveSettlementId,
   settleTrade,
-  withNonceQueue,
+  type KessaiAddresses,
 } from "../../../sdk/src/index.js";
 import { ref } from "./fixture.js";
-
-const MNEMONIC = "test test test test test test test test test test test junk";
-const key = (i: number) =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function artifact(source: string, name: string) {
-  const file = path.join(process.cwd(), "artifacts", "contracts", source, `${name}.json`);
-  return JSON.parse(await readFile(file, "utf8")) as { abi: unknown[]; bytecode: string };
-}
+import {
+  deployOverRpc,
+  freePort,
+  nodeKey,
+  rpcProvider,
+  startHardhatNode,
+  type HardhatNode,
+} from "./hardhat-node.js";
+import { expectError } from "./helpers.js";
 
 describe("sdk over HTTP against a separate `hardhat node`", function () {
   this.timeout(60_000);
-  let node: ChildProcess;
-  let url: string;
+  let node: HardhatNode;
+  let provider: JsonRpcProvider;
+  let addresses: KessaiAddresses;
 
   before(async function () {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    node = spawn(
-      path.join(process.cwd(), "node_modules", ".bin", "hardhat"),
-      ["node", "--port", String(port)],
-      {
-        stdio: "ignore",
-        env: { ...process.env, FORCE_COLOR: "0" },
-      },
-    );
-    for (let i = 0; ; i++) {
-      try {
-        const res = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-        });
-        if (res.ok) break;
-      } catch {
-        if (i > 200 || node.exitCode !== null) throw new Error("hardhat node did not start");
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    node = await startHardhatNode();
+    provider = rpcProvider(node.url, 50);
+    // deployer 0; issuer 1, bank 2 (seller 3 and buyer 4 connect below); agent 5 (unused)
+    addresses = await deployOverRpc(provider, { deployer: 0, issuer: 1, bank: 2, agent: 5 });
   });
-  after(function () {
-    if (node && node.exitCode === null) node.kill("SIGTERM");
+  after(async function () {
+    provider?.destroy();
+    await node?.stop();
   });
 
   it("deploys, connects by rpcUrl and settles trades concurrently", async function () {
-    const provider = new JsonRpcProvider(url, undefined, {
-      staticNetwork: true,
-      pollingInterval: 50,
+    const issuer = await IssuerClient.connect({
+      rpcUrl: node.url,
+      privateKey: nodeKey(1),
+      addresses,
     });
-    // the SDK's nonce queue also keeps a plain deployer's back-to-back transactions in order
-    const deployer = withNonceQueue(
-      HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), "m/44'/60'/0'/0/0").connect(
-        provider,
-      ),
-    );
-    const deployerAddress = await deployer.getAddress();
-    const [issuerK, bankK, sellerK, buyerK] = [key(1), key(2), key(3), key(4)];
-    const who = (i: number) =>
-      HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).address;
-    const deploy = async (source: string, name: string, args: unknown[]) => {
-      const a = await artifact(source, name);
-      const c = await new ContractFactory(a.abi as never, a.bytecode, deployer).deploy(...args);
-      await c.waitForDeployment();
-      return c as BaseContract &
-        Record<string, (...x: unknown[]) => Promise<{ wait(): Promise<unknown> }>>;
-    };
-    const secReg = await deploy("registry/InvestorRegistry.sol", "InvestorRegistry", [
-      0,
-      deployerAddress,
-    ]);
-    const cashReg = await deploy("registry/InvestorRegistry.sol", "InvestorRegistry", [
-      0,
-      deployerAddress,
-    ]);
-    const bond = await deploy("token/StraightBondToken.sol", "StraightBondToken", [
-      "B",
-      "B",
-      0,
-      await secReg.getAddress(),
-      deployerAddress,
-      0,
-      {
-        faceValue: 1n,
-        faceValueCurrency: "JPY",
-        interestRate: 0n,
-        interestPaymentDates: [],
-        redemptionDate: 2_000_000_000n,
-        redemptionValue: 1n,
-        redemptionValueCurrency: "JPY",
-      },
-    ]);
-    const dcjpy = await deploy("token/DepositToken.sol", "DepositToken", [
-      "DCJPY",
-      "DCJPY",
-      0,
-      await cashReg.getAddress(),
-      deployerAddress,
-      0,
-    ]);
-    const dvp = await deploy("settlement/DeliveryVersusPayment.sol", "DeliveryVersusPayment", [
-      0,
-      deployerAddress,
-    ]);
-    const role = async (c: typeof bond, r: string) =>
-      await (c[r] as unknown as () => Promise<string>)();
-    await (await secReg.grantRole(await role(secReg, "REGISTRAR_ROLE"), who(1))).wait();
-    await (await cashReg.grantRole(await role(cashReg, "REGISTRAR_ROLE"), who(2))).wait();
-    await (await bond.grantRole(await role(bond, "ISSUER_ROLE"), who(1))).wait();
-    await (await dcjpy.grantRole(await role(dcjpy, "ISSUER_ROLE"), who(2))).wait();
-    await (await dvp.setSecurityTokenListed(await bond.getAddress(), true)).wait();
-    await (await dvp.setCashTokenListed(await dcjpy.getAddress(), true)).wait();
-    const addresses = {
-      securityToken: await bond.getAddress(),
-      depositToken: await dcjpy.getAddress(),
-      dvp: await dvp.getAddress(),
-    };
-
-    const issuer = await IssuerClient.connect({ rpcUrl: url, privateKey: issuerK, addresses });
-    const bank = await BankClient.connect({ rpcUrl: url, privateKey: bankK, addresses });
-    const seller = await FirmClient.connect({ rpcUrl: url, privateKey: sellerK, addresses });
-    const buyer = await FirmClient.connect({ rpcUrl: url, privateKey: buyerK, addresses });
+    const bank = await BankClient.connect({ rpcUrl: node.url, privateKey: nodeKey(2), addresses });
+    const seller = await FirmClient.connect({
+      rpcUrl: node.url,
+      privateKey: nodeKey(3),
+      addresses,
+    });
+    const buyer = await FirmClient.connect({ rpcUrl: node.url, privateKey: nodeKey(4), addresses });
     const investors = [
       { account: seller.address, investorRef: ref("s") },
       { account: buyer.address, investorRef: ref("b") },
@@ -203,7 +106,63 @@ describe("sdk over HTTP against a separate `hardhat node`", function () {
       usePermit: true,
     });
     expect(r.state).to.equal("Settled");
-    provider.destroy();
-    for (const c of [issuer, bank, seller, buyer]) (c.ctx.provider as JsonRpcProvider).destroy();
+    // close() destroys the providers connect() created from rpcUrl ...
+    for (const c of [issuer, bank, seller, buyer]) {
+      c.close();
+      expect((c.ctx.provider as JsonRpcProvider).destroyed).to.equal(true);
+    }
+    // ... and leaves a provider passed in as runner to its owner
+    const reader = await FirmClient.connect({ runner: provider, addresses });
+    reader.close();
+    expect(provider.destroyed).to.equal(false);
+    expect((await reader.balances(buyer.address)).security.balance).to.equal(11n);
+  });
+
+  it("refuses a malformed private key before creating a provider", async function () {
+    for (const privateKey of ["0x1234", "not a key", "0x" + "00".repeat(32)]) {
+      await expectError(
+        connect({ rpcUrl: node.url, privateKey, addresses }),
+        InvalidParameterError,
+        { field: "privateKey", value: "<redacted>" },
+      );
+    }
+  });
+
+  it("connect to an unreachable node rejects with NetworkError and lets the process exit", async function () {
+    this.timeout(30_000);
+    // In a child process: before the fix its provider retried network detection every second
+    // and the process never exited.
+    const dir = await mkdtemp(path.join(tmpdir(), "kessai-unreachable-"));
+    try {
+      const sdk = pathToFileURL(path.join(process.cwd(), "sdk", "src", "index.ts")).href;
+      const script = path.join(dir, "connect.mts");
+      const a = "0x" + "11".repeat(20);
+      await writeFile(
+        script,
+        `import { connect, NetworkError } from ${JSON.stringify(sdk)};\n` +
+          `try {\n` +
+          `  await connect({ rpcUrl: "http://127.0.0.1:${await freePort()}", addresses: ` +
+          `{ securityToken: "${a}", depositToken: "${a}", dvp: "${a}" } });\n` +
+          `  console.log("result: connected");\n` +
+          `} catch (e) {\n` +
+          `  console.log("result: " + (e instanceof NetworkError ? "NetworkError" : String(e)));\n` +
+          `}\n`,
+      );
+      const child = spawn(process.execPath, ["--import", "tsx", script], {
+        cwd: process.cwd(),
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      clearTimeout(timer);
+      expect(code, "the process did not exit by itself").to.equal(0);
+      expect(out.split("\n").filter((l) => l.startsWith("result: "))).to.deep.equal([
+        "result: NetworkError",
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

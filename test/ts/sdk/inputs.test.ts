@@ -41,18 +41,35 @@ describe("sdk input validation (nothing is sent)", function () {
     const { issuer, bank, seller, buyer, agent, auditor } = k.clients;
     const good = await k.newTerms();
     const before = await nonces();
-    const cases: [() => Promise<unknown>, abstract new (...a: never[]) => InputError][] = [
-      [() => issuer.issue({ to: "0x1234", value: 1n }), InvalidAddressError],
-      [() => issuer.issue({ to: ZeroAddress, value: 1n }), InvalidAddressError],
+    const cases: [() => Promise<unknown>, abstract new (...a: never[]) => InputError, string][] = [
+      [() => issuer.issue({ to: "0x1234", value: 1n }), InvalidAddressError, "to"],
+      [() => issuer.issue({ to: ZeroAddress, value: 1n }), InvalidAddressError, "to"],
       [
         () => issuer.issue({ to: badChecksum(k.signers.seller.address), value: 1n }),
         InvalidAddressError,
+        "to",
       ],
-      [() => issuer.issue({ to: k.signers.seller.address, value: 0n }), InvalidAmountError],
-      [() => issuer.issue({ to: k.signers.seller.address, value: -1n }), InvalidAmountError],
-      [() => issuer.issue({ to: k.signers.seller.address, value: 1.5 }), InvalidAmountError],
-      [() => issuer.issue({ to: k.signers.seller.address, value: 2n ** 256n }), InvalidAmountError],
-      [() => issuer.bulkIssue({ items: [] }), InvalidBatchError],
+      [
+        () => issuer.issue({ to: k.signers.seller.address, value: 0n }),
+        InvalidAmountError,
+        "value",
+      ],
+      [
+        () => issuer.issue({ to: k.signers.seller.address, value: -1n }),
+        InvalidAmountError,
+        "value",
+      ],
+      [
+        () => issuer.issue({ to: k.signers.seller.address, value: 1.5 }),
+        InvalidAmountError,
+        "value",
+      ],
+      [
+        () => issuer.issue({ to: k.signers.seller.address, value: 2n ** 256n }),
+        InvalidAmountError,
+        "value",
+      ],
+      [() => issuer.bulkIssue({ items: [] }), InvalidBatchError, "items"],
       [
         () =>
           issuer.register({
@@ -61,44 +78,79 @@ describe("sdk input validation (nothing is sent)", function () {
             expiry: -5,
           }),
         InvalidDeadlineError,
+        "expiry",
       ],
       [
         () => bank.issue({ account: k.signers.buyer.address, amount: 1n, bankReference: ZeroHash }),
         InvalidReferenceError,
+        "bankReference",
       ],
       [
         () => bank.issue({ account: k.signers.buyer.address, amount: 1n, bankReference: "0x12" }),
         InvalidReferenceError,
+        "bankReference",
       ],
-      [() => seller.redeem({ amount: 1n, redemptionRef: "ref-1" }), InvalidReferenceError],
+      [
+        () => seller.redeem({ amount: 1n, redemptionRef: "ref-1" }),
+        InvalidReferenceError,
+        "redemptionRef",
+      ],
       [
         () => seller.createSettlement({ terms: { ...good, id: ZeroHash } }),
         InvalidSettlementIdError,
+        "terms.id",
       ],
       [
         () => seller.createSettlement({ terms: { ...good, id: "0x1234" } }),
         InvalidSettlementIdError,
+        "terms.id",
       ],
-      [() => seller.createSettlement({ terms: { ...good, deadline: 1n } }), InvalidDeadlineError],
+      [
+        () => seller.createSettlement({ terms: { ...good, deadline: 1n } }),
+        InvalidDeadlineError,
+        "terms.deadline",
+      ],
       [
         () => seller.createSettlement({ terms: { ...good, buyer: good.seller } }),
         InvalidTermsError,
+        "terms.buyer",
       ],
-      [() => seller.createSettlement({ terms: { ...good, agent: good.buyer } }), InvalidTermsError],
-      [() => seller.createSettlement({ terms: { ...good, quantity: 0n } }), InvalidAmountError],
-      [() => buyer.createSettlement({ terms: good }), InvalidTermsError], // signer is not the seller
-      [() => buyer.affirm({ terms: { ...good, cashToken: "nope" } }), InvalidAddressError],
-      [() => buyer.settle({ terms: { ...good, amount: "1e6" } }), InvalidAmountError],
-      [() => agent.settleBatch([]), InvalidBatchError],
-      [() => agent.settleBatch([good, good]), InvalidBatchError],
-      [() => auditor.getSettlement("0x00"), InvalidSettlementIdError],
-      [() => buyer.signPermit({ amount: 1n, deadline: "soon" as never }), InvalidDeadlineError],
+      [
+        () => seller.createSettlement({ terms: { ...good, agent: good.buyer } }),
+        InvalidTermsError,
+        "terms.agent",
+      ],
+      [
+        () => seller.createSettlement({ terms: { ...good, quantity: 0n } }),
+        InvalidAmountError,
+        "terms.quantity",
+      ],
+      [() => buyer.createSettlement({ terms: good }), InvalidTermsError, "terms.seller"], // signer is not the seller
+      [
+        () => buyer.affirm({ terms: { ...good, cashToken: "nope" } }),
+        InvalidAddressError,
+        "terms.cashToken",
+      ],
+      [
+        () => buyer.settle({ terms: { ...good, amount: "1e6" } }),
+        InvalidAmountError,
+        "terms.amount",
+      ],
+      [() => agent.settleBatch([]), InvalidBatchError, "terms"],
+      [() => agent.settleBatch([good, good]), InvalidBatchError, "terms"],
+      [() => auditor.getSettlement("0x00"), InvalidSettlementIdError, "id"],
+      [
+        () => buyer.signPermit({ amount: 1n, deadline: "soon" as never }),
+        InvalidDeadlineError,
+        "deadline",
+      ],
       [
         () => issueSecurity(auditor.ctx, { to: k.signers.seller.address, value: 1n }),
         MissingSignerError,
+        "runner",
       ],
     ];
-    for (const [p, Cls] of cases) await expectError(p(), Cls);
+    for (const [p, Cls, field] of cases) await expectError(p(), Cls, { field });
     expect(await nonces()).to.deep.equal(before);
   });
 });

@@ -20,6 +20,9 @@ import {
 
 /** Settlements in the run (KESSAI_LOAD_N overrides; 500 by default). */
 const N = Number(process.env.KESSAI_LOAD_N ?? 500);
+if (!Number.isSafeInteger(N) || N <= 0) {
+  throw new Error(`KESSAI_LOAD_N must be a positive integer, got ${process.env.KESSAI_LOAD_N}`);
+}
 const FIRMS = 4;
 const QUANTITY = 3n;
 const AMOUNT = 1_000n;

@@ -1,12 +1,14 @@
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
 import {
+  ReferenceConflictError,
   SETTLEMENT_STEPS,
   buildTerms,
   settleTrade,
   type ProgressEvent,
 } from "../../../sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
+import { expectError } from "./helpers.js";
 
 class Interrupt extends Error {}
 
@@ -136,20 +138,30 @@ describe("sdk settleTrade workflow", function () {
     const terms = await k.newTerms({ agent: ZeroAddress });
     const bankReference = ref(`${terms.id}b`);
     await k.clients.bank.issue({ account: k.signers.buyer.address, amount: 1n, bankReference });
-    let err: unknown;
-    try {
-      await settleTrade({
+    const before = await positions();
+    const err = await expectError(
+      settleTrade({
         seller: k.clients.seller,
         buyer: k.clients.buyer,
         bank: k.clients.bank,
         terms,
         bankReference,
         redemptionRef: ref(`${terms.id}r`),
-      });
-    } catch (e) {
-      err = e;
-    }
-    expect((err as Error).message).to.match(/was used for 1/);
+      }),
+      ReferenceConflictError,
+      {
+        kind: "issuance",
+        reference: bankReference,
+        account: k.signers.buyer.address,
+        amount: 1n,
+        expectedAccount: k.signers.buyer.address,
+        expectedAmount: terms.amount,
+      },
+    );
+    expect(err.message).to.match(/was used for 1 to /);
+    // steps 1 and 2 ran (the ST is locked, not moved); no DCJPY was issued under the reference
+    expect(await positions()).to.deep.equal(before);
+    expect((await legs(terms.id, bankReference, ref(`${terms.id}r`))).issued).to.equal(1);
     const r = await settleTrade({
       seller: k.clients.seller,
       buyer: k.clients.buyer,
@@ -160,5 +172,50 @@ describe("sdk settleTrade workflow", function () {
     });
     expect(r.steps.find((s) => s.step === 5)!.status).to.equal("skipped");
     expect(r.state).to.equal("Settled");
+  });
+
+  it("refuses a redemption reference already used for another account or amount (step 7)", async function () {
+    const terms = await k.newTerms({ agent: ZeroAddress });
+    const bankReference = ref(`${terms.id}b`);
+    const redemptionRef = ref(`${terms.id}r`);
+    // the buyer spends the seller's redemption reference on a redemption of its own
+    await k.clients.bank.issue({
+      account: k.signers.buyer.address,
+      amount: 1n,
+      bankReference: ref(`${terms.id}b-other`),
+    });
+    await k.clients.buyer.redeem({ amount: 1n, redemptionRef });
+    const before = await positions();
+    await expectError(
+      settleTrade({
+        seller: k.clients.seller,
+        buyer: k.clients.buyer,
+        bank: k.clients.bank,
+        terms,
+        bankReference,
+        redemptionRef,
+      }),
+      ReferenceConflictError,
+      {
+        kind: "redemption",
+        reference: redemptionRef,
+        account: k.signers.buyer.address,
+        amount: 1n,
+        expectedAccount: k.signers.seller.address,
+        expectedAmount: terms.amount,
+      },
+    );
+    // steps 1-6 ran: settled; the seller keeps its DCJPY since step 7 was refused
+    expect(await k.contracts.dvp.stateOf(terms.id)).to.equal(3n);
+    const after = await positions();
+    expect(after.sST - before.sST).to.equal(-terms.quantity);
+    expect(after.bST - before.bST).to.equal(terms.quantity);
+    expect(after.sCash - before.sCash).to.equal(terms.amount);
+    expect(after.bCash).to.equal(before.bCash);
+    expect((await legs(terms.id, bankReference, redemptionRef)).redeemed).to.equal(1);
+    expect(await k.clients.bank.getRedemption(redemptionRef)).to.include({
+      account: k.signers.buyer.address,
+      amount: 1n,
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { EventFragment } from "ethers";
 import type { KessaiContext } from "../../connect.js";
+import { toKessaiError } from "../../errors/decode.js";
 import { toSettlementId } from "../../internal/validate.js";
 
 /** One DVP event as delivered to a watcher. */
@@ -18,7 +19,12 @@ export interface WatchSettlementsParams {
   id?: string;
   /** Only these event names (default: every Settlement* event). */
   names?: string[];
-  /** Errors from the subscription (transport), if any. */
+  /**
+   * Called with the parse error of a log that cannot be decoded, and with every `error` event the provider emits
+   * while watching (converted by `toKessaiError`; for a JSON-RPC provider: failed network
+   * detection, malformed batch responses). Note that ethers' polling itself swallows some failed
+   * polls, so a node that stops answering does not always reach this callback.
+   */
   onError?: (err: unknown) => void;
 }
 /** Stops watching. */
@@ -70,8 +76,11 @@ export async function watchSettlements(
       txHash: log.transactionHash,
     });
   };
+  const onProviderError = (err: unknown) => p.onError?.(toKessaiError(err, { action: "watch" }));
+  if (p.onError) await ctx.provider.on("error", onProviderError);
   await ctx.provider.on(filter, listener);
   return async () => {
     await ctx.provider.off(filter, listener);
+    if (p.onError) await ctx.provider.off("error", onProviderError);
   };
 }

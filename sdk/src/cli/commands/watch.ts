@@ -2,6 +2,7 @@ import { ZeroAddress, type Log, type LogDescription } from "ethers";
 import { list, parseId, parseIndex, str, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { toJson } from "../output.js";
+import { plain } from "../../errors/decode.js";
 
 /** One DVP event as `watch` prints it. */
 interface WatchedEvent {
@@ -11,14 +12,6 @@ interface WatchedEvent {
   txHash: string;
   logIndex: number;
   args: Record<string, unknown>;
-}
-
-function plain(v: unknown): unknown {
-  if (v && typeof v === "object" && typeof (v as { toObject?: unknown }).toObject === "function") {
-    const r = v as { toObject(): Record<string, unknown> };
-    return Object.fromEntries(Object.entries(r.toObject()).map(([k, x]) => [k, plain(x)]));
-  }
-  return v;
 }
 
 function toEvent(log: Log, ev: LogDescription): WatchedEvent {
