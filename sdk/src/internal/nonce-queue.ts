@@ -309,11 +309,14 @@ export class QueuedSigner extends AbstractSigner {
   }
 
   /**
-   * The transaction with its gas limit (the fixed one, or estimated) and whatever else the wrapped
-   * signer fills in without a nonce (fee data, chain id); the nonce is set under the lock.
+   * The transaction with its gas limit (the fixed one, or estimated). A local key also gets
+   * whatever it needs to sign without a nonce (fee data, chain id, type); a node-managed account
+   * is handed the request as is, the node filling in fees (as ethers' `JsonRpcSigner` does).
+   * The nonce is set under the lock.
    */
   private async prepare(tx: TransactionRequest): Promise<TransactionRequest> {
     const gasLimit = tx.gasLimit ?? this.gasLimit ?? (await this.inner.estimateGas(tx));
+    if (!(this.inner instanceof BaseWallet)) return { ...tx, gasLimit };
     // A placeholder nonce keeps populateTransaction from reading one; it is replaced under the lock.
     const populated = await this.inner.populateTransaction({ ...tx, gasLimit, nonce: 0 });
     return { ...populated, nonce: undefined };

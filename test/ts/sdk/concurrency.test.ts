@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { HDNodeWallet, Mnemonic, Transaction, type Provider } from "ethers";
+import {
+  HDNodeWallet,
+  Mnemonic,
+  Transaction,
+  Wallet,
+  type Provider,
+  type TransactionRequest,
+} from "ethers";
 import { FirmClient, QueuedSigner, buildTerms } from "../../../sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 
@@ -173,12 +180,13 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
     return { atHole, fillers, w };
   }
 
-  it("gives the hole a refused broadcast leaves to the account's next transaction", async function () {
+  it("fills the hole a refused broadcast leaves among concurrent sends of one account", async function () {
     this.timeout(60_000);
-    // Refused at once, while later settlements still wait for the lock: the next one takes it.
-    const { atHole, fillers } = await refusedInTheMiddle(12, 0);
-    expect(atHole.to).to.equal(k.addresses.securityToken);
-    expect(fillers).to.have.length(0);
+    // Refused at once, in the middle of the burst: a later settlement still waiting for the lock
+    // takes the hole, or (if none is waiting by then) a gap filler does.
+    const { atHole, fillers, w } = await refusedInTheMiddle(12, 0);
+    if (fillers.length === 0) expect(atHole.to).to.equal(k.addresses.securityToken);
+    else expect(atHole.to).to.equal(w.address);
   });
 
   it("fills the hole with a gap filler when no transaction is waiting", async function () {
@@ -188,6 +196,79 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
     const { atHole, fillers, w } = await refusedInTheMiddle(14, 300);
     expect(atHole.to).to.equal(w.address);
     expect(fillers).to.have.length(1);
+  });
+
+  it("gives the hole to the next transaction waiting for the lock", async function () {
+    this.timeout(60_000);
+    // A local key whose signing can be held, so later sends wait for the account's lock.
+    class GatedWallet extends Wallet {
+      gate: Promise<void> | undefined;
+      override async signTransaction(tx: TransactionRequest): Promise<string> {
+        await this.gate;
+        return super.signTransaction(tx);
+      }
+    }
+    let refuse!: () => void;
+    const refusal = new Promise<void>((r) => (refuse = r));
+    let calls = 0;
+    let refusedNonce = -1;
+    const inner = k.ethers.provider;
+    const provider = new Proxy(inner, {
+      get(target, prop) {
+        if (prop === "broadcastTransaction") {
+          return async (signed: string) => {
+            calls++;
+            if (calls === 2) {
+              refusedNonce = Transaction.from(signed).nonce;
+              await refusal; // refused only once later sends are waiting for the lock
+              throw new Error("injected: eth_sendRawTransaction refused by the node");
+            }
+            return target.broadcastTransaction(signed);
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const key = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/15`);
+    const w = new GatedWallet(key.privateKey, provider);
+    await k.clients.issuer.register({ account: w.address, investorRef: ref("gated") });
+    await k.clients.issuer.issue({ to: w.address, value: 10n });
+    const seller = await FirmClient.connect({ runner: w, addresses: k.addresses });
+    const to = k.signers.buyer.address;
+    const n0 = await k.ethers.provider.getTransactionCount(w.address);
+    const b0 = await k.ethers.provider.getBlockNumber();
+
+    // Three sends dispatched (nonces n0, n0+1 refused later, n0+2 waiting for n0+1).
+    const first = Promise.allSettled(
+      [1, 2, 3].map(() => seller.transferSecurity({ to, value: 1n })),
+    );
+    for (let i = 0; i < 200 && calls < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(calls).to.equal(3);
+    // Hold signing: the 4th send holds the lock (nonce n0+3), the 5th waits for it.
+    let open!: () => void;
+    w.gate = new Promise<void>((r) => (open = r));
+    const later = Promise.allSettled([4, 5].map(() => seller.transferSecurity({ to, value: 1n })));
+    await new Promise((r) => setTimeout(r, 100));
+    refuse();
+    await new Promise((r) => setTimeout(r, 20)); // the hole is recorded; no gap filler is due
+    w.gate = undefined;
+    open();
+    const results = [...(await first), ...(await later)];
+    expect(results.map((r) => r.status)).to.deep.equal([
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    expect(refusedNonce).to.equal(n0 + 1);
+    const mined = await minedNonces(w.address, b0, await k.ethers.provider.getBlockNumber());
+    expect(mined.map((m) => m.nonce)).to.deep.equal([n0, n0 + 1, n0 + 2, n0 + 3]);
+    // The hole went to the 5th send (a transfer to the ST, not a gap filler).
+    expect(mined.every((m) => m.to === k.addresses.securityToken)).to.equal(true);
+    const fifth = (results[4] as PromiseFulfilledResult<{ hash: string }>).value;
+    expect((await k.ethers.provider.getTransaction(fifth.hash))!.nonce).to.equal(n0 + 1);
   });
 
   it("steps the counter back when the refused broadcast was the account's last one", async function () {

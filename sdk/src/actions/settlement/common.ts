@@ -32,8 +32,8 @@ function outcomeTopics(iface: Interface): Map<string, EventFragment> {
 }
 
 /**
- * Settlement outcomes found in a receipt's DVP logs, by settlement ID. Logs are matched on
- * address and topic first, so only the DVP's outcome events are decoded.
+ * Settlement outcomes found in a receipt's DVP logs, by settlement ID (lowercase). Logs are
+ * matched on address and topic0; the ID is the first indexed topic of each outcome event.
  */
 export function settlementOutcomes(ctx: KessaiContext, logs: readonly Log[]) {
   const out = new Map<string, "settled" | "failed" | "attemptFailed">();
@@ -45,16 +45,19 @@ export function settlementOutcomes(ctx: KessaiContext, logs: readonly Log[]) {
     if (l.address.toLowerCase() !== dvp) continue;
     const fragment = l.topics.length > 0 ? topics.get(l.topics[0].toLowerCase()) : undefined;
     if (!fragment) continue;
-    let args;
-    try {
-      args = iface.decodeEventLog(fragment, l.data, l.topics);
-    } catch {
-      continue;
-    }
-    const id = String(args.id).toLowerCase();
+    // `id` is the first indexed parameter of all three events; only a failed attempt's data
+    // (its revert reason) needs decoding.
+    if (l.topics.length < 2) continue;
+    const id = l.topics[1].toLowerCase();
     if (fragment.name === "SettlementSettled") out.set(id, "settled");
     else if (fragment.name === "SettlementFailed") out.set(id, "failed");
     else {
+      let args;
+      try {
+        args = iface.decodeEventLog(fragment, l.data, l.topics);
+      } catch {
+        continue;
+      }
       out.set(id, "attemptFailed");
       reasons.set(id, args.reason as string);
     }
