@@ -2,15 +2,18 @@
 // (which compiles first and takes no script arguments), passing the flags in KESSAI_BENCH_OPTIONS.
 // Exit status: that of the run (non-zero on an error, or when --compare finds a gas regression).
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const USAGE = `Usage: npm run bench -- [--quick] [--compare OLD.json [--threshold PCT]] [--out FILE] [--report FILE]
        npm run bench -- --compare OLD.json --current NEW.json [--threshold PCT]
 
-  (without --quick the run first times the whole test suite, \`hardhat test\`)
-  --quick              small batches, no 1,000 and no 100,000 (CI smoke run, < 60 s);
+  (without --quick the run first times the whole test suite, \`hardhat test\`; every run first
+  measures SDK against raw ethers settlements/s with bench/sdk-throughput.mjs)
+  --quick              small batches, no 1,000 and no 100,000, SDK throughput in-process only
+                       with 20 settlements (CI smoke run, < 60 s);
                        writes bench/results.quick.json and bench/REPORT.quick.md by default
   --compare OLD.json   after the run, compare with OLD.json; exit 1 if a gas row regressed
   --threshold PCT      regression threshold in percent for --compare (default 5)
@@ -87,10 +90,31 @@ if (!options.quick && options.current === undefined) {
   options.suiteMs = performance.now() - started;
 }
 
+// Every run also measures SDK against raw ethers settlements/s (bench/sdk-throughput.mjs, its
+// own Hardhat process and a `hardhat node`) before the main run; bench/run.ts adds those rows.
+let sdkRowsFile;
+if (options.current === undefined) {
+  sdkRowsFile = path.join(os.tmpdir(), `kessai-sdk-throughput-${process.pid}.json`);
+  const sdkArgs = options.quick
+    ? ["--n", "20", "--rounds", "1", "--only", "inprocess"]
+    : ["--n", "200", "--rounds", "2"];
+  console.log(`bench: SDK throughput (node bench/sdk-throughput.mjs ${sdkArgs.join(" ")})`);
+  const sdk = spawnSync(
+    process.execPath,
+    [path.join(root, "bench", "sdk-throughput.mjs"), ...sdkArgs, "--out", sdkRowsFile],
+    { cwd: root, stdio: "inherit" },
+  );
+  if (sdk.status !== 0) fail("the SDK throughput benchmark failed");
+  options.sdkThroughput = sdkRowsFile;
+}
+
 const child = spawn(process.execPath, [hardhatCli, ...hardhatArgs], {
   cwd: root,
   stdio: "inherit",
   env: { ...process.env, KESSAI_BENCH_OPTIONS: JSON.stringify(options) },
 });
 child.on("error", (error) => fail(`cannot start hardhat: ${error.message}`));
-child.on("exit", (code, signal) => process.exit(signal === null ? (code ?? 1) : 1));
+child.on("exit", (code, signal) => {
+  if (sdkRowsFile !== undefined) rmSync(sdkRowsFile, { force: true });
+  process.exit(signal === null ? (code ?? 1) : 1);
+});

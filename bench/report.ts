@@ -54,6 +54,21 @@ export function evaluateTargets(rows: RowSet, batchSizes: readonly number[]): Ta
       0.8,
     );
   }
+  // SDK settlements/s against raw ethers in the same run, per network (higher is better).
+  for (const name of rows.names()) {
+    const m = /^throughput\.sdk\.settle\.([^.]+)\.(\d+)$/.exec(name);
+    const raw = name.replace("throughput.sdk.", "throughput.raw.");
+    if (m === null || !rows.has(raw)) continue;
+    const actual = rows.value(name);
+    const limit = Math.round(rows.value(raw) * 0.9 * 10) / 10;
+    targets.push({
+      name: `sdk-throughput-${m[1]}`,
+      description: `SDK settlements/s ≥ 0.9 × raw ethers (${m[1]}, ${m[2]} at once)`,
+      actual,
+      limit,
+      pass: actual >= limit,
+    });
+  }
   return targets;
 }
 
@@ -170,6 +185,13 @@ export function markdownReport(results: Results, rowSet: RowSet, durationS: numb
   out.push(
     "- Scaling rows settle from the middle of the open set; the seller's lock bucket never empties " +
       "there, so they cost more than `gas.dvp.settle` (no refund) and compare among themselves.",
+  );
+  out.push(
+    "- `throughput.raw.settle.*` / `throughput.sdk.settle.*` come from `bench/sdk-throughput.mjs`, " +
+      "run by `bench/cli.mjs` before the main run in its own process: lock + settle with every " +
+      "trade submitted at once, raw ethers and the SDK alternately (best round of each), " +
+      "in-process and against a separate `hardhat node` over HTTP (a quick run: in-process only). " +
+      "The SDK row's floor is the raw row; for settlements/s a higher ratio is better.",
   );
   out.push(
     "- The bench network uses hardfork prague: osaka's per-transaction gas cap (EIP-7825, " +

@@ -70,6 +70,11 @@ export class RowSet {
     return entry.row.value;
   }
 
+  /** Names of the rows recorded so far, in insertion order. */
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
   has(name: string): boolean {
     return this.entries.has(name);
   }

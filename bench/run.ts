@@ -33,6 +33,8 @@ interface Options {
   current?: string;
   /** Wall time of `hardhat test`, measured by bench/cli.mjs before a full run. */
   suiteMs?: number;
+  /** Rows of bench/sdk-throughput.mjs (SDK vs raw ethers), run by bench/cli.mjs before this. */
+  sdkThroughput?: string;
 }
 
 /** Hardfork of the bench network: prague has no per-transaction gas cap (EIP-7825 is osaka's). */
@@ -54,11 +56,39 @@ function options(): Options {
     report: raw.report ?? (quick ? "bench/REPORT.quick.md" : "bench/REPORT.md"),
     current: raw.current,
     suiteMs: raw.suiteMs,
+    sdkThroughput: raw.sdkThroughput,
   };
 }
 
 async function readResults(file: string): Promise<Results> {
   return JSON.parse(await readFile(file, "utf8")) as Results;
+}
+
+/**
+ * The rows of bench/sdk-throughput.mjs: per network, the raw ethers rate first, then the SDK rate
+ * with the raw row as its floor (ratio = SDK / raw, as for gas rows).
+ */
+function addSdkThroughput(rows: RowSet, sdk: Results): void {
+  const raws = sdk.rows.filter((r) => r.name.startsWith("throughput.raw.settle."));
+  for (const raw of raws) {
+    const [, , , net, n] = raw.name.split(".");
+    rows.add(
+      raw.name,
+      "settlements/s",
+      raw.value,
+      `lock + settle, ${n} at once, raw ethers (TypeChain contracts), ${net}`,
+    );
+    const sdkName = raw.name.replace("throughput.raw.", "throughput.sdk.");
+    const row = sdk.rows.find((r) => r.name === sdkName);
+    if (row === undefined) throw new Error(`${sdkName} missing from the SDK throughput rows`);
+    rows.add(
+      sdkName,
+      "settlements/s",
+      row.value,
+      `the same through the SDK (FirmClient.createSettlement + settle), ${net}`,
+      raw.name,
+    );
+  }
 }
 
 async function packageVersion(name: string): Promise<string> {
@@ -126,6 +156,9 @@ async function main(): Promise<void> {
   await measureScaling(fx, rows, plan.openCounts);
   log(`throughput (${plan.throughputN} settlements)`);
   await measureThroughput(fx, rows, plan.throughputN);
+  if (opts.sdkThroughput !== undefined) {
+    addSdkThroughput(rows, await readResults(opts.sdkThroughput));
+  }
   if (opts.suiteMs !== undefined) {
     rows.ms("time.tests.full", opts.suiteMs, "the whole test suite, `hardhat test`, compiled");
   }

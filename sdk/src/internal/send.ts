@@ -1,4 +1,4 @@
-import type { ContractTransactionResponse, TransactionReceipt } from "ethers";
+import { TransactionReceipt, type Block, type ContractTransactionResponse, type Log } from "ethers";
 import { toKessaiError } from "../errors/decode.js";
 import { MissingSignerError } from "../errors/input.js";
 import { TransactionFailedError } from "../errors/transport.js";
@@ -88,4 +88,36 @@ export async function readCall<T>(action: string, fn: () => Promise<T>): Promise
   } catch (err) {
     throw toKessaiError(err, { action });
   }
+}
+
+const latestInFlight = new WeakMap<object, Promise<Block | null>>();
+
+/**
+ * The latest block. Concurrent callers on one provider share one in-flight `eth_getBlockByNumber`
+ * request (as ethers' JSON-RPC provider does for identical requests); nothing is cached once it
+ * has answered, so every call sees a block at least as recent as when its request was sent.
+ */
+export function latestBlock(ctx: KessaiContext): Promise<Block | null> {
+  const key = ctx.provider as object;
+  let p = latestInFlight.get(key);
+  if (!p) {
+    const q = ctx.provider.getBlock("latest");
+    const clear = () => {
+      if (latestInFlight.get(key) === q) latestInFlight.delete(key);
+    };
+    q.then(clear, clear);
+    latestInFlight.set(key, (p = q));
+  }
+  return p;
+}
+
+const plainLogs = Object.getOwnPropertyDescriptor(TransactionReceipt.prototype, "logs")?.get;
+
+/**
+ * The receipt's logs as plain `Log`s. A contract call's receipt (`ContractTransactionReceipt`)
+ * re-parses every log with the contract's ABI on each `.logs` access; actions that match logs
+ * by address and topic themselves read them without that cost.
+ */
+export function receiptLogs(receipt: TransactionReceipt): readonly Log[] {
+  return plainLogs ? (plainLogs.call(receipt) as readonly Log[]) : receipt.logs;
 }

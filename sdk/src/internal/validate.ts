@@ -16,6 +16,13 @@ const UINT256_MAX = (1n << 256n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
+/**
+ * Spellings already checked (exact input string -> checksummed address). Only inputs that
+ * passed `getAddress` are stored, so a bad checksum is refused every time; bounded.
+ */
+const checksummed = new Map<string, string>();
+const CHECKSUM_CACHE_SIZE = 4096;
+
 /** A checksummed address; refuses the zero address unless `allowZero`. */
 export function toAddress(
   value: unknown,
@@ -25,11 +32,15 @@ export function toAddress(
   if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value)) {
     throw new InvalidAddressError(field, value);
   }
-  let a: string;
-  try {
-    a = getAddress(value);
-  } catch {
-    throw new InvalidAddressError(field, value, "has a bad checksum");
+  let a = checksummed.get(value);
+  if (a === undefined) {
+    try {
+      a = getAddress(value);
+    } catch {
+      throw new InvalidAddressError(field, value, "has a bad checksum");
+    }
+    if (checksummed.size >= CHECKSUM_CACHE_SIZE) checksummed.clear();
+    checksummed.set(value, a);
   }
   if (!opts.allowZero && a === ZeroAddress)
     throw new InvalidAddressError(field, value, "must not be the zero address");

@@ -1,4 +1,4 @@
-import type { Log } from "ethers";
+import type { EventFragment, Interface, Log } from "ethers";
 import type { KessaiContext } from "../../connect.js";
 import {
   buildTerms,
@@ -14,26 +14,52 @@ export function normaliseTerms(t: TermsLike): SettlementTerms {
   return buildTerms(t as SettlementTermsInput);
 }
 
-/** Settlement outcomes found in a receipt's DVP logs, by settlement ID. */
+const OUTCOME_EVENTS = ["SettlementSettled", "SettlementFailed", "SettlementAttemptFailed"];
+const outcomeTopicsByInterface = new WeakMap<Interface, Map<string, EventFragment>>();
+
+/** topic0 -> fragment of the DVP's outcome events (computed once per interface). */
+function outcomeTopics(iface: Interface): Map<string, EventFragment> {
+  let m = outcomeTopicsByInterface.get(iface);
+  if (!m) {
+    m = new Map();
+    for (const name of OUTCOME_EVENTS) {
+      const f = iface.getEvent(name);
+      if (f) m.set(f.topicHash, f);
+    }
+    outcomeTopicsByInterface.set(iface, m);
+  }
+  return m;
+}
+
+/**
+ * Settlement outcomes found in a receipt's DVP logs, by settlement ID (lowercase). Logs are
+ * matched on address and topic0; the ID is the first indexed topic of each outcome event.
+ */
 export function settlementOutcomes(ctx: KessaiContext, logs: readonly Log[]) {
   const out = new Map<string, "settled" | "failed" | "attemptFailed">();
   const reasons = new Map<string, string>();
   const dvp = ctx.addresses.dvp.toLowerCase();
+  const iface = ctx.dvp.interface;
+  const topics = outcomeTopics(iface);
   for (const l of logs) {
     if (l.address.toLowerCase() !== dvp) continue;
-    let ev;
-    try {
-      ev = ctx.dvp.interface.parseLog(l);
-    } catch {
-      continue;
-    }
-    if (!ev) continue;
-    const id = String(ev.args.id).toLowerCase();
-    if (ev.name === "SettlementSettled") out.set(id, "settled");
-    else if (ev.name === "SettlementFailed") out.set(id, "failed");
-    else if (ev.name === "SettlementAttemptFailed") {
+    const fragment = l.topics.length > 0 ? topics.get(l.topics[0].toLowerCase()) : undefined;
+    if (!fragment) continue;
+    // `id` is the first indexed parameter of all three events; only a failed attempt's data
+    // (its revert reason) needs decoding.
+    if (l.topics.length < 2) continue;
+    const id = l.topics[1].toLowerCase();
+    if (fragment.name === "SettlementSettled") out.set(id, "settled");
+    else if (fragment.name === "SettlementFailed") out.set(id, "failed");
+    else {
+      let args;
+      try {
+        args = iface.decodeEventLog(fragment, l.data, l.topics);
+      } catch {
+        continue;
+      }
       out.set(id, "attemptFailed");
-      reasons.set(id, ev.args.reason as string);
+      reasons.set(id, args.reason as string);
     }
   }
   return { out, reasons };

@@ -1,7 +1,7 @@
 import { getAddress } from "ethers";
 import type { KessaiContext } from "../../connect.js";
 import { InvalidTermsError } from "../../errors/input.js";
-import { sendTx, readCall, type TxResult } from "../../internal/send.js";
+import { latestBlock, sendTx, readCall, type TxResult } from "../../internal/send.js";
 import {
   buildTerms,
   encodeTerms,
@@ -29,7 +29,7 @@ export async function createSettlement(
   ctx: KessaiContext,
   p: CreateSettlementParams,
 ): Promise<CreateSettlementResult> {
-  const block = await readCall("getBlock", () => ctx.provider.getBlock("latest"));
+  const block = await readCall("getBlock", () => latestBlock(ctx));
   const terms = buildTerms(p.terms as SettlementTermsInput, { now: BigInt(block?.timestamp ?? 0) });
   if (ctx.account && getAddress(ctx.account) !== terms.seller) {
     throw new InvalidTermsError("terms.seller", terms.seller, `is not the signer ${ctx.account}`);

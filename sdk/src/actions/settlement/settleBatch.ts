@@ -2,7 +2,7 @@ import type { KessaiContext } from "../../connect.js";
 import { decodeRevertData } from "../../errors/decode.js";
 import type { ContractError } from "../../errors/contract.js";
 import { InvalidBatchError } from "../../errors/input.js";
-import { sendTx, type TxResult } from "../../internal/send.js";
+import { receiptLogs, sendTx, type TxResult } from "../../internal/send.js";
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, settlementOutcomes, type TermsLike } from "./common.js";
 
@@ -43,7 +43,7 @@ export async function settleBatch(
     p.mode === "perItem"
       ? await sendTx(ctx, "agent.settleBatchPerItem", dvp, () => dvp.settleBatchPerItem(args))
       : await sendTx(ctx, "agent.settleBatch", dvp, () => dvp.settleBatch(args));
-  const { out, reasons } = settlementOutcomes(ctx, r.receipt.logs);
+  const { out, reasons } = settlementOutcomes(ctx, receiptLogs(r.receipt));
   return {
     ...r,
     items: list.map((t) => {

@@ -1,6 +1,6 @@
 import type { KessaiContext } from "../../connect.js";
 import { InvalidParameterError } from "../../errors/input.js";
-import { sendTx, type TxResult } from "../../internal/send.js";
+import { receiptLogs, sendTx, type TxResult } from "../../internal/send.js";
 import { signPermitTypedData, type PermitSignature } from "../../settlement/eip712.js";
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, settlementOutcomes, type TermsLike } from "./common.js";
@@ -40,6 +40,6 @@ export async function settleSettlement(
     else throw new InvalidParameterError("permit", p.permit, "must be true or a permit signature");
     r = await sendTx(ctx, "dvp.settleWithPermit", dvp, () => dvp.settleWithPermit(terms, permit));
   }
-  const { out } = settlementOutcomes(ctx, r.receipt.logs);
+  const { out } = settlementOutcomes(ctx, receiptLogs(r.receipt));
   return { ...r, settled: out.get(t.id) === "settled" };
 }
