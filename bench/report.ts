@@ -75,7 +75,7 @@ export function evaluateTargets(rows: RowSet, batchSizes: readonly number[]): Ta
 export function targetLines(targets: Target[]): string[] {
   return targets.map(
     (t) =>
-      `${t.pass ? "PASS" : "FAIL"}  ${t.description}: ${fmt(t.actual)} (limit ${fmt(t.limit)})`,
+      `${t.pass ? "met    " : "NOT MET"}  ${t.description}: ${fmt(t.actual)} (limit ${fmt(t.limit)})`,
   );
 }
 
@@ -132,7 +132,7 @@ export function markdownReport(results: Results, rowSet: RowSet, durationS: numb
     out.push("| --- | ---: | ---: | --- |");
     for (const t of results.targets) {
       out.push(
-        `| ${t.description} | ${fmt(t.actual)} | ${fmt(t.limit)} | ${t.pass ? "PASS" : "FAIL"} |`,
+        `| ${t.description} | ${fmt(t.actual)} | ${fmt(t.limit)} | ${t.pass ? "met" : "not met"} |`,
       );
     }
     out.push("");

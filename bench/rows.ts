@@ -16,7 +16,7 @@ export interface Row {
   ratio?: number;
 }
 
-/** A target printed as PASS/FAIL (never fails the run). */
+/** A target, printed as met or NOT MET (it never fails the run). */
 export interface Target {
   name: string;
   description: string;
