@@ -11,6 +11,9 @@ import {Vm} from "../utils/Vm.sol";
 /// ghost variables that the invariants compare against. It holds the bank's four roles and the
 /// registry's registrar power.
 contract DepositTokenHandler {
+    /// @notice Handler calls whose call into the system under test succeeded.
+    uint256 public succeeded;
+
     // solhint-disable-next-line const-name-snakecase
     Vm internal constant vm = Vm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
     uint256 internal constant MAX_AMOUNT = 1e24;
@@ -69,6 +72,7 @@ contract DepositTokenHandler {
         bytes32 ref = _ref("issue", refSeed);
         vm.prank(address(this));
         try token.issue(account, amount, ref) {
+            ++succeeded;
             _recordIssue(ref, amount);
             calls["issue"]++;
         } catch {}
@@ -77,6 +81,7 @@ contract DepositTokenHandler {
     function requestIssuance(uint256 actorSeed, uint256 amount) external {
         vm.prank(_actor(actorSeed));
         try token.requestIssuance(amount % MAX_AMOUNT, keccak256(abi.encode(actorSeed))) {
+            ++succeeded;
             calls["request"]++;
         } catch {}
     }
@@ -93,6 +98,7 @@ contract DepositTokenHandler {
         bytes32 ref = _ref("issue", refSeed);
         uint256 amount = token.issuanceRequest(id).amount;
         try token.fulfilIssuanceRequest(id, ref) {
+            ++succeeded;
             _recordIssue(ref, amount);
             calls["fulfil"]++;
         } catch {}
@@ -102,6 +108,7 @@ contract DepositTokenHandler {
         uint256 count = token.issuanceRequestCount();
         if (count == 0) return;
         try token.rejectIssuanceRequest(1 + (idSeed % count), "no") {
+            ++succeeded;
             calls["reject"]++;
         } catch {}
     }
@@ -112,6 +119,7 @@ contract DepositTokenHandler {
         uint256 id = 1 + (idSeed % count);
         vm.prank(token.issuanceRequest(id).account);
         try token.cancelIssuanceRequest(id) {
+            ++succeeded;
             calls["cancel"]++;
         } catch {}
     }
@@ -121,6 +129,7 @@ contract DepositTokenHandler {
         amount = amount % (token.balanceOf(account) + 2);
         bytes32 ref = _ref("redeem", refSeed);
         try token.redeemFrom(account, amount, ref) {
+            ++succeeded;
             _recordRedeem(ref, amount);
             calls["redeemFrom"]++;
         } catch {}
@@ -135,6 +144,7 @@ contract DepositTokenHandler {
     function freezePartial(uint256 actorSeed, uint256 amount) external checkFreeze {
         address account = _actor(actorSeed);
         try token.freezePartial(account, amount % (token.balanceOf(account) + 10)) {
+            ++succeeded;
             calls["freezePartial"]++;
         } catch {}
     }
@@ -142,6 +152,7 @@ contract DepositTokenHandler {
     function unfreezePartial(uint256 actorSeed, uint256 amount) external checkFreeze {
         address account = _actor(actorSeed);
         try token.unfreezePartial(account, amount % (token.frozenOf(account) + 2)) {
+            ++succeeded;
             calls["unfreezePartial"]++;
         } catch {}
     }
@@ -157,10 +168,12 @@ contract DepositTokenHandler {
         address account = _actor(actorSeed);
         if (eligible) {
             try registry.reinstate(account) {
+                ++succeeded;
                 calls["reinstate"]++;
             } catch {}
         } else {
             try registry.suspend(account) {
+                ++succeeded;
                 calls["suspend"]++;
             } catch {}
         }
@@ -174,6 +187,7 @@ contract DepositTokenHandler {
         amount = amount % (token.balanceOf(from) + 2);
         vm.prank(from);
         try token.transfer(to, amount) {
+            ++succeeded;
             calls["transfer"]++;
         } catch {}
     }
@@ -192,6 +206,7 @@ contract DepositTokenHandler {
         token.approve(spender, amount);
         vm.prank(spender);
         try token.transferFrom(from, to, amount) {
+            ++succeeded;
             calls["transferFrom"]++;
         } catch {}
     }
@@ -202,6 +217,7 @@ contract DepositTokenHandler {
         bytes32 ref = _ref("redeem", refSeed);
         vm.prank(account);
         try token.redeem(amount, ref) {
+            ++succeeded;
             _recordRedeem(ref, amount);
             calls["redeem"]++;
         } catch {}

@@ -38,6 +38,18 @@ contract DepositTokenInvariantTest is TestBase {
         targets[0] = address(handler);
     }
 
+    /// @notice The handler's actions are not vacuous: an issue, a transfer and a redemption through
+    /// it succeed, so a campaign whose every call reverted would be a handler bug caught here.
+    function test_handler_actionsCanSucceed() public {
+        handler.issue(0, 1_000, 1);
+        handler.transfer(0, 1, 500);
+        handler.redeem(1, 100, 1);
+        vm.assertEq(handler.succeeded(), 3, "issue, transfer and redeem succeeded");
+        vm.assertEq(handler.calls("issue"), 1, "issue");
+        vm.assertEq(handler.calls("transfer"), 1, "transfer");
+        vm.assertEq(handler.calls("redeem"), 1, "redeem");
+    }
+
     function invariant_supplyEqualsIssuedMinusRedeemed() public view {
         address[] memory actors = handler.actors();
         uint256 sum;

@@ -19,6 +19,9 @@ import {DvpBase} from "./DvpBase.sol";
  * discrepancy, which the invariant test asserts to be zero.
  */
 contract DvpHandler is TestBase {
+    /// @notice Handler calls whose call into the system under test succeeded.
+    uint256 public succeeded;
+
     uint256 internal constant PARTIES = 4;
     bytes32 internal constant CANCELLED = keccak256("SettlementCancelled(bytes32,uint256)");
     bytes32 internal constant EXPIRED = keccak256("SettlementExpired(bytes32,uint256)");
@@ -121,6 +124,7 @@ contract DvpHandler is TestBase {
         _before();
         vm.prank(seller);
         try bond.lock(address(dvp), t.quantity, abi.encode(t)) {
+            ++succeeded;
             _terms.push(t);
             ghostState.push(IDeliveryVersusPayment.State.Pending);
             _indexPlusOne[t.id] = _terms.length;
@@ -137,6 +141,7 @@ contract DvpHandler is TestBase {
         _before();
         vm.prank(t.seller);
         try bond.lock(address(dvp), t.quantity, abi.encode(t)) {
+            ++succeeded;
             reuseViolations++;
         } catch {}
         _after();
@@ -147,7 +152,9 @@ contract DvpHandler is TestBase {
         IDeliveryVersusPayment.Terms memory t = _terms[_pick(i)];
         _before();
         vm.prank(t.buyer);
-        try dvp.affirm(t) {} catch {}
+        try dvp.affirm(t) {
+            ++succeeded;
+        } catch {}
         _after();
     }
 
@@ -156,7 +163,9 @@ contract DvpHandler is TestBase {
         IDeliveryVersusPayment.Terms memory t = _terms[_pick(i)];
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf(t.buyer), dvp.affirmDigest(t));
         _before();
-        try dvp.affirmBySig(t, abi.encodePacked(r, s, v)) {} catch {}
+        try dvp.affirmBySig(t, abi.encodePacked(r, s, v)) {
+            ++succeeded;
+        } catch {}
         _after();
     }
 
@@ -166,10 +175,14 @@ contract DvpHandler is TestBase {
         _before();
         if (bySig) {
             (uint8 v, bytes32 r, bytes32 s) = vm.sign(agentKey, dvp.approveDigest(t));
-            try dvp.approveSettlementBySig(t, abi.encodePacked(r, s, v)) {} catch {}
+            try dvp.approveSettlementBySig(t, abi.encodePacked(r, s, v)) {
+                ++succeeded;
+            } catch {}
         } else {
             vm.prank(agent);
-            try dvp.approveSettlement(t) {} catch {}
+            try dvp.approveSettlement(t) {
+                ++succeeded;
+            } catch {}
         }
         _after();
     }
@@ -179,7 +192,9 @@ contract DvpHandler is TestBase {
         IDeliveryVersusPayment.Terms memory t = _terms[_pick(i)];
         _before();
         vm.prank(asBuyer ? t.buyer : t.seller);
-        try dvp.settle(t) {} catch {}
+        try dvp.settle(t) {
+            ++succeeded;
+        } catch {}
         _after();
     }
 
@@ -190,7 +205,9 @@ contract DvpHandler is TestBase {
         batch[1] = _terms[_pick(j)];
         _before();
         vm.prank(batch[0].buyer);
-        try dvp.settleBatchPerItem(batch) {} catch {}
+        try dvp.settleBatchPerItem(batch) {
+            ++succeeded;
+        } catch {}
         _after();
     }
 
@@ -199,7 +216,9 @@ contract DvpHandler is TestBase {
         IDeliveryVersusPayment.Terms memory t = _terms[_pick(i)];
         _before();
         vm.prank(bySeller ? t.seller : t.buyer);
-        try dvp.cancel(t) {} catch {}
+        try dvp.cancel(t) {
+            ++succeeded;
+        } catch {}
         _after();
     }
 
@@ -210,6 +229,7 @@ contract DvpHandler is TestBase {
         bool mustWork = _isOpen(ghostState[k]) && block.timestamp > t.deadline;
         _before();
         try dvp.reclaim(t) {} catch {
+            ++succeeded;
             if (mustWork) reclaimReverts++;
         }
         _after();
@@ -220,7 +240,9 @@ contract DvpHandler is TestBase {
         IDeliveryVersusPayment.Terms memory t = _terms[_pick(i)];
         _before();
         vm.prank(agent);
-        try dvp.reject(t, "invariant") {} catch {}
+        try dvp.reject(t, "invariant") {
+            ++succeeded;
+        } catch {}
         _after();
     }
 
@@ -407,6 +429,17 @@ contract DvpInvariantTest is DvpBase {
     function targetContracts() public view returns (address[] memory targets) {
         targets = new address[](1);
         targets[0] = address(handler);
+    }
+
+    /// @notice The handler's actions are not vacuous: a create, an affirm and a settle through it
+    /// succeed, so a campaign whose every call reverted would be a handler bug caught here.
+    function test_handler_actionsCanSucceed() public {
+        handler.create(0, 0, 5, 100, 100, false);
+        handler.affirm(0);
+        handler.settle(0, true);
+        vm.assertEq(handler.succeeded(), 3, "create, affirm and settle succeeded");
+        vm.assertEq(handler.settledTotal(), 1, "one settlement settled");
+        vm.assertEq(uint256(dvp.stateOf(handler.termsAt(0).id)), 3, "Settled");
     }
 
     /// @notice The DVP's lock on each seller equals the open quantity of that seller's

@@ -16,6 +16,9 @@ import {SecurityTokenBase} from "./SecurityTokenBase.sol";
  * flag raised if an ineligible account's balance changed by a non-enforcement action.
  */
 contract SecurityTokenHandler is TestBase {
+    /// @notice Handler calls whose call into the system under test succeeded.
+    uint256 public succeeded;
+
     SecurityToken public immutable token;
     InvestorRegistry public immutable registry;
     LockReceiverMock public immutable receiver;
@@ -101,7 +104,9 @@ contract SecurityTokenHandler is TestBase {
         value = bound(value, 0, _available(from) + 1);
         uint256[4] memory before = _ineligibleBalances();
         vm.prank(from);
-        try token.transfer(_actor(toSeed), value) {} catch {}
+        try token.transfer(_actor(toSeed), value) {
+            ++succeeded;
+        } catch {}
         _checkIneligible(before);
     }
 
@@ -119,7 +124,9 @@ contract SecurityTokenHandler is TestBase {
         token.approve(spender, value);
         uint256[4] memory before = _ineligibleBalances();
         vm.prank(spender);
-        try token.transferFrom(owner, _actor(toSeed), value) {} catch {}
+        try token.transferFrom(owner, _actor(toSeed), value) {
+            ++succeeded;
+        } catch {}
         _checkIneligible(before);
     }
 
@@ -131,6 +138,7 @@ contract SecurityTokenHandler is TestBase {
         uint256[4] memory before = _ineligibleBalances();
         vm.prank(account);
         try token.lock(lockAddress, value, "") {
+            ++succeeded;
             ghostLock[lockAddress][account] += value;
         } catch {}
         _checkIneligible(before);
@@ -151,6 +159,7 @@ contract SecurityTokenHandler is TestBase {
         uint256[4] memory before = _ineligibleBalances();
         vm.prank(lockAddress);
         try token.unlock(account, recipient, value, "") {
+            ++succeeded;
             ghostLock[lockAddress][account] -= value;
         } catch {}
         _checkIneligible(before);
@@ -163,6 +172,7 @@ contract SecurityTokenHandler is TestBase {
         uint256[4] memory before = _ineligibleBalances();
         vm.prank(from);
         try token.applyForTransfer(_actor(toSeed), value, "") {
+            ++succeeded;
             ghostLock[address(token)][from] += value;
         } catch {}
         _checkIneligible(before);
@@ -177,6 +187,7 @@ contract SecurityTokenHandler is TestBase {
         uint256[4] memory before = _ineligibleBalances();
         vm.prank(approver);
         try token.approveTransfer(id, "") {
+            ++succeeded;
             ghostLock[address(token)][a.from] -= a.value;
         } catch {}
         _checkIneligible(before);
@@ -191,6 +202,7 @@ contract SecurityTokenHandler is TestBase {
         uint256[4] memory before = _ineligibleBalances();
         vm.prank(byApprover ? approver : a.from);
         try token.cancelTransfer(id, "") {
+            ++succeeded;
             ghostLock[address(token)][a.from] -= a.value;
         } catch {}
         _checkIneligible(before);
@@ -205,6 +217,7 @@ contract SecurityTokenHandler is TestBase {
         value = bound(value, 1, 1e24);
         vm.prank(issuer);
         try token.issue(to, lockAddress, value) {
+            ++succeeded;
             if (locked) ghostLock[lockAddress][to] += value;
         } catch {}
     }
@@ -217,6 +230,7 @@ contract SecurityTokenHandler is TestBase {
         value = bound(value, 1, max + 1);
         vm.prank(issuer);
         try token.redeem(from, lockAddress, value) {
+            ++succeeded;
             if (locked) ghostLock[lockAddress][from] -= value;
         } catch {}
     }
@@ -226,7 +240,9 @@ contract SecurityTokenHandler is TestBase {
         address from = _actor(fromSeed);
         value = bound(value, 1, _available(from) + 1);
         vm.prank(enforcer);
-        try token.forcedTransfer(from, _actor(toSeed), value, "") {} catch {}
+        try token.forcedTransfer(from, _actor(toSeed), value, "") {
+            ++succeeded;
+        } catch {}
     }
 
     function forceLock(uint256 accountSeed, uint256 lockSeed, uint256 value) external {
@@ -236,6 +252,7 @@ contract SecurityTokenHandler is TestBase {
         value = bound(value, 1, _available(account) + 1);
         vm.prank(enforcer);
         try token.forceLock(lockAddress, account, value, "") {
+            ++succeeded;
             ghostLock[lockAddress][account] += value;
         } catch {}
     }
@@ -252,6 +269,7 @@ contract SecurityTokenHandler is TestBase {
         value = bound(value, 1, token.lockedOf(lockAddress, account) + 1);
         vm.prank(enforcer);
         try token.forceUnlock(lockAddress, account, _actor(recipientSeed), value, "") {
+            ++succeeded;
             ghostLock[lockAddress][account] -= value;
         } catch {}
     }
@@ -269,6 +287,7 @@ contract SecurityTokenHandler is TestBase {
         value = bound(value, 1, token.lockedOf(lockAddress, from) + 1);
         vm.prank(enforcer);
         try token.forceChangeLockedAccount(lockAddress, from, to, value, "") {
+            ++succeeded;
             ghostLock[lockAddress][from] -= value;
             ghostLock[lockAddress][to] += value;
         } catch {}
@@ -301,13 +320,21 @@ contract SecurityTokenHandler is TestBase {
         vm.startPrank(registrar);
         uint8 a = action % 4;
         if (a == 0) {
-            try registry.suspend(account) {} catch {}
+            try registry.suspend(account) {
+                ++succeeded;
+            } catch {}
         } else if (a == 1) {
-            try registry.reinstate(account) {} catch {}
+            try registry.reinstate(account) {
+                ++succeeded;
+            } catch {}
         } else if (a == 2) {
-            try registry.remove(account) {} catch {}
+            try registry.remove(account) {
+                ++succeeded;
+            } catch {}
         } else {
-            try registry.register(account, bytes32(0), 0) {} catch {}
+            try registry.register(account, bytes32(0), 0) {
+                ++succeeded;
+            } catch {}
         }
         vm.stopPrank();
     }
@@ -336,6 +363,15 @@ contract SecurityTokenInvariantTest is SecurityTokenBase {
     function targetContracts() public view returns (address[] memory targets) {
         targets = new address[](1);
         targets[0] = address(handler);
+    }
+
+    /// @notice The handler's actions are not vacuous: a lock, an unlock and a transfer through it
+    /// succeed, so a campaign whose every call reverted would be a handler bug caught here.
+    function test_handler_actionsCanSucceed() public {
+        handler.lock(0, 0, 5);
+        handler.unlock(0, 0, 0, 5, true);
+        handler.transfer(0, 1, 3);
+        vm.assertEq(handler.succeeded(), 3, "lock, unlock and transfer succeeded");
     }
 
     function invariant_supplyIsSumOfBalances() public view {
