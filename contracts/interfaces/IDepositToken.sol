@@ -180,6 +180,14 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
     error DepositTokenUnfreezeExceedsFrozen(address account, uint256 frozen, uint256 amount);
     /// @notice The registry address is not a contract.
     error DepositTokenInvalidRegistry(address registry);
+    /**
+     * @notice Minting `value` on top of `supply` would pass the supply cap `cap` (2^128 - 1, so
+     * that a balance fits the half of the account slot it is kept in).
+     * @param supply The total supply before the mint.
+     * @param value The amount to mint.
+     * @param cap The supply cap.
+     */
+    error DepositTokenSupplyCapExceeded(uint256 supply, uint256 value, uint256 cap);
 
     // ---------------------------------------------------------------- roles
 

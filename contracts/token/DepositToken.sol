@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
@@ -22,7 +23,10 @@ import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
  * follows from `from`/`to`, except for the two redemptions, which a transient flag tells apart.
  *
  * Storage is laid out for the transfer path: the registry address and the pause flag share one
- * slot, an account's whole-account freeze and partial freeze share another.
+ * slot; an account's balance, partial freeze and whole-account freeze share another ({Account}),
+ * so a transfer reads each party's slot once. Balances and the supply are therefore kept here, not
+ * in OpenZeppelin's {ERC20} (whose balance mapping and supply stay unused): {_update},
+ * {balanceOf} and {totalSupply} are overridden, and the supply is capped at 2^128 - 1.
  */
 contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRules {
     using SafeCast for uint256;
@@ -50,16 +54,21 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         bool paused;
     }
 
-    /// @dev Freeze state of one account (one slot).
-    struct FreezeState {
+    /// @dev One account's balance and freeze state, one slot (read once per party per transfer).
+    struct Account {
+        uint128 balance;
+        uint120 partialFrozen;
         bool frozen;
-        uint248 partialFrozen;
     }
+
+    /// @dev Bound of the total supply, and so of every balance and partial freeze's useful range.
+    uint256 internal constant SUPPLY_CAP = type(uint128).max;
 
     uint8 private immutable _decimals;
 
     Config private _config;
-    mapping(address account => FreezeState) private _freezes;
+    mapping(address account => Account) private _accounts;
+    uint256 private _supply;
     mapping(bytes32 bankReference => ReferenceRecord) private _issuances;
     mapping(bytes32 redemptionRef => ReferenceRecord) private _redemptions;
     mapping(uint256 requestId => IssuanceRequest) private _requests;
@@ -136,15 +145,15 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
 
     /// @inheritdoc IDepositToken
     function setAccountFrozen(address account, bool frozen) external onlyRole(FREEZER_ROLE) {
-        _freezes[account].frozen = frozen;
+        _accounts[account].frozen = frozen;
         emit AccountFrozen(account, frozen);
     }
 
     /// @inheritdoc IDepositToken
     function freezePartial(address account, uint256 amount) external onlyRole(FREEZER_ROLE) {
         if (amount == 0) revert DepositTokenZeroAmount();
-        FreezeState storage state = _freezes[account];
-        uint248 frozenAmount = (state.partialFrozen + amount).toUint248();
+        Account storage state = _accounts[account];
+        uint120 frozenAmount = (state.partialFrozen + amount).toUint120();
         state.partialFrozen = frozenAmount;
         emit PartialFreezeChanged(account, frozenAmount);
     }
@@ -152,7 +161,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     /// @inheritdoc IDepositToken
     function unfreezePartial(address account, uint256 amount) external onlyRole(FREEZER_ROLE) {
         if (amount == 0) revert DepositTokenZeroAmount();
-        FreezeState storage state = _freezes[account];
+        Account storage state = _accounts[account];
         uint256 frozenAmount = state.partialFrozen;
         if (amount > frozenAmount) {
             revert DepositTokenUnfreezeExceedsFrozen(account, frozenAmount, amount);
@@ -161,7 +170,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         unchecked {
             frozenAmount -= amount;
         }
-        state.partialFrozen = uint248(frozenAmount);
+        state.partialFrozen = uint120(frozenAmount);
         emit PartialFreezeChanged(account, frozenAmount);
     }
 
@@ -261,17 +270,17 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
 
     /// @inheritdoc IDepositToken
     function isAccountFrozen(address account) external view returns (bool) {
-        return _freezes[account].frozen;
+        return _accounts[account].frozen;
     }
 
     /// @inheritdoc IDepositToken
     function frozenOf(address account) external view returns (uint256) {
-        return _freezes[account].partialFrozen;
+        return _accounts[account].partialFrozen;
     }
 
     /// @inheritdoc IDepositToken
     function availableBalanceOf(address account) external view returns (uint256) {
-        return _available(account, _freezes[account]);
+        return _available(_accounts[account]);
     }
 
     /// @inheritdoc IDepositToken
@@ -285,6 +294,16 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     }
 
     // ---------------------------------------------------------------- public
+
+    /// @inheritdoc IERC20
+    function balanceOf(address account) public view override(ERC20, IERC20) returns (uint256) {
+        return _accounts[account].balance;
+    }
+
+    /// @inheritdoc IERC20
+    function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
+        return _supply;
+    }
 
     /// @inheritdoc IERC20Metadata
     function decimals() public view override(ERC20, IERC20Metadata) returns (uint8) {
@@ -312,7 +331,29 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         } else path = Path.Transfer;
         bytes memory reason = _checkRules(path, from, to, value);
         if (reason.length != 0) LowLevelCall.bubbleRevert(reason);
-        super._update(from, to, value);
+
+        if (path == Path.Issuance) {
+            uint256 supply = _supply;
+            if (value > SUPPLY_CAP - supply) {
+                revert DepositTokenSupplyCapExceeded(supply, value, SUPPLY_CAP);
+            }
+            _supply = supply + value;
+        } else {
+            // Rule 7 holds `value` <= available <= balance, so this checked subtraction never
+            // underflows.
+            Account storage sender = _accounts[from];
+            sender.balance = uint128(sender.balance - value);
+        }
+        if (path == Path.Transfer || path == Path.Issuance) {
+            // balance + value <= supply <= SUPPLY_CAP: fits 128 bits.
+            _accounts[to].balance += uint128(value);
+        } else {
+            // value <= the holder's balance <= supply.
+            unchecked {
+                _supply -= value;
+            }
+        }
+        emit Transfer(from, to, value);
     }
 
     /**
@@ -345,12 +386,12 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         bool hasReceiver = path == Path.Transfer || path == Path.Issuance;
         bool senderActs = path == Path.Transfer || path == Path.HolderRedemption;
 
-        FreezeState memory senderState;
-        if (hasSender) senderState = _freezes[from];
+        Account memory senderState;
+        if (hasSender) senderState = _accounts[from];
         if (senderActs && senderState.frozen) {
             return abi.encodeWithSelector(DepositTokenAccountFrozen.selector, from);
         }
-        if (hasReceiver && _freezes[to].frozen) {
+        if (hasReceiver && _accounts[to].frozen) {
             return abi.encodeWithSelector(DepositTokenAccountFrozen.selector, to);
         }
 
@@ -358,7 +399,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         if (ineligible.length != 0) return ineligible;
 
         if (hasSender) {
-            uint256 available = _available(from, senderState);
+            uint256 available = _available(senderState);
             if (value > available) {
                 return
                     abi.encodeWithSelector(
@@ -435,10 +476,10 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         return request;
     }
 
-    /// @dev Units of `account` that may move, given its freeze state.
-    function _available(address account, FreezeState memory state) internal view returns (uint256) {
+    /// @dev Units of an account that may move: none when frozen, else balance minus partial freeze.
+    function _available(Account memory state) internal pure returns (uint256) {
         if (state.frozen) return 0;
-        uint256 balance = balanceOf(account);
+        uint256 balance = state.balance;
         uint256 frozenAmount = state.partialFrozen;
         // unchecked: only subtracts when balance > frozenAmount.
         unchecked {

@@ -74,6 +74,8 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
   DepositTokenUnfreezeExceedsFrozen: (a) =>
     `cannot unfreeze ${n(a.amount)} of ${short(a.account)}: only ${n(a.frozen)} frozen`,
   DepositTokenInvalidRegistry: (a) => `${short(a.registry)} is not a registry contract`,
+  DepositTokenSupplyCapExceeded: (a) =>
+    `issuing ${n(a.value)} would take supply ${n(a.supply)} past the cap ${n(a.cap)}`,
   // DVP
   DvpUnexpectedState: (a) =>
     `settlement ${short(a.id)} is ${settlementStateName(a.current as bigint)}, needs ${

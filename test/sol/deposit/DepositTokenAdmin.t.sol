@@ -120,19 +120,46 @@ contract DepositTokenAdminTest is DepositTokenBase {
         vm.assertEq(token.frozenOf(alice), 0, "frozen");
     }
 
-    function test_freezePartial_revertsWhen_overflowsUint248() public {
+    function test_freezePartial_revertsWhen_overflowsUint120() public {
         vm.prank(freezer);
-        token.freezePartial(alice, type(uint248).max);
+        token.freezePartial(alice, type(uint120).max);
         vm.expectRevert(
             abi.encodeWithSelector(
                 SafeCast.SafeCastOverflowedUintDowncast.selector,
-                248,
-                uint256(type(uint248).max) + 1
+                120,
+                uint256(type(uint120).max) + 1
             )
         );
         vm.prank(freezer);
         token.freezePartial(alice, 1);
-        vm.assertEq(token.frozenOf(alice), type(uint248).max, "frozen");
+        vm.assertEq(token.frozenOf(alice), type(uint120).max, "frozen");
+        vm.assertFalse(token.isAccountFrozen(alice), "whole-account flag untouched");
+    }
+
+    /// @dev Balance, partial freeze and whole-account freeze share one storage slot: each keeps
+    /// its value while the others change.
+    function test_accountSlot_fieldsStayIndependent() public {
+        _issue(alice, type(uint128).max - 1, keccak256("cap-ref"));
+        vm.startPrank(freezer);
+        token.freezePartial(alice, type(uint120).max);
+        token.setAccountFrozen(alice, true);
+        vm.stopPrank();
+        vm.assertEq(token.balanceOf(alice), type(uint128).max - 1, "balance after freezes");
+
+        vm.prank(freezer);
+        token.setAccountFrozen(alice, false);
+        vm.prank(freezer);
+        token.unfreezePartial(alice, type(uint120).max - 5);
+        vm.assertEq(token.frozenOf(alice), 5, "partial freeze");
+        vm.prank(alice);
+        token.transfer(bob, type(uint128).max - 6);
+        vm.assertEq(token.balanceOf(alice), 5, "alice balance");
+        vm.assertEq(token.balanceOf(bob), type(uint128).max - 6, "bob balance");
+        vm.assertEq(token.frozenOf(alice), 5, "partial freeze after transfer");
+        vm.assertFalse(token.isAccountFrozen(alice), "alice flag");
+        vm.assertEq(token.availableBalanceOf(alice), 0, "all of alice's units are frozen");
+        vm.assertEq(token.frozenOf(bob), 0, "bob partial freeze");
+        vm.assertFalse(token.isAccountFrozen(bob), "bob flag");
     }
 
     function test_freezePartial_revertsWhen_callerLacksFreezerRole() public {

@@ -42,6 +42,32 @@ contract DepositTokenIssuanceTest is DepositTokenBase {
         vm.assertEq(token.balanceOf(bob), 500, "bob");
     }
 
+    function test_issue_upToTheSupplyCap() public {
+        _issue(alice, type(uint128).max - 1, REF);
+        _issue(bob, 1, keccak256("bank-ref-2"));
+        vm.assertEq(token.totalSupply(), type(uint128).max, "supply at the cap");
+        vm.assertEq(token.balanceOf(alice), type(uint128).max - 1, "alice");
+        vm.assertEq(token.balanceOf(bob), 1, "bob");
+    }
+
+    function test_issue_revertsWhen_supplyCapExceeded() public {
+        _issue(alice, type(uint128).max, REF);
+        bytes32 ref2 = keccak256("bank-ref-2");
+        Snapshot memory s = _snapshot();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDepositToken.DepositTokenSupplyCapExceeded.selector,
+                uint256(type(uint128).max),
+                1,
+                uint256(type(uint128).max)
+            )
+        );
+        _issue(bob, 1, ref2);
+        _assertUnchanged(s);
+        vm.assertEq(uint256(token.issuanceOf(ref2).timestamp), 0, "record written");
+        vm.assertEq(token.totalIssued(), type(uint128).max, "totalIssued");
+    }
+
     function test_issue_revertsWhen_callerLacksIssuerRole() public {
         Snapshot memory s = _snapshot();
         vm.expectRevert(
