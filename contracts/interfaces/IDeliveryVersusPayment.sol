@@ -31,6 +31,7 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  *   Pending|Affirmed --reclaim, after the deadline, anyone--> Expired
  *   Pending|Affirmed --reject, by the named agent--> Rejected
  *   Pending|Affirmed --settle finds the lock short (issuer force-unlocked it)--> Failed
+ *   Pending|Affirmed --terminate, by the security token's FORCE_UNLOCK_ROLE holder--> Failed
  * Every exit other than Settled releases the seller's locked units (as many as remain) to the seller.
  *
  * Who may call what:
@@ -44,8 +45,9 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * | cancel                           | seller or buyer                               | Pending, Affirmed |
  * | reject                           | the named agent                               | Pending, Affirmed |
  * | reclaim                          | anyone, after the deadline                    | Pending, Affirmed |
+ * | terminate                        | FORCE_UNLOCK_ROLE holder of the security token | Pending, Affirmed |
  * | setSecurityTokenListed, setCashTokenListed | default admin                       | -                 |
- * | pause, unpause                   | PAUSER_ROLE (pause stops create, affirm, approve, settle; never cancel, reject, reclaim) | - |
+ * | pause, unpause                   | PAUSER_ROLE (pause stops create, affirm, approve, settle; never cancel, reject, reclaim, terminate) | - |
  * A named agent must hold SETTLEMENT_AGENT_ROLE when the settlement is created and whenever it
  * approves or rejects: revoking the role takes away its power over the open settlements that name
  * it, which then can only be cancelled or expire (the seller reclaims).
@@ -213,6 +215,21 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      */
     event SettlementFailed(bytes32 indexed id, uint256 locked, uint256 quantity, uint256 released);
     /**
+     * @notice The security token's issuer ended the settlement ({terminate}); `released` units
+     * went back to the seller. The settlement is now `Failed`.
+     * @param id The settlement ID.
+     * @param issuer The FORCE_UNLOCK_ROLE holder of the security token that terminated it.
+     * @param reason The issuer's reason code (opaque to the contract).
+     * @param released The seller's units released back to it: as many as remained locked, at most
+     * `terms.quantity`.
+     */
+    event SettlementTerminated(
+        bytes32 indexed id,
+        address indexed issuer,
+        bytes32 reason,
+        uint256 released
+    );
+    /**
      * @notice In a per-item batch, settling `id` reverted with `reason`; it stays open.
      * @param id The settlement ID of the item.
      * @param reason The item's revert data (typically an ABI-encoded custom error).
@@ -333,6 +350,20 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @param reason The agent's reason code, emitted in {SettlementRejected}.
      */
     function reject(Terms calldata terms, bytes32 reason) external;
+
+    /**
+     * @notice The security token's issuer ends one open settlement, its last resort on units
+     * locked to this contract: the settlement becomes `Failed` and exactly its own units (as many
+     * as remain locked, at most `terms.quantity`) go back to the seller, so the seller's other
+     * open settlements keep theirs. Unlike {ISecurityToken-forceUnlock} on this contract's lock,
+     * it names the settlement, so the books stay exact.
+     * @dev Requirements: state `Pending` or `Affirmed`; terms match; the caller holds
+     * `FORCE_UNLOCK_ROLE` on `terms.securityToken` (asked from the token; {DvpUnauthorized}
+     * otherwise). Works while paused. Emits {SettlementTerminated}.
+     * @param terms The settlement's full terms, checked against the stored commitment.
+     * @param reason The issuer's reason code, emitted in {SettlementTerminated}.
+     */
+    function terminate(Terms calldata terms, bytes32 reason) external;
 
     // ---------------------------------------------------------------- steps 4-6: settlement
 

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -22,8 +23,8 @@ import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurit
  * - One storage slot per settlement ({IDeliveryVersusPayment-Settlement}); the terms travel in
  *   calldata and are checked against the stored 28-byte commitment on every call.
  * - Pause is OpenZeppelin {Pausable}: a paused call reverts with `EnforcedPause()`; pausing emits
- *   `Paused(account)`. Cancel, reject and reclaim work while paused, so a seller's units can always
- *   be released.
+ *   `Paused(account)`. Cancel, reject, reclaim and terminate work while paused, so a seller's units
+ *   can always be released.
  * - Every external function that changes state is `nonReentrant` (transient-storage guard), except
  *   {settleItem}, which only this contract may call and which runs under the guard taken by
  *   {settleBatchPerItem}.
@@ -37,7 +38,8 @@ import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurit
  *   can get stuck. No per-seller total is kept (one storage slot per settlement): after an issuer's
  *   {ISecurityToken-forceUnlock}, the first of the seller's settlements to fail or close releases
  *   up to its own quantity from what remains, which can leave the seller's other open settlements
- *   short (see docs/threat-model.md).
+ *   short (see docs/threat-model.md). {terminate} is the issuer's exact alternative: it names the
+ *   settlement whose units it releases.
  */
 contract DeliveryVersusPayment is
     IDeliveryVersusPayment,
@@ -214,6 +216,23 @@ contract DeliveryVersusPayment is
         _settlements[terms.id].state = State.Rejected;
         uint256 released = _release(terms);
         emit SettlementRejected(terms.id, msg.sender, reason, released);
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function terminate(Terms calldata terms, bytes32 reason) external nonReentrant {
+        _load(terms, _OPEN);
+        ISecurityToken securityToken = ISecurityToken(terms.securityToken);
+        if (
+            !IAccessControl(address(securityToken)).hasRole(
+                securityToken.FORCE_UNLOCK_ROLE(),
+                msg.sender
+            )
+        ) {
+            revert DvpUnauthorized(terms.id, msg.sender);
+        }
+        _settlements[terms.id].state = State.Failed;
+        uint256 released = _release(terms);
+        emit SettlementTerminated(terms.id, msg.sender, reason, released);
     }
 
     // ---------------------------------------------------------------- steps 4-6: settlement

@@ -46,6 +46,7 @@ export * from "./settlement/createSettlement.js";
 export * from "./settlement/affirmSettlement.js";
 export * from "./settlement/approveSettlement.js";
 export * from "./settlement/rejectSettlement.js";
+export * from "./settlement/terminateSettlement.js";
 export * from "./settlement/settleSettlement.js";
 export * from "./settlement/settleBatch.js";
 export * from "./settlement/cancelSettlement.js";

@@ -69,6 +69,10 @@ export class IssuerClient extends BaseClient {
   forceUnlock(p: P<typeof a.forceUnlock>) {
     return a.forceUnlock(this.ctx, p);
   }
+  /** {@inheritDoc terminateSettlement} */
+  terminateSettlement(p: P<typeof a.terminateSettlement>) {
+    return a.terminateSettlement(this.ctx, p);
+  }
   /** {@inheritDoc forceChangeLockedAccount} */
   forceChangeLockedAccount(p: P<typeof a.forceChangeLockedAccount>) {
     return a.forceChangeLockedAccount(this.ctx, p);

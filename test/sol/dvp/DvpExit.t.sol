@@ -5,7 +5,8 @@ import {IDeliveryVersusPayment} from "../../../contracts/interfaces/IDeliveryVer
 import {ISecurityToken} from "../../../contracts/interfaces/ISecurityToken.sol";
 import {DvpBase} from "./DvpBase.sol";
 
-/// @notice Failure paths: cancel (by consent) and reclaim (after the deadline).
+/// @notice Failure paths: cancel (by consent), reclaim (after the deadline) and the issuer's
+/// terminate.
 contract DvpExitTest is DvpBase {
     // ---------------------------------------------------------------- cancel
 
@@ -201,7 +202,110 @@ contract DvpExitTest is DvpBase {
         _assertRejectsOtherStates(M_OPEN, _reclaimAfterDeadline);
     }
 
+    // ---------------------------------------------------------------- terminate
+
+    function test_terminate_issuerEndsPendingAndReleasesItsUnits() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.expectEmit(address(bond));
+        emit ISecurityToken.Unlock(address(dvp), seller, seller, QUANTITY, abi.encode(t.id));
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementTerminated(t.id, issuer, "court order", QUANTITY);
+        vm.prank(issuer);
+        dvp.terminate(t, "court order");
+        _assertRecord(t.id, _record(IDeliveryVersusPayment.State.Failed, false, false, false, t));
+        _assertReleased();
+    }
+
+    function test_terminate_worksOnAffirmedWhileDvpAndTokenPaused() public {
+        IDeliveryVersusPayment.Terms memory t = _affirmed();
+        vm.prank(pauser);
+        dvp.pause();
+        vm.prank(issuer);
+        bond.pause();
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementTerminated(t.id, issuer, "", QUANTITY);
+        vm.prank(issuer);
+        dvp.terminate(t, "");
+        vm.assertEq(
+            uint256(dvp.stateOf(t.id)),
+            uint256(IDeliveryVersusPayment.State.Failed),
+            "failed"
+        );
+        _assertReleased();
+    }
+
+    /// @dev The exact alternative to force-unlocking the DVP's lock bucket: only the named
+    /// settlement's units leave it, and the seller's other settlement still settles in full.
+    function test_terminate_leavesTheSellersOtherSettlementWhole() public {
+        IDeliveryVersusPayment.Terms memory ended = _created();
+        IDeliveryVersusPayment.Terms memory other = _created();
+        vm.prank(issuer);
+        dvp.terminate(ended, "x");
+        vm.assertEq(bond.lockedOf(address(dvp), seller), QUANTITY, "other's units stay locked");
+        vm.prank(buyer);
+        vm.assertTrue(dvp.settle(other), "other settles");
+        vm.assertEq(bond.balanceOf(buyer), QUANTITY, "buyer got the other's units");
+        vm.assertEq(bond.balanceOf(seller), ST_ISSUED - QUANTITY, "seller delivered once");
+        vm.assertEq(bond.lockedOf(address(dvp), seller), 0, "nothing left locked");
+        vm.assertEq(dcjpy.balanceOf(seller), AMOUNT, "seller paid once");
+    }
+
+    function test_terminate_releasesWhatRemainsAfterForceUnlock() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, seller, 40, "");
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementTerminated(t.id, issuer, "x", QUANTITY - 40);
+        vm.prank(issuer);
+        dvp.terminate(t, "x");
+        _assertReleased();
+    }
+
+    function test_terminate_revertsForCallersWithoutForceUnlockRole() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        address[4] memory callers = [seller, buyer, agent, admin];
+        for (uint256 i = 0; i < callers.length; ++i) {
+            Snapshot memory before = _snapshot(t);
+            vm.expectRevert(_unauthorized(t.id, callers[i]));
+            vm.prank(callers[i]);
+            dvp.terminate(t, "x");
+            _assertUnchanged(before, t);
+        }
+    }
+
+    function test_terminate_revertsOnceTheRoleIsRevoked() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.startPrank(admin);
+        bond.revokeRole(bond.FORCE_UNLOCK_ROLE(), issuer);
+        vm.stopPrank();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_unauthorized(t.id, issuer));
+        vm.prank(issuer);
+        dvp.terminate(t, "x");
+        _assertUnchanged(before, t);
+    }
+
+    function test_terminate_revertsForAlteredTerms() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        Snapshot memory before = _snapshot(t);
+        t.quantity = QUANTITY - 1;
+        vm.expectRevert(_err(IDeliveryVersusPayment.DvpTermsMismatch.selector, t.id));
+        vm.prank(issuer);
+        dvp.terminate(t, "x");
+        t.quantity = QUANTITY;
+        _assertUnchanged(before, t);
+    }
+
+    function test_terminate_revertsOutsideOpenStates() public {
+        _assertRejectsOtherStates(M_OPEN, _terminateAsIssuer);
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    function _terminateAsIssuer(IDeliveryVersusPayment.Terms memory t) internal {
+        vm.prank(issuer);
+        dvp.terminate(t, "x");
+    }
 
     function _affirmed() internal returns (IDeliveryVersusPayment.Terms memory t) {
         t = _created();

@@ -31,6 +31,9 @@ contract DvpHandler is TestBase {
     bytes32 internal constant FAILED = keccak256(
         "SettlementFailed(bytes32,uint256,uint256,uint256)"
     );
+    bytes32 internal constant TERMINATED = keccak256(
+        "SettlementTerminated(bytes32,address,bytes32,uint256)"
+    );
 
     DeliveryVersusPayment public immutable dvp;
     StraightBondToken public immutable bond;
@@ -228,8 +231,9 @@ contract DvpHandler is TestBase {
         IDeliveryVersusPayment.Terms memory t = _terms[k];
         bool mustWork = _isOpen(ghostState[k]) && block.timestamp > t.deadline;
         _before();
-        try dvp.reclaim(t) {} catch {
+        try dvp.reclaim(t) {
             ++succeeded;
+        } catch {
             if (mustWork) reclaimReverts++;
         }
         _after();
@@ -241,6 +245,17 @@ contract DvpHandler is TestBase {
         _before();
         vm.prank(agent);
         try dvp.reject(t, "invariant") {
+            ++succeeded;
+        } catch {}
+        _after();
+    }
+
+    function terminate(uint256 i) external {
+        if (_terms.length == 0) return;
+        IDeliveryVersusPayment.Terms memory t = _terms[_pick(i)];
+        _before();
+        vm.prank(issuer);
+        try dvp.terminate(t, "invariant") {
             ++succeeded;
         } catch {}
         _after();
@@ -352,7 +367,13 @@ contract DvpHandler is TestBase {
                 continue;
             }
             bytes32 topic = log.topics[0];
-            if (topic == CANCELLED || topic == EXPIRED || topic == REJECTED || topic == FAILED) {
+            if (
+                topic == CANCELLED ||
+                topic == EXPIRED ||
+                topic == REJECTED ||
+                topic == FAILED ||
+                topic == TERMINATED
+            ) {
                 bytes memory data = log.data;
                 uint256 released;
                 assembly ("memory-safe") {
@@ -431,8 +452,9 @@ contract DvpInvariantTest is DvpBase {
         targets[0] = address(handler);
     }
 
-    /// @notice The handler's actions are not vacuous: a create, an affirm and a settle through it
-    /// succeed, so a campaign whose every call reverted would be a handler bug caught here.
+    /// @notice The handler's actions are not vacuous: create, affirm, settle, terminate and
+    /// reclaim through it succeed and are counted, so a campaign whose every call reverted would
+    /// be a handler bug caught here.
     function test_handler_actionsCanSucceed() public {
         handler.create(0, 0, 5, 100, 100, false);
         handler.affirm(0);
@@ -440,6 +462,17 @@ contract DvpInvariantTest is DvpBase {
         vm.assertEq(handler.succeeded(), 3, "create, affirm and settle succeeded");
         vm.assertEq(handler.settledTotal(), 1, "one settlement settled");
         vm.assertEq(uint256(dvp.stateOf(handler.termsAt(0).id)), 3, "Settled");
+
+        handler.create(0, 0, 5, 100, 100, false);
+        handler.terminate(1);
+        vm.assertEq(handler.succeeded(), 5, "create and terminate succeeded");
+        vm.assertEq(uint256(dvp.stateOf(handler.termsAt(1).id)), 7, "Failed");
+
+        handler.create(0, 0, 5, 100, 100, false);
+        handler.warp(200);
+        handler.reclaim(2);
+        vm.assertEq(handler.succeeded(), 7, "create and reclaim succeeded");
+        vm.assertEq(uint256(dvp.stateOf(handler.termsAt(2).id)), 5, "Expired");
     }
 
     /// @notice The DVP's lock on each seller equals the open quantity of that seller's

@@ -559,6 +559,43 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       expect(s.state).to.equal("Affirmed");
     });
 
+    it("terminate: refused for a firm (exit 1), done by the issuer by ID", async function () {
+      const id = (JSON.parse(readFileSync(shortTermsFile, "utf8")) as { id: string }).id;
+      const lockedBefore = BigInt(
+        (await okJson<{ lockedToDvp: string }>(["st", "balance", SELLER, ...dep()])).lockedToDvp,
+      );
+      const refused = await kessai([
+        "settlement",
+        "terminate",
+        "--id",
+        id,
+        "--account",
+        "3",
+        ...dep(),
+      ]);
+      expect(refused.code).to.equal(1);
+      expect(oneLine(refused)).to.match(/^kessai: DvpUnauthorized: /);
+      const done = await okJson([
+        "settlement",
+        "terminate",
+        "--id",
+        id,
+        "--reason",
+        "court-order",
+        "--account",
+        "1",
+        ...dep(),
+      ]);
+      expect(done).to.include({ action: "settlement.terminate", id });
+      expect((await okJson(["settlement", "show", "--id", id, ...dep()])).state).to.equal("Failed");
+      const quantity = BigInt(
+        (JSON.parse(readFileSync(shortTermsFile, "utf8")) as { quantity: string }).quantity,
+      );
+      expect(
+        (await okJson<{ lockedToDvp: string }>(["st", "balance", SELLER, ...dep()])).lockedToDvp,
+      ).to.equal(String(lockedBefore - quantity));
+    });
+
     it("an unreachable node: one line, exit 1", async function () {
       // a port that was just free and that nothing here binds again
       const closed = `http://127.0.0.1:${await freePort()}`;

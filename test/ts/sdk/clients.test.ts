@@ -4,13 +4,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   ConfigurationError,
+  DvpUnauthorized,
   approveSettlement,
   addressesFromIgnition,
   buildTerms,
   connect,
+  terminateSettlement,
   type SettlementEvent,
 } from "../../../sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
+import { expectError } from "./helpers.js";
 
 describe("sdk clients", function () {
   let k: Kessai;
@@ -216,6 +219,25 @@ describe("sdk clients", function () {
         (await auditor.listSettlements({ state: ["Cancelled", "Expired"] })).map((s) => s.id),
       ).to.include.members([t1.id, t2.id, t3.id]);
       expect((await seller.balances()).security.locked).to.equal(0n);
+    });
+
+    it("issuer terminates one settlement; the seller's other one keeps its units", async function () {
+      const { seller, issuer, auditor } = k.clients;
+      const lockedBefore = (await seller.balances()).security.locked;
+      const ended = await k.newTerms();
+      const kept = await k.newTerms();
+      await seller.createSettlement({ terms: ended });
+      await seller.createSettlement({ terms: kept });
+      // Only the security token's FORCE_UNLOCK_ROLE holder may: the seller gets the typed error.
+      await expectError(terminateSettlement(seller.ctx, { terms: ended }), DvpUnauthorized, {
+        id: ended.id,
+        caller: A.seller.address,
+      });
+      await issuer.terminateSettlement({ terms: ended, reason: ref("court-order") });
+      expect((await auditor.getSettlement(ended.id)).state).to.equal("Failed");
+      expect((await seller.balances()).security.locked).to.equal(lockedBefore + kept.quantity);
+      await seller.cancel({ terms: kept });
+      expect((await seller.balances()).security.locked).to.equal(lockedBefore);
     });
 
     it("agent rejects, and settles batches all-or-nothing and per item", async function () {

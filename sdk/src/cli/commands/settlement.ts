@@ -434,6 +434,26 @@ export const settlementCommands: Command[] = [
       };
     },
   }),
+  txCommand("terminate", "issuer: end one open settlement; exactly its units go back", {
+    byId: true,
+    options: {
+      reason: { type: "string", arg: "REASON", help: "reason code (bytes32 hex or short text)" },
+    },
+    async act(inv, terms) {
+      const r0 = str(inv.values, "reason");
+      const reason =
+        r0 === undefined ? undefined : parseBytes32(r0, "--reason", { allowZero: true });
+      await inv.requireSigner("settlement terminate");
+      const ctx = await inv.chain();
+      const r = await inv.progress.run(`terminating ${terms.id}`, () =>
+        a.terminateSettlement(ctx, { terms, reason }),
+      );
+      return {
+        json: { action: "settlement.terminate", id: terms.id, reason, ...txJson(r) },
+        human: `terminated ${terms.id} (now Failed); the seller's units were released ${txText(r)}`,
+      };
+    },
+  }),
   {
     path: ["settlement", "show"],
     summary: "a settlement's state and terms",

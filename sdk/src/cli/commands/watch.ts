@@ -49,6 +49,8 @@ function line(e: WatchedEvent): string {
         return `released ${a.released}`;
       case "SettlementRejected":
         return `agent ${a.agent} reason ${a.reason} released ${a.released}`;
+      case "SettlementTerminated":
+        return `issuer ${a.issuer} reason ${a.reason} released ${a.released}`;
       case "SettlementFailed":
         return `locked ${a.locked} of ${a.quantity}, released ${a.released}`;
       default:
