@@ -339,14 +339,13 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
             }
             _supply = supply + value;
         } else {
-            // Rule 7 holds `value` <= available <= balance, so this checked subtraction never
-            // underflows.
-            Account storage sender = _accounts[from];
-            sender.balance = uint128(sender.balance - value);
+            // Rule 7 (checked above for every path with a sender) holds `value` <= available <=
+            // balance: no borrow out of the balance, the low 128 bits of the account word.
+            _debitBalance(from, value);
         }
         if (path == Path.Transfer || path == Path.Issuance) {
-            // balance + value <= supply <= SUPPLY_CAP: fits 128 bits.
-            _accounts[to].balance += uint128(value);
+            // balance + value <= supply <= SUPPLY_CAP: no carry into the freeze bits.
+            _creditBalance(to, value);
         } else {
             // value <= the holder's balance <= supply.
             unchecked {
@@ -465,6 +464,31 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         }
         emit InvestorRegistryChanged(address(_config.registry), address(registry));
         _config.registry = registry;
+    }
+
+    /**
+     * @dev Subtracts `value` from the balance of `account`, the low 128 bits of its {Account}
+     * word, in one read and one write. The caller guarantees `value` <= balance (no borrow into
+     * the freeze fields).
+     */
+    function _debitBalance(address account, uint256 value) private {
+        Account storage state = _accounts[account];
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(state.slot, sub(sload(state.slot), value))
+        }
+    }
+
+    /**
+     * @dev Adds `value` to the balance of `account`, the low 128 bits of its {Account} word. The
+     * caller guarantees balance + `value` <= 2^128 - 1 (no carry into the freeze fields).
+     */
+    function _creditBalance(address account, uint256 value) private {
+        Account storage state = _accounts[account];
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(state.slot, add(sload(state.slot), value))
+        }
     }
 
     /// @dev Request `requestId`, which must be pending.
