@@ -33,6 +33,17 @@ export interface Results {
   environment: Record<string, string | number | boolean>;
   rows: Row[];
   targets?: Target[];
+  /** Gas of a transaction split by contract and kind of work (bench/budget.ts), by row name. */
+  budgets?: Record<string, BudgetRecord>;
+}
+
+/** One traced transaction: the parts add up to `gasUsed` (= intrinsic + Σ contracts − refund). */
+export interface BudgetRecord {
+  gasUsed: number;
+  intrinsic: number;
+  refund: number;
+  /** Execution gas per contract, per kind ("cold accounts", "cold reads", ...). */
+  contracts: Record<string, Record<string, number>>;
 }
 
 interface Entry {

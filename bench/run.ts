@@ -15,6 +15,7 @@ import { RowSet, type Results } from "./rows.js";
 import {
   measureBatches,
   measureDcjpy,
+  measureBudgets,
   measureDvp,
   measureFloors,
   measureRegistry,
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
   const log = (message: string) =>
     console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
 
-  const { ethers } = await network.create({
+  const { ethers, provider } = await network.create({
     override: {
       hardfork: HARDFORK,
       blockGasLimit: BLOCK_GAS_LIMIT,
@@ -150,6 +151,8 @@ async function main(): Promise<void> {
   await measureRegistry(fx, rows);
   log("DVP paths");
   await measureDvp(fx, rows);
+  log("gas budgets (traces)");
+  const budgets = await measureBudgets(fx, provider);
   log(`batches of ${plan.batchSizes.join(", ")}`);
   await measureBatches(fx, rows, plan.batchSizes);
   log(`scaling with ${plan.openCounts.join(", ")} open settlements`);
@@ -187,6 +190,7 @@ async function main(): Promise<void> {
     },
     rows: rows.finish(),
     targets: evaluateTargets(rows, plan.batchSizes),
+    budgets,
   };
 
   console.log(textTable(results.rows));
