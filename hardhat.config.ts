@@ -19,11 +19,12 @@ const COMPILER = {
   },
 };
 
-/** `npx hardhat demo [--scenario settle|never-pays|agent-rejects|eligibility-removed|all]`. */
+/** `npx hardhat demo [--scenario settle|never-pays|agent-rejects|eligibility-removed|issuer-terminates|all]`. */
 const demo = task("demo", "Runs the seven-step DVP demo and its failure scenarios")
   .addOption({
     name: "scenario",
-    description: "settle, never-pays, agent-rejects, eligibility-removed, or all",
+    description:
+      "settle, never-pays, agent-rejects, eligibility-removed, issuer-terminates, or all",
     defaultValue: "all",
   })
   .setAction(() => import("./scripts/demo-task.js"))

@@ -11,7 +11,8 @@
  *   7. the seller redeems DCJPY back to its deposit account.
  *
  * Failure scenarios: the buyer never pays and the seller reclaims after the deadline; the agent
- * rejects; the buyer loses eligibility mid-flow. Every scenario ends with a reconciliation of
+ * rejects; the buyer loses eligibility mid-flow; the issuer terminates the settlement (its last
+ * resort, e.g. a court order). Every scenario ends with a reconciliation of
  * DCJPY supply against the bank's issued and redeemed references.
  *
  * Run: `npm start` (all scenarios), `npx hardhat demo --scenario never-pays`, or against a node
@@ -37,7 +38,13 @@ import {
   type TxResult,
 } from "../sdk/src/index.js";
 
-export const SCENARIOS = ["settle", "never-pays", "agent-rejects", "eligibility-removed"] as const;
+export const SCENARIOS = [
+  "settle",
+  "never-pays",
+  "agent-rejects",
+  "eligibility-removed",
+  "issuer-terminates",
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** One firm's position: ST held (and locked to the DVP) and DCJPY held. */
@@ -285,6 +292,13 @@ async function runScenario(
       await record("-", "(time)", "deadline passes; the buyer never paid");
     } else if (scenario === "agent-rejects") {
       await record("5", "agent", "reject the settlement", await p.agent.reject({ terms }));
+    } else if (scenario === "issuer-terminates") {
+      await record(
+        "-",
+        "issuer",
+        "terminate the settlement (court order); ST released",
+        await p.issuer.terminateSettlement({ terms, reason: encodeBytes32String("court-order") }),
+      );
     } else {
       await record(
         "-",
@@ -298,7 +312,7 @@ async function runScenario(
       await networkHelpers.time.increaseTo(terms.deadline + 1n);
       await record("-", "(time)", "deadline passes");
     }
-    if (scenario !== "agent-rejects") {
+    if (scenario === "never-pays" || scenario === "eligibility-removed") {
       await record("-", "seller firm", "reclaim the locked ST", await p.seller.reclaim({ terms }));
     }
     await record(

@@ -70,6 +70,7 @@ describe("demo (npm start)", function () {
     ["never-pays", "Expired"],
     ["agent-rejects", "Rejected"],
     ["eligibility-removed", "Expired"],
+    ["issuer-terminates", "Failed"],
   ] as const) {
     describe(scenario, function () {
       it(`ends ${state} with both firms' positions as before and the books exact`, function () {
@@ -97,6 +98,17 @@ describe("demo (npm start)", function () {
     expect(refused.refused).to.match(/^SecurityTokenIneligibleReceiver: /);
     expectSame(refused.seller, r.timeline[r.timeline.indexOf(refused) - 1].seller);
     expect(lines(r)).to.include("- seller firm: reclaim the locked ST");
+  });
+
+  it("issuer-terminates: the issuer's terminate releases the ST; nobody reclaims", function () {
+    const r = reports.get("issuer-terminates")!;
+    const lines_ = lines(r);
+    expect(lines_).to.include("- issuer: terminate the settlement (court order); ST released");
+    expect(lines_.some((l) => l.includes("reclaim"))).to.equal(false);
+    const terminated = r.timeline.find((e) => e.actor === "issuer")!;
+    expect(terminated.txHash).to.match(/^0x[0-9a-f]{64}$/);
+    expect(terminated.seller.stLocked).to.equal(0n);
+    expect(terminated.seller.st).to.equal(r.before.seller.st);
   });
 
   it("never-pays: the seller reclaims after the deadline", function () {
