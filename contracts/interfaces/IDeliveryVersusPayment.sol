@@ -153,24 +153,14 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      */
     event SettlementApproved(bytes32 indexed id, address indexed agent);
     /**
-     * @notice Step 6: both legs moved.
+     * @notice Step 6: both legs moved, exactly as the terms of {SettlementCreated} for `id` say
+     * (`quantity` ST units seller to buyer, `amount` cash units buyer to seller). The event
+     * carries no copy of the terms: `id` joins it to {SettlementCreated}.
      * @param id The settlement ID.
      * @param seller The seller, who received the cash.
      * @param buyer The buyer, who received the ST.
-     * @param securityToken The ST contract.
-     * @param quantity The ST units delivered to the buyer.
-     * @param cashToken The deposit-token contract.
-     * @param amount The cash units paid to the seller.
      */
-    event SettlementSettled(
-        bytes32 indexed id,
-        address indexed seller,
-        address indexed buyer,
-        address securityToken,
-        uint256 quantity,
-        address cashToken,
-        uint256 amount
-    );
+    event SettlementSettled(bytes32 indexed id, address indexed seller, address indexed buyer);
     /**
      * @notice `party` asked to cancel an affirmed settlement; it cancels once both have.
      * @param id The settlement ID.
@@ -372,10 +362,12 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * seller -> buyer, in this one call. The buyer calling it affirms the terms if it had not.
      * @dev Requirements: not paused; terms match; state `Affirmed`, or `Pending` with the buyer
      * calling; deadline not passed; the agent's approval if one is named; this contract allowed to
-     * spend `amount` of the buyer's cash; both tokens' rules pass. If the seller's lock to this
-     * contract is short (an issuer force-unlocked it), nothing moves, the settlement becomes
-     * `Failed`, the remainder is released to the seller, {SettlementFailed} is emitted and the call
-     * returns false. Emits {SettlementSettled} (and {SettlementAffirmed} when the buyer affirms here).
+     * spend `amount` of the buyer's cash; both tokens' rules pass (a token's refusal reverts the
+     * call with that token's error). The security leg moves first: if the security token refuses it
+     * because the seller's lock to this contract is short (an issuer force-unlocked it), nothing
+     * moves, the settlement becomes `Failed`, the remainder is released to the seller,
+     * {SettlementFailed} is emitted and the call returns false. Emits {SettlementSettled} (after
+     * {SettlementAffirmed} when the buyer affirms here).
      * @return settled True when both legs moved.
      * @param terms The settlement's full terms, checked against the stored commitment.
      */

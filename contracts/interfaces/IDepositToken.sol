@@ -3,7 +3,6 @@ pragma solidity ^0.8.30;
 
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
-import {IInvestorRegistry} from "./IInvestorRegistry.sol";
 
 /**
  * @title IDepositToken
@@ -16,17 +15,23 @@ import {IInvestorRegistry} from "./IInvestorRegistry.sol";
  * tells the bank which deposit account to credit, and {Redeemed} carries everything the bank's ledger
  * needs. Supply always equals {totalIssued} minus {totalRedeemed}.
  *
+ * Accounts: only an address the bank opened an account for ({openAccount}, bound to the deposit
+ * account it debits and credits) may hold, send or receive DCJPY. The bank's account book lives
+ * in this contract, in the same storage word as the balance, so the eligibility rules cost no
+ * extra read or call on a transfer. The bank suspends an account by freezing it.
+ *
  * Transfer rules (one place: {canTransfer} reports exactly the error a transfer raises):
  * 1. `to` is not the zero address ({IERC20Errors-ERC20InvalidReceiver}); 2. not paused;
- * 3. sender not frozen; 4. receiver not frozen; 5. sender eligible; 6. receiver eligible;
- * 7. enough unfrozen units (balance minus the partial freeze).
+ * 3. sender not frozen; 4. receiver not frozen; 5. sender's account open ("eligible");
+ * 6. receiver's account open; 7. enough unfrozen units (balance minus the partial freeze).
  * Issuance checks rules 2, 4 and 6 for the receiver; redemption checks 2, 3, 5 and 7 for the holder
  * (a bank redemption on a holder's behalf skips 3 and 5, never 7: frozen units never move).
  *
  * Roles (OpenZeppelin AccessControl; the default admin is handed over in two steps):
  * | role          | powers                                                                  |
  * | ------------- | ----------------------------------------------------------------------- |
- * | default admin | grant/revoke roles, {setInvestorRegistry}                               |
+ * | default admin | grant/revoke roles                                                      |
+ * | REGISTRAR_ROLE| {openAccount}, {openAccounts}, {closeAccount}                            |
  * | ISSUER_ROLE   | {issue}, {fulfilIssuanceRequest}, {rejectIssuanceRequest}               |
  * | REDEEMER_ROLE | {redeemFrom} (redemption on a holder's behalf)                          |
  * | FREEZER_ROLE  | {setAccountFrozen}, {freezePartial}, {unfreezePartial}                  |
@@ -141,11 +146,17 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
     /// @param account The PAUSER_ROLE holder that unpaused.
     event Unpaused(address account);
     /**
-     * @notice The registry the token consults changed.
-     * @param previousRegistry The registry consulted before (zero at deployment).
-     * @param newRegistry The registry consulted from now on.
+     * @notice The bank opened a DCJPY account for `account`, bound to a deposit account.
+     * @param account The address that may now hold, send and receive DCJPY.
+     * @param depositAccountRef The bank's reference of the deposit account behind it.
      */
-    event InvestorRegistryChanged(address indexed previousRegistry, address indexed newRegistry);
+    event AccountOpened(address indexed account, bytes32 indexed depositAccountRef);
+    /**
+     * @notice The bank closed the (empty) DCJPY account of `account`.
+     * @param account The address that may no longer hold, send or receive DCJPY.
+     * @param depositAccountRef The deposit account it was bound to.
+     */
+    event AccountClosed(address indexed account, bytes32 indexed depositAccountRef);
 
     // ---------------------------------------------------------------- errors
 
@@ -153,9 +164,9 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
     error DepositTokenPaused();
     /// @notice `account` is frozen.
     error DepositTokenAccountFrozen(address account);
-    /// @notice `account` may not send (not eligible in the registry).
+    /// @notice `account` may not send: it has no open DCJPY account.
     error DepositTokenIneligibleSender(address account);
-    /// @notice `account` may not receive (not eligible in the registry).
+    /// @notice `account` may not receive: it has no open DCJPY account.
     error DepositTokenIneligibleReceiver(address account);
     /// @notice `account` has `available` unfrozen units and the call needs `needed`.
     error DepositTokenInsufficientAvailableBalance(
@@ -178,8 +189,16 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
     error DepositTokenNotRequester(uint256 requestId, address caller);
     /// @notice Unfreezing `amount` exceeds the `frozen` amount of `account`.
     error DepositTokenUnfreezeExceedsFrozen(address account, uint256 frozen, uint256 amount);
-    /// @notice The registry address is not a contract.
-    error DepositTokenInvalidRegistry(address registry);
+    /// @notice An account cannot be opened for the zero address.
+    error DepositTokenInvalidAccount(address account);
+    /// @notice `account` already has an open DCJPY account.
+    error DepositTokenAccountAlreadyOpen(address account);
+    /// @notice `account` has no open DCJPY account.
+    error DepositTokenAccountNotOpen(address account);
+    /// @notice `account` still holds `balance` units: redeem them before closing it.
+    error DepositTokenAccountNotEmpty(address account, uint256 balance);
+    /// @notice {openAccounts} got `accounts` addresses but `refs` references.
+    error DepositTokenLengthMismatch(uint256 accounts, uint256 refs);
     /**
      * @notice Minting `value` on top of `supply` would pass the supply cap `cap` (2^128 - 1, so
      * that a balance fits the half of the account slot it is kept in).
@@ -207,6 +226,12 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
      * @return The role identifier.
      */
     function FREEZER_ROLE() external view returns (bytes32);
+
+    /**
+     * @notice Role that opens and closes DCJPY accounts (the bank's account onboarding).
+     * @return The role identifier.
+     */
+    function REGISTRAR_ROLE() external view returns (bytes32);
     /**
      * @notice Role that pauses and unpauses the token.
      * @return The role identifier.
@@ -218,7 +243,7 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
     /**
      * @notice Mints `amount` to `account` against the deposit-account debit `bankReference`.
      * @dev Requirements: ISSUER_ROLE; `bankReference` not zero and never used for issuance;
-     * `amount` > 0; not paused; `account` eligible and not frozen. Emits {Issued} and
+     * `amount` > 0; not paused; `account` open and not frozen. Emits {Issued} and
      * {IERC20-Transfer}.
      * @param account The account to mint to.
      * @param amount The amount to mint.
@@ -289,18 +314,42 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
     function unpause() external;
 
     /**
-     * @notice Points the token at another eligibility registry.
-     * @dev Requirements: default admin; `registry` is a contract. Emits {InvestorRegistryChanged}.
-     * @param registry The new registry.
+     * @notice Opens a DCJPY account for `account`, bound to the deposit account
+     * `depositAccountRef`: from now on it may hold, send and receive DCJPY (unless frozen).
+     * @dev Requirements: REGISTRAR_ROLE; `account` non-zero and without an open account;
+     * `depositAccountRef` non-zero. Emits {AccountOpened}.
+     * @param account The address to open the account for.
+     * @param depositAccountRef The bank's reference of the deposit account behind it.
      */
-    function setInvestorRegistry(IInvestorRegistry registry) external;
+    function openAccount(address account, bytes32 depositAccountRef) external;
+
+    /**
+     * @notice {openAccount} for each `accounts[i]` with `depositAccountRefs[i]`, all or nothing.
+     * @dev Requirements: those of {openAccount} for every item; equal lengths
+     * ({DepositTokenLengthMismatch}).
+     * @param accounts The addresses to open accounts for.
+     * @param depositAccountRefs Their deposit-account references, in the same order.
+     */
+    function openAccounts(
+        address[] calldata accounts,
+        bytes32[] calldata depositAccountRefs
+    ) external;
+
+    /**
+     * @notice Closes the DCJPY account of `account`: it may no longer hold, send or receive.
+     * Freezes on it are kept (they apply again if it is reopened).
+     * @dev Requirements: REGISTRAR_ROLE; the account is open and holds nothing (so no yen can be
+     * stranded: the bank redeems a balance first, {redeemFrom}). Emits {AccountClosed}.
+     * @param account The address whose account closes.
+     */
+    function closeAccount(address account) external;
 
     // ---------------------------------------------------------------- holder
 
     /**
      * @notice Files a request that the bank debit `depositAccountRef` and mint `amount` to the
      * caller.
-     * @dev Requirements: `amount` > 0; caller eligible. Emits {IssuanceRequested}.
+     * @dev Requirements: `amount` > 0; the caller's account open. Emits {IssuanceRequested}.
      * @return requestId The new request's id (sequential from 1).
      * @param amount The amount requested.
      * @param depositAccountRef The deposit account the bank should debit (opaque to the chain).
@@ -322,7 +371,7 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
      * @notice Burns `amount` of the caller's units; the bank credits the deposit account named by
      * `redemptionRef`.
      * @dev Requirements: `redemptionRef` not zero and never used for redemption; `amount` > 0; not
-     * paused; caller eligible, not frozen, with `amount` unfrozen. Emits {Redeemed} and
+     * paused; the caller's account open, not frozen, with `amount` unfrozen. Emits {Redeemed} and
      * {IERC20-Transfer}.
      * @param amount The amount to burn.
      * @param redemptionRef The reference telling the bank which deposit account to credit; usable
@@ -405,7 +454,13 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
     /// @return True when the token is paused.
     function paused() external view returns (bool);
 
-    /// @notice The registry the token consults.
-    /// @return The eligibility registry the token consults.
-    function investorRegistry() external view returns (IInvestorRegistry);
+    /// @notice Whether `account` has an open DCJPY account.
+    /// @param account The account to check.
+    /// @return True when the bank opened an account for `account` and has not closed it.
+    function isAccountOpen(address account) external view returns (bool);
+
+    /// @notice The deposit account the DCJPY account of `account` is bound to.
+    /// @param account The account to check.
+    /// @return The deposit-account reference; zero when `account` has no open account.
+    function depositAccountOf(address account) external view returns (bytes32);
 }

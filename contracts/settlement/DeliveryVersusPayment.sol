@@ -7,6 +7,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -182,7 +183,7 @@ contract DeliveryVersusPayment is
         Terms calldata terms,
         bytes calldata signature
     ) external whenNotPaused nonReentrant {
-        (, bytes32 hashed) = _load(terms, _PENDING);
+        (, , bytes32 hashed) = _load(terms, _PENDING);
         _requireSignature(terms.id, terms.buyer, AFFIRM_TYPEHASH, hashed, signature);
         _requireBeforeDeadline(terms);
         _settlements[terms.id].state = State.Affirmed;
@@ -203,7 +204,7 @@ contract DeliveryVersusPayment is
         Terms calldata terms,
         bytes calldata signature
     ) external whenNotPaused nonReentrant {
-        (, bytes32 hashed) = _load(terms, _OPEN);
+        (, , bytes32 hashed) = _load(terms, _OPEN);
         _requireSignature(terms.id, terms.agent, APPROVE_TYPEHASH, hashed, signature);
         _approve(terms);
     }
@@ -315,20 +316,16 @@ contract DeliveryVersusPayment is
     /// @inheritdoc IDeliveryVersusPayment
     function cancel(Terms calldata terms) external nonReentrant {
         bytes32 id = terms.id;
-        (Settlement memory record, ) = _load(terms, _OPEN);
+        (Settlement storage record, State current, ) = _load(terms, _OPEN);
         bool isSeller = msg.sender == terms.seller;
         if (!isSeller && msg.sender != terms.buyer) revert DvpUnauthorized(id, msg.sender);
-        if (record.state == State.Affirmed) {
+        if (current == State.Affirmed) {
             if (isSeller) record.sellerCancelConsent = true;
             else record.buyerCancelConsent = true;
             emit SettlementCancelConsented(id, msg.sender);
-            if (!(record.sellerCancelConsent && record.buyerCancelConsent)) {
-                _settlements[id] = record;
-                return;
-            }
+            if (!(record.sellerCancelConsent && record.buyerCancelConsent)) return;
         }
         record.state = State.Cancelled;
-        _settlements[id] = record;
         uint256 released = _release(terms);
         emit SettlementCancelled(id, released);
     }
@@ -437,42 +434,61 @@ contract DeliveryVersusPayment is
     // ---------------------------------------------------------------- internal
 
     /**
-     * @dev Settles one item: checks state, terms, caller, deadline, agent approval and the
-     * seller's lock, then writes the new state once and moves both legs. With `strict`, a short
-     * lock reverts instead of failing the settlement.
+     * @dev Settles one item: checks state, terms, caller, deadline and agent approval, writes the
+     * new state once, then moves the security leg and the cash leg. The security token checks the
+     * seller's lock when it unlocks: a lock cut short by the issuer fails the settlement (see
+     * {_failShortLock}); any other refusal of either token reverts the call with that token's
+     * error, so nothing moves.
      */
     function _settle(Terms calldata terms, address caller, bool strict) private returns (bool) {
         bool affirmsHere = _checkSettle(terms, caller);
         bytes32 id = terms.id;
-        ISecurityToken securityToken = ISecurityToken(terms.securityToken);
-        uint256 locked = securityToken.lockedOf(address(this), terms.seller);
-        if (locked < terms.quantity) {
-            if (strict) revert DvpLockShortfall(id, locked, terms.quantity);
-            _settlements[id].state = State.Failed;
-            if (locked != 0) {
-                securityToken.unlock(terms.seller, terms.seller, locked, abi.encode(id));
-            }
-            emit SettlementFailed(id, locked, terms.quantity, locked);
-            return false;
-        }
-        if (affirmsHere) emit SettlementAffirmed(id, terms.buyer, caller);
         _settlements[id].state = State.Settled;
+        try
+            ISecurityToken(terms.securityToken).unlock(
+                terms.seller,
+                terms.buyer,
+                terms.quantity,
+                abi.encode(id)
+            )
+        {} catch (bytes memory reason) {
+            // solhint-disable-previous-line no-empty-blocks
+            return _failShortLock(terms, strict, reason);
+        }
         IERC20(terms.cashToken).safeTransferFrom(terms.buyer, terms.seller, terms.amount);
-        securityToken.unlock(terms.seller, terms.buyer, terms.quantity, abi.encode(id));
-        emit SettlementSettled(
-            id,
-            terms.seller,
-            terms.buyer,
-            terms.securityToken,
-            terms.quantity,
-            terms.cashToken,
-            terms.amount
-        );
+        if (affirmsHere) emit SettlementAffirmed(id, terms.buyer, caller);
+        emit SettlementSettled(id, terms.seller, terms.buyer);
         return true;
     }
 
     /**
-     * @dev The checks of {_settle} before the lock: state open and terms matching, the buyer as
+     * @dev The security token refused the security leg of `terms` with `reason`. Unless `reason`
+     * is its {ISecurityToken-SecurityTokenInsufficientLock} (the issuer force-unlocked part of
+     * the seller's lock), re-throws it. A short lock reverts with {DvpLockShortfall} when
+     * `strict`; otherwise the settlement becomes `Failed`, what remains locked goes back to the
+     * seller, {SettlementFailed} is emitted and false returned.
+     */
+    function _failShortLock(
+        Terms calldata terms,
+        bool strict,
+        bytes memory reason
+    ) private returns (bool) {
+        if (
+            reason.length < 4 ||
+            bytes4(reason) != ISecurityToken.SecurityTokenInsufficientLock.selector
+        ) LowLevelCall.bubbleRevert(reason);
+        bytes32 id = terms.id;
+        ISecurityToken securityToken = ISecurityToken(terms.securityToken);
+        uint256 locked = securityToken.lockedOf(address(this), terms.seller);
+        if (strict) revert DvpLockShortfall(id, locked, terms.quantity);
+        _settlements[id].state = State.Failed;
+        if (locked != 0) securityToken.unlock(terms.seller, terms.seller, locked, abi.encode(id));
+        emit SettlementFailed(id, locked, terms.quantity, locked);
+        return false;
+    }
+
+    /**
+     * @dev The checks of {_settle} before either leg moves: state open and terms matching, the buyer as
      * caller while `Pending`, deadline not passed, the agent's approval if one is named. Returns
      * whether the settlement is still `Pending` (the buyer affirms by settling).
      */
@@ -480,8 +496,8 @@ contract DeliveryVersusPayment is
         Terms calldata terms,
         address caller
     ) private view returns (bool affirmsHere) {
-        (Settlement memory record, ) = _load(terms, _OPEN);
-        affirmsHere = record.state == State.Pending;
+        (Settlement storage record, State current, ) = _load(terms, _OPEN);
+        affirmsHere = current == State.Pending;
         if (affirmsHere && caller != terms.buyer) revert DvpUnauthorized(terms.id, caller);
         _requireBeforeDeadline(terms);
         if (terms.agent != address(0) && !record.agentApproved) {
@@ -514,15 +530,17 @@ contract DeliveryVersusPayment is
 
     /**
      * @dev Loads the record of `terms.id`, reverts unless its state is in `expected` and `terms`
-     * match its commitment. Returns the record and the struct hash of `terms`.
+     * match its commitment. Returns the record (a storage pointer), its state and the struct hash
+     * of `terms`.
      */
     function _load(
         Terms calldata terms,
         bytes32 expected
-    ) private view returns (Settlement memory record, bytes32 hashed) {
+    ) private view returns (Settlement storage record, State current, bytes32 hashed) {
         record = _settlements[terms.id];
-        if ((uint256(1) << uint8(record.state)) & uint256(expected) == 0) {
-            revert DvpUnexpectedState(terms.id, record.state, expected);
+        current = record.state;
+        if ((uint256(1) << uint8(current)) & uint256(expected) == 0) {
+            revert DvpUnexpectedState(terms.id, current, expected);
         }
         hashed = _hashTerms(terms);
         if (record.termsDigest != bytes28(hashed)) revert DvpTermsMismatch(terms.id);
@@ -560,9 +578,20 @@ contract DeliveryVersusPayment is
         return _hashTypedDataV4(keccak256(abi.encode(typehash, hashedTerms)));
     }
 
-    /// @dev EIP-712 struct hash of `terms`: every member is a static atomic type, so its ABI
-    /// encoding is exactly EIP-712's `encodeData`.
-    function _hashTerms(Terms calldata terms) private pure returns (bytes32) {
-        return keccak256(abi.encode(TERMS_TYPEHASH, terms));
+    /**
+     * @dev EIP-712 struct hash of `terms`: every member is a static atomic type, so its nine
+     * calldata words are exactly EIP-712's `encodeData`. The words are hashed as sent: a member
+     * with dirty high bits hashes differently from its clean value (so it can only fail to match a
+     * commitment), and every caller reads and so validates the members it uses.
+     */
+    function _hashTerms(Terms calldata terms) private pure returns (bytes32 hashed) {
+        bytes32 typehash = TERMS_TYPEHASH;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typehash)
+            calldatacopy(add(ptr, 0x20), terms, _TERMS_ENCODED_LENGTH)
+            hashed := keccak256(ptr, add(0x20, _TERMS_ENCODED_LENGTH))
+        }
     }
 }

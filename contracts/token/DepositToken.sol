@@ -11,7 +11,6 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
-import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 
 /**
  * @title DepositToken
@@ -22,9 +21,9 @@ import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
  * disagree. The path (transfer, issuance, holder redemption, bank redemption on a holder's behalf)
  * follows from `from`/`to`, except for the two redemptions, which a transient flag tells apart.
  *
- * Storage is laid out for the transfer path: the registry address and the pause flag share one
- * slot; an account's balance, partial freeze and whole-account freeze share another ({Account}),
- * so a transfer reads each party's slot once. Balances and the supply are therefore kept here, not
+ * Storage is laid out for the transfer path: an account's balance, partial freeze, whole-account
+ * freeze and open flag share one slot ({Account}), so a transfer reads each party's slot once and
+ * checks every per-account rule from it; the pause flag has its own slot. Balances and the supply are therefore kept here, not
  * in OpenZeppelin's {ERC20} (whose balance mapping and supply stay unused): {_update},
  * {balanceOf} and {totalSupply} are overridden, and the supply is capped at 2^128 - 1.
  */
@@ -39,6 +38,8 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     bytes32 public constant FREEZER_ROLE = keccak256("FREEZER_ROLE");
     /// @inheritdoc IDepositToken
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    /// @inheritdoc IDepositToken
+    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
 
     /// @dev Which set of transfer rules a balance change is held to (see the interface's header).
     enum Path {
@@ -48,26 +49,31 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         BankRedemption
     }
 
-    /// @dev The registry and the pause flag, read together on every balance change (one slot).
-    struct Config {
-        IInvestorRegistry registry;
-        bool paused;
-    }
-
-    /// @dev One account's balance and freeze state, one slot (read once per party per transfer).
+    /**
+     * @dev One account, one slot (read once per party per transfer): the balance in the low 128
+     * bits, then the partial freeze, the whole-account freeze and whether the bank opened it.
+     */
     struct Account {
         uint128 balance;
-        uint120 partialFrozen;
+        uint112 partialFrozen;
         bool frozen;
+        bool open;
     }
 
     /// @dev Bound of the total supply, and so of every balance and partial freeze's useful range.
     uint256 internal constant SUPPLY_CAP = type(uint128).max;
 
+    /// @dev Fields of the {Account} word read as one `uint256` on the transfer path (the layout
+    /// of the struct: balance in bits 0-127, partial freeze 128-239, frozen 240-247, open 248-255).
+    uint256 private constant _PARTIAL_FROZEN_SHIFT = 128;
+    uint256 private constant _FROZEN = 1 << 240;
+    uint256 private constant _OPEN = 1 << 248;
+
     uint8 private immutable _decimals;
 
-    Config private _config;
+    bool private _paused;
     mapping(address account => Account) private _accounts;
+    mapping(address account => bytes32 depositAccountRef) private _depositAccounts;
     uint256 private _supply;
     mapping(bytes32 bankReference => ReferenceRecord) private _issuances;
     mapping(bytes32 redemptionRef => ReferenceRecord) private _redemptions;
@@ -84,7 +90,6 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
      * @param name_ Token name; also the EIP-712 domain name (version "1").
      * @param symbol_ Token symbol.
      * @param decimals_ Decimals (0 for 1 unit = 1 yen).
-     * @param registry The eligibility registry to consult.
      * @param admin The default admin (grants roles; handed over in two steps).
      * @param adminDelay Delay of a default-admin handover, in seconds.
      */
@@ -92,15 +97,47 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         string memory name_,
         string memory symbol_,
         uint8 decimals_,
-        IInvestorRegistry registry,
         address admin,
         uint48 adminDelay
     ) ERC20(name_, symbol_) ERC20Permit(name_) AccessControlDefaultAdminRules(adminDelay, admin) {
         _decimals = decimals_;
-        _setInvestorRegistry(registry);
     }
 
     // ---------------------------------------------------------------- bank
+
+    /// @inheritdoc IDepositToken
+    function openAccount(
+        address account,
+        bytes32 depositAccountRef
+    ) external onlyRole(REGISTRAR_ROLE) {
+        _openAccount(account, depositAccountRef);
+    }
+
+    /// @inheritdoc IDepositToken
+    function openAccounts(
+        address[] calldata accounts,
+        bytes32[] calldata depositAccountRefs
+    ) external onlyRole(REGISTRAR_ROLE) {
+        uint256 length = accounts.length;
+        if (depositAccountRefs.length != length) {
+            revert DepositTokenLengthMismatch(length, depositAccountRefs.length);
+        }
+        for (uint256 i = 0; i < length; ++i) {
+            _openAccount(accounts[i], depositAccountRefs[i]);
+        }
+    }
+
+    /// @inheritdoc IDepositToken
+    function closeAccount(address account) external onlyRole(REGISTRAR_ROLE) {
+        Account storage state = _accounts[account];
+        if (!state.open) revert DepositTokenAccountNotOpen(account);
+        uint256 balance = state.balance;
+        if (balance != 0) revert DepositTokenAccountNotEmpty(account, balance);
+        state.open = false;
+        bytes32 depositAccountRef = _depositAccounts[account];
+        delete _depositAccounts[account];
+        emit AccountClosed(account, depositAccountRef);
+    }
 
     /// @inheritdoc IDepositToken
     function issue(
@@ -153,7 +190,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     function freezePartial(address account, uint256 amount) external onlyRole(FREEZER_ROLE) {
         if (amount == 0) revert DepositTokenZeroAmount();
         Account storage state = _accounts[account];
-        uint120 frozenAmount = (state.partialFrozen + amount).toUint120();
+        uint112 frozenAmount = (state.partialFrozen + amount).toUint112();
         state.partialFrozen = frozenAmount;
         emit PartialFreezeChanged(account, frozenAmount);
     }
@@ -170,25 +207,20 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         unchecked {
             frozenAmount -= amount;
         }
-        state.partialFrozen = uint120(frozenAmount);
+        state.partialFrozen = uint112(frozenAmount);
         emit PartialFreezeChanged(account, frozenAmount);
     }
 
     /// @inheritdoc IDepositToken
     function pause() external onlyRole(PAUSER_ROLE) {
-        _config.paused = true;
+        _paused = true;
         emit Paused(_msgSender());
     }
 
     /// @inheritdoc IDepositToken
     function unpause() external onlyRole(PAUSER_ROLE) {
-        _config.paused = false;
+        _paused = false;
         emit Unpaused(_msgSender());
-    }
-
-    /// @inheritdoc IDepositToken
-    function setInvestorRegistry(IInvestorRegistry registry) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setInvestorRegistry(registry);
     }
 
     // ---------------------------------------------------------------- holder
@@ -200,7 +232,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     ) external returns (uint256 requestId) {
         if (amount == 0) revert DepositTokenZeroAmount();
         address account = _msgSender();
-        if (!_config.registry.isEligible(account)) revert DepositTokenIneligibleReceiver(account);
+        if (!_accounts[account].open) revert DepositTokenIneligibleReceiver(account);
         requestId = ++_requestCount;
         _requests[requestId] = IssuanceRequest({
             account: account,
@@ -280,17 +312,22 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
 
     /// @inheritdoc IDepositToken
     function availableBalanceOf(address account) external view returns (uint256) {
-        return _available(_accounts[account]);
+        return _available(_accountWord(account));
     }
 
     /// @inheritdoc IDepositToken
     function paused() external view returns (bool) {
-        return _config.paused;
+        return _paused;
     }
 
     /// @inheritdoc IDepositToken
-    function investorRegistry() external view returns (IInvestorRegistry) {
-        return _config.registry;
+    function isAccountOpen(address account) external view returns (bool) {
+        return _accounts[account].open;
+    }
+
+    /// @inheritdoc IDepositToken
+    function depositAccountOf(address account) external view returns (bytes32) {
+        return _depositAccounts[account];
     }
 
     // ---------------------------------------------------------------- public
@@ -358,8 +395,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     /**
      * @dev The transfer rules, in the interface's order; returns the ABI-encoded error of the first
      * rule broken, or empty bytes.
-     * - Transfer: 1 (receiver not zero), 2 (not paused), 3/4 (neither frozen), 5/6 (both eligible,
-     *   one registry call), 7 (enough unfrozen units).
+     * - Transfer: 1 (receiver not zero), 2 (not paused), 3/4 (neither frozen), 5/6 (both accounts open), 7 (enough unfrozen units).
      * - Issuance: 2, 4, 6 for the receiver.
      * - Holder redemption: 2, 3, 5, 7 for the holder.
      * - Bank redemption on behalf: 2, 7 (frozen units never move: a frozen account has none free).
@@ -378,27 +414,29 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
                 return abi.encodeWithSelector(IERC20Errors.ERC20InvalidSender.selector, from);
             }
         }
-        Config memory config = _config;
-        if (config.paused) return abi.encodeWithSelector(DepositTokenPaused.selector);
+        if (_paused) return abi.encodeWithSelector(DepositTokenPaused.selector);
 
         bool hasSender = path != Path.Issuance;
         bool hasReceiver = path == Path.Transfer || path == Path.Issuance;
         bool senderActs = path == Path.Transfer || path == Path.HolderRedemption;
 
-        Account memory senderState;
-        if (hasSender) senderState = _accounts[from];
-        if (senderActs && senderState.frozen) {
+        uint256 sender = hasSender ? _accountWord(from) : 0;
+        uint256 receiver = hasReceiver ? _accountWord(to) : 0;
+        if (senderActs && sender & _FROZEN != 0) {
             return abi.encodeWithSelector(DepositTokenAccountFrozen.selector, from);
         }
-        if (hasReceiver && _accounts[to].frozen) {
+        if (hasReceiver && receiver & _FROZEN != 0) {
             return abi.encodeWithSelector(DepositTokenAccountFrozen.selector, to);
         }
-
-        bytes memory ineligible = _checkEligibility(config.registry, path, from, to);
-        if (ineligible.length != 0) return ineligible;
+        if (senderActs && sender & _OPEN == 0) {
+            return abi.encodeWithSelector(DepositTokenIneligibleSender.selector, from);
+        }
+        if (hasReceiver && receiver & _OPEN == 0) {
+            return abi.encodeWithSelector(DepositTokenIneligibleReceiver.selector, to);
+        }
 
         if (hasSender) {
-            uint256 available = _available(senderState);
+            uint256 available = _available(sender);
             if (value > available) {
                 return
                     abi.encodeWithSelector(
@@ -408,25 +446,6 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
                         value
                     );
             }
-        }
-        return "";
-    }
-
-    /// @dev Rules 5 and 6: asks the registry once, about the parties this path holds to them.
-    function _checkEligibility(
-        IInvestorRegistry registry,
-        Path path,
-        address from,
-        address to
-    ) internal view returns (bytes memory) {
-        if (path == Path.Transfer) {
-            (bool fromEligible, bool toEligible) = registry.checkPair(from, to);
-            if (!fromEligible) return _ineligibleSender(from);
-            if (!toEligible) return _ineligibleReceiver(to);
-        } else if (path == Path.Issuance) {
-            if (!registry.isEligible(to)) return _ineligibleReceiver(to);
-        } else if (path == Path.HolderRedemption) {
-            if (!registry.isEligible(from)) return _ineligibleSender(from);
         }
         return "";
     }
@@ -457,13 +476,15 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         emit Redeemed(redemptionRef, account, amount, _msgSender());
     }
 
-    /// @dev Points the token at `registry`, which must be a contract.
-    function _setInvestorRegistry(IInvestorRegistry registry) internal {
-        if (address(registry).code.length == 0) {
-            revert DepositTokenInvalidRegistry(address(registry));
-        }
-        emit InvestorRegistryChanged(address(_config.registry), address(registry));
-        _config.registry = registry;
+    /// @dev Opens the account of `account` bound to `depositAccountRef` (see {openAccount}).
+    function _openAccount(address account, bytes32 depositAccountRef) private {
+        if (account == address(0)) revert DepositTokenInvalidAccount(account);
+        if (depositAccountRef == bytes32(0)) revert DepositTokenZeroReference();
+        Account storage state = _accounts[account];
+        if (state.open) revert DepositTokenAccountAlreadyOpen(account);
+        state.open = true;
+        _depositAccounts[account] = depositAccountRef;
+        emit AccountOpened(account, depositAccountRef);
     }
 
     /**
@@ -500,24 +521,24 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         return request;
     }
 
-    /// @dev Units of an account that may move: none when frozen, else balance minus partial freeze.
-    function _available(Account memory state) internal pure returns (uint256) {
-        if (state.frozen) return 0;
-        uint256 balance = state.balance;
-        uint256 frozenAmount = state.partialFrozen;
+    /// @dev The {Account} word of `account`, in one storage read.
+    function _accountWord(address account) private view returns (uint256 word) {
+        Account storage state = _accounts[account];
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            word := sload(state.slot)
+        }
+    }
+
+    /// @dev Units of an {Account} word that may move: none when frozen, else balance minus the
+    /// partial freeze.
+    function _available(uint256 word) private pure returns (uint256) {
+        if (word & _FROZEN != 0) return 0;
+        uint256 balance = uint128(word);
+        uint256 frozenAmount = uint112(word >> _PARTIAL_FROZEN_SHIFT);
         // unchecked: only subtracts when balance > frozenAmount.
         unchecked {
             return balance > frozenAmount ? balance - frozenAmount : 0;
         }
-    }
-
-    // ---------------------------------------------------------------- private
-
-    function _ineligibleSender(address account) private pure returns (bytes memory) {
-        return abi.encodeWithSelector(DepositTokenIneligibleSender.selector, account);
-    }
-
-    function _ineligibleReceiver(address account) private pure returns (bytes memory) {
-        return abi.encodeWithSelector(DepositTokenIneligibleReceiver.selector, account);
     }
 }

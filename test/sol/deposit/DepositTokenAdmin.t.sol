@@ -6,35 +6,25 @@ import {IAccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/ex
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {DepositToken} from "../../../contracts/token/DepositToken.sol";
 import {IDepositToken} from "../../../contracts/interfaces/IDepositToken.sol";
-import {IInvestorRegistry} from "../../../contracts/interfaces/IInvestorRegistry.sol";
-import {MockInvestorRegistry} from "../../../contracts/test/dcjpy/MockInvestorRegistry.sol";
 import {DepositTokenBase} from "./DepositTokenBase.sol";
 
 /// @title DepositTokenAdminTest
-/// @notice Constructor, roles, freeze, pause, registry and views.
+/// @notice Constructor, roles, accounts, freeze, pause and views.
 contract DepositTokenAdminTest is DepositTokenBase {
     // ------------------------------------------------------------ constructor and metadata
 
-    function test_constructor_setsMetadataRegistryAndAdmin() public {
-        vm.expectEmit();
-        emit IDepositToken.InvestorRegistryChanged(address(0), address(registry));
-        DepositToken t = new DepositToken("Deposit Yen", "DYEN", 2, registry, admin, 3 days);
+    function test_constructor_setsMetadataAndAdmin() public {
+        DepositToken t = new DepositToken("Deposit Yen", "DYEN", 2, admin, 3 days);
         vm.assertEq(bytes(t.name()), bytes("Deposit Yen"), "name");
         vm.assertEq(bytes(t.symbol()), bytes("DYEN"), "symbol");
         vm.assertEq(uint256(t.decimals()), 2, "decimals");
-        vm.assertEq(address(t.investorRegistry()), address(registry), "registry");
+        vm.assertFalse(t.isAccountOpen(alice), "no account is open");
         vm.assertEq(t.owner(), admin, "default admin");
         vm.assertEq(uint256(t.defaultAdminDelay()), 3 days, "admin delay");
         vm.assertEq(t.paused(), false, "paused");
         vm.assertEq(t.totalSupply(), 0, "supply");
         vm.assertEq(t.hasRole(t.ISSUER_ROLE(), admin), false, "admin is not issuer");
-    }
-
-    function test_constructor_revertsWhen_registryNotContract() public {
-        vm.expectRevert(
-            abi.encodeWithSelector(IDepositToken.DepositTokenInvalidRegistry.selector, stranger)
-        );
-        new DepositToken("D", "D", 0, IInvestorRegistry(stranger), admin, 1 days);
+        vm.assertEq(t.hasRole(t.REGISTRAR_ROLE(), admin), false, "admin is not registrar");
     }
 
     function test_constructor_revertsWhen_adminZero() public {
@@ -44,7 +34,7 @@ contract DepositTokenAdminTest is DepositTokenBase {
                 address(0)
             )
         );
-        new DepositToken("D", "D", 0, registry, address(0), 1 days);
+        new DepositToken("D", "D", 0, address(0), 1 days);
     }
 
     function test_roles_areDistinctNamedHashes() public view {
@@ -52,6 +42,7 @@ contract DepositTokenAdminTest is DepositTokenBase {
         vm.assertEq(token.REDEEMER_ROLE(), keccak256("REDEEMER_ROLE"), "redeemer");
         vm.assertEq(token.FREEZER_ROLE(), keccak256("FREEZER_ROLE"), "freezer");
         vm.assertEq(token.PAUSER_ROLE(), keccak256("PAUSER_ROLE"), "pauser");
+        vm.assertEq(token.REGISTRAR_ROLE(), keccak256("REGISTRAR_ROLE"), "registrar");
     }
 
     // ------------------------------------------------------------ setAccountFrozen
@@ -122,17 +113,17 @@ contract DepositTokenAdminTest is DepositTokenBase {
 
     function test_freezePartial_revertsWhen_overflowsUint120() public {
         vm.prank(freezer);
-        token.freezePartial(alice, type(uint120).max);
+        token.freezePartial(alice, type(uint112).max);
         vm.expectRevert(
             abi.encodeWithSelector(
                 SafeCast.SafeCastOverflowedUintDowncast.selector,
-                120,
-                uint256(type(uint120).max) + 1
+                112,
+                uint256(type(uint112).max) + 1
             )
         );
         vm.prank(freezer);
         token.freezePartial(alice, 1);
-        vm.assertEq(token.frozenOf(alice), type(uint120).max, "frozen");
+        vm.assertEq(token.frozenOf(alice), type(uint112).max, "frozen");
         vm.assertFalse(token.isAccountFrozen(alice), "whole-account flag untouched");
     }
 
@@ -141,7 +132,7 @@ contract DepositTokenAdminTest is DepositTokenBase {
     function test_accountSlot_fieldsStayIndependent() public {
         _issue(alice, type(uint128).max - 1, keccak256("cap-ref"));
         vm.startPrank(freezer);
-        token.freezePartial(alice, type(uint120).max);
+        token.freezePartial(alice, type(uint112).max);
         token.setAccountFrozen(alice, true);
         vm.stopPrank();
         vm.assertEq(token.balanceOf(alice), type(uint128).max - 1, "balance after freezes");
@@ -149,7 +140,7 @@ contract DepositTokenAdminTest is DepositTokenBase {
         vm.prank(freezer);
         token.setAccountFrozen(alice, false);
         vm.prank(freezer);
-        token.unfreezePartial(alice, type(uint120).max - 5);
+        token.unfreezePartial(alice, type(uint112).max - 5);
         vm.assertEq(token.frozenOf(alice), 5, "partial freeze");
         vm.prank(alice);
         token.transfer(bob, type(uint128).max - 6);
@@ -160,6 +151,8 @@ contract DepositTokenAdminTest is DepositTokenBase {
         vm.assertEq(token.availableBalanceOf(alice), 0, "all of alice's units are frozen");
         vm.assertEq(token.frozenOf(bob), 0, "bob partial freeze");
         vm.assertFalse(token.isAccountFrozen(bob), "bob flag");
+        vm.assertTrue(token.isAccountOpen(alice), "alice open flag");
+        vm.assertTrue(token.isAccountOpen(bob), "bob open flag");
     }
 
     function test_freezePartial_revertsWhen_callerLacksFreezerRole() public {
@@ -240,7 +233,7 @@ contract DepositTokenAdminTest is DepositTokenBase {
         vm.prank(pauser);
         token.pause();
         vm.assertEq(token.paused(), true, "paused");
-        vm.assertEq(address(token.investorRegistry()), address(registry), "registry kept");
+        vm.assertTrue(token.isAccountOpen(alice), "accounts kept");
     }
 
     function test_unpause_clearsFlagAndEmits() public {
@@ -251,7 +244,6 @@ contract DepositTokenAdminTest is DepositTokenBase {
         vm.prank(pauser);
         token.unpause();
         vm.assertEq(token.paused(), false, "paused");
-        vm.assertEq(address(token.investorRegistry()), address(registry), "registry kept");
         _issue(alice, 1, "r");
         vm.assertEq(token.balanceOf(alice), 1, "works again");
     }
@@ -284,56 +276,188 @@ contract DepositTokenAdminTest is DepositTokenBase {
         vm.assertEq(token.paused(), true, "paused");
     }
 
-    // ------------------------------------------------------------ setInvestorRegistry
+    // ------------------------------------------------------------ accounts
 
-    function test_setInvestorRegistry_switchesAndEmits() public {
-        _issue(alice, 100, "r");
-        MockInvestorRegistry other = new MockInvestorRegistry();
+    function test_openAccount_opensBindsAndEmits() public {
+        bytes32 ref = keccak256("dave's deposit account");
         vm.expectEmit(address(token));
-        emit IDepositToken.InvestorRegistryChanged(address(registry), address(other));
-        vm.prank(admin);
-        token.setInvestorRegistry(other);
-        vm.assertEq(address(token.investorRegistry()), address(other), "registry");
-        // Alice and Bob are unknown to the new registry.
-        (bool ok, bytes memory reason) = token.canTransfer(alice, bob, 1);
-        vm.assertEq(ok, false, "ok");
-        vm.assertEq(
-            reason,
-            abi.encodeWithSelector(IDepositToken.DepositTokenIneligibleSender.selector, alice),
-            "reason"
-        );
+        emit IDepositToken.AccountOpened(stranger, ref);
+        vm.prank(registrar);
+        token.openAccount(stranger, ref);
+        vm.assertTrue(token.isAccountOpen(stranger), "open");
+        vm.assertEq(token.depositAccountOf(stranger), ref, "deposit account");
+        // The account can now receive and send.
+        _issue(stranger, 10, "r");
+        vm.prank(stranger);
+        token.transfer(alice, 4);
+        vm.assertEq(token.balanceOf(stranger), 6, "stranger");
+        vm.assertEq(token.balanceOf(alice), 4, "alice");
     }
 
-    function test_setInvestorRegistry_keepsPauseFlag() public {
-        vm.prank(pauser);
-        token.pause();
-        MockInvestorRegistry other = new MockInvestorRegistry();
-        vm.prank(admin);
-        token.setInvestorRegistry(other);
-        vm.assertEq(token.paused(), true, "paused");
-    }
-
-    function test_setInvestorRegistry_revertsWhen_notContract() public {
+    function test_openAccount_revertsWhen_alreadyOpen() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IDepositToken.DepositTokenInvalidRegistry.selector, bob)
+            abi.encodeWithSelector(IDepositToken.DepositTokenAccountAlreadyOpen.selector, alice)
         );
-        vm.prank(admin);
-        token.setInvestorRegistry(IInvestorRegistry(bob));
-        vm.assertEq(address(token.investorRegistry()), address(registry), "registry");
+        vm.prank(registrar);
+        token.openAccount(alice, keccak256("another"));
+        vm.assertEq(token.depositAccountOf(alice), _ref(alice), "binding unchanged");
     }
 
-    function test_setInvestorRegistry_revertsWhen_callerNotAdmin() public {
-        MockInvestorRegistry other = new MockInvestorRegistry();
+    function test_openAccount_revertsWhen_zeroAccount() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IDepositToken.DepositTokenInvalidAccount.selector, address(0))
+        );
+        vm.prank(registrar);
+        token.openAccount(address(0), keccak256("ref"));
+        vm.assertFalse(token.isAccountOpen(address(0)), "open");
+    }
+
+    function test_openAccount_revertsWhen_zeroReference() public {
+        vm.expectRevert(abi.encodeWithSelector(IDepositToken.DepositTokenZeroReference.selector));
+        vm.prank(registrar);
+        token.openAccount(stranger, bytes32(0));
+        vm.assertFalse(token.isAccountOpen(stranger), "open");
+    }
+
+    function test_openAccount_revertsWhen_callerLacksRegistrarRole() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                admin,
+                token.REGISTRAR_ROLE()
+            )
+        );
+        vm.prank(admin);
+        token.openAccount(stranger, keccak256("ref"));
+        vm.assertFalse(token.isAccountOpen(stranger), "open");
+    }
+
+    function test_openAccounts_opensEveryItem() public {
+        address[] memory accounts = new address[](2);
+        accounts[0] = stranger;
+        accounts[1] = address(0xD00D);
+        bytes32[] memory refs = new bytes32[](2);
+        refs[0] = keccak256("a");
+        refs[1] = keccak256("b");
+        vm.expectEmit(address(token));
+        emit IDepositToken.AccountOpened(accounts[0], refs[0]);
+        vm.expectEmit(address(token));
+        emit IDepositToken.AccountOpened(accounts[1], refs[1]);
+        vm.prank(registrar);
+        token.openAccounts(accounts, refs);
+        vm.assertEq(token.depositAccountOf(accounts[0]), refs[0], "first");
+        vm.assertEq(token.depositAccountOf(accounts[1]), refs[1], "second");
+    }
+
+    function test_openAccounts_isAllOrNothing() public {
+        address[] memory accounts = new address[](2);
+        accounts[0] = stranger;
+        accounts[1] = alice; // already open
+        bytes32[] memory refs = new bytes32[](2);
+        refs[0] = keccak256("a");
+        refs[1] = keccak256("b");
+        vm.expectRevert(
+            abi.encodeWithSelector(IDepositToken.DepositTokenAccountAlreadyOpen.selector, alice)
+        );
+        vm.prank(registrar);
+        token.openAccounts(accounts, refs);
+        vm.assertFalse(token.isAccountOpen(stranger), "first item rolled back");
+    }
+
+    function test_openAccounts_revertsWhen_lengthsDiffer() public {
+        address[] memory accounts = new address[](2);
+        accounts[0] = stranger;
+        accounts[1] = address(0xD00D);
+        bytes32[] memory refs = new bytes32[](1);
+        refs[0] = keccak256("a");
+        vm.expectRevert(
+            abi.encodeWithSelector(IDepositToken.DepositTokenLengthMismatch.selector, 2, 1)
+        );
+        vm.prank(registrar);
+        token.openAccounts(accounts, refs);
+        vm.assertFalse(token.isAccountOpen(stranger), "open");
+    }
+
+    function test_openAccounts_revertsWhen_callerLacksRegistrarRole() public {
+        address[] memory accounts = new address[](1);
+        accounts[0] = stranger;
+        bytes32[] memory refs = new bytes32[](1);
+        refs[0] = keccak256("a");
         vm.expectRevert(
             abi.encodeWithSelector(
                 IAccessControl.AccessControlUnauthorizedAccount.selector,
                 issuer,
-                bytes32(0)
+                token.REGISTRAR_ROLE()
             )
         );
         vm.prank(issuer);
-        token.setInvestorRegistry(other);
-        vm.assertEq(address(token.investorRegistry()), address(registry), "registry");
+        token.openAccounts(accounts, refs);
+        vm.assertFalse(token.isAccountOpen(stranger), "open");
+    }
+
+    function test_closeAccount_closesEmitsAndBlocksTheAccount() public {
+        vm.expectEmit(address(token));
+        emit IDepositToken.AccountClosed(alice, _ref(alice));
+        _close(alice);
+        vm.assertFalse(token.isAccountOpen(alice), "open");
+        vm.assertEq(token.depositAccountOf(alice), bytes32(0), "binding cleared");
+        (bool ok, bytes memory reason) = token.canTransfer(bob, alice, 1);
+        vm.assertFalse(ok, "receive");
+        vm.assertEq(
+            reason,
+            abi.encodeWithSelector(IDepositToken.DepositTokenIneligibleReceiver.selector, alice),
+            "reason"
+        );
+        // Reopening binds the account again.
+        vm.prank(registrar);
+        token.openAccount(alice, keccak256("new deposit account"));
+        vm.assertEq(token.depositAccountOf(alice), keccak256("new deposit account"), "rebound");
+    }
+
+    function test_closeAccount_keepsFreezes() public {
+        vm.startPrank(freezer);
+        token.setAccountFrozen(alice, true);
+        token.freezePartial(alice, 7);
+        vm.stopPrank();
+        _close(alice);
+        _open(alice);
+        vm.assertTrue(token.isAccountFrozen(alice), "whole-account freeze kept");
+        vm.assertEq(token.frozenOf(alice), 7, "partial freeze kept");
+    }
+
+    function test_closeAccount_revertsWhen_balanceLeft() public {
+        _issue(alice, 5, "r");
+        vm.expectRevert(
+            abi.encodeWithSelector(IDepositToken.DepositTokenAccountNotEmpty.selector, alice, 5)
+        );
+        _close(alice);
+        vm.assertTrue(token.isAccountOpen(alice), "still open");
+        // The bank redeems the balance to the deposit account first, then closes.
+        vm.prank(redeemer);
+        token.redeemFrom(alice, 5, "close-out");
+        _close(alice);
+        vm.assertFalse(token.isAccountOpen(alice), "closed");
+    }
+
+    function test_closeAccount_revertsWhen_notOpen() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IDepositToken.DepositTokenAccountNotOpen.selector, stranger)
+        );
+        _close(stranger);
+        vm.assertFalse(token.isAccountOpen(stranger), "open");
+    }
+
+    function test_closeAccount_revertsWhen_callerLacksRegistrarRole() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                freezer,
+                token.REGISTRAR_ROLE()
+            )
+        );
+        vm.prank(freezer);
+        token.closeAccount(alice);
+        vm.assertTrue(token.isAccountOpen(alice), "open");
     }
 
     // ------------------------------------------------------------ views

@@ -2,38 +2,55 @@
 pragma solidity ^0.8.30;
 
 import {DepositToken} from "../../../contracts/token/DepositToken.sol";
-import {MockInvestorRegistry} from "../../../contracts/test/dcjpy/MockInvestorRegistry.sol";
 import {TestBase} from "../utils/TestBase.sol";
 
 /// @title DepositTokenBase
-/// @notice Shared fixture: a deposit token on a mock registry, roles granted to named accounts.
+/// @notice Shared fixture: a deposit token, roles granted to named accounts, accounts opened for
+/// alice, bob and carol.
 abstract contract DepositTokenBase is TestBase {
     address internal admin = address(0xA11CE);
     address internal issuer = address(0x155E);
     address internal redeemer = address(0x4EDE);
     address internal freezer = address(0xF4EE);
     address internal pauser = address(0x9A05);
+    address internal registrar = address(0x4E61);
     address internal alice = address(0xA1);
     address internal bob = address(0xB0B);
     address internal carol = address(0xCA401);
     address internal stranger = address(0x5754);
 
-    MockInvestorRegistry internal registry;
     DepositToken internal token;
 
-    /// @notice Deploys the token and registry, grants roles, registers alice, bob and carol.
+    /// @notice Deploys the token, grants roles, opens accounts for alice, bob and carol.
     function setUp() public virtual {
-        registry = new MockInvestorRegistry();
-        token = new DepositToken("DCJPY", "DCJPY", 0, registry, admin, 1 days);
+        token = new DepositToken("DCJPY", "DCJPY", 0, admin, 1 days);
         vm.startPrank(admin);
         token.grantRole(token.ISSUER_ROLE(), issuer);
         token.grantRole(token.REDEEMER_ROLE(), redeemer);
         token.grantRole(token.FREEZER_ROLE(), freezer);
         token.grantRole(token.PAUSER_ROLE(), pauser);
+        token.grantRole(token.REGISTRAR_ROLE(), registrar);
         vm.stopPrank();
-        registry.setEligible(alice, true);
-        registry.setEligible(bob, true);
-        registry.setEligible(carol, true);
+        _open(alice);
+        _open(bob);
+        _open(carol);
+    }
+
+    /// @dev The registrar opens an account for `account`, bound to a reference derived from it.
+    function _open(address account) internal {
+        vm.prank(registrar);
+        token.openAccount(account, _ref(account));
+    }
+
+    /// @dev The registrar closes the (empty) account of `account`.
+    function _close(address account) internal {
+        vm.prank(registrar);
+        token.closeAccount(account);
+    }
+
+    /// @dev The deposit-account reference the fixture binds `account` to.
+    function _ref(address account) internal pure returns (bytes32) {
+        return keccak256(abi.encode("deposit account", account));
     }
 
     function _issue(address account, uint256 amount, bytes32 ref) internal {

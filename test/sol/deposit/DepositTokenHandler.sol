@@ -3,13 +3,12 @@ pragma solidity ^0.8.30;
 
 import {DepositToken} from "../../../contracts/token/DepositToken.sol";
 import {IDepositToken} from "../../../contracts/interfaces/IDepositToken.sol";
-import {IInvestorRegistry} from "../../../contracts/interfaces/IInvestorRegistry.sol";
 import {Vm} from "../utils/Vm.sol";
 
 /// @title DepositTokenHandler
 /// @notice Drives random sequences of every deposit-token action across a few actors and keeps
-/// ghost variables that the invariants compare against. It holds the bank's four roles and the
-/// registry's registrar power.
+/// ghost variables that the invariants compare against. It holds the bank's five roles (issuer,
+/// redeemer, freezer, pauser, registrar).
 contract DepositTokenHandler {
     /// @notice Handler calls whose call into the system under test succeeded.
     uint256 public succeeded;
@@ -20,7 +19,6 @@ contract DepositTokenHandler {
     uint256 internal constant REF_SPACE = 48; // small, so that reference replays are tried often
 
     DepositToken public immutable token;
-    IInvestorRegistry public immutable registry;
     address[] internal _actors;
 
     uint256 public ghostIssued;
@@ -36,11 +34,9 @@ contract DepositTokenHandler {
     mapping(string action => uint256 count) public calls;
 
     /// @param token_ The token under test (this handler must hold its bank roles).
-    /// @param registry_ The registry it consults (this handler must be allowed to change it).
     /// @param actors_ The holders.
-    constructor(DepositToken token_, IInvestorRegistry registry_, address[] memory actors_) {
+    constructor(DepositToken token_, address[] memory actors_) {
         token = token_;
-        registry = registry_;
         _actors = actors_;
     }
 
@@ -164,19 +160,31 @@ contract DepositTokenHandler {
         calls["pause"]++;
     }
 
-    function setEligible(uint256 actorSeed, bool eligible) external checkFreeze {
+    /// @dev Opens or closes an actor's account; closing fails while it holds units, so the
+    /// campaign also tries the bank's close-out (redeem everything, then close) now and then.
+    function setAccountOpen(uint256 actorSeed, uint256 mode) external checkFreeze {
         address account = _actor(actorSeed);
-        if (eligible) {
-            try registry.reinstate(account) {
+        if (mode % 2 == 0) {
+            try token.openAccount(account, bytes32(uint256(uint160(account)))) {
                 ++succeeded;
-                calls["reinstate"]++;
+                calls["openAccount"]++;
             } catch {}
-        } else {
-            try registry.suspend(account) {
-                ++succeeded;
-                calls["suspend"]++;
-            } catch {}
+            return;
         }
+        if (mode % 4 == 3) {
+            uint256 balance = token.balanceOf(account);
+            bytes32 ref = keccak256(abi.encode("close-out", account, ghostRedemptions));
+            if (balance != 0) {
+                try token.redeemFrom(account, balance, ref) {
+                    _recordRedeem(ref, balance);
+                    calls["redeemFrom"]++;
+                } catch {}
+            }
+        }
+        try token.closeAccount(account) {
+            ++succeeded;
+            calls["closeAccount"]++;
+        } catch {}
     }
 
     // ------------------------------------------------------------ holders

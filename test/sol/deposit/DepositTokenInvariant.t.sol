@@ -2,29 +2,29 @@
 pragma solidity ^0.8.30;
 
 import {DepositToken} from "../../../contracts/token/DepositToken.sol";
-import {InvestorRegistry} from "../../../contracts/registry/InvestorRegistry.sol";
 import {TestBase} from "../utils/TestBase.sol";
 import {DepositTokenHandler} from "./DepositTokenHandler.sol";
 
 /// @title DepositTokenInvariantTest
 /// @notice Invariant campaign over random issue/fulfil/reject/cancel/transfer/transferFrom/
-/// redeem/redeemFrom/freeze/partial freeze/unfreeze/pause/registry suspend sequences.
+/// redeem/redeemFrom/freeze/partial freeze/unfreeze/pause/open/close-account sequences.
 contract DepositTokenInvariantTest is TestBase {
     DepositToken internal token;
     DepositTokenHandler internal handler;
 
     function setUp() public {
-        InvestorRegistry registry = new InvestorRegistry(1 days, address(this));
-        registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
-        token = new DepositToken("DCJPY", "DCJPY", 0, registry, address(this), 1 days);
+        token = new DepositToken("DCJPY", "DCJPY", 0, address(this), 1 days);
+        token.grantRole(token.REGISTRAR_ROLE(), address(this));
         address[] memory actors = new address[](4);
         actors[0] = address(0xA1);
         actors[1] = address(0xB0B);
         actors[2] = address(0xCA401);
         actors[3] = address(0xDA7E);
-        for (uint256 i = 0; i < actors.length; ++i) registry.register(actors[i], bytes32(i), 0);
-        handler = new DepositTokenHandler(token, registry, actors);
-        registry.grantRole(registry.REGISTRAR_ROLE(), address(handler));
+        for (uint256 i = 0; i < actors.length; ++i) {
+            token.openAccount(actors[i], bytes32(uint256(uint160(actors[i]))));
+        }
+        handler = new DepositTokenHandler(token, actors);
+        token.grantRole(token.REGISTRAR_ROLE(), address(handler));
         token.grantRole(token.ISSUER_ROLE(), address(handler));
         token.grantRole(token.REDEEMER_ROLE(), address(handler));
         token.grantRole(token.FREEZER_ROLE(), address(handler));
@@ -44,7 +44,14 @@ contract DepositTokenInvariantTest is TestBase {
         handler.issue(0, 1_000, 1);
         handler.transfer(0, 1, 500);
         handler.redeem(1, 100, 1);
-        vm.assertEq(handler.succeeded(), 3, "issue, transfer and redeem succeeded");
+        handler.setAccountOpen(2, 1); // carol holds nothing: her account closes
+        handler.setAccountOpen(2, 0); // and reopens
+        handler.setAccountOpen(0, 3); // alice's close-out: redeem everything, then close
+        vm.assertEq(handler.succeeded(), 6, "issue, transfer, redeem, close, open, close-out");
+        vm.assertEq(token.balanceOf(address(0xA1)), 0, "alice redeemed out");
+        vm.assertFalse(token.isAccountOpen(address(0xA1)), "alice closed");
+        vm.assertEq(handler.calls("closeAccount"), 2, "closeAccount");
+        vm.assertEq(handler.calls("openAccount"), 1, "openAccount");
         vm.assertEq(handler.calls("issue"), 1, "issue");
         vm.assertEq(handler.calls("transfer"), 1, "transfer");
         vm.assertEq(handler.calls("redeem"), 1, "redeem");
@@ -84,6 +91,16 @@ contract DepositTokenInvariantTest is TestBase {
 
     function invariant_frozenUnitsNeverMove() public view {
         vm.assertEq(handler.ghostFrozenMoved(), false, "frozen units moved");
+    }
+
+    /// @notice Units only ever sit in an open account: nothing is stranded in a closed one.
+    function invariant_unitsOnlyInOpenAccounts() public view {
+        address[] memory actors = handler.actors();
+        for (uint256 i = 0; i < actors.length; ++i) {
+            if (token.balanceOf(actors[i]) != 0) {
+                vm.assertTrue(token.isAccountOpen(actors[i]), "units in a closed account");
+            }
+        }
     }
 
     function invariant_availableNeverExceedsBalance() public view {

@@ -355,7 +355,7 @@ contract DepositTokenIssuanceTest is DepositTokenBase {
 
     function test_fulfilIssuanceRequest_revertsWhen_accountNoLongerEligible() public {
         uint256 id = _request(alice, 1000);
-        registry.suspend(alice);
+        _close(alice);
         Snapshot memory s = _snapshot();
         vm.expectRevert(
             abi.encodeWithSelector(IDepositToken.DepositTokenIneligibleReceiver.selector, alice)

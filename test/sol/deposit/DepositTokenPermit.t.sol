@@ -19,7 +19,7 @@ contract DepositTokenPermitTest is DepositTokenBase {
     function setUp() public override {
         super.setUp();
         owner = vm.addr(OWNER_KEY);
-        registry.setEligible(owner, true);
+        _open(owner);
         _issue(owner, 1000, "ref-owner");
     }
 

@@ -116,12 +116,11 @@ contract DepositTokenRedemptionTest is DepositTokenBase {
     }
 
     function test_redeem_revertsWhen_holderIneligible() public {
-        registry.suspend(alice);
         Snapshot memory s = _snapshot();
         vm.expectRevert(
-            abi.encodeWithSelector(IDepositToken.DepositTokenIneligibleSender.selector, alice)
+            abi.encodeWithSelector(IDepositToken.DepositTokenIneligibleSender.selector, stranger)
         );
-        vm.prank(alice);
+        vm.prank(stranger);
         token.redeem(1, RREF);
         _assertUnchanged(s);
         _assertNoRecord(RREF);
@@ -176,20 +175,23 @@ contract DepositTokenRedemptionTest is DepositTokenBase {
         vm.assertEq(token.redemptionOf(RREF).account, alice, "record");
     }
 
-    function test_redeemFrom_succeedsWhen_holderIneligible() public {
-        registry.remove(alice);
+    function test_redeemFrom_closesOutAnAccount() public {
+        // The bank's close-out: it redeems the whole balance to the deposit account, then closes.
         vm.prank(redeemer);
         token.redeemFrom(alice, 1000, RREF);
         vm.assertEq(token.balanceOf(alice), 0, "balance");
+        _close(alice);
+        vm.assertFalse(token.isAccountOpen(alice), "closed");
     }
 
     function test_redeemFrom_onBehalfFlagDoesNotOutliveTheCall() public {
         // After a bank redemption, a holder redemption is again held to the holder's rules.
         vm.prank(redeemer);
         token.redeemFrom(alice, 1, RREF);
-        registry.suspend(alice);
+        vm.prank(freezer);
+        token.setAccountFrozen(alice, true);
         vm.expectRevert(
-            abi.encodeWithSelector(IDepositToken.DepositTokenIneligibleSender.selector, alice)
+            abi.encodeWithSelector(IDepositToken.DepositTokenAccountFrozen.selector, alice)
         );
         vm.prank(alice);
         token.redeem(1, "again");

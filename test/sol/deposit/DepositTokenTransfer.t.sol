@@ -146,12 +146,19 @@ contract DepositTokenTransferTest is DepositTokenBase {
     }
 
     function test_canTransfer_rule5_senderIneligible() public {
-        registry.suspend(alice);
+        // No open account: `stranger` was never opened; carol's account was opened and closed.
         _assertRule(
-            alice,
+            stranger,
             bob,
             1,
-            abi.encodeWithSelector(IDepositToken.DepositTokenIneligibleSender.selector, alice)
+            abi.encodeWithSelector(IDepositToken.DepositTokenIneligibleSender.selector, stranger)
+        );
+        _close(carol);
+        _assertRule(
+            carol,
+            bob,
+            1,
+            abi.encodeWithSelector(IDepositToken.DepositTokenIneligibleSender.selector, carol)
         );
     }
 
@@ -211,17 +218,16 @@ contract DepositTokenTransferTest is DepositTokenBase {
     }
 
     function test_canTransfer_firstBrokenRuleWins() public {
-        // Everything is wrong at once: the pause (rule 2) is reported.
+        // Everything is wrong at once (rules 2, 3, 4, 6 and 7): the pause (rule 2) is reported.
         vm.prank(pauser);
         token.pause();
         vm.startPrank(freezer);
         token.setAccountFrozen(alice, true);
-        token.setAccountFrozen(bob, true);
+        token.setAccountFrozen(stranger, true);
         vm.stopPrank();
-        registry.suspend(alice);
         _assertRule(
             alice,
-            bob,
+            stranger,
             5000,
             abi.encodeWithSelector(IDepositToken.DepositTokenPaused.selector)
         );
@@ -230,9 +236,38 @@ contract DepositTokenTransferTest is DepositTokenBase {
         token.unpause();
         _assertRule(
             alice,
-            bob,
+            stranger,
             5000,
             abi.encodeWithSelector(IDepositToken.DepositTokenAccountFrozen.selector, alice)
+        );
+        // Then the receiver's freeze (rule 4), its missing account (rule 6), the balance (7).
+        vm.prank(freezer);
+        token.setAccountFrozen(alice, false);
+        _assertRule(
+            alice,
+            stranger,
+            5000,
+            abi.encodeWithSelector(IDepositToken.DepositTokenAccountFrozen.selector, stranger)
+        );
+        vm.prank(freezer);
+        token.setAccountFrozen(stranger, false);
+        _assertRule(
+            alice,
+            stranger,
+            5000,
+            abi.encodeWithSelector(IDepositToken.DepositTokenIneligibleReceiver.selector, stranger)
+        );
+        _open(stranger);
+        _assertRule(
+            alice,
+            stranger,
+            5000,
+            abi.encodeWithSelector(
+                IDepositToken.DepositTokenInsufficientAvailableBalance.selector,
+                alice,
+                1000,
+                5000
+            )
         );
     }
 

@@ -221,7 +221,7 @@ contract DvpAttacksTest is DvpBase {
         );
         vm.prank(buyer);
         dvp.settle(t);
-        _assertUnchanged(before, t); // the cash leg, which had passed, rolled back too
+        _assertUnchanged(before, t); // the security leg was refused before the cash leg ran
 
         vm.warp(uint256(DEADLINE) + 1);
         vm.expectEmit(address(dvp));
@@ -230,6 +230,36 @@ contract DvpAttacksTest is DvpBase {
         dvp.reclaim(t);
         vm.assertEq(bond.availableBalanceOf(seller), ST_ISSUED, "seller free again");
         vm.assertEq(dcjpy.balanceOf(buyer), CASH_ISSUED, "buyer kept its cash");
+    }
+
+    /// @dev Only the token's own short-lock error fails a settlement. Revert data that is not
+    /// that error (empty, as an out-of-gas in the token gives, or shorter than a selector) is
+    /// re-thrown: a relayer cannot starve the security leg to get a settlement marked `Failed`.
+    function test_settle_tokenRefusalOtherThanShortLockIsRethrown() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(buyer);
+        dvp.affirm(t);
+        bytes[2] memory refusals = [bytes(""), bytes(hex"0102")];
+        for (uint256 i = 0; i < refusals.length; ++i) {
+            vm.mockCallRevert(
+                address(bond),
+                abi.encodeWithSelector(ISecurityToken.unlock.selector),
+                refusals[i]
+            );
+            Snapshot memory before = _snapshot(t);
+            vm.expectRevert(refusals[i]);
+            vm.prank(stranger);
+            dvp.settle(t);
+            _assertUnchanged(before, t);
+            vm.assertEq(
+                uint8(dvp.stateOf(t.id)),
+                uint8(IDeliveryVersusPayment.State.Affirmed),
+                "still open"
+            );
+        }
+        vm.clearMockedCalls();
+        vm.prank(stranger);
+        vm.assertTrue(dvp.settle(t), "settles once the token accepts");
     }
 
     function test_settle_sellerRemovedFromStRegisterMovesNothing() public {

@@ -47,7 +47,6 @@ abstract contract DvpBase is TestBase {
 
     /// @dev The issuer's register (consulted by the bond) and the bank's (consulted by DCJPY).
     InvestorRegistry internal stRegistry;
-    InvestorRegistry internal cashRegistry;
     StraightBondToken internal bond;
     DepositToken internal dcjpy;
     DeliveryVersusPayment internal dvp;
@@ -79,9 +78,12 @@ abstract contract DvpBase is TestBase {
 
         vm.startPrank(admin);
         stRegistry = new InvestorRegistry(0, admin);
-        cashRegistry = new InvestorRegistry(0, admin);
         stRegistry.grantRole(stRegistry.REGISTRAR_ROLE(), admin);
-        cashRegistry.grantRole(cashRegistry.REGISTRAR_ROLE(), admin);
+        dcjpy = new DepositToken("DCJPY", "DCJPY", 0, admin, 0);
+        dcjpy.grantRole(dcjpy.ISSUER_ROLE(), bank);
+        dcjpy.grantRole(dcjpy.FREEZER_ROLE(), bank);
+        dcjpy.grantRole(dcjpy.PAUSER_ROLE(), bank);
+        dcjpy.grantRole(dcjpy.REGISTRAR_ROLE(), admin);
         _registerEverywhere(seller);
         _registerEverywhere(buyer);
         _registerEverywhere(stranger);
@@ -101,11 +103,6 @@ abstract contract DvpBase is TestBase {
         bond.grantRole(bond.FORCE_UNLOCK_ROLE(), issuer);
         bond.grantRole(bond.PAUSER_ROLE(), issuer);
 
-        dcjpy = new DepositToken("DCJPY", "DCJPY", 0, cashRegistry, admin, 0);
-        dcjpy.grantRole(dcjpy.ISSUER_ROLE(), bank);
-        dcjpy.grantRole(dcjpy.FREEZER_ROLE(), bank);
-        dcjpy.grantRole(dcjpy.PAUSER_ROLE(), bank);
-
         dvp = new DeliveryVersusPayment(0, admin);
         dvp.grantRole(dvp.PAUSER_ROLE(), pauser);
         dvp.grantRole(dvp.SETTLEMENT_AGENT_ROLE(), agent);
@@ -121,10 +118,11 @@ abstract contract DvpBase is TestBase {
         dcjpy.approve(address(dvp), type(uint256).max);
     }
 
-    /// @notice Registers `account` in both registers (call as admin).
+    /// @notice Registers `account` in the issuer's register and opens its DCJPY account (call
+    /// as admin, who holds both registrar roles here).
     function _registerEverywhere(address account) internal {
         stRegistry.register(account, keccak256(abi.encode(account)), 0);
-        cashRegistry.register(account, keccak256(abi.encode(account)), 0);
+        dcjpy.openAccount(account, keccak256(abi.encode("deposit account", account)));
     }
 
     // ---------------------------------------------------------------- terms and creation

@@ -20,14 +20,15 @@ contract DvpSettleTest is DvpBase {
 
     function test_settle_buyerSettlesPendingAndAffirms() public {
         IDeliveryVersusPayment.Terms memory t = _created();
-        vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementAffirmed(t.id, buyer, buyer);
-        vm.expectEmit(address(dcjpy));
-        emit IERC20.Transfer(buyer, seller, AMOUNT);
+        // The security leg, then the cash leg, then the DVP's own events.
         vm.expectEmit(address(bond));
         emit IERC20.Transfer(seller, buyer, QUANTITY);
         vm.expectEmit(address(bond));
         emit ISecurityToken.Unlock(address(dvp), seller, buyer, QUANTITY, abi.encode(t.id));
+        vm.expectEmit(address(dcjpy));
+        emit IERC20.Transfer(buyer, seller, AMOUNT);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementAffirmed(t.id, buyer, buyer);
         _expectSettled(t);
         vm.prank(buyer);
         bool settled = dvp.settle(t);
@@ -43,7 +44,7 @@ contract DvpSettleTest is DvpBase {
         vm.prank(stranger);
         vm.assertTrue(dvp.settle(t), "returns true");
         _assertSettled(t, 1);
-        // Transfer (cash), Transfer + Unlock (bond), SettlementSettled: no second affirmation
+        // Transfer + Unlock (bond), Transfer (cash), SettlementSettled: no second affirmation
         vm.assertEq(vm.getRecordedLogs().length, 4, "four events");
     }
 
@@ -118,6 +119,7 @@ contract DvpSettleTest is DvpBase {
     }
 
     function test_settle_revertsWithoutAllowance() public {
+        // The security leg has already moved when the cash leg fails: the revert undoes it.
         IDeliveryVersusPayment.Terms memory t = _created();
         vm.prank(buyer);
         dcjpy.approve(address(dvp), AMOUNT - 1);
@@ -144,7 +146,7 @@ contract DvpSettleTest is DvpBase {
         );
     }
 
-    function test_settle_revertsWhenBondPausedAndCashLegRollsBack() public {
+    function test_settle_revertsWhenBondPaused() public {
         IDeliveryVersusPayment.Terms memory t = _created();
         vm.prank(issuer);
         bond.pause();
@@ -166,6 +168,30 @@ contract DvpSettleTest is DvpBase {
         vm.prank(buyer);
         bool settled = dvp.settle(t);
         vm.assertFalse(settled, "returns false");
+        _assertFailed(t);
+    }
+
+    /// @dev The token checks its other rules before the lock: a short lock on a paused token
+    /// reverts the settle with the pause (nothing moves, the settlement stays open) and fails the
+    /// settlement once the token is unpaused.
+    function test_settle_shortLockOnPausedTokenRevertsUntilUnpaused() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.startPrank(issuer);
+        bond.forceUnlock(address(dvp), seller, seller, 40, "court order");
+        bond.pause();
+        vm.stopPrank();
+        _expectSettleReverts(
+            t,
+            buyer,
+            abi.encodeWithSelector(ISecurityToken.SecurityTokenPaused.selector)
+        );
+        vm.assertEq(uint8(dvp.stateOf(t.id)), uint8(IDeliveryVersusPayment.State.Pending), "open");
+        vm.prank(issuer);
+        bond.unpause();
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementFailed(t.id, QUANTITY - 40, QUANTITY, QUANTITY - 40);
+        vm.prank(buyer);
+        vm.assertFalse(dvp.settle(t), "returns false");
         _assertFailed(t);
     }
 
@@ -443,15 +469,7 @@ contract DvpSettleTest is DvpBase {
 
     function _expectSettled(IDeliveryVersusPayment.Terms memory t) internal {
         vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementSettled(
-            t.id,
-            t.seller,
-            t.buyer,
-            t.securityToken,
-            t.quantity,
-            t.cashToken,
-            t.amount
-        );
+        emit IDeliveryVersusPayment.SettlementSettled(t.id, t.seller, t.buyer);
     }
 
     /// @dev Asserts `count` default-size settlements moved both legs and `t` is Settled.

@@ -25,6 +25,12 @@ interface Vm {
     function warp(uint256 timestamp) external;
     function assume(bool condition) external pure;
     function label(address account, string calldata newLabel) external;
+    function mockCallRevert(
+        address callee,
+        bytes calldata data,
+        bytes calldata revertData
+    ) external;
+    function clearMockedCalls() external;
     function addr(uint256 privateKey) external pure returns (address);
     function sign(
         uint256 privateKey,
