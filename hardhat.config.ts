@@ -30,6 +30,13 @@ const demo = task("demo", "Runs the seven-step DVP demo and its failure scenario
   .setAction(() => import("./scripts/demo-task.js"))
   .build();
 
+/**
+ * `npm run coverage` (scripts/coverage.mjs) sets KESSAI_COVERAGE=1: it measures which lines the
+ * Solidity suite reaches, not how deep the campaigns search, so it runs them shorter. `npm test`
+ * always runs the full campaigns.
+ */
+const COVERAGE_RUN = process.env.KESSAI_COVERAGE === "1";
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   tasks: [demo],
@@ -45,10 +52,9 @@ export default defineConfig({
     },
   },
   test: {
-    solidity: {
-      fuzz: { runs: 256 },
-      invariant: { runs: 64, depth: 64, failOnRevert: false },
-    },
+    solidity: COVERAGE_RUN
+      ? { fuzz: { runs: 32 }, invariant: { runs: 16, depth: 32, failOnRevert: false } }
+      : { fuzz: { runs: 256 }, invariant: { runs: 64, depth: 64, failOnRevert: false } },
   },
   networks: {
     hardhatMainnet: {
