@@ -139,6 +139,26 @@ export async function runDemo(
     agent: await bind(AgentClient, agentSigner),
     auditor: await bind(AuditorClient),
   };
+  // Onboarding at the bank: it opens a DCJPY account for each firm, bound to the firm's deposit
+  // account (a re-run against the same deployment finds them open).
+  const firms = [
+    { name: "seller", address: parties.seller.address, ref: "ACCT-SELLER-0001" },
+    { name: "buyer", address: parties.buyer.address, ref: "ACCT-BUYER-0001" },
+  ];
+  const toOpen: typeof firms = [];
+  for (const f of firms) if (!(await parties.bank.isAccountOpen(f.address))) toOpen.push(f);
+  if (toOpen.length > 0) {
+    const r = await parties.bank.openAccounts({
+      accounts: toOpen.map((f) => f.address),
+      depositAccountRefs: toOpen.map((f) => encodeBytes32String(f.ref)),
+    });
+    log(
+      `The bank opened DCJPY accounts for ${toOpen
+        .map((f) => `the ${f.name} firm ${short(f.address)} (deposit account ${f.ref})`)
+        .join(" and ")}: tx ${short(r.hash)}`,
+    );
+  }
+
   const symbol = await deployed.securityToken.symbol();
   const startBlock = await ethers.provider.getBlockNumber();
 
@@ -304,7 +324,7 @@ async function runScenario(
         "-",
         "issuer",
         "suspend the buyer in the ST register",
-        await p.issuer.suspend({ account: terms.buyer, registry: "security" }),
+        await p.issuer.suspend({ account: terms.buyer }),
       );
       await record("5", ACTORS[4], ACTIONS[4], await p.agent.approve({ terms }));
       const refusal = await expectRefusal(() => p.buyer.settle({ terms, permit: true }));
@@ -322,7 +342,7 @@ async function runScenario(
       await p.buyer.redeem({ amount: TRADE_AMOUNT, redemptionRef: buyerRefund }),
     );
     if (scenario === "eligibility-removed") {
-      await p.issuer.reinstate({ account: terms.buyer, registry: "security" });
+      await p.issuer.reinstate({ account: terms.buyer });
     }
   }
 

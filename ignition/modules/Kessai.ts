@@ -14,8 +14,10 @@ const FIRM_REF_1 = "0x4649524d2d303030310000000000000000000000000000000000000000
 const FIRM_REF_2 = "0x4649524d2d303030320000000000000000000000000000000000000000000000"; // "FIRM-0002"
 
 /**
- * The whole system: both registers, the security token, DCJPY and the DVP listing both tokens,
- * with every role granted, and the two securities firms registered as investors in both registers.
+ * The whole system: the issuer's investor register, the security token, DCJPY and the DVP listing
+ * both tokens, with every role granted, and the two securities firms registered as investors in
+ * the register. Their DCJPY accounts are the bank's to open (REGISTRAR_ROLE on DCJPY, granted to
+ * the bank): `BankClient.openAccounts` or `kessai account open`.
  *
  * Parameters (besides those of the modules it uses): `sellerFirm` (default account 3),
  * `buyerFirm` (default account 4), `sellerRef` and `buyerRef` (investor references, bytes32),
@@ -33,7 +35,7 @@ function buildSystem<TokenModuleId extends string, TokenContract extends string>
   >,
 ) {
   return buildModule(moduleId, (m) => {
-    const { securityRegistry, cashRegistry } = m.useModule(InvestorRegistryModule);
+    const { securityRegistry } = m.useModule(InvestorRegistryModule);
     const { securityToken } = m.useModule(securityTokenModule);
     const { depositToken } = m.useModule(DepositTokenModule);
     const { dvp } = m.useModule(DeliveryVersusPaymentModule);
@@ -52,35 +54,30 @@ function buildSystem<TokenModuleId extends string, TokenContract extends string>
     const buyerRef = m.getParameter("buyerRef", FIRM_REF_2);
     const expiry = m.getParameter("investorExpiry", 0);
 
-    // The deployer registers the two firms in both registers, holding REGISTRAR_ROLE only for that
-    // step: it is granted, used and renounced within the deployment.
-    for (const [name, registry] of [
-      ["Security", securityRegistry],
-      ["Cash", cashRegistry],
-    ] as const) {
-      const role = m.staticCall(registry, "REGISTRAR_ROLE", [], 0, {
-        id: `${name}RegistrarRoleId`,
-      });
-      const grant = m.call(registry, "grantRole", [role, admin], {
-        id: `${name}GrantDeployer`,
-      });
-      const register = m.call(
-        registry,
-        "registerBatch",
-        [
-          [sellerFirm, buyerFirm],
-          [sellerRef, buyerRef],
-          [expiry, expiry],
-        ],
-        { id: `${name}RegisterFirms`, after: [grant] },
-      );
-      m.call(registry, "renounceRole", [role, admin], {
-        id: `${name}RenounceDeployer`,
-        after: [register],
-      });
-    }
+    // The deployer registers the two firms in the investor register, holding REGISTRAR_ROLE only
+    // for that step: it is granted, used and renounced within the deployment.
+    const securityRole = m.staticCall(securityRegistry, "REGISTRAR_ROLE", [], 0, {
+      id: "SecurityRegistrarRoleId",
+    });
+    const securityGrant = m.call(securityRegistry, "grantRole", [securityRole, admin], {
+      id: "SecurityGrantDeployer",
+    });
+    const register = m.call(
+      securityRegistry,
+      "registerBatch",
+      [
+        [sellerFirm, buyerFirm],
+        [sellerRef, buyerRef],
+        [expiry, expiry],
+      ],
+      { id: "SecurityRegisterFirms", after: [securityGrant] },
+    );
+    m.call(securityRegistry, "renounceRole", [securityRole, admin], {
+      id: "SecurityRenounceDeployer",
+      after: [register],
+    });
 
-    return { securityRegistry, cashRegistry, securityToken, depositToken, dvp };
+    return { securityRegistry, securityToken, depositToken, dvp };
   });
 }
 

@@ -18,6 +18,7 @@ export const SECURITY_TOKEN_ROLES = [
 
 /** Every role of the bank on DCJPY (see IDepositToken's roles table). */
 export const DEPOSIT_TOKEN_ROLES = [
+  "REGISTRAR_ROLE",
   "ISSUER_ROLE",
   "REDEEMER_ROLE",
   "FREEZER_ROLE",

@@ -8,13 +8,13 @@ export async function run(env: ExampleEnv) {
   const seller = await FirmClient.connect({ runner: env.seller, addresses: env.addresses });
   const auditor = await AuditorClient.connect({ runner: env.provider, addresses: env.addresses });
 
-  // The investor registries are read from the tokens.
-  const { securityRegistry, cashRegistry } = seller.ctx.addresses;
+  // The issuer's investor register is read from the security token (DCJPY keeps the bank's
+  // account book itself).
+  const { securityRegistry } = seller.ctx.addresses;
   const { security, deposit } = await seller.balances();
   return {
     seller: seller.address,
     securityRegistry,
-    cashRegistry,
     units: security.balance,
     dcjpy: deposit.balance,
     auditorCanSign: auditor.ctx.signer !== undefined,

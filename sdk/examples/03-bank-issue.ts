@@ -7,6 +7,12 @@ export async function run(env: ExampleEnv) {
   const bank = await BankClient.connect({ runner: env.bank, addresses: env.addresses });
   const buyer = await env.buyer.getAddress();
 
+  // Only an address with an open DCJPY account may hold DCJPY: the bank opens one per customer,
+  // bound to the deposit account it debits and credits (closeAccount closes an empty one).
+  await bank.openAccount({ account: env.newInvestor, depositAccountRef: id("deposit:0042-118") });
+  const opened = await bank.isAccountOpen(env.newInvestor);
+  const depositAccount = await bank.depositAccountOf(env.newInvestor);
+
   // One issuance per bank reference: the reference of the deposit-account debit.
   const bankReference = id("debit:2026-11-25:000123");
   const before = await bank.balanceOf(buyer);
@@ -20,6 +26,8 @@ export async function run(env: ExampleEnv) {
     amount: record?.amount,
     listed: issuances.some((e) => e.reference === bankReference),
     added: after.balance - before.balance,
+    opened,
+    depositAccount,
   };
   // #endregion example
 }

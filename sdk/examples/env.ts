@@ -4,7 +4,8 @@ import type { KessaiAddresses } from "../src/index.js";
 /**
  * What every example of docs/sdk-guide.md receives: one deployment, one signer per party and a
  * provider. The roles are granted (issuer, bank, agent), the seller and buyer firms are registered
- * with both registries, the seller holds ST and the buyer holds DCJPY. In an application these
+ * in the issuer's investor register and have open DCJPY accounts, the seller holds ST and the buyer
+ * holds DCJPY. In an application these
  * come from your key management and `addressesFromIgnition(...)`.
  */
 export interface ExampleEnv {
@@ -14,7 +15,7 @@ export interface ExampleEnv {
   provider: Provider;
   /** Holds the security token's ISSUER_ROLE and the security registry's REGISTRAR_ROLE. */
   issuer: Signer;
-  /** Holds DCJPY's ISSUER_ROLE, REDEEMER_ROLE, FREEZER_ROLE and the cash registry's REGISTRAR_ROLE. */
+  /** Holds DCJPY's REGISTRAR_ROLE, ISSUER_ROLE, REDEEMER_ROLE, FREEZER_ROLE and PAUSER_ROLE. */
   bank: Signer;
   /** A securities firm selling the ST. */
   seller: Signer;
@@ -22,6 +23,6 @@ export interface ExampleEnv {
   buyer: Signer;
   /** Holds the DVP's SETTLEMENT_AGENT_ROLE. */
   agent: Signer;
-  /** An account registered nowhere yet. */
+  /** An account registered nowhere yet, without a DCJPY account. */
   newInvestor: string;
 }

@@ -19,7 +19,7 @@ import { InvalidParameterError } from "./errors/input.js";
 import { toAddress, toPrivateKey } from "./internal/validate.js";
 import { QueuedSigner, withNonceQueue } from "./internal/nonce-queue.js";
 
-/** Addresses of one Kessai deployment. Registries are read from the tokens. */
+/** Addresses of one Kessai deployment. The investor register is read from the security token. */
 export interface KessaiAddresses {
   securityToken: string;
   depositToken: string;
@@ -48,15 +48,15 @@ export interface KessaiContext {
   signer: QueuedSigner | undefined;
   /** Address of the signer, when there is one. */
   account: string | undefined;
-  addresses: KessaiAddresses & { securityRegistry: string; cashRegistry: string };
+  addresses: KessaiAddresses & { securityRegistry: string };
   confirmations: number;
   securityToken: SecurityToken;
   bondToken: IStraightBondToken;
   shareToken: IShareToken;
   depositToken: DepositToken;
   dvp: DeliveryVersusPayment;
+  /** The issuer's investor register, which the security token consults. */
   securityRegistry: InvestorRegistry;
-  cashRegistry: InvestorRegistry;
   /**
    * True when {@link connect} created the provider itself (from `rpcUrl`); the client's `close()`
    * then destroys it. False or absent when the caller passed a `runner` and owns its provider.
@@ -74,7 +74,8 @@ function isSigner(r: ContractRunner): r is Signer {
 /**
  * Connects to a Kessai deployment. Pass an ethers `runner` (a Signer to transact, a Provider to
  * read; e.g. one from Hardhat's `network.create()`), or an `rpcUrl` (plus `privateKey` to sign).
- * The investor registries are read from the tokens' `investorRegistry()`.
+ * The issuer's investor register is read from the security token's `investorRegistry()`; DCJPY
+ * keeps the bank's account book itself (the bank opens accounts with `BankClient.openAccount`).
  *
  * Throws {@link InvalidParameterError} for a malformed address or private key,
  * {@link NetworkError} when the node cannot be reached, and {@link ConfigurationError} when the
@@ -109,12 +110,13 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
 
   const securityToken = SecurityToken__factory.connect(addresses.securityToken, r);
   const depositToken = DepositToken__factory.connect(addresses.depositToken, r);
-  let securityRegistry: string, cashRegistry: string, account: string | undefined;
+  let securityRegistry: string, account: string | undefined;
   try {
-    [securityRegistry, cashRegistry, account] = await Promise.all([
+    [securityRegistry, account] = await Promise.all([
       securityToken.investorRegistry(),
-      depositToken.investorRegistry(),
       signer?.getAddress(),
+      // Fails fast when the DCJPY address holds no deposit token.
+      depositToken.REGISTRAR_ROLE(),
     ]);
   } catch (err) {
     // A provider made here would otherwise retry network detection forever and keep the
@@ -122,7 +124,7 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
     created?.destroy();
     const e = toKessaiError(err, { action: "connect" });
     if (e instanceof NetworkError) throw e;
-    throw new ConfigurationError("Could not read the investor registries from the tokens", {
+    throw new ConfigurationError("Could not read the investor register and DCJPY from the tokens", {
       cause: e,
     });
   }
@@ -130,7 +132,7 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
     provider,
     signer,
     account,
-    addresses: { ...addresses, securityRegistry, cashRegistry },
+    addresses: { ...addresses, securityRegistry },
     confirmations: options.confirmations ?? 1,
     securityToken,
     bondToken: IStraightBondToken__factory.connect(addresses.securityToken, r),
@@ -138,15 +140,13 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
     depositToken,
     dvp: DeliveryVersusPayment__factory.connect(addresses.dvp, r),
     securityRegistry: InvestorRegistry__factory.connect(securityRegistry, r),
-    cashRegistry: InvestorRegistry__factory.connect(cashRegistry, r),
     ownsProvider: created !== undefined,
   };
 }
 
-/** Addresses found in an Ignition deployment, with the registries when they were deployed. */
+/** Addresses found in an Ignition deployment, with the investor register when it was deployed. */
 export interface IgnitionAddresses extends KessaiAddresses {
   securityRegistry?: string;
-  cashRegistry?: string;
   /** The `deployed_addresses.json` keys each address was taken from. */
   keys: Record<string, string>;
 }
@@ -161,7 +161,8 @@ export interface IgnitionAddresses extends KessaiAddresses {
  *   (if both a bond and a share are deployed, pass `securityToken: "ShareToken"` to choose);
  * - deposit token: `DepositToken`;
  * - DVP: `DeliveryVersusPayment`;
- * - registries: `SecurityRegistry` and `CashRegistry`; a single `InvestorRegistry` serves both.
+ * - the issuer's investor register: `SecurityRegistry` (or `InvestorRegistry`). DCJPY has no
+ *   register: the bank's account book lives in the deposit token.
  * Matching is on the part after `#`, so any module id works.
  */
 export async function addressesFromIgnition(
@@ -213,22 +214,20 @@ export async function addressesFromIgnition(
   }
   const dt = pick("deposit token", ["DepositToken"], true)!;
   const dvp = pick("DVP", ["DeliveryVersusPayment", "Dvp"], true)!;
-  const single = pick("registry", ["InvestorRegistry"], false);
-  const secReg = pick("security registry", ["SecurityRegistry"], false) ?? single;
-  const cashReg = pick("cash registry", ["CashRegistry"], false) ?? single;
+  const secReg =
+    pick("security registry", ["SecurityRegistry"], false) ??
+    pick("registry", ["InvestorRegistry"], false);
   const keys: Record<string, string> = {
     securityToken: st!.key,
     depositToken: dt.key,
     dvp: dvp.key,
   };
   if (secReg) keys.securityRegistry = secReg.key;
-  if (cashReg) keys.cashRegistry = cashReg.key;
   return {
     securityToken: toAddress(st!.address, st!.key),
     depositToken: toAddress(dt.address, dt.key),
     dvp: toAddress(dvp.address, dvp.key),
     securityRegistry: secReg ? toAddress(secReg.address, secReg.key) : undefined,
-    cashRegistry: cashReg ? toAddress(cashReg.address, cashReg.key) : undefined,
     keys,
   };
 }

@@ -29,6 +29,14 @@ describe("demo (npm start)", function () {
     for (const s of SCENARIOS) expect(output.join("\n")).to.include(`== Scenario "${s}"`);
   });
 
+  it("has the bank open both firms' DCJPY accounts before the first trade", function () {
+    const opened = output.findIndex((l) => l.startsWith("The bank opened DCJPY accounts"));
+    expect(output[opened]).to.match(
+      /^The bank opened DCJPY accounts for the seller firm 0x\w+…\w+ \(deposit account ACCT-SELLER-0001\) and the buyer firm 0x\w+…\w+ \(deposit account ACCT-BUYER-0001\): tx 0x/,
+    );
+    expect(opened).to.be.lessThan(output.findIndex((l) => l.startsWith("== Scenario")));
+  });
+
   describe("settle (default)", function () {
     it("carries the seven steps in order, each with its actor", function () {
       const r = reports.get("settle")!;

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 /**
- * The seed's seven steps, end to end, on the real registry, bond, DCJPY and DVP:
+ * The seed's seven steps, end to end, on the real investor register, bond, DCJPY and DVP:
  * 1. the seller locks the bond to the DVP with the agreed terms (registers the settlement);
  * 2. the buyer affirms the terms with an EIP-712 signature (submitted by anyone);
  * 3. the bank issues DCJPY to the buyer against a deposit-account debit reference;
@@ -29,7 +29,7 @@ describe("DVP: the seven steps", () => {
     const [admin, issuer, bank, seller, buyer, agent, relayer] = await ethers.getSigners();
     const chainId = (await ethers.provider.getNetwork()).chainId;
 
-    // ---- deployment and registration
+    // ---- deployment, the issuer's register and the bank's accounts
     const registry = await ethers.deployContract("InvestorRegistry", [0, admin.address]);
     await registry.grantRole(await registry.REGISTRAR_ROLE(), admin.address);
     await registry.registerBatch(
@@ -60,11 +60,22 @@ describe("DVP: the seven steps", () => {
       "DCJPY",
       "DCJPY",
       0,
-      await registry.getAddress(),
       admin.address,
       0,
     ]);
     await dcjpy.grantRole(await dcjpy.ISSUER_ROLE(), bank.address);
+    await dcjpy.grantRole(await dcjpy.REGISTRAR_ROLE(), bank.address);
+    // The bank opens a DCJPY account for each firm, bound to its deposit account.
+    const depositAccounts = [
+      ethers.id("SBI-DEPOSIT-ACCOUNT-9876"),
+      ethers.id("DAIWA-DEPOSIT-1234"),
+    ];
+    await expect(dcjpy.connect(bank).openAccounts([seller.address, buyer.address], depositAccounts))
+      .to.emit(dcjpy, "AccountOpened")
+      .withArgs(seller.address, depositAccounts[0])
+      .and.to.emit(dcjpy, "AccountOpened")
+      .withArgs(buyer.address, depositAccounts[1]);
+    expect(await dcjpy.depositAccountOf(buyer.address)).to.equal(depositAccounts[1]);
     const dvp = await ethers.deployContract("DeliveryVersusPayment", [0, admin.address]);
     await dvp.grantRole(await dvp.SETTLEMENT_AGENT_ROLE(), agent.address);
     await expect(dvp.setSecurityTokenListed(await bond.getAddress(), true))
@@ -199,15 +210,27 @@ describe("DVP: the seven steps", () => {
         ethers.AbiCoder.defaultAbiCoder().encode(["bytes32"], [terms.id]),
       )
       .and.to.emit(dvp, "SettlementSettled")
-      .withArgs(
-        terms.id,
-        seller.address,
-        buyer.address,
-        terms.securityToken,
-        quantity,
-        terms.cashToken,
-        amount,
-      );
+      .withArgs(terms.id, seller.address, buyer.address);
+    // The ST leg moves first, then the cash leg; the outcome event comes last.
+    const receipt = (await (await settleTx).wait())!;
+    const sequence = receipt.logs
+      .map((l) => {
+        for (const [name, c] of [
+          ["bond", bond],
+          ["dcjpy", dcjpy],
+          ["dvp", dvp],
+        ] as const) {
+          if (l.address === c.target) return `${name}.${c.interface.parseLog(l)!.name}`;
+        }
+        return `unknown ${l.address}`;
+      })
+      .filter((e) => e !== "dcjpy.Approval");
+    expect(sequence).to.deep.equal([
+      "bond.Transfer",
+      "bond.Unlock",
+      "dcjpy.Transfer",
+      "dvp.SettlementSettled",
+    ]);
     expect(await dvp.stateOf(terms.id)).to.equal(3n);
     expect(await bond.balanceOf(seller.address)).to.equal(1_000n - quantity);
     expect(await bond.balanceOf(buyer.address)).to.equal(quantity);
@@ -221,7 +244,7 @@ describe("DVP: the seven steps", () => {
       .withArgs(terms.id, 3n, ethers.toBeHex((1n << 1n) | (1n << 2n), 32));
 
     // ---- step 7: the seller redeems its DCJPY; the bank credits its deposit account
-    const redemptionRef = ethers.id("SBI-DEPOSIT-ACCOUNT-9876");
+    const redemptionRef = ethers.id("SBI-REDEMPTION-000456");
     await expect(dcjpy.connect(seller).redeem(amount, redemptionRef))
       .to.emit(dcjpy, "Redeemed")
       .withArgs(redemptionRef, seller.address, amount, seller.address);
@@ -264,7 +287,6 @@ describe("DVP: the seven steps", () => {
       "DCJPY",
       "DCJPY",
       0,
-      await registry.getAddress(),
       admin.address,
       0,
     ]);

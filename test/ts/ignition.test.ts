@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { encodeBytes32String } from "ethers";
 import KessaiModule from "../../ignition/modules/Kessai.js";
 import { AuditorClient, addressesFromIgnition, connect } from "../../sdk/src/index.js";
 
@@ -10,8 +11,15 @@ describe("Ignition: KessaiModule", function () {
   it("deploys the system with every role granted and both firms registered", async function () {
     const { ignition, ethers } = await network.create();
     const [admin, issuer, bank, seller, buyer, agent] = await ethers.getSigners();
-    const { securityRegistry, cashRegistry, securityToken, depositToken, dvp } =
-      await ignition.deploy(KessaiModule);
+    const deployed = await ignition.deploy(KessaiModule);
+    const { securityRegistry, securityToken, depositToken, dvp } = deployed;
+    // One register only: the issuer's. DCJPY keeps the bank's account book itself.
+    expect(Object.keys(deployed).sort()).to.deep.equal([
+      "depositToken",
+      "dvp",
+      "securityRegistry",
+      "securityToken",
+    ]);
 
     expect(await dvp.isSecurityTokenListed(await securityToken.getAddress())).to.equal(true);
     expect(await dvp.isCashTokenListed(await depositToken.getAddress())).to.equal(true);
@@ -30,24 +38,33 @@ describe("Ignition: KessaiModule", function () {
       expect(await securityToken.hasRole(id, issuer.address), role).to.equal(true);
       expect(await securityToken.hasRole(id, admin.address), role).to.equal(false);
     }
-    for (const role of ["ISSUER_ROLE", "REDEEMER_ROLE", "FREEZER_ROLE", "PAUSER_ROLE"]) {
+    for (const role of [
+      "REGISTRAR_ROLE",
+      "ISSUER_ROLE",
+      "REDEEMER_ROLE",
+      "FREEZER_ROLE",
+      "PAUSER_ROLE",
+    ]) {
       const id = await depositToken.getFunction(role).staticCall();
       expect(await depositToken.hasRole(id, bank.address), role).to.equal(true);
       expect(await depositToken.hasRole(id, admin.address), role).to.equal(false);
     }
-    for (const registry of [securityRegistry, cashRegistry]) {
-      expect(await registry.isEligible(seller.address)).to.equal(true);
-      expect(await registry.isEligible(buyer.address)).to.equal(true);
-      // The deployer held REGISTRAR_ROLE only to register the firms.
-      expect(await registry.hasRole(await registry.REGISTRAR_ROLE(), admin.address)).to.equal(
-        false,
-      );
-    }
+    expect(await securityRegistry.isEligible(seller.address)).to.equal(true);
+    expect(await securityRegistry.isEligible(buyer.address)).to.equal(true);
     const registrar = await securityRegistry.REGISTRAR_ROLE();
     expect(await securityRegistry.hasRole(registrar, issuer.address)).to.equal(true);
-    expect(await cashRegistry.hasRole(registrar, bank.address)).to.equal(true);
+    expect(await securityRegistry.hasRole(registrar, bank.address)).to.equal(false);
     expect(await securityToken.investorRegistry()).to.equal(await securityRegistry.getAddress());
-    expect(await depositToken.investorRegistry()).to.equal(await cashRegistry.getAddress());
+    // The deployer held REGISTRAR_ROLE only to register the firms.
+    expect(await securityRegistry.hasRole(registrar, admin.address)).to.equal(false);
+    // DCJPY accounts are the bank's to open: none is open yet, and the bank can open them.
+    expect(await depositToken.isAccountOpen(seller.address)).to.equal(false);
+    expect(await depositToken.isAccountOpen(buyer.address)).to.equal(false);
+    const ref = encodeBytes32String("ACCT-0001");
+    const asBank = await ethers.getContractAt("DepositToken", depositToken, bank);
+    await (await asBank.openAccount(seller.address, ref)).wait();
+    expect(await depositToken.isAccountOpen(seller.address)).to.equal(true);
+    expect(await depositToken.depositAccountOf(seller.address)).to.equal(ref);
   });
 
   it("the SDK connects to the deployment from its deployed_addresses.json", async function () {
@@ -58,7 +75,6 @@ describe("Ignition: KessaiModule", function () {
     try {
       const entries: Record<string, string> = {
         "InvestorRegistryModule#SecurityRegistry": await deployed.securityRegistry.getAddress(),
-        "InvestorRegistryModule#CashRegistry": await deployed.cashRegistry.getAddress(),
         "StraightBondTokenModule#StraightBondToken": await deployed.securityToken.getAddress(),
         "DepositTokenModule#DepositToken": await deployed.depositToken.getAddress(),
         "DvpModule#DeliveryVersusPayment": await deployed.dvp.getAddress(),
@@ -70,9 +86,7 @@ describe("Ignition: KessaiModule", function () {
       expect(auditor.ctx.addresses.securityRegistry).to.equal(
         entries["InvestorRegistryModule#SecurityRegistry"],
       );
-      expect(auditor.ctx.addresses.cashRegistry).to.equal(
-        entries["InvestorRegistryModule#CashRegistry"],
-      );
+      expect(auditor.ctx.addresses).to.not.have.property("cashRegistry");
       expect(await auditor.listSettlements()).to.deep.equal([]);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -1,4 +1,3 @@
-export * from "./registry/registry.js";
 export * from "./registry/registerInvestor.js";
 export * from "./registry/registerInvestors.js";
 export * from "./registry/updateInvestor.js";
@@ -26,6 +25,10 @@ export * from "./security/setBondTerms.js";
 export * from "./security/setShareTerms.js";
 export * from "./security/getProductTerms.js";
 export * from "./security/getSecurityBalance.js";
+export * from "./deposit/openDepositAccount.js";
+export * from "./deposit/openDepositAccounts.js";
+export * from "./deposit/closeDepositAccount.js";
+export * from "./deposit/getDepositAccount.js";
 export * from "./deposit/issueDeposit.js";
 export * from "./deposit/fulfilIssuanceRequest.js";
 export * from "./deposit/rejectIssuanceRequest.js";

@@ -14,7 +14,6 @@ export interface CliAddresses {
   depositToken?: string;
   dvp?: string;
   securityRegistry?: string;
-  cashRegistry?: string;
   /** First block of the deployment, when the file records it (speeds up event scans). */
   blockNumber?: number;
   /** Chain the file was written for, when it records it. */
@@ -32,7 +31,6 @@ export interface DeploymentFile {
   depositToken: string;
   dvp: string;
   securityRegistry: string;
-  cashRegistry: string;
   roles: Record<string, string | string[]>;
 }
 
@@ -267,7 +265,6 @@ export async function readDeployment(file: string): Promise<CliAddresses> {
     depositToken: addr("depositToken", true),
     dvp: addr("dvp", true),
     securityRegistry: addr("securityRegistry", false),
-    cashRegistry: addr("cashRegistry", false),
     blockNumber: typeof doc.blockNumber === "number" ? doc.blockNumber : undefined,
     chainId: doc.chainId === undefined ? undefined : String(doc.chainId),
     source: file,
@@ -283,7 +280,6 @@ async function fromIgnition(dir: string, source: string): Promise<CliAddresses> 
       depositToken: a.depositToken,
       dvp: a.dvp,
       securityRegistry: a.securityRegistry,
-      cashRegistry: a.cashRegistry,
       chainId: chain ? chain[1] : undefined,
       source,
     };

@@ -21,6 +21,7 @@ import {
   type Values,
 } from "./args.js";
 import type { Command } from "./command.js";
+import { accountCommands } from "./commands/account.js";
 import { accountsCommand } from "./commands/accounts.js";
 import { dcjpyCommands } from "./commands/dcjpy.js";
 import { deployCommand } from "./commands/deploy.js";
@@ -36,6 +37,7 @@ import { toJson } from "./output.js";
 export const COMMANDS: Command[] = [
   deployCommand,
   ...investorCommands,
+  ...accountCommands,
   ...stCommands,
   ...dcjpyCommands,
   ...settlementCommands,
@@ -46,7 +48,8 @@ export const COMMANDS: Command[] = [
 ];
 
 const GROUPS: Record<string, string> = {
-  investor: "investor registers (--registry security|cash)",
+  investor: "the issuer's investor register (security token eligibility)",
+  account: "DCJPY accounts: the bank's account book",
   st: "the security token",
   dcjpy: "DCJPY, the bank's deposit token",
   settlement: "DVP settlements",

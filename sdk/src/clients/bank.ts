@@ -5,8 +5,9 @@ type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];
 type Range = { account?: string; fromBlock?: number; toBlock?: number };
 
 /**
- * The bank: DCJPY issuance by bank reference, issuance requests, redemption on a holder's
- * behalf, freezes, pause, the cash-side investor register, and issuance / redemption listings.
+ * The bank: its DCJPY account book (open and close accounts bound to deposit accounts), DCJPY
+ * issuance by bank reference, issuance requests, redemption on a holder's behalf, freezes (which
+ * suspend an account), pause, and issuance / redemption listings.
  */
 export class BankClient extends BaseClient {
   /** {@inheritDoc issueDeposit} */
@@ -65,21 +66,28 @@ export class BankClient extends BaseClient {
   getRedemption(redemptionRef: string) {
     return a.getReferenceRecord(this.ctx, { kind: "redemption", reference: redemptionRef });
   }
-  /** Registers an investor in the cash-side (DCJPY) registry (REGISTRAR_ROLE). */
-  register(p: Omit<P<typeof a.registerInvestor>, "registry">) {
-    return a.registerInvestor(this.ctx, { ...p, registry: "cash" });
+  /** {@inheritDoc openDepositAccount} */
+  openAccount(p: P<typeof a.openDepositAccount>) {
+    return a.openDepositAccount(this.ctx, p);
   }
-  /** Registers several investors in the cash-side registry in one transaction (REGISTRAR_ROLE). */
-  registerBatch(p: Omit<P<typeof a.registerInvestors>, "registry">) {
-    return a.registerInvestors(this.ctx, { ...p, registry: "cash" });
+  /** {@inheritDoc openDepositAccounts} */
+  openAccounts(p: P<typeof a.openDepositAccounts>) {
+    return a.openDepositAccounts(this.ctx, p);
   }
-  /** Suspends `account` in the cash-side registry: it can no longer hold or receive DCJPY. */
-  suspend(account: string) {
-    return a.suspendInvestor(this.ctx, { account, registry: "cash" });
+  /**
+   * Closes the (empty) DCJPY account of `account`: it may no longer hold, send or receive DCJPY
+   * (REGISTRAR_ROLE); see {@link closeDepositAccount}.
+   */
+  closeAccount(account: string) {
+    return a.closeDepositAccount(this.ctx, { account });
   }
-  /** Reinstates a suspended `account` in the cash-side registry. */
-  reinstate(account: string) {
-    return a.reinstateInvestor(this.ctx, { account, registry: "cash" });
+  /** Whether `account` has an open DCJPY account. */
+  async isAccountOpen(account: string): Promise<boolean> {
+    return (await a.getDepositAccount(this.ctx, { account })).open;
+  }
+  /** The deposit account the DCJPY account of `account` is bound to; undefined when not open. */
+  async depositAccountOf(account: string): Promise<string | undefined> {
+    return (await a.getDepositAccount(this.ctx, { account })).depositAccountRef;
   }
   /** DCJPY balance of `account`, with its frozen and available parts. */
   balanceOf(account: string) {

@@ -58,8 +58,10 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
   // deposit token
   DepositTokenPaused: () => "the deposit token is paused",
   DepositTokenAccountFrozen: (a) => `${short(a.account)} is frozen`,
-  DepositTokenIneligibleSender: (a) => `${short(a.account)} may not send the deposit token`,
-  DepositTokenIneligibleReceiver: (a) => `${short(a.account)} may not receive the deposit token`,
+  DepositTokenIneligibleSender: (a) =>
+    `${short(a.account)} may not send the deposit token: it has no open DCJPY account`,
+  DepositTokenIneligibleReceiver: (a) =>
+    `${short(a.account)} may not receive the deposit token: it has no open DCJPY account`,
   DepositTokenInsufficientAvailableBalance: (a) =>
     `${short(a.account)} has ${n(a.available)} unfrozen units, needs ${n(a.needed)}`,
   DepositTokenIssuanceReferenceUsed: (a) =>
@@ -73,7 +75,13 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
   DepositTokenNotRequester: (a) => `${short(a.caller)} did not file request ${n(a.requestId)}`,
   DepositTokenUnfreezeExceedsFrozen: (a) =>
     `cannot unfreeze ${n(a.amount)} of ${short(a.account)}: only ${n(a.frozen)} frozen`,
-  DepositTokenInvalidRegistry: (a) => `${short(a.registry)} is not a registry contract`,
+  DepositTokenInvalidAccount: (a) => `cannot open a DCJPY account for ${short(a.account)}`,
+  DepositTokenAccountAlreadyOpen: (a) => `${short(a.account)} already has an open DCJPY account`,
+  DepositTokenAccountNotOpen: (a) => `${short(a.account)} has no open DCJPY account`,
+  DepositTokenAccountNotEmpty: (a) =>
+    `${short(a.account)} still holds ${n(a.balance)} DCJPY: redeem it before closing the account`,
+  DepositTokenLengthMismatch: (a) =>
+    `batch lengths differ: ${n(a.accounts)} accounts, ${n(a.refs)} deposit-account refs`,
   DepositTokenSupplyCapExceeded: (a) =>
     `issuing ${n(a.value)} would take supply ${n(a.supply)} past the cap ${n(a.cap)}`,
   // DVP

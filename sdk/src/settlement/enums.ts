@@ -21,7 +21,7 @@ export const SETTLEMENT_STATE_NAMES = Object.keys(SettlementState) as Settlement
 
 /** IInvestorRegistry.InvestorStatus */
 export const InvestorStatus = { None: 0, Active: 1, Suspended: 2 } as const;
-/** Name of an investor status in a registry. */
+/** Name of an investor status in the issuer's investor register. */
 export type InvestorStatusName = keyof typeof InvestorStatus;
 /** Investor status names, indexed by their on-chain number. */
 export const INVESTOR_STATUS_NAMES = Object.keys(InvestorStatus) as InvestorStatusName[];

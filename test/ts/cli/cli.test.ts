@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { HDNodeWallet, Mnemonic } from "ethers";
+import { HDNodeWallet, Mnemonic, encodeBytes32String } from "ethers";
 import { freePort } from "../sdk/hardhat-node.js";
 
 const ROOT = process.cwd();
@@ -15,8 +15,8 @@ const CLI = path.join(ROOT, "sdk", "dist", "cli", "main.js");
 const MNEMONIC = "test test test test test test test test test test test junk";
 const wallet = (i: number) =>
   HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`);
-/** Accounts of `hardhat node`: 0 admin, 1 issuer, 2 bank, 3 seller, 4 buyer, 5 agent. */
-const [ADMIN, ISSUER, BANK, SELLER, BUYER, AGENT] = [0, 1, 2, 3, 4, 5].map(
+/** Accounts of `hardhat node`: 0 admin, 1 issuer, 2 bank, 3 seller, 4 buyer, 5 agent, 6 a newcomer. */
+const [ADMIN, ISSUER, BANK, SELLER, BUYER, AGENT, NEWCOMER] = [0, 1, 2, 3, 4, 5, 6].map(
   (i) => wallet(i).address,
 );
 const BUYER_KEY = wallet(4).privateKey;
@@ -179,7 +179,14 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       const pkg = JSON.parse(readFileSync(path.join(ROOT, "sdk", "package.json"), "utf8"));
       expect((await ok(["--version"])).trim()).to.equal(pkg.version);
       const help = await ok(["--help"]);
-      for (const c of ["deploy", "settlement create", "watch", "reconcile", "id derive"])
+      for (const c of [
+        "deploy",
+        "account open",
+        "settlement create",
+        "watch",
+        "reconcile",
+        "id derive",
+      ])
         expect(help).to.include(c);
       expect(await ok(["settlement", "settle", "--help"])).to.include("--permit");
     });
@@ -204,48 +211,73 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         {},
       );
       addresses = JSON.parse(readFileSync(deployment, "utf8"));
-      for (const k of ["securityToken", "depositToken", "dvp", "securityRegistry", "cashRegistry"])
+      for (const k of ["securityToken", "depositToken", "dvp", "securityRegistry"])
         expect(addresses[k], k).to.match(/^0x[0-9a-fA-F]{40}$/);
+      expect(addresses).to.not.have.property("cashRegistry");
       expect(out.dvp).to.equal(addresses.dvp);
       expect(out.deployer).to.equal(ADMIN);
       expect(out.chainId).to.equal("31337");
     });
 
-    it("registers both firms in both registers", async function () {
-      for (const [registry, account] of [
-        ["security", "1"],
-        ["cash", "2"],
-      ]) {
-        await ok([
-          "investor",
-          "register",
-          SELLER,
-          "--ref",
-          "FIRM-0001",
-          "--registry",
-          registry,
-          "--account",
-          account,
-          ...dep(),
-        ]);
-        await ok([
-          "investor",
-          "register",
-          BUYER,
-          "--ref",
-          "FIRM-0002",
-          "--registry",
-          registry,
-          "--account",
-          account,
-          ...dep(),
-        ]);
-      }
-      for (const registry of ["security", "cash"]) {
-        const inv = await okJson(["investor", "show", BUYER, "--registry", registry, ...dep()]);
-        expect(inv).to.include({ account: BUYER, status: "Active", eligible: true, registry });
-      }
+    it("registers both firms in the investor register", async function () {
+      await ok(["investor", "register", SELLER, "--ref", "FIRM-0001", "--account", "1", ...dep()]);
+      await ok(["investor", "register", BUYER, "--ref", "FIRM-0002", "--account", "1", ...dep()]);
+      const inv = await okJson(["investor", "show", BUYER, ...dep()]);
+      expect(inv).to.include({
+        account: BUYER,
+        status: "Active",
+        eligible: true,
+        registry: addresses.securityRegistry,
+      });
       expect(await ok(["investor", "show", SELLER, ...dep()])).to.match(/investorRef:\s+FIRM-0001/);
+      // There is one register only: the bank's account book lives in DCJPY.
+      const r = await kessai(["investor", "show", BUYER, "--registry", "cash", ...dep()]);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.match(/^kessai: unknown option '--registry'/);
+    });
+
+    it("the bank opens both firms' DCJPY accounts", async function () {
+      const before = await okJson(["account", "show", SELLER, ...dep()]);
+      expect(before).to.include({ account: SELLER, open: false, depositAccountRef: null });
+      const opened = await okJson([
+        "account",
+        "open",
+        SELLER,
+        "--ref",
+        "ACCT-0001",
+        "--account",
+        "2",
+        ...dep(),
+      ]);
+      expect(opened).to.include({
+        action: "account.open",
+        account: SELLER,
+        depositAccountRef: encodeBytes32String("ACCT-0001"),
+      });
+      expect(opened.txHash).to.match(/^0x[0-9a-f]{64}$/);
+      const human = await ok([
+        "account",
+        "open",
+        BUYER,
+        "--ref",
+        "ACCT-0002",
+        "--account",
+        "2",
+        ...dep(),
+      ]);
+      expect(human).to.match(
+        new RegExp(`^opened a DCJPY account for ${BUYER} \\(deposit account ACCT-0002 `),
+      );
+      expect(await okJson(["account", "show", BUYER, ...dep()])).to.include({
+        account: BUYER,
+        open: true,
+        depositAccountRef: encodeBytes32String("ACCT-0002"),
+        accountFrozen: false,
+        balance: "0",
+      });
+      const shown = await ok(["account", "show", SELLER, ...dep()]);
+      expect(shown).to.match(/open:\s+yes/);
+      expect(shown).to.match(/depositAccount:\s+ACCT-0001 \(0x/);
     });
 
     it("issues ST to the seller and DCJPY to the buyer", async function () {
@@ -594,6 +626,145 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       expect(
         (await okJson<{ lockedToDvp: string }>(["st", "balance", SELLER, ...dep()])).lockedToDvp,
       ).to.equal(String(lockedBefore - quantity));
+    });
+
+    it("account open / close: contract errors are one line, exit 1, nothing changes", async function () {
+      const show = (who: string) => okJson(["account", "show", who, ...dep()]);
+      const block = await rpc(url, "eth_blockNumber");
+      // already open
+      const again = await kessai([
+        "account",
+        "open",
+        SELLER,
+        "--ref",
+        "ACCT-0009",
+        "--account",
+        "2",
+        ...dep(),
+      ]);
+      expect(again.code).to.equal(1);
+      expect(oneLine(again)).to.equal(
+        "kessai: DepositTokenAccountAlreadyOpen: 0x90F7…b906 already has an open DCJPY account",
+      );
+      expect(again.stdout).to.equal("");
+      // not empty: the seller holds the DCJPY it was paid
+      const sellerBefore = await show(SELLER);
+      expect(sellerBefore).to.include({ open: true, balance: "500000" });
+      const notEmpty = await kessai(["account", "close", SELLER, "--account", "2", ...dep()]);
+      expect(notEmpty.code).to.equal(1);
+      expect(oneLine(notEmpty)).to.equal(
+        "kessai: DepositTokenAccountNotEmpty: 0x90F7…b906 still holds 500000 DCJPY: redeem it before closing the account",
+      );
+      // not open
+      const notOpen = await kessai(["account", "close", NEWCOMER, "--account", "2", ...dep()]);
+      expect(notOpen.code).to.equal(1);
+      expect(oneLine(notOpen)).to.match(
+        /^kessai: DepositTokenAccountNotOpen: 0x\w{4}…\w{4} has no open DCJPY account$/,
+      );
+      // not the bank: the issuer lacks DCJPY's REGISTRAR_ROLE
+      const denied = await kessai([
+        "account",
+        "open",
+        NEWCOMER,
+        "--ref",
+        "ACCT-0006",
+        "--account",
+        "1",
+        "--json",
+        ...dep(),
+      ]);
+      expect(denied.code).to.equal(1);
+      expect(oneLine(denied)).to.match(/^kessai: AccessControlUnauthorizedAccount: /);
+      const err = (JSON.parse(denied.stdout) as { error: Record<string, unknown> }).error;
+      expect(err).to.deep.include({ errorName: "AccessControlUnauthorizedAccount", exitCode: 1 });
+      expect((err.args as Record<string, string>).account).to.equal(ISSUER);
+      expect(await rpc(url, "eth_blockNumber")).to.equal(block);
+      expect(await show(SELLER)).to.deep.equal(sellerBefore);
+      expect(await show(NEWCOMER)).to.include({ open: false, depositAccountRef: null });
+    });
+
+    it("account open / close: bad input is one line, exit 2, nothing sent", async function () {
+      const block = await rpc(url, "eth_blockNumber");
+      const nonce = await rpc(url, "eth_getTransactionCount", [BANK, "latest"]);
+      for (const [args, line] of [
+        [["account", "open", NEWCOMER, "--account", "2"], "kessai: --ref is required"],
+        [
+          ["account", "open", NEWCOMER, "--ref", `0x${"00".repeat(32)}`, "--account", "2"],
+          "kessai: --ref must not be zero",
+        ],
+        [
+          ["account", "open", "0x1234", "--ref", "ACCT-0006", "--account", "2"],
+          'kessai: address is not a valid address: "0x1234"',
+        ],
+        [
+          ["account", "close", "--account", "2"],
+          /^kessai: missing argument \(usage: kessai account close <address>\)$/,
+        ],
+        [["account", "close", NEWCOMER], /^kessai: account close sends a transaction: pass --key/],
+      ] as [string[], string | RegExp][]) {
+        const r = await kessai([...args, ...dep()]);
+        expect(r.code, args.join(" ")).to.equal(2);
+        if (typeof line === "string") expect(oneLine(r)).to.equal(line);
+        else expect(oneLine(r)).to.match(line);
+      }
+      expect(await rpc(url, "eth_blockNumber")).to.equal(block);
+      expect(await rpc(url, "eth_getTransactionCount", [BANK, "latest"])).to.equal(nonce);
+    });
+
+    it("account open / close: the bank opens, the holder empties it, the bank closes it", async function () {
+      await ok(["account", "open", NEWCOMER, "--ref", "ACCT-0006", "--account", "2", ...dep()]);
+      await ok([
+        "dcjpy",
+        "issue",
+        "--to",
+        NEWCOMER,
+        "--amount",
+        "300",
+        "--ref",
+        "DEBIT-0006",
+        "--account",
+        "2",
+        ...dep(),
+      ]);
+      await ok([
+        "dcjpy",
+        "redeem",
+        "--from",
+        NEWCOMER,
+        "--amount",
+        "300",
+        "--ref",
+        "CREDIT-0006",
+        "--account",
+        "2",
+        ...dep(),
+      ]);
+      const closed = await okJson(["account", "close", NEWCOMER, "--account", "2", ...dep()]);
+      expect(closed).to.include({ action: "account.close", account: NEWCOMER });
+      expect(await okJson(["account", "show", NEWCOMER, ...dep()])).to.include({
+        open: false,
+        depositAccountRef: null,
+        balance: "0",
+      });
+      expect(await ok(["account", "show", NEWCOMER, ...dep()])).to.match(/depositAccount:\s+-$/m);
+      // closed: DCJPY can no longer be issued to it
+      const r = await kessai([
+        "dcjpy",
+        "issue",
+        "--to",
+        NEWCOMER,
+        "--amount",
+        "1",
+        "--ref",
+        "DEBIT-0007",
+        "--account",
+        "2",
+        ...dep(),
+      ]);
+      expect(r.code).to.equal(1);
+      expect(oneLine(r)).to.match(
+        /^kessai: DepositTokenIneligibleReceiver: 0x\w{4}…\w{4} may not receive the deposit token: it has no open DCJPY account$/,
+      );
     });
 
     it("an unreachable node: one line, exit 1", async function () {

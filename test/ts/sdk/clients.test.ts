@@ -347,7 +347,6 @@ describe("sdk clients", function () {
         path.join(dir, "deployed_addresses.json"),
         JSON.stringify({
           "InvestorRegistryModule#SecurityRegistry": await k.contracts.secReg.getAddress(),
-          "InvestorRegistryModule#CashRegistry": await k.contracts.cashReg.getAddress(),
           "SecurityTokenModule#StraightBondToken": k.addresses.securityToken,
           "DepositTokenModule#DepositToken": k.addresses.depositToken,
           "DvpModule#DeliveryVersusPayment": k.addresses.dvp,
@@ -362,7 +361,20 @@ describe("sdk clients", function () {
       expect(addrs.keys.securityRegistry).to.equal("InvestorRegistryModule#SecurityRegistry");
       const ctx = await connect({ runner: k.ethers.provider, addresses: addrs });
       expect(ctx.addresses.securityRegistry).to.equal(await k.contracts.secReg.getAddress());
-      expect(ctx.addresses.cashRegistry).to.equal(await k.contracts.cashReg.getAddress());
+      expect(ctx.addresses).to.not.have.property("cashRegistry");
+      // A single register deployed under the contract's own name is found as well.
+      await writeFile(
+        path.join(dir, "deployed_addresses.json"),
+        JSON.stringify({
+          "M#InvestorRegistry": await k.contracts.secReg.getAddress(),
+          "M#StraightBondToken": k.addresses.securityToken,
+          "M#DepositToken": k.addresses.depositToken,
+          "M#DeliveryVersusPayment": k.addresses.dvp,
+        }),
+      );
+      const single = await addressesFromIgnition(dir);
+      expect(single.securityRegistry).to.equal(await k.contracts.secReg.getAddress());
+      expect(single.keys.securityRegistry).to.equal("M#InvestorRegistry");
       await writeFile(
         path.join(dir, "deployed_addresses.json"),
         JSON.stringify({ "M#ShareToken": k.addresses.dvp }),

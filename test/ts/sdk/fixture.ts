@@ -15,9 +15,9 @@ import {
 export const ref = (s: string) => keccak256(toUtf8Bytes(s));
 
 /**
- * Deploys a full Kessai system on a fresh in-process network: two registries (security and cash),
- * a straight bond, DCJPY and the DVP, with roles granted and parties registered, and returns one
- * SDK client per party.
+ * Deploys a full Kessai system on a fresh in-process network: the issuer's investor register, a
+ * straight bond, DCJPY and the DVP, with roles granted, the seller and buyer registered as
+ * investors and their DCJPY accounts open, and returns one SDK client per party.
  */
 export async function deployKessai() {
   const conn = await network.create();
@@ -26,7 +26,6 @@ export async function deployKessai() {
     await ethers.getSigners();
 
   const secReg = await ethers.deployContract("InvestorRegistry", [0, admin.address]);
-  const cashReg = await ethers.deployContract("InvestorRegistry", [0, admin.address]);
   const bond = await ethers.deployContract("StraightBondToken", [
     "Kessai Bond 1",
     "KB1",
@@ -48,7 +47,6 @@ export async function deployKessai() {
     "DCJPY",
     "DCJPY",
     0,
-    await cashReg.getAddress(),
     admin.address,
     0,
   ]);
@@ -63,7 +61,6 @@ export async function deployKessai() {
     who: string,
   ) => (await c.grantRole(await (c[role] as () => Promise<string>)(), who)).wait();
   await grant(secReg as never, "REGISTRAR_ROLE", issuer.address);
-  await grant(cashReg as never, "REGISTRAR_ROLE", bank.address);
   for (const r of [
     "ISSUER_ROLE",
     "PAUSER_ROLE",
@@ -75,7 +72,7 @@ export async function deployKessai() {
   ]) {
     await grant(bond as never, r, issuer.address);
   }
-  for (const r of ["ISSUER_ROLE", "REDEEMER_ROLE", "FREEZER_ROLE", "PAUSER_ROLE"])
+  for (const r of ["REGISTRAR_ROLE", "ISSUER_ROLE", "REDEEMER_ROLE", "FREEZER_ROLE", "PAUSER_ROLE"])
     await grant(dcjpy as never, r, bank.address);
   await grant(dvp as never, "SETTLEMENT_AGENT_ROLE", agent.address);
   await grant(dvp as never, "PAUSER_ROLE", admin.address);
@@ -95,18 +92,16 @@ export async function deployKessai() {
     AgentClient.connect({ runner: agent, addresses }),
     AuditorClient.connect({ runner: ethers.provider, addresses }),
   ]);
-  // Register the firms with both registries through the SDK.
+  // Register the firms with the issuer and open their DCJPY accounts at the bank, through the SDK.
   await issuerC.registerBatch({
     investors: [
       { account: seller.address, investorRef: ref("seller") },
       { account: buyer.address, investorRef: ref("buyer") },
     ],
   });
-  await bankC.registerBatch({
-    investors: [
-      { account: seller.address, investorRef: ref("seller") },
-      { account: buyer.address, investorRef: ref("buyer") },
-    ],
+  await bankC.openAccounts({
+    accounts: [seller.address, buyer.address],
+    depositAccountRefs: [ref("deposit:seller"), ref("deposit:buyer")],
   });
 
   let seq = 0;
@@ -147,7 +142,7 @@ export async function deployKessai() {
     ethers,
     networkHelpers,
     signers: { admin, issuer, bank, seller, buyer, agent, auditor, outsider, rest },
-    contracts: { secReg, cashReg, bond, dcjpy, dvp },
+    contracts: { secReg, bond, dcjpy, dvp },
     addresses,
     clients: {
       issuer: issuerC,

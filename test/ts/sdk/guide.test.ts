@@ -19,7 +19,6 @@ const expectations: Record<string, (r: Result, k: Kessai) => Promise<void> | voi
   "01-connect": async (r, k) => {
     expect(r.seller).to.equal(k.signers.seller.address);
     expect(r.securityRegistry).to.equal(await k.contracts.secReg.getAddress());
-    expect(r.cashRegistry).to.equal(await k.contracts.cashReg.getAddress());
     expect(r.units).to.equal(SELLER_UNITS);
     expect(r.dcjpy).to.equal(0n);
     expect(r.auditorCanSign).to.equal(false);
@@ -29,13 +28,16 @@ const expectations: Record<string, (r: Result, k: Kessai) => Promise<void> | voi
     expect(r.gasUsed > 0n).to.equal(true);
     expect(await k.contracts.bond.balanceOf(k.signers.outsider.address)).to.equal(100n);
   },
-  "03-bank-issue": (r, k) => {
+  "03-bank-issue": async (r, k) => {
     expect(r).to.deep.equal({
       account: k.signers.buyer.address,
       amount: 5_000_000n,
       listed: true,
       added: 5_000_000n,
+      opened: true,
+      depositAccount: id("deposit:0042-118"),
     });
+    expect(await k.contracts.dcjpy.isAccountOpen(k.signers.outsider.address)).to.equal(true);
   },
   "04-bank-requests": (r) => {
     expect(r).to.deep.equal({ first: "Fulfilled", second: "Rejected" });

@@ -100,10 +100,10 @@ type Deployed = BaseContract &
   Record<string, (...x: unknown[]) => Promise<{ wait(): Promise<unknown> }>>;
 
 /**
- * Deploys two registries, a straight bond, DCJPY and the DVP with account `deployer`, lists the
- * tokens and grants: the security registry's REGISTRAR_ROLE and the bond's ISSUER_ROLE to
- * `issuer`; the cash registry's REGISTRAR_ROLE and DCJPY's ISSUER_ROLE and REDEEMER_ROLE to
- * `bank`; the DVP's SETTLEMENT_AGENT_ROLE to `agent`.
+ * Deploys the investor register, a straight bond, DCJPY and the DVP with account `deployer`, lists
+ * the tokens and grants: the register's REGISTRAR_ROLE and the bond's ISSUER_ROLE to `issuer`;
+ * DCJPY's REGISTRAR_ROLE, ISSUER_ROLE and REDEEMER_ROLE to `bank`; the DVP's
+ * SETTLEMENT_AGENT_ROLE to `agent`.
  */
 export async function deployOverRpc(
   provider: Provider,
@@ -122,7 +122,6 @@ export async function deployOverRpc(
     return c as unknown as Deployed;
   };
   const secReg = await deploy("registry/InvestorRegistry.sol", "InvestorRegistry", [0, admin]);
-  const cashReg = await deploy("registry/InvestorRegistry.sol", "InvestorRegistry", [0, admin]);
   const bond = await deploy("token/StraightBondToken.sol", "StraightBondToken", [
     "Kessai Bond 1",
     "KB1",
@@ -144,7 +143,6 @@ export async function deployOverRpc(
     "DCJPY",
     "DCJPY",
     0,
-    await cashReg.getAddress(),
     admin,
     0,
   ]);
@@ -157,7 +155,7 @@ export async function deployOverRpc(
     await (await c.grantRole(r, nodeAddress(who))).wait();
   };
   await grant(secReg, "REGISTRAR_ROLE", accounts.issuer);
-  await grant(cashReg, "REGISTRAR_ROLE", accounts.bank);
+  await grant(dcjpy, "REGISTRAR_ROLE", accounts.bank);
   await grant(bond, "ISSUER_ROLE", accounts.issuer);
   await grant(dcjpy, "ISSUER_ROLE", accounts.bank);
   await grant(dcjpy, "REDEEMER_ROLE", accounts.bank);

@@ -62,7 +62,10 @@ describe("sdk over HTTP against a separate `hardhat node`", function () {
       { account: buyer.address, investorRef: ref("b") },
     ];
     await issuer.registerBatch({ investors });
-    await bank.registerBatch({ investors });
+    await bank.openAccounts({
+      accounts: [seller.address, buyer.address],
+      depositAccountRefs: [ref("s-deposit"), ref("b-deposit")],
+    });
     await issuer.issue({ to: seller.address, value: 100n });
 
     const now = BigInt((await provider.getBlock("latest"))!.timestamp);

@@ -63,10 +63,17 @@ describe(`sdk load: ${N} concurrent settlements against a hardhat node`, functio
     const buyers = await Promise.all(BUYER_ACCOUNTS.map((a) => FirmClient.connect(as(a))));
     const firms = [...sellers, ...buyers];
 
-    // Register the eight firms with both registries and fund them (through the SDK).
+    // Register the eight firms with the issuer, open their DCJPY accounts at the bank and fund
+    // them (through the SDK).
     const investors = firms.map((f, i) => ({ account: f.address, investorRef: id(`firm-${i}`) }));
     const startBlock = await provider.getBlockNumber();
-    await Promise.all([issuer.registerBatch({ investors }), bank.registerBatch({ investors })]);
+    await Promise.all([
+      issuer.registerBatch({ investors }),
+      bank.openAccounts({
+        accounts: firms.map((f) => f.address),
+        depositAccountRefs: firms.map((_f, i) => id(`deposit-${i}`)),
+      }),
+    ]);
     const perSeller = BigInt(Math.ceil(N / FIRMS)) * QUANTITY;
     const perBuyer = BigInt(N) * AMOUNT; // enough whatever the split
     await issuer.bulkIssue({ items: sellers.map((s) => ({ to: s.address, value: perSeller })) });

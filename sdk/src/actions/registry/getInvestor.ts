@@ -2,12 +2,10 @@ import type { KessaiContext } from "../../connect.js";
 import { readCall } from "../../internal/send.js";
 import { toAddress } from "../../internal/validate.js";
 import { INVESTOR_STATUS_NAMES, type InvestorStatusName } from "../../settlement/enums.js";
-import { registryOf, type RegistryChoice } from "./registry.js";
 
 /** Parameters of {@link getInvestor}. */
 export interface GetInvestorParams {
   account: string;
-  registry?: RegistryChoice;
 }
 /** What {@link getInvestor} resolves to. */
 export interface GetInvestorResult {
@@ -24,7 +22,7 @@ export async function getInvestor(
   p: GetInvestorParams,
 ): Promise<GetInvestorResult> {
   const account = toAddress(p.account, "account");
-  const reg = registryOf(ctx, p.registry);
+  const reg = ctx.securityRegistry;
   const [rec, eligible] = await readCall("registry.investorOf", () =>
     Promise.all([reg.investorOf(account), reg.isEligible(account)]),
   );

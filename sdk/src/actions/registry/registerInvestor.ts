@@ -1,7 +1,6 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toBytes32, toDeadline } from "../../internal/validate.js";
-import { registryOf, type RegistryChoice } from "./registry.js";
 
 /** Parameters of {@link registerInvestor}. */
 export interface RegisterInvestorParams {
@@ -10,7 +9,6 @@ export interface RegisterInvestorParams {
   investorRef: string;
   /** Unix expiry, or 0 / undefined for none. */
   expiry?: bigint | number | Date;
-  registry?: RegistryChoice;
 }
 /** What {@link registerInvestor} resolves to. */
 export type RegisterInvestorResult = TxResult;
@@ -26,6 +24,6 @@ export async function registerInvestor(
     p.expiry === undefined || p.expiry === 0 || p.expiry === 0n
       ? 0n
       : toDeadline(p.expiry, "expiry");
-  const reg = registryOf(ctx, p.registry);
+  const reg = ctx.securityRegistry;
   return sendTx(ctx, "registry.register", reg, () => reg.register(account, ref, expiry));
 }

@@ -1,12 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { sameLength, toAddress, toBytes32, toDeadline } from "../../internal/validate.js";
-import { registryOf, type RegistryChoice } from "./registry.js";
 
 /** Parameters of {@link registerInvestors}. */
 export interface RegisterInvestorsParams {
   investors: { account: string; investorRef: string; expiry?: bigint | number | Date }[];
-  registry?: RegistryChoice;
 }
 /** What {@link registerInvestors} resolves to. */
 export type RegisterInvestorsResult = TxResult;
@@ -26,7 +24,7 @@ export async function registerInvestors(
       ? 0n
       : toDeadline(x.expiry, `investors[${i}].expiry`),
   );
-  const reg = registryOf(ctx, p.registry);
+  const reg = ctx.securityRegistry;
   return sendTx(ctx, "registry.registerBatch", reg, () =>
     reg.registerBatch(accounts, refs, expiries),
   );

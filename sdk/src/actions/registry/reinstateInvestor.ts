@@ -1,12 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress } from "../../internal/validate.js";
-import { registryOf, type RegistryChoice } from "./registry.js";
 
 /** Parameters of {@link reinstateInvestor}. */
 export interface ReinstateInvestorParams {
   account: string;
-  registry?: RegistryChoice;
 }
 /** What {@link reinstateInvestor} resolves to. */
 export type ReinstateInvestorResult = TxResult;
@@ -17,6 +15,6 @@ export async function reinstateInvestor(
   p: ReinstateInvestorParams,
 ): Promise<ReinstateInvestorResult> {
   const account = toAddress(p.account, "account");
-  const reg = registryOf(ctx, p.registry);
+  const reg = ctx.securityRegistry;
   return sendTx(ctx, "registry.reinstate", reg, () => reg.reinstate(account));
 }

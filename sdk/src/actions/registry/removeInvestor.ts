@@ -1,12 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress } from "../../internal/validate.js";
-import { registryOf, type RegistryChoice } from "./registry.js";
 
 /** Parameters of {@link removeInvestor}. */
 export interface RemoveInvestorParams {
   account: string;
-  registry?: RegistryChoice;
 }
 /** What {@link removeInvestor} resolves to. */
 export type RemoveInvestorResult = TxResult;
@@ -17,6 +15,6 @@ export async function removeInvestor(
   p: RemoveInvestorParams,
 ): Promise<RemoveInvestorResult> {
   const account = toAddress(p.account, "account");
-  const reg = registryOf(ctx, p.registry);
+  const reg = ctx.securityRegistry;
   return sendTx(ctx, "registry.remove", reg, () => reg.remove(account));
 }

@@ -1,12 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress } from "../../internal/validate.js";
-import { registryOf, type RegistryChoice } from "./registry.js";
 
 /** Parameters of {@link suspendInvestor}. */
 export interface SuspendInvestorParams {
   account: string;
-  registry?: RegistryChoice;
 }
 /** What {@link suspendInvestor} resolves to. */
 export type SuspendInvestorResult = TxResult;
@@ -17,6 +15,6 @@ export async function suspendInvestor(
   p: SuspendInvestorParams,
 ): Promise<SuspendInvestorResult> {
   const account = toAddress(p.account, "account");
-  const reg = registryOf(ctx, p.registry);
+  const reg = ctx.securityRegistry;
   return sendTx(ctx, "registry.suspend", reg, () => reg.suspend(account));
 }

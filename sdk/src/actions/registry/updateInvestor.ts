@@ -1,14 +1,12 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { toAddress, toBytes32, toDeadline } from "../../internal/validate.js";
-import { registryOf, type RegistryChoice } from "./registry.js";
 
 /** Parameters of {@link updateInvestor}. */
 export interface UpdateInvestorParams {
   account: string;
   investorRef: string;
   expiry?: bigint | number | Date;
-  registry?: RegistryChoice;
 }
 /** What {@link updateInvestor} resolves to. */
 export type UpdateInvestorResult = TxResult;
@@ -24,6 +22,6 @@ export async function updateInvestor(
     p.expiry === undefined || p.expiry === 0 || p.expiry === 0n
       ? 0n
       : toDeadline(p.expiry, "expiry");
-  const reg = registryOf(ctx, p.registry);
+  const reg = ctx.securityRegistry;
   return sendTx(ctx, "registry.update", reg, () => reg.update(account, ref, expiry));
 }

@@ -12,7 +12,7 @@ export const dcjpyCommands: Command[] = [
     summary: "mint DCJPY to an account against a deposit-account debit (bank, ISSUER_ROLE)",
     usage: "--to ADDR --amount N --ref BANKREF",
     options: {
-      to: { type: "string", arg: "ADDR", help: "receiver (must be eligible in the cash register)" },
+      to: { type: "string", arg: "ADDR", help: "receiver (must have an open DCJPY account)" },
       amount: { type: "string", arg: "N", help: "yen (base units)" },
       ref: { type: "string", arg: "BANKREF", help: `bank reference of the debit: ${REF_HELP}` },
     },

@@ -27,7 +27,13 @@ const ST_ISSUER_ROLES = [
   "FORCE_UNLOCK_ROLE",
   "FORCE_RELOCATE_ROLE",
 ] as const;
-const DCJPY_BANK_ROLES = ["ISSUER_ROLE", "REDEEMER_ROLE", "FREEZER_ROLE", "PAUSER_ROLE"] as const;
+const DCJPY_BANK_ROLES = [
+  "REGISTRAR_ROLE",
+  "ISSUER_ROLE",
+  "REDEEMER_ROLE",
+  "FREEZER_ROLE",
+  "PAUSER_ROLE",
+] as const;
 
 function text(values: Values, name: string, fallback: string): string {
   return str(values, name) ?? fallback;
@@ -42,27 +48,27 @@ function uint(values: Values, name: string, fallback: bigint, max?: bigint): big
 
 export const deployCommand: Command = {
   path: ["deploy"],
-  summary: "deploy registries, the security token, DCJPY and the DVP; grant roles",
+  summary: "deploy the investor register, the security token, DCJPY and the DVP; grant roles",
   usage: "[--issuer ADDR] [--bank ADDR] [--agent ADDR]... [--out FILE] [token options]",
   description:
-    "Deploys, from the signer (the default admin of every contract): the security register and\n" +
-    "the cash register, a straight bond (or --product share) consulting the security register,\n" +
-    "DCJPY consulting the cash register, and the DVP listing both tokens. Grants, as\n" +
-    "ignition/modules/Kessai.ts does: REGISTRAR_ROLE of the security register and every issuer\n" +
-    "and enforcement role of the token to --issuer; REGISTRAR_ROLE of the cash register and\n" +
-    "DCJPY's ISSUER, REDEEMER, FREEZER and PAUSER roles to --bank; SETTLEMENT_AGENT_ROLE to each\n" +
-    "--agent; the DVP's PAUSER_ROLE to --pauser. Writes the addresses JSON to --out\n" +
+    "Deploys, from the signer (the default admin of every contract): the issuer's investor\n" +
+    "register, a straight bond (or --product share) consulting it, DCJPY (which keeps the bank's\n" +
+    "account book itself) and the DVP listing both tokens. Grants, as ignition/modules/Kessai.ts\n" +
+    "does: REGISTRAR_ROLE of the register and every issuer and enforcement role of the token to\n" +
+    "--issuer; DCJPY's REGISTRAR, ISSUER, REDEEMER, FREEZER and PAUSER roles to --bank;\n" +
+    "SETTLEMENT_AGENT_ROLE to each --agent; the DVP's PAUSER_ROLE to --pauser. Writes the\n" +
+    "addresses JSON to --out " +
     "(default kessai-deployment.json; an existing file needs --force).",
   options: {
     issuer: {
       type: "string",
       arg: "ADDR",
-      help: "ST issuer and security registrar (default: the signer)",
+      help: "ST issuer and investor registrar (default: the signer)",
     },
     bank: {
       type: "string",
       arg: "ADDR",
-      help: "DCJPY bank and cash registrar (default: the signer)",
+      help: "DCJPY bank: opens accounts, issues, redeems, freezes (default: the signer)",
     },
     agent: { type: "string", multiple: true, arg: "ADDR", help: "settlement agent" },
     pauser: { type: "string", arg: "ADDR", help: "DVP pauser (default: the signer)" },
@@ -164,19 +170,12 @@ export const deployCommand: Command = {
     ) => inv.progress.run(label, () => sendTx(ctx, label, target, send));
 
     const securityRegistry = await deploy<ReturnType<typeof InvestorRegistry__factory.connect>>(
-      "security register",
-      "InvestorRegistry",
-      InvestorRegistry__factory.abi,
-      [adminDelay, deployer],
-    );
-    const cashRegistry = await deploy<ReturnType<typeof InvestorRegistry__factory.connect>>(
-      "cash register",
+      "investor register",
       "InvestorRegistry",
       InvestorRegistry__factory.abi,
       [adminDelay, deployer],
     );
     const securityRegistryAddress = await securityRegistry.getAddress();
-    const cashRegistryAddress = await cashRegistry.getAddress();
     const token =
       product === "bond"
         ? await deploy<ReturnType<typeof StraightBondToken__factory.connect>>(
@@ -215,7 +214,6 @@ export const deployCommand: Command = {
         text(v, "cash-name", "DCJPY"),
         text(v, "cash-symbol", "DCJPY"),
         cashDecimals,
-        cashRegistryAddress,
         deployer,
         adminDelay,
       ],
@@ -233,11 +231,8 @@ export const deployCommand: Command = {
     ]);
 
     const registrar = await securityRegistry.REGISTRAR_ROLE();
-    await call("granting the security registrar role", securityRegistry, () =>
+    await call("granting the investor registrar role", securityRegistry, () =>
       securityRegistry.grantRole(registrar, issuer),
-    );
-    await call("granting the cash registrar role", cashRegistry, () =>
-      cashRegistry.grantRole(registrar, bank),
     );
     for (const role of ST_ISSUER_ROLES) {
       const id = await token[role]();
@@ -267,7 +262,6 @@ export const deployCommand: Command = {
       depositToken: dcjpyAddress,
       dvp: dvpAddress,
       securityRegistry: securityRegistryAddress,
-      cashRegistry: cashRegistryAddress,
       roles: { admin: deployer, issuer, bank, agents, pauser },
     };
     writeFileSync(out, toJson(doc) + "\n");
@@ -279,8 +273,7 @@ export const deployCommand: Command = {
           ["security token", `${doc.securityToken} (${doc.securityTokenKind})`],
           ["DCJPY", doc.depositToken],
           ["DVP", doc.dvp],
-          ["security register", doc.securityRegistry],
-          ["cash register", doc.cashRegistry],
+          ["investor register", doc.securityRegistry],
           ["admin", deployer],
           ["issuer", issuer],
           ["bank", bank],

@@ -41,7 +41,7 @@ function line(e: WatchedEvent): string {
       case "SettlementApproved":
         return `agent ${a.agent}`;
       case "SettlementSettled":
-        return `${a.quantity} ST to ${a.buyer}, ${a.amount} DCJPY to ${a.seller}`;
+        return `seller ${a.seller} buyer ${a.buyer}`;
       case "SettlementCancelConsented":
         return `party ${a.party}`;
       case "SettlementCancelled":
