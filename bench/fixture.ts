@@ -1,6 +1,7 @@
 /**
  * Deploys and wires everything the benchmark measures, on one in-process Hardhat network:
- * two investor registries (the issuer's and the bank's), a straight bond (ST), DCJPY, the DVP,
+ * the issuer's investor register, a straight bond (ST), DCJPY (which keeps the bank's account
+ * book), the DVP,
  * the floor contracts (two plain OpenZeppelin ERC-20s and SwapFloor) and BenchSeller (opens
  * settlements in bulk). Holders are funded so that every "warm" measurement moves units between
  * accounts that already hold them.
@@ -67,7 +68,6 @@ export interface Fixture {
   ethers: HardhatEthers;
   parties: Parties;
   stRegistry: InvestorRegistry;
-  cashRegistry: InvestorRegistry;
   bond: StraightBondToken;
   dcjpy: DepositToken;
   dvp: DeliveryVersusPayment;
@@ -142,12 +142,9 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
   const holders = Array.from({ length: 10 }, derived("kessai.bench.holder"));
   const freshPool = Array.from({ length: 16 }, derived("kessai.bench.fresh"));
 
-  // ------------------------------------------------------------ registries
+  // ------------------------------------------------------------ the issuer's register
   const stRegistry = await ethers.deployContract("InvestorRegistry", [0, admin.address], admin);
-  const cashRegistry = await ethers.deployContract("InvestorRegistry", [0, admin.address], admin);
-  for (const registry of [stRegistry, cashRegistry]) {
-    await mined(registry.grantRole(await registry.REGISTRAR_ROLE(), admin.address));
-  }
+  await mined(stRegistry.grantRole(await stRegistry.REGISTRAR_ROLE(), admin.address));
 
   // ------------------------------------------------------------ tokens and DVP
   const bond = await ethers.deployContract(
@@ -181,10 +178,14 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
 
   const dcjpy = await ethers.deployContract(
     "DepositToken",
-    ["DCJPY", "DCJPY", 0, await cashRegistry.getAddress(), admin.address, 0],
+    ["DCJPY", "DCJPY", 0, admin.address, 0],
     admin,
   );
-  for (const role of [await dcjpy.ISSUER_ROLE(), await dcjpy.REDEEMER_ROLE()]) {
+  for (const role of [
+    await dcjpy.ISSUER_ROLE(),
+    await dcjpy.REDEEMER_ROLE(),
+    await dcjpy.REGISTRAR_ROLE(),
+  ]) {
     await mined(dcjpy.grantRole(role, bank.address));
   }
 
@@ -221,15 +222,19 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
     freshBuyer,
   ].map((s) => s.address);
   const eligible = [...everyone, benchSellerAddr, ...holders, ...freshPool];
-  for (const registry of [stRegistry, cashRegistry]) {
-    await mined(
-      registry.registerBatch(
-        eligible,
-        eligible.map((a) => ethers.keccak256(a)),
-        eligible.map(() => 0),
-      ),
-    );
-  }
+  await mined(
+    stRegistry.registerBatch(
+      eligible,
+      eligible.map((a) => ethers.keccak256(a)),
+      eligible.map(() => 0),
+    ),
+  );
+  await mined(
+    dcjpy.connect(bank).openAccounts(
+      eligible,
+      eligible.map((a) => ethers.keccak256(a)),
+    ),
+  );
 
   // ------------------------------------------------------------ balances
   const stHolders = [seller, buyer, permitBuyer, alice, bob, carol].map((s) => s.address);
@@ -331,7 +336,6 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
     ethers,
     parties,
     stRegistry,
-    cashRegistry,
     bond,
     dcjpy,
     dvp,

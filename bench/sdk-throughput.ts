@@ -143,7 +143,10 @@ async function measure(s: Setup, issuer: IssuerClient, bank: BankClient, registe
     : [rawSeller, rawBuyer];
   const investors = parties.map((account) => ({ account, investorRef: id(account) }));
   await issuer.registerBatch({ investors });
-  await bank.registerBatch({ investors });
+  await bank.openAccounts({
+    accounts: parties,
+    depositAccountRefs: parties.map((account) => id(`deposit:${account}`)),
+  });
   const total = BigInt((opts.n * opts.rounds + 10) * 2);
   await issuer.bulkIssue({
     items: [s.seller.address, rawSeller].map((to) => ({ to, value: total * QUANTITY })),

@@ -247,16 +247,16 @@ export async function measureDcjpy(fx: Fixture, rows: RowSet): Promise<void> {
 }
 
 export async function measureRegistry(fx: Fixture, rows: RowSet): Promise<void> {
-  const { cashRegistry, ethers } = fx;
+  const { stRegistry, ethers } = fx;
   const one = fx.unregisteredAccount();
   rows.gas(
     "gas.registry.register",
-    await gasOf(cashRegistry.register(one, ethers.keccak256(one), 0)),
+    await gasOf(stRegistry.register(one, ethers.keccak256(one), 0)),
     "registrar registers one new account",
   );
   const ten = Array.from({ length: 10 }, () => fx.unregisteredAccount());
   const batch = await gasOf(
-    cashRegistry.registerBatch(
+    stRegistry.registerBatch(
       ten,
       ten.map((a) => ethers.keccak256(a)),
       ten.map(() => 0),
@@ -268,6 +268,28 @@ export async function measureRegistry(fx: Fixture, rows: RowSet): Promise<void> 
     batch / 10,
     "registerBatch of 10, per account",
     "gas.registry.register",
+  );
+
+  const bank = fx.parties.bank;
+  const account = fx.unregisteredAccount();
+  rows.gas(
+    "gas.dcjpy.openAccount",
+    await gasOf(fx.dcjpy.connect(bank).openAccount(account, ethers.keccak256(account))),
+    "bank opens one DCJPY account (its account book lives in the token)",
+  );
+  const accounts = Array.from({ length: 10 }, () => fx.unregisteredAccount());
+  const opened = await gasOf(
+    fx.dcjpy.connect(bank).openAccounts(
+      accounts,
+      accounts.map((a) => ethers.keccak256(a)),
+    ),
+  );
+  rows.gas("gas.dcjpy.openAccounts.10", opened, "openAccounts of 10 new accounts, total");
+  rows.gas(
+    "gas.dcjpy.openAccounts.per-item.10",
+    opened / 10,
+    "openAccounts of 10, per account",
+    "gas.dcjpy.openAccount",
   );
 }
 
@@ -446,23 +468,6 @@ export async function measureDvp(fx: Fixture, rows: RowSet): Promise<void> {
     floor,
   );
 
-  // Design option, measured rather than estimated: both tokens consult one register (the DCJPY
-  // pointed at the issuer's), so the second token's eligibility check finds the register and
-  // both parties' records already warm. The deployment keeps two registers (issuer's and bank's).
-  const cashRegistry = await fx.cashRegistry.getAddress();
-  await mined(
-    dcjpy.connect(fx.parties.admin).setInvestorRegistry(await fx.stRegistry.getAddress()),
-  );
-  const t10 = fx.terms();
-  await step1(t10);
-  rows.gas(
-    "gas.dvp.settle.one-register",
-    await gasOf(dvp.connect(buyer).settle(t10)),
-    "option: buyer settles a pending settlement when both tokens consult one register",
-    floor,
-  );
-  await mined(dcjpy.connect(fx.parties.admin).setInvestorRegistry(cashRegistry));
-
   // Expiry: a settlement with a near deadline, reclaimed by anyone after it. Kept last, since it
   // moves the clock.
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
@@ -620,7 +625,6 @@ export async function measureBudgets(
   await label("security token", bond);
   await label("DCJPY", dcjpy);
   await label("issuer's register", fx.stRegistry);
-  await label("bank's register", fx.cashRegistry);
 
   const traced = async (send: Promise<ContractTransactionResponse>): Promise<BudgetRecord> => {
     const tx = await send;
