@@ -30,7 +30,8 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  *   Pending|Affirmed --cancel (seller or buyer alone while Pending; both while Affirmed)--> Cancelled
  *   Pending|Affirmed --reclaim, after the deadline, anyone--> Expired
  *   Pending|Affirmed --reject, by the named agent--> Rejected
- *   Pending|Affirmed --settle finds the lock short (issuer force-unlocked it)--> Failed
+ *   Pending|Affirmed --settle: the security token refuses the unlock because the lock is short
+ *                      (issuer force-unlocked it) and no other of its rules fails first--> Failed
  *   Pending|Affirmed --terminate, by the security token's FORCE_UNLOCK_ROLE holder--> Failed
  * Every exit other than Settled releases the seller's locked units (as many as remain) to the seller.
  *
@@ -396,9 +397,10 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     function settleBatch(Terms[] calldata terms) external;
 
     /**
-     * @notice Settles many settlements in one transaction, each on its own: an item that cannot
-     * settle is left as it was (or marked `Failed` for a short lock) and reported with
-     * {SettlementAttemptFailed}, and the others go on.
+     * @notice Settles many settlements in one transaction, each on its own: an item whose settle
+     * reverts is left as it was and reported with {SettlementAttemptFailed}; an item whose lock is
+     * short becomes `Failed` (with {SettlementFailed}, as {settle}) and reports false; the others
+     * go on.
      * @return settled For each item, whether both legs moved.
      * @param terms The terms of each settlement.
      */

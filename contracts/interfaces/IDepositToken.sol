@@ -339,7 +339,10 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
      * @notice Closes the DCJPY account of `account`: it may no longer hold, send or receive.
      * Freezes on it are kept (they apply again if it is reopened).
      * @dev Requirements: REGISTRAR_ROLE; the account is open and holds nothing (so no yen can be
-     * stranded: the bank redeems a balance first, {redeemFrom}). Emits {AccountClosed}.
+     * stranded: the bank redeems a balance first, {redeemFrom}). Emits {AccountClosed}. To close
+     * out an account that others could still pay into, the bank freezes it first (a frozen account
+     * cannot receive), then lifts the freeze, redeems the balance and closes it in one
+     * `multicall` transaction (the token is OpenZeppelin {Multicall}).
      * @param account The address whose account closes.
      */
     function closeAccount(address account) external;

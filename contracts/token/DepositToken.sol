@@ -9,6 +9,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
 
@@ -23,11 +24,18 @@ import {IDepositToken} from "../interfaces/IDepositToken.sol";
  *
  * Storage is laid out for the transfer path: an account's balance, partial freeze, whole-account
  * freeze and open flag share one slot ({Account}), so a transfer reads each party's slot once and
- * checks every per-account rule from it; the pause flag has its own slot. Balances and the supply are therefore kept here, not
- * in OpenZeppelin's {ERC20} (whose balance mapping and supply stay unused): {_update},
- * {balanceOf} and {totalSupply} are overridden, and the supply is capped at 2^128 - 1.
+ * checks every per-account rule from it; the pause flag has its own slot. Balances and the
+ * supply are therefore kept here, not in OpenZeppelin's {ERC20} (whose balance mapping and supply
+ * stay unused): {_update}, {balanceOf} and {totalSupply} are overridden, and the supply is capped
+ * at 2^128 - 1.
+ *
+ * OpenZeppelin's {Multicall} batches calls to this contract in one transaction, each checked as if
+ * sent alone (same sender, same roles). The bank's close-out of an account uses it so that no
+ * transfer can land between its steps: after freezing the account (which also stops it receiving),
+ * one `multicall` of `setAccountFrozen(account, false)`, `unfreezePartial` (if any),
+ * `redeemFrom(account, balance, ref)` and `closeAccount(account)`.
  */
-contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRules {
+contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRules, Multicall {
     using SafeCast for uint256;
 
     /// @inheritdoc IDepositToken
@@ -60,7 +68,8 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         bool open;
     }
 
-    /// @dev Bound of the total supply, and so of every balance and partial freeze's useful range.
+    /// @dev Bound of the total supply, and so of every balance (a partial freeze is bounded
+    /// separately, by 2^112 - 1).
     uint256 internal constant SUPPLY_CAP = type(uint128).max;
 
     /// @dev Fields of the {Account} word read as one `uint256` on the transfer path (the layout

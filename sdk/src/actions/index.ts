@@ -28,6 +28,7 @@ export * from "./security/getSecurityBalance.js";
 export * from "./deposit/openDepositAccount.js";
 export * from "./deposit/openDepositAccounts.js";
 export * from "./deposit/closeDepositAccount.js";
+export * from "./deposit/closeOutDepositAccount.js";
 export * from "./deposit/getDepositAccount.js";
 export * from "./deposit/issueDeposit.js";
 export * from "./deposit/fulfilIssuanceRequest.js";

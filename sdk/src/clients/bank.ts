@@ -81,6 +81,11 @@ export class BankClient extends BaseClient {
   closeAccount(account: string) {
     return a.closeDepositAccount(this.ctx, { account });
   }
+  /** {@inheritDoc closeOutDepositAccount} */
+  closeOutAccount(p: P<typeof a.closeOutDepositAccount>) {
+    return a.closeOutDepositAccount(this.ctx, p);
+  }
+
   /** Whether `account` has an open DCJPY account. */
   async isAccountOpen(account: string): Promise<boolean> {
     return (await a.getDepositAccount(this.ctx, { account })).open;

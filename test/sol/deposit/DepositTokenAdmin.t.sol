@@ -439,6 +439,69 @@ contract DepositTokenAdminTest is DepositTokenBase {
         vm.assertFalse(token.isAccountOpen(alice), "closed");
     }
 
+    /// @dev The bank's close-out: freeze (the account can no longer send or receive), then one
+    /// multicall lifts the freezes, redeems the whole balance and closes, so no transfer can land
+    /// between the steps and leave dust that blocks the close.
+    function test_closeAccount_closeOutInOneMulticall() public {
+        address bank = address(0xBA4C);
+        vm.startPrank(admin);
+        token.grantRole(token.FREEZER_ROLE(), bank);
+        token.grantRole(token.REDEEMER_ROLE(), bank);
+        token.grantRole(token.REGISTRAR_ROLE(), bank);
+        vm.stopPrank();
+        _issue(alice, 100, "r");
+        _issue(bob, 5, "b");
+        vm.startPrank(bank);
+        token.freezePartial(alice, 30);
+        token.setAccountFrozen(alice, true);
+        vm.stopPrank();
+        // Dust cannot reach the frozen account.
+        vm.expectRevert(
+            abi.encodeWithSelector(IDepositToken.DepositTokenAccountFrozen.selector, alice)
+        );
+        vm.prank(bob);
+        token.transfer(alice, 1);
+
+        bytes[] memory calls = new bytes[](4);
+        calls[0] = abi.encodeCall(IDepositToken.setAccountFrozen, (alice, false));
+        calls[1] = abi.encodeCall(IDepositToken.unfreezePartial, (alice, 30));
+        calls[2] = abi.encodeCall(IDepositToken.redeemFrom, (alice, 100, "close-out"));
+        calls[3] = abi.encodeCall(IDepositToken.closeAccount, (alice));
+        vm.expectEmit(address(token));
+        emit IDepositToken.Redeemed("close-out", alice, 100, bank);
+        vm.expectEmit(address(token));
+        emit IDepositToken.AccountClosed(alice, _ref(alice));
+        vm.prank(bank);
+        token.multicall(calls);
+        vm.assertEq(token.balanceOf(alice), 0, "balance");
+        vm.assertFalse(token.isAccountOpen(alice), "closed");
+        vm.assertEq(token.totalSupply(), 5, "supply");
+        vm.assertEq(token.totalRedeemed(), 100, "redeemed");
+    }
+
+    function test_multicall_isAllOrNothingAndChecksEachCallsRole() public {
+        _issue(alice, 100, "r");
+        vm.prank(freezer);
+        token.setAccountFrozen(alice, true);
+        // The freezer may unfreeze but may not redeem: the whole batch reverts with the
+        // redemption's error, and the unfreeze it began with is undone.
+        bytes[] memory calls = new bytes[](2);
+        calls[0] = abi.encodeCall(IDepositToken.setAccountFrozen, (alice, false));
+        calls[1] = abi.encodeCall(IDepositToken.redeemFrom, (alice, 100, "close-out"));
+        Snapshot memory s = _snapshot();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                freezer,
+                token.REDEEMER_ROLE()
+            )
+        );
+        vm.prank(freezer);
+        token.multicall(calls);
+        _assertUnchanged(s);
+        vm.assertTrue(token.isAccountFrozen(alice), "freeze kept");
+    }
+
     function test_closeAccount_revertsWhen_notOpen() public {
         vm.expectRevert(
             abi.encodeWithSelector(IDepositToken.DepositTokenAccountNotOpen.selector, stranger)

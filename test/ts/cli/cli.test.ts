@@ -698,7 +698,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         ],
         [
           ["account", "close", "--account", "2"],
-          /^kessai: missing argument \(usage: kessai account close <address>\)$/,
+          /^kessai: missing argument \(usage: kessai account close <address> \[--redeem REDEMPTIONREF\]\)$/,
         ],
         [["account", "close", NEWCOMER], /^kessai: account close sends a transaction: pass --key/],
       ] as [string[], string | RegExp][]) {
@@ -765,6 +765,52 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       expect(oneLine(r)).to.match(
         /^kessai: DepositTokenIneligibleReceiver: 0x\w{4}…\w{4} may not receive the deposit token: it has no open DCJPY account$/,
       );
+    });
+
+    it("account close --redeem: the bank closes out a funded account in one multicall", async function () {
+      await ok(["account", "open", NEWCOMER, "--ref", "ACCT-0008", "--account", "2", ...dep()]);
+      await ok([
+        "dcjpy",
+        "issue",
+        "--to",
+        NEWCOMER,
+        "--amount",
+        "250",
+        "--ref",
+        "DEBIT-0008",
+        "--account",
+        "2",
+        ...dep(),
+      ]);
+      const out = await okJson<Record<string, unknown>>([
+        "account",
+        "close",
+        NEWCOMER,
+        "--redeem",
+        "CLOSE-0008",
+        "--account",
+        "2",
+        ...dep(),
+      ]);
+      expect(out).to.include({ action: "account.closeOut", account: NEWCOMER, redeemed: "250" });
+      expect(out.freezeTx).to.match(/^0x[0-9a-f]{64}$/);
+      expect(await okJson(["account", "show", NEWCOMER, ...dep()])).to.include({
+        open: false,
+        balance: "0",
+        accountFrozen: false,
+      });
+      const zero = await kessai([
+        "account",
+        "close",
+        NEWCOMER,
+        "--redeem",
+        `0x${"00".repeat(32)}`,
+        "--account",
+        "2",
+        ...dep(),
+      ]);
+      expect(zero.code).to.equal(2);
+      expect(oneLine(zero)).to.equal("kessai: --redeem must not be zero");
     });
 
     it("an unreachable node: one line, exit 1", async function () {

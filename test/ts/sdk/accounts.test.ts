@@ -16,6 +16,7 @@ import {
   InvalidReferenceError,
   MissingSignerError,
   closeDepositAccount,
+  closeOutDepositAccount,
   getDepositAccount,
   openDepositAccount,
   openDepositAccounts,
@@ -136,6 +137,60 @@ describe("sdk: the bank's DCJPY account book", function () {
     // Reopened, bound to another deposit account.
     await bank.openAccount({ account: who, depositAccountRef: ref("dep:3b") });
     expect(await onChain(who)).to.deep.equal([true, ref("dep:3b")]);
+  });
+
+  it("closes out an account with a frozen balance: freeze, then one multicall lifts the freezes, redeems everything and closes", async function () {
+    const { bank } = k.clients;
+    const who = fresh[8];
+    await bank.openAccount({ account: who, depositAccountRef: ref("dep:8") });
+    await bank.issue({ account: who, amount: 90n, bankReference: ref("acct:fund-8") });
+    await bank.freezePartial(who, 40n);
+    const supplyBefore = await k.contracts.dcjpy.totalSupply();
+
+    // Without the redeemer's role the whole multicall reverts with that step's typed error; the
+    // freeze, sent first, stays (the account is stopped, not half closed).
+    const registrarOnly = k.signers.rest[9];
+    await k.contracts.dcjpy
+      .connect(k.signers.admin)
+      .grantRole(await k.contracts.dcjpy.FREEZER_ROLE(), registrarOnly.address)
+      .then((tx) => tx.wait());
+    await k.contracts.dcjpy
+      .connect(k.signers.admin)
+      .grantRole(await k.contracts.dcjpy.REGISTRAR_ROLE(), registrarOnly.address)
+      .then((tx) => tx.wait());
+    const partialBank = await BankClient.connect({ runner: registrarOnly, addresses: k.addresses });
+    await expectError(
+      closeOutDepositAccount(partialBank.ctx, { account: who, redemptionRef: ref("acct:out-8") }),
+      AccessControlUnauthorizedAccount,
+      {
+        account: registrarOnly.address,
+        neededRole: await k.contracts.dcjpy.REDEEMER_ROLE(),
+      },
+    );
+    expect(await k.contracts.dcjpy.isAccountFrozen(who)).to.equal(true);
+    expect((await bank.balanceOf(who)).balance).to.equal(90n);
+    expect(await onChain(who)).to.deep.equal([true, ref("dep:8")]);
+
+    const r = await bank.closeOutAccount({ account: who, redemptionRef: ref("acct:out-8") });
+    expect(r.freeze).to.equal(undefined); // already frozen
+    expect(r.redeemed).to.equal(90n);
+    expect(dcjpyEvents(r.closeOut.receipt.logs)).to.deep.equal([
+      ["AccountFrozen", who, false],
+      ["PartialFreezeChanged", who, 0n],
+      ["Transfer", who, ZeroAddress, 90n],
+      ["Redeemed", ref("acct:out-8"), who, 90n, k.signers.bank.address],
+      ["AccountClosed", who, ref("dep:8")],
+    ]);
+    expect(await onChain(who)).to.deep.equal([false, ZeroHash]);
+    expect((await bank.balanceOf(who)).balance).to.equal(0n);
+    expect(await k.contracts.dcjpy.totalSupply()).to.equal(supplyBefore - 90n);
+
+    // An unfrozen, empty account: the freeze is sent first, then the close.
+    await bank.openAccount({ account: who, depositAccountRef: ref("dep:8b") });
+    const again = await bank.closeOutAccount({ account: who, redemptionRef: ref("acct:out-8b") });
+    expect(again.freeze?.blockNumber).to.be.lessThan(again.closeOut.blockNumber);
+    expect(again.redeemed).to.equal(0n);
+    expect(await onChain(who)).to.deep.equal([false, ZeroHash]);
   });
 
   it("typed contract errors: already open, not open, unauthorised; nothing changes", async function () {

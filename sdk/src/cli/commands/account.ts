@@ -43,18 +43,51 @@ export const accountCommands: Command[] = [
   },
   {
     path: ["account", "close"],
-    summary: "close an empty DCJPY account (bank, REGISTRAR_ROLE)",
-    usage: "<address>",
+    summary: "close a DCJPY account; with --redeem, close out one that holds a balance (bank)",
+    usage: "<address> [--redeem REDEMPTIONREF]",
     description:
-      "The address may then no longer hold, send or receive DCJPY. The account must hold nothing:\n" +
-      "redeem a balance first (`kessai dcjpy redeem --from <address>`). Freezes on it are kept.",
-    options: {},
+      "The address may then no longer hold, send or receive DCJPY. Without --redeem the account\n" +
+      "must hold nothing (REGISTRAR_ROLE); freezes on it are kept. With --redeem the bank closes it\n" +
+      "out: it freezes the account (if not yet frozen), then in one multicall transaction lifts\n" +
+      "the freezes, redeems the whole balance under REDEMPTIONREF and closes it, so no transfer\n" +
+      "can land in between (FREEZER_ROLE, REDEEMER_ROLE and REGISTRAR_ROLE).",
+    options: {
+      redeem: {
+        type: "string",
+        arg: "REDEMPTIONREF",
+        help: "close out: redeem the whole balance under this reference first (bytes32 or text)",
+      },
+    },
     positionals: [1, 1],
-    examples: ["kessai account close 0x15d3…6A65 --account 2"],
+    examples: [
+      "kessai account close 0x15d3…6A65 --account 2",
+      "kessai account close 0x15d3…6A65 --redeem CLOSE-0002 --account 2",
+    ],
     async run(inv) {
       const account = subject(inv);
+      const redeem = inv.values.redeem;
+      const redemptionRef =
+        typeof redeem === "string" ? parseBytes32(redeem, "--redeem") : undefined;
       await inv.requireSigner("account close");
       const ctx = await inv.chain();
+      if (redemptionRef !== undefined) {
+        const r = await inv.progress.run(`closing out the DCJPY account of ${account}`, () =>
+          a.closeOutDepositAccount(ctx, { account, redemptionRef }),
+        );
+        return {
+          json: {
+            action: "account.closeOut",
+            account,
+            redemptionRef,
+            redeemed: r.redeemed,
+            freezeTx: r.freeze?.hash ?? null,
+            ...txJson(r.closeOut),
+          },
+          human:
+            `closed out the DCJPY account of ${account}: redeemed ${r.redeemed} under ` +
+            `${bytes32Text(redemptionRef)} ${txText(r.closeOut)}`,
+        };
+      }
       const r = await inv.progress.run(`closing the DCJPY account of ${account}`, () =>
         a.closeDepositAccount(ctx, { account }),
       );
