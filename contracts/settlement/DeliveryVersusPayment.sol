@@ -488,9 +488,9 @@ contract DeliveryVersusPayment is
     }
 
     /**
-     * @dev The checks of {_settle} before either leg moves: state open and terms matching, the buyer as
-     * caller while `Pending`, deadline not passed, the agent's approval if one is named. Returns
-     * whether the settlement is still `Pending` (the buyer affirms by settling).
+     * @dev The checks of {_settle} before either leg moves: state open and terms matching, the
+     * buyer as caller while `Pending`, deadline not passed, the agent's approval if one is named.
+     * Returns whether the settlement is still `Pending` (the buyer affirms by settling).
      */
     function _checkSettle(
         Terms calldata terms,

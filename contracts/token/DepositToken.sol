@@ -404,7 +404,8 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     /**
      * @dev The transfer rules, in the interface's order; returns the ABI-encoded error of the first
      * rule broken, or empty bytes.
-     * - Transfer: 1 (receiver not zero), 2 (not paused), 3/4 (neither frozen), 5/6 (both accounts open), 7 (enough unfrozen units).
+     * - Transfer: 1 (receiver not zero), 2 (not paused), 3/4 (neither frozen), 5/6 (both accounts
+     *   open), 7 (enough unfrozen units).
      * - Issuance: 2, 4, 6 for the receiver.
      * - Holder redemption: 2, 3, 5, 7 for the holder.
      * - Bank redemption on behalf: 2, 7 (frozen units never move: a frozen account has none free).
