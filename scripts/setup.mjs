@@ -3,10 +3,16 @@
 //
 // Hardhat 3 needs Node 22 and the EDR native binding, an optional dependency that npm skips when
 // npm itself runs on Node 20. So on Node < 22 npm is run under the `node@22` npm package.
-import { execSync } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+//
+// Native addons (better-sqlite3) must match the Node that npm scripts run on: the `node`
+// devDependency (node_modules/.bin/node), whatever Node runs npm. npm may build them for another
+// ABI (an npm config `nodedir` pointing at the machine's Node 20 headers, or a prebuilt binary for
+// the laptop's Node 24), so each addon is loaded once with that Node and, if it does not load,
+// rebuilt against the headers that the `node` package ships.
+import { execSync, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -58,6 +64,62 @@ function edrBinding() {
   return findPackage(name, dirname(edr.file))?.version === edr.version ? null : name;
 }
 
+/** Addons to check, each with a script that loads its binding (requiring the package is lazy). */
+const ADDONS = {
+  "better-sqlite3": `new (require("better-sqlite3"))(":memory:").close()`,
+};
+
+/** node_modules/.bin/node: the Node that npm scripts (Hardhat, the tests) run on. */
+const runtime = join(nm, ".bin", process.platform === "win32" ? "node.cmd" : "node");
+
+/** Why `name`'s binding does not load on the runtime (its error's first line), or null. */
+function addonProblem(name) {
+  const r = spawnSync(runtime, ["-e", ADDONS[name]], { cwd: root, encoding: "utf8" });
+  if (r.status === 0) return null;
+  const out = `${r.stderr ?? ""}${r.error?.message ?? ""}`;
+  const abi = /NODE_MODULE_VERSION (\d+)[\s\S]*?NODE_MODULE_VERSION (\d+)/.exec(out);
+  if (abi) return `built for NODE_MODULE_VERSION ${abi[1]}, it needs ${abi[2]}`;
+  return (out.split("\n").find((l) => /Error/.test(l)) ?? `exit code ${r.status}`).trim();
+}
+
+/** The `node` package's platform folder (its include/node holds headers and common.gypi). */
+function runtimeHeaders() {
+  const dir = join(dirname(dirname(realpathSync(runtime))), "node_modules");
+  if (!existsSync(dir)) return null;
+  const platform = readdirSync(dir).find(
+    (d) => d.startsWith("node-") && existsSync(join(dir, d, "include", "node", "common.gypi")),
+  );
+  return platform ? join(dir, platform) : null;
+}
+
+/** Rebuilds every addon that does not load on the runtime; exits when one still does not. */
+function rebuildAddons() {
+  for (const name of Object.keys(ADDONS)) {
+    const problem = addonProblem(name);
+    if (!problem) continue;
+    const version = spawnSync(runtime, ["--version"], { encoding: "utf8" }).stdout.trim();
+    const headers = runtimeHeaders();
+    const command = `npm rebuild ${name}${headers ? ` --nodedir="${headers}"` : ""}`;
+    console.log(`setup: ${name} does not load on Node ${version} (${problem});`);
+    console.log(`setup: rebuilding it against Node ${version} (about a minute): ${command}`);
+    const started = Date.now();
+    try {
+      // The runtime first on PATH, so npm, node-gyp and the install script run on it.
+      const PATH = `${dirname(realpathSync(runtime))}${delimiter}${process.env.PATH ?? ""}`;
+      execSync(command, { cwd: root, stdio: "inherit", env: { ...process.env, PATH } });
+    } catch {
+      console.error(`setup: '${command}' failed (see npm output above)`);
+      process.exit(1);
+    }
+    const left = addonProblem(name);
+    if (left) {
+      console.error(`setup: ${name} still does not load after the rebuild: ${left}`);
+      process.exit(1);
+    }
+    console.log(`setup: ${name} rebuilt in ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+}
+
 const reason = staleReason();
 if (reason) {
   const major = Number(process.versions.node.split(".")[0]);
@@ -77,3 +139,4 @@ if (reason) {
     process.exit(1);
   }
 }
+rebuildAddons();

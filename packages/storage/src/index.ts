@@ -1,0 +1,33 @@
+/**
+ * `@kessai/storage`: the storage layer of Kessai's services. One {@link Store} interface over
+ * SQLite (embedded default) and PostgreSQL (production), parameterised SQL built with {@link sql},
+ * typed errors and versioned per-module migrations.
+ */
+
+export * from "./errors.js";
+export { sql, compile, isSql, DialectSwitch } from "./sql.js";
+export type { Sql, SqlValue, Dialect, CompiledSql } from "./sql.js";
+export * from "./codec.js";
+export * from "./ddl.js";
+export type {
+  Store,
+  Tx,
+  Queryable,
+  Row,
+  RunResult,
+  TransactionOptions,
+  RetryPolicy,
+  RetryEvent,
+  StoreOptions,
+} from "./store.js";
+export { openSqliteStore, type SqliteStoreOptions } from "./sqlite.js";
+export { openPostgresStore, type PostgresStoreOptions } from "./postgres.js";
+export { openStore } from "./open.js";
+export {
+  migrationChecksum,
+  migrationSql,
+  type Migration,
+  type MigrationModule,
+  type MigrationReport,
+  type AppliedMigration,
+} from "./migrations.js";
