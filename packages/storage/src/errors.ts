@@ -297,3 +297,53 @@ function safeString(value: unknown): string {
     return Object.prototype.toString.call(value);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks.
+
+/** An outbox item with this topic and idempotency key exists with a different payload. */
+export class OutboxKeyConflictError extends StorageError {
+  override name = "OutboxKeyConflictError";
+  readonly topic: string;
+  readonly key: string;
+
+  constructor(args: { topic: string; key: string }) {
+    super(
+      `Outbox key ${JSON.stringify(args.key)} (topic ${args.topic}) is already used with a different payload`,
+    );
+    this.topic = args.topic;
+    this.key = args.key;
+  }
+}
+
+/**
+ * The claim on an outbox item is no longer held: its lease expired and another worker claimed it,
+ * or it was already completed, failed or dead-lettered. The caller must not record a result.
+ */
+export class OutboxLeaseLostError extends StorageError {
+  override name = "OutboxLeaseLostError";
+  readonly id: number;
+  readonly attempt: number;
+
+  constructor(args: { id: number; attempt: number }) {
+    super(`Outbox item ${args.id}: the claim of attempt ${args.attempt} is no longer held`);
+    this.id = args.id;
+    this.attempt = args.attempt;
+  }
+}
+
+/** An outbox item is not in the status an operation needs (e.g. re-queueing one that is not dead). */
+export class OutboxStateError extends StorageError {
+  override name = "OutboxStateError";
+  readonly id: number;
+  /** Its status, or undefined when there is no such item. */
+  readonly status: string | undefined;
+  readonly expected: string;
+
+  constructor(args: { id: number; status: string | undefined; expected: string }) {
+    super(`Outbox item ${args.id} is ${args.status ?? "unknown"}, expected ${args.expected}`);
+    this.id = args.id;
+    this.status = args.status;
+    this.expected = args.expected;
+  }
+}

@@ -1,14 +1,17 @@
 /**
  * `@kessai/storage`: the storage layer of Kessai's services. One {@link Store} interface over
  * SQLite (embedded default) and PostgreSQL (production), parameterised SQL built with {@link sql},
- * typed errors and versioned per-module migrations.
+ * typed errors, versioned per-module migrations, and the building blocks every service needs:
+ * the {@link outbox}.
  */
+import * as outbox from "./outbox.js";
 
 export * from "./errors.js";
 export { sql, compile, isSql, DialectSwitch } from "./sql.js";
 export type { Sql, SqlValue, Dialect, CompiledSql } from "./sql.js";
 export * from "./codec.js";
 export * from "./ddl.js";
+export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff.js";
 export type {
   Store,
   Tx,
@@ -31,3 +34,4 @@ export {
   type MigrationReport,
   type AppliedMigration,
 } from "./migrations.js";
+export { outbox };
