@@ -347,3 +347,27 @@ export class OutboxStateError extends StorageError {
     this.expected = args.expected;
   }
 }
+
+/** A cursor would move backwards (or to another block at the same height) without a rewind. */
+export class CursorRegressionError extends StorageError {
+  override name = "CursorRegressionError";
+  readonly consumer: string;
+  readonly chainId: number;
+  readonly current: { blockNumber: number; blockHash: string };
+  readonly requested: { blockNumber: number; blockHash: string };
+
+  constructor(args: {
+    consumer: string;
+    chainId: number;
+    current: { blockNumber: number; blockHash: string };
+    requested: { blockNumber: number; blockHash: string };
+  }) {
+    super(
+      `Cursor ${args.consumer} on chain ${args.chainId} is at block ${args.current.blockNumber} (${args.current.blockHash.slice(0, 10)}…); advancing to ${args.requested.blockNumber} (${args.requested.blockHash.slice(0, 10)}…) would not move it forward: rewind it first`,
+    );
+    this.consumer = args.consumer;
+    this.chainId = args.chainId;
+    this.current = args.current;
+    this.requested = args.requested;
+  }
+}

@@ -2,8 +2,11 @@
  * `@kessai/storage`: the storage layer of Kessai's services. One {@link Store} interface over
  * SQLite (embedded default) and PostgreSQL (production), parameterised SQL built with {@link sql},
  * typed errors, versioned per-module migrations, and the building blocks every service needs:
- * the {@link outbox}.
+ * {@link outbox}, {@link inbox} and {@link cursors}.
  */
+import * as cursors from "./cursors.js";
+import * as inbox from "./inbox.js";
+import type { MigrationModule } from "./migrations.js";
 import * as outbox from "./outbox.js";
 
 export * from "./errors.js";
@@ -34,4 +37,11 @@ export {
   type MigrationReport,
   type AppliedMigration,
 } from "./migrations.js";
-export { outbox };
+export { outbox, inbox, cursors };
+
+/** The migrations of the building blocks, for a service that uses them all. */
+export const buildingBlocks: readonly MigrationModule[] = [
+  outbox.migrations,
+  inbox.migrations,
+  cursors.migrations,
+];
