@@ -348,6 +348,27 @@ export class OutboxStateError extends StorageError {
   }
 }
 
+/** A journal entry is not at the version the caller expected (another writer changed it). */
+export class JournalVersionConflictError extends StorageError {
+  override name = "JournalVersionConflictError";
+  readonly namespace: string;
+  readonly id: string;
+  /** The version the caller expected (0: expected no entry). */
+  readonly expected: number;
+  /** The entry's version (0: no entry). */
+  readonly actual: number;
+
+  constructor(args: { namespace: string; id: string; expected: number; actual: number }) {
+    super(
+      `Journal entry ${args.namespace}/${args.id} is at version ${args.actual}, expected ${args.expected}`,
+    );
+    this.namespace = args.namespace;
+    this.id = args.id;
+    this.expected = args.expected;
+    this.actual = args.actual;
+  }
+}
+
 /** A cursor would move backwards (or to another block at the same height) without a rewind. */
 export class CursorRegressionError extends StorageError {
   override name = "CursorRegressionError";

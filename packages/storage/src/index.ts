@@ -2,10 +2,11 @@
  * `@kessai/storage`: the storage layer of Kessai's services. One {@link Store} interface over
  * SQLite (embedded default) and PostgreSQL (production), parameterised SQL built with {@link sql},
  * typed errors, versioned per-module migrations, and the building blocks every service needs:
- * {@link outbox}, {@link inbox} and {@link cursors}.
+ * {@link outbox}, {@link inbox}, {@link cursors} and {@link journal}.
  */
 import * as cursors from "./cursors.js";
 import * as inbox from "./inbox.js";
+import * as journal from "./journal.js";
 import type { MigrationModule } from "./migrations.js";
 import * as outbox from "./outbox.js";
 
@@ -37,11 +38,12 @@ export {
   type MigrationReport,
   type AppliedMigration,
 } from "./migrations.js";
-export { outbox, inbox, cursors };
+export { outbox, inbox, cursors, journal };
 
-/** The migrations of the building blocks, for a service that uses them all. */
+/** The migrations of all four building blocks, for a service that uses them all. */
 export const buildingBlocks: readonly MigrationModule[] = [
   outbox.migrations,
   inbox.migrations,
   cursors.migrations,
+  journal.migrations,
 ];
