@@ -391,13 +391,18 @@ export async function claim(store: Store, args: ClaimArgs): Promise<OutboxClaim[
   );
 }
 
-/** Fails with OutboxLeaseLostError unless `c` is still the item's current claim. */
+/**
+ * Fails with OutboxLeaseLostError unless `c` is still the item's current claim. On PostgreSQL the
+ * row is locked (FOR UPDATE re-checks the claim against the latest version), so completing and
+ * failing are also safe in a READ COMMITTED transaction.
+ */
 async function holdClaim(
   tx: Tx,
   c: OutboxClaim,
 ): Promise<{ attempts: number; maxAttempts: number }> {
   const row = await tx.get(sql`SELECT attempts, max_attempts FROM kessai_outbox
-    WHERE id = ${c.id} AND status = 'claimed' AND lease_token = ${c.token} AND attempts = ${c.attempt}`);
+    WHERE id = ${c.id} AND status = 'claimed' AND lease_token = ${c.token} AND attempts = ${c.attempt}
+    ${sql.dialect({ postgres: sql`FOR UPDATE`, sqlite: sql`` })}`);
   if (!row) throw new OutboxLeaseLostError({ id: c.id, attempt: c.attempt });
   return { attempts: toNumber(row.attempts), maxAttempts: toNumber(row.max_attempts) };
 }
@@ -519,6 +524,13 @@ export interface ProcessArgs extends Omit<ClaimArgs, "now"> {
   backoff?: BackoffPolicy;
   /** Clock (default: () => new Date()). */
   clock?: () => Date;
+  /**
+   * Isolation of the transactions that record outcomes (PostgreSQL). Default: "serializable"
+   * when `onComplete` changes the service's state, else "read-committed", under which the
+   * outbox's own statements are safe (they lock the item's row) and concurrent workers do not
+   * abort each other's commits with serialization failures on the queue's hot index pages.
+   */
+  isolation?: "serializable" | "read-committed";
 }
 
 /** What {@link processBatch} did. */
@@ -538,6 +550,7 @@ export interface ProcessReport {
  */
 export async function processBatch(store: Store, args: ProcessArgs): Promise<ProcessReport> {
   const clock = args.clock ?? (() => new Date());
+  const isolation = args.isolation ?? (args.onComplete ? "serializable" : "read-committed");
   const claims = await claim(store, { ...args, now: clock() });
   const report: ProcessReport = { claimed: claims.length, done: 0, retrying: 0, dead: 0, lost: 0 };
   await Promise.all(
@@ -551,19 +564,24 @@ export async function processBatch(store: Store, args: ProcessArgs): Promise<Pro
       }
       try {
         if (failure) {
-          const outcome = await store.transaction((tx) =>
-            fail(tx, c, failure.error, {
-              backoff: args.backoff,
-              permanent: args.isPermanent?.(failure.error) ?? false,
-              now: clock(),
-            }),
+          const outcome = await store.transaction(
+            (tx) =>
+              fail(tx, c, failure.error, {
+                backoff: args.backoff,
+                permanent: args.isPermanent?.(failure.error) ?? false,
+                now: clock(),
+              }),
+            { isolation: "read-committed" },
           );
           report[outcome.status === "dead" ? "dead" : "retrying"]++;
         } else {
-          await store.transaction(async (tx) => {
-            await complete(tx, c, result, { now: clock() });
-            await args.onComplete?.(tx, c, result);
-          });
+          await store.transaction(
+            async (tx) => {
+              await complete(tx, c, result, { now: clock() });
+              await args.onComplete?.(tx, c, result);
+            },
+            { isolation },
+          );
           report.done++;
         }
       } catch (e) {

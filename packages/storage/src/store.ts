@@ -40,15 +40,16 @@ export interface TransactionOptions {
   /**
    * PostgreSQL only; default "serializable". "read-committed" is for statements that are safe
    * under it by construction and would only cause needless serialization failures under
-   * SERIALIZABLE: queue claims with `FOR UPDATE SKIP LOCKED` and migrations under an advisory
-   * lock. SQLite transactions are always serializable (one writer at a time).
+   * SERIALIZABLE: queue claims with `FOR UPDATE SKIP LOCKED`, outbox completions that lock
+   * their row, migrations under an advisory lock. SQLite transactions are always serializable
+   * (one writer at a time).
    */
   isolation?: "serializable" | "read-committed";
 }
 
 /** How a PostgreSQL transaction is retried after a serialization failure or deadlock. */
 export interface RetryPolicy {
-  /** Total runs of the callback, first included (default 8). */
+  /** Total runs of the callback, first included (default 10). */
   maxAttempts: number;
   /** Delay before the first retry, in ms (default 5); doubles each time. */
   baseDelayMs: number;
@@ -183,7 +184,7 @@ export class NestingGuard {
 
 /** The default retry policy merged with `partial`. */
 export function retryPolicy(partial: Partial<RetryPolicy> = {}): RetryPolicy {
-  const policy = { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 400, ...partial };
+  const policy = { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 400, ...partial };
   if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
     throw new RangeError(`retry.maxAttempts must be an integer >= 1, got ${policy.maxAttempts}`);
   }
