@@ -1,3 +1,5 @@
+import { InvalidValueError } from "./errors.js";
+
 /** The two back ends. */
 export type Dialect = "sqlite" | "postgres";
 
@@ -91,7 +93,11 @@ export function compile(query: Sql, dialect: Dialect): CompiledSql {
       else if (isSql(v)) walk(v);
       else {
         if (v === undefined) {
-          throw new TypeError(`undefined parameter #${params.length + 1} after: ${text.trim()}`);
+          throw new InvalidValueError({
+            field: `parameter #${params.length + 1}`,
+            value: undefined,
+            reason: `undefined (use null) after: ${preview(text)}`,
+          });
         }
         params.push(v as SqlValue);
         text += dialect === "postgres" ? `$${params.length}` : "?";

@@ -82,9 +82,22 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   }
   try {
     if (options.filename !== ":memory:") {
-      const mode = db.pragma("journal_mode = WAL", { simple: true });
-      if (mode !== "wal")
+      // Switching to WAL needs the file briefly to itself: wait for other processes like BEGIN does.
+      const deadline = Date.now() + busyTimeoutMs;
+      let mode: unknown;
+      for (;;) {
+        try {
+          mode = db.pragma("journal_mode = WAL", { simple: true });
+          break;
+        } catch (e) {
+          const mapped = mapSqliteError(e, "PRAGMA journal_mode = WAL");
+          if (!(mapped instanceof StorageBusyError) || Date.now() >= deadline) throw mapped;
+        }
+        await sleep(5 + Math.random() * 20);
+      }
+      if (mode !== "wal") {
         throw new StorageError(`SQLite refused WAL mode (journal_mode is ${String(mode)})`);
+      }
     }
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
