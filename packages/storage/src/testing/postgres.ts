@@ -8,6 +8,7 @@
  * `postgres` user (creating it if missing), so the temporary folder is made world-writable.
  */
 import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
@@ -47,6 +48,16 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Whether process `pid` still exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const USER = "kessai";
@@ -90,11 +101,17 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
     onLog: (m) => log.push(String(m)),
     onError: (m) => log.push(String(m)),
   });
-  // If the test process exits without stop() (a crash, process.exit), do not leave it running.
+  // If the test process exits without stop() (a crash, process.exit), do not leave the server
+  // running or its files behind: stop it and wait (synchronously, as "exit" requires) up to 5 s.
   const child = () => (server as unknown as { process?: { pid?: number } }).process?.pid;
   const onExit = () => {
     const pid = child();
-    if (pid) spawnSync("kill", ["-INT", String(pid)]);
+    if (pid) {
+      spawnSync("kill", ["-INT", String(pid)]);
+      const tick = new Int32Array(new SharedArrayBuffer(4));
+      for (let i = 0; i < 100 && alive(pid); i++) Atomics.wait(tick, 0, 0, 50);
+    }
+    rmSync(base, { recursive: true, force: true });
   };
   process.once("exit", onExit);
 
