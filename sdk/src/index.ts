@@ -22,6 +22,7 @@ export * from "./settlement/id.js";
 export * from "./settlement/terms.js";
 export * from "./settlement/eip712.js";
 export * from "./settlement/workflow.js";
+export * from "./utils/index.js";
 export { QueuedSigner, withNonceQueue } from "./internal/nonce-queue.js";
 export type { TxResult } from "./internal/send.js";
 export type { AmountLike } from "./internal/validate.js";

@@ -99,20 +99,6 @@ export function parseAddress(value: string, field: string, opts: { allowZero?: b
   return a;
 }
 
-/** A non-negative integer in base units; `1_000_000` is accepted. Zero only with `allowZero`. */
-export function parseAmount(value: string, field: string, opts: { allowZero?: boolean } = {}) {
-  const s = value.replace(/_/g, "");
-  if (!/^[0-9]+$/.test(s)) {
-    throw new UsageError(
-      `${field} must be a non-negative integer (base units): ${JSON.stringify(value)}`,
-    );
-  }
-  const v = BigInt(s);
-  if (v >= 1n << 256n) throw new UsageError(`${field} is too large: ${value}`);
-  if (v === 0n && !opts.allowZero) throw new UsageError(`${field} must be greater than zero`);
-  return v;
-}
-
 /** A non-negative safe integer (block numbers, counts, account indexes). */
 export function parseIndex(value: string, field: string): number {
   if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) {

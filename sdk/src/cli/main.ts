@@ -140,6 +140,43 @@ function findWords(argv: string[]): { words: string[]; indexes: number[] } {
   return { words, indexes };
 }
 
+/**
+ * `--amount -5` as `--amount=-5`: a string option's value that starts with a dash (and is not
+ * itself an option) is the value, so it reaches the option's own validation and its one-line
+ * error instead of parseArgs' "argument is ambiguous".
+ */
+function joinDashValues(argv: string[], specs: OptionSpecs): string[] {
+  const isOption = (t: string) => {
+    const m = /^--([^=]+)/.exec(t) ?? /^-([a-zA-Z])$/.exec(t);
+    if (!m) return false;
+    return m[0].startsWith("--")
+      ? specs[m[1]] !== undefined
+      : Object.values(specs).some((s) => s.short === m[1]);
+  };
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const t = argv[i];
+    const next = argv[i + 1];
+    if (t === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const name = /^--([^=]+)$/.exec(t)?.[1];
+    if (
+      name !== undefined &&
+      specs[name]?.type === "string" &&
+      next !== undefined &&
+      next.startsWith("-") &&
+      next !== "--" &&
+      !isOption(next)
+    ) {
+      out.push(`${t}=${next}`);
+      i++;
+    } else out.push(t);
+  }
+  return out;
+}
+
 function parse(argv: string[], specs: OptionSpecs): { values: Values; positionals: string[] } {
   const options = Object.fromEntries(
     Object.entries(specs).map(([k, s]) => [
@@ -152,10 +189,15 @@ function parse(argv: string[], specs: OptionSpecs): { values: Values; positional
     ]),
   );
   try {
-    const r = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    const r = parseArgs({
+      args: joinDashValues(argv, specs),
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
     return { values: r.values as Values, positionals: r.positionals };
   } catch (err) {
-    const msg = (err as Error).message.split(". ")[0].replace(/\.$/, "");
+    const msg = (err as Error).message.split("\n")[0].split(". ")[0].replace(/\.$/, "");
     throw new UsageError(msg.charAt(0).toLowerCase() + msg.slice(1));
   }
 }

@@ -1,11 +1,11 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { ZeroHash } from "ethers";
-import { toAmount, toBytes32, type AmountLike } from "../../internal/validate.js";
+import { toAmount, toBytes32 } from "../../internal/validate.js";
 
 /** Parameters of {@link rejectIssuanceRequest}. */
 export interface RejectIssuanceRequestParams {
-  requestId: AmountLike;
+  requestId: bigint;
   /** Reason code (bytes32), default zero. */
   reason?: string;
 }

@@ -1,10 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAmount, toBytes32, type AmountLike } from "../../internal/validate.js";
+import { toAmount, toBytes32 } from "../../internal/validate.js";
 
 /** Parameters of {@link requestIssuance}. */
 export interface RequestIssuanceParams {
-  amount: AmountLike;
+  amount: bigint;
   /** Which deposit account the bank should debit (bytes32, opaque to the chain). */
   depositAccountRef: string;
 }

@@ -1,5 +1,6 @@
 import * as a from "../../actions/index.js";
-import { need, parseAddress, parseAmount, parseBytes32, str } from "../args.js";
+import { need, parseAddress, parseBytes32, str } from "../args.js";
+import { parseAmount } from "../../utils/amount.js";
 import type { Command } from "../command.js";
 import { kv, txJson, txText } from "../output.js";
 import { accountArg } from "./st.js";

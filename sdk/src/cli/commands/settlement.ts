@@ -12,7 +12,6 @@ import {
   need,
   list,
   parseAddress,
-  parseAmount,
   parseBytes32,
   parseId,
   parseIndex,
@@ -20,6 +19,7 @@ import {
   str,
   type OptionSpecs,
 } from "../args.js";
+import { parseAmount } from "../../utils/amount.js";
 import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";
 import { fmt, kv, table, timeText, toJson, txJson, txText } from "../output.js";

@@ -1,0 +1,1 @@
+export { parseAmount, type ParseAmountOptions } from "./amount.js";
