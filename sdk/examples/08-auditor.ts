@@ -29,8 +29,8 @@ export async function run(env: ExampleEnv) {
         amount: 100_000n,
         deadline: now + 3600,
       }),
-      bankReference: id("debit:auditor-example"),
-      redemptionRef: id("credit:auditor-example"),
+      bankReference: "DEBIT-AUDITOR-EXAMPLE",
+      redemptionRef: "CREDIT-AUDITOR-EXAMPLE",
     });
   // #region example
   // Read-only: a Provider is enough.

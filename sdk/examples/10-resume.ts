@@ -37,8 +37,8 @@ export async function run(env: ExampleEnv) {
     buyer,
     bank,
     terms,
-    bankReference: id("debit:T-3001"),
-    redemptionRef: id("credit:T-3001"),
+    bankReference: "DEBIT-T-3001",
+    redemptionRef: "CREDIT-T-3001",
     usePermit: true,
     onProgress,
   };

@@ -1,4 +1,4 @@
-import { encodeBytes32String, getAddress, isHexString, ZeroAddress } from "ethers";
+import { getAddress, ZeroAddress } from "ethers";
 
 /** Bad command-line input: reported as one line, exit status 2, nothing sent. */
 export class UsageError extends Error {
@@ -105,28 +105,6 @@ export function parseIndex(value: string, field: string): number {
     throw new UsageError(`${field} must be a non-negative integer: ${JSON.stringify(value)}`);
   }
   return Number(value);
-}
-
-/**
- * A bytes32 reference (investor reference, bank reference, deposit-account reference, reason):
- * 32-byte hex as is, or a short text (at most 31 UTF-8 bytes) encoded like
- * `ethers.encodeBytes32String`, e.g. `FIRM-0001`.
- */
-export function parseBytes32(value: string, field: string, opts: { allowZero?: boolean } = {}) {
-  let out: string;
-  if (/^0x[0-9a-fA-F]{64}$/.test(value)) out = value.toLowerCase();
-  else if (value.startsWith("0x") && isHexString(value)) {
-    throw new UsageError(`${field} must be 32 bytes of hex or a short text: ${value}`);
-  } else {
-    if (value.length === 0) throw new UsageError(`${field} must not be empty`);
-    try {
-      out = encodeBytes32String(value);
-    } catch {
-      throw new UsageError(`${field} text is longer than 31 bytes: ${JSON.stringify(value)}`);
-    }
-  }
-  if (!opts.allowZero && BigInt(out) === 0n) throw new UsageError(`${field} must not be zero`);
-  return out;
 }
 
 /** A non-zero 32-byte hex settlement ID. */

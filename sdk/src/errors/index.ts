@@ -10,6 +10,7 @@ export {
   InvalidSettlementIdError,
   InvalidTermsError,
   MissingSignerError,
+  ReferenceTooLongError,
 } from "./input.js";
 export {
   ConfigurationError,

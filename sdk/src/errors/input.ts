@@ -56,11 +56,30 @@ export class InvalidSettlementIdError extends InputError {
   }
 }
 
-/** A bank or redemption reference that is not a non-zero 32-byte value. */
+/**
+ * A reference (bank, redemption, deposit-account or investor reference, reason code) that is
+ * neither 32 bytes of hex nor a text of 1 to 31 UTF-8 bytes, or is zero where it must not be
+ * (see `toBankReference`).
+ */
 export class InvalidReferenceError extends InputError {
   override name = "InvalidReferenceError";
   constructor(field: string, value: unknown, reason = "must be a non-zero 32-byte hex string") {
     super(field, value, `${field} ${reason}: ${show(value)}`);
+  }
+}
+
+/**
+ * A text reference longer than 31 UTF-8 bytes. It is refused rather than truncated or hashed, so
+ * that one text always names one reference; hash a long identifier yourself (e.g. `id(text)`)
+ * and pass the hash as hex if that is the convention agreed with the bank.
+ */
+export class ReferenceTooLongError extends InvalidReferenceError {
+  override name = "ReferenceTooLongError";
+  /** Length of the text in UTF-8 bytes. */
+  readonly byteLength: number;
+  constructor(field: string, value: string, byteLength: number) {
+    super(field, value, `is ${byteLength} UTF-8 bytes long; a text reference has at most 31`);
+    this.byteLength = byteLength;
   }
 }
 

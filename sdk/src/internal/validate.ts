@@ -5,9 +5,9 @@ import {
   InvalidBatchError,
   InvalidDeadlineError,
   InvalidParameterError,
-  InvalidReferenceError,
   InvalidSettlementIdError,
 } from "../errors/input.js";
+import { toBankReference } from "../utils/reference.js";
 
 /**
  * An integer amount as the SDK accepts it: a `bigint` only. A `number` loses precision above
@@ -87,26 +87,17 @@ export function amountRangeError(
   return undefined;
 }
 
-/** A 32-byte hex value (lower-cased); refuses zero unless `allowZero`. */
-export function toBytes32(
+/**
+ * A reference as bytes32: 0x + 64 hex digits as is, or a text of at most 31 UTF-8 bytes as a
+ * bytes32 string (see `toBankReference`, the one convention of the SDK and the CLI). Zero is
+ * refused unless `allowZero`.
+ */
+export function toReference(
   value: unknown,
   field: string,
   opts: { allowZero?: boolean } = {},
 ): string {
-  if (typeof value !== "string" || !isHexString(value, 32)) {
-    throw new InvalidParameterError(field, value, "must be a 32-byte hex string");
-  }
-  if (!opts.allowZero && value === ZeroHash)
-    throw new InvalidParameterError(field, value, "must not be zero");
-  return value.toLowerCase();
-}
-
-/** A bank / redemption reference: non-zero bytes32. */
-export function toReference(value: unknown, field: string): string {
-  if (typeof value !== "string" || !isHexString(value, 32) || BigInt(value) === 0n) {
-    throw new InvalidReferenceError(field, value);
-  }
-  return value.toLowerCase();
+  return toBankReference(value as string, field, opts);
 }
 
 /** A secp256k1 private key: 32 bytes of hex (with or without `0x`), non-zero and below the curve order. */

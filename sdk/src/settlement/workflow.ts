@@ -6,8 +6,8 @@ import type { FirmClient } from "../clients/firm.js";
 import { KessaiError } from "../errors/base.js";
 import { ReferenceConflictError, SettlementStateError } from "../errors/transport.js";
 import { readCall, type TxResult } from "../internal/send.js";
-import { toReference } from "../internal/validate.js";
 import { settlementStateName, type SettlementStateName } from "./enums.js";
+import { toBankReference } from "../utils/reference.js";
 import { buildTerms, type SettlementTerms, type SettlementTermsInput } from "./terms.js";
 
 /** The seven steps of the domain, in order. */
@@ -42,9 +42,12 @@ export interface SettleTradeParams {
   /** Required when the terms name an agent whose approval is not yet recorded. */
   agent?: AgentClient;
   terms: SettlementTermsInput | SettlementTerms;
-  /** Reference of the buyer's deposit-account debit (step 3), unique per issuance. */
+  /**
+   * Reference of the buyer's deposit-account debit (step 3), unique per issuance: 0x + 64 hex
+   * digits, or a text of up to 31 UTF-8 bytes (see {@link toBankReference}).
+   */
   bankReference: string;
-  /** Reference of the seller's redemption (step 7), unique per redemption. */
+  /** Reference of the seller's redemption (step 7), unique per redemption; as `bankReference`. */
   redemptionRef: string;
   /** Settle with an ERC-2612 permit signed by the buyer instead of an approval transaction. */
   usePermit?: boolean;
@@ -72,8 +75,9 @@ const TERMINAL_FAILED: SettlementStateName[] = ["Cancelled", "Expired", "Rejecte
  */
 export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResult> {
   const terms = buildTerms(p.terms as SettlementTermsInput);
-  const bankReference = toReference(p.bankReference, "bankReference");
-  const redemptionRef = toReference(p.redemptionRef, "redemptionRef");
+  // The trade's two references, resolved in this one place (text or hex, one convention).
+  const bankReference = toBankReference(p.bankReference, "bankReference");
+  const redemptionRef = toBankReference(p.redemptionRef, "redemptionRef");
   const { seller, buyer, bank, agent } = p;
   const ctx = seller.ctx;
   const steps: ProgressEvent[] = [];

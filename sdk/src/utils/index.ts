@@ -1,1 +1,7 @@
 export { parseAmount, type ParseAmountOptions } from "./amount.js";
+export {
+  MAX_REFERENCE_TEXT_BYTES,
+  referenceText,
+  toBankReference,
+  type BankReferenceOptions,
+} from "./reference.js";

@@ -7,8 +7,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { HDNodeWallet, Mnemonic, encodeBytes32String } from "ethers";
+import { HDNodeWallet, Mnemonic, encodeBytes32String, id } from "ethers";
+import {
+  BankClient,
+  DepositTokenIssuanceReferenceUsed,
+  toBankReference,
+} from "../../../sdk/src/index.js";
 import { freePort } from "../sdk/hardhat-node.js";
+import { expectError } from "../sdk/helpers.js";
 
 const ROOT = process.cwd();
 const CLI = path.join(ROOT, "sdk", "dist", "cli", "main.js");
@@ -690,7 +696,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         [["account", "open", NEWCOMER, "--account", "2"], "kessai: --ref is required"],
         [
           ["account", "open", NEWCOMER, "--ref", `0x${"00".repeat(32)}`, "--account", "2"],
-          "kessai: --ref must not be zero",
+          `kessai: --ref must not be zero: "0x${"00".repeat(32)}"`,
         ],
         [
           ["account", "open", "0x1234", "--ref", "ACCT-0006", "--account", "2"],
@@ -810,7 +816,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         ...dep(),
       ]);
       expect(zero.code).to.equal(2);
-      expect(oneLine(zero)).to.equal("kessai: --redeem must not be zero");
+      expect(oneLine(zero)).to.equal(`kessai: --redeem must not be zero: "0x${"00".repeat(32)}"`);
     });
 
     it("an unreachable node: one line, exit 1", async function () {
@@ -821,6 +827,106 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       expect(
         oneLine(r).startsWith(`kessai: cannot reach the JSON-RPC endpoint ${closed}`),
       ).to.equal(true, oneLine(r));
+    });
+  });
+  describe("bank references: the CLI and the SDK are one convention", function () {
+    it("--ref TEXT and the SDK's text are one reference, and so is 0x hex, in either order", async function () {
+      const bank = await BankClient.connect({
+        rpcUrl: url,
+        privateKey: wallet(2).privateKey,
+        addresses: {
+          securityToken: addresses.securityToken,
+          depositToken: addresses.depositToken,
+          dvp: addresses.dvp,
+        },
+      });
+      try {
+        const before = await bank.balanceOf(BUYER);
+        // text: the CLI first, then the SDK with the same text is refused
+        const cli = await okJson([
+          "dcjpy",
+          "issue",
+          "--to",
+          BUYER,
+          "--amount",
+          "3",
+          "--ref",
+          "DUP-1",
+          "--account",
+          "2",
+          ...dep(),
+        ]);
+        expect(cli.bankReference).to.equal(toBankReference("DUP-1"));
+        expect(cli.bankReference).to.equal(encodeBytes32String("DUP-1"));
+        await expectError(
+          bank.issue({ account: BUYER, amount: 3n, bankReference: "DUP-1" }),
+          DepositTokenIssuanceReferenceUsed,
+          { bankReference: encodeBytes32String("DUP-1") },
+        );
+        // hex: the SDK first, then the CLI with the same hex (upper case) is refused
+        const hex = id("debit:DUP-2");
+        await bank.issue({ account: BUYER, amount: 4n, bankReference: hex });
+        const r = await kessai([
+          "dcjpy",
+          "issue",
+          "--to",
+          BUYER,
+          "--amount",
+          "4",
+          "--ref",
+          `0x${hex.slice(2).toUpperCase()}`,
+          "--account",
+          "2",
+          "--json",
+          ...dep(),
+        ]);
+        expect(r.code).to.equal(1);
+        expect(oneLine(r)).to.match(/^kessai: DepositTokenIssuanceReferenceUsed: bank reference /);
+        const err = (JSON.parse(r.stdout) as { error: { args: Record<string, string> } }).error;
+        expect(err.args).to.deep.equal({ bankReference: hex });
+        // each reference issued once: 3 + 4
+        expect((await bank.balanceOf(BUYER)).balance - before.balance).to.equal(7n);
+        const redeemed = await okJson([
+          "dcjpy",
+          "redeem",
+          "--from",
+          BUYER,
+          "--amount",
+          "7",
+          "--ref",
+          "決済-DUP",
+          "--account",
+          "2",
+          ...dep(),
+        ]);
+        expect(redeemed).to.include({ redemptionRef: toBankReference("決済-DUP") });
+        expect((await bank.getRedemption("決済-DUP"))?.amount).to.equal(7n);
+      } finally {
+        bank.close();
+      }
+    });
+
+    it("a text reference over 31 bytes: one line, exit 2, nothing sent", async function () {
+      const nonce = await rpc(url, "eth_getTransactionCount", [BANK, "latest"]);
+      const long = "DEBIT-ISSUER-TERMINATES-1795580775";
+      const r = await kessai([
+        "dcjpy",
+        "issue",
+        "--to",
+        BUYER,
+        "--amount",
+        "1",
+        "--ref",
+        long,
+        "--account",
+        "2",
+        ...dep(),
+      ]);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(
+        `kessai: --ref is 34 UTF-8 bytes long; a text reference has at most 31: "${long}"`,
+      );
+      expect(await rpc(url, "eth_getTransactionCount", [BANK, "latest"])).to.equal(nonce);
     });
   });
 });

@@ -11,6 +11,7 @@ import {
   InvalidTermsError,
   MissingSignerError,
   issueSecurity,
+  ReferenceTooLongError,
   parseAmount,
 } from "../../../sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
@@ -92,8 +93,13 @@ describe("sdk input validation (nothing is sent)", function () {
         "bankReference",
       ],
       [
-        () => seller.redeem({ amount: 1n, redemptionRef: "ref-1" }),
+        () => seller.redeem({ amount: 1n, redemptionRef: "0x1234" }),
         InvalidReferenceError,
+        "redemptionRef",
+      ],
+      [
+        () => seller.redeem({ amount: 1n, redemptionRef: "CREDIT-".padEnd(32, "X") }),
+        ReferenceTooLongError,
         "redemptionRef",
       ],
       [

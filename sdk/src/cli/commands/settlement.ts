@@ -12,13 +12,13 @@ import {
   need,
   list,
   parseAddress,
-  parseBytes32,
   parseId,
   parseIndex,
   parseTime,
   str,
   type OptionSpecs,
 } from "../args.js";
+import { toBankReference } from "../../utils/reference.js";
 import { parseAmount } from "../../utils/amount.js";
 import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";
@@ -422,7 +422,7 @@ export const settlementCommands: Command[] = [
     async act(inv, terms) {
       const r0 = str(inv.values, "reason");
       const reason =
-        r0 === undefined ? undefined : parseBytes32(r0, "--reason", { allowZero: true });
+        r0 === undefined ? undefined : toBankReference(r0, "--reason", { allowZero: true });
       await inv.requireSigner("settlement reject");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`rejecting ${terms.id}`, () =>
@@ -442,7 +442,7 @@ export const settlementCommands: Command[] = [
     async act(inv, terms) {
       const r0 = str(inv.values, "reason");
       const reason =
-        r0 === undefined ? undefined : parseBytes32(r0, "--reason", { allowZero: true });
+        r0 === undefined ? undefined : toBankReference(r0, "--reason", { allowZero: true });
       await inv.requireSigner("settlement terminate");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`terminating ${terms.id}`, () =>
