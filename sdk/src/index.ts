@@ -9,6 +9,8 @@ export type {
   KessaiContext,
   IgnitionAddresses,
 } from "./connect.js";
+export { parseDeployment, readDeployment } from "./deployment.js";
+export type { DeploymentFile, KessaiDeployment } from "./deployment.js";
 export { IssuerClient } from "./clients/issuer.js";
 export { BankClient } from "./clients/bank.js";
 export { FirmClient } from "./clients/firm.js";

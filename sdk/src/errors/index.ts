@@ -21,6 +21,13 @@ export {
   TransactionFailedError,
 } from "./transport.js";
 export {
+  ChainMismatchError,
+  DeploymentAddressError,
+  DeploymentFileError,
+  type DeploymentContract,
+  type FoundAtAddress,
+} from "./configuration.js";
+export {
   ContractError,
   ContractPanicError,
   ContractRevertedError,

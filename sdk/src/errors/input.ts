@@ -22,6 +22,11 @@ export class InputError extends KessaiError {
   }
 }
 
+/** `field reason: value`, without the value when there is none. */
+function refusal(field: string, reason: string, value: unknown): string {
+  return value === undefined ? `${field} ${reason}` : `${field} ${reason}: ${show(value)}`;
+}
+
 function show(value: unknown): string {
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "string") return JSON.stringify(value);
@@ -36,7 +41,7 @@ function show(value: unknown): string {
 export class InvalidAddressError extends InputError {
   override name = "InvalidAddressError";
   constructor(field: string, value: unknown, reason = "is not a valid address") {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
   }
 }
 
@@ -44,7 +49,7 @@ export class InvalidAddressError extends InputError {
 export class InvalidAmountError extends InputError {
   override name = "InvalidAmountError";
   constructor(field: string, value: unknown, reason = "must be a positive integer") {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
   }
 }
 
@@ -52,7 +57,7 @@ export class InvalidAmountError extends InputError {
 export class InvalidSettlementIdError extends InputError {
   override name = "InvalidSettlementIdError";
   constructor(field: string, value: unknown, reason = "must be a non-zero 32-byte hex string") {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
   }
 }
 
@@ -64,7 +69,7 @@ export class InvalidSettlementIdError extends InputError {
 export class InvalidReferenceError extends InputError {
   override name = "InvalidReferenceError";
   constructor(field: string, value: unknown, reason = "must be a non-zero 32-byte hex string") {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
   }
 }
 
@@ -87,7 +92,7 @@ export class ReferenceTooLongError extends InvalidReferenceError {
 export class InvalidDeadlineError extends InputError {
   override name = "InvalidDeadlineError";
   constructor(field: string, value: unknown, reason = "must be a future unix time (seconds)") {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
   }
 }
 
@@ -95,7 +100,7 @@ export class InvalidDeadlineError extends InputError {
 export class InvalidTermsError extends InputError {
   override name = "InvalidTermsError";
   constructor(field: string, value: unknown, reason: string) {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
   }
 }
 
@@ -111,7 +116,7 @@ export class InvalidBatchError extends InputError {
 export class InvalidParameterError extends InputError {
   override name = "InvalidParameterError";
   constructor(field: string, value: unknown, reason: string) {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
   }
 }
 

@@ -5,3 +5,4 @@ export {
   toBankReference,
   type BankReferenceOptions,
 } from "./reference.js";
+export { toChainId, toRpcUrl } from "./rpc.js";

@@ -819,6 +819,90 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       expect(oneLine(zero)).to.equal(`kessai: --redeem must not be zero: "0x${"00".repeat(32)}"`);
     });
 
+    it("a wrong chain, swapped addresses, a broken deployment file: one line, exit 2, nothing sent", async function () {
+      const base = JSON.parse(readFileSync(deployment, "utf8")) as Record<string, string>;
+      const write = (name: string, doc: unknown) => {
+        const file = path.join(dir, name);
+        writeFileSync(file, JSON.stringify(doc));
+        return file;
+      };
+      const nonce = await rpc(url, "eth_getTransactionCount", [ISSUER, "latest"]);
+      const issue = (file: string, extra: string[] = []) =>
+        kessai([
+          "st",
+          "issue",
+          "--to",
+          SELLER,
+          "--amount",
+          "1",
+          "--account",
+          "1",
+          "--deployment",
+          file,
+          ...extra,
+        ]);
+      const chain1 = write("chain1.json", { ...base, chainId: "1" });
+      let r = await issue(chain1);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(
+        `kessai: Expected chain 1 (from ${chain1}) but the node is on chain 31337`,
+      );
+      const swapped = write("swapped.json", {
+        ...base,
+        securityToken: base.dvp,
+        dvp: base.securityToken,
+      });
+      r = await issue(swapped, ["--json"]);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(
+        `kessai: addresses.securityToken ${base.dvp} is the Kessai DVP on chain 31337, not a Kessai security token (addresses swapped?)`,
+      );
+      expect(JSON.parse(r.stdout).error).to.deep.include({
+        name: "DeploymentAddressError",
+        field: "addresses.securityToken",
+        exitCode: 2,
+      });
+      r = await issue(deployment, ["--dvp", NEWCOMER]);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(
+        `kessai: addresses.dvp ${NEWCOMER} is no contract on chain 31337, not the Kessai DVP`,
+      );
+      const { chainId: _chainId, ...rest } = base;
+      const noChain = write("nochain.json", rest);
+      r = await issue(noChain, ["--json"]);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(`kessai: ${noChain}: chainId is missing`);
+      expect(JSON.parse(r.stdout).error).to.deep.include({
+        name: "DeploymentFileError",
+        field: "chainId",
+      });
+      const badDvp = write("baddvp.json", { ...base, dvp: "0x1234" });
+      r = await issue(badDvp);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(
+        `kessai: ${badDvp}: dvp is not a valid non-zero address: "0x1234"`,
+      );
+      r = await issue(path.join(dir, "absent.json"));
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(`kessai: ${path.join(dir, "absent.json")}: not found`);
+      expect(await rpc(url, "eth_getTransactionCount", [ISSUER, "latest"])).to.equal(nonce);
+    });
+
+    it("a malformed --rpc URL (or KESSAI_RPC_URL): one line, exit 2", async function () {
+      for (const bad of ["not-a-url", "localhost:8545", "ws://127.0.0.1:8545"]) {
+        const r = await kessai(["st", "balance", SELLER, "--rpc", bad, ...dep()]);
+        expect(r.code, bad).to.equal(2);
+        expect(oneLine(r)).to.equal(
+          `kessai: --rpc must be an http:// or https:// URL: ${JSON.stringify(bad)}`,
+        );
+      }
+      const r = await kessai(["st", "balance", SELLER, ...dep()], { KESSAI_RPC_URL: "not-a-url" });
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(
+        'kessai: KESSAI_RPC_URL must be an http:// or https:// URL: "not-a-url"',
+      );
+    });
+
     it("an unreachable node: one line, exit 1", async function () {
       // a port that was just free and that nothing here binds again
       const closed = `http://127.0.0.1:${await freePort()}`;

@@ -15,7 +15,7 @@ import { BYTECODE } from "../generated/bytecode.js";
 import { UsageError, list, parseAddress, str, type Values } from "../args.js";
 import { parseAmount } from "../../utils/amount.js";
 import type { Command } from "../command.js";
-import type { DeploymentFile } from "../context.js";
+import type { DeploymentFile } from "../../deployment.js";
 import { kv, toJson } from "../output.js";
 
 /** Roles granted like ignition/modules/Kessai.ts. */
