@@ -20,6 +20,7 @@ export {
   SettlementStateError,
   TransactionFailedError,
 } from "./transport.js";
+export { SettlementTermsMismatchError } from "./settlement.js";
 export {
   ChainMismatchError,
   DeploymentAddressError,

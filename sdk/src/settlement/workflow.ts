@@ -4,11 +4,17 @@ import type { AgentClient } from "../clients/agent.js";
 import type { BankClient } from "../clients/bank.js";
 import type { FirmClient } from "../clients/firm.js";
 import { KessaiError } from "../errors/base.js";
+import { SettlementTermsMismatchError } from "../errors/settlement.js";
 import { ReferenceConflictError, SettlementStateError } from "../errors/transport.js";
 import { readCall, type TxResult } from "../internal/send.js";
 import { settlementStateName, type SettlementStateName } from "./enums.js";
 import { toBankReference } from "../utils/reference.js";
-import { buildTerms, type SettlementTerms, type SettlementTermsInput } from "./terms.js";
+import {
+  buildTerms,
+  termsDigest,
+  type SettlementTerms,
+  type SettlementTermsInput,
+} from "./terms.js";
 
 /** The seven steps of the domain, in order. */
 export const SETTLEMENT_STEPS = [
@@ -72,6 +78,11 @@ const TERMINAL_FAILED: SettlementStateName[] = ["Cancelled", "Expired", "Rejecte
  * settlement and both references are single-use on chain, and every step checks them first.
  * A reference already recorded for another account or amount throws
  * {@link ReferenceConflictError} (steps 3 and 7); nothing is sent for that step.
+ *
+ * Before step 1 it reads the settlement stored under `terms.id`: if one exists with other terms
+ * (its stored commitment differs from `termsDigest(terms)`), it throws
+ * {@link SettlementTermsMismatchError} and runs no step, so a resumed call never reports the
+ * steps of someone else's settlement as done.
  */
 export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResult> {
   const terms = buildTerms(p.terms as SettlementTermsInput);
@@ -111,6 +122,8 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
     return s;
   };
 
+  // 0. an existing settlement under this ID must be this trade
+  await checkExisting(ctx, terms);
   // 1. lock
   await run(
     1,
@@ -202,4 +215,35 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
     () => seller.redeem({ amount: terms.amount, redemptionRef }),
   );
   return { id: terms.id, state: await state(), steps };
+}
+
+const TERMS_FIELDS = [
+  "seller",
+  "buyer",
+  "securityToken",
+  "quantity",
+  "cashToken",
+  "amount",
+  "deadline",
+  "agent",
+] as const;
+
+/** Throws SettlementTermsMismatchError when a settlement with other terms holds `terms.id`. */
+async function checkExisting(ctx: FirmClient["ctx"], terms: SettlementTerms): Promise<void> {
+  const rec = await readCall("dvp.settlementOf", () => ctx.dvp.settlementOf(terms.id));
+  const state = settlementStateName(rec.state);
+  if (state === "None") return;
+  const expected = termsDigest(terms).toLowerCase();
+  const stored = String(rec.termsDigest).toLowerCase();
+  if (stored === expected) return;
+  // Which fields differ, when the creation event can be read (best effort: the mismatch itself
+  // is established by the stored commitment).
+  let fields: string[] | undefined;
+  try {
+    const onChain = (await a.getSettlement(ctx, { id: terms.id })).terms;
+    if (onChain) fields = TERMS_FIELDS.filter((f) => String(onChain[f]) !== String(terms[f]));
+  } catch {
+    fields = undefined;
+  }
+  throw new SettlementTermsMismatchError(terms.id, state, expected, stored, fields);
 }
