@@ -20,7 +20,11 @@ export {
   SettlementStateError,
   TransactionFailedError,
 } from "./transport.js";
-export { SettlementTermsMismatchError } from "./settlement.js";
+export {
+  IneligibleTradeError,
+  SettlementTermsMismatchError,
+  type IneligibilityReason,
+} from "./settlement.js";
 export {
   ChainMismatchError,
   DeploymentAddressError,

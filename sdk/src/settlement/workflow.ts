@@ -55,6 +55,11 @@ export interface SettleTradeParams {
   bankReference: string;
   /** Reference of the seller's redemption (step 7), unique per redemption; as `bankReference`. */
   redemptionRef: string;
+  /**
+   * Step 1 locks even when the trade could not settle as things stand (the buyer not eligible,
+   * a DCJPY account not open or frozen): see `createSettlement`. Default false.
+   */
+  force?: boolean;
   /** Settle with an ERC-2612 permit signed by the buyer instead of an approval transaction. */
   usePermit?: boolean;
   /** Called before and after every step; an exception it throws stops the run (resume later). */
@@ -128,7 +133,7 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
   await run(
     1,
     async () => ((await guard()) === "None" ? undefined : "settlement exists"),
-    () => seller.createSettlement({ terms }),
+    () => seller.createSettlement({ terms, force: p.force }),
   );
   // 2. affirm
   await run(

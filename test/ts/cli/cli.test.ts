@@ -1013,4 +1013,53 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       expect(await rpc(url, "eth_getTransactionCount", [BANK, "latest"])).to.equal(nonce);
     });
   });
+  describe("settlement create checks that the trade could settle", function () {
+    it("refuses a buyer the security token would refuse (one line, exit 1, nothing locked); --force locks", async function () {
+      const locked = async () =>
+        (await okJson<{ lockedToDvp: string }>(["st", "balance", SELLER, ...dep()])).lockedToDvp;
+      const before = await locked();
+      const nonce = await rpc(url, "eth_getTransactionCount", [SELLER, "latest"]);
+      const create = (extra: string[]) =>
+        kessai([
+          "settlement",
+          "create",
+          "--id",
+          `0x${"ef".repeat(32)}`,
+          "--buyer",
+          NEWCOMER,
+          "--quantity",
+          "1",
+          "--amount",
+          "1",
+          "--account",
+          "3",
+          ...extra,
+          ...dep(),
+        ]);
+      const r = await create(["--json"]);
+      expect(r.code).to.equal(1);
+      expect(oneLine(r)).to.equal(
+        `kessai: Settlement 0x${"ef".repeat(32)} would not settle: the security token would refuse the delivery to the buyer ` +
+          `(SecurityTokenIneligibleReceiver: ${NEWCOMER.slice(0, 6)}…${NEWCOMER.slice(-4)} may not receive the security token); ` +
+          "nothing was locked (force to lock anyway)",
+      );
+      expect(JSON.parse(r.stdout).error).to.deep.include({ name: "IneligibleTradeError" });
+      expect(await locked()).to.equal(before);
+      expect(await rpc(url, "eth_getTransactionCount", [SELLER, "latest"])).to.equal(nonce);
+      const forced = await create(["--force"]);
+      expect(forced.code, forced.stderr).to.equal(0);
+      expect(JSON.parse(forced.stdout)).to.include({ id: `0x${"ef".repeat(32)}`, buyer: NEWCOMER });
+      expect(BigInt(await locked())).to.equal(BigInt(before) + 1n);
+      await ok([
+        "settlement",
+        "cancel",
+        "--id",
+        `0x${"ef".repeat(32)}`,
+        "--account",
+        "3",
+        ...dep(),
+      ]);
+      expect(await locked()).to.equal(before);
+    });
+  });
 });

@@ -267,10 +267,17 @@ export const settlementCommands: Command[] = [
     description:
       "Prints the terms JSON on stdout (a confirmation goes to stderr): hand it to the buyer,\n" +
       "who affirms with `--terms FILE`. --out FILE also writes it to FILE.\n\n" +
+      "Before locking it checks that the trade could settle: the security token's canTransfer\n" +
+      "(seller, buyer, quantity) and the DCJPY accounts of both firms (open, not frozen); a\n" +
+      "refusal is one line naming the reason, exit 1, nothing locked. --force locks anyway.\n\n" +
       TERMS_HELP,
     options: {
       ...TERMS_OPTIONS,
       out: { type: "string", arg: "FILE", help: "also write the terms JSON to FILE" },
+      force: {
+        type: "boolean",
+        help: "lock even if the trade could not settle now (buyer not eligible, a DCJPY account not open or frozen)",
+      },
     },
     examples: [
       "kessai settlement create --venue PTS --trade-id T-1 --trade-date 2026-11-25 \\\n      --buyer 0x15d3…6A65 --quantity 100 --amount 500000 --deadline +2h --out trade.json --account 3",
@@ -282,7 +289,7 @@ export const settlementCommands: Command[] = [
       const ctx = await inv.chain();
       const r = await inv.progress.run(
         `locking ${terms.quantity} ST for settlement ${terms.id}`,
-        () => a.createSettlement(ctx, { terms }),
+        () => a.createSettlement(ctx, { terms, force: inv.values.force === true }),
       );
       const tj = termsJson(terms);
       if (out) writeFileSync(out, toJson(tj) + "\n");
