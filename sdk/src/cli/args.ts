@@ -120,8 +120,9 @@ export function parseId(value: string, field = "--id"): string {
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 /**
- * A unix time in seconds: an integer, `+N[s|m|h|d]` relative to `now` (the latest block's time),
- * or an ISO-8601 date-time such as `2026-12-01T09:00:00+09:00`.
+ * A unix time in seconds: an integer, `+N[s|m|h|d]` relative to `now` (the later of the wall
+ * clock and the latest block's time), or an ISO-8601 date-time such as
+ * `2026-12-01T09:00:00+09:00`.
  */
 export function parseTime(value: string, field: string, now: () => Promise<bigint>) {
   const rel = /^\+([0-9]+)([smhd]?)$/.exec(value);

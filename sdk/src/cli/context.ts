@@ -213,10 +213,16 @@ export class Invocation {
     return (await this.addresses()).blockNumber ?? 0;
   }
 
-  /** Latest block time (for relative deadlines). */
+  /**
+   * "Now" for relative times (`+N`) and deadline checks: the later of the wall clock and the
+   * latest block's time. An idle chain's last block can be hours old (the next block will carry
+   * the current time), and a test chain can run ahead of the clock.
+   */
   async now(): Promise<bigint> {
     const block = await (await this.provider()).getBlock("latest");
-    return BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
+    const wall = BigInt(Math.floor(Date.now() / 1000));
+    const chain = BigInt(block?.timestamp ?? 0);
+    return chain > wall ? chain : wall;
   }
 
   /** Stops polling so the process can exit. */

@@ -201,6 +201,8 @@ function parse(argv: string[], specs: OptionSpecs): { values: Values; positional
     return { values: r.values as Values, positionals: r.positionals };
   } catch (err) {
     const msg = (err as Error).message.split("\n")[0].split(". ")[0].replace(/\.$/, "");
+    const noValue = /^Option '(-[^' ]+)(?: <value>)?' argument (?:is ambiguous|missing)/.exec(msg);
+    if (noValue) throw new UsageError(`${noValue[1]} needs a value`);
     throw new UsageError(msg.charAt(0).toLowerCase() + msg.slice(1));
   }
 }

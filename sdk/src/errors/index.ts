@@ -40,5 +40,6 @@ export {
   type ContractErrorOptions,
 } from "./contract.js";
 export { ERROR_MESSAGES, formatContractError } from "./messages.js";
+export { roleName } from "./roles.js";
 export { decodeRevertData, errorInterface, findRevertData, toKessaiError } from "./decode.js";
 export * from "../generated/errors.js";

@@ -467,6 +467,8 @@ export const settlementCommands: Command[] = [
     usage: "--id ID | --terms FILE",
     description:
       "With --terms, also checks the file's terms against the stored commitment.\n" +
+      "An open settlement (Pending, Affirmed) past its deadline is shown as reclaimable: anyone\n" +
+      "may then run `settlement reclaim`. Now is the later of the wall clock and the latest block.\n" +
       "An unknown ID is an error (exit 1).",
     options: {
       id: TERM_FLAGS.id,
@@ -491,8 +493,20 @@ export const settlementCommands: Command[] = [
         ? await readCall("dvp.verifyTerms", () => ctx.dvp.verifyTerms(termsArg(fileTerms)))
         : undefined;
       const t = s.terms;
+      // An open settlement past its deadline can be reclaimed by anyone (the DVP checks the
+      // block time; the next block carries at least the wall clock's time).
+      const now = await inv.now();
+      const open = s.state === "Pending" || s.state === "Affirmed";
+      const deadlinePassed = t ? now > t.deadline : undefined;
+      const reclaimable = open && deadlinePassed === true;
       return {
-        json: { ...s, terms: t ? termsJson(t) : undefined, termsMatch },
+        json: {
+          ...s,
+          terms: t ? termsJson(t) : undefined,
+          termsMatch,
+          deadlinePassed,
+          reclaimable,
+        },
         human: kv([
           ["id", s.id],
           ["state", s.state],
@@ -502,7 +516,10 @@ export const settlementCommands: Command[] = [
           ["quantity", t?.quantity],
           ["cashToken", t?.cashToken],
           ["amount", t?.amount],
-          ["deadline", t ? timeText(t.deadline) : undefined],
+          [
+            "deadline",
+            t ? `${timeText(t.deadline)}${deadlinePassed ? ", passed" : ""}` : undefined,
+          ],
           ["agent", t && t.agent !== ZeroAddress ? t.agent : "none"],
           ["agentApproved", s.agentApproved],
           [
@@ -516,6 +533,14 @@ export const settlementCommands: Command[] = [
           ...(termsMatch === undefined
             ? []
             : ([["terms match", termsMatch]] as [string, unknown][])),
+          ...(reclaimable
+            ? ([
+                [
+                  "reclaimable",
+                  `yes: open past its deadline, anyone may release the seller's units (kessai settlement reclaim --id ${s.id})`,
+                ],
+              ] as [string, unknown][])
+            : []),
         ]),
       };
     },
