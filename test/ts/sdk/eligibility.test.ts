@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import {
+  FirmClient,
   IneligibleTradeError,
   SecurityTokenIneligibleReceiver,
   SecurityTokenInsufficientUnlockedBalance,
@@ -109,6 +110,24 @@ describe("sdk step 1 refuses a trade that could not settle (createSettlement)", 
       SecurityTokenInsufficientUnlockedBalance,
       { account: k.signers.seller.address, needed: 10n ** 9n },
     );
+  });
+
+  it("concurrent step 1s between the same firms share one set of check reads while in flight", async function () {
+    const seller = await FirmClient.connect({ runner: k.signers.seller, addresses: k.addresses });
+    const st = seller.ctx.securityToken as unknown as Record<string, unknown>;
+    const original = st.canTransfer as (...a: unknown[]) => Promise<unknown>;
+    let reads = 0;
+    st.canTransfer = (...a: unknown[]) => {
+      reads++;
+      return original(...a);
+    };
+    const terms = await Promise.all(Array.from({ length: 8 }, () => k.newTerms({ quantity: 1n })));
+    const results = await Promise.all(terms.map((t) => seller.createSettlement({ terms: t })));
+    expect(results.map((r) => r.id)).to.deep.equal(terms.map((t) => t.id));
+    expect(reads).to.equal(1);
+    // once answered, nothing is kept: the next call reads again
+    await seller.createSettlement({ terms: await k.newTerms({ quantity: 1n }) });
+    expect(reads).to.equal(2);
   });
 
   it("settleTrade refuses at step 1 (nothing sent); with force it locks and goes on", async function () {

@@ -2,7 +2,8 @@ import { getAddress } from "ethers";
 import type { KessaiContext } from "../../connect.js";
 import { decodeRevertData } from "../../errors/decode.js";
 import { InvalidDeadlineError, InvalidTermsError } from "../../errors/input.js";
-import { IneligibleTradeError } from "../../errors/settlement.js";
+import type { ContractError } from "../../errors/contract.js";
+import { IneligibleTradeError, type IneligibilityReason } from "../../errors/settlement.js";
 import { latestBlock, sendTx, readCall, type TxResult } from "../../internal/send.js";
 import { toBool } from "../../internal/validate.js";
 import {
@@ -48,7 +49,8 @@ const LOCK_REPORTS = new Set([
  * `canTransfer(seller, buyer, quantity)` must pass (the buyer eligible to receive, the seller to
  * send, transfers switched on and not restricted to the approval workflow), and, when the cash
  * token is this deployment's DCJPY, the buyer's and the seller's DCJPY accounts must be open and
- * not frozen (read in one `multicall`). These reads run in parallel with the block read.
+ * not frozen (read in one `multicall`). These reads run in parallel with the block read, and
+ * concurrent calls for the same parties and quantity share them while they are in flight.
  */
 export async function createSettlement(
   ctx: KessaiContext,
@@ -66,9 +68,9 @@ export async function createSettlement(
       "is not this deployment's security token",
     );
   }
-  const [block, refusal] = await Promise.all([
+  const [block, finding] = await Promise.all([
     readCall("getBlock", () => latestBlock(ctx)),
-    force ? undefined : checkTrade(ctx, terms),
+    force ? undefined : sharedCheck(ctx, terms),
   ]);
   const now = BigInt(block?.timestamp ?? 0);
   if (terms.deadline <= now) {
@@ -78,7 +80,11 @@ export async function createSettlement(
       `must be after the current block time ${now}`,
     );
   }
-  if (refusal) throw refusal;
+  if (finding) {
+    throw new IneligibleTradeError(terms.id, finding.reason, finding.account, {
+      cause: finding.cause,
+    });
+  }
   const st = ctx.securityToken;
   const r = await sendTx(ctx, "firm.createSettlement", st, () =>
     st.lock(ctx.addresses.dvp, terms.quantity, encodeTerms(terms)),
@@ -86,11 +92,46 @@ export async function createSettlement(
   return { ...r, id: terms.id, terms };
 }
 
+/** Why a trade could not settle as things stand (independent of its ID). */
+interface Finding {
+  reason: IneligibilityReason;
+  account: string;
+  cause?: ContractError<object>;
+}
+
+const inFlight = new WeakMap<object, Map<string, Promise<Finding | undefined>>>();
+
+/**
+ * The checks of {@link checkTrade}, shared by concurrent callers with the same parties, quantity
+ * and tokens on one provider (e.g. a burst of trades between two firms): one set of reads in
+ * flight, nothing kept once it has answered, so every caller sees the chain as of a request sent
+ * no earlier than the first of them.
+ */
+function sharedCheck(ctx: KessaiContext, t: SettlementTerms): Promise<Finding | undefined> {
+  let m = inFlight.get(ctx.provider);
+  if (!m) inFlight.set(ctx.provider, (m = new Map()));
+  const key = [
+    ctx.addresses.securityToken,
+    ctx.addresses.depositToken,
+    t.cashToken,
+    t.seller,
+    t.buyer,
+    t.quantity,
+  ].join(":");
+  let p = m.get(key);
+  if (!p) {
+    const q = checkTrade(ctx, t);
+    const clear = () => {
+      if (m.get(key) === q) m.delete(key);
+    };
+    q.then(clear, clear);
+    m.set(key, (p = q));
+  }
+  return p;
+}
+
 /** Why the trade could not settle as things stand, or undefined when it could. */
-async function checkTrade(
-  ctx: KessaiContext,
-  t: SettlementTerms,
-): Promise<IneligibleTradeError | undefined> {
+async function checkTrade(ctx: KessaiContext, t: SettlementTerms): Promise<Finding | undefined> {
   const dt = ctx.depositToken;
   const isDcjpy = t.cashToken === getAddress(ctx.addresses.depositToken);
   const calls = [
@@ -113,7 +154,7 @@ async function checkTrade(
     if (!LOCK_REPORTS.has(cause.errorName)) {
       const named = (cause.args as { account?: unknown }).account;
       const account = typeof named === "string" ? named : t.buyer;
-      return new IneligibleTradeError(t.id, "securityTokenRefuses", account, { cause });
+      return { reason: "securityTokenRefuses", account, cause };
     }
   }
   if (book) {
@@ -122,10 +163,10 @@ async function checkTrade(
         ? (dt.interface.decodeFunctionResult("isAccountOpen", book[i])[0] as boolean)
         : (dt.interface.decodeFunctionResult("isAccountFrozen", book[i])[0] as boolean);
     const [buyerOpen, buyerFrozen, sellerOpen, sellerFrozen] = [0, 1, 2, 3].map(flag);
-    if (!buyerOpen) return new IneligibleTradeError(t.id, "buyerAccountNotOpen", t.buyer);
-    if (buyerFrozen) return new IneligibleTradeError(t.id, "buyerAccountFrozen", t.buyer);
-    if (!sellerOpen) return new IneligibleTradeError(t.id, "sellerAccountNotOpen", t.seller);
-    if (sellerFrozen) return new IneligibleTradeError(t.id, "sellerAccountFrozen", t.seller);
+    if (!buyerOpen) return { reason: "buyerAccountNotOpen", account: t.buyer };
+    if (buyerFrozen) return { reason: "buyerAccountFrozen", account: t.buyer };
+    if (!sellerOpen) return { reason: "sellerAccountNotOpen", account: t.seller };
+    if (sellerFrozen) return { reason: "sellerAccountFrozen", account: t.seller };
   }
   return undefined;
 }
