@@ -137,9 +137,8 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
     if (expectedChainId !== undefined && chainId !== expectedChainId) {
       throw new ChainMismatchError(expectedChainId, chainId);
     }
-    await identifyDeployment(addresses, provider, chainId);
     [securityRegistry, account] = await Promise.all([
-      securityToken.investorRegistry(),
+      identifyDeployment(addresses, provider, chainId),
       signer?.getAddress(),
     ]);
   } catch (err) {

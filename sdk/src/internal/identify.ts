@@ -44,11 +44,17 @@ export function dvpInterface(): string {
   return dvpInterfaceId;
 }
 
-/** One cheap read that only that kind of contract answers. Resolves false or rejects otherwise. */
-async function is(kind: DeploymentContract, address: string, provider: Provider): Promise<boolean> {
+/**
+ * One cheap read that only that kind of contract answers: truthy (for the security token, its
+ * investor register) when it is one; false or a rejection otherwise.
+ */
+async function is(
+  kind: DeploymentContract,
+  address: string,
+  provider: Provider,
+): Promise<string | boolean> {
   if (kind === "securityToken") {
-    await SecurityToken__factory.connect(address, provider).investorRegistry();
-    return true;
+    return SecurityToken__factory.connect(address, provider).investorRegistry();
   }
   if (kind === "depositToken") {
     await DepositToken__factory.connect(address, provider).totalIssued();
@@ -91,12 +97,13 @@ async function probe(address: string, provider: Provider): Promise<FoundAtAddres
  * Checks that each address holds the contract it is given for, with one identifying read per
  * contract (in parallel). On the first that does not, finds what it holds (code, or which of the
  * three) and throws {@link DeploymentAddressError}; a transport failure throws NetworkError.
+ * Resolves to the security token's investor register (what its identifying read returns).
  */
 export async function identifyDeployment(
   addresses: Record<DeploymentContract, string>,
   provider: Provider,
   chainId: bigint,
-): Promise<void> {
+): Promise<string> {
   const results = await Promise.allSettled(KINDS.map((k) => is(k, addresses[k], provider)));
   for (const r of results) if (r.status === "rejected") networkOnly(r.reason);
   for (const [i, r] of results.entries()) {
@@ -111,4 +118,5 @@ export async function identifyDeployment(
       { cause: r.status === "rejected" ? r.reason : undefined },
     );
   }
+  return (results[0] as PromiseFulfilledResult<string>).value;
 }
