@@ -9,8 +9,10 @@
  * the encoded terms (step 1: `lock(dvp, quantity, abi.encode(terms))`), then the buyer settles
  * with an existing allowance (step 6: `settle(terms)`); all N trades are submitted at once
  * (`Promise.all`, each trade awaiting its lock's receipt before its settle), automine.
- * - SDK: `FirmClient.createSettlement` + `FirmClient.settle` (terms validated, gas estimated,
- *   nonces from the SDK's per-account queue, errors decoded, receipts parsed).
+ * - SDK: `FirmClient.createSettlement` + `FirmClient.settle` (terms validated, the trade checked
+ *   before locking: the token's canTransfer and both DCJPY accounts in one multicall, read in
+ *   parallel with the latest block; gas estimated, nonces from the SDK's per-account queue,
+ *   errors decoded, receipts parsed).
  * - raw: TypeChain contracts with ethers v6 directly; in-process the node picks nonces
  *   (`eth_sendTransaction`), over HTTP an ethers `NonceManager` around each Wallet.
  * Rows: `throughput.sdk.settle.<network>.<n>` with `floor` = the raw rate and `ratio` = sdk/raw.

@@ -19,7 +19,7 @@
  * started with `npx hardhat node`: `npx hardhat demo --network localhost`.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { encodeBytes32String, formatUnits } from "ethers";
+import { formatUnits } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 import KessaiModule from "../ignition/modules/Kessai.js";
 import {
@@ -46,6 +46,15 @@ export const SCENARIOS = [
   "issuer-terminates",
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+
+/** Short trade-ID prefix per scenario, so that `REFUND-<code>-<unix time>` fits a 31-byte reference. */
+const TRADE_CODES: Record<Scenario, string> = {
+  settle: "SETTLE",
+  "never-pays": "NOPAY",
+  "agent-rejects": "REJECT",
+  "eligibility-removed": "INELIGIBLE",
+  "issuer-terminates": "TERMINATE",
+};
 
 /** One firm's position: ST held (and locked to the DVP) and DCJPY held. */
 export interface Position {
@@ -150,7 +159,7 @@ export async function runDemo(
   if (toOpen.length > 0) {
     const r = await parties.bank.openAccounts({
       accounts: toOpen.map((f) => f.address),
-      depositAccountRefs: toOpen.map((f) => encodeBytes32String(f.ref)),
+      depositAccountRefs: toOpen.map((f) => f.ref),
     });
     log(
       `The bank opened DCJPY accounts for ${toOpen
@@ -194,7 +203,7 @@ async function runScenario(
   }
 
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-  const tradeId = `${scenario.toUpperCase()}-${now}`;
+  const tradeId = `${TRADE_CODES[scenario]}-${now}`;
   const terms: SettlementTerms = {
     id: deriveSettlementId({
       venue: "OTC",
@@ -215,9 +224,11 @@ async function runScenario(
     deadline: now + DEADLINE_SECONDS,
     agent: p.agent.address,
   };
-  const bankReference = encodeBytes32String(`DEBIT-${tradeId}`.slice(0, 31));
-  const redemptionRef = encodeBytes32String(`CREDIT-${tradeId}`.slice(0, 31));
-  const buyerRefund = encodeBytes32String(`REFUND-${tradeId}`.slice(0, 31));
+  // Bank references as text (at most 31 bytes, stored as bytes32 strings the bank reads back):
+  // the same convention as the CLI's --ref (toBankReference).
+  const bankReference = `DEBIT-${tradeId}`;
+  const redemptionRef = `CREDIT-${tradeId}`;
+  const buyerRefund = `REFUND-${tradeId}`;
 
   log("");
   log(`== Scenario "${scenario}": trade ${tradeId}`);
@@ -317,7 +328,7 @@ async function runScenario(
         "-",
         "issuer",
         "terminate the settlement (court order); ST released",
-        await p.issuer.terminateSettlement({ terms, reason: encodeBytes32String("court-order") }),
+        await p.issuer.terminateSettlement({ terms, reason: "court-order" }),
       );
     } else {
       await record(

@@ -1,5 +1,4 @@
-import { id } from "ethers";
-import { BankClient } from "../src/index.js";
+import { BankClient, referenceText, toBankReference } from "../src/index.js";
 import type { ExampleEnv } from "./env.js";
 
 export async function run(env: ExampleEnv) {
@@ -9,12 +8,14 @@ export async function run(env: ExampleEnv) {
 
   // Only an address with an open DCJPY account may hold DCJPY: the bank opens one per customer,
   // bound to the deposit account it debits and credits (closeAccount closes an empty one).
-  await bank.openAccount({ account: env.newInvestor, depositAccountRef: id("deposit:0042-118") });
+  await bank.openAccount({ account: env.newInvestor, depositAccountRef: "ACCT-0042-118" });
   const opened = await bank.isAccountOpen(env.newInvestor);
   const depositAccount = await bank.depositAccountOf(env.newInvestor);
 
-  // One issuance per bank reference: the reference of the deposit-account debit.
-  const bankReference = id("debit:2026-11-25:000123");
+  // One issuance per bank reference: the reference of the deposit-account debit. A text of up to
+  // 31 bytes is stored as a bytes32 string (the CLI's --ref encodes it the same way), so the
+  // bank reads it back from the Issued event; 0x + 64 hex digits is used as is.
+  const bankReference = "DEBIT-2026-11-25-000123";
   const before = await bank.balanceOf(buyer);
   await bank.issue({ account: buyer, amount: 5_000_000n, bankReference });
 
@@ -24,7 +25,8 @@ export async function run(env: ExampleEnv) {
   return {
     account: record?.account,
     amount: record?.amount,
-    listed: issuances.some((e) => e.reference === bankReference),
+    listed: issuances.some((e) => e.reference === toBankReference(bankReference)),
+    readBack: referenceText(issuances.at(-1)!.reference), // "DEBIT-2026-11-25-000123"
     added: after.balance - before.balance,
     opened,
     depositAccount,

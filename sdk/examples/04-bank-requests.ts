@@ -1,4 +1,3 @@
-import { id } from "ethers";
 import { BankClient, FirmClient, REQUEST_STATUS_NAMES } from "../src/index.js";
 import type { ExampleEnv } from "./env.js";
 
@@ -8,13 +7,13 @@ export async function run(env: ExampleEnv) {
   const buyer = await FirmClient.connect({ runner: env.buyer, addresses: env.addresses });
 
   // The buyer asks for DCJPY against one of its deposit accounts...
-  const account = id("deposit-account:0012345");
+  const account = "ACCT-0012345";
   const first = await buyer.requestIssuance({ amount: 300_000n, depositAccountRef: account });
   const second = await buyer.requestIssuance({ amount: 900_000n, depositAccountRef: account });
 
   // ...and the bank fulfils one (debiting the account under a bank reference) and rejects one.
-  await bank.fulfilRequest({ requestId: first.requestId, bankReference: id("debit:req-1") });
-  await bank.rejectRequest({ requestId: second.requestId, reason: id("insufficient funds") });
+  await bank.fulfilRequest({ requestId: first.requestId, bankReference: "DEBIT-REQ-1" });
+  await bank.rejectRequest({ requestId: second.requestId, reason: "INSUFFICIENT-FUNDS" });
 
   // Anything the SDK does not wrap is one call away on the typed contracts.
   const status = async (requestId: bigint) =>

@@ -10,10 +10,12 @@ import {
 import type { ExampleEnv } from "./env.js";
 
 export async function run(env: ExampleEnv) {
+  // #region example
   const seller = await FirmClient.connect({ runner: env.seller, addresses: env.addresses });
   const buyer = await FirmClient.connect({ runner: env.buyer, addresses: env.addresses });
   const bank = await BankClient.connect({ runner: env.bank, addresses: env.addresses });
   const now = (await env.provider.getBlock("latest"))!.timestamp;
+  // A trade that will settle while the auditor watches.
   const trade = () =>
     settleTrade({
       seller,
@@ -29,10 +31,9 @@ export async function run(env: ExampleEnv) {
         amount: 100_000n,
         deadline: now + 3600,
       }),
-      bankReference: id("debit:auditor-example"),
-      redemptionRef: id("credit:auditor-example"),
+      bankReference: "DEBIT-AUDITOR-EXAMPLE",
+      redemptionRef: "CREDIT-AUDITOR-EXAMPLE",
     });
-  // #region example
   // Read-only: a Provider is enough.
   const auditor = await AuditorClient.connect({ runner: env.provider, addresses: env.addresses });
   const fromBlock = (await env.provider.getBlockNumber()) + 1;

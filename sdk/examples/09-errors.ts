@@ -1,4 +1,3 @@
-import { id } from "ethers";
 import {
   BankClient,
   ContractError,
@@ -33,7 +32,7 @@ export async function run(env: ExampleEnv) {
     short instanceof SecurityTokenInsufficientUnlockedBalance ? short.args.available : -1n;
 
   // A bank reference is single-use: the second issuance is refused before anything is mined.
-  const bankReference = id("debit:errors-example");
+  const bankReference = "DEBIT-ERRORS-EXAMPLE";
   await bank.issue({ account: seller.address, amount: 1n, bankReference });
   await attempt(() => bank.issue({ account: seller.address, amount: 1n, bankReference }));
 

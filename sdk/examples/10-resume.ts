@@ -9,10 +9,12 @@ import {
 import type { ExampleEnv } from "./env.js";
 
 export async function run(env: ExampleEnv) {
+  // #region example
   const seller = await FirmClient.connect({ runner: env.seller, addresses: env.addresses });
   const buyer = await FirmClient.connect({ runner: env.buyer, addresses: env.addresses });
   const bank = await BankClient.connect({ runner: env.bank, addresses: env.addresses });
   const now = (await env.provider.getBlock("latest"))!.timestamp;
+  // The trade's terms, as both firms agreed them.
   const terms = buildTerms({
     id: id("resume-example-trade"),
     seller: seller.address,
@@ -23,7 +25,6 @@ export async function run(env: ExampleEnv) {
     amount: 200_000n,
     deadline: now + 3600,
   });
-  // #region example
   // settleTrade carries a trade through the seven steps; it reads the chain before each step,
   // so after a crash the same call (same terms, same references) finishes the trade.
   let crash = true;
@@ -37,8 +38,8 @@ export async function run(env: ExampleEnv) {
     buyer,
     bank,
     terms,
-    bankReference: id("debit:T-3001"),
-    redemptionRef: id("credit:T-3001"),
+    bankReference: "DEBIT-T-3001",
+    redemptionRef: "CREDIT-T-3001",
     usePermit: true,
     onProgress,
   };

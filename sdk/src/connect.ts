@@ -13,11 +13,15 @@ import {
   type InvestorRegistry,
   type SecurityToken,
 } from "./generated/contracts.js";
+import { KessaiError } from "./errors/base.js";
+import { ChainMismatchError } from "./errors/configuration.js";
 import { ConfigurationError, NetworkError } from "./errors/transport.js";
 import { toKessaiError } from "./errors/decode.js";
 import { InvalidParameterError } from "./errors/input.js";
+import { identifyDeployment } from "./internal/identify.js";
 import { toAddress, toPrivateKey } from "./internal/validate.js";
 import { QueuedSigner, withNonceQueue } from "./internal/nonce-queue.js";
+import { toChainId, toRpcUrl } from "./utils/rpc.js";
 
 /** Addresses of one Kessai deployment. The investor register is read from the security token. */
 export interface KessaiAddresses {
@@ -30,11 +34,16 @@ export interface KessaiAddresses {
 export interface ConnectOptions {
   /** An ethers Signer (sends transactions) or Provider (read-only). */
   runner?: ContractRunner;
-  /** A JSON-RPC URL, used when no `runner` is given. */
+  /** A JSON-RPC URL (`http:` or `https:`), used when no `runner` is given. */
   rpcUrl?: string;
   /** With `rpcUrl`: a private key to sign with (otherwise read-only). */
   privateKey?: string;
   addresses: KessaiAddresses;
+  /**
+   * The chain the addresses belong to. When given, connecting to a node on another chain throws
+   * {@link ChainMismatchError} before anything else is read. `readDeployment` returns it.
+   */
+  chainId?: bigint | number;
   /** Confirmations to wait for per transaction (default 1). */
   confirmations?: number;
   /** Fixed gas limit for every transaction; skips estimation, so reverts surface after mining. */
@@ -44,6 +53,8 @@ export interface ConnectOptions {
 /** Everything an action needs: a provider, an optional queued signer and typed contracts. */
 export interface KessaiContext {
   provider: Provider;
+  /** The chain the node serves (checked against `ConnectOptions.chainId` when one was given). */
+  chainId: bigint;
   /** The signer, wrapped in its account's nonce queue; undefined when read-only. */
   signer: QueuedSigner | undefined;
   /** Address of the signer, when there is one. */
@@ -77,10 +88,18 @@ function isSigner(r: ContractRunner): r is Signer {
  * The issuer's investor register is read from the security token's `investorRegistry()`; DCJPY
  * keeps the bank's account book itself (the bank opens accounts with `BankClient.openAccount`).
  *
- * Throws {@link InvalidParameterError} for a malformed address or private key,
- * {@link NetworkError} when the node cannot be reached, and {@link ConfigurationError} when the
- * tokens cannot be read (wrong addresses or chain). A provider created from `rpcUrl` is destroyed
- * on failure; on success, release it with the client's `close()`.
+ * Before returning it checks, in this order, and throws a typed error for each:
+ * - the options: a malformed address, private key, `rpcUrl` (e.g. `not-a-url`) or `chainId`
+ *   → {@link InvalidParameterError} / `InvalidAddressError`, before any request;
+ * - the node: unreachable → {@link NetworkError};
+ * - the chain: with `chainId`, another chain → {@link ChainMismatchError};
+ * - the addresses: each must hold its contract (one identifying read each: the security
+ *   token's `investorRegistry()`, DCJPY's `totalIssued()`, the DVP's ERC-165
+ *   `supportsInterface`) → `DeploymentAddressError` naming the address, what it holds instead
+ *   (no contract, another of the three, another contract) and the chain.
+ *
+ * A provider created from `rpcUrl` is destroyed on failure; on success, release it with the
+ * client's `close()`.
  */
 export async function connect(options: ConnectOptions): Promise<KessaiContext> {
   const addresses = {
@@ -88,14 +107,17 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
     depositToken: toAddress(options.addresses?.depositToken, "addresses.depositToken"),
     dvp: toAddress(options.addresses?.dvp, "addresses.dvp"),
   };
+  const expectedChainId =
+    options.chainId === undefined ? undefined : toChainId(options.chainId, "chainId");
   let runner = options.runner;
   let created: JsonRpcProvider | undefined;
   if (!runner) {
-    if (!options.rpcUrl)
+    if (options.rpcUrl === undefined)
       throw new InvalidParameterError("runner", undefined, "or rpcUrl is required");
+    const rpcUrl = toRpcUrl(options.rpcUrl, "rpcUrl");
     const privateKey =
       options.privateKey === undefined ? undefined : toPrivateKey(options.privateKey);
-    created = new JsonRpcProvider(options.rpcUrl, undefined, {
+    created = new JsonRpcProvider(rpcUrl, undefined, {
       staticNetwork: true,
       pollingInterval: 250,
     });
@@ -109,27 +131,28 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
   const r: ContractRunner = signer ?? provider;
 
   const securityToken = SecurityToken__factory.connect(addresses.securityToken, r);
-  const depositToken = DepositToken__factory.connect(addresses.depositToken, r);
-  let securityRegistry: string, account: string | undefined;
+  let chainId: bigint, securityRegistry: string, account: string | undefined;
   try {
+    chainId = (await provider.getNetwork()).chainId;
+    if (expectedChainId !== undefined && chainId !== expectedChainId) {
+      throw new ChainMismatchError(expectedChainId, chainId);
+    }
     [securityRegistry, account] = await Promise.all([
-      securityToken.investorRegistry(),
+      identifyDeployment(addresses, provider, chainId),
       signer?.getAddress(),
-      // Fails fast when the DCJPY address holds no deposit token.
-      depositToken.REGISTRAR_ROLE(),
     ]);
   } catch (err) {
     // A provider made here would otherwise retry network detection forever and keep the
     // process alive.
     created?.destroy();
+    if (err instanceof KessaiError) throw err;
     const e = toKessaiError(err, { action: "connect" });
     if (e instanceof NetworkError) throw e;
-    throw new ConfigurationError("Could not read the investor register and DCJPY from the tokens", {
-      cause: e,
-    });
+    throw new ConfigurationError("Could not read the deployment", { cause: e });
   }
   return {
     provider,
+    chainId,
     signer,
     account,
     addresses: { ...addresses, securityRegistry },
@@ -137,7 +160,7 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
     securityToken,
     bondToken: IStraightBondToken__factory.connect(addresses.securityToken, r),
     shareToken: IShareToken__factory.connect(addresses.securityToken, r),
-    depositToken,
+    depositToken: DepositToken__factory.connect(addresses.depositToken, r),
     dvp: DeliveryVersusPayment__factory.connect(addresses.dvp, r),
     securityRegistry: InvestorRegistry__factory.connect(securityRegistry, r),
     ownsProvider: created !== undefined,

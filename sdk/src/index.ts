@@ -9,6 +9,8 @@ export type {
   KessaiContext,
   IgnitionAddresses,
 } from "./connect.js";
+export { parseDeployment, readDeployment } from "./deployment.js";
+export type { DeploymentFile, KessaiDeployment } from "./deployment.js";
 export { IssuerClient } from "./clients/issuer.js";
 export { BankClient } from "./clients/bank.js";
 export { FirmClient } from "./clients/firm.js";
@@ -22,6 +24,7 @@ export * from "./settlement/id.js";
 export * from "./settlement/terms.js";
 export * from "./settlement/eip712.js";
 export * from "./settlement/workflow.js";
+export * from "./utils/index.js";
 export { QueuedSigner, withNonceQueue } from "./internal/nonce-queue.js";
 export type { TxResult } from "./internal/send.js";
 export type { AmountLike } from "./internal/validate.js";

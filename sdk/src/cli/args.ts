@@ -1,4 +1,4 @@
-import { encodeBytes32String, getAddress, isHexString, ZeroAddress } from "ethers";
+import { getAddress, ZeroAddress } from "ethers";
 
 /** Bad command-line input: reported as one line, exit status 2, nothing sent. */
 export class UsageError extends Error {
@@ -99,48 +99,12 @@ export function parseAddress(value: string, field: string, opts: { allowZero?: b
   return a;
 }
 
-/** A non-negative integer in base units; `1_000_000` is accepted. Zero only with `allowZero`. */
-export function parseAmount(value: string, field: string, opts: { allowZero?: boolean } = {}) {
-  const s = value.replace(/_/g, "");
-  if (!/^[0-9]+$/.test(s)) {
-    throw new UsageError(
-      `${field} must be a non-negative integer (base units): ${JSON.stringify(value)}`,
-    );
-  }
-  const v = BigInt(s);
-  if (v >= 1n << 256n) throw new UsageError(`${field} is too large: ${value}`);
-  if (v === 0n && !opts.allowZero) throw new UsageError(`${field} must be greater than zero`);
-  return v;
-}
-
 /** A non-negative safe integer (block numbers, counts, account indexes). */
 export function parseIndex(value: string, field: string): number {
   if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) {
     throw new UsageError(`${field} must be a non-negative integer: ${JSON.stringify(value)}`);
   }
   return Number(value);
-}
-
-/**
- * A bytes32 reference (investor reference, bank reference, deposit-account reference, reason):
- * 32-byte hex as is, or a short text (at most 31 UTF-8 bytes) encoded like
- * `ethers.encodeBytes32String`, e.g. `FIRM-0001`.
- */
-export function parseBytes32(value: string, field: string, opts: { allowZero?: boolean } = {}) {
-  let out: string;
-  if (/^0x[0-9a-fA-F]{64}$/.test(value)) out = value.toLowerCase();
-  else if (value.startsWith("0x") && isHexString(value)) {
-    throw new UsageError(`${field} must be 32 bytes of hex or a short text: ${value}`);
-  } else {
-    if (value.length === 0) throw new UsageError(`${field} must not be empty`);
-    try {
-      out = encodeBytes32String(value);
-    } catch {
-      throw new UsageError(`${field} text is longer than 31 bytes: ${JSON.stringify(value)}`);
-    }
-  }
-  if (!opts.allowZero && BigInt(out) === 0n) throw new UsageError(`${field} must not be zero`);
-  return out;
 }
 
 /** A non-zero 32-byte hex settlement ID. */
@@ -156,8 +120,9 @@ export function parseId(value: string, field = "--id"): string {
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 /**
- * A unix time in seconds: an integer, `+N[s|m|h|d]` relative to `now` (the latest block's time),
- * or an ISO-8601 date-time such as `2026-12-01T09:00:00+09:00`.
+ * A unix time in seconds: an integer, `+N[s|m|h|d]` relative to `now` (the later of the wall
+ * clock and the latest block's time), or an ISO-8601 date-time such as
+ * `2026-12-01T09:00:00+09:00`.
  */
 export function parseTime(value: string, field: string, now: () => Promise<bigint>) {
   const rel = /^\+([0-9]+)([smhd]?)$/.exec(value);

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
-import path from "node:path";
 import { JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
-import { addressesFromIgnition, connect, type KessaiContext } from "../connect.js";
+import { connect, type KessaiContext } from "../connect.js";
+import { readDeployment } from "../deployment.js";
+import { ChainMismatchError } from "../errors/configuration.js";
 import { NetworkError } from "../errors/transport.js";
+import { toRpcUrl } from "../utils/rpc.js";
 import { UsageError, parseAddress, parseIndex, str, type Values } from "./args.js";
 import { Progress } from "./output.js";
 
@@ -17,21 +18,8 @@ export interface CliAddresses {
   /** First block of the deployment, when the file records it (speeds up event scans). */
   blockNumber?: number;
   /** Chain the file was written for, when it records it. */
-  chainId?: string;
+  chainId?: bigint;
   source?: string;
-}
-
-/** The deployment JSON `kessai deploy` writes. */
-export interface DeploymentFile {
-  chainId: string;
-  deployer: string;
-  blockNumber: number;
-  securityTokenKind: "StraightBondToken" | "ShareToken";
-  securityToken: string;
-  depositToken: string;
-  dvp: string;
-  securityRegistry: string;
-  roles: Record<string, string | string[]>;
 }
 
 /** One run of one command: its parsed flags and lazy access to the chain. */
@@ -59,6 +47,17 @@ export class Invocation {
     return str(this.values, "rpc") ?? this.env.KESSAI_RPC_URL ?? DEFAULT_RPC;
   }
 
+  /** The endpoint, validated by the SDK's `toRpcUrl` (a bad URL is bad input: exit 2). */
+  checkedRpcUrl(): string {
+    const field =
+      str(this.values, "rpc") !== undefined
+        ? "--rpc"
+        : this.env.KESSAI_RPC_URL !== undefined
+          ? "KESSAI_RPC_URL"
+          : "rpc";
+    return toRpcUrl(this.rpcUrl, field);
+  }
+
   /** Validates the signer flags without touching the network. */
   signerChoice(): { key: string } | { account: number } | undefined {
     const key = str(this.values, "key");
@@ -80,7 +79,7 @@ export class Invocation {
   /** A provider whose network is probed once (a clear error instead of ethers' retry loop). */
   provider(): Promise<JsonRpcProvider> {
     this.provider_ ??= (async () => {
-      const url = this.rpcUrl;
+      const url = this.checkedRpcUrl();
       let chainId: bigint;
       try {
         const res = await fetch(url, {
@@ -150,7 +149,7 @@ export class Invocation {
   addresses(): Promise<CliAddresses> {
     this.addresses_ ??= (async () => {
       const file = str(this.values, "deployment") ?? this.env.KESSAI_DEPLOYMENT;
-      const out: CliAddresses = file ? await readDeployment(file) : {};
+      const out: CliAddresses = file ? await loadDeployment(file) : {};
       for (const [flag, field] of [
         ["dvp", "dvp"],
         ["security-token", "securityToken"],
@@ -179,39 +178,31 @@ export class Invocation {
       CliAddresses;
   }
 
-  /** The SDK context, connected with the signer when one was given. */
+  /**
+   * The SDK context, connected with the signer when one was given. `connect` refuses a node on
+   * another chain than the deployment file's and addresses that do not hold their contracts.
+   */
   chain(): Promise<KessaiContext> {
     this.chain_ ??= (async () => {
       const addresses = await this.requireAddresses();
       const provider = await this.provider();
-      const chainId = await this.chainId();
-      if (addresses.chainId !== undefined && BigInt(addresses.chainId) !== chainId) {
-        throw new UsageError(
-          `${addresses.source} is for chain ${addresses.chainId} but ${this.rpcUrl} is chain ${chainId}`,
-        );
-      }
-      const codes = await Promise.all(
-        (["dvp", "securityToken", "depositToken"] as const).map(async (k) => {
-          const code = await provider.getCode(addresses[k]);
-          return [k, code] as const;
-        }),
-      );
-      for (const [k, code] of codes) {
-        if (code === "0x") {
-          throw new UsageError(
-            `no contract at the ${k} address ${addresses[k]} on chain ${chainId}${addresses.source ? ` (from ${addresses.source})` : ""}`,
-          );
-        }
-      }
       const signer = await this.signer();
-      return connect({
-        runner: signer ?? provider,
-        addresses: {
-          securityToken: addresses.securityToken,
-          depositToken: addresses.depositToken,
-          dvp: addresses.dvp,
-        },
-      });
+      try {
+        return await connect({
+          runner: signer ?? provider,
+          addresses: {
+            securityToken: addresses.securityToken,
+            depositToken: addresses.depositToken,
+            dvp: addresses.dvp,
+          },
+          chainId: addresses.chainId,
+        });
+      } catch (err) {
+        if (err instanceof ChainMismatchError && addresses.source) {
+          throw new ChainMismatchError(err.expectedChainId, err.chainId, addresses.source);
+        }
+        throw err;
+      }
     })();
     return this.chain_;
   }
@@ -222,10 +213,16 @@ export class Invocation {
     return (await this.addresses()).blockNumber ?? 0;
   }
 
-  /** Latest block time (for relative deadlines). */
+  /**
+   * "Now" for relative times (`+N`) and deadline checks: the later of the wall clock and the
+   * latest block's time. An idle chain's last block can be hours old (the next block will carry
+   * the current time), and a test chain can run ahead of the clock.
+   */
   async now(): Promise<bigint> {
     const block = await (await this.provider()).getBlock("latest");
-    return BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
+    const wall = BigInt(Math.floor(Date.now() / 1000));
+    const chain = BigInt(block?.timestamp ?? 0);
+    return chain > wall ? chain : wall;
   }
 
   /** Stops polling so the process can exit. */
@@ -239,53 +236,17 @@ export class Invocation {
   }
 }
 
-/** Reads a `kessai deploy` JSON, or an Ignition deployed_addresses.json (or its folder). */
-export async function readDeployment(file: string): Promise<CliAddresses> {
-  if (!existsSync(file)) throw new UsageError(`deployment file not found: ${file}`);
-  const isDir = statSync(file).isDirectory();
-  if (isDir || path.basename(file) === "deployed_addresses.json") {
-    return fromIgnition(isDir ? file : path.dirname(file), file);
-  }
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-  } catch (err) {
-    throw new UsageError(`cannot parse ${file}: ${(err as Error).message}`);
-  }
-  if (!doc || typeof doc !== "object") throw new UsageError(`${file} is not a JSON object`);
-  if (Object.keys(doc).some((k) => k.includes("#"))) return fromIgnition(path.dirname(file), file);
-  const addr = (k: string, required: boolean) => {
-    const v = doc[k];
-    if (v === undefined && !required) return undefined;
-    if (typeof v !== "string") throw new UsageError(`${file}: "${k}" is missing`);
-    return parseAddress(v, `${file}: ${k}`);
-  };
+/**
+ * Reads a `kessai deploy` JSON, or an Ignition deployed_addresses.json (or its folder), with the
+ * SDK's validating loader (`readDeployment`: DeploymentFileError naming the field).
+ */
+export async function loadDeployment(file: string): Promise<CliAddresses> {
+  const d = await readDeployment(file);
   return {
-    securityToken: addr("securityToken", true),
-    depositToken: addr("depositToken", true),
-    dvp: addr("dvp", true),
-    securityRegistry: addr("securityRegistry", false),
-    blockNumber: typeof doc.blockNumber === "number" ? doc.blockNumber : undefined,
-    chainId: doc.chainId === undefined ? undefined : String(doc.chainId),
-    source: file,
+    ...d.addresses,
+    securityRegistry: d.securityRegistry,
+    blockNumber: d.blockNumber,
+    chainId: d.chainId,
+    source: d.source,
   };
-}
-
-async function fromIgnition(dir: string, source: string): Promise<CliAddresses> {
-  try {
-    const a = await addressesFromIgnition(dir);
-    const chain = /chain-([0-9]+)$/.exec(path.resolve(dir));
-    return {
-      securityToken: a.securityToken,
-      depositToken: a.depositToken,
-      dvp: a.dvp,
-      securityRegistry: a.securityRegistry,
-      chainId: chain ? chain[1] : undefined,
-      source,
-    };
-  } catch (err) {
-    throw new UsageError(
-      `${source}: ${(err as { shortMessage?: string }).shortMessage ?? (err as Error).message}`,
-    );
-  }
 }

@@ -3,8 +3,8 @@
  * `kessai`: the operators' command line over the SDK (ethers + @kessai/sdk, no Hardhat).
  * `kessai --help` lists the commands; docs/cli.md has examples.
  *
- * Exit status: 0 success, 1 chain or contract error (including "not found" and failed
- * reconciliation), 2 bad input or usage (nothing was sent).
+ * Exit status: 0 success, 1 chain or contract error (including "not found", failed
+ * reconciliation and an unreachable node), 2 bad input, usage or configuration (nothing was sent).
  */
 import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { KessaiError } from "../errors/base.js";
 import { ContractError } from "../errors/contract.js";
 import { InputError } from "../errors/input.js";
+import { ConfigurationError } from "../errors/transport.js";
 import {
   GLOBAL_OPTIONS,
   NotFoundError,
@@ -86,8 +87,10 @@ function topHelp(): string {
     "",
     "Environment: KESSAI_RPC_URL, KESSAI_PRIVATE_KEY, KESSAI_DEPLOYMENT.",
     "Amounts are integers in base units. Progress goes to stderr when it is a terminal.",
-    "Exit status: 0 ok; 1 chain or contract error, not found, reconciliation mismatch;",
-    "2 bad input or usage (nothing sent). Errors are one line on stderr: `kessai: <message>`.",
+    "Exit status: 0 ok; 1 chain or contract error, not found, reconciliation mismatch,",
+    "unreachable node; 2 bad input, usage or configuration (a malformed --rpc, a deployment",
+    "file for another chain, addresses that do not hold their contracts): nothing sent.",
+    "Errors are one line on stderr: `kessai: <message>`.",
     "",
     "Run `kessai <command> --help` for a command's options.",
   ].join("\n");
@@ -140,6 +143,43 @@ function findWords(argv: string[]): { words: string[]; indexes: number[] } {
   return { words, indexes };
 }
 
+/**
+ * `--amount -5` as `--amount=-5`: a string option's value that starts with a dash (and is not
+ * itself an option) is the value, so it reaches the option's own validation and its one-line
+ * error instead of parseArgs' "argument is ambiguous".
+ */
+function joinDashValues(argv: string[], specs: OptionSpecs): string[] {
+  const isOption = (t: string) => {
+    const m = /^--([^=]+)/.exec(t) ?? /^-([a-zA-Z])$/.exec(t);
+    if (!m) return false;
+    return m[0].startsWith("--")
+      ? specs[m[1]] !== undefined
+      : Object.values(specs).some((s) => s.short === m[1]);
+  };
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const t = argv[i];
+    const next = argv[i + 1];
+    if (t === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const name = /^--([^=]+)$/.exec(t)?.[1];
+    if (
+      name !== undefined &&
+      specs[name]?.type === "string" &&
+      next !== undefined &&
+      next.startsWith("-") &&
+      next !== "--" &&
+      !isOption(next)
+    ) {
+      out.push(`${t}=${next}`);
+      i++;
+    } else out.push(t);
+  }
+  return out;
+}
+
 function parse(argv: string[], specs: OptionSpecs): { values: Values; positionals: string[] } {
   const options = Object.fromEntries(
     Object.entries(specs).map(([k, s]) => [
@@ -152,10 +192,17 @@ function parse(argv: string[], specs: OptionSpecs): { values: Values; positional
     ]),
   );
   try {
-    const r = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    const r = parseArgs({
+      args: joinDashValues(argv, specs),
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
     return { values: r.values as Values, positionals: r.positionals };
   } catch (err) {
-    const msg = (err as Error).message.split(". ")[0].replace(/\.$/, "");
+    const msg = (err as Error).message.split("\n")[0].split(". ")[0].replace(/\.$/, "");
+    const noValue = /^Option '(-[^' ]+)(?: <value>)?' argument (?:is ambiguous|missing)/.exec(msg);
+    if (noValue) throw new UsageError(`${noValue[1]} needs a value`);
     throw new UsageError(msg.charAt(0).toLowerCase() + msg.slice(1));
   }
 }
@@ -173,6 +220,16 @@ export function describeError(err: unknown): { code: number; line: string; json:
     return { code: 1, line: err.message, json: { name: "NotFoundError" } };
   if (err instanceof InputError)
     return { code: 2, line: err.shortMessage, json: { name: err.name, field: err.field } };
+  if (err instanceof ConfigurationError) {
+    // the deployment or the chain given does not match (wrong chain, wrong or swapped
+    // addresses, unreadable deployment file): bad input, nothing was sent
+    const field = (err as { field?: unknown }).field;
+    return {
+      code: 2,
+      line: err.shortMessage,
+      json: { name: err.name, ...(typeof field === "string" ? { field } : {}) },
+    };
+  }
   if (err instanceof ContractError) {
     return {
       code: 1,

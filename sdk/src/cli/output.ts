@@ -1,4 +1,4 @@
-import { decodeBytes32String } from "ethers";
+import { referenceText } from "../utils/reference.js";
 
 /** What a command hands back: a JSON document and its human rendering. */
 export interface Output {
@@ -72,15 +72,10 @@ export function fmt(v: unknown): string {
   return String(v);
 }
 
-/** A bytes32 shown as its text when it is a short printable string, else as hex. */
+/** A bytes32 shown as its text when it is a text reference (see `referenceText`), else as hex. */
 export function bytes32Text(v: string): string {
-  try {
-    const s = decodeBytes32String(v);
-    if (s.length > 0 && /^[\x20-\x7e]+$/.test(s)) return `${s} (${v})`;
-  } catch {
-    /* not a string */
-  }
-  return v;
+  const s = referenceText(v);
+  return s === undefined ? v : `${s} (${v})`;
 }
 
 /** A unix time with its ISO rendering. */

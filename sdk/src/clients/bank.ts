@@ -1,4 +1,5 @@
 import * as a from "../actions/index.js";
+import { toAmount } from "../internal/validate.js";
 import { BaseClient } from "./base.js";
 
 type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];
@@ -35,12 +36,12 @@ export class BankClient extends BaseClient {
     return a.setAccountFrozen(this.ctx, { account, frozen: false });
   }
   /** Freezes `amount` more of `account`'s balance (FREEZER_ROLE); see {@link setPartialFreeze}. */
-  freezePartial(account: string, amount: bigint | number) {
-    return a.setPartialFreeze(this.ctx, { account, delta: amount });
+  async freezePartial(account: string, amount: bigint) {
+    return a.setPartialFreeze(this.ctx, { account, delta: toAmount(amount, "amount") });
   }
   /** Releases `amount` of `account`'s partial freeze (FREEZER_ROLE); see {@link setPartialFreeze}. */
-  unfreezePartial(account: string, amount: bigint | number) {
-    return a.setPartialFreeze(this.ctx, { account, delta: -BigInt(amount) });
+  async unfreezePartial(account: string, amount: bigint) {
+    return a.setPartialFreeze(this.ctx, { account, delta: -toAmount(amount, "amount") });
   }
   /** Pauses DCJPY transfers, issuance and redemption (PAUSER_ROLE). */
   pause() {

@@ -10,6 +10,7 @@ export {
   InvalidSettlementIdError,
   InvalidTermsError,
   MissingSignerError,
+  ReferenceTooLongError,
 } from "./input.js";
 export {
   ConfigurationError,
@@ -20,6 +21,18 @@ export {
   TransactionFailedError,
 } from "./transport.js";
 export {
+  IneligibleTradeError,
+  SettlementTermsMismatchError,
+  type IneligibilityReason,
+} from "./settlement.js";
+export {
+  ChainMismatchError,
+  DeploymentAddressError,
+  DeploymentFileError,
+  type DeploymentContract,
+  type FoundAtAddress,
+} from "./configuration.js";
+export {
   ContractError,
   ContractPanicError,
   ContractRevertedError,
@@ -27,5 +40,6 @@ export {
   type ContractErrorOptions,
 } from "./contract.js";
 export { ERROR_MESSAGES, formatContractError } from "./messages.js";
+export { roleName } from "./roles.js";
 export { decodeRevertData, errorInterface, findRevertData, toKessaiError } from "./decode.js";
 export * from "../generated/errors.js";

@@ -22,6 +22,11 @@ export class InputError extends KessaiError {
   }
 }
 
+/** `field reason: value`, without the value when there is none. */
+function refusal(field: string, reason: string, value: unknown): string {
+  return value === undefined ? `${field} ${reason}` : `${field} ${reason}: ${show(value)}`;
+}
+
 function show(value: unknown): string {
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "string") return JSON.stringify(value);
@@ -36,7 +41,7 @@ function show(value: unknown): string {
 export class InvalidAddressError extends InputError {
   override name = "InvalidAddressError";
   constructor(field: string, value: unknown, reason = "is not a valid address") {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
   }
 }
 
@@ -44,7 +49,7 @@ export class InvalidAddressError extends InputError {
 export class InvalidAmountError extends InputError {
   override name = "InvalidAmountError";
   constructor(field: string, value: unknown, reason = "must be a positive integer") {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
   }
 }
 
@@ -52,15 +57,34 @@ export class InvalidAmountError extends InputError {
 export class InvalidSettlementIdError extends InputError {
   override name = "InvalidSettlementIdError";
   constructor(field: string, value: unknown, reason = "must be a non-zero 32-byte hex string") {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
   }
 }
 
-/** A bank or redemption reference that is not a non-zero 32-byte value. */
+/**
+ * A reference (bank, redemption, deposit-account or investor reference, reason code) that is
+ * neither 32 bytes of hex nor a text of 1 to 31 UTF-8 bytes, or is zero where it must not be
+ * (see `toBankReference`).
+ */
 export class InvalidReferenceError extends InputError {
   override name = "InvalidReferenceError";
   constructor(field: string, value: unknown, reason = "must be a non-zero 32-byte hex string") {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
+  }
+}
+
+/**
+ * A text reference longer than 31 UTF-8 bytes. It is refused rather than truncated or hashed, so
+ * that one text always names one reference; hash a long identifier yourself (e.g. `id(text)`)
+ * and pass the hash as hex if that is the convention agreed with the bank.
+ */
+export class ReferenceTooLongError extends InvalidReferenceError {
+  override name = "ReferenceTooLongError";
+  /** Length of the text in UTF-8 bytes. */
+  readonly byteLength: number;
+  constructor(field: string, value: string, byteLength: number) {
+    super(field, value, `is ${byteLength} UTF-8 bytes long; a text reference has at most 31`);
+    this.byteLength = byteLength;
   }
 }
 
@@ -68,7 +92,7 @@ export class InvalidReferenceError extends InputError {
 export class InvalidDeadlineError extends InputError {
   override name = "InvalidDeadlineError";
   constructor(field: string, value: unknown, reason = "must be a future unix time (seconds)") {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
   }
 }
 
@@ -76,7 +100,7 @@ export class InvalidDeadlineError extends InputError {
 export class InvalidTermsError extends InputError {
   override name = "InvalidTermsError";
   constructor(field: string, value: unknown, reason: string) {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
   }
 }
 
@@ -92,7 +116,7 @@ export class InvalidBatchError extends InputError {
 export class InvalidParameterError extends InputError {
   override name = "InvalidParameterError";
   constructor(field: string, value: unknown, reason: string) {
-    super(field, value, `${field} ${reason}: ${show(value)}`);
+    super(field, value, refusal(field, reason, value));
   }
 }
 

@@ -5,6 +5,7 @@ import {
   expectedStateNames,
   settlementStateName,
 } from "../settlement/enums.js";
+import { roleName } from "./roles.js";
 
 type Args = Record<string, unknown>;
 
@@ -113,7 +114,10 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
   DvpEmptyBatch: () => "the batch is empty or inconsistent",
   DvpOnlySelf: (a) => `${short(a.caller)} may not call this (only the DVP itself)`,
   // OpenZeppelin: AccessControl, ERC-6093, ERC-2612, ECDSA, guards
-  AccessControlUnauthorizedAccount: (a) => `${short(a.account)} lacks role ${short(a.neededRole)}`,
+  AccessControlUnauthorizedAccount: (a) => {
+    const name = roleName(String(a.neededRole));
+    return `${short(a.account)} lacks ${name ? `${name} (${short(a.neededRole)})` : `role ${short(a.neededRole)}`}`;
+  },
   AccessControlBadConfirmation: () => "the caller must confirm with its own address",
   ERC20InsufficientBalance: (a) => `${short(a.sender)} has ${n(a.balance)}, needs ${n(a.needed)}`,
   ERC20InsufficientAllowance: (a) =>

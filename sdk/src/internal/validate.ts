@@ -5,12 +5,16 @@ import {
   InvalidBatchError,
   InvalidDeadlineError,
   InvalidParameterError,
-  InvalidReferenceError,
   InvalidSettlementIdError,
 } from "../errors/input.js";
+import { toBankReference } from "../utils/reference.js";
 
-/** Anything the SDK accepts as an integer amount. */
-export type AmountLike = bigint | number | string;
+/**
+ * An integer amount as the SDK accepts it: a `bigint` only. A `number` loses precision above
+ * 2^53 and a string hides typos, so both are refused with {@link InvalidAmountError}; parse text
+ * with `parseAmount`.
+ */
+export type AmountLike = bigint;
 
 const UINT256_MAX = (1n << 256n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -47,44 +51,53 @@ export function toAddress(
   return a;
 }
 
-/** A uint256; refuses zero unless `allowZero`, and negative, fractional or non-numeric values. */
+/**
+ * A uint256 given as a `bigint`; refuses any other type (a `number`, a numeric string), negative
+ * values, values above `max` (default 2^256 - 1) and zero unless `allowZero`.
+ */
 export function toAmount(
   value: unknown,
   field: string,
   opts: { allowZero?: boolean; max?: bigint } = {},
 ): bigint {
-  let v: bigint;
-  if (typeof value === "bigint") v = value;
-  else if (typeof value === "number" && Number.isSafeInteger(value)) v = BigInt(value);
-  else if (typeof value === "string" && /^[0-9]+$/.test(value)) v = BigInt(value);
-  else throw new InvalidAmountError(field, value, "must be a non-negative integer");
-  if (v < 0n) throw new InvalidAmountError(field, value, "must not be negative");
-  if (v > (opts.max ?? UINT256_MAX)) throw new InvalidAmountError(field, value, "is too large");
-  if (v === 0n && !opts.allowZero)
-    throw new InvalidAmountError(field, value, "must be greater than zero");
-  return v;
+  if (typeof value !== "bigint") {
+    throw new InvalidAmountError(
+      field,
+      value,
+      typeof value === "number"
+        ? "must be a bigint (e.g. 1000n), not a number"
+        : typeof value === "string"
+          ? "must be a bigint (e.g. 1000n), not a string: parse text with parseAmount"
+          : "must be a bigint",
+    );
+  }
+  const reason = amountRangeError(value, opts);
+  if (reason) throw new InvalidAmountError(field, value, reason);
+  return value;
 }
 
-/** A 32-byte hex value (lower-cased); refuses zero unless `allowZero`. */
-export function toBytes32(
+/** Why `v` is out of range for an amount (negative, above `max`, zero), or undefined. */
+export function amountRangeError(
+  v: bigint,
+  opts: { allowZero?: boolean; max?: bigint } = {},
+): string | undefined {
+  if (v < 0n) return "must not be negative";
+  if (v > (opts.max ?? UINT256_MAX)) return "is too large";
+  if (v === 0n && !opts.allowZero) return "must be greater than zero";
+  return undefined;
+}
+
+/**
+ * A reference as bytes32: 0x + 64 hex digits as is, or a text of at most 31 UTF-8 bytes as a
+ * bytes32 string (see `toBankReference`, the one convention of the SDK and the CLI). Zero is
+ * refused unless `allowZero`.
+ */
+export function toReference(
   value: unknown,
   field: string,
   opts: { allowZero?: boolean } = {},
 ): string {
-  if (typeof value !== "string" || !isHexString(value, 32)) {
-    throw new InvalidParameterError(field, value, "must be a 32-byte hex string");
-  }
-  if (!opts.allowZero && value === ZeroHash)
-    throw new InvalidParameterError(field, value, "must not be zero");
-  return value.toLowerCase();
-}
-
-/** A bank / redemption reference: non-zero bytes32. */
-export function toReference(value: unknown, field: string): string {
-  if (typeof value !== "string" || !isHexString(value, 32) || BigInt(value) === 0n) {
-    throw new InvalidReferenceError(field, value);
-  }
-  return value.toLowerCase();
+  return toBankReference(value as string, field, opts);
 }
 
 /** A secp256k1 private key: 32 bytes of hex (with or without `0x`), non-zero and below the curve order. */

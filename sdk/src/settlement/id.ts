@@ -1,6 +1,6 @@
 import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
 import { InvalidParameterError } from "../errors/input.js";
-import { toAddress, toAmount, type AmountLike } from "../internal/validate.js";
+import { toAddress, toAmount } from "../internal/validate.js";
 
 /** Domain tag of settlement IDs, version 1. */
 export const SETTLEMENT_ID_DOMAIN = "kessai.settlement.v1";
@@ -16,8 +16,8 @@ export interface TradeIdentity {
   seller: string;
   buyer: string;
   securityToken: string;
-  quantity: AmountLike;
-  amount: AmountLike;
+  quantity: bigint;
+  amount: bigint;
 }
 
 /** Normalises a trade date to the integer YYYYMMDD. */

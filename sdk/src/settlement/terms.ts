@@ -1,12 +1,6 @@
 import { AbiCoder, TypedDataEncoder, ZeroAddress, dataSlice } from "ethers";
 import { InvalidTermsError } from "../errors/input.js";
-import {
-  toAddress,
-  toAmount,
-  toDeadline,
-  toSettlementId,
-  type AmountLike,
-} from "../internal/validate.js";
+import { toAddress, toAmount, toDeadline, toSettlementId } from "../internal/validate.js";
 
 /** The terms of one settlement (IDeliveryVersusPayment.Terms), normalised. */
 export interface SettlementTerms {
@@ -27,9 +21,9 @@ export interface SettlementTermsInput {
   seller: string;
   buyer: string;
   securityToken: string;
-  quantity: AmountLike;
+  quantity: bigint;
   cashToken: string;
-  amount: AmountLike;
+  amount: bigint;
   deadline: bigint | number | Date;
   agent?: string;
 }

@@ -4,11 +4,17 @@ import type { AgentClient } from "../clients/agent.js";
 import type { BankClient } from "../clients/bank.js";
 import type { FirmClient } from "../clients/firm.js";
 import { KessaiError } from "../errors/base.js";
+import { SettlementTermsMismatchError } from "../errors/settlement.js";
 import { ReferenceConflictError, SettlementStateError } from "../errors/transport.js";
 import { readCall, type TxResult } from "../internal/send.js";
-import { toReference } from "../internal/validate.js";
 import { settlementStateName, type SettlementStateName } from "./enums.js";
-import { buildTerms, type SettlementTerms, type SettlementTermsInput } from "./terms.js";
+import { toBankReference } from "../utils/reference.js";
+import {
+  buildTerms,
+  termsDigest,
+  type SettlementTerms,
+  type SettlementTermsInput,
+} from "./terms.js";
 
 /** The seven steps of the domain, in order. */
 export const SETTLEMENT_STEPS = [
@@ -42,10 +48,18 @@ export interface SettleTradeParams {
   /** Required when the terms name an agent whose approval is not yet recorded. */
   agent?: AgentClient;
   terms: SettlementTermsInput | SettlementTerms;
-  /** Reference of the buyer's deposit-account debit (step 3), unique per issuance. */
+  /**
+   * Reference of the buyer's deposit-account debit (step 3), unique per issuance: 0x + 64 hex
+   * digits, or a text of up to 31 UTF-8 bytes (see {@link toBankReference}).
+   */
   bankReference: string;
-  /** Reference of the seller's redemption (step 7), unique per redemption. */
+  /** Reference of the seller's redemption (step 7), unique per redemption; as `bankReference`. */
   redemptionRef: string;
+  /**
+   * Step 1 locks even when the trade could not settle as things stand (the buyer not eligible,
+   * a DCJPY account not open or frozen): see `createSettlement`. Default false.
+   */
+  force?: boolean;
   /** Settle with an ERC-2612 permit signed by the buyer instead of an approval transaction. */
   usePermit?: boolean;
   /** Called before and after every step; an exception it throws stops the run (resume later). */
@@ -69,11 +83,17 @@ const TERMINAL_FAILED: SettlementStateName[] = ["Cancelled", "Expired", "Rejecte
  * settlement and both references are single-use on chain, and every step checks them first.
  * A reference already recorded for another account or amount throws
  * {@link ReferenceConflictError} (steps 3 and 7); nothing is sent for that step.
+ *
+ * Before step 1 it reads the settlement stored under `terms.id`: if one exists with other terms
+ * (its stored commitment differs from `termsDigest(terms)`), it throws
+ * {@link SettlementTermsMismatchError} and runs no step, so a resumed call never reports the
+ * steps of someone else's settlement as done.
  */
 export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResult> {
   const terms = buildTerms(p.terms as SettlementTermsInput);
-  const bankReference = toReference(p.bankReference, "bankReference");
-  const redemptionRef = toReference(p.redemptionRef, "redemptionRef");
+  // The trade's two references, resolved in this one place (text or hex, one convention).
+  const bankReference = toBankReference(p.bankReference, "bankReference");
+  const redemptionRef = toBankReference(p.redemptionRef, "redemptionRef");
   const { seller, buyer, bank, agent } = p;
   const ctx = seller.ctx;
   const steps: ProgressEvent[] = [];
@@ -107,11 +127,13 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
     return s;
   };
 
+  // 0. an existing settlement under this ID must be this trade
+  await checkExisting(ctx, terms);
   // 1. lock
   await run(
     1,
     async () => ((await guard()) === "None" ? undefined : "settlement exists"),
-    () => seller.createSettlement({ terms }),
+    () => seller.createSettlement({ terms, force: p.force }),
   );
   // 2. affirm
   await run(
@@ -198,4 +220,35 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
     () => seller.redeem({ amount: terms.amount, redemptionRef }),
   );
   return { id: terms.id, state: await state(), steps };
+}
+
+const TERMS_FIELDS = [
+  "seller",
+  "buyer",
+  "securityToken",
+  "quantity",
+  "cashToken",
+  "amount",
+  "deadline",
+  "agent",
+] as const;
+
+/** Throws SettlementTermsMismatchError when a settlement with other terms holds `terms.id`. */
+async function checkExisting(ctx: FirmClient["ctx"], terms: SettlementTerms): Promise<void> {
+  const rec = await readCall("dvp.settlementOf", () => ctx.dvp.settlementOf(terms.id));
+  const state = settlementStateName(rec.state);
+  if (state === "None") return;
+  const expected = termsDigest(terms).toLowerCase();
+  const stored = String(rec.termsDigest).toLowerCase();
+  if (stored === expected) return;
+  // Which fields differ, when the creation event can be read (best effort: the mismatch itself
+  // is established by the stored commitment).
+  let fields: string[] | undefined;
+  try {
+    const onChain = (await a.getSettlement(ctx, { id: terms.id })).terms;
+    if (onChain) fields = TERMS_FIELDS.filter((f) => String(onChain[f]) !== String(terms[f]));
+  } catch {
+    fields = undefined;
+  }
+  throw new SettlementTermsMismatchError(terms.id, state, expected, stored, fields);
 }

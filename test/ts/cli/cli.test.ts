@@ -7,8 +7,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { HDNodeWallet, Mnemonic, encodeBytes32String } from "ethers";
+import { HDNodeWallet, Mnemonic, encodeBytes32String, id } from "ethers";
+import {
+  BankClient,
+  DepositTokenIssuanceReferenceUsed,
+  toBankReference,
+} from "../../../sdk/src/index.js";
 import { freePort } from "../sdk/hardhat-node.js";
+import { expectError } from "../sdk/helpers.js";
 
 const ROOT = process.cwd();
 const CLI = path.join(ROOT, "sdk", "dist", "cli", "main.js");
@@ -674,7 +680,10 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         ...dep(),
       ]);
       expect(denied.code).to.equal(1);
-      expect(oneLine(denied)).to.match(/^kessai: AccessControlUnauthorizedAccount: /);
+      // the role is named, not only its hash
+      expect(oneLine(denied)).to.equal(
+        "kessai: AccessControlUnauthorizedAccount: 0x7099…79C8 lacks REGISTRAR_ROLE (0xedcc…9238)",
+      );
       const err = (JSON.parse(denied.stdout) as { error: Record<string, unknown> }).error;
       expect(err).to.deep.include({ errorName: "AccessControlUnauthorizedAccount", exitCode: 1 });
       expect((err.args as Record<string, string>).account).to.equal(ISSUER);
@@ -690,7 +699,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         [["account", "open", NEWCOMER, "--account", "2"], "kessai: --ref is required"],
         [
           ["account", "open", NEWCOMER, "--ref", `0x${"00".repeat(32)}`, "--account", "2"],
-          "kessai: --ref must not be zero",
+          `kessai: --ref must not be zero: "0x${"00".repeat(32)}"`,
         ],
         [
           ["account", "open", "0x1234", "--ref", "ACCT-0006", "--account", "2"],
@@ -810,7 +819,91 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         ...dep(),
       ]);
       expect(zero.code).to.equal(2);
-      expect(oneLine(zero)).to.equal("kessai: --redeem must not be zero");
+      expect(oneLine(zero)).to.equal(`kessai: --redeem must not be zero: "0x${"00".repeat(32)}"`);
+    });
+
+    it("a wrong chain, swapped addresses, a broken deployment file: one line, exit 2, nothing sent", async function () {
+      const base = JSON.parse(readFileSync(deployment, "utf8")) as Record<string, string>;
+      const write = (name: string, doc: unknown) => {
+        const file = path.join(dir, name);
+        writeFileSync(file, JSON.stringify(doc));
+        return file;
+      };
+      const nonce = await rpc(url, "eth_getTransactionCount", [ISSUER, "latest"]);
+      const issue = (file: string, extra: string[] = []) =>
+        kessai([
+          "st",
+          "issue",
+          "--to",
+          SELLER,
+          "--amount",
+          "1",
+          "--account",
+          "1",
+          "--deployment",
+          file,
+          ...extra,
+        ]);
+      const chain1 = write("chain1.json", { ...base, chainId: "1" });
+      let r = await issue(chain1);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(
+        `kessai: Expected chain 1 (from ${chain1}) but the node is on chain 31337`,
+      );
+      const swapped = write("swapped.json", {
+        ...base,
+        securityToken: base.dvp,
+        dvp: base.securityToken,
+      });
+      r = await issue(swapped, ["--json"]);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(
+        `kessai: addresses.securityToken ${base.dvp} is the Kessai DVP on chain 31337, not a Kessai security token (addresses swapped?)`,
+      );
+      expect(JSON.parse(r.stdout).error).to.deep.include({
+        name: "DeploymentAddressError",
+        field: "addresses.securityToken",
+        exitCode: 2,
+      });
+      r = await issue(deployment, ["--dvp", NEWCOMER]);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(
+        `kessai: addresses.dvp ${NEWCOMER} is no contract on chain 31337, not the Kessai DVP`,
+      );
+      const { chainId: _chainId, ...rest } = base;
+      const noChain = write("nochain.json", rest);
+      r = await issue(noChain, ["--json"]);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(`kessai: ${noChain}: chainId is missing`);
+      expect(JSON.parse(r.stdout).error).to.deep.include({
+        name: "DeploymentFileError",
+        field: "chainId",
+      });
+      const badDvp = write("baddvp.json", { ...base, dvp: "0x1234" });
+      r = await issue(badDvp);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(
+        `kessai: ${badDvp}: dvp is not a valid non-zero address: "0x1234"`,
+      );
+      r = await issue(path.join(dir, "absent.json"));
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(`kessai: ${path.join(dir, "absent.json")}: not found`);
+      expect(await rpc(url, "eth_getTransactionCount", [ISSUER, "latest"])).to.equal(nonce);
+    });
+
+    it("a malformed --rpc URL (or KESSAI_RPC_URL): one line, exit 2", async function () {
+      for (const bad of ["not-a-url", "localhost:8545", "ws://127.0.0.1:8545"]) {
+        const r = await kessai(["st", "balance", SELLER, "--rpc", bad, ...dep()]);
+        expect(r.code, bad).to.equal(2);
+        expect(oneLine(r)).to.equal(
+          `kessai: --rpc must be an http:// or https:// URL: ${JSON.stringify(bad)}`,
+        );
+      }
+      const r = await kessai(["st", "balance", SELLER, ...dep()], { KESSAI_RPC_URL: "not-a-url" });
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(
+        'kessai: KESSAI_RPC_URL must be an http:// or https:// URL: "not-a-url"',
+      );
     });
 
     it("an unreachable node: one line, exit 1", async function () {
@@ -821,6 +914,212 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       expect(
         oneLine(r).startsWith(`kessai: cannot reach the JSON-RPC endpoint ${closed}`),
       ).to.equal(true, oneLine(r));
+    });
+  });
+  describe("bank references: the CLI and the SDK are one convention", function () {
+    it("--ref TEXT and the SDK's text are one reference, and so is 0x hex, in either order", async function () {
+      const bank = await BankClient.connect({
+        rpcUrl: url,
+        privateKey: wallet(2).privateKey,
+        addresses: {
+          securityToken: addresses.securityToken,
+          depositToken: addresses.depositToken,
+          dvp: addresses.dvp,
+        },
+      });
+      try {
+        const before = await bank.balanceOf(BUYER);
+        // text: the CLI first, then the SDK with the same text is refused
+        const cli = await okJson([
+          "dcjpy",
+          "issue",
+          "--to",
+          BUYER,
+          "--amount",
+          "3",
+          "--ref",
+          "DUP-1",
+          "--account",
+          "2",
+          ...dep(),
+        ]);
+        expect(cli.bankReference).to.equal(toBankReference("DUP-1"));
+        expect(cli.bankReference).to.equal(encodeBytes32String("DUP-1"));
+        await expectError(
+          bank.issue({ account: BUYER, amount: 3n, bankReference: "DUP-1" }),
+          DepositTokenIssuanceReferenceUsed,
+          { bankReference: encodeBytes32String("DUP-1") },
+        );
+        // hex: the SDK first, then the CLI with the same hex (upper case) is refused
+        const hex = id("debit:DUP-2");
+        await bank.issue({ account: BUYER, amount: 4n, bankReference: hex });
+        const r = await kessai([
+          "dcjpy",
+          "issue",
+          "--to",
+          BUYER,
+          "--amount",
+          "4",
+          "--ref",
+          `0x${hex.slice(2).toUpperCase()}`,
+          "--account",
+          "2",
+          "--json",
+          ...dep(),
+        ]);
+        expect(r.code).to.equal(1);
+        expect(oneLine(r)).to.match(/^kessai: DepositTokenIssuanceReferenceUsed: bank reference /);
+        const err = (JSON.parse(r.stdout) as { error: { args: Record<string, string> } }).error;
+        expect(err.args).to.deep.equal({ bankReference: hex });
+        // each reference issued once: 3 + 4
+        expect((await bank.balanceOf(BUYER)).balance - before.balance).to.equal(7n);
+        const redeemed = await okJson([
+          "dcjpy",
+          "redeem",
+          "--from",
+          BUYER,
+          "--amount",
+          "7",
+          "--ref",
+          "決済-DUP",
+          "--account",
+          "2",
+          ...dep(),
+        ]);
+        expect(redeemed).to.include({ redemptionRef: toBankReference("決済-DUP") });
+        expect((await bank.getRedemption("決済-DUP"))?.amount).to.equal(7n);
+      } finally {
+        bank.close();
+      }
+    });
+
+    it("a text reference over 31 bytes: one line, exit 2, nothing sent", async function () {
+      const nonce = await rpc(url, "eth_getTransactionCount", [BANK, "latest"]);
+      const long = "DEBIT-ISSUER-TERMINATES-1795580775";
+      const r = await kessai([
+        "dcjpy",
+        "issue",
+        "--to",
+        BUYER,
+        "--amount",
+        "1",
+        "--ref",
+        long,
+        "--account",
+        "2",
+        ...dep(),
+      ]);
+      expect(r.code).to.equal(2);
+      expect(oneLine(r)).to.equal(
+        `kessai: --ref is 34 UTF-8 bytes long; a text reference has at most 31: "${long}"`,
+      );
+      expect(await rpc(url, "eth_getTransactionCount", [BANK, "latest"])).to.equal(nonce);
+    });
+  });
+  describe("settlement create checks that the trade could settle", function () {
+    it("refuses a buyer the security token would refuse (one line, exit 1, nothing locked); --force locks", async function () {
+      const locked = async () =>
+        (await okJson<{ lockedToDvp: string }>(["st", "balance", SELLER, ...dep()])).lockedToDvp;
+      const before = await locked();
+      const nonce = await rpc(url, "eth_getTransactionCount", [SELLER, "latest"]);
+      const create = (extra: string[]) =>
+        kessai([
+          "settlement",
+          "create",
+          "--id",
+          `0x${"ef".repeat(32)}`,
+          "--buyer",
+          NEWCOMER,
+          "--quantity",
+          "1",
+          "--amount",
+          "1",
+          "--account",
+          "3",
+          ...extra,
+          ...dep(),
+        ]);
+      const r = await create(["--json"]);
+      expect(r.code).to.equal(1);
+      expect(oneLine(r)).to.equal(
+        `kessai: Settlement 0x${"ef".repeat(32)} would not settle: the security token would refuse the delivery to the buyer ` +
+          `(SecurityTokenIneligibleReceiver: ${NEWCOMER.slice(0, 6)}…${NEWCOMER.slice(-4)} may not receive the security token); ` +
+          "nothing was locked (force to lock anyway)",
+      );
+      expect(JSON.parse(r.stdout).error).to.deep.include({ name: "IneligibleTradeError" });
+      expect(await locked()).to.equal(before);
+      expect(await rpc(url, "eth_getTransactionCount", [SELLER, "latest"])).to.equal(nonce);
+      const forced = await create(["--force"]);
+      expect(forced.code, forced.stderr).to.equal(0);
+      expect(JSON.parse(forced.stdout)).to.include({ id: `0x${"ef".repeat(32)}`, buyer: NEWCOMER });
+      expect(BigInt(await locked())).to.equal(BigInt(before) + 1n);
+      await ok([
+        "settlement",
+        "cancel",
+        "--id",
+        `0x${"ef".repeat(32)}`,
+        "--account",
+        "3",
+        ...dep(),
+      ]);
+      expect(await locked()).to.equal(before);
+    });
+  });
+  describe("deadlines: +N from the later of the clock and the chain; reclaimable when passed", function () {
+    it("counts +N from the chain when it runs ahead of the clock", async function () {
+      await rpc(url, "evm_increaseTime", [86_400]);
+      await rpc(url, "evm_mine");
+      const chain = Number(
+        ((await rpc(url, "eth_getBlockByNumber", ["latest", false])) as { timestamp: string })
+          .timestamp,
+      );
+      expect(chain).to.be.greaterThan(Math.floor(Date.now() / 1000) + 80_000);
+      const r = await kessai([
+        "settlement",
+        "create",
+        "--id",
+        `0x${"a1".repeat(32)}`,
+        "--buyer",
+        BUYER,
+        "--quantity",
+        "1",
+        "--amount",
+        "1",
+        "--deadline",
+        "+1m",
+        "--account",
+        "3",
+        ...dep(),
+      ]);
+      expect(r.code, r.stderr).to.equal(0);
+      const deadline = Number((JSON.parse(r.stdout) as { deadline: string }).deadline);
+      expect(deadline).to.be.within(chain + 60, chain + 62);
+    });
+
+    it("settlement show says an open settlement past its deadline is reclaimable, until reclaimed", async function () {
+      const id = `0x${"a1".repeat(32)}`;
+      const before = await okJson<{ deadlinePassed: boolean; reclaimable: boolean }>([
+        "settlement",
+        "show",
+        "--id",
+        id,
+        ...dep(),
+      ]);
+      expect(before).to.include({ state: "Pending", deadlinePassed: false, reclaimable: false });
+      expect(await ok(["settlement", "show", "--id", id, ...dep()])).to.not.match(/reclaimable/);
+      await rpc(url, "evm_increaseTime", [120]);
+      await rpc(url, "evm_mine");
+      const past = await okJson(["settlement", "show", "--id", id, ...dep()]);
+      expect(past).to.include({ state: "Pending", deadlinePassed: true, reclaimable: true });
+      const human = await ok(["settlement", "show", "--id", id, ...dep()]);
+      expect(human).to.match(/^deadline:\s+\d+ \(\S+\), passed$/m);
+      expect(human).to.include(
+        `reclaimable:    yes: open past its deadline, anyone may release the seller's units (kessai settlement reclaim --id ${id})`,
+      );
+      await ok(["settlement", "reclaim", "--id", id, "--account", "5", ...dep()]);
+      const after = await okJson(["settlement", "show", "--id", id, ...dep()]);
+      expect(after).to.include({ state: "Expired", deadlinePassed: true, reclaimable: false });
+      expect(await ok(["settlement", "show", "--id", id, ...dep()])).to.not.match(/reclaimable/);
     });
   });
 });

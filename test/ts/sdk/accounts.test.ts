@@ -310,7 +310,7 @@ describe("sdk: the bank's DCJPY account book", function () {
         "depositAccountRef",
       ],
       [
-        () => bank.openAccount({ account: who, depositAccountRef: "ACCT-0001" }),
+        () => bank.openAccount({ account: who, depositAccountRef: "ACCT-".padEnd(32, "0") }),
         InvalidReferenceError,
         "depositAccountRef",
       ],

@@ -125,6 +125,11 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
     const refusing = refusingProvider(k.ethers.provider);
     const w = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${account}`);
     await k.clients.issuer.register({ account: w.address, investorRef: ref(`hole-${account}`) });
+    // a seller must be able to be paid: step 1 checks its DCJPY account
+    await k.clients.bank.openAccount({
+      account: w.address,
+      depositAccountRef: ref(`hole-${account}`),
+    });
     await k.clients.issuer.issue({ to: w.address, value: 10n * BigInt(M + 1) });
     const seller = await FirmClient.connect({
       runner: w.connect(refusing.provider),
@@ -236,6 +241,8 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
     const key = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/15`);
     const w = new GatedWallet(key.privateKey, provider);
     await k.clients.issuer.register({ account: w.address, investorRef: ref("gated") });
+    // a seller must be able to be paid: step 1 checks its DCJPY account
+    await k.clients.bank.openAccount({ account: w.address, depositAccountRef: ref("gated") });
     await k.clients.issuer.issue({ to: w.address, value: 10n });
     const seller = await FirmClient.connect({ runner: w, addresses: k.addresses });
     const to = k.signers.buyer.address;
@@ -278,6 +285,8 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
     const refusing = refusingProvider(k.ethers.provider);
     const w = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/13`);
     await k.clients.issuer.register({ account: w.address, investorRef: ref("last-seller") });
+    // a seller must be able to be paid: step 1 checks its DCJPY account
+    await k.clients.bank.openAccount({ account: w.address, depositAccountRef: ref("last-seller") });
     await (await k.signers.admin.sendTransaction({ to: w.address, value: 10n ** 18n })).wait();
     await k.clients.issuer.issue({ to: w.address, value: 20n });
     const seller = await FirmClient.connect({

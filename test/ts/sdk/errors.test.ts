@@ -25,6 +25,8 @@ import {
   ERC20InsufficientAllowance,
   FirmClient,
   IssuerClient,
+  formatContractError,
+  roleName,
   RegistryAlreadyRegistered,
   RegistryExpiryInPast,
   RegistryNotRegistered,
@@ -185,12 +187,53 @@ describe("sdk errors", function () {
           neededRole: await k.contracts.bond.ISSUER_ROLE(),
         },
       );
-      expect(e.shortMessage).to.match(/^AccessControlUnauthorizedAccount: 0x/);
-      await expectError(
+      const outsider = S().outsider.address;
+      const issuerRole = await k.contracts.bond.ISSUER_ROLE();
+      // the role is named, not only its hash
+      expect(e.shortMessage).to.equal(
+        `AccessControlUnauthorizedAccount: ${outsider.slice(0, 6)}…${outsider.slice(-4)} lacks ` +
+          `ISSUER_ROLE (${issuerRole.slice(0, 6)}…${issuerRole.slice(-4)})`,
+      );
+      const b = await expectError(
         outsiderBank.issue({ account: S().buyer.address, amount: 1n, bankReference: ref("n") }),
         AccessControlUnauthorizedAccount,
         { account: S().outsider.address, neededRole: await k.contracts.dcjpy.ISSUER_ROLE() },
       );
+      expect(b.shortMessage).to.match(/ lacks ISSUER_ROLE \(0x114e…a122\)$/);
+      const r = await expectError(
+        outsiderIssuer.register({ account: outsider, investorRef: ref("x") }),
+        AccessControlUnauthorizedAccount,
+      );
+      expect(r.shortMessage).to.match(/ lacks REGISTRAR_ROLE \(0xedcc…9238\)$/);
+      // an unknown role keeps its hash
+      expect(
+        formatContractError(
+          "AccessControlUnauthorizedAccount",
+          {
+            account: outsider,
+            neededRole: ref("NOT_A_ROLE"),
+          },
+          ["account", "neededRole"],
+        ),
+      ).to.match(/ lacks role 0x[0-9a-f]{4}…[0-9a-f]{4}$/);
+    });
+
+    it("roleName knows every role constant of the deployed contracts by its value", async function () {
+      const { secReg, bond, dcjpy, dvp } = k.contracts;
+      let n = 0;
+      for (const c of [secReg, bond, dcjpy, dvp] as unknown as {
+        interface: { fragments: readonly { type: string; name?: string; inputs?: unknown[] }[] };
+        [k: string]: unknown;
+      }[]) {
+        for (const f of c.interface.fragments) {
+          if (f.type !== "function" || !/_ROLE$/.test(f.name!) || f.inputs!.length) continue;
+          const value = await (c[f.name!] as () => Promise<string>)();
+          expect(roleName(value), f.name).to.equal(f.name);
+          n++;
+        }
+      }
+      expect(n).to.be.greaterThan(15);
+      expect(roleName(ref("nothing"))).to.equal(undefined);
     });
 
     it("security token errors", async function () {

@@ -4,6 +4,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { id } from "ethers";
+import { toBankReference } from "../../../sdk/src/index.js";
 import { deployKessai, type Kessai } from "./fixture.js";
 import type { ExampleEnv } from "../../../sdk/examples/env.js";
 
@@ -35,7 +36,8 @@ const expectations: Record<string, (r: Result, k: Kessai) => Promise<void> | voi
       listed: true,
       added: 5_000_000n,
       opened: true,
-      depositAccount: id("deposit:0042-118"),
+      depositAccount: toBankReference("ACCT-0042-118"),
+      readBack: "DEBIT-2026-11-25-000123",
     });
     expect(await k.contracts.dcjpy.isAccountOpen(k.signers.outsider.address)).to.equal(true);
   },
@@ -83,7 +85,9 @@ const expectations: Record<string, (r: Result, k: Kessai) => Promise<void> | voi
       [false, true],
     ]);
     expect(r.errors[1].referenceUsed).to.equal(true);
-    expect(r.errors[1].args).to.deep.equal({ bankReference: id("debit:errors-example") });
+    expect(r.errors[1].args).to.deep.equal({
+      bankReference: toBankReference("DEBIT-ERRORS-EXAMPLE"),
+    });
     expect(r.errors[2].badAddress).to.equal(true);
     expect(r.errors[0].shortMessage).to.match(/^SecurityTokenInsufficientUnlockedBalance: 0x/);
   },

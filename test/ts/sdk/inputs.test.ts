@@ -11,6 +11,8 @@ import {
   InvalidTermsError,
   MissingSignerError,
   issueSecurity,
+  ReferenceTooLongError,
+  parseAmount,
 } from "../../../sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
@@ -60,7 +62,7 @@ describe("sdk input validation (nothing is sent)", function () {
         "value",
       ],
       [
-        () => issuer.issue({ to: k.signers.seller.address, value: 1.5 }),
+        () => issuer.issue({ to: k.signers.seller.address, value: 1.5 as never }),
         InvalidAmountError,
         "value",
       ],
@@ -91,8 +93,13 @@ describe("sdk input validation (nothing is sent)", function () {
         "bankReference",
       ],
       [
-        () => seller.redeem({ amount: 1n, redemptionRef: "ref-1" }),
+        () => seller.redeem({ amount: 1n, redemptionRef: "0x1234" }),
         InvalidReferenceError,
+        "redemptionRef",
+      ],
+      [
+        () => seller.redeem({ amount: 1n, redemptionRef: "CREDIT-".padEnd(32, "X") }),
+        ReferenceTooLongError,
         "redemptionRef",
       ],
       [
@@ -132,7 +139,7 @@ describe("sdk input validation (nothing is sent)", function () {
         "terms.cashToken",
       ],
       [
-        () => buyer.settle({ terms: { ...good, amount: "1e6" } }),
+        () => buyer.settle({ terms: { ...good, amount: "1e6" as never } }),
         InvalidAmountError,
         "terms.amount",
       ],
@@ -152,5 +159,67 @@ describe("sdk input validation (nothing is sent)", function () {
     ];
     for (const [p, Cls, field] of cases) await expectError(p(), Cls, { field });
     expect(await nonces()).to.deep.equal(before);
+  });
+
+  it("takes amounts as bigints only: a number or a numeric string is refused, naming the field", async function () {
+    const { issuer, bank, seller, buyer } = k.clients;
+    const good = await k.newTerms();
+    const to = k.signers.seller.address;
+    const before = await nonces();
+    for (const bad of [1000, "1000"] as never[]) {
+      const cases: [() => Promise<unknown>, string][] = [
+        [() => issuer.issue({ to, value: bad }), "value"],
+        [() => issuer.redeem({ from: to, value: bad }), "value"],
+        [() => issuer.bulkIssue({ items: [{ to, value: bad }] }), "items[0].value"],
+        [() => issuer.forceLock({ account: to, lockAddress: to, value: bad }), "value"],
+        [() => seller.transferSecurity({ to: k.signers.buyer.address, value: bad }), "value"],
+        [() => bank.issue({ account: to, amount: bad, bankReference: ref("n") }), "amount"],
+        [() => bank.freezePartial(to, bad), "amount"],
+        [() => bank.unfreezePartial(to, bad), "amount"],
+        [() => buyer.approve({ amount: bad }), "amount"],
+        [() => buyer.redeem({ amount: bad, redemptionRef: ref("n") }), "amount"],
+        [() => buyer.requestIssuance({ amount: bad, depositAccountRef: ref("n") }), "amount"],
+        [() => seller.createSettlement({ terms: { ...good, quantity: bad } }), "terms.quantity"],
+        [() => buyer.settle({ terms: { ...good, amount: bad } }), "terms.amount"],
+      ];
+      for (const [p, field] of cases) {
+        const e = await expectError(p(), InvalidAmountError, { field, value: bad });
+        expect(e.shortMessage).to.match(
+          typeof bad === "number"
+            ? /must be a bigint \(e\.g\. 1000n\), not a number/
+            : /not a string/,
+        );
+      }
+    }
+    expect(await nonces()).to.deep.equal(before);
+  });
+
+  it("parseAmount reads base-unit text with the same checks, the field and the text in its error", function () {
+    expect(parseAmount("1_000_000", "--amount")).to.equal(1_000_000n);
+    expect(parseAmount("0", "--amount", { allowZero: true })).to.equal(0n);
+    expect(parseAmount("255", "--decimals", { max: 255n })).to.equal(255n);
+    for (const [text, reason, opts] of [
+      ["-5", "must be a non-negative integer in base units", {}],
+      ["1.5", "must be a non-negative integer in base units", {}],
+      ["1e6", "must be a non-negative integer in base units", {}],
+      [" 1", "must be a non-negative integer in base units", {}],
+      ["1__0", "must be a non-negative integer in base units", {}],
+      ["", "must be a non-negative integer in base units", {}],
+      ["0", "must be greater than zero", {}],
+      ["256", "is too large", { max: 255n }],
+      [(1n << 256n).toString(), "is too large", {}],
+    ] as [string, string, { max?: bigint }][]) {
+      let caught: unknown;
+      try {
+        parseAmount(text, "--amount", opts);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, text).to.be.instanceOf(InvalidAmountError);
+      expect(caught).to.include({ field: "--amount", value: text });
+      expect((caught as InvalidAmountError).shortMessage).to.equal(
+        `--amount ${reason}: ${JSON.stringify(text)}`,
+      );
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { getAddress } from "ethers";
 import {
+  InvalidAmountError,
   InvalidParameterError,
   affirmationTypedData,
   approvalTypedData,
@@ -41,8 +42,6 @@ describe("sdk settlement helpers", function () {
       const b = deriveSettlementId({
         ...trade,
         tradeDate: "20261125",
-        quantity: "10",
-        amount: 1_000_000,
         seller: trade.seller.toUpperCase().replace("0X", "0x"),
       });
       const c = deriveSettlementId({ ...trade, tradeDate: new Date(Date.UTC(2026, 10, 25, 15)) });
@@ -63,6 +62,23 @@ describe("sdk settlement helpers", function () {
         { securityToken: trade.seller },
       ]) {
         expect(deriveSettlementId({ ...trade, ...change })).to.not.equal(base);
+      }
+    });
+    it("refuses a quantity or amount that is not a bigint, naming the field", function () {
+      for (const [field, value] of [
+        ["quantity", 10],
+        ["quantity", "10"],
+        ["amount", 1_000_000],
+        ["amount", "1000000"],
+      ] as const) {
+        let caught: unknown;
+        try {
+          deriveSettlementId({ ...trade, [field]: value as never });
+        } catch (e) {
+          caught = e;
+        }
+        expect(caught).to.be.instanceOf(InvalidAmountError);
+        expect(caught).to.include({ field, value });
       }
     });
     it("refuses an invalid date", function () {

@@ -3,8 +3,10 @@ import { ZeroAddress } from "ethers";
 import {
   ReferenceConflictError,
   SETTLEMENT_STEPS,
+  SettlementTermsMismatchError,
   buildTerms,
   settleTrade,
+  termsDigest,
   type ProgressEvent,
 } from "../../../sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
@@ -216,6 +218,77 @@ describe("sdk settleTrade workflow", function () {
     expect(await k.clients.bank.getRedemption(redemptionRef)).to.include({
       account: k.signers.buyer.address,
       amount: 1n,
+    });
+  });
+  describe("when a settlement with other terms already holds the ID", function () {
+    const nonces = () =>
+      Promise.all(
+        [k.signers.seller, k.signers.buyer, k.signers.bank].map((w) =>
+          k.ethers.provider.getTransactionCount(w.address, "pending"),
+        ),
+      );
+
+    it("throws SettlementTermsMismatchError before any step, sending nothing (Pending)", async function () {
+      const terms = buildTerms(await k.newTerms());
+      await k.clients.seller.createSettlement({ terms });
+      const other = buildTerms({ ...terms, amount: terms.amount + 1n });
+      const bankReference = ref(`${terms.id}b`);
+      const events: ProgressEvent[] = [];
+      const before = await nonces();
+      const e = await expectError(
+        settleTrade({
+          seller: k.clients.seller,
+          buyer: k.clients.buyer,
+          bank: k.clients.bank,
+          terms: other,
+          bankReference,
+          redemptionRef: ref(`${terms.id}r`),
+          onProgress: (ev) => {
+            events.push(ev);
+          },
+        }),
+        SettlementTermsMismatchError,
+        {
+          id: terms.id,
+          state: "Pending",
+          expectedDigest: termsDigest(other),
+          storedDigest: termsDigest(terms),
+          fields: ["amount"],
+        },
+      );
+      expect(e.shortMessage).to.equal(
+        `Settlement ${terms.id} exists (Pending) with other terms than those given (amount differ); a trade under this ID cannot be resumed with these terms`,
+      );
+      expect(events).to.deep.equal([]);
+      expect(await nonces()).to.deep.equal(before);
+      expect(await k.clients.bank.getIssuance(bankReference)).to.equal(undefined);
+      expect(await k.contracts.dvp.stateOf(terms.id)).to.equal(1n);
+    });
+
+    it("throws it for a settled trade re-run with another deadline and agent, instead of reporting every step skipped", async function () {
+      const terms = buildTerms(await k.newTerms());
+      const params = {
+        seller: k.clients.seller,
+        buyer: k.clients.buyer,
+        bank: k.clients.bank,
+        terms,
+        bankReference: ref(`${terms.id}b`),
+        redemptionRef: ref(`${terms.id}r`),
+      };
+      expect((await settleTrade(params)).state).to.equal("Settled");
+      const before = await nonces();
+      await expectError(
+        settleTrade({
+          ...params,
+          terms: { ...terms, deadline: terms.deadline + 1n, agent: k.signers.agent.address },
+        }),
+        SettlementTermsMismatchError,
+        { id: terms.id, state: "Settled", fields: ["deadline", "agent"] },
+      );
+      expect(await nonces()).to.deep.equal(before);
+      // the same terms still resume to nothing at all
+      const again = await settleTrade(params);
+      expect(again.steps.every((s) => s.status === "skipped")).to.equal(true);
     });
   });
 });

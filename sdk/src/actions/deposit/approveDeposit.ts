@@ -1,12 +1,12 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
+import { toAddress, toAmount } from "../../internal/validate.js";
 
 /** Parameters of {@link approveDeposit}. */
 export interface ApproveDepositParams {
   /** Defaults to the DVP. */
   spender?: string;
-  amount: AmountLike;
+  amount: bigint;
 }
 /** What {@link approveDeposit} resolves to. */
 export type ApproveDepositResult = TxResult;

@@ -1,10 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAmount, type AmountLike } from "../../internal/validate.js";
+import { toAmount } from "../../internal/validate.js";
 
 /** Parameters of {@link cancelIssuanceRequest}. */
 export interface CancelIssuanceRequestParams {
-  requestId: AmountLike;
+  requestId: bigint;
 }
 /** What {@link cancelIssuanceRequest} resolves to. */
 export type CancelIssuanceRequestResult = TxResult;

@@ -1,10 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAmount, toReference, type AmountLike } from "../../internal/validate.js";
+import { toAmount, toReference } from "../../internal/validate.js";
 
 /** Parameters of {@link fulfilIssuanceRequest}. */
 export interface FulfilIssuanceRequestParams {
-  requestId: AmountLike;
+  requestId: bigint;
   bankReference: string;
 }
 /** What {@link fulfilIssuanceRequest} resolves to. */

@@ -1,11 +1,11 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAddress, toAmount, toReference, type AmountLike } from "../../internal/validate.js";
+import { toAddress, toAmount, toReference } from "../../internal/validate.js";
 
 /** Parameters of {@link issueDeposit}. */
 export interface IssueDepositParams {
   account: string;
-  amount: AmountLike;
+  amount: bigint;
   /** Reference of the deposit-account debit (bytes32, once per reference). */
   bankReference: string;
 }

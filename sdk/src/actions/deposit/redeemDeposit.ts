@@ -1,10 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAmount, toReference, type AmountLike } from "../../internal/validate.js";
+import { toAmount, toReference } from "../../internal/validate.js";
 
 /** Parameters of {@link redeemDeposit}. */
 export interface RedeemDepositParams {
-  amount: AmountLike;
+  amount: bigint;
   /** Tells the bank which deposit account to credit (bytes32, once per reference). */
   redemptionRef: string;
 }

@@ -1,11 +1,11 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAddress, toAmount, toReference, type AmountLike } from "../../internal/validate.js";
+import { toAddress, toAmount, toReference } from "../../internal/validate.js";
 
 /** Parameters of {@link redeemDepositFrom}. */
 export interface RedeemDepositFromParams {
   account: string;
-  amount: AmountLike;
+  amount: bigint;
   redemptionRef: string;
 }
 /** What {@link redeemDepositFrom} resolves to. */

@@ -1,11 +1,11 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
 import { ZeroHash } from "ethers";
-import { toAmount, toBytes32, type AmountLike } from "../../internal/validate.js";
+import { toAmount, toReference } from "../../internal/validate.js";
 
 /** Parameters of {@link rejectIssuanceRequest}. */
 export interface RejectIssuanceRequestParams {
-  requestId: AmountLike;
+  requestId: bigint;
   /** Reason code (bytes32), default zero. */
   reason?: string;
 }
@@ -18,7 +18,7 @@ export async function rejectIssuanceRequest(
   p: RejectIssuanceRequestParams,
 ): Promise<RejectIssuanceRequestResult> {
   const id = toAmount(p.requestId, "requestId");
-  const reason = toBytes32(p.reason ?? ZeroHash, "reason", { allowZero: true });
+  const reason = toReference(p.reason ?? ZeroHash, "reason", { allowZero: true });
   return sendTx(ctx, "bank.rejectIssuanceRequest", ctx.depositToken, () =>
     ctx.depositToken.rejectIssuanceRequest(id, reason),
   );

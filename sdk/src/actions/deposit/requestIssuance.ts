@@ -1,10 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAmount, toBytes32, type AmountLike } from "../../internal/validate.js";
+import { toAmount, toReference } from "../../internal/validate.js";
 
 /** Parameters of {@link requestIssuance}. */
 export interface RequestIssuanceParams {
-  amount: AmountLike;
+  amount: bigint;
   /** Which deposit account the bank should debit (bytes32, opaque to the chain). */
   depositAccountRef: string;
 }
@@ -19,7 +19,7 @@ export async function requestIssuance(
   p: RequestIssuanceParams,
 ): Promise<RequestIssuanceResult> {
   const amount = toAmount(p.amount, "amount");
-  const ref = toBytes32(p.depositAccountRef, "depositAccountRef", { allowZero: true });
+  const ref = toReference(p.depositAccountRef, "depositAccountRef", { allowZero: true });
   const dt = ctx.depositToken;
   const r = await sendTx(ctx, "firm.requestIssuance", dt, () => dt.requestIssuance(amount, ref));
   const ev = r.receipt.logs

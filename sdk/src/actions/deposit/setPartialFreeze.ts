@@ -1,12 +1,12 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
+import { toAddress, toAmount } from "../../internal/validate.js";
 
 /** Parameters of {@link setPartialFreeze}. */
 export interface SetPartialFreezeParams {
   account: string;
   /** Positive: add to the frozen part; negative: remove from it. */
-  delta: bigint | number;
+  delta: bigint;
 }
 /** What {@link setPartialFreeze} resolves to. */
 export type SetPartialFreezeResult = TxResult;
@@ -17,10 +17,8 @@ export async function setPartialFreeze(
   p: SetPartialFreezeParams,
 ): Promise<SetPartialFreezeResult> {
   const account = toAddress(p.account, "account");
-  const raw: AmountLike =
-    typeof p.delta === "bigint" ? (p.delta < 0n ? -p.delta : p.delta) : Math.abs(p.delta as number);
-  const amount = toAmount(raw, "delta");
-  const negative = typeof p.delta === "bigint" ? p.delta < 0n : (p.delta as number) < 0;
+  const negative = typeof p.delta === "bigint" && p.delta < 0n;
+  const amount = toAmount(negative ? -p.delta : p.delta, "delta");
   const dt = ctx.depositToken;
   return negative
     ? sendTx(ctx, "bank.unfreezePartial", dt, () => dt.unfreezePartial(account, amount))

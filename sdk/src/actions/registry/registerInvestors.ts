@@ -1,6 +1,6 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { sameLength, toAddress, toBytes32, toDeadline } from "../../internal/validate.js";
+import { sameLength, toAddress, toReference, toDeadline } from "../../internal/validate.js";
 
 /** Parameters of {@link registerInvestors}. */
 export interface RegisterInvestorsParams {
@@ -17,7 +17,7 @@ export async function registerInvestors(
   sameLength("investors", p.investors);
   const accounts = p.investors.map((x, i) => toAddress(x.account, `investors[${i}].account`));
   const refs = p.investors.map((x, i) =>
-    toBytes32(x.investorRef, `investors[${i}].investorRef`, { allowZero: true }),
+    toReference(x.investorRef, `investors[${i}].investorRef`, { allowZero: true }),
   );
   const expiries = p.investors.map((x, i) =>
     x.expiry === undefined || x.expiry === 0 || x.expiry === 0n

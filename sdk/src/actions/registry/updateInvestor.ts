@@ -1,6 +1,6 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAddress, toBytes32, toDeadline } from "../../internal/validate.js";
+import { toAddress, toReference, toDeadline } from "../../internal/validate.js";
 
 /** Parameters of {@link updateInvestor}. */
 export interface UpdateInvestorParams {
@@ -17,7 +17,7 @@ export async function updateInvestor(
   p: UpdateInvestorParams,
 ): Promise<UpdateInvestorResult> {
   const account = toAddress(p.account, "account");
-  const ref = toBytes32(p.investorRef, "investorRef", { allowZero: true });
+  const ref = toReference(p.investorRef, "investorRef", { allowZero: true });
   const expiry =
     p.expiry === undefined || p.expiry === 0 || p.expiry === 0n
       ? 0n

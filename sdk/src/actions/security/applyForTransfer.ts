@@ -1,11 +1,11 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
+import { toAddress, toAmount, toBytes } from "../../internal/validate.js";
 
 /** Parameters of {@link applyForTransfer}. */
 export interface ApplyForTransferParams {
   to: string;
-  value: AmountLike;
+  value: bigint;
   data?: string;
 }
 /** What {@link applyForTransfer} resolves to. */

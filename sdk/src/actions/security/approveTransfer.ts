@@ -1,10 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
+import { toAmount, toBytes } from "../../internal/validate.js";
 
 /** Parameters of {@link approveTransfer}. */
 export interface ApproveTransferParams {
-  applicationId: AmountLike;
+  applicationId: bigint;
   data?: string;
 }
 /** What {@link approveTransfer} resolves to. */

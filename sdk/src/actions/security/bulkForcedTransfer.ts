@@ -1,16 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import {
-  sameLength,
-  toAddress,
-  toAmount,
-  toBytes,
-  type AmountLike,
-} from "../../internal/validate.js";
+import { sameLength, toAddress, toAmount, toBytes } from "../../internal/validate.js";
 
 /** Parameters of {@link bulkForcedTransfer}. */
 export interface BulkForcedTransferParams {
-  items: { from: string; to: string; value: AmountLike }[];
+  items: { from: string; to: string; value: bigint }[];
   data?: string;
 }
 /** What {@link bulkForcedTransfer} resolves to. */

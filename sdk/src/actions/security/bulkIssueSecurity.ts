@@ -1,10 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { sameLength, toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
+import { sameLength, toAddress, toAmount } from "../../internal/validate.js";
 
 /** Parameters of {@link bulkIssueSecurity}. */
 export interface BulkIssueSecurityParams {
-  items: { to: string; value: AmountLike }[];
+  items: { to: string; value: bigint }[];
 }
 /** What {@link bulkIssueSecurity} resolves to. */
 export type BulkIssueSecurityResult = TxResult;

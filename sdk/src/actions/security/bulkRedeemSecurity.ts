@@ -1,10 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { sameLength, toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
+import { sameLength, toAddress, toAmount } from "../../internal/validate.js";
 
 /** Parameters of {@link bulkRedeemSecurity}. */
 export interface BulkRedeemSecurityParams {
-  items: { from: string; value: AmountLike }[];
+  items: { from: string; value: bigint }[];
 }
 /** What {@link bulkRedeemSecurity} resolves to. */
 export type BulkRedeemSecurityResult = TxResult;

@@ -1,13 +1,13 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
+import { toAddress, toAmount, toBytes } from "../../internal/validate.js";
 
 /** Parameters of {@link forceChangeLockedAccount}. */
 export interface ForceChangeLockedAccountParams {
   lockAddress: string;
   fromAccount: string;
   toAccount: string;
-  value: AmountLike;
+  value: bigint;
   data?: string;
 }
 /** What {@link forceChangeLockedAccount} resolves to. */

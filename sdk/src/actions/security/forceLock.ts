@@ -1,12 +1,12 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
+import { toAddress, toAmount, toBytes } from "../../internal/validate.js";
 
 /** Parameters of {@link forceLock}. */
 export interface ForceLockParams {
   lockAddress: string;
   account: string;
-  value: AmountLike;
+  value: bigint;
   data?: string;
 }
 /** What {@link forceLock} resolves to. */

@@ -1,6 +1,6 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
+import { toAddress, toAmount, toBytes } from "../../internal/validate.js";
 
 /** Parameters of {@link forceUnlock}. */
 export interface ForceUnlockParams {
@@ -8,7 +8,7 @@ export interface ForceUnlockParams {
   account: string;
   /** Where the units go; defaults to `account` (they only become free). */
   recipient?: string;
-  value: AmountLike;
+  value: bigint;
   data?: string;
 }
 /** What {@link forceUnlock} resolves to. */

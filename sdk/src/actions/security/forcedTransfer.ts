@@ -1,12 +1,12 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAddress, toAmount, toBytes, type AmountLike } from "../../internal/validate.js";
+import { toAddress, toAmount, toBytes } from "../../internal/validate.js";
 
 /** Parameters of {@link forcedTransfer}. */
 export interface ForcedTransferParams {
   from: string;
   to: string;
-  value: AmountLike;
+  value: bigint;
   /** Free-form data recorded in the event (e.g. a court order reference), hex. */
   data?: string;
 }

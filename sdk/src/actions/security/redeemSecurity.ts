@@ -1,12 +1,12 @@
 import { ZeroAddress } from "ethers";
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
+import { toAddress, toAmount } from "../../internal/validate.js";
 
 /** Parameters of {@link redeemSecurity}. */
 export interface RedeemSecurityParams {
   from: string;
-  value: AmountLike;
+  value: bigint;
   /** Redeem from the lock of this address (zero / undefined: from unlocked units). */
   lockAddress?: string;
 }

@@ -1,11 +1,11 @@
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAddress, toAmount, type AmountLike } from "../../internal/validate.js";
+import { toAddress, toAmount } from "../../internal/validate.js";
 
 /** Parameters of {@link transferSecurity}. */
 export interface TransferSecurityParams {
   to: string;
-  value: AmountLike;
+  value: bigint;
 }
 /** What {@link transferSecurity} resolves to. */
 export type TransferSecurityResult = TxResult;

@@ -1,7 +1,7 @@
 import { ZeroHash } from "ethers";
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toBytes32 } from "../../internal/validate.js";
+import { toReference } from "../../internal/validate.js";
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, type TermsLike } from "./common.js";
 
@@ -20,6 +20,6 @@ export async function rejectSettlement(
   p: RejectSettlementParams,
 ): Promise<RejectSettlementResult> {
   const terms = termsArg(normaliseTerms(p.terms));
-  const reason = toBytes32(p.reason ?? ZeroHash, "reason", { allowZero: true });
+  const reason = toReference(p.reason ?? ZeroHash, "reason", { allowZero: true });
   return sendTx(ctx, "agent.reject", ctx.dvp, () => ctx.dvp.reject(terms, reason));
 }

@@ -1,7 +1,7 @@
 import { ZeroHash } from "ethers";
 import type { KessaiContext } from "../../connect.js";
 import { sendTx, type TxResult } from "../../internal/send.js";
-import { toBytes32 } from "../../internal/validate.js";
+import { toReference } from "../../internal/validate.js";
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, type TermsLike } from "./common.js";
 
@@ -24,6 +24,6 @@ export async function terminateSettlement(
   p: TerminateSettlementParams,
 ): Promise<TerminateSettlementResult> {
   const terms = termsArg(normaliseTerms(p.terms));
-  const reason = toBytes32(p.reason ?? ZeroHash, "reason", { allowZero: true });
+  const reason = toReference(p.reason ?? ZeroHash, "reason", { allowZero: true });
   return sendTx(ctx, "issuer.terminate", ctx.dvp, () => ctx.dvp.terminate(terms, reason));
 }

@@ -1,5 +1,6 @@
 import * as a from "../../actions/index.js";
-import { need, parseAddress, parseBytes32 } from "../args.js";
+import { need, parseAddress } from "../args.js";
+import { toBankReference } from "../../utils/reference.js";
 import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";
 import { bytes32Text, kv, txJson, txText } from "../output.js";
@@ -29,7 +30,7 @@ export const accountCommands: Command[] = [
     examples: ["kessai account open 0x15d3…6A65 --ref ACCT-0002 --account 2"],
     async run(inv) {
       const account = subject(inv);
-      const depositAccountRef = parseBytes32(need(inv.values, "ref"), "--ref");
+      const depositAccountRef = toBankReference(need(inv.values, "ref"), "--ref");
       await inv.requireSigner("account open");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`opening a DCJPY account for ${account}`, () =>
@@ -67,7 +68,7 @@ export const accountCommands: Command[] = [
       const account = subject(inv);
       const redeem = inv.values.redeem;
       const redemptionRef =
-        typeof redeem === "string" ? parseBytes32(redeem, "--redeem") : undefined;
+        typeof redeem === "string" ? toBankReference(redeem, "--redeem") : undefined;
       await inv.requireSigner("account close");
       const ctx = await inv.chain();
       if (redemptionRef !== undefined) {

@@ -1,5 +1,7 @@
 import * as a from "../../actions/index.js";
-import { need, parseAddress, parseAmount, parseBytes32, str } from "../args.js";
+import { need, parseAddress, str } from "../args.js";
+import { toBankReference } from "../../utils/reference.js";
+import { parseAmount } from "../../utils/amount.js";
 import type { Command } from "../command.js";
 import { kv, txJson, txText } from "../output.js";
 import { accountArg } from "./st.js";
@@ -20,7 +22,7 @@ export const dcjpyCommands: Command[] = [
     async run(inv) {
       const account = parseAddress(need(inv.values, "to"), "--to");
       const amount = parseAmount(need(inv.values, "amount"), "--amount");
-      const bankReference = parseBytes32(need(inv.values, "ref"), "--ref");
+      const bankReference = toBankReference(need(inv.values, "ref"), "--ref");
       await inv.requireSigner("dcjpy issue");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`issuing ${amount} DCJPY to ${account}`, () =>
@@ -46,7 +48,7 @@ export const dcjpyCommands: Command[] = [
     },
     async run(inv) {
       const amount = parseAmount(need(inv.values, "amount"), "--amount");
-      const redemptionRef = parseBytes32(need(inv.values, "ref"), "--ref");
+      const redemptionRef = toBankReference(need(inv.values, "ref"), "--ref");
       const f = str(inv.values, "from");
       const from = f === undefined ? undefined : parseAddress(f, "--from");
       await inv.requireSigner("dcjpy redeem");
@@ -77,7 +79,7 @@ export const dcjpyCommands: Command[] = [
     },
     async run(inv) {
       const amount = parseAmount(need(inv.values, "amount"), "--amount");
-      const depositAccountRef = parseBytes32(
+      const depositAccountRef = toBankReference(
         need(inv.values, "deposit-account"),
         "--deposit-account",
         { allowZero: true },
@@ -109,7 +111,7 @@ export const dcjpyCommands: Command[] = [
     },
     async run(inv) {
       const requestId = parseAmount(need(inv.values, "request-id"), "--request-id");
-      const bankReference = parseBytes32(need(inv.values, "ref"), "--ref");
+      const bankReference = toBankReference(need(inv.values, "ref"), "--ref");
       await inv.requireSigner("dcjpy fulfil");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`fulfilling request ${requestId}`, () =>

@@ -12,9 +12,10 @@ import { toKessaiError } from "../../errors/decode.js";
 import { withNonceQueue } from "../../internal/nonce-queue.js";
 import { sendTx } from "../../internal/send.js";
 import { BYTECODE } from "../generated/bytecode.js";
-import { UsageError, list, parseAddress, parseAmount, str, type Values } from "../args.js";
+import { UsageError, list, parseAddress, str, type Values } from "../args.js";
+import { parseAmount } from "../../utils/amount.js";
 import type { Command } from "../command.js";
-import type { DeploymentFile } from "../context.js";
+import type { DeploymentFile } from "../../deployment.js";
 import { kv, toJson } from "../output.js";
 
 /** Roles granted like ignition/modules/Kessai.ts. */
@@ -41,9 +42,7 @@ function text(values: Values, name: string, fallback: string): string {
 function uint(values: Values, name: string, fallback: bigint, max?: bigint): bigint {
   const v = str(values, name);
   if (v === undefined) return fallback;
-  const n = parseAmount(v, `--${name}`, { allowZero: true });
-  if (max !== undefined && n > max) throw new UsageError(`--${name} is too large: ${v}`);
-  return n;
+  return parseAmount(v, `--${name}`, { allowZero: true, max });
 }
 
 export const deployCommand: Command = {

@@ -1,4 +1,5 @@
-import { UsageError, need, parseAddress, parseAmount } from "../args.js";
+import { UsageError, need, parseAddress } from "../args.js";
+import { parseAmount } from "../../utils/amount.js";
 import type { Command } from "../command.js";
 import { deriveId } from "./settlement.js";
 

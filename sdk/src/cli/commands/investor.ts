@@ -1,5 +1,6 @@
 import * as a from "../../actions/index.js";
-import { UsageError, parseAddress, parseBytes32, parseTime, str } from "../args.js";
+import { UsageError, parseAddress, parseTime, str } from "../args.js";
+import { toBankReference } from "../../utils/reference.js";
 import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";
 import { bytes32Text, kv, timeText, txJson, txText } from "../output.js";
@@ -58,7 +59,7 @@ export const investorCommands: Command[] = [
       const account = subject(inv);
       const ref = str(inv.values, "ref");
       if (ref === undefined) throw new UsageError("--ref is required");
-      const investorRef = parseBytes32(ref, "--ref", { allowZero: true });
+      const investorRef = toBankReference(ref, "--ref", { allowZero: true });
       const exp = str(inv.values, "expiry");
       const expiryAt = exp === undefined ? undefined : parseTime(exp, "--expiry", () => inv.now());
       await inv.requireSigner("investor register");

@@ -12,14 +12,14 @@ import {
   need,
   list,
   parseAddress,
-  parseAmount,
-  parseBytes32,
   parseId,
   parseIndex,
   parseTime,
   str,
   type OptionSpecs,
 } from "../args.js";
+import { toBankReference } from "../../utils/reference.js";
+import { parseAmount } from "../../utils/amount.js";
 import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";
 import { fmt, kv, table, timeText, toJson, txJson, txText } from "../output.js";
@@ -267,10 +267,17 @@ export const settlementCommands: Command[] = [
     description:
       "Prints the terms JSON on stdout (a confirmation goes to stderr): hand it to the buyer,\n" +
       "who affirms with `--terms FILE`. --out FILE also writes it to FILE.\n\n" +
+      "Before locking it checks that the trade could settle: the security token's canTransfer\n" +
+      "(seller, buyer, quantity) and the DCJPY accounts of both firms (open, not frozen); a\n" +
+      "refusal is one line naming the reason, exit 1, nothing locked. --force locks anyway.\n\n" +
       TERMS_HELP,
     options: {
       ...TERMS_OPTIONS,
       out: { type: "string", arg: "FILE", help: "also write the terms JSON to FILE" },
+      force: {
+        type: "boolean",
+        help: "lock even if the trade could not settle now (buyer not eligible, a DCJPY account not open or frozen)",
+      },
     },
     examples: [
       "kessai settlement create --venue PTS --trade-id T-1 --trade-date 2026-11-25 \\\n      --buyer 0x15d3…6A65 --quantity 100 --amount 500000 --deadline +2h --out trade.json --account 3",
@@ -282,7 +289,7 @@ export const settlementCommands: Command[] = [
       const ctx = await inv.chain();
       const r = await inv.progress.run(
         `locking ${terms.quantity} ST for settlement ${terms.id}`,
-        () => a.createSettlement(ctx, { terms }),
+        () => a.createSettlement(ctx, { terms, force: inv.values.force === true }),
       );
       const tj = termsJson(terms);
       if (out) writeFileSync(out, toJson(tj) + "\n");
@@ -422,7 +429,7 @@ export const settlementCommands: Command[] = [
     async act(inv, terms) {
       const r0 = str(inv.values, "reason");
       const reason =
-        r0 === undefined ? undefined : parseBytes32(r0, "--reason", { allowZero: true });
+        r0 === undefined ? undefined : toBankReference(r0, "--reason", { allowZero: true });
       await inv.requireSigner("settlement reject");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`rejecting ${terms.id}`, () =>
@@ -442,7 +449,7 @@ export const settlementCommands: Command[] = [
     async act(inv, terms) {
       const r0 = str(inv.values, "reason");
       const reason =
-        r0 === undefined ? undefined : parseBytes32(r0, "--reason", { allowZero: true });
+        r0 === undefined ? undefined : toBankReference(r0, "--reason", { allowZero: true });
       await inv.requireSigner("settlement terminate");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`terminating ${terms.id}`, () =>
@@ -460,6 +467,8 @@ export const settlementCommands: Command[] = [
     usage: "--id ID | --terms FILE",
     description:
       "With --terms, also checks the file's terms against the stored commitment.\n" +
+      "An open settlement (Pending, Affirmed) past its deadline is shown as reclaimable: anyone\n" +
+      "may then run `settlement reclaim`. Now is the later of the wall clock and the latest block.\n" +
       "An unknown ID is an error (exit 1).",
     options: {
       id: TERM_FLAGS.id,
@@ -484,8 +493,20 @@ export const settlementCommands: Command[] = [
         ? await readCall("dvp.verifyTerms", () => ctx.dvp.verifyTerms(termsArg(fileTerms)))
         : undefined;
       const t = s.terms;
+      // An open settlement past its deadline can be reclaimed by anyone (the DVP checks the
+      // block time; the next block carries at least the wall clock's time).
+      const now = await inv.now();
+      const open = s.state === "Pending" || s.state === "Affirmed";
+      const deadlinePassed = t ? now > t.deadline : undefined;
+      const reclaimable = open && deadlinePassed === true;
       return {
-        json: { ...s, terms: t ? termsJson(t) : undefined, termsMatch },
+        json: {
+          ...s,
+          terms: t ? termsJson(t) : undefined,
+          termsMatch,
+          deadlinePassed,
+          reclaimable,
+        },
         human: kv([
           ["id", s.id],
           ["state", s.state],
@@ -495,7 +516,10 @@ export const settlementCommands: Command[] = [
           ["quantity", t?.quantity],
           ["cashToken", t?.cashToken],
           ["amount", t?.amount],
-          ["deadline", t ? timeText(t.deadline) : undefined],
+          [
+            "deadline",
+            t ? `${timeText(t.deadline)}${deadlinePassed ? ", passed" : ""}` : undefined,
+          ],
           ["agent", t && t.agent !== ZeroAddress ? t.agent : "none"],
           ["agentApproved", s.agentApproved],
           [
@@ -509,6 +533,14 @@ export const settlementCommands: Command[] = [
           ...(termsMatch === undefined
             ? []
             : ([["terms match", termsMatch]] as [string, unknown][])),
+          ...(reclaimable
+            ? ([
+                [
+                  "reclaimable",
+                  `yes: open past its deadline, anyone may release the seller's units (kessai settlement reclaim --id ${s.id})`,
+                ],
+              ] as [string, unknown][])
+            : []),
         ]),
       };
     },

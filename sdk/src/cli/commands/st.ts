@@ -1,5 +1,6 @@
 import * as a from "../../actions/index.js";
-import { UsageError, need, parseAddress, parseAmount, str } from "../args.js";
+import { UsageError, need, parseAddress, str } from "../args.js";
+import { parseAmount } from "../../utils/amount.js";
 import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";
 import { kv, txJson, txText } from "../output.js";
