@@ -64,8 +64,11 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
 
     /**
      * @notice One issuance or redemption as recorded under its reference.
-     * Laid out in two storage slots: the account and the time share the first.
-     * @param account The account minted to (issuance) or burnt from (redemption).
+     * Laid out in two storage slots: the account and the time share the first. A reference is
+     * used exactly when its record's `account` is non-zero (never the block time, which may be 0
+     * on a development chain).
+     * @param account The account minted to (issuance) or burnt from (redemption); never zero once
+     * the reference is used.
      * @param timestamp The block time of the issuance or redemption.
      * @param amount The amount minted or burnt.
      */

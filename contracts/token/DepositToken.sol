@@ -460,10 +460,15 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         return "";
     }
 
-    /// @dev Mints `amount` to `account` against `bankReference`, once per reference.
+    /**
+     * @dev Mints `amount` to `account` against `bankReference`, once per reference. A reference
+     * is used when its record names an account: a real issuance never mints to the zero address
+     * ({ERC20-_mint} reverts), so the check does not depend on the block time, which may be 0 on
+     * a development chain.
+     */
     function _issue(address account, uint256 amount, bytes32 bankReference) internal {
         if (bankReference == bytes32(0)) revert DepositTokenZeroReference();
-        if (_issuances[bankReference].timestamp != 0) {
+        if (_issuances[bankReference].account != address(0)) {
             revert DepositTokenIssuanceReferenceUsed(bankReference);
         }
         if (amount == 0) revert DepositTokenZeroAmount();
@@ -473,10 +478,13 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         emit Issued(bankReference, account, amount);
     }
 
-    /// @dev Burns `amount` of `account` against `redemptionRef`, once per reference.
+    /**
+     * @dev Burns `amount` of `account` against `redemptionRef`, once per reference; used, as for
+     * {_issue}, when its record names an account ({ERC20-_burn} reverts for the zero address).
+     */
     function _redeem(address account, uint256 amount, bytes32 redemptionRef) internal {
         if (redemptionRef == bytes32(0)) revert DepositTokenZeroReference();
-        if (_redemptions[redemptionRef].timestamp != 0) {
+        if (_redemptions[redemptionRef].account != address(0)) {
             revert DepositTokenRedemptionReferenceUsed(redemptionRef);
         }
         if (amount == 0) revert DepositTokenZeroAmount();
