@@ -30,15 +30,31 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  *   Pending|Affirmed --cancel (seller or buyer alone while Pending; both while Affirmed)--> Cancelled
  *   Pending|Affirmed --reclaim, after the deadline, anyone--> Expired
  *   Pending|Affirmed --reject, by the named agent--> Rejected
- *   Pending|Affirmed --settle: the security token refuses the unlock because the lock is short
- *                      (issuer force-unlocked it) and no other of its rules fails first--> Failed
  *   Pending|Affirmed --terminate, by the security token's FORCE_UNLOCK_ROLE holder--> Failed
- * Every exit other than Settled releases the seller's locked units (as many as remain) to the seller.
+ *   Pending|Affirmed --the issuer's forced removal naming the settlement (forceUnlock,
+ *                      forceChangeLockedAccount with data = abi.encode(terms))--> Failed
+ * Every exit other than Settled releases the settlement's own units to the seller: all of
+ * `terms.quantity`, or what a forced removal naming it left.
+ *
+ * Books: the seller's units for all its open settlements on one token sit in one lock bucket,
+ * `lockedOf(this, seller)`. The security token tells this contract of every change an issuer or
+ * enforcement path makes to that bucket ({ISecurityTokenLockReceiver}); units that belong to no
+ * settlement (issued or force-locked to this contract, relocated into it) are kept apart in
+ * {unassignedLockOf}. So, for every token and seller,
+ *   lockedOf(this, seller) == sum of the open settlements' quantities + unassignedLockOf(token, seller),
+ * an open settlement is always fully backed, and a settlement only ever consumes or releases its
+ * own units. What this contract refuses from the issuer: a forced removal from a seller's bucket
+ * that names no settlement and takes more than {unassignedLockOf}
+ * ({DvpForcedRemovalExceedsUnassigned}; `redeem` from the lock names none). The issuer's paths
+ * instead: {terminate}, or `forceUnlock` / `forceChangeLockedAccount` with
+ * `data = abi.encode(terms)` naming the open settlement it takes from.
  *
  * Who may call what:
  * | function                         | caller                                        | states            |
  * | -------------------------------- | --------------------------------------------- | ----------------- |
  * | onSecurityTokenLocked (create)   | a listed security token, for the seller's lock | None              |
+ * | onSecurityTokenLockAdded         | a security token (its own books only)         | -                 |
+ * | onSecurityTokenLockRemoved       | a security token; naming a settlement: its own | Pending, Affirmed |
  * | affirm                           | buyer                                         | Pending           |
  * | affirmBySig                      | anyone, with the buyer's signature            | Pending           |
  * | approveSettlement / ...BySig      | the named agent / anyone with its signature   | Pending, Affirmed |
@@ -171,15 +187,13 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     /**
      * @notice The settlement was cancelled; `released` units went back to the seller.
      * @param id The settlement ID.
-     * @param released The seller's units released back to it: as many as remained locked, at most
-     * `terms.quantity`.
+     * @param released The seller's units released back to it: `terms.quantity`.
      */
     event SettlementCancelled(bytes32 indexed id, uint256 released);
     /**
      * @notice The deadline passed and the seller's units were reclaimed (`released` of them).
      * @param id The settlement ID.
-     * @param released The seller's units released back to it: as many as remained locked, at most
-     * `terms.quantity`.
+     * @param released The seller's units released back to it: `terms.quantity`.
      */
     event SettlementExpired(bytes32 indexed id, uint256 released);
     /**
@@ -187,8 +201,7 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @param id The settlement ID.
      * @param agent The named agent that rejected.
      * @param reason The agent's reason code (opaque to the contract).
-     * @param released The seller's units released back to it: as many as remained locked, at most
-     * `terms.quantity`.
+     * @param released The seller's units released back to it: `terms.quantity`.
      */
     event SettlementRejected(
         bytes32 indexed id,
@@ -197,22 +210,28 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
         uint256 released
     );
     /**
-     * @notice The settlement could not deliver: only `locked` of `quantity` units were still
-     * locked (an issuer force-unlocked them); `released` went back to the seller.
+     * @notice An issuer or enforcement path of the security token took `removed` of the
+     * settlement's units out of this contract's lock and named the settlement (`forceUnlock` or
+     * `forceChangeLockedAccount` with `data = abi.encode(terms)`): it is now `Failed` and the rest
+     * of its quantity, `released`, went back to the seller (`removed + released == quantity`).
      * @param id The settlement ID.
-     * @param locked The seller's units still locked to this contract when settlement was attempted.
-     * @param quantity The units the terms require.
-     * @param released The units released back to the seller.
+     * @param operator The role holder that called the security token.
+     * @param removed The units the forced path took (released to its recipient, or relocated).
+     * @param released The settlement's remaining units, released back to the seller.
      */
-    event SettlementFailed(bytes32 indexed id, uint256 locked, uint256 quantity, uint256 released);
+    event SettlementFailed(
+        bytes32 indexed id,
+        address indexed operator,
+        uint256 removed,
+        uint256 released
+    );
     /**
      * @notice The security token's issuer ended the settlement ({terminate}); `released` units
      * went back to the seller. The settlement is now `Failed`.
      * @param id The settlement ID.
      * @param issuer The FORCE_UNLOCK_ROLE holder of the security token that terminated it.
      * @param reason The issuer's reason code (opaque to the contract).
-     * @param released The seller's units released back to it: as many as remained locked, at most
-     * `terms.quantity`.
+     * @param released The seller's units released back to it: `terms.quantity`.
      */
     event SettlementTerminated(
         bytes32 indexed id,
@@ -226,6 +245,14 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @param reason The item's revert data (typically an ABI-encoded custom error).
      */
     event SettlementAttemptFailed(bytes32 indexed id, bytes reason);
+    /**
+     * @notice The units of `account` locked to this contract on security token `token` that belong
+     * to no settlement are now `unassigned` (an issuer path added or removed some).
+     * @param token The security token that notified the change.
+     * @param account The holder concerned.
+     * @param unassigned The new {unassignedLockOf}(`token`, `account`).
+     */
+    event UnassignedLockChanged(address indexed token, address indexed account, uint256 unassigned);
     /**
      * @notice A security token was listed or delisted.
      * @param token The security token contract.
@@ -252,8 +279,18 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     error DvpUnlistedSecurityToken(address token);
     /// @notice `token` is not a listed cash token.
     error DvpUnlistedCashToken(address token);
-    /// @notice The lock notification does not match the terms: `token` locked `amount` of `account`.
+    /// @notice A lock notification does not match the terms of `id`: `token` locked (or, by a
+    /// forced removal naming `id`, took more than the quantity or not the seller's) `amount` units
+    /// of `account`.
     error DvpLockMismatch(bytes32 id, address token, address account, uint256 amount);
+    /// @notice A forced removal of `value` units of `account` from this contract's lock on `token`
+    /// named no settlement, and only `unassigned` of them belong to none.
+    error DvpForcedRemovalExceedsUnassigned(
+        address token,
+        address account,
+        uint256 value,
+        uint256 unassigned
+    );
     /// @notice Seller and buyer must be distinct non-zero accounts.
     error DvpInvalidParties(address seller, address buyer);
     /// @notice Quantity and amount must both be non-zero.
@@ -271,8 +308,6 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     error DvpInvalidSignature(bytes32 id, address expectedSigner);
     /// @notice Settlement `id` names `agent`, whose approval is still missing.
     error DvpAgentApprovalMissing(bytes32 id, address agent);
-    /// @notice Only `locked` of the `quantity` units of `id` are still locked (all-or-nothing batch).
-    error DvpLockShortfall(bytes32 id, uint256 locked, uint256 quantity);
     /// @notice Batch arrays or inputs are empty or inconsistent.
     error DvpEmptyBatch();
     /// @notice Only the contract itself may call this.
@@ -344,10 +379,10 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
 
     /**
      * @notice The security token's issuer ends one open settlement, its last resort on units
-     * locked to this contract: the settlement becomes `Failed` and exactly its own units (as many
-     * as remain locked, at most `terms.quantity`) go back to the seller, so the seller's other
-     * open settlements keep theirs. Unlike {ISecurityToken-forceUnlock} on this contract's lock,
-     * it names the settlement, so the books stay exact.
+     * locked to this contract: the settlement becomes `Failed` and exactly its own units
+     * (`terms.quantity`) go back to the seller, so the seller's other open settlements keep
+     * theirs. To move the units elsewhere instead, the issuer names the settlement in
+     * {ISecurityToken-forceUnlock}'s `data` (`abi.encode(terms)`).
      * @dev Requirements: state `Pending` or `Affirmed`; terms match; the caller holds
      * `FORCE_UNLOCK_ROLE` on `terms.securityToken` (asked from the token; {DvpUnauthorized}
      * otherwise). Works while paused. Emits {SettlementTerminated}.
@@ -364,12 +399,9 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @dev Requirements: not paused; terms match; state `Affirmed`, or `Pending` with the buyer
      * calling; deadline not passed; the agent's approval if one is named; this contract allowed to
      * spend `amount` of the buyer's cash; both tokens' rules pass (a token's refusal reverts the
-     * call with that token's error). The security leg moves first: if the security token refuses it
-     * because the seller's lock to this contract is short (an issuer force-unlocked it), nothing
-     * moves, the settlement becomes `Failed`, the remainder is released to the seller,
-     * {SettlementFailed} is emitted and the call returns false. Emits {SettlementSettled} (after
-     * {SettlementAffirmed} when the buyer affirms here).
-     * @return settled True when both legs moved.
+     * call with that token's error, and nothing moves). The security leg moves first, then the
+     * cash leg. Emits {SettlementSettled} (after {SettlementAffirmed} when the buyer affirms here).
+     * @return settled Always true: a settlement that cannot settle reverts.
      * @param terms The settlement's full terms, checked against the stored commitment.
      */
     function settle(Terms calldata terms) external returns (bool settled);
@@ -381,7 +413,7 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @param terms The settlement's full terms, checked against the stored commitment.
      * @param permit The buyer's ERC-2612 permit letting this contract spend `terms.amount` of
      * `terms.cashToken`.
-     * @return settled True when both legs moved; false when the settlement became `Failed`.
+     * @return settled Always true: a settlement that cannot settle reverts.
      */
     function settleWithPermit(
         Terms calldata terms,
@@ -390,7 +422,7 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
 
     /**
      * @notice Settles many settlements in one transaction, all or nothing: if any item cannot
-     * settle (including a short lock, reported here as {DvpLockShortfall}) the whole call reverts.
+     * settle the whole call reverts with that item's error.
      * @dev Each item as {settle}.
      * @param terms The terms of each settlement.
      */
@@ -398,9 +430,8 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
 
     /**
      * @notice Settles many settlements in one transaction, each on its own: an item whose settle
-     * reverts is left as it was and reported with {SettlementAttemptFailed}; an item whose lock is
-     * short becomes `Failed` (with {SettlementFailed}, as {settle}) and reports false; the others
-     * go on.
+     * reverts is left as it was, reported with {SettlementAttemptFailed} and false; the others go
+     * on.
      * @return settled For each item, whether both legs moved.
      * @param terms The terms of each settlement.
      */
@@ -410,7 +441,7 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @notice Settles one item of a per-item batch. Only callable by this contract.
      * @param terms The settlement's full terms, checked against the stored commitment.
      * @param caller The sender of the {settleBatchPerItem} call, checked as the caller of {settle}.
-     * @return settled True when both legs moved; false when the settlement became `Failed`.
+     * @return settled Always true: an item that cannot settle reverts.
      */
     function settleItem(Terms calldata terms, address caller) external returns (bool settled);
 
@@ -500,6 +531,17 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @return The EIP-712 digest of `Approve(Terms terms)` under this contract's domain.
      */
     function approveDigest(Terms calldata terms) external view returns (bytes32);
+
+    /**
+     * @notice Units of `account` locked to this contract on security token `token` that belong to
+     * no settlement (issued or force-locked to this contract, relocated into it). Only the
+     * token's issuer and enforcement paths change it; for every token and seller,
+     * `lockedOf(this, seller)` equals the open settlements' quantities plus this.
+     * @param token The security token.
+     * @param account The holder.
+     * @return The unassigned units.
+     */
+    function unassignedLockOf(address token, address account) external view returns (uint256);
 
     /**
      * @notice Whether `token` is a listed security token.

@@ -7,7 +7,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -29,18 +28,20 @@ import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurit
  * - Every external function that changes state is `nonReentrant` (transient-storage guard), except
  *   {settleItem}, which only this contract may call and which runs under the guard taken by
  *   {settleBatchPerItem}.
- * - {settleBatch} is all or nothing (a short lock reverts with {DvpLockShortfall}, so nothing of
- *   the batch moves); {settleBatchPerItem} settles each item through an external self-call in a
- *   try/catch, so a failing item reverts only its own effects and is reported with
- *   {SettlementAttemptFailed}, while a short lock is recorded as `Failed` like {settle} does.
- * - The seller's locked units sit in one bucket per seller (`lockedOf(this, seller)`), shared by
- *   all its open settlements on the same token. Every exit releases `min(quantity, bucket)` to the
- *   seller with `unlock(seller, seller, ...)`, which the token allows in every state, so nothing
- *   can get stuck. No per-seller total is kept (one storage slot per settlement): after an issuer's
- *   {ISecurityToken-forceUnlock}, the first of the seller's settlements to fail or close releases
- *   up to its own quantity from what remains, which can leave the seller's other open settlements
- *   short (see docs/threat-model.md). {terminate} is the issuer's exact alternative: it names the
- *   settlement whose units it releases.
+ * - {settleBatch} is all or nothing; {settleBatchPerItem} settles each item through an external
+ *   self-call in a try/catch, so a failing item reverts only its own effects and is reported with
+ *   {SettlementAttemptFailed}.
+ * - The seller's locked units sit in one bucket per seller and token (`lockedOf(this, seller)`),
+ *   shared by all its open settlements on that token. The books stay exact without touching the
+ *   settlement paths: the token notifies every change it makes to the bucket behind this
+ *   contract's back ({ISecurityTokenLockReceiver}), and units that belong to no settlement (issued
+ *   or force-locked to this contract, moved into it by relocation) are counted per token and
+ *   seller in {unassignedLockOf}, a mapping only those rare notifications touch. So for every
+ *   token and seller, `lockedOf(this, seller)` equals the open settlements' quantities plus
+ *   {unassignedLockOf}: an open settlement is always fully backed, every exit releases exactly
+ *   `terms.quantity` (with `unlock(seller, seller, ...)`, which the token allows in every state),
+ *   and a settlement only ever consumes or releases its own units. A forced removal must name the
+ *   settlement it takes from, which then fails at once, or take only unassigned units.
  */
 contract DeliveryVersusPayment is
     IDeliveryVersusPayment,
@@ -89,6 +90,9 @@ contract DeliveryVersusPayment is
     mapping(bytes32 id => Settlement) private _settlements;
     mapping(address token => bool) private _securityTokenListed;
     mapping(address token => bool) private _cashTokenListed;
+    /// @dev Units in `lockedOf(this, account)` of security token `token` that belong to no
+    /// settlement; written only by the issuer-path notifications.
+    mapping(address token => mapping(address account => uint256)) private _unassigned;
 
     // ---------------------------------------------------------------- constructor
 
@@ -124,13 +128,7 @@ contract DeliveryVersusPayment is
         if (data.length != _TERMS_ENCODED_LENGTH) {
             revert DvpLockMismatch(bytes32(0), msg.sender, account, amount);
         }
-        Terms calldata terms;
-        // The nine static words of `abi.encode(terms)` are the calldata layout of `Terms`; member
-        // reads below are validated by the ABI decoder (dirty address bits revert).
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            terms := data.offset
-        }
+        Terms calldata terms = _termsIn(data);
         bytes32 id = terms.id;
         if (id == bytes32(0)) revert DvpZeroSettlementId();
         if (
@@ -165,6 +163,57 @@ contract DeliveryVersusPayment is
         });
         emit SettlementCreated(id, seller, buyer, terms);
         return ISecurityTokenLockReceiver.onSecurityTokenLocked.selector;
+    }
+
+    /**
+     * @inheritdoc ISecurityTokenLockReceiver
+     * @dev The units belong to no settlement: adds `amount` to {unassignedLockOf}(caller,
+     * `account`), where they stay until the issuer removes them. Any caller (only a token's own
+     * books change), `data` ignored, works while paused. Emits {UnassignedLockChanged}.
+     */
+    function onSecurityTokenLockAdded(
+        address,
+        address account,
+        uint256 amount,
+        bytes calldata
+    ) external nonReentrant returns (bytes4) {
+        uint256 unassigned = _unassigned[msg.sender][account] + amount;
+        _unassigned[msg.sender][account] = unassigned;
+        emit UnassignedLockChanged(msg.sender, account, unassigned);
+        return ISecurityTokenLockReceiver.onSecurityTokenLockAdded.selector;
+    }
+
+    /**
+     * @inheritdoc ISecurityTokenLockReceiver
+     * @dev With `data` of exactly 288 bytes, read as `abi.encode(terms)`, the removal names a
+     * settlement: its state must be `Pending` or `Affirmed`, the terms match, the caller be
+     * `terms.securityToken`, `account` be `terms.seller` and `amount` at most `terms.quantity`
+     * ({DvpLockMismatch} otherwise). It becomes `Failed` at once and the rest of its quantity
+     * goes back to the seller; emits {SettlementFailed}. With any other `data` the units must
+     * come from {unassignedLockOf} ({DvpForcedRemovalExceedsUnassigned} otherwise); emits
+     * {UnassignedLockChanged}. Works while paused.
+     */
+    function onSecurityTokenLockRemoved(
+        address operator,
+        address account,
+        uint256 amount,
+        bytes calldata data
+    ) external nonReentrant returns (bytes4) {
+        if (data.length == _TERMS_ENCODED_LENGTH) {
+            _failForcedRemoval(_termsIn(data), operator, account, amount);
+        } else {
+            uint256 unassigned = _unassigned[msg.sender][account];
+            if (amount > unassigned) {
+                revert DvpForcedRemovalExceedsUnassigned(msg.sender, account, amount, unassigned);
+            }
+            // unchecked: amount <= unassigned was checked just above
+            unchecked {
+                unassigned -= amount;
+            }
+            _unassigned[msg.sender][account] = unassigned;
+            emit UnassignedLockChanged(msg.sender, account, unassigned);
+        }
+        return ISecurityTokenLockReceiver.onSecurityTokenLockRemoved.selector;
     }
 
     // ---------------------------------------------------------------- step 2: matching
@@ -242,7 +291,7 @@ contract DeliveryVersusPayment is
     function settle(
         Terms calldata terms
     ) external whenNotPaused nonReentrant returns (bool settled) {
-        return _settle(terms, msg.sender, false);
+        return _settle(terms, msg.sender);
     }
 
     /// @inheritdoc IDeliveryVersusPayment
@@ -263,19 +312,19 @@ contract DeliveryVersusPayment is
                 permit.s
             )
         {} catch {} // solhint-disable-line no-empty-blocks
-        return _settle(terms, msg.sender, false);
+        return _settle(terms, msg.sender);
     }
 
     /**
      * @inheritdoc IDeliveryVersusPayment
      * @dev All or nothing: the first item that cannot settle reverts the whole call with its
-     * error; a short lock reverts with {DvpLockShortfall} (nothing is marked `Failed`).
+     * error.
      */
     function settleBatch(Terms[] calldata terms) external whenNotPaused nonReentrant {
         uint256 length = terms.length;
         if (length == 0) revert DvpEmptyBatch();
         for (uint256 i = 0; i < length; ++i) {
-            _settle(terms[i], msg.sender, true);
+            _settle(terms[i], msg.sender);
         }
     }
 
@@ -283,7 +332,6 @@ contract DeliveryVersusPayment is
      * @inheritdoc IDeliveryVersusPayment
      * @dev Each item runs in an external self-call to {settleItem} inside a try/catch, so a failing
      * item reverts only its own effects; its revert data is emitted in {SettlementAttemptFailed}.
-     * A short lock is not a revert: the item becomes `Failed` and reports false, as in {settle}.
      */
     function settleBatchPerItem(
         Terms[] calldata terms
@@ -308,7 +356,7 @@ contract DeliveryVersusPayment is
      */
     function settleItem(Terms calldata terms, address caller) external returns (bool settled) {
         if (msg.sender != address(this)) revert DvpOnlySelf(msg.sender);
-        return _settle(terms, caller, false);
+        return _settle(terms, caller);
     }
 
     // ---------------------------------------------------------------- failure paths
@@ -405,6 +453,11 @@ contract DeliveryVersusPayment is
     }
 
     /// @inheritdoc IDeliveryVersusPayment
+    function unassignedLockOf(address token, address account) external view returns (uint256) {
+        return _unassigned[token][account];
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
     function isSecurityTokenListed(address token) external view returns (bool) {
         return _securityTokenListed[token];
     }
@@ -435,26 +488,21 @@ contract DeliveryVersusPayment is
 
     /**
      * @dev Settles one item: checks state, terms, caller, deadline and agent approval, writes the
-     * new state once, then moves the security leg and the cash leg. The security token checks the
-     * seller's lock when it unlocks: a lock cut short by the issuer fails the settlement (see
-     * {_failShortLock}); any other refusal of either token reverts the call with that token's
-     * error, so nothing moves.
+     * new state once, then moves the security leg and the cash leg. An open settlement is always
+     * fully backed, so the security token refuses only for its own rules (pause, status,
+     * eligibility); any refusal of either token reverts the call with that token's error, so
+     * nothing moves.
      */
-    function _settle(Terms calldata terms, address caller, bool strict) private returns (bool) {
+    function _settle(Terms calldata terms, address caller) private returns (bool) {
         bool affirmsHere = _checkSettle(terms, caller);
         bytes32 id = terms.id;
         _settlements[id].state = State.Settled;
-        try
-            ISecurityToken(terms.securityToken).unlock(
-                terms.seller,
-                terms.buyer,
-                terms.quantity,
-                abi.encode(id)
-            )
-        {} catch (bytes memory reason) {
-            // solhint-disable-previous-line no-empty-blocks
-            return _failShortLock(terms, strict, reason);
-        }
+        ISecurityToken(terms.securityToken).unlock(
+            terms.seller,
+            terms.buyer,
+            terms.quantity,
+            abi.encode(id)
+        );
         IERC20(terms.cashToken).safeTransferFrom(terms.buyer, terms.seller, terms.amount);
         if (affirmsHere) emit SettlementAffirmed(id, terms.buyer, caller);
         emit SettlementSettled(id, terms.seller, terms.buyer);
@@ -462,29 +510,32 @@ contract DeliveryVersusPayment is
     }
 
     /**
-     * @dev The security token refused the security leg of `terms` with `reason`. Unless `reason`
-     * is its {ISecurityToken-SecurityTokenInsufficientLock} (the issuer force-unlocked part of
-     * the seller's lock), re-throws it. A short lock reverts with {DvpLockShortfall} when
-     * `strict`; otherwise the settlement becomes `Failed`, what remains locked goes back to the
-     * seller, {SettlementFailed} is emitted and false returned.
+     * @dev The security token took `amount` of the units of the settlement `terms` out of this
+     * contract's lock by enforcement (`operator` called it) and named the settlement: checks that
+     * the settlement is open, that the terms match and belong to the calling token and to
+     * `account`, and that `amount` <= `terms.quantity`; then marks it `Failed` and releases the
+     * rest of its quantity to the seller.
      */
-    function _failShortLock(
+    function _failForcedRemoval(
         Terms calldata terms,
-        bool strict,
-        bytes memory reason
-    ) private returns (bool) {
-        if (
-            reason.length < 4 ||
-            bytes4(reason) != ISecurityToken.SecurityTokenInsufficientLock.selector
-        ) LowLevelCall.bubbleRevert(reason);
+        address operator,
+        address account,
+        uint256 amount
+    ) private {
+        _load(terms, _OPEN);
         bytes32 id = terms.id;
-        ISecurityToken securityToken = ISecurityToken(terms.securityToken);
-        uint256 locked = securityToken.lockedOf(address(this), terms.seller);
-        if (strict) revert DvpLockShortfall(id, locked, terms.quantity);
+        if (terms.securityToken != msg.sender || terms.seller != account || amount > terms.quantity)
+            revert DvpLockMismatch(id, msg.sender, account, amount);
         _settlements[id].state = State.Failed;
-        if (locked != 0) securityToken.unlock(terms.seller, terms.seller, locked, abi.encode(id));
-        emit SettlementFailed(id, locked, terms.quantity, locked);
-        return false;
+        uint256 released;
+        // unchecked: amount <= terms.quantity was checked just above
+        unchecked {
+            released = terms.quantity - amount;
+        }
+        if (released != 0) {
+            ISecurityToken(msg.sender).unlock(account, account, released, abi.encode(id));
+        }
+        emit SettlementFailed(id, operator, amount, released);
     }
 
     /**
@@ -515,17 +566,18 @@ contract DeliveryVersusPayment is
     }
 
     /**
-     * @dev Releases what remains of the settlement's quantity in the seller's lock bucket back to
-     * the seller (unlock to self, allowed in every token state). Call after the terminal state is
-     * written. Returns the units released.
+     * @dev Releases the settlement's quantity back to the seller (unlock to self, allowed in every
+     * token state): an open settlement is always fully backed. Call after the terminal state is
+     * written. Returns the units released (`terms.quantity`).
      */
     function _release(Terms calldata terms) private returns (uint256 released) {
-        ISecurityToken securityToken = ISecurityToken(terms.securityToken);
-        uint256 locked = securityToken.lockedOf(address(this), terms.seller);
-        released = locked < terms.quantity ? locked : terms.quantity;
-        if (released != 0) {
-            securityToken.unlock(terms.seller, terms.seller, released, abi.encode(terms.id));
-        }
+        released = terms.quantity;
+        ISecurityToken(terms.securityToken).unlock(
+            terms.seller,
+            terms.seller,
+            released,
+            abi.encode(terms.id)
+        );
     }
 
     /**
@@ -570,6 +622,18 @@ contract DeliveryVersusPayment is
         bytes32 digest = _typedDigest(typehash, hashedTerms);
         if (!SignatureChecker.isValidSignatureNowCalldata(signer, digest, signature)) {
             revert DvpInvalidSignature(id, signer);
+        }
+    }
+
+    /**
+     * @dev `data` (exactly `abi.encode(terms)`, checked by the caller) read in place as `Terms`:
+     * its nine static words are the calldata layout of the struct; member reads are validated by
+     * the ABI decoder (dirty address bits revert).
+     */
+    function _termsIn(bytes calldata data) private pure returns (Terms calldata terms) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            terms := data.offset
         }
     }
 

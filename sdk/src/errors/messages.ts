@@ -108,8 +108,8 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
   DvpInvalidSignature: (a) => `signature for ${short(a.id)} is not ${short(a.expectedSigner)}'s`,
   DvpAgentApprovalMissing: (a) =>
     `settlement ${short(a.id)} still needs the approval of agent ${short(a.agent)}`,
-  DvpLockShortfall: (a) =>
-    `only ${n(a.locked)} of ${n(a.quantity)} units of ${short(a.id)} are still locked`,
+  DvpForcedRemovalExceedsUnassigned: (a) =>
+    `a forced removal of ${n(a.value)} units of ${short(a.account)} from the DVP's lock on ${short(a.token)} names no settlement, and only ${n(a.unassigned)} belong to none`,
   DvpEmptyBatch: () => "the batch is empty or inconsistent",
   DvpOnlySelf: (a) => `${short(a.caller)} may not call this (only the DVP itself)`,
   // OpenZeppelin: AccessControl, ERC-6093, ERC-2612, ECDSA, guards

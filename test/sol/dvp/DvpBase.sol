@@ -231,7 +231,7 @@ abstract contract DvpBase is TestBase {
     /**
      * @notice A settlement (naming the agent) driven into `state`: None (never created),
      * Pending, Affirmed, Settled, Cancelled, Expired (block time restored), Rejected, Failed
-     * (issuer force-unlocked part of the lock, then the buyer settled).
+     * (approved, then the issuer force-unlocked one of its units naming it).
      */
     function _inState(
         IDeliveryVersusPayment.State state
@@ -261,12 +261,8 @@ abstract contract DvpBase is TestBase {
         } else {
             vm.prank(agent);
             dvp.approveSettlement(t);
-            // leave one unit short in the seller's bucket, whatever other settlements hold
-            uint256 excess = bond.lockedOf(address(dvp), seller) - (t.quantity - 1);
             vm.prank(issuer);
-            bond.forceUnlock(address(dvp), seller, seller, excess, "court order");
-            vm.prank(buyer);
-            dvp.settle(t);
+            bond.forceUnlock(address(dvp), seller, seller, 1, abi.encode(t));
         }
         vm.assertEq(uint256(dvp.stateOf(t.id)), uint256(state), "driven state");
     }

@@ -315,28 +315,6 @@ contract DvpMatchingTest is DvpBase {
         _assertReleased();
     }
 
-    function test_reject_releasesWhatRemainsAfterForceUnlock() public {
-        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, 30, "");
-        vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementRejected(t.id, agent, "x", QUANTITY - 30);
-        vm.prank(agent);
-        dvp.reject(t, "x");
-        _assertReleased();
-    }
-
-    function test_reject_releasesNothingWhenLockIsGone() public {
-        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, QUANTITY, "");
-        vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementRejected(t.id, agent, "x", 0);
-        vm.prank(agent);
-        dvp.reject(t, "x");
-        _assertReleased();
-    }
-
     function test_reject_revertsForNonAgent() public {
         IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
         Snapshot memory before = _snapshot(t);

@@ -7,7 +7,6 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IDeliveryVersusPayment} from "../../../contracts/interfaces/IDeliveryVersusPayment.sol";
 import {IDepositToken} from "../../../contracts/interfaces/IDepositToken.sol";
 import {ISecurityToken} from "../../../contracts/interfaces/ISecurityToken.sol";
-import {Vm} from "../utils/Vm.sol";
 import {DvpBase} from "./DvpBase.sol";
 
 /// @notice Steps 4-6: settle, settleWithPermit, settleBatch, settleBatchPerItem, settleItem.
@@ -157,60 +156,25 @@ contract DvpSettleTest is DvpBase {
         );
     }
 
-    function test_settle_failsOnShortLock() public {
+    /// @dev A forced removal naming the settlement failed it at once: it never settles, whatever
+    /// the seller locks afterwards.
+    function test_settle_revertsOnceAForcedRemovalFailedIt() public {
         IDeliveryVersusPayment.Terms memory t = _created();
         vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, 40, "court order");
-        vm.expectEmit(address(bond));
-        emit ISecurityToken.Unlock(address(dvp), seller, seller, QUANTITY - 40, abi.encode(t.id));
-        vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementFailed(t.id, QUANTITY - 40, QUANTITY, QUANTITY - 40);
-        vm.prank(buyer);
-        bool settled = dvp.settle(t);
-        vm.assertFalse(settled, "returns false");
-        _assertFailed(t);
-    }
-
-    /// @dev The token checks its other rules before the lock: a short lock on a paused token
-    /// reverts the settle with the pause (nothing moves, the settlement stays open) and fails the
-    /// settlement once the token is unpaused.
-    function test_settle_shortLockOnPausedTokenRevertsUntilUnpaused() public {
-        IDeliveryVersusPayment.Terms memory t = _created();
-        vm.startPrank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, 40, "court order");
-        bond.pause();
-        vm.stopPrank();
+        bond.forceUnlock(address(dvp), seller, seller, 40, abi.encode(t));
+        vm.prank(seller);
+        bond.lock(address(dvp), QUANTITY, abi.encode(_terms()));
         _expectSettleReverts(
             t,
             buyer,
-            abi.encodeWithSelector(ISecurityToken.SecurityTokenPaused.selector)
+            abi.encodeWithSelector(
+                IDeliveryVersusPayment.DvpUnexpectedState.selector,
+                t.id,
+                IDeliveryVersusPayment.State.Failed,
+                M_OPEN
+            )
         );
-        vm.assertEq(uint8(dvp.stateOf(t.id)), uint8(IDeliveryVersusPayment.State.Pending), "open");
-        vm.prank(issuer);
-        bond.unpause();
-        vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementFailed(t.id, QUANTITY - 40, QUANTITY, QUANTITY - 40);
-        vm.prank(buyer);
-        vm.assertFalse(dvp.settle(t), "returns false");
-        _assertFailed(t);
-    }
-
-    function test_settle_failsOnEmptyLock() public {
-        IDeliveryVersusPayment.Terms memory t = _created();
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, QUANTITY, "court order");
-        recordEvents();
-        vm.prank(buyer);
-        vm.assertFalse(dvp.settle(t), "returns false");
-        Vm.Log[] memory logs = vm.getRecordedLogs();
-        vm.assertEq(logs.length, 1, "only SettlementFailed");
-        vm.assertEq(
-            logs[0].topics[0],
-            IDeliveryVersusPayment.SettlementFailed.selector,
-            "SettlementFailed"
-        );
-        vm.assertEq(logs[0].data, abi.encode(uint256(0), QUANTITY, uint256(0)), "failed data");
-        _assertFailed(t);
+        vm.assertEq(bond.lockedOf(address(dvp), seller), QUANTITY, "the other's units stay");
     }
 
     // ---------------------------------------------------------------- settleWithPermit
@@ -310,27 +274,6 @@ contract DvpSettleTest is DvpBase {
         dvp.settleBatch(batch);
     }
 
-    function test_settleBatch_revertsWholeBatchOnShortLock() public {
-        IDeliveryVersusPayment.Terms[] memory batch = _two();
-        // 2 x QUANTITY locked; leave QUANTITY + 10: the first settles, the second is short
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, QUANTITY - 10, "");
-        Snapshot memory first = _snapshot(batch[0]);
-        Snapshot memory second = _snapshot(batch[1]);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IDeliveryVersusPayment.DvpLockShortfall.selector,
-                batch[1].id,
-                10,
-                QUANTITY
-            )
-        );
-        vm.prank(buyer);
-        dvp.settleBatch(batch);
-        _assertUnchanged(first, batch[0]);
-        _assertUnchanged(second, batch[1]);
-    }
-
     function test_settleBatch_revertsWholeBatchOnAlteredItem() public {
         IDeliveryVersusPayment.Terms[] memory batch = _two();
         Snapshot memory first = _snapshot(batch[0]);
@@ -387,24 +330,6 @@ contract DvpSettleTest is DvpBase {
         vm.assertEq(bond.balanceOf(buyer), first.buyerSt + QUANTITY, "one delivery");
         vm.assertEq(dcjpy.balanceOf(seller), first.sellerCash + AMOUNT, "one payment");
         vm.assertEq(bond.lockedOf(address(dvp), seller), QUANTITY, "first still locked");
-    }
-
-    function test_settleBatchPerItem_marksShortLockFailed() public {
-        IDeliveryVersusPayment.Terms[] memory batch = new IDeliveryVersusPayment.Terms[](1);
-        batch[0] = _created();
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, 1, "");
-        vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementFailed(
-            batch[0].id,
-            QUANTITY - 1,
-            QUANTITY,
-            QUANTITY - 1
-        );
-        vm.prank(buyer);
-        bool[] memory settled = dvp.settleBatchPerItem(batch);
-        vm.assertFalse(settled[0], "not settled");
-        _assertFailed(batch[0]);
     }
 
     function test_settleBatchPerItem_revertsWhenEmpty() public {
@@ -482,16 +407,6 @@ contract DvpSettleTest is DvpBase {
         vm.assertEq(bond.lockedOf(address(dvp), seller), 0, "no lock left");
         vm.assertEq(dcjpy.totalSupply(), CASH_ISSUED, "cash supply");
         vm.assertEq(bond.totalSupply(), ST_ISSUED, "ST supply");
-    }
-
-    /// @dev Asserts `t` is Failed: no leg moved and the seller's units are all free again.
-    function _assertFailed(IDeliveryVersusPayment.Terms memory t) internal view {
-        vm.assertEq(uint256(dvp.stateOf(t.id)), uint256(IDeliveryVersusPayment.State.Failed), "f");
-        vm.assertEq(bond.balanceOf(seller), ST_ISSUED, "seller keeps units");
-        vm.assertEq(bond.availableBalanceOf(seller), ST_ISSUED, "all free");
-        vm.assertEq(bond.balanceOf(buyer), 0, "buyer got nothing");
-        vm.assertEq(dcjpy.balanceOf(buyer), CASH_ISSUED, "buyer paid nothing");
-        vm.assertEq(dcjpy.balanceOf(seller), 0, "seller got nothing");
     }
 
     function _expectSettleReverts(
