@@ -295,7 +295,10 @@ export async function measureRegistry(fx: Fixture, rows: RowSet): Promise<void> 
 
 // ---------------------------------------------------------------- DVP paths
 
-/** EIP-712 signature of `signer` over `Affirm(Terms terms)` or `Approve(Terms terms)`. */
+/**
+ * EIP-712 signature of `signer` over `Affirm(Terms terms)` or, in the agent's epoch 0,
+ * `Approve(Terms terms,uint256 agentEpoch)`.
+ */
 async function signTerms(
   fx: Fixture,
   signer: HardhatEthersSigner,
@@ -304,7 +307,13 @@ async function signTerms(
 ): Promise<string> {
   const domain = await fx.dvp.eip712Domain();
   const types = {
-    [primary]: [{ name: "terms", type: "Terms" }],
+    [primary]:
+      primary === "Affirm"
+        ? [{ name: "terms", type: "Terms" }]
+        : [
+            { name: "terms", type: "Terms" },
+            { name: "agentEpoch", type: "uint256" },
+          ],
     Terms: [
       { name: "id", type: "bytes32" },
       { name: "seller", type: "address" },
@@ -325,9 +334,10 @@ async function signTerms(
   };
   const expected =
     primary === "Affirm" ? await fx.dvp.affirmDigest(t) : await fx.dvp.approveDigest(t);
-  const digest = fx.ethers.TypedDataEncoder.hash(typedDomain, types, { terms: t });
+  const message = primary === "Affirm" ? { terms: t } : { terms: t, agentEpoch: 0n };
+  const digest = fx.ethers.TypedDataEncoder.hash(typedDomain, types, message);
   if (digest !== expected) throw new Error(`${primary} digest differs from the contract's`);
-  return signer.signTypedData(typedDomain, types, { terms: t });
+  return signer.signTypedData(typedDomain, types, message);
 }
 
 export async function measureDvp(fx: Fixture, rows: RowSet): Promise<void> {

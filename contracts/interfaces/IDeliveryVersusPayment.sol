@@ -66,8 +66,14 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * | setSecurityTokenListed, setCashTokenListed | default admin                       | -                 |
  * | pause, unpause                   | PAUSER_ROLE (pause stops create, affirm, approve, settle; never cancel, reject, reclaim, terminate) | - |
  * A named agent must hold SETTLEMENT_AGENT_ROLE when the settlement is created and whenever it
- * approves or rejects: revoking the role takes away its power over the open settlements that name
- * it, which then can only be cancelled or expire (the seller reclaims).
+ * approves or rejects, and its approval counts at settlement only if the role was not revoked
+ * since it approved: revoking the role (or the agent renouncing it) withdraws every approval the
+ * agent gave to settlements not yet settled, and granting the role again does not revive them.
+ * Each account has an agent epoch ({agentEpochOf}) that every loss of the role moves on; an
+ * approval is recorded with the epoch it was given in ({isApprovalValid}), and an approval
+ * signature covers it, so a revoked agent's unsubmitted signatures die too. The open settlements
+ * that name a revoked agent can then only be cancelled or expire (the seller reclaims), unless the
+ * agent, granted the role again, approves them again.
  * The contract holds no ST and no cash of its own: it only holds locks on sellers' units.
  */
 interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
@@ -110,7 +116,8 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     /**
      * @notice The stored record of one settlement (one storage slot).
      * @param state Current state.
-     * @param agentApproved Whether the named agent approved.
+     * @param agentApproved Whether the named agent ever approved; the approval counts only while
+     * it was given in the agent's current epoch ({isApprovalValid}).
      * @param sellerCancelConsent Whether the seller asked to cancel (needed with the buyer's once
      * Affirmed).
      * @param buyerCancelConsent Whether the buyer asked to cancel.
@@ -308,6 +315,11 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     error DvpInvalidSignature(bytes32 id, address expectedSigner);
     /// @notice Settlement `id` names `agent`, whose approval is still missing.
     error DvpAgentApprovalMissing(bytes32 id, address agent);
+    /// @notice `agent` approved settlement `id`, but lost SETTLEMENT_AGENT_ROLE since: the approval
+    /// was withdrawn (an agent granted the role again must approve again).
+    error DvpAgentApprovalRevoked(bytes32 id, address agent);
+    /// @notice Settlement `id` already carries the approval of `agent` in its current epoch.
+    error DvpAlreadyApproved(bytes32 id, address agent);
     /// @notice Batch arrays or inputs are empty or inconsistent.
     error DvpEmptyBatch();
     /// @notice Only the contract itself may call this.
@@ -323,8 +335,10 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     function PAUSER_ROLE() external view returns (bytes32);
 
     /**
-     * @notice Role an account must hold to be named as a settlement's agent (checked when the
-     * settlement is created); the named agent alone may then approve or reject that settlement.
+     * @notice Role an account must hold to be named as a settlement's agent: checked when the
+     * settlement is created, when the named agent approves or rejects, and (through the agent's
+     * epoch) when the settlement settles. The named agent alone may approve or reject it; revoking
+     * the role withdraws the agent's approvals.
      * @return The role identifier.
      */
     function SETTLEMENT_AGENT_ROLE() external view returns (bytes32);
@@ -352,18 +366,25 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     // ---------------------------------------------------------------- step 5: verification
 
     /**
-     * @notice The named agent approves the settlement.
+     * @notice The named agent approves the settlement, in its current epoch.
      * @dev Requirements: not paused; state `Pending` or `Affirmed`; terms match; caller is
      * `terms.agent`, which still holds SETTLEMENT_AGENT_ROLE ({DvpInvalidAgent} otherwise);
-     * deadline not passed. Emits {SettlementApproved}.
+     * deadline not passed; no approval of this agent's current epoch yet ({DvpAlreadyApproved}:
+     * after its role was revoked and granted again, the agent may approve again). Emits
+     * {SettlementApproved}.
      * @param terms The settlement's full terms, checked against the stored commitment.
      */
     function approveSettlement(Terms calldata terms) external;
 
     /**
-     * @notice {approveSettlement} with the agent's EIP-712 `Approve` signature; anyone may submit.
+     * @notice {approveSettlement} with the agent's EIP-712 `Approve(Terms terms,uint256
+     * agentEpoch)` signature; anyone may submit. The signature covers the agent's epoch, so it is
+     * void once the agent's role is revoked, and a replay reverts with {DvpAlreadyApproved}.
+     * @dev Requirements as {approveSettlement}, with the signature (ECDSA, or ERC-1271 for a
+     * contract agent) in place of the caller check; the role is checked before the signature.
      * @param terms The settlement's full terms, checked against the stored commitment.
-     * @param signature The agent's EIP-712 `Approve` signature over the terms ({approveDigest}).
+     * @param signature The agent's EIP-712 `Approve` signature over the terms and its current
+     * epoch ({approveDigest}).
      */
     function approveSettlementBySig(Terms calldata terms, bytes calldata signature) external;
 
@@ -397,7 +418,9 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @notice Settles: `amount` cash moves buyer -> seller and `quantity` locked ST moves
      * seller -> buyer, in this one call. The buyer calling it affirms the terms if it had not.
      * @dev Requirements: not paused; terms match; state `Affirmed`, or `Pending` with the buyer
-     * calling; deadline not passed; the agent's approval if one is named; this contract allowed to
+     * calling; deadline not passed; if an agent is named, its approval given in its current epoch
+     * ({DvpAgentApprovalMissing}, or {DvpAgentApprovalRevoked} when its role was revoked since
+     * it approved); this contract allowed to
      * spend `amount` of the buyer's cash; both tokens' rules pass (a token's refusal reverts the
      * call with that token's error, and nothing moves). The security leg moves first, then the
      * cash leg. Emits {SettlementSettled} (after {SettlementAffirmed} when the buyer affirms here).
@@ -526,11 +549,29 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     function affirmDigest(Terms calldata terms) external view returns (bytes32);
 
     /**
-     * @notice The EIP-712 digest the agent signs to approve `terms`.
+     * @notice The EIP-712 digest the agent signs to approve `terms`, in its current epoch.
      * @param terms The terms to approve.
-     * @return The EIP-712 digest of `Approve(Terms terms)` under this contract's domain.
+     * @return The EIP-712 digest of `Approve(Terms terms,uint256 agentEpoch)` with
+     * `agentEpoch = agentEpochOf(terms.agent)`, under this contract's domain.
      */
     function approveDigest(Terms calldata terms) external view returns (bytes32);
+
+    /**
+     * @notice How many times `agent` lost SETTLEMENT_AGENT_ROLE (revoked or renounced): the epoch
+     * its approvals and approval signatures are given in.
+     * @param agent The account.
+     * @return The agent's current epoch.
+     */
+    function agentEpochOf(address agent) external view returns (uint256);
+
+    /**
+     * @notice Whether settlement `id` carries an approval of `agent` that counts now: given in
+     * the agent's current epoch (so the agent holds its role and was not revoked since).
+     * @param id The settlement ID.
+     * @param agent The agent the settlement's terms name.
+     * @return True when {settle} would accept the approval.
+     */
+    function isApprovalValid(bytes32 id, address agent) external view returns (bool);
 
     /**
      * @notice Units of `account` locked to this contract on security token `token` that belong to

@@ -68,9 +68,9 @@ contract DeliveryVersusPayment is
     bytes32 public constant AFFIRM_TYPEHASH = keccak256(
         "Affirm(Terms terms)Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)"
     );
-    /// @notice EIP-712 type hash of the agent's `Approve(Terms terms)` message.
+    /// @notice EIP-712 type hash of the agent's `Approve(Terms terms,uint256 agentEpoch)` message.
     bytes32 public constant APPROVE_TYPEHASH = keccak256(
-        "Approve(Terms terms)Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)"
+        "Approve(Terms terms,uint256 agentEpoch)Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)"
     );
 
     /* solhint-enable gas-small-strings */
@@ -93,6 +93,11 @@ contract DeliveryVersusPayment is
     /// @dev Units in `lockedOf(this, account)` of security token `token` that belong to no
     /// settlement; written only by the issuer-path notifications.
     mapping(address token => mapping(address account => uint256)) private _unassigned;
+    /// @dev How many times each account lost SETTLEMENT_AGENT_ROLE ({_revokeRole}).
+    mapping(address agent => uint256) private _agentEpochs;
+    /// @dev The named agent's epoch when it approved settlement `id`, plus one (zero: never
+    /// approved); written only by approvals, read only by settlements that name an agent.
+    mapping(bytes32 id => uint256 agentEpochPlusOne) private _approvals;
 
     // ---------------------------------------------------------------- constructor
 
@@ -233,7 +238,12 @@ contract DeliveryVersusPayment is
         bytes calldata signature
     ) external whenNotPaused nonReentrant {
         (, , bytes32 hashed) = _load(terms, _PENDING);
-        _requireSignature(terms.id, terms.buyer, AFFIRM_TYPEHASH, hashed, signature);
+        _requireSignature(
+            terms.id,
+            terms.buyer,
+            keccak256(abi.encode(AFFIRM_TYPEHASH, hashed)),
+            signature
+        );
         _requireBeforeDeadline(terms);
         _settlements[terms.id].state = State.Affirmed;
         emit SettlementAffirmed(terms.id, terms.buyer, msg.sender);
@@ -244,8 +254,10 @@ contract DeliveryVersusPayment is
     /// @inheritdoc IDeliveryVersusPayment
     function approveSettlement(Terms calldata terms) external whenNotPaused nonReentrant {
         _load(terms, _OPEN);
-        if (msg.sender != terms.agent) revert DvpUnauthorized(terms.id, msg.sender);
-        _approve(terms);
+        address agent = terms.agent;
+        if (msg.sender != agent) revert DvpUnauthorized(terms.id, msg.sender);
+        _requireAgentRole(agent);
+        _approve(terms, _agentEpochs[agent]);
     }
 
     /// @inheritdoc IDeliveryVersusPayment
@@ -254,8 +266,11 @@ contract DeliveryVersusPayment is
         bytes calldata signature
     ) external whenNotPaused nonReentrant {
         (, , bytes32 hashed) = _load(terms, _OPEN);
-        _requireSignature(terms.id, terms.agent, APPROVE_TYPEHASH, hashed, signature);
-        _approve(terms);
+        address agent = terms.agent;
+        _requireAgentRole(agent);
+        uint256 epoch = _agentEpochs[agent];
+        _requireSignature(terms.id, agent, _approveStructHash(hashed, epoch), signature);
+        _approve(terms, epoch);
     }
 
     /// @inheritdoc IDeliveryVersusPayment
@@ -444,12 +459,22 @@ contract DeliveryVersusPayment is
 
     /// @inheritdoc IDeliveryVersusPayment
     function affirmDigest(Terms calldata terms) external view returns (bytes32) {
-        return _typedDigest(AFFIRM_TYPEHASH, _hashTerms(terms));
+        return _hashTypedDataV4(keccak256(abi.encode(AFFIRM_TYPEHASH, _hashTerms(terms))));
     }
 
     /// @inheritdoc IDeliveryVersusPayment
     function approveDigest(Terms calldata terms) external view returns (bytes32) {
-        return _typedDigest(APPROVE_TYPEHASH, _hashTerms(terms));
+        return _hashTypedDataV4(_approveStructHash(_hashTerms(terms), _agentEpochs[terms.agent]));
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function agentEpochOf(address agent) external view returns (uint256) {
+        return _agentEpochs[agent];
+    }
+
+    /// @inheritdoc IDeliveryVersusPayment
+    function isApprovalValid(bytes32 id, address agent) external view returns (bool) {
+        return _approvals[id] == _agentEpochs[agent] + 1;
     }
 
     /// @inheritdoc IDeliveryVersusPayment
@@ -540,29 +565,45 @@ contract DeliveryVersusPayment is
 
     /**
      * @dev The checks of {_settle} before either leg moves: state open and terms matching, the
-     * buyer as caller while `Pending`, deadline not passed, the agent's approval if one is named.
+     * buyer as caller while `Pending`, deadline not passed, and, if an agent is named, its
+     * approval given in its current epoch (so it still holds its role and was not revoked since).
      * Returns whether the settlement is still `Pending` (the buyer affirms by settling).
      */
     function _checkSettle(
         Terms calldata terms,
         address caller
     ) private view returns (bool affirmsHere) {
-        (Settlement storage record, State current, ) = _load(terms, _OPEN);
+        (, State current, ) = _load(terms, _OPEN);
         affirmsHere = current == State.Pending;
         if (affirmsHere && caller != terms.buyer) revert DvpUnauthorized(terms.id, caller);
         _requireBeforeDeadline(terms);
-        if (terms.agent != address(0) && !record.agentApproved) {
-            revert DvpAgentApprovalMissing(terms.id, terms.agent);
+        address agent = terms.agent;
+        if (agent != address(0)) {
+            uint256 stamp = _approvals[terms.id];
+            if (stamp != _agentEpochs[agent] + 1) {
+                if (stamp == 0) revert DvpAgentApprovalMissing(terms.id, agent);
+                revert DvpAgentApprovalRevoked(terms.id, agent);
+            }
         }
     }
 
-    /// @dev Marks the agent's approval and emits {SettlementApproved}; the agent must still hold
-    /// its role and the deadline must not be past.
-    function _approve(Terms calldata terms) private {
-        _requireAgentRole(terms.agent);
+    /**
+     * @dev Records the agent's approval in its current `epoch` and emits {SettlementApproved}.
+     * The caller checked the agent's role; the deadline must not be past, and the settlement must
+     * not already carry an approval of this epoch ({DvpAlreadyApproved}): each state moves once.
+     */
+    function _approve(Terms calldata terms, uint256 epoch) private {
         _requireBeforeDeadline(terms);
-        _settlements[terms.id].agentApproved = true;
-        emit SettlementApproved(terms.id, terms.agent);
+        bytes32 id = terms.id;
+        // unchecked: an epoch counts revocations, far below 2^256 - 1
+        uint256 stamp;
+        unchecked {
+            stamp = epoch + 1;
+        }
+        if (_approvals[id] == stamp) revert DvpAlreadyApproved(id, terms.agent);
+        _approvals[id] = stamp;
+        _settlements[id].agentApproved = true;
+        emit SettlementApproved(id, terms.agent);
     }
 
     /**
@@ -598,6 +639,16 @@ contract DeliveryVersusPayment is
         if (record.termsDigest != bytes28(hashed)) revert DvpTermsMismatch(terms.id);
     }
 
+    /**
+     * @dev OpenZeppelin's role revocation (also {renounceRole}), plus: when `account` loses
+     * SETTLEMENT_AGENT_ROLE, its epoch moves on, which withdraws every approval it gave (and
+     * voids every approval signature it made) before, even if the role is granted again.
+     */
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked && role == SETTLEMENT_AGENT_ROLE) ++_agentEpochs[account];
+    }
+
     /// @dev Reverts with {DvpInvalidAgent} unless `agent` still holds SETTLEMENT_AGENT_ROLE: a
     /// revoked agent loses its power over the open settlements that name it (they then expire).
     function _requireAgentRole(address agent) private view {
@@ -611,18 +662,26 @@ contract DeliveryVersusPayment is
         }
     }
 
-    /// @dev Reverts with {DvpInvalidSignature} unless `signer` signed the typed message.
+    /// @dev Reverts with {DvpInvalidSignature} unless `signer` signed the typed message whose
+    /// struct hash is `structHash`.
     function _requireSignature(
         bytes32 id,
         address signer,
-        bytes32 typehash,
-        bytes32 hashedTerms,
+        bytes32 structHash,
         bytes calldata signature
     ) private view {
-        bytes32 digest = _typedDigest(typehash, hashedTerms);
+        bytes32 digest = _hashTypedDataV4(structHash);
         if (!SignatureChecker.isValidSignatureNowCalldata(signer, digest, signature)) {
             revert DvpInvalidSignature(id, signer);
         }
+    }
+
+    /// @dev EIP-712 struct hash of `Approve(Terms terms,uint256 agentEpoch)`.
+    function _approveStructHash(
+        bytes32 hashedTerms,
+        uint256 agentEpoch
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(APPROVE_TYPEHASH, hashedTerms, agentEpoch));
     }
 
     /**
@@ -635,11 +694,6 @@ contract DeliveryVersusPayment is
         assembly ("memory-safe") {
             terms := data.offset
         }
-    }
-
-    /// @dev EIP-712 digest of `typehash(Terms terms)` for the given terms struct hash.
-    function _typedDigest(bytes32 typehash, bytes32 hashedTerms) private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(typehash, hashedTerms)));
     }
 
     /**

@@ -108,6 +108,10 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
   DvpInvalidSignature: (a) => `signature for ${short(a.id)} is not ${short(a.expectedSigner)}'s`,
   DvpAgentApprovalMissing: (a) =>
     `settlement ${short(a.id)} still needs the approval of agent ${short(a.agent)}`,
+  DvpAgentApprovalRevoked: (a) =>
+    `agent ${short(a.agent)} lost its role after approving ${short(a.id)}: the approval was withdrawn`,
+  DvpAlreadyApproved: (a) =>
+    `settlement ${short(a.id)} is already approved by agent ${short(a.agent)}`,
   DvpForcedRemovalExceedsUnassigned: (a) =>
     `a forced removal of ${n(a.value)} units of ${short(a.account)} from the DVP's lock on ${short(a.token)} names no settlement, and only ${n(a.unassigned)} belong to none`,
   DvpEmptyBatch: () => "the batch is empty or inconsistent",

@@ -17,9 +17,15 @@ export const AFFIRM_TYPES = {
   Affirm: [{ name: "terms", type: "Terms" }],
   Terms: [...TERMS_TYPE],
 };
-/** EIP-712 types of the agent's `Approve(Terms terms)` message. */
+/**
+ * EIP-712 types of the agent's `Approve(Terms terms,uint256 agentEpoch)` message. The agent's
+ * epoch (the DVP's `agentEpochOf`) counts its revocations: a signature of an earlier epoch is void.
+ */
 export const APPROVE_TYPES = {
-  Approve: [{ name: "terms", type: "Terms" }],
+  Approve: [
+    { name: "terms", type: "Terms" },
+    { name: "agentEpoch", type: "uint256" },
+  ],
   Terms: [...TERMS_TYPE],
 };
 /** EIP-2612 permit types. */
@@ -71,9 +77,18 @@ export function affirmationTypedData(domain: TypedDataDomain, terms: SettlementT
   return { domain, types: AFFIRM_TYPES, primaryType: "Affirm", message: { terms } };
 }
 
-/** Typed data of the agent's approval of `terms`. */
-export function approvalTypedData(domain: TypedDataDomain, terms: SettlementTerms): TypedData {
-  return { domain, types: APPROVE_TYPES, primaryType: "Approve", message: { terms } };
+/** Typed data of the agent's approval of `terms` in its epoch `agentEpoch` (`agentEpochOf`). */
+export function approvalTypedData(
+  domain: TypedDataDomain,
+  terms: SettlementTerms,
+  agentEpoch: bigint,
+): TypedData {
+  return { domain, types: APPROVE_TYPES, primaryType: "Approve", message: { terms, agentEpoch } };
+}
+
+/** The agent's current epoch on the DVP (how many times it lost SETTLEMENT_AGENT_ROLE). */
+async function agentEpochOf(ctx: KessaiContext, agent: string): Promise<bigint> {
+  return readCall("dvp.agentEpochOf", () => ctx.dvp.agentEpochOf(agent));
 }
 
 /** The digest the DVP checks (equals the contract's `affirmDigest` / `approveDigest`). */
@@ -112,14 +127,18 @@ export async function signAffirmation(ctx: KessaiContext, terms: SettlementTerms
   return signTyped(signer, "signAffirmation", td.domain, td.types, td.message);
 }
 
-/** The agent signs its approval of `terms` (no transaction); submit with `approveSettlementBySig`. */
+/**
+ * The agent signs its approval of `terms` in its current epoch (no transaction); submit with
+ * `approveSettlementBySig`. Void once the agent's role is revoked.
+ */
 export async function signApproval(ctx: KessaiContext, terms: SettlementTerms): Promise<string> {
   const signer = signerOf(ctx, "signApproval");
   const me = await signer.getAddress();
   if (getAddress(me) !== getAddress(terms.agent)) {
     throw new InvalidParameterError("terms.agent", terms.agent, `is not the signer ${me}`);
   }
-  const td = approvalTypedData(await readDomain(ctx), terms);
+  const [domain, epoch] = await Promise.all([readDomain(ctx), agentEpochOf(ctx, terms.agent)]);
+  const td = approvalTypedData(domain, terms, epoch);
   return signTyped(signer, "signApproval", td.domain, td.types, td.message);
 }
 
@@ -143,13 +162,14 @@ export async function verifyAffirmation(
   return recovers(affirmationTypedData(await readDomain(ctx), terms), signature, terms.buyer);
 }
 
-/** Whether `signature` is the agent's approval of exactly `terms` (ECDSA only). */
+/** Whether `signature` is the agent's approval of exactly `terms` in its current epoch (ECDSA only). */
 export async function verifyApproval(
   ctx: KessaiContext,
   terms: SettlementTerms,
   signature: string,
 ): Promise<boolean> {
-  return recovers(approvalTypedData(await readDomain(ctx), terms), signature, terms.agent);
+  const [domain, epoch] = await Promise.all([readDomain(ctx), agentEpochOf(ctx, terms.agent)]);
+  return recovers(approvalTypedData(domain, terms, epoch), signature, terms.agent);
 }
 
 /** An ERC-2612 permit split into the DVP's `Permit` struct. */

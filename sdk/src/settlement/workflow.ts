@@ -155,8 +155,11 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
     async () => {
       if (terms.agent === ZeroAddress) return "no agent named";
       if ((await guard()) === "Settled") return "already settled";
-      const rec = await readCall("dvp.settlementOf", () => ctx.dvp.settlementOf(terms.id));
-      if (rec.agentApproved) return "already approved";
+      // an approval counts only in the agent's current epoch (revoking the agent withdraws it)
+      const valid = await readCall("dvp.isApprovalValid", () =>
+        ctx.dvp.isApprovalValid(terms.id, terms.agent),
+      );
+      if (valid) return "already approved";
       if (!agent)
         throw new KessaiError(
           `Settlement ${terms.id} needs agent ${terms.agent}'s approval; pass an AgentClient`,

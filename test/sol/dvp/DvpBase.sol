@@ -29,7 +29,7 @@ abstract contract DvpBase is TestBase {
     bytes internal constant TERMS_TYPE =
         "Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)";
     bytes internal constant AFFIRM_TYPE = "Affirm(Terms terms)";
-    bytes internal constant APPROVE_TYPE = "Approve(Terms terms)";
+    bytes internal constant APPROVE_TYPE = "Approve(Terms terms,uint256 agentEpoch)";
 
     bytes32 internal constant ALL_STATES = bytes32(uint256(0xff));
     bytes32 internal constant M_NONE = bytes32(uint256(1));
@@ -169,9 +169,16 @@ abstract contract DvpBase is TestBase {
         return _typedDigest(AFFIRM_TYPE, t);
     }
 
-    /// @notice EIP-712 typed-data digest of `Approve(Terms terms)`, computed here from the spec.
-    function _approveDigest(IDeliveryVersusPayment.Terms memory t) internal view returns (bytes32) {
-        return _typedDigest(APPROVE_TYPE, t);
+    /// @notice EIP-712 typed-data digest of `Approve(Terms terms,uint256 agentEpoch)` in the
+    /// agent's epoch `epoch`, computed here from the spec.
+    function _approveDigest(
+        IDeliveryVersusPayment.Terms memory t,
+        uint256 epoch
+    ) internal view returns (bytes32) {
+        bytes32 structHash = keccak256(
+            abi.encode(keccak256(bytes.concat(APPROVE_TYPE, TERMS_TYPE)), _termsHash(t), epoch)
+        );
+        return keccak256(abi.encodePacked("\x19\x01", _domainSeparator(), structHash));
     }
 
     /// @notice EIP-712 struct hash of `t`, computed here from the spec.
@@ -218,11 +225,21 @@ abstract contract DvpBase is TestBase {
         return abi.encodePacked(r, s, v);
     }
 
+    /// @notice `key`'s approval signature of `t` in the agent's current epoch.
     function _approveSig(
         IDeliveryVersusPayment.Terms memory t,
         uint256 key
     ) internal view returns (bytes memory) {
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _approveDigest(t));
+        return _approveSigAt(t, key, dvp.agentEpochOf(t.agent));
+    }
+
+    /// @notice `key`'s approval signature of `t` in the agent's epoch `epoch`.
+    function _approveSigAt(
+        IDeliveryVersusPayment.Terms memory t,
+        uint256 key,
+        uint256 epoch
+    ) internal view returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _approveDigest(t, epoch));
         return abi.encodePacked(r, s, v);
     }
 

@@ -59,12 +59,15 @@ contract DvpHandler is TestBase {
     /// added and removed them.
     mapping(address account => uint256) public unassigned;
     mapping(bytes32 id => uint256) public settledCount;
+    /// @dev The agent's epoch when the handler last saw it approve `id`, plus one.
+    mapping(bytes32 id => uint256) internal _approvedEpochPlusOne;
     uint256 public terminalViolations;
     uint256 public legViolations;
     uint256 public lockViolations;
     uint256 public reclaimReverts;
     uint256 public reuseViolations;
     uint256 public refusalViolations;
+    uint256 public approvalViolations;
     uint256 public forcedFailures;
     uint256 public forcedRefusals;
     uint256 public settledTotal;
@@ -181,19 +184,36 @@ contract DvpHandler is TestBase {
     function approve(uint256 i, bool bySig) external {
         if (_terms.length == 0) return;
         IDeliveryVersusPayment.Terms memory t = _terms[_pick(i)];
+        uint256 epoch = dvp.agentEpochOf(agent);
+        bool ok;
         _before();
         if (bySig) {
             (uint8 v, bytes32 r, bytes32 s) = vm.sign(agentKey, dvp.approveDigest(t));
             try dvp.approveSettlementBySig(t, abi.encodePacked(r, s, v)) {
-                ++succeeded;
+                ok = true;
             } catch {}
         } else {
             vm.prank(agent);
             try dvp.approveSettlement(t) {
-                ++succeeded;
+                ok = true;
             } catch {}
         }
+        if (ok) {
+            ++succeeded;
+            // a second approval in the same epoch must have been refused
+            if (_approvedEpochPlusOne[t.id] == epoch + 1) approvalViolations++;
+            _approvedEpochPlusOne[t.id] = epoch + 1;
+        }
         _after();
+    }
+
+    /// @notice The admin revokes the agent's role, or grants it again.
+    function toggleAgentRole() external {
+        bytes32 role = dvp.SETTLEMENT_AGENT_ROLE();
+        vm.startPrank(admin);
+        if (dvp.hasRole(role, agent)) dvp.revokeRole(role, agent);
+        else dvp.grantRole(role, agent);
+        vm.stopPrank();
     }
 
     function settle(uint256 i, bool asBuyer) external {
@@ -439,6 +459,11 @@ contract DvpHandler is TestBase {
             openQuantity[t.seller] -= t.quantity;
             if (current == IDeliveryVersusPayment.State.Settled) {
                 if (++settledCount[t.id] > 1) terminalViolations++;
+                // an agent's approval counts only if given in its current epoch
+                if (
+                    t.agent != address(0) &&
+                    _approvedEpochPlusOne[t.id] != dvp.agentEpochOf(t.agent) + 1
+                ) approvalViolations++;
                 settledTotal++;
                 uint256 s = _indexOf(t.seller);
                 uint256 b = _indexOf(t.buyer);
@@ -603,6 +628,24 @@ contract DvpInvariantTest is DvpBase {
         vm.assertEq(uint256(dvp.stateOf(handler.termsAt(2).id)), 5, "Expired");
     }
 
+    /// @notice The agent's actions are not vacuous: an approval succeeds once per epoch, a revoked
+    /// agent cannot approve, a re-granted one approves again and the settlement settles.
+    function test_handler_agentActionsCanSucceed() public {
+        handler.create(0, 0, 5, 100, 100, true);
+        handler.approve(0, false);
+        vm.assertEq(handler.succeeded(), 2, "create and approve succeeded");
+        handler.approve(0, true); // the same epoch again: refused
+        handler.toggleAgentRole(); // revoked
+        handler.approve(0, false); // refused: no role
+        handler.toggleAgentRole(); // granted again
+        vm.assertEq(handler.succeeded(), 2, "the three approvals above were refused");
+        handler.approve(0, true); // a signature of the new epoch
+        handler.settle(0, true);
+        vm.assertEq(handler.succeeded(), 4, "approve again and settle succeeded");
+        vm.assertEq(uint256(dvp.stateOf(handler.termsAt(0).id)), 3, "Settled");
+        vm.assertEq(handler.approvalViolations(), 0, "approvals counted exactly");
+    }
+
     /// @notice The handler's forced paths are not vacuous either: each succeeds, and an unnamed
     /// removal beyond the unassigned units is refused with the exact error.
     function test_handler_forcedPathsCanSucceed() public {
@@ -651,9 +694,10 @@ contract DvpInvariantTest is DvpBase {
     }
 
     /// @notice Terminal states are final, an ID settles at most once and never re-registers,
-    /// both legs move or neither, every exit releases exactly its own units, the DVP refuses an
-    /// unnamed forced removal exactly when it exceeds the unassigned units, and an open
-    /// settlement past its deadline can always be reclaimed.
+    /// both legs move or neither, an agent settlement settles only on an approval of the agent's
+    /// current epoch and is approved once per epoch, every exit releases exactly its own units,
+    /// the DVP refuses an unnamed forced removal exactly when it exceeds the unassigned units, and
+    /// an open settlement past its deadline can always be reclaimed.
     function invariant_settlementsAreAtomicAndFinal() public view {
         vm.assertEq(handler.terminalViolations(), 0, "terminal state left");
         vm.assertEq(handler.reuseViolations(), 0, "id reused");
@@ -661,6 +705,7 @@ contract DvpInvariantTest is DvpBase {
         vm.assertEq(handler.lockViolations(), 0, "lock moved unexpectedly");
         vm.assertEq(handler.reclaimReverts(), 0, "reclaim reverted");
         vm.assertEq(handler.refusalViolations(), 0, "forced removal refused wrongly or not");
+        vm.assertEq(handler.approvalViolations(), 0, "stale or repeated approval counted");
         uint256 n = handler.settlementCount();
         for (uint256 k = 0; k < n; ++k) {
             bytes32 id = handler.termsAt(k).id;
