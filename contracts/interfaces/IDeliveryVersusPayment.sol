@@ -247,11 +247,19 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
         uint256 released
     );
     /**
-     * @notice In a per-item batch, settling `id` reverted with `reason`; it stays open.
+     * @notice In a per-item batch, settling the open settlement `id` was tried and reverted with
+     * `reason`; it stays open.
      * @param id The settlement ID of the item.
      * @param reason The item's revert data (typically an ABI-encoded custom error).
      */
     event SettlementAttemptFailed(bytes32 indexed id, bytes reason);
+    /**
+     * @notice In a per-item batch, the item `id` was not tried: it is not open (`state` is
+     * `None` for an ID never created, or a terminal state, e.g. settled earlier in the batch).
+     * @param id The settlement ID of the item.
+     * @param state The state the item was found in.
+     */
+    event SettlementAttemptSkipped(bytes32 indexed id, State state);
     /**
      * @notice The units of `account` locked to this contract on security token `token` that belong
      * to no settlement are now `unassigned` (an issuer path added or removed some).
@@ -452,9 +460,11 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     function settleBatch(Terms[] calldata terms) external;
 
     /**
-     * @notice Settles many settlements in one transaction, each on its own: an item whose settle
-     * reverts is left as it was, reported with {SettlementAttemptFailed} and false; the others go
-     * on.
+     * @notice Settles many settlements in one transaction, each on its own: an item whose ID is
+     * not open (never created, settled, cancelled, expired, rejected, failed) is not tried and is
+     * reported with {SettlementAttemptSkipped} and its state; an open item whose settle reverts is
+     * left as it was and reported with {SettlementAttemptFailed} and its revert data; both report
+     * false, and the others go on.
      * @return settled For each item, whether both legs moved.
      * @param terms The terms of each settlement.
      */

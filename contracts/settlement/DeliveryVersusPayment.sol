@@ -345,8 +345,10 @@ contract DeliveryVersusPayment is
 
     /**
      * @inheritdoc IDeliveryVersusPayment
-     * @dev Each item runs in an external self-call to {settleItem} inside a try/catch, so a failing
-     * item reverts only its own effects; its revert data is emitted in {SettlementAttemptFailed}.
+     * @dev An item whose ID is not open is skipped with {SettlementAttemptSkipped} (its state
+     * slot is read here, so the attempt's own read is warm). Each other item runs in an external
+     * self-call to {settleItem} inside a try/catch, so a failing item reverts only its own
+     * effects; its revert data is emitted in {SettlementAttemptFailed}.
      */
     function settleBatchPerItem(
         Terms[] calldata terms
@@ -355,10 +357,16 @@ contract DeliveryVersusPayment is
         if (length == 0) revert DvpEmptyBatch();
         settled = new bool[](length);
         for (uint256 i = 0; i < length; ++i) {
-            try this.settleItem(terms[i], msg.sender) returns (bool ok) {
+            Terms calldata item = terms[i];
+            State current = _settlements[item.id].state;
+            if (current != State.Pending && current != State.Affirmed) {
+                emit SettlementAttemptSkipped(item.id, current);
+                continue;
+            }
+            try this.settleItem(item, msg.sender) returns (bool ok) {
                 settled[i] = ok;
             } catch (bytes memory reason) {
-                emit SettlementAttemptFailed(terms[i].id, reason);
+                emit SettlementAttemptFailed(item.id, reason);
             }
         }
     }

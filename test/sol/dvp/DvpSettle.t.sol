@@ -7,6 +7,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IDeliveryVersusPayment} from "../../../contracts/interfaces/IDeliveryVersusPayment.sol";
 import {IDepositToken} from "../../../contracts/interfaces/IDepositToken.sol";
 import {ISecurityToken} from "../../../contracts/interfaces/ISecurityToken.sol";
+import {Vm} from "../utils/Vm.sol";
 import {DvpBase} from "./DvpBase.sol";
 
 /// @notice Steps 4-6: settle, settleWithPermit, settleBatch, settleBatchPerItem, settleItem.
@@ -330,6 +331,68 @@ contract DvpSettleTest is DvpBase {
         vm.assertEq(bond.balanceOf(buyer), first.buyerSt + QUANTITY, "one delivery");
         vm.assertEq(dcjpy.balanceOf(seller), first.sellerCash + AMOUNT, "one payment");
         vm.assertEq(bond.lockedOf(address(dvp), seller), QUANTITY, "first still locked");
+    }
+
+    /// @dev Items that are not open are not tried: each is reported once with its state, never as
+    /// a failed attempt, and moves nothing; the open items in between settle.
+    function test_settleBatchPerItem_skipsEveryStateThatIsNotOpen() public {
+        IDeliveryVersusPayment.State[6] memory closed = [
+            IDeliveryVersusPayment.State.None,
+            IDeliveryVersusPayment.State.Settled,
+            IDeliveryVersusPayment.State.Cancelled,
+            IDeliveryVersusPayment.State.Expired,
+            IDeliveryVersusPayment.State.Rejected,
+            IDeliveryVersusPayment.State.Failed
+        ];
+        IDeliveryVersusPayment.Terms[] memory batch = new IDeliveryVersusPayment.Terms[](7);
+        for (uint256 k = 0; k < closed.length; ++k) batch[k] = _inState(closed[k]);
+        batch[6] = _created();
+        Snapshot[6] memory before;
+        for (uint256 k = 0; k < closed.length; ++k) before[k] = _snapshot(batch[k]);
+        uint256 buyerSt = bond.balanceOf(buyer);
+        uint256 sellerCash = dcjpy.balanceOf(seller);
+        uint256 locked = bond.lockedOf(address(dvp), seller);
+        for (uint256 k = 0; k < closed.length; ++k) {
+            vm.expectEmit(address(dvp));
+            emit IDeliveryVersusPayment.SettlementAttemptSkipped(batch[k].id, closed[k]);
+        }
+        _expectSettled(batch[6]);
+        recordEvents();
+        vm.prank(buyer);
+        bool[] memory settled = dvp.settleBatchPerItem(batch);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i = 0; i < logs.length; ++i) {
+            vm.assertTrue(
+                logs[i].topics[0] != IDeliveryVersusPayment.SettlementAttemptFailed.selector,
+                "no failed attempt reported"
+            );
+        }
+        for (uint256 k = 0; k < closed.length; ++k) {
+            vm.assertFalse(settled[k], "skipped item reports false");
+            _assertRecord(batch[k].id, before[k].record);
+        }
+        vm.assertTrue(settled[6], "the open item settled");
+        vm.assertEq(uint256(dvp.stateOf(batch[6].id)), 3, "Settled");
+        vm.assertEq(bond.balanceOf(buyer), buyerSt + QUANTITY, "one delivery");
+        vm.assertEq(dcjpy.balanceOf(seller), sellerCash + AMOUNT, "one payment");
+        vm.assertEq(bond.lockedOf(address(dvp), seller), locked - QUANTITY, "one release");
+    }
+
+    /// @dev A duplicate of an item settled earlier in the same batch is skipped as `Settled`.
+    function test_settleBatchPerItem_skipsADuplicateSettledEarlierInTheBatch() public {
+        IDeliveryVersusPayment.Terms[] memory batch = new IDeliveryVersusPayment.Terms[](2);
+        batch[0] = _created();
+        batch[1] = batch[0];
+        _expectSettled(batch[0]);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementAttemptSkipped(
+            batch[0].id,
+            IDeliveryVersusPayment.State.Settled
+        );
+        vm.prank(buyer);
+        bool[] memory settled = dvp.settleBatchPerItem(batch);
+        vm.assertTrue(settled[0] && !settled[1], "settled once");
+        _assertSettled(batch[0], 1);
     }
 
     function test_settleBatchPerItem_revertsWhenEmpty() public {
