@@ -16,9 +16,10 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  *    submits with {affirmBySig}, or implicitly by calling {settle} itself.
  * 3. (Off-chain bank step) the buyer obtains DCJPY against its deposit account.
  * 4.-6. {settle} (or {settleWithPermit}): verifies the terms, the deadline, the agent's approval
- *    if one is named, then moves `amount` DCJPY buyer -> seller and releases the seller's locked
- *    units to the buyer. Each token applies its own rules (eligibility, pause, status, freezes)
- *    inside the call; if either leg fails, the whole call reverts and nothing moves.
+ *    if one is named, then releases the seller's `quantity` locked units to the buyer (the
+ *    security leg, first) and moves `amount` DCJPY buyer -> seller (the cash leg). Each token
+ *    applies its own rules (eligibility, pause, status, freezes) inside the call; if either leg
+ *    fails, the whole call reverts and nothing moves.
  * 7. (Off-chain bank step) the seller redeems DCJPY.
  *
  * Storage keeps one slot per settlement: its {State}, agreement flags and a 28-byte commitment to
@@ -64,7 +65,7 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * | reclaim                          | anyone, after the deadline                    | Pending, Affirmed |
  * | terminate                        | FORCE_UNLOCK_ROLE holder of the security token | Pending, Affirmed |
  * | setSecurityTokenListed, setCashTokenListed | default admin                       | -                 |
- * | pause, unpause                   | PAUSER_ROLE (pause stops create, affirm, approve, settle; never cancel, reject, reclaim, terminate) | - |
+ * | pause, unpause                   | PAUSER_ROLE (pause stops create, affirm, approve, settle; never cancel, reject, reclaim, terminate, the forced-path callbacks) | - |
  * A named agent must hold SETTLEMENT_AGENT_ROLE when the settlement is created and whenever it
  * approves or rejects, and its approval counts at settlement only if the role was not revoked
  * since it approved: revoking the role (or the agent renouncing it) withdraws every approval the
@@ -290,6 +291,9 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     error DvpTermsMismatch(bytes32 id);
     /// @notice The settlement ID is zero.
     error DvpZeroSettlementId();
+    /// @notice The data of a holder's lock to this contract is `length` bytes long, not the 288 of
+    /// `abi.encode(terms)`.
+    error DvpMalformedTerms(uint256 length);
     /// @notice `token` is not a listed security token.
     error DvpUnlistedSecurityToken(address token);
     /// @notice `token` is not a listed cash token.
@@ -337,7 +341,8 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
 
     /**
      * @notice Role that may pause and unpause (the pause stops creation, affirmation, approval
-     * and settlement; never cancel, reject or reclaim).
+     * and settlement; never cancel, reject, reclaim, terminate or the security token's forced-path
+     * callbacks, so a seller's units can always be released).
      * @return The role identifier.
      */
     function PAUSER_ROLE() external view returns (bytes32);
@@ -514,7 +519,8 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      */
     function setCashTokenListed(address token, bool listed) external;
 
-    /// @notice Pauses creation, affirmation, approval and settlement. Requirements: PAUSER_ROLE.
+    /// @notice Pauses creation, affirmation, approval and settlement (never cancel, reject,
+    /// reclaim, terminate or the forced-path callbacks). Requirements: PAUSER_ROLE.
     function pause() external;
 
     /// @notice Lifts the pause. Requirements: PAUSER_ROLE.

@@ -117,9 +117,10 @@ contract DeliveryVersusPayment is
 
     /**
      * @inheritdoc ISecurityTokenLockReceiver
-     * @dev Registers the settlement whose terms are `data` (`abi.encode(terms)`). Requirements: not
-     * paused; the caller is a listed security token and `terms.securityToken`; `account` is
-     * `terms.seller` and `amount` is `terms.quantity`; the cash token is listed; the ID is non-zero
+     * @dev Registers the settlement whose terms are `data` (`abi.encode(terms)`, exactly 288
+     * bytes: {DvpMalformedTerms} otherwise). Requirements: not paused; the caller is a listed
+     * security token and `terms.securityToken`; `account` is `terms.seller` and `amount` is
+     * `terms.quantity` ({DvpLockMismatch} otherwise); the cash token is listed; the ID is non-zero
      * and unused; seller and buyer distinct and non-zero; quantity and amount non-zero; deadline in
      * the future; the agent zero or a SETTLEMENT_AGENT_ROLE holder that is neither party.
      * Emits {SettlementCreated}.
@@ -130,9 +131,7 @@ contract DeliveryVersusPayment is
         bytes calldata data
     ) external whenNotPaused nonReentrant returns (bytes4) {
         if (!_securityTokenListed[msg.sender]) revert DvpUnlistedSecurityToken(msg.sender);
-        if (data.length != _TERMS_ENCODED_LENGTH) {
-            revert DvpLockMismatch(bytes32(0), msg.sender, account, amount);
-        }
+        if (data.length != _TERMS_ENCODED_LENGTH) revert DvpMalformedTerms(data.length);
         Terms calldata terms = _termsIn(data);
         bytes32 id = terms.id;
         if (id == bytes32(0)) revert DvpZeroSettlementId();

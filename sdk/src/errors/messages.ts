@@ -92,6 +92,8 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
   DvpTermsMismatch: (a) =>
     `terms given for settlement ${short(a.id)} do not match the stored commitment`,
   DvpZeroSettlementId: () => "the settlement ID is zero",
+  DvpMalformedTerms: (a) =>
+    `lock data of ${n(a.length)} bytes is not the 288-byte abi.encode(terms) of a settlement`,
   DvpUnlistedSecurityToken: (a) => `${short(a.token)} is not a listed security token`,
   DvpUnlistedCashToken: (a) => `${short(a.token)} is not a listed cash token`,
   DvpLockMismatch: (a) =>
