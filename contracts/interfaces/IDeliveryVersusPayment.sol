@@ -15,7 +15,7 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * 2. The buyer affirms the exact terms: {affirm}, or an EIP-712 `Affirm` signature that anyone
  *    submits with {affirmBySig}, or implicitly by calling {settle} itself.
  * 3. (Off-chain bank step) the buyer obtains DCJPY against its deposit account.
- * 4.-6. {settle} (or {settleWithPermit}): verifies the terms, the deadline, the agent's approval
+ * 4.-6. {settle} (or {settleWithAuthorization}): verifies the terms, the deadline, the agent's approval
  *    if one is named, then releases the seller's `quantity` locked units to the buyer (the
  *    security leg, first) and moves `amount` DCJPY buyer -> seller (the cash leg). Each token
  *    applies its own rules (eligibility, pause, status, freezes) inside the call; if either leg
@@ -59,7 +59,7 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * | affirm                           | buyer                                         | Pending           |
  * | affirmBySig                      | anyone, with the buyer's signature            | Pending           |
  * | approveSettlement / ...BySig      | the named agent / anyone with its signature   | Pending, Affirmed |
- * | settle, settleWithPermit, batch  | buyer (affirms too); anyone once Affirmed     | Pending, Affirmed |
+ * | settle, settleWithAuthorization, batch | buyer (affirms too); anyone once Affirmed | Pending, Affirmed |
  * | cancel                           | seller or buyer                               | Pending, Affirmed |
  * | reject                           | the named agent                               | Pending, Affirmed |
  * | reclaim                          | anyone, after the deadline                    | Pending, Affirmed |
@@ -130,22 +130,6 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
         bool sellerCancelConsent;
         bool buyerCancelConsent;
         bytes28 termsDigest;
-    }
-
-    /**
-     * @notice An ERC-2612 permit for the cash leg, used by {settleWithPermit}.
-     * @param value The allowance the permit grants this contract.
-     * @param deadline Last unix time at which the permit is valid.
-     * @param v The signature's recovery byte.
-     * @param r The signature's `r` value.
-     * @param s The signature's `s` value.
-     */
-    struct Permit {
-        uint256 value;
-        uint256 deadline;
-        uint8 v;
-        bytes32 r;
-        bytes32 s;
     }
 
     // ---------------------------------------------------------------- events
@@ -443,17 +427,28 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     function settle(Terms calldata terms) external returns (bool settled);
 
     /**
-     * @notice {settle} after applying the buyer's ERC-2612 permit for the cash token, so the buyer
-     * needs no approval transaction. A permit that fails (e.g. already used by a front-runner) is
-     * ignored; the allowance then decides.
+     * @notice {settle} with the buyer's signed payment instead of an allowance: the cash leg is the
+     * cash token's {IDepositToken-transferWithAuthorization} of `terms.amount` from the buyer to
+     * `terms.seller` with this contract as the only spender and `terms.id` as the nonce. The
+     * signature therefore serves this settlement only (no other settlement, amount, payee or
+     * spender; a front-runner cannot redirect it), and a buyer may sign any number of them at once
+     * (nonces are the settlement IDs, not a sequence).
+     * @dev Requirements as {settle}, except the allowance: the cash token must implement
+     * {IDepositToken-transferWithAuthorization} (DCJPY does), `block.timestamp < validBefore`, the
+     * nonce `terms.id` unused by the buyer and `signature` the buyer's EIP-712
+     * `TransferWithAuthorization(from = buyer, to = seller, value = amount, spender = this
+     * contract, validBefore, nonce = id)` under the cash token's domain; the cash token's errors
+     * revert the call. Emits {SettlementSettled} (after {SettlementAffirmed} when the buyer
+     * affirms here), and the cash token's {IDepositToken-AuthorizationUsed}.
      * @param terms The settlement's full terms, checked against the stored commitment.
-     * @param permit The buyer's ERC-2612 permit letting this contract spend `terms.amount` of
-     * `terms.cashToken`.
+     * @param validBefore The authorization's `validBefore` (the buyer signed it).
+     * @param signature The buyer's signature over the authorization.
      * @return settled Always true: a settlement that cannot settle reverts.
      */
-    function settleWithPermit(
+    function settleWithAuthorization(
         Terms calldata terms,
-        Permit calldata permit
+        uint256 validBefore,
+        bytes calldata signature
     ) external returns (bool settled);
 
     /**

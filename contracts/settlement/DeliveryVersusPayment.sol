@@ -4,13 +4,13 @@ pragma solidity ^0.8.30;
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IDeliveryVersusPayment} from "../interfaces/IDeliveryVersusPayment.sol";
+import {IDepositToken} from "../interfaces/IDepositToken.sol";
 import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
 
 /**
@@ -308,25 +308,30 @@ contract DeliveryVersusPayment is
         return _settle(terms, msg.sender);
     }
 
-    /// @inheritdoc IDeliveryVersusPayment
-    function settleWithPermit(
+    /**
+     * @inheritdoc IDeliveryVersusPayment
+     * @dev The cash leg is the cash token's {IDepositToken-transferWithAuthorization} with this
+     * contract as the spender, `to = terms.seller`, `value = terms.amount` and
+     * `nonce = terms.id`, all read from the verified terms: the signature serves this settlement
+     * only. The cash token's own errors (expired, used, invalid authorization, transfer rules)
+     * revert the call.
+     */
+    function settleWithAuthorization(
         Terms calldata terms,
-        Permit calldata permit
+        uint256 validBefore,
+        bytes calldata signature
     ) external whenNotPaused nonReentrant returns (bool settled) {
-        // The terms are verified first, so the permit only ever goes to a listed cash token.
-        _load(terms, _OPEN);
-        try
-            IERC20Permit(terms.cashToken).permit(
-                terms.buyer,
-                address(this),
-                permit.value,
-                permit.deadline,
-                permit.v,
-                permit.r,
-                permit.s
-            )
-        {} catch {} // solhint-disable-line no-empty-blocks
-        return _settle(terms, msg.sender);
+        bool affirmsHere = _deliver(terms, msg.sender);
+        IDepositToken(terms.cashToken).transferWithAuthorization(
+            terms.buyer,
+            terms.seller,
+            terms.amount,
+            validBefore,
+            terms.id,
+            signature
+        );
+        _emitSettled(terms, msg.sender, affirmsHere);
+        return true;
     }
 
     /**
@@ -526,6 +531,7 @@ contract DeliveryVersusPayment is
      * nothing moves.
      */
     function _settle(Terms calldata terms, address caller) private returns (bool) {
+        // {_deliver} and {_emitSettled} written out: on the hot path this saves ~90 gas of jumps.
         bool affirmsHere = _checkSettle(terms, caller);
         bytes32 id = terms.id;
         _settlements[id].state = State.Settled;
@@ -539,6 +545,30 @@ contract DeliveryVersusPayment is
         if (affirmsHere) emit SettlementAffirmed(id, terms.buyer, caller);
         emit SettlementSettled(id, terms.seller, terms.buyer);
         return true;
+    }
+
+    /**
+     * @dev The first half of {settleWithAuthorization} (as in {_settle}): the checks
+     * ({_checkSettle}), the state written once, then the security leg. Returns whether the buyer
+     * affirms in this call.
+     */
+    function _deliver(Terms calldata terms, address caller) private returns (bool affirmsHere) {
+        affirmsHere = _checkSettle(terms, caller);
+        bytes32 id = terms.id;
+        _settlements[id].state = State.Settled;
+        ISecurityToken(terms.securityToken).unlock(
+            terms.seller,
+            terms.buyer,
+            terms.quantity,
+            abi.encode(id)
+        );
+    }
+
+    /// @dev The events of a settlement whose both legs moved (as in {_settle}).
+    function _emitSettled(Terms calldata terms, address caller, bool affirmsHere) private {
+        bytes32 id = terms.id;
+        if (affirmsHere) emit SettlementAffirmed(id, terms.buyer, caller);
+        emit SettlementSettled(id, terms.seller, terms.buyer);
     }
 
     /**

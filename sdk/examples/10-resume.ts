@@ -39,7 +39,7 @@ export async function run(env: ExampleEnv) {
     terms,
     bankReference: id("debit:T-3001"),
     redemptionRef: id("credit:T-3001"),
-    usePermit: true,
+    useAuthorization: true,
     onProgress,
   };
 

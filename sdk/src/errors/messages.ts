@@ -82,6 +82,12 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
     `${short(a.account)} still holds ${n(a.balance)} DCJPY: redeem it before closing the account`,
   DepositTokenLengthMismatch: (a) =>
     `batch lengths differ: ${n(a.accounts)} accounts, ${n(a.refs)} deposit-account refs`,
+  DepositTokenAuthorizationUsed: (a) =>
+    `transfer authorization ${short(a.nonce)} of ${short(a.authorizer)} was already used or cancelled`,
+  DepositTokenAuthorizationExpired: (a) =>
+    `transfer authorization ${short(a.nonce)} of ${short(a.authorizer)} was valid before ${n(a.validBefore)} (block time ${n(a.nowTime)})`,
+  DepositTokenInvalidAuthorization: (a) =>
+    `the signature is not ${short(a.authorizer)}'s transfer authorization ${short(a.nonce)} for spender ${short(a.spender)}`,
   DepositTokenSupplyCapExceeded: (a) =>
     `issuing ${n(a.value)} would take supply ${n(a.supply)} past the cap ${n(a.cap)}`,
   // DVP

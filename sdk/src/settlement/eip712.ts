@@ -28,7 +28,7 @@ export const APPROVE_TYPES = {
   ],
   Terms: [...TERMS_TYPE],
 };
-/** EIP-2612 permit types. */
+/** EIP-2612 permit types (DCJPY's `permit`; settling uses a transfer authorization). */
 export const PERMIT_TYPES = {
   Permit: [
     { name: "owner", type: "address" },
@@ -36,6 +36,21 @@ export const PERMIT_TYPES = {
     { name: "value", type: "uint256" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
+  ],
+};
+
+/**
+ * EIP-712 types of DCJPY's `TransferWithAuthorization`: a transfer only `spender` may execute,
+ * once (`nonce`), before `validBefore`.
+ */
+export const TRANSFER_AUTHORIZATION_TYPES = {
+  TransferWithAuthorization: [
+    { name: "from", type: "address" },
+    { name: "to", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "spender", type: "address" },
+    { name: "validBefore", type: "uint256" },
+    { name: "nonce", type: "bytes32" },
   ],
 };
 
@@ -172,7 +187,7 @@ export async function verifyApproval(
   return recovers(approvalTypedData(domain, terms, epoch), signature, terms.agent);
 }
 
-/** An ERC-2612 permit split into the DVP's `Permit` struct. */
+/** An ERC-2612 permit split into the arguments of DCJPY's `permit`. */
 export interface PermitSignature {
   value: bigint;
   deadline: bigint;
@@ -204,4 +219,80 @@ export async function signPermitTypedData(
     }),
   );
   return { value, deadline, v: sig.v, r: sig.r, s: sig.s };
+}
+
+/** The values of a DCJPY transfer authorization (`TransferWithAuthorization`). */
+export interface TransferAuthorization {
+  from: string;
+  to: string;
+  value: bigint;
+  /** The only account that may execute it (for a settlement: the DVP). */
+  spender: string;
+  /** Valid strictly before this unix time. */
+  validBefore: bigint;
+  /** Any unused 32-byte value of `from` (for a settlement: its ID). */
+  nonce: string;
+}
+
+/** Typed data of a DCJPY transfer authorization under DCJPY's EIP-712 domain. */
+export function transferAuthorizationTypedData(
+  domain: TypedDataDomain,
+  a: TransferAuthorization,
+): TypedData {
+  return {
+    domain,
+    types: TRANSFER_AUTHORIZATION_TYPES,
+    primaryType: "TransferWithAuthorization",
+    message: { ...a },
+  };
+}
+
+/** The buyer's payment for one settlement, as `settleWithAuthorization` takes it. */
+export interface SettlementAuthorization {
+  /** The authorization is valid strictly before this unix time. */
+  validBefore: bigint;
+  /** The buyer's EIP-712 signature. */
+  signature: string;
+}
+
+/**
+ * The buyer signs the cash leg of exactly one settlement (no transaction): a DCJPY transfer
+ * authorization of `terms.amount` to `terms.seller`, executable only by the DVP, with the
+ * settlement ID as its nonce, so it serves no other settlement, amount, payee or spender, and any
+ * number of them may be open at once. `validBefore` defaults to `terms.deadline + 1` (settling is
+ * allowed up to the deadline). Submit with `settle({ terms, authorization })`.
+ */
+export async function signSettlementAuthorization(
+  ctx: KessaiContext,
+  terms: SettlementTerms,
+  validBefore: bigint = terms.deadline + 1n,
+): Promise<SettlementAuthorization> {
+  const signer = signerOf(ctx, "signSettlementAuthorization");
+  const me = await signer.getAddress();
+  if (getAddress(me) !== getAddress(terms.buyer)) {
+    throw new InvalidParameterError("terms.buyer", terms.buyer, `is not the signer ${me}`);
+  }
+  if (getAddress(terms.cashToken) !== getAddress(ctx.addresses.depositToken)) {
+    throw new InvalidParameterError(
+      "terms.cashToken",
+      terms.cashToken,
+      `is not the connected deposit token ${ctx.addresses.depositToken}`,
+    );
+  }
+  const td = transferAuthorizationTypedData(await readDomain(ctx, "depositToken"), {
+    from: terms.buyer,
+    to: terms.seller,
+    value: terms.amount,
+    spender: ctx.addresses.dvp,
+    validBefore,
+    nonce: terms.id,
+  });
+  const signature = await signTyped(
+    signer,
+    "signSettlementAuthorization",
+    td.domain,
+    td.types,
+    td.message,
+  );
+  return { validBefore, signature };
 }

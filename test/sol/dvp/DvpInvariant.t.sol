@@ -13,12 +13,13 @@ import {DvpBase} from "./DvpBase.sol";
 /**
  * @title DvpHandler
  * @notice Drives random sequences over four parties: create, affirm (direct and by signature),
- * approve, settle, per-item batch, cancel, reclaim, reject, terminate, the issuer's forced paths on
- * the DVP's lock (issue locked to it, force-lock, force-unlock naming a settlement or not, redeem
- * from it, relocation naming a settlement or not), token and DVP pauses, eligibility changes and
- * time warps. After every action it reconciles what happened against ghost bookkeeping (state
- * transitions, both legs, what each exit released, the units of no settlement) and counts any
- * discrepancy, which the invariant test asserts to be zero.
+ * approve (direct and by signature, the agent revoked and re-granted), settle (with an allowance
+ * or the buyer's transfer authorization), per-item batch, cancel, reclaim, reject, terminate, the
+ * issuer's forced paths on the DVP's lock (issue locked to it, force-lock, force-unlock naming a
+ * settlement or not, redeem from it, relocation naming a settlement or not), token and DVP pauses,
+ * eligibility changes and time warps. After every action it reconciles what happened against
+ * ghost bookkeeping (state transitions, both legs, what each exit released, the units of no
+ * settlement) and counts any discrepancy, which the invariant test asserts to be zero.
  */
 contract DvpHandler is TestBase {
     /// @notice Handler calls whose call into the system under test succeeded.
@@ -222,6 +223,37 @@ contract DvpHandler is TestBase {
         _before();
         vm.prank(asBuyer ? t.buyer : t.seller);
         try dvp.settle(t) {
+            ++succeeded;
+        } catch {}
+        _after();
+    }
+
+    /// @notice Settles with the buyer's transfer authorization instead of its allowance.
+    function settleWithAuthorization(uint256 i, bool asBuyer, uint256 validFor) external {
+        if (_terms.length == 0) return;
+        IDeliveryVersusPayment.Terms memory t = _terms[_pick(i)];
+        uint256 validBefore = block.timestamp + bound(validFor, 0, 2 days);
+        bytes32 digest = keccak256(
+            abi.encodePacked(
+                "\x19\x01",
+                dcjpy.DOMAIN_SEPARATOR(),
+                keccak256(
+                    abi.encode(
+                        dcjpy.TRANSFER_WITH_AUTHORIZATION_TYPEHASH(),
+                        t.buyer,
+                        t.seller,
+                        t.amount,
+                        address(dvp),
+                        validBefore,
+                        t.id
+                    )
+                )
+            )
+        );
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf(t.buyer), digest);
+        _before();
+        vm.prank(asBuyer ? t.buyer : t.seller);
+        try dvp.settleWithAuthorization(t, validBefore, abi.encodePacked(r, s, v)) {
             ++succeeded;
         } catch {}
         _after();
@@ -626,6 +658,12 @@ contract DvpInvariantTest is DvpBase {
         handler.reclaim(2);
         vm.assertEq(handler.succeeded(), 7, "create and reclaim succeeded");
         vm.assertEq(uint256(dvp.stateOf(handler.termsAt(2).id)), 5, "Expired");
+
+        handler.create(0, 0, 5, 100, 1_000, false);
+        handler.settleWithAuthorization(3, true, 100);
+        vm.assertEq(handler.succeeded(), 9, "create and settle with authorization succeeded");
+        vm.assertEq(uint256(dvp.stateOf(handler.termsAt(3).id)), 3, "Settled");
+        vm.assertEq(handler.settledTotal(), 2, "two settlements settled");
     }
 
     /// @notice The agent's actions are not vacuous: an approval succeeds once per epoch, a revoked

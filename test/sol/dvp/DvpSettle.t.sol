@@ -7,14 +7,17 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IDeliveryVersusPayment} from "../../../contracts/interfaces/IDeliveryVersusPayment.sol";
 import {IDepositToken} from "../../../contracts/interfaces/IDepositToken.sol";
 import {ISecurityToken} from "../../../contracts/interfaces/ISecurityToken.sol";
+import {PlainERC20} from "../../../contracts/test/PlainERC20.sol";
 import {Vm} from "../utils/Vm.sol";
 import {DvpBase} from "./DvpBase.sol";
 
-/// @notice Steps 4-6: settle, settleWithPermit, settleBatch, settleBatchPerItem, settleItem.
+/// @notice Steps 4-6: settle, settleWithAuthorization, settleBatch, settleBatchPerItem,
+/// settleItem.
 contract DvpSettleTest is DvpBase {
-    bytes32 private constant PERMIT_TYPEHASH = keccak256(
-        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    bytes32 private constant AUTHORIZATION_TYPEHASH = keccak256(
+        "TransferWithAuthorization(address from,address to,uint256 value,address spender,uint256 validBefore,bytes32 nonce)"
     );
+    uint256 private constant VALID_BEFORE = DEADLINE + 1;
 
     // ---------------------------------------------------------------- settle
 
@@ -178,81 +181,181 @@ contract DvpSettleTest is DvpBase {
         vm.assertEq(bond.lockedOf(address(dvp), seller), QUANTITY, "the other's units stay");
     }
 
-    // ---------------------------------------------------------------- settleWithPermit
+    // ---------------------------------------------------------------- settleWithAuthorization
 
-    function test_settleWithPermit_settlesWithoutPriorApproval() public {
+    function test_settleWithAuthorization_settlesWithoutAllowance() public {
         IDeliveryVersusPayment.Terms memory t = _created();
         vm.prank(buyer);
         dcjpy.approve(address(dvp), 0);
-        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
+        bytes memory sig = _authorization(t, VALID_BEFORE);
+        vm.expectEmit(address(bond));
+        emit ISecurityToken.Unlock(address(dvp), seller, buyer, QUANTITY, abi.encode(t.id));
+        vm.expectEmit(address(dcjpy));
+        emit IDepositToken.AuthorizationUsed(buyer, t.id);
+        vm.expectEmit(address(dcjpy));
+        emit IERC20.Transfer(buyer, seller, AMOUNT);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementAffirmed(t.id, buyer, buyer);
         _expectSettled(t);
         vm.prank(buyer);
-        vm.assertTrue(dvp.settleWithPermit(t, p), "returns true");
+        vm.assertTrue(dvp.settleWithAuthorization(t, VALID_BEFORE, sig), "returns true");
         _assertSettled(t, 1);
-        vm.assertEq(dcjpy.nonces(buyer), 1, "permit used");
-        vm.assertEq(dcjpy.allowance(buyer, address(dvp)), 0, "allowance spent");
+        vm.assertTrue(dcjpy.authorizationState(buyer, t.id), "authorization used");
+        vm.assertEq(dcjpy.allowance(buyer, address(dvp)), 0, "no allowance involved");
     }
 
-    function test_settleWithPermit_ignoresPermitAlreadyUsedByFrontRunner() public {
-        IDeliveryVersusPayment.Terms memory t = _created();
-        vm.prank(buyer);
+    /// @dev Issue 11, item 3: the buyer affirmed two settlements of the same amount; a
+    /// front-runner can neither settle the other one with the buyer's authorization nor submit it
+    /// to the token itself; the buyer's own call then settles the one it signed.
+    function test_settleWithAuthorization_frontRunnerCannotRedirectTheAuthorization() public {
+        IDeliveryVersusPayment.Terms memory signed = _created();
+        IDeliveryVersusPayment.Terms memory other = _created();
+        vm.startPrank(buyer);
+        dvp.affirm(signed);
+        dvp.affirm(other);
         dcjpy.approve(address(dvp), 0);
-        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
+        vm.stopPrank();
+        bytes memory sig = _authorization(signed, VALID_BEFORE);
+
+        Snapshot memory before = _snapshot(other);
+        vm.expectRevert(_invalidAuthorization(address(dvp), other.id));
         vm.prank(stranger);
-        dcjpy.permit(buyer, address(dvp), p.value, p.deadline, p.v, p.r, p.s);
+        dvp.settleWithAuthorization(other, VALID_BEFORE, sig);
+        _assertUnchanged(before, other);
+
+        before = _snapshot(signed);
+        vm.expectRevert(_invalidAuthorization(stranger, signed.id));
+        vm.prank(stranger);
+        dcjpy.transferWithAuthorization(buyer, stranger, AMOUNT, VALID_BEFORE, signed.id, sig);
+        _assertUnchanged(before, signed);
+        vm.assertFalse(dcjpy.authorizationState(buyer, signed.id), "still unused");
+
         vm.prank(buyer);
-        vm.assertTrue(dvp.settleWithPermit(t, p), "returns true");
-        _assertSettled(t, 1);
+        vm.assertTrue(dvp.settleWithAuthorization(signed, VALID_BEFORE, sig), "settled");
+        vm.assertEq(uint256(dvp.stateOf(other.id)), 2, "the other is still affirmed");
+        vm.assertEq(dcjpy.balanceOf(seller), AMOUNT, "paid once");
     }
 
-    function test_settleWithPermit_revertsWhenPermitFailsAndNoAllowance() public {
+    /// @dev A signature over another amount, payee or spender, or another validity, settles
+    /// nothing: the DVP takes them from the terms and itself.
+    function test_settleWithAuthorization_revertsForASignatureOfOtherValues() public {
         IDeliveryVersusPayment.Terms memory t = _created();
-        vm.prank(buyer);
-        dcjpy.approve(address(dvp), 0);
-        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
-        p.value = AMOUNT + 1; // no longer what the buyer signed
+        bytes[4] memory sigs = [
+            _signAuthorization(buyer, seller, AMOUNT - 1, address(dvp), VALID_BEFORE, t.id),
+            _signAuthorization(buyer, stranger, AMOUNT, address(dvp), VALID_BEFORE, t.id),
+            _signAuthorization(buyer, seller, AMOUNT, stranger, VALID_BEFORE, t.id),
+            _signAuthorization(buyer, seller, AMOUNT, address(dvp), VALID_BEFORE + 1, t.id)
+        ];
+        for (uint256 i = 0; i < sigs.length; ++i) {
+            Snapshot memory before = _snapshot(t);
+            vm.expectRevert(_invalidAuthorization(address(dvp), t.id));
+            vm.prank(buyer);
+            dvp.settleWithAuthorization(t, VALID_BEFORE, sigs[i]);
+            _assertUnchanged(before, t);
+        }
+    }
+
+    function test_settleWithAuthorization_revertsWhenExpired() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        uint256 validBefore = T0;
+        bytes memory sig = _authorization(t, validBefore);
         Snapshot memory before = _snapshot(t);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IERC20Errors.ERC20InsufficientAllowance.selector,
-                address(dvp),
-                0,
-                AMOUNT
+                IDepositToken.DepositTokenAuthorizationExpired.selector,
+                buyer,
+                t.id,
+                validBefore,
+                uint256(T0)
             )
         );
         vm.prank(buyer);
-        dvp.settleWithPermit(t, p);
+        dvp.settleWithAuthorization(t, validBefore, sig);
         _assertUnchanged(before, t);
-        vm.assertEq(dcjpy.nonces(buyer), 0, "nonce unused");
     }
 
-    function test_settleWithPermit_revertsForAlteredTermsBeforeUsingPermit() public {
+    function test_settleWithAuthorization_revertsWhenTheBuyerCancelledIt() public {
         IDeliveryVersusPayment.Terms memory t = _created();
-        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
+        bytes memory sig = _authorization(t, VALID_BEFORE);
+        vm.prank(buyer);
+        dcjpy.cancelAuthorization(t.id);
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDepositToken.DepositTokenAuthorizationUsed.selector,
+                buyer,
+                t.id
+            )
+        );
+        vm.prank(buyer);
+        dvp.settleWithAuthorization(t, VALID_BEFORE, sig);
+        _assertUnchanged(before, t);
+    }
+
+    function test_settleWithAuthorization_revertsForAlteredTermsBeforeUsingIt() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        bytes memory sig = _authorization(t, VALID_BEFORE);
         Snapshot memory before = _snapshot(t);
         t.amount = 1;
         vm.expectRevert(_err(IDeliveryVersusPayment.DvpTermsMismatch.selector, t.id));
         vm.prank(buyer);
-        dvp.settleWithPermit(t, p);
+        dvp.settleWithAuthorization(t, VALID_BEFORE, sig);
         t.amount = AMOUNT;
         _assertUnchanged(before, t);
-        vm.assertEq(dcjpy.nonces(buyer), 0, "permit not used");
+        vm.assertFalse(dcjpy.authorizationState(buyer, t.id), "authorization not used");
     }
 
-    function test_settleWithPermit_revertsOutsideOpenStates() public {
-        _assertRejectsOtherStates(M_OPEN, _settleWithPermitAsBuyer);
+    function test_settleWithAuthorization_revertsOutsideOpenStates() public {
+        _assertRejectsOtherStates(M_OPEN, _settleWithAuthorizationAsBuyer);
     }
 
-    function test_settleWithPermit_revertsWhenPaused() public {
+    function test_settleWithAuthorization_revertsWhenPaused() public {
         IDeliveryVersusPayment.Terms memory t = _created();
-        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
+        bytes memory sig = _authorization(t, VALID_BEFORE);
         vm.prank(pauser);
         dvp.pause();
         Snapshot memory before = _snapshot(t);
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
         vm.prank(buyer);
-        dvp.settleWithPermit(t, p);
+        dvp.settleWithAuthorization(t, VALID_BEFORE, sig);
         _assertUnchanged(before, t);
+    }
+
+    /// @dev A cash token without transfer authorizations cannot settle this way: the call
+    /// reverts and nothing moves.
+    function test_settleWithAuthorization_revertsForACashTokenWithoutAuthorizations() public {
+        PlainERC20 plain = new PlainERC20();
+        vm.prank(admin);
+        dvp.setCashTokenListed(address(plain), true);
+        plain.mint(buyer, AMOUNT);
+        IDeliveryVersusPayment.Terms memory t = _terms();
+        t.cashToken = address(plain);
+        _create(t);
+        bytes memory sig = _authorization(t, VALID_BEFORE);
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(bytes(""));
+        vm.prank(buyer);
+        dvp.settleWithAuthorization(t, VALID_BEFORE, sig);
+        _assertUnchanged(before, t);
+        vm.assertEq(plain.balanceOf(buyer), AMOUNT, "no cash moved");
+    }
+
+    /// @dev Nonces are the settlement IDs, not a sequence: a buyer signs many authorizations at
+    /// once and they settle in any order.
+    function test_settleWithAuthorization_manyAuthorizationsOpenAtOnceSettleInAnyOrder() public {
+        vm.prank(buyer);
+        dcjpy.approve(address(dvp), 0);
+        IDeliveryVersusPayment.Terms[3] memory ts = [_created(), _created(), _created()];
+        bytes[3] memory sigs;
+        for (uint256 i = 0; i < 3; ++i) sigs[i] = _authorization(ts[i], VALID_BEFORE);
+        for (uint256 i = 3; i > 0; --i) {
+            vm.prank(buyer);
+            vm.assertTrue(
+                dvp.settleWithAuthorization(ts[i - 1], VALID_BEFORE, sigs[i - 1]),
+                "settled"
+            );
+        }
+        _assertSettled(ts[0], 3);
     }
 
     // ---------------------------------------------------------------- settleBatch
@@ -428,10 +531,10 @@ contract DvpSettleTest is DvpBase {
         dvp.settle(t);
     }
 
-    function _settleWithPermitAsBuyer(IDeliveryVersusPayment.Terms memory t) internal {
-        IDeliveryVersusPayment.Permit memory p;
+    function _settleWithAuthorizationAsBuyer(IDeliveryVersusPayment.Terms memory t) internal {
+        bytes memory sig = _authorization(t, VALID_BEFORE);
         vm.prank(buyer);
-        dvp.settleWithPermit(t, p);
+        dvp.settleWithAuthorization(t, VALID_BEFORE, sig);
     }
 
     function _two() internal returns (IDeliveryVersusPayment.Terms[] memory batch) {
@@ -440,19 +543,53 @@ contract DvpSettleTest is DvpBase {
         batch[1] = _created();
     }
 
-    function _permit(
+    /// @dev The buyer's transfer authorization for settlement `t`, as the DVP executes it.
+    function _authorization(
+        IDeliveryVersusPayment.Terms memory t,
+        uint256 validBefore
+    ) internal view returns (bytes memory) {
+        return _signAuthorization(t.buyer, t.seller, t.amount, address(dvp), validBefore, t.id);
+    }
+
+    /// @dev The buyer's EIP-712 `TransferWithAuthorization` signature, computed from the spec.
+    function _signAuthorization(
+        address from,
+        address to,
         uint256 value,
-        uint256 deadline
-    ) internal view returns (IDeliveryVersusPayment.Permit memory p) {
+        address spender,
+        uint256 validBefore,
+        bytes32 nonce
+    ) internal view returns (bytes memory) {
         bytes32 structHash = keccak256(
-            abi.encode(PERMIT_TYPEHASH, buyer, address(dvp), value, dcjpy.nonces(buyer), deadline)
+            abi.encode(AUTHORIZATION_TYPEHASH, from, to, value, spender, validBefore, nonce)
         );
-        bytes32 digest = keccak256(
-            abi.encodePacked("\x19\x01", dcjpy.DOMAIN_SEPARATOR(), structHash)
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256(
+                    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+                ),
+                keccak256("DCJPY"),
+                keccak256("1"),
+                block.chainid,
+                address(dcjpy)
+            )
         );
-        (p.v, p.r, p.s) = vm.sign(BUYER_KEY, digest);
-        p.value = value;
-        p.deadline = deadline;
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", domain, structHash));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(BUYER_KEY, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    function _invalidAuthorization(
+        address spender,
+        bytes32 nonce
+    ) internal view returns (bytes memory) {
+        return
+            abi.encodeWithSelector(
+                IDepositToken.DepositTokenInvalidAuthorization.selector,
+                buyer,
+                spender,
+                nonce
+            );
     }
 
     function _expectSettled(IDeliveryVersusPayment.Terms memory t) internal {

@@ -174,7 +174,7 @@ describe("sdk clients", function () {
   });
 
   describe("FirmClient and AgentClient", function () {
-    it("seller creates, buyer affirms by signature, agent approves by signature, buyer settles with a permit", async function () {
+    it("seller creates, buyer affirms and authorizes its payment by signature, agent approves by signature, anyone settles", async function () {
       const { seller, buyer, agent, bank, auditor } = k.clients;
       const t = buildTerms(await k.newTerms({ agent: A.agent.address }));
       await bank.issue({
@@ -193,8 +193,12 @@ describe("sdk clients", function () {
       await approveSettlement(seller.ctx, { terms: t, signature: approval });
       expect((await auditor.getSettlement(t.id)).state).to.equal("Affirmed");
       await buyer.approve({ amount: 0n });
-      const r = await buyer.settle({ terms: t, permit: true });
+      // the buyer signs its payment for exactly this settlement; anyone submits it once affirmed
+      const auth = await buyer.signSettlementAuthorization(t);
+      expect(auth.validBefore).to.equal(buildTerms(t).deadline + 1n);
+      const r = await seller.settle({ terms: t, authorization: auth });
       expect(r.settled).to.equal(true);
+      expect(await k.contracts.dcjpy.authorizationState(A.buyer.address, t.id)).to.equal(true);
       const v = await auditor.getSettlement(t.id);
       expect(v.state).to.equal("Settled");
       expect(v.agentApproved).to.equal(true);
