@@ -15,16 +15,18 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * 2. The buyer affirms the exact terms: {affirm}, or an EIP-712 `Affirm` signature that anyone
  *    submits with {affirmBySig}, or implicitly by calling {settle} itself.
  * 3. (Off-chain bank step) the buyer obtains DCJPY against its deposit account.
- * 4.-6. {settle} (or {settleWithAuthorization}): verifies the terms, the deadline, the agent's approval
- *    if one is named, then releases the seller's `quantity` locked units to the buyer (the
- *    security leg, first) and moves `amount` DCJPY buyer -> seller (the cash leg). Each token
- *    applies its own rules (eligibility, pause, status, freezes) inside the call; if either leg
- *    fails, the whole call reverts and nothing moves.
+ * 4.-6. {settle} (or {settleWithAuthorization}): verifies the terms, the deadline, the agent's
+ *    approval if one is named, then releases the seller's `quantity` locked units to the buyer
+ *    (the security leg, first) and moves `amount` DCJPY buyer -> seller (the cash leg). Each
+ *    token applies its own rules (eligibility, pause, status, freezes) inside the call; if either
+ *    leg fails, the whole call reverts and nothing moves.
  * 7. (Off-chain bank step) the seller redeems DCJPY.
  *
  * Storage keeps one slot per settlement: its {State}, agreement flags and a 28-byte commitment to
- * the terms ({hashTerms}). The terms themselves travel in calldata and in {SettlementCreated}; every
- * call that acts on a settlement takes them and checks them against the commitment.
+ * the terms ({hashTerms}); a settlement that names an agent also has the epoch of the agent's
+ * approval (one more slot, written by the approval). The terms themselves travel in calldata and in
+ * {SettlementCreated}; every call that acts on a settlement takes them and checks them against the
+ * commitment.
  *
  * State machine (terminal states are kept forever; an ID is never reused):
  *   None --create--> Pending --affirm--> Affirmed --settle--> Settled

@@ -23,14 +23,17 @@ import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurit
  * - One storage slot per settlement ({IDeliveryVersusPayment-Settlement}); the terms travel in
  *   calldata and are checked against the stored 28-byte commitment on every call.
  * - Pause is OpenZeppelin {Pausable}: a paused call reverts with `EnforcedPause()`; pausing emits
- *   `Paused(account)`. Cancel, reject, reclaim and terminate work while paused, so a seller's units
- *   can always be released.
+ *   `Paused(account)`. Cancel, reject, reclaim, terminate and the security token's forced-path
+ *   callbacks work while paused, so a seller's units can always be released.
  * - Every external function that changes state is `nonReentrant` (transient-storage guard), except
  *   {settleItem}, which only this contract may call and which runs under the guard taken by
  *   {settleBatchPerItem}.
- * - {settleBatch} is all or nothing; {settleBatchPerItem} settles each item through an external
- *   self-call in a try/catch, so a failing item reverts only its own effects and is reported with
+ * - {settleBatch} is all or nothing; {settleBatchPerItem} skips an item that is not open
+ *   ({SettlementAttemptSkipped}) and settles each other item through an external self-call in a
+ *   try/catch, so a failing item reverts only its own effects and is reported with
  *   {SettlementAttemptFailed}.
+ * - Agent approvals are recorded with the agent's epoch ({agentEpochOf}), which {_revokeRole}
+ *   moves on: a mapping only settlements that name an agent touch.
  * - The seller's locked units sit in one bucket per seller and token (`lockedOf(this, seller)`),
  *   shared by all its open settlements on that token. The books stay exact without touching the
  *   settlement paths: the token notifies every change it makes to the bucket behind this
@@ -524,6 +527,16 @@ contract DeliveryVersusPayment is
     // ---------------------------------------------------------------- internal
 
     /**
+     * @dev OpenZeppelin's role revocation (also {renounceRole}), plus: when `account` loses
+     * SETTLEMENT_AGENT_ROLE, its epoch moves on, which withdraws every approval it gave (and
+     * voids every approval signature it made) before, even if the role is granted again.
+     */
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked && role == SETTLEMENT_AGENT_ROLE) ++_agentEpochs[account];
+    }
+
+    /**
      * @dev Settles one item: checks state, terms, caller, deadline and agent approval, writes the
      * new state once, then moves the security leg and the cash leg. An open settlement is always
      * fully backed, so the security token refuses only for its own rules (pause, status,
@@ -674,16 +687,6 @@ contract DeliveryVersusPayment is
         }
         hashed = _hashTerms(terms);
         if (record.termsDigest != bytes28(hashed)) revert DvpTermsMismatch(terms.id);
-    }
-
-    /**
-     * @dev OpenZeppelin's role revocation (also {renounceRole}), plus: when `account` loses
-     * SETTLEMENT_AGENT_ROLE, its epoch moves on, which withdraws every approval it gave (and
-     * voids every approval signature it made) before, even if the role is granted again.
-     */
-    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
-        revoked = super._revokeRole(role, account);
-        if (revoked && role == SETTLEMENT_AGENT_ROLE) ++_agentEpochs[account];
     }
 
     /// @dev Reverts with {DvpInvalidAgent} unless `agent` still holds SETTLEMENT_AGENT_ROLE: a
