@@ -52,7 +52,7 @@ export interface Parties {
   bank: HardhatEthersSigner;
   seller: HardhatEthersSigner;
   buyer: HardhatEthersSigner;
-  permitBuyer: HardhatEthersSigner;
+  authBuyer: HardhatEthersSigner;
   agent: HardhatEthersSigner;
   lockAgent: HardhatEthersSigner;
   relayer: HardhatEthersSigner;
@@ -114,7 +114,7 @@ const BIG = 10n ** 12n;
 
 export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
   const signers = await ethers.getSigners();
-  const [admin, issuer, bank, seller, buyer, permitBuyer, agent, lockAgent, relayer] = signers;
+  const [admin, issuer, bank, seller, buyer, authBuyer, agent, lockAgent, relayer] = signers;
   const [alice, bob, carol, freshSeller, freshBuyer] = signers.slice(9);
   const parties: Parties = {
     admin,
@@ -122,7 +122,7 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
     bank,
     seller,
     buyer,
-    permitBuyer,
+    authBuyer,
     agent,
     lockAgent,
     relayer,
@@ -213,7 +213,7 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
   const everyone = [
     seller,
     buyer,
-    permitBuyer,
+    authBuyer,
     relayer,
     alice,
     bob,
@@ -237,7 +237,7 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
   );
 
   // ------------------------------------------------------------ balances
-  const stHolders = [seller, buyer, permitBuyer, alice, bob, carol].map((s) => s.address);
+  const stHolders = [seller, buyer, authBuyer, alice, bob, carol].map((s) => s.address);
   await mined(
     bond
       .connect(issuer)

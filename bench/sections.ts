@@ -102,6 +102,37 @@ async function signPermit(
   return fx.ethers.Signature.from(signature);
 }
 
+/**
+ * DCJPY `TransferWithAuthorization` signature of `from` (only `spender` may execute it, once per
+ * `nonce`, before `validBefore`).
+ */
+async function signTransferAuthorization(
+  token: Fixture["dcjpy"],
+  from: HardhatEthersSigner,
+  a: { to: string; value: bigint; spender: string; validBefore: bigint; nonce: string },
+): Promise<string> {
+  const domain = await token.eip712Domain();
+  return from.signTypedData(
+    {
+      name: domain.name,
+      version: domain.version,
+      chainId: domain.chainId,
+      verifyingContract: domain.verifyingContract,
+    },
+    {
+      TransferWithAuthorization: [
+        { name: "from", type: "address" },
+        { name: "to", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "spender", type: "address" },
+        { name: "validBefore", type: "uint256" },
+        { name: "nonce", type: "bytes32" },
+      ],
+    },
+    { from: from.address, ...a },
+  );
+}
+
 export async function measureSecurityToken(fx: Fixture, rows: RowSet): Promise<void> {
   const { bond } = fx;
   const { alice, bob, carol, issuer, lockAgent } = fx.parties;
@@ -218,6 +249,31 @@ export async function measureDcjpy(fx: Fixture, rows: RowSet): Promise<void> {
     ),
     "ERC-2612 permit submitted by a relayer (first nonce, new allowance)",
   );
+  const auth = {
+    to: alice.address,
+    value: 1_000n,
+    spender: relayer.address,
+    validBefore: deadline,
+    nonce: ref("authorization"),
+  };
+  const authSig = await signTransferAuthorization(dcjpy, bob, auth);
+  rows.gas(
+    "gas.dcjpy.transferWithAuthorization",
+    await gasOf(
+      dcjpy
+        .connect(relayer)
+        .transferWithAuthorization(
+          bob.address,
+          auth.to,
+          auth.value,
+          auth.validBefore,
+          auth.nonce,
+          authSig,
+        ),
+    ),
+    "transfer authorization executed by its named spender (new nonce, both sides hold)",
+    "gas.floor.erc20.transfer",
+  );
   rows.gas(
     "gas.dcjpy.issue",
     await gasOf(dcjpy.connect(bank).issue(alice.address, 1_000n, ref("issue"))),
@@ -295,7 +351,10 @@ export async function measureRegistry(fx: Fixture, rows: RowSet): Promise<void> 
 
 // ---------------------------------------------------------------- DVP paths
 
-/** EIP-712 signature of `signer` over `Affirm(Terms terms)` or `Approve(Terms terms)`. */
+/**
+ * EIP-712 signature of `signer` over `Affirm(Terms terms)` or, in the agent's epoch 0,
+ * `Approve(Terms terms,uint256 agentEpoch)`.
+ */
 async function signTerms(
   fx: Fixture,
   signer: HardhatEthersSigner,
@@ -304,7 +363,13 @@ async function signTerms(
 ): Promise<string> {
   const domain = await fx.dvp.eip712Domain();
   const types = {
-    [primary]: [{ name: "terms", type: "Terms" }],
+    [primary]:
+      primary === "Affirm"
+        ? [{ name: "terms", type: "Terms" }]
+        : [
+            { name: "terms", type: "Terms" },
+            { name: "agentEpoch", type: "uint256" },
+          ],
     Terms: [
       { name: "id", type: "bytes32" },
       { name: "seller", type: "address" },
@@ -325,14 +390,15 @@ async function signTerms(
   };
   const expected =
     primary === "Affirm" ? await fx.dvp.affirmDigest(t) : await fx.dvp.approveDigest(t);
-  const digest = fx.ethers.TypedDataEncoder.hash(typedDomain, types, { terms: t });
+  const message = primary === "Affirm" ? { terms: t } : { terms: t, agentEpoch: 0n };
+  const digest = fx.ethers.TypedDataEncoder.hash(typedDomain, types, message);
   if (digest !== expected) throw new Error(`${primary} digest differs from the contract's`);
-  return signer.signTypedData(typedDomain, types, { terms: t });
+  return signer.signTypedData(typedDomain, types, message);
 }
 
 export async function measureDvp(fx: Fixture, rows: RowSet): Promise<void> {
   const { bond, dvp, dcjpy, ethers } = fx;
-  const { seller, buyer, permitBuyer, agent, relayer } = fx.parties;
+  const { seller, buyer, authBuyer, agent, relayer } = fx.parties;
   const dvpAddr = await dvp.getAddress();
   const step1 = (t: Terms, from = seller) =>
     gasOf(bond.connect(from).lock(dvpAddr, t.quantity, fx.lockData(t)));
@@ -409,22 +475,21 @@ export async function measureDvp(fx: Fixture, rows: RowSet): Promise<void> {
     "the agent rejects; the seller's units are released",
   );
 
-  // Settlement with an ERC-2612 permit: a buyer that never approved the DVP.
-  const t6 = fx.terms({ buyer: permitBuyer.address });
+  // Settlement with the buyer's transfer authorization: a buyer that never approved the DVP.
+  const t6 = fx.terms({ buyer: authBuyer.address });
   await step1(t6);
-  const sig = await signPermit(fx, dcjpy, permitBuyer, dvpAddr, t6.amount, FAR_PERMIT_DEADLINE);
+  const validBefore = t6.deadline + 1n;
+  const sig = await signTransferAuthorization(dcjpy, authBuyer, {
+    to: t6.seller,
+    value: t6.amount,
+    spender: dvpAddr,
+    validBefore,
+    nonce: t6.id,
+  });
   rows.gas(
-    "gas.dvp.settleWithPermit",
-    await gasOf(
-      dvp.connect(permitBuyer).settleWithPermit(t6, {
-        value: t6.amount,
-        deadline: FAR_PERMIT_DEADLINE,
-        v: sig.v,
-        r: sig.r,
-        s: sig.s,
-      }),
-    ),
-    "buyer settles a pending settlement with a permit for exactly the amount (no prior approval)",
+    "gas.dvp.settleWithAuthorization",
+    await gasOf(dvp.connect(authBuyer).settleWithAuthorization(t6, validBefore, sig)),
+    "buyer settles a pending settlement with its transfer authorization for it (no approval)",
     floor,
   );
 
@@ -489,8 +554,6 @@ export async function measureDvp(fx: Fixture, rows: RowSet): Promise<void> {
   }
   rows.ms("time.dvp.settle", median(times), "one settle, submission to receipt (median of 5)");
 }
-
-const FAR_PERMIT_DEADLINE = 4_102_444_800n;
 
 // ---------------------------------------------------------------- batches
 

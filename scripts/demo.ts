@@ -5,7 +5,8 @@
  *   1. the seller firm locks the ST for one settlement ID (it stays the holder of record);
  *   2. the buyer firm affirms the exact terms;
  *   3. the bank debits the buyer's deposit account and issues DCJPY against that reference;
- *   4. the buyer authorises the DCJPY payment (an ERC-2612 permit, signed, sent with step 6);
+ *   4. the buyer authorises the DCJPY payment (a transfer authorization for this settlement only,
+ *      signed, sent with step 6);
  *   5. the settlement agent verifies and approves;
  *   6. DCJPY and the ST move in one transaction;
  *   7. the seller redeems DCJPY back to its deposit account.
@@ -276,7 +277,7 @@ async function runScenario(
     `debit deposit account, issue ${fmt(TRADE_AMOUNT)} DCJPY`,
     "authorise the payment",
     "verify and approve the settlement",
-    "pay DCJPY with a permit; ST delivered in the same tx",
+    "pay DCJPY with the authorization; ST delivered in the same tx",
     `redeem ${fmt(TRADE_AMOUNT)} DCJPY to deposit account`,
   ];
   const expectRefusal = async (action: () => Promise<unknown>): Promise<string> => {
@@ -298,7 +299,7 @@ async function runScenario(
       terms,
       bankReference,
       redemptionRef,
-      usePermit: true,
+      useAuthorization: true,
       onProgress: async (e: ProgressEvent) => {
         if (e.status === "started") return;
         await record(
@@ -338,7 +339,7 @@ async function runScenario(
         await p.issuer.suspend({ account: terms.buyer }),
       );
       await record("5", ACTORS[4], ACTIONS[4], await p.agent.approve({ terms }));
-      const refusal = await expectRefusal(() => p.buyer.settle({ terms, permit: true }));
+      const refusal = await expectRefusal(() => p.buyer.settle({ terms, authorization: true }));
       await record("6", ACTORS[5], "try to settle: refused, nothing moved", undefined, refusal);
       await networkHelpers.time.increaseTo(terms.deadline + 1n);
       await record("-", "(time)", "deadline passes");

@@ -15,43 +15,68 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * 2. The buyer affirms the exact terms: {affirm}, or an EIP-712 `Affirm` signature that anyone
  *    submits with {affirmBySig}, or implicitly by calling {settle} itself.
  * 3. (Off-chain bank step) the buyer obtains DCJPY against its deposit account.
- * 4.-6. {settle} (or {settleWithPermit}): verifies the terms, the deadline, the agent's approval
- *    if one is named, then moves `amount` DCJPY buyer -> seller and releases the seller's locked
- *    units to the buyer. Each token applies its own rules (eligibility, pause, status, freezes)
- *    inside the call; if either leg fails, the whole call reverts and nothing moves.
+ * 4.-6. {settle} (or {settleWithAuthorization}): verifies the terms, the deadline, the agent's
+ *    approval if one is named, then releases the seller's `quantity` locked units to the buyer
+ *    (the security leg, first) and moves `amount` DCJPY buyer -> seller (the cash leg). Each
+ *    token applies its own rules (eligibility, pause, status, freezes) inside the call; if either
+ *    leg fails, the whole call reverts and nothing moves.
  * 7. (Off-chain bank step) the seller redeems DCJPY.
  *
  * Storage keeps one slot per settlement: its {State}, agreement flags and a 28-byte commitment to
- * the terms ({hashTerms}). The terms themselves travel in calldata and in {SettlementCreated}; every
- * call that acts on a settlement takes them and checks them against the commitment.
+ * the terms ({hashTerms}); a settlement that names an agent also has the epoch of the agent's
+ * approval (one more slot, written by the approval). The terms themselves travel in calldata and in
+ * {SettlementCreated}; every call that acts on a settlement takes them and checks them against the
+ * commitment.
  *
  * State machine (terminal states are kept forever; an ID is never reused):
  *   None --create--> Pending --affirm--> Affirmed --settle--> Settled
  *   Pending|Affirmed --cancel (seller or buyer alone while Pending; both while Affirmed)--> Cancelled
  *   Pending|Affirmed --reclaim, after the deadline, anyone--> Expired
  *   Pending|Affirmed --reject, by the named agent--> Rejected
- *   Pending|Affirmed --settle: the security token refuses the unlock because the lock is short
- *                      (issuer force-unlocked it) and no other of its rules fails first--> Failed
  *   Pending|Affirmed --terminate, by the security token's FORCE_UNLOCK_ROLE holder--> Failed
- * Every exit other than Settled releases the seller's locked units (as many as remain) to the seller.
+ *   Pending|Affirmed --the issuer's forced removal naming the settlement (forceUnlock,
+ *                      forceChangeLockedAccount with data = abi.encode(terms))--> Failed
+ * Every exit other than Settled releases the settlement's own units to the seller: all of
+ * `terms.quantity`, or what a forced removal naming it left.
+ *
+ * Books: the seller's units for all its open settlements on one token sit in one lock bucket,
+ * `lockedOf(this, seller)`. The security token tells this contract of every change an issuer or
+ * enforcement path makes to that bucket ({ISecurityTokenLockReceiver}); units that belong to no
+ * settlement (issued or force-locked to this contract, relocated into it) are kept apart in
+ * {unassignedLockOf}. So, for every token and seller,
+ *   lockedOf(this, seller) == sum of the open settlements' quantities + unassignedLockOf(token, seller),
+ * an open settlement is always fully backed, and a settlement only ever consumes or releases its
+ * own units. What this contract refuses from the issuer: a forced removal from a seller's bucket
+ * that names no settlement and takes more than {unassignedLockOf}
+ * ({DvpForcedRemovalExceedsUnassigned}; `redeem` from the lock names none). The issuer's paths
+ * instead: {terminate}, or `forceUnlock` / `forceChangeLockedAccount` with
+ * `data = abi.encode(terms)` naming the open settlement it takes from.
  *
  * Who may call what:
  * | function                         | caller                                        | states            |
  * | -------------------------------- | --------------------------------------------- | ----------------- |
  * | onSecurityTokenLocked (create)   | a listed security token, for the seller's lock | None              |
+ * | onSecurityTokenLockAdded         | a security token (its own books only)         | -                 |
+ * | onSecurityTokenLockRemoved       | a security token; naming a settlement: its own | Pending, Affirmed |
  * | affirm                           | buyer                                         | Pending           |
  * | affirmBySig                      | anyone, with the buyer's signature            | Pending           |
  * | approveSettlement / ...BySig      | the named agent / anyone with its signature   | Pending, Affirmed |
- * | settle, settleWithPermit, batch  | buyer (affirms too); anyone once Affirmed     | Pending, Affirmed |
+ * | settle, settleWithAuthorization, batch | buyer (affirms too); anyone once Affirmed | Pending, Affirmed |
  * | cancel                           | seller or buyer                               | Pending, Affirmed |
  * | reject                           | the named agent                               | Pending, Affirmed |
  * | reclaim                          | anyone, after the deadline                    | Pending, Affirmed |
  * | terminate                        | FORCE_UNLOCK_ROLE holder of the security token | Pending, Affirmed |
  * | setSecurityTokenListed, setCashTokenListed | default admin                       | -                 |
- * | pause, unpause                   | PAUSER_ROLE (pause stops create, affirm, approve, settle; never cancel, reject, reclaim, terminate) | - |
+ * | pause, unpause                   | PAUSER_ROLE (pause stops create, affirm, approve, settle; never cancel, reject, reclaim, terminate, the forced-path callbacks) | - |
  * A named agent must hold SETTLEMENT_AGENT_ROLE when the settlement is created and whenever it
- * approves or rejects: revoking the role takes away its power over the open settlements that name
- * it, which then can only be cancelled or expire (the seller reclaims).
+ * approves or rejects, and its approval counts at settlement only if the role was not revoked
+ * since it approved: revoking the role (or the agent renouncing it) withdraws every approval the
+ * agent gave to settlements not yet settled, and granting the role again does not revive them.
+ * Each account has an agent epoch ({agentEpochOf}) that every loss of the role moves on; an
+ * approval is recorded with the epoch it was given in ({isApprovalValid}), and an approval
+ * signature covers it, so a revoked agent's unsubmitted signatures die too. The open settlements
+ * that name a revoked agent can then only be cancelled or expire (the seller reclaims), unless the
+ * agent, granted the role again, approves them again.
  * The contract holds no ST and no cash of its own: it only holds locks on sellers' units.
  */
 interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
@@ -94,7 +119,8 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     /**
      * @notice The stored record of one settlement (one storage slot).
      * @param state Current state.
-     * @param agentApproved Whether the named agent approved.
+     * @param agentApproved Whether the named agent ever approved; the approval counts only while
+     * it was given in the agent's current epoch ({isApprovalValid}).
      * @param sellerCancelConsent Whether the seller asked to cancel (needed with the buyer's once
      * Affirmed).
      * @param buyerCancelConsent Whether the buyer asked to cancel.
@@ -106,22 +132,6 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
         bool sellerCancelConsent;
         bool buyerCancelConsent;
         bytes28 termsDigest;
-    }
-
-    /**
-     * @notice An ERC-2612 permit for the cash leg, used by {settleWithPermit}.
-     * @param value The allowance the permit grants this contract.
-     * @param deadline Last unix time at which the permit is valid.
-     * @param v The signature's recovery byte.
-     * @param r The signature's `r` value.
-     * @param s The signature's `s` value.
-     */
-    struct Permit {
-        uint256 value;
-        uint256 deadline;
-        uint8 v;
-        bytes32 r;
-        bytes32 s;
     }
 
     // ---------------------------------------------------------------- events
@@ -171,15 +181,13 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     /**
      * @notice The settlement was cancelled; `released` units went back to the seller.
      * @param id The settlement ID.
-     * @param released The seller's units released back to it: as many as remained locked, at most
-     * `terms.quantity`.
+     * @param released The seller's units released back to it: `terms.quantity`.
      */
     event SettlementCancelled(bytes32 indexed id, uint256 released);
     /**
      * @notice The deadline passed and the seller's units were reclaimed (`released` of them).
      * @param id The settlement ID.
-     * @param released The seller's units released back to it: as many as remained locked, at most
-     * `terms.quantity`.
+     * @param released The seller's units released back to it: `terms.quantity`.
      */
     event SettlementExpired(bytes32 indexed id, uint256 released);
     /**
@@ -187,8 +195,7 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @param id The settlement ID.
      * @param agent The named agent that rejected.
      * @param reason The agent's reason code (opaque to the contract).
-     * @param released The seller's units released back to it: as many as remained locked, at most
-     * `terms.quantity`.
+     * @param released The seller's units released back to it: `terms.quantity`.
      */
     event SettlementRejected(
         bytes32 indexed id,
@@ -197,22 +204,28 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
         uint256 released
     );
     /**
-     * @notice The settlement could not deliver: only `locked` of `quantity` units were still
-     * locked (an issuer force-unlocked them); `released` went back to the seller.
+     * @notice An issuer or enforcement path of the security token took `removed` of the
+     * settlement's units out of this contract's lock and named the settlement (`forceUnlock` or
+     * `forceChangeLockedAccount` with `data = abi.encode(terms)`): it is now `Failed` and the rest
+     * of its quantity, `released`, went back to the seller (`removed + released == quantity`).
      * @param id The settlement ID.
-     * @param locked The seller's units still locked to this contract when settlement was attempted.
-     * @param quantity The units the terms require.
-     * @param released The units released back to the seller.
+     * @param operator The role holder that called the security token.
+     * @param removed The units the forced path took (released to its recipient, or relocated).
+     * @param released The settlement's remaining units, released back to the seller.
      */
-    event SettlementFailed(bytes32 indexed id, uint256 locked, uint256 quantity, uint256 released);
+    event SettlementFailed(
+        bytes32 indexed id,
+        address indexed operator,
+        uint256 removed,
+        uint256 released
+    );
     /**
      * @notice The security token's issuer ended the settlement ({terminate}); `released` units
      * went back to the seller. The settlement is now `Failed`.
      * @param id The settlement ID.
      * @param issuer The FORCE_UNLOCK_ROLE holder of the security token that terminated it.
      * @param reason The issuer's reason code (opaque to the contract).
-     * @param released The seller's units released back to it: as many as remained locked, at most
-     * `terms.quantity`.
+     * @param released The seller's units released back to it: `terms.quantity`.
      */
     event SettlementTerminated(
         bytes32 indexed id,
@@ -221,11 +234,27 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
         uint256 released
     );
     /**
-     * @notice In a per-item batch, settling `id` reverted with `reason`; it stays open.
+     * @notice In a per-item batch, settling the open settlement `id` was tried and reverted with
+     * `reason`; it stays open.
      * @param id The settlement ID of the item.
      * @param reason The item's revert data (typically an ABI-encoded custom error).
      */
     event SettlementAttemptFailed(bytes32 indexed id, bytes reason);
+    /**
+     * @notice In a per-item batch, the item `id` was not tried: it is not open (`state` is
+     * `None` for an ID never created, or a terminal state, e.g. settled earlier in the batch).
+     * @param id The settlement ID of the item.
+     * @param state The state the item was found in.
+     */
+    event SettlementAttemptSkipped(bytes32 indexed id, State state);
+    /**
+     * @notice The units of `account` locked to this contract on security token `token` that belong
+     * to no settlement are now `unassigned` (an issuer path added or removed some).
+     * @param token The security token that notified the change.
+     * @param account The holder concerned.
+     * @param unassigned The new {unassignedLockOf}(`token`, `account`).
+     */
+    event UnassignedLockChanged(address indexed token, address indexed account, uint256 unassigned);
     /**
      * @notice A security token was listed or delisted.
      * @param token The security token contract.
@@ -248,12 +277,25 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     error DvpTermsMismatch(bytes32 id);
     /// @notice The settlement ID is zero.
     error DvpZeroSettlementId();
+    /// @notice The data of a holder's lock to this contract is `length` bytes long, not the 288 of
+    /// `abi.encode(terms)`.
+    error DvpMalformedTerms(uint256 length);
     /// @notice `token` is not a listed security token.
     error DvpUnlistedSecurityToken(address token);
     /// @notice `token` is not a listed cash token.
     error DvpUnlistedCashToken(address token);
-    /// @notice The lock notification does not match the terms: `token` locked `amount` of `account`.
+    /// @notice A lock notification does not match the terms of `id`: `token` locked (or, by a
+    /// forced removal naming `id`, took more than the quantity or not the seller's) `amount` units
+    /// of `account`.
     error DvpLockMismatch(bytes32 id, address token, address account, uint256 amount);
+    /// @notice A forced removal of `value` units of `account` from this contract's lock on `token`
+    /// named no settlement, and only `unassigned` of them belong to none.
+    error DvpForcedRemovalExceedsUnassigned(
+        address token,
+        address account,
+        uint256 value,
+        uint256 unassigned
+    );
     /// @notice Seller and buyer must be distinct non-zero accounts.
     error DvpInvalidParties(address seller, address buyer);
     /// @notice Quantity and amount must both be non-zero.
@@ -271,8 +313,11 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     error DvpInvalidSignature(bytes32 id, address expectedSigner);
     /// @notice Settlement `id` names `agent`, whose approval is still missing.
     error DvpAgentApprovalMissing(bytes32 id, address agent);
-    /// @notice Only `locked` of the `quantity` units of `id` are still locked (all-or-nothing batch).
-    error DvpLockShortfall(bytes32 id, uint256 locked, uint256 quantity);
+    /// @notice `agent` approved settlement `id`, but lost SETTLEMENT_AGENT_ROLE since: the approval
+    /// was withdrawn (an agent granted the role again must approve again).
+    error DvpAgentApprovalRevoked(bytes32 id, address agent);
+    /// @notice Settlement `id` already carries the approval of `agent` in its current epoch.
+    error DvpAlreadyApproved(bytes32 id, address agent);
     /// @notice Batch arrays or inputs are empty or inconsistent.
     error DvpEmptyBatch();
     /// @notice Only the contract itself may call this.
@@ -282,14 +327,17 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
 
     /**
      * @notice Role that may pause and unpause (the pause stops creation, affirmation, approval
-     * and settlement; never cancel, reject or reclaim).
+     * and settlement; never cancel, reject, reclaim, terminate or the security token's forced-path
+     * callbacks, so a seller's units can always be released).
      * @return The role identifier.
      */
     function PAUSER_ROLE() external view returns (bytes32);
 
     /**
-     * @notice Role an account must hold to be named as a settlement's agent (checked when the
-     * settlement is created); the named agent alone may then approve or reject that settlement.
+     * @notice Role an account must hold to be named as a settlement's agent: checked when the
+     * settlement is created, when the named agent approves or rejects, and (through the agent's
+     * epoch) when the settlement settles. The named agent alone may approve or reject it; revoking
+     * the role withdraws the agent's approvals.
      * @return The role identifier.
      */
     function SETTLEMENT_AGENT_ROLE() external view returns (bytes32);
@@ -317,18 +365,25 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     // ---------------------------------------------------------------- step 5: verification
 
     /**
-     * @notice The named agent approves the settlement.
+     * @notice The named agent approves the settlement, in its current epoch.
      * @dev Requirements: not paused; state `Pending` or `Affirmed`; terms match; caller is
      * `terms.agent`, which still holds SETTLEMENT_AGENT_ROLE ({DvpInvalidAgent} otherwise);
-     * deadline not passed. Emits {SettlementApproved}.
+     * deadline not passed; no approval of this agent's current epoch yet ({DvpAlreadyApproved}:
+     * after its role was revoked and granted again, the agent may approve again). Emits
+     * {SettlementApproved}.
      * @param terms The settlement's full terms, checked against the stored commitment.
      */
     function approveSettlement(Terms calldata terms) external;
 
     /**
-     * @notice {approveSettlement} with the agent's EIP-712 `Approve` signature; anyone may submit.
+     * @notice {approveSettlement} with the agent's EIP-712 `Approve(Terms terms,uint256
+     * agentEpoch)` signature; anyone may submit. The signature covers the agent's epoch, so it is
+     * void once the agent's role is revoked, and a replay reverts with {DvpAlreadyApproved}.
+     * @dev Requirements as {approveSettlement}, with the signature (ECDSA, or ERC-1271 for a
+     * contract agent) in place of the caller check; the role is checked before the signature.
      * @param terms The settlement's full terms, checked against the stored commitment.
-     * @param signature The agent's EIP-712 `Approve` signature over the terms ({approveDigest}).
+     * @param signature The agent's EIP-712 `Approve` signature over the terms and its current
+     * epoch ({approveDigest}).
      */
     function approveSettlementBySig(Terms calldata terms, bytes calldata signature) external;
 
@@ -344,10 +399,10 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
 
     /**
      * @notice The security token's issuer ends one open settlement, its last resort on units
-     * locked to this contract: the settlement becomes `Failed` and exactly its own units (as many
-     * as remain locked, at most `terms.quantity`) go back to the seller, so the seller's other
-     * open settlements keep theirs. Unlike {ISecurityToken-forceUnlock} on this contract's lock,
-     * it names the settlement, so the books stay exact.
+     * locked to this contract: the settlement becomes `Failed` and exactly its own units
+     * (`terms.quantity`) go back to the seller, so the seller's other open settlements keep
+     * theirs. To move the units elsewhere instead, the issuer names the settlement in
+     * {ISecurityToken-forceUnlock}'s `data` (`abi.encode(terms)`).
      * @dev Requirements: state `Pending` or `Affirmed`; terms match; the caller holds
      * `FORCE_UNLOCK_ROLE` on `terms.securityToken` (asked from the token; {DvpUnauthorized}
      * otherwise). Works while paused. Emits {SettlementTerminated}.
@@ -362,45 +417,56 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @notice Settles: `amount` cash moves buyer -> seller and `quantity` locked ST moves
      * seller -> buyer, in this one call. The buyer calling it affirms the terms if it had not.
      * @dev Requirements: not paused; terms match; state `Affirmed`, or `Pending` with the buyer
-     * calling; deadline not passed; the agent's approval if one is named; this contract allowed to
+     * calling; deadline not passed; if an agent is named, its approval given in its current epoch
+     * ({DvpAgentApprovalMissing}, or {DvpAgentApprovalRevoked} when its role was revoked since
+     * it approved); this contract allowed to
      * spend `amount` of the buyer's cash; both tokens' rules pass (a token's refusal reverts the
-     * call with that token's error). The security leg moves first: if the security token refuses it
-     * because the seller's lock to this contract is short (an issuer force-unlocked it), nothing
-     * moves, the settlement becomes `Failed`, the remainder is released to the seller,
-     * {SettlementFailed} is emitted and the call returns false. Emits {SettlementSettled} (after
-     * {SettlementAffirmed} when the buyer affirms here).
-     * @return settled True when both legs moved.
+     * call with that token's error, and nothing moves). The security leg moves first, then the
+     * cash leg. Emits {SettlementSettled} (after {SettlementAffirmed} when the buyer affirms here).
+     * @return settled Always true: a settlement that cannot settle reverts.
      * @param terms The settlement's full terms, checked against the stored commitment.
      */
     function settle(Terms calldata terms) external returns (bool settled);
 
     /**
-     * @notice {settle} after applying the buyer's ERC-2612 permit for the cash token, so the buyer
-     * needs no approval transaction. A permit that fails (e.g. already used by a front-runner) is
-     * ignored; the allowance then decides.
+     * @notice {settle} with the buyer's signed payment instead of an allowance: the cash leg is the
+     * cash token's {IDepositToken-transferWithAuthorization} of `terms.amount` from the buyer to
+     * `terms.seller` with this contract as the only spender and `terms.id` as the nonce. The
+     * signature therefore serves this settlement only (no other settlement, amount, payee or
+     * spender; a front-runner cannot redirect it), and a buyer may sign any number of them at once
+     * (nonces are the settlement IDs, not a sequence).
+     * @dev Requirements as {settle}, except the allowance: the cash token must implement
+     * {IDepositToken-transferWithAuthorization} (DCJPY does), `block.timestamp < validBefore`, the
+     * nonce `terms.id` unused by the buyer and `signature` the buyer's EIP-712
+     * `TransferWithAuthorization(from = buyer, to = seller, value = amount, spender = this
+     * contract, validBefore, nonce = id)` under the cash token's domain; the cash token's errors
+     * revert the call. Emits {SettlementSettled} (after {SettlementAffirmed} when the buyer
+     * affirms here), and the cash token's {IDepositToken-AuthorizationUsed}.
      * @param terms The settlement's full terms, checked against the stored commitment.
-     * @param permit The buyer's ERC-2612 permit letting this contract spend `terms.amount` of
-     * `terms.cashToken`.
-     * @return settled True when both legs moved; false when the settlement became `Failed`.
+     * @param validBefore The authorization's `validBefore` (the buyer signed it).
+     * @param signature The buyer's signature over the authorization.
+     * @return settled Always true: a settlement that cannot settle reverts.
      */
-    function settleWithPermit(
+    function settleWithAuthorization(
         Terms calldata terms,
-        Permit calldata permit
+        uint256 validBefore,
+        bytes calldata signature
     ) external returns (bool settled);
 
     /**
      * @notice Settles many settlements in one transaction, all or nothing: if any item cannot
-     * settle (including a short lock, reported here as {DvpLockShortfall}) the whole call reverts.
+     * settle the whole call reverts with that item's error.
      * @dev Each item as {settle}.
      * @param terms The terms of each settlement.
      */
     function settleBatch(Terms[] calldata terms) external;
 
     /**
-     * @notice Settles many settlements in one transaction, each on its own: an item whose settle
-     * reverts is left as it was and reported with {SettlementAttemptFailed}; an item whose lock is
-     * short becomes `Failed` (with {SettlementFailed}, as {settle}) and reports false; the others
-     * go on.
+     * @notice Settles many settlements in one transaction, each on its own: an item whose ID is
+     * not open (never created, settled, cancelled, expired, rejected, failed) is not tried and is
+     * reported with {SettlementAttemptSkipped} and its state; an open item whose settle reverts is
+     * left as it was and reported with {SettlementAttemptFailed} and its revert data; both report
+     * false, and the others go on.
      * @return settled For each item, whether both legs moved.
      * @param terms The terms of each settlement.
      */
@@ -410,7 +476,7 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @notice Settles one item of a per-item batch. Only callable by this contract.
      * @param terms The settlement's full terms, checked against the stored commitment.
      * @param caller The sender of the {settleBatchPerItem} call, checked as the caller of {settle}.
-     * @return settled True when both legs moved; false when the settlement became `Failed`.
+     * @return settled Always true: an item that cannot settle reverts.
      */
     function settleItem(Terms calldata terms, address caller) external returns (bool settled);
 
@@ -450,7 +516,8 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      */
     function setCashTokenListed(address token, bool listed) external;
 
-    /// @notice Pauses creation, affirmation, approval and settlement. Requirements: PAUSER_ROLE.
+    /// @notice Pauses creation, affirmation, approval and settlement (never cancel, reject,
+    /// reclaim, terminate or the forced-path callbacks). Requirements: PAUSER_ROLE.
     function pause() external;
 
     /// @notice Lifts the pause. Requirements: PAUSER_ROLE.
@@ -495,11 +562,40 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     function affirmDigest(Terms calldata terms) external view returns (bytes32);
 
     /**
-     * @notice The EIP-712 digest the agent signs to approve `terms`.
+     * @notice The EIP-712 digest the agent signs to approve `terms`, in its current epoch.
      * @param terms The terms to approve.
-     * @return The EIP-712 digest of `Approve(Terms terms)` under this contract's domain.
+     * @return The EIP-712 digest of `Approve(Terms terms,uint256 agentEpoch)` with
+     * `agentEpoch = agentEpochOf(terms.agent)`, under this contract's domain.
      */
     function approveDigest(Terms calldata terms) external view returns (bytes32);
+
+    /**
+     * @notice How many times `agent` lost SETTLEMENT_AGENT_ROLE (revoked or renounced): the epoch
+     * its approvals and approval signatures are given in.
+     * @param agent The account.
+     * @return The agent's current epoch.
+     */
+    function agentEpochOf(address agent) external view returns (uint256);
+
+    /**
+     * @notice Whether settlement `id` carries an approval of `agent` that counts now: given in
+     * the agent's current epoch (so the agent holds its role and was not revoked since).
+     * @param id The settlement ID.
+     * @param agent The agent the settlement's terms name.
+     * @return True when {settle} would accept the approval.
+     */
+    function isApprovalValid(bytes32 id, address agent) external view returns (bool);
+
+    /**
+     * @notice Units of `account` locked to this contract on security token `token` that belong to
+     * no settlement (issued or force-locked to this contract, relocated into it). Only the
+     * token's issuer and enforcement paths change it; for every token and seller,
+     * `lockedOf(this, seller)` equals the open settlements' quantities plus this.
+     * @param token The security token.
+     * @param account The holder.
+     * @return The unassigned units.
+     */
+    function unassignedLockOf(address token, address account) external view returns (uint256);
 
     /**
      * @notice Whether `token` is a listed security token.

@@ -27,6 +27,15 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
  * Issuance checks rules 2, 4 and 6 for the receiver; redemption checks 2, 3, 5 and 7 for the holder
  * (a bank redemption on a holder's behalf skips 3 and 5, never 7: frozen units never move).
  *
+ * Transfer authorizations ({transferWithAuthorization}), in the spirit of ERC-3009 but bound to a
+ * spender: the holder signs an EIP-712 `TransferWithAuthorization(address from,address to,uint256
+ * value,address spender,uint256 validBefore,bytes32 nonce)` under this token's domain (the
+ * ERC-2612 one: its name, version "1"); only `spender` may execute it, once (nonces are random
+ * 32-byte values, any number open at a time, not sequential), before `validBefore`, under the
+ * transfer rules. A DVP executes one for exactly one settlement (`to` the seller, `value` its
+ * amount, `nonce` its ID), so a front-runner can neither use it elsewhere nor redirect it. The
+ * ERC-2612 {IERC20Permit-permit} stays for other uses.
+ *
  * Roles (OpenZeppelin AccessControl; the default admin is handed over in two steps):
  * | role          | powers                                                                  |
  * | ------------- | ----------------------------------------------------------------------- |
@@ -64,8 +73,11 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
 
     /**
      * @notice One issuance or redemption as recorded under its reference.
-     * Laid out in two storage slots: the account and the time share the first.
-     * @param account The account minted to (issuance) or burnt from (redemption).
+     * Laid out in two storage slots: the account and the time share the first. A reference is
+     * used exactly when its record's `account` is non-zero (never the block time, which may be 0
+     * on a development chain).
+     * @param account The account minted to (issuance) or burnt from (redemption); never zero once
+     * the reference is used.
      * @param timestamp The block time of the issuance or redemption.
      * @param amount The amount minted or burnt.
      */
@@ -139,6 +151,20 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
      * @param frozenAmount The new partially frozen amount (the total, not the change).
      */
     event PartialFreezeChanged(address indexed account, uint256 frozenAmount);
+    /**
+     * @notice `spender` executed the transfer authorization `nonce` of `authorizer`
+     * ({transferWithAuthorization}); the nonce is now used.
+     * @param authorizer The holder that signed it (`from`).
+     * @param nonce The authorization's nonce.
+     */
+    event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce);
+    /**
+     * @notice `authorizer` cancelled its unused transfer authorization `nonce`
+     * ({cancelAuthorization}); the nonce is now used.
+     * @param authorizer The holder that cancelled it.
+     * @param nonce The authorization's nonce.
+     */
+    event AuthorizationCanceled(address indexed authorizer, bytes32 indexed nonce);
     /// @notice The token was paused by `account`.
     /// @param account The PAUSER_ROLE holder that paused.
     event Paused(address account);
@@ -197,6 +223,19 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
     error DepositTokenAccountNotOpen(address account);
     /// @notice `account` still holds `balance` units: redeem them before closing it.
     error DepositTokenAccountNotEmpty(address account, uint256 balance);
+    /// @notice The transfer authorization `nonce` of `authorizer` was used or cancelled already.
+    error DepositTokenAuthorizationUsed(address authorizer, bytes32 nonce);
+    /// @notice The transfer authorization `nonce` of `authorizer` was valid before `validBefore`;
+    /// the block time is `nowTime`.
+    error DepositTokenAuthorizationExpired(
+        address authorizer,
+        bytes32 nonce,
+        uint256 validBefore,
+        uint256 nowTime
+    );
+    /// @notice `signature` is not `authorizer`'s transfer authorization `nonce` for the given
+    /// values with `spender` (the caller) as spender.
+    error DepositTokenInvalidAuthorization(address authorizer, address spender, bytes32 nonce);
     /// @notice {openAccounts} got `accounts` addresses but `refs` references.
     error DepositTokenLengthMismatch(uint256 accounts, uint256 refs);
     /**
@@ -382,7 +421,56 @@ interface IDepositToken is IERC20Metadata, IERC20Permit {
      */
     function redeem(uint256 amount, bytes32 redemptionRef) external;
 
+    // ---------------------------------------------------------------- transfer authorizations
+
+    /**
+     * @notice The EIP-712 type hash of `TransferWithAuthorization(address from,address to,uint256
+     * value,address spender,uint256 validBefore,bytes32 nonce)`.
+     * @return The type hash.
+     */
+    function TRANSFER_WITH_AUTHORIZATION_TYPEHASH() external view returns (bytes32);
+
+    /**
+     * @notice The caller, as the named spender, moves `value` from `from` to `to` with `from`'s
+     * signed authorization: `from` needs no allowance and no transaction of its own.
+     * @dev Requirements: block time before `validBefore` ({DepositTokenAuthorizationExpired});
+     * `nonce` unused by `from` ({DepositTokenAuthorizationUsed}); `signature` is `from`'s EIP-712
+     * signature (ECDSA, or ERC-1271 when `from` has code) of the authorization with the caller as
+     * `spender` ({DepositTokenInvalidAuthorization}); then the transfer rules, as for `transfer`.
+     * Marks the nonce used. Emits {AuthorizationUsed} and {IERC20-Transfer}.
+     * @param from The holder that signed the authorization; pays.
+     * @param to The receiver.
+     * @param value The amount.
+     * @param validBefore The authorization is valid strictly before this unix time.
+     * @param nonce A 32-byte value `from` never used for an authorization (e.g. a settlement ID).
+     * @param signature `from`'s signature over the authorization.
+     */
+    function transferWithAuthorization(
+        address from,
+        address to,
+        uint256 value,
+        uint256 validBefore,
+        bytes32 nonce,
+        bytes calldata signature
+    ) external;
+
+    /**
+     * @notice The caller cancels its transfer authorization `nonce` before anyone executes it.
+     * @dev Requirements: `nonce` unused by the caller ({DepositTokenAuthorizationUsed}). Marks it
+     * used. Emits {AuthorizationCanceled}.
+     * @param nonce The authorization's nonce.
+     */
+    function cancelAuthorization(bytes32 nonce) external;
+
     // ---------------------------------------------------------------- views
+
+    /**
+     * @notice Whether `authorizer`'s transfer authorization `nonce` was used or cancelled.
+     * @param authorizer The holder.
+     * @param nonce The authorization's nonce.
+     * @return True when the nonce can no longer be used.
+     */
+    function authorizationState(address authorizer, bytes32 nonce) external view returns (bool);
 
     /**
      * @notice Whether a transfer of `value` from `from` to `to` would succeed now.

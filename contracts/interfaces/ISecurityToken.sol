@@ -6,11 +6,24 @@ import {IInvestorRegistry} from "./IInvestorRegistry.sol";
 
 /**
  * @title ISecurityTokenLockReceiver
- * @notice Implemented by a contract that accepts locks. When a holder calls
- * {ISecurityToken-lock} with a contract as the lock address, the token calls
- * {onSecurityTokenLocked} in the same transaction and reverts the lock unless it returns the
- * function's selector. This lets a DVP register a settlement and lock its units in one seller
- * transaction, and stops units from being locked to a contract that could never release them.
+ * @notice Implemented by a contract that accepts locks, and that keeps books of what is locked to
+ * it. The token calls it in the same transaction whenever its lock bucket of an account changes
+ * other than by its own {ISecurityToken-unlock}, and reverts the whole call unless the callback
+ * returns its own selector (a revert with data is bubbled unchanged; any other failure or answer
+ * reverts with {ISecurityToken-SecurityTokenLockRejected}). Every callback comes after the token's
+ * own state change and events.
+ * - {onSecurityTokenLocked}: a holder's {ISecurityToken-lock}. This lets a DVP register a
+ *   settlement and lock its units in one seller transaction, and stops units from being locked to
+ *   a contract that could never release them.
+ * - {onSecurityTokenLockAdded}: an issuer or enforcement path added units to the lock
+ *   ({ISecurityToken-issue} into the lock, {ISecurityToken-forceLock}, the receiving side of
+ *   {ISecurityToken-forceChangeLockedAccount}).
+ * - {onSecurityTokenLockRemoved}: an issuer or enforcement path took units out of the lock
+ *   ({ISecurityToken-forceUnlock}, {ISecurityToken-redeem} from the lock, the giving side of
+ *   {ISecurityToken-forceChangeLockedAccount}). The receiver may refuse by reverting.
+ * The two enforcement callbacks are skipped for a lock address whose notifications the token's
+ * admin waived ({ISecurityToken-setLockNotificationsWaived}); the holder's {onSecurityTokenLocked}
+ * never is.
  */
 interface ISecurityTokenLockReceiver {
     /**
@@ -21,6 +34,39 @@ interface ISecurityTokenLockReceiver {
      * @return The selector `ISecurityTokenLockReceiver.onSecurityTokenLocked.selector`.
      */
     function onSecurityTokenLocked(
+        address account,
+        uint256 amount,
+        bytes calldata data
+    ) external returns (bytes4);
+
+    /**
+     * @notice Called by the token after an issuer or enforcement path added `amount` units of
+     * `account` to its lock to this contract, without the holder's {ISecurityToken-lock}.
+     * @param operator The role holder that called the token.
+     * @param account The holder whose lock to this contract grew.
+     * @param amount The units added.
+     * @param data The data of the enforcement call; empty for {ISecurityToken-issue}.
+     * @return The selector `ISecurityTokenLockReceiver.onSecurityTokenLockAdded.selector`.
+     */
+    function onSecurityTokenLockAdded(
+        address operator,
+        address account,
+        uint256 amount,
+        bytes calldata data
+    ) external returns (bytes4);
+
+    /**
+     * @notice Called by the token after an issuer or enforcement path took `amount` units of
+     * `account` out of its lock to this contract, without this contract's {ISecurityToken-unlock}.
+     * Reverting refuses the removal: the token's whole call reverts.
+     * @param operator The role holder that called the token.
+     * @param account The holder whose lock to this contract shrank.
+     * @param amount The units removed.
+     * @param data The data of the enforcement call; empty for {ISecurityToken-redeem}.
+     * @return The selector `ISecurityTokenLockReceiver.onSecurityTokenLockRemoved.selector`.
+     */
+    function onSecurityTokenLockRemoved(
+        address operator,
         address account,
         uint256 amount,
         bytes calldata data
@@ -36,7 +82,9 @@ interface ISecurityTokenLockReceiver {
  * `balanceOf - totalLockedOf` can move by a normal transfer. A lock is keyed by a lock address
  * (an exchange, a DVP contract, an escrow agent) and only that address may release it, to the holder
  * or to any eligible recipient. Every real movement of units emits {IERC20-Transfer}, so any ERC-20
- * indexer can rebuild the register.
+ * indexer can rebuild the register. A lock address that is a contract hears of every change to its
+ * locks that it did not make itself ({ISecurityTokenLockReceiver}): the holder's {lock}, and the
+ * issuer's and enforcement's additions and removals, which it may refuse.
  *
  * Transfer rules (one place: {canTransfer} reports exactly the error a normal transfer raises):
  * 1. `to` is not the zero address ({IERC20Errors-ERC20InvalidReceiver}); 2. not paused;
@@ -52,7 +100,8 @@ interface ISecurityTokenLockReceiver {
  * Roles (OpenZeppelin AccessControl; the default admin is handed over in two steps):
  * | role                   | powers                                                              |
  * | ---------------------- | ------------------------------------------------------------------- |
- * | default admin          | grant/revoke roles, {setInvestorRegistry}                           |
+ * | default admin          | grant/revoke roles, {setInvestorRegistry},                          |
+ * |                        | {setLockNotificationsWaived}                                        |
  * | ISSUER_ROLE            | {issue}, {redeem}, {bulkIssue}, {bulkRedeem}, switches ({setStatus},  |
  * |                        | {setTransferable}, {setTransferApprovalRequired}), exemptions, product attributes |
  * | PAUSER_ROLE            | {pause}, {unpause}                                                  |
@@ -212,6 +261,14 @@ interface ISecurityToken is IERC20Metadata {
      * @param exempt True when `account` is now treated as eligible regardless of the registry.
      */
     event EligibilityExemptionChanged(address indexed account, bool exempt);
+    /**
+     * @notice The admin waived (or restored) the enforcement-path notifications of `lockAddress`
+     * ({ISecurityTokenLockReceiver-onSecurityTokenLockAdded} and
+     * {ISecurityTokenLockReceiver-onSecurityTokenLockRemoved}).
+     * @param lockAddress The lock address concerned.
+     * @param waived True when issuer and enforcement paths no longer call it.
+     */
+    event LockNotificationsWaived(address indexed lockAddress, bool waived);
     /**
      * @notice A holder applied to transfer `value` units to `to`; the units are locked to the token.
      * @param applicationId The new application's id.
@@ -428,8 +485,12 @@ interface ISecurityToken is IERC20Metadata {
 
     /**
      * @notice Issues `value` new units to `to`, locked to `lockAddress` unless it is zero.
-     * @dev Requirements: ISSUER_ROLE; `to` eligible; `value` > 0; supply stays within 2^128-1.
-     * No lock callback is made. Emits {Issue}, {IERC20-Transfer} and, when locked, {Lock}.
+     * @dev Requirements: ISSUER_ROLE; `to` eligible; `value` > 0; supply stays within 2^128-1;
+     * `lockAddress` not the token itself. When `lockAddress` is a contract (notifications not
+     * waived), then calls its {ISecurityTokenLockReceiver-onSecurityTokenLockAdded} with empty
+     * data, which must accept. A Kessai DVP books such units as belonging to no settlement: they
+     * stay locked until the issuer releases them ({forceUnlock}). Emits {IERC20-Transfer}, then,
+     * when locked, {Lock}, then {Issue}.
      * @param to The account to receive the new units.
      * @param lockAddress The address to lock the new units to, or zero for unlocked units.
      * @param value The units to issue.
@@ -439,8 +500,12 @@ interface ISecurityToken is IERC20Metadata {
     /**
      * @notice Redeems (burns) `value` units of `from`, from its lock to `lockAddress`, or from its
      * unlocked units when `lockAddress` is zero.
-     * @dev Requirements: ISSUER_ROLE; enough locked or unlocked units. Emits {Redeem},
-     * {IERC20-Transfer} and, when from a lock, {Unlock} to `from`.
+     * @dev Requirements: ISSUER_ROLE; enough locked or unlocked units; `lockAddress` not the token
+     * itself. When redeeming from the lock of a contract (notifications not waived), then calls its
+     * {ISecurityTokenLockReceiver-onSecurityTokenLockRemoved} with empty data, which may refuse: a
+     * Kessai DVP accepts only units that belong to none of its settlements (end the settlement
+     * first: {IDeliveryVersusPayment-terminate}, or {forceUnlock} naming it). Emits
+     * {IERC20-Transfer}, then, when from a lock, {Unlock} to `from`, then {Redeem}.
      * @param from The account whose units are burnt.
      * @param lockAddress The lock address to redeem from, or zero to redeem unlocked units.
      * @param value The units to redeem.
@@ -493,6 +558,20 @@ interface ISecurityToken is IERC20Metadata {
      */
     function setInvestorRegistry(IInvestorRegistry registry) external;
 
+    /**
+     * @notice Waives (or restores) the notifications that issuer and enforcement paths send to
+     * the contract `lockAddress` ({ISecurityTokenLockReceiver-onSecurityTokenLockAdded},
+     * {ISecurityTokenLockReceiver-onSecurityTokenLockRemoved}). The last resort against a lock
+     * address that refuses every forced release (a holder could otherwise shield its units from a
+     * court order by locking them to its own contract) or that predates these callbacks.
+     * @dev WARNING: a waived lock address no longer learns of forced changes to its locks; waiving a
+     * Kessai DVP breaks its per-settlement books (use {IDeliveryVersusPayment-terminate} instead).
+     * Requirements: default admin. Emits {LockNotificationsWaived}.
+     * @param lockAddress The lock address concerned.
+     * @param waived True to stop notifying it, false to notify it again.
+     */
+    function setLockNotificationsWaived(address lockAddress, bool waived) external;
+
     /// @notice Pauses every normal transfer and lock. Requirements: PAUSER_ROLE. Emits {Paused}.
     function pause() external;
 
@@ -528,8 +607,11 @@ interface ISecurityToken is IERC20Metadata {
 
     /**
      * @notice Locks `value` unlocked units of `account` to `lockAddress` without its consent.
-     * @dev WARNING: enforcement power. Requirements: FORCE_LOCK_ROLE; `lockAddress` not zero;
-     * enough unlocked units. No lock callback is made. Emits {ForceLock}.
+     * @dev WARNING: enforcement power. Requirements: FORCE_LOCK_ROLE; `lockAddress` neither zero
+     * nor the token; `value` > 0; enough unlocked units. When `lockAddress` is a contract
+     * (notifications not waived), then calls its
+     * {ISecurityTokenLockReceiver-onSecurityTokenLockAdded}, which must accept (a Kessai DVP books
+     * the units as belonging to no settlement). Emits {ForceLock}.
      * @param lockAddress The address to lock the units to.
      * @param account The holder whose units are locked.
      * @param value The units to lock.
@@ -545,9 +627,14 @@ interface ISecurityToken is IERC20Metadata {
     /**
      * @notice Releases `value` units of `account`'s lock to `lockAddress`, to `recipient`, without
      * the lock address's consent. The last resort when a lock address cannot or will not act.
-     * @dev WARNING: enforcement power; a DVP whose lock is released this way reports the affected
-     * settlement as failed. Requirements: FORCE_UNLOCK_ROLE; enough locked; `recipient` eligible
-     * when it differs from `account`. Emits {ForceUnlock}, and {IERC20-Transfer} when moved.
+     * @dev WARNING: enforcement power. Requirements: FORCE_UNLOCK_ROLE; `lockAddress` neither zero
+     * nor the token; `value` > 0; enough locked; `recipient` eligible when it differs from
+     * `account`. When `lockAddress` is a contract (notifications not waived), then calls its
+     * {ISecurityTokenLockReceiver-onSecurityTokenLockRemoved} with `data`, which may refuse. A
+     * Kessai DVP accepts it when `data` is `abi.encode(terms)` of an open settlement of `account`
+     * on this token with `value` <= its quantity: that settlement reports failed at once and the
+     * rest of its quantity goes back to `account`; with any other `data` it accepts only units that
+     * belong to none of its settlements. Emits {IERC20-Transfer} when moved, then {ForceUnlock}.
      * @param lockAddress The lock address whose lock is released.
      * @param account The holder whose units are locked.
      * @param recipient The account to receive the units; `account` to only free them.
@@ -565,8 +652,13 @@ interface ISecurityToken is IERC20Metadata {
     /**
      * @notice Moves `value` units locked to `lockAddress` from `fromAccount` to `toAccount`, where
      * they stay locked to the same address (lost key recovery, court orders).
-     * @dev WARNING: enforcement power. Requirements: FORCE_RELOCATE_ROLE; enough locked;
-     * `toAccount` eligible. Emits {ForceChangeLockedAccount} and {IERC20-Transfer}.
+     * @dev WARNING: enforcement power. Requirements: FORCE_RELOCATE_ROLE; `lockAddress` neither
+     * zero nor the token; `value` > 0; enough locked; `toAccount` eligible. When `lockAddress` is a
+     * contract (notifications not waived), then calls its
+     * {ISecurityTokenLockReceiver-onSecurityTokenLockRemoved} for `fromAccount` (which may refuse,
+     * as for {forceUnlock}: a Kessai DVP reads `data` the same way), then its
+     * {ISecurityTokenLockReceiver-onSecurityTokenLockAdded} for `toAccount`, both with `data`.
+     * Emits {IERC20-Transfer}, then {ForceChangeLockedAccount}.
      * @param lockAddress The lock address the units stay locked to.
      * @param fromAccount The account to take the locked units from.
      * @param toAccount The account to receive them, still locked.
@@ -638,6 +730,14 @@ interface ISecurityToken is IERC20Metadata {
     /// @notice The registry the token consults.
     /// @return The eligibility registry the token consults.
     function investorRegistry() external view returns (IInvestorRegistry);
+
+    /**
+     * @notice Whether issuer and enforcement paths skip the notifications of `lockAddress`
+     * ({setLockNotificationsWaived}).
+     * @param lockAddress The lock address to check.
+     * @return True when its notifications are waived.
+     */
+    function lockNotificationsWaived(address lockAddress) external view returns (bool);
 
     /**
      * @notice Whether `account` is treated as eligible regardless of the registry.

@@ -10,6 +10,7 @@ import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20P
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
 
@@ -48,6 +49,12 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     /// @inheritdoc IDepositToken
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    /* solhint-disable gas-small-strings */
+    /// @inheritdoc IDepositToken
+    bytes32 public constant TRANSFER_WITH_AUTHORIZATION_TYPEHASH = keccak256(
+        "TransferWithAuthorization(address from,address to,uint256 value,address spender,uint256 validBefore,bytes32 nonce)"
+    );
+    /* solhint-enable gas-small-strings */
 
     /// @dev Which set of transfer rules a balance change is held to (see the interface's header).
     enum Path {
@@ -90,6 +97,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     uint256 private _totalIssued;
     uint256 private _totalRedeemed;
     uint256 private _requestCount;
+    mapping(address authorizer => mapping(bytes32 nonce => bool)) private _authorizationUsed;
 
     /// @dev Set only for the duration of a {redeemFrom} burn: the bank acts on a holder's behalf.
     bool private transient _redeemingOnBehalf;
@@ -267,7 +275,59 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         _redeem(_msgSender(), amount, redemptionRef);
     }
 
+    // ---------------------------------------------------------------- transfer authorizations
+
+    /// @inheritdoc IDepositToken
+    function transferWithAuthorization(
+        address from,
+        address to,
+        uint256 value,
+        uint256 validBefore,
+        bytes32 nonce,
+        bytes calldata signature
+    ) external {
+        if (block.timestamp >= validBefore) {
+            revert DepositTokenAuthorizationExpired(from, nonce, validBefore, block.timestamp);
+        }
+        if (_authorizationUsed[from][nonce]) revert DepositTokenAuthorizationUsed(from, nonce);
+        address spender = _msgSender();
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    TRANSFER_WITH_AUTHORIZATION_TYPEHASH,
+                    from,
+                    to,
+                    value,
+                    spender,
+                    validBefore,
+                    nonce
+                )
+            )
+        );
+        if (!SignatureChecker.isValidSignatureNowCalldata(from, digest, signature)) {
+            revert DepositTokenInvalidAuthorization(from, spender, nonce);
+        }
+        _authorizationUsed[from][nonce] = true;
+        emit AuthorizationUsed(from, nonce);
+        _transfer(from, to, value);
+    }
+
+    /// @inheritdoc IDepositToken
+    function cancelAuthorization(bytes32 nonce) external {
+        address authorizer = _msgSender();
+        if (_authorizationUsed[authorizer][nonce]) {
+            revert DepositTokenAuthorizationUsed(authorizer, nonce);
+        }
+        _authorizationUsed[authorizer][nonce] = true;
+        emit AuthorizationCanceled(authorizer, nonce);
+    }
+
     // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IDepositToken
+    function authorizationState(address authorizer, bytes32 nonce) external view returns (bool) {
+        return _authorizationUsed[authorizer][nonce];
+    }
 
     /// @inheritdoc IDepositToken
     function canTransfer(
@@ -460,10 +520,15 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         return "";
     }
 
-    /// @dev Mints `amount` to `account` against `bankReference`, once per reference.
+    /**
+     * @dev Mints `amount` to `account` against `bankReference`, once per reference. A reference
+     * is used when its record names an account: a real issuance never mints to the zero address
+     * ({ERC20-_mint} reverts), so the check does not depend on the block time, which may be 0 on
+     * a development chain.
+     */
     function _issue(address account, uint256 amount, bytes32 bankReference) internal {
         if (bankReference == bytes32(0)) revert DepositTokenZeroReference();
-        if (_issuances[bankReference].timestamp != 0) {
+        if (_issuances[bankReference].account != address(0)) {
             revert DepositTokenIssuanceReferenceUsed(bankReference);
         }
         if (amount == 0) revert DepositTokenZeroAmount();
@@ -473,10 +538,13 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         emit Issued(bankReference, account, amount);
     }
 
-    /// @dev Burns `amount` of `account` against `redemptionRef`, once per reference.
+    /**
+     * @dev Burns `amount` of `account` against `redemptionRef`, once per reference; used, as for
+     * {_issue}, when its record names an account ({ERC20-_burn} reverts for the zero address).
+     */
     function _redeem(address account, uint256 amount, bytes32 redemptionRef) internal {
         if (redemptionRef == bytes32(0)) revert DepositTokenZeroReference();
-        if (_redemptions[redemptionRef].timestamp != 0) {
+        if (_redemptions[redemptionRef].account != address(0)) {
             revert DepositTokenRedemptionReferenceUsed(redemptionRef);
         }
         if (amount == 0) revert DepositTokenZeroAmount();

@@ -24,10 +24,13 @@ import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurit
  * when allowed). {canTransfer} returns it, and every mutating path reverts with it, so the two can
  * never disagree. Every balance change goes through {_update}.
  *
- * Reentrancy: the only external call that can re-enter is the lock callback in {lock}
- * ({ISecurityTokenLockReceiver-onSecurityTokenLocked}); it is made after every effect of the lock
- * (checks-effects-interactions), so a re-entrant call sees a consistent state. No other function
- * makes a state-changing external call, so no reentrancy guard is used.
+ * Reentrancy: the only external calls that can re-enter are the lock receiver callbacks
+ * ({ISecurityTokenLockReceiver}): {lock}'s, and the notifications of the issuer and enforcement
+ * paths that change a contract's lock ({issue} and {redeem} with a lock address, {forceLock},
+ * {forceUnlock}, {forceChangeLockedAccount}). Each is made after every effect and event of its
+ * call (checks-effects-interactions), so a re-entrant call (a DVP releasing the rest of a
+ * settlement it fails) sees a consistent state. No other function makes a state-changing
+ * external call, so no reentrancy guard is used.
  *
  * The token's own address is the lock address of pending transfer applications; that bucket is
  * managed only by the application workflow (holders, the issuer and enforcement cannot use it).
@@ -95,6 +98,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     mapping(address lockAddress => mapping(address account => uint256)) private _locks;
     mapping(address account => bool) private _exempt;
     mapping(uint256 applicationId => TransferApplication) private _applications;
+    mapping(address lockAddress => bool) private _notificationsWaived;
 
     /**
      * @notice Deploys an active, transferable, unpaused token without the approval workflow.
@@ -164,7 +168,15 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         _revertIf(_balanceError(msg.sender, value, address(0)));
         _addLock(lockAddress, msg.sender, value);
         emit Lock(lockAddress, msg.sender, value, data);
-        if (lockAddress.code.length != 0) _callLockReceiver(lockAddress, value, data);
+        if (lockAddress.code.length != 0) {
+            _callLockReceiver(
+                lockAddress,
+                abi.encodeCall(
+                    ISecurityTokenLockReceiver.onSecurityTokenLocked,
+                    (msg.sender, value, data)
+                )
+            );
+        }
     }
 
     /// @inheritdoc ISecurityToken
@@ -315,6 +327,15 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     }
 
     /// @inheritdoc ISecurityToken
+    function setLockNotificationsWaived(
+        address lockAddress,
+        bool waived
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _notificationsWaived[lockAddress] = waived;
+        emit LockNotificationsWaived(lockAddress, waived);
+    }
+
+    /// @inheritdoc ISecurityToken
     function pause() external onlyRole(PAUSER_ROLE) {
         _config.paused = true;
         emit Paused(msg.sender);
@@ -364,6 +385,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         _revertIf(_balanceError(account, value, address(0)));
         _addLock(lockAddress, account, value);
         emit ForceLock(lockAddress, account, value, data);
+        _notifyLockAdded(lockAddress, account, value, data);
     }
 
     /// @inheritdoc ISecurityToken
@@ -383,6 +405,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         }
         _release(lockAddress, account, recipient, value);
         emit ForceUnlock(lockAddress, account, recipient, value, data);
+        _notifyLockRemoved(lockAddress, account, value, data);
     }
 
     /// @inheritdoc ISecurityToken
@@ -399,6 +422,8 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         _release(lockAddress, fromAccount, toAccount, value);
         _addLock(lockAddress, toAccount, value);
         emit ForceChangeLockedAccount(lockAddress, fromAccount, toAccount, value, data);
+        _notifyLockRemoved(lockAddress, fromAccount, value, data);
+        _notifyLockAdded(lockAddress, toAccount, value, data);
     }
 
     // ------------------------------------------------------------------ views
@@ -482,6 +507,11 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     /// @inheritdoc ISecurityToken
     function investorRegistry() external view returns (IInvestorRegistry) {
         return _config.registry;
+    }
+
+    /// @inheritdoc ISecurityToken
+    function lockNotificationsWaived(address lockAddress) external view returns (bool) {
+        return _notificationsWaived[lockAddress];
     }
 
     /// @inheritdoc ISecurityToken
@@ -734,6 +764,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
             emit Lock(lockAddress, to, value, "");
         }
         emit Issue(to, lockAddress, value);
+        if (lockAddress != address(0)) _notifyLockAdded(lockAddress, to, value, "");
     }
 
     /// @dev Redeem path shared by {redeem} and {bulkRedeem}.
@@ -748,6 +779,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
             emit Unlock(lockAddress, from, from, value, "");
         }
         emit Redeem(from, lockAddress, value);
+        if (lockAddress != address(0)) _notifyLockRemoved(lockAddress, from, value, "");
     }
 
     /// @dev Forced transfer shared by {forcedTransfer} and {bulkForcedTransfer}.
@@ -795,16 +827,50 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         }
     }
 
-    /// @dev Calls the lock receiver; reverts unless it returns the selector. A revert with data is
-    /// bubbled (so a DVP's own errors reach the holder); any other failure is a rejection.
-    function _callLockReceiver(address lockAddress, uint256 value, bytes calldata data) private {
-        // solhint-disable-next-line avoid-low-level-calls
-        (bool success, bytes memory returned) = lockAddress.call(
+    /// @dev Tells the contract `lockAddress` (unless its notifications are waived) that an issuer
+    /// or enforcement path added `value` units of `account` to its lock.
+    function _notifyLockAdded(
+        address lockAddress,
+        address account,
+        uint256 value,
+        bytes memory data
+    ) private {
+        if (lockAddress.code.length == 0 || _notificationsWaived[lockAddress]) return;
+        _callLockReceiver(
+            lockAddress,
             abi.encodeCall(
-                ISecurityTokenLockReceiver.onSecurityTokenLocked,
-                (msg.sender, value, data)
+                ISecurityTokenLockReceiver.onSecurityTokenLockAdded,
+                (msg.sender, account, value, data)
             )
         );
+    }
+
+    /// @dev Tells the contract `lockAddress` (unless its notifications are waived) that an issuer
+    /// or enforcement path took `value` units of `account` out of its lock; it may refuse.
+    function _notifyLockRemoved(
+        address lockAddress,
+        address account,
+        uint256 value,
+        bytes memory data
+    ) private {
+        if (lockAddress.code.length == 0 || _notificationsWaived[lockAddress]) return;
+        _callLockReceiver(
+            lockAddress,
+            abi.encodeCall(
+                ISecurityTokenLockReceiver.onSecurityTokenLockRemoved,
+                (msg.sender, account, value, data)
+            )
+        );
+    }
+
+    /**
+     * @dev Calls the lock receiver with `callData` (one of the {ISecurityTokenLockReceiver}
+     * callbacks); reverts unless it returns that callback's selector. A revert with data is
+     * bubbled (so a DVP's own errors reach the caller); any other failure is a rejection.
+     */
+    function _callLockReceiver(address lockAddress, bytes memory callData) private {
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool success, bytes memory returned) = lockAddress.call(callData);
         if (!success && returned.length != 0) _revertIf(returned);
         bytes32 word;
         if (returned.length >= 32) {
@@ -813,7 +879,12 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
                 word := mload(add(returned, 0x20))
             }
         }
-        if (!success || bytes4(word) != ISecurityTokenLockReceiver.onSecurityTokenLocked.selector) {
+        bytes4 expected;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            expected := mload(add(callData, 0x20))
+        }
+        if (!success || bytes4(word) != expected) {
             revert SecurityTokenLockRejected(lockAddress);
         }
     }

@@ -30,8 +30,9 @@ export async function run(env: ExampleEnv) {
   // Step 2, buyer: affirm on chain, or sign (no gas) and let anyone submit the signature.
   const signature = await buyer.signAffirmation(terms);
   await seller.affirm({ terms, signature });
-  // Step 6, buyer: settle with an ERC-2612 permit, so no separate approval transaction.
-  const { settled, gasUsed } = await buyer.settle({ terms, permit: true });
+  // Step 6, buyer: pay with a DCJPY transfer authorization signed for this settlement only (no
+  // separate approval transaction; it cannot pay any other settlement).
+  const { settled, gasUsed } = await buyer.settle({ terms, authorization: true });
 
   const view = await buyer.getSettlement(terms.id);
   return { id: terms.id, settled, gasUsed, state: view.state, terms: view.terms };

@@ -40,7 +40,7 @@ export async function run(env: ExampleEnv) {
     terms,
     bankReference: "DEBIT-T-3001",
     redemptionRef: "CREDIT-T-3001",
-    usePermit: true,
+    useAuthorization: true,
     onProgress,
   };
 

@@ -6,7 +6,8 @@ import { network } from "hardhat";
  * 1. the seller locks the bond to the DVP with the agreed terms (registers the settlement);
  * 2. the buyer affirms the terms with an EIP-712 signature (submitted by anyone);
  * 3. the bank issues DCJPY to the buyer against a deposit-account debit reference;
- * 4.-6. the agent approves, the buyer permits and settles: both legs move in one transaction;
+ * 4.-6. the agent approves, the buyer signs a transfer authorization for this settlement and
+ *    settles with it: both legs move in one transaction;
  * 7. the seller redeems its DCJPY against a redemption reference.
  */
 describe("DVP: the seven steps", () => {
@@ -155,47 +156,61 @@ describe("DVP: the seven steps", () => {
       .to.emit(dvp, "SettlementApproved")
       .withArgs(terms.id, agent.address);
 
-    // ---- steps 4 and 6: the buyer permits and settles; both legs in one transaction
-    const permitDeadline = now + 3_600n;
-    const permitSig = ethers.Signature.from(
-      await buyer.signTypedData(
-        {
-          name: "DCJPY",
-          version: "1",
-          chainId,
-          verifyingContract: await dcjpy.getAddress(),
-        },
-        {
-          Permit: [
-            { name: "owner", type: "address" },
-            { name: "spender", type: "address" },
-            { name: "value", type: "uint256" },
-            { name: "nonce", type: "uint256" },
-            { name: "deadline", type: "uint256" },
-          ],
-        },
-        {
-          owner: buyer.address,
-          spender: dvpAddress,
-          value: amount,
-          nonce: await dcjpy.nonces(buyer.address),
-          deadline: permitDeadline,
-        },
-      ),
+    // ---- steps 4 and 6: the buyer signs its payment for exactly this settlement (a DCJPY transfer
+    // authorization: to the seller, the amount, only the DVP may execute it, nonce = the ID) and
+    // settles with it; both legs in one transaction
+    const validBefore = now + 3_600n;
+    const authorization = await buyer.signTypedData(
+      {
+        name: "DCJPY",
+        version: "1",
+        chainId,
+        verifyingContract: await dcjpy.getAddress(),
+      },
+      {
+        TransferWithAuthorization: [
+          { name: "from", type: "address" },
+          { name: "to", type: "address" },
+          { name: "value", type: "uint256" },
+          { name: "spender", type: "address" },
+          { name: "validBefore", type: "uint256" },
+          { name: "nonce", type: "bytes32" },
+        ],
+      },
+      {
+        from: buyer.address,
+        to: seller.address,
+        value: amount,
+        spender: dvpAddress,
+        validBefore,
+        nonce: terms.id,
+      },
     );
-    const permit = {
-      value: amount,
-      deadline: permitDeadline,
-      v: permitSig.v,
-      r: permitSig.r,
-      s: permitSig.s,
-    };
     // a buyer paying less than agreed is refused
-    await expect(dvp.connect(buyer).settleWithPermit({ ...terms, amount: amount - 1n }, permit))
+    await expect(
+      dvp
+        .connect(buyer)
+        .settleWithAuthorization({ ...terms, amount: amount - 1n }, validBefore, authorization),
+    )
       .to.be.revertedWithCustomError(dvp, "DvpTermsMismatch")
       .withArgs(terms.id);
+    // nobody but the DVP can execute the authorization
+    await expect(
+      dcjpy
+        .connect(seller)
+        .transferWithAuthorization(
+          buyer.address,
+          seller.address,
+          amount,
+          validBefore,
+          terms.id,
+          authorization,
+        ),
+    )
+      .to.be.revertedWithCustomError(dcjpy, "DepositTokenInvalidAuthorization")
+      .withArgs(buyer.address, seller.address, terms.id);
 
-    const settleTx = dvp.connect(buyer).settleWithPermit(terms, permit);
+    const settleTx = dvp.connect(buyer).settleWithAuthorization(terms, validBefore, authorization);
     await expect(settleTx)
       .to.emit(dcjpy, "Transfer")
       .withArgs(buyer.address, seller.address, amount)
@@ -213,24 +228,24 @@ describe("DVP: the seven steps", () => {
       .withArgs(terms.id, seller.address, buyer.address);
     // The ST leg moves first, then the cash leg; the outcome event comes last.
     const receipt = (await (await settleTx).wait())!;
-    const sequence = receipt.logs
-      .map((l) => {
-        for (const [name, c] of [
-          ["bond", bond],
-          ["dcjpy", dcjpy],
-          ["dvp", dvp],
-        ] as const) {
-          if (l.address === c.target) return `${name}.${c.interface.parseLog(l)!.name}`;
-        }
-        return `unknown ${l.address}`;
-      })
-      .filter((e) => e !== "dcjpy.Approval");
+    const sequence = receipt.logs.map((l) => {
+      for (const [name, c] of [
+        ["bond", bond],
+        ["dcjpy", dcjpy],
+        ["dvp", dvp],
+      ] as const) {
+        if (l.address === c.target) return `${name}.${c.interface.parseLog(l)!.name}`;
+      }
+      return `unknown ${l.address}`;
+    });
     expect(sequence).to.deep.equal([
       "bond.Transfer",
       "bond.Unlock",
+      "dcjpy.AuthorizationUsed",
       "dcjpy.Transfer",
       "dvp.SettlementSettled",
     ]);
+    expect(await dcjpy.authorizationState(buyer.address, terms.id)).to.equal(true);
     expect(await dvp.stateOf(terms.id)).to.equal(3n);
     expect(await bond.balanceOf(seller.address)).to.equal(1_000n - quantity);
     expect(await bond.balanceOf(buyer.address)).to.equal(quantity);

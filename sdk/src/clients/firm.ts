@@ -1,5 +1,5 @@
 import * as a from "../actions/index.js";
-import { signAffirmation } from "../settlement/eip712.js";
+import { signAffirmation, signSettlementAuthorization } from "../settlement/eip712.js";
 import { normaliseTerms, type TermsLike } from "../actions/settlement/common.js";
 import { BaseClient } from "./base.js";
 
@@ -7,7 +7,8 @@ type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];
 
 /**
  * A securities firm, as seller (create = lock with the encoded terms, cancel, reclaim, redeem
- * DCJPY) or buyer (affirm or sign the affirmation, request issuance, approve or permit, settle).
+ * DCJPY) or buyer (affirm or sign the affirmation, request issuance, approve or sign a settlement
+ * authorization, settle).
  */
 export class FirmClient extends BaseClient {
   // seller
@@ -51,6 +52,14 @@ export class FirmClient extends BaseClient {
   /** {@inheritDoc signPermit} */
   signPermit(p: P<typeof a.signPermit>) {
     return a.signPermit(this.ctx, p);
+  }
+  /**
+   * Signs the buyer's payment for exactly one settlement, a DCJPY transfer authorization only the
+   * DVP may execute (for `settle({ terms, authorization })`); sends nothing. `validBefore`
+   * defaults to the deadline + 1.
+   */
+  signSettlementAuthorization(terms: TermsLike, validBefore?: bigint) {
+    return signSettlementAuthorization(this.ctx, normaliseTerms(terms), validBefore);
   }
   /** {@inheritDoc settleSettlement} */
   settle(p: P<typeof a.settleSettlement>) {

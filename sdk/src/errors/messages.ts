@@ -83,6 +83,12 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
     `${short(a.account)} still holds ${n(a.balance)} DCJPY: redeem it before closing the account`,
   DepositTokenLengthMismatch: (a) =>
     `batch lengths differ: ${n(a.accounts)} accounts, ${n(a.refs)} deposit-account refs`,
+  DepositTokenAuthorizationUsed: (a) =>
+    `transfer authorization ${short(a.nonce)} of ${short(a.authorizer)} was already used or cancelled`,
+  DepositTokenAuthorizationExpired: (a) =>
+    `transfer authorization ${short(a.nonce)} of ${short(a.authorizer)} was valid before ${n(a.validBefore)} (block time ${n(a.nowTime)})`,
+  DepositTokenInvalidAuthorization: (a) =>
+    `the signature is not ${short(a.authorizer)}'s transfer authorization ${short(a.nonce)} for spender ${short(a.spender)}`,
   DepositTokenSupplyCapExceeded: (a) =>
     `issuing ${n(a.value)} would take supply ${n(a.supply)} past the cap ${n(a.cap)}`,
   // DVP
@@ -93,6 +99,8 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
   DvpTermsMismatch: (a) =>
     `terms given for settlement ${short(a.id)} do not match the stored commitment`,
   DvpZeroSettlementId: () => "the settlement ID is zero",
+  DvpMalformedTerms: (a) =>
+    `lock data of ${n(a.length)} bytes is not the 288-byte abi.encode(terms) of a settlement`,
   DvpUnlistedSecurityToken: (a) => `${short(a.token)} is not a listed security token`,
   DvpUnlistedCashToken: (a) => `${short(a.token)} is not a listed cash token`,
   DvpLockMismatch: (a) =>
@@ -109,8 +117,12 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
   DvpInvalidSignature: (a) => `signature for ${short(a.id)} is not ${short(a.expectedSigner)}'s`,
   DvpAgentApprovalMissing: (a) =>
     `settlement ${short(a.id)} still needs the approval of agent ${short(a.agent)}`,
-  DvpLockShortfall: (a) =>
-    `only ${n(a.locked)} of ${n(a.quantity)} units of ${short(a.id)} are still locked`,
+  DvpAgentApprovalRevoked: (a) =>
+    `agent ${short(a.agent)} lost its role after approving ${short(a.id)}: the approval was withdrawn`,
+  DvpAlreadyApproved: (a) =>
+    `settlement ${short(a.id)} is already approved by agent ${short(a.agent)}`,
+  DvpForcedRemovalExceedsUnassigned: (a) =>
+    `a forced removal of ${n(a.value)} units of ${short(a.account)} from the DVP's lock on ${short(a.token)} names no settlement, and only ${n(a.unassigned)} belong to none`,
   DvpEmptyBatch: () => "the batch is empty or inconsistent",
   DvpOnlySelf: (a) => `${short(a.caller)} may not call this (only the DVP itself)`,
   // OpenZeppelin: AccessControl, ERC-6093, ERC-2612, ECDSA, guards

@@ -21,7 +21,7 @@ export const SETTLEMENT_STEPS = [
   "lock", // 1. seller locks the ST to the DVP with the encoded terms (creates the settlement)
   "affirm", // 2. buyer affirms the exact terms
   "issue", // 3. bank issues DCJPY to the buyer against its deposit-account debit
-  "authorise", // 4. buyer authorises the cash leg (ERC-20 approval, or a permit signed at step 6)
+  "authorise", // 4. buyer authorises the cash leg (ERC-20 approval, or an authorization signed at step 6)
   "approve", // 5. the named agent approves (skipped when the terms name no agent)
   "settle", // 6. both legs move in one transaction
   "redeem", // 7. seller redeems its DCJPY
@@ -60,8 +60,11 @@ export interface SettleTradeParams {
    * a DCJPY account not open or frozen): see `createSettlement`. Default false.
    */
   force?: boolean;
-  /** Settle with an ERC-2612 permit signed by the buyer instead of an approval transaction. */
-  usePermit?: boolean;
+  /**
+   * Settle with a DCJPY transfer authorization the buyer signs for exactly this settlement
+   * (`settleWithAuthorization`) instead of an approval transaction.
+   */
+  useAuthorization?: boolean;
   /** Called before and after every step; an exception it throws stops the run (resume later). */
   onProgress?: (e: ProgressEvent) => void | Promise<void>;
 }
@@ -163,7 +166,7 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
     4,
     async () => {
       if ((await guard()) === "Settled") return "already settled";
-      if (p.usePermit) return "permit is signed with the settlement (step 6)";
+      if (p.useAuthorization) return "authorization is signed with the settlement (step 6)";
       const allowance = await readCall("deposit.allowance", () =>
         ctx.depositToken.allowance(terms.buyer, ctx.addresses.dvp),
       );
@@ -177,8 +180,11 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
     async () => {
       if (terms.agent === ZeroAddress) return "no agent named";
       if ((await guard()) === "Settled") return "already settled";
-      const rec = await readCall("dvp.settlementOf", () => ctx.dvp.settlementOf(terms.id));
-      if (rec.agentApproved) return "already approved";
+      // an approval counts only in the agent's current epoch (revoking the agent withdraws it)
+      const valid = await readCall("dvp.isApprovalValid", () =>
+        ctx.dvp.isApprovalValid(terms.id, terms.agent),
+      );
+      if (valid) return "already approved";
       if (!agent)
         throw new KessaiError(
           `Settlement ${terms.id} needs agent ${terms.agent}'s approval; pass an AgentClient`,
@@ -192,7 +198,10 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
     6,
     async () => ((await guard()) === "Settled" ? "already settled" : undefined),
     async () => {
-      const r = await buyer.settle({ terms, permit: p.usePermit ? true : undefined });
+      const r = await buyer.settle({
+        terms,
+        authorization: p.useAuthorization ? true : undefined,
+      });
       if (!r.settled) {
         throw new SettlementStateError(
           terms.id,

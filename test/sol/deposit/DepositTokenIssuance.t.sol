@@ -101,6 +101,21 @@ contract DepositTokenIssuanceTest is DepositTokenBase {
         vm.assertEq(token.issuanceOf(REF).account, alice, "record overwritten");
     }
 
+    /// @dev The record's account, not its timestamp, marks a reference used: at block time 0 (a
+    /// development chain's genesis) a reference still mints once.
+    function test_issue_revertsWhen_referenceUsedAtTimestampZero() public {
+        vm.warp(0);
+        _issue(alice, 1000, REF);
+        vm.assertEq(uint256(token.issuanceOf(REF).timestamp), 0, "recorded at time 0");
+        Snapshot memory s = _snapshot();
+        vm.expectRevert(
+            abi.encodeWithSelector(IDepositToken.DepositTokenIssuanceReferenceUsed.selector, REF)
+        );
+        _issue(alice, 1000, REF);
+        _assertUnchanged(s);
+        vm.assertEq(token.balanceOf(alice), 1000, "minted once");
+    }
+
     function test_issue_revertsWhen_amountZero() public {
         Snapshot memory s = _snapshot();
         vm.expectRevert(abi.encodeWithSelector(IDepositToken.DepositTokenZeroAmount.selector));

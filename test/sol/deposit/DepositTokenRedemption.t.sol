@@ -82,6 +82,28 @@ contract DepositTokenRedemptionTest is DepositTokenBase {
         _assertUnchanged(s);
     }
 
+    /// @dev The record's account, not its timestamp, marks a reference used: at block time 0 a
+    /// redemption reference still burns once, whether the holder or the bank uses it again.
+    function test_redeem_revertsWhen_referenceUsedAtTimestampZero() public {
+        vm.warp(0);
+        vm.prank(alice);
+        token.redeem(1, RREF);
+        vm.assertEq(uint256(token.redemptionOf(RREF).timestamp), 0, "recorded at time 0");
+        Snapshot memory s = _snapshot();
+        vm.expectRevert(
+            abi.encodeWithSelector(IDepositToken.DepositTokenRedemptionReferenceUsed.selector, RREF)
+        );
+        vm.prank(alice);
+        token.redeem(1, RREF);
+        _assertUnchanged(s);
+        vm.expectRevert(
+            abi.encodeWithSelector(IDepositToken.DepositTokenRedemptionReferenceUsed.selector, RREF)
+        );
+        vm.prank(redeemer);
+        token.redeemFrom(alice, 1, RREF);
+        _assertUnchanged(s);
+    }
+
     function test_redeem_revertsWhen_amountZero() public {
         Snapshot memory s = _snapshot();
         vm.expectRevert(abi.encodeWithSelector(IDepositToken.DepositTokenZeroAmount.selector));

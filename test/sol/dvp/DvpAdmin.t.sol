@@ -155,7 +155,12 @@ contract DvpAdminTest is DvpBase {
     function test_affirmDigest_matchesEip712Digest() public {
         IDeliveryVersusPayment.Terms memory t = _terms();
         vm.assertEq(dvp.affirmDigest(t), _affirmDigest(t), "affirm digest");
-        vm.assertEq(dvp.approveDigest(t), _approveDigest(t), "approve digest");
+        t.agent = agent;
+        vm.assertEq(dvp.approveDigest(t), _approveDigest(t, 0), "approve digest, epoch 0");
+        bytes32 role = dvp.SETTLEMENT_AGENT_ROLE();
+        vm.prank(admin);
+        dvp.revokeRole(role, agent);
+        vm.assertEq(dvp.approveDigest(t), _approveDigest(t, 1), "approve digest, epoch 1");
         (, string memory name, string memory version, uint256 chainId, address verifying, , ) = dvp
             .eip712Domain();
         vm.assertEq(name, "Kessai DVP", "domain name");

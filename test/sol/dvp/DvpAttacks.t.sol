@@ -232,10 +232,10 @@ contract DvpAttacksTest is DvpBase {
         vm.assertEq(dcjpy.balanceOf(buyer), CASH_ISSUED, "buyer kept its cash");
     }
 
-    /// @dev Only the token's own short-lock error fails a settlement. Revert data that is not
-    /// that error (empty, as an out-of-gas in the token gives, or shorter than a selector) is
-    /// re-thrown: a relayer cannot starve the security leg to get a settlement marked `Failed`.
-    function test_settle_tokenRefusalOtherThanShortLockIsRethrown() public {
+    /// @dev Any refusal of the security leg is re-thrown as is (here empty revert data, as an
+    /// out-of-gas in the token gives, and data shorter than a selector): nothing moves and the
+    /// settlement stays open, so a relayer cannot starve the security leg to end a settlement.
+    function test_settle_anyRefusalOfTheSecurityLegIsRethrown() public {
         IDeliveryVersusPayment.Terms memory t = _created();
         vm.prank(buyer);
         dvp.affirm(t);

@@ -29,7 +29,7 @@ abstract contract DvpBase is TestBase {
     bytes internal constant TERMS_TYPE =
         "Terms(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)";
     bytes internal constant AFFIRM_TYPE = "Affirm(Terms terms)";
-    bytes internal constant APPROVE_TYPE = "Approve(Terms terms)";
+    bytes internal constant APPROVE_TYPE = "Approve(Terms terms,uint256 agentEpoch)";
 
     bytes32 internal constant ALL_STATES = bytes32(uint256(0xff));
     bytes32 internal constant M_NONE = bytes32(uint256(1));
@@ -169,9 +169,16 @@ abstract contract DvpBase is TestBase {
         return _typedDigest(AFFIRM_TYPE, t);
     }
 
-    /// @notice EIP-712 typed-data digest of `Approve(Terms terms)`, computed here from the spec.
-    function _approveDigest(IDeliveryVersusPayment.Terms memory t) internal view returns (bytes32) {
-        return _typedDigest(APPROVE_TYPE, t);
+    /// @notice EIP-712 typed-data digest of `Approve(Terms terms,uint256 agentEpoch)` in the
+    /// agent's epoch `epoch`, computed here from the spec.
+    function _approveDigest(
+        IDeliveryVersusPayment.Terms memory t,
+        uint256 epoch
+    ) internal view returns (bytes32) {
+        bytes32 structHash = keccak256(
+            abi.encode(keccak256(bytes.concat(APPROVE_TYPE, TERMS_TYPE)), _termsHash(t), epoch)
+        );
+        return keccak256(abi.encodePacked("\x19\x01", _domainSeparator(), structHash));
     }
 
     /// @notice EIP-712 struct hash of `t`, computed here from the spec.
@@ -218,11 +225,21 @@ abstract contract DvpBase is TestBase {
         return abi.encodePacked(r, s, v);
     }
 
+    /// @notice `key`'s approval signature of `t` in the agent's current epoch.
     function _approveSig(
         IDeliveryVersusPayment.Terms memory t,
         uint256 key
     ) internal view returns (bytes memory) {
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _approveDigest(t));
+        return _approveSigAt(t, key, dvp.agentEpochOf(t.agent));
+    }
+
+    /// @notice `key`'s approval signature of `t` in the agent's epoch `epoch`.
+    function _approveSigAt(
+        IDeliveryVersusPayment.Terms memory t,
+        uint256 key,
+        uint256 epoch
+    ) internal view returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _approveDigest(t, epoch));
         return abi.encodePacked(r, s, v);
     }
 
@@ -231,7 +248,7 @@ abstract contract DvpBase is TestBase {
     /**
      * @notice A settlement (naming the agent) driven into `state`: None (never created),
      * Pending, Affirmed, Settled, Cancelled, Expired (block time restored), Rejected, Failed
-     * (issuer force-unlocked part of the lock, then the buyer settled).
+     * (approved, then the issuer force-unlocked one of its units naming it).
      */
     function _inState(
         IDeliveryVersusPayment.State state
@@ -261,12 +278,8 @@ abstract contract DvpBase is TestBase {
         } else {
             vm.prank(agent);
             dvp.approveSettlement(t);
-            // leave one unit short in the seller's bucket, whatever other settlements hold
-            uint256 excess = bond.lockedOf(address(dvp), seller) - (t.quantity - 1);
             vm.prank(issuer);
-            bond.forceUnlock(address(dvp), seller, seller, excess, "court order");
-            vm.prank(buyer);
-            dvp.settle(t);
+            bond.forceUnlock(address(dvp), seller, seller, 1, abi.encode(t));
         }
         vm.assertEq(uint256(dvp.stateOf(t.id)), uint256(state), "driven state");
     }

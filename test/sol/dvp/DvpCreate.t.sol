@@ -80,18 +80,22 @@ contract DvpCreateTest is DvpBase {
     function test_onSecurityTokenLocked_revertsForMalformedData() public {
         IDeliveryVersusPayment.Terms memory t = _terms();
         Snapshot memory before = _snapshot(t);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IDeliveryVersusPayment.DvpLockMismatch.selector,
-                bytes32(0),
-                address(bond),
-                seller,
-                QUANTITY
-            )
-        );
-        vm.prank(seller);
-        bond.lock(address(dvp), QUANTITY, abi.encode(t.id, t.seller));
-        _assertUnchanged(before, t);
+        bytes[3] memory malformed = [
+            abi.encode(t.id, t.seller),
+            bytes.concat(abi.encode(t), hex"00"),
+            bytes("")
+        ];
+        for (uint256 i = 0; i < malformed.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IDeliveryVersusPayment.DvpMalformedTerms.selector,
+                    malformed[i].length
+                )
+            );
+            vm.prank(seller);
+            bond.lock(address(dvp), QUANTITY, malformed[i]);
+            _assertUnchanged(before, t);
+        }
     }
 
     function test_onSecurityTokenLocked_revertsForZeroId() public {

@@ -96,17 +96,6 @@ contract DvpExitTest is DvpBase {
         _assertReleased();
     }
 
-    function test_cancel_releasesWhatRemainsAfterForceUnlock() public {
-        IDeliveryVersusPayment.Terms memory t = _created();
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, 99, "");
-        vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementCancelled(t.id, 1);
-        vm.prank(seller);
-        dvp.cancel(t);
-        _assertReleased();
-    }
-
     function test_cancel_revertsForThirdParty() public {
         IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
         Snapshot memory before = _snapshot(t);
@@ -157,17 +146,6 @@ contract DvpExitTest is DvpBase {
         emit IDeliveryVersusPayment.SettlementExpired(t.id, QUANTITY);
         dvp.reclaim(t);
         vm.assertEq(uint256(dvp.stateOf(t.id)), 5, "expired");
-        _assertReleased();
-    }
-
-    function test_reclaim_releasesNothingWhenLockIsGone() public {
-        IDeliveryVersusPayment.Terms memory t = _created();
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, QUANTITY, "");
-        vm.warp(uint256(DEADLINE) + 1);
-        vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementExpired(t.id, 0);
-        dvp.reclaim(t);
         _assertReleased();
     }
 
@@ -248,17 +226,6 @@ contract DvpExitTest is DvpBase {
         vm.assertEq(bond.balanceOf(seller), ST_ISSUED - QUANTITY, "seller delivered once");
         vm.assertEq(bond.lockedOf(address(dvp), seller), 0, "nothing left locked");
         vm.assertEq(dcjpy.balanceOf(seller), AMOUNT, "seller paid once");
-    }
-
-    function test_terminate_releasesWhatRemainsAfterForceUnlock() public {
-        IDeliveryVersusPayment.Terms memory t = _created();
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, 40, "");
-        vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementTerminated(t.id, issuer, "x", QUANTITY - 40);
-        vm.prank(issuer);
-        dvp.terminate(t, "x");
-        _assertReleased();
     }
 
     function test_terminate_revertsForCallersWithoutForceUnlockRole() public {

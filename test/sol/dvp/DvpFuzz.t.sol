@@ -68,28 +68,76 @@ contract DvpFuzzTest is DvpBase {
         _assertUnchanged(before, t);
     }
 
-    function testFuzz_settle_shortLockFailsAndReleasesRemainder(
+    function testFuzz_forceUnlock_namingASettlementFailsItAndReleasesTheRest(
         uint256 quantity,
-        uint256 cut
+        uint256 removed,
+        uint256 otherQuantity
     ) public {
-        quantity = bound(quantity, 1, ST_ISSUED);
-        cut = bound(cut, 1, quantity);
+        quantity = bound(quantity, 1, ST_ISSUED - 1);
+        removed = bound(removed, 1, quantity);
+        otherQuantity = bound(otherQuantity, 1, ST_ISSUED - quantity);
         IDeliveryVersusPayment.Terms memory t = _terms();
         t.quantity = quantity;
         _create(t);
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, cut, "");
+        IDeliveryVersusPayment.Terms memory other = _terms();
+        other.quantity = otherQuantity;
+        _create(other);
         vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementFailed(
-            t.id,
-            quantity - cut,
-            quantity,
-            quantity - cut
+        emit IDeliveryVersusPayment.SettlementFailed(t.id, issuer, removed, quantity - removed);
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, stranger, removed, abi.encode(t));
+        vm.assertEq(uint256(dvp.stateOf(t.id)), uint256(IDeliveryVersusPayment.State.Failed), "f");
+        vm.assertEq(bond.balanceOf(stranger), removed, "removed units went to the recipient");
+        vm.assertEq(bond.lockedOf(address(dvp), seller), otherQuantity, "only the other's units");
+        vm.assertEq(
+            bond.availableBalanceOf(seller),
+            ST_ISSUED - removed - otherQuantity,
+            "the rest is free"
         );
         vm.prank(buyer);
-        vm.assertFalse(dvp.settle(t), "failed");
-        vm.assertEq(bond.availableBalanceOf(seller), ST_ISSUED, "all free");
-        vm.assertEq(dcjpy.balanceOf(buyer), CASH_ISSUED, "no payment");
+        vm.assertTrue(dvp.settle(other), "the other settles whole");
+        vm.assertEq(bond.balanceOf(buyer), otherQuantity, "buyer got the other's units");
+        vm.assertEq(dcjpy.balanceOf(seller), AMOUNT, "one payment");
+    }
+
+    function testFuzz_forceUnlock_unnamedTakesOnlyUnassignedUnits(
+        uint256 lockedUp,
+        uint256 value
+    ) public {
+        lockedUp = bound(lockedUp, 0, ST_ISSUED - QUANTITY);
+        value = bound(value, 1, lockedUp + QUANTITY);
+        IDeliveryVersusPayment.Terms memory t = _created();
+        if (lockedUp != 0) {
+            vm.prank(issuer);
+            bond.issue(seller, address(dvp), lockedUp);
+        }
+        Snapshot memory before = _snapshot(t);
+        if (value > lockedUp) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IDeliveryVersusPayment.DvpForcedRemovalExceedsUnassigned.selector,
+                    address(bond),
+                    seller,
+                    value,
+                    lockedUp
+                )
+            );
+            vm.prank(issuer);
+            bond.forceUnlock(address(dvp), seller, seller, value, "court order");
+            _assertUnchanged(before, t);
+            vm.assertEq(dvp.unassignedLockOf(address(bond), seller), lockedUp, "unassigned");
+        } else {
+            vm.prank(issuer);
+            bond.forceUnlock(address(dvp), seller, seller, value, "court order");
+            vm.assertEq(dvp.unassignedLockOf(address(bond), seller), lockedUp - value, "left");
+            vm.assertEq(
+                bond.lockedOf(address(dvp), seller),
+                QUANTITY + lockedUp - value,
+                "the settlement's units stay"
+            );
+            vm.prank(buyer);
+            vm.assertTrue(dvp.settle(t), "settles whole");
+        }
     }
 
     function testFuzz_settle_anyAlteredAmountIsRefused(uint256 altered) public {

@@ -267,7 +267,7 @@ contract DvpMatchingTest is DvpBase {
         IDeliveryVersusPayment.Terms memory t = _created();
         bytes memory sig = _approveSig(t, AGENT_KEY);
         Snapshot memory before = _snapshot(t);
-        vm.expectRevert(_invalidSig(t.id, address(0)));
+        vm.expectRevert(_invalidAgent(address(0)));
         dvp.approveSettlementBySig(t, sig);
         _assertUnchanged(before, t);
     }
@@ -284,6 +284,132 @@ contract DvpMatchingTest is DvpBase {
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
         dvp.approveSettlementBySig(t, sig);
         _assertUnchanged(before, t);
+    }
+
+    // ---------------------------------------------------------------- replayed approvals
+
+    function test_approveSettlement_secondApprovalRevertsAndEmitsNothing() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        Snapshot memory before = _snapshot(t);
+        recordEvents();
+        vm.expectRevert(_alreadyApproved(t.id));
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        assertNoEvents();
+        _assertUnchanged(before, t);
+    }
+
+    function test_approveSettlementBySig_replayedSignatureRevertsAndEmitsNothing() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        bytes memory sig = _approveSig(t, AGENT_KEY);
+        vm.prank(stranger);
+        dvp.approveSettlementBySig(t, sig);
+        Snapshot memory before = _snapshot(t);
+        recordEvents();
+        vm.expectRevert(_alreadyApproved(t.id));
+        vm.prank(stranger);
+        dvp.approveSettlementBySig(t, sig);
+        assertNoEvents();
+        _assertUnchanged(before, t);
+        // nor after the agent approved directly, nor on the affirmed settlement
+        vm.prank(buyer);
+        dvp.affirm(t);
+        before = _snapshot(t);
+        vm.expectRevert(_alreadyApproved(t.id));
+        dvp.approveSettlementBySig(t, sig);
+        _assertUnchanged(before, t);
+    }
+
+    // ---------------------------------------------------------------- revoking an agent
+
+    /// @dev Revoking the agent withdraws its approval; granting the role again does not revive
+    /// it: the agent must approve again.
+    function test_settle_revokingTheAgentWithdrawsItsApprovalEvenIfRegranted() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        vm.assertTrue(dvp.isApprovalValid(t.id, agent), "valid");
+        _revokeAgent();
+        vm.assertEq(dvp.agentEpochOf(agent), 1, "epoch moved on");
+        vm.assertFalse(dvp.isApprovalValid(t.id, agent), "withdrawn");
+        _expectSettleReverts(t, _approvalRevoked(t.id));
+        _grantAgent();
+        vm.assertFalse(dvp.isApprovalValid(t.id, agent), "not revived");
+        _expectSettleReverts(t, _approvalRevoked(t.id));
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementApproved(t.id, agent);
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        vm.assertTrue(dvp.isApprovalValid(t.id, agent), "approved again");
+        vm.prank(buyer);
+        vm.assertTrue(dvp.settle(t), "settles");
+    }
+
+    function test_settle_renouncingTheRoleWithdrawsTheApproval() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        bytes32 role = dvp.SETTLEMENT_AGENT_ROLE();
+        vm.prank(agent);
+        dvp.renounceRole(role, agent);
+        vm.assertEq(dvp.agentEpochOf(agent), 1, "epoch moved on");
+        _expectSettleReverts(t, _approvalRevoked(t.id));
+    }
+
+    /// @dev A signature made before the revocation covers the old epoch: after the role is granted
+    /// again nobody can submit it; a new signature works.
+    function test_approveSettlementBySig_signatureOfAnEarlierEpochIsVoid() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        bytes memory old = _approveSig(t, AGENT_KEY);
+        dvp.approveSettlementBySig(t, old);
+        _revokeAgent();
+        _grantAgent();
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_invalidSig(t.id, agent));
+        vm.prank(stranger);
+        dvp.approveSettlementBySig(t, old);
+        _assertUnchanged(before, t);
+        vm.assertFalse(dvp.isApprovalValid(t.id, agent), "not revived");
+        dvp.approveSettlementBySig(t, _approveSigAt(t, AGENT_KEY, 1));
+        vm.assertTrue(dvp.isApprovalValid(t.id, agent), "approved in epoch 1");
+        vm.prank(buyer);
+        vm.assertTrue(dvp.settle(t), "settles");
+    }
+
+    /// @dev Only the loss of SETTLEMENT_AGENT_ROLE moves an epoch: another role revoked from the
+    /// agent, the role revoked from an account without it, or another agent's revocation leave the
+    /// approval counting.
+    function test_settle_otherRevocationsLeaveTheApprovalCounting() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        vm.startPrank(admin);
+        dvp.grantRole(dvp.PAUSER_ROLE(), agent);
+        dvp.revokeRole(dvp.PAUSER_ROLE(), agent);
+        dvp.revokeRole(dvp.SETTLEMENT_AGENT_ROLE(), stranger); // never held it
+        dvp.grantRole(dvp.SETTLEMENT_AGENT_ROLE(), stranger);
+        dvp.revokeRole(dvp.SETTLEMENT_AGENT_ROLE(), stranger);
+        vm.stopPrank();
+        vm.assertEq(dvp.agentEpochOf(agent), 0, "agent's epoch");
+        vm.assertEq(dvp.agentEpochOf(stranger), 1, "the other agent's epoch");
+        vm.assertTrue(dvp.isApprovalValid(t.id, agent), "still valid");
+        vm.prank(buyer);
+        vm.assertTrue(dvp.settle(t), "settles");
+    }
+
+    function test_settle_revokedAgentThatNeverApprovedReportsTheApprovalMissing() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        _revokeAgent();
+        _expectSettleReverts(
+            t,
+            abi.encodeWithSelector(
+                IDeliveryVersusPayment.DvpAgentApprovalMissing.selector,
+                t.id,
+                agent
+            )
+        );
     }
 
     // ---------------------------------------------------------------- reject
@@ -312,28 +438,6 @@ contract DvpMatchingTest is DvpBase {
         vm.prank(agent);
         dvp.reject(t, "");
         vm.assertEq(uint256(dvp.stateOf(t.id)), 6, "rejected");
-        _assertReleased();
-    }
-
-    function test_reject_releasesWhatRemainsAfterForceUnlock() public {
-        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, 30, "");
-        vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementRejected(t.id, agent, "x", QUANTITY - 30);
-        vm.prank(agent);
-        dvp.reject(t, "x");
-        _assertReleased();
-    }
-
-    function test_reject_releasesNothingWhenLockIsGone() public {
-        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, QUANTITY, "");
-        vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementRejected(t.id, agent, "x", 0);
-        vm.prank(agent);
-        dvp.reject(t, "x");
         _assertReleased();
     }
 
@@ -379,6 +483,37 @@ contract DvpMatchingTest is DvpBase {
         dvp.revokeRole(role, agent);
     }
 
+    function _grantAgent() internal {
+        bytes32 role = dvp.SETTLEMENT_AGENT_ROLE();
+        vm.prank(admin);
+        dvp.grantRole(role, agent);
+    }
+
+    function _alreadyApproved(bytes32 id) internal view returns (bytes memory) {
+        return
+            abi.encodeWithSelector(IDeliveryVersusPayment.DvpAlreadyApproved.selector, id, agent);
+    }
+
+    function _approvalRevoked(bytes32 id) internal view returns (bytes memory) {
+        return
+            abi.encodeWithSelector(
+                IDeliveryVersusPayment.DvpAgentApprovalRevoked.selector,
+                id,
+                agent
+            );
+    }
+
+    function _expectSettleReverts(
+        IDeliveryVersusPayment.Terms memory t,
+        bytes memory err
+    ) internal {
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(err);
+        vm.prank(buyer);
+        dvp.settle(t);
+        _assertUnchanged(before, t);
+    }
+
     function _invalidAgent(address account) internal pure returns (bytes memory) {
         return abi.encodeWithSelector(IDeliveryVersusPayment.DvpInvalidAgent.selector, account);
     }
@@ -398,8 +533,9 @@ contract DvpMatchingTest is DvpBase {
         dvp.approveSettlement(t);
     }
 
+    /// @dev Signs for epoch 0 without asking the DVP (the next call must be the approval).
     function _approveBySigOfAgent(IDeliveryVersusPayment.Terms memory t) internal {
-        bytes memory sig = _approveSig(t, AGENT_KEY);
+        bytes memory sig = _approveSigAt(t, AGENT_KEY, 0);
         dvp.approveSettlementBySig(t, sig);
     }
 

@@ -7,14 +7,17 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IDeliveryVersusPayment} from "../../../contracts/interfaces/IDeliveryVersusPayment.sol";
 import {IDepositToken} from "../../../contracts/interfaces/IDepositToken.sol";
 import {ISecurityToken} from "../../../contracts/interfaces/ISecurityToken.sol";
+import {PlainERC20} from "../../../contracts/test/PlainERC20.sol";
 import {Vm} from "../utils/Vm.sol";
 import {DvpBase} from "./DvpBase.sol";
 
-/// @notice Steps 4-6: settle, settleWithPermit, settleBatch, settleBatchPerItem, settleItem.
+/// @notice Steps 4-6: settle, settleWithAuthorization, settleBatch, settleBatchPerItem,
+/// settleItem.
 contract DvpSettleTest is DvpBase {
-    bytes32 private constant PERMIT_TYPEHASH = keccak256(
-        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    bytes32 private constant AUTHORIZATION_TYPEHASH = keccak256(
+        "TransferWithAuthorization(address from,address to,uint256 value,address spender,uint256 validBefore,bytes32 nonce)"
     );
+    uint256 private constant VALID_BEFORE = DEADLINE + 1;
 
     // ---------------------------------------------------------------- settle
 
@@ -157,137 +160,202 @@ contract DvpSettleTest is DvpBase {
         );
     }
 
-    function test_settle_failsOnShortLock() public {
+    /// @dev A forced removal naming the settlement failed it at once: it never settles, whatever
+    /// the seller locks afterwards.
+    function test_settle_revertsOnceAForcedRemovalFailedIt() public {
         IDeliveryVersusPayment.Terms memory t = _created();
         vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, 40, "court order");
-        vm.expectEmit(address(bond));
-        emit ISecurityToken.Unlock(address(dvp), seller, seller, QUANTITY - 40, abi.encode(t.id));
-        vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementFailed(t.id, QUANTITY - 40, QUANTITY, QUANTITY - 40);
-        vm.prank(buyer);
-        bool settled = dvp.settle(t);
-        vm.assertFalse(settled, "returns false");
-        _assertFailed(t);
-    }
-
-    /// @dev The token checks its other rules before the lock: a short lock on a paused token
-    /// reverts the settle with the pause (nothing moves, the settlement stays open) and fails the
-    /// settlement once the token is unpaused.
-    function test_settle_shortLockOnPausedTokenRevertsUntilUnpaused() public {
-        IDeliveryVersusPayment.Terms memory t = _created();
-        vm.startPrank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, 40, "court order");
-        bond.pause();
-        vm.stopPrank();
+        bond.forceUnlock(address(dvp), seller, seller, 40, abi.encode(t));
+        vm.prank(seller);
+        bond.lock(address(dvp), QUANTITY, abi.encode(_terms()));
         _expectSettleReverts(
             t,
             buyer,
-            abi.encodeWithSelector(ISecurityToken.SecurityTokenPaused.selector)
+            abi.encodeWithSelector(
+                IDeliveryVersusPayment.DvpUnexpectedState.selector,
+                t.id,
+                IDeliveryVersusPayment.State.Failed,
+                M_OPEN
+            )
         );
-        vm.assertEq(uint8(dvp.stateOf(t.id)), uint8(IDeliveryVersusPayment.State.Pending), "open");
-        vm.prank(issuer);
-        bond.unpause();
-        vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementFailed(t.id, QUANTITY - 40, QUANTITY, QUANTITY - 40);
-        vm.prank(buyer);
-        vm.assertFalse(dvp.settle(t), "returns false");
-        _assertFailed(t);
+        vm.assertEq(bond.lockedOf(address(dvp), seller), QUANTITY, "the other's units stay");
     }
 
-    function test_settle_failsOnEmptyLock() public {
-        IDeliveryVersusPayment.Terms memory t = _created();
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, QUANTITY, "court order");
-        recordEvents();
-        vm.prank(buyer);
-        vm.assertFalse(dvp.settle(t), "returns false");
-        Vm.Log[] memory logs = vm.getRecordedLogs();
-        vm.assertEq(logs.length, 1, "only SettlementFailed");
-        vm.assertEq(
-            logs[0].topics[0],
-            IDeliveryVersusPayment.SettlementFailed.selector,
-            "SettlementFailed"
-        );
-        vm.assertEq(logs[0].data, abi.encode(uint256(0), QUANTITY, uint256(0)), "failed data");
-        _assertFailed(t);
-    }
+    // ---------------------------------------------------------------- settleWithAuthorization
 
-    // ---------------------------------------------------------------- settleWithPermit
-
-    function test_settleWithPermit_settlesWithoutPriorApproval() public {
+    function test_settleWithAuthorization_settlesWithoutAllowance() public {
         IDeliveryVersusPayment.Terms memory t = _created();
         vm.prank(buyer);
         dcjpy.approve(address(dvp), 0);
-        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
+        bytes memory sig = _authorization(t, VALID_BEFORE);
+        vm.expectEmit(address(bond));
+        emit ISecurityToken.Unlock(address(dvp), seller, buyer, QUANTITY, abi.encode(t.id));
+        vm.expectEmit(address(dcjpy));
+        emit IDepositToken.AuthorizationUsed(buyer, t.id);
+        vm.expectEmit(address(dcjpy));
+        emit IERC20.Transfer(buyer, seller, AMOUNT);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementAffirmed(t.id, buyer, buyer);
         _expectSettled(t);
         vm.prank(buyer);
-        vm.assertTrue(dvp.settleWithPermit(t, p), "returns true");
+        vm.assertTrue(dvp.settleWithAuthorization(t, VALID_BEFORE, sig), "returns true");
         _assertSettled(t, 1);
-        vm.assertEq(dcjpy.nonces(buyer), 1, "permit used");
-        vm.assertEq(dcjpy.allowance(buyer, address(dvp)), 0, "allowance spent");
+        vm.assertTrue(dcjpy.authorizationState(buyer, t.id), "authorization used");
+        vm.assertEq(dcjpy.allowance(buyer, address(dvp)), 0, "no allowance involved");
     }
 
-    function test_settleWithPermit_ignoresPermitAlreadyUsedByFrontRunner() public {
-        IDeliveryVersusPayment.Terms memory t = _created();
-        vm.prank(buyer);
+    /// @dev Issue 11, item 3: the buyer affirmed two settlements of the same amount; a
+    /// front-runner can neither settle the other one with the buyer's authorization nor submit it
+    /// to the token itself; the buyer's own call then settles the one it signed.
+    function test_settleWithAuthorization_frontRunnerCannotRedirectTheAuthorization() public {
+        IDeliveryVersusPayment.Terms memory signed = _created();
+        IDeliveryVersusPayment.Terms memory other = _created();
+        vm.startPrank(buyer);
+        dvp.affirm(signed);
+        dvp.affirm(other);
         dcjpy.approve(address(dvp), 0);
-        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
+        vm.stopPrank();
+        bytes memory sig = _authorization(signed, VALID_BEFORE);
+
+        Snapshot memory before = _snapshot(other);
+        vm.expectRevert(_invalidAuthorization(address(dvp), other.id));
         vm.prank(stranger);
-        dcjpy.permit(buyer, address(dvp), p.value, p.deadline, p.v, p.r, p.s);
+        dvp.settleWithAuthorization(other, VALID_BEFORE, sig);
+        _assertUnchanged(before, other);
+
+        before = _snapshot(signed);
+        vm.expectRevert(_invalidAuthorization(stranger, signed.id));
+        vm.prank(stranger);
+        dcjpy.transferWithAuthorization(buyer, stranger, AMOUNT, VALID_BEFORE, signed.id, sig);
+        _assertUnchanged(before, signed);
+        vm.assertFalse(dcjpy.authorizationState(buyer, signed.id), "still unused");
+
         vm.prank(buyer);
-        vm.assertTrue(dvp.settleWithPermit(t, p), "returns true");
-        _assertSettled(t, 1);
+        vm.assertTrue(dvp.settleWithAuthorization(signed, VALID_BEFORE, sig), "settled");
+        vm.assertEq(uint256(dvp.stateOf(other.id)), 2, "the other is still affirmed");
+        vm.assertEq(dcjpy.balanceOf(seller), AMOUNT, "paid once");
     }
 
-    function test_settleWithPermit_revertsWhenPermitFailsAndNoAllowance() public {
+    /// @dev A signature over another amount, payee or spender, or another validity, settles
+    /// nothing: the DVP takes them from the terms and itself.
+    function test_settleWithAuthorization_revertsForASignatureOfOtherValues() public {
         IDeliveryVersusPayment.Terms memory t = _created();
-        vm.prank(buyer);
-        dcjpy.approve(address(dvp), 0);
-        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
-        p.value = AMOUNT + 1; // no longer what the buyer signed
+        bytes[4] memory sigs = [
+            _signAuthorization(buyer, seller, AMOUNT - 1, address(dvp), VALID_BEFORE, t.id),
+            _signAuthorization(buyer, stranger, AMOUNT, address(dvp), VALID_BEFORE, t.id),
+            _signAuthorization(buyer, seller, AMOUNT, stranger, VALID_BEFORE, t.id),
+            _signAuthorization(buyer, seller, AMOUNT, address(dvp), VALID_BEFORE + 1, t.id)
+        ];
+        for (uint256 i = 0; i < sigs.length; ++i) {
+            Snapshot memory before = _snapshot(t);
+            vm.expectRevert(_invalidAuthorization(address(dvp), t.id));
+            vm.prank(buyer);
+            dvp.settleWithAuthorization(t, VALID_BEFORE, sigs[i]);
+            _assertUnchanged(before, t);
+        }
+    }
+
+    function test_settleWithAuthorization_revertsWhenExpired() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        uint256 validBefore = T0;
+        bytes memory sig = _authorization(t, validBefore);
         Snapshot memory before = _snapshot(t);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IERC20Errors.ERC20InsufficientAllowance.selector,
-                address(dvp),
-                0,
-                AMOUNT
+                IDepositToken.DepositTokenAuthorizationExpired.selector,
+                buyer,
+                t.id,
+                validBefore,
+                uint256(T0)
             )
         );
         vm.prank(buyer);
-        dvp.settleWithPermit(t, p);
+        dvp.settleWithAuthorization(t, validBefore, sig);
         _assertUnchanged(before, t);
-        vm.assertEq(dcjpy.nonces(buyer), 0, "nonce unused");
     }
 
-    function test_settleWithPermit_revertsForAlteredTermsBeforeUsingPermit() public {
+    function test_settleWithAuthorization_revertsWhenTheBuyerCancelledIt() public {
         IDeliveryVersusPayment.Terms memory t = _created();
-        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
+        bytes memory sig = _authorization(t, VALID_BEFORE);
+        vm.prank(buyer);
+        dcjpy.cancelAuthorization(t.id);
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDepositToken.DepositTokenAuthorizationUsed.selector,
+                buyer,
+                t.id
+            )
+        );
+        vm.prank(buyer);
+        dvp.settleWithAuthorization(t, VALID_BEFORE, sig);
+        _assertUnchanged(before, t);
+    }
+
+    function test_settleWithAuthorization_revertsForAlteredTermsBeforeUsingIt() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        bytes memory sig = _authorization(t, VALID_BEFORE);
         Snapshot memory before = _snapshot(t);
         t.amount = 1;
         vm.expectRevert(_err(IDeliveryVersusPayment.DvpTermsMismatch.selector, t.id));
         vm.prank(buyer);
-        dvp.settleWithPermit(t, p);
+        dvp.settleWithAuthorization(t, VALID_BEFORE, sig);
         t.amount = AMOUNT;
         _assertUnchanged(before, t);
-        vm.assertEq(dcjpy.nonces(buyer), 0, "permit not used");
+        vm.assertFalse(dcjpy.authorizationState(buyer, t.id), "authorization not used");
     }
 
-    function test_settleWithPermit_revertsOutsideOpenStates() public {
-        _assertRejectsOtherStates(M_OPEN, _settleWithPermitAsBuyer);
+    function test_settleWithAuthorization_revertsOutsideOpenStates() public {
+        _assertRejectsOtherStates(M_OPEN, _settleWithAuthorizationAsBuyer);
     }
 
-    function test_settleWithPermit_revertsWhenPaused() public {
+    function test_settleWithAuthorization_revertsWhenPaused() public {
         IDeliveryVersusPayment.Terms memory t = _created();
-        IDeliveryVersusPayment.Permit memory p = _permit(AMOUNT, T0 + 1 hours);
+        bytes memory sig = _authorization(t, VALID_BEFORE);
         vm.prank(pauser);
         dvp.pause();
         Snapshot memory before = _snapshot(t);
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
         vm.prank(buyer);
-        dvp.settleWithPermit(t, p);
+        dvp.settleWithAuthorization(t, VALID_BEFORE, sig);
         _assertUnchanged(before, t);
+    }
+
+    /// @dev A cash token without transfer authorizations cannot settle this way: the call
+    /// reverts and nothing moves.
+    function test_settleWithAuthorization_revertsForACashTokenWithoutAuthorizations() public {
+        PlainERC20 plain = new PlainERC20();
+        vm.prank(admin);
+        dvp.setCashTokenListed(address(plain), true);
+        plain.mint(buyer, AMOUNT);
+        IDeliveryVersusPayment.Terms memory t = _terms();
+        t.cashToken = address(plain);
+        _create(t);
+        bytes memory sig = _authorization(t, VALID_BEFORE);
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(bytes(""));
+        vm.prank(buyer);
+        dvp.settleWithAuthorization(t, VALID_BEFORE, sig);
+        _assertUnchanged(before, t);
+        vm.assertEq(plain.balanceOf(buyer), AMOUNT, "no cash moved");
+    }
+
+    /// @dev Nonces are the settlement IDs, not a sequence: a buyer signs many authorizations at
+    /// once and they settle in any order.
+    function test_settleWithAuthorization_manyAuthorizationsOpenAtOnceSettleInAnyOrder() public {
+        vm.prank(buyer);
+        dcjpy.approve(address(dvp), 0);
+        IDeliveryVersusPayment.Terms[3] memory ts = [_created(), _created(), _created()];
+        bytes[3] memory sigs;
+        for (uint256 i = 0; i < 3; ++i) sigs[i] = _authorization(ts[i], VALID_BEFORE);
+        for (uint256 i = 3; i > 0; --i) {
+            vm.prank(buyer);
+            vm.assertTrue(
+                dvp.settleWithAuthorization(ts[i - 1], VALID_BEFORE, sigs[i - 1]),
+                "settled"
+            );
+        }
+        _assertSettled(ts[0], 3);
     }
 
     // ---------------------------------------------------------------- settleBatch
@@ -308,27 +376,6 @@ contract DvpSettleTest is DvpBase {
         IDeliveryVersusPayment.Terms[] memory batch = new IDeliveryVersusPayment.Terms[](0);
         vm.expectRevert(abi.encodeWithSelector(IDeliveryVersusPayment.DvpEmptyBatch.selector));
         dvp.settleBatch(batch);
-    }
-
-    function test_settleBatch_revertsWholeBatchOnShortLock() public {
-        IDeliveryVersusPayment.Terms[] memory batch = _two();
-        // 2 x QUANTITY locked; leave QUANTITY + 10: the first settles, the second is short
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, QUANTITY - 10, "");
-        Snapshot memory first = _snapshot(batch[0]);
-        Snapshot memory second = _snapshot(batch[1]);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IDeliveryVersusPayment.DvpLockShortfall.selector,
-                batch[1].id,
-                10,
-                QUANTITY
-            )
-        );
-        vm.prank(buyer);
-        dvp.settleBatch(batch);
-        _assertUnchanged(first, batch[0]);
-        _assertUnchanged(second, batch[1]);
     }
 
     function test_settleBatch_revertsWholeBatchOnAlteredItem() public {
@@ -389,22 +436,66 @@ contract DvpSettleTest is DvpBase {
         vm.assertEq(bond.lockedOf(address(dvp), seller), QUANTITY, "first still locked");
     }
 
-    function test_settleBatchPerItem_marksShortLockFailed() public {
-        IDeliveryVersusPayment.Terms[] memory batch = new IDeliveryVersusPayment.Terms[](1);
+    /// @dev Items that are not open are not tried: each is reported once with its state, never as
+    /// a failed attempt, and moves nothing; the open items in between settle.
+    function test_settleBatchPerItem_skipsEveryStateThatIsNotOpen() public {
+        IDeliveryVersusPayment.State[6] memory closed = [
+            IDeliveryVersusPayment.State.None,
+            IDeliveryVersusPayment.State.Settled,
+            IDeliveryVersusPayment.State.Cancelled,
+            IDeliveryVersusPayment.State.Expired,
+            IDeliveryVersusPayment.State.Rejected,
+            IDeliveryVersusPayment.State.Failed
+        ];
+        IDeliveryVersusPayment.Terms[] memory batch = new IDeliveryVersusPayment.Terms[](7);
+        for (uint256 k = 0; k < closed.length; ++k) batch[k] = _inState(closed[k]);
+        batch[6] = _created();
+        Snapshot[6] memory before;
+        for (uint256 k = 0; k < closed.length; ++k) before[k] = _snapshot(batch[k]);
+        uint256 buyerSt = bond.balanceOf(buyer);
+        uint256 sellerCash = dcjpy.balanceOf(seller);
+        uint256 locked = bond.lockedOf(address(dvp), seller);
+        for (uint256 k = 0; k < closed.length; ++k) {
+            vm.expectEmit(address(dvp));
+            emit IDeliveryVersusPayment.SettlementAttemptSkipped(batch[k].id, closed[k]);
+        }
+        _expectSettled(batch[6]);
+        recordEvents();
+        vm.prank(buyer);
+        bool[] memory settled = dvp.settleBatchPerItem(batch);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i = 0; i < logs.length; ++i) {
+            vm.assertTrue(
+                logs[i].topics[0] != IDeliveryVersusPayment.SettlementAttemptFailed.selector,
+                "no failed attempt reported"
+            );
+        }
+        for (uint256 k = 0; k < closed.length; ++k) {
+            vm.assertFalse(settled[k], "skipped item reports false");
+            _assertRecord(batch[k].id, before[k].record);
+        }
+        vm.assertTrue(settled[6], "the open item settled");
+        vm.assertEq(uint256(dvp.stateOf(batch[6].id)), 3, "Settled");
+        vm.assertEq(bond.balanceOf(buyer), buyerSt + QUANTITY, "one delivery");
+        vm.assertEq(dcjpy.balanceOf(seller), sellerCash + AMOUNT, "one payment");
+        vm.assertEq(bond.lockedOf(address(dvp), seller), locked - QUANTITY, "one release");
+    }
+
+    /// @dev A duplicate of an item settled earlier in the same batch is skipped as `Settled`.
+    function test_settleBatchPerItem_skipsADuplicateSettledEarlierInTheBatch() public {
+        IDeliveryVersusPayment.Terms[] memory batch = new IDeliveryVersusPayment.Terms[](2);
         batch[0] = _created();
-        vm.prank(issuer);
-        bond.forceUnlock(address(dvp), seller, seller, 1, "");
+        batch[1] = batch[0];
+        _expectSettled(batch[0]);
         vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.SettlementFailed(
+        emit IDeliveryVersusPayment.SettlementAttemptSkipped(
             batch[0].id,
-            QUANTITY - 1,
-            QUANTITY,
-            QUANTITY - 1
+            IDeliveryVersusPayment.State.Settled
         );
         vm.prank(buyer);
         bool[] memory settled = dvp.settleBatchPerItem(batch);
-        vm.assertFalse(settled[0], "not settled");
-        _assertFailed(batch[0]);
+        vm.assertTrue(settled[0] && !settled[1], "settled once");
+        _assertSettled(batch[0], 1);
     }
 
     function test_settleBatchPerItem_revertsWhenEmpty() public {
@@ -440,10 +531,10 @@ contract DvpSettleTest is DvpBase {
         dvp.settle(t);
     }
 
-    function _settleWithPermitAsBuyer(IDeliveryVersusPayment.Terms memory t) internal {
-        IDeliveryVersusPayment.Permit memory p;
+    function _settleWithAuthorizationAsBuyer(IDeliveryVersusPayment.Terms memory t) internal {
+        bytes memory sig = _authorization(t, VALID_BEFORE);
         vm.prank(buyer);
-        dvp.settleWithPermit(t, p);
+        dvp.settleWithAuthorization(t, VALID_BEFORE, sig);
     }
 
     function _two() internal returns (IDeliveryVersusPayment.Terms[] memory batch) {
@@ -452,19 +543,53 @@ contract DvpSettleTest is DvpBase {
         batch[1] = _created();
     }
 
-    function _permit(
+    /// @dev The buyer's transfer authorization for settlement `t`, as the DVP executes it.
+    function _authorization(
+        IDeliveryVersusPayment.Terms memory t,
+        uint256 validBefore
+    ) internal view returns (bytes memory) {
+        return _signAuthorization(t.buyer, t.seller, t.amount, address(dvp), validBefore, t.id);
+    }
+
+    /// @dev The buyer's EIP-712 `TransferWithAuthorization` signature, computed from the spec.
+    function _signAuthorization(
+        address from,
+        address to,
         uint256 value,
-        uint256 deadline
-    ) internal view returns (IDeliveryVersusPayment.Permit memory p) {
+        address spender,
+        uint256 validBefore,
+        bytes32 nonce
+    ) internal view returns (bytes memory) {
         bytes32 structHash = keccak256(
-            abi.encode(PERMIT_TYPEHASH, buyer, address(dvp), value, dcjpy.nonces(buyer), deadline)
+            abi.encode(AUTHORIZATION_TYPEHASH, from, to, value, spender, validBefore, nonce)
         );
-        bytes32 digest = keccak256(
-            abi.encodePacked("\x19\x01", dcjpy.DOMAIN_SEPARATOR(), structHash)
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256(
+                    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+                ),
+                keccak256("DCJPY"),
+                keccak256("1"),
+                block.chainid,
+                address(dcjpy)
+            )
         );
-        (p.v, p.r, p.s) = vm.sign(BUYER_KEY, digest);
-        p.value = value;
-        p.deadline = deadline;
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", domain, structHash));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(BUYER_KEY, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    function _invalidAuthorization(
+        address spender,
+        bytes32 nonce
+    ) internal view returns (bytes memory) {
+        return
+            abi.encodeWithSelector(
+                IDepositToken.DepositTokenInvalidAuthorization.selector,
+                buyer,
+                spender,
+                nonce
+            );
     }
 
     function _expectSettled(IDeliveryVersusPayment.Terms memory t) internal {
@@ -482,16 +607,6 @@ contract DvpSettleTest is DvpBase {
         vm.assertEq(bond.lockedOf(address(dvp), seller), 0, "no lock left");
         vm.assertEq(dcjpy.totalSupply(), CASH_ISSUED, "cash supply");
         vm.assertEq(bond.totalSupply(), ST_ISSUED, "ST supply");
-    }
-
-    /// @dev Asserts `t` is Failed: no leg moved and the seller's units are all free again.
-    function _assertFailed(IDeliveryVersusPayment.Terms memory t) internal view {
-        vm.assertEq(uint256(dvp.stateOf(t.id)), uint256(IDeliveryVersusPayment.State.Failed), "f");
-        vm.assertEq(bond.balanceOf(seller), ST_ISSUED, "seller keeps units");
-        vm.assertEq(bond.availableBalanceOf(seller), ST_ISSUED, "all free");
-        vm.assertEq(bond.balanceOf(buyer), 0, "buyer got nothing");
-        vm.assertEq(dcjpy.balanceOf(buyer), CASH_ISSUED, "buyer paid nothing");
-        vm.assertEq(dcjpy.balanceOf(seller), 0, "seller got nothing");
     }
 
     function _expectSettleReverts(

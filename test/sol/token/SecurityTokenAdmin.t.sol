@@ -42,17 +42,16 @@ abstract contract SecurityTokenAdminBehavior is SecurityTokenBase {
         vm.assertEq(token.totalSupply(), 1570, "supply");
     }
 
-    function test_issue_lockedWithoutCallback() public {
+    function test_issue_lockedToEoa() public {
         vm.expectEmit(address(token));
         emit IERC20.Transfer(address(0), carol, 70);
         vm.expectEmit(address(token));
-        emit ISecurityToken.Lock(address(receiver), carol, 70, "");
+        emit ISecurityToken.Lock(lockAgent, carol, 70, "");
         vm.expectEmit(address(token));
-        emit ISecurityToken.Issue(carol, address(receiver), 70);
+        emit ISecurityToken.Issue(carol, lockAgent, 70);
         vm.prank(issuer);
-        token.issue(carol, address(receiver), 70);
-        vm.assertEq(token.lockedOf(address(receiver), carol), 70, "lockedOf");
-        vm.assertEq(receiver.calls(), 0, "no callback");
+        token.issue(carol, lockAgent, 70);
+        vm.assertEq(token.lockedOf(lockAgent, carol), 70, "lockedOf");
         _assertHolding(carol, 70, 70);
     }
 
@@ -442,15 +441,14 @@ abstract contract SecurityTokenAdminBehavior is SecurityTokenBase {
 
     // ---------------------------------------------------------------- forceLock
 
-    function test_forceLock_locksWithoutCallback() public {
+    function test_forceLock_locksWhilePausedAndIneligible() public {
         _pause();
         _suspend(alice);
         vm.expectEmit(address(token));
-        emit ISecurityToken.ForceLock(address(receiver), alice, 600, "freeze");
+        emit ISecurityToken.ForceLock(lockAgent, alice, 600, "freeze");
         vm.prank(enforcer);
-        token.forceLock(address(receiver), alice, 600, "freeze");
-        vm.assertEq(token.lockedOf(address(receiver), alice), 600, "lockedOf");
-        vm.assertEq(receiver.calls(), 0, "no callback");
+        token.forceLock(lockAgent, alice, 600, "freeze");
+        vm.assertEq(token.lockedOf(lockAgent, alice), 600, "lockedOf");
         _assertHolding(alice, 1000, 600);
     }
 

@@ -194,7 +194,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         "id derive",
       ])
         expect(help).to.include(c);
-      expect(await ok(["settlement", "settle", "--help"])).to.include("--permit");
+      expect(await ok(["settlement", "settle", "--help"])).to.include("--authorization");
     });
   });
 
@@ -307,7 +307,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       expect(cash).to.include({ balance: "1000000", available: "1000000" });
     });
 
-    it("creates (ID derived from the trade), affirms, approves and settles with a permit", async function () {
+    it("creates (ID derived from the trade), affirms, approves and settles with a transfer authorization", async function () {
       const trade = ["--venue", "PTS", "--trade-id", "T-0001", "--trade-date", "2026-11-25"];
       const economics = ["--quantity", "100", "--amount", "500000"];
       settlementId = (
@@ -369,7 +369,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       });
       await ok(["settlement", "approve", "--terms", termsFile, "--account", "5", ...dep()]);
       const settled = await okJson(
-        ["settlement", "settle", "--terms", termsFile, "--permit", ...dep()],
+        ["settlement", "settle", "--terms", termsFile, "--authorization", ...dep()],
         {
           KESSAI_PRIVATE_KEY: BUYER_KEY,
         },
@@ -561,7 +561,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       ]);
       const block = await rpc(url, "eth_blockNumber");
       const r = await kessai(
-        ["settlement", "settle", "--terms", shortTermsFile, "--permit", ...dep()],
+        ["settlement", "settle", "--terms", shortTermsFile, "--authorization", ...dep()],
         {
           KESSAI_PRIVATE_KEY: BUYER_KEY,
         },
@@ -572,7 +572,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       );
       expect(r.stdout).to.equal("");
       const j = await kessai(
-        ["settlement", "settle", "--terms", shortTermsFile, "--permit", "--json", ...dep()],
+        ["settlement", "settle", "--terms", shortTermsFile, "--authorization", "--json", ...dep()],
         {
           KESSAI_PRIVATE_KEY: BUYER_KEY,
         },

@@ -18,7 +18,7 @@ import {
   DvpDeadlineNotPassed,
   DvpDeadlinePassed,
   DvpInvalidSignature,
-  DvpLockShortfall,
+  DvpForcedRemovalExceedsUnassigned,
   DvpTermsMismatch,
   DvpUnauthorized,
   DvpUnexpectedState,
@@ -425,18 +425,22 @@ describe("sdk errors", function () {
         id: ta.id,
         agent: S().agent.address,
       });
-      // lock short after a force unlock: all-or-nothing batch reports DvpLockShortfall
-      // two settlements hold 20 units locked to the DVP; release 11 so only 9 remain
-      await issuer.forceUnlock({
-        lockAddress: k.addresses.dvp,
-        account: S().seller.address,
-        value: 11n,
-      });
-      await expectError(agent.settleBatch([t]), DvpLockShortfall, {
-        id: t.id,
-        locked: 9n,
-        quantity: t.quantity,
-      });
+      // a forced removal from the DVP's lock that names no settlement may take only units of
+      // no settlement: the two settlements' 20 units are theirs, so 11 are refused
+      await expectError(
+        issuer.forceUnlock({
+          lockAddress: k.addresses.dvp,
+          account: S().seller.address,
+          value: 11n,
+        }),
+        DvpForcedRemovalExceedsUnassigned,
+        {
+          token: k.addresses.securityToken,
+          account: S().seller.address,
+          value: 11n,
+          unassigned: 0n,
+        },
+      );
       // deadline passed
       await k.networkHelpers.time.increase(7200);
       const afterDeadline = await nextBlockAt(10);

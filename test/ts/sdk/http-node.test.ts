@@ -97,7 +97,7 @@ describe("sdk over HTTP against a separate `hardhat node`", function () {
     await Promise.all(terms.map((t) => buyer.settle({ terms: t })));
     expect((await buyer.balances()).security.balance).to.equal(10n);
 
-    // the full workflow over HTTP, with a permit
+    // the full workflow over HTTP, paying with a transfer authorization
     const t = buildTerms({ ...terms[0], id: ref("http-trade"), deadline: now + 7200n });
     const r = await settleTrade({
       seller,
@@ -106,7 +106,7 @@ describe("sdk over HTTP against a separate `hardhat node`", function () {
       terms: t,
       bankReference: ref("http-b"),
       redemptionRef: ref("http-r"),
-      usePermit: true,
+      useAuthorization: true,
     });
     expect(r.state).to.equal("Settled");
     // close() destroys the providers connect() created from rpcUrl ...

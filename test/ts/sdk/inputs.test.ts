@@ -6,6 +6,7 @@ import {
   InvalidAmountError,
   InvalidBatchError,
   InvalidDeadlineError,
+  InvalidParameterError,
   InvalidReferenceError,
   InvalidSettlementIdError,
   InvalidTermsError,
@@ -146,6 +147,20 @@ describe("sdk input validation (nothing is sent)", function () {
       [() => agent.settleBatch([]), InvalidBatchError, "terms"],
       [() => agent.settleBatch([good, good]), InvalidBatchError, "terms"],
       [() => auditor.getSettlement("0x00"), InvalidSettlementIdError, "id"],
+      [
+        () =>
+          buyer.settle({
+            terms: good,
+            authorization: { validBefore: 1, signature: "0x" } as never,
+          }),
+        InvalidParameterError,
+        "authorization",
+      ],
+      [
+        () => k.clients.seller.signSettlementAuthorization(good),
+        InvalidParameterError,
+        "terms.buyer",
+      ],
       [
         () => buyer.signPermit({ amount: 1n, deadline: "soon" as never }),
         InvalidDeadlineError,

@@ -125,7 +125,7 @@ describe("sdk settlement helpers", function () {
       expect(typedDataDigest(affirmationTypedData(domain, t))).to.equal(
         await k.contracts.dvp.affirmDigest(termsArg(t)),
       );
-      expect(typedDataDigest(approvalTypedData(domain, t))).to.equal(
+      expect(typedDataDigest(approvalTypedData(domain, t, 0n))).to.equal(
         await k.contracts.dvp.approveDigest(termsArg(t)),
       );
       const aff = await k.clients.buyer.signAffirmation(t);

@@ -79,13 +79,13 @@ describe("sdk settleTrade workflow", function () {
     expect(events.filter((e) => e.status === "started").length).to.equal(7);
   });
 
-  for (const usePermit of [false, true]) {
+  for (const useAuthorization of [false, true]) {
     for (let stop = 1; stop <= 7; stop++) {
-      it(`resumes after an interruption after step ${stop} (${usePermit ? "permit" : "approval"}) without repeating a leg`, async function () {
+      it(`resumes after an interruption after step ${stop} (${useAuthorization ? "authorization" : "approval"}) without repeating a leg`, async function () {
         const terms = buildTerms(await k.newTerms({ agent: k.signers.agent.address }));
         const bankReference = ref(`${terms.id}b`);
         const redemptionRef = ref(`${terms.id}r`);
-        if (!usePermit) await k.clients.buyer.approve({ amount: 0n }); // so step 4 has work to do
+        if (!useAuthorization) await k.clients.buyer.approve({ amount: 0n }); // so step 4 has work to do
         const before = await positions();
         const params = {
           seller: k.clients.seller,
@@ -95,7 +95,7 @@ describe("sdk settleTrade workflow", function () {
           terms,
           bankReference,
           redemptionRef,
-          usePermit,
+          useAuthorization,
         };
         let interrupted = false;
         try {

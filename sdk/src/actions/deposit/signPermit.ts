@@ -13,7 +13,10 @@ export interface SignPermitParams {
 /** What {@link signPermit} resolves to. */
 export type SignPermitResult = PermitSignature;
 
-/** Signs an ERC-2612 permit for DCJPY (no transaction), e.g. for `settleWithPermit`. */
+/**
+ * Signs an ERC-2612 permit for DCJPY (no transaction), for any spender. Settling does not use
+ * permits (an allowance is fungible): see `signSettlementAuthorization`.
+ */
 export async function signPermit(
   ctx: KessaiContext,
   p: SignPermitParams,

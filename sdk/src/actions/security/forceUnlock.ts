@@ -16,7 +16,9 @@ export type ForceUnlockResult = TxResult;
 
 /**
  * WARNING: releases units of `account`'s lock to `lockAddress` without the lock address's consent
- * (FORCE_UNLOCK_ROLE). A DVP whose lock is released this way reports the settlement as Failed.
+ * (FORCE_UNLOCK_ROLE). On the DVP's lock, `data` must name the open settlement the units come
+ * from (`encodeTerms(terms)`), which then reports Failed and frees the rest of its units; without
+ * it the DVP accepts only units that belong to no settlement (`DvpForcedRemovalExceedsUnassigned`).
  */
 export async function forceUnlock(
   ctx: KessaiContext,

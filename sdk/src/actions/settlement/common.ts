@@ -14,7 +14,12 @@ export function normaliseTerms(t: TermsLike): SettlementTerms {
   return buildTerms(t as SettlementTermsInput);
 }
 
-const OUTCOME_EVENTS = ["SettlementSettled", "SettlementFailed", "SettlementAttemptFailed"];
+const OUTCOME_EVENTS = [
+  "SettlementSettled",
+  "SettlementFailed",
+  "SettlementAttemptFailed",
+  "SettlementAttemptSkipped",
+];
 const outcomeTopicsByInterface = new WeakMap<Interface, Map<string, EventFragment>>();
 
 /** topic0 -> fragment of the DVP's outcome events (computed once per interface). */
@@ -36,7 +41,7 @@ function outcomeTopics(iface: Interface): Map<string, EventFragment> {
  * matched on address and topic0; the ID is the first indexed topic of each outcome event.
  */
 export function settlementOutcomes(ctx: KessaiContext, logs: readonly Log[]) {
-  const out = new Map<string, "settled" | "failed" | "attemptFailed">();
+  const out = new Map<string, "settled" | "failed" | "attemptFailed" | "skipped">();
   const reasons = new Map<string, string>();
   const dvp = ctx.addresses.dvp.toLowerCase();
   const iface = ctx.dvp.interface;
@@ -45,13 +50,16 @@ export function settlementOutcomes(ctx: KessaiContext, logs: readonly Log[]) {
     if (l.address.toLowerCase() !== dvp) continue;
     const fragment = l.topics.length > 0 ? topics.get(l.topics[0].toLowerCase()) : undefined;
     if (!fragment) continue;
-    // `id` is the first indexed parameter of all three events; only a failed attempt's data
+    // `id` is the first indexed parameter of all four events; only a failed attempt's data
     // (its revert reason) needs decoding.
     if (l.topics.length < 2) continue;
     const id = l.topics[1].toLowerCase();
     if (fragment.name === "SettlementSettled") out.set(id, "settled");
     else if (fragment.name === "SettlementFailed") out.set(id, "failed");
-    else {
+    else if (fragment.name === "SettlementAttemptSkipped") {
+      // a per-item batch did not try an ID that is not open; keep a settlement earlier in it
+      if (!out.has(id)) out.set(id, "skipped");
+    } else {
       let args;
       try {
         args = iface.decodeEventLog(fragment, l.data, l.topics);

@@ -15,7 +15,12 @@ export interface SettleBatchParams {
 /** The outcome of one item of {@link settleBatch}. */
 export interface SettleBatchItem {
   id: string;
-  status: "settled" | "failed" | "attemptFailed";
+  /**
+   * `settled`; `attemptFailed`: an open settlement was tried and reverted (see `error`);
+   * `skipped`: `perItem` did not try it because it was not open (never created, or already
+   * settled, cancelled, expired, rejected or failed).
+   */
+  status: "settled" | "failed" | "attemptFailed" | "skipped";
   /** For `attemptFailed`: the decoded reason the item reverted with. */
   error?: ContractError<object>;
 }

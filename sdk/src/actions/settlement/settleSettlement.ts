@@ -1,7 +1,10 @@
 import type { KessaiContext } from "../../connect.js";
 import { InvalidParameterError } from "../../errors/input.js";
 import { receiptLogs, sendTx, type TxResult } from "../../internal/send.js";
-import { signPermitTypedData, type PermitSignature } from "../../settlement/eip712.js";
+import {
+  signSettlementAuthorization,
+  type SettlementAuthorization,
+} from "../../settlement/eip712.js";
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, settlementOutcomes, type TermsLike } from "./common.js";
 
@@ -9,15 +12,18 @@ import { normaliseTerms, settlementOutcomes, type TermsLike } from "./common.js"
 export interface SettleSettlementParams {
   terms: TermsLike;
   /**
-   * `true`: the signer (the buyer) signs an ERC-2612 permit for exactly `amount` to the DVP,
-   * valid until the terms' deadline, and settles with it in one transaction; or a permit signed
-   * beforehand. Omit to rely on an existing allowance.
+   * Pay with a DCJPY transfer authorization instead of an allowance (`settleWithAuthorization`):
+   * `true`, the signer (the buyer) signs one for exactly this settlement (`amount` to the seller,
+   * only the DVP may execute it, nonce = the settlement ID, valid until the deadline) and settles
+   * with it in one transaction; or one signed beforehand with `signSettlementAuthorization`
+   * (e.g. by the buyer, submitted by anyone once the settlement is affirmed). Omit to rely on an
+   * existing allowance.
    */
-  permit?: true | PermitSignature;
+  authorization?: true | SettlementAuthorization;
 }
 /** What {@link settleSettlement} resolves to. */
 export interface SettleSettlementResult extends TxResult {
-  /** True when both legs moved; false when the DVP found the lock short and marked it Failed. */
+  /** True when both legs moved (a settlement that cannot settle reverts). */
   settled: boolean;
 }
 
@@ -30,15 +36,27 @@ export async function settleSettlement(
   const terms = termsArg(t);
   const dvp = ctx.dvp;
   let r: TxResult;
-  if (p.permit === undefined) {
+  if (p.authorization === undefined) {
     r = await sendTx(ctx, "dvp.settle", dvp, () => dvp.settle(terms));
   } else {
-    let permit: PermitSignature;
-    if (p.permit === true)
-      permit = await signPermitTypedData(ctx, ctx.addresses.dvp, t.amount, t.deadline);
-    else if (typeof p.permit === "object" && p.permit) permit = p.permit;
-    else throw new InvalidParameterError("permit", p.permit, "must be true or a permit signature");
-    r = await sendTx(ctx, "dvp.settleWithPermit", dvp, () => dvp.settleWithPermit(terms, permit));
+    let auth: SettlementAuthorization;
+    if (p.authorization === true) auth = await signSettlementAuthorization(ctx, t);
+    else if (
+      typeof p.authorization === "object" &&
+      p.authorization !== null &&
+      typeof p.authorization.validBefore === "bigint" &&
+      typeof p.authorization.signature === "string"
+    )
+      auth = p.authorization;
+    else
+      throw new InvalidParameterError(
+        "authorization",
+        p.authorization,
+        "must be true or { validBefore: bigint, signature: string }",
+      );
+    r = await sendTx(ctx, "dvp.settleWithAuthorization", dvp, () =>
+      dvp.settleWithAuthorization(terms, auth.validBefore, auth.signature),
+    );
   }
   const { out } = settlementOutcomes(ctx, receiptLogs(r.receipt));
   return { ...r, settled: out.get(t.id) === "settled" };

@@ -127,7 +127,7 @@ export const dcjpyCommands: Command[] = [
     path: ["dcjpy", "approve"],
     summary: "allow the DVP (or --spender) to spend the signer's DCJPY",
     usage: "--amount N [--spender ADDR]",
-    description: "Needed before `settlement settle` without --permit. --amount 0 revokes.",
+    description: "Needed before `settlement settle` without --authorization. --amount 0 revokes.",
     options: {
       amount: { type: "string", arg: "N", help: "allowance (base units)" },
       spender: { type: "string", arg: "ADDR", help: "spender (default: the DVP)" },

@@ -364,17 +364,22 @@ export const settlementCommands: Command[] = [
   }),
   txCommand("settle", "both legs in one transaction (steps 4-6)", {
     description:
-      "The buyer (or anyone once affirmed) settles. With --permit the signer signs an ERC-2612\n" +
-      "permit for exactly the amount, valid until the deadline, and settles with it in one\n" +
-      "transaction; without it the DVP needs an allowance (`kessai dcjpy approve`).\n" +
-      "Exits 1 if the settlement Failed (the seller's lock was short).",
-    options: { permit: { type: "boolean", help: "authorise the cash leg with a signed permit" } },
+      "The buyer (or anyone once affirmed) settles. With --authorization the signer (the buyer)\n" +
+      "signs a DCJPY transfer authorization for exactly this settlement (the amount to the\n" +
+      "seller, executable only by the DVP, valid until the deadline) and settles with it in one\n" +
+      "transaction; without it the DVP needs an allowance (`kessai dcjpy approve`).",
+    options: {
+      authorization: {
+        type: "boolean",
+        help: "pay with a transfer authorization signed for this settlement",
+      },
+    },
     async act(inv, terms) {
       await inv.requireSigner("settlement settle");
       const ctx = await inv.chain();
-      const permit = inv.values.permit === true ? (true as const) : undefined;
+      const authorization = inv.values.authorization === true ? (true as const) : undefined;
       const r = await inv.progress.run(`settling ${terms.id}`, () =>
-        a.settleSettlement(ctx, { terms, permit }),
+        a.settleSettlement(ctx, { terms, authorization }),
       );
       const json = { action: "settlement.settle", id: terms.id, settled: r.settled, ...txJson(r) };
       if (!r.settled) {

@@ -52,7 +52,7 @@ function line(e: WatchedEvent): string {
       case "SettlementTerminated":
         return `issuer ${a.issuer} reason ${a.reason} released ${a.released}`;
       case "SettlementFailed":
-        return `locked ${a.locked} of ${a.quantity}, released ${a.released}`;
+        return `operator ${a.operator} removed ${a.removed} released ${a.released}`;
       default:
         return Object.entries(a)
           .filter(([k]) => k !== "id")
