@@ -13,11 +13,20 @@ export {
 } from "./input.js";
 export {
   ConfigurationError,
+  FeeCeilingError,
+  JournalConflictError,
   NetworkError,
+  NodeError,
   NonceError,
   ReferenceConflictError,
+  SendAbortedError,
+  SendInterruptedError,
+  SendTimeoutError,
   SettlementStateError,
   TransactionFailedError,
+  TransactionReplacedError,
+  type SendInterruption,
+  type SendPhase,
 } from "./transport.js";
 export {
   ContractError,
@@ -27,5 +36,12 @@ export {
   type ContractErrorOptions,
 } from "./contract.js";
 export { ERROR_MESSAGES, formatContractError } from "./messages.js";
-export { decodeRevertData, errorInterface, findRevertData, toKessaiError } from "./decode.js";
+export {
+  decodeRevertData,
+  errorInterface,
+  findRevertData,
+  findRpcError,
+  toKessaiError,
+  type RpcErrorInfo,
+} from "./decode.js";
 export * from "../generated/errors.js";
