@@ -18,6 +18,7 @@ import { toKessaiError } from "./errors/decode.js";
 import { InvalidParameterError } from "./errors/input.js";
 import { toAddress, toPrivateKey } from "./internal/validate.js";
 import { QueuedSigner, withNonceQueue } from "./internal/nonce-queue.js";
+import type { SendOptions, TxEngineOptions } from "./transactions/types.js";
 
 /** Addresses of one Kessai deployment. The investor register is read from the security token. */
 export interface KessaiAddresses {
@@ -39,12 +40,20 @@ export interface ConnectOptions {
   confirmations?: number;
   /** Fixed gas limit for every transaction; skips estimation, so reverts surface after mining. */
   gasLimit?: bigint;
+  /**
+   * The transaction engine's policy (deadline, fee bumps and ceiling, polling) and journal.
+   * `confirmations` above is the policy's default confirmations.
+   */
+  transactions?: TxEngineOptions;
 }
 
 /** Everything an action needs: a provider, an optional queued signer and typed contracts. */
 export interface KessaiContext {
   provider: Provider;
-  /** The signer, wrapped in its account's nonce queue; undefined when read-only. */
+  /**
+   * The signer, wrapped in its account's nonce queue and transaction engine (`signer.engine`);
+   * undefined when read-only.
+   */
   signer: QueuedSigner | undefined;
   /** Address of the signer, when there is one. */
   account: string | undefined;
@@ -62,6 +71,8 @@ export interface KessaiContext {
    * then destroys it. False or absent when the caller passed a `runner` and owns its provider.
    */
   ownsProvider?: boolean;
+  /** Options of every transaction sent with this context (see `withSendOptions`). */
+  sendOptions?: SendOptions;
 }
 
 function isSigner(r: ContractRunner): r is Signer {
@@ -95,14 +106,21 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
       throw new InvalidParameterError("runner", undefined, "or rpcUrl is required");
     const privateKey =
       options.privateKey === undefined ? undefined : toPrivateKey(options.privateKey);
+    // No request cache: ethers answers an identical request made within 250 ms with the earlier
+    // answer, which gives stale nonces, estimates and receipts.
     created = new JsonRpcProvider(options.rpcUrl, undefined, {
       staticNetwork: true,
       pollingInterval: 250,
+      cacheTimeout: -1,
     });
     runner = privateKey ? new Wallet(privateKey, created) : created;
   }
   const signer = isSigner(runner)
-    ? withNonceQueue(runner, { gasLimit: options.gasLimit })
+    ? withNonceQueue(runner, {
+        gasLimit: options.gasLimit,
+        journal: options.transactions?.journal,
+        policy: { confirmations: options.confirmations, ...options.transactions?.policy },
+      })
     : undefined;
   const provider = (signer ? signer.provider : (runner as Provider)) ?? runner.provider;
   if (!provider) throw new InvalidParameterError("runner", runner, "has no provider");
