@@ -23,6 +23,10 @@ export async function setPartialFreeze(
   const negative = typeof p.delta === "bigint" ? p.delta < 0n : (p.delta as number) < 0;
   const dt = ctx.depositToken;
   return negative
-    ? sendTx(ctx, "bank.unfreezePartial", dt, () => dt.unfreezePartial(account, amount))
-    : sendTx(ctx, "bank.freezePartial", dt, () => dt.freezePartial(account, amount));
+    ? sendTx(ctx, "bank.unfreezePartial", dt, () =>
+        dt.unfreezePartial.populateTransaction(account, amount),
+      )
+    : sendTx(ctx, "bank.freezePartial", dt, () =>
+        dt.freezePartial.populateTransaction(account, amount),
+      );
 }

@@ -31,14 +31,16 @@ export async function settleSettlement(
   const dvp = ctx.dvp;
   let r: TxResult;
   if (p.permit === undefined) {
-    r = await sendTx(ctx, "dvp.settle", dvp, () => dvp.settle(terms));
+    r = await sendTx(ctx, "dvp.settle", dvp, () => dvp.settle.populateTransaction(terms));
   } else {
     let permit: PermitSignature;
     if (p.permit === true)
       permit = await signPermitTypedData(ctx, ctx.addresses.dvp, t.amount, t.deadline);
     else if (typeof p.permit === "object" && p.permit) permit = p.permit;
     else throw new InvalidParameterError("permit", p.permit, "must be true or a permit signature");
-    r = await sendTx(ctx, "dvp.settleWithPermit", dvp, () => dvp.settleWithPermit(terms, permit));
+    r = await sendTx(ctx, "dvp.settleWithPermit", dvp, () =>
+      dvp.settleWithPermit.populateTransaction(terms, permit),
+    );
   }
   const { out } = settlementOutcomes(ctx, receiptLogs(r.receipt));
   return { ...r, settled: out.get(t.id) === "settled" };
