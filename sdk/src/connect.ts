@@ -41,8 +41,8 @@ export interface ConnectOptions {
   /** Fixed gas limit for every transaction; skips estimation, so reverts surface after mining. */
   gasLimit?: bigint;
   /**
-   * The transaction engine's policy (deadline, fee bumps and ceiling, polling) and journal.
-   * `confirmations` above is the policy's default confirmations.
+   * The transaction engine's policy (deadline, fee bumps and ceiling, polling), journal and key
+   * lock. `confirmations` above is the policy's default confirmations.
    */
   transactions?: TxEngineOptions;
 }
@@ -117,8 +117,8 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
   }
   const signer = isSigner(runner)
     ? withNonceQueue(runner, {
+        ...options.transactions,
         gasLimit: options.gasLimit,
-        journal: options.transactions?.journal,
         policy: { confirmations: options.confirmations, ...options.transactions?.policy },
       })
     : undefined;

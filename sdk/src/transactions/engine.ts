@@ -24,6 +24,7 @@ import {
 } from "../errors/transport.js";
 import { bumpFees, pricedOut, type Fees } from "./fees.js";
 import { MemoryJournal, type Journal, type JournalEntry, type JournalTx } from "./journal.js";
+import type { KeyLock } from "./lock.js";
 import { resolvePolicy, type ResolvedTxPolicy, type TxPolicy } from "./policy.js";
 import { nonceQueue, type NonceQueue } from "./queue.js";
 import { decodeMinedRevert } from "./revert.js";
@@ -275,6 +276,8 @@ export class TxEngine {
   readonly journal: Journal;
   readonly policy: TxPolicy;
   readonly gasLimit: bigint | undefined;
+  /** The key's lock shared with other processes, if any. */
+  readonly lock: KeyLock | undefined;
   private headsValue: HeadWatcher | undefined;
   private address: string | undefined;
   private chainIdValue: bigint | undefined;
@@ -292,6 +295,7 @@ export class TxEngine {
     this.journal = options.journal ?? new MemoryJournal();
     this.policy = options.policy ?? {};
     this.gasLimit = options.gasLimit;
+    this.lock = options.lock;
   }
 
   /** @internal The head watcher of the provider (shared by every engine on it). */
@@ -568,7 +572,20 @@ export class TxEngine {
   /** @internal */
   forget(t: Tracked): void {
     if (this.byKey.get(t.key) === t) this.byKey.delete(t.key);
+    if (this.lock) this.releaseIfIdle();
   }
+
+  /** Releases the key's lock once nothing of this process is in flight (checked a tick later). */
+  private releaseIfIdle = (): void => {
+    setTimeout(() => {
+      const q = this.queue();
+      if (q.lease && q.idle) {
+        const release = q.lease;
+        q.lease = undefined;
+        void release().catch(() => undefined);
+      }
+    }, 0);
+  };
 
   /** @internal */
   queue(): NonceQueue {
@@ -802,6 +819,19 @@ export class TxEngine {
     sent: Promise<TransactionResponse>;
   }> {
     if (stopper?.stopped) throw new Stopped(stopper.reason!);
+    if (this.lock && !q.lease) {
+      // Another process may have sent meanwhile: start again from the node's count.
+      let lease: () => Promise<void>;
+      try {
+        lease = await this.lock.acquire(this.address!, stopper?.controller.signal);
+      } catch (err) {
+        if (stopper?.stopped) throw new Stopped(stopper.reason!);
+        throw err;
+      }
+      q.lease = lease;
+      q.next = undefined;
+      q.holes = [];
+    }
     if (q.abandoned.size > 0) await q.fallBack(this.pendingCount);
     const nonce = await q.allocate(this.pendingCount);
     const txn = { ...prepared, nonce };
@@ -826,6 +856,7 @@ export class TxEngine {
       sent = this.broadcastInOrder(q, nonce, broadcast, first);
     }
     q.track(nonce, sent);
+    if (this.lock) void sent.then(this.releaseIfIdle, this.releaseIfIdle);
     return { nonce, candidate, sent };
   }
 

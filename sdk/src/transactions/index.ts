@@ -1,5 +1,6 @@
 export { TxEngine } from "./engine.js";
 export { FileJournal } from "./file-journal.js";
+export { FileKeyLock, type KeyLock } from "./lock.js";
 export {
   MemoryJournal,
   OPEN_JOURNAL_STATES,

@@ -39,6 +39,8 @@ export class NonceQueue {
   readonly abandoned = new Set<number>();
   /** Lowest nonce the first allocation may use (above the journal's open entries). */
   floor = 0;
+  /** Releases the account's {@link KeyLock}, while this process holds it. */
+  lease: (() => Promise<void>) | undefined;
   /** Set once the journal's open entries of this account were resumed, per journal. */
   readonly resumed = new WeakMap<object, Promise<void>>();
 
@@ -104,6 +106,11 @@ export class NonceQueue {
     void settled.then(() => {
       if (this.inflight.get(nonce) === settled) this.inflight.delete(nonce);
     });
+  }
+
+  /** True when nothing of this process is allocated, broadcasting or watched. */
+  get idle(): boolean {
+    return this.live.size === 0 && this.inflight.size === 0 && this.mutex.waiting === 0;
   }
 
   /** Broadcasts in flight below `nonce`. */

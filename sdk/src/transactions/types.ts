@@ -2,6 +2,7 @@ import type { TransactionReceipt } from "ethers";
 import type { Journal } from "./journal.js";
 import type { TxPolicy } from "./policy.js";
 import type { Fees } from "./fees.js";
+import type { KeyLock } from "./lock.js";
 
 /** What happened to a send, reported as it happens ({@link TxEngine.on}, `onEvent`) and kept. */
 export type TxEventType =
@@ -113,4 +114,9 @@ export interface TxEngineOptions {
   policy?: TxPolicy;
   /** Where in-flight work is recorded (default: a new {@link MemoryJournal} per engine). */
   journal?: Journal;
+  /**
+   * Coordination with other processes that send with the same key (default: none; they then
+   * get {@link NonceError}). See {@link KeyLock}.
+   */
+  lock?: KeyLock;
 }

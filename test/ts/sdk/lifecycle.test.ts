@@ -23,6 +23,10 @@ import {
 } from "ethers";
 import {
   FileJournal,
+  FileKeyLock,
+  issueDeposit,
+  getDepositBalance,
+  withSendOptions,
   FeeCeilingError,
   FirmClient,
   IssuerClient,
@@ -337,6 +341,54 @@ describe("transaction lifecycle against anvil", function () {
     });
   });
 
+  describe("several processes on one key", function () {
+    it("take turns with a shared key lock: every send goes through, nonces in a row", async function () {
+      const dir = await mkdtemp(path.join(tmpdir(), "kessai-locks-"));
+      const pk = key(accountSeq++);
+      const account = new Wallet(pk).address;
+      // Two "processes": each its own provider, hence its own nonce queue and counter.
+      const providers = [providerFor(anvil.url), providerFor(anvil.url)];
+      let broadcasts = 0;
+      for (const p of providers) {
+        void p.on("debug", (e: { action: string; payload?: unknown }) => {
+          if (e.action !== "sendRpcPayload") return;
+          for (const q of [e.payload].flat() as { method: string }[])
+            if (q.method === "eth_sendRawTransaction") broadcasts++;
+        });
+      }
+      try {
+        await anvil.rpc("evm_setAutomine", [true]);
+        const lock = new FileKeyLock(dir);
+        const [a, b] = providers.map(
+          (p) => new TxEngine(new Wallet(pk, p), { lock, policy: FAST }),
+        );
+        const n0 = await provider.getTransactionCount(account);
+        const t0 = Date.now();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 2 ? a : b).send({ to: recipient(), value: 1n }),
+          ),
+        );
+        const ms = Date.now() - t0;
+        expect(results.map((r) => r.nonce).sort((x, y) => x - y)).to.deep.equal(
+          Array.from({ length: 20 }, (_, i) => n0 + i),
+        );
+        expect(await provider.getTransactionCount(account)).to.equal(n0 + 20);
+        // Each process started from the chain's count: no broadcast was refused and retried.
+        expect(broadcasts).to.equal(20);
+        await new Promise((r) => setTimeout(r, 20));
+        // Released once both are idle.
+        const release = await lock.acquire(account, AbortSignal.timeout(1_000));
+        await release();
+        this.test!.title += ` (20 sends in ${ms} ms)`;
+      } finally {
+        await anvil.rpc("evm_setAutomine", [false]);
+        for (const p of providers) p.destroy();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
   describe("journal keys in one process", function () {
     it("two sends with one key share one transaction; another call under that key is refused", async function () {
       const { wallet, engine } = engineFor();
@@ -484,7 +536,7 @@ describe("transaction lifecycle against anvil", function () {
     });
   });
 
-  describe("typed errors survive mining", function () {
+  describe("Kessai on anvil: typed errors survive mining, keyed actions", function () {
     let chain: Anvil;
     let p: JsonRpcProvider;
     let addresses: Awaited<ReturnType<typeof deployOverRpc>>;
@@ -705,6 +757,36 @@ describe("transaction lifecycle against anvil", function () {
       } finally {
         bank.close();
       }
+    });
+
+    it("an action sent twice with one key (withSendOptions) issues once; an aborted one sends nothing", async function () {
+      const bank = await BankClient.connect({
+        runner: new Wallet(key(2), p),
+        addresses,
+        transactions: { policy: FAST },
+      });
+      const account = new Wallet(key(9)).address;
+      const before = await getDepositBalance(bank.ctx, { account });
+      const n0 = await p.getTransactionCount(bank.address);
+      const params = { account, amount: 250n, bankReference: ref("keyed-issue") };
+      const keyed = withSendOptions(bank.ctx, { key: `issue:${params.bankReference}` });
+      // Without the key the second would revert with DepositTokenIssuanceReferenceUsed.
+      const [a, b] = await Promise.all([issueDeposit(keyed, params), issueDeposit(keyed, params)]);
+      expect(a.hash).to.equal(b.hash);
+      expect(a.key).to.equal(`issue:${params.bankReference}`);
+      expect((await getDepositBalance(bank.ctx, { account })).balance).to.equal(
+        before.balance + 250n,
+      );
+      expect(await p.getTransactionCount(bank.address)).to.equal(n0 + 1);
+
+      const aborted = withSendOptions(bank.ctx, { signal: AbortSignal.abort() });
+      const e = await expectError(
+        issueDeposit(aborted, { ...params, bankReference: ref("never") }),
+        SendAbortedError,
+        { action: "bank.issue", phase: "not-sent" },
+      );
+      expect(e.hashes).to.deep.equal([]);
+      expect(await p.getTransactionCount(bank.address, "pending")).to.equal(n0 + 1);
     });
   });
 
