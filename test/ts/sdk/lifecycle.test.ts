@@ -304,6 +304,38 @@ describe("transaction lifecycle against anvil", function () {
       expect(await provider.getTransactionCount(wallet.address)).to.equal(n0 + 1);
     });
 
+    it("fills a missing lower nonce that nothing watches when a send waits behind it", async function () {
+      const { wallet, engine } = engineFor({ policy: { bumpAfterMs: 300 } });
+      const n0 = await provider.getTransactionCount(wallet.address);
+      const lost = recipient();
+      const first = nextEvent(engine, "submitted");
+      await expectError(
+        engine.send({ to: lost, value: 1n }, { timeoutMs: 150 }),
+        SendTimeoutError,
+        { nonce: n0 },
+      );
+      const given = await first;
+      // The next send takes n0 + 1 (n0 is still in the mempool) ...
+      const second = nextEvent(engine, "submitted");
+      const sending = engine.send({ to: recipient(), value: 1n });
+      await second;
+      // ... then n0 is dropped: the send waits behind a gap nothing of this process watches.
+      await anvil.rpc("anvil_dropTransaction", [given.hash]);
+      const t0 = Date.now();
+      const r = await mineUntil(anvil, sending);
+      expect(r.nonce).to.equal(n0 + 1);
+      expect(await provider.getTransactionCount(wallet.address)).to.equal(n0 + 2);
+      const block = (await provider.getBlock(r.blockNumber, true))!;
+      const filler = block.prefetchedTransactions.find(
+        (t) => t.from === wallet.address && t.nonce === n0,
+      )!;
+      expect(filler.to).to.equal(wallet.address); // a zero-value self-transfer
+      expect(filler.value).to.equal(0n);
+      expect(filler.data).to.equal("0x");
+      expect(await provider.getBalance(lost)).to.equal(0n);
+      this.test!.title += ` (filled and mined ${Date.now() - t0} ms after the drop)`;
+    });
+
     it("re-syncs when the chain runs ahead (another sender on the key), and names it when it persists", async function () {
       const { wallet, engine } = engineFor();
       const r0 = await mineUntil(anvil, engine.send({ to: recipient(), value: 1n }));
