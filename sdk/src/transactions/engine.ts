@@ -103,10 +103,11 @@ class Stopped extends Error {
 
 /** A send's deadline and its caller's signal, as one stop. */
 class Stopper {
-  readonly controller = new AbortController();
   reason: StopReason | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly signal: AbortSignal | undefined;
+  private listeners: Set<() => void> | undefined;
+  private controller: AbortController | undefined;
   private readonly onAbort = () => this.stop({ kind: "abort", cause: this.signal?.reason });
 
   constructor(signal: AbortSignal | undefined, deadline: number) {
@@ -125,27 +126,47 @@ class Stopper {
     return this.reason !== undefined;
   }
 
+  /** An AbortSignal that aborts when the send stops (made on demand). */
+  get abortSignal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(new Stopped(this.reason));
+    }
+    return this.controller.signal;
+  }
+
   stop(reason: StopReason): void {
     if (this.reason) return;
     this.reason = reason;
     this.dispose();
-    this.controller.abort(new Stopped(reason));
+    this.controller?.abort(new Stopped(reason));
+    const ls = this.listeners;
+    this.listeners = undefined;
+    if (ls) for (const l of ls) l();
+  }
+
+  /** Calls `fn` once when the send stops (at once if it already has); returns the undo. */
+  onStop(fn: () => void): () => void {
+    if (this.reason) {
+      fn();
+      return () => undefined;
+    }
+    (this.listeners ??= new Set()).add(fn);
+    return () => this.listeners?.delete(fn);
   }
 
   /** `p`, or a rejection with {@link Stopped} as soon as the send is stopped. */
   race<T>(p: Promise<T>): Promise<T> {
-    const s = this.controller.signal;
-    if (s.aborted) return Promise.reject(s.reason as Error);
+    if (this.reason) return Promise.reject(new Stopped(this.reason));
     return new Promise<T>((resolve, reject) => {
-      const onStop = () => reject(s.reason as Error);
-      s.addEventListener("abort", onStop, { once: true });
+      const off = this.onStop(() => reject(new Stopped(this.reason!)));
       p.then(
         (v) => {
-          s.removeEventListener("abort", onStop);
+          off();
           resolve(v);
         },
         (e: unknown) => {
-          s.removeEventListener("abort", onStop);
+          off();
           reject(e);
         },
       );
@@ -279,6 +300,7 @@ export class TxEngine {
   /** The key's lock shared with other processes, if any. */
   readonly lock: KeyLock | undefined;
   private headsValue: HeadWatcher | undefined;
+  private queueValue: NonceQueue | undefined;
   private address: string | undefined;
   private chainIdValue: bigint | undefined;
   private readonly listeners = new Set<(e: TxEvent) => void>();
@@ -345,7 +367,7 @@ export class TxEngine {
     let signedHash: string | undefined;
     let started: Promise<Tracked> | undefined;
     try {
-      const from = await stopper.race(this.getAddress());
+      const from = this.address ?? (await stopper.race(this.getAddress()));
       await stopper.race(this.resumeOpen());
       const key = options.key ?? freshKey();
       let joined = false;
@@ -358,7 +380,7 @@ export class TxEngine {
           }
         }
         const prepared = await stopper.race(this.prepare(request));
-        const chainId = await stopper.race(this.chainId());
+        const chainId = this.chainIdValue ?? (await stopper.race(this.chainId()));
         const entry: JournalEntry = {
           key,
           chainId: chainId.toString(),
@@ -589,7 +611,8 @@ export class TxEngine {
 
   /** @internal */
   queue(): NonceQueue {
-    return nonceQueue(this.provider, this.address!);
+    this.queueValue ??= nonceQueue(this.provider, this.address!);
+    return this.queueValue;
   }
 
   /** @internal */
@@ -728,9 +751,10 @@ export class TxEngine {
           onNonce?.(signed.nonce, signed.candidate?.hash);
           entry.state = "signed";
           entry.nonce = signed.nonce;
+          if (!journaled) return;
           entry.txs = signed.candidate ? [journalTx(signed.candidate)] : [];
           entry.updatedAt = Date.now();
-          if (journaled) await this.journal.put(entry);
+          await this.journal.put(entry);
         }),
       );
       let response: TransactionResponse | undefined;
@@ -765,9 +789,11 @@ export class TxEngine {
           fees: feesOf(response!),
           at: Date.now(),
         };
-        entry.txs = [journalTx(candidate)];
-        entry.updatedAt = Date.now();
-        if (journaled) await this.journal.put(entry);
+        if (journaled) {
+          entry.txs = [journalTx(candidate)];
+          entry.updatedAt = Date.now();
+          await this.journal.put(entry);
+        }
       }
       const template: Template = {
         to: prepared.to == null ? null : String(prepared.to),
@@ -778,7 +804,7 @@ export class TxEngine {
         type: prepared.type ?? response?.type ?? undefined,
         accessList: prepared.accessList ?? undefined,
       };
-      const t = new Tracked(this, entry, template, policy, false, journaled);
+      const t = new Tracked(this, entry, template, policy, false, journaled, [candidate]);
       t.response = response;
       this.remember(candidate.hash, t);
       t.event("submitted", candidate.hash, {});
@@ -823,7 +849,7 @@ export class TxEngine {
       // Another process may have sent meanwhile: start again from the node's count.
       let lease: () => Promise<void>;
       try {
-        lease = await this.lock.acquire(this.address!, stopper?.controller.signal);
+        lease = await this.lock.acquire(this.address!, stopper?.abortSignal);
       } catch (err) {
         if (stopper?.stopped) throw new Stopped(stopper.reason!);
         throw err;
@@ -1005,6 +1031,7 @@ class Tracked {
     policy: ResolvedTxPolicy,
     resumed: boolean,
     journaled: boolean,
+    candidates?: Candidate[],
   ) {
     this.engine = engine;
     this.entry = entry;
@@ -1013,7 +1040,7 @@ class Tracked {
     this.nonce = entry.nonce!;
     this.action = entry.action;
     this.policy = policy;
-    this.candidates = entry.txs.map(candidateOf);
+    this.candidates = candidates ?? entry.txs.map(candidateOf);
     this.resumed = resumed;
     this.journaled = journaled || resumed;
     this.lastSent = { at: this.candidates.at(-1)?.at ?? Date.now(), head: entry.firstBlock };
@@ -1050,30 +1077,27 @@ class Tracked {
     const result = this.run();
     return new Promise<TxResult>((resolve, reject) => {
       let over = false;
-      const s = stopper.controller.signal;
-      const onStop = () => {
+      const off = stopper.onStop(() => {
         if (over) return;
         over = true;
         if (onEvent) this.listeners.delete(onEvent);
         const at = this.at();
         this.detach();
         reject(interruption(stopper.reason!, at));
-      };
-      if (s.aborted) return onStop();
-      s.addEventListener("abort", onStop, { once: true });
+      });
       result.then(
         (r) => {
           if (over) return;
           over = true;
-          s.removeEventListener("abort", onStop);
+          off();
           if (onEvent) this.listeners.delete(onEvent);
           this.waiters--;
-          resolve({ ...r, resumed: this.resumed || joined });
+          resolve(joined && !r.resumed ? { ...r, resumed: true } : r);
         },
         (e: unknown) => {
           if (over) return;
           over = true;
-          s.removeEventListener("abort", onStop);
+          off();
           if (onEvent) this.listeners.delete(onEvent);
           this.waiters--;
           reject(e instanceof Final ? e.error : e);
@@ -1149,11 +1173,11 @@ class Tracked {
   }
 
   private async save(patch: Partial<JournalEntry>): Promise<void> {
-    Object.assign(this.entry, patch, {
-      txs: this.candidates.map(journalTx),
-      updatedAt: Date.now(),
-    });
-    if (this.journaled) await this.engine.journal.put(this.entry);
+    Object.assign(this.entry, patch);
+    if (!this.journaled) return;
+    this.entry.txs = this.candidates.map(journalTx);
+    this.entry.updatedAt = Date.now();
+    await this.engine.journal.put(this.entry);
   }
 
   private check(): void {
