@@ -52,8 +52,8 @@ export class FileJournal implements Journal {
 
   /** {@inheritDoc Journal.put} */
   async put(entry: JournalEntry): Promise<void> {
+    const copy = copyEntry(entry); // as it is now: the caller may change it meanwhile
     await this.load();
-    const copy = copyEntry(entry);
     this.entries.set(copy.key, copy);
     await new Promise<void>((resolve, reject) => {
       this.queue.push({ line: JSON.stringify(copy) + "\n", resolve, reject });
