@@ -566,6 +566,11 @@ export class TxEngine {
     return p;
   }
 
+  /** True while a send with this key is being sent or watched in this process. */
+  inFlight(key: string): boolean {
+    return this.byKey.has(key) || this.starting.has(key);
+  }
+
   /** Open journal entries of this account (what {@link resumeOpen} takes up). */
   async openEntries(): Promise<JournalEntry[]> {
     return this.journal.open((await this.chainId()).toString(), await this.getAddress());
@@ -1019,6 +1024,8 @@ class Tracked {
   /** Set when a mined transaction left the chain: the next drop is re-broadcast unchanged. */
   private fellOut = false;
   private reorged = false;
+  /** Where the journal saw it mined (a send taken up again): compared with what the chain has. */
+  private priorMined: JournalEntry["mined"];
   private lastSent: { at: number; head: number | undefined };
   /** Fees the node refused as too low for a replacement: the next one pays more. */
   private floor: Fees | undefined;
@@ -1044,8 +1051,8 @@ class Tracked {
     this.resumed = resumed;
     this.journaled = journaled || resumed;
     this.lastSent = { at: this.candidates.at(-1)?.at ?? Date.now(), head: entry.firstBlock };
-    if (entry.mined) this.fellOut = true; // re-broadcast unchanged if the node lost it
-    if (resumed) this.fellOut = true;
+    this.priorMined = entry.mined;
+    if (resumed) this.fellOut = true; // re-broadcast unchanged if the node lost it
   }
 
   /** Resolves when the watch is over (whatever its outcome). */
@@ -1194,6 +1201,16 @@ class Tracked {
         // The first look needs no head: an automining node has the receipt already.
         const found = await this.findReceipt();
         this.check();
+        const prior = this.priorMined;
+        if (prior && (!found || found.receipt.blockHash !== prior.blockHash)) {
+          // Mined where the journal says no longer: a reorg undid it since it was recorded.
+          this.priorMined = undefined;
+          this.reorged = true;
+          this.event("reorged", prior.hash, {
+            blockNumber: prior.blockNumber,
+            blockHash: prior.blockHash,
+          });
+        } else if (found) this.priorMined = undefined;
         if (found) {
           if (!this.mined || this.mined.receipt.blockHash !== found.receipt.blockHash) {
             if (this.mined) this.reorgedOut();

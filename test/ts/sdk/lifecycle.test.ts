@@ -490,6 +490,40 @@ describe("transaction lifecycle against anvil", function () {
       });
     }
 
+    it("re-checks a finished send by its key: a later reorg is reported and the transaction put back", async function () {
+      const { wallet, engine } = engineFor();
+      const to = recipient();
+      const req = { to, value: 11n };
+      const submitted = nextEvent(engine, "submitted");
+      const sending = engine.send(req, { key: "recheck" });
+      await submitted;
+      expect(engine.inFlight("recheck")).to.equal(true);
+      await anvil.mine();
+      const done = await sending;
+      expect(done.reorged).to.equal(false);
+      expect(engine.inFlight("recheck")).to.equal(false);
+      // Already confirmed (one block): a reorg afterwards is only seen by looking again.
+      await anvil.rpc("anvil_reorg", [1, []]);
+      expect(await provider.getTransactionReceipt(done.hash)).to.equal(null);
+      const again = await mineUntil(anvil, engine.send(req, { key: "recheck" }));
+      expect(again.resumed).to.equal(true);
+      expect(again.reorged).to.equal(true);
+      expect(again.hash).to.equal(done.hash);
+      expect(again.events.map((e) => e.type)).to.deep.equal([
+        "resumed",
+        "reorged",
+        "rebroadcast",
+        "mined",
+        "confirmed",
+      ]);
+      expect(await provider.getBalance(to)).to.equal(11n);
+      expect(await provider.getTransactionCount(wallet.address)).to.equal(done.nonce + 1);
+      // Nothing moved: a second look reports nothing.
+      const third = await engine.send(req, { key: "recheck" });
+      expect(third.reorged).to.equal(false);
+      expect(third.receipt.blockHash).to.equal(again.receipt.blockHash);
+    });
+
     it("follows a transaction that a reorg moved to another block, without re-broadcasting", async function () {
       const { engine } = engineFor({ policy: { confirmations: 3 } });
       const events: TxEvent[] = [];
