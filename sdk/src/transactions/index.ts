@@ -11,7 +11,7 @@ export {
   type JournalTx,
 } from "./journal.js";
 export { DEFAULT_TX_POLICY, type TxPolicy, type ResolvedTxPolicy } from "./policy.js";
-export { bumpFees, type Bump, type Fees } from "./fees.js";
+export { bumpFees, pricedOut, type Bump, type Fees } from "./fees.js";
 export { decodeMinedRevert, type MinedCall } from "./revert.js";
 export { ChainReader, type Head, type RpcBlock, type RpcTransaction } from "./rpc.js";
 export type {

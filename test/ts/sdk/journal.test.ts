@@ -8,6 +8,7 @@ import {
   FileJournal,
   MemoryJournal,
   bumpFees,
+  pricedOut,
   type JournalEntry,
   type JournalState,
 } from "../../../sdk/src/index.js";
@@ -196,6 +197,13 @@ describe("fee bump of a replacement", function () {
       maxPriorityFeePerGas: 2n * gwei,
     });
     expect(tip).to.deep.equal({ ok: false, needed: 2_300_000_000n, ceiling: 2n * gwei });
+  });
+
+  it("a max fee (or gas price) below the base fee is priced out", function () {
+    expect(pricedOut({ maxFeePerGas: 10n, maxPriorityFeePerGas: 1n }, 11n)).to.equal(true);
+    expect(pricedOut({ maxFeePerGas: 10n, maxPriorityFeePerGas: 1n }, 10n)).to.equal(false);
+    expect(pricedOut({ gasPrice: 5n }, 6n)).to.equal(true);
+    expect(pricedOut({ gasPrice: 5n }, undefined)).to.equal(false);
   });
 
   it("bumps a legacy gas price the same way", function () {
