@@ -22,6 +22,7 @@ import { identifyDeployment } from "./internal/identify.js";
 import { toAddress, toPrivateKey } from "./internal/validate.js";
 import { QueuedSigner, withNonceQueue } from "./internal/nonce-queue.js";
 import { toChainId, toRpcUrl } from "./utils/rpc.js";
+import type { SendOptions, TxEngineOptions } from "./transactions/types.js";
 
 /** Addresses of one Kessai deployment. The investor register is read from the security token. */
 export interface KessaiAddresses {
@@ -48,6 +49,11 @@ export interface ConnectOptions {
   confirmations?: number;
   /** Fixed gas limit for every transaction; skips estimation, so reverts surface after mining. */
   gasLimit?: bigint;
+  /**
+   * The transaction engine's policy (deadline, fee bumps and ceiling, polling), journal and key
+   * lock. `confirmations` above is the policy's default confirmations.
+   */
+  transactions?: TxEngineOptions;
 }
 
 /** Everything an action needs: a provider, an optional queued signer and typed contracts. */
@@ -55,7 +61,10 @@ export interface KessaiContext {
   provider: Provider;
   /** The chain the node serves (checked against `ConnectOptions.chainId` when one was given). */
   chainId: bigint;
-  /** The signer, wrapped in its account's nonce queue; undefined when read-only. */
+  /**
+   * The signer, wrapped in its account's nonce queue and transaction engine (`signer.engine`);
+   * undefined when read-only.
+   */
   signer: QueuedSigner | undefined;
   /** Address of the signer, when there is one. */
   account: string | undefined;
@@ -73,6 +82,8 @@ export interface KessaiContext {
    * then destroys it. False or absent when the caller passed a `runner` and owns its provider.
    */
   ownsProvider?: boolean;
+  /** Options of every transaction sent with this context (see `withSendOptions`). */
+  sendOptions?: SendOptions;
 }
 
 function isSigner(r: ContractRunner): r is Signer {
@@ -117,14 +128,21 @@ export async function connect(options: ConnectOptions): Promise<KessaiContext> {
     const rpcUrl = toRpcUrl(options.rpcUrl, "rpcUrl");
     const privateKey =
       options.privateKey === undefined ? undefined : toPrivateKey(options.privateKey);
+    // No request cache: ethers answers an identical request made within 250 ms with the earlier
+    // answer, which gives stale nonces, estimates and receipts.
     created = new JsonRpcProvider(rpcUrl, undefined, {
       staticNetwork: true,
       pollingInterval: 250,
+      cacheTimeout: -1,
     });
     runner = privateKey ? new Wallet(privateKey, created) : created;
   }
   const signer = isSigner(runner)
-    ? withNonceQueue(runner, { gasLimit: options.gasLimit })
+    ? withNonceQueue(runner, {
+        ...options.transactions,
+        gasLimit: options.gasLimit,
+        policy: { confirmations: options.confirmations, ...options.transactions?.policy },
+      })
     : undefined;
   const provider = (signer ? signer.provider : (runner as Provider)) ?? runner.provider;
   if (!provider) throw new InvalidParameterError("runner", runner, "has no provider");

@@ -25,8 +25,9 @@ export * from "./settlement/terms.js";
 export * from "./settlement/eip712.js";
 export * from "./settlement/workflow.js";
 export * from "./utils/index.js";
-export { QueuedSigner, withNonceQueue } from "./internal/nonce-queue.js";
-export type { TxResult } from "./internal/send.js";
+export { QueuedSigner, withNonceQueue, type QueuedSignerOptions } from "./internal/nonce-queue.js";
+export { withSendOptions } from "./internal/send.js";
+export * from "./transactions/index.js";
 export type { AmountLike } from "./internal/validate.js";
 /**
  * TypeChain (ethers-v6) types and ABI-only factories of the Kessai contracts, generated from the

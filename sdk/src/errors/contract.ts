@@ -15,6 +15,13 @@ export interface ContractErrorOptions {
   sender?: string;
   /** Hash of the mined transaction, for reverts after mining. */
   txHash?: string;
+  /**
+   * How a mined revert was decoded: `trace` (the node traced the transaction in its block),
+   * `replay` (the block's earlier transactions replayed before it, `eth_simulateV1`) or
+   * `parent-block` (an `eth_call` in the parent block's state, without the block's earlier
+   * transactions: see {@link ContractError.approximate}).
+   */
+  decodedBy?: "trace" | "replay" | "parent-block";
 }
 
 /**
@@ -39,6 +46,14 @@ export class ContractError<TArgs extends object = Record<string, unknown>> exten
   readonly action: string | undefined;
   readonly sender: string | undefined;
   readonly txHash: string | undefined;
+  /** How a mined revert was decoded (undefined for a revert seen before mining). */
+  readonly decodedBy: "trace" | "replay" | "parent-block" | undefined;
+  /**
+   * True when a mined revert was decoded by a call in the parent block's state, which does not
+   * include the transactions mined before it in its block: the error is the one the call would
+   * raise there, not necessarily the one the transaction raised.
+   */
+  readonly approximate: boolean;
 
   constructor(
     errorName: string,
@@ -53,6 +68,8 @@ export class ContractError<TArgs extends object = Record<string, unknown>> exten
     if (options.contractAddress) meta.push(`Contract: ${options.contractAddress}`);
     if (options.sender) meta.push(`Sender:   ${options.sender}`);
     if (options.txHash) meta.push(`Tx:       ${options.txHash}`);
+    if (options.decodedBy === "parent-block")
+      meta.push("Decoded:  approximately, by a call in the parent block's state");
     super(
       shortMessage ??
         formatContractError(errorName, args as Record<string, unknown>, Object.keys(args)),
@@ -67,6 +84,8 @@ export class ContractError<TArgs extends object = Record<string, unknown>> exten
     this.action = options.action;
     this.sender = options.sender;
     this.txHash = options.txHash;
+    this.decodedBy = options.decodedBy;
+    this.approximate = options.decodedBy === "parent-block";
   }
 }
 

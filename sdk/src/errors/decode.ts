@@ -8,7 +8,7 @@ import {
   UnknownContractError,
   type ContractErrorOptions,
 } from "./contract.js";
-import { NetworkError, NonceError, TransactionFailedError } from "./transport.js";
+import { NetworkError, NodeError, NonceError, TransactionFailedError } from "./transport.js";
 
 let iface: Interface | undefined;
 /** An ethers Interface holding every custom error of every contract ABI. */
@@ -112,6 +112,48 @@ function text(err: unknown): string {
   return e?.shortMessage ?? e?.message ?? String(err);
 }
 
+/** A JSON-RPC error object (`{ code, message }`) and the method it answered, when known. */
+export interface RpcErrorInfo {
+  code: number;
+  message: string;
+  method: string | undefined;
+}
+
+/**
+ * Finds the node's JSON-RPC error object in an ethers / Hardhat error (ethers keeps it in
+ * `info.error` or `error`, with the request in `payload`; Hardhat's provider errors carry a
+ * numeric `code` themselves).
+ */
+export function findRpcError(err: unknown): RpcErrorInfo | undefined {
+  const seen = new Set<unknown>();
+  const stack: { e: unknown; method: string | undefined }[] = [{ e: err, method: undefined }];
+  while (stack.length) {
+    const { e, method: m } = stack.shift()!;
+    if (!e || typeof e !== "object" || seen.has(e)) continue;
+    seen.add(e);
+    const o = e as Record<string, unknown>;
+    const payload = (o.payload ?? (o.info as Record<string, unknown> | undefined)?.payload) as
+      { method?: unknown } | undefined;
+    const method = typeof payload?.method === "string" ? payload.method : m;
+    if (typeof o.code === "number" && typeof o.message === "string" && Number.isInteger(o.code))
+      return { code: o.code, message: o.message, method };
+    for (const k of ["error", "info", "cause", "originalError", "parent"]) {
+      if (o[k] && typeof o[k] === "object") stack.push({ e: o[k], method });
+    }
+  }
+  return undefined;
+}
+
+/** Node-side failures that are never a contract's answer (codes per EIP-1474 and geth). */
+const NODE_CODES = new Set([-32700, -32600, -32601, -32602, -32603, -32004, -32005, -32006]);
+const NODE_MESSAGE_RE =
+  /block.*(out of range|not found)|header not found|missing trie node|unknown block|pruned|historical state|state.*not available|not supported|does not exist|invalid block/i;
+
+/** True when a JSON-RPC error reports a revert (EIP-1474 code 3, or a message saying so). */
+function isRevertRpcError(e: RpcErrorInfo): boolean {
+  return e.code === 3 || /revert/i.test(e.message);
+}
+
 const NONCE_RE =
   /nonce (too low|too high|has already been used)|invalid nonce|replacement (transaction )?underpriced|already known|known transaction/i;
 const NETWORK_RE =
@@ -120,7 +162,9 @@ const NETWORK_RE =
 /**
  * Turns anything thrown by ethers, Hardhat or a JSON-RPC node into a {@link KessaiError}:
  * revert data → the generated contract error class; nonce refusals → {@link NonceError};
- * transport failures → {@link NetworkError}; the rest → {@link TransactionFailedError}.
+ * transport failures → {@link NetworkError}; a node's own JSON-RPC error (block out of range,
+ * missing state, unsupported method, internal error; also when ethers reports it as a call
+ * exception) → {@link NodeError}; the rest → {@link TransactionFailedError}.
  */
 export function toKessaiError(err: unknown, options: ContractErrorOptions = {}): KessaiError {
   if (err instanceof KessaiError) return err;
@@ -142,6 +186,17 @@ export function toKessaiError(err: unknown, options: ContractErrorOptions = {}):
       `JSON-RPC request failed${options.action ? ` during ${options.action}` : ""}`,
       { cause: err },
     );
+  }
+  // ethers turns every error of eth_call / eth_estimateGas into CALL_EXCEPTION, even a node's
+  // "block out of range": only a revert is a contract's answer.
+  const rpc = findRpcError(err);
+  if (rpc && !isRevertRpcError(rpc)) {
+    if (c === "CALL_EXCEPTION" || NODE_CODES.has(rpc.code) || NODE_MESSAGE_RE.test(rpc.message)) {
+      return new NodeError(rpc.code, rpc.message, rpc.method, {
+        cause: err,
+        action: options.action,
+      });
+    }
   }
   if (c === "CALL_EXCEPTION") {
     return new UnknownContractError("0x", { ...options, cause: err });

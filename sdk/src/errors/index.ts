@@ -14,11 +14,20 @@ export {
 } from "./input.js";
 export {
   ConfigurationError,
+  FeeCeilingError,
+  JournalConflictError,
   NetworkError,
+  NodeError,
   NonceError,
   ReferenceConflictError,
+  SendAbortedError,
+  SendInterruptedError,
+  SendTimeoutError,
   SettlementStateError,
   TransactionFailedError,
+  TransactionReplacedError,
+  type SendInterruption,
+  type SendPhase,
 } from "./transport.js";
 export {
   IneligibleTradeError,
@@ -41,5 +50,12 @@ export {
 } from "./contract.js";
 export { ERROR_MESSAGES, formatContractError } from "./messages.js";
 export { roleName } from "./roles.js";
-export { decodeRevertData, errorInterface, findRevertData, toKessaiError } from "./decode.js";
+export {
+  decodeRevertData,
+  errorInterface,
+  findRevertData,
+  findRpcError,
+  toKessaiError,
+  type RpcErrorInfo,
+} from "./decode.js";
 export * from "../generated/errors.js";

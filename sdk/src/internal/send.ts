@@ -1,16 +1,17 @@
-import { TransactionReceipt, type Block, type ContractTransactionResponse, type Log } from "ethers";
+import {
+  TransactionReceipt,
+  type Block,
+  type ContractTransaction,
+  type ContractTransactionResponse,
+  type Log,
+} from "ethers";
 import { toKessaiError } from "../errors/decode.js";
 import { MissingSignerError } from "../errors/input.js";
-import { TransactionFailedError } from "../errors/transport.js";
 import type { KessaiContext } from "../connect.js";
+import type { SendOptions, TxResult } from "../transactions/types.js";
+import { withNonceQueue } from "./nonce-queue.js";
 
-/** Outcome of a mined, successful transaction. */
-export interface TxResult {
-  hash: string;
-  blockNumber: number;
-  gasUsed: bigint;
-  receipt: TransactionReceipt;
-}
+export type { TxResult } from "../transactions/types.js";
 
 /** Contract whose address we can name in errors. */
 interface Target {
@@ -18,67 +19,57 @@ interface Target {
 }
 
 /**
- * Sends one contract transaction from the context's signer and waits for it, turning every
- * failure into a typed error: a revert during estimation or after mining becomes the generated
- * contract error class (a mined revert is replayed with eth_call at its block to recover the data).
+ * Per-send options carried by a context: {@link withSendOptions} makes a context whose every
+ * transaction uses them (a key, a signal, a deadline, policy overrides).
+ */
+export interface SendContext {
+  sendOptions?: SendOptions;
+}
+
+/**
+ * A copy of `ctx` whose transactions are sent with `options` (merged over any the context
+ * already carries): e.g. `withSendOptions(ctx, { key: \`${id}:settle\`, signal })` for one action.
+ * The contracts, signer and engine are shared with `ctx`.
+ */
+export function withSendOptions<C extends KessaiContext>(ctx: C, options: SendOptions): C {
+  const prev = (ctx as SendContext).sendOptions;
+  return { ...ctx, sendOptions: { ...prev, ...options } };
+}
+
+/**
+ * Sends one contract transaction from the context's signer through its account's transaction
+ * engine ({@link TxEngine.send}) and waits for its confirmations, turning every failure into a
+ * typed error: a revert during estimation, or after mining (decoded at its own position in its
+ * block), becomes the generated contract error class.
+ *
+ * `build` returns the call to send, e.g. `() => dvp.settle.populateTransaction(terms)`. (A
+ * function that sends the transaction itself, `() => dvp.settle(terms)`, still works: the engine
+ * then watches the transaction it was handed.) The context's `sendOptions` (see
+ * {@link withSendOptions}) apply.
  */
 export async function sendTx(
   ctx: KessaiContext,
   action: string,
   target: Target,
-  send: () => Promise<ContractTransactionResponse>,
+  build: () => Promise<ContractTransaction | ContractTransactionResponse>,
 ): Promise<TxResult> {
   if (!ctx.signer) throw new MissingSignerError(action);
-  const sender = await ctx.signer.getAddress();
-  const contractAddress = await target.getAddress();
-  let tx: ContractTransactionResponse;
+  const engine = withNonceQueue(ctx.signer).engine;
+  const options: SendOptions = { ...(ctx as SendContext).sendOptions, action };
+  let built: ContractTransaction | ContractTransactionResponse;
   try {
-    tx = await send();
+    built = await build();
   } catch (err) {
+    const [sender, contractAddress] = await Promise.all([
+      engine.getAddress().catch(() => undefined),
+      target.getAddress().catch(() => undefined),
+    ]);
     throw toKessaiError(err, { action, contractAddress, sender });
   }
-  let receipt: TransactionReceipt | null;
-  try {
-    receipt = await tx.wait(ctx.confirmations);
-  } catch (err) {
-    const r = (err as { receipt?: TransactionReceipt }).receipt;
-    if (r && r.status === 0)
-      throw await replayRevert(ctx, tx, r, action, contractAddress, sender, err);
-    throw toKessaiError(err, { action, contractAddress, sender, txHash: tx.hash });
+  if (typeof (built as ContractTransactionResponse).hash === "string") {
+    return engine.wait((built as ContractTransactionResponse).hash, options);
   }
-  if (!receipt)
-    throw new TransactionFailedError(`${action}: transaction ${tx.hash} was not mined`, tx.hash);
-  if (receipt.status === 0)
-    throw await replayRevert(ctx, tx, receipt, action, contractAddress, sender, undefined);
-  return { hash: tx.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, receipt };
-}
-
-async function replayRevert(
-  ctx: KessaiContext,
-  tx: ContractTransactionResponse,
-  receipt: TransactionReceipt,
-  action: string,
-  contractAddress: string,
-  sender: string,
-  cause: unknown,
-) {
-  try {
-    await ctx.provider.call({
-      to: tx.to,
-      from: tx.from,
-      data: tx.data,
-      value: tx.value,
-      blockTag: Math.max(receipt.blockNumber - 1, 0),
-    });
-  } catch (err) {
-    const e = toKessaiError(err, { action, contractAddress, sender, txHash: tx.hash });
-    if (e.name !== "NetworkError") return e;
-  }
-  return new TransactionFailedError(
-    `${action}: transaction ${tx.hash} reverted after mining (gas used ${receipt.gasUsed})`,
-    tx.hash,
-    { cause },
-  );
+  return engine.send(built, options);
 }
 
 /** Runs a read-only call, turning failures into typed errors. */

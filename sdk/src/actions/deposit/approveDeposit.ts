@@ -19,6 +19,6 @@ export async function approveDeposit(
   const spender = toAddress(p.spender ?? ctx.addresses.dvp, "spender");
   const amount = toAmount(p.amount, "amount", { allowZero: true });
   return sendTx(ctx, "firm.approve", ctx.depositToken, () =>
-    ctx.depositToken.approve(spender, amount),
+    ctx.depositToken.approve.populateTransaction(spender, amount),
   );
 }

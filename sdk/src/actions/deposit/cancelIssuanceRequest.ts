@@ -16,6 +16,6 @@ export async function cancelIssuanceRequest(
 ): Promise<CancelIssuanceRequestResult> {
   const id = toAmount(p.requestId, "requestId");
   return sendTx(ctx, "firm.cancelIssuanceRequest", ctx.depositToken, () =>
-    ctx.depositToken.cancelIssuanceRequest(id),
+    ctx.depositToken.cancelIssuanceRequest.populateTransaction(id),
   );
 }

@@ -20,6 +20,6 @@ export async function closeDepositAccount(
 ): Promise<CloseDepositAccountResult> {
   const account = toAddress(p.account, "account");
   return sendTx(ctx, "bank.closeAccount", ctx.depositToken, () =>
-    ctx.depositToken.closeAccount(account),
+    ctx.depositToken.closeAccount.populateTransaction(account),
   );
 }

@@ -36,7 +36,9 @@ export async function closeOutDepositAccount(
   const frozen = await readCall("bank.closeOut", () => dt.isAccountFrozen(account));
   const freeze = frozen
     ? undefined
-    : await sendTx(ctx, "bank.closeOut", dt, () => dt.setAccountFrozen(account, true));
+    : await sendTx(ctx, "bank.closeOut", dt, () =>
+        dt.setAccountFrozen.populateTransaction(account, true),
+      );
   const [balance, partial] = await readCall("bank.closeOut", () =>
     Promise.all([dt.balanceOf(account), dt.frozenOf(account)]),
   );
@@ -48,6 +50,8 @@ export async function closeOutDepositAccount(
     calls.push(dt.interface.encodeFunctionData("redeemFrom", [account, balance, redemptionRef]));
   }
   calls.push(dt.interface.encodeFunctionData("closeAccount", [account]));
-  const closeOut = await sendTx(ctx, "bank.closeOut", dt, () => dt.multicall(calls));
+  const closeOut = await sendTx(ctx, "bank.closeOut", dt, () =>
+    dt.multicall.populateTransaction(calls),
+  );
   return { freeze, closeOut, redeemed: balance };
 }

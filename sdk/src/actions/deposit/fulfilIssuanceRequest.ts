@@ -18,6 +18,6 @@ export async function fulfilIssuanceRequest(
   const id = toAmount(p.requestId, "requestId");
   const ref = toReference(p.bankReference, "bankReference");
   return sendTx(ctx, "bank.fulfilIssuanceRequest", ctx.depositToken, () =>
-    ctx.depositToken.fulfilIssuanceRequest(id, ref),
+    ctx.depositToken.fulfilIssuanceRequest.populateTransaction(id, ref),
   );
 }

@@ -21,6 +21,6 @@ export async function issueDeposit(
   const amount = toAmount(p.amount, "amount");
   const ref = toReference(p.bankReference, "bankReference");
   return sendTx(ctx, "bank.issue", ctx.depositToken, () =>
-    ctx.depositToken.issue(account, amount, ref),
+    ctx.depositToken.issue.populateTransaction(account, amount, ref),
   );
 }

@@ -23,6 +23,6 @@ export async function openDepositAccount(
   const account = toAddress(p.account, "account");
   const ref = toReference(p.depositAccountRef, "depositAccountRef");
   return sendTx(ctx, "bank.openAccount", ctx.depositToken, () =>
-    ctx.depositToken.openAccount(account, ref),
+    ctx.depositToken.openAccount.populateTransaction(account, ref),
   );
 }

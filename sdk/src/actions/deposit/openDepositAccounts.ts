@@ -24,6 +24,6 @@ export async function openDepositAccounts(
   const accounts = p.accounts.map((x, i) => toAddress(x, `accounts[${i}]`));
   const refs = p.depositAccountRefs.map((x, i) => toReference(x, `depositAccountRefs[${i}]`));
   return sendTx(ctx, "bank.openAccounts", ctx.depositToken, () =>
-    ctx.depositToken.openAccounts(accounts, refs),
+    ctx.depositToken.openAccounts.populateTransaction(accounts, refs),
   );
 }

@@ -18,5 +18,7 @@ export async function redeemDeposit(
 ): Promise<RedeemDepositResult> {
   const amount = toAmount(p.amount, "amount");
   const ref = toReference(p.redemptionRef, "redemptionRef");
-  return sendTx(ctx, "firm.redeem", ctx.depositToken, () => ctx.depositToken.redeem(amount, ref));
+  return sendTx(ctx, "firm.redeem", ctx.depositToken, () =>
+    ctx.depositToken.redeem.populateTransaction(amount, ref),
+  );
 }

@@ -20,6 +20,6 @@ export async function redeemDepositFrom(
   const amount = toAmount(p.amount, "amount");
   const ref = toReference(p.redemptionRef, "redemptionRef");
   return sendTx(ctx, "bank.redeemFrom", ctx.depositToken, () =>
-    ctx.depositToken.redeemFrom(account, amount, ref),
+    ctx.depositToken.redeemFrom.populateTransaction(account, amount, ref),
   );
 }

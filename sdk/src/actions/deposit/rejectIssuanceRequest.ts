@@ -20,6 +20,6 @@ export async function rejectIssuanceRequest(
   const id = toAmount(p.requestId, "requestId");
   const reason = toReference(p.reason ?? ZeroHash, "reason", { allowZero: true });
   return sendTx(ctx, "bank.rejectIssuanceRequest", ctx.depositToken, () =>
-    ctx.depositToken.rejectIssuanceRequest(id, reason),
+    ctx.depositToken.rejectIssuanceRequest.populateTransaction(id, reason),
   );
 }

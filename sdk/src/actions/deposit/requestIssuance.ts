@@ -21,7 +21,9 @@ export async function requestIssuance(
   const amount = toAmount(p.amount, "amount");
   const ref = toReference(p.depositAccountRef, "depositAccountRef", { allowZero: true });
   const dt = ctx.depositToken;
-  const r = await sendTx(ctx, "firm.requestIssuance", dt, () => dt.requestIssuance(amount, ref));
+  const r = await sendTx(ctx, "firm.requestIssuance", dt, () =>
+    dt.requestIssuance.populateTransaction(amount, ref),
+  );
   const ev = r.receipt.logs
     .map((l) => {
       try {

@@ -18,6 +18,6 @@ export async function setAccountFrozen(
   const account = toAddress(p.account, "account");
   const frozen = toBool(p.frozen, "frozen");
   return sendTx(ctx, "bank.setAccountFrozen", ctx.depositToken, () =>
-    ctx.depositToken.setAccountFrozen(account, frozen),
+    ctx.depositToken.setAccountFrozen.populateTransaction(account, frozen),
   );
 }

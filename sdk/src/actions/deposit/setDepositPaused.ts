@@ -17,6 +17,6 @@ export async function setDepositPaused(
   const paused = toBool(p.paused, "paused");
   const dt = ctx.depositToken;
   return sendTx(ctx, paused ? "bank.pause" : "bank.unpause", dt, () =>
-    paused ? dt.pause() : dt.unpause(),
+    paused ? dt.pause.populateTransaction() : dt.unpause.populateTransaction(),
   );
 }

@@ -21,6 +21,10 @@ export async function setPartialFreeze(
   const amount = toAmount(negative ? -p.delta : p.delta, "delta");
   const dt = ctx.depositToken;
   return negative
-    ? sendTx(ctx, "bank.unfreezePartial", dt, () => dt.unfreezePartial(account, amount))
-    : sendTx(ctx, "bank.freezePartial", dt, () => dt.freezePartial(account, amount));
+    ? sendTx(ctx, "bank.unfreezePartial", dt, () =>
+        dt.unfreezePartial.populateTransaction(account, amount),
+      )
+    : sendTx(ctx, "bank.freezePartial", dt, () =>
+        dt.freezePartial.populateTransaction(account, amount),
+      );
 }

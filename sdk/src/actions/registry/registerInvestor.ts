@@ -25,5 +25,7 @@ export async function registerInvestor(
       ? 0n
       : toDeadline(p.expiry, "expiry");
   const reg = ctx.securityRegistry;
-  return sendTx(ctx, "registry.register", reg, () => reg.register(account, ref, expiry));
+  return sendTx(ctx, "registry.register", reg, () =>
+    reg.register.populateTransaction(account, ref, expiry),
+  );
 }

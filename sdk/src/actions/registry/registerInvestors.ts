@@ -26,6 +26,6 @@ export async function registerInvestors(
   );
   const reg = ctx.securityRegistry;
   return sendTx(ctx, "registry.registerBatch", reg, () =>
-    reg.registerBatch(accounts, refs, expiries),
+    reg.registerBatch.populateTransaction(accounts, refs, expiries),
   );
 }

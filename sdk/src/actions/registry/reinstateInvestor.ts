@@ -16,5 +16,5 @@ export async function reinstateInvestor(
 ): Promise<ReinstateInvestorResult> {
   const account = toAddress(p.account, "account");
   const reg = ctx.securityRegistry;
-  return sendTx(ctx, "registry.reinstate", reg, () => reg.reinstate(account));
+  return sendTx(ctx, "registry.reinstate", reg, () => reg.reinstate.populateTransaction(account));
 }

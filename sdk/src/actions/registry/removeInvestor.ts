@@ -16,5 +16,5 @@ export async function removeInvestor(
 ): Promise<RemoveInvestorResult> {
   const account = toAddress(p.account, "account");
   const reg = ctx.securityRegistry;
-  return sendTx(ctx, "registry.remove", reg, () => reg.remove(account));
+  return sendTx(ctx, "registry.remove", reg, () => reg.remove.populateTransaction(account));
 }

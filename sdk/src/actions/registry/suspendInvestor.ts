@@ -16,5 +16,5 @@ export async function suspendInvestor(
 ): Promise<SuspendInvestorResult> {
   const account = toAddress(p.account, "account");
   const reg = ctx.securityRegistry;
-  return sendTx(ctx, "registry.suspend", reg, () => reg.suspend(account));
+  return sendTx(ctx, "registry.suspend", reg, () => reg.suspend.populateTransaction(account));
 }

@@ -23,5 +23,7 @@ export async function updateInvestor(
       ? 0n
       : toDeadline(p.expiry, "expiry");
   const reg = ctx.securityRegistry;
-  return sendTx(ctx, "registry.update", reg, () => reg.update(account, ref, expiry));
+  return sendTx(ctx, "registry.update", reg, () =>
+    reg.update.populateTransaction(account, ref, expiry),
+  );
 }

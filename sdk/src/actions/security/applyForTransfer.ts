@@ -23,7 +23,7 @@ export async function applyForTransfer(
   const data = toBytes(p.data, "data");
   const st = ctx.securityToken;
   const r = await sendTx(ctx, "security.applyForTransfer", st, () =>
-    st.applyForTransfer(to, value, data),
+    st.applyForTransfer.populateTransaction(to, value, data),
   );
   const ev = r.receipt.logs
     .map((l) => {

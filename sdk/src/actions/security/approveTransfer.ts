@@ -18,6 +18,6 @@ export async function approveTransfer(
   const id = toAmount(p.applicationId, "applicationId");
   const data = toBytes(p.data, "data");
   return sendTx(ctx, "issuer.approveTransfer", ctx.securityToken, () =>
-    ctx.securityToken.approveTransfer(id, data),
+    ctx.securityToken.approveTransfer.populateTransaction(id, data),
   );
 }

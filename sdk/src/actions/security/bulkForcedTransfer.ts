@@ -21,6 +21,6 @@ export async function bulkForcedTransfer(
   const values = p.items.map((x, i) => toAmount(x.value, `items[${i}].value`));
   const data = toBytes(p.data, "data");
   return sendTx(ctx, "issuer.bulkForcedTransfer", ctx.securityToken, () =>
-    ctx.securityToken.bulkForcedTransfer(from, to, values, data),
+    ctx.securityToken.bulkForcedTransfer.populateTransaction(from, to, values, data),
   );
 }

@@ -18,6 +18,6 @@ export async function bulkIssueSecurity(
   const to = p.items.map((x, i) => toAddress(x.to, `items[${i}].to`));
   const values = p.items.map((x, i) => toAmount(x.value, `items[${i}].value`));
   return sendTx(ctx, "issuer.bulkIssue", ctx.securityToken, () =>
-    ctx.securityToken.bulkIssue(to, values),
+    ctx.securityToken.bulkIssue.populateTransaction(to, values),
   );
 }

@@ -18,6 +18,6 @@ export async function bulkRedeemSecurity(
   const from = p.items.map((x, i) => toAddress(x.from, `items[${i}].from`));
   const values = p.items.map((x, i) => toAmount(x.value, `items[${i}].value`));
   return sendTx(ctx, "issuer.bulkRedeem", ctx.securityToken, () =>
-    ctx.securityToken.bulkRedeem(from, values),
+    ctx.securityToken.bulkRedeem.populateTransaction(from, values),
   );
 }

@@ -18,6 +18,6 @@ export async function cancelTransfer(
   const id = toAmount(p.applicationId, "applicationId");
   const data = toBytes(p.data, "data");
   return sendTx(ctx, "security.cancelTransfer", ctx.securityToken, () =>
-    ctx.securityToken.cancelTransfer(id, data),
+    ctx.securityToken.cancelTransfer.populateTransaction(id, data),
   );
 }

@@ -24,6 +24,6 @@ export async function forceChangeLockedAccount(
   const value = toAmount(p.value, "value");
   const data = toBytes(p.data, "data");
   return sendTx(ctx, "issuer.forceChangeLockedAccount", ctx.securityToken, () =>
-    ctx.securityToken.forceChangeLockedAccount(lock, from, to, value, data),
+    ctx.securityToken.forceChangeLockedAccount.populateTransaction(lock, from, to, value, data),
   );
 }

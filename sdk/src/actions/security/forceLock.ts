@@ -19,6 +19,6 @@ export async function forceLock(ctx: KessaiContext, p: ForceLockParams): Promise
   const value = toAmount(p.value, "value");
   const data = toBytes(p.data, "data");
   return sendTx(ctx, "issuer.forceLock", ctx.securityToken, () =>
-    ctx.securityToken.forceLock(lock, account, value, data),
+    ctx.securityToken.forceLock.populateTransaction(lock, account, value, data),
   );
 }

@@ -30,6 +30,6 @@ export async function forceUnlock(
   const value = toAmount(p.value, "value");
   const data = toBytes(p.data, "data");
   return sendTx(ctx, "issuer.forceUnlock", ctx.securityToken, () =>
-    ctx.securityToken.forceUnlock(lock, account, recipient, value, data),
+    ctx.securityToken.forceUnlock.populateTransaction(lock, account, recipient, value, data),
   );
 }

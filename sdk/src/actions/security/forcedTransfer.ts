@@ -23,6 +23,6 @@ export async function forcedTransfer(
   const value = toAmount(p.value, "value");
   const data = toBytes(p.data, "data");
   return sendTx(ctx, "issuer.forcedTransfer", ctx.securityToken, () =>
-    ctx.securityToken.forcedTransfer(from, to, value, data),
+    ctx.securityToken.forcedTransfer.populateTransaction(from, to, value, data),
   );
 }

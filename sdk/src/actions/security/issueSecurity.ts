@@ -22,6 +22,6 @@ export async function issueSecurity(
   const value = toAmount(p.value, "value");
   const lock = toAddress(p.lockAddress ?? ZeroAddress, "lockAddress", { allowZero: true });
   return sendTx(ctx, "issuer.issue", ctx.securityToken, () =>
-    ctx.securityToken.issue(to, lock, value),
+    ctx.securityToken.issue.populateTransaction(to, lock, value),
   );
 }

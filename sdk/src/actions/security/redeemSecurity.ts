@@ -22,6 +22,6 @@ export async function redeemSecurity(
   const value = toAmount(p.value, "value");
   const lock = toAddress(p.lockAddress ?? ZeroAddress, "lockAddress", { allowZero: true });
   return sendTx(ctx, "issuer.redeem", ctx.securityToken, () =>
-    ctx.securityToken.redeem(from, lock, value),
+    ctx.securityToken.redeem.populateTransaction(from, lock, value),
   );
 }

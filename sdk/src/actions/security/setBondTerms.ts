@@ -41,5 +41,7 @@ export async function setBondTerms(
     redemptionDate: toDeadline(t.redemptionDate, "terms.redemptionDate"),
     redemptionValue: toAmount(t.redemptionValue, "terms.redemptionValue", { allowZero: true }),
   };
-  return sendTx(ctx, "issuer.setBondTerms", ctx.bondToken, () => ctx.bondToken.setBondTerms(terms));
+  return sendTx(ctx, "issuer.setBondTerms", ctx.bondToken, () =>
+    ctx.bondToken.setBondTerms.populateTransaction(terms),
+  );
 }

@@ -18,6 +18,6 @@ export async function setEligibilityExempt(
   const account = toAddress(p.account, "account");
   const exempt = toBool(p.exempt, "exempt");
   return sendTx(ctx, "issuer.setEligibilityExempt", ctx.securityToken, () =>
-    ctx.securityToken.setEligibilityExempt(account, exempt),
+    ctx.securityToken.setEligibilityExempt.populateTransaction(account, exempt),
   );
 }

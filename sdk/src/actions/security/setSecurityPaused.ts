@@ -17,6 +17,6 @@ export async function setSecurityPaused(
   const paused = toBool(p.paused, "paused");
   const st = ctx.securityToken;
   return sendTx(ctx, paused ? "issuer.pause" : "issuer.unpause", st, () =>
-    paused ? st.pause() : st.unpause(),
+    paused ? st.pause.populateTransaction() : st.unpause.populateTransaction(),
   );
 }

@@ -21,18 +21,21 @@ export async function setSecuritySwitches(
   p: SetSecuritySwitchesParams,
 ): Promise<SetSecuritySwitchesResult> {
   const st = ctx.securityToken;
-  const calls: [string, () => ReturnType<typeof st.setStatus>][] = [];
+  const calls: [string, () => ReturnType<typeof st.setStatus.populateTransaction>][] = [];
   if (p.active !== undefined) {
     const v = toBool(p.active, "active");
-    calls.push(["issuer.setStatus", () => st.setStatus(v)]);
+    calls.push(["issuer.setStatus", () => st.setStatus.populateTransaction(v)]);
   }
   if (p.transferable !== undefined) {
     const v = toBool(p.transferable, "transferable");
-    calls.push(["issuer.setTransferable", () => st.setTransferable(v)]);
+    calls.push(["issuer.setTransferable", () => st.setTransferable.populateTransaction(v)]);
   }
   if (p.transferApprovalRequired !== undefined) {
     const v = toBool(p.transferApprovalRequired, "transferApprovalRequired");
-    calls.push(["issuer.setTransferApprovalRequired", () => st.setTransferApprovalRequired(v)]);
+    calls.push([
+      "issuer.setTransferApprovalRequired",
+      () => st.setTransferApprovalRequired.populateTransaction(v),
+    ]);
   }
   if (calls.length === 0)
     throw new InvalidParameterError("switches", p, "name at least one switch");

@@ -30,6 +30,6 @@ export async function setShareTerms(
     dividendPerUnit: toAmount(t.dividendPerUnit, "terms.dividendPerUnit", { allowZero: true }),
   };
   return sendTx(ctx, "issuer.setShareTerms", ctx.shareToken, () =>
-    ctx.shareToken.setShareTerms(terms),
+    ctx.shareToken.setShareTerms.populateTransaction(terms),
   );
 }

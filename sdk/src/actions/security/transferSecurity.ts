@@ -18,6 +18,6 @@ export async function transferSecurity(
   const to = toAddress(p.to, "to");
   const value = toAmount(p.value, "value");
   return sendTx(ctx, "security.transfer", ctx.securityToken, () =>
-    ctx.securityToken.transfer(to, value),
+    ctx.securityToken.transfer.populateTransaction(to, value),
   );
 }

@@ -22,7 +22,9 @@ export async function affirmSettlement(
   const dvp = ctx.dvp;
   if (p.signature !== undefined) {
     const sig = toBytes(p.signature, "signature");
-    return sendTx(ctx, "dvp.affirmBySig", dvp, () => dvp.affirmBySig(terms, sig));
+    return sendTx(ctx, "dvp.affirmBySig", dvp, () =>
+      dvp.affirmBySig.populateTransaction(terms, sig),
+    );
   }
-  return sendTx(ctx, "dvp.affirm", dvp, () => dvp.affirm(terms));
+  return sendTx(ctx, "dvp.affirm", dvp, () => dvp.affirm.populateTransaction(terms));
 }

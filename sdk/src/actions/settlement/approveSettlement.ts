@@ -23,8 +23,10 @@ export async function approveSettlement(
   if (p.signature !== undefined) {
     const sig = toBytes(p.signature, "signature");
     return sendTx(ctx, "dvp.approveSettlementBySig", dvp, () =>
-      dvp.approveSettlementBySig(terms, sig),
+      dvp.approveSettlementBySig.populateTransaction(terms, sig),
     );
   }
-  return sendTx(ctx, "dvp.approveSettlement", dvp, () => dvp.approveSettlement(terms));
+  return sendTx(ctx, "dvp.approveSettlement", dvp, () =>
+    dvp.approveSettlement.populateTransaction(terms),
+  );
 }

@@ -19,7 +19,9 @@ export async function cancelSettlement(
   p: CancelSettlementParams,
 ): Promise<CancelSettlementResult> {
   const terms = termsArg(normaliseTerms(p.terms));
-  const r = await sendTx(ctx, "firm.cancel", ctx.dvp, () => ctx.dvp.cancel(terms));
+  const r = await sendTx(ctx, "firm.cancel", ctx.dvp, () =>
+    ctx.dvp.cancel.populateTransaction(terms),
+  );
   const cancelled = r.receipt.logs.some((l) => {
     try {
       return ctx.dvp.interface.parseLog(l)?.name === "SettlementCancelled";

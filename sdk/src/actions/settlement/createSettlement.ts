@@ -87,7 +87,7 @@ export async function createSettlement(
   }
   const st = ctx.securityToken;
   const r = await sendTx(ctx, "firm.createSettlement", st, () =>
-    st.lock(ctx.addresses.dvp, terms.quantity, encodeTerms(terms)),
+    st.lock.populateTransaction(ctx.addresses.dvp, terms.quantity, encodeTerms(terms)),
   );
   return { ...r, id: terms.id, terms };
 }

@@ -16,5 +16,5 @@ export async function reclaimSettlement(
   p: ReclaimSettlementParams,
 ): Promise<ReclaimSettlementResult> {
   const terms = termsArg(normaliseTerms(p.terms));
-  return sendTx(ctx, "firm.reclaim", ctx.dvp, () => ctx.dvp.reclaim(terms));
+  return sendTx(ctx, "firm.reclaim", ctx.dvp, () => ctx.dvp.reclaim.populateTransaction(terms));
 }

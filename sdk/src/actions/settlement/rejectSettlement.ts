@@ -21,5 +21,7 @@ export async function rejectSettlement(
 ): Promise<RejectSettlementResult> {
   const terms = termsArg(normaliseTerms(p.terms));
   const reason = toReference(p.reason ?? ZeroHash, "reason", { allowZero: true });
-  return sendTx(ctx, "agent.reject", ctx.dvp, () => ctx.dvp.reject(terms, reason));
+  return sendTx(ctx, "agent.reject", ctx.dvp, () =>
+    ctx.dvp.reject.populateTransaction(terms, reason),
+  );
 }

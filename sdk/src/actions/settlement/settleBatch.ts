@@ -46,8 +46,12 @@ export async function settleBatch(
   const dvp = ctx.dvp;
   const r =
     p.mode === "perItem"
-      ? await sendTx(ctx, "agent.settleBatchPerItem", dvp, () => dvp.settleBatchPerItem(args))
-      : await sendTx(ctx, "agent.settleBatch", dvp, () => dvp.settleBatch(args));
+      ? await sendTx(ctx, "agent.settleBatchPerItem", dvp, () =>
+          dvp.settleBatchPerItem.populateTransaction(args),
+        )
+      : await sendTx(ctx, "agent.settleBatch", dvp, () =>
+          dvp.settleBatch.populateTransaction(args),
+        );
   const { out, reasons } = settlementOutcomes(ctx, receiptLogs(r.receipt));
   return {
     ...r,

@@ -37,7 +37,7 @@ export async function settleSettlement(
   const dvp = ctx.dvp;
   let r: TxResult;
   if (p.authorization === undefined) {
-    r = await sendTx(ctx, "dvp.settle", dvp, () => dvp.settle(terms));
+    r = await sendTx(ctx, "dvp.settle", dvp, () => dvp.settle.populateTransaction(terms));
   } else {
     let auth: SettlementAuthorization;
     if (p.authorization === true) auth = await signSettlementAuthorization(ctx, t);
@@ -55,7 +55,7 @@ export async function settleSettlement(
         "must be true or { validBefore: bigint, signature: string }",
       );
     r = await sendTx(ctx, "dvp.settleWithAuthorization", dvp, () =>
-      dvp.settleWithAuthorization(terms, auth.validBefore, auth.signature),
+      dvp.settleWithAuthorization.populateTransaction(terms, auth.validBefore, auth.signature),
     );
   }
   const { out } = settlementOutcomes(ctx, receiptLogs(r.receipt));

@@ -25,5 +25,7 @@ export async function terminateSettlement(
 ): Promise<TerminateSettlementResult> {
   const terms = termsArg(normaliseTerms(p.terms));
   const reason = toReference(p.reason ?? ZeroHash, "reason", { allowZero: true });
-  return sendTx(ctx, "issuer.terminate", ctx.dvp, () => ctx.dvp.terminate(terms, reason));
+  return sendTx(ctx, "issuer.terminate", ctx.dvp, () =>
+    ctx.dvp.terminate.populateTransaction(terms, reason),
+  );
 }

@@ -1,0 +1,170 @@
+/**
+ * The journal of in-flight work: what the transaction engine meant to send, what it signed and
+ * what became of it, so that a restarted process waits for (or replaces) what it had sent instead
+ * of sending it again.
+ *
+ * A storage back end implements {@link Journal}: three calls over plain JSON records keyed by a
+ * string. The SDK ships {@link MemoryJournal} (the default: one process, nothing survives it) and
+ * `FileJournal` (append-only JSON lines with fsync). A SQL back end needs one table:
+ *
+ * ```sql
+ * CREATE TABLE tx_journal (
+ *   key        TEXT PRIMARY KEY,          -- JournalEntry.key
+ *   chain_id   TEXT NOT NULL,             -- JournalEntry.chainId
+ *   sender     TEXT NOT NULL,             -- JournalEntry.from
+ *   state      TEXT NOT NULL,             -- JournalEntry.state
+ *   entry      TEXT NOT NULL,             -- the whole JournalEntry as JSON (JSONB on PostgreSQL)
+ *   updated_at BIGINT NOT NULL            -- JournalEntry.updatedAt
+ * );
+ * CREATE INDEX tx_journal_open ON tx_journal (chain_id, sender) WHERE state IN ('signed', 'mined');
+ * ```
+ * `put` is an upsert of the row, `get` a select by key, `open` a select on the index.
+ */
+
+/**
+ * Where a journaled send stands.
+ * - `intent`: recorded before signing; nothing was sent (no nonce used).
+ * - `signed`: signed with a nonce (the raw transaction is kept) and broadcast, or about to be.
+ * - `mined`: one of its transactions is mined, with fewer confirmations than asked for.
+ * - `confirmed`: mined with the confirmations asked for, and succeeded.
+ * - `reverted`: mined with the confirmations asked for, and reverted.
+ * - `replaced`: its nonce was used by a transaction the engine did not sign for it.
+ * - `abandoned`: the caller gave up (deadline, abort, fee ceiling) while it was pending; it may
+ *   still be mined. A send with the same key waits for it; the engine does not resume it alone.
+ *
+ * `signed` and `mined` are *open*: on start, the engine resumes them by itself.
+ */
+export type JournalState =
+  "intent" | "signed" | "mined" | "confirmed" | "reverted" | "replaced" | "abandoned";
+
+/** States a process resumes by itself when it starts. */
+export const OPEN_JOURNAL_STATES: readonly JournalState[] = ["signed", "mined"];
+
+/** One signed transaction of a send (the original, or a replacement on the same nonce). */
+export interface JournalTx {
+  hash: string;
+  /**
+   * The signed, serialized transaction, re-broadcast unchanged when it fell out of the mempool or
+   * out of the chain. Absent when the node signs (a node-managed account).
+   */
+  raw?: string;
+  /** Decimal wei per gas (EIP-1559). */
+  maxFeePerGas?: string;
+  /** Decimal wei per gas (EIP-1559). */
+  maxPriorityFeePerGas?: string;
+  /** Decimal wei per gas (legacy and EIP-2930 transactions). */
+  gasPrice?: string;
+  /** Milliseconds since the epoch when it was signed. */
+  at: number;
+}
+
+/** One send, as the journal keeps it. Plain JSON: strings, numbers, arrays and objects. */
+export interface JournalEntry {
+  /** The caller's key (unique per intended effect), or one the engine made up. */
+  key: string;
+  /** Chain ID, decimal. */
+  chainId: string;
+  /** The sending account, checksummed. */
+  from: string;
+  /** SDK action, e.g. `firm.settle`. */
+  action?: string;
+  /** What is sent: target, call data, value (decimal wei) and gas limit (decimal). */
+  request: { to: string | null; data: string; value: string; gasLimit?: string };
+  state: JournalState;
+  /** The nonce, once allocated. */
+  nonce?: number;
+  /** Every transaction signed for this send, oldest first. */
+  txs: JournalTx[];
+  /** The head's number when it was first broadcast (where to look for a replacement). */
+  firstBlock?: number;
+  /** The transaction that was mined, once one was. */
+  mined?: { hash: string; blockNumber: number; blockHash: string; status: number };
+  /** Why it ended without success (`reverted`, `replaced`, `abandoned`). */
+  error?: string;
+  /** Milliseconds since the epoch of the last change. */
+  updatedAt: number;
+}
+
+/**
+ * Durable storage of {@link JournalEntry} records by key. Requirements on an implementation:
+ * - `put` replaces the entry with that key (or adds it) and resolves once it is durable: after a
+ *   crash, `get` returns it or a later version;
+ * - calls to `put` on one journal take effect in the order they were made;
+ * - `get` returns the latest `put` (a copy: the engine never mutates what it reads);
+ * - `open` returns the entries of that chain and sender whose state is in
+ *   {@link OPEN_JOURNAL_STATES}, in any order.
+ * One journal serves one process at a time.
+ */
+export interface Journal {
+  /**
+   * False for a journal that does not survive the process ({@link MemoryJournal}): the engine
+   * then records only sends that have a key. Default: true.
+   */
+  readonly durable?: boolean;
+  /** The latest entry with this key (a copy), or undefined. */
+  get(key: string): Promise<JournalEntry | undefined>;
+  /** Adds or replaces the entry with `entry.key`; resolves once it is durable. */
+  put(entry: JournalEntry): Promise<void>;
+  /** Open entries (state `signed` or `mined`) of this chain (decimal ID) and sender. */
+  open(chainId: string, from: string): Promise<JournalEntry[]>;
+}
+
+/** A deep copy of a JSON value. */
+export function copyEntry(e: JournalEntry): JournalEntry {
+  return JSON.parse(JSON.stringify(e)) as JournalEntry;
+}
+
+/**
+ * The journal that keeps entries in this process only (the engine's default): nothing survives a
+ * restart, but a send with a key already sent in this process waits for that send instead of
+ * sending again. Keeps every open entry and the last `maxClosed` (default 10,000) closed ones.
+ */
+export class MemoryJournal implements Journal {
+  readonly durable = false;
+  private readonly entries = new Map<string, JournalEntry>();
+  private readonly maxClosed: number;
+  private closed = 0;
+
+  constructor(options: { maxClosed?: number } = {}) {
+    this.maxClosed = options.maxClosed ?? 10_000;
+  }
+
+  /** {@inheritDoc Journal.get} */
+  async get(key: string): Promise<JournalEntry | undefined> {
+    const e = this.entries.get(key);
+    return e && copyEntry(e);
+  }
+
+  /** {@inheritDoc Journal.put} */
+  async put(entry: JournalEntry): Promise<void> {
+    const was = this.entries.get(entry.key);
+    if (was) {
+      this.entries.delete(entry.key); // re-inserted last: the map keeps insertion order
+      if (!isOpen(was)) this.closed--;
+    }
+    this.entries.set(entry.key, copyEntry(entry));
+    if (!isOpen(entry)) this.closed++;
+    if (this.closed > this.maxClosed) {
+      for (const [k, e] of this.entries) {
+        if (this.closed <= this.maxClosed) break;
+        if (!isOpen(e)) {
+          this.entries.delete(k);
+          this.closed--;
+        }
+      }
+    }
+  }
+
+  /** {@inheritDoc Journal.open} */
+  async open(chainId: string, from: string): Promise<JournalEntry[]> {
+    const f = from.toLowerCase();
+    return [...this.entries.values()]
+      .filter((e) => e.chainId === chainId && e.from.toLowerCase() === f && isOpen(e))
+      .map(copyEntry);
+  }
+}
+
+/** True for an entry the engine resumes on start. */
+export function isOpen(e: JournalEntry): boolean {
+  return OPEN_JOURNAL_STATES.includes(e.state);
+}
