@@ -429,7 +429,6 @@ export interface HttpOptions {
 export async function buildHttp(ctx: GatewayContext, o: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: o.logger as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
     bodyLimit: 64 * 1024,
   });
@@ -457,14 +456,12 @@ export async function buildHttp(ctx: GatewayContext, o: HttpOptions): Promise<Fa
     void reply.status(r.status).send(r.body);
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply
-      .status(404)
-      .send({
-        error: {
-          code: "route_not_found",
-          message: `No route ${req.method} ${req.url.split("?")[0]}`,
-        },
-      });
+    void reply.status(404).send({
+      error: {
+        code: "route_not_found",
+        message: `No route ${req.method} ${req.url.split("?")[0]}`,
+      },
+    });
   });
   app.addHook("onResponse", async (req, reply) => {
     requests.inc(req.method, req.routeOptions.url ?? "unknown", reply.statusCode);

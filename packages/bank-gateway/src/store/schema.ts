@@ -35,7 +35,7 @@ function v1(d: Dialect): string {
   const id = pg ? "BIGINT GENERATED ALWAYS AS IDENTITY" : "INTEGER";
   const autoinc = pg ? "PRIMARY KEY" : "PRIMARY KEY AUTOINCREMENT";
   const hex32 = (table: string, c: string, nullable = false) =>
-    `CONSTRAINT ${table}__${c} CHECK (${nullable ? `${c} IS NULL OR ` : ""}(${hexCheck(d, c, 32)}))`;
+    `CONSTRAINT ${table}__${c}_hex CHECK (${nullable ? `${c} IS NULL OR ` : ""}(${hexCheck(d, c, 32)}))`;
   const amount = (table: string, c: string) =>
     `CONSTRAINT ${table}__${c} CHECK (${c} >= 0 AND ${c} <= 9223372036854775807)`;
 
