@@ -72,7 +72,7 @@ export interface TestGateway extends RunningGateway {
 export async function startGateway(
   chain: Dcjpy,
   url: string,
-  overrides: { confirmations?: number; maxAmount?: string } = {},
+  overrides: { confirmations?: number; maxAmount?: string; batch?: number } = {},
 ): Promise<TestGateway> {
   const g = await start(
     {
@@ -87,7 +87,10 @@ export async function startGateway(
       },
       auth: { operatorKeySha256: [OPERATOR_HASH] },
       limits: { maxAmount: overrides.maxAmount ?? "1000000000000" },
-      worker: { backoff: { initialDelayMs: 0, maxDelayMs: 0, jitter: 0 } },
+      worker: {
+        batch: overrides.batch ?? 16,
+        backoff: { initialDelayMs: 0, maxDelayMs: 0, jitter: 0 },
+      },
     },
     { chain: chain.chain, loops: false, logger: silent },
   );
