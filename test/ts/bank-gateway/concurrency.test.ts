@@ -28,7 +28,7 @@ describeBackends("bank gateway under 500 concurrent issuance requests", (backend
     this.timeout(300_000);
     chain = await deployDcjpy();
     g = await startGateway(chain, await databaseUrl(backend()), { batch: 100, confirmations: 1 });
-    const firms = [];
+    const firms: { key: string; account: string }[] = [];
     for (let f = 0; f < FIRMS; f++)
       firms.push(await openFirm(g, `firm-${f}`, chain.firms[f]!.address, 10_000_000n));
     const amountOf = (i: number) => 1_000 + i;
