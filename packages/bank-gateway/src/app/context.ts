@@ -1,0 +1,52 @@
+/** What every use case gets: the store, the chain port, the settings and a logger. */
+import type { Store } from "@kessai/storage";
+import type { DepositChain } from "../chain/port.js";
+
+/** A logger with pino's shape (the use cases never import pino). */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+  child(bindings: object): Logger;
+}
+
+export interface GatewaySettings {
+  /** Blocks on top of an event's block before it counts (0: the event's own block). */
+  confirmations: number;
+  /** First block the watcher reads when it has no cursor. */
+  startBlock: number;
+  /** Most blocks read per query. */
+  maxBlockRange: number;
+  /** Largest amount of one request. */
+  maxAmount: bigint;
+  /** Outbox: worker name, lease, attempts and backoff. */
+  worker: {
+    id: string;
+    leaseMs: number;
+    batch: number;
+    maxAttempts: number;
+    backoff: { initialDelayMs: number; multiplier: number; maxDelayMs: number; jitter: number };
+  };
+}
+
+/**
+ * Named points where a test may stop the process (kill -9) to prove that a restart neither loses
+ * nor repeats anything. No-ops in production.
+ */
+export type CrashPoint =
+  | "issuance.after-hold"
+  | "issue.before-send"
+  | "issue.after-send"
+  | "watch.before-commit"
+  | "watch.after-commit";
+
+export interface GatewayContext {
+  store: Store;
+  chain: DepositChain;
+  chainId: number;
+  settings: GatewaySettings;
+  log: Logger;
+  /** Test hook, see {@link CrashPoint}. */
+  crashPoint?: (point: CrashPoint) => void;
+}

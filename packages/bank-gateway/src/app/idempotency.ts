@@ -1,0 +1,84 @@
+/**
+ * Stripe-style idempotency keys: the first request with a key runs and its 2xx response is stored
+ * with a hash of the request in the same transaction as its effects; the same key with the same
+ * request returns the stored response (`replayed`), with another request is
+ * {@link IdempotencyKeyReusedError}. A request that fails with a 4xx posts nothing and stores
+ * nothing, so the key can be used again. Two concurrent requests with one key: one commits, the
+ * other hits a unique key (the response's or the ledger transfer's) and then replays.
+ */
+import { createHash } from "node:crypto";
+import { UniqueViolationError, encodeJson, type Store, type Tx } from "@kessai/storage";
+import { IdempotencyKeyReusedError, InvalidInputError } from "../domain/errors.js";
+import { getStoredResponse, storeResponse } from "../store/records.js";
+
+export interface IdempotentResult {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+/** SHA-256 of the method, route and canonical JSON body. */
+export function requestHash(method: string, route: string, body: unknown): string {
+  return createHash("sha256")
+    .update(`${method} ${route}\n${encodeJson(body ?? null)}`)
+    .digest("hex");
+}
+
+export function checkIdempotencyKey(key: unknown): string {
+  if (typeof key !== "string" || key.length === 0) {
+    throw new InvalidInputError(
+      "idempotency_key_missing",
+      "An Idempotency-Key header is required",
+      "Idempotency-Key",
+    );
+  }
+  if (key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new InvalidInputError(
+      "idempotency_key_invalid",
+      "Idempotency-Key must be 1 to 255 printable ASCII characters",
+      "Idempotency-Key",
+    );
+  }
+  return key;
+}
+
+/**
+ * Runs `fn` once per (scope, key): `fn` returns the response to store; it runs in a READ
+ * COMMITTED transaction (see store/ledger.ts) together with the stored response.
+ */
+export async function idempotent(
+  store: Store,
+  args: { scope: string; key: string; hash: string },
+  fn: (tx: Tx) => Promise<{ status: number; body: unknown }>,
+): Promise<IdempotentResult> {
+  const replay = async (): Promise<IdempotentResult | undefined> => {
+    const stored = await getStoredResponse(store, args.scope, args.key);
+    if (!stored) return undefined;
+    if (stored.requestHash !== args.hash) throw new IdempotencyKeyReusedError(args.key);
+    return { status: stored.status, body: stored.body, replayed: true };
+  };
+  const first = await replay();
+  if (first) return first;
+  try {
+    return await store.transaction(
+      async (tx) => {
+        const stored = await getStoredResponse(tx, args.scope, args.key);
+        if (stored) {
+          if (stored.requestHash !== args.hash) throw new IdempotencyKeyReusedError(args.key);
+          return { status: stored.status, body: stored.body, replayed: true };
+        }
+        const r = await fn(tx);
+        await storeResponse(tx, args.scope, args.key, { requestHash: args.hash, ...r });
+        return { ...r, replayed: false };
+      },
+      { isolation: "read-committed" },
+    );
+  } catch (e) {
+    // A concurrent request with the same key committed first.
+    if (e instanceof UniqueViolationError) {
+      const again = await replay();
+      if (again) return again;
+    }
+    throw e;
+  }
+}

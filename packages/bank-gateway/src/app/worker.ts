@@ -1,0 +1,377 @@
+/**
+ * The outbox worker: sends what the outbox holds to DCJPY through the chain port, and records the
+ * outcome in the same transaction as the outbox's (so a request is marked sent, failed or done
+ * exactly once, although a send may be attempted more than once: a worker killed after sending
+ * and before recording runs the item again).
+ *
+ * Each handler first asks the chain whether the effect is already there (the issuance recorded
+ * under the reference, the request fulfilled, the account open) and treats that as success, and
+ * treats the "already used" revert the same way: so an item run twice mints once.
+ *
+ * Failures: a revert named in PERMANENT_CHAIN_ERRORS dead-letters the item at once and undoes the
+ * request in the same transaction (an issuance's hold is voided, the request marked failed);
+ * anything else is retried with backoff until `maxAttempts`, then dead-lettered for an operator.
+ */
+import { outbox, OutboxLeaseLostError, type Tx } from "@kessai/storage";
+
+type OutboxClaim = outbox.OutboxClaim;
+import { ChainRevertError } from "../chain/port.js";
+import { PERMANENT_CHAIN_ERRORS, fromStates, ISSUANCE_TRANSITIONS } from "../domain/lifecycle.js";
+import { depositAccountId } from "../domain/references.js";
+import { resolvePending, getAccount } from "../store/ledger.js";
+import {
+  getFirm,
+  getIssuance,
+  getRedemption,
+  moveIssuance,
+  moveRedemption,
+  updateFirm,
+} from "../store/records.js";
+import type { GatewayContext } from "./context.js";
+import { TOPIC } from "./firm-requests.js";
+import { bytes32Text } from "./ids.js";
+import { sql } from "@kessai/storage";
+
+/** A failure retrying cannot fix. */
+export class PermanentError extends Error {
+  override name = "PermanentError";
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function permanent(e: unknown): PermanentError | undefined {
+  if (e instanceof PermanentError) return e;
+  if (e instanceof ChainRevertError && PERMANENT_CHAIN_ERRORS.has(e.errorName)) {
+    return new PermanentError(e.errorName, e.message);
+  }
+  return undefined;
+}
+
+type Result = Record<string, unknown>;
+
+/** Sends one claimed item; returns what to record. Never writes to the store. */
+async function handle(ctx: GatewayContext, c: OutboxClaim): Promise<Result> {
+  const p = c.payload as Record<string, unknown>;
+  const key = `${c.topic}:${c.key}`;
+  switch (c.topic) {
+    case TOPIC.issue:
+    case TOPIC.fulfil: {
+      const i = await getIssuance(ctx.store, p.issuanceId as string);
+      if (!i) throw new PermanentError("issuance_missing", `No issuance ${String(p.issuanceId)}`);
+      if (i.state !== "pending" && i.state !== "sent") return { skipped: i.state };
+      const log = ctx.log.child({ reference: i.reference, issuanceId: i.id });
+      const already = await ctx.chain.issuanceOf(i.reference);
+      if (already) {
+        if (already.account !== i.to || already.amount !== i.amount) {
+          throw new PermanentError(
+            "reference_conflict",
+            `Bank reference ${i.reference} is recorded on chain for ${already.amount} to ${already.account}`,
+          );
+        }
+        log.info({}, "already issued on chain");
+        return { alreadyIssued: true };
+      }
+      if (c.topic === TOPIC.fulfil) {
+        const req = await ctx.chain.issuanceRequest(i.requestId!);
+        if (req.status !== "pending") {
+          throw new PermanentError(
+            "request_not_pending",
+            `Issuance request ${i.requestId} is ${req.status}`,
+          );
+        }
+      }
+      ctx.crashPoint?.("issue.before-send");
+      try {
+        const r =
+          c.topic === TOPIC.issue
+            ? await ctx.chain.issue(
+                { to: i.to, amount: i.amount, bankReference: i.reference },
+                { key },
+              )
+            : await ctx.chain.fulfilIssuanceRequest(
+                { requestId: i.requestId!, bankReference: i.reference },
+                { key },
+              );
+        ctx.crashPoint?.("issue.after-send");
+        log.info(
+          { txHash: r.txHash, blockNumber: r.blockNumber },
+          "issued on chain; waiting for confirmations",
+        );
+        return { txHash: r.txHash, blockNumber: r.blockNumber };
+      } catch (e) {
+        // Sent twice (a restarted worker, a transaction mined after a timeout): done if it matches.
+        if (e instanceof ChainRevertError && e.errorName === "DepositTokenIssuanceReferenceUsed") {
+          const rec = await ctx.chain.issuanceOf(i.reference);
+          if (rec && rec.account === i.to && rec.amount === i.amount)
+            return { alreadyIssued: true };
+        }
+        throw e;
+      }
+    }
+    case TOPIC.reject: {
+      const i = await getIssuance(ctx.store, p.issuanceId as string);
+      if (!i || i.state !== "rejecting") return { skipped: i?.state ?? "missing" };
+      const req = await ctx.chain.issuanceRequest(i.requestId!);
+      if (req.status !== "pending") return { requestStatus: req.status };
+      const r = await ctx.chain.rejectIssuanceRequest(
+        { requestId: i.requestId!, reason: bytes32Text(i.errorCode ?? "rejected") },
+        { key },
+      );
+      return { txHash: r.txHash, blockNumber: r.blockNumber };
+    }
+    case TOPIC.redeemFrom: {
+      const r = await getRedemption(ctx.store, p.redemptionId as string);
+      if (!r)
+        throw new PermanentError("redemption_missing", `No redemption ${String(p.redemptionId)}`);
+      if (r.state !== "pending" && r.state !== "sent") return { skipped: r.state };
+      const already = await ctx.chain.redemptionOf(r.reference);
+      if (already) return { alreadyRedeemed: true };
+      try {
+        const rc = await ctx.chain.redeemFrom(
+          { account: r.from, amount: r.amount, redemptionRef: r.reference },
+          { key },
+        );
+        return { txHash: rc.txHash, blockNumber: rc.blockNumber };
+      } catch (e) {
+        if (
+          e instanceof ChainRevertError &&
+          e.errorName === "DepositTokenRedemptionReferenceUsed"
+        ) {
+          return { alreadyRedeemed: true };
+        }
+        throw e;
+      }
+    }
+    case TOPIC.openAccount: {
+      const f = await getFirm(ctx.store, p.firmId as string);
+      if (!f || f.status !== "opening") return { skipped: f?.status ?? "missing" };
+      const acc = await ctx.chain.account(f.dcjpyAddress);
+      if (acc.open) {
+        if (acc.depositAccountRef !== f.depositAccountRef) {
+          throw new PermanentError(
+            "account_bound_elsewhere",
+            `DCJPY account ${f.dcjpyAddress} is open for deposit account ${acc.depositAccountRef}`,
+          );
+        }
+        return { alreadyOpen: true };
+      }
+      const r = await ctx.chain.openAccount(
+        { account: f.dcjpyAddress, depositAccountRef: f.depositAccountRef },
+        { key },
+      );
+      return { txHash: r.txHash };
+    }
+    case TOPIC.closeAccount: {
+      const f = await getFirm(ctx.store, p.firmId as string);
+      if (!f || f.status !== "closing") return { skipped: f?.status ?? "missing" };
+      const acc = await ctx.chain.account(f.dcjpyAddress);
+      if (!acc.open) return { alreadyClosed: true };
+      const r = await ctx.chain.closeAccount({ account: f.dcjpyAddress }, { key });
+      return { txHash: r.txHash };
+    }
+    case TOPIC.setFrozen: {
+      const f = await getFirm(ctx.store, p.firmId as string);
+      if (!f) return { skipped: "missing" };
+      const r = await ctx.chain.setFrozen(
+        { account: f.dcjpyAddress, frozen: p.frozen === true },
+        { key },
+      );
+      return { txHash: r.txHash };
+    }
+    default:
+      throw new PermanentError("unknown_topic", `No handler for ${c.topic}`);
+  }
+}
+
+/** Records a successful send with the outbox's completion. */
+async function onDone(tx: Tx, c: OutboxClaim, result: Result): Promise<void> {
+  const p = c.payload as Record<string, unknown>;
+  switch (c.topic) {
+    case TOPIC.issue:
+    case TOPIC.fulfil:
+      if (typeof result.txHash === "string") {
+        await moveIssuance(tx, p.issuanceId as string, ["pending"], "sent", {
+          txHash: result.txHash.toLowerCase(),
+          blockNumber: result.blockNumber as number,
+        });
+      } else if (result.alreadyIssued) {
+        await moveIssuance(tx, p.issuanceId as string, ["pending"], "sent");
+      }
+      return;
+    case TOPIC.reject:
+      await moveIssuance(tx, p.issuanceId as string, ["rejecting"], "rejected");
+      return;
+    case TOPIC.redeemFrom:
+      await moveRedemption(tx, p.redemptionId as string, ["pending"], "sent", {
+        txHash: typeof result.txHash === "string" ? result.txHash.toLowerCase() : undefined,
+        blockNumber: typeof result.blockNumber === "number" ? result.blockNumber : undefined,
+      });
+      return;
+    case TOPIC.openAccount:
+      await updateFirm(
+        tx,
+        p.firmId as string,
+        { status: "open", lastError: null },
+        { fromStatus: ["opening"] },
+      );
+      return;
+    case TOPIC.closeAccount: {
+      const firmId = p.firmId as string;
+      await updateFirm(
+        tx,
+        firmId,
+        { status: "closed", lastError: null },
+        { fromStatus: ["closing"] },
+      );
+      const a = await getAccount(tx, depositAccountId(firmId));
+      const empty =
+        a &&
+        a.balances.posted === 0n &&
+        a.balances.debitsPending === 0n &&
+        a.balances.creditsPending === 0n;
+      if (empty) {
+        await tx.run(sql`UPDATE gw_accounts SET status = 'closed' WHERE id = ${a.id}`);
+      } else {
+        await updateFirm(tx, firmId, {
+          lastError: "the deposit account received money while closing: pay it out, then close it",
+        });
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** Undoes a request whose send failed for good, with the outbox's dead-lettering. */
+async function onPermanentFailure(ctx: GatewayContext, tx: Tx, c: OutboxClaim, e: PermanentError) {
+  const p = c.payload as Record<string, unknown>;
+  switch (c.topic) {
+    case TOPIC.issue:
+    case TOPIC.fulfil: {
+      const i = await getIssuance(tx, p.issuanceId as string);
+      if (
+        !i ||
+        !(await moveIssuance(tx, i.id, fromStates(ISSUANCE_TRANSITIONS, "failed"), "failed", {
+          errorCode: e.code,
+          errorMessage: e.message,
+        }))
+      ) {
+        return;
+      }
+      await resolvePending(tx, {
+        pendingId: i.holdTransferId!,
+        action: "void",
+        key: `issuance:${i.reference}:void`,
+        description: `issuance failed: ${e.code}`,
+      });
+      ctx.log.warn(
+        { reference: i.reference, issuanceId: i.id, code: e.code },
+        "issuance failed; hold voided",
+      );
+      return;
+    }
+    case TOPIC.redeemFrom:
+      await moveRedemption(tx, p.redemptionId as string, ["pending", "sent"], "failed", {
+        errorCode: e.code,
+        errorMessage: e.message,
+      });
+      return;
+    case TOPIC.openAccount:
+      await updateFirm(tx, p.firmId as string, {
+        status: "failed",
+        lastError: `${e.code}: ${e.message}`,
+      });
+      return;
+    case TOPIC.closeAccount:
+      await updateFirm(
+        tx,
+        p.firmId as string,
+        { status: "open", lastError: `${e.code}: ${e.message}` },
+        { fromStatus: ["closing"] },
+      );
+      return;
+    default:
+      return;
+  }
+}
+
+/** What one round did. */
+export interface WorkReport {
+  claimed: number;
+  done: number;
+  retrying: number;
+  dead: number;
+  lost: number;
+}
+
+/** One round: claims due items and works them concurrently. */
+export async function workOutbox(ctx: GatewayContext): Promise<WorkReport> {
+  const w = ctx.settings.worker;
+  const claims = await outbox.claim(ctx.store, {
+    worker: w.id,
+    topics: Object.values(TOPIC),
+    limit: w.batch,
+    leaseMs: w.leaseMs,
+  });
+  const report: WorkReport = { claimed: claims.length, done: 0, retrying: 0, dead: 0, lost: 0 };
+  await Promise.all(
+    claims.map(async (c) => {
+      const log = ctx.log.child({ outboxId: c.id, topic: c.topic, key: c.key, attempt: c.attempt });
+      let result: Result | undefined;
+      let failure: unknown;
+      try {
+        result = await handle(ctx, c);
+      } catch (e) {
+        failure = e;
+      }
+      try {
+        if (result) {
+          await ctx.store.transaction(async (tx) => {
+            await outbox.complete(tx, c, result);
+            await onDone(tx, c, result!);
+          });
+          report.done++;
+          return;
+        }
+        const perm = permanent(failure);
+        const outcome = await ctx.store.transaction(async (tx) => {
+          const o = await outbox.fail(tx, c, failure, {
+            permanent: perm !== undefined,
+            backoff: w.backoff,
+          });
+          if (perm) await onPermanentFailure(ctx, tx, c, perm);
+          return o;
+        });
+        if (outcome.status === "dead") {
+          report.dead++;
+          log.error(
+            { err: describe(failure), permanent: perm !== undefined },
+            "outbox item dead-lettered",
+          );
+        } else {
+          report.retrying++;
+          log.warn(
+            { err: describe(failure), retryAt: outcome.retryAt.toISOString() },
+            "send failed; retrying",
+          );
+        }
+      } catch (e) {
+        if (e instanceof OutboxLeaseLostError) {
+          report.lost++;
+          return;
+        }
+        throw e;
+      }
+    }),
+  );
+  return report;
+}
+
+function describe(e: unknown) {
+  return e instanceof Error ? { name: e.name, message: e.message } : { message: String(e) };
+}

@@ -1,0 +1,152 @@
+/**
+ * Shared set-up of the gateway's tests: DCJPY deployed on an in-process Hardhat network with the
+ * bank's roles granted, the chain port over the SDK, and a gateway started on a database of the
+ * back end under test (its loops off: tests drive `tick()` so that every step is deterministic).
+ */
+import { createHash } from "node:crypto";
+import { network } from "hardhat";
+import { expect } from "chai";
+import { pino } from "pino";
+import { keccak256, toUtf8Bytes } from "ethers";
+import { sdkDepositChain } from "../../../packages/bank-gateway/src/chain/sdk-adapter.js";
+import { start, type RunningGateway } from "../../../packages/bank-gateway/src/main.js";
+import type { Backend } from "../storage/backends.js";
+
+export const OPERATOR_KEY = "kgo_operator_test_key_0123456789";
+export const OPERATOR_HASH = createHash("sha256").update(OPERATOR_KEY).digest("hex");
+export const ref = (s: string) => keccak256(toUtf8Bytes(s));
+export const silent = pino({ level: "silent" });
+
+/** DCJPY on a fresh in-process network; the bank holds every DCJPY role. */
+export async function deployDcjpy() {
+  const conn = await network.create();
+  const { ethers } = conn;
+  const [admin, bank, ...firms] = await ethers.getSigners();
+  const dcjpy = await ethers.deployContract("DepositToken", [
+    "DCJPY",
+    "DCJPY",
+    0,
+    admin!.address,
+    0,
+  ]);
+  for (const r of [
+    "REGISTRAR_ROLE",
+    "ISSUER_ROLE",
+    "REDEEMER_ROLE",
+    "FREEZER_ROLE",
+    "PAUSER_ROLE",
+  ]) {
+    const role = await (dcjpy as unknown as Record<string, () => Promise<string>>)[r]!();
+    await (await dcjpy.grantRole(role, bank!.address)).wait();
+  }
+  const address = await dcjpy.getAddress();
+  const chain = await sdkDepositChain({ signer: bank!, depositToken: address });
+  const mine = async (n = 1) => {
+    await ethers.provider.send("hardhat_mine", [`0x${n.toString(16)}`]);
+  };
+  return { conn, ethers, admin: admin!, bank: bank!, firms, dcjpy, address, chain, mine };
+}
+export type Dcjpy = Awaited<ReturnType<typeof deployDcjpy>>;
+
+/** The database URL `start()` takes for a new database of the back end. */
+export async function databaseUrl(b: Backend): Promise<string> {
+  const db = await b.newDatabase();
+  return b.dialect === "sqlite" ? `sqlite:${db}` : db;
+}
+
+export interface TestGateway extends RunningGateway {
+  /** fetch against the gateway with a key; returns status, JSON body and headers. */
+  call(
+    method: string,
+    path: string,
+    o?: {
+      key?: string;
+      body?: unknown;
+      raw?: string;
+      idem?: string;
+      headers?: Record<string, string>;
+    },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+export async function startGateway(
+  chain: Dcjpy,
+  url: string,
+  overrides: { confirmations?: number; maxAmount?: string; batch?: number } = {},
+): Promise<TestGateway> {
+  const g = await start(
+    {
+      database: { url },
+      http: { port: 0 },
+      chain: {
+        rpcUrl: "http://127.0.0.1:1",
+        chainId: 31337,
+        privateKey: `0x${"11".repeat(32)}`,
+        depositToken: chain.address,
+        confirmations: overrides.confirmations ?? 2,
+      },
+      auth: { operatorKeySha256: [OPERATOR_HASH] },
+      limits: { maxAmount: overrides.maxAmount ?? "1000000000000" },
+      worker: {
+        batch: overrides.batch ?? 16,
+        backoff: { initialDelayMs: 0, maxDelayMs: 0, jitter: 0 },
+      },
+    },
+    { chain: chain.chain, loops: false, logger: silent },
+  );
+  const call: TestGateway["call"] = async (method, path, o = {}) => {
+    const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    if (o.key) headers.authorization = `Bearer ${o.key}`;
+    if (o.idem) headers["idempotency-key"] = o.idem;
+    let body: string | undefined;
+    if (o.raw !== undefined) body = o.raw;
+    else if (o.body !== undefined) body = JSON.stringify(o.body);
+    if (body !== undefined) headers["content-type"] ??= "application/json";
+    const res = await fetch(`${g.url}${path}`, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* text */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  return Object.assign(g, { call });
+}
+
+/** Opens a firm through the API and waits (ticks) until its DCJPY account is open. */
+export async function openFirm(g: TestGateway, id: string, address: string, fund = 0n) {
+  const r = await g.call("POST", "/v1/admin/firms", {
+    key: OPERATOR_KEY,
+    body: { id, name: `Firm ${id}`, dcjpyAddress: address },
+  });
+  expect(r.status, JSON.stringify(r.body)).to.equal(201);
+  await g.tick();
+  const f = await g.call("GET", `/v1/admin/firms/${id}`, { key: OPERATOR_KEY });
+  expect(f.body.status).to.equal("open");
+  if (fund > 0n) {
+    const d = await g.call("POST", "/v1/admin/deposits", {
+      key: OPERATOR_KEY,
+      idem: `fund-${id}-${fund}`,
+      body: { firmId: id, amount: fund.toString() },
+    });
+    expect(d.status, JSON.stringify(d.body)).to.equal(201);
+  }
+  return { key: r.body.apiKey as string, account: r.body.account.id as string };
+}
+
+/** Ticks and mines until `done()` or `rounds` run out. */
+export async function settle(
+  g: RunningGateway,
+  chain: Dcjpy,
+  done: () => Promise<boolean>,
+  rounds = 20,
+) {
+  for (let i = 0; i < rounds; i++) {
+    await g.tick();
+    if (await done()) return;
+    await chain.mine(1);
+  }
+  throw new Error("did not settle");
+}
