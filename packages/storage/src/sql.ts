@@ -6,7 +6,10 @@ export type Dialect = "sqlite" | "postgres";
 /** A value a statement may carry as a parameter. `undefined` is refused (use `null`). */
 export type SqlValue = string | number | bigint | boolean | null | Date | Uint8Array;
 
-const SQL = Symbol("kessai.sql");
+// A registered symbol: two copies of this module in one process (the built package and its source,
+// as tests may load both) still recognise each other's fragments. Input (JSON, query strings) cannot
+// carry a symbol, so only code can make a fragment.
+const SQL = Symbol.for("kessai.sql");
 
 /**
  * A statement or a fragment of one: SQL text with its parameters kept apart. Built only with the
