@@ -2,7 +2,9 @@
  * `@kessai/storage`: the storage layer of Kessai's services. One {@link Store} interface over
  * SQLite (embedded default) and PostgreSQL (production), parameterised SQL built with {@link sql},
  * typed errors, versioned per-module migrations, and the building blocks every service needs:
- * {@link outbox}, {@link inbox}, {@link cursors} and {@link journal}.
+ * {@link outbox}, {@link inbox}, {@link cursors} and {@link journal}; and, for the SDK's
+ * transaction engine, its journal ({@link txJournal}) and a cross-process key lock
+ * ({@link openPostgresKeyLock}).
  */
 import * as cursors from "./cursors.js";
 import * as inbox from "./inbox.js";
@@ -39,6 +41,19 @@ export {
   type AppliedMigration,
 } from "./migrations.js";
 export { outbox, inbox, cursors, journal };
+export {
+  txJournal,
+  migrations as txJournalMigrations,
+  OPEN_TX_STATES,
+  openCount as txJournalOpenCount,
+  type TxJournal,
+  type TxJournalRecord,
+} from "./tx-journal.js";
+export {
+  openPostgresKeyLock,
+  type PostgresKeyLock,
+  type PostgresKeyLockOptions,
+} from "./key-lock.js";
 
 /** The migrations of all four building blocks, for a service that uses them all. */
 export const buildingBlocks: readonly MigrationModule[] = [
