@@ -20,13 +20,45 @@ export const ConfigSchema = z.strictObject({
     rpcUrl: z.url({ protocol: /^https?$/ }),
     /** The chain ID the node must report (a wrong node stops the start). */
     chainId: z.number().int().positive(),
-    /** The bank's key: REGISTRAR, ISSUER, REDEEMER and FREEZER roles on DCJPY. */
-    privateKey: z.string().regex(hex(32), "a 0x-prefixed 32-byte hex key"),
+    /**
+     * The bank's key: REGISTRAR, ISSUER, REDEEMER and FREEZER roles on DCJPY. Required unless
+     * `start` is given a signer (a KMS or HSM signer, a test's).
+     */
+    privateKey: z.string().regex(hex(32), "a 0x-prefixed 32-byte hex key").optional(),
     depositToken: z.string().regex(hex(20), "a 0x-prefixed 20-byte address"),
     confirmations: z.number().int().min(0).max(1000).default(2),
     startBlock: z.number().int().min(0).default(0),
     maxBlockRange: z.number().int().min(1).max(100_000).default(2_000),
     pollIntervalMs: z.number().int().min(10).max(600_000).default(1_000),
+    /**
+     * The transaction engine's policy for the bank's sends (see docs/transactions.md). Each send
+     * also stops before its outbox lease ends; a later attempt with the same key takes it up.
+     */
+    transactions: z
+      .strictObject({
+        /** How long a transaction taken up from the journal at start is watched, ms. */
+        timeoutMs: z.number().int().min(1_000).default(300_000),
+        feeBumpPercent: z.number().int().min(10).max(1_000).default(15),
+        bumpAfterBlocks: z.number().int().min(1).max(10_000).default(3),
+        bumpAfterMs: z.number().int().min(100).default(60_000),
+        /** Ceiling of a replacement's max fee per gas, in wei (decimal). */
+        maxFeePerGas: z
+          .string()
+          .regex(/^[1-9][0-9]{0,30}$/, "wei as a decimal integer")
+          .optional(),
+        /** Ceiling of a replacement's priority fee per gas, in wei (decimal). */
+        maxPriorityFeePerGas: z
+          .string()
+          .regex(/^[0-9]{1,31}$/, "wei as a decimal integer")
+          .optional(),
+      })
+      .prefault({}),
+    /**
+     * `postgres`: take the bank key's lock (a PostgreSQL advisory lock) before sending, so several
+     * gateway processes on one key and one database take turns with nonces. Needs a PostgreSQL
+     * database.
+     */
+    keyLock: z.enum(["none", "postgres"]).default("none"),
   }),
   auth: z.strictObject({
     /** SHA-256 (hex) of each operator key. */

@@ -7,21 +7,37 @@
 import { hostname } from "node:os";
 import { pathToFileURL } from "node:url";
 import { readFile } from "node:fs/promises";
-import { JsonRpcProvider, Wallet } from "ethers";
+import { JsonRpcProvider, Wallet, type Signer } from "ethers";
 import { pino, type Logger } from "pino";
-import { buildingBlocks, openStore, type Store } from "@kessai/storage";
+import type { JournalEntry } from "@kessai/sdk";
+import {
+  buildingBlocks,
+  openPostgresKeyLock,
+  openStore,
+  txJournal,
+  txJournalMigrations,
+  type PostgresKeyLock,
+  type Store,
+} from "@kessai/storage";
 import type { CrashPoint, GatewayContext } from "./app/context.js";
 import { ensureBankAccounts } from "./app/operator.js";
 import { DeepReorgError, watchOnce } from "./app/watcher.js";
 import { workOutbox } from "./app/worker.js";
 import type { DepositChain } from "./chain/port.js";
 import { sdkDepositChain } from "./chain/sdk-adapter.js";
-import { parseConfig, type GatewayConfig } from "./config.js";
+import { GatewayClient } from "./client.js";
+import { ConfigError, parseConfig, type GatewayConfig } from "./config.js";
 import { buildHttp } from "./http/server.js";
 import { gatewayMigrations } from "./store/schema.js";
 
 export interface StartOptions {
-  /** A chain port to use instead of one over the SDK from `chain.rpcUrl` (tests). */
+  /**
+   * The bank's signer (a KMS or HSM signer, a test's node account) instead of a wallet from
+   * `chain.privateKey`; its provider must serve `chain.chainId`. The gateway still wraps it in the
+   * SDK's transaction engine with its database's journal.
+   */
+  signer?: Signer;
+  /** A chain port to use instead of the one over the SDK (tests of the use cases alone). */
   chain?: DepositChain;
   /** A pino logger (default: JSON lines on stdout at `log.level`). */
   logger?: Logger;
@@ -38,51 +54,120 @@ export interface RunningGateway {
   url: string | undefined;
   ctx: GatewayContext;
   config: GatewayConfig;
+  /** A typed client of this gateway's API with `apiKey` (a firm's or an operator's key). */
+  client(apiKey: string): GatewayClient;
   /** One round of the outbox worker and one poll of the watcher (when loops are off). */
   tick(): Promise<void>;
-  /** Stops the loops, the server and closes the database. */
+  /** Whether the watcher stopped on a reorg deeper than the confirmations. */
+  deepReorg(): boolean;
+  /**
+   * Stops: the API, the loops, every send in flight (their transactions may still be mined; the
+   * next start takes them up from the journal), then closes the database. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
-/** Starts the gateway. Throws ConfigError (naming the field) before touching anything. */
+/**
+ * Starts the gateway: validates the config (a {@link ConfigError} naming the field, before
+ * anything is touched), opens and migrates the database, connects to the chain through the SDK's
+ * transaction engine with the journal in that database, and runs the HTTP API, the outbox worker
+ * and the chain watcher until `stop()`. The CLI's `kessai gateway start` and the demo call this and
+ * talk to the API with {@link GatewayClient}.
+ */
 export async function start(input: unknown, o: StartOptions = {}): Promise<RunningGateway> {
   const config = parseConfig(input);
+  const postgres = !config.database.url.startsWith("sqlite:");
+  if (config.chain.keyLock === "postgres" && !postgres)
+    throw new ConfigError("chain.keyLock", "postgres needs a postgres:// database.url");
+  if (!o.chain && !o.signer && config.chain.privateKey === undefined)
+    throw new ConfigError("chain.privateKey", "required (or give start() a signer)");
   const log =
     o.logger ??
     pino({ level: config.log.level, base: { service: "bank-gateway", pid: process.pid } });
-  let provider: JsonRpcProvider | undefined;
-  let chain = o.chain;
-  if (!chain) {
-    provider = new JsonRpcProvider(config.chain.rpcUrl, undefined, {
-      staticNetwork: true,
-      pollingInterval: 100,
-    });
-    const network = await provider.getNetwork();
-    if (Number(network.chainId) !== config.chain.chainId) {
-      provider.destroy();
-      throw new Error(
-        `chain.chainId is ${config.chain.chainId} but ${config.chain.rpcUrl} reports ${network.chainId}`,
-      );
-    }
-    chain = await sdkDepositChain({
-      signer: new Wallet(config.chain.privateKey, provider),
-      depositToken: config.chain.depositToken,
-    });
-  }
-  let store: Store;
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const undo = async () => {
+    for (const f of cleanup.reverse()) await Promise.resolve(f()).catch(() => undefined);
+  };
   try {
-    store = await openStore(config.database.url);
+    const store = await openStore(config.database.url);
+    cleanup.push(() => store.close());
+    await store.migrate([...buildingBlocks, txJournalMigrations, gatewayMigrations]);
+    let chain = o.chain;
+    if (!chain) {
+      let signer = o.signer;
+      if (!signer) {
+        // No request cache: ethers answers an identical request within 250 ms with the earlier
+        // answer (stale nonces, receipts and records).
+        const provider = new JsonRpcProvider(config.chain.rpcUrl, undefined, {
+          staticNetwork: true,
+          pollingInterval: 100,
+          cacheTimeout: -1,
+        });
+        cleanup.push(() => provider.destroy());
+        signer = new Wallet(config.chain.privateKey!, provider);
+      }
+      const network = await signer.provider?.getNetwork();
+      if (network === undefined) throw new ConfigError("chain", "the signer has no provider");
+      if (Number(network.chainId) !== config.chain.chainId) {
+        throw new ConfigError(
+          "chain.chainId",
+          `is ${config.chain.chainId} but the node reports ${network.chainId}`,
+        );
+      }
+      let lock: PostgresKeyLock | undefined;
+      if (config.chain.keyLock === "postgres") {
+        lock = openPostgresKeyLock({ connectionString: config.database.url });
+        cleanup.push(() => lock!.close());
+      }
+      const t = config.chain.transactions;
+      chain = await sdkDepositChain({
+        signer,
+        depositToken: config.chain.depositToken,
+        journal: txJournal<JournalEntry>(store),
+        lock,
+        policy: {
+          confirmations: 1,
+          timeoutMs: t.timeoutMs,
+          feeBumpPercent: t.feeBumpPercent,
+          bumpAfterBlocks: t.bumpAfterBlocks,
+          bumpAfterMs: t.bumpAfterMs,
+          ...(t.maxFeePerGas ? { maxFeePerGas: BigInt(t.maxFeePerGas) } : {}),
+          ...(t.maxPriorityFeePerGas
+            ? { maxPriorityFeePerGas: BigInt(t.maxPriorityFeePerGas) }
+            : {}),
+        },
+      });
+    }
+    const running = await run(config, store, chain, log, o);
+    const stop = running.stop;
+    return {
+      ...running,
+      async stop() {
+        await stop();
+        await undo();
+      },
+    };
   } catch (e) {
-    provider?.destroy();
+    await undo();
     throw e;
   }
-  await store.migrate([...buildingBlocks, gatewayMigrations]);
+}
+
+async function run(
+  config: GatewayConfig,
+  store: Store,
+  chain: DepositChain,
+  log: Logger,
+  o: StartOptions,
+): Promise<RunningGateway> {
+  const stopping = new AbortController();
   const ctx: GatewayContext = {
     store,
     chain,
     chainId: await chain.chainId(),
     log,
     crashPoint: o.crashPoint,
+    signal: stopping.signal,
     settings: {
       confirmations: config.chain.confirmations,
       startBlock: config.chain.startBlock,
@@ -100,18 +185,25 @@ export async function start(input: unknown, o: StartOptions = {}): Promise<Runni
   await ensureBankAccounts(ctx);
 
   let deepReorg = false;
-  const tick = async () => {
-    await workOutbox(ctx);
+  const watch = async () => {
+    if (deepReorg) return;
     try {
       await watchOnce(ctx);
     } catch (e) {
       if (e instanceof DeepReorgError) {
-        if (!deepReorg) log.fatal({ err: e }, "watcher stopped");
+        log.fatal(
+          { err: { name: e.name, message: e.message }, blockNumber: e.blockNumber },
+          "watcher stopped",
+        );
         deepReorg = true;
         return;
       }
       throw e;
     }
+  };
+  const tick = async () => {
+    await workOutbox(ctx);
+    await watch();
   };
 
   let stopped = false;
@@ -129,6 +221,7 @@ export async function start(input: unknown, o: StartOptions = {}): Promise<Runni
               "claimed" in r &&
               (r as { claimed: number }).claimed > 0;
           } catch (e) {
+            if (stopped) break;
             log.warn(
               {
                 err: e instanceof Error ? { name: e.name, message: e.message } : String(e),
@@ -137,25 +230,13 @@ export async function start(input: unknown, o: StartOptions = {}): Promise<Runni
               "loop round failed; retrying",
             );
           }
-          if (!busy) await new Promise((r) => setTimeout(r, everyMs));
+          if (!busy && !stopped) await sleep(everyMs, stopping.signal);
         }
       })(),
     );
   if (o.loops !== false) {
     loop("outbox", config.worker.intervalMs, () => workOutbox(ctx));
-    loop("watcher", config.chain.pollIntervalMs, async () => {
-      if (deepReorg) return;
-      try {
-        await watchOnce(ctx);
-      } catch (e) {
-        if (e instanceof DeepReorgError) {
-          log.fatal({ err: { name: e.name, message: e.message } }, "watcher stopped");
-          deepReorg = true;
-          return;
-        }
-        throw e;
-      }
-    });
+    loop("watcher", config.chain.pollIntervalMs, watch);
   }
 
   let url: string | undefined;
@@ -173,20 +254,43 @@ export async function start(input: unknown, o: StartOptions = {}): Promise<Runni
     url = typeof addr === "object" && addr ? `http://${config.http.host}:${addr.port}` : undefined;
     log.info({ url }, "bank gateway listening");
   }
+  let stoppedOnce: Promise<void> | undefined;
   return {
     url,
     ctx,
     config,
+    client: (apiKey) => {
+      if (!url) throw new Error("the gateway runs without its HTTP API");
+      return new GatewayClient({ url, apiKey });
+    },
     tick,
-    async stop() {
-      stopped = true;
-      await app?.close();
-      await Promise.all(loops);
-      await store.close();
-      provider?.destroy();
+    deepReorg: () => deepReorg,
+    stop() {
+      stoppedOnce ??= (async () => {
+        stopped = true;
+        await app?.close();
+        stopping.abort(new Error("the gateway is stopping"));
+        await Promise.all(loops);
+        await chain.close?.();
+      })();
+      return stoppedOnce;
     },
   };
 }
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    }, ms);
+    const done = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+  });
 
 /** `node main.js <config.json>`: runs until SIGINT/SIGTERM; a bad config exits 2 naming the field. */
 async function cli() {

@@ -1,14 +1,14 @@
 /**
  * Shared set-up of the gateway's tests: DCJPY deployed on an in-process Hardhat network with the
- * bank's roles granted, the chain port over the SDK, and a gateway started on a database of the
- * back end under test (its loops off: tests drive `tick()` so that every step is deterministic).
+ * bank's roles granted, and a gateway started on a database of the back end under test with the
+ * bank's signer (the gateway wraps it in the SDK's transaction engine with the journal in that
+ * database; its loops off: tests drive `tick()` so that every step is deterministic).
  */
 import { createHash } from "node:crypto";
 import { network } from "hardhat";
 import { expect } from "chai";
 import { pino } from "pino";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { sdkDepositChain } from "../../../packages/bank-gateway/src/chain/sdk-adapter.js";
 import { start, type RunningGateway } from "../../../packages/bank-gateway/src/main.js";
 import type { Backend } from "../storage/backends.js";
 
@@ -40,11 +40,10 @@ export async function deployDcjpy() {
     await (await dcjpy.grantRole(role, bank!.address)).wait();
   }
   const address = await dcjpy.getAddress();
-  const chain = await sdkDepositChain({ signer: bank!, depositToken: address });
   const mine = async (n = 1) => {
     await ethers.provider.send("hardhat_mine", [`0x${n.toString(16)}`]);
   };
-  return { conn, ethers, admin: admin!, bank: bank!, firms, dcjpy, address, chain, mine };
+  return { conn, ethers, admin: admin!, bank: bank!, firms, dcjpy, address, mine };
 }
 export type Dcjpy = Awaited<ReturnType<typeof deployDcjpy>>;
 
@@ -92,7 +91,7 @@ export async function startGateway(
         backoff: { initialDelayMs: 0, maxDelayMs: 0, jitter: 0 },
       },
     },
-    { chain: chain.chain, loops: false, logger: silent },
+    { signer: chain.bank, loops: false, logger: silent },
   );
   const call: TestGateway["call"] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };

@@ -49,4 +49,6 @@ export interface GatewayContext {
   log: Logger;
   /** Test hook, see {@link CrashPoint}. */
   crashPoint?: (point: CrashPoint) => void;
+  /** Aborts when the gateway stops: sends in flight stop waiting (a restart takes them up). */
+  signal?: AbortSignal;
 }

@@ -8,6 +8,13 @@
  * under the reference, the request fulfilled, the account open) and treats that as success, and
  * treats the "already used" revert the same way: so an item run twice mints once.
  *
+ * Every send goes through the SDK's transaction engine with a key derived from the effect (the
+ * bank reference for an issuance), a deadline inside the claim's lease and the gateway's stop
+ * signal. The engine's journal is in the gateway's database: a send with a key it knows waits for
+ * the transaction sent before (in a killed process, or one a reorg removed) instead of sending a
+ * second one. So a permanent failure (below) is only ever seen once nothing sent under the key
+ * can still be mined: a hold is never voided under a transaction still in a mempool.
+ *
  * Failures: a revert named in PERMANENT_CHAIN_ERRORS dead-letters the item at once and undoes the
  * request in the same transaction (an issuance's hold is voided, the request marked failed);
  * anything else is retried with backoff until `maxAttempts`, then dead-lettered for an operator.
@@ -15,7 +22,11 @@
 import { outbox, OutboxLeaseLostError, type Tx } from "@kessai/storage";
 
 type OutboxClaim = outbox.OutboxClaim;
-import { ChainRevertError } from "../chain/port.js";
+import {
+  ChainKeyConflictError,
+  ChainRevertError,
+  type SendOptions as ChainSendOptions,
+} from "../chain/port.js";
 import { PERMANENT_CHAIN_ERRORS, fromStates, ISSUANCE_TRANSITIONS } from "../domain/lifecycle.js";
 import { depositAccountId } from "../domain/references.js";
 import { resolvePending, getAccount } from "../store/ledger.js";
@@ -53,10 +64,26 @@ function permanent(e: unknown): PermanentError | undefined {
 
 type Result = Record<string, unknown>;
 
+/** Milliseconds a send leaves before the claim's lease ends (so a retry never races it). */
+const LEASE_MARGIN_MS = 1_000;
+
+/**
+ * The send options of a claimed item: the engine's journal key, the gateway's stop signal, and a
+ * deadline inside the lease. The key names the effect, not the outbox item: an issuance sent again
+ * (a new item after a reorg took its transaction away) has the same key, so the engine finds the
+ * transaction it sent and puts it back instead of signing a second one.
+ */
+function sendOptions(ctx: GatewayContext, c: OutboxClaim, effect: string): ChainSendOptions {
+  return {
+    key: `${c.topic}:${effect}`,
+    signal: ctx.signal,
+    deadline: Math.max(Date.now() + LEASE_MARGIN_MS, c.leaseUntil.getTime() - LEASE_MARGIN_MS),
+  };
+}
+
 /** Sends one claimed item; returns what to record. Never writes to the store. */
 async function handle(ctx: GatewayContext, c: OutboxClaim): Promise<Result> {
   const p = c.payload as Record<string, unknown>;
-  const key = `${c.topic}:${c.key}`;
   switch (c.topic) {
     case TOPIC.issue:
     case TOPIC.fulfil: {
@@ -85,21 +112,21 @@ async function handle(ctx: GatewayContext, c: OutboxClaim): Promise<Result> {
         }
       }
       ctx.crashPoint?.("issue.before-send");
+      const so = sendOptions(ctx, c, i.reference);
       try {
         const r =
           c.topic === TOPIC.issue
-            ? await ctx.chain.issue(
-                { to: i.to, amount: i.amount, bankReference: i.reference },
-                { key },
-              )
+            ? await ctx.chain.issue({ to: i.to, amount: i.amount, bankReference: i.reference }, so)
             : await ctx.chain.fulfilIssuanceRequest(
                 { requestId: i.requestId!, bankReference: i.reference },
-                { key },
+                so,
               );
         ctx.crashPoint?.("issue.after-send");
         log.info(
-          { txHash: r.txHash, blockNumber: r.blockNumber },
-          "issued on chain; waiting for confirmations",
+          { txHash: r.txHash, blockNumber: r.blockNumber, resumed: r.resumed, reorged: r.reorged },
+          r.resumed
+            ? "issued on chain by the transaction sent before; waiting for confirmations"
+            : "issued on chain; waiting for confirmations",
         );
         return { txHash: r.txHash, blockNumber: r.blockNumber };
       } catch (e) {
@@ -119,7 +146,7 @@ async function handle(ctx: GatewayContext, c: OutboxClaim): Promise<Result> {
       if (req.status !== "pending") return { requestStatus: req.status };
       const r = await ctx.chain.rejectIssuanceRequest(
         { requestId: i.requestId!, reason: bytes32Text(i.errorCode ?? "rejected") },
-        { key },
+        sendOptions(ctx, c, i.reference),
       );
       return { txHash: r.txHash, blockNumber: r.blockNumber };
     }
@@ -133,7 +160,7 @@ async function handle(ctx: GatewayContext, c: OutboxClaim): Promise<Result> {
       try {
         const rc = await ctx.chain.redeemFrom(
           { account: r.from, amount: r.amount, redemptionRef: r.reference },
-          { key },
+          sendOptions(ctx, c, r.reference),
         );
         return { txHash: rc.txHash, blockNumber: rc.blockNumber };
       } catch (e) {
@@ -161,7 +188,7 @@ async function handle(ctx: GatewayContext, c: OutboxClaim): Promise<Result> {
       }
       const r = await ctx.chain.openAccount(
         { account: f.dcjpyAddress, depositAccountRef: f.depositAccountRef },
-        { key },
+        sendOptions(ctx, c, c.key),
       );
       return { txHash: r.txHash };
     }
@@ -170,17 +197,24 @@ async function handle(ctx: GatewayContext, c: OutboxClaim): Promise<Result> {
       if (!f || f.status !== "closing") return { skipped: f?.status ?? "missing" };
       const acc = await ctx.chain.account(f.dcjpyAddress);
       if (!acc.open) return { alreadyClosed: true };
-      const r = await ctx.chain.closeAccount({ account: f.dcjpyAddress }, { key });
+      const r = await ctx.chain.closeAccount(
+        { account: f.dcjpyAddress },
+        sendOptions(ctx, c, c.key),
+      );
       return { txHash: r.txHash };
     }
     case TOPIC.setFrozen: {
+      // The firm's flag now, not the item's: of a freeze and an unfreeze worked in any order
+      // (concurrently, or one retried), the chain ends where the operator left the firm.
       const f = await getFirm(ctx.store, p.firmId as string);
       if (!f) return { skipped: "missing" };
+      const acc = await ctx.chain.account(f.dcjpyAddress);
+      if (acc.frozen === f.frozen) return { frozen: f.frozen, already: true };
       const r = await ctx.chain.setFrozen(
-        { account: f.dcjpyAddress, frozen: p.frozen === true },
-        { key },
+        { account: f.dcjpyAddress, frozen: f.frozen },
+        sendOptions(ctx, c, c.key),
       );
-      return { txHash: r.txHash };
+      return { txHash: r.txHash, frozen: f.frozen };
     }
     default:
       throw new PermanentError("unknown_topic", `No handler for ${c.topic}`);
@@ -339,9 +373,12 @@ export async function workOutbox(ctx: GatewayContext): Promise<WorkReport> {
           return;
         }
         const perm = permanent(failure);
+        // A key that names another call: a bug. Dead-lettered for an operator, nothing undone
+        // (what was sent under that key is unknown here).
+        const conflict = failure instanceof ChainKeyConflictError;
         const outcome = await ctx.store.transaction(async (tx) => {
           const o = await outbox.fail(tx, c, failure, {
-            permanent: perm !== undefined,
+            permanent: perm !== undefined || conflict,
             backoff: w.backoff,
           });
           if (perm) await onPermanentFailure(ctx, tx, c, perm);

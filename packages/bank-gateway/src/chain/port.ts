@@ -1,27 +1,33 @@
 /**
  * The chain port: everything the gateway asks of DCJPY, in the gateway's words. The use cases
- * depend on this interface only; `sdk-adapter.ts` implements it over today's `@kessai/sdk`, and a
- * test may implement it in memory for pure domain tests.
+ * depend on this interface only; `sdk-adapter.ts` implements it over `@kessai/sdk` and its
+ * transaction engine, and a test may implement it in memory for pure domain tests.
  *
- * Sends take a `key`, one per intended effect (`issue:<bank reference>`, ...): an implementation
- * over a transaction engine with a journal uses it to wait for (or replace) a transaction sent
- * before a restart instead of sending another. The gateway does not rely on it for exactly-once
- * effects: DCJPY itself refuses a reference twice, and the gateway checks the chain's record
- * before and after a send.
+ * Sends take a `key`, one per intended effect (`dcjpy.issue:<bank reference>`, ...): the adapter
+ * gives it to the engine, whose journal (in the gateway's database) then makes the same key the
+ * same transaction across restarts: a later send with it waits for the transaction sent before,
+ * replaces it on its nonce if it was dropped, or puts it back if a reorg took it away, instead of
+ * sending a second one. DCJPY itself refuses a reference twice, and the worker checks the chain's
+ * record before sending: three locks on one door.
  */
-
 /** A mined transaction the gateway sent. */
 export interface ChainReceipt {
   txHash: string;
   blockNumber: number;
+  /** This call waited for a transaction sent earlier under its key (before a restart, say). */
+  resumed?: boolean;
+  /** A reorg took one of the send's mined transactions away while it was watched. */
+  reorged?: boolean;
 }
 
 /** Options of every send. */
 export interface SendOptions {
   /** One per intended effect; the same key is the same transaction. */
   key: string;
-  /** Stops waiting (the transaction may still be mined). */
+  /** Stops waiting (the transaction may still be mined; a send with the same key waits for it). */
   signal?: AbortSignal;
+  /** Milliseconds since the epoch after which the send stops waiting, as `signal` does. */
+  deadline?: number;
 }
 
 /** Where an event was read from: its natural key in the inbox. */
@@ -82,9 +88,17 @@ export class ChainRevertError extends Error {
   }
 }
 
-/** The node could not be reached or did not answer as expected: retry later. */
+/**
+ * The node could not be reached or did not answer as expected, the send timed out or was stopped,
+ * its nonce was taken: retry later (with the same key, which finds what was sent).
+ */
 export class ChainUnavailableError extends Error {
   override name = "ChainUnavailableError";
+}
+
+/** The send's key names another call already (a bug, never retried). */
+export class ChainKeyConflictError extends Error {
+  override name = "ChainKeyConflictError";
 }
 
 /** The DCJPY operations of the bank, and the reads the gateway needs. */
@@ -145,4 +159,6 @@ export interface DepositChain {
   ): Promise<{ open: boolean; depositAccountRef: string | undefined; frozen: boolean }>;
   /** Units of `account` that may move now. */
   availableBalanceOf(account: string): Promise<bigint>;
+  /** Stops every send in flight and waits until their journal records are written (optional). */
+  close?(): Promise<void>;
 }

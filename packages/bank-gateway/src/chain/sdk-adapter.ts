@@ -1,24 +1,43 @@
 /**
- * The chain port over today's `@kessai/sdk`: the bank's {@link BankClient} for sends (typed
- * errors, the nonce queue) and the generated DepositToken binding for the reads the SDK has no
- * action for (events with block hashes, totalSupply at a block, request records).
+ * The chain port over `@kessai/sdk`. Every transaction goes through the SDK's transaction engine
+ * (the signer is wrapped with `withNonceQueue(signer, { journal, lock, policy })`) and every send
+ * carries the port's key with `withSendOptions(ctx, { key, signal, deadline })`: with a durable
+ * journal, a restarted gateway waits for (or replaces, or puts back) the transaction it had sent
+ * under that key instead of sending another, and a dropped or priced-out transaction is replaced
+ * by the engine on its nonce.
  *
- * Thin on purpose: when the SDK's transaction engine lands, `send` below becomes a send through
- * the engine with `{ key }` (its journal then resumes what a killed process had sent) and nothing
- * else here changes.
+ * Sends use the SDK's DCJPY actions. Reads the SDK has no action for (events of three kinds with
+ * their block hashes, totalSupply at a block, an issuance request, an account's freeze at a block)
+ * use the generated DepositToken binding; README.md ("What the gateway needs from the SDK") lists
+ * the SDK calls that would replace them and the DCJPY-only connection below.
  */
-import { Wallet, ZeroHash, type Provider, type Signer } from "ethers";
+import { ZeroAddress, ZeroHash, type Provider, type Signer } from "ethers";
 import {
-  BankClient,
+  closeDepositAccount,
   ContractError,
-  KessaiError,
   contracts,
+  fulfilIssuanceRequest,
+  getReferenceRecord,
+  issueDeposit,
+  JournalConflictError,
+  KessaiError,
+  openDepositAccount,
+  redeemDepositFrom,
+  rejectIssuanceRequest,
+  setAccountFrozen,
   toKessaiError,
   withNonceQueue,
+  withSendOptions,
+  type Journal,
+  type KeyLock,
   type KessaiContext,
+  type QueuedSigner,
+  type TxEngine,
+  type TxPolicy,
   type TxResult,
 } from "@kessai/sdk";
 import {
+  ChainKeyConflictError,
   ChainRevertError,
   ChainUnavailableError,
   type ChainReceipt,
@@ -42,11 +61,30 @@ export interface SdkDepositChainOptions {
   signer: Signer;
   /** DCJPY's address. */
   depositToken: string;
-  /** Confirmations the SDK waits for per transaction (default 1: the gateway counts its own). */
-  confirmations?: number;
+  /**
+   * Where the engine records what it sends (default: in memory, nothing survives a restart). The
+   * gateway passes its database's `txJournal`.
+   */
+  journal?: Journal & { flush?(): Promise<void> };
+  /** Coordination with other processes on the bank's key (see the SDK's KeyLock). */
+  lock?: KeyLock;
+  /**
+   * The engine's policy. `confirmations` defaults to 1: a send is done at its first receipt and the
+   * gateway's watcher counts the confirmations of the events itself; a reorg that takes the
+   * transaction away sends the request again under the same key, where the engine puts the same
+   * signed transaction back.
+   */
+  policy?: TxPolicy;
 }
 
-/** Maps whatever the SDK or ethers threw to the port's two kinds of failure. */
+/** The port over the SDK, with its engine and a `close` that stops every send. */
+export interface SdkDepositChain extends DepositChain {
+  /** The bank account's transaction engine. */
+  readonly engine: TxEngine;
+  close(): Promise<void>;
+}
+
+/** Maps whatever the SDK or ethers threw to the port's kinds of failure. */
 export function toChainError(e: unknown, action: string): Error {
   const k = e instanceof KessaiError ? e : toKessaiError(e, { action });
   if (k instanceof ContractError && k.errorName !== "UnknownContractError") {
@@ -54,38 +92,85 @@ export function toChainError(e: unknown, action: string): Error {
       cause: k,
     });
   }
+  if (k instanceof JournalConflictError) {
+    return new ChainKeyConflictError(`${action}: ${k.shortMessage}`, { cause: k });
+  }
   return new ChainUnavailableError(`${action}: ${k.shortMessage}`, { cause: k });
 }
 
-/** A {@link DepositChain} over `@kessai/sdk`. */
-export async function sdkDepositChain(o: SdkDepositChainOptions): Promise<DepositChain> {
+/**
+ * The bank's SDK context with DCJPY alone. The SDK's `connect()` needs the security token and the
+ * DVP too (it identifies all three), so the context is built here: typed in full, the contracts
+ * the gateway never uses bound read-only to the zero address (no DCJPY action touches them; a
+ * call would fail, never send). To be replaced by `connect({ addresses: { depositToken } })`.
+ */
+function depositOnlyContext(
+  provider: Provider,
+  chainId: bigint,
+  signer: QueuedSigner,
+  account: string,
+  depositToken: string,
+  confirmations: number,
+): KessaiContext {
+  const c = contracts;
+  return {
+    provider,
+    chainId,
+    signer,
+    account,
+    addresses: {
+      depositToken,
+      securityToken: ZeroAddress,
+      dvp: ZeroAddress,
+      securityRegistry: ZeroAddress,
+    },
+    confirmations,
+    depositToken: c.DepositToken__factory.connect(depositToken, signer),
+    securityToken: c.SecurityToken__factory.connect(ZeroAddress, provider),
+    bondToken: c.IStraightBondToken__factory.connect(ZeroAddress, provider),
+    shareToken: c.IShareToken__factory.connect(ZeroAddress, provider),
+    dvp: c.DeliveryVersusPayment__factory.connect(ZeroAddress, provider),
+    securityRegistry: c.InvestorRegistry__factory.connect(ZeroAddress, provider),
+    ownsProvider: false,
+  };
+}
+
+/** A {@link DepositChain} over `@kessai/sdk` and its transaction engine. */
+export async function sdkDepositChain(o: SdkDepositChainOptions): Promise<SdkDepositChain> {
   const provider = o.signer.provider as Provider | null;
   if (!provider) throw new TypeError("the bank's signer has no provider");
-  const signer = withNonceQueue(o.signer);
-  const depositToken = contracts.DepositToken__factory.connect(o.depositToken, signer);
-  const reader = contracts.DepositToken__factory.connect(o.depositToken, provider);
-  // The gateway needs DCJPY only; the SDK's connect() also wants the security token and the DVP
-  // (it reads the investor register), so the bank's context is built here with DCJPY alone.
-  // BankClient's actions touch only depositToken, signer, provider and confirmations.
-  const ctx = {
+  const policy: TxPolicy = { ...o.policy, confirmations: o.policy?.confirmations ?? 1 };
+  const signer = withNonceQueue(o.signer, { journal: o.journal, lock: o.lock, policy });
+  const chainId = (await provider.getNetwork()).chainId;
+  const ctx = depositOnlyContext(
     provider,
+    chainId,
     signer,
-    account: await signer.getAddress(),
-    addresses: { depositToken: o.depositToken },
-    confirmations: o.confirmations ?? 1,
-    depositToken,
-  } as unknown as KessaiContext;
-  const bank = new BankClient(ctx);
+    await signer.getAddress(),
+    o.depositToken,
+    policy.confirmations!,
+  );
+  const reader = contracts.DepositToken__factory.connect(o.depositToken, provider);
   const token = o.depositToken.toLowerCase();
-  const network = await provider.getNetwork();
-  const chainId = Number(network.chainId);
+  /** Stops every send at `close()`. */
+  const closing = new AbortController();
+  /** Keys of the sends this port has made (the engine says which are still in flight). */
+  const keys = new Set<string>();
 
-  const send = async (action: string, _o: SendOptions, fn: () => Promise<TxResult>) => {
+  const send = async (
+    action: string,
+    so: SendOptions,
+    fn: (c: KessaiContext) => Promise<TxResult>,
+  ): Promise<ChainReceipt> => {
+    const signal = so.signal ? AbortSignal.any([so.signal, closing.signal]) : closing.signal;
+    keys.add(so.key);
     try {
-      const r = await fn();
-      return { txHash: r.hash, blockNumber: r.blockNumber } satisfies ChainReceipt;
+      const r = await fn(withSendOptions(ctx, { key: so.key, signal, deadline: so.deadline }));
+      return { txHash: r.hash, blockNumber: r.blockNumber, resumed: r.resumed, reorged: r.reorged };
     } catch (e) {
       throw toChainError(e, action);
+    } finally {
+      if (!signer.engine.inFlight(so.key)) keys.delete(so.key);
     }
   };
   const read = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
@@ -103,7 +188,17 @@ export async function sdkDepositChain(o: SdkDepositChainOptions): Promise<Deposi
   ];
 
   return {
-    chainId: async () => chainId,
+    engine: signer.engine,
+    async close() {
+      closing.abort(new Error("the gateway is stopping"));
+      // A send stopped while it was being broadcast writes its last journal state once the node
+      // answers: wait for that (bounded) so the journal sees it before the store closes.
+      const until = Date.now() + 5_000;
+      while ([...keys].some((k) => signer.engine.inFlight(k)) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 10));
+      await o.journal?.flush?.();
+    },
+    chainId: async () => Number(chainId),
     tokenAddress: () => token,
     head: () =>
       read("head", async () => {
@@ -114,29 +209,34 @@ export async function sdkDepositChain(o: SdkDepositChainOptions): Promise<Deposi
     blockHash: (n) =>
       read("blockHash", async () => (await provider.getBlock(n))?.hash ?? undefined),
     issue: (p, so) =>
-      send("bank.issue", so, () =>
-        bank.issue({ account: p.to, amount: p.amount, bankReference: p.bankReference }),
+      send("bank.issue", so, (c) =>
+        issueDeposit(c, { account: p.to, amount: p.amount, bankReference: p.bankReference }),
       ),
     fulfilIssuanceRequest: (p, so) =>
-      send("bank.fulfilIssuanceRequest", so, () =>
-        bank.fulfilRequest({ requestId: p.requestId, bankReference: p.bankReference }),
+      send("bank.fulfilIssuanceRequest", so, (c) =>
+        fulfilIssuanceRequest(c, { requestId: p.requestId, bankReference: p.bankReference }),
       ),
     rejectIssuanceRequest: (p, so) =>
-      send("bank.rejectIssuanceRequest", so, () =>
-        bank.rejectRequest({ requestId: p.requestId, reason: p.reason }),
+      send("bank.rejectIssuanceRequest", so, (c) =>
+        rejectIssuanceRequest(c, { requestId: p.requestId, reason: p.reason }),
       ),
     redeemFrom: (p, so) =>
-      send("bank.redeemFrom", so, () =>
-        bank.redeemFrom({ account: p.account, amount: p.amount, redemptionRef: p.redemptionRef }),
+      send("bank.redeemFrom", so, (c) =>
+        redeemDepositFrom(c, {
+          account: p.account,
+          amount: p.amount,
+          redemptionRef: p.redemptionRef,
+        }),
       ),
     openAccount: (p, so) =>
-      send("bank.openAccount", so, () =>
-        bank.openAccount({ account: p.account, depositAccountRef: p.depositAccountRef }),
+      send("bank.openAccount", so, (c) =>
+        openDepositAccount(c, { account: p.account, depositAccountRef: p.depositAccountRef }),
       ),
-    closeAccount: (p, so) => send("bank.closeAccount", so, () => bank.closeAccount(p.account)),
+    closeAccount: (p, so) =>
+      send("bank.closeAccount", so, (c) => closeDepositAccount(c, { account: p.account })),
     setFrozen: (p, so) =>
-      send("bank.setFrozen", so, () =>
-        p.frozen ? bank.freeze(p.account) : bank.unfreeze(p.account),
+      send("bank.setFrozen", so, (c) =>
+        setAccountFrozen(c, { account: p.account, frozen: p.frozen }),
       ),
     events: (from, to) =>
       read("events", async () => {
@@ -191,12 +291,12 @@ export async function sdkDepositChain(o: SdkDepositChainOptions): Promise<Deposi
     totalSupply: (n) => read("totalSupply", () => reader.totalSupply({ blockTag: n })),
     issuanceOf: (ref) =>
       read("issuanceOf", async () => {
-        const r = await bank.getIssuance(ref);
+        const r = await getReferenceRecord(ctx, { kind: "issuance", reference: ref });
         return r ? { account: r.account.toLowerCase(), amount: r.amount } : undefined;
       }),
     redemptionOf: (ref) =>
       read("redemptionOf", async () => {
-        const r = await bank.getRedemption(ref);
+        const r = await getReferenceRecord(ctx, { kind: "redemption", reference: ref });
         return r ? { account: r.account.toLowerCase(), amount: r.amount } : undefined;
       }),
     issuanceRequest: (id) =>
@@ -227,9 +327,4 @@ export async function sdkDepositChain(o: SdkDepositChainOptions): Promise<Deposi
     availableBalanceOf: (account) =>
       read("availableBalanceOf", () => reader.availableBalanceOf(account)),
   };
-}
-
-/** A bank signer from a private key on a JSON-RPC provider. */
-export function walletSigner(privateKey: string, provider: Provider): Signer {
-  return new Wallet(privateKey, provider);
 }
