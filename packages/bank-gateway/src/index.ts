@@ -10,7 +10,13 @@ export {
   type GatewayConfigInput,
 } from "./config.js";
 export * from "./chain/port.js";
-export { sdkDepositChain, toChainError, type SdkDepositChainOptions } from "./chain/sdk-adapter.js";
+export {
+  sdkDepositChain,
+  toChainError,
+  type SdkDepositChain,
+  type SdkDepositChainOptions,
+} from "./chain/sdk-adapter.js";
+export * from "./client.js";
 export * from "./domain/errors.js";
 export * from "./domain/ledger.js";
 export * from "./domain/lifecycle.js";
