@@ -139,12 +139,12 @@ export async function start(input: unknown, o: StartOptions = {}): Promise<Runni
       });
     }
     const running = await run(config, store, chain, log, o);
-    const stop = running.stop;
+    let stopped: Promise<void> | undefined;
     return {
       ...running,
-      async stop() {
-        await stop();
-        await undo();
+      stop() {
+        stopped ??= running.stop().finally(undo);
+        return stopped;
       },
     };
   } catch (e) {
@@ -201,9 +201,17 @@ async function run(
       throw e;
     }
   };
-  const tick = async () => {
-    await workOutbox(ctx);
-    await watch();
+  /** Ticks in progress (tests drive them): stop() lets them finish before the store closes. */
+  const ticking = new Set<Promise<void>>();
+  const tick = () => {
+    const t = (async () => {
+      await workOutbox(ctx);
+      await watch();
+    })();
+    ticking.add(t);
+    const done = () => ticking.delete(t);
+    t.then(done, done);
+    return t;
   };
 
   let stopped = false;
@@ -271,6 +279,7 @@ async function run(
         await app?.close();
         stopping.abort(new Error("the gateway is stopping"));
         await Promise.all(loops);
+        await Promise.allSettled([...ticking]);
         await chain.close?.();
       })();
       return stoppedOnce;

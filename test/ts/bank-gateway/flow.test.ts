@@ -2,7 +2,8 @@
  * Steps 3 and 7 end to end, on both back ends, against DCJPY on an in-process Hardhat network:
  * issuance over the API (hold, issue, confirmations, post), redemption on the firm's instruction
  * and by the firm on chain (credited once per reference), on-chain issuance requests (fulfilled or
- * rejected), a permanent chain error (hold voided), a reorg of an unconfirmed issuance, and
+ * rejected), a permanent chain error (hold voided), a reorg of an unconfirmed issuance, closing
+ * and freezing a firm through the API (ledger and DCJPY together, through the outbox), and
  * reconciliation (clean, and naming the reference of a mint outside the gateway).
  */
 import { expect } from "chai";
@@ -208,6 +209,115 @@ describeBackends("bank gateway flows", (backend) => {
     const rec = await g.call("GET", "/v1/admin/reconciliation", { key: OPERATOR_KEY });
     expect(rec.body).to.include({ ok: true, supplyDifference: "0" });
     expect((await balance(a.key, a.account)).pendingDebits).to.equal("0");
+  });
+
+  it("closes a firm on the ledger and on DCJPY together, through the outbox", async function () {
+    this.timeout(60_000);
+    const c = await openFirm(g, "firm-c", chain.firms[2]!.address);
+    const addressC = chain.firms[2]!.address;
+    expect(await chain.dcjpy.isAccountOpen(addressC)).to.equal(true);
+    const r = await g.call("POST", "/v1/admin/firms/firm-c/close", { key: OPERATOR_KEY });
+    expect(r.status, JSON.stringify(r.body)).to.equal(202);
+    expect(r.body).to.include({ status: "closing" });
+    // Refused at once while it closes.
+    const refused = await g.call("POST", "/v1/issuances", {
+      key: c.key,
+      idem: "c-1",
+      body: { account: c.account, amount: 1 },
+    });
+    expect(refused.status).to.equal(409);
+    expect(refused.body.error.code).to.equal("account_not_open");
+    await g.tick();
+    expect(await chain.dcjpy.isAccountOpen(addressC)).to.equal(false);
+    const firm = await g.call("GET", "/v1/admin/firms/firm-c", { key: OPERATOR_KEY });
+    expect(firm.body).to.include({ status: "closed", lastError: null });
+    expect(
+      (await g.call("GET", `/v1/accounts/${c.account}`, { key: OPERATOR_KEY })).body,
+    ).to.include({ status: "closed" });
+    const deposit = await g.call("POST", "/v1/admin/deposits", {
+      key: OPERATOR_KEY,
+      idem: "fund-closed-c",
+      body: { firmId: "firm-c", amount: "5" },
+    });
+    expect(deposit.status).to.equal(409);
+    expect(deposit.body.error.code).to.equal("account_closed");
+    const again = await g.call("POST", "/v1/admin/firms/firm-c/close", { key: OPERATOR_KEY });
+    expect(again.status).to.equal(409);
+
+    // A firm with money on its deposit account is refused before anything is sent.
+    const a2 = await g.call("POST", "/v1/admin/firms/firm-a/close", { key: OPERATOR_KEY });
+    expect(a2.status).to.equal(409);
+    expect(a2.body.error.code).to.equal("account_not_empty");
+    expect(
+      (await g.call("GET", "/v1/admin/firms/firm-a", { key: OPERATOR_KEY })).body.status,
+    ).to.equal("open");
+  });
+
+  it("keeps a firm open when DCJPY refuses to close an account that still holds DCJPY", async function () {
+    this.timeout(60_000);
+    await openFirm(g, "firm-d", chain.firms[3]!.address);
+    // DCJPY reaches the address outside the gateway (a transfer from firm A).
+    await (
+      await chain.dcjpy.connect(chain.firms[0]!).transfer(chain.firms[3]!.address, 10n)
+    ).wait();
+    const r = await g.call("POST", "/v1/admin/firms/firm-d/close", { key: OPERATOR_KEY });
+    expect(r.status).to.equal(202);
+    await g.tick();
+    const firm = (await g.call("GET", "/v1/admin/firms/firm-d", { key: OPERATOR_KEY })).body;
+    expect(firm.status).to.equal("open");
+    expect(firm.lastError).to.match(/^DepositTokenAccountNotEmpty: /);
+    expect(await chain.dcjpy.isAccountOpen(chain.firms[3]!.address)).to.equal(true);
+    const account = await g.call("GET", "/v1/accounts/dep_firm-d", { key: OPERATOR_KEY });
+    expect(account.body.status).to.equal("open");
+    const m = (await g.call("GET", "/metrics")).body as string;
+    expect(m).to.match(/^gateway_outbox_depth 0$/m);
+  });
+
+  it("freezes and unfreezes a firm: the gateway at once, DCJPY through the outbox, in the operator's order", async function () {
+    this.timeout(60_000);
+    const addressB = chain.firms[1]!.address;
+    const deadLetters = async () =>
+      /^gateway_outbox_dead_letters (\d+)$/m.exec((await g.call("GET", "/metrics")).body)![1];
+    const dead = await deadLetters();
+    const freeze = (frozen: boolean) =>
+      g.call("POST", "/v1/admin/firms/firm-b/freeze", { key: OPERATOR_KEY, body: { frozen } });
+    const f = await freeze(true);
+    expect(f.status).to.equal(202);
+    expect(f.body).to.include({ frozen: true, status: "open" });
+    const refused = await g.call("POST", "/v1/issuances", {
+      key: b.key,
+      idem: "b-frozen",
+      body: { account: b.account, amount: 1 },
+    });
+    expect(refused.status).to.equal(409);
+    expect(refused.body.error.code).to.equal("account_frozen");
+    const redemption = await g.call("POST", "/v1/redemptions", {
+      key: b.key,
+      idem: "b-frozen-red",
+      body: { amount: 1 },
+    });
+    expect(redemption.body.error.code).to.equal("account_frozen");
+    expect(await chain.dcjpy.isAccountFrozen(addressB)).to.equal(false); // not sent yet
+    await g.tick();
+    expect(await chain.dcjpy.isAccountFrozen(addressB)).to.equal(true);
+    // Unfreeze and freeze again, then unfreeze, before the worker runs: the chain ends unfrozen.
+    await freeze(false);
+    await freeze(true);
+    await freeze(false);
+    await g.tick();
+    expect(await chain.dcjpy.isAccountFrozen(addressB)).to.equal(false);
+    const firm = (await g.call("GET", "/v1/admin/firms/firm-b", { key: OPERATOR_KEY })).body;
+    expect(firm).to.include({ frozen: false, lastError: null });
+    const ok = await g.call("POST", "/v1/issuances", {
+      key: b.key,
+      idem: "b-after-unfreeze",
+      body: { account: b.account, amount: 1_000 },
+    });
+    expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
+    await settle(g, chain, async () => (await issuance(b.key, ok.body.id)).state === "issued");
+    const m = (await g.call("GET", "/metrics")).body as string;
+    expect(m).to.match(/^gateway_outbox_depth 0$/m);
+    expect(await deadLetters()).to.equal(dead);
   });
 
   it("reports a mint the gateway did not make, by its reference", async function () {

@@ -5,10 +5,21 @@
  * database; its loops off: tests drive `tick()` so that every step is deterministic).
  */
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { network } from "hardhat";
 import { expect } from "chai";
 import { pino } from "pino";
-import { keccak256, toUtf8Bytes } from "ethers";
+import {
+  ContractFactory,
+  keccak256,
+  toUtf8Bytes,
+  Wallet,
+  type InterfaceAbi,
+  type JsonRpcProvider,
+} from "ethers";
+import { contracts, withNonceQueue } from "../../../sdk/src/index.js";
+import { nodeAddress, nodeKey } from "../sdk/hardhat-node.js";
 import { start, type RunningGateway } from "../../../packages/bank-gateway/src/main.js";
 import type { Backend } from "../storage/backends.js";
 
@@ -148,4 +159,49 @@ export async function settle(
     await chain.mine(1);
   }
   throw new Error("did not settle");
+}
+
+/**
+ * DCJPY alone on a node over JSON-RPC (a `hardhat node` or anvil) with the default mnemonic's
+ * keys: account `admin` deploys it and holds FREEZER_ROLE too, account `bank` gets REGISTRAR,
+ * ISSUER, REDEEMER and FREEZER. Returns its address.
+ */
+export async function deployDcjpyOverRpc(
+  provider: JsonRpcProvider,
+  accounts: { admin: number; bank: number },
+): Promise<string> {
+  const admin = withNonceQueue(new Wallet(nodeKey(accounts.admin), provider));
+  const file = path.join(process.cwd(), "artifacts", "contracts", "token", "DepositToken.sol");
+  const a = JSON.parse(await readFile(path.join(file, "DepositToken.json"), "utf8")) as {
+    abi: InterfaceAbi;
+    bytecode: string;
+  };
+  const deployed = await new ContractFactory(a.abi, a.bytecode, admin).deploy(
+    "DCJPY",
+    "DCJPY",
+    0,
+    await admin.getAddress(),
+    0,
+  );
+  await deployed.waitForDeployment();
+  const address = await deployed.getAddress();
+  const dcjpy = contracts.DepositToken__factory.connect(address, admin);
+  const grants: [string, string][] = [
+    [await dcjpy.REGISTRAR_ROLE(), nodeAddress(accounts.bank)],
+    [await dcjpy.ISSUER_ROLE(), nodeAddress(accounts.bank)],
+    [await dcjpy.REDEEMER_ROLE(), nodeAddress(accounts.bank)],
+    [await dcjpy.FREEZER_ROLE(), nodeAddress(accounts.bank)],
+    [await dcjpy.FREEZER_ROLE(), nodeAddress(accounts.admin)],
+  ];
+  await Promise.all(grants.map(async ([r, who]) => (await dcjpy.grantRole(r, who)).wait()));
+  return address;
+}
+
+/** Polls `fn` every 10 ms until it returns true; fails after `ms`. */
+export async function until(what: string, fn: () => Promise<boolean>, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
