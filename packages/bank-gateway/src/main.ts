@@ -1,12 +1,10 @@
 /**
  * The gateway process: `start(config)` validates the config, opens and migrates the database,
  * connects to the chain, and runs the HTTP API, the outbox worker and the chain watcher until
- * `stop()`. `node dist/main.js <config.json>` runs it from the command line (the CLI will expose
- * it as `kessai gateway start`).
+ * `stop()`. `cli.ts` runs it from a JSON file (`node dist/cli.js <config.json>`); the CLI will
+ * expose it as `kessai gateway start`.
  */
 import { hostname } from "node:os";
-import { pathToFileURL } from "node:url";
-import { readFile } from "node:fs/promises";
 import { JsonRpcProvider, Wallet, type Signer } from "ethers";
 import { pino, type Logger } from "pino";
 import type { JournalEntry } from "@kessai/sdk";
@@ -300,24 +298,3 @@ const sleep = (ms: number, signal: AbortSignal) =>
     };
     signal.addEventListener("abort", done, { once: true });
   });
-
-/** `node main.js <config.json>`: runs until SIGINT/SIGTERM; a bad config exits 2 naming the field. */
-async function cli() {
-  const file = process.argv[2];
-  if (!file) {
-    console.error("usage: bank-gateway <config.json>");
-    process.exit(2);
-  }
-  let running: RunningGateway;
-  try {
-    running = await start(JSON.parse(await readFile(file, "utf8")));
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exit(2);
-  }
-  const shutdown = () => void running.stop().then(() => process.exit(0));
-  process.once("SIGINT", shutdown);
-  process.once("SIGTERM", shutdown);
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) void cli();
