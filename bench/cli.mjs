@@ -11,9 +11,10 @@ const USAGE = `Usage: npm run bench -- [--quick] [--compare OLD.json [--threshol
        npm run bench -- --compare OLD.json --current NEW.json [--threshold PCT]
 
   (without --quick the run first times the whole test suite, \`hardhat test\`; every run first
-  measures SDK against raw ethers settlements/s with bench/sdk-throughput.mjs)
+  measures SDK against raw ethers settlements/s with bench/sdk-throughput.mjs and the bank
+  gateway with bench/gateway.mjs)
   --quick              small batches, no 1,000 and no 100,000, SDK throughput in-process only
-                       with 20 settlements (CI smoke run, < 60 s);
+                       with 20 settlements, bank gateway on SQLite only (CI smoke run, < 90 s);
                        writes bench/results.quick.json and bench/REPORT.quick.md by default
   --compare OLD.json   after the run, compare with OLD.json; exit 1 if a gas row regressed
   --threshold PCT      regression threshold in percent for --compare (default 5)
@@ -108,6 +109,23 @@ if (options.current === undefined) {
   options.sdkThroughput = sdkRowsFile;
 }
 
+// And the bank gateway's rows (bench/gateway.mjs, its own Hardhat process, a `hardhat node` and,
+// in a full run, an embedded PostgreSQL): issuances/s against raw ethers, ledger postings/s,
+// reconciliation time.
+let gatewayRowsFile;
+if (options.current === undefined) {
+  gatewayRowsFile = path.join(os.tmpdir(), `kessai-gateway-bench-${process.pid}.json`);
+  const gatewayArgs = options.quick ? ["--quick"] : [];
+  console.log(`bench: bank gateway (node bench/gateway.mjs ${gatewayArgs.join(" ")})`);
+  const gateway = spawnSync(
+    process.execPath,
+    [path.join(root, "bench", "gateway.mjs"), ...gatewayArgs, "--out", gatewayRowsFile],
+    { cwd: root, stdio: "inherit" },
+  );
+  if (gateway.status !== 0) fail("the bank gateway benchmark failed");
+  options.gatewayBench = gatewayRowsFile;
+}
+
 const child = spawn(process.execPath, [hardhatCli, ...hardhatArgs], {
   cwd: root,
   stdio: "inherit",
@@ -116,5 +134,6 @@ const child = spawn(process.execPath, [hardhatCli, ...hardhatArgs], {
 child.on("error", (error) => fail(`cannot start hardhat: ${error.message}`));
 child.on("exit", (code, signal) => {
   if (sdkRowsFile !== undefined) rmSync(sdkRowsFile, { force: true });
+  if (gatewayRowsFile !== undefined) rmSync(gatewayRowsFile, { force: true });
   process.exit(signal === null ? (code ?? 1) : 1);
 });

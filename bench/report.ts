@@ -113,6 +113,21 @@ export function evaluateTargets(rows: RowSet, batchSizes: readonly number[]): Ta
       pass: actual >= limit,
     });
   }
+  // The bank gateway's issuances/s end to end against raw ethers `issue` on the same node.
+  for (const name of rows.names()) {
+    const m = /^throughput\.gateway\.issue\.([^.]+)\.(\d+)$/.exec(name);
+    const raw = `throughput.raw.issue.${m?.[2]}`;
+    if (m === null || !rows.has(raw)) continue;
+    const actual = rows.value(name);
+    const limit = Math.round(rows.value(raw) * 0.8 * 10) / 10;
+    targets.push({
+      name: `gateway-issuance-${m[1]}`,
+      description: `gateway issuances/s end to end ≥ 0.8 × raw ethers issue (${m[1]}, ${m[2]} at once)`,
+      actual,
+      limit,
+      pass: actual >= limit,
+    });
+  }
   return targets;
 }
 
@@ -240,6 +255,15 @@ export function markdownReport(results: Results, rowSet: RowSet, durationS: numb
       "trade submitted at once, raw ethers and the SDK alternately (best round of each), " +
       "in-process and against a separate `hardhat node` over HTTP (a quick run: in-process only). " +
       "The SDK row's floor is the raw row; for settlements/s a higher ratio is better.",
+  );
+  out.push(
+    "- The bank gateway's rows come from `bench/gateway.mjs`, run by `bench/cli.mjs` before the " +
+      "main run in its own process, against a separate `hardhat node` (issuance) and on SQLite " +
+      "and PostgreSQL (a quick run: SQLite only, 20 issuances, 200 postings, reconciliation of " +
+      "1,000). Issuance rows: all requests posted at once to the API, done when every hold is " +
+      "posted (confirmations 0); floor: the same `issue` transactions with raw ethers on the same " +
+      "node, best of alternating rounds. Ledger rows: floor = one bare INSERT per transaction on " +
+      "the same store. Reconciliation rows: floor = one aggregate scan of the same tables.",
   );
   out.push(
     "- The bench network uses hardfork prague: osaka's per-transaction gas cap (EIP-7825, " +

@@ -107,6 +107,13 @@ export class RowSet {
 /** The report section a row belongs to, from its name. */
 export function areaOf(name: string): string {
   const [kind, area, what] = name.split(".");
+  if (
+    area === "gateway" ||
+    name.startsWith("throughput.raw.issue.") ||
+    name.startsWith("throughput.storage.")
+  ) {
+    return "Bank gateway (issuance end to end, ledger, reconciliation)";
+  }
   if (kind === "throughput") return "Throughput";
   if (area === "tests") return "Test suite";
   if (area === "floor") return "Floors (plain OpenZeppelin ERC-20s, SwapFloor)";

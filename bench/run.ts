@@ -23,6 +23,7 @@ import {
   measureSecurityToken,
 } from "./sections.js";
 import { measureThroughput } from "./throughput.js";
+import type { GatewayRow } from "./gateway.js";
 
 interface Options {
   quick: boolean;
@@ -36,6 +37,8 @@ interface Options {
   suiteMs?: number;
   /** Rows of bench/sdk-throughput.mjs (SDK vs raw ethers), run by bench/cli.mjs before this. */
   sdkThroughput?: string;
+  /** Rows of bench/gateway.mjs (the bank gateway), run by bench/cli.mjs before this. */
+  gatewayBench?: string;
 }
 
 /** Hardfork of the bench network: prague has no per-transaction gas cap (EIP-7825 is osaka's). */
@@ -58,6 +61,7 @@ function options(): Options {
     current: raw.current,
     suiteMs: raw.suiteMs,
     sdkThroughput: raw.sdkThroughput,
+    gatewayBench: raw.gatewayBench,
   };
 }
 
@@ -90,6 +94,12 @@ function addSdkThroughput(rows: RowSet, sdk: Results): void {
       raw.name,
     );
   }
+}
+
+/** The rows of bench/gateway.mjs, each with its description and the name of its floor row. */
+async function addGatewayRows(rows: RowSet, file: string): Promise<void> {
+  const { rows: gateway } = JSON.parse(await readFile(file, "utf8")) as { rows: GatewayRow[] };
+  for (const r of gateway) rows.add(r.name, r.unit, r.value, r.description, r.floorName);
 }
 
 async function packageVersion(name: string): Promise<string> {
@@ -162,6 +172,7 @@ async function main(): Promise<void> {
   if (opts.sdkThroughput !== undefined) {
     addSdkThroughput(rows, await readResults(opts.sdkThroughput));
   }
+  if (opts.gatewayBench !== undefined) await addGatewayRows(rows, opts.gatewayBench);
   if (opts.suiteMs !== undefined) {
     rows.ms("time.tests.full", opts.suiteMs, "the whole test suite, `hardhat test`, compiled");
   }

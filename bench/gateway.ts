@@ -1,0 +1,459 @@
+/**
+ * The bank gateway's performance, each figure beside a floor measured in the same run:
+ *
+ * - `throughput.gateway.issue.<db>.<n>`: issuance requests per second end to end — n requests
+ *   posted at once to the API (5 firms), each held in the ledger, issued on chain through the
+ *   SDK's engine (journal in the database), and finalised (the hold posted when the watcher
+ *   applies the Issued event; confirmations 0: the event's own block, as a receipt is) — against
+ *   a `hardhat node` (separate process, JSON-RPC, automine). Floor: `throughput.raw.issue.<n>`,
+ *   the same n `issue` transactions sent at once with ethers (TypeChain contract, a Wallet with
+ *   NonceManager, gas estimated, each awaiting its receipt) on the same node, by a bank key of its
+ *   own (each gateway and the floor send from their own key to their own DCJPY deployment, so no
+ *   two senders share a nonce sequence).
+ *   Rounds alternate raw / gateway; the best of each counts. Target: gateway ≥ 0.8 × raw.
+ * - `throughput.gateway.ledger.<db>.<n>`: ledger postings per second (balanced transfers between
+ *   deposit accounts with every constraint and trigger of the schema, accounts locked in ID order,
+ *   8 writers at once). Floor: `throughput.storage.insert.<db>.<n>`, transactions of one bare
+ *   INSERT into a table without constraints, on the same store, 8 writers at once.
+ * - `time.gateway.reconcile.<db>.<n>`: the reconciliation (`reconcile`: the set-based match of
+ *   every Issued event with its posting, the running totals recomputed from the transfers, holds,
+ *   suspense) over n postings and n events generated in bulk by SQL. Floor:
+ *   `time.gateway.reconcile-scan.<db>.<n>`, one aggregate scan of the same transfers and events.
+ *
+ * Run: `node bench/gateway.mjs [--quick] [--out FILE]` (runs this file with `hardhat run`, passing
+ * the flags in KESSAI_GATEWAY_BENCH_OPTIONS); `npm run bench` runs it and adds its rows.
+ */
+import { writeFile } from "node:fs/promises";
+import { NonceManager, Wallet, keccak256, toUtf8Bytes } from "ethers";
+import { pino } from "pino";
+import { buildingBlocks, cursors, openStore, sql, toBigInt, type Store } from "@kessai/storage";
+import { startTestPostgres, tempSqliteDir, type TestPostgres } from "@kessai/storage/testing";
+import { reconcile } from "../packages/bank-gateway/src/app/reconcile.js";
+import type { GatewayContext } from "../packages/bank-gateway/src/app/context.js";
+import { WATCH_CONSUMER } from "../packages/bank-gateway/src/app/watcher.js";
+import { start } from "../packages/bank-gateway/src/main.js";
+import { createAccount, transfer } from "../packages/bank-gateway/src/store/ledger.js";
+import { insertFirm } from "../packages/bank-gateway/src/store/records.js";
+import { gatewayMigrations } from "../packages/bank-gateway/src/store/schema.js";
+import {
+  DEDICATED_ACCOUNT,
+  FUNDING_ACCOUNT,
+  SUSPENSE_ACCOUNT,
+} from "../packages/bank-gateway/src/domain/references.js";
+import { contracts } from "../sdk/src/index.js";
+import {
+  nodeAddress,
+  nodeKey,
+  rpcProvider,
+  startHardhatNode,
+} from "../test/ts/sdk/hardhat-node.js";
+import {
+  OPERATOR_HASH,
+  OPERATOR_KEY,
+  deployDcjpyOverRpc,
+} from "../test/ts/bank-gateway/helpers.js";
+
+/** A row as bench/run.ts adds it (with its description and the name of its floor row). */
+export interface GatewayRow {
+  name: string;
+  unit: string;
+  value: number;
+  description: string;
+  floorName?: string;
+}
+
+interface Options {
+  quick: boolean;
+  out: string;
+  /** Measure one part only. */
+  only?: "issuance" | "ledger";
+}
+const raw = JSON.parse(process.env.KESSAI_GATEWAY_BENCH_OPTIONS ?? "{}") as Partial<Options>;
+const opts: Options = {
+  quick: raw.quick === true,
+  out: raw.out ?? "bench/results.gateway.json",
+  only: raw.only,
+};
+const PLAN = opts.quick
+  ? {
+      issuances: 20,
+      rounds: 1,
+      issueDbs: ["sqlite"] as const,
+      ledgerDbs: ["sqlite"] as const,
+      postings: 200,
+      reconcile: 1_000,
+    }
+  : {
+      issuances: 200,
+      rounds: 2,
+      issueDbs: ["sqlite", "postgres"] as const,
+      ledgerDbs: ["sqlite", "postgres"] as const,
+      postings: 2_000,
+      reconcile: 100_000,
+    };
+const WRITERS = 8;
+/**
+ * Bank keys: one per sender, so that no two senders share a nonce sequence (the raw floor's
+ * NonceManager and each gateway's engine count their own). Each sender issues on its own DCJPY
+ * deployment (same bytecode, same node), so the gateways' firms can be the same accounts.
+ */
+const RAW_BANK = 3;
+const GATEWAY_BANK = { sqlite: 2, postgres: 9 } as const;
+/** Firms of each gateway (accounts 4..8) and the raw floor's receivers (10..14). */
+const GATEWAY_FIRMS = [4, 5, 6, 7, 8];
+const RAW_RECEIVERS = [10, 11, 12, 13, 14];
+
+const silent = pino({ level: "silent" });
+const rows: GatewayRow[] = [];
+const t0 = performance.now();
+const log = (m: string) =>
+  console.error(`[gateway bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const ref = (s: string) => keccak256(toUtf8Bytes(s));
+
+let pg: TestPostgres | undefined;
+const tmp = await tempSqliteDir();
+async function databaseUrl(db: "sqlite" | "postgres"): Promise<string> {
+  if (db === "sqlite") return `sqlite:${tmp.file()}`;
+  pg ??= await startTestPostgres();
+  return pg.createDatabase();
+}
+
+/** Runs `n` tasks with `k` at a time. */
+async function pool(n: number, k: number, task: (i: number) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(k, n) }, async () => {
+      while (next < n) await task(next++);
+    }),
+  );
+}
+
+// ---- issuance requests per second, end to end, against raw ethers --------------------------
+
+async function issuanceRows() {
+  const node = await startHardhatNode();
+  const provider = rpcProvider(node.url);
+  try {
+    const n = PLAN.issuances;
+    // Raw ethers: its own bank key and DCJPY, its receivers' accounts opened first.
+    const token = await deployDcjpyOverRpc(provider, { admin: 0, bank: RAW_BANK });
+    const bank = new NonceManager(new Wallet(nodeKey(RAW_BANK), provider));
+    const dcjpy = contracts.DepositToken__factory.connect(token, bank);
+    await Promise.all(
+      RAW_RECEIVERS.map(async (i) =>
+        (await dcjpy.openAccount(nodeAddress(i), ref(`raw-account-${i}`))).wait(),
+      ),
+    );
+    let seq = 0;
+    const rawRound = async () => {
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          const to = nodeAddress(RAW_RECEIVERS[i % RAW_RECEIVERS.length]!);
+          const tx = await dcjpy.issue(to, 1_000n + BigInt(i), ref(`raw-${++seq}`));
+          await tx.wait();
+        }),
+      );
+      return n / ((performance.now() - started) / 1000);
+    };
+
+    const gateways = [];
+    for (const db of PLAN.issueDbs) {
+      const gatewayToken = await deployDcjpyOverRpc(provider, { admin: 0, bank: GATEWAY_BANK[db] });
+      const g = await start(
+        {
+          database: { url: await databaseUrl(db) },
+          http: { port: 0 },
+          chain: {
+            rpcUrl: node.url,
+            chainId: 31337,
+            privateKey: nodeKey(GATEWAY_BANK[db]),
+            depositToken: gatewayToken,
+            confirmations: 0,
+            pollIntervalMs: 20,
+          },
+          auth: { operatorKeySha256: [OPERATOR_HASH] },
+          worker: { intervalMs: 5, batch: 256 },
+          log: { level: "silent" },
+        },
+        { logger: silent },
+      );
+      const operator = g.client(OPERATOR_KEY);
+      const firms = [];
+      for (const i of GATEWAY_FIRMS) {
+        const f = await operator.createFirm({
+          id: `firm-${i}`,
+          name: `Firm ${i}`,
+          dcjpyAddress: nodeAddress(i),
+        });
+        await operator.fundDeposit({ firmId: `firm-${i}`, amount: 10n ** 12n });
+        firms.push({ client: g.client(f.apiKey), account: f.account.id });
+      }
+      for (;;) {
+        const all = await operator.listFirms();
+        if (all.every((f) => f.status === "open")) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      gateways.push({ db, g, firms, best: 0 });
+    }
+    let rawBest = 0;
+    for (let r = 0; r < PLAN.rounds; r++) {
+      rawBest = Math.max(rawBest, await rawRound());
+      for (const gw of gateways) {
+        const issued = async () =>
+          Number(
+            toBigInt(
+              (await gw.g.ctx.store.get<{ n: unknown }>(
+                sql`SELECT COUNT(*) AS n FROM gw_issuances WHERE state = 'issued'`,
+              ))!.n,
+            ),
+          );
+        const before = await issued();
+        const started = performance.now();
+        await Promise.all(
+          Array.from({ length: n }, (_, i) => {
+            const f = gw.firms[i % gw.firms.length]!;
+            return f.client.requestIssuance({ account: f.account, amount: 1_000n + BigInt(i) });
+          }),
+        );
+        while ((await issued()) < before + n) await new Promise((res) => setTimeout(res, 5));
+        gw.best = Math.max(gw.best, n / ((performance.now() - started) / 1000));
+        const rec = await gw.g.client(OPERATOR_KEY).reconcile();
+        if (!rec.ok || rec.pendingHolds.count !== 0)
+          throw new Error(`${gw.db}: the gateway does not reconcile after a round`);
+      }
+      log(
+        `issuance round ${r + 1}: raw ${round1(rawBest)}/s, ${gateways.map((g) => `${g.db} ${round1(g.best)}/s`).join(", ")}`,
+      );
+    }
+    const floor = `throughput.raw.issue.${n}`;
+    rows.push({
+      name: floor,
+      unit: "issuances/s",
+      value: round1(rawBest),
+      description: `DCJPY issue, ${n} at once, raw ethers (TypeChain, Wallet + NonceManager), hardhat node`,
+    });
+    for (const gw of gateways) {
+      rows.push({
+        name: `throughput.gateway.issue.${gw.db}.${n}`,
+        unit: "issuances/s",
+        value: round1(gw.best),
+        description: `${n} issuance requests at once, API → ledger hold → issue (SDK engine, journal in ${gw.db}) → hold posted, hardhat node`,
+        floorName: floor,
+      });
+      await gw.g.stop();
+    }
+  } finally {
+    provider.destroy();
+    await node.stop();
+  }
+}
+
+// ---- ledger postings per second ---------------------------------------------------------------
+
+async function ledgerRows(db: "sqlite" | "postgres") {
+  const n = PLAN.postings;
+  const store = await openStore(await databaseUrl(db));
+  try {
+    await store.migrate([gatewayMigrations]);
+    const accounts = Array.from({ length: 20 }, (_, i) => `dep_f${i}`);
+    await store.transaction(async (tx) => {
+      await createAccount(tx, { id: FUNDING_ACCOUNT, kind: "funding", allowOverdraft: true });
+      for (let i = 0; i < accounts.length; i++) {
+        await insertFirm(tx, {
+          id: `f${i}`,
+          name: `f${i}`,
+          dcjpyAddress: nodeAddress(30 + i).toLowerCase(),
+          depositAccountRef: ref(`f${i}`).toLowerCase(),
+          now: new Date(),
+        });
+        await createAccount(tx, {
+          id: accounts[i]!,
+          kind: "deposit",
+          firmId: `f${i}`,
+          allowOverdraft: false,
+        });
+        await transfer(tx, {
+          key: `fund-${i}`,
+          kind: "posted",
+          debitAccountId: FUNDING_ACCOUNT,
+          creditAccountId: accounts[i]!,
+          amount: 1_000_000n,
+        });
+      }
+    });
+    await store.run(
+      sql`CREATE TABLE bench_floor (id ${sql.raw(db === "postgres" ? "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY")}, debit TEXT, credit TEXT, amount BIGINT)`,
+    );
+    const floorStarted = performance.now();
+    await pool(n, WRITERS, (i) =>
+      store.transaction(
+        (tx) =>
+          tx.run(
+            sql`INSERT INTO bench_floor (debit, credit, amount) VALUES (${accounts[i % 20]!}, ${accounts[(i * 7 + 3) % 20]!}, ${1})`,
+          ),
+        { isolation: "read-committed" },
+      ),
+    );
+    const floorRate = n / ((performance.now() - floorStarted) / 1000);
+    const started = performance.now();
+    await pool(n, WRITERS, (i) => {
+      const a = i % 20;
+      const b = (a + 1 + ((i * 7) % 19)) % 20;
+      return store.transaction(
+        (tx) =>
+          transfer(tx, {
+            key: `t-${i}`,
+            kind: "posted",
+            debitAccountId: accounts[a]!,
+            creditAccountId: accounts[b]!,
+            amount: 1n,
+          }),
+        { isolation: "read-committed" },
+      );
+    });
+    const rate = n / ((performance.now() - started) / 1000);
+    const floor = `throughput.storage.insert.${db}.${n}`;
+    rows.push({
+      name: floor,
+      unit: "transactions/s",
+      value: round1(floorRate),
+      description: `one bare INSERT per transaction, no constraint, ${WRITERS} writers, ${db}`,
+    });
+    rows.push({
+      name: `throughput.gateway.ledger.${db}.${n}`,
+      unit: "postings/s",
+      value: round1(rate),
+      description: `balanced transfers between 20 deposit accounts (constraints, triggers, account locks), ${WRITERS} writers, ${db}`,
+      floorName: floor,
+    });
+    log(`ledger ${db}: ${round1(rate)} postings/s (floor ${round1(floorRate)}/s)`);
+  } finally {
+    await store.close();
+  }
+}
+
+// ---- reconciliation time for n postings --------------------------------------------------------
+
+/** n posted issuances (funding → dedicated) and their n Issued events, written in bulk by SQL. */
+async function generate(store: Store, db: "sqlite" | "postgres", n: number) {
+  const perBlock = 100;
+  if (db === "postgres") {
+    await store.run(sql`INSERT INTO gw_transfers (transfer_key, kind, debit_account_id, credit_account_id, amount, reference, created_at)
+      SELECT 'bench:' || i, 'posted', ${FUNDING_ACCOUNT}, ${DEDICATED_ACCOUNT}, 1000 + i % 97,
+        'issuance:0x' || lpad(to_hex(i), 64, '0'), now()
+      FROM generate_series(1, ${n}::int) AS i`);
+    await store.run(sql`INSERT INTO kessai_inbox (consumer, chain_id, block_number, block_hash, tx_hash, log_index, payload, received_at)
+      SELECT ${WATCH_CONSUMER}, 31337, i / ${perBlock}::int, '0x' || lpad(to_hex(i / ${perBlock}::int + 1), 64, '0'),
+        '0x' || lpad(to_hex(i), 64, '0'), 0,
+        jsonb_build_object('kind', 'issued', 'ref', 'issuance:0x' || lpad(to_hex(i), 64, '0'),
+          'account', '0x' || lpad('1', 40, '0'), 'amount', (1000 + i % 97)::text), now()
+      FROM generate_series(1, ${n}::int) AS i`);
+  } else {
+    const series = sql`WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${n})`;
+    const now = sql.raw(`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`);
+    await store.run(sql`INSERT INTO gw_transfers (transfer_key, kind, debit_account_id, credit_account_id, amount, reference, created_at)
+      ${series} SELECT 'bench:' || i, 'posted', ${FUNDING_ACCOUNT}, ${DEDICATED_ACCOUNT}, 1000 + i % 97,
+        'issuance:0x' || printf('%064x', i), ${now} FROM s`);
+    // perBlock as a literal: a bound JS number is a REAL to SQLite, and i / 100.0 is no block.
+    const per = sql.raw(String(perBlock));
+    await store.run(sql`INSERT INTO kessai_inbox (consumer, chain_id, block_number, block_hash, tx_hash, log_index, payload, received_at)
+      ${series} SELECT ${WATCH_CONSUMER}, 31337, i / ${per}, '0x' || printf('%064x', i / ${per} + 1),
+        '0x' || printf('%064x', i), 0,
+        json_object('kind', 'issued', 'ref', 'issuance:0x' || printf('%064x', i),
+          'account', '0x' || printf('%040x', 1), 'amount', CAST(1000 + i % 97 AS TEXT)), ${now} FROM s`);
+  }
+  const last = Math.floor(n / perBlock);
+  await store.transaction((tx) =>
+    cursors.advance(tx, {
+      consumer: WATCH_CONSUMER,
+      chainId: 31337,
+      blockNumber: last,
+      blockHash: `0x${(last + 1).toString(16).padStart(64, "0")}`,
+    }),
+  );
+}
+
+async function reconcileRows(db: "sqlite" | "postgres") {
+  const n = PLAN.reconcile;
+  const store = await openStore(await databaseUrl(db));
+  try {
+    await store.migrate([...buildingBlocks, gatewayMigrations]);
+    await store.transaction(async (tx) => {
+      await createAccount(tx, { id: DEDICATED_ACCOUNT, kind: "dedicated", allowOverdraft: false });
+      await createAccount(tx, { id: FUNDING_ACCOUNT, kind: "funding", allowOverdraft: true });
+      await createAccount(tx, { id: SUSPENSE_ACCOUNT, kind: "suspense", allowOverdraft: true });
+    });
+    const genStarted = performance.now();
+    await generate(store, db, n);
+    const genMs = performance.now() - genStarted;
+    const supply = (await store.get<{ s: unknown }>(
+      sql`SELECT SUM(amount) AS s FROM gw_transfers`,
+    ))!.s;
+    const ctx = {
+      store,
+      chainId: 31337,
+      log: silent,
+      chain: { totalSupply: async () => toBigInt(supply) },
+    } as unknown as GatewayContext;
+    let scanMs = Infinity;
+    let recMs = Infinity;
+    for (let r = 0; r < 2; r++) {
+      const s0 = performance.now();
+      await store.transaction(
+        async (tx) => {
+          await tx.get(sql`SELECT COUNT(*) AS n, SUM(amount) AS s FROM gw_transfers`);
+          await tx.get(
+            sql`SELECT COUNT(*) AS n FROM kessai_inbox WHERE consumer = ${WATCH_CONSUMER}`,
+          );
+        },
+        { readOnly: true },
+      );
+      scanMs = Math.min(scanMs, performance.now() - s0);
+      const r0 = performance.now();
+      const report = await reconcile(ctx);
+      recMs = Math.min(recMs, performance.now() - r0);
+      if (!report.ok || report.events.issued !== n)
+        throw new Error(`reconciliation of the generated ledger failed on ${db}`);
+    }
+    const floor = `time.gateway.reconcile-scan.${db}.${n}`;
+    rows.push({
+      name: floor,
+      unit: "ms",
+      value: round1(scanMs),
+      description: `one aggregate scan of the ${n} transfers and ${n} events, ${db}`,
+    });
+    rows.push({
+      name: `time.gateway.reconcile.${db}.${n}`,
+      unit: "ms",
+      value: round1(recMs),
+      description: `reconciliation over ${n} postings and ${n} Issued events (match by reference, totals from the transfers), ${db}`,
+      floorName: floor,
+    });
+    log(
+      `reconcile ${db}: ${round1(recMs)} ms over ${n} postings (scan ${round1(scanMs)} ms; generated in ${Math.round(genMs)} ms)`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+try {
+  if (opts.only !== "ledger") {
+    log(`issuances (${PLAN.issuances} at once, ${PLAN.rounds} round(s))`);
+    await issuanceRows();
+  }
+  if (opts.only !== "issuance") {
+    for (const db of PLAN.ledgerDbs) {
+      log(`ledger postings and reconciliation on ${db}`);
+      await ledgerRows(db);
+      await reconcileRows(db);
+    }
+  }
+  await writeFile(opts.out, `${JSON.stringify({ rows }, null, 2)}\n`);
+  log(`wrote ${opts.out}`);
+} finally {
+  await pg?.stop();
+  await tmp.remove();
+}
