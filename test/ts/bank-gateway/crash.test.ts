@@ -105,7 +105,7 @@ function spawnGateway(script: string, configFile: string, crashP: number): Child
   return { proc, url, exit };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
 
 describeBackends("bank gateway under kill -9", (backend) => {
