@@ -117,7 +117,8 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     }
 
     /**
-     * @notice The stored record of one settlement (one storage slot).
+     * @notice The record of one settlement, as {settlementOf} reads it from its one storage slot
+     * (where the consents are bits and the approval is the agent's epoch + 1).
      * @param state Current state.
      * @param agentApproved Whether the named agent ever approved; the approval counts only while
      * it was given in the agent's current epoch ({isApprovalValid}).
