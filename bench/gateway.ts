@@ -453,7 +453,12 @@ try {
   }
   await writeFile(opts.out, `${JSON.stringify({ rows }, null, 2)}\n`);
   log(`wrote ${opts.out}`);
+} catch (e) {
+  // A gateway left running (its loops, its pool) would keep the process alive: fail now.
+  console.error(e);
+  process.exitCode = 1;
 } finally {
-  await pg?.stop();
-  await tmp.remove();
+  await pg?.stop().catch(() => undefined);
+  await tmp.remove().catch(() => undefined);
 }
+process.exit();
