@@ -34,7 +34,8 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  *   Pending|Affirmed --reject, by the named agent--> Rejected
  *   Pending|Affirmed --terminate, by the security token's FORCE_UNLOCK_ROLE holder--> Failed
  *   Pending|Affirmed --the issuer's forced removal naming the settlement (forceUnlock,
- *                      forceChangeLockedAccount with data = abi.encode(terms))--> Failed
+ *                      forceChangeLockedAccount with data = abi.encode(terms), optionally
+ *                      followed by free bytes such as a court's reference)--> Failed
  * Every exit other than Settled releases the settlement's own units to the seller: all of
  * `terms.quantity`, or what a forced removal naming it left.
  *
@@ -49,7 +50,8 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * that names no settlement and takes more than {unassignedLockOf}
  * ({DvpForcedRemovalExceedsUnassigned}; `redeem` from the lock names none). The issuer's paths
  * instead: {terminate}, or `forceUnlock` / `forceChangeLockedAccount` with
- * `data = abi.encode(terms)` naming the open settlement it takes from.
+ * `data = abi.encode(terms)` (288 bytes, which any further bytes may follow) naming the open
+ * settlement it takes from; malformed terms there are refused with {DvpMalformedTerms}.
  *
  * Who may call what:
  * | function                         | caller                                        | states            |
@@ -279,7 +281,8 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     /// @notice The settlement ID is zero.
     error DvpZeroSettlementId();
     /// @notice The data of a holder's lock to this contract is `length` bytes long, not the 288 of
-    /// `abi.encode(terms)`.
+    /// `abi.encode(terms)`; or the `length` bytes of a forced removal's data start with terms
+    /// whose address or deadline word is not a clean value of its type (dirty high bits).
     error DvpMalformedTerms(uint256 length);
     /// @notice `token` is not a listed security token.
     error DvpUnlistedSecurityToken(address token);
@@ -582,13 +585,16 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     function agentEpochOf(address agent) external view returns (uint256);
 
     /**
-     * @notice Whether settlement `id` carries an approval of `agent` that counts now: given in
-     * the agent's current epoch (so the agent holds its role and was not revoked since).
-     * @param id The settlement ID.
-     * @param agent The agent the settlement's terms name.
-     * @return True when {settle} would accept the approval.
+     * @notice Whether the settlement of `terms` carries an approval of its agent (`terms.agent`)
+     * that counts now: the settlement is open (`Pending` or `Affirmed`), `terms` match its
+     * commitment, and the approval was given in the agent's current epoch (so the agent holds its
+     * role and was not revoked since). False in every other case (unknown, settled or ended
+     * settlement; other terms; no agent named; no approval, or one the agent lost); never reverts.
+     * @param terms The settlement's terms; the agent is `terms.agent`.
+     * @return True when {settle} would accept the approval (its other checks aside: the buyer's
+     * affirmation, the deadline, the legs).
      */
-    function isApprovalValid(bytes32 id, address agent) external view returns (bool);
+    function isApprovalValid(Terms calldata terms) external view returns (bool);
 
     /**
      * @notice Units of `account` locked to this contract on security token `token` that belong to

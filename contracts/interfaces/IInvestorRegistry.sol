@@ -63,21 +63,21 @@ interface IInvestorRegistry {
     event InvestorRemoved(address indexed account);
 
     /// @notice `account` is the zero address.
-    error RegistryZeroAddress();
+    error InvestorRegistryZeroAddress();
     /// @notice `account` is already registered.
-    error RegistryAlreadyRegistered(address account);
+    error InvestorRegistryAlreadyRegistered(address account);
     /// @notice `account` is not registered.
-    error RegistryNotRegistered(address account);
+    error InvestorRegistryNotRegistered(address account);
     /// @notice `account` is in status `current`, and the call needs `expected`.
-    error RegistryUnexpectedStatus(
+    error InvestorRegistryUnexpectedStatus(
         address account,
         InvestorStatus current,
         InvestorStatus expected
     );
     /// @notice `expiry` is not in the future (`nowTime` is the block time).
-    error RegistryExpiryInPast(address account, uint64 expiry, uint256 nowTime);
+    error InvestorRegistryExpiryInPast(address account, uint64 expiry, uint256 nowTime);
     /// @notice Batch arrays differ in length.
-    error RegistryLengthMismatch(uint256 accounts, uint256 investorRefs, uint256 expiries);
+    error InvestorRegistryLengthMismatch(uint256 accounts, uint256 investorRefs, uint256 expiries);
 
     /**
      * @notice Role that may change the register: register (single and batch), update, suspend,

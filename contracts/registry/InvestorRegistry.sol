@@ -50,7 +50,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControlDefaultAdminRules {
     ) external onlyRole(REGISTRAR_ROLE) {
         uint256 length = accounts.length;
         if (investorRefs.length != length || expiries.length != length) {
-            revert RegistryLengthMismatch(length, investorRefs.length, expiries.length);
+            revert InvestorRegistryLengthMismatch(length, investorRefs.length, expiries.length);
         }
         for (uint256 i = 0; i < length; ++i) {
             _register(accounts[i], investorRefs[i], expiries[i]);
@@ -64,7 +64,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControlDefaultAdminRules {
         uint64 expiry
     ) external onlyRole(REGISTRAR_ROLE) {
         Eligibility storage record = _eligibility[account];
-        if (record.status == InvestorStatus.None) revert RegistryNotRegistered(account);
+        if (record.status == InvestorStatus.None) revert InvestorRegistryNotRegistered(account);
         _checkExpiry(account, expiry);
         record.expiry = expiry;
         _investorRefs[account] = investorRef;
@@ -86,7 +86,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControlDefaultAdminRules {
     /// @inheritdoc IInvestorRegistry
     function remove(address account) external onlyRole(REGISTRAR_ROLE) {
         if (_eligibility[account].status == InvestorStatus.None) {
-            revert RegistryNotRegistered(account);
+            revert InvestorRegistryNotRegistered(account);
         }
         delete _eligibility[account];
         delete _investorRefs[account];
@@ -122,9 +122,9 @@ contract InvestorRegistry is IInvestorRegistry, AccessControlDefaultAdminRules {
 
     /// @dev Registers `account`; shared by {register} and {registerBatch}.
     function _register(address account, bytes32 investorRef, uint64 expiry) private {
-        if (account == address(0)) revert RegistryZeroAddress();
+        if (account == address(0)) revert InvestorRegistryZeroAddress();
         if (_eligibility[account].status != InvestorStatus.None) {
-            revert RegistryAlreadyRegistered(account);
+            revert InvestorRegistryAlreadyRegistered(account);
         }
         _checkExpiry(account, expiry);
         _eligibility[account] = Eligibility(InvestorStatus.Active, expiry);
@@ -136,14 +136,15 @@ contract InvestorRegistry is IInvestorRegistry, AccessControlDefaultAdminRules {
     function _setStatus(address account, InvestorStatus expected, InvestorStatus next) private {
         Eligibility storage record = _eligibility[account];
         InvestorStatus current = record.status;
-        if (current != expected) revert RegistryUnexpectedStatus(account, current, expected);
+        if (current != expected)
+            revert InvestorRegistryUnexpectedStatus(account, current, expected);
         record.status = next;
     }
 
     /// @dev Reverts unless `expiry` is 0 (none) or after the current block time.
     function _checkExpiry(address account, uint64 expiry) private view {
         if (expiry != 0 && expiry <= block.timestamp) {
-            revert RegistryExpiryInPast(account, expiry, block.timestamp);
+            revert InvestorRegistryExpiryInPast(account, expiry, block.timestamp);
         }
     }
 

@@ -207,13 +207,16 @@ contract DeliveryVersusPayment is
 
     /**
      * @inheritdoc ISecurityTokenLockReceiver
-     * @dev With `data` of exactly 288 bytes, read as `abi.encode(terms)`, the removal names a
-     * settlement: its state must be `Pending` or `Affirmed`, the terms match, the caller be
+     * @dev With `data` of at least 288 bytes, the removal names a settlement: the first 288 bytes
+     * are `abi.encode(terms)`, the rest is free (a court's reference, say) and ignored. Each
+     * address and the deadline must be a clean value of its type ({DvpMalformedTerms} otherwise);
+     * the settlement's state must be `Pending` or `Affirmed`, the terms match, the caller be
      * `terms.securityToken`, `account` be `terms.seller` and `amount` at most `terms.quantity`
      * ({DvpLockMismatch} otherwise). It becomes `Failed` at once and the rest of its quantity
-     * goes back to the seller; emits {SettlementFailed}. With any other `data` the units must
-     * come from {unassignedLockOf} ({DvpForcedRemovalExceedsUnassigned} otherwise); emits
-     * {UnassignedLockChanged}. Works while paused.
+     * goes back to the seller; emits {SettlementFailed}. With shorter `data` (empty, or a
+     * reference alone) the units must come from {unassignedLockOf}
+     * ({DvpForcedRemovalExceedsUnassigned} otherwise); emits {UnassignedLockChanged}. Works while
+     * paused.
      */
     function onSecurityTokenLockRemoved(
         address operator,
@@ -221,7 +224,8 @@ contract DeliveryVersusPayment is
         uint256 amount,
         bytes calldata data
     ) external nonReentrant returns (bytes4) {
-        if (data.length == _TERMS_ENCODED_LENGTH) {
+        if (data.length >= _TERMS_ENCODED_LENGTH) {
+            _requireCleanTerms(data);
             _failForcedRemoval(_termsIn(data), operator, account, amount);
         } else {
             uint256 unassigned = _unassigned[msg.sender][account];
@@ -511,8 +515,12 @@ contract DeliveryVersusPayment is
     }
 
     /// @inheritdoc IDeliveryVersusPayment
-    function isApprovalValid(bytes32 id, address agent) external view returns (bool) {
-        return _settlements[id].approvalStamp == _agentEpochs[agent] + 1;
+    function isApprovalValid(Terms calldata terms) external view returns (bool) {
+        Record storage record = _settlements[terms.id];
+        return
+            (uint256(1) << uint8(record.state)) & uint256(_OPEN) != 0 &&
+            record.termsDigest == bytes28(_hashTerms(terms)) &&
+            record.approvalStamp == _agentEpochs[terms.agent] + 1;
     }
 
     /// @inheritdoc IDeliveryVersusPayment
@@ -757,7 +765,32 @@ contract DeliveryVersusPayment is
     }
 
     /**
-     * @dev `data` (exactly `abi.encode(terms)`, checked by the caller) read in place as `Terms`:
+     * @dev Reverts with {DvpMalformedTerms} unless every address word of the `Terms` at the start
+     * of `data` (at least 288 bytes, checked by the caller) has its high 96 bits clear and the
+     * deadline word its high 192 bits: the check the ABI decoder would make on a member read, but
+     * as the DVP's own error (the token would report an empty revert as a refusal).
+     */
+    function _requireCleanTerms(bytes calldata data) private pure {
+        bool dirty;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let o := data.offset
+            // seller, buyer, securityToken, cashToken, agent: addresses; deadline: uint64
+            let high := or(
+                shr(160, calldataload(add(o, 0x20))),
+                shr(160, calldataload(add(o, 0x40)))
+            )
+            high := or(high, shr(160, calldataload(add(o, 0x60))))
+            high := or(high, shr(160, calldataload(add(o, 0xa0))))
+            high := or(high, shr(64, calldataload(add(o, 0xe0))))
+            high := or(high, shr(160, calldataload(add(o, 0x100))))
+            dirty := iszero(iszero(high))
+        }
+        if (dirty) revert DvpMalformedTerms(data.length);
+    }
+
+    /**
+     * @dev `data` (`abi.encode(terms)` first, length checked by the caller) read in place as `Terms`:
      * its nine static words are the calldata layout of the struct; member reads are validated by
      * the ABI decoder (dirty address bits revert).
      */

@@ -2,33 +2,33 @@
 pragma solidity ^0.8.30;
 
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
-import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
-import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
-import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
-import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
+import {EncodedError} from "../utils/EncodedError.sol";
+import {PackedBalance} from "../utils/PackedBalance.sol";
+import {PackedERC20} from "./PackedERC20.sol";
 
 /**
  * @title DepositToken
  * @notice DCJPY: a permissioned ERC-20 for a tokenized bank deposit, issued against deposit-account
  * debits and redeemed back to deposit accounts, once per bank reference.
  * @dev Every balance change (transfer, issuance, redemption) passes through {_update}, which asks
- * {_checkRules} — the same function {canTransfer} reports from — so a view and a transfer can never
+ * {_transferError} — the same function {canTransfer} reports from — so a view and a transfer can never
  * disagree. The path (transfer, issuance, holder redemption, bank redemption on a holder's behalf)
  * follows from `from`/`to`, except for the two redemptions, which a transient flag tells apart.
  *
  * Storage is laid out for the transfer path: an account's balance, partial freeze, whole-account
- * freeze and open flag share one slot ({Account}), so a transfer reads each party's slot once and
- * checks every per-account rule from it; the pause flag has its own slot. Balances and the
- * supply are therefore kept here, not in OpenZeppelin's {ERC20} (whose balance mapping and supply
- * stay unused): {_update}, {balanceOf} and {totalSupply} are overridden, and the supply is capped
- * at 2^128 - 1.
+ * freeze and open flag share one slot (a {PackedBalance} word), so a transfer reads each party's
+ * slot once and checks every per-account rule from it; the pause flag has its own slot. The
+ * ERC-20 (metadata, allowances, the supply, capped at 2^128 - 1) is {PackedERC20}, which the
+ * security token shares; ERC-2612 {permit} is OpenZeppelin's {EIP712} and {Nonces}.
  *
  * OpenZeppelin's {Multicall} batches calls to this contract in one transaction, each checked as if
  * sent alone (same sender, same roles). The bank's close-out of an account uses it so that no
@@ -36,7 +36,16 @@ import {IDepositToken} from "../interfaces/IDepositToken.sol";
  * one `multicall` of `setAccountFrozen(account, false)`, `unfreezePartial` (if any),
  * `redeemFrom(account, balance, ref)` and `closeAccount(account)`.
  */
-contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRules, Multicall {
+contract DepositToken is
+    IDepositToken,
+    PackedERC20,
+    EIP712,
+    Nonces,
+    AccessControlDefaultAdminRules,
+    Multicall
+{
+    using EncodedError for bytes;
+    using PackedBalance for uint256;
     using SafeCast for uint256;
 
     /// @inheritdoc IDepositToken
@@ -50,6 +59,10 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     /// @inheritdoc IDepositToken
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
     /* solhint-disable gas-small-strings */
+    /// @dev EIP-712 type hash of ERC-2612's `Permit`.
+    bytes32 private constant _PERMIT_TYPEHASH = keccak256(
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    );
     /// @inheritdoc IDepositToken
     bytes32 public constant TRANSFER_WITH_AUTHORIZATION_TYPEHASH = keccak256(
         "TransferWithAuthorization(address from,address to,uint256 value,address spender,uint256 validBefore,bytes32 nonce)"
@@ -64,33 +77,17 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         BankRedemption
     }
 
-    /**
-     * @dev One account, one slot (read once per party per transfer): the balance in the low 128
-     * bits, then the partial freeze, the whole-account freeze and whether the bank opened it.
-     */
-    struct Account {
-        uint128 balance;
-        uint112 partialFrozen;
-        bool frozen;
-        bool open;
-    }
-
-    /// @dev Bound of the total supply, and so of every balance (a partial freeze is bounded
-    /// separately, by 2^112 - 1).
-    uint256 internal constant SUPPLY_CAP = type(uint128).max;
-
-    /// @dev Fields of the {Account} word read as one `uint256` on the transfer path (the layout
-    /// of the struct: balance in bits 0-127, partial freeze 128-239, frozen 240-247, open 248-255).
-    uint256 private constant _PARTIAL_FROZEN_SHIFT = 128;
-    uint256 private constant _FROZEN = 1 << 240;
-    uint256 private constant _OPEN = 1 << 248;
-
-    uint8 private immutable _decimals;
+    /// @notice ERC-2612: the permit's `deadline` has passed (OpenZeppelin {ERC20Permit}'s error).
+    /// @param deadline The permit's deadline.
+    error ERC2612ExpiredSignature(uint256 deadline);
+    /// @notice ERC-2612: the permit is signed by `signer`, not by `owner` (OpenZeppelin
+    /// {ERC20Permit}'s error).
+    /// @param signer The address the signature recovers to.
+    /// @param owner The owner the permit names.
+    error ERC2612InvalidSigner(address signer, address owner);
 
     bool private _paused;
-    mapping(address account => Account) private _accounts;
     mapping(address account => bytes32 depositAccountRef) private _depositAccounts;
-    uint256 private _supply;
     mapping(bytes32 bankReference => ReferenceRecord) private _issuances;
     mapping(bytes32 redemptionRef => ReferenceRecord) private _redemptions;
     mapping(uint256 requestId => IssuanceRequest) private _requests;
@@ -116,9 +113,11 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         uint8 decimals_,
         address admin,
         uint48 adminDelay
-    ) ERC20(name_, symbol_) ERC20Permit(name_) AccessControlDefaultAdminRules(adminDelay, admin) {
-        _decimals = decimals_;
-    }
+    )
+        PackedERC20(name_, symbol_, decimals_)
+        EIP712(name_, "1")
+        AccessControlDefaultAdminRules(adminDelay, admin)
+    {}
 
     // ---------------------------------------------------------------- bank
 
@@ -146,11 +145,12 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
 
     /// @inheritdoc IDepositToken
     function closeAccount(address account) external onlyRole(REGISTRAR_ROLE) {
-        Account storage state = _accounts[account];
-        if (!state.open) revert DepositTokenAccountNotOpen(account);
-        uint256 balance = state.balance;
+        PackedBalance.Slot storage slot = _balanceSlot(account);
+        uint256 word = slot.word;
+        if (!word.isOpen()) revert DepositTokenAccountNotOpen(account);
+        uint256 balance = word.balance();
         if (balance != 0) revert DepositTokenAccountNotEmpty(account, balance);
-        state.open = false;
+        slot.word = word.withOpen(false);
         bytes32 depositAccountRef = _depositAccounts[account];
         delete _depositAccounts[account];
         emit AccountClosed(account, depositAccountRef);
@@ -199,24 +199,27 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
 
     /// @inheritdoc IDepositToken
     function setAccountFrozen(address account, bool frozen) external onlyRole(FREEZER_ROLE) {
-        _accounts[account].frozen = frozen;
+        PackedBalance.Slot storage slot = _balanceSlot(account);
+        slot.word = slot.word.withFrozen(frozen);
         emit AccountFrozen(account, frozen);
     }
 
     /// @inheritdoc IDepositToken
     function freezePartial(address account, uint256 amount) external onlyRole(FREEZER_ROLE) {
         if (amount == 0) revert DepositTokenZeroAmount();
-        Account storage state = _accounts[account];
-        uint112 frozenAmount = (state.partialFrozen + amount).toUint112();
-        state.partialFrozen = frozenAmount;
+        PackedBalance.Slot storage slot = _balanceSlot(account);
+        uint256 word = slot.word;
+        uint112 frozenAmount = (word.partialFrozen() + amount).toUint112();
+        slot.word = word.withPartialFrozen(frozenAmount);
         emit PartialFreezeChanged(account, frozenAmount);
     }
 
     /// @inheritdoc IDepositToken
     function unfreezePartial(address account, uint256 amount) external onlyRole(FREEZER_ROLE) {
         if (amount == 0) revert DepositTokenZeroAmount();
-        Account storage state = _accounts[account];
-        uint256 frozenAmount = state.partialFrozen;
+        PackedBalance.Slot storage slot = _balanceSlot(account);
+        uint256 word = slot.word;
+        uint256 frozenAmount = word.partialFrozen();
         if (amount > frozenAmount) {
             revert DepositTokenUnfreezeExceedsFrozen(account, frozenAmount, amount);
         }
@@ -224,7 +227,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         unchecked {
             frozenAmount -= amount;
         }
-        state.partialFrozen = uint112(frozenAmount);
+        slot.word = word.withPartialFrozen(frozenAmount);
         emit PartialFreezeChanged(account, frozenAmount);
     }
 
@@ -249,7 +252,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     ) external returns (uint256 requestId) {
         if (amount == 0) revert DepositTokenZeroAmount();
         address account = _msgSender();
-        if (!_accounts[account].open) revert DepositTokenIneligibleReceiver(account);
+        if (!_balanceSlot(account).word.isOpen()) revert DepositTokenIneligibleReceiver(account);
         requestId = ++_requestCount;
         _requests[requestId] = IssuanceRequest({
             account: account,
@@ -312,6 +315,41 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         _transfer(from, to, value);
     }
 
+    // ---------------------------------------------------------------- ERC-20 and ERC-2612
+
+    /// @inheritdoc IERC20
+    function transfer(address to, uint256 value) external returns (bool) {
+        _transfer(_msgSender(), to, value);
+        return true;
+    }
+
+    /// @inheritdoc IERC20
+    /// @dev Order of checks: the allowance, then the zero addresses, then the transfer rules.
+    function transferFrom(address from, address to, uint256 value) external returns (bool) {
+        _spendAllowance(from, _msgSender(), value);
+        _transfer(from, to, value);
+        return true;
+    }
+
+    /// @inheritdoc IERC20Permit
+    function permit(
+        address owner,
+        address spender,
+        uint256 value,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external {
+        if (block.timestamp > deadline) revert ERC2612ExpiredSignature(deadline);
+        bytes32 structHash = keccak256(
+            abi.encode(_PERMIT_TYPEHASH, owner, spender, value, _useNonce(owner), deadline)
+        );
+        address signer = ECDSA.recover(_hashTypedDataV4(structHash), v, r, s);
+        if (signer != owner) revert ERC2612InvalidSigner(signer, owner);
+        _approve(owner, spender, value);
+    }
+
     /// @inheritdoc IDepositToken
     function cancelAuthorization(bytes32 nonce) external {
         address authorizer = _msgSender();
@@ -335,7 +373,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         address to,
         uint256 value
     ) external view returns (bool ok, bytes memory reason) {
-        reason = _checkRules(Path.Transfer, from, to, value);
+        reason = _transferError(Path.Transfer, from, to, value);
         ok = reason.length == 0;
     }
 
@@ -371,17 +409,17 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
 
     /// @inheritdoc IDepositToken
     function isAccountFrozen(address account) external view returns (bool) {
-        return _accounts[account].frozen;
+        return _balanceSlot(account).word.isFrozen();
     }
 
     /// @inheritdoc IDepositToken
     function frozenOf(address account) external view returns (uint256) {
-        return _accounts[account].partialFrozen;
+        return _balanceSlot(account).word.partialFrozen();
     }
 
     /// @inheritdoc IDepositToken
     function availableBalanceOf(address account) external view returns (uint256) {
-        return _available(_accountWord(account));
+        return _balanceSlot(account).word.unfrozen();
     }
 
     /// @inheritdoc IDepositToken
@@ -391,7 +429,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
 
     /// @inheritdoc IDepositToken
     function isAccountOpen(address account) external view returns (bool) {
-        return _accounts[account].open;
+        return _balanceSlot(account).word.isOpen();
     }
 
     /// @inheritdoc IDepositToken
@@ -399,27 +437,17 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         return _depositAccounts[account];
     }
 
+    /* solhint-disable func-name-mixedcase */
+    /// @inheritdoc IERC20Permit
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+    /* solhint-enable func-name-mixedcase */
+
     // ---------------------------------------------------------------- public
 
-    /// @inheritdoc IERC20
-    function balanceOf(address account) public view override(ERC20, IERC20) returns (uint256) {
-        return _accounts[account].balance;
-    }
-
-    /// @inheritdoc IERC20
-    function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
-        return _supply;
-    }
-
-    /// @inheritdoc IERC20Metadata
-    function decimals() public view override(ERC20, IERC20Metadata) returns (uint8) {
-        return _decimals;
-    }
-
     /// @inheritdoc IERC20Permit
-    function nonces(
-        address owner
-    ) public view override(ERC20Permit, IERC20Permit) returns (uint256) {
+    function nonces(address owner) public view override(IERC20Permit, Nonces) returns (uint256) {
         return super.nonces(owner);
     }
 
@@ -429,35 +457,26 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
      * @dev The single door for every balance change: applies the rules of the path this change
      * belongs to and reverts with exactly the error {canTransfer} would report.
      */
-    function _update(address from, address to, uint256 value) internal override {
+    function _update(address from, address to, uint256 value) private {
         Path path;
         if (from == address(0)) path = Path.Issuance;
         else if (to == address(0)) {
             path = _redeemingOnBehalf ? Path.BankRedemption : Path.HolderRedemption;
         } else path = Path.Transfer;
-        bytes memory reason = _checkRules(path, from, to, value);
-        if (reason.length != 0) LowLevelCall.bubbleRevert(reason);
+        _transferError(path, from, to, value).revertIfAny();
 
         if (path == Path.Issuance) {
-            uint256 supply = _supply;
-            if (value > SUPPLY_CAP - supply) {
-                revert DepositTokenSupplyCapExceeded(supply, value, SUPPLY_CAP);
+            if (!_increaseSupply(value)) {
+                revert DepositTokenSupplyCapExceeded(totalSupply(), value, _SUPPLY_CAP);
             }
-            _supply = supply + value;
         } else {
             // Rule 7 (checked above for every path with a sender) holds `value` <= available <=
-            // balance: no borrow out of the balance, the low 128 bits of the account word.
-            _debitBalance(from, value);
+            // balance.
+            PackedBalance.Slot storage sender = _balanceSlot(from);
+            sender.word = sender.word.subBalance(value);
         }
-        if (path == Path.Transfer || path == Path.Issuance) {
-            // balance + value <= supply <= SUPPLY_CAP: no carry into the freeze bits.
-            _creditBalance(to, value);
-        } else {
-            // value <= the holder's balance <= supply.
-            unchecked {
-                _supply -= value;
-            }
-        }
+        if (path == Path.Transfer || path == Path.Issuance) _credit(to, value);
+        else _decreaseSupply(value);
         emit Transfer(from, to, value);
     }
 
@@ -470,7 +489,7 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
      * - Holder redemption: 2, 3, 5, 7 for the holder.
      * - Bank redemption on behalf: 2, 7 (frozen units never move: a frozen account has none free).
      */
-    function _checkRules(
+    function _transferError(
         Path path,
         address from,
         address to,
@@ -478,10 +497,10 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     ) internal view returns (bytes memory) {
         if (path == Path.Transfer) {
             if (to == address(0)) {
-                return abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, to);
+                return abi.encodeWithSelector(ERC20InvalidReceiver.selector, to);
             }
             if (from == address(0)) {
-                return abi.encodeWithSelector(IERC20Errors.ERC20InvalidSender.selector, from);
+                return abi.encodeWithSelector(ERC20InvalidSender.selector, from);
             }
         }
         if (_paused) return abi.encodeWithSelector(DepositTokenPaused.selector);
@@ -490,23 +509,23 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         bool hasReceiver = path == Path.Transfer || path == Path.Issuance;
         bool senderActs = path == Path.Transfer || path == Path.HolderRedemption;
 
-        uint256 sender = hasSender ? _accountWord(from) : 0;
-        uint256 receiver = hasReceiver ? _accountWord(to) : 0;
-        if (senderActs && sender & _FROZEN != 0) {
+        uint256 sender = hasSender ? _balanceSlot(from).word : 0;
+        uint256 receiver = hasReceiver ? _balanceSlot(to).word : 0;
+        if (senderActs && sender.isFrozen()) {
             return abi.encodeWithSelector(DepositTokenAccountFrozen.selector, from);
         }
-        if (hasReceiver && receiver & _FROZEN != 0) {
+        if (hasReceiver && receiver.isFrozen()) {
             return abi.encodeWithSelector(DepositTokenAccountFrozen.selector, to);
         }
-        if (senderActs && sender & _OPEN == 0) {
+        if (senderActs && !sender.isOpen()) {
             return abi.encodeWithSelector(DepositTokenIneligibleSender.selector, from);
         }
-        if (hasReceiver && receiver & _OPEN == 0) {
+        if (hasReceiver && !receiver.isOpen()) {
             return abi.encodeWithSelector(DepositTokenIneligibleReceiver.selector, to);
         }
 
         if (hasSender) {
-            uint256 available = _available(sender);
+            uint256 available = sender.unfrozen();
             if (value > available) {
                 return
                     abi.encodeWithSelector(
@@ -523,10 +542,10 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     /**
      * @dev Mints `amount` to `account` against `bankReference`, once per reference. A reference
      * is used when its record names an account: a real issuance never mints to the zero address
-     * ({ERC20-_mint} reverts), so the check does not depend on the block time, which may be 0 on
-     * a development chain.
+     * ({IERC20Errors-ERC20InvalidReceiver}), so the check does not depend on the block time, which
+     * may be 0 on a development chain.
      */
-    function _issue(address account, uint256 amount, bytes32 bankReference) internal {
+    function _issue(address account, uint256 amount, bytes32 bankReference) private {
         if (bankReference == bytes32(0)) revert DepositTokenZeroReference();
         if (_issuances[bankReference].account != address(0)) {
             revert DepositTokenIssuanceReferenceUsed(bankReference);
@@ -534,15 +553,17 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         if (amount == 0) revert DepositTokenZeroAmount();
         _issuances[bankReference] = ReferenceRecord(account, uint64(block.timestamp), amount);
         _totalIssued += amount;
-        _mint(account, amount);
+        if (account == address(0)) revert ERC20InvalidReceiver(address(0));
+        _update(address(0), account, amount);
         emit Issued(bankReference, account, amount);
     }
 
     /**
      * @dev Burns `amount` of `account` against `redemptionRef`, once per reference; used, as for
-     * {_issue}, when its record names an account ({ERC20-_burn} reverts for the zero address).
+     * {_issue}, when its record names an account (never the zero address:
+     * {IERC20Errors-ERC20InvalidSender}).
      */
-    function _redeem(address account, uint256 amount, bytes32 redemptionRef) internal {
+    function _redeem(address account, uint256 amount, bytes32 redemptionRef) private {
         if (redemptionRef == bytes32(0)) revert DepositTokenZeroReference();
         if (_redemptions[redemptionRef].account != address(0)) {
             revert DepositTokenRedemptionReferenceUsed(redemptionRef);
@@ -550,7 +571,8 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
         if (amount == 0) revert DepositTokenZeroAmount();
         _redemptions[redemptionRef] = ReferenceRecord(account, uint64(block.timestamp), amount);
         _totalRedeemed += amount;
-        _burn(account, amount);
+        if (account == address(0)) revert ERC20InvalidSender(address(0));
+        _update(account, address(0), amount);
         emit Redeemed(redemptionRef, account, amount, _msgSender());
     }
 
@@ -558,36 +580,20 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
     function _openAccount(address account, bytes32 depositAccountRef) private {
         if (account == address(0)) revert DepositTokenInvalidAccount(account);
         if (depositAccountRef == bytes32(0)) revert DepositTokenZeroReference();
-        Account storage state = _accounts[account];
-        if (state.open) revert DepositTokenAccountAlreadyOpen(account);
-        state.open = true;
+        PackedBalance.Slot storage slot = _balanceSlot(account);
+        uint256 word = slot.word;
+        if (word.isOpen()) revert DepositTokenAccountAlreadyOpen(account);
+        slot.word = word.withOpen(true);
         _depositAccounts[account] = depositAccountRef;
         emit AccountOpened(account, depositAccountRef);
     }
 
-    /**
-     * @dev Subtracts `value` from the balance of `account`, the low 128 bits of its {Account}
-     * word, in one read and one write. The caller guarantees `value` <= balance (no borrow into
-     * the freeze fields).
-     */
-    function _debitBalance(address account, uint256 value) private {
-        Account storage state = _accounts[account];
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            sstore(state.slot, sub(sload(state.slot), value))
-        }
-    }
-
-    /**
-     * @dev Adds `value` to the balance of `account`, the low 128 bits of its {Account} word. The
-     * caller guarantees balance + `value` <= 2^128 - 1 (no carry into the freeze fields).
-     */
-    function _creditBalance(address account, uint256 value) private {
-        Account storage state = _accounts[account];
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            sstore(state.slot, add(sload(state.slot), value))
-        }
+    /// @dev A transfer between two accounts: neither address zero (sender first, as OpenZeppelin's
+    /// ERC-20), then the transfer rules in {_update}.
+    function _transfer(address from, address to, uint256 value) private {
+        if (from == address(0)) revert ERC20InvalidSender(address(0));
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        _update(from, to, value);
     }
 
     /// @dev Request `requestId`, which must be pending.
@@ -597,26 +603,5 @@ contract DepositToken is IDepositToken, ERC20Permit, AccessControlDefaultAdminRu
             revert DepositTokenUnexpectedRequestStatus(requestId, request.status);
         }
         return request;
-    }
-
-    /// @dev The {Account} word of `account`, in one storage read.
-    function _accountWord(address account) private view returns (uint256 word) {
-        Account storage state = _accounts[account];
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            word := sload(state.slot)
-        }
-    }
-
-    /// @dev Units of an {Account} word that may move: none when frozen, else balance minus the
-    /// partial freeze.
-    function _available(uint256 word) private pure returns (uint256) {
-        if (word & _FROZEN != 0) return 0;
-        uint256 balance = uint128(word);
-        uint256 frozenAmount = uint112(word >> _PARTIAL_FROZEN_SHIFT);
-        // unchecked: only subtracts when balance > frozenAmount.
-        unchecked {
-            return balance > frozenAmount ? balance - frozenAmount : 0;
-        }
     }
 }

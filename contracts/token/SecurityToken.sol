@@ -2,11 +2,12 @@
 pragma solidity ^0.8.30;
 
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
-import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
+import {EncodedError} from "../utils/EncodedError.sol";
+import {PackedBalance} from "../utils/PackedBalance.sol";
+import {PackedERC20} from "./PackedERC20.sol";
 
 /**
  * @title SecurityToken
@@ -14,8 +15,8 @@ import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurit
  * enforcement and transfer restrictions. See {ISecurityToken}.
  *
  * @dev Storage is laid out for a cheap transfer between eligible holders:
- * - each holder is one slot, {Holding} (balance and total locked, 128 bits each), so the supply is
- *   capped at 2^128-1;
+ * - each holder is one slot, a {PackedBalance} word (balance and total locked, 128 bits each), so
+ *   the supply is capped at 2^128-1 ({PackedERC20});
  * - the registry address and the four switches share one slot, {Config}, read once per transfer;
  * - the registry is asked once per transfer ({IInvestorRegistry-checkPair}); the exemption list is
  *   read only for an account the registry reports ineligible.
@@ -34,13 +35,16 @@ import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurit
  *
  * The token's own address is the lock address of pending transfer applications; that bucket is
  * managed only by the application workflow (holders, the issuer and enforcement cannot use it).
+ *
+ * This core is the ERC-20 with locks, the issuer's issuance and switches, and the rules. The
+ * transfer approval workflow ({SecurityTokenTransferApproval}) and the enforcement powers
+ * ({SecurityTokenEnforcement}) are abstract extensions on top of it, in the manner of
+ * OpenZeppelin's `ERC20Pausable` and `ERC20Permit`; a product ({ShareToken},
+ * {StraightBondToken}) inherits both, and so implements all of {ISecurityToken}.
  */
-abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDefaultAdminRules {
-    /// @notice One holder, one slot.
-    struct Holding {
-        uint128 balance;
-        uint128 totalLocked;
-    }
+abstract contract SecurityToken is ISecurityToken, PackedERC20, AccessControlDefaultAdminRules {
+    using EncodedError for bytes;
+    using PackedBalance for uint256;
 
     /// @notice The switches and the registry, one slot.
     struct Config {
@@ -68,36 +72,25 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
 
     /// @dev Bit masks of the {Config} slot read as one word: the registry in bits 0-159, then one
     /// byte per switch in declaration order.
-    uint256 private constant ACTIVE = 1 << 160;
-    uint256 private constant TRANSFERABLE = 1 << 168;
-    uint256 private constant APPROVAL_REQUIRED = 1 << 176;
-    uint256 private constant PAUSED = 1 << 184;
-    uint256 private constant SWITCHES = ACTIVE | TRANSFERABLE | APPROVAL_REQUIRED | PAUSED;
+    uint256 private constant _ACTIVE = 1 << 160;
+    uint256 private constant _TRANSFERABLE = 1 << 168;
+    uint256 private constant _APPROVAL_REQUIRED = 1 << 176;
+    uint256 private constant _PAUSED = 1 << 184;
+    uint256 private constant _SWITCHES = _ACTIVE | _TRANSFERABLE | _APPROVAL_REQUIRED | _PAUSED;
 
     /// @dev Which transfer rules a movement obeys ({_transferError}'s `path`). A path is the mask
     /// of the switches it checks (none for enforcement), so the common case is one comparison.
     /// Normal (transfer, transferFrom, bulkTransfer, unlock to another account): rules 1 to 8.
-    uint256 private constant PATH_NORMAL = SWITCHES;
+    uint256 private constant _PATH_NORMAL = _SWITCHES;
     /// Approved (applyForTransfer, approveTransfer): every rule but the approval switch.
-    uint256 private constant PATH_APPROVED = SWITCHES & ~APPROVAL_REQUIRED;
+    uint256 internal constant _PATH_APPROVED = _SWITCHES & ~_APPROVAL_REQUIRED;
     /// Enforcement (issue, forced paths): only a non-zero, eligible receiver and enough units.
-    uint256 private constant PATH_ENFORCEMENT = 0;
+    uint256 internal constant _PATH_ENFORCEMENT = 0;
 
-    /// @notice Largest total supply (balances are stored in 128 bits).
-    uint256 internal constant SUPPLY_CAP = type(uint128).max;
-
-    uint8 private immutable _decimals;
     Config private _config;
-    uint256 private _totalSupply;
-    uint256 private _applicationCount;
-    string private _name;
-    string private _symbol;
 
-    mapping(address account => Holding) private _holdings;
-    mapping(address owner => mapping(address spender => uint256)) private _allowances;
     mapping(address lockAddress => mapping(address account => uint256)) private _locks;
     mapping(address account => bool) private _exempt;
-    mapping(uint256 applicationId => TransferApplication) private _applications;
     mapping(address lockAddress => bool) private _notificationsWaived;
 
     /**
@@ -116,11 +109,8 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         IInvestorRegistry registry,
         address admin,
         uint48 adminDelay
-    ) AccessControlDefaultAdminRules(adminDelay, admin) {
+    ) PackedERC20(name_, symbol_, decimals_) AccessControlDefaultAdminRules(adminDelay, admin) {
         _checkRegistry(registry);
-        _name = name_;
-        _symbol = symbol_;
-        _decimals = decimals_;
         _config = Config({
             registry: registry,
             active: true,
@@ -142,17 +132,9 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     /// @inheritdoc IERC20
     /// @dev Order of checks: rules 1 to 7, then the allowance, then rule 8 (in {_update}).
     function transferFrom(address from, address to, uint256 value) external returns (bool) {
-        _revertIf(_rulesError(from, to, PATH_NORMAL));
+        _rulesError(from, to, _PATH_NORMAL).revertIfAny();
         _spendAllowance(from, msg.sender, value);
         _update(from, to, value);
-        return true;
-    }
-
-    /// @inheritdoc IERC20
-    function approve(address spender, uint256 value) external returns (bool) {
-        if (spender == address(0)) revert ERC20InvalidSpender(address(0));
-        _allowances[msg.sender][spender] = value;
-        emit Approval(msg.sender, spender, value);
         return true;
     }
 
@@ -165,7 +147,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         Config memory config = _config;
         if (config.paused) revert SecurityTokenPaused();
         if (!config.active) revert SecurityTokenInactive();
-        _revertIf(_balanceError(msg.sender, value, address(0)));
+        _balanceError(msg.sender, value, address(0)).revertIfAny();
         _addLock(lockAddress, msg.sender, value);
         emit Lock(lockAddress, msg.sender, value, data);
         if (lockAddress.code.length != 0) {
@@ -188,9 +170,9 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     ) external {
         _checkAmount(value);
         if (recipient == account) {
-            _revertIf(_balanceError(account, value, msg.sender));
+            _balanceError(account, value, msg.sender).revertIfAny();
         } else {
-            _revertIf(_transferError(account, recipient, value, PATH_NORMAL, msg.sender));
+            _transferError(account, recipient, value, _PATH_NORMAL, msg.sender).revertIfAny();
         }
         _release(msg.sender, account, recipient, value);
         emit Unlock(msg.sender, account, recipient, value, data);
@@ -202,58 +184,6 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         for (uint256 i = 0; i < to.length; ++i) {
             _transferChecked(msg.sender, to[i], values[i]);
         }
-    }
-
-    /// @inheritdoc ISecurityToken
-    function applyForTransfer(
-        address to,
-        uint256 value,
-        bytes calldata data
-    ) external returns (uint256 applicationId) {
-        _checkAmount(value);
-        _revertIf(_transferError(msg.sender, to, value, PATH_APPROVED, address(0)));
-        applicationId = ++_applicationCount;
-        _applications[applicationId] = TransferApplication({
-            from: msg.sender,
-            to: to,
-            value: value,
-            status: ApplicationStatus.Pending
-        });
-        _addLock(address(this), msg.sender, value);
-        emit Lock(address(this), msg.sender, value, data);
-        emit TransferApplied(applicationId, msg.sender, to, value, data);
-    }
-
-    /// @inheritdoc ISecurityToken
-    function cancelTransfer(uint256 applicationId, bytes calldata data) external {
-        TransferApplication storage application = _pendingApplication(applicationId);
-        address from = application.from;
-        if (msg.sender != from && !hasRole(TRANSFER_APPROVER_ROLE, msg.sender)) {
-            revert SecurityTokenUnauthorizedCancel(applicationId, msg.sender);
-        }
-        application.status = ApplicationStatus.Cancelled;
-        uint256 value = application.value;
-        _release(address(this), from, from, value);
-        emit Unlock(address(this), from, from, value, data);
-        emit TransferCancelled(applicationId, from, application.to, value, data);
-    }
-
-    // ------------------------------------------------------------------ transfer approver
-
-    /// @inheritdoc ISecurityToken
-    function approveTransfer(
-        uint256 applicationId,
-        bytes calldata data
-    ) external onlyRole(TRANSFER_APPROVER_ROLE) {
-        TransferApplication storage application = _pendingApplication(applicationId);
-        address from = application.from;
-        address to = application.to;
-        uint256 value = application.value;
-        _revertIf(_transferError(from, to, value, PATH_APPROVED, address(this)));
-        application.status = ApplicationStatus.Approved;
-        _release(address(this), from, to, value);
-        emit Unlock(address(this), from, to, value, data);
-        emit TransferApproved(applicationId, from, to, value, data);
     }
 
     // ------------------------------------------------------------------ issuer
@@ -347,116 +277,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         emit Unpaused(msg.sender);
     }
 
-    // ------------------------------------------------------------------ enforcement
-
-    /// @inheritdoc ISecurityToken
-    function forcedTransfer(
-        address from,
-        address to,
-        uint256 value,
-        bytes calldata data
-    ) external onlyRole(FORCE_TRANSFER_ROLE) {
-        _forcedTransfer(from, to, value, data);
-    }
-
-    /// @inheritdoc ISecurityToken
-    function bulkForcedTransfer(
-        address[] calldata from,
-        address[] calldata to,
-        uint256[] calldata values,
-        bytes calldata data
-    ) external onlyRole(FORCE_TRANSFER_ROLE) {
-        _checkLength(from.length, to.length);
-        _checkLength(from.length, values.length);
-        for (uint256 i = 0; i < from.length; ++i) {
-            _forcedTransfer(from[i], to[i], values[i], data);
-        }
-    }
-
-    /// @inheritdoc ISecurityToken
-    function forceLock(
-        address lockAddress,
-        address account,
-        uint256 value,
-        bytes calldata data
-    ) external onlyRole(FORCE_LOCK_ROLE) {
-        _checkLockAddress(lockAddress);
-        _checkAmount(value);
-        _revertIf(_balanceError(account, value, address(0)));
-        _addLock(lockAddress, account, value);
-        emit ForceLock(lockAddress, account, value, data);
-        _notifyLockAdded(lockAddress, account, value, data);
-    }
-
-    /// @inheritdoc ISecurityToken
-    function forceUnlock(
-        address lockAddress,
-        address account,
-        address recipient,
-        uint256 value,
-        bytes calldata data
-    ) external onlyRole(FORCE_UNLOCK_ROLE) {
-        _checkLockAddress(lockAddress);
-        _checkAmount(value);
-        if (recipient == account) {
-            _revertIf(_balanceError(account, value, lockAddress));
-        } else {
-            _revertIf(_transferError(account, recipient, value, PATH_ENFORCEMENT, lockAddress));
-        }
-        _release(lockAddress, account, recipient, value);
-        emit ForceUnlock(lockAddress, account, recipient, value, data);
-        _notifyLockRemoved(lockAddress, account, value, data);
-    }
-
-    /// @inheritdoc ISecurityToken
-    function forceChangeLockedAccount(
-        address lockAddress,
-        address fromAccount,
-        address toAccount,
-        uint256 value,
-        bytes calldata data
-    ) external onlyRole(FORCE_RELOCATE_ROLE) {
-        _checkLockAddress(lockAddress);
-        _checkAmount(value);
-        _revertIf(_transferError(fromAccount, toAccount, value, PATH_ENFORCEMENT, lockAddress));
-        _release(lockAddress, fromAccount, toAccount, value);
-        _addLock(lockAddress, toAccount, value);
-        emit ForceChangeLockedAccount(lockAddress, fromAccount, toAccount, value, data);
-        _notifyLockRemoved(lockAddress, fromAccount, value, data);
-        _notifyLockAdded(lockAddress, toAccount, value, data);
-    }
-
     // ------------------------------------------------------------------ views
-
-    /// @inheritdoc IERC20Metadata
-    function name() external view returns (string memory) {
-        return _name;
-    }
-
-    /// @inheritdoc IERC20Metadata
-    function symbol() external view returns (string memory) {
-        return _symbol;
-    }
-
-    /// @inheritdoc IERC20Metadata
-    function decimals() external view returns (uint8) {
-        return _decimals;
-    }
-
-    /// @inheritdoc IERC20
-    function totalSupply() external view returns (uint256) {
-        return _totalSupply;
-    }
-
-    /// @inheritdoc IERC20
-    function balanceOf(address account) external view returns (uint256) {
-        return _holdings[account].balance;
-    }
-
-    /// @inheritdoc IERC20
-    function allowance(address owner, address spender) external view returns (uint256) {
-        return _allowances[owner][spender];
-    }
 
     /// @inheritdoc ISecurityToken
     function lockedOf(address lockAddress, address account) external view returns (uint256) {
@@ -465,13 +286,12 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
 
     /// @inheritdoc ISecurityToken
     function totalLockedOf(address account) external view returns (uint256) {
-        return _holdings[account].totalLocked;
+        return _balanceSlot(account).word.totalLocked();
     }
 
     /// @inheritdoc ISecurityToken
     function availableBalanceOf(address account) external view returns (uint256) {
-        Holding memory holding = _holdings[account];
-        return holding.balance - holding.totalLocked;
+        return _balanceSlot(account).word.unlocked();
     }
 
     /// @inheritdoc ISecurityToken
@@ -480,7 +300,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         address to,
         uint256 value
     ) external view returns (bool ok, bytes memory reason) {
-        reason = _transferError(from, to, value, PATH_NORMAL, address(0));
+        reason = _transferError(from, to, value, _PATH_NORMAL, address(0));
         ok = reason.length == 0;
     }
 
@@ -524,19 +344,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         return _isEligible(account);
     }
 
-    /// @inheritdoc ISecurityToken
-    function transferApplication(
-        uint256 applicationId
-    ) external view returns (TransferApplication memory) {
-        return _applications[applicationId];
-    }
-
-    /// @inheritdoc ISecurityToken
-    function applicationCount() external view returns (uint256) {
-        return _applicationCount;
-    }
-
-    // ------------------------------------------------------------------ rules
+    // ------------------------------------------------------------------ internal
 
     /**
      * @dev The transfer rules, in one place. Returns the ABI-encoded custom error a movement of
@@ -556,7 +364,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     }
 
     /**
-     * @dev Rules 1 to 7 for `path` (see the PATH_ constants); empty bytes when they pass. A path
+     * @dev Rules 1 to 7 for `path` (see the `_PATH_` constants); empty bytes when they pass. A path
      * that moves unlocked units checks rule 8 in {_update}, which reverts with {_balanceError}'s
      * error, so the order of the rules (and {canTransfer}'s answer) is the same.
      */
@@ -566,19 +374,19 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         uint256 path
     ) internal view returns (bytes memory err) {
         if (to == address(0)) return abi.encodeWithSelector(ERC20InvalidReceiver.selector, to);
-        if (path == PATH_ENFORCEMENT) {
+        if (path == _PATH_ENFORCEMENT) {
             if (!_isEligible(to)) {
                 return abi.encodeWithSelector(SecurityTokenIneligibleReceiver.selector, to);
             }
         } else {
             uint256 config = _loadConfig();
             // one comparison for the common case: unpaused, active, transferable, (no approval)
-            if (config & path != ACTIVE | TRANSFERABLE) {
-                if (config & PAUSED != 0)
+            if (config & path != _ACTIVE | _TRANSFERABLE) {
+                if (config & _PAUSED != 0)
                     return abi.encodeWithSelector(SecurityTokenPaused.selector);
-                if (config & ACTIVE == 0)
+                if (config & _ACTIVE == 0)
                     return abi.encodeWithSelector(SecurityTokenInactive.selector);
-                if (config & TRANSFERABLE == 0) {
+                if (config & _TRANSFERABLE == 0) {
                     return abi.encodeWithSelector(SecurityTokenNotTransferable.selector);
                 }
                 return abi.encodeWithSelector(SecurityTokenTransferApprovalRequired.selector);
@@ -605,17 +413,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         address lockAddress
     ) internal view returns (bytes memory err) {
         if (lockAddress == address(0)) {
-            Holding storage holding = _holdings[account];
-            uint256 packed;
-            // solhint-disable-next-line no-inline-assembly
-            assembly ("memory-safe") {
-                packed := sload(holding.slot)
-            }
-            // unchecked: totalLocked (high half) <= balance (low half) always
-            uint256 available;
-            unchecked {
-                available = uint128(packed) - (packed >> 128);
-            }
+            uint256 available = _balanceSlot(account).word.unlocked();
             if (available < value) {
                 return
                     abi.encodeWithSelector(
@@ -639,6 +437,114 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
             }
         }
     }
+
+    /// @dev Exempt or eligible in the registry.
+    function _isEligible(address account) internal view returns (bool) {
+        return _exempt[account] || _config.registry.isEligible(account);
+    }
+
+    /**
+     * @dev The one door for every balance change: mints when `from` is zero, burns when `to` is
+     * zero, emits {IERC20-Transfer}. Enforces rule 8 (`from` holds `value` unlocked units; a path
+     * drawing on a lock releases it first) and, when minting, the supply cap, which bounds every
+     * balance by 2^128-1.
+     */
+    function _update(address from, address to, uint256 value) internal {
+        if (from == address(0)) {
+            if (!_increaseSupply(value)) {
+                revert SecurityTokenSupplyCapExceeded(totalSupply(), value, _SUPPLY_CAP);
+            }
+        } else {
+            // one read of the sender's word serves rule 8 and the debit
+            PackedBalance.Slot storage sender = _balanceSlot(from);
+            uint256 word = sender.word;
+            if (word.unlocked() < value) _balanceError(from, value, address(0)).revertIfAny();
+            sender.word = word.subBalance(value);
+        }
+        if (to == address(0)) _decreaseSupply(value);
+        else _credit(to, value);
+        emit Transfer(from, to, value);
+    }
+
+    /// @dev Records a lock of `value` units of `account` to `lockAddress`; the caller checked
+    /// that they are unlocked (so the total locked stays within the balance).
+    function _addLock(address lockAddress, address account, uint256 value) internal {
+        _locks[lockAddress][account] += value;
+        PackedBalance.Slot storage holding = _balanceSlot(account);
+        holding.word = holding.word.addLocked(value);
+    }
+
+    /**
+     * @dev Releases `value` units of `account` locked to `lockAddress` (caller checked the lock)
+     * and, when `recipient` differs from `account`, moves them to `recipient` (zero burns).
+     */
+    function _release(
+        address lockAddress,
+        address account,
+        address recipient,
+        uint256 value
+    ) internal {
+        // unchecked: the caller checked lock >= value, and totalLocked >= lock
+        unchecked {
+            _locks[lockAddress][account] -= value;
+        }
+        PackedBalance.Slot storage holding = _balanceSlot(account);
+        holding.word = holding.word.subLocked(value);
+        if (recipient != account) _update(account, recipient, value);
+    }
+
+    /// @dev Tells the contract `lockAddress` (unless its notifications are waived) that an issuer
+    /// or enforcement path added `value` units of `account` to its lock.
+    function _notifyLockAdded(
+        address lockAddress,
+        address account,
+        uint256 value,
+        bytes memory data
+    ) internal {
+        if (lockAddress.code.length == 0 || _notificationsWaived[lockAddress]) return;
+        _callLockReceiver(
+            lockAddress,
+            abi.encodeCall(
+                ISecurityTokenLockReceiver.onSecurityTokenLockAdded,
+                (msg.sender, account, value, data)
+            )
+        );
+    }
+
+    /// @dev Tells the contract `lockAddress` (unless its notifications are waived) that an issuer
+    /// or enforcement path took `value` units of `account` out of its lock; it may refuse.
+    function _notifyLockRemoved(
+        address lockAddress,
+        address account,
+        uint256 value,
+        bytes memory data
+    ) internal {
+        if (lockAddress.code.length == 0 || _notificationsWaived[lockAddress]) return;
+        _callLockReceiver(
+            lockAddress,
+            abi.encodeCall(
+                ISecurityTokenLockReceiver.onSecurityTokenLockRemoved,
+                (msg.sender, account, value, data)
+            )
+        );
+    }
+
+    function _checkAmount(uint256 value) internal pure {
+        if (value == 0) revert SecurityTokenZeroAmount();
+    }
+
+    function _checkLength(uint256 expected, uint256 actual) internal pure {
+        if (expected != actual) revert SecurityTokenLengthMismatch(expected, actual);
+    }
+
+    /// @dev A lock address is neither zero nor the token (whose lock holds transfer applications).
+    function _checkLockAddress(address lockAddress) internal view {
+        if (lockAddress == address(0) || lockAddress == address(this)) {
+            revert SecurityTokenInvalidLockAddress(lockAddress);
+        }
+    }
+
+    // ------------------------------------------------------------------ private
 
     /// @dev The {Config} slot as one word (see the bit masks at the top).
     function _loadConfig() private view returns (uint256 config) {
@@ -675,81 +581,9 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         }
     }
 
-    /// @dev Exempt or eligible in the registry.
-    function _isEligible(address account) internal view returns (bool) {
-        return _exempt[account] || _config.registry.isEligible(account);
-    }
-
-    // ------------------------------------------------------------------ balance changes
-
-    /**
-     * @dev The one door for every balance change: mints when `from` is zero, burns when `to` is
-     * zero, emits {IERC20-Transfer}. Enforces rule 8 (`from` holds `value` unlocked units; a path
-     * drawing on a lock releases it first) and, when minting, the supply cap, which bounds every
-     * balance by 2^128-1.
-     */
-    function _update(address from, address to, uint256 value) internal {
-        if (from == address(0)) {
-            uint256 supply = _totalSupply;
-            if (value > SUPPLY_CAP - supply) {
-                revert SecurityTokenSupplyCapExceeded(supply, value, SUPPLY_CAP);
-            }
-            _totalSupply = supply + value;
-        } else {
-            Holding storage holding = _holdings[from];
-            uint256 packed;
-            // solhint-disable-next-line no-inline-assembly
-            assembly ("memory-safe") {
-                packed := sload(holding.slot)
-            }
-            // rule 8: only unlocked units move (totalLocked, the high half, <= balance always)
-            if (uint128(packed) - (packed >> 128) < value) {
-                _revertIf(_balanceError(from, value, address(0)));
-            }
-            // balance >= value: no borrow out of the low half
-            // solhint-disable-next-line no-inline-assembly
-            assembly ("memory-safe") {
-                sstore(holding.slot, sub(packed, value))
-            }
-        }
-        if (to == address(0)) {
-            // unchecked: value <= balance of `from` <= totalSupply
-            unchecked {
-                _totalSupply -= value;
-            }
-        } else {
-            // balance + value <= totalSupply <= SUPPLY_CAP, so no carry into the high half
-            _addToHolding(to, value);
-        }
-        emit Transfer(from, to, value);
-    }
-
-    /**
-     * @dev Adds `delta` to the {Holding} word of `account`: `value` for the balance (low 128 bits),
-     * `value << 128` for the total locked (high 128 bits). The callers guarantee that the half
-     * stays below 2^128, so no carry crosses halves.
-     */
-    function _addToHolding(address account, uint256 delta) private {
-        Holding storage holding = _holdings[account];
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            sstore(holding.slot, add(sload(holding.slot), delta))
-        }
-    }
-
-    /// @dev Subtracts `delta` from the {Holding} word of `account` (see {_addToHolding}); the
-    /// callers guarantee that the half holds at least the amount, so no borrow crosses halves.
-    function _subFromHolding(address account, uint256 delta) private {
-        Holding storage holding = _holdings[account];
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            sstore(holding.slot, sub(sload(holding.slot), delta))
-        }
-    }
-
     /// @dev Transfer under the normal rules.
     function _transferChecked(address from, address to, uint256 value) private {
-        _revertIf(_rulesError(from, to, PATH_NORMAL));
+        _rulesError(from, to, _PATH_NORMAL).revertIfAny();
         _update(from, to, value);
     }
 
@@ -757,7 +591,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     function _issue(address to, address lockAddress, uint256 value) private {
         if (lockAddress == address(this)) revert SecurityTokenInvalidLockAddress(lockAddress);
         _checkAmount(value);
-        _revertIf(_rulesError(address(0), to, PATH_ENFORCEMENT));
+        _rulesError(address(0), to, _PATH_ENFORCEMENT).revertIfAny();
         _update(address(0), to, value);
         if (lockAddress != address(0)) {
             _addLock(lockAddress, to, value);
@@ -771,7 +605,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     function _redeem(address from, address lockAddress, uint256 value) private {
         if (lockAddress == address(this)) revert SecurityTokenInvalidLockAddress(lockAddress);
         _checkAmount(value);
-        _revertIf(_balanceError(from, value, lockAddress));
+        _balanceError(from, value, lockAddress).revertIfAny();
         if (lockAddress == address(0)) {
             _update(from, address(0), value);
         } else {
@@ -782,87 +616,6 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         if (lockAddress != address(0)) _notifyLockRemoved(lockAddress, from, value, "");
     }
 
-    /// @dev Forced transfer shared by {forcedTransfer} and {bulkForcedTransfer}.
-    function _forcedTransfer(address from, address to, uint256 value, bytes calldata data) private {
-        _checkAmount(value);
-        _revertIf(_rulesError(from, to, PATH_ENFORCEMENT));
-        _update(from, to, value);
-        emit ForcedTransfer(from, to, value, data);
-    }
-
-    /// @dev Records a lock of `value` units of `account` to `lockAddress` (caller checked them).
-    function _addLock(address lockAddress, address account, uint256 value) private {
-        _locks[lockAddress][account] += value;
-        // totalLocked + value <= balance <= SUPPLY_CAP after the caller's check: no overflow
-        _addToHolding(account, value << 128);
-    }
-
-    /**
-     * @dev Releases `value` units of `account` locked to `lockAddress` (caller checked the lock)
-     * and, when `recipient` differs from `account`, moves them to `recipient` (zero burns).
-     */
-    function _release(
-        address lockAddress,
-        address account,
-        address recipient,
-        uint256 value
-    ) private {
-        // unchecked: the caller checked lock >= value, and totalLocked >= lock
-        unchecked {
-            _locks[lockAddress][account] -= value;
-        }
-        _subFromHolding(account, value << 128);
-        if (recipient != account) _update(account, recipient, value);
-    }
-
-    /// @dev Deducts `value` from the allowance of `spender` over `owner`'s units (unless infinite).
-    function _spendAllowance(address owner, address spender, uint256 value) private {
-        uint256 current = _allowances[owner][spender];
-        if (current != type(uint256).max) {
-            if (current < value) revert ERC20InsufficientAllowance(spender, current, value);
-            // unchecked: current >= value
-            unchecked {
-                _allowances[owner][spender] = current - value;
-            }
-        }
-    }
-
-    /// @dev Tells the contract `lockAddress` (unless its notifications are waived) that an issuer
-    /// or enforcement path added `value` units of `account` to its lock.
-    function _notifyLockAdded(
-        address lockAddress,
-        address account,
-        uint256 value,
-        bytes memory data
-    ) private {
-        if (lockAddress.code.length == 0 || _notificationsWaived[lockAddress]) return;
-        _callLockReceiver(
-            lockAddress,
-            abi.encodeCall(
-                ISecurityTokenLockReceiver.onSecurityTokenLockAdded,
-                (msg.sender, account, value, data)
-            )
-        );
-    }
-
-    /// @dev Tells the contract `lockAddress` (unless its notifications are waived) that an issuer
-    /// or enforcement path took `value` units of `account` out of its lock; it may refuse.
-    function _notifyLockRemoved(
-        address lockAddress,
-        address account,
-        uint256 value,
-        bytes memory data
-    ) private {
-        if (lockAddress.code.length == 0 || _notificationsWaived[lockAddress]) return;
-        _callLockReceiver(
-            lockAddress,
-            abi.encodeCall(
-                ISecurityTokenLockReceiver.onSecurityTokenLockRemoved,
-                (msg.sender, account, value, data)
-            )
-        );
-    }
-
     /**
      * @dev Calls the lock receiver with `callData` (one of the {ISecurityTokenLockReceiver}
      * callbacks); reverts unless it returns that callback's selector. A revert with data is
@@ -871,7 +624,7 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
     function _callLockReceiver(address lockAddress, bytes memory callData) private {
         // solhint-disable-next-line avoid-low-level-calls
         (bool success, bytes memory returned) = lockAddress.call(callData);
-        if (!success && returned.length != 0) _revertIf(returned);
+        if (!success) returned.revertIfAny();
         bytes32 word;
         if (returned.length >= 32) {
             // solhint-disable-next-line no-inline-assembly
@@ -886,42 +639,6 @@ abstract contract SecurityToken is ISecurityToken, IERC20Errors, AccessControlDe
         }
         if (!success || bytes4(word) != expected) {
             revert SecurityTokenLockRejected(lockAddress);
-        }
-    }
-
-    /// @dev The pending application `applicationId`, or a revert.
-    function _pendingApplication(
-        uint256 applicationId
-    ) private view returns (TransferApplication storage application) {
-        application = _applications[applicationId];
-        ApplicationStatus current = application.status;
-        if (current != ApplicationStatus.Pending) {
-            revert SecurityTokenUnexpectedApplicationStatus(applicationId, current);
-        }
-    }
-
-    /// @dev Reverts with `err` when it is not empty.
-    function _revertIf(bytes memory err) private pure {
-        if (err.length != 0) {
-            // solhint-disable-next-line no-inline-assembly
-            assembly ("memory-safe") {
-                revert(add(err, 0x20), mload(err))
-            }
-        }
-    }
-
-    function _checkAmount(uint256 value) private pure {
-        if (value == 0) revert SecurityTokenZeroAmount();
-    }
-
-    function _checkLength(uint256 expected, uint256 actual) private pure {
-        if (expected != actual) revert SecurityTokenLengthMismatch(expected, actual);
-    }
-
-    /// @dev A lock address is neither zero nor the token (whose lock holds transfer applications).
-    function _checkLockAddress(address lockAddress) private view {
-        if (lockAddress == address(0) || lockAddress == address(this)) {
-            revert SecurityTokenInvalidLockAddress(lockAddress);
         }
     }
 

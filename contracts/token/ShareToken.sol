@@ -4,12 +4,14 @@ pragma solidity ^0.8.30;
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {IShareToken} from "../interfaces/ISecurityTokenProducts.sol";
 import {SecurityToken} from "./SecurityToken.sol";
+import {SecurityTokenEnforcement} from "./extensions/SecurityTokenEnforcement.sol";
+import {SecurityTokenTransferApproval} from "./extensions/SecurityTokenTransferApproval.sol";
 
 /**
  * @title ShareToken
- * @notice A share on the security-token core. See {IShareToken}.
+ * @notice A share on the security-token core with its transfer approval workflow and enforcement extensions. See {IShareToken}.
  */
-contract ShareToken is SecurityToken, IShareToken {
+contract ShareToken is SecurityTokenTransferApproval, SecurityTokenEnforcement, IShareToken {
     ShareTerms private _terms;
 
     /**

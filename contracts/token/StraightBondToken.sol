@@ -4,12 +4,18 @@ pragma solidity ^0.8.30;
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {IStraightBondToken} from "../interfaces/ISecurityTokenProducts.sol";
 import {SecurityToken} from "./SecurityToken.sol";
+import {SecurityTokenEnforcement} from "./extensions/SecurityTokenEnforcement.sol";
+import {SecurityTokenTransferApproval} from "./extensions/SecurityTokenTransferApproval.sol";
 
 /**
  * @title StraightBondToken
- * @notice A straight bond on the security-token core. See {IStraightBondToken}.
+ * @notice A straight bond on the security-token core with its transfer approval workflow and enforcement extensions. See {IStraightBondToken}.
  */
-contract StraightBondToken is SecurityToken, IStraightBondToken {
+contract StraightBondToken is
+    SecurityTokenTransferApproval,
+    SecurityTokenEnforcement,
+    IStraightBondToken
+{
     BondTerms private _terms;
 
     /**

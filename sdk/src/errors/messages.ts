@@ -24,14 +24,14 @@ const en = (names: readonly string[], v: unknown) => names[Number(v)] ?? `Unknow
  */
 export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
   // registry
-  RegistryZeroAddress: () => "the account is the zero address",
-  RegistryAlreadyRegistered: (a) => `${short(a.account)} is already registered`,
-  RegistryNotRegistered: (a) => `${short(a.account)} is not registered`,
-  RegistryUnexpectedStatus: (a) =>
+  InvestorRegistryZeroAddress: () => "the account is the zero address",
+  InvestorRegistryAlreadyRegistered: (a) => `${short(a.account)} is already registered`,
+  InvestorRegistryNotRegistered: (a) => `${short(a.account)} is not registered`,
+  InvestorRegistryUnexpectedStatus: (a) =>
     `${short(a.account)} is ${en(INVESTOR_STATUS_NAMES, a.current)}, needs ${en(INVESTOR_STATUS_NAMES, a.expected)}`,
-  RegistryExpiryInPast: (a) =>
+  InvestorRegistryExpiryInPast: (a) =>
     `expiry ${n(a.expiry)} of ${short(a.account)} is not after block time ${n(a.nowTime)}`,
-  RegistryLengthMismatch: (a) =>
+  InvestorRegistryLengthMismatch: (a) =>
     `batch lengths differ: ${n(a.accounts)} accounts, ${n(a.investorRefs)} refs, ${n(a.expiries)} expiries`,
   // security token
   SecurityTokenPaused: () => "the security token is paused",

@@ -181,9 +181,7 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
       if (terms.agent === ZeroAddress) return "no agent named";
       if ((await guard()) === "Settled") return "already settled";
       // an approval counts only in the agent's current epoch (revoking the agent withdraws it)
-      const valid = await readCall("dvp.isApprovalValid", () =>
-        ctx.dvp.isApprovalValid(terms.id, terms.agent),
-      );
+      const valid = await readCall("dvp.isApprovalValid", () => ctx.dvp.isApprovalValid(terms));
       if (valid) return "already approved";
       if (!agent)
         throw new KessaiError(

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IDepositToken} from "../../../contracts/interfaces/IDepositToken.sol";
 import {DepositTokenBase} from "./DepositTokenBase.sol";
@@ -251,6 +252,17 @@ contract DepositTokenRedemptionTest is DepositTokenBase {
         vm.prank(redeemer);
         token.redeemFrom(alice, 1, RREF);
         _assertUnchanged(s);
+    }
+
+    function test_redeemFrom_revertsWhen_accountZero() public {
+        Snapshot memory s = _snapshot();
+        vm.expectRevert(
+            abi.encodeWithSelector(IERC20Errors.ERC20InvalidSender.selector, address(0))
+        );
+        vm.prank(redeemer);
+        token.redeemFrom(address(0), 1, RREF);
+        _assertUnchanged(s);
+        _assertNoRecord(RREF);
     }
 
     function test_redeemFrom_revertsWhen_amountZero() public {

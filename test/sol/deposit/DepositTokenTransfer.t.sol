@@ -112,6 +112,18 @@ contract DepositTokenTransferTest is DepositTokenBase {
         );
     }
 
+    /// @dev Only a zero-value `transferFrom` passes the allowance check for the zero address;
+    /// it is refused as a transfer from the zero address, never read as an issuance.
+    function test_transferFrom_revertsWhen_senderZeroAddress() public {
+        Snapshot memory s = _snapshot();
+        vm.expectRevert(
+            abi.encodeWithSelector(IERC20Errors.ERC20InvalidSender.selector, address(0))
+        );
+        vm.prank(bob);
+        token.transferFrom(address(0), bob, 0);
+        _assertUnchanged(s);
+    }
+
     function test_canTransfer_rule2_paused() public {
         vm.prank(pauser);
         token.pause();

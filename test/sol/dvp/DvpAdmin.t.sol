@@ -39,6 +39,7 @@ contract DvpAdminTest is DvpBase {
     }
 
     function test_setSecurityTokenListed_revertsForNonAdmin() public {
+        AdminState memory before = _adminState();
         vm.expectRevert(
             abi.encodeWithSelector(
                 IAccessControl.AccessControlUnauthorizedAccount.selector,
@@ -49,6 +50,7 @@ contract DvpAdminTest is DvpBase {
         vm.prank(pauser);
         dvp.setSecurityTokenListed(stranger, true);
         vm.assertFalse(dvp.isSecurityTokenListed(stranger), "not listed");
+        _assertAdminUnchanged(before);
     }
 
     function test_setCashTokenListed_adminListsAndDelists() public {
@@ -65,6 +67,7 @@ contract DvpAdminTest is DvpBase {
     }
 
     function test_setCashTokenListed_revertsForNonAdmin() public {
+        AdminState memory before = _adminState();
         vm.expectRevert(
             abi.encodeWithSelector(
                 IAccessControl.AccessControlUnauthorizedAccount.selector,
@@ -75,6 +78,7 @@ contract DvpAdminTest is DvpBase {
         vm.prank(stranger);
         dvp.setCashTokenListed(stranger, true);
         vm.assertFalse(dvp.isCashTokenListed(stranger), "not listed");
+        _assertAdminUnchanged(before);
     }
 
     function test_pause_pauserPausesAndUnpauses() public {
@@ -92,6 +96,7 @@ contract DvpAdminTest is DvpBase {
 
     function test_pause_revertsForNonPauser() public {
         bytes32 role = dvp.PAUSER_ROLE();
+        AdminState memory before = _adminState();
         vm.expectRevert(
             abi.encodeWithSelector(
                 IAccessControl.AccessControlUnauthorizedAccount.selector,
@@ -102,20 +107,24 @@ contract DvpAdminTest is DvpBase {
         vm.prank(admin);
         dvp.pause();
         vm.assertFalse(dvp.paused(), "not paused");
+        _assertAdminUnchanged(before);
     }
 
     function test_pause_revertsWhenAlreadyPaused() public {
         vm.prank(pauser);
         dvp.pause();
+        AdminState memory before = _adminState();
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
         vm.prank(pauser);
         dvp.pause();
+        _assertAdminUnchanged(before);
     }
 
     function test_unpause_revertsForNonPauser() public {
         vm.prank(pauser);
         dvp.pause();
         bytes32 role = dvp.PAUSER_ROLE();
+        AdminState memory before = _adminState();
         vm.expectRevert(
             abi.encodeWithSelector(
                 IAccessControl.AccessControlUnauthorizedAccount.selector,
@@ -126,12 +135,15 @@ contract DvpAdminTest is DvpBase {
         vm.prank(stranger);
         dvp.unpause();
         vm.assertTrue(dvp.paused(), "still paused");
+        _assertAdminUnchanged(before);
     }
 
     function test_unpause_revertsWhenNotPaused() public {
+        AdminState memory before = _adminState();
         vm.expectRevert(abi.encodeWithSelector(Pausable.ExpectedPause.selector));
         vm.prank(pauser);
         dvp.unpause();
+        _assertAdminUnchanged(before);
     }
 
     // ---------------------------------------------------------------- views
@@ -197,5 +209,51 @@ contract DvpAdminTest is DvpBase {
         vm.assertTrue(dvp.supportsInterface(type(IAccessControl).interfaceId), "IAccessControl");
         vm.assertTrue(dvp.supportsInterface(type(IERC165).interfaceId), "IERC165");
         vm.assertFalse(dvp.supportsInterface(0xdeadbeef), "other");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// @notice Everything an admin or pauser call can change.
+    struct AdminState {
+        bool bondListed;
+        bool dcjpyListed;
+        bool strangerSecurityListed;
+        bool strangerCashListed;
+        bool paused;
+        address defaultAdmin;
+        bool pauserHasRole;
+        bool agentHasRole;
+    }
+
+    function _adminState() internal view returns (AdminState memory s) {
+        s.bondListed = dvp.isSecurityTokenListed(address(bond));
+        s.dcjpyListed = dvp.isCashTokenListed(address(dcjpy));
+        s.strangerSecurityListed = dvp.isSecurityTokenListed(stranger);
+        s.strangerCashListed = dvp.isCashTokenListed(stranger);
+        s.paused = dvp.paused();
+        s.defaultAdmin = dvp.defaultAdmin();
+        s.pauserHasRole = dvp.hasRole(dvp.PAUSER_ROLE(), pauser);
+        s.agentHasRole = dvp.hasRole(dvp.SETTLEMENT_AGENT_ROLE(), agent);
+    }
+
+    /// @notice Asserts that a refused call changed none of {AdminState}.
+    function _assertAdminUnchanged(AdminState memory before) internal view {
+        AdminState memory now_ = _adminState();
+        vm.assertEq(now_.bondListed, before.bondListed, "bond listing unchanged");
+        vm.assertEq(now_.dcjpyListed, before.dcjpyListed, "DCJPY listing unchanged");
+        vm.assertEq(
+            now_.strangerSecurityListed,
+            before.strangerSecurityListed,
+            "stranger security listing unchanged"
+        );
+        vm.assertEq(
+            now_.strangerCashListed,
+            before.strangerCashListed,
+            "stranger cash listing unchanged"
+        );
+        vm.assertEq(now_.paused, before.paused, "pause unchanged");
+        vm.assertEq(now_.defaultAdmin, before.defaultAdmin, "admin unchanged");
+        vm.assertEq(now_.pauserHasRole, before.pauserHasRole, "pauser role unchanged");
+        vm.assertEq(now_.agentHasRole, before.agentHasRole, "agent role unchanged");
     }
 }

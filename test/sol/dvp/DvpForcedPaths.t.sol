@@ -255,6 +255,119 @@ contract DvpForcedPathsTest is DvpBase {
         _assertUnchanged(before, t);
     }
 
+    /// @dev The first 288 bytes of the data name the settlement; a court's reference may follow.
+    function test_forceUnlock_namingWithAReferenceAfterTheTermsFailsTheSettlement() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        bytes memory data = bytes.concat(abi.encode(t), "court order 2026-17");
+        vm.expectEmit(address(bond));
+        emit ISecurityToken.ForceUnlock(address(dvp), seller, stranger, 40, data);
+        vm.expectEmit(address(dvp));
+        emit IDeliveryVersusPayment.SettlementFailed(t.id, issuer, 40, QUANTITY - 40);
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, stranger, 40, data);
+        _assertState(t, IDeliveryVersusPayment.State.Failed);
+        vm.assertEq(bond.balanceOf(stranger), 40, "the court's recipient");
+        vm.assertEq(bond.lockedOf(address(dvp), seller), 0, "rest released");
+        vm.assertEq(bond.availableBalanceOf(seller), ST_ISSUED - 40, "rest free");
+        vm.assertEq(dvp.unassignedLockOf(address(bond), seller), 0, "unassigned untouched");
+    }
+
+    /// @dev A reference after the terms does not make the removal unnamed: with the settlement's
+    /// units and unassigned units in the bucket, it still takes from the settlement only.
+    function test_forceChangeLockedAccount_namingWithAReferenceTakesFromTheSettlement() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        vm.prank(issuer);
+        bond.issue(seller, address(dvp), 30);
+        bytes memory data = bytes.concat(abi.encode(t), "ref");
+        vm.prank(issuer);
+        bond.forceChangeLockedAccount(address(dvp), seller, stranger, 30, data);
+        _assertState(t, IDeliveryVersusPayment.State.Failed);
+        vm.assertEq(dvp.unassignedLockOf(address(bond), seller), 30, "seller's lock-up kept");
+        vm.assertEq(bond.lockedOf(address(dvp), seller), 30, "only the lock-up left");
+        vm.assertEq(dvp.unassignedLockOf(address(bond), stranger), 30, "relocated, unassigned");
+    }
+
+    /// @dev Terms whose words are not clean values of their types (dirty high bits in an address
+    /// or the deadline) are refused with the DVP's own error, with or without a reference after
+    /// them, not with the token's generic refusal.
+    function test_forceUnlock_namingRevertsForMalformedTerms() public {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        // word 1 (seller), 2 (buyer), 3 (security token), 5 (cash token), 7 (deadline), 8 (agent)
+        uint256[6] memory words = [uint256(1), 2, 3, 5, 7, 8];
+        for (uint256 i = 0; i < words.length; ++i) {
+            bytes memory data = abi.encode(t);
+            uint256 offset = 32 + words[i] * 32; // past the length word
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                let p := add(data, offset)
+                mstore(p, or(mload(p), shl(248, 1)))
+            }
+            _expectForceUnlockMalformed(t, data);
+            _expectForceUnlockMalformed(t, bytes.concat(data, "court order"));
+        }
+    }
+
+    // ---------------------------------------------------------------- waived notifications
+
+    /**
+     * @dev docs/threat-model.md: with the DVP's notifications waived, a forced removal of t1's
+     * units goes unseen, so t1 stays open; once the seller locks units for t2, t1 settles on
+     * them, and t2 is left short (its settle reverts with the token's error, nothing moves).
+     */
+    function test_waivedNotifications_aShortSettlementSettlesOnAnothersUnits() public {
+        IDeliveryVersusPayment.Terms memory t1 = _created();
+        vm.prank(admin);
+        bond.setLockNotificationsWaived(address(dvp), true);
+        recordEvents();
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, seller, QUANTITY, "court order");
+        vm.assertEq(vm.getRecordedLogs().length, 1, "ForceUnlock only: the DVP heard nothing");
+        _assertState(t1, IDeliveryVersusPayment.State.Pending);
+        vm.assertEq(bond.lockedOf(address(dvp), seller), 0, "t1 is short");
+
+        IDeliveryVersusPayment.Terms memory t2 = _created();
+        vm.prank(buyer);
+        vm.assertTrue(dvp.settle(t1), "t1 settles on t2's units");
+        vm.assertEq(bond.balanceOf(buyer), QUANTITY, "buyer of t1 got t2's units");
+        vm.assertEq(bond.lockedOf(address(dvp), seller), 0, "t2's units are gone");
+        _assertState(t2, IDeliveryVersusPayment.State.Pending);
+
+        Snapshot memory before = _snapshot(t2);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ISecurityToken.SecurityTokenInsufficientLock.selector,
+                address(dvp),
+                seller,
+                0,
+                QUANTITY
+            )
+        );
+        vm.prank(buyer);
+        dvp.settle(t2);
+        _assertUnchanged(before, t2);
+    }
+
+    /// @dev The documented procedure before a waiver: terminate the seller's open settlements
+    /// first; then a forced removal under the waiver can take no settlement's units.
+    function test_waivedNotifications_afterTerminatingTheSellersSettlementsNothingIsShort() public {
+        IDeliveryVersusPayment.Terms memory t1 = _created();
+        vm.prank(issuer);
+        dvp.terminate(t1, "before a waiver");
+        vm.prank(admin);
+        bond.setLockNotificationsWaived(address(dvp), true);
+        vm.prank(issuer);
+        bond.issue(seller, address(dvp), 10);
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, seller, 10, "court order");
+        vm.assertEq(bond.lockedOf(address(dvp), seller), 0, "bucket empty");
+
+        IDeliveryVersusPayment.Terms memory t2 = _created();
+        vm.prank(buyer);
+        vm.assertTrue(dvp.settle(t2), "t2 settles whole");
+        vm.assertEq(bond.balanceOf(buyer), QUANTITY, "whole");
+        vm.assertEq(bond.lockedOf(address(dvp), seller), 0, "nothing left locked");
+    }
+
     // ---------------------------------------------------------------- relocation
 
     function test_forceChangeLockedAccount_namingFailsTheSettlementAndKeepsTheUnitsLocked() public {
@@ -348,6 +461,19 @@ contract DvpForcedPathsTest is DvpBase {
         bond.forceUnlock(address(dvp), seller, seller, value, "court order");
         _assertUnchanged(before, t);
         vm.assertEq(dvp.unassignedLockOf(address(bond), seller), unassigned, "unassigned");
+    }
+
+    function _expectForceUnlockMalformed(
+        IDeliveryVersusPayment.Terms memory t,
+        bytes memory data
+    ) internal {
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(
+            abi.encodeWithSelector(IDeliveryVersusPayment.DvpMalformedTerms.selector, data.length)
+        );
+        vm.prank(issuer);
+        bond.forceUnlock(address(dvp), seller, seller, 1, data);
+        _assertUnchanged(before, t);
     }
 
     function _expectForceUnlockNamingReverts(

@@ -322,6 +322,37 @@ contract DvpMatchingTest is DvpBase {
         _assertUnchanged(before, t);
     }
 
+    // ---------------------------------------------------------------- isApprovalValid
+
+    /// @dev The answer is about the terms' own agent and an open settlement: another agent's
+    /// name (other terms), an unknown, settled or failed settlement all read false.
+    function test_isApprovalValid_trueOnlyForTheTermsAgentOnAnOpenSettlement() public {
+        IDeliveryVersusPayment.Terms memory unknown = _termsWithAgent();
+        vm.assertFalse(dvp.isApprovalValid(unknown), "unknown settlement");
+
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        vm.assertFalse(dvp.isApprovalValid(t), "not approved yet");
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        vm.assertTrue(dvp.isApprovalValid(t), "open, approved by its agent");
+
+        // the old (id, agent) question said true here: the stranger's epoch 0 matched the stamp
+        IDeliveryVersusPayment.Terms memory otherAgent = abi.decode(
+            abi.encode(t),
+            (IDeliveryVersusPayment.Terms)
+        );
+        otherAgent.agent = stranger;
+        vm.assertFalse(dvp.isApprovalValid(otherAgent), "another agent's name");
+
+        vm.prank(buyer);
+        vm.assertTrue(dvp.settle(t), "settles");
+        vm.assertFalse(dvp.isApprovalValid(t), "settled");
+
+        IDeliveryVersusPayment.Terms memory failed = _inState(IDeliveryVersusPayment.State.Failed);
+        vm.assertEq(dvp.agentEpochOf(agent), 0, "same epoch");
+        vm.assertFalse(dvp.isApprovalValid(failed), "approved, then failed");
+    }
+
     // ---------------------------------------------------------------- revoking an agent
 
     /// @dev Revoking the agent withdraws its approval; granting the role again does not revive
@@ -330,19 +361,19 @@ contract DvpMatchingTest is DvpBase {
         IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
         vm.prank(agent);
         dvp.approveSettlement(t);
-        vm.assertTrue(dvp.isApprovalValid(t.id, agent), "valid");
+        vm.assertTrue(dvp.isApprovalValid(t), "valid");
         _revokeAgent();
         vm.assertEq(dvp.agentEpochOf(agent), 1, "epoch moved on");
-        vm.assertFalse(dvp.isApprovalValid(t.id, agent), "withdrawn");
+        vm.assertFalse(dvp.isApprovalValid(t), "withdrawn");
         _expectSettleReverts(t, _approvalRevoked(t.id));
         _grantAgent();
-        vm.assertFalse(dvp.isApprovalValid(t.id, agent), "not revived");
+        vm.assertFalse(dvp.isApprovalValid(t), "not revived");
         _expectSettleReverts(t, _approvalRevoked(t.id));
         vm.expectEmit(address(dvp));
         emit IDeliveryVersusPayment.SettlementApproved(t.id, agent);
         vm.prank(agent);
         dvp.approveSettlement(t);
-        vm.assertTrue(dvp.isApprovalValid(t.id, agent), "approved again");
+        vm.assertTrue(dvp.isApprovalValid(t), "approved again");
         vm.prank(buyer);
         vm.assertTrue(dvp.settle(t), "settles");
     }
@@ -371,9 +402,9 @@ contract DvpMatchingTest is DvpBase {
         vm.prank(stranger);
         dvp.approveSettlementBySig(t, old);
         _assertUnchanged(before, t);
-        vm.assertFalse(dvp.isApprovalValid(t.id, agent), "not revived");
+        vm.assertFalse(dvp.isApprovalValid(t), "not revived");
         dvp.approveSettlementBySig(t, _approveSigAt(t, AGENT_KEY, 1));
-        vm.assertTrue(dvp.isApprovalValid(t.id, agent), "approved in epoch 1");
+        vm.assertTrue(dvp.isApprovalValid(t), "approved in epoch 1");
         vm.prank(buyer);
         vm.assertTrue(dvp.settle(t), "settles");
     }
@@ -394,7 +425,7 @@ contract DvpMatchingTest is DvpBase {
         vm.stopPrank();
         vm.assertEq(dvp.agentEpochOf(agent), 0, "agent's epoch");
         vm.assertEq(dvp.agentEpochOf(stranger), 1, "the other agent's epoch");
-        vm.assertTrue(dvp.isApprovalValid(t.id, agent), "still valid");
+        vm.assertTrue(dvp.isApprovalValid(t), "still valid");
         vm.prank(buyer);
         vm.assertTrue(dvp.settle(t), "settles");
     }
@@ -428,7 +459,7 @@ contract DvpMatchingTest is DvpBase {
         _grantAgent();
         vm.prank(agent);
         dvp.approveSettlement(t);
-        vm.assertTrue(dvp.isApprovalValid(t.id, agent), "valid");
+        vm.assertTrue(dvp.isApprovalValid(t), "valid");
         vm.prank(buyer);
         vm.assertTrue(dvp.settle(t), "settles");
     }

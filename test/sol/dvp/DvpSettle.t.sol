@@ -292,6 +292,51 @@ contract DvpSettleTest is DvpBase {
         _assertUnchanged(before, t);
     }
 
+    /// @dev docs/threat-model.md: affirming commits no cash. The buyer may cancel its
+    /// authorization after affirming; the settle then fails, nothing moves, and the seller waits
+    /// for the deadline to reclaim (cancelling an affirmed settlement takes both parties).
+    function test_settleWithAuthorization_buyerCancelsAfterAffirmingSellerReclaimsAtDeadline()
+        public
+    {
+        IDeliveryVersusPayment.Terms memory t = _created();
+        bytes memory sig = _authorization(t, VALID_BEFORE);
+        vm.prank(buyer);
+        dvp.affirm(t);
+        vm.prank(buyer);
+        dcjpy.cancelAuthorization(t.id);
+
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDepositToken.DepositTokenAuthorizationUsed.selector,
+                buyer,
+                t.id
+            )
+        );
+        vm.prank(stranger);
+        dvp.settleWithAuthorization(t, VALID_BEFORE, sig);
+        _assertUnchanged(before, t);
+
+        vm.prank(seller);
+        dvp.cancel(t);
+        vm.assertEq(
+            uint256(dvp.stateOf(t.id)),
+            uint256(IDeliveryVersusPayment.State.Affirmed),
+            "the seller alone cannot cancel"
+        );
+        vm.assertEq(bond.lockedOf(address(dvp), seller), QUANTITY, "units still locked");
+
+        vm.warp(uint256(t.deadline) + 1);
+        dvp.reclaim(t);
+        vm.assertEq(
+            uint256(dvp.stateOf(t.id)),
+            uint256(IDeliveryVersusPayment.State.Expired),
+            "reclaimed"
+        );
+        vm.assertEq(bond.availableBalanceOf(seller), ST_ISSUED, "the seller's units are free");
+        vm.assertEq(dcjpy.balanceOf(seller), before.sellerCash, "no cash moved");
+    }
+
     function test_settleWithAuthorization_revertsForAlteredTermsBeforeUsingIt() public {
         IDeliveryVersusPayment.Terms memory t = _created();
         bytes memory sig = _authorization(t, VALID_BEFORE);

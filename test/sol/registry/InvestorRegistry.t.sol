@@ -99,7 +99,9 @@ contract InvestorRegistryTest is TestBase {
     }
 
     function test_register_revertsOnZeroAddress() public {
-        vm.expectRevert(abi.encodeWithSelector(IInvestorRegistry.RegistryZeroAddress.selector));
+        vm.expectRevert(
+            abi.encodeWithSelector(IInvestorRegistry.InvestorRegistryZeroAddress.selector)
+        );
         _register(address(0), REF_A, 0);
         _assertNone(address(0));
     }
@@ -107,7 +109,10 @@ contract InvestorRegistryTest is TestBase {
     function test_register_revertsWhenAlreadyRegistered() public {
         _register(alice, REF_A, 0);
         vm.expectRevert(
-            abi.encodeWithSelector(IInvestorRegistry.RegistryAlreadyRegistered.selector, alice)
+            abi.encodeWithSelector(
+                IInvestorRegistry.InvestorRegistryAlreadyRegistered.selector,
+                alice
+            )
         );
         _register(alice, REF_B, 0);
         _assertRecord(alice, REF_A, 0, IInvestorRegistry.InvestorStatus.Active);
@@ -118,7 +123,10 @@ contract InvestorRegistryTest is TestBase {
         vm.prank(registrar);
         registry.suspend(alice);
         vm.expectRevert(
-            abi.encodeWithSelector(IInvestorRegistry.RegistryAlreadyRegistered.selector, alice)
+            abi.encodeWithSelector(
+                IInvestorRegistry.InvestorRegistryAlreadyRegistered.selector,
+                alice
+            )
         );
         _register(alice, REF_B, 0);
         _assertRecord(alice, REF_A, 0, IInvestorRegistry.InvestorStatus.Suspended);
@@ -127,7 +135,7 @@ contract InvestorRegistryTest is TestBase {
     function test_register_revertsOnExpiryNow() public {
         vm.expectRevert(
             abi.encodeWithSelector(
-                IInvestorRegistry.RegistryExpiryInPast.selector,
+                IInvestorRegistry.InvestorRegistryExpiryInPast.selector,
                 alice,
                 uint64(START),
                 START
@@ -140,7 +148,7 @@ contract InvestorRegistryTest is TestBase {
     function test_register_revertsOnExpiryInPast() public {
         vm.expectRevert(
             abi.encodeWithSelector(
-                IInvestorRegistry.RegistryExpiryInPast.selector,
+                IInvestorRegistry.InvestorRegistryExpiryInPast.selector,
                 alice,
                 uint64(1),
                 START
@@ -198,7 +206,12 @@ contract InvestorRegistryTest is TestBase {
     function test_registerBatch_revertsOnRefsLengthMismatch() public {
         (address[] memory a, bytes32[] memory r, uint64[] memory e) = _batch(2, 1, 2);
         vm.expectRevert(
-            abi.encodeWithSelector(IInvestorRegistry.RegistryLengthMismatch.selector, 2, 1, 2)
+            abi.encodeWithSelector(
+                IInvestorRegistry.InvestorRegistryLengthMismatch.selector,
+                2,
+                1,
+                2
+            )
         );
         vm.prank(registrar);
         registry.registerBatch(a, r, e);
@@ -208,7 +221,12 @@ contract InvestorRegistryTest is TestBase {
     function test_registerBatch_revertsOnExpiriesLengthMismatch() public {
         (address[] memory a, bytes32[] memory r, uint64[] memory e) = _batch(2, 2, 3);
         vm.expectRevert(
-            abi.encodeWithSelector(IInvestorRegistry.RegistryLengthMismatch.selector, 2, 2, 3)
+            abi.encodeWithSelector(
+                IInvestorRegistry.InvestorRegistryLengthMismatch.selector,
+                2,
+                2,
+                3
+            )
         );
         vm.prank(registrar);
         registry.registerBatch(a, r, e);
@@ -219,7 +237,10 @@ contract InvestorRegistryTest is TestBase {
         (address[] memory a, bytes32[] memory r, uint64[] memory e) = _batch(2, 2, 2);
         a[1] = alice;
         vm.expectRevert(
-            abi.encodeWithSelector(IInvestorRegistry.RegistryAlreadyRegistered.selector, alice)
+            abi.encodeWithSelector(
+                IInvestorRegistry.InvestorRegistryAlreadyRegistered.selector,
+                alice
+            )
         );
         vm.prank(registrar);
         registry.registerBatch(a, r, e);
@@ -257,7 +278,7 @@ contract InvestorRegistryTest is TestBase {
 
     function test_update_revertsWhenNotRegistered() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IInvestorRegistry.RegistryNotRegistered.selector, alice)
+            abi.encodeWithSelector(IInvestorRegistry.InvestorRegistryNotRegistered.selector, alice)
         );
         vm.prank(registrar);
         registry.update(alice, REF_A, 0);
@@ -268,7 +289,7 @@ contract InvestorRegistryTest is TestBase {
         _register(alice, REF_A, 0);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IInvestorRegistry.RegistryExpiryInPast.selector,
+                IInvestorRegistry.InvestorRegistryExpiryInPast.selector,
                 alice,
                 uint64(START - 1),
                 START
@@ -302,7 +323,7 @@ contract InvestorRegistryTest is TestBase {
     function test_suspend_revertsWhenNotRegistered() public {
         vm.expectRevert(
             abi.encodeWithSelector(
-                IInvestorRegistry.RegistryUnexpectedStatus.selector,
+                IInvestorRegistry.InvestorRegistryUnexpectedStatus.selector,
                 alice,
                 IInvestorRegistry.InvestorStatus.None,
                 IInvestorRegistry.InvestorStatus.Active
@@ -319,7 +340,7 @@ contract InvestorRegistryTest is TestBase {
         registry.suspend(alice);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IInvestorRegistry.RegistryUnexpectedStatus.selector,
+                IInvestorRegistry.InvestorRegistryUnexpectedStatus.selector,
                 alice,
                 IInvestorRegistry.InvestorStatus.Suspended,
                 IInvestorRegistry.InvestorStatus.Active
@@ -354,7 +375,7 @@ contract InvestorRegistryTest is TestBase {
         _register(alice, REF_A, 0);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IInvestorRegistry.RegistryUnexpectedStatus.selector,
+                IInvestorRegistry.InvestorRegistryUnexpectedStatus.selector,
                 alice,
                 IInvestorRegistry.InvestorStatus.Active,
                 IInvestorRegistry.InvestorStatus.Suspended
@@ -368,7 +389,7 @@ contract InvestorRegistryTest is TestBase {
     function test_reinstate_revertsWhenNotRegistered() public {
         vm.expectRevert(
             abi.encodeWithSelector(
-                IInvestorRegistry.RegistryUnexpectedStatus.selector,
+                IInvestorRegistry.InvestorRegistryUnexpectedStatus.selector,
                 alice,
                 IInvestorRegistry.InvestorStatus.None,
                 IInvestorRegistry.InvestorStatus.Suspended
@@ -413,7 +434,7 @@ contract InvestorRegistryTest is TestBase {
 
     function test_remove_revertsWhenNotRegistered() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IInvestorRegistry.RegistryNotRegistered.selector, alice)
+            abi.encodeWithSelector(IInvestorRegistry.InvestorRegistryNotRegistered.selector, alice)
         );
         vm.prank(registrar);
         registry.remove(alice);

@@ -27,10 +27,10 @@ import {
   IssuerClient,
   formatContractError,
   roleName,
-  RegistryAlreadyRegistered,
-  RegistryExpiryInPast,
-  RegistryNotRegistered,
-  RegistryUnexpectedStatus,
+  InvestorRegistryAlreadyRegistered,
+  InvestorRegistryExpiryInPast,
+  InvestorRegistryNotRegistered,
+  InvestorRegistryUnexpectedStatus,
   SecurityTokenInactive,
   SecurityTokenIneligibleReceiver,
   SecurityTokenIneligibleSender,
@@ -153,17 +153,21 @@ describe("sdk errors", function () {
       const { issuer } = k.clients;
       await expectError(
         issuer.register({ account: S().seller.address, investorRef: ref("x") }),
-        RegistryAlreadyRegistered,
+        InvestorRegistryAlreadyRegistered,
         {
           account: S().seller.address,
         },
       );
-      await expectError(issuer.remove({ account: S().outsider.address }), RegistryNotRegistered, {
-        account: S().outsider.address,
-      });
+      await expectError(
+        issuer.remove({ account: S().outsider.address }),
+        InvestorRegistryNotRegistered,
+        {
+          account: S().outsider.address,
+        },
+      );
       await expectError(
         issuer.reinstate({ account: S().seller.address }),
-        RegistryUnexpectedStatus,
+        InvestorRegistryUnexpectedStatus,
         {
           account: S().seller.address,
           current: 1n,
@@ -173,7 +177,7 @@ describe("sdk errors", function () {
       const nowTime = await nextBlockAt(10);
       await expectError(
         issuer.register({ account: S().outsider.address, investorRef: ref("x"), expiry: 1n }),
-        RegistryExpiryInPast,
+        InvestorRegistryExpiryInPast,
         { account: S().outsider.address, expiry: 1n, nowTime },
       );
     });
