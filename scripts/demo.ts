@@ -37,7 +37,7 @@ import {
   type ProgressEvent,
   type SettlementTerms,
   type TxResult,
-} from "../sdk/src/index.js";
+} from "../packages/sdk/src/index.js";
 
 export const SCENARIOS = [
   "settle",

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeBytes32String } from "ethers";
 import KessaiModule from "../../ignition/modules/Kessai.js";
-import { AuditorClient, addressesFromIgnition, connect } from "../../sdk/src/index.js";
+import { AuditorClient, addressesFromIgnition, connect } from "../../packages/sdk/src/index.js";
 
 describe("Ignition: KessaiModule", function () {
   it("deploys the system with every role granted and both firms registered", async function () {

@@ -22,7 +22,7 @@ import {
   freePort,
   type TempSqliteDir,
 } from "../../../packages/storage/src/testing/index.js";
-import { contracts, withNonceQueue } from "../../../sdk/src/index.js";
+import { contracts, withNonceQueue } from "../../../packages/sdk/src/index.js";
 import {
   deployOverRpc,
   nodeKey,

@@ -12,12 +12,12 @@ import {
   BankClient,
   DepositTokenIssuanceReferenceUsed,
   toBankReference,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { freePort } from "../sdk/hardhat-node.js";
 import { expectError } from "../sdk/helpers.js";
 
 const ROOT = process.cwd();
-const CLI = path.join(ROOT, "sdk", "dist", "cli", "main.js");
+const CLI = path.join(ROOT, "packages", "sdk", "dist", "cli", "main.js");
 const MNEMONIC = "test test test test test test test test test test test junk";
 const wallet = (i: number) =>
   HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`);
@@ -67,11 +67,11 @@ async function rpc(url: string, method: string, params: unknown[] = []): Promise
 /** Builds what the test runs: the CLI's bytecode module and the SDK + CLI JavaScript. */
 async function buildCli(): Promise<void> {
   const node = process.execPath;
-  if (!existsSync(path.join(ROOT, "sdk", "src", "generated", "contracts.ts"))) {
-    const g = await exec(node, ["sdk/scripts/generate.mjs"], { timeoutMs: 60_000 });
+  if (!existsSync(path.join(ROOT, "packages", "sdk", "src", "generated", "contracts.ts"))) {
+    const g = await exec(node, ["packages/sdk/scripts/generate.mjs"], { timeoutMs: 60_000 });
     if (g.code !== 0) throw new Error(`sdk generate failed:\n${g.stderr}`);
   }
-  const b = await exec(node, ["sdk/scripts/generate-bytecode.mjs"], { timeoutMs: 30_000 });
+  const b = await exec(node, ["packages/sdk/scripts/generate-bytecode.mjs"], { timeoutMs: 30_000 });
   if (b.code !== 0) throw new Error(`generate-bytecode failed:\n${b.stderr}`);
   const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
   const t = await exec(
@@ -79,10 +79,10 @@ async function buildCli(): Promise<void> {
     [
       tsc,
       "-p",
-      "sdk/tsconfig.build.json",
+      "packages/sdk/tsconfig.build.json",
       "--incremental",
       "--tsBuildInfoFile",
-      "sdk/dist/.tsbuildinfo",
+      "packages/sdk/dist/.tsbuildinfo",
     ],
     { timeoutMs: 90_000 },
   );
@@ -182,7 +182,9 @@ describe("kessai CLI against a separate `hardhat node`", function () {
 
   describe("help and version", function () {
     it("prints the version and the command list without a chain", async function () {
-      const pkg = JSON.parse(readFileSync(path.join(ROOT, "sdk", "package.json"), "utf8"));
+      const pkg = JSON.parse(
+        readFileSync(path.join(ROOT, "packages", "sdk", "package.json"), "utf8"),
+      );
       expect((await ok(["--version"])).trim()).to.equal(pkg.version);
       const help = await ok(["--help"]);
       for (const c of [

@@ -22,7 +22,7 @@ import {
   openDepositAccounts,
   toKessaiError,
   type InputError,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 

@@ -12,7 +12,7 @@ import {
   encodeTerms,
   terminateSettlement,
   type SettlementEvent,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 

@@ -7,7 +7,12 @@ import {
   type Provider,
   type TransactionRequest,
 } from "ethers";
-import { DvpTermsMismatch, FirmClient, QueuedSigner, buildTerms } from "../../../sdk/src/index.js";
+import {
+  DvpTermsMismatch,
+  FirmClient,
+  QueuedSigner,
+  buildTerms,
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 

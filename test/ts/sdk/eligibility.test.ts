@@ -7,7 +7,7 @@ import {
   SecurityTokenTransferApprovalRequired,
   buildTerms,
   settleTrade,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 

@@ -50,7 +50,7 @@ import {
   termsArg,
   buildTerms,
   toKessaiError,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 

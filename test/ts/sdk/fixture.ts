@@ -10,7 +10,7 @@ import {
   deriveSettlementId,
   type KessaiAddresses,
   type SettlementTermsInput,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 
 export const ref = (s: string) => keccak256(toUtf8Bytes(s));
 

@@ -15,7 +15,7 @@ import {
   deriveSettlementId,
   settleTrade,
   type KessaiAddresses,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { ref } from "./fixture.js";
 import {
   deployOverRpc,
@@ -137,7 +137,9 @@ describe("sdk over HTTP against a separate `hardhat node`", function () {
     // and the process never exited.
     const dir = await mkdtemp(path.join(tmpdir(), "kessai-unreachable-"));
     try {
-      const sdk = pathToFileURL(path.join(process.cwd(), "sdk", "src", "index.ts")).href;
+      const sdk = pathToFileURL(
+        path.join(process.cwd(), "packages", "sdk", "src", "index.ts"),
+      ).href;
       const script = path.join(dir, "connect.mts");
       const a = "0x" + "11".repeat(20);
       await writeFile(

@@ -14,7 +14,7 @@ import {
   issueSecurity,
   ReferenceTooLongError,
   parseAmount,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 

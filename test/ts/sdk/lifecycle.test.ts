@@ -44,9 +44,9 @@ import {
   type TxEngineOptions,
   type TxEvent,
   type TxPolicy,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { startAnvil, startRpcProxy, type Anvil, type RpcRequest } from "./anvil.js";
-import { readCall } from "../../../sdk/src/internal/send.js";
+import { readCall } from "../../../packages/sdk/src/internal/send.js";
 import { ref } from "./fixture.js";
 import { deployOverRpc } from "./hardhat-node.js";
 import { expectError } from "./helpers.js";
@@ -889,7 +889,9 @@ console.log("done");
     async function sendAndKill(dir: string, pk: string, mode: string, to: string, k: string) {
       const script = path.join(dir, "child.mjs");
       await writeFile(script, CHILD);
-      const sdk = pathToFileURL(path.join(process.cwd(), "sdk", "dist", "index.js")).href;
+      const sdk = pathToFileURL(
+        path.join(process.cwd(), "packages", "sdk", "dist", "index.js"),
+      ).href;
       const ethers = pathToFileURL(
         path.join(process.cwd(), "node_modules", "ethers", "lib.esm", "index.js"),
       ).href;

@@ -9,7 +9,7 @@ import {
   IssuerClient,
   type KessaiAddresses,
   type SettlementTerms,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import {
   deployOverRpc,
   nodeKey,

@@ -3,7 +3,7 @@
  * workspace, the tarball installed into a separate project outside this repository (with ethers
  * from npm), then imported with `import` and with `require()` on this Node runtime, type-checked
  * by a TypeScript consumer, its `kessai` bin started, and one call made against a `hardhat node`.
- * The tarball is packed from the sdk/dist that `npm run build` (run by `npm test`) produced,
+ * The tarball is packed from the packages/sdk/dist that `npm run build` (run by `npm test`) produced,
  * with --ignore-scripts (its prepack would rebuild the same files).
  */
 import { expect } from "chai";
@@ -13,11 +13,11 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { JsonRpcProvider } from "ethers";
-import { contracts, type KessaiAddresses } from "../../../sdk/src/index.js";
+import { contracts, type KessaiAddresses } from "../../../packages/sdk/src/index.js";
 import { deployOverRpc, rpcProvider, startHardhatNode, type HardhatNode } from "./hardhat-node.js";
 
 const ROOT = process.cwd();
-const SDK = path.join(ROOT, "sdk");
+const SDK = path.join(ROOT, "packages", "sdk");
 
 interface Run {
   code: number | null;

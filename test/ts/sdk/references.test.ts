@@ -8,7 +8,7 @@ import {
   referenceText,
   settleTrade,
   toBankReference,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 

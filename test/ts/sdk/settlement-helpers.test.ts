@@ -16,7 +16,7 @@ import {
   typedDataDigest,
   verifyAffirmation,
   verifyApproval,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, type Kessai } from "./fixture.js";
 
 describe("sdk settlement helpers", function () {

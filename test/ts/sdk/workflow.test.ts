@@ -8,7 +8,7 @@ import {
   settleTrade,
   termsDigest,
   type ProgressEvent,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 

@@ -1,22 +1,22 @@
 #!/usr/bin/env node
 /**
- * Keeps docs/sdk-guide.md in step with sdk/examples/NN-name.ts.
+ * Keeps docs/sdk-guide.md in step with packages/sdk/examples/NN-name.ts.
  *
  * Every ```ts block of the guide whose first line is `// example: NN-name` shows the region
- * between `// #region example` and `// #endregion example` of sdk/examples/NN-name.ts, dedented.
+ * between `// #region example` and `// #endregion example` of packages/sdk/examples/NN-name.ts, dedented.
  * The example files are the source: they are type-checked and run by test/ts/sdk/guide.test.ts.
  *
- *   node sdk/scripts/guide.mjs           rewrite the guide's example blocks from the files
- *   node sdk/scripts/guide.mjs --check   exit 1 (listing them) if any block differs, an example
+ *   node packages/sdk/scripts/guide.mjs           rewrite the guide's example blocks from the files
+ *   node packages/sdk/scripts/guide.mjs --check   exit 1 (listing them) if any block differs, an example
  *                                        is missing from the guide, or a block names no file
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const guideFile = path.join(root, "docs", "sdk-guide.md");
-const examplesDir = path.join(root, "sdk", "examples");
+const examplesDir = path.join(root, "packages", "sdk", "examples");
 const EXAMPLE_FILE = /^\d\d-[a-z0-9-]+\.ts$/;
 const BLOCK = /^```ts\n\/\/ example: ([^\n]+)\n([\s\S]*?)^```$/gm;
 
@@ -49,16 +49,17 @@ export function check() {
   const updated = guide.replace(BLOCK, (block, name, body) => {
     shown.push(name);
     if (!existsSync(path.join(examplesDir, `${name}.ts`))) {
-      problems.push(`guide block "${name}": no sdk/examples/${name}.ts`);
+      problems.push(`guide block "${name}": no packages/sdk/examples/${name}.ts`);
       return block;
     }
     const want = region(name);
-    if (body !== want) problems.push(`guide block "${name}" differs from sdk/examples/${name}.ts`);
+    if (body !== want)
+      problems.push(`guide block "${name}" differs from packages/sdk/examples/${name}.ts`);
     return "```ts\n// example: " + name + "\n" + want + "```";
   });
   for (const name of exampleNames()) {
     const n = shown.filter((s) => s === name).length;
-    if (n !== 1) problems.push(`sdk/examples/${name}.ts is shown ${n} times in the guide`);
+    if (n !== 1) problems.push(`packages/sdk/examples/${name}.ts is shown ${n} times in the guide`);
   }
   return { problems, guide, updated };
 }
