@@ -2,15 +2,15 @@
  * @kessai/sdk — typed client for Kessai's DVP settlement of security tokens against DCJPY.
  * Contract types and error classes are generated from the compiled artifacts.
  */
-export { connect, addressesFromIgnition } from "./connect.js";
+export { connect, addressesFromIgnition } from "./context/connect.js";
 export type {
   ConnectOptions,
   KessaiAddresses,
   KessaiContext,
   IgnitionAddresses,
-} from "./connect.js";
-export { parseDeployment, readDeployment } from "./deployment.js";
-export type { DeploymentFile, KessaiDeployment } from "./deployment.js";
+} from "./context/connect.js";
+export { parseDeployment, readDeployment } from "./context/deployment.js";
+export type { DeploymentFile, KessaiDeployment } from "./context/deployment.js";
 export { IssuerClient } from "./clients/issuer.js";
 export { BankClient } from "./clients/bank.js";
 export { FirmClient } from "./clients/firm.js";
@@ -19,16 +19,16 @@ export { AuditorClient } from "./clients/auditor.js";
 export { BaseClient } from "./clients/base.js";
 export * from "./actions/index.js";
 export * from "./errors/index.js";
-export * from "./settlement/enums.js";
+export * from "./constants/enums.js";
 export * from "./settlement/id.js";
 export * from "./settlement/terms.js";
 export * from "./settlement/eip712.js";
-export * from "./settlement/workflow.js";
+export * from "./workflows/settleTrade.js";
 export * from "./utils/index.js";
-export { QueuedSigner, withNonceQueue, type QueuedSignerOptions } from "./internal/nonce-queue.js";
-export { withSendOptions } from "./internal/send.js";
+export { QueuedSigner, withNonceQueue, type QueuedSignerOptions } from "./transactions/signer.js";
+export { withSendOptions } from "./context/send.js";
 export * from "./transactions/index.js";
-export type { AmountLike } from "./internal/validate.js";
+export type { AmountLike } from "./utils/validate.js";
 /**
  * TypeChain (ethers-v6) types and ABI-only factories of the Kessai contracts, generated from the
  * compiled artifacts, e.g. `contracts.DeliveryVersusPayment__factory.connect(address, runner)`.

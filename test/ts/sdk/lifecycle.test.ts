@@ -46,7 +46,7 @@ import {
   type TxPolicy,
 } from "../../../packages/sdk/src/index.js";
 import { startAnvil, startRpcProxy, type Anvil, type RpcRequest } from "./anvil.js";
-import { readCall } from "../../../packages/sdk/src/internal/send.js";
+import { readCall } from "../../../packages/sdk/src/context/send.js";
 import { ref } from "./fixture.js";
 import { deployOverRpc } from "./hardhat-node.js";
 import { expectError } from "./helpers.js";

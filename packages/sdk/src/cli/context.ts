@@ -1,6 +1,6 @@
 import { JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
-import { connect, type KessaiContext } from "../connect.js";
-import { readDeployment } from "../deployment.js";
+import { connect, type KessaiContext } from "../context/connect.js";
+import { readDeployment } from "../context/deployment.js";
 import { ChainMismatchError } from "../errors/configuration.js";
 import { NetworkError } from "../errors/transport.js";
 import { toRpcUrl } from "../utils/rpc.js";

@@ -1,5 +1,5 @@
 import * as a from "../actions/index.js";
-import { readCall } from "../internal/send.js";
+import { readCall } from "../context/send.js";
 import { hashTerms } from "../settlement/terms.js";
 import { normaliseTerms, type TermsLike } from "../actions/settlement/common.js";
 import { BaseClient } from "./base.js";

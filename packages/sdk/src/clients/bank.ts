@@ -1,5 +1,5 @@
 import * as a from "../actions/index.js";
-import { toAmount } from "../internal/validate.js";
+import { toAmount } from "../utils/validate.js";
 import { BaseClient } from "./base.js";
 
 type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];

@@ -1,4 +1,4 @@
-import { connect, type ConnectOptions, type KessaiContext } from "../connect.js";
+import { connect, type ConnectOptions, type KessaiContext } from "../context/connect.js";
 import { MissingSignerError } from "../errors/input.js";
 
 /** What every client shares: a context and the signer's address. */

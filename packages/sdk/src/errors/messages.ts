@@ -4,7 +4,7 @@ import {
   REQUEST_STATUS_NAMES,
   expectedStateNames,
   settlementStateName,
-} from "../settlement/enums.js";
+} from "../constants/enums.js";
 import { roleName } from "./roles.js";
 
 type Args = Record<string, unknown>;

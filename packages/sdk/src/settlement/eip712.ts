@@ -6,10 +6,10 @@ import {
   type Signer,
   type TypedDataDomain,
 } from "ethers";
-import type { KessaiContext } from "../connect.js";
+import type { KessaiContext } from "../context/connect.js";
 import { toKessaiError } from "../errors/decode.js";
 import { MissingSignerError, InvalidParameterError } from "../errors/input.js";
-import { readCall } from "../internal/send.js";
+import { readCall } from "../context/send.js";
 import { TERMS_TYPE, type SettlementTerms } from "./terms.js";
 
 /** EIP-712 types of the buyer's `Affirm(Terms terms)` message. */

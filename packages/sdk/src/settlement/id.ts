@@ -1,6 +1,6 @@
 import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
 import { InvalidParameterError } from "../errors/input.js";
-import { toAddress, toAmount } from "../internal/validate.js";
+import { toAddress, toAmount } from "../utils/validate.js";
 
 /** Domain tag of settlement IDs, version 1. */
 export const SETTLEMENT_ID_DOMAIN = "kessai.settlement.v1";

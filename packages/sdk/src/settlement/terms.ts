@@ -1,6 +1,6 @@
 import { AbiCoder, TypedDataEncoder, ZeroAddress, dataSlice } from "ethers";
 import { InvalidTermsError } from "../errors/input.js";
-import { toAddress, toAmount, toDeadline, toSettlementId } from "../internal/validate.js";
+import { toAddress, toAmount, toDeadline, toSettlementId } from "../utils/validate.js";
 
 /** The terms of one settlement (IDeliveryVersusPayment.Terms), normalised. */
 export interface SettlementTerms {

@@ -1,5 +1,5 @@
 import { InvalidAmountError } from "../errors/input.js";
-import { amountRangeError } from "../internal/validate.js";
+import { amountRangeError } from "./validate.js";
 
 /** Options of {@link parseAmount}. */
 export interface ParseAmountOptions {

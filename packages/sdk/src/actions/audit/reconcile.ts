@@ -1,8 +1,8 @@
 import { ZeroAddress, getAddress, type Log } from "ethers";
-import type { KessaiContext } from "../../connect.js";
-import { readCall } from "../../internal/send.js";
-import { toAddress, toBlock } from "../../internal/validate.js";
-import { settlementStateName, type SettlementStateName } from "../../settlement/enums.js";
+import type { KessaiContext } from "../../context/connect.js";
+import { readCall } from "../../context/send.js";
+import { toAddress, toBlock } from "../../utils/validate.js";
+import { settlementStateName, type SettlementStateName } from "../../constants/enums.js";
 import { termsFromResult, type SettlementTerms } from "../../settlement/terms.js";
 
 /** Parameters of {@link reconcile}. */

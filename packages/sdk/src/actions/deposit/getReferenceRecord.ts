@@ -1,7 +1,7 @@
 import { ZeroAddress } from "ethers";
-import type { KessaiContext } from "../../connect.js";
-import { readCall } from "../../internal/send.js";
-import { toReference } from "../../internal/validate.js";
+import type { KessaiContext } from "../../context/connect.js";
+import { readCall } from "../../context/send.js";
+import { toReference } from "../../utils/validate.js";
 
 /** Parameters of {@link getReferenceRecord}. */
 export interface GetReferenceRecordParams {

@@ -1,6 +1,6 @@
-import type { KessaiContext } from "../../connect.js";
-import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAddress, toReference } from "../../internal/validate.js";
+import type { KessaiContext } from "../../context/connect.js";
+import { sendTx, type TxResult } from "../../context/send.js";
+import { toAddress, toReference } from "../../utils/validate.js";
 
 /** Parameters of {@link openDepositAccount}. */
 export interface OpenDepositAccountParams {

@@ -1,7 +1,7 @@
-import type { KessaiContext } from "../../connect.js";
-import { sendTx, type TxResult } from "../../internal/send.js";
+import type { KessaiContext } from "../../context/connect.js";
+import { sendTx, type TxResult } from "../../context/send.js";
 import { ZeroHash } from "ethers";
-import { toAmount, toReference } from "../../internal/validate.js";
+import { toAmount, toReference } from "../../utils/validate.js";
 
 /** Parameters of {@link rejectIssuanceRequest}. */
 export interface RejectIssuanceRequestParams {

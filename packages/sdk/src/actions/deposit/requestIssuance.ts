@@ -1,6 +1,6 @@
-import type { KessaiContext } from "../../connect.js";
-import { sendTx, type TxResult } from "../../internal/send.js";
-import { toAmount, toReference } from "../../internal/validate.js";
+import type { KessaiContext } from "../../context/connect.js";
+import { sendTx, type TxResult } from "../../context/send.js";
+import { toAmount, toReference } from "../../utils/validate.js";
 
 /** Parameters of {@link requestIssuance}. */
 export interface RequestIssuanceParams {

@@ -1,6 +1,6 @@
-import type { KessaiContext } from "../../connect.js";
+import type { KessaiContext } from "../../context/connect.js";
 import { signPermitTypedData, type PermitSignature } from "../../settlement/eip712.js";
-import { toAddress, toAmount, toDeadline, type AmountLike } from "../../internal/validate.js";
+import { toAddress, toAmount, toDeadline, type AmountLike } from "../../utils/validate.js";
 
 /** Parameters of {@link signPermit}. */
 export interface SignPermitParams {

@@ -1,7 +1,7 @@
-import type { KessaiContext } from "../../connect.js";
-import { readCall } from "../../internal/send.js";
-import { toAddress } from "../../internal/validate.js";
-import { INVESTOR_STATUS_NAMES, type InvestorStatusName } from "../../settlement/enums.js";
+import type { KessaiContext } from "../../context/connect.js";
+import { readCall } from "../../context/send.js";
+import { toAddress } from "../../utils/validate.js";
+import { INVESTOR_STATUS_NAMES, type InvestorStatusName } from "../../constants/enums.js";
 
 /** Parameters of {@link getInvestor}. */
 export interface GetInvestorParams {

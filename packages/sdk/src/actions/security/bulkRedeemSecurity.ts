@@ -1,6 +1,6 @@
-import type { KessaiContext } from "../../connect.js";
-import { sendTx, type TxResult } from "../../internal/send.js";
-import { sameLength, toAddress, toAmount } from "../../internal/validate.js";
+import type { KessaiContext } from "../../context/connect.js";
+import { sendTx, type TxResult } from "../../context/send.js";
+import { sameLength, toAddress, toAmount } from "../../utils/validate.js";
 
 /** Parameters of {@link bulkRedeemSecurity}. */
 export interface BulkRedeemSecurityParams {

@@ -1,5 +1,5 @@
-import type { KessaiContext } from "../../connect.js";
-import { readCall } from "../../internal/send.js";
+import type { KessaiContext } from "../../context/connect.js";
+import { readCall } from "../../context/send.js";
 
 /** Parameters of {@link getProductTerms}. */
 export type GetProductTermsParams = Record<string, never>;

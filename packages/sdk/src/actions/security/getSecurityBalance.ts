@@ -1,6 +1,6 @@
-import type { KessaiContext } from "../../connect.js";
-import { readCall } from "../../internal/send.js";
-import { toAddress } from "../../internal/validate.js";
+import type { KessaiContext } from "../../context/connect.js";
+import { readCall } from "../../context/send.js";
+import { toAddress } from "../../utils/validate.js";
 
 /** Parameters of {@link getSecurityBalance}. */
 export interface GetSecurityBalanceParams {

@@ -1,8 +1,8 @@
-import type { KessaiContext } from "../../connect.js";
-import { sendTx, type TxResult } from "../../internal/send.js";
+import type { KessaiContext } from "../../context/connect.js";
+import { sendTx, type TxResult } from "../../context/send.js";
 import type { IStraightBondToken } from "../../generated/contracts.js";
 import { InvalidParameterError } from "../../errors/input.js";
-import { toAmount, toDeadline } from "../../internal/validate.js";
+import { toAmount, toDeadline } from "../../utils/validate.js";
 
 /** The straight bond's terms, as the contract's `BondTerms` struct. */
 export type BondTerms = IStraightBondToken.BondTermsStruct;

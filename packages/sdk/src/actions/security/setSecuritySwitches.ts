@@ -1,7 +1,7 @@
-import type { KessaiContext } from "../../connect.js";
-import { sendTx, type TxResult } from "../../internal/send.js";
+import type { KessaiContext } from "../../context/connect.js";
+import { sendTx, type TxResult } from "../../context/send.js";
 import { InvalidParameterError } from "../../errors/input.js";
-import { toBool } from "../../internal/validate.js";
+import { toBool } from "../../utils/validate.js";
 
 /** Parameters of {@link setSecuritySwitches}. */
 export interface SetSecuritySwitchesParams {

@@ -1,8 +1,8 @@
-import type { KessaiContext } from "../../connect.js";
-import { sendTx, type TxResult } from "../../internal/send.js";
+import type { KessaiContext } from "../../context/connect.js";
+import { sendTx, type TxResult } from "../../context/send.js";
 import type { IShareToken } from "../../generated/contracts.js";
 import { InvalidParameterError } from "../../errors/input.js";
-import { toAmount } from "../../internal/validate.js";
+import { toAmount } from "../../utils/validate.js";
 
 /** The share's terms, as the contract's `ShareTerms` struct. */
 export type ShareTerms = IShareToken.ShareTermsStruct;

@@ -1,5 +1,5 @@
 import type { EventFragment, Interface, Log } from "ethers";
-import type { KessaiContext } from "../../connect.js";
+import type { KessaiContext } from "../../context/connect.js";
 import {
   buildTerms,
   type SettlementTerms,

@@ -1,11 +1,11 @@
 import { getAddress } from "ethers";
-import type { KessaiContext } from "../../connect.js";
+import type { KessaiContext } from "../../context/connect.js";
 import { decodeRevertData } from "../../errors/decode.js";
 import { InvalidDeadlineError, InvalidTermsError } from "../../errors/input.js";
 import type { ContractError } from "../../errors/contract.js";
 import { IneligibleTradeError, type IneligibilityReason } from "../../errors/settlement.js";
-import { latestBlock, sendTx, readCall, type TxResult } from "../../internal/send.js";
-import { toBool } from "../../internal/validate.js";
+import { latestBlock, sendTx, readCall, type TxResult } from "../../context/send.js";
+import { toBool } from "../../utils/validate.js";
 import {
   buildTerms,
   encodeTerms,

@@ -1,11 +1,11 @@
-import type { KessaiContext } from "../../connect.js";
-import { readCall } from "../../internal/send.js";
-import { toAddress, toBlock } from "../../internal/validate.js";
+import type { KessaiContext } from "../../context/connect.js";
+import { readCall } from "../../context/send.js";
+import { toAddress, toBlock } from "../../utils/validate.js";
 import {
   SETTLEMENT_STATE_NAMES,
   settlementStateName,
   type SettlementStateName,
-} from "../../settlement/enums.js";
+} from "../../constants/enums.js";
 import { termsFromResult } from "../../settlement/terms.js";
 import type { SettlementView } from "./getSettlement.js";
 

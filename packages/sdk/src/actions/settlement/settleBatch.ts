@@ -1,8 +1,8 @@
-import type { KessaiContext } from "../../connect.js";
+import type { KessaiContext } from "../../context/connect.js";
 import { decodeRevertData } from "../../errors/decode.js";
 import type { ContractError } from "../../errors/contract.js";
 import { InvalidBatchError } from "../../errors/input.js";
-import { receiptLogs, sendTx, type TxResult } from "../../internal/send.js";
+import { receiptLogs, sendTx, type TxResult } from "../../context/send.js";
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, settlementOutcomes, type TermsLike } from "./common.js";
 

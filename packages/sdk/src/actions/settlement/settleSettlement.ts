@@ -1,6 +1,6 @@
-import type { KessaiContext } from "../../connect.js";
+import type { KessaiContext } from "../../context/connect.js";
 import { InvalidParameterError } from "../../errors/input.js";
-import { receiptLogs, sendTx, type TxResult } from "../../internal/send.js";
+import { receiptLogs, sendTx, type TxResult } from "../../context/send.js";
 import {
   signSettlementAuthorization,
   type SettlementAuthorization,

@@ -1,7 +1,7 @@
 import { EventFragment } from "ethers";
-import type { KessaiContext } from "../../connect.js";
+import type { KessaiContext } from "../../context/connect.js";
 import { toKessaiError } from "../../errors/decode.js";
-import { toSettlementId } from "../../internal/validate.js";
+import { toSettlementId } from "../../utils/validate.js";
 
 /** One DVP event as delivered to a watcher. */
 export interface SettlementEvent {

@@ -7,15 +7,15 @@ import {
   ShareToken__factory,
   StraightBondToken__factory,
 } from "../../generated/contracts.js";
-import type { KessaiContext } from "../../connect.js";
+import type { KessaiContext } from "../../context/connect.js";
 import { toKessaiError } from "../../errors/decode.js";
-import { withNonceQueue } from "../../internal/nonce-queue.js";
-import { sendTx } from "../../internal/send.js";
+import { withNonceQueue } from "../../transactions/signer.js";
+import { sendTx } from "../../context/send.js";
 import { BYTECODE } from "../generated/bytecode.js";
 import { UsageError, list, parseAddress, str, type Values } from "../args.js";
 import { parseAmount } from "../../utils/amount.js";
 import type { Command } from "../command.js";
-import type { DeploymentFile } from "../../deployment.js";
+import type { DeploymentFile } from "../../context/deployment.js";
 import { kv, toJson } from "../output.js";
 
 /** Roles granted like ignition/modules/Kessai.ts. */

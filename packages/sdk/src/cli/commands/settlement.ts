@@ -2,10 +2,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { ZeroAddress } from "ethers";
 import * as a from "../../actions/index.js";
 import { signApproval, signAffirmation } from "../../settlement/eip712.js";
-import { SETTLEMENT_STATE_NAMES, type SettlementStateName } from "../../settlement/enums.js";
+import { SETTLEMENT_STATE_NAMES, type SettlementStateName } from "../../constants/enums.js";
 import { deriveSettlementId } from "../../settlement/id.js";
 import { buildTerms, termsArg, type SettlementTerms } from "../../settlement/terms.js";
-import { readCall } from "../../internal/send.js";
+import { readCall } from "../../context/send.js";
 import {
   NotFoundError,
   UsageError,

@@ -12,17 +12,17 @@ import {
   type IStraightBondToken,
   type InvestorRegistry,
   type SecurityToken,
-} from "./generated/contracts.js";
-import { KessaiError } from "./errors/base.js";
-import { ChainMismatchError } from "./errors/configuration.js";
-import { ConfigurationError, NetworkError } from "./errors/transport.js";
-import { toKessaiError } from "./errors/decode.js";
-import { InvalidParameterError } from "./errors/input.js";
-import { identifyDeployment } from "./internal/identify.js";
-import { toAddress, toPrivateKey } from "./internal/validate.js";
-import { QueuedSigner, withNonceQueue } from "./internal/nonce-queue.js";
-import { toChainId, toRpcUrl } from "./utils/rpc.js";
-import type { SendOptions, TxEngineOptions } from "./transactions/types.js";
+} from "../generated/contracts.js";
+import { KessaiError } from "../errors/base.js";
+import { ChainMismatchError } from "../errors/configuration.js";
+import { ConfigurationError, NetworkError } from "../errors/transport.js";
+import { toKessaiError } from "../errors/decode.js";
+import { InvalidParameterError } from "../errors/input.js";
+import { identifyDeployment } from "./identify.js";
+import { toAddress, toPrivateKey } from "../utils/validate.js";
+import { QueuedSigner, withNonceQueue } from "../transactions/signer.js";
+import { toChainId, toRpcUrl } from "../utils/rpc.js";
+import type { SendOptions, TxEngineOptions } from "../transactions/types.js";
 
 /** Addresses of one Kessai deployment. The investor register is read from the security token. */
 export interface KessaiAddresses {

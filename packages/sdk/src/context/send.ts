@@ -7,9 +7,9 @@ import {
 } from "ethers";
 import { toKessaiError } from "../errors/decode.js";
 import { MissingSignerError } from "../errors/input.js";
-import type { KessaiContext } from "../connect.js";
+import type { KessaiContext } from "./connect.js";
 import type { SendOptions, TxResult } from "../transactions/types.js";
-import { withNonceQueue } from "./nonce-queue.js";
+import { withNonceQueue } from "../transactions/signer.js";
 
 export type { TxResult } from "../transactions/types.js";
 

@@ -6,15 +6,15 @@ import type { FirmClient } from "../clients/firm.js";
 import { KessaiError } from "../errors/base.js";
 import { SettlementTermsMismatchError } from "../errors/settlement.js";
 import { ReferenceConflictError, SettlementStateError } from "../errors/transport.js";
-import { readCall, type TxResult } from "../internal/send.js";
-import { settlementStateName, type SettlementStateName } from "./enums.js";
+import { readCall, type TxResult } from "../context/send.js";
+import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
 import { toBankReference } from "../utils/reference.js";
 import {
   buildTerms,
   termsDigest,
   type SettlementTerms,
   type SettlementTermsInput,
-} from "./terms.js";
+} from "../settlement/terms.js";
 
 /** The seven steps of the domain, in order. */
 export const SETTLEMENT_STEPS = [

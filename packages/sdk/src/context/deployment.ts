@@ -1,8 +1,8 @@
 import { addressesFromIgnition, type KessaiAddresses } from "./connect.js";
-import { DeploymentFileError } from "./errors/configuration.js";
-import { InputError } from "./errors/input.js";
-import { toAddress } from "./internal/validate.js";
-import { toChainId } from "./utils/rpc.js";
+import { DeploymentFileError } from "../errors/configuration.js";
+import { InputError } from "../errors/input.js";
+import { toAddress } from "../utils/validate.js";
+import { toChainId } from "../utils/rpc.js";
 
 /** The JSON file `kessai deploy` writes (default `kessai-deployment.json`). */
 export interface DeploymentFile {

@@ -7,8 +7,8 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
-import { TxEngine } from "../transactions/engine.js";
-import type { TxEngineOptions } from "../transactions/types.js";
+import { TxEngine } from "./engine.js";
+import type { TxEngineOptions } from "./types.js";
 
 /** Options of {@link QueuedSigner} and {@link withNonceQueue}. */
 export interface QueuedSignerOptions extends TxEngineOptions {

@@ -7,7 +7,7 @@ import {
   InvalidParameterError,
   InvalidSettlementIdError,
 } from "../errors/input.js";
-import { toBankReference } from "../utils/reference.js";
+import { toBankReference } from "./reference.js";
 
 /**
  * An integer amount as the SDK accepts it: a `bigint` only. A `number` loses precision above
