@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { KessaiError } from "../errors/base.js";
 import { ContractError } from "../errors/contract.js";
 import { InputError } from "../errors/input.js";
-import { ConfigurationError } from "../errors/transport.js";
+import { ConfigurationError } from "../errors/configuration.js";
 import {
   GLOBAL_OPTIONS,
   NotFoundError,

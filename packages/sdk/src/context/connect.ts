@@ -14,8 +14,8 @@ import {
   type SecurityToken,
 } from "../generated/contracts.js";
 import { KessaiError } from "../errors/base.js";
-import { ChainMismatchError } from "../errors/configuration.js";
-import { ConfigurationError, NetworkError } from "../errors/transport.js";
+import { ChainMismatchError, ConfigurationError } from "../errors/configuration.js";
+import { NetworkError } from "../errors/transport.js";
 import { toKessaiError } from "../errors/decode.js";
 import { InvalidParameterError } from "../errors/input.js";
 import { identifyDeployment } from "./identify.js";

@@ -1,5 +1,12 @@
-import type { KessaiErrorOptions } from "./base.js";
-import { ConfigurationError } from "./transport.js";
+import { KessaiError, type KessaiErrorOptions } from "./base.js";
+
+/** A deployment directory or address map could not be read or is incomplete. */
+export class ConfigurationError extends KessaiError {
+  override name = "ConfigurationError";
+  constructor(shortMessage: string, options: KessaiErrorOptions = {}) {
+    super(shortMessage, options);
+  }
+}
 
 /**
  * The node serves another chain than the one expected (the `chainId` given to `connect`, or the

@@ -8,7 +8,8 @@ import {
   UnknownContractError,
   type ContractErrorOptions,
 } from "./contract.js";
-import { NetworkError, NodeError, NonceError, TransactionFailedError } from "./transport.js";
+import { NonceError, TransactionFailedError } from "./transaction.js";
+import { NetworkError, NodeError } from "./transport.js";
 
 let iface: Interface | undefined;
 /** An ethers Interface holding every custom error of every contract ABI. */

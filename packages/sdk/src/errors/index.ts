@@ -12,30 +12,29 @@ export {
   MissingSignerError,
   ReferenceTooLongError,
 } from "./input.js";
+export { NetworkError, NodeError } from "./transport.js";
 export {
-  ConfigurationError,
   FeeCeilingError,
   JournalConflictError,
-  NetworkError,
-  NodeError,
   NonceError,
-  ReferenceConflictError,
   SendAbortedError,
   SendInterruptedError,
   SendTimeoutError,
-  SettlementStateError,
   TransactionFailedError,
   TransactionReplacedError,
   type SendInterruption,
   type SendPhase,
-} from "./transport.js";
+} from "./transaction.js";
+export { ReferenceConflictError } from "./reference.js";
 export {
   IneligibleTradeError,
+  SettlementStateError,
   SettlementTermsMismatchError,
   type IneligibilityReason,
 } from "./settlement.js";
 export {
   ChainMismatchError,
+  ConfigurationError,
   DeploymentAddressError,
   DeploymentFileError,
   type DeploymentContract,

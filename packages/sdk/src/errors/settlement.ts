@@ -93,3 +93,15 @@ export class IneligibleTradeError extends KessaiError {
     this.account = account;
   }
 }
+
+/** A settlement is in a state the requested operation cannot proceed from (SDK-side check). */
+export class SettlementStateError extends KessaiError {
+  override name = "SettlementStateError";
+  readonly id: string;
+  readonly state: string;
+  constructor(id: string, state: string, shortMessage: string) {
+    super(shortMessage);
+    this.id = id;
+    this.state = state;
+  }
+}

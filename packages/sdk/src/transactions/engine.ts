@@ -21,7 +21,7 @@ import {
   TransactionReplacedError,
   type SendInterruption,
   type SendPhase,
-} from "../errors/transport.js";
+} from "../errors/transaction.js";
 import { bumpFees, pricedOut, type Fees } from "./fees.js";
 import { MemoryJournal, type Journal, type JournalEntry, type JournalTx } from "./journal.js";
 import type { KeyLock } from "./lock.js";

@@ -1,4 +1,4 @@
-import { ConfigurationError } from "../errors/transport.js";
+import { ConfigurationError } from "../errors/configuration.js";
 import { copyEntry, isOpen, type Journal, type JournalEntry } from "./journal.js";
 
 type FileHandle = import("node:fs/promises").FileHandle;

@@ -6,7 +6,7 @@ import {
   type ContractErrorOptions,
 } from "../errors/contract.js";
 import { decodeRevertData, findRevertData, toKessaiError } from "../errors/decode.js";
-import { TransactionFailedError } from "../errors/transport.js";
+import { TransactionFailedError } from "../errors/transaction.js";
 import type { ChainReader, RpcTransaction } from "./rpc.js";
 
 /** The call a mined transaction made (what is replayed when the node cannot trace it). */
