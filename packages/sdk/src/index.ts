@@ -2,15 +2,10 @@
  * @kessai/sdk — typed client for Kessai's DVP settlement of security tokens against DCJPY.
  * Contract types and error classes are generated from the compiled artifacts.
  */
-export { connect, addressesFromIgnition } from "./context/connect.js";
-export type {
-  ConnectOptions,
-  KessaiAddresses,
-  KessaiContext,
-  IgnitionAddresses,
-} from "./context/connect.js";
-export { parseDeployment, readDeployment } from "./context/deployment.js";
-export type { DeploymentFile, KessaiDeployment } from "./context/deployment.js";
+export { connect } from "./context/connect.js";
+export type { ConnectOptions, KessaiAddresses, KessaiContext } from "./context/connect.js";
+export { addressesFromIgnition, parseDeployment, readDeployment } from "./context/deployment.js";
+export type { DeploymentFile, IgnitionAddresses, KessaiDeployment } from "./context/deployment.js";
 export { IssuerClient } from "./clients/issuer.js";
 export { BankClient } from "./clients/bank.js";
 export { FirmClient } from "./clients/firm.js";
@@ -27,6 +22,7 @@ export * from "./workflows/settleTrade.js";
 export * from "./utils/index.js";
 export { QueuedSigner, withNonceQueue, type QueuedSignerOptions } from "./transactions/signer.js";
 export { withSendOptions } from "./context/send.js";
+export { readDomain } from "./context/domain.js";
 export * from "./transactions/index.js";
 export type { AmountLike } from "./utils/validate.js";
 /**

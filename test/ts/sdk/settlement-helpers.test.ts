@@ -130,11 +130,20 @@ describe("sdk settlement helpers", function () {
       );
       const aff = await k.clients.buyer.signAffirmation(t);
       const app = await k.clients.agent.signApproval(t);
-      expect(await verifyAffirmation(k.clients.auditor.ctx, t, aff)).to.equal(true);
-      expect(await verifyApproval(k.clients.auditor.ctx, t, app)).to.equal(true);
-      expect(await verifyAffirmation(k.clients.auditor.ctx, t, app)).to.equal(false);
+      expect(await verifyAffirmation(k.clients.auditor.ctx, { terms: t, signature: aff })).to.equal(
+        true,
+      );
+      expect(await verifyApproval(k.clients.auditor.ctx, { terms: t, signature: app })).to.equal(
+        true,
+      );
+      expect(await verifyAffirmation(k.clients.auditor.ctx, { terms: t, signature: app })).to.equal(
+        false,
+      );
       expect(
-        await verifyAffirmation(k.clients.auditor.ctx, { ...t, amount: t.amount + 1n }, aff),
+        await verifyAffirmation(k.clients.auditor.ctx, {
+          terms: { ...t, amount: t.amount + 1n },
+          signature: aff,
+        }),
       ).to.equal(false);
     });
   });

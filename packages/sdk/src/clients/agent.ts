@@ -1,6 +1,5 @@
 import * as a from "../actions/index.js";
-import { signApproval, verifyAffirmation, verifyApproval } from "../settlement/eip712.js";
-import { normaliseTerms, type TermsLike } from "../actions/settlement/common.js";
+import type { TermsLike } from "../actions/settlement/common.js";
 import { BaseClient } from "./base.js";
 
 type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];
@@ -13,7 +12,7 @@ export class AgentClient extends BaseClient {
   }
   /** Signs the EIP-712 approval of `terms` (for `approveBySig`); sends nothing. */
   signApproval(terms: TermsLike) {
-    return signApproval(this.ctx, normaliseTerms(terms));
+    return a.signApproval(this.ctx, { terms });
   }
   /** {@inheritDoc rejectSettlement} */
   reject(p: P<typeof a.rejectSettlement>) {
@@ -29,11 +28,11 @@ export class AgentClient extends BaseClient {
   }
   /** Whether `signature` is the buyer's valid EIP-712 affirmation of `terms`. */
   verifyAffirmation(terms: TermsLike, signature: string) {
-    return verifyAffirmation(this.ctx, normaliseTerms(terms), signature);
+    return a.verifyAffirmation(this.ctx, { terms, signature });
   }
   /** Whether `signature` is the named agent's valid EIP-712 approval of `terms`. */
   verifyApproval(terms: TermsLike, signature: string) {
-    return verifyApproval(this.ctx, normaliseTerms(terms), signature);
+    return a.verifyApproval(this.ctx, { terms, signature });
   }
   /** {@inheritDoc getSettlement} */
   getSettlement(id: string) {

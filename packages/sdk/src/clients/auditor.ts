@@ -1,7 +1,5 @@
 import * as a from "../actions/index.js";
-import { readCall } from "../context/send.js";
-import { hashTerms } from "../settlement/terms.js";
-import { normaliseTerms, type TermsLike } from "../actions/settlement/common.js";
+import type { TermsLike } from "../actions/settlement/common.js";
 import { BaseClient } from "./base.js";
 
 type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];
@@ -32,17 +30,8 @@ export class AuditorClient extends BaseClient {
   listRedemptions(p: { account?: string; fromBlock?: number; toBlock?: number } = {}) {
     return a.listDepositEvents(this.ctx, { kind: "redeemed", ...p });
   }
-  /** Whether the SDK's terms hash equals the contract's `hashTerms` and the stored commitment. */
-  async verifyTerms(terms: TermsLike) {
-    const t = normaliseTerms(terms);
-    const [onChainHash, matches] = await readCall("dvp.hashTerms", () =>
-      Promise.all([this.ctx.dvp.hashTerms(t), this.ctx.dvp.verifyTerms(t)]),
-    );
-    return {
-      hash: hashTerms(t),
-      onChainHash,
-      hashesAgree: onChainHash === hashTerms(t),
-      matchesCommitment: matches,
-    };
+  /** {@inheritDoc verifyTerms} */
+  verifyTerms(terms: TermsLike) {
+    return a.verifyTerms(this.ctx, { terms });
   }
 }

@@ -1,6 +1,5 @@
 import * as a from "../actions/index.js";
-import { signAffirmation, signSettlementAuthorization } from "../settlement/eip712.js";
-import { normaliseTerms, type TermsLike } from "../actions/settlement/common.js";
+import type { TermsLike } from "../actions/settlement/common.js";
 import { BaseClient } from "./base.js";
 
 type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];
@@ -35,7 +34,7 @@ export class FirmClient extends BaseClient {
   }
   /** Signs the buyer's EIP-712 affirmation of `terms` (for `affirmBySig`); sends nothing. */
   signAffirmation(terms: TermsLike) {
-    return signAffirmation(this.ctx, normaliseTerms(terms));
+    return a.signAffirmation(this.ctx, { terms });
   }
   /** {@inheritDoc requestIssuance} */
   requestIssuance(p: P<typeof a.requestIssuance>) {
@@ -59,7 +58,7 @@ export class FirmClient extends BaseClient {
    * defaults to the deadline + 1.
    */
   signSettlementAuthorization(terms: TermsLike, validBefore?: bigint) {
-    return signSettlementAuthorization(this.ctx, normaliseTerms(terms), validBefore);
+    return a.signSettlementAuthorization(this.ctx, { terms, validBefore });
   }
   /** {@inheritDoc settleSettlement} */
   settle(p: P<typeof a.settleSettlement>) {

@@ -1,5 +1,5 @@
-import { addressesFromIgnition, type KessaiAddresses } from "./connect.js";
-import { DeploymentFileError } from "../errors/configuration.js";
+import type { KessaiAddresses } from "./connect.js";
+import { ConfigurationError, DeploymentFileError } from "../errors/configuration.js";
 import { InputError } from "../errors/input.js";
 import { toAddress } from "../utils/validate.js";
 import { toChainId } from "../utils/rpc.js";
@@ -180,4 +180,92 @@ export async function readDeployment(file: string): Promise<KessaiDeployment> {
     return fromIgnition(path.dirname(file));
   }
   return parseDeployment(doc, file);
+}
+
+/** Addresses found in an Ignition deployment, with the investor register when it was deployed. */
+export interface IgnitionAddresses extends KessaiAddresses {
+  securityRegistry?: string;
+  /** The `deployed_addresses.json` keys each address was taken from. */
+  keys: Record<string, string>;
+}
+
+/**
+ * Reads `<deploymentDir>/deployed_addresses.json` written by Hardhat Ignition.
+ *
+ * Keys look like `<ModuleId>#<FutureId>`; the future id is the contract name unless the module
+ * gave an `id`. Convention (modules `InvestorRegistryModule`, `SecurityTokenModule`,
+ * `DepositTokenModule`, `DvpModule`, composed by `KessaiModule`):
+ * - security token: future id `StraightBondToken`, `ShareToken` or `SecurityToken`
+ *   (if both a bond and a share are deployed, pass `securityToken: "ShareToken"` to choose);
+ * - deposit token: `DepositToken`;
+ * - DVP: `DeliveryVersusPayment`;
+ * - the issuer's investor register: `SecurityRegistry` (or `InvestorRegistry`). DCJPY has no
+ *   register: the bank's account book lives in the deposit token.
+ * Matching is on the part after `#`, so any module id works.
+ */
+export async function addressesFromIgnition(
+  deploymentDir: string,
+  opts: { securityToken?: string } = {},
+): Promise<IgnitionAddresses> {
+  // Loaded lazily so the rest of the SDK has no Node-only import.
+  const fs = await import("node:fs/promises");
+  const path = await import("node:path");
+  const file = path.join(deploymentDir, "deployed_addresses.json");
+  let map: Record<string, string>;
+  try {
+    map = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, string>;
+  } catch (err) {
+    throw new ConfigurationError(`Cannot read ${file}`, { cause: err });
+  }
+  const entries = Object.entries(map).map(([key, address]) => ({
+    key,
+    id: key.includes("#") ? key.slice(key.indexOf("#") + 1) : key,
+    address,
+  }));
+  const pick = (role: string, ids: string[], required: boolean) => {
+    for (const id of ids) {
+      const found = entries.filter((e) => e.id === id);
+      if (found.length > 1) {
+        throw new ConfigurationError(`Ambiguous ${role}: ${found.map((f) => f.key).join(", ")}`);
+      }
+      if (found.length === 1) return found[0];
+    }
+    if (required) {
+      throw new ConfigurationError(
+        `No ${role} in ${file} (looked for ids ${ids.join(", ")}; keys: ${Object.keys(map).join(", ")})`,
+      );
+    }
+    return undefined;
+  };
+  let st;
+  if (opts.securityToken) st = pick("security token", [opts.securityToken], true);
+  else {
+    const candidates = entries.filter((e) =>
+      ["StraightBondToken", "ShareToken", "SecurityToken"].includes(e.id),
+    );
+    if (candidates.length > 1) {
+      throw new ConfigurationError(
+        `Several security tokens (${candidates.map((c) => c.key).join(", ")}); pass { securityToken: "<FutureId>" }`,
+      );
+    }
+    st = pick("security token", ["StraightBondToken", "ShareToken", "SecurityToken"], true);
+  }
+  const dt = pick("deposit token", ["DepositToken"], true)!;
+  const dvp = pick("DVP", ["DeliveryVersusPayment", "Dvp"], true)!;
+  const secReg =
+    pick("security registry", ["SecurityRegistry"], false) ??
+    pick("registry", ["InvestorRegistry"], false);
+  const keys: Record<string, string> = {
+    securityToken: st!.key,
+    depositToken: dt.key,
+    dvp: dvp.key,
+  };
+  if (secReg) keys.securityRegistry = secReg.key;
+  return {
+    securityToken: toAddress(st!.address, st!.key),
+    depositToken: toAddress(dt.address, dt.key),
+    dvp: toAddress(dvp.address, dvp.key),
+    securityRegistry: secReg ? toAddress(secReg.address, secReg.key) : undefined,
+    keys,
+  };
 }

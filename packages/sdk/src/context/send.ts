@@ -1,12 +1,14 @@
 import {
   TransactionReceipt,
+  getAddress,
   type Block,
   type ContractTransaction,
   type ContractTransactionResponse,
   type Log,
 } from "ethers";
 import { toKessaiError } from "../errors/decode.js";
-import { MissingSignerError } from "../errors/input.js";
+import { InvalidParameterError, MissingSignerError } from "../errors/input.js";
+import type { TypedData } from "../settlement/eip712.js";
 import type { KessaiContext } from "./connect.js";
 import type { SendOptions, TxResult } from "../transactions/types.js";
 import { withNonceQueue } from "../transactions/signer.js";
@@ -70,6 +72,38 @@ export async function sendTx(
     return engine.wait((built as ContractTransactionResponse).hash, options);
   }
   return engine.send(built, options);
+}
+
+/**
+ * The context's signer address, before anything is read or signed: {@link MissingSignerError}
+ * without a signer; with `expected`, {@link InvalidParameterError} naming `expected.field` unless
+ * the signer is `expected.account` (e.g. the buyer signing its affirmation).
+ */
+export async function signerAddress(
+  ctx: KessaiContext,
+  action: string,
+  expected?: { field: string; account: string },
+): Promise<string> {
+  if (!ctx.signer) throw new MissingSignerError(action);
+  const me = await ctx.signer.getAddress();
+  if (expected && getAddress(me) !== getAddress(expected.account)) {
+    throw new InvalidParameterError(expected.field, expected.account, `is not the signer ${me}`);
+  }
+  return me;
+}
+
+/** Signs typed data with the context's signer; a wallet, transport or user refusal becomes a typed KessaiError. */
+export async function signTyped(
+  ctx: KessaiContext,
+  action: string,
+  td: TypedData,
+): Promise<string> {
+  if (!ctx.signer) throw new MissingSignerError(action);
+  try {
+    return await ctx.signer.signTypedData(td.domain, td.types, td.message);
+  } catch (err) {
+    throw toKessaiError(err, { action });
+  }
 }
 
 /** Runs a read-only call, turning failures into typed errors. */

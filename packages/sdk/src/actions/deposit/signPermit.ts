@@ -1,5 +1,8 @@
+import { Signature } from "ethers";
 import type { KessaiContext } from "../../context/connect.js";
-import { signPermitTypedData, type PermitSignature } from "../../settlement/eip712.js";
+import { readDomain } from "../../context/domain.js";
+import { readCall, signTyped, signerAddress } from "../../context/send.js";
+import { permitTypedData } from "../../settlement/eip712.js";
 import { toAddress, toAmount, toDeadline, type AmountLike } from "../../utils/validate.js";
 
 /** Parameters of {@link signPermit}. */
@@ -9,6 +12,15 @@ export interface SignPermitParams {
   amount: AmountLike;
   /** Permit deadline (unix seconds or Date). */
   deadline: bigint | number | Date;
+}
+
+/** An ERC-2612 permit split into the arguments of DCJPY's `permit`. */
+export interface PermitSignature {
+  value: bigint;
+  deadline: bigint;
+  v: number;
+  r: string;
+  s: string;
 }
 /** What {@link signPermit} resolves to. */
 export type SignPermitResult = PermitSignature;
@@ -22,7 +34,14 @@ export async function signPermit(
   p: SignPermitParams,
 ): Promise<SignPermitResult> {
   const spender = toAddress(p.spender ?? ctx.addresses.dvp, "spender");
-  const amount = toAmount(p.amount, "amount");
+  const value = toAmount(p.amount, "amount");
   const deadline = toDeadline(p.deadline, "deadline");
-  return signPermitTypedData(ctx, spender, amount, deadline);
+  const owner = await signerAddress(ctx, "signPermit");
+  const [domain, nonce] = await Promise.all([
+    readDomain(ctx, "depositToken"),
+    readCall("depositToken.nonces", () => ctx.depositToken.nonces(owner)),
+  ]);
+  const td = permitTypedData(domain, { owner, spender, value, nonce, deadline });
+  const sig = Signature.from(await signTyped(ctx, "signPermit", td));
+  return { value, deadline, v: sig.v, r: sig.r, s: sig.s };
 }

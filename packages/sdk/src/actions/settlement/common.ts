@@ -1,5 +1,8 @@
 import type { EventFragment, Interface, Log } from "ethers";
 import type { KessaiContext } from "../../context/connect.js";
+import { readDomain } from "../../context/domain.js";
+import { readCall } from "../../context/send.js";
+import { approvalTypedData, type TypedData } from "../../settlement/eip712.js";
 import {
   buildTerms,
   type SettlementTerms,
@@ -71,4 +74,16 @@ export function settlementOutcomes(ctx: KessaiContext, logs: readonly Log[]) {
     }
   }
   return { out, reasons };
+}
+
+/** Typed data of the named agent's approval of `terms` in its current epoch on the DVP. */
+export async function agentApprovalTypedData(
+  ctx: KessaiContext,
+  terms: SettlementTerms,
+): Promise<TypedData> {
+  const [domain, epoch] = await Promise.all([
+    readDomain(ctx),
+    readCall("dvp.agentEpochOf", () => ctx.dvp.agentEpochOf(terms.agent)),
+  ]);
+  return approvalTypedData(domain, terms, epoch);
 }

@@ -1,12 +1,12 @@
 import type { KessaiContext } from "../../context/connect.js";
 import { InvalidParameterError } from "../../errors/input.js";
 import { receiptLogs, sendTx, type TxResult } from "../../context/send.js";
+import { termsArg } from "../../settlement/terms.js";
+import { normaliseTerms, settlementOutcomes, type TermsLike } from "./common.js";
 import {
   signSettlementAuthorization,
   type SettlementAuthorization,
-} from "../../settlement/eip712.js";
-import { termsArg } from "../../settlement/terms.js";
-import { normaliseTerms, settlementOutcomes, type TermsLike } from "./common.js";
+} from "./signSettlementAuthorization.js";
 
 /** Parameters of {@link settleSettlement}. */
 export interface SettleSettlementParams {
@@ -40,7 +40,7 @@ export async function settleSettlement(
     r = await sendTx(ctx, "dvp.settle", dvp, () => dvp.settle.populateTransaction(terms));
   } else {
     let auth: SettlementAuthorization;
-    if (p.authorization === true) auth = await signSettlementAuthorization(ctx, t);
+    if (p.authorization === true) auth = await signSettlementAuthorization(ctx, { terms: t });
     else if (
       typeof p.authorization === "object" &&
       p.authorization !== null &&

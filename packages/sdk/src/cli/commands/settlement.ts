@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { ZeroAddress } from "ethers";
 import * as a from "../../actions/index.js";
-import { signApproval, signAffirmation } from "../../settlement/eip712.js";
 import { SETTLEMENT_STATE_NAMES, type SettlementStateName } from "../../constants/enums.js";
 import { deriveSettlementId } from "../../settlement/id.js";
 import { buildTerms, termsArg, type SettlementTerms } from "../../settlement/terms.js";
@@ -320,7 +319,7 @@ export const settlementCommands: Command[] = [
       await inv.requireSigner("settlement affirm");
       const ctx = await inv.chain();
       if (inv.values["sign-only"]) {
-        const signature = await signAffirmation(ctx, terms);
+        const signature = await a.signAffirmation(ctx, { terms });
         return { json: { id: terms.id, signature }, human: signature };
       }
       const signature = str(inv.values, "signature");
@@ -349,7 +348,7 @@ export const settlementCommands: Command[] = [
       await inv.requireSigner("settlement approve");
       const ctx = await inv.chain();
       if (inv.values["sign-only"]) {
-        const signature = await signApproval(ctx, terms);
+        const signature = await a.signApproval(ctx, { terms });
         return { json: { id: terms.id, signature }, human: signature };
       }
       const signature = str(inv.values, "signature");
