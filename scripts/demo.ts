@@ -156,9 +156,11 @@ export async function runDemo(
     { name: "buyer", address: parties.buyer.address, ref: "ACCT-BUYER-0001" },
   ];
   const toOpen: typeof firms = [];
-  for (const f of firms) if (!(await parties.bank.isAccountOpen(f.address))) toOpen.push(f);
+  for (const f of firms) {
+    if (!(await parties.bank.getDepositAccount({ account: f.address })).open) toOpen.push(f);
+  }
   if (toOpen.length > 0) {
-    const r = await parties.bank.openAccounts({
+    const r = await parties.bank.openDepositAccounts({
       accounts: toOpen.map((f) => f.address),
       depositAccountRefs: toOpen.map((f) => f.ref),
     });
@@ -189,7 +191,7 @@ async function runScenario(
 ): Promise<ScenarioReport> {
   const { ethers, networkHelpers } = connection;
   const position = async (firm: FirmClient): Promise<Position> => {
-    const { security, deposit } = await firm.balances();
+    const { security, deposit } = await firm.getBalances();
     return { st: security.balance, stLocked: security.lockedTo, dcjpy: deposit.balance };
   };
   const positions = async () => ({
@@ -200,7 +202,7 @@ async function runScenario(
   // The seller firm needs ST to sell; the issuer tops it up to a round holding.
   const held = (await position(p.seller)).st;
   if (held < SELLER_HOLDING) {
-    await p.issuer.issue({ to: p.seller.address, value: SELLER_HOLDING - held });
+    await p.issuer.issueSecurity({ to: p.seller.address, value: SELLER_HOLDING - held });
   }
 
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
@@ -312,18 +314,23 @@ async function runScenario(
     });
   } else {
     await record("1", ACTORS[0], ACTIONS[0], await p.seller.createSettlement({ terms }));
-    await record("2", ACTORS[1], ACTIONS[1], await p.buyer.affirm({ terms }));
+    await record("2", ACTORS[1], ACTIONS[1], await p.buyer.affirmSettlement({ terms }));
     await record(
       "3",
       ACTORS[2],
       ACTIONS[2],
-      await p.bank.issue({ account: terms.buyer, amount: terms.amount, bankReference }),
+      await p.bank.issueDeposit({ account: terms.buyer, amount: terms.amount, bankReference }),
     );
     if (scenario === "never-pays") {
       await networkHelpers.time.increaseTo(terms.deadline + 1n);
       await record("-", "(time)", "deadline passes; the buyer never paid");
     } else if (scenario === "agent-rejects") {
-      await record("5", "agent", "reject the settlement", await p.agent.reject({ terms }));
+      await record(
+        "5",
+        "agent",
+        "reject the settlement",
+        await p.agent.rejectSettlement({ terms }),
+      );
     } else if (scenario === "issuer-terminates") {
       await record(
         "-",
@@ -336,30 +343,37 @@ async function runScenario(
         "-",
         "issuer",
         "suspend the buyer in the ST register",
-        await p.issuer.suspend({ account: terms.buyer }),
+        await p.issuer.suspendInvestor({ account: terms.buyer }),
       );
-      await record("5", ACTORS[4], ACTIONS[4], await p.agent.approve({ terms }));
-      const refusal = await expectRefusal(() => p.buyer.settle({ terms, authorization: true }));
+      await record("5", ACTORS[4], ACTIONS[4], await p.agent.approveSettlement({ terms }));
+      const refusal = await expectRefusal(() =>
+        p.buyer.settleSettlement({ terms, authorization: true }),
+      );
       await record("6", ACTORS[5], "try to settle: refused, nothing moved", undefined, refusal);
       await networkHelpers.time.increaseTo(terms.deadline + 1n);
       await record("-", "(time)", "deadline passes");
     }
     if (scenario === "never-pays" || scenario === "eligibility-removed") {
-      await record("-", "seller firm", "reclaim the locked ST", await p.seller.reclaim({ terms }));
+      await record(
+        "-",
+        "seller firm",
+        "reclaim the locked ST",
+        await p.seller.reclaimSettlement({ terms }),
+      );
     }
     await record(
       "-",
       "buyer firm",
       `redeem unused ${fmt(TRADE_AMOUNT)} DCJPY to deposit account`,
-      await p.buyer.redeem({ amount: TRADE_AMOUNT, redemptionRef: buyerRefund }),
+      await p.buyer.redeemDeposit({ amount: TRADE_AMOUNT, redemptionRef: buyerRefund }),
     );
     if (scenario === "eligibility-removed") {
-      await p.issuer.reinstate({ account: terms.buyer });
+      await p.issuer.reinstateInvestor({ account: terms.buyer });
     }
   }
 
   const after = await positions();
-  const finalState = (await p.auditor.getSettlement(terms.id)).state;
+  const finalState = (await p.auditor.getSettlement({ id: terms.id })).state;
   const rec = await p.auditor.reconcile({ fromBlock: startBlock });
   log(
     `   final state ${finalState}; locked to the DVP: seller ${fmt(after.seller.stLocked)} ${symbol}`,

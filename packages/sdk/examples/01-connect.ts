@@ -11,7 +11,7 @@ export async function run(env: ExampleEnv) {
   // The issuer's investor register is read from the security token (DCJPY keeps the bank's
   // account book itself).
   const { securityRegistry } = seller.ctx.addresses;
-  const { security, deposit } = await seller.balances();
+  const { security, deposit } = await seller.getBalances();
   return {
     seller: seller.address,
     securityRegistry,

@@ -7,21 +7,23 @@ export async function run(env: ExampleEnv) {
   const buyer = await env.buyer.getAddress();
 
   // Only an address with an open DCJPY account may hold DCJPY: the bank opens one per customer,
-  // bound to the deposit account it debits and credits (closeAccount closes an empty one).
-  await bank.openAccount({ account: env.newInvestor, depositAccountRef: "ACCT-0042-118" });
-  const opened = await bank.isAccountOpen(env.newInvestor);
-  const depositAccount = await bank.depositAccountOf(env.newInvestor);
+  // bound to the deposit account it debits and credits (closeDepositAccount closes an empty one).
+  await bank.openDepositAccount({ account: env.newInvestor, depositAccountRef: "ACCT-0042-118" });
+  const { open: opened, depositAccountRef: depositAccount } = await bank.getDepositAccount({
+    account: env.newInvestor,
+  });
 
   // One issuance per bank reference: the reference of the deposit-account debit. A text of up to
   // 31 bytes is stored as a bytes32 string (the CLI's --ref encodes it the same way), so the
   // bank reads it back from the Issued event; 0x + 64 hex digits is used as is.
   const bankReference = "DEBIT-2026-11-25-000123";
-  const before = await bank.balanceOf(buyer);
-  await bank.issue({ account: buyer, amount: 5_000_000n, bankReference });
+  const before = await bank.getDepositBalance({ account: buyer });
+  await bank.issueDeposit({ account: buyer, amount: 5_000_000n, bankReference });
 
-  const record = await bank.getIssuance(bankReference); // undefined while the reference is unused
-  const issuances = await bank.listIssuances({ account: buyer }); // Issued events
-  const after = await bank.balanceOf(buyer);
+  // undefined while the reference is unused
+  const record = await bank.getReferenceRecord({ kind: "issuance", reference: bankReference });
+  const issuances = await bank.listDepositEvents({ kind: "issued", account: buyer }); // Issued events
+  const after = await bank.getDepositBalance({ account: buyer });
   return {
     account: record?.account,
     amount: record?.amount,

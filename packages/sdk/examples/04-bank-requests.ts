@@ -12,8 +12,8 @@ export async function run(env: ExampleEnv) {
   const second = await buyer.requestIssuance({ amount: 900_000n, depositAccountRef: account });
 
   // ...and the bank fulfils one (debiting the account under a bank reference) and rejects one.
-  await bank.fulfilRequest({ requestId: first.requestId, bankReference: "DEBIT-REQ-1" });
-  await bank.rejectRequest({ requestId: second.requestId, reason: "INSUFFICIENT-FUNDS" });
+  await bank.fulfilIssuanceRequest({ requestId: first.requestId, bankReference: "DEBIT-REQ-1" });
+  await bank.rejectIssuanceRequest({ requestId: second.requestId, reason: "INSUFFICIENT-FUNDS" });
 
   // Anything the SDK does not wrap is one call away on the typed contracts.
   const status = async (requestId: bigint) =>

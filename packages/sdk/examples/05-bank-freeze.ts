@@ -7,21 +7,21 @@ export async function run(env: ExampleEnv) {
   const buyer = await env.buyer.getAddress();
 
   // Freeze part of a balance (e.g. a court order for 1,000 yen)...
-  await bank.freezePartial(buyer, 1_000n);
-  const partly = await bank.balanceOf(buyer);
-  await bank.unfreezePartial(buyer, 1_000n);
+  await bank.setPartialFreeze({ account: buyer, delta: 1_000n });
+  const partly = await bank.getDepositBalance({ account: buyer });
+  await bank.setPartialFreeze({ account: buyer, delta: -1_000n });
 
   // ...or the whole account: it can then neither send nor receive DCJPY.
-  await bank.freeze(buyer);
-  const whole = await bank.balanceOf(buyer);
-  await bank.unfreeze(buyer);
+  await bank.setAccountFrozen({ account: buyer, frozen: true });
+  const whole = await bank.getDepositBalance({ account: buyer });
+  await bank.setAccountFrozen({ account: buyer, frozen: false });
 
   return {
     frozen: partly.frozen,
     available: partly.available,
     balance: partly.balance,
     accountFrozen: whole.accountFrozen,
-    afterUnfreeze: (await bank.balanceOf(buyer)).accountFrozen,
+    afterUnfreeze: (await bank.getDepositBalance({ account: buyer })).accountFrozen,
   };
   // #endregion example
 }

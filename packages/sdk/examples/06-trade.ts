@@ -28,13 +28,13 @@ export async function run(env: ExampleEnv) {
   // Step 1, seller: lock the units to the DVP with the encoded terms (creates the settlement).
   await seller.createSettlement({ terms });
   // Step 2, buyer: affirm on chain, or sign (no gas) and let anyone submit the signature.
-  const signature = await buyer.signAffirmation(terms);
-  await seller.affirm({ terms, signature });
+  const signature = await buyer.signAffirmation({ terms });
+  await seller.affirmSettlement({ terms, signature });
   // Step 6, buyer: pay with a DCJPY transfer authorization signed for this settlement only (no
   // separate approval transaction; it cannot pay any other settlement).
-  const { settled, gasUsed } = await buyer.settle({ terms, authorization: true });
+  const { settled, gasUsed } = await buyer.settleSettlement({ terms, authorization: true });
 
-  const view = await buyer.getSettlement(terms.id);
+  const view = await buyer.getSettlement({ id: terms.id });
   return { id: terms.id, settled, gasUsed, state: view.state, terms: view.terms };
   // #endregion example
 }

@@ -25,13 +25,13 @@ export async function run(env: ExampleEnv) {
     return buildTerms({ ...trade, id, cashToken, deadline: now + 3600, agent: agent.address });
   });
   await Promise.all(terms.map((t) => seller.createSettlement({ terms: t })));
-  await Promise.all(terms.map((t) => buyer.affirm({ terms: t })));
-  await buyer.approve({ amount: 1_500_000n }); // the cash leg, by allowance this time
+  await Promise.all(terms.map((t) => buyer.affirmSettlement({ terms: t })));
+  await buyer.approveDeposit({ amount: 1_500_000n }); // the cash leg, by allowance this time
 
   // The agent approves each (or signs approvals with agent.signApproval) and settles them in
-  // one transaction: settleBatch is all or nothing, settleBatchPerItem reports each item.
-  await Promise.all(terms.map((t) => agent.approve({ terms: t })));
-  const batch = await agent.settleBatchPerItem(terms);
+  // one transaction: settleBatch is all or nothing, or with mode perItem reports each item.
+  await Promise.all(terms.map((t) => agent.approveSettlement({ terms: t })));
+  const batch = await agent.settleBatch({ terms, mode: "perItem" });
   return { statuses: batch.items.map((i) => i.status), gasUsed: batch.gasUsed };
   // #endregion example
 }

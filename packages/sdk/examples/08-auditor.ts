@@ -40,7 +40,7 @@ export async function run(env: ExampleEnv) {
 
   // Watch DVP events live (by polling the node); stop() unsubscribes.
   const seen: SettlementEvent[] = [];
-  const stop = await auditor.watch({ onEvent: (e) => seen.push(e) });
+  const stop = await auditor.watchSettlements({ onEvent: (e) => seen.push(e) });
   const { id: settlementId } = await trade(); // some trade settles meanwhile
   for (let i = 0; i < 100 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
   await stop();

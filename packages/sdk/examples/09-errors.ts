@@ -33,8 +33,8 @@ export async function run(env: ExampleEnv) {
 
   // A bank reference is single-use: the second issuance is refused before anything is mined.
   const bankReference = "DEBIT-ERRORS-EXAMPLE";
-  await bank.issue({ account: seller.address, amount: 1n, bankReference });
-  await attempt(() => bank.issue({ account: seller.address, amount: 1n, bankReference }));
+  await bank.issueDeposit({ account: seller.address, amount: 1n, bankReference });
+  await attempt(() => bank.issueDeposit({ account: seller.address, amount: 1n, bankReference }));
 
   // Bad input is refused before anything is signed or sent.
   await attempt(() => seller.transferSecurity({ to: "0x1234", value: 1n }));

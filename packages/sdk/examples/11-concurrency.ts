@@ -24,8 +24,8 @@ export async function run(env: ExampleEnv) {
   // Fire everything at once: each signer's nonce queue hands out consecutive nonces, so
   // nothing collides and nothing is dropped. Only submission is serialised per account.
   await Promise.all(terms.map((t) => seller.createSettlement({ terms: t })));
-  await buyer.approve({ amount: 20n * 10_000n });
-  const results = await Promise.all(terms.map((t) => buyer.settle({ terms: t })));
+  await buyer.approveDeposit({ amount: 20n * 10_000n });
+  const results = await Promise.all(terms.map((t) => buyer.settleSettlement({ terms: t })));
 
   const nonces = await Promise.all(
     results.map(async (r) => (await env.provider.getTransaction(r.hash))!.nonce),

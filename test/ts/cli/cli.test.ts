@@ -930,7 +930,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         },
       });
       try {
-        const before = await bank.balanceOf(BUYER);
+        const before = await bank.getDepositBalance({ account: BUYER });
         // text: the CLI first, then the SDK with the same text is refused
         const cli = await okJson([
           "dcjpy",
@@ -948,13 +948,13 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         expect(cli.bankReference).to.equal(toBankReference("DUP-1"));
         expect(cli.bankReference).to.equal(encodeBytes32String("DUP-1"));
         await expectError(
-          bank.issue({ account: BUYER, amount: 3n, bankReference: "DUP-1" }),
+          bank.issueDeposit({ account: BUYER, amount: 3n, bankReference: "DUP-1" }),
           DepositTokenIssuanceReferenceUsed,
           { bankReference: encodeBytes32String("DUP-1") },
         );
         // hex: the SDK first, then the CLI with the same hex (upper case) is refused
         const hex = id("debit:DUP-2");
-        await bank.issue({ account: BUYER, amount: 4n, bankReference: hex });
+        await bank.issueDeposit({ account: BUYER, amount: 4n, bankReference: hex });
         const r = await kessai([
           "dcjpy",
           "issue",
@@ -974,7 +974,9 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         const err = (JSON.parse(r.stdout) as { error: { args: Record<string, string> } }).error;
         expect(err.args).to.deep.equal({ bankReference: hex });
         // each reference issued once: 3 + 4
-        expect((await bank.balanceOf(BUYER)).balance - before.balance).to.equal(7n);
+        expect(
+          (await bank.getDepositBalance({ account: BUYER })).balance - before.balance,
+        ).to.equal(7n);
         const redeemed = await okJson([
           "dcjpy",
           "redeem",

@@ -134,8 +134,8 @@ describe("sdk errors", function () {
         runner: k.signers.outsider,
         addresses: k.addresses,
       });
-      await k.clients.issuer.issue({ to: k.signers.seller.address, value: 1000n });
-      await k.clients.bank.issue({
+      await k.clients.issuer.issueSecurity({ to: k.signers.seller.address, value: 1000n });
+      await k.clients.bank.issueDeposit({
         account: k.signers.buyer.address,
         amount: 10_000_000n,
         bankReference: ref("e-fund"),
@@ -152,17 +152,21 @@ describe("sdk errors", function () {
     it("registry errors", async function () {
       const { issuer } = k.clients;
       await expectError(
-        issuer.register({ account: S().seller.address, investorRef: ref("x") }),
+        issuer.registerInvestor({ account: S().seller.address, investorRef: ref("x") }),
         RegistryAlreadyRegistered,
         {
           account: S().seller.address,
         },
       );
-      await expectError(issuer.remove({ account: S().outsider.address }), RegistryNotRegistered, {
-        account: S().outsider.address,
-      });
       await expectError(
-        issuer.reinstate({ account: S().seller.address }),
+        issuer.removeInvestor({ account: S().outsider.address }),
+        RegistryNotRegistered,
+        {
+          account: S().outsider.address,
+        },
+      );
+      await expectError(
+        issuer.reinstateInvestor({ account: S().seller.address }),
         RegistryUnexpectedStatus,
         {
           account: S().seller.address,
@@ -172,7 +176,11 @@ describe("sdk errors", function () {
       );
       const nowTime = await nextBlockAt(10);
       await expectError(
-        issuer.register({ account: S().outsider.address, investorRef: ref("x"), expiry: 1n }),
+        issuer.registerInvestor({
+          account: S().outsider.address,
+          investorRef: ref("x"),
+          expiry: 1n,
+        }),
         RegistryExpiryInPast,
         { account: S().outsider.address, expiry: 1n, nowTime },
       );
@@ -180,7 +188,7 @@ describe("sdk errors", function () {
 
     it("access control (OpenZeppelin) errors", async function () {
       const e = await expectError(
-        outsiderIssuer.issue({ to: S().seller.address, value: 1n }),
+        outsiderIssuer.issueSecurity({ to: S().seller.address, value: 1n }),
         AccessControlUnauthorizedAccount,
         {
           account: S().outsider.address,
@@ -195,13 +203,17 @@ describe("sdk errors", function () {
           `ISSUER_ROLE (${issuerRole.slice(0, 6)}…${issuerRole.slice(-4)})`,
       );
       const b = await expectError(
-        outsiderBank.issue({ account: S().buyer.address, amount: 1n, bankReference: ref("n") }),
+        outsiderBank.issueDeposit({
+          account: S().buyer.address,
+          amount: 1n,
+          bankReference: ref("n"),
+        }),
         AccessControlUnauthorizedAccount,
         { account: S().outsider.address, neededRole: await k.contracts.dcjpy.ISSUER_ROLE() },
       );
       expect(b.shortMessage).to.match(/ lacks ISSUER_ROLE \(0x114e…a122\)$/);
       const r = await expectError(
-        outsiderIssuer.register({ account: outsider, investorRef: ref("x") }),
+        outsiderIssuer.registerInvestor({ account: outsider, investorRef: ref("x") }),
         AccessControlUnauthorizedAccount,
       );
       expect(r.shortMessage).to.match(/ lacks REGISTRAR_ROLE \(0xedcc…9238\)$/);
@@ -260,17 +272,17 @@ describe("sdk errors", function () {
         SecurityTokenPaused,
       );
       await issuer.unpause();
-      await issuer.setSwitches({ active: false });
+      await issuer.setSecuritySwitches({ active: false });
       await expectError(
         seller.transferSecurity({ to: S().buyer.address, value: 1n }),
         SecurityTokenInactive,
       );
-      await issuer.setSwitches({ active: true, transferable: false });
+      await issuer.setSecuritySwitches({ active: true, transferable: false });
       await expectError(
         seller.transferSecurity({ to: S().buyer.address, value: 1n }),
         SecurityTokenNotTransferable,
       );
-      await issuer.setSwitches({ transferable: true, transferApprovalRequired: true });
+      await issuer.setSecuritySwitches({ transferable: true, transferApprovalRequired: true });
       await expectError(
         seller.transferSecurity({ to: S().buyer.address, value: 1n }),
         SecurityTokenTransferApprovalRequired,
@@ -293,7 +305,7 @@ describe("sdk errors", function () {
           current: 2n,
         },
       );
-      await issuer.setSwitches({ transferApprovalRequired: false });
+      await issuer.setSecuritySwitches({ transferApprovalRequired: false });
       await expectError(
         issuer.forceUnlock({
           lockAddress: S().agent.address,
@@ -303,7 +315,7 @@ describe("sdk errors", function () {
         SecurityTokenInsufficientLock,
         { lockAddress: S().agent.address, account: S().seller.address, locked: 0n, needed: 1n },
       );
-      await issuer.suspend({ account: S().seller.address });
+      await issuer.suspendInvestor({ account: S().seller.address });
       await expectError(
         seller.transferSecurity({ to: S().buyer.address, value: 1n }),
         SecurityTokenIneligibleSender,
@@ -311,31 +323,35 @@ describe("sdk errors", function () {
           account: S().seller.address,
         },
       );
-      await issuer.reinstate({ account: S().seller.address });
+      await issuer.reinstateInvestor({ account: S().seller.address });
     });
 
     it("deposit token errors", async function () {
       const { bank, buyer, seller } = k.clients;
       await expectError(
-        bank.issue({ account: S().buyer.address, amount: 1n, bankReference: ref("e-fund") }),
+        bank.issueDeposit({ account: S().buyer.address, amount: 1n, bankReference: ref("e-fund") }),
         DepositTokenIssuanceReferenceUsed,
         { bankReference: ref("e-fund") },
       );
       await expectError(
-        bank.issue({ account: S().outsider.address, amount: 1n, bankReference: ref("e-out") }),
+        bank.issueDeposit({
+          account: S().outsider.address,
+          amount: 1n,
+          bankReference: ref("e-out"),
+        }),
         DepositTokenIneligibleReceiver,
         {
           account: S().outsider.address,
         },
       );
-      await buyer.redeem({ amount: 1n, redemptionRef: ref("e-red") });
+      await buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red") });
       await expectError(
-        buyer.redeem({ amount: 1n, redemptionRef: ref("e-red") }),
+        buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red") }),
         DepositTokenRedemptionReferenceUsed,
         { redemptionRef: ref("e-red") },
       );
       await expectError(
-        seller.redeem({ amount: 5n, redemptionRef: ref("e-red2") }),
+        seller.redeemDeposit({ amount: 5n, redemptionRef: ref("e-red2") }),
         DepositTokenInsufficientAvailableBalance,
         {
           account: S().seller.address,
@@ -344,7 +360,7 @@ describe("sdk errors", function () {
         },
       );
       await expectError(
-        bank.fulfilRequest({ requestId: 999n, bankReference: ref("e-q") }),
+        bank.fulfilIssuanceRequest({ requestId: 999n, bankReference: ref("e-q") }),
         DepositTokenUnexpectedRequestStatus,
         {
           requestId: 999n,
@@ -364,14 +380,14 @@ describe("sdk errors", function () {
       );
       await bank.freeze(S().buyer.address);
       await expectError(
-        buyer.redeem({ amount: 1n, redemptionRef: ref("e-red3") }),
+        buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red3") }),
         DepositTokenAccountFrozen,
         { account: S().buyer.address },
       );
       await bank.unfreeze(S().buyer.address);
       await bank.pause();
       await expectError(
-        buyer.redeem({ amount: 1n, redemptionRef: ref("e-red4") }),
+        buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red4") }),
         DepositTokenPaused,
       );
       await bank.unpause();
@@ -381,12 +397,12 @@ describe("sdk errors", function () {
       const { seller, buyer, issuer, agent } = k.clients;
       const t = await k.newTerms();
       await seller.createSettlement({ terms: t });
-      await expectError(seller.affirm({ terms: t }), DvpUnauthorized, {
+      await expectError(seller.affirmSettlement({ terms: t }), DvpUnauthorized, {
         id: t.id,
         caller: S().seller.address,
       });
       await expectError(
-        buyer.affirm({ terms: { ...t, amount: t.amount + 1n } }),
+        buyer.affirmSettlement({ terms: { ...t, amount: t.amount + 1n } }),
         DvpTermsMismatch,
         { id: t.id },
       );
@@ -395,24 +411,28 @@ describe("sdk errors", function () {
         { M: [{ name: "a", type: "uint256" }] },
         { a: 1 },
       );
-      await expectError(outsiderFirm.affirm({ terms: t, signature: badSig }), DvpInvalidSignature, {
-        id: t.id,
-        expectedSigner: S().buyer.address,
-      });
-      await expectError(buyer.settle({ terms: t }), ERC20InsufficientAllowance, {
+      await expectError(
+        outsiderFirm.affirmSettlement({ terms: t, signature: badSig }),
+        DvpInvalidSignature,
+        {
+          id: t.id,
+          expectedSigner: S().buyer.address,
+        },
+      );
+      await expectError(buyer.settleSettlement({ terms: t }), ERC20InsufficientAllowance, {
         spender: k.addresses.dvp,
         allowance: 0n,
         needed: t.amount,
       });
-      await buyer.affirm({ terms: t });
-      const e = await expectError(buyer.affirm({ terms: t }), DvpUnexpectedState, {
+      await buyer.affirmSettlement({ terms: t });
+      const e = await expectError(buyer.affirmSettlement({ terms: t }), DvpUnexpectedState, {
         id: t.id,
         current: BigInt(SettlementState.Affirmed),
         expectedStates: zeroPadValue(toBeHex(1n << BigInt(SettlementState.Pending)), 32),
       });
       expect(e.shortMessage).to.include("is Affirmed, needs Pending");
       const beforeDeadline = await nextBlockAt(10);
-      await expectError(seller.reclaim({ terms: t }), DvpDeadlineNotPassed, {
+      await expectError(seller.reclaimSettlement({ terms: t }), DvpDeadlineNotPassed, {
         id: t.id,
         deadline: buildTerms(t).deadline,
         nowTime: beforeDeadline,
@@ -420,8 +440,8 @@ describe("sdk errors", function () {
       // agent named, approval missing
       const ta = await k.newTerms({ agent: S().agent.address });
       await seller.createSettlement({ terms: ta });
-      await buyer.approve({ amount: 10n ** 12n });
-      await expectError(buyer.settle({ terms: ta }), DvpAgentApprovalMissing, {
+      await buyer.approveDeposit({ amount: 10n ** 12n });
+      await expectError(buyer.settleSettlement({ terms: ta }), DvpAgentApprovalMissing, {
         id: ta.id,
         agent: S().agent.address,
       });
@@ -444,7 +464,7 @@ describe("sdk errors", function () {
       // deadline passed
       await k.networkHelpers.time.increase(7200);
       const afterDeadline = await nextBlockAt(10);
-      await expectError(buyer.settle({ terms: ta }), DvpDeadlinePassed, {
+      await expectError(buyer.settleSettlement({ terms: ta }), DvpDeadlinePassed, {
         id: ta.id,
         deadline: buildTerms(ta).deadline,
         nowTime: afterDeadline,
@@ -468,7 +488,7 @@ describe("sdk errors", function () {
       });
       const before = await k.ethers.provider.getTransactionCount(k.signers.outsider.address);
       const e = await expectError(
-        blind.issue({ to: S().seller.address, value: 1n }),
+        blind.issueSecurity({ to: S().seller.address, value: 1n }),
         AccessControlUnauthorizedAccount,
         {
           account: S().outsider.address,

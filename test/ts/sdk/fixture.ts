@@ -93,13 +93,13 @@ export async function deployKessai() {
     AuditorClient.connect({ runner: ethers.provider, addresses }),
   ]);
   // Register the firms with the issuer and open their DCJPY accounts at the bank, through the SDK.
-  await issuerC.registerBatch({
+  await issuerC.registerInvestors({
     investors: [
       { account: seller.address, investorRef: ref("seller") },
       { account: buyer.address, investorRef: ref("buyer") },
     ],
   });
-  await bankC.openAccounts({
+  await bankC.openDepositAccounts({
     accounts: [seller.address, buyer.address],
     depositAccountRefs: [ref("deposit:seller"), ref("deposit:buyer")],
   });

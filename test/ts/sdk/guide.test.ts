@@ -125,8 +125,8 @@ describe("sdk usage guide (docs/sdk-guide.md and packages/sdk/examples)", functi
   before(async function () {
     k = await deployKessai();
     const s = k.signers;
-    await k.clients.issuer.issue({ to: s.seller.address, value: SELLER_UNITS });
-    await k.clients.bank.issue({
+    await k.clients.issuer.issueSecurity({ to: s.seller.address, value: SELLER_UNITS });
+    await k.clients.bank.issueDeposit({
       account: s.buyer.address,
       amount: BUYER_DCJPY,
       bankReference: id("guide:initial-funding"),

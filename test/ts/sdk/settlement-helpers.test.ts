@@ -23,7 +23,7 @@ describe("sdk settlement helpers", function () {
   let k: Kessai;
   before(async function () {
     k = await deployKessai();
-    await k.clients.issuer.issue({ to: k.signers.seller.address, value: 100n });
+    await k.clients.issuer.issueSecurity({ to: k.signers.seller.address, value: 100n });
   });
 
   describe("deriveSettlementId", function () {
@@ -96,7 +96,7 @@ describe("sdk settlement helpers", function () {
       const rec = await k.contracts.dvp.settlementOf(t.id);
       expect(rec.termsDigest).to.equal(termsDigest(t));
       expect(await k.contracts.dvp.verifyTerms(termsArg(t))).to.equal(true);
-      const v = await k.clients.auditor.verifyTerms(t);
+      const v = await k.clients.auditor.verifyTerms({ terms: t });
       expect(v.hashesAgree && v.matchesCommitment).to.equal(true);
     });
     it("encodeTerms round-trips and is what the seller's Lock event carries", async function () {
@@ -128,8 +128,8 @@ describe("sdk settlement helpers", function () {
       expect(typedDataDigest(approvalTypedData(domain, t, 0n))).to.equal(
         await k.contracts.dvp.approveDigest(termsArg(t)),
       );
-      const aff = await k.clients.buyer.signAffirmation(t);
-      const app = await k.clients.agent.signApproval(t);
+      const aff = await k.clients.buyer.signAffirmation({ terms: t });
+      const app = await k.clients.agent.signApproval({ terms: t });
       expect(await verifyAffirmation(k.clients.auditor.ctx, { terms: t, signature: aff })).to.equal(
         true,
       );

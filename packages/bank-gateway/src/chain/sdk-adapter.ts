@@ -115,28 +115,33 @@ export async function sdkDepositChain(o: SdkDepositChainOptions): Promise<Deposi
       read("blockHash", async () => (await provider.getBlock(n))?.hash ?? undefined),
     issue: (p, so) =>
       send("bank.issue", so, () =>
-        bank.issue({ account: p.to, amount: p.amount, bankReference: p.bankReference }),
+        bank.issueDeposit({ account: p.to, amount: p.amount, bankReference: p.bankReference }),
       ),
     fulfilIssuanceRequest: (p, so) =>
       send("bank.fulfilIssuanceRequest", so, () =>
-        bank.fulfilRequest({ requestId: p.requestId, bankReference: p.bankReference }),
+        bank.fulfilIssuanceRequest({ requestId: p.requestId, bankReference: p.bankReference }),
       ),
     rejectIssuanceRequest: (p, so) =>
       send("bank.rejectIssuanceRequest", so, () =>
-        bank.rejectRequest({ requestId: p.requestId, reason: p.reason }),
+        bank.rejectIssuanceRequest({ requestId: p.requestId, reason: p.reason }),
       ),
     redeemFrom: (p, so) =>
       send("bank.redeemFrom", so, () =>
-        bank.redeemFrom({ account: p.account, amount: p.amount, redemptionRef: p.redemptionRef }),
+        bank.redeemDepositFrom({
+          account: p.account,
+          amount: p.amount,
+          redemptionRef: p.redemptionRef,
+        }),
       ),
     openAccount: (p, so) =>
       send("bank.openAccount", so, () =>
-        bank.openAccount({ account: p.account, depositAccountRef: p.depositAccountRef }),
+        bank.openDepositAccount({ account: p.account, depositAccountRef: p.depositAccountRef }),
       ),
-    closeAccount: (p, so) => send("bank.closeAccount", so, () => bank.closeAccount(p.account)),
+    closeAccount: (p, so) =>
+      send("bank.closeAccount", so, () => bank.closeDepositAccount({ account: p.account })),
     setFrozen: (p, so) =>
       send("bank.setFrozen", so, () =>
-        p.frozen ? bank.freeze(p.account) : bank.unfreeze(p.account),
+        bank.setAccountFrozen({ account: p.account, frozen: p.frozen }),
       ),
     events: (from, to) =>
       read("events", async () => {
@@ -191,12 +196,12 @@ export async function sdkDepositChain(o: SdkDepositChainOptions): Promise<Deposi
     totalSupply: (n) => read("totalSupply", () => reader.totalSupply({ blockTag: n })),
     issuanceOf: (ref) =>
       read("issuanceOf", async () => {
-        const r = await bank.getIssuance(ref);
+        const r = await bank.getReferenceRecord({ kind: "issuance", reference: ref });
         return r ? { account: r.account.toLowerCase(), amount: r.amount } : undefined;
       }),
     redemptionOf: (ref) =>
       read("redemptionOf", async () => {
-        const r = await bank.getRedemption(ref);
+        const r = await bank.getReferenceRecord({ kind: "redemption", reference: ref });
         return r ? { account: r.account.toLowerCase(), amount: r.amount } : undefined;
       }),
     issuanceRequest: (id) =>

@@ -5,16 +5,18 @@ type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];
 
 /**
  * The ST issuer: investor register, issuance and redemption (free or locked buckets), bulk
- * operations, enforcement (forced transfer, force lock / unlock / relocate), switches, pause,
- * transfer approvals and the bond / share terms. Each method binds one action to the signer.
+ * operations, enforcement (forced transfer, force lock / unlock / relocate, terminating a
+ * settlement), switches, pause, transfer approvals and the bond / share terms. Each method binds
+ * the action of its name to the signer; the reads are {@link BaseClient}'s.
  */
 export class IssuerClient extends BaseClient {
+  // the investor register
   /** {@inheritDoc registerInvestor} */
-  register(p: P<typeof a.registerInvestor>) {
+  registerInvestor(p: P<typeof a.registerInvestor>) {
     return a.registerInvestor(this.ctx, p);
   }
   /** {@inheritDoc registerInvestors} */
-  registerBatch(p: P<typeof a.registerInvestors>) {
+  registerInvestors(p: P<typeof a.registerInvestors>) {
     return a.registerInvestors(this.ctx, p);
   }
   /** {@inheritDoc updateInvestor} */
@@ -22,37 +24,35 @@ export class IssuerClient extends BaseClient {
     return a.updateInvestor(this.ctx, p);
   }
   /** {@inheritDoc suspendInvestor} */
-  suspend(p: P<typeof a.suspendInvestor>) {
+  suspendInvestor(p: P<typeof a.suspendInvestor>) {
     return a.suspendInvestor(this.ctx, p);
   }
   /** {@inheritDoc reinstateInvestor} */
-  reinstate(p: P<typeof a.reinstateInvestor>) {
+  reinstateInvestor(p: P<typeof a.reinstateInvestor>) {
     return a.reinstateInvestor(this.ctx, p);
   }
   /** {@inheritDoc removeInvestor} */
-  remove(p: P<typeof a.removeInvestor>) {
+  removeInvestor(p: P<typeof a.removeInvestor>) {
     return a.removeInvestor(this.ctx, p);
   }
-  /** {@inheritDoc getInvestor} */
-  getInvestor(p: P<typeof a.getInvestor>) {
-    return a.getInvestor(this.ctx, p);
-  }
+  // issuance and redemption
   /** {@inheritDoc issueSecurity} */
-  issue(p: P<typeof a.issueSecurity>) {
+  issueSecurity(p: P<typeof a.issueSecurity>) {
     return a.issueSecurity(this.ctx, p);
   }
   /** {@inheritDoc redeemSecurity} */
-  redeem(p: P<typeof a.redeemSecurity>) {
+  redeemSecurity(p: P<typeof a.redeemSecurity>) {
     return a.redeemSecurity(this.ctx, p);
   }
   /** {@inheritDoc bulkIssueSecurity} */
-  bulkIssue(p: P<typeof a.bulkIssueSecurity>) {
+  bulkIssueSecurity(p: P<typeof a.bulkIssueSecurity>) {
     return a.bulkIssueSecurity(this.ctx, p);
   }
   /** {@inheritDoc bulkRedeemSecurity} */
-  bulkRedeem(p: P<typeof a.bulkRedeemSecurity>) {
+  bulkRedeemSecurity(p: P<typeof a.bulkRedeemSecurity>) {
     return a.bulkRedeemSecurity(this.ctx, p);
   }
+  // enforcement
   /** {@inheritDoc forcedTransfer} */
   forcedTransfer(p: P<typeof a.forcedTransfer>) {
     return a.forcedTransfer(this.ctx, p);
@@ -69,29 +69,34 @@ export class IssuerClient extends BaseClient {
   forceUnlock(p: P<typeof a.forceUnlock>) {
     return a.forceUnlock(this.ctx, p);
   }
-  /** {@inheritDoc terminateSettlement} */
-  terminateSettlement(p: P<typeof a.terminateSettlement>) {
-    return a.terminateSettlement(this.ctx, p);
-  }
   /** {@inheritDoc forceChangeLockedAccount} */
   forceChangeLockedAccount(p: P<typeof a.forceChangeLockedAccount>) {
     return a.forceChangeLockedAccount(this.ctx, p);
   }
+  /** {@inheritDoc terminateSettlement} */
+  terminateSettlement(p: P<typeof a.terminateSettlement>) {
+    return a.terminateSettlement(this.ctx, p);
+  }
+  // switches, pause, transfer approvals, product terms
   /** {@inheritDoc setSecuritySwitches} */
-  setSwitches(p: P<typeof a.setSecuritySwitches>) {
+  setSecuritySwitches(p: P<typeof a.setSecuritySwitches>) {
     return a.setSecuritySwitches(this.ctx, p);
   }
   /** {@inheritDoc setEligibilityExempt} */
   setEligibilityExempt(p: P<typeof a.setEligibilityExempt>) {
     return a.setEligibilityExempt(this.ctx, p);
   }
-  /** Pauses the security token (PAUSER_ROLE). */
-  pause() {
-    return a.setSecurityPaused(this.ctx, { paused: true });
+  /** {@inheritDoc setSecurityPaused} */
+  setSecurityPaused(p: P<typeof a.setSecurityPaused>) {
+    return a.setSecurityPaused(this.ctx, p);
   }
-  /** Unpauses the security token (PAUSER_ROLE). */
+  /** Alias of {@link setSecurityPaused}: pauses the security token (PAUSER_ROLE). */
+  pause() {
+    return this.setSecurityPaused({ paused: true });
+  }
+  /** Alias of {@link setSecurityPaused}: unpauses the security token (PAUSER_ROLE). */
   unpause() {
-    return a.setSecurityPaused(this.ctx, { paused: false });
+    return this.setSecurityPaused({ paused: false });
   }
   /** {@inheritDoc approveTransfer} */
   approveTransfer(p: P<typeof a.approveTransfer>) {
@@ -108,13 +113,5 @@ export class IssuerClient extends BaseClient {
   /** {@inheritDoc setShareTerms} */
   setShareTerms(p: P<typeof a.setShareTerms>) {
     return a.setShareTerms(this.ctx, p);
-  }
-  /** {@inheritDoc getProductTerms} */
-  getProductTerms() {
-    return a.getProductTerms(this.ctx);
-  }
-  /** {@inheritDoc getSecurityBalance} */
-  balanceOf(p: P<typeof a.getSecurityBalance>) {
-    return a.getSecurityBalance(this.ctx, p);
   }
 }

@@ -97,7 +97,7 @@ function isSigner(r: ContractRunner): r is Signer {
  * Connects to a Kessai deployment. Pass an ethers `runner` (a Signer to transact, a Provider to
  * read; e.g. one from Hardhat's `network.create()`), or an `rpcUrl` (plus `privateKey` to sign).
  * The issuer's investor register is read from the security token's `investorRegistry()`; DCJPY
- * keeps the bank's account book itself (the bank opens accounts with `BankClient.openAccount`).
+ * keeps the bank's account book itself (the bank opens accounts with `BankClient.openDepositAccount`).
  *
  * Before returning it checks, in this order, and throws a typed error for each:
  * - the options: a malformed address, private key, `rpcUrl` (e.g. `not-a-url`) or `chainId`

@@ -22,7 +22,7 @@ export const MAX_REFERENCE_TEXT_BYTES = 31;
  *   ({@link ReferenceTooLongError}), never truncated or hashed: two tools must never turn one
  *   text into two references. Text is taken byte for byte (no trimming, no case folding).
  *
- * So `bank.issue({ ..., bankReference: "DEBIT-0001" })` and `kessai dcjpy issue --ref DEBIT-0001`
+ * So `bank.issueDeposit({ ..., bankReference: "DEBIT-0001" })` and `kessai dcjpy issue --ref DEBIT-0001`
  * issue under the same reference, and the second of them is refused
  * (`DepositTokenIssuanceReferenceUsed`). Used for bank references (issuance), redemption
  * references, deposit-account references, investor references and reason codes.

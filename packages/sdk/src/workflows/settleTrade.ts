@@ -3,6 +3,7 @@ import * as a from "../actions/index.js";
 import type { AgentClient } from "../clients/agent.js";
 import type { BankClient } from "../clients/bank.js";
 import type { FirmClient } from "../clients/firm.js";
+import type { KessaiContext } from "../context/connect.js";
 import { KessaiError } from "../errors/base.js";
 import { SettlementTermsMismatchError } from "../errors/settlement.js";
 import { ReferenceConflictError } from "../errors/reference.js";
@@ -143,24 +144,18 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
   await run(
     2,
     async () => ((await guard()) === "Pending" ? undefined : "already affirmed"),
-    () => buyer.affirm({ terms }),
+    () => buyer.affirmSettlement({ terms }),
   );
   // 3. issue
   await run(
     3,
     async () => {
       if ((await guard()) === "Settled") return "already settled";
-      const rec = await bank.getIssuance(bankReference);
-      if (!rec) return undefined;
-      if (getAddress(rec.account) !== terms.buyer || rec.amount !== terms.amount) {
-        throw new ReferenceConflictError("issuance", bankReference, rec, {
-          account: terms.buyer,
-          amount: terms.amount,
-        });
-      }
-      return "already issued under this bank reference";
+      return (await referenceUsed(ctx, "issuance", bankReference, terms.buyer, terms.amount))
+        ? "already issued under this bank reference"
+        : undefined;
     },
-    () => bank.issue({ account: terms.buyer, amount: terms.amount, bankReference }),
+    () => bank.issueDeposit({ account: terms.buyer, amount: terms.amount, bankReference }),
   );
   // 4. authorise the cash leg
   await run(
@@ -173,7 +168,7 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
       );
       return allowance >= terms.amount ? "allowance already sufficient" : undefined;
     },
-    () => buyer.approve({ amount: terms.amount }),
+    () => buyer.approveDeposit({ amount: terms.amount }),
   );
   // 5. agent approval
   await run(
@@ -192,14 +187,14 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
         );
       return undefined;
     },
-    () => agent!.approve({ terms }),
+    () => agent!.approveSettlement({ terms }),
   );
   // 6. settle
   await run(
     6,
     async () => ((await guard()) === "Settled" ? "already settled" : undefined),
     async () => {
-      const r = await buyer.settle({
+      const r = await buyer.settleSettlement({
         terms,
         authorization: p.useAuthorization ? true : undefined,
       });
@@ -217,19 +212,32 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
   await run(
     7,
     async () => {
-      const rec = await a.getReferenceRecord(ctx, { kind: "redemption", reference: redemptionRef });
-      if (!rec) return undefined;
-      if (getAddress(rec.account) !== terms.seller || rec.amount !== terms.amount) {
-        throw new ReferenceConflictError("redemption", redemptionRef, rec, {
-          account: terms.seller,
-          amount: terms.amount,
-        });
-      }
-      return "already redeemed under this redemption reference";
+      return (await referenceUsed(ctx, "redemption", redemptionRef, terms.seller, terms.amount))
+        ? "already redeemed under this redemption reference"
+        : undefined;
     },
-    () => seller.redeem({ amount: terms.amount, redemptionRef }),
+    () => seller.redeemDeposit({ amount: terms.amount, redemptionRef }),
   );
   return { id: terms.id, state: await state(), steps };
+}
+
+/**
+ * Whether the single-use DCJPY `reference` already records `amount` for `account` (the step is
+ * done); false when it is unused; {@link ReferenceConflictError} when it records anything else.
+ */
+async function referenceUsed(
+  ctx: KessaiContext,
+  kind: "issuance" | "redemption",
+  reference: string,
+  account: string,
+  amount: bigint,
+): Promise<boolean> {
+  const rec = await a.getReferenceRecord(ctx, { kind, reference });
+  if (!rec) return false;
+  if (getAddress(rec.account) !== account || rec.amount !== amount) {
+    throw new ReferenceConflictError(kind, reference, rec, { account, amount });
+  }
+  return true;
 }
 
 const TERMS_FIELDS = [
@@ -244,7 +252,7 @@ const TERMS_FIELDS = [
 ] as const;
 
 /** Throws SettlementTermsMismatchError when a settlement with other terms holds `terms.id`. */
-async function checkExisting(ctx: FirmClient["ctx"], terms: SettlementTerms): Promise<void> {
+async function checkExisting(ctx: KessaiContext, terms: SettlementTerms): Promise<void> {
   const rec = await readCall("dvp.settlementOf", () => ctx.dvp.settlementOf(terms.id));
   const state = settlementStateName(rec.state);
   if (state === "None") return;
