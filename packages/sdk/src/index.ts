@@ -24,7 +24,6 @@ export { QueuedSigner, withNonceQueue, type QueuedSignerOptions } from "./transa
 export { withSendOptions } from "./context/send.js";
 export { readDomain } from "./context/domain.js";
 export * from "./transactions/index.js";
-export type { AmountLike } from "./utils/validate.js";
 /**
  * TypeChain (ethers-v6) types and ABI-only factories of the Kessai contracts, generated from the
  * compiled artifacts, e.g. `contracts.DeliveryVersusPayment__factory.connect(address, runner)`.

@@ -42,7 +42,7 @@ export function decodeRevertData(
     const desc = errorInterface().parseError(data) as ErrorDescription;
     const args: Record<string, unknown> = {};
     desc.fragment.inputs.forEach((p, i) => {
-      args[p.name || `arg${i}`] = plain(desc.args[i]);
+      args[p.name || `arg${i}`] = toPlain(desc.args[i]);
     });
     return new Cls(args as never, opts);
   } catch {
@@ -51,21 +51,26 @@ export function decodeRevertData(
 }
 
 /**
- * Converts ethers `Result` objects (structs, tuples, arrays) to plain values, recursively: named
- * structs become objects, unnamed tuples and arrays become arrays; other values pass unchanged.
+ * Converts ethers `Result` objects (decoded structs, tuples and arrays: event and error
+ * arguments, call results) to plain values, recursively: named structs become objects, unnamed
+ * tuples and arrays become arrays; other values pass unchanged. The decoded `args` of every
+ * contract error are converted this way; the `kessai watch` command prints event arguments so.
+ *
+ * @param v A decoded value.
+ * @returns The same value without ethers' `Result` wrappers.
  */
-export function plain(v: unknown): unknown {
+export function toPlain(v: unknown): unknown {
   if (v && typeof v === "object" && typeof (v as { toObject?: unknown }).toObject === "function") {
     const r = v as { toObject(): Record<string, unknown>; toArray(): unknown[] };
     try {
       const o = r.toObject();
       if (Object.keys(o).every((k) => k !== "")) {
-        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x)]));
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, toPlain(x)]));
       }
     } catch {
       /* unnamed tuple: fall through */
     }
-    return r.toArray().map(plain);
+    return r.toArray().map(toPlain);
   }
   return v;
 }

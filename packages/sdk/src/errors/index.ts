@@ -55,6 +55,7 @@ export {
   findRevertData,
   findRpcError,
   toKessaiError,
+  toPlain,
   type RpcErrorInfo,
 } from "./decode.js";
 export * from "../generated/errors.js";

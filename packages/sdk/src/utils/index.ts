@@ -1,4 +1,13 @@
 export { parseAmount, type ParseAmountOptions } from "./amount.js";
+export { parseInteger, parseUnixTime } from "./parse.js";
+export {
+  toAddress,
+  toAmount,
+  toDeadline,
+  toPrivateKey,
+  toSettlementId,
+  type AmountLike,
+} from "./validate.js";
 export {
   MAX_REFERENCE_TEXT_BYTES,
   referenceText,

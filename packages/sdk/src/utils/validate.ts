@@ -27,7 +27,16 @@ const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0
 const checksummed = new Map<string, string>();
 const CHECKSUM_CACHE_SIZE = 4096;
 
-/** A checksummed address; refuses the zero address unless `allowZero`. */
+/**
+ * Validates an address, as every SDK action does with its address parameters and the `kessai`
+ * CLI with its address flags: 0x + 40 hex digits, with a valid checksum when mixed-case, not the
+ * zero address unless `allowZero`.
+ *
+ * @param value The address.
+ * @param field Named in the error, e.g. `terms.seller` or `--to`.
+ * @returns The checksummed address.
+ * @throws {@link InvalidAddressError} with `field` and `value`.
+ */
 export function toAddress(
   value: unknown,
   field: string,
@@ -52,8 +61,14 @@ export function toAddress(
 }
 
 /**
- * A uint256 given as a `bigint`; refuses any other type (a `number`, a numeric string), negative
+ * Validates an amount, as every SDK action does: a uint256 given as a `bigint`; refuses any
+ * other type (a `number`, a numeric string: parse text with `parseAmount`), negative
  * values, values above `max` (default 2^256 - 1) and zero unless `allowZero`.
+ *
+ * @param value The amount.
+ * @param field Named in the error, e.g. `amount`.
+ * @returns The amount.
+ * @throws {@link InvalidAmountError} with `field` and `value`.
  */
 export function toAmount(
   value: unknown,
@@ -100,7 +115,15 @@ export function toReference(
   return toBankReference(value as string, field, opts);
 }
 
-/** A secp256k1 private key: 32 bytes of hex (with or without `0x`), non-zero and below the curve order. */
+/**
+ * Validates a secp256k1 private key: 32 bytes of hex (with or without `0x`), non-zero and below
+ * the curve order. The key never appears in the error (its `value` is `<redacted>`).
+ *
+ * @param value The key.
+ * @param field Named in the error, e.g. `privateKey` or `--key`.
+ * @returns The key as 0x-prefixed hex.
+ * @throws {@link InvalidParameterError}.
+ */
 export function toPrivateKey(value: unknown, field = "privateKey"): string {
   const hex = typeof value === "string" && !value.startsWith("0x") ? `0x${value}` : value;
   if (typeof hex !== "string" || !isHexString(hex, 32)) {
@@ -113,7 +136,14 @@ export function toPrivateKey(value: unknown, field = "privateKey"): string {
   return hex;
 }
 
-/** A settlement ID: non-zero bytes32. */
+/**
+ * Validates a settlement ID: a non-zero bytes32 as 0x + 64 hex digits.
+ *
+ * @param value The ID.
+ * @param field Named in the error, e.g. `terms.id` or `--id`.
+ * @returns The ID, lower-cased.
+ * @throws {@link InvalidSettlementIdError} with `field` and `value`.
+ */
 export function toSettlementId(value: unknown, field = "id"): string {
   if (typeof value !== "string" || !isHexString(value, 32) || BigInt(value) === 0n) {
     throw new InvalidSettlementIdError(field, value);
@@ -121,7 +151,16 @@ export function toSettlementId(value: unknown, field = "id"): string {
   return value.toLowerCase();
 }
 
-/** A unix time in seconds that fits uint64; `future` requires it to be after `now`. */
+/**
+ * Validates a deadline or expiry: a unix time in seconds (a `bigint`, a safe-integer `number` or
+ * a `Date`) that is positive and fits uint64; with `future`, after `now`. Text is parsed with
+ * `parseUnixTime`.
+ *
+ * @param value The time.
+ * @param field Named in the error, e.g. `terms.deadline`.
+ * @returns The unix time in seconds.
+ * @throws {@link InvalidDeadlineError} with `field` and `value`.
+ */
 export function toDeadline(
   value: unknown,
   field: string,

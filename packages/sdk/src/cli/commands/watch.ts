@@ -2,7 +2,7 @@ import { ZeroAddress, type Log, type LogDescription } from "ethers";
 import { list, parseId, parseIndex, str, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { toJson } from "../output.js";
-import { plain } from "../../errors/decode.js";
+import { toPlain } from "../../errors/decode.js";
 
 /** One DVP event as `watch` prints it. */
 interface WatchedEvent {
@@ -16,7 +16,7 @@ interface WatchedEvent {
 
 function toEvent(log: Log, ev: LogDescription): WatchedEvent {
   const args: Record<string, unknown> = {};
-  ev.fragment.inputs.forEach((inp, i) => (args[inp.name] = plain(ev.args[i])));
+  ev.fragment.inputs.forEach((inp, i) => (args[inp.name] = toPlain(ev.args[i])));
   return {
     event: ev.name,
     id: ev.args.id === undefined ? undefined : String(ev.args.id).toLowerCase(),
