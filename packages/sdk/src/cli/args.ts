@@ -1,14 +1,5 @@
-import { getAddress, ZeroAddress } from "ethers";
-
-/** Bad command-line input: reported as one line, exit status 2, nothing sent. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
-/** Something asked for does not exist on chain (e.g. an unknown settlement): exit status 1. */
-export class NotFoundError extends Error {
-  override name = "NotFoundError";
-}
+import { parseUnixTime } from "../index.js";
+import { CliUsageError } from "./errors.js";
 
 /** One option, as `node:util` parseArgs takes it, plus its help text. */
 export interface OptionSpec {
@@ -69,8 +60,18 @@ export function str(values: Values, name: string): string | undefined {
 /** A required string option. */
 export function need(values: Values, name: string): string {
   const v = str(values, name);
-  if (v === undefined || v === "") throw new UsageError(`--${name} is required`);
+  if (v === undefined || v === "") throw new CliUsageError(`--${name}`, `--${name} is required`);
   return v;
+}
+
+/** An optional option's value, parsed with `parse` (an SDK validator) under its flag's name. */
+export function optional<T>(
+  values: Values,
+  name: string,
+  parse: (value: string, field: string) => T,
+): T | undefined {
+  const v = str(values, name);
+  return v === undefined ? undefined : parse(v, `--${name}`);
 }
 
 /** Every value of a repeatable option (also splitting comma lists). */
@@ -83,66 +84,25 @@ export function list(values: Values, name: string): string[] {
     .filter(Boolean);
 }
 
-/** A checksummed, non-zero address (zero allowed with `allowZero`). */
-export function parseAddress(value: string, field: string, opts: { allowZero?: boolean } = {}) {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) {
-    throw new UsageError(`${field} is not a valid address: ${JSON.stringify(value)}`);
-  }
-  let a: string;
-  try {
-    a = getAddress(value);
-  } catch {
-    throw new UsageError(`${field} has a bad checksum: ${JSON.stringify(value)}`);
-  }
-  if (a === ZeroAddress && !opts.allowZero)
-    throw new UsageError(`${field} must not be the zero address`);
-  return a;
-}
-
-/** A non-negative safe integer (block numbers, counts, account indexes). */
-export function parseIndex(value: string, field: string): number {
-  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new UsageError(`${field} must be a non-negative integer: ${JSON.stringify(value)}`);
-  }
-  return Number(value);
-}
-
-/** A non-zero 32-byte hex settlement ID. */
-export function parseId(value: string, field = "--id"): string {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(value) || BigInt(value) === 0n) {
-    throw new UsageError(
-      `${field} must be a non-zero 32-byte hex string: ${JSON.stringify(value)}`,
-    );
-  }
-  return value.toLowerCase();
-}
-
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 /**
- * A unix time in seconds: an integer, `+N[s|m|h|d]` relative to `now` (the later of the wall
- * clock and the latest block's time), or an ISO-8601 date-time such as
- * `2026-12-01T09:00:00+09:00`.
+ * A unix time in seconds, resolved when called: `+N[s|m|h|d]` relative to `now` (the later of
+ * the wall clock and the latest block's time), else unix seconds or an ISO-8601 date-time such
+ * as `2026-12-01T09:00:00+09:00`, parsed (and refused at once) by the SDK's `parseUnixTime`.
  */
-export function parseTime(value: string, field: string, now: () => Promise<bigint>) {
+export function parseTime(
+  value: string,
+  field: string,
+  now: () => Promise<bigint>,
+): () => Promise<bigint> {
   const rel = /^\+([0-9]+)([smhd]?)$/.exec(value);
   if (rel) {
     const secs = BigInt(rel[1]) * BigInt(UNITS[rel[2] || "s"]);
     return async () => (await now()) + secs;
   }
-  if (/^[0-9]+$/.test(value)) {
-    const v = BigInt(value);
-    if (v === 0n || v >= 1n << 64n) throw new UsageError(`${field} must be a uint64 unix time`);
-    return async () => v;
-  }
-  const ms = Date.parse(value);
-  if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(ms)) {
-    const v = BigInt(Math.floor(ms / 1000));
-    return async () => v;
-  }
-  throw new UsageError(
-    `${field} must be unix seconds, +N[s|m|h|d] or an ISO date-time: ${JSON.stringify(value)}`,
-  );
+  const v = parseUnixTime(value, field);
+  return async () => v;
 }
 
 /** Renders option specs for --help. */

@@ -1,10 +1,17 @@
 import { JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
-import { connect, type KessaiContext } from "../context/connect.js";
-import { readDeployment } from "../context/deployment.js";
-import { ChainMismatchError } from "../errors/configuration.js";
-import { NetworkError } from "../errors/transport.js";
-import { toRpcUrl } from "../utils/rpc.js";
-import { UsageError, parseAddress, parseIndex, str, type Values } from "./args.js";
+import {
+  ChainMismatchError,
+  NetworkError,
+  connect,
+  parseInteger,
+  readDeployment,
+  toAddress,
+  toPrivateKey,
+  toRpcUrl,
+  type KessaiContext,
+} from "../index.js";
+import { optional, str, type Values } from "./args.js";
+import { CliUsageError } from "./errors.js";
 import { Progress } from "./output.js";
 
 export const DEFAULT_RPC = "http://127.0.0.1:8545";
@@ -63,17 +70,11 @@ export class Invocation {
     const key = str(this.values, "key");
     const account = str(this.values, "account");
     if (key !== undefined && account !== undefined)
-      throw new UsageError("give either --key or --account, not both");
-    if (account !== undefined) return { account: parseIndex(account, "--account") };
+      throw new CliUsageError("--account", "give either --key or --account, not both");
+    if (account !== undefined) return { account: parseInteger(account, "--account") };
     const k = key ?? this.env.KESSAI_PRIVATE_KEY;
     if (k === undefined || k === "") return undefined;
-    const hex = k.startsWith("0x") ? k : `0x${k}`;
-    if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) {
-      throw new UsageError(
-        `${key !== undefined ? "--key" : "KESSAI_PRIVATE_KEY"} is not a 32-byte hex private key`,
-      );
-    }
-    return { key: hex };
+    return { key: toPrivateKey(k, key !== undefined ? "--key" : "KESSAI_PRIVATE_KEY") };
   }
 
   /** A provider whose network is probed once (a clear error instead of ethers' retry loop). */
@@ -120,8 +121,10 @@ export class Invocation {
       if ("key" in choice) return new Wallet(choice.key, provider);
       const accounts = (await provider.send("eth_accounts", [])) as string[];
       if (choice.account >= accounts.length) {
-        throw new UsageError(
+        throw new CliUsageError(
+          "--account",
           `--account ${choice.account}: the node has ${accounts.length} unlocked account(s)`,
+          choice.account,
         );
       }
       return provider.getSigner(accounts[choice.account]);
@@ -133,7 +136,8 @@ export class Invocation {
   async requireSigner(what: string): Promise<Signer> {
     const s = await this.signer();
     if (!s) {
-      throw new UsageError(
+      throw new CliUsageError(
+        "--key",
         `${what} sends a transaction: pass --key, KESSAI_PRIVATE_KEY or --account`,
       );
     }
@@ -155,8 +159,8 @@ export class Invocation {
         ["security-token", "securityToken"],
         ["deposit-token", "depositToken"],
       ] as const) {
-        const v = str(this.values, flag);
-        if (v !== undefined) out[field] = parseAddress(v, `--${flag}`);
+        const v = optional(this.values, flag, toAddress);
+        if (v !== undefined) out[field] = v;
       }
       return out;
     })();
@@ -170,7 +174,8 @@ export class Invocation {
     const a = await this.addresses();
     const missing = (["dvp", "securityToken", "depositToken"] as const).filter((k) => !a[k]);
     if (missing.length) {
-      throw new UsageError(
+      throw new CliUsageError(
+        "--deployment",
         `no ${missing.join(", ")} address: pass --deployment FILE (or KESSAI_DEPLOYMENT), or --dvp, --security-token and --deposit-token`,
       );
     }

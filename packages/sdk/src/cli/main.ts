@@ -9,18 +9,8 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { KessaiError } from "../errors/base.js";
-import { ContractError } from "../errors/contract.js";
-import { InputError } from "../errors/input.js";
-import { ConfigurationError } from "../errors/configuration.js";
-import {
-  GLOBAL_OPTIONS,
-  NotFoundError,
-  UsageError,
-  describeOptions,
-  type OptionSpecs,
-  type Values,
-} from "./args.js";
+import { ConfigurationError, ContractError, InputError, KessaiError } from "../index.js";
+import { GLOBAL_OPTIONS, describeOptions, type OptionSpecs, type Values } from "./args.js";
 import type { Command } from "./command.js";
 import { accountCommands } from "./commands/account.js";
 import { accountsCommand } from "./commands/accounts.js";
@@ -33,6 +23,7 @@ import { settlementCommands } from "./commands/settlement.js";
 import { stCommands } from "./commands/st.js";
 import { watchCommand } from "./commands/watch.js";
 import { Invocation } from "./context.js";
+import { CliUsageError } from "./errors.js";
 import { toJson } from "./output.js";
 
 export const COMMANDS: Command[] = [
@@ -202,8 +193,8 @@ function parse(argv: string[], specs: OptionSpecs): { values: Values; positional
   } catch (err) {
     const msg = (err as Error).message.split("\n")[0].split(". ")[0].replace(/\.$/, "");
     const noValue = /^Option '(-[^' ]+)(?: <value>)?' argument (?:is ambiguous|missing)/.exec(msg);
-    if (noValue) throw new UsageError(`${noValue[1]} needs a value`);
-    throw new UsageError(msg.charAt(0).toLowerCase() + msg.slice(1));
+    if (noValue) throw new CliUsageError(noValue[1], `${noValue[1]} needs a value`);
+    throw new CliUsageError("argv", msg.charAt(0).toLowerCase() + msg.slice(1));
   }
 }
 
@@ -214,10 +205,6 @@ interface Streams {
 
 /** Classifies an error: exit status, the one line, and the --json error document. */
 export function describeError(err: unknown): { code: number; line: string; json: object } {
-  if (err instanceof UsageError)
-    return { code: 2, line: err.message, json: { name: "UsageError" } };
-  if (err instanceof NotFoundError)
-    return { code: 1, line: err.message, json: { name: "NotFoundError" } };
   if (err instanceof InputError)
     return { code: 2, line: err.shortMessage, json: { name: err.name, field: err.field } };
   if (err instanceof ConfigurationError) {
@@ -293,7 +280,9 @@ export async function main(
       else if (GROUPS[target]) io.out(groupHelp(target) + "\n");
       else {
         const c = COMMANDS.find((x) => x.path[0] === target && x.path.length === 1);
-        if (!c) throw new UsageError(`unknown command '${target}' (see kessai --help)`);
+        if (!c) {
+          throw new CliUsageError("command", `unknown command '${target}' (see kessai --help)`);
+        }
         io.out(commandHelp(c) + "\n");
       }
       return 0;
@@ -310,13 +299,14 @@ export async function main(
           return 0;
         }
         const subs = COMMANDS.filter((c) => c.path[0] === words[0]).map((c) => c.path[1]);
-        throw new UsageError(
+        throw new CliUsageError(
+          "command",
           words[1] === undefined
             ? `${words[0]} needs a subcommand: ${subs.join(", ")}`
             : `unknown command '${words[0]} ${words[1]}' (one of: ${subs.join(", ")})`,
         );
       }
-      throw new UsageError(`unknown command '${words[0]}' (see kessai --help)`);
+      throw new CliUsageError("command", `unknown command '${words[0]}' (see kessai --help)`);
     }
     // a second word that is not part of a one-word command is a positional argument
     const args =
@@ -330,7 +320,8 @@ export async function main(
     }
     const [min, max] = command.positionals ?? [0, 0];
     if (positionals.length < min || positionals.length > max) {
-      throw new UsageError(
+      throw new CliUsageError(
+        "argv",
         positionals.length > max
           ? `unexpected argument '${positionals[max]}' (usage: kessai ${command.path.join(" ")} ${command.usage})`
           : `missing argument (usage: kessai ${command.path.join(" ")} ${command.usage})`,

@@ -1,4 +1,4 @@
-import { referenceText } from "../utils/reference.js";
+import { referenceText } from "../index.js";
 
 /** What a command hands back: a JSON document and its human rendering. */
 export interface Output {

@@ -1,12 +1,11 @@
-import * as a from "../../actions/index.js";
-import { need, parseAddress } from "../args.js";
-import { toBankReference } from "../../utils/reference.js";
+import * as a from "../../index.js";
+import { need } from "../args.js";
 import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";
 import { bytes32Text, kv, txJson, txText } from "../output.js";
 
 function subject(inv: Invocation): string {
-  return parseAddress(inv.positionals[0], "address");
+  return a.toAddress(inv.positionals[0], "address");
 }
 
 /** The bank's DCJPY account book: `kessai account open|close|show`. */
@@ -30,7 +29,7 @@ export const accountCommands: Command[] = [
     examples: ["kessai account open 0x15d3…6A65 --ref ACCT-0002 --account 2"],
     async run(inv) {
       const account = subject(inv);
-      const depositAccountRef = toBankReference(need(inv.values, "ref"), "--ref");
+      const depositAccountRef = a.toBankReference(need(inv.values, "ref"), "--ref");
       await inv.requireSigner("account open");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`opening a DCJPY account for ${account}`, () =>
@@ -68,7 +67,7 @@ export const accountCommands: Command[] = [
       const account = subject(inv);
       const redeem = inv.values.redeem;
       const redemptionRef =
-        typeof redeem === "string" ? toBankReference(redeem, "--redeem") : undefined;
+        typeof redeem === "string" ? a.toBankReference(redeem, "--redeem") : undefined;
       await inv.requireSigner("account close");
       const ctx = await inv.chain();
       if (redemptionRef !== undefined) {

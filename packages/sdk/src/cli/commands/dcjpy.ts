@@ -1,7 +1,5 @@
-import * as a from "../../actions/index.js";
-import { need, parseAddress, str } from "../args.js";
-import { toBankReference } from "../../utils/reference.js";
-import { parseAmount } from "../../utils/amount.js";
+import * as a from "../../index.js";
+import { need, optional } from "../args.js";
 import type { Command } from "../command.js";
 import { kv, txJson, txText } from "../output.js";
 import { accountArg } from "./st.js";
@@ -20,9 +18,9 @@ export const dcjpyCommands: Command[] = [
     },
     examples: ["kessai dcjpy issue --to 0x15d3…6A65 --amount 1000000 --ref DEBIT-0001 --account 2"],
     async run(inv) {
-      const account = parseAddress(need(inv.values, "to"), "--to");
-      const amount = parseAmount(need(inv.values, "amount"), "--amount");
-      const bankReference = toBankReference(need(inv.values, "ref"), "--ref");
+      const account = a.toAddress(need(inv.values, "to"), "--to");
+      const amount = a.parseAmount(need(inv.values, "amount"), "--amount");
+      const bankReference = a.toBankReference(need(inv.values, "ref"), "--ref");
       await inv.requireSigner("dcjpy issue");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`issuing ${amount} DCJPY to ${account}`, () =>
@@ -47,10 +45,9 @@ export const dcjpyCommands: Command[] = [
       from: { type: "string", arg: "ADDR", help: "holder to redeem for (bank only)" },
     },
     async run(inv) {
-      const amount = parseAmount(need(inv.values, "amount"), "--amount");
-      const redemptionRef = toBankReference(need(inv.values, "ref"), "--ref");
-      const f = str(inv.values, "from");
-      const from = f === undefined ? undefined : parseAddress(f, "--from");
+      const amount = a.parseAmount(need(inv.values, "amount"), "--amount");
+      const redemptionRef = a.toBankReference(need(inv.values, "ref"), "--ref");
+      const from = optional(inv.values, "from", a.toAddress);
       await inv.requireSigner("dcjpy redeem");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`redeeming ${amount} DCJPY`, () =>
@@ -78,8 +75,8 @@ export const dcjpyCommands: Command[] = [
       },
     },
     async run(inv) {
-      const amount = parseAmount(need(inv.values, "amount"), "--amount");
-      const depositAccountRef = toBankReference(
+      const amount = a.parseAmount(need(inv.values, "amount"), "--amount");
+      const depositAccountRef = a.toBankReference(
         need(inv.values, "deposit-account"),
         "--deposit-account",
         { allowZero: true },
@@ -110,8 +107,8 @@ export const dcjpyCommands: Command[] = [
       ref: { type: "string", arg: "BANKREF", help: `bank reference of the debit: ${REF_HELP}` },
     },
     async run(inv) {
-      const requestId = parseAmount(need(inv.values, "request-id"), "--request-id");
-      const bankReference = toBankReference(need(inv.values, "ref"), "--ref");
+      const requestId = a.parseAmount(need(inv.values, "request-id"), "--request-id");
+      const bankReference = a.toBankReference(need(inv.values, "ref"), "--ref");
       await inv.requireSigner("dcjpy fulfil");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`fulfilling request ${requestId}`, () =>
@@ -133,9 +130,8 @@ export const dcjpyCommands: Command[] = [
       spender: { type: "string", arg: "ADDR", help: "spender (default: the DVP)" },
     },
     async run(inv) {
-      const amount = parseAmount(need(inv.values, "amount"), "--amount", { allowZero: true });
-      const s = str(inv.values, "spender");
-      const spender = s === undefined ? undefined : parseAddress(s, "--spender");
+      const amount = a.parseAmount(need(inv.values, "amount"), "--amount", { allowZero: true });
+      const spender = optional(inv.values, "spender", a.toAddress);
       await inv.requireSigner("dcjpy approve");
       const ctx = await inv.chain();
       const to = spender ?? ctx.addresses.dvp;

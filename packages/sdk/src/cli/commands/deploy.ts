@@ -1,21 +1,17 @@
 import { existsSync, writeFileSync } from "node:fs";
-import { ContractFactory, type BaseContract, type ContractTransactionResponse } from "ethers";
+import { ContractFactory, type BaseContract, type ContractTransaction } from "ethers";
 import {
-  DeliveryVersusPayment__factory,
-  DepositToken__factory,
-  InvestorRegistry__factory,
-  ShareToken__factory,
-  StraightBondToken__factory,
-} from "../../generated/contracts.js";
-import type { KessaiContext } from "../../context/connect.js";
-import { toKessaiError } from "../../errors/decode.js";
-import { withNonceQueue } from "../../transactions/signer.js";
-import { sendTx } from "../../context/send.js";
+  contracts,
+  parseAmount,
+  toAddress,
+  toKessaiError,
+  withNonceQueue,
+  type DeploymentFile,
+} from "../../index.js";
 import { BYTECODE } from "../generated/bytecode.js";
-import { UsageError, list, parseAddress, str, type Values } from "../args.js";
-import { parseAmount } from "../../utils/amount.js";
+import { list, optional, str, type Values } from "../args.js";
+import { CliUsageError } from "../errors.js";
 import type { Command } from "../command.js";
-import type { DeploymentFile } from "../../context/deployment.js";
 import { kv, toJson } from "../output.js";
 
 /** Roles granted like ignition/modules/Kessai.ts. */
@@ -106,13 +102,15 @@ export const deployCommand: Command = {
     const v = inv.values;
     const product = text(v, "product", "bond");
     if (product !== "bond" && product !== "share")
-      throw new UsageError(`--product must be bond or share: ${JSON.stringify(product)}`);
-    const opt = (k: string) => {
-      const x = str(v, k);
-      return x === undefined ? undefined : parseAddress(x, `--${k}`);
-    };
-    const [issuerFlag, bankFlag, pauserFlag] = [opt("issuer"), opt("bank"), opt("pauser")];
-    const agents = list(v, "agent").map((x) => parseAddress(x, "--agent"));
+      throw new CliUsageError(
+        "--product",
+        `--product must be bond or share: ${JSON.stringify(product)}`,
+        product,
+      );
+    const [issuerFlag, bankFlag, pauserFlag] = ["issuer", "bank", "pauser"].map((k) =>
+      optional(v, k, toAddress),
+    );
+    const agents = list(v, "agent").map((x) => toAddress(x, "--agent"));
     const adminDelay = uint(v, "admin-delay", 0n, (1n << 48n) - 1n);
     const decimals = uint(v, "decimals", 0n, 255n);
     const cashDecimals = uint(v, "cash-decimals", 0n, 255n);
@@ -134,7 +132,11 @@ export const deployCommand: Command = {
     };
     const out = text(v, "out", "kessai-deployment.json");
     if (existsSync(out) && v.force !== true)
-      throw new UsageError(`${out} exists: pass --force to overwrite it, or another --out`);
+      throw new CliUsageError(
+        "--out",
+        `${out} exists: pass --force to overwrite it, or another --out`,
+        out,
+      );
 
     const signer = withNonceQueue(await inv.requireSigner("deploy"));
     const provider = await inv.provider();
@@ -144,8 +146,6 @@ export const deployCommand: Command = {
     const pauser = pauserFlag ?? deployer;
     const chainId = await inv.chainId();
     const startBlock = (await provider.getBlockNumber()) + 1;
-    // sendTx needs only the signer, the provider and the confirmations.
-    const ctx = { signer, provider, confirmations: 1 } as unknown as KessaiContext;
 
     const deploy = async <T extends BaseContract>(
       label: string,
@@ -162,25 +162,22 @@ export const deployCommand: Command = {
           throw toKessaiError(err, { action: `deploy ${label}`, sender: deployer });
         }
       });
-    const call = (
-      label: string,
-      target: BaseContract,
-      send: () => Promise<ContractTransactionResponse>,
-    ) => inv.progress.run(label, () => sendTx(ctx, label, target, send));
+    const call = (label: string, build: () => Promise<ContractTransaction>) =>
+      inv.progress.run(label, async () => signer.engine.send(await build(), { action: label }));
 
-    const securityRegistry = await deploy<ReturnType<typeof InvestorRegistry__factory.connect>>(
-      "investor register",
-      "InvestorRegistry",
-      InvestorRegistry__factory.abi,
-      [adminDelay, deployer],
-    );
+    const securityRegistry = await deploy<
+      ReturnType<typeof contracts.InvestorRegistry__factory.connect>
+    >("investor register", "InvestorRegistry", contracts.InvestorRegistry__factory.abi, [
+      adminDelay,
+      deployer,
+    ]);
     const securityRegistryAddress = await securityRegistry.getAddress();
     const token =
       product === "bond"
-        ? await deploy<ReturnType<typeof StraightBondToken__factory.connect>>(
+        ? await deploy<ReturnType<typeof contracts.StraightBondToken__factory.connect>>(
             "straight bond token",
             "StraightBondToken",
-            StraightBondToken__factory.abi,
+            contracts.StraightBondToken__factory.abi,
             [
               text(v, "name", "Kessai Digital Bond 2030"),
               text(v, "symbol", "KDB30"),
@@ -191,10 +188,10 @@ export const deployCommand: Command = {
               bondTerms,
             ],
           )
-        : await deploy<ReturnType<typeof ShareToken__factory.connect>>(
+        : await deploy<ReturnType<typeof contracts.ShareToken__factory.connect>>(
             "share token",
             "ShareToken",
-            ShareToken__factory.abi,
+            contracts.ShareToken__factory.abi,
             [
               text(v, "name", "Kessai Digital Share"),
               text(v, "symbol", "KDS"),
@@ -205,10 +202,10 @@ export const deployCommand: Command = {
               shareTerms,
             ],
           );
-    const dcjpy = await deploy<ReturnType<typeof DepositToken__factory.connect>>(
+    const dcjpy = await deploy<ReturnType<typeof contracts.DepositToken__factory.connect>>(
       "DCJPY",
       "DepositToken",
-      DepositToken__factory.abi,
+      contracts.DepositToken__factory.abi,
       [
         text(v, "cash-name", "DCJPY"),
         text(v, "cash-symbol", "DCJPY"),
@@ -217,10 +214,10 @@ export const deployCommand: Command = {
         adminDelay,
       ],
     );
-    const dvp = await deploy<ReturnType<typeof DeliveryVersusPayment__factory.connect>>(
+    const dvp = await deploy<ReturnType<typeof contracts.DeliveryVersusPayment__factory.connect>>(
       "DVP",
       "DeliveryVersusPayment",
-      DeliveryVersusPayment__factory.abi,
+      contracts.DeliveryVersusPayment__factory.abi,
       [adminDelay, deployer],
     );
     const [tokenAddress, dcjpyAddress, dvpAddress] = await Promise.all([
@@ -230,27 +227,35 @@ export const deployCommand: Command = {
     ]);
 
     const registrar = await securityRegistry.REGISTRAR_ROLE();
-    await call("granting the investor registrar role", securityRegistry, () =>
-      securityRegistry.grantRole(registrar, issuer),
+    await call("granting the investor registrar role", () =>
+      securityRegistry.grantRole.populateTransaction(registrar, issuer),
     );
     for (const role of ST_ISSUER_ROLES) {
       const id = await token[role]();
-      await call(`granting the token's ${role}`, token, () => token.grantRole(id, issuer));
+      await call(`granting the token's ${role}`, () =>
+        token.grantRole.populateTransaction(id, issuer),
+      );
     }
     for (const role of DCJPY_BANK_ROLES) {
       const id = await dcjpy[role]();
-      await call(`granting DCJPY's ${role}`, dcjpy, () => dcjpy.grantRole(id, bank));
+      await call(`granting DCJPY's ${role}`, () => dcjpy.grantRole.populateTransaction(id, bank));
     }
     const agentRole = await dvp.SETTLEMENT_AGENT_ROLE();
     for (const agent of agents) {
-      await call("granting SETTLEMENT_AGENT_ROLE", dvp, () => dvp.grantRole(agentRole, agent));
+      await call("granting SETTLEMENT_AGENT_ROLE", () =>
+        dvp.grantRole.populateTransaction(agentRole, agent),
+      );
     }
     const pauserRole = await dvp.PAUSER_ROLE();
-    await call("granting the DVP's PAUSER_ROLE", dvp, () => dvp.grantRole(pauserRole, pauser));
-    await call("listing the security token", dvp, () =>
-      dvp.setSecurityTokenListed(tokenAddress, true),
+    await call("granting the DVP's PAUSER_ROLE", () =>
+      dvp.grantRole.populateTransaction(pauserRole, pauser),
     );
-    await call("listing DCJPY", dvp, () => dvp.setCashTokenListed(dcjpyAddress, true));
+    await call("listing the security token", () =>
+      dvp.setSecurityTokenListed.populateTransaction(tokenAddress, true),
+    );
+    await call("listing DCJPY", () =>
+      dvp.setCashTokenListed.populateTransaction(dcjpyAddress, true),
+    );
 
     const doc: DeploymentFile = {
       chainId: chainId.toString(),

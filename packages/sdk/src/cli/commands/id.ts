@@ -1,5 +1,6 @@
-import { UsageError, need, parseAddress } from "../args.js";
-import { parseAmount } from "../../utils/amount.js";
+import { parseAmount, toAddress } from "../../index.js";
+import { need } from "../args.js";
+import { CliUsageError } from "../errors.js";
 import type { Command } from "../command.js";
 import { deriveId } from "./settlement.js";
 
@@ -29,13 +30,16 @@ export const idCommand: Command = {
     "kessai id derive --venue PTS --trade-id T-1 --trade-date 2026-11-25 --seller 0x90F7…b906 \\\n      --buyer 0x15d3…6A65 --quantity 100 --amount 500000 --deployment kessai-deployment.json",
   ],
   async run(inv) {
-    const seller = parseAddress(need(inv.values, "seller"), "--seller");
-    const buyer = parseAddress(need(inv.values, "buyer"), "--buyer");
+    const seller = toAddress(need(inv.values, "seller"), "--seller");
+    const buyer = toAddress(need(inv.values, "buyer"), "--buyer");
     const quantity = parseAmount(need(inv.values, "quantity"), "--quantity");
     const amount = parseAmount(need(inv.values, "amount"), "--amount");
     const securityToken = (await inv.addresses()).securityToken;
     if (!securityToken)
-      throw new UsageError("no security token: pass --deployment FILE or --security-token ADDR");
+      throw new CliUsageError(
+        "--security-token",
+        "no security token: pass --deployment FILE or --security-token ADDR",
+      );
     const id = deriveId(inv, { seller, buyer, securityToken, quantity, amount });
     const trade = {
       venue: need(inv.values, "venue"),

@@ -1,12 +1,11 @@
-import * as a from "../../actions/index.js";
-import { UsageError, parseAddress, parseTime, str } from "../args.js";
-import { toBankReference } from "../../utils/reference.js";
+import * as a from "../../index.js";
+import { need, parseTime, str } from "../args.js";
 import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";
 import { bytes32Text, kv, timeText, txJson, txText } from "../output.js";
 
 function subject(inv: Invocation): string {
-  return parseAddress(inv.positionals[0], "address");
+  return a.toAddress(inv.positionals[0], "address");
 }
 
 const simple = (
@@ -57,9 +56,7 @@ export const investorCommands: Command[] = [
     examples: ["kessai investor register 0x90F7…b906 --ref FIRM-0001 --account 1"],
     async run(inv) {
       const account = subject(inv);
-      const ref = str(inv.values, "ref");
-      if (ref === undefined) throw new UsageError("--ref is required");
-      const investorRef = toBankReference(ref, "--ref", { allowZero: true });
+      const investorRef = a.toBankReference(need(inv.values, "ref"), "--ref", { allowZero: true });
       const exp = str(inv.values, "expiry");
       const expiryAt = exp === undefined ? undefined : parseTime(exp, "--expiry", () => inv.now());
       await inv.requireSigner("investor register");

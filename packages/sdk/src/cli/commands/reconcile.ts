@@ -1,5 +1,5 @@
-import * as a from "../../actions/index.js";
-import { parseAddress, parseIndex, str } from "../args.js";
+import * as a from "../../index.js";
+import { optional } from "../args.js";
 import type { Command } from "../command.js";
 import { kv, table } from "../output.js";
 import { termsJson } from "./settlement.js";
@@ -19,14 +19,9 @@ export const reconcileCommand: Command = {
     "to-block": { type: "string", arg: "N", help: "last block (default latest)" },
   },
   async run(inv) {
-    const p = str(inv.values, "party");
-    const party = p === undefined ? undefined : parseAddress(p, "--party");
-    const blk = (k: string) => {
-      const x = str(inv.values, k);
-      return x === undefined ? undefined : parseIndex(x, `--${k}`);
-    };
-    const fromBlock = blk("from-block");
-    const toBlock = blk("to-block");
+    const party = optional(inv.values, "party", a.toAddress);
+    const fromBlock = optional(inv.values, "from-block", a.parseInteger);
+    const toBlock = optional(inv.values, "to-block", a.parseInteger);
     const ctx = await inv.chain();
     const r = await inv.progress.run("reconciling", () =>
       a.reconcile(ctx, { party, fromBlock, toBlock }),

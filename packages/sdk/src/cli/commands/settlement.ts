@@ -1,24 +1,21 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { ZeroAddress } from "ethers";
-import * as a from "../../actions/index.js";
-import { SETTLEMENT_STATE_NAMES, type SettlementStateName } from "../../constants/enums.js";
-import { deriveSettlementId } from "../../settlement/id.js";
-import { buildTerms, termsArg, type SettlementTerms } from "../../settlement/terms.js";
-import { readCall } from "../../context/send.js";
+import * as a from "../../index.js";
 import {
-  NotFoundError,
-  UsageError,
-  need,
-  list,
-  parseAddress,
-  parseId,
-  parseIndex,
-  parseTime,
-  str,
-  type OptionSpecs,
-} from "../args.js";
-import { toBankReference } from "../../utils/reference.js";
-import { parseAmount } from "../../utils/amount.js";
+  SETTLEMENT_STATE_NAMES,
+  buildTerms,
+  deriveSettlementId,
+  parseAmount,
+  parseInteger,
+  parseUnixTime,
+  toAddress,
+  toBankReference,
+  toSettlementId,
+  type SettlementStateName,
+  type SettlementTerms,
+} from "../../index.js";
+import { need, list, optional, parseTime, str, type OptionSpecs } from "../args.js";
+import { CliNotFoundError, CliUsageError } from "../errors.js";
 import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";
 import { fmt, kv, table, timeText, toJson, txJson, txText } from "../output.js";
@@ -88,36 +85,37 @@ function hasTermFlags(inv: Invocation): string[] {
 }
 
 function readTermsFile(file: string): SettlementTerms {
-  if (!existsSync(file)) throw new UsageError(`terms file not found: ${file}`);
+  if (!existsSync(file)) throw new CliUsageError("--terms", `terms file not found: ${file}`, file);
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
-    throw new UsageError(`cannot parse ${file}: ${(err as Error).message}`);
+    throw new CliUsageError("--terms", `cannot parse ${file}: ${(err as Error).message}`, file);
   }
   const t = ((doc as { terms?: unknown })?.terms ?? doc) as Record<string, unknown>;
-  if (!t || typeof t !== "object") throw new UsageError(`${file} holds no terms object`);
-  const field = (k: string) => {
+  if (!t || typeof t !== "object") {
+    throw new CliUsageError("--terms", `${file} holds no terms object`, file);
+  }
+  /** Field `k` of the file's terms, parsed by the SDK validator `parse` under `<file>: terms.<k>`. */
+  const field = <T>(k: string, parse: (value: string, name: string) => T): T => {
     const v = t[k];
-    if (v === undefined) throw new UsageError(`${file}: terms.${k} is missing`);
-    return String(v);
+    const name = `${file}: terms.${k}`;
+    if (v === undefined) throw new CliUsageError("--terms", `${name} is missing`, file);
+    return parse(String(v), name);
   };
-  const deadline = field("deadline");
-  if (!/^[0-9]+$/.test(deadline))
-    throw new UsageError(`${file}: terms.deadline must be unix seconds: ${deadline}`);
   return buildTerms({
-    id: parseId(field("id"), `${file}: terms.id`),
-    seller: parseAddress(field("seller"), `${file}: terms.seller`),
-    buyer: parseAddress(field("buyer"), `${file}: terms.buyer`),
-    securityToken: parseAddress(field("securityToken"), `${file}: terms.securityToken`),
-    quantity: parseAmount(field("quantity"), `${file}: terms.quantity`),
-    cashToken: parseAddress(field("cashToken"), `${file}: terms.cashToken`),
-    amount: parseAmount(field("amount"), `${file}: terms.amount`),
-    deadline: BigInt(deadline),
+    id: field("id", toSettlementId),
+    seller: field("seller", toAddress),
+    buyer: field("buyer", toAddress),
+    securityToken: field("securityToken", toAddress),
+    quantity: field("quantity", parseAmount),
+    cashToken: field("cashToken", toAddress),
+    amount: field("amount", parseAmount),
+    deadline: field("deadline", parseUnixTime),
     agent:
       t.agent === undefined
         ? ZeroAddress
-        : parseAddress(String(t.agent), `${file}: terms.agent`, { allowZero: true }),
+        : field("agent", (v, name) => toAddress(v, name, { allowZero: true })),
   });
 }
 
@@ -133,52 +131,64 @@ async function termsFrom(
   const flags = hasTermFlags(inv);
   if (file !== undefined) {
     if (flags.length) {
-      throw new UsageError(
+      throw new CliUsageError(
+        "--terms",
         `give the terms either with --terms or with flags, not both (--${flags.join(", --")})`,
       );
     }
     return readTermsFile(file);
   }
   if (flags.length === 0)
-    throw new UsageError("no terms: pass --terms FILE or the term flags (see --help)");
+    throw new CliUsageError(
+      "--terms",
+      "no terms: pass --terms FILE or the term flags (see --help)",
+    );
   const addresses = await inv.addresses();
   const v = inv.values;
-  const sellerFlag = str(v, "seller");
-  let seller: string;
-  if (sellerFlag !== undefined) seller = parseAddress(sellerFlag, "--seller");
-  else if (opts.create) {
+  let seller = optional(v, "seller", toAddress);
+  if (seller === undefined && opts.create) {
     inv.signerChoice();
-    const me = await inv.signerAddress();
-    if (!me) throw new UsageError("--seller is required (or sign as the seller)");
-    seller = me;
-  } else throw new UsageError("--seller is required");
-  const buyer = parseAddress(need(v, "buyer"), "--buyer");
+    seller = await inv.signerAddress();
+    if (!seller)
+      throw new CliUsageError("--seller", "--seller is required (or sign as the seller)");
+  } else if (seller === undefined) throw new CliUsageError("--seller", "--seller is required");
+  const buyer = toAddress(need(v, "buyer"), "--buyer");
   if (!addresses.securityToken) {
-    throw new UsageError("no security token: pass --deployment FILE or --security-token ADDR");
+    throw new CliUsageError(
+      "--security-token",
+      "no security token: pass --deployment FILE or --security-token ADDR",
+    );
   }
   const securityToken = addresses.securityToken;
-  const ct = str(v, "cash-token");
-  const cashToken = ct !== undefined ? parseAddress(ct, "--cash-token") : addresses.depositToken;
-  if (!cashToken)
-    throw new UsageError("no cash token: pass --deployment FILE or --cash-token ADDR");
+  const cashToken = optional(v, "cash-token", toAddress) ?? addresses.depositToken;
+  if (!cashToken) {
+    throw new CliUsageError(
+      "--cash-token",
+      "no cash token: pass --deployment FILE or --cash-token ADDR",
+    );
+  }
   const quantity = parseAmount(need(v, "quantity"), "--quantity");
   const amount = parseAmount(need(v, "amount"), "--amount");
-  const ag = str(v, "agent");
-  const agent = ag === undefined ? ZeroAddress : parseAddress(ag, "--agent", { allowZero: true });
+  const agent = optional(v, "agent", (x, f) => toAddress(x, f, { allowZero: true })) ?? ZeroAddress;
   const dl = str(v, "deadline") ?? (opts.create ? "+1d" : undefined);
-  if (dl === undefined) throw new UsageError("--deadline is required (unix seconds, as created)");
+  if (dl === undefined) {
+    throw new CliUsageError("--deadline", "--deadline is required (unix seconds, as created)");
+  }
   const deadlineAt = parseTime(dl, "--deadline", () => inv.now());
   let id: string;
   const idFlag = str(v, "id");
   const venue = str(v, "venue");
   if (idFlag !== undefined) {
     if (venue !== undefined)
-      throw new UsageError("give either --id or --venue/--trade-id/--trade-date");
-    id = parseId(idFlag);
+      throw new CliUsageError("--id", "give either --id or --venue/--trade-id/--trade-date");
+    id = toSettlementId(idFlag, "--id");
   } else if (venue !== undefined) {
     id = deriveId(inv, { seller, buyer, securityToken, quantity, amount });
   } else
-    throw new UsageError("--id is required (or --venue, --trade-id and --trade-date to derive it)");
+    throw new CliUsageError(
+      "--id",
+      "--id is required (or --venue, --trade-id and --trade-date to derive it)",
+    );
   return buildTerms({
     id,
     seller,
@@ -209,10 +219,10 @@ export function deriveId(
 async function termsOrById(inv: Invocation): Promise<SettlementTerms> {
   const flags = hasTermFlags(inv);
   if (str(inv.values, "terms") === undefined && flags.length === 1 && flags[0] === "id") {
-    const id = parseId(need(inv.values, "id"));
+    const id = toSettlementId(need(inv.values, "id"), "--id");
     const ctx = await inv.chain();
     const s = await a.getSettlement(ctx, { id, fromBlock: await inv.scanFrom() });
-    if (!s.terms) throw new NotFoundError(`settlement ${id} not found`);
+    if (!s.terms) throw new CliNotFoundError(`settlement ${id} not found`);
     return s.terms;
   }
   return termsFrom(inv);
@@ -246,13 +256,23 @@ const txCommand = (
   },
 });
 
+/** The --reason flag: a reason code (bytes32 hex or short text; zero allowed). */
+function reasonFlag(inv: Invocation): string | undefined {
+  return optional(inv.values, "reason", (v, f) => toBankReference(v, f, { allowZero: true }));
+}
+
 function stateNames(inv: Invocation): SettlementStateName[] | undefined {
   const raw = list(inv.values, "state");
   if (raw.length === 0) return undefined;
   return raw.map((s) => {
     const found = SETTLEMENT_STATE_NAMES.find((n) => n.toLowerCase() === s.toLowerCase());
-    if (!found)
-      throw new UsageError(`--state ${s} is not one of ${SETTLEMENT_STATE_NAMES.join(", ")}`);
+    if (!found) {
+      throw new CliUsageError(
+        "--state",
+        `--state ${s} is not one of ${SETTLEMENT_STATE_NAMES.join(", ")}`,
+        s,
+      );
+    }
     return found;
   });
 }
@@ -431,9 +451,7 @@ export const settlementCommands: Command[] = [
       reason: { type: "string", arg: "REASON", help: "reason code (bytes32 hex or short text)" },
     },
     async act(inv, terms) {
-      const r0 = str(inv.values, "reason");
-      const reason =
-        r0 === undefined ? undefined : toBankReference(r0, "--reason", { allowZero: true });
+      const reason = reasonFlag(inv);
       await inv.requireSigner("settlement reject");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`rejecting ${terms.id}`, () =>
@@ -451,9 +469,7 @@ export const settlementCommands: Command[] = [
       reason: { type: "string", arg: "REASON", help: "reason code (bytes32 hex or short text)" },
     },
     async act(inv, terms) {
-      const r0 = str(inv.values, "reason");
-      const reason =
-        r0 === undefined ? undefined : toBankReference(r0, "--reason", { allowZero: true });
+      const reason = reasonFlag(inv);
       await inv.requireSigner("settlement terminate");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`terminating ${terms.id}`, () =>
@@ -483,18 +499,15 @@ export const settlementCommands: Command[] = [
       const file = str(inv.values, "terms");
       const idFlag = str(inv.values, "id");
       if ((file === undefined) === (idFlag === undefined))
-        throw new UsageError("give --id or --terms");
+        throw new CliUsageError("--id", "give --id or --terms");
       const fileTerms = file !== undefined ? readTermsFile(file) : undefined;
-      const id = fileTerms ? fileTerms.id : parseId(idFlag!);
-      const fb = str(inv.values, "from-block");
-      const fromBlock = await inv.scanFrom(
-        fb === undefined ? undefined : parseIndex(fb, "--from-block"),
-      );
+      const id = fileTerms ? fileTerms.id : toSettlementId(idFlag!, "--id");
+      const fromBlock = await inv.scanFrom(optional(inv.values, "from-block", parseInteger));
       const ctx = await inv.chain();
       const s = await a.getSettlement(ctx, { id, fromBlock });
-      if (s.state === "None" && !s.terms) throw new NotFoundError(`settlement ${id} not found`);
+      if (s.state === "None" && !s.terms) throw new CliNotFoundError(`settlement ${id} not found`);
       const termsMatch = fileTerms
-        ? await readCall("dvp.verifyTerms", () => ctx.dvp.verifyTerms(termsArg(fileTerms)))
+        ? (await a.verifyTerms(ctx, { terms: fileTerms })).matchesCommitment
         : undefined;
       const t = s.terms;
       // An open settlement past its deadline can be reclaimed by anyone (the DVP checks the
@@ -575,17 +588,11 @@ export const settlementCommands: Command[] = [
     examples: ["kessai settlement list --state Pending,Affirmed --party 0x90F7…b906"],
     async run(inv) {
       const state = stateNames(inv);
-      const opt = (k: string) => {
-        const x = str(inv.values, k);
-        return x === undefined ? undefined : parseAddress(x, `--${k}`);
-      };
-      const blk = (k: string) => {
-        const x = str(inv.values, k);
-        return x === undefined ? undefined : parseIndex(x, `--${k}`);
-      };
-      const [party, seller, buyer] = [opt("party"), opt("seller"), opt("buyer")];
-      const toBlock = blk("to-block");
-      const fromBlock = await inv.scanFrom(blk("from-block"));
+      const [party, seller, buyer] = ["party", "seller", "buyer"].map((k) =>
+        optional(inv.values, k, toAddress),
+      );
+      const toBlock = optional(inv.values, "to-block", parseInteger);
+      const fromBlock = await inv.scanFrom(optional(inv.values, "from-block", parseInteger));
       const ctx = await inv.chain();
       const items = await a.listSettlements(ctx, {
         state,

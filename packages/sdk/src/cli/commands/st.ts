@@ -1,6 +1,6 @@
-import * as a from "../../actions/index.js";
-import { UsageError, need, parseAddress, str } from "../args.js";
-import { parseAmount } from "../../utils/amount.js";
+import * as a from "../../index.js";
+import { need, optional } from "../args.js";
+import { CliUsageError } from "../errors.js";
 import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";
 import { kv, txJson, txText } from "../output.js";
@@ -15,9 +15,11 @@ const LOCK = {
 
 /** The address argument, or the signer's address, or a usage error. */
 export async function accountArg(inv: Invocation, what: string): Promise<string> {
-  if (inv.positionals[0] !== undefined) return parseAddress(inv.positionals[0], "address");
+  if (inv.positionals[0] !== undefined) return a.toAddress(inv.positionals[0], "address");
   const me = await inv.signerAddress();
-  if (!me) throw new UsageError(`${what}: give an address, or a signer (--key / --account)`);
+  if (!me) {
+    throw new CliUsageError("address", `${what}: give an address, or a signer (--key / --account)`);
+  }
   return me;
 }
 
@@ -33,10 +35,9 @@ export const stCommands: Command[] = [
     },
     examples: ["kessai st issue --to 0x90F7…b906 --amount 1000 --account 1"],
     async run(inv) {
-      const to = parseAddress(need(inv.values, "to"), "--to");
-      const value = parseAmount(need(inv.values, "amount"), "--amount");
-      const la = str(inv.values, "lock-address");
-      const lockAddress = la === undefined ? undefined : parseAddress(la, "--lock-address");
+      const to = a.toAddress(need(inv.values, "to"), "--to");
+      const value = a.parseAmount(need(inv.values, "amount"), "--amount");
+      const lockAddress = optional(inv.values, "lock-address", a.toAddress);
       await inv.requireSigner("st issue");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`issuing ${value} ST to ${to}`, () =>
@@ -58,10 +59,9 @@ export const stCommands: Command[] = [
       ...LOCK,
     },
     async run(inv) {
-      const from = parseAddress(need(inv.values, "from"), "--from");
-      const value = parseAmount(need(inv.values, "amount"), "--amount");
-      const la = str(inv.values, "lock-address");
-      const lockAddress = la === undefined ? undefined : parseAddress(la, "--lock-address");
+      const from = a.toAddress(need(inv.values, "from"), "--from");
+      const value = a.parseAmount(need(inv.values, "amount"), "--amount");
+      const lockAddress = optional(inv.values, "lock-address", a.toAddress);
       await inv.requireSigner("st redeem");
       const ctx = await inv.chain();
       const r = await inv.progress.run(`redeeming ${value} ST of ${from}`, () =>

@@ -1,8 +1,9 @@
 import { ZeroAddress, type Log, type LogDescription } from "ethers";
-import { list, parseId, parseIndex, str, UsageError } from "../args.js";
+import { parseInteger, toPlain, toSettlementId } from "../../index.js";
+import { list, optional } from "../args.js";
+import { CliUsageError } from "../errors.js";
 import type { Command } from "../command.js";
 import { toJson } from "../output.js";
-import { toPlain } from "../../errors/decode.js";
 
 /** One DVP event as `watch` prints it. */
 interface WatchedEvent {
@@ -87,16 +88,12 @@ export const watchCommand: Command = {
   },
   examples: ["kessai watch --event SettlementSettled,SettlementFailed --json"],
   async run(inv) {
-    const idRaw = str(inv.values, "id");
-    const id = idRaw === undefined ? undefined : parseId(idRaw);
+    const id = optional(inv.values, "id", toSettlementId);
     const names = new Set(list(inv.values, "event"));
-    const c = str(inv.values, "count");
-    const count = c === undefined ? undefined : parseIndex(c, "--count");
-    if (count === 0) throw new UsageError("--count must be at least 1");
-    const iv = str(inv.values, "interval");
-    const interval = iv === undefined ? 500 : parseIndex(iv, "--interval");
-    const fb = str(inv.values, "from-block");
-    const fromFlag = fb === undefined ? undefined : parseIndex(fb, "--from-block");
+    const count = optional(inv.values, "count", parseInteger);
+    if (count === 0) throw new CliUsageError("--count", "--count must be at least 1", "0");
+    const interval = optional(inv.values, "interval", parseInteger) ?? 500;
+    const fromFlag = optional(inv.values, "from-block", parseInteger);
     const ctx = await inv.chain();
     const known = new Set(
       ctx.dvp.interface.fragments
@@ -105,7 +102,11 @@ export const watchCommand: Command = {
     );
     for (const n of names)
       if (!known.has(n))
-        throw new UsageError(`--event ${n} is not a DVP event (${[...known].join(", ")})`);
+        throw new CliUsageError(
+          "--event",
+          `--event ${n} is not a DVP event (${[...known].join(", ")})`,
+          n,
+        );
     const provider = ctx.provider;
     let next = fromFlag ?? (await provider.getBlockNumber()) + 1;
     process.stderr.write(
