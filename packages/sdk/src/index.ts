@@ -15,6 +15,7 @@ export { BaseClient } from "./clients/base.js";
 export * from "./actions/index.js";
 export * from "./errors/index.js";
 export * from "./constants/enums.js";
+export * from "./constants/deployment.js";
 export * from "./settlement/id.js";
 export * from "./settlement/terms.js";
 export * from "./settlement/eip712.js";

@@ -1,6 +1,13 @@
 import { existsSync, writeFileSync } from "node:fs";
-import { ContractFactory, type BaseContract, type ContractTransaction } from "ethers";
 import {
+  ContractFactory,
+  type BaseContract,
+  type BaseContractMethod,
+  type ContractTransaction,
+} from "ethers";
+import {
+  DEPLOYMENT_DEFAULTS,
+  KESSAI_ROLES,
   contracts,
   parseAmount,
   toAddress,
@@ -14,23 +21,11 @@ import { CliUsageError } from "../errors.js";
 import type { Command } from "../command.js";
 import { kv, toJson } from "../output.js";
 
-/** Roles granted like ignition/modules/Kessai.ts. */
-const ST_ISSUER_ROLES = [
-  "ISSUER_ROLE",
-  "PAUSER_ROLE",
-  "TRANSFER_APPROVER_ROLE",
-  "FORCE_TRANSFER_ROLE",
-  "FORCE_LOCK_ROLE",
-  "FORCE_UNLOCK_ROLE",
-  "FORCE_RELOCATE_ROLE",
-] as const;
-const DCJPY_BANK_ROLES = [
-  "REGISTRAR_ROLE",
-  "ISSUER_ROLE",
-  "REDEEMER_ROLE",
-  "FREEZER_ROLE",
-  "PAUSER_ROLE",
-] as const;
+/** A contract that grants roles: its role getters by name, and `grantRole`. */
+interface Grants {
+  getFunction(name: string): BaseContractMethod;
+  grantRole: { populateTransaction(role: string, account: string): Promise<ContractTransaction> };
+}
 
 function text(values: Values, name: string, fallback: string): string {
   return str(values, name) ?? fallback;
@@ -48,11 +43,11 @@ export const deployCommand: Command = {
   description:
     "Deploys, from the signer (the default admin of every contract): the issuer's investor\n" +
     "register, a straight bond (or --product share) consulting it, DCJPY (which keeps the bank's\n" +
-    "account book itself) and the DVP listing both tokens. Grants, as ignition/modules/Kessai.ts\n" +
-    "does: REGISTRAR_ROLE of the register and every issuer and enforcement role of the token to\n" +
-    "--issuer; DCJPY's REGISTRAR, ISSUER, REDEEMER, FREEZER and PAUSER roles to --bank;\n" +
-    "SETTLEMENT_AGENT_ROLE to each --agent; the DVP's PAUSER_ROLE to --pauser. Writes the\n" +
-    "addresses JSON to --out " +
+    "account book itself) and the DVP listing both tokens. Grants the roles of the SDK's\n" +
+    "KESSAI_ROLES, as the Ignition modules do: REGISTRAR_ROLE of the register and every issuer\n" +
+    "and enforcement role of the token to --issuer; DCJPY's REGISTRAR, ISSUER, REDEEMER, FREEZER\n" +
+    "and PAUSER roles to --bank; SETTLEMENT_AGENT_ROLE to each --agent; the DVP's PAUSER_ROLE to\n" +
+    "--pauser. Token defaults: the SDK's DEPLOYMENT_DEFAULTS. Writes the addresses JSON to --out\n" +
     "(default kessai-deployment.json; an existing file needs --force).",
   options: {
     issuer: {
@@ -111,24 +106,27 @@ export const deployCommand: Command = {
       optional(v, k, toAddress),
     );
     const agents = list(v, "agent").map((x) => toAddress(x, "--agent"));
-    const adminDelay = uint(v, "admin-delay", 0n, (1n << 48n) - 1n);
-    const decimals = uint(v, "decimals", 0n, 255n);
-    const cashDecimals = uint(v, "cash-decimals", 0n, 255n);
+    const D = DEPLOYMENT_DEFAULTS;
+    const adminDelay = uint(v, "admin-delay", BigInt(D.adminDelay), (1n << 48n) - 1n);
+    const decimals = uint(
+      v,
+      "decimals",
+      BigInt(D[product === "bond" ? "straightBond" : "share"].decimals),
+      255n,
+    );
+    const cashDecimals = uint(v, "cash-decimals", BigInt(D.depositToken.decimals), 255n);
+    const bond = D.straightBond.terms;
     const bondTerms = {
-      faceValue: uint(v, "face-value", 10_000n),
-      faceValueCurrency: "JPY",
-      interestRate: uint(v, "interest-rate", 5_000n),
-      interestPaymentDates: ["0331", "0930"],
-      redemptionDate: uint(v, "redemption-date", 1_893_456_000n, (1n << 64n) - 1n),
-      redemptionValue: uint(v, "redemption-value", 10_000n),
-      redemptionValueCurrency: "JPY",
+      ...bond,
+      faceValue: uint(v, "face-value", bond.faceValue),
+      interestRate: uint(v, "interest-rate", bond.interestRate),
+      interestPaymentDates: [...bond.interestPaymentDates],
+      redemptionDate: uint(v, "redemption-date", bond.redemptionDate, (1n << 64n) - 1n),
+      redemptionValue: uint(v, "redemption-value", bond.redemptionValue),
     };
     const shareTerms = {
-      issuePrice: uint(v, "issue-price", 1_000n),
-      dividendPerUnit: 0n,
-      dividendRecordDate: "",
-      dividendPaymentDate: "",
-      cancellationDate: "",
+      ...D.share.terms,
+      issuePrice: uint(v, "issue-price", D.share.terms.issuePrice),
     };
     const out = text(v, "out", "kessai-deployment.json");
     if (existsSync(out) && v.force !== true)
@@ -179,8 +177,8 @@ export const deployCommand: Command = {
             "StraightBondToken",
             contracts.StraightBondToken__factory.abi,
             [
-              text(v, "name", "Kessai Digital Bond 2030"),
-              text(v, "symbol", "KDB30"),
+              text(v, "name", D.straightBond.name),
+              text(v, "symbol", D.straightBond.symbol),
               decimals,
               securityRegistryAddress,
               deployer,
@@ -193,8 +191,8 @@ export const deployCommand: Command = {
             "ShareToken",
             contracts.ShareToken__factory.abi,
             [
-              text(v, "name", "Kessai Digital Share"),
-              text(v, "symbol", "KDS"),
+              text(v, "name", D.share.name),
+              text(v, "symbol", D.share.symbol),
               decimals,
               securityRegistryAddress,
               deployer,
@@ -207,8 +205,8 @@ export const deployCommand: Command = {
       "DepositToken",
       contracts.DepositToken__factory.abi,
       [
-        text(v, "cash-name", "DCJPY"),
-        text(v, "cash-symbol", "DCJPY"),
+        text(v, "cash-name", D.depositToken.name),
+        text(v, "cash-symbol", D.depositToken.symbol),
         cashDecimals,
         deployer,
         adminDelay,
@@ -226,30 +224,20 @@ export const deployCommand: Command = {
       dvp.getAddress(),
     ]);
 
-    const registrar = await securityRegistry.REGISTRAR_ROLE();
-    await call("granting the investor registrar role", () =>
-      securityRegistry.grantRole.populateTransaction(registrar, issuer),
-    );
-    for (const role of ST_ISSUER_ROLES) {
-      const id = await token[role]();
-      await call(`granting the token's ${role}`, () =>
-        token.grantRole.populateTransaction(id, issuer),
-      );
-    }
-    for (const role of DCJPY_BANK_ROLES) {
-      const id = await dcjpy[role]();
-      await call(`granting DCJPY's ${role}`, () => dcjpy.grantRole.populateTransaction(id, bank));
-    }
-    const agentRole = await dvp.SETTLEMENT_AGENT_ROLE();
-    for (const agent of agents) {
-      await call("granting SETTLEMENT_AGENT_ROLE", () =>
-        dvp.grantRole.populateTransaction(agentRole, agent),
-      );
-    }
-    const pauserRole = await dvp.PAUSER_ROLE();
-    await call("granting the DVP's PAUSER_ROLE", () =>
-      dvp.grantRole.populateTransaction(pauserRole, pauser),
-    );
+    // The roles of KESSAI_ROLES, the list the Ignition modules grant too.
+    const grant = async (name: string, c: Grants, roles: readonly string[], account: string) => {
+      for (const role of roles) {
+        const id = String(await c.getFunction(role).staticCall());
+        await call(`granting ${name}'s ${role}`, () =>
+          c.grantRole.populateTransaction(id, account),
+        );
+      }
+    };
+    await grant("the register", securityRegistry, KESSAI_ROLES.issuer.investorRegistry, issuer);
+    await grant("the token", token, KESSAI_ROLES.issuer.securityToken, issuer);
+    await grant("DCJPY", dcjpy, KESSAI_ROLES.bank.depositToken, bank);
+    for (const agent of agents) await grant("the DVP", dvp, KESSAI_ROLES.agent.dvp, agent);
+    await grant("the DVP", dvp, KESSAI_ROLES.pauser.dvp, pauser);
     await call("listing the security token", () =>
       dvp.setSecurityTokenListed.populateTransaction(tokenAddress, true),
     );
