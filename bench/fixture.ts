@@ -8,6 +8,7 @@
  */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { ContractTransactionResponse, TransactionReceipt } from "ethers";
+import { encodeTerms, type SettlementTerms } from "../packages/sdk/src/index.js";
 import type {
   BenchSeller,
   DeliveryVersusPayment,
@@ -33,18 +34,8 @@ export const BULK_CHUNK = 1_000;
 /** Mirrors BenchSeller.ID_NAMESPACE. */
 const BULK_ID_NAMESPACE = 0xbe4c4n;
 
-/** The terms of one settlement, as {IDeliveryVersusPayment.Terms}. */
-export interface Terms {
-  id: string;
-  seller: string;
-  buyer: string;
-  securityToken: string;
-  quantity: bigint;
-  cashToken: string;
-  amount: bigint;
-  deadline: bigint;
-  agent: string;
-}
+/** The terms of one settlement (IDeliveryVersusPayment.Terms): the SDK's SettlementTerms. */
+export type Terms = SettlementTerms;
 
 export interface Parties {
   admin: HardhatEthersSigner;
@@ -281,12 +272,6 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
     ...overrides,
   });
 
-  const termsType = [
-    "tuple(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)",
-  ];
-  const coder = ethers.AbiCoder.defaultAbiCoder();
-  const lockData = (t: Terms) => coder.encode(termsType, [t]);
-
   let bulkIndex = 0n;
   const openBulk = async (count: number): Promise<Terms[]> => {
     const opened: Terms[] = [];
@@ -347,7 +332,7 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
     freshAccount,
     unregisteredAccount,
     terms,
-    lockData,
+    lockData: encodeTerms,
     openBulk,
   };
 }

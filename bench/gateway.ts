@@ -40,7 +40,7 @@ import {
   FUNDING_ACCOUNT,
   SUSPENSE_ACCOUNT,
 } from "../packages/bank-gateway/src/domain/references.js";
-import { contracts } from "../sdk/src/index.js";
+import { contracts } from "../packages/sdk/src/index.js";
 import {
   nodeAddress,
   nodeKey,

@@ -9,7 +9,7 @@
  * the encoded terms (step 1: `lock(dvp, quantity, abi.encode(terms))`), then the buyer settles
  * with an existing allowance (step 6: `settle(terms)`); all N trades are submitted at once
  * (`Promise.all`, each trade awaiting its lock's receipt before its settle), automine.
- * - SDK: `FirmClient.createSettlement` + `FirmClient.settle` (terms validated, the trade checked
+ * - SDK: `FirmClient.createSettlement` + `FirmClient.settleSettlement` (terms validated, the trade checked
  *   before locking: the token's canTransfer and both DCJPY accounts in one multicall, read in
  *   parallel with the latest block; gas estimated, nonces from the SDK's per-account queue,
  *   errors decoded, receipts parsed).
@@ -31,7 +31,7 @@ import {
   IssuerClient,
   type KessaiAddresses,
   type SettlementTerms,
-} from "../sdk/src/index.js";
+} from "../packages/sdk/src/index.js";
 import {
   deployOverRpc,
   nodeKey,
@@ -111,7 +111,7 @@ async function runSdk(s: Setup, trades: SettlementTerms[]): Promise<void> {
   const results = await Promise.all(
     trades.map(async (terms) => {
       await s.seller.createSettlement({ terms });
-      return s.buyer.settle({ terms });
+      return s.buyer.settleSettlement({ terms });
     }),
   );
   if (!results.every((r) => r.settled)) throw new Error("sdk settle failed");
@@ -144,19 +144,23 @@ async function measure(s: Setup, issuer: IssuerClient, bank: BankClient, registe
     ? [s.seller.address, s.buyer.address, rawSeller, rawBuyer]
     : [rawSeller, rawBuyer];
   const investors = parties.map((account) => ({ account, investorRef: id(account) }));
-  await issuer.registerBatch({ investors });
-  await bank.openAccounts({
+  await issuer.registerInvestors({ investors });
+  await bank.openDepositAccounts({
     accounts: parties,
     depositAccountRefs: parties.map((account) => id(`deposit:${account}`)),
   });
   const total = BigInt((opts.n * opts.rounds + 10) * 2);
-  await issuer.bulkIssue({
+  await issuer.bulkIssueSecurity({
     items: [s.seller.address, rawSeller].map((to) => ({ to, value: total * QUANTITY })),
   });
   for (const [i, account] of [s.buyer.address, rawBuyer].entries()) {
-    await bank.issue({ account, amount: total * AMOUNT, bankReference: id(`${s.label}-${i}`) });
+    await bank.issueDeposit({
+      account,
+      amount: total * AMOUNT,
+      bankReference: id(`${s.label}-${i}`),
+    });
   }
-  await s.buyer.approve({ amount: total * AMOUNT });
+  await s.buyer.approveDeposit({ amount: total * AMOUNT });
   const dt = contracts.DepositToken__factory.connect(s.addresses.depositToken, s.rawBuyer);
   await (await dt.approve(s.addresses.dvp, total * AMOUNT)).wait();
   // warm-up (JIT, caches) on both paths

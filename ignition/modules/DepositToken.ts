@@ -1,9 +1,11 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import { DEPOSIT_TOKEN_ROLES, grantRoles } from "./grants.js";
+import { DEPLOYMENT_DEFAULTS, KESSAI_ROLES } from "@kessai/sdk";
+import { grantRoles } from "./grants.js";
 
 /**
  * DCJPY, the bank's deposit token, which keeps the bank's account book itself. The bank account
- * is granted every bank role: opening and closing accounts, issuance, redemption, freeze and pause.
+ * is granted every bank role (`KESSAI_ROLES.bank`, as `kessai deploy` does): opening and closing
+ * accounts, issuance, redemption, freeze and pause. Defaults: `DEPLOYMENT_DEFAULTS`.
  *
  * Parameters: `name`, `symbol`, `decimals` (0: one unit is one yen), `bank` (default account 2),
  * `adminDelay`.
@@ -12,15 +14,16 @@ export default buildModule("DepositTokenModule", (m) => {
   const admin = m.getAccount(0);
   const bank = m.getParameter("bank", m.getAccount(2));
 
+  const d = DEPLOYMENT_DEFAULTS.depositToken;
   const token = m.contract("DepositToken", [
-    m.getParameter("name", "DCJPY"),
-    m.getParameter("symbol", "DCJPY"),
-    m.getParameter("decimals", 0),
+    m.getParameter("name", d.name),
+    m.getParameter("symbol", d.symbol),
+    m.getParameter("decimals", d.decimals),
     admin,
-    m.getParameter("adminDelay", 0),
+    m.getParameter("adminDelay", DEPLOYMENT_DEFAULTS.adminDelay),
   ]);
 
-  grantRoles(m, token, DEPOSIT_TOKEN_ROLES, bank);
+  grantRoles(m, token, KESSAI_ROLES.bank.depositToken, bank);
 
   return { depositToken: token };
 });

@@ -1,4 +1,5 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { DEPLOYMENT_DEFAULTS, KESSAI_ROLES } from "@kessai/sdk";
 
 /**
  * The issuer's eligibility register, which the security token consults. Its registrar (the
@@ -10,14 +11,15 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
  */
 export default buildModule("InvestorRegistryModule", (m) => {
   const admin = m.getAccount(0);
-  const adminDelay = m.getParameter("adminDelay", 0);
+  const adminDelay = m.getParameter("adminDelay", DEPLOYMENT_DEFAULTS.adminDelay);
   const securityRegistrar = m.getParameter("securityRegistrar", m.getAccount(1));
 
   const securityRegistry = m.contract("InvestorRegistry", [adminDelay, admin], {
     id: "SecurityRegistry",
   });
 
-  const securityRole = m.staticCall(securityRegistry, "REGISTRAR_ROLE", [], 0, {
+  const [registrarRole] = KESSAI_ROLES.issuer.investorRegistry;
+  const securityRole = m.staticCall(securityRegistry, registrarRole, [], 0, {
     id: "SecurityRegistrarRole",
   });
   m.call(securityRegistry, "grantRole", [securityRole, securityRegistrar], {

@@ -17,7 +17,7 @@ const FIRM_REF_2 = "0x4649524d2d303030320000000000000000000000000000000000000000
  * The whole system: the issuer's investor register, the security token, DCJPY and the DVP listing
  * both tokens, with every role granted, and the two securities firms registered as investors in
  * the register. Their DCJPY accounts are the bank's to open (REGISTRAR_ROLE on DCJPY, granted to
- * the bank): `BankClient.openAccounts` or `kessai account open`.
+ * the bank): `BankClient.openDepositAccounts` or `kessai account open`.
  *
  * Parameters (besides those of the modules it uses): `sellerFirm` (default account 3),
  * `buyerFirm` (default account 4), `sellerRef` and `buyerRef` (investor references, bytes32),

@@ -1,9 +1,9 @@
 /**
- * Every TypeScript block of README.md, sdk/README.md and docs/*.md compiles, as written.
+ * Every TypeScript block of README.md, packages/sdk/README.md and docs/*.md compiles, as written.
  *
  * Each ```ts block is compiled with the TypeScript compiler as an ES module of its own (so it
  * must import what it uses; top-level await is allowed), with `@kessai/sdk` resolved to the SDK's
- * source (sdk/src/index.ts), `ethers` and `hardhat` from this repository, strict mode. Two
+ * source (packages/sdk/src/index.ts), `ethers` and `hardhat` from this repository, strict mode. Two
  * conventions, both stated where they are used:
  * - a block whose first line is `// example: NN-name` is a usage-guide example (docs/sdk-guide.md):
  *   the body of `run(env: ExampleEnv)`, compiled inside that function with every export of
@@ -12,7 +12,7 @@
  *   whole program and is not compiled; at most MAX_FRAGMENTS may exist.
  *
  * A ```sh block right after `<!-- docs-test: run -->` is run line by line (sh -e, from the
- * repository root) and must succeed: sdk/README's build-from-source recipe, whose last line starts
+ * repository root) and must succeed: packages/sdk/README's build-from-source recipe, whose last line starts
  * the CLI it built.
  */
 import { expect } from "chai";
@@ -24,7 +24,7 @@ import ts from "typescript";
 const ROOT = process.cwd();
 const FILES = [
   "README.md",
-  "sdk/README.md",
+  "packages/sdk/README.md",
   ...readdirSync(path.join(ROOT, "docs"))
     .filter((f) => f.endsWith(".md"))
     .sort()
@@ -91,12 +91,12 @@ const OPTIONS: ts.CompilerOptions = {
   resolveJsonModule: true,
   types: ["node"],
   baseUrl: ROOT,
-  paths: { "@kessai/sdk": ["sdk/src/index.ts"] },
+  paths: { "@kessai/sdk": ["packages/sdk/src/index.ts"] },
 };
 
 /** Every name `@kessai/sdk` exports (values and types), for the guide examples' scope. */
 function sdkExports(): string[] {
-  const index = path.join(ROOT, "sdk", "src", "index.ts");
+  const index = path.join(ROOT, "packages", "sdk", "src", "index.ts");
   const program = ts.createProgram([index], OPTIONS);
   const checker = program.getTypeChecker();
   const symbol = checker.getSymbolAtLocation(program.getSourceFile(index)!)!;
@@ -113,7 +113,7 @@ function source(b: Block, exports: string[]): { text: string; offset: number } {
     const head = [
       `import { id } from "ethers";`,
       `import { ${exports.join(", ")} } from "@kessai/sdk";`,
-      `import type { ExampleEnv } from "./sdk/examples/env.js";`,
+      `import type { ExampleEnv } from "./packages/sdk/examples/env.js";`,
       `export async function run(env: ExampleEnv) {`,
     ];
     return { text: [...head, b.code, "}", ""].join("\n"), offset: head.length };
@@ -137,14 +137,14 @@ describe("docs: every TypeScript block compiles as written", function () {
   this.timeout(180_000);
 
   it("finds the blocks, and fragments are marked and rare", function () {
-    expect(FILES).to.include.members(["README.md", "sdk/README.md", "docs/sdk-guide.md"]);
+    expect(FILES).to.include.members(["README.md", "packages/sdk/README.md", "docs/sdk-guide.md"]);
     expect(compiled.length).to.be.greaterThan(14);
     expect(fragments.length).to.be.at.most(MAX_FRAGMENTS);
     for (const b of tsBlocks.filter((x) => x.marker !== undefined))
       expect(FRAGMENT.test(b.marker!), `${b.file}:${b.line} marker ${b.marker}`).to.equal(true);
   });
 
-  it(`compiles each block on its own (strict, @kessai/sdk from sdk/src)`, function () {
+  it(`compiles each block on its own (strict, @kessai/sdk from packages/sdk/src)`, function () {
     const exports = sdkExports();
     expect(exports).to.include.members(["FirmClient", "settleTrade", "toBankReference"]);
     const virtual = new Map<string, { block: Block; text: string; offset: number }>();
@@ -179,15 +179,16 @@ describe("docs: every TypeScript block compiles as written", function () {
     expect(problems, problems.join("\n")).to.deep.equal([]);
   });
 
-  it("runs sdk/README's build-from-source recipe, and the CLI it builds starts", async function () {
-    expect(runs.map((b) => b.file)).to.deep.equal(["sdk/README.md"]);
+  it("runs packages/sdk/README's build-from-source recipe, and the CLI it builds starts", async function () {
+    expect(runs.map((b) => b.file)).to.deep.equal(["packages/sdk/README.md"]);
     const [recipe] = runs;
     expect(recipe.lang).to.equal("sh");
-    expect(recipe.code).to.match(/node sdk\/dist\/cli\/main\.js --version/);
+    expect(recipe.code).to.match(/node packages\/sdk\/dist\/cli\/main\.js --version/);
     const r = await run(recipe.code);
     expect(r.code, r.output).to.equal(0);
-    const version = JSON.parse(readFileSync(path.join(ROOT, "sdk", "package.json"), "utf8"))
-      .version as string;
+    const version = JSON.parse(
+      readFileSync(path.join(ROOT, "packages", "sdk", "package.json"), "utf8"),
+    ).version as string;
     expect(r.output.trim().split("\n").at(-1)).to.equal(version);
   });
 });

@@ -23,7 +23,7 @@ import {
   freePort,
   type TempSqliteDir,
 } from "../../../packages/storage/src/testing/index.js";
-import { contracts, withNonceQueue } from "../../../sdk/src/index.js";
+import { contracts, withNonceQueue } from "../../../packages/sdk/src/index.js";
 import { nodeKey, rpcProvider, startHardhatNode, type HardhatNode } from "../sdk/hardhat-node.js";
 import { describeBackends } from "../storage/backends.js";
 import { OPERATOR_HASH, OPERATOR_KEY, databaseUrl, deployDcjpyOverRpc, ref } from "./helpers.js";

@@ -18,7 +18,7 @@ import {
   type InterfaceAbi,
   type JsonRpcProvider,
 } from "ethers";
-import { contracts, withNonceQueue } from "../../../sdk/src/index.js";
+import { contracts, withNonceQueue } from "../../../packages/sdk/src/index.js";
 import { nodeAddress, nodeKey } from "../sdk/hardhat-node.js";
 import { start, type RunningGateway } from "../../../packages/bank-gateway/src/main.js";
 import type { Backend } from "../storage/backends.js";

@@ -15,8 +15,8 @@
 import { expect } from "chai";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { sql } from "@kessai/storage";
-import type { JournalEntry, TxEvent } from "../../../sdk/src/index.js";
-import { contracts } from "../../../sdk/src/index.js";
+import type { JournalEntry, TxEvent } from "../../../packages/sdk/src/index.js";
+import { contracts } from "../../../packages/sdk/src/index.js";
 import {
   sdkDepositChain,
   type SdkDepositChain,

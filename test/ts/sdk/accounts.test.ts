@@ -22,7 +22,7 @@ import {
   openDepositAccounts,
   toKessaiError,
   type InputError,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 
@@ -58,34 +58,36 @@ describe("sdk: the bank's DCJPY account book", function () {
     const { bank } = k.clients;
     const who = fresh[0];
     expect(await bank.isAccountOpen(who)).to.equal(false);
-    expect(await bank.depositAccountOf(who)).to.equal(undefined);
+    expect((await bank.getDepositAccount({ account: who })).depositAccountRef).to.equal(undefined);
     await expectError(
-      bank.issue({ account: who, amount: 1n, bankReference: ref("acct:before-open") }),
+      bank.issueDeposit({ account: who, amount: 1n, bankReference: ref("acct:before-open") }),
       DepositTokenIneligibleReceiver,
       { account: who },
     );
 
-    const r = await bank.openAccount({ account: who, depositAccountRef: ref("dep:0") });
+    const r = await bank.openDepositAccount({ account: who, depositAccountRef: ref("dep:0") });
     expect(r.blockNumber).to.be.greaterThan(0);
     expect(dcjpyEvents(r.receipt.logs)).to.deep.equal([["AccountOpened", who, ref("dep:0")]]);
     expect(await bank.isAccountOpen(who)).to.equal(true);
-    expect(await bank.depositAccountOf(who)).to.equal(ref("dep:0"));
+    expect((await bank.getDepositAccount({ account: who })).depositAccountRef).to.equal(
+      ref("dep:0"),
+    );
     expect(await getDepositAccount(bank.ctx, { account: who })).to.deep.equal({
       account: who,
       open: true,
       depositAccountRef: ref("dep:0"),
     });
 
-    await bank.issue({ account: who, amount: 100n, bankReference: ref("acct:fund-0") });
-    expect((await bank.balanceOf(who)).balance).to.equal(100n);
-    await bank.redeemFrom({ account: who, amount: 100n, redemptionRef: ref("acct:red-0") });
-    expect((await bank.balanceOf(who)).balance).to.equal(0n);
+    await bank.issueDeposit({ account: who, amount: 100n, bankReference: ref("acct:fund-0") });
+    expect((await bank.getDepositBalance({ account: who })).balance).to.equal(100n);
+    await bank.redeemDepositFrom({ account: who, amount: 100n, redemptionRef: ref("acct:red-0") });
+    expect((await bank.getDepositBalance({ account: who })).balance).to.equal(0n);
   });
 
   it("opens several accounts in one transaction, in order", async function () {
     const { bank } = k.clients;
     const [a, b] = [fresh[1], fresh[2]];
-    const r = await bank.openAccounts({
+    const r = await bank.openDepositAccounts({
       accounts: [a, b],
       depositAccountRefs: [ref("dep:1"), ref("dep:2")],
     });
@@ -101,25 +103,25 @@ describe("sdk: the bank's DCJPY account book", function () {
     const { bank } = k.clients;
     const who = fresh[3];
     await openDepositAccount(bank.ctx, { account: who, depositAccountRef: ref("dep:3") });
-    await bank.issue({ account: who, amount: 70n, bankReference: ref("acct:fund-3") });
+    await bank.issueDeposit({ account: who, amount: 70n, bankReference: ref("acct:fund-3") });
 
     // Not while it holds DCJPY: nothing changes.
-    await expectError(bank.closeAccount(who), DepositTokenAccountNotEmpty, {
+    await expectError(bank.closeDepositAccount({ account: who }), DepositTokenAccountNotEmpty, {
       account: who,
       balance: 70n,
     });
     expect(await onChain(who)).to.deep.equal([true, ref("dep:3")]);
-    expect((await bank.balanceOf(who)).balance).to.equal(70n);
+    expect((await bank.getDepositBalance({ account: who })).balance).to.equal(70n);
 
-    await bank.redeemFrom({ account: who, amount: 70n, redemptionRef: ref("acct:red-3") });
-    const r = await bank.closeAccount(who);
+    await bank.redeemDepositFrom({ account: who, amount: 70n, redemptionRef: ref("acct:red-3") });
+    const r = await bank.closeDepositAccount({ account: who });
     expect(dcjpyEvents(r.receipt.logs)).to.deep.equal([["AccountClosed", who, ref("dep:3")]]);
     expect(await bank.isAccountOpen(who)).to.equal(false);
-    expect(await bank.depositAccountOf(who)).to.equal(undefined);
+    expect((await bank.getDepositAccount({ account: who })).depositAccountRef).to.equal(undefined);
     expect(await onChain(who)).to.deep.equal([false, ZeroHash]);
 
     await expectError(
-      bank.issue({ account: who, amount: 1n, bankReference: ref("acct:after-close") }),
+      bank.issueDeposit({ account: who, amount: 1n, bankReference: ref("acct:after-close") }),
       DepositTokenIneligibleReceiver,
       { account: who },
     );
@@ -135,15 +137,15 @@ describe("sdk: the bank's DCJPY account book", function () {
     );
 
     // Reopened, bound to another deposit account.
-    await bank.openAccount({ account: who, depositAccountRef: ref("dep:3b") });
+    await bank.openDepositAccount({ account: who, depositAccountRef: ref("dep:3b") });
     expect(await onChain(who)).to.deep.equal([true, ref("dep:3b")]);
   });
 
   it("closes out an account with a frozen balance: freeze, then one multicall lifts the freezes, redeems everything and closes", async function () {
     const { bank } = k.clients;
     const who = fresh[8];
-    await bank.openAccount({ account: who, depositAccountRef: ref("dep:8") });
-    await bank.issue({ account: who, amount: 90n, bankReference: ref("acct:fund-8") });
+    await bank.openDepositAccount({ account: who, depositAccountRef: ref("dep:8") });
+    await bank.issueDeposit({ account: who, amount: 90n, bankReference: ref("acct:fund-8") });
     await bank.freezePartial(who, 40n);
     const supplyBefore = await k.contracts.dcjpy.totalSupply();
 
@@ -168,10 +170,10 @@ describe("sdk: the bank's DCJPY account book", function () {
       },
     );
     expect(await k.contracts.dcjpy.isAccountFrozen(who)).to.equal(true);
-    expect((await bank.balanceOf(who)).balance).to.equal(90n);
+    expect((await bank.getDepositBalance({ account: who })).balance).to.equal(90n);
     expect(await onChain(who)).to.deep.equal([true, ref("dep:8")]);
 
-    const r = await bank.closeOutAccount({ account: who, redemptionRef: ref("acct:out-8") });
+    const r = await bank.closeOutDepositAccount({ account: who, redemptionRef: ref("acct:out-8") });
     expect(r.freeze).to.equal(undefined); // already frozen
     expect(r.redeemed).to.equal(90n);
     expect(dcjpyEvents(r.closeOut.receipt.logs)).to.deep.equal([
@@ -182,12 +184,15 @@ describe("sdk: the bank's DCJPY account book", function () {
       ["AccountClosed", who, ref("dep:8")],
     ]);
     expect(await onChain(who)).to.deep.equal([false, ZeroHash]);
-    expect((await bank.balanceOf(who)).balance).to.equal(0n);
+    expect((await bank.getDepositBalance({ account: who })).balance).to.equal(0n);
     expect(await k.contracts.dcjpy.totalSupply()).to.equal(supplyBefore - 90n);
 
     // An unfrozen, empty account: the freeze is sent first, then the close.
-    await bank.openAccount({ account: who, depositAccountRef: ref("dep:8b") });
-    const again = await bank.closeOutAccount({ account: who, redemptionRef: ref("acct:out-8b") });
+    await bank.openDepositAccount({ account: who, depositAccountRef: ref("dep:8b") });
+    const again = await bank.closeOutDepositAccount({
+      account: who,
+      redemptionRef: ref("acct:out-8b"),
+    });
     expect(again.freeze?.blockNumber).to.be.lessThan(again.closeOut.blockNumber);
     expect(again.redeemed).to.equal(0n);
     expect(await onChain(who)).to.deep.equal([false, ZeroHash]);
@@ -200,7 +205,7 @@ describe("sdk: the bank's DCJPY account book", function () {
     expect(sellerBefore).to.deep.equal([true, ref("deposit:seller")]);
 
     const e = await expectError(
-      bank.openAccount({ account: seller, depositAccountRef: ref("dep:other") }),
+      bank.openDepositAccount({ account: seller, depositAccountRef: ref("dep:other") }),
       DepositTokenAccountAlreadyOpen,
       { account: seller },
     );
@@ -213,7 +218,7 @@ describe("sdk: the bank's DCJPY account book", function () {
     // All or nothing: the batch's first, new account is not opened either.
     const newcomer = fresh[4];
     await expectError(
-      bank.openAccounts({
+      bank.openDepositAccounts({
         accounts: [newcomer, seller],
         depositAccountRefs: [ref("dep:4"), ref("dep:other")],
       }),
@@ -223,7 +228,7 @@ describe("sdk: the bank's DCJPY account book", function () {
     expect(await onChain(newcomer)).to.deep.equal([false, ZeroHash]);
     // The same address twice in one batch: the second opening fails.
     await expectError(
-      bank.openAccounts({
+      bank.openDepositAccounts({
         accounts: [newcomer, newcomer],
         depositAccountRefs: [ref("dep:4"), ref("dep:4b")],
       }),
@@ -232,26 +237,33 @@ describe("sdk: the bank's DCJPY account book", function () {
     );
     expect(await onChain(newcomer)).to.deep.equal([false, ZeroHash]);
 
-    await expectError(bank.closeAccount(newcomer), DepositTokenAccountNotOpen, {
+    await expectError(bank.closeDepositAccount({ account: newcomer }), DepositTokenAccountNotOpen, {
       account: newcomer,
     });
 
     const registrar = await k.contracts.dcjpy.REGISTRAR_ROLE();
     const outsider = k.signers.outsider.address;
     await expectError(
-      outsiderBank.openAccount({ account: newcomer, depositAccountRef: ref("dep:4") }),
+      outsiderBank.openDepositAccount({ account: newcomer, depositAccountRef: ref("dep:4") }),
       AccessControlUnauthorizedAccount,
       { account: outsider, neededRole: registrar },
     );
     await expectError(
-      outsiderBank.openAccounts({ accounts: [newcomer], depositAccountRefs: [ref("dep:4")] }),
+      outsiderBank.openDepositAccounts({
+        accounts: [newcomer],
+        depositAccountRefs: [ref("dep:4")],
+      }),
       AccessControlUnauthorizedAccount,
       { account: outsider, neededRole: registrar },
     );
-    await expectError(outsiderBank.closeAccount(seller), AccessControlUnauthorizedAccount, {
-      account: outsider,
-      neededRole: registrar,
-    });
+    await expectError(
+      outsiderBank.closeDepositAccount({ account: seller }),
+      AccessControlUnauthorizedAccount,
+      {
+        account: outsider,
+        neededRole: registrar,
+      },
+    );
     // The issuer keeps the investor register, not DCJPY's account book.
     await expectError(
       openDepositAccount(k.clients.issuer.ctx, {
@@ -295,48 +307,48 @@ describe("sdk: the bank's DCJPY account book", function () {
     const before = await nonce();
     const cases: [() => Promise<unknown>, abstract new (...a: never[]) => InputError, string][] = [
       [
-        () => bank.openAccount({ account: "0x1234", depositAccountRef: ref("d") }),
+        () => bank.openDepositAccount({ account: "0x1234", depositAccountRef: ref("d") }),
         InvalidAddressError,
         "account",
       ],
       [
-        () => bank.openAccount({ account: ZeroAddress, depositAccountRef: ref("d") }),
+        () => bank.openDepositAccount({ account: ZeroAddress, depositAccountRef: ref("d") }),
         InvalidAddressError,
         "account",
       ],
       [
-        () => bank.openAccount({ account: who, depositAccountRef: ZeroHash }),
+        () => bank.openDepositAccount({ account: who, depositAccountRef: ZeroHash }),
         InvalidReferenceError,
         "depositAccountRef",
       ],
       [
-        () => bank.openAccount({ account: who, depositAccountRef: "ACCT-".padEnd(32, "0") }),
+        () => bank.openDepositAccount({ account: who, depositAccountRef: "ACCT-".padEnd(32, "0") }),
         InvalidReferenceError,
         "depositAccountRef",
       ],
       [
-        () => bank.openAccounts({ accounts: [who], depositAccountRefs: [] }),
+        () => bank.openDepositAccounts({ accounts: [who], depositAccountRefs: [] }),
         InvalidBatchError,
         "accounts",
       ],
       [
-        () => bank.openAccounts({ accounts: [], depositAccountRefs: [] }),
+        () => bank.openDepositAccounts({ accounts: [], depositAccountRefs: [] }),
         InvalidBatchError,
         "accounts",
       ],
       [
-        () => bank.openAccounts({ accounts: [ZeroAddress], depositAccountRefs: [ref("d")] }),
+        () => bank.openDepositAccounts({ accounts: [ZeroAddress], depositAccountRefs: [ref("d")] }),
         InvalidAddressError,
         "accounts[0]",
       ],
       [
-        () => bank.openAccounts({ accounts: [who], depositAccountRefs: ["0x00"] }),
+        () => bank.openDepositAccounts({ accounts: [who], depositAccountRefs: ["0x00"] }),
         InvalidReferenceError,
         "depositAccountRefs[0]",
       ],
-      [() => bank.closeAccount("nope"), InvalidAddressError, "account"],
+      [() => bank.closeDepositAccount({ account: "nope" }), InvalidAddressError, "account"],
       [() => bank.isAccountOpen("0x12"), InvalidAddressError, "account"],
-      [() => bank.depositAccountOf(ZeroAddress), InvalidAddressError, "account"],
+      [() => bank.getDepositAccount({ account: ZeroAddress }), InvalidAddressError, "account"],
       [
         () => openDepositAccount(auditor.ctx, { account: who, depositAccountRef: ref("d") }),
         MissingSignerError,

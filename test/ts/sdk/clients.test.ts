@@ -12,7 +12,7 @@ import {
   encodeTerms,
   terminateSettlement,
   type SettlementEvent,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 
@@ -22,46 +22,57 @@ describe("sdk clients", function () {
   before(async function () {
     k = await deployKessai();
     A = k.signers;
-    await k.clients.issuer.issue({ to: A.seller.address, value: 1000n });
+    await k.clients.issuer.issueSecurity({ to: A.seller.address, value: 1000n });
   });
 
   describe("IssuerClient", function () {
     it("keeps the register", async function () {
       const { issuer } = k.clients;
       const who = A.rest[0].address;
-      await issuer.register({ account: who, investorRef: ref("r0"), expiry: 4_000_000_000n });
+      await issuer.registerInvestor({
+        account: who,
+        investorRef: ref("r0"),
+        expiry: 4_000_000_000n,
+      });
       expect((await issuer.getInvestor({ account: who })).status).to.equal("Active");
       await issuer.updateInvestor({ account: who, investorRef: ref("r0b") });
       const rec = await issuer.getInvestor({ account: who });
       expect([rec.investorRef, rec.expiry]).to.deep.equal([ref("r0b"), 0n]);
-      await issuer.suspend({ account: who });
+      await issuer.suspendInvestor({ account: who });
       expect((await issuer.getInvestor({ account: who })).eligible).to.equal(false);
-      await issuer.reinstate({ account: who });
-      await issuer.remove({ account: who });
+      await issuer.reinstateInvestor({ account: who });
+      await issuer.removeInvestor({ account: who });
       expect((await issuer.getInvestor({ account: who })).status).to.equal("None");
     });
 
     it("issues and redeems, free and locked, singly and in bulk", async function () {
       const { issuer, seller } = k.clients;
-      await issuer.issue({ to: A.buyer.address, value: 7n, lockAddress: A.agent.address });
-      let b = await issuer.balanceOf({ account: A.buyer.address, lockAddress: A.agent.address });
+      await issuer.issueSecurity({ to: A.buyer.address, value: 7n, lockAddress: A.agent.address });
+      let b = await issuer.getSecurityBalance({
+        account: A.buyer.address,
+        lockAddress: A.agent.address,
+      });
       expect([b.balance, b.lockedTo, b.available]).to.deep.equal([7n, 7n, 0n]);
-      await issuer.redeem({ from: A.buyer.address, value: 7n, lockAddress: A.agent.address });
-      await issuer.bulkIssue({
+      await issuer.redeemSecurity({
+        from: A.buyer.address,
+        value: 7n,
+        lockAddress: A.agent.address,
+      });
+      await issuer.bulkIssueSecurity({
         items: [
           { to: A.buyer.address, value: 3n },
           { to: A.seller.address, value: 4n },
         ],
       });
-      await issuer.bulkRedeem({
+      await issuer.bulkRedeemSecurity({
         items: [
           { from: A.buyer.address, value: 3n },
           { from: A.seller.address, value: 4n },
         ],
       });
-      b = await issuer.balanceOf({ account: A.buyer.address });
+      b = await issuer.getSecurityBalance({ account: A.buyer.address });
       expect(b.balance).to.equal(0n);
-      expect((await seller.balances()).security.balance).to.equal(1000n);
+      expect((await seller.getBalances()).security.balance).to.equal(1000n);
     });
 
     it("enforces: forced transfer, force lock / unlock / relocate", async function () {
@@ -87,8 +98,12 @@ describe("sdk clients", function () {
         value: 6n,
       });
       expect(
-        (await issuer.balanceOf({ account: A.buyer.address, lockAddress: A.agent.address }))
-          .lockedTo,
+        (
+          await issuer.getSecurityBalance({
+            account: A.buyer.address,
+            lockAddress: A.agent.address,
+          })
+        ).lockedTo,
       ).to.equal(6n);
       await issuer.forceUnlock({
         lockAddress: A.agent.address,
@@ -96,15 +111,17 @@ describe("sdk clients", function () {
         recipient: A.seller.address,
         value: 6n,
       });
-      expect((await issuer.balanceOf({ account: A.seller.address })).balance).to.equal(1000n);
+      expect((await issuer.getSecurityBalance({ account: A.seller.address })).balance).to.equal(
+        1000n,
+      );
     });
 
     it("switches, pause, transfer approvals and product terms", async function () {
       const { issuer, seller } = k.clients;
       const st = k.contracts.bond;
-      await issuer.setSwitches({ active: false, transferable: false });
+      await issuer.setSecuritySwitches({ active: false, transferable: false });
       expect([await st.status(), await st.transferable()]).to.deep.equal([false, false]);
-      await issuer.setSwitches({
+      await issuer.setSecuritySwitches({
         active: true,
         transferable: true,
         transferApprovalRequired: true,
@@ -114,7 +131,7 @@ describe("sdk clients", function () {
       await issuer.approveTransfer({ applicationId: app.applicationId });
       const app2 = await seller.applyForTransfer({ to: A.buyer.address, value: 2n });
       await seller.cancelTransfer({ applicationId: app2.applicationId });
-      await issuer.setSwitches({ transferApprovalRequired: false });
+      await issuer.setSecuritySwitches({ transferApprovalRequired: false });
       await issuer.forcedTransfer({ from: A.buyer.address, to: A.seller.address, value: 2n });
       await issuer.pause();
       expect(await st.paused()).to.equal(true);
@@ -134,7 +151,11 @@ describe("sdk clients", function () {
     it("issues by reference, handles requests, redeems on behalf, freezes, pauses and lists", async function () {
       const { bank, buyer } = k.clients;
       const from = await k.ethers.provider.getBlockNumber();
-      await bank.issue({ account: A.buyer.address, amount: 500n, bankReference: ref("bk-1") });
+      await bank.issueDeposit({
+        account: A.buyer.address,
+        amount: 500n,
+        bankReference: ref("bk-1"),
+      });
       expect(await bank.getIssuance(ref("bk-1"))).to.deep.include({
         account: A.buyer.address,
         amount: 500n,
@@ -143,19 +164,25 @@ describe("sdk clients", function () {
       const q1 = await buyer.requestIssuance({ amount: 50n, depositAccountRef: ref("acct") });
       const q2 = await buyer.requestIssuance({ amount: 60n, depositAccountRef: ref("acct") });
       const q3 = await buyer.requestIssuance({ amount: 70n, depositAccountRef: ref("acct") });
-      await bank.fulfilRequest({ requestId: q1.requestId, bankReference: ref("bk-2") });
-      await bank.rejectRequest({ requestId: q2.requestId, reason: ref("no funds") });
+      await bank.fulfilIssuanceRequest({ requestId: q1.requestId, bankReference: ref("bk-2") });
+      await bank.rejectIssuanceRequest({ requestId: q2.requestId, reason: ref("no funds") });
       await buyer.cancelIssuanceRequest({ requestId: q3.requestId });
-      await bank.redeemFrom({ account: A.buyer.address, amount: 50n, redemptionRef: ref("rd-1") });
+      await bank.redeemDepositFrom({
+        account: A.buyer.address,
+        amount: 50n,
+        redemptionRef: ref("rd-1"),
+      });
       expect(await bank.getRedemption(ref("rd-1"))).to.deep.include({
         account: A.buyer.address,
         amount: 50n,
       });
       await bank.freezePartial(A.buyer.address, 100n);
-      expect((await bank.balanceOf(A.buyer.address)).available).to.equal(400n);
+      expect((await bank.getDepositBalance({ account: A.buyer.address })).available).to.equal(400n);
       await bank.unfreezePartial(A.buyer.address, 100n);
       await bank.freeze(A.buyer.address);
-      expect((await bank.balanceOf(A.buyer.address)).accountFrozen).to.equal(true);
+      expect((await bank.getDepositBalance({ account: A.buyer.address })).accountFrozen).to.equal(
+        true,
+      );
       await bank.unfreeze(A.buyer.address);
       await bank.pause();
       expect(await k.contracts.dcjpy.paused()).to.equal(true);
@@ -169,7 +196,7 @@ describe("sdk clients", function () {
       expect(red.map((r) => [r.reference, r.amount, r.operator])).to.deep.equal([
         [ref("rd-1"), 50n, A.bank.address],
       ]);
-      await buyer.redeem({ amount: 500n, redemptionRef: ref("rd-2") });
+      await buyer.redeemDeposit({ amount: 500n, redemptionRef: ref("rd-2") });
     });
   });
 
@@ -177,58 +204,58 @@ describe("sdk clients", function () {
     it("seller creates, buyer affirms and authorizes its payment by signature, agent approves by signature, anyone settles", async function () {
       const { seller, buyer, agent, bank, auditor } = k.clients;
       const t = buildTerms(await k.newTerms({ agent: A.agent.address }));
-      await bank.issue({
+      await bank.issueDeposit({
         account: A.buyer.address,
         amount: t.amount,
         bankReference: ref(`${t.id}b`),
       });
       await seller.createSettlement({ terms: t });
-      expect((await seller.balances()).security.lockedTo).to.be.greaterThanOrEqual(t.quantity);
-      const aff = await buyer.signAffirmation(t);
-      expect(await agent.verifyAffirmation(t, aff)).to.equal(true);
+      expect((await seller.getBalances()).security.lockedTo).to.be.greaterThanOrEqual(t.quantity);
+      const aff = await buyer.signAffirmation({ terms: t });
+      expect(await agent.verifyAffirmation({ terms: t, signature: aff })).to.equal(true);
       // anyone may submit a signature: the seller submits the buyer's affirmation and the agent's approval
-      await seller.affirm({ terms: t, signature: aff });
-      const approval = await agent.signApproval(t);
-      expect(await agent.verifyApproval(t, approval)).to.equal(true);
+      await seller.affirmSettlement({ terms: t, signature: aff });
+      const approval = await agent.signApproval({ terms: t });
+      expect(await agent.verifyApproval({ terms: t, signature: approval })).to.equal(true);
       await approveSettlement(seller.ctx, { terms: t, signature: approval });
-      expect((await auditor.getSettlement(t.id)).state).to.equal("Affirmed");
-      await buyer.approve({ amount: 0n });
+      expect((await auditor.getSettlement({ id: t.id })).state).to.equal("Affirmed");
+      await buyer.approveDeposit({ amount: 0n });
       // the buyer signs its payment for exactly this settlement; anyone submits it once affirmed
-      const auth = await buyer.signSettlementAuthorization(t);
+      const auth = await buyer.signSettlementAuthorization({ terms: t });
       expect(auth.validBefore).to.equal(buildTerms(t).deadline + 1n);
-      const r = await seller.settle({ terms: t, authorization: auth });
+      const r = await seller.settleSettlement({ terms: t, authorization: auth });
       expect(r.settled).to.equal(true);
       expect(await k.contracts.dcjpy.authorizationState(A.buyer.address, t.id)).to.equal(true);
-      const v = await auditor.getSettlement(t.id);
+      const v = await auditor.getSettlement({ id: t.id });
       expect(v.state).to.equal("Settled");
       expect(v.agentApproved).to.equal(true);
       expect(v.terms).to.deep.equal(t);
-      await seller.redeem({ amount: t.amount, redemptionRef: ref(`${t.id}r`) });
+      await seller.redeemDeposit({ amount: t.amount, redemptionRef: ref(`${t.id}r`) });
     });
 
     it("seller cancels alone while Pending; both cancel once Affirmed; anyone reclaims after the deadline", async function () {
       const { seller, buyer, auditor } = k.clients;
       const t1 = await k.newTerms();
       await seller.createSettlement({ terms: t1 });
-      expect((await seller.cancel({ terms: t1 })).cancelled).to.equal(true);
+      expect((await seller.cancelSettlement({ terms: t1 })).cancelled).to.equal(true);
       const t2 = await k.newTerms();
       await seller.createSettlement({ terms: t2 });
-      await buyer.affirm({ terms: t2 });
-      expect((await buyer.cancel({ terms: t2 })).cancelled).to.equal(false);
-      expect((await seller.cancel({ terms: t2 })).cancelled).to.equal(true);
+      await buyer.affirmSettlement({ terms: t2 });
+      expect((await buyer.cancelSettlement({ terms: t2 })).cancelled).to.equal(false);
+      expect((await seller.cancelSettlement({ terms: t2 })).cancelled).to.equal(true);
       const t3 = await k.newTerms();
       await seller.createSettlement({ terms: t3 });
       await k.networkHelpers.time.increase(3601);
-      await buyer.reclaim({ terms: t3 });
+      await buyer.reclaimSettlement({ terms: t3 });
       expect(
         (await auditor.listSettlements({ state: ["Cancelled", "Expired"] })).map((s) => s.id),
       ).to.include.members([t1.id, t2.id, t3.id]);
-      expect((await seller.balances()).security.locked).to.equal(0n);
+      expect((await seller.getBalances()).security.locked).to.equal(0n);
     });
 
     it("issuer terminates one settlement; the seller's other one keeps its units", async function () {
       const { seller, issuer, auditor } = k.clients;
-      const lockedBefore = (await seller.balances()).security.locked;
+      const lockedBefore = (await seller.getBalances()).security.locked;
       const ended = await k.newTerms();
       const kept = await k.newTerms();
       await seller.createSettlement({ terms: ended });
@@ -239,30 +266,30 @@ describe("sdk clients", function () {
         caller: A.seller.address,
       });
       await issuer.terminateSettlement({ terms: ended, reason: ref("court-order") });
-      expect((await auditor.getSettlement(ended.id)).state).to.equal("Failed");
-      expect((await seller.balances()).security.locked).to.equal(lockedBefore + kept.quantity);
-      await seller.cancel({ terms: kept });
-      expect((await seller.balances()).security.locked).to.equal(lockedBefore);
+      expect((await auditor.getSettlement({ id: ended.id })).state).to.equal("Failed");
+      expect((await seller.getBalances()).security.locked).to.equal(lockedBefore + kept.quantity);
+      await seller.cancelSettlement({ terms: kept });
+      expect((await seller.getBalances()).security.locked).to.equal(lockedBefore);
     });
 
     it("agent rejects, and settles batches all-or-nothing and per item", async function () {
       const { seller, buyer, agent, bank, issuer } = k.clients;
       const tr = await k.newTerms({ agent: A.agent.address });
       await seller.createSettlement({ terms: tr });
-      await agent.reject({ terms: tr, reason: ref("kyc") });
-      expect((await agent.getSettlement(tr.id)).state).to.equal("Rejected");
+      await agent.rejectSettlement({ terms: tr, reason: ref("kyc") });
+      expect((await agent.getSettlement({ id: tr.id })).state).to.equal("Rejected");
       const ts = [await k.newTerms(), await k.newTerms(), await k.newTerms()];
-      await bank.issue({
+      await bank.issueDeposit({
         account: A.buyer.address,
         amount: 3_000_000n,
         bankReference: ref(`batch-${ts[0].id}`),
       });
-      await buyer.approve({ amount: 3_000_000n });
+      await buyer.approveDeposit({ amount: 3_000_000n });
       for (const t of ts) {
         await seller.createSettlement({ terms: t });
-        await buyer.affirm({ terms: t });
+        await buyer.affirmSettlement({ terms: t });
       }
-      const all = await agent.settleBatch(ts.slice(0, 2));
+      const all = await agent.settleBatch({ terms: ts.slice(0, 2) });
       expect(all.items.map((i) => i.status)).to.deep.equal(["settled", "settled"]);
       const t4 = await k.newTerms();
       await seller.createSettlement({ terms: t4 }); // not affirmed: the agent may not settle it
@@ -273,8 +300,8 @@ describe("sdk clients", function () {
         value: 1n,
         data: encodeTerms(buildTerms(t4)),
       });
-      expect((await agent.getSettlement(t4.id)).state).to.equal("Failed");
-      const per = await agent.settleBatchPerItem([ts[2], t4]);
+      expect((await agent.getSettlement({ id: t4.id })).state).to.equal("Failed");
+      const per = await agent.settleBatch({ terms: [ts[2], t4], mode: "perItem" });
       expect(per.items[0].status).to.equal("settled");
       expect(per.items[1].status).to.equal("skipped"); // not open: not tried
       expect(per.items[1].error).to.equal(undefined);
@@ -311,10 +338,10 @@ describe("sdk clients", function () {
       );
 
       const seen: SettlementEvent[] = [];
-      const stop = await auditor.watch({ onEvent: (e) => seen.push(e) });
+      const stop = await auditor.watchSettlements({ onEvent: (e) => seen.push(e) });
       const t = buildTerms(await k.newTerms());
       await seller.createSettlement({ terms: t });
-      await buyer.affirm({ terms: t });
+      await buyer.affirmSettlement({ terms: t });
       for (let i = 0; i < 50 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
       await stop();
       expect(seen.map((e) => [e.name, e.id])).to.deep.equal([
@@ -324,15 +351,15 @@ describe("sdk clients", function () {
 
       const from = await k.ethers.provider.getBlockNumber();
       const t2 = await k.newTerms();
-      await bank.issue({
+      await bank.issueDeposit({
         account: A.buyer.address,
         amount: t2.amount,
         bankReference: ref(`${t2.id}b`),
       });
-      await buyer.approve({ amount: t2.amount });
+      await buyer.approveDeposit({ amount: t2.amount });
       await seller.createSettlement({ terms: t2 });
-      await buyer.settle({ terms: t2 });
-      await seller.redeem({ amount: t2.amount, redemptionRef: ref(`${t2.id}r`) });
+      await buyer.settleSettlement({ terms: t2 });
+      await seller.redeemDeposit({ amount: t2.amount, redemptionRef: ref(`${t2.id}r`) });
       const report = await auditor.reconcile({ fromBlock: from + 1 });
       expect(report.mismatches).to.deep.equal([]);
       expect(report.ok).to.equal(true);
@@ -369,7 +396,6 @@ describe("sdk clients", function () {
       expect(addrs.keys.securityRegistry).to.equal("InvestorRegistryModule#SecurityRegistry");
       const ctx = await connect({ runner: k.ethers.provider, addresses: addrs });
       expect(ctx.addresses.securityRegistry).to.equal(await k.contracts.secReg.getAddress());
-      expect(ctx.addresses).to.not.have.property("cashRegistry");
       // A single register deployed under the contract's own name is found as well.
       await writeFile(
         path.join(dir, "deployed_addresses.json"),

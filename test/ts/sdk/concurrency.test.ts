@@ -7,7 +7,12 @@ import {
   type Provider,
   type TransactionRequest,
 } from "ethers";
-import { DvpTermsMismatch, FirmClient, QueuedSigner, buildTerms } from "../../../sdk/src/index.js";
+import {
+  DvpTermsMismatch,
+  FirmClient,
+  QueuedSigner,
+  buildTerms,
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 
@@ -34,8 +39,8 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
     const buyer = await FirmClient.connect({ runner: buyerW, addresses: k.addresses });
     expect(seller.ctx.signer).to.be.instanceOf(QueuedSigner);
 
-    await k.clients.issuer.issue({ to: sellerW.address, value: 10n * BigInt(N) });
-    await k.clients.bank.issue({
+    await k.clients.issuer.issueSecurity({ to: sellerW.address, value: 10n * BigInt(N) });
+    await k.clients.bank.issueDeposit({
       account: buyerW.address,
       amount: 1_000_000n * BigInt(N),
       bankReference: ref("conc-fund"),
@@ -49,19 +54,19 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
     expect(new Set(created.map((c) => c.hash)).size).to.equal(N);
     expect(await k.ethers.provider.getTransactionCount(sellerW.address)).to.equal(n0 + N);
 
-    await buyer.approve({ amount: 1_000_000n * BigInt(N) });
+    await buyer.approveDeposit({ amount: 1_000_000n * BigInt(N) });
     // One refused transaction in the middle must not leave a nonce gap behind it.
     const results = await Promise.allSettled([
-      ...terms.slice(0, N / 2).map((t) => buyer.settle({ terms: t })),
-      buyer.settle({ terms: { ...terms[0], amount: 1n } }), // terms mismatch: refused at estimation
-      ...terms.slice(N / 2).map((t) => buyer.settle({ terms: t })),
+      ...terms.slice(0, N / 2).map((t) => buyer.settleSettlement({ terms: t })),
+      buyer.settleSettlement({ terms: { ...terms[0], amount: 1n } }), // terms mismatch: refused at estimation
+      ...terms.slice(N / 2).map((t) => buyer.settleSettlement({ terms: t })),
     ]);
     const rejected = results.filter((r) => r.status === "rejected");
     expect(rejected.map((_r) => results.indexOf(_r))).to.deep.equal([N / 2]);
     await expectError(Promise.reject(rejected[0].reason), DvpTermsMismatch, { id: terms[0].id });
     const states = await Promise.all(terms.map((t) => k.contracts.dvp.stateOf(t.id)));
     expect(states.every((s) => s === 3n)).to.equal(true);
-    const bal = await buyer.balances();
+    const bal = await buyer.getBalances();
     expect(bal.security.balance).to.equal(10n * BigInt(N));
   });
 
@@ -124,13 +129,16 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
     const M = 20;
     const refusing = refusingProvider(k.ethers.provider);
     const w = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${account}`);
-    await k.clients.issuer.register({ account: w.address, investorRef: ref(`hole-${account}`) });
+    await k.clients.issuer.registerInvestor({
+      account: w.address,
+      investorRef: ref(`hole-${account}`),
+    });
     // a seller must be able to be paid: step 1 checks its DCJPY account
-    await k.clients.bank.openAccount({
+    await k.clients.bank.openDepositAccount({
       account: w.address,
       depositAccountRef: ref(`hole-${account}`),
     });
-    await k.clients.issuer.issue({ to: w.address, value: 10n * BigInt(M + 1) });
+    await k.clients.issuer.issueSecurity({ to: w.address, value: 10n * BigInt(M + 1) });
     const seller = await FirmClient.connect({
       runner: w.connect(refusing.provider),
       addresses: k.addresses,
@@ -240,10 +248,13 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
     });
     const key = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/15`);
     const w = new GatedWallet(key.privateKey, provider);
-    await k.clients.issuer.register({ account: w.address, investorRef: ref("gated") });
+    await k.clients.issuer.registerInvestor({ account: w.address, investorRef: ref("gated") });
     // a seller must be able to be paid: step 1 checks its DCJPY account
-    await k.clients.bank.openAccount({ account: w.address, depositAccountRef: ref("gated") });
-    await k.clients.issuer.issue({ to: w.address, value: 10n });
+    await k.clients.bank.openDepositAccount({
+      account: w.address,
+      depositAccountRef: ref("gated"),
+    });
+    await k.clients.issuer.issueSecurity({ to: w.address, value: 10n });
     const seller = await FirmClient.connect({ runner: w, addresses: k.addresses });
     const to = k.signers.buyer.address;
     const n0 = await k.ethers.provider.getTransactionCount(w.address);
@@ -284,11 +295,17 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
   it("steps the counter back when the refused broadcast was the account's last one", async function () {
     const refusing = refusingProvider(k.ethers.provider);
     const w = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/13`);
-    await k.clients.issuer.register({ account: w.address, investorRef: ref("last-seller") });
+    await k.clients.issuer.registerInvestor({
+      account: w.address,
+      investorRef: ref("last-seller"),
+    });
     // a seller must be able to be paid: step 1 checks its DCJPY account
-    await k.clients.bank.openAccount({ account: w.address, depositAccountRef: ref("last-seller") });
+    await k.clients.bank.openDepositAccount({
+      account: w.address,
+      depositAccountRef: ref("last-seller"),
+    });
     await (await k.signers.admin.sendTransaction({ to: w.address, value: 10n ** 18n })).wait();
-    await k.clients.issuer.issue({ to: w.address, value: 20n });
+    await k.clients.issuer.issueSecurity({ to: w.address, value: 20n });
     const seller = await FirmClient.connect({
       runner: w.connect(refusing.provider),
       addresses: k.addresses,

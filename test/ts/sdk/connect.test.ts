@@ -14,7 +14,7 @@ import {
   parseDeployment,
   readDeployment,
   type KessaiAddresses,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 

@@ -9,7 +9,7 @@ const CLIENTS = ["IssuerClient", "BankClient", "FirmClient", "AgentClient", "Aud
 
 /**
  * Builds the SDK's API reference with TypeDoc exactly as `npm run docs -w @kessai/sdk` does
- * (sdk/typedoc.json: every exported symbol documented, warnings are errors), into a temp dir.
+ * (packages/sdk/typedoc.json: every exported symbol documented, warnings are errors), into a temp dir.
  */
 describe("sdk API docs (TypeDoc)", function () {
   this.timeout(60_000);
@@ -24,7 +24,7 @@ describe("sdk API docs (TypeDoc)", function () {
 
   it("builds with zero warnings and documents the five clients", async function () {
     const app = await Application.bootstrapWithPlugins({
-      options: path.join(process.cwd(), "sdk", "typedoc.json"),
+      options: path.join(process.cwd(), "packages", "sdk", "typedoc.json"),
       out,
       logLevel: LogLevel.Warn,
     });

@@ -7,7 +7,7 @@ import {
   SecurityTokenTransferApprovalRequired,
   buildTerms,
   settleTrade,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 
@@ -16,14 +16,14 @@ describe("sdk step 1 refuses a trade that could not settle (createSettlement)", 
   let newcomer: string;
   before(async function () {
     k = await deployKessai();
-    await k.clients.issuer.issue({ to: k.signers.seller.address, value: 1_000n });
+    await k.clients.issuer.issueSecurity({ to: k.signers.seller.address, value: 1_000n });
     newcomer = k.signers.outsider.address;
   });
 
   /** What must not move when step 1 is refused: the seller's nonce and its units locked to the DVP. */
   const snapshot = async () => ({
     nonce: await k.ethers.provider.getTransactionCount(k.signers.seller.address, "pending"),
-    locked: (await k.clients.seller.balances()).security.lockedTo,
+    locked: (await k.clients.seller.getBalances()).security.lockedTo,
   });
 
   const refused = async (
@@ -54,17 +54,17 @@ describe("sdk step 1 refuses a trade that could not settle (createSettlement)", 
   });
 
   it("transfers restricted to the approval workflow: securityTokenRefuses", async function () {
-    await k.clients.issuer.setSwitches({ transferApprovalRequired: true });
+    await k.clients.issuer.setSecuritySwitches({ transferApprovalRequired: true });
     try {
       const e = await refused(await k.newTerms(), { reason: "securityTokenRefuses" });
       expect(e.cause).to.be.instanceOf(SecurityTokenTransferApprovalRequired);
     } finally {
-      await k.clients.issuer.setSwitches({ transferApprovalRequired: false });
+      await k.clients.issuer.setSecuritySwitches({ transferApprovalRequired: false });
     }
   });
 
   it("a buyer without an open DCJPY account: buyerAccountNotOpen", async function () {
-    await k.clients.issuer.register({ account: newcomer, investorRef: "NEWCOMER-1" });
+    await k.clients.issuer.registerInvestor({ account: newcomer, investorRef: "NEWCOMER-1" });
     const terms = await k.newTerms({ buyer: newcomer });
     const e = await refused(terms, { reason: "buyerAccountNotOpen", account: newcomer });
     expect(e.shortMessage).to.equal(
@@ -73,7 +73,10 @@ describe("sdk step 1 refuses a trade that could not settle (createSettlement)", 
   });
 
   it("a buyer whose DCJPY account is frozen: buyerAccountFrozen", async function () {
-    await k.clients.bank.openAccount({ account: newcomer, depositAccountRef: "ACCT-NEWCOMER" });
+    await k.clients.bank.openDepositAccount({
+      account: newcomer,
+      depositAccountRef: "ACCT-NEWCOMER",
+    });
     await k.clients.bank.freeze(newcomer);
     try {
       await refused(await k.newTerms({ buyer: newcomer }), {

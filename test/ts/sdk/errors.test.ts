@@ -50,7 +50,7 @@ import {
   termsArg,
   buildTerms,
   toKessaiError,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 
@@ -134,8 +134,8 @@ describe("sdk errors", function () {
         runner: k.signers.outsider,
         addresses: k.addresses,
       });
-      await k.clients.issuer.issue({ to: k.signers.seller.address, value: 1000n });
-      await k.clients.bank.issue({
+      await k.clients.issuer.issueSecurity({ to: k.signers.seller.address, value: 1000n });
+      await k.clients.bank.issueDeposit({
         account: k.signers.buyer.address,
         amount: 10_000_000n,
         bankReference: ref("e-fund"),
@@ -152,21 +152,21 @@ describe("sdk errors", function () {
     it("registry errors", async function () {
       const { issuer } = k.clients;
       await expectError(
-        issuer.register({ account: S().seller.address, investorRef: ref("x") }),
+        issuer.registerInvestor({ account: S().seller.address, investorRef: ref("x") }),
         InvestorRegistryAlreadyRegistered,
         {
           account: S().seller.address,
         },
       );
       await expectError(
-        issuer.remove({ account: S().outsider.address }),
+        issuer.removeInvestor({ account: S().outsider.address }),
         InvestorRegistryNotRegistered,
         {
           account: S().outsider.address,
         },
       );
       await expectError(
-        issuer.reinstate({ account: S().seller.address }),
+        issuer.reinstateInvestor({ account: S().seller.address }),
         InvestorRegistryUnexpectedStatus,
         {
           account: S().seller.address,
@@ -176,7 +176,11 @@ describe("sdk errors", function () {
       );
       const nowTime = await nextBlockAt(10);
       await expectError(
-        issuer.register({ account: S().outsider.address, investorRef: ref("x"), expiry: 1n }),
+        issuer.registerInvestor({
+          account: S().outsider.address,
+          investorRef: ref("x"),
+          expiry: 1n,
+        }),
         InvestorRegistryExpiryInPast,
         { account: S().outsider.address, expiry: 1n, nowTime },
       );
@@ -184,7 +188,7 @@ describe("sdk errors", function () {
 
     it("access control (OpenZeppelin) errors", async function () {
       const e = await expectError(
-        outsiderIssuer.issue({ to: S().seller.address, value: 1n }),
+        outsiderIssuer.issueSecurity({ to: S().seller.address, value: 1n }),
         AccessControlUnauthorizedAccount,
         {
           account: S().outsider.address,
@@ -199,13 +203,17 @@ describe("sdk errors", function () {
           `ISSUER_ROLE (${issuerRole.slice(0, 6)}…${issuerRole.slice(-4)})`,
       );
       const b = await expectError(
-        outsiderBank.issue({ account: S().buyer.address, amount: 1n, bankReference: ref("n") }),
+        outsiderBank.issueDeposit({
+          account: S().buyer.address,
+          amount: 1n,
+          bankReference: ref("n"),
+        }),
         AccessControlUnauthorizedAccount,
         { account: S().outsider.address, neededRole: await k.contracts.dcjpy.ISSUER_ROLE() },
       );
       expect(b.shortMessage).to.match(/ lacks ISSUER_ROLE \(0x114e…a122\)$/);
       const r = await expectError(
-        outsiderIssuer.register({ account: outsider, investorRef: ref("x") }),
+        outsiderIssuer.registerInvestor({ account: outsider, investorRef: ref("x") }),
         AccessControlUnauthorizedAccount,
       );
       expect(r.shortMessage).to.match(/ lacks REGISTRAR_ROLE \(0xedcc…9238\)$/);
@@ -240,157 +248,197 @@ describe("sdk errors", function () {
       expect(roleName(ref("nothing"))).to.equal(undefined);
     });
 
-    it("security token errors", async function () {
-      const { issuer, seller, buyer } = k.clients;
-      await expectError(
-        seller.transferSecurity({ to: S().buyer.address, value: 5000n }),
-        SecurityTokenInsufficientUnlockedBalance,
-        {
-          account: S().seller.address,
+    describe("security token errors, each from its own deployment", function () {
+      let t: Kessai;
+      beforeEach(async function () {
+        t = await deployKessai();
+        await t.clients.issuer.issueSecurity({ to: t.signers.seller.address, value: 1000n });
+      });
+      /** The seller's transfer of `value` to `to` (default the buyer). */
+      const transfer = (value: bigint, to = t.signers.buyer.address) =>
+        t.clients.seller.transferSecurity({ to, value });
+
+      it("more than the unlocked balance", async function () {
+        await expectError(transfer(5000n), SecurityTokenInsufficientUnlockedBalance, {
+          account: t.signers.seller.address,
           available: 1000n,
           needed: 5000n,
-        },
-      );
-      await expectError(
-        seller.transferSecurity({ to: S().outsider.address, value: 1n }),
-        SecurityTokenIneligibleReceiver,
-        {
-          account: S().outsider.address,
-        },
-      );
-      await issuer.pause();
-      await expectError(
-        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
-        SecurityTokenPaused,
-      );
-      await issuer.unpause();
-      await issuer.setSwitches({ active: false });
-      await expectError(
-        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
-        SecurityTokenInactive,
-      );
-      await issuer.setSwitches({ active: true, transferable: false });
-      await expectError(
-        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
-        SecurityTokenNotTransferable,
-      );
-      await issuer.setSwitches({ transferable: true, transferApprovalRequired: true });
-      await expectError(
-        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
-        SecurityTokenTransferApprovalRequired,
-      );
-      const app = await seller.applyForTransfer({ to: S().buyer.address, value: 1n });
-      await expectError(
-        buyer.cancelTransfer({ applicationId: app.applicationId }),
-        SecurityTokenUnauthorizedCancel,
-        {
-          applicationId: app.applicationId,
-          caller: S().buyer.address,
-        },
-      );
-      await issuer.approveTransfer({ applicationId: app.applicationId });
-      await expectError(
-        issuer.approveTransfer({ applicationId: app.applicationId }),
-        SecurityTokenUnexpectedApplicationStatus,
-        {
-          applicationId: app.applicationId,
-          current: 2n,
-        },
-      );
-      await issuer.setSwitches({ transferApprovalRequired: false });
-      await expectError(
-        issuer.forceUnlock({
-          lockAddress: S().agent.address,
-          account: S().seller.address,
-          value: 1n,
-        }),
-        SecurityTokenInsufficientLock,
-        { lockAddress: S().agent.address, account: S().seller.address, locked: 0n, needed: 1n },
-      );
-      await issuer.suspend({ account: S().seller.address });
-      await expectError(
-        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
-        SecurityTokenIneligibleSender,
-        {
-          account: S().seller.address,
-        },
-      );
-      await issuer.reinstate({ account: S().seller.address });
+        });
+      });
+
+      it("an ineligible receiver", async function () {
+        await expectError(
+          transfer(1n, t.signers.outsider.address),
+          SecurityTokenIneligibleReceiver,
+          {
+            account: t.signers.outsider.address,
+          },
+        );
+      });
+
+      it("paused", async function () {
+        await t.clients.issuer.pause();
+        await expectError(transfer(1n), SecurityTokenPaused);
+      });
+
+      it("inactive", async function () {
+        await t.clients.issuer.setSecuritySwitches({ active: false });
+        await expectError(transfer(1n), SecurityTokenInactive);
+      });
+
+      it("not transferable", async function () {
+        await t.clients.issuer.setSecuritySwitches({ transferable: false });
+        await expectError(transfer(1n), SecurityTokenNotTransferable);
+      });
+
+      it("transfer approval: required, cancelled by another, approved twice", async function () {
+        const { issuer, seller, buyer } = t.clients;
+        await issuer.setSecuritySwitches({ transferApprovalRequired: true });
+        await expectError(transfer(1n), SecurityTokenTransferApprovalRequired);
+        const app = await seller.applyForTransfer({ to: t.signers.buyer.address, value: 1n });
+        await expectError(
+          buyer.cancelTransfer({ applicationId: app.applicationId }),
+          SecurityTokenUnauthorizedCancel,
+          { applicationId: app.applicationId, caller: t.signers.buyer.address },
+        );
+        await issuer.approveTransfer({ applicationId: app.applicationId });
+        await expectError(
+          issuer.approveTransfer({ applicationId: app.applicationId }),
+          SecurityTokenUnexpectedApplicationStatus,
+          { applicationId: app.applicationId, current: 2n },
+        );
+      });
+
+      it("unlocking more than is locked", async function () {
+        await expectError(
+          t.clients.issuer.forceUnlock({
+            lockAddress: t.signers.agent.address,
+            account: t.signers.seller.address,
+            value: 1n,
+          }),
+          SecurityTokenInsufficientLock,
+          {
+            lockAddress: t.signers.agent.address,
+            account: t.signers.seller.address,
+            locked: 0n,
+            needed: 1n,
+          },
+        );
+      });
+
+      it("a suspended sender", async function () {
+        await t.clients.issuer.suspendInvestor({ account: t.signers.seller.address });
+        await expectError(transfer(1n), SecurityTokenIneligibleSender, {
+          account: t.signers.seller.address,
+        });
+      });
     });
 
-    it("deposit token errors", async function () {
-      const { bank, buyer, seller } = k.clients;
-      await expectError(
-        bank.issue({ account: S().buyer.address, amount: 1n, bankReference: ref("e-fund") }),
-        DepositTokenIssuanceReferenceUsed,
-        { bankReference: ref("e-fund") },
-      );
-      await expectError(
-        bank.issue({ account: S().outsider.address, amount: 1n, bankReference: ref("e-out") }),
-        DepositTokenIneligibleReceiver,
-        {
-          account: S().outsider.address,
-        },
-      );
-      await buyer.redeem({ amount: 1n, redemptionRef: ref("e-red") });
-      await expectError(
-        buyer.redeem({ amount: 1n, redemptionRef: ref("e-red") }),
-        DepositTokenRedemptionReferenceUsed,
-        { redemptionRef: ref("e-red") },
-      );
-      await expectError(
-        seller.redeem({ amount: 5n, redemptionRef: ref("e-red2") }),
-        DepositTokenInsufficientAvailableBalance,
-        {
-          account: S().seller.address,
-          available: 0n,
-          needed: 5n,
-        },
-      );
-      await expectError(
-        bank.fulfilRequest({ requestId: 999n, bankReference: ref("e-q") }),
-        DepositTokenUnexpectedRequestStatus,
-        {
-          requestId: 999n,
-          current: 0n,
-        },
-      );
-      const req = await buyer.requestIssuance({ amount: 5n, depositAccountRef: ref("acct") });
-      await expectError(
-        seller.cancelIssuanceRequest({ requestId: req.requestId }),
-        DepositTokenNotRequester,
-        { requestId: req.requestId, caller: S().seller.address },
-      );
-      await expectError(
-        bank.unfreezePartial(S().buyer.address, 1n),
-        DepositTokenUnfreezeExceedsFrozen,
-        { account: S().buyer.address, frozen: 0n, amount: 1n },
-      );
-      await bank.freeze(S().buyer.address);
-      await expectError(
-        buyer.redeem({ amount: 1n, redemptionRef: ref("e-red3") }),
-        DepositTokenAccountFrozen,
-        { account: S().buyer.address },
-      );
-      await bank.unfreeze(S().buyer.address);
-      await bank.pause();
-      await expectError(
-        buyer.redeem({ amount: 1n, redemptionRef: ref("e-red4") }),
-        DepositTokenPaused,
-      );
-      await bank.unpause();
+    describe("deposit token errors, each from its own deployment", function () {
+      let t: Kessai;
+      beforeEach(async function () {
+        t = await deployKessai();
+        await t.clients.bank.issueDeposit({
+          account: t.signers.buyer.address,
+          amount: 10_000_000n,
+          bankReference: ref("e-fund"),
+        });
+      });
+
+      it("an issuance reference used twice", async function () {
+        await expectError(
+          t.clients.bank.issueDeposit({
+            account: t.signers.buyer.address,
+            amount: 1n,
+            bankReference: ref("e-fund"),
+          }),
+          DepositTokenIssuanceReferenceUsed,
+          { bankReference: ref("e-fund") },
+        );
+      });
+
+      it("an ineligible receiver", async function () {
+        await expectError(
+          t.clients.bank.issueDeposit({
+            account: t.signers.outsider.address,
+            amount: 1n,
+            bankReference: ref("e-out"),
+          }),
+          DepositTokenIneligibleReceiver,
+          { account: t.signers.outsider.address },
+        );
+      });
+
+      it("a redemption reference used twice", async function () {
+        await t.clients.buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red") });
+        await expectError(
+          t.clients.buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red") }),
+          DepositTokenRedemptionReferenceUsed,
+          { redemptionRef: ref("e-red") },
+        );
+      });
+
+      it("redeeming more than the available balance", async function () {
+        await expectError(
+          t.clients.seller.redeemDeposit({ amount: 5n, redemptionRef: ref("e-red2") }),
+          DepositTokenInsufficientAvailableBalance,
+          { account: t.signers.seller.address, available: 0n, needed: 5n },
+        );
+      });
+
+      it("issuance requests: an unknown one fulfilled, cancelled by another firm", async function () {
+        await expectError(
+          t.clients.bank.fulfilIssuanceRequest({ requestId: 999n, bankReference: ref("e-q") }),
+          DepositTokenUnexpectedRequestStatus,
+          { requestId: 999n, current: 0n },
+        );
+        const req = await t.clients.buyer.requestIssuance({
+          amount: 5n,
+          depositAccountRef: ref("acct"),
+        });
+        await expectError(
+          t.clients.seller.cancelIssuanceRequest({ requestId: req.requestId }),
+          DepositTokenNotRequester,
+          { requestId: req.requestId, caller: t.signers.seller.address },
+        );
+      });
+
+      it("unfreezing more than is frozen", async function () {
+        await expectError(
+          t.clients.bank.unfreezePartial(t.signers.buyer.address, 1n),
+          DepositTokenUnfreezeExceedsFrozen,
+          { account: t.signers.buyer.address, frozen: 0n, amount: 1n },
+        );
+      });
+
+      it("a frozen account", async function () {
+        await t.clients.bank.freeze(t.signers.buyer.address);
+        await expectError(
+          t.clients.buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red3") }),
+          DepositTokenAccountFrozen,
+          { account: t.signers.buyer.address },
+        );
+      });
+
+      it("paused", async function () {
+        await t.clients.bank.pause();
+        await expectError(
+          t.clients.buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red4") }),
+          DepositTokenPaused,
+        );
+      });
     });
 
     it("DVP errors", async function () {
       const { seller, buyer, issuer, agent } = k.clients;
       const t = await k.newTerms();
       await seller.createSettlement({ terms: t });
-      await expectError(seller.affirm({ terms: t }), DvpUnauthorized, {
+      await expectError(seller.affirmSettlement({ terms: t }), DvpUnauthorized, {
         id: t.id,
         caller: S().seller.address,
       });
       await expectError(
-        buyer.affirm({ terms: { ...t, amount: t.amount + 1n } }),
+        buyer.affirmSettlement({ terms: { ...t, amount: t.amount + 1n } }),
         DvpTermsMismatch,
         { id: t.id },
       );
@@ -399,24 +447,28 @@ describe("sdk errors", function () {
         { M: [{ name: "a", type: "uint256" }] },
         { a: 1 },
       );
-      await expectError(outsiderFirm.affirm({ terms: t, signature: badSig }), DvpInvalidSignature, {
-        id: t.id,
-        expectedSigner: S().buyer.address,
-      });
-      await expectError(buyer.settle({ terms: t }), ERC20InsufficientAllowance, {
+      await expectError(
+        outsiderFirm.affirmSettlement({ terms: t, signature: badSig }),
+        DvpInvalidSignature,
+        {
+          id: t.id,
+          expectedSigner: S().buyer.address,
+        },
+      );
+      await expectError(buyer.settleSettlement({ terms: t }), ERC20InsufficientAllowance, {
         spender: k.addresses.dvp,
         allowance: 0n,
         needed: t.amount,
       });
-      await buyer.affirm({ terms: t });
-      const e = await expectError(buyer.affirm({ terms: t }), DvpUnexpectedState, {
+      await buyer.affirmSettlement({ terms: t });
+      const e = await expectError(buyer.affirmSettlement({ terms: t }), DvpUnexpectedState, {
         id: t.id,
         current: BigInt(SettlementState.Affirmed),
         expectedStates: zeroPadValue(toBeHex(1n << BigInt(SettlementState.Pending)), 32),
       });
       expect(e.shortMessage).to.include("is Affirmed, needs Pending");
       const beforeDeadline = await nextBlockAt(10);
-      await expectError(seller.reclaim({ terms: t }), DvpDeadlineNotPassed, {
+      await expectError(seller.reclaimSettlement({ terms: t }), DvpDeadlineNotPassed, {
         id: t.id,
         deadline: buildTerms(t).deadline,
         nowTime: beforeDeadline,
@@ -424,8 +476,8 @@ describe("sdk errors", function () {
       // agent named, approval missing
       const ta = await k.newTerms({ agent: S().agent.address });
       await seller.createSettlement({ terms: ta });
-      await buyer.approve({ amount: 10n ** 12n });
-      await expectError(buyer.settle({ terms: ta }), DvpAgentApprovalMissing, {
+      await buyer.approveDeposit({ amount: 10n ** 12n });
+      await expectError(buyer.settleSettlement({ terms: ta }), DvpAgentApprovalMissing, {
         id: ta.id,
         agent: S().agent.address,
       });
@@ -448,7 +500,7 @@ describe("sdk errors", function () {
       // deadline passed
       await k.networkHelpers.time.increase(7200);
       const afterDeadline = await nextBlockAt(10);
-      await expectError(buyer.settle({ terms: ta }), DvpDeadlinePassed, {
+      await expectError(buyer.settleSettlement({ terms: ta }), DvpDeadlinePassed, {
         id: ta.id,
         deadline: buildTerms(ta).deadline,
         nowTime: afterDeadline,
@@ -472,7 +524,7 @@ describe("sdk errors", function () {
       });
       const before = await k.ethers.provider.getTransactionCount(k.signers.outsider.address);
       const e = await expectError(
-        blind.issue({ to: S().seller.address, value: 1n }),
+        blind.issueSecurity({ to: S().seller.address, value: 1n }),
         AccessControlUnauthorizedAccount,
         {
           account: S().outsider.address,

@@ -6,11 +6,12 @@ import {
   BankClient,
   FirmClient,
   IssuerClient,
+  KESSAI_ROLES,
   connect,
   deriveSettlementId,
   type KessaiAddresses,
   type SettlementTermsInput,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 
 export const ref = (s: string) => keccak256(toUtf8Bytes(s));
 
@@ -60,22 +61,13 @@ export async function deployKessai() {
     role: string,
     who: string,
   ) => (await c.grantRole(await (c[role] as () => Promise<string>)(), who)).wait();
-  await grant(secReg as never, "REGISTRAR_ROLE", issuer.address);
-  for (const r of [
-    "ISSUER_ROLE",
-    "PAUSER_ROLE",
-    "TRANSFER_APPROVER_ROLE",
-    "FORCE_TRANSFER_ROLE",
-    "FORCE_LOCK_ROLE",
-    "FORCE_UNLOCK_ROLE",
-    "FORCE_RELOCATE_ROLE",
-  ]) {
-    await grant(bond as never, r, issuer.address);
-  }
-  for (const r of ["REGISTRAR_ROLE", "ISSUER_ROLE", "REDEEMER_ROLE", "FREEZER_ROLE", "PAUSER_ROLE"])
-    await grant(dcjpy as never, r, bank.address);
-  await grant(dvp as never, "SETTLEMENT_AGENT_ROLE", agent.address);
-  await grant(dvp as never, "PAUSER_ROLE", admin.address);
+  // the deployment plan's roles (KESSAI_ROLES), as kessai deploy and the Ignition modules grant them
+  for (const r of KESSAI_ROLES.issuer.investorRegistry)
+    await grant(secReg as never, r, issuer.address);
+  for (const r of KESSAI_ROLES.issuer.securityToken) await grant(bond as never, r, issuer.address);
+  for (const r of KESSAI_ROLES.bank.depositToken) await grant(dcjpy as never, r, bank.address);
+  for (const r of KESSAI_ROLES.agent.dvp) await grant(dvp as never, r, agent.address);
+  for (const r of KESSAI_ROLES.pauser.dvp) await grant(dvp as never, r, admin.address);
   await (await dvp.setSecurityTokenListed(await bond.getAddress(), true)).wait();
   await (await dvp.setCashTokenListed(await dcjpy.getAddress(), true)).wait();
 
@@ -93,13 +85,13 @@ export async function deployKessai() {
     AuditorClient.connect({ runner: ethers.provider, addresses }),
   ]);
   // Register the firms with the issuer and open their DCJPY accounts at the bank, through the SDK.
-  await issuerC.registerBatch({
+  await issuerC.registerInvestors({
     investors: [
       { account: seller.address, investorRef: ref("seller") },
       { account: buyer.address, investorRef: ref("buyer") },
     ],
   });
-  await bankC.openAccounts({
+  await bankC.openDepositAccounts({
     accounts: [seller.address, buyer.address],
     depositAccountRefs: [ref("deposit:seller"), ref("deposit:buyer")],
   });

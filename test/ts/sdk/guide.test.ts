@@ -4,18 +4,18 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { id } from "ethers";
-import { toBankReference } from "../../../sdk/src/index.js";
+import { toBankReference } from "../../../packages/sdk/src/index.js";
 import { deployKessai, type Kessai } from "./fixture.js";
-import type { ExampleEnv } from "../../../sdk/examples/env.js";
+import type { ExampleEnv } from "../../../packages/sdk/examples/env.js";
 
-const EXAMPLES = path.join(process.cwd(), "sdk", "examples");
+const EXAMPLES = path.join(process.cwd(), "packages", "sdk", "examples");
 const SELLER_UNITS = 1_000n;
 const BUYER_DCJPY = 100_000_000n;
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Result = any;
 
-/** What each example must return; one entry per sdk/examples/NN-name.ts. */
+/** What each example must return; one entry per packages/sdk/examples/NN-name.ts. */
 const expectations: Record<string, (r: Result, k: Kessai) => Promise<void> | void> = {
   "01-connect": async (r, k) => {
     expect(r.seller).to.equal(k.signers.seller.address);
@@ -117,7 +117,7 @@ const names = readdirSync(EXAMPLES)
   .map((f) => f.slice(0, -3))
   .sort();
 
-describe("sdk usage guide (docs/sdk-guide.md and sdk/examples)", function () {
+describe("sdk usage guide (docs/sdk-guide.md and packages/sdk/examples)", function () {
   this.timeout(60_000);
   let k: Kessai;
   let env: ExampleEnv;
@@ -125,8 +125,8 @@ describe("sdk usage guide (docs/sdk-guide.md and sdk/examples)", function () {
   before(async function () {
     k = await deployKessai();
     const s = k.signers;
-    await k.clients.issuer.issue({ to: s.seller.address, value: SELLER_UNITS });
-    await k.clients.bank.issue({
+    await k.clients.issuer.issueSecurity({ to: s.seller.address, value: SELLER_UNITS });
+    await k.clients.bank.issueDeposit({
       account: s.buyer.address,
       amount: BUYER_DCJPY,
       bankReference: id("guide:initial-funding"),
@@ -143,8 +143,8 @@ describe("sdk usage guide (docs/sdk-guide.md and sdk/examples)", function () {
     };
   });
 
-  it("shows every example file once, byte for byte (node sdk/scripts/guide.mjs --check)", function () {
-    const r = spawnSync(process.execPath, ["sdk/scripts/guide.mjs", "--check"], {
+  it("shows every example file once, byte for byte (node packages/sdk/scripts/guide.mjs --check)", function () {
+    const r = spawnSync(process.execPath, ["packages/sdk/scripts/guide.mjs", "--check"], {
       encoding: "utf8",
     });
     expect(r.stderr).to.equal("");

@@ -15,7 +15,7 @@ import {
   type BaseContract,
   type Provider,
 } from "ethers";
-import { withNonceQueue, type KessaiAddresses } from "../../../sdk/src/index.js";
+import { withNonceQueue, type KessaiAddresses } from "../../../packages/sdk/src/index.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 

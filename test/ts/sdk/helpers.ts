@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ContractError, KessaiError } from "../../../sdk/src/index.js";
+import { ContractError, KessaiError } from "../../../packages/sdk/src/index.js";
 
 /**
  * Awaits `p`, expects it to reject with an instance of `Cls`, optionally with these args: a

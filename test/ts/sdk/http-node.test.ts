@@ -15,7 +15,7 @@ import {
   deriveSettlementId,
   settleTrade,
   type KessaiAddresses,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { ref } from "./fixture.js";
 import {
   deployOverRpc,
@@ -61,12 +61,12 @@ describe("sdk over HTTP against a separate `hardhat node`", function () {
       { account: seller.address, investorRef: ref("s") },
       { account: buyer.address, investorRef: ref("b") },
     ];
-    await issuer.registerBatch({ investors });
-    await bank.openAccounts({
+    await issuer.registerInvestors({ investors });
+    await bank.openDepositAccounts({
       accounts: [seller.address, buyer.address],
       depositAccountRefs: [ref("s-deposit"), ref("b-deposit")],
     });
-    await issuer.issue({ to: seller.address, value: 100n });
+    await issuer.issueSecurity({ to: seller.address, value: 100n });
 
     const now = BigInt((await provider.getBlock("latest"))!.timestamp);
     const terms = Array.from({ length: 10 }, (_, i) =>
@@ -91,11 +91,15 @@ describe("sdk over HTTP against a separate `hardhat node`", function () {
         agent: ZeroAddress,
       }),
     );
-    await bank.issue({ account: buyer.address, amount: 1000n, bankReference: ref("http-fund") });
-    await buyer.approve({ amount: 1000n });
+    await bank.issueDeposit({
+      account: buyer.address,
+      amount: 1000n,
+      bankReference: ref("http-fund"),
+    });
+    await buyer.approveDeposit({ amount: 1000n });
     await Promise.all(terms.map((t) => seller.createSettlement({ terms: t })));
-    await Promise.all(terms.map((t) => buyer.settle({ terms: t })));
-    expect((await buyer.balances()).security.balance).to.equal(10n);
+    await Promise.all(terms.map((t) => buyer.settleSettlement({ terms: t })));
+    expect((await buyer.getBalances()).security.balance).to.equal(10n);
 
     // the full workflow over HTTP, paying with a transfer authorization
     const t = buildTerms({ ...terms[0], id: ref("http-trade"), deadline: now + 7200n });
@@ -118,7 +122,7 @@ describe("sdk over HTTP against a separate `hardhat node`", function () {
     const reader = await FirmClient.connect({ runner: provider, addresses });
     reader.close();
     expect(provider.destroyed).to.equal(false);
-    expect((await reader.balances(buyer.address)).security.balance).to.equal(11n);
+    expect((await reader.getBalances({ account: buyer.address })).security.balance).to.equal(11n);
   });
 
   it("refuses a malformed private key before creating a provider", async function () {
@@ -137,7 +141,9 @@ describe("sdk over HTTP against a separate `hardhat node`", function () {
     // and the process never exited.
     const dir = await mkdtemp(path.join(tmpdir(), "kessai-unreachable-"));
     try {
-      const sdk = pathToFileURL(path.join(process.cwd(), "sdk", "src", "index.ts")).href;
+      const sdk = pathToFileURL(
+        path.join(process.cwd(), "packages", "sdk", "src", "index.ts"),
+      ).href;
       const script = path.join(dir, "connect.mts");
       const a = "0x" + "11".repeat(20);
       await writeFile(

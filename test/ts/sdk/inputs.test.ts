@@ -14,7 +14,7 @@ import {
   issueSecurity,
   ReferenceTooLongError,
   parseAmount,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 
@@ -45,37 +45,37 @@ describe("sdk input validation (nothing is sent)", function () {
     const good = await k.newTerms();
     const before = await nonces();
     const cases: [() => Promise<unknown>, abstract new (...a: never[]) => InputError, string][] = [
-      [() => issuer.issue({ to: "0x1234", value: 1n }), InvalidAddressError, "to"],
-      [() => issuer.issue({ to: ZeroAddress, value: 1n }), InvalidAddressError, "to"],
+      [() => issuer.issueSecurity({ to: "0x1234", value: 1n }), InvalidAddressError, "to"],
+      [() => issuer.issueSecurity({ to: ZeroAddress, value: 1n }), InvalidAddressError, "to"],
       [
-        () => issuer.issue({ to: badChecksum(k.signers.seller.address), value: 1n }),
+        () => issuer.issueSecurity({ to: badChecksum(k.signers.seller.address), value: 1n }),
         InvalidAddressError,
         "to",
       ],
       [
-        () => issuer.issue({ to: k.signers.seller.address, value: 0n }),
+        () => issuer.issueSecurity({ to: k.signers.seller.address, value: 0n }),
         InvalidAmountError,
         "value",
       ],
       [
-        () => issuer.issue({ to: k.signers.seller.address, value: -1n }),
+        () => issuer.issueSecurity({ to: k.signers.seller.address, value: -1n }),
         InvalidAmountError,
         "value",
       ],
       [
-        () => issuer.issue({ to: k.signers.seller.address, value: 1.5 as never }),
+        () => issuer.issueSecurity({ to: k.signers.seller.address, value: 1.5 as never }),
         InvalidAmountError,
         "value",
       ],
       [
-        () => issuer.issue({ to: k.signers.seller.address, value: 2n ** 256n }),
+        () => issuer.issueSecurity({ to: k.signers.seller.address, value: 2n ** 256n }),
         InvalidAmountError,
         "value",
       ],
-      [() => issuer.bulkIssue({ items: [] }), InvalidBatchError, "items"],
+      [() => issuer.bulkIssueSecurity({ items: [] }), InvalidBatchError, "items"],
       [
         () =>
-          issuer.register({
+          issuer.registerInvestor({
             account: k.signers.outsider.address,
             investorRef: ref("x"),
             expiry: -5,
@@ -84,22 +84,32 @@ describe("sdk input validation (nothing is sent)", function () {
         "expiry",
       ],
       [
-        () => bank.issue({ account: k.signers.buyer.address, amount: 1n, bankReference: ZeroHash }),
+        () =>
+          bank.issueDeposit({
+            account: k.signers.buyer.address,
+            amount: 1n,
+            bankReference: ZeroHash,
+          }),
         InvalidReferenceError,
         "bankReference",
       ],
       [
-        () => bank.issue({ account: k.signers.buyer.address, amount: 1n, bankReference: "0x12" }),
+        () =>
+          bank.issueDeposit({
+            account: k.signers.buyer.address,
+            amount: 1n,
+            bankReference: "0x12",
+          }),
         InvalidReferenceError,
         "bankReference",
       ],
       [
-        () => seller.redeem({ amount: 1n, redemptionRef: "0x1234" }),
+        () => seller.redeemDeposit({ amount: 1n, redemptionRef: "0x1234" }),
         InvalidReferenceError,
         "redemptionRef",
       ],
       [
-        () => seller.redeem({ amount: 1n, redemptionRef: "CREDIT-".padEnd(32, "X") }),
+        () => seller.redeemDeposit({ amount: 1n, redemptionRef: "CREDIT-".padEnd(32, "X") }),
         ReferenceTooLongError,
         "redemptionRef",
       ],
@@ -135,21 +145,21 @@ describe("sdk input validation (nothing is sent)", function () {
       ],
       [() => buyer.createSettlement({ terms: good }), InvalidTermsError, "terms.seller"], // signer is not the seller
       [
-        () => buyer.affirm({ terms: { ...good, cashToken: "nope" } }),
+        () => buyer.affirmSettlement({ terms: { ...good, cashToken: "nope" } }),
         InvalidAddressError,
         "terms.cashToken",
       ],
       [
-        () => buyer.settle({ terms: { ...good, amount: "1e6" as never } }),
+        () => buyer.settleSettlement({ terms: { ...good, amount: "1e6" as never } }),
         InvalidAmountError,
         "terms.amount",
       ],
-      [() => agent.settleBatch([]), InvalidBatchError, "terms"],
-      [() => agent.settleBatch([good, good]), InvalidBatchError, "terms"],
-      [() => auditor.getSettlement("0x00"), InvalidSettlementIdError, "id"],
+      [() => agent.settleBatch({ terms: [] }), InvalidBatchError, "terms"],
+      [() => agent.settleBatch({ terms: [good, good] }), InvalidBatchError, "terms"],
+      [() => auditor.getSettlement({ id: "0x00" }), InvalidSettlementIdError, "id"],
       [
         () =>
-          buyer.settle({
+          buyer.settleSettlement({
             terms: good,
             authorization: { validBefore: 1, signature: "0x" } as never,
           }),
@@ -157,7 +167,7 @@ describe("sdk input validation (nothing is sent)", function () {
         "authorization",
       ],
       [
-        () => k.clients.seller.signSettlementAuthorization(good),
+        () => k.clients.seller.signSettlementAuthorization({ terms: good }),
         InvalidParameterError,
         "terms.buyer",
       ],
@@ -183,19 +193,19 @@ describe("sdk input validation (nothing is sent)", function () {
     const before = await nonces();
     for (const bad of [1000, "1000"] as never[]) {
       const cases: [() => Promise<unknown>, string][] = [
-        [() => issuer.issue({ to, value: bad }), "value"],
-        [() => issuer.redeem({ from: to, value: bad }), "value"],
-        [() => issuer.bulkIssue({ items: [{ to, value: bad }] }), "items[0].value"],
+        [() => issuer.issueSecurity({ to, value: bad }), "value"],
+        [() => issuer.redeemSecurity({ from: to, value: bad }), "value"],
+        [() => issuer.bulkIssueSecurity({ items: [{ to, value: bad }] }), "items[0].value"],
         [() => issuer.forceLock({ account: to, lockAddress: to, value: bad }), "value"],
         [() => seller.transferSecurity({ to: k.signers.buyer.address, value: bad }), "value"],
-        [() => bank.issue({ account: to, amount: bad, bankReference: ref("n") }), "amount"],
+        [() => bank.issueDeposit({ account: to, amount: bad, bankReference: ref("n") }), "amount"],
         [() => bank.freezePartial(to, bad), "amount"],
         [() => bank.unfreezePartial(to, bad), "amount"],
-        [() => buyer.approve({ amount: bad }), "amount"],
-        [() => buyer.redeem({ amount: bad, redemptionRef: ref("n") }), "amount"],
+        [() => buyer.approveDeposit({ amount: bad }), "amount"],
+        [() => buyer.redeemDeposit({ amount: bad, redemptionRef: ref("n") }), "amount"],
         [() => buyer.requestIssuance({ amount: bad, depositAccountRef: ref("n") }), "amount"],
         [() => seller.createSettlement({ terms: { ...good, quantity: bad } }), "terms.quantity"],
-        [() => buyer.settle({ terms: { ...good, amount: bad } }), "terms.amount"],
+        [() => buyer.settleSettlement({ terms: { ...good, amount: bad } }), "terms.amount"],
       ];
       for (const [p, field] of cases) {
         const e = await expectError(p(), InvalidAmountError, { field, value: bad });

@@ -11,7 +11,7 @@ import {
   pricedOut,
   type JournalEntry,
   type JournalState,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 
 const A = "0x" + "a1".repeat(20);
 const entry = (

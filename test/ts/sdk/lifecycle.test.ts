@@ -44,9 +44,9 @@ import {
   type TxEngineOptions,
   type TxEvent,
   type TxPolicy,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { startAnvil, startRpcProxy, type Anvil, type RpcRequest } from "./anvil.js";
-import { readCall } from "../../../sdk/src/internal/send.js";
+import { readCall } from "../../../packages/sdk/src/context/send.js";
 import { ref } from "./fixture.js";
 import { deployOverRpc } from "./hardhat-node.js";
 import { expectError } from "./helpers.js";
@@ -622,17 +622,17 @@ describe("transaction lifecycle against anvil", function () {
         transactions: { policy: FAST },
       });
       const buyers = [5, 6, 7, 8, 9].map((i) => new Wallet(key(i)).address);
-      await issuer.registerBatch({
+      await issuer.registerInvestors({
         investors: [seller.address, ...buyers].map((account) => ({
           account,
           investorRef: ref(account),
         })),
       });
-      await bank.openAccounts({
+      await bank.openDepositAccounts({
         accounts: [seller.address, ...buyers],
         depositAccountRefs: [seller.address, ...buyers].map((a) => ref(`deposit:${a}`)),
       });
-      await issuer.issue({ to: seller.address, value: 100n });
+      await issuer.issueSecurity({ to: seller.address, value: 100n });
     });
     after(async function () {
       p?.destroy();
@@ -669,10 +669,10 @@ describe("transaction lifecycle against anvil", function () {
         await chain.rpc("evm_setAutomine", [false]);
         try {
           const cancelSent = nextEvent(seller.ctx.signer!.engine, "submitted");
-          const cancelling = seller.cancel({ terms });
+          const cancelling = seller.cancelSettlement({ terms });
           await cancelSent;
           const affirmSent = nextEvent(buyer.ctx.signer!.engine, "submitted");
-          const affirming = buyer.affirm({ terms }).then(
+          const affirming = buyer.affirmSettlement({ terms }).then(
             () => undefined,
             (e: unknown) => e,
           );
@@ -765,7 +765,7 @@ describe("transaction lifecycle against anvil", function () {
           amount: 100n,
           deadline: now + 3600n,
         });
-        const e = await expectError(blind.affirm({ terms }), DvpUnexpectedState, {
+        const e = await expectError(blind.affirmSettlement({ terms }), DvpUnexpectedState, {
           id: terms.id,
           current: BigInt(SettlementState.None),
         });
@@ -817,7 +817,11 @@ describe("transaction lifecycle against anvil", function () {
         const cp = bank.ctx.provider as JsonRpcProvider;
         expect(cp._getOption("cacheTimeout")).to.equal(-1);
         const before = await cp.getTransactionCount(bank.address, "pending");
-        await bank.issue({ account: seller.address, amount: 1n, bankReference: ref("cache") });
+        await bank.issueDeposit({
+          account: seller.address,
+          amount: 1n,
+          bankReference: ref("cache"),
+        });
         // Within 250 ms of the first read: a cached answer would repeat it.
         expect(await cp.getTransactionCount(bank.address, "pending")).to.equal(before + 1);
       } finally {
@@ -889,7 +893,9 @@ console.log("done");
     async function sendAndKill(dir: string, pk: string, mode: string, to: string, k: string) {
       const script = path.join(dir, "child.mjs");
       await writeFile(script, CHILD);
-      const sdk = pathToFileURL(path.join(process.cwd(), "sdk", "dist", "index.js")).href;
+      const sdk = pathToFileURL(
+        path.join(process.cwd(), "packages", "sdk", "dist", "index.js"),
+      ).href;
       const ethers = pathToFileURL(
         path.join(process.cwd(), "node_modules", "ethers", "lib.esm", "index.js"),
       ).href;

@@ -9,7 +9,7 @@ import {
   IssuerClient,
   type KessaiAddresses,
   type SettlementTerms,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import {
   deployOverRpc,
   nodeKey,
@@ -68,21 +68,23 @@ describe(`sdk load: ${N} concurrent settlements against a hardhat node`, functio
     const investors = firms.map((f, i) => ({ account: f.address, investorRef: id(`firm-${i}`) }));
     const startBlock = await provider.getBlockNumber();
     await Promise.all([
-      issuer.registerBatch({ investors }),
-      bank.openAccounts({
+      issuer.registerInvestors({ investors }),
+      bank.openDepositAccounts({
         accounts: firms.map((f) => f.address),
         depositAccountRefs: firms.map((_f, i) => id(`deposit-${i}`)),
       }),
     ]);
     const perSeller = BigInt(Math.ceil(N / FIRMS)) * QUANTITY;
     const perBuyer = BigInt(N) * AMOUNT; // enough whatever the split
-    await issuer.bulkIssue({ items: sellers.map((s) => ({ to: s.address, value: perSeller })) });
+    await issuer.bulkIssueSecurity({
+      items: sellers.map((s) => ({ to: s.address, value: perSeller })),
+    });
     await Promise.all(
       buyers.map((b, i) =>
-        bank.issue({ account: b.address, amount: perBuyer, bankReference: id(`fund-${i}`) }),
+        bank.issueDeposit({ account: b.address, amount: perBuyer, bankReference: id(`fund-${i}`) }),
       ),
     );
-    await Promise.all(buyers.map((b) => b.approve({ amount: perBuyer })));
+    await Promise.all(buyers.map((b) => b.approveDeposit({ amount: perBuyer })));
 
     const now = (await provider.getBlock("latest"))!.timestamp;
     const trades = Array.from({ length: N }, (_, i) => {
@@ -113,7 +115,7 @@ describe(`sdk load: ${N} concurrent settlements against a hardhat node`, functio
     const results = await Promise.all(
       trades.map(async ({ seller, buyer, terms }) => {
         await seller.createSettlement({ terms });
-        return buyer.settle({ terms });
+        return buyer.settleSettlement({ terms });
       }),
     );
     const seconds = (performance.now() - start) / 1000;
@@ -163,14 +165,14 @@ describe(`sdk load: ${N} concurrent settlements against a hardhat node`, functio
     // Positions: each firm moved exactly its trades' quantities and amounts.
     for (const f of sellers) {
       const n = BigInt(trades.filter((t) => t.seller === f).length);
-      const b = await f.balances();
+      const b = await f.getBalances();
       expect(b.security.balance).to.equal(perSeller - n * QUANTITY);
       expect(b.security.locked).to.equal(0n);
       expect(b.deposit.balance).to.equal(n * AMOUNT);
     }
     for (const f of buyers) {
       const n = BigInt(trades.filter((t) => t.buyer === f).length);
-      const b = await f.balances();
+      const b = await f.getBalances();
       expect(b.security.balance).to.equal(n * QUANTITY);
       expect(b.deposit.balance).to.equal(perBuyer - n * AMOUNT);
     }
@@ -178,7 +180,10 @@ describe(`sdk load: ${N} concurrent settlements against a hardhat node`, functio
     // Sellers redeem what they received; then the books reconcile end to end.
     await Promise.all(
       sellers.map(async (s, i) =>
-        s.redeem({ amount: (await s.balances()).deposit.balance, redemptionRef: id(`r-${i}`) }),
+        s.redeemDeposit({
+          amount: (await s.getBalances()).deposit.balance,
+          redemptionRef: id(`r-${i}`),
+        }),
       ),
     );
     const report = await auditor.reconcile({ fromBlock: startBlock + 1 });

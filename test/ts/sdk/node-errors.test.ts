@@ -6,7 +6,7 @@ import {
   NodeError,
   UnknownContractError,
   toKessaiError,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 
 const A = "0x" + "a1".repeat(20);
 

@@ -8,7 +8,7 @@ import {
   referenceText,
   settleTrade,
   toBankReference,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 
@@ -88,21 +88,21 @@ describe("sdk bank references: one convention (toBankReference)", function () {
     let k: Kessai;
     before(async function () {
       k = await deployKessai();
-      await k.clients.issuer.issue({ to: k.signers.seller.address, value: 100n });
+      await k.clients.issuer.issueSecurity({ to: k.signers.seller.address, value: 100n });
     });
 
     it("the same text and its bytes32 are one reference: the second issuance is refused", async function () {
       const { bank } = k.clients;
       const buyer = k.signers.buyer.address;
-      await bank.issue({ account: buyer, amount: 5n, bankReference: "DUP-1" });
-      const before = await bank.balanceOf(buyer);
+      await bank.issueDeposit({ account: buyer, amount: 5n, bankReference: "DUP-1" });
+      const before = await bank.getDepositBalance({ account: buyer });
       const e = await expectError(
-        bank.issue({ account: buyer, amount: 5n, bankReference: toBankReference("DUP-1") }),
+        bank.issueDeposit({ account: buyer, amount: 5n, bankReference: toBankReference("DUP-1") }),
         DepositTokenIssuanceReferenceUsed,
         { bankReference: encodeBytes32String("DUP-1") },
       );
       expect(e.shortMessage).to.match(/^DepositTokenIssuanceReferenceUsed: bank reference /);
-      expect(await bank.balanceOf(buyer)).to.deep.equal(before);
+      expect(await bank.getDepositBalance({ account: buyer })).to.deep.equal(before);
       expect(await bank.getIssuance("DUP-1")).to.include({ account: buyer, amount: 5n });
       const [issued] = await bank.listIssuances({ account: buyer });
       expect(referenceText(issued.reference)).to.equal("DUP-1");

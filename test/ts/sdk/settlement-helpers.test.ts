@@ -16,14 +16,14 @@ import {
   typedDataDigest,
   verifyAffirmation,
   verifyApproval,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, type Kessai } from "./fixture.js";
 
 describe("sdk settlement helpers", function () {
   let k: Kessai;
   before(async function () {
     k = await deployKessai();
-    await k.clients.issuer.issue({ to: k.signers.seller.address, value: 100n });
+    await k.clients.issuer.issueSecurity({ to: k.signers.seller.address, value: 100n });
   });
 
   describe("deriveSettlementId", function () {
@@ -96,7 +96,7 @@ describe("sdk settlement helpers", function () {
       const rec = await k.contracts.dvp.settlementOf(t.id);
       expect(rec.termsDigest).to.equal(termsDigest(t));
       expect(await k.contracts.dvp.verifyTerms(termsArg(t))).to.equal(true);
-      const v = await k.clients.auditor.verifyTerms(t);
+      const v = await k.clients.auditor.verifyTerms({ terms: t });
       expect(v.hashesAgree && v.matchesCommitment).to.equal(true);
     });
     it("encodeTerms round-trips and is what the seller's Lock event carries", async function () {
@@ -128,13 +128,22 @@ describe("sdk settlement helpers", function () {
       expect(typedDataDigest(approvalTypedData(domain, t, 0n))).to.equal(
         await k.contracts.dvp.approveDigest(termsArg(t)),
       );
-      const aff = await k.clients.buyer.signAffirmation(t);
-      const app = await k.clients.agent.signApproval(t);
-      expect(await verifyAffirmation(k.clients.auditor.ctx, t, aff)).to.equal(true);
-      expect(await verifyApproval(k.clients.auditor.ctx, t, app)).to.equal(true);
-      expect(await verifyAffirmation(k.clients.auditor.ctx, t, app)).to.equal(false);
+      const aff = await k.clients.buyer.signAffirmation({ terms: t });
+      const app = await k.clients.agent.signApproval({ terms: t });
+      expect(await verifyAffirmation(k.clients.auditor.ctx, { terms: t, signature: aff })).to.equal(
+        true,
+      );
+      expect(await verifyApproval(k.clients.auditor.ctx, { terms: t, signature: app })).to.equal(
+        true,
+      );
+      expect(await verifyAffirmation(k.clients.auditor.ctx, { terms: t, signature: app })).to.equal(
+        false,
+      );
       expect(
-        await verifyAffirmation(k.clients.auditor.ctx, { ...t, amount: t.amount + 1n }, aff),
+        await verifyAffirmation(k.clients.auditor.ctx, {
+          terms: { ...t, amount: t.amount + 1n },
+          signature: aff,
+        }),
       ).to.equal(false);
     });
   });

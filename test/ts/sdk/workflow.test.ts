@@ -8,7 +8,7 @@ import {
   settleTrade,
   termsDigest,
   type ProgressEvent,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 import { expectError } from "./helpers.js";
 
@@ -18,7 +18,7 @@ describe("sdk settleTrade workflow", function () {
   let k: Kessai;
   before(async function () {
     k = await deployKessai();
-    await k.clients.issuer.issue({ to: k.signers.seller.address, value: 1000n });
+    await k.clients.issuer.issueSecurity({ to: k.signers.seller.address, value: 1000n });
   });
 
   /** Counts every movement a trade could repeat. */
@@ -43,8 +43,8 @@ describe("sdk settleTrade workflow", function () {
     };
   }
   async function positions() {
-    const s = await k.clients.seller.balances();
-    const b = await k.clients.buyer.balances(k.signers.buyer.address);
+    const s = await k.clients.seller.getBalances();
+    const b = await k.clients.buyer.getBalances({ account: k.signers.buyer.address });
     return {
       sST: s.security.balance,
       bST: b.security.balance,
@@ -85,7 +85,7 @@ describe("sdk settleTrade workflow", function () {
         const terms = buildTerms(await k.newTerms({ agent: k.signers.agent.address }));
         const bankReference = ref(`${terms.id}b`);
         const redemptionRef = ref(`${terms.id}r`);
-        if (!useAuthorization) await k.clients.buyer.approve({ amount: 0n }); // so step 4 has work to do
+        if (!useAuthorization) await k.clients.buyer.approveDeposit({ amount: 0n }); // so step 4 has work to do
         const before = await positions();
         const params = {
           seller: k.clients.seller,
@@ -139,7 +139,11 @@ describe("sdk settleTrade workflow", function () {
   it("skips the agent step when the terms name no agent, and refuses a used bank reference for another trade", async function () {
     const terms = await k.newTerms({ agent: ZeroAddress });
     const bankReference = ref(`${terms.id}b`);
-    await k.clients.bank.issue({ account: k.signers.buyer.address, amount: 1n, bankReference });
+    await k.clients.bank.issueDeposit({
+      account: k.signers.buyer.address,
+      amount: 1n,
+      bankReference,
+    });
     const before = await positions();
     const err = await expectError(
       settleTrade({
@@ -181,12 +185,12 @@ describe("sdk settleTrade workflow", function () {
     const bankReference = ref(`${terms.id}b`);
     const redemptionRef = ref(`${terms.id}r`);
     // the buyer spends the seller's redemption reference on a redemption of its own
-    await k.clients.bank.issue({
+    await k.clients.bank.issueDeposit({
       account: k.signers.buyer.address,
       amount: 1n,
       bankReference: ref(`${terms.id}b-other`),
     });
-    await k.clients.buyer.redeem({ amount: 1n, redemptionRef });
+    await k.clients.buyer.redeemDeposit({ amount: 1n, redemptionRef });
     const before = await positions();
     await expectError(
       settleTrade({

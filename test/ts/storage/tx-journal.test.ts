@@ -23,7 +23,7 @@ import {
   TxEngine,
   type Journal,
   type JournalEntry,
-} from "../../../sdk/src/index.js";
+} from "../../../packages/sdk/src/index.js";
 import { startAnvil, type Anvil } from "../sdk/anvil.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import { describeBackends, expectError, sharedPostgres } from "./backends.js";

@@ -1,0 +1,278 @@
+#!/usr/bin/env node
+/**
+ * Generates the SDK's contract types and typed error classes from the compiled artifacts.
+ *
+ * Run after `hardhat compile` (from the repository root or from packages/sdk/):
+ *   node packages/sdk/scripts/generate.mjs [--artifacts <dir>] [--out <dir>]
+ *
+ * Inputs: every artifact under <artifacts>/contracts/{interfaces,registry,token,settlement}/**
+ * (never the test helpers in contracts/test). Bytecode is stripped before TypeChain runs, so the
+ * generated factories carry ABIs only: the SDK attaches to deployed contracts and never deploys.
+ *
+ * Outputs (all under <out>, default packages/sdk/src/generated/, gitignored):
+ *   typechain/**      TypeChain ethers-v6 types and ABI-only factories (node16 ESM imports)
+ *   contracts.ts      re-exports of the types and factories the SDK uses
+ *   errors.ts         one ContractError subclass per custom error found in any ABI, with typed
+ *                     decoded args, plus the selector -> class registry used by the decoder
+ *   roles.ts          every role constant (`X_ROLE()`) of the ABIs, keyed by its bytes32 value
+ */
+import { promises as fs, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const sdkRoot = path.resolve(here, "..");
+const repoRoot = path.resolve(sdkRoot, "..", "..");
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? path.resolve(process.argv[i + 1]) : fallback;
+}
+const artifactsDir = arg("--artifacts", path.join(repoRoot, "artifacts"));
+const outDir = arg("--out", path.join(sdkRoot, "src", "generated"));
+const SOURCE_FOLDERS = ["interfaces", "registry", "token", "settlement"];
+
+const require = createRequire(import.meta.url);
+const { runTypeChain } = require("typechain");
+const { keccak256, toUtf8Bytes } = await import("ethers");
+
+async function walk(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await walk(p)));
+    else if (entry.name.endsWith(".json") && !entry.name.endsWith(".dbg.json")) out.push(p);
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ collect artifacts
+const artifactFiles = [];
+for (const folder of SOURCE_FOLDERS) {
+  artifactFiles.push(...(await walk(path.join(artifactsDir, "contracts", folder))));
+}
+if (artifactFiles.length === 0) {
+  console.error(
+    `generate: no artifacts under ${artifactsDir}/contracts; run \`hardhat compile\` first`,
+  );
+  process.exit(1);
+}
+artifactFiles.sort();
+
+const tmp = await fs.mkdtemp(path.join(sdkRoot, ".generate-"));
+const artifacts = [];
+try {
+  const stripped = [];
+  for (const file of artifactFiles) {
+    const a = JSON.parse(await fs.readFile(file, "utf8"));
+    if (!Array.isArray(a.abi) || !a.contractName) continue;
+    artifacts.push(a);
+    const rel = path.relative(path.join(artifactsDir, "contracts"), file);
+    const target = path.join(tmp, rel);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    // ABI only: TypeChain then emits plain `X__factory { abi, connect }` without bytecode.
+    await fs.writeFile(
+      target,
+      JSON.stringify({ contractName: a.contractName, sourceName: a.sourceName, abi: a.abi }),
+    );
+    stripped.push(target.split(path.sep).join("/"));
+  }
+
+  await fs.rm(outDir, { recursive: true, force: true });
+  await fs.mkdir(outDir, { recursive: true });
+  const typechainOut = path.join(outDir, "typechain");
+  await runTypeChain({
+    cwd: tmp,
+    filesToProcess: stripped,
+    allFiles: stripped,
+    outDir: typechainOut,
+    target: "ethers-v6",
+    flags: {
+      alwaysGenerateOverloads: false,
+      discriminateTypes: false,
+      tsNocheck: false,
+      node16Modules: true,
+      environment: undefined,
+    },
+  });
+  await fixImports(typechainOut);
+} finally {
+  await fs.rm(tmp, { recursive: true, force: true });
+}
+
+// TypeChain leaves some barrel imports ("./interfaces") without an extension; node16 ESM needs
+// "./interfaces/index.js".
+async function fixImports(dir) {
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      await fixImports(p);
+      continue;
+    }
+    if (!entry.name.endsWith(".ts")) continue;
+    const src = await fs.readFile(p, "utf8");
+    const fixed = src.replace(
+      /^(import|export)(\s+.*?\s+from\s+)(['"])(\.[^'"]*?)(?<!\.js)\3;?$/gm,
+      (_m, kw, mid, q, spec) => `${kw}${mid}${q}${spec}/index.js${q};`,
+    );
+    if (fixed !== src) await fs.writeFile(p, fixed);
+  }
+}
+
+// ------------------------------------------------------------------ contracts.ts
+const names = [...new Set(artifacts.map((a) => a.contractName))].sort();
+const contractsTs = [
+  "/* Autogenerated by packages/sdk/scripts/generate.mjs from the compiled artifacts. Do not edit. */",
+  `export * from "./typechain/index.js";`,
+  `/** Contract names found in the artifacts at generation time. */`,
+  `export const GENERATED_CONTRACTS = ${JSON.stringify(names)} as const;`,
+  "",
+].join("\n");
+await fs.writeFile(path.join(outDir, "contracts.ts"), contractsTs);
+
+// ------------------------------------------------------------------ errors.ts
+function tsType(input) {
+  const t = input.type;
+  if (t.endsWith("]"))
+    return `readonly ${tsType({ ...input, type: t.replace(/\[[0-9]*\]$/, "") })}[]`;
+  if (t === "address" || t === "string" || t.startsWith("bytes")) return "string";
+  if (t === "bool") return "boolean";
+  if (t.startsWith("uint") || t.startsWith("int")) return "bigint";
+  if (t === "tuple") return "Record<string, unknown>";
+  return "unknown";
+}
+function canonicalType(input) {
+  if (input.type.startsWith("tuple")) {
+    const inner = `(${input.components.map(canonicalType).join(",")})`;
+    return inner + input.type.slice("tuple".length);
+  }
+  return input.type;
+}
+
+const errors = new Map(); // signature -> { name, inputs, sources }
+for (const a of artifacts) {
+  for (const item of a.abi) {
+    if (item.type !== "error") continue;
+    const signature = `${item.name}(${item.inputs.map(canonicalType).join(",")})`;
+    const existing = errors.get(signature);
+    if (existing) {
+      if (!existing.sources.includes(a.contractName)) existing.sources.push(a.contractName);
+    } else {
+      errors.set(signature, { name: item.name, inputs: item.inputs, sources: [a.contractName] });
+    }
+  }
+}
+const byName = new Map();
+for (const [signature, e] of errors) {
+  const list = byName.get(e.name) ?? [];
+  list.push(signature);
+  byName.set(e.name, list);
+}
+
+const lines = [
+  "/* Autogenerated by packages/sdk/scripts/generate.mjs from the compiled artifacts. Do not edit. */",
+  `import { ContractError, type ContractErrorOptions } from "../errors/contract.js";`,
+  "",
+];
+const registry = [];
+const classNames = [];
+for (const [signature, e] of [...errors].sort((x, y) => x[1].name.localeCompare(y[1].name))) {
+  const overloaded = byName.get(e.name).length > 1;
+  const className = overloaded
+    ? `${e.name}_${keccak256(toUtf8Bytes(signature)).slice(2, 10)}`
+    : e.name;
+  const selector = keccak256(toUtf8Bytes(signature)).slice(0, 10);
+  const argNames = e.inputs.map((inp, i) => inp.name || `arg${i}`);
+  const argsType =
+    e.inputs.length === 0
+      ? "Record<string, never>"
+      : `{ ${e.inputs
+          .map((inp, i) => {
+            const enumHint = /^enum /.test(inp.internalType ?? "")
+              ? ` /** ${inp.internalType.slice(5)} */`
+              : "";
+            return `readonly ${argNames[i]}: ${tsType(inp)};${enumHint}`;
+          })
+          .join(" ")} }`;
+  lines.push(
+    `/** Args of the custom error \`${signature}\`. */`,
+    `export type ${className}Args = ${argsType};`,
+    `/**`,
+    ` * The custom error \`${signature}\` (selector \`${selector}\`),`,
+    ` * declared in ${e.sources.join(", ")}.`,
+    ` */`,
+    `export class ${className} extends ContractError<${className}Args> {`,
+    `  static readonly errorName = ${JSON.stringify(e.name)};`,
+    `  static readonly signature = ${JSON.stringify(signature)};`,
+    `  static readonly selector = ${JSON.stringify(selector)};`,
+    `  static readonly argNames = ${JSON.stringify(argNames)} as const;`,
+    `  static readonly argTypes = ${JSON.stringify(e.inputs.map((i) => i.internalType ?? i.type))} as const;`,
+    `  override name = ${JSON.stringify(className)};`,
+    `  constructor(args: ${className}Args, options: ContractErrorOptions = {}) {`,
+    `    super(${JSON.stringify(e.name)}, ${JSON.stringify(signature)}, ${JSON.stringify(selector)}, args, options);`,
+    `  }`,
+    `}`,
+    "",
+  );
+  registry.push(`  ${JSON.stringify(selector)}: ${className},`);
+  classNames.push(className);
+}
+lines.push(
+  "/** Every generated contract error class, keyed by its 4-byte selector. */",
+  "export const CONTRACT_ERRORS = {",
+  ...registry,
+  "} as const;",
+  "",
+  "/** Union of every generated contract error class instance. */",
+  `export type AnyContractError = ${classNames.length ? classNames.map((c) => `${c}`).join(" | ") : "never"};`,
+  "",
+  "/** JSON ABI fragments of every custom error, as compiled (for ethers' Interface). */",
+  `export const ERROR_ABI = ${JSON.stringify(
+    [...errors].map(([, e]) => ({ type: "error", name: e.name, inputs: e.inputs })),
+  )} as const;`,
+  "",
+);
+await fs.writeFile(path.join(outDir, "errors.ts"), lines.join("\n"));
+
+// ------------------------------------------------------------------ roles.ts
+// Every `X_ROLE()` constant of the ABIs (no inputs, returns bytes32), by its value: the
+// contracts define each as keccak256("X_ROLE"), except OpenZeppelin's DEFAULT_ADMIN_ROLE (zero).
+// test/ts/sdk/errors.test.ts checks these values against the deployed contracts.
+const roleNames = new Set();
+for (const a of artifacts) {
+  for (const item of a.abi) {
+    if (
+      item.type === "function" &&
+      /^[A-Z][A-Z0-9_]*_ROLE$/.test(item.name) &&
+      item.inputs.length === 0 &&
+      item.outputs?.length === 1 &&
+      item.outputs[0].type === "bytes32"
+    ) {
+      roleNames.add(item.name);
+    }
+  }
+}
+const roleEntries = [...roleNames]
+  .sort()
+  .map((name) => [
+    name === "DEFAULT_ADMIN_ROLE" ? `0x${"00".repeat(32)}` : keccak256(toUtf8Bytes(name)),
+    name,
+  ]);
+await fs.writeFile(
+  path.join(outDir, "roles.ts"),
+  [
+    "/* Autogenerated by packages/sdk/scripts/generate.mjs from the compiled artifacts. Do not edit. */",
+    "/** Every role constant of the contracts (`X_ROLE()`), keyed by its bytes32 value. */",
+    "export const ROLE_NAMES: Readonly<Record<string, string>> = {",
+    ...roleEntries.map(([hash, name]) => `  ${JSON.stringify(hash)}: ${JSON.stringify(name)},`),
+    "};",
+    "",
+  ].join("\n"),
+);
+
+console.log(
+  `generate: ${artifacts.length} artifacts -> ${path.relative(process.cwd(), outDir)} ` +
+    `(${names.length} contracts, ${errors.size} custom errors)`,
+);

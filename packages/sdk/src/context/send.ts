@@ -1,0 +1,148 @@
+import {
+  TransactionReceipt,
+  getAddress,
+  type Block,
+  type ContractTransaction,
+  type ContractTransactionResponse,
+  type Log,
+} from "ethers";
+import { toKessaiError } from "../errors/decode.js";
+import { InvalidParameterError, MissingSignerError } from "../errors/input.js";
+import type { TypedData } from "../settlement/eip712.js";
+import type { KessaiContext } from "./connect.js";
+import type { SendOptions, TxResult } from "../transactions/types.js";
+import { withNonceQueue } from "../transactions/signer.js";
+
+export type { TxResult } from "../transactions/types.js";
+
+/** Contract whose address we can name in errors. */
+interface Target {
+  getAddress(): Promise<string>;
+}
+
+/**
+ * Per-send options carried by a context: {@link withSendOptions} makes a context whose every
+ * transaction uses them (a key, a signal, a deadline, policy overrides).
+ */
+export interface SendContext {
+  sendOptions?: SendOptions;
+}
+
+/**
+ * A copy of `ctx` whose transactions are sent with `options` (merged over any the context
+ * already carries): e.g. `withSendOptions(ctx, { key: \`${id}:settle\`, signal })` for one action.
+ * The contracts, signer and engine are shared with `ctx`.
+ */
+export function withSendOptions<C extends KessaiContext>(ctx: C, options: SendOptions): C {
+  const prev = (ctx as SendContext).sendOptions;
+  return { ...ctx, sendOptions: { ...prev, ...options } };
+}
+
+/**
+ * Sends one contract transaction from the context's signer through its account's transaction
+ * engine ({@link TxEngine.send}) and waits for its confirmations, turning every failure into a
+ * typed error: a revert during estimation, or after mining (decoded at its own position in its
+ * block), becomes the generated contract error class.
+ *
+ * `build` returns the call to send, e.g. `() => dvp.settle.populateTransaction(terms)`. (A
+ * function that sends the transaction itself, `() => dvp.settle(terms)`, still works: the engine
+ * then watches the transaction it was handed.) The context's `sendOptions` (see
+ * {@link withSendOptions}) apply.
+ */
+export async function sendTx(
+  ctx: KessaiContext,
+  action: string,
+  target: Target,
+  build: () => Promise<ContractTransaction | ContractTransactionResponse>,
+): Promise<TxResult> {
+  if (!ctx.signer) throw new MissingSignerError(action);
+  const engine = withNonceQueue(ctx.signer).engine;
+  const options: SendOptions = { ...(ctx as SendContext).sendOptions, action };
+  let built: ContractTransaction | ContractTransactionResponse;
+  try {
+    built = await build();
+  } catch (err) {
+    const [sender, contractAddress] = await Promise.all([
+      engine.getAddress().catch(() => undefined),
+      target.getAddress().catch(() => undefined),
+    ]);
+    throw toKessaiError(err, { action, contractAddress, sender });
+  }
+  if (typeof (built as ContractTransactionResponse).hash === "string") {
+    return engine.wait((built as ContractTransactionResponse).hash, options);
+  }
+  return engine.send(built, options);
+}
+
+/**
+ * The context's signer address, before anything is read or signed: {@link MissingSignerError}
+ * without a signer; with `expected`, {@link InvalidParameterError} naming `expected.field` unless
+ * the signer is `expected.account` (e.g. the buyer signing its affirmation).
+ */
+export async function signerAddress(
+  ctx: KessaiContext,
+  action: string,
+  expected?: { field: string; account: string },
+): Promise<string> {
+  if (!ctx.signer) throw new MissingSignerError(action);
+  const me = await ctx.signer.getAddress();
+  if (expected && getAddress(me) !== getAddress(expected.account)) {
+    throw new InvalidParameterError(expected.field, expected.account, `is not the signer ${me}`);
+  }
+  return me;
+}
+
+/** Signs typed data with the context's signer; a wallet, transport or user refusal becomes a typed KessaiError. */
+export async function signTyped(
+  ctx: KessaiContext,
+  action: string,
+  td: TypedData,
+): Promise<string> {
+  if (!ctx.signer) throw new MissingSignerError(action);
+  try {
+    return await ctx.signer.signTypedData(td.domain, td.types, td.message);
+  } catch (err) {
+    throw toKessaiError(err, { action });
+  }
+}
+
+/** Runs a read-only call, turning failures into typed errors. */
+export async function readCall<T>(action: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toKessaiError(err, { action });
+  }
+}
+
+const latestInFlight = new WeakMap<object, Promise<Block | null>>();
+
+/**
+ * The latest block. Concurrent callers on one provider share one in-flight `eth_getBlockByNumber`
+ * request (as ethers' JSON-RPC provider does for identical requests); nothing is cached once it
+ * has answered, so every call sees a block at least as recent as when its request was sent.
+ */
+export function latestBlock(ctx: KessaiContext): Promise<Block | null> {
+  const key = ctx.provider as object;
+  let p = latestInFlight.get(key);
+  if (!p) {
+    const q = ctx.provider.getBlock("latest");
+    const clear = () => {
+      if (latestInFlight.get(key) === q) latestInFlight.delete(key);
+    };
+    q.then(clear, clear);
+    latestInFlight.set(key, (p = q));
+  }
+  return p;
+}
+
+const plainLogs = Object.getOwnPropertyDescriptor(TransactionReceipt.prototype, "logs")?.get;
+
+/**
+ * The receipt's logs as plain `Log`s. A contract call's receipt (`ContractTransactionReceipt`)
+ * re-parses every log with the contract's ABI on each `.logs` access; actions that match logs
+ * by address and topic themselves read them without that cost.
+ */
+export function receiptLogs(receipt: TransactionReceipt): readonly Log[] {
+  return plainLogs ? (plainLogs.call(receipt) as readonly Log[]) : receipt.logs;
+}

@@ -1,0 +1,61 @@
+export { KessaiError, type KessaiErrorOptions } from "./base.js";
+export {
+  InputError,
+  InvalidAddressError,
+  InvalidAmountError,
+  InvalidBatchError,
+  InvalidDeadlineError,
+  InvalidParameterError,
+  InvalidReferenceError,
+  InvalidSettlementIdError,
+  InvalidTermsError,
+  MissingSignerError,
+  ReferenceTooLongError,
+} from "./input.js";
+export { NetworkError, NodeError } from "./transport.js";
+export {
+  FeeCeilingError,
+  JournalConflictError,
+  NonceError,
+  SendAbortedError,
+  SendInterruptedError,
+  SendTimeoutError,
+  TransactionFailedError,
+  TransactionReplacedError,
+  type SendInterruption,
+  type SendPhase,
+} from "./transaction.js";
+export { ReferenceConflictError } from "./reference.js";
+export {
+  IneligibleTradeError,
+  SettlementStateError,
+  SettlementTermsMismatchError,
+  type IneligibilityReason,
+} from "./settlement.js";
+export {
+  ChainMismatchError,
+  ConfigurationError,
+  DeploymentAddressError,
+  DeploymentFileError,
+  type DeploymentContract,
+  type FoundAtAddress,
+} from "./configuration.js";
+export {
+  ContractError,
+  ContractPanicError,
+  ContractRevertedError,
+  UnknownContractError,
+  type ContractErrorOptions,
+} from "./contract.js";
+export { ERROR_MESSAGES, formatContractError } from "./messages.js";
+export { roleName } from "./roles.js";
+export {
+  decodeRevertData,
+  errorInterface,
+  findRevertData,
+  findRpcError,
+  toKessaiError,
+  toPlain,
+  type RpcErrorInfo,
+} from "./decode.js";
+export * from "../generated/errors.js";

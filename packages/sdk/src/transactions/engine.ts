@@ -1,0 +1,1544 @@
+import {
+  BaseWallet,
+  getAddress,
+  keccak256,
+  Transaction,
+  type Provider,
+  type Signer,
+  type TransactionReceipt,
+  type TransactionRequest,
+  type TransactionResponse,
+} from "ethers";
+import { KessaiError } from "../errors/base.js";
+import { toKessaiError } from "../errors/decode.js";
+import {
+  FeeCeilingError,
+  JournalConflictError,
+  NonceError,
+  SendAbortedError,
+  SendTimeoutError,
+  TransactionFailedError,
+  TransactionReplacedError,
+  type SendInterruption,
+  type SendPhase,
+} from "../errors/transaction.js";
+import { bumpFees, pricedOut, type Fees } from "./fees.js";
+import { MemoryJournal, type Journal, type JournalEntry, type JournalTx } from "./journal.js";
+import type { KeyLock } from "./lock.js";
+import { resolvePolicy, type ResolvedTxPolicy, type TxPolicy } from "./policy.js";
+import { nonceQueue, type NonceQueue } from "./queue.js";
+import { decodeMinedRevert } from "./revert.js";
+import {
+  headWatcher,
+  type ChainReader,
+  type Head,
+  type HeadWatcher,
+  type RpcTransaction,
+} from "./rpc.js";
+import type { SendOptions, TxEngineOptions, TxEvent, TxEventReason, TxResult } from "./types.js";
+
+/** The nonce was used by another transaction (ours or another wallet's). */
+const NONCE_USED_RE =
+  /nonce (too low|has already been used)|invalid nonce|NONCE_EXPIRED|replacement (transaction )?underpriced|already known|known transaction/i;
+/** The node already holds this very transaction. */
+const ALREADY_KNOWN_RE = /already known|known transaction|already imported/i;
+/** The node cannot queue the transaction before its predecessor arrives (automine). */
+const NONCE_HIGH_RE = /nonce too high/i;
+/** A replacement refused because its fees are too low (for the pool or for the base fee). */
+const UNDERPRICED_RE =
+  /underpriced|fee too low|less than (the )?(block )?base ?fee|max fee per gas less than|feecap|fee cap/i;
+/** The transport failed: the node may or may not have received the request. */
+const AMBIGUOUS_CODES = new Set(["NETWORK_ERROR", "TIMEOUT", "SERVER_ERROR"]);
+const AMBIGUOUS_RE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed|network error|request timeout/i;
+/** Broadcasts of a "nonce too high" transaction after its predecessors settled. */
+const MAX_REORDER_RETRIES = 20;
+/** Gas limit of a gap filler (a zero-value transfer to oneself). */
+const FILLER_GAS = 21_000n;
+/** Transactions submitted through the signer interface that a later `wait` can take up. */
+const RECENT_LIMIT = 4_096;
+
+function errorText(err: unknown): string {
+  const e = err as
+    | { code?: string; message?: string; shortMessage?: string; info?: { error?: unknown } }
+    | undefined;
+  const inner = e?.info?.error as { message?: string } | undefined;
+  return `${e?.code ?? ""} ${e?.shortMessage ?? ""} ${e?.message ?? ""} ${inner?.message ?? ""}`;
+}
+
+function ambiguous(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  return (code !== undefined && AMBIGUOUS_CODES.has(code)) || AMBIGUOUS_RE.test(errorText(err));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits `ms`, or rejects with `signal.reason` as soon as it aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Why a send stopped before its outcome. */
+type StopReason = { kind: "timeout"; deadline: number } | { kind: "abort"; cause: unknown };
+
+/** Thrown inside the engine when a send's caller stops waiting (never escapes to callers). */
+class Stopped extends Error {
+  readonly reason: StopReason;
+  constructor(reason: StopReason) {
+    super(reason.kind);
+    this.reason = reason;
+  }
+}
+
+/** A send's deadline and its caller's signal, as one stop. */
+class Stopper {
+  reason: StopReason | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly signal: AbortSignal | undefined;
+  private listeners: Set<() => void> | undefined;
+  private controller: AbortController | undefined;
+  private readonly onAbort = () => this.stop({ kind: "abort", cause: this.signal?.reason });
+
+  constructor(signal: AbortSignal | undefined, deadline: number) {
+    this.signal = signal;
+    if (signal?.aborted) this.stop({ kind: "abort", cause: signal.reason });
+    else {
+      signal?.addEventListener("abort", this.onAbort, { once: true });
+      if (Number.isFinite(deadline)) {
+        const ms = Math.max(0, deadline - Date.now());
+        this.timer = setTimeout(() => this.stop({ kind: "timeout", deadline }), ms);
+      }
+    }
+  }
+
+  get stopped(): boolean {
+    return this.reason !== undefined;
+  }
+
+  /** An AbortSignal that aborts when the send stops (made on demand). */
+  get abortSignal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(new Stopped(this.reason));
+    }
+    return this.controller.signal;
+  }
+
+  stop(reason: StopReason): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.dispose();
+    this.controller?.abort(new Stopped(reason));
+    const ls = this.listeners;
+    this.listeners = undefined;
+    if (ls) for (const l of ls) l();
+  }
+
+  /** Calls `fn` once when the send stops (at once if it already has); returns the undo. */
+  onStop(fn: () => void): () => void {
+    if (this.reason) {
+      fn();
+      return () => undefined;
+    }
+    (this.listeners ??= new Set()).add(fn);
+    return () => this.listeners?.delete(fn);
+  }
+
+  /** `p`, or a rejection with {@link Stopped} as soon as the send is stopped. */
+  race<T>(p: Promise<T>): Promise<T> {
+    if (this.reason) return Promise.reject(new Stopped(this.reason));
+    return new Promise<T>((resolve, reject) => {
+      const off = this.onStop(() => reject(new Stopped(this.reason!)));
+      p.then(
+        (v) => {
+          off();
+          resolve(v);
+        },
+        (e: unknown) => {
+          off();
+          reject(e);
+        },
+      );
+    });
+  }
+
+  dispose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.signal?.removeEventListener("abort", this.onAbort);
+  }
+}
+
+/** The typed error for a stopped send. */
+function interruption(reason: StopReason, at: SendInterruption): KessaiError {
+  return reason.kind === "timeout"
+    ? new SendTimeoutError(at, reason.deadline)
+    : new SendAbortedError(at, { cause: reason.cause });
+}
+
+/** A final outcome of a watched send (everything else in its loop is retried). */
+class Final extends Error {
+  readonly error: KessaiError;
+  constructor(error: KessaiError) {
+    super(error.message);
+    this.error = error;
+  }
+}
+
+/** One signed transaction of a send. */
+interface Candidate {
+  hash: string;
+  /** Serialized signed transaction (local keys only). */
+  raw: string | undefined;
+  fees: Fees;
+  at: number;
+}
+
+/** The fields a send signs (everything but the nonce and the fees is fixed for its lifetime). */
+interface Template {
+  to: string | null;
+  data: string;
+  value: bigint;
+  gasLimit: bigint;
+  chainId: bigint;
+  type: number | undefined;
+  accessList?: TransactionRequest["accessList"];
+}
+
+function feesOf(t: {
+  maxFeePerGas?: bigint | null;
+  maxPriorityFeePerGas?: bigint | null;
+  gasPrice?: bigint | null;
+  type?: number | null;
+}): Fees {
+  if (t.maxFeePerGas != null)
+    return { maxFeePerGas: t.maxFeePerGas, maxPriorityFeePerGas: t.maxPriorityFeePerGas ?? 0n };
+  return { gasPrice: t.gasPrice ?? 0n };
+}
+
+function journalTx(c: Candidate): JournalTx {
+  const j: JournalTx = { hash: c.hash, at: c.at };
+  if (c.raw) j.raw = c.raw;
+  if (c.fees.maxFeePerGas !== undefined) j.maxFeePerGas = c.fees.maxFeePerGas.toString();
+  if (c.fees.maxPriorityFeePerGas !== undefined)
+    j.maxPriorityFeePerGas = c.fees.maxPriorityFeePerGas.toString();
+  if (c.fees.gasPrice !== undefined) j.gasPrice = c.fees.gasPrice.toString();
+  return j;
+}
+
+function candidateOf(j: JournalTx): Candidate {
+  const fees: Fees = {};
+  if (j.maxFeePerGas !== undefined) fees.maxFeePerGas = BigInt(j.maxFeePerGas);
+  if (j.maxPriorityFeePerGas !== undefined)
+    fees.maxPriorityFeePerGas = BigInt(j.maxPriorityFeePerGas);
+  if (j.gasPrice !== undefined) fees.gasPrice = BigInt(j.gasPrice);
+  return { hash: j.hash, raw: j.raw, fees, at: j.at };
+}
+
+let keySeq = 0;
+function freshKey(): string {
+  const rnd =
+    typeof crypto !== "undefined" && typeof crypto.randomUUID === "function"
+      ? crypto.randomUUID()
+      : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  return `tx:${rnd}:${++keySeq}`;
+}
+
+const sameAddress = (a: string | null | undefined, b: string | null | undefined) =>
+  (a ?? "").toLowerCase() === (b ?? "").toLowerCase();
+
+/**
+ * The transaction engine of one signing account: every transaction the SDK sends goes through
+ * it. It prepares (gas, fees) outside any lock, allocates the nonce and signs in the account's
+ * FIFO queue, records the intent and the signed transaction in the {@link Journal} before the
+ * broadcast, and then watches the transaction until it has its confirmations:
+ *
+ * - **dropped or priced out** (not in the mempool, not mined, nonce unused; or a max fee below
+ *   the base fee) or **stuck** (pending for `bumpAfterBlocks` blocks or `bumpAfterMs`): replaced on
+ *   the same nonce with fees raised by `feeBumpPercent`, up to the policy's ceiling
+ *   ({@link FeeCeilingError} beyond it). Whichever of its transactions the chain mines is the
+ *   result; a transaction of another origin on that nonce with the same call counts too, any
+ *   other is {@link TransactionReplacedError}.
+ * - **reorged** (its receipt gone or in another block before it had its confirmations): reported
+ *   (`reorged` event, `result.reorged`), and the same signed transaction is re-broadcast if the
+ *   node no longer has it.
+ * - **reverted**: the typed contract error, decoded at the transaction's own position in its block
+ *   (see {@link decodeMinedRevert}).
+ * - **deadline or abort**: the caller gets {@link SendTimeoutError} / {@link SendAbortedError} once;
+ *   the engine stops watching, replacing and re-broadcasting that send at once. Its journal
+ *   entry becomes `abandoned`; a send with the same key waits for it again.
+ *
+ * A send with a journal key already known (in flight in this process, or in the journal) waits
+ * for that transaction instead of sending a second one. On first use with a journal, the engine
+ * resumes by itself every open entry of its account (signed or mined, not yet confirmed).
+ *
+ * Nonces: the lowest refused nonce (a *hole*) is reused first, else the next fresh one (the
+ * node's pending count on first use, then the local counter). A "nonce too low" re-syncs the
+ * counter from the node and retries once, then raises {@link NonceError} (another process or
+ * wallet uses the key: give each process its own key). When the chain's pending count falls
+ * behind the counter while nothing of this process is in flight (transactions given up and
+ * dropped), the counter steps back to it; a watched transaction stuck behind a missing lower
+ * nonce that nothing watches has that gap filled with a zero-value self-transfer.
+ */
+export class TxEngine {
+  readonly signer: Signer;
+  readonly provider: Provider;
+  readonly journal: Journal;
+  readonly policy: TxPolicy;
+  readonly gasLimit: bigint | undefined;
+  /** The key's lock shared with other processes, if any. */
+  readonly lock: KeyLock | undefined;
+  private headsValue: HeadWatcher | undefined;
+  private queueValue: NonceQueue | undefined;
+  private address: string | undefined;
+  private chainIdValue: bigint | undefined;
+  private readonly listeners = new Set<(e: TxEvent) => void>();
+  /** Sends being watched (or waiting to be), by key. */
+  private readonly byKey = new Map<string, Tracked>();
+  /** Keyed sends being prepared and signed, by key (a second send with the key joins it). */
+  private readonly starting = new Map<string, Promise<Tracked>>();
+  /** Transactions submitted through {@link submit}, by hash (bounded). */
+  private readonly recent = new Map<string, Tracked>();
+
+  constructor(signer: Signer, options: TxEngineOptions & { gasLimit?: bigint } = {}) {
+    this.signer = signer;
+    this.provider = signer.provider as Provider;
+    this.journal = options.journal ?? new MemoryJournal();
+    this.policy = options.policy ?? {};
+    this.gasLimit = options.gasLimit;
+    this.lock = options.lock;
+  }
+
+  /** @internal The head watcher of the provider (shared by every engine on it). */
+  get heads(): HeadWatcher {
+    if (!this.provider)
+      throw new KessaiError("The transaction engine needs a signer with a provider");
+    this.headsValue ??= headWatcher(this.provider);
+    return this.headsValue;
+  }
+
+  /** @internal The chain reader (reads that bypass ethers' request cache). */
+  get reader(): ChainReader {
+    return this.heads.reader;
+  }
+
+  /** The signing account. */
+  async getAddress(): Promise<string> {
+    this.address ??= getAddress(await this.signer.getAddress());
+    return this.address;
+  }
+
+  /** Listens to every event of every send of this engine; returns the function that stops it. */
+  on(listener: (e: TxEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The policy of a send: the engine's, overridden by the send's options. */
+  resolve(options: SendOptions = {}): ResolvedTxPolicy {
+    const interval = (this.provider as { pollingInterval?: unknown }).pollingInterval;
+    return resolvePolicy(typeof interval === "number" ? interval : undefined, this.policy, options);
+  }
+
+  /**
+   * Sends `request` (a call: `to`, `data`, `value`; optionally `gasLimit`) and resolves once it
+   * is mined with the confirmations asked for. Rejects with a typed error: the contract's
+   * custom error for a revert (at estimation, or after mining), {@link SendTimeoutError} /
+   * {@link SendAbortedError}, {@link FeeCeilingError}, {@link TransactionReplacedError},
+   * {@link NonceError}, {@link JournalConflictError}, or whatever {@link toKessaiError} makes of
+   * a node's refusal.
+   */
+  async send(request: TransactionRequest, options: SendOptions = {}): Promise<TxResult> {
+    const policy = this.resolve(options);
+    const stopper = new Stopper(options.signal, options.deadline ?? Date.now() + policy.timeoutMs);
+    const action = options.action;
+    let nonce: number | undefined;
+    let signedHash: string | undefined;
+    let started: Promise<Tracked> | undefined;
+    try {
+      const from = this.address ?? (await stopper.race(this.getAddress()));
+      await stopper.race(this.resumeOpen());
+      const key = options.key ?? freshKey();
+      let joined = false;
+      const begin = async (): Promise<Tracked> => {
+        if (options.key !== undefined) {
+          const taken = await this.takeUp(key, request, options);
+          if (taken) {
+            joined = true;
+            return taken;
+          }
+        }
+        const prepared = await stopper.race(this.prepare(request));
+        const chainId = this.chainIdValue ?? (await stopper.race(this.chainId()));
+        const entry: JournalEntry = {
+          key,
+          chainId: chainId.toString(),
+          from,
+          ...(action ? { action } : {}),
+          request: {
+            to: prepared.to == null ? null : String(prepared.to),
+            data: String(prepared.data ?? "0x"),
+            value: BigInt(prepared.value ?? 0n).toString(),
+            gasLimit: BigInt(prepared.gasLimit!).toString(),
+          },
+          state: "intent",
+          txs: [],
+          updatedAt: Date.now(),
+        };
+        const journaled = options.key !== undefined || this.journal.durable !== false;
+        if (journaled) await stopper.race(this.journal.put(entry));
+        const t = await this.start(entry, prepared, journaled, policy, stopper, (n, h) => {
+          nonce = n;
+          signedHash = h;
+        });
+        this.byKey.set(key, t);
+        return t;
+      };
+      let t: Tracked;
+      const starting = options.key === undefined ? undefined : this.starting.get(key);
+      if (starting) {
+        // The same key is being started by another call in this process: wait for that one.
+        t = await stopper.race(starting);
+        joined = true;
+      } else {
+        const p = (started = begin());
+        if (options.key !== undefined) {
+          this.starting.set(key, p);
+          const clear = () => {
+            if (this.starting.get(key) === p) this.starting.delete(key);
+          };
+          p.then(clear, clear);
+        }
+        t = await stopper.race(p);
+      }
+      return await t.attach(stopper, options.onEvent, joined);
+    } catch (err) {
+      if (err instanceof Stopped) {
+        // Stopped while it was being signed or broadcast: once signed, it is out there.
+        if (nonce !== undefined)
+          void started?.then(
+            (t) => t.abandonIfIdle(),
+            () => undefined,
+          );
+        throw interruption(err.reason, {
+          action,
+          key: options.key,
+          nonce,
+          hashes: signedHash ? [signedHash] : [],
+          phase: nonce === undefined ? "not-sent" : "pending",
+        });
+      }
+      throw err instanceof KessaiError
+        ? err
+        : toKessaiError(err, {
+            action,
+            contractAddress: request.to == null ? undefined : String(request.to),
+            sender: this.address,
+          });
+    } finally {
+      stopper.dispose();
+    }
+  }
+
+  /**
+   * Prepares, signs and broadcasts `request` and returns the node's response without waiting
+   * (the `Signer.sendTransaction` of {@link QueuedSigner}). {@link wait} takes it up later.
+   */
+  async submit(
+    request: TransactionRequest,
+    options: SendOptions = {},
+  ): Promise<TransactionResponse> {
+    const from = await this.getAddress();
+    await this.resumeOpen();
+    const prepared = await this.prepare(request);
+    const chainId = await this.chainId();
+    const entry: JournalEntry = {
+      key: options.key ?? freshKey(),
+      chainId: chainId.toString(),
+      from,
+      ...(options.action ? { action: options.action } : {}),
+      request: {
+        to: prepared.to == null ? null : String(prepared.to),
+        data: String(prepared.data ?? "0x"),
+        value: BigInt(prepared.value ?? 0n).toString(),
+        gasLimit: BigInt(prepared.gasLimit!).toString(),
+      },
+      state: "intent",
+      txs: [],
+      updatedAt: Date.now(),
+    };
+    const journaled = this.journal.durable !== false;
+    if (journaled) await this.journal.put(entry);
+    const t = await this.start(entry, prepared, journaled, this.resolve(options), undefined);
+    const response = t.response;
+    if (response) return response;
+    // Broadcast outcome unknown (transport failure): the transaction as signed.
+    return this.provider.getTransaction(t.candidates[0].hash).then((r) => {
+      if (!r)
+        throw new TransactionFailedError(
+          "The node did not answer the broadcast",
+          t.candidates[0].hash,
+        );
+      return r;
+    });
+  }
+
+  /**
+   * Waits for a transaction of this account by hash: one {@link submit} sent (then it is watched,
+   * replaced and re-broadcast like any send), or any other (then it is only watched).
+   */
+  async wait(hash: string, options: SendOptions = {}): Promise<TxResult> {
+    const policy = this.resolve(options);
+    const stopper = new Stopper(options.signal, options.deadline ?? Date.now() + policy.timeoutMs);
+    try {
+      let t = this.recent.get(hash.toLowerCase());
+      if (!t) {
+        const tx = await stopper.race(this.provider.getTransaction(hash));
+        if (!tx)
+          throw new TransactionFailedError(`Transaction ${hash} is unknown to the node`, hash);
+        const from = await this.getAddress();
+        const entry: JournalEntry = {
+          key: options.key ?? freshKey(),
+          chainId: tx.chainId.toString(),
+          from,
+          ...(options.action ? { action: options.action } : {}),
+          request: {
+            to: tx.to,
+            data: tx.data,
+            value: tx.value.toString(),
+            gasLimit: tx.gasLimit.toString(),
+          },
+          state: "signed",
+          nonce: tx.nonce,
+          txs: [journalTx({ hash: tx.hash, raw: undefined, fees: feesOf(tx), at: Date.now() })],
+          updatedAt: Date.now(),
+        };
+        t = new Tracked(this, entry, this.templateOf(entry, tx.type), policy, false, false);
+      } else if (options.action) t.action ??= options.action;
+      t.policy = policy;
+      return await t.attach(stopper, options.onEvent);
+    } catch (err) {
+      if (err instanceof Stopped) {
+        throw interruption(err.reason, {
+          action: options.action,
+          key: options.key,
+          nonce: undefined,
+          hashes: [hash],
+          phase: "pending",
+        });
+      }
+      throw err instanceof KessaiError ? err : toKessaiError(err, { action: options.action });
+    } finally {
+      stopper.dispose();
+    }
+  }
+
+  /**
+   * Takes up, in the background, every open entry of this account in the journal (signed or
+   * mined, not yet confirmed): each is watched, re-broadcast if the node lost it, replaced if
+   * it is stuck, until it has its confirmations or its deadline passes. Runs once per journal
+   * and account; every send calls it first. Resolves once the entries are taken up (not done).
+   */
+  resumeOpen(): Promise<void> {
+    if (!this.address) return this.getAddress().then(() => this.resumeOpen());
+    const q = this.queue();
+    let p = q.resumed.get(this.journal);
+    if (!p) {
+      const started = this.resumeEntries(q);
+      q.resumed.set(this.journal, started);
+      // A failure (node or journal unreachable) is retried by the next send.
+      started.catch(() => {
+        if (q.resumed.get(this.journal) === started) q.resumed.delete(this.journal);
+      });
+      p = started;
+    }
+    return p;
+  }
+
+  /** True while a send with this key is being sent or watched in this process. */
+  inFlight(key: string): boolean {
+    return this.byKey.has(key) || this.starting.has(key);
+  }
+
+  /** Open journal entries of this account (what {@link resumeOpen} takes up). */
+  async openEntries(): Promise<JournalEntry[]> {
+    return this.journal.open((await this.chainId()).toString(), await this.getAddress());
+  }
+
+  /** Resolves once every send this engine watches in the background (resumed ones) is over. */
+  async settled(): Promise<void> {
+    await this.resumeOpen();
+    const running = [...this.byKey.values()].map((t) => t.done);
+    await Promise.all(running);
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  /** @internal */
+  emit(e: TxEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        /* a listener's failure is its own */
+      }
+    }
+  }
+
+  /** @internal */
+  forget(t: Tracked): void {
+    if (this.byKey.get(t.key) === t) this.byKey.delete(t.key);
+    if (this.lock) this.releaseIfIdle();
+  }
+
+  /** Releases the key's lock once nothing of this process is in flight (checked a tick later). */
+  private releaseIfIdle = (): void => {
+    setTimeout(() => {
+      const q = this.queue();
+      if (q.lease && q.idle) {
+        const release = q.lease;
+        q.lease = undefined;
+        void release().catch(() => undefined);
+      }
+    }, 0);
+  };
+
+  /** @internal */
+  queue(): NonceQueue {
+    this.queueValue ??= nonceQueue(this.provider, this.address!);
+    return this.queueValue;
+  }
+
+  /** @internal */
+  async chainId(): Promise<bigint> {
+    this.chainIdValue ??= (await this.provider.getNetwork()).chainId;
+    return this.chainIdValue;
+  }
+
+  /** @internal True when the engine signs itself (the raw transaction is known). */
+  get local(): boolean {
+    return this.signer instanceof BaseWallet;
+  }
+
+  private async resumeEntries(q: NonceQueue): Promise<void> {
+    const entries = await this.openEntries();
+    const policy = this.resolve();
+    for (const entry of entries) {
+      if (entry.nonce === undefined || this.byKey.has(entry.key)) continue;
+      q.floor = Math.max(q.floor, entry.nonce + 1);
+      if (q.next !== undefined) q.next = Math.max(q.next, entry.nonce + 1);
+      const t = new Tracked(this, entry, this.templateOf(entry), policy, true, true);
+      this.byKey.set(entry.key, t);
+      t.startBackground(Date.now() + policy.timeoutMs);
+    }
+  }
+
+  /**
+   * A send with a key already known: the send watched in this process, or the journal's entry
+   * (undefined when there is nothing to wait for and the key may be sent afresh).
+   */
+  private async takeUp(
+    key: string,
+    request: TransactionRequest,
+    options: SendOptions,
+  ): Promise<Tracked | undefined> {
+    const live = this.byKey.get(key);
+    if (live) {
+      this.checkSame(key, live.entry, request);
+      return live;
+    }
+    const entry = await this.journal.get(key);
+    if (!entry) return undefined;
+    const from = await this.getAddress();
+    const chainId = (await this.chainId()).toString();
+    if (!sameAddress(entry.from, from) || entry.chainId !== chainId) {
+      throw new JournalConflictError(
+        key,
+        `it was sent by ${entry.from} on chain ${entry.chainId}, not by ${from} on chain ${chainId}`,
+      );
+    }
+    this.checkSame(key, entry, request);
+    if (entry.state === "intent" || entry.state === "reverted" || entry.state === "replaced")
+      return undefined;
+    if (entry.nonce === undefined || entry.txs.length === 0) return undefined;
+    const again = this.byKey.get(key); // taken up meanwhile
+    if (again) return again;
+    const t = new Tracked(this, entry, this.templateOf(entry), this.resolve(options), true, false);
+    this.byKey.set(key, t);
+    const q = this.queue();
+    q.abandoned.delete(entry.nonce);
+    return t;
+  }
+
+  private checkSame(key: string, entry: JournalEntry, request: TransactionRequest): void {
+    const to = request.to == null ? null : String(request.to);
+    if (!sameAddress(entry.request.to, to))
+      throw new JournalConflictError(key, `it called ${entry.request.to}, not ${to}`);
+    if ((entry.request.data ?? "0x").toLowerCase() !== String(request.data ?? "0x").toLowerCase())
+      throw new JournalConflictError(key, "its call data differs");
+    if (BigInt(entry.request.value) !== BigInt(request.value ?? 0n))
+      throw new JournalConflictError(
+        key,
+        `it sent ${entry.request.value} wei, not ${request.value}`,
+      );
+  }
+
+  /** The fields a send signs, from its journal entry (and its first raw transaction if any). */
+  private templateOf(entry: JournalEntry, type?: number): Template {
+    const raw = entry.txs.find((t) => t.raw)?.raw;
+    if (raw) {
+      const tx = Transaction.from(raw);
+      return {
+        to: tx.to,
+        data: tx.data,
+        value: tx.value,
+        gasLimit: tx.gasLimit,
+        chainId: tx.chainId,
+        type: tx.type ?? undefined,
+        accessList: tx.accessList ?? undefined,
+      };
+    }
+    return {
+      to: entry.request.to,
+      data: entry.request.data,
+      value: BigInt(entry.request.value),
+      gasLimit: BigInt(entry.request.gasLimit ?? 0),
+      chainId: BigInt(entry.chainId),
+      type,
+    };
+  }
+
+  /**
+   * The transaction with its gas limit (the fixed one, or estimated). A local key also gets what
+   * it needs to sign without a nonce (fees, chain id, type); a node-managed account is handed the
+   * request as is, the node filling in the fees. Refused estimates throw here: no nonce is used.
+   */
+  private async prepare(tx: TransactionRequest): Promise<TransactionRequest> {
+    const from = await this.getAddress();
+    const base = { ...tx, from };
+    const gasLimit = tx.gasLimit ?? this.gasLimit ?? (await this.signer.estimateGas(base));
+    if (!this.local) return { ...base, gasLimit };
+    // A placeholder nonce keeps populateTransaction from reading one; it is set under the lock.
+    const populated = await this.signer.populateTransaction({ ...base, gasLimit, nonce: 0 });
+    return { ...populated, nonce: undefined };
+  }
+
+  private pendingCount = (): Promise<number> => this.reader.nonce(this.address!, "pending");
+
+  /**
+   * Allocates, signs, journals and broadcasts the first transaction of a send, with the
+   * re-sync/retry and hole handling of the queue; returns the tracked send.
+   */
+  private async start(
+    entry: JournalEntry,
+    prepared: TransactionRequest,
+    journaled: boolean,
+    policy: ResolvedTxPolicy,
+    stopper: Stopper | undefined,
+    onNonce?: (n: number, hash: string | undefined) => void,
+  ): Promise<Tracked> {
+    const q = this.queue();
+    const from = this.address!;
+    for (let attempt = 0; ; attempt++) {
+      const d = await q.mutex.run(() =>
+        this.dispatch(q, prepared, stopper, async (signed) => {
+          onNonce?.(signed.nonce, signed.candidate?.hash);
+          entry.state = "signed";
+          entry.nonce = signed.nonce;
+          if (!journaled) return;
+          entry.txs = signed.candidate ? [journalTx(signed.candidate)] : [];
+          entry.updatedAt = Date.now();
+          await this.journal.put(entry);
+        }),
+      );
+      let response: TransactionResponse | undefined;
+      let candidate = d.candidate;
+      try {
+        response = await d.sent;
+      } catch (err) {
+        if (d.candidate && ALREADY_KNOWN_RE.test(errorText(err))) {
+          // The node holds this very transaction: it was sent.
+        } else if (d.candidate && ambiguous(err)) {
+          // The node may have it: watch it (the loop re-broadcasts it if not).
+        } else if (NONCE_USED_RE.test(errorText(err))) {
+          // Used elsewhere (not a hole): re-read the node's count under the lock and retry once.
+          await q.mutex.run(() => q.resync(this.pendingCount));
+          if (attempt === 0) continue;
+          await this.unsign(entry, journaled);
+          throw new NonceError(from, d.nonce, {
+            cause: err,
+            details: "another process or wallet is sending with this key: give each its own key",
+          });
+        } else {
+          this.release(q, d.nonce);
+          await this.unsign(entry, journaled);
+          throw err;
+        }
+      }
+      if (!candidate) {
+        // A node-managed account: the node signed; its response names the transaction.
+        candidate = {
+          hash: response!.hash,
+          raw: undefined,
+          fees: feesOf(response!),
+          at: Date.now(),
+        };
+        if (journaled) {
+          entry.txs = [journalTx(candidate)];
+          entry.updatedAt = Date.now();
+          await this.journal.put(entry);
+        }
+      }
+      const template: Template = {
+        to: prepared.to == null ? null : String(prepared.to),
+        data: String(prepared.data ?? "0x"),
+        value: BigInt(prepared.value ?? 0n),
+        gasLimit: BigInt(prepared.gasLimit!),
+        chainId: BigInt(prepared.chainId ?? response?.chainId ?? (await this.chainId())),
+        type: prepared.type ?? response?.type ?? undefined,
+        accessList: prepared.accessList ?? undefined,
+      };
+      const t = new Tracked(this, entry, template, policy, false, journaled, [candidate]);
+      t.response = response;
+      this.remember(candidate.hash, t);
+      t.event("submitted", candidate.hash, {});
+      return t;
+    }
+  }
+
+  private async unsign(entry: JournalEntry, journaled: boolean): Promise<void> {
+    entry.state = "intent";
+    delete entry.nonce;
+    entry.txs = [];
+    entry.updatedAt = Date.now();
+    if (journaled) await this.journal.put(entry).catch(() => undefined);
+  }
+
+  private remember(hash: string, t: Tracked): void {
+    this.recent.set(hash.toLowerCase(), t);
+    if (this.recent.size > RECENT_LIMIT) {
+      const first = this.recent.keys().next().value;
+      if (first !== undefined) this.recent.delete(first);
+    }
+  }
+
+  /**
+   * Under the lock: allocates a nonce, signs, starts the journal write and then the broadcast
+   * (dispatch order = nonce order). `sent` settles outside the lock, once the node has answered.
+   */
+  private async dispatch(
+    q: NonceQueue,
+    prepared: TransactionRequest,
+    stopper: Stopper | undefined,
+    onSigned:
+      ((s: { nonce: number; candidate: Candidate | undefined }) => Promise<void>) | undefined,
+    filler = false,
+  ): Promise<{
+    nonce: number;
+    candidate: Candidate | undefined;
+    sent: Promise<TransactionResponse>;
+  }> {
+    if (stopper?.stopped) throw new Stopped(stopper.reason!);
+    if (this.lock && !q.lease) {
+      // Another process may have sent meanwhile: start again from the node's count.
+      let lease: () => Promise<void>;
+      try {
+        lease = await this.lock.acquire(this.address!, stopper?.abortSignal);
+      } catch (err) {
+        if (stopper?.stopped) throw new Stopped(stopper.reason!);
+        throw err;
+      }
+      q.lease = lease;
+      q.next = undefined;
+      q.holes = [];
+    }
+    if (q.abandoned.size > 0) await q.fallBack(this.pendingCount);
+    const nonce = await q.allocate(this.pendingCount);
+    const txn = { ...prepared, nonce };
+    const provider = this.provider;
+    let sent: Promise<TransactionResponse>;
+    let candidate: Candidate | undefined;
+    if (this.local) {
+      let raw: string;
+      try {
+        raw = await this.signer.signTransaction(txn);
+      } catch (err) {
+        this.release(q, nonce, filler);
+        throw err;
+      }
+      candidate = { hash: keccak256(raw), raw, fees: feesOf(txn as Fees), at: Date.now() };
+      const broadcast = () => provider.broadcastTransaction(raw);
+      const first = onSigned ? onSigned({ nonce, candidate }).then(broadcast) : broadcast();
+      sent = this.broadcastInOrder(q, nonce, broadcast, first);
+    } else {
+      const broadcast = () => this.signer.sendTransaction(txn);
+      const first = onSigned ? onSigned({ nonce, candidate }).then(broadcast) : broadcast();
+      sent = this.broadcastInOrder(q, nonce, broadcast, first);
+    }
+    q.track(nonce, sent);
+    if (this.lock) void sent.then(this.releaseIfIdle, this.releaseIfIdle);
+    return { nonce, candidate, sent };
+  }
+
+  /**
+   * Awaits the node's answer. A "nonce too high" (the node cannot queue it: a predecessor has
+   * not arrived yet) is broadcast again, unchanged, once the lower in-flight broadcasts settled.
+   */
+  private async broadcastInOrder(
+    q: NonceQueue,
+    nonce: number,
+    broadcast: () => Promise<TransactionResponse>,
+    first: Promise<TransactionResponse>,
+  ): Promise<TransactionResponse> {
+    let attempt = first;
+    for (let retry = 0; ; retry++) {
+      try {
+        return await attempt;
+      } catch (err) {
+        if (!NONCE_HIGH_RE.test(errorText(err)) || retry >= MAX_REORDER_RETRIES) throw err;
+        const lower = q.lower(nonce);
+        if (lower.length > 0) await Promise.all(lower);
+        else await sleep(5 * (retry + 1)); // a hole below is being filled
+        attempt = broadcast();
+      }
+    }
+  }
+
+  /**
+   * A refused nonce: steps the counter back if it was the highest allocated, else records a hole
+   * and, when no transaction is waiting for the lock to take it, schedules a gap filler.
+   */
+  private release(q: NonceQueue, nonce: number, filler = false): void {
+    if (!q.release(nonce) || filler) return;
+    // Checked once the current turn of the lock (if any) is over.
+    setTimeout(() => {
+      if (q.holes.length > 0 && q.mutex.waiting === 0) void this.fillGap(q);
+    }, 0);
+  }
+
+  /** Sends a zero-value self-transfer with the lowest hole's nonce, if a hole is still open. */
+  private async fillGap(q: NonceQueue): Promise<void> {
+    let prepared: TransactionRequest;
+    try {
+      prepared = await this.prepare({ to: this.address!, value: 0n, gasLimit: FILLER_GAS });
+    } catch {
+      return; // the next transaction takes the hole
+    }
+    let taken: { nonce: number; sent: Promise<TransactionResponse> } | undefined;
+    try {
+      taken = await q.mutex.run(async () =>
+        q.holes.length > 0 ? this.dispatch(q, prepared, undefined, undefined, true) : undefined,
+      );
+      await taken?.sent;
+    } catch (err) {
+      if (taken && !NONCE_USED_RE.test(errorText(err))) this.release(q, taken.nonce, true);
+    }
+  }
+
+  /**
+   * @internal Fills nonce `n` (a gap below a watched send that nothing of this process watches)
+   * with a zero-value self-transfer at the market's fees. Errors are ignored: the nonce was
+   * used meanwhile, or the next check tries again.
+   */
+  async fillNonce(n: number): Promise<void> {
+    try {
+      const prepared = await this.prepare({ to: this.address!, value: 0n, gasLimit: FILLER_GAS });
+      const txn = { ...prepared, nonce: n };
+      if (this.local)
+        await this.provider.broadcastTransaction(await this.signer.signTransaction(txn));
+      else await this.signer.sendTransaction(txn);
+    } catch {
+      /* used meanwhile, or retried at the next check */
+    }
+  }
+
+  /** @internal Signs (local key) or sends (node account) a transaction of `t` with `fees`. */
+  async sign(
+    t: Tracked,
+    fees: Fees,
+  ): Promise<{ candidate: Candidate; send: () => Promise<unknown> }> {
+    const tpl = t.template;
+    const tx: TransactionRequest = {
+      to: tpl.to,
+      data: tpl.data,
+      value: tpl.value,
+      gasLimit: tpl.gasLimit,
+      chainId: tpl.chainId,
+      nonce: t.nonce,
+      ...(tpl.accessList ? { accessList: tpl.accessList } : {}),
+      ...(fees.maxFeePerGas !== undefined
+        ? {
+            type: 2,
+            maxFeePerGas: fees.maxFeePerGas,
+            maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+          }
+        : { type: tpl.type === 1 ? 1 : 0, gasPrice: fees.gasPrice }),
+    };
+    if (this.local) {
+      const raw = await this.signer.signTransaction(tx);
+      const candidate = { hash: keccak256(raw), raw, fees, at: Date.now() };
+      return { candidate, send: () => this.provider.broadcastTransaction(raw) };
+    }
+    // The node signs: sending is signing. Its signature is deterministic (RFC 6979), so the
+    // same fields give the same transaction again.
+    const r = await this.signer.sendTransaction({ ...tx, from: this.address });
+    return {
+      candidate: { hash: r.hash, raw: undefined, fees, at: Date.now() },
+      send: () => this.signer.sendTransaction({ ...tx, from: this.address }),
+    };
+  }
+}
+
+/** One send the engine watches: its candidates on one nonce, until it has an outcome. */
+class Tracked {
+  readonly engine: TxEngine;
+  readonly entry: JournalEntry;
+  readonly template: Template;
+  readonly key: string;
+  readonly nonce: number;
+  action: string | undefined;
+  policy: ResolvedTxPolicy;
+  candidates: Candidate[];
+  readonly events: TxEvent[] = [];
+  response: TransactionResponse | undefined;
+  /** Taken up from the journal (or joined): not sent by the caller that waits. */
+  readonly resumed: boolean;
+  private readonly journaled: boolean;
+  private readonly listeners = new Set<(e: TxEvent) => void>();
+  private readonly stop = new AbortController();
+  private waiters = 0;
+  private background = false;
+  private loop: Promise<TxResult> | undefined;
+  private mined: { candidate: Candidate; receipt: TransactionReceipt } | undefined;
+  /** Set when a mined transaction left the chain: the next drop is re-broadcast unchanged. */
+  private fellOut = false;
+  private reorged = false;
+  /** Where the journal saw it mined (a send taken up again): compared with what the chain has. */
+  private priorMined: JournalEntry["mined"];
+  private lastSent: { at: number; head: number | undefined };
+  /** Fees the node refused as too low for a replacement: the next one pays more. */
+  private floor: Fees | undefined;
+  private settledFlag = false;
+
+  constructor(
+    engine: TxEngine,
+    entry: JournalEntry,
+    template: Template,
+    policy: ResolvedTxPolicy,
+    resumed: boolean,
+    journaled: boolean,
+    candidates?: Candidate[],
+  ) {
+    this.engine = engine;
+    this.entry = entry;
+    this.template = template;
+    this.key = entry.key;
+    this.nonce = entry.nonce!;
+    this.action = entry.action;
+    this.policy = policy;
+    this.candidates = candidates ?? entry.txs.map(candidateOf);
+    this.resumed = resumed;
+    this.journaled = journaled || resumed;
+    this.lastSent = { at: this.candidates.at(-1)?.at ?? Date.now(), head: entry.firstBlock };
+    this.priorMined = entry.mined;
+    if (resumed) this.fellOut = true; // re-broadcast unchanged if the node lost it
+  }
+
+  /** Resolves when the watch is over (whatever its outcome). */
+  get done(): Promise<unknown> {
+    return (this.loop ?? Promise.resolve()).catch(() => undefined);
+  }
+
+  private get phase(): SendPhase {
+    return this.mined ? "mined" : "pending";
+  }
+
+  private at(): SendInterruption {
+    return {
+      action: this.action,
+      key: this.key,
+      nonce: this.nonce,
+      hashes: this.candidates.map((c) => c.hash),
+      phase: this.phase,
+    };
+  }
+
+  /** Waits for the outcome on behalf of one caller; the caller's stop detaches it alone. */
+  attach(stopper: Stopper, onEvent?: (e: TxEvent) => void, joined = false): Promise<TxResult> {
+    this.waiters++;
+    if (onEvent) {
+      this.listeners.add(onEvent);
+      for (const e of this.events) onEvent(e);
+    }
+    const result = this.run();
+    return new Promise<TxResult>((resolve, reject) => {
+      let over = false;
+      const off = stopper.onStop(() => {
+        if (over) return;
+        over = true;
+        if (onEvent) this.listeners.delete(onEvent);
+        const at = this.at();
+        this.detach();
+        reject(interruption(stopper.reason!, at));
+      });
+      result.then(
+        (r) => {
+          if (over) return;
+          over = true;
+          off();
+          if (onEvent) this.listeners.delete(onEvent);
+          this.waiters--;
+          resolve(joined && !r.resumed ? { ...r, resumed: true } : r);
+        },
+        (e: unknown) => {
+          if (over) return;
+          over = true;
+          off();
+          if (onEvent) this.listeners.delete(onEvent);
+          this.waiters--;
+          reject(e instanceof Final ? e.error : e);
+        },
+      );
+    });
+  }
+
+  /** Watches with nobody waiting (a journal entry taken up on start) until `deadline`. */
+  startBackground(deadline: number): void {
+    this.background = true;
+    const timer = setTimeout(() => this.halt("deadline"), Math.max(0, deadline - Date.now()));
+    void this.run().then(
+      () => clearTimeout(timer),
+      () => clearTimeout(timer),
+    );
+  }
+
+  /** Abandons the send if nobody ever waited for it (its caller stopped while it was sent). */
+  abandonIfIdle(): void {
+    if (this.waiters === 0 && !this.background && !this.loop) this.halt("no caller waits");
+  }
+
+  private detach(): void {
+    this.waiters--;
+    if (this.waiters === 0 && !this.background) this.halt("no caller waits");
+  }
+
+  /** Stops the loop: nobody waits any more. */
+  private halt(why: string): void {
+    if (this.settledFlag || this.stop.signal.aborted) return;
+    this.stop.abort(new Stopped({ kind: "abort", cause: why }));
+    this.settledFlag = true;
+    const q = this.engine.queue();
+    q.live.delete(this.nonce);
+    q.abandoned.add(this.nonce);
+    this.engine.forget(this);
+    const last = this.candidates.at(-1);
+    if (last) this.event("abandoned", last.hash, {});
+    void this.save({ state: "abandoned", error: why });
+  }
+
+  private run(): Promise<TxResult> {
+    if (!this.loop) {
+      this.engine.queue().live.add(this.nonce);
+      this.loop = this.watch();
+      this.loop.catch(() => undefined); // callers see it through attach()
+    }
+    return this.loop;
+  }
+
+  /** @internal */
+  event(type: TxEvent["type"], hash: string, extra: Partial<TxEvent>): void {
+    const e: TxEvent = {
+      type,
+      key: this.key,
+      action: this.action,
+      account: this.entry.from,
+      nonce: this.nonce,
+      hash,
+      ...extra,
+      at: Date.now(),
+    };
+    this.events.push(e);
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        /* the listener's own failure */
+      }
+    }
+    this.engine.emit(e);
+  }
+
+  private async save(patch: Partial<JournalEntry>): Promise<void> {
+    Object.assign(this.entry, patch);
+    if (!this.journaled) return;
+    this.entry.txs = this.candidates.map(journalTx);
+    this.entry.updatedAt = Date.now();
+    await this.engine.journal.put(this.entry);
+  }
+
+  private check(): void {
+    if (this.stop.signal.aborted) throw this.stop.signal.reason as Error;
+  }
+
+  private async watch(): Promise<TxResult> {
+    if (this.resumed) this.event("resumed", this.candidates.at(-1)!.hash, {});
+    const heads = this.engine.heads;
+    let head: Head | undefined;
+    for (let first = true; ; first = false) {
+      this.check();
+      try {
+        // The first look needs no head: an automining node has the receipt already.
+        const found = await this.findReceipt();
+        this.check();
+        const prior = this.priorMined;
+        if (prior && (!found || found.receipt.blockHash !== prior.blockHash)) {
+          // Mined where the journal says no longer: a reorg undid it since it was recorded.
+          this.priorMined = undefined;
+          this.reorged = true;
+          this.event("reorged", prior.hash, {
+            blockNumber: prior.blockNumber,
+            blockHash: prior.blockHash,
+          });
+        } else if (found) this.priorMined = undefined;
+        if (found) {
+          if (!this.mined || this.mined.receipt.blockHash !== found.receipt.blockHash) {
+            if (this.mined) this.reorgedOut();
+            this.mined = found;
+            this.event("mined", found.receipt.hash, {
+              blockNumber: found.receipt.blockNumber,
+              blockHash: found.receipt.blockHash,
+            });
+            if (this.policy.confirmations > 1) {
+              await this.save({
+                state: "mined",
+                mined: {
+                  hash: found.receipt.hash,
+                  blockNumber: found.receipt.blockNumber,
+                  blockHash: found.receipt.blockHash,
+                  status: found.receipt.status ?? 0,
+                },
+              });
+            }
+          }
+          if (this.policy.confirmations <= 1) return await this.finish(found);
+          head ??= await heads.current();
+          const depth =
+            Math.max(head.number, found.receipt.blockNumber) - found.receipt.blockNumber + 1;
+          if (depth >= this.policy.confirmations) {
+            // The receipt was read after the head: the block is canonical at that depth unless a
+            // reorg happened in between, which the next look at the receipt would show.
+            const again = await this.engine.reader.receipt(found.receipt.hash);
+            if (again && again.blockHash === found.receipt.blockHash)
+              return await this.finish(found);
+            continue;
+          }
+        } else {
+          if (this.mined) {
+            this.reorgedOut();
+            this.mined = undefined;
+            this.fellOut = true;
+            await this.save({ state: "signed", mined: undefined });
+          }
+          head = await heads.current();
+          this.check();
+          if (this.lastSent.head === undefined) {
+            this.lastSent.head = head.number;
+            if (this.entry.firstBlock === undefined) await this.save({ firstBlock: head.number });
+          }
+          if (!first || this.resumed) await this.checkPending(head);
+        }
+      } catch (err) {
+        if (err instanceof Final || err instanceof Stopped) {
+          if (err instanceof Final) await this.fail(err);
+          throw err;
+        }
+        // A transient failure (node unreachable, a refused read): tried again after a pause.
+        await pause(this.policy.pollIntervalMs, this.stop.signal);
+        continue;
+      }
+      this.check();
+      head = await heads.wait(
+        head ?? { number: -1, hash: "", baseFeePerGas: undefined },
+        this.policy.stallCheckMs,
+        this.policy.pollIntervalMs,
+        this.stop.signal,
+      );
+    }
+  }
+
+  private reorgedOut(): void {
+    const m = this.mined!;
+    this.reorged = true;
+    this.event("reorged", m.receipt.hash, {
+      blockNumber: m.receipt.blockNumber,
+      blockHash: m.receipt.blockHash,
+    });
+  }
+
+  /** The receipt of any of the send's transactions (newest first). */
+  private async findReceipt(): Promise<
+    { candidate: Candidate; receipt: TransactionReceipt } | undefined
+  > {
+    const reader = this.engine.reader;
+    for (let i = this.candidates.length - 1; i >= 0; i--) {
+      const c = this.candidates[i];
+      const receipt = await reader.receipt(c.hash);
+      if (receipt) return { candidate: c, receipt };
+    }
+    return undefined;
+  }
+
+  /** Not mined: is the nonce used, is the transaction still in the mempool, is it stuck? */
+  private async checkPending(head: Head): Promise<void> {
+    const reader = this.engine.reader;
+    const from = this.entry.from;
+    const latest = await reader.nonce(from, "latest");
+    if (latest > this.nonce) {
+      if (await this.findReceipt()) return; // mined meanwhile: the next look finishes it
+      await this.nonceUsed(head);
+      return;
+    }
+    let inPool: Candidate | undefined;
+    for (let i = this.candidates.length - 1; i >= 0 && !inPool; i--) {
+      if (await reader.transaction(this.candidates[i].hash)) inPool = this.candidates[i];
+    }
+    this.check();
+    if (!inPool) {
+      if (this.fellOut)
+        await this.rebroadcast(head, this.resumed && !this.reorged ? "resumed" : "reorged");
+      else await this.replace(head, "dropped");
+      return;
+    }
+    const waited =
+      head.number - (this.lastSent.head ?? head.number) >= this.policy.bumpAfterBlocks ||
+      Date.now() - this.lastSent.at >= this.policy.bumpAfterMs;
+    if (latest < this.nonce) {
+      // Waiting behind a lower nonce: if nothing of this process watches it, fill it.
+      if (waited) await this.fillBelow(latest);
+      return;
+    }
+    if (pricedOut(inPool.fees, head.baseFeePerGas)) await this.replace(head, "priced-out");
+    else if (waited) await this.replace(head, "stuck");
+  }
+
+  /** Nonces from `latest` up to this send's that nothing watches and the node does not hold. */
+  private async fillBelow(latest: number): Promise<void> {
+    const q = this.engine.queue();
+    const pending = await this.engine.reader.nonce(this.entry.from, "pending");
+    for (let n = Math.max(latest, pending); n < this.nonce; n++) {
+      if (q.live.has(n)) continue;
+      await this.engine.fillNonce(n);
+      q.abandoned.delete(n);
+    }
+    this.lastSent = { at: Date.now(), head: this.lastSent.head };
+  }
+
+  /** The nonce was used, by none of the send's transactions: find what used it. */
+  private async nonceUsed(head: Head): Promise<void> {
+    const reader = this.engine.reader;
+    const lowest = Math.max(
+      0,
+      head.number - this.policy.replacementScanBlocks,
+      (this.entry.firstBlock ?? 0) - 1,
+    );
+    let user: RpcTransaction | undefined;
+    for (let b = head.number; b >= lowest && !user; b--) {
+      const block = await reader.block(b);
+      user = block?.transactions.find(
+        (t): t is RpcTransaction =>
+          typeof t === "object" &&
+          sameAddress(t.from, this.entry.from) &&
+          Number(t.nonce) === this.nonce,
+      );
+    }
+    const tpl = this.template;
+    if (
+      user &&
+      sameAddress(user.to, tpl.to) &&
+      user.input.toLowerCase() === tpl.data.toLowerCase() &&
+      BigInt(user.value) === tpl.value
+    ) {
+      // The same call on the same nonce, signed elsewhere (a replacement made outside): it is ours.
+      this.candidates.push({
+        hash: user.hash,
+        raw: undefined,
+        fees: feesOf({
+          maxFeePerGas: user.maxFeePerGas === undefined ? undefined : BigInt(user.maxFeePerGas),
+          maxPriorityFeePerGas:
+            user.maxPriorityFeePerGas === undefined ? undefined : BigInt(user.maxPriorityFeePerGas),
+          gasPrice: user.gasPrice === undefined ? undefined : BigInt(user.gasPrice),
+        }),
+        at: Date.now(),
+      });
+      await this.save({});
+      return;
+    }
+    const cancelled =
+      user !== undefined &&
+      sameAddress(user.to, this.entry.from) &&
+      user.input === "0x" &&
+      BigInt(user.value) === 0n;
+    throw new Final(
+      new TransactionReplacedError(
+        cancelled ? "cancelled" : "replaced",
+        this.entry.from,
+        this.nonce,
+        this.candidates.map((c) => c.hash),
+        user?.hash,
+        { action: this.action },
+      ),
+    );
+  }
+
+  /** Broadcasts the newest signed transaction again, unchanged (same hash, same effect). */
+  private async rebroadcast(head: Head, reason: TxEventReason): Promise<void> {
+    const last = this.candidates.at(-1)!;
+    if (pricedOut(last.fees, head.baseFeePerGas)) return this.replace(head, "priced-out");
+    try {
+      if (last.raw) await this.engine.provider.broadcastTransaction(last.raw);
+      else await this.engine.sign(this, last.fees);
+    } catch (err) {
+      const text = errorText(err);
+      if (ALREADY_KNOWN_RE.test(text)) {
+        /* the node has it after all */
+      } else if (UNDERPRICED_RE.test(text)) return this.replace(head, "priced-out");
+      else if (!NONCE_USED_RE.test(text)) throw err; // retried at the next look
+    }
+    this.fellOut = false;
+    this.lastSent = { at: Date.now(), head: head.number };
+    this.event("rebroadcast", last.hash, { reason });
+  }
+
+  /** Signs and broadcasts a replacement on the same nonce with higher fees. */
+  private async replace(head: Head, reason: TxEventReason): Promise<void> {
+    const last = this.candidates.at(-1)!;
+    const market = await this.engine.reader.market();
+    const bump = bumpFees(
+      last.fees,
+      { baseFeePerGas: head.baseFeePerGas, ...market },
+      this.policy,
+      this.floor,
+    );
+    if (!bump.ok) throw new Final(new FeeCeilingError(this.at(), bump.needed, bump.ceiling));
+    this.check();
+    let signed: { candidate: Candidate; send: () => Promise<unknown> };
+    try {
+      signed = await this.engine.sign(this, bump.fees);
+    } catch (err) {
+      if (this.engine.local) throw err;
+      // A node-managed account: signing is sending, and it was refused.
+      return this.refused(err, bump.fees);
+    }
+    this.candidates.push(signed.candidate);
+    await this.save({});
+    if (this.engine.local) {
+      this.check();
+      try {
+        await signed.send();
+      } catch (err) {
+        return this.refused(err, bump.fees);
+      }
+    }
+    this.fellOut = false;
+    this.floor = undefined;
+    this.lastSent = { at: Date.now(), head: head.number };
+    this.event("replaced", signed.candidate.hash, { previous: last.hash, reason, fees: bump.fees });
+  }
+
+  /** A replacement the node refused: pay more next time, or let the next look see why. */
+  private refused(err: unknown, fees: Fees): void {
+    const text = errorText(err);
+    if (ALREADY_KNOWN_RE.test(text)) return;
+    if (UNDERPRICED_RE.test(text)) {
+      this.floor = fees; // the next bump starts above these
+      return;
+    }
+    if (NONCE_USED_RE.test(text)) return; // mined meanwhile: the next look sees it
+    if (/insufficient funds/i.test(text))
+      throw new Final(toKessaiError(err, { action: this.action, sender: this.entry.from }));
+    // Anything else (transport): the next look retries.
+  }
+
+  private async finish(found: {
+    candidate: Candidate;
+    receipt: TransactionReceipt;
+  }): Promise<TxResult> {
+    const r = found.receipt;
+    const mined = {
+      hash: r.hash,
+      blockNumber: r.blockNumber,
+      blockHash: r.blockHash,
+      status: r.status ?? 0,
+    };
+    this.settledFlag = true;
+    const q = this.engine.queue();
+    q.live.delete(this.nonce);
+    this.engine.forget(this);
+    if (r.status === 1) {
+      this.event("confirmed", r.hash, { blockNumber: r.blockNumber, blockHash: r.blockHash });
+      await this.save({ state: "confirmed", mined });
+      return {
+        hash: r.hash,
+        blockNumber: r.blockNumber,
+        gasUsed: r.gasUsed,
+        receipt: r,
+        nonce: this.nonce,
+        key: this.key,
+        hashes: this.candidates.map((c) => c.hash),
+        events: [...this.events],
+        resumed: this.resumed,
+        reorged: this.reorged,
+      };
+    }
+    const tpl = this.template;
+    const error = await decodeMinedRevert(
+      this.engine.reader,
+      r,
+      {
+        from: this.entry.from,
+        to: tpl.to,
+        data: tpl.data,
+        value: tpl.value,
+        gasLimit: tpl.gasLimit,
+      },
+      {
+        action: this.action ?? "transaction",
+        contractAddress: tpl.to ?? undefined,
+        sender: this.entry.from,
+      },
+    );
+    this.event("reverted", r.hash, { blockNumber: r.blockNumber, blockHash: r.blockHash });
+    await this.save({ state: "reverted", mined, error: error.shortMessage });
+    throw new Final(error);
+  }
+
+  /** A final error: the journal records it; the queue forgets the nonce (used, or abandoned). */
+  private async fail(f: Final): Promise<void> {
+    if (this.settledFlag) return;
+    this.settledFlag = true;
+    const q = this.engine.queue();
+    q.live.delete(this.nonce);
+    this.engine.forget(this);
+    if (f.error instanceof TransactionReplacedError) {
+      await this.save({ state: "replaced", error: f.error.shortMessage });
+    } else {
+      q.abandoned.add(this.nonce);
+      const last = this.candidates.at(-1);
+      if (last) this.event("abandoned", last.hash, {});
+      await this.save({ state: "abandoned", error: f.error.shortMessage });
+    }
+  }
+}
+
+export type { Tracked };
