@@ -28,18 +28,18 @@ import { NonceManager, Wallet, keccak256, toUtf8Bytes } from "ethers";
 import { pino } from "pino";
 import { buildingBlocks, cursors, openStore, sql, toBigInt, type Store } from "@kessai/storage";
 import { startTestPostgres, tempSqliteDir, type TestPostgres } from "@kessai/storage/testing";
-import { reconcile } from "../packages/bank-gateway/src/app/reconcile.js";
-import type { GatewayContext } from "../packages/bank-gateway/src/app/context.js";
-import { WATCH_CONSUMER } from "../packages/bank-gateway/src/app/watcher.js";
-import { start } from "../packages/bank-gateway/src/main.js";
-import { createAccount, transfer } from "../packages/bank-gateway/src/store/ledger.js";
-import { insertFirm } from "../packages/bank-gateway/src/store/records.js";
-import { gatewayMigrations } from "../packages/bank-gateway/src/store/schema.js";
 import {
   DEDICATED_ACCOUNT,
   FUNDING_ACCOUNT,
   SUSPENSE_ACCOUNT,
-} from "../packages/bank-gateway/src/domain/references.js";
+  WATCH_CONSUMER,
+  gatewayMigrations,
+  insertFirm,
+  ledger,
+  reconcile,
+  start,
+  type GatewayContext,
+} from "../packages/bank-gateway/src/index.js";
 import { contracts } from "../packages/sdk/src/index.js";
 import {
   nodeAddress,
@@ -259,7 +259,11 @@ async function ledgerRows(db: "sqlite" | "postgres") {
     await store.migrate([gatewayMigrations]);
     const accounts = Array.from({ length: 20 }, (_, i) => `dep_f${i}`);
     await store.transaction(async (tx) => {
-      await createAccount(tx, { id: FUNDING_ACCOUNT, kind: "funding", allowOverdraft: true });
+      await ledger.createAccount(tx, {
+        id: FUNDING_ACCOUNT,
+        kind: "funding",
+        allowOverdraft: true,
+      });
       for (let i = 0; i < accounts.length; i++) {
         await insertFirm(tx, {
           id: `f${i}`,
@@ -268,13 +272,13 @@ async function ledgerRows(db: "sqlite" | "postgres") {
           depositAccountRef: ref(`f${i}`).toLowerCase(),
           now: new Date(),
         });
-        await createAccount(tx, {
+        await ledger.createAccount(tx, {
           id: accounts[i]!,
           kind: "deposit",
           firmId: `f${i}`,
           allowOverdraft: false,
         });
-        await transfer(tx, {
+        await ledger.transfer(tx, {
           key: `fund-${i}`,
           kind: "posted",
           debitAccountId: FUNDING_ACCOUNT,
@@ -303,7 +307,7 @@ async function ledgerRows(db: "sqlite" | "postgres") {
       const b = (a + 1 + ((i * 7) % 19)) % 20;
       return store.transaction(
         (tx) =>
-          transfer(tx, {
+          ledger.transfer(tx, {
             key: `t-${i}`,
             kind: "posted",
             debitAccountId: accounts[a]!,
@@ -381,9 +385,21 @@ async function reconcileRows(db: "sqlite" | "postgres") {
   try {
     await store.migrate([...buildingBlocks, gatewayMigrations]);
     await store.transaction(async (tx) => {
-      await createAccount(tx, { id: DEDICATED_ACCOUNT, kind: "dedicated", allowOverdraft: false });
-      await createAccount(tx, { id: FUNDING_ACCOUNT, kind: "funding", allowOverdraft: true });
-      await createAccount(tx, { id: SUSPENSE_ACCOUNT, kind: "suspense", allowOverdraft: true });
+      await ledger.createAccount(tx, {
+        id: DEDICATED_ACCOUNT,
+        kind: "dedicated",
+        allowOverdraft: false,
+      });
+      await ledger.createAccount(tx, {
+        id: FUNDING_ACCOUNT,
+        kind: "funding",
+        allowOverdraft: true,
+      });
+      await ledger.createAccount(tx, {
+        id: SUSPENSE_ACCOUNT,
+        kind: "suspense",
+        allowOverdraft: true,
+      });
     });
     const genStarted = performance.now();
     await generate(store, db, n);

@@ -24,6 +24,7 @@ export * from "./domain/references.js";
 export { parseAmount, LEDGER_MAX_AMOUNT } from "./domain/amounts.js";
 export { gatewayMigrations } from "./store/schema.js";
 export * as ledger from "./store/ledger.js";
+export { insertFirm } from "./store/records.js";
 export { reconcile, type ReconciliationReport, type Difference } from "./app/reconcile.js";
 export { watchOnce, DeepReorgError, WATCH_CONSUMER, type WatchReport } from "./app/watcher.js";
 export { workOutbox, type WorkReport } from "./app/worker.js";
