@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ICrossLedger} from "../interfaces/ICrossLedger.sol";
 import {ICrossLedgerDelivery} from "../interfaces/ICrossLedgerDelivery.sol";
+import {ILockBook} from "../interfaces/ILockBook.sol";
 import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
 import {CrossLedgerBase} from "./CrossLedgerBase.sol";
 import {LockBook} from "./LockBook.sol";
@@ -25,11 +26,12 @@ import {LockBook} from "./LockBook.sol";
  *   On a fork that changes the chain ID the domain follows the new ID: an attestation signed for
  *   the old chain is void there.
  * - The seller's units for all its settlements on a token sit in one lock bucket; the books of
- *   units that belong to no settlement are {LockBook}'s, the same code as the single-chain DVP's.
+ *   units that belong to no settlement are kept by {LockBook}, the same code as the single-chain
+ *   DVP's.
  * - Only registration is paused; deliveries, returns, waivers and the forced-path callbacks work
  *   while paused. No function of this contract depends on time after registration.
  */
-contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, LockBook {
+contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712 {
     /// @dev Bit masks of accepted states, in the format of {DeliveryUnexpectedState}.
     bytes32 private constant _NONE = bytes32(uint256(1) << uint8(State.None));
     bytes32 private constant _LOCKED = bytes32(uint256(1) << uint8(State.Locked));
@@ -38,6 +40,9 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
 
     mapping(bytes32 id => Delivery) private _deliveries;
     mapping(address token => bool) private _securityTokenListed;
+    /// @dev Units in `lockedOf(this, account)` of security token `token` that belong to no
+    /// settlement ({LockBook}); written only by the issuer-path notifications.
+    mapping(address token => mapping(address account => uint256)) private _unassigned;
 
     // ---------------------------------------------------------------- constructor
 
@@ -98,7 +103,7 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
         uint256 amount,
         bytes calldata
     ) external nonReentrant returns (bytes4) {
-        _addUnassigned(msg.sender, account, amount);
+        LockBook.add(_unassigned, msg.sender, account, amount);
         return ISecurityTokenLockReceiver.onSecurityTokenLockAdded.selector;
     }
 
@@ -121,7 +126,12 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
         if (data.length == _TERMS_ENCODED_LENGTH) {
             _failForcedRemoval(_termsIn(data), operator, account, amount);
         } else {
-            (bool removed, uint256 unassigned) = _removeUnassigned(msg.sender, account, amount);
+            (bool removed, uint256 unassigned) = LockBook.remove(
+                _unassigned,
+                msg.sender,
+                account,
+                amount
+            );
             if (!removed) {
                 revert DeliveryForcedRemovalExceedsUnassigned(
                     msg.sender,
@@ -197,6 +207,11 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
     /// @inheritdoc ICrossLedgerDelivery
     function stateOf(bytes32 id) external view returns (State) {
         return _deliveries[id].state;
+    }
+
+    /// @inheritdoc ILockBook
+    function unassignedLockOf(address token, address account) external view returns (uint256) {
+        return _unassigned[token][account];
     }
 
     /// @inheritdoc ICrossLedgerDelivery

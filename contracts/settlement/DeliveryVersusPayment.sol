@@ -11,6 +11,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IDeliveryVersusPayment} from "../interfaces/IDeliveryVersusPayment.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
+import {ILockBook} from "../interfaces/ILockBook.sol";
 import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
 import {LockBook} from "./LockBook.sol";
 
@@ -40,8 +41,8 @@ import {LockBook} from "./LockBook.sol";
  *   settlement paths: the token notifies every change it makes to the bucket behind this
  *   contract's back ({ISecurityTokenLockReceiver}), and units that belong to no settlement (issued
  *   or force-locked to this contract, moved into it by relocation) are counted per token and
- *   seller in {unassignedLockOf}, a mapping only those rare notifications touch ({LockBook}, the
- *   same books as the two-ledger delivery contract's). So for every
+ *   seller in {unassignedLockOf}, a mapping only those rare notifications touch (kept by
+ *   {LockBook}, the same code as the two-ledger delivery contract's books). So for every
  *   token and seller, `lockedOf(this, seller)` equals the open settlements' quantities plus
  *   {unassignedLockOf}: an open settlement is always fully backed, every exit releases exactly
  *   `terms.quantity` (with `unlock(seller, seller, ...)`, which the token allows in every state),
@@ -53,8 +54,7 @@ contract DeliveryVersusPayment is
     AccessControlDefaultAdminRules,
     EIP712,
     Pausable,
-    ReentrancyGuardTransient,
-    LockBook
+    ReentrancyGuardTransient
 {
     using SafeERC20 for IERC20;
 
@@ -96,6 +96,9 @@ contract DeliveryVersusPayment is
     mapping(bytes32 id => Settlement) private _settlements;
     mapping(address token => bool) private _securityTokenListed;
     mapping(address token => bool) private _cashTokenListed;
+    /// @dev Units in `lockedOf(this, account)` of security token `token` that belong to no
+    /// settlement; written only by the issuer-path notifications.
+    mapping(address token => mapping(address account => uint256)) private _unassigned;
     /// @dev How many times each account lost SETTLEMENT_AGENT_ROLE ({_revokeRole}).
     mapping(address agent => uint256) private _agentEpochs;
     /// @dev The named agent's epoch when it approved settlement `id`, plus one (zero: never
@@ -184,7 +187,7 @@ contract DeliveryVersusPayment is
         uint256 amount,
         bytes calldata
     ) external nonReentrant returns (bytes4) {
-        _addUnassigned(msg.sender, account, amount);
+        LockBook.add(_unassigned, msg.sender, account, amount);
         return ISecurityTokenLockReceiver.onSecurityTokenLockAdded.selector;
     }
 
@@ -207,7 +210,12 @@ contract DeliveryVersusPayment is
         if (data.length == _TERMS_ENCODED_LENGTH) {
             _failForcedRemoval(_termsIn(data), operator, account, amount);
         } else {
-            (bool removed, uint256 unassigned) = _removeUnassigned(msg.sender, account, amount);
+            (bool removed, uint256 unassigned) = LockBook.remove(
+                _unassigned,
+                msg.sender,
+                account,
+                amount
+            );
             if (!removed) {
                 revert DvpForcedRemovalExceedsUnassigned(msg.sender, account, amount, unassigned);
             }
@@ -482,6 +490,11 @@ contract DeliveryVersusPayment is
     /// @inheritdoc IDeliveryVersusPayment
     function isApprovalValid(bytes32 id, address agent) external view returns (bool) {
         return _approvals[id] == _agentEpochs[agent] + 1;
+    }
+
+    /// @inheritdoc ILockBook
+    function unassignedLockOf(address token, address account) external view returns (uint256) {
+        return _unassigned[token][account];
     }
 
     /// @inheritdoc IDeliveryVersusPayment

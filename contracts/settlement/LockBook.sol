@@ -8,48 +8,45 @@ import {ILockBook} from "../interfaces/ILockBook.sol";
  * @notice The units locked to a settlement contract that belong to no settlement, per security
  * token and holder ({ILockBook}). Shared by the single-chain DVP and the two-ledger delivery
  * contract, so both keep the same books with the same code: the issuer-path notifications add to
- * it ({_addUnassigned}) and an unnamed forced removal may take only from it
- * ({_removeUnassigned}); the settlement paths never touch it.
+ * them ({add}) and an unnamed forced removal may take only from them ({remove}); the settlement
+ * paths never touch them. Each contract keeps the mapping in its own storage and passes it in.
  */
-abstract contract LockBook is ILockBook {
-    /// @dev Units in `lockedOf(this, account)` of security token `token` that belong to no
-    /// settlement; written only by the issuer-path notifications.
-    mapping(address token => mapping(address account => uint256)) private _unassigned;
-
-    /// @inheritdoc ILockBook
-    function unassignedLockOf(address token, address account) external view returns (uint256) {
-        return _unassigned[token][account];
-    }
-
+library LockBook {
     /**
-     * @dev Books `amount` units of `account` on `token` as belonging to no settlement. Emits
-     * {UnassignedLockChanged}.
+     * @dev Books `amount` units of `account` on `token` as belonging to no settlement in
+     * `unassigned`. Emits {ILockBook-UnassignedLockChanged}.
      */
-    function _addUnassigned(address token, address account, uint256 amount) internal {
-        uint256 unassigned = _unassigned[token][account] + amount;
-        _unassigned[token][account] = unassigned;
-        emit UnassignedLockChanged(token, account, unassigned);
-    }
-
-    /**
-     * @dev Takes `amount` units of `account` on `token` out of the units of no settlement.
-     * Returns `(true, remaining)` and emits {UnassignedLockChanged}; or, when `amount` exceeds
-     * them, `(false, unassigned)` and changes nothing (the caller reverts with its own error
-     * naming both figures).
-     */
-    function _removeUnassigned(
+    function add(
+        mapping(address token => mapping(address account => uint256)) storage unassigned,
         address token,
         address account,
         uint256 amount
-    ) internal returns (bool removed, uint256 unassigned) {
-        unassigned = _unassigned[token][account];
-        if (amount > unassigned) return (false, unassigned);
-        // unchecked: amount <= unassigned was checked just above
+    ) internal {
+        uint256 units = unassigned[token][account] + amount;
+        unassigned[token][account] = units;
+        emit ILockBook.UnassignedLockChanged(token, account, units);
+    }
+
+    /**
+     * @dev Takes `amount` units of `account` on `token` out of the units of no settlement in
+     * `unassigned`. Returns `(true, remaining)` and emits {ILockBook-UnassignedLockChanged}; or,
+     * when `amount` exceeds them, `(false, units)` and changes nothing (the caller reverts with
+     * its own error naming both figures).
+     */
+    function remove(
+        mapping(address token => mapping(address account => uint256)) storage unassigned,
+        address token,
+        address account,
+        uint256 amount
+    ) internal returns (bool removed, uint256 units) {
+        units = unassigned[token][account];
+        if (amount > units) return (false, units);
+        // unchecked: amount <= units was checked just above
         unchecked {
-            unassigned -= amount;
+            units -= amount;
         }
-        _unassigned[token][account] = unassigned;
-        emit UnassignedLockChanged(token, account, unassigned);
-        return (true, unassigned);
+        unassigned[token][account] = units;
+        emit ILockBook.UnassignedLockChanged(token, account, units);
+        return (true, units);
     }
 }
