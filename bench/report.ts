@@ -242,6 +242,14 @@ export function markdownReport(results: Results, rowSet: RowSet, durationS: numb
       "The SDK row's floor is the raw row; for settlements/s a higher ratio is better.",
   );
   out.push(
+    "- Two-ledger rows run on two more in-process networks, `stLedger` (31338) and `cashLedger` " +
+      "(31339), with the same hardfork and gas limit; the EOA seller and buyer already hold both " +
+      "tokens and the escrow is empty before the first instruction (as the seller's lock bucket " +
+      "before step 1). `flow.total` is the four transactions of one settlement (step 1, instruct, " +
+      "pay, deliver) against the single-chain step 1 + settle; `flow.pay-and-deliver`, the two " +
+      "that replace `settle`, against the swap floor.",
+  );
+  out.push(
     "- The bench network uses hardfork prague: osaka's per-transaction gas cap (EIP-7825, " +
       "16,777,216) would not fit a batch of 1,000. `count.dvp.batch.max-under-eip7825` is derived, " +
       "not measured.",
