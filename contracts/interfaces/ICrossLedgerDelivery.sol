@@ -49,7 +49,7 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  *   Locked --the issuer's forced removal naming the settlement (forceUnlock,
  *            forceChangeLockedAccount with data = abi.encode(terms))--> Failed
  *
- * Books ({ILockBook}, the same code as the single-chain DVP's): for every token and seller,
+ * Books ({ILockBook}, the same rules and event as the single-chain DVP's): for every token and seller,
  *   lockedOf(this, seller) == sum of its Locked settlements' quantities + unassignedLockOf(token, seller);
  * a forced removal must name the settlement it takes from or take only unassigned units
  * ({DeliveryForcedRemovalExceedsUnassigned}).

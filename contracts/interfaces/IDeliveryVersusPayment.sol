@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.30;
 
-import {ILockBook} from "./ILockBook.sol";
 import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
 
 /**
@@ -51,8 +50,7 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * that names no settlement and takes more than {unassignedLockOf}
  * ({DvpForcedRemovalExceedsUnassigned}; `redeem` from the lock names none). The issuer's paths
  * instead: {terminate}, or `forceUnlock` / `forceChangeLockedAccount` with
- * `data = abi.encode(terms)` naming the open settlement it takes from. These books are
- * {ILockBook}'s, kept by the same code as the two-ledger {ICrossLedgerDelivery}'s.
+ * `data = abi.encode(terms)` naming the open settlement it takes from.
  *
  * Who may call what:
  * | function                         | caller                                        | states            |
@@ -81,7 +79,7 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * agent, granted the role again, approves them again.
  * The contract holds no ST and no cash of its own: it only holds locks on sellers' units.
  */
-interface IDeliveryVersusPayment is ISecurityTokenLockReceiver, ILockBook {
+interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     /// @notice Lifecycle of a settlement.
     enum State {
         None,
@@ -249,6 +247,14 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver, ILockBook {
      * @param state The state the item was found in.
      */
     event SettlementAttemptSkipped(bytes32 indexed id, State state);
+    /**
+     * @notice The units of `account` locked to this contract on security token `token` that belong
+     * to no settlement are now `unassigned` (an issuer path added or removed some).
+     * @param token The security token that notified the change.
+     * @param account The holder concerned.
+     * @param unassigned The new {unassignedLockOf}(`token`, `account`).
+     */
+    event UnassignedLockChanged(address indexed token, address indexed account, uint256 unassigned);
     /**
      * @notice A security token was listed or delisted.
      * @param token The security token contract.
@@ -579,6 +585,17 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver, ILockBook {
      * @return True when {settle} would accept the approval.
      */
     function isApprovalValid(bytes32 id, address agent) external view returns (bool);
+
+    /**
+     * @notice Units of `account` locked to this contract on security token `token` that belong to
+     * no settlement (issued or force-locked to this contract, relocated into it). Only the
+     * token's issuer and enforcement paths change it; for every token and seller,
+     * `lockedOf(this, seller)` equals the open settlements' quantities plus this.
+     * @param token The security token.
+     * @param account The holder.
+     * @return The unassigned units.
+     */
+    function unassignedLockOf(address token, address account) external view returns (uint256);
 
     /**
      * @notice Whether `token` is a listed security token.

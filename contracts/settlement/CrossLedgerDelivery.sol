@@ -26,8 +26,8 @@ import {LockBook} from "./LockBook.sol";
  *   On a fork that changes the chain ID the domain follows the new ID: an attestation signed for
  *   the old chain is void there.
  * - The seller's units for all its settlements on a token sit in one lock bucket; the books of
- *   units that belong to no settlement are kept by {LockBook}, the same code as the single-chain
- *   DVP's.
+ *   units that belong to no settlement are kept by {LockBook}, with the single-chain DVP's rules
+ *   and event.
  * - Only registration is paused; deliveries, returns, waivers and the forced-path callbacks work
  *   while paused. No function of this contract depends on time after registration.
  */

@@ -11,9 +11,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IDeliveryVersusPayment} from "../interfaces/IDeliveryVersusPayment.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
-import {ILockBook} from "../interfaces/ILockBook.sol";
 import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
-import {LockBook} from "./LockBook.sol";
 
 /**
  * @title DeliveryVersusPayment
@@ -41,8 +39,7 @@ import {LockBook} from "./LockBook.sol";
  *   settlement paths: the token notifies every change it makes to the bucket behind this
  *   contract's back ({ISecurityTokenLockReceiver}), and units that belong to no settlement (issued
  *   or force-locked to this contract, moved into it by relocation) are counted per token and
- *   seller in {unassignedLockOf}, a mapping only those rare notifications touch (kept by
- *   {LockBook}, the same code as the two-ledger delivery contract's books). So for every
+ *   seller in {unassignedLockOf}, a mapping only those rare notifications touch. So for every
  *   token and seller, `lockedOf(this, seller)` equals the open settlements' quantities plus
  *   {unassignedLockOf}: an open settlement is always fully backed, every exit releases exactly
  *   `terms.quantity` (with `unlock(seller, seller, ...)`, which the token allows in every state),
@@ -187,7 +184,9 @@ contract DeliveryVersusPayment is
         uint256 amount,
         bytes calldata
     ) external nonReentrant returns (bytes4) {
-        LockBook.add(_unassigned, msg.sender, account, amount);
+        uint256 unassigned = _unassigned[msg.sender][account] + amount;
+        _unassigned[msg.sender][account] = unassigned;
+        emit UnassignedLockChanged(msg.sender, account, unassigned);
         return ISecurityTokenLockReceiver.onSecurityTokenLockAdded.selector;
     }
 
@@ -210,15 +209,16 @@ contract DeliveryVersusPayment is
         if (data.length == _TERMS_ENCODED_LENGTH) {
             _failForcedRemoval(_termsIn(data), operator, account, amount);
         } else {
-            (bool removed, uint256 unassigned) = LockBook.remove(
-                _unassigned,
-                msg.sender,
-                account,
-                amount
-            );
-            if (!removed) {
+            uint256 unassigned = _unassigned[msg.sender][account];
+            if (amount > unassigned) {
                 revert DvpForcedRemovalExceedsUnassigned(msg.sender, account, amount, unassigned);
             }
+            // unchecked: amount <= unassigned was checked just above
+            unchecked {
+                unassigned -= amount;
+            }
+            _unassigned[msg.sender][account] = unassigned;
+            emit UnassignedLockChanged(msg.sender, account, unassigned);
         }
         return ISecurityTokenLockReceiver.onSecurityTokenLockRemoved.selector;
     }
@@ -492,7 +492,7 @@ contract DeliveryVersusPayment is
         return _approvals[id] == _agentEpochs[agent] + 1;
     }
 
-    /// @inheritdoc ILockBook
+    /// @inheritdoc IDeliveryVersusPayment
     function unassignedLockOf(address token, address account) external view returns (uint256) {
         return _unassigned[token][account];
     }

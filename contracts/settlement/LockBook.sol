@@ -6,10 +6,11 @@ import {ILockBook} from "../interfaces/ILockBook.sol";
 /**
  * @title LockBook
  * @notice The units locked to a settlement contract that belong to no settlement, per security
- * token and holder ({ILockBook}). Shared by the single-chain DVP and the two-ledger delivery
- * contract, so both keep the same books with the same code: the issuer-path notifications add to
- * them ({add}) and an unnamed forced removal may take only from them ({remove}); the settlement
- * paths never touch them. Each contract keeps the mapping in its own storage and passes it in.
+ * token and holder ({ILockBook}), for the two-ledger delivery contract: the issuer-path
+ * notifications add to them ({add}) and an unnamed forced removal may take only from them
+ * ({remove}); the settlement paths never touch them. The contract keeps the mapping in its own
+ * storage and passes it in. These are the single-chain DVP's rules and event; the DVP keeps its
+ * own inline copy so that its bytecode, gas and ERC-165 interface ID stay as they are.
  */
 library LockBook {
     /**

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.30;
 
 import {IDeliveryVersusPayment} from "../../../contracts/interfaces/IDeliveryVersusPayment.sol";
-import {ILockBook} from "../../../contracts/interfaces/ILockBook.sol";
 import {
     ISecurityToken,
     ISecurityTokenLockReceiver
@@ -13,7 +12,7 @@ import {DvpBase} from "./DvpBase.sol";
 /**
  * @notice The issuer's and enforcement's paths on the DVP's lock bucket: a settlement only ever
  * consumes or releases its own units. Units that belong to no settlement are counted apart
- * ({ILockBook-unassignedLockOf}) and stay locked until the issuer releases them; a
+ * ({IDeliveryVersusPayment-unassignedLockOf}) and stay locked until the issuer releases them; a
  * forced removal names the settlement it takes from, which fails at once, or takes only
  * unassigned units.
  */
@@ -75,7 +74,7 @@ contract DvpForcedPathsTest is DvpBase {
 
     function test_issue_lockedToTheDvpIsUnassigned() public {
         vm.expectEmit(address(dvp));
-        emit ILockBook.UnassignedLockChanged(address(bond), seller, 50);
+        emit IDeliveryVersusPayment.UnassignedLockChanged(address(bond), seller, 50);
         vm.prank(issuer);
         bond.issue(seller, address(dvp), 50);
         vm.assertEq(dvp.unassignedLockOf(address(bond), seller), 50, "unassigned");
@@ -85,7 +84,7 @@ contract DvpForcedPathsTest is DvpBase {
     function test_forceLock_toTheDvpIsUnassigned() public {
         IDeliveryVersusPayment.Terms memory t = _created();
         vm.expectEmit(address(dvp));
-        emit ILockBook.UnassignedLockChanged(address(bond), seller, 20);
+        emit IDeliveryVersusPayment.UnassignedLockChanged(address(bond), seller, 20);
         vm.prank(issuer);
         bond.forceLock(address(dvp), seller, 20, "freeze");
         vm.assertEq(dvp.unassignedLockOf(address(bond), seller), 20, "unassigned");
@@ -128,7 +127,7 @@ contract DvpForcedPathsTest is DvpBase {
         _assertLockUp(50, free);
 
         vm.expectEmit(address(dvp));
-        emit ILockBook.UnassignedLockChanged(address(bond), seller, 0);
+        emit IDeliveryVersusPayment.UnassignedLockChanged(address(bond), seller, 0);
         vm.prank(issuer);
         bond.forceUnlock(address(dvp), seller, seller, 50, "released");
         _assertLockUp(0, free + 50);
@@ -263,7 +262,7 @@ contract DvpForcedPathsTest is DvpBase {
         vm.expectEmit(address(dvp));
         emit IDeliveryVersusPayment.SettlementFailed(t.id, issuer, 30, QUANTITY - 30);
         vm.expectEmit(address(dvp));
-        emit ILockBook.UnassignedLockChanged(address(bond), stranger, 30);
+        emit IDeliveryVersusPayment.UnassignedLockChanged(address(bond), stranger, 30);
         vm.prank(issuer);
         bond.forceChangeLockedAccount(address(dvp), seller, stranger, 30, abi.encode(t));
         _assertState(t, IDeliveryVersusPayment.State.Failed);
