@@ -294,6 +294,8 @@ export class Verifier {
    * the cash ledger, outcomes to the ST ledger).
    */
   async tick(): Promise<TickReport> {
+    // Sends a previous process had signed and not seen confirmed are watched again (once).
+    await Promise.all([this.chains.st.engine.resumeOpen(), this.chains.cash.engine.resumeOpen()]);
     const events = { st: await this.watch("st"), cash: await this.watch("cash") };
     const decided = await this.decideAll();
     let sent = 0;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { HDNodeWallet, Mnemonic, Wallet, id as keccakId, type Provider } from "ethers";
 import { network } from "hardhat";
-import { encodeTime, openSqliteStore, outbox, sql, type Store } from "@kessai/storage";
+import { encodeTime, journal, openSqliteStore, outbox, sql, type Store } from "@kessai/storage";
 import CashLedgerModule, { CashLedgerLinkModule } from "../../../ignition/modules/CashLedger.js";
 import StLedgerModule, { StLedgerLinkModule } from "../../../ignition/modules/StLedger.js";
 import {
@@ -21,6 +21,24 @@ const key = (i: number) =>
   HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
 const TERMS_TUPLE =
   "tuple(bytes32 id,address seller,address buyer,uint256 stChainId,address stLedger,address securityToken,uint256 quantity,uint256 cashChainId,address cashLedger,address cashToken,uint256 amount,uint64 deadline,address verifier)";
+/**
+ * A provider or store that a test can cut off, as from a killed process: after `kill()` every
+ * call hangs forever (no answer, no timer), so the dead instance's pending work neither acts nor
+ * learns, and leaves nothing running.
+ */
+function killable<T extends object>(target: T): { proxy: T; kill: () => void } {
+  let dead = false;
+  const proxy = new Proxy(target, {
+    get(t, p) {
+      const v = Reflect.get(t, p, t) as unknown;
+      if (typeof v !== "function") return v;
+      return (...args: unknown[]) =>
+        dead ? new Promise(() => undefined) : (v as (...a: unknown[]) => unknown).apply(t, args);
+    },
+  });
+  return { proxy, kill: () => (dead = true) };
+}
+
 /** The verifier's account in the Ignition modules (VERIFIER_ROLE on both ledgers). */
 const VERIFIER = 5;
 
@@ -38,6 +56,8 @@ describe("verifier service (two ledgers)", function () {
   let addr: { delivery: string; payment: string; bond: string; dcjpy: string; registry: string };
   let dir: string;
   let miner: ReturnType<typeof setInterval> | undefined;
+  /** False while a test holds the cash ledger's blocks back. */
+  let cashMining = true;
   const stores: Store[] = [];
 
   before(async function () {
@@ -69,7 +89,7 @@ describe("verifier service (two ledgers)", function () {
     // Blocks on both ledgers, as real chains make them (the service waits for confirmations).
     miner = setInterval(() => {
       void st.provider.request({ method: "evm_mine" }).catch(() => undefined);
-      void cash.provider.request({ method: "evm_mine" }).catch(() => undefined);
+      if (cashMining) void cash.provider.request({ method: "evm_mine" }).catch(() => undefined);
     }, 40);
   });
 
@@ -84,19 +104,19 @@ describe("verifier service (two ledgers)", function () {
   async function openVerifier(
     file: string,
     extra: Partial<Parameters<typeof Verifier.open>[0]> = {},
+    providers: { st: Provider; cash: Provider } = {
+      st: st.ethers.provider as unknown as Provider,
+      cash: cash.ethers.provider as unknown as Provider,
+    },
+    wrapStore?: (s: Store) => Store,
   ) {
-    const store = await openSqliteStore({ filename: file });
-    stores.push(store);
+    const real = await openSqliteStore({ filename: file });
+    stores.push(real);
+    const store = wrapStore ? wrapStore(real) : real;
     const verifier = await Verifier.open({
       store,
-      st: {
-        sender: new Wallet(key(VERIFIER), st.ethers.provider as unknown as Provider),
-        contract: addr.delivery,
-      },
-      cash: {
-        sender: new Wallet(key(VERIFIER), cash.ethers.provider as unknown as Provider),
-        contract: addr.payment,
-      },
+      st: { sender: new Wallet(key(VERIFIER), providers.st), contract: addr.delivery },
+      cash: { sender: new Wallet(key(VERIFIER), providers.cash), contract: addr.payment },
       attester: new Wallet(key(VERIFIER)),
       confirmations: 2,
       txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
@@ -273,6 +293,77 @@ describe("verifier service (two ledgers)", function () {
     expect(again?.status).to.equal("done");
     expect(again?.result).to.deep.equal({ skipped: "cash settlement is paid" });
     expect(again?.attempts).to.equal(2);
+  });
+
+  it("crash while the payment is pending: the next process waits for that transaction, signs no second one", async function () {
+    const file = dbFile("crash");
+    // (A short send timeout, so that the dead process's pending send stops soon after the test.)
+    const stLink = killable(st.ethers.provider as unknown as Provider);
+    const cashLink = killable(cash.ethers.provider as unknown as Provider);
+    let db: ReturnType<typeof killable<Store>> | undefined;
+    const first = await openVerifier(
+      file,
+      { leaseMs: 300, txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 5_000 } },
+      { st: stLink.proxy, cash: cashLink.proxy },
+      (s) => (db = killable(s)).proxy,
+    );
+    const { delivery, payment, sent } = await ledgers();
+    // Catch up with earlier tests' settlements (all final: nothing to send).
+    await until(
+      first.verifier,
+      async () =>
+        (await first.verifier.settlement(keccakId("restart T-3")))?.stState === "delivered",
+    );
+    const terms = await lockAndInstruct("crash T-4");
+    const before = await sent();
+    // The instruction reaches the service (k confirmations), then the cash ledger stops mining.
+    for (let i = 0; (await first.verifier.settlement(terms.id))?.cashState !== "instructed"; i++) {
+      if (i > 200) throw new Error("the instruction did not reach the service");
+      await first.verifier.watch("st");
+      await first.verifier.watch("cash");
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    cashMining = false;
+    await cash.provider.request({ method: "evm_setAutomine", params: [false] });
+    let zombie: Promise<unknown> | undefined;
+    try {
+      // The first process decides and broadcasts `pay`, which stays pending...
+      zombie = first.verifier.tick().catch((e: unknown) => e);
+      const key = `cash:${terms.id}`;
+      for (let i = 0; ; i++) {
+        const entry = await journal.get(first.store, { namespace: "verifier.tx", id: key });
+        if ((entry?.data as { state?: string } | undefined)?.state === "signed") break;
+        if (i > 300) throw new Error("pay was not signed");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // ... and dies: its nodes and its database are gone, its outbox lease runs out.
+      stLink.kill();
+      cashLink.kill();
+      db!.kill();
+      await new Promise((r) => setTimeout(r, 400));
+      const second = await openVerifier(file);
+      await cash.provider.request({ method: "evm_setAutomine", params: [true] });
+      cashMining = true;
+      await until(second.verifier, async () => (await delivery.stateOf(terms.id)) === 2n);
+
+      expect(await payment.stateOf(terms.id)).to.equal(2n);
+      // The pay the first process signed is the one mined: one transaction per ledger in all.
+      expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash + 1 });
+      // The new process took the journaled send up and saw it confirmed: one transaction signed.
+      let data: { state: string; txs: unknown[] } | undefined;
+      for (let i = 0; i < 250 && data?.state !== "confirmed"; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 20));
+        const entry = await journal.get(second.store, { namespace: "verifier.tx", id: key });
+        data = entry?.data as typeof data;
+      }
+      expect(data?.state).to.equal("confirmed");
+      expect(data?.txs).to.have.length(1);
+    } finally {
+      cashMining = true;
+      await cash.provider.request({ method: "evm_setAutomine", params: [true] });
+      // The dead instance's round is left hanging on its cut-off nodes (it holds no timer).
+      void zombie;
+    }
   });
 
   it("refuses a configuration with both ledgers on one chain or a wrong contract", async function () {
