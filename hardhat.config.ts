@@ -61,6 +61,22 @@ export default defineConfig({
       type: "edr-simulated",
       chainType: "l1",
     },
+    /**
+     * The two ledgers of a two-ledger settlement (docs/two-ledger.md), in one process:
+     * `network.create("stLedger")` (the security token and CrossLedgerDelivery, chain 31338) and
+     * `network.create("cashLedger")` (DCJPY and CrossLedgerPayment, chain 31339). Each has its own
+     * chain ID, blocks and state; the default network keeps 31337.
+     */
+    stLedger: {
+      type: "edr-simulated",
+      chainType: "l1",
+      chainId: 31338,
+    },
+    cashLedger: {
+      type: "edr-simulated",
+      chainType: "l1",
+      chainId: 31339,
+    },
     localhost: {
       type: "http",
       chainType: "l1",

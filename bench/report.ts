@@ -264,6 +264,12 @@ export function markdownReport(results: Results, rowSet: RowSet, durationS: numb
       "posted (confirmations 0); floor: the same `issue` transactions with raw ethers on the same " +
       "node, best of alternating rounds. Ledger rows: floor = one bare INSERT per transaction on " +
       "the same store. Reconciliation rows: floor = one aggregate scan of the same tables.",
+    "- Two-ledger rows run on two more in-process networks, `stLedger` (31338) and `cashLedger` " +
+      "(31339), with the same hardfork and gas limit; the EOA seller and buyer already hold both " +
+      "tokens and the escrow is empty before the first instruction (as the seller's lock bucket " +
+      "before step 1). `flow.total` is the four transactions of one settlement (step 1, instruct, " +
+      "pay, deliver) against the single-chain step 1 + settle; `flow.pay-and-deliver`, the two " +
+      "that replace `settle`, against the swap floor.",
   );
   out.push(
     "- The bench network uses hardfork prague: osaka's per-transaction gas cap (EIP-7825, " +

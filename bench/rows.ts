@@ -125,5 +125,7 @@ export function areaOf(name: string): string {
   }
   if (area === "dvp" && what === "scale") return "DVP scaling (open settlements in storage)";
   if (area === "dvp") return "DVP settlement paths";
+  if (area === "two-ledger")
+    return "Two-ledger DVP, gas per ledger (stLedger 31338, cashLedger 31339)";
   return "Other";
 }

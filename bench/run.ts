@@ -24,6 +24,7 @@ import {
 } from "./sections.js";
 import { measureThroughput } from "./throughput.js";
 import type { GatewayRow } from "./gateway.js";
+import { measureTwoLedger } from "./two-ledger.js";
 
 interface Options {
   quick: boolean;
@@ -143,14 +144,13 @@ async function main(): Promise<void> {
   const log = (message: string) =>
     console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
 
-  const { ethers, provider } = await network.create({
-    override: {
-      hardfork: HARDFORK,
-      blockGasLimit: BLOCK_GAS_LIMIT,
-      allowUnlimitedContractSize: false,
-      loggingEnabled: false,
-    },
-  });
+  const override = {
+    hardfork: HARDFORK,
+    blockGasLimit: BLOCK_GAS_LIMIT,
+    allowUnlimitedContractSize: false,
+    loggingEnabled: false,
+  };
+  const { ethers, provider } = await network.create({ override });
   log("deploying");
   const fx = await deployFixture(ethers);
   const rows = new RowSet();
@@ -161,6 +161,8 @@ async function main(): Promise<void> {
   await measureRegistry(fx, rows);
   log("DVP paths");
   await measureDvp(fx, rows);
+  log("two-ledger flow (stLedger and cashLedger networks)");
+  await measureTwoLedger(rows, override);
   log("gas budgets (traces)");
   const budgets = await measureBudgets(fx, provider);
   log(`batches of ${plan.batchSizes.join(", ")}`);

@@ -1,0 +1,31 @@
+/** Typed errors of the verifier service. */
+
+/** Something in the service's configuration is wrong (unknown chain, no contract, ...). */
+export class VerifierConfigError extends Error {
+  override name = "VerifierConfigError";
+  /** The configuration field at fault, e.g. `st.delivery`. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/**
+ * The block the service last processed on a ledger is no longer on that chain: a reorg deeper
+ * than the configured confirmations. The service stops watching that ledger until an operator
+ * looks (events of blocks it acted on may be gone).
+ */
+export class VerifierReorgError extends Error {
+  override name = "VerifierReorgError";
+  constructor(
+    readonly ledger: "st" | "cash",
+    readonly blockNumber: number,
+    readonly expectedHash: string,
+    readonly actualHash: string | undefined,
+  ) {
+    super(
+      `${ledger} ledger: block ${blockNumber} is now ${actualHash ?? "missing"}, the service processed ${expectedHash} (a reorg deeper than the confirmations)`,
+    );
+  }
+}

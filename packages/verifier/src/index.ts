@@ -1,0 +1,32 @@
+/**
+ * `@kessai/verifier`: the two-ledger verifier (DeCurret DCP's step-5 role) and relayer. It
+ * watches the ST ledger's `CrossLedgerDelivery` and the cash ledger's `CrossLedgerPayment`,
+ * decides each settlement once, sends the decision to the cash ledger and carries the outcome to
+ * the ST ledger, with its state in `@kessai/storage` (SQLite or PostgreSQL) and every
+ * transaction through the SDK's transaction engine. See docs/two-ledger.md.
+ */
+export {
+  Verifier,
+  type LedgerOptions,
+  type SettlementView,
+  type TickReport,
+  type VerifierLogger,
+  type VerifierOptions,
+} from "./verifier.js";
+export { StoreJournal, TX_JOURNAL_NAMESPACE } from "./journal.js";
+export { verifierMigrations } from "./schema.js";
+export { VerifierConfigError, VerifierReorgError } from "./errors.js";
+export {
+  OUTCOME_TYPES,
+  Outcome,
+  TERMS_FIELDS,
+  attestationDomain,
+  outcomeDigest,
+  signOutcome,
+  termsHash,
+  termsToJson,
+  toTerms,
+  type CrossLedgerTerms,
+  type OutcomeValue,
+  type TermsJson,
+} from "./terms.js";

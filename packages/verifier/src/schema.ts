@@ -1,0 +1,41 @@
+/**
+ * The verifier's own table, beside the storage building blocks (outbox, inbox, cursors,
+ * journal): one row per settlement ID, what each ledger showed of it (after the configured
+ * confirmations) and the verifier's decision.
+ */
+import { columnTypes, jsonCheck, timestampCheck, type MigrationModule } from "@kessai/storage";
+import type { Dialect } from "@kessai/storage";
+
+function ddl(d: Dialect): string {
+  const t = columnTypes[d];
+  const strict = d === "sqlite" ? " STRICT" : "";
+  return `
+CREATE TABLE verifier_settlements (
+  id TEXT PRIMARY KEY,
+  st_terms ${t.json},
+  st_state TEXT NOT NULL DEFAULT 'none',
+  cash_terms ${t.json},
+  cash_state TEXT NOT NULL DEFAULT 'none',
+  cash_attestation TEXT,
+  decision TEXT,
+  reason TEXT,
+  attestation TEXT,
+  decided_at ${t.timestamp},
+  updated_at ${t.timestamp} NOT NULL,
+  CONSTRAINT verifier_settlements__st_state CHECK (st_state IN ('none', 'locked', 'delivered', 'returned', 'waived', 'failed')),
+  CONSTRAINT verifier_settlements__cash_state CHECK (cash_state IN ('none', 'instructed', 'paid', 'refunded')),
+  CONSTRAINT verifier_settlements__decision CHECK (decision IS NULL OR decision IN ('paid', 'refunded', 'refund')),
+  CONSTRAINT verifier_settlements__decided CHECK ((decision IS NULL) = (decided_at IS NULL)),
+  CONSTRAINT verifier_settlements__st_terms CHECK (st_terms IS NULL OR ${jsonCheck(d, "st_terms")}),
+  CONSTRAINT verifier_settlements__cash_terms CHECK (cash_terms IS NULL OR ${jsonCheck(d, "cash_terms")}),
+  CONSTRAINT verifier_settlements__updated_at CHECK (${timestampCheck(d, "updated_at")})
+)${strict};
+CREATE INDEX verifier_settlements__open ON verifier_settlements (cash_state, decision);
+`;
+}
+
+/** Migrations of the verifier (namespace "verifier"). */
+export const verifierMigrations: MigrationModule = {
+  namespace: "verifier",
+  migrations: [{ version: 1, name: "settlements", up: ddl }],
+};

@@ -1,0 +1,120 @@
+/**
+ * The cross-ledger terms and the verifier's EIP-712 outcome attestation, as both ledger contracts
+ * define them (`ICrossLedger`): `Outcome(CrossLedgerTerms terms,uint8 outcome)` under the domain
+ * of the ST ledger's delivery contract (name "Kessai CrossLedgerDelivery", version "1",
+ * `chainId = terms.stChainId`, `verifyingContract = terms.stLedger`).
+ */
+import { TypedDataEncoder, getAddress, type Signer, type TypedDataDomain } from "ethers";
+
+/** The terms of one two-ledger settlement (`ICrossLedger.CrossLedgerTerms`). */
+export interface CrossLedgerTerms {
+  id: string;
+  seller: string;
+  buyer: string;
+  stChainId: bigint;
+  stLedger: string;
+  securityToken: string;
+  quantity: bigint;
+  cashChainId: bigint;
+  cashLedger: string;
+  cashToken: string;
+  amount: bigint;
+  deadline: bigint;
+  verifier: string;
+}
+
+/** The terms as stored (JSON): every integer as a decimal string. */
+export type TermsJson = { [K in keyof CrossLedgerTerms]: string };
+
+/** The verifier's decision (`ICrossLedger.Outcome`). */
+export const Outcome = { Paid: 1, Refunded: 2 } as const;
+export type OutcomeValue = (typeof Outcome)[keyof typeof Outcome];
+
+/** EIP-712 fields of `CrossLedgerTerms`, in the contracts' order. */
+export const TERMS_FIELDS = [
+  { name: "id", type: "bytes32" },
+  { name: "seller", type: "address" },
+  { name: "buyer", type: "address" },
+  { name: "stChainId", type: "uint256" },
+  { name: "stLedger", type: "address" },
+  { name: "securityToken", type: "address" },
+  { name: "quantity", type: "uint256" },
+  { name: "cashChainId", type: "uint256" },
+  { name: "cashLedger", type: "address" },
+  { name: "cashToken", type: "address" },
+  { name: "amount", type: "uint256" },
+  { name: "deadline", type: "uint64" },
+  { name: "verifier", type: "address" },
+] as const;
+
+/** EIP-712 types of the attestation. */
+export const OUTCOME_TYPES = {
+  Outcome: [
+    { name: "terms", type: "CrossLedgerTerms" },
+    { name: "outcome", type: "uint8" },
+  ],
+  CrossLedgerTerms: [...TERMS_FIELDS],
+};
+
+const ADDRESS_FIELDS = [
+  "seller",
+  "buyer",
+  "stLedger",
+  "securityToken",
+  "cashLedger",
+  "cashToken",
+  "verifier",
+] as const;
+const INT_FIELDS = ["stChainId", "quantity", "cashChainId", "amount", "deadline"] as const;
+
+/** Terms from anything with the thirteen named fields (an ethers `Result`, a decoded JSON). */
+export function toTerms(v: Record<string, unknown>): CrossLedgerTerms {
+  const t = {} as Record<string, unknown>;
+  t.id = String(v.id).toLowerCase();
+  for (const f of ADDRESS_FIELDS) t[f] = getAddress(String(v[f]));
+  for (const f of INT_FIELDS) t[f] = BigInt(v[f] as bigint | string);
+  return t as unknown as CrossLedgerTerms;
+}
+
+/** The terms as JSON (integers as decimal strings). */
+export function termsToJson(t: CrossLedgerTerms): TermsJson {
+  const out = {} as Record<string, string>;
+  for (const f of TERMS_FIELDS) out[f.name] = String(t[f.name]);
+  return out as TermsJson;
+}
+
+/** The EIP-712 struct hash of the terms: what both ledgers commit to (`hashTerms`). */
+export function termsHash(t: CrossLedgerTerms): string {
+  return TypedDataEncoder.hashStruct(
+    "CrossLedgerTerms",
+    { CrossLedgerTerms: [...TERMS_FIELDS] },
+    t,
+  );
+}
+
+/** The attestation's domain: the ST ledger's delivery contract named in the terms. */
+export function attestationDomain(t: CrossLedgerTerms): TypedDataDomain {
+  return {
+    name: "Kessai CrossLedgerDelivery",
+    version: "1",
+    chainId: t.stChainId,
+    verifyingContract: t.stLedger,
+  };
+}
+
+/** The digest a verifier signs for `outcome` on `t` (equal to `outcomeDigest` on both ledgers). */
+export function outcomeDigest(t: CrossLedgerTerms, outcome: OutcomeValue): string {
+  return TypedDataEncoder.hash(attestationDomain(t), OUTCOME_TYPES, { terms: t, outcome });
+}
+
+/**
+ * Signs the attestation of `outcome` on `t` (ECDSA with RFC 6979 nonces: the same key, terms and
+ * outcome always give the same signature, so signing again after a restart changes nothing).
+ */
+export function signOutcome(
+  signer: Signer,
+  t: CrossLedgerTerms,
+  outcome: OutcomeValue,
+): Promise<string> {
+  return signer.signTypedData(attestationDomain(t), OUTCOME_TYPES, { terms: t, outcome });
+}

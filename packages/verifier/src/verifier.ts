@@ -1,0 +1,677 @@
+/**
+ * The verifier service (DeCurret DCP's role in step 5) and relayer of the two-ledger mode.
+ *
+ * One loop, four steps, each safe to interrupt at any point:
+ * 1. **watch** each ledger: the logs of its contract from the block after the cursor up to the
+ *    newest block with `confirmations` confirmations go into the inbox, and their effect into
+ *    `verifier_settlements`, with the cursor, in one database transaction per range (so an event
+ *    is applied once);
+ * 2. **decide** each instructed, undecided settlement: both records with the same terms hash,
+ *    the ST record `Locked`, `canTransfer(seller, buyer, 0)` on the security token (rules 1-7; the
+ *    units themselves are the lock's), and the cash ledger's clock at least `deadlineMarginSec`
+ *    before the deadline; `Paid` when all hold, `Refunded` (with the reason) when one fails for
+ *    good, a plain `refund` once the deadline passed. The decision and its outbox item
+ *    (`cash.decide`) are written in one transaction, once;
+ * 3. **send the decision** to the cash ledger (`pay`, `refuse` or `refund`) through the SDK's
+ *    transaction engine, keyed `cash:<id>`, journaled in the same database;
+ * 4. **relay the outcome**: when the cash ledger's `SettlementPaid` / `SettlementRefunded` has
+ *    its confirmations, step 1 enqueues `st.relay`, which presents the attestation on the ST
+ *    ledger (`deliver` / `returnToSeller`), keyed `st:<id>`; a delivery the token refuses is
+ *    retried with backoff and reported.
+ *
+ * Outbox items are delivered at least once; every handler first reads the contract's state and
+ * does nothing when the step is already done, and the engine's journal makes a send that was
+ * already signed wait for that transaction instead of signing another.
+ */
+import { Contract, Interface, type Log, type Provider, type Signer } from "ethers";
+import { ContractError, TxEngine, contracts, decodeRevertData, type TxPolicy } from "@kessai/sdk";
+import {
+  buildingBlocks,
+  cursors,
+  decodeJson,
+  encodeJson,
+  encodeTime,
+  inbox,
+  outbox,
+  sql,
+  type BackoffPolicy,
+  type Store,
+  type Tx,
+} from "@kessai/storage";
+import { VerifierConfigError, VerifierReorgError } from "./errors.js";
+import { StoreJournal } from "./journal.js";
+import { verifierMigrations } from "./schema.js";
+import {
+  Outcome,
+  signOutcome,
+  termsHash,
+  termsToJson,
+  toTerms,
+  type CrossLedgerTerms,
+  type OutcomeValue,
+  type TermsJson,
+} from "./terms.js";
+
+/** A structured logger (pino's signature); the default discards everything. */
+export interface VerifierLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const SILENT: VerifierLogger = { info() {}, warn() {}, error() {} };
+
+/** One ledger as the service sees it. */
+export interface LedgerOptions {
+  /** The account that sends this ledger's transactions (a local key: the engine signs). */
+  sender: Signer;
+  /** The contract: `CrossLedgerDelivery` on the ST ledger, `CrossLedgerPayment` on the cash ledger. */
+  contract: string;
+  /** First block to watch (default 0: the contract's deployment block or earlier). */
+  fromBlock?: number;
+}
+
+/** Options of {@link Verifier.open}. */
+export interface VerifierOptions {
+  /** The database (`openStore("sqlite:...")` or PostgreSQL), migrated by `open`. */
+  store: Store;
+  st: LedgerOptions;
+  cash: LedgerOptions;
+  /** The key named `verifier` in the terms: signs the outcome attestations. */
+  attester: Signer;
+  /** Confirmations before the service acts on an event, and for its own sends (default 2). */
+  confirmations?: number;
+  /**
+   * Seconds of the cash ledger's clock that must remain before the deadline to sign `Paid`
+   * (default 60): `pay` must be mined before the deadline, or the attestation would be public
+   * while the payment can still be refunded.
+   */
+  deadlineMarginSec?: number;
+  /** Policy of the transaction engines (timeouts, fee bumps, polling). */
+  txPolicy?: TxPolicy;
+  /** Retry schedule of the outbox (default: the storage layer's, 1 s doubling to 5 min). */
+  backoff?: BackoffPolicy;
+  /** Lease of an outbox claim, ms (default 120,000). A crashed worker's item waits this long. */
+  leaseMs?: number;
+  /** Milliseconds between two rounds of the loop (default 1,000). */
+  pollMs?: number;
+  /** Largest block range of one `eth_getLogs` (default 2,000). */
+  maxBlockRange?: number;
+  /** Name of this worker in the outbox (default `verifier-<pid>`). */
+  worker?: string;
+  /**
+   * The outbox work this instance does (default both): `cash.decide` sends decisions to the cash
+   * ledger, `st.relay` carries outcomes to the ST ledger. Instances that share a database may
+   * split them (e.g. one relayer per ledger).
+   */
+  topics?: readonly ("cash.decide" | "st.relay")[];
+  logger?: VerifierLogger;
+}
+
+/** What one settlement looks like to the service. */
+export interface SettlementView {
+  id: string;
+  stTerms: CrossLedgerTerms | undefined;
+  stState: string;
+  cashTerms: CrossLedgerTerms | undefined;
+  cashState: string;
+  decision: "paid" | "refunded" | "refund" | undefined;
+  reason: string | undefined;
+}
+
+/** What one round did. */
+export interface TickReport {
+  events: { st: number; cash: number };
+  decided: number;
+  sent: number;
+  retrying: number;
+  dead: number;
+}
+
+type Side = "st" | "cash";
+
+const DELIVERY_STATE = ["none", "locked", "delivered", "returned", "failed"] as const;
+const PAYMENT_STATE_NAMES = ["none", "instructed", "paid", "refunded"] as const;
+
+/** The events the service records, per ledger (the contracts' other events are not its concern). */
+const WATCHED: Record<Side, ReadonlySet<string>> = {
+  st: new Set([
+    "DeliveryRegistered",
+    "SettlementDelivered",
+    "SettlementReturned",
+    "SettlementWaived",
+    "SettlementFailed",
+  ]),
+  cash: new Set(["PaymentInstructed", "SettlementPaid", "SettlementRefunded"]),
+};
+
+/** Counters for `/metrics` (Prometheus text by {@link Verifier.metricsText}). */
+interface Counters {
+  events: Record<Side, number>;
+  decisions: Record<"paid" | "refunded" | "refund", number>;
+  sends: Record<Side, number>;
+  refusedDeliveries: number;
+  failures: number;
+}
+
+export class Verifier {
+  readonly store: Store;
+  readonly confirmations: number;
+  private readonly o: Required<
+    Pick<VerifierOptions, "deadlineMarginSec" | "leaseMs" | "pollMs" | "maxBlockRange" | "worker">
+  > &
+    VerifierOptions;
+  private readonly log: VerifierLogger;
+  private readonly chains: Record<
+    Side,
+    { chainId: number; provider: Provider; engine: TxEngine; contract: string; iface: Interface }
+  >;
+  private readonly delivery: Contract;
+  private readonly payment: Contract;
+  private readonly counters: Counters = {
+    events: { st: 0, cash: 0 },
+    decisions: { paid: 0, refunded: 0, refund: 0 },
+    sends: { st: 0, cash: 0 },
+    refusedDeliveries: 0,
+    failures: 0,
+  };
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+
+  private constructor(
+    o: Verifier["o"],
+    chains: Verifier["chains"],
+    delivery: Contract,
+    payment: Contract,
+  ) {
+    this.o = o;
+    this.store = o.store;
+    this.confirmations = o.confirmations ?? 2;
+    this.log = o.logger ?? SILENT;
+    this.chains = chains;
+    this.delivery = delivery;
+    this.payment = payment;
+  }
+
+  /**
+   * Checks the configuration against both chains, migrates the database and returns the service
+   * (not started: call {@link start}, or drive {@link tick} yourself). Throws
+   * {@link VerifierConfigError} for a ledger without a provider, two ledgers on one chain, or an
+   * address without the expected contract.
+   */
+  static async open(options: VerifierOptions): Promise<Verifier> {
+    const o = {
+      deadlineMarginSec: 60,
+      leaseMs: 120_000,
+      pollMs: 1_000,
+      maxBlockRange: 2_000,
+      worker: `verifier-${process.pid}`,
+      ...options,
+    };
+    const confirmations = o.confirmations ?? 2;
+    if (!Number.isInteger(confirmations) || confirmations < 1)
+      throw new VerifierConfigError(
+        "confirmations",
+        `must be an integer >= 1, got ${confirmations}`,
+      );
+    const journal = new StoreJournal(o.store);
+    const side = async (name: Side, l: LedgerOptions, abi: Interface, probe: string) => {
+      const provider = l.sender.provider;
+      if (!provider) throw new VerifierConfigError(`${name}.sender`, "has no provider");
+      const chainId = Number((await provider.getNetwork()).chainId);
+      if ((await provider.getCode(l.contract)) === "0x")
+        throw new VerifierConfigError(
+          `${name}.contract`,
+          `no contract at ${l.contract} on chain ${chainId}`,
+        );
+      try {
+        await new Contract(l.contract, abi, provider).getFunction(probe).staticCall();
+      } catch {
+        throw new VerifierConfigError(
+          `${name}.contract`,
+          `${l.contract} on chain ${chainId} is not a ${name === "st" ? "CrossLedgerDelivery" : "CrossLedgerPayment"}`,
+        );
+      }
+      const engine = new TxEngine(l.sender, {
+        journal,
+        policy: { confirmations, ...o.txPolicy },
+      });
+      return { chainId, provider, engine, contract: l.contract, iface: abi };
+    };
+    const deliveryAbi = contracts.CrossLedgerDelivery__factory.createInterface();
+    const paymentAbi = contracts.CrossLedgerPayment__factory.createInterface();
+    const st = await side("st", o.st, deliveryAbi as unknown as Interface, "eip712Domain");
+    const cash = await side("cash", o.cash, paymentAbi as unknown as Interface, "OUTCOME_TYPEHASH");
+    if (st.chainId === cash.chainId)
+      throw new VerifierConfigError("cash", `both ledgers are chain ${st.chainId}`);
+    await o.store.migrate([...buildingBlocks, verifierMigrations]);
+    const delivery = new Contract(o.st.contract, st.iface, st.provider);
+    const payment = new Contract(o.cash.contract, cash.iface, cash.provider);
+    return new Verifier(o, { st, cash }, delivery, payment);
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  /** Runs {@link tick} every `pollMs` until {@link stop}; a failed round is logged and retried. */
+  start(): void {
+    if (this.running) return;
+    this.stopping = false;
+    this.running = (async () => {
+      let delay = this.o.pollMs;
+      while (!this.stopping) {
+        try {
+          await this.tick();
+          delay = this.o.pollMs;
+        } catch (e) {
+          this.counters.failures++;
+          // A node or the database unreachable: back off (doubling, at most 30 s).
+          delay = Math.min(delay * 2, 30_000);
+          this.log.error({ err: String(e), retryInMs: delay }, "round failed");
+        }
+        if (this.stopping) break;
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, delay);
+          this.wake = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
+      }
+    })();
+  }
+
+  /** Stops the loop after the current round. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    this.running = undefined;
+  }
+
+  /**
+   * One round: watch both ledgers, decide, then work through the due outbox items (decisions to
+   * the cash ledger, outcomes to the ST ledger).
+   */
+  async tick(): Promise<TickReport> {
+    // Sends a previous process had signed and not seen confirmed are watched again (once).
+    await Promise.all([this.chains.st.engine.resumeOpen(), this.chains.cash.engine.resumeOpen()]);
+    const events = { st: await this.watch("st"), cash: await this.watch("cash") };
+    const decided = await this.decideAll();
+    let sent = 0;
+    let retrying = 0;
+    let dead = 0;
+    for (;;) {
+      const r = await outbox.processBatch(this.store, {
+        worker: this.o.worker,
+        topics: this.o.topics ?? ["cash.decide", "st.relay"],
+        limit: 8,
+        leaseMs: this.o.leaseMs,
+        backoff: this.o.backoff,
+        handler: (c) => this.handle(c),
+        isPermanent: (e) => e instanceof PermanentError,
+      });
+      sent += r.done;
+      retrying += r.retrying;
+      dead += r.dead;
+      if (r.claimed === 0 || r.done === 0) break;
+    }
+    return { events, decided, sent, retrying, dead };
+  }
+
+  // ---------------------------------------------------------------- 1. watch
+
+  /** Records the confirmed events of one ledger since its cursor; returns how many were new. */
+  async watch(side: Side): Promise<number> {
+    const c = this.chains[side];
+    const consumer = `verifier.${side}`;
+    const cursor = await cursors.get(this.store, { consumer, chainId: c.chainId });
+    if (cursor) {
+      const b = await c.provider.getBlock(cursor.blockNumber);
+      if (b?.hash?.toLowerCase() !== cursor.blockHash.toLowerCase())
+        throw new VerifierReorgError(
+          side,
+          cursor.blockNumber,
+          cursor.blockHash,
+          b?.hash ?? undefined,
+        );
+    }
+    const head = await c.provider.getBlockNumber();
+    const safe = head - (this.confirmations - 1);
+    let from = cursor
+      ? cursor.blockNumber + 1
+      : ((side === "st" ? this.o.st : this.o.cash).fromBlock ?? 0);
+    let recorded = 0;
+    while (from <= safe) {
+      const to = Math.min(safe, from + this.o.maxBlockRange - 1);
+      const [logs, block] = await Promise.all([
+        c.provider.getLogs({ address: c.contract, fromBlock: from, toBlock: to }),
+        c.provider.getBlock(to),
+      ]);
+      if (!block?.hash) throw new Error(`${side} ledger: no block ${to}`);
+      recorded += await this.store.transaction(async (tx) => {
+        let n = 0;
+        for (const log of logs) {
+          const parsed = c.iface.parseLog(log);
+          if (!parsed || !WATCHED[side].has(parsed.name)) continue;
+          const payload = eventPayload(
+            parsed.name,
+            parsed.args as unknown as Record<string, unknown>,
+          );
+          const { recorded: isNew } = await inbox.record(tx, {
+            consumer,
+            event: {
+              chainId: c.chainId,
+              blockNumber: log.blockNumber,
+              blockHash: log.blockHash,
+              txHash: log.transactionHash,
+              logIndex: log.index,
+            },
+            payload,
+          });
+          if (!isNew) continue;
+          n++;
+          await this.apply(tx, side, payload, log);
+        }
+        await cursors.advance(tx, {
+          consumer,
+          chainId: c.chainId,
+          blockNumber: to,
+          blockHash: block.hash!,
+        });
+        return n;
+      });
+      from = to + 1;
+    }
+    this.counters.events[side] += recorded;
+    return recorded;
+  }
+
+  /** The effect of one new event on the settlement's row (inside the watch transaction). */
+  private async apply(tx: Tx, side: Side, e: EventPayload, log: Log): Promise<void> {
+    const id = e.id;
+    const now = encodeTime(new Date());
+    await tx.run(sql`INSERT INTO verifier_settlements (id, updated_at) VALUES (${id}, ${now})
+      ON CONFLICT (id) DO NOTHING`);
+    const set = async (column: "st_state" | "cash_state", state: string) => {
+      await tx.run(sql`UPDATE verifier_settlements SET ${sql.id(column)} = ${state}, updated_at = ${now}
+        WHERE id = ${id}`);
+    };
+    if (side === "st") {
+      switch (e.name) {
+        case "DeliveryRegistered":
+          await tx.run(sql`UPDATE verifier_settlements SET st_terms = ${encodeJson(e.terms)},
+            st_state = 'locked', updated_at = ${now} WHERE id = ${id}`);
+          break;
+        case "SettlementDelivered":
+          await set("st_state", "delivered");
+          break;
+        case "SettlementReturned":
+          await set("st_state", "returned");
+          break;
+        case "SettlementWaived":
+          await set("st_state", "waived");
+          break;
+        case "SettlementFailed":
+          await set("st_state", "failed");
+          this.log.warn(
+            { id, tx: log.transactionHash },
+            "the issuer ended the settlement on the ST ledger",
+          );
+          break;
+      }
+      return;
+    }
+    switch (e.name) {
+      case "PaymentInstructed":
+        await tx.run(sql`UPDATE verifier_settlements SET cash_terms = ${encodeJson(e.terms)},
+          cash_state = 'instructed', updated_at = ${now} WHERE id = ${id}`);
+        break;
+      case "SettlementPaid":
+      case "SettlementRefunded": {
+        const paid = e.name === "SettlementPaid";
+        await tx.run(sql`UPDATE verifier_settlements SET cash_state = ${paid ? "paid" : "refunded"},
+          cash_attestation = ${e.attestation ?? "0x"}, updated_at = ${now} WHERE id = ${id}`);
+        // The outcome is decided and confirmed on the cash ledger: carry it to the ST ledger.
+        await outbox.enqueue(tx, {
+          topic: "st.relay",
+          key: id,
+          payload: { outcome: paid ? Outcome.Paid : Outcome.Refunded },
+          maxAttempts: 1_000,
+        });
+        break;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- 2. decide
+
+  /** Decides every instructed, undecided settlement that can be decided now; returns how many. */
+  async decideAll(): Promise<number> {
+    const rows = await this.store.all(sql`SELECT id FROM verifier_settlements
+      WHERE cash_state = 'instructed' AND decision IS NULL ORDER BY id`);
+    let n = 0;
+    for (const r of rows) if (await this.decide(r.id as string)) n++;
+    return n;
+  }
+
+  private async decide(id: string): Promise<boolean> {
+    const s = await this.settlement(id);
+    if (!s?.cashTerms || s.decision) return false;
+    const terms = s.cashTerms;
+    const cashNow = BigInt((await this.chains.cash.provider.getBlock("latest"))!.timestamp);
+    let verdict: { decision: "paid" | "refunded" | "refund"; reason: string } | undefined;
+    if (cashNow > terms.deadline) verdict = { decision: "refund", reason: "deadline passed" };
+    else {
+      const refusal = await this.refusal(s, cashNow);
+      if (refusal === undefined) verdict = { decision: "paid", reason: "verified" };
+      else if (refusal !== "wait") verdict = { decision: "refunded", reason: refusal };
+    }
+    if (!verdict) return false;
+    const attestation =
+      verdict.decision === "refund"
+        ? "0x"
+        : await signOutcome(
+            this.o.attester,
+            terms,
+            verdict.decision === "paid" ? Outcome.Paid : Outcome.Refunded,
+          );
+    const now = encodeTime(new Date());
+    const written = await this.store.transaction(async (tx) => {
+      const { rowCount } = await tx.run(sql`UPDATE verifier_settlements
+        SET decision = ${verdict.decision}, reason = ${verdict.reason}, attestation = ${attestation},
+            decided_at = ${now}, updated_at = ${now}
+        WHERE id = ${id} AND decision IS NULL AND cash_state = 'instructed'`);
+      if (rowCount !== 1) return false;
+      await outbox.enqueue(tx, {
+        topic: "cash.decide",
+        key: id,
+        payload: { decision: verdict.decision, attestation },
+        maxAttempts: 1_000,
+      });
+      return true;
+    });
+    if (written) {
+      this.counters.decisions[verdict.decision]++;
+      this.log.info({ id, decision: verdict.decision, reason: verdict.reason }, "decided");
+    }
+    return written;
+  }
+
+  /**
+   * Why the settlement must be refused (a reason), `"wait"` when it cannot be decided yet, or
+   * undefined when everything holds for `Paid`.
+   */
+  private async refusal(s: SettlementView, cashNow: bigint): Promise<string | "wait" | undefined> {
+    const t = s.cashTerms!;
+    const closing = cashNow + BigInt(this.o.deadlineMarginSec) >= t.deadline;
+    const st = this.chains.st;
+    if (
+      BigInt(st.chainId) !== t.stChainId ||
+      t.stLedger.toLowerCase() !== st.contract.toLowerCase()
+    )
+      return `unknown ST ledger ${t.stChainId}/${t.stLedger}`;
+    if (!s.stTerms) return closing ? "no lock on the ST ledger before the deadline" : "wait";
+    if (termsHash(s.stTerms) !== termsHash(t))
+      return `terms differ: ST ledger ${termsHash(s.stTerms)}, cash ledger ${termsHash(t)}`;
+    if (s.stState !== "locked") return `ST settlement is ${s.stState}`;
+    // The record as of now (the watcher reads confirmed blocks only).
+    const state = Number(await this.delivery.getFunction("stateOf").staticCall(t.id));
+    if (DELIVERY_STATE[state] !== "locked") return `ST settlement is ${DELIVERY_STATE[state]}`;
+    if (closing) return "too close to the deadline";
+    const token = contracts.SecurityToken__factory.connect(t.securityToken, st.provider);
+    const [ok, reason] = await token.canTransfer(t.seller, t.buyer, 0n);
+    if (!ok) {
+      const err = decodeRevertData(reason);
+      return `not transferable: ${err.errorName}${argsText(err)}`;
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- 3. and 4. send
+
+  private async handle(c: outbox.OutboxClaim): Promise<unknown> {
+    const s = await this.settlement(c.key);
+    if (!s) throw new PermanentError(`no settlement ${c.key}`);
+    return c.topic === "cash.decide"
+      ? this.sendDecision(s, c.payload as { decision: string; attestation: string })
+      : this.relay(s, (c.payload as { outcome: OutcomeValue }).outcome);
+  }
+
+  /** Step 5 on the cash ledger: `pay`, `refuse` or `refund`, once. */
+  private async sendDecision(
+    s: SettlementView,
+    p: { decision: string; attestation: string },
+  ): Promise<unknown> {
+    const t = s.cashTerms!;
+    const state =
+      PAYMENT_STATE_NAMES[Number(await this.payment.getFunction("stateOf").staticCall(t.id))];
+    if (state !== "instructed") return { skipped: `cash settlement is ${state}` };
+    const args = p.decision === "refund" ? [t] : [t, p.attestation];
+    const fn = p.decision === "paid" ? "pay" : p.decision === "refunded" ? "refuse" : "refund";
+    return this.send("cash", fn, args, `cash:${t.id}`);
+  }
+
+  /** Step 6 on the ST ledger: `deliver` or `returnToSeller`, once. */
+  private async relay(s: SettlementView, outcome: OutcomeValue): Promise<unknown> {
+    const t = s.stTerms;
+    if (!t) return { skipped: "no lock on the ST ledger" };
+    const state =
+      DELIVERY_STATE[Number(await this.delivery.getFunction("stateOf").staticCall(t.id))];
+    if (state !== "locked") return { skipped: `ST settlement is ${state}` };
+    let attestation: string;
+    if (outcome === Outcome.Paid) {
+      // The attestation the cash ledger verified and published with the payment.
+      const row = await this.store.get(
+        sql`SELECT cash_attestation FROM verifier_settlements WHERE id = ${t.id}`,
+      );
+      attestation = row!.cash_attestation as string;
+    } else {
+      // Refunded (by the verifier's refusal or by anyone after the deadline): the ST ledger's
+      // terms get a Refunded attestation of their own (deterministic signature).
+      attestation = await signOutcome(this.o.attester, t, Outcome.Refunded);
+    }
+    const fn = outcome === Outcome.Paid ? "deliver" : "returnToSeller";
+    try {
+      return await this.send("st", fn, [t, attestation], `st:${t.id}`);
+    } catch (e) {
+      if (e instanceof ContractError) {
+        // The token refused (paused, buyer suspended, ...): the settlement stays deliverable;
+        // the outbox retries with backoff. Reported here and in the item's attempts.
+        this.counters.refusedDeliveries++;
+        this.log.warn(
+          { id: t.id, fn, error: e.errorName, args: e.args },
+          "ST ledger refused; will retry",
+        );
+      }
+      throw e;
+    }
+  }
+
+  private async send(side: Side, fn: string, args: unknown[], key: string): Promise<unknown> {
+    const c = this.chains[side];
+    const data = c.iface.encodeFunctionData(fn, args);
+    const r = await c.engine.send({ to: c.contract, data }, { key, action: `verifier.${fn}` });
+    if (!r.resumed) this.counters.sends[side]++;
+    this.log.info({ key, fn, tx: r.hash, block: r.blockNumber, resumed: r.resumed }, "sent");
+    return { tx: r.hash, blockNumber: r.blockNumber, resumed: r.resumed };
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The service's view of one settlement, or undefined. */
+  async settlement(id: string): Promise<SettlementView | undefined> {
+    const r = await this.store.get(
+      sql`SELECT * FROM verifier_settlements WHERE id = ${id.toLowerCase()}`,
+    );
+    if (!r) return undefined;
+    const terms = (v: unknown) =>
+      v === null || v === undefined ? undefined : toTerms(decodeJson(v) as TermsJson);
+    return {
+      id: r.id as string,
+      stTerms: terms(r.st_terms),
+      stState: r.st_state as string,
+      cashTerms: terms(r.cash_terms),
+      cashState: r.cash_state as string,
+      decision: (r.decision ?? undefined) as SettlementView["decision"],
+      reason: (r.reason ?? undefined) as string | undefined,
+    };
+  }
+
+  /** Counters in Prometheus text format (for a `/metrics` endpoint). */
+  async metricsText(): Promise<string> {
+    const q = await outbox.stats(this.store);
+    const c = this.counters;
+    const lines = [
+      "# TYPE kessai_verifier_events_total counter",
+      ...(["st", "cash"] as const).map(
+        (s) => `kessai_verifier_events_total{ledger="${s}"} ${c.events[s]}`,
+      ),
+      "# TYPE kessai_verifier_decisions_total counter",
+      ...(["paid", "refunded", "refund"] as const).map(
+        (d) => `kessai_verifier_decisions_total{decision="${d}"} ${c.decisions[d]}`,
+      ),
+      "# TYPE kessai_verifier_sends_total counter",
+      ...(["st", "cash"] as const).map(
+        (s) => `kessai_verifier_sends_total{ledger="${s}"} ${c.sends[s]}`,
+      ),
+      "# TYPE kessai_verifier_refused_deliveries_total counter",
+      `kessai_verifier_refused_deliveries_total ${c.refusedDeliveries}`,
+      "# TYPE kessai_verifier_round_failures_total counter",
+      `kessai_verifier_round_failures_total ${c.failures}`,
+      "# TYPE kessai_verifier_outbox gauge",
+      ...(["pending", "claimed", "done", "dead"] as const).map(
+        (k) => `kessai_verifier_outbox{status="${k}"} ${q[k]}`,
+      ),
+    ];
+    return lines.join("\n") + "\n";
+  }
+}
+
+/** An outbox failure that retrying will not fix. */
+class PermanentError extends Error {
+  override name = "VerifierPermanentError";
+}
+
+/** The JSON kept in the inbox for one event. */
+interface EventPayload {
+  name: string;
+  id: string;
+  terms?: TermsJson;
+  attestation?: string;
+}
+
+function eventPayload(name: string, args: Record<string, unknown>): EventPayload {
+  const p: EventPayload = { name, id: String(args.id).toLowerCase() };
+  if (args.terms)
+    p.terms = termsToJson(
+      toTerms((args.terms as { toObject(): Record<string, unknown> }).toObject()),
+    );
+  if (typeof args.attestation === "string") p.attestation = args.attestation;
+  return p;
+}
+
+function argsText(e: ContractError<object>): string {
+  const entries = Object.entries(e.args as Record<string, unknown>);
+  return entries.length ? `(${entries.map(([k, v]) => `${k}=${String(v)}`).join(", ")})` : "";
+}

@@ -1,0 +1,406 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { HDNodeWallet, Mnemonic, Wallet, id as keccakId, type Provider } from "ethers";
+import { network } from "hardhat";
+import { encodeTime, journal, openSqliteStore, outbox, sql, type Store } from "@kessai/storage";
+import CashLedgerModule, { CashLedgerLinkModule } from "../../../ignition/modules/CashLedger.js";
+import StLedgerModule, { StLedgerLinkModule } from "../../../ignition/modules/StLedger.js";
+import {
+  Outcome,
+  Verifier,
+  VerifierConfigError,
+  outcomeDigest,
+  termsHash,
+  type CrossLedgerTerms,
+} from "../../../packages/verifier/src/index.js";
+
+const MNEMONIC = "test test test test test test test test test test test junk";
+const key = (i: number) =>
+  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
+const TERMS_TUPLE =
+  "tuple(bytes32 id,address seller,address buyer,uint256 stChainId,address stLedger,address securityToken,uint256 quantity,uint256 cashChainId,address cashLedger,address cashToken,uint256 amount,uint64 deadline,address verifier)";
+/**
+ * A provider or store that a test can cut off, as from a killed process: after `kill()` every
+ * call hangs forever (no answer, no timer), so the dead instance's pending work neither acts nor
+ * learns, and leaves nothing running.
+ */
+function killable<T extends object>(target: T): { proxy: T; kill: () => void } {
+  let dead = false;
+  const proxy = new Proxy(target, {
+    get(t, p) {
+      const v = Reflect.get(t, p, t) as unknown;
+      if (typeof v !== "function") return v;
+      return (...args: unknown[]) =>
+        dead ? new Promise(() => undefined) : (v as (...a: unknown[]) => unknown).apply(t, args);
+    },
+  });
+  return { proxy, kill: () => (dead = true) };
+}
+
+/** The verifier's account in the Ignition modules (VERIFIER_ROLE on both ledgers). */
+const VERIFIER = 5;
+
+/**
+ * The verifier service against two ledgers: the ST ledger (`stLedger`, chain 31338) and the cash
+ * ledger (`cashLedger`, chain 31339), two in-process Hardhat chains deployed by the Ignition
+ * modules, blocks mined every few milliseconds on both, the service's state in SQLite in a
+ * temporary folder, 2 confirmations. Each test drives the service's rounds (`tick`) itself.
+ */
+describe("verifier service (two ledgers)", function () {
+  this.timeout(120_000);
+
+  let st: Awaited<ReturnType<typeof network.create>>;
+  let cash: Awaited<ReturnType<typeof network.create>>;
+  let addr: { delivery: string; payment: string; bond: string; dcjpy: string; registry: string };
+  let dir: string;
+  let miner: ReturnType<typeof setInterval> | undefined;
+  /** False while a test holds the cash ledger's blocks back. */
+  let cashMining = true;
+  const stores: Store[] = [];
+
+  before(async function () {
+    st = await network.create("stLedger");
+    cash = await network.create("cashLedger");
+    const stSide = await st.ignition.deploy(StLedgerModule);
+    const cashSide = await cash.ignition.deploy(CashLedgerModule);
+    addr = {
+      delivery: await stSide.delivery.getAddress(),
+      payment: await cashSide.payment.getAddress(),
+      bond: await stSide.securityToken.getAddress(),
+      dcjpy: await cashSide.depositToken.getAddress(),
+      registry: await stSide.securityRegistry.getAddress(),
+    };
+    await st.ignition.deploy(StLedgerLinkModule, {
+      parameters: { StLedgerLinkModule: { delivery: addr.delivery, cashLedger: addr.payment } },
+    });
+    await cash.ignition.deploy(CashLedgerLinkModule, {
+      parameters: { CashLedgerLinkModule: { payment: addr.payment, stLedger: addr.delivery } },
+    });
+    const [, , bank, seller, buyer] = await cash.ethers.getSigners();
+    const dcjpy = await cash.ethers.getContractAt("DepositToken", addr.dcjpy);
+    await (
+      await dcjpy
+        .connect(bank)
+        .openAccounts([seller.address, buyer.address], [keccakId("seller"), keccakId("buyer")])
+    ).wait();
+    dir = await mkdtemp(path.join(tmpdir(), "kessai-verifier-"));
+    // Blocks on both ledgers, as real chains make them (the service waits for confirmations).
+    miner = setInterval(() => {
+      void st.provider.request({ method: "evm_mine" }).catch(() => undefined);
+      if (cashMining) void cash.provider.request({ method: "evm_mine" }).catch(() => undefined);
+    }, 40);
+  });
+
+  after(async function () {
+    if (miner) clearInterval(miner);
+    for (const s of stores) await s.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A fresh store file; each verifier instance over it opens its own connection. */
+  const dbFile = (name: string) => path.join(dir, `${name}.db`);
+  async function openVerifier(
+    file: string,
+    extra: Partial<Parameters<typeof Verifier.open>[0]> = {},
+    providers: { st: Provider; cash: Provider } = {
+      st: st.ethers.provider as unknown as Provider,
+      cash: cash.ethers.provider as unknown as Provider,
+    },
+    wrapStore?: (s: Store) => Store,
+  ) {
+    const real = await openSqliteStore({ filename: file });
+    stores.push(real);
+    const store = wrapStore ? wrapStore(real) : real;
+    const verifier = await Verifier.open({
+      store,
+      st: { sender: new Wallet(key(VERIFIER), providers.st), contract: addr.delivery },
+      cash: { sender: new Wallet(key(VERIFIER), providers.cash), contract: addr.payment },
+      attester: new Wallet(key(VERIFIER)),
+      confirmations: 2,
+      txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
+      backoff: { initialDelayMs: 50, multiplier: 2, maxDelayMs: 200, jitter: 0 },
+      ...extra,
+    });
+    return { store, verifier };
+  }
+
+  /** Runs rounds until `done()` holds (bounded). */
+  async function until(v: Verifier, done: () => Promise<boolean>, rounds = 200) {
+    for (let i = 0; i < rounds; i++) {
+      await v.tick();
+      if (await done()) return;
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    throw new Error("the service did not get there");
+  }
+
+  /** Steps 1 and 4 by the parties: the seller locks on the ST ledger, the buyer instructs. */
+  async function lockAndInstruct(name: string, quantity = 10n, amount = 1_000_000n) {
+    const [, issuer, , seller, buyer] = await st.ethers.getSigners();
+    const [, , bank, , cashBuyer] = await cash.ethers.getSigners();
+    const bond = await st.ethers.getContractAt("StraightBondToken", addr.bond);
+    const dcjpy = await cash.ethers.getContractAt("DepositToken", addr.dcjpy);
+    const payment = await cash.ethers.getContractAt("CrossLedgerPayment", addr.payment);
+    await (
+      await bond.connect(issuer).issue(seller.address, st.ethers.ZeroAddress, quantity)
+    ).wait();
+    await (
+      await dcjpy.connect(bank).issue(buyer.address, amount, keccakId(`debit ${name}`))
+    ).wait();
+    const latest = await cash.ethers.provider.getBlock("latest");
+    const terms: CrossLedgerTerms = {
+      id: keccakId(name),
+      seller: seller.address,
+      buyer: buyer.address,
+      stChainId: 31338n,
+      stLedger: addr.delivery,
+      securityToken: addr.bond,
+      quantity,
+      cashChainId: 31339n,
+      cashLedger: addr.payment,
+      cashToken: addr.dcjpy,
+      amount,
+      deadline: BigInt(latest!.timestamp + 36_000),
+      verifier: new Wallet(key(VERIFIER)).address,
+    };
+    const data = st.ethers.AbiCoder.defaultAbiCoder().encode([TERMS_TUPLE], [terms]);
+    await (await bond.connect(seller).lock(addr.delivery, quantity, data)).wait();
+    await (await dcjpy.connect(cashBuyer).approve(addr.payment, amount)).wait();
+    await (await payment.connect(cashBuyer).instruct(terms)).wait();
+    return terms;
+  }
+
+  async function ledgers() {
+    const delivery = await st.ethers.getContractAt("CrossLedgerDelivery", addr.delivery);
+    const payment = await cash.ethers.getContractAt("CrossLedgerPayment", addr.payment);
+    const bond = await st.ethers.getContractAt("StraightBondToken", addr.bond);
+    const dcjpy = await cash.ethers.getContractAt("DepositToken", addr.dcjpy);
+    const verifierAddress = new Wallet(key(VERIFIER)).address;
+    /** Transactions the verifier's account has sent on each ledger. */
+    const sent = async () => ({
+      st: await st.ethers.provider.getTransactionCount(verifierAddress),
+      cash: await cash.ethers.provider.getTransactionCount(verifierAddress),
+    });
+    return { delivery, payment, bond, dcjpy, sent };
+  }
+
+  it("computes the attestation digest and the terms hash exactly as both ledgers do", async function () {
+    const terms = await lockAndInstruct("digest T-0");
+    const { delivery, payment } = await ledgers();
+    expect(termsHash(terms)).to.equal(await delivery.hashTerms(terms));
+    expect(termsHash(terms)).to.equal(await payment.hashTerms(terms));
+    for (const outcome of [Outcome.Paid, Outcome.Refunded]) {
+      expect(outcomeDigest(terms, outcome)).to.equal(await delivery.outcomeDigest(terms, outcome));
+      expect(outcomeDigest(terms, outcome)).to.equal(await payment.outcomeDigest(terms, outcome));
+    }
+  });
+
+  it("happy path: pays on the cash ledger, then delivers on the ST ledger, one transaction each", async function () {
+    const { verifier } = await openVerifier(dbFile("happy"));
+    const { delivery, payment, bond, dcjpy, sent } = await ledgers();
+    // Earlier tests' settlements are decided too; count from here.
+    await until(
+      verifier,
+      async () => (await verifier.settlement(keccakId("digest T-0")))?.decision !== undefined,
+    );
+    await until(verifier, async () => (await delivery.stateOf(keccakId("digest T-0"))) === 2n);
+    const before = await sent();
+    const terms = await lockAndInstruct("happy T-1");
+    const buyerUnits = await bond.balanceOf(terms.buyer);
+    const sellerCash = await dcjpy.balanceOf(terms.seller);
+
+    await until(verifier, async () => (await delivery.stateOf(terms.id)) === 2n);
+
+    expect(await payment.stateOf(terms.id)).to.equal(2n); // Paid
+    expect(await bond.balanceOf(terms.buyer)).to.equal(buyerUnits + terms.quantity);
+    expect(await bond.lockedOf(addr.delivery, terms.seller)).to.equal(0n);
+    expect(await dcjpy.balanceOf(terms.seller)).to.equal(sellerCash + terms.amount);
+    expect(await dcjpy.balanceOf(addr.payment)).to.equal(0n);
+    const view = await verifier.settlement(terms.id);
+    expect(view).to.include({ decision: "paid", reason: "verified", stState: "locked" });
+    // Exactly one transaction per ledger: pay, then deliver.
+    expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash + 1 });
+    // The ST ledger's events reach the service once confirmed.
+    await until(
+      verifier,
+      async () => (await verifier.settlement(terms.id))?.stState === "delivered",
+    );
+    expect((await verifier.settlement(terms.id))?.cashState).to.equal("paid");
+    expect(await verifier.metricsText()).to.match(
+      /kessai_verifier_decisions_total\{decision="paid"\} [1-9]/,
+    );
+  });
+
+  it("refusal: the buyer is no longer eligible, so the buyer is refunded and the seller's units return", async function () {
+    const { verifier } = await openVerifier(dbFile("refusal"));
+    const { delivery, payment, bond, dcjpy, sent } = await ledgers();
+    const [, issuer] = await st.ethers.getSigners();
+    const registry = await st.ethers.getContractAt("InvestorRegistry", addr.registry);
+    // Catch up with earlier tests' settlements first.
+    await until(
+      verifier,
+      async () => (await verifier.settlement(keccakId("happy T-1")))?.stState === "delivered",
+    );
+    const terms = await lockAndInstruct("refusal T-2");
+    await (await registry.connect(issuer).suspend(terms.buyer)).wait();
+    const before = await sent();
+    const buyerCash = await dcjpy.balanceOf(terms.buyer);
+    const sellerUnits = await bond.balanceOf(terms.seller);
+    try {
+      await until(verifier, async () => (await delivery.stateOf(terms.id)) === 3n);
+    } finally {
+      await (await registry.connect(issuer).reinstate(terms.buyer)).wait();
+    }
+
+    expect(await payment.stateOf(terms.id)).to.equal(3n); // Refunded
+    expect(await dcjpy.balanceOf(terms.buyer)).to.equal(buyerCash + terms.amount);
+    expect(await dcjpy.balanceOf(addr.payment)).to.equal(0n);
+    expect(await bond.lockedOf(addr.delivery, terms.seller)).to.equal(0n);
+    expect(await bond.balanceOf(terms.seller)).to.equal(sellerUnits);
+    const view = await verifier.settlement(terms.id);
+    expect(view?.decision).to.equal("refunded");
+    expect(view?.reason).to.equal(
+      `not transferable: SecurityTokenIneligibleReceiver(account=${terms.buyer})`,
+    );
+    expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash + 1 });
+  });
+
+  it("restart: stopped after the payment, before the delivery, a new process delivers and sends nothing twice", async function () {
+    const file = dbFile("restart");
+    const first = await openVerifier(file, { topics: ["cash.decide"] });
+    const { delivery, payment, sent } = await ledgers();
+    // Earlier tests' settlements are all final on both ledgers: these instances send nothing for them.
+    const terms = await lockAndInstruct("restart T-3");
+    const before = await sent();
+    await until(first.verifier, async () => (await payment.stateOf(terms.id)) === 2n);
+    expect(await delivery.stateOf(terms.id)).to.equal(1n); // still Locked: no relay in this process
+    // The process dies after the payment was confirmed but before the outbox recorded it:
+    // the decision's item is due again, as after a crash whose lease expired.
+    const item = await outbox.get(first.store, { topic: "cash.decide", key: terms.id });
+    expect(item?.status).to.equal("done");
+    await first.store.run(sql`UPDATE kessai_outbox SET status = 'pending', result = NULL,
+      finished_at = NULL, due_at = ${encodeTime(new Date())} WHERE id = ${item!.id}`);
+    await first.store.close();
+
+    const second = await openVerifier(file);
+    await until(second.verifier, async () => (await delivery.stateOf(terms.id)) === 2n);
+
+    // One pay and one deliver in all: the new process did not pay again.
+    expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash + 1 });
+    const again = await outbox.get(second.store, { topic: "cash.decide", key: terms.id });
+    expect(again?.status).to.equal("done");
+    expect(again?.result).to.deep.equal({ skipped: "cash settlement is paid" });
+    expect(again?.attempts).to.equal(2);
+  });
+
+  it("crash while the payment is pending: the next process waits for that transaction, signs no second one", async function () {
+    const file = dbFile("crash");
+    // (A short send timeout, so that the dead process's pending send stops soon after the test.)
+    const stLink = killable(st.ethers.provider as unknown as Provider);
+    const cashLink = killable(cash.ethers.provider as unknown as Provider);
+    let db: ReturnType<typeof killable<Store>> | undefined;
+    const first = await openVerifier(
+      file,
+      { leaseMs: 300, txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 5_000 } },
+      { st: stLink.proxy, cash: cashLink.proxy },
+      (s) => (db = killable(s)).proxy,
+    );
+    const { delivery, payment, sent } = await ledgers();
+    // Catch up with earlier tests' settlements (all final: nothing to send).
+    await until(
+      first.verifier,
+      async () =>
+        (await first.verifier.settlement(keccakId("restart T-3")))?.stState === "delivered",
+    );
+    const terms = await lockAndInstruct("crash T-4");
+    const before = await sent();
+    // The instruction reaches the service (k confirmations), then the cash ledger stops mining.
+    for (let i = 0; (await first.verifier.settlement(terms.id))?.cashState !== "instructed"; i++) {
+      if (i > 200) throw new Error("the instruction did not reach the service");
+      await first.verifier.watch("st");
+      await first.verifier.watch("cash");
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    cashMining = false;
+    await cash.provider.request({ method: "evm_setAutomine", params: [false] });
+    let zombie: Promise<unknown> | undefined;
+    try {
+      // The first process decides and broadcasts `pay`, which stays pending...
+      zombie = first.verifier.tick().catch((e: unknown) => e);
+      const key = `cash:${terms.id}`;
+      for (let i = 0; ; i++) {
+        const entry = await journal.get(first.store, { namespace: "verifier.tx", id: key });
+        if ((entry?.data as { state?: string } | undefined)?.state === "signed") break;
+        if (i > 300) throw new Error("pay was not signed");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // ... and dies: its nodes and its database are gone, its outbox lease runs out.
+      stLink.kill();
+      cashLink.kill();
+      db!.kill();
+      await new Promise((r) => setTimeout(r, 400));
+      const second = await openVerifier(file);
+      await cash.provider.request({ method: "evm_setAutomine", params: [true] });
+      cashMining = true;
+      await until(second.verifier, async () => (await delivery.stateOf(terms.id)) === 2n);
+
+      expect(await payment.stateOf(terms.id)).to.equal(2n);
+      // The pay the first process signed is the one mined: one transaction per ledger in all.
+      expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash + 1 });
+      // The new process took the journaled send up and saw it confirmed: one transaction signed.
+      let data: { state: string; txs: unknown[] } | undefined;
+      for (let i = 0; i < 250 && data?.state !== "confirmed"; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 20));
+        const entry = await journal.get(second.store, { namespace: "verifier.tx", id: key });
+        data = entry?.data as typeof data;
+      }
+      expect(data?.state).to.equal("confirmed");
+      expect(data?.txs).to.have.length(1);
+    } finally {
+      cashMining = true;
+      await cash.provider.request({ method: "evm_setAutomine", params: [true] });
+      // The dead instance's round is left hanging on its cut-off nodes (it holds no timer).
+      void zombie;
+    }
+  });
+
+  it("refuses a configuration with both ledgers on one chain or a wrong contract", async function () {
+    const store = await openSqliteStore({ filename: dbFile("config") });
+    stores.push(store);
+    const stWallet = new Wallet(key(VERIFIER), st.ethers.provider as unknown as Provider);
+    const base = { store, attester: new Wallet(key(VERIFIER)) };
+    const err = async (p: Promise<unknown>) => {
+      try {
+        await p;
+      } catch (e) {
+        return e;
+      }
+      throw new Error("expected a VerifierConfigError");
+    };
+    const sameChain = await err(
+      Verifier.open({
+        ...base,
+        st: { sender: stWallet, contract: addr.delivery },
+        cash: { sender: stWallet, contract: addr.delivery },
+      }),
+    );
+    expect(sameChain).to.be.instanceOf(VerifierConfigError);
+    expect((sameChain as VerifierConfigError).message).to.equal(
+      "cash: both ledgers are chain 31338",
+    );
+    const cashWallet = new Wallet(key(VERIFIER), cash.ethers.provider as unknown as Provider);
+    const noContract = await err(
+      Verifier.open({
+        ...base,
+        st: { sender: stWallet, contract: addr.delivery },
+        cash: { sender: cashWallet, contract: stWallet.address },
+      }),
+    );
+    expect(noContract).to.be.instanceOf(VerifierConfigError);
+    expect((noContract as VerifierConfigError).message).to.equal(
+      `cash.contract: no contract at ${stWallet.address} on chain 31339`,
+    );
+  });
+});
