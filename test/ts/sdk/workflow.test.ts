@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ZeroAddress } from "ethers";
+import { ZeroAddress, keccak256, toUtf8Bytes } from "ethers";
 import {
   ReferenceConflictError,
   SETTLEMENT_STEPS,
@@ -7,6 +7,7 @@ import {
   buildTerms,
   settleTrade,
   termsDigest,
+  tradeReference,
   type ProgressEvent,
 } from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
@@ -53,10 +54,12 @@ describe("sdk settleTrade workflow", function () {
     };
   }
 
-  it("runs the seven steps and reports progress", async function () {
+  it("runs the seven steps and reports progress (payment by approval)", async function () {
     const terms = await k.newTerms({ agent: k.signers.agent.address });
     const events: ProgressEvent[] = [];
+    await k.clients.buyer.approveDeposit({ amount: 0n });
     const r = await settleTrade({
+      useAuthorization: false,
       seller: k.clients.seller,
       buyer: k.clients.buyer,
       bank: k.clients.bank,
@@ -77,6 +80,39 @@ describe("sdk settleTrade workflow", function () {
       expect(s.gasUsed! > 0n).to.equal(true);
     }
     expect(events.filter((e) => e.status === "started").length).to.equal(7);
+  });
+
+  it("by default pays with a transfer authorization (no step-4 transaction) under references derived from the ID", async function () {
+    const terms = buildTerms(await k.newTerms());
+    const r = await settleTrade({
+      seller: k.clients.seller,
+      buyer: k.clients.buyer,
+      bank: k.clients.bank,
+      terms,
+    });
+    expect(r.state).to.equal("Settled");
+    expect(r.steps.map((s) => `${s.step}${s.name}:${s.status}`)).to.deep.equal([
+      "1lock:done",
+      "2affirm:done",
+      "3issue:done",
+      "4authorise:skipped",
+      "5approve:skipped",
+      "6settle:done",
+      "7redeem:done",
+    ]);
+    expect(r.bankReference).to.equal(tradeReference(terms.id, "issuance"));
+    expect(r.redemptionRef).to.equal(tradeReference(terms.id, "redemption"));
+    expect(r.bankReference).to.equal(
+      keccak256(toUtf8Bytes(`kessai:issuance:${terms.id.toLowerCase()}`)),
+    );
+    expect(await legs(terms.id, r.bankReference, r.redemptionRef)).to.deep.equal({
+      created: 1,
+      settled: 1,
+      issued: 1,
+      redeemed: 1,
+      stLegs: 1,
+      cashLegs: 1,
+    });
   });
 
   for (const useAuthorization of [false, true]) {
@@ -136,7 +172,7 @@ describe("sdk settleTrade workflow", function () {
     }
   }
 
-  it("skips the agent step when the terms name no agent, and refuses a used bank reference for another trade", async function () {
+  it("skips the agent step when the terms name no agent, and refuses a used bank reference for another trade before step 1", async function () {
     const terms = await k.newTerms({ agent: ZeroAddress });
     const bankReference = ref(`${terms.id}b`);
     await k.clients.bank.issueDeposit({
@@ -165,8 +201,9 @@ describe("sdk settleTrade workflow", function () {
       },
     );
     expect(err.message).to.match(/was used for 1 to /);
-    // steps 1 and 2 ran (the ST is locked, not moved); no DCJPY was issued under the reference
+    // refused before step 1: nothing locked, nothing issued under the reference
     expect(await positions()).to.deep.equal(before);
+    expect(await k.contracts.dvp.stateOf(terms.id)).to.equal(0n);
     expect((await legs(terms.id, bankReference, ref(`${terms.id}r`))).issued).to.equal(1);
     const r = await settleTrade({
       seller: k.clients.seller,
@@ -180,7 +217,7 @@ describe("sdk settleTrade workflow", function () {
     expect(r.state).to.equal("Settled");
   });
 
-  it("refuses a redemption reference already used for another account or amount (step 7)", async function () {
+  it("refuses a redemption reference already used for another account or amount, before step 1", async function () {
     const terms = await k.newTerms({ agent: ZeroAddress });
     const bankReference = ref(`${terms.id}b`);
     const redemptionRef = ref(`${terms.id}r`);
@@ -211,14 +248,17 @@ describe("sdk settleTrade workflow", function () {
         expectedAmount: terms.amount,
       },
     );
-    // steps 1-6 ran: settled; the seller keeps its DCJPY since step 7 was refused
-    expect(await k.contracts.dvp.stateOf(terms.id)).to.equal(3n);
-    const after = await positions();
-    expect(after.sST - before.sST).to.equal(-terms.quantity);
-    expect(after.bST - before.bST).to.equal(terms.quantity);
-    expect(after.sCash - before.sCash).to.equal(terms.amount);
-    expect(after.bCash).to.equal(before.bCash);
-    expect((await legs(terms.id, bankReference, redemptionRef)).redeemed).to.equal(1);
+    // refused before step 1: nothing locked, issued or moved
+    expect(await k.contracts.dvp.stateOf(terms.id)).to.equal(0n);
+    expect(await positions()).to.deep.equal(before);
+    expect(await legs(terms.id, bankReference, redemptionRef)).to.deep.equal({
+      created: 0,
+      settled: 0,
+      issued: 0,
+      redeemed: 1,
+      stLegs: 0,
+      cashLegs: 0,
+    });
     expect(await k.clients.bank.getRedemption(redemptionRef)).to.include({
       account: k.signers.buyer.address,
       amount: 1n,
