@@ -8,6 +8,12 @@ import {
   settleTrade,
   termsDigest,
   tradeReference,
+  InvalidAmountError,
+  InvalidDeadlineError,
+  InvalidTermsError,
+  ReferenceUsedError,
+  SettlementInFlightError,
+  type SettlementTermsInput,
   type ProgressEvent,
 } from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
@@ -333,6 +339,153 @@ describe("sdk settleTrade workflow", function () {
       // the same terms still resume to nothing at all
       const again = await settleTrade(params);
       expect(again.steps.every((s) => s.status === "skipped")).to.equal(true);
+    });
+  });
+
+  describe("checks before step 1: refused with nothing sent and nothing moved", function () {
+    /** Nonces of the parties and their positions, before and after a refused call. */
+    const snapshot = async () => ({
+      nonces: await Promise.all(
+        [k.signers.seller, k.signers.buyer, k.signers.bank, k.signers.agent].map((w) =>
+          k.ethers.provider.getTransactionCount(w.address, "pending"),
+        ),
+      ),
+      positions: await positions(),
+      supply: await k.contracts.dcjpy.totalSupply(),
+    });
+    const base = () => ({
+      seller: k.clients.seller,
+      buyer: k.clients.buyer,
+      bank: k.clients.bank,
+    });
+    async function refused<E extends Error>(
+      params: Parameters<typeof settleTrade>[0],
+      cls: new (...args: never[]) => E,
+      fields: Partial<Record<keyof E, unknown>>,
+    ) {
+      const before = await snapshot();
+      const events: ProgressEvent[] = [];
+      const e = await expectError(
+        settleTrade({ ...params, onProgress: (ev) => void events.push(ev) }),
+        cls,
+        fields,
+      );
+      expect(events).to.deep.equal([]);
+      expect(await snapshot()).to.deep.equal(before);
+      const id = buildTerms(params.terms as SettlementTermsInput).id;
+      expect(await k.contracts.dvp.stateOf(id)).to.equal(0n);
+      return e;
+    }
+
+    it("an explicit bank reference that already records an issuance of this very amount to the buyer (another trade's)", async function () {
+      const terms = buildTerms(await k.newTerms());
+      const bankReference = ref(`${terms.id}-used`);
+      await k.clients.bank.issueDeposit({
+        account: terms.buyer,
+        amount: terms.amount,
+        bankReference,
+      });
+      const e = await refused({ ...base(), terms, bankReference }, ReferenceUsedError, {
+        kind: "issuance",
+        reference: bankReference,
+        id: terms.id,
+        heldBy: undefined,
+      });
+      expect(e.message).to.match(/belongs to another trade; nothing was sent/);
+    });
+
+    it("an explicit redemption reference that already records this redemption before the trade settled", async function () {
+      const terms = buildTerms(await k.newTerms());
+      const redemptionRef = ref(`${terms.id}-redeemed`);
+      await k.clients.bank.issueDeposit({
+        account: terms.seller,
+        amount: terms.amount,
+        bankReference: ref(`${terms.id}-seed`),
+      });
+      await k.clients.seller.redeemDeposit({ amount: terms.amount, redemptionRef });
+      await refused({ ...base(), terms, redemptionRef }, ReferenceUsedError, {
+        kind: "redemption",
+        reference: redemptionRef,
+      });
+    });
+
+    it("a reference held by another trade in flight in this process; the same ID twice at once", async function () {
+      const first = buildTerms(await k.newTerms());
+      const second = buildTerms(await k.newTerms());
+      const bankReference = ref(`${first.id}-shared`);
+      const before = await k.ethers.provider.getTransactionCount(k.signers.seller.address);
+      const running = settleTrade({ ...base(), terms: first, bankReference });
+      // both refused at once, while the first call runs
+      const [twice, shared] = await Promise.allSettled([
+        settleTrade({ ...base(), terms: first }),
+        settleTrade({ ...base(), terms: second, bankReference }),
+      ]);
+      expect((await running).state).to.equal("Settled");
+      expect(twice.status).to.equal("rejected");
+      const e1 = (twice as PromiseRejectedResult).reason as SettlementInFlightError;
+      expect(e1).to.be.instanceOf(SettlementInFlightError);
+      expect(e1.id).to.equal(first.id);
+      const e2 = (shared as PromiseRejectedResult).reason as ReferenceUsedError;
+      expect(e2).to.be.instanceOf(ReferenceUsedError);
+      expect(e2.heldBy).to.equal(first.id.toLowerCase());
+      expect(await k.contracts.dvp.stateOf(second.id)).to.equal(0n);
+      // the seller sent the first trade's lock and redemption, nothing for the others
+      expect(await k.ethers.provider.getTransactionCount(k.signers.seller.address)).to.equal(
+        before + 2,
+      );
+      expect(
+        await legs(first.id, bankReference, tradeReference(first.id, "redemption")),
+      ).to.deep.equal({
+        created: 1,
+        settled: 1,
+        issued: 1,
+        redeemed: 1,
+        stLegs: 1,
+        cashLegs: 1,
+      });
+    });
+
+    it("an amount above DCJPY's 2^128 - 1 supply cap", async function () {
+      const terms = buildTerms(await k.newTerms({ amount: 1n << 128n }));
+      await refused({ ...base(), terms }, InvalidAmountError, {
+        field: "terms.amount",
+        value: 1n << 128n,
+      });
+    });
+
+    it("a deadline in milliseconds, one already passed, one beyond the horizon", async function () {
+      const now = BigInt((await k.ethers.provider.getBlock("latest"))!.timestamp);
+      const ms = (now + 3600n) * 1000n;
+      const e = await refused(
+        { ...base(), terms: await k.newTerms({ deadline: ms }) },
+        InvalidDeadlineError,
+        { field: "terms.deadline", value: ms },
+      );
+      expect(e.message).to.match(/milliseconds/);
+      await refused(
+        { ...base(), terms: await k.newTerms({ deadline: now - 1n }) },
+        InvalidDeadlineError,
+        { field: "terms.deadline", value: now - 1n },
+      );
+      const far = now + 3600n * 24n;
+      const e3 = await refused(
+        { ...base(), terms: await k.newTerms({ deadline: far }), deadlineHorizon: 3600 },
+        InvalidDeadlineError,
+        { field: "terms.deadline", value: far },
+      );
+      expect(e3.message).to.match(/deadlineHorizon/);
+    });
+
+    it("a buyer client that is not the terms' buyer, a cash token that is not this deployment's", async function () {
+      const terms = await k.newTerms();
+      await refused({ ...base(), buyer: k.clients.seller, terms }, InvalidTermsError, {
+        field: "terms.buyer",
+      });
+      await refused(
+        { ...base(), terms: { ...terms, cashToken: k.signers.outsider.address } },
+        InvalidTermsError,
+        { field: "terms.cashToken" },
+      );
     });
   });
 });
