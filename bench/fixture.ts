@@ -8,6 +8,7 @@
  */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { ContractTransactionResponse, TransactionReceipt } from "ethers";
+import { encodeTerms } from "../packages/sdk/src/index.js";
 import type {
   BenchSeller,
   DeliveryVersusPayment,
@@ -281,12 +282,6 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
     ...overrides,
   });
 
-  const termsType = [
-    "tuple(bytes32 id,address seller,address buyer,address securityToken,uint256 quantity,address cashToken,uint256 amount,uint64 deadline,address agent)",
-  ];
-  const coder = ethers.AbiCoder.defaultAbiCoder();
-  const lockData = (t: Terms) => coder.encode(termsType, [t]);
-
   let bulkIndex = 0n;
   const openBulk = async (count: number): Promise<Terms[]> => {
     const opened: Terms[] = [];
@@ -347,7 +342,7 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
     freshAccount,
     unregisteredAccount,
     terms,
-    lockData,
+    lockData: encodeTerms,
     openBulk,
   };
 }

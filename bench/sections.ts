@@ -3,7 +3,17 @@
  * refunds) or the wall time from submitting a transaction to holding its receipt.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { ContractTransactionResponse } from "ethers";
+import type { ContractTransactionResponse, TypedDataDomain } from "ethers";
+import {
+  affirmationTypedData,
+  approvalTypedData,
+  eip712Domain,
+  permitTypedData,
+  transferAuthorizationTypedData,
+  typedDataDigest,
+  type Eip712DomainFields,
+  type TypedData,
+} from "../packages/sdk/src/index.js";
 import {
   AMOUNT,
   BLOCK_GAS_LIMIT,
@@ -71,6 +81,19 @@ export async function measureFloors(fx: Fixture, rows: RowSet): Promise<void> {
 
 // ---------------------------------------------------------------- tokens and registry
 
+/**
+ * The typed data of the SDK's EIP-712 schema (packages/sdk/src/settlement/eip712.ts, the one
+ * definition the contracts are tested against), signed by `signer` under `contract`'s domain.
+ */
+async function signSchema(
+  contract: { eip712Domain(): Promise<Eip712DomainFields> },
+  signer: HardhatEthersSigner,
+  build: (domain: TypedDataDomain) => TypedData,
+): Promise<string> {
+  const td = build(eip712Domain(await contract.eip712Domain()));
+  return signer.signTypedData(td.domain, td.types, td.message);
+}
+
 /** ERC-2612 permit signature of `owner` for `spender` on `token`. */
 async function signPermit(
   fx: Fixture,
@@ -80,24 +103,9 @@ async function signPermit(
   value: bigint,
   deadline: bigint,
 ) {
-  const domain = await token.eip712Domain();
-  const signature = await owner.signTypedData(
-    {
-      name: domain.name,
-      version: domain.version,
-      chainId: domain.chainId,
-      verifyingContract: domain.verifyingContract,
-    },
-    {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    { owner: owner.address, spender, value, nonce: await token.nonces(owner.address), deadline },
+  const nonce = await token.nonces(owner.address);
+  const signature = await signSchema(token, owner, (domain) =>
+    permitTypedData(domain, { owner: owner.address, spender, value, nonce, deadline }),
   );
   return fx.ethers.Signature.from(signature);
 }
@@ -106,30 +114,13 @@ async function signPermit(
  * DCJPY `TransferWithAuthorization` signature of `from` (only `spender` may execute it, once per
  * `nonce`, before `validBefore`).
  */
-async function signTransferAuthorization(
+function signTransferAuthorization(
   token: Fixture["dcjpy"],
   from: HardhatEthersSigner,
   a: { to: string; value: bigint; spender: string; validBefore: bigint; nonce: string },
 ): Promise<string> {
-  const domain = await token.eip712Domain();
-  return from.signTypedData(
-    {
-      name: domain.name,
-      version: domain.version,
-      chainId: domain.chainId,
-      verifyingContract: domain.verifyingContract,
-    },
-    {
-      TransferWithAuthorization: [
-        { name: "from", type: "address" },
-        { name: "to", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "spender", type: "address" },
-        { name: "validBefore", type: "uint256" },
-        { name: "nonce", type: "bytes32" },
-      ],
-    },
-    { from: from.address, ...a },
+  return signSchema(token, from, (domain) =>
+    transferAuthorizationTypedData(domain, { from: from.address, ...a }),
   );
 }
 
@@ -353,7 +344,8 @@ export async function measureRegistry(fx: Fixture, rows: RowSet): Promise<void> 
 
 /**
  * EIP-712 signature of `signer` over `Affirm(Terms terms)` or, in the agent's epoch 0,
- * `Approve(Terms terms,uint256 agentEpoch)`.
+ * `Approve(Terms terms,uint256 agentEpoch)`, after checking the schema's digest against the
+ * contract's `affirmDigest` / `approveDigest`.
  */
 async function signTerms(
   fx: Fixture,
@@ -361,39 +353,14 @@ async function signTerms(
   primary: "Affirm" | "Approve",
   t: Terms,
 ): Promise<string> {
-  const domain = await fx.dvp.eip712Domain();
-  const types = {
-    [primary]:
-      primary === "Affirm"
-        ? [{ name: "terms", type: "Terms" }]
-        : [
-            { name: "terms", type: "Terms" },
-            { name: "agentEpoch", type: "uint256" },
-          ],
-    Terms: [
-      { name: "id", type: "bytes32" },
-      { name: "seller", type: "address" },
-      { name: "buyer", type: "address" },
-      { name: "securityToken", type: "address" },
-      { name: "quantity", type: "uint256" },
-      { name: "cashToken", type: "address" },
-      { name: "amount", type: "uint256" },
-      { name: "deadline", type: "uint64" },
-      { name: "agent", type: "address" },
-    ],
-  };
-  const typedDomain = {
-    name: domain.name,
-    version: domain.version,
-    chainId: domain.chainId,
-    verifyingContract: domain.verifyingContract,
-  };
+  const domain = eip712Domain(await fx.dvp.eip712Domain());
+  const td =
+    primary === "Affirm" ? affirmationTypedData(domain, t) : approvalTypedData(domain, t, 0n);
   const expected =
     primary === "Affirm" ? await fx.dvp.affirmDigest(t) : await fx.dvp.approveDigest(t);
-  const message = primary === "Affirm" ? { terms: t } : { terms: t, agentEpoch: 0n };
-  const digest = fx.ethers.TypedDataEncoder.hash(typedDomain, types, message);
-  if (digest !== expected) throw new Error(`${primary} digest differs from the contract's`);
-  return signer.signTypedData(typedDomain, types, message);
+  if (typedDataDigest(td) !== expected)
+    throw new Error(`${primary} digest differs from the contract's`);
+  return signer.signTypedData(td.domain, td.types, td.message);
 }
 
 export async function measureDvp(fx: Fixture, rows: RowSet): Promise<void> {

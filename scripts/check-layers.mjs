@@ -14,8 +14,9 @@
  *    transactions/ (the engine), which do not import each other → utils/ → errors/ →
  *    constants/ and generated/. The generated error classes (generated/errors.ts) extend
  *    ContractError: they belong to errors/. index.ts, the public entry, may import any layer
- *    but no `internal/` folder (nothing public lives there).
- * 3. No circular imports inside the SDK.
+ *    but no `internal/` folder (nothing public lives there). A file in no layer (e.g. command-line
+ *    code under src/cli/: the CLI is its own package) is refused.
+ * 3. No circular imports inside the SDK or the CLI (`ACYCLIC`).
  *
  * Run: `node scripts/check-layers.mjs [--root DIR]`; exit 1 listing every broken rule.
  */
@@ -34,8 +35,6 @@ const rel = (f) => path.relative(ROOT, f).split(path.sep).join("/");
 
 /** The SDK's layers, top first; units of one rank may not import each other. */
 const SDK_RANKS = [
-  // the `kessai` command, until it moves to its own package: it uses the public entry only
-  [{ name: "cli", paths: ["cli/"] }],
   [{ name: "index", paths: ["index.ts"] }],
   [{ name: "workflows", paths: ["workflows/"] }],
   [{ name: "clients", paths: ["clients/"] }],
@@ -52,6 +51,9 @@ const SDK_RANKS = [
     { name: "generated", paths: ["generated/"] },
   ],
 ];
+
+/** The packages rule 3 holds (storage has two cycles of its own, not yet untangled). */
+const ACYCLIC = new Set(["@kessai/sdk", "@kessai/cli"]);
 
 function walk(dir, out = []) {
   if (!existsSync(dir)) return out;
@@ -199,7 +201,7 @@ for (const home of packages) {
     }
     graph.set(file, edges);
   }
-  if (isSdk)
+  if (ACYCLIC.has(home.pkg.name))
     for (const scc of cycles(graph)) {
       problems.push(`import cycle in ${home.pkg.name}: ${scc.map(rel).sort().join(" -> ")}`);
     }

@@ -48,15 +48,6 @@ export const SCENARIOS = [
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-/** Short trade-ID prefix per scenario, so that `REFUND-<code>-<unix time>` fits a 31-byte reference. */
-const TRADE_CODES: Record<Scenario, string> = {
-  settle: "SETTLE",
-  "never-pays": "NOPAY",
-  "agent-rejects": "REJECT",
-  "eligibility-removed": "INELIGIBLE",
-  "issuer-terminates": "TERMINATE",
-};
-
 /** One firm's position: ST held (and locked to the DVP) and DCJPY held. */
 export interface Position {
   st: bigint;
@@ -181,6 +172,205 @@ export async function runDemo(
   return reports;
 }
 
+// ------------------------------------------------------------------ scenarios as data
+
+type Sent = Pick<TxResult, "hash" | "gasUsed">;
+/** Adds a line to the timeline (and the log), with the firms' positions after it. */
+type Recorder = (
+  step: string,
+  actor: string,
+  action: string,
+  tx?: Sent,
+  refused?: string,
+) => Promise<void>;
+
+/** What a scenario's steps act on: one trade between the parties. */
+interface Trade {
+  p: Parties;
+  terms: SettlementTerms;
+  symbol: string;
+  /** Bank references as text (at most 31 bytes, stored as bytes32 strings the bank reads back):
+   * the same convention as the CLI's --ref (toBankReference). */
+  bankReference: string;
+  redemptionRef: string;
+  buyerRefund: string;
+  /** Moves the chain's clock past the settlement's deadline. */
+  passDeadline: () => Promise<void>;
+  record: Recorder;
+}
+
+/** One line of a scenario's timeline and what it does. */
+interface Line {
+  /** "1" to "7" for the seven DVP steps, "-" for anything else. */
+  step: string;
+  actor: string;
+  action: string | ((t: Trade) => string);
+  /** Sends the step's transaction (its hash and gas go on the line), or returns nothing. */
+  run: (t: Trade) => Promise<Sent | void>;
+  /** `run` is refused on purpose (a KessaiError): the line carries its one-line message. */
+  refused?: true;
+}
+/** A step that writes its own lines (a whole workflow) or none (clean-up). */
+interface Block {
+  block: (t: Trade) => Promise<void>;
+}
+type Step = Line | Block;
+
+/** Actor and action of each of the seven DVP steps, in order. */
+const SEVEN_STEPS: readonly { actor: string; action: (t: Trade) => string }[] = [
+  {
+    actor: "seller firm",
+    action: (t) => `lock ${fmt(TRADE_QUANTITY)} ${t.symbol} to the DVP, register settlement`,
+  },
+  { actor: "buyer firm", action: () => "affirm the exact terms" },
+  { actor: "bank", action: () => `debit deposit account, issue ${fmt(TRADE_AMOUNT)} DCJPY` },
+  { actor: "buyer firm", action: () => "authorise the payment" },
+  { actor: "agent", action: () => "verify and approve the settlement" },
+  {
+    actor: "buyer firm",
+    action: () => "pay DCJPY with the authorization; ST delivered in the same tx",
+  },
+  { actor: "seller firm", action: () => `redeem ${fmt(TRADE_AMOUNT)} DCJPY to deposit account` },
+];
+
+/** DVP step `n` (1-based) as a timeline line. */
+const dvpStep = (n: number, run: Line["run"], action?: string): Line => ({
+  step: String(n),
+  actor: SEVEN_STEPS[n - 1].actor,
+  action: action ?? SEVEN_STEPS[n - 1].action,
+  run,
+});
+
+/** All seven steps by settleTrade, one line per step as it reports them. */
+const SETTLE_TRADE: Block = {
+  block: async (t) => {
+    await settleTrade({
+      seller: t.p.seller,
+      buyer: t.p.buyer,
+      bank: t.p.bank,
+      agent: t.p.agent,
+      terms: t.terms,
+      bankReference: t.bankReference,
+      redemptionRef: t.redemptionRef,
+      useAuthorization: true,
+      onProgress: async (e: ProgressEvent) => {
+        if (e.status === "started") return;
+        const { actor, action } = SEVEN_STEPS[e.step - 1];
+        await t.record(
+          String(e.step),
+          actor,
+          e.status === "skipped" ? `skipped: ${e.reason}` : action(t),
+          e.txHash ? { hash: e.txHash, gasUsed: e.gasUsed ?? 0n } : undefined,
+        );
+      },
+    });
+  },
+};
+/** Steps 1 to 3: locked, affirmed, DCJPY issued to the buyer. */
+const OPENED: readonly Step[] = [
+  dvpStep(1, (t) => t.p.seller.createSettlement({ terms: t.terms })),
+  dvpStep(2, (t) => t.p.buyer.affirmSettlement({ terms: t.terms })),
+  dvpStep(3, (t) =>
+    t.p.bank.issueDeposit({
+      account: t.terms.buyer,
+      amount: t.terms.amount,
+      bankReference: t.bankReference,
+    }),
+  ),
+];
+const deadlinePasses = (action: string): Line => ({
+  step: "-",
+  actor: "(time)",
+  action,
+  run: (t) => t.passDeadline(),
+});
+const RECLAIM: Line = {
+  step: "-",
+  actor: "seller firm",
+  action: "reclaim the locked ST",
+  run: (t) => t.p.seller.reclaimSettlement({ terms: t.terms }),
+};
+const REFUND: Line = {
+  step: "-",
+  actor: "buyer firm",
+  action: `redeem unused ${fmt(TRADE_AMOUNT)} DCJPY to deposit account`,
+  run: (t) => t.p.buyer.redeemDeposit({ amount: TRADE_AMOUNT, redemptionRef: t.buyerRefund }),
+};
+
+/**
+ * Each scenario: its short trade-ID prefix (so that `REFUND-<code>-<unix time>` fits a 31-byte
+ * reference) and its steps, run in order.
+ */
+const SCENARIO_TABLE: Record<Scenario, { code: string; steps: readonly Step[] }> = {
+  settle: { code: "SETTLE", steps: [SETTLE_TRADE] },
+  "never-pays": {
+    code: "NOPAY",
+    steps: [...OPENED, deadlinePasses("deadline passes; the buyer never paid"), RECLAIM, REFUND],
+  },
+  "agent-rejects": {
+    code: "REJECT",
+    steps: [
+      ...OPENED,
+      dvpStep(5, (t) => t.p.agent.rejectSettlement({ terms: t.terms }), "reject the settlement"),
+      REFUND,
+    ],
+  },
+  "eligibility-removed": {
+    code: "INELIGIBLE",
+    steps: [
+      ...OPENED,
+      {
+        step: "-",
+        actor: "issuer",
+        action: "suspend the buyer in the ST register",
+        run: (t) => t.p.issuer.suspendInvestor({ account: t.terms.buyer }),
+      },
+      dvpStep(5, (t) => t.p.agent.approveSettlement({ terms: t.terms })),
+      {
+        ...dvpStep(
+          6,
+          (t) => t.p.buyer.settleSettlement({ terms: t.terms, authorization: true }),
+          "try to settle: refused, nothing moved",
+        ),
+        refused: true,
+      },
+      deadlinePasses("deadline passes"),
+      RECLAIM,
+      REFUND,
+      { block: async (t) => void (await t.p.issuer.reinstateInvestor({ account: t.terms.buyer })) },
+    ],
+  },
+  "issuer-terminates": {
+    code: "TERMINATE",
+    steps: [
+      ...OPENED,
+      {
+        step: "-",
+        actor: "issuer",
+        action: "terminate the settlement (court order); ST released",
+        run: (t) => t.p.issuer.terminateSettlement({ terms: t.terms, reason: "court-order" }),
+      },
+      REFUND,
+    ],
+  },
+};
+
+/** Runs one step of a scenario and records its line. */
+async function runStep(t: Trade, step: Step): Promise<void> {
+  if ("block" in step) return step.block(t);
+  const action = typeof step.action === "string" ? step.action : step.action(t);
+  if (!step.refused)
+    return t.record(step.step, step.actor, action, (await step.run(t)) ?? undefined);
+  try {
+    await step.run(t);
+  } catch (error) {
+    if (error instanceof KessaiError)
+      return t.record(step.step, step.actor, action, undefined, error.shortMessage);
+    throw error;
+  }
+  throw new Error("the step was expected to be refused but went through");
+}
+
 async function runScenario(
   connection: NetworkConnection,
   p: Parties,
@@ -206,7 +396,7 @@ async function runScenario(
   }
 
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-  const tradeId = `${TRADE_CODES[scenario]}-${now}`;
+  const tradeId = `${SCENARIO_TABLE[scenario].code}-${now}`;
   const terms: SettlementTerms = {
     id: deriveSettlementId({
       venue: "OTC",
@@ -227,8 +417,6 @@ async function runScenario(
     deadline: now + DEADLINE_SECONDS,
     agent: p.agent.address,
   };
-  // Bank references as text (at most 31 bytes, stored as bytes32 strings the bank reads back):
-  // the same convention as the CLI's --ref (toBankReference).
   const bankReference = `DEBIT-${tradeId}`;
   const redemptionRef = `CREDIT-${tradeId}`;
   const buyerRefund = `REFUND-${tradeId}`;
@@ -244,13 +432,7 @@ async function runScenario(
   log(header());
   log(row({ step: "", actor: "", action: "before", ...before }));
 
-  const record = async (
-    step: string,
-    actor: string,
-    action: string,
-    tx?: Pick<TxResult, "hash" | "gasUsed">,
-    refused?: string,
-  ) => {
+  const record: Recorder = async (step, actor, action, tx, refused) => {
     const entry: TimelineEntry = {
       step,
       actor,
@@ -263,114 +445,17 @@ async function runScenario(
     timeline.push(entry);
     log(row(entry));
   };
-
-  const ACTORS = [
-    "seller firm",
-    "buyer firm",
-    "bank",
-    "buyer firm",
-    "agent",
-    "buyer firm",
-    "seller firm",
-  ];
-  const ACTIONS = [
-    `lock ${fmt(TRADE_QUANTITY)} ${symbol} to the DVP, register settlement`,
-    "affirm the exact terms",
-    `debit deposit account, issue ${fmt(TRADE_AMOUNT)} DCJPY`,
-    "authorise the payment",
-    "verify and approve the settlement",
-    "pay DCJPY with the authorization; ST delivered in the same tx",
-    `redeem ${fmt(TRADE_AMOUNT)} DCJPY to deposit account`,
-  ];
-  const expectRefusal = async (action: () => Promise<unknown>): Promise<string> => {
-    try {
-      await action();
-    } catch (error) {
-      if (error instanceof KessaiError) return error.shortMessage;
-      throw error;
-    }
-    throw new Error("the step was expected to be refused but went through");
+  const trade: Trade = {
+    p,
+    terms,
+    symbol,
+    bankReference,
+    redemptionRef,
+    buyerRefund,
+    passDeadline: () => networkHelpers.time.increaseTo(terms.deadline + 1n),
+    record,
   };
-
-  if (scenario === "settle") {
-    await settleTrade({
-      seller: p.seller,
-      buyer: p.buyer,
-      bank: p.bank,
-      agent: p.agent,
-      terms,
-      bankReference,
-      redemptionRef,
-      useAuthorization: true,
-      onProgress: async (e: ProgressEvent) => {
-        if (e.status === "started") return;
-        await record(
-          String(e.step),
-          ACTORS[e.step - 1],
-          e.status === "skipped" ? `skipped: ${e.reason}` : ACTIONS[e.step - 1],
-          e.txHash ? { hash: e.txHash, gasUsed: e.gasUsed ?? 0n } : undefined,
-        );
-      },
-    });
-  } else {
-    await record("1", ACTORS[0], ACTIONS[0], await p.seller.createSettlement({ terms }));
-    await record("2", ACTORS[1], ACTIONS[1], await p.buyer.affirmSettlement({ terms }));
-    await record(
-      "3",
-      ACTORS[2],
-      ACTIONS[2],
-      await p.bank.issueDeposit({ account: terms.buyer, amount: terms.amount, bankReference }),
-    );
-    if (scenario === "never-pays") {
-      await networkHelpers.time.increaseTo(terms.deadline + 1n);
-      await record("-", "(time)", "deadline passes; the buyer never paid");
-    } else if (scenario === "agent-rejects") {
-      await record(
-        "5",
-        "agent",
-        "reject the settlement",
-        await p.agent.rejectSettlement({ terms }),
-      );
-    } else if (scenario === "issuer-terminates") {
-      await record(
-        "-",
-        "issuer",
-        "terminate the settlement (court order); ST released",
-        await p.issuer.terminateSettlement({ terms, reason: "court-order" }),
-      );
-    } else {
-      await record(
-        "-",
-        "issuer",
-        "suspend the buyer in the ST register",
-        await p.issuer.suspendInvestor({ account: terms.buyer }),
-      );
-      await record("5", ACTORS[4], ACTIONS[4], await p.agent.approveSettlement({ terms }));
-      const refusal = await expectRefusal(() =>
-        p.buyer.settleSettlement({ terms, authorization: true }),
-      );
-      await record("6", ACTORS[5], "try to settle: refused, nothing moved", undefined, refusal);
-      await networkHelpers.time.increaseTo(terms.deadline + 1n);
-      await record("-", "(time)", "deadline passes");
-    }
-    if (scenario === "never-pays" || scenario === "eligibility-removed") {
-      await record(
-        "-",
-        "seller firm",
-        "reclaim the locked ST",
-        await p.seller.reclaimSettlement({ terms }),
-      );
-    }
-    await record(
-      "-",
-      "buyer firm",
-      `redeem unused ${fmt(TRADE_AMOUNT)} DCJPY to deposit account`,
-      await p.buyer.redeemDeposit({ amount: TRADE_AMOUNT, redemptionRef: buyerRefund }),
-    );
-    if (scenario === "eligibility-removed") {
-      await p.issuer.reinstateInvestor({ account: terms.buyer });
-    }
-  }
+  for (const step of SCENARIO_TABLE[scenario].steps) await runStep(trade, step);
 
   const after = await positions();
   const finalState = (await p.auditor.getSettlement({ id: terms.id })).state;

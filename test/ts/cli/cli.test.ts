@@ -17,7 +17,7 @@ import { freePort } from "../sdk/hardhat-node.js";
 import { expectError } from "../sdk/helpers.js";
 
 const ROOT = process.cwd();
-const CLI = path.join(ROOT, "packages", "sdk", "dist", "cli", "main.js");
+const CLI = path.join(ROOT, "packages", "cli", "dist", "main.js");
 const MNEMONIC = "test test test test test test test test test test test junk";
 const wallet = (i: number) =>
   HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`);
@@ -64,29 +64,34 @@ async function rpc(url: string, method: string, params: unknown[] = []): Promise
   return ((await res.json()) as { result: unknown }).result;
 }
 
-/** Builds what the test runs: the CLI's bytecode module and the SDK + CLI JavaScript. */
+/** Builds what the test runs: the SDK's JavaScript, then the CLI's bytecode module and JavaScript. */
 async function buildCli(): Promise<void> {
   const node = process.execPath;
   if (!existsSync(path.join(ROOT, "packages", "sdk", "src", "generated", "contracts.ts"))) {
     const g = await exec(node, ["packages/sdk/scripts/generate.mjs"], { timeoutMs: 60_000 });
     if (g.code !== 0) throw new Error(`sdk generate failed:\n${g.stderr}`);
   }
-  const b = await exec(node, ["packages/sdk/scripts/generate-bytecode.mjs"], { timeoutMs: 30_000 });
-  if (b.code !== 0) throw new Error(`generate-bytecode failed:\n${b.stderr}`);
   const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
-  const t = await exec(
-    node,
-    [
-      tsc,
-      "-p",
-      "packages/sdk/tsconfig.build.json",
-      "--incremental",
-      "--tsBuildInfoFile",
-      "packages/sdk/dist/.tsbuildinfo",
-    ],
-    { timeoutMs: 90_000 },
-  );
-  if (t.code !== 0) throw new Error(`tsc failed:\n${t.stdout}${t.stderr}`);
+  /** tsc of one package, incremental (its dist/.tsbuildinfo). */
+  const build = async (pkg: string) => {
+    const t = await exec(
+      node,
+      [
+        tsc,
+        "-p",
+        `packages/${pkg}/tsconfig.build.json`,
+        "--incremental",
+        "--tsBuildInfoFile",
+        `packages/${pkg}/dist/.tsbuildinfo`,
+      ],
+      { timeoutMs: 90_000 },
+    );
+    if (t.code !== 0) throw new Error(`tsc of ${pkg} failed:\n${t.stdout}${t.stderr}`);
+  };
+  await build("sdk");
+  const b = await exec(node, ["packages/cli/scripts/generate-bytecode.mjs"], { timeoutMs: 30_000 });
+  if (b.code !== 0) throw new Error(`generate-bytecode failed:\n${b.stderr}`);
+  await build("cli");
 }
 
 describe("kessai CLI against a separate `hardhat node`", function () {
@@ -183,7 +188,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
   describe("help and version", function () {
     it("prints the version and the command list without a chain", async function () {
       const pkg = JSON.parse(
-        readFileSync(path.join(ROOT, "packages", "sdk", "package.json"), "utf8"),
+        readFileSync(path.join(ROOT, "packages", "cli", "package.json"), "utf8"),
       );
       expect((await ok(["--version"])).trim()).to.equal(pkg.version);
       const help = await ok(["--help"]);

@@ -4,9 +4,9 @@
  */
 import { expect } from "chai";
 import type { JsonRpcProvider } from "ethers";
-import { parseTime } from "../../../packages/sdk/src/cli/args.js";
-import { Invocation } from "../../../packages/sdk/src/cli/context.js";
-import { main } from "../../../packages/sdk/src/cli/main.js";
+import { parseTime } from "../../../packages/cli/src/args.js";
+import { Invocation } from "../../../packages/cli/src/context.js";
+import { main } from "../../../packages/cli/src/main.js";
 
 /** Runs `main` with `argv`, capturing stdout and stderr. */
 async function run(argv: string[]) {

@@ -1,14 +1,15 @@
 /**
- * @kessai/sdk as an application installs it until it is on the registry: `npm pack` of the
- * workspace, the tarball installed into a separate project outside this repository (with ethers
- * from npm), then imported with `import` and with `require()` on this Node runtime, type-checked
- * by a TypeScript consumer, its `kessai` bin started, and one call made against a `hardhat node`.
- * The tarball is packed from the packages/sdk/dist that `npm run build` (run by `npm test`) produced,
- * with --ignore-scripts (its prepack would rebuild the same files).
+ * @kessai/sdk and @kessai/cli as an application installs them until they are on the registry:
+ * `npm pack` of each workspace, the tarballs installed into a separate project outside this
+ * repository (with ethers from npm), then the SDK imported with `import` and with `require()` on
+ * this Node runtime, type-checked by a TypeScript consumer, the CLI's `kessai` bin started, and
+ * one call made against a `hardhat node`. The tarballs are packed from the dist/ folders that
+ * `npm run build` (run by `npm test`) produced, with --ignore-scripts (their prepack would
+ * rebuild the same files).
  */
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,6 +19,7 @@ import { deployOverRpc, rpcProvider, startHardhatNode, type HardhatNode } from "
 
 const ROOT = process.cwd();
 const SDK = path.join(ROOT, "packages", "sdk");
+const CLI = path.join(ROOT, "packages", "cli");
 
 interface Run {
   code: number | null;
@@ -55,7 +57,7 @@ const id = "0x${"11".repeat(32)}";
 async function call(sdk, kind) {
   const auditor = await sdk.AuditorClient.connect({ rpcUrl, addresses, chainId: 31337 });
   try {
-    const settlement = await auditor.getSettlement(id);
+    const settlement = await auditor.getSettlement({ id });
     let wrongChain;
     try {
       await sdk.connect({ rpcUrl, addresses, chainId: 1 });
@@ -77,14 +79,24 @@ async function call(sdk, kind) {
 }
 `;
 
-describe("@kessai/sdk as a package: npm pack, installed in a separate project", function () {
+describe("@kessai/sdk and @kessai/cli as packages: npm pack, installed in a separate project", function () {
   this.timeout(300_000);
   let node: HardhatNode;
   let provider: JsonRpcProvider;
   let addresses: KessaiAddresses;
   let dir: string;
-  let tarball: string;
   let packed: { path: string; size: number }[];
+
+  /** Packs the workspace in `from` into `dir`: the tarball's path and its files. */
+  async function pack(from: string) {
+    const r = await npm(["pack", "--ignore-scripts", "--json", "--pack-destination", dir], from);
+    expect(r.code, r.stderr).to.equal(0);
+    const [info] = JSON.parse(r.stdout) as {
+      filename: string;
+      files: { path: string; size: number }[];
+    }[];
+    return { tarball: path.join(dir, info.filename), files: info.files };
+  }
 
   before(async function () {
     node = await startHardhatNode();
@@ -92,14 +104,9 @@ describe("@kessai/sdk as a package: npm pack, installed in a separate project", 
     addresses = await deployOverRpc(provider, { deployer: 0, issuer: 1, bank: 2, agent: 5 });
     // outside the repository: nothing resolves from its node_modules
     dir = await mkdtemp(path.join(tmpdir(), "kessai-consumer-"));
-    const pack = await npm(["pack", "--ignore-scripts", "--json", "--pack-destination", dir], SDK);
-    expect(pack.code, pack.stderr).to.equal(0);
-    const [info] = JSON.parse(pack.stdout) as {
-      filename: string;
-      files: { path: string; size: number }[];
-    }[];
-    tarball = path.join(dir, info.filename);
-    packed = info.files;
+    const sdk = await pack(SDK);
+    const cli = await pack(CLI);
+    packed = sdk.files;
     await writeFile(
       path.join(dir, "package.json"),
       JSON.stringify({ name: "kessai-consumer", version: "1.0.0", private: true }),
@@ -111,7 +118,8 @@ describe("@kessai/sdk as a package: npm pack, installed in a separate project", 
         "--no-fund",
         "--prefer-offline",
         "--ignore-scripts",
-        tarball,
+        sdk.tarball,
+        cli.tarball,
         "ethers@6.17.0",
       ],
       dir,
@@ -126,15 +134,10 @@ describe("@kessai/sdk as a package: npm pack, installed in a separate project", 
 
   it("ships the LICENSE (Apache-2.0, as the repository's), the README and no source maps or build state", async function () {
     const files = packed.map((f) => f.path);
-    for (const f of [
-      "LICENSE",
-      "README.md",
-      "package.json",
-      "dist/index.js",
-      "dist/index.d.ts",
-      "dist/cli/main.js",
-    ])
+    for (const f of ["LICENSE", "README.md", "package.json", "dist/index.js", "dist/index.d.ts"])
       expect(files, f).to.include(f);
+    // the command line and the deployment bytecode are @kessai/cli's, not the SDK's
+    expect(files.filter((f) => /^dist\/cli\/|bytecode/.test(f))).to.deep.equal([]);
     expect(files.filter((f) => /\.map$|\.tsbuildinfo$|^src\//.test(f))).to.deep.equal([]);
     expect(files.every((f) => /^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(f))).to.equal(
       true,
@@ -225,7 +228,7 @@ describe("@kessai/sdk as a package: npm pack, installed in a separate project", 
     expect(r.code, r.stdout + r.stderr).to.equal(0);
   });
 
-  it("starts the kessai bin it installs", async function () {
+  it("starts the kessai bin @kessai/cli installs, on the SDK it installs", async function () {
     const r = await exec(
       process.execPath,
       [path.join(dir, "node_modules", ".bin", "kessai"), "--version"],
@@ -233,7 +236,11 @@ describe("@kessai/sdk as a package: npm pack, installed in a separate project", 
     );
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout.trim()).to.equal(
-      JSON.parse(readFileSync(path.join(SDK, "package.json"), "utf8")).version,
+      JSON.parse(readFileSync(path.join(CLI, "package.json"), "utf8")).version,
+    );
+    // one copy of the SDK: the CLI resolves the installed @kessai/sdk, not a nested one
+    expect(existsSync(path.join(dir, "node_modules", "@kessai", "cli", "node_modules"))).to.equal(
+      false,
     );
   });
 });

@@ -104,6 +104,19 @@ describe("scripts/check-layers.mjs", function () {
     );
   });
 
+  it("refuses command-line code in the SDK (the CLI is its own package) and a cycle in the CLI", function () {
+    const r = check({
+      "packages/sdk/src/cli/main.ts": 'import "../index.js";\n',
+      "packages/cli/src/main.ts": 'import "./args.js";\n',
+      "packages/cli/src/args.ts": 'import "./main.js";\n',
+    });
+    expect(r.code).to.equal(1);
+    expect(r.out).to.include("packages/sdk/src/cli/main.ts: in no layer of the SDK");
+    expect(r.out).to.include(
+      "import cycle in @kessai/cli: packages/cli/src/args.ts -> packages/cli/src/main.ts",
+    );
+  });
+
   it("refuses bench/, scripts/ or ignition/ code that reaches past the SDK's entry", function () {
     const r = check({ "bench/run.ts": 'import "../packages/sdk/src/utils/u.js";\n' });
     expect(r.code).to.equal(1);

@@ -14,7 +14,7 @@ import {
   toKessaiError,
   withNonceQueue,
   type DeploymentFile,
-} from "../../index.js";
+} from "@kessai/sdk";
 import { BYTECODE } from "../generated/bytecode.js";
 import { list, optional, str, type Values } from "../args.js";
 import { CliUsageError } from "../errors.js";

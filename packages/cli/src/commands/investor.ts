@@ -1,4 +1,4 @@
-import * as a from "../../index.js";
+import * as a from "@kessai/sdk";
 import { need, parseTime, str } from "../args.js";
 import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";

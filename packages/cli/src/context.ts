@@ -9,7 +9,7 @@ import {
   toPrivateKey,
   toRpcUrl,
   type KessaiContext,
-} from "../index.js";
+} from "@kessai/sdk";
 import { optional, str, type Values } from "./args.js";
 import { CliUsageError } from "./errors.js";
 import { Progress } from "./output.js";

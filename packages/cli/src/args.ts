@@ -1,4 +1,4 @@
-import { parseUnixTime } from "../index.js";
+import { parseUnixTime } from "@kessai/sdk";
 import { CliUsageError } from "./errors.js";
 
 /** One option, as `node:util` parseArgs takes it, plus its help text. */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { ZeroAddress } from "ethers";
-import * as a from "../../index.js";
+import * as a from "@kessai/sdk";
 import {
   SETTLEMENT_STATE_NAMES,
   buildTerms,
@@ -13,7 +13,7 @@ import {
   toSettlementId,
   type SettlementStateName,
   type SettlementTerms,
-} from "../../index.js";
+} from "@kessai/sdk";
 import { need, list, optional, parseTime, str, type OptionSpecs } from "../args.js";
 import { CliNotFoundError, CliUsageError } from "../errors.js";
 import type { Command } from "../command.js";

@@ -1,4 +1,4 @@
-import { InputError, KessaiError } from "../index.js";
+import { InputError, KessaiError } from "@kessai/sdk";
 
 /**
  * Bad command-line input: an unknown command or option, a flag that is missing or comes with

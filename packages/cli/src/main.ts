@@ -9,7 +9,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ConfigurationError, ContractError, InputError, KessaiError } from "../index.js";
+import { ConfigurationError, ContractError, InputError, KessaiError } from "@kessai/sdk";
 import { GLOBAL_OPTIONS, describeOptions, type OptionSpecs, type Values } from "./args.js";
 import type { Command } from "./command.js";
 import { accountCommands } from "./commands/account.js";
@@ -50,9 +50,9 @@ const GROUPS: Record<string, string> = {
 
 export function version(): string {
   try {
-    const pkg = JSON.parse(
-      readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
-    ) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      version?: string;
+    };
     return pkg.version ?? "unknown";
   } catch {
     return "unknown";

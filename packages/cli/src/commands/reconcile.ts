@@ -1,4 +1,4 @@
-import * as a from "../../index.js";
+import * as a from "@kessai/sdk";
 import { optional } from "../args.js";
 import type { Command } from "../command.js";
 import { kv, table } from "../output.js";

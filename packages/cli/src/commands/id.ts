@@ -1,4 +1,4 @@
-import { parseAmount, toAddress } from "../../index.js";
+import { parseAmount, toAddress } from "@kessai/sdk";
 import { need } from "../args.js";
 import { CliUsageError } from "../errors.js";
 import type { Command } from "../command.js";

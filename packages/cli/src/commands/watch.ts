@@ -1,5 +1,5 @@
 import { ZeroAddress, type Log, type LogDescription } from "ethers";
-import { parseInteger, toPlain, toSettlementId } from "../../index.js";
+import { parseInteger, toPlain, toSettlementId } from "@kessai/sdk";
 import { list, optional } from "../args.js";
 import { CliUsageError } from "../errors.js";
 import type { Command } from "../command.js";

@@ -1,4 +1,4 @@
-import * as a from "../../index.js";
+import * as a from "@kessai/sdk";
 import { need, optional } from "../args.js";
 import { CliUsageError } from "../errors.js";
 import type { Command } from "../command.js";

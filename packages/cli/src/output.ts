@@ -1,4 +1,4 @@
-import { referenceText } from "../index.js";
+import { referenceText } from "@kessai/sdk";
 
 /** What a command hands back: a JSON document and its human rendering. */
 export interface Output {
