@@ -488,4 +488,62 @@ describe("sdk settleTrade workflow", function () {
       );
     });
   });
+
+  describe("reconcile reports unfinished business", function () {
+    it("open settlements past or near their deadline, DCJPY issued and waiting, units locked without a settlement", async function () {
+      const f = await deployKessai();
+      const { seller, buyer, bank, issuer, auditor } = f.clients;
+      await issuer.issueSecurity({ to: seller.address, value: 100n });
+      const clean = await auditor.reconcile();
+      expect(clean.ok).to.equal(true);
+      expect(clean.unfinished).to.deep.equal([]);
+      expect(clean.clean).to.equal(true);
+
+      // a trade stopped after step 3: Affirmed, its DCJPY issued and waiting
+      const waiting = buildTerms(await f.newTerms());
+      await settleTrade({
+        seller,
+        buyer,
+        bank,
+        terms: waiting,
+        onProgress: (e) => {
+          if (e.step === 3 && e.status === "done") throw new Interrupt("stop");
+        },
+      }).catch((e: unknown) => {
+        if (!(e instanceof Interrupt)) throw e;
+      });
+      // a settlement whose deadline passes
+      const now = BigInt((await f.ethers.provider.getBlock("latest"))!.timestamp);
+      const late = buildTerms(await f.newTerms({ deadline: now + 100n }));
+      await seller.createSettlement({ terms: late });
+      // 3 units locked to the DVP that belong to no settlement
+      await issuer.forceLock({ lockAddress: f.addresses.dvp, account: seller.address, value: 3n });
+      expect(await seller.getUnassignedLock({ account: seller.address })).to.deep.equal({
+        token: f.addresses.securityToken,
+        account: seller.address,
+        amount: 3n,
+        locked: waiting.quantity + late.quantity + 3n,
+      });
+      await f.networkHelpers.time.increase(200);
+      await f.networkHelpers.mine();
+
+      const r = await auditor.reconcile({ nearDeadlineSeconds: 7200 });
+      expect(r.ok).to.equal(true); // the books reconcile
+      expect(r.clean).to.equal(false);
+      const by = (kind: string) => r.unfinished.filter((u) => u.kind === kind);
+      expect(by("past-deadline").map((u) => u.id)).to.deep.equal([late.id]);
+      expect(by("near-deadline").map((u) => [u.id, u.state])).to.deep.equal([
+        [waiting.id, "Affirmed"],
+      ]);
+      expect(by("issued-waiting")).to.have.length(1);
+      expect(by("issued-waiting")[0]).to.include({
+        id: waiting.id,
+        account: buyer.address,
+        amount: waiting.amount,
+      });
+      expect(by("unassigned-lock")).to.have.length(1);
+      expect(by("unassigned-lock")[0]).to.include({ account: seller.address, amount: 3n });
+      expect(r.unfinished).to.have.length(4);
+    });
+  });
 });
