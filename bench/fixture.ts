@@ -8,7 +8,7 @@
  */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { ContractTransactionResponse, TransactionReceipt } from "ethers";
-import { encodeTerms } from "../packages/sdk/src/index.js";
+import { encodeTerms, type SettlementTerms } from "../packages/sdk/src/index.js";
 import type {
   BenchSeller,
   DeliveryVersusPayment,
@@ -34,18 +34,8 @@ export const BULK_CHUNK = 1_000;
 /** Mirrors BenchSeller.ID_NAMESPACE. */
 const BULK_ID_NAMESPACE = 0xbe4c4n;
 
-/** The terms of one settlement, as {IDeliveryVersusPayment.Terms}. */
-export interface Terms {
-  id: string;
-  seller: string;
-  buyer: string;
-  securityToken: string;
-  quantity: bigint;
-  cashToken: string;
-  amount: bigint;
-  deadline: bigint;
-  agent: string;
-}
+/** The terms of one settlement (IDeliveryVersusPayment.Terms): the SDK's SettlementTerms. */
+export type Terms = SettlementTerms;
 
 export interface Parties {
   admin: HardhatEthersSigner;

@@ -82,9 +82,16 @@ function addonProblem(name) {
   return (out.split("\n").find((l) => /Error/.test(l)) ?? `exit code ${r.status}`).trim();
 }
 
-/** The `node` package's platform folder (its include/node holds headers and common.gypi). */
-function runtimeHeaders() {
-  const dir = join(dirname(dirname(realpathSync(runtime))), "node_modules");
+/**
+ * Headers of the Node binary `bin` for node-gyp (a folder whose include/node holds common.gypi),
+ * or null: the binary's own prefix (a system install), else the `node` npm package's platform
+ * package next to it (node_modules/node/node_modules/node-<platform>-<arch>).
+ */
+function headersOf(bin) {
+  const real = realpathSync(bin);
+  const prefix = dirname(dirname(real));
+  if (existsSync(join(prefix, "include", "node", "common.gypi"))) return prefix;
+  const dir = join(prefix, "node_modules");
   if (!existsSync(dir)) return null;
   const platform = readdirSync(dir).find(
     (d) => d.startsWith("node-") && existsSync(join(dir, d, "include", "node", "common.gypi")),
@@ -98,7 +105,7 @@ function rebuildAddons() {
     const problem = addonProblem(name);
     if (!problem) continue;
     const version = spawnSync(runtime, ["--version"], { encoding: "utf8" }).stdout.trim();
-    const headers = runtimeHeaders();
+    const headers = headersOf(runtime);
     const command = `npm rebuild ${name}${headers ? ` --nodedir="${headers}"` : ""}`;
     console.log(`setup: ${name} does not load on Node ${version} (${problem});`);
     console.log(`setup: rebuilding it against Node ${version} (about a minute): ${command}`);
@@ -120,15 +127,29 @@ function rebuildAddons() {
   }
 }
 
+// `node scripts/setup.mjs --headers`: prints the running Node's headers folder (used below, inside
+// the npx shell, so that `npm ci` builds addons once, for the Node that will load them).
+if (process.argv[2] === "--headers") {
+  process.stdout.write(headersOf(process.execPath) ?? "");
+  process.exit(0);
+}
+
 const reason = staleReason();
 if (reason) {
   const major = Number(process.versions.node.split(".")[0]);
-  // Older Node: npm runs on the `node` devDependency (the Node that runs Hardhat) via npx.
+  // Older Node: npm runs on the `node` devDependency (the Node that runs Hardhat) via npx. Either
+  // way npm builds addons against that Node's own headers, not a `nodedir` from the npm config.
   const node = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).devDependencies.node;
-  const command = major >= 22 ? "npm ci" : `npx -y -p node@${node} -c "npm ci"`;
-  console.log(`setup: ${reason}; running ${command}`);
+  const self = JSON.stringify(fileURLToPath(import.meta.url));
+  const ci = `h="$(node ${self} --headers)"; if [ -n "$h" ]; then export npm_config_nodedir="$h"; fi; npm ci`;
+  const headers = major >= 22 ? headersOf(process.execPath) : null;
+  const command = major >= 22 ? "npm ci" : `npx -y -p node@${node} -c '${ci}'`;
+  console.log(
+    `setup: ${reason}; running ${major >= 22 ? command : `npm ci on Node ${node} (npx)`}`,
+  );
   try {
-    execSync(command, { cwd: root, stdio: "inherit" });
+    const env = headers ? { ...process.env, npm_config_nodedir: headers } : process.env;
+    execSync(command, { cwd: root, stdio: "inherit", env });
   } catch {
     console.error(`setup: '${command}' failed (see npm output above)`);
     process.exit(1);

@@ -23,10 +23,9 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * 7. (Off-chain bank step) the seller redeems DCJPY.
  *
  * Storage keeps one slot per settlement: its {State}, agreement flags and a 28-byte commitment to
- * the terms ({hashTerms}); a settlement that names an agent also has the epoch of the agent's
- * approval (one more slot, written by the approval). The terms themselves travel in calldata and in
- * {SettlementCreated}; every call that acts on a settlement takes them and checks them against the
- * commitment.
+ * the terms ({hashTerms}), and the epoch of the named agent's approval. The terms themselves
+ * travel in calldata and in {SettlementCreated}; every call that acts on a settlement takes them
+ * and checks them against the commitment.
  *
  * State machine (terminal states are kept forever; an ID is never reused):
  *   None --create--> Pending --affirm--> Affirmed --settle--> Settled
@@ -74,7 +73,8 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * agent gave to settlements not yet settled, and granting the role again does not revive them.
  * Each account has an agent epoch ({agentEpochOf}) that every loss of the role moves on; an
  * approval is recorded with the epoch it was given in ({isApprovalValid}), and an approval
- * signature covers it, so a revoked agent's unsubmitted signatures die too. The open settlements
+ * signature covers it, so a revoked agent's unsubmitted signatures die too (an account can lose
+ * the role at most 65,535 times: {DvpAgentEpochsExhausted}). The open settlements
  * that name a revoked agent can then only be cancelled or expire (the seller reclaims), unless the
  * agent, granted the role again, approves them again.
  * The contract holds no ST and no cash of its own: it only holds locks on sellers' units.
@@ -117,7 +117,8 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     }
 
     /**
-     * @notice The stored record of one settlement (one storage slot).
+     * @notice The record of one settlement, as {settlementOf} reads it from its one storage slot
+     * (where the consents are bits and the approval is the agent's epoch + 1).
      * @param state Current state.
      * @param agentApproved Whether the named agent ever approved; the approval counts only while
      * it was given in the agent's current epoch ({isApprovalValid}).
@@ -318,6 +319,9 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
     error DvpAgentApprovalRevoked(bytes32 id, address agent);
     /// @notice Settlement `id` already carries the approval of `agent` in its current epoch.
     error DvpAlreadyApproved(bytes32 id, address agent);
+    /// @notice `account` lost SETTLEMENT_AGENT_ROLE 65,535 times: it cannot be granted the role
+    /// again (its approvals are stamped in 16 bits, which must never wrap); use another address.
+    error DvpAgentEpochsExhausted(address account);
     /// @notice Batch arrays or inputs are empty or inconsistent.
     error DvpEmptyBatch();
     /// @notice Only the contract itself may call this.

@@ -32,8 +32,9 @@ import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurit
  *   ({SettlementAttemptSkipped}) and settles each other item through an external self-call in a
  *   try/catch, so a failing item reverts only its own effects and is reported with
  *   {SettlementAttemptFailed}.
- * - Agent approvals are recorded with the agent's epoch ({agentEpochOf}), which {_revokeRole}
- *   moves on: a mapping only settlements that name an agent touch.
+ * - An agent's approval is recorded in the settlement's own slot as the agent's epoch
+ *   ({agentEpochOf}, which {_revokeRole} moves on) plus one, in 16 bits: an approval writes no new
+ *   slot, and a settlement that names an agent reads one more slot (the agent's epoch) to settle.
  * - The seller's locked units sit in one bucket per seller and token (`lockedOf(this, seller)`),
  *   shared by all its open settlements on that token. The books stay exact without touching the
  *   settlement paths: the token notifies every change it makes to the bucket behind this
@@ -78,6 +79,23 @@ contract DeliveryVersusPayment is
 
     /* solhint-enable gas-small-strings */
 
+    /**
+     * @dev The stored form of {IDeliveryVersusPayment-Settlement}, one slot: the state, the two
+     * cancel consents as bits of `consents`, the named agent's approval as the agent's epoch + 1
+     * when it approved (zero: never approved; at most 2^16 - 1, see {_grantRole}), and the
+     * 28-byte commitment to the terms.
+     */
+    struct Record {
+        State state;
+        uint8 consents;
+        uint16 approvalStamp;
+        bytes28 termsDigest;
+    }
+
+    /// @dev Bits of {Record-consents}.
+    uint8 private constant _SELLER_CONSENT = 1;
+    uint8 private constant _BUYER_CONSENT = 2;
+
     /// @dev Length of `abi.encode(terms)`: nine static words.
     uint256 private constant _TERMS_ENCODED_LENGTH = 9 * 32;
 
@@ -90,17 +108,15 @@ contract DeliveryVersusPayment is
 
     // ---------------------------------------------------------------- storage
 
-    mapping(bytes32 id => Settlement) private _settlements;
+    mapping(bytes32 id => Record) private _settlements;
     mapping(address token => bool) private _securityTokenListed;
     mapping(address token => bool) private _cashTokenListed;
     /// @dev Units in `lockedOf(this, account)` of security token `token` that belong to no
     /// settlement; written only by the issuer-path notifications.
     mapping(address token => mapping(address account => uint256)) private _unassigned;
-    /// @dev How many times each account lost SETTLEMENT_AGENT_ROLE ({_revokeRole}).
+    /// @dev How many times each account lost SETTLEMENT_AGENT_ROLE ({_revokeRole}); read only by
+    /// approvals and by settlements that name an agent.
     mapping(address agent => uint256) private _agentEpochs;
-    /// @dev The named agent's epoch when it approved settlement `id`, plus one (zero: never
-    /// approved); written only by approvals, read only by settlements that name an agent.
-    mapping(bytes32 id => uint256 agentEpochPlusOne) private _approvals;
 
     // ---------------------------------------------------------------- constructor
 
@@ -161,11 +177,10 @@ contract DeliveryVersusPayment is
             (agent == seller || agent == buyer || !hasRole(SETTLEMENT_AGENT_ROLE, agent))
         ) revert DvpInvalidAgent(agent);
 
-        _settlements[id] = Settlement({
+        _settlements[id] = Record({
             state: State.Pending,
-            agentApproved: false,
-            sellerCancelConsent: false,
-            buyerCancelConsent: false,
+            consents: 0,
+            approvalStamp: 0,
             termsDigest: bytes28(_hashTerms(terms))
         });
         emit SettlementCreated(id, seller, buyer, terms);
@@ -394,14 +409,14 @@ contract DeliveryVersusPayment is
     /// @inheritdoc IDeliveryVersusPayment
     function cancel(Terms calldata terms) external nonReentrant {
         bytes32 id = terms.id;
-        (Settlement storage record, State current, ) = _load(terms, _OPEN);
+        (Record storage record, State current, ) = _load(terms, _OPEN);
         bool isSeller = msg.sender == terms.seller;
         if (!isSeller && msg.sender != terms.buyer) revert DvpUnauthorized(id, msg.sender);
         if (current == State.Affirmed) {
-            if (isSeller) record.sellerCancelConsent = true;
-            else record.buyerCancelConsent = true;
+            uint8 consents = record.consents | (isSeller ? _SELLER_CONSENT : _BUYER_CONSENT);
+            record.consents = consents;
             emit SettlementCancelConsented(id, msg.sender);
-            if (!(record.sellerCancelConsent && record.buyerCancelConsent)) return;
+            if (consents != _SELLER_CONSENT | _BUYER_CONSENT) return;
         }
         record.state = State.Cancelled;
         uint256 released = _release(terms);
@@ -453,7 +468,15 @@ contract DeliveryVersusPayment is
 
     /// @inheritdoc IDeliveryVersusPayment
     function settlementOf(bytes32 id) external view returns (Settlement memory) {
-        return _settlements[id];
+        Record memory record = _settlements[id];
+        return
+            Settlement({
+                state: record.state,
+                agentApproved: record.approvalStamp != 0,
+                sellerCancelConsent: record.consents & _SELLER_CONSENT != 0,
+                buyerCancelConsent: record.consents & _BUYER_CONSENT != 0,
+                termsDigest: record.termsDigest
+            });
     }
 
     /// @inheritdoc IDeliveryVersusPayment
@@ -468,7 +491,7 @@ contract DeliveryVersusPayment is
 
     /// @inheritdoc IDeliveryVersusPayment
     function verifyTerms(Terms calldata terms) external view returns (bool) {
-        Settlement memory record = _settlements[terms.id];
+        Record memory record = _settlements[terms.id];
         return record.state != State.None && record.termsDigest == bytes28(_hashTerms(terms));
     }
 
@@ -489,7 +512,7 @@ contract DeliveryVersusPayment is
 
     /// @inheritdoc IDeliveryVersusPayment
     function isApprovalValid(bytes32 id, address agent) external view returns (bool) {
-        return _approvals[id] == _agentEpochs[agent] + 1;
+        return _settlements[id].approvalStamp == _agentEpochs[agent] + 1;
     }
 
     /// @inheritdoc IDeliveryVersusPayment
@@ -534,6 +557,18 @@ contract DeliveryVersusPayment is
     function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
         revoked = super._revokeRole(role, account);
         if (revoked && role == SETTLEMENT_AGENT_ROLE) ++_agentEpochs[account];
+    }
+
+    /**
+     * @dev OpenZeppelin's role grant, plus: SETTLEMENT_AGENT_ROLE only to an account whose epoch
+     * is below 2^16 - 1 ({DvpAgentEpochsExhausted}), so that an approval's stamp (epoch + 1, 16
+     * bits in the settlement's slot) never wraps and an old approval can never count again.
+     */
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        if (role == SETTLEMENT_AGENT_ROLE && _agentEpochs[account] >= type(uint16).max) {
+            revert DvpAgentEpochsExhausted(account);
+        }
+        return super._grantRole(role, account);
     }
 
     /**
@@ -623,13 +658,13 @@ contract DeliveryVersusPayment is
         Terms calldata terms,
         address caller
     ) private view returns (bool affirmsHere) {
-        (, State current, ) = _load(terms, _OPEN);
+        (Record storage record, State current, ) = _load(terms, _OPEN);
         affirmsHere = current == State.Pending;
         if (affirmsHere && caller != terms.buyer) revert DvpUnauthorized(terms.id, caller);
         _requireBeforeDeadline(terms);
         address agent = terms.agent;
         if (agent != address(0)) {
-            uint256 stamp = _approvals[terms.id];
+            uint256 stamp = record.approvalStamp;
             if (stamp != _agentEpochs[agent] + 1) {
                 if (stamp == 0) revert DvpAgentApprovalMissing(terms.id, agent);
                 revert DvpAgentApprovalRevoked(terms.id, agent);
@@ -645,14 +680,11 @@ contract DeliveryVersusPayment is
     function _approve(Terms calldata terms, uint256 epoch) private {
         _requireBeforeDeadline(terms);
         bytes32 id = terms.id;
-        // unchecked: an epoch counts revocations, far below 2^256 - 1
-        uint256 stamp;
-        unchecked {
-            stamp = epoch + 1;
-        }
-        if (_approvals[id] == stamp) revert DvpAlreadyApproved(id, terms.agent);
-        _approvals[id] = stamp;
-        _settlements[id].agentApproved = true;
+        Record storage record = _settlements[id];
+        // An agent holding its role has an epoch below 2^16 - 1 ({_grantRole}): the stamp fits.
+        uint16 stamp = uint16(epoch + 1);
+        if (record.approvalStamp == stamp) revert DvpAlreadyApproved(id, terms.agent);
+        record.approvalStamp = stamp;
         emit SettlementApproved(id, terms.agent);
     }
 
@@ -679,7 +711,7 @@ contract DeliveryVersusPayment is
     function _load(
         Terms calldata terms,
         bytes32 expected
-    ) private view returns (Settlement storage record, State current, bytes32 hashed) {
+    ) private view returns (Record storage record, State current, bytes32 hashed) {
         record = _settlements[terms.id];
         current = record.state;
         if ((uint256(1) << uint8(current)) & uint256(expected) == 0) {

@@ -399,6 +399,40 @@ contract DvpMatchingTest is DvpBase {
         vm.assertTrue(dvp.settle(t), "settles");
     }
 
+    /// @dev Approvals are stamped with the agent's epoch + 1 in 16 bits of the settlement's slot:
+    /// an account that lost the role 65,535 times cannot get it back, so a stamp never wraps.
+    function test_grantRole_refusesAnAgentWhoseEpochsAreExhausted() public {
+        bytes32 role = dvp.SETTLEMENT_AGENT_ROLE();
+        _setAgentEpoch(stranger, type(uint16).max - 1);
+        vm.prank(admin);
+        dvp.grantRole(role, stranger); // the last grant
+        vm.prank(admin);
+        dvp.revokeRole(role, stranger);
+        vm.assertEq(dvp.agentEpochOf(stranger), type(uint16).max, "epoch at the cap");
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDeliveryVersusPayment.DvpAgentEpochsExhausted.selector,
+                stranger
+            )
+        );
+        vm.prank(admin);
+        dvp.grantRole(role, stranger);
+        vm.assertFalse(dvp.hasRole(role, stranger), "not granted");
+    }
+
+    /// @dev An approval given at the highest epoch an agent can hold the role in still counts.
+    function test_settle_approvalAtTheLastEpochCounts() public {
+        IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
+        _revokeAgent();
+        _setAgentEpoch(agent, type(uint16).max - 1);
+        _grantAgent();
+        vm.prank(agent);
+        dvp.approveSettlement(t);
+        vm.assertTrue(dvp.isApprovalValid(t.id, agent), "valid");
+        vm.prank(buyer);
+        vm.assertTrue(dvp.settle(t), "settles");
+    }
+
     function test_settle_revokedAgentThatNeverApprovedReportsTheApprovalMissing() public {
         IDeliveryVersusPayment.Terms memory t = _createdWithAgent();
         _revokeAgent();
@@ -481,6 +515,17 @@ contract DvpMatchingTest is DvpBase {
         bytes32 role = dvp.SETTLEMENT_AGENT_ROLE();
         vm.prank(admin);
         dvp.revokeRole(role, agent);
+    }
+
+    /// @dev Sets the DVP's private epoch of `account` (found by probing the mapping's base slot).
+    function _setAgentEpoch(address account, uint256 epoch) internal {
+        for (uint256 base = 0; base < 64; ++base) {
+            bytes32 slot = keccak256(abi.encode(account, base));
+            vm.store(address(dvp), slot, bytes32(epoch));
+            if (dvp.agentEpochOf(account) == epoch) return;
+            vm.store(address(dvp), slot, bytes32(0));
+        }
+        revert("agent epoch slot not found");
     }
 
     function _grantAgent() internal {

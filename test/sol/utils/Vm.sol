@@ -23,6 +23,7 @@ interface Vm {
     function recordLogs() external;
     function getRecordedLogs() external returns (Log[] memory logs);
     function warp(uint256 timestamp) external;
+    function store(address target, bytes32 slot, bytes32 value) external;
     function assume(bool condition) external pure;
     function label(address account, string calldata newLabel) external;
     function mockCallRevert(

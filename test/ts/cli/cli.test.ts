@@ -226,7 +226,6 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       addresses = JSON.parse(readFileSync(deployment, "utf8"));
       for (const k of ["securityToken", "depositToken", "dvp", "securityRegistry"])
         expect(addresses[k], k).to.match(/^0x[0-9a-fA-F]{40}$/);
-      expect(addresses).to.not.have.property("cashRegistry");
       expect(out.dvp).to.equal(addresses.dvp);
       expect(out.deployer).to.equal(ADMIN);
       expect(out.chainId).to.equal("31337");
@@ -243,10 +242,6 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         registry: addresses.securityRegistry,
       });
       expect(await ok(["investor", "show", SELLER, ...dep()])).to.match(/investorRef:\s+FIRM-0001/);
-      // There is one register only: the bank's account book lives in DCJPY.
-      const r = await kessai(["investor", "show", BUYER, "--registry", "cash", ...dep()]);
-      expect(r.code).to.equal(2);
-      expect(oneLine(r)).to.match(/^kessai: unknown option '--registry'/);
     });
 
     it("the bank opens both firms' DCJPY accounts", async function () {

@@ -248,149 +248,185 @@ describe("sdk errors", function () {
       expect(roleName(ref("nothing"))).to.equal(undefined);
     });
 
-    it("security token errors", async function () {
-      const { issuer, seller, buyer } = k.clients;
-      await expectError(
-        seller.transferSecurity({ to: S().buyer.address, value: 5000n }),
-        SecurityTokenInsufficientUnlockedBalance,
-        {
-          account: S().seller.address,
+    describe("security token errors, each from its own deployment", function () {
+      let t: Kessai;
+      beforeEach(async function () {
+        t = await deployKessai();
+        await t.clients.issuer.issueSecurity({ to: t.signers.seller.address, value: 1000n });
+      });
+      /** The seller's transfer of `value` to `to` (default the buyer). */
+      const transfer = (value: bigint, to = t.signers.buyer.address) =>
+        t.clients.seller.transferSecurity({ to, value });
+
+      it("more than the unlocked balance", async function () {
+        await expectError(transfer(5000n), SecurityTokenInsufficientUnlockedBalance, {
+          account: t.signers.seller.address,
           available: 1000n,
           needed: 5000n,
-        },
-      );
-      await expectError(
-        seller.transferSecurity({ to: S().outsider.address, value: 1n }),
-        SecurityTokenIneligibleReceiver,
-        {
-          account: S().outsider.address,
-        },
-      );
-      await issuer.pause();
-      await expectError(
-        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
-        SecurityTokenPaused,
-      );
-      await issuer.unpause();
-      await issuer.setSecuritySwitches({ active: false });
-      await expectError(
-        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
-        SecurityTokenInactive,
-      );
-      await issuer.setSecuritySwitches({ active: true, transferable: false });
-      await expectError(
-        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
-        SecurityTokenNotTransferable,
-      );
-      await issuer.setSecuritySwitches({ transferable: true, transferApprovalRequired: true });
-      await expectError(
-        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
-        SecurityTokenTransferApprovalRequired,
-      );
-      const app = await seller.applyForTransfer({ to: S().buyer.address, value: 1n });
-      await expectError(
-        buyer.cancelTransfer({ applicationId: app.applicationId }),
-        SecurityTokenUnauthorizedCancel,
-        {
-          applicationId: app.applicationId,
-          caller: S().buyer.address,
-        },
-      );
-      await issuer.approveTransfer({ applicationId: app.applicationId });
-      await expectError(
-        issuer.approveTransfer({ applicationId: app.applicationId }),
-        SecurityTokenUnexpectedApplicationStatus,
-        {
-          applicationId: app.applicationId,
-          current: 2n,
-        },
-      );
-      await issuer.setSecuritySwitches({ transferApprovalRequired: false });
-      await expectError(
-        issuer.forceUnlock({
-          lockAddress: S().agent.address,
-          account: S().seller.address,
-          value: 1n,
-        }),
-        SecurityTokenInsufficientLock,
-        { lockAddress: S().agent.address, account: S().seller.address, locked: 0n, needed: 1n },
-      );
-      await issuer.suspendInvestor({ account: S().seller.address });
-      await expectError(
-        seller.transferSecurity({ to: S().buyer.address, value: 1n }),
-        SecurityTokenIneligibleSender,
-        {
-          account: S().seller.address,
-        },
-      );
-      await issuer.reinstateInvestor({ account: S().seller.address });
+        });
+      });
+
+      it("an ineligible receiver", async function () {
+        await expectError(
+          transfer(1n, t.signers.outsider.address),
+          SecurityTokenIneligibleReceiver,
+          {
+            account: t.signers.outsider.address,
+          },
+        );
+      });
+
+      it("paused", async function () {
+        await t.clients.issuer.pause();
+        await expectError(transfer(1n), SecurityTokenPaused);
+      });
+
+      it("inactive", async function () {
+        await t.clients.issuer.setSecuritySwitches({ active: false });
+        await expectError(transfer(1n), SecurityTokenInactive);
+      });
+
+      it("not transferable", async function () {
+        await t.clients.issuer.setSecuritySwitches({ transferable: false });
+        await expectError(transfer(1n), SecurityTokenNotTransferable);
+      });
+
+      it("transfer approval: required, cancelled by another, approved twice", async function () {
+        const { issuer, seller, buyer } = t.clients;
+        await issuer.setSecuritySwitches({ transferApprovalRequired: true });
+        await expectError(transfer(1n), SecurityTokenTransferApprovalRequired);
+        const app = await seller.applyForTransfer({ to: t.signers.buyer.address, value: 1n });
+        await expectError(
+          buyer.cancelTransfer({ applicationId: app.applicationId }),
+          SecurityTokenUnauthorizedCancel,
+          { applicationId: app.applicationId, caller: t.signers.buyer.address },
+        );
+        await issuer.approveTransfer({ applicationId: app.applicationId });
+        await expectError(
+          issuer.approveTransfer({ applicationId: app.applicationId }),
+          SecurityTokenUnexpectedApplicationStatus,
+          { applicationId: app.applicationId, current: 2n },
+        );
+      });
+
+      it("unlocking more than is locked", async function () {
+        await expectError(
+          t.clients.issuer.forceUnlock({
+            lockAddress: t.signers.agent.address,
+            account: t.signers.seller.address,
+            value: 1n,
+          }),
+          SecurityTokenInsufficientLock,
+          {
+            lockAddress: t.signers.agent.address,
+            account: t.signers.seller.address,
+            locked: 0n,
+            needed: 1n,
+          },
+        );
+      });
+
+      it("a suspended sender", async function () {
+        await t.clients.issuer.suspendInvestor({ account: t.signers.seller.address });
+        await expectError(transfer(1n), SecurityTokenIneligibleSender, {
+          account: t.signers.seller.address,
+        });
+      });
     });
 
-    it("deposit token errors", async function () {
-      const { bank, buyer, seller } = k.clients;
-      await expectError(
-        bank.issueDeposit({ account: S().buyer.address, amount: 1n, bankReference: ref("e-fund") }),
-        DepositTokenIssuanceReferenceUsed,
-        { bankReference: ref("e-fund") },
-      );
-      await expectError(
-        bank.issueDeposit({
-          account: S().outsider.address,
-          amount: 1n,
-          bankReference: ref("e-out"),
-        }),
-        DepositTokenIneligibleReceiver,
-        {
-          account: S().outsider.address,
-        },
-      );
-      await buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red") });
-      await expectError(
-        buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red") }),
-        DepositTokenRedemptionReferenceUsed,
-        { redemptionRef: ref("e-red") },
-      );
-      await expectError(
-        seller.redeemDeposit({ amount: 5n, redemptionRef: ref("e-red2") }),
-        DepositTokenInsufficientAvailableBalance,
-        {
-          account: S().seller.address,
-          available: 0n,
-          needed: 5n,
-        },
-      );
-      await expectError(
-        bank.fulfilIssuanceRequest({ requestId: 999n, bankReference: ref("e-q") }),
-        DepositTokenUnexpectedRequestStatus,
-        {
-          requestId: 999n,
-          current: 0n,
-        },
-      );
-      const req = await buyer.requestIssuance({ amount: 5n, depositAccountRef: ref("acct") });
-      await expectError(
-        seller.cancelIssuanceRequest({ requestId: req.requestId }),
-        DepositTokenNotRequester,
-        { requestId: req.requestId, caller: S().seller.address },
-      );
-      await expectError(
-        bank.unfreezePartial(S().buyer.address, 1n),
-        DepositTokenUnfreezeExceedsFrozen,
-        { account: S().buyer.address, frozen: 0n, amount: 1n },
-      );
-      await bank.freeze(S().buyer.address);
-      await expectError(
-        buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red3") }),
-        DepositTokenAccountFrozen,
-        { account: S().buyer.address },
-      );
-      await bank.unfreeze(S().buyer.address);
-      await bank.pause();
-      await expectError(
-        buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red4") }),
-        DepositTokenPaused,
-      );
-      await bank.unpause();
+    describe("deposit token errors, each from its own deployment", function () {
+      let t: Kessai;
+      beforeEach(async function () {
+        t = await deployKessai();
+        await t.clients.bank.issueDeposit({
+          account: t.signers.buyer.address,
+          amount: 10_000_000n,
+          bankReference: ref("e-fund"),
+        });
+      });
+
+      it("an issuance reference used twice", async function () {
+        await expectError(
+          t.clients.bank.issueDeposit({
+            account: t.signers.buyer.address,
+            amount: 1n,
+            bankReference: ref("e-fund"),
+          }),
+          DepositTokenIssuanceReferenceUsed,
+          { bankReference: ref("e-fund") },
+        );
+      });
+
+      it("an ineligible receiver", async function () {
+        await expectError(
+          t.clients.bank.issueDeposit({
+            account: t.signers.outsider.address,
+            amount: 1n,
+            bankReference: ref("e-out"),
+          }),
+          DepositTokenIneligibleReceiver,
+          { account: t.signers.outsider.address },
+        );
+      });
+
+      it("a redemption reference used twice", async function () {
+        await t.clients.buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red") });
+        await expectError(
+          t.clients.buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red") }),
+          DepositTokenRedemptionReferenceUsed,
+          { redemptionRef: ref("e-red") },
+        );
+      });
+
+      it("redeeming more than the available balance", async function () {
+        await expectError(
+          t.clients.seller.redeemDeposit({ amount: 5n, redemptionRef: ref("e-red2") }),
+          DepositTokenInsufficientAvailableBalance,
+          { account: t.signers.seller.address, available: 0n, needed: 5n },
+        );
+      });
+
+      it("issuance requests: an unknown one fulfilled, cancelled by another firm", async function () {
+        await expectError(
+          t.clients.bank.fulfilIssuanceRequest({ requestId: 999n, bankReference: ref("e-q") }),
+          DepositTokenUnexpectedRequestStatus,
+          { requestId: 999n, current: 0n },
+        );
+        const req = await t.clients.buyer.requestIssuance({
+          amount: 5n,
+          depositAccountRef: ref("acct"),
+        });
+        await expectError(
+          t.clients.seller.cancelIssuanceRequest({ requestId: req.requestId }),
+          DepositTokenNotRequester,
+          { requestId: req.requestId, caller: t.signers.seller.address },
+        );
+      });
+
+      it("unfreezing more than is frozen", async function () {
+        await expectError(
+          t.clients.bank.unfreezePartial(t.signers.buyer.address, 1n),
+          DepositTokenUnfreezeExceedsFrozen,
+          { account: t.signers.buyer.address, frozen: 0n, amount: 1n },
+        );
+      });
+
+      it("a frozen account", async function () {
+        await t.clients.bank.freeze(t.signers.buyer.address);
+        await expectError(
+          t.clients.buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red3") }),
+          DepositTokenAccountFrozen,
+          { account: t.signers.buyer.address },
+        );
+      });
+
+      it("paused", async function () {
+        await t.clients.bank.pause();
+        await expectError(
+          t.clients.buyer.redeemDeposit({ amount: 1n, redemptionRef: ref("e-red4") }),
+          DepositTokenPaused,
+        );
+      });
     });
 
     it("DVP errors", async function () {

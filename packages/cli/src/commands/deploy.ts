@@ -170,36 +170,31 @@ export const deployCommand: Command = {
       deployer,
     ]);
     const securityRegistryAddress = await securityRegistry.getAddress();
-    const token =
+    const p =
       product === "bond"
-        ? await deploy<ReturnType<typeof contracts.StraightBondToken__factory.connect>>(
-            "straight bond token",
-            "StraightBondToken",
-            contracts.StraightBondToken__factory.abi,
-            [
-              text(v, "name", D.straightBond.name),
-              text(v, "symbol", D.straightBond.symbol),
-              decimals,
-              securityRegistryAddress,
-              deployer,
-              adminDelay,
-              bondTerms,
-            ],
-          )
-        : await deploy<ReturnType<typeof contracts.ShareToken__factory.connect>>(
-            "share token",
-            "ShareToken",
-            contracts.ShareToken__factory.abi,
-            [
-              text(v, "name", D.share.name),
-              text(v, "symbol", D.share.symbol),
-              decimals,
-              securityRegistryAddress,
-              deployer,
-              adminDelay,
-              shareTerms,
-            ],
-          );
+        ? {
+            label: "straight bond token",
+            contract: "StraightBondToken" as const,
+            abi: contracts.StraightBondToken__factory.abi,
+            defaults: D.straightBond,
+            terms: bondTerms,
+          }
+        : {
+            label: "share token",
+            contract: "ShareToken" as const,
+            abi: contracts.ShareToken__factory.abi,
+            defaults: D.share,
+            terms: shareTerms,
+          };
+    const token = await deploy<BaseContract & Grants>(p.label, p.contract, p.abi, [
+      text(v, "name", p.defaults.name),
+      text(v, "symbol", p.defaults.symbol),
+      decimals,
+      securityRegistryAddress,
+      deployer,
+      adminDelay,
+      p.terms,
+    ]);
     const dcjpy = await deploy<ReturnType<typeof contracts.DepositToken__factory.connect>>(
       "DCJPY",
       "DepositToken",

@@ -119,6 +119,8 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
     `settlement ${short(a.id)} still needs the approval of agent ${short(a.agent)}`,
   DvpAgentApprovalRevoked: (a) =>
     `agent ${short(a.agent)} lost its role after approving ${short(a.id)}: the approval was withdrawn`,
+  DvpAgentEpochsExhausted: (a) =>
+    `${short(a.account)} lost the agent role 65,535 times and cannot get it again: use another address`,
   DvpAlreadyApproved: (a) =>
     `settlement ${short(a.id)} is already approved by agent ${short(a.agent)}`,
   DvpForcedRemovalExceedsUnassigned: (a) =>
