@@ -44,7 +44,7 @@ export class ReferenceConflictError extends KessaiError {
  * reference) that already belongs to another trade: it is recorded on chain before this trade
  * could have used it (an issuance before the settlement exists, a redemption before it settled),
  * or another trade in this process holds it. Thrown before anything is sent: give the trade its
- * own reference, or let `settleTrade` derive one from the settlement ID ({@link tradeReference}).
+ * own reference, or let `settleTrade` derive one from the settlement ID (`tradeReference`).
  */
 export class ReferenceUsedError extends KessaiError {
   override name = "ReferenceUsedError";

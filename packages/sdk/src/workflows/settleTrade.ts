@@ -88,7 +88,7 @@ export interface SettleTradeParams {
   useAuthorization?: boolean;
   /** Longest time from now (seconds) a new trade's deadline may lie ahead. Default 90 days. */
   deadlineHorizon?: number;
-  /** Stops every send of the trade ({@link SendAbortedError}); resume later with the same call. */
+  /** Stops every send of the trade (`SendAbortedError`); resume later with the same call. */
   signal?: AbortSignal;
   /** How many times steps that a reorg removed are redone before giving up. Default 3. */
   maxRedo?: number;
