@@ -183,11 +183,11 @@ describe("docs: every TypeScript block compiles as written", function () {
     expect(runs.map((b) => b.file)).to.deep.equal(["packages/sdk/README.md"]);
     const [recipe] = runs;
     expect(recipe.lang).to.equal("sh");
-    expect(recipe.code).to.match(/node packages\/sdk\/dist\/cli\/main\.js --version/);
+    expect(recipe.code).to.match(/node packages\/cli\/dist\/main\.js --version/);
     const r = await run(recipe.code);
     expect(r.code, r.output).to.equal(0);
     const version = JSON.parse(
-      readFileSync(path.join(ROOT, "packages", "sdk", "package.json"), "utf8"),
+      readFileSync(path.join(ROOT, "packages", "cli", "package.json"), "utf8"),
     ).version as string;
     expect(r.output.trim().split("\n").at(-1)).to.equal(version);
   });
