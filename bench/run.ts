@@ -95,6 +95,25 @@ function addSdkThroughput(rows: RowSet, sdk: Results): void {
       raw.name,
     );
   }
+  for (const raw of sdk.rows.filter((r) => r.name.startsWith("throughput.raw.settleTrade."))) {
+    const [, , , net, n] = raw.name.split(".");
+    rows.add(
+      raw.name,
+      "trades/s",
+      raw.value,
+      `${n} whole trades of 4 buyers at once (lock, affirm, issue, settle with a transfer authorization, redeem), raw ethers, ${net}`,
+    );
+    const sdkName = raw.name.replace("throughput.raw.", "throughput.sdk.");
+    const row = sdk.rows.find((r) => r.name === sdkName);
+    if (row === undefined) throw new Error(`${sdkName} missing from the SDK throughput rows`);
+    rows.add(
+      sdkName,
+      "trades/s",
+      row.value,
+      `the same through settleTrade (checks before every step, a journal key per step), ${net}`,
+      raw.name,
+    );
+  }
 }
 
 /** The rows of bench/gateway.mjs, each with its description and the name of its floor row. */

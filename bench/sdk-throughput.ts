@@ -16,6 +16,14 @@
  * - raw: TypeChain contracts with ethers v6 directly; in-process the node picks nonces
  *   (`eth_sendTransaction`), over HTTP an ethers `NonceManager` around each Wallet.
  * Rows: `throughput.sdk.settle.<network>.<n>` with `floor` = the raw rate and `ratio` = sdk/raw.
+ *
+ * Whole trades, in-process: 100 trades of 4 buyers at once, the seven steps as `settleTrade`
+ * runs them by default (lock, affirm, issue, settle with a transfer authorization the buyer signs
+ * per trade, redeem; no agent), each trade's steps in order, all trades at once.
+ * - SDK: `settleTrade` (its checks before step 1 and before every step, a journal key per step).
+ * - raw: the same five transactions and one signature with TypeChain contracts.
+ * Rows: `throughput.raw.settleTrade.inprocess.100` and `throughput.sdk.settleTrade.inprocess.100`
+ * (trades/s).
  */
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -23,7 +31,11 @@ import { network } from "hardhat";
 import { id, NonceManager, Wallet, type Provider, type Signer } from "ethers";
 import {
   BankClient,
+  KESSAI_ROLES,
   buildTerms,
+  settleTrade,
+  transferAuthorizationTypedData,
+  eip712Domain,
   contracts,
   deriveSettlementId,
   encodeTerms,
@@ -219,6 +231,132 @@ async function overHttp() {
   }
 }
 
+const TRADES = 100;
+const TRADE_BUYERS = 4;
+
+/**
+ * 100 whole trades of 4 buyers at once, raw ethers against settleTrade, in-process; the best of
+ * `opts.rounds` rounds each (trades/s).
+ */
+async function wholeTrades(): Promise<{ raw: number; sdk: number }> {
+  const k = await deployKessai();
+  const { admin, bank: bankSigner, rest } = k.signers;
+  const rawSeller = rest[2];
+  const rawBuyers = rest.slice(3, 3 + TRADE_BUYERS);
+  const rawBank = rest[7];
+  const sdkBuyers = await Promise.all(
+    rest
+      .slice(8, 8 + TRADE_BUYERS)
+      .map((runner) => FirmClient.connect({ runner, addresses: k.addresses })),
+  );
+  const dt = k.contracts.dcjpy;
+  for (const role of KESSAI_ROLES.bank.depositToken) {
+    const r = await (dt as unknown as Record<string, () => Promise<string>>)[role]();
+    await (await dt.connect(admin).grantRole(r, rawBank.address)).wait();
+  }
+  void bankSigner;
+  const accounts = [
+    rawSeller.address,
+    ...rawBuyers.map((b) => b.address),
+    ...sdkBuyers.map((b) => b.address),
+  ];
+  await k.clients.issuer.registerInvestors({
+    investors: accounts.map((account) => ({ account, investorRef: id(`trade:${account}`) })),
+  });
+  await k.clients.bank.openDepositAccounts({
+    accounts,
+    depositAccountRefs: accounts.map((a) => id(`trade-deposit:${a}`)),
+  });
+  const units = BigInt(TRADES * (opts.rounds + 1));
+  await k.clients.issuer.bulkIssueSecurity({
+    items: [k.signers.seller.address, rawSeller.address].map((to) => ({ to, value: units })),
+  });
+  const domain = eip712Domain(await dt.eip712Domain());
+  const st = contracts.SecurityToken__factory.connect(k.addresses.securityToken, rawSeller);
+  const dvpAddress = k.addresses.dvp;
+
+  const trades = async (seller: string, buyers: string[], n: number) => {
+    const now = BigInt((await k.ethers.provider.getBlock("latest"))!.timestamp);
+    return Array.from({ length: n }, (_, i) =>
+      buildTerms({
+        id: id(`whole-trade-${++tradeSeq}`),
+        seller,
+        buyer: buyers[i % buyers.length],
+        securityToken: k.addresses.securityToken,
+        quantity: QUANTITY,
+        cashToken: k.addresses.depositToken,
+        amount: AMOUNT,
+        deadline: now + 36_000n,
+      }),
+    );
+  };
+  const rawTrade = async (t: SettlementTerms, i: number) => {
+    const buyer = rawBuyers[i % rawBuyers.length];
+    const ok = async (p: Promise<{ wait(): Promise<{ status: number | null } | null> }>) => {
+      const r = await (await p).wait();
+      if (r?.status !== 1) throw new Error("raw trade step failed");
+    };
+    const dvp = contracts.DeliveryVersusPayment__factory.connect(dvpAddress, buyer);
+    const ref = id(`raw-ref:${t.id}`);
+    await ok(st.lock(dvpAddress, t.quantity, encodeTerms(t)));
+    await ok(dvp.affirm(t));
+    await ok(dt.connect(rawBank).issue(t.buyer, t.amount, ref));
+    const validBefore = t.deadline + 1n;
+    const td = transferAuthorizationTypedData(domain, {
+      from: t.buyer,
+      to: t.seller,
+      value: t.amount,
+      spender: dvpAddress,
+      validBefore,
+      nonce: t.id,
+    });
+    const sig = await buyer.signTypedData(td.domain, td.types, td.message);
+    await ok(dvp.settleWithAuthorization(t, validBefore, sig));
+    await ok(dt.connect(rawSeller).redeem(t.amount, ref));
+  };
+  const round = async (side: "raw" | "sdk", n: number) => {
+    const list =
+      side === "raw"
+        ? await trades(
+            rawSeller.address,
+            rawBuyers.map((b) => b.address),
+            n,
+          )
+        : await trades(
+            k.signers.seller.address,
+            sdkBuyers.map((b) => b.address),
+            n,
+          );
+    const start = performance.now();
+    if (side === "raw") await Promise.all(list.map(rawTrade));
+    else
+      await Promise.all(
+        list.map((terms, i) =>
+          settleTrade({
+            seller: k.clients.seller,
+            buyer: sdkBuyers[i % sdkBuyers.length],
+            bank: k.clients.bank,
+            terms,
+          }),
+        ),
+      );
+    const seconds = (performance.now() - start) / 1000;
+    const states = await Promise.all(list.map((t) => k.contracts.dvp.stateOf(t.id)));
+    if (states.some((x) => x !== 3n)) throw new Error("whole trades: not every trade settled");
+    return n / seconds;
+  };
+  await round("raw", 4); // warm-up
+  await round("sdk", 4);
+  let best = { raw: 0, sdk: 0 };
+  for (let r = 0; r < opts.rounds; r++) {
+    const raw = await round("raw", TRADES);
+    const sdk = await round("sdk", TRADES);
+    console.log(`  whole trades round ${r + 1}: raw ${raw.toFixed(1)}/s, sdk ${sdk.toFixed(1)}/s`);
+    best = { raw: Math.max(best.raw, raw), sdk: Math.max(best.sdk, sdk) };
+  }
+  return best;
+}
+
 const rows: Row[] = [];
 const table: string[][] = [["network", "raw ethers /s", "SDK /s", "SDK / raw"]];
 const started = performance.now();
@@ -247,10 +385,33 @@ for (const [name, fn] of [
   table.push([name, rawRate.toFixed(1), sdkRate.toFixed(1), ratio.toFixed(3)]);
 }
 
+if (opts.only === undefined || opts.only === "inprocess") {
+  console.log(
+    `whole trades: ${TRADES} trades of ${TRADE_BUYERS} buyers at once, ${opts.rounds} rounds`,
+  );
+  const best = await wholeTrades();
+  const rawRate = Math.round(best.raw * 10) / 10;
+  const sdkRate = Math.round(best.sdk * 10) / 10;
+  const ratio = Math.round((best.sdk / best.raw) * 1000) / 1000;
+  rows.push({
+    name: `throughput.raw.settleTrade.inprocess.${TRADES}`,
+    unit: "trades/s",
+    value: rawRate,
+  });
+  rows.push({
+    name: `throughput.sdk.settleTrade.inprocess.${TRADES}`,
+    unit: "trades/s",
+    value: sdkRate,
+    floor: rawRate,
+    ratio,
+  });
+  table.push([`settleTrade x${TRADES}`, rawRate.toFixed(1), sdkRate.toFixed(1), ratio.toFixed(3)]);
+}
+
 const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
 console.log("");
 for (const r of table) console.log(r.map((cell, c) => cell.padStart(widths[c])).join("  "));
-for (const r of rows.filter((x) => x.ratio !== undefined)) {
+for (const r of rows.filter((x) => x.ratio !== undefined && x.name.includes(".settle."))) {
   console.log(
     `${r.ratio! >= 0.9 ? "met    " : "NOT MET"} ${r.name}: sdk/raw ${r.ratio} (target >= 0.9)`,
   );

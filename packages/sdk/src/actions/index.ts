@@ -61,6 +61,7 @@ export * from "./settlement/settleBatch.js";
 export * from "./settlement/cancelSettlement.js";
 export * from "./settlement/reclaimSettlement.js";
 export * from "./settlement/getSettlement.js";
+export * from "./settlement/getUnassignedLock.js";
 export * from "./settlement/verifyTerms.js";
 export * from "./settlement/listSettlements.js";
 export * from "./settlement/watchSettlements.js";

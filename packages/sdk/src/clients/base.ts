@@ -95,6 +95,10 @@ export abstract class BaseClient {
   getSettlement(p: P<typeof a.getSettlement>) {
     return a.getSettlement(this.ctx, p);
   }
+  /** {@inheritDoc getUnassignedLock} */
+  getUnassignedLock(p: P<typeof a.getUnassignedLock>) {
+    return a.getUnassignedLock(this.ctx, p);
+  }
   /** {@inheritDoc listSettlements} */
   listSettlements(p: P<typeof a.listSettlements> = {}) {
     return a.listSettlements(this.ctx, p);

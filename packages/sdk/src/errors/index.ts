@@ -25,9 +25,11 @@ export {
   type SendInterruption,
   type SendPhase,
 } from "./transaction.js";
-export { ReferenceConflictError } from "./reference.js";
+export { ReferenceConflictError, ReferenceUsedError } from "./reference.js";
 export {
   IneligibleTradeError,
+  SettlementInFlightError,
+  SettlementReorgError,
   SettlementStateError,
   SettlementTermsMismatchError,
   type IneligibilityReason,

@@ -105,3 +105,40 @@ export class SettlementStateError extends KessaiError {
     this.state = state;
   }
 }
+
+/**
+ * `settleTrade` was called for a settlement ID that another `settleTrade` call of this process is
+ * carrying through its steps. Thrown before anything is sent; wait for the first call (it resumes
+ * the trade by itself), or call again once it is over.
+ */
+export class SettlementInFlightError extends KessaiError {
+  override name = "SettlementInFlightError";
+  /** The settlement ID. */
+  readonly id: string;
+  constructor(id: string) {
+    super(`Settlement ${id} is already being settled in this process; nothing was sent`);
+    this.id = id;
+  }
+}
+
+/**
+ * `settleTrade` found, more times than it may redo them (`maxRedo`), that the chain no longer has
+ * a step it had done (a reorg removed it). `step` is the last step found missing.
+ */
+export class SettlementReorgError extends KessaiError {
+  override name = "SettlementReorgError";
+  /** The settlement ID. */
+  readonly id: string;
+  /** The step (1-7) the chain no longer had. */
+  readonly step: number;
+  /** How many times steps were redone before giving up. */
+  readonly redone: number;
+  constructor(id: string, step: number, redone: number) {
+    super(
+      `Settlement ${id}: the chain lost step ${step} again after ${redone} redo(s) (reorgs); re-run settleTrade to carry on`,
+    );
+    this.id = id;
+    this.step = step;
+    this.redone = redone;
+  }
+}

@@ -12,6 +12,7 @@ export {
   MAX_REFERENCE_TEXT_BYTES,
   referenceText,
   toBankReference,
+  tradeReference,
   type BankReferenceOptions,
 } from "./reference.js";
 export { toChainId, toRpcUrl } from "./rpc.js";

@@ -1,5 +1,9 @@
-import { ZeroHash, decodeBytes32String, encodeBytes32String, toUtf8Bytes } from "ethers";
-import { InvalidReferenceError, ReferenceTooLongError } from "../errors/input.js";
+import { ZeroHash, decodeBytes32String, encodeBytes32String, keccak256, toUtf8Bytes } from "ethers";
+import {
+  InvalidReferenceError,
+  InvalidSettlementIdError,
+  ReferenceTooLongError,
+} from "../errors/input.js";
 
 /** Options of {@link toBankReference}. */
 export interface BankReferenceOptions {
@@ -79,4 +83,22 @@ export function referenceText(reference: string): string | undefined {
     /* not a bytes32 string */
   }
   return undefined;
+}
+
+/**
+ * The reference a trade uses by default for its issuance (`"issuance"`, step 3: the bank
+ * reference of the buyer's deposit-account debit) or its redemption (`"redemption"`, step 7),
+ * derived from the settlement ID so that every trade has its own and a resumed trade finds it
+ * again: `keccak256(utf8("kessai:" + kind + ":" + id))`, with `id` as lower-case 0x-prefixed hex.
+ * It is 32 bytes of hex, so {@link toBankReference} takes it as is; the bank sees it in the
+ * `Issued` / `Redeemed` event and can recompute it from the settlement ID.
+ *
+ * @param id The settlement ID (0x + 64 hex digits).
+ * @param kind `issuance` or `redemption`.
+ * @returns The reference as lower-case 0x-prefixed bytes32 hex.
+ */
+export function tradeReference(id: string, kind: "issuance" | "redemption"): string {
+  if (typeof id !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(id) || BigInt(id) === 0n)
+    throw new InvalidSettlementIdError("id", id);
+  return keccak256(toUtf8Bytes(`kessai:${kind}:${id.toLowerCase()}`));
 }

@@ -5,12 +5,17 @@ import type { BankClient } from "../clients/bank.js";
 import type { FirmClient } from "../clients/firm.js";
 import type { KessaiContext } from "../context/connect.js";
 import { KessaiError } from "../errors/base.js";
-import { SettlementTermsMismatchError } from "../errors/settlement.js";
-import { ReferenceConflictError } from "../errors/reference.js";
-import { SettlementStateError } from "../errors/settlement.js";
-import { readCall, type TxResult } from "../context/send.js";
+import {
+  SettlementInFlightError,
+  SettlementReorgError,
+  SettlementStateError,
+  SettlementTermsMismatchError,
+} from "../errors/settlement.js";
+import { ReferenceConflictError, ReferenceUsedError } from "../errors/reference.js";
+import { InvalidAmountError, InvalidDeadlineError, InvalidTermsError } from "../errors/input.js";
+import { latestBlock, readCall, withSendOptions, type TxResult } from "../context/send.js";
 import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
-import { toBankReference } from "../utils/reference.js";
+import { toBankReference, tradeReference } from "../utils/reference.js";
 import {
   buildTerms,
   termsDigest,
@@ -31,15 +36,21 @@ export const SETTLEMENT_STEPS = [
 /** Name of one of the seven {@link SETTLEMENT_STEPS}. */
 export type SettlementStepName = (typeof SETTLEMENT_STEPS)[number];
 
-/** Reported to {@link SettleTradeParams.onProgress} before (`started`) and after each step. */
+/**
+ * Reported to {@link SettleTradeParams.onProgress} before (`started`) and after each step; and
+ * `reorged` when the chain no longer has a step done earlier (a reorg removed it): the workflow
+ * then goes through the steps again and redoes what is missing.
+ */
 export interface ProgressEvent {
   step: number;
   name: SettlementStepName;
-  status: "started" | "done" | "skipped";
+  status: "started" | "done" | "skipped" | "reorged";
   txHash?: string;
   gasUsed?: bigint;
-  /** Why a step was skipped. */
+  /** Why a step was skipped, or what the chain no longer has. */
   reason?: string;
+  /** The step's transaction had been sent before (by a killed process, or under a reorg) and this call waited for it. */
+  resumed?: boolean;
 }
 
 /** Parameters of {@link settleTrade}. */
@@ -52,21 +63,35 @@ export interface SettleTradeParams {
   terms: SettlementTermsInput | SettlementTerms;
   /**
    * Reference of the buyer's deposit-account debit (step 3), unique per issuance: 0x + 64 hex
-   * digits, or a text of up to 31 UTF-8 bytes (see {@link toBankReference}).
+   * digits, or a text of up to 31 UTF-8 bytes (see {@link toBankReference}). Default: derived
+   * from the settlement ID, `tradeReference(id, "issuance")`.
    */
-  bankReference: string;
-  /** Reference of the seller's redemption (step 7), unique per redemption; as `bankReference`. */
-  redemptionRef: string;
+  bankReference?: string;
+  /**
+   * Reference of the seller's redemption (step 7), unique per redemption; as `bankReference`.
+   * Default: `tradeReference(id, "redemption")`.
+   */
+  redemptionRef?: string;
   /**
    * Step 1 locks even when the trade could not settle as things stand (the buyer not eligible,
    * a DCJPY account not open or frozen): see `createSettlement`. Default false.
    */
   force?: boolean;
   /**
-   * Settle with a DCJPY transfer authorization the buyer signs for exactly this settlement
-   * (`settleWithAuthorization`) instead of an approval transaction.
+   * How the buyer pays (step 4). `true` (the default): a DCJPY transfer authorization the buyer
+   * signs for exactly this settlement (nonce = the settlement ID) and submits with step 6
+   * (`settleWithAuthorization`); no step-4 transaction, nothing shared between trades, so any
+   * number of one buyer's trades run at once. `false`: an ERC-20 approval of exactly this
+   * trade's amount to the DVP: it overwrites the buyer's allowance, so run one such trade per
+   * buyer at a time.
    */
   useAuthorization?: boolean;
+  /** Longest time from now (seconds) a new trade's deadline may lie ahead. Default 90 days. */
+  deadlineHorizon?: number;
+  /** Stops every send of the trade (`SendAbortedError`); resume later with the same call. */
+  signal?: AbortSignal;
+  /** How many times steps that a reorg removed are redone before giving up. Default 3. */
+  maxRedo?: number;
   /** Called before and after every step; an exception it throws stops the run (resume later). */
   onProgress?: (e: ProgressEvent) => void | Promise<void>;
 }
@@ -75,37 +100,130 @@ export interface SettleTradeParams {
 export interface SettleTradeResult {
   id: string;
   state: SettlementStateName;
+  /** Every step done, skipped or found undone by a reorg, in order (a redone step appears again). */
   steps: ProgressEvent[];
+  /** The issuance reference used (step 3). */
+  bankReference: string;
+  /** The redemption reference used (step 7). */
+  redemptionRef: string;
+  /** How many times the workflow found a step undone by a reorg and went through the steps again. */
+  redone: number;
 }
+
+/** Default {@link SettleTradeParams.deadlineHorizon}: 90 days. */
+export const DEFAULT_DEADLINE_HORIZON = 90 * 24 * 3600;
+/** A deadline at or above this is read as milliseconds (year 33658 in seconds). */
+const MILLISECONDS_FROM = 1_000_000_000_000n;
+/** DCJPY's supply cap (`DepositToken.SUPPLY_CAP`, 2^128 - 1). */
+export const DEPOSIT_SUPPLY_CAP = (1n << 128n) - 1n;
 
 const TERMINAL_FAILED: SettlementStateName[] = ["Cancelled", "Expired", "Rejected", "Failed"];
 
+/** Journal key of one step of one trade (one transaction each). */
+export function settleTradeKey(id: string, step: SettlementStepName): string {
+  return `settleTrade:${id.toLowerCase()}:${step}`;
+}
+
+/** Settlement IDs being carried through their steps in this process. */
+const running = new Set<string>();
+/** References held by the trades in flight in this process: reference -> settlement ID. */
+const held = new Map<string, string>();
+
+/** A step the chain no longer has: the pass stops and starts again from step 1. */
+class Lost {
+  constructor(
+    readonly step: number,
+    readonly reason: string,
+  ) {}
+}
+
 /**
- * Carries a trade through the seven steps. Idempotent and resumable: before each step it reads
- * the chain (settlement state and agent approval, issuance under `bankReference`, redemption under
- * `redemptionRef`, the buyer's allowance) and skips what is already done. Calling it again with
- * the same terms and references after an interruption never repeats a transfer: the lock, the
- * settlement and both references are single-use on chain, and every step checks them first.
- * A reference already recorded for another account or amount throws
- * {@link ReferenceConflictError} (steps 3 and 7); nothing is sent for that step.
+ * Carries a trade through the seven steps. Idempotent and resumable, in one call:
  *
- * Before step 1 it reads the settlement stored under `terms.id`: if one exists with other terms
- * (its stored commitment differs from `termsDigest(terms)`), it throws
- * {@link SettlementTermsMismatchError} and runs no step, so a resumed call never reports the
- * steps of someone else's settlement as done.
+ * - **Checks first.** Before step 1, with nothing sent: the parties are the clients' signers and
+ *   the tokens this deployment's; the amount fits under DCJPY's supply cap
+ *   ({@link DEPOSIT_SUPPLY_CAP}, also with what is in circulation); the deadline is in seconds
+ *   (not milliseconds), not passed and, for a new trade, within `deadlineHorizon`; a settlement
+ *   already under the ID has these terms ({@link SettlementTermsMismatchError}) and has not
+ *   failed ({@link SettlementStateError}); no other call of this process is settling the ID
+ *   ({@link SettlementInFlightError}); the two references belong to this trade: a reference
+ *   recorded for another account or amount throws {@link ReferenceConflictError}, one recorded
+ *   before this trade could have used it (an issuance before the settlement exists, a redemption
+ *   before it settled) or held by another trade of this process throws {@link ReferenceUsedError}.
+ *   References are derived from the settlement ID unless given ({@link tradeReference}).
+ * - **One journal key per step** ({@link settleTradeKey}): every transaction is sent under
+ *   `settleTrade:<id>:<step>`. With a durable journal (`connect({ transactions: { journal } })`,
+ *   e.g. `FileJournal`), a process restarted after a crash calls `settleTrade` again with the same
+ *   parameters: a step whose transaction is still pending is waited for (or replaced if the node
+ *   dropped it), never sent twice; the chain tells which steps are done.
+ * - **Reorgs.** Before each step it checks that the chain still has what the earlier steps did
+ *   (the settlement, the affirmation, the issuance, the agent's approval, the settlement's
+ *   outcome, the redemption). When one is gone it reports a `reorged` progress event and goes
+ *   through the steps again: the lost step is sent again under its key, so the engine puts the
+ *   same signed transaction back (or waits for it). After `maxRedo` such rounds it throws
+ *   {@link SettlementReorgError}.
+ * - **Concurrency.** By default the buyer pays with a transfer authorization per trade
+ *   (`useAuthorization`), so many trades of one buyer run at once.
  */
 export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResult> {
   const terms = buildTerms(p.terms as SettlementTermsInput);
+  const id = terms.id.toLowerCase();
   // The trade's two references, resolved in this one place (text or hex, one convention).
-  const bankReference = toBankReference(p.bankReference, "bankReference");
-  const redemptionRef = toBankReference(p.redemptionRef, "redemptionRef");
+  const bankReference =
+    p.bankReference === undefined
+      ? tradeReference(id, "issuance")
+      : toBankReference(p.bankReference, "bankReference");
+  const redemptionRef =
+    p.redemptionRef === undefined
+      ? tradeReference(id, "redemption")
+      : toBankReference(p.redemptionRef, "redemptionRef");
+  // Claimed synchronously, before the first await: a second call is refused at once.
+  if (running.has(id)) throw new SettlementInFlightError(terms.id);
+  for (const [kind, ref] of [
+    ["issuance", bankReference],
+    ["redemption", redemptionRef],
+  ] as const) {
+    const other = held.get(`${kind}:${ref}`);
+    if (other !== undefined && other !== id)
+      throw new ReferenceUsedError(
+        kind,
+        ref,
+        terms.id,
+        `is held by settlement ${other}, in flight in this process`,
+        other,
+      );
+  }
+  running.add(id);
+  held.set(`issuance:${bankReference}`, id);
+  held.set(`redemption:${redemptionRef}`, id);
+  try {
+    return await carry(p, terms, bankReference, redemptionRef);
+  } finally {
+    running.delete(id);
+    held.delete(`issuance:${bankReference}`);
+    held.delete(`redemption:${redemptionRef}`);
+  }
+}
+
+async function carry(
+  p: SettleTradeParams,
+  terms: SettlementTerms,
+  bankReference: string,
+  redemptionRef: string,
+): Promise<SettleTradeResult> {
   const { seller, buyer, bank, agent } = p;
+  const useAuthorization = p.useAuthorization ?? true;
   const ctx = seller.ctx;
   const steps: ProgressEvent[] = [];
   const emit = async (e: ProgressEvent) => {
     if (e.status !== "started") steps.push(e);
     await p.onProgress?.(e);
   };
+  const keyed = (client: { ctx: KessaiContext }, step: number): KessaiContext =>
+    withSendOptions(client.ctx, {
+      key: settleTradeKey(terms.id, SETTLEMENT_STEPS[step - 1]),
+      ...(p.signal ? { signal: p.signal } : {}),
+    });
   const run = async (
     step: number,
     skip: () => Promise<string | undefined>,
@@ -116,7 +234,14 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
     if (reason !== undefined) return emit({ step, name, status: "skipped", reason });
     await emit({ step, name, status: "started" });
     const r = await act();
-    await emit({ step, name, status: "done", txHash: r?.hash, gasUsed: r?.gasUsed });
+    await emit({
+      step,
+      name,
+      status: "done",
+      txHash: r?.hash,
+      gasUsed: r?.gasUsed,
+      ...(r?.resumed ? { resumed: true } : {}),
+    });
   };
   const state = async (): Promise<SettlementStateName> =>
     settlementStateName(await readCall("dvp.stateOf", () => ctx.dvp.stateOf(terms.id)));
@@ -131,93 +256,243 @@ export async function settleTrade(p: SettleTradeParams): Promise<SettleTradeResu
     }
     return s;
   };
+  /** The state, with step 1 required (the settlement exists). */
+  const created = async () => {
+    const s = await guard();
+    if (s === "None") throw new Lost(1, "the settlement is no longer on chain");
+    return s;
+  };
+  const issued = () => referenceUsed(ctx, "issuance", bankReference, terms.buyer, terms.amount);
+  const redeemed = () =>
+    referenceUsed(ctx, "redemption", redemptionRef, terms.seller, terms.amount);
 
-  // 0. an existing settlement under this ID must be this trade
-  await checkExisting(ctx, terms);
-  // 1. lock
-  await run(
-    1,
-    async () => ((await guard()) === "None" ? undefined : "settlement exists"),
-    () => seller.createSettlement({ terms, force: p.force }),
-  );
-  // 2. affirm
-  await run(
-    2,
-    async () => ((await guard()) === "Pending" ? undefined : "already affirmed"),
-    () => buyer.affirmSettlement({ terms }),
-  );
-  // 3. issue
-  await run(
-    3,
-    async () => {
-      if ((await guard()) === "Settled") return "already settled";
-      return (await referenceUsed(ctx, "issuance", bankReference, terms.buyer, terms.amount))
-        ? "already issued under this bank reference"
-        : undefined;
-    },
-    () => bank.issueDeposit({ account: terms.buyer, amount: terms.amount, bankReference }),
-  );
-  // 4. authorise the cash leg
-  await run(
-    4,
-    async () => {
-      if ((await guard()) === "Settled") return "already settled";
-      if (p.useAuthorization) return "authorization is signed with the settlement (step 6)";
-      const allowance = await readCall("deposit.allowance", () =>
-        ctx.depositToken.allowance(terms.buyer, ctx.addresses.dvp),
-      );
-      return allowance >= terms.amount ? "allowance already sufficient" : undefined;
-    },
-    () => buyer.approveDeposit({ amount: terms.amount }),
-  );
-  // 5. agent approval
-  await run(
-    5,
-    async () => {
-      if (terms.agent === ZeroAddress) return "no agent named";
-      if ((await guard()) === "Settled") return "already settled";
-      // an approval counts only in the agent's current epoch (revoking the agent withdraws it)
-      const valid = await readCall("dvp.isApprovalValid", () => ctx.dvp.isApprovalValid(terms));
-      if (valid) return "already approved";
-      if (!agent)
-        throw new KessaiError(
-          `Settlement ${terms.id} needs agent ${terms.agent}'s approval; pass an AgentClient`,
+  // 0. every check before step 1: nothing is sent when one fails
+  await preflight(p, terms, bankReference, redemptionRef);
+
+  const pass = async () => {
+    // 1. lock
+    await run(
+      1,
+      async () => ((await guard()) === "None" ? undefined : "settlement exists"),
+      () => a.createSettlement(keyed(seller, 1), { terms, force: p.force }),
+    );
+    // 2. affirm
+    await run(
+      2,
+      async () => ((await created()) === "Pending" ? undefined : "already affirmed"),
+      () => a.affirmSettlement(keyed(buyer, 2), { terms }),
+    );
+    // 3. issue
+    await run(
+      3,
+      async () => {
+        if ((await created()) === "Settled") return "already settled";
+        return (await issued()) ? "already issued under this bank reference" : undefined;
+      },
+      () =>
+        a.issueDeposit(keyed(bank, 3), {
+          account: terms.buyer,
+          amount: terms.amount,
+          bankReference,
+        }),
+    );
+    // 4. authorise the cash leg
+    await run(
+      4,
+      async () => {
+        if ((await created()) === "Settled") return "already settled";
+        if (useAuthorization) return "authorization is signed with the settlement (step 6)";
+        const allowance = await readCall("deposit.allowance", () =>
+          ctx.depositToken.allowance(terms.buyer, ctx.addresses.dvp),
         );
-      return undefined;
-    },
-    () => agent!.approveSettlement({ terms }),
-  );
-  // 6. settle
-  await run(
-    6,
-    async () => ((await guard()) === "Settled" ? "already settled" : undefined),
-    async () => {
-      const r = await buyer.settleSettlement({
-        terms,
-        authorization: p.useAuthorization ? true : undefined,
+        return allowance >= terms.amount ? "allowance already sufficient" : undefined;
+      },
+      () => a.approveDeposit(keyed(buyer, 4), { amount: terms.amount }),
+    );
+    // 5. agent approval
+    await run(
+      5,
+      async () => {
+        if (terms.agent === ZeroAddress) return "no agent named";
+        if ((await created()) === "Settled") return "already settled";
+        // an approval counts only in the agent's current epoch (revoking the agent withdraws it)
+        if (await approvalValid()) return "already approved";
+        if (!agent)
+          throw new KessaiError(
+            `Settlement ${terms.id} needs agent ${terms.agent}'s approval; pass an AgentClient`,
+          );
+        return undefined;
+      },
+      () => a.approveSettlement(keyed(agent!, 5), { terms }),
+    );
+    // 6. settle
+    await run(
+      6,
+      async () => {
+        const s = await created();
+        if (s === "Settled") return "already settled";
+        // what steps 2, 3 and 5 did must still be there
+        if (s !== "Affirmed") throw new Lost(2, "the settlement is no longer affirmed");
+        if (!(await issued())) throw new Lost(3, "the issuance is no longer on chain");
+        if (terms.agent !== ZeroAddress && !(await approvalValid()))
+          throw new Lost(5, "the agent's approval is no longer on chain");
+        return undefined;
+      },
+      async () => {
+        const r = await a.settleSettlement(keyed(buyer, 6), {
+          terms,
+          authorization: useAuthorization ? true : undefined,
+        });
+        if (!r.settled) {
+          throw new SettlementStateError(
+            terms.id,
+            await state(),
+            `Settlement ${terms.id} failed: the seller's lock was short`,
+          );
+        }
+        return r;
+      },
+    );
+    // 7. redeem
+    await run(
+      7,
+      async () => {
+        if ((await created()) !== "Settled")
+          throw new Lost(6, "the settlement is no longer settled");
+        return (await redeemed()) ? "already redeemed under this redemption reference" : undefined;
+      },
+      () => a.redeemDeposit(keyed(seller, 7), { amount: terms.amount, redemptionRef }),
+    );
+    // and all of it is still there
+    if ((await created()) !== "Settled") throw new Lost(6, "the settlement is no longer settled");
+    if (!(await redeemed())) throw new Lost(7, "the redemption is no longer on chain");
+  };
+  const approvalValid = () => readCall("dvp.isApprovalValid", () => ctx.dvp.isApprovalValid(terms));
+
+  const maxRedo = p.maxRedo ?? 3;
+  for (let redone = 0; ; redone++) {
+    try {
+      await pass();
+      return { id: terms.id, state: await state(), steps, bankReference, redemptionRef, redone };
+    } catch (err) {
+      if (!(err instanceof Lost)) throw err;
+      await emit({
+        step: err.step,
+        name: SETTLEMENT_STEPS[err.step - 1],
+        status: "reorged",
+        reason: err.reason,
       });
-      if (!r.settled) {
-        throw new SettlementStateError(
-          terms.id,
-          await state(),
-          `Settlement ${terms.id} failed: the seller's lock was short`,
-        );
-      }
-      return r;
-    },
-  );
-  // 7. redeem
-  await run(
-    7,
-    async () => {
-      return (await referenceUsed(ctx, "redemption", redemptionRef, terms.seller, terms.amount))
-        ? "already redeemed under this redemption reference"
-        : undefined;
-    },
-    () => seller.redeemDeposit({ amount: terms.amount, redemptionRef }),
-  );
-  return { id: terms.id, state: await state(), steps };
+      if (redone >= maxRedo) throw new SettlementReorgError(terms.id, err.step, redone);
+    }
+  }
 }
+
+/**
+ * Every check of {@link settleTrade} before step 1 (see there). Reads only; throws a typed error
+ * on the first problem.
+ */
+async function preflight(
+  p: SettleTradeParams,
+  terms: SettlementTerms,
+  bankReference: string,
+  redemptionRef: string,
+): Promise<void> {
+  const ctx = p.seller.ctx;
+  const parties: [string, { ctx: KessaiContext } | undefined, string][] = [
+    ["terms.seller", p.seller, terms.seller],
+    ["terms.buyer", p.buyer, terms.buyer],
+  ];
+  if (terms.agent !== ZeroAddress && p.agent) parties.push(["terms.agent", p.agent, terms.agent]);
+  for (const [field, client, account] of parties) {
+    const me = client?.ctx.account;
+    if (me && getAddress(me) !== account)
+      throw new InvalidTermsError(field, account, `is not the signer ${me} of the client given`);
+  }
+  if (terms.securityToken !== getAddress(ctx.addresses.securityToken))
+    throw new InvalidTermsError(
+      "terms.securityToken",
+      terms.securityToken,
+      `is not this deployment's security token ${ctx.addresses.securityToken}`,
+    );
+  if (terms.cashToken !== getAddress(ctx.addresses.depositToken))
+    throw new InvalidTermsError(
+      "terms.cashToken",
+      terms.cashToken,
+      `is not this deployment's DCJPY ${ctx.addresses.depositToken}`,
+    );
+  if (terms.amount > DEPOSIT_SUPPLY_CAP)
+    throw new InvalidAmountError(
+      "terms.amount",
+      terms.amount,
+      `exceeds DCJPY's supply cap 2^128 - 1 (${DEPOSIT_SUPPLY_CAP})`,
+    );
+  if (terms.deadline >= MILLISECONDS_FROM)
+    throw new InvalidDeadlineError(
+      "terms.deadline",
+      terms.deadline,
+      "looks like milliseconds; give the unix time in seconds",
+    );
+  const [rec, block, issuance, redemption, supply] = await Promise.all([
+    readCall("dvp.settlementOf", () => ctx.dvp.settlementOf(terms.id)),
+    readCall("getBlock", () => latestBlock(ctx)),
+    a.getReferenceRecord(ctx, { kind: "issuance", reference: bankReference }),
+    a.getReferenceRecord(ctx, { kind: "redemption", reference: redemptionRef }),
+    readCall("deposit.totalSupply", () => ctx.depositToken.totalSupply()),
+  ]);
+  const state = settlementStateName(rec.state);
+  // an existing settlement under this ID must be this trade, and still able to settle
+  await checkExisting(ctx, terms, rec);
+  if (TERMINAL_FAILED.includes(state))
+    throw new SettlementStateError(
+      terms.id,
+      state,
+      `Settlement ${terms.id} is ${state}; it cannot settle`,
+    );
+  const now = BigInt(block?.timestamp ?? 0);
+  if (state !== "Settled" && terms.deadline <= now)
+    throw new InvalidDeadlineError(
+      "terms.deadline",
+      terms.deadline,
+      `has passed (block time ${now}): the trade can no longer settle`,
+    );
+  const horizon = BigInt(p.deadlineHorizon ?? DEFAULT_DEADLINE_HORIZON);
+  if (state === "None" && terms.deadline > now + horizon)
+    throw new InvalidDeadlineError(
+      "terms.deadline",
+      terms.deadline,
+      `is more than ${horizon} s after the block time ${now} (deadlineHorizon)`,
+    );
+  // the references: recorded for someone else, or before this trade could have used them
+  const owned = (kind: "issuance" | "redemption", ref: string, account: string, r?: RefRecord) => {
+    if (!r) return;
+    if (getAddress(r.account) !== account || r.amount !== terms.amount)
+      throw new ReferenceConflictError(kind, ref, r, { account, amount: terms.amount });
+  };
+  owned("issuance", bankReference, terms.buyer, issuance);
+  owned("redemption", redemptionRef, terms.seller, redemption);
+  if (issuance && state === "None")
+    throw new ReferenceUsedError(
+      "issuance",
+      bankReference,
+      terms.id,
+      "already records an issuance, and the settlement does not exist yet: it belongs to another trade",
+    );
+  if (redemption && state !== "Settled")
+    throw new ReferenceUsedError(
+      "redemption",
+      redemptionRef,
+      terms.id,
+      `already records a redemption, and the settlement is ${state}, not settled: it belongs to another trade`,
+    );
+  if (!issuance && state !== "Settled" && terms.amount > DEPOSIT_SUPPLY_CAP - supply)
+    throw new InvalidAmountError(
+      "terms.amount",
+      terms.amount,
+      `would take DCJPY's supply ${supply} above its cap 2^128 - 1 at step 3`,
+    );
+}
+
+type RefRecord = { account: string; amount: bigint };
 
 /**
  * Whether the single-use DCJPY `reference` already records `amount` for `account` (the step is
@@ -250,8 +525,11 @@ const TERMS_FIELDS = [
 ] as const;
 
 /** Throws SettlementTermsMismatchError when a settlement with other terms holds `terms.id`. */
-async function checkExisting(ctx: KessaiContext, terms: SettlementTerms): Promise<void> {
-  const rec = await readCall("dvp.settlementOf", () => ctx.dvp.settlementOf(terms.id));
+async function checkExisting(
+  ctx: KessaiContext,
+  terms: SettlementTerms,
+  rec: { state: bigint; termsDigest: string },
+): Promise<void> {
   const state = settlementStateName(rec.state);
   if (state === "None") return;
   const expected = termsDigest(terms).toLowerCase();

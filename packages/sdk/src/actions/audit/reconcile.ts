@@ -4,6 +4,7 @@ import { readCall } from "../../context/send.js";
 import { toAddress, toBlock } from "../../utils/validate.js";
 import { settlementStateName, type SettlementStateName } from "../../constants/enums.js";
 import { termsFromResult, type SettlementTerms } from "../../settlement/terms.js";
+import { tradeReference } from "../../utils/reference.js";
 
 /** Parameters of {@link reconcile}. */
 export interface ReconcileParams {
@@ -12,6 +13,35 @@ export interface ReconcileParams {
   toBlock?: number;
   /** Restrict settlements and balance checks to this account. */
   party?: string;
+  /**
+   * An open settlement whose deadline is at most this many seconds after the block time of
+   * `toBlock` is reported as `near-deadline` (default 3,600).
+   */
+  nearDeadlineSeconds?: number;
+}
+
+/**
+ * Unfinished business found by {@link reconcile}:
+ * - `past-deadline`: an open settlement (Pending or Affirmed) whose deadline has passed: it can
+ *   no longer settle; reclaim it (the seller's units are still locked).
+ * - `near-deadline`: an open settlement within `nearDeadlineSeconds` of its deadline.
+ * - `issued-waiting`: DCJPY issued for an open settlement (under the issuance reference derived
+ *   from its ID, `tradeReference(id, "issuance")`, as `settleTrade` uses by default) and not paid.
+ * - `unassigned-lock`: units locked to the DVP that belong to no settlement
+ *   (`unassignedLockOf`).
+ */
+export interface UnfinishedItem {
+  kind: "past-deadline" | "near-deadline" | "issued-waiting" | "unassigned-lock";
+  /** The settlement, for the settlement kinds. */
+  id?: string;
+  state?: SettlementStateName;
+  deadline?: bigint;
+  /** The buyer (issued-waiting) or the holder (unassigned-lock). */
+  account?: string;
+  /** DCJPY waiting (issued-waiting) or units locked (unassigned-lock). */
+  amount?: bigint;
+  /** One line saying what is unfinished. */
+  detail: string;
 }
 
 /** One token movement of a settlement (a Transfer event of the settling transaction). */
@@ -58,7 +88,12 @@ export interface ReconcileReport {
   supply: SupplyCheck;
   /** Every mismatch found, one line each. Empty when everything reconciles. */
   mismatches: string[];
+  /** True when the books reconcile (`mismatches` is empty). */
   ok: boolean;
+  /** Open settlements past or near their deadline, DCJPY waiting in them, orphan locks. */
+  unfinished: UnfinishedItem[];
+  /** True when the books reconcile and nothing is unfinished. */
+  clean: boolean;
 }
 /** What {@link reconcile} resolves to. */
 export type ReconcileResult = ReconcileReport;
@@ -68,6 +103,12 @@ export type ReconcileResult = ReconcileReport;
  * settling transaction's Transfer events), each account's ST and DCJPY balance change against the
  * Transfer events, and DCJPY supply against `totalIssued − totalRedeemed` and against the Issued and
  * Redeemed events. Needs a node that serves historical state (`eth_call` at past blocks).
+ *
+ * It also reports unfinished business as of `toBlock` ({@link UnfinishedItem}): every open
+ * settlement past or near its deadline, DCJPY issued for an open settlement and not yet paid,
+ * units locked to the DVP without a settlement. Those do not make `ok` false (the books still
+ * reconcile) but `clean`; a seller's lock bucket that differs from its open settlements plus its
+ * unassigned units is a mismatch.
  */
 export async function reconcile(
   ctx: KessaiContext,
@@ -222,6 +263,15 @@ export async function reconcile(
   if (burns !== redeemedInRange)
     mismatches.push(`DCJPY burnt ${burns} in range but Redeemed events say ${redeemedInRange}`);
 
+  const unfinished = await unfinishedBusiness(ctx, {
+    termsById,
+    issuedAll,
+    party,
+    toBlk,
+    near: BigInt(p.nearDeadlineSeconds ?? 3600),
+    mismatches,
+  });
+
   return {
     fromBlock,
     toBlock: toBlk,
@@ -230,5 +280,98 @@ export async function reconcile(
     supply: { totalSupply, totalIssued, totalRedeemed, eventNet, ok: supplyOk },
     mismatches,
     ok: mismatches.length === 0,
+    unfinished,
+    clean: mismatches.length === 0 && unfinished.length === 0,
   };
+}
+
+/** The {@link UnfinishedItem}s as of `toBlk`; a lock bucket that does not add up is a mismatch. */
+async function unfinishedBusiness(
+  ctx: KessaiContext,
+  o: {
+    termsById: Map<string, SettlementTerms>;
+    issuedAll: { args: { bankReference: string; amount: bigint }; blockNumber: number }[];
+    party: string | undefined;
+    toBlk: number;
+    near: bigint;
+    mismatches: string[];
+  },
+): Promise<UnfinishedItem[]> {
+  const { dvp, securityToken: st } = ctx;
+  const at = { blockTag: o.toBlk };
+  const all = [...o.termsById.entries()].filter(
+    ([, t]) => !o.party || t.seller === o.party || t.buyer === o.party,
+  );
+  const [block, states] = await Promise.all([
+    readCall("getBlock", () => ctx.provider.getBlock(o.toBlk)),
+    readCall("dvp.stateOf", () => Promise.all(all.map(([id]) => dvp.stateOf(id, at)))),
+  ]);
+  const now = BigInt(block?.timestamp ?? 0);
+  const issued = new Map<string, bigint>();
+  for (const l of o.issuedAll)
+    if (l.blockNumber <= o.toBlk)
+      issued.set(String(l.args.bankReference).toLowerCase(), l.args.amount);
+  const out: UnfinishedItem[] = [];
+  // open quantity per seller on this deployment's security token
+  const openQty = new Map<string, bigint>();
+  const sellers = new Set<string>();
+  const token = getAddress(ctx.addresses.securityToken);
+  all.forEach(([id, t], i) => {
+    if (t.securityToken === token) sellers.add(t.seller);
+    const state = settlementStateName(states[i]);
+    if (state !== "Pending" && state !== "Affirmed") return;
+    if (t.securityToken === token)
+      openQty.set(t.seller, (openQty.get(t.seller) ?? 0n) + t.quantity);
+    if (t.deadline < now)
+      out.push({
+        kind: "past-deadline",
+        id,
+        state,
+        deadline: t.deadline,
+        detail: `settlement ${id} is ${state} and its deadline ${t.deadline} has passed (block time ${now}): reclaim it`,
+      });
+    else if (t.deadline - now <= o.near)
+      out.push({
+        kind: "near-deadline",
+        id,
+        state,
+        deadline: t.deadline,
+        detail: `settlement ${id} is ${state} and its deadline ${t.deadline} is ${t.deadline - now} s away`,
+      });
+    const waiting = issued.get(tradeReference(id, "issuance"));
+    if (waiting !== undefined)
+      out.push({
+        kind: "issued-waiting",
+        id,
+        state,
+        account: t.buyer,
+        amount: waiting,
+        detail: `${waiting} DCJPY issued to ${t.buyer} for settlement ${id} (${state}) is not paid`,
+      });
+  });
+  if (o.party) sellers.add(o.party);
+  const list = [...sellers];
+  const books = await readCall("dvp.unassignedLockOf", () =>
+    Promise.all(
+      list.map((a) =>
+        Promise.all([dvp.unassignedLockOf(token, a, at), st.lockedOf(ctx.addresses.dvp, a, at)]),
+      ),
+    ),
+  );
+  list.forEach((account, i) => {
+    const [unassigned, locked] = books[i];
+    if (unassigned > 0n)
+      out.push({
+        kind: "unassigned-lock",
+        account,
+        amount: unassigned,
+        detail: `${unassigned} units of ${account} are locked to the DVP without a settlement`,
+      });
+    const open = openQty.get(account) ?? 0n;
+    if (locked !== open + unassigned)
+      o.mismatches.push(
+        `DVP lock of ${account}: ${locked} locked, open settlements ${open} + unassigned ${unassigned}`,
+      );
+  });
+  return out;
 }

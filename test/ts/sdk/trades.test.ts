@@ -1,0 +1,372 @@
+/**
+ * settleTrade against anvil (started here, on a free port): many trades of one buyer at once, a
+ * client killed with SIGKILL right after sending at each of the seven steps and resumed in one
+ * call with its file journal, reorgs of 1-3 blocks after a step.
+ */
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, ZeroAddress } from "ethers";
+import {
+  AgentClient,
+  BankClient,
+  FileJournal,
+  FirmClient,
+  IssuerClient,
+  buildTerms,
+  settleTrade,
+  type Journal,
+  type KessaiAddresses,
+  type SettlementTerms,
+  type TxPolicy,
+} from "../../../packages/sdk/src/index.js";
+import { startAnvil, type Anvil } from "./anvil.js";
+import { ref } from "./fixture.js";
+import { deployOverRpc } from "./hardhat-node.js";
+
+const MNEMONIC = "test test test test test test test test test test test junk";
+const key = (i: number) =>
+  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
+
+/** Fast looks at the chain, no fee bump. */
+const FAST: TxPolicy = {
+  pollIntervalMs: 20,
+  stallCheckMs: 100,
+  bumpAfterBlocks: 1_000,
+  bumpAfterMs: 60_000,
+  timeoutMs: 60_000,
+};
+
+const providerFor = (url: string) =>
+  new JsonRpcProvider(url, undefined, {
+    staticNetwork: true,
+    pollingInterval: 20,
+    cacheTimeout: -1,
+  });
+
+/** Mines a block every `ms` (while `when()` says so) until `p` settles. */
+async function mineUntil<T>(anvil: Anvil, p: Promise<T>, when = () => true, ms = 40): Promise<T> {
+  let over = false;
+  const done = p.finally(() => (over = true));
+  while (!over) {
+    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, ms))]);
+    if (!over && when()) await anvil.mine().catch(() => undefined);
+  }
+  return done;
+}
+
+// accounts: 0 deployer, 1 issuer, 2 bank, 3 agent, 4 seller, 5-8 buyers
+const ISSUER = 1;
+const BANK = 2;
+const AGENT = 3;
+const SELLER = 4;
+const BUYERS = [5, 6, 7, 8];
+
+describe("settleTrade against anvil", function () {
+  this.timeout(60_000);
+  let anvil: Anvil;
+  let provider: JsonRpcProvider;
+  let addresses: KessaiAddresses;
+  let seq = 0;
+
+  before(async function () {
+    anvil = await startAnvil({ order: "fifo" });
+    provider = providerFor(anvil.url);
+    addresses = await deployOverRpc(provider, {
+      deployer: 0,
+      issuer: ISSUER,
+      bank: BANK,
+      agent: AGENT,
+    });
+    const issuer = await IssuerClient.connect({
+      runner: new Wallet(key(ISSUER), provider),
+      addresses,
+    });
+    const bank = await BankClient.connect({ runner: new Wallet(key(BANK), provider), addresses });
+    const parties = [SELLER, ...BUYERS].map((i) => new Wallet(key(i)).address);
+    await issuer.registerInvestors({
+      investors: parties.map((account) => ({ account, investorRef: ref(account) })),
+    });
+    await bank.openDepositAccounts({
+      accounts: parties,
+      depositAccountRefs: parties.map((a) => ref(`deposit:${a}`)),
+    });
+    await issuer.issueSecurity({ to: parties[0], value: 10_000n });
+  });
+  after(async function () {
+    provider?.destroy();
+    await anvil?.stop();
+  });
+
+  /** The parties' clients on one provider, sharing `journal` when given. */
+  async function parties(buyerIndex = BUYERS[0], journal?: Journal, p = provider) {
+    const transactions = { policy: FAST, ...(journal ? { journal } : {}) };
+    const runner = (i: number) => new Wallet(key(i), p);
+    const [seller, buyer, bank, agent] = await Promise.all([
+      FirmClient.connect({ runner: runner(SELLER), addresses, transactions }),
+      FirmClient.connect({ runner: runner(buyerIndex), addresses, transactions }),
+      BankClient.connect({ runner: runner(BANK), addresses, transactions }),
+      AgentClient.connect({ runner: runner(AGENT), addresses, transactions }),
+    ]);
+    return { seller, buyer, bank, agent };
+  }
+
+  async function newTerms(buyer: string, agent = ZeroAddress): Promise<SettlementTerms> {
+    const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+    return buildTerms({
+      id: ref(`trade-${++seq}-${Math.random()}`),
+      seller: new Wallet(key(SELLER)).address,
+      buyer,
+      securityToken: addresses.securityToken,
+      quantity: 1n,
+      cashToken: addresses.depositToken,
+      amount: 1_000n + BigInt(seq),
+      deadline: now + 3_600n,
+      agent,
+    });
+  }
+
+  /** Mined transaction count of each account. */
+  const counts = (indices: number[]) =>
+    Promise.all(indices.map((i) => provider.getTransactionCount(new Wallet(key(i)).address)));
+
+  it("settles 100 concurrent trades of 4 buyers that start with zero allowance", async function () {
+    const clients = await Promise.all(BUYERS.map((b) => parties(b)));
+    const { seller, bank } = clients[0];
+    const buyers = clients.map((c) => c.buyer);
+    for (const b of buyers)
+      expect(await b.ctx.depositToken.allowance(b.address, addresses.dvp)).to.equal(0n);
+    const before = await counts([SELLER, BANK, ...BUYERS]);
+    const trades = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => newTerms(buyers[i % 4].address)),
+    );
+    const t0 = Date.now();
+    const results = await Promise.all(
+      trades.map((terms, i) => settleTrade({ seller, buyer: buyers[i % 4], bank, terms })),
+    );
+    const ms = Date.now() - t0;
+    expect(results.map((r) => r.state)).to.deep.equal(trades.map(() => "Settled"));
+    for (const t of trades) expect(await seller.ctx.dvp.stateOf(t.id)).to.equal(3n);
+    // two transactions per trade for the seller (lock, redeem), two per trade for each buyer
+    // (affirm, settle with authorization), one per trade for the bank: nothing else
+    const after = await counts([SELLER, BANK, ...BUYERS]);
+    expect(after.map((n, i) => n - before[i])).to.deep.equal([200, 100, 50, 50, 50, 50]);
+    for (const b of buyers) {
+      expect(await b.ctx.depositToken.allowance(b.address, addresses.dvp)).to.equal(0n);
+      expect((await b.getDepositBalance({ account: b.address })).balance).to.equal(0n);
+    }
+    for (const c of clients) for (const x of Object.values(c)) x.close();
+    this.test!.title += ` (${ms} ms, ${(100_000 / ms).toFixed(1)} trades/s)`;
+  });
+
+  describe("a client killed right after sending, resumed in one call with its file journal", function () {
+    /**
+     * A child process that runs settleTrade with every party's client journaling to `journal`.
+     * When step `step` starts it switches anvil's automine off, so that step's transaction stays
+     * pending; it prints `sent <hash>` once the node has it (and is killed there).
+     */
+    const CHILD = `
+const [sdkUrl, ethersUrl, url, keysJson, addressesJson, termsJson, file, step, auth] = process.argv.slice(2);
+const sdk = await import(sdkUrl);
+const { JsonRpcProvider, Wallet } = await import(ethersUrl);
+const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 });
+const keys = JSON.parse(keysJson);
+const addresses = JSON.parse(addressesJson);
+const t = JSON.parse(termsJson);
+const terms = { ...t, quantity: BigInt(t.quantity), amount: BigInt(t.amount), deadline: BigInt(t.deadline) };
+const journal = new sdk.FileJournal(file);
+const transactions = { journal, policy: { pollIntervalMs: 20, timeoutMs: 60000 } };
+const c = (Client, k) => Client.connect({ runner: new Wallet(k, provider), addresses, transactions });
+const [seller, buyer, bank, agent] = await Promise.all([
+  c(sdk.FirmClient, keys.seller), c(sdk.FirmClient, keys.buyer), c(sdk.BankClient, keys.bank), c(sdk.AgentClient, keys.agent),
+]);
+let armed = false;
+for (const x of [seller, buyer, bank, agent])
+  x.ctx.signer.engine.on((e) => { if (armed && e.type === "submitted") console.log("sent " + e.hash); });
+await sdk.settleTrade({
+  seller, buyer, bank, agent, terms, useAuthorization: auth === "1",
+  onProgress: async (e) => {
+    if (e.step === Number(step) && e.status === "started") {
+      await provider.send("evm_setAutomine", [false]);
+      armed = true;
+    }
+  },
+});
+console.log("finished");
+`;
+
+    async function runAndKill(dir: string, terms: SettlementTerms, step: number, auth: boolean) {
+      const script = path.join(dir, "child.mjs");
+      await writeFile(script, CHILD);
+      const sdk = pathToFileURL(
+        path.join(process.cwd(), "packages", "sdk", "dist", "index.js"),
+      ).href;
+      const ethers = pathToFileURL(
+        path.join(process.cwd(), "node_modules", "ethers", "lib.esm", "index.js"),
+      ).href;
+      const journal = path.join(dir, "journal.jsonl");
+      const keys = {
+        seller: key(SELLER),
+        buyer: key(BUYERS[1]),
+        bank: key(BANK),
+        agent: key(AGENT),
+      };
+      const plain = JSON.stringify(terms, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+      const child = spawn(
+        process.execPath,
+        [
+          script,
+          sdk,
+          ethers,
+          anvil.url,
+          JSON.stringify(keys),
+          JSON.stringify(addresses),
+          plain,
+          journal,
+          String(step),
+          auth ? "1" : "0",
+        ],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.once("exit", (_code, signal) => resolve(signal)),
+      );
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      try {
+        for await (const line of createInterface({ input: child.stdout })) {
+          const [word, hash] = line.split(" ");
+          if (word === "sent") {
+            child.kill("SIGKILL"); // right after sending
+            expect(await exited).to.equal("SIGKILL");
+            return { hash, journal };
+          }
+        }
+        throw new Error(`the child exited without sending: ${stderr.slice(0, 800)}`);
+      } finally {
+        clearTimeout(timer);
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      }
+    }
+
+    const cases: { step: number; auth: boolean }[] = [
+      ...[1, 2, 3, 4, 5, 6, 7].map((step) => ({ step, auth: false })),
+      { step: 6, auth: true },
+    ];
+    for (const { step, auth } of cases) {
+      it(`after step ${step} (${auth ? "authorization" : "approval"}): waits for the pending transaction, sends nothing twice`, async function () {
+        const dir = await mkdtemp(path.join(tmpdir(), "kessai-trade-"));
+        const buyerIndex = BUYERS[1];
+        const buyerAddress = new Wallet(key(buyerIndex)).address;
+        const terms = await newTerms(buyerAddress, new Wallet(key(AGENT)).address);
+        const before = await counts([SELLER, buyerIndex, BANK, AGENT]);
+        let journal: FileJournal | undefined;
+        try {
+          const t0 = Date.now();
+          const sent = await runAndKill(dir, terms, step, auth);
+          const killedAfter = Date.now() - t0;
+          // the step's transaction is pending: in the pool, not mined
+          expect(await provider.getTransactionReceipt(sent.hash)).to.equal(null);
+          expect(await provider.getTransaction(sent.hash)).to.not.equal(null);
+
+          journal = new FileJournal(sent.journal);
+          const c = await parties(buyerIndex, journal);
+          // Nothing is mined until the resumed call reaches the step: it must find the
+          // transaction pending, and wait for it.
+          let reached = false;
+          const t1 = Date.now();
+          const r = await mineUntil(
+            anvil,
+            settleTrade({
+              ...c,
+              terms,
+              useAuthorization: auth,
+              onProgress: (e) => {
+                if (e.step >= step) reached = true;
+              },
+            }),
+            () => reached,
+          );
+          const resumedIn = Date.now() - t1;
+          expect(r.state).to.equal("Settled");
+          const resumedStep = r.steps.find((s) => s.step === step)!;
+          expect(resumedStep.status).to.equal("done");
+          expect(resumedStep.txHash).to.equal(sent.hash);
+          expect(resumedStep.resumed).to.equal(true);
+          for (const s of r.steps.filter((x) => x.step < step))
+            expect(s.status, `step ${s.step}`).to.equal("skipped");
+          // seller: lock, redeem; buyer: affirm, approve (approval), settle; bank: issue; agent: approve
+          const after = await counts([SELLER, buyerIndex, BANK, AGENT]);
+          expect(after.map((n, i) => n - before[i])).to.deep.equal([2, auth ? 2 : 3, 1, 1]);
+          for (const i of [SELLER, buyerIndex, BANK, AGENT])
+            expect(
+              await provider.getTransactionCount(new Wallet(key(i)).address, "pending"),
+            ).to.equal(await provider.getTransactionCount(new Wallet(key(i)).address));
+          const dt = c.seller.ctx.depositToken;
+          const [issued, redeemed] = await Promise.all([
+            dt.queryFilter(dt.filters.Issued(r.bankReference)),
+            dt.queryFilter(dt.filters.Redeemed(r.redemptionRef)),
+          ]);
+          expect([issued.length, redeemed.length]).to.deep.equal([1, 1]);
+          for (const x of Object.values(c)) x.close();
+          this.test!.title += ` (killed ${killedAfter} ms after start; resumed in ${resumedIn} ms)`;
+        } finally {
+          await anvil.rpc("evm_setAutomine", [true]);
+          await journal?.close();
+          await rm(dir, { recursive: true, force: true });
+        }
+      });
+    }
+  });
+
+  describe("a reorg that undoes a step", function () {
+    const cases = [
+      { step: 1, depth: 1 },
+      { step: 2, depth: 2 },
+      { step: 3, depth: 3 },
+      { step: 5, depth: 1 },
+      { step: 6, depth: 2 },
+      { step: 7, depth: 3 },
+    ];
+    for (const { step, depth } of cases) {
+      it(`after step ${step}, ${depth} block(s): reported, the lost steps redone once`, async function () {
+        const buyerIndex = BUYERS[2];
+        const c = await parties(buyerIndex);
+        const terms = await newTerms(c.buyer.address, c.agent.address);
+        const before = await counts([SELLER, buyerIndex, BANK, AGENT]);
+        let reorged = false;
+        const r = await settleTrade({
+          ...c,
+          terms,
+          onProgress: async (e) => {
+            if (!reorged && e.step === step && e.status === "done") {
+              reorged = true;
+              await anvil.rpc("anvil_reorg", [depth, []]);
+            }
+          },
+        });
+        expect(reorged).to.equal(true);
+        expect(r.state).to.equal("Settled");
+        expect(r.redone).to.be.greaterThan(0);
+        expect(r.steps.filter((s) => s.status === "reorged").length).to.equal(r.redone);
+        // the same transactions put back: one per step and party, nothing sent twice
+        const after = await counts([SELLER, buyerIndex, BANK, AGENT]);
+        expect(after.map((n, i) => n - before[i])).to.deep.equal([2, 2, 1, 1]);
+        const dt = c.seller.ctx.depositToken;
+        const dvp = c.seller.ctx.dvp;
+        const [issued, redeemed, settled] = await Promise.all([
+          dt.queryFilter(dt.filters.Issued(r.bankReference)),
+          dt.queryFilter(dt.filters.Redeemed(r.redemptionRef)),
+          dvp.queryFilter(dvp.filters.SettlementSettled(terms.id)),
+        ]);
+        expect([issued.length, redeemed.length, settled.length]).to.deep.equal([1, 1, 1]);
+        for (const x of Object.values(c)) x.close();
+      });
+    }
+  });
+});
