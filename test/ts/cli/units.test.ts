@@ -3,6 +3,9 @@
  * its one-line errors, and the "now" that relative times count from.
  */
 import { expect } from "chai";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { JsonRpcProvider } from "ethers";
 import { parseTime } from "../../../packages/cli/src/args.js";
 import { Invocation } from "../../../packages/cli/src/context.js";
@@ -104,5 +107,38 @@ describe("kessai CLI, in-process", function () {
         BigInt(ahead + 1800),
       );
     });
+  });
+  describe("a terms file with quantity or amount as a JSON number", function () {
+    const terms = {
+      id: "0x" + "11".repeat(32),
+      seller: "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+      buyer: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+      securityToken: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+      quantity: "100",
+      cashToken: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+      amount: "9007199254740993",
+      deadline: "4102444800",
+    };
+    let dir: string;
+    before(() => (dir = mkdtempSync(path.join(tmpdir(), "kessai-terms-"))));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    for (const field of ["quantity", "amount"] as const) {
+      it(`refuses ${field} as a number (2^53 + 1 would read as 2^53): one line naming it, exit 2`, async function () {
+        const file = path.join(dir, `${field}.json`);
+        // written by hand: JSON.stringify cannot write 2^53 + 1 as a number
+        const json = JSON.stringify({ ...terms, [field]: "@" }).replace('"@"', "9007199254740993");
+        writeFileSync(file, json);
+        for (const cmd of ["affirm", "settle", "show"]) {
+          const r = await run(["settlement", cmd, "--terms", file]);
+          expect(r.code, cmd).to.equal(2);
+          expect(r.err, cmd).to.equal(
+            `kessai: ${file}: terms.${field} must be a JSON string of digits, not a JSON number ` +
+              "(numbers lose precision above 2^53): 9007199254740992\n",
+          );
+          expect(r.out).to.equal("");
+        }
+      });
+    }
   });
 });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { ZeroAddress } from "ethers";
 import * as a from "@kessai/sdk";
 import {
+  InvalidAmountError,
   SETTLEMENT_STATE_NAMES,
   buildTerms,
   deriveSettlementId,
@@ -84,6 +85,9 @@ function hasTermFlags(inv: Invocation): string[] {
   return Object.keys(TERM_FLAGS).filter((k) => inv.values[k] !== undefined);
 }
 
+/** Terms fields in base units: strings only in a terms file (see readTermsFile). */
+const AMOUNT_FIELDS = new Set(["quantity", "amount"]);
+
 function readTermsFile(file: string): SettlementTerms {
   if (!existsSync(file)) throw new CliUsageError("--terms", `terms file not found: ${file}`, file);
   let doc: unknown;
@@ -101,6 +105,15 @@ function readTermsFile(file: string): SettlementTerms {
     const v = t[k];
     const name = `${file}: terms.${k}`;
     if (v === undefined) throw new CliUsageError("--terms", `${name} is missing`, file);
+    // JSON.parse has already rounded a number above 2^53 (9007199254740993 reads as ...992):
+    // base-unit amounts must be JSON strings, as `create` prints them.
+    if (typeof v === "number" && AMOUNT_FIELDS.has(k)) {
+      throw new InvalidAmountError(
+        name,
+        v,
+        "must be a JSON string of digits, not a JSON number (numbers lose precision above 2^53)",
+      );
+    }
     return parse(String(v), name);
   };
   return buildTerms({
