@@ -10,6 +10,7 @@ import {
   FirmClient,
   InvalidParameterError,
   KessaiError,
+  TokenNotListedError,
   connect,
   parseDeployment,
   readDeployment,
@@ -91,6 +92,47 @@ describe("sdk connect: the chain and the deployment are checked", function () {
       expect(e.shortMessage).to.equal(message);
       expect(e.message).to.not.match(/investor register/);
     }
+  });
+
+  it("refuses a security token or DCJPY that the DVP does not list (TokenNotListedError)", async function () {
+    const dvp = k.contracts.dvp.connect(k.signers.admin);
+    // another DCJPY, of the same kind but never listed
+    const other = await k.ethers.deployContract("DepositToken", [
+      "Other DCJPY",
+      "OJPY",
+      0,
+      k.signers.admin.address,
+      0,
+    ]);
+    const otherAddress = await other.getAddress();
+    const e = await expectError(
+      connect({
+        runner: k.ethers.provider,
+        addresses: { ...a, depositToken: otherAddress },
+        chainId: 31337,
+      }),
+      TokenNotListedError,
+      { field: "addresses.depositToken", address: otherAddress, dvp: a.dvp, chainId: 31337n },
+    );
+    expect(e.shortMessage).to.equal(
+      `addresses.depositToken ${otherAddress} is not a listed cash token of the DVP ${a.dvp} on chain 31337`,
+    );
+    await (await dvp.setSecurityTokenListed(a.securityToken, false)).wait();
+    try {
+      const s = await expectError(
+        connect({ runner: k.ethers.provider, addresses: a, chainId: 31337 }),
+        TokenNotListedError,
+        { field: "addresses.securityToken", address: a.securityToken, dvp: a.dvp },
+      );
+      expect(s.shortMessage).to.equal(
+        `addresses.securityToken ${a.securityToken} is not a listed security token of the DVP ${a.dvp} on chain 31337`,
+      );
+    } finally {
+      await (await dvp.setSecurityTokenListed(a.securityToken, true)).wait();
+    }
+    expect(
+      (await connect({ runner: k.ethers.provider, addresses: a, chainId: 31337 })).chainId,
+    ).to.equal(31337n);
   });
 
   it("refuses a malformed rpcUrl or chainId before any request (InvalidParameterError)", async function () {

@@ -8,6 +8,7 @@ import {
 } from "../generated/contracts.js";
 import {
   DeploymentAddressError,
+  TokenNotListedError,
   type DeploymentContract,
   type FoundAtAddress,
 } from "../errors/configuration.js";
@@ -95,17 +96,27 @@ async function probe(address: string, provider: Provider): Promise<FoundAtAddres
 
 /**
  * Checks that each address holds the contract it is given for, with one identifying read per
- * contract (in parallel). On the first that does not, finds what it holds (code, or which of the
- * three) and throws {@link DeploymentAddressError}; a transport failure throws NetworkError.
- * Resolves to the security token's investor register (what its identifying read returns).
+ * contract, and that the DVP lists the security token and DCJPY (`isSecurityTokenListed`,
+ * `isCashTokenListed`): five reads, in parallel. On the first address that does not hold its
+ * contract, finds what it holds (code, or which of the three) and throws
+ * {@link DeploymentAddressError}; then, for a token the DVP does not list,
+ * {@link TokenNotListedError}; a transport failure throws NetworkError. Resolves to the security
+ * token's investor register (what its identifying read returns).
  */
 export async function identifyDeployment(
   addresses: Record<DeploymentContract, string>,
   provider: Provider,
   chainId: bigint,
 ): Promise<string> {
-  const results = await Promise.allSettled(KINDS.map((k) => is(k, addresses[k], provider)));
-  for (const r of results) if (r.status === "rejected") networkOnly(r.reason);
+  const dvp = DeliveryVersusPayment__factory.connect(addresses.dvp, provider);
+  const [results, listed] = await Promise.all([
+    Promise.allSettled(KINDS.map((k) => is(k, addresses[k], provider))),
+    Promise.allSettled([
+      dvp.isSecurityTokenListed(addresses.securityToken),
+      dvp.isCashTokenListed(addresses.depositToken),
+    ]),
+  ]);
+  for (const r of [...results, ...listed]) if (r.status === "rejected") networkOnly(r.reason);
   for (const [i, r] of results.entries()) {
     if (r.status === "fulfilled" && r.value) continue;
     const kind = KINDS[i];
@@ -117,6 +128,12 @@ export async function identifyDeployment(
       chainId,
       { cause: r.status === "rejected" ? r.reason : undefined },
     );
+  }
+  // The three hold their contracts, so the DVP answers both reads.
+  for (const [i, token] of (["securityToken", "depositToken"] as const).entries()) {
+    const r = listed[i];
+    if (r.status === "rejected") throw r.reason;
+    if (!r.value) throw new TokenNotListedError(token, addresses[token], addresses.dvp, chainId);
   }
   return (results[0] as PromiseFulfilledResult<string>).value;
 }

@@ -93,6 +93,41 @@ export class DeploymentAddressError extends ConfigurationError {
 }
 
 /**
+ * The DVP of the deployment does not list the security token or DCJPY given with it
+ * (`isSecurityTokenListed` / `isCashTokenListed` is false): every new settlement with that token
+ * would be refused. Usually a token of another deployment, or one the DVP admin delisted. Found
+ * by `connect` in its identifying reads, before anything else is read.
+ */
+export class TokenNotListedError extends ConfigurationError {
+  override name = "TokenNotListedError";
+  /** Which address is not listed: `addresses.securityToken` or `addresses.depositToken`. */
+  readonly field: string;
+  /** The token given. */
+  readonly address: string;
+  /** The DVP that does not list it. */
+  readonly dvp: string;
+  /** The chain it was looked up on. */
+  readonly chainId: bigint;
+  constructor(
+    token: "securityToken" | "depositToken",
+    address: string,
+    dvp: string,
+    chainId: bigint,
+    options: KessaiErrorOptions = {},
+  ) {
+    const what = token === "securityToken" ? "security token" : "cash token";
+    super(
+      `addresses.${token} ${address} is not a listed ${what} of the DVP ${dvp} on chain ${chainId}`,
+      options,
+    );
+    this.field = `addresses.${token}`;
+    this.address = address;
+    this.dvp = dvp;
+    this.chainId = chainId;
+  }
+}
+
+/**
  * A deployment file (the JSON `kessai deploy` writes, or an Ignition deployment) is missing,
  * unreadable, or has a missing or malformed field.
  */

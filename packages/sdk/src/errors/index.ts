@@ -38,6 +38,7 @@ export {
   ChainMismatchError,
   ConfigurationError,
   DeploymentAddressError,
+  TokenNotListedError,
   DeploymentFileError,
   type DeploymentContract,
   type FoundAtAddress,
