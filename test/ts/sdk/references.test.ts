@@ -72,7 +72,7 @@ describe("sdk bank references: one convention (toBankReference)", function () {
         ["0x1234", "starts with 0x but is not 32 bytes of hex"],
         [`0x${"ab".repeat(33)}`, "starts with 0x but is not 32 bytes of hex"],
         [ZeroHash, "must not be zero"],
-        ["\u0000", "must not be zero"],
+        ["\u0000", "must not contain control characters"],
         [42, "must be 32-byte hex or a text"],
       ] as [unknown, string][]) {
         const e = refusal(() => toBankReference(value as string, "--ref"));
@@ -81,6 +81,39 @@ describe("sdk bank references: one convention (toBankReference)", function () {
         expect((e as InvalidReferenceError).shortMessage).to.include(`--ref ${reason}`);
       }
       expect(toBankReference(ZeroHash, "reason", { allowZero: true })).to.equal(ZeroHash);
+    });
+
+    it("refuses control characters and text not in Unicode NFC: one look, one reference", function () {
+      for (const value of [
+        "DEBIT-1\n",
+        "\tDEBIT-1",
+        "DEBIT\u007f1",
+        "DEBIT\u00851",
+        "\u0000DEBIT",
+      ]) {
+        const e = refusal(() => toBankReference(value, "bankReference"));
+        expect(e, JSON.stringify(value)).to.be.instanceOf(InvalidReferenceError);
+        expect(e).to.include({ field: "bankReference", value });
+        expect((e as InvalidReferenceError).shortMessage).to.equal(
+          `bankReference must not contain control characters: ${JSON.stringify(value)}`,
+        );
+      }
+      // "Café" composed (U+00E9) and decomposed ("e" + U+0301) look the same
+      const composed = "CAFE-Caf\u00e9";
+      const decomposed = "CAFE-Cafe\u0301";
+      expect(decomposed.normalize("NFC")).to.equal(composed);
+      expect(toBankReference(composed)).to.equal(encodeBytes32String(composed));
+      for (const value of [decomposed, "\u212b-1" /* ANGSTROM SIGN, NFC is U+00C5 */]) {
+        const e = refusal(() => toBankReference(value, "--ref"));
+        expect(e, JSON.stringify(value)).to.be.instanceOf(InvalidReferenceError);
+        expect(e).to.include({ field: "--ref", value });
+        expect((e as InvalidReferenceError).shortMessage).to.equal(
+          `--ref must be in Unicode normalization form NFC (compose it with text.normalize("NFC")): ${JSON.stringify(value)}`,
+        );
+      }
+      // hex is bytes, not text: taken as is
+      const h = `0x${"0a".repeat(32)}`;
+      expect(toBankReference(h)).to.equal(h);
     });
   });
 

@@ -63,7 +63,8 @@ export class InvalidSettlementIdError extends InputError {
 
 /**
  * A reference (bank, redemption, deposit-account or investor reference, reason code) that is
- * neither 32 bytes of hex nor a text of 1 to 31 UTF-8 bytes, or is zero where it must not be
+ * neither 32 bytes of hex nor a printable NFC text of 1 to 31 UTF-8 bytes, or is zero where it
+ * must not be
  * (see `toBankReference`).
  */
 export class InvalidReferenceError extends InputError {

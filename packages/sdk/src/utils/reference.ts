@@ -11,6 +11,9 @@ export interface BankReferenceOptions {
   allowZero?: boolean;
 }
 
+/** Control characters (C0, DEL, C1): never part of a text reference. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
 /** Longest text reference in UTF-8 bytes: one byte of the 32 is left for the terminating zero. */
 export const MAX_REFERENCE_TEXT_BYTES = 31;
 
@@ -24,7 +27,10 @@ export const MAX_REFERENCE_TEXT_BYTES = 31;
  *   ({@link MAX_REFERENCE_TEXT_BYTES}), so the bank reads the text back from any `Issued` or
  *   `Redeemed` event with {@link referenceText}. Longer text is refused
  *   ({@link ReferenceTooLongError}), never truncated or hashed: two tools must never turn one
- *   text into two references. Text is taken byte for byte (no trimming, no case folding).
+ *   text into two references. Text is taken byte for byte (no trimming, no case folding), and
+ *   must be printable and in Unicode NFC, so that two texts that look the same are the same
+ *   bytes: control characters (C0, DEL, C1) and text that `text.normalize("NFC")` would change
+ *   (e.g. "e" + U+0301 for "é") are refused, never silently normalized.
  *
  * So `bank.issueDeposit({ ..., bankReference: "DEBIT-0001" })` and `kessai dcjpy issue --ref DEBIT-0001`
  * issue under the same reference, and the second of them is refused
@@ -34,8 +40,8 @@ export const MAX_REFERENCE_TEXT_BYTES = 31;
  * @param value The reference: 0x + 64 hex digits, or a text of 1 to 31 UTF-8 bytes.
  * @param field Named in the error (e.g. `bankReference`, `--ref`).
  * @returns The reference as lower-case 0x-prefixed bytes32 hex.
- * @throws {@link InvalidReferenceError} for a non-string, an empty text, a `0x` value that is not
- * 32 bytes of hex, or the zero reference (unless `allowZero`); {@link ReferenceTooLongError} for
+ * @throws {@link InvalidReferenceError} for a non-string, an empty text, a text with control
+ * characters or not in Unicode NFC, a `0x` value that is not 32 bytes of hex, or the zero reference (unless `allowZero`); {@link ReferenceTooLongError} for
  * text longer than 31 bytes.
  */
 export function toBankReference(
@@ -56,6 +62,16 @@ export function toBankReference(
     );
   } else {
     if (value.length === 0) throw new InvalidReferenceError(field, value, "must not be empty");
+    if (CONTROL.test(value)) {
+      throw new InvalidReferenceError(field, value, "must not contain control characters");
+    }
+    if (value.normalize("NFC") !== value) {
+      throw new InvalidReferenceError(
+        field,
+        value,
+        'must be in Unicode normalization form NFC (compose it with text.normalize("NFC"))',
+      );
+    }
     const bytes = toUtf8Bytes(value).length;
     if (bytes > MAX_REFERENCE_TEXT_BYTES) throw new ReferenceTooLongError(field, value, bytes);
     out = encodeBytes32String(value);
@@ -78,7 +94,7 @@ export function referenceText(reference: string): string | undefined {
   try {
     const s = decodeBytes32String(reference);
     // printable: no control characters (C0, DEL, C1)
-    if (s.length > 0 && !/[\u0000-\u001f\u007f-\u009f]/.test(s)) return s;
+    if (s.length > 0 && !CONTROL.test(s)) return s;
   } catch {
     /* not a bytes32 string */
   }
