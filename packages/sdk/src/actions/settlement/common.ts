@@ -17,12 +17,8 @@ export function normaliseTerms(t: TermsLike): SettlementTerms {
   return buildTerms(t as SettlementTermsInput);
 }
 
-const OUTCOME_EVENTS = [
-  "SettlementSettled",
-  "SettlementFailed",
-  "SettlementAttemptFailed",
-  "SettlementAttemptSkipped",
-];
+/** What a settle call emits per item: it settles, or (per-item batch) reverts or skips it. */
+const OUTCOME_EVENTS = ["SettlementSettled", "SettlementAttemptFailed", "SettlementAttemptSkipped"];
 const outcomeTopicsByInterface = new WeakMap<Interface, Map<string, EventFragment>>();
 
 /** topic0 -> fragment of the DVP's outcome events (computed once per interface). */
@@ -44,7 +40,7 @@ function outcomeTopics(iface: Interface): Map<string, EventFragment> {
  * matched on address and topic0; the ID is the first indexed topic of each outcome event.
  */
 export function settlementOutcomes(ctx: KessaiContext, logs: readonly Log[]) {
-  const out = new Map<string, "settled" | "failed" | "attemptFailed" | "skipped">();
+  const out = new Map<string, "settled" | "attemptFailed" | "skipped">();
   const reasons = new Map<string, string>();
   const dvp = ctx.addresses.dvp.toLowerCase();
   const iface = ctx.dvp.interface;
@@ -53,12 +49,11 @@ export function settlementOutcomes(ctx: KessaiContext, logs: readonly Log[]) {
     if (l.address.toLowerCase() !== dvp) continue;
     const fragment = l.topics.length > 0 ? topics.get(l.topics[0].toLowerCase()) : undefined;
     if (!fragment) continue;
-    // `id` is the first indexed parameter of all four events; only a failed attempt's data
+    // `id` is the first indexed parameter of all three events; only a failed attempt's data
     // (its revert reason) needs decoding.
     if (l.topics.length < 2) continue;
     const id = l.topics[1].toLowerCase();
     if (fragment.name === "SettlementSettled") out.set(id, "settled");
-    else if (fragment.name === "SettlementFailed") out.set(id, "failed");
     else if (fragment.name === "SettlementAttemptSkipped") {
       // a per-item batch did not try an ID that is not open; keep a settlement earlier in it
       if (!out.has(id)) out.set(id, "skipped");

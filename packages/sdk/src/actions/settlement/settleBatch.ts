@@ -20,7 +20,7 @@ export interface SettleBatchItem {
    * `skipped`: `perItem` did not try it because it was not open (never created, or already
    * settled, cancelled, expired, rejected or failed).
    */
-  status: "settled" | "failed" | "attemptFailed" | "skipped";
+  status: "settled" | "attemptFailed" | "skipped";
   /** For `attemptFailed`: the decoded reason the item reverted with. */
   error?: ContractError<object>;
 }
