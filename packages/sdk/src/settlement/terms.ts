@@ -15,7 +15,10 @@ export interface SettlementTerms {
   agent: string;
 }
 
-/** Terms as a caller may give them (numbers, strings, Date for the deadline; agent optional). */
+/**
+ * Terms as a caller may give them: quantity and amount as bigints only (parse text with
+ * `parseAmount`), the deadline as a bigint, a safe-integer number or a Date; agent optional.
+ */
 export interface SettlementTermsInput {
   id: string;
   seller: string;
