@@ -631,10 +631,12 @@ interface ISecurityToken is IERC20Metadata {
      * nor the token; `value` > 0; enough locked; `recipient` eligible when it differs from
      * `account`. When `lockAddress` is a contract (notifications not waived), then calls its
      * {ISecurityTokenLockReceiver-onSecurityTokenLockRemoved} with `data`, which may refuse. A
-     * Kessai DVP accepts it when `data` is `abi.encode(terms)` of an open settlement of `account`
-     * on this token with `value` <= its quantity: that settlement reports failed at once and the
-     * rest of its quantity goes back to `account`; with any other `data` it accepts only units that
-     * belong to none of its settlements. Emits {IERC20-Transfer} when moved, then {ForceUnlock}.
+     * Kessai DVP reads `data` of 288 bytes or more as naming a settlement (the first 288 bytes
+     * are `abi.encode(terms)`, any further bytes are free, e.g. a court reference) and accepts it
+     * for an open settlement of `account` on this token with `value` <= its quantity: that
+     * settlement reports failed at once and the rest of its quantity goes back to `account`;
+     * shorter `data` (none, or a short reference) takes only units that belong to none of its
+     * settlements. Emits {IERC20-Transfer} when moved, then {ForceUnlock}.
      * @param lockAddress The lock address whose lock is released.
      * @param account The holder whose units are locked.
      * @param recipient The account to receive the units; `account` to only free them.
