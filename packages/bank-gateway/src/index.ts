@@ -27,6 +27,6 @@ export * as ledger from "./store/ledger.js";
 export { insertFirm } from "./store/records.js";
 export { reconcile, type ReconciliationReport, type Difference } from "./app/reconcile.js";
 export { watchOnce, DeepReorgError, WATCH_CONSUMER, type WatchReport } from "./app/watcher.js";
-export { workOutbox, type WorkReport } from "./app/worker.js";
+export { runOutboxWorker, workOutbox, type WorkReport } from "./app/worker.js";
 export type { GatewayContext, GatewaySettings, CrashPoint, Logger } from "./app/context.js";
 export { buildHttp, openApiDocument, errorResponse } from "./http/server.js";

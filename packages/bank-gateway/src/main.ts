@@ -20,7 +20,7 @@ import {
 import type { CrashPoint, GatewayContext } from "./app/context.js";
 import { ensureBankAccounts } from "./app/operator.js";
 import { DeepReorgError, watchOnce } from "./app/watcher.js";
-import { workOutbox } from "./app/worker.js";
+import { runOutboxWorker, workOutbox } from "./app/worker.js";
 import type { DepositChain } from "./chain/port.js";
 import { sdkDepositChain } from "./chain/sdk-adapter.js";
 import { GatewayClient } from "./client.js";
@@ -241,7 +241,24 @@ async function run(
       })(),
     );
   if (o.loops !== false) {
-    loop("outbox", config.worker.intervalMs, () => workOutbox(ctx));
+    // Claims continuously: up to `batch` sends in flight, a new claim as soon as one is recorded.
+    loops.push(
+      runOutboxWorker(ctx, {
+        intervalMs: config.worker.intervalMs,
+        stopped: () => stopped,
+        sleep: (ms) => sleep(ms, stopping.signal),
+        onError: (e) => {
+          if (stopped) return;
+          log.warn(
+            {
+              err: e instanceof Error ? { name: e.name, message: e.message } : String(e),
+              loop: "outbox",
+            },
+            "outbox round failed; retrying",
+          );
+        },
+      }),
+    );
     loop("watcher", config.chain.pollIntervalMs, watch);
   }
 

@@ -13,7 +13,7 @@ import type { MigrationModule } from "./migrations.js";
 import * as outbox from "./outbox.js";
 
 export * from "./errors.js";
-export { sql, compile, isSql, DialectSwitch } from "./sql.js";
+export { sql, compile, isSql, isDialectSwitch, DialectSwitch } from "./sql.js";
 export type { Sql, SqlValue, Dialect, CompiledSql } from "./sql.js";
 export * from "./codec.js";
 export * from "./ddl.js";

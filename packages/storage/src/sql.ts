@@ -7,9 +7,13 @@ export type Dialect = "sqlite" | "postgres";
 export type SqlValue = string | number | bigint | boolean | null | Date | Uint8Array;
 
 // A registered symbol: two copies of this module in one process (the built package and its source,
-// as tests may load both) still recognise each other's fragments. Input (JSON, query strings) cannot
-// carry a symbol, so only code can make a fragment.
+// as tests may load both) still recognise each other's fragments and dialect switches, so every
+// recognition below goes through this marker, never `instanceof` (each copy has its own classes).
+// Input (JSON, query strings) cannot carry a symbol, so only code can make a fragment.
 const SQL = Symbol.for("kessai.sql");
+/** The marker's value on a fragment and on a dialect switch. */
+const FRAGMENT: true = true;
+const SWITCH: "dialect" = "dialect";
 
 /**
  * A statement or a fragment of one: SQL text with its parameters kept apart. Built only with the
@@ -24,9 +28,15 @@ export interface Sql {
   readonly values: readonly (SqlValue | Sql | DialectSwitch)[];
 }
 
-/** A fragment chosen per back end when the statement is compiled; made by {@link sql.dialect}. */
+/**
+ * A fragment chosen per back end when the statement is compiled; made by {@link sql.dialect}.
+ * Recognised by its marker ({@link isDialectSwitch}), not by its class.
+ */
 export class DialectSwitch {
-  constructor(readonly variants: Readonly<Record<Dialect, Sql>>) {}
+  readonly [SQL] = SWITCH;
+  constructor(readonly variants: Readonly<Record<Dialect, Sql>>) {
+    Object.freeze(this);
+  }
 }
 
 /** A statement compiled for one back end: `?` placeholders (SQLite) or `$1, $2, ...` (PostgreSQL). */
@@ -39,12 +49,17 @@ function fragment(
   strings: readonly string[],
   values: readonly (SqlValue | Sql | DialectSwitch)[],
 ): Sql {
-  return Object.freeze({ [SQL]: true as const, strings, values });
+  return Object.freeze({ [SQL]: FRAGMENT, strings, values });
 }
 
-/** True when `value` is a fragment made by {@link sql}. */
+/** True when `value` is a fragment made by {@link sql} (by any copy of this module). */
 export function isSql(value: unknown): value is Sql {
-  return typeof value === "object" && value !== null && (value as Sql)[SQL] === true;
+  return typeof value === "object" && value !== null && (value as Sql)[SQL] === FRAGMENT;
+}
+
+/** True when `value` is a switch made by {@link sql.dialect} (by any copy of this module). */
+export function isDialectSwitch(value: unknown): value is DialectSwitch {
+  return typeof value === "object" && value !== null && (value as DialectSwitch)[SQL] === SWITCH;
 }
 
 /**
@@ -92,7 +107,7 @@ export function compile(query: Sql, dialect: Dialect): CompiledSql {
       text += s;
       if (i >= q.values.length) return;
       const v = q.values[i];
-      if (v instanceof DialectSwitch) walk(v.variants[dialect]);
+      if (isDialectSwitch(v)) walk(v.variants[dialect]);
       else if (isSql(v)) walk(v);
       else {
         if (v === undefined) {

@@ -2,7 +2,10 @@
  * Reconciliation: the dedicated account against DCJPY's supply, and every confirmed Issued and
  * Redeemed event against the ledger, by reference, in both directions, with set-based SQL (one
  * query for the matching, one for the running totals), so its time grows with the tables, not
- * with round trips.
+ * with round trips. The match is one grouping of events and postings together by reference, so it
+ * needs no index on an intermediate result: a join of the grouped events with the grouped postings
+ * left SQLite a full scan of the events per posting (a correlated `NOT EXISTS` over a materialised
+ * CTE), quadratic in the postings.
  *
  * It runs at the watcher's cursor: the last block whose events the ledger has applied. Read in
  * one read-only transaction, the cursor, the inbox and the ledger agree with each other; the
@@ -74,26 +77,24 @@ async function matchByReference(
     postgres: sql`(payload->>'amount')::numeric`,
     sqlite: sql`CAST(json_extract(payload, '$.amount') AS INTEGER)`,
   });
+  // One pass over both sides grouped by reference (no join, no correlated subquery): events and
+  // postings side by side, a reference with anything but one of each and equal amounts is a
+  // difference. The amount sums are NULL on a side with no row.
   const rows = await q.all(sql`
-    WITH ev AS (
-      SELECT ${ref} AS ref, COUNT(*) AS n, SUM(${amount}) AS amt FROM kessai_inbox
+    WITH sides AS (
+      SELECT ${ref} AS ref, 1 AS e, 0 AS p, ${amount} AS ea, NULL AS pa FROM kessai_inbox
       WHERE consumer = ${WATCH_CONSUMER} AND chain_id = ${chainId} AND block_number <= ${block}
         AND ${kind} IN ('issued', 'redeemed')
-      GROUP BY ${ref}
-    ), po AS (
-      SELECT reference AS ref, COUNT(*) AS n, SUM(amount) AS amt FROM gw_transfers
+      UNION ALL
+      SELECT reference, 0, 1, NULL, amount FROM gw_transfers
       WHERE (kind IN ('post_pending', 'posted') AND credit_account_id = ${DEDICATED_ACCOUNT} AND reference LIKE 'issuance:%')
          OR (kind = 'posted' AND debit_account_id = ${DEDICATED_ACCOUNT} AND reference LIKE 'redemption:%')
-      GROUP BY reference
-    ), joined AS (
-      SELECT ev.ref AS eref, po.ref AS pref, ev.n AS en, po.n AS pn, ev.amt AS eamt, po.amt AS pamt
-      FROM ev LEFT JOIN po ON po.ref = ev.ref
-      UNION ALL
-      SELECT NULL, po.ref, NULL, po.n, NULL, po.amt FROM po WHERE NOT EXISTS (SELECT 1 FROM ev WHERE ev.ref = po.ref)
+    ), matched AS (
+      SELECT ref, SUM(e) AS en, SUM(p) AS pn, SUM(ea) AS eamt, SUM(pa) AS pamt FROM sides GROUP BY ref
     )
-    SELECT COALESCE(eref, pref) AS ref, en, pn, eamt, pamt FROM joined
-    WHERE eref IS NULL OR pref IS NULL OR en <> 1 OR pn <> 1 OR eamt <> pamt
-    ORDER BY 1`);
+    SELECT ref, en, pn, eamt, pamt FROM matched
+    WHERE en <> 1 OR pn <> 1 OR eamt <> pamt
+    ORDER BY ref`);
   const counts = await q.get<{ issued: unknown; redeemed: unknown }>(sql`
     SELECT SUM(CASE WHEN ${kind} = 'issued' THEN 1 ELSE 0 END) AS issued,
            SUM(CASE WHEN ${kind} = 'redeemed' THEN 1 ELSE 0 END) AS redeemed

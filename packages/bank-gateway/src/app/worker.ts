@@ -343,7 +343,7 @@ export interface WorkReport {
   lost: number;
 }
 
-/** One round: claims due items and works them concurrently. */
+/** One round: claims due items and works them concurrently, and returns when all are recorded. */
 export async function workOutbox(ctx: GatewayContext): Promise<WorkReport> {
   const w = ctx.settings.worker;
   const claims = await outbox.claim(ctx.store, {
@@ -353,60 +353,122 @@ export async function workOutbox(ctx: GatewayContext): Promise<WorkReport> {
     leaseMs: w.leaseMs,
   });
   const report: WorkReport = { claimed: claims.length, done: 0, retrying: 0, dead: 0, lost: 0 };
-  await Promise.all(
-    claims.map(async (c) => {
-      const log = ctx.log.child({ outboxId: c.id, topic: c.topic, key: c.key, attempt: c.attempt });
-      let result: Result | undefined;
-      let failure: unknown;
-      try {
-        result = await handle(ctx, c);
-      } catch (e) {
-        failure = e;
-      }
-      try {
-        if (result) {
-          await ctx.store.transaction(async (tx) => {
-            await outbox.complete(tx, c, result);
-            await onDone(tx, c, result!);
-          });
-          report.done++;
-          return;
-        }
-        const perm = permanent(failure);
-        // A key that names another call: a bug. Dead-lettered for an operator, nothing undone
-        // (what was sent under that key is unknown here).
-        const conflict = failure instanceof ChainKeyConflictError;
-        const outcome = await ctx.store.transaction(async (tx) => {
-          const o = await outbox.fail(tx, c, failure, {
-            permanent: perm !== undefined || conflict,
-            backoff: w.backoff,
-          });
-          if (perm) await onPermanentFailure(ctx, tx, c, perm);
-          return o;
-        });
-        if (outcome.status === "dead") {
-          report.dead++;
-          log.error(
-            { err: describe(failure), permanent: perm !== undefined },
-            "outbox item dead-lettered",
-          );
-        } else {
-          report.retrying++;
-          log.warn(
-            { err: describe(failure), retryAt: outcome.retryAt.toISOString() },
-            "send failed; retrying",
-          );
-        }
-      } catch (e) {
-        if (e instanceof OutboxLeaseLostError) {
-          report.lost++;
-          return;
-        }
-        throw e;
-      }
-    }),
-  );
+  await Promise.all(claims.map((c) => workClaim(ctx, c, report)));
   return report;
+}
+
+/**
+ * The outbox worker as a loop: keeps up to `batch` items in flight and claims again as soon as one
+ * is recorded, instead of waiting for a whole batch (one slow send no longer holds back the items
+ * claimed after it). Each item keeps its own lease, as in {@link workOutbox}. Sleeps `intervalMs`
+ * (or until an item in flight is recorded) when nothing is due. Returns once `stopped()` is true and
+ * every item in flight is recorded; a failed claim or record is reported to `onError` and retried
+ * after `intervalMs`.
+ */
+export async function runOutboxWorker(
+  ctx: GatewayContext,
+  opts: {
+    intervalMs: number;
+    stopped: () => boolean;
+    sleep: (ms: number) => Promise<void>;
+    onError: (e: unknown) => void;
+  },
+): Promise<void> {
+  const w = ctx.settings.worker;
+  const inFlight = new Set<Promise<void>>();
+  let wake: (() => void) | undefined;
+  const settled = () => {
+    const f = wake;
+    wake = undefined;
+    f?.();
+  };
+  const report: WorkReport = { claimed: 0, done: 0, retrying: 0, dead: 0, lost: 0 };
+  while (!opts.stopped()) {
+    let claimed = 0;
+    if (inFlight.size < w.batch) {
+      try {
+        const claims = await outbox.claim(ctx.store, {
+          worker: w.id,
+          topics: Object.values(TOPIC),
+          limit: w.batch - inFlight.size,
+          leaseMs: w.leaseMs,
+        });
+        claimed = claims.length;
+        for (const c of claims) {
+          const p = workClaim(ctx, c, report).catch(opts.onError);
+          inFlight.add(p);
+          void p.then(() => {
+            inFlight.delete(p);
+            settled();
+          });
+        }
+      } catch (e) {
+        if (opts.stopped()) break;
+        opts.onError(e);
+      }
+    }
+    if (opts.stopped()) break;
+    // Room and work just found: claim again at once. Otherwise wait for a slot or the interval.
+    if (claimed > 0 && inFlight.size < w.batch) continue;
+    const slot = new Promise<void>((resolve) => (wake = resolve));
+    await (inFlight.size >= w.batch ? slot : Promise.race([slot, opts.sleep(opts.intervalMs)]));
+    wake = undefined;
+  }
+  await Promise.allSettled([...inFlight]);
+}
+
+/** Works one claimed item: sends it, then records the outcome with the outbox's. */
+async function workClaim(ctx: GatewayContext, c: OutboxClaim, report: WorkReport): Promise<void> {
+  const w = ctx.settings.worker;
+  const log = ctx.log.child({ outboxId: c.id, topic: c.topic, key: c.key, attempt: c.attempt });
+  let result: Result | undefined;
+  let failure: unknown;
+  try {
+    result = await handle(ctx, c);
+  } catch (e) {
+    failure = e;
+  }
+  try {
+    if (result) {
+      await ctx.store.transaction(async (tx) => {
+        await outbox.complete(tx, c, result);
+        await onDone(tx, c, result!);
+      });
+      report.done++;
+      return;
+    }
+    const perm = permanent(failure);
+    // A key that names another call: a bug. Dead-lettered for an operator, nothing undone
+    // (what was sent under that key is unknown here).
+    const conflict = failure instanceof ChainKeyConflictError;
+    const outcome = await ctx.store.transaction(async (tx) => {
+      const o = await outbox.fail(tx, c, failure, {
+        permanent: perm !== undefined || conflict,
+        backoff: w.backoff,
+      });
+      if (perm) await onPermanentFailure(ctx, tx, c, perm);
+      return o;
+    });
+    if (outcome.status === "dead") {
+      report.dead++;
+      log.error(
+        { err: describe(failure), permanent: perm !== undefined },
+        "outbox item dead-lettered",
+      );
+    } else {
+      report.retrying++;
+      log.warn(
+        { err: describe(failure), retryAt: outcome.retryAt.toISOString() },
+        "send failed; retrying",
+      );
+    }
+  } catch (e) {
+    if (e instanceof OutboxLeaseLostError) {
+      report.lost++;
+      return;
+    }
+    throw e;
+  }
 }
 
 function describe(e: unknown) {
