@@ -29,21 +29,41 @@ export interface CliAddresses {
   source?: string;
 }
 
+/** Where a run writes: stdout and stderr of the process, or a caller's buffers. */
+export interface Streams {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/** The process's own stdout and stderr. */
+export const PROCESS_STREAMS: Streams = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+};
+
 /** One run of one command: its parsed flags and lazy access to the chain. */
 export class Invocation {
   readonly values: Values;
   readonly positionals: string[];
   readonly env: NodeJS.ProcessEnv;
+  /** Where the command writes what it streams (watch's events, create's note on stderr). */
+  readonly io: Streams;
   readonly progress = new Progress();
   private provider_: Promise<JsonRpcProvider> | undefined;
   private addresses_: Promise<CliAddresses> | undefined;
   private chain_: Promise<KessaiContext> | undefined;
   private signer_: Promise<Signer | undefined> | undefined;
 
-  constructor(values: Values, positionals: string[], env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    values: Values,
+    positionals: string[],
+    env: NodeJS.ProcessEnv = process.env,
+    io: Streams = PROCESS_STREAMS,
+  ) {
     this.values = values;
     this.positionals = positionals;
     this.env = env;
+    this.io = io;
   }
 
   get json(): boolean {

@@ -22,7 +22,7 @@ import { reconcileCommand } from "./commands/reconcile.js";
 import { settlementCommands } from "./commands/settlement.js";
 import { stCommands } from "./commands/st.js";
 import { watchCommand } from "./commands/watch.js";
-import { Invocation } from "./context.js";
+import { Invocation, PROCESS_STREAMS, type Streams } from "./context.js";
 import { CliUsageError } from "./errors.js";
 import { toJson } from "./output.js";
 
@@ -198,11 +198,6 @@ function parse(argv: string[], specs: OptionSpecs): { values: Values; positional
   }
 }
 
-interface Streams {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-
 /** Classifies an error: exit status, the one line, and the --json error document. */
 export function describeError(err: unknown): { code: number; line: string; json: object } {
   if (err instanceof InputError)
@@ -248,13 +243,15 @@ export function describeError(err: unknown): { code: number; line: string; json:
   };
 }
 
-/** Runs `kessai` with `argv` (without `node` and the script); resolves to the exit status. */
+/**
+ * Runs `kessai` with `argv` (without `node` and the script); resolves to the exit status. `io` and
+ * `env` default to the process's streams and environment (tests run commands in-process with
+ * their own).
+ */
 export async function main(
   argv: string[],
-  io: Streams = {
-    out: (s) => process.stdout.write(s),
-    err: (s) => process.stderr.write(s),
-  },
+  io: Streams = PROCESS_STREAMS,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const wantsJson = argv.includes("--json");
   let inv: Invocation | undefined;
@@ -327,7 +324,7 @@ export async function main(
           : `missing argument (usage: kessai ${command.path.join(" ")} ${command.usage})`,
       );
     }
-    inv = new Invocation(values, positionals);
+    inv = new Invocation(values, positionals, env, io);
     const output = await command.run(inv);
     inv.progress.clear();
     if (!output.streamed) {

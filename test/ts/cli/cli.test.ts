@@ -1,10 +1,23 @@
 /**
- * The `kessai` command line, end to end: a separate `hardhat node`, the CLI run as a child process
- * (node + ethers + the SDK, no Hardhat), one full settlement and the error paths.
+ * The `kessai` command line, end to end against a separate `hardhat node` (node + ethers + the SDK,
+ * no Hardhat in the CLI). Every `it` starts from a named chain state, a fixture: built once, kept
+ * as an `evm_snapshot` and restored with `evm_revert` (as `loadFixture` does in-process), so each
+ * case runs on its own and in any order. Commands run in-process through the CLI's `main(argv)`
+ * with their own environment and captured output; a few run as the real `kessai` binary in a
+ * child process, for its exit status, its streams and its environment.
  */
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { HDNodeWallet, Mnemonic, encodeBytes32String, id } from "ethers";
@@ -64,7 +77,21 @@ async function rpc(url: string, method: string, params: unknown[] = []): Promise
   return ((await res.json()) as { result: unknown }).result;
 }
 
-/** Builds what the test runs: the SDK's JavaScript, then the CLI's bytecode module and JavaScript. */
+/** The newest modification time of the files below `dir` (0 when there are none). */
+function newest(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) t = Math.max(t, statSync(path.join(e.parentPath, e.name)).mtimeMs);
+  }
+  return t;
+}
+
+/**
+ * Builds what the child-process runs execute: the SDK's JavaScript, then the CLI's bytecode module
+ * and JavaScript. A package whose dist is newer than every file of its src (as after
+ * `npm run build`) is not compiled again.
+ */
 async function buildCli(): Promise<void> {
   const node = process.execPath;
   if (!existsSync(path.join(ROOT, "packages", "sdk", "src", "generated", "contracts.ts"))) {
@@ -72,8 +99,11 @@ async function buildCli(): Promise<void> {
     if (g.code !== 0) throw new Error(`sdk generate failed:\n${g.stderr}`);
   }
   const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
-  /** tsc of one package, incremental (its dist/.tsbuildinfo). */
-  const build = async (pkg: string) => {
+  /** tsc of one package, incremental (its dist/.tsbuildinfo), unless its dist is current. */
+  const build = async (pkg: string, entry: string) => {
+    const dir = path.join(ROOT, "packages", pkg);
+    const out = path.join(dir, "dist", entry);
+    if (existsSync(out) && statSync(out).mtimeMs >= newest(path.join(dir, "src"))) return;
     const t = await exec(
       node,
       [
@@ -88,11 +118,15 @@ async function buildCli(): Promise<void> {
     );
     if (t.code !== 0) throw new Error(`tsc of ${pkg} failed:\n${t.stdout}${t.stderr}`);
   };
-  await build("sdk");
+  await build("sdk", "index.js");
+  // rewrites the module only when the artifacts' bytecode changed
   const b = await exec(node, ["packages/cli/scripts/generate-bytecode.mjs"], { timeoutMs: 30_000 });
   if (b.code !== 0) throw new Error(`generate-bytecode failed:\n${b.stderr}`);
-  await build("cli");
+  await build("cli", "main.js");
 }
+
+/** A named chain state: built once from its parent's, then restored by snapshot. */
+type Fixture<T> = () => Promise<T>;
 
 describe("kessai CLI against a separate `hardhat node`", function () {
   this.timeout(30_000);
@@ -100,28 +134,33 @@ describe("kessai CLI against a separate `hardhat node`", function () {
   let url: string;
   let dir: string;
   let nodeDir: string | undefined;
-  let deployment: string;
-  let addresses: Record<string, string>;
-  let settlementId: string;
-  let termsFile: string;
-  let shortTermsFile: string;
+  let main: (typeof import("../../../packages/cli/src/main.js"))["main"];
 
-  /** The CLI with a clean environment pointed at the node. */
-  const kessai = (args: string[], env: Record<string, string> = {}) =>
+  /** The environment a run sees: only what it is given, pointed at the node. */
+  const envFor = (env: Record<string, string>) => ({ KESSAI_RPC_URL: url, ...env });
+  /** `kessai args` in-process through `main(argv)`: its exit status and what it wrote. */
+  const kessai = async (args: string[], env: Record<string, string> = {}): Promise<Run> => {
+    let stdout = "";
+    let stderr = "";
+    const code = await main(
+      args,
+      { out: (s) => (stdout += s), err: (s) => (stderr += s) },
+      envFor(env),
+    );
+    return { code, stdout, stderr };
+  };
+  /** `kessai args` as the real binary in a child process with a clean environment. */
+  const kessaiProcess = (args: string[], env: Record<string, string> = {}) =>
     exec(process.execPath, [CLI, ...args], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
-        KESSAI_RPC_URL: url,
-        ...env,
-      },
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...envFor(env) },
     });
-  /** Runs the CLI, expects exit 0 and returns stdout. */
-  const ok = async (args: string[], env: Record<string, string> = {}) => {
-    const r = await kessai(args, env);
+  /** Expects exit 0 and returns stdout. */
+  const expectOk = (r: Run, args: string[]) => {
     expect(r.code, `kessai ${args.join(" ")}\n${r.stderr}`).to.equal(0);
     return r.stdout;
   };
+  const ok = async (args: string[], env: Record<string, string> = {}) =>
+    expectOk(await kessai(args, env), args);
   const okJson = async <T = Record<string, unknown>>(
     args: string[],
     env: Record<string, string> = {},
@@ -133,12 +172,170 @@ describe("kessai CLI against a separate `hardhat node`", function () {
     expect(lines[0]).to.match(/^kessai: \S/);
     return lines[0];
   };
-  const dep = () => ["--deployment", deployment];
+
+  // ---- fixtures: each starts from its parent's snapshot ------------------------------------
+  const snapshots: { fixture: Fixture<unknown>; id: unknown; value: unknown }[] = [];
+  /**
+   * The chain as `fixture` leaves it: the first call builds it and takes a snapshot, later calls
+   * revert to that snapshot (and take a new one: a snapshot is spent by reverting to it). Reverting
+   * discards the snapshots taken after it, as in-process `loadFixture` does.
+   */
+  async function load<T>(fixture: Fixture<T>): Promise<T> {
+    const i = snapshots.findIndex((s) => s.fixture === fixture);
+    if (i >= 0) {
+      expect(await rpc(url, "evm_revert", [snapshots[i].id]), "evm_revert").to.equal(true);
+      snapshots[i].id = await rpc(url, "evm_snapshot");
+      snapshots.length = i + 1;
+      return snapshots[i].value as T;
+    }
+    const value = await fixture();
+    snapshots.push({ fixture, id: await rpc(url, "evm_snapshot"), value });
+    return value;
+  }
+
+  /** The node as it starts: nothing deployed. */
+  const blank: Fixture<void> = async () => {};
+
+  /** `kessai deploy` with the issuer, the bank and the agent given their roles. */
+  const deployArgs = (out: string) => [
+    "deploy",
+    "--account",
+    "0",
+    "--issuer",
+    ISSUER,
+    "--bank",
+    BANK,
+    "--agent",
+    AGENT,
+    "--out",
+    out,
+  ];
+
+  interface Deployed {
+    deployment: string;
+    addresses: Record<string, string>;
+    /** `--deployment FILE` */
+    dep: string[];
+  }
+  /** A deployment by `kessai deploy`, its addresses file in the test's folder. */
+  const deployed: Fixture<Deployed> = async () => {
+    await load(blank);
+    const deployment = path.join(dir, "deployment.json");
+    await ok(deployArgs(deployment));
+    const addresses = JSON.parse(readFileSync(deployment, "utf8")) as Record<string, string>;
+    return { deployment, addresses, dep: ["--deployment", deployment] };
+  };
+
+  /** Both firms in the investor register and with an open DCJPY account. */
+  const onboarded: Fixture<Deployed> = async () => {
+    const d = await load(deployed);
+    for (const [who, ref] of [
+      [SELLER, "FIRM-0001"],
+      [BUYER, "FIRM-0002"],
+    ])
+      await ok(["investor", "register", who, "--ref", ref, "--account", "1", ...d.dep]);
+    for (const [who, ref] of [
+      [SELLER, "ACCT-0001"],
+      [BUYER, "ACCT-0002"],
+    ])
+      await ok(["account", "open", who, "--ref", ref, "--account", "2", ...d.dep]);
+    return d;
+  };
+
+  /** `kessai st issue` and `kessai dcjpy issue` of the fixtures. */
+  const issueArgs = (dep: string[]) => ({
+    st: ["st", "issue", "--to", SELLER, "--amount", "1000", "--account", "1", ...dep],
+    dcjpy: [
+      "dcjpy",
+      "issue",
+      "--to",
+      BUYER,
+      "--amount",
+      "1_000_000",
+      "--ref",
+      "DEBIT-0001",
+      "--account",
+      "2",
+      ...dep,
+    ],
+  });
+  /** The seller holds 1,000 ST, the buyer 1,000,000 DCJPY. */
+  const funded: Fixture<Deployed> = async () => {
+    const d = await load(onboarded);
+    const issue = issueArgs(d.dep);
+    await ok(issue.st);
+    await ok(issue.dcjpy);
+    return d;
+  };
+
+  const TRADE = ["--venue", "PTS", "--trade-id", "T-0001", "--trade-date", "2026-11-25"];
+  const ECONOMICS = ["--quantity", "100", "--amount", "500000"];
+  /** `kessai settlement create` of trade T-0001 (100 ST for 500,000 DCJPY, the agent approves). */
+  const createArgs = (dep: string[], termsFile: string) => [
+    "settlement",
+    "create",
+    ...TRADE,
+    "--buyer",
+    BUYER,
+    ...ECONOMICS,
+    "--agent",
+    AGENT,
+    "--deadline",
+    "+2h",
+    "--out",
+    termsFile,
+    "--account",
+    "3",
+    ...dep,
+  ];
+  interface Settled extends Deployed {
+    settlementId: string;
+    termsFile: string;
+  }
+  /** Trade T-0001 settled: the buyer holds 100 ST and 500,000 DCJPY, the seller 900 ST and 500,000 DCJPY. */
+  const settled: Fixture<Settled> = async () => {
+    const d = await load(funded);
+    const termsFile = path.join(dir, "trade.json");
+    await ok(createArgs(d.dep, termsFile));
+    await ok(["settlement", "affirm", "--terms", termsFile, "--account", "4", ...d.dep]);
+    await ok(["settlement", "approve", "--terms", termsFile, "--account", "5", ...d.dep]);
+    await ok(["settlement", "settle", "--terms", termsFile, "--authorization", ...d.dep], {
+      KESSAI_PRIVATE_KEY: BUYER_KEY,
+    });
+    const settlementId = (JSON.parse(readFileSync(termsFile, "utf8")) as { id: string }).id;
+    return { ...d, settlementId, termsFile };
+  };
+
+  /** `kessai settlement create` of a trade of 10 ST for 2,000,000 DCJPY, more than the buyer has. */
+  const shortCreateArgs = (dep: string[], termsFile: string) => [
+    "settlement",
+    "create",
+    "--id",
+    `0x${"ab".repeat(32)}`,
+    "--buyer",
+    BUYER,
+    "--quantity",
+    "10",
+    "--amount",
+    "2000000",
+    "--out",
+    termsFile,
+    "--account",
+    "3",
+    ...dep,
+  ];
+  /** After T-0001, a second trade the buyer cannot pay for, created and affirmed. */
+  const short: Fixture<Settled & { shortTermsFile: string }> = async () => {
+    const d = await load(settled);
+    const shortTermsFile = path.join(dir, "short.json");
+    await ok(shortCreateArgs(d.dep, shortTermsFile));
+    await ok(["settlement", "affirm", "--terms", shortTermsFile, "--account", "4", ...d.dep]);
+    return { ...d, shortTermsFile };
+  };
 
   before(async function () {
     this.timeout(150_000);
     dir = mkdtempSync(path.join(tmpdir(), "kessai-cli-"));
-    deployment = path.join(dir, "deployment.json");
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     // Under `hardhat test --coverage` the artifacts hold instrumented bytecode, which can exceed
@@ -177,6 +374,9 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       await new Promise((r) => setTimeout(r, 200));
     }
     await build;
+    // imported after the build: `kessai deploy` deploys the bytecode module it just generated
+    ({ main } = await import("../../../packages/cli/src/main.js"));
+    await load(blank);
   });
 
   after(function () {
@@ -185,12 +385,13 @@ describe("kessai CLI against a separate `hardhat node`", function () {
     if (nodeDir) rmSync(nodeDir, { recursive: true, force: true });
   });
 
-  describe("help and version", function () {
+  describe("help and version (the binary)", function () {
     it("prints the version and the command list without a chain", async function () {
       const pkg = JSON.parse(
         readFileSync(path.join(ROOT, "packages", "cli", "package.json"), "utf8"),
       );
-      expect((await ok(["--version"])).trim()).to.equal(pkg.version);
+      const version = await kessaiProcess(["--version"]);
+      expect(expectOk(version, ["--version"]).trim()).to.equal(pkg.version);
       const help = await ok(["--help"]);
       for (const c of [
         "deploy",
@@ -205,47 +406,41 @@ describe("kessai CLI against a separate `hardhat node`", function () {
     });
   });
 
-  describe("a full settlement", function () {
+  describe("a settlement, step by step", function () {
     it("deploys with roles granted and writes the addresses JSON", async function () {
-      const out = await okJson(
-        [
-          "deploy",
-          "--account",
-          "0",
-          "--issuer",
-          ISSUER,
-          "--bank",
-          BANK,
-          "--agent",
-          AGENT,
-          "--out",
-          deployment,
-        ],
-        {},
-      );
-      addresses = JSON.parse(readFileSync(deployment, "utf8"));
+      await load(blank);
+      const file = path.join(dir, "deploy-test.json");
+      const out = await okJson(deployArgs(file));
+      const addresses = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
       for (const k of ["securityToken", "depositToken", "dvp", "securityRegistry"])
         expect(addresses[k], k).to.match(/^0x[0-9a-fA-F]{40}$/);
       expect(out.dvp).to.equal(addresses.dvp);
       expect(out.deployer).to.equal(ADMIN);
       expect(out.chainId).to.equal("31337");
+      // the roles: the issuer issues ST, the bank opens DCJPY accounts, the agent approves
+      const dep = ["--deployment", file];
+      await ok(["investor", "register", SELLER, "--ref", "FIRM-0001", "--account", "1", ...dep]);
+      await ok(["account", "open", SELLER, "--ref", "ACCT-0001", "--account", "2", ...dep]);
+      await ok(["st", "issue", "--to", SELLER, "--amount", "1", "--account", "1", ...dep]);
     });
 
     it("registers both firms in the investor register", async function () {
-      await ok(["investor", "register", SELLER, "--ref", "FIRM-0001", "--account", "1", ...dep()]);
-      await ok(["investor", "register", BUYER, "--ref", "FIRM-0002", "--account", "1", ...dep()]);
-      const inv = await okJson(["investor", "show", BUYER, ...dep()]);
+      const { dep, addresses } = await load(deployed);
+      await ok(["investor", "register", SELLER, "--ref", "FIRM-0001", "--account", "1", ...dep]);
+      await ok(["investor", "register", BUYER, "--ref", "FIRM-0002", "--account", "1", ...dep]);
+      const inv = await okJson(["investor", "show", BUYER, ...dep]);
       expect(inv).to.include({
         account: BUYER,
         status: "Active",
         eligible: true,
         registry: addresses.securityRegistry,
       });
-      expect(await ok(["investor", "show", SELLER, ...dep()])).to.match(/investorRef:\s+FIRM-0001/);
+      expect(await ok(["investor", "show", SELLER, ...dep])).to.match(/investorRef:\s+FIRM-0001/);
     });
 
     it("the bank opens both firms' DCJPY accounts", async function () {
-      const before = await okJson(["account", "show", SELLER, ...dep()]);
+      const { dep } = await load(deployed);
+      const before = await okJson(["account", "show", SELLER, ...dep]);
       expect(before).to.include({ account: SELLER, open: false, depositAccountRef: null });
       const opened = await okJson([
         "account",
@@ -255,7 +450,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         "ACCT-0001",
         "--account",
         "2",
-        ...dep(),
+        ...dep,
       ]);
       expect(opened).to.include({
         action: "account.open",
@@ -271,80 +466,53 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         "ACCT-0002",
         "--account",
         "2",
-        ...dep(),
+        ...dep,
       ]);
       expect(human).to.match(
         new RegExp(`^opened a DCJPY account for ${BUYER} \\(deposit account ACCT-0002 `),
       );
-      expect(await okJson(["account", "show", BUYER, ...dep()])).to.include({
+      expect(await okJson(["account", "show", BUYER, ...dep])).to.include({
         account: BUYER,
         open: true,
         depositAccountRef: encodeBytes32String("ACCT-0002"),
         accountFrozen: false,
         balance: "0",
       });
-      const shown = await ok(["account", "show", SELLER, ...dep()]);
+      const shown = await ok(["account", "show", SELLER, ...dep]);
       expect(shown).to.match(/open:\s+yes/);
       expect(shown).to.match(/depositAccount:\s+ACCT-0001 \(0x/);
     });
 
     it("issues ST to the seller and DCJPY to the buyer", async function () {
-      await ok(["st", "issue", "--to", SELLER, "--amount", "1000", "--account", "1", ...dep()]);
-      await ok([
-        "dcjpy",
-        "issue",
-        "--to",
-        BUYER,
-        "--amount",
-        "1_000_000",
-        "--ref",
-        "DEBIT-0001",
-        "--account",
-        "2",
-        ...dep(),
-      ]);
-      const st = await okJson(["st", "balance", SELLER, ...dep()]);
+      const { dep } = await load(onboarded);
+      const issue = issueArgs(dep);
+      await ok(issue.st);
+      await ok(issue.dcjpy);
+      const st = await okJson(["st", "balance", SELLER, ...dep]);
       expect(st).to.include({ balance: "1000", available: "1000", locked: "0" });
-      const cash = await okJson(["dcjpy", "balance", BUYER, ...dep()]);
+      const cash = await okJson(["dcjpy", "balance", BUYER, ...dep]);
       expect(cash).to.include({ balance: "1000000", available: "1000000" });
     });
 
     it("creates (ID derived from the trade), affirms, approves and settles with a transfer authorization", async function () {
-      const trade = ["--venue", "PTS", "--trade-id", "T-0001", "--trade-date", "2026-11-25"];
-      const economics = ["--quantity", "100", "--amount", "500000"];
-      settlementId = (
+      const { dep, addresses } = await load(funded);
+      const settlementId = (
         await ok([
           "id",
           "derive",
-          ...trade,
+          ...TRADE,
           "--seller",
           SELLER,
           "--buyer",
           BUYER,
-          ...economics,
-          ...dep(),
+          ...ECONOMICS,
+          ...dep,
         ])
       ).trim();
       expect(settlementId).to.match(/^0x[0-9a-f]{64}$/);
 
-      termsFile = path.join(dir, "trade.json");
-      const r = await kessai([
-        "settlement",
-        "create",
-        ...trade,
-        "--buyer",
-        BUYER,
-        ...economics,
-        "--agent",
-        AGENT,
-        "--deadline",
-        "+2h",
-        "--out",
-        termsFile,
-        "--account",
-        "3",
-        ...dep(),
-      ]);
+      const termsFile = path.join(dir, "trade-steps.json");
+      const r = await kessai(createArgs(dep, termsFile));
       expect(r.code, r.stderr).to.equal(0);
       const printed = JSON.parse(r.stdout);
       expect(printed).to.deep.equal(JSON.parse(readFileSync(termsFile, "utf8")));
@@ -359,91 +527,92 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         cashToken: addresses.depositToken,
       });
       expect(r.stderr).to.include(`created settlement ${settlementId}`);
-      expect(await okJson(["st", "balance", SELLER, ...dep()])).to.include({
+      expect(await okJson(["st", "balance", SELLER, ...dep])).to.include({
         balance: "1000",
         lockedToDvp: "100",
         available: "900",
       });
 
-      // the buyer signs with a private key from the environment
-      await ok(["settlement", "affirm", "--terms", termsFile, ...dep()], {
-        KESSAI_PRIVATE_KEY: BUYER_KEY,
-      });
-      await ok(["settlement", "approve", "--terms", termsFile, "--account", "5", ...dep()]);
-      const settled = await okJson(
-        ["settlement", "settle", "--terms", termsFile, "--authorization", ...dep()],
-        {
-          KESSAI_PRIVATE_KEY: BUYER_KEY,
-        },
+      // the buyer signs with a private key from the environment of the binary
+      const affirm = ["settlement", "affirm", "--terms", termsFile, ...dep];
+      expectOk(await kessaiProcess(affirm, { KESSAI_PRIVATE_KEY: BUYER_KEY }), affirm);
+      await ok(["settlement", "approve", "--terms", termsFile, "--account", "5", ...dep]);
+      const settledDoc = await okJson(
+        ["settlement", "settle", "--terms", termsFile, "--authorization", ...dep],
+        { KESSAI_PRIVATE_KEY: BUYER_KEY },
       );
-      expect(settled).to.include({ settled: true, id: settlementId });
-      expect(settled.txHash).to.match(/^0x[0-9a-f]{64}$/);
+      expect(settledDoc).to.include({ settled: true, id: settlementId });
+      expect(settledDoc.txHash).to.match(/^0x[0-9a-f]{64}$/);
 
-      expect(await okJson(["st", "balance", BUYER, ...dep()])).to.include({ balance: "100" });
-      expect(await okJson(["st", "balance", SELLER, ...dep()])).to.include({
+      expect(await okJson(["st", "balance", BUYER, ...dep])).to.include({ balance: "100" });
+      expect(await okJson(["st", "balance", SELLER, ...dep])).to.include({
         balance: "900",
         locked: "0",
       });
-      expect(await okJson(["dcjpy", "balance", SELLER, ...dep()])).to.include({
+      expect(await okJson(["dcjpy", "balance", SELLER, ...dep])).to.include({
         balance: "500000",
       });
-      expect(await okJson(["dcjpy", "balance", BUYER, ...dep()])).to.include({ balance: "500000" });
+      expect(await okJson(["dcjpy", "balance", BUYER, ...dep])).to.include({ balance: "500000" });
     });
 
     it("shows the settlement (human and --json, by ID or by terms file)", async function () {
-      const human = await ok(["settlement", "show", "--id", settlementId, ...dep()]);
+      const { dep, settlementId, termsFile } = await load(settled);
+      const human = await ok(["settlement", "show", "--id", settlementId, ...dep]);
       expect(human).to.match(/state:\s+Settled/);
       expect(human).to.match(/agentApproved:\s+yes/);
       const doc = await okJson<{
         state: string;
         terms: Record<string, string>;
         termsMatch?: boolean;
-      }>(["settlement", "show", "--terms", termsFile, ...dep()]);
+      }>(["settlement", "show", "--terms", termsFile, ...dep]);
       expect(doc.state).to.equal("Settled");
       expect(doc.termsMatch).to.equal(true);
       expect(doc.terms).to.include({ id: settlementId, quantity: "100", amount: "500000" });
     });
 
     it("lists settlements filtered by state and party", async function () {
-      const settled = await okJson<{ id: string; state: string }[]>([
+      const { dep, settlementId } = await load(settled);
+      const listed = await okJson<{ id: string; state: string }[]>([
         "settlement",
         "list",
         "--state",
         "Settled",
         "--party",
         SELLER,
-        ...dep(),
+        ...dep,
       ]);
-      expect(settled.map((s) => [s.id, s.state])).to.deep.equal([[settlementId, "Settled"]]);
+      expect(listed.map((s) => [s.id, s.state])).to.deep.equal([[settlementId, "Settled"]]);
       expect(
-        await okJson<unknown[]>(["settlement", "list", "--state", "Pending,Affirmed", ...dep()]),
+        await okJson<unknown[]>(["settlement", "list", "--state", "Pending,Affirmed", ...dep]),
       ).to.deep.equal([]);
       expect(
-        await okJson<unknown[]>(["settlement", "list", "--party", AGENT, ...dep()]),
+        await okJson<unknown[]>(["settlement", "list", "--party", AGENT, ...dep]),
       ).to.deep.equal([]);
-      expect(await ok(["settlement", "list", ...dep()])).to.include(settlementId);
+      expect(await ok(["settlement", "list", ...dep])).to.include(settlementId);
     });
 
     it("reconciles", async function () {
+      const { dep, settlementId } = await load(settled);
       const report = await okJson<{
         ok: boolean;
         mismatches: string[];
         settlements: { id: string; state: string }[];
-      }>(["reconcile", ...dep()]);
+      }>(["reconcile", ...dep]);
       expect(report.mismatches).to.deep.equal([]);
       expect(report.ok).to.equal(true);
       expect(report.settlements.map((s) => [s.id, s.state])).to.deep.equal([
         [settlementId, "Settled"],
       ]);
-      expect(await ok(["reconcile", "--party", BUYER, ...dep()])).to.match(/result:\s+OK/);
+      expect(await ok(["reconcile", "--party", BUYER, ...dep])).to.match(/result:\s+OK/);
     });
   });
 
-  describe("watch", function () {
+  describe("watch (the binary)", function () {
     it("follows DVP events live and stops after --count", async function () {
+      const { dep } = await load(settled);
       const child = spawn(
         process.execPath,
-        [CLI, "watch", "--count", "2", "--json", "--interval", "100", ...dep()],
+        [CLI, "watch", "--count", "2", "--json", "--interval", "100", ...dep],
         {
           cwd: ROOT,
           env: { PATH: process.env.PATH ?? "", KESSAI_RPC_URL: url },
@@ -464,26 +633,10 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       try {
         await ready;
         // a second trade the buyer cannot pay for: created and affirmed (the watch sees both)
-        shortTermsFile = path.join(dir, "short.json");
-        const created = await okJson<{ id: string }>([
-          "settlement",
-          "create",
-          "--id",
-          `0x${"ab".repeat(32)}`,
-          "--buyer",
-          BUYER,
-          "--quantity",
-          "10",
-          "--amount",
-          "2000000",
-          "--out",
-          shortTermsFile,
-          "--account",
-          "3",
-          ...dep(),
-        ]);
+        const shortTermsFile = path.join(dir, "short-watch.json");
+        const created = await okJson<{ id: string }>(shortCreateArgs(dep, shortTermsFile));
         expect(created.id).to.equal(`0x${"ab".repeat(32)}`);
-        await ok(["settlement", "affirm", "--terms", shortTermsFile, "--account", "4", ...dep()]);
+        await ok(["settlement", "affirm", "--terms", shortTermsFile, "--account", "4", ...dep]);
         expect(await done).to.equal(0);
       } finally {
         clearTimeout(timer);
@@ -502,13 +655,15 @@ describe("kessai CLI against a separate `hardhat node`", function () {
 
   describe("errors", function () {
     it("an unknown settlement: one 'not found' line, exit 1", async function () {
-      const r = await kessai(["settlement", "show", "--id", `0x${"cd".repeat(32)}`, ...dep()]);
+      const { dep } = await load(deployed);
+      const r = await kessai(["settlement", "show", "--id", `0x${"cd".repeat(32)}`, ...dep]);
       expect(r.code).to.equal(1);
       expect(oneLine(r)).to.equal(`kessai: settlement 0x${"cd".repeat(32)} not found`);
       expect(r.stdout).to.equal("");
     });
 
     it("a bad address: one line, exit 2, no transaction sent", async function () {
+      const { dep } = await load(deployed);
       const block = await rpc(url, "eth_blockNumber");
       const nonce = await rpc(url, "eth_getTransactionCount", [ISSUER, "latest"]);
       const r = await kessai([
@@ -520,7 +675,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         "1",
         "--account",
         "1",
-        ...dep(),
+        ...dep,
       ]);
       expect(r.code).to.equal(2);
       expect(oneLine(r)).to.equal('kessai: --to is not a valid address: "0x1234"');
@@ -532,7 +687,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         "X",
         "--account",
         "1",
-        ...dep(),
+        ...dep,
       ]);
       expect(bad.code).to.equal(2);
       oneLine(bad);
@@ -541,32 +696,41 @@ describe("kessai CLI against a separate `hardhat node`", function () {
     });
 
     it("usage errors: unknown option, unknown command, missing terms (exit 2)", async function () {
-      for (const args of [
+      const { dep } = await load(deployed);
+      const cases = [
         ["settlement", "list", "--bogus"],
         ["settle"],
         ["settlement"],
-        ["settlement", "settle", ...dep()],
-        ["settlement", "list", "--state", "Done", ...dep()],
-      ]) {
+        ["settlement", "settle", ...dep],
+        ["settlement", "list", "--state", "Done", ...dep],
+      ];
+      for (const args of cases) {
         const r = await kessai(args);
         expect(r.code, args.join(" ")).to.equal(2);
         oneLine(r);
       }
+      // the binary's exit status for a usage error
+      const r = await kessaiProcess(cases[0]);
+      expect(r.code).to.equal(2);
+      oneLine(r);
+      expect(r.stderr).to.equal((await kessai(cases[0])).stderr);
     });
 
     it("settling without enough DCJPY: the typed contract error's line, exit 1, nothing moved", async function () {
-      const before = await Promise.all([
-        okJson(["dcjpy", "balance", BUYER, ...dep()]),
-        okJson(["dcjpy", "balance", SELLER, ...dep()]),
-        okJson(["st", "balance", SELLER, ...dep()]),
-        okJson(["st", "balance", BUYER, ...dep()]),
-      ]);
+      const { dep, shortTermsFile } = await load(short);
+      const balances = () =>
+        Promise.all([
+          okJson(["dcjpy", "balance", BUYER, ...dep]),
+          okJson(["dcjpy", "balance", SELLER, ...dep]),
+          okJson(["st", "balance", SELLER, ...dep]),
+          okJson(["st", "balance", BUYER, ...dep]),
+        ]);
+      const before = await balances();
       const block = await rpc(url, "eth_blockNumber");
-      const r = await kessai(
-        ["settlement", "settle", "--terms", shortTermsFile, "--authorization", ...dep()],
-        {
-          KESSAI_PRIVATE_KEY: BUYER_KEY,
-        },
+      // the binary: its exit status and its streams
+      const r = await kessaiProcess(
+        ["settlement", "settle", "--terms", shortTermsFile, "--authorization", ...dep],
+        { KESSAI_PRIVATE_KEY: BUYER_KEY },
       );
       expect(r.code).to.equal(1);
       expect(oneLine(r)).to.match(
@@ -574,10 +738,8 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       );
       expect(r.stdout).to.equal("");
       const j = await kessai(
-        ["settlement", "settle", "--terms", shortTermsFile, "--authorization", "--json", ...dep()],
-        {
-          KESSAI_PRIVATE_KEY: BUYER_KEY,
-        },
+        ["settlement", "settle", "--terms", shortTermsFile, "--authorization", "--json", ...dep],
+        { KESSAI_PRIVATE_KEY: BUYER_KEY },
       );
       expect(j.code).to.equal(1);
       const err = (JSON.parse(j.stdout) as { error: Record<string, unknown> }).error;
@@ -588,56 +750,56 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       expect(err.args).to.deep.equal({ account: BUYER, available: "500000", needed: "2000000" });
 
       expect(await rpc(url, "eth_blockNumber")).to.equal(block);
-      const after = await Promise.all([
-        okJson(["dcjpy", "balance", BUYER, ...dep()]),
-        okJson(["dcjpy", "balance", SELLER, ...dep()]),
-        okJson(["st", "balance", SELLER, ...dep()]),
-        okJson(["st", "balance", BUYER, ...dep()]),
-      ]);
-      expect(after).to.deep.equal(before);
-      const s = await okJson(["settlement", "show", "--terms", shortTermsFile, ...dep()]);
+      expect(await balances()).to.deep.equal(before);
+      const s = await okJson(["settlement", "show", "--terms", shortTermsFile, ...dep]);
       expect(s.state).to.equal("Affirmed");
     });
 
     it("terminate: refused for a firm (exit 1), done by the issuer by ID", async function () {
-      const id = (JSON.parse(readFileSync(shortTermsFile, "utf8")) as { id: string }).id;
-      const lockedBefore = BigInt(
-        (await okJson<{ lockedToDvp: string }>(["st", "balance", SELLER, ...dep()])).lockedToDvp,
-      );
+      const { dep, shortTermsFile } = await load(short);
+      const terms = JSON.parse(readFileSync(shortTermsFile, "utf8")) as {
+        id: string;
+        quantity: string;
+      };
+      const lockedToDvp = async () =>
+        BigInt(
+          (await okJson<{ lockedToDvp: string }>(["st", "balance", SELLER, ...dep])).lockedToDvp,
+        );
+      const lockedBefore = await lockedToDvp();
+      expect(lockedBefore).to.equal(BigInt(terms.quantity));
       const refused = await kessai([
         "settlement",
         "terminate",
         "--id",
-        id,
+        terms.id,
         "--account",
         "3",
-        ...dep(),
+        ...dep,
       ]);
       expect(refused.code).to.equal(1);
       expect(oneLine(refused)).to.match(/^kessai: DvpUnauthorized: /);
+      expect(await lockedToDvp()).to.equal(lockedBefore);
       const done = await okJson([
         "settlement",
         "terminate",
         "--id",
-        id,
+        terms.id,
         "--reason",
         "court-order",
         "--account",
         "1",
-        ...dep(),
+        ...dep,
       ]);
-      expect(done).to.include({ action: "settlement.terminate", id });
-      expect((await okJson(["settlement", "show", "--id", id, ...dep()])).state).to.equal("Failed");
-      const quantity = BigInt(
-        (JSON.parse(readFileSync(shortTermsFile, "utf8")) as { quantity: string }).quantity,
+      expect(done).to.include({ action: "settlement.terminate", id: terms.id });
+      expect((await okJson(["settlement", "show", "--id", terms.id, ...dep])).state).to.equal(
+        "Failed",
       );
-      expect(
-        (await okJson<{ lockedToDvp: string }>(["st", "balance", SELLER, ...dep()])).lockedToDvp,
-      ).to.equal(String(lockedBefore - quantity));
+      expect(await lockedToDvp()).to.equal(lockedBefore - BigInt(terms.quantity));
     });
 
     it("account open / close: contract errors are one line, exit 1, nothing changes", async function () {
-      const show = (who: string) => okJson(["account", "show", who, ...dep()]);
+      const { dep } = await load(settled);
+      const show = (who: string) => okJson(["account", "show", who, ...dep]);
       const block = await rpc(url, "eth_blockNumber");
       // already open
       const again = await kessai([
@@ -648,7 +810,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         "ACCT-0009",
         "--account",
         "2",
-        ...dep(),
+        ...dep,
       ]);
       expect(again.code).to.equal(1);
       expect(oneLine(again)).to.equal(
@@ -658,13 +820,13 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       // not empty: the seller holds the DCJPY it was paid
       const sellerBefore = await show(SELLER);
       expect(sellerBefore).to.include({ open: true, balance: "500000" });
-      const notEmpty = await kessai(["account", "close", SELLER, "--account", "2", ...dep()]);
+      const notEmpty = await kessai(["account", "close", SELLER, "--account", "2", ...dep]);
       expect(notEmpty.code).to.equal(1);
       expect(oneLine(notEmpty)).to.equal(
         "kessai: DepositTokenAccountNotEmpty: 0x90F7…b906 still holds 500000 DCJPY: redeem it before closing the account",
       );
       // not open
-      const notOpen = await kessai(["account", "close", NEWCOMER, "--account", "2", ...dep()]);
+      const notOpen = await kessai(["account", "close", NEWCOMER, "--account", "2", ...dep]);
       expect(notOpen.code).to.equal(1);
       expect(oneLine(notOpen)).to.match(
         /^kessai: DepositTokenAccountNotOpen: 0x\w{4}…\w{4} has no open DCJPY account$/,
@@ -679,7 +841,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         "--account",
         "1",
         "--json",
-        ...dep(),
+        ...dep,
       ]);
       expect(denied.code).to.equal(1);
       // the role is named, not only its hash
@@ -695,6 +857,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
     });
 
     it("account open / close: bad input is one line, exit 2, nothing sent", async function () {
+      const { dep } = await load(deployed);
       const block = await rpc(url, "eth_blockNumber");
       const nonce = await rpc(url, "eth_getTransactionCount", [BANK, "latest"]);
       for (const [args, line] of [
@@ -713,7 +876,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         ],
         [["account", "close", NEWCOMER], /^kessai: account close sends a transaction: pass --key/],
       ] as [string[], string | RegExp][]) {
-        const r = await kessai([...args, ...dep()]);
+        const r = await kessai([...args, ...dep]);
         expect(r.code, args.join(" ")).to.equal(2);
         if (typeof line === "string") expect(oneLine(r)).to.equal(line);
         else expect(oneLine(r)).to.match(line);
@@ -723,7 +886,8 @@ describe("kessai CLI against a separate `hardhat node`", function () {
     });
 
     it("account open / close: the bank opens, the holder empties it, the bank closes it", async function () {
-      await ok(["account", "open", NEWCOMER, "--ref", "ACCT-0006", "--account", "2", ...dep()]);
+      const { dep } = await load(deployed);
+      await ok(["account", "open", NEWCOMER, "--ref", "ACCT-0006", "--account", "2", ...dep]);
       await ok([
         "dcjpy",
         "issue",
@@ -735,7 +899,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         "DEBIT-0006",
         "--account",
         "2",
-        ...dep(),
+        ...dep,
       ]);
       await ok([
         "dcjpy",
@@ -748,16 +912,16 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         "CREDIT-0006",
         "--account",
         "2",
-        ...dep(),
+        ...dep,
       ]);
-      const closed = await okJson(["account", "close", NEWCOMER, "--account", "2", ...dep()]);
+      const closed = await okJson(["account", "close", NEWCOMER, "--account", "2", ...dep]);
       expect(closed).to.include({ action: "account.close", account: NEWCOMER });
-      expect(await okJson(["account", "show", NEWCOMER, ...dep()])).to.include({
+      expect(await okJson(["account", "show", NEWCOMER, ...dep])).to.include({
         open: false,
         depositAccountRef: null,
         balance: "0",
       });
-      expect(await ok(["account", "show", NEWCOMER, ...dep()])).to.match(/depositAccount:\s+-$/m);
+      expect(await ok(["account", "show", NEWCOMER, ...dep])).to.match(/depositAccount:\s+-$/m);
       // closed: DCJPY can no longer be issued to it
       const r = await kessai([
         "dcjpy",
@@ -770,7 +934,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         "DEBIT-0007",
         "--account",
         "2",
-        ...dep(),
+        ...dep,
       ]);
       expect(r.code).to.equal(1);
       expect(oneLine(r)).to.match(
@@ -779,7 +943,8 @@ describe("kessai CLI against a separate `hardhat node`", function () {
     });
 
     it("account close --redeem: the bank closes out a funded account in one multicall", async function () {
-      await ok(["account", "open", NEWCOMER, "--ref", "ACCT-0008", "--account", "2", ...dep()]);
+      const { dep } = await load(deployed);
+      await ok(["account", "open", NEWCOMER, "--ref", "ACCT-0008", "--account", "2", ...dep]);
       await ok([
         "dcjpy",
         "issue",
@@ -791,7 +956,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         "DEBIT-0008",
         "--account",
         "2",
-        ...dep(),
+        ...dep,
       ]);
       const out = await okJson<Record<string, unknown>>([
         "account",
@@ -801,11 +966,11 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         "CLOSE-0008",
         "--account",
         "2",
-        ...dep(),
+        ...dep,
       ]);
       expect(out).to.include({ action: "account.closeOut", account: NEWCOMER, redeemed: "250" });
       expect(out.freezeTx).to.match(/^0x[0-9a-f]{64}$/);
-      expect(await okJson(["account", "show", NEWCOMER, ...dep()])).to.include({
+      expect(await okJson(["account", "show", NEWCOMER, ...dep])).to.include({
         open: false,
         balance: "0",
         accountFrozen: false,
@@ -818,13 +983,14 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         `0x${"00".repeat(32)}`,
         "--account",
         "2",
-        ...dep(),
+        ...dep,
       ]);
       expect(zero.code).to.equal(2);
       expect(oneLine(zero)).to.equal(`kessai: --redeem must not be zero: "0x${"00".repeat(32)}"`);
     });
 
     it("a wrong chain, swapped addresses, a broken deployment file: one line, exit 2, nothing sent", async function () {
+      const { deployment } = await load(deployed);
       const base = JSON.parse(readFileSync(deployment, "utf8")) as Record<string, string>;
       const write = (name: string, doc: unknown) => {
         const file = path.join(dir, name);
@@ -894,24 +1060,26 @@ describe("kessai CLI against a separate `hardhat node`", function () {
     });
 
     it("a malformed --rpc URL (or KESSAI_RPC_URL): one line, exit 2", async function () {
+      const { dep } = await load(deployed);
       for (const bad of ["not-a-url", "localhost:8545", "ws://127.0.0.1:8545"]) {
-        const r = await kessai(["st", "balance", SELLER, "--rpc", bad, ...dep()]);
+        const r = await kessai(["st", "balance", SELLER, "--rpc", bad, ...dep]);
         expect(r.code, bad).to.equal(2);
         expect(oneLine(r)).to.equal(
           `kessai: --rpc must be an http:// or https:// URL: ${JSON.stringify(bad)}`,
         );
       }
-      const r = await kessai(["st", "balance", SELLER, ...dep()], { KESSAI_RPC_URL: "not-a-url" });
+      const r = await kessai(["st", "balance", SELLER, ...dep], { KESSAI_RPC_URL: "not-a-url" });
       expect(r.code).to.equal(2);
       expect(oneLine(r)).to.equal(
         'kessai: KESSAI_RPC_URL must be an http:// or https:// URL: "not-a-url"',
       );
     });
 
-    it("an unreachable node: one line, exit 1", async function () {
+    it("an unreachable node: one line, exit 1 (the binary)", async function () {
+      const { dep } = await load(deployed);
       // a port that was just free and that nothing here binds again
       const closed = `http://127.0.0.1:${await freePort()}`;
-      const r = await kessai(["st", "balance", SELLER, "--rpc", closed, ...dep()]);
+      const r = await kessaiProcess(["st", "balance", SELLER, "--rpc", closed, ...dep]);
       expect(r.code).to.equal(1);
       expect(
         oneLine(r).startsWith(`kessai: cannot reach the JSON-RPC endpoint ${closed}`),
@@ -920,6 +1088,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
   });
   describe("bank references: the CLI and the SDK are one convention", function () {
     it("--ref TEXT and the SDK's text are one reference, and so is 0x hex, in either order", async function () {
+      const { dep, addresses } = await load(onboarded);
       const bank = await BankClient.connect({
         rpcUrl: url,
         privateKey: wallet(2).privateKey,
@@ -943,7 +1112,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
           "DUP-1",
           "--account",
           "2",
-          ...dep(),
+          ...dep,
         ]);
         expect(cli.bankReference).to.equal(toBankReference("DUP-1"));
         expect(cli.bankReference).to.equal(encodeBytes32String("DUP-1"));
@@ -967,7 +1136,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
           "--account",
           "2",
           "--json",
-          ...dep(),
+          ...dep,
         ]);
         expect(r.code).to.equal(1);
         expect(oneLine(r)).to.match(/^kessai: DepositTokenIssuanceReferenceUsed: bank reference /);
@@ -988,7 +1157,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
           "決済-DUP",
           "--account",
           "2",
-          ...dep(),
+          ...dep,
         ]);
         expect(redeemed).to.include({ redemptionRef: toBankReference("決済-DUP") });
         expect((await bank.getRedemption("決済-DUP"))?.amount).to.equal(7n);
@@ -998,6 +1167,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
     });
 
     it("a text reference over 31 bytes: one line, exit 2, nothing sent", async function () {
+      const { dep } = await load(deployed);
       const nonce = await rpc(url, "eth_getTransactionCount", [BANK, "latest"]);
       const long = "DEBIT-ISSUER-TERMINATES-1795580775";
       const r = await kessai([
@@ -1011,7 +1181,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         long,
         "--account",
         "2",
-        ...dep(),
+        ...dep,
       ]);
       expect(r.code).to.equal(2);
       expect(oneLine(r)).to.equal(
@@ -1022,8 +1192,9 @@ describe("kessai CLI against a separate `hardhat node`", function () {
   });
   describe("settlement create checks that the trade could settle", function () {
     it("refuses a buyer the security token would refuse (one line, exit 1, nothing locked); --force locks", async function () {
+      const { dep } = await load(funded);
       const locked = async () =>
-        (await okJson<{ lockedToDvp: string }>(["st", "balance", SELLER, ...dep()])).lockedToDvp;
+        (await okJson<{ lockedToDvp: string }>(["st", "balance", SELLER, ...dep])).lockedToDvp;
       const before = await locked();
       const nonce = await rpc(url, "eth_getTransactionCount", [SELLER, "latest"]);
       const create = (extra: string[]) =>
@@ -1041,7 +1212,7 @@ describe("kessai CLI against a separate `hardhat node`", function () {
           "--account",
           "3",
           ...extra,
-          ...dep(),
+          ...dep,
         ]);
       const r = await create(["--json"]);
       expect(r.code).to.equal(1);
@@ -1057,32 +1228,19 @@ describe("kessai CLI against a separate `hardhat node`", function () {
       expect(forced.code, forced.stderr).to.equal(0);
       expect(JSON.parse(forced.stdout)).to.include({ id: `0x${"ef".repeat(32)}`, buyer: NEWCOMER });
       expect(BigInt(await locked())).to.equal(BigInt(before) + 1n);
-      await ok([
-        "settlement",
-        "cancel",
-        "--id",
-        `0x${"ef".repeat(32)}`,
-        "--account",
-        "3",
-        ...dep(),
-      ]);
+      await ok(["settlement", "cancel", "--id", `0x${"ef".repeat(32)}`, "--account", "3", ...dep]);
       expect(await locked()).to.equal(before);
     });
   });
   describe("deadlines: +N from the later of the clock and the chain; reclaimable when passed", function () {
-    it("counts +N from the chain when it runs ahead of the clock", async function () {
-      await rpc(url, "evm_increaseTime", [86_400]);
-      await rpc(url, "evm_mine");
-      const chain = Number(
-        ((await rpc(url, "eth_getBlockByNumber", ["latest", false])) as { timestamp: string })
-          .timestamp,
-      );
-      expect(chain).to.be.greaterThan(Math.floor(Date.now() / 1000) + 80_000);
-      const r = await kessai([
+    const ID = `0x${"a1".repeat(32)}`;
+    /** `kessai settlement create` of a one-unit trade due a minute from "now". */
+    const createDue = (dep: string[]) =>
+      kessai([
         "settlement",
         "create",
         "--id",
-        `0x${"a1".repeat(32)}`,
+        ID,
         "--buyer",
         BUYER,
         "--quantity",
@@ -1093,37 +1251,52 @@ describe("kessai CLI against a separate `hardhat node`", function () {
         "+1m",
         "--account",
         "3",
-        ...dep(),
+        ...dep,
       ]);
+    const chainTime = async () =>
+      Number(
+        ((await rpc(url, "eth_getBlockByNumber", ["latest", false])) as { timestamp: string })
+          .timestamp,
+      );
+
+    it("counts +N from the chain when it runs ahead of the clock", async function () {
+      const { dep } = await load(funded);
+      await rpc(url, "evm_increaseTime", [86_400]);
+      await rpc(url, "evm_mine");
+      const chain = await chainTime();
+      expect(chain).to.be.greaterThan(Math.floor(Date.now() / 1000) + 80_000);
+      const r = await createDue(dep);
       expect(r.code, r.stderr).to.equal(0);
       const deadline = Number((JSON.parse(r.stdout) as { deadline: string }).deadline);
       expect(deadline).to.be.within(chain + 60, chain + 62);
     });
 
     it("settlement show says an open settlement past its deadline is reclaimable, until reclaimed", async function () {
-      const id = `0x${"a1".repeat(32)}`;
+      const { dep } = await load(funded);
+      const created = await createDue(dep);
+      expect(created.code, created.stderr).to.equal(0);
       const before = await okJson<{ deadlinePassed: boolean; reclaimable: boolean }>([
         "settlement",
         "show",
         "--id",
-        id,
-        ...dep(),
+        ID,
+        ...dep,
       ]);
       expect(before).to.include({ state: "Pending", deadlinePassed: false, reclaimable: false });
-      expect(await ok(["settlement", "show", "--id", id, ...dep()])).to.not.match(/reclaimable/);
+      expect(await ok(["settlement", "show", "--id", ID, ...dep])).to.not.match(/reclaimable/);
       await rpc(url, "evm_increaseTime", [120]);
       await rpc(url, "evm_mine");
-      const past = await okJson(["settlement", "show", "--id", id, ...dep()]);
+      const past = await okJson(["settlement", "show", "--id", ID, ...dep]);
       expect(past).to.include({ state: "Pending", deadlinePassed: true, reclaimable: true });
-      const human = await ok(["settlement", "show", "--id", id, ...dep()]);
+      const human = await ok(["settlement", "show", "--id", ID, ...dep]);
       expect(human).to.match(/^deadline:\s+\d+ \(\S+\), passed$/m);
       expect(human).to.include(
-        `reclaimable:    yes: open past its deadline, anyone may release the seller's units (kessai settlement reclaim --id ${id})`,
+        `reclaimable:    yes: open past its deadline, anyone may release the seller's units (kessai settlement reclaim --id ${ID})`,
       );
-      await ok(["settlement", "reclaim", "--id", id, "--account", "5", ...dep()]);
-      const after = await okJson(["settlement", "show", "--id", id, ...dep()]);
+      await ok(["settlement", "reclaim", "--id", ID, "--account", "5", ...dep]);
+      const after = await okJson(["settlement", "show", "--id", ID, ...dep]);
       expect(after).to.include({ state: "Expired", deadlinePassed: true, reclaimable: false });
-      expect(await ok(["settlement", "show", "--id", id, ...dep()])).to.not.match(/reclaimable/);
+      expect(await ok(["settlement", "show", "--id", ID, ...dep])).to.not.match(/reclaimable/);
     });
   });
 });

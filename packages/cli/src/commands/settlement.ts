@@ -326,7 +326,7 @@ export const settlementCommands: Command[] = [
       const tj = termsJson(terms);
       if (out) writeFileSync(out, toJson(tj) + "\n");
       if (!inv.json) {
-        process.stderr.write(
+        inv.io.err(
           `created settlement ${terms.id} ${txText(r)}${out ? `; terms written to ${out}` : ""}\n`,
         );
       }

@@ -109,7 +109,7 @@ export const watchCommand: Command = {
         );
     const provider = ctx.provider;
     let next = fromFlag ?? (await provider.getBlockNumber()) + 1;
-    process.stderr.write(
+    inv.io.err(
       `watching DVP ${ctx.addresses.dvp} from block ${next}${count ? ` for ${count} event(s)` : " (Ctrl-C to stop)"}\n`,
     );
     let stop = false;
@@ -140,7 +140,7 @@ export const watchCommand: Command = {
             if (names.size && !names.has(ev.name)) continue;
             const e = toEvent(log, ev);
             if (id && e.id !== id) continue;
-            process.stdout.write((inv.json ? toJson(e, 0) : line(e)) + "\n");
+            inv.io.out((inv.json ? toJson(e, 0) : line(e)) + "\n");
             seen++;
             if (count !== undefined && seen >= count)
               return { json: undefined, human: "", streamed: true };
