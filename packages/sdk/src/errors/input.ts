@@ -37,29 +37,40 @@ function show(value: unknown): string {
   }
 }
 
-/** Not a valid 20-byte address, or the zero address where an account is required. */
-export class InvalidAddressError extends InputError {
-  override name = "InvalidAddressError";
-  constructor(field: string, value: unknown, reason = "is not a valid address") {
-    super(field, value, refusal(field, reason, value));
-  }
+/** The constructor of an {@link InputError} class whose message is `field reason: value`. */
+type RefusalErrorClass = new (field: string, value: unknown, reason?: string) => InputError;
+
+/**
+ * An {@link InputError} class named `errorName` whose message is `field reason: value` (the value
+ * left out when there is none), with `defaultReason` unless a reason is given: the one shape of
+ * the classes below.
+ */
+function refusalError(errorName: string, defaultReason: string): RefusalErrorClass {
+  return class extends InputError {
+    override name = errorName;
+    constructor(field: string, value: unknown, reason = defaultReason) {
+      super(field, value, refusal(field, reason, value));
+    }
+  };
 }
+
+/** Not a valid 20-byte address, or the zero address where an account is required. */
+export class InvalidAddressError extends refusalError(
+  "InvalidAddressError",
+  "is not a valid address",
+) {}
 
 /** Not a non-negative integer amount (or zero where a positive amount is required). */
-export class InvalidAmountError extends InputError {
-  override name = "InvalidAmountError";
-  constructor(field: string, value: unknown, reason = "must be a positive integer") {
-    super(field, value, refusal(field, reason, value));
-  }
-}
+export class InvalidAmountError extends refusalError(
+  "InvalidAmountError",
+  "must be a positive integer",
+) {}
 
 /** Not a 32-byte hex settlement ID, or the zero ID. */
-export class InvalidSettlementIdError extends InputError {
-  override name = "InvalidSettlementIdError";
-  constructor(field: string, value: unknown, reason = "must be a non-zero 32-byte hex string") {
-    super(field, value, refusal(field, reason, value));
-  }
-}
+export class InvalidSettlementIdError extends refusalError(
+  "InvalidSettlementIdError",
+  "must be a non-zero 32-byte hex string",
+) {}
 
 /**
  * A reference (bank, redemption, deposit-account or investor reference, reason code) that is
@@ -67,12 +78,10 @@ export class InvalidSettlementIdError extends InputError {
  * must not be
  * (see `toBankReference`).
  */
-export class InvalidReferenceError extends InputError {
-  override name = "InvalidReferenceError";
-  constructor(field: string, value: unknown, reason = "must be a non-zero 32-byte hex string") {
-    super(field, value, refusal(field, reason, value));
-  }
-}
+export class InvalidReferenceError extends refusalError(
+  "InvalidReferenceError",
+  "must be a non-zero 32-byte hex string",
+) {}
 
 /**
  * A text reference longer than 31 UTF-8 bytes. It is refused rather than truncated or hashed, so
@@ -90,20 +99,13 @@ export class ReferenceTooLongError extends InvalidReferenceError {
 }
 
 /** A deadline that is not a unix time in the future (or does not fit in uint64). */
-export class InvalidDeadlineError extends InputError {
-  override name = "InvalidDeadlineError";
-  constructor(field: string, value: unknown, reason = "must be a future unix time (seconds)") {
-    super(field, value, refusal(field, reason, value));
-  }
-}
+export class InvalidDeadlineError extends refusalError(
+  "InvalidDeadlineError",
+  "must be a future unix time (seconds)",
+) {}
 
 /** Settlement terms that are inconsistent (same seller and buyer, agent is a party, ...). */
-export class InvalidTermsError extends InputError {
-  override name = "InvalidTermsError";
-  constructor(field: string, value: unknown, reason: string) {
-    super(field, value, refusal(field, reason, value));
-  }
-}
+export class InvalidTermsError extends refusalError("InvalidTermsError", "are inconsistent") {}
 
 /** Arrays of a batch call differ in length, or a batch is empty. */
 export class InvalidBatchError extends InputError {
@@ -114,12 +116,7 @@ export class InvalidBatchError extends InputError {
 }
 
 /** Any other malformed parameter (bytes, strings, options). */
-export class InvalidParameterError extends InputError {
-  override name = "InvalidParameterError";
-  constructor(field: string, value: unknown, reason: string) {
-    super(field, value, refusal(field, reason, value));
-  }
-}
+export class InvalidParameterError extends refusalError("InvalidParameterError", "is not valid") {}
 
 /** The client has no signer but the action sends a transaction. */
 export class MissingSignerError extends InputError {

@@ -183,6 +183,16 @@ export function toDeadline(
   return v;
 }
 
+/**
+ * Validates an optional expiry: `undefined`, `0` and `0n` are none (0); anything else is a
+ * {@link toDeadline}.
+ *
+ * @throws {@link InvalidDeadlineError} with `field` and `value`.
+ */
+export function toExpiry(value: unknown, field: string): bigint {
+  return value === undefined || value === 0 || value === 0n ? 0n : toDeadline(value, field);
+}
+
 /** A hex byte string (default "0x"). */
 export function toBytes(value: unknown, field: string): string {
   if (value === undefined) return "0x";

@@ -1,15 +1,9 @@
 import type { KessaiContext } from "../../context/connect.js";
-import { sendTx, type TxResult } from "../../context/send.js";
-import { toAddress, toReference, toDeadline } from "../../utils/validate.js";
+import type { TxResult } from "../../context/send.js";
+import { sendInvestorEntry, type InvestorEntry } from "./investorEntry.js";
 
-/** Parameters of {@link registerInvestor}. */
-export interface RegisterInvestorParams {
-  account: string;
-  /** Off-chain investor reference (bytes32, e.g. a hashed customer number). */
-  investorRef: string;
-  /** Unix expiry, or 0 / undefined for none. */
-  expiry?: bigint | number | Date;
-}
+/** Parameters of {@link registerInvestor}: the account, its investor reference and expiry. */
+export interface RegisterInvestorParams extends InvestorEntry {}
 /** What {@link registerInvestor} resolves to. */
 export type RegisterInvestorResult = TxResult;
 
@@ -18,14 +12,5 @@ export async function registerInvestor(
   ctx: KessaiContext,
   p: RegisterInvestorParams,
 ): Promise<RegisterInvestorResult> {
-  const account = toAddress(p.account, "account");
-  const ref = toReference(p.investorRef, "investorRef", { allowZero: true });
-  const expiry =
-    p.expiry === undefined || p.expiry === 0 || p.expiry === 0n
-      ? 0n
-      : toDeadline(p.expiry, "expiry");
-  const reg = ctx.securityRegistry;
-  return sendTx(ctx, "registry.register", reg, () =>
-    reg.register.populateTransaction(account, ref, expiry),
-  );
+  return sendInvestorEntry(ctx, p, "register");
 }

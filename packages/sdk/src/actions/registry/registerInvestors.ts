@@ -1,6 +1,6 @@
 import type { KessaiContext } from "../../context/connect.js";
 import { sendTx, type TxResult } from "../../context/send.js";
-import { sameLength, toAddress, toReference, toDeadline } from "../../utils/validate.js";
+import { sameLength, toAddress, toExpiry, toReference } from "../../utils/validate.js";
 
 /** Parameters of {@link registerInvestors}. */
 export interface RegisterInvestorsParams {
@@ -19,11 +19,7 @@ export async function registerInvestors(
   const refs = p.investors.map((x, i) =>
     toReference(x.investorRef, `investors[${i}].investorRef`, { allowZero: true }),
   );
-  const expiries = p.investors.map((x, i) =>
-    x.expiry === undefined || x.expiry === 0 || x.expiry === 0n
-      ? 0n
-      : toDeadline(x.expiry, `investors[${i}].expiry`),
-  );
+  const expiries = p.investors.map((x, i) => toExpiry(x.expiry, `investors[${i}].expiry`));
   const reg = ctx.securityRegistry;
   return sendTx(ctx, "registry.registerBatch", reg, () =>
     reg.registerBatch.populateTransaction(accounts, refs, expiries),

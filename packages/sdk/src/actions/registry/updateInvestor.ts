@@ -1,13 +1,9 @@
 import type { KessaiContext } from "../../context/connect.js";
-import { sendTx, type TxResult } from "../../context/send.js";
-import { toAddress, toReference, toDeadline } from "../../utils/validate.js";
+import type { TxResult } from "../../context/send.js";
+import { sendInvestorEntry, type InvestorEntry } from "./investorEntry.js";
 
-/** Parameters of {@link updateInvestor}. */
-export interface UpdateInvestorParams {
-  account: string;
-  investorRef: string;
-  expiry?: bigint | number | Date;
-}
+/** Parameters of {@link updateInvestor}: the account, its new investor reference and expiry. */
+export interface UpdateInvestorParams extends InvestorEntry {}
 /** What {@link updateInvestor} resolves to. */
 export type UpdateInvestorResult = TxResult;
 
@@ -16,14 +12,5 @@ export async function updateInvestor(
   ctx: KessaiContext,
   p: UpdateInvestorParams,
 ): Promise<UpdateInvestorResult> {
-  const account = toAddress(p.account, "account");
-  const ref = toReference(p.investorRef, "investorRef", { allowZero: true });
-  const expiry =
-    p.expiry === undefined || p.expiry === 0 || p.expiry === 0n
-      ? 0n
-      : toDeadline(p.expiry, "expiry");
-  const reg = ctx.securityRegistry;
-  return sendTx(ctx, "registry.update", reg, () =>
-    reg.update.populateTransaction(account, ref, expiry),
-  );
+  return sendInvestorEntry(ctx, p, "update");
 }
