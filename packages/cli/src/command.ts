@@ -1,3 +1,4 @@
+import { toAddress, type KessaiContext } from "@kessai/sdk";
 import type { OptionSpecs } from "./args.js";
 import type { Invocation } from "./context.js";
 import type { Output } from "./output.js";
@@ -19,4 +20,36 @@ export interface Command {
   /** Examples shown by --help. */
   examples?: string[];
   run(inv: Invocation): Promise<Output>;
+}
+
+/** The `<address>` a command acts on (its one positional), checked by the SDK's validator. */
+export function subject(inv: Invocation): string {
+  return toAddress(inv.positionals[0], "address");
+}
+
+/** A command on one `<address>` and no options of its own, e.g. `kessai investor suspend <address>`. */
+export function addressCommand(
+  path: string[],
+  summary: string,
+  run: (inv: Invocation, account: string) => Promise<Output>,
+): Command {
+  return {
+    path,
+    summary,
+    usage: "<address>",
+    options: {},
+    positionals: [1, 1],
+    run: (inv) => run(inv, subject(inv)),
+  };
+}
+
+/** `kessai <group> show <address>`: reads one account's record; sends nothing. */
+export function showCommand(
+  group: string,
+  summary: string,
+  show: (ctx: KessaiContext, account: string) => Promise<Output>,
+): Command {
+  return addressCommand([group, "show"], summary, async (inv, account) =>
+    show(await inv.chain(), account),
+  );
 }

@@ -1,12 +1,7 @@
 import * as a from "@kessai/sdk";
 import { need } from "../args.js";
-import type { Command } from "../command.js";
-import type { Invocation } from "../context.js";
+import { showCommand, subject, type Command } from "../command.js";
 import { bytes32Text, kv, txJson, txText } from "../output.js";
-
-function subject(inv: Invocation): string {
-  return a.toAddress(inv.positionals[0], "address");
-}
 
 /** The bank's DCJPY account book: `kessai account open|close|show`. */
 export const accountCommands: Command[] = [
@@ -97,15 +92,10 @@ export const accountCommands: Command[] = [
       };
     },
   },
-  {
-    path: ["account", "show"],
-    summary: "show a DCJPY account: open or not, its deposit account, frozen, balance",
-    usage: "<address>",
-    options: {},
-    positionals: [1, 1],
-    async run(inv) {
-      const account = subject(inv);
-      const ctx = await inv.chain();
+  showCommand(
+    "account",
+    "show a DCJPY account: open or not, its deposit account, frozen, balance",
+    async (ctx, account) => {
       const [acct, bal] = await Promise.all([
         a.getDepositAccount(ctx, { account }),
         a.getDepositBalance(ctx, { account }),
@@ -130,5 +120,5 @@ export const accountCommands: Command[] = [
         ]),
       };
     },
-  },
+  ),
 ];

@@ -2,7 +2,7 @@ import { parseAmount, toAddress } from "@kessai/sdk";
 import { need } from "../args.js";
 import { CliUsageError } from "../errors.js";
 import type { Command } from "../command.js";
-import { deriveId } from "./settlement.js";
+import { TRADE_FLAGS, deriveId } from "./settlement.js";
 
 export const idCommand: Command = {
   path: ["id", "derive"],
@@ -13,19 +13,7 @@ export const idCommand: Command = {
     'id = keccak256(abi.encode(keccak256("kessai.settlement.v1"), venue, tradeId, tradeDate,\n' +
     "seller, buyer, securityToken, quantity, amount)). The security token is the deployment's\n" +
     "(or --security-token). No transaction, no network.",
-  options: {
-    venue: {
-      type: "string",
-      arg: "TEXT",
-      help: "trading venue, as both firms spell it (e.g. PTS, OTC)",
-    },
-    "trade-id": { type: "string", arg: "TEXT", help: "the venue's trade identifier" },
-    "trade-date": { type: "string", arg: "DATE", help: "trade date, YYYY-MM-DD or YYYYMMDD" },
-    seller: { type: "string", arg: "ADDR", help: "seller" },
-    buyer: { type: "string", arg: "ADDR", help: "buyer" },
-    quantity: { type: "string", arg: "N", help: "ST units" },
-    amount: { type: "string", arg: "N", help: "DCJPY amount" },
-  },
+  options: TRADE_FLAGS,
   examples: [
     "kessai id derive --venue PTS --trade-id T-1 --trade-date 2026-11-25 --seller 0x90F7…b906 \\\n      --buyer 0x15d3…6A65 --quantity 100 --amount 500000 --deployment kessai-deployment.json",
   ],

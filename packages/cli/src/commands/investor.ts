@@ -1,25 +1,10 @@
 import * as a from "@kessai/sdk";
 import { need, parseTime, str } from "../args.js";
-import type { Command } from "../command.js";
-import type { Invocation } from "../context.js";
+import { addressCommand, showCommand, subject, type Command } from "../command.js";
 import { bytes32Text, kv, timeText, txJson, txText } from "../output.js";
 
-function subject(inv: Invocation): string {
-  return a.toAddress(inv.positionals[0], "address");
-}
-
-const simple = (
-  name: "suspend" | "reinstate" | "remove",
-  summary: string,
-  verb: string,
-): Command => ({
-  path: ["investor", name],
-  summary,
-  usage: "<address>",
-  options: {},
-  positionals: [1, 1],
-  async run(inv) {
-    const account = subject(inv);
+const simple = (name: "suspend" | "reinstate" | "remove", summary: string, verb: string): Command =>
+  addressCommand(["investor", name], summary, async (inv, account) => {
     await inv.requireSigner(`investor ${name}`);
     const ctx = await inv.chain();
     const fn =
@@ -35,8 +20,7 @@ const simple = (
       json: { action: `investor.${name}`, account, ...txJson(r) },
       human: `${verb} ${account} in the investor register ${txText(r)}`,
     };
-  },
-});
+  });
 
 export const investorCommands: Command[] = [
   {
@@ -74,15 +58,10 @@ export const investorCommands: Command[] = [
   simple("suspend", "suspend an investor: it can neither send nor receive the ST", "suspended"),
   simple("reinstate", "reinstate a suspended investor", "reinstated"),
   simple("remove", "remove an investor (holdings stay, frozen)", "removed"),
-  {
-    path: ["investor", "show"],
-    summary: "show an account's record and eligibility in the investor register",
-    usage: "<address>",
-    options: {},
-    positionals: [1, 1],
-    async run(inv) {
-      const account = subject(inv);
-      const ctx = await inv.chain();
+  showCommand(
+    "investor",
+    "show an account's record and eligibility in the investor register",
+    async (ctx, account) => {
       const r = await a.getInvestor(ctx, { account });
       return {
         json: { registry: ctx.addresses.securityRegistry, ...r },
@@ -96,5 +75,5 @@ export const investorCommands: Command[] = [
         ]),
       };
     },
-  },
+  ),
 ];

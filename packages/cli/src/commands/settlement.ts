@@ -21,20 +21,28 @@ import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";
 import { fmt, kv, table, timeText, toJson, txJson, txText } from "../output.js";
 
-/** Flags that give the terms one by one (mutually exclusive with --terms). */
-const TERM_FLAGS: OptionSpecs = {
-  id: { type: "string", arg: "ID", help: "settlement ID (bytes32 hex)" },
+/**
+ * The trade as both firms know it: what `id derive` takes, and the terms flags that derive the ID
+ * (venue, trade ID and date) or state the economics.
+ */
+export const TRADE_FLAGS: OptionSpecs = {
   venue: {
     type: "string",
     arg: "TEXT",
-    help: "derive the ID: trading venue (with --trade-id, --trade-date)",
+    help: "trading venue, as both firms spell it (e.g. PTS, OTC); with --trade-id, --trade-date it derives the ID",
   },
-  "trade-id": { type: "string", arg: "TEXT", help: "derive the ID: the venue's trade identifier" },
-  "trade-date": { type: "string", arg: "DATE", help: "derive the ID: trade date YYYY-MM-DD" },
+  "trade-id": { type: "string", arg: "TEXT", help: "the venue's trade identifier" },
+  "trade-date": { type: "string", arg: "DATE", help: "trade date, YYYY-MM-DD or YYYYMMDD" },
   seller: { type: "string", arg: "ADDR", help: "seller (create: default the signer)" },
   buyer: { type: "string", arg: "ADDR", help: "buyer" },
   quantity: { type: "string", arg: "N", help: "ST units delivered" },
   amount: { type: "string", arg: "N", help: "DCJPY paid (base units)" },
+};
+
+/** Flags that give the terms one by one (mutually exclusive with --terms). */
+const TERM_FLAGS: OptionSpecs = {
+  id: { type: "string", arg: "ID", help: "settlement ID (bytes32 hex)" },
+  ...TRADE_FLAGS,
   "cash-token": {
     type: "string",
     arg: "ADDR",
