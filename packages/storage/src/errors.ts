@@ -1,50 +1,18 @@
+import { KessaiError, type KessaiErrorOptions } from "@kessai/sdk";
 import type { Dialect } from "./sql.js";
 
-/** Options of every {@link StorageError} constructor. */
-export interface StorageErrorOptions {
-  /** The underlying error (a driver error, a failed statement, ...). */
-  cause?: unknown;
-  /** Extra detail, usually the underlying error's message. */
-  details?: string;
-  /** Additional lines appended to `message` (e.g. the statement that failed). */
-  metaMessages?: string[];
-}
+/** Options of every {@link StorageError} constructor: the SDK's error options. */
+export type StorageErrorOptions = KessaiErrorOptions;
 
 /**
- * Base of every error the storage layer throws, in the manner of the SDK's `KessaiError` (and
- * viem's `BaseError`): a one-line `shortMessage`, optional `details` and `metaMessages`, and the
- * original `cause`. No raw driver error crosses the interface: a failed statement is always one of
- * the subclasses below, with the driver's error as `cause`.
+ * Base of every error the storage layer throws: a {@link KessaiError} (one hierarchy with the SDK
+ * whose journal this layer implements, so `instanceof KessaiError` catches both), with its
+ * one-line `shortMessage`, optional `details` and `metaMessages`, and the original `cause`. No raw
+ * driver error crosses the interface: a failed statement is always one of the subclasses below,
+ * with the driver's error as `cause`.
  */
-export class StorageError extends Error {
+export class StorageError extends KessaiError {
   override name = "StorageError";
-  /** One line, human readable, without the details. */
-  readonly shortMessage: string;
-  /** Extra detail (often the driver's message), or undefined. */
-  readonly details: string | undefined;
-  /** Additional context lines. */
-  readonly metaMessages: string[] | undefined;
-  override readonly cause: unknown;
-
-  constructor(shortMessage: string, options: StorageErrorOptions = {}) {
-    const details =
-      options.details ??
-      (options.cause instanceof StorageError
-        ? options.cause.details
-        : options.cause instanceof Error
-          ? options.cause.message
-          : undefined);
-    const message = [
-      shortMessage,
-      ...(options.metaMessages?.length ? ["", ...options.metaMessages] : []),
-      ...(details && details !== shortMessage ? ["", `Details: ${details}`] : []),
-    ].join("\n");
-    super(message);
-    this.shortMessage = shortMessage;
-    this.details = details;
-    this.metaMessages = options.metaMessages;
-    this.cause = options.cause;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ export interface KessaiErrorOptions {
 /**
  * Base of every error the SDK throws, in the manner of viem's `BaseError`: a one-line
  * `shortMessage`, optional `details` and `metaMessages`, and the original `cause`. The full
- * `message` joins them so a log line says everything.
+ * `message` joins them so a log line says everything (details that only repeat the short message
+ * are left out of it).
  */
 export class KessaiError extends Error {
   override name = "KessaiError";
@@ -34,7 +35,7 @@ export class KessaiError extends Error {
     const message = [
       shortMessage,
       ...(options.metaMessages?.length ? ["", ...options.metaMessages] : []),
-      ...(details ? ["", `Details: ${details}`] : []),
+      ...(details && details !== shortMessage ? ["", `Details: ${details}`] : []),
     ].join("\n");
     super(message);
     this.shortMessage = shortMessage;
