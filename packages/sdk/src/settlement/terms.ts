@@ -19,14 +19,7 @@ export interface SettlementTerms {
  * Terms as a caller may give them: quantity and amount as bigints only (parse text with
  * `parseAmount`), the deadline as a bigint, a safe-integer number or a Date; agent optional.
  */
-export interface SettlementTermsInput {
-  id: string;
-  seller: string;
-  buyer: string;
-  securityToken: string;
-  quantity: bigint;
-  cashToken: string;
-  amount: bigint;
+export interface SettlementTermsInput extends Omit<SettlementTerms, "deadline" | "agent"> {
   deadline: bigint | number | Date;
   agent?: string;
 }
@@ -98,17 +91,7 @@ export function decodeTerms(data: string): SettlementTerms {
 }
 
 /** Normalises a terms struct decoded by ethers (Result or object). */
-export function termsFromResult(r: {
-  id: string;
-  seller: string;
-  buyer: string;
-  securityToken: string;
-  quantity: bigint;
-  cashToken: string;
-  amount: bigint;
-  deadline: bigint;
-  agent: string;
-}): SettlementTerms {
+export function termsFromResult(r: SettlementTerms): SettlementTerms {
   return {
     id: r.id.toLowerCase(),
     seller: r.seller,
