@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import BetterSqlite3 from "better-sqlite3";
+import { KessaiError } from "@kessai/sdk";
 import {
   amountSum,
   CheckViolationError,
@@ -231,6 +232,8 @@ describeBackends("store", (backend) => {
         { table: "t_accounts" },
       );
       expect(pk.columns).to.deep.equal(["id"]);
+      // one hierarchy with the SDK's errors
+      expect(pk).to.be.instanceOf(KessaiError);
       const uq = await expectError(
         store.run(
           sql`INSERT INTO t_accounts (id, owner, balance) VALUES (${newId()}, ${`owner-${id}`}, '0')`,
