@@ -10,20 +10,32 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, ZeroAddress } from "ethers";
+import {
+  Contract,
+  HDNodeWallet,
+  JsonRpcProvider,
+  Mnemonic,
+  Transaction,
+  Wallet,
+  ZeroAddress,
+} from "ethers";
 import {
   AgentClient,
   BankClient,
   FileJournal,
   FirmClient,
   IssuerClient,
+  DeploymentMismatchError,
   buildTerms,
   settleTrade,
+  settleTradeKey,
+  type ProgressEvent,
   type Journal,
   type KessaiAddresses,
   type SettlementTerms,
   type TxPolicy,
 } from "../../../packages/sdk/src/index.js";
+import { SendAbortedError } from "../../../packages/sdk/src/errors/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
 import { ref } from "./fixture.js";
 import { deployOverRpc } from "./hardhat-node.js";
@@ -65,6 +77,7 @@ const BANK = 2;
 const AGENT = 3;
 const SELLER = 4;
 const BUYERS = [5, 6, 7, 8];
+const DEPLOYER = 0;
 
 describe("settleTrade against anvil", function () {
   this.timeout(60_000);
@@ -77,7 +90,7 @@ describe("settleTrade against anvil", function () {
     anvil = await startAnvil({ order: "fifo" });
     provider = providerFor(anvil.url);
     addresses = await deployOverRpc(provider, {
-      deployer: 0,
+      deployer: DEPLOYER,
       issuer: ISSUER,
       bank: BANK,
       agent: AGENT,
@@ -368,5 +381,101 @@ console.log("finished");
         for (const x of Object.values(c)) x.close();
       });
     }
+  });
+  describe("every party on the seller's deployment", function () {
+    it("refuses a client of another chain, DVP or DCJPY, naming it, before anything is sent", async function () {
+      const other = await startAnvil({ chainId: 31_338 });
+      const otherProvider = providerFor(other.url);
+      try {
+        // the same deployer and nonces: the same addresses on another chain
+        const there = await deployOverRpc(otherProvider, {
+          deployer: DEPLOYER,
+          issuer: ISSUER,
+          bank: BANK,
+          agent: AGENT,
+        });
+        expect(there).to.deep.equal(addresses);
+        // a second deployment on this chain, its DCJPY also listed by the first DVP
+        const second = await deployOverRpc(provider, {
+          deployer: DEPLOYER,
+          issuer: ISSUER,
+          bank: BANK,
+          agent: AGENT,
+        });
+        const admin = new Contract(
+          addresses.dvp,
+          ["function setCashTokenListed(address token, bool listed)"],
+          new Wallet(key(DEPLOYER), provider),
+        );
+        await (await admin.setCashTokenListed(second.depositToken, true)).wait();
+
+        const c = await parties(BUYERS[0]);
+        const terms = await newTerms(c.buyer.address, c.agent.address);
+        const runner = (i: number, p: JsonRpcProvider) => new Wallet(key(i), p);
+        const cases = [
+          {
+            name: "agent",
+            field: "chainId",
+            client: await AgentClient.connect({ runner: runner(AGENT, otherProvider), addresses }),
+            expected: "31337",
+            actual: "31338",
+          },
+          {
+            name: "buyer",
+            field: "addresses.dvp",
+            client: await FirmClient.connect({
+              runner: runner(BUYERS[0], provider),
+              addresses: second,
+            }),
+            expected: addresses.dvp,
+            actual: second.dvp,
+          },
+          {
+            name: "bank",
+            field: "addresses.depositToken",
+            client: await BankClient.connect({
+              runner: runner(BANK, provider),
+              addresses: { ...addresses, depositToken: second.depositToken },
+            }),
+            expected: addresses.depositToken,
+            actual: second.depositToken,
+          },
+        ];
+        const all = [SELLER, BUYERS[0], BANK, AGENT];
+        const onOther = () =>
+          Promise.all(
+            all.map((i) =>
+              otherProvider.getTransactionCount(new Wallet(key(i)).address, "pending"),
+            ),
+          );
+        const before = await counts(all);
+        const beforeOther = await onOther();
+        for (const k of cases) {
+          const err = await settleTrade({ ...c, [k.name]: k.client, terms } as Parameters<
+            typeof settleTrade
+          >[0]).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err, k.name).to.be.instanceOf(DeploymentMismatchError);
+          const e = err as DeploymentMismatchError;
+          expect([e.client, e.field, e.expected, e.actual]).to.deep.equal([
+            k.name,
+            k.field,
+            k.expected,
+            k.actual,
+          ]);
+          k.client.close();
+        }
+        // nothing sent: no nonce moved, on either chain, and no settlement
+        expect(await counts(all)).to.deep.equal(before);
+        expect(await onOther()).to.deep.equal(beforeOther);
+        expect(await c.seller.ctx.dvp.stateOf(terms.id)).to.equal(0n);
+        for (const x of Object.values(c)) x.close();
+      } finally {
+        otherProvider.destroy();
+        await other.stop();
+      }
+    });
   });
 });

@@ -13,6 +13,7 @@ import {
 } from "../errors/settlement.js";
 import { ReferenceConflictError, ReferenceUsedError } from "../errors/reference.js";
 import { InvalidAmountError, InvalidDeadlineError, InvalidTermsError } from "../errors/input.js";
+import { DeploymentMismatchError } from "../errors/configuration.js";
 import { latestBlock, readCall, withSendOptions, type TxResult } from "../context/send.js";
 import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
 import { toBankReference, tradeReference } from "../utils/reference.js";
@@ -140,9 +141,10 @@ class Lost {
 /**
  * Carries a trade through the seven steps. Idempotent and resumable, in one call:
  *
- * - **Checks first.** Before step 1, with nothing sent: the parties are the clients' signers and
- *   the tokens this deployment's; the amount fits under DCJPY's supply cap
- *   ({@link DEPOSIT_SUPPLY_CAP}, also with what is in circulation); the deadline is in seconds
+ * - **Checks first.** Before step 1, with nothing sent: the buyer's, bank's and agent's clients
+ *   are on the seller's chain, DVP and DCJPY ({@link DeploymentMismatchError}); the parties are
+ *   the clients' signers and the tokens this deployment's; the amount fits under DCJPY's supply
+ *   cap ({@link DEPOSIT_SUPPLY_CAP}, also with what is in circulation); the deadline is in seconds
  *   (not milliseconds), not passed and, for a new trade, within `deadlineHorizon`; a settlement
  *   already under the ID has these terms ({@link SettlementTermsMismatchError}) and has not
  *   failed ({@link SettlementStateError}); no other call of this process is settling the ID
@@ -390,6 +392,27 @@ async function preflight(
   redemptionRef: string,
 ): Promise<void> {
   const ctx = p.seller.ctx;
+  // every party's client talks to the seller's deployment
+  const others: [string, { ctx: KessaiContext } | undefined][] = [
+    ["buyer", p.buyer],
+    ["bank", p.bank],
+    ["agent", p.agent],
+  ];
+  for (const [name, client] of others) {
+    if (!client) continue;
+    const c = client.ctx;
+    if (c.chainId !== ctx.chainId)
+      throw new DeploymentMismatchError(name, "chainId", String(ctx.chainId), String(c.chainId));
+    for (const field of ["dvp", "depositToken"] as const) {
+      if (getAddress(c.addresses[field]) !== getAddress(ctx.addresses[field]))
+        throw new DeploymentMismatchError(
+          name,
+          `addresses.${field}`,
+          getAddress(ctx.addresses[field]),
+          getAddress(c.addresses[field]),
+        );
+    }
+  }
   const parties: [string, { ctx: KessaiContext } | undefined, string][] = [
     ["terms.seller", p.seller, terms.seller],
     ["terms.buyer", p.buyer, terms.buyer],
