@@ -382,6 +382,66 @@ console.log("finished");
       });
     }
   });
+  describe("a reorg that drops the lock but keeps the issuance", function () {
+    it("then a crash: the restart takes the derived reference as the trade's own, settles", async function () {
+      const dir = await mkdtemp(path.join(tmpdir(), "kessai-derived-"));
+      const file = path.join(dir, "journal.jsonl");
+      const buyerIndex = BUYERS[3];
+      const first = new FileJournal(file, { fsync: false });
+      const c = await parties(buyerIndex, first);
+      const terms = await newTerms(c.buyer.address);
+      const before = await counts([SELLER, buyerIndex, BANK]);
+      let second: FileJournal | undefined;
+      let p2: JsonRpcProvider | undefined;
+      try {
+        const start = await provider.getBlockNumber();
+        // the process stops ("crashes") once step 3 is done
+        const crash = new Error("crash");
+        let issuance: string | undefined;
+        const err = await settleTrade({
+          ...c,
+          terms,
+          onProgress: (e) => {
+            if (e.step === 3 && e.status === "done") {
+              issuance = e.txHash;
+              throw crash;
+            }
+          },
+        }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).to.equal(crash);
+        for (const x of Object.values(c)) x.close();
+        await first.close();
+        // steps 1 to 3 mined one block each; a 3-block reorg keeps only the issuance
+        expect(await provider.getBlockNumber()).to.equal(start + 3);
+        const raw = Transaction.from((await provider.getTransaction(issuance!))!).serialized;
+        await anvil.rpc("anvil_reorg", [3, [[raw, 0]]]);
+        expect(await c.seller.ctx.dvp.stateOf(terms.id)).to.equal(0n);
+        expect((await provider.getTransactionReceipt(issuance!))?.status).to.equal(1);
+
+        p2 = providerFor(anvil.url);
+        second = new FileJournal(file, { fsync: false });
+        const c2 = await parties(buyerIndex, second, p2);
+        const r = await settleTrade({ ...c2, terms });
+        expect(r.state).to.equal("Settled");
+        expect(r.steps.find((s) => s.step === 3)?.status).to.equal("skipped");
+        // the lock and the affirmation put back (the same signed transactions), one issuance
+        const after = await counts([SELLER, buyerIndex, BANK]);
+        expect(after.map((n, i) => n - before[i])).to.deep.equal([2, 2, 1]);
+        const dt = c2.seller.ctx.depositToken;
+        expect((await dt.queryFilter(dt.filters.Issued(r.bankReference))).length).to.equal(1);
+        for (const x of Object.values(c2)) x.close();
+      } finally {
+        await second?.close();
+        await first.close();
+        p2?.destroy();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
   describe("every party on the seller's deployment", function () {
     it("refuses a client of another chain, DVP or DCJPY, naming it, before anything is sent", async function () {
       const other = await startAnvil({ chainId: 31_338 });

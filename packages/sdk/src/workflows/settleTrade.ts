@@ -149,10 +149,13 @@ class Lost {
  *   already under the ID has these terms ({@link SettlementTermsMismatchError}) and has not
  *   failed ({@link SettlementStateError}); no other call of this process is settling the ID
  *   ({@link SettlementInFlightError}); the two references belong to this trade: a reference
- *   recorded for another account or amount throws {@link ReferenceConflictError}, one recorded
- *   before this trade could have used it (an issuance before the settlement exists, a redemption
- *   before it settled) or held by another trade of this process throws {@link ReferenceUsedError}.
- *   References are derived from the settlement ID unless given ({@link tradeReference}).
+ *   recorded for another account or amount throws {@link ReferenceConflictError}; an explicit
+ *   reference recorded before this trade could have used it (an issuance before the settlement
+ *   exists, a redemption before it settled) or held by another trade of this process throws
+ *   {@link ReferenceUsedError}. References are derived from the settlement ID unless given
+ *   ({@link tradeReference}); a derived one recorded for this buyer (or seller) and amount is the
+ *   trade's own whatever the settlement's state (a reorg can remove the lock and keep the
+ *   issuance).
  * - **One journal key per step** ({@link settleTradeKey}): every transaction is sent under
  *   `settleTrade:<id>:<step>`. With a durable journal (`connect({ transactions: { journal } })`,
  *   e.g. `FileJournal`), a process restarted after a crash calls `settleTrade` again with the same
@@ -485,14 +488,19 @@ async function preflight(
   };
   owned("issuance", bankReference, terms.buyer, issuance);
   owned("redemption", redemptionRef, terms.seller, redemption);
-  if (issuance && state === "None")
+  // A reference derived from the settlement ID (tradeReference) can only have been recorded by
+  // this trade: a reorg may have removed the settlement (or its outcome) and kept the issuance
+  // (or the redemption); the steps then carry on from what the chain has.
+  const derived = (kind: "issuance" | "redemption", ref: string) =>
+    ref.toLowerCase() === tradeReference(terms.id, kind);
+  if (issuance && state === "None" && !derived("issuance", bankReference))
     throw new ReferenceUsedError(
       "issuance",
       bankReference,
       terms.id,
       "already records an issuance, and the settlement does not exist yet: it belongs to another trade",
     );
-  if (redemption && state !== "Settled")
+  if (redemption && state !== "Settled" && !derived("redemption", redemptionRef))
     throw new ReferenceUsedError(
       "redemption",
       redemptionRef,
