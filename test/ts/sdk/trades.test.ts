@@ -382,6 +382,177 @@ console.log("finished");
       });
     }
   });
+  describe("an outside event undoes a step whose transaction stays mined", function () {
+    /** The DVP as its admin (the deployer): revokes and grants the agent's role. */
+    const dvpAdmin = () =>
+      new Contract(
+        addresses.dvp,
+        [
+          "function SETTLEMENT_AGENT_ROLE() view returns (bytes32)",
+          "function revokeRole(bytes32 role, address account)",
+          "function grantRole(bytes32 role, address account)",
+        ],
+        new Wallet(key(DEPLOYER), provider),
+      );
+    async function revokeAndGrantAgent() {
+      const dvp = dvpAdmin();
+      const role = (await dvp.SETTLEMENT_AGENT_ROLE()) as string;
+      const agent = new Wallet(key(AGENT)).address;
+      await (await dvp.revokeRole(role, agent)).wait();
+      await (await dvp.grantRole(role, agent)).wait();
+    }
+    const doneAt = (steps: ProgressEvent[], step: number) =>
+      steps.filter((e) => e.step === step && e.status === "done");
+
+    it("the agent revoked and granted again after step 5: approves again under a new key, settles", async function () {
+      const buyerIndex = BUYERS[3];
+      const c = await parties(buyerIndex);
+      const terms = await newTerms(c.buyer.address, c.agent.address);
+      const before = await counts([SELLER, buyerIndex, BANK, AGENT]);
+      let undone = false;
+      const r = await settleTrade({
+        ...c,
+        terms,
+        onProgress: async (e) => {
+          if (!undone && e.step === 5 && e.status === "done") {
+            undone = true;
+            await revokeAndGrantAgent();
+          }
+        },
+      });
+      expect(r.state).to.equal("Settled");
+      expect(r.redone).to.equal(1);
+      const reorged = r.steps.filter((s) => s.status === "reorged");
+      expect(reorged.map((s) => [s.step, s.reason])).to.deep.equal([
+        [5, "the agent's approval is no longer on chain"],
+      ]);
+      const approvals = doneAt(r.steps, 5);
+      expect(approvals.length).to.equal(2);
+      expect(approvals[1].txHash).to.not.equal(approvals[0].txHash);
+      expect(approvals[1].resumed).to.equal(undefined);
+      // one approval more for the agent, nothing else sent twice
+      const after = await counts([SELLER, buyerIndex, BANK, AGENT]);
+      expect(after.map((n, i) => n - before[i])).to.deep.equal([2, 2, 1, 2]);
+      // the second approval went under attempt 1 of the step's key
+      const scope = { chainId: c.agent.ctx.chainId, dvp: addresses.dvp };
+      const journal = c.agent.ctx.signer!.engine.journal;
+      expect(
+        (await journal.get(settleTradeKey(scope, terms.id, "approve", 0)))?.mined?.hash,
+      ).to.equal(approvals[0].txHash);
+      expect(
+        (await journal.get(settleTradeKey(scope, terms.id, "approve", 1)))?.mined?.hash,
+      ).to.equal(approvals[1].txHash);
+      for (const x of Object.values(c)) x.close();
+    });
+
+    it("the buyer's allowance spent after step 4 (useAuthorization: false): approves again, settles", async function () {
+      const buyerIndex = BUYERS[3];
+      const c = await parties(buyerIndex);
+      const terms = await newTerms(c.buyer.address);
+      const before = await counts([SELLER, buyerIndex, BANK]);
+      let undone = false;
+      const r = await settleTrade({
+        ...c,
+        terms,
+        useAuthorization: false,
+        onProgress: async (e) => {
+          if (!undone && e.step === 4 && e.status === "done") {
+            undone = true;
+            await c.buyer.approveDeposit({ amount: 0n });
+          }
+        },
+      });
+      expect(r.state).to.equal("Settled");
+      expect(r.redone).to.equal(1);
+      expect(r.steps.filter((s) => s.status === "reorged").map((s) => s.step)).to.deep.equal([4]);
+      const approvals = doneAt(r.steps, 4);
+      expect(approvals.length).to.equal(2);
+      expect(approvals[1].txHash).to.not.equal(approvals[0].txHash);
+      // buyer: affirm, approve, approve(0) (the outside event), approve again, settle
+      const after = await counts([SELLER, buyerIndex, BANK]);
+      expect(after.map((n, i) => n - before[i])).to.deep.equal([2, 5, 1]);
+      expect(await c.buyer.ctx.depositToken.allowance(c.buyer.address, addresses.dvp)).to.equal(0n);
+      for (const x of Object.values(c)) x.close();
+    });
+
+    it("a restart finds the attempt it last sent: the pending new approval is waited for, not sent again", async function () {
+      const dir = await mkdtemp(path.join(tmpdir(), "kessai-attempt-"));
+      const file = path.join(dir, "journal.jsonl");
+      const buyerIndex = BUYERS[3];
+      const first = new FileJournal(file, { fsync: false });
+      const c = await parties(buyerIndex, first);
+      const terms = await newTerms(c.buyer.address, c.agent.address);
+      const before = await counts([SELLER, buyerIndex, BANK, AGENT]);
+      const stop = new AbortController();
+      let pending: string | undefined;
+      const off = c.agent.ctx.signer!.engine.on((e) => {
+        if (e.type === "submitted" && pending === undefined && stop.signal.aborted === false) {
+          if (approvalsSeen === 1) {
+            pending = e.hash;
+            stop.abort(new Error("crash"));
+          }
+        }
+      });
+      let approvalsSeen = 0;
+      let second: FileJournal | undefined;
+      let p2: JsonRpcProvider | undefined;
+      try {
+        const err = await settleTrade({
+          ...c,
+          terms,
+          signal: stop.signal,
+          onProgress: async (e) => {
+            if (e.step === 5 && e.status === "done" && ++approvalsSeen === 1) {
+              await revokeAndGrantAgent();
+              // the next approval stays pending
+              await anvil.rpc("evm_setAutomine", [false]);
+            }
+          },
+        }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).to.be.instanceOf(SendAbortedError);
+        expect(pending).to.be.a("string");
+        expect(await provider.getTransactionReceipt(pending!)).to.equal(null);
+        off();
+        for (const x of Object.values(c)) x.close();
+        await first.close();
+
+        // restarted: new provider, new clients, the journal read again from its file
+        p2 = providerFor(anvil.url);
+        second = new FileJournal(file, { fsync: false });
+        const c2 = await parties(buyerIndex, second, p2);
+        let reached = false;
+        const r = await mineUntil(
+          anvil,
+          settleTrade({
+            ...c2,
+            terms,
+            onProgress: (e) => {
+              if (e.step >= 5) reached = true;
+            },
+          }),
+          () => reached,
+        );
+        expect(r.state).to.equal("Settled");
+        const approval = doneAt(r.steps, 5);
+        expect(approval.map((s) => [s.txHash, s.resumed])).to.deep.equal([[pending, true]]);
+        // two approvals in all: the first, and the one sent before the crash
+        const after = await counts([SELLER, buyerIndex, BANK, AGENT]);
+        expect(after.map((n, i) => n - before[i])).to.deep.equal([2, 2, 1, 2]);
+        for (const x of Object.values(c2)) x.close();
+      } finally {
+        off();
+        await anvil.rpc("evm_setAutomine", [true]);
+        await second?.close();
+        await first.close();
+        p2?.destroy();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
   describe("a reorg that drops the lock but keeps the issuance", function () {
     it("then a crash: the restart takes the derived reference as the trade's own, settles", async function () {
       const dir = await mkdtemp(path.join(tmpdir(), "kessai-derived-"));
