@@ -364,13 +364,23 @@ async function carry(
     referenceUsed(ctx, "redemption", redemptionRef, terms.seller, terms.amount);
 
   // 0. every check before step 1: nothing is sent when one fails
-  await preflight(p, terms, bankReference, redemptionRef);
+  // (its read of the settlement's state serves step 1 of the first pass)
+  let preflighted: SettlementStateName | undefined = await preflight(
+    p,
+    terms,
+    bankReference,
+    redemptionRef,
+  );
 
   const pass = async () => {
     // 1. lock
     await run(
       1,
-      async () => ((await guard()) === "None" ? undefined : "settlement exists"),
+      async () => {
+        const s = preflighted ?? (await guard());
+        preflighted = undefined;
+        return s === "None" ? undefined : "settlement exists";
+      },
       async () => a.createSettlement(await keyed(seller, 1), { terms, force: p.force }),
     );
     // 2. affirm
@@ -383,8 +393,9 @@ async function carry(
     await run(
       3,
       async () => {
-        if ((await created()) === "Settled") return "already settled";
-        return (await issued()) ? "already issued under this bank reference" : undefined;
+        const [s, done] = await Promise.all([created(), issued()]);
+        if (s === "Settled") return "already settled";
+        return done ? "already issued under this bank reference" : undefined;
       },
       async () =>
         a.issueDeposit(await keyed(bank, 3), {
@@ -397,9 +408,10 @@ async function carry(
     await run(
       4,
       async () => {
-        if ((await created()) === "Settled") return "already settled";
         if (useAuthorization) return "authorization is signed with the settlement (step 6)";
-        return (await allowanceOf()) >= terms.amount ? "allowance already sufficient" : undefined;
+        const [s, allowance] = await Promise.all([created(), allowanceOf()]);
+        if (s === "Settled") return "already settled";
+        return allowance >= terms.amount ? "allowance already sufficient" : undefined;
       },
       async () => a.approveDeposit(await keyed(buyer, 4), { amount: terms.amount }),
     );
@@ -408,9 +420,10 @@ async function carry(
       5,
       async () => {
         if (terms.agent === ZeroAddress) return "no agent named";
-        if ((await created()) === "Settled") return "already settled";
         // an approval counts only in the agent's current epoch (revoking the agent withdraws it)
-        if (await approvalValid()) return "already approved";
+        const [s, approved] = await Promise.all([created(), approvalValid()]);
+        if (s === "Settled") return "already settled";
+        if (approved) return "already approved";
         if (!agent)
           throw new KessaiError(
             `Settlement ${terms.id} needs agent ${terms.agent}'s approval; pass an AgentClient`,
@@ -423,17 +436,21 @@ async function carry(
     await run(
       6,
       async () => {
-        const s = await created();
+        // what steps 2 to 5 did must still be there: one round of reads
+        const [s, done, allowance, approved] = await Promise.all([
+          created(),
+          issued(),
+          useAuthorization ? undefined : allowanceOf(),
+          terms.agent === ZeroAddress ? true : approvalValid(),
+        ]);
         if (s === "Settled") return "already settled";
-        // what steps 2 to 5 did must still be there
         if (s !== "Affirmed") throw new Lost(2, "the settlement is no longer affirmed");
-        if (!(await issued())) throw new Lost(3, "the issuance is no longer on chain");
+        if (!done) throw new Lost(3, "the issuance is no longer on chain");
         // the allowance can be spent or overwritten, and the agent revoked, while the
         // transactions of steps 4 and 5 stay mined: those steps are sent again as a new attempt
-        if (!useAuthorization && (await allowanceOf()) < terms.amount)
+        if (allowance !== undefined && allowance < terms.amount)
           throw new Lost(4, "the buyer's allowance no longer covers the amount");
-        if (terms.agent !== ZeroAddress && !(await approvalValid()))
-          throw new Lost(5, "the agent's approval is no longer on chain");
+        if (!approved) throw new Lost(5, "the agent's approval is no longer on chain");
         return undefined;
       },
       // a settlement that cannot settle reverts with the contract's error
@@ -447,15 +464,17 @@ async function carry(
     await run(
       7,
       async () => {
-        if ((await created()) !== "Settled")
-          throw new Lost(6, "the settlement is no longer settled");
-        return (await redeemed()) ? "already redeemed under this redemption reference" : undefined;
+        const [s, done] = await Promise.all([created(), redeemed()]);
+        if (s !== "Settled") throw new Lost(6, "the settlement is no longer settled");
+        return done ? "already redeemed under this redemption reference" : undefined;
       },
       async () => a.redeemDeposit(await keyed(seller, 7), { amount: terms.amount, redemptionRef }),
     );
     // and all of it is still there
-    if ((await created()) !== "Settled") throw new Lost(6, "the settlement is no longer settled");
-    if (!(await redeemed())) throw new Lost(7, "the redemption is no longer on chain");
+    const [s, done] = await Promise.all([created(), redeemed()]);
+    if (s !== "Settled") throw new Lost(6, "the settlement is no longer settled");
+    if (!done) throw new Lost(7, "the redemption is no longer on chain");
+    return s;
   };
   const approvalValid = () => readCall("dvp.isApprovalValid", () => ctx.dvp.isApprovalValid(terms));
   const allowanceOf = () =>
@@ -464,8 +483,8 @@ async function carry(
   const maxRedo = p.maxRedo ?? 3;
   for (let redone = 0; ; redone++) {
     try {
-      await pass();
-      return { id: terms.id, state: await state(), steps, bankReference, redemptionRef, redone };
+      const final = await pass();
+      return { id: terms.id, state: final, steps, bankReference, redemptionRef, redone };
     } catch (err) {
       if (!(err instanceof Lost)) throw err;
       await emit({
@@ -481,14 +500,14 @@ async function carry(
 
 /**
  * Every check of {@link settleTrade} before step 1 (see there). Reads only; throws a typed error
- * on the first problem.
+ * on the first problem. Resolves to the settlement's state.
  */
 async function preflight(
   p: SettleTradeParams,
   terms: SettlementTerms,
   bankReference: string,
   redemptionRef: string,
-): Promise<void> {
+): Promise<SettlementStateName> {
   const ctx = p.seller.ctx;
   // every party's client talks to the seller's deployment
   const others: [string, { ctx: KessaiContext } | undefined][] = [
@@ -608,6 +627,7 @@ async function preflight(
       terms.amount,
       `would take DCJPY's supply ${supply} above its cap 2^128 - 1 at step 3`,
     );
+  return state;
 }
 
 type RefRecord = { account: string; amount: bigint };
