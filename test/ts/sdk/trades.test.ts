@@ -10,20 +10,32 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, ZeroAddress } from "ethers";
+import {
+  Contract,
+  HDNodeWallet,
+  JsonRpcProvider,
+  Mnemonic,
+  Transaction,
+  Wallet,
+  ZeroAddress,
+} from "ethers";
 import {
   AgentClient,
   BankClient,
   FileJournal,
   FirmClient,
   IssuerClient,
+  DeploymentMismatchError,
   buildTerms,
   settleTrade,
+  settleTradeKey,
+  type ProgressEvent,
   type Journal,
   type KessaiAddresses,
   type SettlementTerms,
   type TxPolicy,
 } from "../../../packages/sdk/src/index.js";
+import { SendAbortedError } from "../../../packages/sdk/src/errors/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
 import { ref } from "./fixture.js";
 import { deployOverRpc } from "./hardhat-node.js";
@@ -65,6 +77,7 @@ const BANK = 2;
 const AGENT = 3;
 const SELLER = 4;
 const BUYERS = [5, 6, 7, 8];
+const DEPLOYER = 0;
 
 describe("settleTrade against anvil", function () {
   this.timeout(60_000);
@@ -77,7 +90,7 @@ describe("settleTrade against anvil", function () {
     anvil = await startAnvil({ order: "fifo" });
     provider = providerFor(anvil.url);
     addresses = await deployOverRpc(provider, {
-      deployer: 0,
+      deployer: DEPLOYER,
       issuer: ISSUER,
       bank: BANK,
       agent: AGENT,
@@ -368,5 +381,332 @@ console.log("finished");
         for (const x of Object.values(c)) x.close();
       });
     }
+  });
+  describe("an outside event undoes a step whose transaction stays mined", function () {
+    /** The DVP as its admin (the deployer): revokes and grants the agent's role. */
+    const dvpAdmin = () =>
+      new Contract(
+        addresses.dvp,
+        [
+          "function SETTLEMENT_AGENT_ROLE() view returns (bytes32)",
+          "function revokeRole(bytes32 role, address account)",
+          "function grantRole(bytes32 role, address account)",
+        ],
+        new Wallet(key(DEPLOYER), provider),
+      );
+    async function revokeAndGrantAgent() {
+      const dvp = dvpAdmin();
+      const role = (await dvp.SETTLEMENT_AGENT_ROLE()) as string;
+      const agent = new Wallet(key(AGENT)).address;
+      await (await dvp.revokeRole(role, agent)).wait();
+      await (await dvp.grantRole(role, agent)).wait();
+    }
+    const doneAt = (steps: ProgressEvent[], step: number) =>
+      steps.filter((e) => e.step === step && e.status === "done");
+
+    it("the agent revoked and granted again after step 5: approves again under a new key, settles", async function () {
+      const buyerIndex = BUYERS[3];
+      const c = await parties(buyerIndex);
+      const terms = await newTerms(c.buyer.address, c.agent.address);
+      const before = await counts([SELLER, buyerIndex, BANK, AGENT]);
+      let undone = false;
+      const r = await settleTrade({
+        ...c,
+        terms,
+        onProgress: async (e) => {
+          if (!undone && e.step === 5 && e.status === "done") {
+            undone = true;
+            await revokeAndGrantAgent();
+          }
+        },
+      });
+      expect(r.state).to.equal("Settled");
+      expect(r.redone).to.equal(1);
+      const reorged = r.steps.filter((s) => s.status === "reorged");
+      expect(reorged.map((s) => [s.step, s.reason])).to.deep.equal([
+        [5, "the agent's approval is no longer on chain"],
+      ]);
+      const approvals = doneAt(r.steps, 5);
+      expect(approvals.length).to.equal(2);
+      expect(approvals[1].txHash).to.not.equal(approvals[0].txHash);
+      expect(approvals[1].resumed).to.equal(undefined);
+      // one approval more for the agent, nothing else sent twice
+      const after = await counts([SELLER, buyerIndex, BANK, AGENT]);
+      expect(after.map((n, i) => n - before[i])).to.deep.equal([2, 2, 1, 2]);
+      // the second approval went under attempt 1 of the step's key
+      const scope = { chainId: c.agent.ctx.chainId, dvp: addresses.dvp };
+      const journal = c.agent.ctx.signer!.engine.journal;
+      expect(
+        (await journal.get(settleTradeKey(scope, terms.id, "approve", 0)))?.mined?.hash,
+      ).to.equal(approvals[0].txHash);
+      expect(
+        (await journal.get(settleTradeKey(scope, terms.id, "approve", 1)))?.mined?.hash,
+      ).to.equal(approvals[1].txHash);
+      for (const x of Object.values(c)) x.close();
+    });
+
+    it("the buyer's allowance spent after step 4 (useAuthorization: false): approves again, settles", async function () {
+      const buyerIndex = BUYERS[3];
+      const c = await parties(buyerIndex);
+      const terms = await newTerms(c.buyer.address);
+      const before = await counts([SELLER, buyerIndex, BANK]);
+      let undone = false;
+      const r = await settleTrade({
+        ...c,
+        terms,
+        useAuthorization: false,
+        onProgress: async (e) => {
+          if (!undone && e.step === 4 && e.status === "done") {
+            undone = true;
+            await c.buyer.approveDeposit({ amount: 0n });
+          }
+        },
+      });
+      expect(r.state).to.equal("Settled");
+      expect(r.redone).to.equal(1);
+      expect(r.steps.filter((s) => s.status === "reorged").map((s) => s.step)).to.deep.equal([4]);
+      const approvals = doneAt(r.steps, 4);
+      expect(approvals.length).to.equal(2);
+      expect(approvals[1].txHash).to.not.equal(approvals[0].txHash);
+      // buyer: affirm, approve, approve(0) (the outside event), approve again, settle
+      const after = await counts([SELLER, buyerIndex, BANK]);
+      expect(after.map((n, i) => n - before[i])).to.deep.equal([2, 5, 1]);
+      expect(await c.buyer.ctx.depositToken.allowance(c.buyer.address, addresses.dvp)).to.equal(0n);
+      for (const x of Object.values(c)) x.close();
+    });
+
+    it("a restart finds the attempt it last sent: the pending new approval is waited for, not sent again", async function () {
+      const dir = await mkdtemp(path.join(tmpdir(), "kessai-attempt-"));
+      const file = path.join(dir, "journal.jsonl");
+      const buyerIndex = BUYERS[3];
+      const first = new FileJournal(file, { fsync: false });
+      const c = await parties(buyerIndex, first);
+      const terms = await newTerms(c.buyer.address, c.agent.address);
+      const before = await counts([SELLER, buyerIndex, BANK, AGENT]);
+      const stop = new AbortController();
+      let pending: string | undefined;
+      const off = c.agent.ctx.signer!.engine.on((e) => {
+        if (e.type === "submitted" && pending === undefined && stop.signal.aborted === false) {
+          if (approvalsSeen === 1) {
+            pending = e.hash;
+            stop.abort(new Error("crash"));
+          }
+        }
+      });
+      let approvalsSeen = 0;
+      let second: FileJournal | undefined;
+      let p2: JsonRpcProvider | undefined;
+      try {
+        const err = await settleTrade({
+          ...c,
+          terms,
+          signal: stop.signal,
+          onProgress: async (e) => {
+            if (e.step === 5 && e.status === "done" && ++approvalsSeen === 1) {
+              await revokeAndGrantAgent();
+              // the next approval stays pending
+              await anvil.rpc("evm_setAutomine", [false]);
+            }
+          },
+        }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).to.be.instanceOf(SendAbortedError);
+        expect(pending).to.be.a("string");
+        expect(await provider.getTransactionReceipt(pending!)).to.equal(null);
+        off();
+        for (const x of Object.values(c)) x.close();
+        await first.close();
+
+        // restarted: new provider, new clients, the journal read again from its file
+        p2 = providerFor(anvil.url);
+        second = new FileJournal(file, { fsync: false });
+        const c2 = await parties(buyerIndex, second, p2);
+        let reached = false;
+        const r = await mineUntil(
+          anvil,
+          settleTrade({
+            ...c2,
+            terms,
+            onProgress: (e) => {
+              if (e.step >= 5) reached = true;
+            },
+          }),
+          () => reached,
+        );
+        expect(r.state).to.equal("Settled");
+        const approval = doneAt(r.steps, 5);
+        expect(approval.map((s) => [s.txHash, s.resumed])).to.deep.equal([[pending, true]]);
+        // two approvals in all: the first, and the one sent before the crash
+        const after = await counts([SELLER, buyerIndex, BANK, AGENT]);
+        expect(after.map((n, i) => n - before[i])).to.deep.equal([2, 2, 1, 2]);
+        for (const x of Object.values(c2)) x.close();
+      } finally {
+        off();
+        await anvil.rpc("evm_setAutomine", [true]);
+        await second?.close();
+        await first.close();
+        p2?.destroy();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("a reorg that drops the lock but keeps the issuance", function () {
+    it("then a crash: the restart takes the derived reference as the trade's own, settles", async function () {
+      const dir = await mkdtemp(path.join(tmpdir(), "kessai-derived-"));
+      const file = path.join(dir, "journal.jsonl");
+      const buyerIndex = BUYERS[3];
+      const first = new FileJournal(file, { fsync: false });
+      const c = await parties(buyerIndex, first);
+      const terms = await newTerms(c.buyer.address);
+      const before = await counts([SELLER, buyerIndex, BANK]);
+      let second: FileJournal | undefined;
+      let p2: JsonRpcProvider | undefined;
+      try {
+        const start = await provider.getBlockNumber();
+        // the process stops ("crashes") once step 3 is done
+        const crash = new Error("crash");
+        let issuance: string | undefined;
+        const err = await settleTrade({
+          ...c,
+          terms,
+          onProgress: (e) => {
+            if (e.step === 3 && e.status === "done") {
+              issuance = e.txHash;
+              throw crash;
+            }
+          },
+        }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).to.equal(crash);
+        for (const x of Object.values(c)) x.close();
+        await first.close();
+        // steps 1 to 3 mined one block each; a 3-block reorg keeps only the issuance
+        expect(await provider.getBlockNumber()).to.equal(start + 3);
+        const raw = Transaction.from((await provider.getTransaction(issuance!))!).serialized;
+        await anvil.rpc("anvil_reorg", [3, [[raw, 0]]]);
+        expect(await c.seller.ctx.dvp.stateOf(terms.id)).to.equal(0n);
+        expect((await provider.getTransactionReceipt(issuance!))?.status).to.equal(1);
+
+        p2 = providerFor(anvil.url);
+        second = new FileJournal(file, { fsync: false });
+        const c2 = await parties(buyerIndex, second, p2);
+        const r = await settleTrade({ ...c2, terms });
+        expect(r.state).to.equal("Settled");
+        expect(r.steps.find((s) => s.step === 3)?.status).to.equal("skipped");
+        // the lock and the affirmation put back (the same signed transactions), one issuance
+        const after = await counts([SELLER, buyerIndex, BANK]);
+        expect(after.map((n, i) => n - before[i])).to.deep.equal([2, 2, 1]);
+        const dt = c2.seller.ctx.depositToken;
+        expect((await dt.queryFilter(dt.filters.Issued(r.bankReference))).length).to.equal(1);
+        for (const x of Object.values(c2)) x.close();
+      } finally {
+        await second?.close();
+        await first.close();
+        p2?.destroy();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("every party on the seller's deployment", function () {
+    it("refuses a client of another chain, DVP or DCJPY, naming it, before anything is sent", async function () {
+      const other = await startAnvil({ chainId: 31_338 });
+      const otherProvider = providerFor(other.url);
+      try {
+        // the same deployer and nonces: the same addresses on another chain
+        const there = await deployOverRpc(otherProvider, {
+          deployer: DEPLOYER,
+          issuer: ISSUER,
+          bank: BANK,
+          agent: AGENT,
+        });
+        expect(there).to.deep.equal(addresses);
+        // a second deployment on this chain, its DCJPY also listed by the first DVP
+        const second = await deployOverRpc(provider, {
+          deployer: DEPLOYER,
+          issuer: ISSUER,
+          bank: BANK,
+          agent: AGENT,
+        });
+        const admin = new Contract(
+          addresses.dvp,
+          ["function setCashTokenListed(address token, bool listed)"],
+          new Wallet(key(DEPLOYER), provider),
+        );
+        await (await admin.setCashTokenListed(second.depositToken, true)).wait();
+
+        const c = await parties(BUYERS[0]);
+        const terms = await newTerms(c.buyer.address, c.agent.address);
+        const runner = (i: number, p: JsonRpcProvider) => new Wallet(key(i), p);
+        const cases = [
+          {
+            name: "agent",
+            field: "chainId",
+            client: await AgentClient.connect({ runner: runner(AGENT, otherProvider), addresses }),
+            expected: "31337",
+            actual: "31338",
+          },
+          {
+            name: "buyer",
+            field: "addresses.dvp",
+            client: await FirmClient.connect({
+              runner: runner(BUYERS[0], provider),
+              addresses: second,
+            }),
+            expected: addresses.dvp,
+            actual: second.dvp,
+          },
+          {
+            name: "bank",
+            field: "addresses.depositToken",
+            client: await BankClient.connect({
+              runner: runner(BANK, provider),
+              addresses: { ...addresses, depositToken: second.depositToken },
+            }),
+            expected: addresses.depositToken,
+            actual: second.depositToken,
+          },
+        ];
+        const all = [SELLER, BUYERS[0], BANK, AGENT];
+        const onOther = () =>
+          Promise.all(
+            all.map((i) =>
+              otherProvider.getTransactionCount(new Wallet(key(i)).address, "pending"),
+            ),
+          );
+        const before = await counts(all);
+        const beforeOther = await onOther();
+        for (const k of cases) {
+          const err = await settleTrade({ ...c, [k.name]: k.client, terms } as Parameters<
+            typeof settleTrade
+          >[0]).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err, k.name).to.be.instanceOf(DeploymentMismatchError);
+          const e = err as DeploymentMismatchError;
+          expect([e.client, e.field, e.expected, e.actual]).to.deep.equal([
+            k.name,
+            k.field,
+            k.expected,
+            k.actual,
+          ]);
+          k.client.close();
+        }
+        // nothing sent: no nonce moved, on either chain, and no settlement
+        expect(await counts(all)).to.deep.equal(before);
+        expect(await onOther()).to.deep.equal(beforeOther);
+        expect(await c.seller.ctx.dvp.stateOf(terms.id)).to.equal(0n);
+        for (const x of Object.values(c)) x.close();
+      } finally {
+        otherProvider.destroy();
+        await other.stop();
+      }
+    });
   });
 });

@@ -12,6 +12,9 @@ export const reconcileCommand: Command = {
     "Every settlement touched in the range with its two legs, each account's ST and DCJPY\n" +
     "balance change against the Transfer events, and DCJPY supply against totalIssued -\n" +
     "totalRedeemed and the Issued / Redeemed events. Exits 1 when anything does not reconcile.\n" +
+    "Lists unfinished business as of the last block (open settlements past or near their\n" +
+    "deadline, DCJPY issued for an open settlement, units locked without a settlement): it\n" +
+    "makes the report not clean, not the exit status.\n" +
     "Needs a node that serves historical state.",
   options: {
     party: { type: "string", arg: "ADDR", help: "only this account's settlements and balances" },
@@ -53,6 +56,7 @@ export const reconcileCommand: Command = {
           `${r.supply.totalSupply} = issued ${r.supply.totalIssued} - redeemed ${r.supply.totalRedeemed}: ${r.supply.ok ? "ok" : "MISMATCH"}`,
         ],
         ["result", r.ok ? "OK" : `${r.mismatches.length} MISMATCH(ES)`],
+        ["clean", r.clean ? "yes" : `no (${r.unfinished.length} unfinished)`],
       ]),
       ...(r.balances.length
         ? [
@@ -71,6 +75,7 @@ export const reconcileCommand: Command = {
           ]
         : []),
       ...r.mismatches.map((m) => `mismatch: ${m}`),
+      ...r.unfinished.map((u) => `unfinished: ${u.kind}: ${u.detail}`),
     ].join("\n");
     return {
       json: {

@@ -127,6 +127,42 @@ export class TokenNotListedError extends ConfigurationError {
   }
 }
 
+/** What two clients of one workflow must share: the chain and the deployment's contracts. */
+export type SharedDeploymentField = "chainId" | "addresses.dvp" | "addresses.depositToken";
+
+/**
+ * The clients given to one workflow (`settleTrade`) do not talk to the same deployment: one of
+ * them is connected to another chain, another DVP or another DCJPY than the seller's client.
+ * Thrown before anything is sent.
+ */
+export class DeploymentMismatchError extends ConfigurationError {
+  override name = "DeploymentMismatchError";
+  /** The client that differs, e.g. `buyer`, `bank` or `agent`. */
+  readonly client: string;
+  /** What differs. */
+  readonly field: SharedDeploymentField;
+  /** The seller's value (decimal chain ID, or checksummed address). */
+  readonly expected: string;
+  /** The client's value. */
+  readonly actual: string;
+  constructor(
+    client: string,
+    field: SharedDeploymentField,
+    expected: string,
+    actual: string,
+    options: KessaiErrorOptions = {},
+  ) {
+    super(
+      `The ${client} client's ${field} is ${actual}, not the seller's ${expected}: every party must use one deployment; nothing was sent`,
+      options,
+    );
+    this.client = client;
+    this.field = field;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
 /**
  * A deployment file (the JSON `kessai deploy` writes, or an Ignition deployment) is missing,
  * unreadable, or has a missing or malformed field.

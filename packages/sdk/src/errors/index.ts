@@ -38,9 +38,11 @@ export {
   ChainMismatchError,
   ConfigurationError,
   DeploymentAddressError,
+  DeploymentMismatchError,
   TokenNotListedError,
   DeploymentFileError,
   type DeploymentContract,
+  type SharedDeploymentField,
   type FoundAtAddress,
 } from "./configuration.js";
 export {

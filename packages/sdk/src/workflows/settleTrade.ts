@@ -13,6 +13,9 @@ import {
 } from "../errors/settlement.js";
 import { ReferenceConflictError, ReferenceUsedError } from "../errors/reference.js";
 import { InvalidAmountError, InvalidDeadlineError, InvalidTermsError } from "../errors/input.js";
+import { DeploymentMismatchError } from "../errors/configuration.js";
+import type { Journal } from "../transactions/journal.js";
+import type { ChainReader } from "../transactions/rpc.js";
 import { latestBlock, readCall, withSendOptions, type TxResult } from "../context/send.js";
 import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
 import { toBankReference, tradeReference } from "../utils/reference.js";
@@ -119,9 +122,85 @@ export const DEPOSIT_SUPPLY_CAP = (1n << 128n) - 1n;
 
 const TERMINAL_FAILED: SettlementStateName[] = ["Cancelled", "Expired", "Rejected", "Failed"];
 
-/** Journal key of one step of one trade (one transaction each). */
-export function settleTradeKey(id: string, step: SettlementStepName): string {
+/**
+ * Steps whose effect an outside event can undo while their transaction stays mined: the buyer's
+ * allowance (step 4 with `useAuthorization: false`, spent or overwritten) and the agent's approval
+ * (step 5, withdrawn when the agent is revoked). They are sent under a key per attempt.
+ */
+export const RENEWABLE_STEPS: readonly SettlementStepName[] = ["authorise", "approve"];
+
+/** Where a trade is settled: the chain and the DVP (the seller's client's deployment). */
+export interface SettleTradeScope {
+  chainId: bigint | string | number;
+  dvp: string;
+}
+
+/**
+ * Journal key of one transaction of one trade:
+ * `settleTrade:<chain ID>:<DVP address>:<settlement ID>:<step>`, and for the
+ * {@link RENEWABLE_STEPS} `...:<step>:<attempt>` (attempt 0, 1, ...; see {@link settleTrade}).
+ * Lower-case hex.
+ */
+export function settleTradeKey(
+  scope: SettleTradeScope,
+  id: string,
+  step: SettlementStepName,
+  attempt?: number,
+): string {
+  const base = `settleTrade:${BigInt(scope.chainId)}:${scope.dvp.toLowerCase()}:${id.toLowerCase()}:${step}`;
+  return RENEWABLE_STEPS.includes(step) ? `${base}:${attempt ?? 0}` : base;
+}
+
+/**
+ * The key earlier releases used, `settleTrade:<id>:<step>` (neither chain nor DVP, one key per
+ * step). A journal entry under it that holds a transaction is still taken up (see
+ * {@link settleTrade}), so trades in flight across an upgrade resume without sending twice.
+ */
+export function legacySettleTradeKey(id: string, step: SettlementStepName): string {
   return `settleTrade:${id.toLowerCase()}:${step}`;
+}
+
+/**
+ * The key to send `step` of trade `id` under, from the sender's journal. The legacy key first
+ * (attempt -1), then attempts 0, 1, ...: the first one that has no entry, or whose entry is not a
+ * confirmed transaction still in the chain (pending, mined, abandoned, reverted, replaced, or
+ * mined and then removed by a reorg: the engine waits for it, puts the same signed transaction
+ * back, or sends afresh), is the one. An attempt confirmed and still in the chain whose effect is
+ * gone (the caller only asks when the step is not done) was undone by an outside event: the next
+ * attempt. Only {@link RENEWABLE_STEPS} go past their first key.
+ */
+export async function settleTradeSendKey(
+  journal: Journal,
+  reader: Pick<ChainReader, "receipt">,
+  scope: SettleTradeScope,
+  id: string,
+  step: SettlementStepName,
+): Promise<string> {
+  const legacy = legacySettleTradeKey(id, step);
+  const old = await journal.get(legacy);
+  const holds = (e: { nonce?: number; txs: unknown[] } | undefined) =>
+    e !== undefined && e.nonce !== undefined && e.txs.length > 0;
+  const renewable = RENEWABLE_STEPS.includes(step);
+  const chainId = BigInt(scope.chainId).toString();
+  if (holds(old) && old!.chainId === chainId) {
+    if (!renewable || !(await stillMined(old!, reader))) return legacy;
+  }
+  for (let attempt = 0; ; attempt++) {
+    const key = settleTradeKey(scope, id, step, attempt);
+    if (!renewable) return key;
+    const e = await journal.get(key);
+    if (!holds(e) || !(await stillMined(e!, reader))) return key;
+  }
+}
+
+/** True when the entry is confirmed and its mined transaction is still in the chain. */
+async function stillMined(
+  e: { state: string; mined?: { hash: string } },
+  reader: Pick<ChainReader, "receipt">,
+): Promise<boolean> {
+  if (e.state !== "confirmed" || !e.mined) return false;
+  const r = await reader.receipt(e.mined.hash);
+  return r !== null && r !== undefined && r.status === 1;
 }
 
 /** Settlement IDs being carried through their steps in this process. */
@@ -140,28 +219,41 @@ class Lost {
 /**
  * Carries a trade through the seven steps. Idempotent and resumable, in one call:
  *
- * - **Checks first.** Before step 1, with nothing sent: the parties are the clients' signers and
- *   the tokens this deployment's; the amount fits under DCJPY's supply cap
- *   ({@link DEPOSIT_SUPPLY_CAP}, also with what is in circulation); the deadline is in seconds
+ * - **Checks first.** Before step 1, with nothing sent: the buyer's, bank's and agent's clients
+ *   are on the seller's chain, DVP and DCJPY ({@link DeploymentMismatchError}); the parties are
+ *   the clients' signers and the tokens this deployment's; the amount fits under DCJPY's supply
+ *   cap ({@link DEPOSIT_SUPPLY_CAP}, also with what is in circulation); the deadline is in seconds
  *   (not milliseconds), not passed and, for a new trade, within `deadlineHorizon`; a settlement
  *   already under the ID has these terms ({@link SettlementTermsMismatchError}) and has not
  *   failed ({@link SettlementStateError}); no other call of this process is settling the ID
  *   ({@link SettlementInFlightError}); the two references belong to this trade: a reference
- *   recorded for another account or amount throws {@link ReferenceConflictError}, one recorded
- *   before this trade could have used it (an issuance before the settlement exists, a redemption
- *   before it settled) or held by another trade of this process throws {@link ReferenceUsedError}.
- *   References are derived from the settlement ID unless given ({@link tradeReference}).
- * - **One journal key per step** ({@link settleTradeKey}): every transaction is sent under
- *   `settleTrade:<id>:<step>`. With a durable journal (`connect({ transactions: { journal } })`,
- *   e.g. `FileJournal`), a process restarted after a crash calls `settleTrade` again with the same
- *   parameters: a step whose transaction is still pending is waited for (or replaced if the node
- *   dropped it), never sent twice; the chain tells which steps are done.
+ *   recorded for another account or amount throws {@link ReferenceConflictError}; an explicit
+ *   reference recorded before this trade could have used it (an issuance before the settlement
+ *   exists, a redemption before it settled) or held by another trade of this process throws
+ *   {@link ReferenceUsedError}. References are derived from the settlement ID unless given
+ *   ({@link tradeReference}); a derived one recorded for this buyer (or seller) and amount is the
+ *   trade's own whatever the settlement's state (a reorg can remove the lock and keep the
+ *   issuance).
+ * - **Journal keys** ({@link settleTradeKey}): every transaction is sent under
+ *   `settleTrade:<chain ID>:<DVP>:<id>:<step>`. With a durable journal
+ *   (`connect({ transactions: { journal } })`, e.g. `FileJournal`), a process restarted after a
+ *   crash calls `settleTrade` again with the same parameters: a step whose transaction is still
+ *   pending is waited for (or replaced if the node dropped it), never sent twice; the chain tells
+ *   which steps are done. An entry written by an earlier release under `settleTrade:<id>:<step>`
+ *   ({@link legacySettleTradeKey}) is still taken up.
+ * - **Steps an outside event can undo** ({@link RENEWABLE_STEPS}: step 4 with
+ *   `useAuthorization: false`, whose allowance can be spent or overwritten, and step 5, whose
+ *   approval revoking the agent withdraws) get a key per attempt, `...:<step>:<attempt>`, found in
+ *   the sender's journal ({@link settleTradeSendKey}): the last attempt while its transaction is
+ *   pending or was removed by a reorg (the same signed transaction goes back), the next one when
+ *   it is mined and the step is nevertheless not done. A restarted process finds the attempt it
+ *   last sent the same way.
  * - **Reorgs.** Before each step it checks that the chain still has what the earlier steps did
- *   (the settlement, the affirmation, the issuance, the agent's approval, the settlement's
- *   outcome, the redemption). When one is gone it reports a `reorged` progress event and goes
- *   through the steps again: the lost step is sent again under its key, so the engine puts the
- *   same signed transaction back (or waits for it). After `maxRedo` such rounds it throws
- *   {@link SettlementReorgError}.
+ *   (the settlement, the affirmation, the issuance, the allowance, the agent's approval, the
+ *   settlement's outcome, the redemption). When one is gone it reports a `reorged` progress event
+ *   and goes through the steps again: a step a reorg removed is sent again under its key, so the
+ *   engine puts the same signed transaction back (or waits for it). After `maxRedo` such rounds it
+ *   throws {@link SettlementReorgError}.
  * - **Concurrency.** By default the buyer pays with a transfer authorization per trade
  *   (`useAuthorization`), so many trades of one buyer run at once.
  */
@@ -219,11 +311,16 @@ async function carry(
     if (e.status !== "started") steps.push(e);
     await p.onProgress?.(e);
   };
-  const keyed = (client: { ctx: KessaiContext }, step: number): KessaiContext =>
-    withSendOptions(client.ctx, {
-      key: settleTradeKey(terms.id, SETTLEMENT_STEPS[step - 1]),
-      ...(p.signal ? { signal: p.signal } : {}),
-    });
+  const scope: SettleTradeScope = { chainId: ctx.chainId, dvp: ctx.addresses.dvp };
+  /** The client's context, sending under the step's key (see settleTradeSendKey). */
+  const keyed = async (client: { ctx: KessaiContext }, step: number): Promise<KessaiContext> => {
+    const name = SETTLEMENT_STEPS[step - 1];
+    const engine = client.ctx.signer?.engine;
+    const key = engine
+      ? await settleTradeSendKey(engine.journal, engine.reader, scope, terms.id, name)
+      : settleTradeKey(scope, terms.id, name);
+    return withSendOptions(client.ctx, { key, ...(p.signal ? { signal: p.signal } : {}) });
+  };
   const run = async (
     step: number,
     skip: () => Promise<string | undefined>,
@@ -267,30 +364,41 @@ async function carry(
     referenceUsed(ctx, "redemption", redemptionRef, terms.seller, terms.amount);
 
   // 0. every check before step 1: nothing is sent when one fails
-  await preflight(p, terms, bankReference, redemptionRef);
+  // (its read of the settlement's state serves step 1 of the first pass)
+  let preflighted: SettlementStateName | undefined = await preflight(
+    p,
+    terms,
+    bankReference,
+    redemptionRef,
+  );
 
   const pass = async () => {
     // 1. lock
     await run(
       1,
-      async () => ((await guard()) === "None" ? undefined : "settlement exists"),
-      () => a.createSettlement(keyed(seller, 1), { terms, force: p.force }),
+      async () => {
+        const s = preflighted ?? (await guard());
+        preflighted = undefined;
+        return s === "None" ? undefined : "settlement exists";
+      },
+      async () => a.createSettlement(await keyed(seller, 1), { terms, force: p.force }),
     );
     // 2. affirm
     await run(
       2,
       async () => ((await created()) === "Pending" ? undefined : "already affirmed"),
-      () => a.affirmSettlement(keyed(buyer, 2), { terms }),
+      async () => a.affirmSettlement(await keyed(buyer, 2), { terms }),
     );
     // 3. issue
     await run(
       3,
       async () => {
-        if ((await created()) === "Settled") return "already settled";
-        return (await issued()) ? "already issued under this bank reference" : undefined;
+        const [s, done] = await Promise.all([created(), issued()]);
+        if (s === "Settled") return "already settled";
+        return done ? "already issued under this bank reference" : undefined;
       },
-      () =>
-        a.issueDeposit(keyed(bank, 3), {
+      async () =>
+        a.issueDeposit(await keyed(bank, 3), {
           account: terms.buyer,
           amount: terms.amount,
           bankReference,
@@ -300,47 +408,54 @@ async function carry(
     await run(
       4,
       async () => {
-        if ((await created()) === "Settled") return "already settled";
         if (useAuthorization) return "authorization is signed with the settlement (step 6)";
-        const allowance = await readCall("deposit.allowance", () =>
-          ctx.depositToken.allowance(terms.buyer, ctx.addresses.dvp),
-        );
+        const [s, allowance] = await Promise.all([created(), allowanceOf()]);
+        if (s === "Settled") return "already settled";
         return allowance >= terms.amount ? "allowance already sufficient" : undefined;
       },
-      () => a.approveDeposit(keyed(buyer, 4), { amount: terms.amount }),
+      async () => a.approveDeposit(await keyed(buyer, 4), { amount: terms.amount }),
     );
     // 5. agent approval
     await run(
       5,
       async () => {
         if (terms.agent === ZeroAddress) return "no agent named";
-        if ((await created()) === "Settled") return "already settled";
         // an approval counts only in the agent's current epoch (revoking the agent withdraws it)
-        if (await approvalValid()) return "already approved";
+        const [s, approved] = await Promise.all([created(), approvalValid()]);
+        if (s === "Settled") return "already settled";
+        if (approved) return "already approved";
         if (!agent)
           throw new KessaiError(
             `Settlement ${terms.id} needs agent ${terms.agent}'s approval; pass an AgentClient`,
           );
         return undefined;
       },
-      () => a.approveSettlement(keyed(agent!, 5), { terms }),
+      async () => a.approveSettlement(await keyed(agent!, 5), { terms }),
     );
     // 6. settle
     await run(
       6,
       async () => {
-        const s = await created();
+        // what steps 2 to 5 did must still be there: one round of reads
+        const [s, done, allowance, approved] = await Promise.all([
+          created(),
+          issued(),
+          useAuthorization ? undefined : allowanceOf(),
+          terms.agent === ZeroAddress ? true : approvalValid(),
+        ]);
         if (s === "Settled") return "already settled";
-        // what steps 2, 3 and 5 did must still be there
         if (s !== "Affirmed") throw new Lost(2, "the settlement is no longer affirmed");
-        if (!(await issued())) throw new Lost(3, "the issuance is no longer on chain");
-        if (terms.agent !== ZeroAddress && !(await approvalValid()))
-          throw new Lost(5, "the agent's approval is no longer on chain");
+        if (!done) throw new Lost(3, "the issuance is no longer on chain");
+        // the allowance can be spent or overwritten, and the agent revoked, while the
+        // transactions of steps 4 and 5 stay mined: those steps are sent again as a new attempt
+        if (allowance !== undefined && allowance < terms.amount)
+          throw new Lost(4, "the buyer's allowance no longer covers the amount");
+        if (!approved) throw new Lost(5, "the agent's approval is no longer on chain");
         return undefined;
       },
       // a settlement that cannot settle reverts with the contract's error
-      () =>
-        a.settleSettlement(keyed(buyer, 6), {
+      async () =>
+        a.settleSettlement(await keyed(buyer, 6), {
           terms,
           authorization: useAuthorization ? true : undefined,
         }),
@@ -349,23 +464,27 @@ async function carry(
     await run(
       7,
       async () => {
-        if ((await created()) !== "Settled")
-          throw new Lost(6, "the settlement is no longer settled");
-        return (await redeemed()) ? "already redeemed under this redemption reference" : undefined;
+        const [s, done] = await Promise.all([created(), redeemed()]);
+        if (s !== "Settled") throw new Lost(6, "the settlement is no longer settled");
+        return done ? "already redeemed under this redemption reference" : undefined;
       },
-      () => a.redeemDeposit(keyed(seller, 7), { amount: terms.amount, redemptionRef }),
+      async () => a.redeemDeposit(await keyed(seller, 7), { amount: terms.amount, redemptionRef }),
     );
     // and all of it is still there
-    if ((await created()) !== "Settled") throw new Lost(6, "the settlement is no longer settled");
-    if (!(await redeemed())) throw new Lost(7, "the redemption is no longer on chain");
+    const [s, done] = await Promise.all([created(), redeemed()]);
+    if (s !== "Settled") throw new Lost(6, "the settlement is no longer settled");
+    if (!done) throw new Lost(7, "the redemption is no longer on chain");
+    return s;
   };
   const approvalValid = () => readCall("dvp.isApprovalValid", () => ctx.dvp.isApprovalValid(terms));
+  const allowanceOf = () =>
+    readCall("deposit.allowance", () => ctx.depositToken.allowance(terms.buyer, ctx.addresses.dvp));
 
   const maxRedo = p.maxRedo ?? 3;
   for (let redone = 0; ; redone++) {
     try {
-      await pass();
-      return { id: terms.id, state: await state(), steps, bankReference, redemptionRef, redone };
+      const final = await pass();
+      return { id: terms.id, state: final, steps, bankReference, redemptionRef, redone };
     } catch (err) {
       if (!(err instanceof Lost)) throw err;
       await emit({
@@ -381,15 +500,36 @@ async function carry(
 
 /**
  * Every check of {@link settleTrade} before step 1 (see there). Reads only; throws a typed error
- * on the first problem.
+ * on the first problem. Resolves to the settlement's state.
  */
 async function preflight(
   p: SettleTradeParams,
   terms: SettlementTerms,
   bankReference: string,
   redemptionRef: string,
-): Promise<void> {
+): Promise<SettlementStateName> {
   const ctx = p.seller.ctx;
+  // every party's client talks to the seller's deployment
+  const others: [string, { ctx: KessaiContext } | undefined][] = [
+    ["buyer", p.buyer],
+    ["bank", p.bank],
+    ["agent", p.agent],
+  ];
+  for (const [name, client] of others) {
+    if (!client) continue;
+    const c = client.ctx;
+    if (c.chainId !== ctx.chainId)
+      throw new DeploymentMismatchError(name, "chainId", String(ctx.chainId), String(c.chainId));
+    for (const field of ["dvp", "depositToken"] as const) {
+      if (getAddress(c.addresses[field]) !== getAddress(ctx.addresses[field]))
+        throw new DeploymentMismatchError(
+          name,
+          `addresses.${field}`,
+          getAddress(ctx.addresses[field]),
+          getAddress(c.addresses[field]),
+        );
+    }
+  }
   const parties: [string, { ctx: KessaiContext } | undefined, string][] = [
     ["terms.seller", p.seller, terms.seller],
     ["terms.buyer", p.buyer, terms.buyer],
@@ -462,14 +602,19 @@ async function preflight(
   };
   owned("issuance", bankReference, terms.buyer, issuance);
   owned("redemption", redemptionRef, terms.seller, redemption);
-  if (issuance && state === "None")
+  // A reference derived from the settlement ID (tradeReference) can only have been recorded by
+  // this trade: a reorg may have removed the settlement (or its outcome) and kept the issuance
+  // (or the redemption); the steps then carry on from what the chain has.
+  const derived = (kind: "issuance" | "redemption", ref: string) =>
+    ref.toLowerCase() === tradeReference(terms.id, kind);
+  if (issuance && state === "None" && !derived("issuance", bankReference))
     throw new ReferenceUsedError(
       "issuance",
       bankReference,
       terms.id,
       "already records an issuance, and the settlement does not exist yet: it belongs to another trade",
     );
-  if (redemption && state !== "Settled")
+  if (redemption && state !== "Settled" && !derived("redemption", redemptionRef))
     throw new ReferenceUsedError(
       "redemption",
       redemptionRef,
@@ -482,6 +627,7 @@ async function preflight(
       terms.amount,
       `would take DCJPY's supply ${supply} above its cap 2^128 - 1 at step 3`,
     );
+  return state;
 }
 
 type RefRecord = { account: string; amount: bigint };
