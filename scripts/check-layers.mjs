@@ -10,8 +10,9 @@
  *    that is not a test (bench/, scripts/, ignition/) imports the SDK through its entry only.
  * 2. The SDK's layers only point down (viem's decorators → actions → utils / errors), from the
  *    top: workflows/ (settleTrade drives clients) → clients/ (bind actions to a context) →
- *    actions/ → context/ (connect, the send path) → settlement/ (terms, IDs, EIP-712 schema) and
- *    transactions/ (the engine), which do not import each other → utils/ → errors/ →
+ *    actions/ → context/ (connect, the send path) → settlement/ (terms, IDs, EIP-712 schema),
+ *    transactions/ (the engine) and gateway/ (the bank gateway's HTTP client, also the entry
+ *    `@kessai/sdk/gateway`), which do not import each other → utils/ → errors/ →
  *    constants/ and generated/. The generated error classes (generated/errors.ts) extend
  *    ContractError: they belong to errors/. index.ts, the public entry, may import any layer
  *    but no `internal/` folder (nothing public lives there). A file in no layer (e.g. command-line
@@ -43,6 +44,7 @@ const SDK_RANKS = [
   [
     { name: "settlement", paths: ["settlement/"] },
     { name: "transactions", paths: ["transactions/"] },
+    { name: "gateway", paths: ["gateway/"] },
   ],
   [{ name: "utils", paths: ["utils/"] }],
   [{ name: "errors", paths: ["errors/", "generated/errors.ts"] }],

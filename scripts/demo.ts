@@ -11,6 +11,11 @@
  *   6. DCJPY and the ST move in one transaction;
  *   7. the seller redeems DCJPY back to its deposit account.
  *
+ * The "gateway" scenario runs steps 3 and 7 through the bank gateway (@kessai/bank-gateway, its
+ * deposit ledger on SQLite in a temp folder, scripts/demo-gateway.ts): the buyer's deposit account
+ * is debited for the DCJPY it is issued, the seller's credited for what it redeems, and the
+ * deposit balances are printed beside the chain's.
+ *
  * Failure scenarios: the buyer never pays and the seller reclaims after the deadline; the agent
  * rejects; the buyer loses eligibility mid-flow; the issuer terminates the settlement (its last
  * resort, e.g. a court order). Every scenario ends with a reconciliation of
@@ -23,6 +28,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { formatUnits } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 import KessaiModule from "../ignition/modules/Kessai.js";
+import { OPENING_DEPOSITS, startDemoGateway, type DemoGateway } from "./demo-gateway.js";
 import {
   AgentClient,
   AuditorClient,
@@ -45,6 +51,7 @@ export const SCENARIOS = [
   "agent-rejects",
   "eligibility-removed",
   "issuer-terminates",
+  "gateway",
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -103,6 +110,8 @@ interface Parties {
   buyer: FirmClient;
   agent: AgentClient;
   auditor: AuditorClient;
+  /** The bank gateway (deposit ledger) of steps 3 and 7, when the "gateway" scenario runs. */
+  gateway?: DemoGateway;
 }
 
 /** Runs the requested scenarios on `connection` and returns what each one did. */
@@ -140,6 +149,23 @@ export async function runDemo(
     agent: await bind(AgentClient, agentSigner),
     auditor: await bind(AuditorClient),
   };
+  // With the "gateway" scenario, the bank opens the firms through its gateway: a deposit account on
+  // its ledger and a DCJPY account bound to it, together (the loop below then finds them open).
+  if (options.scenarios.includes("gateway")) {
+    parties.gateway = await startDemoGateway({
+      bank: parties.bank,
+      signer: bankSigner,
+      chainId: Number(chainId),
+      firms: { seller: parties.seller.address, buyer: parties.buyer.address },
+      fmt,
+    });
+    const { seller, buyer } = parties.gateway.firms;
+    log(
+      `The bank's gateway (deposit ledger on SQLite) opened ${seller.account} for the seller firm and ` +
+        `${buyer.account} for the buyer firm with their DCJPY accounts, and funded them with ` +
+        `${fmt(OPENING_DEPOSITS.seller)} and ${fmt(OPENING_DEPOSITS.buyer)} yen`,
+    );
+  }
   // Onboarding at the bank: it opens a DCJPY account for each firm, bound to the firm's deposit
   // account (a re-run against the same deployment finds them open).
   const firms = [
@@ -166,8 +192,12 @@ export async function runDemo(
   const startBlock = await ethers.provider.getBlockNumber();
 
   const reports: ScenarioReport[] = [];
-  for (const scenario of options.scenarios) {
-    reports.push(await runScenario(connection, parties, scenario, symbol, startBlock, log));
+  try {
+    for (const scenario of options.scenarios) {
+      reports.push(await runScenario(connection, parties, scenario, symbol, startBlock, log));
+    }
+  } finally {
+    await parties.gateway?.stop();
   }
   return reports;
 }
@@ -197,6 +227,8 @@ interface Trade {
   /** Moves the chain's clock past the settlement's deadline. */
   passDeadline: () => Promise<void>;
   record: Recorder;
+  /** Prints a line of the scenario's output that is not a timeline entry. */
+  log: (line: string) => void;
 }
 
 /** One line of a scenario's timeline and what it does. */
@@ -297,6 +329,67 @@ const REFUND: Line = {
   run: (t) => t.p.buyer.redeemDeposit({ amount: TRADE_AMOUNT, redemptionRef: t.buyerRefund }),
 };
 
+/** The gateway of a trade (the "gateway" scenario starts it). */
+const gatewayOf = (t: Trade): DemoGateway => {
+  if (!t.p.gateway) throw new Error("the gateway scenario needs the bank gateway");
+  return t.p.gateway;
+};
+/** The gateway's transaction as a timeline entry's hash and gas. */
+const sentBy = async (t: Trade, hash: string | null): Promise<Sent> => {
+  const receipt = await t.p.auditor.ctx.provider.getTransactionReceipt(hash!);
+  return { hash: hash!, gasUsed: receipt!.gasUsed };
+};
+/** Step 3 through the gateway: the buyer asks, the bank holds, issues, and posts the hold. */
+const GATEWAY_ISSUE: Block = {
+  block: async (t) => {
+    const gw = gatewayOf(t);
+    const buyer = gw.firms.buyer;
+    const i = await buyer.bank.gateway.requestIssuance(
+      { account: buyer.account, amount: t.terms.amount },
+      { idempotencyKey: t.bankReference },
+    );
+    let done = i;
+    await gw.until(
+      async () => (done = await buyer.bank.gateway.getIssuance(i.id)).state === "issued",
+    );
+    await t.record(
+      "3",
+      "bank",
+      `gateway: debit ${buyer.account}, issue ${fmt(t.terms.amount)} DCJPY`,
+      await sentBy(t, done.txHash),
+    );
+    t.log(await gw.depositLine());
+  },
+};
+/** Step 7 through the gateway: the seller asks, the bank burns and credits its deposit account. */
+const GATEWAY_REDEEM: Block = {
+  block: async (t) => {
+    const gw = gatewayOf(t);
+    const seller = gw.firms.seller;
+    const r = await seller.bank.gateway.requestRedemption(
+      { amount: t.terms.amount },
+      { idempotencyKey: t.redemptionRef },
+    );
+    let done = r;
+    await gw.until(
+      async () => (done = await seller.bank.gateway.getRedemption(r.id)).state === "credited",
+    );
+    await t.record(
+      "7",
+      "seller firm",
+      `gateway: redeem ${fmt(t.terms.amount)} DCJPY, credit ${seller.account}`,
+      await sentBy(t, done.txHash),
+    );
+    t.log(await gw.depositLine());
+    const rec = await gw.operator.gateway.reconcile();
+    t.log(
+      `${" ".repeat(18)}bank ledger reconciliation at block ${rec.blockNumber}: ` +
+        `${rec.events.issued} Issued and ${rec.events.redeemed} Redeemed events each posted once, ` +
+        `${rec.pendingHolds.count} open holds: ${rec.ok ? "OK" : `${rec.differences.length} DIFFERENCES`}`,
+    );
+  },
+};
+
 /**
  * Each scenario: its short trade-ID prefix (so that `REFUND-<code>-<unix time>` fits a 31-byte
  * reference) and its steps, run in order.
@@ -351,6 +444,30 @@ const SCENARIO_TABLE: Record<Scenario, { code: string; steps: readonly Step[] }>
         run: (t) => t.p.issuer.terminateSettlement({ terms: t.terms, reason: "court-order" }),
       },
       REFUND,
+    ],
+  },
+  gateway: {
+    code: "GATEWAY",
+    steps: [
+      {
+        // the ledger first catches up with the chain: a firm's own redemption in an earlier
+        // scenario is credited to its deposit account, an issuance outside the gateway is booked
+        // from suspense, so the dedicated account still equals DCJPY's supply
+        block: async (t) => {
+          await gatewayOf(t).sync();
+          t.log(await gatewayOf(t).depositLine());
+        },
+      },
+      dvpStep(1, (t) => t.p.seller.createSettlement({ terms: t.terms })),
+      dvpStep(2, (t) => t.p.buyer.affirmSettlement({ terms: t.terms })),
+      GATEWAY_ISSUE,
+      dvpStep(5, (t) => t.p.agent.approveSettlement({ terms: t.terms })),
+      dvpStep(
+        6,
+        (t) => t.p.buyer.settleSettlement({ terms: t.terms, authorization: true }),
+        "pay with the signed authorization (4); ST delivered",
+      ),
+      GATEWAY_REDEEM,
     ],
   },
 };
@@ -454,6 +571,7 @@ async function runScenario(
     buyerRefund,
     passDeadline: () => networkHelpers.time.increaseTo(terms.deadline + 1n),
     record,
+    log,
   };
   for (const step of SCENARIO_TABLE[scenario].steps) await runStep(trade, step);
 

@@ -29,12 +29,16 @@ describe("demo (npm start)", function () {
     for (const s of SCENARIOS) expect(output.join("\n")).to.include(`== Scenario "${s}"`);
   });
 
-  it("has the bank open both firms' DCJPY accounts before the first trade", function () {
-    const opened = output.findIndex((l) => l.startsWith("The bank opened DCJPY accounts"));
-    expect(output[opened]).to.match(
-      /^The bank opened DCJPY accounts for the seller firm 0x\w+…\w+ \(deposit account ACCT-SELLER-0001\) and the buyer firm 0x\w+…\w+ \(deposit account ACCT-BUYER-0001\): tx 0x/,
+  it("has the bank open both firms, on its ledger and on DCJPY, through its gateway before the first trade", function () {
+    const opened = output.findIndex((l) => l.startsWith("The bank's gateway"));
+    expect(output[opened]).to.equal(
+      "The bank's gateway (deposit ledger on SQLite) opened dep_seller for the seller firm and " +
+        "dep_buyer for the buyer firm with their DCJPY accounts, and funded them with 1,000,000 " +
+        "and 2,000,000 yen",
     );
     expect(opened).to.be.lessThan(output.findIndex((l) => l.startsWith("== Scenario")));
+    // their DCJPY accounts were opened by the gateway: the direct opening has nothing left to do
+    expect(output.some((l) => l.startsWith("The bank opened DCJPY accounts"))).to.equal(false);
   });
 
   describe("settle (default)", function () {
@@ -99,6 +103,99 @@ describe("demo (npm start)", function () {
       });
     });
   }
+
+  describe("gateway: steps 3 and 7 through the bank gateway", function () {
+    /** The scenario's output, from its header to the next one. */
+    const section = () => {
+      const from = output.indexOf(output.find((l) => l.startsWith('== Scenario "gateway"'))!);
+      const to = output.findIndex((l, i) => i > from && l.startsWith("== Scenario"));
+      return output.slice(from, to < 0 ? undefined : to);
+    };
+    const deposits = () =>
+      section()
+        .filter((l) => l.trimStart().startsWith("deposits (bank ledger)"))
+        .map((l) => l.trim());
+
+    it("runs steps 1, 2, 3, 5, 6, 7 with a transaction and its gas each", function () {
+      const r = reports.get("gateway")!;
+      expect(r.timeline.map((e) => [e.step, e.actor])).to.deep.equal([
+        ["1", "seller firm"],
+        ["2", "buyer firm"],
+        ["3", "bank"],
+        ["5", "agent"],
+        ["6", "buyer firm"],
+        ["7", "seller firm"],
+      ]);
+      for (const e of r.timeline) {
+        expect(e.txHash, e.action).to.match(/^0x[0-9a-f]{64}$/);
+        expect(e.gasUsed! > 21_000n, e.action).to.equal(true);
+      }
+      expect(lines(r)[2]).to.equal("3 bank: gateway: debit dep_buyer, issue 998,000 DCJPY");
+      expect(lines(r)[5]).to.equal(
+        "7 seller firm: gateway: redeem 998,000 DCJPY, credit dep_seller",
+      );
+    });
+
+    it("prints the deposit balances beside the chain's: debited for the issuance, credited for the redemption", function () {
+      const yen = (v: string) => BigInt(v.replaceAll(",", ""));
+      const parsed = deposits().map((l) => {
+        const m =
+          /^deposits \(bank ledger\): seller ([\d,]+) \/ buyer ([\d,]+) yen; dedicated ([\d,]+) = DCJPY supply ([\d,]+)$/.exec(
+            l,
+          );
+        expect(m, l).to.not.equal(null);
+        return {
+          seller: yen(m![1]!),
+          buyer: yen(m![2]!),
+          dedicated: yen(m![3]!),
+          supply: yen(m![4]!),
+        };
+      });
+      expect(parsed).to.have.length(3);
+      const [before, issued, redeemed] = parsed as [
+        (typeof parsed)[0],
+        (typeof parsed)[0],
+        (typeof parsed)[0],
+      ];
+      // the dedicated account backs every DCJPY in circulation, at every line
+      for (const d of parsed) expect(d.dedicated).to.equal(d.supply);
+      // step 3: the buyer's deposit paid for the DCJPY issued; step 7: the seller's was credited
+      expect(issued).to.deep.equal({
+        seller: before.seller,
+        buyer: before.buyer - AMOUNT,
+        dedicated: before.dedicated + AMOUNT,
+        supply: before.supply + AMOUNT,
+      });
+      expect(redeemed).to.deep.equal({
+        seller: issued.seller + AMOUNT,
+        buyer: issued.buyer,
+        dedicated: before.dedicated,
+        supply: before.supply,
+      });
+      // the earlier scenarios' own redemptions (settle's step 7, four refunds) were credited too
+      expect(before.seller).to.equal(1_000_000n + AMOUNT);
+      expect(before.buyer).to.equal(2_000_000n + 4n * AMOUNT);
+      // each deposit line follows its step's timeline line
+      const s = section();
+      const step3 = s.findIndex((l) => l.startsWith("3    bank"));
+      expect(s[step3 + 1]!.trim()).to.equal(deposits()[1]);
+      expect(s.find((l) => l.includes("bank ledger reconciliation"))).to.match(
+        /bank ledger reconciliation at block \d+: \d+ Issued and \d+ Redeemed events each posted once, 0 open holds: OK$/,
+      );
+    });
+
+    it("moves the ST and DCJPY exactly once and ends settled and reconciled", function () {
+      const r = reports.get("gateway")!;
+      expect(r.finalState).to.equal("Settled");
+      expect(r.after.seller.st).to.equal(r.before.seller.st - QUANTITY);
+      expect(r.after.buyer.st).to.equal(r.before.buyer.st + QUANTITY);
+      expect(r.timeline[2].buyer.dcjpy).to.equal(r.before.buyer.dcjpy + AMOUNT);
+      expect(r.timeline[4].seller.dcjpy).to.equal(r.before.seller.dcjpy + AMOUNT);
+      expectSame({ ...r.after.seller, st: 0n }, { ...r.before.seller, st: 0n });
+      expect(r.after.buyer.dcjpy).to.equal(r.before.buyer.dcjpy);
+      expect(r.reconciliation.ok, r.reconciliation.mismatches.join("; ")).to.equal(true);
+    });
+  });
 
   it("eligibility-removed: the buyer's settle is refused with the token's typed error", function () {
     const r = reports.get("eligibility-removed")!;

@@ -123,5 +123,7 @@ export function parseConfig(input: unknown): GatewayConfig {
     path = [...issue.path.map(String), (issue as { keys: string[] }).keys[0]].join(".");
     throw new ConfigError(path, "unknown setting");
   }
-  throw new ConfigError(path || "(root)", issue.message);
+  // zod says "Invalid input: expected object, received undefined" for a missing setting
+  const missing = issue.code === "invalid_type" && /received undefined$/.test(issue.message);
+  throw new ConfigError(path || "(root)", missing ? "required" : issue.message);
 }

@@ -17,6 +17,7 @@ import {
   type PostgresKeyLock,
   type Store,
 } from "@kessai/storage";
+import { writeBatcher } from "./app/batcher.js";
 import type { CrashPoint, GatewayContext } from "./app/context.js";
 import { ensureBankAccounts } from "./app/operator.js";
 import { DeepReorgError, watchOnce } from "./app/watcher.js";
@@ -166,6 +167,7 @@ async function run(
     log,
     crashPoint: o.crashPoint,
     signal: stopping.signal,
+    writes: writeBatcher(store),
     settings: {
       confirmations: config.chain.confirmations,
       startBlock: config.chain.startBlock,
@@ -295,6 +297,7 @@ async function run(
         stopping.abort(new Error("the gateway is stopping"));
         await Promise.all(loops);
         await Promise.allSettled([...ticking]);
+        await ctx.writes?.flush();
         await chain.close?.();
       })();
       return stoppedOnce;

@@ -9,13 +9,20 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ConfigurationError, ContractError, InputError, KessaiError } from "@kessai/sdk";
+import {
+  ConfigurationError,
+  ContractError,
+  GatewayRequestError,
+  InputError,
+  KessaiError,
+} from "@kessai/sdk";
 import { GLOBAL_OPTIONS, describeOptions, type OptionSpecs, type Values } from "./args.js";
 import type { Command } from "./command.js";
 import { accountCommands } from "./commands/account.js";
 import { accountsCommand } from "./commands/accounts.js";
 import { dcjpyCommands } from "./commands/dcjpy.js";
 import { deployCommand } from "./commands/deploy.js";
+import { gatewayCommands } from "./commands/gateway.js";
 import { idCommand } from "./commands/id.js";
 import { investorCommands } from "./commands/investor.js";
 import { reconcileCommand } from "./commands/reconcile.js";
@@ -37,6 +44,7 @@ export const COMMANDS: Command[] = [
   reconcileCommand,
   idCommand,
   accountsCommand,
+  ...gatewayCommands,
 ];
 
 const GROUPS: Record<string, string> = {
@@ -46,6 +54,7 @@ const GROUPS: Record<string, string> = {
   dcjpy: "DCJPY, the bank's deposit token",
   settlement: "DVP settlements",
   id: "settlement IDs",
+  gateway: "the bank gateway: the deposit ledger behind steps 3 and 7",
 };
 
 export function version(): string {
@@ -210,6 +219,20 @@ export function describeError(err: unknown): { code: number; line: string; json:
       code: 2,
       line: err.shortMessage,
       json: { name: err.name, ...(typeof field === "string" ? { field } : {}) },
+    };
+  }
+  if (err instanceof GatewayRequestError) {
+    // the gateway's typed refusal: bad input (400, 413, 415, 422) executed nothing, exit 2
+    const input = [400, 413, 415, 422].includes(err.status);
+    return {
+      code: input ? 2 : 1,
+      line: err.shortMessage,
+      json: {
+        name: err.name,
+        status: err.status,
+        code: err.code,
+        ...(err.field !== undefined ? { field: err.field } : {}),
+      },
     };
   }
   if (err instanceof ContractError) {

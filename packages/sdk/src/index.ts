@@ -7,7 +7,7 @@ export type { ConnectOptions, KessaiAddresses, KessaiContext } from "./context/c
 export { addressesFromIgnition, parseDeployment, readDeployment } from "./context/deployment.js";
 export type { DeploymentFile, IgnitionAddresses, KessaiDeployment } from "./context/deployment.js";
 export { IssuerClient } from "./clients/issuer.js";
-export { BankClient } from "./clients/bank.js";
+export { BankClient, type BankClientOptions } from "./clients/bank.js";
 export { FirmClient } from "./clients/firm.js";
 export { AgentClient } from "./clients/agent.js";
 export { AuditorClient } from "./clients/auditor.js";
@@ -25,6 +25,8 @@ export { QueuedSigner, withNonceQueue, type QueuedSignerOptions } from "./transa
 export { withSendOptions } from "./context/send.js";
 export { readDomain } from "./context/domain.js";
 export * from "./transactions/index.js";
+export * from "./gateway/client.js";
+export * from "./gateway/types.js";
 /**
  * TypeChain (ethers-v6) types and ABI-only factories of the Kessai contracts, generated from the
  * compiled artifacts, e.g. `contracts.DeliveryVersusPayment__factory.connect(address, runner)`.

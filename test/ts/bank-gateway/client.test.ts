@@ -17,6 +17,7 @@ import {
   GatewayServerError,
   GatewayUnauthorizedError,
   GatewayUnreachableError,
+  InvalidAmountError,
   type GatewayRequestError,
 } from "../../../packages/bank-gateway/src/client.js";
 import {
@@ -201,8 +202,12 @@ describe("bank gateway client", function () {
       fetch: (...a) => (sent++, fetch(...a)),
     });
     for (const amount of [-1, 1.5, "1e3", "0x10"]) {
-      const e = await refusal(counting.requestIssuance({ account, amount }), TypeError);
-      expect(e.message).to.equal(`amount must be a whole number of yen, got ${amount}`);
+      const e = await refusal(counting.requestIssuance({ account, amount }), InvalidAmountError);
+      expect(e.field).to.equal("amount");
+      expect(e.value).to.equal(amount);
+      expect(e.shortMessage).to.equal(
+        `amount must be a whole number of yen: ${JSON.stringify(amount)}`,
+      );
     }
     expect(sent).to.equal(0);
   });

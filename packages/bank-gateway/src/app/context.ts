@@ -1,6 +1,7 @@
 /** What every use case gets: the store, the chain port, the settings and a logger. */
-import type { Store } from "@kessai/storage";
+import type { Store, Tx } from "@kessai/storage";
 import type { DepositChain } from "../chain/port.js";
+import type { WriteBatcher } from "./batcher.js";
 
 /** A logger with pino's shape (the use cases never import pino). */
 export interface Logger {
@@ -51,4 +52,19 @@ export interface GatewayContext {
   crashPoint?: (point: CrashPoint) => void;
   /** Aborts when the gateway stops: sends in flight stop waiting (a restart takes them up). */
   signal?: AbortSignal;
+  /**
+   * Group commit of requests and of the worker's records (see batcher.ts); without it each runs
+   * in a transaction of its own.
+   */
+  writes?: WriteBatcher;
+}
+
+/** Runs `fn` in a READ COMMITTED write transaction: through `ctx.writes` when there is one. */
+export function write<T>(
+  ctx: Pick<GatewayContext, "store" | "writes">,
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  return ctx.writes
+    ? ctx.writes.run(fn)
+    : ctx.store.transaction(fn, { isolation: "read-committed" });
 }

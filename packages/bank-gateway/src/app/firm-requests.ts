@@ -65,7 +65,7 @@ export async function requestIssuance(
   }
   const accountId = input.account;
   const result = await idempotent(
-    ctx.store,
+    ctx,
     { scope: firmId, key: input.idempotencyKey, hash: input.hash },
     async (tx) => {
       const account = await getAccount(tx, accountId);
@@ -148,7 +148,7 @@ export async function requestRedemption(
     }
   }
   return idempotent(
-    ctx.store,
+    ctx,
     { scope: firmId, key: input.idempotencyKey, hash: input.hash },
     async (tx) => {
       const id = newId("red");

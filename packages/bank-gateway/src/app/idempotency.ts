@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { UniqueViolationError, encodeJson, type Store, type Tx } from "@kessai/storage";
 import { IdempotencyKeyReusedError, InvalidInputError } from "../domain/errors.js";
 import { getStoredResponse, storeResponse } from "../store/records.js";
+import { write, type GatewayContext } from "./context.js";
 
 export interface IdempotentResult {
   status: number;
@@ -44,35 +45,33 @@ export function checkIdempotencyKey(key: unknown): string {
 
 /**
  * Runs `fn` once per (scope, key): `fn` returns the response to store; it runs in a READ
- * COMMITTED transaction (see store/ledger.ts) together with the stored response.
+ * COMMITTED transaction (see store/ledger.ts) together with the stored response, through the
+ * context's group commit when it has one. The stored response is looked up inside that
+ * transaction (no read before it: on SQLite every read queues behind the commits before it).
  */
 export async function idempotent(
-  store: Store,
+  ctx: Pick<GatewayContext, "store" | "writes">,
   args: { scope: string; key: string; hash: string },
   fn: (tx: Tx) => Promise<{ status: number; body: unknown }>,
 ): Promise<IdempotentResult> {
+  const store: Store = ctx.store;
   const replay = async (): Promise<IdempotentResult | undefined> => {
     const stored = await getStoredResponse(store, args.scope, args.key);
     if (!stored) return undefined;
     if (stored.requestHash !== args.hash) throw new IdempotencyKeyReusedError(args.key);
     return { status: stored.status, body: stored.body, replayed: true };
   };
-  const first = await replay();
-  if (first) return first;
   try {
-    return await store.transaction(
-      async (tx) => {
-        const stored = await getStoredResponse(tx, args.scope, args.key);
-        if (stored) {
-          if (stored.requestHash !== args.hash) throw new IdempotencyKeyReusedError(args.key);
-          return { status: stored.status, body: stored.body, replayed: true };
-        }
-        const r = await fn(tx);
-        await storeResponse(tx, args.scope, args.key, { requestHash: args.hash, ...r });
-        return { ...r, replayed: false };
-      },
-      { isolation: "read-committed" },
-    );
+    return await write(ctx, async (tx): Promise<IdempotentResult> => {
+      const stored = await getStoredResponse(tx, args.scope, args.key);
+      if (stored) {
+        if (stored.requestHash !== args.hash) throw new IdempotencyKeyReusedError(args.key);
+        return { status: stored.status, body: stored.body, replayed: true };
+      }
+      const r = await fn(tx);
+      await storeResponse(tx, args.scope, args.key, { requestHash: args.hash, ...r });
+      return { ...r, replayed: false };
+    });
   } catch (e) {
     // A concurrent request with the same key committed first.
     if (e instanceof UniqueViolationError) {

@@ -199,7 +199,7 @@ export async function fundDeposit(
   }
   const firmId = input.firmId;
   return idempotent(
-    ctx.store,
+    ctx,
     { scope: "operator", key: input.idempotencyKey, hash: input.hash },
     async (tx) => {
       const f = await getFirm(tx, firmId);

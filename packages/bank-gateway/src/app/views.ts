@@ -1,8 +1,18 @@
-/** The JSON shapes the API returns (amounts as decimal strings, times as ISO-8601). */
+/**
+ * The JSON shapes the API returns (amounts as decimal strings, times as ISO-8601), typed against
+ * the wire types of the client (`@kessai/sdk/gateway`), so the server and the client cannot drift.
+ */
+import type {
+  GatewayAccountJson,
+  GatewayFirmJson,
+  GatewayIssuanceJson,
+  GatewayRedemptionJson,
+  GatewayStatementLineJson,
+} from "@kessai/sdk/gateway";
 import type { Account, StatementLine } from "../store/ledger.js";
 import type { Firm, Issuance, Redemption } from "../store/records.js";
 
-export const accountView = (a: Account) => ({
+export const accountView = (a: Account): GatewayAccountJson => ({
   id: a.id,
   kind: a.kind,
   firmId: a.firmId ?? null,
@@ -16,7 +26,7 @@ export const accountView = (a: Account) => ({
   updatedAt: a.updatedAt.toISOString(),
 });
 
-export const issuanceView = (i: Issuance) => ({
+export const issuanceView = (i: Issuance): GatewayIssuanceJson => ({
   id: i.id,
   object: "issuance" as const,
   source: i.source,
@@ -33,7 +43,7 @@ export const issuanceView = (i: Issuance) => ({
   updatedAt: i.updatedAt.toISOString(),
 });
 
-export const redemptionView = (r: Redemption) => ({
+export const redemptionView = (r: Redemption): GatewayRedemptionJson => ({
   id: r.id,
   object: "redemption" as const,
   from: r.from,
@@ -47,7 +57,7 @@ export const redemptionView = (r: Redemption) => ({
   updatedAt: r.updatedAt.toISOString(),
 });
 
-export const firmView = (f: Firm) => ({
+export const firmView = (f: Firm): GatewayFirmJson => ({
   id: f.id,
   name: f.name,
   dcjpyAddress: f.dcjpyAddress,
@@ -59,7 +69,7 @@ export const firmView = (f: Firm) => ({
   updatedAt: f.updatedAt.toISOString(),
 });
 
-export const statementLineView = (l: StatementLine) => ({
+export const statementLineView = (l: StatementLine): GatewayStatementLineJson => ({
   transferId: l.transferId,
   kind: l.kind,
   amount: l.amount.toString(),

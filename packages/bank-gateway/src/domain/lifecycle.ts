@@ -25,10 +25,11 @@
  * ```
  */
 
-export type IssuanceState =
-  "pending" | "sent" | "mined" | "issued" | "failed" | "rejecting" | "rejected";
+import type { GatewayIssuanceState, GatewayRedemptionState } from "@kessai/sdk/gateway";
 
-export type RedemptionState = "pending" | "sent" | "mined" | "credited" | "failed";
+/** The states themselves are the API's, defined once with its client in `@kessai/sdk/gateway`. */
+export type IssuanceState = GatewayIssuanceState;
+export type RedemptionState = GatewayRedemptionState;
 
 export const ISSUANCE_TRANSITIONS: Readonly<Record<IssuanceState, readonly IssuanceState[]>> = {
   pending: ["sent", "mined", "issued", "failed"],

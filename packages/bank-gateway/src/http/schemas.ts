@@ -2,6 +2,13 @@
  * Request and response schemas (zod), the single source for input validation and for the
  * OpenAPI document served at /openapi.json.
  */
+import {
+  GATEWAY_ACCOUNT_KINDS,
+  GATEWAY_FIRM_STATES,
+  GATEWAY_ISSUANCE_STATES,
+  GATEWAY_REDEMPTION_STATES,
+  GATEWAY_TRANSFER_KINDS,
+} from "@kessai/sdk/gateway";
 import { z } from "zod";
 
 export const AmountInput = z
@@ -28,7 +35,7 @@ export const Balances = z.object({
 export const AccountBody = z
   .object({
     id: z.string(),
-    kind: z.enum(["deposit", "dedicated", "funding", "suspense"]),
+    kind: z.enum(GATEWAY_ACCOUNT_KINDS),
     firmId: z.string().nullable(),
     status: z.enum(["open", "closed"]),
     balances: Balances,
@@ -48,7 +55,7 @@ export const IssuanceBody = z
     to: z.string(),
     amount: z.string(),
     reference: z.string().describe("The bank reference DCJPY is issued against (bytes32)"),
-    state: z.enum(["pending", "sent", "mined", "issued", "failed", "rejecting", "rejected"]),
+    state: z.enum(GATEWAY_ISSUANCE_STATES),
     txHash: z.string().nullable(),
     blockNumber: z.number().nullable(),
     error: Failure,
@@ -64,7 +71,7 @@ export const RedemptionBody = z
     from: z.string(),
     amount: z.string(),
     reference: z.string().describe("The redemption reference of the burn (bytes32)"),
-    state: z.enum(["pending", "sent", "mined", "credited", "failed"]),
+    state: z.enum(GATEWAY_REDEMPTION_STATES),
     txHash: z.string().nullable(),
     blockNumber: z.number().nullable(),
     error: Failure,
@@ -79,7 +86,7 @@ export const FirmBody = z
     name: z.string(),
     dcjpyAddress: z.string(),
     depositAccountRef: z.string(),
-    status: z.enum(["opening", "open", "closing", "closed", "failed"]),
+    status: z.enum(GATEWAY_FIRM_STATES),
     frozen: z.boolean(),
     lastError: z.string().nullable(),
     createdAt: z.string(),
@@ -93,7 +100,7 @@ export const StatementBody = z
     lines: z.array(
       z.object({
         transferId: z.number(),
-        kind: z.enum(["posted", "pending", "post_pending", "void_pending"]),
+        kind: z.enum(GATEWAY_TRANSFER_KINDS),
         amount: z.string().describe("Signed from the account's side: + credit, − debit"),
         counterparty: z.string(),
         reference: z.string().nullable(),

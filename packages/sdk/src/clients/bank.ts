@@ -1,8 +1,17 @@
 import * as a from "../actions/index.js";
+import type { KessaiContext } from "../context/connect.js";
+import { GatewayNotConfiguredError } from "../errors/gateway.js";
+import { GatewayClient, type GatewayClientOptions } from "../gateway/client.js";
 import { toAmount } from "../utils/validate.js";
 import { BaseClient } from "./base.js";
 
 type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];
+
+/** Options of {@link BankClient} beside its context. */
+export interface BankClientOptions {
+  /** The bank gateway to reach: a client, or its URL and API key (a firm's or the operator's). */
+  gateway?: GatewayClient | GatewayClientOptions;
+}
 
 /**
  * The bank: its DCJPY account book (open and close accounts bound to deposit accounts), DCJPY
@@ -10,8 +19,38 @@ type P<F extends (ctx: never, p: never) => unknown> = Parameters<F>[1];
  * suspend an account) and pause. Each method binds the action of its name to the signer; the
  * reads (balances, accounts, references, issuance and redemption listings) are
  * {@link BaseClient}'s.
+ *
+ * With a bank gateway (`{ gateway: { url, apiKey } }` or {@link BankClient.withGateway}), the
+ * deposit ledger's calls are under {@link BankClient.gateway}: a firm's key requests issuance
+ * (step 3) and redemption (step 7) with an Idempotency-Key and reads its balances and statements;
+ * the operator's key opens, freezes and closes firms, funds deposits and reconciles. They are one
+ * namespace, not methods of their own here, because the chain's reads of the same names
+ * (`getIssuance`, `getRedemption`, `reconcile`) mean the DCJPY records, not the ledger's.
  */
 export class BankClient extends BaseClient {
+  readonly #gateway: GatewayClient | undefined;
+  constructor(ctx: KessaiContext, options: BankClientOptions = {}) {
+    super(ctx);
+    const g = options.gateway;
+    this.#gateway = g === undefined || g instanceof GatewayClient ? g : new GatewayClient(g);
+  }
+  /**
+   * The bank gateway's API (deposit ledger, issuance and redemption requests, operator calls).
+   * Throws GatewayNotConfiguredError when the client was made without one.
+   */
+  get gateway(): GatewayClient {
+    if (!this.#gateway) throw new GatewayNotConfiguredError();
+    return this.#gateway;
+  }
+  /** Whether {@link BankClient.gateway} is set. */
+  get hasGateway(): boolean {
+    return this.#gateway !== undefined;
+  }
+  /** The same bank (same context and signer) with a gateway: a client, or its URL and key. */
+  withGateway(gateway: GatewayClient | GatewayClientOptions): BankClient {
+    return new BankClient(this.ctx, { gateway });
+  }
+
   // the account book
   /** {@inheritDoc openDepositAccount} */
   openDepositAccount(p: P<typeof a.openDepositAccount>) {

@@ -25,6 +25,20 @@ export {
   type SendInterruption,
   type SendPhase,
 } from "./transaction.js";
+export {
+  GatewayConflictError,
+  GatewayForbiddenError,
+  GatewayIdempotencyKeyReusedError,
+  GatewayInvalidRequestError,
+  GatewayNotConfiguredError,
+  GatewayNotFoundError,
+  GatewayRequestError,
+  GatewayServerError,
+  GatewayUnauthorizedError,
+  GatewayUnreachableError,
+  gatewayRequestError,
+  type GatewayErrorCode,
+} from "./gateway.js";
 export { ReferenceConflictError, ReferenceUsedError } from "./reference.js";
 export {
   IneligibleTradeError,
