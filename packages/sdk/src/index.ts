@@ -19,6 +19,7 @@ export * from "./constants/deployment.js";
 export * from "./settlement/id.js";
 export * from "./settlement/terms.js";
 export * from "./settlement/eip712.js";
+export * from "./settlement/tradeFile.js";
 export * from "./workflows/settleTrade.js";
 export * from "./utils/index.js";
 export { QueuedSigner, withNonceQueue, type QueuedSignerOptions } from "./transactions/signer.js";

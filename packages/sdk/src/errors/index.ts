@@ -62,3 +62,4 @@ export {
   type RpcErrorInfo,
 } from "./decode.js";
 export * from "../generated/errors.js";
+export { TradeLineError, type TradeLineErrorCode } from "./trades.js";
