@@ -21,6 +21,7 @@ export * from "./settlement/terms.js";
 export * from "./settlement/eip712.js";
 export * from "./settlement/tradeFile.js";
 export * from "./workflows/settleTrade.js";
+export * from "./workflows/settleTrades.js";
 export * from "./utils/index.js";
 export { QueuedSigner, withNonceQueue, type QueuedSignerOptions } from "./transactions/signer.js";
 export { withSendOptions } from "./context/send.js";
