@@ -21,6 +21,7 @@ import { investorCommands } from "./commands/investor.js";
 import { reconcileCommand } from "./commands/reconcile.js";
 import { settlementCommands } from "./commands/settlement.js";
 import { stCommands } from "./commands/st.js";
+import { tradesCommands } from "./commands/trades.js";
 import { watchCommand } from "./commands/watch.js";
 import { Invocation } from "./context.js";
 import { CliUsageError } from "./errors.js";
@@ -33,6 +34,7 @@ export const COMMANDS: Command[] = [
   ...stCommands,
   ...dcjpyCommands,
   ...settlementCommands,
+  ...tradesCommands,
   watchCommand,
   reconcileCommand,
   idCommand,
@@ -46,6 +48,7 @@ const GROUPS: Record<string, string> = {
   dcjpy: "DCJPY, the bank's deposit token",
   settlement: "DVP settlements",
   id: "settlement IDs",
+  trades: "a day's executed trades from a market: validate, settle in bulk, report",
 };
 
 export function version(): string {
