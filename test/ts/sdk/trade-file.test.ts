@@ -3,6 +3,8 @@
  * typed code while the good lines are still read; the settlement ID both firms derive.
  */
 import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { ZeroAddress, getAddress } from "ethers";
 import {
   TradeLineError,
@@ -241,4 +243,46 @@ describe("the settlement ID of a trade line", function () {
       );
     });
   }
+});
+
+describe("the sample day (examples/trades)", function () {
+  const file = readFileSync("examples/trades/sample-day.csv", "utf8");
+
+  it("is what its generator writes, and every line is valid", function () {
+    const again = execFileSync(process.execPath, [
+      "examples/trades/generate.mjs",
+      "--lines",
+      "2000",
+    ]).toString();
+    expect(again).to.equal(file);
+    const r = parseTradeFile(file, {
+      securityTokens: ["0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"],
+    });
+    expect(r.errors).to.deep.equal([]);
+    expect(r.trades).to.have.length(2000);
+    expect(new Set(r.trades.map((t) => t.id)).size).to.equal(2000);
+  });
+
+  it("with --bad, each kind of bad line is refused by its code", function () {
+    const bad = execFileSync(process.execPath, [
+      "examples/trades/generate.mjs",
+      "--lines",
+      "5",
+      "--bad",
+      "1",
+    ]).toString();
+    const r = parseTradeFile(bad, {
+      securityTokens: ["0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"],
+    });
+    expect(r.errors.map((e) => e.code)).to.deep.equal([
+      "missingField",
+      "badAddress",
+      "badQuantity",
+      "duplicateTradeId",
+      "unknownToken",
+      "badDate",
+      "amountMismatch",
+    ]);
+    expect(r.trades).to.have.length(5);
+  });
 });
