@@ -131,7 +131,7 @@ if (options.current === undefined) {
 let tradesRowsFile;
 if (options.current === undefined) {
   tradesRowsFile = path.join(os.tmpdir(), `kessai-trades-bench-${process.pid}.json`);
-  const tradesArgs = options.quick ? ["--n", "20"] : ["--n", "1000"];
+  const tradesArgs = options.quick ? ["--n", "20", "--rounds", "1"] : ["--n", "1000"];
   console.log(`bench: trades (node bench/trades.mjs ${tradesArgs.join(" ")})`);
   const trades = spawnSync(
     process.execPath,

@@ -9,8 +9,10 @@ const USAGE = `Usage: node bench/trades.mjs [--n N[,N…]] [--batch B] [--out FI
 
   --n N,…      day sizes in trades (default 1000; bench/cli.mjs: 1000, --quick 20)
   --batch B    settlements per settleBatchPerItem (default 50)
-  --concurrency C  settleTrades' trades in flight (default 32; the ethers round keeps 32 sends
+  --concurrency C  settleTrades' trades in flight (default 128; the ethers round keeps 32 sends
                in flight)
+  --rounds R   alternating ethers / settleTrades rounds; the best of each counts (default 2;
+               bench/cli.mjs --quick: 1)
   --out FILE   rows with descriptions and floors (default bench/results.trades.json)`;
 
 const options = {};
@@ -35,6 +37,12 @@ for (let i = 0; i < args.length; ++i) {
     options.batch = Number(next());
     if (!Number.isInteger(options.batch) || options.batch < 1) {
       console.error(`--batch must be a positive integer\n\n${USAGE}`);
+      process.exit(2);
+    }
+  } else if (arg === "--rounds") {
+    options.rounds = Number(next());
+    if (!Number.isInteger(options.rounds) || options.rounds < 1) {
+      console.error(`--rounds must be a positive integer\n\n${USAGE}`);
       process.exit(2);
     }
   } else if (arg === "--concurrency") {
