@@ -111,6 +111,10 @@ export interface SettleTradesParams {
   pollMs?: number;
   /** Stops the run (sends in flight end with `SendAbortedError`); run again to resume. */
   signal?: AbortSignal;
+  /**
+   * Called once per trade when its result for this run is known (pending trades last); an
+   * exception it throws stops the run (run again to resume).
+   */
   onProgress?: (p: TradesProgress) => void | Promise<void>;
 }
 
