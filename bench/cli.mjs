@@ -126,6 +126,22 @@ if (options.current === undefined) {
   options.gatewayBench = gatewayRowsFile;
 }
 
+// And trades from a market (bench/trades.mjs, its own Hardhat process and a `hardhat node`):
+// settleTrades end to end against the same transactions sent directly with ethers.
+let tradesRowsFile;
+if (options.current === undefined) {
+  tradesRowsFile = path.join(os.tmpdir(), `kessai-trades-bench-${process.pid}.json`);
+  const tradesArgs = options.quick ? ["--n", "20", "--rounds", "1"] : ["--n", "1000"];
+  console.log(`bench: trades (node bench/trades.mjs ${tradesArgs.join(" ")})`);
+  const trades = spawnSync(
+    process.execPath,
+    [path.join(root, "bench", "trades.mjs"), ...tradesArgs, "--out", tradesRowsFile],
+    { cwd: root, stdio: "inherit" },
+  );
+  if (trades.status !== 0) fail("the trades benchmark failed");
+  options.tradesBench = tradesRowsFile;
+}
+
 const child = spawn(process.execPath, [hardhatCli, ...hardhatArgs], {
   cwd: root,
   stdio: "inherit",
@@ -135,5 +151,6 @@ child.on("error", (error) => fail(`cannot start hardhat: ${error.message}`));
 child.on("exit", (code, signal) => {
   if (sdkRowsFile !== undefined) rmSync(sdkRowsFile, { force: true });
   if (gatewayRowsFile !== undefined) rmSync(gatewayRowsFile, { force: true });
+  if (tradesRowsFile !== undefined) rmSync(tradesRowsFile, { force: true });
   process.exit(signal === null ? (code ?? 1) : 1);
 });

@@ -128,6 +128,35 @@ export function evaluateTargets(rows: RowSet, batchSizes: readonly number[]): Ta
       pass: actual >= limit,
     });
   }
+  // Trades from a market (bench/trades.ts): settleTrades end to end against the same
+  // transactions sent directly with ethers, and the buyer's gas per trade in bulk.
+  for (const name of rows.names()) {
+    const m = /^throughput\.trades\.sdk\.([^.]+)\.(\d+)$/.exec(name);
+    const raw = name.replace("throughput.trades.sdk.", "throughput.trades.raw.");
+    if (m === null || !rows.has(raw)) continue;
+    const actual = rows.value(name);
+    const limit = Math.round(rows.value(raw) * 0.9 * 10) / 10;
+    targets.push({
+      name: `trades-throughput-${m[1]}-${m[2]}`,
+      description: `settleTrades trades/s end to end ≥ 0.9 × the same transactions with ethers (${m[1]}, ${m[2]} trades)`,
+      actual,
+      limit,
+      pass: actual >= limit,
+    });
+  }
+  for (const name of rows.names()) {
+    const m = /^gas\.trades\.buyer\.per-trade\.(\d+)$/.exec(name);
+    if (m === null || !rows.has("gas.dvp.settle")) continue;
+    const actual = rows.value(name);
+    const limit = Math.round(rows.value("gas.dvp.settle") * 0.6);
+    targets.push({
+      name: `trades-buyer-gas-${m[1]}`,
+      description: `the buyer's gas per trade in bulk (batches of ${m[1]}) ≤ 0.6 × single settle`,
+      actual,
+      limit,
+      pass: actual <= limit,
+    });
+  }
   return targets;
 }
 

@@ -40,6 +40,8 @@ interface Options {
   sdkThroughput?: string;
   /** Rows of bench/gateway.mjs (the bank gateway), run by bench/cli.mjs before this. */
   gatewayBench?: string;
+  /** Rows of bench/trades.mjs (trades from a market), run by bench/cli.mjs before this. */
+  tradesBench?: string;
 }
 
 /** Hardfork of the bench network: prague has no per-transaction gas cap (EIP-7825 is osaka's). */
@@ -63,6 +65,7 @@ function options(): Options {
     suiteMs: raw.suiteMs,
     sdkThroughput: raw.sdkThroughput,
     gatewayBench: raw.gatewayBench,
+    tradesBench: raw.tradesBench,
   };
 }
 
@@ -194,6 +197,8 @@ async function main(): Promise<void> {
     addSdkThroughput(rows, await readResults(opts.sdkThroughput));
   }
   if (opts.gatewayBench !== undefined) await addGatewayRows(rows, opts.gatewayBench);
+  // bench/trades.mjs writes rows in the same shape (name, unit, value, description, floor name)
+  if (opts.tradesBench !== undefined) await addGatewayRows(rows, opts.tradesBench);
   if (opts.suiteMs !== undefined) {
     rows.ms("time.tests.full", opts.suiteMs, "the whole test suite, `hardhat test`, compiled");
   }

@@ -28,6 +28,7 @@ import { investorCommands } from "./commands/investor.js";
 import { reconcileCommand } from "./commands/reconcile.js";
 import { settlementCommands } from "./commands/settlement.js";
 import { stCommands } from "./commands/st.js";
+import { tradesCommands } from "./commands/trades.js";
 import { watchCommand } from "./commands/watch.js";
 import { Invocation, PROCESS_STREAMS, type Streams } from "./context.js";
 import { CliUsageError } from "./errors.js";
@@ -40,6 +41,7 @@ export const COMMANDS: Command[] = [
   ...stCommands,
   ...dcjpyCommands,
   ...settlementCommands,
+  ...tradesCommands,
   watchCommand,
   reconcileCommand,
   idCommand,
@@ -55,6 +57,7 @@ const GROUPS: Record<string, string> = {
   settlement: "DVP settlements",
   id: "settlement IDs",
   gateway: "the bank gateway: the deposit ledger behind steps 3 and 7",
+  trades: "a day's executed trades from a market: validate, settle in bulk, report",
 };
 
 export function version(): string {

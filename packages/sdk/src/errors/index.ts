@@ -78,3 +78,4 @@ export {
   type RpcErrorInfo,
 } from "./decode.js";
 export * from "../generated/errors.js";
+export { TradeLineError, type TradeLineErrorCode } from "./trades.js";

@@ -1,0 +1,254 @@
+/**
+ * Trades from a market, end to end (`bench/trades.mjs`, run by `bench/cli.mjs`): a day of N
+ * trades between one seller and one buyer against a `hardhat node` (started here on a free
+ * port), settled with `settleTrades` (seller locks, buyer pays in `settleBatchPerItem` batches
+ * after one approval, seller redeems), beside the same transactions sent directly with ethers
+ * (a NonceManager per firm, everything of a phase sent at once). Rows (bench/results.json
+ * format, with descriptions and floor names):
+ *
+ * - `throughput.trades.sdk.hardhat-node.<n>` trades/s (floor: `throughput.trades.raw…`, the
+ *   ethers rate; target ≥ 0.9 × floor);
+ * - `gas.trades.buyer.per-trade.<batch>` the buyer's gas per trade in bulk (its share of the
+ *   approval and of the batch), floor `gas.dvp.settle` (target ≤ 0.6 × the single settle);
+ * - `gas.trades.buyer.authorization.per-trade` one `settleWithAuthorization` per trade (the
+ *   alternative the tool does not choose by default), `gas.trades.seller.per-trade` (lock + redeem).
+ */
+import { writeFile } from "node:fs/promises";
+import { NonceManager, Wallet, type Provider } from "ethers";
+import {
+  BankClient,
+  FirmClient,
+  IssuerClient,
+  contracts,
+  encodeTerms,
+  parseTradeFile,
+  settleTrades,
+  termsArg,
+  tradeReference,
+  tradeTerms,
+  type KessaiAddresses,
+  type SettleTradesResult,
+  type Trade,
+} from "../packages/sdk/src/index.js";
+import {
+  deployOverRpc,
+  nodeKey,
+  rpcProvider,
+  startHardhatNode,
+} from "../test/ts/sdk/hardhat-node.js";
+import type { GatewayRow } from "./gateway.js";
+
+const opts = JSON.parse(process.env.KESSAI_TRADES_BENCH_OPTIONS ?? "{}") as {
+  n?: number[];
+  out?: string;
+  batch?: number;
+  concurrency?: number;
+  rounds?: number;
+};
+const SIZES = opts.n ?? [1000];
+const BATCH = opts.batch ?? 50;
+const CONCURRENCY = opts.concurrency ?? 128;
+const ROUNDS = opts.rounds ?? 2;
+const [ISSUER, BANK, AGENT, SELLER, BUYER] = [1, 2, 3, 4, 5];
+const addr = (i: number) => new Wallet(nodeKey(i)).address;
+const HEADER =
+  "venue,tradeId,tradeDate,settlementDate,securityToken,seller,buyer,quantity,price,amount,agent";
+const day = (o: number) => new Date(Date.now() + o * 86_400_000).toISOString().slice(0, 10);
+const log = (m: string) => console.log(`bench trades: ${m}`);
+let seq = 0;
+
+function tradesFor(n: number, token: string): Trade[] {
+  const lines = Array.from({ length: n }, () => {
+    const k = ++seq;
+    return [
+      "ODX",
+      `B-${k}`,
+      day(0),
+      day(1),
+      token,
+      addr(SELLER),
+      addr(BUYER),
+      String(1 + (k % 9)),
+      "10000",
+      "",
+      "",
+    ].join(",");
+  });
+  const r = parseTradeFile([HEADER, ...lines].join("\n"));
+  if (r.errors.length) throw r.errors[0];
+  return r.trades;
+}
+
+/** The same transactions as settleTrades, sent directly with ethers. Returns seconds. */
+async function direct(provider: Provider, a: KessaiAddresses, trades: Trade[]): Promise<number> {
+  const seller = new NonceManager(new Wallet(nodeKey(SELLER), provider));
+  const buyer = new NonceManager(new Wallet(nodeKey(BUYER), provider));
+  const st = contracts.SecurityToken__factory.connect(a.securityToken, seller);
+  const dtSeller = contracts.DepositToken__factory.connect(a.depositToken, seller);
+  const dtBuyer = contracts.DepositToken__factory.connect(a.depositToken, buyer);
+  const dvp = contracts.DeliveryVersusPayment__factory.connect(a.dvp, buyer);
+  const terms = trades.map((t) => tradeTerms(t, a.depositToken));
+  const started = performance.now();
+  const all = async (sends: (() => Promise<{ wait(): Promise<unknown> }>)[]) => {
+    // 32 in flight at a time, as settleTrades' concurrency (the NonceManager numbers them as
+    // they are called; all 1,000 at once make the node drop connections)
+    const sent: { wait(): Promise<unknown> }[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < sends.length) sent.push(await sends[next++]());
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    await Promise.all(sent.map((tx) => tx.wait()));
+  };
+  await all(terms.map((t) => () => st.lock(a.dvp, t.quantity, encodeTerms(t))));
+  const total = terms.reduce((s, t) => s + t.amount, 0n);
+  await (await dtBuyer.approve(a.dvp, total)).wait();
+  const batches = [];
+  for (let i = 0; i < terms.length; i += BATCH)
+    batches.push(terms.slice(i, i + BATCH).map(termsArg));
+  await all(batches.map((b) => () => dvp.settleBatchPerItem(b)));
+  await all(terms.map((t) => () => dtSeller.redeem(t.amount, tradeReference(t.id, "redemption"))));
+  return (performance.now() - started) / 1000;
+}
+
+async function main() {
+  const node = await startHardhatNode();
+  const provider = rpcProvider(node.url);
+  const rows: GatewayRow[] = [];
+  try {
+    const addresses = await deployOverRpc(provider, {
+      deployer: 0,
+      issuer: ISSUER,
+      bank: BANK,
+      agent: AGENT,
+    });
+    const issuer = await IssuerClient.connect({
+      runner: new Wallet(nodeKey(ISSUER), provider),
+      addresses,
+    });
+    const bank = await BankClient.connect({
+      runner: new Wallet(nodeKey(BANK), provider),
+      addresses,
+    });
+    const parties = [SELLER, BUYER].map(addr);
+    await issuer.registerInvestors({
+      investors: parties.map((account) => ({
+        account,
+        investorRef: `0x${"11".repeat(31)}${account.slice(2, 4)}`,
+      })),
+    });
+    await bank.openDepositAccounts({
+      accounts: parties,
+      depositAccountRefs: parties.map((p) => `0x${"22".repeat(31)}${p.slice(2, 4)}`),
+    });
+    await issuer.issueSecurity({ to: addr(SELLER), value: 10n ** 9n });
+    await bank.issueDeposit({
+      account: addr(BUYER),
+      amount: 10n ** 15n,
+      bankReference: `0x${"33".repeat(32)}`,
+    });
+    const policy = {
+      pollIntervalMs: 20,
+      stallCheckMs: 200,
+      bumpAfterBlocks: 1_000,
+      bumpAfterMs: 600_000,
+      timeoutMs: 600_000,
+    };
+    const firm = (i: number) =>
+      FirmClient.connect({
+        runner: new Wallet(nodeKey(i), provider),
+        addresses,
+        transactions: { policy },
+      });
+    const [seller, buyer] = await Promise.all([firm(SELLER), firm(BUYER)]);
+
+    for (const n of SIZES) {
+      // alternating rounds, direct then the tool, each on fresh trades of the same shapes; the
+      // best round of each counts (the machine is shared: one slow round says little)
+      let rawS = Infinity;
+      let sdkS = Infinity;
+      let s1!: SettleTradesResult, b!: SettleTradesResult, s2!: SettleTradesResult;
+      for (let round = 1; round <= ROUNDS; round++) {
+        log(`${n} trades, direct with ethers (round ${round})`);
+        rawS = Math.min(
+          rawS,
+          await direct(provider, addresses, tradesFor(n, addresses.securityToken)),
+        );
+        log(`${n} trades, settleTrades: seller, buyer, seller (round ${round})`);
+        const trades = tradesFor(n, addresses.securityToken);
+        const started = performance.now();
+        s1 = await settleTrades({ as: "seller", firm: seller, trades, concurrency: CONCURRENCY });
+        b = await settleTrades({
+          as: "buyer",
+          firm: buyer,
+          trades,
+          concurrency: CONCURRENCY,
+          batchSize: BATCH,
+        });
+        s2 = await settleTrades({ as: "seller", firm: seller, trades, concurrency: CONCURRENCY });
+        sdkS = Math.min(sdkS, (performance.now() - started) / 1000);
+      }
+      if (s2.counts.settled !== n || b.counts.settled !== n)
+        throw new Error(`not all settled: ${JSON.stringify(s2.counts)}`);
+      rows.push({
+        name: `throughput.trades.raw.hardhat-node.${n}`,
+        unit: "trades/s",
+        value: Math.round((n / rawS) * 10) / 10,
+        description: `${n} trades, one seller and one buyer, hardhat node: every lock, one approval, settleBatchPerItem of ${BATCH}, every redemption, sent directly with ethers (NonceManager)`,
+      });
+      rows.push({
+        name: `throughput.trades.sdk.hardhat-node.${n}`,
+        unit: "trades/s",
+        value: Math.round((n / sdkS) * 10) / 10,
+        description: `the same through settleTrades (seller, buyer, seller again): reads of every state, eligibility checks before each lock, journal keys, per-trade report`,
+        floorName: `throughput.trades.raw.hardhat-node.${n}`,
+      });
+      const perTrade = (rs: typeof b.results) =>
+        Math.round(Number(rs.reduce((x, r) => x + r.gasUsed, 0n)) / rs.length);
+      rows.push({
+        name: `gas.trades.buyer.per-trade.${BATCH}`,
+        unit: "gas",
+        value: perTrade(b.results),
+        description: `the buyer's gas per trade in bulk: its share of one DCJPY approval and of settleBatchPerItem over ${BATCH} trades (${n} trades)`,
+        floorName: "gas.dvp.settle",
+      });
+      rows.push({
+        name: "gas.trades.seller.per-trade",
+        unit: "gas",
+        value: Math.round(
+          Number([...s1.results, ...s2.results].reduce((x, r) => x + r.gasUsed, 0n)) / n,
+        ),
+        description: "the seller's gas per trade: its lock (step 1) and its redemption (step 7)",
+        floorName: "gas.dvp.step1",
+      });
+      log(
+        `raw ${(n / rawS).toFixed(1)} trades/s, settleTrades ${(n / sdkS).toFixed(1)} trades/s, buyer ${perTrade(b.results)} gas/trade`,
+      );
+    }
+    // the alternative payment, per trade with a transfer authorization (measured, not chosen)
+    const few = tradesFor(20, addresses.securityToken);
+    await settleTrades({ as: "seller", firm: seller, trades: few });
+    const auth = await settleTrades({
+      as: "buyer",
+      firm: buyer,
+      trades: few,
+      payment: "authorization",
+    });
+    rows.push({
+      name: "gas.trades.buyer.authorization.per-trade",
+      unit: "gas",
+      value: Math.round(Number(auth.results.reduce((x, r) => x + r.gasUsed, 0n)) / few.length),
+      description:
+        "the buyer paying each trade with its own settleWithAuthorization (payment: authorization), 20 trades",
+      floorName: "gas.dvp.settle",
+    });
+  } finally {
+    provider.destroy();
+    await node.stop();
+  }
+  const out = opts.out ?? "bench/results.trades.json";
+  await writeFile(out, JSON.stringify({ rows }, null, 2) + "\n");
+  log(`rows written to ${out}`);
+}
+
+await main();

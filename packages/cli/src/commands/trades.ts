@@ -1,0 +1,293 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  FileJournal,
+  FirmClient,
+  connect,
+  parseInteger,
+  parseTradeFile,
+  settleTrades,
+  type TradeFileResult,
+  type TradeResult,
+  type TradesProgress,
+} from "@kessai/sdk";
+import { str } from "../args.js";
+import type { Command } from "../command.js";
+import { CliUsageError } from "../errors.js";
+import type { Invocation } from "../context.js";
+import { toJson } from "../output.js";
+
+/** Reads FILE and validates it; the security tokens of the deployment when one is given. */
+async function readTrades(inv: Invocation): Promise<TradeFileResult> {
+  const file = inv.positionals[0];
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new CliUsageError(
+      "FILE",
+      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      file,
+    );
+  }
+  const format = str(inv.values, "format");
+  if (format !== undefined && format !== "csv" && format !== "jsonl")
+    throw new CliUsageError("--format", "--format must be csv or jsonl", format);
+  const st = (await inv.addresses()).securityToken;
+  return parseTradeFile(text, {
+    ...(format ? { format } : {}),
+    ...(st ? { securityTokens: [st] } : {}),
+  });
+}
+
+const lineErrors = (r: TradeFileResult) =>
+  r.errors.map((e) => ({ line: e.line, code: e.code, field: e.field, message: e.shortMessage }));
+
+export const tradesValidateCommand: Command = {
+  path: ["trades", "validate"],
+  summary: "check a trade file (CSV or JSON Lines): line-numbered errors, settlement IDs",
+  usage: "FILE [--format csv|jsonl]",
+  description:
+    "Reads every line; prints each refused line with its number and reason, and the count of\n" +
+    "good lines. With --deployment, a security token other than the deployment's is refused.\n" +
+    "Exit 0 when every line is good, 1 when some line was refused. No network.",
+  positionals: [1, 1],
+  options: {
+    format: { type: "string", arg: "FMT", help: "csv or jsonl (default: from the first line)" },
+  },
+  examples: [
+    "kessai trades validate examples/trades/sample-day.csv --deployment kessai-deployment.json",
+  ],
+  async run(inv) {
+    const r = await readTrades(inv);
+    const json = {
+      format: r.format,
+      lines: r.lines,
+      valid: r.trades.length,
+      refused: r.errors.length,
+      errors: lineErrors(r),
+      trades: r.trades.map((t) => ({ line: t.line, venue: t.venue, tradeId: t.tradeId, id: t.id })),
+    };
+    const human = [
+      ...r.errors.map((e) => e.shortMessage),
+      `${r.trades.length} trade(s) valid, ${r.errors.length} line(s) refused (${r.format})`,
+    ].join("\n");
+    return {
+      json,
+      human,
+      ...(r.errors.length ? { exitCode: 1, errorLine: `${r.errors.length} line(s) refused` } : {}),
+    };
+  },
+};
+
+const REPORT_COLUMNS = [
+  "line",
+  "venue",
+  "tradeId",
+  "id",
+  "status",
+  "chainState",
+  "gasUsed",
+  "txs",
+  "error",
+  "errorMessage",
+  "next",
+] as const;
+
+function csvCell(v: string): string {
+  return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** The per-trade report as CSV (one row per trade; txs as `step:hash:gas` joined by spaces). */
+export function reportCsv(results: TradeResult[]): string {
+  const rows = results.map((r) =>
+    [
+      String(r.line),
+      r.venue,
+      r.tradeId,
+      r.id,
+      r.status,
+      r.chainState,
+      String(r.gasUsed),
+      r.txs.map((t) => `${t.step}:${t.hash}:${t.gasUsed}`).join(" "),
+      r.error?.name ?? "",
+      r.error?.message ?? "",
+      r.next ?? "",
+    ]
+      .map(csvCell)
+      .join(","),
+  );
+  return [REPORT_COLUMNS.join(","), ...rows].join("\n") + "\n";
+}
+
+export const tradesSettleCommand: Command = {
+  path: ["trades", "settle"],
+  summary: "settle a day's trades, one side: lock (seller) or pay in bulk (buyer), with a report",
+  usage:
+    "FILE --as seller|buyer [--report out.csv|out.json] [--concurrency N] [--reclaim-expired] [--wait SECONDS] [--journal FILE]",
+  description:
+    "Runs this side's steps for every good line of FILE (refused lines are listed and skipped).\n" +
+    "Seller: locks every trade not yet on chain, redeems the DCJPY of every settled one. Buyer:\n" +
+    "settles every open settlement in settleBatchPerItem batches after one DCJPY approval of the\n" +
+    "total. Resumable: run it again after an interruption and each trade carries on from its\n" +
+    "state on chain (with --journal FILE a transaction sent before a crash is waited for, never\n" +
+    "sent again). --reclaim-expired: settlements past their deadline are reclaimed, and the buyer\n" +
+    "redeems the DCJPY they would have used. --wait SECONDS: keep going until every trade is final\n" +
+    "or the time is up. A progress bar on a terminal; with --json one JSON line per trade, then\n" +
+    "a summary line. Exit 0 when every trade settled, 1 otherwise.",
+  positionals: [1, 1],
+  options: {
+    as: { type: "string", arg: "SIDE", help: "seller or buyer (the signer's side of every trade)" },
+    format: { type: "string", arg: "FMT", help: "csv or jsonl (default: from the first line)" },
+    report: { type: "string", arg: "FILE", help: "write the per-trade report (.csv or .json)" },
+    concurrency: { type: "string", arg: "N", help: "trades in flight at once (default 16)" },
+    "batch-size": { type: "string", arg: "N", help: "buyer: settlements per batch (default 50)" },
+    payment: { type: "string", arg: "HOW", help: "buyer: batch (default) or authorization" },
+    "reclaim-expired": {
+      type: "boolean",
+      help: "reclaim expired settlements; buyer: redeem unused DCJPY",
+    },
+    wait: {
+      type: "string",
+      arg: "SECONDS",
+      help: "keep going until every trade is final (default 0)",
+    },
+    journal: { type: "string", arg: "FILE", help: "durable journal of the transactions in flight" },
+  },
+  examples: [
+    "kessai trades settle day.csv --as seller --key $SELLER_KEY --deployment d.json --report seller.csv",
+    "kessai trades settle day.csv --as buyer --key $BUYER_KEY --deployment d.json --json --wait 600",
+  ],
+  async run(inv) {
+    const side = str(inv.values, "as");
+    if (side !== "seller" && side !== "buyer")
+      throw new CliUsageError("--as", "--as must be seller or buyer", side);
+    const reportFile = str(inv.values, "report");
+    if (reportFile !== undefined && !/\.(csv|json)$/i.test(reportFile))
+      throw new CliUsageError("--report", "--report must name a .csv or .json file", reportFile);
+    const num = (flag: string) => {
+      const v = str(inv.values, flag);
+      if (v === undefined) return undefined;
+      const n = parseInteger(v, `--${flag}`);
+      if (n < 1 && flag !== "wait")
+        throw new CliUsageError(`--${flag}`, `--${flag} must be at least 1`, v);
+      return n;
+    };
+    const concurrency = num("concurrency");
+    const batchSize = num("batch-size");
+    const wait = num("wait");
+    const payment = str(inv.values, "payment");
+    if (payment !== undefined && payment !== "batch" && payment !== "authorization")
+      throw new CliUsageError("--payment", "--payment must be batch or authorization", payment);
+    const file = await readTrades(inv);
+    await inv.requireSigner("trades settle");
+    const me = (await inv.signerAddress())!.toLowerCase();
+    const mine = file.trades.filter(
+      (t) => (side === "seller" ? t.seller : t.buyer).toLowerCase() === me,
+    );
+    const others = file.trades.length - mine.length;
+    const addresses = await inv.requireAddresses();
+    const journalFile = str(inv.values, "journal");
+    const ctx = await connect({
+      runner: (await inv.signer())!,
+      addresses: {
+        securityToken: addresses.securityToken,
+        depositToken: addresses.depositToken,
+        dvp: addresses.dvp,
+      },
+      chainId: addresses.chainId,
+      ...(journalFile
+        ? { transactions: { journal: new FileJournal(path.resolve(journalFile)) } }
+        : {}),
+    });
+    const firm = new FirmClient(ctx);
+    const out = (line: string) => process.stdout.write(line + "\n");
+    if (inv.json) for (const e of lineErrors(file)) out(toJson({ type: "refusedLine", ...e }, 0));
+    else for (const e of file.errors) process.stderr.write(`kessai: ${e.shortMessage}\n`);
+    const ac = new AbortController();
+    const stop = () => ac.abort();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    const started = Date.now();
+    const onProgress = (p: TradesProgress) => {
+      if (inv.json) out(toJson({ type: "trade", done: p.done, total: p.total, ...p.result }, 0));
+      else inv.progress.show(bar(p.done, p.total, started));
+    };
+    let res;
+    try {
+      res = await settleTrades({
+        as: side,
+        firm,
+        trades: mine,
+        signal: ac.signal,
+        onProgress,
+        ...(concurrency ? { concurrency } : {}),
+        ...(batchSize ? { batchSize } : {}),
+        ...(payment ? { payment: payment as "batch" | "authorization" } : {}),
+        ...(inv.values["reclaim-expired"] === true ? { reclaimExpired: true } : {}),
+        ...(wait ? { waitMs: wait * 1000, pollMs: 1000 } : {}),
+      });
+    } finally {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      inv.progress.clear();
+    }
+    if (reportFile) {
+      const body = /\.json$/i.test(reportFile)
+        ? toJson({ as: side, refusedLines: lineErrors(file), results: res.results }) + "\n"
+        : reportCsv(res.results);
+      await writeFile(reportFile, body);
+    }
+    const summary = {
+      as: side,
+      trades: mine.length,
+      otherSide: others,
+      refusedLines: file.errors.length,
+      counts: res.counts,
+      seconds: (Date.now() - started) / 1000,
+      ...(reportFile ? { report: reportFile } : {}),
+    };
+    const unsettled = mine.length - res.counts.settled;
+    const exitCode = unsettled > 0 || file.errors.length > 0 ? 1 : 0;
+    if (inv.json) out(toJson({ type: "summary", ...summary }, 0));
+    else {
+      const lines = res.results
+        .filter((r) => r.status !== "settled")
+        .slice(0, 20)
+        .map(
+          (r) =>
+            `line ${r.line} ${r.tradeId}: ${r.status}${r.error ? ` (${r.error.name})` : ""}${r.next ? `: ${r.next}` : ""}`,
+        );
+      const counts = Object.entries(res.counts)
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(", ");
+      out(
+        [
+          ...lines,
+          ...(unsettled > 20 ? [`… and ${unsettled - 20} more (see --report)`] : []),
+          `${mine.length} trade(s) as ${side}: ${counts || "none"}; ${file.errors.length} line(s) refused` +
+            (others ? `; ${others} trade(s) of other firms skipped` : ""),
+        ].join("\n"),
+      );
+    }
+    return {
+      json: summary,
+      human: "",
+      streamed: true,
+      exitCode,
+      ...(exitCode
+        ? { errorLine: `${unsettled} trade(s) not settled, ${file.errors.length} line(s) refused` }
+        : {}),
+    };
+  },
+};
+
+function bar(done: number, total: number, started: number): string {
+  const width = 30;
+  const fill = total === 0 ? width : Math.round((done / total) * width);
+  const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
+  return `[${"#".repeat(fill)}${".".repeat(width - fill)}] ${done}/${total} ${rate.toFixed(1)} trades/s`;
+}
+
+export const tradesCommands: Command[] = [tradesValidateCommand, tradesSettleCommand];

@@ -1,0 +1,646 @@
+import { keccak256, toUtf8Bytes } from "ethers";
+import * as a from "../actions/index.js";
+import type { FirmClient } from "../clients/firm.js";
+import type { KessaiContext } from "../context/connect.js";
+import { latestBlock, readCall, withSendOptions, type TxResult } from "../context/send.js";
+import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
+import { KessaiError } from "../errors/base.js";
+import { ContractError } from "../errors/contract.js";
+import { InvalidParameterError } from "../errors/input.js";
+import { IneligibleTradeError, SettlementTermsMismatchError } from "../errors/settlement.js";
+import { SendAbortedError } from "../errors/transaction.js";
+import { tradeReference } from "../utils/reference.js";
+import { termsDigest, type SettlementTerms } from "../settlement/terms.js";
+import { tradeTerms, type Trade } from "../settlement/tradeFile.js";
+import { settleTradeKey } from "./settleTrade.js";
+
+/**
+ * Where a trade stands for the side that ran {@link settleTrades}, after the run:
+ *
+ * - `settled`: both legs moved (the seller has also redeemed its DCJPY, unless `redeem: false`);
+ * - `pending`: waiting for the counterparty (the seller to lock, the buyer to settle) or the agent;
+ * - `expired`, `cancelled`, `rejected`, `terminated`: the settlement ended without settling
+ *   (the DVP's Expired, Cancelled, Rejected, Failed);
+ * - `refused`: this side sent nothing for it, because a check or the contract refused it
+ *   (`error` says why, `next` what to do);
+ * - `failed`: this side's transaction for it reverted or could not be sent (`error`, `next`).
+ *
+ * `settled`, `expired`, `cancelled`, `rejected` and `terminated` are final on chain.
+ */
+export type TradeStatus =
+  | "settled"
+  | "pending"
+  | "expired"
+  | "cancelled"
+  | "rejected"
+  | "terminated"
+  | "refused"
+  | "failed";
+
+/** A transaction this side sent (or found sent) for a trade. */
+export interface TradeTx {
+  /** `lock`, `redeem`, `reclaim`, `refund`, `settle` (one trade), `settleBatch` (shared). */
+  step: "lock" | "redeem" | "reclaim" | "refund" | "settle" | "settleBatch" | "approve";
+  hash: string;
+  /** Gas of the transaction; for a batch or the shared approval, this trade's share. */
+  gasUsed: bigint;
+  /** How many trades shared the transaction (1 when it was this trade's own). */
+  sharedBy: number;
+}
+
+/** The outcome of one trade of {@link settleTrades}. */
+export interface TradeResult {
+  line: number;
+  venue: string;
+  tradeId: string;
+  id: string;
+  status: TradeStatus;
+  /** The settlement's state on chain after the run (`None` when it was never created). */
+  chainState: SettlementStateName;
+  txs: TradeTx[];
+  /** Sum of `txs[].gasUsed`. */
+  gasUsed: bigint;
+  /** Why the trade did not settle: the typed error (its class name, e.g. `SecurityTokenIneligibleReceiver`). */
+  error?: { name: string; message: string; args?: Record<string, unknown> };
+  /** What the firm can do next. */
+  next?: string;
+}
+
+/** Reported to {@link SettleTradesParams.onProgress} each time a trade's result is known. */
+export interface TradesProgress {
+  done: number;
+  total: number;
+  result: TradeResult;
+}
+
+/** Parameters of {@link settleTrades}. */
+export interface SettleTradesParams {
+  /** This side of every trade: the client's signer must be the seller (or buyer) of each. */
+  as: "seller" | "buyer";
+  /** The firm's client (its signer sends this side's transactions). */
+  firm: FirmClient;
+  trades: Trade[];
+  /** Trades in flight at once (reads and sends through the nonce queue). Default 16. */
+  concurrency?: number;
+  /**
+   * How the buyer pays. `batch` (default): one DCJPY approval of the total, then
+   * `settleBatchPerItem` over `batchSize` settlements at a time (an item that cannot settle
+   * reverts alone and is reported; an item already settled is skipped by the contract, so a
+   * batch sent twice settles nothing twice). `authorization`: one `settleWithAuthorization` per
+   * trade, signed for exactly that settlement.
+   */
+  payment?: "batch" | "authorization";
+  /** Settlements per `settleBatchPerItem`. Default 50. */
+  batchSize?: number;
+  /** Seller: redeem the DCJPY of each settled trade (reference `tradeReference(id, "redemption")`). Default true. */
+  redeem?: boolean;
+  /**
+   * Cut-off handling. Seller: reclaim every open settlement whose deadline has passed (it
+   * becomes Expired and the units come back). Buyer: the same reclaim (anyone may call it), then
+   * redeem the DCJPY the trades that did not settle would have used, one redemption per trade
+   * under {@link tradeRefundReference} (the bank credits the deposit account when it sees the
+   * redemption; no call to the bank is needed).
+   */
+  reclaimExpired?: boolean;
+  /**
+   * Keep going until every trade is final or `waitMs` has passed, looking again every `pollMs`
+   * (default 1000): the seller waits for the buyer to settle (and redeems), the buyer for the
+   * seller to lock. Default 0: one pass.
+   */
+  waitMs?: number;
+  pollMs?: number;
+  /** Stops the run (sends in flight end with `SendAbortedError`); run again to resume. */
+  signal?: AbortSignal;
+  /**
+   * Called once per trade when its result for this run is known (pending trades last); an
+   * exception it throws stops the run (run again to resume).
+   */
+  onProgress?: (p: TradesProgress) => void | Promise<void>;
+}
+
+/** What {@link settleTrades} resolves to: one result per trade, in the order given. */
+export interface SettleTradesResult {
+  as: "seller" | "buyer";
+  results: TradeResult[];
+  /** Count per status. */
+  counts: Record<TradeStatus, number>;
+}
+
+/** The reference under which a buyer redeems the DCJPY of a trade that did not settle. */
+export function tradeRefundReference(id: string): string {
+  return keccak256(toUtf8Bytes(`kessai:refund:${id.toLowerCase()}`));
+}
+
+const FINAL: TradeStatus[] = ["settled", "expired", "cancelled", "rejected", "terminated"];
+const CHAIN_FINAL: Partial<Record<SettlementStateName, TradeStatus>> = {
+  Expired: "expired",
+  Cancelled: "cancelled",
+  Rejected: "rejected",
+  Failed: "terminated",
+};
+
+const TERMS_FIELDS = ["seller", "buyer", "quantity", "amount", "deadline", "agent"] as const;
+
+/** Journal key of a buyer's batch: the batch's settlement IDs, in order. */
+function batchKey(ids: string[]): string {
+  return `settleTrades:batch:${keccak256(toUtf8Bytes(ids.join(",")))}`;
+}
+
+interface Item {
+  trade: Trade;
+  terms: SettlementTerms;
+  result: TradeResult;
+  reported: boolean;
+}
+
+/**
+ * Runs one side's steps for every trade of a file, resumable from what the chain says: run it
+ * again after an interruption and each trade carries on from its state on chain; nothing is done
+ * twice (every transaction is sent under a journal key per trade and step, as
+ * {@link settleTrade}'s: `settleTrade:<id>:lock`, `…:redeem`; with a durable journal a
+ * transaction sent before a crash is waited for, not sent again).
+ *
+ * - **Seller**: locks every trade not yet on chain (step 1, `createSettlement`: the
+ *   eligibility checks first, `IneligibleTradeError` refuses the trade and locks nothing), at most
+ *   `concurrency` at once through the account's nonce queue; redeems the DCJPY of every trade
+ *   that has settled (step 7).
+ * - **Buyer**: settles every open settlement (steps 2 and 4-6 in one: a buyer settling its own
+ *   pending settlement affirms it) in bulk, see `payment`. It needs the DCJPY (step 3, the
+ *   bank's): an item the buyer cannot pay fails alone with the token's error.
+ * - Each trade's result gives its status, the transactions with their gas (a batch's gas shared
+ *   evenly), and for a trade that did not settle the typed error and what to do next.
+ *
+ * Before anything is sent, every trade must name this client's signer on this side and this
+ * deployment's security token ({@link InvalidParameterError} otherwise). Only trades whose two
+ * legs are on this chain (`ledger: "oneChain"`) are supported.
+ */
+export async function settleTrades(p: SettleTradesParams): Promise<SettleTradesResult> {
+  if (p.as !== "seller" && p.as !== "buyer")
+    throw new InvalidParameterError("as", p.as, 'must be "seller" or "buyer"');
+  const ctx = p.firm.ctx;
+  const me = ctx.account?.toLowerCase();
+  if (!me) throw new InvalidParameterError("firm", undefined, "must have a signer");
+  const concurrency = p.concurrency ?? 16;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
+    throw new InvalidParameterError("concurrency", concurrency, "must be a positive integer");
+  const batchSize = p.batchSize ?? 50;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new InvalidParameterError("batchSize", batchSize, "must be a positive integer");
+  const seen = new Set<string>();
+  const items: Item[] = p.trades.map((trade, i) => {
+    const party = (p.as === "seller" ? trade.seller : trade.buyer).toLowerCase();
+    if (party !== me)
+      throw new InvalidParameterError(
+        `trades[${i}].${p.as}`,
+        p.as === "seller" ? trade.seller : trade.buyer,
+        `is not this client's signer ${ctx.account} (line ${trade.line})`,
+      );
+    if (trade.ledger !== "oneChain")
+      throw new InvalidParameterError(`trades[${i}].ledger`, trade.ledger, "is not supported");
+    if (seen.has(trade.id))
+      throw new InvalidParameterError(
+        `trades[${i}]`,
+        trade.tradeId,
+        `repeats settlement ${trade.id}`,
+      );
+    seen.add(trade.id);
+    return {
+      trade,
+      terms: tradeTerms(trade, ctx.addresses.depositToken),
+      reported: false,
+      result: {
+        line: trade.line,
+        venue: trade.venue,
+        tradeId: trade.tradeId,
+        id: trade.id,
+        status: "pending",
+        chainState: "None",
+        txs: [],
+        gasUsed: 0n,
+      },
+    };
+  });
+  const bad = items.find((it) => it.terms.securityToken !== ctx.addresses.securityToken);
+  if (bad)
+    throw new InvalidParameterError(
+      `trades[${items.indexOf(bad)}].securityToken`,
+      bad.trade.securityToken,
+      `is not this deployment's security token ${ctx.addresses.securityToken}`,
+    );
+
+  let done = 0;
+  const report = async (it: Item) => {
+    if (it.reported || !isFinalForRun(it.result.status)) return;
+    it.reported = true;
+    done++;
+    await p.onProgress?.({ done, total: items.length, result: it.result });
+  };
+  const keyed = (id: string, step: string): KessaiContext =>
+    withSendOptions(ctx, {
+      key: step.startsWith("settleTrades:") ? step : settleTradeKey(id, step as "lock"),
+      ...(p.signal ? { signal: p.signal } : {}),
+    });
+  const run = { p, ctx, keyed, concurrency, batchSize };
+
+  const waitUntil = Date.now() + (p.waitMs ?? 0);
+  for (;;) {
+    checkAbort(p.signal);
+    const now = BigInt((await readCall("getBlock", () => latestBlock(ctx)))?.timestamp ?? 0);
+    await readStates(run, items);
+    if (p.as === "seller") await sellerPass(run, items, now);
+    else await buyerPass(run, items, now);
+    for (const it of items) await report(it);
+    const open = items.filter((it) => it.result.status === "pending");
+    if (open.length === 0 || Date.now() >= waitUntil) break;
+    await sleep(p.pollMs ?? 1000, p.signal);
+  }
+  // what is still pending is reported last
+  for (const it of items) {
+    if (!it.reported) {
+      it.reported = true;
+      done++;
+      await p.onProgress?.({ done, total: items.length, result: it.result });
+    }
+  }
+  const counts = Object.fromEntries(
+    [
+      "settled",
+      "pending",
+      "expired",
+      "cancelled",
+      "rejected",
+      "terminated",
+      "refused",
+      "failed",
+    ].map((s) => [s, 0]),
+  ) as Record<TradeStatus, number>;
+  for (const it of items) counts[it.result.status]++;
+  return { as: p.as, results: items.map((it) => it.result), counts };
+}
+
+/** Final for this run: anything but `pending` (a refused or failed trade is not retried in the run). */
+function isFinalForRun(s: TradeStatus): boolean {
+  return s !== "pending";
+}
+
+interface Run {
+  p: SettleTradesParams;
+  ctx: KessaiContext;
+  keyed: (id: string, step: string) => KessaiContext;
+  concurrency: number;
+  batchSize: number;
+}
+
+/** Reads every non-final trade's settlement record (state and terms commitment). */
+async function readStates(r: Run, items: Item[]): Promise<void> {
+  const open = items.filter(
+    (it) =>
+      !FINAL.includes(it.result.status) &&
+      it.result.status !== "refused" &&
+      it.result.status !== "failed",
+  );
+  await pool(open, r.concurrency, async (it) => {
+    const rec = await readCall("dvp.settlementOf", () => r.ctx.dvp.settlementOf(it.terms.id));
+    const state = settlementStateName(rec.state);
+    it.result.chainState = state;
+    if (state !== "None") {
+      const expected = termsDigest(it.terms).toLowerCase();
+      const stored = String(rec.termsDigest).toLowerCase();
+      if (expected !== stored) {
+        let fields: string[] | undefined;
+        try {
+          const onChain = (await a.getSettlement(r.ctx, { id: it.terms.id })).terms;
+          if (onChain)
+            fields = TERMS_FIELDS.filter((f) => String(onChain[f]) !== String(it.terms[f]));
+        } catch {
+          fields = undefined; // the mismatch itself is established by the stored commitment
+        }
+        const e = new SettlementTermsMismatchError(it.terms.id, state, expected, stored, fields);
+        fail(it, "refused", e);
+        return;
+      }
+    }
+    const final = CHAIN_FINAL[state];
+    if (final) it.result.status = final;
+  });
+}
+
+async function sellerPass(r: Run, items: Item[], now: bigint): Promise<void> {
+  const { p, ctx } = r;
+  await pool(
+    items.filter(
+      (it) =>
+        it.result.status === "pending" ||
+        (FINAL.includes(it.result.status) && it.result.chainState === "Settled"),
+    ),
+    r.concurrency,
+    async (it) => {
+      const s = it.result.chainState;
+      const t = it.terms;
+      if (s === "None") {
+        if (t.deadline <= now) {
+          it.result.status = "refused";
+          it.result.error = {
+            name: "DeadlinePassed",
+            message: `the settlement date ${it.trade.settlementDate} has passed (deadline ${t.deadline}, block time ${now}); nothing was locked`,
+          };
+          it.result.next = "agree a new settlement date with the buyer (a new trade line)";
+          return;
+        }
+        try {
+          const tx = await a.createSettlement(r.keyed(t.id, "lock"), { terms: t });
+          addTx(it, "lock", tx, 1);
+          it.result.chainState = "Pending";
+        } catch (e) {
+          return fail(it, e instanceof IneligibleTradeError ? "refused" : "failed", e);
+        }
+        return;
+      }
+      if (s === "Pending" || s === "Affirmed") {
+        if (t.deadline < now) return expire(r, it, now);
+        it.result.next = "wait for the buyer to settle";
+        return;
+      }
+      if (s === "Settled") {
+        if (p.redeem !== false) {
+          const ref = tradeReference(t.id, "redemption");
+          const used = await a.getReferenceRecord(ctx, { kind: "redemption", reference: ref });
+          if (!used) {
+            try {
+              const tx = await a.redeemDeposit(r.keyed(t.id, "redeem"), {
+                amount: t.amount,
+                redemptionRef: ref,
+              });
+              addTx(it, "redeem", tx, 1);
+            } catch (e) {
+              return fail(it, "failed", e, "settled; the DCJPY redemption failed: run again");
+            }
+          }
+        }
+        it.result.status = "settled";
+        it.result.next = undefined;
+      }
+    },
+  );
+}
+
+/** An open settlement past its deadline: reclaim it when asked, else say so. */
+async function expire(r: Run, it: Item, now: bigint): Promise<void> {
+  if (!r.p.reclaimExpired) {
+    it.result.status = "pending";
+    it.result.next = `the deadline passed (block time ${now}): run again with --reclaim-expired`;
+    it.result.error = {
+      name: "DvpDeadlinePassed",
+      message: `deadline ${it.terms.deadline} passed at block time ${now}`,
+    };
+    return;
+  }
+  try {
+    const tx = await a.reclaimSettlement(r.keyed(it.terms.id, "reclaim"), { terms: it.terms });
+    addTx(it, "reclaim", tx, 1);
+    it.result.chainState = "Expired";
+    it.result.status = "expired";
+    it.result.error = undefined;
+    it.result.next = undefined;
+  } catch (e) {
+    fail(it, "failed", e);
+  }
+}
+
+async function buyerPass(r: Run, items: Item[], now: bigint): Promise<void> {
+  const { p, ctx } = r;
+  const payable: Item[] = [];
+  for (const it of items) {
+    if (it.result.status !== "pending") continue;
+    const s = it.result.chainState;
+    const t = it.terms;
+    if (s === "Settled") {
+      it.result.status = "settled";
+      it.result.next = undefined;
+      it.result.error = undefined;
+    } else if (s === "None") {
+      if (t.deadline <= now) {
+        it.result.status = "refused";
+        it.result.error = {
+          name: "DeadlinePassed",
+          message: `the settlement date ${it.trade.settlementDate} has passed and the seller never locked`,
+        };
+        it.result.next = "agree a new settlement date with the seller (a new trade line)";
+      } else it.result.next = "wait for the seller to lock";
+    } else if (t.deadline < now) await expire(r, it, now);
+    else payable.push(it);
+  }
+  if (payable.length > 0) {
+    if ((p.payment ?? "batch") === "authorization") {
+      await pool(payable, r.concurrency, async (it) => {
+        try {
+          const tx = await a.settleSettlement(r.keyed(it.terms.id, "settle"), {
+            terms: it.terms,
+            authorization: true,
+          });
+          addTx(it, "settle", tx, 1);
+          it.result.chainState = "Settled";
+          it.result.status = "settled";
+        } catch (e) {
+          fail(it, "failed", e);
+        }
+      });
+    } else await payInBatches(r, payable);
+  }
+  if (p.reclaimExpired) {
+    await pool(
+      items.filter(
+        (it) =>
+          ["expired", "cancelled", "rejected", "terminated"].includes(it.result.status) &&
+          it.result.chainState !== "None",
+      ),
+      r.concurrency,
+      async (it) => {
+        const ref = tradeRefundReference(it.terms.id);
+        const used = await a.getReferenceRecord(ctx, { kind: "redemption", reference: ref });
+        if (used) return;
+        try {
+          const tx = await a.redeemDeposit(r.keyed(it.terms.id, "refund"), {
+            amount: it.terms.amount,
+            redemptionRef: ref,
+          });
+          addTx(it, "refund", tx, 1);
+        } catch (e) {
+          it.result.error = errorOf(e);
+          it.result.next =
+            "the refund of the unused DCJPY failed (see error): run again, or redeem with `kessai dcjpy redeem`";
+        }
+      },
+    );
+  }
+}
+
+/**
+ * The buyer pays: one approval of the DVP for the whole total (skipped when the allowance
+ * covers it), then `settleBatchPerItem` per `batchSize` trades, up to `concurrency` batches in
+ * flight through the nonce queue.
+ */
+async function payInBatches(r: Run, payable: Item[]): Promise<void> {
+  const { ctx } = r;
+  const total = payable.reduce((s, it) => s + it.terms.amount, 0n);
+  const allowance = await readCall("deposit.allowance", () =>
+    ctx.depositToken.allowance(ctx.account!, ctx.addresses.dvp),
+  );
+  if (allowance < total) {
+    try {
+      const tx = await a.approveDeposit(
+        withSendOptions(ctx, {
+          key: `settleTrades:approve:${keccak256(toUtf8Bytes(payable.map((it) => it.terms.id).join(",")))}`,
+          ...(r.p.signal ? { signal: r.p.signal } : {}),
+        }),
+        { amount: total },
+      );
+      for (const it of payable) addTx(it, "approve", tx, payable.length);
+    } catch (e) {
+      for (const it of payable) fail(it, "failed", e);
+      return;
+    }
+  }
+  const batches: Item[][] = [];
+  for (let i = 0; i < payable.length; i += r.batchSize)
+    batches.push(payable.slice(i, i + r.batchSize));
+  await pool(batches, Math.max(1, Math.ceil(r.concurrency / 4)), async (batch) => {
+    const ids = batch.map((it) => it.terms.id);
+    try {
+      const res = await a.settleBatch(r.keyed(ids[0], batchKey(ids)), {
+        terms: batch.map((it) => it.terms),
+        mode: "perItem",
+      });
+      batch.forEach((it, i) => {
+        addTx(it, "settleBatch", res, batch.length);
+        const item = res.items[i];
+        if (item.status === "settled") {
+          it.result.status = "settled";
+          it.result.chainState = "Settled";
+          it.result.error = undefined;
+          it.result.next = undefined;
+        } else if (item.status === "attemptFailed") fail(it, "failed", item.error);
+        // skipped: no longer open (settled or ended meanwhile): the next read tells which
+      });
+    } catch (e) {
+      for (const it of batch) fail(it, "failed", e);
+    }
+  });
+  // skipped items: read again
+  const again = payable.filter((it) => it.result.status === "pending");
+  await pool(again, r.concurrency, async (it) => {
+    const state = settlementStateName(
+      await readCall("dvp.stateOf", () => ctx.dvp.stateOf(it.terms.id)),
+    );
+    it.result.chainState = state;
+    if (state === "Settled") it.result.status = "settled";
+    else if (CHAIN_FINAL[state]) it.result.status = CHAIN_FINAL[state]!;
+  });
+}
+
+function addTx(it: Item, step: TradeTx["step"], tx: TxResult, sharedBy: number): void {
+  const gasUsed = sharedBy === 1 ? tx.gasUsed : tx.gasUsed / BigInt(sharedBy);
+  it.result.txs.push({ step, hash: tx.hash, gasUsed, sharedBy });
+  it.result.gasUsed += gasUsed;
+}
+
+function fail(it: Item, status: "refused" | "failed", e: unknown, next?: string): void {
+  if (e instanceof SendAbortedError) throw e;
+  it.result.status = status;
+  it.result.error = errorOf(e);
+  it.result.next = next ?? nextAction(it.result.error.name, e);
+}
+
+/** The typed error as a plain record: the contract error's name and decoded arguments. */
+export function errorOf(e: unknown): {
+  name: string;
+  message: string;
+  args?: Record<string, unknown>;
+} {
+  if (e instanceof ContractError) {
+    const args: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries((e as ContractError<object>).args ?? {}))
+      args[k] = typeof v === "bigint" ? v.toString() : v;
+    return { name: e.errorName, message: e.shortMessage, args };
+  }
+  if (e instanceof IneligibleTradeError)
+    return {
+      name: e.cause instanceof ContractError ? e.cause.errorName : e.name,
+      message: e.shortMessage,
+      args: { reason: e.reason, account: e.account },
+    };
+  if (e instanceof KessaiError) return { name: e.name, message: e.shortMessage };
+  if (e instanceof Error) return { name: e.name, message: e.message };
+  return { name: "Error", message: String(e) };
+}
+
+/** What a firm can do about a trade refused with the error named `name`. */
+export function nextAction(name: string, e?: unknown): string {
+  if (e instanceof SettlementTermsMismatchError)
+    return "the counterpart booked this trade with other terms (settlement date, agent): reconcile the trade line with it";
+  if (/IneligibleReceiver/.test(name))
+    return "the buyer is not eligible to receive the security: it must be registered (or reinstated) with the issuer; run again after";
+  if (/IneligibleSender/.test(name))
+    return "the seller is not eligible to send the security: check its registration with the issuer; run again after";
+  if (/SecurityTokenInsufficientUnlockedBalance/.test(name))
+    return "the seller lacks unlocked units: deliver them to its account, then run again";
+  if (/Paused/.test(name)) return "the token or the DVP is paused: run again once it is unpaused";
+  if (/AccountFrozen|AccountNotOpen|InvalidAccount/.test(name))
+    return "a DCJPY account is not open or is frozen: ask the bank, then run again";
+  if (/DepositTokenInsufficientAvailableBalance|ERC20InsufficientBalance/.test(name))
+    return "the buyer lacks DCJPY: obtain it from the bank (kessai dcjpy request-issuance), then run again";
+  if (/ERC20InsufficientAllowance/.test(name))
+    return "the DVP's DCJPY allowance is short: run again (the approval is renewed)";
+  if (/DvpAgentApproval/.test(name))
+    return "the named agent has not approved (or its approval was revoked): ask it to approve, then run again";
+  if (/DvpDeadlinePassed|Deadline/.test(name))
+    return "the deadline has passed: run with --reclaim-expired and agree a new trade";
+  if (/TransactionFailed|SendTimeout|Network|Node/.test(name))
+    return "the transaction did not go through: run again (nothing is sent twice)";
+  return "see the error, fix its cause and run again (nothing is sent twice)";
+}
+
+function checkAbort(signal?: AbortSignal): void {
+  if (signal?.aborted)
+    throw new SendAbortedError({
+      action: "settleTrades",
+      key: undefined,
+      nonce: undefined,
+      hashes: [],
+      phase: "not-sent",
+    });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Runs `fn` over `list`, at most `n` at once; the first exception stops new starts and is thrown. */
+async function pool<T>(list: T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  let error: unknown;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && i < list.length) {
+      const x = list[i++];
+      try {
+        await fn(x);
+      } catch (e) {
+        if (!failed) {
+          failed = true;
+          error = e;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, list.length) }, worker));
+  if (failed) throw error;
+}
