@@ -17,7 +17,8 @@
  * 4. **relay the outcome**: when the cash ledger's `SettlementPaid` / `SettlementRefunded` has
  *    its confirmations, step 1 enqueues `st.relay`, which presents the attestation on the ST
  *    ledger (`deliver` / `returnToSeller`), keyed `st:<id>`; a delivery the token refuses is
- *    retried with backoff and reported.
+ *    retried with backoff and reported. A lock the buyer never instructed gets the same
+ *    `Refunded` relay once a confirmed block of the cash ledger is past its deadline.
  *
  * Outbox items are delivered at least once; every handler first reads the contract's state and
  * does nothing when the step is already done, and the engine's journal makes a send that was
@@ -151,6 +152,8 @@ interface Counters {
   decisions: Record<"paid" | "refunded" | "refund", number>;
   sends: Record<Side, number>;
   refusedDeliveries: number;
+  /** Locks returned to the seller because the buyer never instructed by the deadline. */
+  expired: number;
   failures: number;
 }
 
@@ -173,6 +176,7 @@ export class Verifier {
     decisions: { paid: 0, refunded: 0, refund: 0 },
     sends: { st: 0, cash: 0 },
     refusedDeliveries: 0,
+    expired: 0,
     failures: 0,
   };
   private running: Promise<void> | undefined;
@@ -446,13 +450,72 @@ export class Verifier {
 
   // ---------------------------------------------------------------- 2. decide
 
-  /** Decides every instructed, undecided settlement that can be decided now; returns how many. */
+  /**
+   * Decides every instructed, undecided settlement that can be decided now, and enqueues the
+   * return of every lock never instructed by its deadline; returns how many of both.
+   */
   async decideAll(): Promise<number> {
     const rows = await this.store.all(sql`SELECT id FROM verifier_settlements
       WHERE cash_state = 'instructed' AND decision IS NULL ORDER BY id`);
     let n = 0;
     for (const r of rows) if (await this.decide(r.id as string)) n++;
+    // Locks the buyer never instructed: nothing to decide on the cash ledger, but once its deadline
+    // passed the seller's units go back (the relay is enqueued once, keyed by the settlement).
+    const unpaid = await this.store.all(sql`SELECT id FROM verifier_settlements s
+      WHERE s.st_state = 'locked' AND s.cash_state = 'none' AND s.decision IS NULL
+        AND NOT EXISTS (SELECT 1 FROM kessai_outbox o
+          WHERE o.topic = 'st.relay' AND o.idempotency_key = s.id)
+      ORDER BY s.id`);
+    for (const r of unpaid) if (await this.expire(r.id as string)) n++;
     return n;
+  }
+
+  /**
+   * A lock whose payment was never instructed: once a block of the cash ledger with the
+   * configured confirmations is past the deadline and the payment's record is still `None` at
+   * that block, `pay` can never succeed there (it requires `block.timestamp <= deadline`, and
+   * later blocks are later), so the service enqueues the `Refunded` relay that returns the units
+   * to the seller. Terms naming another cash ledger are left alone: the service cannot see that
+   * payment. Returns whether it enqueued the relay.
+   */
+  private async expire(id: string): Promise<boolean> {
+    const s = await this.settlement(id);
+    const t = s?.stTerms;
+    if (!t || s.cashTerms || s.decision) return false;
+    const cash = this.chains.cash;
+    if (
+      BigInt(cash.chainId) !== t.cashChainId ||
+      t.cashLedger.toLowerCase() !== cash.contract.toLowerCase()
+    )
+      return false;
+    const confirmed = (await cash.provider.getBlockNumber()) - (this.confirmations - 1);
+    if (confirmed < 0) return false;
+    const block = await cash.provider.getBlock(confirmed);
+    if (!block || BigInt(block.timestamp) <= t.deadline) return false;
+    const state = Number(
+      await this.payment.getFunction("stateOf").staticCall(t.id, { blockTag: confirmed }),
+    );
+    // Instructed at that block: the ordinary path refunds the buyer, then relays.
+    if (PAYMENT_STATE_NAMES[state] !== "none") return false;
+    const reason = "not instructed by the deadline";
+    const created = await this.store.transaction(async (tx) => {
+      await tx.run(sql`UPDATE verifier_settlements SET reason = ${reason},
+        updated_at = ${encodeTime(new Date())} WHERE id = ${id} AND decision IS NULL`);
+      // The same payload as a refund seen on the cash ledger, so a late instruction followed by
+      // a refund finds this item instead of conflicting with it.
+      const r = await outbox.enqueue(tx, {
+        topic: "st.relay",
+        key: id,
+        payload: { outcome: Outcome.Refunded },
+        maxAttempts: 1_000,
+      });
+      return r.created;
+    });
+    if (created) {
+      this.counters.expired++;
+      this.log.info({ id, reason, cashBlock: confirmed }, "returning the units to the seller");
+    }
+    return created;
   }
 
   private async decide(id: string): Promise<boolean> {
@@ -637,6 +700,8 @@ export class Verifier {
       ),
       "# TYPE kessai_verifier_refused_deliveries_total counter",
       `kessai_verifier_refused_deliveries_total ${c.refusedDeliveries}`,
+      "# TYPE kessai_verifier_expired_locks_total counter",
+      `kessai_verifier_expired_locks_total ${c.expired}`,
       "# TYPE kessai_verifier_round_failures_total counter",
       `kessai_verifier_round_failures_total ${c.failures}`,
       "# TYPE kessai_verifier_outbox gauge",

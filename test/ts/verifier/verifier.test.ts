@@ -137,7 +137,12 @@ describe("verifier service (two ledgers)", function () {
   }
 
   /** Steps 1 and 4 by the parties: the seller locks on the ST ledger, the buyer instructs. */
-  async function lockAndInstruct(name: string, quantity = 10n, amount = 1_000_000n) {
+  async function lockAndInstruct(
+    name: string,
+    quantity = 10n,
+    amount = 1_000_000n,
+    { instruct = true, deadlineIn = 36_000 } = {},
+  ) {
     const [, issuer, , seller, buyer] = await st.ethers.getSigners();
     const [, , bank, , cashBuyer] = await cash.ethers.getSigners();
     const bond = await st.ethers.getContractAt("StraightBondToken", addr.bond);
@@ -162,11 +167,12 @@ describe("verifier service (two ledgers)", function () {
       cashLedger: addr.payment,
       cashToken: addr.dcjpy,
       amount,
-      deadline: BigInt(latest!.timestamp + 36_000),
+      deadline: BigInt(latest!.timestamp + deadlineIn),
       verifier: new Wallet(key(VERIFIER)).address,
     };
     const data = st.ethers.AbiCoder.defaultAbiCoder().encode([TERMS_TUPLE], [terms]);
     await (await bond.connect(seller).lock(addr.delivery, quantity, data)).wait();
+    if (!instruct) return terms;
     await (await dcjpy.connect(cashBuyer).approve(addr.payment, amount)).wait();
     await (await payment.connect(cashBuyer).instruct(terms)).wait();
     return terms;
@@ -364,6 +370,47 @@ describe("verifier service (two ledgers)", function () {
       // The dead instance's round is left hanging on its cut-off nodes (it holds no timer).
       void zombie;
     }
+  });
+
+  it("the buyer never instructs: after the deadline the seller's units come back, the cash ledger untouched", async function () {
+    const { store, verifier } = await openVerifier(dbFile("unpaid"));
+    const { delivery, payment, bond, sent } = await ledgers();
+    const sellerUnits = await bond.balanceOf((await st.ethers.getSigners())[3].address);
+    const terms = await lockAndInstruct("unpaid T-5", 10n, 1_000_000n, {
+      instruct: false,
+      deadlineIn: 600,
+    });
+    const before = await sent();
+    // Before the deadline the lock is seen and left alone: the buyer may still instruct.
+    await until(verifier, async () => (await verifier.settlement(terms.id))?.stState === "locked");
+    for (let i = 0; i < 5; i++) await verifier.tick();
+    expect(await delivery.stateOf(terms.id)).to.equal(1n); // Locked
+    expect(await outbox.get(store, { topic: "st.relay", key: terms.id })).to.equal(undefined);
+
+    // The cash ledger's clock passes the deadline with no instruction.
+    await cash.provider.request({ method: "evm_increaseTime", params: [601] });
+    await until(verifier, async () => (await delivery.stateOf(terms.id)) === 3n); // Returned
+
+    expect(await payment.stateOf(terms.id)).to.equal(0n); // None: nothing happened there
+    expect(await bond.lockedOf(addr.delivery, terms.seller)).to.equal(0n);
+    expect(await bond.balanceOf(terms.seller)).to.equal(sellerUnits + terms.quantity);
+    // One transaction in all: returnToSeller on the ST ledger.
+    expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash });
+    const view = await verifier.settlement(terms.id);
+    expect(view).to.include({ decision: undefined, reason: "not instructed by the deadline" });
+    expect(await verifier.metricsText()).to.match(/kessai_verifier_expired_locks_total 1\n/);
+    // An instruction can no longer come: the cash ledger refuses it after the deadline.
+    const [, , , , cashBuyer] = await cash.ethers.getSigners();
+    const dcjpy = await cash.ethers.getContractAt("DepositToken", addr.dcjpy);
+    await (await dcjpy.connect(cashBuyer).approve(addr.payment, terms.amount)).wait();
+    const buyerCash = await dcjpy.balanceOf(terms.buyer);
+    await expect(payment.connect(cashBuyer).instruct(terms))
+      .to.be.revertedWithCustomError(payment, "CrossLedgerDeadlinePassed")
+      .withArgs(terms.id, terms.deadline, (now: bigint) => now > terms.deadline);
+    expect(await dcjpy.balanceOf(terms.buyer)).to.equal(buyerCash);
+    expect(await payment.stateOf(terms.id)).to.equal(0n);
+    const relay = await outbox.get(store, { topic: "st.relay", key: terms.id });
+    expect(relay).to.include({ status: "done", attempts: 1 });
   });
 
   it("refuses a configuration with both ledgers on one chain or a wrong contract", async function () {
