@@ -7,12 +7,21 @@
  */
 export {
   Verifier,
+  type HealthCheck,
+  type HealthReport,
   type LedgerOptions,
   type SettlementView,
   type TickReport,
   type VerifierLogger,
   type VerifierOptions,
 } from "./verifier.js";
+export {
+  buildHttp,
+  listenHttp,
+  type HttpOptions,
+  type NotFoundBody,
+  type VerifierHttp,
+} from "./http.js";
 export { StoreJournal, TX_JOURNAL_NAMESPACE } from "./journal.js";
 export { verifierMigrations } from "./schema.js";
 export { VerifierConfigError, VerifierReorgError } from "./errors.js";

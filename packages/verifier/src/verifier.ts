@@ -131,6 +131,21 @@ export interface TickReport {
 
 type Side = "st" | "cash";
 
+/** One readiness check of {@link Verifier.health}. */
+export interface HealthCheck {
+  ok: boolean;
+  /** A chain's newest block number, when it answered. */
+  block?: number;
+  /** Why the check failed. */
+  error?: string;
+}
+
+/** The body of `/healthz`: `ok` when every check passed, else `unavailable` (HTTP 503). */
+export interface HealthReport {
+  status: "ok" | "unavailable";
+  checks: { st: HealthCheck; cash: HealthCheck; database: HealthCheck };
+}
+
 const DELIVERY_STATE = ["none", "locked", "delivered", "returned", "failed"] as const;
 const PAYMENT_STATE_NAMES = ["none", "instructed", "paid", "refunded"] as const;
 
@@ -656,7 +671,17 @@ export class Verifier {
     const data = c.iface.encodeFunctionData(fn, args);
     const r = await c.engine.send({ to: c.contract, data }, { key, action: `verifier.${fn}` });
     if (!r.resumed) this.counters.sends[side]++;
-    this.log.info({ key, fn, tx: r.hash, block: r.blockNumber, resumed: r.resumed }, "sent");
+    this.log.info(
+      {
+        id: key.slice(key.indexOf(":") + 1),
+        key,
+        fn,
+        tx: r.hash,
+        block: r.blockNumber,
+        resumed: r.resumed,
+      },
+      "sent",
+    );
     return { tx: r.hash, blockNumber: r.blockNumber, resumed: r.resumed };
   }
 
@@ -679,6 +704,36 @@ export class Verifier {
       decision: (r.decision ?? undefined) as SettlementView["decision"],
       reason: (r.reason ?? undefined) as string | undefined,
     };
+  }
+
+  /**
+   * Readiness: both chains answer `eth_blockNumber` and the database a `SELECT 1`, each within
+   * `timeoutMs` (default 2,000). Never throws: a failed check is reported with its error.
+   */
+  async health(timeoutMs = 2_000): Promise<HealthReport> {
+    const probe = async (f: () => Promise<unknown>): Promise<HealthCheck> => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        const value = await Promise.race([
+          f(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+        return typeof value === "number" ? { ok: true, block: value } : { ok: true };
+      } catch (e) {
+        return { ok: false, error: e instanceof Error ? e.message : String(e) };
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const [st, cash, database] = await Promise.all([
+      probe(() => this.chains.st.provider.getBlockNumber()),
+      probe(() => this.chains.cash.provider.getBlockNumber()),
+      probe(async () => void (await this.store.get(sql`SELECT 1 AS one`))),
+    ]);
+    const ok = st.ok && cash.ok && database.ok;
+    return { status: ok ? "ok" : "unavailable", checks: { st, cash, database } };
   }
 
   /** Counters in Prometheus text format (for a `/metrics` endpoint). */

@@ -11,6 +11,7 @@ import {
   Outcome,
   Verifier,
   VerifierConfigError,
+  listenHttp,
   outcomeDigest,
   termsHash,
   type CrossLedgerTerms,
@@ -411,6 +412,66 @@ describe("verifier service (two ledgers)", function () {
     expect(await payment.stateOf(terms.id)).to.equal(0n);
     const relay = await outbox.get(store, { topic: "st.relay", key: terms.id });
     expect(relay).to.include({ status: "done", attempts: 1 });
+  });
+
+  it("serves /healthz (200, then 503 with the failed check named once the database is closed) and /metrics", async function () {
+    let closed = false;
+    const { verifier } = await openVerifier(
+      dbFile("http"),
+      {},
+      undefined,
+      (real) =>
+        new Proxy(real, {
+          get(t, p) {
+            if (p === "get" && closed)
+              return () => Promise.reject(new Error("the database is closed"));
+            const v = Reflect.get(t, p, t) as unknown;
+            return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+          },
+        }),
+    );
+    const http = await listenHttp(verifier);
+    try {
+      const ok = await fetch(`${http.url}/healthz`);
+      expect(ok.status).to.equal(200);
+      const body = (await ok.json()) as {
+        status: string;
+        checks: Record<string, { ok: boolean; block?: number; error?: string }>;
+      };
+      expect(body.status).to.equal("ok");
+      expect(body.checks.database).to.deep.equal({ ok: true });
+      expect(body.checks.st.ok).to.equal(true);
+      expect(body.checks.st.block).to.be.a("number");
+      expect(body.checks.cash.block).to.be.within(1, await cash.ethers.provider.getBlockNumber());
+
+      await verifier.tick();
+      const metrics = await fetch(`${http.url}/metrics`);
+      expect(metrics.status).to.equal(200);
+      expect(metrics.headers.get("content-type")).to.match(/^text\/plain; version=0\.0\.4/);
+      const text = await metrics.text();
+      expect(text).to.equal(await verifier.metricsText());
+      expect(text).to.match(/^kessai_verifier_events_total\{ledger="st"\} [1-9]/m);
+
+      closed = true;
+      const down = await fetch(`${http.url}/healthz`);
+      expect(down.status).to.equal(503);
+      const downBody = (await down.json()) as typeof body;
+      expect(downBody.status).to.equal("unavailable");
+      expect(downBody.checks.database).to.deep.equal({
+        ok: false,
+        error: "the database is closed",
+      });
+      expect(downBody.checks.st.ok).to.equal(true);
+
+      const missing = await fetch(`${http.url}/settle`, { method: "POST" });
+      expect(missing.status).to.equal(404);
+      expect(await missing.json()).to.deep.equal({
+        error: "not_found",
+        message: "no route POST /settle",
+      });
+    } finally {
+      await http.close();
+    }
   });
 
   it("refuses a configuration with both ledgers on one chain or a wrong contract", async function () {
