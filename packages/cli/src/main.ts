@@ -21,6 +21,7 @@ import { investorCommands } from "./commands/investor.js";
 import { reconcileCommand } from "./commands/reconcile.js";
 import { settlementCommands } from "./commands/settlement.js";
 import { stCommands } from "./commands/st.js";
+import { verifierStartCommand } from "./commands/verifier.js";
 import { watchCommand } from "./commands/watch.js";
 import { Invocation } from "./context.js";
 import { CliUsageError } from "./errors.js";
@@ -37,6 +38,7 @@ export const COMMANDS: Command[] = [
   reconcileCommand,
   idCommand,
   accountsCommand,
+  verifierStartCommand,
 ];
 
 const GROUPS: Record<string, string> = {
@@ -46,6 +48,7 @@ const GROUPS: Record<string, string> = {
   dcjpy: "DCJPY, the bank's deposit token",
   settlement: "DVP settlements",
   id: "settlement IDs",
+  verifier: "the two-ledger verifier service",
 };
 
 export function version(): string {

@@ -22,6 +22,14 @@ export {
   type NotFoundBody,
   type VerifierHttp,
 } from "./http.js";
+export {
+  parseVerifierConfig,
+  startVerifier,
+  verifierConfigSchema,
+  type RunningVerifier,
+  type VerifierConfig,
+  type VerifierConfigInput,
+} from "./config.js";
 export { StoreJournal, TX_JOURNAL_NAMESPACE } from "./journal.js";
 export { verifierMigrations } from "./schema.js";
 export { VerifierConfigError, VerifierReorgError } from "./errors.js";
