@@ -4,6 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { HDNodeWallet, Mnemonic, Wallet, id as keccakId, type Provider } from "ethers";
 import { network } from "hardhat";
+import { pino } from "pino";
 import { encodeTime, journal, openSqliteStore, outbox, sql, type Store } from "@kessai/storage";
 import CashLedgerModule, { CashLedgerLinkModule } from "../../../ignition/modules/CashLedger.js";
 import StLedgerModule, { StLedgerLinkModule } from "../../../ignition/modules/StLedger.js";
@@ -374,7 +375,13 @@ describe("verifier service (two ledgers)", function () {
   });
 
   it("the buyer never instructs: after the deadline the seller's units come back, the cash ledger untouched", async function () {
-    const { store, verifier } = await openVerifier(dbFile("unpaid"));
+    // pino's JSON lines, as `kessai verifier start` writes them.
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { base: { service: "verifier" } },
+      { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    );
+    const { store, verifier } = await openVerifier(dbFile("unpaid"), { logger });
     const { delivery, payment, bond, sent } = await ledgers();
     const sellerUnits = await bond.balanceOf((await st.ethers.getSigners())[3].address);
     const terms = await lockAndInstruct("unpaid T-5", 10n, 1_000_000n, {
@@ -400,6 +407,15 @@ describe("verifier service (two ledgers)", function () {
     const view = await verifier.settlement(terms.id);
     expect(view).to.include({ decision: undefined, reason: "not instructed by the deadline" });
     expect(await verifier.metricsText()).to.match(/kessai_verifier_expired_locks_total 1\n/);
+    // Every line about this settlement names it: the return decided, then the send.
+    const mine = lines.filter((l) => l.id === terms.id);
+    expect(mine.map((l) => l.msg)).to.deep.equal(["returning the units to the seller", "sent"]);
+    expect(mine[0]).to.include({
+      service: "verifier",
+      level: 30,
+      reason: "not instructed by the deadline",
+    });
+    expect(mine[1]).to.include({ fn: "returnToSeller", key: `st:${terms.id}`, resumed: false });
     // An instruction can no longer come: the cash ledger refuses it after the deadline.
     const [, , , , cashBuyer] = await cash.ethers.getSigners();
     const dcjpy = await cash.ethers.getContractAt("DepositToken", addr.dcjpy);
