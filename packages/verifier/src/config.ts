@@ -34,7 +34,7 @@ export const verifierConfigSchema = z.strictObject({
   }),
   st: ledger,
   cash: ledger,
-  /** Key of the account that sends on both ledgers and signs the attestations. */
+  /** Key of the account that sends on both ledgers and signs the orders and the attestations. */
   privateKey,
   confirmations: z.number().int().min(1).default(2),
   deadlineMarginSec: z.number().int().min(0).default(60),

@@ -34,11 +34,15 @@ export { StoreJournal, TX_JOURNAL_NAMESPACE } from "./journal.js";
 export { verifierMigrations } from "./schema.js";
 export { VerifierConfigError, VerifierReorgError } from "./errors.js";
 export {
+  ORDER_TYPES,
   OUTCOME_TYPES,
   Outcome,
   TERMS_FIELDS,
   attestationDomain,
+  orderDigest,
+  orderDomain,
   outcomeDigest,
+  signOrder,
   signOutcome,
   termsHash,
   termsToJson,

@@ -10,15 +10,23 @@
  *    the ST record `Locked`, `canTransfer(seller, buyer, 0)` on the security token (rules 1-7; the
  *    units themselves are the lock's), and the cash ledger's clock at least `deadlineMarginSec`
  *    before the deadline; `Paid` when all hold, `Refunded` (with the reason) when one fails for
- *    good, a plain `refund` once the deadline passed. The decision and its outbox item
- *    (`cash.decide`) are written in one transaction, once;
+ *    good, a plain `refund` once the deadline passed. The decision, its signed *order* to the
+ *    cash ledger (`PaymentOrder`, under the payment contract's domain: worthless on the ST
+ *    ledger) and its outbox item (`cash.decide`) are written in one transaction, once;
  * 3. **send the decision** to the cash ledger (`pay`, `refuse` or `refund`) through the SDK's
- *    transaction engine, keyed `cash:<id>`, journaled in the same database;
+ *    transaction engine, keyed `cash:<id>`, journaled in the same database. Immediately before
+ *    each send of `pay` the cash ledger's clock is read again: with less than the margin left, the
+ *    service sends `refuse` instead (key `cash:<id>:refuse`); else `pay` goes with an engine
+ *    deadline at the settlement's deadline, so no retry or fee bump of it is sent later;
  * 4. **relay the outcome**: when the cash ledger's `SettlementPaid` / `SettlementRefunded` has
- *    its confirmations, step 1 enqueues `st.relay`, which presents the attestation on the ST
- *    ledger (`deliver` / `returnToSeller`), keyed `st:<id>`; a delivery the token refuses is
- *    retried with backoff and reported. A lock the buyer never instructed gets the same
- *    `Refunded` relay once a confirmed block of the cash ledger is past its deadline.
+ *    its confirmations, step 1 enqueues `st.relay`, which only then signs the ST ledger's
+ *    `Outcome` attestation of that outcome and presents it (`deliver` / `returnToSeller`), keyed
+ *    `st:<id>`; a delivery the token refuses is retried with backoff and reported. A lock the
+ *    buyer never instructed gets the same `Refunded` relay once a confirmed block of the cash
+ *    ledger is past its deadline.
+ *
+ * So the key to the ST ledger exists only for an outcome the cash ledger shows with k
+ * confirmations: a `pay` that is late, reverted or still in the mempool reveals nothing usable.
  *
  * Outbox items are delivered at least once; every handler first reads the contract's state and
  * does nothing when the step is already done, and the engine's journal makes a send that was
@@ -44,6 +52,7 @@ import { StoreJournal } from "./journal.js";
 import { verifierMigrations } from "./schema.js";
 import {
   Outcome,
+  signOrder,
   signOutcome,
   termsHash,
   termsToJson,
@@ -78,14 +87,15 @@ export interface VerifierOptions {
   store: Store;
   st: LedgerOptions;
   cash: LedgerOptions;
-  /** The key named `verifier` in the terms: signs the outcome attestations. */
+  /** The key named `verifier` in the terms: signs the orders and the outcome attestations. */
   attester: Signer;
   /** Confirmations before the service acts on an event, and for its own sends (default 2). */
   confirmations?: number;
   /**
-   * Seconds of the cash ledger's clock that must remain before the deadline to sign `Paid`
-   * (default 60): `pay` must be mined before the deadline, or the attestation would be public
-   * while the payment can still be refunded.
+   * Seconds of the cash ledger's clock that must remain before the deadline to decide `Paid`, and
+   * again immediately before each send of `pay` (default 60): with less, the service refuses
+   * instead, so that a `pay` it sends has time to be mined. (A late `pay` only reverts: the ST
+   * ledger's attestation is signed after the payment is confirmed, never before.)
    */
   deadlineMarginSec?: number;
   /** Policy of the transaction engines (timeouts, fee bumps, polling). */
@@ -167,6 +177,8 @@ interface Counters {
   decisions: Record<"paid" | "refunded" | "refund", number>;
   sends: Record<Side, number>;
   refusedDeliveries: number;
+  /** Paid decisions turned into `refuse` because the deadline came too close before the send. */
+  latePays: number;
   /** Locks returned to the seller because the buyer never instructed by the deadline. */
   expired: number;
   failures: number;
@@ -191,6 +203,7 @@ export class Verifier {
     decisions: { paid: 0, refunded: 0, refund: 0 },
     sends: { st: 0, cash: 0 },
     refusedDeliveries: 0,
+    latePays: 0,
     expired: 0,
     failures: 0,
   };
@@ -450,8 +463,9 @@ export class Verifier {
       case "SettlementRefunded": {
         const paid = e.name === "SettlementPaid";
         await tx.run(sql`UPDATE verifier_settlements SET cash_state = ${paid ? "paid" : "refunded"},
-          cash_attestation = ${e.attestation ?? "0x"}, updated_at = ${now} WHERE id = ${id}`);
-        // The outcome is decided and confirmed on the cash ledger: carry it to the ST ledger.
+          updated_at = ${now} WHERE id = ${id}`);
+        // The outcome is decided and confirmed on the cash ledger: only now may the ST ledger's
+        // attestation of it exist. Carry it there.
         await outbox.enqueue(tx, {
           topic: "st.relay",
           key: id,
@@ -546,10 +560,11 @@ export class Verifier {
       else if (refusal !== "wait") verdict = { decision: "refunded", reason: refusal };
     }
     if (!verdict) return false;
-    const attestation =
+    // The order for the cash ledger's `pay` / `refuse` (never the ST ledger's attestation).
+    const order =
       verdict.decision === "refund"
         ? "0x"
-        : await signOutcome(
+        : await signOrder(
             this.o.attester,
             terms,
             verdict.decision === "paid" ? Outcome.Paid : Outcome.Refunded,
@@ -557,14 +572,14 @@ export class Verifier {
     const now = encodeTime(new Date());
     const written = await this.store.transaction(async (tx) => {
       const { rowCount } = await tx.run(sql`UPDATE verifier_settlements
-        SET decision = ${verdict.decision}, reason = ${verdict.reason}, attestation = ${attestation},
+        SET decision = ${verdict.decision}, reason = ${verdict.reason}, cash_order = ${order},
             decided_at = ${now}, updated_at = ${now}
         WHERE id = ${id} AND decision IS NULL AND cash_state = 'instructed'`);
       if (rowCount !== 1) return false;
       await outbox.enqueue(tx, {
         topic: "cash.decide",
         key: id,
-        payload: { decision: verdict.decision, attestation },
+        payload: { decision: verdict.decision, order },
         maxAttempts: 1_000,
       });
       return true;
@@ -612,22 +627,53 @@ export class Verifier {
     const s = await this.settlement(c.key);
     if (!s) throw new PermanentError(`no settlement ${c.key}`);
     return c.topic === "cash.decide"
-      ? this.sendDecision(s, c.payload as { decision: string; attestation: string })
+      ? this.sendDecision(s, c.payload as { decision: string; order: string })
       : this.relay(s, (c.payload as { outcome: OutcomeValue }).outcome);
   }
 
-  /** Step 5 on the cash ledger: `pay`, `refuse` or `refund`, once. */
+  /**
+   * Step 5 on the cash ledger: `pay`, `refuse` or `refund`, once. Immediately before sending
+   * `pay`, the cash ledger's clock is read again: with less than `deadlineMarginSec` left, the
+   * settlement is refused instead (a refuse order lands whenever the record is `Instructed`), and
+   * otherwise the send's engine deadline is the settlement's deadline, so that nothing of it is
+   * broadcast, re-broadcast or replaced after the cash ledger would refuse it.
+   */
   private async sendDecision(
     s: SettlementView,
-    p: { decision: string; attestation: string },
+    p: { decision: string; order: string },
   ): Promise<unknown> {
     const t = s.cashTerms!;
     const state =
       PAYMENT_STATE_NAMES[Number(await this.payment.getFunction("stateOf").staticCall(t.id))];
     if (state !== "instructed") return { skipped: `cash settlement is ${state}` };
-    const args = p.decision === "refund" ? [t] : [t, p.attestation];
-    const fn = p.decision === "paid" ? "pay" : p.decision === "refunded" ? "refuse" : "refund";
+    if (p.decision === "paid") {
+      const cashNow = BigInt((await this.chains.cash.provider.getBlock("latest"))!.timestamp);
+      const left = t.deadline - cashNow;
+      if (left < BigInt(this.o.deadlineMarginSec)) return this.refuseLate(t, left);
+      // The cash ledger's clock runs with the wall clock: stop at its deadline.
+      const deadline = Date.now() + Number(left) * 1_000;
+      return this.send("cash", "pay", [t, p.order], `cash:${t.id}`, deadline);
+    }
+    const args = p.decision === "refund" ? [t] : [t, p.order];
+    const fn = p.decision === "refunded" ? "refuse" : "refund";
     return this.send("cash", fn, args, `cash:${t.id}`);
+  }
+
+  /**
+   * A `Paid` decision whose `pay` could not be sent with the margin before the deadline (the
+   * service was down, the node unreachable, a send timed out): the service refuses instead, and
+   * records why. A `pay` sent earlier that still lands first wins (the refusal then reverts and
+   * the next attempt sees `Paid`); either way the ST ledger follows what the cash ledger shows.
+   */
+  private async refuseLate(t: CrossLedgerTerms, left: bigint): Promise<unknown> {
+    const order = await signOrder(this.o.attester, t, Outcome.Refunded);
+    const reason = `too close to the deadline to pay (${left} s left)`;
+    await this.store.run(sql`UPDATE verifier_settlements SET decision = 'refunded',
+      reason = ${reason}, cash_order = ${order}, updated_at = ${encodeTime(new Date())}
+      WHERE id = ${t.id}`);
+    this.counters.latePays++;
+    this.log.warn({ id: t.id, reason }, "refusing instead of paying");
+    return this.send("cash", "refuse", [t, order], `cash:${t.id}:refuse`);
   }
 
   /** Step 6 on the ST ledger: `deliver` or `returnToSeller`, once. */
@@ -637,21 +683,29 @@ export class Verifier {
     const state =
       DELIVERY_STATE[Number(await this.delivery.getFunction("stateOf").staticCall(t.id))];
     if (state !== "locked") return { skipped: `ST settlement is ${state}` };
-    let attestation: string;
+    const cash = this.chains.cash;
+    if (
+      BigInt(cash.chainId) !== t.cashChainId ||
+      t.cashLedger.toLowerCase() !== cash.contract.toLowerCase()
+    )
+      // The lock names another cash ledger: what this one decided under the ID is not its outcome.
+      throw new PermanentError(`the ST terms of ${t.id} name another cash ledger`);
+    let terms = t;
     if (outcome === Outcome.Paid) {
-      // The attestation the cash ledger verified and published with the payment.
-      const row = await this.store.get(
-        sql`SELECT cash_attestation FROM verifier_settlements WHERE id = ${t.id}`,
-      );
-      attestation = row!.cash_attestation as string;
-    } else {
-      // Refunded (by the verifier's refusal or by anyone after the deadline): the ST ledger's
-      // terms get a Refunded attestation of their own (deterministic signature).
-      attestation = await signOutcome(this.o.attester, t, Outcome.Refunded);
+      // The cash ledger paid (confirmed): the attestation is signed now, for the terms it paid,
+      // which must be the ST ledger's (a pay order is signed only when both hashes are equal).
+      const paid = s.cashTerms;
+      if (!paid || termsHash(paid) !== termsHash(t))
+        throw new PermanentError(`paid terms differ from the ST ledger's for ${t.id}`);
+      terms = paid;
     }
+    // ECDSA with RFC 6979 nonces: signing again after a restart gives the same bytes.
+    const attestation = await signOutcome(this.o.attester, terms, outcome);
+    await this.store.run(sql`UPDATE verifier_settlements SET st_attestation = ${attestation},
+      updated_at = ${encodeTime(new Date())} WHERE id = ${t.id}`);
     const fn = outcome === Outcome.Paid ? "deliver" : "returnToSeller";
     try {
-      return await this.send("st", fn, [t, attestation], `st:${t.id}`);
+      return await this.send("st", fn, [terms, attestation], `st:${t.id}`);
     } catch (e) {
       if (e instanceof ContractError) {
         // The token refused (paused, buyer suspended, ...): the settlement stays deliverable;
@@ -666,10 +720,19 @@ export class Verifier {
     }
   }
 
-  private async send(side: Side, fn: string, args: unknown[], key: string): Promise<unknown> {
+  private async send(
+    side: Side,
+    fn: string,
+    args: unknown[],
+    key: string,
+    deadline?: number,
+  ): Promise<unknown> {
     const c = this.chains[side];
     const data = c.iface.encodeFunctionData(fn, args);
-    const r = await c.engine.send({ to: c.contract, data }, { key, action: `verifier.${fn}` });
+    const r = await c.engine.send(
+      { to: c.contract, data },
+      { key, action: `verifier.${fn}`, ...(deadline === undefined ? {} : { deadline }) },
+    );
     if (!r.resumed) this.counters.sends[side]++;
     this.log.info(
       {
@@ -755,6 +818,8 @@ export class Verifier {
       ),
       "# TYPE kessai_verifier_refused_deliveries_total counter",
       `kessai_verifier_refused_deliveries_total ${c.refusedDeliveries}`,
+      "# TYPE kessai_verifier_late_pays_total counter",
+      `kessai_verifier_late_pays_total ${c.latePays}`,
       "# TYPE kessai_verifier_expired_locks_total counter",
       `kessai_verifier_expired_locks_total ${c.expired}`,
       "# TYPE kessai_verifier_round_failures_total counter",
@@ -778,7 +843,6 @@ interface EventPayload {
   name: string;
   id: string;
   terms?: TermsJson;
-  attestation?: string;
 }
 
 function eventPayload(name: string, args: Record<string, unknown>): EventPayload {
@@ -787,7 +851,6 @@ function eventPayload(name: string, args: Record<string, unknown>): EventPayload
     p.terms = termsToJson(
       toTerms((args.terms as { toObject(): Record<string, unknown> }).toObject()),
     );
-  if (typeof args.attestation === "string") p.attestation = args.attestation;
   return p;
 }
 

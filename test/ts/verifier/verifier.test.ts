@@ -13,7 +13,9 @@ import {
   Verifier,
   VerifierConfigError,
   listenHttp,
+  orderDigest,
   outcomeDigest,
+  signOrder,
   termsHash,
   type CrossLedgerTerms,
 } from "../../../packages/verifier/src/index.js";
@@ -194,7 +196,7 @@ describe("verifier service (two ledgers)", function () {
     return { delivery, payment, bond, dcjpy, sent };
   }
 
-  it("computes the attestation digest and the terms hash exactly as both ledgers do", async function () {
+  it("computes the order digest, the attestation digest and the terms hash exactly as the ledgers do", async function () {
     const terms = await lockAndInstruct("digest T-0");
     const { delivery, payment } = await ledgers();
     expect(termsHash(terms)).to.equal(await delivery.hashTerms(terms));
@@ -202,7 +204,13 @@ describe("verifier service (two ledgers)", function () {
     for (const outcome of [Outcome.Paid, Outcome.Refunded]) {
       expect(outcomeDigest(terms, outcome)).to.equal(await delivery.outcomeDigest(terms, outcome));
       expect(outcomeDigest(terms, outcome)).to.equal(await payment.outcomeDigest(terms, outcome));
+      expect(orderDigest(terms, outcome)).to.equal(await payment.orderDigest(terms, outcome));
     }
+    // The order the service signs is refused by the ST ledger (the ID is still Locked there).
+    const order = await signOrder(new Wallet(key(VERIFIER)), terms, Outcome.Paid);
+    await expect(delivery.deliver.staticCall(terms, order))
+      .to.be.revertedWithCustomError(delivery, "CrossLedgerInvalidAttestation")
+      .withArgs(terms.id, terms.verifier, Outcome.Paid);
   });
 
   it("happy path: pays on the cash ledger, then delivers on the ST ledger, one transaction each", async function () {
@@ -428,6 +436,108 @@ describe("verifier service (two ledgers)", function () {
     expect(await payment.stateOf(terms.id)).to.equal(0n);
     const relay = await outbox.get(store, { topic: "st.relay", key: terms.id });
     expect(relay).to.include({ status: "done", attempts: 1 });
+  });
+
+  it("signs the ST ledger's attestation only once the payment has its confirmations; the pay transaction delivers nothing", async function () {
+    const { store, verifier } = await openVerifier(dbFile("after-payment"));
+    const { delivery, payment } = await ledgers();
+    await until(
+      verifier,
+      async () =>
+        (await verifier.settlement(keccakId("crash T-4")))?.stState === "delivered" &&
+        (await verifier.settlement(keccakId("refusal T-2")))?.stState === "returned",
+    );
+    const terms = await lockAndInstruct("after-payment T-6");
+    for (let i = 0; (await verifier.settlement(terms.id))?.cashState !== "instructed"; i++) {
+      if (i > 200) throw new Error("the instruction did not reach the service");
+      await verifier.watch("st");
+      await verifier.watch("cash");
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    cashMining = false;
+    await cash.provider.request({ method: "evm_setAutomine", params: [false] });
+    let round: Promise<unknown> | undefined;
+    try {
+      round = verifier.tick();
+      const stAttestation = async () =>
+        (
+          await store.get(
+            sql`SELECT st_attestation FROM verifier_settlements WHERE id = ${terms.id}`,
+          )
+        )?.st_attestation ?? null;
+      for (let i = 0; ; i++) {
+        const entry = await journal.get(store, {
+          namespace: "verifier.tx",
+          id: `cash:${terms.id}`,
+        });
+        if ((entry?.data as { state?: string } | undefined)?.state === "signed") break;
+        if (i > 300) throw new Error("pay was not signed");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The pay transaction, as anyone reads it in the mempool: its order delivers nothing.
+      const pending = (await cash.provider.request({
+        method: "eth_getBlockByNumber",
+        params: ["pending", true],
+      })) as { transactions: { to: string; input: string }[] };
+      const payTx = pending.transactions.find(
+        (x) => x.to.toLowerCase() === addr.payment.toLowerCase(),
+      );
+      const [, order] = payment.interface.decodeFunctionData("pay", payTx!.input);
+      await expect(delivery.deliver.staticCall(terms, order))
+        .to.be.revertedWithCustomError(delivery, "CrossLedgerInvalidAttestation")
+        .withArgs(terms.id, terms.verifier, Outcome.Paid);
+      // Mined, one confirmation of the two: paid on the cash ledger, no attestation yet.
+      await cash.provider.request({ method: "evm_mine" });
+      expect(await payment.stateOf(terms.id)).to.equal(2n);
+      await verifier.watch("cash");
+      expect(await stAttestation()).to.equal(null);
+      expect(await delivery.stateOf(terms.id)).to.equal(1n); // Locked
+    } finally {
+      cashMining = true;
+      await cash.provider.request({ method: "evm_setAutomine", params: [true] });
+    }
+    await round;
+    await until(verifier, async () => (await delivery.stateOf(terms.id)) === 2n);
+    const row = await store.get(
+      sql`SELECT st_attestation FROM verifier_settlements WHERE id = ${terms.id}`,
+    );
+    expect(row?.st_attestation).to.match(/^0x[0-9a-f]{130}$/);
+  });
+
+  it("refuses instead of paying when the deadline came too close between the decision and the send", async function () {
+    const file = dbFile("late-pay");
+    // This instance decides but does not send to the cash ledger.
+    const decider = await openVerifier(file, { topics: ["st.relay"] });
+    const { delivery, payment, bond, dcjpy, sent } = await ledgers();
+    await until(
+      decider.verifier,
+      async () =>
+        (await decider.verifier.settlement(keccakId("after-payment T-6")))?.stState === "delivered",
+    );
+    const terms = await lockAndInstruct("late-pay T-7", 10n, 1_000_000n, { deadlineIn: 600 });
+    await until(
+      decider.verifier,
+      async () => (await decider.verifier.settlement(terms.id))?.decision === "paid",
+    );
+    await decider.store.close();
+    // Less than the margin (60 s) is left on the cash ledger when the sender comes.
+    await cash.provider.request({ method: "evm_increaseTime", params: [570] });
+    await cash.provider.request({ method: "evm_mine" });
+    const before = await sent();
+    const buyerCash = await dcjpy.balanceOf(terms.buyer);
+    const sellerUnits = await bond.balanceOf(terms.seller);
+    const { verifier } = await openVerifier(file);
+    await until(verifier, async () => (await delivery.stateOf(terms.id)) === 3n); // Returned
+
+    expect(await payment.stateOf(terms.id)).to.equal(3n); // Refunded: no pay was sent
+    expect(await dcjpy.balanceOf(terms.buyer)).to.equal(buyerCash + terms.amount);
+    expect(await bond.balanceOf(terms.seller)).to.equal(sellerUnits); // its own, unlocked
+    expect(await bond.lockedOf(addr.delivery, terms.seller)).to.equal(0n);
+    expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash + 1 });
+    const view = await verifier.settlement(terms.id);
+    expect(view?.decision).to.equal("refunded");
+    expect(view?.reason).to.match(/^too close to the deadline to pay \((2|3)\d s left\)$/);
+    expect(await verifier.metricsText()).to.match(/kessai_verifier_late_pays_total 1\n/);
   });
 
   it("serves /healthz (200, then 503 with the failed check named once the database is closed) and /metrics", async function () {
