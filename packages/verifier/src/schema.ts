@@ -47,11 +47,18 @@ ALTER TABLE verifier_settlements RENAME COLUMN cash_attestation TO st_attestatio
 `;
 }
 
+/**
+ * Version 3: `not_ours`, set once (with the reason) for a settlement whose terms name a verifier
+ * this service cannot sign for; such a settlement is never decided nor relayed by it.
+ */
+const NOT_OURS = `ALTER TABLE verifier_settlements ADD COLUMN not_ours TEXT;`;
+
 /** Migrations of the verifier (namespace "verifier"). */
 export const verifierMigrations: MigrationModule = {
   namespace: "verifier",
   migrations: [
     { version: 1, name: "settlements", up: ddl },
     { version: 2, name: "orders", up: orders },
+    { version: 3, name: "not ours", up: NOT_OURS },
   ],
 };

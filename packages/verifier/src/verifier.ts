@@ -128,6 +128,8 @@ export interface SettlementView {
   cashState: string;
   decision: "paid" | "refunded" | "refund" | undefined;
   reason: string | undefined;
+  /** Why the service leaves this settlement alone (its terms name another verifier), if so. */
+  notOurs: string | undefined;
 }
 
 /** What one round did. */
@@ -179,6 +181,8 @@ interface Counters {
   refusedDeliveries: number;
   /** Paid decisions turned into `refuse` because the deadline came too close before the send. */
   latePays: number;
+  /** Settlements recorded as not this service's (their terms name another verifier). */
+  notOurs: number;
   /** Locks returned to the seller because the buyer never instructed by the deadline. */
   expired: number;
   failures: number;
@@ -204,9 +208,12 @@ export class Verifier {
     sends: { st: 0, cash: 0 },
     refusedDeliveries: 0,
     latePays: 0,
+    notOurs: 0,
     expired: 0,
     failures: 0,
   };
+  /** Per verifier address named in terms: undefined when this service signs for it, else why not. */
+  private readonly verifiers = new Map<string, string | undefined>();
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -485,14 +492,14 @@ export class Verifier {
    */
   async decideAll(): Promise<number> {
     const rows = await this.store.all(sql`SELECT id FROM verifier_settlements
-      WHERE cash_state = 'instructed' AND decision IS NULL ORDER BY id`);
+      WHERE cash_state = 'instructed' AND decision IS NULL AND not_ours IS NULL ORDER BY id`);
     let n = 0;
     for (const r of rows) if (await this.decide(r.id as string)) n++;
     // Locks the buyer never instructed: nothing to decide on the cash ledger, but once its deadline
     // passed the seller's units go back (the relay is enqueued once, keyed by the settlement).
     const unpaid = await this.store.all(sql`SELECT id FROM verifier_settlements s
       WHERE s.st_state = 'locked' AND s.cash_state = 'none' AND s.decision IS NULL
-        AND NOT EXISTS (SELECT 1 FROM kessai_outbox o
+        AND s.not_ours IS NULL AND NOT EXISTS (SELECT 1 FROM kessai_outbox o
           WHERE o.topic = 'st.relay' AND o.idempotency_key = s.id)
       ORDER BY s.id`);
     for (const r of unpaid) if (await this.expire(r.id as string)) n++;
@@ -517,6 +524,7 @@ export class Verifier {
       t.cashLedger.toLowerCase() !== cash.contract.toLowerCase()
     )
       return false;
+    if (!(await this.ours(id, t))) return false;
     const confirmed = (await cash.provider.getBlockNumber()) - (this.confirmations - 1);
     if (confirmed < 0) return false;
     const block = await cash.provider.getBlock(confirmed);
@@ -551,6 +559,7 @@ export class Verifier {
     const s = await this.settlement(id);
     if (!s?.cashTerms || s.decision) return false;
     const terms = s.cashTerms;
+    if (!(await this.ours(id, terms))) return false;
     const cashNow = BigInt((await this.chains.cash.provider.getBlock("latest"))!.timestamp);
     let verdict: { decision: "paid" | "refunded" | "refund"; reason: string } | undefined;
     if (cashNow > terms.deadline) verdict = { decision: "refund", reason: "deadline passed" };
@@ -621,6 +630,56 @@ export class Verifier {
     return undefined;
   }
 
+  /**
+   * Whether this service can sign for the verifier `t.verifier` names: its own key, or a
+   * `VerifierQuorum` (the same address on both ledgers) that has the key as a member and a
+   * threshold of 1, which one signature meets. A quorum of threshold m > 1 needs m members'
+   * signatures: its other members co-sign outside this service, which does not decide for it.
+   * The first time a settlement fails this, it is recorded as not ours (`not_ours`, the reason),
+   * counted and logged once; it is never decided nor relayed by this service, nor retried.
+   */
+  private async ours(id: string, t: CrossLedgerTerms): Promise<boolean> {
+    const address = t.verifier.toLowerCase();
+    if (!this.verifiers.has(address))
+      this.verifiers.set(address, await this.whyNotOurs(t.verifier));
+    const reason = this.verifiers.get(address);
+    if (reason === undefined) return true;
+    const { rowCount } = await this.store.run(sql`UPDATE verifier_settlements
+      SET not_ours = ${reason}, updated_at = ${encodeTime(new Date())}
+      WHERE id = ${id.toLowerCase()} AND not_ours IS NULL`);
+    if (rowCount === 1) {
+      this.counters.notOurs++;
+      this.log.warn({ id, verifier: t.verifier, reason }, "not ours: left alone");
+    }
+    return false;
+  }
+
+  /** Why this service cannot sign for `verifier`, or undefined when it can. */
+  private async whyNotOurs(verifier: string): Promise<string | undefined> {
+    const key = (await this.o.attester.getAddress()).toLowerCase();
+    if (verifier.toLowerCase() === key) return undefined;
+    const reasons: string[] = [];
+    for (const side of ["st", "cash"] as const) {
+      const provider = this.chains[side].provider;
+      if ((await provider.getCode(verifier)) === "0x") {
+        reasons.push(`${side} ledger: an account that is not this service's key`);
+        continue;
+      }
+      const quorum = contracts.VerifierQuorum__factory.connect(verifier, provider);
+      try {
+        const [member, threshold] = await Promise.all([quorum.isMember(key), quorum.threshold()]);
+        if (!member) reasons.push(`${side} ledger: a quorum this service's key is not a member of`);
+        else if (threshold > 1n)
+          reasons.push(
+            `${side} ledger: a quorum of threshold ${threshold}; this service signs once (the other members co-sign)`,
+          );
+      } catch {
+        reasons.push(`${side} ledger: a contract that is not a VerifierQuorum`);
+      }
+    }
+    return reasons.length === 0 ? undefined : `verifier ${verifier}: ${reasons.join("; ")}`;
+  }
+
   // ---------------------------------------------------------------- 3. and 4. send
 
   private async handle(c: outbox.OutboxClaim): Promise<unknown> {
@@ -680,6 +739,9 @@ export class Verifier {
   private async relay(s: SettlementView, outcome: OutcomeValue): Promise<unknown> {
     const t = s.stTerms;
     if (!t) return { skipped: "no lock on the ST ledger" };
+    // Paid or refunded under someone else's orders: this service holds no key for its attestation.
+    if (!(await this.ours(t.id, t)))
+      return { skipped: "not ours: the terms name another verifier" };
     const state =
       DELIVERY_STATE[Number(await this.delivery.getFunction("stateOf").staticCall(t.id))];
     if (state !== "locked") return { skipped: `ST settlement is ${state}` };
@@ -766,6 +828,7 @@ export class Verifier {
       cashState: r.cash_state as string,
       decision: (r.decision ?? undefined) as SettlementView["decision"],
       reason: (r.reason ?? undefined) as string | undefined,
+      notOurs: (r.not_ours ?? undefined) as string | undefined,
     };
   }
 
@@ -820,6 +883,8 @@ export class Verifier {
       `kessai_verifier_refused_deliveries_total ${c.refusedDeliveries}`,
       "# TYPE kessai_verifier_late_pays_total counter",
       `kessai_verifier_late_pays_total ${c.latePays}`,
+      "# TYPE kessai_verifier_not_ours_total counter",
+      `kessai_verifier_not_ours_total ${c.notOurs}`,
       "# TYPE kessai_verifier_expired_locks_total counter",
       `kessai_verifier_expired_locks_total ${c.expired}`,
       "# TYPE kessai_verifier_round_failures_total counter",

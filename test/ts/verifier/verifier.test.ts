@@ -145,7 +145,11 @@ describe("verifier service (two ledgers)", function () {
     name: string,
     quantity = 10n,
     amount = 1_000_000n,
-    { instruct = true, deadlineIn = 36_000 } = {},
+    {
+      instruct = true,
+      deadlineIn = 36_000,
+      verifier = new Wallet(key(VERIFIER)).address,
+    }: { instruct?: boolean; deadlineIn?: number; verifier?: string } = {},
   ) {
     const [, issuer, , seller, buyer] = await st.ethers.getSigners();
     const [, , bank, , cashBuyer] = await cash.ethers.getSigners();
@@ -172,7 +176,7 @@ describe("verifier service (two ledgers)", function () {
       cashToken: addr.dcjpy,
       amount,
       deadline: BigInt(latest!.timestamp + deadlineIn),
-      verifier: new Wallet(key(VERIFIER)).address,
+      verifier,
     };
     const data = st.ethers.AbiCoder.defaultAbiCoder().encode([TERMS_TUPLE], [terms]);
     await (await bond.connect(seller).lock(addr.delivery, quantity, data)).wait();
@@ -538,6 +542,93 @@ describe("verifier service (two ledgers)", function () {
     expect(view?.decision).to.equal("refunded");
     expect(view?.reason).to.match(/^too close to the deadline to pay \((2|3)\d s left\)$/);
     expect(await verifier.metricsText()).to.match(/kessai_verifier_late_pays_total 1\n/);
+  });
+
+  it("leaves alone, once and for good, settlements whose terms name a verifier it cannot sign for", async function () {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      {},
+      { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    );
+    const { store, verifier } = await openVerifier(dbFile("not-ours"), { logger });
+    const { delivery, payment, sent } = await ledgers();
+    await until(
+      verifier,
+      async () => (await verifier.settlement(keccakId("late-pay T-7")))?.stState === "returned",
+    );
+    const me = new Wallet(key(VERIFIER)).address;
+    const other = new Wallet(key(6)).address;
+    // Two quorums, at the same address on both ledgers (a fresh deployer, nonces 0 and 1): this
+    // service's key with another, threshold 2 (not ours), then threshold 1 (ours).
+    const members = [me, other].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const quorums: string[] = [];
+    for (const threshold of [2, 1]) {
+      const at: string[] = [];
+      for (const chain of [st, cash]) {
+        const deployer = (await chain.ethers.getSigners())[12];
+        const q = await chain.ethers.deployContract(
+          "VerifierQuorum",
+          [members, threshold],
+          deployer,
+        );
+        at.push(await q.getAddress());
+      }
+      expect(at[0]).to.equal(at[1]);
+      quorums.push(at[0]);
+    }
+    const { delivery: stLedger, payment: cashLedger } = await ledgers();
+    const [stAdmin] = await st.ethers.getSigners();
+    const [cashAdmin] = await cash.ethers.getSigners();
+    for (const v of [other, ...quorums]) {
+      const role = await stLedger.VERIFIER_ROLE();
+      await (await stLedger.connect(stAdmin).grantRole(role, v)).wait();
+      await (await cashLedger.connect(cashAdmin).grantRole(role, v)).wait();
+    }
+    const foreign = await lockAndInstruct("not-ours T-8", 10n, 1_000_000n, { verifier: other });
+    const quorum2 = await lockAndInstruct("not-ours T-9", 10n, 1_000_000n, {
+      verifier: quorums[0],
+    });
+    const quorum1 = await lockAndInstruct("quorum T-10", 10n, 1_000_000n, { verifier: quorums[1] });
+    const before = await sent();
+
+    // The threshold-1 quorum is this service's: decided and delivered with its one signature.
+    await until(verifier, async () => (await delivery.stateOf(quorum1.id)) === 2n);
+    for (let i = 0; i < 5; i++) await verifier.tick();
+    expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash + 1 });
+    const key1 = "st ledger: an account that is not this service's key";
+    const key2 = "cash ledger: an account that is not this service's key";
+    expect(await verifier.settlement(foreign.id)).to.include({
+      decision: undefined,
+      cashState: "instructed",
+      notOurs: `verifier ${other}: ${key1}; ${key2}`,
+    });
+    const co = "a quorum of threshold 2; this service signs once (the other members co-sign)";
+    expect((await verifier.settlement(quorum2.id))?.notOurs).to.equal(
+      `verifier ${quorums[0]}: st ledger: ${co}; cash ledger: ${co}`,
+    );
+    for (const t of [foreign, quorum2]) {
+      expect(await payment.stateOf(t.id)).to.equal(1n); // Instructed: nothing sent
+      expect(await delivery.stateOf(t.id)).to.equal(1n); // Locked
+      expect(await outbox.get(store, { topic: "cash.decide", key: t.id })).to.equal(undefined);
+      const mine = lines.filter((l) => l.id === t.id);
+      expect(mine.map((l) => l.msg)).to.deep.equal(["not ours: left alone"]);
+    }
+    expect(await verifier.metricsText()).to.match(/kessai_verifier_not_ours_total 2\n/);
+
+    // The other verifier pays its settlement itself: the service does not relay it.
+    const order = await signOrder(new Wallet(key(6)), foreign, Outcome.Paid);
+    await (await payment.connect((await cash.ethers.getSigners())[7]).pay(foreign, order)).wait();
+    await until(
+      verifier,
+      async () => (await verifier.settlement(foreign.id))?.cashState === "paid",
+    );
+    for (let i = 0; i < 3; i++) await verifier.tick();
+    const relay = await outbox.get(store, { topic: "st.relay", key: foreign.id });
+    expect(relay).to.include({ status: "done", attempts: 1 });
+    expect(relay?.result).to.deep.equal({ skipped: "not ours: the terms name another verifier" });
+    expect(await delivery.stateOf(foreign.id)).to.equal(1n);
+    expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash + 1 });
+    expect(lines.filter((l) => l.id === foreign.id)).to.have.length(1);
   });
 
   it("serves /healthz (200, then 503 with the failed check named once the database is closed) and /metrics", async function () {
