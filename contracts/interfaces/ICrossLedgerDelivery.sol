@@ -51,8 +51,9 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  *
  * Books ({ILockBook}, the same rules and event as the single-chain DVP's): for every token and seller,
  *   lockedOf(this, seller) == sum of its Locked settlements' quantities + unassignedLockOf(token, seller);
- * a forced removal must name the settlement it takes from or take only unassigned units
- * ({DeliveryForcedRemovalExceedsUnassigned}).
+ * a forced removal must name the settlement it takes from (data = `abi.encode(terms)`, 416 bytes,
+ * which any further bytes may follow; malformed terms there are refused with
+ * {DeliveryMalformedTerms}) or take only unassigned units ({DeliveryForcedRemovalExceedsUnassigned}).
  *
  * Who may call what:
  * | function                     | caller                                                 | states |
@@ -167,7 +168,9 @@ interface ICrossLedgerDelivery is ICrossLedger, ISecurityTokenLockReceiver, ILoc
     /// each state `s` the call accepts.
     error DeliveryUnexpectedState(bytes32 id, State current, bytes32 expectedStates);
     /// @notice The data of a holder's lock to this contract is `length` bytes long, not the 416 of
-    /// `abi.encode(terms)`.
+    /// `abi.encode(terms)`; or the data of a forced removal naming a settlement (`length` >= 416)
+    /// holds terms whose address or deadline word is not a clean value of its type (dirty high
+    /// bits).
     error DeliveryMalformedTerms(uint256 length);
     /// @notice `token` is not a listed security token.
     error DeliveryUnlistedSecurityToken(address token);
