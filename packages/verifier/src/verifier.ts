@@ -17,7 +17,7 @@
  *    transaction engine, keyed `cash:<id>`, journaled in the same database. Immediately before
  *    each send of `pay` the cash ledger's clock is read again: with less than the margin left, the
  *    service sends `refuse` instead (key `cash:<id>:refuse`); else `pay` goes with an engine
- *    deadline at the settlement's deadline, so no retry or fee bump of it is sent later;
+ *    deadline no later than the settlement's deadline, so no retry or fee bump of it is sent later;
  * 4. **relay the outcome**: when the cash ledger's `SettlementPaid` / `SettlementRefunded` has
  *    its confirmations, step 1 enqueues `st.relay`, which only then signs the ST ledger's
  *    `Outcome` attestation of that outcome and presents it (`deliver` / `returnToSeller`), keyed
@@ -33,7 +33,14 @@
  * already signed wait for that transaction instead of signing another.
  */
 import { Contract, Interface, type Log, type Provider, type Signer } from "ethers";
-import { ContractError, TxEngine, contracts, decodeRevertData, type TxPolicy } from "@kessai/sdk";
+import {
+  ContractError,
+  DEFAULT_TX_POLICY,
+  TxEngine,
+  contracts,
+  decodeRevertData,
+  type TxPolicy,
+} from "@kessai/sdk";
 import {
   buildingBlocks,
   cursors,
@@ -694,7 +701,8 @@ export class Verifier {
    * Step 5 on the cash ledger: `pay`, `refuse` or `refund`, once. Immediately before sending
    * `pay`, the cash ledger's clock is read again: with less than `deadlineMarginSec` left, the
    * settlement is refused instead (a refuse order lands whenever the record is `Instructed`), and
-   * otherwise the send's engine deadline is the settlement's deadline, so that nothing of it is
+   * otherwise the send's engine deadline is the settlement's deadline (or the engine's timeout,
+   * if sooner: the outbox then retries, re-checking), so that nothing of it is
    * broadcast, re-broadcast or replaced after the cash ledger would refuse it.
    */
   private async sendDecision(
@@ -709,8 +717,10 @@ export class Verifier {
       const cashNow = BigInt((await this.chains.cash.provider.getBlock("latest"))!.timestamp);
       const left = t.deadline - cashNow;
       if (left < BigInt(this.o.deadlineMarginSec)) return this.refuseLate(t, left);
-      // The cash ledger's clock runs with the wall clock: stop at its deadline.
-      const deadline = Date.now() + Number(left) * 1_000;
+      // The cash ledger's clock runs with the wall clock: stop at its deadline, or at the
+      // engine's usual timeout if that comes first.
+      const timeoutMs = this.chains.cash.engine.policy.timeoutMs ?? DEFAULT_TX_POLICY.timeoutMs;
+      const deadline = Date.now() + Math.min(Number(left) * 1_000, timeoutMs);
       return this.send("cash", "pay", [t, p.order], `cash:${t.id}`, deadline);
     }
     const args = p.decision === "refund" ? [t] : [t, p.order];
