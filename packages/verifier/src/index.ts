@@ -10,6 +10,7 @@ export {
   type HealthCheck,
   type HealthReport,
   type LedgerOptions,
+  type PublishedAttestation,
   type SettlementView,
   type TickReport,
   type VerifierLogger,
@@ -19,6 +20,7 @@ export {
   buildHttp,
   listenHttp,
   type HttpOptions,
+  type BadRequestBody,
   type NotFoundBody,
   type VerifierHttp,
 } from "./http.js";

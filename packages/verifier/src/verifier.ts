@@ -139,6 +139,17 @@ export interface SettlementView {
   notOurs: string | undefined;
 }
 
+/** The ST ledger's attestation of a settlement's outcome, as {@link Verifier.attestation} gives it. */
+export interface PublishedAttestation {
+  id: string;
+  /** `paid`: present it to `deliver`; `refunded`: to `returnToSeller`. */
+  outcome: "paid" | "refunded";
+  /** The verifier's EIP-712 `Outcome` signature under the delivery contract's domain. */
+  attestation: string;
+  /** The terms it is for (the ST ledger's, as recorded), integers as decimal strings. */
+  terms: TermsJson;
+}
+
 /** What one round did. */
 export interface TickReport {
   events: { st: number; cash: number };
@@ -839,6 +850,24 @@ export class Verifier {
       decision: (r.decision ?? undefined) as SettlementView["decision"],
       reason: (r.reason ?? undefined) as string | undefined,
       notOurs: (r.not_ours ?? undefined) as string | undefined,
+    };
+  }
+
+  /**
+   * The ST ledger's attestation the service signed for settlement `id`, once the cash ledger's
+   * outcome had its confirmations (or, never instructed, once a confirmed cash-ledger block was
+   * past the deadline), with the terms it is for: anyone may present it to `deliver` (`paid`) or
+   * `returnToSeller` (`refunded`). Undefined before that.
+   */
+  async attestation(id: string): Promise<PublishedAttestation | undefined> {
+    const r = await this.store.get(sql`SELECT st_terms, cash_state, st_attestation
+      FROM verifier_settlements WHERE id = ${id.toLowerCase()}`);
+    if (!r || r.st_attestation === null || r.st_attestation === undefined) return undefined;
+    return {
+      id: id.toLowerCase(),
+      outcome: r.cash_state === "paid" ? "paid" : "refunded",
+      attestation: r.st_attestation as string,
+      terms: decodeJson(r.st_terms) as TermsJson,
     };
   }
 

@@ -2,15 +2,26 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { HDNodeWallet, Mnemonic, Wallet, id as keccakId, type Provider } from "ethers";
+import {
+  HDNodeWallet,
+  Mnemonic,
+  Wallet,
+  id as keccakId,
+  verifyTypedData,
+  type Provider,
+} from "ethers";
 import { network } from "hardhat";
 import { pino } from "pino";
 import { encodeTime, journal, openSqliteStore, outbox, sql, type Store } from "@kessai/storage";
 import CashLedgerModule, { CashLedgerLinkModule } from "../../../ignition/modules/CashLedger.js";
 import StLedgerModule, { StLedgerLinkModule } from "../../../ignition/modules/StLedger.js";
 import {
+  OUTCOME_TYPES,
   Outcome,
   Verifier,
+  attestationDomain,
+  buildHttp,
+  termsToJson,
   VerifierConfigError,
   listenHttp,
   orderDigest,
@@ -506,6 +517,39 @@ describe("verifier service (two ledgers)", function () {
       sql`SELECT st_attestation FROM verifier_settlements WHERE id = ${terms.id}`,
     );
     expect(row?.st_attestation).to.match(/^0x[0-9a-f]{130}$/);
+    // Published for anyone (the buyer, a relayer) over HTTP, with the terms it is for.
+    const app = buildHttp(verifier);
+    const res = await app.inject({ method: "GET", url: `/settlements/${terms.id}/attestation` });
+    expect(res.statusCode).to.equal(200);
+    const body = res.json<{ id: string; outcome: string; attestation: string; terms: unknown }>();
+    expect(body).to.deep.equal({
+      id: terms.id,
+      outcome: "paid",
+      attestation: row?.st_attestation,
+      terms: termsToJson(terms),
+    });
+    expect(
+      verifyTypedData(
+        attestationDomain(terms),
+        OUTCOME_TYPES,
+        { terms, outcome: 1 },
+        body.attestation,
+      ),
+    ).to.equal(terms.verifier);
+    const unknown = keccakId("never seen");
+    const missing = await app.inject({ method: "GET", url: `/settlements/${unknown}/attestation` });
+    expect(missing.statusCode).to.equal(404);
+    expect(missing.json()).to.deep.equal({
+      error: "not_found",
+      message: `no attestation for ${unknown} (not signed: the cash ledger's outcome is not confirmed, or not this service's settlement)`,
+    });
+    const bad = await app.inject({ method: "GET", url: "/settlements/0x12/attestation" });
+    expect(bad.statusCode).to.equal(400);
+    expect(bad.json()).to.deep.equal({
+      error: "bad_request",
+      message: 'settlement ID must be 0x and 64 hex digits, got "0x12"',
+    });
+    await app.close();
   });
 
   it("refuses instead of paying when the deadline came too close between the decision and the send", async function () {
