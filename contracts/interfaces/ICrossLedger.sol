@@ -3,8 +3,8 @@ pragma solidity ^0.8.30;
 
 /**
  * @title ICrossLedger
- * @notice What the two contracts of a two-ledger settlement share: the terms, the verifier's
- * outcome attestation, the administration (counterpart ledgers, verifier role, pause) and the
+ * @notice What the two contracts of a two-ledger settlement share: the terms, the digest of the
+ * verifier's outcome attestation, the administration (counterpart ledgers, verifier role, pause) and the
  * errors of bad input. The security token (ST) lives on one chain (the ST ledger, contract
  * {ICrossLedgerDelivery}), DCJPY on another (the cash ledger, contract {ICrossLedgerPayment}).
  *
@@ -19,15 +19,17 @@ pragma solidity ^0.8.30;
  *    payment contract (`Instructed`); the buyer is bound by that call (or by its DCJPY transfer
  *    authorization whose nonce is the terms hash).
  * 5. The verifier (DeCurret DCP's role) checks both records (equal terms hash, the lock, the
- *    instruction, eligibility, the deadline) and signs its decision: an EIP-712 {Outcome}
- *    attestation, `Paid` or `Refunded`. Anyone submits it to the cash ledger, which verifies it
- *    and, in the same transaction, pays the escrow to the seller (`Paid`) or back to the buyer
- *    (`Refunded`), emitting the attestation. The outcome is decided there, once; `Paid` only up
- *    to the deadline; after the deadline anyone may refund an undecided instruction.
- * 6. ST ledger: anyone presents the attestation: `Paid` delivers the locked units to the buyer,
- *    `Refunded` returns them to the seller. The token's rules apply to the delivery (a paused
- *    token or a suspended buyer reverts it, and it stays deliverable). No time-out on this
- *    ledger can hand the units back to the seller.
+ *    instruction, eligibility, the deadline) and signs an order for the cash ledger: an EIP-712
+ *    `PaymentOrder` under the payment contract's own domain ({ICrossLedgerPayment-orderDigest}),
+ *    `Paid` or `Refunded`. Anyone submits it; the cash ledger verifies it and pays the escrow to
+ *    the seller (`Paid`) or back to the buyer (`Refunded`). The outcome is decided there, once;
+ *    `Paid` only up to the deadline; after the deadline anyone may refund an undecided
+ *    instruction. The order is worthless on the ST ledger.
+ * 6. The verifier sees the outcome on the cash ledger with its confirmations and only then signs
+ *    the ST ledger's {Outcome} attestation of that outcome; anyone presents it: `Paid` delivers
+ *    the locked units to the buyer, `Refunded` returns them to the seller. The token's rules apply
+ *    to the delivery (a paused token or a suspended buyer reverts it, and it stays deliverable).
+ *    No time-out on this ledger can hand the units back to the seller.
  * 7. (Bank, off-chain) the seller redeems DCJPY.
  *
  * The attestation: EIP-712 typed data `Outcome(CrossLedgerTerms terms,uint8 outcome)` signed by
@@ -35,12 +37,13 @@ pragma solidity ^0.8.30;
  * under the delivery contract's domain: name "Kessai CrossLedgerDelivery", version "1",
  * `chainId = terms.stChainId`, `verifyingContract = terms.stLedger`. The domain binds it to one
  * chain and one contract; the message binds it to the full terms (ID, both chain IDs, both
- * contracts, both tokens, parties, quantity, amount, deadline, verifier) and to one outcome. Both
- * ledgers verify the same signature with the same predicate, so a `Paid` that the cash ledger
- * executed is exactly what the ST ledger accepts: "payment executed => the delivery attestation
- * is public" is an on-chain fact. Neither ledger re-checks the verifier's role after the
- * settlement was registered: no admin action can invalidate or replace the verifier of an open
- * settlement.
+ * contracts, both tokens, parties, quantity, amount, deadline, verifier) and to one outcome. Only
+ * the delivery contract verifies it. The verifier releases it after the cash ledger executed the
+ * outcome (as ERC-7573's oracle releases a key only after the transfer): a `Paid` attestation
+ * that exists is one whose payment the cash ledger shows, so a late or reverted payment never
+ * leaves a delivery key public while the buyer can still be refunded. Neither ledger re-checks
+ * the verifier's role after the settlement was registered: no admin action can invalidate or
+ * replace the verifier of an open settlement.
  *
  * Administration (both contracts; OpenZeppelin AccessControl, default admin handed over in two
  * steps after a delay):
@@ -210,9 +213,10 @@ interface ICrossLedger {
     function verifyTerms(CrossLedgerTerms calldata terms) external view returns (bool);
 
     /**
-     * @notice The EIP-712 digest the verifier signs for `outcome` on `terms`: `Outcome(terms,
-     * outcome)` under the delivery contract's domain on the ST ledger (`terms.stChainId`,
-     * `terms.stLedger`). Both ledgers compute the same digest.
+     * @notice The EIP-712 digest of the ST ledger's attestation of `outcome` on `terms`:
+     * `Outcome(terms, outcome)` under the delivery contract's domain on the ST ledger
+     * (`terms.stChainId`, `terms.stLedger`). Both ledgers compute the same digest; only the
+     * delivery contract verifies it (the cash ledger takes an order, not this).
      * @param terms The settlement's terms.
      * @param outcome `Paid` or `Refunded`.
      * @return The digest.

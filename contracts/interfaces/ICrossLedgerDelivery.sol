@@ -18,9 +18,9 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  *    {onSecurityTokenLocked}, which registers the settlement (`Locked`) if the terms name this
  *    chain and this contract as the ST ledger, a listed counterpart as the cash ledger, a listed
  *    security token (the caller), a VERIFIER_ROLE holder, and a future deadline.
- * 6. Anyone calls {deliver} with the `Paid` attestation (released in the cash ledger's
- *    `SettlementPaid` event, in the very transaction that paid the seller): the units go to the
- *    buyer under the token's rules. A refusal of the token (paused, inactive, buyer suspended)
+ * 6. Anyone calls {deliver} with the `Paid` attestation (which the verifier signs only once the
+ *    cash ledger's `SettlementPaid` has its confirmations; the cash ledger's pay order is not an
+ *    attestation and is refused here): the units go to the buyer under the token's rules. A refusal of the token (paused, inactive, buyer suspended)
  *    reverts the call and the settlement stays `Locked` and deliverable: retry later; the issuer
  *    can also resolve it (below). Or anyone calls {returnToSeller} with the `Refunded`
  *    attestation: the units go back to the seller (releasing a lock to its own holder works in
@@ -31,10 +31,10 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  * units leave a `Locked` settlement only by the verifier's attestation, by the buyer giving up its
  * claim ({waive}), or by the issuer's enforcement naming the settlement.
  *
- * Liveness when the verifier is down: a `Paid` outcome needs nobody (its attestation is public on
- * the cash ledger; any relayer, the buyer itself, presents it). A `Refunded` outcome needs the
- * verifier's signature; without it the seller's units stay locked until the verifier returns, the
- * buyer waives, or the issuer steps in. The issuer's path: `forceUnlock(delivery, seller,
+ * Liveness when the verifier is down: both outcomes need the verifier's attestation, which it
+ * signs after the cash ledger executed them (once signed, anyone presents it, at any time).
+ * Without it the seller's units stay locked until the verifier returns, the buyer waives (after a
+ * refund), or the issuer steps in. The issuer's path: `forceUnlock(delivery, seller,
  * recipient, value, abi.encode(terms))` naming the settlement, with FORCE_UNLOCK_ROLE on the token:
  * the settlement becomes `Failed`, `value` units go to `recipient` (the buyer, if the cash ledger
  * shows `Paid`; the seller, if it shows `Refunded` or no instruction before the deadline) and the
@@ -51,8 +51,9 @@ import {ISecurityTokenLockReceiver} from "./ISecurityToken.sol";
  *
  * Books ({ILockBook}, the same rules and event as the single-chain DVP's): for every token and seller,
  *   lockedOf(this, seller) == sum of its Locked settlements' quantities + unassignedLockOf(token, seller);
- * a forced removal must name the settlement it takes from or take only unassigned units
- * ({DeliveryForcedRemovalExceedsUnassigned}).
+ * a forced removal must name the settlement it takes from (data = `abi.encode(terms)`, 416 bytes,
+ * which any further bytes may follow; malformed terms there are refused with
+ * {DeliveryMalformedTerms}) or take only unassigned units ({DeliveryForcedRemovalExceedsUnassigned}).
  *
  * Who may call what:
  * | function                     | caller                                                 | states |
@@ -167,7 +168,9 @@ interface ICrossLedgerDelivery is ICrossLedger, ISecurityTokenLockReceiver, ILoc
     /// each state `s` the call accepts.
     error DeliveryUnexpectedState(bytes32 id, State current, bytes32 expectedStates);
     /// @notice The data of a holder's lock to this contract is `length` bytes long, not the 416 of
-    /// `abi.encode(terms)`.
+    /// `abi.encode(terms)`; or the data of a forced removal naming a settlement (`length` >= 416)
+    /// holds terms whose address or deadline word is not a clean value of its type (dirty high
+    /// bits).
     error DeliveryMalformedTerms(uint256 length);
     /// @notice `token` is not a listed security token.
     error DeliveryUnlistedSecurityToken(address token);

@@ -6,10 +6,10 @@ import {ICrossLedger} from "./ICrossLedger.sol";
 /**
  * @title ICrossLedgerPayment
  * @notice The cash-ledger side of a two-ledger settlement: the buyer's DCJPY, escrowed for one
- * settlement whose ST leg is on another chain, goes to the seller on the verifier's `Paid`
- * attestation or back to the buyer on its `Refunded` attestation or, once the deadline passed,
- * on anyone's call. The outcome of the settlement is decided here, once. See {ICrossLedger} for
- * the seven steps across both ledgers and the attestation.
+ * settlement whose ST leg is on another chain, goes to the seller on the verifier's signed pay
+ * order or back to the buyer on its refuse order or, once the deadline passed, on anyone's call.
+ * The outcome of the settlement is decided here, once. See {ICrossLedger} for the seven steps
+ * across both ledgers and the ST ledger's attestation.
  *
  * Steps on this ledger:
  * 4. The buyer instructs: {instruct} (after approving this contract) or
@@ -19,26 +19,30 @@ import {ICrossLedger} from "./ICrossLedger.sol";
  *    for it like any holder's. The settlement is `Instructed` if the terms name this chain and
  *    this contract as the cash ledger, a listed counterpart as the ST ledger, a listed cash token,
  *    a VERIFIER_ROLE holder, and a deadline not passed.
- * 5. Anyone submits the verifier's attestation: {pay} with `Paid` (up to the deadline) moves the
- *    escrow to the seller and emits the attestation in {SettlementPaid}, in the same transaction:
- *    whoever sees the payment sees the key to the delivery on the ST ledger. {refuse} with
- *    `Refunded` moves it back to the buyer and emits that attestation, the key to the seller's
- *    units. After the deadline, anyone may {refund} an `Instructed` settlement without the
- *    verifier (the buyer gets its DCJPY back without anyone's help); the verifier then signs the
- *    `Refunded` attestation for the ST ledger.
+ * 5. Anyone submits the verifier's order: {pay} with a `Paid` order (up to the deadline) moves the
+ *    escrow to the seller; {refuse} with a `Refunded` order moves it back to the buyer. After the
+ *    deadline, anyone may {refund} an `Instructed` settlement without the verifier (the buyer gets
+ *    its DCJPY back without anyone's help).
  *
- * A decision always lands once its attestation is valid: it neither depends on the pause nor
+ * The order is not the ST ledger's key. It is the verifier's EIP-712 `PaymentOrder(CrossLedgerTerms
+ * terms,uint8 outcome)` under this contract's own domain (name "Kessai CrossLedgerPayment",
+ * version "1", this chain, this contract): a different type and a different domain from the
+ * `Outcome` attestation that {ICrossLedgerDelivery-deliver} and {ICrossLedgerDelivery-returnToSeller}
+ * accept, so an order read in the mempool or in a reverted {pay} moves nothing on the ST ledger.
+ * The verifier signs the ST ledger's `Paid` attestation only after this ledger shows `Paid` with
+ * its confirmations, and `Refunded` only after it shows `Refunded` (or, never instructed, a
+ * confirmed block past the deadline): like ERC-7573's oracle, the key is released after the
+ * transfer, never before. No event of this contract carries a signature.
+ *
+ * A decision always lands once its order is valid: it neither depends on the pause nor
  * re-checks the verifier's role, and a DCJPY refusal of the transfer it makes (the payee frozen,
  * its account closed, DCJPY paused) does not revert it: the amount stays in escrow, owed to the
- * payee ({TransferDeferred}), and anyone moves it with {completeTransfer} once DCJPY allows. So a
- * `Paid` attestation, once submitted, cannot be left public on a settlement that this ledger then
- * refunds, unless the submission came after the deadline (the verifier signs `Paid` only with a
- * margin before it).
+ * payee ({TransferDeferred}), and anyone moves it with {completeTransfer} once DCJPY allows.
  *
  * State machine (terminal states kept forever; an ID is never reused):
  *   None --instruct / instructWithAuthorization (step 4)--> Instructed
- *   Instructed --pay, `Paid` attestation, up to the deadline, anyone--> Paid
- *   Instructed --refuse, `Refunded` attestation, anyone--> Refunded
+ *   Instructed --pay, `Paid` order, up to the deadline, anyone--> Paid
+ *   Instructed --refuse, `Refunded` order, anyone--> Refunded
  *   Instructed --refund, after the deadline, anyone--> Refunded
  * A record also has `transferPending`: set when the decision's transfer was refused by DCJPY,
  * cleared by {completeTransfer}.
@@ -52,8 +56,8 @@ import {ICrossLedger} from "./ICrossLedger.sol";
  * | ---------------------------- | -------------------------------------------------- | ----------- |
  * | instruct                     | the buyer (not paused)                             | None        |
  * | instructWithAuthorization    | anyone, with the buyer's DCJPY authorization (not paused) | None |
- * | pay                          | anyone, with the verifier's `Paid` attestation, up to the deadline | Instructed |
- * | refuse                       | anyone, with the verifier's `Refunded` attestation | Instructed  |
+ * | pay                          | anyone, with the verifier's `Paid` order, up to the deadline | Instructed |
+ * | refuse                       | anyone, with the verifier's `Refunded` order       | Instructed  |
  * | refund                       | anyone, after the deadline                         | Instructed  |
  * | completeTransfer             | anyone, when a transfer is pending                 | Paid, Refunded |
  * | setCashTokenListed, setCounterpartListed | default admin                          | -           |
@@ -101,35 +105,23 @@ interface ICrossLedgerPayment is ICrossLedger {
     );
     /**
      * @notice Step 5, `Paid`: the escrow was paid to the seller (or, if {TransferDeferred} came
-     * first in the same transaction, is owed to it), and `attestation` is the verifier's `Paid`
-     * attestation: present it to the ST ledger's {ICrossLedgerDelivery-deliver}.
+     * first in the same transaction, is owed to it). Once this event has the verifier's
+     * confirmations, the verifier signs the ST ledger's `Paid` attestation.
      * @param id The settlement ID.
      * @param seller The seller, payee of `amount`.
      * @param amount The amount paid (`terms.amount`).
-     * @param attestation The verifier's `Paid` attestation, as verified here.
      */
-    event SettlementPaid(
-        bytes32 indexed id,
-        address indexed seller,
-        uint256 amount,
-        bytes attestation
-    );
+    event SettlementPaid(bytes32 indexed id, address indexed seller, uint256 amount);
     /**
      * @notice Step 5, `Refunded`: the escrow went back to the buyer (or, after {TransferDeferred}
-     * in the same transaction, is owed to it). `attestation` is the verifier's `Refunded`
-     * attestation when the verifier decided ({refuse}), empty when anyone refunded after the
-     * deadline ({refund}).
+     * in the same transaction, is owed to it), by the verifier's refuse order ({refuse}) or by
+     * anyone after the deadline ({refund}). Once this event has the verifier's confirmations, the
+     * verifier signs the ST ledger's `Refunded` attestation.
      * @param id The settlement ID.
      * @param buyer The buyer, payee of `amount`.
      * @param amount The amount refunded (`terms.amount`).
-     * @param attestation The verifier's `Refunded` attestation, or empty.
      */
-    event SettlementRefunded(
-        bytes32 indexed id,
-        address indexed buyer,
-        uint256 amount,
-        bytes attestation
-    );
+    event SettlementRefunded(bytes32 indexed id, address indexed buyer, uint256 amount);
     /**
      * @notice The cash token refused the decided transfer of `amount` to `to`; it stays in escrow,
      * owed to `to`, until {completeTransfer}.
@@ -162,6 +154,33 @@ interface ICrossLedgerPayment is ICrossLedger {
     error PaymentUnlistedCashToken(address token);
     /// @notice Settlement `id` has no deferred transfer to complete.
     error PaymentNoTransferPending(bytes32 id);
+    /// @notice The order given for `id` is not `verifier`'s signature of `PaymentOrder(terms,
+    /// outcome)` under this contract's domain (an `Outcome` attestation of the ST ledger is not
+    /// an order).
+    error PaymentInvalidOrder(bytes32 id, address verifier, Outcome outcome);
+
+    // ---------------------------------------------------------------- the order
+
+    /**
+     * @notice EIP-712 type hash of the verifier's order: `PaymentOrder(CrossLedgerTerms
+     * terms,uint8 outcome)` followed by the {ICrossLedger-CrossLedgerTerms} type; `outcome` is 1
+     * (`Paid`, for {pay}) or 2 (`Refunded`, for {refuse}).
+     * @return The type hash.
+     */
+    function ORDER_TYPEHASH() external view returns (bytes32);
+
+    /**
+     * @notice The EIP-712 digest the verifier signs to order `outcome` on `terms` here:
+     * `PaymentOrder(terms, outcome)` under this contract's domain (name "Kessai
+     * CrossLedgerPayment", version "1", this chain, this contract; ERC-5267 `eip712Domain()`).
+     * @param terms The settlement's terms.
+     * @param outcome `Paid` (for {pay}) or `Refunded` (for {refuse}).
+     * @return The digest.
+     */
+    function orderDigest(
+        CrossLedgerTerms calldata terms,
+        Outcome outcome
+    ) external view returns (bytes32);
 
     // ---------------------------------------------------------------- step 4
 
@@ -204,36 +223,36 @@ interface ICrossLedgerPayment is ICrossLedger {
     // ---------------------------------------------------------------- step 5
 
     /**
-     * @notice Executes the verifier's `Paid` decision: the escrow goes to the seller and the
-     * attestation is emitted for the ST ledger, in this one transaction. Anyone may call.
-     * @dev Requirements: state `Instructed`; terms match; deadline not passed; `attestation` is
-     * `terms.verifier`'s signature (ECDSA, or ERC-1271 for a contract verifier) of
-     * {ICrossLedger-outcomeDigest}(terms, `Paid`). Neither the pause nor the verifier's current
-     * role matters. If the cash token refuses the transfer, the decision stands and the amount is
-     * owed to the seller ({TransferDeferred}, then {completeTransfer}). Emits {SettlementPaid}.
+     * @notice Executes the verifier's pay order: the escrow goes to the seller. Anyone may call.
+     * Nothing here is usable on the ST ledger: the verifier signs the delivery attestation only
+     * after it sees this payment confirmed.
+     * @dev Requirements: state `Instructed`; terms match; deadline not passed
+     * ({CrossLedgerDeadlinePassed}); `order` is `terms.verifier`'s signature (ECDSA, or ERC-1271
+     * for a contract verifier) of {orderDigest}(terms, `Paid`) ({PaymentInvalidOrder}). Neither
+     * the pause nor the verifier's current role matters. If the cash token refuses the transfer,
+     * the decision stands and the amount is owed to the seller ({TransferDeferred}, then
+     * {completeTransfer}). Emits {SettlementPaid}.
      * @param terms The settlement's full terms, checked against the stored commitment.
-     * @param attestation The verifier's `Paid` attestation.
+     * @param order The verifier's `Paid` order.
      */
-    function pay(CrossLedgerTerms calldata terms, bytes calldata attestation) external;
+    function pay(CrossLedgerTerms calldata terms, bytes calldata order) external;
 
     /**
-     * @notice Executes the verifier's `Refunded` decision: the escrow goes back to the buyer and
-     * the attestation is emitted for the ST ledger, where it returns the seller's units. Anyone
-     * may call.
-     * @dev Requirements: state `Instructed`; terms match; `attestation` is `terms.verifier`'s
-     * signature of {ICrossLedger-outcomeDigest}(terms, `Refunded`). Any time, paused or not; a
+     * @notice Executes the verifier's refuse order: the escrow goes back to the buyer. Anyone may
+     * call.
+     * @dev Requirements: state `Instructed`; terms match; `order` is `terms.verifier`'s signature
+     * of {orderDigest}(terms, `Refunded`) ({PaymentInvalidOrder}). Any time, paused or not; a
      * refused transfer is deferred as in {pay}. Emits {SettlementRefunded}.
      * @param terms The settlement's full terms, checked against the stored commitment.
-     * @param attestation The verifier's `Refunded` attestation.
+     * @param order The verifier's `Refunded` order.
      */
-    function refuse(CrossLedgerTerms calldata terms, bytes calldata attestation) external;
+    function refuse(CrossLedgerTerms calldata terms, bytes calldata order) external;
 
     /**
      * @notice After the deadline, refunds an undecided instruction: the escrow goes back to the
      * buyer. Anyone may call; nobody's signature is needed.
      * @dev Requirements: state `Instructed`; terms match; deadline passed. Works while paused; a
-     * refused transfer is deferred as in {pay}. Emits {SettlementRefunded} with an empty
-     * attestation.
+     * refused transfer is deferred as in {pay}. Emits {SettlementRefunded}.
      * @param terms The settlement's full terms, checked against the stored commitment.
      */
     function refund(CrossLedgerTerms calldata terms) external;
@@ -276,8 +295,8 @@ interface ICrossLedgerPayment is ICrossLedger {
 
     /**
      * @notice The EIP-712 domain separator of the delivery contract `ledger` on chain `chainId`
-     * (name "Kessai CrossLedgerDelivery", version "1"): the domain of every attestation this
-     * contract verifies for settlements whose ST ledger it is.
+     * (name "Kessai CrossLedgerDelivery", version "1"): the domain of the ST ledger's attestations
+     * (this contract verifies none; clients use it with {ICrossLedger-outcomeDigest}).
      * @param chainId The ST ledger's chain ID.
      * @param ledger The delivery contract.
      * @return The domain separator.

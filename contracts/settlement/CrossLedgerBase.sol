@@ -18,8 +18,10 @@ import {ICrossLedger} from "../interfaces/ICrossLedger.sol";
  *   as sent ({_hashTerms}), the same on both ledgers.
  * - Each contract supplies the digest of an attestation ({_outcomeDigest}): the delivery contract
  *   with its own EIP-712 domain, the payment contract with the delivery contract's domain rebuilt
- *   from the terms (`terms.stChainId`, `terms.stLedger`). Both verify `terms.verifier`'s signature
- *   with OpenZeppelin's {SignatureChecker} (ECDSA, or ERC-1271 for a contract verifier).
+ *   from the terms (`terms.stChainId`, `terms.stLedger`), for the {outcomeDigest} view. Only the
+ *   delivery contract verifies attestations ({_requireAttestation}: `terms.verifier`'s signature
+ *   with OpenZeppelin's {SignatureChecker}, ECDSA or ERC-1271); the payment contract verifies the
+ *   verifier's orders, a distinct type under its own domain.
  * - Pause is OpenZeppelin {Pausable} (`EnforcedPause()` while paused); every mutating function
  *   is `nonReentrant` (transient-storage guard).
  */

@@ -109,12 +109,15 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712 {
 
     /**
      * @inheritdoc ISecurityTokenLockReceiver
-     * @dev With `data` of exactly 416 bytes, read as `abi.encode(terms)`, the removal names a
-     * settlement: its state must be `Locked`, the terms match, the caller be
-     * `terms.securityToken`, `account` be `terms.seller` and `amount` at most `terms.quantity`
-     * ({DeliveryLockMismatch} otherwise). It becomes `Failed` at once and the rest of its quantity
-     * goes back to the seller; emits {SettlementFailed}. With any other `data` the units must
-     * come from {unassignedLockOf} ({DeliveryForcedRemovalExceedsUnassigned} otherwise); emits
+     * @dev Read as the single-chain DVP reads its forced removals: with `data` of at least 416
+     * bytes, the removal names a settlement: the first 416 bytes are `abi.encode(terms)`, the rest
+     * is free (a court's reference, say) and ignored. Each address and the deadline must be a
+     * clean value of its type ({DeliveryMalformedTerms}(`data.length`) otherwise); the state must
+     * be `Locked`, the terms match, the caller be `terms.securityToken`, `account` be
+     * `terms.seller` and `amount` at most `terms.quantity` ({DeliveryLockMismatch} otherwise). It
+     * becomes `Failed` at once and the rest of its quantity goes back to the seller; emits
+     * {SettlementFailed}. With shorter `data` (empty, or a reference alone) the units must come
+     * from {unassignedLockOf} ({DeliveryForcedRemovalExceedsUnassigned} otherwise); emits
      * {UnassignedLockChanged}. Works while paused.
      */
     function onSecurityTokenLockRemoved(
@@ -123,7 +126,8 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712 {
         uint256 amount,
         bytes calldata data
     ) external nonReentrant returns (bytes4) {
-        if (data.length == _TERMS_ENCODED_LENGTH) {
+        if (data.length >= _TERMS_ENCODED_LENGTH) {
+            _requireCleanTerms(data);
             _failForcedRemoval(_termsIn(data), operator, account, amount);
         } else {
             (bool removed, uint256 unassigned) = LockBook.remove(
@@ -311,7 +315,36 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712 {
     }
 
     /**
-     * @dev `data` (exactly `abi.encode(terms)`, checked by the caller) read in place as
+     * @dev Reverts with {DeliveryMalformedTerms} unless every address word of the terms at the
+     * start of `data` (at least 416 bytes, checked by the caller) has its high 96 bits clear and
+     * the deadline word its high 192 bits: the check the ABI decoder would make on a member read,
+     * but with this contract's own error (the token would report an empty revert as a refusal).
+     * The DVP's `_requireCleanTerms` applies the same rule to its own nine-word layout.
+     */
+    function _requireCleanTerms(bytes calldata data) private pure {
+        bool dirty;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let o := data.offset
+            // addresses: seller 1, buyer 2, stLedger 4, securityToken 5, cashLedger 8,
+            // cashToken 9, verifier 12; deadline 11 (uint64)
+            let high := or(
+                shr(160, calldataload(add(o, 0x20))),
+                shr(160, calldataload(add(o, 0x40)))
+            )
+            high := or(high, shr(160, calldataload(add(o, 0x80))))
+            high := or(high, shr(160, calldataload(add(o, 0xa0))))
+            high := or(high, shr(160, calldataload(add(o, 0x100))))
+            high := or(high, shr(160, calldataload(add(o, 0x120))))
+            high := or(high, shr(64, calldataload(add(o, 0x160))))
+            high := or(high, shr(160, calldataload(add(o, 0x180))))
+            dirty := iszero(iszero(high))
+        }
+        if (dirty) revert DeliveryMalformedTerms(data.length);
+    }
+
+    /**
+     * @dev `data` (`abi.encode(terms)` first, length checked by the caller) read in place as
      * `CrossLedgerTerms`: its thirteen static words are the calldata layout of the struct; member
      * reads are validated by the ABI decoder (dirty address bits revert).
      */

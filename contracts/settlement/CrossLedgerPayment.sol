@@ -3,7 +3,9 @@ pragma solidity ^0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ICrossLedger} from "../interfaces/ICrossLedger.sol";
 import {ICrossLedgerPayment} from "../interfaces/ICrossLedgerPayment.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
@@ -12,24 +14,28 @@ import {CrossLedgerBase} from "./CrossLedgerBase.sol";
 /**
  * @title CrossLedgerPayment
  * @notice The cash-ledger contract of a two-ledger settlement: escrows the buyer's DCJPY for one
- * settlement and, on the verifier's attestation, pays it to the seller (`Paid`, emitting the
- * attestation the ST ledger needs in the same transaction) or back to the buyer (`Refunded`);
- * after the deadline anyone refunds. See {ICrossLedgerPayment} for the steps, the state machine
- * and the table of who may call what, and {ICrossLedger} for the attestation.
+ * settlement and, on the verifier's signed order, pays it to the seller (`Paid`) or back to the
+ * buyer (`Refunded`); after the deadline anyone refunds. The order is a `PaymentOrder` under this
+ * contract's own EIP-712 domain: it is worthless on the ST ledger, where only the verifier's
+ * `Outcome` attestation, signed after this ledger shows the outcome confirmed, moves the units.
+ * See {ICrossLedgerPayment} for the steps, the state machine and the table of who may call what,
+ * and {ICrossLedger} for the attestation.
  *
  * Implementation notes:
  * - One storage slot per settlement ({ICrossLedgerPayment-Payment}); the terms travel in calldata
  *   and in {PaymentInstructed} and are checked against the stored 28-byte commitment.
  * - The escrow is this contract's own DCJPY balance: the bank opens a DCJPY account for it (an
  *   account the contract uses only to hold instructed amounts until their decision).
- * - The attestation's digest is built with the delivery contract's domain rebuilt from the terms
- *   ({deliveryDomainSeparator}(`terms.stChainId`, `terms.stLedger`)), so this contract verifies
- *   exactly what the ST ledger verifies.
+ * - The order's domain is this contract's own (OpenZeppelin {EIP712}, with ERC-5267
+ *   `eip712Domain()`): name "Kessai CrossLedgerPayment", version "1", this chain, this contract.
+ *   Registration requires `terms.cashChainId == block.chainid` and `terms.cashLedger == this`.
+ *   {outcomeDigest} (the ST ledger's attestation digest, rebuilt from the terms with
+ *   {deliveryDomainSeparator}) is a view for clients only: this contract verifies no attestation.
  * - A decision writes its state first, then tries the transfer with a low-level call: a refusal
  *   of the cash token (revert, or `false`) leaves the amount in escrow, owed, and never reverts
  *   the decision ({TransferDeferred}). Only registration is paused.
  */
-contract CrossLedgerPayment is ICrossLedgerPayment, CrossLedgerBase {
+contract CrossLedgerPayment is ICrossLedgerPayment, CrossLedgerBase, EIP712 {
     using SafeERC20 for IERC20;
 
     /// @dev EIP-712 domain type hash and the hashes of the delivery contract's name and version.
@@ -39,6 +45,13 @@ contract CrossLedgerPayment is ICrossLedgerPayment, CrossLedgerBase {
     );
     bytes32 private constant _DELIVERY_NAME_HASH = keccak256(bytes(_DELIVERY_NAME));
     bytes32 private constant _DELIVERY_VERSION_HASH = keccak256(bytes(_DELIVERY_VERSION));
+
+    /* solhint-disable gas-small-strings */
+    /// @inheritdoc ICrossLedgerPayment
+    bytes32 public constant ORDER_TYPEHASH = keccak256(
+        "PaymentOrder(CrossLedgerTerms terms,uint8 outcome)CrossLedgerTerms(bytes32 id,address seller,address buyer,uint256 stChainId,address stLedger,address securityToken,uint256 quantity,uint256 cashChainId,address cashLedger,address cashToken,uint256 amount,uint64 deadline,address verifier)"
+    );
+    /* solhint-enable gas-small-strings */
 
     /// @dev Bit masks of accepted states, in the format of {PaymentUnexpectedState}.
     bytes32 private constant _NONE = bytes32(uint256(1) << uint8(State.None));
@@ -65,7 +78,7 @@ contract CrossLedgerPayment is ICrossLedgerPayment, CrossLedgerBase {
     constructor(
         uint48 initialDelay,
         address initialAdmin
-    ) CrossLedgerBase(initialDelay, initialAdmin) {}
+    ) CrossLedgerBase(initialDelay, initialAdmin) EIP712("Kessai CrossLedgerPayment", "1") {}
 
     // ---------------------------------------------------------------- step 4
 
@@ -98,28 +111,22 @@ contract CrossLedgerPayment is ICrossLedgerPayment, CrossLedgerBase {
     // ---------------------------------------------------------------- step 5
 
     /// @inheritdoc ICrossLedgerPayment
-    function pay(
-        CrossLedgerTerms calldata terms,
-        bytes calldata attestation
-    ) external nonReentrant {
+    function pay(CrossLedgerTerms calldata terms, bytes calldata order) external nonReentrant {
         bytes32 hashed = _load(terms, _INSTRUCTED);
         if (block.timestamp > terms.deadline) {
             revert CrossLedgerDeadlinePassed(terms.id, terms.deadline, block.timestamp);
         }
-        _requireAttestation(terms, hashed, Outcome.Paid, attestation);
+        _requireOrder(terms, hashed, Outcome.Paid, order);
         _decide(terms, State.Paid, terms.seller);
-        emit SettlementPaid(terms.id, terms.seller, terms.amount, attestation);
+        emit SettlementPaid(terms.id, terms.seller, terms.amount);
     }
 
     /// @inheritdoc ICrossLedgerPayment
-    function refuse(
-        CrossLedgerTerms calldata terms,
-        bytes calldata attestation
-    ) external nonReentrant {
+    function refuse(CrossLedgerTerms calldata terms, bytes calldata order) external nonReentrant {
         bytes32 hashed = _load(terms, _INSTRUCTED);
-        _requireAttestation(terms, hashed, Outcome.Refunded, attestation);
+        _requireOrder(terms, hashed, Outcome.Refunded, order);
         _decide(terms, State.Refunded, terms.buyer);
-        emit SettlementRefunded(terms.id, terms.buyer, terms.amount, attestation);
+        emit SettlementRefunded(terms.id, terms.buyer, terms.amount);
     }
 
     /// @inheritdoc ICrossLedgerPayment
@@ -129,7 +136,7 @@ contract CrossLedgerPayment is ICrossLedgerPayment, CrossLedgerBase {
             revert CrossLedgerDeadlineNotPassed(terms.id, terms.deadline, block.timestamp);
         }
         _decide(terms, State.Refunded, terms.buyer);
-        emit SettlementRefunded(terms.id, terms.buyer, terms.amount, "");
+        emit SettlementRefunded(terms.id, terms.buyer, terms.amount);
     }
 
     /// @inheritdoc ICrossLedgerPayment
@@ -179,6 +186,14 @@ contract CrossLedgerPayment is ICrossLedgerPayment, CrossLedgerBase {
     }
 
     /// @inheritdoc ICrossLedgerPayment
+    function orderDigest(
+        CrossLedgerTerms calldata terms,
+        Outcome outcome
+    ) external view returns (bytes32) {
+        return _orderDigest(_hashTerms(terms), outcome);
+    }
+
+    /// @inheritdoc ICrossLedgerPayment
     function deliveryDomainSeparator(
         uint256 chainId,
         address ledger
@@ -213,8 +228,8 @@ contract CrossLedgerPayment is ICrossLedgerPayment, CrossLedgerBase {
 
     // ---------------------------------------------------------------- internal
 
-    /// @dev The attestation's digest under the delivery contract's domain on the ST ledger, as
-    /// the terms name it.
+    /// @dev The ST ledger's attestation digest under the delivery contract's domain, as the terms
+    /// name it (for {outcomeDigest} only: nothing here verifies an attestation).
     function _outcomeDigest(
         CrossLedgerTerms calldata terms,
         bytes32 hashedTerms,
@@ -225,6 +240,29 @@ contract CrossLedgerPayment is ICrossLedgerPayment, CrossLedgerBase {
                 deliveryDomainSeparator(terms.stChainId, terms.stLedger),
                 _outcomeStructHash(hashedTerms, outcome)
             );
+    }
+
+    /// @dev The order's digest: `PaymentOrder(terms, outcome)` under this contract's domain.
+    function _orderDigest(bytes32 hashedTerms, Outcome outcome) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(ORDER_TYPEHASH, hashedTerms, uint8(outcome))));
+    }
+
+    /**
+     * @dev Reverts with {PaymentInvalidOrder} unless `order` is `terms.verifier`'s signature
+     * (ECDSA, or ERC-1271 when the verifier has code) of `PaymentOrder(terms, outcome)` under this
+     * contract's domain; `hashedTerms` is the struct hash of `terms`.
+     */
+    function _requireOrder(
+        CrossLedgerTerms calldata terms,
+        bytes32 hashedTerms,
+        Outcome outcome,
+        bytes calldata order
+    ) private view {
+        address verifier = terms.verifier;
+        bytes32 digest = _orderDigest(hashedTerms, outcome);
+        if (!SignatureChecker.isValidSignatureNowCalldata(verifier, digest, order)) {
+            revert PaymentInvalidOrder(terms.id, verifier, outcome);
+        }
     }
 
     /**

@@ -8,8 +8,9 @@ import VerifierQuorumModule from "../../ignition/modules/VerifierQuorum.js";
  * The Ignition modules of the two ledgers, each on its own in-process chain (`stLedger`, chain
  * 31338; `cashLedger`, chain 31339; hardhat.config.ts): each ledger deploys what it needs, the
  * link modules list each ledger as the other's counterpart, and one settlement crosses them
- * (lock, instruct, pay with the verifier's attestation, deliver with the attestation read from
- * the payment's event). The cross-ledger properties of the verifier service are tested with it.
+ * (lock, instruct, pay with the verifier's order, deliver with the attestation the verifier signs
+ * once the payment is on the cash ledger). The cross-ledger properties of the verifier service are
+ * tested with it.
  */
 describe("Ignition: the two ledgers (StLedgerModule, CashLedgerModule)", function () {
   const TERMS_TUPLE =
@@ -128,7 +129,39 @@ describe("Ignition: the two ledgers (StLedgerModule, CashLedgerModule)", functio
     await (await payment.connect(cashBuyer).instruct(terms)).wait();
     expect(await payment.hashTerms(terms)).to.equal(await delivery.hashTerms(terms));
 
-    // Step 5: the verifier signs `Paid` under the ST ledger's domain; a relayer submits it.
+    // Step 5: the verifier signs a pay order under the payment contract's domain; a relayer
+    // submits it. The order is no key to the ST ledger.
+    const orderDomain = {
+      name: "Kessai CrossLedgerPayment",
+      version: "1",
+      chainId: 31339n,
+      verifyingContract: paymentAddress,
+    };
+    const orderTypes = {
+      PaymentOrder: [
+        { name: "terms", type: "CrossLedgerTerms" },
+        { name: "outcome", type: "uint8" },
+      ],
+      CrossLedgerTerms: TERMS_FIELDS,
+    };
+    const message = { terms, outcome: 1 };
+    expect(await payment.orderDigest(terms, 1)).to.equal(
+      st.ethers.TypedDataEncoder.hash(orderDomain, orderTypes, message),
+    );
+    const order = await verifier.signTypedData(orderDomain, orderTypes, message);
+    await expect(delivery.connect(relayer).deliver(terms, order))
+      .to.be.revertedWithCustomError(delivery, "CrossLedgerInvalidAttestation")
+      .withArgs(terms.id, verifier.address, 1);
+    const paid = await (await payment.connect(cashRelayer).pay(terms, order)).wait();
+    expect(await dcjpy.balanceOf(seller.address)).to.equal(terms.amount);
+    expect(await dcjpy.balanceOf(paymentAddress)).to.equal(0n);
+    const event = paid!.logs
+      .map((log) => payment.interface.parseLog(log))
+      .find((parsed) => parsed?.name === "SettlementPaid");
+    expect(event!.args.id).to.equal(terms.id);
+
+    // Step 6: the payment is on the cash ledger; only now does the verifier sign `Paid` under the
+    // ST ledger's domain, and anyone delivers with it.
     const domain = {
       name: "Kessai CrossLedgerDelivery",
       version: "1",
@@ -142,22 +175,10 @@ describe("Ignition: the two ledgers (StLedgerModule, CashLedgerModule)", functio
       ],
       CrossLedgerTerms: TERMS_FIELDS,
     };
-    const message = { terms, outcome: 1 };
     const digest = st.ethers.TypedDataEncoder.hash(domain, types, message);
     expect(await delivery.outcomeDigest(terms, 1)).to.equal(digest);
     expect(await payment.outcomeDigest(terms, 1)).to.equal(digest);
-    const attestation = await verifier.signTypedData(domain, types, message);
-    const paid = await (await payment.connect(cashRelayer).pay(terms, attestation)).wait();
-    expect(await dcjpy.balanceOf(seller.address)).to.equal(terms.amount);
-    expect(await dcjpy.balanceOf(paymentAddress)).to.equal(0n);
-
-    // Step 6: anyone reads the attestation from the payment's event and delivers with it.
-    const event = paid!.logs
-      .map((log) => payment.interface.parseLog(log))
-      .find((parsed) => parsed?.name === "SettlementPaid");
-    expect(event!.args.id).to.equal(terms.id);
-    const published = event!.args.attestation as string;
-    expect(published).to.equal(attestation);
+    const published = await verifier.signTypedData(domain, types, message);
     await expect(delivery.connect(relayer).deliver(terms, published))
       .to.emit(delivery, "SettlementDelivered")
       .withArgs(terms.id, buyer.address, terms.quantity, relayer.address);

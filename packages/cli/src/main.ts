@@ -29,6 +29,7 @@ import { reconcileCommand } from "./commands/reconcile.js";
 import { settlementCommands } from "./commands/settlement.js";
 import { stCommands } from "./commands/st.js";
 import { tradesCommands } from "./commands/trades.js";
+import { verifierStartCommand } from "./commands/verifier.js";
 import { watchCommand } from "./commands/watch.js";
 import { Invocation, PROCESS_STREAMS, type Streams } from "./context.js";
 import { CliUsageError } from "./errors.js";
@@ -47,6 +48,7 @@ export const COMMANDS: Command[] = [
   idCommand,
   accountsCommand,
   ...gatewayCommands,
+  verifierStartCommand,
 ];
 
 const GROUPS: Record<string, string> = {
@@ -58,6 +60,7 @@ const GROUPS: Record<string, string> = {
   id: "settlement IDs",
   gateway: "the bank gateway: the deposit ledger behind steps 3 and 7",
   trades: "a day's executed trades from a market: validate, settle in bulk, report",
+  verifier: "the two-ledger verifier service",
 };
 
 export function version(): string {

@@ -7,21 +7,44 @@
  */
 export {
   Verifier,
+  type HealthCheck,
+  type HealthReport,
   type LedgerOptions,
+  type PublishedAttestation,
   type SettlementView,
   type TickReport,
   type VerifierLogger,
   type VerifierOptions,
 } from "./verifier.js";
+export {
+  buildHttp,
+  listenHttp,
+  type HttpOptions,
+  type BadRequestBody,
+  type NotFoundBody,
+  type VerifierHttp,
+} from "./http.js";
+export {
+  parseVerifierConfig,
+  startVerifier,
+  verifierConfigSchema,
+  type RunningVerifier,
+  type VerifierConfig,
+  type VerifierConfigInput,
+} from "./config.js";
 export { StoreJournal, TX_JOURNAL_NAMESPACE } from "./journal.js";
 export { verifierMigrations } from "./schema.js";
 export { VerifierConfigError, VerifierReorgError } from "./errors.js";
 export {
+  ORDER_TYPES,
   OUTCOME_TYPES,
   Outcome,
   TERMS_FIELDS,
   attestationDomain,
+  orderDigest,
+  orderDomain,
   outcomeDigest,
+  signOrder,
   signOutcome,
   termsHash,
   termsToJson,

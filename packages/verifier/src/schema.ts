@@ -34,8 +34,31 @@ CREATE INDEX verifier_settlements__open ON verifier_settlements (cash_state, dec
 `;
 }
 
+/**
+ * Version 2: the cash ledger takes the verifier's order (`PaymentOrder`), and the ST ledger's
+ * attestation is signed by the service once the cash ledger's outcome is confirmed: `attestation`
+ * (what the decision sent) becomes `cash_order`, `cash_attestation` (what the cash ledger's event
+ * carried) becomes `st_attestation` (what the service signed for the ST ledger).
+ */
+function orders(): string {
+  return `
+ALTER TABLE verifier_settlements RENAME COLUMN attestation TO cash_order;
+ALTER TABLE verifier_settlements RENAME COLUMN cash_attestation TO st_attestation;
+`;
+}
+
+/**
+ * Version 3: `not_ours`, set once (with the reason) for a settlement whose terms name a verifier
+ * this service cannot sign for; such a settlement is never decided nor relayed by it.
+ */
+const NOT_OURS = `ALTER TABLE verifier_settlements ADD COLUMN not_ours TEXT;`;
+
 /** Migrations of the verifier (namespace "verifier"). */
 export const verifierMigrations: MigrationModule = {
   namespace: "verifier",
-  migrations: [{ version: 1, name: "settlements", up: ddl }],
+  migrations: [
+    { version: 1, name: "settlements", up: ddl },
+    { version: 2, name: "orders", up: orders },
+    { version: 3, name: "not ours", up: NOT_OURS },
+  ],
 };

@@ -1,8 +1,15 @@
 /**
- * The cross-ledger terms and the verifier's EIP-712 outcome attestation, as both ledger contracts
- * define them (`ICrossLedger`): `Outcome(CrossLedgerTerms terms,uint8 outcome)` under the domain
- * of the ST ledger's delivery contract (name "Kessai CrossLedgerDelivery", version "1",
- * `chainId = terms.stChainId`, `verifyingContract = terms.stLedger`).
+ * The cross-ledger terms and the verifier's two EIP-712 signatures, as the ledger contracts define
+ * them:
+ * - the **order** to the cash ledger (`ICrossLedgerPayment`): `PaymentOrder(CrossLedgerTerms
+ *   terms,uint8 outcome)` under the payment contract's domain (name "Kessai CrossLedgerPayment",
+ *   version "1", `chainId = terms.cashChainId`, `verifyingContract = terms.cashLedger`), given to
+ *   `pay` / `refuse`; worthless on the ST ledger;
+ * - the **attestation** for the ST ledger (`ICrossLedger`): `Outcome(CrossLedgerTerms
+ *   terms,uint8 outcome)` under the delivery contract's domain (name "Kessai CrossLedgerDelivery",
+ *   version "1", `chainId = terms.stChainId`, `verifyingContract = terms.stLedger`), given to
+ *   `deliver` / `returnToSeller`. The service signs it only after the cash ledger shows that
+ *   outcome with its confirmations.
  */
 import { TypedDataEncoder, getAddress, type Signer, type TypedDataDomain } from "ethers";
 
@@ -50,6 +57,15 @@ export const TERMS_FIELDS = [
 /** EIP-712 types of the attestation. */
 export const OUTCOME_TYPES = {
   Outcome: [
+    { name: "terms", type: "CrossLedgerTerms" },
+    { name: "outcome", type: "uint8" },
+  ],
+  CrossLedgerTerms: [...TERMS_FIELDS],
+};
+
+/** EIP-712 types of the order to the cash ledger. */
+export const ORDER_TYPES = {
+  PaymentOrder: [
     { name: "terms", type: "CrossLedgerTerms" },
     { name: "outcome", type: "uint8" },
   ],
@@ -117,4 +133,31 @@ export function signOutcome(
   outcome: OutcomeValue,
 ): Promise<string> {
   return signer.signTypedData(attestationDomain(t), OUTCOME_TYPES, { terms: t, outcome });
+}
+
+/** The order's domain: the cash ledger's payment contract named in the terms. */
+export function orderDomain(t: CrossLedgerTerms): TypedDataDomain {
+  return {
+    name: "Kessai CrossLedgerPayment",
+    version: "1",
+    chainId: t.cashChainId,
+    verifyingContract: t.cashLedger,
+  };
+}
+
+/** The digest a verifier signs to order `outcome` on `t` (equal to the payment's `orderDigest`). */
+export function orderDigest(t: CrossLedgerTerms, outcome: OutcomeValue): string {
+  return TypedDataEncoder.hash(orderDomain(t), ORDER_TYPES, { terms: t, outcome });
+}
+
+/**
+ * Signs the order of `outcome` on `t` for the cash ledger's `pay` (Paid) or `refuse` (Refunded);
+ * deterministic, as {@link signOutcome}. Useless on the ST ledger.
+ */
+export function signOrder(
+  signer: Signer,
+  t: CrossLedgerTerms,
+  outcome: OutcomeValue,
+): Promise<string> {
+  return signer.signTypedData(orderDomain(t), ORDER_TYPES, { terms: t, outcome });
 }

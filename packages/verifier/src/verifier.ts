@@ -10,21 +10,37 @@
  *    the ST record `Locked`, `canTransfer(seller, buyer, 0)` on the security token (rules 1-7; the
  *    units themselves are the lock's), and the cash ledger's clock at least `deadlineMarginSec`
  *    before the deadline; `Paid` when all hold, `Refunded` (with the reason) when one fails for
- *    good, a plain `refund` once the deadline passed. The decision and its outbox item
- *    (`cash.decide`) are written in one transaction, once;
+ *    good, a plain `refund` once the deadline passed. The decision, its signed *order* to the
+ *    cash ledger (`PaymentOrder`, under the payment contract's domain: worthless on the ST
+ *    ledger) and its outbox item (`cash.decide`) are written in one transaction, once;
  * 3. **send the decision** to the cash ledger (`pay`, `refuse` or `refund`) through the SDK's
- *    transaction engine, keyed `cash:<id>`, journaled in the same database;
+ *    transaction engine, keyed `cash:<id>`, journaled in the same database. Immediately before
+ *    each send of `pay` the cash ledger's clock is read again: with less than the margin left, the
+ *    service sends `refuse` instead (key `cash:<id>:refuse`); else `pay` goes with an engine
+ *    deadline no later than the settlement's deadline, so no retry or fee bump of it is sent later;
  * 4. **relay the outcome**: when the cash ledger's `SettlementPaid` / `SettlementRefunded` has
- *    its confirmations, step 1 enqueues `st.relay`, which presents the attestation on the ST
- *    ledger (`deliver` / `returnToSeller`), keyed `st:<id>`; a delivery the token refuses is
- *    retried with backoff and reported.
+ *    its confirmations, step 1 enqueues `st.relay`, which only then signs the ST ledger's
+ *    `Outcome` attestation of that outcome and presents it (`deliver` / `returnToSeller`), keyed
+ *    `st:<id>`; a delivery the token refuses is retried with backoff and reported. A lock the
+ *    buyer never instructed gets the same `Refunded` relay once a confirmed block of the cash
+ *    ledger is past its deadline.
+ *
+ * So the key to the ST ledger exists only for an outcome the cash ledger shows with k
+ * confirmations: a `pay` that is late, reverted or still in the mempool reveals nothing usable.
  *
  * Outbox items are delivered at least once; every handler first reads the contract's state and
  * does nothing when the step is already done, and the engine's journal makes a send that was
  * already signed wait for that transaction instead of signing another.
  */
 import { Contract, Interface, type Log, type Provider, type Signer } from "ethers";
-import { ContractError, TxEngine, contracts, decodeRevertData, type TxPolicy } from "@kessai/sdk";
+import {
+  ContractError,
+  DEFAULT_TX_POLICY,
+  TxEngine,
+  contracts,
+  decodeRevertData,
+  type TxPolicy,
+} from "@kessai/sdk";
 import {
   buildingBlocks,
   cursors,
@@ -43,6 +59,7 @@ import { StoreJournal } from "./journal.js";
 import { verifierMigrations } from "./schema.js";
 import {
   Outcome,
+  signOrder,
   signOutcome,
   termsHash,
   termsToJson,
@@ -77,14 +94,15 @@ export interface VerifierOptions {
   store: Store;
   st: LedgerOptions;
   cash: LedgerOptions;
-  /** The key named `verifier` in the terms: signs the outcome attestations. */
+  /** The key named `verifier` in the terms: signs the orders and the outcome attestations. */
   attester: Signer;
   /** Confirmations before the service acts on an event, and for its own sends (default 2). */
   confirmations?: number;
   /**
-   * Seconds of the cash ledger's clock that must remain before the deadline to sign `Paid`
-   * (default 60): `pay` must be mined before the deadline, or the attestation would be public
-   * while the payment can still be refunded.
+   * Seconds of the cash ledger's clock that must remain before the deadline to decide `Paid`, and
+   * again immediately before each send of `pay` (default 60): with less, the service refuses
+   * instead, so that a `pay` it sends has time to be mined. (A late `pay` only reverts: the ST
+   * ledger's attestation is signed after the payment is confirmed, never before.)
    */
   deadlineMarginSec?: number;
   /** Policy of the transaction engines (timeouts, fee bumps, polling). */
@@ -117,6 +135,19 @@ export interface SettlementView {
   cashState: string;
   decision: "paid" | "refunded" | "refund" | undefined;
   reason: string | undefined;
+  /** Why the service leaves this settlement alone (its terms name another verifier), if so. */
+  notOurs: string | undefined;
+}
+
+/** The ST ledger's attestation of a settlement's outcome, as {@link Verifier.attestation} gives it. */
+export interface PublishedAttestation {
+  id: string;
+  /** `paid`: present it to `deliver`; `refunded`: to `returnToSeller`. */
+  outcome: "paid" | "refunded";
+  /** The verifier's EIP-712 `Outcome` signature under the delivery contract's domain. */
+  attestation: string;
+  /** The terms it is for (the ST ledger's, as recorded), integers as decimal strings. */
+  terms: TermsJson;
 }
 
 /** What one round did. */
@@ -129,6 +160,21 @@ export interface TickReport {
 }
 
 type Side = "st" | "cash";
+
+/** One readiness check of {@link Verifier.health}. */
+export interface HealthCheck {
+  ok: boolean;
+  /** A chain's newest block number, when it answered. */
+  block?: number;
+  /** Why the check failed. */
+  error?: string;
+}
+
+/** The body of `/healthz`: `ok` when every check passed, else `unavailable` (HTTP 503). */
+export interface HealthReport {
+  status: "ok" | "unavailable";
+  checks: { st: HealthCheck; cash: HealthCheck; database: HealthCheck };
+}
 
 const DELIVERY_STATE = ["none", "locked", "delivered", "returned", "failed"] as const;
 const PAYMENT_STATE_NAMES = ["none", "instructed", "paid", "refunded"] as const;
@@ -151,6 +197,12 @@ interface Counters {
   decisions: Record<"paid" | "refunded" | "refund", number>;
   sends: Record<Side, number>;
   refusedDeliveries: number;
+  /** Paid decisions turned into `refuse` because the deadline came too close before the send. */
+  latePays: number;
+  /** Settlements recorded as not this service's (their terms name another verifier). */
+  notOurs: number;
+  /** Locks returned to the seller because the buyer never instructed by the deadline. */
+  expired: number;
   failures: number;
 }
 
@@ -173,8 +225,13 @@ export class Verifier {
     decisions: { paid: 0, refunded: 0, refund: 0 },
     sends: { st: 0, cash: 0 },
     refusedDeliveries: 0,
+    latePays: 0,
+    notOurs: 0,
+    expired: 0,
     failures: 0,
   };
+  /** Per verifier address named in terms: undefined when this service signs for it, else why not. */
+  private readonly verifiers = new Map<string, string | undefined>();
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -431,8 +488,9 @@ export class Verifier {
       case "SettlementRefunded": {
         const paid = e.name === "SettlementPaid";
         await tx.run(sql`UPDATE verifier_settlements SET cash_state = ${paid ? "paid" : "refunded"},
-          cash_attestation = ${e.attestation ?? "0x"}, updated_at = ${now} WHERE id = ${id}`);
-        // The outcome is decided and confirmed on the cash ledger: carry it to the ST ledger.
+          updated_at = ${now} WHERE id = ${id}`);
+        // The outcome is decided and confirmed on the cash ledger: only now may the ST ledger's
+        // attestation of it exist. Carry it there.
         await outbox.enqueue(tx, {
           topic: "st.relay",
           key: id,
@@ -446,19 +504,80 @@ export class Verifier {
 
   // ---------------------------------------------------------------- 2. decide
 
-  /** Decides every instructed, undecided settlement that can be decided now; returns how many. */
+  /**
+   * Decides every instructed, undecided settlement that can be decided now, and enqueues the
+   * return of every lock never instructed by its deadline; returns how many of both.
+   */
   async decideAll(): Promise<number> {
     const rows = await this.store.all(sql`SELECT id FROM verifier_settlements
-      WHERE cash_state = 'instructed' AND decision IS NULL ORDER BY id`);
+      WHERE cash_state = 'instructed' AND decision IS NULL AND not_ours IS NULL ORDER BY id`);
     let n = 0;
     for (const r of rows) if (await this.decide(r.id as string)) n++;
+    // Locks the buyer never instructed: nothing to decide on the cash ledger, but once its deadline
+    // passed the seller's units go back (the relay is enqueued once, keyed by the settlement).
+    const unpaid = await this.store.all(sql`SELECT id FROM verifier_settlements s
+      WHERE s.st_state = 'locked' AND s.cash_state = 'none' AND s.decision IS NULL
+        AND s.not_ours IS NULL AND NOT EXISTS (SELECT 1 FROM kessai_outbox o
+          WHERE o.topic = 'st.relay' AND o.idempotency_key = s.id)
+      ORDER BY s.id`);
+    for (const r of unpaid) if (await this.expire(r.id as string)) n++;
     return n;
+  }
+
+  /**
+   * A lock whose payment was never instructed: once a block of the cash ledger with the
+   * configured confirmations is past the deadline and the payment's record is still `None` at
+   * that block, `pay` can never succeed there (it requires `block.timestamp <= deadline`, and
+   * later blocks are later), so the service enqueues the `Refunded` relay that returns the units
+   * to the seller. Terms naming another cash ledger are left alone: the service cannot see that
+   * payment. Returns whether it enqueued the relay.
+   */
+  private async expire(id: string): Promise<boolean> {
+    const s = await this.settlement(id);
+    const t = s?.stTerms;
+    if (!t || s.cashTerms || s.decision) return false;
+    const cash = this.chains.cash;
+    if (
+      BigInt(cash.chainId) !== t.cashChainId ||
+      t.cashLedger.toLowerCase() !== cash.contract.toLowerCase()
+    )
+      return false;
+    if (!(await this.ours(id, t))) return false;
+    const confirmed = (await cash.provider.getBlockNumber()) - (this.confirmations - 1);
+    if (confirmed < 0) return false;
+    const block = await cash.provider.getBlock(confirmed);
+    if (!block || BigInt(block.timestamp) <= t.deadline) return false;
+    const state = Number(
+      await this.payment.getFunction("stateOf").staticCall(t.id, { blockTag: confirmed }),
+    );
+    // Instructed at that block: the ordinary path refunds the buyer, then relays.
+    if (PAYMENT_STATE_NAMES[state] !== "none") return false;
+    const reason = "not instructed by the deadline";
+    const created = await this.store.transaction(async (tx) => {
+      await tx.run(sql`UPDATE verifier_settlements SET reason = ${reason},
+        updated_at = ${encodeTime(new Date())} WHERE id = ${id} AND decision IS NULL`);
+      // The same payload as a refund seen on the cash ledger, so a late instruction followed by
+      // a refund finds this item instead of conflicting with it.
+      const r = await outbox.enqueue(tx, {
+        topic: "st.relay",
+        key: id,
+        payload: { outcome: Outcome.Refunded },
+        maxAttempts: 1_000,
+      });
+      return r.created;
+    });
+    if (created) {
+      this.counters.expired++;
+      this.log.info({ id, reason, cashBlock: confirmed }, "returning the units to the seller");
+    }
+    return created;
   }
 
   private async decide(id: string): Promise<boolean> {
     const s = await this.settlement(id);
     if (!s?.cashTerms || s.decision) return false;
     const terms = s.cashTerms;
+    if (!(await this.ours(id, terms))) return false;
     const cashNow = BigInt((await this.chains.cash.provider.getBlock("latest"))!.timestamp);
     let verdict: { decision: "paid" | "refunded" | "refund"; reason: string } | undefined;
     if (cashNow > terms.deadline) verdict = { decision: "refund", reason: "deadline passed" };
@@ -468,10 +587,11 @@ export class Verifier {
       else if (refusal !== "wait") verdict = { decision: "refunded", reason: refusal };
     }
     if (!verdict) return false;
-    const attestation =
+    // The order for the cash ledger's `pay` / `refuse` (never the ST ledger's attestation).
+    const order =
       verdict.decision === "refund"
         ? "0x"
-        : await signOutcome(
+        : await signOrder(
             this.o.attester,
             terms,
             verdict.decision === "paid" ? Outcome.Paid : Outcome.Refunded,
@@ -479,14 +599,14 @@ export class Verifier {
     const now = encodeTime(new Date());
     const written = await this.store.transaction(async (tx) => {
       const { rowCount } = await tx.run(sql`UPDATE verifier_settlements
-        SET decision = ${verdict.decision}, reason = ${verdict.reason}, attestation = ${attestation},
+        SET decision = ${verdict.decision}, reason = ${verdict.reason}, cash_order = ${order},
             decided_at = ${now}, updated_at = ${now}
         WHERE id = ${id} AND decision IS NULL AND cash_state = 'instructed'`);
       if (rowCount !== 1) return false;
       await outbox.enqueue(tx, {
         topic: "cash.decide",
         key: id,
-        payload: { decision: verdict.decision, attestation },
+        payload: { decision: verdict.decision, order },
         maxAttempts: 1_000,
       });
       return true;
@@ -528,52 +648,147 @@ export class Verifier {
     return undefined;
   }
 
+  /**
+   * Whether this service can sign for the verifier `t.verifier` names: its own key, or a
+   * `VerifierQuorum` (the same address on both ledgers) that has the key as a member and a
+   * threshold of 1, which one signature meets. A quorum of threshold m > 1 needs m members'
+   * signatures: its other members co-sign outside this service, which does not decide for it.
+   * The first time a settlement fails this, it is recorded as not ours (`not_ours`, the reason),
+   * counted and logged once; it is never decided nor relayed by this service, nor retried.
+   */
+  private async ours(id: string, t: CrossLedgerTerms): Promise<boolean> {
+    const address = t.verifier.toLowerCase();
+    if (!this.verifiers.has(address))
+      this.verifiers.set(address, await this.whyNotOurs(t.verifier));
+    const reason = this.verifiers.get(address);
+    if (reason === undefined) return true;
+    const { rowCount } = await this.store.run(sql`UPDATE verifier_settlements
+      SET not_ours = ${reason}, updated_at = ${encodeTime(new Date())}
+      WHERE id = ${id.toLowerCase()} AND not_ours IS NULL`);
+    if (rowCount === 1) {
+      this.counters.notOurs++;
+      this.log.warn({ id, verifier: t.verifier, reason }, "not ours: left alone");
+    }
+    return false;
+  }
+
+  /** Why this service cannot sign for `verifier`, or undefined when it can. */
+  private async whyNotOurs(verifier: string): Promise<string | undefined> {
+    const key = (await this.o.attester.getAddress()).toLowerCase();
+    if (verifier.toLowerCase() === key) return undefined;
+    const reasons: string[] = [];
+    for (const side of ["st", "cash"] as const) {
+      const provider = this.chains[side].provider;
+      if ((await provider.getCode(verifier)) === "0x") {
+        reasons.push(`${side} ledger: an account that is not this service's key`);
+        continue;
+      }
+      const quorum = contracts.VerifierQuorum__factory.connect(verifier, provider);
+      try {
+        const [member, threshold] = await Promise.all([quorum.isMember(key), quorum.threshold()]);
+        if (!member) reasons.push(`${side} ledger: a quorum this service's key is not a member of`);
+        else if (threshold > 1n)
+          reasons.push(
+            `${side} ledger: a quorum of threshold ${threshold}; this service signs once (the other members co-sign)`,
+          );
+      } catch {
+        reasons.push(`${side} ledger: a contract that is not a VerifierQuorum`);
+      }
+    }
+    return reasons.length === 0 ? undefined : `verifier ${verifier}: ${reasons.join("; ")}`;
+  }
+
   // ---------------------------------------------------------------- 3. and 4. send
 
   private async handle(c: outbox.OutboxClaim): Promise<unknown> {
     const s = await this.settlement(c.key);
     if (!s) throw new PermanentError(`no settlement ${c.key}`);
     return c.topic === "cash.decide"
-      ? this.sendDecision(s, c.payload as { decision: string; attestation: string })
+      ? this.sendDecision(s, c.payload as { decision: string; order: string })
       : this.relay(s, (c.payload as { outcome: OutcomeValue }).outcome);
   }
 
-  /** Step 5 on the cash ledger: `pay`, `refuse` or `refund`, once. */
+  /**
+   * Step 5 on the cash ledger: `pay`, `refuse` or `refund`, once. Immediately before sending
+   * `pay`, the cash ledger's clock is read again: with less than `deadlineMarginSec` left, the
+   * settlement is refused instead (a refuse order lands whenever the record is `Instructed`), and
+   * otherwise the send's engine deadline is the settlement's deadline (or the engine's timeout,
+   * if sooner: the outbox then retries, re-checking), so that nothing of it is
+   * broadcast, re-broadcast or replaced after the cash ledger would refuse it.
+   */
   private async sendDecision(
     s: SettlementView,
-    p: { decision: string; attestation: string },
+    p: { decision: string; order: string },
   ): Promise<unknown> {
     const t = s.cashTerms!;
     const state =
       PAYMENT_STATE_NAMES[Number(await this.payment.getFunction("stateOf").staticCall(t.id))];
     if (state !== "instructed") return { skipped: `cash settlement is ${state}` };
-    const args = p.decision === "refund" ? [t] : [t, p.attestation];
-    const fn = p.decision === "paid" ? "pay" : p.decision === "refunded" ? "refuse" : "refund";
+    if (p.decision === "paid") {
+      const cashNow = BigInt((await this.chains.cash.provider.getBlock("latest"))!.timestamp);
+      const left = t.deadline - cashNow;
+      if (left < BigInt(this.o.deadlineMarginSec)) return this.refuseLate(t, left);
+      // The cash ledger's clock runs with the wall clock: stop at its deadline, or at the
+      // engine's usual timeout if that comes first.
+      const timeoutMs = this.chains.cash.engine.policy.timeoutMs ?? DEFAULT_TX_POLICY.timeoutMs;
+      const deadline = Date.now() + Math.min(Number(left) * 1_000, timeoutMs);
+      return this.send("cash", "pay", [t, p.order], `cash:${t.id}`, deadline);
+    }
+    const args = p.decision === "refund" ? [t] : [t, p.order];
+    const fn = p.decision === "refunded" ? "refuse" : "refund";
     return this.send("cash", fn, args, `cash:${t.id}`);
+  }
+
+  /**
+   * A `Paid` decision whose `pay` could not be sent with the margin before the deadline (the
+   * service was down, the node unreachable, a send timed out): the service refuses instead, and
+   * records why. A `pay` sent earlier that still lands first wins (the refusal then reverts and
+   * the next attempt sees `Paid`); either way the ST ledger follows what the cash ledger shows.
+   */
+  private async refuseLate(t: CrossLedgerTerms, left: bigint): Promise<unknown> {
+    const order = await signOrder(this.o.attester, t, Outcome.Refunded);
+    const reason = `too close to the deadline to pay (${left} s left)`;
+    await this.store.run(sql`UPDATE verifier_settlements SET decision = 'refunded',
+      reason = ${reason}, cash_order = ${order}, updated_at = ${encodeTime(new Date())}
+      WHERE id = ${t.id}`);
+    this.counters.latePays++;
+    this.log.warn({ id: t.id, reason }, "refusing instead of paying");
+    return this.send("cash", "refuse", [t, order], `cash:${t.id}:refuse`);
   }
 
   /** Step 6 on the ST ledger: `deliver` or `returnToSeller`, once. */
   private async relay(s: SettlementView, outcome: OutcomeValue): Promise<unknown> {
     const t = s.stTerms;
     if (!t) return { skipped: "no lock on the ST ledger" };
+    // Paid or refunded under someone else's orders: this service holds no key for its attestation.
+    if (!(await this.ours(t.id, t)))
+      return { skipped: "not ours: the terms name another verifier" };
     const state =
       DELIVERY_STATE[Number(await this.delivery.getFunction("stateOf").staticCall(t.id))];
     if (state !== "locked") return { skipped: `ST settlement is ${state}` };
-    let attestation: string;
+    const cash = this.chains.cash;
+    if (
+      BigInt(cash.chainId) !== t.cashChainId ||
+      t.cashLedger.toLowerCase() !== cash.contract.toLowerCase()
+    )
+      // The lock names another cash ledger: what this one decided under the ID is not its outcome.
+      throw new PermanentError(`the ST terms of ${t.id} name another cash ledger`);
+    let terms = t;
     if (outcome === Outcome.Paid) {
-      // The attestation the cash ledger verified and published with the payment.
-      const row = await this.store.get(
-        sql`SELECT cash_attestation FROM verifier_settlements WHERE id = ${t.id}`,
-      );
-      attestation = row!.cash_attestation as string;
-    } else {
-      // Refunded (by the verifier's refusal or by anyone after the deadline): the ST ledger's
-      // terms get a Refunded attestation of their own (deterministic signature).
-      attestation = await signOutcome(this.o.attester, t, Outcome.Refunded);
+      // The cash ledger paid (confirmed): the attestation is signed now, for the terms it paid,
+      // which must be the ST ledger's (a pay order is signed only when both hashes are equal).
+      const paid = s.cashTerms;
+      if (!paid || termsHash(paid) !== termsHash(t))
+        throw new PermanentError(`paid terms differ from the ST ledger's for ${t.id}`);
+      terms = paid;
     }
+    // ECDSA with RFC 6979 nonces: signing again after a restart gives the same bytes.
+    const attestation = await signOutcome(this.o.attester, terms, outcome);
+    await this.store.run(sql`UPDATE verifier_settlements SET st_attestation = ${attestation},
+      updated_at = ${encodeTime(new Date())} WHERE id = ${t.id}`);
     const fn = outcome === Outcome.Paid ? "deliver" : "returnToSeller";
     try {
-      return await this.send("st", fn, [t, attestation], `st:${t.id}`);
+      return await this.send("st", fn, [terms, attestation], `st:${t.id}`);
     } catch (e) {
       if (e instanceof ContractError) {
         // The token refused (paused, buyer suspended, ...): the settlement stays deliverable;
@@ -588,12 +803,31 @@ export class Verifier {
     }
   }
 
-  private async send(side: Side, fn: string, args: unknown[], key: string): Promise<unknown> {
+  private async send(
+    side: Side,
+    fn: string,
+    args: unknown[],
+    key: string,
+    deadline?: number,
+  ): Promise<unknown> {
     const c = this.chains[side];
     const data = c.iface.encodeFunctionData(fn, args);
-    const r = await c.engine.send({ to: c.contract, data }, { key, action: `verifier.${fn}` });
+    const r = await c.engine.send(
+      { to: c.contract, data },
+      { key, action: `verifier.${fn}`, ...(deadline === undefined ? {} : { deadline }) },
+    );
     if (!r.resumed) this.counters.sends[side]++;
-    this.log.info({ key, fn, tx: r.hash, block: r.blockNumber, resumed: r.resumed }, "sent");
+    this.log.info(
+      {
+        id: key.slice(key.indexOf(":") + 1),
+        key,
+        fn,
+        tx: r.hash,
+        block: r.blockNumber,
+        resumed: r.resumed,
+      },
+      "sent",
+    );
     return { tx: r.hash, blockNumber: r.blockNumber, resumed: r.resumed };
   }
 
@@ -615,7 +849,56 @@ export class Verifier {
       cashState: r.cash_state as string,
       decision: (r.decision ?? undefined) as SettlementView["decision"],
       reason: (r.reason ?? undefined) as string | undefined,
+      notOurs: (r.not_ours ?? undefined) as string | undefined,
     };
+  }
+
+  /**
+   * The ST ledger's attestation the service signed for settlement `id`, once the cash ledger's
+   * outcome had its confirmations (or, never instructed, once a confirmed cash-ledger block was
+   * past the deadline), with the terms it is for: anyone may present it to `deliver` (`paid`) or
+   * `returnToSeller` (`refunded`). Undefined before that.
+   */
+  async attestation(id: string): Promise<PublishedAttestation | undefined> {
+    const r = await this.store.get(sql`SELECT st_terms, cash_state, st_attestation
+      FROM verifier_settlements WHERE id = ${id.toLowerCase()}`);
+    if (!r || r.st_attestation === null || r.st_attestation === undefined) return undefined;
+    return {
+      id: id.toLowerCase(),
+      outcome: r.cash_state === "paid" ? "paid" : "refunded",
+      attestation: r.st_attestation as string,
+      terms: decodeJson(r.st_terms) as TermsJson,
+    };
+  }
+
+  /**
+   * Readiness: both chains answer `eth_blockNumber` and the database a `SELECT 1`, each within
+   * `timeoutMs` (default 2,000). Never throws: a failed check is reported with its error.
+   */
+  async health(timeoutMs = 2_000): Promise<HealthReport> {
+    const probe = async (f: () => Promise<unknown>): Promise<HealthCheck> => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        const value = await Promise.race([
+          f(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+        return typeof value === "number" ? { ok: true, block: value } : { ok: true };
+      } catch (e) {
+        return { ok: false, error: e instanceof Error ? e.message : String(e) };
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const [st, cash, database] = await Promise.all([
+      probe(() => this.chains.st.provider.getBlockNumber()),
+      probe(() => this.chains.cash.provider.getBlockNumber()),
+      probe(async () => void (await this.store.get(sql`SELECT 1 AS one`))),
+    ]);
+    const ok = st.ok && cash.ok && database.ok;
+    return { status: ok ? "ok" : "unavailable", checks: { st, cash, database } };
   }
 
   /** Counters in Prometheus text format (for a `/metrics` endpoint). */
@@ -637,6 +920,12 @@ export class Verifier {
       ),
       "# TYPE kessai_verifier_refused_deliveries_total counter",
       `kessai_verifier_refused_deliveries_total ${c.refusedDeliveries}`,
+      "# TYPE kessai_verifier_late_pays_total counter",
+      `kessai_verifier_late_pays_total ${c.latePays}`,
+      "# TYPE kessai_verifier_not_ours_total counter",
+      `kessai_verifier_not_ours_total ${c.notOurs}`,
+      "# TYPE kessai_verifier_expired_locks_total counter",
+      `kessai_verifier_expired_locks_total ${c.expired}`,
       "# TYPE kessai_verifier_round_failures_total counter",
       `kessai_verifier_round_failures_total ${c.failures}`,
       "# TYPE kessai_verifier_outbox gauge",
@@ -658,7 +947,6 @@ interface EventPayload {
   name: string;
   id: string;
   terms?: TermsJson;
-  attestation?: string;
 }
 
 function eventPayload(name: string, args: Record<string, unknown>): EventPayload {
@@ -667,7 +955,6 @@ function eventPayload(name: string, args: Record<string, unknown>): EventPayload
     p.terms = termsToJson(
       toTerms((args.terms as { toObject(): Record<string, unknown> }).toObject()),
     );
-  if (typeof args.attestation === "string") p.attestation = args.attestation;
   return p;
 }
 

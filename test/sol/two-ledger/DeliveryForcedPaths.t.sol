@@ -106,6 +106,67 @@ contract DeliveryForcedPathsTest is TwoLedgerBase {
         delivery.returnToSeller(t, _refunded(t));
     }
 
+    /// @dev As the DVP reads them: the first 416 bytes name the settlement, the rest is free.
+    function test_forceUnlock_namingWithAReferenceAfterTheTermsFailsTheSettlement() public {
+        ICrossLedger.CrossLedgerTerms memory t = _locked();
+        bytes memory data = bytes.concat(abi.encode(t), "court order 2026-11-30");
+        vm.expectEmit(address(delivery));
+        emit ICrossLedgerDelivery.SettlementFailed(t.id, issuer, 30, 70);
+        vm.prank(issuer);
+        bond.forceUnlock(address(delivery), seller, stranger, 30, data);
+        vm.assertEq(
+            uint256(delivery.stateOf(t.id)),
+            uint256(ICrossLedgerDelivery.State.Failed),
+            "Failed"
+        );
+        vm.assertEq(bond.balanceOf(stranger), 30, "the forced part");
+        vm.assertEq(bond.availableBalanceOf(seller), ST_ISSUED - 30, "the rest is free");
+        _assertBucket(0, 0);
+    }
+
+    /// @dev Fewer than 416 bytes (the terms cut short) name no settlement: the units must be
+    /// unassigned, and they are not.
+    function test_forceUnlock_dataShorterThanTheTermsNamesNoSettlement() public {
+        ICrossLedger.CrossLedgerTerms memory t = _locked();
+        bytes memory full = abi.encode(t);
+        bytes memory short = new bytes(full.length - 1);
+        for (uint256 i = 0; i < short.length; ++i) short[i] = full[i];
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(_exceeds(seller, 1, 0));
+        vm.prank(issuer);
+        bond.forceUnlock(address(delivery), seller, seller, 1, short);
+        _assertUnchanged(before, t);
+    }
+
+    /// @dev Terms whose words are not clean values of their types (dirty high bits in an address
+    /// or the deadline) are refused with the delivery contract's own error, with or without a
+    /// reference after them, not with the token's generic refusal; nothing moves.
+    function test_forceUnlock_namingRevertsForMalformedTerms() public {
+        ICrossLedger.CrossLedgerTerms memory t = _locked();
+        // words 1 (seller), 2 (buyer), 4 (stLedger), 5 (securityToken), 8 (cashLedger),
+        // 9 (cashToken), 11 (deadline), 12 (verifier)
+        uint256[8] memory words = [uint256(1), 2, 4, 5, 8, 9, 11, 12];
+        for (uint256 i = 0; i < words.length; ++i) {
+            bytes memory data = abi.encode(t);
+            uint256 offset = 32 + words[i] * 32; // past the length word
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                let p := add(data, offset)
+                mstore(p, or(mload(p), shl(248, 1)))
+            }
+            _expectForceUnlockMalformed(t, data);
+            _expectForceUnlockMalformed(t, bytes.concat(data, "court order"));
+        }
+        // The clean terms still name it.
+        vm.prank(issuer);
+        bond.forceUnlock(address(delivery), seller, seller, 1, abi.encode(t));
+        vm.assertEq(
+            uint256(delivery.stateOf(t.id)),
+            uint256(ICrossLedgerDelivery.State.Failed),
+            "clean terms name it"
+        );
+    }
+
     function test_forceUnlock_namingWorksWhileTheContractAndTheTokenArePaused() public {
         ICrossLedger.CrossLedgerTerms memory t = _locked();
         vm.prank(pauser);
@@ -271,6 +332,22 @@ contract DeliveryForcedPathsTest is TwoLedgerBase {
         vm.expectRevert(_exceeds(seller, value, unassigned));
         vm.prank(issuer);
         bond.forceUnlock(address(delivery), seller, seller, value, "court order");
+        _assertUnchanged(before, t);
+    }
+
+    function _expectForceUnlockMalformed(
+        ICrossLedger.CrossLedgerTerms memory t,
+        bytes memory data
+    ) private {
+        Snapshot memory before = _snapshot(t);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ICrossLedgerDelivery.DeliveryMalformedTerms.selector,
+                data.length
+            )
+        );
+        vm.prank(issuer);
+        bond.forceUnlock(address(delivery), seller, seller, 1, data);
         _assertUnchanged(before, t);
     }
 

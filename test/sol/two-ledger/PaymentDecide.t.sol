@@ -11,30 +11,35 @@ import {Vm} from "../utils/Vm.sol";
 import {TwoLedgerBase} from "./TwoLedgerBase.sol";
 
 /**
- * @notice Cash ledger, step 5: the verifier's attestation, submitted by anyone, pays the seller
- * (`Paid`, up to the deadline, emitting the attestation in the same transaction: guarantee 1) or
- * refunds the buyer (`Refunded`); after the deadline anyone refunds (guarantee 2); decided once
- * (guarantee 3); a token refusal never reverts a decision, the amount stays owed.
+ * @notice Cash ledger, step 5: the verifier's order (`PaymentOrder` under the payment contract's
+ * own domain), submitted by anyone, pays the seller (`Paid`, up to the deadline) or refunds the
+ * buyer (`Refunded`); after the deadline anyone refunds (guarantee 2); decided once (guarantee
+ * 3); a token refusal never reverts a decision, the amount stays owed. That the order is not a
+ * key on the ST ledger is shown in PaymentOrder.t.sol.
  */
 contract PaymentDecideTest is TwoLedgerBase {
     bytes32 internal constant INSTRUCTED = bytes32(uint256(1) << 1);
     bytes32 internal constant DECIDED = bytes32((uint256(1) << 2) | (uint256(1) << 3));
-    bytes32 internal constant PAID_EVENT = keccak256(
-        "SettlementPaid(bytes32,address,uint256,bytes)"
-    );
 
     // ---------------------------------------------------------------- pay
 
-    function test_pay_paysTheSellerAndEmitsTheAttestation() public {
+    function test_pay_paysTheSellerAndPublishesNoSignature() public {
         ICrossLedger.CrossLedgerTerms memory t = _instructed();
-        bytes memory paid = _paid(t);
         vm.expectEmit(address(dcjpy));
         emit IERC20.Transfer(address(payment), seller, AMOUNT);
         vm.expectEmit(address(payment));
-        emit ICrossLedgerPayment.SettlementPaid(t.id, seller, AMOUNT, paid);
-        vm.prank(stranger); // anyone submits the verifier's decision
-        payment.pay(t, paid);
+        emit ICrossLedgerPayment.SettlementPaid(t.id, seller, AMOUNT);
+        vm.recordLogs();
+        vm.prank(stranger); // anyone submits the verifier's order
+        payment.pay(t, _payOrder(t));
 
+        // The payment's logs carry the amount and nothing else: no key to the ST ledger.
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i = 0; i < logs.length; ++i) {
+            if (logs[i].emitter == address(payment)) {
+                vm.assertEq(logs[i].data, abi.encode(AMOUNT), "event data is the amount only");
+            }
+        }
         ICrossLedgerPayment.Payment memory record = payment.paymentOf(t.id);
         vm.assertEq(uint256(record.state), uint256(ICrossLedgerPayment.State.Paid), "Paid");
         vm.assertFalse(record.transferPending, "paid out");
@@ -42,43 +47,46 @@ contract PaymentDecideTest is TwoLedgerBase {
         vm.assertEq(dcjpy.balanceOf(address(payment)), 0, "escrow empty");
     }
 
-    /// @dev Guarantee 1 in one chain's terms: the attestation the payment emitted is exactly what
-    /// the ST ledger's `deliver` accepts.
-    function test_pay_theEmittedAttestationDeliversOnTheStLedger() public {
+    function test_orderDigest_matchesTheSpecUnderThePaymentContractsDomain() public {
         ICrossLedger.CrossLedgerTerms memory t = _terms();
-        _lock(t);
-        _instruct(t);
-        vm.recordLogs();
-        payment.pay(t, _paid(t));
-        Vm.Log[] memory logs = vm.getRecordedLogs();
-        bytes memory attestation;
-        for (uint256 i = 0; i < logs.length; ++i) {
-            if (logs[i].emitter == address(payment) && logs[i].topics[0] == PAID_EVENT) {
-                (, attestation) = abi.decode(logs[i].data, (uint256, bytes));
-            }
+        vm.assertEq(
+            payment.ORDER_TYPEHASH(),
+            keccak256(bytes.concat(ORDER_TYPE, TERMS_TYPE)),
+            "type hash"
+        );
+        for (uint8 o = 1; o <= 2; ++o) {
+            ICrossLedger.Outcome outcome = ICrossLedger.Outcome(o);
+            vm.assertEq(payment.orderDigest(t, outcome), _orderDigest(t, outcome), "order digest");
+            vm.assertTrue(
+                payment.orderDigest(t, outcome) != delivery.outcomeDigest(t, outcome),
+                "an order is not an attestation"
+            );
         }
-        vm.assertEq(attestation.length, 65, "attestation found in the event");
-        vm.prank(buyer);
-        delivery.deliver(t, attestation);
-        vm.assertEq(bond.balanceOf(buyer), QUANTITY, "delivered with the public attestation");
+        (, string memory name, string memory version, uint256 chainId, address at, , ) = payment
+            .eip712Domain();
+        vm.assertEq(name, "Kessai CrossLedgerPayment", "domain name");
+        vm.assertEq(version, "1", "domain version");
+        vm.assertEq(chainId, block.chainid, "domain chain");
+        vm.assertEq(at, address(payment), "domain contract");
+        // The ST ledger's digest is still offered by both contracts, for clients.
         vm.assertEq(
             payment.outcomeDigest(t, ICrossLedger.Outcome.Paid),
             delivery.outcomeDigest(t, ICrossLedger.Outcome.Paid),
-            "both ledgers verify the same digest"
+            "both ledgers compute the attestation digest alike"
         );
     }
 
     function test_pay_worksUpToTheDeadlineInclusive() public {
         ICrossLedger.CrossLedgerTerms memory t = _instructed();
         vm.warp(DEADLINE);
-        payment.pay(t, _paid(t));
+        payment.pay(t, _payOrder(t));
         vm.assertEq(uint256(payment.stateOf(t.id)), 2, "Paid at the deadline");
     }
 
     function test_pay_revertsAfterTheDeadline() public {
         ICrossLedger.CrossLedgerTerms memory t = _instructed();
         vm.warp(uint256(DEADLINE) + 1);
-        _expectPayReverts(t, _paid(t), _deadlinePassed(t.id, uint256(DEADLINE) + 1));
+        _expectPayReverts(t, _payOrder(t), _deadlinePassed(t.id, uint256(DEADLINE) + 1));
     }
 
     function test_pay_worksWhilePausedAndAfterTheVerifierLostItsRole() public {
@@ -91,58 +99,53 @@ contract PaymentDecideTest is TwoLedgerBase {
         payment.setCashTokenListed(address(dcjpy), false);
         payment.setCounterpartListed(block.chainid, address(delivery), false);
         vm.stopPrank();
-        payment.pay(t, _paid(t));
+        payment.pay(t, _payOrder(t));
         vm.assertEq(dcjpy.balanceOf(seller), AMOUNT, "a signed decision always lands");
     }
 
-    function test_pay_revertsForRefundedAttestation() public {
+    function test_pay_revertsForARefuseOrder() public {
         ICrossLedger.CrossLedgerTerms memory t = _instructed();
         _expectPayReverts(
             t,
-            _refunded(t),
-            _invalidAttestation(t.id, verifier, ICrossLedger.Outcome.Paid)
+            _refuseOrder(t),
+            _invalidOrder(t.id, verifier, ICrossLedger.Outcome.Paid)
         );
     }
 
-    function test_pay_revertsForAttestationOfAnotherSettlementOrSigner() public {
+    function test_pay_revertsForOrderOfAnotherSettlementOrSigner() public {
         ICrossLedger.CrossLedgerTerms memory t = _instructed();
         ICrossLedger.CrossLedgerTerms memory other = _instructed();
         _expectPayReverts(
             t,
-            _paid(other),
-            _invalidAttestation(t.id, verifier, ICrossLedger.Outcome.Paid)
+            _payOrder(other),
+            _invalidOrder(t.id, verifier, ICrossLedger.Outcome.Paid)
         );
         _expectPayReverts(
             t,
-            _sign(SELLER_KEY, _outcomeDigest(t, ICrossLedger.Outcome.Paid)),
-            _invalidAttestation(t.id, verifier, ICrossLedger.Outcome.Paid)
+            _sign(SELLER_KEY, _orderDigest(t, ICrossLedger.Outcome.Paid)),
+            _invalidOrder(t.id, verifier, ICrossLedger.Outcome.Paid)
         );
-        _expectPayReverts(t, hex"", _invalidAttestation(t.id, verifier, ICrossLedger.Outcome.Paid));
+        _expectPayReverts(t, hex"", _invalidOrder(t.id, verifier, ICrossLedger.Outcome.Paid));
     }
 
-    function test_pay_revertsForAttestationUnderAnotherStDomain() public {
-        // Signed for the same terms but the domain of another ST chain or contract: the cash
-        // ledger rebuilds the domain from the terms, so it refuses exactly what the ST ledger would.
+    function test_pay_revertsForOrderUnderAnotherCashDomain() public {
+        // Signed for the same terms but the domain of another cash chain or contract (including
+        // the delivery contract's address): refused.
         ICrossLedger.CrossLedgerTerms memory t = _instructed();
-        bytes32 structHash = keccak256(
-            abi.encode(
-                keccak256(bytes.concat(OUTCOME_TYPE, TERMS_TYPE)),
-                _termsHash(t),
-                uint8(ICrossLedger.Outcome.Paid)
-            )
-        );
-        bytes32[2] memory domains = [
-            _domainSeparator(block.chainid + 1, address(delivery)),
+        bytes32 structHash = _orderStructHash(t, ICrossLedger.Outcome.Paid);
+        bytes32[3] memory domains = [
+            _paymentDomainSeparator(block.chainid + 1, address(payment)),
+            _paymentDomainSeparator(block.chainid, address(delivery)),
             _domainSeparator(block.chainid, address(payment))
         ];
-        for (uint256 i = 0; i < 2; ++i) {
+        for (uint256 i = 0; i < domains.length; ++i) {
             _expectPayReverts(
                 t,
                 _sign(
                     VERIFIER_KEY,
                     keccak256(abi.encodePacked("\x19\x01", domains[i], structHash))
                 ),
-                _invalidAttestation(t.id, verifier, ICrossLedger.Outcome.Paid)
+                _invalidOrder(t.id, verifier, ICrossLedger.Outcome.Paid)
             );
         }
     }
@@ -153,7 +156,7 @@ contract PaymentDecideTest is TwoLedgerBase {
         altered.seller = stranger;
         Snapshot memory before = _snapshot(t);
         vm.expectRevert(_mismatch(t.id));
-        payment.pay(altered, _paid(altered));
+        payment.pay(altered, _payOrder(altered));
         _assertUnchanged(before, t);
     }
 
@@ -162,21 +165,21 @@ contract PaymentDecideTest is TwoLedgerBase {
             ICrossLedgerPayment.State state = ICrossLedgerPayment.State(s);
             if (state == ICrossLedgerPayment.State.Instructed) continue;
             ICrossLedger.CrossLedgerTerms memory t = _paymentInState(state);
-            _expectPayReverts(t, _paid(t), _paymentState(t.id, state, INSTRUCTED));
+            _expectPayReverts(t, _payOrder(t), _paymentState(t.id, state, INSTRUCTED));
         }
     }
 
     // ---------------------------------------------------------------- refuse
 
-    function test_refuse_refundsTheBuyerAndEmitsTheAttestation() public {
+    function test_refuse_refundsTheBuyer() public {
         ICrossLedger.CrossLedgerTerms memory t = _instructed();
-        bytes memory refunded = _refunded(t);
+        bytes memory order = _refuseOrder(t);
         vm.expectEmit(address(dcjpy));
         emit IERC20.Transfer(address(payment), buyer, AMOUNT);
         vm.expectEmit(address(payment));
-        emit ICrossLedgerPayment.SettlementRefunded(t.id, buyer, AMOUNT, refunded);
+        emit ICrossLedgerPayment.SettlementRefunded(t.id, buyer, AMOUNT);
         vm.prank(stranger);
-        payment.refuse(t, refunded);
+        payment.refuse(t, order);
         vm.assertEq(uint256(payment.stateOf(t.id)), 3, "Refunded");
         vm.assertEq(dcjpy.balanceOf(buyer), CASH_ISSUED, "buyer whole");
         vm.assertEq(dcjpy.balanceOf(address(payment)), 0, "escrow empty");
@@ -187,15 +190,15 @@ contract PaymentDecideTest is TwoLedgerBase {
         vm.warp(uint256(DEADLINE) + 30 days);
         vm.prank(pauser);
         payment.pause();
-        payment.refuse(t, _refunded(t));
+        payment.refuse(t, _refuseOrder(t));
         vm.assertEq(dcjpy.balanceOf(buyer), CASH_ISSUED, "refunded");
     }
 
-    function test_refuse_revertsForPaidAttestation() public {
+    function test_refuse_revertsForAPayOrder() public {
         ICrossLedger.CrossLedgerTerms memory t = _instructed();
         Snapshot memory before = _snapshot(t);
-        vm.expectRevert(_invalidAttestation(t.id, verifier, ICrossLedger.Outcome.Refunded));
-        payment.refuse(t, _paid(t));
+        vm.expectRevert(_invalidOrder(t.id, verifier, ICrossLedger.Outcome.Refunded));
+        payment.refuse(t, _payOrder(t));
         _assertUnchanged(before, t);
     }
 
@@ -206,7 +209,7 @@ contract PaymentDecideTest is TwoLedgerBase {
             ICrossLedger.CrossLedgerTerms memory t = _paymentInState(state);
             Snapshot memory before = _snapshot(t);
             vm.expectRevert(_paymentState(t.id, state, INSTRUCTED));
-            payment.refuse(t, _refunded(t));
+            payment.refuse(t, _refuseOrder(t));
             _assertUnchanged(before, t);
         }
     }
@@ -218,13 +221,13 @@ contract PaymentDecideTest is TwoLedgerBase {
         vm.expectRevert(_paymentState(t.id, ICrossLedgerPayment.State.Paid, INSTRUCTED));
         payment.refund(t);
         vm.expectRevert(_paymentState(t.id, ICrossLedgerPayment.State.Paid, INSTRUCTED));
-        payment.refuse(t, _refunded(t));
+        payment.refuse(t, _refuseOrder(t));
         _assertUnchanged(before, t);
         vm.warp(T0);
         t = _paymentInState(ICrossLedgerPayment.State.Refunded);
         before = _snapshot(t);
         vm.expectRevert(_paymentState(t.id, ICrossLedgerPayment.State.Refunded, INSTRUCTED));
-        payment.pay(t, _paid(t));
+        payment.pay(t, _payOrder(t));
         _assertUnchanged(before, t);
     }
 
@@ -234,7 +237,7 @@ contract PaymentDecideTest is TwoLedgerBase {
         ICrossLedger.CrossLedgerTerms memory t = _instructed();
         vm.warp(uint256(DEADLINE) + 1);
         vm.expectEmit(address(payment));
-        emit ICrossLedgerPayment.SettlementRefunded(t.id, buyer, AMOUNT, "");
+        emit ICrossLedgerPayment.SettlementRefunded(t.id, buyer, AMOUNT);
         vm.prank(stranger);
         payment.refund(t);
         vm.assertEq(uint256(payment.stateOf(t.id)), 3, "Refunded");
@@ -304,8 +307,8 @@ contract PaymentDecideTest is TwoLedgerBase {
         vm.expectEmit(address(payment));
         emit ICrossLedgerPayment.TransferDeferred(t.id, seller, AMOUNT, reason);
         vm.expectEmit(address(payment));
-        emit ICrossLedgerPayment.SettlementPaid(t.id, seller, AMOUNT, _paid(t));
-        payment.pay(t, _paid(t));
+        emit ICrossLedgerPayment.SettlementPaid(t.id, seller, AMOUNT);
+        payment.pay(t, _payOrder(t));
         ICrossLedgerPayment.Payment memory record = payment.paymentOf(t.id);
         vm.assertEq(uint256(record.state), 2, "Paid: the decision stands");
         vm.assertTrue(record.transferPending, "owed to the seller");
@@ -352,7 +355,7 @@ contract PaymentDecideTest is TwoLedgerBase {
         ICrossLedger.CrossLedgerTerms memory t = _instructed();
         vm.prank(bank);
         dcjpy.setAccountFrozen(buyer, true);
-        payment.refuse(t, _refunded(t));
+        payment.refuse(t, _refuseOrder(t));
         vm.assertTrue(payment.paymentOf(t.id).transferPending, "owed to the buyer");
         vm.prank(bank);
         dcjpy.setAccountFrozen(buyer, false);
@@ -387,7 +390,7 @@ contract PaymentDecideTest is TwoLedgerBase {
         ICrossLedger.CrossLedgerTerms memory t = _instructed();
         vm.prank(bank);
         dcjpy.setAccountFrozen(seller, true);
-        payment.pay(t, _paid(t));
+        payment.pay(t, _payOrder(t));
         ICrossLedger.CrossLedgerTerms memory altered = _copy(t);
         altered.seller = stranger; // would redirect the owed amount
         Snapshot memory before = _snapshot(t);
@@ -422,7 +425,7 @@ contract PaymentDecideTest is TwoLedgerBase {
             );
             vm.expectEmit(address(payment));
             emit ICrossLedgerPayment.TransferDeferred(t.id, seller, AMOUNT, reasons[i]);
-            payment.pay(t, _paid(t));
+            payment.pay(t, _payOrder(t));
             vm.assertTrue(payment.paymentOf(t.id).transferPending, "owed");
             vm.assertEq(token.balanceOf(address(payment)), AMOUNT, "in escrow");
             token.setMode(MisbehavingCashToken.Mode.Normal);
@@ -438,7 +441,7 @@ contract PaymentDecideTest is TwoLedgerBase {
         vm.prank(buyer);
         payment.instruct(t);
         token.setMode(MisbehavingCashToken.Mode.ReturnNothing);
-        payment.pay(t, _paid(t));
+        payment.pay(t, _payOrder(t));
         vm.assertFalse(payment.paymentOf(t.id).transferPending, "paid out");
         vm.assertEq(token.balanceOf(seller), AMOUNT, "seller paid");
     }
@@ -447,12 +450,12 @@ contract PaymentDecideTest is TwoLedgerBase {
 
     function _expectPayReverts(
         ICrossLedger.CrossLedgerTerms memory t,
-        bytes memory attestation,
+        bytes memory order,
         bytes memory err
     ) private {
         Snapshot memory before = _snapshot(t);
         vm.expectRevert(err);
-        payment.pay(t, attestation);
+        payment.pay(t, order);
         _assertUnchanged(before, t);
     }
 

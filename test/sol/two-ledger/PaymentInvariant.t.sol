@@ -139,7 +139,7 @@ contract PaymentHandler is TestBase {
 
     // ---------------------------------------------------------------- step 5
 
-    /// @notice Submits settlement `i`'s `Paid` attestation: it must land whenever the settlement
+    /// @notice Submits settlement `i`'s `Paid` order: it must land whenever the settlement
     /// is Instructed and the deadline has not passed, and never after the deadline.
     function pay(uint256 i) external {
         if (_terms.length == 0) return;
@@ -148,7 +148,7 @@ contract PaymentHandler is TestBase {
         bool open = ghostState[k] == ICrossLedgerPayment.State.Instructed;
         bool beforeDeadline = block.timestamp <= t.deadline;
         _before();
-        try payment.pay(t, _attest(t, ICrossLedger.Outcome.Paid)) {
+        try payment.pay(t, _order(t, ICrossLedger.Outcome.Paid)) {
             ++succeeded;
             if (!beforeDeadline) latePayments++;
         } catch {
@@ -157,7 +157,7 @@ contract PaymentHandler is TestBase {
         _after();
     }
 
-    /// @notice Submits settlement `i`'s `Refunded` attestation: it must land whenever the
+    /// @notice Submits settlement `i`'s `Refunded` order: it must land whenever the
     /// settlement is Instructed.
     function refuse(uint256 i) external {
         if (_terms.length == 0) return;
@@ -165,7 +165,7 @@ contract PaymentHandler is TestBase {
         ICrossLedger.CrossLedgerTerms memory t = _terms[k];
         bool open = ghostState[k] == ICrossLedgerPayment.State.Instructed;
         _before();
-        try payment.refuse(t, _attest(t, ICrossLedger.Outcome.Refunded)) {
+        try payment.refuse(t, _order(t, ICrossLedger.Outcome.Refunded)) {
             ++succeeded;
         } catch {
             if (open) landingViolations++;
@@ -190,30 +190,39 @@ contract PaymentHandler is TestBase {
         _after();
     }
 
-    /// @notice The wrong attestation: the other outcome, another settlement's, or the buyer's
-    /// own signature. None may move anything.
+    /// @notice The wrong order: the other outcome, another settlement's, the buyer's own
+    /// signature, or the verifier's ST-ledger attestation of the right outcome. None may move
+    /// anything.
     function presentWrongAttestation(uint256 i, uint256 j, uint256 kind) external {
         if (_terms.length == 0) return;
         ICrossLedger.CrossLedgerTerms memory t = _terms[_pick(i)];
         ICrossLedger.CrossLedgerTerms memory other = _terms[_pick(j)];
         if (other.id == t.id) return;
-        kind %= 3;
+        kind %= 4;
         _before();
         bool moved;
         if (kind == 0) {
-            try payment.pay(t, _attest(t, ICrossLedger.Outcome.Refunded)) {
+            try payment.pay(t, _order(t, ICrossLedger.Outcome.Refunded)) {
                 moved = true;
             } catch {}
         } else if (kind == 1) {
-            try payment.refuse(t, _attest(other, ICrossLedger.Outcome.Refunded)) {
+            try payment.refuse(t, _order(other, ICrossLedger.Outcome.Refunded)) {
+                moved = true;
+            } catch {}
+        } else if (kind == 2) {
+            (uint8 v, bytes32 r, bytes32 s) = vm.sign(
+                _keys[_indexOf(t.buyer)],
+                payment.orderDigest(t, ICrossLedger.Outcome.Refunded)
+            );
+            try payment.refuse(t, abi.encodePacked(r, s, v)) {
                 moved = true;
             } catch {}
         } else {
             (uint8 v, bytes32 r, bytes32 s) = vm.sign(
-                _keys[_indexOf(t.buyer)],
-                payment.outcomeDigest(t, ICrossLedger.Outcome.Refunded)
+                verifierKey,
+                payment.outcomeDigest(t, ICrossLedger.Outcome.Paid)
             );
-            try payment.refuse(t, abi.encodePacked(r, s, v)) {
+            try payment.pay(t, abi.encodePacked(r, s, v)) {
                 moved = true;
             } catch {}
         }
@@ -334,11 +343,12 @@ contract PaymentHandler is TestBase {
         return state == ICrossLedgerPayment.State.Paid ? t.seller : t.buyer;
     }
 
-    function _attest(
+    /// @dev The verifier's order of `outcome` for `t` on the cash ledger.
+    function _order(
         ICrossLedger.CrossLedgerTerms memory t,
         ICrossLedger.Outcome outcome
     ) internal view returns (bytes memory) {
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(verifierKey, payment.outcomeDigest(t, outcome));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(verifierKey, payment.orderDigest(t, outcome));
         return abi.encodePacked(r, s, v);
     }
 

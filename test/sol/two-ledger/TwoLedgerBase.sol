@@ -19,8 +19,8 @@ import {TestBase} from "../utils/TestBase.sol";
  * {CrossLedgerPayment} with its escrow account opened by the bank), wired as the Ignition modules
  * wire them. Both sit on the test chain, so one set of terms (both chain IDs = the test chain)
  * is valid on both contracts; tests that need two chains switch `block.chainid`. Helpers build
- * terms, sign attestations from the spec (independently of the contracts), drive a record into
- * any state and assert that nothing moved.
+ * terms, sign the ST ledger's attestations and the cash ledger's orders from the spec
+ * (independently of the contracts), drive a record into any state and assert that nothing moved.
  */
 abstract contract TwoLedgerBase is TestBase {
     uint256 internal constant SELLER_KEY = 0x5E11E4;
@@ -38,6 +38,7 @@ abstract contract TwoLedgerBase is TestBase {
     bytes internal constant TERMS_TYPE =
         "CrossLedgerTerms(bytes32 id,address seller,address buyer,uint256 stChainId,address stLedger,address securityToken,uint256 quantity,uint256 cashChainId,address cashLedger,address cashToken,uint256 amount,uint64 deadline,address verifier)";
     bytes internal constant OUTCOME_TYPE = "Outcome(CrossLedgerTerms terms,uint8 outcome)";
+    bytes internal constant ORDER_TYPE = "PaymentOrder(CrossLedgerTerms terms,uint8 outcome)";
 
     address internal admin = address(0xAD);
     address internal issuer = address(0x155E);
@@ -260,6 +261,77 @@ abstract contract TwoLedgerBase is TestBase {
         return _attest(t, ICrossLedger.Outcome.Refunded);
     }
 
+    // ---------------------------------------------------------------- the order, from the spec
+
+    /// @notice The payment contract's EIP-712 domain separator for `chainId` and `ledger`.
+    function _paymentDomainSeparator(
+        uint256 chainId,
+        address ledger
+    ) internal pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    keccak256(
+                        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+                    ),
+                    keccak256("Kessai CrossLedgerPayment"),
+                    keccak256("1"),
+                    chainId,
+                    ledger
+                )
+            );
+    }
+
+    /// @notice The struct hash of `PaymentOrder(t, outcome)`.
+    function _orderStructHash(
+        ICrossLedger.CrossLedgerTerms memory t,
+        ICrossLedger.Outcome outcome
+    ) internal pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    keccak256(bytes.concat(ORDER_TYPE, TERMS_TYPE)),
+                    _termsHash(t),
+                    uint8(outcome)
+                )
+            );
+    }
+
+    /// @notice The digest of `PaymentOrder(t, outcome)` under the payment contract the terms name.
+    function _orderDigest(
+        ICrossLedger.CrossLedgerTerms memory t,
+        ICrossLedger.Outcome outcome
+    ) internal pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encodePacked(
+                    "\x19\x01",
+                    _paymentDomainSeparator(t.cashChainId, t.cashLedger),
+                    _orderStructHash(t, outcome)
+                )
+            );
+    }
+
+    /// @notice The verifier's order of `outcome` for `t` on the cash ledger.
+    function _order(
+        ICrossLedger.CrossLedgerTerms memory t,
+        ICrossLedger.Outcome outcome
+    ) internal pure returns (bytes memory) {
+        return _sign(VERIFIER_KEY, _orderDigest(t, outcome));
+    }
+
+    function _payOrder(
+        ICrossLedger.CrossLedgerTerms memory t
+    ) internal pure returns (bytes memory) {
+        return _order(t, ICrossLedger.Outcome.Paid);
+    }
+
+    function _refuseOrder(
+        ICrossLedger.CrossLedgerTerms memory t
+    ) internal pure returns (bytes memory) {
+        return _order(t, ICrossLedger.Outcome.Refunded);
+    }
+
     // ---------------------------------------------------------------- states
 
     /**
@@ -286,7 +358,7 @@ abstract contract TwoLedgerBase is TestBase {
 
     /**
      * @notice A settlement driven into `state` on the cash ledger: None (never instructed),
-     * Instructed, Paid, Refunded (by the `Refunded` attestation).
+     * Instructed, Paid, Refunded (by the verifier's refuse order).
      */
     function _paymentInState(
         ICrossLedgerPayment.State state
@@ -295,9 +367,9 @@ abstract contract TwoLedgerBase is TestBase {
         if (state == ICrossLedgerPayment.State.None) return t;
         _instruct(t);
         if (state == ICrossLedgerPayment.State.Paid) {
-            payment.pay(t, _paid(t));
+            payment.pay(t, _payOrder(t));
         } else if (state == ICrossLedgerPayment.State.Refunded) {
-            payment.refuse(t, _refunded(t));
+            payment.refuse(t, _refuseOrder(t));
         }
         vm.assertEq(uint256(payment.stateOf(t.id)), uint256(state), "driven payment state");
     }
@@ -404,6 +476,20 @@ abstract contract TwoLedgerBase is TestBase {
         return
             abi.encodeWithSelector(
                 ICrossLedger.CrossLedgerInvalidAttestation.selector,
+                id,
+                signer,
+                outcome
+            );
+    }
+
+    function _invalidOrder(
+        bytes32 id,
+        address signer,
+        ICrossLedger.Outcome outcome
+    ) internal pure returns (bytes memory) {
+        return
+            abi.encodeWithSelector(
+                ICrossLedgerPayment.PaymentInvalidOrder.selector,
                 id,
                 signer,
                 outcome

@@ -52,8 +52,8 @@ contract TwoLedgerFuzzTest is TwoLedgerBase {
 
         bytes memory forged = _paid(other);
         Snapshot memory before = _snapshot(t);
-        vm.expectRevert(_invalidAttestation(t.id, verifier, ICrossLedger.Outcome.Paid));
-        payment.pay(t, forged);
+        vm.expectRevert(_invalidOrder(t.id, verifier, ICrossLedger.Outcome.Paid));
+        payment.pay(t, _payOrder(other));
         vm.expectRevert(_invalidAttestation(t.id, verifier, ICrossLedger.Outcome.Paid));
         delivery.deliver(t, forged);
         _assertUnchanged(before, t);
@@ -78,11 +78,11 @@ contract TwoLedgerFuzzTest is TwoLedgerBase {
                 )
             );
             payment.refund(t);
-            payment.pay(t, _paid(t));
+            payment.pay(t, _payOrder(t));
             vm.assertEq(dcjpy.balanceOf(seller), t.amount, "seller paid exactly");
         } else {
             vm.expectRevert(_deadlinePassed(t.id, at));
-            payment.pay(t, _paid(t));
+            payment.pay(t, _payOrder(t));
             payment.refund(t);
             vm.assertEq(dcjpy.balanceOf(buyer), CASH_ISSUED, "buyer whole");
         }
@@ -191,8 +191,8 @@ contract TwoLedgerFuzzTest is TwoLedgerBase {
         _instruct(t);
         bytes memory refunded = _sign(key, _outcomeDigest(t, ICrossLedger.Outcome.Refunded));
         Snapshot memory before = _snapshot(t);
-        vm.expectRevert(_invalidAttestation(t.id, verifier, ICrossLedger.Outcome.Refunded));
-        payment.refuse(t, refunded);
+        vm.expectRevert(_invalidOrder(t.id, verifier, ICrossLedger.Outcome.Refunded));
+        payment.refuse(t, _sign(key, _orderDigest(t, ICrossLedger.Outcome.Refunded)));
         vm.expectRevert(_invalidAttestation(t.id, verifier, ICrossLedger.Outcome.Refunded));
         delivery.returnToSeller(t, refunded);
         _assertUnchanged(before, t);

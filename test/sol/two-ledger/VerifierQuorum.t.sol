@@ -133,17 +133,26 @@ contract VerifierQuorumTest is TwoLedgerBase {
         t.verifier = address(quorum);
         _lock(t);
         _instruct(t);
+        bytes32 orderDigest = _orderDigest(t, ICrossLedger.Outcome.Paid);
         bytes32 digest = _outcomeDigest(t, ICrossLedger.Outcome.Paid);
+        bytes memory oneOrder = _sign(keys[2], orderDigest);
         bytes memory one = _sign(keys[2], digest);
         Snapshot memory before = _snapshot(t);
-        vm.expectRevert(_invalidAttestation(t.id, address(quorum), ICrossLedger.Outcome.Paid));
-        payment.pay(t, one);
+        vm.expectRevert(_invalidOrder(t.id, address(quorum), ICrossLedger.Outcome.Paid));
+        payment.pay(t, oneOrder);
         vm.expectRevert(_invalidAttestation(t.id, address(quorum), ICrossLedger.Outcome.Paid));
         delivery.deliver(t, one);
         _assertUnchanged(before, t);
 
+        // Two of three sign the order; the cash ledger pays. Their order is no attestation.
+        bytes memory twoOrder = bytes.concat(_sign(keys[1], orderDigest), oneOrder);
+        payment.pay(t, twoOrder);
+        before = _snapshot(t);
+        vm.expectRevert(_invalidAttestation(t.id, address(quorum), ICrossLedger.Outcome.Paid));
+        delivery.deliver(t, twoOrder);
+        _assertUnchanged(before, t);
+        // Two of three sign the attestation once the payment is seen; the ST ledger delivers.
         bytes memory two = bytes.concat(_sign(keys[1], digest), one);
-        payment.pay(t, two);
         delivery.deliver(t, two);
         vm.assertEq(dcjpy.balanceOf(seller), AMOUNT, "seller paid");
         vm.assertEq(bond.balanceOf(buyer), QUANTITY, "buyer delivered");

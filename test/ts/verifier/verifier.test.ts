@@ -2,16 +2,31 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { HDNodeWallet, Mnemonic, Wallet, id as keccakId, type Provider } from "ethers";
+import {
+  HDNodeWallet,
+  Mnemonic,
+  Wallet,
+  id as keccakId,
+  verifyTypedData,
+  type Provider,
+} from "ethers";
 import { network } from "hardhat";
+import { pino } from "pino";
 import { encodeTime, journal, openSqliteStore, outbox, sql, type Store } from "@kessai/storage";
 import CashLedgerModule, { CashLedgerLinkModule } from "../../../ignition/modules/CashLedger.js";
 import StLedgerModule, { StLedgerLinkModule } from "../../../ignition/modules/StLedger.js";
 import {
+  OUTCOME_TYPES,
   Outcome,
   Verifier,
+  attestationDomain,
+  buildHttp,
+  termsToJson,
   VerifierConfigError,
+  listenHttp,
+  orderDigest,
   outcomeDigest,
+  signOrder,
   termsHash,
   type CrossLedgerTerms,
 } from "../../../packages/verifier/src/index.js";
@@ -137,7 +152,16 @@ describe("verifier service (two ledgers)", function () {
   }
 
   /** Steps 1 and 4 by the parties: the seller locks on the ST ledger, the buyer instructs. */
-  async function lockAndInstruct(name: string, quantity = 10n, amount = 1_000_000n) {
+  async function lockAndInstruct(
+    name: string,
+    quantity = 10n,
+    amount = 1_000_000n,
+    {
+      instruct = true,
+      deadlineIn = 36_000,
+      verifier = new Wallet(key(VERIFIER)).address,
+    }: { instruct?: boolean; deadlineIn?: number; verifier?: string } = {},
+  ) {
     const [, issuer, , seller, buyer] = await st.ethers.getSigners();
     const [, , bank, , cashBuyer] = await cash.ethers.getSigners();
     const bond = await st.ethers.getContractAt("StraightBondToken", addr.bond);
@@ -162,11 +186,12 @@ describe("verifier service (two ledgers)", function () {
       cashLedger: addr.payment,
       cashToken: addr.dcjpy,
       amount,
-      deadline: BigInt(latest!.timestamp + 36_000),
-      verifier: new Wallet(key(VERIFIER)).address,
+      deadline: BigInt(latest!.timestamp + deadlineIn),
+      verifier,
     };
     const data = st.ethers.AbiCoder.defaultAbiCoder().encode([TERMS_TUPLE], [terms]);
     await (await bond.connect(seller).lock(addr.delivery, quantity, data)).wait();
+    if (!instruct) return terms;
     await (await dcjpy.connect(cashBuyer).approve(addr.payment, amount)).wait();
     await (await payment.connect(cashBuyer).instruct(terms)).wait();
     return terms;
@@ -186,7 +211,7 @@ describe("verifier service (two ledgers)", function () {
     return { delivery, payment, bond, dcjpy, sent };
   }
 
-  it("computes the attestation digest and the terms hash exactly as both ledgers do", async function () {
+  it("computes the order digest, the attestation digest and the terms hash exactly as the ledgers do", async function () {
     const terms = await lockAndInstruct("digest T-0");
     const { delivery, payment } = await ledgers();
     expect(termsHash(terms)).to.equal(await delivery.hashTerms(terms));
@@ -194,7 +219,13 @@ describe("verifier service (two ledgers)", function () {
     for (const outcome of [Outcome.Paid, Outcome.Refunded]) {
       expect(outcomeDigest(terms, outcome)).to.equal(await delivery.outcomeDigest(terms, outcome));
       expect(outcomeDigest(terms, outcome)).to.equal(await payment.outcomeDigest(terms, outcome));
+      expect(orderDigest(terms, outcome)).to.equal(await payment.orderDigest(terms, outcome));
     }
+    // The order the service signs is refused by the ST ledger (the ID is still Locked there).
+    const order = await signOrder(new Wallet(key(VERIFIER)), terms, Outcome.Paid);
+    await expect(delivery.deliver.staticCall(terms, order))
+      .to.be.revertedWithCustomError(delivery, "CrossLedgerInvalidAttestation")
+      .withArgs(terms.id, terms.verifier, Outcome.Paid);
   });
 
   it("happy path: pays on the cash ledger, then delivers on the ST ledger, one transaction each", async function () {
@@ -363,6 +394,344 @@ describe("verifier service (two ledgers)", function () {
       await cash.provider.request({ method: "evm_setAutomine", params: [true] });
       // The dead instance's round is left hanging on its cut-off nodes (it holds no timer).
       void zombie;
+    }
+  });
+
+  it("the buyer never instructs: after the deadline the seller's units come back, the cash ledger untouched", async function () {
+    // pino's JSON lines, as `kessai verifier start` writes them.
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { base: { service: "verifier" } },
+      { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    );
+    const { store, verifier } = await openVerifier(dbFile("unpaid"), { logger });
+    const { delivery, payment, bond, sent } = await ledgers();
+    const sellerUnits = await bond.balanceOf((await st.ethers.getSigners())[3].address);
+    const terms = await lockAndInstruct("unpaid T-5", 10n, 1_000_000n, {
+      instruct: false,
+      deadlineIn: 600,
+    });
+    const before = await sent();
+    // Before the deadline the lock is seen and left alone: the buyer may still instruct.
+    await until(verifier, async () => (await verifier.settlement(terms.id))?.stState === "locked");
+    for (let i = 0; i < 5; i++) await verifier.tick();
+    expect(await delivery.stateOf(terms.id)).to.equal(1n); // Locked
+    expect(await outbox.get(store, { topic: "st.relay", key: terms.id })).to.equal(undefined);
+
+    // The cash ledger's clock passes the deadline with no instruction.
+    await cash.provider.request({ method: "evm_increaseTime", params: [601] });
+    await until(verifier, async () => (await delivery.stateOf(terms.id)) === 3n); // Returned
+
+    expect(await payment.stateOf(terms.id)).to.equal(0n); // None: nothing happened there
+    expect(await bond.lockedOf(addr.delivery, terms.seller)).to.equal(0n);
+    expect(await bond.balanceOf(terms.seller)).to.equal(sellerUnits + terms.quantity);
+    // One transaction in all: returnToSeller on the ST ledger.
+    expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash });
+    const view = await verifier.settlement(terms.id);
+    expect(view).to.include({ decision: undefined, reason: "not instructed by the deadline" });
+    expect(await verifier.metricsText()).to.match(/kessai_verifier_expired_locks_total 1\n/);
+    // Every line about this settlement names it: the return decided, then the send.
+    const mine = lines.filter((l) => l.id === terms.id);
+    expect(mine.map((l) => l.msg)).to.deep.equal(["returning the units to the seller", "sent"]);
+    expect(mine[0]).to.include({
+      service: "verifier",
+      level: 30,
+      reason: "not instructed by the deadline",
+    });
+    expect(mine[1]).to.include({ fn: "returnToSeller", key: `st:${terms.id}`, resumed: false });
+    // An instruction can no longer come: the cash ledger refuses it after the deadline.
+    const [, , , , cashBuyer] = await cash.ethers.getSigners();
+    const dcjpy = await cash.ethers.getContractAt("DepositToken", addr.dcjpy);
+    await (await dcjpy.connect(cashBuyer).approve(addr.payment, terms.amount)).wait();
+    const buyerCash = await dcjpy.balanceOf(terms.buyer);
+    await expect(payment.connect(cashBuyer).instruct(terms))
+      .to.be.revertedWithCustomError(payment, "CrossLedgerDeadlinePassed")
+      .withArgs(terms.id, terms.deadline, (now: bigint) => now > terms.deadline);
+    expect(await dcjpy.balanceOf(terms.buyer)).to.equal(buyerCash);
+    expect(await payment.stateOf(terms.id)).to.equal(0n);
+    const relay = await outbox.get(store, { topic: "st.relay", key: terms.id });
+    expect(relay).to.include({ status: "done", attempts: 1 });
+  });
+
+  it("signs the ST ledger's attestation only once the payment has its confirmations; the pay transaction delivers nothing", async function () {
+    const { store, verifier } = await openVerifier(dbFile("after-payment"));
+    const { delivery, payment } = await ledgers();
+    await until(
+      verifier,
+      async () =>
+        (await verifier.settlement(keccakId("crash T-4")))?.stState === "delivered" &&
+        (await verifier.settlement(keccakId("refusal T-2")))?.stState === "returned",
+    );
+    const terms = await lockAndInstruct("after-payment T-6");
+    for (let i = 0; (await verifier.settlement(terms.id))?.cashState !== "instructed"; i++) {
+      if (i > 200) throw new Error("the instruction did not reach the service");
+      await verifier.watch("st");
+      await verifier.watch("cash");
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    cashMining = false;
+    await cash.provider.request({ method: "evm_setAutomine", params: [false] });
+    let round: Promise<unknown> | undefined;
+    try {
+      round = verifier.tick();
+      const stAttestation = async () =>
+        (
+          await store.get(
+            sql`SELECT st_attestation FROM verifier_settlements WHERE id = ${terms.id}`,
+          )
+        )?.st_attestation ?? null;
+      for (let i = 0; ; i++) {
+        const entry = await journal.get(store, {
+          namespace: "verifier.tx",
+          id: `cash:${terms.id}`,
+        });
+        if ((entry?.data as { state?: string } | undefined)?.state === "signed") break;
+        if (i > 300) throw new Error("pay was not signed");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The pay transaction, as anyone reads it in the mempool: its order delivers nothing.
+      const pending = (await cash.provider.request({
+        method: "eth_getBlockByNumber",
+        params: ["pending", true],
+      })) as { transactions: { to: string; input: string }[] };
+      const payTx = pending.transactions.find(
+        (x) => x.to.toLowerCase() === addr.payment.toLowerCase(),
+      );
+      const [, order] = payment.interface.decodeFunctionData("pay", payTx!.input);
+      await expect(delivery.deliver.staticCall(terms, order))
+        .to.be.revertedWithCustomError(delivery, "CrossLedgerInvalidAttestation")
+        .withArgs(terms.id, terms.verifier, Outcome.Paid);
+      // Mined, one confirmation of the two: paid on the cash ledger, no attestation yet.
+      await cash.provider.request({ method: "evm_mine" });
+      expect(await payment.stateOf(terms.id)).to.equal(2n);
+      await verifier.watch("cash");
+      expect(await stAttestation()).to.equal(null);
+      expect(await delivery.stateOf(terms.id)).to.equal(1n); // Locked
+    } finally {
+      cashMining = true;
+      await cash.provider.request({ method: "evm_setAutomine", params: [true] });
+    }
+    await round;
+    await until(verifier, async () => (await delivery.stateOf(terms.id)) === 2n);
+    const row = await store.get(
+      sql`SELECT st_attestation FROM verifier_settlements WHERE id = ${terms.id}`,
+    );
+    expect(row?.st_attestation).to.match(/^0x[0-9a-f]{130}$/);
+    // Published for anyone (the buyer, a relayer) over HTTP, with the terms it is for.
+    const app = buildHttp(verifier);
+    const res = await app.inject({ method: "GET", url: `/settlements/${terms.id}/attestation` });
+    expect(res.statusCode).to.equal(200);
+    const body = res.json<{ id: string; outcome: string; attestation: string; terms: unknown }>();
+    expect(body).to.deep.equal({
+      id: terms.id,
+      outcome: "paid",
+      attestation: row?.st_attestation,
+      terms: termsToJson(terms),
+    });
+    expect(
+      verifyTypedData(
+        attestationDomain(terms),
+        OUTCOME_TYPES,
+        { terms, outcome: 1 },
+        body.attestation,
+      ),
+    ).to.equal(terms.verifier);
+    const unknown = keccakId("never seen");
+    const missing = await app.inject({ method: "GET", url: `/settlements/${unknown}/attestation` });
+    expect(missing.statusCode).to.equal(404);
+    expect(missing.json()).to.deep.equal({
+      error: "not_found",
+      message: `no attestation for ${unknown} (not signed: the cash ledger's outcome is not confirmed, or not this service's settlement)`,
+    });
+    const bad = await app.inject({ method: "GET", url: "/settlements/0x12/attestation" });
+    expect(bad.statusCode).to.equal(400);
+    expect(bad.json()).to.deep.equal({
+      error: "bad_request",
+      message: 'settlement ID must be 0x and 64 hex digits, got "0x12"',
+    });
+    await app.close();
+  });
+
+  it("refuses instead of paying when the deadline came too close between the decision and the send", async function () {
+    const file = dbFile("late-pay");
+    // This instance decides but does not send to the cash ledger.
+    const decider = await openVerifier(file, { topics: ["st.relay"] });
+    const { delivery, payment, bond, dcjpy, sent } = await ledgers();
+    await until(
+      decider.verifier,
+      async () =>
+        (await decider.verifier.settlement(keccakId("after-payment T-6")))?.stState === "delivered",
+    );
+    const terms = await lockAndInstruct("late-pay T-7", 10n, 1_000_000n, { deadlineIn: 600 });
+    await until(
+      decider.verifier,
+      async () => (await decider.verifier.settlement(terms.id))?.decision === "paid",
+    );
+    await decider.store.close();
+    // Less than the margin (60 s) is left on the cash ledger when the sender comes.
+    await cash.provider.request({ method: "evm_increaseTime", params: [570] });
+    await cash.provider.request({ method: "evm_mine" });
+    const before = await sent();
+    const buyerCash = await dcjpy.balanceOf(terms.buyer);
+    const sellerUnits = await bond.balanceOf(terms.seller);
+    const { verifier } = await openVerifier(file);
+    await until(verifier, async () => (await delivery.stateOf(terms.id)) === 3n); // Returned
+
+    expect(await payment.stateOf(terms.id)).to.equal(3n); // Refunded: no pay was sent
+    expect(await dcjpy.balanceOf(terms.buyer)).to.equal(buyerCash + terms.amount);
+    expect(await bond.balanceOf(terms.seller)).to.equal(sellerUnits); // its own, unlocked
+    expect(await bond.lockedOf(addr.delivery, terms.seller)).to.equal(0n);
+    expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash + 1 });
+    const view = await verifier.settlement(terms.id);
+    expect(view?.decision).to.equal("refunded");
+    expect(view?.reason).to.match(/^too close to the deadline to pay \((2|3)\d s left\)$/);
+    expect(await verifier.metricsText()).to.match(/kessai_verifier_late_pays_total 1\n/);
+  });
+
+  it("leaves alone, once and for good, settlements whose terms name a verifier it cannot sign for", async function () {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      {},
+      { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    );
+    const { store, verifier } = await openVerifier(dbFile("not-ours"), { logger });
+    const { delivery, payment, sent } = await ledgers();
+    await until(
+      verifier,
+      async () => (await verifier.settlement(keccakId("late-pay T-7")))?.stState === "returned",
+    );
+    const me = new Wallet(key(VERIFIER)).address;
+    const other = new Wallet(key(6)).address;
+    // Two quorums, at the same address on both ledgers (a fresh deployer, nonces 0 and 1): this
+    // service's key with another, threshold 2 (not ours), then threshold 1 (ours).
+    const members = [me, other].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const quorums: string[] = [];
+    for (const threshold of [2, 1]) {
+      const at: string[] = [];
+      for (const chain of [st, cash]) {
+        const deployer = (await chain.ethers.getSigners())[12];
+        const q = await chain.ethers.deployContract(
+          "VerifierQuorum",
+          [members, threshold],
+          deployer,
+        );
+        at.push(await q.getAddress());
+      }
+      expect(at[0]).to.equal(at[1]);
+      quorums.push(at[0]);
+    }
+    const { delivery: stLedger, payment: cashLedger } = await ledgers();
+    const [stAdmin] = await st.ethers.getSigners();
+    const [cashAdmin] = await cash.ethers.getSigners();
+    for (const v of [other, ...quorums]) {
+      const role = await stLedger.VERIFIER_ROLE();
+      await (await stLedger.connect(stAdmin).grantRole(role, v)).wait();
+      await (await cashLedger.connect(cashAdmin).grantRole(role, v)).wait();
+    }
+    const foreign = await lockAndInstruct("not-ours T-8", 10n, 1_000_000n, { verifier: other });
+    const quorum2 = await lockAndInstruct("not-ours T-9", 10n, 1_000_000n, {
+      verifier: quorums[0],
+    });
+    const quorum1 = await lockAndInstruct("quorum T-10", 10n, 1_000_000n, { verifier: quorums[1] });
+    const before = await sent();
+
+    // The threshold-1 quorum is this service's: decided and delivered with its one signature.
+    await until(verifier, async () => (await delivery.stateOf(quorum1.id)) === 2n);
+    for (let i = 0; i < 5; i++) await verifier.tick();
+    expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash + 1 });
+    const key1 = "st ledger: an account that is not this service's key";
+    const key2 = "cash ledger: an account that is not this service's key";
+    expect(await verifier.settlement(foreign.id)).to.include({
+      decision: undefined,
+      cashState: "instructed",
+      notOurs: `verifier ${other}: ${key1}; ${key2}`,
+    });
+    const co = "a quorum of threshold 2; this service signs once (the other members co-sign)";
+    expect((await verifier.settlement(quorum2.id))?.notOurs).to.equal(
+      `verifier ${quorums[0]}: st ledger: ${co}; cash ledger: ${co}`,
+    );
+    for (const t of [foreign, quorum2]) {
+      expect(await payment.stateOf(t.id)).to.equal(1n); // Instructed: nothing sent
+      expect(await delivery.stateOf(t.id)).to.equal(1n); // Locked
+      expect(await outbox.get(store, { topic: "cash.decide", key: t.id })).to.equal(undefined);
+      const mine = lines.filter((l) => l.id === t.id);
+      expect(mine.map((l) => l.msg)).to.deep.equal(["not ours: left alone"]);
+    }
+    expect(await verifier.metricsText()).to.match(/kessai_verifier_not_ours_total 2\n/);
+
+    // The other verifier pays its settlement itself: the service does not relay it.
+    const order = await signOrder(new Wallet(key(6)), foreign, Outcome.Paid);
+    await (await payment.connect((await cash.ethers.getSigners())[7]).pay(foreign, order)).wait();
+    await until(
+      verifier,
+      async () => (await verifier.settlement(foreign.id))?.cashState === "paid",
+    );
+    for (let i = 0; i < 3; i++) await verifier.tick();
+    const relay = await outbox.get(store, { topic: "st.relay", key: foreign.id });
+    expect(relay).to.include({ status: "done", attempts: 1 });
+    expect(relay?.result).to.deep.equal({ skipped: "not ours: the terms name another verifier" });
+    expect(await delivery.stateOf(foreign.id)).to.equal(1n);
+    expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash + 1 });
+    expect(lines.filter((l) => l.id === foreign.id)).to.have.length(1);
+  });
+
+  it("serves /healthz (200, then 503 with the failed check named once the database is closed) and /metrics", async function () {
+    let closed = false;
+    const { verifier } = await openVerifier(
+      dbFile("http"),
+      {},
+      undefined,
+      (real) =>
+        new Proxy(real, {
+          get(t, p) {
+            if (p === "get" && closed)
+              return () => Promise.reject(new Error("the database is closed"));
+            const v = Reflect.get(t, p, t) as unknown;
+            return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+          },
+        }),
+    );
+    const http = await listenHttp(verifier);
+    try {
+      const ok = await fetch(`${http.url}/healthz`);
+      expect(ok.status).to.equal(200);
+      const body = (await ok.json()) as {
+        status: string;
+        checks: Record<string, { ok: boolean; block?: number; error?: string }>;
+      };
+      expect(body.status).to.equal("ok");
+      expect(body.checks.database).to.deep.equal({ ok: true });
+      expect(body.checks.st.ok).to.equal(true);
+      expect(body.checks.st.block).to.be.a("number");
+      expect(body.checks.cash.block).to.be.within(1, await cash.ethers.provider.getBlockNumber());
+
+      await verifier.tick();
+      const metrics = await fetch(`${http.url}/metrics`);
+      expect(metrics.status).to.equal(200);
+      expect(metrics.headers.get("content-type")).to.match(/^text\/plain; version=0\.0\.4/);
+      const text = await metrics.text();
+      expect(text).to.equal(await verifier.metricsText());
+      expect(text).to.match(/^kessai_verifier_events_total\{ledger="st"\} [1-9]/m);
+
+      closed = true;
+      const down = await fetch(`${http.url}/healthz`);
+      expect(down.status).to.equal(503);
+      const downBody = (await down.json()) as typeof body;
+      expect(downBody.status).to.equal("unavailable");
+      expect(downBody.checks.database).to.deep.equal({
+        ok: false,
+        error: "the database is closed",
+      });
+      expect(downBody.checks.st.ok).to.equal(true);
+
+      const missing = await fetch(`${http.url}/settle`, { method: "POST" });
+      expect(missing.status).to.equal(404);
+      expect(await missing.json()).to.deep.equal({
+        error: "not_found",
+        message: "no route POST /settle",
+      });
+    } finally {
+      await http.close();
     }
   });
 

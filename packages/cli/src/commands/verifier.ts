@@ -1,0 +1,172 @@
+import { readFileSync } from "node:fs";
+import { ConfigurationError } from "@kessai/sdk";
+import type { parseVerifierConfig } from "@kessai/verifier";
+import type { Command } from "../command.js";
+import { CliUsageError } from "../errors.js";
+
+/** Reads a whole number from a flag or the environment; undefined when absent. */
+function whole(v: string | undefined, field: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new CliUsageError(field, `${field}: must be a whole number`, v);
+  return Number(v);
+}
+
+/** Sets `obj[a][b] = v` (creating `obj[a]`) unless v is undefined. */
+function put(obj: Record<string, unknown>, path: string[], v: unknown): void {
+  if (v === undefined) return;
+  let o = obj;
+  for (const k of path.slice(0, -1)) {
+    if (typeof o[k] !== "object" || o[k] === null) o[k] = {};
+    o = o[k] as Record<string, unknown>;
+  }
+  o[path[path.length - 1]] = v;
+}
+
+/**
+ * The configuration from the file (`--config` / KESSAI_VERIFIER_CONFIG), then the environment,
+ * then the flags (each one wins over the one before), validated by the verifier's own schema.
+ */
+/**
+ * The verifier service, loaded when `verifier start` runs: it is an optional peer of the CLI (it
+ * brings a native SQLite addon, PostgreSQL's driver and an HTTP server), which a firm that only
+ * settles does not need.
+ */
+async function verifierPackage(): Promise<typeof import("@kessai/verifier")> {
+  try {
+    return await import("@kessai/verifier");
+  } catch (e) {
+    const missing =
+      (e as { code?: string }).code === "ERR_MODULE_NOT_FOUND" &&
+      /'@kessai\/verifier'/.test((e as Error).message);
+    if (!missing) throw e;
+    throw new ConfigurationError(
+      "kessai verifier start needs the verifier service: npm install @kessai/verifier",
+      { cause: e },
+    );
+  }
+}
+
+export async function verifierConfigFrom(
+  values: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Promise<ReturnType<typeof parseVerifierConfig>> {
+  const { VerifierConfigError, parseVerifierConfig } = await verifierPackage();
+  const flag = (n: string) => (typeof values[n] === "string" ? (values[n] as string) : undefined);
+  const file = flag("config") ?? env.KESSAI_VERIFIER_CONFIG;
+  let config: Record<string, unknown> = {};
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new CliUsageError(
+        "--config",
+        `--config: cannot read ${file} (${(e as Error).message})`,
+      );
+    }
+    try {
+      config = JSON.parse(text) as Record<string, unknown>;
+    } catch (e) {
+      throw new CliUsageError(
+        "--config",
+        `--config: ${file} is not JSON (${(e as Error).message})`,
+      );
+    }
+    if (typeof config !== "object" || config === null || Array.isArray(config))
+      throw new CliUsageError("--config", `--config: ${file} must hold a JSON object`);
+  }
+  const pick = (f: string, e: string) => flag(f) ?? env[e];
+  put(config, ["database", "url"], pick("database", "KESSAI_VERIFIER_DATABASE"));
+  put(config, ["st", "rpcUrl"], pick("st-rpc", "KESSAI_VERIFIER_ST_RPC"));
+  put(config, ["st", "contract"], pick("st-contract", "KESSAI_VERIFIER_ST_CONTRACT"));
+  put(config, ["cash", "rpcUrl"], pick("cash-rpc", "KESSAI_VERIFIER_CASH_RPC"));
+  put(config, ["cash", "contract"], pick("cash-contract", "KESSAI_VERIFIER_CASH_CONTRACT"));
+  put(config, ["privateKey"], pick("key", "KESSAI_PRIVATE_KEY"));
+  put(
+    config,
+    ["confirmations"],
+    whole(pick("confirmations", "KESSAI_VERIFIER_CONFIRMATIONS"), "--confirmations"),
+  );
+  put(config, ["http", "host"], pick("http-host", "KESSAI_VERIFIER_HTTP_HOST"));
+  put(
+    config,
+    ["http", "port"],
+    whole(pick("http-port", "KESSAI_VERIFIER_HTTP_PORT"), "--http-port"),
+  );
+  put(config, ["log", "level"], pick("log-level", "KESSAI_VERIFIER_LOG_LEVEL"));
+  try {
+    return parseVerifierConfig(config);
+  } catch (e) {
+    if (e instanceof VerifierConfigError) throw new CliUsageError(e.field, `config ${e.message}`);
+    throw e;
+  }
+}
+
+export const verifierStartCommand: Command = {
+  path: ["verifier", "start"],
+  summary: "run the two-ledger verifier and relayer until SIGINT or SIGTERM",
+  usage:
+    "[--config FILE] [--database URL] [--st-rpc URL --st-contract ADDR] [--cash-rpc URL --cash-contract ADDR] [--key HEX]",
+  description:
+    "Watches CrossLedgerDelivery on the ST ledger and CrossLedgerPayment on the cash ledger,\n" +
+    "decides each settlement once and carries the outcome across (docs/two-ledger.md). The\n" +
+    "configuration is a JSON file, then KESSAI_VERIFIER_* variables, then flags, each winning over\n" +
+    "the one before; it is validated before anything is opened. Serves /healthz and /metrics\n" +
+    "(default 127.0.0.1:9464) and logs JSON lines (pino) on stdout.",
+  options: {
+    config: { type: "string", arg: "FILE", help: "JSON configuration (KESSAI_VERIFIER_CONFIG)" },
+    database: {
+      type: "string",
+      arg: "URL",
+      help: "sqlite:<file> or postgres://... (KESSAI_VERIFIER_DATABASE)",
+    },
+    "st-rpc": { type: "string", arg: "URL", help: "ST ledger node (KESSAI_VERIFIER_ST_RPC)" },
+    "st-contract": {
+      type: "string",
+      arg: "ADDR",
+      help: "CrossLedgerDelivery (KESSAI_VERIFIER_ST_CONTRACT)",
+    },
+    "cash-rpc": { type: "string", arg: "URL", help: "cash ledger node (KESSAI_VERIFIER_CASH_RPC)" },
+    "cash-contract": {
+      type: "string",
+      arg: "ADDR",
+      help: "CrossLedgerPayment (KESSAI_VERIFIER_CASH_CONTRACT)",
+    },
+    confirmations: {
+      type: "string",
+      arg: "N",
+      help: "confirmations before acting, default 2 (KESSAI_VERIFIER_CONFIRMATIONS)",
+    },
+    "http-host": {
+      type: "string",
+      arg: "HOST",
+      help: "default 127.0.0.1 (KESSAI_VERIFIER_HTTP_HOST)",
+    },
+    "http-port": { type: "string", arg: "PORT", help: "default 9464 (KESSAI_VERIFIER_HTTP_PORT)" },
+    "log-level": {
+      type: "string",
+      arg: "LEVEL",
+      help: "fatal|error|warn|info|debug|trace|silent, default info (KESSAI_VERIFIER_LOG_LEVEL)",
+    },
+  },
+  examples: [
+    "kessai verifier start --config verifier.json",
+    "kessai verifier start --database sqlite:verifier.db --st-rpc http://127.0.0.1:8545 \\\n      --st-contract 0x… --cash-rpc http://127.0.0.1:8546 --cash-contract 0x… --key 0x…",
+  ],
+  async run(inv) {
+    const config = await verifierConfigFrom(inv.values, inv.env);
+    const { startVerifier } = await verifierPackage();
+    const running = await startVerifier(config);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        process.off("SIGINT", done);
+        process.off("SIGTERM", done);
+        resolve();
+      };
+      process.on("SIGINT", done);
+      process.on("SIGTERM", done);
+    });
+    await running.stop();
+    return { json: null, human: "", streamed: true };
+  },
+};

@@ -1,0 +1,281 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import fc from "fast-check";
+import { HDNodeWallet, Mnemonic, Wallet, id as keccakId, type Provider } from "ethers";
+import { network } from "hardhat";
+import { openSqliteStore, type Store } from "@kessai/storage";
+import CashLedgerModule, { CashLedgerLinkModule } from "../../../ignition/modules/CashLedger.js";
+import StLedgerModule, { StLedgerLinkModule } from "../../../ignition/modules/StLedger.js";
+import {
+  Outcome,
+  Verifier,
+  signOrder,
+  type CrossLedgerTerms,
+} from "../../../packages/verifier/src/index.js";
+
+const MNEMONIC = "test test test test test test test test test test test junk";
+const key = (i: number) =>
+  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
+const TERMS_TUPLE =
+  "tuple(bytes32 id,address seller,address buyer,uint256 stChainId,address stLedger,address securityToken,uint256 quantity,uint256 cashChainId,address cashLedger,address cashToken,uint256 amount,uint64 deadline,address verifier)";
+const VERIFIER = 5;
+/** Seconds of the cash ledger's clock from a settlement's creation to its deadline. */
+const DEADLINE_IN = 300;
+
+/** What the model does next: the parties, anyone, time, and the service. */
+type Action =
+  | { kind: "instruct"; i: number }
+  | { kind: "tick" }
+  | { kind: "restart" }
+  | { kind: "deadlinePasses" }
+  | { kind: "refund"; i: number }
+  | { kind: "presentTheOrderOnTheStLedger"; i: number };
+
+const actionArb: fc.Arbitrary<Action> = fc.oneof(
+  fc.record({ kind: fc.constant("instruct" as const), i: fc.nat(1) }),
+  fc.constant({ kind: "tick" as const }),
+  fc.constant({ kind: "restart" as const }),
+  fc.constant({ kind: "deadlinePasses" as const }),
+  fc.record({ kind: fc.constant("refund" as const), i: fc.nat(1) }),
+  fc.record({ kind: fc.constant("presentTheOrderOnTheStLedger" as const), i: fc.nat(1) }),
+);
+
+/**
+ * Model test of the two-ledger flow through the verifier service, on two in-process chains (the
+ * ST ledger 31338 and the cash ledger 31339, deployed by the Ignition modules, blocks every few
+ * milliseconds, 2 confirmations). Each run locks two settlements, then plays a random
+ * interleaving of the buyer's instruction, the service's rounds, restarts of the service over
+ * its database, the cash ledger's clock passing the deadline, anyone's refund, and anyone
+ * presenting the verifier's pay order on the ST ledger. Then time passes and the service runs
+ * until both ledgers are final. Checked after every run, per settlement: exactly one outcome on
+ * each ledger and the same one (Paid and Delivered, or never paid and Returned); never the units
+ * to the buyer and the cash back to the buyer; never both legs to one party; the escrow empty.
+ * Bounded: 20 runs of at most 10 actions (about 15 s).
+ */
+describe("verifier service: model of random interleavings on two ledgers", function () {
+  this.timeout(600_000);
+
+  let st: Awaited<ReturnType<typeof network.create>>;
+  let cash: Awaited<ReturnType<typeof network.create>>;
+  let addr: { delivery: string; payment: string; bond: string; dcjpy: string };
+  let dir: string;
+  let miner: ReturnType<typeof setInterval> | undefined;
+  const stores: Store[] = [];
+  let counter = 0;
+
+  before(async function () {
+    st = await network.create("stLedger");
+    cash = await network.create("cashLedger");
+    const stSide = await st.ignition.deploy(StLedgerModule);
+    const cashSide = await cash.ignition.deploy(CashLedgerModule);
+    addr = {
+      delivery: await stSide.delivery.getAddress(),
+      payment: await cashSide.payment.getAddress(),
+      bond: await stSide.securityToken.getAddress(),
+      dcjpy: await cashSide.depositToken.getAddress(),
+    };
+    await st.ignition.deploy(StLedgerLinkModule, {
+      parameters: { StLedgerLinkModule: { delivery: addr.delivery, cashLedger: addr.payment } },
+    });
+    await cash.ignition.deploy(CashLedgerLinkModule, {
+      parameters: { CashLedgerLinkModule: { payment: addr.payment, stLedger: addr.delivery } },
+    });
+    const [, , bank, seller, buyer] = await cash.ethers.getSigners();
+    const dcjpy = await cash.ethers.getContractAt("DepositToken", addr.dcjpy);
+    await (
+      await dcjpy
+        .connect(bank)
+        .openAccounts([seller.address, buyer.address], [keccakId("seller"), keccakId("buyer")])
+    ).wait();
+    dir = await mkdtemp(path.join(tmpdir(), "kessai-verifier-model-"));
+    miner = setInterval(() => {
+      void st.provider.request({ method: "evm_mine" }).catch(() => undefined);
+      void cash.provider.request({ method: "evm_mine" }).catch(() => undefined);
+    }, 40);
+  });
+
+  after(async function () {
+    if (miner) clearInterval(miner);
+    for (const s of stores) await s.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function openVerifier(file: string): Promise<{ store: Store; verifier: Verifier }> {
+    const store = await openSqliteStore({ filename: file });
+    stores.push(store);
+    const verifier = await Verifier.open({
+      store,
+      st: {
+        sender: new Wallet(key(VERIFIER), st.ethers.provider as unknown as Provider),
+        contract: addr.delivery,
+      },
+      cash: {
+        sender: new Wallet(key(VERIFIER), cash.ethers.provider as unknown as Provider),
+        contract: addr.payment,
+      },
+      attester: new Wallet(key(VERIFIER)),
+      confirmations: 2,
+      txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
+      backoff: { initialDelayMs: 20, multiplier: 2, maxDelayMs: 100, jitter: 0 },
+    });
+    return { store, verifier };
+  }
+
+  async function contracts() {
+    const [, issuer, , seller, buyer, , , anyone] = await st.ethers.getSigners();
+    const cashSigners = await cash.ethers.getSigners();
+    return {
+      issuer,
+      bank: cashSigners[2],
+      seller,
+      buyer,
+      cashBuyer: cashSigners[4],
+      cashAnyone: cashSigners[7],
+      stAnyone: anyone,
+      bond: await st.ethers.getContractAt("StraightBondToken", addr.bond),
+      delivery: await st.ethers.getContractAt("CrossLedgerDelivery", addr.delivery),
+      dcjpy: await cash.ethers.getContractAt("DepositToken", addr.dcjpy),
+      payment: await cash.ethers.getContractAt("CrossLedgerPayment", addr.payment),
+    };
+  }
+
+  /** Step 1 for a new settlement (the units and the buyer's DCJPY issued for it). */
+  async function lock(): Promise<CrossLedgerTerms> {
+    const c = await contracts();
+    const quantity = 10n;
+    const amount = 1_000_000n;
+    const name = `model ${++counter}`;
+    await (
+      await c.bond.connect(c.issuer).issue(c.seller.address, st.ethers.ZeroAddress, quantity)
+    ).wait();
+    await (
+      await c.dcjpy.connect(c.bank).issue(c.buyer.address, amount, keccakId(`debit ${name}`))
+    ).wait();
+    const latest = await cash.ethers.provider.getBlock("latest");
+    const terms: CrossLedgerTerms = {
+      id: keccakId(name),
+      seller: c.seller.address,
+      buyer: c.buyer.address,
+      stChainId: 31338n,
+      stLedger: addr.delivery,
+      securityToken: addr.bond,
+      quantity,
+      cashChainId: 31339n,
+      cashLedger: addr.payment,
+      cashToken: addr.dcjpy,
+      amount,
+      deadline: BigInt(latest!.timestamp + DEADLINE_IN),
+      verifier: new Wallet(key(VERIFIER)).address,
+    };
+    const data = st.ethers.AbiCoder.defaultAbiCoder().encode([TERMS_TUPLE], [terms]);
+    await (await c.bond.connect(c.seller).lock(addr.delivery, quantity, data)).wait();
+    return terms;
+  }
+
+  it("each settlement ends with one outcome on both ledgers, never both legs to one party", async function () {
+    await fc.assert(
+      fc.asyncProperty(fc.array(actionArb, { minLength: 1, maxLength: 10 }), async (actions) => {
+        const c = await contracts();
+        const file = path.join(dir, `run-${counter}.db`);
+        let { verifier } = await openVerifier(file);
+        const settlements = [await lock(), await lock()];
+        const buyerUnits0 = await c.bond.balanceOf(c.buyer.address);
+        const buyerCash0 = await c.dcjpy.balanceOf(c.buyer.address);
+        const sellerCash0 = await c.dcjpy.balanceOf(c.seller.address);
+        const sellerUnits0 = await c.bond.balanceOf(c.seller.address);
+        const escrow0 = await c.dcjpy.balanceOf(addr.payment);
+
+        for (const a of actions) {
+          switch (a.kind) {
+            case "instruct": {
+              const t = settlements[a.i];
+              if ((await c.payment.stateOf(t.id)) !== 0n) break;
+              await (await c.dcjpy.connect(c.cashBuyer).approve(addr.payment, t.amount)).wait();
+              // After the deadline the cash ledger refuses it: nothing moves.
+              await c.payment
+                .connect(c.cashBuyer)
+                .instruct(t)
+                .then((tx) => tx.wait())
+                .catch(() => undefined);
+              break;
+            }
+            case "tick":
+              await verifier.tick();
+              break;
+            case "restart":
+              ({ verifier } = await openVerifier(file));
+              break;
+            case "deadlinePasses":
+              await cash.provider.request({
+                method: "evm_increaseTime",
+                params: [DEADLINE_IN + 1],
+              });
+              await cash.provider.request({ method: "evm_mine" });
+              break;
+            case "refund":
+              await c.payment
+                .connect(c.cashAnyone)
+                .refund(settlements[a.i])
+                .then((tx) => tx.wait())
+                .catch(() => undefined);
+              break;
+            case "presentTheOrderOnTheStLedger": {
+              // The pay order, as anyone reads it in the mempool: never a key to the units.
+              const t = settlements[a.i];
+              const order = await signOrder(new Wallet(key(VERIFIER)), t, Outcome.Paid);
+              if ((await c.delivery.stateOf(t.id)) === 1n)
+                await expect(c.delivery.connect(c.stAnyone).deliver(t, order))
+                  .to.be.revertedWithCustomError(c.delivery, "CrossLedgerInvalidAttestation")
+                  .withArgs(t.id, t.verifier, Outcome.Paid);
+              break;
+            }
+          }
+        }
+
+        // Time passes; the service runs until both ledgers are final.
+        await cash.provider.request({ method: "evm_increaseTime", params: [DEADLINE_IN + 1] });
+        await cash.provider.request({ method: "evm_mine" });
+        const final = async () => {
+          for (const t of settlements) {
+            if ((await c.delivery.stateOf(t.id)) === 1n) return false; // Locked
+            if ((await c.payment.stateOf(t.id)) === 1n) return false; // Instructed
+          }
+          return true;
+        };
+        for (let i = 0; !(await final()); i++) {
+          if (i > 300) throw new Error(`not final after 300 rounds: ${JSON.stringify(actions)}`);
+          await verifier.tick();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+
+        let paid = 0n;
+        let delivered = 0n;
+        for (const t of settlements) {
+          const cashState = await c.payment.stateOf(t.id); // 0 None, 2 Paid, 3 Refunded
+          const stState = await c.delivery.stateOf(t.id); // 2 Delivered, 3 Returned
+          const record = await c.payment.paymentOf(t.id);
+          expect(record.transferPending, "no transfer pending").to.equal(false);
+          if (cashState === 2n) {
+            expect(stState, `paid ${t.id}: delivered`).to.equal(2n);
+            paid += t.amount;
+            delivered += t.quantity;
+          } else {
+            expect([0n, 3n], `never paid ${t.id}: none or refunded`).to.include(cashState);
+            expect(stState, `never paid ${t.id}: returned`).to.equal(3n);
+          }
+          expect(await c.bond.lockedOf(addr.delivery, t.seller)).to.equal(0n);
+        }
+        // Each leg moved exactly with the other: never units and cash to the buyer, nor both to
+        // the seller.
+        expect(await c.bond.balanceOf(c.buyer.address)).to.equal(buyerUnits0 + delivered);
+        expect(await c.bond.balanceOf(c.seller.address)).to.equal(sellerUnits0 - delivered);
+        expect(await c.dcjpy.balanceOf(c.buyer.address)).to.equal(buyerCash0 - paid);
+        expect(await c.dcjpy.balanceOf(c.seller.address)).to.equal(sellerCash0 + paid);
+        expect(await c.dcjpy.balanceOf(addr.payment)).to.equal(escrow0);
+      }),
+      { numRuns: 20, endOnFailure: true },
+    );
+  });
+});
