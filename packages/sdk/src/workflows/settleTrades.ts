@@ -235,9 +235,10 @@ export async function settleTrades(p: SettleTradesParams): Promise<SettleTradesR
     done++;
     await p.onProgress?.({ done, total: items.length, result: it.result });
   };
+  const scope = { chainId: ctx.chainId, dvp: ctx.addresses.dvp };
   const keyed = (id: string, step: string): KessaiContext =>
     withSendOptions(ctx, {
-      key: step.startsWith("settleTrades:") ? step : settleTradeKey(id, step as "lock"),
+      key: step.startsWith("settleTrades:") ? step : settleTradeKey(scope, id, step as "lock"),
       ...(p.signal ? { signal: p.signal } : {}),
     });
   const run = { p, ctx, keyed, concurrency, batchSize };
