@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ConfigurationError } from "@kessai/sdk";
-import type { parseVerifierConfig } from "@kessai/verifier";
+import type { VerifierConfig } from "@kessai/verifier";
 import type { Command } from "../command.js";
 import { CliUsageError } from "../errors.js";
 
@@ -49,7 +49,7 @@ async function verifierPackage(): Promise<typeof import("@kessai/verifier")> {
 export async function verifierConfigFrom(
   values: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
-): Promise<ReturnType<typeof parseVerifierConfig>> {
+): Promise<VerifierConfig> {
   const { VerifierConfigError, parseVerifierConfig } = await verifierPackage();
   const flag = (n: string) => (typeof values[n] === "string" ? (values[n] as string) : undefined);
   const file = flag("config") ?? env.KESSAI_VERIFIER_CONFIG;
