@@ -11,7 +11,8 @@ launch({
   --n N        settlements per round and side (default 200)
   --rounds R   alternating raw / SDK rounds per network; the best of each counts (default 2)
   --out FILE   rows (bench/results.json format) (default bench/results.sdk.json)
-  --only NET   measure one network only: inprocess or hardhat-node`,
+  --only NET   measure one network only: inprocess or hardhat-node; or settleTrade (the
+               whole-trades row only)`,
   flags: {
     "--n": "positive-integer",
     "--rounds": "positive-integer",

@@ -35,6 +35,7 @@ import {
   buildTerms,
   settleTrade,
   transferAuthorizationTypedData,
+  type ProgressEvent,
   eip712Domain,
   contracts,
   deriveSettlementId,
@@ -58,7 +59,7 @@ interface Options {
   out: string;
   /** Rounds per side (alternating raw / sdk); the best round counts. */
   rounds: number;
-  /** Measure only this network (`inprocess` or `hardhat-node`). */
+  /** Measure only this network (`inprocess` or `hardhat-node`), or only `settleTrade`. */
   only?: string;
 }
 const raw = JSON.parse(process.env.KESSAI_SDK_BENCH_OPTIONS ?? "{}") as Partial<Options>;
@@ -235,6 +236,42 @@ const TRADES = 100;
 const TRADE_BUYERS = 4;
 
 /**
+ * Where a settleTrade round spends its time, per step, averaged over its trades: `check` from the
+ * end of the previous step (or the call) to the step's start (the reads before it), `send` from
+ * its start to its end (the action: its own reads, the transaction, the receipt), `end` from the
+ * last step to the call's return. Latencies with every trade in flight, not CPU time.
+ */
+class StepTiming {
+  private readonly sums = new Map<string, { ms: number; n: number }>();
+  private add(label: string, ms: number) {
+    const s = this.sums.get(label) ?? { ms: 0, n: 0 };
+    s.ms += ms;
+    s.n += 1;
+    this.sums.set(label, s);
+  }
+  trade() {
+    let last = performance.now();
+    const mark = (label: string) => {
+      const now = performance.now();
+      this.add(label, now - last);
+      last = now;
+    };
+    return {
+      progress: (e: ProgressEvent) => {
+        if (e.status === "started") mark(`${e.step} check`);
+        else if (e.status === "done") mark(`${e.step} send`);
+        else mark(`${e.step} ${e.status}`);
+      },
+      finished: () => mark("end"),
+    };
+  }
+  summary(): string {
+    const parts = [...this.sums].map(([k, v]) => `${k} ${(v.ms / v.n).toFixed(1)}`);
+    return `ms per trade by step: ${parts.join(", ")}`;
+  }
+}
+
+/**
  * 100 whole trades of 4 buyers at once, raw ethers against settleTrade, in-process; the best of
  * `opts.rounds` rounds each (trades/s).
  */
@@ -328,19 +365,23 @@ async function wholeTrades(): Promise<{ raw: number; sdk: number }> {
             n,
           );
     const start = performance.now();
+    const timing = new StepTiming();
     if (side === "raw") await Promise.all(list.map(rawTrade));
     else
       await Promise.all(
-        list.map((terms, i) =>
-          settleTrade({
+        list.map((terms, i) => {
+          const t = timing.trade();
+          return settleTrade({
             seller: k.clients.seller,
             buyer: sdkBuyers[i % sdkBuyers.length],
             bank: k.clients.bank,
             terms,
-          }),
-        ),
+            onProgress: t.progress,
+          }).then(t.finished);
+        }),
       );
     const seconds = (performance.now() - start) / 1000;
+    if (side === "sdk" && n === TRADES) console.log(`    ${timing.summary()}`);
     const states = await Promise.all(list.map((t) => k.contracts.dvp.stateOf(t.id)));
     if (states.some((x) => x !== 3n)) throw new Error("whole trades: not every trade settled");
     return n / seconds;
@@ -385,7 +426,7 @@ for (const [name, fn] of [
   table.push([name, rawRate.toFixed(1), sdkRate.toFixed(1), ratio.toFixed(3)]);
 }
 
-if (opts.only === undefined || opts.only === "inprocess") {
+if (opts.only === undefined || opts.only === "inprocess" || opts.only === "settleTrade") {
   console.log(
     `whole trades: ${TRADES} trades of ${TRADE_BUYERS} buyers at once, ${opts.rounds} rounds`,
   );
