@@ -36,7 +36,10 @@ export interface BatchAnswer {
 
 /**
  * Runs `calls` (encoded call data) against `target` in one `eth_call` at `blockTag` (default
- * latest), `chunk` calls per request. Resolves with one answer per call, in order, or with
+ * latest) per chunk of calls. The answers of one request are returned as the creation's code,
+ * which nodes hold to the 24,576-byte limit of EIP-170 even in `eth_call`: each answer takes its
+ * length (`answerBytes`, the largest expected; default 160) and 96 bytes more, and a chunk is
+ * sized to stay under the limit. Resolves with one answer per call, in order, or with
  * undefined when the node does not run the batch (the caller then reads one by one, which gives
  * the same answers and the usual typed errors).
  */
@@ -44,9 +47,9 @@ export async function readBatch(
   ctx: KessaiContext,
   target: string,
   calls: string[],
-  opts: { blockTag?: number | string; chunk?: number } = {},
+  opts: { blockTag?: number | string; answerBytes?: number } = {},
 ): Promise<BatchAnswer[] | undefined> {
-  const chunk = opts.chunk ?? 200;
+  const chunk = Math.max(1, Math.floor(24_000 / ((opts.answerBytes ?? 160) + 96)));
   const parts: Promise<BatchAnswer[]>[] = [];
   for (let i = 0; i < calls.length; i += chunk) {
     const slice = calls.slice(i, i + chunk);

@@ -319,7 +319,7 @@ interface Run {
 
 /**
  * Reads every non-final trade's settlement record (state and terms commitment): in batches of
- * `settlementOf` calls at the latest block (one `eth_call` each, see {@link readBatch}); a
+ * `settlementOf` calls at the latest block (one `eth_call` per 93, see {@link readBatch}); a
  * record the batch could not read (or every one, on a node that does not run the batch) is read
  * on its own, with the usual typed errors.
  */
@@ -335,6 +335,7 @@ async function readStates(r: Run, items: Item[]): Promise<void> {
     r.ctx,
     r.ctx.addresses.dvp,
     open.map((it) => dvp.interface.encodeFunctionData("settlementOf", [it.terms.id])),
+    { answerBytes: 160 },
   );
   const batched = new Map<Item, SettlementRecord>();
   open.forEach((it, i) => {
@@ -407,6 +408,7 @@ async function redemptionsRecorded(r: Run, settled: Item[]): Promise<Map<Item, b
     settled.map((it) =>
       dt.interface.encodeFunctionData("redemptionOf", [tradeReference(it.terms.id, "redemption")]),
     ),
+    { answerBytes: 96 },
   );
   const out = new Map<Item, boolean>();
   settled.forEach((it, i) => {
