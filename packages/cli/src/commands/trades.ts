@@ -7,10 +7,23 @@ import {
   parseInteger,
   parseTradeFile,
   settleTrades,
+  type Trade,
   type TradeFileResult,
   type TradeResult,
+  type SettleTradesResult,
   type TradesProgress,
 } from "@kessai/sdk";
+
+const STATUSES: (keyof SettleTradesResult["counts"])[] = [
+  "settled",
+  "pending",
+  "expired",
+  "cancelled",
+  "rejected",
+  "terminated",
+  "refused",
+  "failed",
+];
 import { str } from "../args.js";
 import type { Command } from "../command.js";
 import { CliUsageError } from "../errors.js";
@@ -98,8 +111,35 @@ function csvCell(v: string): string {
   return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
+/**
+ * A report row: a trade's result, or for a trade whose result a run interrupted by SIGINT or
+ * SIGTERM did not learn, `status: "pending"`, `chainState: "unknown"` and the error `Interrupted`.
+ */
+export type ReportRow = Omit<TradeResult, "chainState"> & {
+  chainState: TradeResult["chainState"] | "unknown";
+};
+
+/** The row of a trade the interrupted run has no result for. */
+function unfinished(t: Trade): ReportRow {
+  return {
+    line: t.line,
+    venue: t.venue,
+    tradeId: t.tradeId,
+    id: t.id,
+    status: "pending",
+    chainState: "unknown",
+    txs: [],
+    gasUsed: 0n,
+    error: {
+      name: "Interrupted",
+      message: "the run was interrupted before this trade's result was known",
+    },
+    next: "run again: each trade carries on from its state on chain (nothing is sent twice)",
+  };
+}
+
 /** The per-trade report as CSV (one row per trade; txs as `step:hash:gas` joined by spaces). */
-export function reportCsv(results: TradeResult[]): string {
+export function reportCsv(results: ReportRow[]): string {
   const rows = results.map((r) =>
     [
       String(r.line),
@@ -134,7 +174,9 @@ export const tradesSettleCommand: Command = {
     "sent again). --reclaim-expired: settlements past their deadline are reclaimed, and the buyer\n" +
     "redeems the DCJPY they would have used. --wait SECONDS: keep going until every trade is final\n" +
     "or the time is up. A progress bar on a terminal; with --json one JSON line per trade, then\n" +
-    "a summary line. Exit 0 when every trade settled, 1 otherwise.",
+    "a summary line. Exit 0 when every trade settled, 1 otherwise. Ctrl-C (SIGINT) or SIGTERM\n" +
+    "stops it: the report so far is written, every trade without a result listed as unfinished\n" +
+    "(error Interrupted), and it exits 130; run it again to carry on.",
   positionals: [1, 1],
   options: {
     as: { type: "string", arg: "SIDE", help: "seller or buyer (the signer's side of every trade)" },
@@ -209,11 +251,14 @@ export const tradesSettleCommand: Command = {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
     const started = Date.now();
+    const known = new Map<string, TradeResult>();
     const onProgress = (p: TradesProgress) => {
+      known.set(p.result.id, p.result);
       if (inv.json) out(toJson({ type: "trade", done: p.done, total: p.total, ...p.result }, 0));
       else inv.progress.show(bar(p.done, p.total, started));
     };
-    let res;
+    let res: { results: ReportRow[]; counts: SettleTradesResult["counts"] };
+    let interrupted = false;
     try {
       res = await settleTrades({
         as: side,
@@ -227,6 +272,16 @@ export const tradesSettleCommand: Command = {
         ...(inv.values["reclaim-expired"] === true ? { reclaimExpired: true } : {}),
         ...(wait ? { waitMs: wait * 1000, pollMs: 1000 } : {}),
       });
+    } catch (err) {
+      if (!ac.signal.aborted) throw err;
+      // Ctrl-C (or SIGTERM): the report so far, every trade without a result listed as unfinished
+      interrupted = true;
+      const results = mine.map((t) => known.get(t.id) ?? unfinished(t));
+      const counts = Object.fromEntries(
+        STATUSES.map((k) => [k, 0]),
+      ) as SettleTradesResult["counts"];
+      for (const r of results) counts[r.status]++;
+      res = { results, counts };
     } finally {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -246,9 +301,10 @@ export const tradesSettleCommand: Command = {
       counts: res.counts,
       seconds: (Date.now() - started) / 1000,
       ...(reportFile ? { report: reportFile } : {}),
+      ...(interrupted ? { interrupted: true, unfinished: mine.length - known.size } : {}),
     };
     const unsettled = mine.length - res.counts.settled;
-    const exitCode = unsettled > 0 || file.errors.length > 0 ? 1 : 0;
+    const exitCode = interrupted ? 130 : unsettled > 0 || file.errors.length > 0 ? 1 : 0;
     if (inv.json) out(toJson({ type: "summary", ...summary }, 0));
     else {
       const lines = res.results
@@ -267,7 +323,8 @@ export const tradesSettleCommand: Command = {
           ...lines,
           ...(unsettled > 20 ? [`… and ${unsettled - 20} more (see --report)`] : []),
           `${mine.length} trade(s) as ${side}: ${counts || "none"}; ${file.errors.length} line(s) refused` +
-            (others ? `; ${others} trade(s) of other firms skipped` : ""),
+            (others ? `; ${others} trade(s) of other firms skipped` : "") +
+            (interrupted ? `; interrupted, ${mine.length - known.size} trade(s) unfinished` : ""),
         ].join("\n"),
       );
     }
@@ -276,9 +333,15 @@ export const tradesSettleCommand: Command = {
       human: "",
       streamed: true,
       exitCode,
-      ...(exitCode
-        ? { errorLine: `${unsettled} trade(s) not settled, ${file.errors.length} line(s) refused` }
-        : {}),
+      ...(interrupted
+        ? {
+            errorLine: `interrupted: ${mine.length - known.size} trade(s) unfinished, ${unsettled} not settled; run again to carry on`,
+          }
+        : exitCode
+          ? {
+              errorLine: `${unsettled} trade(s) not settled, ${file.errors.length} line(s) refused`,
+            }
+          : {}),
     };
   },
 };

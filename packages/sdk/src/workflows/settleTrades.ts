@@ -1,7 +1,8 @@
-import { keccak256, toUtf8Bytes } from "ethers";
+import { ZeroAddress, keccak256, toUtf8Bytes } from "ethers";
 import * as a from "../actions/index.js";
 import type { FirmClient } from "../clients/firm.js";
 import type { KessaiContext } from "../context/connect.js";
+import { readBatch } from "../context/readBatch.js";
 import { latestBlock, readCall, withSendOptions, type TxResult } from "../context/send.js";
 import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
 import { KessaiError } from "../errors/base.js";
@@ -241,12 +242,12 @@ export async function settleTrades(p: SettleTradesParams): Promise<SettleTradesR
       key: step.startsWith("settleTrades:") ? step : settleTradeKey(scope, id, step as "lock"),
       ...(p.signal ? { signal: p.signal } : {}),
     });
-  const run = { p, ctx, keyed, concurrency, batchSize };
+  const run: Run = { p, ctx, keyed, concurrency, batchSize, report };
 
   const waitUntil = Date.now() + (p.waitMs ?? 0);
   for (;;) {
     checkAbort(p.signal);
-    const now = BigInt((await readCall("getBlock", () => latestBlock(ctx)))?.timestamp ?? 0);
+    const now = await blockTime(ctx);
     await readStates(run, items);
     if (p.as === "seller") await sellerPass(run, items, now);
     else await buyerPass(run, items, now);
@@ -279,9 +280,31 @@ export async function settleTrades(p: SettleTradesParams): Promise<SettleTradesR
   return { as: p.as, results: items.map((it) => it.result), counts };
 }
 
+/**
+ * The latest block's time, read past ethers' request cache (a provider answers a `getBlock`
+ * made within 250 ms of the same one with the earlier answer: a run that follows another that
+ * soon, after the clock moved, must not judge deadlines by the earlier block).
+ */
+async function blockTime(ctx: KessaiContext): Promise<bigint> {
+  const p = ctx.provider as { send?: (m: string, a: unknown[]) => Promise<unknown> };
+  if (typeof p.send === "function") {
+    const b = (await readCall("getBlock", () =>
+      p.send!.call(ctx.provider, "eth_getBlockByNumber", ["latest", false]),
+    )) as { timestamp?: string } | null;
+    return BigInt(b?.timestamp ?? 0);
+  }
+  return BigInt((await readCall("getBlock", () => latestBlock(ctx)))?.timestamp ?? 0);
+}
+
 /** Final for this run: anything but `pending` (a refused or failed trade is not retried in the run). */
 function isFinalForRun(s: TradeStatus): boolean {
   return s !== "pending";
+}
+
+/** The fields of the DVP's `settlementOf` record read here. */
+interface SettlementRecord {
+  state: bigint | number;
+  termsDigest: string;
 }
 
 interface Run {
@@ -290,9 +313,16 @@ interface Run {
   keyed: (id: string, step: string) => KessaiContext;
   concurrency: number;
   batchSize: number;
+  /** Reports a trade once its result for this run is known (as soon as its work is done). */
+  report: (it: Item) => Promise<void>;
 }
 
-/** Reads every non-final trade's settlement record (state and terms commitment). */
+/**
+ * Reads every non-final trade's settlement record (state and terms commitment): in batches of
+ * `settlementOf` calls at the latest block (one `eth_call` per 93, see {@link readBatch}); a
+ * record the batch could not read (or every one, on a node that does not run the batch) is read
+ * on its own, with the usual typed errors.
+ */
 async function readStates(r: Run, items: Item[]): Promise<void> {
   const open = items.filter(
     (it) =>
@@ -300,8 +330,26 @@ async function readStates(r: Run, items: Item[]): Promise<void> {
       it.result.status !== "refused" &&
       it.result.status !== "failed",
   );
+  const dvp = r.ctx.dvp;
+  const answers = await readBatch(
+    r.ctx,
+    r.ctx.addresses.dvp,
+    open.map((it) => dvp.interface.encodeFunctionData("settlementOf", [it.terms.id])),
+    { answerBytes: 160 },
+  );
+  const batched = new Map<Item, SettlementRecord>();
+  open.forEach((it, i) => {
+    const ans = answers?.[i];
+    if (ans?.ok)
+      batched.set(
+        it,
+        dvp.interface.decodeFunctionResult("settlementOf", ans.data)[0] as SettlementRecord,
+      );
+  });
   await pool(open, r.concurrency, async (it) => {
-    const rec = await readCall("dvp.settlementOf", () => r.ctx.dvp.settlementOf(it.terms.id));
+    const rec =
+      batched.get(it) ??
+      (await readCall("dvp.settlementOf", () => r.ctx.dvp.settlementOf(it.terms.id)));
     const state = settlementStateName(rec.state);
     it.result.chainState = state;
     if (state !== "None") {
@@ -326,63 +374,132 @@ async function readStates(r: Run, items: Item[]): Promise<void> {
   });
 }
 
+/**
+ * Checks every trade the seller is about to lock, as `createSettlement` would (see
+ * {@link a.tradeIneligibility}), once per distinct seller, buyer, quantity and cash token, all
+ * before the first lock: trades that share those fields get the same answer, read once.
+ */
+async function eligibility(r: Run, toLock: Item[]): Promise<Map<Item, a.TradeIneligibility>> {
+  const byKey = new Map<string, Item[]>();
+  for (const it of toLock) {
+    const t = it.terms;
+    const key = [t.cashToken, t.seller, t.buyer, t.quantity].join(":").toLowerCase();
+    const same = byKey.get(key);
+    if (same) same.push(it);
+    else byKey.set(key, [it]);
+  }
+  const out = new Map<Item, a.TradeIneligibility>();
+  await pool([...byKey.values()], r.concurrency, async (same) => {
+    const finding = await a.tradeIneligibility(r.ctx, same[0].terms);
+    if (finding) for (const it of same) out.set(it, finding);
+  });
+  return out;
+}
+
+/**
+ * Whether each settled trade's DVP redemption is recorded under its reference, read in batches
+ * (undefined for a trade the batch could not read: it is read on its own).
+ */
+async function redemptionsRecorded(r: Run, settled: Item[]): Promise<Map<Item, boolean>> {
+  const dt = r.ctx.depositToken;
+  const answers = await readBatch(
+    r.ctx,
+    r.ctx.addresses.depositToken,
+    settled.map((it) =>
+      dt.interface.encodeFunctionData("redemptionOf", [tradeReference(it.terms.id, "redemption")]),
+    ),
+    { answerBytes: 96 },
+  );
+  const out = new Map<Item, boolean>();
+  settled.forEach((it, i) => {
+    const ans = answers?.[i];
+    if (!ans?.ok) return;
+    const rec = dt.interface.decodeFunctionResult("redemptionOf", ans.data)[0] as {
+      account: string;
+    };
+    out.set(it, rec.account !== ZeroAddress);
+  });
+  return out;
+}
+
 async function sellerPass(r: Run, items: Item[], now: bigint): Promise<void> {
   const { p, ctx } = r;
-  await pool(
-    items.filter(
-      (it) =>
-        it.result.status === "pending" ||
-        (FINAL.includes(it.result.status) && it.result.chainState === "Settled"),
-    ),
-    r.concurrency,
-    async (it) => {
-      const s = it.result.chainState;
-      const t = it.terms;
-      if (s === "None") {
-        if (t.deadline <= now) {
-          it.result.status = "refused";
-          it.result.error = {
-            name: "DeadlinePassed",
-            message: `the settlement date ${it.trade.settlementDate} has passed (deadline ${t.deadline}, block time ${now}); nothing was locked`,
-          };
-          it.result.next = "agree a new settlement date with the buyer (a new trade line)";
-          return;
-        }
-        try {
-          const tx = await a.createSettlement(r.keyed(t.id, "lock"), { terms: t });
-          addTx(it, "lock", tx, 1);
-          it.result.chainState = "Pending";
-        } catch (e) {
-          return fail(it, e instanceof IneligibleTradeError ? "refused" : "failed", e);
-        }
+  const todo = items.filter(
+    (it) =>
+      it.result.status === "pending" ||
+      (FINAL.includes(it.result.status) && it.result.chainState === "Settled"),
+  );
+  const toLock = todo.filter((it) => it.result.chainState === "None" && it.terms.deadline > now);
+  const refusals = await eligibility(r, toLock);
+  const redeemed =
+    p.redeem === false
+      ? new Map<Item, boolean>()
+      : await redemptionsRecorded(
+          r,
+          todo.filter((it) => it.result.chainState === "Settled"),
+        );
+  await pool(todo, r.concurrency, async (it) => {
+    await sellerStep(it);
+    await r.report(it);
+  });
+
+  async function sellerStep(it: Item): Promise<void> {
+    const s = it.result.chainState;
+    const t = it.terms;
+    if (s === "None") {
+      if (t.deadline <= now) {
+        it.result.status = "refused";
+        it.result.error = {
+          name: "DeadlinePassed",
+          message: `the settlement date ${it.trade.settlementDate} has passed (deadline ${t.deadline}, block time ${now}); nothing was locked`,
+        };
+        it.result.next = "agree a new settlement date with the buyer (a new trade line)";
         return;
       }
-      if (s === "Pending" || s === "Affirmed") {
-        if (t.deadline < now) return expire(r, it, now);
-        it.result.next = "wait for the buyer to settle";
-        return;
+      const finding = refusals.get(it);
+      if (finding) {
+        const e = new IneligibleTradeError(t.id, finding.reason, finding.account, {
+          cause: finding.cause,
+        });
+        return fail(it, "refused", e);
       }
-      if (s === "Settled") {
-        if (p.redeem !== false) {
-          const ref = tradeReference(t.id, "redemption");
-          const used = await a.getReferenceRecord(ctx, { kind: "redemption", reference: ref });
-          if (!used) {
-            try {
-              const tx = await a.redeemDeposit(r.keyed(t.id, "redeem"), {
-                amount: t.amount,
-                redemptionRef: ref,
-              });
-              addTx(it, "redeem", tx, 1);
-            } catch (e) {
-              return fail(it, "failed", e, "settled; the DCJPY redemption failed: run again");
-            }
+      try {
+        // checked above (eligibility), as createSettlement would have: it checks the deadline
+        const tx = await a.createSettlement(r.keyed(t.id, "lock"), { terms: t, force: true });
+        addTx(it, "lock", tx, 1);
+        it.result.chainState = "Pending";
+      } catch (e) {
+        return fail(it, e instanceof IneligibleTradeError ? "refused" : "failed", e);
+      }
+      return;
+    }
+    if (s === "Pending" || s === "Affirmed") {
+      if (t.deadline < now) return expire(r, it, now);
+      it.result.next = "wait for the buyer to settle";
+      return;
+    }
+    if (s === "Settled") {
+      if (p.redeem !== false) {
+        const ref = tradeReference(t.id, "redemption");
+        const used =
+          redeemed.get(it) ??
+          (await a.getReferenceRecord(ctx, { kind: "redemption", reference: ref })) !== undefined;
+        if (!used) {
+          try {
+            const tx = await a.redeemDeposit(r.keyed(t.id, "redeem"), {
+              amount: t.amount,
+              redemptionRef: ref,
+            });
+            addTx(it, "redeem", tx, 1);
+          } catch (e) {
+            return fail(it, "failed", e, "settled; the DCJPY redemption failed: run again");
           }
         }
-        it.result.status = "settled";
-        it.result.next = undefined;
       }
-    },
-  );
+      it.result.status = "settled";
+      it.result.next = undefined;
+    }
+  }
 }
 
 /** An open settlement past its deadline: reclaim it when asked, else say so. */
@@ -523,6 +640,7 @@ async function payInBatches(r: Run, payable: Item[]): Promise<void> {
         } else if (item.status === "attemptFailed") fail(it, "failed", item.error);
         // skipped: no longer open (settled or ended meanwhile): the next read tells which
       });
+      for (const it of batch) await r.report(it);
     } catch (e) {
       for (const it of batch) fail(it, "failed", e);
     }

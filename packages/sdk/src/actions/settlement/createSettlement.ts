@@ -93,13 +93,13 @@ export async function createSettlement(
 }
 
 /** Why a trade could not settle as things stand (independent of its ID). */
-interface Finding {
+export interface TradeIneligibility {
   reason: IneligibilityReason;
   account: string;
   cause?: ContractError<object>;
 }
 
-const inFlight = new WeakMap<object, Map<string, Promise<Finding | undefined>>>();
+const inFlight = new WeakMap<object, Map<string, Promise<TradeIneligibility | undefined>>>();
 
 /**
  * The checks of {@link checkTrade}, shared by concurrent callers with the same parties, quantity
@@ -107,7 +107,10 @@ const inFlight = new WeakMap<object, Map<string, Promise<Finding | undefined>>>(
  * flight, nothing kept once it has answered, so every caller sees the chain as of a request sent
  * no earlier than the first of them.
  */
-function sharedCheck(ctx: KessaiContext, t: SettlementTerms): Promise<Finding | undefined> {
+function sharedCheck(
+  ctx: KessaiContext,
+  t: SettlementTerms,
+): Promise<TradeIneligibility | undefined> {
   let m = inFlight.get(ctx.provider);
   if (!m) inFlight.set(ctx.provider, (m = new Map()));
   const key = [
@@ -130,8 +133,24 @@ function sharedCheck(ctx: KessaiContext, t: SettlementTerms): Promise<Finding | 
   return p;
 }
 
+/**
+ * The checks {@link createSettlement} runs before it locks (unless `force`), for a caller that
+ * locks many trades between the same parties and checks once per distinct parties, quantity and
+ * cash token: why the trade could not settle as things stand (the {@link IneligibleTradeError}
+ * that `createSettlement` throws is built from it), or undefined when it could.
+ */
+export async function tradeIneligibility(
+  ctx: KessaiContext,
+  terms: SettlementTerms,
+): Promise<TradeIneligibility | undefined> {
+  return checkTrade(ctx, terms);
+}
+
 /** Why the trade could not settle as things stand, or undefined when it could. */
-async function checkTrade(ctx: KessaiContext, t: SettlementTerms): Promise<Finding | undefined> {
+async function checkTrade(
+  ctx: KessaiContext,
+  t: SettlementTerms,
+): Promise<TradeIneligibility | undefined> {
   const dt = ctx.depositToken;
   const isDcjpy = t.cashToken === getAddress(ctx.addresses.depositToken);
   const calls = [
