@@ -101,6 +101,15 @@ export async function gasAndTime(
   return { gas: Number(receipt.gasUsed), ms: performance.now() - start };
 }
 
+/** Grants `holder` each of `roles` on `contract`, one transaction each, in order. */
+async function grantEach(
+  contract: { grantRole(role: string, account: string): Promise<ContractTransactionResponse> },
+  holder: string,
+  roles: Promise<string>[],
+): Promise<void> {
+  for (const role of await Promise.all(roles)) await mined(contract.grantRole(role, holder));
+}
+
 const BIG = 10n ** 12n;
 
 export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
@@ -159,26 +168,22 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
     ],
     admin,
   );
-  for (const role of [
-    await bond.ISSUER_ROLE(),
-    await bond.FORCE_TRANSFER_ROLE(),
-    await bond.FORCE_UNLOCK_ROLE(),
-  ]) {
-    await mined(bond.grantRole(role, issuer.address));
-  }
+  await grantEach(bond, issuer.address, [
+    bond.ISSUER_ROLE(),
+    bond.FORCE_TRANSFER_ROLE(),
+    bond.FORCE_UNLOCK_ROLE(),
+  ]);
 
   const dcjpy = await ethers.deployContract(
     "DepositToken",
     ["DCJPY", "DCJPY", 0, admin.address, 0],
     admin,
   );
-  for (const role of [
-    await dcjpy.ISSUER_ROLE(),
-    await dcjpy.REDEEMER_ROLE(),
-    await dcjpy.REGISTRAR_ROLE(),
-  ]) {
-    await mined(dcjpy.grantRole(role, bank.address));
-  }
+  await grantEach(dcjpy, bank.address, [
+    dcjpy.ISSUER_ROLE(),
+    dcjpy.REDEEMER_ROLE(),
+    dcjpy.REGISTRAR_ROLE(),
+  ]);
 
   const dvp = await ethers.deployContract("DeliveryVersusPayment", [0, admin.address], admin);
   await mined(dvp.grantRole(await dvp.SETTLEMENT_AGENT_ROLE(), agent.address));

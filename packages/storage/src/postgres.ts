@@ -27,13 +27,21 @@ import {
   type MigrationReport,
   type ScriptTx,
 } from "./migrations.js";
-import { compile, preview, sql, type CompiledSql, type Sql, type SqlValue } from "./sql.js";
+import {
+  compile,
+  isoParam,
+  preview,
+  sql,
+  type CompiledSql,
+  type Sql,
+  type SqlValue,
+} from "./sql.js";
 import {
   BoundTx,
-  NestingGuard,
   retryDelay,
   retryPolicy,
   sleep,
+  StoreBase,
   type Executor,
   type RetryPolicy,
   type Row,
@@ -112,33 +120,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return store;
 }
 
-class PostgresStore implements Store {
+class PostgresStore extends StoreBase implements Store {
   readonly dialect = "postgres" as const;
-  private readonly guard = new NestingGuard();
   private readonly retry: RetryPolicy;
-  private closed = false;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly options: StoreOptions,
   ) {
+    super();
     this.retry = retryPolicy(options.retry);
   }
 
-  all<T = Row>(query: Sql): Promise<T[]> {
-    return this.single(query).then((r) => r.rows as T[]);
-  }
-
-  get<T = Row>(query: Sql): Promise<T | undefined> {
-    return this.single(query).then((r) => r.rows[0] as T | undefined);
-  }
-
-  run(query: Sql): Promise<RunResult> {
-    return this.single(query).then((r) => ({ rowCount: r.rowCount }));
-  }
-
   /** One statement outside any transaction (autocommit, READ COMMITTED). */
-  private async single(query: Sql) {
+  protected async single(query: Sql) {
     this.guard.check("A store query");
     this.ensureOpen();
     const compiled = compile(query, "postgres");
@@ -286,20 +281,11 @@ class PostgresStore implements Store {
     this.closed = true;
     await this.pool.end();
   }
-
-  private ensureOpen() {
-    if (this.closed) throw new TransactionStateError("Store is closed");
-  }
 }
 
 function toPgParam(value: SqlValue): unknown {
   if (typeof value === "bigint") return value.toString(10);
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) {
-      throw new InvalidValueError({ field: "parameter", value, reason: "invalid Date" });
-    }
-    return value.toISOString();
-  }
+  if (value instanceof Date) return isoParam(value);
   return value;
 }
 

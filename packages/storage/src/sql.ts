@@ -126,6 +126,14 @@ export function compile(query: Sql, dialect: Dialect): CompiledSql {
   return { text, params };
 }
 
+/** A Date parameter as both back ends store it: ISO 8601 in UTC; an invalid Date is refused. */
+export function isoParam(value: Date): string {
+  if (Number.isNaN(value.getTime())) {
+    throw new InvalidValueError({ field: "parameter", value, reason: "invalid Date" });
+  }
+  return value.toISOString();
+}
+
 /** A statement's text shortened to one line for error messages (never its values). */
 export function preview(text: string): string {
   const line = text.replace(/\s+/g, " ").trim();

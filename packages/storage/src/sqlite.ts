@@ -33,11 +33,11 @@ import {
   type MigrationReport,
   type ScriptTx,
 } from "./migrations.js";
-import { compile, preview, type CompiledSql, type Sql, type SqlValue } from "./sql.js";
+import { compile, isoParam, preview, type CompiledSql, type Sql, type SqlValue } from "./sql.js";
 import {
   BoundTx,
-  NestingGuard,
   sleep,
+  StoreBase,
   type Executor,
   type Row,
   type RunResult,
@@ -152,18 +152,17 @@ function fileKey(filename: string): string | undefined {
 
 const STATEMENT_CACHE_SIZE = 256;
 
-class SqliteStore implements Store, Executor {
+class SqliteStore extends StoreBase implements Store, Executor {
   readonly dialect = "sqlite" as const;
   private readonly queue: Queue;
-  private readonly guard = new NestingGuard();
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
-  private closed = false;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
     private readonly key: string | undefined,
     private readonly busyTimeoutMs: number,
   ) {
+    super();
     let queue = key === undefined ? undefined : queues.get(key);
     if (!queue) {
       queue = new Queue();
@@ -173,20 +172,8 @@ class SqliteStore implements Store, Executor {
     this.queue = queue;
   }
 
-  all<T = Row>(query: Sql): Promise<T[]> {
-    return this.single(query).then((r) => r.rows as T[]);
-  }
-
-  get<T = Row>(query: Sql): Promise<T | undefined> {
-    return this.single(query).then((r) => r.rows[0] as T | undefined);
-  }
-
-  run(query: Sql): Promise<RunResult> {
-    return this.single(query).then((r) => ({ rowCount: r.rowCount }));
-  }
-
   /** One statement outside any transaction: a read as is, a write in a transaction of its own. */
-  private async single(query: Sql) {
+  protected async single(query: Sql) {
     this.guard.check("A store query");
     const compiled = compile(query, "sqlite");
     return this.queue.run(async () => {
@@ -315,20 +302,11 @@ class SqliteStore implements Store, Executor {
       throw mapSqliteError(e, text);
     }
   }
-
-  private ensureOpen() {
-    if (this.closed) throw new TransactionStateError("Store is closed");
-  }
 }
 
 function toSqliteParam(value: SqlValue): unknown {
   if (typeof value === "boolean") return value ? 1 : 0;
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) {
-      throw new InvalidValueError({ field: "parameter", value, reason: "invalid Date" });
-    }
-    return value.toISOString();
-  }
+  if (value instanceof Date) return isoParam(value);
   if (value instanceof Uint8Array && !Buffer.isBuffer(value)) {
     return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   }

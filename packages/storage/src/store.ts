@@ -163,6 +163,34 @@ export class BoundTx implements Tx {
   }
 }
 
+/**
+ * What the two back ends' stores share: `all`, `get` and `run`, each one statement outside any
+ * transaction (the back end's `single`), the nesting guard and the closed flag.
+ */
+export abstract class StoreBase {
+  protected readonly guard = new NestingGuard();
+  protected closed = false;
+
+  all<T = Row>(query: Sql): Promise<T[]> {
+    return this.single(query).then((r) => r.rows as T[]);
+  }
+
+  get<T = Row>(query: Sql): Promise<T | undefined> {
+    return this.single(query).then((r) => r.rows[0] as T | undefined);
+  }
+
+  run(query: Sql): Promise<RunResult> {
+    return this.single(query).then((r) => ({ rowCount: r.rowCount }));
+  }
+
+  /** One statement outside any transaction, on the store's own terms. */
+  protected abstract single(query: Sql): Promise<{ rows: Row[]; rowCount: number }>;
+
+  protected ensureOpen(): void {
+    if (this.closed) throw new TransactionStateError("Store is closed");
+  }
+}
+
 /** Guards against calling a store from inside one of its own transactions. */
 export class NestingGuard {
   private readonly als = new AsyncLocalStorage<TxContext>();

@@ -11,6 +11,7 @@
  * one read-only transaction, the cursor, the inbox and the ledger agree with each other; the
  * chain is then asked for the supply at that block.
  */
+import type { GatewayDifferenceJson, GatewayReconciliationJson } from "@kessai/sdk/gateway";
 import { cursors, sql, toBigInt, type Queryable } from "@kessai/storage";
 import { DEDICATED_ACCOUNT, SUSPENSE_ACCOUNT } from "../domain/references.js";
 import { checkTotals, getAccount, type TotalsMismatch } from "../store/ledger.js";
@@ -18,44 +19,10 @@ import type { GatewayContext } from "./context.js";
 import { WATCH_CONSUMER } from "./watcher.js";
 import { ConflictError } from "../domain/errors.js";
 
-export interface Difference {
-  /** `issuance:<bank reference>` or `redemption:<redemption reference>`. */
-  reference: string;
-  problem:
-    | "missing_posting"
-    | "posting_without_event"
-    | "duplicate_event"
-    | "duplicate_posting"
-    | "amount_mismatch";
-  events: number;
-  postings: number;
-  eventAmount: string | null;
-  postedAmount: string | null;
-}
-
-export interface ReconciliationReport {
-  ok: boolean;
-  chainId: number;
-  blockNumber: number;
-  blockHash: string;
-  totalSupply: string;
-  dedicatedPosted: string;
-  /** dedicatedPosted − totalSupply. */
-  supplyDifference: string;
-  events: { issued: number; redeemed: number };
-  differences: Difference[];
-  /** Holds not yet posted or voided: issuances in flight (not differences). */
-  pendingHolds: {
-    count: number;
-    amount: string;
-    items: { reference: string; amount: string; createdAt: string }[];
-  };
-  /** Chain movements the gateway could not attribute (booked, but to be investigated). */
-  suspense: { posted: string; postings: number };
-  /** Accounts whose running totals differ from their transfers (always empty unless edited by hand). */
-  totalsMismatches: { accountId: string; column: string; stored: string; fromTransfers: string }[];
-  durationMs: number;
-}
+/** One reference on which the ledger and the chain's events disagree (the API's JSON). */
+export type Difference = GatewayDifferenceJson;
+/** The API's reconciliation body, typed against the client's wire type. */
+export type ReconciliationReport = GatewayReconciliationJson;
 
 const num = (v: unknown) => (v === null || v === undefined ? null : toBigInt(v).toString());
 

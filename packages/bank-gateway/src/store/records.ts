@@ -98,9 +98,49 @@ export async function updateFirm(
   return rowCount === 1;
 }
 
+// ------------------------------------------------------- issuances and redemptions alike
+
+/** What an issuance and a redemption both record as they go through their states. */
+export interface ChainProgress {
+  txHash: string | undefined;
+  blockNumber: number | undefined;
+  errorCode: string | undefined;
+  errorMessage: string | undefined;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+function toChainProgress(r: Record<string, unknown>): ChainProgress {
+  return {
+    txHash: (r.tx_hash as string | null) ?? undefined,
+    blockNumber: opt(r.block_number, toNumber),
+    errorCode: (r.error_code as string | null) ?? undefined,
+    errorMessage: (r.error_message as string | null) ?? undefined,
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+  };
+}
+
+/** What a move may set besides the state; every column not named keeps its value. */
+export interface ProgressUpdate {
+  txHash?: string | null;
+  blockNumber?: number | null;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/** The SET clauses of {@link ChainProgress}'s columns in a move, `updated_at` last. */
+function progressColumns(set: ProgressUpdate, now: Date) {
+  return sql`tx_hash = ${set.txHash === undefined ? sql`tx_hash` : sql`${set.txHash}`},
+      block_number = ${set.blockNumber === undefined ? sql`block_number` : sql`${set.blockNumber}`},
+      error_code = ${set.errorCode === undefined ? sql`error_code` : sql`${set.errorCode}`},
+      error_message = ${set.errorMessage === undefined ? sql`error_message` : sql`${set.errorMessage}`},
+      updated_at = ${encodeTime(now)}`;
+}
+
 // ------------------------------------------------------------------------------- issuances
 
-export interface Issuance {
+export interface Issuance extends ChainProgress {
   id: string;
   firmId: string | undefined;
   accountId: string | undefined;
@@ -111,12 +151,6 @@ export interface Issuance {
   amount: bigint;
   state: IssuanceState;
   holdTransferId: number | undefined;
-  txHash: string | undefined;
-  blockNumber: number | undefined;
-  errorCode: string | undefined;
-  errorMessage: string | undefined;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 const ISSUANCE = sql.raw(
@@ -134,12 +168,7 @@ function toIssuance(r: Record<string, unknown>): Issuance {
     amount: toBigInt(r.amount),
     state: r.state as IssuanceState,
     holdTransferId: opt(r.hold_transfer_id, toNumber),
-    txHash: (r.tx_hash as string | null) ?? undefined,
-    blockNumber: opt(r.block_number, toNumber),
-    errorCode: (r.error_code as string | null) ?? undefined,
-    errorMessage: (r.error_message as string | null) ?? undefined,
-    createdAt: date(r.created_at),
-    updatedAt: date(r.updated_at),
+    ...toChainProgress(r),
   };
 }
 
@@ -200,27 +229,18 @@ export async function moveIssuance(
   id: string,
   from: readonly IssuanceState[],
   to: IssuanceState,
-  set: {
-    txHash?: string | null;
-    blockNumber?: number | null;
-    errorCode?: string;
-    errorMessage?: string;
-  } = {},
+  set: ProgressUpdate = {},
   now = new Date(),
 ): Promise<boolean> {
   const { rowCount } = await tx.run(sql`UPDATE gw_issuances SET state = ${to},
-      tx_hash = ${set.txHash === undefined ? sql`tx_hash` : sql`${set.txHash}`},
-      block_number = ${set.blockNumber === undefined ? sql`block_number` : sql`${set.blockNumber}`},
-      error_code = ${set.errorCode === undefined ? sql`error_code` : sql`${set.errorCode}`},
-      error_message = ${set.errorMessage === undefined ? sql`error_message` : sql`${set.errorMessage}`},
-      updated_at = ${encodeTime(now)}
+      ${progressColumns(set, now)}
     WHERE id = ${id} AND state IN (${sql.join([...from])})`);
   return rowCount === 1;
 }
 
 // ------------------------------------------------------------------------------ redemptions
 
-export interface Redemption {
+export interface Redemption extends ChainProgress {
   id: string;
   firmId: string;
   reference: string;
@@ -228,12 +248,6 @@ export interface Redemption {
   amount: bigint;
   state: RedemptionState;
   creditTransferId: number | undefined;
-  txHash: string | undefined;
-  blockNumber: number | undefined;
-  errorCode: string | undefined;
-  errorMessage: string | undefined;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 const REDEMPTION = sql.raw(
@@ -248,12 +262,7 @@ function toRedemption(r: Record<string, unknown>): Redemption {
     amount: toBigInt(r.amount),
     state: r.state as RedemptionState,
     creditTransferId: opt(r.credit_transfer_id, toNumber),
-    txHash: (r.tx_hash as string | null) ?? undefined,
-    blockNumber: opt(r.block_number, toNumber),
-    errorCode: (r.error_code as string | null) ?? undefined,
-    errorMessage: (r.error_message as string | null) ?? undefined,
-    createdAt: date(r.created_at),
-    updatedAt: date(r.updated_at),
+    ...toChainProgress(r),
   };
 }
 
@@ -284,22 +293,12 @@ export async function moveRedemption(
   id: string,
   from: readonly RedemptionState[],
   to: RedemptionState,
-  set: {
-    txHash?: string | null;
-    blockNumber?: number | null;
-    creditTransferId?: number;
-    errorCode?: string;
-    errorMessage?: string;
-  } = {},
+  set: ProgressUpdate & { creditTransferId?: number } = {},
   now = new Date(),
 ): Promise<boolean> {
   const { rowCount } = await tx.run(sql`UPDATE gw_redemptions SET state = ${to},
-      tx_hash = ${set.txHash === undefined ? sql`tx_hash` : sql`${set.txHash}`},
-      block_number = ${set.blockNumber === undefined ? sql`block_number` : sql`${set.blockNumber}`},
       credit_transfer_id = ${set.creditTransferId === undefined ? sql`credit_transfer_id` : sql`${set.creditTransferId}`},
-      error_code = ${set.errorCode === undefined ? sql`error_code` : sql`${set.errorCode}`},
-      error_message = ${set.errorMessage === undefined ? sql`error_message` : sql`${set.errorMessage}`},
-      updated_at = ${encodeTime(now)}
+      ${progressColumns(set, now)}
     WHERE id = ${id} AND state IN (${sql.join([...from])})`);
   return rowCount === 1;
 }

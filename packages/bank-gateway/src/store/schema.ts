@@ -39,6 +39,14 @@ function v1(d: Dialect): string {
   const amount = (table: string, c: string) =>
     `CONSTRAINT ${table}__${c} CHECK (${c} >= 0 AND ${c} <= 9223372036854775807)`;
 
+  /** The columns an issuance and a redemption share as they go through their states. */
+  const progress = `tx_hash TEXT,
+  block_number ${t.bigint},
+  error_code TEXT,
+  error_message TEXT,
+  created_at ${t.timestamp} NOT NULL,
+  updated_at ${t.timestamp} NOT NULL,`;
+
   const tables = `
 CREATE TABLE gw_firms (
   id TEXT PRIMARY KEY,
@@ -132,12 +140,7 @@ CREATE TABLE gw_issuances (
   amount ${t.bigint} NOT NULL,
   state TEXT NOT NULL,
   hold_transfer_id ${t.bigint},
-  tx_hash TEXT,
-  block_number ${t.bigint},
-  error_code TEXT,
-  error_message TEXT,
-  created_at ${t.timestamp} NOT NULL,
-  updated_at ${t.timestamp} NOT NULL,
+  ${progress}
   CONSTRAINT gw_issuances__reference UNIQUE (reference),
   CONSTRAINT gw_issuances__request UNIQUE (request_id),
   CONSTRAINT gw_issuances__hold UNIQUE (hold_transfer_id),
@@ -166,12 +169,7 @@ CREATE TABLE gw_redemptions (
   amount ${t.bigint} NOT NULL,
   state TEXT NOT NULL,
   credit_transfer_id ${t.bigint},
-  tx_hash TEXT,
-  block_number ${t.bigint},
-  error_code TEXT,
-  error_message TEXT,
-  created_at ${t.timestamp} NOT NULL,
-  updated_at ${t.timestamp} NOT NULL,
+  ${progress}
   CONSTRAINT gw_redemptions__reference UNIQUE (reference),
   CONSTRAINT gw_redemptions__firm FOREIGN KEY (firm_id) REFERENCES gw_firms (id),
   CONSTRAINT gw_redemptions__credit FOREIGN KEY (credit_transfer_id) REFERENCES gw_transfers (id),
@@ -229,11 +227,8 @@ CREATE TABLE gw_sightings (
 )${strict};
 `;
 
-  const triggers = pg
-    ? `
-CREATE FUNCTION gw_transfers_apply() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  UPDATE gw_accounts SET
+  /** The body both back ends' triggers run on an insert into gw_transfers: the running totals. */
+  const applyTransfer = `  UPDATE gw_accounts SET
     debits_posted = debits_posted + CASE WHEN NEW.kind IN ('posted', 'post_pending') THEN NEW.amount ELSE 0 END,
     debits_pending = debits_pending + CASE NEW.kind WHEN 'pending' THEN NEW.amount WHEN 'posted' THEN 0 ELSE -NEW.amount END,
     updated_at = NEW.created_at
@@ -242,7 +237,13 @@ BEGIN
     credits_posted = credits_posted + CASE WHEN NEW.kind IN ('posted', 'post_pending') THEN NEW.amount ELSE 0 END,
     credits_pending = credits_pending + CASE NEW.kind WHEN 'pending' THEN NEW.amount WHEN 'posted' THEN 0 ELSE -NEW.amount END,
     updated_at = NEW.created_at
-  WHERE id = NEW.credit_account_id;
+  WHERE id = NEW.credit_account_id;`;
+
+  const triggers = pg
+    ? `
+CREATE FUNCTION gw_transfers_apply() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+${applyTransfer}
   RETURN NULL;
 END
 $fn$;
@@ -266,16 +267,7 @@ CREATE TRIGGER gw_transfers__account_open BEFORE INSERT ON gw_transfers
     : `
 CREATE TRIGGER gw_transfers__apply AFTER INSERT ON gw_transfers
 BEGIN
-  UPDATE gw_accounts SET
-    debits_posted = debits_posted + CASE WHEN NEW.kind IN ('posted', 'post_pending') THEN NEW.amount ELSE 0 END,
-    debits_pending = debits_pending + CASE NEW.kind WHEN 'pending' THEN NEW.amount WHEN 'posted' THEN 0 ELSE -NEW.amount END,
-    updated_at = NEW.created_at
-  WHERE id = NEW.debit_account_id;
-  UPDATE gw_accounts SET
-    credits_posted = credits_posted + CASE WHEN NEW.kind IN ('posted', 'post_pending') THEN NEW.amount ELSE 0 END,
-    credits_pending = credits_pending + CASE NEW.kind WHEN 'pending' THEN NEW.amount WHEN 'posted' THEN 0 ELSE -NEW.amount END,
-    updated_at = NEW.created_at
-  WHERE id = NEW.credit_account_id;
+${applyTransfer}
 END;
 CREATE TRIGGER gw_transfers__account_open BEFORE INSERT ON gw_transfers
 WHEN NEW.kind IN ('posted', 'pending') AND EXISTS (

@@ -1,47 +1,18 @@
-import { readFileSync } from "node:fs";
 import type { GatewayConfig } from "@kessai/bank-gateway";
-import { ConfigurationError, GatewayClient, type GatewayAccount } from "@kessai/sdk";
+import { GatewayClient, type GatewayAccount } from "@kessai/sdk";
 import { str, type OptionSpecs, type Values } from "../args.js";
 import type { Command } from "../command.js";
 import { CliUsageError } from "../errors.js";
 import { table } from "../output.js";
+import { configFile, optionalPeer, put, runUntilSignal, whole } from "../service.js";
 
-/** Reads a whole number from a flag or the environment; undefined when absent. */
-function whole(v: string | undefined, field: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new CliUsageError(field, `${field}: must be a whole number`, v);
-  return Number(v);
-}
-
-/** Sets `obj[a][b] = v` (creating `obj[a]`) unless v is undefined. */
-function put(obj: Record<string, unknown>, path: string[], v: unknown): void {
-  if (v === undefined) return;
-  let o = obj;
-  for (const k of path.slice(0, -1)) {
-    if (typeof o[k] !== "object" || o[k] === null) o[k] = {};
-    o = o[k] as Record<string, unknown>;
-  }
-  o[path[path.length - 1]] = v;
-}
-
-/**
- * The gateway service, loaded when `gateway start` runs: it is an optional peer of the CLI (it
- * brings a native SQLite addon, PostgreSQL's driver and an HTTP server), which a firm that only
- * calls a gateway does not need; its calls use the SDK's client.
- */
-async function gatewayPackage(): Promise<typeof import("@kessai/bank-gateway")> {
-  try {
-    return await import("@kessai/bank-gateway");
-  } catch (e) {
-    const missing =
-      (e as { code?: string }).code === "ERR_MODULE_NOT_FOUND" &&
-      /'@kessai\/bank-gateway'/.test((e as Error).message);
-    if (!missing) throw e;
-    throw new ConfigurationError(
-      "kessai gateway start needs the gateway service: npm install @kessai/bank-gateway",
-      { cause: e },
-    );
-  }
+/** The gateway service, loaded when `gateway start` runs; its calls use the SDK's client. */
+function gatewayPackage(): Promise<typeof import("@kessai/bank-gateway")> {
+  return optionalPeer(
+    "@kessai/bank-gateway",
+    () => import("@kessai/bank-gateway"),
+    "kessai gateway start needs the gateway service",
+  );
 }
 
 /**
@@ -56,28 +27,7 @@ export async function gatewayConfigFrom(
   const { ConfigError, parseConfig } = await gatewayPackage();
   const flag = (n: string) => str(values, n);
   const file = flag("config") ?? env.KESSAI_GATEWAY_CONFIG;
-  let config: Record<string, unknown> = {};
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (e) {
-      throw new CliUsageError(
-        "--config",
-        `--config: cannot read ${file} (${(e as Error).message})`,
-      );
-    }
-    try {
-      config = JSON.parse(text) as Record<string, unknown>;
-    } catch (e) {
-      throw new CliUsageError(
-        "--config",
-        `--config: ${file} is not JSON (${(e as Error).message})`,
-      );
-    }
-    if (typeof config !== "object" || config === null || Array.isArray(config))
-      throw new CliUsageError("--config", `--config: ${file} must hold a JSON object`);
-  }
+  const config = configFile(file);
   const pick = (f: string, e: string) => flag(f) ?? env[e];
   put(config, ["database", "url"], pick("database", "KESSAI_GATEWAY_DATABASE"));
   put(config, ["chain", "rpcUrl"], pick("rpc", "KESSAI_RPC_URL"));
@@ -168,17 +118,7 @@ export const gatewayStartCommand: Command = {
   ],
   async run(inv) {
     const config = await gatewayConfigFrom(inv.values, inv.env);
-    const running = await (await gatewayPackage()).start(config);
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        process.off("SIGINT", done);
-        process.off("SIGTERM", done);
-        resolve();
-      };
-      process.on("SIGINT", done);
-      process.on("SIGTERM", done);
-    });
-    await running.stop();
+    await runUntilSignal(await (await gatewayPackage()).start(config));
     return { json: null, human: "", streamed: true };
   },
 };

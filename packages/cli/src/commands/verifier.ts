@@ -1,51 +1,21 @@
-import { readFileSync } from "node:fs";
-import { ConfigurationError } from "@kessai/sdk";
 import type { VerifierConfig } from "@kessai/verifier";
 import type { Command } from "../command.js";
 import { CliUsageError } from "../errors.js";
+import { configFile, optionalPeer, put, runUntilSignal, whole } from "../service.js";
 
-/** Reads a whole number from a flag or the environment; undefined when absent. */
-function whole(v: string | undefined, field: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new CliUsageError(field, `${field}: must be a whole number`, v);
-  return Number(v);
-}
-
-/** Sets `obj[a][b] = v` (creating `obj[a]`) unless v is undefined. */
-function put(obj: Record<string, unknown>, path: string[], v: unknown): void {
-  if (v === undefined) return;
-  let o = obj;
-  for (const k of path.slice(0, -1)) {
-    if (typeof o[k] !== "object" || o[k] === null) o[k] = {};
-    o = o[k] as Record<string, unknown>;
-  }
-  o[path[path.length - 1]] = v;
+/** The verifier service, loaded when `verifier start` runs. */
+function verifierPackage(): Promise<typeof import("@kessai/verifier")> {
+  return optionalPeer(
+    "@kessai/verifier",
+    () => import("@kessai/verifier"),
+    "kessai verifier start needs the verifier service",
+  );
 }
 
 /**
  * The configuration from the file (`--config` / KESSAI_VERIFIER_CONFIG), then the environment,
  * then the flags (each one wins over the one before), validated by the verifier's own schema.
  */
-/**
- * The verifier service, loaded when `verifier start` runs: it is an optional peer of the CLI (it
- * brings a native SQLite addon, PostgreSQL's driver and an HTTP server), which a firm that only
- * settles does not need.
- */
-async function verifierPackage(): Promise<typeof import("@kessai/verifier")> {
-  try {
-    return await import("@kessai/verifier");
-  } catch (e) {
-    const missing =
-      (e as { code?: string }).code === "ERR_MODULE_NOT_FOUND" &&
-      /'@kessai\/verifier'/.test((e as Error).message);
-    if (!missing) throw e;
-    throw new ConfigurationError(
-      "kessai verifier start needs the verifier service: npm install @kessai/verifier",
-      { cause: e },
-    );
-  }
-}
-
 export async function verifierConfigFrom(
   values: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
@@ -53,28 +23,7 @@ export async function verifierConfigFrom(
   const { VerifierConfigError, parseVerifierConfig } = await verifierPackage();
   const flag = (n: string) => (typeof values[n] === "string" ? (values[n] as string) : undefined);
   const file = flag("config") ?? env.KESSAI_VERIFIER_CONFIG;
-  let config: Record<string, unknown> = {};
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (e) {
-      throw new CliUsageError(
-        "--config",
-        `--config: cannot read ${file} (${(e as Error).message})`,
-      );
-    }
-    try {
-      config = JSON.parse(text) as Record<string, unknown>;
-    } catch (e) {
-      throw new CliUsageError(
-        "--config",
-        `--config: ${file} is not JSON (${(e as Error).message})`,
-      );
-    }
-    if (typeof config !== "object" || config === null || Array.isArray(config))
-      throw new CliUsageError("--config", `--config: ${file} must hold a JSON object`);
-  }
+  const config = configFile(file);
   const pick = (f: string, e: string) => flag(f) ?? env[e];
   put(config, ["database", "url"], pick("database", "KESSAI_VERIFIER_DATABASE"));
   put(config, ["st", "rpcUrl"], pick("st-rpc", "KESSAI_VERIFIER_ST_RPC"));
@@ -156,17 +105,7 @@ export const verifierStartCommand: Command = {
   async run(inv) {
     const config = await verifierConfigFrom(inv.values, inv.env);
     const { startVerifier } = await verifierPackage();
-    const running = await startVerifier(config);
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        process.off("SIGINT", done);
-        process.off("SIGTERM", done);
-        resolve();
-      };
-      process.on("SIGINT", done);
-      process.on("SIGTERM", done);
-    });
-    await running.stop();
+    await runUntilSignal(await startVerifier(config));
     return { json: null, human: "", streamed: true };
   },
 };

@@ -59,13 +59,7 @@ export {
   type SharedDeploymentField,
   type FoundAtAddress,
 } from "./configuration.js";
-export {
-  ContractError,
-  ContractPanicError,
-  ContractRevertedError,
-  UnknownContractError,
-  type ContractErrorOptions,
-} from "./contract.js";
+export * from "./contract.js";
 export { ERROR_MESSAGES, formatContractError } from "./messages.js";
 export { roleName } from "./roles.js";
 export {

@@ -190,8 +190,13 @@ export interface GatewayDeposit {
   replayed: boolean;
 }
 
-/** One reference on which the ledger and the chain's events disagree. */
-export interface GatewayDifference {
+/**
+ * One reference on which the ledger and the chain's events disagree, amounts as `A`: decimal
+ * strings on the wire ({@link GatewayDifferenceJson}), bigints from the client
+ * ({@link GatewayDifference}).
+ */
+export interface GatewayDifferenceOf<A> {
+  /** `issuance:<bank reference>` or `redemption:<redemption reference>`. */
   reference: string;
   problem:
     | "missing_posting"
@@ -201,30 +206,45 @@ export interface GatewayDifference {
     | "amount_mismatch";
   events: number;
   postings: number;
-  eventAmount: bigint | null;
-  postedAmount: bigint | null;
+  eventAmount: A | null;
+  postedAmount: A | null;
 }
+/** {@link GatewayDifferenceOf} as it travels. */
+export type GatewayDifferenceJson = GatewayDifferenceOf<string>;
+/** {@link GatewayDifferenceOf} as the client returns it. */
+export type GatewayDifference = GatewayDifferenceOf<bigint>;
 
-/** The dedicated account against DCJPY's supply at the watcher's block, event by event. */
-export interface GatewayReconciliation {
+/**
+ * The dedicated account against DCJPY's supply at the watcher's block, event by event, amounts
+ * as `A` (see {@link GatewayDifferenceOf}).
+ */
+export interface GatewayReconciliationOf<A> {
   ok: boolean;
   chainId: number;
   blockNumber: number;
   blockHash: string;
-  totalSupply: bigint;
-  dedicatedPosted: bigint;
-  supplyDifference: bigint;
+  totalSupply: A;
+  dedicatedPosted: A;
+  /** dedicatedPosted − totalSupply. */
+  supplyDifference: A;
   events: { issued: number; redeemed: number };
-  differences: GatewayDifference[];
+  differences: GatewayDifferenceOf<A>[];
+  /** Holds not yet posted or voided: issuances in flight (not differences). */
   pendingHolds: {
     count: number;
-    amount: bigint;
-    items: { reference: string; amount: bigint; createdAt: string }[];
+    amount: A;
+    items: { reference: string; amount: A; createdAt: string }[];
   };
-  suspense: { posted: bigint; postings: number };
-  totalsMismatches: { accountId: string; column: string; stored: bigint; fromTransfers: bigint }[];
+  /** Chain movements the gateway could not attribute (booked, but to be investigated). */
+  suspense: { posted: A; postings: number };
+  /** Accounts whose running totals differ from their transfers (always empty unless edited by hand). */
+  totalsMismatches: { accountId: string; column: string; stored: A; fromTransfers: A }[];
   durationMs: number;
 }
+/** {@link GatewayReconciliationOf} as it travels. */
+export type GatewayReconciliationJson = GatewayReconciliationOf<string>;
+/** {@link GatewayReconciliationOf} as the client returns it. */
+export type GatewayReconciliation = GatewayReconciliationOf<bigint>;
 
 /** `/healthz`: whether the database and the chain answer. */
 export interface GatewayHealth {

@@ -25,16 +25,8 @@ export const TRADE_FIELDS = [
 ] as const;
 /** Name of one of the {@link TRADE_FIELDS}. */
 export type TradeField = (typeof TRADE_FIELDS)[number];
-const REQUIRED: TradeField[] = [
-  "venue",
-  "tradeId",
-  "tradeDate",
-  "settlementDate",
-  "securityToken",
-  "seller",
-  "buyer",
-  "quantity",
-];
+const OPTIONAL: TradeField[] = ["price", "amount", "agent"];
+const REQUIRED = TRADE_FIELDS.filter((f) => !OPTIONAL.includes(f));
 
 /**
  * Where a trade's two legs settle. `oneChain`: both tokens on the chain the client is connected
