@@ -23,6 +23,7 @@ import { settlementCommands } from "./commands/settlement.js";
 import { stCommands } from "./commands/st.js";
 import { verifierStartCommand } from "./commands/verifier.js";
 import { watchCommand } from "./commands/watch.js";
+import { xledgerCommands } from "./commands/xledger.js";
 import { Invocation } from "./context.js";
 import { CliUsageError } from "./errors.js";
 import { toJson } from "./output.js";
@@ -39,6 +40,7 @@ export const COMMANDS: Command[] = [
   idCommand,
   accountsCommand,
   verifierStartCommand,
+  ...xledgerCommands,
 ];
 
 const GROUPS: Record<string, string> = {
@@ -49,6 +51,7 @@ const GROUPS: Record<string, string> = {
   settlement: "DVP settlements",
   id: "settlement IDs",
   verifier: "the two-ledger verifier service",
+  xledger: "two-ledger settlements: the ST on one chain, DCJPY on another",
 };
 
 export function version(): string {
