@@ -494,5 +494,59 @@ describe("sdk: two-ledger calls (ST ledger + cash ledger)", function () {
       expect(await L.cash.ethers.provider.getTransactionCount(t.buyer)).to.equal(nonces.cash);
       expect(await books(t)).to.deep.equal(after);
     });
+
+    it("the verifier decides but does not relay: the buyer delivers itself with the published attestation", async function () {
+      await verifier.stop();
+      const decider = await Verifier.open({
+        store: await openSqliteStore({ filename: path.join(dir, "decide-only.db") }),
+        st: {
+          sender: new Wallet(devKey(A.verifier), L.st.ethers.provider as unknown as Provider),
+          contract: L.delivery,
+        },
+        cash: {
+          sender: new Wallet(devKey(A.verifier), L.cash.ethers.provider as unknown as Provider),
+          contract: L.payment,
+        },
+        attester: new Wallet(devKey(A.verifier)) as Signer,
+        confirmations: 1,
+        pollMs: 50,
+        topics: ["cash.decide"],
+        txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
+      });
+      const t = await fresh();
+      await seller.st.lock({ terms: t });
+      const sent = {
+        verifier: await L.st.ethers.provider.getTransactionCount(verifierAddress),
+        buyer: await L.st.ethers.provider.getTransactionCount(t.buyer),
+      };
+      const before = await books(t);
+      decider.start();
+      const events: CrossLedgerProgressEvent[] = [];
+      try {
+        const r = await settleCrossLedger({
+          side: "buyer",
+          ...buyer,
+          terms: t,
+          pollMs: 50,
+          timeoutMs: 60_000,
+          selfRelayAfterMs: 0,
+          onProgress: (e) => void events.push(e),
+        });
+        expect(r).to.include({ status: "delivered", cashState: "Paid" });
+      } finally {
+        await decider.stop();
+        await decider.store.close();
+      }
+      const deliver = events.find((e) => e.name === "deliver" && e.status === "done" && e.txHash);
+      expect(deliver?.step).to.equal(6);
+      const after = await books(t);
+      expect(after.buyerUnits - before.buyerUnits).to.equal(t.quantity);
+      expect(after.sellerCash - before.sellerCash).to.equal(t.amount);
+      // the delivery is the buyer's own transaction on the ST ledger; the verifier sent none there
+      expect(await L.st.ethers.provider.getTransactionCount(t.buyer)).to.equal(sent.buyer + 1);
+      expect(await L.st.ethers.provider.getTransactionCount(verifierAddress)).to.equal(
+        sent.verifier,
+      );
+    });
   });
 });
