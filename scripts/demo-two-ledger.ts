@@ -215,8 +215,8 @@ export async function runTwoLedgerDemo(
             txHash: e.txHash,
             gasUsed: e.gasUsed,
           });
-        if (side !== "buyer") return;
-        if (e.name === "instruct")
+        if (side === "seller" && e.name !== "return") return;
+        if (side === "buyer" && e.name === "instruct")
           return record({
             step: "4",
             actor: "buyer firm",
@@ -225,7 +225,7 @@ export async function runTwoLedgerDemo(
             txHash: e.txHash,
             gasUsed: e.gasUsed,
           });
-        if (e.name === "decide") {
+        if (side === "buyer" && e.name === "decide") {
           const paid = (await payment.stateOf(terms.id)) === 2n;
           const ev = await payment.queryFilter(
             paid
@@ -246,7 +246,10 @@ export async function runTwoLedgerDemo(
             gasUsed: r?.gasUsed,
           });
         }
-        if (e.name === "deliver" || e.name === "return") {
+        if (
+          (side === "buyer" && e.name === "deliver") ||
+          (side === "seller" && e.name === "return")
+        ) {
           const ev = await delivery.queryFilter(
             e.name === "deliver"
               ? delivery.filters.SettlementDelivered(terms.id)
@@ -278,7 +281,7 @@ export async function runTwoLedgerDemo(
 
       let result;
       if (!refused) {
-        [, result] = await Promise.all([side("seller"), side("buyer")]);
+        [result] = await Promise.all([side("seller"), side("buyer")]);
       } else {
         // The seller locks while the buyer is still eligible; the issuer then suspends the buyer.
         const locked = await seller.st.lock({ terms });
@@ -300,7 +303,8 @@ export async function runTwoLedgerDemo(
           gasUsed: suspended!.gasUsed,
         });
         try {
-          [, result] = await Promise.all([side("seller"), side("buyer")]);
+          // The seller's side ends when the units are back; the buyer's when its DCJPY is.
+          [result] = await Promise.all([side("seller"), side("buyer")]);
         } finally {
           await (await registry.connect(issuer).reinstate(terms.buyer)).wait();
         }

@@ -548,5 +548,37 @@ describe("sdk: two-ledger calls (ST ledger + cash ledger)", function () {
         sent.verifier,
       );
     });
+
+    it("no decision by the deadline: the buyer's workflow refunds itself and ends refunded", async function () {
+      // (the verifiers of the tests above are stopped: nobody decides)
+      const t = await fresh({ deadlineIn: 400 });
+      await seller.st.lock({ terms: t });
+      const before = await books(t);
+      const events: CrossLedgerProgressEvent[] = [];
+      const running = settleCrossLedger({
+        side: "buyer",
+        ...buyer,
+        terms: t,
+        pollMs: 50,
+        timeoutMs: 60_000,
+        onProgress: (e) => void events.push(e),
+      });
+      const payment = await L.cash.ethers.getContractAt("CrossLedgerPayment", L.payment);
+      for (let i = 0; (await payment.stateOf(t.id)) !== 1n; i++) {
+        if (i > 400) throw new Error("the buyer did not instruct");
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await L.cash.provider.request({ method: "evm_increaseTime", params: [401] });
+      await L.cash.provider.request({ method: "evm_mine" });
+      const r = await running;
+      expect(r).to.include({ status: "refunded", cashState: "Refunded" });
+      const refund = events.find((e) => e.name === "refund" && e.status === "done");
+      expect(refund?.txHash).to.match(/^0x[0-9a-f]{64}$/);
+      const after = await books(t);
+      expect(after.buyerCash).to.equal(before.buyerCash);
+      expect(after.escrow).to.equal(before.escrow);
+      expect(after.st).to.equal(1n); // the units wait, locked, for the verifier's Refunded
+      expect(after.locked).to.equal(before.locked);
+    });
   });
 });

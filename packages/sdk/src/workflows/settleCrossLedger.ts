@@ -86,7 +86,10 @@ export interface SettleCrossLedgerParams {
 /** What {@link settleCrossLedger} resolves to. */
 export interface SettleCrossLedgerResult {
   id: string;
-  /** `delivered`, `returned` or `failed`: the final combined status. */
+  /**
+   * The combined status it ended on: `delivered`, `returned` or `failed`; for the buyer also
+   * `refunded` (its DCJPY is back; the seller's units wait for the verifier's return).
+   */
   status: a.CrossLedgerStatusName;
   /** The cash ledger's decision (`None` when the buyer never instructed). */
   cashState: string;
@@ -116,7 +119,7 @@ const running = new Set<string>();
  *   (`crossLedgerInstruct`, or with an authorization), unless the ledger shows it. Past the
  *   deadline before instructing: {@link CrossLedgerStateError}.
  * - **Both** then wait for the verifier's decision on the cash ledger and its carrying to the ST
- *   ledger; a decided settlement the verifier does not relay within `selfRelayAfterMs` is relayed
+ *   ledger (the buyer's side ends as soon as a refund is back in its account); a decided settlement the verifier does not relay within `selfRelayAfterMs` is relayed
  *   by the party itself, and the buyer refunds an undecided instruction after the deadline. A
  *   delivery the token refuses is reported (`waiting`) and tried again at the next relay.
  * - **Timeout**: {@link CrossLedgerTimeoutError} after `timeoutMs`, naming what it waited for.
@@ -306,6 +309,9 @@ async function carry(
       await emit({ step: 6, name, status: "done", reason: `the ST ledger shows ${s.st.state}` });
       return { id, status: s.status, cashState: s.cash.state, steps };
     }
+    // The buyer's side is over once its DCJPY is back: the units' return is the seller's.
+    if (side === "buyer" && s.cash.state === "Refunded" && !s.cash.transferPending)
+      return { id, status: s.status, cashState: s.cash.state, steps };
     const instructed = s.cash.state === "Instructed";
     if (side === "buyer" && instructed && s.deadlinePassed && (p.refundAfterDeadline ?? true))
       await send("refund", () => a.crossLedgerRefund(keyed(cash.ctx, "refund"), { terms }));
