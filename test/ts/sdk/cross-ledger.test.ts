@@ -15,11 +15,13 @@ import {
   CrossLedgerTimeoutError,
   CrossLedgerUnknownCounterpart,
   DeliveryUnexpectedState,
+  DepositTokenAccountFrozen,
   IneligibleTradeError,
   InvalidDeadlineError,
   InvalidParameterError,
   InvalidTermsError,
   LedgerContractError,
+  PaymentNoTransferPending,
   PaymentUnexpectedState,
   StLedgerClient,
   buildCrossLedgerTerms,
@@ -349,6 +351,46 @@ describe("sdk: two-ledger calls (ST ledger + cash ledger)", function () {
     expect(await books(t)).to.deep.equal(after);
   });
 
+  it("completeTransfer: a refund DCJPY refused (buyer frozen) waits in escrow; completed once allowed", async function () {
+    const t = await fresh({ deadlineIn: 500 });
+    await seller.st.lock({ terms: t });
+    await buyer.cash.instruct({ terms: t });
+    leftForVerifier.push(t.id);
+    const bank = (await L.cash.ethers.getSigners())[A.bank];
+    const dcjpy = await L.cash.ethers.getContractAt("DepositToken", L.dcjpy);
+    await L.cash.provider.request({ method: "evm_increaseTime", params: [501] });
+    await (await dcjpy.connect(bank).setAccountFrozen(t.buyer, true)).wait();
+    try {
+      const before = await books(t);
+      await relayer.cash.refund({ terms: t });
+      const deferred = await books(t);
+      expect(deferred.cash).to.equal(3n); // Refunded: the decision stands
+      expect(deferred.buyerCash).to.equal(before.buyerCash); // the amount is still in escrow
+      expect(deferred.escrow).to.equal(before.escrow);
+      expect(await relayer.cash.getPayment({ id: t.id })).to.include({
+        state: "Refunded",
+        transferPending: true,
+      });
+      // still frozen: DCJPY's own error, typed; nothing moves
+      await expectError(relayer.cash.completeTransfer({ terms: t }), DepositTokenAccountFrozen, {
+        account: t.buyer,
+      });
+      expect(await books(t)).to.deep.equal(deferred);
+      await (await dcjpy.connect(bank).setAccountFrozen(t.buyer, false)).wait();
+      await relayer.cash.completeTransfer({ terms: t });
+      const after = await books(t);
+      expect(after.buyerCash - deferred.buyerCash).to.equal(t.amount);
+      expect(deferred.escrow - after.escrow).to.equal(t.amount);
+      await expectError(relayer.cash.completeTransfer({ terms: t }), PaymentNoTransferPending, {
+        id: t.id,
+      });
+      expect(await books(t)).to.deep.equal(after);
+    } finally {
+      if (await dcjpy.isAccountFrozen(t.buyer))
+        await (await dcjpy.connect(bank).setAccountFrozen(t.buyer, false)).wait();
+    }
+  });
+
   describe("settleCrossLedger", function () {
     let dir: string;
     let store: Store;
@@ -444,7 +486,7 @@ describe("sdk: two-ledger calls (ST ledger + cash ledger)", function () {
         if (i > 600) throw new Error(`the verifier left ${states.join(",")}`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      expect(leftForVerifier).to.have.length(4);
+      expect(leftForVerifier).to.have.length(5);
       const t = await fresh();
       const before = await books(t);
       const events: Record<string, CrossLedgerProgressEvent[]> = { seller: [], buyer: [] };
