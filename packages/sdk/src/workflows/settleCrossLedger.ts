@@ -313,9 +313,17 @@ async function carry(
     if (side === "buyer" && s.cash.state === "Refunded" && !s.cash.transferPending)
       return { id, status: s.status, cashState: s.cash.state, steps };
     const instructed = s.cash.state === "Instructed";
-    if (side === "buyer" && instructed && s.deadlinePassed && (p.refundAfterDeadline ?? true))
-      await send("refund", () => a.crossLedgerRefund(keyed(cash.ctx, "refund"), { terms }));
-    else if (
+    if (side === "buyer" && instructed && s.deadlinePassed && (p.refundAfterDeadline ?? true)) {
+      try {
+        await send("refund", () => a.crossLedgerRefund(keyed(cash.ctx, "refund"), { terms }));
+      } catch (e) {
+        // Another party decided first (a pay mined at the deadline, anyone's refund): the next
+        // read shows it. Anything else stops the run.
+        const now = await a.getCrossLedgerPayment(cash.ctx, { id });
+        if (!(e instanceof ContractError) || now.state === "Instructed") throw e;
+      }
+      continue;
+    } else if (
       relayAt !== undefined &&
       Date.now() >= relayAt &&
       s.st.state === "Locked" &&

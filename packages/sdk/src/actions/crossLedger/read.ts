@@ -205,7 +205,8 @@ export async function findCrossLedgerOutcome(
   if (!e) return undefined;
   return {
     outcome: paid[0] ? "Paid" : "Refunded",
-    attestation: e.args.attestation,
+    // (read by name: an event without the field gives "0x", nothing to present)
+    attestation: String((e.args as unknown as { attestation?: string }).attestation ?? "0x"),
     txHash: e.transactionHash,
     blockNumber: e.blockNumber,
   };
