@@ -9,7 +9,9 @@
  *   two-ledger-settle   the seller locks on the ST ledger, the buyer instructs on the cash ledger,
  *                       the verifier pays the seller and delivers the units to the buyer;
  *   two-ledger-refused  the issuer suspends the buyer after the lock: the verifier refuses, the
- *                       buyer's DCJPY comes back and the seller's units are released.
+ *                       buyer's DCJPY comes back and the seller's units are released;
+ *   two-ledger-never-pays  the buyer never instructs: once the cash ledger is past the deadline
+ *                       the verifier returns the seller's units; nothing happens on the cash ledger.
  *
  * Run: `npm start` (with the single-chain scenarios) or `npx hardhat demo --scenario two-ledger-settle`.
  */
@@ -31,7 +33,11 @@ import {
 import { Verifier } from "../packages/verifier/src/index.js";
 import { TWO_LEDGER_ACCOUNTS as A, deployTwoLedgers, devKey } from "./two-ledger-deploy.js";
 
-export const TWO_LEDGER_SCENARIOS = ["two-ledger-settle", "two-ledger-refused"] as const;
+export const TWO_LEDGER_SCENARIOS = [
+  "two-ledger-settle",
+  "two-ledger-refused",
+  "two-ledger-never-pays",
+] as const;
 export type TwoLedgerScenario = (typeof TWO_LEDGER_SCENARIOS)[number];
 
 /** One firm's position across both ledgers: ST held (locked to the delivery contract) and DCJPY. */
@@ -141,8 +147,9 @@ export async function runTwoLedgerDemo(
     const reports: TwoLedgerReport[] = [];
     for (const scenario of options.scenarios) {
       const refused = scenario === "two-ledger-refused";
+      const neverPays = scenario === "two-ledger-never-pays";
       const now = BigInt((await cash.ethers.provider.getBlock("latest"))!.timestamp);
-      const tradeId = `${refused ? "XREFUSE" : "XSETTLE"}-${now}`;
+      const tradeId = `${refused ? "XREFUSE" : neverPays ? "XNOPAY" : "XSETTLE"}-${now}`;
       const terms: CrossLedgerTerms = buildCrossLedgerTerms({
         id: deriveCrossLedgerId({
           venue: "OTC",
@@ -266,6 +273,9 @@ export async function runTwoLedgerDemo(
                 : `relays the attestation: ${fmt(QUANTITY)} ${symbol} released to the seller`,
             txHash: r?.hash,
             gasUsed: r?.gasUsed,
+            ...(neverPays
+              ? { note: `reason: ${(await verifier.settlement(terms.id))?.reason}` }
+              : {}),
           });
         }
       };
@@ -280,7 +290,23 @@ export async function runTwoLedgerDemo(
         });
 
       let result;
-      if (!refused) {
+      if (neverPays) {
+        // The seller locks; the buyer does nothing; the cash ledger's clock passes the deadline.
+        const sellerSide = side("seller");
+        for (let i = 0; !timeline.some((e) => e.step === "1"); i++) {
+          if (i > 1_200) throw new Error("the seller's lock did not come");
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        await cash.provider.request({ method: "evm_increaseTime", params: [3_601] });
+        await cash.provider.request({ method: "evm_mine" });
+        await record({
+          step: "-",
+          actor: "(time)",
+          ledger: "cash",
+          action: "the deadline passes on the cash ledger; the buyer never instructed",
+        });
+        result = await sellerSide;
+      } else if (!refused) {
         [result] = await Promise.all([side("seller"), side("buyer")]);
       } else {
         // The seller locks while the buyer is still eligible; the issuer then suspends the buyer.

@@ -205,4 +205,23 @@ describe("demo (npm start): two ledgers", function () {
     expect(r.after.buyer).to.deep.equal(buyer);
     expect(r.timeline[3].buyer.dcjpy).to.equal(buyer.dcjpy - AMOUNT);
   });
+
+  it("two-ledger-never-pays: past the deadline with no instruction, the verifier returns the units; the cash ledger untouched", function () {
+    const r = reports.get("two-ledger-never-pays")!;
+    expect(r.timeline.map((e) => `${e.step} ${e.actor} (${e.ledger}): ${e.action}`)).to.deep.equal([
+      "3 bank (cash): debit deposit account, issue 998,000 DCJPY to the buyer",
+      "1 seller firm (ST): lock 100 KDB30 to CrossLedgerDelivery with the terms",
+      "- (time) (cash): the deadline passes on the cash ledger; the buyer never instructed",
+      "6 verifier (ST): relays the attestation: 100 KDB30 released to the seller",
+    ]);
+    expect(r).to.include({ finalStatus: "returned", cashState: "None", escrow: 0n });
+    expect(r.reason).to.equal("not instructed by the deadline");
+    expect(output.join("\n")).to.include(
+      "\n                        ↳ reason: not instructed by the deadline",
+    );
+    expect(r.timeline[1].seller.stLocked).to.equal(QUANTITY);
+    expect(r.after.seller).to.deep.equal(r.before.seller);
+    // the buyer keeps the DCJPY the bank issued: nothing was taken from it
+    expect(r.after.buyer.dcjpy).to.equal(r.before.buyer.dcjpy + AMOUNT);
+  });
 });
