@@ -49,6 +49,13 @@ export {
   type IneligibilityReason,
 } from "./settlement.js";
 export {
+  CrossLedgerStateError,
+  CrossLedgerTermsConflictError,
+  CrossLedgerTimeoutError,
+  LedgerContractError,
+  type LedgerSide,
+} from "./crossLedger.js";
+export {
   ChainMismatchError,
   ConfigurationError,
   DeploymentAddressError,
