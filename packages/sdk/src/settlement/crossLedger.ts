@@ -98,6 +98,18 @@ export const OUTCOME_TYPES = {
   CrossLedgerTerms: [...CROSS_LEDGER_TERMS_TYPE],
 };
 
+/**
+ * EIP-712 types of the verifier's `PaymentOrder(CrossLedgerTerms terms,uint8 outcome)`: its order
+ * to the cash ledger's `pay` / `refuse`, a type of its own (the payment's `ORDER_TYPEHASH`).
+ */
+export const PAYMENT_ORDER_TYPES = {
+  PaymentOrder: [
+    { name: "terms", type: "CrossLedgerTerms" },
+    { name: "outcome", type: "uint8" },
+  ],
+  CrossLedgerTerms: [...CROSS_LEDGER_TERMS_TYPE],
+};
+
 const CROSS_LEDGER_TERMS_TUPLE = `tuple(${CROSS_LEDGER_TERMS_TYPE.map((f) => `${f.type} ${f.name}`).join(",")})`;
 
 /** Domain tag of two-ledger settlement IDs, version 1. */
@@ -226,9 +238,10 @@ export function crossLedgerTermsDigest(terms: CrossLedgerTerms): string {
 }
 
 /**
- * Typed data of the verifier's attestation of `outcome` (1 `Paid`, 2 `Refunded`) on `terms`,
- * under the ST ledger's delivery contract's domain (name "Kessai CrossLedgerDelivery", version
- * "1", `terms.stChainId`, `terms.stLedger`). Its digest equals `outcomeDigest` on both ledgers.
+ * Typed data of the verifier's attestation of `outcome` (1 `Paid`, 2 `Refunded`) on `terms` for
+ * the ST ledger's `deliver` / `returnToSeller`, under the delivery contract's domain (name
+ * "Kessai CrossLedgerDelivery", version "1", `terms.stChainId`, `terms.stLedger`). Its digest
+ * equals `outcomeDigest` on both ledgers.
  */
 export function outcomeTypedData(terms: CrossLedgerTerms, outcome: 1 | 2): TypedData {
   return {
@@ -240,6 +253,26 @@ export function outcomeTypedData(terms: CrossLedgerTerms, outcome: 1 | 2): Typed
     },
     types: OUTCOME_TYPES,
     primaryType: "Outcome",
+    message: { terms: crossLedgerTermsArg(terms), outcome },
+  };
+}
+
+/**
+ * Typed data of the verifier's order of `outcome` (1 `Paid` for `pay`, 2 `Refunded` for `refuse`)
+ * on `terms`, under the cash ledger's payment contract's own domain (name "Kessai
+ * CrossLedgerPayment", version "1", `terms.cashChainId`, `terms.cashLedger`). Its digest equals
+ * the payment's `orderDigest`; it is worthless on the ST ledger.
+ */
+export function paymentOrderTypedData(terms: CrossLedgerTerms, outcome: 1 | 2): TypedData {
+  return {
+    domain: {
+      name: "Kessai CrossLedgerPayment",
+      version: "1",
+      chainId: terms.cashChainId,
+      verifyingContract: terms.cashLedger,
+    },
+    types: PAYMENT_ORDER_TYPES,
+    primaryType: "PaymentOrder",
     message: { terms: crossLedgerTermsArg(terms), outcome },
   };
 }
