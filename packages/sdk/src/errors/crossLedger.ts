@@ -31,9 +31,8 @@ export class CrossLedgerTermsConflictError extends KessaiError {
 }
 
 /**
- * A two-ledger step cannot proceed from the state a ledger shows (e.g. `deliver` with no `Paid`
- * attestation published on the cash ledger, a settlement the issuer ended on the ST ledger, the
- * buyer's deadline passed before it instructed). Nothing was sent.
+ * A two-ledger step cannot proceed from the state a ledger shows (e.g. a settlement the issuer
+ * ended on the ST ledger, the buyer's deadline passed before it instructed). Nothing was sent.
  */
 export class CrossLedgerStateError extends KessaiError {
   override name = "CrossLedgerStateError";
@@ -114,5 +113,66 @@ export class LedgerContractError extends ConfigurationError {
     this.address = address;
     this.found = found;
     this.chainId = chainId;
+  }
+}
+
+/**
+ * The verifier service refused a request for the ST ledger's attestation: its HTTP status and
+ * the typed body's `{ error, message }` (`bad_request` for an ID that is not 32 bytes of hex, a
+ * 5xx when the service failed). Nothing was sent on either ledger.
+ */
+export class VerifierRequestError extends KessaiError {
+  override name = "VerifierRequestError";
+  /** The HTTP status. */
+  readonly status: number;
+  /** The body's `error` (`http_<status>` when the body has none). */
+  readonly code: string;
+  /** The body's `message`. */
+  readonly reason: string;
+  /** The URL asked. */
+  readonly url: string;
+  constructor(
+    status: number,
+    code: string,
+    reason: string,
+    url: string,
+    options: KessaiErrorOptions = {},
+  ) {
+    super(`GET ${url}: ${status} ${code}: ${reason}`, options);
+    this.status = status;
+    this.code = code;
+    this.reason = reason;
+    this.url = url;
+  }
+}
+
+/**
+ * 404 from the verifier service: it has not signed the ST ledger's attestation of settlement `id`
+ * (the cash ledger's outcome has not had its confirmations yet, the settlement is undecided, or it
+ * is not this verifier's). Not an error of the caller's: ask again later
+ * (`settleCrossLedger` does, with backoff). Nothing was sent.
+ */
+export class CrossLedgerAttestationNotReadyError extends VerifierRequestError {
+  override name = "CrossLedgerAttestationNotReadyError";
+  /** The settlement ID. */
+  readonly id: string;
+  constructor(id: string, reason: string, url: string) {
+    super(404, "not_found", reason, url);
+    this.id = id;
+  }
+}
+
+/**
+ * The verifier service gave no usable answer: unreachable, timed out, a body that is not its
+ * JSON, or an attestation for another settlement, outcome or terms than those asked for. Nothing
+ * was sent; asking again later may succeed.
+ */
+export class VerifierUnreachableError extends KessaiError {
+  override name = "VerifierUnreachableError";
+  /** The URL asked. */
+  readonly url: string;
+  constructor(url: string, reason: string, options: KessaiErrorOptions = {}) {
+    super(`GET ${url}: ${reason}`, options);
+    this.url = url;
   }
 }

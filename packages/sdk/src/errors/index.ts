@@ -49,10 +49,13 @@ export {
   type IneligibilityReason,
 } from "./settlement.js";
 export {
+  CrossLedgerAttestationNotReadyError,
   CrossLedgerStateError,
   CrossLedgerTermsConflictError,
   CrossLedgerTimeoutError,
   LedgerContractError,
+  VerifierRequestError,
+  VerifierUnreachableError,
   type LedgerSide,
 } from "./crossLedger.js";
 export {

@@ -1,3 +1,4 @@
+export * from "./attestation.js";
 export * from "./common.js";
 export * from "./lock.js";
 export * from "./instruct.js";

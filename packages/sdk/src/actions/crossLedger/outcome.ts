@@ -17,7 +17,8 @@ export interface CrossLedgerAttestationParams {
   terms: CrossLedgerTermsLike;
   /**
    * The verifier's attestation: `Paid` for `deliver`, `Refunded` for `returnToSeller` (as the
-   * cash ledger published it: see {@link findCrossLedgerOutcome}).
+   * verifier serves it once the cash ledger's outcome has its confirmations: see
+   * {@link fetchCrossLedgerAttestation}).
    */
   attestation: string;
 }

@@ -71,7 +71,8 @@ export async function getCrossLedgerPayment(
  * - `instructed`: the buyer instructed (step 4), no lock on the ST ledger;
  * - `awaitingDecision`: both, undecided (the verifier's step 5);
  * - `paid`: the cash ledger paid the seller, the units are still to be delivered (anyone can,
- *   with the published attestation);
+ *   with the attestation the verifier signs once the payment has its confirmations: see
+ *   {@link fetchCrossLedgerAttestation});
  * - `refunded`: the cash ledger refunded the buyer, the units are still to be returned;
  * - `delivered`, `returned`: the ST ledger is done (final);
  * - `failed`: the issuer ended the settlement on the ST ledger (see docs/two-ledger.md);
@@ -173,11 +174,9 @@ export interface FindCrossLedgerOutcomeParams {
   fromBlock?: number;
 }
 
-/** The decision the cash ledger executed, with the attestation it published. */
+/** The decision the cash ledger executed (its events carry no attestation). */
 export interface CrossLedgerOutcomeRecord {
   outcome: "Paid" | "Refunded";
-  /** The verifier's attestation, as emitted; empty (`0x`) for a refund after the deadline. */
-  attestation: string;
   /** The transaction that executed it. */
   txHash: string;
   blockNumber: number;
@@ -185,8 +184,9 @@ export interface CrossLedgerOutcomeRecord {
 
 /**
  * The outcome the cash ledger executed for `id`, from its `SettlementPaid` / `SettlementRefunded`
- * event: the attestation to present on the ST ledger (`deliver` for `Paid`, `returnToSeller` for
- * a verifier's `Refunded`). Undefined while undecided.
+ * event, and the transaction that executed it. Undefined while undecided. The key to the ST
+ * ledger is not there: the verifier signs the attestation once this event has its confirmations
+ * and serves it ({@link fetchCrossLedgerAttestation}).
  */
 export async function findCrossLedgerOutcome(
   ctx: CashLedgerContext,
@@ -205,8 +205,6 @@ export async function findCrossLedgerOutcome(
   if (!e) return undefined;
   return {
     outcome: paid[0] ? "Paid" : "Refunded",
-    // (read by name: an event without the field gives "0x", nothing to present)
-    attestation: String((e.args as unknown as { attestation?: string }).attestation ?? "0x"),
     txHash: e.transactionHash,
     blockNumber: e.blockNumber,
   };
