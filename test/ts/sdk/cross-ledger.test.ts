@@ -36,7 +36,7 @@ import {
   type CrossLedgerProgressEvent,
   type CrossLedgerTerms,
 } from "../../../packages/sdk/src/index.js";
-import { Verifier } from "../../../packages/verifier/src/index.js";
+import { Verifier, listenHttp } from "../../../packages/verifier/src/index.js";
 import {
   TWO_LEDGER_ACCOUNTS as A,
   deployTwoLedgers,
@@ -537,12 +537,14 @@ describe("sdk: two-ledger calls (ST ledger + cash ledger)", function () {
       expect(await books(t)).to.deep.equal(after);
     });
 
-    it("the verifier decides but does not relay: the buyer delivers itself with the published attestation", async function () {
+    it("the verifier decides but does not relay: the buyer delivers itself with the attestation the verifier serves", async function () {
       await verifier.stop();
+      // The verifier's key signs; its ST-ledger sender is an account without ether, so the
+      // service signs the attestation (after the payment's confirmation) but cannot deliver.
       const decider = await Verifier.open({
         store: await openSqliteStore({ filename: path.join(dir, "decide-only.db") }),
         st: {
-          sender: new Wallet(devKey(A.verifier), L.st.ethers.provider as unknown as Provider),
+          sender: Wallet.createRandom().connect(L.st.ethers.provider as unknown as Provider),
           contract: L.delivery,
         },
         cash: {
@@ -552,9 +554,10 @@ describe("sdk: two-ledger calls (ST ledger + cash ledger)", function () {
         attester: new Wallet(devKey(A.verifier)) as Signer,
         confirmations: 1,
         pollMs: 50,
-        topics: ["cash.decide"],
         txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
+        backoff: { initialDelayMs: 50, multiplier: 2, maxDelayMs: 200, jitter: 0 },
       });
+      const http = await listenHttp(decider);
       const t = await fresh();
       await seller.st.lock({ terms: t });
       const sent = {
@@ -564,6 +567,7 @@ describe("sdk: two-ledger calls (ST ledger + cash ledger)", function () {
       const before = await books(t);
       decider.start();
       const events: CrossLedgerProgressEvent[] = [];
+      const answers: number[] = [];
       try {
         const r = await settleCrossLedger({
           side: "buyer",
@@ -572,13 +576,23 @@ describe("sdk: two-ledger calls (ST ledger + cash ledger)", function () {
           pollMs: 50,
           timeoutMs: 60_000,
           selfRelayAfterMs: 0,
+          verifierUrl: http.url,
+          fetch: async (url, init) => {
+            const res = await fetch(url, init);
+            answers.push(res.status);
+            return res;
+          },
           onProgress: (e) => void events.push(e),
         });
         expect(r).to.include({ status: "delivered", cashState: "Paid" });
       } finally {
         await decider.stop();
+        await http.close();
         await decider.store.close();
       }
+      // asked until the attestation was served (404 while the payment awaited its confirmation)
+      expect(answers.at(-1)).to.equal(200);
+      expect(answers.slice(0, -1).every((x) => x === 404)).to.equal(true);
       const deliver = events.find((e) => e.name === "deliver" && e.status === "done" && e.txHash);
       expect(deliver?.step).to.equal(6);
       const after = await books(t);

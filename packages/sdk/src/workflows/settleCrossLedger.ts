@@ -5,9 +5,12 @@ import { withSendOptions, type TxResult } from "../context/send.js";
 import { KessaiError } from "../errors/base.js";
 import { ContractError } from "../errors/contract.js";
 import {
+  CrossLedgerAttestationNotReadyError,
   CrossLedgerStateError,
   CrossLedgerTermsConflictError,
   CrossLedgerTimeoutError,
+  VerifierRequestError,
+  VerifierUnreachableError,
 } from "../errors/crossLedger.js";
 import { InvalidParameterError, InvalidTermsError } from "../errors/input.js";
 import { SettlementInFlightError } from "../errors/settlement.js";
@@ -17,6 +20,7 @@ import {
   type CrossLedgerTerms,
   type CrossLedgerTermsInput,
 } from "../settlement/crossLedger.js";
+import { toRpcUrl } from "../utils/rpc.js";
 
 /** The steps of a two-ledger settlement one party's workflow reports. */
 export const CROSS_LEDGER_STEPS = {
@@ -69,10 +73,21 @@ export interface SettleCrossLedgerParams {
   /** Milliseconds between two reads of both ledgers. Default 1,000. */
   pollMs?: number;
   /**
+   * The verifier service's HTTP endpoint (e.g. `http://127.0.0.1:9464`): where the party fetches
+   * the ST ledger's attestation to present it itself ({@link fetchCrossLedgerAttestation}).
+   * Without it the party waits for the verifier's own relay.
+   */
+  verifierUrl?: string;
+  /** A fetch for the verifier's endpoint (default: the global one). */
+  fetch?: typeof fetch;
+  /**
    * Once the cash ledger has decided and the ST ledger still shows `Locked` this long (ms), the
-   * party presents the published attestation itself instead of waiting for the verifier's relay:
-   * the buyer `deliver`s a `Paid` outcome, the seller `returnToSeller`s a verifier's `Refunded`
-   * (needs a signer on `st`). Default 30,000; `Infinity` never.
+   * party presents the verifier's attestation itself (fetched from `verifierUrl`) instead of
+   * waiting for the verifier's relay: the buyer `deliver`s a `Paid` outcome, the seller
+   * `returnToSeller`s a `Refunded` one (needs a signer on `st`). The verifier signs it only after
+   * the cash ledger's outcome has its confirmations; until it serves it (404), or while it does
+   * not answer, the party asks again with backoff (from `pollMs`, doubling, at most 30 s) until
+   * `timeoutMs`. Default 30,000; `Infinity` never.
    */
   selfRelayAfterMs?: number;
   /** Buyer: after the deadline, refund an undecided instruction itself. Default true. */
@@ -119,9 +134,12 @@ const running = new Set<string>();
  *   (`crossLedgerInstruct`, or with an authorization), unless the ledger shows it. Past the
  *   deadline before instructing: {@link CrossLedgerStateError}.
  * - **Both** then wait for the verifier's decision on the cash ledger and its carrying to the ST
- *   ledger (the buyer's side ends as soon as a refund is back in its account); a decided settlement the verifier does not relay within `selfRelayAfterMs` is relayed
- *   by the party itself, and the buyer refunds an undecided instruction after the deadline. A
- *   delivery the token refuses is reported (`waiting`) and tried again at the next relay.
+ *   ledger (the buyer's side ends as soon as a refund is back in its account). A decided
+ *   settlement the verifier does not relay within `selfRelayAfterMs` is relayed by the party
+ *   itself with the attestation the verifier serves at `verifierUrl` (asked again with backoff
+ *   while it is not signed yet or the service does not answer), and the buyer refunds an
+ *   undecided instruction after the deadline. A delivery the token refuses is reported
+ *   (`waiting`) and tried again at the next relay.
  * - **Timeout**: {@link CrossLedgerTimeoutError} after `timeoutMs`, naming what it waited for.
  */
 export async function settleCrossLedger(
@@ -150,6 +168,7 @@ export async function settleCrossLedger(
   ] as const)
     if (typeof v !== "number" || !(v > 0))
       throw new InvalidParameterError(k, v, "must be a positive number of milliseconds");
+  if (p.verifierUrl !== undefined) toRpcUrl(p.verifierUrl, "verifierUrl");
   const key = `${p.side}:${terms.id}`;
   if (running.has(key)) throw new SettlementInFlightError(terms.id);
   running.add(key);
@@ -278,8 +297,12 @@ async function carry(
 
   // Steps 5 and 6: the verifier decides on the cash ledger and carries the outcome across.
   let reported = "";
-  /** When this party may present the published attestation itself (once decided). */
+  /** When this party may present the verifier's attestation itself (once decided). */
   let relayAt: number | undefined;
+  /** The wait before asking the verifier's endpoint again, doubled on each miss. */
+  let backoff = pollMs;
+  /** The last reason the attestation was not to be had, reported once. */
+  let missing = "";
   for (;;) {
     s = await read();
     if (s.status !== reported) {
@@ -326,22 +349,39 @@ async function carry(
     } else if (
       relayAt !== undefined &&
       Date.now() >= relayAt &&
+      p.verifierUrl !== undefined &&
       s.st.state === "Locked" &&
       st.ctx.signer &&
       ((side === "buyer" && s.cash.state === "Paid") ||
         (side === "seller" && s.cash.state === "Refunded"))
     ) {
-      relayAt = Date.now() + relayAfter;
-      const o = await a.findCrossLedgerOutcome(cash.ctx, { id });
-      if (o && o.attestation !== "0x") {
-        const name = o.outcome === "Paid" ? "deliver" : "return";
+      const name = s.cash.state === "Paid" ? "deliver" : "return";
+      const found = await fetchAttestation(p, terms);
+      if (typeof found === "string" || found.outcome !== s.cash.state) {
+        const why =
+          typeof found === "string"
+            ? found
+            : `the verifier serves ${found.outcome}, the cash ledger shows ${s.cash.state}`;
+        if (why !== missing) {
+          missing = why;
+          await emit({ step: 6, name, status: "waiting", reason: why });
+        }
+        relayAt = Date.now() + backoff;
+        backoff = Math.min(backoff * 2, Math.max(pollMs, ATTESTATION_BACKOFF_MAX_MS));
+      } else {
+        relayAt = Date.now() + relayAfter;
+        backoff = pollMs;
+        missing = "";
         try {
           await send(name, () =>
             name === "deliver"
-              ? a.crossLedgerDeliver(keyed(st.ctx, name), { terms, attestation: o.attestation })
+              ? a.crossLedgerDeliver(keyed(st.ctx, name), {
+                  terms,
+                  attestation: found.attestation,
+                })
               : a.crossLedgerReturnToSeller(keyed(st.ctx, name), {
                   terms,
-                  attestation: o.attestation,
+                  attestation: found.attestation,
                 }),
           );
         } catch (e) {
@@ -367,5 +407,35 @@ async function carry(
       throw new CrossLedgerTimeoutError(id, what, timeoutMs, s.st.state, s.cash.state);
     }
     await pause();
+  }
+}
+
+/** The longest wait between two requests for the verifier's attestation (ms). */
+const ATTESTATION_BACKOFF_MAX_MS = 30_000;
+
+/**
+ * The verifier's attestation, or why it cannot be had yet: not signed (404), the service not
+ * answering or failing (5xx). Any other refusal (a 4xx other than 404) is thrown.
+ */
+async function fetchAttestation(
+  p: SettleCrossLedgerParams,
+  terms: CrossLedgerTerms,
+): Promise<a.CrossLedgerAttestation | string> {
+  try {
+    return await a.fetchCrossLedgerAttestation({
+      verifierUrl: p.verifierUrl!,
+      terms,
+      ...(p.signal ? { signal: p.signal } : {}),
+      ...(p.fetch ? { fetch: p.fetch } : {}),
+    });
+  } catch (e) {
+    if (e instanceof CrossLedgerAttestationNotReadyError)
+      return "the verifier's attestation (not signed yet: the outcome awaits its confirmations)";
+    if (
+      e instanceof VerifierUnreachableError ||
+      (e instanceof VerifierRequestError && e.status >= 500)
+    )
+      return `the verifier's attestation (the service: ${e.shortMessage})`;
+    throw e;
   }
 }
