@@ -67,7 +67,26 @@ describe("kessai xledger (two ledgers)", function () {
   let dir: string;
   let n = 0;
 
+  /** A stand-in for the verifier's HTTP endpoint: answers what the test sets, records the paths. */
+  const verifier = {
+    url: "",
+    asked: [] as string[],
+    reply: { status: 404, body: {} as unknown },
+    answer(status: number, body: unknown) {
+      this.reply = { status, body };
+    },
+  };
+
   before(async function () {
+    const standIn = createServer((req, res) => {
+      verifier.asked.push(req.url ?? "");
+      res.statusCode = verifier.reply.status;
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(verifier.reply.body));
+    });
+    await new Promise<void>((r) => standIn.listen(0, "127.0.0.1", r));
+    servers.push(standIn);
+    verifier.url = `http://127.0.0.1:${(standIn.address() as { port: number }).port}`;
     L = await deployTwoLedgers(
       await network.create("stLedger"),
       await network.create("cashLedger"),
@@ -191,6 +210,24 @@ describe("kessai xledger (two ledgers)", function () {
         ["lock", "--terms", file, "--st-rpc", stUrl],
         /^kessai: xledger lock sends a transaction: pass --key, KESSAI_PRIVATE_KEY or --account\n$/,
       ],
+      // deliver needs the verifier's attestation: from its endpoint, or given
+      [
+        ["deliver", "--terms", file, "--st-rpc", stUrl, ...seller],
+        /^kessai: give --verifier-url URL \(or KESSAI_VERIFIER_URL\) or --attestation HEX\n$/,
+      ],
+      [
+        [
+          "return",
+          "--terms",
+          file,
+          "--st-rpc",
+          stUrl,
+          "--verifier-url",
+          "verifier:9464",
+          ...seller,
+        ],
+        /^kessai: --verifier-url must be an http:\/\/ or https:\/\/ URL: "verifier:9464"\n$/,
+      ],
     ];
     for (const [argv, line] of cases) {
       const r = await run(argv);
@@ -245,12 +282,26 @@ describe("kessai xledger (two ledgers)", function () {
         `^kessai: CrossLedgerDeadlineNotPassed: deadline ${terms.deadline} of ${short(terms.id)} not passed yet \\(block time \\d+\\)\\n$`,
       ),
     );
-    // nothing published on the cash ledger yet: no attestation to deliver with
-    const none = await run(["deliver", "--terms", file, ...ledgers, ...relayer]);
+    // the verifier has signed nothing yet: no attestation to deliver with
+    const verifierUrl = ["--verifier-url", verifier.url];
+    verifier.answer(404, {
+      error: "not_found",
+      message: `no attestation for ${terms.id} (not signed)`,
+    });
+    const none = await run([
+      "deliver",
+      "--terms",
+      file,
+      "--st-rpc",
+      stUrl,
+      ...verifierUrl,
+      ...relayer,
+    ]);
     expect(none.code).to.equal(1);
     expect(none.err).to.equal(
-      `kessai: no Paid attestation of settlement ${terms.id} on the cash ledger\n`,
+      `kessai: no attestation of settlement ${terms.id} from the verifier yet: no attestation for ${terms.id} (not signed)\n`,
     );
+    expect(verifier.asked.at(-1)).to.equal(`/settlements/${terms.id}/attestation`);
     // a Paid attestation is no key to the seller's return
     const wrong = await run([
       "return",
@@ -268,14 +319,34 @@ describe("kessai xledger (two ledgers)", function () {
     );
     expect(await books(terms)).to.deep.equal(mid);
 
+    // the verifier serves its Paid attestation: no key to the return, the key to the delivery
+    verifier.answer(200, {
+      id: terms.id,
+      outcome: "paid",
+      attestation: await sign(terms, 1),
+      terms: Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, String(v)])),
+    });
+    const notReturn = await run([
+      "return",
+      "--terms",
+      file,
+      "--st-rpc",
+      stUrl,
+      ...verifierUrl,
+      ...relayer,
+    ]);
+    expect(notReturn.code).to.equal(1);
+    expect(notReturn.err).to.equal(
+      `kessai: no Refunded attestation of settlement ${terms.id}: the verifier attests Paid\n`,
+    );
+    expect(await books(terms)).to.deep.equal(mid);
     const deliver = await run([
       "deliver",
       "--terms",
       file,
       "--st-rpc",
       stUrl,
-      "--attestation",
-      await sign(terms, 1),
+      ...verifierUrl,
       ...relayer,
     ]);
     expect(deliver.code).to.equal(0);

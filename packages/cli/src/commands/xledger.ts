@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import {
   CashLedgerClient,
+  CrossLedgerAttestationNotReadyError,
   InvalidAmountError,
   StLedgerClient,
   buildCrossLedgerTerms,
+  fetchCrossLedgerAttestation,
   getCrossLedgerStatus,
   parseAmount,
   parseInteger,
@@ -220,7 +222,7 @@ const refundCommand: Command = {
   },
 };
 
-/** `deliver` and `return`: present the attestation the cash ledger published (or --attestation). */
+/** `deliver` and `return`: present the attestation the verifier serves (or --attestation). */
 function relayCommand(name: "deliver" | "return"): Command {
   const deliver = name === "deliver";
   return {
@@ -229,44 +231,61 @@ function relayCommand(name: "deliver" | "return"): Command {
       ? "step 6 on a Paid outcome: anyone delivers the locked units to the buyer"
       : "step 6 on a Refunded outcome: anyone returns the locked units to the seller",
     usage:
-      "--terms FILE --st-rpc URL [--cash-rpc URL | --attestation HEX] (--key HEX | --account N)",
+      "--terms FILE --st-rpc URL (--verifier-url URL | --attestation HEX) (--key HEX | --account N)",
     description:
       `Calls CrossLedgerDelivery.${deliver ? "deliver" : "returnToSeller"}(terms, attestation) with the\n` +
-      "verifier's attestation, read from the cash ledger's SettlementPaid / SettlementRefunded\n" +
-      "event (or given with --attestation).",
+      "verifier's attestation, fetched from the verifier service's\n" +
+      "GET /settlements/<id>/attestation (it signs it once the cash ledger's outcome has its\n" +
+      "confirmations), or given with --attestation.",
     options: {
       ...TERMS,
       ...LEDGERS,
+      "verifier-url": {
+        type: "string",
+        arg: "URL",
+        help: "the verifier service's HTTP endpoint (env KESSAI_VERIFIER_URL)",
+      },
       attestation: { type: "string", arg: "HEX", help: "the verifier's attestation" },
     },
     async run(inv) {
       const terms = termsOf(inv);
       const given = str(inv.values, "attestation");
-      return withLedgers(
-        inv,
-        terms,
-        { st: "sign", ...(given === undefined ? { cash: "read" as const } : {}) },
-        `xledger ${name}`,
-        async ({ st, cash }) => {
-          let attestation = given;
-          if (attestation === undefined) {
-            const o = await cash!.findOutcome({ id: terms.id });
-            const want = deliver ? "Paid" : "Refunded";
-            if (!o || o.outcome !== want || o.attestation === "0x")
+      const verifierUrl = str(inv.values, "verifier-url") ?? inv.env.KESSAI_VERIFIER_URL;
+      if (given === undefined && verifierUrl === undefined)
+        throw new CliUsageError(
+          "--verifier-url",
+          "give --verifier-url URL (or KESSAI_VERIFIER_URL) or --attestation HEX",
+        );
+      if (given === undefined)
+        toRpcUrl(
+          verifierUrl!,
+          str(inv.values, "verifier-url") !== undefined ? "--verifier-url" : "KESSAI_VERIFIER_URL",
+        );
+      return withLedgers(inv, terms, { st: "sign" }, `xledger ${name}`, async ({ st }) => {
+        let attestation = given;
+        if (attestation === undefined) {
+          const want = deliver ? "Paid" : "Refunded";
+          let o;
+          try {
+            o = await fetchCrossLedgerAttestation({ verifierUrl: verifierUrl!, terms });
+          } catch (e) {
+            if (e instanceof CrossLedgerAttestationNotReadyError)
               throw new CliNotFoundError(
-                `no ${want} attestation of settlement ${terms.id} on the cash ledger` +
-                  (o
-                    ? ` (it shows ${o.outcome}${o.attestation === "0x" ? " by refund, without one" : ""})`
-                    : ""),
+                `no attestation of settlement ${terms.id} from the verifier yet: ${e.reason}`,
               );
-            attestation = o.attestation;
+            throw e;
           }
-          const r = deliver
-            ? await st!.deliver({ terms, attestation })
-            : await st!.returnToSeller({ terms, attestation });
-          return tx(deliver ? "delivered" : "returned the units of", terms, r);
-        },
-      );
+          if (o.outcome !== want)
+            throw new CliNotFoundError(
+              `no ${want} attestation of settlement ${terms.id}: the verifier attests ${o.outcome}`,
+            );
+          attestation = o.attestation;
+        }
+        const r = deliver
+          ? await st!.deliver({ terms, attestation })
+          : await st!.returnToSeller({ terms, attestation });
+        return tx(deliver ? "delivered" : "returned the units of", terms, r);
+      });
     },
   };
 }
