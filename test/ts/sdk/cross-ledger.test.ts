@@ -468,6 +468,8 @@ describe("sdk: two-ledger calls (ST ledger + cash ledger)", function () {
       await seller.st.lock({ terms: t });
       leftForVerifier.push(t.id);
       await L.cash.provider.request({ method: "evm_increaseTime", params: [401] });
+      // a block past the deadline, so that the latest block (what the workflow reads) shows it
+      await L.cash.provider.request({ method: "evm_mine" });
       const before = await books(t);
       await expectError(
         settleCrossLedger({ side: "buyer", ...buyer, terms: t, pollMs: 50, timeoutMs: 5_000 }),
