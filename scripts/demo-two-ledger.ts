@@ -3,8 +3,9 @@
  * Hardhat network `stLedger`, chain 31338), DCJPY on another (the cash ledger, `cashLedger`,
  * chain 31339), both embedded in this process, and the verifier service (`@kessai/verifier`)
  * running in-process with its state in SQLite in a temporary folder. Each firm carries its own
- * side with the SDK's `settleCrossLedger`; the verifier decides on the cash ledger and carries the
- * outcome to the ST ledger.
+ * side with the SDK's `settleCrossLedger`; the verifier decides on the cash ledger with a signed
+ * order and, once the outcome there has its confirmations, signs the ST ledger's attestation and
+ * presents it (it also serves it, for the parties to present themselves).
  *
  *   two-ledger-settle   the seller locks on the ST ledger, the buyer instructs on the cash ledger,
  *                       the verifier pays the seller and delivers the units to the buyer;
@@ -246,8 +247,8 @@ export async function runTwoLedgerDemo(
             actor: "verifier",
             ledger: "cash",
             action: paid
-              ? "checks both ledgers, signs Paid: escrow paid to the seller"
-              : "checks both ledgers, signs Refunded: escrow back to the buyer",
+              ? "checks both ledgers, orders Paid: escrow paid to the seller"
+              : "checks both ledgers, orders Refunded: escrow back to the buyer",
             ...(paid ? {} : { note: `reason: ${reason}` }),
             txHash: r?.hash,
             gasUsed: r?.gasUsed,
@@ -269,8 +270,8 @@ export async function runTwoLedgerDemo(
             ledger: "ST",
             action:
               e.name === "deliver"
-                ? `relays the attestation: ${fmt(QUANTITY)} ${symbol} delivered to the buyer`
-                : `relays the attestation: ${fmt(QUANTITY)} ${symbol} released to the seller`,
+                ? `signs and presents the attestation: ${fmt(QUANTITY)} ${symbol} delivered to the buyer`
+                : `signs and presents the attestation: ${fmt(QUANTITY)} ${symbol} released to the seller`,
             txHash: r?.hash,
             gasUsed: r?.gasUsed,
             ...(neverPays

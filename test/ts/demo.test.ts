@@ -288,8 +288,8 @@ describe("demo (npm start): two ledgers", function () {
       "1 seller firm (ST): lock 100 KDB30 to CrossLedgerDelivery with the terms",
       "- issuer (ST): suspend the buyer in the ST register",
       "4 buyer firm (cash): approve and instruct: 998,000 DCJPY into escrow",
-      "5 verifier (cash): checks both ledgers, signs Refunded: escrow back to the buyer",
-      "6 verifier (ST): relays the attestation: 100 KDB30 released to the seller",
+      "5 verifier (cash): checks both ledgers, orders Refunded: escrow back to the buyer",
+      "6 verifier (ST): signs and presents the attestation: 100 KDB30 released to the seller",
     ]);
     expect(r).to.include({ finalStatus: "returned", cashState: "Refunded", escrow: 0n });
     const buyer = r.timeline[0].buyer;
@@ -309,7 +309,7 @@ describe("demo (npm start): two ledgers", function () {
       "3 bank (cash): debit deposit account, issue 998,000 DCJPY to the buyer",
       "1 seller firm (ST): lock 100 KDB30 to CrossLedgerDelivery with the terms",
       "- (time) (cash): the deadline passes on the cash ledger; the buyer never instructed",
-      "6 verifier (ST): relays the attestation: 100 KDB30 released to the seller",
+      "6 verifier (ST): signs and presents the attestation: 100 KDB30 released to the seller",
     ]);
     expect(r).to.include({ finalStatus: "returned", cashState: "None", escrow: 0n });
     expect(r.reason).to.equal("not instructed by the deadline");
