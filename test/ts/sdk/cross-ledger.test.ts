@@ -579,7 +579,12 @@ describe("sdk: two-ledger calls (ST ledger + cash ledger)", function () {
           timeoutMs: 60_000,
           selfRelayAfterMs: 0,
           verifierUrl: http.url,
+          // the service's endpoint is down for the first two requests, then answers
           fetch: async (url, init) => {
+            if (answers.length < 2) {
+              answers.push(0);
+              throw new TypeError("fetch failed");
+            }
             const res = await fetch(url, init);
             answers.push(res.status);
             return res;
@@ -592,9 +597,15 @@ describe("sdk: two-ledger calls (ST ledger + cash ledger)", function () {
         await http.close();
         await decider.store.close();
       }
-      // asked until the attestation was served (404 while the payment awaited its confirmation)
+      // asked again while the service was down, and while the payment awaited its confirmation
+      // (404), until the attestation was served
+      expect(answers.slice(0, 2)).to.deep.equal([0, 0]);
       expect(answers.at(-1)).to.equal(200);
-      expect(answers.slice(0, -1).every((x) => x === 404)).to.equal(true);
+      expect(answers.slice(2, -1).every((x) => x === 404)).to.equal(true);
+      const waits = events.filter((e) => e.name === "deliver" && e.status === "waiting");
+      expect(waits[0]?.reason).to.match(
+        /^the verifier's attestation \(the service: GET http.*: fetch failed\)$/,
+      );
       const deliver = events.find((e) => e.name === "deliver" && e.status === "done" && e.txHash);
       expect(deliver?.step).to.equal(6);
       const after = await books(t);
