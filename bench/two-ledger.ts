@@ -195,26 +195,22 @@ export async function measureTwoLedger(
     );
     return st.ethers.concat(signatures);
   };
-  const attest = async (t: CrossTerms, outcome: 1 | 2): Promise<string> => {
-    const td = outcomeTypedData(t, outcome);
-    if (
-      st.ethers.TypedDataEncoder.hash(td.domain, td.types, td.message) !==
-      (await payment.outcomeDigest(t, outcome))
-    ) {
-      throw new Error("attestation digest differs from the contracts'");
+  /** Signs `td` once its digest is the one the contracts compute (`contractDigest`). */
+  const checked = async (t: CrossTerms, td: TypedData, contractDigest: string, what: string) => {
+    if (st.ethers.TypedDataEncoder.hash(td.domain, td.types, td.message) !== contractDigest) {
+      throw new Error(`${what} digest differs from the contracts'`);
     }
     return signed(t, td);
   };
-  const order = async (t: CrossTerms, outcome: 1 | 2): Promise<string> => {
-    const td = paymentOrderTypedData(t, outcome);
-    if (
-      st.ethers.TypedDataEncoder.hash(td.domain, td.types, td.message) !==
-      (await payment.orderDigest(t, outcome))
-    ) {
-      throw new Error("order digest differs from the payment contract's");
-    }
-    return signed(t, td);
-  };
+  const attest = async (t: CrossTerms, outcome: 1 | 2): Promise<string> =>
+    checked(
+      t,
+      outcomeTypedData(t, outcome),
+      await payment.outcomeDigest(t, outcome),
+      "attestation",
+    );
+  const order = async (t: CrossTerms, outcome: 1 | 2): Promise<string> =>
+    checked(t, paymentOrderTypedData(t, outcome), await payment.orderDigest(t, outcome), "order");
   const step1 = (t: CrossTerms) =>
     gasOf(
       bond.connect(st.signers[seller]).lock(deliveryAddr, t.quantity, encodeCrossLedgerTerms(t)),
