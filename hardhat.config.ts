@@ -19,12 +19,15 @@ const COMPILER = {
   },
 };
 
-/** `npx hardhat demo [--scenario settle|never-pays|agent-rejects|eligibility-removed|issuer-terminates|all]`. */
+/**
+ * `npx hardhat demo [--scenario settle|never-pays|agent-rejects|eligibility-removed|issuer-terminates|
+ * two-ledger-settle|two-ledger-refused|two-ledger-never-pays|all]`.
+ */
 const demo = task("demo", "Runs the seven-step DVP demo and its failure scenarios")
   .addOption({
     name: "scenario",
     description:
-      "settle, never-pays, agent-rejects, eligibility-removed, issuer-terminates, or all",
+      "settle, never-pays, agent-rejects, eligibility-removed, issuer-terminates, two-ledger-settle, two-ledger-refused, two-ledger-never-pays, or all",
     defaultValue: "all",
   })
   .setAction(() => import("./scripts/demo-task.js"))

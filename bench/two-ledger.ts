@@ -9,6 +9,13 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import { network } from "hardhat";
 import { gasOf, mined } from "./fixture.js";
 import type { RowSet } from "./rows.js";
+import {
+  encodeCrossLedgerTerms,
+  outcomeTypedData,
+  paymentOrderTypedData,
+  type CrossLedgerTerms as CrossTerms,
+  type TypedData,
+} from "../packages/sdk/src/index.js";
 import type {
   CrossLedgerDelivery,
   CrossLedgerPayment,
@@ -23,53 +30,8 @@ const AMOUNT = 1_000_000n;
 const FAR_DEADLINE = 4_102_444_800n;
 const BIG = 10n ** 12n;
 
-/** The terms of one two-ledger settlement, as {ICrossLedger.CrossLedgerTerms}. */
-interface CrossTerms {
-  id: string;
-  seller: string;
-  buyer: string;
-  stChainId: bigint;
-  stLedger: string;
-  securityToken: string;
-  quantity: bigint;
-  cashChainId: bigint;
-  cashLedger: string;
-  cashToken: string;
-  amount: bigint;
-  deadline: bigint;
-  verifier: string;
-}
-
-const TERMS_TUPLE =
-  "tuple(bytes32 id,address seller,address buyer,uint256 stChainId,address stLedger,address securityToken,uint256 quantity,uint256 cashChainId,address cashLedger,address cashToken,uint256 amount,uint64 deadline,address verifier)";
-const OUTCOME_TYPES = {
-  Outcome: [
-    { name: "terms", type: "CrossLedgerTerms" },
-    { name: "outcome", type: "uint8" },
-  ],
-  CrossLedgerTerms: [
-    { name: "id", type: "bytes32" },
-    { name: "seller", type: "address" },
-    { name: "buyer", type: "address" },
-    { name: "stChainId", type: "uint256" },
-    { name: "stLedger", type: "address" },
-    { name: "securityToken", type: "address" },
-    { name: "quantity", type: "uint256" },
-    { name: "cashChainId", type: "uint256" },
-    { name: "cashLedger", type: "address" },
-    { name: "cashToken", type: "address" },
-    { name: "amount", type: "uint256" },
-    { name: "deadline", type: "uint64" },
-    { name: "verifier", type: "address" },
-  ],
-};
-/** The verifier's order to the cash ledger: a type of its own, under the payment contract's domain. */
-const ORDER_TYPES = {
-  PaymentOrder: OUTCOME_TYPES.Outcome,
-  CrossLedgerTerms: OUTCOME_TYPES.CrossLedgerTerms,
-};
-const PAID = 1;
-const REFUNDED = 2;
+const PAID = 1 as const;
+const REFUNDED = 2 as const;
 
 interface Ledger {
   ethers: HardhatEthers;
@@ -207,7 +169,6 @@ export async function measureTwoLedger(
   await mined(payment.grantRole(await payment.VERIFIER_ROLE(), quorum));
 
   // ------------------------------------------------------------ helpers
-  const coder = st.ethers.AbiCoder.defaultAbiCoder();
   let counter = 0;
   const terms = (overrides: Partial<CrossTerms> = {}): CrossTerms => ({
     id: st.ethers.id(`kessai.bench.two-ledger.${++counter}`),
@@ -225,49 +186,34 @@ export async function measureTwoLedger(
     verifier: st.signers[verifier].address,
     ...overrides,
   });
-  const domain = {
-    name: "Kessai CrossLedgerDelivery",
-    version: "1",
-    chainId: ST_CHAIN_ID,
-    verifyingContract: deliveryAddr,
-  };
-  const attest = async (t: CrossTerms, outcome: number): Promise<string> => {
-    const message = { terms: t, outcome };
-    const digest = st.ethers.TypedDataEncoder.hash(domain, OUTCOME_TYPES, message);
-    if (digest !== (await payment.outcomeDigest(t, outcome))) {
-      throw new Error("attestation digest differs from the contracts'");
-    }
+  /** The verifier's signature of `td`: its own key, or two of the quorum's three members. */
+  const signed = async (t: CrossTerms, td: TypedData): Promise<string> => {
     if (t.verifier !== quorum)
-      return st.signers[verifier].signTypedData(domain, OUTCOME_TYPES, message);
+      return st.signers[verifier].signTypedData(td.domain, td.types, td.message);
     const signatures = await Promise.all(
-      members.slice(0, 2).map((m) => m.signTypedData(domain, OUTCOME_TYPES, message)),
+      members.slice(0, 2).map((m) => m.signTypedData(td.domain, td.types, td.message)),
     );
     return st.ethers.concat(signatures);
   };
-  const cashDomainOfOrders = {
-    name: "Kessai CrossLedgerPayment",
-    version: "1",
-    chainId: CASH_CHAIN_ID,
-    verifyingContract: paymentAddr,
-  };
-  const order = async (t: CrossTerms, outcome: number): Promise<string> => {
-    const message = { terms: t, outcome };
-    const digest = st.ethers.TypedDataEncoder.hash(cashDomainOfOrders, ORDER_TYPES, message);
-    if (digest !== (await payment.orderDigest(t, outcome))) {
-      throw new Error("order digest differs from the payment contract's");
+  /** Signs `td` once its digest is the one the contracts compute (`contractDigest`). */
+  const checked = async (t: CrossTerms, td: TypedData, contractDigest: string, what: string) => {
+    if (st.ethers.TypedDataEncoder.hash(td.domain, td.types, td.message) !== contractDigest) {
+      throw new Error(`${what} digest differs from the contracts'`);
     }
-    if (t.verifier !== quorum)
-      return st.signers[verifier].signTypedData(cashDomainOfOrders, ORDER_TYPES, message);
-    const signatures = await Promise.all(
-      members.slice(0, 2).map((m) => m.signTypedData(cashDomainOfOrders, ORDER_TYPES, message)),
-    );
-    return st.ethers.concat(signatures);
+    return signed(t, td);
   };
+  const attest = async (t: CrossTerms, outcome: 1 | 2): Promise<string> =>
+    checked(
+      t,
+      outcomeTypedData(t, outcome),
+      await payment.outcomeDigest(t, outcome),
+      "attestation",
+    );
+  const order = async (t: CrossTerms, outcome: 1 | 2): Promise<string> =>
+    checked(t, paymentOrderTypedData(t, outcome), await payment.orderDigest(t, outcome), "order");
   const step1 = (t: CrossTerms) =>
     gasOf(
-      bond
-        .connect(st.signers[seller])
-        .lock(deliveryAddr, t.quantity, coder.encode([TERMS_TUPLE], [t])),
+      bond.connect(st.signers[seller]).lock(deliveryAddr, t.quantity, encodeCrossLedgerTerms(t)),
     );
   const asRelayerSt = delivery.connect(st.signers[relayer]);
   const asRelayerCash = payment.connect(cash.signers[relayer]);

@@ -1,6 +1,11 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { SCENARIOS, runDemo, type Position, type ScenarioReport } from "../../scripts/demo.js";
+import {
+  TWO_LEDGER_SCENARIOS,
+  runTwoLedgerDemo,
+  type TwoLedgerReport,
+} from "../../scripts/demo-two-ledger.js";
 
 const QUANTITY = 100n;
 const AMOUNT = 998_000n;
@@ -221,5 +226,99 @@ describe("demo (npm start)", function () {
       "- (time): deadline passes; the buyer never paid",
       "- seller firm: reclaim the locked ST",
     ]);
+  });
+});
+
+describe("demo (npm start): two ledgers", function () {
+  this.timeout(120_000);
+  let reports: Map<string, TwoLedgerReport>;
+  let output: string[];
+
+  before(async function () {
+    output = [];
+    const all = await runTwoLedgerDemo(network, {
+      scenarios: TWO_LEDGER_SCENARIOS,
+      log: (l) => output.push(l),
+    });
+    reports = new Map(all.map((r) => [r.scenario, r]));
+  });
+
+  it("opens both embedded ledgers and the in-process verifier, then runs each scenario", function () {
+    expect([...reports.keys()]).to.deep.equal([...TWO_LEDGER_SCENARIOS]);
+    const text = output.join("\n");
+    expect(text).to.match(
+      /Kessai demo, two ledgers: the ST ledger "stLedger" \(chain 31338, CrossLedgerDelivery 0x\w+…\w+\) and the cash ledger "cashLedger" \(chain 31339, CrossLedgerPayment 0x\w+…\w+\)/,
+    );
+    expect(text).to.match(
+      /The verifier 0x\w+…\w+ runs in this process, its state in SQLite \(.+verifier\.db\)/,
+    );
+    for (const s of TWO_LEDGER_SCENARIOS) expect(text).to.include(`== Scenario "${s}"`);
+  });
+
+  it("two-ledger-settle: lock on the ST ledger, instruct on the cash ledger, the verifier pays and delivers", function () {
+    const r = reports.get("two-ledger-settle")!;
+    expect(r.timeline.map((e) => [e.step, e.actor, e.ledger])).to.deep.equal([
+      ["3", "bank", "cash"],
+      ["1", "seller firm", "ST"],
+      ["4", "buyer firm", "cash"],
+      ["5", "verifier", "cash"],
+      ["6", "verifier", "ST"],
+    ]);
+    for (const e of r.timeline) {
+      expect(e.txHash, e.action).to.match(/^0x[0-9a-f]{64}$/);
+      expect(e.gasUsed! > 21_000n, e.action).to.equal(true);
+    }
+    expect(r).to.include({ finalStatus: "delivered", cashState: "Paid", escrow: 0n });
+    expect(r.timeline[1].seller.stLocked).to.equal(QUANTITY);
+    expect(r.after.seller.stLocked).to.equal(0n);
+    expect(r.after.seller.st).to.equal(r.before.seller.st - QUANTITY);
+    expect(r.after.buyer.st).to.equal(r.before.buyer.st + QUANTITY);
+    expect(r.after.seller.dcjpy).to.equal(r.before.seller.dcjpy + AMOUNT);
+    // issued at step 3, paid away at step 4
+    expect(r.after.buyer.dcjpy).to.equal(r.before.buyer.dcjpy);
+    expect(output).to.include(
+      "   final: delivered on the ST ledger, Paid on the cash ledger; escrow 0 DCJPY; locked to CrossLedgerDelivery: seller 0 KDB30",
+    );
+  });
+
+  it("two-ledger-refused: the buyer suspended after the lock; refunded on the cash ledger, units back to the seller", function () {
+    const r = reports.get("two-ledger-refused")!;
+    expect(r.timeline.map((e) => `${e.step} ${e.actor} (${e.ledger}): ${e.action}`)).to.deep.equal([
+      "3 bank (cash): debit deposit account, issue 998,000 DCJPY to the buyer",
+      "1 seller firm (ST): lock 100 KDB30 to CrossLedgerDelivery with the terms",
+      "- issuer (ST): suspend the buyer in the ST register",
+      "4 buyer firm (cash): approve and instruct: 998,000 DCJPY into escrow",
+      "5 verifier (cash): checks both ledgers, orders Refunded: escrow back to the buyer",
+      "6 verifier (ST): signs and presents the attestation: 100 KDB30 released to the seller",
+    ]);
+    expect(r).to.include({ finalStatus: "returned", cashState: "Refunded", escrow: 0n });
+    const buyer = r.timeline[0].buyer;
+    expect(r.reason).to.match(
+      /^not transferable: SecurityTokenIneligibleReceiver\(account=0x[0-9a-fA-F]{40}\)$/,
+    );
+    expect(output.join("\n")).to.include(`↳ reason: ${r.reason}`);
+    // nothing moved in the end: the seller keeps its units, the buyer its DCJPY
+    expect(r.after.seller).to.deep.equal(r.before.seller);
+    expect(r.after.buyer).to.deep.equal(buyer);
+    expect(r.timeline[3].buyer.dcjpy).to.equal(buyer.dcjpy - AMOUNT);
+  });
+
+  it("two-ledger-never-pays: past the deadline with no instruction, the verifier returns the units; the cash ledger untouched", function () {
+    const r = reports.get("two-ledger-never-pays")!;
+    expect(r.timeline.map((e) => `${e.step} ${e.actor} (${e.ledger}): ${e.action}`)).to.deep.equal([
+      "3 bank (cash): debit deposit account, issue 998,000 DCJPY to the buyer",
+      "1 seller firm (ST): lock 100 KDB30 to CrossLedgerDelivery with the terms",
+      "- (time) (cash): the deadline passes on the cash ledger; the buyer never instructed",
+      "6 verifier (ST): signs and presents the attestation: 100 KDB30 released to the seller",
+    ]);
+    expect(r).to.include({ finalStatus: "returned", cashState: "None", escrow: 0n });
+    expect(r.reason).to.equal("not instructed by the deadline");
+    expect(output.join("\n")).to.include(
+      "\n                        ↳ reason: not instructed by the deadline",
+    );
+    expect(r.timeline[1].seller.stLocked).to.equal(QUANTITY);
+    expect(r.after.seller).to.deep.equal(r.before.seller);
+    // the buyer keeps the DCJPY the bank issued: nothing was taken from it
+    expect(r.after.buyer.dcjpy).to.equal(r.before.buyer.dcjpy + AMOUNT);
   });
 });

@@ -31,6 +31,7 @@ import { stCommands } from "./commands/st.js";
 import { tradesCommands } from "./commands/trades.js";
 import { verifierStartCommand } from "./commands/verifier.js";
 import { watchCommand } from "./commands/watch.js";
+import { xledgerCommands } from "./commands/xledger.js";
 import { Invocation, PROCESS_STREAMS, type Streams } from "./context.js";
 import { CliUsageError } from "./errors.js";
 import { toJson } from "./output.js";
@@ -49,6 +50,7 @@ export const COMMANDS: Command[] = [
   accountsCommand,
   ...gatewayCommands,
   verifierStartCommand,
+  ...xledgerCommands,
 ];
 
 const GROUPS: Record<string, string> = {
@@ -61,6 +63,7 @@ const GROUPS: Record<string, string> = {
   gateway: "the bank gateway: the deposit ledger behind steps 3 and 7",
   trades: "a day's executed trades from a market: validate, settle in bulk, report",
   verifier: "the two-ledger verifier service",
+  xledger: "two-ledger settlements: the ST on one chain, DCJPY on another",
 };
 
 export function version(): string {

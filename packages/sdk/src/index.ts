@@ -12,6 +12,16 @@ export { FirmClient } from "./clients/firm.js";
 export { AgentClient } from "./clients/agent.js";
 export { AuditorClient } from "./clients/auditor.js";
 export { BaseClient } from "./clients/base.js";
+export { StLedgerClient, CashLedgerClient } from "./clients/crossLedger.js";
+export { connectStLedger, connectCashLedger } from "./context/crossLedger.js";
+export type {
+  CashLedgerConnectOptions,
+  CashLedgerContext,
+  LedgerConnectOptions,
+  LedgerContext,
+  StLedgerConnectOptions,
+  StLedgerContext,
+} from "./context/crossLedger.js";
 export * from "./actions/index.js";
 export * from "./errors/index.js";
 export * from "./constants/enums.js";
@@ -20,11 +30,13 @@ export * from "./settlement/id.js";
 export * from "./settlement/terms.js";
 export * from "./settlement/eip712.js";
 export * from "./settlement/tradeFile.js";
+export * from "./settlement/crossLedger.js";
 export * from "./workflows/settleTrade.js";
 export * from "./workflows/settleTrades.js";
+export * from "./workflows/settleCrossLedger.js";
 export * from "./utils/index.js";
 export { QueuedSigner, withNonceQueue, type QueuedSignerOptions } from "./transactions/signer.js";
-export { withSendOptions } from "./context/send.js";
+export { withSendOptions, type SendContext } from "./context/send.js";
 export { readDomain } from "./context/domain.js";
 export * from "./transactions/index.js";
 export * from "./gateway/client.js";

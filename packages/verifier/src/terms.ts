@@ -10,25 +10,25 @@
  *   version "1", `chainId = terms.stChainId`, `verifyingContract = terms.stLedger`), given to
  *   `deliver` / `returnToSeller`. The service signs it only after the cash ledger shows that
  *   outcome with its confirmations.
+ *
+ * The schema (fields, types, domains, the terms hash) is the SDK's (`@kessai/sdk`,
+ * `settlement/crossLedger`), defined once; this module adds the service's JSON form of the terms
+ * and the signing with its key.
  */
+import {
+  CROSS_LEDGER_TERMS_TYPE,
+  OUTCOME_TYPES,
+  PAYMENT_ORDER_TYPES,
+  hashCrossLedgerTerms,
+  outcomeTypedData,
+  paymentOrderTypedData,
+  type CrossLedgerTerms,
+  type TypedData,
+} from "@kessai/sdk";
 import { TypedDataEncoder, getAddress, type Signer, type TypedDataDomain } from "ethers";
 
-/** The terms of one two-ledger settlement (`ICrossLedger.CrossLedgerTerms`). */
-export interface CrossLedgerTerms {
-  id: string;
-  seller: string;
-  buyer: string;
-  stChainId: bigint;
-  stLedger: string;
-  securityToken: string;
-  quantity: bigint;
-  cashChainId: bigint;
-  cashLedger: string;
-  cashToken: string;
-  amount: bigint;
-  deadline: bigint;
-  verifier: string;
-}
+/** The terms of one two-ledger settlement (`ICrossLedger.CrossLedgerTerms`), as the SDK's. */
+export type { CrossLedgerTerms };
 
 /** The terms as stored (JSON): every integer as a decimal string. */
 export type TermsJson = { [K in keyof CrossLedgerTerms]: string };
@@ -37,40 +37,14 @@ export type TermsJson = { [K in keyof CrossLedgerTerms]: string };
 export const Outcome = { Paid: 1, Refunded: 2 } as const;
 export type OutcomeValue = (typeof Outcome)[keyof typeof Outcome];
 
-/** EIP-712 fields of `CrossLedgerTerms`, in the contracts' order. */
-export const TERMS_FIELDS = [
-  { name: "id", type: "bytes32" },
-  { name: "seller", type: "address" },
-  { name: "buyer", type: "address" },
-  { name: "stChainId", type: "uint256" },
-  { name: "stLedger", type: "address" },
-  { name: "securityToken", type: "address" },
-  { name: "quantity", type: "uint256" },
-  { name: "cashChainId", type: "uint256" },
-  { name: "cashLedger", type: "address" },
-  { name: "cashToken", type: "address" },
-  { name: "amount", type: "uint256" },
-  { name: "deadline", type: "uint64" },
-  { name: "verifier", type: "address" },
-] as const;
+/** EIP-712 fields of `CrossLedgerTerms`, in the contracts' order (the SDK's). */
+export const TERMS_FIELDS = CROSS_LEDGER_TERMS_TYPE;
 
-/** EIP-712 types of the attestation. */
-export const OUTCOME_TYPES = {
-  Outcome: [
-    { name: "terms", type: "CrossLedgerTerms" },
-    { name: "outcome", type: "uint8" },
-  ],
-  CrossLedgerTerms: [...TERMS_FIELDS],
-};
+/** EIP-712 types of the attestation (the SDK's). */
+export { OUTCOME_TYPES };
 
-/** EIP-712 types of the order to the cash ledger. */
-export const ORDER_TYPES = {
-  PaymentOrder: [
-    { name: "terms", type: "CrossLedgerTerms" },
-    { name: "outcome", type: "uint8" },
-  ],
-  CrossLedgerTerms: [...TERMS_FIELDS],
-};
+/** EIP-712 types of the order to the cash ledger (the SDK's). */
+export const ORDER_TYPES = PAYMENT_ORDER_TYPES;
 
 const ADDRESS_FIELDS = [
   "seller",
@@ -101,26 +75,17 @@ export function termsToJson(t: CrossLedgerTerms): TermsJson {
 
 /** The EIP-712 struct hash of the terms: what both ledgers commit to (`hashTerms`). */
 export function termsHash(t: CrossLedgerTerms): string {
-  return TypedDataEncoder.hashStruct(
-    "CrossLedgerTerms",
-    { CrossLedgerTerms: [...TERMS_FIELDS] },
-    t,
-  );
+  return hashCrossLedgerTerms(t);
 }
 
 /** The attestation's domain: the ST ledger's delivery contract named in the terms. */
 export function attestationDomain(t: CrossLedgerTerms): TypedDataDomain {
-  return {
-    name: "Kessai CrossLedgerDelivery",
-    version: "1",
-    chainId: t.stChainId,
-    verifyingContract: t.stLedger,
-  };
+  return outcomeTypedData(t, Outcome.Paid).domain;
 }
 
 /** The digest a verifier signs for `outcome` on `t` (equal to `outcomeDigest` on both ledgers). */
 export function outcomeDigest(t: CrossLedgerTerms, outcome: OutcomeValue): string {
-  return TypedDataEncoder.hash(attestationDomain(t), OUTCOME_TYPES, { terms: t, outcome });
+  return digest(outcomeTypedData(t, outcome));
 }
 
 /**
@@ -132,22 +97,17 @@ export function signOutcome(
   t: CrossLedgerTerms,
   outcome: OutcomeValue,
 ): Promise<string> {
-  return signer.signTypedData(attestationDomain(t), OUTCOME_TYPES, { terms: t, outcome });
+  return sign(signer, outcomeTypedData(t, outcome));
 }
 
 /** The order's domain: the cash ledger's payment contract named in the terms. */
 export function orderDomain(t: CrossLedgerTerms): TypedDataDomain {
-  return {
-    name: "Kessai CrossLedgerPayment",
-    version: "1",
-    chainId: t.cashChainId,
-    verifyingContract: t.cashLedger,
-  };
+  return paymentOrderTypedData(t, Outcome.Paid).domain;
 }
 
 /** The digest a verifier signs to order `outcome` on `t` (equal to the payment's `orderDigest`). */
 export function orderDigest(t: CrossLedgerTerms, outcome: OutcomeValue): string {
-  return TypedDataEncoder.hash(orderDomain(t), ORDER_TYPES, { terms: t, outcome });
+  return digest(paymentOrderTypedData(t, outcome));
 }
 
 /**
@@ -159,5 +119,15 @@ export function signOrder(
   t: CrossLedgerTerms,
   outcome: OutcomeValue,
 ): Promise<string> {
-  return signer.signTypedData(orderDomain(t), ORDER_TYPES, { terms: t, outcome });
+  return sign(signer, paymentOrderTypedData(t, outcome));
+}
+
+/** The EIP-712 digest of typed data, as the contracts compute it. */
+function digest(td: TypedData): string {
+  return TypedDataEncoder.hash(td.domain, td.types, td.message);
+}
+
+/** The signer's EIP-712 signature of typed data. */
+function sign(signer: Signer, td: TypedData): Promise<string> {
+  return signer.signTypedData(td.domain, td.types, td.message);
 }

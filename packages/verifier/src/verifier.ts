@@ -655,6 +655,16 @@ export class Verifier {
    * signatures: its other members co-sign outside this service, which does not decide for it.
    * The first time a settlement fails this, it is recorded as not ours (`not_ours`, the reason),
    * counted and logged once; it is never decided nor relayed by this service, nor retried.
+   *
+   * The verdict is cached per verifier address for the life of the process: a `VerifierQuorum`'s
+   * members and threshold are fixed at deployment (`IVerifierQuorum`: no function changes them),
+   * and an account's code does not change once deployed, so a verdict cannot go stale. The one
+   * exception, an address with no code yet that is later deployed (CREATE2) as a quorum this key
+   * belongs to, is seen after a restart, for settlements not already recorded as not ours. (A
+   * contract that answers as a quorum but can change its answers, behind an upgradeable proxy
+   * say, is not a `VerifierQuorum`: a stale verdict then costs sends the cash ledger refuses, which
+   * the outbox gives up after its attempts, never an outcome; the contracts check the signature
+   * when it is presented.)
    */
   private async ours(id: string, t: CrossLedgerTerms): Promise<boolean> {
     const address = t.verifier.toLowerCase();
@@ -742,15 +752,19 @@ export class Verifier {
   /**
    * A `Paid` decision whose `pay` could not be sent with the margin before the deadline (the
    * service was down, the node unreachable, a send timed out): the service refuses instead, and
-   * records why. A `pay` sent earlier that still lands first wins (the refusal then reverts and
-   * the next attempt sees `Paid`); either way the ST ledger follows what the cash ledger shows.
+   * records why in `reason`. The decision is written once: `decision` stays `paid` and
+   * `cash_order` keeps the pay order signed then, which a `pay` broadcast earlier may still carry
+   * to the chain; the refuse order is not stored (it is deterministic, and its send is journaled
+   * under its own key, so a restart neither signs another nor sends it twice). A `pay` sent
+   * earlier that still lands first wins (the refusal then reverts and the next attempt sees
+   * `Paid`); either way the outcome is the cash ledger's (`cash_state`), and the ST ledger
+   * follows what the cash ledger shows, never `decision`.
    */
   private async refuseLate(t: CrossLedgerTerms, left: bigint): Promise<unknown> {
     const order = await signOrder(this.o.attester, t, Outcome.Refunded);
     const reason = `too close to the deadline to pay (${left} s left)`;
-    await this.store.run(sql`UPDATE verifier_settlements SET decision = 'refunded',
-      reason = ${reason}, cash_order = ${order}, updated_at = ${encodeTime(new Date())}
-      WHERE id = ${t.id}`);
+    await this.store.run(sql`UPDATE verifier_settlements SET reason = ${reason},
+      updated_at = ${encodeTime(new Date())} WHERE id = ${t.id} AND decision = 'paid'`);
     this.counters.latePays++;
     this.log.warn({ id: t.id, reason }, "refusing instead of paying");
     return this.send("cash", "refuse", [t, order], `cash:${t.id}:refuse`);

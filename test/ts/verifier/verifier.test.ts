@@ -567,6 +567,10 @@ describe("verifier service (two ledgers)", function () {
       decider.verifier,
       async () => (await decider.verifier.settlement(terms.id))?.decision === "paid",
     );
+    const orderOf = (store: Store) =>
+      store.get(sql`SELECT decision, cash_order, decided_at FROM verifier_settlements
+        WHERE id = ${terms.id}`);
+    const decided = await orderOf(decider.store);
     await decider.store.close();
     // Less than the margin (60 s) is left on the cash ledger when the sender comes.
     await cash.provider.request({ method: "evm_increaseTime", params: [570] });
@@ -574,7 +578,7 @@ describe("verifier service (two ledgers)", function () {
     const before = await sent();
     const buyerCash = await dcjpy.balanceOf(terms.buyer);
     const sellerUnits = await bond.balanceOf(terms.seller);
-    const { verifier } = await openVerifier(file);
+    const { verifier, store } = await openVerifier(file);
     await until(verifier, async () => (await delivery.stateOf(terms.id)) === 3n); // Returned
 
     expect(await payment.stateOf(terms.id)).to.equal(3n); // Refunded: no pay was sent
@@ -583,8 +587,11 @@ describe("verifier service (two ledgers)", function () {
     expect(await bond.lockedOf(addr.delivery, terms.seller)).to.equal(0n);
     expect(await sent()).to.deep.equal({ st: before.st + 1, cash: before.cash + 1 });
     const view = await verifier.settlement(terms.id);
-    expect(view?.decision).to.equal("refunded");
+    // The decision is written once: it stays the recorded `paid`, with the pay order signed then
+    // (the outcome is the cash ledger's: refunded); the late refusal is its reason.
+    expect(view).to.include({ decision: "paid", cashState: "refunded" });
     expect(view?.reason).to.match(/^too close to the deadline to pay \((2|3)\d s left\)$/);
+    expect(await orderOf(store)).to.deep.equal(decided);
     expect(await verifier.metricsText()).to.match(/kessai_verifier_late_pays_total 1\n/);
   });
 

@@ -67,3 +67,4 @@ export * from "./settlement/listSettlements.js";
 export * from "./settlement/watchSettlements.js";
 export * from "./audit/getBalances.js";
 export * from "./audit/reconcile.js";
+export * from "./crossLedger/index.js";

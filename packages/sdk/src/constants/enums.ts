@@ -56,3 +56,46 @@ export function expectedStateNames(bits: bigint | string): SettlementStateName[]
   const b = BigInt(bits);
   return SETTLEMENT_STATE_NAMES.filter((_n, i) => ((b >> BigInt(i)) & 1n) === 1n);
 }
+
+/** ICrossLedgerDelivery.State: a two-ledger settlement on the ST ledger. */
+export const DeliveryState = { None: 0, Locked: 1, Delivered: 2, Returned: 3, Failed: 4 } as const;
+/** Name of a delivery state on the ST ledger (`"Locked"`, `"Delivered"`, …). */
+export type DeliveryStateName = keyof typeof DeliveryState;
+/** Delivery state names, indexed by their on-chain number. */
+export const DELIVERY_STATE_NAMES = Object.keys(DeliveryState) as DeliveryStateName[];
+
+/** ICrossLedgerPayment.State: a two-ledger settlement on the cash ledger. */
+export const PaymentState = { None: 0, Instructed: 1, Paid: 2, Refunded: 3 } as const;
+/** Name of a payment state on the cash ledger (`"Instructed"`, `"Paid"`, …). */
+export type PaymentStateName = keyof typeof PaymentState;
+/** Payment state names, indexed by their on-chain number. */
+export const PAYMENT_STATE_NAMES = Object.keys(PaymentState) as PaymentStateName[];
+
+/** ICrossLedger.Outcome: the verifier's decision, as its attestation carries it. */
+export const CrossLedgerOutcome = { None: 0, Paid: 1, Refunded: 2 } as const;
+/** Name of a verifier outcome. */
+export type CrossLedgerOutcomeName = keyof typeof CrossLedgerOutcome;
+/** Outcome names, indexed by their on-chain number. */
+export const CROSS_LEDGER_OUTCOME_NAMES = Object.keys(
+  CrossLedgerOutcome,
+) as CrossLedgerOutcomeName[];
+
+/** Name of a delivery state number (or `Unknown(n)`). */
+export function deliveryStateName(n: bigint | number): DeliveryStateName {
+  return (DELIVERY_STATE_NAMES[Number(n)] ?? `Unknown(${n})`) as DeliveryStateName;
+}
+
+/** Name of a payment state number (or `Unknown(n)`). */
+export function paymentStateName(n: bigint | number): PaymentStateName {
+  return (PAYMENT_STATE_NAMES[Number(n)] ?? `Unknown(${n})`) as PaymentStateName;
+}
+
+/**
+ * Decodes an `expectedStates` bit set (bit `1 << s` for each accepted state `s`, as
+ * `DvpUnexpectedState`, `DeliveryUnexpectedState` and `PaymentUnexpectedState` carry it) into
+ * the names of `names`.
+ */
+export function expectedNames<T extends string>(names: readonly T[], bits: bigint | string): T[] {
+  const b = BigInt(bits);
+  return names.filter((_n, i) => ((b >> BigInt(i)) & 1n) === 1n);
+}

@@ -15,6 +15,13 @@ import { withNonceQueue } from "../transactions/signer.js";
 
 export type { TxResult } from "../transactions/types.js";
 
+/**
+ * What sending needs of a context: the queued signer and the per-send options. A
+ * {@link KessaiContext} is one; so are the two-ledger contexts (`StLedgerContext`,
+ * `CashLedgerContext`).
+ */
+export type SenderContext = Pick<KessaiContext, "signer"> & SendContext;
+
 /** Contract whose address we can name in errors. */
 interface Target {
   getAddress(): Promise<string>;
@@ -33,7 +40,7 @@ export interface SendContext {
  * already carries): e.g. `withSendOptions(ctx, { key: \`${id}:settle\`, signal })` for one action.
  * The contracts, signer and engine are shared with `ctx`.
  */
-export function withSendOptions<C extends KessaiContext>(ctx: C, options: SendOptions): C {
+export function withSendOptions<C extends SendContext>(ctx: C, options: SendOptions): C {
   const prev = (ctx as SendContext).sendOptions;
   return { ...ctx, sendOptions: { ...prev, ...options } };
 }
@@ -50,7 +57,7 @@ export function withSendOptions<C extends KessaiContext>(ctx: C, options: SendOp
  * {@link withSendOptions}) apply.
  */
 export async function sendTx(
-  ctx: KessaiContext,
+  ctx: SenderContext,
   action: string,
   target: Target,
   build: () => Promise<ContractTransaction | ContractTransactionResponse>,
@@ -80,7 +87,7 @@ export async function sendTx(
  * the signer is `expected.account` (e.g. the buyer signing its affirmation).
  */
 export async function signerAddress(
-  ctx: KessaiContext,
+  ctx: SenderContext,
   action: string,
   expected?: { field: string; account: string },
 ): Promise<string> {
@@ -94,7 +101,7 @@ export async function signerAddress(
 
 /** Signs typed data with the context's signer; a wallet, transport or user refusal becomes a typed KessaiError. */
 export async function signTyped(
-  ctx: KessaiContext,
+  ctx: SenderContext,
   action: string,
   td: TypedData,
 ): Promise<string> {
@@ -122,7 +129,7 @@ const latestInFlight = new WeakMap<object, Promise<Block | null>>();
  * request (as ethers' JSON-RPC provider does for identical requests); nothing is cached once it
  * has answered, so every call sees a block at least as recent as when its request was sent.
  */
-export function latestBlock(ctx: KessaiContext): Promise<Block | null> {
+export function latestBlock(ctx: Pick<KessaiContext, "provider">): Promise<Block | null> {
   const key = ctx.provider as object;
   let p = latestInFlight.get(key);
   if (!p) {

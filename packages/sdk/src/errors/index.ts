@@ -49,6 +49,16 @@ export {
   type IneligibilityReason,
 } from "./settlement.js";
 export {
+  CrossLedgerAttestationNotReadyError,
+  CrossLedgerStateError,
+  CrossLedgerTermsConflictError,
+  CrossLedgerTimeoutError,
+  LedgerContractError,
+  VerifierRequestError,
+  VerifierUnreachableError,
+  type LedgerSide,
+} from "./crossLedger.js";
+export {
   ChainMismatchError,
   ConfigurationError,
   DeploymentAddressError,

@@ -1,7 +1,11 @@
 import {
   APPLICATION_STATUS_NAMES,
+  CROSS_LEDGER_OUTCOME_NAMES,
+  DELIVERY_STATE_NAMES,
   INVESTOR_STATUS_NAMES,
+  PAYMENT_STATE_NAMES,
   REQUEST_STATUS_NAMES,
+  expectedNames,
   expectedStateNames,
   settlementStateName,
 } from "../constants/enums.js";
@@ -127,6 +131,47 @@ export const ERROR_MESSAGES: Record<string, (a: Args) => string> = {
     `a forced removal of ${n(a.value)} units of ${short(a.account)} from the DVP's lock on ${short(a.token)} names no settlement, and only ${n(a.unassigned)} belong to none`,
   DvpEmptyBatch: () => "the batch is empty or inconsistent",
   DvpOnlySelf: (a) => `${short(a.caller)} may not call this (only the DVP itself)`,
+  // two ledgers: CrossLedgerDelivery (ST ledger) and CrossLedgerPayment (cash ledger)
+  CrossLedgerTermsMismatch: (a) =>
+    `terms given for settlement ${short(a.id)} do not match the commitment stored on this ledger`,
+  CrossLedgerZeroSettlementId: () => "the settlement ID is zero",
+  CrossLedgerWrongLedger: (a) =>
+    `the terms name ${short(a.ledger)} on chain ${n(a.chainId)} for this side; this is ${short(a.expectedLedger)} on chain ${n(a.expectedChainId)}`,
+  CrossLedgerUnknownCounterpart: (a) =>
+    `${short(a.ledger)} on chain ${n(a.chainId)} is not a listed counterpart ledger`,
+  CrossLedgerInvalidParties: (a) =>
+    `seller ${short(a.seller)} and buyer ${short(a.buyer)} must be distinct non-zero accounts`,
+  CrossLedgerZeroValue: (a) =>
+    `quantity ${n(a.quantity)} and amount ${n(a.amount)} must both be non-zero`,
+  CrossLedgerDeadlinePassed: (a) =>
+    `deadline ${n(a.deadline)} of ${short(a.id)} passed (block time ${n(a.nowTime)})`,
+  CrossLedgerDeadlineNotPassed: (a) =>
+    `deadline ${n(a.deadline)} of ${short(a.id)} not passed yet (block time ${n(a.nowTime)})`,
+  CrossLedgerInvalidVerifier: (a) =>
+    `${short(a.verifier)} does not hold VERIFIER_ROLE on this ledger`,
+  CrossLedgerInvalidAttestation: (a) =>
+    `the attestation is not ${short(a.verifier)}'s ${en(CROSS_LEDGER_OUTCOME_NAMES, a.outcome)} for settlement ${short(a.id)}`,
+  CrossLedgerUnauthorized: (a) => `${short(a.caller)} may not do this to settlement ${short(a.id)}`,
+  DeliveryUnexpectedState: (a) =>
+    `settlement ${short(a.id)} is ${en(DELIVERY_STATE_NAMES, a.current)} on the ST ledger, needs ${
+      expectedNames(DELIVERY_STATE_NAMES, a.expectedStates as string).join(" or ") ||
+      "another state"
+    }`,
+  DeliveryMalformedTerms: (a) =>
+    `lock data of ${n(a.length)} bytes is not the 416-byte abi.encode(terms) of a two-ledger settlement`,
+  DeliveryUnlistedSecurityToken: (a) =>
+    `${short(a.token)} is not a listed security token of the delivery contract`,
+  DeliveryLockMismatch: (a) =>
+    `lock of ${n(a.amount)} by ${short(a.account)} on ${short(a.token)} does not match the terms of ${short(a.id)}`,
+  DeliveryForcedRemovalExceedsUnassigned: (a) =>
+    `a forced removal of ${n(a.value)} units of ${short(a.account)} from the delivery contract's lock on ${short(a.token)} names no settlement, and only ${n(a.unassigned)} belong to none`,
+  PaymentUnexpectedState: (a) =>
+    `settlement ${short(a.id)} is ${en(PAYMENT_STATE_NAMES, a.current)} on the cash ledger, needs ${
+      expectedNames(PAYMENT_STATE_NAMES, a.expectedStates as string).join(" or ") || "another state"
+    }`,
+  PaymentUnlistedCashToken: (a) =>
+    `${short(a.token)} is not a listed cash token of the payment contract`,
+  PaymentNoTransferPending: (a) => `settlement ${short(a.id)} has no deferred transfer to complete`,
   // OpenZeppelin: AccessControl, ERC-6093, ERC-2612, ECDSA, guards
   AccessControlUnauthorizedAccount: (a) => {
     const name = roleName(String(a.neededRole));
