@@ -10,7 +10,7 @@ import { z } from "zod";
 import { openStore } from "@kessai/storage";
 import { VerifierConfigError } from "./errors.js";
 import { listenHttp, type VerifierHttp } from "./http.js";
-import { Verifier } from "./verifier.js";
+import { Verifier, type VerifierOptions } from "./verifier.js";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
 const privateKey = z
@@ -39,6 +39,11 @@ export const verifierConfigSchema = z.strictObject({
   confirmations: z.number().int().min(1).default(2),
   deadlineMarginSec: z.number().int().min(0).default(60),
   pollMs: z.number().int().min(10).default(1_000),
+  /**
+   * Lease of an outbox claim, ms: after a crash, the work the dead process had claimed is taken up
+   * again once its lease ran out.
+   */
+  leaseMs: z.number().int().min(100).default(120_000),
   http: z
     .strictObject({
       host: z.string().min(1).default("127.0.0.1"),
@@ -100,7 +105,7 @@ export interface RunningVerifier {
  */
 export async function startVerifier(
   input: unknown,
-  o: { logger?: Logger } = {},
+  o: { logger?: Logger; crashPoint?: VerifierOptions["crashPoint"] } = {},
 ): Promise<RunningVerifier> {
   const config = parseVerifierConfig(input);
   const log =
@@ -136,7 +141,9 @@ export async function startVerifier(
       confirmations: config.confirmations,
       deadlineMarginSec: config.deadlineMarginSec,
       pollMs: config.pollMs,
+      leaseMs: config.leaseMs,
       logger: log,
+      crashPoint: o.crashPoint,
     });
     const http = await listenHttp(verifier, config.http);
     cleanup.push(() => http.close());

@@ -7,6 +7,7 @@
  */
 export {
   Verifier,
+  type CrashPoint,
   type HealthCheck,
   type HealthReport,
   type LedgerOptions,

@@ -18,9 +18,11 @@ export class StoreJournal implements Journal {
   readonly durable = true;
   private last: Promise<unknown> = Promise.resolve();
 
+  /** `onPut`, if given, is called with each entry once its `put` has committed. */
   constructor(
     private readonly store: Store,
     private readonly namespace = TX_JOURNAL_NAMESPACE,
+    private readonly onPut?: (entry: JournalEntry) => void,
   ) {}
 
   /** {@inheritDoc Journal.get} */
@@ -32,6 +34,7 @@ export class StoreJournal implements Journal {
 
   /** {@inheritDoc Journal.put} */
   put(entry: JournalEntry): Promise<void> {
+    const snapshot = { ...entry };
     const p = this.last
       .catch(() => undefined)
       .then(() =>
@@ -43,7 +46,8 @@ export class StoreJournal implements Journal {
             data: entry,
           });
         }),
-      );
+      )
+      .then(() => this.onPut?.(snapshot));
     this.last = p;
     return p;
   }

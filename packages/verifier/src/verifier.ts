@@ -124,7 +124,26 @@ export interface VerifierOptions {
    */
   topics?: readonly ("cash.decide" | "st.relay")[];
   logger?: VerifierLogger;
+  /**
+   * Test hook, unset in service use: called at each named {@link CrashPoint} of a settlement's
+   * flow, once what precedes the point is durable. The kill -9 tests pass a function that
+   * SIGKILLs the process there (packages/verifier/test/crash-verifier.ts).
+   */
+  crashPoint?: (point: CrashPoint, id: string) => void;
 }
+
+/**
+ * Where {@link VerifierOptions.crashPoint} is called, in the order a settlement passes them:
+ * - `event.<name>`: the watch transaction that recorded the event (`DeliveryRegistered`,
+ *   `PaymentInstructed`, `SettlementPaid`, ...) and its effect has committed;
+ * - `decided`: the decision, its order and its `cash.decide` outbox item have committed;
+ * - `tx.<fn>.<state>`: the transaction engine's journal entry of `pay`, `refuse`, `refund`,
+ *   `deliver` or `returnToSeller` is written in state `intent` (nothing signed), `signed` (signed,
+ *   not broadcast yet), `mined` (fewer confirmations than asked) or `confirmed` (the outbox item
+ *   not marked done yet);
+ * - `attested`: the ST ledger's attestation is signed and stored, nothing sent with it yet.
+ */
+export type CrashPoint = `event.${string}` | "decided" | `tx.${string}.${string}` | "attested";
 
 /** What one settlement looks like to the service. */
 export interface SettlementView {
@@ -232,6 +251,11 @@ export class Verifier {
   };
   /** Per verifier address named in terms: undefined when this service signs for it, else why not. */
   private readonly verifiers = new Map<string, string | undefined>();
+  /** Per ledger, the deep reorg that halts the rounds, while it does. */
+  private readonly reorged: Record<Side, VerifierReorgError | undefined> = {
+    st: undefined,
+    cash: undefined,
+  };
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -272,7 +296,17 @@ export class Verifier {
         "confirmations",
         `must be an integer >= 1, got ${confirmations}`,
       );
-    const journal = new StoreJournal(o.store);
+    const crash = o.crashPoint;
+    const journal = new StoreJournal(
+      o.store,
+      undefined,
+      crash &&
+        ((e) =>
+          crash(
+            `tx.${(e.action ?? "send").replace(/^verifier\./, "")}.${e.state}`,
+            e.key.slice(e.key.indexOf(":") + 1).split(":")[0]!,
+          )),
+    );
     const side = async (name: Side, l: LedgerOptions, abi: Interface, probe: string) => {
       const provider = l.sender.provider;
       if (!provider) throw new VerifierConfigError(`${name}.sender`, "has no provider");
@@ -385,13 +419,21 @@ export class Verifier {
     const cursor = await cursors.get(this.store, { consumer, chainId: c.chainId });
     if (cursor) {
       const b = await c.provider.getBlock(cursor.blockNumber);
-      if (b?.hash?.toLowerCase() !== cursor.blockHash.toLowerCase())
-        throw new VerifierReorgError(
+      if (b?.hash?.toLowerCase() !== cursor.blockHash.toLowerCase()) {
+        // Deeper than the confirmations: what was recorded from that block may be gone. Every
+        // round stops here (nothing decided, sent or relayed) until the block is back or an
+        // operator looks; /healthz reports the ledger unavailable, /metrics the halt.
+        const err = new VerifierReorgError(
           side,
           cursor.blockNumber,
           cursor.blockHash,
           b?.hash ?? undefined,
         );
+        if (!this.reorged[side]) this.log.error({ ledger: side, err: err.message }, "deep reorg");
+        this.reorged[side] = err;
+        throw err;
+      }
+      this.reorged[side] = undefined;
     }
     const head = await c.provider.getBlockNumber();
     const safe = head - (this.confirmations - 1);
@@ -399,6 +441,7 @@ export class Verifier {
       ? cursor.blockNumber + 1
       : ((side === "st" ? this.o.st : this.o.cash).fromBlock ?? 0);
     let recorded = 0;
+    const seen: EventPayload[] = [];
     while (from <= safe) {
       const to = Math.min(safe, from + this.o.maxBlockRange - 1);
       const [logs, block] = await Promise.all([
@@ -408,6 +451,7 @@ export class Verifier {
       if (!block?.hash) throw new Error(`${side} ledger: no block ${to}`);
       recorded += await this.store.transaction(async (tx) => {
         let n = 0;
+        seen.length = 0;
         for (const log of logs) {
           const parsed = c.iface.parseLog(log);
           if (!parsed || !WATCHED[side].has(parsed.name)) continue;
@@ -428,6 +472,7 @@ export class Verifier {
           });
           if (!isNew) continue;
           n++;
+          seen.push(payload);
           await this.apply(tx, side, payload, log);
         }
         await cursors.advance(tx, {
@@ -438,6 +483,7 @@ export class Verifier {
         });
         return n;
       });
+      for (const e of seen.splice(0)) this.o.crashPoint?.(`event.${e.name}`, e.id);
       from = to + 1;
     }
     this.counters.events[side] += recorded;
@@ -612,6 +658,7 @@ export class Verifier {
       return true;
     });
     if (written) {
+      this.o.crashPoint?.("decided", id);
       this.counters.decisions[verdict.decision]++;
       this.log.info({ id, decision: verdict.decision, reason: verdict.reason }, "decided");
     }
@@ -800,6 +847,7 @@ export class Verifier {
     const attestation = await signOutcome(this.o.attester, terms, outcome);
     await this.store.run(sql`UPDATE verifier_settlements SET st_attestation = ${attestation},
       updated_at = ${encodeTime(new Date())} WHERE id = ${t.id}`);
+    this.o.crashPoint?.("attested", t.id);
     const fn = outcome === Outcome.Paid ? "deliver" : "returnToSeller";
     try {
       return await this.send("st", fn, [terms, attestation], `st:${t.id}`);
@@ -887,7 +935,9 @@ export class Verifier {
 
   /**
    * Readiness: both chains answer `eth_blockNumber` and the database a `SELECT 1`, each within
-   * `timeoutMs` (default 2,000). Never throws: a failed check is reported with its error.
+   * `timeoutMs` (default 2,000), and no ledger is halted by a reorg deeper than the
+   * confirmations (its check then fails with the {@link VerifierReorgError}'s message). Never
+   * throws: a failed check is reported with its error.
    */
   async health(timeoutMs = 2_000): Promise<HealthReport> {
     const probe = async (f: () => Promise<unknown>): Promise<HealthCheck> => {
@@ -911,6 +961,16 @@ export class Verifier {
       probe(() => this.chains.cash.provider.getBlockNumber()),
       probe(async () => void (await this.store.get(sql`SELECT 1 AS one`))),
     ]);
+    for (const [side, check] of [
+      ["st", st],
+      ["cash", cash],
+    ] as const) {
+      const reorg = this.reorged[side];
+      if (reorg && check.ok) {
+        check.ok = false;
+        check.error = reorg.message;
+      }
+    }
     const ok = st.ok && cash.ok && database.ok;
     return { status: ok ? "ok" : "unavailable", checks: { st, cash, database } };
   }
@@ -942,6 +1002,10 @@ export class Verifier {
       `kessai_verifier_expired_locks_total ${c.expired}`,
       "# TYPE kessai_verifier_round_failures_total counter",
       `kessai_verifier_round_failures_total ${c.failures}`,
+      "# TYPE kessai_verifier_reorg_halted gauge",
+      ...(["st", "cash"] as const).map(
+        (s) => `kessai_verifier_reorg_halted{ledger="${s}"} ${this.reorged[s] ? 1 : 0}`,
+      ),
       "# TYPE kessai_verifier_outbox gauge",
       ...(["pending", "claimed", "done", "dead"] as const).map(
         (k) => `kessai_verifier_outbox{status="${k}"} ${q[k]}`,

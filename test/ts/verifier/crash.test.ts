@@ -1,0 +1,324 @@
+/**
+ * The verifier under kill -9, against two real nodes (two anvil processes: the ST ledger, chain
+ * 31338, and the cash ledger, chain 31339, so the chains outlive the service), on an SQLite file
+ * and on a PostgreSQL server. The service runs as a child process started from its JSON config as
+ * `kessai verifier start` starts it (packages/verifier/test/crash-verifier.ts); armed with the
+ * crash points a settlement has not passed yet, it SIGKILLs itself at the next one it reaches
+ * (`crashPoint`, off unless a test passes it), and is started again, until it has died once at
+ * every step of the settlement: the lock seen, the instruction seen, the decision and its outbox
+ * item recorded, the cash ledger's send journaled (intent), signed (not broadcast), mined (not
+ * confirmed) and confirmed (its item not done), the cash outcome seen, the ST attestation signed,
+ * the ST ledger's send at the same four points, and the ST outcome seen. A last process, unarmed,
+ * finishes. Then, for a paid and for a refused settlement: one outcome on each ledger, the same
+ * one, units and money moved together, the service sent exactly one transaction per ledger (its
+ * nonces), every outbox item done once and every journaled send confirmed.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { expect } from "chai";
+import { Wallet } from "ethers";
+import { journal, openStore, outbox, sql, type Store } from "@kessai/storage";
+import { tempSqliteDir, type TempSqliteDir } from "../../../packages/storage/src/testing/index.js";
+import {
+  TX_JOURNAL_NAMESPACE,
+  type CrossLedgerTerms,
+} from "../../../packages/verifier/src/index.js";
+import { nodeKey } from "../sdk/hardhat-node.js";
+import { databaseUrl } from "../bank-gateway/helpers.js";
+import { describeBackends } from "../storage/backends.js";
+import {
+  SELLER,
+  VERIFIER,
+  contractsOf,
+  instruct,
+  lock,
+  startTwoLedgers,
+  termsFor,
+  type TwoLedgers,
+} from "./two-nodes.js";
+
+const SCRIPT = path.join(process.cwd(), "packages", "verifier", "test", "crash-verifier.ts");
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * The script bundled once per run (its TypeScript sources into one file, packages left to
+ * node_modules), as the gateway's crash test does: a restart then costs Node's start and the
+ * imports instead of a TypeScript compile.
+ */
+let compiled: Promise<string> | undefined;
+function verifierScript(): Promise<string> {
+  compiled ??= (async () => {
+    const dir = path.join(process.cwd(), "packages", "verifier", "node_modules", ".cache");
+    await mkdir(dir, { recursive: true });
+    const outfile = path.join(dir, `crash-verifier-${process.pid}.mjs`);
+    const esbuild = await import("esbuild");
+    await esbuild.build({
+      entryPoints: [SCRIPT],
+      outfile,
+      bundle: true,
+      packages: "external",
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      logLevel: "error",
+    });
+    return outfile;
+  })();
+  return compiled;
+}
+after(async () => {
+  const c = compiled;
+  compiled = undefined;
+  if (c) await rm(await c, { force: true }).catch(() => undefined);
+});
+
+interface Child {
+  proc: ChildProcess;
+  url: Promise<string | undefined>;
+  exit: Promise<{ code: number | null; signal: string | null; stderr: string }>;
+}
+
+function spawnVerifier(script: string, config: string, crashAt: string[]): Child {
+  const proc = spawn(process.execPath, [script, config], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, KESSAI_CRASH_AT: crashAt.join(",") },
+  });
+  let stderr = "";
+  proc.stderr!.on("data", (d) => (stderr += d));
+  const exit = new Promise<{ code: number | null; signal: string | null; stderr: string }>(
+    (resolve) => proc.on("exit", (code, signal) => resolve({ code, signal, stderr })),
+  );
+  const url = new Promise<string | undefined>((resolve) => {
+    let out = "";
+    proc.stdout!.on("data", (d) => {
+      out += d;
+      const m = /ready (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    void exit.then(() => resolve(undefined));
+  });
+  return { proc, url, exit };
+}
+
+/** The crash points of one settlement, in the order it passes them. */
+function stepsOf(cashFn: string, stFn: string, cashEvent: string, stEvent: string): string[] {
+  const tx = (fn: string) => ["intent", "signed", "mined", "confirmed"].map((s) => `tx.${fn}.${s}`);
+  return [
+    "event.DeliveryRegistered",
+    "event.PaymentInstructed",
+    "decided",
+    ...tx(cashFn),
+    `event.${cashEvent}`,
+    "attested",
+    ...tx(stFn),
+    `event.${stEvent}`,
+  ];
+}
+
+describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
+  let tmp: TempSqliteDir;
+  let ledgers: TwoLedgers | undefined;
+  let miner: ReturnType<typeof setInterval> | undefined;
+  let dbUrl: string;
+  let configFile: string;
+  const children: Child[] = [];
+  const verifierAddress = new Wallet(nodeKey(VERIFIER)).address;
+
+  before(async function () {
+    this.timeout(60_000);
+    tmp = await tempSqliteDir();
+    [ledgers] = await Promise.all([startTwoLedgers(), verifierScript()]);
+    dbUrl = await databaseUrl(backend());
+    configFile = tmp.file("verifier.json");
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        database: { url: dbUrl },
+        st: { rpcUrl: ledgers.st.node.url, contract: ledgers.addr.delivery },
+        cash: { rpcUrl: ledgers.cash.node.url, contract: ledgers.addr.payment },
+        privateKey: nodeKey(VERIFIER),
+        confirmations: 2,
+        pollMs: 50,
+        leaseMs: 500,
+        http: { port: 0 },
+        log: { level: "silent" },
+      }),
+    );
+    // Blocks on both ledgers besides the automined ones, so that events get their confirmations.
+    const l = ledgers;
+    miner = setInterval(() => void l.mine().catch(() => undefined), 100);
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    if (miner) clearInterval(miner);
+    for (const c of children) c.proc.kill("SIGKILL");
+    await Promise.all(children.map((c) => c.exit));
+    await ledgers?.stop();
+    await tmp?.remove();
+  });
+
+  /**
+   * Runs processes armed with the steps not yet crashed at until each step has had its kill, then
+   * an unarmed one until the settlement is over on both ledgers and the outbox is drained; returns
+   * the steps in the order the processes died at them.
+   */
+  async function killAtEveryStep(
+    t: CrossLedgerTerms,
+    steps: string[],
+    over: () => Promise<boolean>,
+  ): Promise<string[]> {
+    const script = await verifierScript();
+    const left = [...steps];
+    const order: string[] = [];
+    while (left.length > 0) {
+      const child = spawnVerifier(script, configFile, left);
+      children.push(child);
+      const e = await Promise.race([child.exit, sleep(30_000).then(() => undefined)]);
+      if (!e) expect.fail(`no crash within 30 s; steps left: ${left.join(", ")}`);
+      expect(e.signal, `exit ${e.code}: ${e.stderr}`).to.equal("SIGKILL");
+      const m = /crash at (\S+) (\S+)/.exec(e.stderr);
+      expect(m, e.stderr).to.not.equal(null);
+      expect(m![2], `crash at ${m![1]}`).to.equal(t.id.toLowerCase());
+      expect(left, "crashed at an armed step").to.include(m![1]);
+      left.splice(left.indexOf(m![1]), 1);
+      order.push(m![1]);
+    }
+    const last = spawnVerifier(script, configFile, []);
+    children.push(last);
+    const url = await last.url;
+    expect(url, (await Promise.race([last.exit, sleep(0)]))?.stderr).to.be.a("string");
+    let done = false;
+    for (let i = 0; i < 300 && !done; i++) {
+      const metrics = await fetch(`${url}/metrics`).then((r) => r.text());
+      const queued = [
+        ...metrics.matchAll(/^kessai_verifier_outbox\{status="(pending|claimed)"\} (\d+)/gm),
+      ];
+      done = (await over()) && queued.every((q) => q[2] === "0");
+      if (!done) await sleep(100);
+    }
+    last.proc.kill("SIGTERM");
+    const e = await last.exit;
+    expect(e.code, e.stderr).to.equal(0);
+    expect(done, "the last process finished the settlement").to.equal(true);
+    return order;
+  }
+
+  /** Events of settlement `id` on a contract, by name. */
+  async function eventsOf(c: Awaited<ReturnType<typeof contractsOf>>["delivery"], id: string) {
+    const logs = await c.queryFilter("*" as never, 0, "latest");
+    return logs
+      .map((l) => ("fragment" in l ? { name: l.fragment.name, id: String(l.args[0]) } : undefined))
+      .filter((e) => e && e.id.toLowerCase() === id.toLowerCase())
+      .map((e) => e!.name);
+  }
+
+  async function checkStore(expected: { done: number; sends: number }) {
+    const store: Store = await openStore(dbUrl);
+    try {
+      expect(await outbox.stats(store)).to.deep.include({
+        done: expected.done,
+        pending: 0,
+        claimed: 0,
+        dead: 0,
+      });
+      // Every item completed once: exactly one successful attempt each.
+      const done = await store.all<{ n: unknown }>(
+        sql`SELECT COUNT(*) AS n FROM kessai_outbox_attempts WHERE outcome = 'done' GROUP BY outbox_id`,
+      );
+      expect(done.map((r) => Number(r.n))).to.deep.equal(Array(expected.done).fill(1));
+      const sends = await journal.list(store, { namespace: TX_JOURNAL_NAMESPACE, limit: 100 });
+      expect(sends.map((s) => s.state)).to.deep.equal(Array(expected.sends).fill("confirmed"));
+    } finally {
+      await store.close();
+    }
+  }
+
+  it("paid: killed at each of 14 steps, the settlement is paid and delivered once", async function () {
+    this.timeout(120_000);
+    const l = ledgers!;
+    const t = await termsFor(l, `crash paid ${backend().dialect}`);
+    const c = await contractsOf(l, SELLER);
+    const nonces = {
+      st: await l.st.provider.getTransactionCount(verifierAddress),
+      cash: await l.cash.provider.getTransactionCount(verifierAddress),
+    };
+    await lock(l, t);
+    await instruct(l, t);
+    const before = {
+      buyerUnits: await c.bond.balanceOf(t.buyer),
+      sellerCash: await c.dcjpy.balanceOf(t.seller),
+    };
+    const steps = stepsOf("pay", "deliver", "SettlementPaid", "SettlementDelivered");
+    const order = await killAtEveryStep(
+      t,
+      steps,
+      async () => Number(await c.delivery.stateOf(t.id)) !== 1,
+    );
+    expect([...order].sort()).to.deep.equal([...steps].sort());
+
+    // One outcome per ledger, the same one; units and money moved together, once.
+    expect(Number(await c.payment.stateOf(t.id)), "cash: paid").to.equal(2);
+    expect(Number(await c.delivery.stateOf(t.id)), "st: delivered").to.equal(2);
+    expect(await eventsOf(c.payment, t.id)).to.deep.equal(["PaymentInstructed", "SettlementPaid"]);
+    expect(await eventsOf(c.delivery, t.id)).to.deep.equal([
+      "DeliveryRegistered",
+      "SettlementDelivered",
+    ]);
+    expect(await c.bond.balanceOf(t.buyer)).to.equal(before.buyerUnits + t.quantity);
+    expect(await c.dcjpy.balanceOf(t.seller)).to.equal(before.sellerCash + t.amount);
+    expect(await c.dcjpy.balanceOf(l.addr.payment)).to.equal(0n);
+    // No step done twice: one transaction of the service per ledger, whatever the kills.
+    expect(await l.cash.provider.getTransactionCount(verifierAddress)).to.equal(nonces.cash + 1);
+    expect(await l.st.provider.getTransactionCount(verifierAddress)).to.equal(nonces.st + 1);
+    await checkStore({ done: 2, sends: 2 });
+    console.log(`      ${backend().dialect}: ${order.length} kills, in order ${order.join(" > ")}`);
+  });
+
+  it("refused: killed at each of 14 steps, the payment is refunded and the units returned once", async function () {
+    this.timeout(120_000);
+    const l = ledgers!;
+    // The buyer instructs for another amount than the seller locked: the verifier refuses.
+    const locked = await termsFor(l, `crash refused ${backend().dialect}`);
+    const instructed = { ...locked, amount: locked.amount + 1n };
+    const c = await contractsOf(l, SELLER);
+    const nonces = {
+      st: await l.st.provider.getTransactionCount(verifierAddress),
+      cash: await l.cash.provider.getTransactionCount(verifierAddress),
+    };
+    const before = {
+      sellerUnits: await c.bond.balanceOf(locked.seller),
+      buyerCash: await c.dcjpy.balanceOf(locked.buyer),
+    };
+    await lock(l, locked);
+    await instruct(l, instructed);
+    const steps = stepsOf("refuse", "returnToSeller", "SettlementRefunded", "SettlementReturned");
+    const order = await killAtEveryStep(
+      locked,
+      steps,
+      async () => Number(await c.delivery.stateOf(locked.id)) !== 1,
+    );
+    expect([...order].sort()).to.deep.equal([...steps].sort());
+
+    expect(Number(await c.payment.stateOf(locked.id)), "cash: refunded").to.equal(3);
+    expect(Number(await c.delivery.stateOf(locked.id)), "st: returned").to.equal(3);
+    expect(await eventsOf(c.payment, locked.id)).to.deep.equal([
+      "PaymentInstructed",
+      "SettlementRefunded",
+    ]);
+    expect(await eventsOf(c.delivery, locked.id)).to.deep.equal([
+      "DeliveryRegistered",
+      "SettlementReturned",
+    ]);
+    // The seller holds the units it was issued for this settlement, the buyer its DCJPY.
+    expect(await c.bond.balanceOf(locked.seller)).to.equal(before.sellerUnits + locked.quantity);
+    expect(await c.dcjpy.balanceOf(locked.buyer)).to.equal(before.buyerCash + instructed.amount);
+    expect(await c.dcjpy.balanceOf(l.addr.payment)).to.equal(0n);
+    expect(await l.cash.provider.getTransactionCount(verifierAddress)).to.equal(nonces.cash + 1);
+    expect(await l.st.provider.getTransactionCount(verifierAddress)).to.equal(nonces.st + 1);
+    // Both settlements of this database: four items, four sends.
+    await checkStore({ done: 4, sends: 4 });
+    console.log(`      ${backend().dialect}: ${order.length} kills, in order ${order.join(" > ")}`);
+  });
+});
