@@ -13,6 +13,15 @@ launch({
                (default: 200 issuances on SQLite and PostgreSQL, 2 rounds, 2,000 postings,
                reconciliation of 100,000 on SQLite and 10,000 on PostgreSQL)
   --out FILE   rows with their descriptions and floors (default bench/results.gateway.json)
-  --only PART  measure one part only: issuance, or ledger (postings and reconciliation)`,
-  flags: { "--quick": "boolean", "--out": "string", "--only": ["issuance", "ledger"] },
+  --only PART  measure one part only: issuance, or ledger (postings and reconciliation)
+  --db DB      issuance on one back end only: sqlite or postgres
+  --profile    print where PostgreSQL issuance time goes (pg_stat_statements, and what each
+               backend does sampled every 10 ms); no row`,
+  flags: {
+    "--quick": "boolean",
+    "--out": "string",
+    "--only": ["issuance", "ledger"],
+    "--db": ["sqlite", "postgres"],
+    "--profile": "boolean",
+  },
 });

@@ -67,12 +67,22 @@ interface Options {
   out: string;
   /** Measure one part only. */
   only?: "issuance" | "ledger";
+  /** Issuance on one back end only. */
+  db?: "sqlite" | "postgres";
+  /**
+   * Where PostgreSQL issuance time goes: pg_stat_statements (top statements by total time) and
+   * pg_stat_activity sampled every 10 ms (what each backend does: running, waiting on a lock, or
+   * idle in a transaction while the gateway computes or waits on a round trip). Printed, no row.
+   */
+  profile: boolean;
 }
 const raw = JSON.parse(process.env.KESSAI_GATEWAY_BENCH_OPTIONS ?? "{}") as Partial<Options>;
 const opts: Options = {
   quick: raw.quick === true,
   out: raw.out ?? "bench/results.gateway.json",
   only: raw.only,
+  db: raw.db,
+  profile: raw.profile === true,
 };
 const PLAN = opts.quick
   ? {
@@ -119,7 +129,18 @@ let pg: TestPostgres | undefined;
 const tmp = await tempSqliteDir();
 async function databaseUrl(db: "sqlite" | "postgres"): Promise<string> {
   if (db === "sqlite") return `sqlite:${tmp.file()}`;
-  pg ??= await startTestPostgres();
+  pg ??= await startTestPostgres(
+    opts.profile
+      ? {
+          flags: [
+            "-c",
+            "shared_preload_libraries=pg_stat_statements",
+            "-c",
+            "pg_stat_statements.track=all",
+          ],
+        }
+      : {},
+  );
   return pg.createDatabase();
 }
 
@@ -163,11 +184,12 @@ async function issuanceRows() {
     };
 
     const gateways = [];
-    for (const db of PLAN.issueDbs) {
+    for (const db of PLAN.issueDbs.filter((d) => opts.db === undefined || d === opts.db)) {
       const gatewayToken = await deployDcjpyOverRpc(provider, { admin: 0, bank: GATEWAY_BANK[db] });
+      const url = await databaseUrl(db);
       const g = await start(
         {
-          database: { url: await databaseUrl(db) },
+          database: { url },
           http: { port: 0 },
           chain: {
             rpcUrl: node.url,
@@ -199,7 +221,7 @@ async function issuanceRows() {
         if (all.every((f) => f.status === "open")) break;
         await new Promise((r) => setTimeout(r, 20));
       }
-      gateways.push({ db, g, firms, best: 0 });
+      gateways.push({ db, url, g, firms, best: 0 });
     }
     let rawBest = 0;
     for (let r = 0; r < PLAN.rounds; r++) {
@@ -214,6 +236,7 @@ async function issuanceRows() {
             ),
           );
         const before = await issued();
+        const profiler = opts.profile && gw.db === "postgres" ? await profile(gw.url) : undefined;
         const started = performance.now();
         await Promise.all(
           Array.from({ length: n }, (_, i) => {
@@ -221,8 +244,16 @@ async function issuanceRows() {
             return f.client.requestIssuance({ account: f.account, amount: 1_000n + BigInt(i) });
           }),
         );
+        const accepted = performance.now();
         while ((await issued()) < before + n) await new Promise((res) => setTimeout(res, 5));
-        gw.best = Math.max(gw.best, n / ((performance.now() - started) / 1000));
+        const rate = n / ((performance.now() - started) / 1000);
+        gw.best = Math.max(gw.best, rate);
+        if (profiler) {
+          log(
+            `profile ${gw.db}: ${round1(rate)}/s; all ${n} accepted after ${Math.round(accepted - started)} ms, all issued after ${Math.round(performance.now() - started)} ms`,
+          );
+          await profiler.report();
+        }
         const rec = await gw.g.client(OPERATOR_KEY).reconcile();
         if (!rec.ok || rec.pendingHolds.count !== 0)
           throw new Error(`${gw.db}: the gateway does not reconcile after a round`);
@@ -252,6 +283,61 @@ async function issuanceRows() {
     provider.destroy();
     await node.stop();
   }
+}
+
+/**
+ * PostgreSQL's view of a round (see Options.profile): resets pg_stat_statements, samples
+ * pg_stat_activity every 10 ms until `report()`, which prints both.
+ */
+async function profile(url: string) {
+  const { default: pgDriver } = await import("pg");
+  const c = new pgDriver.Client({ connectionString: url });
+  await c.connect();
+  await c.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  await c.query("SELECT pg_stat_statements_reset()");
+  const samples = new Map<string, number>();
+  let total = 0;
+  let stop = false;
+  const sampler = (async () => {
+    while (!stop) {
+      const r = await c.query<{ state: string; wait: string | null; query: string }>(
+        `SELECT state, wait_event_type || ':' || wait_event AS wait, left(regexp_replace(query, '\\s+', ' ', 'g'), 70) AS query
+         FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND state <> 'idle'`,
+      );
+      total++;
+      for (const row of r.rows) {
+        const k = `${row.state.padEnd(20)} ${(row.wait ?? "-").padEnd(28)} ${row.query}`;
+        samples.set(k, (samples.get(k) ?? 0) + 1);
+      }
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  })();
+  return {
+    async report() {
+      stop = true;
+      await sampler;
+      const top = [...samples].sort((a, b) => b[1] - a[1]).slice(0, 25);
+      console.error(`  pg_stat_activity, ${total} samples (backends per sample by what they do):`);
+      for (const [k, v] of top) console.error(`  ${(v / total).toFixed(2).padStart(6)}  ${k}`);
+      const st = await c.query<{ calls: string; total: number; mean: number; query: string }>(
+        `SELECT calls, round(total_exec_time::numeric, 1)::float AS total, round(mean_exec_time::numeric, 3)::float AS mean,
+           left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
+         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+         ORDER BY total_exec_time DESC LIMIT 25`,
+      );
+      console.error("  pg_stat_statements (calls, total ms, mean ms):");
+      for (const r of st.rows)
+        console.error(
+          `  ${String(r.calls).padStart(7)} ${String(r.total).padStart(9)} ${String(r.mean).padStart(8)}  ${r.query}`,
+        );
+      const calls = await c.query<{ n: string }>(
+        `SELECT sum(calls) AS n FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      );
+      console.error(`  statements in all: ${calls.rows[0]?.n}`);
+      await c.end();
+    },
+  };
 }
 
 // ---- ledger postings per second ---------------------------------------------------------------
