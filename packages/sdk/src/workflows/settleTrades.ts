@@ -2,7 +2,7 @@ import { keccak256, toUtf8Bytes } from "ethers";
 import * as a from "../actions/index.js";
 import type { FirmClient } from "../clients/firm.js";
 import type { KessaiContext } from "../context/connect.js";
-import { latestBlock, readCall, withSendOptions, type TxResult } from "../context/send.js";
+import { latestBlockTime, readCall, withSendOptions, type TxResult } from "../context/send.js";
 import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
 import { KessaiError } from "../errors/base.js";
 import { ContractError } from "../errors/contract.js";
@@ -246,7 +246,7 @@ export async function settleTrades(p: SettleTradesParams): Promise<SettleTradesR
   const waitUntil = Date.now() + (p.waitMs ?? 0);
   for (;;) {
     checkAbort(p.signal);
-    const now = await blockTime(ctx);
+    const now = await latestBlockTime(ctx);
     await readStates(run, items);
     if (p.as === "seller") await sellerPass(run, items, now);
     else await buyerPass(run, items, now);
@@ -644,20 +644,4 @@ async function pool<T>(list: T[], n: number, fn: (x: T) => Promise<void>): Promi
   };
   await Promise.all(Array.from({ length: Math.min(n, list.length) }, worker));
   if (failed) throw error;
-}
-
-/**
- * The latest block's time, read past ethers' request cache (a provider answers a `getBlock`
- * made within 250 ms of the same one with the earlier answer: a run that follows another that
- * soon, after the clock moved, must not judge deadlines by the earlier block).
- */
-async function blockTime(ctx: KessaiContext): Promise<bigint> {
-  const p = ctx.provider as { send?: (m: string, a: unknown[]) => Promise<unknown> };
-  if (typeof p.send === "function") {
-    const b = (await readCall("getBlock", () =>
-      p.send!.call(ctx.provider, "eth_getBlockByNumber", ["latest", false]),
-    )) as { timestamp?: string } | null;
-    return BigInt(b?.timestamp ?? 0);
-  }
-  return BigInt((await readCall("getBlock", () => latestBlock(ctx)))?.timestamp ?? 0);
 }
