@@ -126,8 +126,9 @@ const latestInFlight = new WeakMap<object, Promise<Block | null>>();
 
 /**
  * The latest block. Concurrent callers on one provider share one in-flight `eth_getBlockByNumber`
- * request (as ethers' JSON-RPC provider does for identical requests); nothing is cached once it
- * has answered, so every call sees a block at least as recent as when its request was sent.
+ * request (as ethers' JSON-RPC provider does for identical requests). Ethers itself may answer a
+ * request made within 250 ms of an identical one with the earlier answer: where a decision turns
+ * on the clock having moved (a deadline), read {@link latestBlockTime}.
  */
 export function latestBlock(ctx: Pick<KessaiContext, "provider">): Promise<Block | null> {
   const key = ctx.provider as object;
@@ -141,6 +142,22 @@ export function latestBlock(ctx: Pick<KessaiContext, "provider">): Promise<Block
     latestInFlight.set(key, (p = q));
   }
   return p;
+}
+
+/**
+ * The latest block's time, read past ethers' request cache (a provider answers a `getBlock`
+ * made within 250 ms of the same one with the earlier answer: a run that follows another that
+ * soon, after the clock moved, must not judge deadlines by the earlier block).
+ */
+export async function latestBlockTime(ctx: KessaiContext): Promise<bigint> {
+  const p = ctx.provider as { send?: (m: string, a: unknown[]) => Promise<unknown> };
+  if (typeof p.send === "function") {
+    const b = (await readCall("getBlock", () =>
+      p.send!.call(ctx.provider, "eth_getBlockByNumber", ["latest", false]),
+    )) as { timestamp?: string } | null;
+    return BigInt(b?.timestamp ?? 0);
+  }
+  return BigInt((await readCall("getBlock", () => latestBlock(ctx)))?.timestamp ?? 0);
 }
 
 const plainLogs = Object.getOwnPropertyDescriptor(TransactionReceipt.prototype, "logs")?.get;

@@ -3,7 +3,7 @@ import * as a from "../actions/index.js";
 import type { FirmClient } from "../clients/firm.js";
 import type { KessaiContext } from "../context/connect.js";
 import { readBatch } from "../context/readBatch.js";
-import { latestBlock, readCall, withSendOptions, type TxResult } from "../context/send.js";
+import { latestBlockTime, readCall, withSendOptions, type TxResult } from "../context/send.js";
 import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
 import { KessaiError } from "../errors/base.js";
 import { ContractError } from "../errors/contract.js";
@@ -247,7 +247,7 @@ export async function settleTrades(p: SettleTradesParams): Promise<SettleTradesR
   const waitUntil = Date.now() + (p.waitMs ?? 0);
   for (;;) {
     checkAbort(p.signal);
-    const now = await blockTime(ctx);
+    const now = await latestBlockTime(ctx);
     await readStates(run, items);
     if (p.as === "seller") await sellerPass(run, items, now);
     else await buyerPass(run, items, now);
@@ -278,22 +278,6 @@ export async function settleTrades(p: SettleTradesParams): Promise<SettleTradesR
   ) as Record<TradeStatus, number>;
   for (const it of items) counts[it.result.status]++;
   return { as: p.as, results: items.map((it) => it.result), counts };
-}
-
-/**
- * The latest block's time, read past ethers' request cache (a provider answers a `getBlock`
- * made within 250 ms of the same one with the earlier answer: a run that follows another that
- * soon, after the clock moved, must not judge deadlines by the earlier block).
- */
-async function blockTime(ctx: KessaiContext): Promise<bigint> {
-  const p = ctx.provider as { send?: (m: string, a: unknown[]) => Promise<unknown> };
-  if (typeof p.send === "function") {
-    const b = (await readCall("getBlock", () =>
-      p.send!.call(ctx.provider, "eth_getBlockByNumber", ["latest", false]),
-    )) as { timestamp?: string } | null;
-    return BigInt(b?.timestamp ?? 0);
-  }
-  return BigInt((await readCall("getBlock", () => latestBlock(ctx)))?.timestamp ?? 0);
 }
 
 /** Final for this run: anything but `pending` (a refused or failed trade is not retried in the run). */
