@@ -21,7 +21,6 @@ import {
 import { contracts, withNonceQueue } from "../../../packages/sdk/src/index.js";
 import { nodeAddress, nodeKey } from "../sdk/hardhat-node.js";
 import { start, type RunningGateway } from "../../../packages/bank-gateway/src/main.js";
-import type { Backend } from "../storage/backends.js";
 
 export const OPERATOR_KEY = "kgo_operator_test_key_0123456789";
 export const OPERATOR_HASH = createHash("sha256").update(OPERATOR_KEY).digest("hex");
@@ -58,11 +57,7 @@ export async function deployDcjpy() {
 }
 export type Dcjpy = Awaited<ReturnType<typeof deployDcjpy>>;
 
-/** The database URL `start()` takes for a new database of the back end. */
-export async function databaseUrl(b: Backend): Promise<string> {
-  const db = await b.newDatabase();
-  return b.dialect === "sqlite" ? `sqlite:${db}` : db;
-}
+export { databaseUrl } from "../storage/backends.js";
 
 export interface TestGateway extends RunningGateway {
   /** fetch against the gateway with a key; returns status, JSON body and headers. */

@@ -25,8 +25,7 @@ import {
   type CrossLedgerTerms,
 } from "../../../packages/verifier/src/index.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
-import { databaseUrl } from "../bank-gateway/helpers.js";
-import { describeBackends } from "../storage/backends.js";
+import { databaseUrl, describeBackends } from "../storage/backends.js";
 import {
   SELLER,
   VERIFIER,

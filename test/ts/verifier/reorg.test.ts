@@ -15,14 +15,14 @@
  */
 import { expect } from "chai";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { decodeJson, outbox, sql, type Store } from "@kessai/storage";
+import { decodeJson, openStore, outbox, sql, type Store } from "@kessai/storage";
 import {
   Verifier,
   VerifierReorgError,
   type CrossLedgerTerms,
 } from "../../../packages/verifier/src/index.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
-import { describeBackends } from "../storage/backends.js";
+import { databaseUrl, describeBackends } from "../storage/backends.js";
 import {
   SELLER,
   VERIFIER,
@@ -49,7 +49,7 @@ describeBackends("verifier and reorgs (two anvil nodes)", (backend) => {
   before(async function () {
     this.timeout(60_000);
     l = await startTwoLedgers();
-    store = await backend().fresh();
+    store = await openStore(await databaseUrl(backend()));
     // No cache: every round reads the chains' heads as they are.
     const provider = (url: string) => {
       const p = new JsonRpcProvider(url, undefined, {
@@ -81,6 +81,7 @@ describeBackends("verifier and reorgs (two anvil nodes)", (backend) => {
   after(async function () {
     this.timeout(30_000);
     for (const p of providers) p.destroy();
+    await store?.close();
     await l?.stop();
   });
 
