@@ -235,7 +235,7 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
   }
 
   it("paid: killed at each of 14 steps, the settlement is paid and delivered once", async function () {
-    this.timeout(120_000);
+    this.timeout(300_000); // about 20 s on a quiet machine
     const l = ledgers!;
     const t = await termsFor(l, `crash paid ${backend().dialect}`);
     const c = await contractsOf(l, SELLER);
@@ -276,7 +276,7 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
   });
 
   it("refused: killed at each of 14 steps, the payment is refunded and the units returned once", async function () {
-    this.timeout(120_000);
+    this.timeout(300_000); // about 20 s on a quiet machine
     const l = ledgers!;
     // The buyer instructs for another amount than the seller locked: the verifier refuses.
     const locked = await termsFor(l, `crash refused ${backend().dialect}`);
