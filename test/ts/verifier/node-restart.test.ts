@@ -168,8 +168,8 @@ describe("verifier: the ST ledger's node, then the cash ledger's, restarted mid-
     });
 
     // --- the ST ledger's node stops
+    const stDown = Date.now(); // (a round may fail before stopNode returns)
     const startSt = await stopNode(l.st, ST_CHAIN_ID, "st");
-    const stDown = Date.now();
     await instruct(l, terms);
     await l.cash.node.mine(); // the instruction confirmed on the cash ledger
     const down = await healthz();
@@ -199,8 +199,8 @@ describe("verifier: the ST ledger's node, then the cash ledger's, restarted mid-
     expect(await c.delivery.stateOf(terms.id)).to.equal(1n); // still Locked on the ST ledger
 
     // --- the cash ledger's node stops before the payment has its confirmations
-    const startCash = await stopNode(l.cash, CASH_CHAIN_ID, "cash");
     const cashDown = Date.now();
+    const startCash = await stopNode(l.cash, CASH_CHAIN_ID, "cash");
     const down2 = await healthz();
     expect(down2.status).to.equal(503);
     expect(down2.body.checks.cash.ok).to.equal(false);
