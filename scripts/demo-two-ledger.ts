@@ -358,7 +358,17 @@ export async function runTwoLedgerDemo(
           pollMs: 50,
           timeoutMs: 60_000,
           onProgress: onProgress(s),
-          ...(extra.verifierUrl ? { verifierUrl: extra.verifierUrl, selfRelayAfterMs: 0 } : {}),
+          ...(extra.verifierUrl
+            ? {
+                verifierUrl: extra.verifierUrl,
+                selfRelayAfterMs: 0,
+                // (asks once the relayer's death is on the timeline, so the lines keep their order)
+                fetch: async (url: string | URL | Request, init?: RequestInit) => {
+                  await relayerGone;
+                  return fetch(url, init);
+                },
+              }
+            : {}),
         });
 
       let result;
@@ -417,14 +427,17 @@ export async function runTwoLedgerDemo(
             throw new Error("demo: the relayer's process died");
           },
         });
-        relayerGone = died.then(() =>
-          record({
+        // The timeline in the order things happen on the ledgers: the payment (step 5, as the
+        // buyer's workflow sees it), then the relayer's death, then the buyer's own delivery.
+        relayerGone = died.then(async () => {
+          await until("the payment", () => timeline.some((e) => e.step === "5"));
+          await record({
             step: "-",
             actor: "relayer",
             ledger: "ST",
             action: "dies after signing the attestation, before presenting it",
-          }),
-        );
+          });
+        });
         verifier.start();
         relayer.start();
         log(
