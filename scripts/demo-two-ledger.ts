@@ -12,7 +12,16 @@
  *   two-ledger-refused  the issuer suspends the buyer after the lock: the verifier refuses, the
  *                       buyer's DCJPY comes back and the seller's units are released;
  *   two-ledger-never-pays  the buyer never instructs: once the cash ledger is past the deadline
- *                       the verifier returns the seller's units; nothing happens on the cash ledger.
+ *                       the verifier returns the seller's units; nothing happens on the cash ledger;
+ *   two-ledger-verifier-down  the verifier is stopped before the instruction: the lock and the
+ *                       instruction wait, blocks pass, nothing is decided; it starts again on the
+ *                       same SQLite file, catches up from its cursors and settles, once;
+ *   two-ledger-relayer-killed  the service runs as two instances on one SQLite file, the verifier
+ *                       (decides on the cash ledger, serves GET /settlements/<id>/attestation) and
+ *                       the relayer (carries outcomes to the ST ledger); the relayer dies after the
+ *                       payment, once it signed the attestation and before it presents it: the
+ *                       buyer fetches the attestation and delivers itself (guarantee 1); the
+ *                       relayer, started again, finds the units delivered and sends nothing.
  *
  * Run: `npm start` (with the single-chain scenarios) or `npx hardhat demo --scenario two-ledger-settle`.
  */
@@ -31,13 +40,15 @@ import {
   type CrossLedgerProgressEvent,
   type CrossLedgerTerms,
 } from "../packages/sdk/src/index.js";
-import { Verifier } from "../packages/verifier/src/index.js";
+import { Verifier, listenHttp, type VerifierOptions } from "../packages/verifier/src/index.js";
 import { TWO_LEDGER_ACCOUNTS as A, deployTwoLedgers, devKey } from "./two-ledger-deploy.js";
 
 export const TWO_LEDGER_SCENARIOS = [
   "two-ledger-settle",
   "two-ledger-refused",
   "two-ledger-never-pays",
+  "two-ledger-verifier-down",
+  "two-ledger-relayer-killed",
 ] as const;
 export type TwoLedgerScenario = (typeof TWO_LEDGER_SCENARIOS)[number];
 
@@ -78,6 +89,8 @@ export interface TwoLedgerReport {
   after: { seller: LedgerPosition; buyer: LedgerPosition };
   /** DCJPY left in the payment contract's escrow at the end (0 when every decision landed). */
   escrow: bigint;
+  /** Transactions the verifier's account sent in the scenario, per ledger (its nonces' moves). */
+  serviceTxs: { st: number; cash: number };
 }
 
 const QUANTITY = 100n;
@@ -98,10 +111,29 @@ export async function runTwoLedgerDemo(
       `and the cash ledger "cashLedger" (chain 31339, CrossLedgerPayment ${short(L.payment)})`,
   );
   const dir = await mkdtemp(path.join(tmpdir(), "kessai-demo-verifier-"));
-  const store = await openSqliteStore({ filename: path.join(dir, "verifier.db") });
+  const dbFile = path.join(dir, "verifier.db");
   const key = devKey(A.verifier);
-  const verifier = await Verifier.open({
-    store,
+  /** Every instance opened, to stop them and close their stores at the end. */
+  const opened: Verifier[] = [];
+  /** An instance of the service on `dbFile` (its own connection), not started. */
+  const openService = async (extra: Partial<VerifierOptions> = {}) => {
+    const v = await Verifier.open({
+      store: await openSqliteStore({ filename: dbFile }),
+      ...serviceOptions,
+      ...extra,
+    });
+    opened.push(v);
+    return v;
+  };
+  /** Stops an instance and closes its store (the file stays). */
+  const closeService = async (v: Verifier) => {
+    await v.stop();
+    if (opened.includes(v)) {
+      opened.splice(opened.indexOf(v), 1);
+      await v.store.close();
+    }
+  };
+  const serviceOptions = {
     st: {
       sender: new Wallet(key, st.ethers.provider as unknown as Provider),
       contract: L.delivery,
@@ -115,11 +147,14 @@ export async function runTwoLedgerDemo(
     pollMs: 50,
     txPolicy: { pollIntervalMs: 20, stallCheckMs: 200 },
     backoff: { initialDelayMs: 50, multiplier: 2, maxDelayMs: 200, jitter: 0 },
-  });
+  } satisfies Omit<VerifierOptions, "store">;
+  /** The service instance the scenarios talk to (replaced when it is stopped and started again). */
+  let verifier = await openService();
   log(
-    `The verifier ${short(new Wallet(key).address)} runs in this process, its state in SQLite (${path.join(dir, "verifier.db")})`,
+    `The verifier ${short(new Wallet(key).address)} runs in this process, its state in SQLite (${dbFile})`,
   );
   verifier.start();
+  const verifierAddress = new Wallet(key).address;
   try {
     const stSigners = await st.ethers.getSigners();
     const cashSigners = await cash.ethers.getSigners();
@@ -145,12 +180,31 @@ export async function runTwoLedgerDemo(
       buyer: await position(buyer.cash.address),
     });
 
+    const serviceNonces = async () => ({
+      st: await st.ethers.provider.getTransactionCount(verifierAddress),
+      cash: await cash.ethers.provider.getTransactionCount(verifierAddress),
+    });
+    /** Polls `done` every 25 ms, at most 30 s. */
+    const until = async (what: string, done: () => boolean | Promise<boolean>) => {
+      for (let i = 0; !(await done()); i++) {
+        if (i > 1_200) throw new Error(`demo: ${what} did not come`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    const PREFIX: Record<TwoLedgerScenario, string> = {
+      "two-ledger-settle": "XSETTLE",
+      "two-ledger-refused": "XREFUSE",
+      "two-ledger-never-pays": "XNOPAY",
+      "two-ledger-verifier-down": "XDOWN",
+      "two-ledger-relayer-killed": "XKILLED",
+    };
+
     const reports: TwoLedgerReport[] = [];
     for (const scenario of options.scenarios) {
       const refused = scenario === "two-ledger-refused";
       const neverPays = scenario === "two-ledger-never-pays";
       const now = BigInt((await cash.ethers.provider.getBlock("latest"))!.timestamp);
-      const tradeId = `${refused ? "XREFUSE" : neverPays ? "XNOPAY" : "XSETTLE"}-${now}`;
+      const tradeId = `${PREFIX[scenario]}-${now}`;
       const terms: CrossLedgerTerms = buildCrossLedgerTerms({
         id: deriveCrossLedgerId({
           venue: "OTC",
@@ -190,6 +244,7 @@ export async function runTwoLedgerDemo(
       if (held < 1_000n)
         await (await bond.connect(issuer).issue(terms.seller, ZeroAddress, 1_000n - held)).wait();
       const before = await positions();
+      const noncesBefore = await serviceNonces();
       const timeline: TwoLedgerEntry[] = [];
       log(header());
       log(row({ step: "", actor: "", ledger: "", action: "before", ...before }));
@@ -254,9 +309,22 @@ export async function runTwoLedgerDemo(
             gasUsed: r?.gasUsed,
           });
         }
+        if (side === "buyer" && e.name === "deliver" && e.txHash) {
+          // The buyer presents the attestation itself (the relayer is gone).
+          await relayerGone;
+          return record({
+            step: "6",
+            actor: "buyer firm",
+            ledger: "ST",
+            action: `fetches the attestation, presents it: ${fmt(QUANTITY)} ${symbol} delivered`,
+            txHash: e.txHash,
+            gasUsed: e.gasUsed,
+          });
+        }
         if (
-          (side === "buyer" && e.name === "deliver") ||
-          (side === "seller" && e.name === "return")
+          ((side === "buyer" && e.name === "deliver") ||
+            (side === "seller" && e.name === "return")) &&
+          !timeline.some((x) => x.step === "6")
         ) {
           const ev = await delivery.queryFilter(
             e.name === "deliver"
@@ -280,7 +348,9 @@ export async function runTwoLedgerDemo(
           });
         }
       };
-      const side = (s: "seller" | "buyer") =>
+      /** Resolved once the relayer-killed scenario recorded the relayer's death (else at once). */
+      let relayerGone: Promise<void> = Promise.resolve();
+      const side = (s: "seller" | "buyer", extra: { verifierUrl?: string } = {}) =>
         settleCrossLedger({
           side: s,
           ...(s === "seller" ? seller : buyer),
@@ -288,16 +358,125 @@ export async function runTwoLedgerDemo(
           pollMs: 50,
           timeoutMs: 60_000,
           onProgress: onProgress(s),
+          ...(extra.verifierUrl
+            ? {
+                verifierUrl: extra.verifierUrl,
+                selfRelayAfterMs: 0,
+                // (asks once the relayer's death is on the timeline, so the lines keep their order)
+                fetch: async (url: string | URL | Request, init?: RequestInit) => {
+                  await relayerGone;
+                  return fetch(url, init);
+                },
+              }
+            : {}),
         });
 
       let result;
-      if (neverPays) {
+      if (scenario === "two-ledger-verifier-down") {
+        await closeService(verifier);
+        await record({
+          step: "-",
+          actor: "verifier",
+          ledger: "",
+          action: "stopped before the instruction (state kept in verifier.db)",
+        });
+        const sides = Promise.all([side("seller"), side("buyer")]);
+        await until("the buyer's instruction", () => timeline.some((e) => e.step === "4"));
+        // Blocks pass on both ledgers (more than the confirmations): nobody decides.
+        for (let i = 0; i < 3; i++) {
+          await st.provider.request({ method: "evm_mine" });
+          await cash.provider.request({ method: "evm_mine" });
+        }
+        await new Promise((r) => setTimeout(r, 250));
+        const waiting =
+          (await payment.stateOf(terms.id)) === 1n && (await delivery.stateOf(terms.id)) === 1n;
+        await record({
+          step: "-",
+          actor: "(wait)",
+          ledger: "both",
+          action: waiting
+            ? "3 blocks later: locked, instructed, nothing decided"
+            : "3 blocks later: decided without it (unexpected)",
+        });
+        verifier = await openService();
+        verifier.start();
+        await record({
+          step: "-",
+          actor: "verifier",
+          ledger: "",
+          action: "starts again on verifier.db, catches up from its cursors",
+        });
+        [result] = await sides;
+      } else if (scenario === "two-ledger-relayer-killed") {
+        // The service as two instances on verifier.db: the verifier decides on the cash ledger and
+        // serves the attestations; the relayer carries outcomes to the ST ledger.
+        await closeService(verifier);
+        verifier = await openService({ topics: ["cash.decide"], worker: "demo-verifier" });
+        const http = await listenHttp(verifier);
+        let killed: () => void = () => undefined;
+        const died = new Promise<void>((r) => (killed = r));
+        const relayer = await openService({
+          topics: ["st.relay"],
+          worker: "demo-relayer",
+          crashPoint: (point, id) => {
+            if (point !== "attested" || id !== terms.id.toLowerCase()) return;
+            // The relayer's process dies here: the attestation is signed and stored, nothing
+            // sent to the ST ledger. (In-process: the round stops and the instance with it.)
+            void relayer.stop();
+            killed();
+            throw new Error("demo: the relayer's process died");
+          },
+        });
+        // The timeline in the order things happen on the ledgers: the payment (step 5, as the
+        // buyer's workflow sees it), then the relayer's death, then the buyer's own delivery.
+        relayerGone = died.then(async () => {
+          await until("the payment", () => timeline.some((e) => e.step === "5"));
+          await record({
+            step: "-",
+            actor: "relayer",
+            ledger: "ST",
+            action: "dies after signing the attestation, before presenting it",
+          });
+        });
+        verifier.start();
+        relayer.start();
+        log(
+          `   the verifier serves ${http.url}/settlements/<id>/attestation; the relayer runs beside it`,
+        );
+        try {
+          [result] = await Promise.all([side("seller"), side("buyer", { verifierUrl: http.url })]);
+          await relayerGone;
+          await closeService(relayer);
+          // Started again on the same file, the relayer picks its item up and finds it done.
+          const again = await openService({ topics: ["st.relay"], worker: "demo-relayer-2" });
+          const sent = await serviceNonces();
+          await until("the restarted relayer's round", async () => {
+            await again.tick();
+            return (await again.metricsText()).includes(
+              'kessai_verifier_outbox{status="pending"} 0',
+            );
+          });
+          const idle = (await serviceNonces()).st === sent.st;
+          await closeService(again);
+          await record({
+            step: "-",
+            actor: "relayer",
+            ledger: "ST",
+            action: idle
+              ? "started again: finds the units delivered, sends nothing"
+              : "started again: sent on the ST ledger (unexpected)",
+          });
+        } finally {
+          await http.close();
+          await closeService(relayer);
+          await closeService(verifier);
+          verifier = await openService();
+          verifier.start();
+        }
+      } else if (neverPays) {
         // The seller locks; the buyer does nothing; the cash ledger's clock passes the deadline.
         const sellerSide = side("seller");
-        for (let i = 0; !timeline.some((e) => e.step === "1"); i++) {
-          if (i > 1_200) throw new Error("the seller's lock did not come");
-          await new Promise((r) => setTimeout(r, 25));
-        }
+        await until("the seller's lock", () => timeline.some((e) => e.step === "1"));
         await cash.provider.request({ method: "evm_increaseTime", params: [3_601] });
         await cash.provider.request({ method: "evm_mine" });
         await record({
@@ -339,6 +518,7 @@ export async function runTwoLedgerDemo(
       const after = await positions();
       const escrow = await dcjpy.balanceOf(L.payment);
       const reason = (await verifier.settlement(terms.id))?.reason;
+      const noncesAfter = await serviceNonces();
       log(
         `   final: ${result.status} on the ST ledger, ${result.cashState} on the cash ledger; ` +
           `escrow ${fmt(escrow)} DCJPY; locked to CrossLedgerDelivery: seller ${fmt(after.seller.stLocked)} ${symbol}`,
@@ -353,12 +533,15 @@ export async function runTwoLedgerDemo(
         before,
         after,
         escrow,
+        serviceTxs: {
+          st: noncesAfter.st - noncesBefore.st,
+          cash: noncesAfter.cash - noncesBefore.cash,
+        },
       });
     }
     return reports;
   } finally {
-    await verifier.stop();
-    await store.close();
+    for (const v of [...opened]) await closeService(v);
     await rm(dir, { recursive: true, force: true });
   }
 }

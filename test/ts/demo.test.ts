@@ -5,6 +5,7 @@ import {
   TWO_LEDGER_SCENARIOS,
   runTwoLedgerDemo,
   type TwoLedgerReport,
+  type TwoLedgerScenario,
 } from "../../scripts/demo-two-ledger.js";
 
 const QUANTITY = 100n;
@@ -229,6 +230,12 @@ describe("demo (npm start)", function () {
   });
 });
 
+const SCENARIOS_HERE = [
+  "two-ledger-settle",
+  "two-ledger-refused",
+  "two-ledger-never-pays",
+] as const satisfies readonly TwoLedgerScenario[];
+
 describe("demo (npm start): two ledgers", function () {
   this.timeout(120_000);
   let reports: Map<string, TwoLedgerReport>;
@@ -236,15 +243,17 @@ describe("demo (npm start): two ledgers", function () {
 
   before(async function () {
     output = [];
+    // (the scenarios with the service stopped or killed: demo.two-ledger-restarts.test.ts)
     const all = await runTwoLedgerDemo(network, {
-      scenarios: TWO_LEDGER_SCENARIOS,
+      scenarios: SCENARIOS_HERE,
       log: (l) => output.push(l),
     });
     reports = new Map(all.map((r) => [r.scenario, r]));
   });
 
   it("opens both embedded ledgers and the in-process verifier, then runs each scenario", function () {
-    expect([...reports.keys()]).to.deep.equal([...TWO_LEDGER_SCENARIOS]);
+    expect([...reports.keys()]).to.deep.equal([...SCENARIOS_HERE]);
+    expect(TWO_LEDGER_SCENARIOS).to.include.members([...SCENARIOS_HERE]);
     const text = output.join("\n");
     expect(text).to.match(
       /Kessai demo, two ledgers: the ST ledger "stLedger" \(chain 31338, CrossLedgerDelivery 0x\w+…\w+\) and the cash ledger "cashLedger" \(chain 31339, CrossLedgerPayment 0x\w+…\w+\)/,
@@ -252,7 +261,7 @@ describe("demo (npm start): two ledgers", function () {
     expect(text).to.match(
       /The verifier 0x\w+…\w+ runs in this process, its state in SQLite \(.+verifier\.db\)/,
     );
-    for (const s of TWO_LEDGER_SCENARIOS) expect(text).to.include(`== Scenario "${s}"`);
+    for (const s of SCENARIOS_HERE) expect(text).to.include(`== Scenario "${s}"`);
   });
 
   it("two-ledger-settle: lock on the ST ledger, instruct on the cash ledger, the verifier pays and delivers", function () {
