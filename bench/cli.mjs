@@ -131,7 +131,10 @@ if (options.current === undefined) {
 let tradesRowsFile;
 if (options.current === undefined) {
   tradesRowsFile = path.join(os.tmpdir(), `kessai-trades-bench-${process.pid}.json`);
-  const tradesArgs = options.quick ? ["--n", "20", "--rounds", "1"] : ["--n", "1000"];
+  // the 10,000-trade day runs one round of each (about 15 min on the shared 2-core machine)
+  const tradesArgs = options.quick
+    ? ["--n", "20", "--rounds", "1"]
+    : ["--n", "1000,10000", "--rounds", "2,1"];
   console.log(`bench: trades (node bench/trades.mjs ${tradesArgs.join(" ")})`);
   const trades = spawnSync(
     process.execPath,
