@@ -7,12 +7,12 @@ import { fileURLToPath } from "node:url";
 
 const USAGE = `Usage: node bench/trades.mjs [--n N[,N…]] [--batch B] [--out FILE]
 
-  --n N,…      day sizes in trades (default 1000; bench/cli.mjs: 1000, --quick 20)
+  --n N,…      day sizes in trades (default 1000; bench/cli.mjs: 1000,10000, --quick 20)
   --batch B    settlements per settleBatchPerItem (default 50)
   --concurrency C  settleTrades' trades in flight (default 128; the ethers round keeps 32 sends
                in flight)
-  --rounds R   alternating ethers / settleTrades rounds; the best of each counts (default 2;
-               bench/cli.mjs --quick: 1)
+  --rounds R,… alternating ethers / settleTrades rounds per size, in the order of --n (the last
+               repeats); the best of each counts (default 2; bench/cli.mjs: 2,1, --quick: 1)
   --out FILE   rows with descriptions and floors (default bench/results.trades.json)`;
 
 const options = {};
@@ -40,9 +40,9 @@ for (let i = 0; i < args.length; ++i) {
       process.exit(2);
     }
   } else if (arg === "--rounds") {
-    options.rounds = Number(next());
-    if (!Number.isInteger(options.rounds) || options.rounds < 1) {
-      console.error(`--rounds must be a positive integer\n\n${USAGE}`);
+    options.rounds = next().split(",").map(Number);
+    if (!options.rounds.every((x) => Number.isInteger(x) && x > 0)) {
+      console.error(`--rounds needs positive integers\n\n${USAGE}`);
       process.exit(2);
     }
   } else if (arg === "--concurrency") {

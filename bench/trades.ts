@@ -11,10 +11,21 @@
  * - `gas.trades.buyer.per-trade.<batch>` the buyer's gas per trade in bulk (its share of the
  *   approval and of the batch), floor `gas.dvp.settle` (target ≤ 0.6 × the single settle);
  * - `gas.trades.buyer.authorization.per-trade` one `settleWithAuthorization` per trade (the
- *   alternative the tool does not choose by default), `gas.trades.seller.per-trade` (lock + redeem).
+ *   alternative the tool does not choose by default), `gas.trades.seller.per-trade` (lock + redeem);
+ * - `rpc.trades.sdk.hardhat-node.<n>` JSON-RPC requests per trade through settleTrades (seller,
+ *   buyer, seller: reads, checks, sends, receipts), floor `rpc.trades.raw…` the same count for the
+ *   direct ethers round; both counted on the one provider every firm shares (each call of a
+ *   JSON-RPC batch counts as one request).
  */
 import { writeFile } from "node:fs/promises";
-import { NonceManager, Wallet, type Provider } from "ethers";
+import {
+  JsonRpcProvider,
+  NonceManager,
+  Wallet,
+  type JsonRpcPayload,
+  type JsonRpcResult,
+  type Provider,
+} from "ethers";
 import {
   BankClient,
   FirmClient,
@@ -30,12 +41,7 @@ import {
   type SettleTradesResult,
   type Trade,
 } from "../packages/sdk/src/index.js";
-import {
-  deployOverRpc,
-  nodeKey,
-  rpcProvider,
-  startHardhatNode,
-} from "../test/ts/sdk/hardhat-node.js";
+import { deployOverRpc, nodeKey, startHardhatNode } from "../test/ts/sdk/hardhat-node.js";
 import type { GatewayRow } from "./gateway.js";
 
 const opts = JSON.parse(process.env.KESSAI_TRADES_BENCH_OPTIONS ?? "{}") as {
@@ -43,12 +49,14 @@ const opts = JSON.parse(process.env.KESSAI_TRADES_BENCH_OPTIONS ?? "{}") as {
   out?: string;
   batch?: number;
   concurrency?: number;
-  rounds?: number;
+  /** Rounds per size, in the order of `n` (the last one repeats for the sizes after it). */
+  rounds?: number[];
 };
 const SIZES = opts.n ?? [1000];
 const BATCH = opts.batch ?? 50;
 const CONCURRENCY = opts.concurrency ?? 128;
-const ROUNDS = opts.rounds ?? 2;
+const ROUNDS = opts.rounds ?? [2];
+const roundsFor = (i: number) => ROUNDS[Math.min(i, ROUNDS.length - 1)];
 const [ISSUER, BANK, AGENT, SELLER, BUYER] = [1, 2, 3, 4, 5];
 const addr = (i: number) => new Wallet(nodeKey(i)).address;
 const HEADER =
@@ -56,6 +64,18 @@ const HEADER =
 const day = (o: number) => new Date(Date.now() + o * 86_400_000).toISOString().slice(0, 10);
 const log = (m: string) => console.log(`bench trades: ${m}`);
 let seq = 0;
+
+/**
+ * The bench's provider, counting JSON-RPC requests (each call of a batch counts as one): the
+ * figure that does not move with the machine's load, where trades/s does.
+ */
+class CountingProvider extends JsonRpcProvider {
+  requests = 0;
+  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
+    this.requests += Array.isArray(payload) ? payload.length : 1;
+    return super._send(payload);
+  }
+}
 
 function tradesFor(n: number, token: string): Trade[] {
   const lines = Array.from({ length: n }, () => {
@@ -113,7 +133,10 @@ async function direct(provider: Provider, a: KessaiAddresses, trades: Trade[]): 
 
 async function main() {
   const node = await startHardhatNode();
-  const provider = rpcProvider(node.url);
+  const provider = new CountingProvider(node.url, undefined, {
+    staticNetwork: true,
+    pollingInterval: 20,
+  });
   const rows: GatewayRow[] = [];
   try {
     const addresses = await deployOverRpc(provider, {
@@ -162,20 +185,26 @@ async function main() {
       });
     const [seller, buyer] = await Promise.all([firm(SELLER), firm(BUYER)]);
 
-    for (const n of SIZES) {
+    for (const [i, n] of SIZES.entries()) {
       // alternating rounds, direct then the tool, each on fresh trades of the same shapes; the
       // best round of each counts (the machine is shared: one slow round says little)
       let rawS = Infinity;
       let sdkS = Infinity;
+      let rawRequests = 0;
+      let sdkRequests = 0;
       let s1!: SettleTradesResult, b!: SettleTradesResult, s2!: SettleTradesResult;
-      for (let round = 1; round <= ROUNDS; round++) {
+      const sizeStarted = performance.now();
+      for (let round = 1; round <= roundsFor(i); round++) {
         log(`${n} trades, direct with ethers (round ${round})`);
+        let counted = provider.requests;
         rawS = Math.min(
           rawS,
           await direct(provider, addresses, tradesFor(n, addresses.securityToken)),
         );
+        rawRequests = provider.requests - counted;
         log(`${n} trades, settleTrades: seller, buyer, seller (round ${round})`);
         const trades = tradesFor(n, addresses.securityToken);
+        counted = provider.requests;
         const started = performance.now();
         s1 = await settleTrades({ as: "seller", firm: seller, trades, concurrency: CONCURRENCY });
         b = await settleTrades({
@@ -187,6 +216,7 @@ async function main() {
         });
         s2 = await settleTrades({ as: "seller", firm: seller, trades, concurrency: CONCURRENCY });
         sdkS = Math.min(sdkS, (performance.now() - started) / 1000);
+        sdkRequests = provider.requests - counted;
       }
       if (s2.counts.settled !== n || b.counts.settled !== n)
         throw new Error(`not all settled: ${JSON.stringify(s2.counts)}`);
@@ -205,24 +235,40 @@ async function main() {
       });
       const perTrade = (rs: typeof b.results) =>
         Math.round(Number(rs.reduce((x, r) => x + r.gasUsed, 0n)) / rs.length);
+      // gas per trade does not depend on the day's size: one row each, from the first size
+      if (i === 0) {
+        rows.push({
+          name: `gas.trades.buyer.per-trade.${BATCH}`,
+          unit: "gas",
+          value: perTrade(b.results),
+          description: `the buyer's gas per trade in bulk: its share of one DCJPY approval and of settleBatchPerItem over ${BATCH} trades (${n} trades)`,
+          floorName: "gas.dvp.settle",
+        });
+        rows.push({
+          name: "gas.trades.seller.per-trade",
+          unit: "gas",
+          value: Math.round(
+            Number([...s1.results, ...s2.results].reduce((x, r) => x + r.gasUsed, 0n)) / n,
+          ),
+          description: "the seller's gas per trade: its lock (step 1) and its redemption (step 7)",
+          floorName: "gas.dvp.step1",
+        });
+      }
       rows.push({
-        name: `gas.trades.buyer.per-trade.${BATCH}`,
-        unit: "gas",
-        value: perTrade(b.results),
-        description: `the buyer's gas per trade in bulk: its share of one DCJPY approval and of settleBatchPerItem over ${BATCH} trades (${n} trades)`,
-        floorName: "gas.dvp.settle",
+        name: `rpc.trades.raw.hardhat-node.${n}`,
+        unit: "requests/trade",
+        value: Math.round((rawRequests / n) * 100) / 100,
+        description: `JSON-RPC requests per trade of the direct ethers round (${n} trades: sends, nonces, receipts), counted on the bench's provider`,
       });
       rows.push({
-        name: "gas.trades.seller.per-trade",
-        unit: "gas",
-        value: Math.round(
-          Number([...s1.results, ...s2.results].reduce((x, r) => x + r.gasUsed, 0n)) / n,
-        ),
-        description: "the seller's gas per trade: its lock (step 1) and its redemption (step 7)",
-        floorName: "gas.dvp.step1",
+        name: `rpc.trades.sdk.hardhat-node.${n}`,
+        unit: "requests/trade",
+        value: Math.round((sdkRequests / n) * 100) / 100,
+        description: `JSON-RPC requests per trade through settleTrades (${n} trades; seller, buyer, seller: batched state reads, checks, sends, receipts)`,
+        floorName: `rpc.trades.raw.hardhat-node.${n}`,
       });
       log(
-        `raw ${(n / rawS).toFixed(1)} trades/s, settleTrades ${(n / sdkS).toFixed(1)} trades/s, buyer ${perTrade(b.results)} gas/trade`,
+        `raw ${(n / rawS).toFixed(1)} trades/s, settleTrades ${(n / sdkS).toFixed(1)} trades/s, buyer ${perTrade(b.results)} gas/trade; requests/trade raw ${(rawRequests / n).toFixed(2)}, settleTrades ${(sdkRequests / n).toFixed(2)}; ${n} trades took ${((performance.now() - sizeStarted) / 1000).toFixed(0)} s in all (${roundsFor(i)} round(s) of each)`,
       );
     }
     // the alternative payment, per trade with a transfer authorization (measured, not chosen)

@@ -34,6 +34,7 @@ export * from "./settlement/crossLedger.js";
 export * from "./workflows/settleTrade.js";
 export * from "./workflows/settleTrades.js";
 export * from "./workflows/settleCrossLedger.js";
+export * from "./workflows/settleCrossLedgerTrades.js";
 export * from "./utils/index.js";
 export { QueuedSigner, withNonceQueue, type QueuedSignerOptions } from "./transactions/signer.js";
 export { withSendOptions, type SendContext } from "./context/send.js";

@@ -68,7 +68,8 @@ export async function startHardhatNode(): Promise<HardhatNode> {
     } catch {
       /* not listening yet */
     }
-    if (i > 300 || child.exitCode !== null) {
+    // ~90 s: on a shared 2-core machine under load `hardhat node` takes 20-40 s to listen
+    if (i > 900 || child.exitCode !== null) {
       child.kill("SIGTERM");
       throw new Error("hardhat node did not start");
     }

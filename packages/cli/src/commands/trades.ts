@@ -29,6 +29,11 @@ import type { Command } from "../command.js";
 import { CliUsageError } from "../errors.js";
 import type { Invocation } from "../context.js";
 import { toJson } from "../output.js";
+import {
+  TWO_LEDGER_TRADE_OPTIONS,
+  namesTwoLedgers,
+  settleTwoLedgerTrades,
+} from "./trades-xledger.js";
 
 /** Reads FILE and validates it; the security tokens of the deployment when one is given. */
 async function readTrades(inv: Invocation): Promise<TradeFileResult> {
@@ -164,7 +169,8 @@ export const tradesSettleCommand: Command = {
   path: ["trades", "settle"],
   summary: "settle a day's trades, one side: lock (seller) or pay in bulk (buyer), with a report",
   usage:
-    "FILE --as seller|buyer [--report out.csv|out.json] [--concurrency N] [--reclaim-expired] [--wait SECONDS] [--journal FILE]",
+    "FILE --as seller|buyer [--report out.csv|out.json] [--concurrency N] [--reclaim-expired] [--wait SECONDS] [--journal FILE]\n" +
+    "       FILE --as seller|buyer --st-rpc URL --cash-rpc URL --st-ledger ADDR --cash-ledger ADDR --cash-token ADDR --verifier ADDR [--report FILE] [--concurrency N] [--wait SECONDS]",
   description:
     "Runs this side's steps for every good line of FILE (refused lines are listed and skipped).\n" +
     "Seller: locks every trade not yet on chain, redeems the DCJPY of every settled one. Buyer:\n" +
@@ -176,7 +182,12 @@ export const tradesSettleCommand: Command = {
     "or the time is up. A progress bar on a terminal; with --json one JSON line per trade, then\n" +
     "a summary line. Exit 0 when every trade settled, 1 otherwise. Ctrl-C (SIGINT) or SIGTERM\n" +
     "stops it: the report so far is written, every trade without a result listed as unfinished\n" +
-    "(error Interrupted), and it exits 130; run it again to carry on.",
+    "(error Interrupted), and it exits 130; run it again to carry on.\n" +
+    "Two ledgers (--st-ledger and the flags with it): every line settles on that pair, the\n" +
+    "security token on the ST ledger, DCJPY on the cash ledger, the verifier deciding. Seller:\n" +
+    "locks on the ST ledger (signed there). Buyer: one DCJPY approval of the total, then an\n" +
+    "instruction per trade on the cash ledger (signed there); refunds its undecided instructions\n" +
+    "after the deadline. The report gives each trade's state on both ledgers.",
   positionals: [1, 1],
   options: {
     as: { type: "string", arg: "SIDE", help: "seller or buyer (the signer's side of every trade)" },
@@ -195,10 +206,12 @@ export const tradesSettleCommand: Command = {
       help: "keep going until every trade is final (default 0)",
     },
     journal: { type: "string", arg: "FILE", help: "durable journal of the transactions in flight" },
+    ...TWO_LEDGER_TRADE_OPTIONS,
   },
   examples: [
     "kessai trades settle day.csv --as seller --key $SELLER_KEY --deployment d.json --report seller.csv",
     "kessai trades settle day.csv --as buyer --key $BUYER_KEY --deployment d.json --json --wait 600",
+    "kessai trades settle day.csv --as seller --key $SELLER_KEY --st-rpc $ST --cash-rpc $CASH --st-ledger 0x… --cash-ledger 0x… --cash-token 0x… --verifier 0x…",
   ],
   async run(inv) {
     const side = str(inv.values, "as");
@@ -221,6 +234,17 @@ export const tradesSettleCommand: Command = {
     const payment = str(inv.values, "payment");
     if (payment !== undefined && payment !== "batch" && payment !== "authorization")
       throw new CliUsageError("--payment", "--payment must be batch or authorization", payment);
+    if (namesTwoLedgers(inv)) {
+      for (const f of ["batch-size", "payment", "reclaim-expired", "journal"])
+        if (inv.values[f] !== undefined)
+          throw new CliUsageError(`--${f}`, `--${f} is for trades on one chain, not two ledgers`);
+      const file = await readTrades(inv);
+      return settleTwoLedgerTrades(inv, side, file, {
+        ...(concurrency ? { concurrency } : {}),
+        ...(wait ? { wait } : {}),
+        ...(reportFile ? { reportFile } : {}),
+      });
+    }
     const file = await readTrades(inv);
     await inv.requireSigner("trades settle");
     const me = (await inv.signerAddress())!.toLowerCase();

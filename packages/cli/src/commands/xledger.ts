@@ -22,7 +22,7 @@ import { Invocation } from "../context.js";
 import { CliNotFoundError, CliUsageError } from "../errors.js";
 import { kv, timeText, txJson, txText } from "../output.js";
 
-const LEDGERS: OptionSpecs = {
+export const LEDGERS: OptionSpecs = {
   "st-rpc": {
     type: "string",
     arg: "URL",
@@ -100,7 +100,7 @@ function termsOf(inv: Invocation): CrossLedgerTerms {
 }
 
 /** An Invocation on one ledger's endpoint, sharing the command's signer flags. */
-function ledger(inv: Invocation, which: "st" | "cash"): Invocation {
+export function ledger(inv: Invocation, which: "st" | "cash"): Invocation {
   const flag = `${which}-rpc`;
   const env = which === "st" ? "KESSAI_ST_RPC_URL" : "KESSAI_CASH_RPC_URL";
   const url = str(inv.values, flag) ?? inv.env[env];

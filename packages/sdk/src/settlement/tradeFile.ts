@@ -29,9 +29,11 @@ const OPTIONAL: TradeField[] = ["price", "amount", "agent"];
 const REQUIRED = TRADE_FIELDS.filter((f) => !OPTIONAL.includes(f));
 
 /**
- * Where a trade's two legs settle. `oneChain`: both tokens on the chain the client is connected
- * to (the only mode today). A two-ledger mode (the security leg and the cash leg on different
- * ledgers) will be added as another member of this union, with its own fields on the trade.
+ * Where a trade's two legs settle, as the file says. `oneChain`: the line names no ledger, and
+ * `settleTrades` settles it on the chain the client is connected to. The same lines settle on two
+ * ledgers (the security leg on an ST ledger, the cash leg on a cash ledger) when the run names the
+ * pair: `settleCrossLedgerTrades` derives each trade's two-ledger ID and terms from the line and
+ * the pair (`crossLedgerTradeTerms`), so a file needs no ledger columns.
  */
 export type TradeLedgerMode = "oneChain";
 

@@ -10,6 +10,7 @@ import { ContractError } from "../errors/contract.js";
 import { InvalidParameterError } from "../errors/input.js";
 import { IneligibleTradeError, SettlementTermsMismatchError } from "../errors/settlement.js";
 import { SendAbortedError } from "../errors/transaction.js";
+import { pool, sleep } from "../utils/pool.js";
 import { tradeReference } from "../utils/reference.js";
 import { termsDigest, type SettlementTerms } from "../settlement/terms.js";
 import { tradeTerms, type Trade } from "../settlement/tradeFile.js";
@@ -173,7 +174,8 @@ interface Item {
  *
  * Before anything is sent, every trade must name this client's signer on this side and this
  * deployment's security token ({@link InvalidParameterError} otherwise). Only trades whose two
- * legs are on this chain (`ledger: "oneChain"`) are supported.
+ * legs are on this chain (`ledger: "oneChain"`) are settled here; the same trade file settles on
+ * two ledgers with `settleCrossLedgerTrades` (the run names the pair of ledgers).
  */
 export async function settleTrades(p: SettleTradesParams): Promise<SettleTradesResult> {
   if (p.as !== "seller" && p.as !== "buyer")
@@ -712,38 +714,4 @@ function checkAbort(signal?: AbortSignal): void {
       hashes: [],
       phase: "not-sent",
     });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
-/** Runs `fn` over `list`, at most `n` at once; the first exception stops new starts and is thrown. */
-async function pool<T>(list: T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  let error: unknown;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && i < list.length) {
-      const x = list[i++];
-      try {
-        await fn(x);
-      } catch (e) {
-        if (!failed) {
-          failed = true;
-          error = e;
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, list.length) }, worker));
-  if (failed) throw error;
 }

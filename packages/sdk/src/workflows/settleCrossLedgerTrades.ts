@@ -1,0 +1,509 @@
+import { keccak256, toUtf8Bytes } from "ethers";
+import * as a from "../actions/index.js";
+import type { CashLedgerClient, StLedgerClient } from "../clients/crossLedger.js";
+import { readCall, sendTx, withSendOptions, type TxResult } from "../context/send.js";
+import { DepositToken__factory } from "../generated/contracts.js";
+import { ContractError } from "../errors/contract.js";
+import { CrossLedgerTermsConflictError } from "../errors/crossLedger.js";
+import { InputError, InvalidParameterError } from "../errors/input.js";
+import { IneligibleTradeError } from "../errors/settlement.js";
+import { SendAbortedError } from "../errors/transaction.js";
+import {
+  buildCrossLedgerTerms,
+  crossLedgerTermsDigest,
+  deriveCrossLedgerId,
+  type CrossLedgerTerms,
+} from "../settlement/crossLedger.js";
+import type { Trade } from "../settlement/tradeFile.js";
+import { pool, sleep } from "../utils/pool.js";
+import { toAddress } from "../utils/validate.js";
+import { settleCrossLedgerKey } from "./settleCrossLedger.js";
+import { errorOf, nextAction } from "./settleTrades.js";
+
+/**
+ * Where a two-ledger trade stands for the side that ran {@link settleCrossLedgerTrades}:
+ *
+ * - `settled`: delivered on the ST ledger (the cash ledger paid the seller);
+ * - `returned`: the units went back to the seller on the ST ledger (the verifier refused, or the
+ *   buyer never paid in time); the buyer's DCJPY, if it instructed, was refunded;
+ * - `refunded` (buyer only): the buyer's DCJPY is back on the cash ledger; the units' return on
+ *   the ST ledger is the seller's and the verifier's business;
+ * - `terminated`: the ST issuer ended the settlement (`Failed`);
+ * - `pending`: waiting for the other party, the verifier's decision or its relay (`next` says which);
+ * - `refused`: this side sent nothing for it (a check or the ledgers refused it; `error`, `next`);
+ * - `failed`: this side's transaction for it reverted or could not be sent (`error`, `next`).
+ */
+export type CrossLedgerTradeStatus =
+  "settled" | "returned" | "refunded" | "terminated" | "pending" | "refused" | "failed";
+
+/** A transaction this side sent for a two-ledger trade, and on which ledger. */
+export interface CrossLedgerTradeTx {
+  step: "lock" | "approve" | "instruct" | "refund";
+  ledger: "st" | "cash";
+  hash: string;
+  /** Gas of the transaction; for the shared approval, this trade's share. */
+  gasUsed: bigint;
+  /** How many trades shared the transaction (1 when it was this trade's own). */
+  sharedBy: number;
+}
+
+/** The outcome of one trade of {@link settleCrossLedgerTrades}: its state on both ledgers. */
+export interface CrossLedgerTradeResult {
+  line: number;
+  venue: string;
+  tradeId: string;
+  /** The two-ledger settlement ID ({@link deriveCrossLedgerId}: the trade and both chain IDs). */
+  id: string;
+  status: CrossLedgerTradeStatus;
+  /** `CrossLedgerDelivery`'s record on the ST ledger after the run (`None`, `Locked`, `Delivered`, …). */
+  stState: string;
+  /** `CrossLedgerPayment`'s record on the cash ledger after the run (`None`, `Instructed`, `Paid`, …). */
+  cashState: string;
+  /** The combined status both ledgers show (`getCrossLedgerStatus`). */
+  ledgerStatus: a.CrossLedgerStatusName;
+  txs: CrossLedgerTradeTx[];
+  /** Sum of `txs[].gasUsed`. */
+  gasUsed: bigint;
+  /** Why the trade did not settle: the typed error (its class name). */
+  error?: { name: string; message: string; args?: Record<string, unknown> };
+  /** What the firm can do next, or what it waits for. */
+  next?: string;
+}
+
+/** The pair of ledgers every trade of the file settles on, and what the terms name besides. */
+export interface CrossLedgerTradeLedgers {
+  /** The ST ledger (`CrossLedgerDelivery`); signed by the seller for the seller's side. */
+  st: StLedgerClient;
+  /** The cash ledger (`CrossLedgerPayment`); signed by the buyer for the buyer's side. */
+  cash: CashLedgerClient;
+  /** DCJPY on the cash ledger. */
+  cashToken: string;
+  /** The verifier named in every settlement (a `VERIFIER_ROLE` holder on both ledgers). */
+  verifier: string;
+}
+
+/** Parameters of {@link settleCrossLedgerTrades}. */
+export interface SettleCrossLedgerTradesParams {
+  as: "seller" | "buyer";
+  ledgers: CrossLedgerTradeLedgers;
+  trades: Trade[];
+  /** Trades in flight at once. Default 16. */
+  concurrency?: number;
+  /** Buyer: after the deadline, refund an undecided instruction itself. Default true. */
+  refundAfterDeadline?: boolean;
+  /** Keep going until every trade is final or `waitMs` has passed (every `pollMs`, default 1000). Default 0. */
+  waitMs?: number;
+  pollMs?: number;
+  /** Stops the run (sends in flight end with `SendAbortedError`); run again to resume. */
+  signal?: AbortSignal;
+  /** Called once per trade when its result for this run is known (pending trades last). */
+  onProgress?: (p: {
+    done: number;
+    total: number;
+    result: CrossLedgerTradeResult;
+  }) => void | Promise<void>;
+}
+
+/** What {@link settleCrossLedgerTrades} resolves to: one result per trade, in the order given. */
+export interface SettleCrossLedgerTradesResult {
+  as: "seller" | "buyer";
+  results: CrossLedgerTradeResult[];
+  counts: Record<CrossLedgerTradeStatus, number>;
+}
+
+const STATUSES: CrossLedgerTradeStatus[] = [
+  "settled",
+  "returned",
+  "refunded",
+  "terminated",
+  "pending",
+  "refused",
+  "failed",
+];
+
+/** The two-ledger terms of a trade on a pair of ledgers: both firms build the same from the same line. */
+export function crossLedgerTradeTerms(
+  t: Trade,
+  l: {
+    stChainId: bigint;
+    stLedger: string;
+    cashChainId: bigint;
+    cashLedger: string;
+    cashToken: string;
+    verifier: string;
+  },
+): CrossLedgerTerms {
+  return buildCrossLedgerTerms({
+    id: deriveCrossLedgerId({ ...t, stChainId: l.stChainId, cashChainId: l.cashChainId }),
+    seller: t.seller,
+    buyer: t.buyer,
+    stChainId: l.stChainId,
+    stLedger: l.stLedger,
+    securityToken: t.securityToken,
+    quantity: t.quantity,
+    cashChainId: l.cashChainId,
+    cashLedger: l.cashLedger,
+    cashToken: l.cashToken,
+    amount: t.amount,
+    deadline: t.deadline,
+    verifier: l.verifier,
+  });
+}
+
+interface Item {
+  trade: Trade;
+  terms: CrossLedgerTerms;
+  result: CrossLedgerTradeResult;
+  reported: boolean;
+  deadlinePassed: boolean;
+}
+
+/**
+ * Runs one side's steps for every trade of a file whose legs are on two ledgers: the security
+ * token on the ST ledger (`CrossLedgerDelivery`), DCJPY on the cash ledger
+ * (`CrossLedgerPayment`), the verifier deciding. Every line of the file settles on the one pair of
+ * ledgers given in `ledgers` (the trade file itself is the one-chain file, unchanged): each trade's
+ * terms are {@link crossLedgerTradeTerms}, its ID {@link deriveCrossLedgerId} over the line and
+ * both chain IDs, so both firms derive the same settlement independently.
+ *
+ * - **Seller**: locks on the ST ledger every trade not yet there (step 1, `crossLedgerLock`: the
+ *   token's `canTransfer` first, `IneligibleTradeError` refuses the trade and locks nothing).
+ * - **Buyer**: for every trade the seller has locked, one DCJPY approval of the payment contract
+ *   for the total (skipped when the allowance covers it), then `instruct` per trade (step 4);
+ *   after the deadline it refunds its own undecided instructions (`refundAfterDeadline`).
+ * - The verifier decides on the cash ledger and carries the outcome to the ST ledger (steps 5
+ *   and 6); each result gives the state both ledgers show, with `next` saying what is awaited.
+ *
+ * Resumable from what the ledgers say, as `settleTrades`: run it again and each trade carries on
+ * from its states; every transaction goes under the same journal key as {@link settleCrossLedger}'s
+ * (`settleCrossLedger:<id>:lock`, `…:instruct`, `…:refund`), so the two never send a step twice
+ * between them. Before anything is sent, every trade must name this side's signer
+ * ({@link InvalidParameterError} naming the line), no two trades may share an ID, and the terms
+ * must be valid two-ledger terms (the verifier neither party, …).
+ */
+export async function settleCrossLedgerTrades(
+  p: SettleCrossLedgerTradesParams,
+): Promise<SettleCrossLedgerTradesResult> {
+  if (p?.as !== "seller" && p?.as !== "buyer")
+    throw new InvalidParameterError("as", p?.as, 'must be "seller" or "buyer"');
+  const { st, cash } = p.ledgers ?? ({} as CrossLedgerTradeLedgers);
+  if (!st?.ctx || st.ctx.side !== "st")
+    throw new InvalidParameterError("ledgers.st", st, "must be an StLedgerClient");
+  if (!cash?.ctx || cash.ctx.side !== "cash")
+    throw new InvalidParameterError("ledgers.cash", cash, "must be a CashLedgerClient");
+  const mine = p.as === "seller" ? st.ctx : cash.ctx;
+  const me = mine.account?.toLowerCase();
+  if (!me)
+    throw new InvalidParameterError(
+      p.as === "seller" ? "ledgers.st" : "ledgers.cash",
+      undefined,
+      `must have a signer (the ${p.as} ${p.as === "seller" ? "locks on the ST" : "instructs on the cash"} ledger)`,
+    );
+  const concurrency = p.concurrency ?? 16;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
+    throw new InvalidParameterError("concurrency", concurrency, "must be a positive integer");
+  const pair = {
+    stChainId: st.ctx.chainId,
+    stLedger: a.ledgerAddress(st.ctx),
+    cashChainId: cash.ctx.chainId,
+    cashLedger: a.ledgerAddress(cash.ctx),
+    cashToken: toAddress(p.ledgers.cashToken, "ledgers.cashToken"),
+    verifier: toAddress(p.ledgers.verifier, "ledgers.verifier"),
+  };
+  if (pair.stChainId === pair.cashChainId)
+    throw new InvalidParameterError(
+      "ledgers.cash",
+      pair.cashChainId,
+      `is on the ST ledger's chain ${pair.stChainId}: two-ledger trades need two chains`,
+    );
+  const seen = new Map<string, number>();
+  const items: Item[] = p.trades.map((trade, i) => {
+    const party = p.as === "seller" ? trade.seller : trade.buyer;
+    if (party.toLowerCase() !== me)
+      throw new InvalidParameterError(
+        `trades[${i}].${p.as}`,
+        party,
+        `is not this client's signer ${mine.account} (line ${trade.line})`,
+      );
+    let terms: CrossLedgerTerms;
+    try {
+      terms = crossLedgerTradeTerms(trade, pair);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      throw new InvalidParameterError(
+        `trades[${i}]`,
+        trade.tradeId,
+        `makes no two-ledger terms (line ${trade.line}): ${e.shortMessage}`,
+      );
+    }
+    const first = seen.get(terms.id);
+    if (first !== undefined)
+      throw new InvalidParameterError(
+        `trades[${i}]`,
+        trade.tradeId,
+        `repeats settlement ${terms.id} of line ${first} (line ${trade.line})`,
+      );
+    seen.set(terms.id, trade.line);
+    return {
+      trade,
+      terms,
+      reported: false,
+      deadlinePassed: false,
+      result: {
+        line: trade.line,
+        venue: trade.venue,
+        tradeId: trade.tradeId,
+        id: terms.id,
+        status: "pending",
+        stState: "None",
+        cashState: "None",
+        ledgerStatus: "none",
+        txs: [],
+        gasUsed: 0n,
+      },
+    };
+  });
+
+  let done = 0;
+  const report = async (it: Item) => {
+    if (it.reported || it.result.status === "pending") return;
+    it.reported = true;
+    done++;
+    await p.onProgress?.({ done, total: items.length, result: it.result });
+  };
+  const keyed = <C extends typeof st.ctx | typeof cash.ctx>(
+    ctx: C,
+    id: string,
+    step: "lock" | "instruct" | "refund",
+  ): C =>
+    withSendOptions(ctx, {
+      key: settleCrossLedgerKey(id, step),
+      ...(p.signal ? { signal: p.signal } : {}),
+    });
+
+  const waitUntil = Date.now() + (p.waitMs ?? 0);
+  for (;;) {
+    checkAbort(p.signal);
+    const open = items.filter((it) => it.result.status === "pending");
+    await pool(open, concurrency, (it) => readStatus(it, st, cash));
+    if (p.as === "seller")
+      await pool(
+        open.filter((it) => it.result.status === "pending"),
+        concurrency,
+        async (it) => {
+          await sellerStep(it);
+          await report(it);
+        },
+      );
+    else await buyerPass(open);
+    for (const it of items) await report(it);
+    if (items.every((it) => it.result.status !== "pending") || Date.now() >= waitUntil) break;
+    await sleep(p.pollMs ?? 1000, p.signal);
+  }
+  for (const it of items) {
+    if (!it.reported) {
+      it.reported = true;
+      done++;
+      await p.onProgress?.({ done, total: items.length, result: it.result });
+    }
+  }
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<
+    CrossLedgerTradeStatus,
+    number
+  >;
+  for (const it of items) counts[it.result.status]++;
+  return { as: p.as, results: items.map((it) => it.result), counts };
+
+  async function sellerStep(it: Item): Promise<void> {
+    const r = it.result;
+    if (r.stState !== "None") return;
+    if (it.deadlinePassed) {
+      r.status = "refused";
+      r.error = {
+        name: "DeadlinePassed",
+        message: `the settlement date ${it.trade.settlementDate} has passed (deadline ${it.terms.deadline}); nothing was locked`,
+      };
+      r.next = "agree a new settlement date with the buyer (a new trade line)";
+      return;
+    }
+    try {
+      const tx = await a.crossLedgerLock(keyed(st.ctx, it.terms.id, "lock"), { terms: it.terms });
+      addTx(it, "lock", "st", tx, 1);
+      r.stState = "Locked";
+      r.ledgerStatus = r.cashState === "Instructed" ? "awaitingDecision" : "locked";
+      r.next = "wait for the buyer's instruction on the cash ledger";
+    } catch (e) {
+      fail(it, e instanceof IneligibleTradeError ? "refused" : "failed", e);
+    }
+  }
+
+  async function buyerPass(open: Item[]): Promise<void> {
+    const toInstruct: Item[] = [];
+    const toRefund: Item[] = [];
+    for (const it of open) {
+      const r = it.result;
+      if (r.status !== "pending") continue;
+      if (r.cashState === "Instructed") {
+        if (it.deadlinePassed && (p.refundAfterDeadline ?? true)) toRefund.push(it);
+      } else if (r.cashState === "None" && r.stState === "None") {
+        if (it.deadlinePassed) {
+          r.status = "refused";
+          r.error = {
+            name: "DeadlinePassed",
+            message: `the settlement date ${it.trade.settlementDate} has passed and the seller never locked`,
+          };
+          r.next = "agree a new settlement date with the seller (a new trade line)";
+        }
+      } else if (r.cashState === "None" && r.stState === "Locked") {
+        if (it.deadlinePassed) {
+          r.status = "refused";
+          r.error = {
+            name: "DeadlinePassed",
+            message: `the deadline ${it.terms.deadline} passed on the cash ledger before the buyer instructed`,
+          };
+          r.next =
+            "nothing was paid: the verifier returns the units to the seller; agree a new trade";
+        } else toInstruct.push(it);
+      }
+    }
+    if (toInstruct.length > 0 && (await approveTotal(toInstruct)))
+      await pool(toInstruct, concurrency, async (it) => {
+        try {
+          const tx = await a.crossLedgerInstruct(keyed(cash.ctx, it.terms.id, "instruct"), {
+            terms: it.terms,
+            approve: false,
+          });
+          addTx(it, "instruct", "cash", tx, 1);
+          it.result.cashState = "Instructed";
+          it.result.ledgerStatus = "awaitingDecision";
+          it.result.next = "wait for the verifier's decision";
+        } catch (e) {
+          fail(it, "failed", e);
+        }
+        await report(it);
+      });
+    await pool(toRefund, concurrency, async (it) => {
+      try {
+        const tx = await a.crossLedgerRefund(keyed(cash.ctx, it.terms.id, "refund"), {
+          terms: it.terms,
+        });
+        addTx(it, "refund", "cash", tx, 1);
+      } catch (e) {
+        // Another party decided first (a pay mined at the deadline, anyone's refund): the
+        // read below shows it. Anything else is this trade's failure.
+        if (!(e instanceof ContractError)) return fail(it, "failed", e);
+      }
+      await readStatus(it, st, cash);
+      await report(it);
+    });
+  }
+
+  /** One approval of the payment contract for the total to instruct; false when it failed. */
+  async function approveTotal(list: Item[]): Promise<boolean> {
+    const total = list.reduce((s, it) => s + it.terms.amount, 0n);
+    const dcjpy = DepositToken__factory.connect(pair.cashToken, cash.ctx.runner);
+    const allowance = await readCall("cashToken.allowance", () =>
+      dcjpy.allowance(cash.ctx.account!, pair.cashLedger),
+    );
+    if (allowance >= total) return true;
+    try {
+      const key = `settleTrades:xledger:approve:${keccak256(toUtf8Bytes(list.map((it) => it.terms.id).join(",")))}`;
+      const tx = await sendTx(
+        withSendOptions(cash.ctx, { key, ...(p.signal ? { signal: p.signal } : {}) }),
+        "cash.approve",
+        dcjpy,
+        () => dcjpy.approve.populateTransaction(pair.cashLedger, total),
+      );
+      for (const it of list) addTx(it, "approve", "cash", tx, list.length);
+      return true;
+    } catch (e) {
+      for (const it of list) fail(it, "failed", e);
+      return false;
+    }
+  }
+
+  /** Reads both ledgers for one trade and sets its result from what they show. */
+  async function readStatus(it: Item, stc: StLedgerClient, cashc: CashLedgerClient) {
+    const s = await a.getCrossLedgerStatus(stc.ctx, cashc.ctx, { terms: it.terms });
+    const r = it.result;
+    r.stState = s.st.state;
+    r.cashState = s.cash.state;
+    r.ledgerStatus = s.status;
+    it.deadlinePassed = s.deadlinePassed === true;
+    if (s.status === "mismatch") {
+      const expected = crossLedgerTermsDigest(it.terms).toLowerCase();
+      const ledger = s.st.state !== "None" && s.st.termsDigest !== expected ? "st" : "cash";
+      const e = new CrossLedgerTermsConflictError(
+        it.terms.id,
+        ledger,
+        ledger === "st" ? s.st.state : s.cash.state,
+      );
+      fail(it, "refused", e);
+      r.next =
+        "the counterpart booked this trade with other terms (settlement date, verifier, ledgers): reconcile the trade line with it";
+      return;
+    }
+    if (s.final) {
+      r.status =
+        s.status === "delivered" ? "settled" : s.status === "returned" ? "returned" : "terminated";
+      r.error = undefined;
+      r.next = undefined;
+      return;
+    }
+    if (p.as === "buyer" && s.cash.state === "Refunded" && !s.cash.transferPending) {
+      r.status = "refunded";
+      r.next = undefined;
+      return;
+    }
+    r.next = waitingFor(s, p.as);
+  }
+}
+
+/** What a pending two-ledger trade waits for, as both ledgers show it. */
+function waitingFor(s: a.CrossLedgerStatus, as: "seller" | "buyer"): string {
+  if (s.cash.transferPending)
+    return "the cash ledger owes a transfer DCJPY refused (account frozen, DCJPY paused): anyone completes it once allowed";
+  if (s.st.state === "None")
+    return as === "seller" ? "lock on the ST ledger" : "wait for the seller to lock";
+  if (s.cash.state === "None")
+    return s.deadlinePassed
+      ? "not instructed by the deadline: wait for the verifier to return the units"
+      : "wait for the buyer's instruction on the cash ledger";
+  if (s.cash.state === "Instructed")
+    return s.deadlinePassed
+      ? "undecided at the deadline: the buyer (or anyone) refunds"
+      : "wait for the verifier's decision";
+  if (s.cash.state === "Paid")
+    return "paid: wait for the delivery on the ST ledger (the verifier's relay)";
+  return "refunded: wait for the return of the units on the ST ledger (the verifier's relay)";
+}
+
+function addTx(
+  it: Item,
+  step: CrossLedgerTradeTx["step"],
+  ledger: "st" | "cash",
+  tx: TxResult,
+  sharedBy: number,
+): void {
+  const gasUsed = sharedBy === 1 ? tx.gasUsed : tx.gasUsed / BigInt(sharedBy);
+  it.result.txs.push({ step, ledger, hash: tx.hash, gasUsed, sharedBy });
+  it.result.gasUsed += gasUsed;
+}
+
+function fail(it: Item, status: "refused" | "failed", e: unknown): void {
+  if (e instanceof SendAbortedError) throw e;
+  it.result.status = status;
+  it.result.error = errorOf(e);
+  it.result.next = nextAction(it.result.error.name, e);
+}
+
+function checkAbort(signal?: AbortSignal): void {
+  if (signal?.aborted)
+    throw new SendAbortedError({
+      action: "settleCrossLedgerTrades",
+      key: undefined,
+      nonce: undefined,
+      hashes: [],
+      phase: "not-sent",
+    });
+}

@@ -1,0 +1,338 @@
+/**
+ * settleCrossLedgerTrades: a trade file settled on two ledgers (ST ledger 31338, cash ledger
+ * 31339, both in-process, blocks every 40 ms), the seller's and the buyer's runs at once, the
+ * verifier service deciding and relaying; bad inputs refused before anything is sent; a second run
+ * sends nothing.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { Wallet, ZeroAddress, id as keccakId, type Provider, type Signer } from "ethers";
+import { network } from "hardhat";
+import { openSqliteStore, type Store } from "@kessai/storage";
+import {
+  CashLedgerClient,
+  InvalidAddressError,
+  InvalidParameterError,
+  StLedgerClient,
+  crossLedgerTradeTerms,
+  deriveCrossLedgerId,
+  parseTradeFile,
+  settleCrossLedgerTrades,
+  type CrossLedgerTradeLedgers,
+  type CrossLedgerTradeResult,
+  type Trade,
+} from "../../../packages/sdk/src/index.js";
+import { Verifier } from "../../../packages/verifier/src/index.js";
+import {
+  TWO_LEDGER_ACCOUNTS as A,
+  deployTwoLedgers,
+  devKey,
+  type TwoLedgers,
+} from "../../../scripts/two-ledger-deploy.js";
+import { expectError } from "./helpers.js";
+
+const HEADER =
+  "venue,tradeId,tradeDate,settlementDate,securityToken,seller,buyer,quantity,price,amount,agent";
+const day = (o: number) => new Date(Date.now() + o * 86_400_000).toISOString().slice(0, 10);
+
+describe("sdk: settleCrossLedgerTrades (trades on two ledgers)", function () {
+  this.timeout(180_000);
+  let L: TwoLedgers;
+  let miner: ReturnType<typeof setInterval> | undefined;
+  let seller: CrossLedgerTradeLedgers;
+  let buyer: CrossLedgerTradeLedgers;
+  let dir: string;
+  let store: Store;
+  let verifier: Verifier;
+  const verifierAddress = new Wallet(devKey(A.verifier)).address;
+  let seq = 0;
+
+  before(async function () {
+    const st = await network.create("stLedger");
+    const cash = await network.create("cashLedger");
+    L = await deployTwoLedgers(st, cash);
+    miner = setInterval(() => {
+      void st.provider.request({ method: "evm_mine" }).catch(() => undefined);
+      void cash.provider.request({ method: "evm_mine" }).catch(() => undefined);
+    }, 40);
+    const stSigners = await st.ethers.getSigners();
+    const cashSigners = await cash.ethers.getSigners();
+    const party = async (i: number): Promise<CrossLedgerTradeLedgers> => ({
+      st: await StLedgerClient.connect({ runner: stSigners[i], delivery: L.delivery }),
+      cash: await CashLedgerClient.connect({ runner: cashSigners[i], payment: L.payment }),
+      cashToken: L.dcjpy,
+      verifier: verifierAddress,
+    });
+    seller = await party(A.seller);
+    buyer = await party(A.buyer);
+    dir = await mkdtemp(path.join(tmpdir(), "kessai-xl-trades-"));
+    store = await openSqliteStore({ filename: path.join(dir, "verifier.db") });
+    const key = devKey(A.verifier);
+    verifier = await Verifier.open({
+      store,
+      st: {
+        sender: new Wallet(key, L.st.ethers.provider as unknown as Provider),
+        contract: L.delivery,
+      },
+      cash: {
+        sender: new Wallet(key, L.cash.ethers.provider as unknown as Provider),
+        contract: L.payment,
+      },
+      attester: new Wallet(key) as Signer,
+      confirmations: 1,
+      pollMs: 50,
+      txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
+      backoff: { initialDelayMs: 50, multiplier: 2, maxDelayMs: 200, jitter: 0 },
+    });
+  });
+
+  after(async function () {
+    if (miner) clearInterval(miner);
+    await verifier?.stop();
+    await store?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** `n` trade lines between the two firms (quantity 1..n), read as a file; the seller holds `units`. */
+  async function tradesOf(quantities: bigint[], units: bigint): Promise<Trade[]> {
+    const [, issuer] = await L.st.ethers.getSigners();
+    const bond = await L.st.ethers.getContractAt("StraightBondToken", L.bond);
+    await (await bond.connect(issuer).issue(seller.st.address, ZeroAddress, units)).wait();
+    const lines = quantities.map((q) =>
+      [
+        "ODX",
+        `XL-${++seq}`,
+        day(0),
+        day(1),
+        L.bond,
+        seller.st.address,
+        buyer.cash.address,
+        String(q),
+        "1000",
+        "",
+        "",
+      ].join(","),
+    );
+    const file = parseTradeFile([HEADER, ...lines].join("\n"));
+    expect(file.errors).to.deep.equal([]);
+    const total = file.trades.reduce((s, t) => s + t.amount, 0n);
+    const cashBank = (await L.cash.ethers.getSigners())[A.bank];
+    const dcjpy = await L.cash.ethers.getContractAt("DepositToken", L.dcjpy);
+    await (
+      await dcjpy.connect(cashBank).issue(buyer.cash.address, total, keccakId(`debit ${seq}`))
+    ).wait();
+    return file.trades;
+  }
+
+  async function books() {
+    const bond = await L.st.ethers.getContractAt("StraightBondToken", L.bond);
+    const dcjpy = await L.cash.ethers.getContractAt("DepositToken", L.dcjpy);
+    return {
+      sellerUnits: await bond.balanceOf(seller.st.address),
+      buyerUnits: await bond.balanceOf(buyer.cash.address),
+      locked: await bond.lockedOf(L.delivery, seller.st.address),
+      buyerCash: await dcjpy.balanceOf(buyer.cash.address),
+      sellerCash: await dcjpy.balanceOf(seller.st.address),
+      escrow: await dcjpy.balanceOf(L.payment),
+    };
+  }
+
+  const nonces = async () => ({
+    st: await L.st.ethers.provider.getTransactionCount(seller.st.address),
+    cash: await L.cash.ethers.provider.getTransactionCount(buyer.cash.address),
+  });
+
+  it("refuses bad inputs before sending anything, naming the trade's line", async function () {
+    const trades = await tradesOf([1n, 2n], 3n);
+    const before = await nonces();
+    // the buyer's run with the seller's clients: the signer is not the trades' buyer
+    await expectError(
+      settleCrossLedgerTrades({ as: "buyer", ledgers: seller, trades }),
+      InvalidParameterError,
+      { field: "trades[0].buyer" },
+    );
+    const err = await settleCrossLedgerTrades({ as: "buyer", ledgers: seller, trades }).catch(
+      (e: Error) => e,
+    );
+    expect((err as Error).message).to.include(`(line ${trades[0].line})`);
+    // the same trade twice
+    const twice = await settleCrossLedgerTrades({
+      as: "seller",
+      ledgers: seller,
+      trades: [trades[0], trades[1], { ...trades[0], line: 9 }],
+    }).catch((e: Error) => e);
+    expect(twice).to.be.instanceOf(InvalidParameterError);
+    expect((twice as InvalidParameterError).field).to.equal("trades[2]");
+    expect((twice as Error).message).to.include("(line 9)");
+    expect((twice as Error).message).to.include(`of line ${trades[0].line}`);
+    // the verifier as a party: no two-ledger terms for that line
+    const bad = await settleCrossLedgerTrades({
+      as: "seller",
+      ledgers: { ...seller, verifier: buyer.cash.address },
+      trades,
+    }).catch((e: Error) => e);
+    expect(bad).to.be.instanceOf(InvalidParameterError);
+    expect((bad as InvalidParameterError).field).to.equal("trades[0]");
+    expect((bad as Error).message).to.match(/line 2\).*terms\.verifier/);
+    // both clients on one chain
+    await expectError(
+      settleCrossLedgerTrades({
+        as: "seller",
+        ledgers: { ...seller, cash: seller.st as unknown as CashLedgerClient },
+        trades,
+      }),
+      InvalidParameterError,
+      { field: "ledgers.cash" },
+    );
+    // a bad cash token address
+    await expectError(
+      settleCrossLedgerTrades({
+        as: "seller",
+        ledgers: { ...seller, cashToken: "0x1234" },
+        trades,
+      }),
+      InvalidAddressError,
+      { field: "ledgers.cashToken" },
+    );
+    expect(await nonces()).to.deep.equal(before);
+  });
+
+  it("both sides at once with the verifier: each trade settles on both ledgers, one the token refuses fails alone; a second run sends nothing", async function () {
+    verifier.start();
+    // quantities 1..4 and one of 100 the seller does not hold (it holds 10 + what the last test left)
+    const trades = await tradesOf([1n, 2n, 3n, 4n, 100n], 10n);
+    const before = await books();
+    const bondBefore = before.sellerUnits;
+    expect(bondBefore < 100n).to.equal(true);
+    const progress: Record<string, CrossLedgerTradeResult[]> = { seller: [], buyer: [] };
+    const run = (as: "seller" | "buyer") =>
+      settleCrossLedgerTrades({
+        as,
+        ledgers: as === "seller" ? seller : buyer,
+        trades,
+        concurrency: 3,
+        waitMs: 60_000,
+        pollMs: 100,
+        onProgress: (p) => void progress[as].push(p.result),
+      });
+    const [s, b] = await Promise.all([run("seller"), run("buyer")]);
+    const good = trades.slice(0, 4);
+    for (const r of [s, b]) {
+      expect(r.counts).to.deep.equal({
+        settled: 4,
+        returned: 0,
+        refunded: 0,
+        terminated: 0,
+        pending: r.as === "buyer" ? 1 : 0,
+        refused: 0,
+        failed: r.as === "seller" ? 1 : 0,
+      });
+      for (const [i, t] of good.entries()) {
+        const x = r.results[i];
+        expect(x).to.include({
+          line: t.line,
+          tradeId: t.tradeId,
+          status: "settled",
+          stState: "Delivered",
+          cashState: "Paid",
+          ledgerStatus: "delivered",
+        });
+        expect(x.id).to.equal(
+          deriveCrossLedgerId({ ...t, stChainId: 31338n, cashChainId: 31339n }).toLowerCase(),
+        );
+      }
+    }
+    // the seller sent one lock per good trade on the ST ledger; the buyer one instruction per
+    // trade on the cash ledger, after one approval per pass for the total of the trades the
+    // seller had locked by then (shared by exactly those trades)
+    for (const x of s.results.slice(0, 4))
+      expect(x.txs.map((t) => [t.step, t.ledger])).to.deep.equal([["lock", "st"]]);
+    const approvals = new Map<string, number[]>();
+    for (const x of b.results.slice(0, 4)) {
+      expect(x.txs.map((t) => [t.step, t.ledger])).to.deep.equal([
+        ["approve", "cash"],
+        ["instruct", "cash"],
+      ]);
+      approvals.set(x.txs[0].hash, [...(approvals.get(x.txs[0].hash) ?? []), x.txs[0].sharedBy]);
+    }
+    for (const shares of approvals.values())
+      expect(shares).to.deep.equal(shares.map(() => shares.length));
+    // the lock the token refused: the seller lacks the units; nothing was locked for it
+    const short = s.results[4];
+    expect(short).to.include({ status: "failed", stState: "None", cashState: "None" });
+    expect(short.error?.name).to.equal("SecurityTokenInsufficientUnlockedBalance");
+    expect(short.next).to.match(/lacks unlocked units/);
+    expect(b.results[4]).to.include({ status: "pending", stState: "None" });
+    expect(b.results[4].next).to.equal("wait for the seller to lock");
+    expect(progress.seller).to.have.length(5);
+    expect(progress.buyer).to.have.length(5);
+
+    const after = await books();
+    const qty = 1n + 2n + 3n + 4n;
+    const amount = qty * 1000n;
+    expect(after.buyerUnits - before.buyerUnits).to.equal(qty);
+    expect(before.sellerUnits - after.sellerUnits).to.equal(qty);
+    expect(after.locked).to.equal(before.locked);
+    expect(after.sellerCash - before.sellerCash).to.equal(amount);
+    expect(before.buyerCash - after.buyerCash).to.equal(amount);
+    expect(after.escrow).to.equal(before.escrow);
+
+    // run again, both sides, the good trades only: nothing sent, every trade reported settled
+    const n = await nonces();
+    const again = await Promise.all(
+      (["seller", "buyer"] as const).map((as) =>
+        settleCrossLedgerTrades({ as, ledgers: as === "seller" ? seller : buyer, trades: good }),
+      ),
+    );
+    for (const r of again) {
+      expect(r.counts.settled).to.equal(4);
+      for (const x of r.results) expect(x.txs).to.deep.equal([]);
+    }
+    expect(await nonces()).to.deep.equal(n);
+    expect(await books()).to.deep.equal(after);
+  });
+
+  it("one file, terms both firms derive alone: the seller's lock carries exactly the buyer's terms", async function () {
+    const [t] = await tradesOf([5n], 5n);
+    const pair = {
+      stChainId: 31338n,
+      stLedger: L.delivery,
+      cashChainId: 31339n,
+      cashLedger: L.payment,
+      cashToken: L.dcjpy,
+      verifier: verifierAddress,
+    };
+    const terms = crossLedgerTradeTerms(t, pair);
+    expect(terms).to.deep.include({
+      seller: seller.st.address,
+      buyer: buyer.cash.address,
+      quantity: 5n,
+      amount: 5_000n,
+      deadline: t.deadline,
+      verifier: verifierAddress,
+    });
+    // another pair of chains gives another ID: a trade never settles twice across deployments
+    expect(crossLedgerTradeTerms(t, { ...pair, cashChainId: 1n }).id).to.not.equal(terms.id);
+    // the seller runs alone: locked, waiting for the buyer's instruction on the cash ledger
+    const s = await settleCrossLedgerTrades({ as: "seller", ledgers: seller, trades: [t] });
+    expect(s.results[0]).to.include({
+      status: "pending",
+      stState: "Locked",
+      cashState: "None",
+      next: "wait for the buyer's instruction on the cash ledger",
+    });
+    const delivery = await L.st.ethers.getContractAt("CrossLedgerDelivery", L.delivery);
+    expect(await delivery.stateOf(terms.id)).to.equal(1n);
+    // the buyer carries it to the end
+    const b = await settleCrossLedgerTrades({
+      as: "buyer",
+      ledgers: buyer,
+      trades: [t],
+      waitMs: 60_000,
+      pollMs: 100,
+    });
+    expect(b.results[0]).to.include({ status: "settled", stState: "Delivered", cashState: "Paid" });
+  });
+});
