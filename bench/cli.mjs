@@ -11,10 +11,12 @@ const USAGE = `Usage: npm run bench -- [--quick] [--compare OLD.json [--threshol
        npm run bench -- --compare OLD.json --current NEW.json [--threshold PCT]
 
   (without --quick the run first times the whole test suite, \`hardhat test\`; every run first
-  measures SDK against raw ethers settlements/s with bench/sdk-throughput.mjs and the bank
-  gateway with bench/gateway.mjs)
+  measures SDK against raw ethers settlements/s with bench/sdk-throughput.mjs, the bank gateway
+  with bench/gateway.mjs, trades with bench/trades.mjs and the two-ledger verifier service with
+  bench/verifier.mjs)
   --quick              small batches, no 1,000 and no 100,000, SDK throughput in-process only
-                       with 20 settlements, bank gateway on SQLite only (CI smoke run, < 90 s);
+                       with 20 settlements, bank gateway on SQLite only, verifier with 20
+                       settlements and 1 for latency (CI smoke run);
                        writes bench/results.quick.json and bench/REPORT.quick.md by default
   --compare OLD.json   after the run, compare with OLD.json; exit 1 if a gas row regressed
   --threshold PCT      regression threshold in percent for --compare (default 5)
@@ -146,6 +148,23 @@ if (options.current === undefined) {
   options.tradesBench = tradesRowsFile;
 }
 
+// And the two-ledger verifier service (bench/verifier.mjs, its own Hardhat process and two anvil
+// nodes mining a block a second): latency in blocks of each ledger, and settlements/s through the
+// service against its pay + deliver sent directly with ethers.
+let verifierRowsFile;
+if (options.current === undefined) {
+  verifierRowsFile = path.join(os.tmpdir(), `kessai-verifier-bench-${process.pid}.json`);
+  const verifierArgs = options.quick ? ["--n", "20", "--latency", "1"] : ["--n", "200"];
+  console.log(`bench: two-ledger verifier (node bench/verifier.mjs ${verifierArgs.join(" ")})`);
+  const verifier = spawnSync(
+    process.execPath,
+    [path.join(root, "bench", "verifier.mjs"), ...verifierArgs, "--out", verifierRowsFile],
+    { cwd: root, stdio: "inherit" },
+  );
+  if (verifier.status !== 0) fail("the two-ledger verifier benchmark failed");
+  options.verifierBench = verifierRowsFile;
+}
+
 const child = spawn(process.execPath, [hardhatCli, ...hardhatArgs], {
   cwd: root,
   stdio: "inherit",
@@ -156,5 +175,6 @@ child.on("exit", (code, signal) => {
   if (sdkRowsFile !== undefined) rmSync(sdkRowsFile, { force: true });
   if (gatewayRowsFile !== undefined) rmSync(gatewayRowsFile, { force: true });
   if (tradesRowsFile !== undefined) rmSync(tradesRowsFile, { force: true });
+  if (verifierRowsFile !== undefined) rmSync(verifierRowsFile, { force: true });
   process.exit(signal === null ? (code ?? 1) : 1);
 });

@@ -157,6 +157,37 @@ export function evaluateTargets(rows: RowSet, batchSizes: readonly number[]): Ta
       pass: actual <= limit,
     });
   }
+  // The two-ledger verifier service (bench/verifier.ts): settlements/s through the service
+  // against its pay + deliver sent directly with ethers, and delivery within k + 2 blocks of the
+  // decision on the ST ledger.
+  for (const name of rows.names()) {
+    const m = /^throughput\.two-ledger\.service\.(\d+)$/.exec(name);
+    const raw = `throughput.two-ledger.raw.${m?.[1]}`;
+    if (m === null || !rows.has(raw)) continue;
+    const actual = rows.value(name);
+    const limit = Math.round(rows.value(raw) * 0.8 * 10) / 10;
+    targets.push({
+      name: `two-ledger-service-throughput-${m[1]}`,
+      description: `verifier service settlements/s ≥ 0.8 × its pay + deliver sent directly with ethers (${m[1]} at once, 1-s blocks)`,
+      actual,
+      limit,
+      pass: actual >= limit,
+    });
+  }
+  if (
+    rows.has("latency.two-ledger.st.decision-to-delivery") &&
+    rows.has("latency.two-ledger.aim.decision-to-delivery")
+  ) {
+    const actual = rows.value("latency.two-ledger.st.decision-to-delivery");
+    const limit = rows.value("latency.two-ledger.aim.decision-to-delivery");
+    targets.push({
+      name: "two-ledger-delivery-latency",
+      description: "delivery within k + 2 ST-ledger blocks of the decision (1-s blocks)",
+      actual,
+      limit,
+      pass: actual <= limit,
+    });
+  }
   return targets;
 }
 

@@ -7,7 +7,7 @@
 export interface Row {
   /** Stable name, e.g. `gas.dvp.settle`; `<kind>.<area>.<what>[.<variant>]`. */
   name: string;
-  /** `gas`, `ms`, `settlements/s` or `settlements`. */
+  /** `gas`, `ms`, `settlements/s`, `settlements` or `blocks`. */
   unit: string;
   value: number;
   /** The floor's value, when the row has one. */
@@ -114,6 +114,8 @@ export function areaOf(name: string): string {
   ) {
     return "Bank gateway (issuance end to end, ledger, reconciliation)";
   }
+  if (area === "two-ledger" && (kind === "latency" || kind === "throughput"))
+    return "Two-ledger verifier service (anvil x 2, 1-s blocks): latency in blocks, settlements/s";
   if (kind === "throughput") return "Throughput";
   if (area === "tests") return "Test suite";
   if (area === "floor") return "Floors (plain OpenZeppelin ERC-20s, SwapFloor)";

@@ -42,6 +42,8 @@ interface Options {
   gatewayBench?: string;
   /** Rows of bench/trades.mjs (trades from a market), run by bench/cli.mjs before this. */
   tradesBench?: string;
+  /** Rows of bench/verifier.mjs (the two-ledger verifier service), run by bench/cli.mjs before this. */
+  verifierBench?: string;
 }
 
 /** Hardfork of the bench network: prague has no per-transaction gas cap (EIP-7825 is osaka's). */
@@ -66,6 +68,7 @@ function options(): Options {
     sdkThroughput: raw.sdkThroughput,
     gatewayBench: raw.gatewayBench,
     tradesBench: raw.tradesBench,
+    verifierBench: raw.verifierBench,
   };
 }
 
@@ -199,6 +202,8 @@ async function main(): Promise<void> {
   if (opts.gatewayBench !== undefined) await addGatewayRows(rows, opts.gatewayBench);
   // bench/trades.mjs writes rows in the same shape (name, unit, value, description, floor name)
   if (opts.tradesBench !== undefined) await addGatewayRows(rows, opts.tradesBench);
+  // and bench/verifier.mjs too (latency in blocks, settlements/s through the verifier service)
+  if (opts.verifierBench !== undefined) await addGatewayRows(rows, opts.verifierBench);
   if (opts.suiteMs !== undefined) {
     rows.ms("time.tests.full", opts.suiteMs, "the whole test suite, `hardhat test`, compiled");
   }

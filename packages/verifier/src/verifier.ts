@@ -115,6 +115,14 @@ export interface VerifierOptions {
   pollMs?: number;
   /** Largest block range of one `eth_getLogs` (default 2,000). */
   maxBlockRange?: number;
+  /**
+   * Outbox items (sends to either ledger) handled at once in a round (default 256). Each waits
+   * for its transaction's confirmations; the engine numbers the sends of each account in one
+   * queue, so they share blocks instead of waiting for one another.
+   */
+  concurrency?: number;
+  /** Settlements decided at once in a round (their reads overlap; default 16). */
+  decideConcurrency?: number;
   /** Name of this worker in the outbox (default `verifier-<pid>`). */
   worker?: string;
   /**
@@ -229,7 +237,16 @@ export class Verifier {
   readonly store: Store;
   readonly confirmations: number;
   private readonly o: Required<
-    Pick<VerifierOptions, "deadlineMarginSec" | "leaseMs" | "pollMs" | "maxBlockRange" | "worker">
+    Pick<
+      VerifierOptions,
+      | "deadlineMarginSec"
+      | "leaseMs"
+      | "pollMs"
+      | "maxBlockRange"
+      | "worker"
+      | "concurrency"
+      | "decideConcurrency"
+    >
   > &
     VerifierOptions;
   private readonly log: VerifierLogger;
@@ -287,6 +304,8 @@ export class Verifier {
       leaseMs: 120_000,
       pollMs: 1_000,
       maxBlockRange: 2_000,
+      concurrency: 256,
+      decideConcurrency: 16,
       worker: `verifier-${process.pid}`,
       ...options,
     };
@@ -396,7 +415,7 @@ export class Verifier {
       const r = await outbox.processBatch(this.store, {
         worker: this.o.worker,
         topics: this.o.topics ?? ["cash.decide", "st.relay"],
-        limit: 8,
+        limit: this.o.concurrency,
         leaseMs: this.o.leaseMs,
         backoff: this.o.backoff,
         handler: (c) => this.handle(c),
@@ -558,7 +577,11 @@ export class Verifier {
     const rows = await this.store.all(sql`SELECT id FROM verifier_settlements
       WHERE cash_state = 'instructed' AND decision IS NULL AND not_ours IS NULL ORDER BY id`);
     let n = 0;
-    for (const r of rows) if (await this.decide(r.id as string)) n++;
+    // Independent settlements: their reads overlap; each decision is still written once, guarded
+    // by `decision IS NULL` in its own transaction.
+    await inPool(rows, this.o.decideConcurrency, async (r) => {
+      if (await this.decide(r.id as string)) n++;
+    });
     // Locks the buyer never instructed: nothing to decide on the cash ledger, but once its deadline
     // passed the seller's units go back (the relay is enqueued once, keyed by the settlement).
     const unpaid = await this.store.all(sql`SELECT id FROM verifier_settlements s
@@ -1013,6 +1036,26 @@ export class Verifier {
     ];
     return lines.join("\n") + "\n";
   }
+}
+
+/**
+ * Runs `f` on every item of `items`, at most `width` at once; after a failure no new item starts,
+ * the ones under way finish, and the first error is thrown.
+ */
+async function inPool<T>(items: T[], width: number, f: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      try {
+        await f(items[next++]!);
+      } catch (error) {
+        failed ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, width), items.length) }, worker));
+  if (failed) throw failed.error;
 }
 
 /** An outbox failure that retrying will not fix. */
