@@ -16,7 +16,7 @@ import { InvalidAmountError, InvalidDeadlineError, InvalidTermsError } from "../
 import { DeploymentMismatchError } from "../errors/configuration.js";
 import type { Journal } from "../transactions/journal.js";
 import type { ChainReader } from "../transactions/rpc.js";
-import { latestBlock, readCall, withSendOptions, type TxResult } from "../context/send.js";
+import { latestBlockTime, readCall, withSendOptions, type TxResult } from "../context/send.js";
 import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
 import { toBankReference, tradeReference } from "../utils/reference.js";
 import {
@@ -564,9 +564,10 @@ async function preflight(
       terms.deadline,
       "looks like milliseconds; give the unix time in seconds",
     );
-  const [rec, block, issuance, redemption, supply] = await Promise.all([
+  // the block time past ethers' request cache (a deadline check right after the clock moved)
+  const [rec, now, issuance, redemption, supply] = await Promise.all([
     readCall("dvp.settlementOf", () => ctx.dvp.settlementOf(terms.id)),
-    readCall("getBlock", () => latestBlock(ctx)),
+    latestBlockTime(ctx),
     a.getReferenceRecord(ctx, { kind: "issuance", reference: bankReference }),
     a.getReferenceRecord(ctx, { kind: "redemption", reference: redemptionRef }),
     readCall("deposit.totalSupply", () => ctx.depositToken.totalSupply()),
@@ -580,7 +581,6 @@ async function preflight(
       state,
       `Settlement ${terms.id} is ${state}; it cannot settle`,
     );
-  const now = BigInt(block?.timestamp ?? 0);
   if (state !== "Settled" && terms.deadline <= now)
     throw new InvalidDeadlineError(
       "terms.deadline",
