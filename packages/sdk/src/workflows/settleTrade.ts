@@ -16,7 +16,7 @@ import { InvalidAmountError, InvalidDeadlineError, InvalidTermsError } from "../
 import { DeploymentMismatchError } from "../errors/configuration.js";
 import type { Journal } from "../transactions/journal.js";
 import type { ChainReader } from "../transactions/rpc.js";
-import { latestBlock, readCall, withSendOptions, type TxResult } from "../context/send.js";
+import { latestBlockTime, readView, withSendOptions, type TxResult } from "../context/send.js";
 import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
 import { toBankReference, tradeReference } from "../utils/reference.js";
 import {
@@ -340,8 +340,11 @@ async function carry(
       ...(r?.resumed ? { resumed: true } : {}),
     });
   };
+  // the checks before every step read the chain as it is now (past ethers' request cache)
   const state = async (): Promise<SettlementStateName> =>
-    settlementStateName(await readCall("dvp.stateOf", () => ctx.dvp.stateOf(terms.id)));
+    settlementStateName(
+      (await readView(ctx, "dvp.stateOf", ctx.dvp, "stateOf", [terms.id]))[0] as bigint,
+    );
   const guard = async () => {
     const s = await state();
     if (TERMINAL_FAILED.includes(s)) {
@@ -476,9 +479,15 @@ async function carry(
     if (!done) throw new Lost(7, "the redemption is no longer on chain");
     return s;
   };
-  const approvalValid = () => readCall("dvp.isApprovalValid", () => ctx.dvp.isApprovalValid(terms));
-  const allowanceOf = () =>
-    readCall("deposit.allowance", () => ctx.depositToken.allowance(terms.buyer, ctx.addresses.dvp));
+  const approvalValid = async () =>
+    (await readView(ctx, "dvp.isApprovalValid", ctx.dvp, "isApprovalValid", [terms]))[0] as boolean;
+  const allowanceOf = async () =>
+    (
+      await readView(ctx, "deposit.allowance", ctx.depositToken, "allowance", [
+        terms.buyer,
+        ctx.addresses.dvp,
+      ])
+    )[0] as bigint;
 
   const maxRedo = p.maxRedo ?? 3;
   for (let redone = 0; ; redone++) {
@@ -564,12 +573,17 @@ async function preflight(
       terms.deadline,
       "looks like milliseconds; give the unix time in seconds",
     );
-  const [rec, block, issuance, redemption, supply] = await Promise.all([
-    readCall("dvp.settlementOf", () => ctx.dvp.settlementOf(terms.id)),
-    readCall("getBlock", () => latestBlock(ctx)),
+  // the block time past ethers' request cache (a deadline check right after the clock moved)
+  const [rec, now, issuance, redemption, supply] = await Promise.all([
+    readView(ctx, "dvp.settlementOf", ctx.dvp, "settlementOf", [terms.id]).then(
+      (r) => r[0] as { state: bigint; termsDigest: string },
+    ),
+    latestBlockTime(ctx),
     a.getReferenceRecord(ctx, { kind: "issuance", reference: bankReference }),
     a.getReferenceRecord(ctx, { kind: "redemption", reference: redemptionRef }),
-    readCall("deposit.totalSupply", () => ctx.depositToken.totalSupply()),
+    readView(ctx, "deposit.totalSupply", ctx.depositToken, "totalSupply", []).then(
+      (r) => r[0] as bigint,
+    ),
   ]);
   const state = settlementStateName(rec.state);
   // an existing settlement under this ID must be this trade, and still able to settle
@@ -580,7 +594,6 @@ async function preflight(
       state,
       `Settlement ${terms.id} is ${state}; it cannot settle`,
     );
-  const now = BigInt(block?.timestamp ?? 0);
   if (state !== "Settled" && terms.deadline <= now)
     throw new InvalidDeadlineError(
       "terms.deadline",

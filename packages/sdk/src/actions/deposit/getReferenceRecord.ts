@@ -1,6 +1,6 @@
 import { ZeroAddress } from "ethers";
 import type { KessaiContext } from "../../context/connect.js";
-import { readCall } from "../../context/send.js";
+import { readView } from "../../context/send.js";
 import { toReference } from "../../utils/validate.js";
 
 /** Parameters of {@link getReferenceRecord}. */
@@ -19,9 +19,10 @@ export async function getReferenceRecord(
 ): Promise<GetReferenceRecordResult> {
   const ref = toReference(p.reference, "reference");
   const dt = ctx.depositToken;
-  const r = await readCall(`deposit.${p.kind}Of`, () =>
-    p.kind === "issuance" ? dt.issuanceOf(ref) : dt.redemptionOf(ref),
-  );
+  const method = p.kind === "issuance" ? "issuanceOf" : "redemptionOf";
+  const [r] = (await readView(ctx, `deposit.${method}`, dt, method, [ref])) as unknown as [
+    { account: string; amount: bigint; timestamp: bigint },
+  ];
   return r.account === ZeroAddress
     ? undefined
     : { account: r.account, amount: r.amount, timestamp: r.timestamp };

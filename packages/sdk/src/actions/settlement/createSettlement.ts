@@ -4,7 +4,7 @@ import { decodeRevertData } from "../../errors/decode.js";
 import { InvalidDeadlineError, InvalidTermsError } from "../../errors/input.js";
 import type { ContractError } from "../../errors/contract.js";
 import { IneligibleTradeError, type IneligibilityReason } from "../../errors/settlement.js";
-import { latestBlock, sendTx, readCall, type TxResult } from "../../context/send.js";
+import { latestBlockTime, readCall, sendTx, type TxResult } from "../../context/send.js";
 import { toBool } from "../../utils/validate.js";
 import {
   buildTerms,
@@ -68,11 +68,12 @@ export async function createSettlement(
       "is not this deployment's security token",
     );
   }
-  const [block, finding] = await Promise.all([
-    readCall("getBlock", () => latestBlock(ctx)),
+  // The block time is read past ethers' request cache: right after the clock moved, a cached
+  // block would pass a deadline that has already gone.
+  const [now, finding] = await Promise.all([
+    latestBlockTime(ctx),
     force ? undefined : sharedCheck(ctx, terms),
   ]);
-  const now = BigInt(block?.timestamp ?? 0);
   if (terms.deadline <= now) {
     throw new InvalidDeadlineError(
       "terms.deadline",
