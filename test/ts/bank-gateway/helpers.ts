@@ -57,7 +57,7 @@ export async function deployDcjpy() {
 }
 export type Dcjpy = Awaited<ReturnType<typeof deployDcjpy>>;
 
-export { databaseUrl } from "../storage/backends.js";
+export { databaseUrl } from "../storage/database-url.js";
 
 export interface TestGateway extends RunningGateway {
   /** fetch against the gateway with a key; returns status, JSON body and headers. */

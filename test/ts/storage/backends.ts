@@ -29,12 +29,6 @@ export interface Backend {
   fresh(options?: StoreOptions): Promise<Store>;
 }
 
-/** A URL for `openStore` (and the services' `start()`) of a new, empty database of the back end. */
-export async function databaseUrl(b: Backend): Promise<string> {
-  const db = await b.newDatabase();
-  return b.dialect === "sqlite" ? `sqlite:${db}` : db;
-}
-
 class SqliteBackend implements Backend {
   readonly dialect = "sqlite" as const;
   private stores: Store[] = [];

@@ -25,7 +25,8 @@ import {
   type CrossLedgerTerms,
 } from "../../../packages/verifier/src/index.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
-import { databaseUrl, describeBackends } from "../storage/backends.js";
+import { describeBackends } from "../storage/backends.js";
+import { databaseUrl } from "../storage/database-url.js";
 import {
   SELLER,
   VERIFIER,
