@@ -15,9 +15,9 @@ pragma solidity ^0.8.30;
  * own units. A forced removal that names no settlement may take only unassigned units.
  *
  * {ICrossLedgerDelivery} and the single-chain {IDeliveryVersusPayment} keep these books with
- * `contracts/settlement/LockBook.sol` (through `LockBookReceiver`). {IDeliveryVersusPayment}
- * declares the same event and view itself (one ABI fragment reads both), so that its ERC-165
- * interface ID, which does not count inherited functions, stays as it was.
+ * `contracts/settlement/LockBook.sol` (through `LockBookReceiver`), which emits this event for
+ * both. {IDeliveryVersusPayment} declares the view itself, so that its ERC-165 interface ID, which
+ * does not count inherited functions, stays as it was.
  */
 interface ILockBook {
     /**
