@@ -23,6 +23,16 @@ import type {
 export const BLOCK_GAS_LIMIT = 1_000_000_000n;
 /** Deadline of every settlement but the one that expires (2100-01-01, fixed for stable calldata). */
 export const FAR_DEADLINE = 4_102_444_800n;
+/** The bench bond's product terms (the `StraightBondToken` constructor's last argument). */
+export const BOND_TERMS = {
+  faceValue: 100,
+  faceValueCurrency: "JPY",
+  interestRate: 1_0000,
+  interestPaymentDates: ["0331", "0930"],
+  redemptionDate: FAR_DEADLINE,
+  redemptionValue: 100,
+  redemptionValueCurrency: "JPY",
+};
 /** ST units and DCJPY per settlement opened by an EOA seller. */
 export const QUANTITY = 10n;
 export const AMOUNT = 1_000_000n;
@@ -149,23 +159,7 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
   // ------------------------------------------------------------ tokens and DVP
   const bond = await ethers.deployContract(
     "StraightBondToken",
-    [
-      "Kessai Bond 1",
-      "KB1",
-      0,
-      await stRegistry.getAddress(),
-      admin.address,
-      0,
-      {
-        faceValue: 100,
-        faceValueCurrency: "JPY",
-        interestRate: 1_0000,
-        interestPaymentDates: ["0331", "0930"],
-        redemptionDate: FAR_DEADLINE,
-        redemptionValue: 100,
-        redemptionValueCurrency: "JPY",
-      },
-    ],
+    ["Kessai Bond 1", "KB1", 0, await stRegistry.getAddress(), admin.address, 0, BOND_TERMS],
     admin,
   );
   await grantEach(bond, issuer.address, [

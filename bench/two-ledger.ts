@@ -7,9 +7,10 @@
  */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { network } from "hardhat";
-import { gasOf, mined } from "./fixture.js";
+import { BOND_TERMS, FAR_DEADLINE, gasOf, mined } from "./fixture.js";
 import type { RowSet } from "./rows.js";
 import {
+  TRANSFER_AUTHORIZATION_TYPES,
   encodeCrossLedgerTerms,
   outcomeTypedData,
   paymentOrderTypedData,
@@ -27,7 +28,6 @@ export const ST_CHAIN_ID = 31338n;
 export const CASH_CHAIN_ID = 31339n;
 const QUANTITY = 10n;
 const AMOUNT = 1_000_000n;
-const FAR_DEADLINE = 4_102_444_800n;
 const BIG = 10n ** 12n;
 
 const PAID = 1 as const;
@@ -75,23 +75,7 @@ export async function measureTwoLedger(
   );
   const bond = (await st.ethers.deployContract(
     "StraightBondToken",
-    [
-      "Kessai Bond 1",
-      "KB1",
-      0,
-      await registry.getAddress(),
-      stAdmin.address,
-      0,
-      {
-        faceValue: 100,
-        faceValueCurrency: "JPY",
-        interestRate: 1_0000,
-        interestPaymentDates: ["0331", "0930"],
-        redemptionDate: FAR_DEADLINE,
-        redemptionValue: 100,
-        redemptionValueCurrency: "JPY",
-      },
-    ],
+    ["Kessai Bond 1", "KB1", 0, await registry.getAddress(), stAdmin.address, 0, BOND_TERMS],
     stAdmin,
   )) as unknown as StraightBondToken;
   await mined(bond.grantRole(await bond.ISSUER_ROLE(), st.signers[issuer].address));
@@ -217,16 +201,6 @@ export async function measureTwoLedger(
     );
   const asRelayerSt = delivery.connect(st.signers[relayer]);
   const asRelayerCash = payment.connect(cash.signers[relayer]);
-  const transferToEscrowTypes = {
-    TransferWithAuthorization: [
-      { name: "from", type: "address" },
-      { name: "to", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "spender", type: "address" },
-      { name: "validBefore", type: "uint256" },
-      { name: "nonce", type: "bytes32" },
-    ],
-  };
 
   // ------------------------------------------------------------ the flow, Paid
   const t1 = terms();
@@ -270,7 +244,7 @@ export async function measureTwoLedger(
       chainId: cashDomain.chainId,
       verifyingContract: cashDomain.verifyingContract,
     },
-    transferToEscrowTypes,
+    TRANSFER_AUTHORIZATION_TYPES,
     {
       from: t2.buyer,
       to: paymentAddr,

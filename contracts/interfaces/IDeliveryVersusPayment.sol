@@ -250,14 +250,8 @@ interface IDeliveryVersusPayment is ISecurityTokenLockReceiver {
      * @param state The state the item was found in.
      */
     event SettlementAttemptSkipped(bytes32 indexed id, State state);
-    /**
-     * @notice The units of `account` locked to this contract on security token `token` that belong
-     * to no settlement are now `unassigned` (an issuer path added or removed some).
-     * @param token The security token that notified the change.
-     * @param account The holder concerned.
-     * @param unassigned The new {unassignedLockOf}(`token`, `account`).
-     */
-    event UnassignedLockChanged(address indexed token, address indexed account, uint256 unassigned);
+    // The units of no settlement change with {ILockBook-UnassignedLockChanged}, emitted by the
+    // contract's books (`LockBook`): declared once there, so the contract's ABI holds it once.
     /**
      * @notice A security token was listed or delisted.
      * @param token The security token contract.

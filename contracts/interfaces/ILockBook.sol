@@ -14,9 +14,9 @@ pragma solidity ^0.8.30;
  * an open settlement is always fully backed, and a settlement only ever consumes or releases its
  * own units. A forced removal that names no settlement may take only unassigned units.
  *
- * {ICrossLedgerDelivery} keeps these books with `contracts/settlement/LockBook.sol`. The
- * single-chain {IDeliveryVersusPayment} keeps the same books under the same rules and declares the
- * same event and view itself (one ABI fragment reads both), so that its ERC-165 interface ID, which
+ * {ICrossLedgerDelivery} and the single-chain {IDeliveryVersusPayment} keep these books with
+ * `contracts/settlement/LockBook.sol` (through `LockBookReceiver`), which emits this event for
+ * both. {IDeliveryVersusPayment} declares the view itself, so that its ERC-165 interface ID, which
  * does not count inherited functions, stays as it was.
  */
 interface ILockBook {

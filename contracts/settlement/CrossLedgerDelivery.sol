@@ -6,8 +6,10 @@ import {ICrossLedger} from "../interfaces/ICrossLedger.sol";
 import {ICrossLedgerDelivery} from "../interfaces/ICrossLedgerDelivery.sol";
 import {ILockBook} from "../interfaces/ILockBook.sol";
 import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
+import {CalldataWords} from "../utils/CalldataWords.sol";
 import {CrossLedgerBase} from "./CrossLedgerBase.sol";
 import {LockBook} from "./LockBook.sol";
+import {LockBookReceiver} from "./LockBookReceiver.sol";
 
 /**
  * @title CrossLedgerDelivery
@@ -31,18 +33,22 @@ import {LockBook} from "./LockBook.sol";
  * - Only registration is paused; deliveries, returns, waivers and the forced-path callbacks work
  *   while paused. No function of this contract depends on time after registration.
  */
-contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712 {
+contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, LockBookReceiver {
     /// @dev Bit masks of accepted states, in the format of {DeliveryUnexpectedState}.
     bytes32 private constant _NONE = bytes32(uint256(1) << uint8(State.None));
     bytes32 private constant _LOCKED = bytes32(uint256(1) << uint8(State.Locked));
+
+    /// @dev The words of `abi.encode(terms)` that hold an address (seller 1, buyer 2, stLedger 4,
+    /// securityToken 5, cashLedger 8, cashToken 9, verifier 12) and the `uint64` deadline (11),
+    /// as bit masks for {CalldataWords-hasDirtyBits}.
+    uint256 private constant _ADDRESS_WORDS =
+        (1 << 1) | (1 << 2) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 9) | (1 << 12);
+    uint256 private constant _UINT64_WORDS = 1 << 11;
 
     // ---------------------------------------------------------------- storage
 
     mapping(bytes32 id => Delivery) private _deliveries;
     mapping(address token => bool) private _securityTokenListed;
-    /// @dev Units in `lockedOf(this, account)` of security token `token` that belong to no
-    /// settlement ({LockBook}); written only by the issuer-path notifications.
-    mapping(address token => mapping(address account => uint256)) private _unassigned;
 
     // ---------------------------------------------------------------- constructor
 
@@ -89,63 +95,6 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712 {
         _deliveries[id] = Delivery({state: State.Locked, termsDigest: bytes28(hashed)});
         emit DeliveryRegistered(id, account, terms.buyer, hashed, terms);
         return ISecurityTokenLockReceiver.onSecurityTokenLocked.selector;
-    }
-
-    /**
-     * @inheritdoc ISecurityTokenLockReceiver
-     * @dev The units belong to no settlement: adds `amount` to {unassignedLockOf}(caller,
-     * `account`). Any caller (only a token's own books change), `data` ignored, works while
-     * paused. Emits {UnassignedLockChanged}.
-     */
-    function onSecurityTokenLockAdded(
-        address,
-        address account,
-        uint256 amount,
-        bytes calldata
-    ) external nonReentrant returns (bytes4) {
-        LockBook.add(_unassigned, msg.sender, account, amount);
-        return ISecurityTokenLockReceiver.onSecurityTokenLockAdded.selector;
-    }
-
-    /**
-     * @inheritdoc ISecurityTokenLockReceiver
-     * @dev Read as the single-chain DVP reads its forced removals: with `data` of at least 416
-     * bytes, the removal names a settlement: the first 416 bytes are `abi.encode(terms)`, the rest
-     * is free (a court's reference, say) and ignored. Each address and the deadline must be a
-     * clean value of its type ({DeliveryMalformedTerms}(`data.length`) otherwise); the state must
-     * be `Locked`, the terms match, the caller be `terms.securityToken`, `account` be
-     * `terms.seller` and `amount` at most `terms.quantity` ({DeliveryLockMismatch} otherwise). It
-     * becomes `Failed` at once and the rest of its quantity goes back to the seller; emits
-     * {SettlementFailed}. With shorter `data` (empty, or a reference alone) the units must come
-     * from {unassignedLockOf} ({DeliveryForcedRemovalExceedsUnassigned} otherwise); emits
-     * {UnassignedLockChanged}. Works while paused.
-     */
-    function onSecurityTokenLockRemoved(
-        address operator,
-        address account,
-        uint256 amount,
-        bytes calldata data
-    ) external nonReentrant returns (bytes4) {
-        if (data.length >= _TERMS_ENCODED_LENGTH) {
-            _requireCleanTerms(data);
-            _failForcedRemoval(_termsIn(data), operator, account, amount);
-        } else {
-            (bool removed, uint256 unassigned) = LockBook.remove(
-                _unassigned,
-                msg.sender,
-                account,
-                amount
-            );
-            if (!removed) {
-                revert DeliveryForcedRemovalExceedsUnassigned(
-                    msg.sender,
-                    account,
-                    amount,
-                    unassigned
-                );
-            }
-        }
-        return ISecurityTokenLockReceiver.onSecurityTokenLockRemoved.selector;
     }
 
     // ---------------------------------------------------------------- step 6
@@ -257,6 +206,40 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712 {
         return _hashTypedDataV4(_outcomeStructHash(hashedTerms, outcome));
     }
 
+    /// @dev {LockBookReceiver}: thirteen static words.
+    function _termsEncodedLength() internal pure override returns (uint256) {
+        return _TERMS_ENCODED_LENGTH;
+    }
+
+    /**
+     * @dev {LockBookReceiver}, read as the single-chain DVP reads its forced removals: with `data`
+     * of at least 416 bytes, each address and the deadline of the terms it starts with must be a
+     * clean value of its type ({DeliveryMalformedTerms}(`data.length`) otherwise); the state must
+     * be `Locked`, the terms match, the caller be `terms.securityToken`, `account` be
+     * `terms.seller` and `amount` at most `terms.quantity` ({DeliveryLockMismatch} otherwise). It
+     * becomes `Failed` at once and the rest of its quantity goes back to the seller; emits
+     * {SettlementFailed}.
+     */
+    function _failNamedSettlement(
+        bytes calldata data,
+        address operator,
+        address account,
+        uint256 amount
+    ) internal override {
+        _requireCleanTerms(data);
+        _failForcedRemoval(_termsIn(data), operator, account, amount);
+    }
+
+    /// @dev {LockBookReceiver}: {DeliveryForcedRemovalExceedsUnassigned}.
+    function _revertExceedsUnassigned(
+        address token,
+        address account,
+        uint256 amount,
+        uint256 unassigned
+    ) internal pure override {
+        revert DeliveryForcedRemovalExceedsUnassigned(token, account, amount, unassigned);
+    }
+
     /**
      * @dev The security token took `amount` of the units of the settlement `terms` out of this
      * contract's lock by enforcement (`operator` called it) and named the settlement: checks that
@@ -275,14 +258,7 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712 {
         if (terms.securityToken != msg.sender || terms.seller != account || amount > terms.quantity)
             revert DeliveryLockMismatch(id, msg.sender, account, amount);
         _deliveries[id].state = State.Failed;
-        uint256 released;
-        // unchecked: amount <= terms.quantity was checked just above
-        unchecked {
-            released = terms.quantity - amount;
-        }
-        if (released != 0) {
-            ISecurityToken(msg.sender).unlock(account, account, released, abi.encode(id));
-        }
+        uint256 released = LockBook.releaseRest(msg.sender, account, id, terms.quantity, amount);
         emit SettlementFailed(id, operator, amount, released);
     }
 
@@ -319,28 +295,11 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712 {
      * start of `data` (at least 416 bytes, checked by the caller) has its high 96 bits clear and
      * the deadline word its high 192 bits: the check the ABI decoder would make on a member read,
      * but with this contract's own error (the token would report an empty revert as a refusal).
-     * The DVP's `_requireCleanTerms` applies the same rule to its own nine-word layout.
+     * The DVP applies the same rule ({CalldataWords}) to its own nine-word layout.
      */
     function _requireCleanTerms(bytes calldata data) private pure {
-        bool dirty;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let o := data.offset
-            // addresses: seller 1, buyer 2, stLedger 4, securityToken 5, cashLedger 8,
-            // cashToken 9, verifier 12; deadline 11 (uint64)
-            let high := or(
-                shr(160, calldataload(add(o, 0x20))),
-                shr(160, calldataload(add(o, 0x40)))
-            )
-            high := or(high, shr(160, calldataload(add(o, 0x80))))
-            high := or(high, shr(160, calldataload(add(o, 0xa0))))
-            high := or(high, shr(160, calldataload(add(o, 0x100))))
-            high := or(high, shr(160, calldataload(add(o, 0x120))))
-            high := or(high, shr(64, calldataload(add(o, 0x160))))
-            high := or(high, shr(160, calldataload(add(o, 0x180))))
-            dirty := iszero(iszero(high))
-        }
-        if (dirty) revert DeliveryMalformedTerms(data.length);
+        if (CalldataWords.hasDirtyBits(data, _ADDRESS_WORDS, _UINT64_WORDS))
+            revert DeliveryMalformedTerms(data.length);
     }
 
     /**

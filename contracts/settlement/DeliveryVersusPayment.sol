@@ -12,6 +12,9 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IDeliveryVersusPayment} from "../interfaces/IDeliveryVersusPayment.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
 import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
+import {CalldataWords} from "../utils/CalldataWords.sol";
+import {LockBook} from "./LockBook.sol";
+import {LockBookReceiver} from "./LockBookReceiver.sol";
 
 /**
  * @title DeliveryVersusPayment
@@ -52,7 +55,8 @@ contract DeliveryVersusPayment is
     AccessControlDefaultAdminRules,
     EIP712,
     Pausable,
-    ReentrancyGuardTransient
+    ReentrancyGuardTransient,
+    LockBookReceiver
 {
     using SafeERC20 for IERC20;
 
@@ -99,6 +103,12 @@ contract DeliveryVersusPayment is
     /// @dev Length of `abi.encode(terms)`: nine static words.
     uint256 private constant _TERMS_ENCODED_LENGTH = 9 * 32;
 
+    /// @dev The words of `abi.encode(terms)` that hold an address (seller 1, buyer 2,
+    /// securityToken 3, cashToken 5, agent 8) and the `uint64` deadline (7), as bit masks for
+    /// {CalldataWords-hasDirtyBits}.
+    uint256 private constant _ADDRESS_WORDS = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8);
+    uint256 private constant _UINT64_WORDS = 1 << 7;
+
     /// @dev Bit masks of accepted states, in the format of {DvpUnexpectedState}.
     bytes32 private constant _NONE = bytes32(uint256(1) << uint8(State.None));
     bytes32 private constant _PENDING = bytes32(uint256(1) << uint8(State.Pending));
@@ -111,9 +121,6 @@ contract DeliveryVersusPayment is
     mapping(bytes32 id => Record) private _settlements;
     mapping(address token => bool) private _securityTokenListed;
     mapping(address token => bool) private _cashTokenListed;
-    /// @dev Units in `lockedOf(this, account)` of security token `token` that belong to no
-    /// settlement; written only by the issuer-path notifications.
-    mapping(address token => mapping(address account => uint256)) private _unassigned;
     /// @dev How many times each account lost SETTLEMENT_AGENT_ROLE ({_revokeRole}); read only by
     /// approvals and by settlements that name an agent.
     mapping(address agent => uint256) private _agentEpochs;
@@ -185,61 +192,6 @@ contract DeliveryVersusPayment is
         });
         emit SettlementCreated(id, seller, buyer, terms);
         return ISecurityTokenLockReceiver.onSecurityTokenLocked.selector;
-    }
-
-    /**
-     * @inheritdoc ISecurityTokenLockReceiver
-     * @dev The units belong to no settlement: adds `amount` to {unassignedLockOf}(caller,
-     * `account`), where they stay until the issuer removes them. Any caller (only a token's own
-     * books change), `data` ignored, works while paused. Emits {UnassignedLockChanged}.
-     */
-    function onSecurityTokenLockAdded(
-        address,
-        address account,
-        uint256 amount,
-        bytes calldata
-    ) external nonReentrant returns (bytes4) {
-        uint256 unassigned = _unassigned[msg.sender][account] + amount;
-        _unassigned[msg.sender][account] = unassigned;
-        emit UnassignedLockChanged(msg.sender, account, unassigned);
-        return ISecurityTokenLockReceiver.onSecurityTokenLockAdded.selector;
-    }
-
-    /**
-     * @inheritdoc ISecurityTokenLockReceiver
-     * @dev With `data` of at least 288 bytes, the removal names a settlement: the first 288 bytes
-     * are `abi.encode(terms)`, the rest is free (a court's reference, say) and ignored. Each
-     * address and the deadline must be a clean value of its type ({DvpMalformedTerms} otherwise);
-     * the settlement's state must be `Pending` or `Affirmed`, the terms match, the caller be
-     * `terms.securityToken`, `account` be `terms.seller` and `amount` at most `terms.quantity`
-     * ({DvpLockMismatch} otherwise). It becomes `Failed` at once and the rest of its quantity
-     * goes back to the seller; emits {SettlementFailed}. With shorter `data` (empty, or a
-     * reference alone) the units must come from {unassignedLockOf}
-     * ({DvpForcedRemovalExceedsUnassigned} otherwise); emits {UnassignedLockChanged}. Works while
-     * paused.
-     */
-    function onSecurityTokenLockRemoved(
-        address operator,
-        address account,
-        uint256 amount,
-        bytes calldata data
-    ) external nonReentrant returns (bytes4) {
-        if (data.length >= _TERMS_ENCODED_LENGTH) {
-            _requireCleanTerms(data);
-            _failForcedRemoval(_termsIn(data), operator, account, amount);
-        } else {
-            uint256 unassigned = _unassigned[msg.sender][account];
-            if (amount > unassigned) {
-                revert DvpForcedRemovalExceedsUnassigned(msg.sender, account, amount, unassigned);
-            }
-            // unchecked: amount <= unassigned was checked just above
-            unchecked {
-                unassigned -= amount;
-            }
-            _unassigned[msg.sender][account] = unassigned;
-            emit UnassignedLockChanged(msg.sender, account, unassigned);
-        }
-        return ISecurityTokenLockReceiver.onSecurityTokenLockRemoved.selector;
     }
 
     // ---------------------------------------------------------------- step 2: matching
@@ -627,6 +579,36 @@ contract DeliveryVersusPayment is
         emit SettlementSettled(id, terms.seller, terms.buyer);
     }
 
+    /// @dev {LockBookReceiver}: nine static words.
+    function _termsEncodedLength() internal pure override returns (uint256) {
+        return _TERMS_ENCODED_LENGTH;
+    }
+
+    /**
+     * @dev {LockBookReceiver}: with `data` of at least 288 bytes, each address and the deadline of
+     * the terms it starts with must be a clean value of its type ({DvpMalformedTerms} otherwise);
+     * then {_failForcedRemoval}.
+     */
+    function _failNamedSettlement(
+        bytes calldata data,
+        address operator,
+        address account,
+        uint256 amount
+    ) internal override {
+        _requireCleanTerms(data);
+        _failForcedRemoval(_termsIn(data), operator, account, amount);
+    }
+
+    /// @dev {LockBookReceiver}: {DvpForcedRemovalExceedsUnassigned}.
+    function _revertExceedsUnassigned(
+        address token,
+        address account,
+        uint256 amount,
+        uint256 unassigned
+    ) internal pure override {
+        revert DvpForcedRemovalExceedsUnassigned(token, account, amount, unassigned);
+    }
+
     /**
      * @dev The security token took `amount` of the units of the settlement `terms` out of this
      * contract's lock by enforcement (`operator` called it) and named the settlement: checks that
@@ -645,14 +627,7 @@ contract DeliveryVersusPayment is
         if (terms.securityToken != msg.sender || terms.seller != account || amount > terms.quantity)
             revert DvpLockMismatch(id, msg.sender, account, amount);
         _settlements[id].state = State.Failed;
-        uint256 released;
-        // unchecked: amount <= terms.quantity was checked just above
-        unchecked {
-            released = terms.quantity - amount;
-        }
-        if (released != 0) {
-            ISecurityToken(msg.sender).unlock(account, account, released, abi.encode(id));
-        }
+        uint256 released = LockBook.releaseRest(msg.sender, account, id, terms.quantity, amount);
         emit SettlementFailed(id, operator, amount, released);
     }
 
@@ -771,22 +746,8 @@ contract DeliveryVersusPayment is
      * as the DVP's own error (the token would report an empty revert as a refusal).
      */
     function _requireCleanTerms(bytes calldata data) private pure {
-        bool dirty;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let o := data.offset
-            // seller, buyer, securityToken, cashToken, agent: addresses; deadline: uint64
-            let high := or(
-                shr(160, calldataload(add(o, 0x20))),
-                shr(160, calldataload(add(o, 0x40)))
-            )
-            high := or(high, shr(160, calldataload(add(o, 0x60))))
-            high := or(high, shr(160, calldataload(add(o, 0xa0))))
-            high := or(high, shr(64, calldataload(add(o, 0xe0))))
-            high := or(high, shr(160, calldataload(add(o, 0x100))))
-            dirty := iszero(iszero(high))
-        }
-        if (dirty) revert DvpMalformedTerms(data.length);
+        if (CalldataWords.hasDirtyBits(data, _ADDRESS_WORDS, _UINT64_WORDS))
+            revert DvpMalformedTerms(data.length);
     }
 
     /**

@@ -2,15 +2,17 @@
 pragma solidity ^0.8.30;
 
 import {ILockBook} from "../interfaces/ILockBook.sol";
+import {ISecurityToken} from "../interfaces/ISecurityToken.sol";
 
 /**
  * @title LockBook
  * @notice The units locked to a settlement contract that belong to no settlement, per security
- * token and holder ({ILockBook}), for the two-ledger delivery contract: the issuer-path
- * notifications add to them ({add}) and an unnamed forced removal may take only from them
- * ({remove}); the settlement paths never touch them. The contract keeps the mapping in its own
- * storage and passes it in. These are the single-chain DVP's rules and event; the DVP keeps its
- * own inline copy so that its bytecode, gas and ERC-165 interface ID stay as they are.
+ * token and holder ({ILockBook}), for the single-chain DVP and the two-ledger delivery contract:
+ * the issuer-path notifications add to them ({add}) and an unnamed forced removal may take only
+ * from them ({remove}); the settlement paths never touch them. A forced removal that names a
+ * settlement fails it and gives the rest of its quantity back to the seller ({releaseRest}). The
+ * contract keeps the mapping in its own storage and passes it in. The DVP declares the event
+ * itself (the same signature, so the same log), which keeps its ERC-165 interface ID as it was.
  */
 library LockBook {
     /**
@@ -49,5 +51,25 @@ library LockBook {
         unassigned[token][account] = units;
         emit ILockBook.UnassignedLockChanged(token, account, units);
         return (true, units);
+    }
+
+    /**
+     * @dev A forced removal took `amount` (at most `quantity`, checked by the caller) of the
+     * `quantity` units locked to settlement `id` of `account` on `token`: unlocks the rest to
+     * `account` itself (an unlock to its own holder, allowed in every token state) and returns it
+     * (zero: nothing to unlock, no call).
+     */
+    function releaseRest(
+        address token,
+        address account,
+        bytes32 id,
+        uint256 quantity,
+        uint256 amount
+    ) internal returns (uint256 released) {
+        // unchecked: amount <= quantity is checked by the caller
+        unchecked {
+            released = quantity - amount;
+        }
+        if (released != 0) ISecurityToken(token).unlock(account, account, released, abi.encode(id));
     }
 }

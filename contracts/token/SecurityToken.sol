@@ -87,6 +87,14 @@ abstract contract SecurityToken is ISecurityToken, PackedERC20, AccessControlDef
     /// Enforcement (issue, forced paths): only a non-zero, eligible receiver and enough units.
     uint256 internal constant _PATH_ENFORCEMENT = 0;
 
+    /// @dev The lock receiver's callbacks for {_notifyLock}.
+    bytes4 internal constant _LOCK_ADDED = ISecurityTokenLockReceiver
+        .onSecurityTokenLockAdded
+        .selector;
+    bytes4 internal constant _LOCK_REMOVED = ISecurityTokenLockReceiver
+        .onSecurityTokenLockRemoved
+        .selector;
+
     Config private _config;
 
     mapping(address lockAddress => mapping(address account => uint256)) private _locks;
@@ -493,9 +501,14 @@ abstract contract SecurityToken is ISecurityToken, PackedERC20, AccessControlDef
         if (recipient != account) _update(account, recipient, value);
     }
 
-    /// @dev Tells the contract `lockAddress` (unless its notifications are waived) that an issuer
-    /// or enforcement path added `value` units of `account` to its lock.
-    function _notifyLockAdded(
+    /**
+     * @dev Tells the contract `lockAddress` (unless it has no code or its notifications are
+     * waived) that an issuer or enforcement path added `value` units of `account` to its lock
+     * (`callback` {_LOCK_ADDED}) or took them out of it ({_LOCK_REMOVED}; the receiver may refuse).
+     * Both callbacks take `(operator, account, amount, data)`, `operator` being the caller.
+     */
+    function _notifyLock(
+        bytes4 callback,
         address lockAddress,
         address account,
         uint256 value,
@@ -504,28 +517,7 @@ abstract contract SecurityToken is ISecurityToken, PackedERC20, AccessControlDef
         if (lockAddress.code.length == 0 || _notificationsWaived[lockAddress]) return;
         _callLockReceiver(
             lockAddress,
-            abi.encodeCall(
-                ISecurityTokenLockReceiver.onSecurityTokenLockAdded,
-                (msg.sender, account, value, data)
-            )
-        );
-    }
-
-    /// @dev Tells the contract `lockAddress` (unless its notifications are waived) that an issuer
-    /// or enforcement path took `value` units of `account` out of its lock; it may refuse.
-    function _notifyLockRemoved(
-        address lockAddress,
-        address account,
-        uint256 value,
-        bytes memory data
-    ) internal {
-        if (lockAddress.code.length == 0 || _notificationsWaived[lockAddress]) return;
-        _callLockReceiver(
-            lockAddress,
-            abi.encodeCall(
-                ISecurityTokenLockReceiver.onSecurityTokenLockRemoved,
-                (msg.sender, account, value, data)
-            )
+            abi.encodeWithSelector(callback, msg.sender, account, value, data)
         );
     }
 
@@ -598,7 +590,7 @@ abstract contract SecurityToken is ISecurityToken, PackedERC20, AccessControlDef
             emit Lock(lockAddress, to, value, "");
         }
         emit Issue(to, lockAddress, value);
-        if (lockAddress != address(0)) _notifyLockAdded(lockAddress, to, value, "");
+        if (lockAddress != address(0)) _notifyLock(_LOCK_ADDED, lockAddress, to, value, "");
     }
 
     /// @dev Redeem path shared by {redeem} and {bulkRedeem}.
@@ -613,7 +605,7 @@ abstract contract SecurityToken is ISecurityToken, PackedERC20, AccessControlDef
             emit Unlock(lockAddress, from, from, value, "");
         }
         emit Redeem(from, lockAddress, value);
-        if (lockAddress != address(0)) _notifyLockRemoved(lockAddress, from, value, "");
+        if (lockAddress != address(0)) _notifyLock(_LOCK_REMOVED, lockAddress, from, value, "");
     }
 
     /**

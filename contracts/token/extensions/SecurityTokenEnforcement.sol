@@ -55,7 +55,7 @@ abstract contract SecurityTokenEnforcement is SecurityToken {
         _balanceError(account, value, address(0)).revertIfAny();
         _addLock(lockAddress, account, value);
         emit ForceLock(lockAddress, account, value, data);
-        _notifyLockAdded(lockAddress, account, value, data);
+        _notifyLock(_LOCK_ADDED, lockAddress, account, value, data);
     }
 
     /// @inheritdoc ISecurityToken
@@ -75,7 +75,7 @@ abstract contract SecurityTokenEnforcement is SecurityToken {
         }
         _release(lockAddress, account, recipient, value);
         emit ForceUnlock(lockAddress, account, recipient, value, data);
-        _notifyLockRemoved(lockAddress, account, value, data);
+        _notifyLock(_LOCK_REMOVED, lockAddress, account, value, data);
     }
 
     /// @inheritdoc ISecurityToken
@@ -92,8 +92,8 @@ abstract contract SecurityTokenEnforcement is SecurityToken {
         _release(lockAddress, fromAccount, toAccount, value);
         _addLock(lockAddress, toAccount, value);
         emit ForceChangeLockedAccount(lockAddress, fromAccount, toAccount, value, data);
-        _notifyLockRemoved(lockAddress, fromAccount, value, data);
-        _notifyLockAdded(lockAddress, toAccount, value, data);
+        _notifyLock(_LOCK_REMOVED, lockAddress, fromAccount, value, data);
+        _notifyLock(_LOCK_ADDED, lockAddress, toAccount, value, data);
     }
 
     /// @dev Forced transfer shared by {forcedTransfer} and {bulkForcedTransfer}.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {IDeliveryVersusPayment} from "../../../contracts/interfaces/IDeliveryVersusPayment.sol";
+import {ILockBook} from "../../../contracts/interfaces/ILockBook.sol";
 import {
     ISecurityToken,
     ISecurityTokenLockReceiver
@@ -74,7 +75,7 @@ contract DvpForcedPathsTest is DvpBase {
 
     function test_issue_lockedToTheDvpIsUnassigned() public {
         vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.UnassignedLockChanged(address(bond), seller, 50);
+        emit ILockBook.UnassignedLockChanged(address(bond), seller, 50);
         vm.prank(issuer);
         bond.issue(seller, address(dvp), 50);
         vm.assertEq(dvp.unassignedLockOf(address(bond), seller), 50, "unassigned");
@@ -84,7 +85,7 @@ contract DvpForcedPathsTest is DvpBase {
     function test_forceLock_toTheDvpIsUnassigned() public {
         IDeliveryVersusPayment.Terms memory t = _created();
         vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.UnassignedLockChanged(address(bond), seller, 20);
+        emit ILockBook.UnassignedLockChanged(address(bond), seller, 20);
         vm.prank(issuer);
         bond.forceLock(address(dvp), seller, 20, "freeze");
         vm.assertEq(dvp.unassignedLockOf(address(bond), seller), 20, "unassigned");
@@ -127,7 +128,7 @@ contract DvpForcedPathsTest is DvpBase {
         _assertLockUp(50, free);
 
         vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.UnassignedLockChanged(address(bond), seller, 0);
+        emit ILockBook.UnassignedLockChanged(address(bond), seller, 0);
         vm.prank(issuer);
         bond.forceUnlock(address(dvp), seller, seller, 50, "released");
         _assertLockUp(0, free + 50);
@@ -375,7 +376,7 @@ contract DvpForcedPathsTest is DvpBase {
         vm.expectEmit(address(dvp));
         emit IDeliveryVersusPayment.SettlementFailed(t.id, issuer, 30, QUANTITY - 30);
         vm.expectEmit(address(dvp));
-        emit IDeliveryVersusPayment.UnassignedLockChanged(address(bond), stranger, 30);
+        emit ILockBook.UnassignedLockChanged(address(bond), stranger, 30);
         vm.prank(issuer);
         bond.forceChangeLockedAccount(address(dvp), seller, stranger, 30, abi.encode(t));
         _assertState(t, IDeliveryVersusPayment.State.Failed);

@@ -1,8 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { ZeroAddress } from "ethers";
 import * as a from "@kessai/sdk";
 import {
-  InvalidAmountError,
   SETTLEMENT_STATE_NAMES,
   buildTerms,
   deriveSettlementId,
@@ -20,6 +19,7 @@ import { CliNotFoundError, CliUsageError } from "../errors.js";
 import type { Command } from "../command.js";
 import type { Invocation } from "../context.js";
 import { fmt, kv, table, timeText, toJson, txJson, txText } from "../output.js";
+import { openTermsFile } from "../terms-file.js";
 
 /**
  * The trade as both firms know it: what `id derive` takes, and the terms flags that derive the ID
@@ -93,37 +93,11 @@ function hasTermFlags(inv: Invocation): string[] {
   return Object.keys(TERM_FLAGS).filter((k) => inv.values[k] !== undefined);
 }
 
-/** Terms fields in base units: strings only in a terms file (see readTermsFile). */
+/** Terms fields in base units: strings only in a terms file (see openTermsFile). */
 const AMOUNT_FIELDS = new Set(["quantity", "amount"]);
 
 function readTermsFile(file: string): SettlementTerms {
-  if (!existsSync(file)) throw new CliUsageError("--terms", `terms file not found: ${file}`, file);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new CliUsageError("--terms", `cannot parse ${file}: ${(err as Error).message}`, file);
-  }
-  const t = ((doc as { terms?: unknown })?.terms ?? doc) as Record<string, unknown>;
-  if (!t || typeof t !== "object") {
-    throw new CliUsageError("--terms", `${file} holds no terms object`, file);
-  }
-  /** Field `k` of the file's terms, parsed by the SDK validator `parse` under `<file>: terms.<k>`. */
-  const field = <T>(k: string, parse: (value: string, name: string) => T): T => {
-    const v = t[k];
-    const name = `${file}: terms.${k}`;
-    if (v === undefined) throw new CliUsageError("--terms", `${name} is missing`, file);
-    // JSON.parse has already rounded a number above 2^53 (9007199254740993 reads as ...992):
-    // base-unit amounts must be JSON strings, as `create` prints them.
-    if (typeof v === "number" && AMOUNT_FIELDS.has(k)) {
-      throw new InvalidAmountError(
-        name,
-        v,
-        "must be a JSON string of digits, not a JSON number (numbers lose precision above 2^53)",
-      );
-    }
-    return parse(String(v), name);
-  };
+  const { raw: t, field } = openTermsFile(file, AMOUNT_FIELDS);
   return buildTerms({
     id: field("id", toSettlementId),
     seller: field("seller", toAddress),

@@ -1,8 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
 import {
   CashLedgerClient,
   CrossLedgerAttestationNotReadyError,
-  InvalidAmountError,
   StLedgerClient,
   buildCrossLedgerTerms,
   fetchCrossLedgerAttestation,
@@ -21,6 +19,7 @@ import type { Command } from "../command.js";
 import { Invocation } from "../context.js";
 import { CliNotFoundError, CliUsageError } from "../errors.js";
 import { kv, timeText, txJson, txText } from "../output.js";
+import { openTermsFile } from "../terms-file.js";
 
 export const LEDGERS: OptionSpecs = {
   "st-rpc": {
@@ -50,29 +49,7 @@ const INT_FIELDS = new Set(["quantity", "amount"]);
  * then checked together by `buildCrossLedgerTerms`.
  */
 export function readCrossLedgerTerms(file: string): CrossLedgerTerms {
-  if (!existsSync(file)) throw new CliUsageError("--terms", `terms file not found: ${file}`, file);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new CliUsageError("--terms", `cannot parse ${file}: ${(err as Error).message}`, file);
-  }
-  const t = ((doc as { terms?: unknown })?.terms ?? doc) as Record<string, unknown>;
-  if (!t || typeof t !== "object" || Array.isArray(t))
-    throw new CliUsageError("--terms", `${file} holds no terms object`, file);
-  const field = <T>(k: string, parse: (value: string, name: string) => T): T => {
-    const v = t[k];
-    const name = `${file}: terms.${k}`;
-    if (v === undefined || v === null)
-      throw new CliUsageError("--terms", `${name} is missing`, file);
-    if (typeof v === "number" && INT_FIELDS.has(k))
-      throw new InvalidAmountError(
-        name,
-        v,
-        "must be a JSON string of digits, not a JSON number (numbers lose precision above 2^53)",
-      );
-    return parse(String(v), name);
-  };
+  const { field } = openTermsFile(file, INT_FIELDS);
   const chain = (v: string, name: string) => BigInt(parseInteger(v, name));
   return buildCrossLedgerTerms({
     id: field("id", toSettlementId),

@@ -136,6 +136,48 @@ async function identify<T>(
 }
 
 /**
+ * The shared part of both connects after {@link open}: the chain (`ChainMismatchError`), code at
+ * `address`, and that it holds the `role` contract (`recognises` answers true), each failure a
+ * {@link LedgerContractError}; then the fields both contexts carry.
+ */
+async function connectLedger<C>(
+  options: LedgerConnectOptions,
+  action: string,
+  role: "delivery" | "payment",
+  address: string,
+  connect: (runner: ContractRunner) => C,
+  recognises: (contract: C) => Promise<boolean>,
+) {
+  const o = await open(options);
+  const contract = connect(o.runner);
+  const { chainId, account } = await identify(o.created, action, async () => {
+    const chainId = (await o.provider.getNetwork()).chainId;
+    if (o.expected !== undefined && chainId !== o.expected)
+      throw new ChainMismatchError(o.expected, chainId);
+    if ((await o.provider.getCode(address)) === "0x")
+      throw new LedgerContractError(role, address, "noContract", chainId);
+    let ok = false;
+    try {
+      ok = await recognises(contract);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new LedgerContractError(role, address, "otherContract", chainId);
+    return { chainId, account: await o.signer?.getAddress() };
+  });
+  return {
+    provider: o.provider,
+    chainId,
+    signer: o.signer,
+    account,
+    runner: o.runner,
+    confirmations: options.confirmations ?? 1,
+    ownsProvider: o.created !== undefined,
+    contract,
+  };
+}
+
+/**
  * Connects to the ST ledger of two-ledger settlements: its `CrossLedgerDelivery`. Checks, with
  * a typed error for each: the options (`InvalidParameterError` / `InvalidAddressError`, before
  * any request), the node (`NetworkError`), the chain with `chainId` ({@link ChainMismatchError}),
@@ -144,35 +186,18 @@ async function identify<T>(
  */
 export async function connectStLedger(options: StLedgerConnectOptions): Promise<StLedgerContext> {
   const address = toAddress(options?.delivery, "delivery");
-  const o = await open(options);
-  const delivery = CrossLedgerDelivery__factory.connect(address, o.runner);
-  const { chainId, account } = await identify(o.created, "connectStLedger", async () => {
-    const chainId = (await o.provider.getNetwork()).chainId;
-    if (o.expected !== undefined && chainId !== o.expected)
-      throw new ChainMismatchError(o.expected, chainId);
-    if ((await o.provider.getCode(address)) === "0x")
-      throw new LedgerContractError("delivery", address, "noContract", chainId);
-    let ok = false;
-    try {
+  const { contract, ...base } = await connectLedger(
+    options,
+    "connectStLedger",
+    "delivery",
+    address,
+    (runner) => CrossLedgerDelivery__factory.connect(address, runner),
+    async (delivery) => {
       const d = await delivery.eip712Domain();
-      ok = d.name === "Kessai CrossLedgerDelivery" && getAddress(d.verifyingContract) === address;
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new LedgerContractError("delivery", address, "otherContract", chainId);
-    return { chainId, account: await o.signer?.getAddress() };
-  });
-  return {
-    side: "st",
-    provider: o.provider,
-    chainId,
-    signer: o.signer,
-    account,
-    runner: o.runner,
-    confirmations: options.confirmations ?? 1,
-    ownsProvider: o.created !== undefined,
-    delivery,
-  };
+      return d.name === "Kessai CrossLedgerDelivery" && getAddress(d.verifyingContract) === address;
+    },
+  );
+  return { side: "st", ...base, delivery: contract };
 }
 
 /**
@@ -184,30 +209,16 @@ export async function connectCashLedger(
   options: CashLedgerConnectOptions,
 ): Promise<CashLedgerContext> {
   const address = toAddress(options?.payment, "payment");
-  const o = await open(options);
-  const payment = CrossLedgerPayment__factory.connect(address, o.runner);
-  const { chainId, account } = await identify(o.created, "connectCashLedger", async () => {
-    const chainId = (await o.provider.getNetwork()).chainId;
-    if (o.expected !== undefined && chainId !== o.expected)
-      throw new ChainMismatchError(o.expected, chainId);
-    if ((await o.provider.getCode(address)) === "0x")
-      throw new LedgerContractError("payment", address, "noContract", chainId);
-    try {
+  const { contract, ...base } = await connectLedger(
+    options,
+    "connectCashLedger",
+    "payment",
+    address,
+    (runner) => CrossLedgerPayment__factory.connect(address, runner),
+    async (payment) => {
       await payment.deliveryDomainSeparator(1n, address);
-    } catch {
-      throw new LedgerContractError("payment", address, "otherContract", chainId);
-    }
-    return { chainId, account: await o.signer?.getAddress() };
-  });
-  return {
-    side: "cash",
-    provider: o.provider,
-    chainId,
-    signer: o.signer,
-    account,
-    runner: o.runner,
-    confirmations: options.confirmations ?? 1,
-    ownsProvider: o.created !== undefined,
-    payment,
-  };
+      return true;
+    },
+  );
+  return { side: "cash", ...base, payment: contract };
 }

@@ -231,3 +231,27 @@ export function toBlock(value: unknown, field: string): number | undefined {
   if (typeof value === "bigint" && value >= 0n) return Number(value);
   throw new InvalidParameterError(field, value, "must be a non-negative block number");
 }
+
+/**
+ * A transfer authorization as an action accepts it: `true` (the signer signs one now, with
+ * `sign`), or one signed beforehand, `{ validBefore: bigint, signature: string }`; anything else
+ * is refused with {@link InvalidParameterError} on `authorization`.
+ */
+export async function toAuthorization<A extends { validBefore: bigint; signature: string }>(
+  value: true | A,
+  sign: () => Promise<A>,
+): Promise<A> {
+  if (value === true) return sign();
+  if (
+    typeof value === "object" &&
+    value !== null &&
+    typeof value.validBefore === "bigint" &&
+    typeof value.signature === "string"
+  )
+    return value;
+  throw new InvalidParameterError(
+    "authorization",
+    value,
+    "must be true or { validBefore: bigint, signature: string }",
+  );
+}

@@ -17,7 +17,7 @@ import {
   type CrossLedgerTerms,
 } from "../../settlement/crossLedger.js";
 import { eip712Domain, transferAuthorizationTypedData } from "../../settlement/eip712.js";
-import { toBool } from "../../utils/validate.js";
+import { toAuthorization, toBool } from "../../utils/validate.js";
 import { ledgerAddress, termsFor, type CrossLedgerTermsLike } from "./common.js";
 
 /** Parameters of {@link crossLedgerInstruct}. */
@@ -165,21 +165,9 @@ export async function crossLedgerInstructWithAuthorization(
   p: CrossLedgerInstructWithAuthorizationParams,
 ): Promise<CrossLedgerInstructResult> {
   const terms = termsFor(ctx, p.terms);
-  let auth: CrossLedgerAuthorization;
-  if (p.authorization === true) auth = await crossLedgerSignAuthorization(ctx, { terms });
-  else if (
-    typeof p.authorization === "object" &&
-    p.authorization !== null &&
-    typeof p.authorization.validBefore === "bigint" &&
-    typeof p.authorization.signature === "string"
-  )
-    auth = p.authorization;
-  else
-    throw new InvalidParameterError(
-      "authorization",
-      p.authorization,
-      "must be true or { validBefore: bigint, signature: string }",
-    );
+  const auth = await toAuthorization(p.authorization, () =>
+    crossLedgerSignAuthorization(ctx, { terms }),
+  );
   await checkDeadline(ctx, terms);
   const payment = ctx.payment;
   const r = await sendTx(ctx, "cash.instructWithAuthorization", payment, () =>

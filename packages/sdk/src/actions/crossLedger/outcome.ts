@@ -23,11 +23,23 @@ export interface CrossLedgerAttestationParams {
   attestation: string;
 }
 
-function attestationOf(p: CrossLedgerAttestationParams): string {
-  const a = toBytes(p.attestation, "attestation");
-  if (a === "0x")
+/**
+ * Sends `deliver` or `returnToSeller` (the two calls that present an attestation) with `p`'s terms
+ * and its non-empty attestation (`InvalidParameterError` for an empty one, before sending).
+ */
+function sendAttested(
+  ctx: StLedgerContext,
+  p: CrossLedgerAttestationParams,
+  method: "deliver" | "returnToSeller",
+): Promise<TxResult> {
+  const terms = termsFor(ctx, p.terms);
+  const attestation = toBytes(p.attestation, "attestation");
+  if (attestation === "0x")
     throw new InvalidParameterError("attestation", p.attestation, "must not be empty");
-  return a;
+  const delivery = ctx.delivery;
+  return sendTx(ctx, `st.${method}`, delivery, () =>
+    delivery[method].populateTransaction(crossLedgerTermsArg(terms), attestation),
+  );
 }
 
 /**
@@ -73,12 +85,7 @@ export async function crossLedgerDeliver(
   ctx: StLedgerContext,
   p: CrossLedgerAttestationParams,
 ): Promise<TxResult> {
-  const terms = termsFor(ctx, p.terms);
-  const attestation = attestationOf(p);
-  const delivery = ctx.delivery;
-  return sendTx(ctx, "st.deliver", delivery, () =>
-    delivery.deliver.populateTransaction(crossLedgerTermsArg(terms), attestation),
-  );
+  return sendAttested(ctx, p, "deliver");
 }
 
 /**
@@ -90,12 +97,7 @@ export async function crossLedgerReturnToSeller(
   ctx: StLedgerContext,
   p: CrossLedgerAttestationParams,
 ): Promise<TxResult> {
-  const terms = termsFor(ctx, p.terms);
-  const attestation = attestationOf(p);
-  const delivery = ctx.delivery;
-  return sendTx(ctx, "st.returnToSeller", delivery, () =>
-    delivery.returnToSeller.populateTransaction(crossLedgerTermsArg(terms), attestation),
-  );
+  return sendAttested(ctx, p, "returnToSeller");
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { KessaiContext } from "../../context/connect.js";
-import { InvalidParameterError } from "../../errors/input.js";
 import { receiptLogs, sendTx, type TxResult } from "../../context/send.js";
 import { termsArg } from "../../settlement/terms.js";
+import { toAuthorization } from "../../utils/validate.js";
 import { normaliseTerms, settlementOutcomes, type TermsLike } from "./common.js";
 import {
   signSettlementAuthorization,
@@ -39,21 +39,9 @@ export async function settleSettlement(
   if (p.authorization === undefined) {
     r = await sendTx(ctx, "dvp.settle", dvp, () => dvp.settle.populateTransaction(terms));
   } else {
-    let auth: SettlementAuthorization;
-    if (p.authorization === true) auth = await signSettlementAuthorization(ctx, { terms: t });
-    else if (
-      typeof p.authorization === "object" &&
-      p.authorization !== null &&
-      typeof p.authorization.validBefore === "bigint" &&
-      typeof p.authorization.signature === "string"
-    )
-      auth = p.authorization;
-    else
-      throw new InvalidParameterError(
-        "authorization",
-        p.authorization,
-        "must be true or { validBefore: bigint, signature: string }",
-      );
+    const auth = await toAuthorization(p.authorization, () =>
+      signSettlementAuthorization(ctx, { terms: t }),
+    );
     r = await sendTx(ctx, "dvp.settleWithAuthorization", dvp, () =>
       dvp.settleWithAuthorization.populateTransaction(terms, auth.validBefore, auth.signature),
     );
