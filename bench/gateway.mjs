@@ -11,7 +11,7 @@ launch({
 
   --quick      SQLite only: 20 issuances, 200 postings, reconciliation of 1,000 (about 30 s)
                (default: 200 issuances on SQLite and PostgreSQL, 2 rounds, 2,000 postings,
-               reconciliation of 100,000 on SQLite and 10,000 on PostgreSQL)
+               reconciliation of 100,000 on both)
   --out FILE   rows with their descriptions and floors (default bench/results.gateway.json)
   --only PART  measure one part only: issuance, or ledger (postings and reconciliation)
   --db DB      issuance on one back end only: sqlite or postgres

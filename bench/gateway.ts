@@ -99,11 +99,7 @@ const PLAN = opts.quick
       issueDbs: ["sqlite", "postgres"] as const,
       ledgerDbs: ["sqlite", "postgres"] as const,
       postings: 2_000,
-      // PostgreSQL at 10,000: the generator's 100,000 postings in one INSERT update the dedicated
-      // account's row once each (the totals trigger) inside one transaction, and PostgreSQL's
-      // repeated updates of one row in one transaction grow quadratically (not finished in 8
-      // minutes at 100,000); the reconciliation itself is the same set-based query on both.
-      reconcile: { sqlite: 100_000, postgres: 10_000 },
+      reconcile: { sqlite: 100_000, postgres: 100_000 },
     };
 const WRITERS = 8;
 /**
@@ -430,33 +426,47 @@ async function ledgerRows(db: "sqlite" | "postgres") {
 
 // ---- reconciliation time for n postings --------------------------------------------------------
 
-/** n posted issuances (funding → dedicated) and their n Issued events, written in bulk by SQL. */
+/** Rows of the generator per INSERT, each INSERT a transaction of its own (see generate). */
+const SEED_CHUNK = 1_000;
+
+/**
+ * n posted issuances (funding → dedicated) and their n Issued events, written by SQL in chunks of
+ * SEED_CHUNK rows: each chunk one multi-row INSERT … SELECT over a series, committed on its own.
+ * Not one INSERT of n rows: the totals trigger updates the dedicated account's totals once per
+ * posting, and on PostgreSQL n updates of one row inside one transaction grow quadratically (each
+ * walks the chain of the row's versions the transaction made before; 100,000 did not finish in 8
+ * minutes). A committed chunk's versions are pruned, so the work grows with n.
+ */
 async function generate(store: Store, db: "sqlite" | "postgres", n: number) {
   const perBlock = 100;
-  if (db === "postgres") {
-    await store.run(sql`INSERT INTO gw_transfers (transfer_key, kind, debit_account_id, credit_account_id, amount, reference, created_at)
-      SELECT 'bench:' || i, 'posted', ${FUNDING_ACCOUNT}, ${DEDICATED_ACCOUNT}, 1000 + i % 97,
-        'issuance:0x' || lpad(to_hex(i), 64, '0'), now()
-      FROM generate_series(1, ${n}::int) AS i`);
-    await store.run(sql`INSERT INTO kessai_inbox (consumer, chain_id, block_number, block_hash, tx_hash, log_index, payload, received_at)
-      SELECT ${WATCH_CONSUMER}, 31337, i / ${perBlock}::int, '0x' || lpad(to_hex(i / ${perBlock}::int + 1), 64, '0'),
-        '0x' || lpad(to_hex(i), 64, '0'), 0,
-        jsonb_build_object('kind', 'issued', 'ref', 'issuance:0x' || lpad(to_hex(i), 64, '0'),
-          'account', '0x' || lpad('1', 40, '0'), 'amount', (1000 + i % 97)::text), now()
-      FROM generate_series(1, ${n}::int) AS i`);
-  } else {
-    const series = sql`WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${n})`;
-    const now = sql.raw(`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`);
-    await store.run(sql`INSERT INTO gw_transfers (transfer_key, kind, debit_account_id, credit_account_id, amount, reference, created_at)
-      ${series} SELECT 'bench:' || i, 'posted', ${FUNDING_ACCOUNT}, ${DEDICATED_ACCOUNT}, 1000 + i % 97,
-        'issuance:0x' || printf('%064x', i), ${now} FROM s`);
-    // perBlock as a literal: a bound JS number is a REAL to SQLite, and i / 100.0 is no block.
-    const per = sql.raw(String(perBlock));
-    await store.run(sql`INSERT INTO kessai_inbox (consumer, chain_id, block_number, block_hash, tx_hash, log_index, payload, received_at)
-      ${series} SELECT ${WATCH_CONSUMER}, 31337, i / ${per}, '0x' || printf('%064x', i / ${per} + 1),
-        '0x' || printf('%064x', i), 0,
-        json_object('kind', 'issued', 'ref', 'issuance:0x' || printf('%064x', i),
-          'account', '0x' || printf('%040x', 1), 'amount', CAST(1000 + i % 97 AS TEXT)), ${now} FROM s`);
+  for (let lo = 1; lo <= n; lo += SEED_CHUNK) {
+    const hi = Math.min(n, lo + SEED_CHUNK - 1);
+    if (db === "postgres") {
+      await store.run(sql`INSERT INTO gw_transfers (transfer_key, kind, debit_account_id, credit_account_id, amount, reference, created_at)
+        SELECT 'bench:' || i, 'posted', ${FUNDING_ACCOUNT}, ${DEDICATED_ACCOUNT}, 1000 + i % 97,
+          'issuance:0x' || lpad(to_hex(i), 64, '0'), now()
+        FROM generate_series(${lo}::int, ${hi}::int) AS i`);
+      await store.run(sql`INSERT INTO kessai_inbox (consumer, chain_id, block_number, block_hash, tx_hash, log_index, payload, received_at)
+        SELECT ${WATCH_CONSUMER}, 31337, i / ${perBlock}::int, '0x' || lpad(to_hex(i / ${perBlock}::int + 1), 64, '0'),
+          '0x' || lpad(to_hex(i), 64, '0'), 0,
+          jsonb_build_object('kind', 'issued', 'ref', 'issuance:0x' || lpad(to_hex(i), 64, '0'),
+            'account', '0x' || lpad('1', 40, '0'), 'amount', (1000 + i % 97)::text), now()
+        FROM generate_series(${lo}::int, ${hi}::int) AS i`);
+    } else {
+      // Bounds and perBlock as literals: a bound JS number is a REAL to SQLite (i / 100.0 is no
+      // block, and the series would count in REALs).
+      const [from, to, per] = [lo, hi, perBlock].map((x) => sql.raw(String(x)));
+      const series = sql`WITH RECURSIVE s(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM s WHERE i < ${to})`;
+      const now = sql.raw(`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`);
+      await store.run(sql`INSERT INTO gw_transfers (transfer_key, kind, debit_account_id, credit_account_id, amount, reference, created_at)
+        ${series} SELECT 'bench:' || i, 'posted', ${FUNDING_ACCOUNT}, ${DEDICATED_ACCOUNT}, 1000 + i % 97,
+          'issuance:0x' || printf('%064x', i), ${now} FROM s`);
+      await store.run(sql`INSERT INTO kessai_inbox (consumer, chain_id, block_number, block_hash, tx_hash, log_index, payload, received_at)
+        ${series} SELECT ${WATCH_CONSUMER}, 31337, i / ${per}, '0x' || printf('%064x', i / ${per} + 1),
+          '0x' || printf('%064x', i), 0,
+          json_object('kind', 'issued', 'ref', 'issuance:0x' || printf('%064x', i),
+            'account', '0x' || printf('%040x', 1), 'amount', CAST(1000 + i % 97 AS TEXT)), ${now} FROM s`);
+    }
   }
   const last = Math.floor(n / perBlock);
   await store.transaction((tx) =>
