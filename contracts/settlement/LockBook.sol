@@ -11,8 +11,8 @@ import {ISecurityToken} from "../interfaces/ISecurityToken.sol";
  * the issuer-path notifications add to them ({add}) and an unnamed forced removal may take only
  * from them ({remove}); the settlement paths never touch them. A forced removal that names a
  * settlement fails it and gives the rest of its quantity back to the seller ({releaseRest}). The
- * contract keeps the mapping in its own storage and passes it in. The DVP declares the event
- * itself (the same signature, so the same log), which keeps its ERC-165 interface ID as it was.
+ * contract keeps the mapping in its own storage and passes it in. The event is declared once, in
+ * {ILockBook}; events are not part of an ERC-165 interface ID, so the DVP's is as it was.
  */
 library LockBook {
     /**

@@ -324,6 +324,26 @@ describe("sdk: two-ledger calls (ST ledger + cash ledger)", function () {
     });
   });
 
+  it("seller side with the cash leg already refunded and nothing locked: a typed error, no lock", async function () {
+    // The buyer instructed, no lock came, the instruction was refunded after the deadline on the
+    // cash ledger (whose clock is ahead of the ST ledger's, which would still take a lock).
+    const t = await fresh({ deadlineIn: 600 });
+    await buyer.cash.instruct({ terms: t });
+    await L.cash.provider.request({ method: "evm_increaseTime", params: [601] });
+    await L.cash.provider.request({ method: "evm_mine" });
+    await relayer.cash.refund({ terms: t });
+    const before = await books(t);
+    expect(before).to.include({ st: 0n, cash: 3n });
+    const nonce = await L.st.ethers.provider.getTransactionCount(t.seller);
+    await expectError(
+      settleCrossLedger({ side: "seller", ...seller, terms: t, pollMs: 50, timeoutMs: 2_000 }),
+      CrossLedgerStateError,
+      { id: t.id, ledger: "cash", state: "Refunded" },
+    );
+    expect(await books(t)).to.deep.equal(before);
+    expect(await L.st.ethers.provider.getTransactionCount(t.seller)).to.equal(nonce);
+  });
+
   it("deliver / returnToSeller: a wrong attestation is refused (typed, nothing moved); the right one delivers", async function () {
     const t = await fresh();
     await seller.st.lock({ terms: t });

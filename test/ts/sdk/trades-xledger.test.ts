@@ -335,4 +335,44 @@ describe("sdk: settleCrossLedgerTrades (trades on two ledgers)", function () {
     });
     expect(b.results[0]).to.include({ status: "settled", stState: "Delivered", cashState: "Paid" });
   });
+
+  // Last in the file: it moves the cash ledger's clock to 30 s before the trade's deadline.
+  it("the seller does not lock a trade whose cash leg the verifier refunded for want of a lock", async function () {
+    verifier.start(); // (already running after the earlier cases; a no-op then)
+    const [t] = await tradesOf([2n], 2n);
+    const terms = crossLedgerTradeTerms(t, {
+      stChainId: 31338n,
+      stLedger: L.delivery,
+      cashChainId: 31339n,
+      cashLedger: L.payment,
+      cashToken: L.dcjpy,
+      verifier: verifierAddress,
+    });
+    await buyer.cash.instruct({ terms });
+    // Inside the verifier's 60 s margin but before the deadline: it refunds the instruction, no
+    // lock having come, while the ST ledger would still take one.
+    const now = BigInt((await L.cash.ethers.provider.getBlock("latest"))!.timestamp);
+    await L.cash.provider.request({
+      method: "evm_increaseTime",
+      params: [Number(terms.deadline - now - 30n)],
+    });
+    await L.cash.provider.request({ method: "evm_mine" });
+    const payment = await L.cash.ethers.getContractAt("CrossLedgerPayment", L.payment);
+    for (let i = 0; (await payment.stateOf(terms.id)) !== 3n; i++) {
+      if (i > 400) expect.fail("the verifier did not refund the instruction");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const block = await L.cash.ethers.provider.getBlock("latest");
+    expect(BigInt(block!.timestamp) < terms.deadline, "before the deadline").to.equal(true);
+    const before = { books: await books(), nonces: await nonces() };
+    const s = await settleCrossLedgerTrades({ as: "seller", ledgers: seller, trades: [t] });
+    expect(s.results[0]).to.include({
+      status: "refused",
+      stState: "None",
+      cashState: "Refunded",
+      next: "agree a new trade with the buyer (a new trade line)",
+    });
+    expect(s.results[0].error).to.deep.include({ name: "CrossLedgerStateError" });
+    expect({ books: await books(), nonces: await nonces() }).to.deep.equal(before);
+  });
 });

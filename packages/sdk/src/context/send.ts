@@ -195,7 +195,7 @@ export function latestBlock(ctx: Pick<KessaiContext, "provider">): Promise<Block
  * made within 250 ms of the same one with the earlier answer: a run that follows another that
  * soon, after the clock moved, must not judge deadlines by the earlier block).
  */
-export async function latestBlockTime(ctx: KessaiContext): Promise<bigint> {
+export async function latestBlockTime(ctx: Pick<KessaiContext, "provider">): Promise<bigint> {
   const p = ctx.provider as { send?: (m: string, a: unknown[]) => Promise<unknown> };
   if (typeof p.send === "function") {
     const b = (await readCall("getBlock", () =>

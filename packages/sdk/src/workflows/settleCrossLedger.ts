@@ -245,6 +245,15 @@ async function carry(
 
   let s = await read();
   if (side === "seller") {
+    // A cash leg already decided (the verifier refunded an instruction that found no lock) would
+    // leave a lock made now with no outcome to carry: the units would stay locked.
+    if (s.st.state === "None" && (s.cash.state === "Paid" || s.cash.state === "Refunded"))
+      throw new CrossLedgerStateError(
+        id,
+        "cash",
+        s.cash.state,
+        "the cash leg is already decided, so a lock now would never be settled",
+      );
     if (s.st.state === "None")
       await send("lock", () => a.crossLedgerLock(keyed(st.ctx, "lock"), { terms, force: p.force }));
     else

@@ -317,6 +317,16 @@ export async function settleCrossLedgerTrades(
   async function sellerStep(it: Item): Promise<void> {
     const r = it.result;
     if (r.stState !== "None") return;
+    if (r.cashState === "Paid" || r.cashState === "Refunded") {
+      // The verifier refunded an instruction that found no lock: a lock now would stay locked.
+      r.status = "refused";
+      r.error = {
+        name: "CrossLedgerStateError",
+        message: `the cash ledger already shows ${r.cashState}; nothing was locked`,
+      };
+      r.next = "agree a new trade with the buyer (a new trade line)";
+      return;
+    }
     if (it.deadlinePassed) {
       r.status = "refused";
       r.error = {
@@ -407,7 +417,9 @@ export async function settleCrossLedgerTrades(
     );
     if (allowance >= total) return true;
     try {
-      const key = `settleTrades:xledger:approve:${keccak256(toUtf8Bytes(list.map((it) => it.terms.id).join(",")))}`;
+      // The allowance found is part of the key: a run that finds it short again (spent or
+      // overwritten since) approves anew instead of resuming an approval already confirmed.
+      const key = `settleTrades:xledger:approve:${keccak256(toUtf8Bytes(`${list.map((it) => it.terms.id).join(",")}:${total}:${allowance}`))}`;
       const tx = await sendTx(
         withSendOptions(cash.ctx, { key, ...(p.signal ? { signal: p.signal } : {}) }),
         "cash.approve",

@@ -1,5 +1,5 @@
 import type { CashLedgerContext, StLedgerContext } from "../../context/crossLedger.js";
-import { latestBlock, readCall } from "../../context/send.js";
+import { latestBlockTime, readCall } from "../../context/send.js";
 import {
   deliveryStateName,
   paymentStateName,
@@ -129,12 +129,11 @@ export async function getCrossLedgerStatus(
     terms = buildCrossLedgerTerms(p.terms as CrossLedgerTermsInput);
     id = terms.id;
   } else id = toSettlementId(p?.id, "id");
-  const [d, c, block] = await Promise.all([
+  const [d, c, cashTime] = await Promise.all([
     getCrossLedgerDelivery(st, { id }),
     getCrossLedgerPayment(cash, { id }),
-    readCall("cash.getBlock", () => latestBlock(cash)),
+    latestBlockTime(cash),
   ]);
-  const cashTime = BigInt(block?.timestamp ?? 0);
   const expected = terms ? crossLedgerTermsDigest(terms).toLowerCase() : undefined;
   const digests = [d, c].filter((r) => r.state !== "None").map((r) => r.termsDigest);
   const mismatch =
