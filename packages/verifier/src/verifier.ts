@@ -23,7 +23,8 @@
  *    `Outcome` attestation of that outcome and presents it (`deliver` / `returnToSeller`), keyed
  *    `st:<id>`; a delivery the token refuses is retried with backoff and reported. A lock the
  *    buyer never instructed gets the same `Refunded` relay once a confirmed block of the cash
- *    ledger is past its deadline.
+ *    ledger is past its deadline, and so does a lock confirmed only after the cash ledger's
+ *    refund (outbox key `<id>:late-lock`: the refund's own relay found no lock and is done).
  *
  * So the key to the ST ledger exists only for an outcome the cash ledger shows with k
  * confirmations: a `pay` that is late, reverted or still in the mempool reveals nothing usable.
@@ -521,10 +522,25 @@ export class Verifier {
     };
     if (side === "st") {
       switch (e.name) {
-        case "DeliveryRegistered":
+        case "DeliveryRegistered": {
           await tx.run(sql`UPDATE verifier_settlements SET st_terms = ${encodeJson(e.terms)},
             st_state = 'locked', updated_at = ${now} WHERE id = ${id}`);
+          // A lock confirmed after the cash ledger's refund was (the refund's own relay found no
+          // lock and is done): the refund is the outcome, so carry it to this lock too, under its
+          // own key. Its send shares the key `st:<id>` with every relay of the settlement, and the
+          // relay reads the record first, so the ST ledger still sees one outcome, once.
+          const row = await tx.get(
+            sql`SELECT cash_state FROM verifier_settlements WHERE id = ${id}`,
+          );
+          if (row?.cash_state === "refunded")
+            await outbox.enqueue(tx, {
+              topic: "st.relay",
+              key: `${id}:late-lock`,
+              payload: { outcome: Outcome.Refunded },
+              maxAttempts: 1_000,
+            });
           break;
+        }
         case "SettlementDelivered":
           await set("st_state", "delivered");
           break;
@@ -781,8 +797,10 @@ export class Verifier {
   // ---------------------------------------------------------------- 3. and 4. send
 
   private async handle(c: outbox.OutboxClaim): Promise<unknown> {
-    const s = await this.settlement(c.key);
-    if (!s) throw new PermanentError(`no settlement ${c.key}`);
+    // The key is the settlement's ID, with a suffix for a second item of it (`<id>:late-lock`).
+    const id = c.key.split(":")[0]!;
+    const s = await this.settlement(id);
+    if (!s) throw new PermanentError(`no settlement ${id}`);
     return c.topic === "cash.decide"
       ? this.sendDecision(s, c.payload as { decision: string; order: string })
       : this.relay(s, (c.payload as { outcome: OutcomeValue }).outcome);
