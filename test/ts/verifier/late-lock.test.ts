@@ -71,7 +71,10 @@ describe("verifier: a lock confirmed after the refund", function () {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function openVerifier(file: string) {
+  async function openVerifier(
+    file: string,
+    extra: Partial<Parameters<typeof Verifier.open>[0]> = {},
+  ) {
     const store = await openSqliteStore({ filename: file });
     stores.push(store);
     const verifier = await Verifier.open({
@@ -88,6 +91,7 @@ describe("verifier: a lock confirmed after the refund", function () {
       confirmations: 2,
       txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
       backoff: { initialDelayMs: 50, multiplier: 2, maxDelayMs: 200, jitter: 0 },
+      ...extra,
     });
     return { store, verifier };
   }
@@ -233,5 +237,77 @@ describe("verifier: a lock confirmed after the refund", function () {
     expect(await second.verifier.metricsText()).to.match(
       /kessai_verifier_sends_total\{ledger="st"\} 0\n/,
     );
+  });
+
+  it("a late lock recorded while the refund's relay is still pending: two relay items, one returnToSeller", async function () {
+    const file = path.join(dir, "late-lock-pending.db");
+    // One instance sends decisions only, so the refund's relay waits; another relays.
+    const decider = await openVerifier(file, { topics: ["cash.decide"] });
+    const relayer = await openVerifier(file, { topics: ["st.relay"] });
+    const [, issuer, , seller] = await st.ethers.getSigners();
+    const [, , bank, , buyer] = await cash.ethers.getSigners();
+    const bond = await st.ethers.getContractAt("StraightBondToken", addr.bond);
+    const dcjpy = await cash.ethers.getContractAt("DepositToken", addr.dcjpy);
+    const delivery = await st.ethers.getContractAt("CrossLedgerDelivery", addr.delivery);
+    const payment = await cash.ethers.getContractAt("CrossLedgerPayment", addr.payment);
+    const verifierAddress = new Wallet(key(VERIFIER)).address;
+    const sent = async () => ({
+      st: await st.ethers.provider.getTransactionCount(verifierAddress),
+      cash: await cash.ethers.provider.getTransactionCount(verifierAddress),
+    });
+    const quantity = 7n;
+    const amount = 700_000n;
+    await (
+      await bond.connect(issuer).issue(seller.address, st.ethers.ZeroAddress, quantity)
+    ).wait();
+    await (await dcjpy.connect(bank).issue(buyer.address, amount, keccakId("debit L-2"))).wait();
+    const sellerAvailable = await bond.availableBalanceOf(seller.address);
+    const latest = await cash.ethers.provider.getBlock("latest");
+    const terms: CrossLedgerTerms = {
+      id: keccakId("late-lock L-2"),
+      seller: seller.address,
+      buyer: buyer.address,
+      stChainId: 31338n,
+      stLedger: addr.delivery,
+      securityToken: addr.bond,
+      quantity,
+      cashChainId: 31339n,
+      cashLedger: addr.payment,
+      cashToken: addr.dcjpy,
+      amount,
+      deadline: BigInt(latest!.timestamp + 600),
+      verifier: verifierAddress,
+    };
+    const start = await sent();
+    await (await dcjpy.connect(buyer).approve(addr.payment, amount)).wait();
+    await (await payment.connect(buyer).instruct(terms)).wait();
+    await cash.provider.request({ method: "evm_increaseTime", params: [570] });
+    await cash.provider.request({ method: "evm_mine" });
+    await until(
+      decider.verifier,
+      async () => (await decider.verifier.settlement(terms.id))?.cashState === "refunded",
+    );
+    const data = st.ethers.AbiCoder.defaultAbiCoder().encode([TERMS_TUPLE], [terms]);
+    await (await bond.connect(seller).lock(addr.delivery, quantity, data)).wait();
+    await until(
+      decider.verifier,
+      async () => (await decider.verifier.settlement(terms.id))?.stState === "locked",
+    );
+    const relays = async () =>
+      Promise.all(
+        [terms.id, `${terms.id}:late-lock`].map(
+          async (k) => (await outbox.get(decider.store, { topic: "st.relay", key: k }))?.status,
+        ),
+      );
+    expect(await relays()).to.deep.equal(["pending", "pending"]);
+
+    await until(relayer.verifier, async () => (await delivery.stateOf(terms.id)) === 3n); // Returned
+    await until(relayer.verifier, async () => (await relays()).every((x) => x === "done"));
+    for (let i = 0; i < 5; i++) await relayer.verifier.tick();
+    expect(await bond.lockedOf(addr.delivery, seller.address)).to.equal(0n);
+    expect(await bond.availableBalanceOf(seller.address)).to.equal(sellerAvailable);
+    expect(await payment.stateOf(terms.id)).to.equal(3n); // Refunded
+    // refuse on the cash ledger, one returnToSeller on the ST ledger.
+    expect(await sent()).to.deep.equal({ st: start.st + 1, cash: start.cash + 1 });
   });
 });
