@@ -6,7 +6,6 @@ import {ICrossLedger} from "../interfaces/ICrossLedger.sol";
 import {ICrossLedgerDelivery} from "../interfaces/ICrossLedgerDelivery.sol";
 import {ILockBook} from "../interfaces/ILockBook.sol";
 import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
-import {CalldataWords} from "../utils/CalldataWords.sol";
 import {CrossLedgerBase} from "./CrossLedgerBase.sol";
 import {LockBook} from "./LockBook.sol";
 import {LockBookReceiver} from "./LockBookReceiver.sol";
@@ -38,13 +37,6 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
     bytes32 private constant _NONE = bytes32(uint256(1) << uint8(State.None));
     bytes32 private constant _LOCKED = bytes32(uint256(1) << uint8(State.Locked));
 
-    /// @dev The words of `abi.encode(terms)` that hold an address (seller 1, buyer 2, stLedger 4,
-    /// securityToken 5, cashLedger 8, cashToken 9, verifier 12) and the `uint64` deadline (11),
-    /// as bit masks for {CalldataWords-hasDirtyBits}.
-    uint256 private constant _ADDRESS_WORDS =
-        (1 << 1) | (1 << 2) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 9) | (1 << 12);
-    uint256 private constant _UINT64_WORDS = 1 << 11;
-
     // ---------------------------------------------------------------- storage
 
     mapping(bytes32 id => Delivery) private _deliveries;
@@ -62,7 +54,20 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
     constructor(
         uint48 initialDelay,
         address initialAdmin
-    ) CrossLedgerBase(initialDelay, initialAdmin) EIP712(_DELIVERY_NAME, _DELIVERY_VERSION) {}
+    )
+        CrossLedgerBase(initialDelay, initialAdmin)
+        EIP712(_DELIVERY_NAME, _DELIVERY_VERSION)
+        LockBookReceiver(
+            _TERMS_ENCODED_LENGTH,
+            // The words of `abi.encode(terms)` that hold an address (seller 1, buyer 2, stLedger 4,
+            // securityToken 5, cashLedger 8, cashToken 9, verifier 12), then the one that holds
+            // the `uint64` deadline (11).
+            (1 << 1) | (1 << 2) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 9) | (1 << 12),
+            1 << 11,
+            DeliveryMalformedTerms.selector,
+            DeliveryForcedRemovalExceedsUnassigned.selector
+        )
+    {}
 
     // ---------------------------------------------------------------- step 1
 
@@ -206,19 +211,13 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
         return _hashTypedDataV4(_outcomeStructHash(hashedTerms, outcome));
     }
 
-    /// @dev {LockBookReceiver}: thirteen static words.
-    function _termsEncodedLength() internal pure override returns (uint256) {
-        return _TERMS_ENCODED_LENGTH;
-    }
-
     /**
-     * @dev {LockBookReceiver}, read as the single-chain DVP reads its forced removals: with `data`
-     * of at least 416 bytes, each address and the deadline of the terms it starts with must be a
-     * clean value of its type ({DeliveryMalformedTerms}(`data.length`) otherwise); the state must
-     * be `Locked`, the terms match, the caller be `terms.securityToken`, `account` be
-     * `terms.seller` and `amount` at most `terms.quantity` ({DeliveryLockMismatch} otherwise). It
-     * becomes `Failed` at once and the rest of its quantity goes back to the seller; emits
-     * {SettlementFailed}.
+     * @dev {LockBookReceiver}, read as the single-chain DVP reads its forced removals: `data`
+     * starts with clean terms (at least 416 bytes, each address and the deadline a clean value of
+     * its type, {DeliveryMalformedTerms}(`data.length`) otherwise); the state must be `Locked`,
+     * the terms match, the caller be `terms.securityToken`, `account` be `terms.seller` and
+     * `amount` at most `terms.quantity` ({DeliveryLockMismatch} otherwise). It becomes `Failed` at
+     * once and the rest of its quantity goes back to the seller; emits {SettlementFailed}.
      */
     function _failNamedSettlement(
         bytes calldata data,
@@ -226,33 +225,7 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
         address account,
         uint256 amount
     ) internal override {
-        _requireCleanTerms(data);
-        _failForcedRemoval(_termsIn(data), operator, account, amount);
-    }
-
-    /// @dev {LockBookReceiver}: {DeliveryForcedRemovalExceedsUnassigned}.
-    function _revertExceedsUnassigned(
-        address token,
-        address account,
-        uint256 amount,
-        uint256 unassigned
-    ) internal pure override {
-        revert DeliveryForcedRemovalExceedsUnassigned(token, account, amount, unassigned);
-    }
-
-    /**
-     * @dev The security token took `amount` of the units of the settlement `terms` out of this
-     * contract's lock by enforcement (`operator` called it) and named the settlement: checks that
-     * it is `Locked`, that the terms match and belong to the calling token and to `account`, and
-     * that `amount` <= `terms.quantity`; then marks it `Failed` and releases the rest of its
-     * quantity to the seller.
-     */
-    function _failForcedRemoval(
-        CrossLedgerTerms calldata terms,
-        address operator,
-        address account,
-        uint256 amount
-    ) private {
+        CrossLedgerTerms calldata terms = _termsIn(data);
         _load(terms);
         bytes32 id = terms.id;
         if (terms.securityToken != msg.sender || terms.seller != account || amount > terms.quantity)
@@ -288,18 +261,6 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
         }
         hashed = _hashTerms(terms);
         if (record.termsDigest != bytes28(hashed)) revert CrossLedgerTermsMismatch(terms.id);
-    }
-
-    /**
-     * @dev Reverts with {DeliveryMalformedTerms} unless every address word of the terms at the
-     * start of `data` (at least 416 bytes, checked by the caller) has its high 96 bits clear and
-     * the deadline word its high 192 bits: the check the ABI decoder would make on a member read,
-     * but with this contract's own error (the token would report an empty revert as a refusal).
-     * The DVP applies the same rule ({CalldataWords}) to its own nine-word layout.
-     */
-    function _requireCleanTerms(bytes calldata data) private pure {
-        if (CalldataWords.hasDirtyBits(data, _ADDRESS_WORDS, _UINT64_WORDS))
-            revert DeliveryMalformedTerms(data.length);
     }
 
     /**

@@ -12,7 +12,6 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IDeliveryVersusPayment} from "../interfaces/IDeliveryVersusPayment.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
 import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
-import {CalldataWords} from "../utils/CalldataWords.sol";
 import {LockBook} from "./LockBook.sol";
 import {LockBookReceiver} from "./LockBookReceiver.sol";
 
@@ -103,12 +102,6 @@ contract DeliveryVersusPayment is
     /// @dev Length of `abi.encode(terms)`: nine static words.
     uint256 private constant _TERMS_ENCODED_LENGTH = 9 * 32;
 
-    /// @dev The words of `abi.encode(terms)` that hold an address (seller 1, buyer 2,
-    /// securityToken 3, cashToken 5, agent 8) and the `uint64` deadline (7), as bit masks for
-    /// {CalldataWords-hasDirtyBits}.
-    uint256 private constant _ADDRESS_WORDS = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8);
-    uint256 private constant _UINT64_WORDS = 1 << 7;
-
     /// @dev Bit masks of accepted states, in the format of {DvpUnexpectedState}.
     bytes32 private constant _NONE = bytes32(uint256(1) << uint8(State.None));
     bytes32 private constant _PENDING = bytes32(uint256(1) << uint8(State.Pending));
@@ -137,7 +130,20 @@ contract DeliveryVersusPayment is
     constructor(
         uint48 initialDelay,
         address initialAdmin
-    ) AccessControlDefaultAdminRules(initialDelay, initialAdmin) EIP712("Kessai DVP", "1") {}
+    )
+        AccessControlDefaultAdminRules(initialDelay, initialAdmin)
+        EIP712("Kessai DVP", "1")
+        LockBookReceiver(
+            _TERMS_ENCODED_LENGTH,
+            // The words of `abi.encode(terms)` that hold an address (seller 1, buyer 2,
+            // securityToken 3, cashToken 5, agent 8), then the one that holds the `uint64`
+            // deadline (7).
+            (1 << 1) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8),
+            1 << 7,
+            DvpMalformedTerms.selector,
+            DvpForcedRemovalExceedsUnassigned.selector
+        )
+    {}
 
     // ---------------------------------------------------------------- step 1: creation
 
@@ -579,15 +585,13 @@ contract DeliveryVersusPayment is
         emit SettlementSettled(id, terms.seller, terms.buyer);
     }
 
-    /// @dev {LockBookReceiver}: nine static words.
-    function _termsEncodedLength() internal pure override returns (uint256) {
-        return _TERMS_ENCODED_LENGTH;
-    }
-
     /**
-     * @dev {LockBookReceiver}: with `data` of at least 288 bytes, each address and the deadline of
-     * the terms it starts with must be a clean value of its type ({DvpMalformedTerms} otherwise);
-     * then {_failForcedRemoval}.
+     * @dev {LockBookReceiver}: the security token took `amount` of the units of the settlement
+     * whose clean terms start `data` out of this contract's lock by enforcement (`operator` called
+     * it) and named the settlement: checks that the settlement is open, that the terms match and
+     * belong to the calling token and to `account`, and that `amount` <= `terms.quantity`
+     * ({DvpLockMismatch}); then marks it `Failed` and releases the rest of its quantity to the
+     * seller. Emits {SettlementFailed}.
      */
     function _failNamedSettlement(
         bytes calldata data,
@@ -595,33 +599,7 @@ contract DeliveryVersusPayment is
         address account,
         uint256 amount
     ) internal override {
-        _requireCleanTerms(data);
-        _failForcedRemoval(_termsIn(data), operator, account, amount);
-    }
-
-    /// @dev {LockBookReceiver}: {DvpForcedRemovalExceedsUnassigned}.
-    function _revertExceedsUnassigned(
-        address token,
-        address account,
-        uint256 amount,
-        uint256 unassigned
-    ) internal pure override {
-        revert DvpForcedRemovalExceedsUnassigned(token, account, amount, unassigned);
-    }
-
-    /**
-     * @dev The security token took `amount` of the units of the settlement `terms` out of this
-     * contract's lock by enforcement (`operator` called it) and named the settlement: checks that
-     * the settlement is open, that the terms match and belong to the calling token and to
-     * `account`, and that `amount` <= `terms.quantity`; then marks it `Failed` and releases the
-     * rest of its quantity to the seller.
-     */
-    function _failForcedRemoval(
-        Terms calldata terms,
-        address operator,
-        address account,
-        uint256 amount
-    ) private {
+        Terms calldata terms = _termsIn(data);
         _load(terms, _OPEN);
         bytes32 id = terms.id;
         if (terms.securityToken != msg.sender || terms.seller != account || amount > terms.quantity)
@@ -737,17 +715,6 @@ contract DeliveryVersusPayment is
         uint256 agentEpoch
     ) private pure returns (bytes32) {
         return keccak256(abi.encode(APPROVE_TYPEHASH, hashedTerms, agentEpoch));
-    }
-
-    /**
-     * @dev Reverts with {DvpMalformedTerms} unless every address word of the `Terms` at the start
-     * of `data` (at least 288 bytes, checked by the caller) has its high 96 bits clear and the
-     * deadline word its high 192 bits: the check the ABI decoder would make on a member read, but
-     * as the DVP's own error (the token would report an empty revert as a refusal).
-     */
-    function _requireCleanTerms(bytes calldata data) private pure {
-        if (CalldataWords.hasDirtyBits(data, _ADDRESS_WORDS, _UINT64_WORDS))
-            revert DvpMalformedTerms(data.length);
     }
 
     /**

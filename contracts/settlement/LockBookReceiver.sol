@@ -3,6 +3,8 @@ pragma solidity ^0.8.30;
 
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
+import {CalldataWords} from "../utils/CalldataWords.sol";
+import {EncodedError} from "../utils/EncodedError.sol";
 import {LockBook} from "./LockBook.sol";
 
 /**
@@ -11,13 +13,45 @@ import {LockBook} from "./LockBook.sol";
  * two-ledger delivery contract both take them ({ILockBook}'s books): units added to the lock
  * behind the contract's back belong to no settlement; a forced removal either names a settlement
  * (`data` starts with its `abi.encode(terms)`), which then fails at once, or takes only units
- * that belong to no settlement. The contract supplies its terms layout and its own errors through
- * the hooks; step 1 (`onSecurityTokenLocked`) stays each contract's own.
+ * that belong to no settlement. The contract gives its terms layout and its own two errors to the
+ * constructor, and fails a named settlement in {_failNamedSettlement}; step 1
+ * (`onSecurityTokenLocked`) stays each contract's own.
  */
 abstract contract LockBookReceiver is ISecurityTokenLockReceiver, ReentrancyGuardTransient {
     /// @dev Units in `lockedOf(this, account)` of security token `token` that belong to no
     /// settlement ({LockBook}); written only by the issuer-path notifications.
     mapping(address token => mapping(address account => uint256)) internal _unassigned;
+
+    /// @dev Length of the contract's `abi.encode(terms)`: `data` at least this long names a
+    /// settlement.
+    uint256 private immutable _termsLength;
+    /// @dev The words of `abi.encode(terms)` that hold an address, and those that hold a `uint64`,
+    /// as bit masks for {CalldataWords-hasDirtyBits}.
+    uint256 private immutable _addressWords;
+    uint256 private immutable _uint64Words;
+    /// @dev Selectors of the contract's own errors: `(uint256 length)` for named terms with dirty
+    /// bits, `(address token, address account, uint256 amount, uint256 unassigned)` for an
+    /// unnamed removal beyond the unassigned units.
+    bytes4 private immutable _malformedTermsError;
+    bytes4 private immutable _exceedsUnassignedError;
+
+    /**
+     * @dev The contract's terms layout (`termsLength` bytes; `addressWords` and `uint64Words` as
+     * for {CalldataWords-hasDirtyBits}) and the selectors of its two errors (see above).
+     */
+    constructor(
+        uint256 termsLength,
+        uint256 addressWords,
+        uint256 uint64Words,
+        bytes4 malformedTermsError,
+        bytes4 exceedsUnassignedError
+    ) {
+        _termsLength = termsLength;
+        _addressWords = addressWords;
+        _uint64Words = uint64Words;
+        _malformedTermsError = malformedTermsError;
+        _exceedsUnassignedError = exceedsUnassignedError;
+    }
 
     /**
      * @inheritdoc ISecurityTokenLockReceiver
@@ -37,12 +71,16 @@ abstract contract LockBookReceiver is ISecurityTokenLockReceiver, ReentrancyGuar
 
     /**
      * @inheritdoc ISecurityTokenLockReceiver
-     * @dev With `data` at least as long as `abi.encode(terms)` ({_termsEncodedLength}), the
-     * removal names a settlement: `data` starts with its terms, the rest is free (a court's
-     * reference, say) and ignored; {_failNamedSettlement} checks them and fails the settlement
-     * (see the contract's own documentation for its states and errors). With shorter `data`
-     * (empty, or a reference alone) the units must come from `unassignedLockOf(caller, account)`
-     * ({_revertExceedsUnassigned} otherwise); emits `UnassignedLockChanged`. Works while paused.
+     * @dev With `data` at least as long as `abi.encode(terms)`, the removal names a settlement:
+     * `data` starts with its terms, the rest is free (a court's reference, say) and ignored; each
+     * address and `uint64` word of the terms must be a clean value of its type (the contract's
+     * malformed-terms error with `data.length` otherwise: the check the ABI decoder would make on
+     * a member read, but with the contract's own error, as the token would report an empty revert
+     * as a refusal); then {_failNamedSettlement} checks them and fails the settlement (see the
+     * contract's own documentation for its states and errors). With shorter `data` (empty, or a
+     * reference alone) the units must come from `unassignedLockOf(caller, account)` (the
+     * contract's exceeds-unassigned error otherwise); emits `UnassignedLockChanged`. Works while
+     * paused.
      */
     function onSecurityTokenLockRemoved(
         address operator,
@@ -50,7 +88,10 @@ abstract contract LockBookReceiver is ISecurityTokenLockReceiver, ReentrancyGuar
         uint256 amount,
         bytes calldata data
     ) external nonReentrant returns (bytes4) {
-        if (data.length >= _termsEncodedLength()) {
+        if (data.length >= _termsLength) {
+            if (CalldataWords.hasDirtyBits(data, _addressWords, _uint64Words)) {
+                EncodedError.revertIfAny(abi.encodeWithSelector(_malformedTermsError, data.length));
+            }
             _failNamedSettlement(data, operator, account, amount);
         } else {
             (bool removed, uint256 unassigned) = LockBook.remove(
@@ -59,19 +100,25 @@ abstract contract LockBookReceiver is ISecurityTokenLockReceiver, ReentrancyGuar
                 account,
                 amount
             );
-            if (!removed) _revertExceedsUnassigned(msg.sender, account, amount, unassigned);
+            if (!removed) {
+                EncodedError.revertIfAny(
+                    abi.encodeWithSelector(
+                        _exceedsUnassignedError,
+                        msg.sender,
+                        account,
+                        amount,
+                        unassigned
+                    )
+                );
+            }
         }
         return ISecurityTokenLockReceiver.onSecurityTokenLockRemoved.selector;
     }
 
-    /// @dev Length of the contract's `abi.encode(terms)`: `data` at least this long names a
-    /// settlement.
-    function _termsEncodedLength() internal pure virtual returns (uint256);
-
     /**
      * @dev A forced removal by `operator` took `amount` units of `account` and named the
-     * settlement whose terms start `data` (at least {_termsEncodedLength} bytes): checks the
-     * terms, fails the settlement and releases the rest of its quantity to the seller.
+     * settlement whose clean terms start `data` (at least as long as `abi.encode(terms)`): checks
+     * the terms, fails the settlement and releases the rest of its quantity to the seller.
      */
     function _failNamedSettlement(
         bytes calldata data,
@@ -79,13 +126,4 @@ abstract contract LockBookReceiver is ISecurityTokenLockReceiver, ReentrancyGuar
         address account,
         uint256 amount
     ) internal virtual;
-
-    /// @dev Reverts with the contract's own error: an unnamed forced removal of `amount` units of
-    /// `account` on `token` exceeds its `unassigned` units.
-    function _revertExceedsUnassigned(
-        address token,
-        address account,
-        uint256 amount,
-        uint256 unassigned
-    ) internal pure virtual;
 }
