@@ -255,6 +255,31 @@ function freshKey(): string {
   return `tx:${rnd}:${++keySeq}`;
 }
 
+/** The journal's `intent` record of a prepared request, before its first signature. */
+function intentEntry(
+  key: string,
+  chainId: bigint,
+  from: string,
+  action: string | undefined,
+  prepared: TransactionRequest,
+): JournalEntry {
+  return {
+    key,
+    chainId: chainId.toString(),
+    from,
+    ...(action ? { action } : {}),
+    request: {
+      to: prepared.to == null ? null : String(prepared.to),
+      data: String(prepared.data ?? "0x"),
+      value: BigInt(prepared.value ?? 0n).toString(),
+      gasLimit: BigInt(prepared.gasLimit!).toString(),
+    },
+    state: "intent",
+    txs: [],
+    updatedAt: Date.now(),
+  };
+}
+
 const sameAddress = (a: string | null | undefined, b: string | null | undefined) =>
   (a ?? "").toLowerCase() === (b ?? "").toLowerCase();
 
@@ -381,21 +406,7 @@ export class TxEngine {
         }
         const prepared = await stopper.race(this.prepare(request));
         const chainId = this.chainIdValue ?? (await stopper.race(this.chainId()));
-        const entry: JournalEntry = {
-          key,
-          chainId: chainId.toString(),
-          from,
-          ...(action ? { action } : {}),
-          request: {
-            to: prepared.to == null ? null : String(prepared.to),
-            data: String(prepared.data ?? "0x"),
-            value: BigInt(prepared.value ?? 0n).toString(),
-            gasLimit: BigInt(prepared.gasLimit!).toString(),
-          },
-          state: "intent",
-          txs: [],
-          updatedAt: Date.now(),
-        };
+        const entry = intentEntry(key, chainId, from, action, prepared);
         const journaled = options.key !== undefined || this.journal.durable !== false;
         if (journaled) await stopper.race(this.journal.put(entry));
         const t = await this.start(entry, prepared, journaled, policy, stopper, (n, h) => {
@@ -463,21 +474,7 @@ export class TxEngine {
     await this.resumeOpen();
     const prepared = await this.prepare(request);
     const chainId = await this.chainId();
-    const entry: JournalEntry = {
-      key: options.key ?? freshKey(),
-      chainId: chainId.toString(),
-      from,
-      ...(options.action ? { action: options.action } : {}),
-      request: {
-        to: prepared.to == null ? null : String(prepared.to),
-        data: String(prepared.data ?? "0x"),
-        value: BigInt(prepared.value ?? 0n).toString(),
-        gasLimit: BigInt(prepared.gasLimit!).toString(),
-      },
-      state: "intent",
-      txs: [],
-      updatedAt: Date.now(),
-    };
+    const entry = intentEntry(options.key ?? freshKey(), chainId, from, options.action, prepared);
     const journaled = this.journal.durable !== false;
     if (journaled) await this.journal.put(entry);
     const t = await this.start(entry, prepared, journaled, this.resolve(options), undefined);
