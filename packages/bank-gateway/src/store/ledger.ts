@@ -33,6 +33,7 @@ import {
   type Balances,
   type TransferKind,
 } from "../domain/ledger.js";
+import { bool, date, opt } from "./decode.js";
 
 export interface Account {
   id: string;
@@ -58,8 +59,6 @@ export interface Transfer {
   createdAt: Date;
 }
 
-const bool = (v: unknown) => v === true || v === 1 || v === 1n || v === "1" || v === "t";
-
 const ACCOUNT_COLUMNS = sql.raw(
   "id, kind, firm_id, allow_overdraft, status, debits_posted, credits_posted, debits_pending, credits_pending, created_at, updated_at",
 );
@@ -80,8 +79,8 @@ function toAccount(r: Record<string, unknown>): Account {
       debitsPending: toBigInt(r.debits_pending),
       creditsPending: toBigInt(r.credits_pending),
     }),
-    createdAt: new Date(r.created_at as string),
-    updatedAt: new Date(r.updated_at as string),
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
   };
 }
 
@@ -93,11 +92,10 @@ function toTransfer(r: Record<string, unknown>): Transfer {
     debitAccountId: r.debit_account_id as string,
     creditAccountId: r.credit_account_id as string,
     amount: toBigInt(r.amount),
-    pendingId:
-      r.pending_id === null || r.pending_id === undefined ? undefined : toNumber(r.pending_id),
+    pendingId: opt(r.pending_id, toNumber),
     reference: (r.reference as string | null) ?? undefined,
     description: (r.description as string | null) ?? undefined,
-    createdAt: new Date(r.created_at as string),
+    createdAt: date(r.created_at),
   };
 }
 

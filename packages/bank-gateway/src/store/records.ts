@@ -13,11 +13,7 @@ import {
   type Tx,
 } from "@kessai/storage";
 import type { IssuanceState, RedemptionState } from "../domain/lifecycle.js";
-
-const bool = (v: unknown) => v === true || v === 1 || v === 1n || v === "1" || v === "t";
-const opt = <T>(v: unknown, f: (x: unknown) => T): T | undefined =>
-  v === null || v === undefined ? undefined : f(v);
-const date = (v: unknown) => (v instanceof Date ? v : new Date(v as string));
+import { bool, date, opt } from "./decode.js";
 
 export type FirmStatus = "opening" | "open" | "closing" | "closed" | "failed";
 
