@@ -36,21 +36,5 @@ export {
 export { StoreJournal, TX_JOURNAL_NAMESPACE } from "./journal.js";
 export { verifierMigrations } from "./schema.js";
 export { VerifierConfigError, VerifierReorgError } from "./errors.js";
-export {
-  ORDER_TYPES,
-  OUTCOME_TYPES,
-  Outcome,
-  TERMS_FIELDS,
-  attestationDomain,
-  orderDigest,
-  orderDomain,
-  outcomeDigest,
-  signOrder,
-  signOutcome,
-  termsHash,
-  termsToJson,
-  toTerms,
-  type CrossLedgerTerms,
-  type OutcomeValue,
-  type TermsJson,
-} from "./terms.js";
+// The terms module is public as a whole: every name it exports is part of the API.
+export * from "./terms.js";
