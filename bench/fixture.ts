@@ -126,22 +126,9 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
   const signers = await ethers.getSigners();
   const [admin, issuer, bank, seller, buyer, authBuyer, agent, lockAgent, relayer] = signers;
   const [alice, bob, carol, freshSeller, freshBuyer] = signers.slice(9);
-  const parties: Parties = {
-    admin,
-    issuer,
-    bank,
-    seller,
-    buyer,
-    authBuyer,
-    agent,
-    lockAgent,
-    relayer,
-    alice,
-    bob,
-    carol,
-    freshSeller,
-    freshBuyer,
-  };
+  // The parties that trade: the registry lists each of them as eligible.
+  const traders = { seller, buyer, authBuyer, relayer, alice, bob, carol, freshSeller, freshBuyer };
+  const parties: Parties = { admin, issuer, bank, agent, lockAgent, ...traders };
 
   let accountCounter = 0n;
   const derived = (label: string) => () =>
@@ -200,17 +187,7 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
   ]);
 
   // ------------------------------------------------------------ eligibility
-  const everyone = [
-    seller,
-    buyer,
-    authBuyer,
-    relayer,
-    alice,
-    bob,
-    carol,
-    freshSeller,
-    freshBuyer,
-  ].map((s) => s.address);
+  const everyone = Object.values(traders).map((s) => s.address);
   const eligible = [...everyone, benchSellerAddr, ...holders, ...freshPool];
   await mined(
     stRegistry.registerBatch(
