@@ -4,9 +4,14 @@
  * node does not run the batch. In-process.
  */
 import { expect } from "chai";
-import { Wallet, ZeroAddress } from "ethers";
+import { AbiCoder, Wallet, ZeroAddress } from "ethers";
 import { readView } from "../../../packages/sdk/src/context/send.js";
-import { readViews, type ViewRead } from "../../../packages/sdk/src/context/readMany.js";
+import {
+  decodeReadMany,
+  encodeReadMany,
+  readViews,
+  type ViewRead,
+} from "../../../packages/sdk/src/context/readMany.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
 
 /** Records the method of every request the network's EIP-1193 provider is asked. */
@@ -156,5 +161,29 @@ describe("sdk: readViews", function () {
     } finally {
       p.request = original;
     }
+  });
+});
+
+describe("sdk: readViews' ABI coding (written out by hand)", function () {
+  const coder = AbiCoder.defaultAbiCoder();
+  const targets = [Wallet.createRandom().address, Wallet.createRandom().address, ZeroAddress];
+  const calls = ["0x", "0x12345678", "0x" + "ab".repeat(68)];
+
+  it("encodes (address[], bytes[]) as ethers' coder does", function () {
+    expect("0x" + encodeReadMany(targets, calls)).to.equal(
+      coder.encode(["address[]", "bytes[]"], [targets, calls]),
+    );
+    expect("0x" + encodeReadMany([], [])).to.equal(
+      coder.encode(["address[]", "bytes[]"], [[], []]),
+    );
+  });
+
+  it("decodes (bool[], bytes[]) as ethers' coder does, and refuses what is not n answers", function () {
+    const ok = [true, false, true];
+    const raw = coder.encode(["bool[]", "bytes[]"], [ok, calls]);
+    expect(decodeReadMany(raw, 3)).to.deep.equal([ok, calls]);
+    expect(() => decodeReadMany(raw, 2)).to.throw("wrong answer count");
+    expect(() => decodeReadMany(raw.slice(0, raw.length - 64), 3)).to.throw();
+    expect(() => decodeReadMany("0x", 0)).to.throw("bad word");
   });
 });
