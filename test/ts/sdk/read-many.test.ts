@@ -4,10 +4,11 @@
  * node does not run the batch. In-process.
  */
 import { expect } from "chai";
-import { AbiCoder, Wallet, ZeroAddress } from "ethers";
+import { AbiCoder, Wallet, ZeroAddress, type BaseContract, type Interface } from "ethers";
 import { readView } from "../../../packages/sdk/src/context/send.js";
 import {
   decodeReadMany,
+  encodeCall,
   encodeReadMany,
   readViews,
   type ViewRead,
@@ -185,5 +186,45 @@ describe("sdk: readViews' ABI coding (written out by hand)", function () {
     expect(() => decodeReadMany(raw, 2)).to.throw("wrong answer count");
     expect(() => decodeReadMany(raw.slice(0, raw.length - 64), 3)).to.throw();
     expect(() => decodeReadMany("0x", 0)).to.throw("bad word");
+  });
+
+  it("encodes a call as encodeFunctionData does, by hand for static arguments", async function () {
+    const k = await deployKessai();
+    const { dvp, depositToken: dt, securityToken: st } = k.clients.seller.ctx;
+    const a = Wallet.createRandom().address; // checksummed
+    const cases: [BaseContract, string, unknown[]][] = [
+      [dvp, "stateOf", [ref("x")]],
+      [dt, "allowance", [a, a.toLowerCase()]],
+      [dt, "allowance", [a, "0x" + a.slice(2).toUpperCase()]],
+      [st, "canTransfer", [a, ZeroAddress, 0n]],
+      [st, "canTransfer", [a, a, (1n << 256n) - 1n]],
+      [dt, "totalSupply", []],
+      [dvp, "isApprovalValid", [await k.newTerms()]], // a tuple: ethers encodes it
+      [st, "canTransfer", [a, a, 5]], // a number, not a bigint: ethers encodes it
+    ];
+    for (const [c, method, args] of cases) {
+      const f = c.interface.getFunction(method)!;
+      expect(encodeCall(c, f, args), method).to.equal(c.interface.encodeFunctionData(f, args));
+    }
+    // what ethers refuses is refused with ethers' error
+    // every letter's case flipped: the checksum no longer holds
+    const flip = (ch: string) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase());
+    const wrong = "0x" + [...a.slice(2)].map(flip).join("");
+    const iface: Interface = dt.interface;
+    const f = iface.getFunction("allowance")!;
+    for (const args of [
+      [wrong, a],
+      [a, a, a],
+      [-1n, a],
+    ]) {
+      let expected: unknown;
+      try {
+        iface.encodeFunctionData(f, args);
+      } catch (err) {
+        expected = (err as Error).message;
+      }
+      expect(expected, String(args)).to.be.a("string");
+      expect(() => encodeCall(dt, f, args)).to.throw(expected as string);
+    }
   });
 });

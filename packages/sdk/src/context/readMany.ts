@@ -1,4 +1,4 @@
-import type { BaseContract, Result } from "ethers";
+import { getAddress, type BaseContract, type FunctionFragment, type Result } from "ethers";
 import type { KessaiContext } from "./connect.js";
 import { fragmentOf, readView } from "./send.js";
 
@@ -51,6 +51,58 @@ export function encodeReadMany(targets: readonly string[], calls: readonly strin
     offset += 32 + padded.length / 2;
   }
   return out.concat(bodies).join("");
+}
+
+const selectors = new WeakMap<FunctionFragment, string>();
+const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const HEX_WORD = /^0x[0-9a-fA-F]{64}$/;
+
+function checksummed(v: string): boolean {
+  try {
+    return getAddress(v) === v;
+  } catch {
+    return false;
+  }
+}
+
+/** One argument of a static type as its ABI word, or undefined when ethers should encode it. */
+function staticWord(type: string, v: unknown): string | undefined {
+  if (type === "address" && typeof v === "string" && HEX_ADDRESS.test(v)) {
+    const lower = v.toLowerCase();
+    // a mixed-case address must carry its checksum (ethers' rule)
+    if (v !== lower && v !== "0x" + v.slice(2).toUpperCase() && !checksummed(v)) return;
+    return lower.slice(2).padStart(64, "0");
+  }
+  if (type === "bytes32" && typeof v === "string" && HEX_WORD.test(v))
+    return v.slice(2).toLowerCase();
+  if (type === "uint256" && typeof v === "bigint" && v >= 0n && v < 1n << 256n)
+    return v.toString(16).padStart(64, "0");
+  if (type === "bool" && typeof v === "boolean") return v ? "1".padStart(64, "0") : "0".repeat(64);
+  return undefined;
+}
+
+/**
+ * The call data of `fragment` with `args`, as `encodeFunctionData` makes it: written out by hand
+ * when every argument is an address, a bytes32, a uint256 or a bool given in its usual form (the
+ * selector computed once per fragment), otherwise by ethers, with ethers' errors.
+ */
+export function encodeCall(
+  contract: BaseContract,
+  fragment: FunctionFragment,
+  args: readonly unknown[],
+): string {
+  if (args.length === fragment.inputs.length) {
+    let selector = selectors.get(fragment);
+    if (selector === undefined) selectors.set(fragment, (selector = fragment.selector));
+    let out = selector;
+    for (let i = 0; i < args.length; i++) {
+      const w = staticWord(fragment.inputs[i].type, args[i]);
+      if (w === undefined) return contract.interface.encodeFunctionData(fragment, args);
+      out += w;
+    }
+    return out;
+  }
+  return contract.interface.encodeFunctionData(fragment, args);
 }
 
 /**
@@ -113,7 +165,7 @@ export async function readViews(
     ),
   );
   const fragments = reads.map((r) => fragmentOf(r.contract, r.method));
-  const calls = reads.map((r, i) => r.contract.interface.encodeFunctionData(fragments[i], r.args));
+  const calls = reads.map((r, i) => encodeCall(r.contract, fragments[i], r.args));
   let answers: [boolean[], string[]];
   try {
     const data = READ_MANY_CODE + encodeReadMany(targets, calls);
