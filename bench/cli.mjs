@@ -100,7 +100,7 @@ if (options.current === undefined) {
   sdkRowsFile = path.join(os.tmpdir(), `kessai-sdk-throughput-${process.pid}.json`);
   const sdkArgs = options.quick
     ? ["--n", "20", "--rounds", "1", "--only", "inprocess"]
-    : ["--n", "200", "--rounds", "2"];
+    : ["--n", "200", "--rounds", "4"];
   console.log(`bench: SDK throughput (node bench/sdk-throughput.mjs ${sdkArgs.join(" ")})`);
   const sdk = spawnSync(
     process.execPath,

@@ -81,45 +81,34 @@ async function readResults(file: string): Promise<Results> {
  * with the raw row as its floor (ratio = SDK / raw, as for gas rows).
  */
 function addSdkThroughput(rows: RowSet, sdk: Results): void {
-  const raws = sdk.rows.filter((r) => r.name.startsWith("throughput.raw.settle."));
-  for (const raw of raws) {
-    const [, , , net, n] = raw.name.split(".");
-    rows.add(
-      raw.name,
-      "settlements/s",
-      raw.value,
-      `lock + settle, ${n} at once, raw ethers (TypeChain contracts), ${net}`,
-    );
-    const sdkName = raw.name.replace("throughput.raw.", "throughput.sdk.");
-    const row = sdk.rows.find((r) => r.name === sdkName);
-    if (row === undefined) throw new Error(`${sdkName} missing from the SDK throughput rows`);
-    rows.add(
-      sdkName,
-      "settlements/s",
-      row.value,
-      `the same through the SDK (FirmClient.createSettlement + settle), ${net}`,
-      raw.name,
-    );
-  }
-  for (const raw of sdk.rows.filter((r) => r.name.startsWith("throughput.raw.settleTrade."))) {
-    const [, , , net, n] = raw.name.split(".");
-    rows.add(
-      raw.name,
-      "trades/s",
-      raw.value,
-      `${n} whole trades of 4 buyers at once (lock, affirm, issue, settle with a transfer authorization, redeem), raw ethers, ${net}`,
-    );
-    const sdkName = raw.name.replace("throughput.raw.", "throughput.sdk.");
-    const row = sdk.rows.find((r) => r.name === sdkName);
-    if (row === undefined) throw new Error(`${sdkName} missing from the SDK throughput rows`);
-    rows.add(
-      sdkName,
-      "trades/s",
-      row.value,
-      `the same through settleTrade (checks before every step, a journal key per step), ${net}`,
-      raw.name,
-    );
-  }
+  /** Every raw row under `prefix` and the SDK row beside it (same name, `.sdk.` for `.raw.`). */
+  const pairs = (
+    prefix: string,
+    unit: string,
+    describe: (net: string, n: string) => [raw: string, sdk: string],
+  ) => {
+    for (const raw of sdk.rows.filter((r) => r.name.startsWith(prefix))) {
+      const [, , , net, n] = raw.name.split(".");
+      const [rawText, sdkText] = describe(net, n);
+      rows.add(raw.name, unit, raw.value, rawText);
+      const sdkName = raw.name.replace(".raw.", ".sdk.");
+      const row = sdk.rows.find((r) => r.name === sdkName);
+      if (row === undefined) throw new Error(`${sdkName} missing from the SDK throughput rows`);
+      rows.add(sdkName, unit, row.value, sdkText, raw.name);
+    }
+  };
+  pairs("throughput.raw.settle.", "settlements/s", (net, n) => [
+    `lock + settle, ${n} at once, raw ethers (TypeChain contracts), ${net}`,
+    `the same through the SDK (FirmClient.createSettlement + settle), ${net}`,
+  ]);
+  pairs("throughput.raw.settleTrade.", "trades/s", (net, n) => [
+    `${n} whole trades of 4 buyers at once (lock, affirm, issue, settle with a transfer authorization, redeem), raw ethers, ${net}`,
+    `the same through settleTrade (checks before every step, a journal key per step), ${net}`,
+  ]);
+  pairs("rpc.settleTrade.raw.", "requests/trade", (net, n) => [
+    `JSON-RPC requests per trade of the raw ethers round of ${n} whole trades, ${net}`,
+    `JSON-RPC requests per trade through settleTrade (checks, sends, receipts), ${net}`,
+  ]);
 }
 
 /** The rows of bench/gateway.mjs, each with its description and the name of its floor row. */

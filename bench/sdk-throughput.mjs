@@ -9,7 +9,8 @@ launch({
   usage: `Usage: node bench/sdk-throughput.mjs [--n N] [--rounds R] [--out FILE]
 
   --n N        settlements per round and side (default 200)
-  --rounds R   alternating raw / SDK rounds per network; the best of each counts (default 2)
+  --rounds R   rounds per side and network, interleaved ABBA...; the median of each side
+               counts, with the range of the per-round ratios (default 4)
   --out FILE   rows (bench/results.json format) (default bench/results.sdk.json)
   --only NET   measure one network only: inprocess or hardhat-node; or settleTrade (the
                whole-trades row only)`,

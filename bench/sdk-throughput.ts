@@ -23,8 +23,16 @@
  * - SDK: `settleTrade` (its checks before step 1 and before every step, a journal key per step).
  * - raw: the same five transactions and one signature with TypeChain contracts.
  * Rows: `throughput.raw.settleTrade.inprocess.100` and `throughput.sdk.settleTrade.inprocess.100`
- * (trades/s).
+ * (trades/s), and `rpc.settleTrade.raw.inprocess.100` / `rpc.settleTrade.sdk.inprocess.100`
+ * (JSON-RPC requests per trade, counted on the network's EIP-1193 provider in one round of each).
+ *
+ * Method (the machine is shared, and a round's rate moves with the load): the two sides run in
+ * interleaved rounds, ABBA... (raw then SDK in even rounds, SDK then raw in odd ones, so neither
+ * side always runs first or second), `--rounds` rounds each (default 4). A row's value is the
+ * median of its side's rounds; the ratio printed beside it is the median of the per-round ratios
+ * (each SDK round against the raw round next to it), with their range, the spread.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { network } from "hardhat";
@@ -57,7 +65,7 @@ import type { Row } from "./rows.js";
 interface Options {
   n: number;
   out: string;
-  /** Rounds per side (alternating raw / sdk); the best round counts. */
+  /** Rounds per side, interleaved ABBA...; the median counts. */
   rounds: number;
   /** Measure only this network (`inprocess` or `hardhat-node`), or only `settleTrade`. */
   only?: string;
@@ -66,7 +74,7 @@ const raw = JSON.parse(process.env.KESSAI_SDK_BENCH_OPTIONS ?? "{}") as Partial<
 const opts: Options = {
   n: raw.n ?? 200,
   out: raw.out ?? "bench/results.sdk.json",
-  rounds: raw.rounds ?? 2,
+  rounds: raw.rounds ?? 4,
   only: raw.only,
 };
 const QUANTITY = 1n;
@@ -82,6 +90,130 @@ interface Setup {
   rawBuyer: Signer;
   seller: FirmClient;
   buyer: FirmClient;
+  /** The `hardhat node` process, whose CPU time counts with this process's. */
+  nodePid?: number;
+}
+
+/**
+ * The rates of interleaved rounds of each side, and the CPU time per item of each round: of this
+ * process (which holds the in-process network) and of the `hardhat node` process tree, where
+ * there is one. The load of other processes slows a round's wall clock far more than it moves
+ * the CPU time the round itself takes, so the CPU ratio is the steadier figure of the two.
+ */
+interface Rounds {
+  raw: number[];
+  sdk: number[];
+  cpuRaw: number[];
+  cpuSdk: number[];
+}
+interface Round {
+  /** Items per second. */
+  rate: number;
+  /** CPU milliseconds per item. */
+  cpu: number;
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat` (`getconf CLK_TCK`, 100 on Linux). */
+const CLK_TCK = 100;
+
+/** CPU milliseconds (user + system) of this process, plus the process tree under `pid` if given. */
+function cpuMs(pid?: number): number {
+  const own = process.cpuUsage();
+  let ms = (own.user + own.system) / 1000;
+  if (pid === undefined) return ms;
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // fields after the command's closing parenthesis: state ppid ... utime(14) stime(15)
+      const text = readFileSync(`/proc/${d}/stat`, "utf8");
+      const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      stats.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // the process has gone
+    }
+  }
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [p, st] of stats)
+      if (!tree.has(p) && tree.has(st.ppid)) {
+        tree.add(p);
+        grew = true;
+      }
+  }
+  for (const p of tree) ms += ((stats.get(p)?.ticks ?? 0) * 1000) / CLK_TCK;
+  return ms;
+}
+
+/** Times `n` items of `work`: items per second and CPU ms per item (see {@link cpuMs}). */
+async function timed(n: number, work: () => Promise<unknown>, pid?: number): Promise<Round> {
+  const cpu0 = cpuMs(pid);
+  const start = performance.now();
+  await work();
+  const seconds = (performance.now() - start) / 1000;
+  return { rate: n / seconds, cpu: (cpuMs(pid) - cpu0) / n };
+}
+
+/**
+ * `rounds` rounds of each side, interleaved ABBA...: raw first in even rounds, SDK first in odd
+ * ones. Each round's rates are printed as they come.
+ */
+async function interleaved(
+  label: string,
+  rounds: number,
+  once: (side: "raw" | "sdk") => Promise<Round>,
+): Promise<Rounds> {
+  const out: Rounds = { raw: [], sdk: [], cpuRaw: [], cpuSdk: [] };
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? (["raw", "sdk"] as const) : (["sdk", "raw"] as const);
+    for (const side of order) {
+      const x = await once(side);
+      out[side].push(x.rate);
+      out[side === "raw" ? "cpuRaw" : "cpuSdk"].push(x.cpu);
+    }
+    const [rr, kk] = [out.raw[r], out.sdk[r]];
+    const [cr, ck] = [out.cpuRaw[r], out.cpuSdk[r]];
+    console.log(
+      `  ${label} round ${r + 1} (${order.join(", ")}): raw ${rr.toFixed(1)}/s, sdk ${kk.toFixed(1)}/s, ratio ${(kk / rr).toFixed(3)}; CPU ms/item raw ${cr.toFixed(2)}, sdk ${ck.toFixed(2)}, ratio ${(cr / ck).toFixed(3)}; load ${os.loadavg()[0].toFixed(1)}`,
+    );
+  }
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Medians of both sides, and the median and range of the per-round ratios. */
+function summarise(r: Rounds) {
+  const ratios = r.sdk.map((k, i) => k / r.raw[i]);
+  const cpuRatios = r.cpuSdk.map((k, i) => r.cpuRaw[i] / k);
+  return {
+    cpuRatio: median(cpuRatios),
+    cpuRatioMin: Math.min(...cpuRatios),
+    cpuRatioMax: Math.max(...cpuRatios),
+    raw: median(r.raw),
+    sdk: median(r.sdk),
+    ratio: median(ratios),
+    ratioMin: Math.min(...ratios),
+    ratioMax: Math.max(...ratios),
+    rounds: r,
+  };
+}
+type Summary = ReturnType<typeof summarise>;
+
+/** Counts the JSON-RPC requests an EIP-1193 provider is asked (each call, batched or not). */
+function countRequests(provider: { request: (...a: never[]) => Promise<unknown> }) {
+  const counter = { requests: 0 };
+  const request = provider.request.bind(provider);
+  provider.request = ((...a: never[]) => {
+    counter.requests++;
+    return request(...a);
+  }) as typeof provider.request;
+  return counter;
 }
 
 let tradeSeq = 0;
@@ -130,23 +262,21 @@ async function runSdk(s: Setup, trades: SettlementTerms[]): Promise<void> {
   if (!results.every((r) => r.settled)) throw new Error("sdk settle failed");
 }
 
-async function rate(s: Setup, side: "raw" | "sdk", n: number): Promise<number> {
+async function rate(s: Setup, side: "raw" | "sdk", n: number): Promise<Round> {
   const [seller, buyer] =
     side === "raw"
       ? await Promise.all([s.rawSeller.getAddress(), s.rawBuyer.getAddress()])
       : [s.seller.address, s.buyer.address];
   const trades = await newTrades(s, n, seller, buyer);
   const run = side === "raw" ? runRaw : runSdk;
-  const start = performance.now();
-  await run(s, trades);
-  const seconds = (performance.now() - start) / 1000;
+  const r = await timed(n, () => run(s, trades), s.nodePid);
   const dvp = contracts.DeliveryVersusPayment__factory.connect(s.addresses.dvp, s.provider);
   const states = await Promise.all(trades.map((t) => dvp.stateOf(t.id)));
   if (states.some((x) => x !== 3n)) throw new Error(`${s.label}: not every settlement settled`);
-  return n / seconds;
+  return r;
 }
 
-/** Funds and registers, then measures raw and SDK alternately; returns the best rate of each. */
+/** Funds and registers, then measures raw and SDK in interleaved rounds (see the top). */
 async function measure(s: Setup, issuer: IssuerClient, bank: BankClient, register: boolean) {
   // Raw ethers and the SDK use different accounts (a NonceManager keeps its own count).
   const [rawSeller, rawBuyer] = await Promise.all([
@@ -179,14 +309,7 @@ async function measure(s: Setup, issuer: IssuerClient, bank: BankClient, registe
   // warm-up (JIT, caches) on both paths
   await rate(s, "raw", 10);
   await rate(s, "sdk", 10);
-  let best = { raw: 0, sdk: 0 };
-  for (let round = 0; round < opts.rounds; round++) {
-    const r = await rate(s, "raw", opts.n);
-    const k = await rate(s, "sdk", opts.n);
-    console.log(`  ${s.label} round ${round + 1}: raw ${r.toFixed(1)}/s, sdk ${k.toFixed(1)}/s`);
-    best = { raw: Math.max(best.raw, r), sdk: Math.max(best.sdk, k) };
-  }
-  return best;
+  return summarise(await interleaved(s.label, opts.rounds, (side) => rate(s, side, opts.n)));
 }
 
 async function inProcess() {
@@ -224,6 +347,7 @@ async function overHttp() {
       rawBuyer: new NonceManager(wallet(7)),
       seller,
       buyer,
+      nodePid: node.process.pid,
     };
     return await measure(s, issuer, bank, true);
   } finally {
@@ -272,11 +396,15 @@ class StepTiming {
 }
 
 /**
- * 100 whole trades of 4 buyers at once, raw ethers against settleTrade, in-process; the best of
- * `opts.rounds` rounds each (trades/s).
+ * 100 whole trades of 4 buyers at once, raw ethers against settleTrade, in-process, in
+ * interleaved rounds (see the top), and the JSON-RPC requests per trade of each side.
  */
-async function wholeTrades(): Promise<{ raw: number; sdk: number }> {
+async function wholeTrades(): Promise<Summary & { requests: { raw: number; sdk: number } }> {
   const k = await deployKessai();
+  const counter = countRequests(
+    k.conn.provider as unknown as { request: (...a: never[]) => Promise<unknown> },
+  );
+  const requests = { raw: 0, sdk: 0 };
   const { admin, bank: bankSigner, rest } = k.signers;
   const rawSeller = rest[2];
   const rawBuyers = rest.slice(3, 3 + TRADE_BUYERS);
@@ -327,17 +455,24 @@ async function wholeTrades(): Promise<{ raw: number; sdk: number }> {
       }),
     );
   };
+  // each party's contracts bound once, as an integrator keeps them (a TypeChain factory's
+  // connect builds the whole interface from the ABI: milliseconds per call)
+  const rawDvps = rawBuyers.map((b) =>
+    contracts.DeliveryVersusPayment__factory.connect(dvpAddress, b),
+  );
+  const dtAsBank = dt.connect(rawBank);
+  const dtAsSeller = dt.connect(rawSeller);
   const rawTrade = async (t: SettlementTerms, i: number) => {
     const buyer = rawBuyers[i % rawBuyers.length];
     const ok = async (p: Promise<{ wait(): Promise<{ status: number | null } | null> }>) => {
       const r = await (await p).wait();
       if (r?.status !== 1) throw new Error("raw trade step failed");
     };
-    const dvp = contracts.DeliveryVersusPayment__factory.connect(dvpAddress, buyer);
+    const dvp = rawDvps[i % rawBuyers.length];
     const ref = id(`raw-ref:${t.id}`);
     await ok(st.lock(dvpAddress, t.quantity, encodeTerms(t)));
     await ok(dvp.affirm(t));
-    await ok(dt.connect(rawBank).issue(t.buyer, t.amount, ref));
+    await ok(dtAsBank.issue(t.buyer, t.amount, ref));
     const validBefore = t.deadline + 1n;
     const td = transferAuthorizationTypedData(domain, {
       from: t.buyer,
@@ -349,7 +484,7 @@ async function wholeTrades(): Promise<{ raw: number; sdk: number }> {
     });
     const sig = await buyer.signTypedData(td.domain, td.types, td.message);
     await ok(dvp.settleWithAuthorization(t, validBefore, sig));
-    await ok(dt.connect(rawSeller).redeem(t.amount, ref));
+    await ok(dtAsSeller.redeem(t.amount, ref));
   };
   const round = async (side: "raw" | "sdk", n: number) => {
     const list =
@@ -364,42 +499,91 @@ async function wholeTrades(): Promise<{ raw: number; sdk: number }> {
             sdkBuyers.map((b) => b.address),
             n,
           );
-    const start = performance.now();
+    const counted = counter.requests;
     const timing = new StepTiming();
-    if (side === "raw") await Promise.all(list.map(rawTrade));
-    else
-      await Promise.all(
-        list.map((terms, i) => {
-          const t = timing.trade();
-          return settleTrade({
-            seller: k.clients.seller,
-            buyer: sdkBuyers[i % sdkBuyers.length],
-            bank: k.clients.bank,
-            terms,
-            onProgress: t.progress,
-          }).then(t.finished);
-        }),
-      );
-    const seconds = (performance.now() - start) / 1000;
+    const r = await timed(n, () =>
+      side === "raw"
+        ? Promise.all(list.map(rawTrade))
+        : Promise.all(
+            list.map((terms, i) => {
+              const t = timing.trade();
+              return settleTrade({
+                seller: k.clients.seller,
+                buyer: sdkBuyers[i % sdkBuyers.length],
+                bank: k.clients.bank,
+                terms,
+                onProgress: t.progress,
+              }).then(t.finished);
+            }),
+          ),
+    );
+    requests[side] = (counter.requests - counted) / n;
     if (side === "sdk" && n === TRADES) console.log(`    ${timing.summary()}`);
     const states = await Promise.all(list.map((t) => k.contracts.dvp.stateOf(t.id)));
     if (states.some((x) => x !== 3n)) throw new Error("whole trades: not every trade settled");
-    return n / seconds;
+    return r;
   };
   await round("raw", 4); // warm-up
   await round("sdk", 4);
-  let best = { raw: 0, sdk: 0 };
-  for (let r = 0; r < opts.rounds; r++) {
-    const raw = await round("raw", TRADES);
-    const sdk = await round("sdk", TRADES);
-    console.log(`  whole trades round ${r + 1}: raw ${raw.toFixed(1)}/s, sdk ${sdk.toFixed(1)}/s`);
-    best = { raw: Math.max(best.raw, raw), sdk: Math.max(best.sdk, sdk) };
-  }
-  return best;
+  const rounds = await interleaved("whole trades", opts.rounds, (side) => round(side, TRADES));
+  console.log(
+    `    JSON-RPC requests per trade: raw ${requests.raw.toFixed(2)}, sdk ${requests.sdk.toFixed(2)}`,
+  );
+  return { ...summarise(rounds), requests };
 }
 
 const rows: Row[] = [];
-const table: string[][] = [["network", "raw ethers /s", "SDK /s", "SDK / raw"]];
+const table: string[][] = [
+  [
+    "network",
+    "raw ethers /s",
+    "SDK /s",
+    "SDK / raw",
+    "per-round ratios",
+    "range",
+    "CPU raw / SDK",
+    "range",
+  ],
+];
+/** Every round of every row, and its ratios, by the SDK row's name. */
+const spread: Record<
+  string,
+  {
+    raw: number[];
+    sdk: number[];
+    ratios: number[];
+    cpuMsRaw: number[];
+    cpuMsSdk: number[];
+    cpuRatios: number[];
+  }
+> = {};
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+/** The rows of one measurement: the raw rate, and the SDK rate with the raw one as its floor. */
+function addRates(name: string, unit: string, label: string, m: Summary) {
+  const [rawRate, sdkRate] = [round1(m.raw), round1(m.sdk)];
+  rows.push({ name: name.replace("{side}", "raw"), unit, value: rawRate });
+  const sdkName = name.replace("{side}", "sdk");
+  rows.push({ name: sdkName, unit, value: sdkRate, floor: rawRate, ratio: round3(m.sdk / m.raw) });
+  spread[sdkName] = {
+    raw: m.rounds.raw.map(round1),
+    sdk: m.rounds.sdk.map(round1),
+    ratios: m.rounds.sdk.map((k, i) => round3(k / m.rounds.raw[i])),
+    cpuMsRaw: m.rounds.cpuRaw.map(round3),
+    cpuMsSdk: m.rounds.cpuSdk.map(round3),
+    cpuRatios: m.rounds.cpuSdk.map((k, i) => round3(m.rounds.cpuRaw[i] / k)),
+  };
+  table.push([
+    label,
+    rawRate.toFixed(1),
+    sdkRate.toFixed(1),
+    (m.sdk / m.raw).toFixed(3),
+    m.ratio.toFixed(3),
+    `${m.ratioMin.toFixed(3)}–${m.ratioMax.toFixed(3)}`,
+    m.cpuRatio.toFixed(3),
+    `${m.cpuRatioMin.toFixed(3)}–${m.cpuRatioMax.toFixed(3)}`,
+  ]);
+}
 const started = performance.now();
 for (const [name, fn] of [
   ["inprocess", inProcess],
@@ -407,54 +591,42 @@ for (const [name, fn] of [
 ] as const) {
   if (opts.only !== undefined && opts.only !== name) continue;
   console.log(`${name}: ${opts.n} settlements per round, ${opts.rounds} rounds`);
-  const best = await fn();
-  const rawRate = Math.round(best.raw * 10) / 10;
-  const sdkRate = Math.round(best.sdk * 10) / 10;
-  const ratio = Math.round((best.sdk / best.raw) * 1000) / 1000;
-  rows.push({
-    name: `throughput.raw.settle.${name}.${opts.n}`,
-    unit: "settlements/s",
-    value: rawRate,
-  });
-  rows.push({
-    name: `throughput.sdk.settle.${name}.${opts.n}`,
-    unit: "settlements/s",
-    value: sdkRate,
-    floor: rawRate,
-    ratio,
-  });
-  table.push([name, rawRate.toFixed(1), sdkRate.toFixed(1), ratio.toFixed(3)]);
+  addRates(`throughput.{side}.settle.${name}.${opts.n}`, "settlements/s", name, await fn());
 }
 
 if (opts.only === undefined || opts.only === "inprocess" || opts.only === "settleTrade") {
   console.log(
     `whole trades: ${TRADES} trades of ${TRADE_BUYERS} buyers at once, ${opts.rounds} rounds`,
   );
-  const best = await wholeTrades();
-  const rawRate = Math.round(best.raw * 10) / 10;
-  const sdkRate = Math.round(best.sdk * 10) / 10;
-  const ratio = Math.round((best.sdk / best.raw) * 1000) / 1000;
+  const m = await wholeTrades();
+  addRates(
+    `throughput.{side}.settleTrade.inprocess.${TRADES}`,
+    "trades/s",
+    `settleTrade x${TRADES}`,
+    m,
+  );
+  const rawRpc = round1(m.requests.raw);
   rows.push({
-    name: `throughput.raw.settleTrade.inprocess.${TRADES}`,
-    unit: "trades/s",
-    value: rawRate,
+    name: `rpc.settleTrade.raw.inprocess.${TRADES}`,
+    unit: "requests/trade",
+    value: rawRpc,
   });
   rows.push({
-    name: `throughput.sdk.settleTrade.inprocess.${TRADES}`,
-    unit: "trades/s",
-    value: sdkRate,
-    floor: rawRate,
-    ratio,
+    name: `rpc.settleTrade.sdk.inprocess.${TRADES}`,
+    unit: "requests/trade",
+    value: round1(m.requests.sdk),
+    floor: rawRpc,
+    ratio: round3(m.requests.sdk / m.requests.raw),
   });
-  table.push([`settleTrade x${TRADES}`, rawRate.toFixed(1), sdkRate.toFixed(1), ratio.toFixed(3)]);
 }
 
 const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
 console.log("");
 for (const r of table) console.log(r.map((cell, c) => cell.padStart(widths[c])).join("  "));
-for (const r of rows.filter((x) => x.ratio !== undefined && x.name.includes(".settle."))) {
+for (const [name, x] of Object.entries(spread)) {
+  const ratio = median(x.ratios);
   console.log(
-    `${r.ratio! >= 0.9 ? "met    " : "NOT MET"} ${r.name}: sdk/raw ${r.ratio} (target >= 0.9)`,
+    `${ratio >= 0.95 ? "met    " : "NOT MET"} ${name}: sdk/raw ${ratio.toFixed(3)} (median of ${x.ratios.length} rounds, range ${Math.min(...x.ratios)}–${Math.max(...x.ratios)}; CPU raw/sdk ${median(x.cpuRatios).toFixed(3)}, range ${Math.min(...x.cpuRatios)}–${Math.max(...x.cpuRatios)}; target >= 0.95)`,
   );
 }
 await writeFile(
@@ -469,9 +641,15 @@ await writeFile(
         cores: os.cpus().length,
         n: opts.n,
         rounds: opts.rounds,
+        method: "interleaved ABBA rounds; value = median per side",
+        loadAverage: os
+          .loadavg()
+          .map((x) => Math.round(x * 100) / 100)
+          .join(" "),
         durationSeconds: Math.round((performance.now() - started) / 1000),
       },
       rows,
+      rounds: spread,
     },
     null,
     2,

@@ -117,20 +117,30 @@ describe("sdk step 1 refuses a trade that could not settle (createSettlement)", 
 
   it("concurrent step 1s between the same firms share one set of check reads while in flight", async function () {
     const seller = await FirmClient.connect({ runner: k.signers.seller, addresses: k.addresses });
-    const st = seller.ctx.securityToken as unknown as Record<string, unknown>;
-    const original = st.canTransfer as (...a: unknown[]) => Promise<unknown>;
-    let reads = 0;
-    st.canTransfer = (...a: unknown[]) => {
-      reads++;
-      return original(...a);
+    // the checks are one eth_call (readViews) whose data carries canTransfer's call
+    const selector = seller.ctx.securityToken.interface.getFunction("canTransfer")!.selector;
+    const p = k.conn.provider as unknown as {
+      request: (a: { method: string; params?: [{ data?: string }] }) => Promise<unknown>;
     };
-    const terms = await Promise.all(Array.from({ length: 8 }, () => k.newTerms({ quantity: 1n })));
-    const results = await Promise.all(terms.map((t) => seller.createSettlement({ terms: t })));
-    expect(results.map((r) => r.id)).to.deep.equal(terms.map((t) => t.id));
-    expect(reads).to.equal(1);
-    // once answered, nothing is kept: the next call reads again
-    await seller.createSettlement({ terms: await k.newTerms({ quantity: 1n }) });
-    expect(reads).to.equal(2);
+    const original = p.request;
+    let reads = 0;
+    p.request = function (a) {
+      if (a.method === "eth_call" && a.params?.[0]?.data?.includes(selector.slice(2))) reads++;
+      return original.call(this, a);
+    };
+    try {
+      const terms = await Promise.all(
+        Array.from({ length: 8 }, () => k.newTerms({ quantity: 1n })),
+      );
+      const results = await Promise.all(terms.map((t) => seller.createSettlement({ terms: t })));
+      expect(results.map((r) => r.id)).to.deep.equal(terms.map((t) => t.id));
+      expect(reads).to.equal(1);
+      // once answered, nothing is kept: the next call reads again
+      await seller.createSettlement({ terms: await k.newTerms({ quantity: 1n }) });
+      expect(reads).to.equal(2);
+    } finally {
+      p.request = original;
+    }
   });
 
   it("settleTrade refuses at step 1 (nothing sent); with force it locks and goes on", async function () {

@@ -130,7 +130,8 @@ type RawSend = (method: string, params: unknown[]) => Promise<unknown>;
 /** Function fragments by contract interface and name (looked up once each). */
 const fragments = new WeakMap<object, Map<string, FunctionFragment>>();
 
-function fragmentOf(contract: BaseContract, method: string): FunctionFragment {
+/** The function fragment `method` of `contract`'s interface, looked up once per interface. */
+export function fragmentOf(contract: BaseContract, method: string): FunctionFragment {
   const iface = contract.interface;
   let m = fragments.get(iface);
   if (!m) fragments.set(iface, (m = new Map()));

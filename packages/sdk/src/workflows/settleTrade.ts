@@ -1,4 +1,4 @@
-import { ZeroAddress, getAddress } from "ethers";
+import { ZeroAddress, getAddress, type Result } from "ethers";
 import * as a from "../actions/index.js";
 import type { AgentClient } from "../clients/agent.js";
 import type { BankClient } from "../clients/bank.js";
@@ -17,6 +17,13 @@ import { DeploymentMismatchError } from "../errors/configuration.js";
 import type { Journal } from "../transactions/journal.js";
 import type { ChainReader } from "../transactions/rpc.js";
 import { latestBlockTime, readView, withSendOptions, type TxResult } from "../context/send.js";
+import { readViews, type ViewRead } from "../context/readMany.js";
+import {
+  lockChecked,
+  tradeCheckReads,
+  tradeFinding,
+  type TradeIneligibility,
+} from "../actions/settlement/lock.js";
 import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
 import { toBankReference, tradeReference } from "../utils/reference.js";
 import {
@@ -345,8 +352,8 @@ async function carry(
     settlementStateName(
       (await readView(ctx, "dvp.stateOf", ctx.dvp, "stateOf", [terms.id]))[0] as bigint,
     );
-  const guard = async () => {
-    const s = await state();
+  /** The state, refused when the settlement has failed. */
+  const stateOk = (s: SettlementStateName) => {
     if (TERMINAL_FAILED.includes(s)) {
       throw new SettlementStateError(
         terms.id,
@@ -356,49 +363,96 @@ async function carry(
     }
     return s;
   };
-  /** The state, with step 1 required (the settlement exists). */
-  const created = async () => {
-    const s = await guard();
+  const guard = async () => stateOk(await state());
+  const dt = ctx.depositToken;
+  /**
+   * The reads before a step, in one request ({@link readViews}): the settlement's state, with
+   * step 1 required (as `created`), and what the step asks for: whether the issuance
+   * (`issued`) or the redemption (`redeemed`) is recorded under the trade's reference, the
+   * buyer's allowance to the DVP, whether the agent's approval counts.
+   */
+  const look = async (want: {
+    issued?: boolean;
+    redeemed?: boolean;
+    allowance?: boolean;
+    approval?: boolean;
+  }) => {
+    const reads: ViewRead[] = [
+      { action: "dvp.stateOf", contract: ctx.dvp, method: "stateOf", args: [terms.id] },
+    ];
+    const at = (wanted: boolean | undefined, read: ViewRead) =>
+      wanted ? reads.push(read) - 1 : undefined;
+    const iIssued = at(want.issued, refRead(ctx, "issuance", bankReference));
+    const iRedeemed = at(want.redeemed, refRead(ctx, "redemption", redemptionRef));
+    const iAllowance = at(want.allowance, {
+      action: "deposit.allowance",
+      contract: dt,
+      method: "allowance",
+      args: [terms.buyer, ctx.addresses.dvp],
+    });
+    const iApproval = at(want.approval, {
+      action: "dvp.isApprovalValid",
+      contract: ctx.dvp,
+      method: "isApprovalValid",
+      args: [terms],
+    });
+    const answers = await readViews(ctx, reads);
+    const s = stateOk(settlementStateName(answers[0][0] as bigint));
     if (s === "None") throw new Lost(1, "the settlement is no longer on chain");
-    return s;
+    const used = (i: number | undefined, kind: "issuance" | "redemption", account: string) =>
+      i === undefined
+        ? false
+        : recordOwned(
+            kind,
+            kind === "issuance" ? bankReference : redemptionRef,
+            account,
+            terms.amount,
+            refRecord(answers[i]),
+          );
+    return {
+      s,
+      issued: used(iIssued, "issuance", terms.buyer),
+      redeemed: used(iRedeemed, "redemption", terms.seller),
+      allowance: iAllowance === undefined ? undefined : (answers[iAllowance][0] as bigint),
+      approved: iApproval === undefined ? true : (answers[iApproval][0] as boolean),
+    };
   };
-  const issued = () => referenceUsed(ctx, "issuance", bankReference, terms.buyer, terms.amount);
-  const redeemed = () =>
-    referenceUsed(ctx, "redemption", redemptionRef, terms.seller, terms.amount);
 
-  // 0. every check before step 1: nothing is sent when one fails
-  // (its read of the settlement's state serves step 1 of the first pass)
-  let preflighted: SettlementStateName | undefined = await preflight(
-    p,
-    terms,
-    bankReference,
-    redemptionRef,
-  );
+  // 0. every check before step 1: nothing is sent when one fails (its reads of the settlement's
+  // state, the block time and the trade's eligibility serve step 1 of the first pass)
+  let preflighted: Preflight | undefined = await preflight(p, terms, bankReference, redemptionRef);
 
   const pass = async () => {
     // 1. lock
+    let checked: Preflight | undefined;
     await run(
       1,
       async () => {
-        const s = preflighted ?? (await guard());
+        checked = preflighted;
         preflighted = undefined;
+        const s = checked?.state ?? (await guard());
         return s === "None" ? undefined : "settlement exists";
       },
-      async () => a.createSettlement(await keyed(seller, 1), { terms, force: p.force }),
+      // the block time and the trade's checks the checks before step 1 have just read are
+      // passed down, not read again; a later pass (after a reorg) reads them afresh
+      async () =>
+        checked
+          ? lockChecked(await keyed(seller, 1), terms, checked.now, checked.finding)
+          : a.createSettlement(await keyed(seller, 1), { terms, force: p.force }),
     );
     // 2. affirm
     await run(
       2,
-      async () => ((await created()) === "Pending" ? undefined : "already affirmed"),
+      async () => ((await look({})).s === "Pending" ? undefined : "already affirmed"),
       async () => a.affirmSettlement(await keyed(buyer, 2), { terms }),
     );
     // 3. issue
     await run(
       3,
       async () => {
-        const [s, done] = await Promise.all([created(), issued()]);
+        const { s, issued } = await look({ issued: true });
         if (s === "Settled") return "already settled";
-        return done ? "already issued under this bank reference" : undefined;
+        return issued ? "already issued under this bank reference" : undefined;
       },
       async () =>
         a.issueDeposit(await keyed(bank, 3), {
@@ -412,9 +466,9 @@ async function carry(
       4,
       async () => {
         if (useAuthorization) return "authorization is signed with the settlement (step 6)";
-        const [s, allowance] = await Promise.all([created(), allowanceOf()]);
+        const { s, allowance } = await look({ allowance: true });
         if (s === "Settled") return "already settled";
-        return allowance >= terms.amount ? "allowance already sufficient" : undefined;
+        return allowance! >= terms.amount ? "allowance already sufficient" : undefined;
       },
       async () => a.approveDeposit(await keyed(buyer, 4), { amount: terms.amount }),
     );
@@ -424,7 +478,7 @@ async function carry(
       async () => {
         if (terms.agent === ZeroAddress) return "no agent named";
         // an approval counts only in the agent's current epoch (revoking the agent withdraws it)
-        const [s, approved] = await Promise.all([created(), approvalValid()]);
+        const { s, approved } = await look({ approval: true });
         if (s === "Settled") return "already settled";
         if (approved) return "already approved";
         if (!agent)
@@ -439,16 +493,15 @@ async function carry(
     await run(
       6,
       async () => {
-        // what steps 2 to 5 did must still be there: one round of reads
-        const [s, done, allowance, approved] = await Promise.all([
-          created(),
-          issued(),
-          useAuthorization ? undefined : allowanceOf(),
-          terms.agent === ZeroAddress ? true : approvalValid(),
-        ]);
+        // what steps 2 to 5 did must still be there: one request
+        const { s, issued, allowance, approved } = await look({
+          issued: true,
+          allowance: !useAuthorization,
+          approval: terms.agent !== ZeroAddress,
+        });
         if (s === "Settled") return "already settled";
         if (s !== "Affirmed") throw new Lost(2, "the settlement is no longer affirmed");
-        if (!done) throw new Lost(3, "the issuance is no longer on chain");
+        if (!issued) throw new Lost(3, "the issuance is no longer on chain");
         // the allowance can be spent or overwritten, and the agent revoked, while the
         // transactions of steps 4 and 5 stay mined: those steps are sent again as a new attempt
         if (allowance !== undefined && allowance < terms.amount)
@@ -467,27 +520,18 @@ async function carry(
     await run(
       7,
       async () => {
-        const [s, done] = await Promise.all([created(), redeemed()]);
+        const { s, redeemed } = await look({ redeemed: true });
         if (s !== "Settled") throw new Lost(6, "the settlement is no longer settled");
-        return done ? "already redeemed under this redemption reference" : undefined;
+        return redeemed ? "already redeemed under this redemption reference" : undefined;
       },
       async () => a.redeemDeposit(await keyed(seller, 7), { amount: terms.amount, redemptionRef }),
     );
     // and all of it is still there
-    const [s, done] = await Promise.all([created(), redeemed()]);
+    const { s, redeemed } = await look({ redeemed: true });
     if (s !== "Settled") throw new Lost(6, "the settlement is no longer settled");
-    if (!done) throw new Lost(7, "the redemption is no longer on chain");
+    if (!redeemed) throw new Lost(7, "the redemption is no longer on chain");
     return s;
   };
-  const approvalValid = async () =>
-    (await readView(ctx, "dvp.isApprovalValid", ctx.dvp, "isApprovalValid", [terms]))[0] as boolean;
-  const allowanceOf = async () =>
-    (
-      await readView(ctx, "deposit.allowance", ctx.depositToken, "allowance", [
-        terms.buyer,
-        ctx.addresses.dvp,
-      ])
-    )[0] as bigint;
 
   const maxRedo = p.maxRedo ?? 3;
   for (let redone = 0; ; redone++) {
@@ -507,16 +551,25 @@ async function carry(
   }
 }
 
+/** What the checks before step 1 read that step 1 uses: the state, the block time, the trade's eligibility. */
+interface Preflight {
+  state: SettlementStateName;
+  now: bigint;
+  /** Why the trade could not settle as things stand (undefined with `force`). */
+  finding?: TradeIneligibility;
+}
+
 /**
- * Every check of {@link settleTrade} before step 1 (see there). Reads only; throws a typed error
- * on the first problem. Resolves to the settlement's state.
+ * Every check of {@link settleTrade} before step 1 (see there). Reads only (two requests: the
+ * block time, and one `eth_call` for the rest, {@link readViews}); throws a typed error on the
+ * first problem. Resolves to what step 1 uses.
  */
 async function preflight(
   p: SettleTradeParams,
   terms: SettlementTerms,
   bankReference: string,
   redemptionRef: string,
-): Promise<SettlementStateName> {
+): Promise<Preflight> {
   const ctx = p.seller.ctx;
   // every party's client talks to the seller's deployment
   const others: [string, { ctx: KessaiContext } | undefined][] = [
@@ -574,17 +627,27 @@ async function preflight(
       "looks like milliseconds; give the unix time in seconds",
     );
   // the block time past ethers' request cache (a deadline check right after the clock moved)
-  const [rec, now, issuance, redemption, supply] = await Promise.all([
-    readView(ctx, "dvp.settlementOf", ctx.dvp, "settlementOf", [terms.id]).then(
-      (r) => r[0] as { state: bigint; termsDigest: string },
-    ),
+  // and the trade's eligibility (step 1's checks, see createSettlement) in the same request
+  const checks = p.force ? [] : tradeCheckReads(ctx, terms);
+  const [now, answers] = await Promise.all([
     latestBlockTime(ctx),
-    a.getReferenceRecord(ctx, { kind: "issuance", reference: bankReference }),
-    a.getReferenceRecord(ctx, { kind: "redemption", reference: redemptionRef }),
-    readView(ctx, "deposit.totalSupply", ctx.depositToken, "totalSupply", []).then(
-      (r) => r[0] as bigint,
-    ),
+    readViews(ctx, [
+      { action: "dvp.settlementOf", contract: ctx.dvp, method: "settlementOf", args: [terms.id] },
+      refRead(ctx, "issuance", bankReference),
+      refRead(ctx, "redemption", redemptionRef),
+      {
+        action: "deposit.totalSupply",
+        contract: ctx.depositToken,
+        method: "totalSupply",
+        args: [],
+      },
+      ...checks,
+    ]),
   ]);
+  const rec = answers[0][0] as { state: bigint; termsDigest: string };
+  const issuance = refRecord(answers[1]);
+  const redemption = refRecord(answers[2]);
+  const supply = answers[3][0] as bigint;
   const state = settlementStateName(rec.state);
   // an existing settlement under this ID must be this trade, and still able to settle
   await checkExisting(ctx, terms, rec);
@@ -640,23 +703,36 @@ async function preflight(
       terms.amount,
       `would take DCJPY's supply ${supply} above its cap 2^128 - 1 at step 3`,
     );
-  return state;
+  const finding = checks.length ? tradeFinding(ctx, terms, answers.slice(4)) : undefined;
+  return { state, now, finding };
 }
 
 type RefRecord = { account: string; amount: bigint };
 
+/** The read of DCJPY's record under a single-use `reference` (see `getReferenceRecord`). */
+function refRead(ctx: KessaiContext, kind: "issuance" | "redemption", reference: string): ViewRead {
+  const method = kind === "issuance" ? "issuanceOf" : "redemptionOf";
+  return { action: `deposit.${method}`, contract: ctx.depositToken, method, args: [reference] };
+}
+
+/** The record {@link refRead} answered, or undefined when the reference is unused. */
+function refRecord(answer: Result): RefRecord | undefined {
+  const r = answer[0] as { account: string; amount: bigint };
+  return r.account === ZeroAddress ? undefined : { account: r.account, amount: r.amount };
+}
+
 /**
- * Whether the single-use DCJPY `reference` already records `amount` for `account` (the step is
- * done); false when it is unused; {@link ReferenceConflictError} when it records anything else.
+ * Whether the single-use DCJPY `reference`, whose record is `rec`, already records `amount` for
+ * `account` (the step is done); false when it is unused; {@link ReferenceConflictError} when it
+ * records anything else.
  */
-async function referenceUsed(
-  ctx: KessaiContext,
+function recordOwned(
   kind: "issuance" | "redemption",
   reference: string,
   account: string,
   amount: bigint,
-): Promise<boolean> {
-  const rec = await a.getReferenceRecord(ctx, { kind, reference });
+  rec: RefRecord | undefined,
+): boolean {
   if (!rec) return false;
   if (getAddress(rec.account) !== account || rec.amount !== amount) {
     throw new ReferenceConflictError(kind, reference, rec, { account, amount });

@@ -1,17 +1,16 @@
 import { getAddress } from "ethers";
 import type { KessaiContext } from "../../context/connect.js";
-import { decodeRevertData } from "../../errors/decode.js";
-import { InvalidDeadlineError, InvalidTermsError } from "../../errors/input.js";
-import type { ContractError } from "../../errors/contract.js";
-import { IneligibleTradeError, type IneligibilityReason } from "../../errors/settlement.js";
-import { latestBlockTime, readCall, sendTx, type TxResult } from "../../context/send.js";
+import { InvalidTermsError } from "../../errors/input.js";
+import type { IneligibleTradeError } from "../../errors/settlement.js";
+import { latestBlockTime, type TxResult } from "../../context/send.js";
+import { readViews } from "../../context/readMany.js";
 import { toBool } from "../../utils/validate.js";
 import {
   buildTerms,
-  encodeTerms,
   type SettlementTerms,
   type SettlementTermsInput,
 } from "../../settlement/terms.js";
+import { lockChecked, tradeCheckReads, tradeFinding, type TradeIneligibility } from "./lock.js";
 
 /** Parameters of {@link createSettlement}. */
 export interface CreateSettlementParams {
@@ -29,16 +28,6 @@ export interface CreateSettlementResult extends TxResult {
 }
 
 /**
- * Errors of the security token's `canTransfer` that `lock` raises itself (with the same typed
- * error), so they are left to it rather than reported as the buyer's ineligibility.
- */
-const LOCK_REPORTS = new Set([
-  "SecurityTokenInsufficientUnlockedBalance",
-  "SecurityTokenPaused",
-  "SecurityTokenInactive",
-]);
-
-/**
  * Step 1, by the seller: `securityToken.lock(dvp, quantity, abi.encode(terms))`. The units stay in
  * the seller's balance, locked to the DVP, and the DVP registers the settlement in the same
  * transaction. The terms are validated first (signer is the seller, deadline after the latest
@@ -49,7 +38,7 @@ const LOCK_REPORTS = new Set([
  * `canTransfer(seller, buyer, quantity)` must pass (the buyer eligible to receive, the seller to
  * send, transfers switched on and not restricted to the approval workflow), and, when the cash
  * token is this deployment's DCJPY, the buyer's and the seller's DCJPY accounts must be open and
- * not frozen (read in one `multicall`). These reads run in parallel with the block read, and
+ * not frozen. These reads are one `eth_call` (`readViews`), in parallel with the block read, and
  * concurrent calls for the same parties and quantity share them while they are in flight.
  */
 export async function createSettlement(
@@ -74,31 +63,10 @@ export async function createSettlement(
     latestBlockTime(ctx),
     force ? undefined : sharedCheck(ctx, terms),
   ]);
-  if (terms.deadline <= now) {
-    throw new InvalidDeadlineError(
-      "terms.deadline",
-      terms.deadline,
-      `must be after the current block time ${now}`,
-    );
-  }
-  if (finding) {
-    throw new IneligibleTradeError(terms.id, finding.reason, finding.account, {
-      cause: finding.cause,
-    });
-  }
-  const st = ctx.securityToken;
-  const r = await sendTx(ctx, "firm.createSettlement", st, () =>
-    st.lock.populateTransaction(ctx.addresses.dvp, terms.quantity, encodeTerms(terms)),
-  );
-  return { ...r, id: terms.id, terms };
+  return lockChecked(ctx, terms, now, finding);
 }
 
-/** Why a trade could not settle as things stand (independent of its ID). */
-export interface TradeIneligibility {
-  reason: IneligibilityReason;
-  account: string;
-  cause?: ContractError<object>;
-}
+export type { TradeIneligibility } from "./lock.js";
 
 const inFlight = new WeakMap<object, Map<string, Promise<TradeIneligibility | undefined>>>();
 
@@ -147,46 +115,10 @@ export async function tradeIneligibility(
   return checkTrade(ctx, terms);
 }
 
-/** Why the trade could not settle as things stand, or undefined when it could. */
+/** Why the trade could not settle as things stand, or undefined when it could (one request). */
 async function checkTrade(
   ctx: KessaiContext,
   t: SettlementTerms,
 ): Promise<TradeIneligibility | undefined> {
-  const dt = ctx.depositToken;
-  const isDcjpy = t.cashToken === getAddress(ctx.addresses.depositToken);
-  const calls = [
-    dt.interface.encodeFunctionData("isAccountOpen", [t.buyer]),
-    dt.interface.encodeFunctionData("isAccountFrozen", [t.buyer]),
-    dt.interface.encodeFunctionData("isAccountOpen", [t.seller]),
-    dt.interface.encodeFunctionData("isAccountFrozen", [t.seller]),
-  ];
-  const [[ok, reason], book] = await readCall("firm.createSettlement checks", () =>
-    Promise.all([
-      ctx.securityToken.canTransfer(t.seller, t.buyer, t.quantity),
-      isDcjpy ? dt.multicall.staticCall(calls) : undefined,
-    ]),
-  );
-  if (!ok) {
-    const cause = decodeRevertData(reason, {
-      action: "securityToken.canTransfer",
-      contractAddress: ctx.addresses.securityToken,
-    });
-    if (!LOCK_REPORTS.has(cause.errorName)) {
-      const named = (cause.args as { account?: unknown }).account;
-      const account = typeof named === "string" ? named : t.buyer;
-      return { reason: "securityTokenRefuses", account, cause };
-    }
-  }
-  if (book) {
-    const flag = (i: number) =>
-      i % 2 === 0
-        ? (dt.interface.decodeFunctionResult("isAccountOpen", book[i])[0] as boolean)
-        : (dt.interface.decodeFunctionResult("isAccountFrozen", book[i])[0] as boolean);
-    const [buyerOpen, buyerFrozen, sellerOpen, sellerFrozen] = [0, 1, 2, 3].map(flag);
-    if (!buyerOpen) return { reason: "buyerAccountNotOpen", account: t.buyer };
-    if (buyerFrozen) return { reason: "buyerAccountFrozen", account: t.buyer };
-    if (!sellerOpen) return { reason: "sellerAccountNotOpen", account: t.seller };
-    if (sellerFrozen) return { reason: "sellerAccountFrozen", account: t.seller };
-  }
-  return undefined;
+  return tradeFinding(ctx, t, await readViews(ctx, tradeCheckReads(ctx, t)));
 }
