@@ -126,7 +126,7 @@ export const tradesSettleCommand: Command = {
   summary: "settle a day's trades, one side: lock (seller) or pay in bulk (buyer), with a report",
   usage:
     "FILE --as seller|buyer [--report out.csv|out.json] [--concurrency N] [--reclaim-expired] [--wait SECONDS] [--journal FILE]\n" +
-    "       FILE --as seller|buyer --st-rpc URL --cash-rpc URL --st-ledger ADDR --cash-ledger ADDR --cash-token ADDR --verifier ADDR [--report FILE] [--concurrency N] [--wait SECONDS]",
+    "       FILE --as seller|buyer --st-rpc URL --cash-rpc URL --st-ledger ADDR --cash-ledger ADDR --cash-token ADDR --verifier ADDR [--report FILE] [--concurrency N] [--wait SECONDS] [--journal FILE]",
   description:
     "Runs this side's steps for every good line of FILE (refused lines are listed and skipped).\n" +
     "Seller: locks every trade not yet on chain, redeems the DCJPY of every settled one. Buyer:\n" +
@@ -143,7 +143,8 @@ export const tradesSettleCommand: Command = {
     "security token on the ST ledger, DCJPY on the cash ledger, the verifier deciding. Seller:\n" +
     "locks on the ST ledger (signed there). Buyer: one DCJPY approval of the total, then an\n" +
     "instruction per trade on the cash ledger (signed there); refunds its undecided instructions\n" +
-    "after the deadline. The report gives each trade's state on both ledgers.",
+    "after the deadline. The report gives each trade's state on both ledgers. Ctrl-C, --journal\n" +
+    "and the exit status as on one chain (one journal for both ledgers' transactions).",
   positionals: [1, 1],
   options: {
     as: { type: "string", arg: "SIDE", help: "seller or buyer (the signer's side of every trade)" },
