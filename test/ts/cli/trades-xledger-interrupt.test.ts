@@ -18,6 +18,7 @@ import { openSqliteStore } from "@kessai/storage";
 import {
   crossLedgerTradeTerms,
   parseTradeFile,
+  tradeReference,
   type Trade,
 } from "../../../packages/sdk/src/index.js";
 import { Verifier } from "../../../packages/verifier/src/index.js";
@@ -275,7 +276,15 @@ describe(`kessai trades settle on two ledgers, both sides stopped at random poin
     const cash = trades.reduce((x, t) => x + t.amount, 0n);
     expect(await seller.bond.balanceOf(addr(BUYER))).to.equal(units);
     expect(await seller.bond.balanceOf(addr(SELLER))).to.equal(0n);
-    expect(await seller.dcjpy.balanceOf(addr(SELLER))).to.equal(cash);
+    // the seller redeemed the DCJPY of each trade once (step 7), under the trade's reference
+    expect(await seller.dcjpy.balanceOf(addr(SELLER))).to.equal(0n);
+    const redeemed = new Map<string, number>();
+    for (const e of await seller.dcjpy.queryFilter(seller.dcjpy.filters.Redeemed()))
+      if ("args" in e)
+        redeemed.set(e.args.redemptionRef, (redeemed.get(e.args.redemptionRef) ?? 0) + 1);
+    expect(ids.map((id) => redeemed.get(tradeReference(id, "redemption")) ?? 0)).to.deep.equal(
+      ones,
+    );
     expect(await seller.dcjpy.balanceOf(addr(BUYER))).to.equal(0n);
     console.log(`      stops: ${stops.join("; ")}`);
   });

@@ -75,13 +75,12 @@ export function interruptedRow(t: Trade, id: string): TradeRow {
   };
 }
 
-/** `--FLAG N` as an integer, at least 1 (or 0 for `--wait`); undefined when not given. */
-export function countFlag(inv: Invocation, flag: string): number | undefined {
+/** `--FLAG N` as an integer, at least `min` (default 1); undefined when not given. */
+export function countFlag(inv: Invocation, flag: string, min = 1): number | undefined {
   const v = str(inv.values, flag);
   if (v === undefined) return undefined;
   const n = parseInteger(v, `--${flag}`);
-  if (n < 1 && flag !== "wait")
-    throw new CliUsageError(`--${flag}`, `--${flag} must be at least 1`, v);
+  if (n < min) throw new CliUsageError(`--${flag}`, `--${flag} must be at least ${min}`, v);
   return n;
 }
 

@@ -6,6 +6,7 @@ import {
   crossLedgerTradeTerms,
   settleCrossLedgerTrades,
   toAddress,
+  toRpcUrl,
   type CrossLedgerTradeResult,
   type Trade,
   type TradeFileResult,
@@ -39,6 +40,16 @@ export const TWO_LEDGER_TRADE_OPTIONS: OptionSpecs = {
   "cash-ledger": { type: "string", arg: "ADDR", help: "two ledgers: CrossLedgerPayment" },
   "cash-token": { type: "string", arg: "ADDR", help: "two ledgers: DCJPY on the cash ledger" },
   verifier: { type: "string", arg: "ADDR", help: "two ledgers: the verifier the terms name" },
+  "verifier-url": {
+    type: "string",
+    arg: "URL",
+    help: "two ledgers: the verifier service; present its attestation when it does not relay",
+  },
+  "self-relay-after": {
+    type: "string",
+    arg: "SECONDS",
+    help: "two ledgers, with --verifier-url: wait this long for the verifier's relay (default 30)",
+  },
 };
 
 const FLAGS = ["st-ledger", "cash-ledger", "cash-token", "verifier"] as const;
@@ -79,7 +90,8 @@ export function twoLedgerReportCsv(results: TwoLedgerReportRow[]): string {
  * `kessai trades settle FILE --as SIDE --st-rpc URL --cash-rpc URL --st-ledger ADDR
  * --cash-ledger ADDR --cash-token ADDR --verifier ADDR [--journal FILE]`: this side's steps for
  * every trade of the file on two ledgers (`settleCrossLedgerTrades`). The seller signs on the ST
- * ledger, the buyer on the cash ledger; the other ledger is read. With `--journal FILE` the
+ * ledger and redeems the DCJPY it was paid on the cash ledger, the buyer signs on the cash ledger
+ * (and on the ST ledger with `--verifier-url`, to present the verifier's attestation itself). With `--journal FILE` the
  * transactions of both ledgers are journalled there: one sent before a crash is waited for, never
  * sent again.
  */
@@ -87,7 +99,13 @@ export async function settleTwoLedgerTrades(
   inv: Invocation,
   side: "seller" | "buyer",
   file: TradeFileResult,
-  o: { concurrency?: number; wait?: number; reportFile?: string; journal?: string },
+  o: {
+    concurrency?: number;
+    wait?: number;
+    reportFile?: string;
+    journal?: string;
+    selfRelayAfter?: number;
+  },
 ): Promise<Output> {
   const given = Object.fromEntries(FLAGS.map((f) => [f, str(inv.values, f)]));
   for (const f of FLAGS)
@@ -98,18 +116,23 @@ export async function settleTwoLedgerTrades(
   const stInv = ledger(inv, "st");
   const cashInv = ledger(inv, "cash");
   try {
-    const signing = side === "seller" ? stInv : cashInv;
-    const signer = await signing.requireSigner("trades settle");
+    const verifierUrl = str(inv.values, "verifier-url");
+    if (verifierUrl !== undefined) toRpcUrl(verifierUrl, "--verifier-url");
+    // The seller signs on both ledgers (it locks, and redeems the DCJPY it was paid); the buyer
+    // on the cash ledger, and on the ST ledger when it presents the verifier's attestation.
+    const signs = { st: side === "seller" || verifierUrl !== undefined, cash: true };
+    const stSigner = signs.st ? await stInv.requireSigner("trades settle") : undefined;
+    const signer = await cashInv.requireSigner("trades settle");
     const transactions = o.journal
       ? { transactions: { journal: new FileJournal(path.resolve(o.journal)) } }
       : {};
     const st = await StLedgerClient.connect({
-      runner: side === "seller" ? signer : await stInv.provider(),
+      runner: stSigner ?? (await stInv.provider()),
       delivery: stLedger,
       ...transactions,
     });
     const cash = await CashLedgerClient.connect({
-      runner: side === "buyer" ? signer : await cashInv.provider(),
+      runner: signer,
       payment: cashLedger,
       ...transactions,
     });
@@ -155,6 +178,8 @@ export async function settleTwoLedgerTrades(
           onProgress,
           ...(o.concurrency ? { concurrency: o.concurrency } : {}),
           ...(o.wait ? { waitMs: o.wait * 1000, pollMs: 1000 } : {}),
+          ...(verifierUrl !== undefined ? { verifierUrl } : {}),
+          ...(o.selfRelayAfter !== undefined ? { selfRelayAfterMs: o.selfRelayAfter * 1000 } : {}),
         }),
     });
   } finally {

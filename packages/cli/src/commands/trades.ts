@@ -126,7 +126,7 @@ export const tradesSettleCommand: Command = {
   summary: "settle a day's trades, one side: lock (seller) or pay in bulk (buyer), with a report",
   usage:
     "FILE --as seller|buyer [--report out.csv|out.json] [--concurrency N] [--reclaim-expired] [--wait SECONDS] [--journal FILE]\n" +
-    "       FILE --as seller|buyer --st-rpc URL --cash-rpc URL --st-ledger ADDR --cash-ledger ADDR --cash-token ADDR --verifier ADDR [--report FILE] [--concurrency N] [--wait SECONDS] [--journal FILE]",
+    "       FILE --as seller|buyer --st-rpc URL --cash-rpc URL --st-ledger ADDR --cash-ledger ADDR --cash-token ADDR --verifier ADDR [--verifier-url URL [--self-relay-after SECONDS]] [--report FILE] [--concurrency N] [--wait SECONDS] [--journal FILE]",
   description:
     "Runs this side's steps for every good line of FILE (refused lines are listed and skipped).\n" +
     "Seller: locks every trade not yet on chain, redeems the DCJPY of every settled one. Buyer:\n" +
@@ -141,9 +141,13 @@ export const tradesSettleCommand: Command = {
     "(error Interrupted), and it exits 130; run it again to carry on.\n" +
     "Two ledgers (--st-ledger and the flags with it): every line settles on that pair, the\n" +
     "security token on the ST ledger, DCJPY on the cash ledger, the verifier deciding. Seller:\n" +
-    "locks on the ST ledger (signed there). Buyer: one DCJPY approval of the total, then an\n" +
+    "locks on the ST ledger, then redeems on the cash ledger the DCJPY each settled trade paid it\n" +
+    "(signed on both with the same key). Buyer: one DCJPY approval of the total, then an\n" +
     "instruction per trade on the cash ledger (signed there); refunds its undecided instructions\n" +
-    "after the deadline. The report gives each trade's state on both ledgers. Ctrl-C, --journal\n" +
+    "after the deadline. --verifier-url URL: once decided and not relayed within\n" +
+    "--self-relay-after SECONDS (default 30), present the verifier's attestation yourself (buyer:\n" +
+    "deliver, signed on the ST ledger; seller: return). The report gives each trade's state on\n" +
+    "both ledgers. Ctrl-C, --journal\n" +
     "and the exit status as on one chain (one journal for both ledgers' transactions).",
   positionals: [1, 1],
   options: {
@@ -179,7 +183,7 @@ export const tradesSettleCommand: Command = {
       throw new CliUsageError("--report", "--report must name a .csv or .json file", reportFile);
     const concurrency = countFlag(inv, "concurrency");
     const batchSize = countFlag(inv, "batch-size");
-    const wait = countFlag(inv, "wait");
+    const wait = countFlag(inv, "wait", 0);
     const payment = str(inv.values, "payment");
     if (payment !== undefined && payment !== "batch" && payment !== "authorization")
       throw new CliUsageError("--payment", "--payment must be batch or authorization", payment);
@@ -193,6 +197,9 @@ export const tradesSettleCommand: Command = {
         ...(wait ? { wait } : {}),
         ...(reportFile ? { reportFile } : {}),
         ...(str(inv.values, "journal") ? { journal: str(inv.values, "journal") } : {}),
+        ...(inv.values["self-relay-after"] !== undefined
+          ? { selfRelayAfter: countFlag(inv, "self-relay-after", 0) }
+          : {}),
       });
     }
     const file = await readTrades(inv);

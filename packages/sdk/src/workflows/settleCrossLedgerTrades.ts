@@ -1,4 +1,4 @@
-import { keccak256, toUtf8Bytes } from "ethers";
+import { ZeroAddress, keccak256, toUtf8Bytes } from "ethers";
 import * as a from "../actions/index.js";
 import type { CashLedgerClient, StLedgerClient } from "../clients/crossLedger.js";
 import { readCall, sendTx, withSendOptions, type TxResult } from "../context/send.js";
@@ -15,8 +15,14 @@ import {
 } from "../settlement/crossLedger.js";
 import type { Trade } from "../settlement/tradeFile.js";
 import { pool } from "../utils/pool.js";
+import { tradeReference } from "../utils/reference.js";
+import { toRpcUrl } from "../utils/rpc.js";
 import { toAddress } from "../utils/validate.js";
-import { settleCrossLedgerKey } from "./settleCrossLedger.js";
+import {
+  fetchAttestation,
+  settleCrossLedgerKey,
+  type SettleCrossLedgerParams,
+} from "./settleCrossLedger.js";
 import * as run from "./tradeRun.js";
 import type { PassOptions, RunItem, TradeErrorRecord } from "./tradeRun.js";
 
@@ -38,7 +44,12 @@ export type CrossLedgerTradeStatus =
 
 /** A transaction this side sent for a two-ledger trade, and on which ledger. */
 export interface CrossLedgerTradeTx {
-  step: "lock" | "approve" | "instruct" | "refund";
+  /**
+   * `lock` (seller, ST), `approve` and `instruct` (buyer, cash), `refund` (buyer, cash),
+   * `deliver` / `return` (the verifier's attestation presented by the buyer / seller, ST),
+   * `redeem` (seller, cash: the DCJPY of a settled trade).
+   */
+  step: "lock" | "approve" | "instruct" | "refund" | "deliver" | "return" | "redeem";
   ledger: "st" | "cash";
   hash: string;
   /** Gas of the transaction; for the shared approval, this trade's share. */
@@ -91,6 +102,26 @@ export interface SettleCrossLedgerTradesParams extends PassOptions<CrossLedgerTr
   concurrency?: number;
   /** Buyer: after the deadline, refund an undecided instruction itself. Default true. */
   refundAfterDeadline?: boolean;
+  /**
+   * Seller: redeem the DCJPY each settled trade paid it on the cash ledger, under
+   * `tradeReference(id, "redemption")` (step 7; the bank credits the deposit account when it sees
+   * the redemption), as `settleTrades` does on one chain; a trade is `settled` for the seller once
+   * delivered and redeemed. Needs a signer on `ledgers.cash` (the seller's). Default true.
+   */
+  redeem?: boolean;
+  /**
+   * The verifier service's HTTP endpoint: once the cash ledger has decided and the ST ledger still
+   * shows `Locked` for `selfRelayAfterMs`, this side presents the verifier's attestation itself
+   * instead of waiting for the verifier's relay (as {@link settleCrossLedger}'s `verifierUrl`):
+   * the buyer `deliver`s a `Paid` outcome (needs a signer on `ledgers.st`), the seller
+   * `returnToSeller`s a `Refunded` one. Not signed yet (404) or no answer: `next` says so and the
+   * next pass asks again.
+   */
+  verifierUrl?: string;
+  /** A fetch for the verifier's endpoint (default: the global one). */
+  fetch?: SettleCrossLedgerParams["fetch"];
+  /** How long a decided trade waits for the verifier's relay before this side relays (ms). Default 30,000. */
+  selfRelayAfterMs?: number;
 }
 
 /** What {@link settleCrossLedgerTrades} resolves to: one result per trade, in the order given. */
@@ -143,6 +174,8 @@ export function crossLedgerTradeTerms(
 interface Item extends RunItem<CrossLedgerTradeResult> {
   terms: CrossLedgerTerms;
   deadlinePassed: boolean;
+  /** When this run first saw the cash ledger's decision with the ST ledger still `Locked`. */
+  decidedAt?: number;
 }
 
 /**
@@ -187,6 +220,23 @@ export async function settleCrossLedgerTrades(
       `must have a signer (the ${p.as} ${p.as === "seller" ? "locks on the ST" : "instructs on the cash"} ledger)`,
     );
   const concurrency = run.positiveInteger("concurrency", p.concurrency, 16);
+  const redeem = p.as === "seller" && p.redeem !== false;
+  if (redeem && cash.ctx.account?.toLowerCase() !== me)
+    throw new InvalidParameterError(
+      "ledgers.cash",
+      cash.ctx.account,
+      "must have the seller's signer (it redeems the DCJPY of each settled trade), or redeem: false",
+    );
+  if (p.verifierUrl !== undefined) toRpcUrl(p.verifierUrl, "verifierUrl");
+  if (p.verifierUrl !== undefined && p.as === "buyer" && !st.ctx.account)
+    throw new InvalidParameterError(
+      "ledgers.st",
+      undefined,
+      "must have a signer with verifierUrl (the buyer presents the attestation on the ST ledger)",
+    );
+  const relayAfter = p.selfRelayAfterMs ?? 30_000;
+  if (typeof relayAfter !== "number" || !(relayAfter >= 0))
+    throw new InvalidParameterError("selfRelayAfterMs", relayAfter, "must be 0 or more ms");
   const pair = {
     stChainId: st.ctx.chainId,
     stLedger: a.ledgerAddress(st.ctx),
@@ -233,13 +283,17 @@ export async function settleCrossLedgerTrades(
     },
   }));
   const report = run.progressReporter(items, p.onProgress);
+  const dcjpy = DepositToken__factory.connect(pair.cashToken, cash.ctx.runner);
   const keyed = <C extends typeof st.ctx | typeof cash.ctx>(
     ctx: C,
     id: string,
-    step: "lock" | "instruct" | "refund",
+    step: "lock" | "instruct" | "refund" | "deliver" | "return" | "redeem",
   ): C =>
     withSendOptions(ctx, {
-      key: settleCrossLedgerKey(id, step),
+      key:
+        step === "redeem"
+          ? `settleCrossLedger:${id.toLowerCase()}:redeem`
+          : settleCrossLedgerKey(id, step),
       ...(p.signal ? { signal: p.signal } : {}),
     });
 
@@ -250,9 +304,17 @@ export async function settleCrossLedgerTrades(
     async () => {
       const open = items.filter((it) => it.result.status === "pending");
       await pool(open, concurrency, (it) => readStatus(it, st, cash));
-      if (p.as === "seller")
+      if (p.verifierUrl !== undefined)
         await pool(
           open.filter((it) => it.result.status === "pending"),
+          concurrency,
+          selfRelay,
+        );
+      if (p.as === "seller")
+        await pool(
+          open.filter(
+            (it) => it.result.status === "pending" || (redeem && it.result.stState === "Delivered"),
+          ),
           concurrency,
           async (it) => {
             await sellerStep(it);
@@ -266,6 +328,7 @@ export async function settleCrossLedgerTrades(
 
   async function sellerStep(it: Item): Promise<void> {
     const r = it.result;
+    if (r.stState === "Delivered" && redeem) return redeemPaid(it);
     if (r.stState !== "None") return;
     if (r.cashState === "Paid" || r.cashState === "Refunded") {
       // The verifier refunded an instruction that found no lock: a lock now would stay locked.
@@ -355,10 +418,64 @@ export async function settleCrossLedgerTrades(
     });
   }
 
+  /**
+   * Step 7 for the seller: redeems the DCJPY a settled trade paid it, under
+   * `tradeReference(id, "redemption")`, unless the cash token shows that redemption recorded.
+   */
+  async function redeemPaid(it: Item): Promise<void> {
+    const ref = tradeReference(it.terms.id, "redemption");
+    const rec = await readCall("cashToken.redemptionOf", () => dcjpy.redemptionOf(ref));
+    if (rec.account === ZeroAddress)
+      try {
+        const tx = await sendTx(keyed(cash.ctx, it.terms.id, "redeem"), "cash.redeem", dcjpy, () =>
+          dcjpy.redeem.populateTransaction(it.terms.amount, ref),
+        );
+        addTx(it, "redeem", "cash", tx, 1);
+      } catch (e) {
+        return fail(it, "failed", e, "settled; the DCJPY redemption failed: run again");
+      }
+    it.result.status = "settled";
+    it.result.next = undefined;
+  }
+
+  /**
+   * Presents the verifier's attestation of a decided trade the verifier has not carried to the ST
+   * ledger within `selfRelayAfterMs`: the buyer's delivery of a `Paid` outcome, the seller's
+   * return of a `Refunded` one.
+   */
+  async function selfRelay(it: Item): Promise<void> {
+    const r = it.result;
+    const name = r.cashState === "Paid" ? "deliver" : "return";
+    const mine = p.as === "buyer" ? r.cashState === "Paid" : r.cashState === "Refunded";
+    if (r.stState !== "Locked" || !mine) return;
+    it.decidedAt ??= Date.now();
+    if (Date.now() - it.decidedAt < relayAfter) return;
+    const found = await fetchAttestation(p, it.terms);
+    if (typeof found === "string" || found.outcome !== r.cashState) {
+      r.next = `waiting for ${typeof found === "string" ? found : `the verifier's attestation (it serves ${found.outcome}, the cash ledger shows ${r.cashState})`}`;
+      return;
+    }
+    let refused: ContractError | undefined;
+    try {
+      const args = { terms: it.terms, attestation: found.attestation };
+      const tx =
+        name === "deliver"
+          ? await a.crossLedgerDeliver(keyed(st.ctx, it.terms.id, name), args)
+          : await a.crossLedgerReturnToSeller(keyed(st.ctx, it.terms.id, name), args);
+      addTx(it, name, "st", tx, 1);
+    } catch (e) {
+      // The verifier's relay came first, or the token refuses the delivery for now.
+      if (!(e instanceof ContractError)) return fail(it, "failed", e);
+      refused = e;
+    }
+    await readStatus(it, st, cash);
+    if (refused && r.stState === "Locked")
+      r.next = `the ST ledger refused the ${name} for now (${refused.shortMessage}): the next pass tries again`;
+  }
+
   /** One approval of the payment contract for the total to instruct; false when it failed. */
   async function approveTotal(list: Item[]): Promise<boolean> {
     const total = list.reduce((s, it) => s + it.terms.amount, 0n);
-    const dcjpy = DepositToken__factory.connect(pair.cashToken, cash.ctx.runner);
     const allowance = await readCall("cashToken.allowance", () =>
       dcjpy.allowance(cash.ctx.account!, pair.cashLedger),
     );
@@ -447,6 +564,6 @@ function addTx(
   run.recordTx(it.result, { step, ledger }, tx, sharedBy);
 }
 
-function fail(it: Item, status: "refused" | "failed", e: unknown): void {
-  run.failResult(it.result, status, e);
+function fail(it: Item, status: "refused" | "failed", e: unknown, next?: string): void {
+  run.failResult(it.result, status, e, next);
 }
