@@ -255,8 +255,35 @@ describe("kessai trades settle (two ledgers)", function () {
       ["settled", "Delivered", "Paid", "delivered"],
       ["settled", "Delivered", "Paid", "delivered"],
     ]);
-    // the seller's second run sends nothing and sees every trade settled
-    const before = await nonces();
+    // the seller's second run redeems the DCJPY of each settled trade on the cash ledger (step 7);
+    // a third sends nothing and sees every trade settled
+    const redeemRun = await run([
+      "trades",
+      "settle",
+      file,
+      "--as",
+      "seller",
+      "--key",
+      devKey(A.seller),
+      ...ledgerFlags(),
+      "--report",
+      report("redeem"),
+    ]);
+    expect(redeemRun.code).to.equal(1);
+    const rd = JSON.parse(readFileSync(report("redeem"), "utf8")) as {
+      results: { status: string; txs: { step: string; ledger: string }[] }[];
+    };
+    expect(
+      rd.results.map((r) => [r.status, r.txs.map((t) => `${t.ledger}:${t.step}`)]),
+    ).to.deep.equal([
+      ["settled", ["cash:redeem"]],
+      ["settled", ["cash:redeem"]],
+      ["settled", ["cash:redeem"]],
+    ]);
+    const before = [
+      ...(await nonces()),
+      await L.cash.ethers.provider.getTransactionCount(sellerAddress),
+    ];
     const again = await run([
       "trades",
       "settle",
@@ -279,6 +306,9 @@ describe("kessai trades settle (two ledgers)", function () {
       ["settled", 0],
       ["settled", 0],
     ]);
-    expect(await nonces()).to.deep.equal(before);
+    expect([
+      ...(await nonces()),
+      await L.cash.ethers.provider.getTransactionCount(sellerAddress),
+    ]).to.deep.equal(before);
   });
 });

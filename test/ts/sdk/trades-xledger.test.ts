@@ -20,6 +20,7 @@ import {
   deriveCrossLedgerId,
   parseTradeFile,
   settleCrossLedgerTrades,
+  tradeReference,
   type CrossLedgerTradeLedgers,
   type CrossLedgerTradeResult,
   type Trade,
@@ -247,8 +248,12 @@ describe("sdk: settleCrossLedgerTrades (trades on two ledgers)", function () {
     // the seller sent one lock per good trade on the ST ledger; the buyer one instruction per
     // trade on the cash ledger, after one approval per pass for the total of the trades the
     // seller had locked by then (shared by exactly those trades)
+    // (and, once each trade settled, redeemed the DCJPY it was paid on the cash ledger)
     for (const x of s.results.slice(0, 4))
-      expect(x.txs.map((t) => [t.step, t.ledger])).to.deep.equal([["lock", "st"]]);
+      expect(x.txs.map((t) => [t.step, t.ledger])).to.deep.equal([
+        ["lock", "st"],
+        ["redeem", "cash"],
+      ]);
     const approvals = new Map<string, number[]>();
     for (const x of b.results.slice(0, 4)) {
       expect(x.txs.map((t) => [t.step, t.ledger])).to.deep.equal([
@@ -275,7 +280,16 @@ describe("sdk: settleCrossLedgerTrades (trades on two ledgers)", function () {
     expect(after.buyerUnits - before.buyerUnits).to.equal(qty);
     expect(before.sellerUnits - after.sellerUnits).to.equal(qty);
     expect(after.locked).to.equal(before.locked);
-    expect(after.sellerCash - before.sellerCash).to.equal(amount);
+    // the seller's DCJPY redeemed (to its deposit account at the bank), once per trade
+    expect(after.sellerCash).to.equal(before.sellerCash);
+    const dcjpy = await L.cash.ethers.getContractAt("DepositToken", L.dcjpy);
+    for (const x of s.results.slice(0, 4)) {
+      const rec = await dcjpy.redemptionOf(tradeReference(x.id, "redemption"));
+      expect([rec.account, rec.amount]).to.deep.equal([
+        seller.st.address,
+        good[s.results.indexOf(x)].amount,
+      ]);
+    }
     expect(before.buyerCash - after.buyerCash).to.equal(amount);
     expect(after.escrow).to.equal(before.escrow);
 

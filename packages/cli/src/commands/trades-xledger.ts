@@ -1,16 +1,29 @@
-import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import {
   CashLedgerClient,
+  FileJournal,
   StLedgerClient,
+  crossLedgerTradeTerms,
   settleCrossLedgerTrades,
   toAddress,
+  toRpcUrl,
   type CrossLedgerTradeResult,
+  type Trade,
   type TradeFileResult,
+  CROSS_LEDGER_TRADE_STATUSES,
 } from "@kessai/sdk";
 import { str, type OptionSpecs } from "../args.js";
 import type { Invocation } from "../context.js";
 import { CliUsageError } from "../errors.js";
-import { toJson, type Output } from "../output.js";
+import type { Output } from "../output.js";
+import {
+  csvTable,
+  reportColumns,
+  interruptedRow,
+  rowHead,
+  rowTail,
+  runTradesCommand,
+} from "./trades-run.js";
 import { LEDGERS, ledger } from "./xledger.js";
 
 /**
@@ -27,6 +40,16 @@ export const TWO_LEDGER_TRADE_OPTIONS: OptionSpecs = {
   "cash-ledger": { type: "string", arg: "ADDR", help: "two ledgers: CrossLedgerPayment" },
   "cash-token": { type: "string", arg: "ADDR", help: "two ledgers: DCJPY on the cash ledger" },
   verifier: { type: "string", arg: "ADDR", help: "two ledgers: the verifier the terms name" },
+  "verifier-url": {
+    type: "string",
+    arg: "URL",
+    help: "two ledgers: the verifier service; present its attestation when it does not relay",
+  },
+  "self-relay-after": {
+    type: "string",
+    arg: "SECONDS",
+    help: "two ledgers, with --verifier-url: wait this long for the verifier's relay (default 30)",
+  },
 };
 
 const FLAGS = ["st-ledger", "cash-ledger", "cash-token", "verifier"] as const;
@@ -36,59 +59,53 @@ export function namesTwoLedgers(inv: Invocation): boolean {
   return FLAGS.some((f) => str(inv.values, f) !== undefined);
 }
 
-const REPORT_COLUMNS = [
-  "line",
-  "venue",
-  "tradeId",
-  "id",
-  "status",
-  "stState",
-  "cashState",
-  "ledgerStatus",
-  "gasUsed",
-  "txs",
-  "error",
-  "errorMessage",
-  "next",
-] as const;
+const REPORT_COLUMNS = reportColumns(["stState", "cashState", "ledgerStatus", "gasUsed", "txs"]);
 
-const cell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+/**
+ * A two-ledger report row: a trade's result, or for a trade whose result a run interrupted by
+ * SIGINT or SIGTERM did not learn, `status: "pending"`, every state `unknown` and the error
+ * `Interrupted`.
+ */
+export type TwoLedgerReportRow = Omit<CrossLedgerTradeResult, "ledgerStatus"> & {
+  ledgerStatus: CrossLedgerTradeResult["ledgerStatus"] | "unknown";
+};
 
 /** The two-ledger report as CSV (txs as `ledger:step:hash:gas` joined by spaces). */
-export function twoLedgerReportCsv(results: CrossLedgerTradeResult[]): string {
-  const rows = results.map((r) =>
-    [
-      String(r.line),
-      r.venue,
-      r.tradeId,
-      r.id,
-      r.status,
+export function twoLedgerReportCsv(results: TwoLedgerReportRow[]): string {
+  return csvTable(
+    REPORT_COLUMNS,
+    results.map((r) => [
+      ...rowHead(r),
       r.stState,
       r.cashState,
       r.ledgerStatus,
       String(r.gasUsed),
       r.txs.map((t) => `${t.ledger}:${t.step}:${t.hash}:${t.gasUsed}`).join(" "),
-      r.error?.name ?? "",
-      r.error?.message ?? "",
-      r.next ?? "",
-    ]
-      .map(cell)
-      .join(","),
+      ...rowTail(r),
+    ]),
   );
-  return [REPORT_COLUMNS.join(","), ...rows].join("\n") + "\n";
 }
 
 /**
  * `kessai trades settle FILE --as SIDE --st-rpc URL --cash-rpc URL --st-ledger ADDR
- * --cash-ledger ADDR --cash-token ADDR --verifier ADDR`: this side's steps for every trade of the
- * file on two ledgers (`settleCrossLedgerTrades`). The seller signs on the ST ledger, the buyer
- * on the cash ledger; the other ledger is read.
+ * --cash-ledger ADDR --cash-token ADDR --verifier ADDR [--journal FILE]`: this side's steps for
+ * every trade of the file on two ledgers (`settleCrossLedgerTrades`). The seller signs on the ST
+ * ledger and redeems the DCJPY it was paid on the cash ledger, the buyer signs on the cash ledger
+ * (and on the ST ledger with `--verifier-url`, to present the verifier's attestation itself). With `--journal FILE` the
+ * transactions of both ledgers are journalled there: one sent before a crash is waited for, never
+ * sent again.
  */
 export async function settleTwoLedgerTrades(
   inv: Invocation,
   side: "seller" | "buyer",
   file: TradeFileResult,
-  o: { concurrency?: number; wait?: number; reportFile?: string },
+  o: {
+    concurrency?: number;
+    wait?: number;
+    reportFile?: string;
+    journal?: string;
+    selfRelayAfter?: number;
+  },
 ): Promise<Output> {
   const given = Object.fromEntries(FLAGS.map((f) => [f, str(inv.values, f)]));
   for (const f of FLAGS)
@@ -98,108 +115,73 @@ export async function settleTwoLedgerTrades(
   const [stLedger, cashLedger, cashToken, verifier] = FLAGS.map(addr);
   const stInv = ledger(inv, "st");
   const cashInv = ledger(inv, "cash");
-  const out = (line: string) => process.stdout.write(line + "\n");
   try {
-    const signing = side === "seller" ? stInv : cashInv;
-    const signer = await signing.requireSigner("trades settle");
+    const verifierUrl = str(inv.values, "verifier-url");
+    if (verifierUrl !== undefined) toRpcUrl(verifierUrl, "--verifier-url");
+    // The seller signs on both ledgers (it locks, and redeems the DCJPY it was paid); the buyer
+    // on the cash ledger, and on the ST ledger when it presents the verifier's attestation.
+    const signs = { st: side === "seller" || verifierUrl !== undefined, cash: true };
+    const stSigner = signs.st ? await stInv.requireSigner("trades settle") : undefined;
+    const signer = await cashInv.requireSigner("trades settle");
+    const transactions = o.journal
+      ? { transactions: { journal: new FileJournal(path.resolve(o.journal)) } }
+      : {};
     const st = await StLedgerClient.connect({
-      runner: side === "seller" ? signer : await stInv.provider(),
+      runner: stSigner ?? (await stInv.provider()),
       delivery: stLedger,
+      ...transactions,
     });
     const cash = await CashLedgerClient.connect({
-      runner: side === "buyer" ? signer : await cashInv.provider(),
+      runner: signer,
       payment: cashLedger,
+      ...transactions,
     });
     const me = (await signer.getAddress()).toLowerCase();
     const mine = file.trades.filter(
       (t) => (side === "seller" ? t.seller : t.buyer).toLowerCase() === me,
     );
-    const others = file.trades.length - mine.length;
-    if (inv.json)
-      for (const e of file.errors)
-        out(
-          toJson(
-            {
-              type: "refusedLine",
-              line: e.line,
-              code: e.code,
-              field: e.field,
-              message: e.shortMessage,
-            },
-            0,
-          ),
-        );
-    else for (const e of file.errors) process.stderr.write(`kessai: ${e.shortMessage}\n`);
-    const started = Date.now();
-    const res = await settleCrossLedgerTrades({
-      as: side,
-      ledgers: { st, cash, cashToken, verifier },
-      trades: mine,
-      ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-      ...(o.wait ? { waitMs: o.wait * 1000, pollMs: 1000 } : {}),
-      onProgress: (p) => {
-        if (inv.json) out(toJson({ type: "trade", done: p.done, total: p.total, ...p.result }, 0));
-      },
+    const ledgers = { st, cash, cashToken, verifier };
+    const pair = {
+      stChainId: st.ctx.chainId,
+      stLedger,
+      cashChainId: cash.ctx.chainId,
+      cashLedger,
+      cashToken,
+      verifier,
+    };
+    return await runTradesCommand<TwoLedgerReportRow>({
+      inv,
+      side,
+      file,
+      mine,
+      ...(o.reportFile ? { reportFile: o.reportFile } : {}),
+      statuses: CROSS_LEDGER_TRADE_STATUSES,
+      where: " on two ledgers",
+      summary: { ledgers: "two" },
+      report: { ledgers: { stLedger, cashLedger, cashToken, verifier } },
+      csv: twoLedgerReportCsv,
+      unfinished: (t: Trade) => ({
+        ...interruptedRow(t, crossLedgerTradeTerms(t, pair).id),
+        status: "pending",
+        stState: "unknown",
+        cashState: "unknown",
+        ledgerStatus: "unknown",
+        txs: [],
+      }),
+      detail: (r) => ` (ST ${r.stState}, cash ${r.cashState})`,
+      settle: (signal, onProgress) =>
+        settleCrossLedgerTrades({
+          as: side,
+          ledgers,
+          trades: mine,
+          signal,
+          onProgress,
+          ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+          ...(o.wait ? { waitMs: o.wait * 1000, pollMs: 1000 } : {}),
+          ...(verifierUrl !== undefined ? { verifierUrl } : {}),
+          ...(o.selfRelayAfter !== undefined ? { selfRelayAfterMs: o.selfRelayAfter * 1000 } : {}),
+        }),
     });
-    if (o.reportFile)
-      await writeFile(
-        o.reportFile,
-        /\.json$/i.test(o.reportFile)
-          ? toJson({
-              as: side,
-              ledgers: { stLedger, cashLedger, cashToken, verifier },
-              refusedLines: file.errors.map((e) => ({
-                line: e.line,
-                code: e.code,
-                field: e.field,
-                message: e.shortMessage,
-              })),
-              results: res.results,
-            }) + "\n"
-          : twoLedgerReportCsv(res.results),
-      );
-    const unsettled = mine.length - res.counts.settled;
-    const summary = {
-      as: side,
-      ledgers: "two",
-      trades: mine.length,
-      otherSide: others,
-      refusedLines: file.errors.length,
-      counts: res.counts,
-      seconds: (Date.now() - started) / 1000,
-      ...(o.reportFile ? { report: o.reportFile } : {}),
-    };
-    if (inv.json) out(toJson({ type: "summary", ...summary }, 0));
-    else {
-      const counts = Object.entries(res.counts)
-        .filter(([, n]) => n > 0)
-        .map(([s, n]) => `${n} ${s}`)
-        .join(", ");
-      out(
-        [
-          ...res.results
-            .filter((r) => r.status !== "settled")
-            .slice(0, 20)
-            .map(
-              (r) =>
-                `line ${r.line} ${r.tradeId}: ${r.status} (ST ${r.stState}, cash ${r.cashState})${r.error ? ` (${r.error.name})` : ""}${r.next ? `: ${r.next}` : ""}`,
-            ),
-          ...(unsettled > 20 ? [`… and ${unsettled - 20} more (see --report)`] : []),
-          `${mine.length} trade(s) as ${side} on two ledgers: ${counts || "none"}; ${file.errors.length} line(s) refused` +
-            (others ? `; ${others} trade(s) of other firms skipped` : ""),
-        ].join("\n"),
-      );
-    }
-    const exitCode = unsettled > 0 || file.errors.length > 0 ? 1 : 0;
-    return {
-      json: summary,
-      human: "",
-      streamed: true,
-      exitCode,
-      ...(exitCode
-        ? { errorLine: `${unsettled} trade(s) not settled, ${file.errors.length} line(s) refused` }
-        : {}),
-    };
   } finally {
     await stInv.close();
     await cashInv.close();

@@ -1,29 +1,16 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   FileJournal,
   FirmClient,
   connect,
-  parseInteger,
   parseTradeFile,
   settleTrades,
   type Trade,
   type TradeFileResult,
   type TradeResult,
-  type SettleTradesResult,
-  type TradesProgress,
+  TRADE_STATUSES,
 } from "@kessai/sdk";
-
-const STATUSES: (keyof SettleTradesResult["counts"])[] = [
-  "settled",
-  "pending",
-  "expired",
-  "cancelled",
-  "rejected",
-  "terminated",
-  "refused",
-  "failed",
-];
 import { str } from "../args.js";
 import type { Command } from "../command.js";
 import { CliUsageError } from "../errors.js";
@@ -34,6 +21,16 @@ import {
   namesTwoLedgers,
   settleTwoLedgerTrades,
 } from "./trades-xledger.js";
+import {
+  countFlag,
+  reportColumns,
+  csvTable,
+  interruptedRow,
+  lineErrors,
+  rowHead,
+  rowTail,
+  runTradesCommand,
+} from "./trades-run.js";
 
 /** Reads FILE and validates it; the security tokens of the deployment when one is given. */
 async function readTrades(inv: Invocation): Promise<TradeFileResult> {
@@ -57,9 +54,6 @@ async function readTrades(inv: Invocation): Promise<TradeFileResult> {
     ...(st ? { securityTokens: [st] } : {}),
   });
 }
-
-const lineErrors = (r: TradeFileResult) =>
-  r.errors.map((e) => ({ line: e.line, code: e.code, field: e.field, message: e.shortMessage }));
 
 export const tradesValidateCommand: Command = {
   path: ["trades", "validate"],
@@ -98,23 +92,7 @@ export const tradesValidateCommand: Command = {
   },
 };
 
-const REPORT_COLUMNS = [
-  "line",
-  "venue",
-  "tradeId",
-  "id",
-  "status",
-  "chainState",
-  "gasUsed",
-  "txs",
-  "error",
-  "errorMessage",
-  "next",
-] as const;
-
-function csvCell(v: string): string {
-  return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
+const REPORT_COLUMNS = reportColumns(["chainState", "gasUsed", "txs"]);
 
 /**
  * A report row: a trade's result, or for a trade whose result a run interrupted by SIGINT or
@@ -126,43 +104,21 @@ export type ReportRow = Omit<TradeResult, "chainState"> & {
 
 /** The row of a trade the interrupted run has no result for. */
 function unfinished(t: Trade): ReportRow {
-  return {
-    line: t.line,
-    venue: t.venue,
-    tradeId: t.tradeId,
-    id: t.id,
-    status: "pending",
-    chainState: "unknown",
-    txs: [],
-    gasUsed: 0n,
-    error: {
-      name: "Interrupted",
-      message: "the run was interrupted before this trade's result was known",
-    },
-    next: "run again: each trade carries on from its state on chain (nothing is sent twice)",
-  };
+  return { ...interruptedRow(t, t.id), status: "pending", chainState: "unknown", txs: [] };
 }
 
 /** The per-trade report as CSV (one row per trade; txs as `step:hash:gas` joined by spaces). */
 export function reportCsv(results: ReportRow[]): string {
-  const rows = results.map((r) =>
-    [
-      String(r.line),
-      r.venue,
-      r.tradeId,
-      r.id,
-      r.status,
+  return csvTable(
+    REPORT_COLUMNS,
+    results.map((r) => [
+      ...rowHead(r),
       r.chainState,
       String(r.gasUsed),
       r.txs.map((t) => `${t.step}:${t.hash}:${t.gasUsed}`).join(" "),
-      r.error?.name ?? "",
-      r.error?.message ?? "",
-      r.next ?? "",
-    ]
-      .map(csvCell)
-      .join(","),
+      ...rowTail(r),
+    ]),
   );
-  return [REPORT_COLUMNS.join(","), ...rows].join("\n") + "\n";
 }
 
 export const tradesSettleCommand: Command = {
@@ -170,7 +126,7 @@ export const tradesSettleCommand: Command = {
   summary: "settle a day's trades, one side: lock (seller) or pay in bulk (buyer), with a report",
   usage:
     "FILE --as seller|buyer [--report out.csv|out.json] [--concurrency N] [--reclaim-expired] [--wait SECONDS] [--journal FILE]\n" +
-    "       FILE --as seller|buyer --st-rpc URL --cash-rpc URL --st-ledger ADDR --cash-ledger ADDR --cash-token ADDR --verifier ADDR [--report FILE] [--concurrency N] [--wait SECONDS]",
+    "       FILE --as seller|buyer --st-rpc URL --cash-rpc URL --st-ledger ADDR --cash-ledger ADDR --cash-token ADDR --verifier ADDR [--verifier-url URL [--self-relay-after SECONDS]] [--report FILE] [--concurrency N] [--wait SECONDS] [--journal FILE]",
   description:
     "Runs this side's steps for every good line of FILE (refused lines are listed and skipped).\n" +
     "Seller: locks every trade not yet on chain, redeems the DCJPY of every settled one. Buyer:\n" +
@@ -185,9 +141,14 @@ export const tradesSettleCommand: Command = {
     "(error Interrupted), and it exits 130; run it again to carry on.\n" +
     "Two ledgers (--st-ledger and the flags with it): every line settles on that pair, the\n" +
     "security token on the ST ledger, DCJPY on the cash ledger, the verifier deciding. Seller:\n" +
-    "locks on the ST ledger (signed there). Buyer: one DCJPY approval of the total, then an\n" +
+    "locks on the ST ledger, then redeems on the cash ledger the DCJPY each settled trade paid it\n" +
+    "(signed on both with the same key). Buyer: one DCJPY approval of the total, then an\n" +
     "instruction per trade on the cash ledger (signed there); refunds its undecided instructions\n" +
-    "after the deadline. The report gives each trade's state on both ledgers.",
+    "after the deadline. --verifier-url URL: once decided and not relayed within\n" +
+    "--self-relay-after SECONDS (default 30), present the verifier's attestation yourself (buyer:\n" +
+    "deliver, signed on the ST ledger; seller: return). The report gives each trade's state on\n" +
+    "both ledgers. Ctrl-C, --journal\n" +
+    "and the exit status as on one chain (one journal for both ledgers' transactions).",
   positionals: [1, 1],
   options: {
     as: { type: "string", arg: "SIDE", help: "seller or buyer (the signer's side of every trade)" },
@@ -220,22 +181,14 @@ export const tradesSettleCommand: Command = {
     const reportFile = str(inv.values, "report");
     if (reportFile !== undefined && !/\.(csv|json)$/i.test(reportFile))
       throw new CliUsageError("--report", "--report must name a .csv or .json file", reportFile);
-    const num = (flag: string) => {
-      const v = str(inv.values, flag);
-      if (v === undefined) return undefined;
-      const n = parseInteger(v, `--${flag}`);
-      if (n < 1 && flag !== "wait")
-        throw new CliUsageError(`--${flag}`, `--${flag} must be at least 1`, v);
-      return n;
-    };
-    const concurrency = num("concurrency");
-    const batchSize = num("batch-size");
-    const wait = num("wait");
+    const concurrency = countFlag(inv, "concurrency");
+    const batchSize = countFlag(inv, "batch-size");
+    const wait = countFlag(inv, "wait", 0);
     const payment = str(inv.values, "payment");
     if (payment !== undefined && payment !== "batch" && payment !== "authorization")
       throw new CliUsageError("--payment", "--payment must be batch or authorization", payment);
     if (namesTwoLedgers(inv)) {
-      for (const f of ["batch-size", "payment", "reclaim-expired", "journal"])
+      for (const f of ["batch-size", "payment", "reclaim-expired"])
         if (inv.values[f] !== undefined)
           throw new CliUsageError(`--${f}`, `--${f} is for trades on one chain, not two ledgers`);
       const file = await readTrades(inv);
@@ -243,6 +196,10 @@ export const tradesSettleCommand: Command = {
         ...(concurrency ? { concurrency } : {}),
         ...(wait ? { wait } : {}),
         ...(reportFile ? { reportFile } : {}),
+        ...(str(inv.values, "journal") ? { journal: str(inv.values, "journal") } : {}),
+        ...(inv.values["self-relay-after"] !== undefined
+          ? { selfRelayAfter: countFlag(inv, "self-relay-after", 0) }
+          : {}),
       });
     }
     const file = await readTrades(inv);
@@ -251,7 +208,6 @@ export const tradesSettleCommand: Command = {
     const mine = file.trades.filter(
       (t) => (side === "seller" ? t.seller : t.buyer).toLowerCase() === me,
     );
-    const others = file.trades.length - mine.length;
     const addresses = await inv.requireAddresses();
     const journalFile = str(inv.values, "journal");
     const ctx = await connect({
@@ -267,114 +223,30 @@ export const tradesSettleCommand: Command = {
         : {}),
     });
     const firm = new FirmClient(ctx);
-    const out = (line: string) => process.stdout.write(line + "\n");
-    if (inv.json) for (const e of lineErrors(file)) out(toJson({ type: "refusedLine", ...e }, 0));
-    else for (const e of file.errors) process.stderr.write(`kessai: ${e.shortMessage}\n`);
-    const ac = new AbortController();
-    const stop = () => ac.abort();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    const started = Date.now();
-    const known = new Map<string, TradeResult>();
-    const onProgress = (p: TradesProgress) => {
-      known.set(p.result.id, p.result);
-      if (inv.json) out(toJson({ type: "trade", done: p.done, total: p.total, ...p.result }, 0));
-      else inv.progress.show(bar(p.done, p.total, started));
-    };
-    let res: { results: ReportRow[]; counts: SettleTradesResult["counts"] };
-    let interrupted = false;
-    try {
-      res = await settleTrades({
-        as: side,
-        firm,
-        trades: mine,
-        signal: ac.signal,
-        onProgress,
-        ...(concurrency ? { concurrency } : {}),
-        ...(batchSize ? { batchSize } : {}),
-        ...(payment ? { payment: payment as "batch" | "authorization" } : {}),
-        ...(inv.values["reclaim-expired"] === true ? { reclaimExpired: true } : {}),
-        ...(wait ? { waitMs: wait * 1000, pollMs: 1000 } : {}),
-      });
-    } catch (err) {
-      if (!ac.signal.aborted) throw err;
-      // Ctrl-C (or SIGTERM): the report so far, every trade without a result listed as unfinished
-      interrupted = true;
-      const results = mine.map((t) => known.get(t.id) ?? unfinished(t));
-      const counts = Object.fromEntries(
-        STATUSES.map((k) => [k, 0]),
-      ) as SettleTradesResult["counts"];
-      for (const r of results) counts[r.status]++;
-      res = { results, counts };
-    } finally {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      inv.progress.clear();
-    }
-    if (reportFile) {
-      const body = /\.json$/i.test(reportFile)
-        ? toJson({ as: side, refusedLines: lineErrors(file), results: res.results }) + "\n"
-        : reportCsv(res.results);
-      await writeFile(reportFile, body);
-    }
-    const summary = {
-      as: side,
-      trades: mine.length,
-      otherSide: others,
-      refusedLines: file.errors.length,
-      counts: res.counts,
-      seconds: (Date.now() - started) / 1000,
-      ...(reportFile ? { report: reportFile } : {}),
-      ...(interrupted ? { interrupted: true, unfinished: mine.length - known.size } : {}),
-    };
-    const unsettled = mine.length - res.counts.settled;
-    const exitCode = interrupted ? 130 : unsettled > 0 || file.errors.length > 0 ? 1 : 0;
-    if (inv.json) out(toJson({ type: "summary", ...summary }, 0));
-    else {
-      const lines = res.results
-        .filter((r) => r.status !== "settled")
-        .slice(0, 20)
-        .map(
-          (r) =>
-            `line ${r.line} ${r.tradeId}: ${r.status}${r.error ? ` (${r.error.name})` : ""}${r.next ? `: ${r.next}` : ""}`,
-        );
-      const counts = Object.entries(res.counts)
-        .filter(([, n]) => n > 0)
-        .map(([s, n]) => `${n} ${s}`)
-        .join(", ");
-      out(
-        [
-          ...lines,
-          ...(unsettled > 20 ? [`… and ${unsettled - 20} more (see --report)`] : []),
-          `${mine.length} trade(s) as ${side}: ${counts || "none"}; ${file.errors.length} line(s) refused` +
-            (others ? `; ${others} trade(s) of other firms skipped` : "") +
-            (interrupted ? `; interrupted, ${mine.length - known.size} trade(s) unfinished` : ""),
-        ].join("\n"),
-      );
-    }
-    return {
-      json: summary,
-      human: "",
-      streamed: true,
-      exitCode,
-      ...(interrupted
-        ? {
-            errorLine: `interrupted: ${mine.length - known.size} trade(s) unfinished, ${unsettled} not settled; run again to carry on`,
-          }
-        : exitCode
-          ? {
-              errorLine: `${unsettled} trade(s) not settled, ${file.errors.length} line(s) refused`,
-            }
-          : {}),
-    };
+    return runTradesCommand<ReportRow>({
+      inv,
+      side,
+      file,
+      mine,
+      ...(reportFile ? { reportFile } : {}),
+      statuses: TRADE_STATUSES,
+      csv: reportCsv,
+      unfinished,
+      settle: (signal, onProgress) =>
+        settleTrades({
+          as: side,
+          firm,
+          trades: mine,
+          signal,
+          onProgress,
+          ...(concurrency ? { concurrency } : {}),
+          ...(batchSize ? { batchSize } : {}),
+          ...(payment ? { payment: payment as "batch" | "authorization" } : {}),
+          ...(inv.values["reclaim-expired"] === true ? { reclaimExpired: true } : {}),
+          ...(wait ? { waitMs: wait * 1000, pollMs: 1000 } : {}),
+        }),
+    });
   },
 };
-
-function bar(done: number, total: number, started: number): string {
-  const width = 30;
-  const fill = total === 0 ? width : Math.round((done / total) * width);
-  const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
-  return `[${"#".repeat(fill)}${".".repeat(width - fill)}] ${done}/${total} ${rate.toFixed(1)} trades/s`;
-}
 
 export const tradesCommands: Command[] = [tradesValidateCommand, tradesSettleCommand];

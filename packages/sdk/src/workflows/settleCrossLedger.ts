@@ -423,11 +423,12 @@ async function carry(
 const ATTESTATION_BACKOFF_MAX_MS = 30_000;
 
 /**
- * The verifier's attestation, or why it cannot be had yet: not signed (404), the service not
- * answering or failing (5xx). Any other refusal (a 4xx other than 404) is thrown.
+ * The verifier's attestation for `terms` from its endpoint `p.verifierUrl`, or why it cannot be
+ * had yet: not signed (404), the service not answering or failing (5xx). Any other refusal (a 4xx
+ * other than 404) is thrown. (Shared with `settleCrossLedgerTrades`.)
  */
-async function fetchAttestation(
-  p: SettleCrossLedgerParams,
+export async function fetchAttestation(
+  p: Pick<SettleCrossLedgerParams, "verifierUrl" | "fetch" | "signal">,
   terms: CrossLedgerTerms,
 ): Promise<a.CrossLedgerAttestation | string> {
   try {

@@ -1,4 +1,4 @@
-import { keccak256, toUtf8Bytes } from "ethers";
+import { ZeroAddress, keccak256, toUtf8Bytes } from "ethers";
 import * as a from "../actions/index.js";
 import type { CashLedgerClient, StLedgerClient } from "../clients/crossLedger.js";
 import { readCall, sendTx, withSendOptions, type TxResult } from "../context/send.js";
@@ -7,7 +7,6 @@ import { ContractError } from "../errors/contract.js";
 import { CrossLedgerTermsConflictError } from "../errors/crossLedger.js";
 import { InputError, InvalidParameterError } from "../errors/input.js";
 import { IneligibleTradeError } from "../errors/settlement.js";
-import { SendAbortedError } from "../errors/transaction.js";
 import {
   buildCrossLedgerTerms,
   crossLedgerTermsDigest,
@@ -15,10 +14,17 @@ import {
   type CrossLedgerTerms,
 } from "../settlement/crossLedger.js";
 import type { Trade } from "../settlement/tradeFile.js";
-import { pool, sleep } from "../utils/pool.js";
+import { pool } from "../utils/pool.js";
+import { tradeReference } from "../utils/reference.js";
+import { toRpcUrl } from "../utils/rpc.js";
 import { toAddress } from "../utils/validate.js";
-import { settleCrossLedgerKey } from "./settleCrossLedger.js";
-import { errorOf, nextAction } from "./settleTrades.js";
+import {
+  fetchAttestation,
+  settleCrossLedgerKey,
+  type SettleCrossLedgerParams,
+} from "./settleCrossLedger.js";
+import * as run from "./tradeRun.js";
+import type { PassOptions, RunItem, TradeErrorRecord } from "./tradeRun.js";
 
 /**
  * Where a two-ledger trade stands for the side that ran {@link settleCrossLedgerTrades}:
@@ -38,7 +44,12 @@ export type CrossLedgerTradeStatus =
 
 /** A transaction this side sent for a two-ledger trade, and on which ledger. */
 export interface CrossLedgerTradeTx {
-  step: "lock" | "approve" | "instruct" | "refund";
+  /**
+   * `lock` (seller, ST), `approve` and `instruct` (buyer, cash), `refund` (buyer, cash),
+   * `deliver` / `return` (the verifier's attestation presented by the buyer / seller, ST),
+   * `redeem` (seller, cash: the DCJPY of a settled trade).
+   */
+  step: "lock" | "approve" | "instruct" | "refund" | "deliver" | "return" | "redeem";
   ledger: "st" | "cash";
   hash: string;
   /** Gas of the transaction; for the shared approval, this trade's share. */
@@ -65,7 +76,7 @@ export interface CrossLedgerTradeResult {
   /** Sum of `txs[].gasUsed`. */
   gasUsed: bigint;
   /** Why the trade did not settle: the typed error (its class name). */
-  error?: { name: string; message: string; args?: Record<string, unknown> };
+  error?: TradeErrorRecord;
   /** What the firm can do next, or what it waits for. */
   next?: string;
 }
@@ -83,7 +94,7 @@ export interface CrossLedgerTradeLedgers {
 }
 
 /** Parameters of {@link settleCrossLedgerTrades}. */
-export interface SettleCrossLedgerTradesParams {
+export interface SettleCrossLedgerTradesParams extends PassOptions<CrossLedgerTradeResult> {
   as: "seller" | "buyer";
   ledgers: CrossLedgerTradeLedgers;
   trades: Trade[];
@@ -91,17 +102,26 @@ export interface SettleCrossLedgerTradesParams {
   concurrency?: number;
   /** Buyer: after the deadline, refund an undecided instruction itself. Default true. */
   refundAfterDeadline?: boolean;
-  /** Keep going until every trade is final or `waitMs` has passed (every `pollMs`, default 1000). Default 0. */
-  waitMs?: number;
-  pollMs?: number;
-  /** Stops the run (sends in flight end with `SendAbortedError`); run again to resume. */
-  signal?: AbortSignal;
-  /** Called once per trade when its result for this run is known (pending trades last). */
-  onProgress?: (p: {
-    done: number;
-    total: number;
-    result: CrossLedgerTradeResult;
-  }) => void | Promise<void>;
+  /**
+   * Seller: redeem the DCJPY each settled trade paid it on the cash ledger, under
+   * `tradeReference(id, "redemption")` (step 7; the bank credits the deposit account when it sees
+   * the redemption), as `settleTrades` does on one chain; a trade is `settled` for the seller once
+   * delivered and redeemed. Needs a signer on `ledgers.cash` (the seller's). Default true.
+   */
+  redeem?: boolean;
+  /**
+   * The verifier service's HTTP endpoint: once the cash ledger has decided and the ST ledger still
+   * shows `Locked` for `selfRelayAfterMs`, this side presents the verifier's attestation itself
+   * instead of waiting for the verifier's relay (as {@link settleCrossLedger}'s `verifierUrl`):
+   * the buyer `deliver`s a `Paid` outcome (needs a signer on `ledgers.st`), the seller
+   * `returnToSeller`s a `Refunded` one. Not signed yet (404) or no answer: `next` says so and the
+   * next pass asks again.
+   */
+  verifierUrl?: string;
+  /** A fetch for the verifier's endpoint (default: the global one). */
+  fetch?: SettleCrossLedgerParams["fetch"];
+  /** How long a decided trade waits for the verifier's relay before this side relays (ms). Default 30,000. */
+  selfRelayAfterMs?: number;
 }
 
 /** What {@link settleCrossLedgerTrades} resolves to: one result per trade, in the order given. */
@@ -111,7 +131,8 @@ export interface SettleCrossLedgerTradesResult {
   counts: Record<CrossLedgerTradeStatus, number>;
 }
 
-const STATUSES: CrossLedgerTradeStatus[] = [
+/** Every {@link CrossLedgerTradeStatus}, in the order the counts list them. */
+export const CROSS_LEDGER_TRADE_STATUSES: readonly CrossLedgerTradeStatus[] = [
   "settled",
   "returned",
   "refunded",
@@ -150,12 +171,11 @@ export function crossLedgerTradeTerms(
   });
 }
 
-interface Item {
-  trade: Trade;
+interface Item extends RunItem<CrossLedgerTradeResult> {
   terms: CrossLedgerTerms;
-  result: CrossLedgerTradeResult;
-  reported: boolean;
   deadlinePassed: boolean;
+  /** When this run first saw the cash ledger's decision with the ST ledger still `Locked`. */
+  decidedAt?: number;
 }
 
 /**
@@ -199,9 +219,24 @@ export async function settleCrossLedgerTrades(
       undefined,
       `must have a signer (the ${p.as} ${p.as === "seller" ? "locks on the ST" : "instructs on the cash"} ledger)`,
     );
-  const concurrency = p.concurrency ?? 16;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
-    throw new InvalidParameterError("concurrency", concurrency, "must be a positive integer");
+  const concurrency = run.positiveInteger("concurrency", p.concurrency, 16);
+  const redeem = p.as === "seller" && p.redeem !== false;
+  if (redeem && cash.ctx.account?.toLowerCase() !== me)
+    throw new InvalidParameterError(
+      "ledgers.cash",
+      cash.ctx.account,
+      "must have the seller's signer (it redeems the DCJPY of each settled trade), or redeem: false",
+    );
+  if (p.verifierUrl !== undefined) toRpcUrl(p.verifierUrl, "verifierUrl");
+  if (p.verifierUrl !== undefined && p.as === "buyer" && !st.ctx.account)
+    throw new InvalidParameterError(
+      "ledgers.st",
+      undefined,
+      "must have a signer with verifierUrl (the buyer presents the attestation on the ST ledger)",
+    );
+  const relayAfter = p.selfRelayAfterMs ?? 30_000;
+  if (typeof relayAfter !== "number" || !(relayAfter >= 0))
+    throw new InvalidParameterError("selfRelayAfterMs", relayAfter, "must be 0 or more ms");
   const pair = {
     stChainId: st.ctx.chainId,
     stLedger: a.ledgerAddress(st.ctx),
@@ -216,18 +251,9 @@ export async function settleCrossLedgerTrades(
       pair.cashChainId,
       `is on the ST ledger's chain ${pair.stChainId}: two-ledger trades need two chains`,
     );
-  const seen = new Map<string, number>();
-  const items: Item[] = p.trades.map((trade, i) => {
-    const party = p.as === "seller" ? trade.seller : trade.buyer;
-    if (party.toLowerCase() !== me)
-      throw new InvalidParameterError(
-        `trades[${i}].${p.as}`,
-        party,
-        `is not this client's signer ${mine.account} (line ${trade.line})`,
-      );
-    let terms: CrossLedgerTerms;
+  const termsOf = p.trades.map((trade, i) => {
     try {
-      terms = crossLedgerTradeTerms(trade, pair);
+      return crossLedgerTradeTerms(trade, pair);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       throw new InvalidParameterError(
@@ -236,105 +262,90 @@ export async function settleCrossLedgerTrades(
         `makes no two-ledger terms (line ${trade.line}): ${e.shortMessage}`,
       );
     }
-    const first = seen.get(terms.id);
-    if (first !== undefined)
-      throw new InvalidParameterError(
-        `trades[${i}]`,
-        trade.tradeId,
-        `repeats settlement ${terms.id} of line ${first} (line ${trade.line})`,
-      );
-    seen.set(terms.id, trade.line);
-    return {
-      trade,
-      terms,
-      reported: false,
-      deadlinePassed: false,
-      result: {
-        line: trade.line,
-        venue: trade.venue,
-        tradeId: trade.tradeId,
-        id: terms.id,
-        status: "pending",
-        stState: "None",
-        cashState: "None",
-        ledgerStatus: "none",
-        txs: [],
-        gasUsed: 0n,
-      },
-    };
   });
-
-  let done = 0;
-  const report = async (it: Item) => {
-    if (it.reported || it.result.status === "pending") return;
-    it.reported = true;
-    done++;
-    await p.onProgress?.({ done, total: items.length, result: it.result });
-  };
+  run.checkTrades(p.trades, p.as, mine.account!, (_t, i) => termsOf[i].id);
+  const items: Item[] = p.trades.map((trade, i) => ({
+    trade,
+    terms: termsOf[i],
+    reported: false,
+    deadlinePassed: false,
+    result: {
+      line: trade.line,
+      venue: trade.venue,
+      tradeId: trade.tradeId,
+      id: termsOf[i].id,
+      status: "pending",
+      stState: "None",
+      cashState: "None",
+      ledgerStatus: "none",
+      txs: [],
+      gasUsed: 0n,
+    },
+  }));
+  const report = run.progressReporter(items, p.onProgress);
+  const dcjpy = DepositToken__factory.connect(pair.cashToken, cash.ctx.runner);
   const keyed = <C extends typeof st.ctx | typeof cash.ctx>(
     ctx: C,
     id: string,
-    step: "lock" | "instruct" | "refund",
+    step: "lock" | "instruct" | "refund" | "deliver" | "return" | "redeem",
   ): C =>
     withSendOptions(ctx, {
-      key: settleCrossLedgerKey(id, step),
+      key:
+        step === "redeem"
+          ? `settleCrossLedger:${id.toLowerCase()}:redeem`
+          : settleCrossLedgerKey(id, step),
       ...(p.signal ? { signal: p.signal } : {}),
     });
 
-  const waitUntil = Date.now() + (p.waitMs ?? 0);
-  for (;;) {
-    checkAbort(p.signal);
-    const open = items.filter((it) => it.result.status === "pending");
-    await pool(open, concurrency, (it) => readStatus(it, st, cash));
-    if (p.as === "seller")
-      await pool(
-        open.filter((it) => it.result.status === "pending"),
-        concurrency,
-        async (it) => {
-          await sellerStep(it);
-          await report(it);
-        },
-      );
-    else await buyerPass(open);
-    for (const it of items) await report(it);
-    if (items.every((it) => it.result.status !== "pending") || Date.now() >= waitUntil) break;
-    await sleep(p.pollMs ?? 1000, p.signal);
-  }
-  for (const it of items) {
-    if (!it.reported) {
-      it.reported = true;
-      done++;
-      await p.onProgress?.({ done, total: items.length, result: it.result });
-    }
-  }
-  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<
-    CrossLedgerTradeStatus,
-    number
-  >;
-  for (const it of items) counts[it.result.status]++;
-  return { as: p.as, results: items.map((it) => it.result), counts };
+  const { results, counts } = await run.runPasses(
+    { ...p, action: "settleCrossLedgerTrades", statuses: CROSS_LEDGER_TRADE_STATUSES },
+    items,
+    report,
+    async () => {
+      const open = items.filter((it) => it.result.status === "pending");
+      await pool(open, concurrency, (it) => readStatus(it, st, cash));
+      if (p.verifierUrl !== undefined)
+        await pool(
+          open.filter((it) => it.result.status === "pending"),
+          concurrency,
+          selfRelay,
+        );
+      if (p.as === "seller")
+        await pool(
+          open.filter(
+            (it) => it.result.status === "pending" || (redeem && it.result.stState === "Delivered"),
+          ),
+          concurrency,
+          async (it) => {
+            await sellerStep(it);
+            await report(it);
+          },
+        );
+      else await buyerPass(open);
+    },
+  );
+  return { as: p.as, results, counts };
 
   async function sellerStep(it: Item): Promise<void> {
     const r = it.result;
+    if (r.stState === "Delivered" && redeem) return redeemPaid(it);
     if (r.stState !== "None") return;
     if (r.cashState === "Paid" || r.cashState === "Refunded") {
       // The verifier refunded an instruction that found no lock: a lock now would stay locked.
-      r.status = "refused";
-      r.error = {
-        name: "CrossLedgerStateError",
-        message: `the cash ledger already shows ${r.cashState}; nothing was locked`,
-      };
-      r.next = "agree a new trade with the buyer (a new trade line)";
-      return;
+      return run.refuseResult(
+        r,
+        "CrossLedgerStateError",
+        `the cash ledger already shows ${r.cashState}; nothing was locked`,
+        "agree a new trade with the buyer (a new trade line)",
+      );
     }
     if (it.deadlinePassed) {
-      r.status = "refused";
-      r.error = {
-        name: "DeadlinePassed",
-        message: `the settlement date ${it.trade.settlementDate} has passed (deadline ${it.terms.deadline}); nothing was locked`,
-      };
-      r.next = "agree a new settlement date with the buyer (a new trade line)";
-      return;
+      return run.refuseResult(
+        r,
+        "DeadlinePassed",
+        `the settlement date ${it.trade.settlementDate} has passed (deadline ${it.terms.deadline}); nothing was locked`,
+        "agree a new settlement date with the buyer (a new trade line)",
+      );
     }
     try {
       const tx = await a.crossLedgerLock(keyed(st.ctx, it.terms.id, "lock"), { terms: it.terms });
@@ -357,22 +368,21 @@ export async function settleCrossLedgerTrades(
         if (it.deadlinePassed && (p.refundAfterDeadline ?? true)) toRefund.push(it);
       } else if (r.cashState === "None" && r.stState === "None") {
         if (it.deadlinePassed) {
-          r.status = "refused";
-          r.error = {
-            name: "DeadlinePassed",
-            message: `the settlement date ${it.trade.settlementDate} has passed and the seller never locked`,
-          };
-          r.next = "agree a new settlement date with the seller (a new trade line)";
+          run.refuseResult(
+            r,
+            "DeadlinePassed",
+            `the settlement date ${it.trade.settlementDate} has passed and the seller never locked`,
+            "agree a new settlement date with the seller (a new trade line)",
+          );
         }
       } else if (r.cashState === "None" && r.stState === "Locked") {
         if (it.deadlinePassed) {
-          r.status = "refused";
-          r.error = {
-            name: "DeadlinePassed",
-            message: `the deadline ${it.terms.deadline} passed on the cash ledger before the buyer instructed`,
-          };
-          r.next =
-            "nothing was paid: the verifier returns the units to the seller; agree a new trade";
+          run.refuseResult(
+            r,
+            "DeadlinePassed",
+            `the deadline ${it.terms.deadline} passed on the cash ledger before the buyer instructed`,
+            "nothing was paid: the verifier returns the units to the seller; agree a new trade",
+          );
         } else toInstruct.push(it);
       }
     }
@@ -408,10 +418,64 @@ export async function settleCrossLedgerTrades(
     });
   }
 
+  /**
+   * Step 7 for the seller: redeems the DCJPY a settled trade paid it, under
+   * `tradeReference(id, "redemption")`, unless the cash token shows that redemption recorded.
+   */
+  async function redeemPaid(it: Item): Promise<void> {
+    const ref = tradeReference(it.terms.id, "redemption");
+    const rec = await readCall("cashToken.redemptionOf", () => dcjpy.redemptionOf(ref));
+    if (rec.account === ZeroAddress)
+      try {
+        const tx = await sendTx(keyed(cash.ctx, it.terms.id, "redeem"), "cash.redeem", dcjpy, () =>
+          dcjpy.redeem.populateTransaction(it.terms.amount, ref),
+        );
+        addTx(it, "redeem", "cash", tx, 1);
+      } catch (e) {
+        return fail(it, "failed", e, "settled; the DCJPY redemption failed: run again");
+      }
+    it.result.status = "settled";
+    it.result.next = undefined;
+  }
+
+  /**
+   * Presents the verifier's attestation of a decided trade the verifier has not carried to the ST
+   * ledger within `selfRelayAfterMs`: the buyer's delivery of a `Paid` outcome, the seller's
+   * return of a `Refunded` one.
+   */
+  async function selfRelay(it: Item): Promise<void> {
+    const r = it.result;
+    const name = r.cashState === "Paid" ? "deliver" : "return";
+    const mine = p.as === "buyer" ? r.cashState === "Paid" : r.cashState === "Refunded";
+    if (r.stState !== "Locked" || !mine) return;
+    it.decidedAt ??= Date.now();
+    if (Date.now() - it.decidedAt < relayAfter) return;
+    const found = await fetchAttestation(p, it.terms);
+    if (typeof found === "string" || found.outcome !== r.cashState) {
+      r.next = `waiting for ${typeof found === "string" ? found : `the verifier's attestation (it serves ${found.outcome}, the cash ledger shows ${r.cashState})`}`;
+      return;
+    }
+    let refused: ContractError | undefined;
+    try {
+      const args = { terms: it.terms, attestation: found.attestation };
+      const tx =
+        name === "deliver"
+          ? await a.crossLedgerDeliver(keyed(st.ctx, it.terms.id, name), args)
+          : await a.crossLedgerReturnToSeller(keyed(st.ctx, it.terms.id, name), args);
+      addTx(it, name, "st", tx, 1);
+    } catch (e) {
+      // The verifier's relay came first, or the token refuses the delivery for now.
+      if (!(e instanceof ContractError)) return fail(it, "failed", e);
+      refused = e;
+    }
+    await readStatus(it, st, cash);
+    if (refused && r.stState === "Locked")
+      r.next = `the ST ledger refused the ${name} for now (${refused.shortMessage}): the next pass tries again`;
+  }
+
   /** One approval of the payment contract for the total to instruct; false when it failed. */
   async function approveTotal(list: Item[]): Promise<boolean> {
     const total = list.reduce((s, it) => s + it.terms.amount, 0n);
-    const dcjpy = DepositToken__factory.connect(pair.cashToken, cash.ctx.runner);
     const allowance = await readCall("cashToken.allowance", () =>
       dcjpy.allowance(cash.ctx.account!, pair.cashLedger),
     );
@@ -497,25 +561,9 @@ function addTx(
   tx: TxResult,
   sharedBy: number,
 ): void {
-  const gasUsed = sharedBy === 1 ? tx.gasUsed : tx.gasUsed / BigInt(sharedBy);
-  it.result.txs.push({ step, ledger, hash: tx.hash, gasUsed, sharedBy });
-  it.result.gasUsed += gasUsed;
+  run.recordTx(it.result, { step, ledger }, tx, sharedBy);
 }
 
-function fail(it: Item, status: "refused" | "failed", e: unknown): void {
-  if (e instanceof SendAbortedError) throw e;
-  it.result.status = status;
-  it.result.error = errorOf(e);
-  it.result.next = nextAction(it.result.error.name, e);
-}
-
-function checkAbort(signal?: AbortSignal): void {
-  if (signal?.aborted)
-    throw new SendAbortedError({
-      action: "settleCrossLedgerTrades",
-      key: undefined,
-      nonce: undefined,
-      hashes: [],
-      phase: "not-sent",
-    });
+function fail(it: Item, status: "refused" | "failed", e: unknown, next?: string): void {
+  run.failResult(it.result, status, e, next);
 }

@@ -5,16 +5,27 @@ import type { KessaiContext } from "../context/connect.js";
 import { readBatch } from "../context/readBatch.js";
 import { latestBlockTime, readCall, withSendOptions, type TxResult } from "../context/send.js";
 import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
-import { KessaiError } from "../errors/base.js";
-import { ContractError } from "../errors/contract.js";
 import { InvalidParameterError } from "../errors/input.js";
 import { IneligibleTradeError, SettlementTermsMismatchError } from "../errors/settlement.js";
-import { SendAbortedError } from "../errors/transaction.js";
-import { pool, sleep } from "../utils/pool.js";
+import { pool } from "../utils/pool.js";
 import { tradeReference } from "../utils/reference.js";
 import { termsDigest, type SettlementTerms } from "../settlement/terms.js";
 import { tradeTerms, type Trade } from "../settlement/tradeFile.js";
 import { settleTradeKey } from "./settleTrade.js";
+import {
+  checkTrades,
+  errorOf,
+  failResult,
+  positiveInteger,
+  progressReporter,
+  recordTx,
+  refuseResult,
+  runPasses,
+  type RunItem,
+  type TradeErrorRecord,
+} from "./tradeRun.js";
+
+export { errorOf, nextAction, type TradeErrorRecord } from "./tradeRun.js";
 
 /**
  * Where a trade stands for the side that ran {@link settleTrades}, after the run:
@@ -63,7 +74,7 @@ export interface TradeResult {
   /** Sum of `txs[].gasUsed`. */
   gasUsed: bigint;
   /** Why the trade did not settle: the typed error (its class name, e.g. `SecurityTokenIneligibleReceiver`). */
-  error?: { name: string; message: string; args?: Record<string, unknown> };
+  error?: TradeErrorRecord;
   /** What the firm can do next. */
   next?: string;
 }
@@ -134,6 +145,17 @@ export function tradeRefundReference(id: string): string {
 }
 
 const FINAL: TradeStatus[] = ["settled", "expired", "cancelled", "rejected", "terminated"];
+/** Every {@link TradeStatus}, in the order the counts list them. */
+export const TRADE_STATUSES: readonly TradeStatus[] = [
+  "settled",
+  "pending",
+  "expired",
+  "cancelled",
+  "rejected",
+  "terminated",
+  "refused",
+  "failed",
+];
 const CHAIN_FINAL: Partial<Record<SettlementStateName, TradeStatus>> = {
   Expired: "expired",
   Cancelled: "cancelled",
@@ -148,11 +170,8 @@ function batchKey(ids: string[]): string {
   return `settleTrades:batch:${keccak256(toUtf8Bytes(ids.join(",")))}`;
 }
 
-interface Item {
-  trade: Trade;
+interface Item extends RunItem<TradeResult> {
   terms: SettlementTerms;
-  result: TradeResult;
-  reported: boolean;
 }
 
 /**
@@ -183,46 +202,28 @@ export async function settleTrades(p: SettleTradesParams): Promise<SettleTradesR
   const ctx = p.firm.ctx;
   const me = ctx.account?.toLowerCase();
   if (!me) throw new InvalidParameterError("firm", undefined, "must have a signer");
-  const concurrency = p.concurrency ?? 16;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
-    throw new InvalidParameterError("concurrency", concurrency, "must be a positive integer");
-  const batchSize = p.batchSize ?? 50;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
-    throw new InvalidParameterError("batchSize", batchSize, "must be a positive integer");
-  const seen = new Set<string>();
-  const items: Item[] = p.trades.map((trade, i) => {
-    const party = (p.as === "seller" ? trade.seller : trade.buyer).toLowerCase();
-    if (party !== me)
-      throw new InvalidParameterError(
-        `trades[${i}].${p.as}`,
-        p.as === "seller" ? trade.seller : trade.buyer,
-        `is not this client's signer ${ctx.account} (line ${trade.line})`,
-      );
+  const concurrency = positiveInteger("concurrency", p.concurrency, 16);
+  const batchSize = positiveInteger("batchSize", p.batchSize, 50);
+  checkTrades(p.trades, p.as, ctx.account!, (trade, i) => {
     if (trade.ledger !== "oneChain")
       throw new InvalidParameterError(`trades[${i}].ledger`, trade.ledger, "is not supported");
-    if (seen.has(trade.id))
-      throw new InvalidParameterError(
-        `trades[${i}]`,
-        trade.tradeId,
-        `repeats settlement ${trade.id}`,
-      );
-    seen.add(trade.id);
-    return {
-      trade,
-      terms: tradeTerms(trade, ctx.addresses.depositToken),
-      reported: false,
-      result: {
-        line: trade.line,
-        venue: trade.venue,
-        tradeId: trade.tradeId,
-        id: trade.id,
-        status: "pending",
-        chainState: "None",
-        txs: [],
-        gasUsed: 0n,
-      },
-    };
+    return trade.id;
   });
+  const items: Item[] = p.trades.map((trade) => ({
+    trade,
+    terms: tradeTerms(trade, ctx.addresses.depositToken),
+    reported: false,
+    result: {
+      line: trade.line,
+      venue: trade.venue,
+      tradeId: trade.tradeId,
+      id: trade.id,
+      status: "pending",
+      chainState: "None",
+      txs: [],
+      gasUsed: 0n,
+    },
+  }));
   const bad = items.find((it) => it.terms.securityToken !== ctx.addresses.securityToken);
   if (bad)
     throw new InvalidParameterError(
@@ -231,13 +232,7 @@ export async function settleTrades(p: SettleTradesParams): Promise<SettleTradesR
       `is not this deployment's security token ${ctx.addresses.securityToken}`,
     );
 
-  let done = 0;
-  const report = async (it: Item) => {
-    if (it.reported || !isFinalForRun(it.result.status)) return;
-    it.reported = true;
-    done++;
-    await p.onProgress?.({ done, total: items.length, result: it.result });
-  };
+  const report = progressReporter(items, p.onProgress);
   const scope = { chainId: ctx.chainId, dvp: ctx.addresses.dvp };
   const keyed = (id: string, step: string): KessaiContext =>
     withSendOptions(ctx, {
@@ -246,45 +241,18 @@ export async function settleTrades(p: SettleTradesParams): Promise<SettleTradesR
     });
   const run: Run = { p, ctx, keyed, concurrency, batchSize, report };
 
-  const waitUntil = Date.now() + (p.waitMs ?? 0);
-  for (;;) {
-    checkAbort(p.signal);
-    const now = await latestBlockTime(ctx);
-    await readStates(run, items);
-    if (p.as === "seller") await sellerPass(run, items, now);
-    else await buyerPass(run, items, now);
-    for (const it of items) await report(it);
-    const open = items.filter((it) => it.result.status === "pending");
-    if (open.length === 0 || Date.now() >= waitUntil) break;
-    await sleep(p.pollMs ?? 1000, p.signal);
-  }
-  // what is still pending is reported last
-  for (const it of items) {
-    if (!it.reported) {
-      it.reported = true;
-      done++;
-      await p.onProgress?.({ done, total: items.length, result: it.result });
-    }
-  }
-  const counts = Object.fromEntries(
-    [
-      "settled",
-      "pending",
-      "expired",
-      "cancelled",
-      "rejected",
-      "terminated",
-      "refused",
-      "failed",
-    ].map((s) => [s, 0]),
-  ) as Record<TradeStatus, number>;
-  for (const it of items) counts[it.result.status]++;
-  return { as: p.as, results: items.map((it) => it.result), counts };
-}
-
-/** Final for this run: anything but `pending` (a refused or failed trade is not retried in the run). */
-function isFinalForRun(s: TradeStatus): boolean {
-  return s !== "pending";
+  const { results, counts } = await runPasses(
+    { ...p, action: "settleTrades", statuses: TRADE_STATUSES },
+    items,
+    report,
+    async () => {
+      const now = await latestBlockTime(ctx);
+      await readStates(run, items);
+      if (p.as === "seller") await sellerPass(run, items, now);
+      else await buyerPass(run, items, now);
+    },
+  );
+  return { as: p.as, results, counts };
 }
 
 /** The fields of the DVP's `settlementOf` record read here. */
@@ -434,13 +402,12 @@ async function sellerPass(r: Run, items: Item[], now: bigint): Promise<void> {
     const t = it.terms;
     if (s === "None") {
       if (t.deadline <= now) {
-        it.result.status = "refused";
-        it.result.error = {
-          name: "DeadlinePassed",
-          message: `the settlement date ${it.trade.settlementDate} has passed (deadline ${t.deadline}, block time ${now}); nothing was locked`,
-        };
-        it.result.next = "agree a new settlement date with the buyer (a new trade line)";
-        return;
+        return refuseResult(
+          it.result,
+          "DeadlinePassed",
+          `the settlement date ${it.trade.settlementDate} has passed (deadline ${t.deadline}, block time ${now}); nothing was locked`,
+          "agree a new settlement date with the buyer (a new trade line)",
+        );
       }
       const finding = refusals.get(it);
       if (finding) {
@@ -524,12 +491,12 @@ async function buyerPass(r: Run, items: Item[], now: bigint): Promise<void> {
       it.result.error = undefined;
     } else if (s === "None") {
       if (t.deadline <= now) {
-        it.result.status = "refused";
-        it.result.error = {
-          name: "DeadlinePassed",
-          message: `the settlement date ${it.trade.settlementDate} has passed and the seller never locked`,
-        };
-        it.result.next = "agree a new settlement date with the seller (a new trade line)";
+        refuseResult(
+          it.result,
+          "DeadlinePassed",
+          `the settlement date ${it.trade.settlementDate} has passed and the seller never locked`,
+          "agree a new settlement date with the seller (a new trade line)",
+        );
       } else it.result.next = "wait for the seller to lock";
     } else if (t.deadline < now) await expire(r, it, now);
     else payable.push(it);
@@ -644,74 +611,9 @@ async function payInBatches(r: Run, payable: Item[]): Promise<void> {
 }
 
 function addTx(it: Item, step: TradeTx["step"], tx: TxResult, sharedBy: number): void {
-  const gasUsed = sharedBy === 1 ? tx.gasUsed : tx.gasUsed / BigInt(sharedBy);
-  it.result.txs.push({ step, hash: tx.hash, gasUsed, sharedBy });
-  it.result.gasUsed += gasUsed;
+  recordTx(it.result, { step }, tx, sharedBy);
 }
 
 function fail(it: Item, status: "refused" | "failed", e: unknown, next?: string): void {
-  if (e instanceof SendAbortedError) throw e;
-  it.result.status = status;
-  it.result.error = errorOf(e);
-  it.result.next = next ?? nextAction(it.result.error.name, e);
-}
-
-/** The typed error as a plain record: the contract error's name and decoded arguments. */
-export function errorOf(e: unknown): {
-  name: string;
-  message: string;
-  args?: Record<string, unknown>;
-} {
-  if (e instanceof ContractError) {
-    const args: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries((e as ContractError<object>).args ?? {}))
-      args[k] = typeof v === "bigint" ? v.toString() : v;
-    return { name: e.errorName, message: e.shortMessage, args };
-  }
-  if (e instanceof IneligibleTradeError)
-    return {
-      name: e.cause instanceof ContractError ? e.cause.errorName : e.name,
-      message: e.shortMessage,
-      args: { reason: e.reason, account: e.account },
-    };
-  if (e instanceof KessaiError) return { name: e.name, message: e.shortMessage };
-  if (e instanceof Error) return { name: e.name, message: e.message };
-  return { name: "Error", message: String(e) };
-}
-
-/** What a firm can do about a trade refused with the error named `name`. */
-export function nextAction(name: string, e?: unknown): string {
-  if (e instanceof SettlementTermsMismatchError)
-    return "the counterpart booked this trade with other terms (settlement date, agent): reconcile the trade line with it";
-  if (/IneligibleReceiver/.test(name))
-    return "the buyer is not eligible to receive the security: it must be registered (or reinstated) with the issuer; run again after";
-  if (/IneligibleSender/.test(name))
-    return "the seller is not eligible to send the security: check its registration with the issuer; run again after";
-  if (/SecurityTokenInsufficientUnlockedBalance/.test(name))
-    return "the seller lacks unlocked units: deliver them to its account, then run again";
-  if (/Paused/.test(name)) return "the token or the DVP is paused: run again once it is unpaused";
-  if (/AccountFrozen|AccountNotOpen|InvalidAccount/.test(name))
-    return "a DCJPY account is not open or is frozen: ask the bank, then run again";
-  if (/DepositTokenInsufficientAvailableBalance|ERC20InsufficientBalance/.test(name))
-    return "the buyer lacks DCJPY: obtain it from the bank (kessai dcjpy request-issuance), then run again";
-  if (/ERC20InsufficientAllowance/.test(name))
-    return "the DVP's DCJPY allowance is short: run again (the approval is renewed)";
-  if (/DvpAgentApproval/.test(name))
-    return "the named agent has not approved (or its approval was revoked): ask it to approve, then run again";
-  if (/DvpDeadlinePassed|Deadline/.test(name))
-    return "the deadline has passed: run with --reclaim-expired and agree a new trade";
-  if (/TransactionFailed|SendTimeout|Network|Node/.test(name))
-    return "the transaction did not go through: run again (nothing is sent twice)";
-  return "see the error, fix its cause and run again (nothing is sent twice)";
-}
-
-function checkAbort(signal?: AbortSignal): void {
-  if (signal?.aborted)
-    throw new SendAbortedError({
-      action: "settleTrades",
-      key: undefined,
-      nonce: undefined,
-      hashes: [],
-      phase: "not-sent",
-    });
+  failResult(it.result, status, e, next);
 }
