@@ -20,10 +20,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { JsonRpcProvider, Wallet } from "ethers";
+import { Wallet } from "ethers";
 import { openStore } from "@kessai/storage";
 import {
-  Verifier,
+  type Verifier,
   listenHttp,
   type HealthReport,
   type VerifierHttp,
@@ -32,6 +32,7 @@ import { startAnvil } from "../sdk/anvil.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import { describeBackends } from "../storage/backends.js";
 import { databaseUrl } from "../storage/database-url.js";
+import { openNodeVerifier } from "./fixture.js";
 import {
   CASH_CHAIN_ID,
   SELLER,
@@ -55,7 +56,7 @@ describeBackends(
     let dir: string;
     let verifier: Verifier;
     let http: VerifierHttp;
-    const providers: JsonRpcProvider[] = [];
+    let closeProviders: (() => void) | undefined;
     const failures: { at: number; retryInMs: number }[] = [];
     const verifierAddress = new Wallet(nodeKey(VERIFIER)).address;
     let payMined: () => void = () => undefined;
@@ -65,46 +66,32 @@ describeBackends(
       this.timeout(60_000);
       l = await startTwoLedgers();
       dir = await mkdtemp(path.join(tmpdir(), "kessai-node-restart-"));
-      const provider = (url: string) => {
-        const p = new JsonRpcProvider(url, undefined, {
-          staticNetwork: true,
-          pollingInterval: 20,
-          cacheTimeout: -1,
-        });
-        providers.push(p);
-        return p;
-      };
-      verifier = await Verifier.open({
-        // (opened and closed here: the back end's own stores close before this suite's `after`)
-        store: await openStore(await databaseUrl(backend())),
-        st: {
-          sender: new Wallet(nodeKey(VERIFIER), provider(l.st.node.url)),
-          contract: l.addr.delivery,
-        },
-        cash: {
-          sender: new Wallet(nodeKey(VERIFIER), provider(l.cash.node.url)),
-          contract: l.addr.payment,
-        },
-        attester: new Wallet(nodeKey(VERIFIER)),
-        confirmations: 2,
-        pollMs: 50,
-        // A send gives up after 1 s (the cash node stays down longer): the outbox retries it.
-        txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 1_000 },
-        backoff: { initialDelayMs: 50, multiplier: 2, maxDelayMs: 400, jitter: 0 },
-        leaseMs: 5_000,
-        logger: {
-          info() {},
-          warn() {},
-          error(obj: { retryInMs?: number }, msg?: string) {
-            if (msg === "round failed" && obj.retryInMs !== undefined)
-              failures.push({ at: Date.now(), retryInMs: obj.retryInMs });
+      // (the store opened and closed here: the back end's own stores close before this `after`)
+      let close: () => void;
+      ({ verifier, close } = await openNodeVerifier(
+        l,
+        await openStore(await databaseUrl(backend())),
+        {
+          pollMs: 50,
+          // A send gives up after 1 s (the cash node stays down longer): the outbox retries it.
+          txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 1_000 },
+          backoff: { initialDelayMs: 50, multiplier: 2, maxDelayMs: 400, jitter: 0 },
+          leaseMs: 5_000,
+          logger: {
+            info() {},
+            warn() {},
+            error(obj: { retryInMs?: number }, msg?: string) {
+              if (msg === "round failed" && obj.retryInMs !== undefined)
+                failures.push({ at: Date.now(), retryInMs: obj.retryInMs });
+            },
+          },
+          // (an observation point here, not a crash)
+          crashPoint: (point) => {
+            if (point === "tx.pay.mined") payMined();
           },
         },
-        // (an observation point here, not a crash)
-        crashPoint: (point) => {
-          if (point === "tx.pay.mined") payMined();
-        },
-      });
+      ));
+      closeProviders = close;
       http = await listenHttp(verifier, { healthTimeoutMs: 1_000 });
     });
 
@@ -113,7 +100,7 @@ describeBackends(
       await verifier?.stop();
       await http?.close();
       await verifier?.store.close();
-      for (const p of providers) p.destroy();
+      closeProviders?.();
       await l?.stop();
       if (dir) await rm(dir, { recursive: true, force: true });
     });
