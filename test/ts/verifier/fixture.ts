@@ -5,13 +5,18 @@
  * steps the reorg tests take on the nodes.
  */
 import { expect } from "chai";
-import { JsonRpcProvider, Wallet } from "ethers";
+import { JsonRpcProvider, Wallet, type Provider } from "ethers";
 import type { Store } from "@kessai/storage";
 import {
   Verifier,
   type CrossLedgerTerms,
   type VerifierOptions,
 } from "../../../packages/verifier/src/index.js";
+import {
+  TWO_LEDGER_ACCOUNTS as A,
+  devKey,
+  type TwoLedgers as InProcessLedgers,
+} from "../../../scripts/two-ledger-deploy.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import { SELLER, VERIFIER, contractsOf, type Ledger, type TwoLedgers } from "./two-nodes.js";
 
@@ -117,4 +122,34 @@ export async function roundsUntil(
   } finally {
     clearInterval(miner);
   }
+}
+
+/**
+ * The service on two in-process ledgers (scripts/two-ledger-deploy.ts) that decides and signs
+ * (account `A.verifier`'s key, 1 confirmation) but cannot send on the ST ledger (its ST sender
+ * holds no ether): it refuses or pays on the cash ledger and serves the ST attestation, which the
+ * parties present themselves. It watches each ledger from `fromBlock` (default 0).
+ */
+export async function openVerifierWithoutStGas(
+  L: InProcessLedgers,
+  store: Store,
+  fromBlock: { st?: number; cash?: number } = {},
+): Promise<Verifier> {
+  return Verifier.open({
+    store,
+    st: {
+      sender: Wallet.createRandom().connect(L.st.ethers.provider as unknown as Provider),
+      contract: L.delivery,
+      fromBlock: fromBlock.st,
+    },
+    cash: {
+      sender: new Wallet(devKey(A.verifier), L.cash.ethers.provider as unknown as Provider),
+      contract: L.payment,
+      fromBlock: fromBlock.cash,
+    },
+    attester: new Wallet(devKey(A.verifier)),
+    confirmations: 1,
+    txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
+    backoff: { initialDelayMs: 20, multiplier: 2, maxDelayMs: 100, jitter: 0 },
+  });
 }
