@@ -29,7 +29,7 @@ import { reconcileCommand } from "./commands/reconcile.js";
 import { settlementCommands } from "./commands/settlement.js";
 import { stCommands } from "./commands/st.js";
 import { tradesCommands } from "./commands/trades.js";
-import { verifierStartCommand } from "./commands/verifier.js";
+import { verifierResyncCommand, verifierStartCommand } from "./commands/verifier.js";
 import { watchCommand } from "./commands/watch.js";
 import { xledgerCommands } from "./commands/xledger.js";
 import { Invocation, PROCESS_STREAMS, type Streams } from "./context.js";
@@ -50,6 +50,7 @@ export const COMMANDS: Command[] = [
   accountsCommand,
   ...gatewayCommands,
   verifierStartCommand,
+  verifierResyncCommand,
   ...xledgerCommands,
 ];
 

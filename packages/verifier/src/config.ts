@@ -7,9 +7,11 @@
 import { JsonRpcProvider, Wallet } from "ethers";
 import { pino, type Logger } from "pino";
 import { z } from "zod";
-import { openStore } from "@kessai/storage";
+import { buildingBlocks, openStore } from "@kessai/storage";
 import { VerifierConfigError } from "./errors.js";
 import { listenHttp, type VerifierHttp } from "./http.js";
+import { resyncLedger, type ResyncReport } from "./resync.js";
+import { verifierMigrations } from "./schema.js";
 import { Verifier, type VerifierOptions } from "./verifier.js";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
@@ -154,5 +156,28 @@ export async function startVerifier(
   } catch (e) {
     await undo();
     throw e;
+  }
+}
+
+/**
+ * `kessai verifier resync`: reconciles the service's view of one ledger with its chain from
+ * `fromBlock`, after a reorg deeper than the confirmations halted it ({@link resyncLedger}; run
+ * it with the service stopped). Opens the configuration's database and that ledger's node, and
+ * closes both.
+ */
+export async function resyncFromConfig(
+  input: unknown,
+  ledger: "st" | "cash",
+  fromBlock: number,
+): Promise<ResyncReport> {
+  const config = parseVerifierConfig(input);
+  const store = await openStore(config.database.url);
+  const provider = new JsonRpcProvider(config[ledger].rpcUrl, undefined, { cacheTimeout: -1 });
+  try {
+    await store.migrate([...buildingBlocks, verifierMigrations]);
+    return await resyncLedger({ store, provider, ledger, fromBlock });
+  } finally {
+    provider.destroy();
+    await store.close();
   }
 }

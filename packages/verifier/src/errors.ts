@@ -29,3 +29,18 @@ export class VerifierReorgError extends Error {
     );
   }
 }
+
+/**
+ * `kessai verifier resync` cannot reconcile the service's view of a ledger from the block asked
+ * (nothing recorded yet, a block above what was processed, or an older recorded block changed
+ * too); nothing was changed.
+ */
+export class VerifierResyncError extends Error {
+  override name = "VerifierResyncError";
+  constructor(
+    readonly ledger: "st" | "cash",
+    reason: string,
+  ) {
+    super(`${ledger} ledger: ${reason}`);
+  }
+}

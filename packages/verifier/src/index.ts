@@ -27,6 +27,7 @@ export {
 } from "./http.js";
 export {
   parseVerifierConfig,
+  resyncFromConfig,
   startVerifier,
   verifierConfigSchema,
   type RunningVerifier,
@@ -35,6 +36,7 @@ export {
 } from "./config.js";
 export { StoreJournal, TX_JOURNAL_NAMESPACE } from "./journal.js";
 export { verifierMigrations } from "./schema.js";
-export { VerifierConfigError, VerifierReorgError } from "./errors.js";
+export { VerifierConfigError, VerifierReorgError, VerifierResyncError } from "./errors.js";
+export { resyncLedger, type ResyncArgs, type ResyncReport } from "./resync.js";
 // The terms module is public as a whole: every name it exports is part of the API.
 export * from "./terms.js";

@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { Wallet, ZeroAddress, id as keccakId } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
+import { openSqliteStore, type Store } from "@kessai/storage";
 import { main } from "../../../packages/cli/src/main.js";
 import {
   buildCrossLedgerTerms,
@@ -18,6 +19,12 @@ import {
   devKey,
   type TwoLedgers,
 } from "../../../scripts/two-ledger-deploy.js";
+import { openVerifierWithoutStGas } from "../verifier/fixture.js";
+import {
+  listenHttp,
+  type Verifier,
+  type VerifierHttp,
+} from "../../../packages/verifier/src/index.js";
 
 /** Serves an in-process Hardhat network over HTTP JSON-RPC (the CLI speaks HTTP only). */
 async function serve(c: NetworkConnection): Promise<{ url: string; server: Server }> {
@@ -355,5 +362,117 @@ describe("kessai xledger (two ledgers)", function () {
     const after = await books(terms);
     expect(after[1] - mid[1]).to.equal(10n); // the buyer's units
     expect(mid[2] - after[2]).to.equal(10n); // the seller's lock
+  });
+
+  /**
+   * `deliver` and `return` with `--verifier-url` of the verifier service itself (in this process,
+   * over both ledgers, its ST sender without ether: it decides and signs, never presents), for a
+   * refused and for a paid settlement: the party's command fetches the served attestation and
+   * moves the units; before it is signed, or for the other outcome, exit 1 and nothing moves.
+   */
+  describe("against a running verifier service that cannot relay", function () {
+    let store: Store;
+    let service: Verifier;
+    let http: VerifierHttp;
+
+    before(async function () {
+      store = await openSqliteStore({ filename: path.join(dir, "verifier.db") });
+      // from the next blocks on: what the tests above left open is not its concern
+      service = await openVerifierWithoutStGas(L, store, {
+        st: (await L.st.ethers.provider.getBlockNumber()) + 1,
+        cash: (await L.cash.ethers.provider.getBlockNumber()) + 1,
+      });
+      http = await listenHttp(service);
+    });
+
+    after(async function () {
+      await http?.close();
+      await store?.close();
+    });
+
+    const at = () => ["--verifier-url", http.url];
+    const verifierSt = async () =>
+      L.st.ethers.provider.getTransactionCount(new Wallet(devKey(A.verifier)).address);
+
+    it("refused (buyer suspended after the lock): the seller's `xledger return --verifier-url` returns the units", async function () {
+      const { terms, file } = await fresh();
+      const before = await books(terms);
+      const sentSt = await verifierSt();
+      const registry = await L.st.ethers.getContractAt("InvestorRegistry", L.registry);
+      const issuer = (await L.st.ethers.getSigners())[A.issuer];
+      expect((await run(["lock", "--terms", file, "--st-rpc", stUrl, ...seller])).code).to.equal(0);
+      await (await registry.connect(issuer).suspend(terms.buyer)).wait();
+      try {
+        const i = await run(["instruct", "--terms", file, "--cash-rpc", cashUrl, ...buyer]);
+        expect(i.code).to.equal(0);
+        await service.tick(); // refuses on the cash ledger; the refusal not seen confirmed yet
+        expect((await service.settlement(terms.id))?.decision).to.equal("refunded");
+        const ret = ["return", "--terms", file, "--st-rpc", stUrl, ...at(), ...seller];
+        const early = await run(ret);
+        expect(early.code).to.equal(1);
+        expect(early.err).to.equal(
+          `kessai: no attestation of settlement ${terms.id} from the verifier yet: no attestation for ${terms.id.toLowerCase()} (not signed: the cash ledger's outcome is not confirmed, or not this service's settlement)\n`,
+        );
+        await service.tick(); // signs the Refunded attestation; cannot send it
+        expect(await service.attestation(terms.id)).to.include({ outcome: "refunded" });
+        const mid = await books(terms);
+        const deliver = await run([
+          "deliver",
+          "--terms",
+          file,
+          "--st-rpc",
+          stUrl,
+          ...at(),
+          ...relayer,
+        ]);
+        expect(deliver.code).to.equal(1);
+        expect(deliver.err).to.equal(
+          `kessai: no Paid attestation of settlement ${terms.id}: the verifier attests Refunded\n`,
+        );
+        expect(await books(terms)).to.deep.equal(mid);
+
+        const r = await run(ret);
+        expect(r.err).to.equal("");
+        expect(r.code).to.equal(0);
+        expect(r.out).to.match(new RegExp(`^returned the units of settlement ${terms.id} \\(tx `));
+        // units and money where they were, the lock gone; the service sent nothing on the ST ledger
+        expect(await books(terms)).to.deep.equal([...before.slice(0, 5), 3n, 3n]);
+        expect(await verifierSt()).to.equal(sentSt);
+      } finally {
+        await (await registry.connect(issuer).reinstate(terms.buyer)).wait();
+      }
+    });
+
+    it("paid: anyone's `xledger deliver --verifier-url` delivers; `return` is refused", async function () {
+      const { terms, file } = await fresh();
+      const before = await books(terms);
+      const sentSt = await verifierSt();
+      expect((await run(["lock", "--terms", file, "--st-rpc", stUrl, ...seller])).code).to.equal(0);
+      const i = await run(["instruct", "--terms", file, "--cash-rpc", cashUrl, ...buyer]);
+      expect(i.code).to.equal(0);
+      await service.tick(); // pays
+      await service.tick(); // the payment confirmed: signs the Paid attestation; cannot send it
+      expect(await service.attestation(terms.id)).to.include({ outcome: "paid" });
+      const mid = await books(terms);
+      const ret = await run(["return", "--terms", file, "--st-rpc", stUrl, ...at(), ...seller]);
+      expect(ret.code).to.equal(1);
+      expect(ret.err).to.equal(
+        `kessai: no Refunded attestation of settlement ${terms.id}: the verifier attests Paid\n`,
+      );
+      expect(await books(terms)).to.deep.equal(mid);
+
+      const d = await run(["deliver", "--terms", file, "--st-rpc", stUrl, ...at(), ...relayer]);
+      expect(d.err).to.equal("");
+      expect(d.code).to.equal(0);
+      expect(d.out).to.match(new RegExp(`^delivered settlement ${terms.id} \\(tx `));
+      const after = await books(terms);
+      expect(before[0] - after[0]).to.equal(10n); // the seller's units
+      expect(after[1] - before[1]).to.equal(10n); // the buyer's units
+      expect(after[2]).to.equal(before[2]); // the lock gone (other tests' locks stay)
+      expect(before[3] - after[3]).to.equal(1_000_000n); // the buyer paid
+      expect(after[4] - before[4]).to.equal(1_000_000n); // the seller was paid
+      expect(after.slice(5)).to.deep.equal([2n, 2n]); // Delivered, Paid
+      expect(await verifierSt()).to.equal(sentSt);
+    });
   });
 });

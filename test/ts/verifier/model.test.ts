@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import fc from "fast-check";
-import { HDNodeWallet, Mnemonic, Wallet, id as keccakId, type Provider } from "ethers";
+import {
+  BrowserProvider,
+  HDNodeWallet,
+  Mnemonic,
+  Wallet,
+  id as keccakId,
+  type Eip1193Provider,
+} from "ethers";
 import { network } from "hardhat";
 import { openSqliteStore, type Store } from "@kessai/storage";
 import CashLedgerModule, { CashLedgerLinkModule } from "../../../ignition/modules/CashLedger.js";
@@ -23,12 +30,64 @@ const TERMS_TUPLE =
 const VERIFIER = 5;
 /** Seconds of the cash ledger's clock from a settlement's creation to its deadline. */
 const DEADLINE_IN = 300;
+/** KESSAI_VERIFIER_LONG=1: ten times the runs (the normal command's bound keeps it to seconds). */
+const LONG = process.env.KESSAI_VERIFIER_LONG === "1";
+const RUNS = LONG ? 200 : 20;
+
+/**
+ * The service's connection to one ledger's node (EIP-1193, under the ethers provider it is
+ * given). An outage is armed to begin after a number of the service's requests, so that it cuts a
+ * round anywhere: between two reads, between a decision and its send, between a transaction
+ * reaching the node and the node's answer (`answerLost`: the request that trips the outage is
+ * carried out, its answer never arrives, as when a node restarts after taking a transaction).
+ * While it lasts every request fails as a refused connection does; the chain itself goes on
+ * (blocks, the parties' transactions), as on a node restarted on its data.
+ */
+class NodeLink implements Eip1193Provider {
+  private downUntil = 0;
+  private armed: { after: number; forMs: number; answerLost: boolean } | undefined;
+  /** Outages that began. */
+  outages = 0;
+  constructor(private readonly node: Eip1193Provider) {}
+
+  arm(after: number, forMs: number, answerLost: boolean): void {
+    this.armed = { after, forMs, answerLost };
+  }
+
+  get down(): boolean {
+    return Date.now() < this.downUntil;
+  }
+
+  /** Up again now, nothing armed. */
+  heal(): void {
+    this.downUntil = 0;
+    this.armed = undefined;
+  }
+
+  async request(a: { method: string; params?: unknown[] | Record<string, unknown> }) {
+    if (Date.now() < this.downUntil) throw refused();
+    if (this.armed && this.armed.after-- <= 0) {
+      const { forMs, answerLost } = this.armed;
+      this.armed = undefined;
+      this.downUntil = Date.now() + forMs;
+      this.outages++;
+      if (answerLost) await this.node.request(a).catch(() => undefined);
+      throw refused();
+    }
+    return this.node.request(a);
+  }
+}
+const refused = () =>
+  Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8545"), { code: "ECONNREFUSED" });
+
+type Side = "st" | "cash";
 
 /** What the model does next: the parties, anyone, time, and the service. */
 type Action =
   | { kind: "instruct"; i: number }
   | { kind: "tick" }
   | { kind: "restart" }
+  | { kind: "nodeOutage"; ledger: Side; after: number; forMs: number; answerLost: boolean }
   | { kind: "deadlinePasses" }
   | { kind: "refund"; i: number }
   | { kind: "presentTheOrderOnTheStLedger"; i: number };
@@ -37,6 +96,17 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant("instruct" as const), i: fc.nat(1) }),
   fc.constant({ kind: "tick" as const }),
   fc.constant({ kind: "restart" as const }),
+  {
+    // twice as often as the others: most outages begin in a later round, or never
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("nodeOutage" as const),
+      ledger: fc.constantFrom<Side>("st", "cash"),
+      after: fc.nat(30),
+      forMs: fc.integer({ min: 10, max: 300 }),
+      answerLost: fc.boolean(),
+    }),
+  },
   fc.constant({ kind: "deadlinePasses" as const }),
   fc.record({ kind: fc.constant("refund" as const), i: fc.nat(1) }),
   fc.record({ kind: fc.constant("presentTheOrderOnTheStLedger" as const), i: fc.nat(1) }),
@@ -47,22 +117,31 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
  * ST ledger 31338 and the cash ledger 31339, deployed by the Ignition modules, blocks every few
  * milliseconds, 2 confirmations). Each run locks two settlements, then plays a random
  * interleaving of the buyer's instruction, the service's rounds, restarts of the service over
- * its database, the cash ledger's clock passing the deadline, anyone's refund, and anyone
- * presenting the verifier's pay order on the ST ledger. Then time passes and the service runs
- * until both ledgers are final. Checked after every run, per settlement: exactly one outcome on
- * each ledger and the same one (Paid and Delivered, or never paid and Returned); never the units
- * to the buyer and the cash back to the buyer; never both legs to one party; the escrow empty.
- * Bounded: 20 runs of at most 10 actions (about 15 s).
+ * its database, outages of either ledger's node as the service sees it (a {@link NodeLink} that
+ * refuses every request for 10-300 ms, starting after 0-30 of the service's requests: mid-round,
+ * and at times right after a transaction reached the node, its answer lost; a service started
+ * while a node is down fails to start and is started again at its next round), the cash
+ * ledger's clock passing the deadline, anyone's refund, and anyone presenting the verifier's pay
+ * order on the ST ledger. Then time passes and the service runs until both ledgers are final.
+ * Checked after every run, per settlement: exactly one outcome on each ledger and the same one
+ * (Paid and Delivered, or never paid and Returned); never the units to the buyer and the cash
+ * back to the buyer; never both legs to one party; the escrow empty. A round fails only where an
+ * outage cut it. Bounded: 20 runs of at most 10 actions (about 15 s); KESSAI_VERIFIER_LONG=1
+ * runs 200 (about 9 min at a load of 8 on 2 cores).
  */
 describe("verifier service: model of random interleavings on two ledgers", function () {
-  this.timeout(600_000);
+  this.timeout(LONG ? 1_800_000 : 600_000);
 
   let st: Awaited<ReturnType<typeof network.create>>;
   let cash: Awaited<ReturnType<typeof network.create>>;
   let addr: { delivery: string; payment: string; bond: string; dcjpy: string };
   let dir: string;
   let miner: ReturnType<typeof setInterval> | undefined;
+  let links: Record<Side, NodeLink>;
+  let providers: Record<Side, BrowserProvider>;
   const stores: Store[] = [];
+  /** Rounds that failed because an outage cut them (the service's loop would retry them). */
+  let roundsCut = 0;
   let counter = 0;
 
   before(async function () {
@@ -90,6 +169,15 @@ describe("verifier service: model of random interleavings on two ledgers", funct
         .openAccounts([seller.address, buyer.address], [keccakId("seller"), keccakId("buyer")])
     ).wait();
     dir = await mkdtemp(path.join(tmpdir(), "kessai-verifier-model-"));
+    links = { st: new NodeLink(st.provider), cash: new NodeLink(cash.provider) };
+    // No cache: every read goes through the link, as it is at that moment.
+    const over = (link: NodeLink, chainId: number) =>
+      new BrowserProvider(link, chainId, {
+        staticNetwork: true,
+        cacheTimeout: -1,
+        pollingInterval: 20,
+      });
+    providers = { st: over(links.st, 31338), cash: over(links.cash, 31339) };
     miner = setInterval(() => {
       void st.provider.request({ method: "evm_mine" }).catch(() => undefined);
       void cash.provider.request({ method: "evm_mine" }).catch(() => undefined);
@@ -98,29 +186,39 @@ describe("verifier service: model of random interleavings on two ledgers", funct
 
   after(async function () {
     if (miner) clearInterval(miner);
+    providers?.st.destroy();
+    providers?.cash.destroy();
     for (const s of stores) await s.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function openVerifier(file: string): Promise<{ store: Store; verifier: Verifier }> {
+  const outagesSeen = () => links.st.outages + links.cash.outages;
+  /** Whether a node outage began since `seen` or lasts: what failed then may fail for that. */
+  const cutShort = (seen: number) => outagesSeen() !== seen || links.st.down || links.cash.down;
+
+  /**
+   * The service started on its database, through the links to both nodes; undefined when a node
+   * it needs is unreachable (it checks both chains as it starts), as a process that exits and is
+   * started again later.
+   */
+  async function openVerifier(file: string): Promise<Verifier | undefined> {
     const store = await openSqliteStore({ filename: file });
     stores.push(store);
-    const verifier = await Verifier.open({
+    const seen = outagesSeen();
+    return Verifier.open({
       store,
-      st: {
-        sender: new Wallet(key(VERIFIER), st.ethers.provider as unknown as Provider),
-        contract: addr.delivery,
-      },
-      cash: {
-        sender: new Wallet(key(VERIFIER), cash.ethers.provider as unknown as Provider),
-        contract: addr.payment,
-      },
+      st: { sender: new Wallet(key(VERIFIER), providers.st), contract: addr.delivery },
+      cash: { sender: new Wallet(key(VERIFIER), providers.cash), contract: addr.payment },
       attester: new Wallet(key(VERIFIER)),
       confirmations: 2,
       txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
       backoff: { initialDelayMs: 20, multiplier: 2, maxDelayMs: 100, jitter: 0 },
+    }).catch((e: unknown) => {
+      // A node unreachable as it starts (its checks then fail, whatever they say); anything
+      // else is a failure of the test.
+      if (!cutShort(seen)) throw e;
+      return undefined;
     });
-    return { store, verifier };
   }
 
   async function contracts() {
@@ -179,7 +277,22 @@ describe("verifier service: model of random interleavings on two ledgers", funct
       fc.asyncProperty(fc.array(actionArb, { minLength: 1, maxLength: 10 }), async (actions) => {
         const c = await contracts();
         const file = path.join(dir, `run-${counter}.db`);
-        let { verifier } = await openVerifier(file);
+        links.st.heal();
+        links.cash.heal();
+        let verifier = await openVerifier(file);
+        /**
+         * One round of the service as its loop runs it: started first if it is not running (it
+         * could not reach a node when it last started); a round a node outage cuts short fails
+         * and the next one takes over.
+         */
+        const round = async () => {
+          verifier ??= await openVerifier(file);
+          const seen = outagesSeen();
+          await verifier?.tick().catch((e: unknown) => {
+            if (!cutShort(seen)) throw e;
+            roundsCut++;
+          });
+        };
         const settlements = [await lock(), await lock()];
         const buyerUnits0 = await c.bond.balanceOf(c.buyer.address);
         const buyerCash0 = await c.dcjpy.balanceOf(c.buyer.address);
@@ -202,10 +315,13 @@ describe("verifier service: model of random interleavings on two ledgers", funct
               break;
             }
             case "tick":
-              await verifier.tick();
+              await round();
               break;
             case "restart":
-              ({ verifier } = await openVerifier(file));
+              verifier = await openVerifier(file);
+              break;
+            case "nodeOutage":
+              links[a.ledger].arm(a.after, a.forMs, a.answerLost);
               break;
             case "deadlinePasses":
               await cash.provider.request({
@@ -246,7 +362,7 @@ describe("verifier service: model of random interleavings on two ledgers", funct
         };
         for (let i = 0; !(await final()); i++) {
           if (i > 300) throw new Error(`not final after 300 rounds: ${JSON.stringify(actions)}`);
-          await verifier.tick();
+          await round();
           await new Promise((r) => setTimeout(r, 20));
         }
 
@@ -275,7 +391,10 @@ describe("verifier service: model of random interleavings on two ledgers", funct
         expect(await c.dcjpy.balanceOf(c.seller.address)).to.equal(sellerCash0 + paid);
         expect(await c.dcjpy.balanceOf(addr.payment)).to.equal(escrow0);
       }),
-      { numRuns: 20, endOnFailure: true },
+      { numRuns: RUNS, endOnFailure: true },
     );
+    // The schedule did cut the service off from the nodes, and rounds failed for it.
+    expect(outagesSeen(), "node outages").to.be.greaterThan(0);
+    expect(roundsCut, "rounds cut short").to.be.greaterThan(0);
   });
 });

@@ -14,7 +14,7 @@
  *   ledger, so the instruction of the vanished lock is not paid, until an operator looks.
  */
 import { expect } from "chai";
-import { JsonRpcProvider, Wallet } from "ethers";
+import { Wallet } from "ethers";
 import { decodeJson, openStore, outbox, sql, type Store } from "@kessai/storage";
 import {
   Verifier,
@@ -24,6 +24,14 @@ import {
 import { nodeKey } from "../sdk/hardhat-node.js";
 import { describeBackends } from "../storage/backends.js";
 import { databaseUrl } from "../storage/database-url.js";
+import {
+  mineBlocks,
+  openNodeVerifier,
+  reorgLedger,
+  roundsUntil,
+  sentBy,
+  statesOf,
+} from "./fixture.js";
 import {
   SELLER,
   VERIFIER,
@@ -44,81 +52,23 @@ describeBackends("verifier and reorgs (two anvil nodes)", (backend) => {
   let l: TwoLedgers;
   let store: Store;
   let verifier: Verifier;
-  const providers: JsonRpcProvider[] = [];
+  let close: (() => void) | undefined;
   const verifierAddress = new Wallet(nodeKey(VERIFIER)).address;
 
   before(async function () {
     this.timeout(60_000);
     l = await startTwoLedgers();
     store = await openStore(await databaseUrl(backend()));
-    // No cache: every round reads the chains' heads as they are.
-    const provider = (url: string) => {
-      const p = new JsonRpcProvider(url, undefined, {
-        staticNetwork: true,
-        pollingInterval: 20,
-        cacheTimeout: -1,
-      });
-      providers.push(p);
-      return p;
-    };
-    verifier = await Verifier.open({
-      store,
-      st: {
-        sender: new Wallet(nodeKey(VERIFIER), provider(l.st.node.url)),
-        contract: l.addr.delivery,
-      },
-      cash: {
-        sender: new Wallet(nodeKey(VERIFIER), provider(l.cash.node.url)),
-        contract: l.addr.payment,
-      },
-      attester: new Wallet(nodeKey(VERIFIER)),
-      confirmations: K,
-      txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
-      backoff: { initialDelayMs: 20, multiplier: 2, maxDelayMs: 100, jitter: 0 },
-      leaseMs: 5_000,
-    });
+    ({ verifier, close } = await openNodeVerifier(l, store, { confirmations: K }));
   });
 
   after(async function () {
     this.timeout(30_000);
-    for (const p of providers) p.destroy();
+    close?.();
     await store?.close();
     await l?.stop();
   });
 
-  /** Replaces the newest `depth` blocks of a ledger with as many new, empty ones. */
-  async function reorg(side: Ledger, depth: number) {
-    await side.node.rpc("anvil_reorg", [depth, []]);
-    side.resetNonces();
-  }
-  const mine = async (side: Ledger, n: number) => {
-    for (let i = 0; i < n; i++) await side.node.mine();
-  };
-  const nonces = async () => ({
-    st: await l.st.provider.getTransactionCount(verifierAddress),
-    cash: await l.cash.provider.getTransactionCount(verifierAddress),
-  });
-  /** Rounds while both ledgers make blocks, until `done()` holds (bounded). */
-  async function until(done: () => Promise<boolean>) {
-    const miner = setInterval(() => void l.mine().catch(() => undefined), 30);
-    try {
-      for (let i = 0; i < 200; i++) {
-        await verifier.tick();
-        if (await done()) return;
-        await sleep(20);
-      }
-      expect.fail("the service did not get there");
-    } finally {
-      clearInterval(miner);
-    }
-  }
-  const stateOn = async (t: CrossLedgerTerms) => {
-    const c = await contractsOf(l, SELLER);
-    return {
-      st: Number(await c.delivery.stateOf(t.id)),
-      cash: Number(await c.payment.stateOf(t.id)),
-    };
-  };
   /** The events of settlement `id` the service recorded from a ledger, with their blocks. */
   const recorded = async (side: "st" | "cash", id: string) =>
     (
@@ -135,6 +85,12 @@ describeBackends("verifier and reorgs (two anvil nodes)", (backend) => {
     (await outbox.list(store, { topic: "st.relay", limit: 100 })).filter(
       (i) => i.key === id.toLowerCase(),
     );
+
+  const reorg = reorgLedger;
+  const mine = mineBlocks;
+  const nonces = () => sentBy(l);
+  const until = (done: () => Promise<boolean>) => roundsUntil(l, verifier, done);
+  const stateOn = (t: CrossLedgerTerms) => statesOf(l, t);
 
   it(`a reorg of 2 blocks (< k = ${K}) under a lock it saw: it acts on nothing, then settles the new lock`, async function () {
     this.timeout(60_000);

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { Wallet, ZeroAddress, id as keccakId, type Provider } from "ethers";
+import { Wallet, ZeroAddress, id as keccakId } from "ethers";
 import { network } from "hardhat";
 import { openSqliteStore } from "@kessai/storage";
 import {
@@ -23,13 +23,18 @@ import {
   fetchCrossLedgerAttestation,
   type CrossLedgerTerms,
 } from "../../../packages/sdk/src/index.js";
-import { Verifier, listenHttp, type VerifierHttp } from "../../../packages/verifier/src/index.js";
+import {
+  listenHttp,
+  type Verifier,
+  type VerifierHttp,
+} from "../../../packages/verifier/src/index.js";
 import {
   TWO_LEDGER_ACCOUNTS as A,
   deployTwoLedgers,
   devKey,
   type TwoLedgers,
 } from "../../../scripts/two-ledger-deploy.js";
+import { openVerifierWithoutStGas } from "./fixture.js";
 
 describe("verifier: the seller returns its own units with the served attestation", function () {
   this.timeout(120_000);
@@ -45,22 +50,10 @@ describe("verifier: the seller returns its own units with the served attestation
       await network.create("cashLedger"),
     );
     dir = await mkdtemp(path.join(tmpdir(), "kessai-seller-return-"));
-    verifier = await Verifier.open({
-      store: await openSqliteStore({ filename: path.join(dir, "verifier.db") }),
-      st: {
-        // no ether on the ST ledger: the service signs the attestation but cannot present it
-        sender: Wallet.createRandom().connect(L.st.ethers.provider as unknown as Provider),
-        contract: L.delivery,
-      },
-      cash: {
-        sender: new Wallet(devKey(A.verifier), L.cash.ethers.provider as unknown as Provider),
-        contract: L.payment,
-      },
-      attester: new Wallet(devKey(A.verifier)),
-      confirmations: 1,
-      txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
-      backoff: { initialDelayMs: 20, multiplier: 2, maxDelayMs: 100, jitter: 0 },
-    });
+    verifier = await openVerifierWithoutStGas(
+      L,
+      await openSqliteStore({ filename: path.join(dir, "verifier.db") }),
+    );
     http = await listenHttp(verifier);
   });
 

@@ -51,6 +51,33 @@ export async function verifierConfigFrom(
   }
 }
 
+/** The options that name the database and the ledgers (shared by `start` and `resync`). */
+const CONFIG_OPTIONS = {
+  config: { type: "string", arg: "FILE", help: "JSON configuration (KESSAI_VERIFIER_CONFIG)" },
+  database: {
+    type: "string",
+    arg: "URL",
+    help: "sqlite:<file> or postgres://... (KESSAI_VERIFIER_DATABASE)",
+  },
+  "st-rpc": { type: "string", arg: "URL", help: "ST ledger node (KESSAI_VERIFIER_ST_RPC)" },
+  "st-contract": {
+    type: "string",
+    arg: "ADDR",
+    help: "CrossLedgerDelivery (KESSAI_VERIFIER_ST_CONTRACT)",
+  },
+  "cash-rpc": { type: "string", arg: "URL", help: "cash ledger node (KESSAI_VERIFIER_CASH_RPC)" },
+  "cash-contract": {
+    type: "string",
+    arg: "ADDR",
+    help: "CrossLedgerPayment (KESSAI_VERIFIER_CASH_CONTRACT)",
+  },
+  confirmations: {
+    type: "string",
+    arg: "N",
+    help: "confirmations before acting, default 2 (KESSAI_VERIFIER_CONFIRMATIONS)",
+  },
+} satisfies Command["options"];
+
 export const verifierStartCommand: Command = {
   path: ["verifier", "start"],
   summary: "run the two-ledger verifier and relayer until SIGINT or SIGTERM",
@@ -63,29 +90,7 @@ export const verifierStartCommand: Command = {
     "the one before; it is validated before anything is opened. Serves /healthz and /metrics\n" +
     "(default 127.0.0.1:9464) and logs JSON lines (pino) on stdout.",
   options: {
-    config: { type: "string", arg: "FILE", help: "JSON configuration (KESSAI_VERIFIER_CONFIG)" },
-    database: {
-      type: "string",
-      arg: "URL",
-      help: "sqlite:<file> or postgres://... (KESSAI_VERIFIER_DATABASE)",
-    },
-    "st-rpc": { type: "string", arg: "URL", help: "ST ledger node (KESSAI_VERIFIER_ST_RPC)" },
-    "st-contract": {
-      type: "string",
-      arg: "ADDR",
-      help: "CrossLedgerDelivery (KESSAI_VERIFIER_ST_CONTRACT)",
-    },
-    "cash-rpc": { type: "string", arg: "URL", help: "cash ledger node (KESSAI_VERIFIER_CASH_RPC)" },
-    "cash-contract": {
-      type: "string",
-      arg: "ADDR",
-      help: "CrossLedgerPayment (KESSAI_VERIFIER_CASH_CONTRACT)",
-    },
-    confirmations: {
-      type: "string",
-      arg: "N",
-      help: "confirmations before acting, default 2 (KESSAI_VERIFIER_CONFIRMATIONS)",
-    },
+    ...CONFIG_OPTIONS,
     "http-host": {
       type: "string",
       arg: "HOST",
@@ -107,5 +112,51 @@ export const verifierStartCommand: Command = {
     const { startVerifier } = await verifierPackage();
     await runUntilSignal(await startVerifier(config));
     return { json: null, human: "", streamed: true };
+  },
+};
+
+export const verifierResyncCommand: Command = {
+  path: ["verifier", "resync"],
+  summary: "after a reorg deeper than the confirmations, reconcile the verifier with a ledger",
+  usage: "--ledger st|cash --from-block N [--config FILE] [--database URL] [--st-rpc URL] ...",
+  description:
+    "A reorg deeper than the confirmations halts the verifier (/healthz 503 naming the ledger,\n" +
+    "kessai_verifier_reorg_halted{ledger} 1). With the service stopped, this drops what it recorded\n" +
+    "from that ledger from block N on (N at or below the first block the reorg replaced), rebuilds\n" +
+    "each touched settlement's view of that ledger from the older events, reopens the service's\n" +
+    "own transactions the chain lost (sent again as signed, under the same key) and puts the\n" +
+    "touched settlements' work back in the queue; started again, the service reads the new blocks\n" +
+    "and carries on (docs/two-ledger.md, Operations). Same configuration as `verifier start`.",
+  options: {
+    ...CONFIG_OPTIONS,
+    ledger: { type: "string", arg: "st|cash", help: "the ledger the reorg hit" },
+    "from-block": { type: "string", arg: "N", help: "the first block to read again" },
+  },
+  examples: ["kessai verifier resync --config verifier.json --ledger st --from-block 1204"],
+  async run(inv) {
+    const ledger = inv.values.ledger;
+    if (ledger !== "st" && ledger !== "cash")
+      throw new CliUsageError("--ledger", "give --ledger st or --ledger cash");
+    const fromBlock = whole(inv.values["from-block"] as string | undefined, "--from-block");
+    if (fromBlock === undefined) throw new CliUsageError("--from-block", "give --from-block N");
+    const config = await verifierConfigFrom(inv.values, inv.env);
+    const { VerifierResyncError, resyncFromConfig } = await verifierPackage();
+    let r;
+    try {
+      r = await resyncFromConfig(config, ledger, fromBlock);
+    } catch (e) {
+      // nothing changed: the block asked cannot be read again from
+      if (e instanceof VerifierResyncError) throw new CliUsageError("--from-block", e.message);
+      throw e;
+    }
+    return {
+      json: r,
+      human: [
+        `${ledger} ledger read again from block ${r.fromBlock}: ${r.eventsDropped} recorded events dropped, ` +
+          `${r.settlements.length} settlements rebuilt, ${r.requeued} queue items put back, ` +
+          `${r.withdrawn} withdrawn, ${r.reopened.length} transactions reopened`,
+        ...r.settlements.map((x) => `  ${x.id}: ${x.before} -> ${x.after}`),
+      ].join("\n"),
+    };
   },
 };

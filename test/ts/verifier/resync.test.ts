@@ -1,0 +1,192 @@
+/**
+ * The operator's way out of a reorg deeper than the confirmations (docs/two-ledger.md,
+ * "Operations"), against two anvil nodes with k = 3, on SQLite and on PostgreSQL. The service
+ * recorded a lock; a reorg of 6 blocks takes it away; the buyer instructs against it on the cash
+ * ledger. The service halts (`VerifierReorgError`, `/healthz` and `/metrics` say so) and decides
+ * nothing. The operator stops it and runs `kessai verifier resync --ledger st --from-block N`:
+ * asked from a block above the one the lock was recorded in, it refuses with exit 2 naming that
+ * block and changes nothing; asked from the first replaced block, it drops the lock from the
+ * service's view. Started again, the service is healthy, decides nothing on the vanished lock,
+ * and once the seller locks again the settlement is paid and delivered: one outcome on each
+ * ledger, one transaction per ledger by the service.
+ */
+import { writeFile } from "node:fs/promises";
+import { expect } from "chai";
+import { openStore, outbox, type Store } from "@kessai/storage";
+import { tempSqliteDir, type TempSqliteDir } from "../../../packages/storage/src/testing/index.js";
+import { main } from "../../../packages/cli/src/main.js";
+import { VerifierReorgError, type Verifier } from "../../../packages/verifier/src/index.js";
+import { nodeKey } from "../sdk/hardhat-node.js";
+import { describeBackends } from "../storage/backends.js";
+import { databaseUrl } from "../storage/database-url.js";
+import {
+  mineBlocks as mine,
+  openNodeVerifier,
+  reorgLedger as reorg,
+  roundsUntil,
+  sentBy,
+  statesOf,
+} from "./fixture.js";
+import {
+  SELLER,
+  VERIFIER,
+  contractsOf,
+  instruct,
+  issue,
+  lock,
+  startTwoLedgers,
+  termsFor,
+  type TwoLedgers,
+} from "./two-nodes.js";
+
+const K = 3;
+
+describeBackends(
+  "kessai verifier resync after a reorg deeper than k (two anvil nodes)",
+  (backend) => {
+    let l: TwoLedgers;
+    let tmp: TempSqliteDir;
+    let store: Store;
+    let dbUrl: string;
+    const closing: (() => void)[] = [];
+
+    before(async function () {
+      this.timeout(60_000);
+      l = await startTwoLedgers();
+      tmp = await tempSqliteDir();
+      dbUrl = await databaseUrl(backend());
+      store = await openStore(dbUrl);
+    });
+
+    after(async function () {
+      this.timeout(30_000);
+      for (const c of closing) c();
+      await store?.close();
+      await l?.stop();
+      await tmp?.remove();
+    });
+
+    /** The ST ledger's newest block, asked of the node (the provider may cache it). */
+  const height = async () => Number(await l.st.node.rpc("eth_blockNumber", []));
+
+  async function open(): Promise<Verifier> {
+      const v = await openNodeVerifier(l, store, { confirmations: K });
+      closing.push(v.close);
+      return v.verifier;
+    }
+
+    async function resync(fromBlock: number) {
+      const config = tmp.file(`verifier-${fromBlock}.json`);
+      await writeFile(
+        config,
+        JSON.stringify({
+          database: { url: dbUrl },
+          st: { rpcUrl: l.st.node.url, contract: l.addr.delivery },
+          cash: { rpcUrl: l.cash.node.url, contract: l.addr.payment },
+          privateKey: nodeKey(VERIFIER),
+          confirmations: K,
+        }),
+      );
+      let out = "";
+      let err = "";
+      const code = await main(
+        [
+          "verifier",
+          "resync",
+          "--config",
+          config,
+          "--ledger",
+          "st",
+          "--from-block",
+          `${fromBlock}`,
+        ],
+        { out: (s) => (out += s), err: (s) => (err += s) },
+      );
+      return { code, out, err };
+    }
+
+    it("halted on a vanished lock; resync from the first replaced block; relocked, paid and delivered once", async function () {
+      this.timeout(120_000);
+      let verifier = await open();
+      const t = await termsFor(l, `resync ${backend().dialect}`);
+      await issue(l, t);
+      await mine(l.st, 3); // the units' issue stays below the reorg
+      await lock(l, t, { issued: true });
+      const lockBlock = await height();
+      await mine(l.st, K + 1);
+      await verifier.tick();
+      expect((await verifier.settlement(t.id))?.stState).to.equal("locked");
+      const sent = await sentBy(l);
+
+      // 6 blocks (> k) replaced: the lock the service recorded is gone from the chain.
+      const head = await height();
+      await reorg(l.st, K + 3);
+      const firstReplaced = head - (K + 3) + 1;
+      expect(firstReplaced).to.be.at.most(lockBlock);
+      expect((await statesOf(l, t)).st, "the recorded lock vanished").to.equal(0);
+      await instruct(l, t);
+      await mine(l.cash, K);
+      await mine(l.st, 2);
+      const err = await verifier.tick().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(VerifierReorgError);
+      expect((await verifier.health()).checks.st.ok).to.equal(false);
+      expect(await verifier.metricsText()).to.include(
+        'kessai_verifier_reorg_halted{ledger="st"} 1',
+      );
+      expect(await sentBy(l), "halted: nothing sent").to.deep.equal(sent);
+
+      // The operator stops the service (its rounds are driven here: nothing runs) and resyncs.
+      const tooHigh = await resync(lockBlock + 1);
+      expect(tooHigh.code).to.equal(2);
+      expect(tooHigh.err).to.match(
+        new RegExp(
+          `^kessai: st ledger: block ${lockBlock} changed as well \\(recorded 0x[0-9a-f]{64}, now 0x[0-9a-f]{64}\\): resync from ${lockBlock} or lower\\n$`,
+        ),
+      );
+      expect((await verifier.settlement(t.id))?.stState, "nothing changed").to.equal("locked");
+
+      const r = await resync(firstReplaced);
+      expect(r.err).to.equal("");
+      expect(r.code).to.equal(0);
+      expect(r.out).to.equal(
+        `st ledger read again from block ${firstReplaced}: 1 recorded events dropped, 1 settlements rebuilt, ` +
+          `0 queue items put back, 0 withdrawn, 0 transactions reopened\n` +
+          `  ${t.id.toLowerCase()}: locked -> none\n`,
+      );
+
+      // Started again: healthy, and nothing decided on the vanished lock.
+      verifier = await open();
+      await verifier.tick();
+      expect((await verifier.health()).status).to.equal("ok");
+      expect(await verifier.metricsText()).to.include(
+        'kessai_verifier_reorg_halted{ledger="st"} 0',
+      );
+      const s = await verifier.settlement(t.id);
+      expect(s?.stState).to.equal("none");
+      expect(s?.cashState).to.equal("instructed");
+      expect(s?.decision).to.equal(undefined);
+      expect(await sentBy(l)).to.deep.equal(sent);
+
+      // The seller locks again (its units are its own again): paid and delivered, once.
+      await lock(l, t, { issued: true });
+      await roundsUntil(l, verifier, async () => (await statesOf(l, t)).st === 2);
+      expect(await statesOf(l, t)).to.deep.equal({ st: 2, cash: 2 });
+      expect(await sentBy(l), "one pay, one deliver").to.deep.equal({
+        st: sent.st + 1,
+        cash: sent.cash + 1,
+      });
+      const c = await contractsOf(l, SELLER);
+      expect(await c.payment.queryFilter(c.payment.filters.SettlementPaid!(t.id))).to.have.length(
+        1,
+      );
+      expect(
+        await c.delivery.queryFilter(c.delivery.filters.SettlementDelivered!(t.id)),
+      ).to.have.length(1);
+      expect(await c.bond.lockedOf(l.addr.delivery, t.seller)).to.equal(0n);
+      expect(await outbox.stats(store)).to.include({ dead: 0, pending: 0 });
+    });
+  },
+);
