@@ -3,6 +3,12 @@ import { network } from "hardhat";
 import CashLedgerModule, { CashLedgerLinkModule } from "../../ignition/modules/CashLedger.js";
 import StLedgerModule, { StLedgerLinkModule } from "../../ignition/modules/StLedger.js";
 import VerifierQuorumModule from "../../ignition/modules/VerifierQuorum.js";
+import {
+  encodeCrossLedgerTerms,
+  outcomeTypedData,
+  paymentOrderTypedData,
+  type CrossLedgerTerms,
+} from "../../packages/sdk/src/index.js";
 
 /**
  * The Ignition modules of the two ledgers, each on its own in-process chain (`stLedger`, chain
@@ -13,24 +19,6 @@ import VerifierQuorumModule from "../../ignition/modules/VerifierQuorum.js";
  * tested with it.
  */
 describe("Ignition: the two ledgers (StLedgerModule, CashLedgerModule)", function () {
-  const TERMS_TUPLE =
-    "tuple(bytes32 id,address seller,address buyer,uint256 stChainId,address stLedger,address securityToken,uint256 quantity,uint256 cashChainId,address cashLedger,address cashToken,uint256 amount,uint64 deadline,address verifier)";
-  const TERMS_FIELDS = [
-    { name: "id", type: "bytes32" },
-    { name: "seller", type: "address" },
-    { name: "buyer", type: "address" },
-    { name: "stChainId", type: "uint256" },
-    { name: "stLedger", type: "address" },
-    { name: "securityToken", type: "address" },
-    { name: "quantity", type: "uint256" },
-    { name: "cashChainId", type: "uint256" },
-    { name: "cashLedger", type: "address" },
-    { name: "cashToken", type: "address" },
-    { name: "amount", type: "uint256" },
-    { name: "deadline", type: "uint64" },
-    { name: "verifier", type: "address" },
-  ];
-
   it("deploys each ledger on its chain, links them, and a settlement crosses", async function () {
     const st = await network.create("stLedger");
     const cash = await network.create("cashLedger");
@@ -103,7 +91,7 @@ describe("Ignition: the two ledgers (StLedgerModule, CashLedgerModule)", functio
       await dcjpy.connect(bank).issue(buyer.address, 5_000_000n, st.ethers.id("debit-1"))
     ).wait();
     const latest = await st.ethers.provider.getBlock("latest");
-    const terms = {
+    const terms: CrossLedgerTerms = {
       id: st.ethers.id("two-ledger T-1"),
       seller: seller.address,
       buyer: buyer.address,
@@ -119,7 +107,7 @@ describe("Ignition: the two ledgers (StLedgerModule, CashLedgerModule)", functio
       verifier: verifier.address,
     };
     // Step 1 on the ST ledger, step 4 on the cash ledger.
-    const lockData = st.ethers.AbiCoder.defaultAbiCoder().encode([TERMS_TUPLE], [terms]);
+    const lockData = encodeCrossLedgerTerms(terms);
     await expect(bond.connect(seller).lock(deliveryAddress, terms.quantity, lockData))
       .to.emit(delivery, "DeliveryRegistered")
       .withArgs(terms.id, seller.address, buyer.address, await delivery.hashTerms(terms), [
@@ -131,24 +119,22 @@ describe("Ignition: the two ledgers (StLedgerModule, CashLedgerModule)", functio
 
     // Step 5: the verifier signs a pay order under the payment contract's domain; a relayer
     // submits it. The order is no key to the ST ledger.
-    const orderDomain = {
+    // The SDK's typed data; the contract's digest checks its schema.
+    const orderData = paymentOrderTypedData(terms, 1);
+    expect(orderData.domain).to.deep.equal({
       name: "Kessai CrossLedgerPayment",
       version: "1",
       chainId: 31339n,
       verifyingContract: paymentAddress,
-    };
-    const orderTypes = {
-      PaymentOrder: [
-        { name: "terms", type: "CrossLedgerTerms" },
-        { name: "outcome", type: "uint8" },
-      ],
-      CrossLedgerTerms: TERMS_FIELDS,
-    };
-    const message = { terms, outcome: 1 };
+    });
     expect(await payment.orderDigest(terms, 1)).to.equal(
-      st.ethers.TypedDataEncoder.hash(orderDomain, orderTypes, message),
+      st.ethers.TypedDataEncoder.hash(orderData.domain, orderData.types, orderData.message),
     );
-    const order = await verifier.signTypedData(orderDomain, orderTypes, message);
+    const order = await verifier.signTypedData(
+      orderData.domain,
+      orderData.types,
+      orderData.message,
+    );
     await expect(delivery.connect(relayer).deliver(terms, order))
       .to.be.revertedWithCustomError(delivery, "CrossLedgerInvalidAttestation")
       .withArgs(terms.id, verifier.address, 1);
@@ -162,19 +148,14 @@ describe("Ignition: the two ledgers (StLedgerModule, CashLedgerModule)", functio
 
     // Step 6: the payment is on the cash ledger; only now does the verifier sign `Paid` under the
     // ST ledger's domain, and anyone delivers with it.
-    const domain = {
+    const outcomeData = outcomeTypedData(terms, 1);
+    expect(outcomeData.domain).to.deep.equal({
       name: "Kessai CrossLedgerDelivery",
       version: "1",
       chainId: 31338n,
       verifyingContract: deliveryAddress,
-    };
-    const types = {
-      Outcome: [
-        { name: "terms", type: "CrossLedgerTerms" },
-        { name: "outcome", type: "uint8" },
-      ],
-      CrossLedgerTerms: TERMS_FIELDS,
-    };
+    });
+    const { domain, types, message } = outcomeData;
     const digest = st.ethers.TypedDataEncoder.hash(domain, types, message);
     expect(await delivery.outcomeDigest(terms, 1)).to.equal(digest);
     expect(await payment.outcomeDigest(terms, 1)).to.equal(digest);

@@ -12,9 +12,7 @@
  *
  * Bounded in `npm test` (4 rounds); KESSAI_GATEWAY_LONG=1 runs 30.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import { openStore, sql, toBigInt } from "@kessai/storage";
@@ -25,41 +23,16 @@ import {
 } from "../../../packages/storage/src/testing/index.js";
 import { contracts, withNonceQueue } from "../../../packages/sdk/src/index.js";
 import { nodeKey, rpcProvider, startHardhatNode, type HardhatNode } from "../sdk/hardhat-node.js";
+import { bundledScript, spawnChild, type Child } from "../crash-child.js";
 import { describeBackends } from "../storage/backends.js";
 import { OPERATOR_HASH, OPERATOR_KEY, databaseUrl, deployDcjpyOverRpc, ref } from "./helpers.js";
 
 const LONG = process.env.KESSAI_GATEWAY_LONG === "1";
 const ROUNDS = LONG ? 30 : 4;
-const SCRIPT = path.join(process.cwd(), "packages", "bank-gateway", "test", "crash-gateway.ts");
 const FIRM_ACCOUNTS = [4, 5, 6];
 
-/**
- * The gateway script compiled once per run into one JavaScript file (its TypeScript sources
- * bundled, packages left to node_modules): each of the dozen restarts then takes Node's start
- * and the imports (~0.7 s) instead of compiling TypeScript again (~2.5 s with tsx).
- */
-let compiled: Promise<string> | undefined;
-function gatewayScript(): Promise<string> {
-  compiled ??= (async () => {
-    // Inside the gateway's package, so that its imports resolve as its own do (its zod is 4).
-    const dir = path.join(process.cwd(), "packages", "bank-gateway", "node_modules", ".cache");
-    await mkdir(dir, { recursive: true });
-    const outfile = path.join(dir, `crash-gateway-${process.pid}.mjs`);
-    const esbuild = await import("esbuild");
-    await esbuild.build({
-      entryPoints: [SCRIPT],
-      outfile,
-      bundle: true,
-      packages: "external",
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      logLevel: "error",
-    });
-    return outfile;
-  })();
-  return compiled;
-}
+/** The gateway script (packages/bank-gateway/test/crash-gateway.ts), bundled once per run. */
+const gateway = bundledScript("bank-gateway", "crash-gateway");
 
 /** One `hardhat node` for both back ends (each deploys its own DCJPY); stopped after the run. */
 let sharedNode: Promise<HardhatNode> | undefined;
@@ -71,39 +44,11 @@ after(async function () {
     (n) => n.stop(),
     () => undefined,
   );
-  if (compiled) {
-    const { rm } = await import("node:fs/promises");
-    await rm(await compiled, { force: true }).catch(() => undefined);
-  }
+  await gateway.remove();
 });
 
-interface Child {
-  proc: ChildProcess;
-  url: Promise<string | undefined>;
-  exit: Promise<{ code: number | null; signal: string | null; stderr: string }>;
-}
-
-function spawnGateway(script: string, configFile: string, crashP: number): Child {
-  const proc = spawn(process.execPath, [script, configFile], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, KESSAI_CRASH_P: String(crashP) },
-  });
-  let stderr = "";
-  proc.stderr!.on("data", (d) => (stderr += d));
-  const exit = new Promise<{ code: number | null; signal: string | null; stderr: string }>(
-    (resolve) => proc.on("exit", (code, signal) => resolve({ code, signal, stderr })),
-  );
-  const url = new Promise<string | undefined>((resolve) => {
-    let out = "";
-    proc.stdout!.on("data", (d) => {
-      out += d;
-      const m = /ready (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    void exit.then(() => resolve(undefined));
-  });
-  return { proc, url, exit };
-}
+const spawnGateway = (script: string, configFile: string, crashP: number): Child =>
+  spawnChild(script, configFile, { KESSAI_CRASH_P: String(crashP) });
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
@@ -122,7 +67,7 @@ describeBackends("bank gateway under kill -9", (backend) => {
     this.timeout(LONG ? 1_800_000 : 240_000);
     const [node, script] = await Promise.all([
       (sharedNode ??= startHardhatNode()),
-      gatewayScript(),
+      gateway.script(),
     ]);
     const provider = rpcProvider(node.url);
     const addresses = { depositToken: await deployDcjpyOverRpc(provider, { admin: 0, bank: 2 }) };

@@ -13,9 +13,7 @@
  * one, units and money moved together, the service sent exactly one transaction per ledger (its
  * nonces), every outbox item done once and every journaled send confirmed.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import { journal, openStore, outbox, sql, type Store } from "@kessai/storage";
@@ -24,6 +22,7 @@ import {
   TX_JOURNAL_NAMESPACE,
   type CrossLedgerTerms,
 } from "../../../packages/verifier/src/index.js";
+import { bundledScript, spawnChild, type Child } from "../crash-child.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import { describeBackends } from "../storage/backends.js";
 import { databaseUrl } from "../storage/database-url.js";
@@ -38,68 +37,14 @@ import {
   type TwoLedgers,
 } from "./two-nodes.js";
 
-const SCRIPT = path.join(process.cwd(), "packages", "verifier", "test", "crash-verifier.ts");
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/**
- * The script bundled once per run (its TypeScript sources into one file, packages left to
- * node_modules), as the gateway's crash test does: a restart then costs Node's start and the
- * imports instead of a TypeScript compile.
- */
-let compiled: Promise<string> | undefined;
-function verifierScript(): Promise<string> {
-  compiled ??= (async () => {
-    const dir = path.join(process.cwd(), "packages", "verifier", "node_modules", ".cache");
-    await mkdir(dir, { recursive: true });
-    const outfile = path.join(dir, `crash-verifier-${process.pid}.mjs`);
-    const esbuild = await import("esbuild");
-    await esbuild.build({
-      entryPoints: [SCRIPT],
-      outfile,
-      bundle: true,
-      packages: "external",
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      logLevel: "error",
-    });
-    return outfile;
-  })();
-  return compiled;
-}
-after(async () => {
-  const c = compiled;
-  compiled = undefined;
-  if (c) await rm(await c, { force: true }).catch(() => undefined);
-});
+/** The service's script (packages/verifier/test/crash-verifier.ts), bundled once per run. */
+const verifier = bundledScript("verifier", "crash-verifier");
+after(() => verifier.remove());
 
-interface Child {
-  proc: ChildProcess;
-  url: Promise<string | undefined>;
-  exit: Promise<{ code: number | null; signal: string | null; stderr: string }>;
-}
-
-function spawnVerifier(script: string, config: string, crashAt: string[]): Child {
-  const proc = spawn(process.execPath, [script, config], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, KESSAI_CRASH_AT: crashAt.join(",") },
-  });
-  let stderr = "";
-  proc.stderr!.on("data", (d) => (stderr += d));
-  const exit = new Promise<{ code: number | null; signal: string | null; stderr: string }>(
-    (resolve) => proc.on("exit", (code, signal) => resolve({ code, signal, stderr })),
-  );
-  const url = new Promise<string | undefined>((resolve) => {
-    let out = "";
-    proc.stdout!.on("data", (d) => {
-      out += d;
-      const m = /ready (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    void exit.then(() => resolve(undefined));
-  });
-  return { proc, url, exit };
-}
+const spawnVerifier = (script: string, config: string, crashAt: string[]): Child =>
+  spawnChild(script, config, { KESSAI_CRASH_AT: crashAt.join(",") });
 
 /** The crash points of one settlement, in the order it passes them. */
 function stepsOf(cashFn: string, stFn: string, cashEvent: string, stEvent: string): string[] {
@@ -128,7 +73,7 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
   before(async function () {
     this.timeout(60_000);
     tmp = await tempSqliteDir();
-    [ledgers] = await Promise.all([startTwoLedgers(), verifierScript()]);
+    [ledgers] = await Promise.all([startTwoLedgers(), verifier.script()]);
     dbUrl = await databaseUrl(backend());
     configFile = tmp.file("verifier.json");
     await writeFile(
@@ -169,7 +114,7 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
     steps: string[],
     over: () => Promise<boolean>,
   ): Promise<string[]> {
-    const script = await verifierScript();
+    const script = await verifier.script();
     const left = [...steps];
     const order: string[] = [];
     while (left.length > 0) {
