@@ -44,25 +44,17 @@ const isBatch = (r: Request) =>
 
 describe("sdk: settleTrade's requests per trade", function () {
   let k: Kessai;
+  const party = () => ({ seller: k.clients.seller, buyer: k.clients.buyer, bank: k.clients.bank });
   before(async function () {
     k = await deployKessai();
     await k.clients.issuer.issueSecurity({ to: k.signers.seller.address, value: 100n });
   });
 
   it("one request of reads before each step; the block time and the trade's checks read once", async function () {
-    const party = { seller: k.clients.seller, buyer: k.clients.buyer, bank: k.clients.bank };
     // a first trade reads what a client keeps (DCJPY's EIP-712 domain, the chain ID)
-    await settleTrade({ ...party, terms: await k.newTerms() });
+    await settleTrade({ ...party(), terms: await k.newTerms() });
     const terms = await k.newTerms();
-    const seen = await recorded(k, (onProgress) =>
-      settleTrade({
-        seller: k.clients.seller,
-        buyer: k.clients.buyer,
-        bank: k.clients.bank,
-        terms,
-        onProgress,
-      }),
-    );
+    const seen = await recorded(k, (onProgress) => settleTrade({ ...party(), terms, onProgress }));
     if (process.env.KESSAI_PRINT_REQUESTS)
       for (const r of seen) console.log(r.step, r.method, callData(r).slice(0, 10));
     const inStep = (s: string) => seen.filter((r) => r.step === s);
@@ -105,9 +97,7 @@ describe("sdk: settleTrade's requests per trade", function () {
     const events: ProgressEvent[] = [];
     const seen = await recorded(k, (onProgress) =>
       settleTrade({
-        seller: k.clients.seller,
-        buyer: k.clients.buyer,
-        bank: k.clients.bank,
+        ...party(),
         terms,
         onProgress: async (e) => {
           events.push(e);
