@@ -8,10 +8,13 @@
  * block and changes nothing; asked from the first replaced block, it drops the lock from the
  * service's view. Started again, the service is healthy, decides nothing on the vanished lock,
  * and once the seller locks again the settlement is paid and delivered: one outcome on each
- * ledger, one transaction per ledger by the service.
+ * ledger, one transaction per ledger by the service. Then a reorg deeper than k that takes away the
+ * service's own `deliver` (the lock stays): resync reopens the journaled send, and started again
+ * the service broadcasts the same signed transaction, which lands once.
  */
 import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
+import { Wallet } from "ethers";
 import { openStore, outbox, type Store } from "@kessai/storage";
 import { tempSqliteDir, type TempSqliteDir } from "../../../packages/storage/src/testing/index.js";
 import { main } from "../../../packages/cli/src/main.js";
@@ -67,9 +70,9 @@ describeBackends(
     });
 
     /** The ST ledger's newest block, asked of the node (the provider may cache it). */
-  const height = async () => Number(await l.st.node.rpc("eth_blockNumber", []));
+    const height = async () => Number(await l.st.node.rpc("eth_blockNumber", []));
 
-  async function open(): Promise<Verifier> {
+    async function open(): Promise<Verifier> {
       const v = await openNodeVerifier(l, store, { confirmations: K });
       closing.push(v.close);
       return v.verifier;
@@ -187,6 +190,58 @@ describeBackends(
       ).to.have.length(1);
       expect(await c.bond.lockedOf(l.addr.delivery, t.seller)).to.equal(0n);
       expect(await outbox.stats(store)).to.include({ dead: 0, pending: 0 });
+    });
+
+    it("a reorg deeper than k takes away the service's own delivery: resync reopens it and the same signed transaction lands again", async function () {
+      this.timeout(120_000);
+      const verifier = await open();
+      const t = await termsFor(l, `resync deliver ${backend().dialect}`);
+      await lock(l, t);
+      await mine(l.st, 8); // the lock stays below the reorg
+      await instruct(l, t);
+      await mine(l.cash, K);
+      await roundsUntil(
+        l,
+        verifier,
+        async () => (await verifier.settlement(t.id))?.stState === "delivered",
+      );
+      const c = await contractsOf(l, SELLER);
+      const [delivered] = await c.delivery.queryFilter(
+        c.delivery.filters.SettlementDelivered!(t.id),
+      );
+      const sent = await sentBy(l);
+
+      // The delivery's block and every block after it go (more than k): the units are locked again.
+      const depth = (await height()) - delivered.blockNumber + 1;
+      expect(depth).to.be.greaterThan(K);
+      await reorg(l.st, depth);
+      expect((await statesOf(l, t)).st, "locked again").to.equal(1);
+      const verifierOnSt = async () =>
+        Number(
+          await l.st.node.rpc("eth_getTransactionCount", [
+            new Wallet(nodeKey(VERIFIER)).address,
+            "latest",
+          ]),
+        );
+      expect(await verifierOnSt(), "the service's deliver is gone").to.equal(sent.st - 1);
+      await mine(l.st, K);
+      expect(await verifier.tick().catch((e: unknown) => e)).to.be.instanceOf(VerifierReorgError);
+
+      const r = await resync(delivered.blockNumber);
+      expect(r.err).to.equal("");
+      expect(r.out).to.equal(
+        `st ledger read again from block ${delivered.blockNumber}: 1 recorded events dropped, 1 settlements rebuilt, ` +
+          `1 queue items put back, 0 withdrawn, 1 transactions reopened\n` +
+          `  ${t.id.toLowerCase()}: delivered -> locked\n`,
+      );
+
+      // Started again: the same signed deliver, same nonce, is broadcast again; nothing new signed.
+      const again = await open();
+      await roundsUntil(l, again, async () => (await statesOf(l, t)).st === 2);
+      const after = await c.delivery.queryFilter(c.delivery.filters.SettlementDelivered!(t.id));
+      expect(after.map((e) => e.transactionHash)).to.deep.equal([delivered.transactionHash]);
+      expect(await sentBy(l)).to.deep.equal(sent);
+      expect(await statesOf(l, t)).to.deep.equal({ st: 2, cash: 2 });
     });
   },
 );
