@@ -17,9 +17,10 @@
  *   another. A decision is never taken again: the signed order is the decision;
  * - a relay to the ST ledger whose outcome the cash ledger no longer shows (a cash-ledger resync)
  *   is withdrawn, with the attestation the service had signed for it, so that nothing is carried
- *   on an outcome that vanished (a confirmed outcome seen again enqueues it afresh); every other
- *   queue item of the touched settlements goes back in the queue, since what it sent may be gone.
- *   Every handler reads the chain first and does nothing when its step is already done.
+ *   on an outcome that vanished (a confirmed outcome seen again enqueues it afresh); the touched
+ *   settlements' other items of that ledger (on the ST ledger its relays, on the cash ledger
+ *   all) go back in the queue, since what they sent may be gone. Every handler reads the chain
+ *   first and does nothing when its step is already done.
  * Started again, the service finds its cursor on the chain and runs as before.
  */
 import type { Provider } from "ethers";
@@ -195,7 +196,8 @@ async function rebuild(tx: Tx, consumer: string, chainId: number, id: string): P
 /**
  * The settlement's queue items, after a resync touched it: a relay whose outcome the cash ledger
  * no longer shows (`cashState`, on a cash-ledger resync) is withdrawn with its attestation; the
- * others are put back in the queue, due now.
+ * others of the ledger resynced (on the ST ledger its relays, on the cash ledger all) are put back
+ * in the queue, due now.
  */
 async function requeue(
   tx: Tx,
@@ -224,6 +226,8 @@ async function requeue(
         continue;
       }
     }
+    // On the ST ledger only its relays may have lost what they sent.
+    if (cashState === undefined && item.topic !== "st.relay") continue;
     if (item.status !== "done" && item.status !== "dead") continue;
     await tx.run(sql`UPDATE kessai_outbox SET status = 'pending', due_at = ${now},
       updated_at = ${now}, finished_at = NULL, result = NULL,

@@ -11,7 +11,12 @@
  * the ST ledger's send at the same four points, and the ST outcome seen. A last process, unarmed,
  * finishes. Then, for a paid and for a refused settlement: one outcome on each ledger, the same
  * one, units and money moved together, the service sent exactly one transaction per ledger (its
- * nonces), every outbox item done once and every journaled send confirmed.
+ * nonces), every outbox item done once and every journaled send confirmed. And the late lock (a
+ * lock confirmed after anyone refunded the buyer, the refund's relay done without a lock): killed
+ * once the refund is recorded, then at each of the 7 steps of carrying the refund to the lock (the
+ * lock seen and its `<id>:late-lock` item queued, the attestation signed, `returnToSeller` at its
+ * four journal points, the return seen): the units go back once, the service sends nothing on the
+ * cash ledger and one transaction on the ST ledger.
  */
 import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
@@ -265,5 +270,83 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
     // Both settlements of this database: four items, four sends.
     await checkStore({ done: 4, sends: 4 });
     console.log(`      ${backend().dialect}: ${order.length} kills, in order ${order.join(" > ")}`);
+  });
+
+  it("late lock: killed at each of its 7 steps, the refund is carried to a lock confirmed after it, once", async function () {
+    this.timeout(300_000);
+    const l = ledgers!;
+    const t = await termsFor(l, `crash late lock ${backend().dialect}`, { deadlineIn: 600 });
+    const c = await contractsOf(l, SELLER);
+    const nonces = {
+      st: await l.st.provider.getTransactionCount(verifierAddress),
+      cash: await l.cash.provider.getTransactionCount(verifierAddress),
+    };
+    const before = {
+      sellerUnits: await c.bond.balanceOf(t.seller),
+      buyerCash: await c.dcjpy.balanceOf(t.buyer),
+    };
+    // The buyer instructs, the cash ledger's deadline passes and anyone refunds, all before the
+    // service looks: the refund is the outcome, and its relay finds no lock.
+    await instruct(l, t);
+    await l.cash.node.rpc("evm_increaseTime", [601]);
+    await l.cash.node.mine();
+    await (await c.payment.refund(t)).wait();
+    const store = await openStore(dbUrl);
+    let order: string[];
+    try {
+      const refunded = async () =>
+        (
+          await store.get(sql`SELECT cash_state FROM verifier_settlements
+          WHERE id = ${t.id.toLowerCase()}`)
+        )?.cash_state === "refunded";
+      const first = await killAtEveryStep(t, ["event.SettlementRefunded"], refunded);
+      expect(first).to.deep.equal(["event.SettlementRefunded"]);
+      expect(Number(await c.delivery.stateOf(t.id)), "no lock yet").to.equal(0);
+
+      // The seller's lock (its ledger's clock is before the deadline), seen after the refund.
+      await lock(l, t);
+      const steps = [
+        "event.DeliveryRegistered",
+        "attested",
+        ...["intent", "signed", "mined", "confirmed"].map((s) => `tx.returnToSeller.${s}`),
+        "event.SettlementReturned",
+      ];
+      order = await killAtEveryStep(
+        t,
+        steps,
+        async () => Number(await c.delivery.stateOf(t.id)) !== 1,
+      );
+      expect([...order].sort()).to.deep.equal([...steps].sort());
+      const items = await outbox.list(store, { topic: "st.relay", limit: 100 });
+      expect(
+        items.filter((i) => i.key.startsWith(t.id.toLowerCase())).map((i) => [i.key, i.status]),
+      ).to.have.deep.members([
+        [t.id.toLowerCase(), "done"],
+        [`${t.id.toLowerCase()}:late-lock`, "done"],
+      ]);
+    } finally {
+      await store.close();
+    }
+
+    expect(Number(await c.payment.stateOf(t.id)), "cash: refunded").to.equal(3);
+    expect(Number(await c.delivery.stateOf(t.id)), "st: returned").to.equal(3);
+    expect(await eventsOf(c.payment, t.id)).to.deep.equal([
+      "PaymentInstructed",
+      "SettlementRefunded",
+    ]);
+    expect(await eventsOf(c.delivery, t.id)).to.deep.equal([
+      "DeliveryRegistered",
+      "SettlementReturned",
+    ]);
+    expect(await c.bond.balanceOf(t.seller)).to.equal(before.sellerUnits + t.quantity);
+    expect(await c.bond.lockedOf(l.addr.delivery, t.seller)).to.equal(0n);
+    expect(await c.dcjpy.balanceOf(t.buyer)).to.equal(before.buyerCash + t.amount);
+    // The service sent nothing on the cash ledger (anyone refunded) and one returnToSeller.
+    expect(await l.cash.provider.getTransactionCount(verifierAddress)).to.equal(nonces.cash);
+    expect(await l.st.provider.getTransactionCount(verifierAddress)).to.equal(nonces.st + 1);
+    // The three settlements of this database: six items (this one's refund relay and its
+    // late-lock relay), five sends.
+    await checkStore({ done: 6, sends: 5 });
+    console.log(`      ${backend().dialect}: late lock, kills in order ${order.join(" > ")}`);
   });
 });

@@ -8,10 +8,16 @@
  * block and changes nothing; asked from the first replaced block, it drops the lock from the
  * service's view. Started again, the service is healthy, decides nothing on the vanished lock,
  * and once the seller locks again the settlement is paid and delivered: one outcome on each
- * ledger, one transaction per ledger by the service.
+ * ledger, one transaction per ledger by the service. Then a reorg deeper than k that takes away the
+ * service's own `deliver` (the lock stays): resync reopens the journaled send, and started again
+ * the service broadcasts the same signed transaction, which lands once. And on the cash ledger:
+ * the payment confirmed, its delivery refused (buyer suspended), a reorg deeper than k takes the
+ * payment away; resync withdraws the `Paid` relay and its attestation and reopens the `pay`; the
+ * same signed `pay` lands again and, the buyer reinstated, the units are delivered once.
  */
 import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
+import { Contract, Wallet } from "ethers";
 import { openStore, outbox, type Store } from "@kessai/storage";
 import { tempSqliteDir, type TempSqliteDir } from "../../../packages/storage/src/testing/index.js";
 import { main } from "../../../packages/cli/src/main.js";
@@ -28,6 +34,7 @@ import {
   statesOf,
 } from "./fixture.js";
 import {
+  ADMIN,
   SELLER,
   VERIFIER,
   contractsOf,
@@ -67,15 +74,15 @@ describeBackends(
     });
 
     /** The ST ledger's newest block, asked of the node (the provider may cache it). */
-  const height = async () => Number(await l.st.node.rpc("eth_blockNumber", []));
+    const height = async () => Number(await l.st.node.rpc("eth_blockNumber", []));
 
-  async function open(): Promise<Verifier> {
+    async function open(): Promise<Verifier> {
       const v = await openNodeVerifier(l, store, { confirmations: K });
       closing.push(v.close);
       return v.verifier;
     }
 
-    async function resync(fromBlock: number) {
+    async function resync(fromBlock: number, ledger: "st" | "cash" = "st") {
       const config = tmp.file(`verifier-${fromBlock}.json`);
       await writeFile(
         config,
@@ -96,7 +103,7 @@ describeBackends(
           "--config",
           config,
           "--ledger",
-          "st",
+          ledger,
           "--from-block",
           `${fromBlock}`,
         ],
@@ -187,6 +194,118 @@ describeBackends(
       ).to.have.length(1);
       expect(await c.bond.lockedOf(l.addr.delivery, t.seller)).to.equal(0n);
       expect(await outbox.stats(store)).to.include({ dead: 0, pending: 0 });
+    });
+
+    it("a reorg deeper than k takes away the service's own delivery: resync reopens it and the same signed transaction lands again", async function () {
+      this.timeout(120_000);
+      const verifier = await open();
+      const t = await termsFor(l, `resync deliver ${backend().dialect}`);
+      await lock(l, t);
+      await mine(l.st, 8); // the lock stays below the reorg
+      await instruct(l, t);
+      await mine(l.cash, K);
+      await roundsUntil(
+        l,
+        verifier,
+        async () => (await verifier.settlement(t.id))?.stState === "delivered",
+      );
+      const c = await contractsOf(l, SELLER);
+      const [delivered] = await c.delivery.queryFilter(
+        c.delivery.filters.SettlementDelivered!(t.id),
+      );
+      const sent = await sentBy(l);
+
+      // The delivery's block and every block after it go (more than k): the units are locked again.
+      const depth = (await height()) - delivered.blockNumber + 1;
+      expect(depth).to.be.greaterThan(K);
+      await reorg(l.st, depth);
+      expect((await statesOf(l, t)).st, "locked again").to.equal(1);
+      const verifierOnSt = async () =>
+        Number(
+          await l.st.node.rpc("eth_getTransactionCount", [
+            new Wallet(nodeKey(VERIFIER)).address,
+            "latest",
+          ]),
+        );
+      expect(await verifierOnSt(), "the service's deliver is gone").to.equal(sent.st - 1);
+      await mine(l.st, K);
+      expect(await verifier.tick().catch((e: unknown) => e)).to.be.instanceOf(VerifierReorgError);
+
+      const r = await resync(delivered.blockNumber);
+      expect(r.err).to.equal("");
+      expect(r.out).to.equal(
+        `st ledger read again from block ${delivered.blockNumber}: 1 recorded events dropped, 1 settlements rebuilt, ` +
+          `1 queue items put back, 0 withdrawn, 1 transactions reopened\n` +
+          `  ${t.id.toLowerCase()}: delivered -> locked\n`,
+      );
+
+      // Started again: the same signed deliver, same nonce, is broadcast again; nothing new signed.
+      const again = await open();
+      await roundsUntil(l, again, async () => (await statesOf(l, t)).st === 2);
+      const after = await c.delivery.queryFilter(c.delivery.filters.SettlementDelivered!(t.id));
+      expect(after.map((e) => e.transactionHash)).to.deep.equal([delivered.transactionHash]);
+      expect(await sentBy(l)).to.deep.equal(sent);
+      expect(await statesOf(l, t)).to.deep.equal({ st: 2, cash: 2 });
+    });
+
+    it("a reorg deeper than k takes away the payment while its delivery is refused: resync withdraws the relay, the same pay lands again, delivered once", async function () {
+      this.timeout(120_000);
+      const verifier = await open();
+      const t = await termsFor(l, `resync pay ${backend().dialect}`);
+      const registry = new Contract(
+        l.addr.registry,
+        ["function suspend(address)", "function reinstate(address)"],
+        l.st.wallet(ADMIN),
+      );
+      await lock(l, t);
+      await instruct(l, t);
+      await mine(l.st, K);
+      await mine(l.cash, 6); // the instruction stays below the reorg
+      await roundsUntil(l, verifier, async () => (await statesOf(l, t)).cash === 2);
+      // Paid with k confirmations; the buyer suspended before the relay: the delivery is refused.
+      await (await registry.suspend(t.buyer)).wait();
+      await roundsUntil(l, verifier, async () => (await verifier.attestation(t.id)) !== undefined);
+      expect((await statesOf(l, t)).st, "refused: still locked").to.equal(1);
+      const c = await contractsOf(l, SELLER);
+      const [paid] = await c.payment.queryFilter(c.payment.filters.SettlementPaid!(t.id));
+      const cashNonce = async () =>
+        Number(
+          await l.cash.node.rpc("eth_getTransactionCount", [
+            new Wallet(nodeKey(VERIFIER)).address,
+            "latest",
+          ]),
+        );
+      const sentCash = await cashNonce();
+
+      // The payment's block and every block after it go (more than k): instructed again.
+      const depth = Number(await l.cash.node.rpc("eth_blockNumber", [])) - paid.blockNumber + 1;
+      expect(depth).to.be.greaterThan(K);
+      await reorg(l.cash, depth);
+      expect((await statesOf(l, t)).cash, "instructed again").to.equal(1);
+      await mine(l.cash, K);
+      expect(await verifier.tick().catch((e: unknown) => e)).to.be.instanceOf(VerifierReorgError);
+
+      const r = await resync(paid.blockNumber, "cash");
+      expect(r.err).to.equal("");
+      expect(r.out).to.equal(
+        `cash ledger read again from block ${paid.blockNumber}: 1 recorded events dropped, 1 settlements rebuilt, ` +
+          `1 queue items put back, 1 withdrawn, 1 transactions reopened\n` +
+          `  ${t.id.toLowerCase()}: paid -> instructed\n`,
+      );
+      const again = await open();
+      expect(await again.attestation(t.id), "the Paid attestation withdrawn").to.equal(undefined);
+
+      // Started again: the same signed pay lands; once it has k confirmations the relay is queued
+      // afresh, and the buyer reinstated receives the units.
+      await (await registry.reinstate(t.buyer)).wait();
+      await roundsUntil(l, again, async () => (await statesOf(l, t)).st === 2);
+      const after = await c.payment.queryFilter(c.payment.filters.SettlementPaid!(t.id));
+      expect(after.map((e) => e.transactionHash)).to.deep.equal([paid.transactionHash]);
+      expect(await cashNonce(), "one pay, the same").to.equal(sentCash);
+      expect(
+        await c.delivery.queryFilter(c.delivery.filters.SettlementDelivered!(t.id)),
+      ).to.have.length(1);
+      expect(await statesOf(l, t)).to.deep.equal({ st: 2, cash: 2 });
     });
   },
 );
