@@ -19,6 +19,19 @@ import { withNonceQueue } from "../transactions/signer.js";
 export type { TxResult } from "../transactions/types.js";
 
 /**
+ * What a workflow's "done" progress event reports of a send: its transaction hash, gas used,
+ * and `resumed: true` when the send was one made earlier under the same key. One definition for
+ * every workflow's progress events; `undefined` (a step that sent nothing) gives no hash or gas.
+ */
+export function sentFields(r: TxResult | undefined): {
+  txHash: string | undefined;
+  gasUsed: bigint | undefined;
+  resumed?: true;
+} {
+  return { txHash: r?.hash, gasUsed: r?.gasUsed, ...(r?.resumed ? { resumed: true } : {}) };
+}
+
+/**
  * What sending needs of a context: the queued signer and the per-send options. A
  * {@link KessaiContext} is one; so are the two-ledger contexts (`StLedgerContext`,
  * `CashLedgerContext`).

@@ -1,7 +1,7 @@
 import { getAddress } from "ethers";
 import * as a from "../actions/index.js";
 import type { CashLedgerClient, StLedgerClient } from "../clients/crossLedger.js";
-import { withSendOptions, type TxResult } from "../context/send.js";
+import { sentFields, withSendOptions, type TxResult } from "../context/send.js";
 import { KessaiError } from "../errors/base.js";
 import { ContractError } from "../errors/contract.js";
 import {
@@ -206,14 +206,7 @@ async function carry(
     const step = CROSS_LEDGER_STEPS[name];
     await emit({ step, name, status: "started" });
     const r = await act();
-    await emit({
-      step,
-      name,
-      status: "done",
-      txHash: r.hash,
-      gasUsed: r.gasUsed,
-      ...(r.resumed ? { resumed: true } : {}),
-    });
+    await emit({ step, name, status: "done", ...sentFields(r) });
   };
   const read = async () => {
     const s = await a.getCrossLedgerStatus(st.ctx, cash.ctx, { terms });

@@ -16,7 +16,13 @@ import { InvalidAmountError, InvalidDeadlineError, InvalidTermsError } from "../
 import { DeploymentMismatchError } from "../errors/configuration.js";
 import type { Journal } from "../transactions/journal.js";
 import type { ChainReader } from "../transactions/rpc.js";
-import { latestBlockTime, readView, withSendOptions, type TxResult } from "../context/send.js";
+import {
+  latestBlockTime,
+  readView,
+  sentFields,
+  withSendOptions,
+  type TxResult,
+} from "../context/send.js";
 import { readViews, type ViewRead } from "../context/readMany.js";
 import {
   lockChecked,
@@ -338,14 +344,7 @@ async function carry(
     if (reason !== undefined) return emit({ step, name, status: "skipped", reason });
     await emit({ step, name, status: "started" });
     const r = await act();
-    await emit({
-      step,
-      name,
-      status: "done",
-      txHash: r?.hash,
-      gasUsed: r?.gasUsed,
-      ...(r?.resumed ? { resumed: true } : {}),
-    });
+    await emit({ step, name, status: "done", ...sentFields(r) });
   };
   // the checks before every step read the chain as it is now (past ethers' request cache)
   const state = async (): Promise<SettlementStateName> =>
