@@ -666,6 +666,9 @@ function startHeartbeat(
   const timer = setInterval(() => {
     beating = beating.then(beat).catch(() => undefined);
   }, o.everyMs);
+  // The work keeps the process alive, not its heartbeat (a handler left hanging, on a node that
+  // will never answer say, must not turn into a timer that never stops).
+  timer.unref?.();
   return {
     async stop() {
       clearInterval(timer);
