@@ -32,6 +32,7 @@ export type {
 export { openSqliteStore, type SqliteStoreOptions } from "./sqlite.js";
 export { openPostgresStore, type PostgresStoreOptions } from "./postgres.js";
 export { openStore } from "./open.js";
+export { groupCommit, type GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 export {
   migrationChecksum,
   migrationSql,

@@ -34,6 +34,7 @@ import {
 } from "./codec.js";
 import { columnTypes, jsonCheck, timestampCheck } from "./ddl.js";
 import { OutboxKeyConflictError, OutboxLeaseLostError, OutboxStateError } from "./errors.js";
+import type { GroupCommit } from "./group-commit.js";
 import type { MigrationModule } from "./migrations.js";
 import { sql, type Dialect } from "./sql.js";
 import type { Queryable, Store, Tx } from "./store.js";
@@ -515,8 +516,28 @@ export async function requeueDead(
 
 /** Arguments of {@link processBatch}. */
 export interface ProcessArgs extends Omit<ClaimArgs, "now"> {
-  /** Does the work, outside any transaction; its return value is recorded as the result. */
-  handler: (claim: OutboxClaim) => Promise<unknown>;
+  /**
+   * Does the work, outside any transaction; its return value is recorded as the result. With
+   * `heartbeatMs`, `signal` aborts once the claim is lost (its lease was taken over): the work
+   * should stop, since another worker now owns it and its outcome will not be recorded.
+   */
+  handler: (claim: OutboxClaim, work: { signal: AbortSignal }) => Promise<unknown>;
+  /**
+   * Heartbeat of the claims, ms (default: none). Every `heartbeatMs` while handlers run, the
+   * lease of each claim still being worked is extended to now + `leaseMs` (all of them in one
+   * transaction), so that no other worker can claim an item while this one is alive and working
+   * on it, however long the work takes; a worker that dies stops extending, and its items are
+   * claimable again `leaseMs` after its last heartbeat. Keep it well under `leaseMs` (a third,
+   * say) so that a late heartbeat or two do not let the lease lapse.
+   */
+  heartbeatMs?: number;
+  /**
+   * Records the outcomes through this group of transactions (see {@link groupCommit}; default:
+   * a transaction each, with `isolation`), so that the items of a batch that finish together
+   * share a commit with each other and with the service's other writes. Each outcome is still
+   * durable when it is counted, and a claim lost meanwhile is still reported as lost.
+   */
+  commits?: GroupCommit;
   /** Called in the transaction that records completion, for the service's own state change. */
   onComplete?: (tx: Tx, claim: OutboxClaim, result: unknown) => Promise<void>;
   /** Errors that retrying will not fix are dead-lettered at once (default: none). */
@@ -553,42 +574,105 @@ export async function processBatch(store: Store, args: ProcessArgs): Promise<Pro
   const isolation = args.isolation ?? (args.onComplete ? "serializable" : "read-committed");
   const claims = await claim(store, { ...args, now: clock() });
   const report: ProcessReport = { claimed: claims.length, done: 0, retrying: 0, dead: 0, lost: 0 };
-  await Promise.all(
-    claims.map(async (c) => {
-      let result: unknown;
-      let failure: { error: unknown } | undefined;
-      try {
-        result = await args.handler(c);
-      } catch (e) {
-        failure = { error: e };
-      }
-      try {
-        if (failure) {
-          const outcome = await store.transaction(
-            (tx) =>
-              fail(tx, c, failure.error, {
-                backoff: args.backoff,
-                permanent: args.isPermanent?.(failure.error) ?? false,
-                now: clock(),
-              }),
-            { isolation: "read-committed" },
-          );
-          report[outcome.status === "dead" ? "dead" : "retrying"]++;
-        } else {
-          await store.transaction(
-            async (tx) => {
-              await complete(tx, c, result, { now: clock() });
-              await args.onComplete?.(tx, c, result);
-            },
-            { isolation },
-          );
-          report.done++;
-        }
-      } catch (e) {
-        if (!(e instanceof OutboxLeaseLostError)) throw e;
-        report.lost++;
-      }
-    }),
-  );
+  const working = new Map(claims.map((c) => [c, new AbortController()]));
+  const heartbeat =
+    args.heartbeatMs === undefined || claims.length === 0
+      ? undefined
+      : startHeartbeat(store, working, {
+          everyMs: checkInt("heartbeatMs", args.heartbeatMs, 1),
+          leaseMs: args.leaseMs ?? 30_000,
+          clock,
+        });
+  try {
+    await Promise.all(claims.map((c) => processOne(c)));
+  } finally {
+    await heartbeat?.stop();
+  }
   return report;
+
+  async function processOne(c: OutboxClaim): Promise<void> {
+    let result: unknown;
+    let failure: { error: unknown } | undefined;
+    try {
+      result = await args.handler(c, { signal: working.get(c)!.signal });
+    } catch (e) {
+      failure = { error: e };
+    } finally {
+      // Its outcome is recorded next, under the claim as it stands: no more heartbeats.
+      working.delete(c);
+    }
+    try {
+      if (failure) {
+        const record = (tx: Tx) =>
+          fail(tx, c, failure.error, {
+            backoff: args.backoff,
+            permanent: args.isPermanent?.(failure.error) ?? false,
+            now: clock(),
+          });
+        const outcome = await (args.commits
+          ? args.commits.run(record)
+          : store.transaction(record, { isolation: "read-committed" }));
+        report[outcome.status === "dead" ? "dead" : "retrying"]++;
+      } else {
+        const record = async (tx: Tx) => {
+          await complete(tx, c, result, { now: clock() });
+          await args.onComplete?.(tx, c, result);
+        };
+        await (args.commits ? args.commits.run(record) : store.transaction(record, { isolation }));
+        report.done++;
+      }
+    } catch (e) {
+      if (!(e instanceof OutboxLeaseLostError)) throw e;
+      report.lost++;
+    }
+  }
+}
+
+/**
+ * Extends the leases of the claims in `working` every `everyMs` until stopped; a claim found
+ * lost (taken over after its lease lapsed) is dropped and its controller aborted. A failed
+ * heartbeat (database unreachable) is tried again at the next tick.
+ */
+function startHeartbeat(
+  store: Store,
+  working: Map<OutboxClaim, AbortController>,
+  o: { everyMs: number; leaseMs: number; clock: () => Date },
+): { stop(): Promise<void> } {
+  let beating: Promise<void> = Promise.resolve();
+  const beat = async () => {
+    const live = [...working.keys()];
+    if (live.length === 0) return;
+    const lost = await store.transaction(
+      async (tx) => {
+        const gone: OutboxClaim[] = [];
+        for (const c of live) {
+          try {
+            await extendLease(tx, c, { leaseMs: o.leaseMs, now: o.clock() });
+          } catch (e) {
+            // holdClaim reads before extendLease writes: nothing of this claim was written.
+            if (!(e instanceof OutboxLeaseLostError)) throw e;
+            gone.push(c);
+          }
+        }
+        return gone;
+      },
+      { isolation: "read-committed" },
+    );
+    for (const c of lost) {
+      working.get(c)?.abort(new OutboxLeaseLostError({ id: c.id, attempt: c.attempt }));
+      working.delete(c);
+    }
+  };
+  const timer = setInterval(() => {
+    beating = beating.then(beat).catch(() => undefined);
+  }, o.everyMs);
+  // The work keeps the process alive, not its heartbeat (a handler left hanging, on a node that
+  // will never answer say, must not turn into a timer that never stops).
+  timer.unref?.();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await beating;
+    },
+  };
 }

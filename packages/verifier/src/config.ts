@@ -121,7 +121,13 @@ export async function startVerifier(
     const store = await openStore(config.database.url);
     cleanup.push(() => store.close());
     const provider = (u: string) => {
-      const p = new JsonRpcProvider(u, undefined, { pollingInterval: 250, cacheTimeout: -1 });
+      // The chain is detected once (and checked against the other ledger's by Verifier.open):
+      // without `staticNetwork` every call first asks `eth_chainId` again, one more round trip.
+      const p = new JsonRpcProvider(u, undefined, {
+        pollingInterval: 250,
+        cacheTimeout: -1,
+        staticNetwork: true,
+      });
       cleanup.push(() => p.destroy());
       return p;
     };

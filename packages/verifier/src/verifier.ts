@@ -48,10 +48,12 @@ import {
   decodeJson,
   encodeJson,
   encodeTime,
+  groupCommit,
   inbox,
   outbox,
   sql,
   type BackoffPolicy,
+  type GroupCommit,
   type Store,
   type Tx,
 } from "@kessai/storage";
@@ -110,7 +112,12 @@ export interface VerifierOptions {
   txPolicy?: TxPolicy;
   /** Retry schedule of the outbox (default: the storage layer's, 1 s doubling to 5 min). */
   backoff?: BackoffPolicy;
-  /** Lease of an outbox claim, ms (default 120,000). A crashed worker's item waits this long. */
+  /**
+   * Lease of an outbox claim, ms (default 120,000). While an item is worked on, its lease is
+   * extended every third of this (a heartbeat), so no other instance on the database claims it
+   * however long its send takes (the engine's `timeoutMs`, 5 minutes by default); a crashed
+   * worker's items wait at most this long after its last heartbeat.
+   */
   leaseMs?: number;
   /** Milliseconds between two rounds of the loop (default 1,000). */
   pollMs?: number;
@@ -122,7 +129,7 @@ export interface VerifierOptions {
    * queue, so they share blocks instead of waiting for one another.
    */
   concurrency?: number;
-  /** Settlements decided at once in a round (their reads overlap; default 16). */
+  /** Settlements decided at once in a round (their reads overlap; default 64). */
   decideConcurrency?: number;
   /** Name of this worker in the outbox (default `verifier-<pid>`). */
   worker?: string;
@@ -274,6 +281,17 @@ export class Verifier {
     st: undefined,
     cash: undefined,
   };
+  /** The service's writes (and the engines' journal) share commits: see {@link groupCommit}. */
+  private readonly commits: GroupCommit;
+  /** The cash ledger's clock as last read ({@link cashClock}). */
+  private clock: { at: number; timestamp: Promise<bigint> } | undefined;
+  /** Security tokens named in terms, by address (a contract object each, not one per read). */
+  private readonly tokens = new Map<
+    string,
+    ReturnType<typeof contracts.SecurityToken__factory.connect>
+  >();
+  /** Terms as recorded (their JSON text) to terms: a record's terms never change once written. */
+  private readonly parsed = new Map<string, CrossLedgerTerms>();
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -283,8 +301,10 @@ export class Verifier {
     chains: Verifier["chains"],
     delivery: Contract,
     payment: Contract,
+    commits: GroupCommit,
   ) {
     this.o = o;
+    this.commits = commits;
     this.store = o.store;
     this.confirmations = o.confirmations ?? 2;
     this.log = o.logger ?? SILENT;
@@ -306,7 +326,7 @@ export class Verifier {
       pollMs: 1_000,
       maxBlockRange: 2_000,
       concurrency: 256,
-      decideConcurrency: 16,
+      decideConcurrency: 64,
       worker: `verifier-${process.pid}`,
       ...options,
     };
@@ -317,6 +337,7 @@ export class Verifier {
         `must be an integer >= 1, got ${confirmations}`,
       );
     const crash = o.crashPoint;
+    const commits = groupCommit(o.store);
     const journal = new StoreJournal(
       o.store,
       undefined,
@@ -326,6 +347,7 @@ export class Verifier {
             `tx.${(e.action ?? "send").replace(/^verifier\./, "")}.${e.state}`,
             e.key.slice(e.key.indexOf(":") + 1).split(":")[0]!,
           )),
+      commits,
     );
     const side = async (name: Side, l: LedgerOptions, abi: Interface, probe: string) => {
       const provider = l.sender.provider;
@@ -359,25 +381,32 @@ export class Verifier {
     await o.store.migrate([...buildingBlocks, verifierMigrations]);
     const delivery = new Contract(o.st.contract, st.iface, st.provider);
     const payment = new Contract(o.cash.contract, cash.iface, cash.provider);
-    return new Verifier(o, { st, cash }, delivery, payment);
+    return new Verifier(o, { st, cash }, delivery, payment, commits);
   }
 
   // ---------------------------------------------------------------- the loop
 
-  /** Runs {@link tick} every `pollMs` until {@link stop}; a failed round is logged and retried. */
+  /**
+   * Runs {@link tick} every `pollMs` until {@link stop}; a failed round is logged and retried. A
+   * round whose sends were confirmed is followed by the next one at once, without the pause: what
+   * they confirmed (a `pay`'s `SettlementPaid`, in a block with k confirmations since the engine
+   * confirmed the `pay` only then) is watched and relayed straight away, not `pollMs` later.
+   */
   start(): void {
     if (this.running) return;
     this.stopping = false;
     this.running = (async () => {
       let delay = this.o.pollMs;
+      let backoff = this.o.pollMs;
       while (!this.stopping) {
         try {
-          await this.tick();
-          delay = this.o.pollMs;
+          const r = await this.tick();
+          backoff = this.o.pollMs;
+          delay = r.sent > 0 ? 0 : this.o.pollMs;
         } catch (e) {
           this.counters.failures++;
           // A node or the database unreachable: back off (doubling, at most 30 s).
-          delay = Math.min(delay * 2, 30_000);
+          delay = backoff = Math.min(backoff * 2, 30_000);
           this.log.error({ err: String(e), retryInMs: delay }, "round failed");
         }
         if (this.stopping) break;
@@ -407,19 +436,23 @@ export class Verifier {
   async tick(): Promise<TickReport> {
     // Sends a previous process had signed and not seen confirmed are watched again (once).
     await Promise.all([this.chains.st.engine.resumeOpen(), this.chains.cash.engine.resumeOpen()]);
+    this.clock = undefined;
     const events = { st: await this.watch("st"), cash: await this.watch("cash") };
     const decided = await this.decideAll();
     let sent = 0;
     let retrying = 0;
     let dead = 0;
     for (;;) {
+      this.clock = undefined;
       const r = await outbox.processBatch(this.store, {
         worker: this.o.worker,
         topics: this.o.topics ?? ["cash.decide", "st.relay"],
         limit: this.o.concurrency,
         leaseMs: this.o.leaseMs,
+        heartbeatMs: Math.max(1, Math.floor(this.o.leaseMs / 3)),
+        commits: this.commits,
         backoff: this.o.backoff,
-        handler: (c) => this.handle(c),
+        handler: (c, { signal }) => this.handle(c, signal),
         isPermanent: (e) => e instanceof PermanentError,
       });
       sent += r.done;
@@ -638,7 +671,7 @@ export class Verifier {
     // Instructed at that block: the ordinary path refunds the buyer, then relays.
     if (PAYMENT_STATE_NAMES[state] !== "none") return false;
     const reason = "not instructed by the deadline";
-    const created = await this.store.transaction(async (tx) => {
+    const created = await this.commits.run(async (tx) => {
       await tx.run(sql`UPDATE verifier_settlements SET reason = ${reason},
         updated_at = ${encodeTime(new Date())} WHERE id = ${id} AND decision IS NULL`);
       // The same payload as a refund seen on the cash ledger, so a late instruction followed by
@@ -663,7 +696,7 @@ export class Verifier {
     if (!s?.cashTerms || s.decision) return false;
     const terms = s.cashTerms;
     if (!(await this.ours(id, terms))) return false;
-    const cashNow = BigInt((await this.chains.cash.provider.getBlock("latest"))!.timestamp);
+    const cashNow = await this.cashClock();
     let verdict: { decision: "paid" | "refunded" | "refund"; reason: string } | undefined;
     if (cashNow > terms.deadline) verdict = { decision: "refund", reason: "deadline passed" };
     else {
@@ -682,7 +715,9 @@ export class Verifier {
             verdict.decision === "paid" ? Outcome.Paid : Outcome.Refunded,
           );
     const now = encodeTime(new Date());
-    const written = await this.store.transaction(async (tx) => {
+    // The decision and its outbox item in one transaction (shared with the round's other
+    // writes): both or neither, durable before anything is sent.
+    const written = await this.commits.run(async (tx) => {
       const { rowCount } = await tx.run(sql`UPDATE verifier_settlements
         SET decision = ${verdict.decision}, reason = ${verdict.reason}, cash_order = ${order},
             decided_at = ${now}, updated_at = ${now}
@@ -721,12 +756,20 @@ export class Verifier {
     if (termsHash(s.stTerms) !== termsHash(t))
       return `terms differ: ST ledger ${termsHash(s.stTerms)}, cash ledger ${termsHash(t)}`;
     if (s.stState !== "locked") return `ST settlement is ${s.stState}`;
-    // The record as of now (the watcher reads confirmed blocks only).
-    const state = Number(await this.delivery.getFunction("stateOf").staticCall(t.id));
+    let token = this.tokens.get(t.securityToken);
+    if (!token) {
+      token = contracts.SecurityToken__factory.connect(t.securityToken, st.provider);
+      this.tokens.set(t.securityToken, token);
+    }
+    // The record as of now (the watcher reads confirmed blocks only), and the token's rules, read
+    // together; the rules count only for a record still locked and not too close to the deadline.
+    const [stateOf, [ok, reason]] = await Promise.all([
+      this.delivery.getFunction("stateOf").staticCall(t.id) as Promise<bigint>,
+      closing ? [true, "0x"] : token.canTransfer(t.seller, t.buyer, 0n),
+    ]);
+    const state = Number(stateOf);
     if (DELIVERY_STATE[state] !== "locked") return `ST settlement is ${DELIVERY_STATE[state]}`;
     if (closing) return "too close to the deadline";
-    const token = contracts.SecurityToken__factory.connect(t.securityToken, st.provider);
-    const [ok, reason] = await token.canTransfer(t.seller, t.buyer, 0n);
     if (!ok) {
       const err = decodeRevertData(reason);
       return `not transferable: ${err.errorName}${argsText(err)}`;
@@ -796,14 +839,15 @@ export class Verifier {
 
   // ---------------------------------------------------------------- 3. and 4. send
 
-  private async handle(c: outbox.OutboxClaim): Promise<unknown> {
+  /** One outbox item; `signal` aborts its send once the claim is lost to another worker. */
+  private async handle(c: outbox.OutboxClaim, signal?: AbortSignal): Promise<unknown> {
     // The key is the settlement's ID, with a suffix for a second item of it (`<id>:late-lock`).
     const id = c.key.split(":")[0]!;
     const s = await this.settlement(id);
     if (!s) throw new PermanentError(`no settlement ${id}`);
     return c.topic === "cash.decide"
-      ? this.sendDecision(s, c.payload as { decision: string; order: string })
-      : this.relay(s, (c.payload as { outcome: OutcomeValue }).outcome);
+      ? this.sendDecision(s, c.payload as { decision: string; order: string }, signal)
+      : this.relay(s, (c.payload as { outcome: OutcomeValue }).outcome, signal);
   }
 
   /**
@@ -817,24 +861,51 @@ export class Verifier {
   private async sendDecision(
     s: SettlementView,
     p: { decision: string; order: string },
+    signal?: AbortSignal,
   ): Promise<unknown> {
     const t = s.cashTerms!;
-    const state =
-      PAYMENT_STATE_NAMES[Number(await this.payment.getFunction("stateOf").staticCall(t.id))];
+    const [stateOf, cashNow] = await Promise.all([
+      this.payment.getFunction("stateOf").staticCall(t.id),
+      p.decision === "paid" ? this.cashClock(true) : undefined,
+    ]);
+    const state = PAYMENT_STATE_NAMES[Number(stateOf)];
     if (state !== "instructed") return { skipped: `cash settlement is ${state}` };
-    if (p.decision === "paid") {
-      const cashNow = BigInt((await this.chains.cash.provider.getBlock("latest"))!.timestamp);
+    if (cashNow !== undefined) {
       const left = t.deadline - cashNow;
-      if (left < BigInt(this.o.deadlineMarginSec)) return this.refuseLate(t, left);
+      if (left < BigInt(this.o.deadlineMarginSec)) return this.refuseLate(t, left, signal);
       // The cash ledger's clock runs with the wall clock: stop at its deadline, or at the
       // engine's usual timeout if that comes first.
       const timeoutMs = this.chains.cash.engine.policy.timeoutMs ?? DEFAULT_TX_POLICY.timeoutMs;
       const deadline = Date.now() + Math.min(Number(left) * 1_000, timeoutMs);
-      return this.send("cash", "pay", [t, p.order], `cash:${t.id}`, deadline);
+      return this.send("cash", "pay", [t, p.order], `cash:${t.id}`, { deadline, signal });
     }
     const args = p.decision === "refund" ? [t] : [t, p.order];
     const fn = p.decision === "refunded" ? "refuse" : "refund";
-    return this.send("cash", fn, args, `cash:${t.id}`);
+    return this.send("cash", fn, args, `cash:${t.id}`, { signal });
+  }
+
+  /**
+   * The cash ledger's clock: its latest block's timestamp, read once per round (the first
+   * settlement that needs it reads it, the others of the round share the read; {@link tick}
+   * forgets it at the start of the round and before each batch of sends). A reading taken
+   * earlier in the round is behind the chain's clock, never ahead of it: deciding `refund` on it
+   * is never early (the deadline passed even then). `ahead` adds the whole seconds since the
+   * read, rounded up, for the check just before a `pay`, which must not find more time left than
+   * the chain has (the chain's clock runs with the wall clock).
+   */
+  private async cashClock(ahead = false): Promise<bigint> {
+    let c = this.clock;
+    if (!c) {
+      const read = this.chains.cash.provider.getBlock("latest").then((b) => BigInt(b!.timestamp));
+      const fresh = { at: Date.now(), timestamp: read };
+      this.clock = c = fresh;
+      // A failed read is not kept: the next caller reads again.
+      read.catch(() => {
+        if (this.clock === fresh) this.clock = undefined;
+      });
+    }
+    const timestamp = await c.timestamp;
+    return ahead ? timestamp + BigInt(Math.ceil((Date.now() - c.at) / 1_000)) : timestamp;
   }
 
   /**
@@ -848,18 +919,26 @@ export class Verifier {
    * `Paid`); either way the outcome is the cash ledger's (`cash_state`), and the ST ledger
    * follows what the cash ledger shows, never `decision`.
    */
-  private async refuseLate(t: CrossLedgerTerms, left: bigint): Promise<unknown> {
+  private async refuseLate(
+    t: CrossLedgerTerms,
+    left: bigint,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     const order = await signOrder(this.o.attester, t, Outcome.Refunded);
     const reason = `too close to the deadline to pay (${left} s left)`;
     await this.store.run(sql`UPDATE verifier_settlements SET reason = ${reason},
       updated_at = ${encodeTime(new Date())} WHERE id = ${t.id} AND decision = 'paid'`);
     this.counters.latePays++;
     this.log.warn({ id: t.id, reason }, "refusing instead of paying");
-    return this.send("cash", "refuse", [t, order], `cash:${t.id}:refuse`);
+    return this.send("cash", "refuse", [t, order], `cash:${t.id}:refuse`, { signal });
   }
 
   /** Step 6 on the ST ledger: `deliver` or `returnToSeller`, once. */
-  private async relay(s: SettlementView, outcome: OutcomeValue): Promise<unknown> {
+  private async relay(
+    s: SettlementView,
+    outcome: OutcomeValue,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     const t = s.stTerms;
     if (!t) return { skipped: "no lock on the ST ledger" };
     // Paid or refunded under someone else's orders: this service holds no key for its attestation.
@@ -886,12 +965,14 @@ export class Verifier {
     }
     // ECDSA with RFC 6979 nonces: signing again after a restart gives the same bytes.
     const attestation = await signOutcome(this.o.attester, terms, outcome);
-    await this.store.run(sql`UPDATE verifier_settlements SET st_attestation = ${attestation},
-      updated_at = ${encodeTime(new Date())} WHERE id = ${t.id}`);
+    await this.commits.run((tx) =>
+      tx.run(sql`UPDATE verifier_settlements SET st_attestation = ${attestation},
+        updated_at = ${encodeTime(new Date())} WHERE id = ${t.id}`),
+    );
     this.o.crashPoint?.("attested", t.id);
     const fn = outcome === Outcome.Paid ? "deliver" : "returnToSeller";
     try {
-      return await this.send("st", fn, [terms, attestation], `st:${t.id}`);
+      return await this.send("st", fn, [terms, attestation], `st:${t.id}`, { signal });
     } catch (e) {
       if (e instanceof ContractError) {
         // The token refused (paused, buyer suspended, ...): the settlement stays deliverable;
@@ -911,13 +992,18 @@ export class Verifier {
     fn: string,
     args: unknown[],
     key: string,
-    deadline?: number,
+    o: { deadline?: number; signal?: AbortSignal } = {},
   ): Promise<unknown> {
     const c = this.chains[side];
     const data = c.iface.encodeFunctionData(fn, args);
     const r = await c.engine.send(
       { to: c.contract, data },
-      { key, action: `verifier.${fn}`, ...(deadline === undefined ? {} : { deadline }) },
+      {
+        key,
+        action: `verifier.${fn}`,
+        ...(o.deadline === undefined ? {} : { deadline: o.deadline }),
+        ...(o.signal === undefined ? {} : { signal: o.signal }),
+      },
     );
     if (!r.resumed) this.counters.sends[side]++;
     this.log.info(
@@ -942,8 +1028,18 @@ export class Verifier {
       sql`SELECT * FROM verifier_settlements WHERE id = ${id.toLowerCase()}`,
     );
     if (!r) return undefined;
-    const terms = (v: unknown) =>
-      v === null || v === undefined ? undefined : toTerms(decodeJson(v) as TermsJson);
+    const terms = (v: unknown) => {
+      if (v === null || v === undefined) return undefined;
+      const text = typeof v === "string" ? v : JSON.stringify(v);
+      let t = this.parsed.get(text);
+      if (!t) {
+        // Bounded: a long-running service forgets what it parsed now and then.
+        if (this.parsed.size >= 10_000) this.parsed.clear();
+        t = Object.freeze(toTerms(decodeJson(v) as TermsJson));
+        this.parsed.set(text, t);
+      }
+      return t;
+    };
     return {
       id: r.id as string,
       stTerms: terms(r.st_terms),

@@ -1,5 +1,6 @@
 import {
   BaseWallet,
+  JsonRpcApiProvider,
   getAddress,
   keccak256,
   Transaction,
@@ -477,7 +478,15 @@ export class TxEngine {
     const entry = intentEntry(options.key ?? freshKey(), chainId, from, options.action, prepared);
     const journaled = this.journal.durable !== false;
     if (journaled) await this.journal.put(entry);
-    const t = await this.start(entry, prepared, journaled, this.resolve(options), undefined);
+    const t = await this.start(
+      entry,
+      prepared,
+      journaled,
+      this.resolve(options),
+      undefined,
+      undefined,
+      true,
+    );
     const response = t.response;
     if (response) return response;
     // Broadcast outcome unknown (transport failure): the transaction as signed.
@@ -744,20 +753,28 @@ export class TxEngine {
     policy: ResolvedTxPolicy,
     stopper: Stopper | undefined,
     onNonce?: (n: number, hash: string | undefined) => void,
+    withResponse = false,
   ): Promise<Tracked> {
     const q = this.queue();
     const from = this.address!;
     for (let attempt = 0; ; attempt++) {
       const d = await q.mutex.run(() =>
-        this.dispatch(q, prepared, stopper, async (signed) => {
-          onNonce?.(signed.nonce, signed.candidate?.hash);
-          entry.state = "signed";
-          entry.nonce = signed.nonce;
-          if (!journaled) return;
-          entry.txs = signed.candidate ? [journalTx(signed.candidate)] : [];
-          entry.updatedAt = Date.now();
-          await this.journal.put(entry);
-        }),
+        this.dispatch(
+          q,
+          prepared,
+          stopper,
+          async (signed) => {
+            onNonce?.(signed.nonce, signed.candidate?.hash);
+            entry.state = "signed";
+            entry.nonce = signed.nonce;
+            if (!journaled) return;
+            entry.txs = signed.candidate ? [journalTx(signed.candidate)] : [];
+            entry.updatedAt = Date.now();
+            await this.journal.put(entry);
+          },
+          false,
+          withResponse,
+        ),
       );
       let response: TransactionResponse | undefined;
       let candidate = d.candidate;
@@ -841,10 +858,12 @@ export class TxEngine {
     onSigned:
       ((s: { nonce: number; candidate: Candidate | undefined }) => Promise<void>) | undefined,
     filler = false,
+    withResponse = false,
   ): Promise<{
     nonce: number;
     candidate: Candidate | undefined;
-    sent: Promise<TransactionResponse>;
+    /** The node's answer; undefined for a local key's broadcast that asked for no response. */
+    sent: Promise<TransactionResponse | undefined>;
   }> {
     if (stopper?.stopped) throw new Stopped(stopper.reason!);
     if (this.lock && !q.lease) {
@@ -864,7 +883,7 @@ export class TxEngine {
     const nonce = await q.allocate(this.pendingCount);
     const txn = { ...prepared, nonce };
     const provider = this.provider;
-    let sent: Promise<TransactionResponse>;
+    let sent: Promise<TransactionResponse | undefined>;
     let candidate: Candidate | undefined;
     if (this.local) {
       let raw: string;
@@ -875,7 +894,7 @@ export class TxEngine {
         throw err;
       }
       candidate = { hash: keccak256(raw), raw, fees: feesOf(txn as Fees), at: Date.now() };
-      const broadcast = () => provider.broadcastTransaction(raw);
+      const broadcast = () => this.broadcastRaw(raw, withResponse);
       const first = onSigned ? onSigned({ nonce, candidate }).then(broadcast) : broadcast();
       sent = this.broadcastInOrder(q, nonce, broadcast, first);
     } else {
@@ -892,12 +911,12 @@ export class TxEngine {
    * Awaits the node's answer. A "nonce too high" (the node cannot queue it: a predecessor has
    * not arrived yet) is broadcast again, unchanged, once the lower in-flight broadcasts settled.
    */
-  private async broadcastInOrder(
+  private async broadcastInOrder<R>(
     q: NonceQueue,
     nonce: number,
-    broadcast: () => Promise<TransactionResponse>,
-    first: Promise<TransactionResponse>,
-  ): Promise<TransactionResponse> {
+    broadcast: () => Promise<R>,
+    first: Promise<R>,
+  ): Promise<R> {
     let attempt = first;
     for (let retry = 0; ; retry++) {
       try {
@@ -932,7 +951,7 @@ export class TxEngine {
     } catch {
       return; // the next transaction takes the hole
     }
-    let taken: { nonce: number; sent: Promise<TransactionResponse> } | undefined;
+    let taken: { nonce: number; sent: Promise<TransactionResponse | undefined> } | undefined;
     try {
       taken = await q.mutex.run(async () =>
         q.holes.length > 0 ? this.dispatch(q, prepared, undefined, undefined, true) : undefined,
@@ -960,6 +979,26 @@ export class TxEngine {
     }
   }
 
+  /**
+   * @internal Broadcasts a signed transaction. Over JSON-RPC, unless `withResponse`, it waits for
+   * the node's answer (the hash) only: ethers' `broadcastTransaction` would also build a response
+   * whose sender it recovers from the signature, an elliptic-curve recovery per transaction (as
+   * much work as signing it) for an account the engine knows. The node's refusals are the same
+   * errors either way (ethers maps both).
+   */
+  async broadcastRaw(raw: string, withResponse = false): Promise<TransactionResponse | undefined> {
+    const p = this.provider;
+    // (A provider whose broadcastTransaction is its own, a wrapper's say, keeps it.)
+    if (
+      withResponse ||
+      !(p instanceof JsonRpcApiProvider) ||
+      p.broadcastTransaction !== JsonRpcApiProvider.prototype.broadcastTransaction
+    )
+      return p.broadcastTransaction(raw);
+    await p.send("eth_sendRawTransaction", [raw]);
+    return undefined;
+  }
+
   /** @internal Signs (local key) or sends (node account) a transaction of `t` with `fees`. */
   async sign(
     t: Tracked,
@@ -985,7 +1024,7 @@ export class TxEngine {
     if (this.local) {
       const raw = await this.signer.signTransaction(tx);
       const candidate = { hash: keccak256(raw), raw, fees, at: Date.now() };
-      return { candidate, send: () => this.provider.broadcastTransaction(raw) };
+      return { candidate, send: () => this.broadcastRaw(raw) };
     }
     // The node signs: sending is signing. Its signature is deterministic (RFC 6979), so the
     // same fields give the same transaction again.
@@ -1403,7 +1442,7 @@ class Tracked {
     const last = this.candidates.at(-1)!;
     if (pricedOut(last.fees, head.baseFeePerGas)) return this.replace(head, "priced-out");
     try {
-      if (last.raw) await this.engine.provider.broadcastTransaction(last.raw);
+      if (last.raw) await this.engine.broadcastRaw(last.raw);
       else await this.engine.sign(this, last.fees);
     } catch (err) {
       const text = errorText(err);
