@@ -13,15 +13,13 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { JsonRpcProvider, Wallet, id as keccakId } from "ethers";
-import { openSqliteStore } from "@kessai/storage";
+import { Wallet, id as keccakId } from "ethers";
 import {
   crossLedgerTradeTerms,
   parseTradeFile,
   tradeReference,
   type Trade,
 } from "../../../packages/sdk/src/index.js";
-import { Verifier } from "../../../packages/verifier/src/index.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import {
   BANK,
@@ -35,6 +33,7 @@ import {
   startTwoLedgers,
   type TwoLedgers,
 } from "../verifier/two-nodes.js";
+import { startVerifierOn, type TwoLedgerVerifier } from "./two-ledger-verifier.js";
 
 const CLI = path.join(process.cwd(), "packages", "cli", "dist", "main.js");
 const HEADER =
@@ -102,37 +101,14 @@ describe(`kessai trades settle on two ledgers, both sides stopped at random poin
   this.timeout(240_000);
   let l: TwoLedgers;
   let dir: string;
-  let verifier: Verifier;
+  let service: TwoLedgerVerifier;
   let trades: Trade[];
   let file: string;
-  const providers: JsonRpcProvider[] = [];
 
   before(async function () {
     l = await startTwoLedgers();
     dir = mkdtempSync(path.join(tmpdir(), "kessai-trades-xl-stop-"));
-    const provider = (url: string) => {
-      const p = new JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 20 });
-      providers.push(p);
-      return p;
-    };
-    verifier = await Verifier.open({
-      store: await openSqliteStore({ filename: path.join(dir, "verifier.db") }),
-      st: {
-        sender: new Wallet(nodeKey(VERIFIER), provider(l.st.node.url)),
-        contract: l.addr.delivery,
-      },
-      cash: {
-        sender: new Wallet(nodeKey(VERIFIER), provider(l.cash.node.url)),
-        contract: l.addr.payment,
-      },
-      attester: new Wallet(nodeKey(VERIFIER)),
-      confirmations: 1,
-      pollMs: 50,
-      txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
-      backoff: { initialDelayMs: 50, multiplier: 2, maxDelayMs: 200, jitter: 0 },
-      logger: { info() {}, warn() {}, error() {} },
-    });
-    verifier.start();
+    service = await startVerifierOn(l, dir);
     const lines = Array.from({ length: N }, (_, i) =>
       [
         "ODX",
@@ -161,9 +137,7 @@ describe(`kessai trades settle on two ledgers, both sides stopped at random poin
   });
 
   after(async function () {
-    await verifier?.stop();
-    await verifier?.store.close();
-    for (const p of providers) p.destroy();
+    await service?.close();
     await l?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

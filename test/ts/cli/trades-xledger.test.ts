@@ -179,6 +179,8 @@ describe("kessai trades settle (two ledgers)", function () {
       [[...flags, "--payment", "batch"], /--payment is for trades on one chain, not two ledgers/],
       [[...flags, "--reclaim-expired"], /--reclaim-expired is for trades on one chain/],
       [[...without("--cash-token"), "--cash-token", "0x1234"], /^kessai: .*--cash-token.*0x1234/],
+      [[...flags, "--verifier-url", "ftp://verifier"], /^kessai: .*--verifier-url/],
+      [[...flags, "--self-relay-after", "-1"], /^kessai: .*--self-relay-after/],
     ];
     for (const [argv, line] of cases) {
       const r = await run([
