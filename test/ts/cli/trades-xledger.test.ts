@@ -198,6 +198,17 @@ describe("kessai trades settle (two ledgers)", function () {
       expect(r.err.trim().split("\n")).to.have.length(1);
     }
     expect(await nonces()).to.deep.equal(before);
+    // and a two-ledger flag without the ledgers
+    const one = await run(
+      ["trades", "settle", file, "--as", "seller", "--key", devKey(A.seller)].concat([
+        "--verifier-url",
+        "http://127.0.0.1:9464",
+      ]),
+    );
+    expect([one.code, one.err]).to.deep.equal([
+      2,
+      "kessai: --verifier-url is for trades on two ledgers, not one chain\n",
+    ]);
   });
 
   it("seller then buyer: every good line settles on both ledgers; the report shows both states", async function () {
