@@ -13,6 +13,8 @@ const USAGE = `Usage: node bench/trades.mjs [--n N[,N…]] [--batch B] [--out FI
                in flight)
   --rounds R,… alternating ethers / settleTrades rounds per size, in the order of --n (the last
                repeats); the best of each counts (default 2; bench/cli.mjs: 2,1, --quick: 1)
+  --xledger N  trades on two ledgers (two anvil nodes, the verifier service; default the first
+               --n up to 100, so 20 with --quick; 0 skips them)
   --out FILE   rows with descriptions and floors (default bench/results.trades.json)`;
 
 const options = {};
@@ -49,6 +51,12 @@ for (let i = 0; i < args.length; ++i) {
     options.concurrency = Number(next());
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
       console.error(`--concurrency must be a positive integer\n\n${USAGE}`);
+      process.exit(2);
+    }
+  } else if (arg === "--xledger") {
+    options.xledger = Number(next());
+    if (!Number.isInteger(options.xledger) || options.xledger < 0) {
+      console.error(`--xledger must be a whole number\n\n${USAGE}`);
       process.exit(2);
     }
   } else if (arg === "--out") options.out = next();

@@ -12,6 +12,8 @@
  *   approval and of the batch), floor `gas.dvp.settle` (target ≤ 0.6 × the single settle);
  * - `gas.trades.buyer.authorization.per-trade` one `settleWithAuthorization` per trade (the
  *   alternative the tool does not choose by default), `gas.trades.seller.per-trade` (lock + redeem);
+ * - the two-ledger rows of `bench/trades-xledger.ts` (`--xledger N` trades, default the smallest
+ *   size up to 100);
  * - `rpc.trades.sdk.hardhat-node.<n>` JSON-RPC requests per trade through settleTrades (seller,
  *   buyer, seller: reads, checks, sends, receipts), floor `rpc.trades.raw…` the same count for the
  *   direct ethers round; both counted on the one provider every firm shares (each call of a
@@ -43,6 +45,7 @@ import {
 } from "../packages/sdk/src/index.js";
 import { deployOverRpc, nodeKey, startHardhatNode } from "../test/ts/sdk/hardhat-node.js";
 import type { GatewayRow } from "./gateway.js";
+import { all, twoLedgerTradeRows } from "./trades-xledger.js";
 
 const opts = JSON.parse(process.env.KESSAI_TRADES_BENCH_OPTIONS ?? "{}") as {
   n?: number[];
@@ -51,6 +54,8 @@ const opts = JSON.parse(process.env.KESSAI_TRADES_BENCH_OPTIONS ?? "{}") as {
   concurrency?: number;
   /** Rounds per size, in the order of `n` (the last one repeats for the sizes after it). */
   rounds?: number[];
+  /** Trades on two ledgers (bench/trades-xledger.ts); 0 skips them. */
+  xledger?: number;
 };
 const SIZES = opts.n ?? [1000];
 const BATCH = opts.batch ?? 50;
@@ -109,17 +114,6 @@ async function direct(provider: Provider, a: KessaiAddresses, trades: Trade[]): 
   const dvp = contracts.DeliveryVersusPayment__factory.connect(a.dvp, buyer);
   const terms = trades.map((t) => tradeTerms(t, a.depositToken));
   const started = performance.now();
-  const all = async (sends: (() => Promise<{ wait(): Promise<unknown> }>)[]) => {
-    // 32 in flight at a time, as settleTrades' concurrency (the NonceManager numbers them as
-    // they are called; all 1,000 at once make the node drop connections)
-    const sent: { wait(): Promise<unknown> }[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < sends.length) sent.push(await sends[next++]());
-    };
-    await Promise.all(Array.from({ length: 32 }, worker));
-    await Promise.all(sent.map((tx) => tx.wait()));
-  };
   await all(terms.map((t) => () => st.lock(a.dvp, t.quantity, encodeTerms(t))));
   const total = terms.reduce((s, t) => s + t.amount, 0n);
   await (await dtBuyer.approve(a.dvp, total)).wait();
@@ -292,6 +286,8 @@ async function main() {
     provider.destroy();
     await node.stop();
   }
+  const xledger = opts.xledger ?? Math.min(100, SIZES[0]);
+  if (xledger > 0) rows.push(...(await twoLedgerTradeRows(xledger)));
   const out = opts.out ?? "bench/results.trades.json";
   await writeFile(out, JSON.stringify({ rows }, null, 2) + "\n");
   log(`rows written to ${out}`);

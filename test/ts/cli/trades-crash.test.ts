@@ -7,53 +7,34 @@
  */
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Wallet, type JsonRpcProvider } from "ethers";
+import type { JsonRpcProvider } from "ethers";
 import {
-  BankClient,
-  IssuerClient,
   contracts,
-  parseTradeFile,
   settlementStateName,
   tradeReference,
   type KessaiAddresses,
   type Trade,
 } from "../../../packages/sdk/src/index.js";
-import { ref } from "../sdk/fixture.js";
+import { nodeKey, type HardhatNode } from "../sdk/hardhat-node.js";
 import {
-  deployOverRpc,
-  nodeKey,
-  rpcProvider,
-  startHardhatNode,
-  type HardhatNode,
-} from "../sdk/hardhat-node.js";
+  BUYER,
+  CLI,
+  SELLER,
+  addr,
+  blockNumber,
+  rng,
+  oneChainDay,
+  type OneChainDay,
+} from "./trades-fixture.js";
 
-const CLI = path.join(process.cwd(), "packages", "cli", "dist", "main.js");
-const [ISSUER, BANK, AGENT, SELLER, BUYER] = [1, 2, 3, 4, 5];
-const addr = (i: number) => new Wallet(nodeKey(i)).address;
-const HEADER =
-  "venue,tradeId,tradeDate,settlementDate,securityToken,seller,buyer,quantity,price,amount,agent";
-const day = (offset: number) =>
-  new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const SEED = 0x16b;
 const N = 24;
 const BATCH = 4;
 const ST_ISSUED = 100_000n;
 const DCJPY_ISSUED = 10n ** 12n;
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run {
   code: number | null;
@@ -105,6 +86,7 @@ function runCli(
 describe("kessai trades settle, killed with SIGKILL and run again", function () {
   this.timeout(600_000);
   let dir: string;
+  let day1: OneChainDay;
   let node: HardhatNode;
   let provider: JsonRpcProvider;
   let addresses: KessaiAddresses;
@@ -112,60 +94,17 @@ describe("kessai trades settle, killed with SIGKILL and run again", function () 
   let file: string;
   before(async function () {
     dir = mkdtempSync(path.join(tmpdir(), "kessai-trades-crash-"));
-    node = await startHardhatNode();
-    provider = rpcProvider(node.url);
-    addresses = await deployOverRpc(provider, {
-      deployer: 0,
-      issuer: ISSUER,
-      bank: BANK,
-      agent: AGENT,
+    day1 = await oneChainDay(dir, {
+      n: N,
+      prefix: "K-",
+      stIssued: ST_ISSUED,
+      dcjpyIssued: DCJPY_ISSUED,
     });
-    const issuer = await IssuerClient.connect({
-      runner: new Wallet(nodeKey(ISSUER), provider),
-      addresses,
-    });
-    const bank = await BankClient.connect({
-      runner: new Wallet(nodeKey(BANK), provider),
-      addresses,
-    });
-    const parties = [SELLER, BUYER].map(addr);
-    await issuer.registerInvestors({
-      investors: parties.map((account) => ({ account, investorRef: ref(account) })),
-    });
-    await bank.openDepositAccounts({
-      accounts: parties,
-      depositAccountRefs: parties.map((a) => ref(`deposit:${a}`)),
-    });
-    await issuer.issueSecurity({ to: addr(SELLER), value: ST_ISSUED });
-    await bank.issueDeposit({
-      account: addr(BUYER),
-      amount: DCJPY_ISSUED,
-      bankReference: ref("float"),
-    });
-    const lines = Array.from({ length: N }, (_, i) =>
-      [
-        "ODX",
-        `K-${i}`,
-        day(0),
-        day(1),
-        addresses.securityToken,
-        addr(SELLER),
-        addr(BUYER),
-        String(1 + (i % 7)),
-        String(1000 + i),
-        "",
-        "",
-      ].join(","),
-    );
-    file = path.join(dir, "day.csv");
-    const text = [HEADER, ...lines].join("\n") + "\n";
-    writeFileSync(file, text);
-    trades = parseTradeFile(text).trades;
+    ({ node, provider, addresses, trades, file } = day1);
     expect(trades).to.have.length(N);
   });
   after(async function () {
-    provider?.destroy();
-    await node?.stop();
+    await day1?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -298,8 +237,3 @@ describe("kessai trades settle, killed with SIGKILL and run again", function () 
     expect(await dt.totalSupply()).to.equal(DCJPY_ISSUED - amount);
   });
 });
-
-/** The node's block number now (ethers' getBlockNumber may answer from a short-lived cache). */
-async function blockNumber(provider: JsonRpcProvider): Promise<number> {
-  return Number(await provider.send("eth_blockNumber", []));
-}

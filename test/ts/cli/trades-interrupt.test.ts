@@ -5,34 +5,27 @@
  */
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Wallet, type JsonRpcProvider } from "ethers";
+import type { JsonRpcProvider } from "ethers";
 import {
   BankClient,
-  IssuerClient,
-  parseTradeFile,
   tradeReference,
   type KessaiAddresses,
   type Trade,
 } from "../../../packages/sdk/src/index.js";
-import { ref } from "../sdk/fixture.js";
+import { nodeKey, type HardhatNode } from "../sdk/hardhat-node.js";
 import {
-  deployOverRpc,
-  nodeKey,
-  rpcProvider,
-  startHardhatNode,
-  type HardhatNode,
-} from "../sdk/hardhat-node.js";
+  BUYER,
+  CLI,
+  SELLER,
+  addr,
+  blockNumber,
+  oneChainDay,
+  type OneChainDay,
+} from "./trades-fixture.js";
 
-const CLI = path.join(process.cwd(), "packages", "cli", "dist", "main.js");
-const [ISSUER, BANK, AGENT, SELLER, BUYER] = [1, 2, 3, 4, 5];
-const addr = (i: number) => new Wallet(nodeKey(i)).address;
-const HEADER =
-  "venue,tradeId,tradeDate,settlementDate,securityToken,seller,buyer,quantity,price,amount,agent";
-const day = (offset: number) =>
-  new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const N = 40;
 const BATCH = 4;
 const ST_ISSUED = 100_000n;
@@ -74,6 +67,7 @@ function runCli(
 describe("kessai trades settle, stopped with Ctrl-C", function () {
   this.timeout(300_000);
   let dir: string;
+  let day1: OneChainDay;
   let node: HardhatNode;
   let provider: JsonRpcProvider;
   let addresses: KessaiAddresses;
@@ -82,55 +76,13 @@ describe("kessai trades settle, stopped with Ctrl-C", function () {
   let common: string[];
   before(async function () {
     dir = mkdtempSync(path.join(tmpdir(), "kessai-trades-sigint-"));
-    node = await startHardhatNode();
-    provider = rpcProvider(node.url);
-    addresses = await deployOverRpc(provider, {
-      deployer: 0,
-      issuer: ISSUER,
-      bank: BANK,
-      agent: AGENT,
+    day1 = await oneChainDay(dir, {
+      n: N,
+      prefix: "I-",
+      stIssued: ST_ISSUED,
+      dcjpyIssued: DCJPY_ISSUED,
     });
-    const issuer = await IssuerClient.connect({
-      runner: new Wallet(nodeKey(ISSUER), provider),
-      addresses,
-    });
-    const bank = await BankClient.connect({
-      runner: new Wallet(nodeKey(BANK), provider),
-      addresses,
-    });
-    const parties = [SELLER, BUYER].map(addr);
-    await issuer.registerInvestors({
-      investors: parties.map((account) => ({ account, investorRef: ref(account) })),
-    });
-    await bank.openDepositAccounts({
-      accounts: parties,
-      depositAccountRefs: parties.map((a) => ref(`deposit:${a}`)),
-    });
-    await issuer.issueSecurity({ to: addr(SELLER), value: ST_ISSUED });
-    await bank.issueDeposit({
-      account: addr(BUYER),
-      amount: DCJPY_ISSUED,
-      bankReference: ref("float"),
-    });
-    const lines = Array.from({ length: N }, (_, i) =>
-      [
-        "ODX",
-        `I-${i}`,
-        day(0),
-        day(1),
-        addresses.securityToken,
-        addr(SELLER),
-        addr(BUYER),
-        String(1 + (i % 7)),
-        String(1000 + i),
-        "",
-        "",
-      ].join(","),
-    );
-    file = path.join(dir, "day.csv");
-    const text = [HEADER, ...lines].join("\n") + "\n";
-    writeFileSync(file, text);
-    trades = parseTradeFile(text).trades;
+    ({ node, provider, addresses, trades, file } = day1);
     common = [
       "--rpc",
       node.url,
@@ -156,8 +108,7 @@ describe("kessai trades settle, stopped with Ctrl-C", function () {
     expect(pay.code, pay.err).to.equal(0);
   });
   after(async function () {
-    provider?.destroy();
-    await node?.stop();
+    await day1?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -218,8 +169,3 @@ describe("kessai trades settle, stopped with Ctrl-C", function () {
     expect(redeemed).to.have.length(N);
   });
 });
-
-/** The node's block number now (ethers' getBlockNumber may answer from a short-lived cache). */
-async function blockNumber(provider: JsonRpcProvider): Promise<number> {
-  return Number(await provider.send("eth_blockNumber", []));
-}

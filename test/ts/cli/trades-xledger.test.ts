@@ -179,6 +179,8 @@ describe("kessai trades settle (two ledgers)", function () {
       [[...flags, "--payment", "batch"], /--payment is for trades on one chain, not two ledgers/],
       [[...flags, "--reclaim-expired"], /--reclaim-expired is for trades on one chain/],
       [[...without("--cash-token"), "--cash-token", "0x1234"], /^kessai: .*--cash-token.*0x1234/],
+      [[...flags, "--verifier-url", "ftp://verifier"], /^kessai: .*--verifier-url/],
+      [[...flags, "--self-relay-after", "-1"], /^kessai: .*--self-relay-after/],
     ];
     for (const [argv, line] of cases) {
       const r = await run([
@@ -196,6 +198,17 @@ describe("kessai trades settle (two ledgers)", function () {
       expect(r.err.trim().split("\n")).to.have.length(1);
     }
     expect(await nonces()).to.deep.equal(before);
+    // and a two-ledger flag without the ledgers
+    const one = await run(
+      ["trades", "settle", file, "--as", "seller", "--key", devKey(A.seller)].concat([
+        "--verifier-url",
+        "http://127.0.0.1:9464",
+      ]),
+    );
+    expect([one.code, one.err]).to.deep.equal([
+      2,
+      "kessai: --verifier-url is for trades on two ledgers, not one chain\n",
+    ]);
   });
 
   it("seller then buyer: every good line settles on both ledgers; the report shows both states", async function () {

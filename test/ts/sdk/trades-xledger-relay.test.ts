@@ -185,4 +185,33 @@ describe("sdk: settleCrossLedgerTrades, the buyer presenting the verifier's atte
     const again = await Promise.all([run("seller"), run("buyer")]);
     for (const r of again) for (const x of r.results) expect(x.txs).to.deep.equal([]);
   });
+
+  it("reads each ledger in one batched eth_call per pass, whatever the number of trades", async function () {
+    const count = (c: { provider: { request: (a: { method: string }) => Promise<unknown> } }) => {
+      const orig = c.provider.request.bind(c.provider);
+      const n = { calls: 0 };
+      c.provider.request = (a) => {
+        if (a.method === "eth_call") n.calls++;
+        return orig(a);
+      };
+      return { n, restore: () => void (c.provider.request = orig) };
+    };
+    const stCount = count(L.st);
+    const cashCount = count(L.cash);
+    try {
+      // every trade settled (the case above): one pass reads both records of all three
+      const b = await settleCrossLedgerTrades({ as: "buyer", ledgers: buyer, trades });
+      expect(b.counts.settled).to.equal(3);
+      expect([stCount.n.calls, cashCount.n.calls], "buyer: ST, cash").to.deep.equal([1, 1]);
+      stCount.n.calls = 0;
+      cashCount.n.calls = 0;
+      // the seller reads its three redemptions in one more batch on the cash ledger
+      const s = await settleCrossLedgerTrades({ as: "seller", ledgers: seller, trades });
+      expect(s.counts.settled).to.equal(3);
+      expect([stCount.n.calls, cashCount.n.calls], "seller: ST, cash").to.deep.equal([1, 2]);
+    } finally {
+      stCount.restore();
+      cashCount.restore();
+    }
+  });
 });

@@ -202,6 +202,9 @@ export const tradesSettleCommand: Command = {
           : {}),
       });
     }
+    for (const f of ["verifier-url", "self-relay-after"])
+      if (inv.values[f] !== undefined)
+        throw new CliUsageError(`--${f}`, `--${f} is for trades on two ledgers, not one chain`);
     const file = await readTrades(inv);
     await inv.requireSigner("trades settle");
     const me = (await inv.signerAddress())!.toLowerCase();

@@ -44,7 +44,7 @@ export interface BatchAnswer {
  * the same answers and the usual typed errors).
  */
 export async function readBatch(
-  ctx: KessaiContext,
+  ctx: Pick<KessaiContext, "provider">,
   target: string,
   calls: string[],
   opts: { blockTag?: number | string; answerBytes?: number } = {},

@@ -1,6 +1,7 @@
 import { ZeroAddress, keccak256, toUtf8Bytes } from "ethers";
 import * as a from "../actions/index.js";
 import type { CashLedgerClient, StLedgerClient } from "../clients/crossLedger.js";
+import { readBatch } from "../context/readBatch.js";
 import { readCall, sendTx, withSendOptions, type TxResult } from "../context/send.js";
 import { DepositToken__factory } from "../generated/contracts.js";
 import { ContractError } from "../errors/contract.js";
@@ -303,32 +304,36 @@ export async function settleCrossLedgerTrades(
     report,
     async () => {
       const open = items.filter((it) => it.result.status === "pending");
-      await pool(open, concurrency, (it) => readStatus(it, st, cash));
+      // one batched read per ledger for every open trade
+      const statuses = await a.getCrossLedgerStatuses(st.ctx, cash.ctx, {
+        terms: open.map((it) => it.terms),
+      });
+      open.forEach((it, i) => applyStatus(it, statuses[i]));
       if (p.verifierUrl !== undefined)
         await pool(
           open.filter((it) => it.result.status === "pending"),
           concurrency,
           selfRelay,
         );
-      if (p.as === "seller")
-        await pool(
-          open.filter(
-            (it) => it.result.status === "pending" || (redeem && it.result.stState === "Delivered"),
-          ),
-          concurrency,
-          async (it) => {
-            await sellerStep(it);
-            await report(it);
-          },
+      if (p.as === "seller") {
+        const todo = open.filter(
+          (it) => it.result.status === "pending" || (redeem && it.result.stState === "Delivered"),
         );
-      else await buyerPass(open);
+        const recorded = await redemptionsRecorded(
+          todo.filter((it) => it.result.stState === "Delivered"),
+        );
+        await pool(todo, concurrency, async (it) => {
+          await sellerStep(it, recorded.get(it));
+          await report(it);
+        });
+      } else await buyerPass(open);
     },
   );
   return { as: p.as, results, counts };
 
-  async function sellerStep(it: Item): Promise<void> {
+  async function sellerStep(it: Item, recorded: boolean | undefined): Promise<void> {
     const r = it.result;
-    if (r.stState === "Delivered" && redeem) return redeemPaid(it);
+    if (r.stState === "Delivered" && redeem) return redeemPaid(it, recorded);
     if (r.stState !== "None") return;
     if (r.cashState === "Paid" || r.cashState === "Refunded") {
       // The verifier refunded an instruction that found no lock: a lock now would stay locked.
@@ -419,13 +424,44 @@ export async function settleCrossLedgerTrades(
   }
 
   /**
+   * Whether each delivered trade's redemption is recorded on the cash token, in one batched read
+   * (a trade the batch could not read is left out: {@link redeemPaid} reads it on its own).
+   */
+  async function redemptionsRecorded(list: Item[]): Promise<Map<Item, boolean>> {
+    const out = new Map<Item, boolean>();
+    if (!redeem || list.length === 0) return out;
+    const answers = await readBatch(
+      cash.ctx,
+      pair.cashToken,
+      list.map((it) =>
+        dcjpy.interface.encodeFunctionData("redemptionOf", [
+          tradeReference(it.terms.id, "redemption"),
+        ]),
+      ),
+      { answerBytes: 96 },
+    );
+    list.forEach((it, i) => {
+      const ans = answers?.[i];
+      if (ans?.ok)
+        out.set(
+          it,
+          dcjpy.interface.decodeFunctionResult("redemptionOf", ans.data)[0].account !== ZeroAddress,
+        );
+    });
+    return out;
+  }
+
+  /**
    * Step 7 for the seller: redeems the DCJPY a settled trade paid it, under
    * `tradeReference(id, "redemption")`, unless the cash token shows that redemption recorded.
    */
-  async function redeemPaid(it: Item): Promise<void> {
+  async function redeemPaid(it: Item, recorded: boolean | undefined): Promise<void> {
     const ref = tradeReference(it.terms.id, "redemption");
-    const rec = await readCall("cashToken.redemptionOf", () => dcjpy.redemptionOf(ref));
-    if (rec.account === ZeroAddress)
+    const done =
+      recorded ??
+      (await readCall("cashToken.redemptionOf", () => dcjpy.redemptionOf(ref))).account !==
+        ZeroAddress;
+    if (!done)
       try {
         const tx = await sendTx(keyed(cash.ctx, it.terms.id, "redeem"), "cash.redeem", dcjpy, () =>
           dcjpy.redeem.populateTransaction(it.terms.amount, ref),
@@ -500,7 +536,11 @@ export async function settleCrossLedgerTrades(
 
   /** Reads both ledgers for one trade and sets its result from what they show. */
   async function readStatus(it: Item, stc: StLedgerClient, cashc: CashLedgerClient) {
-    const s = await a.getCrossLedgerStatus(stc.ctx, cashc.ctx, { terms: it.terms });
+    applyStatus(it, await a.getCrossLedgerStatus(stc.ctx, cashc.ctx, { terms: it.terms }));
+  }
+
+  /** Sets a trade's result from what both ledgers show. */
+  function applyStatus(it: Item, s: a.CrossLedgerStatus): void {
     const r = it.result;
     r.stState = s.st.state;
     r.cashState = s.cash.state;
