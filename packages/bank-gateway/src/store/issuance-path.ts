@@ -9,7 +9,7 @@
  * (running totals, no overdraft, open accounts), the references stay unique, and the accounts
  * are still locked in ID order before the insert.
  */
-import { outbox, sql, type Queryable, type Tx } from "@kessai/storage";
+import { outbox, sql, type Queryable } from "@kessai/storage";
 import { decodeJson, encodeJson, encodeTime, toBigInt, toNumber } from "@kessai/storage";
 import { InsufficientFundsError, NotFoundError, PendingResolvedError } from "../domain/errors.js";
 import { DEDICATED_ACCOUNT } from "../domain/references.js";
@@ -107,10 +107,10 @@ export interface IssuedEvent {
  * for them) are for the caller (an issuance made later in the same range, or suspense). The
  * accounts are locked in ID order before the posts, as ledger.ts's resolvePending locks them; a
  * hold already posted is not posted again (its issuance is still marked issued), one already
- * voided throws {@link PendingResolvedError}.
+ * voided is neither posted nor marked, and throws {@link PendingResolvedError}.
  */
 export async function postIssuanceHolds(
-  tx: Tx,
+  q: Queryable,
   events: readonly IssuedEvent[],
   now = new Date(),
 ): Promise<Map<string, string>> {
@@ -125,7 +125,7 @@ export async function postIssuanceHolds(
       block_number: e.blockNumber,
     })),
   );
-  const rows = await tx.all(sql`WITH ev AS (
+  const rows = await q.all(sql`WITH ev AS (
       SELECT * FROM jsonb_to_recordset(${batch}::jsonb)
         AS ev(reference text, account text, amount bigint, tx_hash text, block_number bigint)
     ), i AS (
@@ -152,6 +152,8 @@ export async function postIssuanceHolds(
       UPDATE gw_issuances g SET state = 'issued', tx_hash = i.tx_hash, block_number = i.block_number,
         updated_at = ${at}::timestamptz
       FROM i WHERE g.id = i.id AND g.state IN ('pending', 'sent', 'mined')
+        AND NOT EXISTS (SELECT 1 FROM resolved WHERE resolved.pending_id = i.hold_transfer_id
+          AND resolved.kind = 'void_pending')
     )
     SELECT i.id, i.bank_reference, i.hold_transfer_id, resolved.kind AS resolved_kind
     FROM i LEFT JOIN resolved ON resolved.pending_id = i.hold_transfer_id`);
