@@ -10,11 +10,13 @@ launch({
   usage: `Usage: node bench/gateway.mjs [--quick] [--out FILE]
 
   --quick      SQLite only: 20 issuances, 200 postings, reconciliation of 1,000 (about 30 s)
-               (default: 200 issuances on SQLite and PostgreSQL, 2 rounds, 2,000 postings,
+               (default: 200 issuances on SQLite and PostgreSQL, 3 rounds, 2,000 postings,
                reconciliation of 100,000 on both)
   --out FILE   rows with their descriptions and floors (default bench/results.gateway.json)
   --only PART  measure one part only: issuance, or ledger (postings and reconciliation)
   --db DB      issuance on one back end only: sqlite or postgres
+  --rounds N   issuance rounds, raw ethers and each gateway alternating, best of each
+               (default 3; --quick 1)
   --profile    print where PostgreSQL issuance time goes (pg_stat_statements, and what each
                backend does sampled every 10 ms); no row`,
   flags: {
@@ -23,5 +25,6 @@ launch({
     "--only": ["issuance", "ledger"],
     "--db": ["sqlite", "postgres"],
     "--profile": "boolean",
+    "--rounds": "positive-integer",
   },
 });

@@ -36,7 +36,7 @@ import { columnTypes, jsonCheck, timestampCheck } from "./ddl.js";
 import { OutboxKeyConflictError, OutboxLeaseLostError, OutboxStateError } from "./errors.js";
 import type { GroupCommit } from "./group-commit.js";
 import type { MigrationModule } from "./migrations.js";
-import { sql, type Dialect } from "./sql.js";
+import { sql, type Dialect, type Sql } from "./sql.js";
 import type { Queryable, Store, Tx } from "./store.js";
 
 /** pending: waiting until `dueAt`; claimed: a worker holds it until `dueAt`; done; dead. */
@@ -214,6 +214,29 @@ export interface EnqueueArgs {
 }
 
 /**
+ * The row {@link enqueue} inserts, checked and encoded as it does, as `SELECT` list items in the
+ * order of {@link ITEM_INSERT_COLUMNS}: for a caller that writes the item in one statement with
+ * the rows it belongs to (on PostgreSQL, `WITH … INSERT INTO kessai_outbox ${columns} SELECT
+ * ${row} FROM …`). Typed on PostgreSQL, where a bare parameter in a SELECT list is text.
+ */
+export function itemRow(args: EnqueueArgs): Sql {
+  const topic = checkText("topic", args.topic, 200);
+  const key = checkText("key", args.key, 500);
+  const payload = encodeJson(args.payload, "payload");
+  const maxAttempts = checkInt("maxAttempts", args.maxAttempts ?? 10, 1, 1_000_000);
+  const now = encodeTime(checkDate("now", args.now ?? new Date()));
+  const due = args.dueAt === undefined ? now : encodeTime(checkDate("dueAt", args.dueAt));
+  const as = (type: string) => sql.dialect({ postgres: sql.raw(`::${type}`), sqlite: sql`` });
+  return sql`${topic}${as("text")}, ${key}${as("text")}, ${payload}${as("jsonb")}, 'pending', 0,
+    ${maxAttempts}${as("integer")}, ${due}${as("timestamptz")}, ${now}${as("timestamptz")}, ${now}${as("timestamptz")}`;
+}
+
+/** The columns of {@link itemRow}, in its order. */
+export const ITEM_INSERT_COLUMNS = sql.raw(
+  "(topic, idempotency_key, payload, status, attempts, max_attempts, due_at, created_at, updated_at)",
+);
+
+/**
  * Enqueues an intent inside the caller's transaction. Returns the item and whether this call
  * created it; the same (topic, key) with an equal payload returns the existing item
  * (`created: false`), with another payload throws {@link OutboxKeyConflictError}.
@@ -228,22 +251,18 @@ export async function enqueue(
   tx: Tx,
   args: EnqueueArgs,
 ): Promise<{ item: OutboxItem; created: boolean }> {
-  const topic = checkText("topic", args.topic, 200);
-  const key = checkText("key", args.key, 500);
-  const payload = encodeJson(args.payload, "payload");
-  const maxAttempts = checkInt("maxAttempts", args.maxAttempts ?? 10, 1, 1_000_000);
-  const now = encodeTime(checkDate("now", args.now ?? new Date()));
-  const due = args.dueAt === undefined ? now : encodeTime(checkDate("dueAt", args.dueAt));
+  const row = itemRow(args);
   const inserted = await tx.get(sql`
-    INSERT INTO kessai_outbox (topic, idempotency_key, payload, status, attempts, max_attempts, due_at, created_at, updated_at)
-    VALUES (${topic}, ${key}, ${payload}, 'pending', 0, ${maxAttempts}, ${due}, ${now}, ${now})
+    INSERT INTO kessai_outbox ${ITEM_INSERT_COLUMNS} SELECT ${row} WHERE TRUE
     ON CONFLICT (topic, idempotency_key) DO NOTHING
     RETURNING ${ITEM_COLUMNS}`);
   if (inserted) return { item: toItem(inserted), created: true };
+  const { topic, key } = args;
   const existing = await get(tx, { topic, key });
   if (!existing)
     throw new OutboxStateError({ id: 0, status: undefined, expected: "an item for this key" });
-  if (encodeJson(existing.payload) !== payload) throw new OutboxKeyConflictError({ topic, key });
+  if (encodeJson(existing.payload) !== encodeJson(args.payload))
+    throw new OutboxKeyConflictError({ topic, key });
   return { item: existing, created: false };
 }
 
@@ -421,6 +440,23 @@ export async function complete(
 ): Promise<void> {
   const now = encodeTime(checkDate("now", args.now ?? new Date()));
   const encoded = encodeJson(result ?? null, "result");
+  if (tx.dialect === "postgres") {
+    // One statement, one round trip: the item's update takes the row lock holdClaim would and
+    // re-checks the claim on the latest version; no row back is a lost lease.
+    const done = await tx.get(sql`WITH item AS (
+        UPDATE kessai_outbox
+        SET status = 'done', result = ${encoded}, finished_at = ${now}, updated_at = ${now},
+            lease_owner = NULL, lease_token = NULL
+        WHERE id = ${c.id} AND status = 'claimed' AND lease_token = ${c.token} AND attempts = ${c.attempt}
+        RETURNING id
+      ), attempt AS (
+        UPDATE kessai_outbox_attempts SET outcome = 'done', finished_at = ${now}
+        WHERE outbox_id IN (SELECT id FROM item) AND attempt = ${c.attempt}
+      )
+      SELECT id FROM item`);
+    if (!done) throw new OutboxLeaseLostError({ id: c.id, attempt: c.attempt });
+    return;
+  }
   await holdClaim(tx, c);
   await tx.run(sql`UPDATE kessai_outbox
     SET status = 'done', result = ${encoded}, finished_at = ${now}, updated_at = ${now},

@@ -4,8 +4,13 @@
  * authenticated firm's ID and sees nothing of other firms: another firm's account or request is
  * "not found", exactly as one that does not exist.
  */
-import { outbox, sql } from "@kessai/storage";
-import { ConflictError, InvalidInputError, NotFoundError } from "../domain/errors.js";
+import { UniqueViolationError, outbox, sql, type Queryable } from "@kessai/storage";
+import {
+  ConflictError,
+  IdempotencyKeyReusedError,
+  InvalidInputError,
+  NotFoundError,
+} from "../domain/errors.js";
 import { parseAmount } from "../domain/amounts.js";
 import {
   DEDICATED_ACCOUNT,
@@ -13,16 +18,19 @@ import {
   apiRedemptionReference,
 } from "../domain/references.js";
 import { getAccount, listAccounts, statement, transfer } from "../store/ledger.js";
+import { holdIssuance } from "../store/issuance-path.js";
 import {
+  firmAndAccountOwner,
   getFirm,
   getIssuance,
   getRedemption,
   insertIssuance,
   insertRedemption,
   type Firm,
+  type Issuance,
 } from "../store/records.js";
-import type { GatewayContext } from "./context.js";
-import { idempotent, type IdempotentResult } from "./idempotency.js";
+import { write, type GatewayContext } from "./context.js";
+import { idempotent, storedResult, type IdempotentResult } from "./idempotency.js";
 import { newId } from "./ids.js";
 import { accountView, issuanceView, redemptionView, statementLineView } from "./views.js";
 
@@ -49,10 +57,47 @@ function firmMustTransact(firm: Firm | undefined, firmId: string): Firm {
   return firm;
 }
 
+const HOLD_DESCRIPTION = "DCJPY issuance hold";
+
+/**
+ * Hold statements of one store in flight at most (see {@link limited}). Measured with 1,000
+ * requests at once (500 sent twice), load 9–12: 4 in flight answered them in 7.3 s, one at a time
+ * in 8.1 s, unbounded in 11.4 s; 200 requests at once were taken in at 120/s with 4, 62/s with 1,
+ * 152/s unbounded.
+ */
+const HOLDS_IN_FLIGHT = 4;
+const holdSlots = new WeakMap<object, { running: number; waiting: (() => void)[] }>();
+
+/**
+ * Runs at most HOLDS_IN_FLIGHT PostgreSQL hold statements of one store at a time. Each locks the
+ * dedicated account for its execution and commit only; a few hundred side by side queue on that
+ * one row lock, and PostgreSQL wakes and re-checks the waiters at each commit.
+ */
+async function limited<T>(store: object, fn: () => Promise<T>): Promise<T> {
+  let slots = holdSlots.get(store);
+  if (!slots) holdSlots.set(store, (slots = { running: 0, waiting: [] }));
+  if (slots.running >= HOLDS_IN_FLIGHT) await new Promise<void>((r) => slots.waiting.push(r));
+  else slots.running++;
+  try {
+    return await fn();
+  } finally {
+    const next = slots.waiting.shift();
+    if (next) next();
+    else slots.running--;
+  }
+}
+
 /**
  * Step 3 over the API: in one transaction, a hold on the firm's deposit account (pending debit,
  * pending credit of the dedicated account) and the outbox item that issues DCJPY with the bank
  * reference; the response is stored under the Idempotency-Key in the same transaction.
+ *
+ * On PostgreSQL the transaction is one statement (store/issuance-path.ts), committed on its own
+ * (autocommit: no round trip while it holds the dedicated account's lock), and the reads come
+ * before it: the stored response (a replay returns it) and the firm's state (read without a lock
+ * inside a transaction as well). A concurrent request with the same key meets the unique key of
+ * the response it stored and replays it; one that another transaction makes invalid meanwhile
+ * (the firm frozen) is no different from one made invalid just after it.
  */
 export async function requestIssuance(
   ctx: GatewayContext,
@@ -64,52 +109,98 @@ export async function requestIssuance(
     throw new InvalidInputError("account_invalid", "account must be an account ID", "account");
   }
   const accountId = input.account;
-  const result = await idempotent(
-    ctx,
-    { scope: firmId, key: input.idempotencyKey, hash: input.hash },
-    async (tx) => {
-      const account = await getAccount(tx, accountId);
-      if (!account || account.firmId !== firmId) {
-        throw new NotFoundError("account_not_found", `No account ${accountId}`, "account");
-      }
-      const firm = firmMustTransact(await getFirm(tx, firmId), firmId);
-      const reference = apiIssuanceReference(firmId, input.idempotencyKey);
-      const now = new Date();
+  const key = { scope: firmId, key: input.idempotencyKey, hash: input.hash };
+  const reference = apiIssuanceReference(firmId, input.idempotencyKey);
+  /** The request's rows, once the firm may transact. */
+  const rows = async (q: Queryable) => {
+    const { firm: found, accountFirmId } = await firmAndAccountOwner(q, firmId, accountId);
+    if (accountFirmId !== firmId) {
+      throw new NotFoundError("account_not_found", `No account ${accountId}`, "account");
+    }
+    const firm = firmMustTransact(found, firmId);
+    const now = new Date();
+    const issuance: Issuance = {
+      id: newId("iss"),
+      firmId,
+      accountId,
+      source: "api",
+      requestId: undefined,
+      reference,
+      to: firm.dcjpyAddress,
+      amount,
+      state: "pending",
+      holdTransferId: undefined,
+      txHash: undefined,
+      blockNumber: undefined,
+      errorCode: undefined,
+      errorMessage: undefined,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const item = {
+      topic: TOPIC.issue,
+      key: reference,
+      payload: { issuanceId: issuance.id },
+      maxAttempts: ctx.settings.worker.maxAttempts,
+      now,
+    };
+    return { issuance, item, response: { status: 201, body: issuanceView(issuance) } };
+  };
+  let result: IdempotentResult;
+  if (ctx.store.dialect === "postgres") {
+    const replayed = await storedResult(ctx.store, key);
+    if (replayed) return replayed;
+    const { issuance: i, item, response } = await rows(ctx.store);
+    try {
+      const hold = {
+        issuanceId: i.id,
+        firmId,
+        accountId,
+        reference,
+        to: i.to,
+        amount,
+        now: i.createdAt,
+        holdDescription: HOLD_DESCRIPTION,
+        item,
+        response: {
+          scope: firmId,
+          key: input.idempotencyKey,
+          requestHash: input.hash,
+          ...response,
+        },
+      };
+      const done = await limited(ctx.store, () => holdIssuance(ctx.store, hold));
+      if ("earlier" in done) {
+        if (done.earlier.requestHash !== input.hash) {
+          throw new IdempotencyKeyReusedError(input.idempotencyKey);
+        }
+        result = { status: done.earlier.status, body: done.earlier.body, replayed: true };
+      } else result = { ...response, replayed: false };
+    } catch (e) {
+      // A concurrent request with the same key committed first.
+      const replay =
+        e instanceof UniqueViolationError ? await storedResult(ctx.store, key) : undefined;
+      if (!replay) throw e;
+      result = replay;
+    }
+  } else {
+    result = await idempotent(ctx, key, async (tx) => {
+      const { issuance, item, response } = await rows(tx);
       const hold = await transfer(tx, {
         key: `issuance:${reference}:hold`,
         kind: "pending",
-        debitAccountId: account.id,
+        debitAccountId: accountId,
         creditAccountId: DEDICATED_ACCOUNT,
         amount,
         reference: `issuance:${reference}`,
-        description: "DCJPY issuance hold",
-        now,
+        description: HOLD_DESCRIPTION,
+        now: issuance.createdAt,
       });
-      const id = newId("iss");
-      await insertIssuance(tx, {
-        id,
-        firmId,
-        accountId: account.id,
-        source: "api",
-        requestId: undefined,
-        reference,
-        to: firm.dcjpyAddress,
-        amount,
-        state: "pending",
-        holdTransferId: hold.transfer.id,
-        createdAt: now,
-      });
-      await outbox.enqueue(tx, {
-        topic: TOPIC.issue,
-        key: reference,
-        payload: { issuanceId: id },
-        maxAttempts: ctx.settings.worker.maxAttempts,
-        now,
-      });
-      const issuance = (await getIssuance(tx, id))!;
-      return { status: 201, body: issuanceView(issuance) };
-    },
-  );
+      await insertIssuance(tx, { ...issuance, holdTransferId: hold.transfer.id });
+      await outbox.enqueue(tx, item);
+      return response;
+    });
+  }
   ctx.crashPoint?.("issuance.after-hold");
   return result;
 }

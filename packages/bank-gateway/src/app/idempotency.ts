@@ -7,7 +7,7 @@
  * other hits a unique key (the response's or the ledger transfer's) and then replays.
  */
 import { createHash } from "node:crypto";
-import { UniqueViolationError, encodeJson, type Store, type Tx } from "@kessai/storage";
+import { UniqueViolationError, encodeJson, type Queryable, type Tx } from "@kessai/storage";
 import { IdempotencyKeyReusedError, InvalidInputError } from "../domain/errors.js";
 import { getStoredResponse, storeResponse } from "../store/records.js";
 import { write, type GatewayContext } from "./context.js";
@@ -43,6 +43,17 @@ export function checkIdempotencyKey(key: unknown): string {
   return key;
 }
 
+/** The response stored under (scope, key) as a replay, or undefined; another request's throws. */
+export async function storedResult(
+  q: Queryable,
+  args: { scope: string; key: string; hash: string },
+): Promise<IdempotentResult | undefined> {
+  const stored = await getStoredResponse(q, args.scope, args.key);
+  if (!stored) return undefined;
+  if (stored.requestHash !== args.hash) throw new IdempotencyKeyReusedError(args.key);
+  return { status: stored.status, body: stored.body, replayed: true };
+}
+
 /**
  * Runs `fn` once per (scope, key): `fn` returns the response to store; it runs in a READ
  * COMMITTED transaction (see store/ledger.ts) together with the stored response, through the
@@ -54,20 +65,10 @@ export async function idempotent(
   args: { scope: string; key: string; hash: string },
   fn: (tx: Tx) => Promise<{ status: number; body: unknown }>,
 ): Promise<IdempotentResult> {
-  const store: Store = ctx.store;
-  const replay = async (): Promise<IdempotentResult | undefined> => {
-    const stored = await getStoredResponse(store, args.scope, args.key);
-    if (!stored) return undefined;
-    if (stored.requestHash !== args.hash) throw new IdempotencyKeyReusedError(args.key);
-    return { status: stored.status, body: stored.body, replayed: true };
-  };
   try {
     return await write(ctx, async (tx): Promise<IdempotentResult> => {
-      const stored = await getStoredResponse(tx, args.scope, args.key);
-      if (stored) {
-        if (stored.requestHash !== args.hash) throw new IdempotencyKeyReusedError(args.key);
-        return { status: stored.status, body: stored.body, replayed: true };
-      }
+      const earlier = await storedResult(tx, args);
+      if (earlier) return earlier;
       const r = await fn(tx);
       await storeResponse(tx, args.scope, args.key, { requestHash: args.hash, ...r });
       return { ...r, replayed: false };
@@ -75,7 +76,7 @@ export async function idempotent(
   } catch (e) {
     // A concurrent request with the same key committed first.
     if (e instanceof UniqueViolationError) {
-      const again = await replay();
+      const again = await storedResult(ctx.store, args);
       if (again) return again;
     }
     throw e;

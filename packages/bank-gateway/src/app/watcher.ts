@@ -27,6 +27,7 @@ import {
   depositAccountId,
   requestIssuanceReference,
 } from "../domain/references.js";
+import { postIssuanceHolds } from "../store/issuance-path.js";
 import { getAccount, lockAccounts, resolvePending, transfer } from "../store/ledger.js";
 import {
   firmByAddress,
@@ -102,16 +103,14 @@ export async function watchOnce(ctx: GatewayContext): Promise<WatchReport> {
     ctx.crashPoint?.("watch.before-commit");
     const applied = await ctx.store.transaction(
       async (tx) => {
-        let n = 0;
+        const fresh: DepositChainEvent[] = [];
         for (const e of events) {
           const { recorded } = await inbox.record(tx, {
             consumer: WATCH_CONSUMER,
             event: { chainId: ctx.chainId, ...e },
             payload: inboxPayload(e),
           });
-          if (!recorded) continue;
-          await apply(ctx, tx, e, owners);
-          n++;
+          if (recorded) fresh.push(e);
         }
         await cursors.advance(tx, {
           consumer: WATCH_CONSUMER,
@@ -122,7 +121,35 @@ export async function watchOnce(ctx: GatewayContext): Promise<WatchReport> {
         await tx.run(
           sql`DELETE FROM gw_sightings WHERE chain_id = ${ctx.chainId} AND block_number <= ${to}`,
         );
-        return n;
+        // PostgreSQL: the Issued events that confirm an issuance, all posted in one statement,
+        // the last before COMMIT when the range has nothing else (the dedicated account's lock is
+        // then held for one round trip, not from the range's first event on). Before the range's
+        // other events: a post changes no available balance but the dedicated account's, which
+        // it raises (a redemption in the same range may need it).
+        const posted =
+          tx.dialect === "postgres"
+            ? await postIssuanceHolds(
+                tx,
+                fresh.filter(
+                  (e): e is Extract<DepositChainEvent, { kind: "issued" }> =>
+                    e.kind === "issued" && e.amount <= LEDGER_MAX_AMOUNT,
+                ),
+              )
+            : new Map<string, string>();
+        for (const e of fresh) {
+          const issuanceId = e.kind === "issued" ? posted.get(e.reference) : undefined;
+          if (issuanceId === undefined) await apply(ctx, tx, e, owners);
+          else
+            ctx.log.info(
+              {
+                reference: e.kind === "issued" ? e.reference : undefined,
+                txHash: e.txHash,
+                issuanceId,
+              },
+              "issuance confirmed; hold posted",
+            );
+        }
+        return fresh.length;
       },
       { isolation: "read-committed" },
     );

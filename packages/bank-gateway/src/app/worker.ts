@@ -422,6 +422,18 @@ export async function runOutboxWorker(
   await Promise.allSettled([...inFlight]);
 }
 
+/**
+ * Where the worker's records commit. On PostgreSQL each in a transaction of its own, not in the
+ * group commit: a record moves an issuance the watcher may be moving too (to mined, to issued),
+ * and a batch of records locks its issuances in arrival order while the watcher locks them in its
+ * own, so the two would wait for each other until PostgreSQL's deadlock timeout (a second) broke
+ * the cycle; a record alone holds one issuance and waits for nothing after it. A record batched
+ * with requests would also hold their locks while it waits. On SQLite (one writer, no row locks)
+ * the group commit saves an fsync per record.
+ */
+const recording = (ctx: GatewayContext): Pick<GatewayContext, "store" | "writes"> =>
+  ctx.store.dialect === "postgres" ? { store: ctx.store } : ctx;
+
 /** Works one claimed item: sends it, then records the outcome with the outbox's. */
 async function workClaim(ctx: GatewayContext, c: OutboxClaim, report: WorkReport): Promise<void> {
   const w = ctx.settings.worker;
@@ -435,7 +447,7 @@ async function workClaim(ctx: GatewayContext, c: OutboxClaim, report: WorkReport
   }
   try {
     if (result) {
-      await write(ctx, async (tx) => {
+      await write(recording(ctx), async (tx) => {
         await outbox.complete(tx, c, result);
         await onDone(tx, c, result!);
       });
@@ -446,7 +458,7 @@ async function workClaim(ctx: GatewayContext, c: OutboxClaim, report: WorkReport
     // A key that names another call: a bug. Dead-lettered for an operator, nothing undone
     // (what was sent under that key is unknown here).
     const conflict = failure instanceof ChainKeyConflictError;
-    const outcome = await write(ctx, async (tx) => {
+    const outcome = await write(recording(ctx), async (tx) => {
       const o = await outbox.fail(tx, c, failure, {
         permanent: perm !== undefined || conflict,
         backoff: w.backoff,

@@ -4,7 +4,7 @@
  * (store/schema.ts); the checks here come first only to give a precise error, since a failed
  * statement ends the transaction.
  *
- * Writers lock the accounts they touch (`FOR UPDATE`, in ID order, so two transfers between the
+ * Writers lock the accounts they touch (`FOR NO KEY UPDATE`, in ID order, so two transfers between the
  * same accounts in opposite directions cannot deadlock) before reading their balances. On
  * PostgreSQL the ledger's transactions run READ COMMITTED: every invariant is a row-level
  * constraint evaluated on the row's latest version under that lock, so SERIALIZABLE would add
@@ -121,12 +121,17 @@ export async function listAccounts(q: Queryable, firmId?: string): Promise<Accou
   return rows.map(toAccount);
 }
 
-/** Locks the accounts (PostgreSQL row locks, in ID order) and returns them by ID. */
+/**
+ * Locks the accounts (PostgreSQL row locks, in ID order) and returns them by ID. `FOR NO KEY
+ * UPDATE`: writers change only the totals and the status, never the key, so the foreign-key
+ * checks of other transactions' inserts (a transfer or an issuance naming the account) do not
+ * wait for the lock.
+ */
 export async function lockAccounts(tx: Tx, ids: string[]): Promise<Map<string, Account>> {
   const sorted = [...new Set(ids)].sort();
   const rows = await tx.all(sql`SELECT ${ACCOUNT_COLUMNS} FROM gw_accounts
     WHERE id IN (${sql.join(sorted)}) ORDER BY id
-    ${sql.dialect({ postgres: sql`FOR UPDATE`, sqlite: sql`` })}`);
+    ${sql.dialect({ postgres: sql`FOR NO KEY UPDATE`, sqlite: sql`` })}`);
   return new Map(rows.map((r) => [r.id as string, toAccount(r)]));
 }
 

@@ -60,6 +60,23 @@ export async function getFirm(q: Queryable, id: string): Promise<Firm | undefine
   return r ? toFirm(r) : undefined;
 }
 
+/**
+ * The firm and the firm that owns account `accountId` (undefined when there is no such account),
+ * in one read: what a firm's request checks before it writes.
+ */
+export async function firmAndAccountOwner(
+  q: Queryable,
+  firmId: string,
+  accountId: string,
+): Promise<{ firm: Firm | undefined; accountFirmId: string | undefined }> {
+  const r = await q.get(sql`SELECT ${FIRM},
+      (SELECT firm_id FROM gw_accounts WHERE id = ${accountId}) AS account_firm_id
+    FROM gw_firms WHERE id = ${firmId}`);
+  // No such firm: no account can be its (a foreign key), so both are unknown.
+  if (!r) return { firm: undefined, accountFirmId: undefined };
+  return { firm: toFirm(r), accountFirmId: (r.account_firm_id as string | null) ?? undefined };
+}
+
 export async function listFirms(q: Queryable): Promise<Firm[]> {
   return (await q.all(sql`SELECT ${FIRM} FROM gw_firms ORDER BY id`)).map(toFirm);
 }
