@@ -24,12 +24,6 @@ import {
   type TxResult,
 } from "../context/send.js";
 import { readViews, type ViewRead } from "../context/readMany.js";
-import {
-  lockChecked,
-  tradeCheckReads,
-  tradeFinding,
-  type TradeIneligibility,
-} from "../actions/settlement/lock.js";
 import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
 import { toBankReference, tradeReference } from "../utils/reference.js";
 import {
@@ -417,8 +411,8 @@ async function carry(
     };
   };
 
-  // 0. every check before step 1: nothing is sent when one fails (its reads of the settlement's
-  // state, the block time and the trade's eligibility serve step 1 of the first pass)
+  // 0. every check before step 1: nothing is sent when one fails (its read of the settlement's
+  // state serves step 1 of the first pass)
   let preflighted: Preflight | undefined = await preflight(p, terms, bankReference, redemptionRef);
 
   const pass = async () => {
@@ -432,12 +426,11 @@ async function carry(
         const s = checked?.state ?? (await guard());
         return s === "None" ? undefined : "settlement exists";
       },
-      // the block time and the trade's checks the checks before step 1 have just read are
-      // passed down, not read again; a later pass (after a reorg) reads them afresh
-      async () =>
-        checked
-          ? lockChecked(await keyed(seller, 1), terms, checked.now, checked.finding)
-          : a.createSettlement(await keyed(seller, 1), { terms, force: p.force }),
+      // the lock's own checks (block time, the trade's eligibility) are read again here, right
+      // before it is sent: the caller's progress callback and the journal lookup run after the
+      // checks before step 1, and a deadline or an eligibility that changed in between must stop
+      // the lock, not the settlement after it
+      async () => a.createSettlement(await keyed(seller, 1), { terms, force: p.force }),
     );
     // 2. affirm
     await run(
@@ -550,12 +543,9 @@ async function carry(
   }
 }
 
-/** What the checks before step 1 read that step 1 uses: the state, the block time, the trade's eligibility. */
+/** What the checks before step 1 read that step 1 uses: the settlement's state. */
 interface Preflight {
   state: SettlementStateName;
-  now: bigint;
-  /** Why the trade could not settle as things stand (undefined with `force`). */
-  finding?: TradeIneligibility;
 }
 
 /**
@@ -625,9 +615,8 @@ async function preflight(
       terms.deadline,
       "looks like milliseconds; give the unix time in seconds",
     );
-  // the block time past ethers' request cache (a deadline check right after the clock moved)
-  // and the trade's eligibility (step 1's checks, see createSettlement) in the same request
-  const checks = p.force ? [] : tradeCheckReads(ctx, terms);
+  // the block time past ethers' request cache (a deadline check right after the clock moved);
+  // the trade's eligibility is step 1's own check (createSettlement), read right before the lock
   const [now, answers] = await Promise.all([
     latestBlockTime(ctx),
     readViews(ctx, [
@@ -640,7 +629,6 @@ async function preflight(
         method: "totalSupply",
         args: [],
       },
-      ...checks,
     ]),
   ]);
   const rec = answers[0][0] as { state: bigint; termsDigest: string };
@@ -702,8 +690,7 @@ async function preflight(
       terms.amount,
       `would take DCJPY's supply ${supply} above its cap 2^128 - 1 at step 3`,
     );
-  const finding = checks.length ? tradeFinding(ctx, terms, answers.slice(4)) : undefined;
-  return { state, now, finding };
+  return { state };
 }
 
 type RefRecord = { account: string; amount: bigint };
