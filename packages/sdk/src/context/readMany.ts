@@ -159,15 +159,18 @@ export async function readViews(
   const alone = (r: ViewRead) => readView(ctx, r.action, r.contract, r.method, r.args);
   const send = (ctx.provider as { send?: RawSend }).send;
   if (reads.length < 2 || typeof send !== "function") return Promise.all(reads.map(alone));
-  const targets = await Promise.all(
-    reads.map((r) =>
-      typeof r.contract.target === "string" ? r.contract.target : r.contract.getAddress(),
-    ),
-  );
-  const fragments = reads.map((r) => fragmentOf(r.contract, r.method));
-  const calls = reads.map((r, i) => encodeCall(r.contract, fragments[i], r.args));
+  let fragments: FunctionFragment[];
   let answers: [boolean[], string[]];
   try {
+    // arguments that do not encode (or a target that does not resolve) are read alone too,
+    // so that they throw readView's typed error, as a single read does
+    const targets = await Promise.all(
+      reads.map((r) =>
+        typeof r.contract.target === "string" ? r.contract.target : r.contract.getAddress(),
+      ),
+    );
+    fragments = reads.map((r) => fragmentOf(r.contract, r.method));
+    const calls = reads.map((r, i) => encodeCall(r.contract, fragments[i], r.args));
     const data = READ_MANY_CODE + encodeReadMany(targets, calls);
     const raw = (await send.call(ctx.provider, "eth_call", [{ data }, "latest"])) as string;
     answers = decodeReadMany(raw, reads.length);
