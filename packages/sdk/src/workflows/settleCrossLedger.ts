@@ -309,7 +309,9 @@ async function carry(
     s = await read();
     if (s.status !== reported) {
       reported = s.status;
-      if (s.status === "paid" || s.status === "refunded") {
+      // A read may find the outcome already carried across (a fast relay, or a resumed call):
+      // step 5 is done then too, and is reported before step 6.
+      if ((s.status === "paid" || s.status === "refunded" || s.final) && relayAt === undefined) {
         relayAt = Date.now() + relayAfter;
         await emit({
           step: 5,
