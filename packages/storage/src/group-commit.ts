@@ -11,10 +11,13 @@
  *
  * Failure stays the caller's: when one piece of work throws (or the group's commit fails),
  * nothing of the group is kept and each piece runs again in a transaction of its own, so only
- * the failing one fails. The work must therefore be safe to run again, which a transaction's
+ * the failing one fails. A commit whose outcome is unknown (`StorageConnectionError` with
+ * `commitUnknown`: the connection broke during COMMIT) is not run again, since the group may have
+ * committed: every caller of the group gets that error, as it would from a transaction of its own. The work must therefore be safe to run again, which a transaction's
  * callback already is (PostgreSQL retries it on a serialization failure): database statements
  * and values computed from them, no effect outside the transaction.
  */
+import { StorageConnectionError } from "./errors.js";
 import type { Store, TransactionOptions, Tx } from "./store.js";
 
 /** Options of {@link groupCommit}. */
@@ -60,7 +63,11 @@ export function groupCommit(store: Store, options: GroupCommitOptions = {}): Gro
         return out;
       }, txOptions);
     } catch (error) {
-      if (group.length === 1) return group[0]!.reject(error);
+      // A commit whose outcome is unknown (the connection broke during COMMIT) may have kept the
+      // whole group: running its members again could apply them twice. Each caller is told, as
+      // a transaction of its own would tell it, and re-reads before acting.
+      if (group.length === 1 || (error instanceof StorageConnectionError && error.commitUnknown))
+        return group.forEach((m) => m.reject(error));
     }
     if (results) return group.forEach((m, i) => m.resolve(results[i]));
     // Nothing of the group was kept: each runs alone, so that one failure stays its own.
