@@ -13,7 +13,7 @@ import { outbox, sql, type Queryable } from "@kessai/storage";
 import { decodeJson, encodeJson, encodeTime, toBigInt, toNumber } from "@kessai/storage";
 import { InsufficientFundsError, NotFoundError, PendingResolvedError } from "../domain/errors.js";
 import { DEDICATED_ACCOUNT } from "../domain/references.js";
-import type { StoredResponse } from "./records.js";
+import { getStoredResponse, type StoredResponse } from "./records.js";
 
 /** An API issuance request's rows: the hold, the issuance, its outbox item, its response. */
 export interface IssuanceHold {
@@ -85,6 +85,11 @@ export async function holdIssuance(
     };
   }
   if (row.hold_id === null || row.hold_id === undefined) {
+    // The statement's snapshot was taken before it waited for the account's lock: a request with
+    // the same key that committed meanwhile is not in `earlier`, though its hold is in
+    // `available`. A fresh read of the stored response tells a retry from a real shortfall.
+    const stored = await getStoredResponse(q, h.response.scope, h.response.key);
+    if (stored) return { earlier: stored };
     throw new InsufficientFundsError(h.accountId, toBigInt(row.available), h.amount);
   }
   return { holdTransferId: toNumber(row.hold_id) };

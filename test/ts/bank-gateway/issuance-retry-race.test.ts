@@ -1,0 +1,99 @@
+/**
+ * The gateway's PostgreSQL issuance statement takes its snapshot before it waits for the
+ * account's lock. A client's retry (same idempotency key, same body) that waits behind its first
+ * request sees that request's hold in the balance but not its stored response: it is answered
+ * with the stored response, read afresh, not refused for insufficient funds, and holds nothing.
+ */
+import { expect } from "chai";
+import { buildingBlocks, encodeTime, openStore, sql, type Store } from "@kessai/storage";
+import { gatewayMigrations } from "../../../packages/bank-gateway/src/store/schema.js";
+import * as ledger from "../../../packages/bank-gateway/src/store/ledger.js";
+import {
+  holdIssuance,
+  type IssuanceHold,
+} from "../../../packages/bank-gateway/src/store/issuance-path.js";
+import { sharedPostgres } from "../storage/backends.js";
+
+const TO = `0x${"ab".repeat(20)}`;
+const bankRef = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
+
+describe("bank gateway on PostgreSQL: a same-key retry racing its first request", function () {
+  this.timeout(60_000);
+  let store: Store;
+  before(async function () {
+    store = await openStore(await (await sharedPostgres()).createDatabase());
+    await store.migrate([...buildingBlocks, gatewayMigrations]);
+    const now = encodeTime(new Date());
+    await store.transaction(async (tx) => {
+      await tx.run(sql`INSERT INTO gw_firms (id, name, dcjpy_address, deposit_account_ref, status, frozen, created_at, updated_at)
+        VALUES ('f', 'F', ${TO}, ${`0x${"cd".repeat(32)}`}, 'open', ${false}, ${now}, ${now})`);
+      await ledger.createAccount(tx, {
+        id: "dep_f",
+        kind: "deposit",
+        firmId: "f",
+        allowOverdraft: false,
+      });
+      await ledger.createAccount(tx, {
+        id: "bank_dedicated",
+        kind: "dedicated",
+        allowOverdraft: false,
+      });
+      await ledger.createAccount(tx, { id: "bank_funding", kind: "funding", allowOverdraft: true });
+      await ledger.transfer(tx, {
+        key: "fund-1",
+        kind: "posted",
+        debitAccountId: "bank_funding",
+        creditAccountId: "dep_f",
+        amount: 100n,
+      });
+    });
+  });
+  after(async () => store?.close());
+
+  it("the retry of a request in flight (same key, same body) is answered as its first request was", async () => {
+    const now = new Date();
+    const h = (id: string): IssuanceHold => ({
+      issuanceId: id,
+      firmId: "f",
+      accountId: "dep_f",
+      reference: bankRef(77),
+      to: TO,
+      amount: 60n,
+      now,
+      holdDescription: "h",
+      item: { topic: "dcjpy.issue", key: bankRef(77), payload: { issuanceId: id }, now },
+      response: { scope: "f", key: "K", requestHash: "same", status: 201, body: { id } },
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let held!: () => void;
+    const inside = new Promise<void>((r) => (held = r));
+    // The first request's statement has run and not yet committed (its COMMIT is on its way).
+    const first = store.transaction(
+      async (tx) => {
+        await holdIssuance(tx, h("iss_a"));
+        held();
+        await gate;
+      },
+      { isolation: "read-committed" },
+    );
+    await inside;
+    // The client's retry (same key, same body) arrives now.
+    const retry = holdIssuance(store, h("iss_b")).then(
+      (r) => ({ ok: r }),
+      (e) => ({ err: e }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await first;
+    const r = await retry;
+    // answered with the first request's stored response, nothing held twice
+    expect(r).to.deep.equal({
+      ok: { earlier: { requestHash: "same", status: 201, body: { id: "iss_a" } } },
+    });
+    const holds = await store.all(
+      sql`SELECT id FROM gw_transfers WHERE kind = 'pending' AND debit_account_id = 'dep_f'`,
+    );
+    expect(holds).to.have.length(1);
+  });
+});
