@@ -177,6 +177,8 @@ interface Item extends RunItem<CrossLedgerTradeResult> {
   deadlinePassed: boolean;
   /** When this run first saw the cash ledger's decision with the ST ledger still `Locked`. */
   decidedAt?: number;
+  /** The cash ledger decided but still owes the transfer (the receiver's account refused it). */
+  transferPending: boolean;
 }
 
 /**
@@ -270,6 +272,7 @@ export async function settleCrossLedgerTrades(
     terms: termsOf[i],
     reported: false,
     deadlinePassed: false,
+    transferPending: false,
     result: {
       line: trade.line,
       venue: trade.venue,
@@ -333,7 +336,14 @@ export async function settleCrossLedgerTrades(
 
   async function sellerStep(it: Item, recorded: boolean | undefined): Promise<void> {
     const r = it.result;
-    if (r.stState === "Delivered" && redeem) return redeemPaid(it, recorded);
+    if (r.stState === "Delivered" && redeem) {
+      // Redeem only DCJPY the cash ledger has paid: with the transfer still owed, a redemption
+      // would spend the seller's other DCJPY under this trade's reference.
+      if (!it.transferPending) return redeemPaid(it, recorded);
+      r.next =
+        "the cash ledger still owes the payment (the seller's DCJPY account refused it): once it can receive, anyone calls completeTransfer; the next run redeems";
+      return;
+    }
     if (r.stState !== "None") return;
     if (r.cashState === "Paid" || r.cashState === "Refunded") {
       // The verifier refunded an instruction that found no lock: a lock now would stay locked.
@@ -414,9 +424,14 @@ export async function settleCrossLedgerTrades(
         });
         addTx(it, "refund", "cash", tx, 1);
       } catch (e) {
-        // Another party decided first (a pay mined at the deadline, anyone's refund): the
-        // read below shows it. Anything else is this trade's failure.
-        if (!(e instanceof ContractError)) return fail(it, "failed", e);
+        // Another party decided first (a pay mined at the deadline, anyone's refund, possibly in
+        // the same block, where a replay cannot type the revert): the ledgers show it. A
+        // failure that is not the ledger's refusal, the instruction still undecided, is this
+        // trade's failure.
+        await readStatus(it, st, cash);
+        if (!(e instanceof ContractError) && it.result.cashState === "Instructed")
+          fail(it, "failed", e);
+        return report(it);
       }
       await readStatus(it, st, cash);
       await report(it);
@@ -491,7 +506,7 @@ export async function settleCrossLedgerTrades(
       r.next = `waiting for ${typeof found === "string" ? found : `the verifier's attestation (it serves ${found.outcome}, the cash ledger shows ${r.cashState})`}`;
       return;
     }
-    let refused: ContractError | undefined;
+    let error: unknown;
     try {
       const args = { terms: it.terms, attestation: found.attestation };
       const tx =
@@ -500,13 +515,14 @@ export async function settleCrossLedgerTrades(
           : await a.crossLedgerReturnToSeller(keyed(st.ctx, it.terms.id, name), args);
       addTx(it, name, "st", tx, 1);
     } catch (e) {
-      // The verifier's relay came first, or the token refuses the delivery for now.
-      if (!(e instanceof ContractError)) return fail(it, "failed", e);
-      refused = e;
+      error = e;
     }
+    // The verifier's relay may have come first (in the same block, a replay cannot type the
+    // revert): what the ST ledger shows decides, not the error.
     await readStatus(it, st, cash);
-    if (refused && r.stState === "Locked")
-      r.next = `the ST ledger refused the ${name} for now (${refused.shortMessage}): the next pass tries again`;
+    if (error === undefined || r.stState !== "Locked") return;
+    if (!(error instanceof ContractError)) return fail(it, "failed", error);
+    r.next = `the ST ledger refused the ${name} for now (${error.shortMessage}): the next pass tries again`;
   }
 
   /** One approval of the payment contract for the total to instruct; false when it failed. */
@@ -546,6 +562,7 @@ export async function settleCrossLedgerTrades(
     r.cashState = s.cash.state;
     r.ledgerStatus = s.status;
     it.deadlinePassed = s.deadlinePassed === true;
+    it.transferPending = s.cash.transferPending === true;
     if (s.status === "mismatch") {
       const expected = crossLedgerTermsDigest(it.terms).toLowerCase();
       const ledger = s.st.state !== "None" && s.st.termsDigest !== expected ? "st" : "cash";
