@@ -33,6 +33,7 @@ import {
   inbox,
   journal,
   sql,
+  type SqlValue,
   type Store,
   type Tx,
 } from "@kessai/storage";
@@ -119,18 +120,24 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
         `block ${b.block_number} changed as well (recorded ${b.block_hash}, now ${now?.hash ?? "missing"}): resync from ${b.block_number} or lower`,
       );
   }
-  // The service's sends on this chain mined in a block that is no longer there.
+  // The service's sends on this chain mined in a block that is no longer there: every mined or
+  // confirmed entry of the journal is looked at, page by page.
   const lost: JournalEntry[] = [];
-  const entries = await journal.list(a.store, {
-    namespace: TX_JOURNAL_NAMESPACE,
-    states: ["mined", "confirmed"],
-    limit: 100_000,
-  });
-  for (const e of entries) {
-    const d = e.data as JournalEntry;
-    if (d.chainId !== String(chainId) || !d.mined || d.mined.blockNumber < a.fromBlock) continue;
-    const receipt = await a.provider.getTransactionReceipt(d.mined.hash);
-    if (receipt?.blockHash?.toLowerCase() !== d.mined.blockHash.toLowerCase()) lost.push(d);
+  for (let afterId: string | undefined; ;) {
+    const page = await journal.list(a.store, {
+      namespace: TX_JOURNAL_NAMESPACE,
+      states: ["mined", "confirmed"],
+      ...(afterId === undefined ? {} : { afterId }),
+      limit: PAGE,
+    });
+    for (const e of page) {
+      const d = e.data as JournalEntry;
+      if (d.chainId !== String(chainId) || !d.mined || d.mined.blockNumber < a.fromBlock) continue;
+      const receipt = await a.provider.getTransactionReceipt(d.mined.hash);
+      if (receipt?.blockHash?.toLowerCase() !== d.mined.blockHash.toLowerCase()) lost.push(d);
+    }
+    if (page.length < PAGE) break;
+    afterId = page[page.length - 1]!.id;
   }
 
   return a.store.transaction(async (tx) => {
@@ -147,11 +154,12 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
     };
     const col = COLUMNS[a.ledger];
     const now = encodeTime(new Date());
+    const rebuilt = await rebuild(tx, consumer, chainId, new Set(ids));
     for (const id of ids) {
       const before = await tx.get<{ state: string }>(
         sql`SELECT ${sql.id(col.state)} AS state FROM verifier_settlements WHERE id = ${id}`,
       );
-      const after = await rebuild(tx, consumer, chainId, id);
+      const after = rebuilt.get(id)!;
       await tx.run(sql`UPDATE verifier_settlements SET ${sql.id(col.terms)} = ${after.terms},
         ${sql.id(col.state)} = ${after.state}, updated_at = ${now} WHERE id = ${id}`);
       report.settlements.push({ id, before: before?.state ?? "none", after: after.state });
@@ -180,17 +188,50 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
   });
 }
 
-/** A settlement's terms and state on one ledger from the events the service keeps of it. */
-async function rebuild(tx: Tx, consumer: string, chainId: number, id: string): Promise<Row> {
-  const events = await inbox.list(tx, { consumer, chainId, limit: 100_000 });
-  const row: Row = { id, terms: null, state: "none" };
-  for (const e of events) {
-    const p = e.payload as { name: string; id: string; terms?: unknown };
-    if (p.id !== id || !(p.name in EFFECT)) continue;
-    row.state = EFFECT[p.name]!;
-    if (p.terms) row.terms = encodeJson(p.terms);
+/** Rows read at a time from the inbox and the journal (each read goes on until exhausted). */
+const PAGE = 10_000;
+
+/**
+ * The terms and state on one ledger of each settlement of `ids`, from the events the service keeps
+ * of it: every kept event of the consumer is read, in order, page by page.
+ */
+async function rebuild(
+  tx: Tx,
+  consumer: string,
+  chainId: number,
+  ids: ReadonlySet<string>,
+): Promise<Map<string, Row>> {
+  const rows = new Map<string, Row>();
+  for (const id of ids) rows.set(id, { id, terms: null, state: "none" });
+  if (ids.size === 0) return rows;
+  let after: { n: SqlValue; block: string; log: SqlValue; tx: string } | undefined;
+  for (;;) {
+    const page = await tx.all<{
+      block_number: SqlValue;
+      block_hash: string;
+      log_index: SqlValue;
+      tx_hash: string;
+      payload: unknown;
+    }>(sql`SELECT block_number, block_hash, log_index, tx_hash, payload FROM kessai_inbox
+      WHERE consumer = ${consumer} AND chain_id = ${chainId}
+        ${
+          after === undefined
+            ? sql``
+            : sql`AND (block_number, block_hash, log_index, tx_hash) >
+                (${after.n}, ${after.block}, ${after.log}, ${after.tx})`
+        }
+      ORDER BY block_number, block_hash, log_index, tx_hash LIMIT ${PAGE}`);
+    for (const e of page) {
+      const p = decodeJson(e.payload) as { name: string; id: string; terms?: unknown };
+      const row = rows.get(p.id);
+      if (!row || !(p.name in EFFECT)) continue;
+      row.state = EFFECT[p.name]!;
+      if (p.terms) row.terms = encodeJson(p.terms);
+    }
+    if (page.length < PAGE) return rows;
+    const last = page[page.length - 1]!;
+    after = { n: last.block_number, block: last.block_hash, log: last.log_index, tx: last.tx_hash };
   }
-  return row;
 }
 
 /**
