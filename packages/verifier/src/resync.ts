@@ -28,6 +28,7 @@ import type { JournalEntry } from "@kessai/sdk";
 import {
   cursors,
   decodeJson,
+  decodeTime,
   encodeJson,
   encodeTime,
   inbox,
@@ -90,12 +91,14 @@ const EFFECT: Record<string, string> = {
 
 /**
  * Reconciles the service's view of one ledger with the chain from `fromBlock` (see the module's
- * comment). Run it with the service stopped. Throws {@link VerifierResyncError} when nothing was
+ * comment). Run it with the service stopped. Throws {@link VerifierResyncError} while the service
+ * is at work (an unexpired claim on its queue), when nothing was
  * recorded from that ledger yet, when `fromBlock` is above what was processed, or when a block
  * below `fromBlock` that the service recorded events from changed too (resync from lower then).
  */
 export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
   const consumer = `verifier.${a.ledger}`;
+  await refuseWhileRunning(a.store, a.ledger);
   const chainId = Number((await a.provider.getNetwork()).chainId);
   const cursor = await cursors.get(a.store, { consumer, chainId });
   if (!cursor)
@@ -186,6 +189,25 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
     });
     return report;
   });
+}
+
+/**
+ * Refuses while the service is at work: an outbox item of the service claimed under a lease that
+ * has not run out. A running service holds each claim while its handler runs and heartbeats it
+ * (every third of `leaseMs`), so a lease runs out only `leaseMs` after the service stopped or
+ * died; an idle service holds no claim, which is why the service must still be stopped first.
+ */
+async function refuseWhileRunning(store: Store, ledger: "st" | "cash"): Promise<void> {
+  const row = await store.get<{ n: unknown; until: unknown }>(sql`
+    SELECT COUNT(*) AS n, MAX(due_at) AS until FROM kessai_outbox
+    WHERE status = 'claimed' AND topic IN ('st.relay', 'cash.decide')
+      AND due_at > ${encodeTime(new Date())}`);
+  const n = Number(row?.n ?? 0);
+  if (n > 0)
+    throw new VerifierResyncError(
+      ledger,
+      `the service is running: ${n} queue item(s) claimed, the last lease until ${decodeTime(row!.until).toISOString()}; stop it (or wait for the leases to run out) and resync again`,
+    );
 }
 
 /** Rows read at a time from the inbox and the journal (each read goes on until exhausted). */
