@@ -214,6 +214,21 @@ export interface HealthReport {
 
 const DELIVERY_STATE = ["none", "locked", "delivered", "returned", "failed"] as const;
 const PAYMENT_STATE_NAMES = ["none", "instructed", "paid", "refunded"] as const;
+/**
+ * Puts an item that already ran (done or dead) back in the queue, due now, with attempts to spare;
+ * any other item, or none, is left as it is.
+ */
+async function rearm(
+  tx: Tx,
+  topic: string,
+  key: string,
+  now: ReturnType<typeof encodeTime>,
+): Promise<void> {
+  await tx.run(sql`UPDATE kessai_outbox SET status = 'pending', due_at = ${now},
+    updated_at = ${now}, finished_at = NULL, result = NULL, max_attempts = attempts + 1000
+    WHERE topic = ${topic} AND idempotency_key = ${key} AND status IN ('done', 'dead')`);
+}
+
 /** The relay owed to a lock seen after the cash ledger's outcome, by that outcome (`cash_state`). */
 const LATE_LOCK: Record<string, { suffix: string; outcome: OutcomeValue } | undefined> = {
   refunded: { suffix: "late-lock", outcome: Outcome.Refunded },
@@ -601,6 +616,9 @@ export class Verifier {
       case "PaymentInstructed":
         await tx.run(sql`UPDATE verifier_settlements SET cash_terms = ${encodeJson(e.terms)},
           cash_state = 'instructed', updated_at = ${now} WHERE id = ${id}`);
+        // Seen again after a resync of the cash ledger took the instruction away: the decision
+        // stands (its signed order), and its item, which ended finding no instruction, runs again.
+        await rearm(tx, "cash.decide", id, now);
         break;
       case "SettlementPaid":
       case "SettlementRefunded": {
@@ -637,10 +655,7 @@ export class Verifier {
       payload: { outcome: late.outcome },
       maxAttempts: 1_000,
     });
-    if (!created)
-      await tx.run(sql`UPDATE kessai_outbox SET status = 'pending', due_at = ${now},
-        updated_at = ${now}, finished_at = NULL, result = NULL, max_attempts = attempts + 1000
-        WHERE topic = 'st.relay' AND idempotency_key = ${key} AND status IN ('done', 'dead')`);
+    if (!created) await rearm(tx, "st.relay", key, now);
   }
 
   // ---------------------------------------------------------------- 2. decide
@@ -872,6 +887,10 @@ export class Verifier {
     const id = c.key.split(":")[0]!;
     const s = await this.settlement(id);
     if (!s) throw new PermanentError(`no settlement ${id}`);
+    // A resync of the cash ledger took the instruction away: nothing to send the decision
+    // against. Recording the instruction again puts this item back in the queue.
+    if (c.topic === "cash.decide" && !s.cashTerms)
+      return { skipped: "no instruction on the cash ledger: sent once it is seen again" };
     return c.topic === "cash.decide"
       ? this.sendDecision(s, c.payload as { decision: string; order: string }, signal)
       : this.relay(s, (c.payload as { outcome: OutcomeValue }).outcome, signal);
@@ -890,7 +909,7 @@ export class Verifier {
     p: { decision: string; order: string },
     signal?: AbortSignal,
   ): Promise<unknown> {
-    const t = s.cashTerms!;
+    const t = s.cashTerms!; // checked by handle
     const [stateOf, cashNow] = await Promise.all([
       this.payment.getFunction("stateOf").staticCall(t.id),
       p.decision === "paid" ? this.cashClock(true) : undefined,

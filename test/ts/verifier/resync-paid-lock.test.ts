@@ -8,7 +8,6 @@
  */
 import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
-import { Contract, Wallet } from "ethers";
 import { openStore, outbox, type Store } from "@kessai/storage";
 import { tempSqliteDir, type TempSqliteDir } from "../../../packages/storage/src/testing/index.js";
 import { main } from "../../../packages/cli/src/main.js";
@@ -25,11 +24,7 @@ import {
   statesOf,
 } from "./fixture.js";
 import {
-  ADMIN,
-  BUYER,
-  SELLER,
   VERIFIER,
-  contractsOf,
   instruct,
   issue,
   lock,
