@@ -6,13 +6,10 @@
  * the same terms again, the item is queued again and the decision taken before lands: paid once,
  * delivered once.
  */
-import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
 import { openStore, outbox, type Store } from "@kessai/storage";
 import { tempSqliteDir, type TempSqliteDir } from "../../../packages/storage/src/testing/index.js";
-import { main } from "../../../packages/cli/src/main.js";
 import { VerifierReorgError, type Verifier } from "../../../packages/verifier/src/index.js";
-import { nodeKey } from "../sdk/hardhat-node.js";
 import { databaseUrl } from "../storage/database-url.js";
 import type { Backend } from "../storage/backends.js";
 import {
@@ -24,7 +21,6 @@ import {
 } from "./fixture.js";
 import {
   SELLER,
-  VERIFIER,
   contractsOf,
   instruct,
   lock,
@@ -32,6 +28,7 @@ import {
   termsFor,
   type TwoLedgers,
 } from "./two-nodes.js";
+import { resyncCli } from "./resync-cli.js";
 
 const K = 3;
 
@@ -85,32 +82,7 @@ sqliteOnly("resync after a reorg that takes away an instruction and its pay", (b
 
   async function resync(fromBlock: number, ledger: "st" | "cash" = "st") {
     const config = tmp.file(`verifier-${fromBlock}.json`);
-    await writeFile(
-      config,
-      JSON.stringify({
-        database: { url: dbUrl },
-        st: { rpcUrl: l.st.node.url, contract: l.addr.delivery },
-        cash: { rpcUrl: l.cash.node.url, contract: l.addr.payment },
-        privateKey: nodeKey(VERIFIER),
-        confirmations: K,
-      }),
-    );
-    let out = "";
-    let err = "";
-    const code = await main(
-      [
-        "verifier",
-        "resync",
-        "--config",
-        config,
-        "--ledger",
-        ledger,
-        "--from-block",
-        `${fromBlock}`,
-      ],
-      { out: (s) => (out += s), err: (s) => (err += s) },
-    );
-    return { code, out, err };
+    return resyncCli({ l, dbUrl, config, confirmations: K }, ledger, fromBlock);
   }
 
   it("the instruction and the pay both gone: the decision's item ends; instructed again, the decision lands", async function () {

@@ -6,13 +6,10 @@
  * with the cash ledger's outcome `paid`, and the service queues the relay of that outcome for it
  * (`<id>:paid-lock`): the paid buyer gets the units, delivered once.
  */
-import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
 import { openStore, outbox, type Store } from "@kessai/storage";
 import { tempSqliteDir, type TempSqliteDir } from "../../../packages/storage/src/testing/index.js";
-import { main } from "../../../packages/cli/src/main.js";
 import { VerifierReorgError, type Verifier } from "../../../packages/verifier/src/index.js";
-import { nodeKey } from "../sdk/hardhat-node.js";
 import { databaseUrl } from "../storage/database-url.js";
 import type { Backend } from "../storage/backends.js";
 import {
@@ -23,15 +20,8 @@ import {
   sentBy,
   statesOf,
 } from "./fixture.js";
-import {
-  VERIFIER,
-  instruct,
-  issue,
-  lock,
-  startTwoLedgers,
-  termsFor,
-  type TwoLedgers,
-} from "./two-nodes.js";
+import { instruct, issue, lock, startTwoLedgers, termsFor, type TwoLedgers } from "./two-nodes.js";
+import { resyncCli } from "./resync-cli.js";
 
 const K = 3;
 
@@ -87,32 +77,7 @@ sqliteOnly(
 
     async function resync(fromBlock: number, ledger: "st" | "cash" = "st") {
       const config = tmp.file(`verifier-${fromBlock}.json`);
-      await writeFile(
-        config,
-        JSON.stringify({
-          database: { url: dbUrl },
-          st: { rpcUrl: l.st.node.url, contract: l.addr.delivery },
-          cash: { rpcUrl: l.cash.node.url, contract: l.addr.payment },
-          privateKey: nodeKey(VERIFIER),
-          confirmations: K,
-        }),
-      );
-      let out = "";
-      let err = "";
-      const code = await main(
-        [
-          "verifier",
-          "resync",
-          "--config",
-          config,
-          "--ledger",
-          ledger,
-          "--from-block",
-          `${fromBlock}`,
-        ],
-        { out: (s) => (out += s), err: (s) => (err += s) },
-      );
-      return { code, out, err };
+      return resyncCli({ l, dbUrl, config, confirmations: K }, ledger, fromBlock);
     }
 
     it("the lock and the deliver both gone: the seller locks again after the restart; the paid buyer gets the units", async function () {
