@@ -112,11 +112,10 @@ sqliteOnly(
       }
       await lock(l, t, { issued: true });
       await mine(l.st, K + 1);
-      for (let i = 0; i < 30; i++) {
-        await again.tick();
-        await mine(l.st, 1);
-        await mine(l.cash, 1);
-      }
+      const relayed = async () =>
+        (await outbox.get(store, { topic: "st.relay", key: `${t.id.toLowerCase()}:paid-lock` }))
+          ?.status === "done";
+      await roundsUntil(l, again, relayed);
       const item = await outbox.get(store, {
         topic: "st.relay",
         key: `${t.id.toLowerCase()}:paid-lock`,
