@@ -28,11 +28,13 @@ import type { JournalEntry } from "@kessai/sdk";
 import {
   cursors,
   decodeJson,
+  decodeTime,
   encodeJson,
   encodeTime,
   inbox,
   journal,
   sql,
+  type SqlValue,
   type Store,
   type Tx,
 } from "@kessai/storage";
@@ -89,12 +91,14 @@ const EFFECT: Record<string, string> = {
 
 /**
  * Reconciles the service's view of one ledger with the chain from `fromBlock` (see the module's
- * comment). Run it with the service stopped. Throws {@link VerifierResyncError} when nothing was
+ * comment). Run it with the service stopped. Throws {@link VerifierResyncError} while the service
+ * is at work (an unexpired claim on its queue), when nothing was
  * recorded from that ledger yet, when `fromBlock` is above what was processed, or when a block
  * below `fromBlock` that the service recorded events from changed too (resync from lower then).
  */
 export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
   const consumer = `verifier.${a.ledger}`;
+  await refuseWhileRunning(a.store, a.ledger);
   const chainId = Number((await a.provider.getNetwork()).chainId);
   const cursor = await cursors.get(a.store, { consumer, chainId });
   if (!cursor)
@@ -119,18 +123,24 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
         `block ${b.block_number} changed as well (recorded ${b.block_hash}, now ${now?.hash ?? "missing"}): resync from ${b.block_number} or lower`,
       );
   }
-  // The service's sends on this chain mined in a block that is no longer there.
+  // The service's sends on this chain mined in a block that is no longer there: every mined or
+  // confirmed entry of the journal is looked at, page by page.
   const lost: JournalEntry[] = [];
-  const entries = await journal.list(a.store, {
-    namespace: TX_JOURNAL_NAMESPACE,
-    states: ["mined", "confirmed"],
-    limit: 100_000,
-  });
-  for (const e of entries) {
-    const d = e.data as JournalEntry;
-    if (d.chainId !== String(chainId) || !d.mined || d.mined.blockNumber < a.fromBlock) continue;
-    const receipt = await a.provider.getTransactionReceipt(d.mined.hash);
-    if (receipt?.blockHash?.toLowerCase() !== d.mined.blockHash.toLowerCase()) lost.push(d);
+  for (let afterId: string | undefined; ;) {
+    const page = await journal.list(a.store, {
+      namespace: TX_JOURNAL_NAMESPACE,
+      states: ["mined", "confirmed"],
+      ...(afterId === undefined ? {} : { afterId }),
+      limit: PAGE,
+    });
+    for (const e of page) {
+      const d = e.data as JournalEntry;
+      if (d.chainId !== String(chainId) || !d.mined || d.mined.blockNumber < a.fromBlock) continue;
+      const receipt = await a.provider.getTransactionReceipt(d.mined.hash);
+      if (receipt?.blockHash?.toLowerCase() !== d.mined.blockHash.toLowerCase()) lost.push(d);
+    }
+    if (page.length < PAGE) break;
+    afterId = page[page.length - 1]!.id;
   }
 
   return a.store.transaction(async (tx) => {
@@ -147,11 +157,12 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
     };
     const col = COLUMNS[a.ledger];
     const now = encodeTime(new Date());
+    const rebuilt = await rebuild(tx, consumer, chainId, new Set(ids));
     for (const id of ids) {
       const before = await tx.get<{ state: string }>(
         sql`SELECT ${sql.id(col.state)} AS state FROM verifier_settlements WHERE id = ${id}`,
       );
-      const after = await rebuild(tx, consumer, chainId, id);
+      const after = rebuilt.get(id)!;
       await tx.run(sql`UPDATE verifier_settlements SET ${sql.id(col.terms)} = ${after.terms},
         ${sql.id(col.state)} = ${after.state}, updated_at = ${now} WHERE id = ${id}`);
       report.settlements.push({ id, before: before?.state ?? "none", after: after.state });
@@ -180,17 +191,69 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
   });
 }
 
-/** A settlement's terms and state on one ledger from the events the service keeps of it. */
-async function rebuild(tx: Tx, consumer: string, chainId: number, id: string): Promise<Row> {
-  const events = await inbox.list(tx, { consumer, chainId, limit: 100_000 });
-  const row: Row = { id, terms: null, state: "none" };
-  for (const e of events) {
-    const p = e.payload as { name: string; id: string; terms?: unknown };
-    if (p.id !== id || !(p.name in EFFECT)) continue;
-    row.state = EFFECT[p.name]!;
-    if (p.terms) row.terms = encodeJson(p.terms);
+/**
+ * Refuses while the service is at work: an outbox item of the service claimed under a lease that
+ * has not run out. A running service holds each claim while its handler runs and heartbeats it
+ * (every third of `leaseMs`), so a lease runs out only `leaseMs` after the service stopped or
+ * died; an idle service holds no claim, which is why the service must still be stopped first.
+ */
+async function refuseWhileRunning(store: Store, ledger: "st" | "cash"): Promise<void> {
+  const row = await store.get<{ n: unknown; until: unknown }>(sql`
+    SELECT COUNT(*) AS n, MAX(due_at) AS until FROM kessai_outbox
+    WHERE status = 'claimed' AND topic IN ('st.relay', 'cash.decide')
+      AND due_at > ${encodeTime(new Date())}`);
+  const n = Number(row?.n ?? 0);
+  if (n > 0)
+    throw new VerifierResyncError(
+      ledger,
+      `the service is running: ${n} queue item(s) claimed, the last lease until ${decodeTime(row!.until).toISOString()}; stop it (or wait for the leases to run out) and resync again`,
+    );
+}
+
+/** Rows read at a time from the inbox and the journal (each read goes on until exhausted). */
+const PAGE = 10_000;
+
+/**
+ * The terms and state on one ledger of each settlement of `ids`, from the events the service keeps
+ * of it: every kept event of the consumer is read, in order, page by page.
+ */
+async function rebuild(
+  tx: Tx,
+  consumer: string,
+  chainId: number,
+  ids: ReadonlySet<string>,
+): Promise<Map<string, Row>> {
+  const rows = new Map<string, Row>();
+  for (const id of ids) rows.set(id, { id, terms: null, state: "none" });
+  if (ids.size === 0) return rows;
+  let after: { n: SqlValue; block: string; log: SqlValue; tx: string } | undefined;
+  for (;;) {
+    const page = await tx.all<{
+      block_number: SqlValue;
+      block_hash: string;
+      log_index: SqlValue;
+      tx_hash: string;
+      payload: unknown;
+    }>(sql`SELECT block_number, block_hash, log_index, tx_hash, payload FROM kessai_inbox
+      WHERE consumer = ${consumer} AND chain_id = ${chainId}
+        ${
+          after === undefined
+            ? sql``
+            : sql`AND (block_number, block_hash, log_index, tx_hash) >
+                (${after.n}, ${after.block}, ${after.log}, ${after.tx})`
+        }
+      ORDER BY block_number, block_hash, log_index, tx_hash LIMIT ${PAGE}`);
+    for (const e of page) {
+      const p = decodeJson(e.payload) as { name: string; id: string; terms?: unknown };
+      const row = rows.get(p.id);
+      if (!row || !(p.name in EFFECT)) continue;
+      row.state = EFFECT[p.name]!;
+      if (p.terms) row.terms = encodeJson(p.terms);
+    }
+    if (page.length < PAGE) return rows;
+    const last = page[page.length - 1]!;
+    after = { n: last.block_number, block: last.block_hash, log: last.log_index, tx: last.tx_hash };
   }
-  return row;
 }
 
 /**

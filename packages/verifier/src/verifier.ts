@@ -24,7 +24,8 @@
  *    `st:<id>`; a delivery the token refuses is retried with backoff and reported. A lock the
  *    buyer never instructed gets the same `Refunded` relay once a confirmed block of the cash
  *    ledger is past its deadline, and so does a lock confirmed only after the cash ledger's
- *    refund (outbox key `<id>:late-lock`: the refund's own relay found no lock and is done).
+ *    refund (outbox key `<id>:late-lock`: the refund's own relay found no lock and is done), or
+ *    after a payment whose lock a resync of the ST ledger took away (`<id>:paid-lock`).
  *
  * So the key to the ST ledger exists only for an outcome the cash ledger shows with k
  * confirmations: a `pay` that is late, reverted or still in the mempool reveals nothing usable.
@@ -213,6 +214,26 @@ export interface HealthReport {
 
 const DELIVERY_STATE = ["none", "locked", "delivered", "returned", "failed"] as const;
 const PAYMENT_STATE_NAMES = ["none", "instructed", "paid", "refunded"] as const;
+/**
+ * Puts an item that already ran (done or dead) back in the queue, due now, with attempts to spare;
+ * any other item, or none, is left as it is.
+ */
+async function rearm(
+  tx: Tx,
+  topic: string,
+  key: string,
+  now: ReturnType<typeof encodeTime>,
+): Promise<void> {
+  await tx.run(sql`UPDATE kessai_outbox SET status = 'pending', due_at = ${now},
+    updated_at = ${now}, finished_at = NULL, result = NULL, max_attempts = attempts + 1000
+    WHERE topic = ${topic} AND idempotency_key = ${key} AND status IN ('done', 'dead')`);
+}
+
+/** The relay owed to a lock seen after the cash ledger's outcome, by that outcome (`cash_state`). */
+const LATE_LOCK: Record<string, { suffix: string; outcome: OutcomeValue } | undefined> = {
+  refunded: { suffix: "late-lock", outcome: Outcome.Refunded },
+  paid: { suffix: "paid-lock", outcome: Outcome.Paid },
+};
 
 /** The events the service records, per ledger (the contracts' other events are not its concern). */
 const WATCHED: Record<Side, ReadonlySet<string>> = {
@@ -558,20 +579,18 @@ export class Verifier {
         case "DeliveryRegistered": {
           await tx.run(sql`UPDATE verifier_settlements SET st_terms = ${encodeJson(e.terms)},
             st_state = 'locked', updated_at = ${now} WHERE id = ${id}`);
-          // A lock confirmed after the cash ledger's refund was (the refund's own relay found no
-          // lock and is done): the refund is the outcome, so carry it to this lock too, under its
-          // own key. Its send shares the key `st:<id>` with every relay of the settlement, and the
-          // relay reads the record first, so the ST ledger still sees one outcome, once.
+          // A lock confirmed after the cash ledger's outcome was (that outcome's own relay found
+          // no lock and is done): a refund after the deadline, or, after a resync of the ST ledger
+          // that took away the lock and its delivery, a payment. The outcome stands, so carry it
+          // to this lock too, under its own key (`<id>:late-lock`, `<id>:paid-lock`), put back in
+          // the queue if it ran for an earlier lock. Its send shares the key `st:<id>` with every
+          // relay of the settlement, and the relay reads the record first, so the ST ledger still
+          // sees one outcome, once.
           const row = await tx.get(
             sql`SELECT cash_state FROM verifier_settlements WHERE id = ${id}`,
           );
-          if (row?.cash_state === "refunded")
-            await outbox.enqueue(tx, {
-              topic: "st.relay",
-              key: `${id}:late-lock`,
-              payload: { outcome: Outcome.Refunded },
-              maxAttempts: 1_000,
-            });
+          const late = LATE_LOCK[row?.cash_state as string];
+          if (late) await this.enqueueLateLock(tx, id, late, now);
           break;
         }
         case "SettlementDelivered":
@@ -597,6 +616,9 @@ export class Verifier {
       case "PaymentInstructed":
         await tx.run(sql`UPDATE verifier_settlements SET cash_terms = ${encodeJson(e.terms)},
           cash_state = 'instructed', updated_at = ${now} WHERE id = ${id}`);
+        // Seen again after a resync of the cash ledger took the instruction away: the decision
+        // stands (its signed order), and its item, which ended finding no instruction, runs again.
+        await rearm(tx, "cash.decide", id, now);
         break;
       case "SettlementPaid":
       case "SettlementRefunded": {
@@ -614,6 +636,26 @@ export class Verifier {
         break;
       }
     }
+  }
+
+  /**
+   * Queues the relay of a lock seen after the cash ledger's outcome, under `<id>:<suffix>`; an
+   * item of that key that already ran (for a lock a resync took away) runs again.
+   */
+  private async enqueueLateLock(
+    tx: Tx,
+    id: string,
+    late: { suffix: string; outcome: OutcomeValue },
+    now: ReturnType<typeof encodeTime>,
+  ): Promise<void> {
+    const key = `${id}:${late.suffix}`;
+    const { created } = await outbox.enqueue(tx, {
+      topic: "st.relay",
+      key,
+      payload: { outcome: late.outcome },
+      maxAttempts: 1_000,
+    });
+    if (!created) await rearm(tx, "st.relay", key, now);
   }
 
   // ---------------------------------------------------------------- 2. decide
@@ -845,6 +887,10 @@ export class Verifier {
     const id = c.key.split(":")[0]!;
     const s = await this.settlement(id);
     if (!s) throw new PermanentError(`no settlement ${id}`);
+    // A resync of the cash ledger took the instruction away: nothing to send the decision
+    // against. Recording the instruction again puts this item back in the queue.
+    if (c.topic === "cash.decide" && !s.cashTerms)
+      return { skipped: "no instruction on the cash ledger: sent once it is seen again" };
     return c.topic === "cash.decide"
       ? this.sendDecision(s, c.payload as { decision: string; order: string }, signal)
       : this.relay(s, (c.payload as { outcome: OutcomeValue }).outcome, signal);
@@ -863,7 +909,7 @@ export class Verifier {
     p: { decision: string; order: string },
     signal?: AbortSignal,
   ): Promise<unknown> {
-    const t = s.cashTerms!;
+    const t = s.cashTerms!; // checked by handle
     const [stateOf, cashNow] = await Promise.all([
       this.payment.getFunction("stateOf").staticCall(t.id),
       p.decision === "paid" ? this.cashClock(true) : undefined,

@@ -1,0 +1,131 @@
+/**
+ * A reorg deeper than the confirmations on the ST ledger that takes away both the lock and the
+ * delivery of a settlement the cash ledger already paid (docs/two-ledger.md, "Operations"), against
+ * two anvil nodes with k = 3 on SQLite. After `kessai verifier resync --ledger st`, the requeued
+ * relay finds no lock and ends; when the seller locks the same terms again, the lock is recorded
+ * with the cash ledger's outcome `paid`, and the service queues the relay of that outcome for it
+ * (`<id>:paid-lock`): the paid buyer gets the units, delivered once.
+ */
+import { expect } from "chai";
+import { openStore, outbox, type Store } from "@kessai/storage";
+import { tempSqliteDir, type TempSqliteDir } from "../../../packages/storage/src/testing/index.js";
+import { VerifierReorgError, type Verifier } from "../../../packages/verifier/src/index.js";
+import { databaseUrl } from "../storage/database-url.js";
+import type { Backend } from "../storage/backends.js";
+import {
+  mineBlocks as mine,
+  openNodeVerifier,
+  reorgLedger as reorg,
+  roundsUntil,
+  sentBy,
+  statesOf,
+} from "./fixture.js";
+import { instruct, issue, lock, startTwoLedgers, termsFor, type TwoLedgers } from "./two-nodes.js";
+import { resyncCli } from "./resync-cli.js";
+
+const K = 3;
+
+const sqliteOnly = (title: string, suite: (b: () => Backend) => void) =>
+  describe(`${title} on sqlite`, function () {
+    let dir: TempSqliteDir;
+    const b = {
+      dialect: "sqlite" as const,
+      newDatabase: async () => dir.file(),
+    } as unknown as Backend;
+    before(async () => {
+      dir = await tempSqliteDir();
+    });
+    after(async () => {
+      await dir?.remove();
+    });
+    suite(() => b);
+  });
+
+sqliteOnly(
+  "resync after a reorg that takes away a paid settlement's lock and its deliver",
+  (backend) => {
+    let l: TwoLedgers;
+    let tmp: TempSqliteDir;
+    let store: Store;
+    let dbUrl: string;
+    const closing: (() => void)[] = [];
+
+    before(async function () {
+      this.timeout(60_000);
+      l = await startTwoLedgers();
+      tmp = await tempSqliteDir();
+      dbUrl = await databaseUrl(backend());
+      store = await openStore(dbUrl);
+    });
+
+    after(async function () {
+      this.timeout(30_000);
+      for (const c of closing) c();
+      await store?.close();
+      await l?.stop();
+      await tmp?.remove();
+    });
+
+    /** The ST ledger's newest block, asked of the node (the provider may cache it). */
+    const height = async () => Number(await l.st.node.rpc("eth_blockNumber", []));
+
+    async function open(): Promise<Verifier> {
+      const v = await openNodeVerifier(l, store, { confirmations: K });
+      closing.push(v.close);
+      return v.verifier;
+    }
+
+    async function resync(fromBlock: number, ledger: "st" | "cash" = "st") {
+      const config = tmp.file(`verifier-${fromBlock}.json`);
+      return resyncCli({ l, dbUrl, config, confirmations: K }, ledger, fromBlock);
+    }
+
+    it("the lock and the deliver both gone: the seller locks again after the restart; the paid buyer gets the units", async function () {
+      this.timeout(120_000);
+      const verifier = await open();
+      const t = await termsFor(l, `paid lock again ${backend().dialect}`);
+      await issue(l, t);
+      await mine(l.st, 3); // the units' issue stays below the reorg
+      await lock(l, t, { issued: true });
+      const lockBlock = await height();
+      await mine(l.st, K + 1);
+      await instruct(l, t);
+      await mine(l.cash, K);
+      await roundsUntil(l, verifier, async () => (await statesOf(l, t)).st === 2);
+      expect(await statesOf(l, t)).to.deep.equal({ st: 2, cash: 2 });
+      const sent = await sentBy(l);
+
+      // A reorg deeper than k from the lock's block: lock and deliver both gone; the buyer has paid.
+      await reorg(l.st, (await height()) - lockBlock + 1);
+      expect((await statesOf(l, t)).st).to.equal(0);
+      await mine(l.st, K);
+      expect(await verifier.tick().catch((e: unknown) => e)).to.be.instanceOf(VerifierReorgError);
+      const r = await resync(lockBlock);
+      expect(r.code, r.err).to.equal(0);
+      expect(r.out).to.match(new RegExp(`${t.id.toLowerCase()}: \\w+ -> none`));
+
+      // Started again (a few rounds), then the seller locks the same terms again.
+      const again = await open();
+      for (let i = 0; i < 3; i++) {
+        await again.tick();
+        await mine(l.st, 1);
+      }
+      await lock(l, t, { issued: true });
+      await mine(l.st, K + 1);
+      const relayed = async () =>
+        (await outbox.get(store, { topic: "st.relay", key: `${t.id.toLowerCase()}:paid-lock` }))
+          ?.status === "done";
+      await roundsUntil(l, again, relayed);
+      const item = await outbox.get(store, {
+        topic: "st.relay",
+        key: `${t.id.toLowerCase()}:paid-lock`,
+      });
+      expect(item?.status).to.equal("done");
+      expect(item?.payload).to.deep.equal({ outcome: 1 });
+      // The buyer paid on the cash ledger: the units must reach it.
+      expect(await statesOf(l, t)).to.deep.equal({ st: 2, cash: 2 });
+      // One pay: the cash ledger's outcome is carried, never decided again.
+      expect((await sentBy(l)).cash).to.equal(sent.cash);
+    });
+  },
+);
