@@ -266,6 +266,12 @@ export async function runTwoLedgerDemo(
         gasUsed: issued!.gasUsed,
       });
 
+      /**
+       * Step 5's line while it is being written: the buyer's workflow reports the decision before
+       * anyone can report step 6 (the relay waits for the decision's confirmations), but the two
+       * lines are written by two workflows, each after its own reads; step 6 waits for step 5.
+       */
+      let deciding: Promise<unknown> = Promise.resolve();
       /** What each party's workflow reports, as timeline lines (each step once). */
       const onProgress = (side: "seller" | "buyer") => async (e: CrossLedgerProgressEvent) => {
         if (e.status !== "done") return;
@@ -289,29 +295,12 @@ export async function runTwoLedgerDemo(
             gasUsed: e.gasUsed,
           });
         if (side === "buyer" && e.name === "decide") {
-          const paid = (await payment.stateOf(terms.id)) === 2n;
-          const ev = await payment.queryFilter(
-            paid
-              ? payment.filters.SettlementPaid(terms.id)
-              : payment.filters.SettlementRefunded(terms.id),
-          );
-          const r = await ev[0]?.getTransactionReceipt();
-          const reason = (await verifier.settlement(terms.id))?.reason;
-          return record({
-            step: "5",
-            actor: "verifier",
-            ledger: "cash",
-            action: paid
-              ? "checks both ledgers, orders Paid: escrow paid to the seller"
-              : "checks both ledgers, orders Refunded: escrow back to the buyer",
-            ...(paid ? {} : { note: `reason: ${reason}` }),
-            txHash: r?.hash,
-            gasUsed: r?.gasUsed,
-          });
+          return (deciding = recordDecision());
         }
         if (side === "buyer" && e.name === "deliver" && e.txHash) {
           // The buyer presents the attestation itself (the relayer is gone).
           await relayerGone;
+          await deciding;
           return record({
             step: "6",
             actor: "buyer firm",
@@ -326,6 +315,7 @@ export async function runTwoLedgerDemo(
             (side === "seller" && e.name === "return")) &&
           !timeline.some((x) => x.step === "6")
         ) {
+          await deciding;
           const ev = await delivery.queryFilter(
             e.name === "deliver"
               ? delivery.filters.SettlementDelivered(terms.id)
@@ -347,6 +337,28 @@ export async function runTwoLedgerDemo(
               : {}),
           });
         }
+      };
+      /** Step 5's line: what the verifier ordered on the cash ledger, with its transaction. */
+      const recordDecision = async () => {
+        const paid = (await payment.stateOf(terms.id)) === 2n;
+        const ev = await payment.queryFilter(
+          paid
+            ? payment.filters.SettlementPaid(terms.id)
+            : payment.filters.SettlementRefunded(terms.id),
+        );
+        const r = await ev[0]?.getTransactionReceipt();
+        const reason = (await verifier.settlement(terms.id))?.reason;
+        return record({
+          step: "5",
+          actor: "verifier",
+          ledger: "cash",
+          action: paid
+            ? "checks both ledgers, orders Paid: escrow paid to the seller"
+            : "checks both ledgers, orders Refunded: escrow back to the buyer",
+          ...(paid ? {} : { note: `reason: ${reason}` }),
+          txHash: r?.hash,
+          gasUsed: r?.gasUsed,
+        });
       };
       /** Resolved once the relayer-killed scenario recorded the relayer's death (else at once). */
       let relayerGone: Promise<void> = Promise.resolve();

@@ -78,9 +78,16 @@ export function checkTrades(
 
 /** Options of {@link runPasses}, as both bulk workflows take them. */
 export interface PassOptions<R> {
+  /** How long passes go on while trades are pending, in ms (default 0: one pass). */
   waitMs?: number;
+  /** The wait between passes, in ms. */
   pollMs?: number;
+  /** Stops the run (sends in flight end with `SendAbortedError`); run again to resume. */
   signal?: AbortSignal;
+  /**
+   * Called once per trade when its result for this run is known (pending trades last); an
+   * exception it throws stops the run (run again to resume).
+   */
   onProgress?: (p: { done: number; total: number; result: R }) => void | Promise<void>;
 }
 
