@@ -272,6 +272,7 @@ export async function runTwoLedgerDemo(
        * lines are written by two workflows, each after its own reads; step 6 waits for step 5.
        */
       let deciding: Promise<unknown> = Promise.resolve();
+      let decisionSeen = false;
       /** What each party's workflow reports, as timeline lines (each step once). */
       const onProgress = (side: "seller" | "buyer") => async (e: CrossLedgerProgressEvent) => {
         if (e.status !== "done") return;
@@ -284,6 +285,13 @@ export async function runTwoLedgerDemo(
             txHash: e.txHash,
             gasUsed: e.gasUsed,
           });
+        // Step 5 once, from the first workflow to see the decision (the seller's reports it
+        // before its step 6 when it finds the outcome already carried across).
+        if (e.name === "decide") {
+          if (decisionSeen) return;
+          decisionSeen = true;
+          return (deciding = recordDecision());
+        }
         if (side === "seller" && e.name !== "return") return;
         if (side === "buyer" && e.name === "instruct")
           return record({
@@ -294,9 +302,6 @@ export async function runTwoLedgerDemo(
             txHash: e.txHash,
             gasUsed: e.gasUsed,
           });
-        if (side === "buyer" && e.name === "decide") {
-          return (deciding = recordDecision());
-        }
         if (side === "buyer" && e.name === "deliver" && e.txHash) {
           // The buyer presents the attestation itself (the relayer is gone).
           await relayerGone;

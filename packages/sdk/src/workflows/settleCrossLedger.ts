@@ -311,7 +311,8 @@ async function carry(
       reported = s.status;
       // A read may find the outcome already carried across (a fast relay, or a resumed call):
       // step 5 is done then too, and is reported before step 6.
-      if ((s.status === "paid" || s.status === "refunded" || s.final) && relayAt === undefined) {
+      const decided = s.cash.state === "Paid" || s.cash.state === "Refunded";
+      if ((s.status === "paid" || s.status === "refunded" || (s.final && decided)) && !relayAt) {
         relayAt = Date.now() + relayAfter;
         await emit({
           step: 5,
