@@ -76,7 +76,9 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
   const verifierAddress = new Wallet(nodeKey(VERIFIER)).address;
 
   before(async function () {
-    this.timeout(60_000);
+    // Two anvil nodes, a new database and the bundled service: seconds when quiet, but a loaded
+    // machine has taken over 60 s.
+    this.timeout(180_000);
     tmp = await tempSqliteDir();
     [ledgers] = await Promise.all([startTwoLedgers(), verifier.script()]);
     dbUrl = await databaseUrl(backend());
