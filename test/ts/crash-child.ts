@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
+import { tracked } from "./children.js";
 
 /** A service started as a child process. */
 export interface Child {
@@ -53,10 +54,12 @@ export function bundledScript(pkg: string, name: string) {
 
 /** Starts `node script config` with `env` added to the environment. */
 export function spawnChild(script: string, config: string, env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, [script, config], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env },
-  });
+  const proc = tracked(
+    spawn(process.execPath, [script, config], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env },
+    }),
+  );
   let stderr = "";
   proc.stderr!.on("data", (d) => (stderr += d));
   const exit = new Promise<{ code: number | null; signal: string | null; stderr: string }>(

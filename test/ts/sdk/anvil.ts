@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { createRequire } from "node:module";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
+import { tracked } from "../children.js";
 import { freePort } from "./hardhat-node.js";
 
 /** Options of {@link startAnvil}. */
@@ -48,11 +49,6 @@ export interface Anvil {
   /** Sends SIGKILL and waits for the process to exit. */
   stop(): Promise<void>;
 }
-
-const running = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const c of running) c.kill("SIGKILL");
-});
 
 /** The anvil binary: the platform package's (npm skips the wrapper's postinstall). */
 export function anvilBinary(): string {
@@ -102,12 +98,10 @@ async function launch(port: number, options: AnvilOptions): Promise<Anvil> {
   if (options.baseFee !== undefined) args.push("--base-fee", options.baseFee.toString());
   if (options.loadState) args.push("--load-state", options.loadState);
   if (options.order) args.push("--order", options.order);
-  const child = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"] });
-  running.add(child);
+  const child = tracked(spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"] }));
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exited.then(() => running.delete(child));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

@@ -16,6 +16,7 @@ import {
   type Provider,
 } from "ethers";
 import { withNonceQueue, type KessaiAddresses } from "../../../packages/sdk/src/index.js";
+import { tracked } from "../children.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 
@@ -51,10 +52,15 @@ export interface HardhatNode {
 export async function startHardhatNode(): Promise<HardhatNode> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    path.join(process.cwd(), "node_modules", ".bin", "hardhat"),
-    ["node", "--port", String(port)],
-    { stdio: "ignore", env: { ...process.env, FORCE_COLOR: "0" } },
+  const child = tracked(
+    spawn(
+      path.join(process.cwd(), "node_modules", ".bin", "hardhat"),
+      ["node", "--port", String(port)],
+      {
+        stdio: "ignore",
+        env: { ...process.env, FORCE_COLOR: "0" },
+      },
+    ),
   );
   for (let i = 0; ; i++) {
     try {
