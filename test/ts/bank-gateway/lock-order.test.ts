@@ -10,9 +10,6 @@
  */
 import { expect } from "chai";
 import {
-  buildingBlocks,
-  encodeTime,
-  openStore,
   sql,
   toNumber,
   UniqueViolationError,
@@ -20,7 +17,6 @@ import {
   type Store,
   type Tx,
 } from "@kessai/storage";
-import { gatewayMigrations } from "../../../packages/bank-gateway/src/store/schema.js";
 import * as ledger from "../../../packages/bank-gateway/src/store/ledger.js";
 import {
   holdIssuance,
@@ -28,9 +24,8 @@ import {
 } from "../../../packages/bank-gateway/src/store/issuance-path.js";
 import { getIssuance, type Issuance } from "../../../packages/bank-gateway/src/store/records.js";
 import { failIssuance } from "../../../packages/bank-gateway/src/app/worker.js";
-import { sharedPostgres } from "../storage/backends.js";
+import { FIRM_ADDRESS as TO, fundedFirmStore } from "./funded-firm.js";
 
-const TO = `0x${"ab".repeat(20)}`;
 const REF = `0x${"01".padStart(64, "0")}`;
 const TX_HASH = `0x${"02".padStart(64, "0")}`;
 
@@ -41,34 +36,7 @@ describe("gateway lock order on postgres: watcher and worker on one issuance", f
   async function hold() {
     await store?.close();
     retries.length = 0;
-    store = await openStore(await (await sharedPostgres()).createDatabase(), {
-      onRetry: (e) => retries.push(e),
-    });
-    await store.migrate([...buildingBlocks, gatewayMigrations]);
-    const now = encodeTime(new Date());
-    await store.transaction(async (tx) => {
-      await tx.run(sql`INSERT INTO gw_firms (id, name, dcjpy_address, deposit_account_ref, status, frozen, created_at, updated_at)
-        VALUES ('f', 'F', ${TO}, ${`0x${"cd".repeat(32)}`}, 'open', ${false}, ${now}, ${now})`);
-      await ledger.createAccount(tx, {
-        id: "dep_f",
-        kind: "deposit",
-        firmId: "f",
-        allowOverdraft: false,
-      });
-      await ledger.createAccount(tx, {
-        id: "bank_dedicated",
-        kind: "dedicated",
-        allowOverdraft: false,
-      });
-      await ledger.createAccount(tx, { id: "bank_funding", kind: "funding", allowOverdraft: true });
-      await ledger.transfer(tx, {
-        key: "fund-1",
-        kind: "posted",
-        debitAccountId: "bank_funding",
-        creditAccountId: "dep_f",
-        amount: 100n,
-      });
-    });
+    store = await fundedFirmStore({ onRetry: (e) => retries.push(e) });
     const at = new Date();
     await holdIssuance(store, {
       issuanceId: "iss_1",
@@ -121,35 +89,58 @@ describe("gateway lock order on postgres: watcher and worker on one issuance", f
    * accounts are released. Neither may hold the issuance while it waits for the accounts.
    */
   async function queued<A, B>(first: (tx: Tx) => Promise<A>, second: (tx: Tx) => Promise<B>) {
-    let release!: () => void;
-    const open = new Promise<void>((r) => (release = r));
-    let held!: () => void;
-    const locked = new Promise<void>((r) => (held = r));
+    const gateOpen = latch();
+    const gateHeld = latch();
     const gate = store.transaction(
       async (tx) => {
         await ledger.lockAccounts(tx, ["dep_f", "bank_dedicated"]);
-        held();
-        await open;
+        gateHeld.set();
+        await gateOpen.done;
       },
       { isolation: "read-committed" },
     );
-    await locked;
-    const rc = { isolation: "read-committed" } as const;
-    const a = store.transaction(first, rc).then(
-      (value) => ({ value }),
-      (error: unknown) => ({ error }),
-    );
+    await gateHeld.done;
+    /** The transaction's value or error, once it ends. */
+    const outcome = <T>(fn: (tx: Tx) => Promise<T>) =>
+      store.transaction(fn, { isolation: "read-committed" }).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+    const a = outcome(first);
     await until(1);
-    const b = store.transaction(second, rc).then(
-      (value) => ({ value }),
-      (error: unknown) => ({ error }),
-    );
+    const b = outcome(second);
     await until(2);
     const heldWhileWaiting = await issuanceLocked();
-    release();
+    gateOpen.set();
     await gate;
     return { first: await a, second: await b, heldWhileWaiting };
   }
+
+  /**
+   * {@link queued} on a fresh database: neither transaction was retried on a deadlock, and
+   * neither held the issuance while it waited for the accounts.
+   */
+  async function race<A, B>(first: (tx: Tx) => Promise<A>, second: (tx: Tx) => Promise<B>) {
+    await hold();
+    const r = await queued(first, second);
+    expect(retries.map((e) => e.error.message)).to.deep.equal([]);
+    expect(r.heldWhileWaiting).to.equal(false);
+    return r;
+  }
+
+  /** A promise and the function that resolves it. */
+  function latch() {
+    let set!: () => void;
+    const done = new Promise<void>((r) => (set = r));
+    return { done, set };
+  }
+
+  /** Posted balances of the firm's and the dedicated account, and what the firm has on hold. */
+  const posted = async () => {
+    const dep = (await ledger.getAccount(store, "dep_f"))!.balances;
+    const dedicated = (await ledger.getAccount(store, "bank_dedicated"))!.balances;
+    return { dep_f: dep.posted, pending: dep.debitsPending, bank_dedicated: dedicated.posted };
+  };
 
   const kinds = async () =>
     (
@@ -160,25 +151,17 @@ describe("gateway lock order on postgres: watcher and worker on one issuance", f
 
   it("watcher first: the hold is posted once, the issuance stays issued, no deadlock", async function () {
     this.timeout(30_000);
-    await hold();
-    const r = await queued(watcher, worker);
-    expect(retries.map((e) => e.error.message)).to.deep.equal([]);
-    expect(r.heldWhileWaiting).to.equal(false);
+    const r = await race(watcher, worker);
     expect(r.first).to.deep.equal({ value: new Map([[REF, "iss_1"]]) });
     expect(r.second).to.deep.equal({ value: undefined });
     expect((await getIssuance(store, "iss_1"))!.state).to.equal("issued");
     expect(await kinds()).to.deep.equal(["pending", "post_pending"]);
-    const dep = (await ledger.getAccount(store, "dep_f"))!.balances;
-    expect([dep.posted, dep.debitsPending]).to.deep.equal([70n, 0n]);
-    expect((await ledger.getAccount(store, "bank_dedicated"))!.balances.posted).to.equal(30n);
+    expect(await posted()).to.deep.equal({ dep_f: 70n, pending: 0n, bank_dedicated: 30n });
   });
 
   it("worker first: the hold is voided once, the watcher's range rolls back and then leaves the event to suspense, no deadlock", async function () {
     this.timeout(30_000);
-    await hold();
-    const r = await queued(worker, watcher);
-    expect(retries.map((e) => e.error.message)).to.deep.equal([]);
-    expect(r.heldWhileWaiting).to.equal(false);
+    const r = await race(worker, watcher);
     expect((r.first as { value?: Issuance }).value?.id).to.equal("iss_1");
     expect((r.second as { error?: unknown }).error).to.be.instanceOf(UniqueViolationError);
     expect((await getIssuance(store, "iss_1"))!.state).to.equal("failed");
@@ -187,8 +170,6 @@ describe("gateway lock order on postgres: watcher and worker on one issuance", f
     expect(await store.transaction(watcher, { isolation: "read-committed" })).to.deep.equal(
       new Map(),
     );
-    const dep = (await ledger.getAccount(store, "dep_f"))!.balances;
-    expect([dep.posted, dep.debitsPending]).to.deep.equal([100n, 0n]);
-    expect((await ledger.getAccount(store, "bank_dedicated"))!.balances.posted).to.equal(0n);
+    expect(await posted()).to.deep.equal({ dep_f: 100n, pending: 0n, bank_dedicated: 0n });
   });
 });
