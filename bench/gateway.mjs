@@ -18,7 +18,10 @@ launch({
   --rounds N   issuance rounds, raw ethers and each gateway alternating, best of each
                (default 3; --quick 1)
   --profile    print where PostgreSQL issuance time goes (pg_stat_statements, and what each
-               backend does sampled every 10 ms); no row`,
+               backend does sampled every 10 ms); no row
+  --pg-commit durable|fast
+               PostgreSQL's commits: durable (default, as in production: fsync and
+               synchronous_commit on) or fast (both off, as the test server runs)`,
   flags: {
     "--quick": "boolean",
     "--out": "string",
@@ -26,5 +29,6 @@ launch({
     "--db": ["sqlite", "postgres"],
     "--profile": "boolean",
     "--rounds": "positive-integer",
+    "--pg-commit": ["durable", "fast"],
   },
 });

@@ -13,6 +13,9 @@
  *   Rounds alternate raw / gateway (`--rounds`, 3 by default: PostgreSQL beside a busy node
  *   swings), the best of each counts, and every round prints its rates, their ratios and the
  *   machine's load (`os.loadavg`, as `uptime` shows it). Target: gateway ≥ 0.8 × raw.
+ *   Both back ends commit as in production: SQLite in WAL mode with `synchronous = FULL` (the
+ *   store's setting), PostgreSQL with fsync and synchronous_commit on (`--pg-commit fast` turns
+ *   them off, as the test server does).
  * - `throughput.gateway.intake.<db>.<n>`: the same requests accepted per second, each response
  *   sent once its hold, issuance and outbox item are committed (before anything reaches the
  *   chain): what the API and the ledger take in, without the chain. Floor: the raw rate above.
@@ -83,6 +86,11 @@ interface Options {
   profile: boolean;
   /** Issuance rounds (raw and each gateway alternating); the best of each counts. */
   rounds?: number;
+  /**
+   * PostgreSQL's commits: `durable` (the default, as in production: fsync and synchronous_commit
+   * on, each commit waits for its WAL flush) or `fast` (the test server's: both off).
+   */
+  "pg-commit": "durable" | "fast";
 }
 const raw = JSON.parse(process.env.KESSAI_GATEWAY_BENCH_OPTIONS ?? "{}") as Partial<Options>;
 const opts: Options = {
@@ -92,6 +100,7 @@ const opts: Options = {
   db: raw.db,
   profile: raw.profile === true,
   rounds: raw.rounds,
+  "pg-commit": raw["pg-commit"] ?? "durable",
 };
 const PLAN = opts.quick
   ? {
@@ -135,23 +144,24 @@ const load = () =>
     .map((x) => x.toFixed(2))
     .join(", ");
 const ref = (s: string) => keccak256(toUtf8Bytes(s));
+/** How a back end's commits reach the disk in this run, for the rows' descriptions. */
+const commits = (db: "sqlite" | "postgres") =>
+  db === "sqlite"
+    ? "WAL, synchronous = FULL"
+    : opts["pg-commit"] === "durable"
+      ? "fsync and synchronous_commit on"
+      : "fsync and synchronous_commit off";
 
 let pg: TestPostgres | undefined;
 const tmp = await tempSqliteDir();
 async function databaseUrl(db: "sqlite" | "postgres"): Promise<string> {
   if (db === "sqlite") return `sqlite:${tmp.file()}`;
-  pg ??= await startTestPostgres(
-    opts.profile
-      ? {
-          flags: [
-            "-c",
-            "shared_preload_libraries=pg_stat_statements",
-            "-c",
-            "pg_stat_statements.track=all",
-          ],
-        }
-      : {},
-  );
+  pg ??= await startTestPostgres({
+    fast: opts["pg-commit"] === "fast",
+    flags: opts.profile
+      ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"]
+      : [],
+  });
   return pg.createDatabase();
 }
 
@@ -294,14 +304,14 @@ async function issuanceRows() {
         name: `throughput.gateway.issue.${gw.db}.${n}`,
         unit: "issuances/s",
         value: round1(gw.best),
-        description: `${n} issuance requests at once, API → ledger hold → issue (SDK engine, journal in ${gw.db}) → hold posted, hardhat node, best of ${rounds} rounds alternating with the floor's (load ${load()} at the end)`,
+        description: `${n} issuance requests at once, API → ledger hold → issue (SDK engine, journal in ${gw.db}, ${commits(gw.db)}) → hold posted, hardhat node, best of ${rounds} rounds alternating with the floor's (load ${load()} at the end)`,
         floorName: floor,
       });
       rows.push({
         name: `throughput.gateway.intake.${gw.db}.${n}`,
         unit: "requests/s",
         value: round1(gw.intake),
-        description: `${n} issuance requests at once, API → hold, issuance and outbox item committed (before the chain), ${gw.db}`,
+        description: `${n} issuance requests at once, API → hold, issuance and outbox item committed (before the chain), ${gw.db} (${commits(gw.db)})`,
         floorName: floor,
       });
       await gw.g.stop();
@@ -440,13 +450,13 @@ async function ledgerRows(db: "sqlite" | "postgres") {
       name: floor,
       unit: "transactions/s",
       value: round1(floorRate),
-      description: `one bare INSERT per transaction, no constraint, ${WRITERS} writers, ${db}`,
+      description: `one bare INSERT per transaction, no constraint, ${WRITERS} writers, ${db} (${commits(db)})`,
     });
     rows.push({
       name: `throughput.gateway.ledger.${db}.${n}`,
       unit: "postings/s",
       value: round1(rate),
-      description: `balanced transfers between 20 deposit accounts (constraints, triggers, account locks), ${WRITERS} writers, ${db}`,
+      description: `balanced transfers between 20 deposit accounts (constraints, triggers, account locks), ${WRITERS} writers, ${db} (${commits(db)})`,
       floorName: floor,
     });
     log(`ledger ${db}: ${round1(rate)} postings/s (floor ${round1(floorRate)}/s)`);
@@ -588,7 +598,9 @@ async function reconcileRows(db: "sqlite" | "postgres") {
 
 try {
   if (opts.only !== "ledger") {
-    log(`issuances (${PLAN.issuances} at once, ${PLAN.rounds} round(s))`);
+    log(
+      `issuances (${PLAN.issuances} at once, ${PLAN.rounds} round(s); PostgreSQL ${commits("postgres")}, SQLite ${commits("sqlite")})`,
+    );
     await issuanceRows();
   }
   if (opts.only !== "issuance") {

@@ -30,7 +30,7 @@ import {
   type Issuance,
 } from "../store/records.js";
 import { write, type GatewayContext } from "./context.js";
-import { idempotent, storedResult, type IdempotentResult } from "./idempotency.js";
+import { firstInFlight, idempotent, storedResult, type IdempotentResult } from "./idempotency.js";
 import { newId } from "./ids.js";
 import { accountView, issuanceView, redemptionView, statementLineView } from "./views.js";
 
@@ -148,41 +148,43 @@ export async function requestIssuance(
   };
   let result: IdempotentResult;
   if (ctx.store.dialect === "postgres") {
-    const replayed = await storedResult(ctx.store, key);
-    if (replayed) return replayed;
-    const { issuance: i, item, response } = await rows(ctx.store);
-    try {
-      const hold = {
-        issuanceId: i.id,
-        firmId,
-        accountId,
-        reference,
-        to: i.to,
-        amount,
-        now: i.createdAt,
-        holdDescription: HOLD_DESCRIPTION,
-        item,
-        response: {
-          scope: firmId,
-          key: input.idempotencyKey,
-          requestHash: input.hash,
-          ...response,
-        },
-      };
-      const done = await limited(ctx.store, () => holdIssuance(ctx.store, hold));
-      if ("earlier" in done) {
+    // A retry sent while its first request runs waits for that one here: it takes no hold slot.
+    result = await firstInFlight(ctx.store, key, async () => {
+      const replayed = await storedResult(ctx.store, key);
+      if (replayed) return replayed;
+      const { issuance: i, item, response } = await rows(ctx.store);
+      try {
+        const hold = {
+          issuanceId: i.id,
+          firmId,
+          accountId,
+          reference,
+          to: i.to,
+          amount,
+          now: i.createdAt,
+          holdDescription: HOLD_DESCRIPTION,
+          item,
+          response: {
+            scope: firmId,
+            key: input.idempotencyKey,
+            requestHash: input.hash,
+            ...response,
+          },
+        };
+        const done = await limited(ctx.store, () => holdIssuance(ctx.store, hold));
+        if (!("earlier" in done)) return { ...response, replayed: false };
         if (done.earlier.requestHash !== input.hash) {
           throw new IdempotencyKeyReusedError(input.idempotencyKey);
         }
-        result = { status: done.earlier.status, body: done.earlier.body, replayed: true };
-      } else result = { ...response, replayed: false };
-    } catch (e) {
-      // A concurrent request with the same key committed first.
-      const replay =
-        e instanceof UniqueViolationError ? await storedResult(ctx.store, key) : undefined;
-      if (!replay) throw e;
-      result = replay;
-    }
+        return { status: done.earlier.status, body: done.earlier.body, replayed: true };
+      } catch (e) {
+        // A concurrent request with the same key committed first.
+        const replay =
+          e instanceof UniqueViolationError ? await storedResult(ctx.store, key) : undefined;
+        if (!replay) throw e;
+        return replay;
+      }
+    });
   } else {
     result = await idempotent(ctx, key, async (tx) => {
       const { issuance, item, response } = await rows(tx);

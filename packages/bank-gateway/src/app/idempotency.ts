@@ -4,7 +4,9 @@
  * request returns the stored response (`replayed`), with another request is
  * {@link IdempotencyKeyReusedError}. A request that fails with a 4xx posts nothing and stores
  * nothing, so the key can be used again. Two concurrent requests with one key: one commits, the
- * other hits a unique key (the response's or the ledger transfer's) and then replays.
+ * other hits a unique key (the response's or the ledger transfer's) and then replays; on
+ * PostgreSQL, an issuance request whose key is in flight in the same process waits for that one
+ * instead ({@link firstInFlight}).
  */
 import { createHash } from "node:crypto";
 import { UniqueViolationError, encodeJson, type Queryable, type Tx } from "@kessai/storage";
@@ -52,6 +54,47 @@ export async function storedResult(
   if (!stored) return undefined;
   if (stored.requestHash !== args.hash) throw new IdempotencyKeyReusedError(args.key);
   return { status: stored.status, body: stored.body, replayed: true };
+}
+
+/** Per store, the first request in flight in this process under each (scope, key). */
+const firsts = new WeakMap<
+  object,
+  Map<string, { hash: string; done: Promise<IdempotentResult> }>
+>();
+
+/**
+ * A request with the same (scope, key) as one this process is still running waits for that one
+ * instead of running too, and gets its result once it is committed: a replay (same hash) or
+ * {@link IdempotencyKeyReusedError} (another hash), as the database would answer it afterwards.
+ * It runs `fn` itself only when there is no such request or that one failed (a 4xx stores
+ * nothing, so the key is free again). Only saves work: a request with the key in another process
+ * still meets the stored response or its unique key in the database.
+ */
+export async function firstInFlight(
+  store: object,
+  args: { scope: string; key: string; hash: string },
+  fn: () => Promise<IdempotentResult>,
+): Promise<IdempotentResult> {
+  let running = firsts.get(store);
+  if (!running) firsts.set(store, (running = new Map()));
+  const id = `${args.scope}\n${args.key}`;
+  const first = running.get(id);
+  if (first) {
+    const r = await first.done.catch(() => undefined);
+    if (r) {
+      if (first.hash !== args.hash) throw new IdempotencyKeyReusedError(args.key);
+      return { status: r.status, body: r.body, replayed: true };
+    }
+    if (running.get(id) === first) running.delete(id);
+    return firstInFlight(store, args, fn);
+  }
+  const done = fn();
+  running.set(id, { hash: args.hash, done });
+  try {
+    return await done;
+  } finally {
+    if (running.get(id)?.done === done) running.delete(id);
+  }
 }
 
 /**

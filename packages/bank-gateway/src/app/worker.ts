@@ -29,7 +29,7 @@ import {
 } from "../chain/port.js";
 import { PERMANENT_CHAIN_ERRORS, fromStates, ISSUANCE_TRANSITIONS } from "../domain/lifecycle.js";
 import { depositAccountId } from "../domain/references.js";
-import { resolvePending, getAccount } from "../store/ledger.js";
+import { getAccount, getTransfer, lockAccounts, resolvePending } from "../store/ledger.js";
 import {
   getFirm,
   getIssuance,
@@ -37,6 +37,7 @@ import {
   moveIssuance,
   moveRedemption,
   updateFirm,
+  type Issuance,
 } from "../store/records.js";
 import { write, type GatewayContext } from "./context.js";
 import { TOPIC } from "./firm-requests.js";
@@ -286,32 +287,54 @@ async function onDone(tx: Tx, c: OutboxClaim, result: Result): Promise<void> {
   }
 }
 
+/**
+ * Marks an issuance failed and voids its hold, taking the rows in the gateway's lock order
+ * (store/ledger.ts): the hold's accounts, then the issuance. Returns the issuance, or undefined
+ * when there is none or it can no longer fail (issued: the watcher got there first).
+ */
+export async function failIssuance(
+  tx: Tx,
+  issuanceId: string,
+  e: { code: string; message: string },
+): Promise<Issuance | undefined> {
+  const i = await getIssuance(tx, issuanceId);
+  const hold =
+    i?.holdTransferId === undefined ? undefined : await getTransfer(tx, i.holdTransferId);
+  if (!i || !hold) return undefined;
+  await lockAccounts(tx, [hold.debitAccountId, hold.creditAccountId]);
+  const failed = await moveIssuance(
+    tx,
+    i.id,
+    fromStates(ISSUANCE_TRANSITIONS, "failed"),
+    "failed",
+    {
+      errorCode: e.code,
+      errorMessage: e.message,
+    },
+  );
+  if (!failed) return undefined;
+  await resolvePending(tx, {
+    pendingId: hold.id,
+    action: "void",
+    key: `issuance:${i.reference}:void`,
+    description: `issuance failed: ${e.code}`,
+  });
+  return i;
+}
+
 /** Undoes a request whose send failed for good, with the outbox's dead-lettering. */
 async function onPermanentFailure(ctx: GatewayContext, tx: Tx, c: OutboxClaim, e: PermanentError) {
   const p = c.payload as Record<string, unknown>;
   switch (c.topic) {
     case TOPIC.issue:
     case TOPIC.fulfil: {
-      const i = await getIssuance(tx, p.issuanceId as string);
-      if (
-        !i ||
-        !(await moveIssuance(tx, i.id, fromStates(ISSUANCE_TRANSITIONS, "failed"), "failed", {
-          errorCode: e.code,
-          errorMessage: e.message,
-        }))
-      ) {
-        return;
+      const i = await failIssuance(tx, p.issuanceId as string, e);
+      if (i) {
+        ctx.log.warn(
+          { reference: i.reference, issuanceId: i.id, code: e.code },
+          "issuance failed; hold voided",
+        );
       }
-      await resolvePending(tx, {
-        pendingId: i.holdTransferId!,
-        action: "void",
-        key: `issuance:${i.reference}:void`,
-        description: `issuance failed: ${e.code}`,
-      });
-      ctx.log.warn(
-        { reference: i.reference, issuanceId: i.id, code: e.code },
-        "issuance failed; hold voided",
-      );
       return;
     }
     case TOPIC.redeemFrom:

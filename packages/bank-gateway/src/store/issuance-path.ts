@@ -110,9 +110,13 @@ export interface IssuedEvent {
  * statement: an event counts if an issuance has its bank reference, account and amount and has
  * not failed. Returns the matched events' issuance IDs by reference; the others (nothing written
  * for them) are for the caller (an issuance made later in the same range, or suspense). The
- * accounts are locked in ID order before the posts, as ledger.ts's resolvePending locks them; a
- * hold already posted is not posted again (its issuance is still marked issued), one already
- * voided is neither posted nor marked, and throws {@link PendingResolvedError}.
+ * accounts are locked in ID order before the posts and before the issuances are updated (the lock
+ * order of ledger.ts: the post and the update both wait for `locked`, whichever PostgreSQL runs
+ * first); a hold already posted is not posted again (its issuance is still marked issued), one
+ * already voided is neither posted nor marked, and throws {@link PendingResolvedError}. A hold
+ * voided by a transaction that commits while this statement waits for the accounts is a unique
+ * violation (the statement's snapshot is older than the void): the watcher's range rolls back
+ * and is applied again on its next poll, which finds the issuance failed.
  */
 export async function postIssuanceHolds(
   q: Queryable,
@@ -156,7 +160,8 @@ export async function postIssuanceHolds(
     ), moved AS (
       UPDATE gw_issuances g SET state = 'issued', tx_hash = i.tx_hash, block_number = i.block_number,
         updated_at = ${at}::timestamptz
-      FROM i WHERE g.id = i.id AND g.state IN ('pending', 'sent', 'mined')
+      FROM i WHERE (SELECT count(*) FROM locked) > 0 AND g.id = i.id
+        AND g.state IN ('pending', 'sent', 'mined')
         AND NOT EXISTS (SELECT 1 FROM resolved WHERE resolved.pending_id = i.hold_transfer_id
           AND resolved.kind = 'void_pending')
     )

@@ -5,8 +5,17 @@
  * statement ends the transaction.
  *
  * Writers lock the accounts they touch (`FOR NO KEY UPDATE`, in ID order, so two transfers between the
- * same accounts in opposite directions cannot deadlock) before reading their balances. On
- * PostgreSQL the ledger's transactions run READ COMMITTED: every invariant is a row-level
+ * same accounts in opposite directions cannot deadlock) before reading their balances.
+ *
+ * Lock order, the one for every gateway transaction that writes more than one of these rows:
+ * first the accounts (in ID order), then the issuance or redemption the money moves for. So the
+ * watcher posting a hold (accounts, then the issuance it marks issued), the worker failing an
+ * issuance (its hold's accounts, then the issuance it marks failed: worker.ts's failIssuance)
+ * and a request (accounts, then its new issuance) never wait for each other in a cycle. An
+ * outbox item is written only by the worker holding its lease (claims skip locked items), so its
+ * place in the order does not matter.
+ *
+ * On PostgreSQL the ledger's transactions run READ COMMITTED: every invariant is a row-level
  * constraint evaluated on the row's latest version under that lock, so SERIALIZABLE would add
  * only serialization failures on the hot dedicated account.
  */
