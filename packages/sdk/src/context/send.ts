@@ -12,6 +12,7 @@ import {
 import { toKessaiError } from "../errors/decode.js";
 import { InvalidParameterError, MissingSignerError } from "../errors/input.js";
 import type { TypedData } from "../settlement/eip712.js";
+import { decodeResult, encodeCall } from "./abiWords.js";
 import type { KessaiContext } from "./connect.js";
 import type { SendOptions, TxResult } from "../transactions/types.js";
 import { withNonceQueue } from "../transactions/signer.js";
@@ -175,10 +176,10 @@ export async function readView(
   const fragment = fragmentOf(contract, method);
   return readCall(action, async () => {
     if (typeof send !== "function") return contract.getFunction(fragment).staticCallResult(...args);
-    const data = contract.interface.encodeFunctionData(fragment, args);
+    const data = encodeCall(contract, fragment, args);
     const to = typeof contract.target === "string" ? contract.target : await contract.getAddress();
     const raw = (await send.call(ctx.provider, "eth_call", [{ to, data }, "latest"])) as string;
-    return contract.interface.decodeFunctionResult(fragment, raw);
+    return decodeResult(contract, fragment, raw);
   });
 }
 
