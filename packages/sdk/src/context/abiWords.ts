@@ -6,60 +6,66 @@ import {
   type ParamType,
 } from "ethers";
 
+import { HEX_DATA, staticWords, word } from "../utils/abiWords.js";
+
 // Call data and answers of the usual calls, written and read word by word: ethers' coder builds
 // its coders from the types on every call, checks and copies every value, several times the
 // work of the words themselves on a local network. Anything else is left to ethers.
 
 const selectors = new WeakMap<FunctionFragment, string>();
-const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const HEX_WORD = /^0x[0-9a-fA-F]{64}$/;
-
-function checksummed(v: string): boolean {
-  try {
-    return getAddress(v) === v;
-  } catch {
-    return false;
-  }
-}
-
-/** One argument of a static type as its ABI word, or undefined when ethers should encode it. */
-function staticWord(type: string, v: unknown): string | undefined {
-  if (type === "address" && typeof v === "string" && HEX_ADDRESS.test(v)) {
-    const lower = v.toLowerCase();
-    // a mixed-case address must carry its checksum (ethers' rule)
-    if (v !== lower && v !== "0x" + v.slice(2).toUpperCase() && !checksummed(v)) return;
-    return lower.slice(2).padStart(64, "0");
-  }
-  if (type === "bytes32" && typeof v === "string" && HEX_WORD.test(v))
-    return v.slice(2).toLowerCase();
-  if (type === "uint256" && typeof v === "bigint" && v >= 0n && v < 1n << 256n)
-    return v.toString(16).padStart(64, "0");
-  if (type === "bool" && typeof v === "boolean") return v ? "1".padStart(64, "0") : "0".repeat(64);
-  return undefined;
-}
-
 /**
  * The call data of `fragment` with `args`, as `encodeFunctionData` makes it: written out by hand
- * when every argument is an address, a bytes32, a uint256 or a bool given in its usual form (the
- * selector computed once per fragment), otherwise by ethers, with ethers' errors.
+ * when every argument is an address, a bytes32, a uintN or a bool given in its usual form, a
+ * struct of those, or `bytes` given as hex (the selector computed once per fragment), otherwise
+ * by ethers, with ethers' errors.
  */
 export function encodeCall(
   contract: BaseContract,
   fragment: FunctionFragment,
   args: readonly unknown[],
 ): string {
-  if (args.length === fragment.inputs.length) {
-    let selector = selectors.get(fragment);
-    if (selector === undefined) selectors.set(fragment, (selector = fragment.selector));
-    let out = selector;
-    for (let i = 0; i < args.length; i++) {
-      const w = staticWord(fragment.inputs[i].type, args[i]);
-      if (w === undefined) return contract.interface.encodeFunctionData(fragment, args);
-      out += w;
+  return handEncoded(fragment, args) ?? contract.interface.encodeFunctionData(fragment, args);
+}
+
+/** {@link encodeCall}'s hand-written call data, or undefined where ethers should encode it. */
+export function handEncoded(
+  fragment: FunctionFragment,
+  args: readonly unknown[],
+): string | undefined {
+  const inputs = fragment.inputs;
+  if (args.length !== inputs.length) return undefined;
+  let selector = selectors.get(fragment);
+  if (selector === undefined) selectors.set(fragment, (selector = fragment.selector));
+  const heads: (string | undefined)[] = [];
+  const tails: string[] = [];
+  let headBytes = 0;
+  for (let i = 0; i < args.length; i++) {
+    const p = inputs[i];
+    if (p.type === "bytes") {
+      const v = args[i];
+      if (typeof v !== "string" || !HEX_DATA.test(v)) return undefined;
+      const hex = v.slice(2).toLowerCase();
+      tails.push(word(hex.length / 2) + hex.padEnd(Math.ceil(hex.length / 64) * 64, "0"));
+      heads.push(undefined); // its offset, once the heads' size is known
+      headBytes += 32;
+      continue;
     }
-    return out;
+    const w = staticWords(p, args[i]);
+    if (w === undefined) return undefined;
+    heads.push(w);
+    headBytes += w.length / 2;
   }
-  return contract.interface.encodeFunctionData(fragment, args);
+  let out = selector;
+  let offset = headBytes;
+  let t = 0;
+  for (const h of heads) {
+    if (h !== undefined) out += h;
+    else {
+      out += word(offset);
+      offset += tails[t++].length / 2;
+    }
+  }
+  return out + tails.join("");
 }
 
 /** Reads one value from 64-hex-digit word `at` of `hex` (no 0x); undefined to leave it to ethers. */
