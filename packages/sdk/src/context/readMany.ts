@@ -1,5 +1,6 @@
-import { getAddress, type BaseContract, type FunctionFragment, type Result } from "ethers";
+import type { BaseContract, FunctionFragment, Result } from "ethers";
 import type { KessaiContext } from "./connect.js";
+import { decodeResult, encodeCall } from "./abiWords.js";
 import { fragmentOf, readView } from "./send.js";
 
 /**
@@ -28,6 +29,8 @@ import { fragmentOf, readView } from "./send.js";
 const READ_MANY_CODE =
   "0x608060405234801561001057600080fd5b5060405161051338038061051383398101604081905261002f91610349565b600081516001600160401b0381111561004a5761004a6101d3565b604051908082528060200260200182016040528015610073578160200160208202803683370190505b509050600082516001600160401b03811115610091576100916101d3565b6040519080825280602002602001820160405280156100c457816020015b60608152602001906001900390816100af5790505b50905060005b83518110156101a4578481815181106100e5576100e5610420565b60200260200101516001600160a01b031684828151811061010857610108610420565b602002602001015160405161011d9190610436565b600060405180830381855afa9150503d8060008114610158576040519150601f19603f3d011682016040523d82523d6000602084013e61015d565b606091505b5084838151811061017057610170610420565b6020026020010184848151811061018957610189610420565b602090810291909101019190915290151590526001016100ca565b50600082826040516020016101ba929190610452565b6040516020818303038152906040529050805160208201f35b634e487b7160e01b600052604160045260246000fd5b604051601f8201601f191681016001600160401b0381118282101715610211576102116101d3565b604052919050565b60006001600160401b03821115610232576102326101d3565b5060051b60200190565b60005b8381101561025757818101518382015260200161023f565b50506000910152565b600082601f83011261027157600080fd5b815161028461027f82610219565b6101e9565b8082825260208201915060208360051b8601019250858311156102a657600080fd5b602085015b8381101561033f5780516001600160401b038111156102c957600080fd5b8601603f810188136102da57600080fd5b60208101516001600160401b038111156102f6576102f66101d3565b610309601f8201601f19166020016101e9565b8181526040838301018a101561031e57600080fd5b61032f82602083016040860161023c565b85525050602092830192016102ab565b5095945050505050565b6000806040838503121561035c57600080fd5b82516001600160401b0381111561037257600080fd5b8301601f8101851361038357600080fd5b805161039161027f82610219565b8082825260208201915060208360051b8501019250878311156103b357600080fd5b6020840193505b828410156103ea5783516001600160a01b03811681146103d957600080fd5b8252602093840193909101906103ba565b6020870151909550925050506001600160401b0381111561040a57600080fd5b61041685828601610260565b9150509250929050565b634e487b7160e01b600052603260045260246000fd5b6000825161044881846020870161023c565b9190910192915050565b6040808252835190820181905260009060208501906060840190835b8181101561048e578351151583526020938401939092019160010161046e565b50508381036020850152809150845180825260208201925060208160051b8301016020870160005b8381101561050457601f19858403018652815180518085526104df81602087016020850161023c565b602097880197601f91909101601f1916949094018401939290920191506001016104b6565b50909897505050505050505056fe";
 
+export { encodeCall };
+
 /** A 32-byte ABI word holding `n`, as 64 hex digits. */
 const word = (n: number) => n.toString(16).padStart(64, "0");
 
@@ -51,58 +54,6 @@ export function encodeReadMany(targets: readonly string[], calls: readonly strin
     offset += 32 + padded.length / 2;
   }
   return out.concat(bodies).join("");
-}
-
-const selectors = new WeakMap<FunctionFragment, string>();
-const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const HEX_WORD = /^0x[0-9a-fA-F]{64}$/;
-
-function checksummed(v: string): boolean {
-  try {
-    return getAddress(v) === v;
-  } catch {
-    return false;
-  }
-}
-
-/** One argument of a static type as its ABI word, or undefined when ethers should encode it. */
-function staticWord(type: string, v: unknown): string | undefined {
-  if (type === "address" && typeof v === "string" && HEX_ADDRESS.test(v)) {
-    const lower = v.toLowerCase();
-    // a mixed-case address must carry its checksum (ethers' rule)
-    if (v !== lower && v !== "0x" + v.slice(2).toUpperCase() && !checksummed(v)) return;
-    return lower.slice(2).padStart(64, "0");
-  }
-  if (type === "bytes32" && typeof v === "string" && HEX_WORD.test(v))
-    return v.slice(2).toLowerCase();
-  if (type === "uint256" && typeof v === "bigint" && v >= 0n && v < 1n << 256n)
-    return v.toString(16).padStart(64, "0");
-  if (type === "bool" && typeof v === "boolean") return v ? "1".padStart(64, "0") : "0".repeat(64);
-  return undefined;
-}
-
-/**
- * The call data of `fragment` with `args`, as `encodeFunctionData` makes it: written out by hand
- * when every argument is an address, a bytes32, a uint256 or a bool given in its usual form (the
- * selector computed once per fragment), otherwise by ethers, with ethers' errors.
- */
-export function encodeCall(
-  contract: BaseContract,
-  fragment: FunctionFragment,
-  args: readonly unknown[],
-): string {
-  if (args.length === fragment.inputs.length) {
-    let selector = selectors.get(fragment);
-    if (selector === undefined) selectors.set(fragment, (selector = fragment.selector));
-    let out = selector;
-    for (let i = 0; i < args.length; i++) {
-      const w = staticWord(fragment.inputs[i].type, args[i]);
-      if (w === undefined) return contract.interface.encodeFunctionData(fragment, args);
-      out += w;
-    }
-    return out;
-  }
-  return contract.interface.encodeFunctionData(fragment, args);
 }
 
 /**
@@ -182,7 +133,7 @@ export async function readViews(
     reads.map(async (r, i) => {
       if (ok[i]) {
         try {
-          return r.contract.interface.decodeFunctionResult(fragments[i], results[i]);
+          return decodeResult(r.contract, fragments[i], results[i]);
         } catch {
           // an answer that does not decode (no code at the address): read alone for its error
         }

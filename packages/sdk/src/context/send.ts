@@ -10,8 +10,10 @@ import {
   type Log,
 } from "ethers";
 import { toKessaiError } from "../errors/decode.js";
+import { HEX_ADDRESS } from "../utils/abiWords.js";
 import { InvalidParameterError, MissingSignerError } from "../errors/input.js";
 import type { TypedData } from "../settlement/eip712.js";
+import { decodeResult, encodeCall, handEncoded } from "./abiWords.js";
 import type { KessaiContext } from "./connect.js";
 import type { SendOptions, TxResult } from "../transactions/types.js";
 import { withNonceQueue } from "../transactions/signer.js";
@@ -97,6 +99,32 @@ export async function sendTx(
   return engine.send(built, options);
 }
 
+/** Checksummed addresses of contracts by contract (their `target` read once). */
+const targets = new WeakMap<BaseContract, string>();
+
+/**
+ * The call of `contract`'s `method` with `args`, as `method.populateTransaction(...args)` gives
+ * it (`to` and `data`), for {@link sendTx}'s `build`: when the contract's target is an address and
+ * every argument is in its usual form (see `encodeCall`), the call data is written by hand and
+ * nothing is resolved; otherwise the contract's `populateTransaction` does it all (names and
+ * `Addressable`s resolved, overrides, ethers' errors).
+ */
+export function populateCall<A extends unknown[]>(
+  contract: BaseContract,
+  method: {
+    fragment: FunctionFragment;
+    populateTransaction(...args: A): Promise<ContractTransaction>;
+  },
+  ...args: A
+): Promise<ContractTransaction> {
+  let to = targets.get(contract);
+  if (to === undefined && typeof contract.target === "string" && HEX_ADDRESS.test(contract.target))
+    targets.set(contract, (to = getAddress(contract.target)));
+  const data = to === undefined ? undefined : handEncoded(method.fragment, args);
+  if (data === undefined) return method.populateTransaction(...args);
+  return Promise.resolve({ to: to!, data });
+}
+
 /**
  * The context's signer address, before anything is read or signed: {@link MissingSignerError}
  * without a signer; with `expected`, {@link InvalidParameterError} naming `expected.field` unless
@@ -175,10 +203,10 @@ export async function readView(
   const fragment = fragmentOf(contract, method);
   return readCall(action, async () => {
     if (typeof send !== "function") return contract.getFunction(fragment).staticCallResult(...args);
-    const data = contract.interface.encodeFunctionData(fragment, args);
+    const data = encodeCall(contract, fragment, args);
     const to = typeof contract.target === "string" ? contract.target : await contract.getAddress();
     const raw = (await send.call(ctx.provider, "eth_call", [{ to, data }, "latest"])) as string;
-    return contract.interface.decodeFunctionResult(fragment, raw);
+    return decodeResult(contract, fragment, raw);
   });
 }
 

@@ -1,5 +1,6 @@
-import { AbiCoder, TypedDataEncoder, ZeroAddress, dataSlice } from "ethers";
+import { AbiCoder, ParamType, TypedDataEncoder, ZeroAddress, dataSlice } from "ethers";
 import { InvalidTermsError } from "../errors/input.js";
+import { staticWords } from "../utils/abiWords.js";
 import { toAddress, toAmount, toDeadline, toSettlementId } from "../utils/validate.js";
 
 /** The terms of one settlement (IDeliveryVersusPayment.Terms), normalised. */
@@ -81,8 +82,14 @@ export function buildTerms(
 
 /** `abi.encode(terms)`: the `data` the seller passes to `securityToken.lock` (step 1). */
 export function encodeTerms(terms: SettlementTerms): string {
-  return AbiCoder.defaultAbiCoder().encode([TERMS_TUPLE], [terms]);
+  // a static struct: its words in order, written by hand for the usual values (the type parsed
+  // once), else by ethers with its errors
+  const words = staticWords(TERMS_PARAM, terms);
+  if (words !== undefined) return "0x" + words;
+  return AbiCoder.defaultAbiCoder().encode([TERMS_PARAM], [terms]);
 }
+
+const TERMS_PARAM = ParamType.from(TERMS_TUPLE);
 
 /** Inverse of {@link encodeTerms} (e.g. a Lock event's `data`). */
 export function decodeTerms(data: string): SettlementTerms {

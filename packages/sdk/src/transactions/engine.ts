@@ -3,6 +3,7 @@ import {
   JsonRpcApiProvider,
   getAddress,
   keccak256,
+  toQuantity,
   Transaction,
   type Provider,
   type Signer,
@@ -42,6 +43,11 @@ import type { SendOptions, TxEngineOptions, TxEvent, TxEventReason, TxResult } f
 const NONCE_USED_RE =
   /nonce (too low|has already been used)|invalid nonce|NONCE_EXPIRED|replacement (transaction )?underpriced|already known|known transaction/i;
 /** The node already holds this very transaction. */
+type RawSend = (method: string, params: unknown[]) => Promise<unknown>;
+const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const HEX_DATA = /^0x(?:[0-9a-fA-F]{2})*$/;
+/** The fields of a plain call, which {@link TxEngine.estimate} asks the node for itself. */
+const PLAIN_CALL_KEYS = new Set(["from", "to", "data", "value"]);
 const ALREADY_KNOWN_RE = /already known|known transaction|already imported/i;
 /** The node cannot queue the transaction before its predecessor arrives (automine). */
 const NONCE_HIGH_RE = /nonce too high/i;
@@ -733,11 +739,49 @@ export class TxEngine {
   private async prepare(tx: TransactionRequest): Promise<TransactionRequest> {
     const from = await this.getAddress();
     const base = { ...tx, from };
-    const gasLimit = tx.gasLimit ?? this.gasLimit ?? (await this.signer.estimateGas(base));
-    if (!this.local) return { ...base, gasLimit };
-    // A placeholder nonce keeps populateTransaction from reading one; it is set under the lock.
-    const populated = await this.signer.populateTransaction({ ...base, gasLimit, nonce: 0 });
-    return { ...populated, nonce: undefined };
+    const fixed = tx.gasLimit ?? this.gasLimit;
+    if (!this.local) return { ...base, gasLimit: fixed ?? (await this.estimate(base)) };
+    // One populate: the estimate runs beside it (a placeholder gas limit keeps populate from
+    // estimating again, a placeholder nonce from reading one; the nonce is set under the lock).
+    const [gas, populated] = await Promise.allSettled([
+      fixed ?? this.estimate(base),
+      this.signer.populateTransaction({ ...base, gasLimit: fixed ?? 0n, nonce: 0 }),
+    ]);
+    // a refused estimate is the error of the send, whatever populate met meanwhile
+    if (gas.status === "rejected") throw gas.reason;
+    if (populated.status === "rejected") throw populated.reason;
+    return { ...populated.value, gasLimit: gas.value, nonce: undefined };
+  }
+
+  /**
+   * The gas `tx` needs (`from` set): a plain call (`to` an address or none, `data`, `value`) is
+   * one raw `eth_estimateGas` through the provider's `send`, with the parameters the provider's
+   * own `estimateGas` sends (`"pending"` beside them, as Hardhat's provider asks, except on an
+   * ethers JSON-RPC provider, which gives no block); anything else goes through the signer. The
+   * raw request skips the signer's populate (addresses resolved and checksummed again, the
+   * request copied twice) and ethers' 250 ms request cache (no stale estimate). Its refusals are
+   * the ones the provider's `estimateGas` throws: the same `send` answers both.
+   */
+  private estimate(tx: TransactionRequest & { from: string }): Promise<bigint> {
+    const send = (this.provider as { send?: RawSend }).send;
+    const plain = (v: unknown) =>
+      v === undefined || v === null || (typeof v === "string" && HEX_ADDRESS.test(v));
+    const rest = Object.keys(tx).some(
+      (k) => !PLAIN_CALL_KEYS.has(k) && tx[k as keyof TransactionRequest] != null,
+    );
+    if (
+      typeof send !== "function" ||
+      rest ||
+      !plain(tx.to) ||
+      (tx.data != null && !(typeof tx.data === "string" && HEX_DATA.test(tx.data)))
+    )
+      return this.signer.estimateGas(tx);
+    const rpc: Record<string, string> = { from: tx.from.toLowerCase() };
+    if (tx.to != null) rpc.to = (tx.to as string).toLowerCase();
+    if (tx.data != null) rpc.data = (tx.data as string).toLowerCase();
+    if (tx.value != null) rpc.value = toQuantity(tx.value);
+    const params = this.provider instanceof JsonRpcApiProvider ? [rpc] : [rpc, "pending"];
+    return send.call(this.provider, "eth_estimateGas", params).then((g) => BigInt(g as string));
   }
 
   private pendingCount = (): Promise<number> => this.reader.nonce(this.address!, "pending");

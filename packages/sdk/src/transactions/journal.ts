@@ -109,9 +109,24 @@ export interface Journal {
   open(chainId: string, from: string): Promise<JournalEntry[]>;
 }
 
-/** A deep copy of a JSON value. */
+/**
+ * A deep copy of a JSON value, as `JSON.parse(JSON.stringify(e))` makes it (properties holding
+ * `undefined` left out), without writing and parsing the text: the strings (call data, signed
+ * transactions) are shared, not copied. Every put and get of the memory journal copies.
+ */
 export function copyEntry(e: JournalEntry): JournalEntry {
-  return JSON.parse(JSON.stringify(e)) as JournalEntry;
+  return copyJson(e);
+}
+
+function copyJson<T>(v: T): T {
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : copyJson(x))) as T;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined) out[k] = copyJson(x);
+  }
+  return out as T;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { KessaiContext } from "../../context/connect.js";
-import { sendTx, type TxResult } from "../../context/send.js";
+import { sendTx, type TxResult, populateCall } from "../../context/send.js";
 import { toAddress, toAmount, toReference } from "../../utils/validate.js";
 
 /** Parameters of {@link issueDeposit}. */
@@ -21,6 +21,6 @@ export async function issueDeposit(
   const amount = toAmount(p.amount, "amount");
   const ref = toReference(p.bankReference, "bankReference");
   return sendTx(ctx, "bank.issue", ctx.depositToken, () =>
-    ctx.depositToken.issue.populateTransaction(account, amount, ref),
+    populateCall(ctx.depositToken, ctx.depositToken.issue, account, amount, ref),
   );
 }

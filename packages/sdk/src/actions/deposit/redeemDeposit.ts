@@ -1,5 +1,5 @@
 import type { KessaiContext } from "../../context/connect.js";
-import { sendTx, type TxResult } from "../../context/send.js";
+import { sendTx, type TxResult, populateCall } from "../../context/send.js";
 import { toAmount, toReference } from "../../utils/validate.js";
 
 /** Parameters of {@link redeemDeposit}. */
@@ -19,6 +19,6 @@ export async function redeemDeposit(
   const amount = toAmount(p.amount, "amount");
   const ref = toReference(p.redemptionRef, "redemptionRef");
   return sendTx(ctx, "firm.redeem", ctx.depositToken, () =>
-    ctx.depositToken.redeem.populateTransaction(amount, ref),
+    populateCall(ctx.depositToken, ctx.depositToken.redeem, amount, ref),
   );
 }

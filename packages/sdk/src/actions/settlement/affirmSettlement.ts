@@ -1,5 +1,5 @@
 import type { KessaiContext } from "../../context/connect.js";
-import { sendTx, type TxResult } from "../../context/send.js";
+import { sendTx, type TxResult, populateCall } from "../../context/send.js";
 import { toBytes } from "../../utils/validate.js";
 import { termsArg } from "../../settlement/terms.js";
 import { normaliseTerms, type TermsLike } from "./common.js";
@@ -26,5 +26,5 @@ export async function affirmSettlement(
       dvp.affirmBySig.populateTransaction(terms, sig),
     );
   }
-  return sendTx(ctx, "dvp.affirm", dvp, () => dvp.affirm.populateTransaction(terms));
+  return sendTx(ctx, "dvp.affirm", dvp, () => populateCall(dvp, dvp.affirm, terms));
 }

@@ -1,7 +1,7 @@
 import { getAddress, type Result } from "ethers";
 import type { KessaiContext } from "../../context/connect.js";
 import type { ViewRead } from "../../context/readMany.js";
-import { sendTx, type TxResult } from "../../context/send.js";
+import { sendTx, type TxResult, populateCall } from "../../context/send.js";
 import type { ContractError } from "../../errors/contract.js";
 import { decodeRevertData } from "../../errors/decode.js";
 import { InvalidDeadlineError } from "../../errors/input.js";
@@ -108,7 +108,7 @@ export async function lockChecked(
   }
   const st = ctx.securityToken;
   const r = await sendTx(ctx, "firm.createSettlement", st, () =>
-    st.lock.populateTransaction(ctx.addresses.dvp, terms.quantity, encodeTerms(terms)),
+    populateCall(st, st.lock, ctx.addresses.dvp, terms.quantity, encodeTerms(terms)),
   );
   return { ...r, id: terms.id, terms };
 }

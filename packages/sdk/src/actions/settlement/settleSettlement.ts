@@ -1,5 +1,5 @@
 import type { KessaiContext } from "../../context/connect.js";
-import { receiptLogs, sendTx, type TxResult } from "../../context/send.js";
+import { receiptLogs, sendTx, type TxResult, populateCall } from "../../context/send.js";
 import { termsArg } from "../../settlement/terms.js";
 import { toAuthorization } from "../../utils/validate.js";
 import { normaliseTerms, settlementOutcomes, type TermsLike } from "./common.js";
@@ -37,13 +37,13 @@ export async function settleSettlement(
   const dvp = ctx.dvp;
   let r: TxResult;
   if (p.authorization === undefined) {
-    r = await sendTx(ctx, "dvp.settle", dvp, () => dvp.settle.populateTransaction(terms));
+    r = await sendTx(ctx, "dvp.settle", dvp, () => populateCall(dvp, dvp.settle, terms));
   } else {
     const auth = await toAuthorization(p.authorization, () =>
       signSettlementAuthorization(ctx, { terms: t }),
     );
     r = await sendTx(ctx, "dvp.settleWithAuthorization", dvp, () =>
-      dvp.settleWithAuthorization.populateTransaction(terms, auth.validBefore, auth.signature),
+      populateCall(dvp, dvp.settleWithAuthorization, terms, auth.validBefore, auth.signature),
     );
   }
   const { out } = settlementOutcomes(ctx, receiptLogs(r.receipt));
