@@ -309,7 +309,10 @@ async function apply(
   const firm =
     (await firmByDepositRef(tx, e.depositAccountRef)) ?? (await firmByAddress(tx, e.account));
   const accountId = firm ? depositAccountId(firm.id) : undefined;
-  const account = accountId ? (await lockAccounts(tx, [accountId])).get(accountId) : undefined;
+  // Both accounts of the hold below, in the one order (store/ledger.ts), before either is written.
+  const account = accountId
+    ? (await lockAccounts(tx, [DEDICATED_ACCOUNT, accountId])).get(accountId)
+    : undefined;
   let refusal: string | undefined;
   if (!firm || !account) refusal = "UNKNOWN_DEPOSIT_ACCOUNT";
   else if (firm.status !== "open" || account.status !== "open") refusal = "ACCOUNT_NOT_OPEN";

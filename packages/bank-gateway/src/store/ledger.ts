@@ -8,7 +8,9 @@
  * same accounts in opposite directions cannot deadlock) before reading their balances.
  *
  * Lock order, the one for every gateway transaction that writes more than one of these rows:
- * first the accounts (in ID order), then the issuance or redemption the money moves for. So the
+ * first the accounts (in ID order), then the issuance or redemption the money moves for. The order
+ * holds for the whole transaction, not only within a statement: a transaction that will write two
+ * accounts locks both at once, before it writes either. So the
  * watcher posting a hold (accounts, then the issuance it marks issued), the worker failing an
  * issuance (its hold's accounts, then the issuance it marks failed: worker.ts's failIssuance)
  * and a request (accounts, then its new issuance) never wait for each other in a cycle. An
