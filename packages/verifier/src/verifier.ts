@@ -60,13 +60,13 @@ import {
 } from "@kessai/storage";
 import { VerifierConfigError, VerifierReorgError } from "./errors.js";
 import { StoreJournal } from "./journal.js";
+import { encodeTermsCall, watchedEvent, type EventPayload } from "./wire.js";
 import { verifierMigrations } from "./schema.js";
 import {
   Outcome,
   signOrder,
   signOutcome,
   termsHash,
-  termsToJson,
   toTerms,
   type CrossLedgerTerms,
   type OutcomeValue,
@@ -527,12 +527,8 @@ export class Verifier {
         let n = 0;
         seen.length = 0;
         for (const log of logs) {
-          const parsed = c.iface.parseLog(log);
-          if (!parsed || !WATCHED[side].has(parsed.name)) continue;
-          const payload = eventPayload(
-            parsed.name,
-            parsed.args as unknown as Record<string, unknown>,
-          );
+          const payload = watchedEvent(WATCHED[side], c.iface, log);
+          if (!payload) continue;
           const { recorded: isNew } = await inbox.record(tx, {
             consumer,
             event: {
@@ -1041,7 +1037,7 @@ export class Verifier {
     o: { deadline?: number; signal?: AbortSignal } = {},
   ): Promise<unknown> {
     const c = this.chains[side];
-    const data = c.iface.encodeFunctionData(fn, args);
+    const data = encodeTermsCall(c.iface, fn, args);
     const r = await c.engine.send(
       { to: c.contract, data },
       {
@@ -1221,22 +1217,6 @@ async function inPool<T>(items: T[], width: number, f: (item: T) => Promise<void
 /** An outbox failure that retrying will not fix. */
 class PermanentError extends Error {
   override name = "VerifierPermanentError";
-}
-
-/** The JSON kept in the inbox for one event. */
-interface EventPayload {
-  name: string;
-  id: string;
-  terms?: TermsJson;
-}
-
-function eventPayload(name: string, args: Record<string, unknown>): EventPayload {
-  const p: EventPayload = { name, id: String(args.id).toLowerCase() };
-  if (args.terms)
-    p.terms = termsToJson(
-      toTerms((args.terms as { toObject(): Record<string, unknown> }).toObject()),
-    );
-  return p;
 }
 
 function argsText(e: ContractError<object>): string {
