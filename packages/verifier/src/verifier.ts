@@ -247,6 +247,12 @@ const WATCHED: Record<Side, ReadonlySet<string>> = {
   cash: new Set(["PaymentInstructed", "SettlementPaid", "SettlementRefunded"]),
 };
 
+/** EIP-1559 fee fields of a send; empty to let the engine read the market itself. */
+type FeeFields = { maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint };
+type RawSend = (method: string, params: unknown[]) => Promise<unknown>;
+/** How long a reading of the market's fees serves the sends of a ledger, ms. */
+const FEE_CACHE_MS = 1_000;
+
 /** Counters for `/metrics` (Prometheus text by {@link Verifier.metricsText}). */
 interface Counters {
   events: Record<Side, number>;
@@ -304,6 +310,11 @@ export class Verifier {
   };
   /** The service's writes (and the engines' journal) share commits: see {@link groupCommit}. */
   private readonly commits: GroupCommit;
+  /** Per ledger, the fees of its sends as last read ({@link marketFees}). */
+  private readonly fees: Record<Side, { at: number; fees: Promise<FeeFields> } | undefined> = {
+    st: undefined,
+    cash: undefined,
+  };
   /** The cash ledger's clock as last read ({@link cashClock}). */
   private clock: { at: number; timestamp: Promise<bigint> } | undefined;
   /** Security tokens named in terms, by address (a contract object each, not one per read). */
@@ -1039,7 +1050,7 @@ export class Verifier {
     const c = this.chains[side];
     const data = encodeTermsCall(c.iface, fn, args);
     const r = await c.engine.send(
-      { to: c.contract, data },
+      { to: c.contract, data, ...(await this.marketFees(side)) },
       {
         key,
         action: `verifier.${fn}`,
@@ -1060,6 +1071,37 @@ export class Verifier {
       "sent",
     );
     return { tx: r.hash, blockNumber: r.blockNumber, resumed: r.resumed };
+  }
+
+  /**
+   * The fees of a send to `side` as ethers' `getFeeData` sets them (max fee twice the latest
+   * block's base fee plus the node's priority fee, 1 gwei if it suggests none), read once for
+   * the sends of a second, not three requests per send: the base fee moves at most 12.5 % a
+   * block, well inside the doubling, and a transaction priced out later is replaced by the
+   * engine with the fees of then. Empty (the engine reads them itself) on a chain without a base
+   * fee or a provider without raw requests.
+   */
+  private marketFees(side: Side): Promise<FeeFields> {
+    const now = Date.now();
+    const cached = this.fees[side];
+    if (cached && now - cached.at < FEE_CACHE_MS) return cached.fees;
+    const send = (this.chains[side].provider as { send?: RawSend }).send?.bind(
+      this.chains[side].provider,
+    );
+    const read = async (): Promise<FeeFields> => {
+      if (!send) return {};
+      const [history, tip] = await Promise.all([
+        send("eth_feeHistory", [1, "latest", []]) as Promise<{ baseFeePerGas?: string[] }>,
+        (send("eth_maxPriorityFeePerGas", []) as Promise<string>).then(BigInt, () => 10n ** 9n),
+      ]);
+      // No base fee (or a zero one, which ethers also treats as none): the engine's own reading.
+      const base = BigInt(history?.baseFeePerGas?.[0] ?? 0);
+      if (base === 0n) return {};
+      return { maxFeePerGas: 2n * base + tip, maxPriorityFeePerGas: tip };
+    };
+    const entry = { at: now, fees: read().catch((): FeeFields => ({})) };
+    this.fees[side] = entry;
+    return entry.fees;
   }
 
   // ---------------------------------------------------------------- reads
