@@ -130,7 +130,7 @@ export interface VerifierOptions {
    * queue, so they share blocks instead of waiting for one another.
    */
   concurrency?: number;
-  /** Settlements decided at once in a round (their reads overlap; default 64). */
+  /** Settlements decided at once in a round (their reads overlap; default 256). */
   decideConcurrency?: number;
   /** Name of this worker in the outbox (default `verifier-<pid>`). */
   worker?: string;
@@ -358,7 +358,7 @@ export class Verifier {
       pollMs: 1_000,
       maxBlockRange: 2_000,
       concurrency: 256,
-      decideConcurrency: 64,
+      decideConcurrency: 256,
       worker: `verifier-${process.pid}`,
       ...options,
     };
@@ -406,8 +406,14 @@ export class Verifier {
     };
     const deliveryAbi = contracts.CrossLedgerDelivery__factory.createInterface();
     const paymentAbi = contracts.CrossLedgerPayment__factory.createInterface();
-    const st = await side("st", o.st, deliveryAbi as unknown as Interface, "eip712Domain");
-    const cash = await side("cash", o.cash, paymentAbi as unknown as Interface, "OUTCOME_TYPEHASH");
+    // Both ledgers checked at once; a failure of the ST ledger's is reported first.
+    const checks = [
+      side("st", o.st, deliveryAbi as unknown as Interface, "eip712Domain"),
+      side("cash", o.cash, paymentAbi as unknown as Interface, "OUTCOME_TYPEHASH"),
+    ] as const;
+    await Promise.allSettled(checks);
+    const st = await checks[0];
+    const cash = await checks[1];
     if (st.chainId === cash.chainId)
       throw new VerifierConfigError("cash", `both ledgers are chain ${st.chainId}`);
     await o.store.migrate([...buildingBlocks, verifierMigrations]);
@@ -502,8 +508,12 @@ export class Verifier {
     const c = this.chains[side];
     const consumer = `verifier.${side}`;
     const cursor = await cursors.get(this.store, { consumer, chainId: c.chainId });
+    // The cursor's block and the head, read together (one round trip, not two).
+    const [b, head] = await Promise.all([
+      cursor ? c.provider.getBlock(cursor.blockNumber) : undefined,
+      c.provider.getBlockNumber(),
+    ]);
     if (cursor) {
-      const b = await c.provider.getBlock(cursor.blockNumber);
       if (b?.hash?.toLowerCase() !== cursor.blockHash.toLowerCase()) {
         // Deeper than the confirmations: what was recorded from that block may be gone. Every
         // round stops here (nothing decided, sent or relayed) until the block is back or an
@@ -520,7 +530,6 @@ export class Verifier {
       }
       this.reorged[side] = undefined;
     }
-    const head = await c.provider.getBlockNumber();
     const safe = head - (this.confirmations - 1);
     let from = cursor
       ? cursor.blockNumber + 1
