@@ -15,7 +15,8 @@ launch({
   --latency L  settlements of the latency rows, instructed at once (default 3; --quick: 1)
   --rounds R   alternating direct / service rounds; the best of each counts (default 1)
   --out FILE   rows with their descriptions and floors (default bench/results.verifier.json)
-  --profile    print where the service's time goes (per phase of each settlement); no row`,
+  --profile    print where the service's time goes (per phase of each settlement), each
+               side's JSON-RPC requests per settlement and a CPU profile of each; no row`,
   flags: {
     "--n": "positive-integer",
     "--k": "positive-integer",

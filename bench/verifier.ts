@@ -27,12 +27,22 @@
  *   Target: service ≥ 0.8 × floor.
  *
  * `--profile` prints when, after the service's start, the first and the last settlement reached
- * each phase (decided, `pay` confirmed, `deliver` confirmed), from its log lines.
+ * each phase (decided, `pay` confirmed, `deliver` confirmed), from its log lines; for each side,
+ * the JSON-RPC requests per settlement, per ledger and method (both include the bench's own
+ * polling for the deliveries), and the path of the process's CPU profile over its timed part.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
 import os from "node:os";
 import path from "node:path";
-import { AbiCoder, Contract, Wallet, id as keccakId, type JsonRpcProvider } from "ethers";
+import {
+  AbiCoder,
+  Contract,
+  JsonRpcProvider,
+  Wallet,
+  id as keccakId,
+  type JsonRpcPayload,
+} from "ethers";
 import { pino } from "pino";
 import {
   Outcome,
@@ -77,6 +87,60 @@ const log = (m: string) =>
   console.log(`bench verifier [${((performance.now() - t0) / 1000).toFixed(1)}s]: ${m}`);
 
 type Parties = Awaited<ReturnType<typeof contractsOf>>;
+
+/** JSON-RPC requests by node URL and method, while `on` (every provider of the process). */
+const rpcCalls = { on: false, byUrl: new Map<string, Map<string, number>>(), posts: 0 };
+if (opts.profile) {
+  const send = JsonRpcProvider.prototype._send;
+  JsonRpcProvider.prototype._send = function (payload: JsonRpcPayload | JsonRpcPayload[]) {
+    if (rpcCalls.on) {
+      const url = this._getConnection().url;
+      let m = rpcCalls.byUrl.get(url);
+      if (!m) rpcCalls.byUrl.set(url, (m = new Map()));
+      rpcCalls.posts++;
+      for (const p of Array.isArray(payload) ? payload : [payload])
+        m.set(p.method, (m.get(p.method) ?? 0) + 1);
+    }
+    return send.call(this, payload);
+  };
+}
+
+/**
+ * Counts JSON-RPC requests while `f` runs and prints them per settlement, and writes the process's
+ * CPU profile over the same time to the system's temporary folder (`--profile`).
+ */
+async function countRpc<T>(label: string, l: TwoLedgers, f: () => Promise<T>): Promise<T> {
+  if (!opts.profile) return f();
+  rpcCalls.byUrl.clear();
+  rpcCalls.posts = 0;
+  rpcCalls.on = true;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  try {
+    return await f();
+  } finally {
+    rpcCalls.on = false;
+    const { profile } = await session.post("Profiler.stop");
+    session.disconnect();
+    const file = path.join(os.tmpdir(), `kessai-verifier-bench-${label}-${Date.now()}.cpuprofile`);
+    await writeFile(file, JSON.stringify(profile));
+    console.log(`CPU profile, ${label}: ${file}`);
+    const per = (n: number) => (n / N).toFixed(2);
+    console.log(`JSON-RPC requests per settlement, ${label} (${per(rpcCalls.posts)} HTTP posts):`);
+    for (const [side, url] of [
+      ["st", l.st.node.url],
+      ["cash", l.cash.node.url],
+    ] as const) {
+      const m = [...(rpcCalls.byUrl.get(url) ?? new Map<string, number>())].sort(
+        (a, b) => b[1] - a[1],
+      );
+      const total = m.reduce((a, [, n]) => a + n, 0);
+      console.log(`  ${side}: ${per(total)} (${m.map(([k, n]) => `${k} ${per(n)}`).join(", ")})`);
+    }
+  }
+}
 
 /** Runs `jobs` with at most `width` in flight. */
 async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
@@ -242,8 +306,11 @@ async function main() {
             await (await verifier.delivery.deliver(t, attestation)).wait();
           }),
         );
-        const s = await untilDelivered(direct, from.st + 1, started);
-        await sends;
+        const s = await countRpc("direct", l, async () => {
+          const s = await untilDelivered(direct, from.st + 1, started);
+          await sends;
+          return s;
+        });
         rawS = Math.min(rawS, s);
         log(`round ${round}: direct ${(N / s).toFixed(1)} settlements/s (${s.toFixed(1)} s)`);
       }
@@ -257,11 +324,14 @@ async function main() {
       const nonces = await verifierNonces(l);
       const lines: LogLine[] = [];
       const started = performance.now();
-      const svc = await startVerifier(serviceConfig(from, `throughput-${round}.db`), {
-        logger: capture(lines, started),
+      const s = await countRpc("service", l, async () => {
+        const svc = await startVerifier(serviceConfig(from, `throughput-${round}.db`), {
+          logger: capture(lines, started),
+        });
+        running.push(svc);
+        return untilDelivered(viaService, from.st + 1, started);
       });
-      running.push(svc);
-      const s = await untilDelivered(viaService, from.st + 1, started);
+      const svc = running.at(-1)!;
       serviceS = Math.min(serviceS, s);
       log(`round ${round}: service ${(N / s).toFixed(1)} settlements/s (${s.toFixed(1)} s)`);
       // None lost: every one paid and delivered, once each, by the service's only sends.

@@ -153,10 +153,11 @@ export async function startVerifier(
       logger: log,
       crashPoint: o.crashPoint,
     });
-    const http = await listenHttp(verifier, config.http);
-    cleanup.push(() => http.close());
+    // The loop first: its first round (reads of both nodes) overlaps the HTTP server's start.
     verifier.start();
     cleanup.push(() => verifier.stop());
+    const http = await listenHttp(verifier, config.http);
+    cleanup.push(() => http.close());
     log.info({ url: http.url, confirmations: config.confirmations }, "verifier started");
     return { verifier, http, log, stop: undo };
   } catch (e) {

@@ -19,12 +19,15 @@ export const TX_JOURNAL_NAMESPACE = "verifier.tx";
  * The puts share commits ({@link groupCommit}: the puts made while one commits go together in the
  * next transaction, with the service's other writes when it passes its own group), so hundreds of
  * sends in flight cost a few `fsync`s a round, not four each. They take effect in the order they
- * were made (a later state of a key is never overwritten by an earlier one), and `get` and `open`
- * see every put made before them.
+ * were made (a later state of a key is never overwritten by an earlier one). `get` sees every put
+ * of its key made before it (it waits for those alone, not for the whole group, so a send that
+ * starts while hundreds of others are written does not queue behind them), and `open` every put.
  */
 export class StoreJournal implements Journal {
   readonly durable = true;
   private readonly commits: GroupCommit;
+  /** Per key, its newest put not yet settled (removed once it settles, if still the newest). */
+  private readonly pending = new Map<string, Promise<unknown>>();
 
   /**
    * `onPut`, if given, is called with each entry once its `put` has committed; `commits` is the
@@ -41,7 +44,8 @@ export class StoreJournal implements Journal {
 
   /** {@inheritDoc Journal.get} */
   async get(key: string): Promise<JournalEntry | undefined> {
-    await this.commits.settled();
+    // The puts of one key commit in order, so its newest settles after all of its others.
+    await this.pending.get(key)?.catch(() => undefined);
     const e = await journal.get(this.store, { namespace: this.namespace, id: key });
     return e ? (e.data as JournalEntry) : undefined;
   }
@@ -50,7 +54,7 @@ export class StoreJournal implements Journal {
   async put(entry: JournalEntry): Promise<void> {
     // The entry as it is now: the engine changes its object after the call.
     const snapshot = { ...entry };
-    await this.commits.run((tx) =>
+    const put = this.commits.run((tx) =>
       journal.put(tx, {
         namespace: this.namespace,
         id: snapshot.key,
@@ -58,6 +62,12 @@ export class StoreJournal implements Journal {
         data: snapshot,
       }),
     );
+    this.pending.set(snapshot.key, put);
+    const forget = () => {
+      if (this.pending.get(snapshot.key) === put) this.pending.delete(snapshot.key);
+    };
+    put.then(forget, forget);
+    await put;
     this.onPut?.(snapshot);
   }
 

@@ -25,7 +25,17 @@ import {
   type CrossLedgerTerms,
   type TypedData,
 } from "@kessai/sdk";
-import { TypedDataEncoder, getAddress, type Signer, type TypedDataDomain } from "ethers";
+import {
+  BaseWallet,
+  TypedDataEncoder,
+  concat,
+  getAddress,
+  keccak256,
+  toBeHex,
+  toUtf8Bytes,
+  type Signer,
+  type TypedDataDomain,
+} from "ethers";
 
 /** The terms of one two-ledger settlement (`ICrossLedger.CrossLedgerTerms`), as the SDK's. */
 export type { CrossLedgerTerms };
@@ -73,9 +83,15 @@ export function termsToJson(t: CrossLedgerTerms): TermsJson {
   return out as TermsJson;
 }
 
+/** Hashes of frozen terms (the service's parsed records: they cannot change once hashed). */
+const hashes = new WeakMap<CrossLedgerTerms, string>();
+
 /** The EIP-712 struct hash of the terms: what both ledgers commit to (`hashTerms`). */
 export function termsHash(t: CrossLedgerTerms): string {
-  return hashCrossLedgerTerms(t);
+  if (!Object.isFrozen(t)) return hashCrossLedgerTerms(t);
+  let h = hashes.get(t);
+  if (h === undefined) hashes.set(t, (h = hashCrossLedgerTerms(t)));
+  return h;
 }
 
 /** The attestation's domain: the ST ledger's delivery contract named in the terms. */
@@ -97,7 +113,7 @@ export function signOutcome(
   t: CrossLedgerTerms,
   outcome: OutcomeValue,
 ): Promise<string> {
-  return sign(signer, outcomeTypedData(t, outcome));
+  return sign(signer, outcomeTypedData(t, outcome), t);
 }
 
 /** The order's domain: the cash ledger's payment contract named in the terms. */
@@ -119,7 +135,7 @@ export function signOrder(
   t: CrossLedgerTerms,
   outcome: OutcomeValue,
 ): Promise<string> {
-  return sign(signer, paymentOrderTypedData(t, outcome));
+  return sign(signer, paymentOrderTypedData(t, outcome), t);
 }
 
 /** The EIP-712 digest of typed data, as the contracts compute it. */
@@ -127,7 +143,43 @@ function digest(td: TypedData): string {
   return TypedDataEncoder.hash(td.domain, td.types, td.message);
 }
 
-/** The signer's EIP-712 signature of typed data. */
-function sign(signer: Signer, td: TypedData): Promise<string> {
+/** Type hashes of the signed structs, by primary type. */
+const typeHashes = new Map<string, string>();
+/** Domain separators by name, chain and contract (the ledgers of the terms signed). */
+const domains = new Map<string, string>();
+
+/**
+ * The digest of an order or attestation (`<primary>(CrossLedgerTerms terms,uint8 outcome)`) from
+ * the terms' struct hash ({@link termsHash}, kept for the service's terms), a cached domain
+ * separator and type hash: `TypedDataEncoder.hash` of the same typed data, without encoding the
+ * terms again each time.
+ */
+function fastDigest(t: CrossLedgerTerms, td: TypedData): string {
+  const primary = td.primaryType;
+  let typeHash = typeHashes.get(primary);
+  if (typeHash === undefined)
+    typeHashes.set(
+      primary,
+      (typeHash = keccak256(toUtf8Bytes(TypedDataEncoder.from(td.types).encodeType(primary)))),
+    );
+  const d = td.domain;
+  const domainKey = `${d.name}|${d.version}|${d.chainId}|${String(d.verifyingContract).toLowerCase()}`;
+  let separator = domains.get(domainKey);
+  if (separator === undefined) {
+    if (domains.size >= 1_000) domains.clear();
+    domains.set(domainKey, (separator = TypedDataEncoder.hashDomain(d)));
+  }
+  const outcome = (td.message as { outcome: number }).outcome;
+  const struct = keccak256(concat([typeHash, termsHash(t), toBeHex(outcome, 32)]));
+  return keccak256(concat(["0x1901", separator, struct]));
+}
+
+/**
+ * The signer's EIP-712 signature of typed data: a local key signs the digest computed by
+ * {@link fastDigest} (what its `signTypedData` would sign); any other signer gets the typed data.
+ */
+function sign(signer: Signer, td: TypedData, t?: CrossLedgerTerms): Promise<string> {
+  if (t && signer instanceof BaseWallet)
+    return Promise.resolve(signer.signingKey.sign(fastDigest(t, td)).serialized);
   return signer.signTypedData(td.domain, td.types, td.message);
 }

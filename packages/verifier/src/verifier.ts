@@ -60,13 +60,13 @@ import {
 } from "@kessai/storage";
 import { VerifierConfigError, VerifierReorgError } from "./errors.js";
 import { StoreJournal } from "./journal.js";
+import { encodeTermsCall, watchedEvent, type EventPayload } from "./wire.js";
 import { verifierMigrations } from "./schema.js";
 import {
   Outcome,
   signOrder,
   signOutcome,
   termsHash,
-  termsToJson,
   toTerms,
   type CrossLedgerTerms,
   type OutcomeValue,
@@ -130,7 +130,7 @@ export interface VerifierOptions {
    * queue, so they share blocks instead of waiting for one another.
    */
   concurrency?: number;
-  /** Settlements decided at once in a round (their reads overlap; default 64). */
+  /** Settlements decided at once in a round (their reads overlap; default 256). */
   decideConcurrency?: number;
   /** Name of this worker in the outbox (default `verifier-<pid>`). */
   worker?: string;
@@ -247,6 +247,12 @@ const WATCHED: Record<Side, ReadonlySet<string>> = {
   cash: new Set(["PaymentInstructed", "SettlementPaid", "SettlementRefunded"]),
 };
 
+/** EIP-1559 fee fields of a send; empty to let the engine read the market itself. */
+type FeeFields = { maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint };
+type RawSend = (method: string, params: unknown[]) => Promise<unknown>;
+/** How long a reading of the market's fees serves the sends of a ledger, ms. */
+const FEE_CACHE_MS = 1_000;
+
 /** Counters for `/metrics` (Prometheus text by {@link Verifier.metricsText}). */
 interface Counters {
   events: Record<Side, number>;
@@ -304,6 +310,11 @@ export class Verifier {
   };
   /** The service's writes (and the engines' journal) share commits: see {@link groupCommit}. */
   private readonly commits: GroupCommit;
+  /** Per ledger, the fees of its sends as last read ({@link marketFees}). */
+  private readonly fees: Record<Side, { at: number; fees: Promise<FeeFields> } | undefined> = {
+    st: undefined,
+    cash: undefined,
+  };
   /** The cash ledger's clock as last read ({@link cashClock}). */
   private clock: { at: number; timestamp: Promise<bigint> } | undefined;
   /** Security tokens named in terms, by address (a contract object each, not one per read). */
@@ -347,7 +358,7 @@ export class Verifier {
       pollMs: 1_000,
       maxBlockRange: 2_000,
       concurrency: 256,
-      decideConcurrency: 64,
+      decideConcurrency: 256,
       worker: `verifier-${process.pid}`,
       ...options,
     };
@@ -395,8 +406,14 @@ export class Verifier {
     };
     const deliveryAbi = contracts.CrossLedgerDelivery__factory.createInterface();
     const paymentAbi = contracts.CrossLedgerPayment__factory.createInterface();
-    const st = await side("st", o.st, deliveryAbi as unknown as Interface, "eip712Domain");
-    const cash = await side("cash", o.cash, paymentAbi as unknown as Interface, "OUTCOME_TYPEHASH");
+    // Both ledgers checked at once; a failure of the ST ledger's is reported first.
+    const checks = [
+      side("st", o.st, deliveryAbi as unknown as Interface, "eip712Domain"),
+      side("cash", o.cash, paymentAbi as unknown as Interface, "OUTCOME_TYPEHASH"),
+    ] as const;
+    await Promise.allSettled(checks);
+    const st = await checks[0];
+    const cash = await checks[1];
     if (st.chainId === cash.chainId)
       throw new VerifierConfigError("cash", `both ledgers are chain ${st.chainId}`);
     await o.store.migrate([...buildingBlocks, verifierMigrations]);
@@ -491,8 +508,12 @@ export class Verifier {
     const c = this.chains[side];
     const consumer = `verifier.${side}`;
     const cursor = await cursors.get(this.store, { consumer, chainId: c.chainId });
+    // The cursor's block and the head, read together (one round trip, not two).
+    const [b, head] = await Promise.all([
+      cursor ? c.provider.getBlock(cursor.blockNumber) : undefined,
+      c.provider.getBlockNumber(),
+    ]);
     if (cursor) {
-      const b = await c.provider.getBlock(cursor.blockNumber);
       if (b?.hash?.toLowerCase() !== cursor.blockHash.toLowerCase()) {
         // Deeper than the confirmations: what was recorded from that block may be gone. Every
         // round stops here (nothing decided, sent or relayed) until the block is back or an
@@ -509,7 +530,6 @@ export class Verifier {
       }
       this.reorged[side] = undefined;
     }
-    const head = await c.provider.getBlockNumber();
     const safe = head - (this.confirmations - 1);
     let from = cursor
       ? cursor.blockNumber + 1
@@ -527,12 +547,8 @@ export class Verifier {
         let n = 0;
         seen.length = 0;
         for (const log of logs) {
-          const parsed = c.iface.parseLog(log);
-          if (!parsed || !WATCHED[side].has(parsed.name)) continue;
-          const payload = eventPayload(
-            parsed.name,
-            parsed.args as unknown as Record<string, unknown>,
-          );
+          const payload = watchedEvent(WATCHED[side], c.iface, log);
+          if (!payload) continue;
           const { recorded: isNew } = await inbox.record(tx, {
             consumer,
             event: {
@@ -1041,9 +1057,9 @@ export class Verifier {
     o: { deadline?: number; signal?: AbortSignal } = {},
   ): Promise<unknown> {
     const c = this.chains[side];
-    const data = c.iface.encodeFunctionData(fn, args);
+    const data = encodeTermsCall(c.iface, fn, args);
     const r = await c.engine.send(
-      { to: c.contract, data },
+      { to: c.contract, data, ...(await this.marketFees(side)) },
       {
         key,
         action: `verifier.${fn}`,
@@ -1064,6 +1080,37 @@ export class Verifier {
       "sent",
     );
     return { tx: r.hash, blockNumber: r.blockNumber, resumed: r.resumed };
+  }
+
+  /**
+   * The fees of a send to `side` as ethers' `getFeeData` sets them (max fee twice the latest
+   * block's base fee plus the node's priority fee, 1 gwei if it suggests none), read once for
+   * the sends of a second, not three requests per send: the base fee moves at most 12.5 % a
+   * block, well inside the doubling, and a transaction priced out later is replaced by the
+   * engine with the fees of then. Empty (the engine reads them itself) on a chain without a base
+   * fee or a provider without raw requests.
+   */
+  private marketFees(side: Side): Promise<FeeFields> {
+    const now = Date.now();
+    const cached = this.fees[side];
+    if (cached && now - cached.at < FEE_CACHE_MS) return cached.fees;
+    const send = (this.chains[side].provider as { send?: RawSend }).send?.bind(
+      this.chains[side].provider,
+    );
+    const read = async (): Promise<FeeFields> => {
+      if (!send) return {};
+      const [history, tip] = await Promise.all([
+        send("eth_feeHistory", [1, "latest", []]) as Promise<{ baseFeePerGas?: string[] }>,
+        (send("eth_maxPriorityFeePerGas", []) as Promise<string>).then(BigInt, () => 10n ** 9n),
+      ]);
+      // No base fee (or a zero one, which ethers also treats as none): the engine's own reading.
+      const base = BigInt(history?.baseFeePerGas?.[0] ?? 0);
+      if (base === 0n) return {};
+      return { maxFeePerGas: 2n * base + tip, maxPriorityFeePerGas: tip };
+    };
+    const entry = { at: now, fees: read().catch((): FeeFields => ({})) };
+    this.fees[side] = entry;
+    return entry.fees;
   }
 
   // ---------------------------------------------------------------- reads
@@ -1221,22 +1268,6 @@ async function inPool<T>(items: T[], width: number, f: (item: T) => Promise<void
 /** An outbox failure that retrying will not fix. */
 class PermanentError extends Error {
   override name = "VerifierPermanentError";
-}
-
-/** The JSON kept in the inbox for one event. */
-interface EventPayload {
-  name: string;
-  id: string;
-  terms?: TermsJson;
-}
-
-function eventPayload(name: string, args: Record<string, unknown>): EventPayload {
-  const p: EventPayload = { name, id: String(args.id).toLowerCase() };
-  if (args.terms)
-    p.terms = termsToJson(
-      toTerms((args.terms as { toObject(): Record<string, unknown> }).toObject()),
-    );
-  return p;
 }
 
 function argsText(e: ContractError<object>): string {
