@@ -165,7 +165,7 @@ export function decodeResult(
     d &&
     d.words > 0 &&
     raw.length >= 2 + 64 * d.words &&
-    raw.length % 2 === 0 &&
+    (raw.length - 2) % 64 === 0 && // whole words, or ethers' BAD_DATA below
     /^0x[0-9a-fA-F]*$/.test(raw)
   ) {
     const r = d.read(raw.slice(2), 0);

@@ -1,4 +1,5 @@
 import {
+  AbstractSigner,
   BaseWallet,
   JsonRpcApiProvider,
   getAddress,
@@ -13,6 +14,7 @@ import {
 } from "ethers";
 import { KessaiError } from "../errors/base.js";
 import { toKessaiError } from "../errors/decode.js";
+import { NodeError } from "../errors/transport.js";
 import {
   FeeCeilingError,
   JournalConflictError,
@@ -46,6 +48,7 @@ const NONCE_USED_RE =
 type RawSend = (method: string, params: unknown[]) => Promise<unknown>;
 const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const HEX_DATA = /^0x(?:[0-9a-fA-F]{2})*$/;
+const HEX_QUANTITY = /^0x[0-9a-fA-F]+$/;
 /** The fields of a plain call, which {@link TxEngine.estimate} asks the node for itself. */
 const PLAIN_CALL_KEYS = new Set(["from", "to", "data", "value"]);
 const ALREADY_KNOWN_RE = /already known|known transaction|already imported/i;
@@ -643,6 +646,19 @@ export class TxEngine {
     return this.signer instanceof BaseWallet;
   }
 
+  /**
+   * True when the signer's gas estimate is its provider's, so the raw request asks the same:
+   * ethers' own (local keys, a node's `JsonRpcSigner`) and Hardhat's signer, which does as ethers
+   * does. A signer with an `estimateGas` of its own (a relayer's margin, a bundler) keeps it.
+   */
+  private get providerEstimates(): boolean {
+    const own = (this.signer as { estimateGas?: unknown }).estimateGas;
+    return (
+      own === AbstractSigner.prototype.estimateGas ||
+      this.signer.constructor.name === "HardhatEthersSigner"
+    );
+  }
+
   private async resumeEntries(q: NonceQueue): Promise<void> {
     const entries = await this.openEntries();
     const policy = this.resolve();
@@ -771,6 +787,7 @@ export class TxEngine {
     );
     if (
       typeof send !== "function" ||
+      !this.providerEstimates ||
       rest ||
       !plain(tx.to) ||
       (tx.data != null && !(typeof tx.data === "string" && HEX_DATA.test(tx.data)))
@@ -781,7 +798,11 @@ export class TxEngine {
     if (tx.data != null) rpc.data = (tx.data as string).toLowerCase();
     if (tx.value != null) rpc.value = toQuantity(tx.value);
     const params = this.provider instanceof JsonRpcApiProvider ? [rpc] : [rpc, "pending"];
-    return send.call(this.provider, "eth_estimateGas", params).then((g) => BigInt(g as string));
+    return send.call(this.provider, "eth_estimateGas", params).then((g) => {
+      // a quantity, as ethers' own estimate insists: "", true or [] is no gas limit
+      if (typeof g === "string" && HEX_QUANTITY.test(g)) return BigInt(g);
+      throw new NodeError(undefined, `not a quantity: ${JSON.stringify(g)}`, "eth_estimateGas");
+    });
   }
 
   private pendingCount = (): Promise<number> => this.reader.nonce(this.address!, "pending");

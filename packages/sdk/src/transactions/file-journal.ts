@@ -53,10 +53,11 @@ export class FileJournal implements Journal {
   /** {@inheritDoc Journal.put} */
   async put(entry: JournalEntry): Promise<void> {
     const copy = copyEntry(entry); // as it is now: the caller may change it meanwhile
+    const line = JSON.stringify(copy) + "\n"; // before it is kept: a refused entry is not read back
     await this.load();
     this.entries.set(copy.key, copy);
     await new Promise<void>((resolve, reject) => {
-      this.queue.push({ line: JSON.stringify(copy) + "\n", resolve, reject });
+      this.queue.push({ line, resolve, reject });
       if (!this.writing) void this.drain();
     });
   }

@@ -110,21 +110,44 @@ export interface Journal {
 }
 
 /**
- * A deep copy of a JSON value, as `JSON.parse(JSON.stringify(e))` makes it (properties holding
- * `undefined` left out), without writing and parsing the text: the strings (call data, signed
- * transactions) are shared, not copied. Every put and get of the memory journal copies.
+ * A deep copy of a JSON value, as `JSON.parse(JSON.stringify(e))` makes it, without writing and
+ * parsing the text when the entry holds only plain values (strings, finite numbers, booleans,
+ * null, plain objects and arrays; properties holding `undefined` left out): the strings (call
+ * data, signed transactions) are shared, not copied. Anything else (a bigint, a Date, NaN, an
+ * array hole, a `toJSON`) takes the JSON round trip itself, so the copy is always what the file
+ * journal would read back, and a value JSON refuses throws here. Every put and get of the memory
+ * journal copies.
  */
 export function copyEntry(e: JournalEntry): JournalEntry {
-  return copyJson(e);
+  try {
+    return copyPlain(e);
+  } catch (err) {
+    if (err !== NOT_PLAIN) throw err;
+    return JSON.parse(JSON.stringify(e)) as JournalEntry;
+  }
 }
 
-function copyJson<T>(v: T): T {
-  if (v === null || typeof v !== "object") return v;
-  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : copyJson(x))) as T;
+const NOT_PLAIN = Symbol("not plain JSON");
+
+function copyPlain<T>(v: T): T {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v !== "object") throw NOT_PLAIN;
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
+      if (!(i in v) || v[i] === undefined) throw NOT_PLAIN;
+      out.push(copyPlain(v[i]));
+    }
+    return out as T;
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if ((proto !== Object.prototype && proto !== null) || "toJSON" in v) throw NOT_PLAIN;
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(v)) {
+    if (k === "__proto__") throw NOT_PLAIN;
     const x = (v as Record<string, unknown>)[k];
-    if (x !== undefined) out[k] = copyJson(x);
+    if (x !== undefined) out[k] = copyPlain(x);
   }
   return out as T;
 }
