@@ -174,6 +174,12 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
     return order;
   }
 
+  /** The service's transactions so far on each ledger (its account's nonces). */
+  const sentBy = async (l: TwoLedgers) => ({
+    st: await l.st.provider.getTransactionCount(verifierAddress),
+    cash: await l.cash.provider.getTransactionCount(verifierAddress),
+  });
+
   /** Events of settlement `id` on a contract, by name. */
   async function eventsOf(c: Awaited<ReturnType<typeof contractsOf>>["delivery"], id: string) {
     const logs = await c.queryFilter("*" as never, 0, "latest");
@@ -223,10 +229,7 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
       const l = fx.ledgers;
       const t = await termsFor(l, `crash paid ${backend().dialect}`);
       const c = await contractsOf(l, SELLER);
-      const nonces = {
-        st: await l.st.provider.getTransactionCount(verifierAddress),
-        cash: await l.cash.provider.getTransactionCount(verifierAddress),
-      };
+      const nonces = await sentBy(l);
       await lock(l, t);
       await instruct(l, t);
       const before = {
@@ -257,8 +260,7 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
       expect(await c.dcjpy.balanceOf(t.seller)).to.equal(before.sellerCash + t.amount);
       expect(await c.dcjpy.balanceOf(l.addr.payment)).to.equal(0n);
       // No step done twice: one transaction of the service per ledger, whatever the kills.
-      expect(await l.cash.provider.getTransactionCount(verifierAddress)).to.equal(nonces.cash + 1);
-      expect(await l.st.provider.getTransactionCount(verifierAddress)).to.equal(nonces.st + 1);
+      expect(await sentBy(l)).to.deep.equal({ st: nonces.st + 1, cash: nonces.cash + 1 });
       await checkStore(fx, t.id, { done: 2, sends: 2 });
       console.log(
         `      ${backend().dialect}: ${order.length} kills, in order ${order.join(" > ")}`,
@@ -273,10 +275,7 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
       const locked = await termsFor(l, `crash refused ${backend().dialect}`);
       const instructed = { ...locked, amount: locked.amount + 1n };
       const c = await contractsOf(l, SELLER);
-      const nonces = {
-        st: await l.st.provider.getTransactionCount(verifierAddress),
-        cash: await l.cash.provider.getTransactionCount(verifierAddress),
-      };
+      const nonces = await sentBy(l);
       const before = {
         sellerUnits: await c.bond.balanceOf(locked.seller),
         buyerCash: await c.dcjpy.balanceOf(locked.buyer),
@@ -306,8 +305,7 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
       expect(await c.bond.balanceOf(locked.seller)).to.equal(before.sellerUnits + locked.quantity);
       expect(await c.dcjpy.balanceOf(locked.buyer)).to.equal(before.buyerCash + instructed.amount);
       expect(await c.dcjpy.balanceOf(l.addr.payment)).to.equal(0n);
-      expect(await l.cash.provider.getTransactionCount(verifierAddress)).to.equal(nonces.cash + 1);
-      expect(await l.st.provider.getTransactionCount(verifierAddress)).to.equal(nonces.st + 1);
+      expect(await sentBy(l)).to.deep.equal({ st: nonces.st + 1, cash: nonces.cash + 1 });
       await checkStore(fx, locked.id, { done: 2, sends: 2 });
       console.log(
         `      ${backend().dialect}: ${order.length} kills, in order ${order.join(" > ")}`,
@@ -324,10 +322,7 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
       const l = fx.ledgers;
       const t = await termsFor(l, `crash late lock ${backend().dialect}`, { deadlineIn: 600 });
       const c = await contractsOf(l, SELLER);
-      const nonces = {
-        st: await l.st.provider.getTransactionCount(verifierAddress),
-        cash: await l.cash.provider.getTransactionCount(verifierAddress),
-      };
+      const nonces = await sentBy(l);
       const before = {
         sellerUnits: await c.bond.balanceOf(t.seller),
         buyerCash: await c.dcjpy.balanceOf(t.buyer),
@@ -390,8 +385,7 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
       expect(await c.bond.lockedOf(l.addr.delivery, t.seller)).to.equal(0n);
       expect(await c.dcjpy.balanceOf(t.buyer)).to.equal(before.buyerCash + t.amount);
       // The service sent nothing on the cash ledger (anyone refunded) and one returnToSeller.
-      expect(await l.cash.provider.getTransactionCount(verifierAddress)).to.equal(nonces.cash);
-      expect(await l.st.provider.getTransactionCount(verifierAddress)).to.equal(nonces.st + 1);
+      expect(await sentBy(l)).to.deep.equal({ st: nonces.st + 1, cash: nonces.cash });
       // Two items (the refund's relay and the late lock's), one send (returnToSeller).
       await checkStore(fx, t.id, { done: 2, sends: 1 });
       console.log(`      ${backend().dialect}: late lock, kills in order ${order.join(" > ")}`);
