@@ -15,17 +15,19 @@ import {
   StLedgerClient,
   crossLedgerTradeTerms,
   parseTradeFile,
-  type CrossLedgerTerms,
-  type CrossLedgerTradeLedgers,
-  type Trade,
+} from "../../../packages/sdk/src/index.js";
+import type {
+  CrossLedgerTerms,
+  CrossLedgerTradeLedgers,
+  Trade,
 } from "../../../packages/sdk/src/index.js";
 import { Verifier } from "../../../packages/verifier/src/index.js";
 import {
   TWO_LEDGER_ACCOUNTS as A,
   deployTwoLedgers,
   devKey,
-  type TwoLedgers,
 } from "../../../scripts/two-ledger-deploy.js";
+import type { TwoLedgers } from "../../../scripts/two-ledger-deploy.js";
 
 export const HEADER =
   "venue,tradeId,tradeDate,settlementDate,securityToken,seller,buyer,quantity,price,amount,agent";
@@ -51,29 +53,13 @@ export interface XledgerTrades {
   stop(): Promise<void>;
 }
 
-export async function startXledgerTrades(): Promise<XledgerTrades> {
-  const st = await network.create("stLedger");
-  const cash = await network.create("cashLedger");
-  const L = await deployTwoLedgers(st, cash);
-  const miner = setInterval(() => {
-    void st.provider.request({ method: "evm_mine" }).catch(() => undefined);
-    void cash.provider.request({ method: "evm_mine" }).catch(() => undefined);
-  }, 40);
-  const verifierAddress = new Wallet(devKey(A.verifier)).address;
-  const stSigners = await st.ethers.getSigners();
-  const cashSigners = await cash.ethers.getSigners();
-  const party = async (i: number): Promise<CrossLedgerTradeLedgers> => ({
-    st: await StLedgerClient.connect({ runner: stSigners[i], delivery: L.delivery }),
-    cash: await CashLedgerClient.connect({ runner: cashSigners[i], payment: L.payment }),
-    cashToken: L.dcjpy,
-    verifier: verifierAddress,
-  });
-  const seller = await party(A.seller);
-  const buyer = await party(A.buyer);
-  const dir = await mkdtemp(path.join(tmpdir(), "kessai-xl-trades-"));
-  const store = await openSqliteStore({ filename: path.join(dir, "verifier.db") });
+/**
+ * The verifier service on `store` for the in-process ledgers `L` (its development key), with one
+ * confirmation and short polls, opened but not started.
+ */
+export async function openInProcessVerifier(L: TwoLedgers, store: Store): Promise<Verifier> {
   const key = devKey(A.verifier);
-  const verifier = await Verifier.open({
+  return await Verifier.open({
     store,
     st: {
       sender: new Wallet(key, L.st.ethers.provider as unknown as Provider),
@@ -89,6 +75,39 @@ export async function startXledgerTrades(): Promise<XledgerTrades> {
     txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
     backoff: { initialDelayMs: 50, multiplier: 2, maxDelayMs: 200, jitter: 0 },
   });
+}
+
+/** The seller's and the buyer's clients on both ledgers of `L`, naming `verifier`. */
+export async function tradeParties(
+  L: TwoLedgers,
+  verifier: string,
+): Promise<{ seller: CrossLedgerTradeLedgers; buyer: CrossLedgerTradeLedgers }> {
+  const stSigners = await L.st.ethers.getSigners();
+  const cashSigners = await L.cash.ethers.getSigners();
+  const party = async (i: number): Promise<CrossLedgerTradeLedgers> => ({
+    st: await StLedgerClient.connect({ runner: stSigners[i], delivery: L.delivery }),
+    cash: await CashLedgerClient.connect({ runner: cashSigners[i], payment: L.payment }),
+    cashToken: L.dcjpy,
+    verifier,
+  });
+  return { seller: await party(A.seller), buyer: await party(A.buyer) };
+}
+
+export async function startXledgerTrades(): Promise<XledgerTrades> {
+  const st = await network.create("stLedger");
+  const cash = await network.create("cashLedger");
+  const L = await deployTwoLedgers(st, cash);
+  const miner = setInterval(() => {
+    void st.provider.request({ method: "evm_mine" }).catch(() => undefined);
+    void cash.provider.request({ method: "evm_mine" }).catch(() => undefined);
+  }, 40);
+  const verifierAddress = new Wallet(devKey(A.verifier)).address;
+  const stSigners = await st.ethers.getSigners();
+  const cashSigners = await cash.ethers.getSigners();
+  const { seller, buyer } = await tradeParties(L, verifierAddress);
+  const dir = await mkdtemp(path.join(tmpdir(), "kessai-xl-trades-"));
+  const store = await openSqliteStore({ filename: path.join(dir, "verifier.db") });
+  const verifier = await openInProcessVerifier(L, store);
   const bond = await L.st.ethers.getContractAt("StraightBondToken", L.bond);
   const dcjpy = await L.cash.ethers.getContractAt("DepositToken", L.dcjpy);
   let seq = 0;
