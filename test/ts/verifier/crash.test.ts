@@ -180,6 +180,40 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
     cash: await l.cash.provider.getTransactionCount(verifierAddress),
   });
 
+  /**
+   * Kills the service at each of the 14 steps of settlement `t`, locked and instructed, with the
+   * given outcome (each ledger's function, event and final state), then checks one outcome per
+   * ledger, the same one: states and events, an empty escrow, one transaction of the service per
+   * ledger whatever the kills, and the settlement's records in the store.
+   */
+  async function settleUnderKills(
+    fx: CrashFixture,
+    t: CrossLedgerTerms,
+    outcome: Record<"cash" | "st", [fn: string, event: string, state: number]>,
+  ): Promise<void> {
+    const l = fx.ledgers;
+    const c = await contractsOf(l, SELLER);
+    const nonces = await sentBy(l);
+    const [cashFn, cashEvent, cashState] = outcome.cash;
+    const [stFn, stEvent, stState] = outcome.st;
+    const steps = stepsOf(cashFn, stFn, cashEvent, stEvent);
+    const order = await killAtEveryStep(
+      fx,
+      t,
+      steps,
+      async () => Number(await c.delivery.stateOf(t.id)) !== 1,
+    );
+    expect([...order].sort()).to.deep.equal([...steps].sort());
+    expect(Number(await c.payment.stateOf(t.id)), `cash: ${cashEvent}`).to.equal(cashState);
+    expect(Number(await c.delivery.stateOf(t.id)), `st: ${stEvent}`).to.equal(stState);
+    expect(await eventsOf(c.payment, t.id)).to.deep.equal(["PaymentInstructed", cashEvent]);
+    expect(await eventsOf(c.delivery, t.id)).to.deep.equal(["DeliveryRegistered", stEvent]);
+    expect(await c.dcjpy.balanceOf(l.addr.payment)).to.equal(0n);
+    expect(await sentBy(l)).to.deep.equal({ st: nonces.st + 1, cash: nonces.cash + 1 });
+    await checkStore(fx, t.id, { done: 2, sends: 2 });
+    console.log(`      ${backend().dialect}: ${order.length} kills, in order ${order.join(" > ")}`);
+  }
+
   /** Events of settlement `id` on a contract, by name. */
   async function eventsOf(c: Awaited<ReturnType<typeof contractsOf>>["delivery"], id: string) {
     const logs = await c.queryFilter("*" as never, 0, "latest");
@@ -229,42 +263,19 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
       const l = fx.ledgers;
       const t = await termsFor(l, `crash paid ${backend().dialect}`);
       const c = await contractsOf(l, SELLER);
-      const nonces = await sentBy(l);
       await lock(l, t);
       await instruct(l, t);
       const before = {
         buyerUnits: await c.bond.balanceOf(t.buyer),
         sellerCash: await c.dcjpy.balanceOf(t.seller),
       };
-      const steps = stepsOf("pay", "deliver", "SettlementPaid", "SettlementDelivered");
-      const order = await killAtEveryStep(
-        fx,
-        t,
-        steps,
-        async () => Number(await c.delivery.stateOf(t.id)) !== 1,
-      );
-      expect([...order].sort()).to.deep.equal([...steps].sort());
-
-      // One outcome per ledger, the same one; units and money moved together, once.
-      expect(Number(await c.payment.stateOf(t.id)), "cash: paid").to.equal(2);
-      expect(Number(await c.delivery.stateOf(t.id)), "st: delivered").to.equal(2);
-      expect(await eventsOf(c.payment, t.id)).to.deep.equal([
-        "PaymentInstructed",
-        "SettlementPaid",
-      ]);
-      expect(await eventsOf(c.delivery, t.id)).to.deep.equal([
-        "DeliveryRegistered",
-        "SettlementDelivered",
-      ]);
+      await settleUnderKills(fx, t, {
+        cash: ["pay", "SettlementPaid", 2],
+        st: ["deliver", "SettlementDelivered", 2],
+      });
+      // Units and money moved together, once.
       expect(await c.bond.balanceOf(t.buyer)).to.equal(before.buyerUnits + t.quantity);
       expect(await c.dcjpy.balanceOf(t.seller)).to.equal(before.sellerCash + t.amount);
-      expect(await c.dcjpy.balanceOf(l.addr.payment)).to.equal(0n);
-      // No step done twice: one transaction of the service per ledger, whatever the kills.
-      expect(await sentBy(l)).to.deep.equal({ st: nonces.st + 1, cash: nonces.cash + 1 });
-      await checkStore(fx, t.id, { done: 2, sends: 2 });
-      console.log(
-        `      ${backend().dialect}: ${order.length} kills, in order ${order.join(" > ")}`,
-      );
     });
 
     it("refused: killed at each of 14 steps, the payment is refunded and the units returned once", async function () {
@@ -275,41 +286,19 @@ describeBackends("verifier under kill -9 (two anvil nodes)", (backend) => {
       const locked = await termsFor(l, `crash refused ${backend().dialect}`);
       const instructed = { ...locked, amount: locked.amount + 1n };
       const c = await contractsOf(l, SELLER);
-      const nonces = await sentBy(l);
       const before = {
         sellerUnits: await c.bond.balanceOf(locked.seller),
         buyerCash: await c.dcjpy.balanceOf(locked.buyer),
       };
       await lock(l, locked);
       await instruct(l, instructed);
-      const steps = stepsOf("refuse", "returnToSeller", "SettlementRefunded", "SettlementReturned");
-      const order = await killAtEveryStep(
-        fx,
-        locked,
-        steps,
-        async () => Number(await c.delivery.stateOf(locked.id)) !== 1,
-      );
-      expect([...order].sort()).to.deep.equal([...steps].sort());
-
-      expect(Number(await c.payment.stateOf(locked.id)), "cash: refunded").to.equal(3);
-      expect(Number(await c.delivery.stateOf(locked.id)), "st: returned").to.equal(3);
-      expect(await eventsOf(c.payment, locked.id)).to.deep.equal([
-        "PaymentInstructed",
-        "SettlementRefunded",
-      ]);
-      expect(await eventsOf(c.delivery, locked.id)).to.deep.equal([
-        "DeliveryRegistered",
-        "SettlementReturned",
-      ]);
+      await settleUnderKills(fx, locked, {
+        cash: ["refuse", "SettlementRefunded", 3],
+        st: ["returnToSeller", "SettlementReturned", 3],
+      });
       // The seller holds the units it was issued for this settlement, the buyer its DCJPY.
       expect(await c.bond.balanceOf(locked.seller)).to.equal(before.sellerUnits + locked.quantity);
       expect(await c.dcjpy.balanceOf(locked.buyer)).to.equal(before.buyerCash + instructed.amount);
-      expect(await c.dcjpy.balanceOf(l.addr.payment)).to.equal(0n);
-      expect(await sentBy(l)).to.deep.equal({ st: nonces.st + 1, cash: nonces.cash + 1 });
-      await checkStore(fx, locked.id, { done: 2, sends: 2 });
-      console.log(
-        `      ${backend().dialect}: ${order.length} kills, in order ${order.join(" > ")}`,
-      );
     });
   });
 
