@@ -6,6 +6,8 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ICrossLedger} from "../interfaces/ICrossLedger.sol";
+import {CalldataWords} from "../utils/CalldataWords.sol";
+import {TokenListing} from "./TokenListing.sol";
 
 /**
  * @title CrossLedgerBase
@@ -29,7 +31,8 @@ abstract contract CrossLedgerBase is
     ICrossLedger,
     AccessControlDefaultAdminRules,
     Pausable,
-    ReentrancyGuardTransient
+    ReentrancyGuardTransient,
+    TokenListing
 {
     // ---------------------------------------------------------------- constants
 
@@ -200,19 +203,15 @@ abstract contract CrossLedgerBase is
     }
 
     /**
-     * @dev EIP-712 struct hash of `terms`: every member is a static atomic type, so its thirteen
-     * calldata words are exactly EIP-712's `encodeData`. The words are hashed as sent: a member
-     * with dirty high bits hashes differently from its clean value (so it can only fail to match a
-     * commitment or a signature), and every caller reads and so validates the members it uses.
+     * @dev EIP-712 struct hash of `terms`, its thirteen calldata words hashed as sent
+     * ({CalldataWords-hashStruct}); every caller reads and so validates the members it uses.
      */
     function _hashTerms(CrossLedgerTerms calldata terms) internal pure returns (bytes32 hashed) {
-        bytes32 typehash = TERMS_TYPEHASH;
+        uint256 offset;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            mstore(ptr, typehash)
-            calldatacopy(add(ptr, 0x20), terms, _TERMS_ENCODED_LENGTH)
-            hashed := keccak256(ptr, add(0x20, _TERMS_ENCODED_LENGTH))
+            offset := terms
         }
+        hashed = CalldataWords.hashStruct(TERMS_TYPEHASH, offset, _TERMS_ENCODED_LENGTH);
     }
 }

@@ -147,11 +147,8 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
     // ---------------------------------------------------------------- admin
 
     /// @inheritdoc ICrossLedgerDelivery
-    function setSecurityTokenListed(
-        address token,
-        bool listed
-    ) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
-        _securityTokenListed[token] = listed;
+    function setSecurityTokenListed(address token, bool listed) external {
+        _setListed(_securityTokenListed, token, listed);
         emit SecurityTokenListed(token, listed);
     }
 

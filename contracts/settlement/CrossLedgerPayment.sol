@@ -154,11 +154,8 @@ contract CrossLedgerPayment is ICrossLedgerPayment, CrossLedgerBase, EIP712 {
     // ---------------------------------------------------------------- admin
 
     /// @inheritdoc ICrossLedgerPayment
-    function setCashTokenListed(
-        address token,
-        bool listed
-    ) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
-        _cashTokenListed[token] = listed;
+    function setCashTokenListed(address token, bool listed) external {
+        _setListed(_cashTokenListed, token, listed);
         emit CashTokenListed(token, listed);
     }
 

@@ -11,9 +11,11 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IDeliveryVersusPayment} from "../interfaces/IDeliveryVersusPayment.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
+import {CalldataWords} from "../utils/CalldataWords.sol";
 import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
 import {LockBook} from "./LockBook.sol";
 import {LockBookReceiver} from "./LockBookReceiver.sol";
+import {TokenListing} from "./TokenListing.sol";
 
 /**
  * @title DeliveryVersusPayment
@@ -55,7 +57,8 @@ contract DeliveryVersusPayment is
     EIP712,
     Pausable,
     ReentrancyGuardTransient,
-    LockBookReceiver
+    LockBookReceiver,
+    TokenListing
 {
     using SafeERC20 for IERC20;
 
@@ -399,20 +402,14 @@ contract DeliveryVersusPayment is
     // ---------------------------------------------------------------- admin
 
     /// @inheritdoc IDeliveryVersusPayment
-    function setSecurityTokenListed(
-        address token,
-        bool listed
-    ) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
-        _securityTokenListed[token] = listed;
+    function setSecurityTokenListed(address token, bool listed) external {
+        _setListed(_securityTokenListed, token, listed);
         emit SecurityTokenListed(token, listed);
     }
 
     /// @inheritdoc IDeliveryVersusPayment
-    function setCashTokenListed(
-        address token,
-        bool listed
-    ) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
-        _cashTokenListed[token] = listed;
+    function setCashTokenListed(address token, bool listed) external {
+        _setListed(_cashTokenListed, token, listed);
         emit CashTokenListed(token, listed);
     }
 
@@ -720,19 +717,16 @@ contract DeliveryVersusPayment is
     }
 
     /**
-     * @dev EIP-712 struct hash of `terms`: every member is a static atomic type, so its nine
-     * calldata words are exactly EIP-712's `encodeData`. The words are hashed as sent: a member
-     * with dirty high bits hashes differently from its clean value (so it can only fail to match a
-     * commitment), and every caller reads and so validates the members it uses.
+     * @dev EIP-712 struct hash of `terms`, its nine calldata words hashed as sent
+     * ({CalldataWords-hashStruct}): dirty bits can only fail to match a commitment, and every
+     * caller reads and so validates the members it uses.
      */
     function _hashTerms(Terms calldata terms) private pure returns (bytes32 hashed) {
-        bytes32 typehash = TERMS_TYPEHASH;
+        uint256 offset;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            mstore(ptr, typehash)
-            calldatacopy(add(ptr, 0x20), terms, _TERMS_ENCODED_LENGTH)
-            hashed := keccak256(ptr, add(0x20, _TERMS_ENCODED_LENGTH))
+            offset := terms
         }
+        hashed = CalldataWords.hashStruct(TERMS_TYPEHASH, offset, _TERMS_ENCODED_LENGTH);
     }
 }

@@ -7,7 +7,7 @@ pragma solidity ^0.8.30;
  * contracts check that the terms a forced removal names (`abi.encode(terms)` at the start of the
  * callback's `data`) are clean values of their types before reading them, so that dirty bits
  * raise the contract's own error instead of the ABI decoder's empty revert (which the token would
- * report as a refusal).
+ * report as a refusal), and how they hash the terms for EIP-712 as sent ({hashStruct}).
  */
 library CalldataWords {
     /**
@@ -41,6 +41,27 @@ library CalldataWords {
                 }
             }
             dirty := iszero(iszero(high))
+        }
+    }
+
+    /**
+     * @dev `keccak256(typehash ‖ the length bytes at calldata offset `offset`)`: the EIP-712
+     * struct hash of a struct whose members are all static atomic types, read in place (its
+     * calldata words are exactly EIP-712's `encodeData`). The words are hashed as sent: a member
+     * with dirty high bits hashes differently from its clean value, so it can only fail to match
+     * a commitment or a signature. The caller checks that the calldata holds `length` bytes.
+     */
+    function hashStruct(
+        bytes32 typehash,
+        uint256 offset,
+        uint256 length
+    ) internal pure returns (bytes32 hashed) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typehash)
+            calldatacopy(add(ptr, 0x20), offset, length)
+            hashed := keccak256(ptr, add(0x20, length))
         }
     }
 }

@@ -18,7 +18,7 @@
  */
 import type pg from "pg";
 import { StorageConnectionError, StorageError } from "./errors.js";
-import { mapPgError } from "./postgres.js";
+import { mapPgError } from "./driver-errors.js";
 
 /** Options of {@link openPostgresKeyLock}. */
 export interface PostgresKeyLockOptions {

@@ -9,47 +9,23 @@
  */
 import type pg from "pg";
 import {
-  CheckViolationError,
-  ForeignKeyViolationError,
-  ImmutableRowError,
-  InvalidValueError,
-  NotNullViolationError,
-  QueryError,
   SerializationFailureError,
   StorageConnectionError,
   StorageError,
   TransactionStateError,
-  UniqueViolationError,
 } from "./errors.js";
-import {
-  runMigrations,
-  type MigrationModule,
-  type MigrationReport,
-  type ScriptTx,
-} from "./migrations.js";
-import {
-  compile,
-  isoParam,
-  preview,
-  sql,
-  type CompiledSql,
-  type Sql,
-  type SqlValue,
-} from "./sql.js";
-import {
-  BoundTx,
-  retryDelay,
-  retryPolicy,
-  sleep,
-  StoreBase,
-  type Executor,
-  type RetryPolicy,
-  type Row,
-  type RunResult,
-  type Store,
-  type StoreOptions,
-  type TransactionOptions,
-  type Tx,
+import { mapPgError } from "./driver-errors.js";
+import type { ScriptTx } from "./migrations.js";
+import { compile, isoParam, sql, type CompiledSql, type Sql, type SqlValue } from "./sql.js";
+import { BoundTx, retryDelay, retryPolicy, sleep, StoreBase } from "./store.js";
+import type {
+  Executor,
+  RetryPolicy,
+  Row,
+  Store,
+  StoreOptions,
+  TransactionOptions,
+  Tx,
 } from "./store.js";
 
 /** Options of {@link openPostgresStore}. */
@@ -267,13 +243,8 @@ class PostgresStore extends StoreBase implements Store {
     await client.query("ROLLBACK");
   }
 
-  async migrate(modules: readonly MigrationModule[]): Promise<MigrationReport> {
-    this.guard.check("store.migrate");
-    return runMigrations(
-      "postgres",
-      (fn) => this.runTransaction(fn, { isolation: "read-committed" }),
-      modules,
-    );
+  protected migrationTransaction<T>(fn: (tx: ScriptTx) => Promise<T>): Promise<T> {
+    return this.runTransaction(fn, { isolation: "read-committed" });
   }
 
   async close(): Promise<void> {
@@ -287,60 +258,4 @@ function toPgParam(value: SqlValue): unknown {
   if (typeof value === "bigint") return value.toString(10);
   if (value instanceof Date) return isoParam(value);
   return value;
-}
-
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EPIPE"]);
-
-/** Maps a node-postgres error to the storage error for its kind. */
-export function mapPgError(e: unknown, text: string): StorageError {
-  if (e instanceof StorageError) return e;
-  const err = (e ?? {}) as Partial<
-    Record<"code" | "table" | "constraint" | "column" | "detail" | "message", string>
-  >;
-  const code = typeof err.code === "string" ? err.code : undefined;
-  const message = typeof err.message === "string" ? err.message : String(e);
-  const options = { cause: e, metaMessages: [`Statement: ${preview(text)}`] };
-  const info = { dialect: "postgres" as const, table: err.table, constraint: err.constraint };
-  switch (code) {
-    case "23505": {
-      // detail: 'Key (topic, idempotency_key)=(a, b) already exists.'
-      const cols = /^Key \(([^)]*)\)=/.exec(err.detail ?? "")?.[1];
-      return new UniqueViolationError({ ...info, columns: cols ? cols.split(", ") : [] }, options);
-    }
-    case "23514":
-      return new CheckViolationError(info, options);
-    case "23503":
-      return new ForeignKeyViolationError(info, options);
-    case "23502":
-      return new NotNullViolationError({ ...info, column: err.column }, options);
-    case "40001":
-    case "40P01":
-      return new SerializationFailureError({ attempts: 1, sqlState: code }, options);
-    case "25006":
-      return new TransactionStateError("Write attempted in a read-only transaction", options);
-    case "P0001":
-      if (message.startsWith("immutable row: ")) {
-        return new ImmutableRowError(
-          { ...info, table: info.table ?? message.slice("immutable row: ".length) },
-          options,
-        );
-      }
-      break;
-  }
-  if (code && /^22/.test(code)) {
-    return new InvalidValueError(
-      { field: err.column ?? "value", value: message, reason: message },
-      options,
-    );
-  }
-  if (
-    (code && (/^08/.test(code) || /^57P0[123]$/.test(code) || code === "53300")) ||
-    (code && CONNECTION_CODES.has(code)) ||
-    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
-      message,
-    )
-  ) {
-    return new StorageConnectionError(`PostgreSQL connection failed: ${message}`, options);
-  }
-  return new QueryError(`PostgreSQL statement failed: ${message}`, code ? { code } : {}, options);
 }

@@ -15,37 +15,12 @@
 import { realpathSync } from "node:fs";
 import { dirname, basename, join, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import {
-  CheckViolationError,
-  ForeignKeyViolationError,
-  ImmutableRowError,
-  InvalidValueError,
-  NotNullViolationError,
-  QueryError,
-  StorageBusyError,
-  StorageError,
-  TransactionStateError,
-  UniqueViolationError,
-} from "./errors.js";
-import {
-  runMigrations,
-  type MigrationModule,
-  type MigrationReport,
-  type ScriptTx,
-} from "./migrations.js";
-import { compile, isoParam, preview, type CompiledSql, type Sql, type SqlValue } from "./sql.js";
-import {
-  BoundTx,
-  sleep,
-  StoreBase,
-  type Executor,
-  type Row,
-  type RunResult,
-  type Store,
-  type StoreOptions,
-  type TransactionOptions,
-  type Tx,
-} from "./store.js";
+import { StorageBusyError, StorageError, TransactionStateError } from "./errors.js";
+import { mapSqliteError } from "./driver-errors.js";
+import type { ScriptTx } from "./migrations.js";
+import { compile, isoParam, type CompiledSql, type Sql, type SqlValue } from "./sql.js";
+import { BoundTx, sleep, StoreBase } from "./store.js";
+import type { Executor, Row, Store, StoreOptions, TransactionOptions, Tx } from "./store.js";
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions extends StoreOptions {
@@ -247,13 +222,8 @@ class SqliteStore extends StoreBase implements Store, Executor {
     }
   }
 
-  async migrate(modules: readonly MigrationModule[]): Promise<MigrationReport> {
-    this.guard.check("store.migrate");
-    return runMigrations(
-      "sqlite",
-      (fn) => this.queue.run(() => this.runTransaction(fn, false)),
-      modules,
-    );
+  protected migrationTransaction<T>(fn: (tx: ScriptTx) => Promise<T>): Promise<T> {
+    return this.queue.run(() => this.runTransaction(fn, false));
   }
 
   async close(): Promise<void> {
@@ -311,74 +281,4 @@ function toSqliteParam(value: SqlValue): unknown {
     return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   }
   return value;
-}
-
-/** Maps a better-sqlite3 error to the storage error for its kind. */
-export function mapSqliteError(e: unknown, text: string): StorageError {
-  if (e instanceof StorageError) return e;
-  const err = e as { code?: unknown; message?: unknown };
-  const code = typeof err.code === "string" ? err.code : undefined;
-  const message = typeof err.message === "string" ? err.message : String(e);
-  const options = { cause: e, metaMessages: [`Statement: ${preview(text)}`] };
-  const dialect = "sqlite" as const;
-  if (code === undefined) {
-    // Binding errors (RangeError: a bigint too large, TypeError: an unsupported value type).
-    if (e instanceof RangeError || e instanceof TypeError) {
-      return new InvalidValueError(
-        { field: "parameter", value: message, reason: message },
-        options,
-      );
-    }
-    return new QueryError(`SQLite statement failed: ${message}`, {}, options);
-  }
-  if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
-    // "UNIQUE constraint failed: table.a, table.b"
-    const cols = message.replace(/^.*constraint failed: /, "").split(", ");
-    const table = cols[0]?.split(".")[0];
-    return new UniqueViolationError(
-      { dialect, table, columns: cols.map((c) => c.split(".").slice(1).join(".")) },
-      options,
-    );
-  }
-  if (code === "SQLITE_CONSTRAINT_CHECK") {
-    // "CHECK constraint failed: <name or expression>"
-    const constraint = message.replace(/^CHECK constraint failed: /, "");
-    return new CheckViolationError(
-      { dialect, constraint, table: tableOfConstraint(constraint) },
-      options,
-    );
-  }
-  if (code === "SQLITE_CONSTRAINT_NOTNULL") {
-    const [table, column] = message.replace(/^NOT NULL constraint failed: /, "").split(".");
-    return new NotNullViolationError({ dialect, table, column }, options);
-  }
-  if (code === "SQLITE_CONSTRAINT_FOREIGNKEY") {
-    // SQLite does not say which key.
-    return new ForeignKeyViolationError({ dialect }, options);
-  }
-  if (code === "SQLITE_CONSTRAINT_TRIGGER" && message.startsWith("immutable row: ")) {
-    return new ImmutableRowError(
-      { dialect, table: message.slice("immutable row: ".length) },
-      options,
-    );
-  }
-  if (code === "SQLITE_CONSTRAINT_DATATYPE") {
-    return new InvalidValueError({ field: "column", value: message, reason: message }, options);
-  }
-  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
-    return new StorageBusyError("SQLite database is locked by another connection", options);
-  }
-  if (
-    code === "SQLITE_READONLY" ||
-    (code === "SQLITE_ERROR" && /query_only|readonly/i.test(message))
-  ) {
-    return new TransactionStateError("Write attempted in a read-only transaction", options);
-  }
-  return new QueryError(`SQLite statement failed: ${message}`, { code }, options);
-}
-
-/** Constraints are named `<table>__<what>` by convention; returns the table part, if any. */
-export function tableOfConstraint(constraint: string): string | undefined {
-  const i = constraint.indexOf("__");
-  return i > 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(constraint) ? constraint.slice(0, i) : undefined;
 }

@@ -1,6 +1,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { StorageError, TransactionStateError } from "./errors.js";
-import type { MigrationModule, MigrationReport } from "./migrations.js";
+import {
+  runMigrations,
+  type MigrationModule,
+  type MigrationReport,
+  type ScriptTx,
+} from "./migrations.js";
 import { compile, type CompiledSql, type Dialect, type Sql } from "./sql.js";
 
 /** A row as the driver returns it: column name to value (see codec.ts for decoding). */
@@ -170,6 +175,13 @@ export class BoundTx implements Tx {
 export abstract class StoreBase {
   protected readonly guard = new NestingGuard();
   protected closed = false;
+  abstract readonly dialect: Dialect;
+
+  /** See {@link Store.migrate}; each migration runs in a {@link migrationTransaction}. */
+  migrate(modules: readonly MigrationModule[]): Promise<MigrationReport> {
+    this.guard.check("store.migrate");
+    return runMigrations(this.dialect, (fn) => this.migrationTransaction(fn), modules);
+  }
 
   all<T = Row>(query: Sql): Promise<T[]> {
     return this.single(query).then((r) => r.rows as T[]);
@@ -185,6 +197,9 @@ export abstract class StoreBase {
 
   /** One statement outside any transaction, on the store's own terms. */
   protected abstract single(query: Sql): Promise<{ rows: Row[]; rowCount: number }>;
+
+  /** The transaction one migration runs in, on the back end's own terms. */
+  protected abstract migrationTransaction<T>(fn: (tx: ScriptTx) => Promise<T>): Promise<T>;
 
   protected ensureOpen(): void {
     if (this.closed) throw new TransactionStateError("Store is closed");

@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { Wallet, ZeroAddress, id as keccakId, type Provider, type Signer } from "ethers";
+import { Wallet, ZeroAddress, id as keccakId } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import { openSqliteStore, type Store } from "@kessai/storage";
@@ -21,6 +21,7 @@ import {
   devKey,
   type TwoLedgers,
 } from "../../../scripts/two-ledger-deploy.js";
+import { openInProcessVerifier } from "../sdk/trades-xledger-fixture.js";
 
 /** Serves an in-process Hardhat network over HTTP JSON-RPC (the CLI speaks HTTP only). */
 async function serve(c: NetworkConnection): Promise<Server & { url: string }> {
@@ -84,23 +85,7 @@ describe("kessai trades settle (two ledgers)", function () {
     }, 40);
     dir = mkdtempSync(path.join(tmpdir(), "kessai-trades-xl-cli-"));
     store = await openSqliteStore({ filename: path.join(dir, "verifier.db") });
-    const key = devKey(A.verifier);
-    verifier = await Verifier.open({
-      store,
-      st: {
-        sender: new Wallet(key, L.st.ethers.provider as unknown as Provider),
-        contract: L.delivery,
-      },
-      cash: {
-        sender: new Wallet(key, L.cash.ethers.provider as unknown as Provider),
-        contract: L.payment,
-      },
-      attester: new Wallet(key) as Signer,
-      confirmations: 1,
-      pollMs: 50,
-      txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
-      backoff: { initialDelayMs: 50, multiplier: 2, maxDelayMs: 200, jitter: 0 },
-    });
+    verifier = await openInProcessVerifier(L, store);
   });
 
   after(async function () {

@@ -44,6 +44,7 @@ import {
   type TwoLedgers,
 } from "../../../scripts/two-ledger-deploy.js";
 import { expectError } from "./helpers.js";
+import { openInProcessVerifier } from "./trades-xledger-fixture.js";
 
 /**
  * The SDK's two-ledger calls against two in-process chains (ST ledger 31338, cash ledger 31339)
@@ -419,23 +420,7 @@ describe("sdk: two-ledger calls (ST ledger + cash ledger)", function () {
     before(async function () {
       dir = await mkdtemp(path.join(tmpdir(), "kessai-xl-sdk-"));
       store = await openSqliteStore({ filename: path.join(dir, "verifier.db") });
-      const key = devKey(A.verifier);
-      verifier = await Verifier.open({
-        store,
-        st: {
-          sender: new Wallet(key, L.st.ethers.provider as unknown as Provider),
-          contract: L.delivery,
-        },
-        cash: {
-          sender: new Wallet(key, L.cash.ethers.provider as unknown as Provider),
-          contract: L.payment,
-        },
-        attester: new Wallet(key) as Signer,
-        confirmations: 1,
-        pollMs: 50,
-        txPolicy: { pollIntervalMs: 20, stallCheckMs: 200, timeoutMs: 60_000 },
-        backoff: { initialDelayMs: 50, multiplier: 2, maxDelayMs: 200, jitter: 0 },
-      });
+      verifier = await openInProcessVerifier(L, store);
     });
 
     after(async function () {

@@ -30,6 +30,7 @@ import {
   type TwoLedgers,
 } from "../../../scripts/two-ledger-deploy.js";
 import { expectError } from "./helpers.js";
+import { tradeParties } from "./trades-xledger-fixture.js";
 
 const HEADER =
   "venue,tradeId,tradeDate,settlementDate,securityToken,seller,buyer,quantity,price,amount,agent";
@@ -53,14 +54,7 @@ describe("sdk: settleCrossLedgerTrades, the buyer presenting the verifier's atte
     L = await deployTwoLedgers(st, cash);
     const stSigners = await st.ethers.getSigners();
     const cashSigners = await cash.ethers.getSigners();
-    const party = async (i: number): Promise<CrossLedgerTradeLedgers> => ({
-      st: await StLedgerClient.connect({ runner: stSigners[i], delivery: L.delivery }),
-      cash: await CashLedgerClient.connect({ runner: cashSigners[i], payment: L.payment }),
-      cashToken: L.dcjpy,
-      verifier: verifierAddress,
-    });
-    seller = await party(A.seller);
-    buyer = await party(A.buyer);
+    ({ seller, buyer } = await tradeParties(L, verifierAddress));
     dir = await mkdtemp(path.join(tmpdir(), "kessai-xl-trades-relay-"));
     store = await openSqliteStore({ filename: path.join(dir, "verifier.db") });
     verifier = await Verifier.open({

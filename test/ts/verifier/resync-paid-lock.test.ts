@@ -7,78 +7,30 @@
  * (`<id>:paid-lock`): the paid buyer gets the units, delivered once.
  */
 import { expect } from "chai";
-import { openStore, outbox, type Store } from "@kessai/storage";
-import { tempSqliteDir, type TempSqliteDir } from "../../../packages/storage/src/testing/index.js";
-import { VerifierReorgError, type Verifier } from "../../../packages/verifier/src/index.js";
-import { databaseUrl } from "../storage/database-url.js";
-import type { Backend } from "../storage/backends.js";
+import { outbox, type Store } from "@kessai/storage";
+import { VerifierReorgError } from "../../../packages/verifier/src/index.js";
 import {
   mineBlocks as mine,
-  openNodeVerifier,
   reorgLedger as reorg,
   roundsUntil,
   sentBy,
   statesOf,
 } from "./fixture.js";
-import { instruct, issue, lock, startTwoLedgers, termsFor, type TwoLedgers } from "./two-nodes.js";
-import { resyncCli } from "./resync-cli.js";
+import { instruct, issue, lock, termsFor, type TwoLedgers } from "./two-nodes.js";
+import { sqliteOnly, useResyncNodes } from "./resync-fixture.js";
 
 const K = 3;
-
-const sqliteOnly = (title: string, suite: (b: () => Backend) => void) =>
-  describe(`${title} on sqlite`, function () {
-    let dir: TempSqliteDir;
-    const b = {
-      dialect: "sqlite" as const,
-      newDatabase: async () => dir.file(),
-    } as unknown as Backend;
-    before(async () => {
-      dir = await tempSqliteDir();
-    });
-    after(async () => {
-      await dir?.remove();
-    });
-    suite(() => b);
-  });
 
 sqliteOnly(
   "resync after a reorg that takes away a paid settlement's lock and its deliver",
   (backend) => {
+    const nodes = useResyncNodes(backend, K);
+    const { height, open, resync } = nodes;
     let l: TwoLedgers;
-    let tmp: TempSqliteDir;
     let store: Store;
-    let dbUrl: string;
-    const closing: (() => void)[] = [];
-
-    before(async function () {
-      this.timeout(60_000);
-      l = await startTwoLedgers();
-      tmp = await tempSqliteDir();
-      dbUrl = await databaseUrl(backend());
-      store = await openStore(dbUrl);
+    before(function () {
+      ({ l, store } = nodes);
     });
-
-    after(async function () {
-      this.timeout(30_000);
-      for (const c of closing) c();
-      await store?.close();
-      await l?.stop();
-      await tmp?.remove();
-    });
-
-    /** The ST ledger's newest block, asked of the node (the provider may cache it). */
-    const height = async () => Number(await l.st.node.rpc("eth_blockNumber", []));
-
-    async function open(): Promise<Verifier> {
-      const v = await openNodeVerifier(l, store, { confirmations: K });
-      closing.push(v.close);
-      return v.verifier;
-    }
-
-    async function resync(fromBlock: number, ledger: "st" | "cash" = "st") {
-      const config = tmp.file(`verifier-${fromBlock}.json`);
-      return resyncCli({ l, dbUrl, config, confirmations: K }, ledger, fromBlock);
-    }
 
     it("the lock and the deliver both gone: the seller locks again after the restart; the paid buyer gets the units", async function () {
       this.timeout(120_000);

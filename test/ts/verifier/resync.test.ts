@@ -15,19 +15,14 @@
  * payment away; resync withdraws the `Paid` relay and its attestation and reopens the `pay`; the
  * same signed `pay` lands again and, the buyer reinstated, the units are delivered once.
  */
-import { writeFile } from "node:fs/promises";
 import { expect } from "chai";
 import { Contract, Wallet } from "ethers";
-import { openStore, outbox, type Store } from "@kessai/storage";
-import { tempSqliteDir, type TempSqliteDir } from "../../../packages/storage/src/testing/index.js";
-import { main } from "../../../packages/cli/src/main.js";
-import { VerifierReorgError, type Verifier } from "../../../packages/verifier/src/index.js";
+import { outbox, type Store } from "@kessai/storage";
+import { VerifierReorgError } from "../../../packages/verifier/src/index.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import { describeBackends } from "../storage/backends.js";
-import { databaseUrl } from "../storage/database-url.js";
 import {
   mineBlocks as mine,
-  openNodeVerifier,
   reorgLedger as reorg,
   roundsUntil,
   sentBy,
@@ -41,76 +36,23 @@ import {
   instruct,
   issue,
   lock,
-  startTwoLedgers,
   termsFor,
   type TwoLedgers,
 } from "./two-nodes.js";
+import { useResyncNodes } from "./resync-fixture.js";
 
 const K = 3;
 
 describeBackends(
   "kessai verifier resync after a reorg deeper than k (two anvil nodes)",
   (backend) => {
+    const nodes = useResyncNodes(backend, K);
+    const { height, open, resync } = nodes;
     let l: TwoLedgers;
-    let tmp: TempSqliteDir;
     let store: Store;
-    let dbUrl: string;
-    const closing: (() => void)[] = [];
-
-    before(async function () {
-      this.timeout(60_000);
-      l = await startTwoLedgers();
-      tmp = await tempSqliteDir();
-      dbUrl = await databaseUrl(backend());
-      store = await openStore(dbUrl);
+    before(function () {
+      ({ l, store } = nodes);
     });
-
-    after(async function () {
-      this.timeout(30_000);
-      for (const c of closing) c();
-      await store?.close();
-      await l?.stop();
-      await tmp?.remove();
-    });
-
-    /** The ST ledger's newest block, asked of the node (the provider may cache it). */
-    const height = async () => Number(await l.st.node.rpc("eth_blockNumber", []));
-
-    async function open(): Promise<Verifier> {
-      const v = await openNodeVerifier(l, store, { confirmations: K });
-      closing.push(v.close);
-      return v.verifier;
-    }
-
-    async function resync(fromBlock: number, ledger: "st" | "cash" = "st") {
-      const config = tmp.file(`verifier-${fromBlock}.json`);
-      await writeFile(
-        config,
-        JSON.stringify({
-          database: { url: dbUrl },
-          st: { rpcUrl: l.st.node.url, contract: l.addr.delivery },
-          cash: { rpcUrl: l.cash.node.url, contract: l.addr.payment },
-          privateKey: nodeKey(VERIFIER),
-          confirmations: K,
-        }),
-      );
-      let out = "";
-      let err = "";
-      const code = await main(
-        [
-          "verifier",
-          "resync",
-          "--config",
-          config,
-          "--ledger",
-          ledger,
-          "--from-block",
-          `${fromBlock}`,
-        ],
-        { out: (s) => (out += s), err: (s) => (err += s) },
-      );
-      return { code, out, err };
-    }
 
     it("halted on a vanished lock; resync from the first replaced block; relocked, paid and delivered once", async function () {
       this.timeout(120_000);

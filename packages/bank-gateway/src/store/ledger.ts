@@ -29,9 +29,8 @@ import {
   sql,
   toBigInt,
   toNumber,
-  type Queryable,
-  type Tx,
 } from "@kessai/storage";
+import type { Queryable, Tx } from "@kessai/storage";
 import {
   InsufficientFundsError,
   NotFoundError,

@@ -2,16 +2,8 @@
  * The gateway's records besides the ledger: firms, issuances, redemptions, API keys and stored
  * idempotent responses. Row decoding lives here so that use cases see typed objects only.
  */
-import {
-  decodeJson,
-  encodeJson,
-  encodeTime,
-  sql,
-  toBigInt,
-  toNumber,
-  type Queryable,
-  type Tx,
-} from "@kessai/storage";
+import { decodeJson, encodeJson, encodeTime, sql, toBigInt, toNumber } from "@kessai/storage";
+import type { Queryable, Tx } from "@kessai/storage";
 import type { IssuanceState, RedemptionState } from "../domain/lifecycle.js";
 import { bool, date, opt } from "./decode.js";
 
