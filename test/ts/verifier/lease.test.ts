@@ -38,7 +38,7 @@ describe("verifier: two instances on one database, a send slower than the outbox
   const verifierAddress = new Wallet(nodeKey(VERIFIER)).address;
 
   before(async function () {
-    this.timeout(60_000);
+    this.timeout(180_000); // two anvil nodes: seconds when quiet, over 60 s at load 8-11
     l = await startTwoLedgers();
     dir = await mkdtemp(path.join(tmpdir(), "kessai-verifier-lease-"));
   });

@@ -63,7 +63,7 @@ describeBackends(
     const payMinedOnce = new Promise<void>((r) => (payMined = r));
 
     before(async function () {
-      this.timeout(60_000);
+      this.timeout(180_000); // two anvil nodes: seconds when quiet, over 60 s at load 8-11
       l = await startTwoLedgers();
       dir = await mkdtemp(path.join(tmpdir(), "kessai-node-restart-"));
       // (the store opened and closed here: the back end's own stores close before this `after`)

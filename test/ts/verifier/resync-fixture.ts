@@ -86,7 +86,7 @@ export function useResyncNodes(backend: () => Backend, confirmations: number): R
   } as ResyncNodes;
 
   before(async function () {
-    this.timeout(60_000);
+    this.timeout(180_000); // two anvil nodes: seconds when quiet, over 60 s at load 8-11
     nodes.l = await startTwoLedgers();
     tmp = await tempSqliteDir();
     dbUrl = await databaseUrl(backend());
