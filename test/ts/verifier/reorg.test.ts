@@ -93,7 +93,7 @@ describeBackends("verifier and reorgs (two anvil nodes)", (backend) => {
   const stateOn = (t: CrossLedgerTerms) => statesOf(l, t);
 
   it(`a reorg of 2 blocks (< k = ${K}) under a lock it saw: it acts on nothing, then settles the new lock`, async function () {
-    this.timeout(180_000); // two anvil nodes: seconds when quiet, over 60 s at load 8-11
+    this.timeout(60_000);
     const t = await termsFor(l, `reorg lock ${backend().dialect}`);
     await verifier.tick();
     const sent = await nonces();
@@ -129,7 +129,7 @@ describeBackends("verifier and reorgs (two anvil nodes)", (backend) => {
   });
 
   it(`a reorg of 2 blocks (< k) under its own pay: nothing relayed on the vanished payment, paid and delivered once`, async function () {
-    this.timeout(180_000); // two anvil nodes: seconds when quiet, over 60 s at load 8-11
+    this.timeout(60_000);
     const t = await termsFor(l, `reorg pay ${backend().dialect}`);
     await lock(l, t);
     await instruct(l, t);
@@ -173,7 +173,7 @@ describeBackends("verifier and reorgs (two anvil nodes)", (backend) => {
   });
 
   it(`a reorg of ${K + 3} blocks (> k) under a lock it recorded: detected, reported, and it halts`, async function () {
-    this.timeout(180_000); // two anvil nodes: seconds when quiet, over 60 s at load 8-11
+    this.timeout(60_000);
     const t = await termsFor(l, `reorg deep ${backend().dialect}`);
     await issue(l, t);
     await lock(l, t, { issued: true });
