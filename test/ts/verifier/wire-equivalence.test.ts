@@ -143,6 +143,17 @@ describe("verifier: hand-written wire against ethers", () => {
     expect(accepted, "logs the service records though ethers refuses them").to.deep.equal([]);
   });
 
+  it("records a log whose topics a node writes in upper-case hex, as ethers' parseLog does", () => {
+    const cash = new Set(["PaymentInstructed", "SettlementPaid", "SettlementRefunded"]);
+    const paid = payment.encodeEventLog("SettlementPaid", [t.id, t.seller, 5n]) as unknown as Log;
+    const upper = (h: string) => "0x" + h.slice(2).toUpperCase();
+    const log = { ...paid, topics: paid.topics.map(upper) } as Log;
+    const ethers = viaEthers(payment, cash, log);
+    expect(ethers.payload, "ethers reads it").to.deep.equal({ name: "SettlementPaid", id: t.id });
+    // Skipped instead (undefined): the watcher would move its cursor past the payment.
+    expect(viaHand(payment, cash, log)).to.deep.equal(ethers);
+  });
+
   it("gives ethers' payload for well-formed logs of random terms", () => {
     const cash = new Set(["PaymentInstructed"]);
     for (let i = 0; i < 200; i++) {
