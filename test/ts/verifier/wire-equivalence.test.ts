@@ -128,11 +128,14 @@ describe("verifier: hand-written wire against ethers", () => {
       // The id alone: the indexed buyer and seller (or seller) missing.
       [
         "PaymentInstructed, 2 of 4 topics",
-        { ...instructed, topics: instructed.topics.slice(0, 2) } as Log,
+        { ...instructed, topics: instructed.topics.slice(0, 2) } as unknown as Log,
       ],
-      ["SettlementPaid, 2 of 3 topics", { ...paid, topics: paid.topics.slice(0, 2) } as Log],
+      [
+        "SettlementPaid, 2 of 3 topics",
+        { ...paid, topics: paid.topics.slice(0, 2) } as unknown as Log,
+      ],
       // The non-indexed amount missing.
-      ["SettlementPaid, no data", { ...paid, data: "0x" } as Log],
+      ["SettlementPaid, no data", { ...paid, data: "0x" } as unknown as Log],
     ];
     const accepted: string[] = [];
     for (const [what, log] of cases) {
@@ -147,7 +150,7 @@ describe("verifier: hand-written wire against ethers", () => {
     const cash = new Set(["PaymentInstructed", "SettlementPaid", "SettlementRefunded"]);
     const paid = payment.encodeEventLog("SettlementPaid", [t.id, t.seller, 5n]) as unknown as Log;
     const upper = (h: string) => "0x" + h.slice(2).toUpperCase();
-    const log = { ...paid, topics: paid.topics.map(upper) } as Log;
+    const log = { ...paid, topics: paid.topics.map(upper) } as unknown as Log;
     const ethers = viaEthers(payment, cash, log);
     expect(ethers.payload, "ethers reads it").to.deep.equal({ name: "SettlementPaid", id: t.id });
     // Skipped instead (undefined): the watcher would move its cursor past the payment.
