@@ -153,11 +153,10 @@ export async function startVerifier(
       logger: log,
       crashPoint: o.crashPoint,
     });
-    // The loop first: its first round (reads of both nodes) overlaps the HTTP server's start.
-    verifier.start();
-    cleanup.push(() => verifier.stop());
     const http = await listenHttp(verifier, config.http);
     cleanup.push(() => http.close());
+    verifier.start();
+    cleanup.push(() => verifier.stop());
     log.info({ url: http.url, confirmations: config.confirmations }, "verifier started");
     return { verifier, http, log, stop: undo };
   } catch (e) {

@@ -25,7 +25,8 @@ export function eventPayload(name: string, args: Record<string, unknown>): Event
 }
 
 /** The events of a set by topic hash, per interface (computed once: ethers hashes per lookup). */
-const watchedTopics = new WeakMap<Interface, WeakMap<ReadonlySet<string>, Map<string, string>>>();
+type Shape = { name: string; topics: number; words: number };
+const watchedTopics = new WeakMap<Interface, WeakMap<ReadonlySet<string>, Map<string, Shape>>>();
 
 /**
  * The inbox's payload of `log` when it is one of the events `names` of `iface`, else undefined.
@@ -44,14 +45,21 @@ export function watchedEvent(
   let topics = bySet.get(names);
   if (!topics) {
     topics = new Map();
-    for (const name of names) topics.set(iface.getEvent(name)!.topicHash, name);
+    for (const name of names) {
+      const e = iface.getEvent(name)!;
+      const indexed = e.inputs.filter((i) => i.indexed).length;
+      const words = e.inputs.length - indexed;
+      topics.set(e.topicHash, { name, topics: 1 + indexed, words });
+    }
     bySet.set(names, topics);
   }
-  const name = topics.get(log.topics[0] ?? "");
-  if (!name) return undefined;
+  const shape = topics.get((log.topics[0] ?? "").toLowerCase());
+  if (!shape) return undefined;
+  const name = shape.name;
   const id = log.topics[1];
   const hasTerms = name === "DeliveryRegistered" || name === "PaymentInstructed";
-  if (id && (!hasTerms || log.data.length === 2 + 64 * (1 + TERMS_FIELDS.length))) {
+  const dataWords = hasTerms ? 1 + TERMS_FIELDS.length : shape.words;
+  if (id && log.topics.length === shape.topics && log.data.length === 2 + 64 * dataWords) {
     const p: EventPayload = { name, id: id.toLowerCase() };
     if (!hasTerms) return p;
     const terms = {} as Record<string, string>;
