@@ -34,13 +34,14 @@
  * does nothing when the step is already done, and the engine's journal makes a send that was
  * already signed wait for that transaction instead of signing another.
  */
-import { Contract, Interface, type Log, type Provider, type Signer } from "ethers";
+import { Contract, Interface, isError, type Log, type Provider, type Signer } from "ethers";
 import {
   ContractError,
   DEFAULT_TX_POLICY,
   TxEngine,
   contracts,
   decodeRevertData,
+  toKessaiError,
   type TxPolicy,
 } from "@kessai/sdk";
 import {
@@ -804,14 +805,31 @@ export class Verifier {
       this.tokens.set(t.securityToken, token);
     }
     // The record as of now (the watcher reads confirmed blocks only), and the token's rules, read
-    // together; the rules count only for a record still locked and not too close to the deadline.
-    const [stateOf, [ok, reason]] = await Promise.all([
+    // together; the rules count only for a record still locked and not too close to the deadline,
+    // so their failure is kept, not thrown, until the record says they count.
+    const [stateOf, rules] = await Promise.all([
       this.delivery.getFunction("stateOf").staticCall(t.id) as Promise<bigint>,
-      closing ? [true, "0x"] : token.canTransfer(t.seller, t.buyer, 0n),
+      closing
+        ? undefined
+        : token.canTransfer(t.seller, t.buyer, 0n).then(
+            ([ok, reason]) => ({ ok, reason }),
+            (error: unknown) => ({ error }),
+          ),
     ]);
     const state = Number(stateOf);
     if (DELIVERY_STATE[state] !== "locked") return `ST settlement is ${DELIVERY_STATE[state]}`;
-    if (closing) return "too close to the deadline";
+    if (!rules) return "too close to the deadline";
+    if ("error" in rules) {
+      // The token's own answer (a revert, or a result that does not decode): the delivery cannot
+      // be shown to pass, so the settlement is refused, as when canTransfer says no. A node that
+      // does not answer is not the token's answer: the round fails and is retried.
+      const err = toKessaiError(rules.error);
+      if (err instanceof ContractError)
+        return `not transferable: canTransfer reverted: ${err.errorName}${argsText(err)}`;
+      if (isError(rules.error, "BAD_DATA")) return "not transferable: canTransfer gave no answer";
+      throw rules.error;
+    }
+    const { ok, reason } = rules;
     if (!ok) {
       const err = decodeRevertData(reason);
       return `not transferable: ${err.errorName}${argsText(err)}`;
