@@ -91,8 +91,8 @@ const EFFECT: Record<string, string> = {
 
 /**
  * Reconciles the service's view of one ledger with the chain from `fromBlock` (see the module's
- * comment). Run it with the service stopped. Throws {@link VerifierResyncError} while the service
- * is at work (an unexpired claim on its queue), when nothing was
+ * comment). Run it with the service stopped. Throws {@link VerifierResyncError} while a service
+ * runs on the database (its liveness record, or an unexpired claim on its queue), when nothing was
  * recorded from that ledger yet, when `fromBlock` is above what was processed, or when a block
  * below `fromBlock` that the service recorded events from changed too (resync from lower then).
  */
@@ -102,7 +102,7 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
   const chainId = Number((await a.provider.getNetwork()).chainId);
   const cursor = await cursors.get(a.store, { consumer, chainId });
   if (!cursor)
-    throw new VerifierResyncError(a.ledger, `nothing recorded from chain ${chainId} yet`);
+    throw new VerifierResyncError(a.ledger, `nothing recorded from chain ${chainId} yet`, "ledger");
   if (!Number.isInteger(a.fromBlock) || a.fromBlock < 1 || a.fromBlock > cursor.blockNumber + 1)
     throw new VerifierResyncError(
       a.ledger,
@@ -192,21 +192,38 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
 }
 
 /**
- * Refuses while the service is at work: an outbox item of the service claimed under a lease that
- * has not run out. A running service holds each claim while its handler runs and heartbeats it
- * (every third of `leaseMs`), so a lease runs out only `leaseMs` after the service stopped or
- * died; an idle service holds no claim, which is why the service must still be stopped first.
+ * Refuses while a service runs on the database, idle or busy: a liveness record
+ * (`verifier_instances`) that has not lapsed (a running service renews it every third of
+ * `leaseMs` and deletes it when it stops; one killed outright lapses `leaseMs` after its last
+ * renewal), or an outbox item of the service claimed under a lease that has not run out (an
+ * instance whose rounds are driven without its loop, or one of a version without the record).
  */
 async function refuseWhileRunning(store: Store, ledger: "st" | "cash"): Promise<void> {
+  const now = encodeTime(new Date());
+  const alive = await store.all<{ worker: string; pid: unknown; alive_until: unknown }>(sql`
+    SELECT worker, pid, alive_until FROM verifier_instances WHERE alive_until > ${now}
+    ORDER BY worker`);
+  if (alive.length > 0)
+    throw new VerifierResyncError(
+      ledger,
+      `the service is running: ${alive
+        .map(
+          (r) =>
+            `${r.worker} (pid ${Number(r.pid)}, alive until ${decodeTime(r.alive_until).toISOString()})`,
+        )
+        .join(", ")}; stop it (or wait for its record to lapse) and resync again`,
+      "service",
+    );
   const row = await store.get<{ n: unknown; until: unknown }>(sql`
     SELECT COUNT(*) AS n, MAX(due_at) AS until FROM kessai_outbox
     WHERE status = 'claimed' AND topic IN ('st.relay', 'cash.decide')
-      AND due_at > ${encodeTime(new Date())}`);
+      AND due_at > ${now}`);
   const n = Number(row?.n ?? 0);
   if (n > 0)
     throw new VerifierResyncError(
       ledger,
       `the service is running: ${n} queue item(s) claimed, the last lease until ${decodeTime(row!.until).toISOString()}; stop it (or wait for the leases to run out) and resync again`,
+      "service",
     );
 }
 

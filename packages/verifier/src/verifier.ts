@@ -118,7 +118,9 @@ export interface VerifierOptions {
    * Lease of an outbox claim, ms (default 120,000). While an item is worked on, its lease is
    * extended every third of this (a heartbeat), so no other instance on the database claims it
    * however long its send takes (the engine's `timeoutMs`, 5 minutes by default); a crashed
-   * worker's items wait at most this long after its last heartbeat.
+   * worker's items wait at most this long after its last heartbeat. The running loop's liveness
+   * record (`verifier_instances`, see {@link Verifier.start}) lapses this long after its last
+   * renewal too.
    */
   leaseMs?: number;
   /** Milliseconds between two rounds of the loop (default 1,000). */
@@ -413,11 +415,15 @@ export class Verifier {
    * round whose sends were confirmed is followed by the next one at once, without the pause: what
    * they confirmed (a `pay`'s `SettlementPaid`, in a block with k confirmations since the engine
    * confirmed the `pay` only then) is watched and relayed straight away, not `pollMs` later.
+   * While the loop runs, idle or busy, its liveness record is kept (`verifier_instances`: `kessai
+   * verifier resync` refuses while it is alive).
    */
   start(): void {
     if (this.running) return;
     this.stopping = false;
+    const alive = this.keepAlive();
     this.running = (async () => {
+      await alive.first;
       let delay = this.o.pollMs;
       let backoff = this.o.pollMs;
       while (!this.stopping) {
@@ -440,7 +446,51 @@ export class Verifier {
           };
         });
       }
+      await alive.end();
     })();
+  }
+
+  /**
+   * The service's liveness record (`verifier_instances`, its worker's row) while the loop runs,
+   * idle or busy: written now, its `alive_until` (now + `leaseMs`) renewed every third of
+   * `leaseMs` by a timer of its own (a long round does not hold it back), deleted by `end()`. A
+   * service killed outright leaves a row that lapses `leaseMs` after its last renewal. `kessai
+   * verifier resync` refuses while a row is alive. A failed write (the database unreachable) is
+   * logged; the next renewal writes it again.
+   */
+  private keepAlive(): { first: Promise<void>; end: () => Promise<void> } {
+    const worker = this.o.worker;
+    const startedAt = encodeTime(new Date());
+    let last: Promise<void> = Promise.resolve();
+    const write = () =>
+      this.store
+        .run(
+          sql`INSERT INTO verifier_instances (worker, pid, started_at, alive_until)
+            VALUES (${worker}, ${process.pid}, ${startedAt},
+              ${encodeTime(new Date(Date.now() + this.o.leaseMs))})
+            ON CONFLICT (worker) DO UPDATE SET pid = excluded.pid,
+              started_at = excluded.started_at, alive_until = excluded.alive_until`,
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => this.log.error({ err: String(e), worker }, "liveness not recorded"),
+        );
+    // One write at a time, so the row's removal comes after the last renewal.
+    const beat = () => (last = last.then(write));
+    const timer = setInterval(() => void beat(), Math.max(1, Math.floor(this.o.leaseMs / 3)));
+    timer.unref?.();
+    return {
+      first: beat(),
+      end: async () => {
+        clearInterval(timer);
+        await last;
+        await this.store
+          .run(sql`DELETE FROM verifier_instances WHERE worker = ${worker}`)
+          .catch((e: unknown) =>
+            this.log.error({ err: String(e), worker }, "liveness not removed"),
+          );
+      },
+    };
   }
 
   /** Stops the loop after the current round. */

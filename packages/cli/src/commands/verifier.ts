@@ -115,6 +115,13 @@ export const verifierStartCommand: Command = {
   },
 };
 
+/** The refusal's field, as `--json` reports it: the flag to change, or the running service. */
+const RESYNC_FIELDS = {
+  service: "service",
+  ledger: "--ledger",
+  fromBlock: "--from-block",
+} as const;
+
 export const verifierResyncCommand: Command = {
   path: ["verifier", "resync"],
   summary: "after a reorg deeper than the confirmations, reconcile the verifier with a ledger",
@@ -145,8 +152,10 @@ export const verifierResyncCommand: Command = {
     try {
       r = await resyncFromConfig(config, ledger, fromBlock);
     } catch (e) {
-      // nothing changed: the block asked cannot be read again from
-      if (e instanceof VerifierResyncError) throw new CliUsageError("--from-block", e.message);
+      // nothing changed: a service is running on the database, or the ledger or the block asked
+      // cannot be read again from
+      if (e instanceof VerifierResyncError)
+        throw new CliUsageError(RESYNC_FIELDS[e.field], e.message);
       throw e;
     }
     return {
