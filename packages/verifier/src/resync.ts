@@ -14,7 +14,11 @@
  * - the service's own transactions on that ledger that were mined in a replaced block and are no
  *   longer on the chain are reopened in its journal (state `signed`): started again, the service
  *   broadcasts the same signed transaction, under the same key and nonce, instead of signing
- *   another. A decision is never taken again: the signed order is the decision;
+ *   another. A decision is never taken again: the signed order is the decision. A lost send whose
+ *   settlement the resync leaves with no record on that ledger (the lock, or the instruction,
+ *   went with the reorg) is held instead (state `intent`, nothing signed): broadcast again at the
+ *   restart it could only revert, and spend a transaction; its step sends it afresh (same call,
+ *   same key) once the record is back, as its handler reads the chain first;
  * - a relay to the ST ledger whose outcome the cash ledger no longer shows (a cash-ledger resync)
  *   is withdrawn, with the attestation the service had signed for it, so that nothing is carried
  *   on an outcome that vanished (a confirmed outcome seen again enqueues it afresh); the touched
@@ -56,6 +60,12 @@ export interface ResyncReport {
   withdrawn: number;
   /** Journal keys of the service's transactions reopened (the chain lost them). */
   reopened: string[];
+  /**
+   * Journal keys of lost transactions held, not reopened: their settlement has no record on the
+   * ledger any more (the reorg took the lock or the instruction too), so the call would revert.
+   * Each is signed afresh, under its key, when its step runs once the record is back.
+   */
+  held: string[];
 }
 
 /** Arguments of {@link resyncLedger}. */
@@ -154,6 +164,7 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
       requeued: 0,
       withdrawn: 0,
       reopened: [],
+      held: [],
     };
     const col = COLUMNS[a.ledger];
     const now = encodeTime(new Date());
@@ -171,15 +182,20 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
       report.withdrawn += q.withdrawn;
     }
     for (const d of lost) {
-      const { mined: _gone, ...rest } = d;
-      const reopened: JournalEntry = { ...rest, state: "signed", updatedAt: Date.now() };
+      const { mined: _gone, nonce, ...rest } = d;
+      // Keys are `<ledger>:<id>` (`cash:<id>:refuse`): the settlement's record as rebuilt. With
+      // none left, the send is held (nothing signed); else reopened as signed.
+      const held = rebuilt.get(d.key.split(":")[1]!.toLowerCase())?.state === "none";
+      const entry: JournalEntry = held
+        ? { ...rest, state: "intent", txs: [], updatedAt: Date.now() }
+        : { ...rest, nonce, state: "signed", updatedAt: Date.now() };
       await journal.put(tx, {
         namespace: TX_JOURNAL_NAMESPACE,
         id: d.key,
-        state: "signed",
-        data: reopened,
+        state: entry.state,
+        data: entry,
       });
-      report.reopened.push(d.key);
+      (held ? report.held : report.reopened).push(d.key);
     }
     await cursors.rewind(tx, {
       consumer,

@@ -88,6 +88,8 @@ describeBackends("resync past 100 000 recorded events and journal entries", (bac
   it("ST ledger: a lost `deliver` behind 100 001 cash entries is reopened", async function () {
     this.timeout(120_000);
     const consumer = "verifier.st";
+    // Locked at block 1000 (kept: the lock stays, so the lost deliver is reopened, not held).
+    await event(consumer, 1000, 0, { name: "DeliveryRegistered", id: X, terms: { id: X } });
     await event(consumer, 2000, 0, { name: "SettlementDelivered", id: X });
     await store.transaction((tx) =>
       cursors.advance(tx, { consumer, chainId: CHAIN, blockNumber: 2005, blockHash: hash(2005) }),

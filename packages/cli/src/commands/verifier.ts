@@ -131,7 +131,8 @@ export const verifierResyncCommand: Command = {
     "kessai_verifier_reorg_halted{ledger} 1). With the service stopped, this drops what it recorded\n" +
     "from that ledger from block N on (N at or below the first block the reorg replaced), rebuilds\n" +
     "each touched settlement's view of that ledger from the older events, reopens the service's\n" +
-    "own transactions the chain lost (sent again as signed, under the same key) and puts the\n" +
+    "own transactions the chain lost (sent again as signed, under the same key; held until the\n" +
+    "lock or instruction is back when the reorg took that too) and puts the\n" +
     "touched settlements' work back in the queue; started again, the service reads the new blocks\n" +
     "and carries on (docs/two-ledger.md, Operations). Same configuration as `verifier start`.",
   options: {
@@ -163,7 +164,10 @@ export const verifierResyncCommand: Command = {
       human: [
         `${ledger} ledger read again from block ${r.fromBlock}: ${r.eventsDropped} recorded events dropped, ` +
           `${r.settlements.length} settlements rebuilt, ${r.requeued} queue items put back, ` +
-          `${r.withdrawn} withdrawn, ${r.reopened.length} transactions reopened`,
+          `${r.withdrawn} withdrawn, ${r.reopened.length} transactions reopened` +
+          (r.held.length > 0
+            ? `, ${r.held.length} held until their lock or instruction is back`
+            : ""),
         ...r.settlements.map((x) => `  ${x.id}: ${x.before} -> ${x.after}`),
       ].join("\n"),
     };
