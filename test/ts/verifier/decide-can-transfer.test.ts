@@ -2,20 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { HDNodeWallet, Mnemonic, Wallet, id as keccakId, type Provider } from "ethers";
-import { network } from "hardhat";
+import { Wallet, id as keccakId, type Provider } from "ethers";
 import { openSqliteStore, type Store } from "@kessai/storage";
-import CashLedgerModule, { CashLedgerLinkModule } from "../../../ignition/modules/CashLedger.js";
-import StLedgerModule, { StLedgerLinkModule } from "../../../ignition/modules/StLedger.js";
 import { Verifier, type CrossLedgerTerms } from "../../../packages/verifier/src/index.js";
+import { key, VERIFIER, deployLedgers, type Ledgers, lockFor } from "./in-process-ledgers.js";
 
-const MNEMONIC = "test test test test test test test test test test test junk";
-const key = (i: number) =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
-const TERMS_TUPLE =
-  "tuple(bytes32 id,address seller,address buyer,uint256 stChainId,address stLedger,address securityToken,uint256 quantity,uint256 cashChainId,address cashLedger,address cashToken,uint256 amount,uint64 deadline,address verifier)";
-/** The verifier's account in the Ignition modules (VERIFIER_ROLE on both ledgers). */
-const VERIFIER = 5;
 /** `RegistryMockDown()`, what the broken register reverts with (not one of the SDK's errors). */
 const REGISTRY_DOWN = keccakId("RegistryMockDown()").slice(0, 10);
 
@@ -29,38 +20,15 @@ const REGISTRY_DOWN = keccakId("RegistryMockDown()").slice(0, 10);
 describe("verifier service: decisions when the token's canTransfer reverts", function () {
   this.timeout(120_000);
 
-  let st: Awaited<ReturnType<typeof network.create>>;
-  let cash: Awaited<ReturnType<typeof network.create>>;
-  let addr: { delivery: string; payment: string; bond: string; dcjpy: string; registry: string };
+  let st: Ledgers["st"];
+  let cash: Ledgers["cash"];
+  let addr: Ledgers["addr"];
   let broken: string;
   let dir: string;
   const stores: Store[] = [];
 
   before(async function () {
-    st = await network.create("stLedger");
-    cash = await network.create("cashLedger");
-    const stSide = await st.ignition.deploy(StLedgerModule);
-    const cashSide = await cash.ignition.deploy(CashLedgerModule);
-    addr = {
-      delivery: await stSide.delivery.getAddress(),
-      payment: await cashSide.payment.getAddress(),
-      bond: await stSide.securityToken.getAddress(),
-      dcjpy: await cashSide.depositToken.getAddress(),
-      registry: await stSide.securityRegistry.getAddress(),
-    };
-    await st.ignition.deploy(StLedgerLinkModule, {
-      parameters: { StLedgerLinkModule: { delivery: addr.delivery, cashLedger: addr.payment } },
-    });
-    await cash.ignition.deploy(CashLedgerLinkModule, {
-      parameters: { CashLedgerLinkModule: { payment: addr.payment, stLedger: addr.delivery } },
-    });
-    const [, , bank, seller, buyer] = await cash.ethers.getSigners();
-    const dcjpy = await cash.ethers.getContractAt("DepositToken", addr.dcjpy);
-    await (
-      await dcjpy
-        .connect(bank)
-        .openAccounts([seller.address, buyer.address], [keccakId("seller"), keccakId("buyer")])
-    ).wait();
+    ({ st, cash, addr } = await deployLedgers());
     broken = await (await st.ethers.deployContract("RegistryMock")).getAddress();
     dir = await mkdtemp(path.join(tmpdir(), "kessai-verifier-can-transfer-"));
   });
@@ -107,34 +75,8 @@ describe("verifier service: decisions when the token's canTransfer reverts", fun
   };
 
   /** Step 1: the seller locks 10 units for 1,000,000 DCJPY (issued to the buyer for it). */
-  async function lock(name: string): Promise<CrossLedgerTerms> {
-    const c = await ledgers();
-    await (
-      await c.bond.connect(c.issuer).issue(c.seller.address, st.ethers.ZeroAddress, 10n)
-    ).wait();
-    await (
-      await c.dcjpy.connect(c.bank).issue(c.buyer.address, 1_000_000n, keccakId(`debit ${name}`))
-    ).wait();
-    const latest = await cash.ethers.provider.getBlock("latest");
-    const terms: CrossLedgerTerms = {
-      id: keccakId(name),
-      seller: c.seller.address,
-      buyer: c.buyer.address,
-      stChainId: 31338n,
-      stLedger: addr.delivery,
-      securityToken: addr.bond,
-      quantity: 10n,
-      cashChainId: 31339n,
-      cashLedger: addr.payment,
-      cashToken: addr.dcjpy,
-      amount: 1_000_000n,
-      deadline: BigInt(latest!.timestamp + 36_000),
-      verifier: new Wallet(key(VERIFIER)).address,
-    };
-    const data = st.ethers.AbiCoder.defaultAbiCoder().encode([TERMS_TUPLE], [terms]);
-    await (await c.bond.connect(c.seller).lock(addr.delivery, 10n, data)).wait();
-    return terms;
-  }
+  const lock = (name: string): Promise<CrossLedgerTerms> =>
+    lockFor({ st, cash, addr }, name, { quantity: 10n, amount: 1_000_000n, deadlineIn: 36_000 });
 
   /** Step 4: the buyer instructs on the cash ledger. */
   async function instruct(t: CrossLedgerTerms): Promise<void> {

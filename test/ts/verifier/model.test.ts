@@ -3,31 +3,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import fc from "fast-check";
-import {
-  BrowserProvider,
-  HDNodeWallet,
-  Mnemonic,
-  Wallet,
-  id as keccakId,
-  type Eip1193Provider,
-} from "ethers";
-import { network } from "hardhat";
+import { BrowserProvider, Wallet, type Eip1193Provider } from "ethers";
 import { openSqliteStore, type Store } from "@kessai/storage";
-import CashLedgerModule, { CashLedgerLinkModule } from "../../../ignition/modules/CashLedger.js";
-import StLedgerModule, { StLedgerLinkModule } from "../../../ignition/modules/StLedger.js";
 import {
   Outcome,
   Verifier,
   signOrder,
   type CrossLedgerTerms,
 } from "../../../packages/verifier/src/index.js";
+import { key, VERIFIER, deployLedgers, type Ledgers, lockFor } from "./in-process-ledgers.js";
 
-const MNEMONIC = "test test test test test test test test test test test junk";
-const key = (i: number) =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
-const TERMS_TUPLE =
-  "tuple(bytes32 id,address seller,address buyer,uint256 stChainId,address stLedger,address securityToken,uint256 quantity,uint256 cashChainId,address cashLedger,address cashToken,uint256 amount,uint64 deadline,address verifier)";
-const VERIFIER = 5;
 /** Seconds of the cash ledger's clock from a settlement's creation to its deadline. */
 const DEADLINE_IN = 300;
 /** KESSAI_VERIFIER_LONG=1: ten times the runs (the normal command's bound keeps it to seconds). */
@@ -152,9 +137,9 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
 describe("verifier service: model of random interleavings on two ledgers", function () {
   this.timeout(LONG ? 1_800_000 : 600_000);
 
-  let st: Awaited<ReturnType<typeof network.create>>;
-  let cash: Awaited<ReturnType<typeof network.create>>;
-  let addr: { delivery: string; payment: string; bond: string; dcjpy: string };
+  let st: Ledgers["st"];
+  let cash: Ledgers["cash"];
+  let addr: Ledgers["addr"];
   let dir: string;
   let miner: ReturnType<typeof setInterval> | undefined;
   let links: Record<Side, NodeLink>;
@@ -165,29 +150,7 @@ describe("verifier service: model of random interleavings on two ledgers", funct
   let counter = 0;
 
   before(async function () {
-    st = await network.create("stLedger");
-    cash = await network.create("cashLedger");
-    const stSide = await st.ignition.deploy(StLedgerModule);
-    const cashSide = await cash.ignition.deploy(CashLedgerModule);
-    addr = {
-      delivery: await stSide.delivery.getAddress(),
-      payment: await cashSide.payment.getAddress(),
-      bond: await stSide.securityToken.getAddress(),
-      dcjpy: await cashSide.depositToken.getAddress(),
-    };
-    await st.ignition.deploy(StLedgerLinkModule, {
-      parameters: { StLedgerLinkModule: { delivery: addr.delivery, cashLedger: addr.payment } },
-    });
-    await cash.ignition.deploy(CashLedgerLinkModule, {
-      parameters: { CashLedgerLinkModule: { payment: addr.payment, stLedger: addr.delivery } },
-    });
-    const [, , bank, seller, buyer] = await cash.ethers.getSigners();
-    const dcjpy = await cash.ethers.getContractAt("DepositToken", addr.dcjpy);
-    await (
-      await dcjpy
-        .connect(bank)
-        .openAccounts([seller.address, buyer.address], [keccakId("seller"), keccakId("buyer")])
-    ).wait();
+    ({ st, cash, addr } = await deployLedgers());
     dir = await mkdtemp(path.join(tmpdir(), "kessai-verifier-model-"));
     links = { st: new NodeLink(st.provider), cash: new NodeLink(cash.provider) };
     // No cache: every read goes through the link, as it is at that moment.
@@ -266,37 +229,12 @@ describe("verifier service: model of random interleavings on two ledgers", funct
   }
 
   /** Step 1 for a new settlement (the units and the buyer's DCJPY issued for it). */
-  async function lock(): Promise<CrossLedgerTerms> {
-    const c = await contracts();
-    const quantity = 10n;
-    const amount = 1_000_000n;
-    const name = `model ${++counter}`;
-    await (
-      await c.bond.connect(c.issuer).issue(c.seller.address, st.ethers.ZeroAddress, quantity)
-    ).wait();
-    await (
-      await c.dcjpy.connect(c.bank).issue(c.buyer.address, amount, keccakId(`debit ${name}`))
-    ).wait();
-    const latest = await cash.ethers.provider.getBlock("latest");
-    const terms: CrossLedgerTerms = {
-      id: keccakId(name),
-      seller: c.seller.address,
-      buyer: c.buyer.address,
-      stChainId: 31338n,
-      stLedger: addr.delivery,
-      securityToken: addr.bond,
-      quantity,
-      cashChainId: 31339n,
-      cashLedger: addr.payment,
-      cashToken: addr.dcjpy,
-      amount,
-      deadline: BigInt(latest!.timestamp + DEADLINE_IN),
-      verifier: new Wallet(key(VERIFIER)).address,
-    };
-    const data = st.ethers.AbiCoder.defaultAbiCoder().encode([TERMS_TUPLE], [terms]);
-    await (await c.bond.connect(c.seller).lock(addr.delivery, quantity, data)).wait();
-    return terms;
-  }
+  const lock = (): Promise<CrossLedgerTerms> =>
+    lockFor({ st, cash, addr }, `model ${++counter}`, {
+      quantity: 10n,
+      amount: 1_000_000n,
+      deadlineIn: DEADLINE_IN,
+    });
 
   it("each settlement ends with one outcome on both ledgers, never both legs to one party", async function () {
     await fc.assert(

@@ -6,11 +6,8 @@
  * two in-process ledgers, with each back end (SQLite and PostgreSQL).
  */
 import { expect } from "chai";
-import { HDNodeWallet, Mnemonic, Wallet, type Provider } from "ethers";
-import { network } from "hardhat";
+import { Wallet, type Provider } from "ethers";
 import { buildingBlocks, cursors, openStore, sql, type Store } from "@kessai/storage";
-import CashLedgerModule, { CashLedgerLinkModule } from "../../../ignition/modules/CashLedger.js";
-import StLedgerModule, { StLedgerLinkModule } from "../../../ignition/modules/StLedger.js";
 import {
   Verifier,
   VerifierResyncError,
@@ -19,33 +16,20 @@ import {
 } from "../../../packages/verifier/src/index.js";
 import { describeBackends } from "../storage/backends.js";
 import { databaseUrl } from "../storage/database-url.js";
+import { key, VERIFIER, deployLedgers, type Ledgers } from "./in-process-ledgers.js";
 
-const MNEMONIC = "test test test test test test test test test test test junk";
-const KEY = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/5`).privateKey;
+const KEY = key(VERIFIER);
 const LEASE_MS = 600;
 
 describeBackends("resync refuses while a service runs, idle or busy", (backend) => {
-  let st: Awaited<ReturnType<typeof network.create>>;
-  let cash: Awaited<ReturnType<typeof network.create>>;
-  let addr: { delivery: string; payment: string };
+  let st: Ledgers["st"];
+  let cash: Ledgers["cash"];
+  let addr: Ledgers["addr"];
   let store: Store;
 
   before(async function () {
     this.timeout(60_000);
-    st = await network.create("stLedger");
-    cash = await network.create("cashLedger");
-    const stSide = await st.ignition.deploy(StLedgerModule);
-    const cashSide = await cash.ignition.deploy(CashLedgerModule);
-    addr = {
-      delivery: await stSide.delivery.getAddress(),
-      payment: await cashSide.payment.getAddress(),
-    };
-    await st.ignition.deploy(StLedgerLinkModule, {
-      parameters: { StLedgerLinkModule: { delivery: addr.delivery, cashLedger: addr.payment } },
-    });
-    await cash.ignition.deploy(CashLedgerLinkModule, {
-      parameters: { CashLedgerLinkModule: { payment: addr.payment, stLedger: addr.delivery } },
-    });
+    ({ st, cash, addr } = await deployLedgers());
     store = await openStore(await databaseUrl(backend()));
     await store.migrate([...buildingBlocks, verifierMigrations]);
   });
