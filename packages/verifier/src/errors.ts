@@ -31,15 +31,18 @@ export class VerifierReorgError extends Error {
 }
 
 /**
- * `kessai verifier resync` cannot reconcile the service's view of a ledger from the block asked
- * (nothing recorded yet, a block above what was processed, or an older recorded block changed
- * too); nothing was changed.
+ * `kessai verifier resync` cannot reconcile the service's view of a ledger: a service is running
+ * on the database (`field` "service"), nothing was recorded from that ledger yet ("ledger"), or
+ * not from the block asked (a block above what was processed, one the node does not have, or an
+ * older recorded block changed too: "fromBlock"); nothing was changed.
  */
 export class VerifierResyncError extends Error {
   override name = "VerifierResyncError";
   constructor(
     readonly ledger: "st" | "cash",
     reason: string,
+    /** What to change before resyncing again (the CLI reports it as the refusal's field). */
+    readonly field: "service" | "ledger" | "fromBlock" = "fromBlock",
   ) {
     super(`${ledger} ledger: ${reason}`);
   }

@@ -14,7 +14,11 @@
  * - the service's own transactions on that ledger that were mined in a replaced block and are no
  *   longer on the chain are reopened in its journal (state `signed`): started again, the service
  *   broadcasts the same signed transaction, under the same key and nonce, instead of signing
- *   another. A decision is never taken again: the signed order is the decision;
+ *   another. A decision is never taken again: the signed order is the decision. A lost send whose
+ *   settlement the resync leaves with no record on that ledger (the lock, or the instruction,
+ *   went with the reorg) is held instead (state `intent`, nothing signed): broadcast again at the
+ *   restart it could only revert, and spend a transaction; its step sends it afresh (same call,
+ *   same key) once the record is back, as its handler reads the chain first;
  * - a relay to the ST ledger whose outcome the cash ledger no longer shows (a cash-ledger resync)
  *   is withdrawn, with the attestation the service had signed for it, so that nothing is carried
  *   on an outcome that vanished (a confirmed outcome seen again enqueues it afresh); the touched
@@ -56,6 +60,12 @@ export interface ResyncReport {
   withdrawn: number;
   /** Journal keys of the service's transactions reopened (the chain lost them). */
   reopened: string[];
+  /**
+   * Journal keys of lost transactions held, not reopened: their settlement has no record on the
+   * ledger any more (the reorg took the lock or the instruction too), so the call would revert.
+   * Each is signed afresh, under its key, when its step runs once the record is back.
+   */
+  held: string[];
 }
 
 /** Arguments of {@link resyncLedger}. */
@@ -91,8 +101,8 @@ const EFFECT: Record<string, string> = {
 
 /**
  * Reconciles the service's view of one ledger with the chain from `fromBlock` (see the module's
- * comment). Run it with the service stopped. Throws {@link VerifierResyncError} while the service
- * is at work (an unexpired claim on its queue), when nothing was
+ * comment). Run it with the service stopped. Throws {@link VerifierResyncError} while a service
+ * runs on the database (its liveness record, or an unexpired claim on its queue), when nothing was
  * recorded from that ledger yet, when `fromBlock` is above what was processed, or when a block
  * below `fromBlock` that the service recorded events from changed too (resync from lower then).
  */
@@ -102,7 +112,7 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
   const chainId = Number((await a.provider.getNetwork()).chainId);
   const cursor = await cursors.get(a.store, { consumer, chainId });
   if (!cursor)
-    throw new VerifierResyncError(a.ledger, `nothing recorded from chain ${chainId} yet`);
+    throw new VerifierResyncError(a.ledger, `nothing recorded from chain ${chainId} yet`, "ledger");
   if (!Number.isInteger(a.fromBlock) || a.fromBlock < 1 || a.fromBlock > cursor.blockNumber + 1)
     throw new VerifierResyncError(
       a.ledger,
@@ -154,6 +164,7 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
       requeued: 0,
       withdrawn: 0,
       reopened: [],
+      held: [],
     };
     const col = COLUMNS[a.ledger];
     const now = encodeTime(new Date());
@@ -171,15 +182,20 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
       report.withdrawn += q.withdrawn;
     }
     for (const d of lost) {
-      const { mined: _gone, ...rest } = d;
-      const reopened: JournalEntry = { ...rest, state: "signed", updatedAt: Date.now() };
+      const { mined: _gone, nonce, ...rest } = d;
+      // Keys are `<ledger>:<id>` (`cash:<id>:refuse`): the settlement's record as rebuilt. With
+      // none left, the send is held (nothing signed); else reopened as signed.
+      const held = rebuilt.get(d.key.split(":")[1]!.toLowerCase())?.state === "none";
+      const entry: JournalEntry = held
+        ? { ...rest, state: "intent", txs: [], updatedAt: Date.now() }
+        : { ...rest, nonce, state: "signed", updatedAt: Date.now() };
       await journal.put(tx, {
         namespace: TX_JOURNAL_NAMESPACE,
         id: d.key,
-        state: "signed",
-        data: reopened,
+        state: entry.state,
+        data: entry,
       });
-      report.reopened.push(d.key);
+      (held ? report.held : report.reopened).push(d.key);
     }
     await cursors.rewind(tx, {
       consumer,
@@ -192,21 +208,38 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
 }
 
 /**
- * Refuses while the service is at work: an outbox item of the service claimed under a lease that
- * has not run out. A running service holds each claim while its handler runs and heartbeats it
- * (every third of `leaseMs`), so a lease runs out only `leaseMs` after the service stopped or
- * died; an idle service holds no claim, which is why the service must still be stopped first.
+ * Refuses while a service runs on the database, idle or busy: a liveness record
+ * (`verifier_instances`) that has not lapsed (a running service renews it every third of
+ * `leaseMs` and deletes it when it stops; one killed outright lapses `leaseMs` after its last
+ * renewal), or an outbox item of the service claimed under a lease that has not run out (an
+ * instance whose rounds are driven without its loop, or one of a version without the record).
  */
 async function refuseWhileRunning(store: Store, ledger: "st" | "cash"): Promise<void> {
+  const now = encodeTime(new Date());
+  const alive = await store.all<{ worker: string; pid: unknown; alive_until: unknown }>(sql`
+    SELECT worker, pid, alive_until FROM verifier_instances WHERE alive_until > ${now}
+    ORDER BY worker`);
+  if (alive.length > 0)
+    throw new VerifierResyncError(
+      ledger,
+      `the service is running: ${alive
+        .map(
+          (r) =>
+            `${r.worker} (pid ${Number(r.pid)}, alive until ${decodeTime(r.alive_until).toISOString()})`,
+        )
+        .join(", ")}; stop it (or wait for its record to lapse) and resync again`,
+      "service",
+    );
   const row = await store.get<{ n: unknown; until: unknown }>(sql`
     SELECT COUNT(*) AS n, MAX(due_at) AS until FROM kessai_outbox
     WHERE status = 'claimed' AND topic IN ('st.relay', 'cash.decide')
-      AND due_at > ${encodeTime(new Date())}`);
+      AND due_at > ${now}`);
   const n = Number(row?.n ?? 0);
   if (n > 0)
     throw new VerifierResyncError(
       ledger,
       `the service is running: ${n} queue item(s) claimed, the last lease until ${decodeTime(row!.until).toISOString()}; stop it (or wait for the leases to run out) and resync again`,
+      "service",
     );
 }
 

@@ -53,6 +53,23 @@ ALTER TABLE verifier_settlements RENAME COLUMN cash_attestation TO st_attestatio
  */
 const NOT_OURS = `ALTER TABLE verifier_settlements ADD COLUMN not_ours TEXT;`;
 
+/**
+ * Version 4: `verifier_instances`, one row per running service (its worker name): written when its
+ * loop starts, its `alive_until` renewed every third of its lease while it runs, idle or busy,
+ * deleted when it stops. A row whose `alive_until` passed is a service that died (kill -9).
+ * `kessai verifier resync` refuses while a row is alive.
+ */
+const instances = (d: Dialect): string => `
+CREATE TABLE verifier_instances (
+  worker TEXT PRIMARY KEY,
+  pid INTEGER NOT NULL,
+  started_at ${columnTypes[d].timestamp} NOT NULL,
+  alive_until ${columnTypes[d].timestamp} NOT NULL,
+  CONSTRAINT verifier_instances__started_at CHECK (${timestampCheck(d, "started_at")}),
+  CONSTRAINT verifier_instances__alive_until CHECK (${timestampCheck(d, "alive_until")})
+)${d === "sqlite" ? " STRICT" : ""};
+`;
+
 /** Migrations of the verifier (namespace "verifier"). */
 export const verifierMigrations: MigrationModule = {
   namespace: "verifier",
@@ -60,5 +77,6 @@ export const verifierMigrations: MigrationModule = {
     { version: 1, name: "settlements", up: ddl },
     { version: 2, name: "orders", up: orders },
     { version: 3, name: "not ours", up: NOT_OURS },
+    { version: 4, name: "instances", up: instances },
   ],
 };

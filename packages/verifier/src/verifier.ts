@@ -34,13 +34,14 @@
  * does nothing when the step is already done, and the engine's journal makes a send that was
  * already signed wait for that transaction instead of signing another.
  */
-import { Contract, Interface, type Log, type Provider, type Signer } from "ethers";
+import { Contract, Interface, isError, type Log, type Provider, type Signer } from "ethers";
 import {
   ContractError,
   DEFAULT_TX_POLICY,
   TxEngine,
   contracts,
   decodeRevertData,
+  toKessaiError,
   type TxPolicy,
 } from "@kessai/sdk";
 import {
@@ -117,7 +118,9 @@ export interface VerifierOptions {
    * Lease of an outbox claim, ms (default 120,000). While an item is worked on, its lease is
    * extended every third of this (a heartbeat), so no other instance on the database claims it
    * however long its send takes (the engine's `timeoutMs`, 5 minutes by default); a crashed
-   * worker's items wait at most this long after its last heartbeat.
+   * worker's items wait at most this long after its last heartbeat. The running loop's liveness
+   * record (`verifier_instances`, see {@link Verifier.start}) lapses this long after its last
+   * renewal too.
    */
   leaseMs?: number;
   /** Milliseconds between two rounds of the loop (default 1,000). */
@@ -429,11 +432,15 @@ export class Verifier {
    * round whose sends were confirmed is followed by the next one at once, without the pause: what
    * they confirmed (a `pay`'s `SettlementPaid`, in a block with k confirmations since the engine
    * confirmed the `pay` only then) is watched and relayed straight away, not `pollMs` later.
+   * While the loop runs, idle or busy, its liveness record is kept (`verifier_instances`: `kessai
+   * verifier resync` refuses while it is alive).
    */
   start(): void {
     if (this.running) return;
     this.stopping = false;
+    const alive = this.keepAlive();
     this.running = (async () => {
+      await alive.first;
       let delay = this.o.pollMs;
       let backoff = this.o.pollMs;
       while (!this.stopping) {
@@ -456,7 +463,51 @@ export class Verifier {
           };
         });
       }
+      await alive.end();
     })();
+  }
+
+  /**
+   * The service's liveness record (`verifier_instances`, its worker's row) while the loop runs,
+   * idle or busy: written now, its `alive_until` (now + `leaseMs`) renewed every third of
+   * `leaseMs` by a timer of its own (a long round does not hold it back), deleted by `end()`. A
+   * service killed outright leaves a row that lapses `leaseMs` after its last renewal. `kessai
+   * verifier resync` refuses while a row is alive. A failed write (the database unreachable) is
+   * logged; the next renewal writes it again.
+   */
+  private keepAlive(): { first: Promise<void>; end: () => Promise<void> } {
+    const worker = this.o.worker;
+    const startedAt = encodeTime(new Date());
+    let last: Promise<void> = Promise.resolve();
+    const write = () =>
+      this.store
+        .run(
+          sql`INSERT INTO verifier_instances (worker, pid, started_at, alive_until)
+            VALUES (${worker}, ${process.pid}, ${startedAt},
+              ${encodeTime(new Date(Date.now() + this.o.leaseMs))})
+            ON CONFLICT (worker) DO UPDATE SET pid = excluded.pid,
+              started_at = excluded.started_at, alive_until = excluded.alive_until`,
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => this.log.error({ err: String(e), worker }, "liveness not recorded"),
+        );
+    // One write at a time, so the row's removal comes after the last renewal.
+    const beat = () => (last = last.then(write));
+    const timer = setInterval(() => void beat(), Math.max(1, Math.floor(this.o.leaseMs / 3)));
+    timer.unref?.();
+    return {
+      first: beat(),
+      end: async () => {
+        clearInterval(timer);
+        await last;
+        await this.store
+          .run(sql`DELETE FROM verifier_instances WHERE worker = ${worker}`)
+          .catch((e: unknown) =>
+            this.log.error({ err: String(e), worker }, "liveness not removed"),
+          );
+      },
+    };
   }
 
   /** Stops the loop after the current round. */
@@ -820,14 +871,31 @@ export class Verifier {
       this.tokens.set(t.securityToken, token);
     }
     // The record as of now (the watcher reads confirmed blocks only), and the token's rules, read
-    // together; the rules count only for a record still locked and not too close to the deadline.
-    const [stateOf, [ok, reason]] = await Promise.all([
+    // together; the rules count only for a record still locked and not too close to the deadline,
+    // so their failure is kept, not thrown, until the record says they count.
+    const [stateOf, rules] = await Promise.all([
       this.delivery.getFunction("stateOf").staticCall(t.id) as Promise<bigint>,
-      closing ? [true, "0x"] : token.canTransfer(t.seller, t.buyer, 0n),
+      closing
+        ? undefined
+        : token.canTransfer(t.seller, t.buyer, 0n).then(
+            ([ok, reason]) => ({ ok, reason }),
+            (error: unknown) => ({ error }),
+          ),
     ]);
     const state = Number(stateOf);
     if (DELIVERY_STATE[state] !== "locked") return `ST settlement is ${DELIVERY_STATE[state]}`;
-    if (closing) return "too close to the deadline";
+    if (!rules) return "too close to the deadline";
+    if ("error" in rules) {
+      // The token's own answer (a revert, or a result that does not decode): the delivery cannot
+      // be shown to pass, so the settlement is refused, as when canTransfer says no. A node that
+      // does not answer is not the token's answer: the round fails and is retried.
+      const err = toKessaiError(rules.error);
+      if (err instanceof ContractError)
+        return `not transferable: canTransfer reverted: ${err.errorName}${argsText(err)}`;
+      if (isError(rules.error, "BAD_DATA")) return "not transferable: canTransfer gave no answer";
+      throw rules.error;
+    }
+    const { ok, reason } = rules;
     if (!ok) {
       const err = decodeRevertData(reason);
       return `not transferable: ${err.errorName}${argsText(err)}`;

@@ -2,20 +2,17 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { HDNodeWallet, Mnemonic, Wallet, id as keccakId, type Provider } from "ethers";
-import { network } from "hardhat";
+import { Wallet, id as keccakId, type Provider } from "ethers";
 import { journal, openSqliteStore, outbox, type Store } from "@kessai/storage";
-import CashLedgerModule, { CashLedgerLinkModule } from "../../../ignition/modules/CashLedger.js";
-import StLedgerModule, { StLedgerLinkModule } from "../../../ignition/modules/StLedger.js";
 import { Verifier, type CrossLedgerTerms } from "../../../packages/verifier/src/index.js";
-
-const MNEMONIC = "test test test test test test test test test test test junk";
-const key = (i: number) =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
-const TERMS_TUPLE =
-  "tuple(bytes32 id,address seller,address buyer,uint256 stChainId,address stLedger,address securityToken,uint256 quantity,uint256 cashChainId,address cashLedger,address cashToken,uint256 amount,uint64 deadline,address verifier)";
-/** The verifier's account in the Ignition modules (VERIFIER_ROLE on both ledgers). */
-const VERIFIER = 5;
+import {
+  key,
+  TERMS_TUPLE,
+  VERIFIER,
+  deployLedgers,
+  termsFor,
+  type Ledgers,
+} from "./in-process-ledgers.js";
 
 /**
  * A lock mined after the cash ledger refunded the buyer: the refund's own relay found no lock and
@@ -27,37 +24,15 @@ const VERIFIER = 5;
 describe("verifier: a lock confirmed after the refund", function () {
   this.timeout(120_000);
 
-  let st: Awaited<ReturnType<typeof network.create>>;
-  let cash: Awaited<ReturnType<typeof network.create>>;
-  let addr: { delivery: string; payment: string; bond: string; dcjpy: string };
+  let st: Ledgers["st"];
+  let cash: Ledgers["cash"];
+  let addr: Ledgers["addr"];
   let dir: string;
   let miner: ReturnType<typeof setInterval> | undefined;
   const stores: Store[] = [];
 
   before(async function () {
-    st = await network.create("stLedger");
-    cash = await network.create("cashLedger");
-    const stSide = await st.ignition.deploy(StLedgerModule);
-    const cashSide = await cash.ignition.deploy(CashLedgerModule);
-    addr = {
-      delivery: await stSide.delivery.getAddress(),
-      payment: await cashSide.payment.getAddress(),
-      bond: await stSide.securityToken.getAddress(),
-      dcjpy: await cashSide.depositToken.getAddress(),
-    };
-    await st.ignition.deploy(StLedgerLinkModule, {
-      parameters: { StLedgerLinkModule: { delivery: addr.delivery, cashLedger: addr.payment } },
-    });
-    await cash.ignition.deploy(CashLedgerLinkModule, {
-      parameters: { CashLedgerLinkModule: { payment: addr.payment, stLedger: addr.delivery } },
-    });
-    const [, , bank, seller, buyer] = await cash.ethers.getSigners();
-    const dcjpy = await cash.ethers.getContractAt("DepositToken", addr.dcjpy);
-    await (
-      await dcjpy
-        .connect(bank)
-        .openAccounts([seller.address, buyer.address], [keccakId("seller"), keccakId("buyer")])
-    ).wait();
+    ({ st, cash, addr } = await deployLedgers());
     dir = await mkdtemp(path.join(tmpdir(), "kessai-verifier-late-lock-"));
     miner = setInterval(() => {
       void st.provider.request({ method: "evm_mine" }).catch(() => undefined);
@@ -130,22 +105,12 @@ describe("verifier: a lock confirmed after the refund", function () {
     const sellerUnits = await bond.balanceOf(seller.address);
     const sellerAvailable = await bond.availableBalanceOf(seller.address);
     const buyerCash = await dcjpy.balanceOf(buyer.address);
-    const latest = await cash.ethers.provider.getBlock("latest");
-    const terms: CrossLedgerTerms = {
-      id: keccakId("late-lock L-1"),
-      seller: seller.address,
-      buyer: buyer.address,
-      stChainId: 31338n,
-      stLedger: addr.delivery,
-      securityToken: addr.bond,
+    const terms = await termsFor({ st, cash, addr }, "late-lock L-1", {
       quantity,
-      cashChainId: 31339n,
-      cashLedger: addr.payment,
-      cashToken: addr.dcjpy,
       amount,
-      deadline: BigInt(latest!.timestamp + 600),
+      deadlineIn: 600,
       verifier: verifierAddress,
-    };
+    });
     const start = await sent();
 
     // The buyer instructs; the seller has not locked.

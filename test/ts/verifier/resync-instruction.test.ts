@@ -9,7 +9,13 @@
 import { expect } from "chai";
 import { outbox, type Store } from "@kessai/storage";
 import { VerifierReorgError } from "../../../packages/verifier/src/index.js";
-import { mineBlocks as mine, reorgLedger as reorg, roundsUntil, statesOf } from "./fixture.js";
+import {
+  mineBlocks as mine,
+  reorgLedger as reorg,
+  roundsUntil,
+  sentBy,
+  statesOf,
+} from "./fixture.js";
 import { SELLER, contractsOf, instruct, lock, termsFor, type TwoLedgers } from "./two-nodes.js";
 import { sqliteOnly, useResyncNodes } from "./resync-fixture.js";
 
@@ -38,6 +44,7 @@ sqliteOnly("resync after a reorg that takes away an instruction and its pay", (b
     await roundsUntil(l, verifier, async () => (await statesOf(l, t)).cash === 2);
     const id = t.id.toLowerCase();
     expect((await outbox.get(store, { topic: "cash.decide", key: id }))?.status).to.equal("done");
+    const sent = await sentBy(l);
 
     const depth = Number(await l.cash.node.rpc("eth_blockNumber", [])) - from + 1;
     expect(depth).to.be.greaterThan(K);
@@ -48,6 +55,10 @@ sqliteOnly("resync after a reorg that takes away an instruction and its pay", (b
     const r = await resync(from, "cash");
     expect(r.code, r.err).to.equal(0);
     expect(r.out).to.include(`${id}: instructed -> none`);
+    // The lost pay is held, not reopened: broadcast again with no instruction, it would revert.
+    expect(r.out).to.include(
+      "0 transactions reopened, 1 held until their lock or instruction is back",
+    );
 
     // Started again: the decision's item runs, finds no instruction, and ends with that reason.
     const again = await open();
@@ -67,6 +78,8 @@ sqliteOnly("resync after a reorg that takes away an instruction and its pay", (b
     await mine(l.cash, K);
     await roundsUntil(l, again, async () => (await statesOf(l, t)).st === 2);
     expect(await statesOf(l, t)).to.deep.equal({ st: 2, cash: 2 });
+    // One pay in all (the one the reorg took away spent no nonce), then the deliver.
+    expect(await sentBy(l)).to.deep.equal({ st: sent.st + 1, cash: sent.cash });
     const c = await contractsOf(l, SELLER);
     expect(await c.payment.queryFilter(c.payment.filters.SettlementPaid!(t.id))).to.have.length(1);
     expect(

@@ -2,8 +2,8 @@
  * `resyncLedger` reads all it needs, however much the service recorded: a touched settlement is
  * rebuilt from every event kept of the ledger (here behind 100 000 events of another settlement,
  * oldest first), and every mined or confirmed send in the journal is checked (here behind 100 000
- * entries whose keys sort first). SQLite, a stub node whose blocks are unchanged and that has no
- * receipts (the sends were reorged away).
+ * entries whose keys sort first). SQLite and PostgreSQL, a stub node whose blocks are unchanged
+ * and that has no receipts (the sends were reorged away).
  */
 import { expect } from "chai";
 import type { Provider } from "ethers";
@@ -12,12 +12,13 @@ import {
   cursors,
   inbox,
   journal,
-  openSqliteStore,
+  openStore,
   sql,
   type Store,
 } from "@kessai/storage";
-import { tempSqliteDir, type TempSqliteDir } from "../../../packages/storage/src/testing/index.js";
 import { resyncLedger, verifierMigrations } from "../../../packages/verifier/src/index.js";
+import { describeBackends } from "../storage/backends.js";
+import { databaseUrl } from "../storage/database-url.js";
 
 const CHAIN = 31337;
 const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
@@ -29,19 +30,16 @@ const provider = {
   getTransactionReceipt: async () => null,
 } as unknown as Provider;
 
-describe("resync past 100 000 recorded events and journal entries", function () {
-  this.timeout(120_000);
-  let tmp: TempSqliteDir;
+describeBackends("resync past 100 000 recorded events and journal entries", (backend) => {
   let store: Store;
 
-  before(async () => {
-    tmp = await tempSqliteDir();
-    store = await openSqliteStore({ filename: tmp.file() });
+  before(async function () {
+    this.timeout(60_000);
+    store = await openStore(await databaseUrl(backend()));
     await store.migrate([...buildingBlocks, verifierMigrations]);
   });
   after(async () => {
     await store?.close();
-    await tmp?.remove();
   });
 
   const event = (consumer: string, block: number, logIndex: number, payload: unknown) =>
@@ -59,7 +57,8 @@ describe("resync past 100 000 recorded events and journal entries", function () 
       }),
     );
 
-  it("cash ledger: a settlement's kept instruction behind 100 000 other events is its rebuilt view", async () => {
+  it("cash ledger: a settlement's kept instruction behind 100 000 other events is its rebuilt view", async function () {
+    this.timeout(120_000);
     const consumer = "verifier.cash";
     // 100 000 events of other settlements in block 1 (the service's history).
     await event(consumer, 1, 0, { name: "PaymentInstructed", id: "0xother" });
@@ -86,8 +85,11 @@ describe("resync past 100 000 recorded events and journal entries", function () 
     expect(JSON.parse(row!.cash_terms as string)).to.deep.equal(terms);
   });
 
-  it("ST ledger: a lost `deliver` behind 100 001 cash entries is reopened", async () => {
+  it("ST ledger: a lost `deliver` behind 100 001 cash entries is reopened", async function () {
+    this.timeout(120_000);
     const consumer = "verifier.st";
+    // Locked at block 1000 (kept: the lock stays, so the lost deliver is reopened, not held).
+    await event(consumer, 1000, 0, { name: "DeliveryRegistered", id: X, terms: { id: X } });
     await event(consumer, 2000, 0, { name: "SettlementDelivered", id: X });
     await store.transaction((tx) =>
       cursors.advance(tx, { consumer, chainId: CHAIN, blockNumber: 2005, blockHash: hash(2005) }),
@@ -114,7 +116,7 @@ describe("resync past 100 000 recorded events and journal entries", function () 
     );
     await store.run(sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
       INSERT INTO kessai_journal (namespace, id, state, data, version, created_at, updated_at)
-      SELECT namespace, 'cash:0x' || printf('%06d', i), state, data, version, created_at, updated_at
+      SELECT namespace, 'cash:0x' || i, state, data, version, created_at, updated_at
       FROM kessai_journal CROSS JOIN n WHERE id = 'cash:0x0'`);
     // The service's deliver of X, mined in block 2001, which the reorg replaced.
     await store.transaction((tx) =>

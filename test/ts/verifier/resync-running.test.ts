@@ -115,6 +115,17 @@ describe("resync refuses while the service is at work", function () {
       /^kessai: st ledger: the service is running: 1 queue item\(s\) claimed, the last lease until \S+; stop it \(or wait for the leases to run out\) and resync again\n$/,
     );
     await untouched();
+    // --json names what to change: the running service, not a flag.
+    out = "";
+    const json = await main(
+      ["verifier", "resync", "--config", config, "--ledger", "st", "--from-block", "8", "--json"],
+      { out: (s) => (out += s), err: () => undefined },
+    );
+    expect(json).to.equal(2);
+    const { error } = JSON.parse(out) as { error: Record<string, unknown> };
+    expect(error).to.include({ name: "CliUsageError", field: "service", exitCode: 2 });
+    expect(error.message).to.match(/^st ledger: the service is running: 1 queue item\(s\) claimed/);
+    await untouched();
   });
 
   it("once the leases ran out (the service stopped): resync goes ahead", async () => {

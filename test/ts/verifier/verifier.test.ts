@@ -2,19 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import {
-  HDNodeWallet,
-  Mnemonic,
-  Wallet,
-  id as keccakId,
-  verifyTypedData,
-  type Provider,
-} from "ethers";
-import { network } from "hardhat";
+import { Wallet, id as keccakId, verifyTypedData, type Provider } from "ethers";
 import { pino } from "pino";
 import { encodeTime, journal, openSqliteStore, outbox, sql, type Store } from "@kessai/storage";
-import CashLedgerModule, { CashLedgerLinkModule } from "../../../ignition/modules/CashLedger.js";
-import StLedgerModule, { StLedgerLinkModule } from "../../../ignition/modules/StLedger.js";
 import {
   OUTCOME_TYPES,
   Outcome,
@@ -28,14 +18,9 @@ import {
   outcomeDigest,
   signOrder,
   termsHash,
-  type CrossLedgerTerms,
 } from "../../../packages/verifier/src/index.js";
+import { key, VERIFIER, deployLedgers, lockFor, type Ledgers } from "./in-process-ledgers.js";
 
-const MNEMONIC = "test test test test test test test test test test test junk";
-const key = (i: number) =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
-const TERMS_TUPLE =
-  "tuple(bytes32 id,address seller,address buyer,uint256 stChainId,address stLedger,address securityToken,uint256 quantity,uint256 cashChainId,address cashLedger,address cashToken,uint256 amount,uint64 deadline,address verifier)";
 /**
  * A provider or store that a test can cut off, as from a killed process: after `kill()` every
  * call hangs forever (no answer, no timer), so the dead instance's pending work neither acts nor
@@ -54,9 +39,6 @@ function killable<T extends object>(target: T): { proxy: T; kill: () => void } {
   return { proxy, kill: () => (dead = true) };
 }
 
-/** The verifier's account in the Ignition modules (VERIFIER_ROLE on both ledgers). */
-const VERIFIER = 5;
-
 /**
  * The verifier service against two ledgers: the ST ledger (`stLedger`, chain 31338) and the cash
  * ledger (`cashLedger`, chain 31339), two in-process Hardhat chains deployed by the Ignition
@@ -66,9 +48,9 @@ const VERIFIER = 5;
 describe("verifier service (two ledgers)", function () {
   this.timeout(120_000);
 
-  let st: Awaited<ReturnType<typeof network.create>>;
-  let cash: Awaited<ReturnType<typeof network.create>>;
-  let addr: { delivery: string; payment: string; bond: string; dcjpy: string; registry: string };
+  let st: Ledgers["st"];
+  let cash: Ledgers["cash"];
+  let addr: Ledgers["addr"];
   let dir: string;
   let miner: ReturnType<typeof setInterval> | undefined;
   /** False while a test holds the cash ledger's blocks back. */
@@ -76,30 +58,7 @@ describe("verifier service (two ledgers)", function () {
   const stores: Store[] = [];
 
   before(async function () {
-    st = await network.create("stLedger");
-    cash = await network.create("cashLedger");
-    const stSide = await st.ignition.deploy(StLedgerModule);
-    const cashSide = await cash.ignition.deploy(CashLedgerModule);
-    addr = {
-      delivery: await stSide.delivery.getAddress(),
-      payment: await cashSide.payment.getAddress(),
-      bond: await stSide.securityToken.getAddress(),
-      dcjpy: await cashSide.depositToken.getAddress(),
-      registry: await stSide.securityRegistry.getAddress(),
-    };
-    await st.ignition.deploy(StLedgerLinkModule, {
-      parameters: { StLedgerLinkModule: { delivery: addr.delivery, cashLedger: addr.payment } },
-    });
-    await cash.ignition.deploy(CashLedgerLinkModule, {
-      parameters: { CashLedgerLinkModule: { payment: addr.payment, stLedger: addr.delivery } },
-    });
-    const [, , bank, seller, buyer] = await cash.ethers.getSigners();
-    const dcjpy = await cash.ethers.getContractAt("DepositToken", addr.dcjpy);
-    await (
-      await dcjpy
-        .connect(bank)
-        .openAccounts([seller.address, buyer.address], [keccakId("seller"), keccakId("buyer")])
-    ).wait();
+    ({ st, cash, addr } = await deployLedgers());
     dir = await mkdtemp(path.join(tmpdir(), "kessai-verifier-"));
     // Blocks on both ledgers, as real chains make them (the service waits for confirmations).
     miner = setInterval(() => {
@@ -162,35 +121,15 @@ describe("verifier service (two ledgers)", function () {
       verifier = new Wallet(key(VERIFIER)).address,
     }: { instruct?: boolean; deadlineIn?: number; verifier?: string } = {},
   ) {
-    const [, issuer, , seller, buyer] = await st.ethers.getSigners();
-    const [, , bank, , cashBuyer] = await cash.ethers.getSigners();
-    const bond = await st.ethers.getContractAt("StraightBondToken", addr.bond);
+    const [, , , , cashBuyer] = await cash.ethers.getSigners();
     const dcjpy = await cash.ethers.getContractAt("DepositToken", addr.dcjpy);
     const payment = await cash.ethers.getContractAt("CrossLedgerPayment", addr.payment);
-    await (
-      await bond.connect(issuer).issue(seller.address, st.ethers.ZeroAddress, quantity)
-    ).wait();
-    await (
-      await dcjpy.connect(bank).issue(buyer.address, amount, keccakId(`debit ${name}`))
-    ).wait();
-    const latest = await cash.ethers.provider.getBlock("latest");
-    const terms: CrossLedgerTerms = {
-      id: keccakId(name),
-      seller: seller.address,
-      buyer: buyer.address,
-      stChainId: 31338n,
-      stLedger: addr.delivery,
-      securityToken: addr.bond,
+    const terms = await lockFor({ st, cash, addr }, name, {
       quantity,
-      cashChainId: 31339n,
-      cashLedger: addr.payment,
-      cashToken: addr.dcjpy,
       amount,
-      deadline: BigInt(latest!.timestamp + deadlineIn),
+      deadlineIn,
       verifier,
-    };
-    const data = st.ethers.AbiCoder.defaultAbiCoder().encode([TERMS_TUPLE], [terms]);
-    await (await bond.connect(seller).lock(addr.delivery, quantity, data)).wait();
+    });
     if (!instruct) return terms;
     await (await dcjpy.connect(cashBuyer).approve(addr.payment, amount)).wait();
     await (await payment.connect(cashBuyer).instruct(terms)).wait();

@@ -115,6 +115,13 @@ export const verifierStartCommand: Command = {
   },
 };
 
+/** The refusal's field, as `--json` reports it: the flag to change, or the running service. */
+const RESYNC_FIELDS = {
+  service: "service",
+  ledger: "--ledger",
+  fromBlock: "--from-block",
+} as const;
+
 export const verifierResyncCommand: Command = {
   path: ["verifier", "resync"],
   summary: "after a reorg deeper than the confirmations, reconcile the verifier with a ledger",
@@ -124,7 +131,8 @@ export const verifierResyncCommand: Command = {
     "kessai_verifier_reorg_halted{ledger} 1). With the service stopped, this drops what it recorded\n" +
     "from that ledger from block N on (N at or below the first block the reorg replaced), rebuilds\n" +
     "each touched settlement's view of that ledger from the older events, reopens the service's\n" +
-    "own transactions the chain lost (sent again as signed, under the same key) and puts the\n" +
+    "own transactions the chain lost (sent again as signed, under the same key; held until the\n" +
+    "lock or instruction is back when the reorg took that too) and puts the\n" +
     "touched settlements' work back in the queue; started again, the service reads the new blocks\n" +
     "and carries on (docs/two-ledger.md, Operations). Same configuration as `verifier start`.",
   options: {
@@ -145,8 +153,10 @@ export const verifierResyncCommand: Command = {
     try {
       r = await resyncFromConfig(config, ledger, fromBlock);
     } catch (e) {
-      // nothing changed: the block asked cannot be read again from
-      if (e instanceof VerifierResyncError) throw new CliUsageError("--from-block", e.message);
+      // nothing changed: a service is running on the database, or the ledger or the block asked
+      // cannot be read again from
+      if (e instanceof VerifierResyncError)
+        throw new CliUsageError(RESYNC_FIELDS[e.field], e.message);
       throw e;
     }
     return {
@@ -154,7 +164,10 @@ export const verifierResyncCommand: Command = {
       human: [
         `${ledger} ledger read again from block ${r.fromBlock}: ${r.eventsDropped} recorded events dropped, ` +
           `${r.settlements.length} settlements rebuilt, ${r.requeued} queue items put back, ` +
-          `${r.withdrawn} withdrawn, ${r.reopened.length} transactions reopened`,
+          `${r.withdrawn} withdrawn, ${r.reopened.length} transactions reopened` +
+          (r.held.length > 0
+            ? `, ${r.held.length} held until their lock or instruction is back`
+            : ""),
         ...r.settlements.map((x) => `  ${x.id}: ${x.before} -> ${x.after}`),
       ].join("\n"),
     };
