@@ -178,8 +178,8 @@ export abstract class StoreBase {
   abstract readonly dialect: Dialect;
 
   /** See {@link Store.migrate}; each migration runs in a {@link migrationTransaction}. */
-  migrate(modules: readonly MigrationModule[]): Promise<MigrationReport> {
-    this.guard.check("store.migrate");
+  async migrate(modules: readonly MigrationModule[]): Promise<MigrationReport> {
+    this.guard.check("store.migrate"); // inside a transaction: a rejected promise, as before
     return runMigrations(this.dialect, (fn) => this.migrationTransaction(fn), modules);
   }
 
