@@ -41,6 +41,8 @@ import {
   TxEngine,
   contracts,
   decodeRevertData,
+  findRevertData,
+  findRpcError,
   toKessaiError,
   type TxPolicy,
 } from "@kessai/sdk";
@@ -886,14 +888,24 @@ export class Verifier {
     if (DELIVERY_STATE[state] !== "locked") return `ST settlement is ${DELIVERY_STATE[state]}`;
     if (!rules) return "too close to the deadline";
     if ("error" in rules) {
-      // The token's own answer (a revert, or a result that does not decode): the delivery cannot
-      // be shown to pass, so the settlement is refused, as when canTransfer says no. A node that
-      // does not answer is not the token's answer: the round fails and is retried.
-      const err = toKessaiError(rules.error);
+      // Only the token's own revert refuses the settlement, as when canTransfer says no: revert
+      // data, or the node's JSON-RPC revert error (code 3, or a message that says so). ethers
+      // also reports a node or gateway that does not answer (connection refused, rate limited)
+      // as a CALL_EXCEPTION "missing revert data": that is not the token's answer, and a
+      // decision is final, so the round fails and is retried. An empty result (BAD_DATA) is
+      // refused only when the token has no code (nothing there can ever answer); otherwise it is
+      // a node's failure too, and retried.
+      const e = rules.error;
+      const rpc = findRpcError(e);
+      const reverted =
+        findRevertData(e) !== undefined ||
+        (rpc !== undefined && (rpc.code === 3 || /revert/i.test(rpc.message)));
+      const err = reverted ? toKessaiError(e) : undefined;
       if (err instanceof ContractError)
         return `not transferable: canTransfer reverted: ${err.errorName}${argsText(err)}`;
-      if (isError(rules.error, "BAD_DATA")) return "not transferable: canTransfer gave no answer";
-      throw rules.error;
+      if (isError(e, "BAD_DATA") && (await st.provider.getCode(t.securityToken)) === "0x")
+        return `not transferable: the security token ${t.securityToken} has no code`;
+      throw e;
     }
     const { ok, reason } = rules;
     if (!ok) {
