@@ -660,6 +660,11 @@ export class Verifier {
           );
           const late = LATE_LOCK[row?.cash_state as string];
           if (late) await this.enqueueLateLock(tx, id, late, now);
+          // Else a relay of the settlement's own key that already ran found no lock (a return
+          // after the deadline whose lock a resync took away, its send held): it runs again for
+          // this lock. The relay reads the record first and skips one no longer locked, and its
+          // send is keyed `st:<id>`, so a relay already done sends nothing twice.
+          else await rearm(tx, "st.relay", id, now);
           break;
         }
         case "SettlementDelivered":
