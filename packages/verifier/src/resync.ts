@@ -216,16 +216,21 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
  */
 async function refuseWhileRunning(store: Store, ledger: "st" | "cash"): Promise<void> {
   const now = encodeTime(new Date());
-  const alive = await store.all<{ worker: string; pid: unknown; alive_until: unknown }>(sql`
-    SELECT worker, pid, alive_until FROM verifier_instances WHERE alive_until > ${now}
-    ORDER BY worker`);
+  const alive = await store.all<{
+    instance: string;
+    worker: string;
+    pid: unknown;
+    alive_until: unknown;
+  }>(sql`
+    SELECT instance, worker, pid, alive_until FROM verifier_instances WHERE alive_until > ${now}
+    ORDER BY worker, instance`);
   if (alive.length > 0)
     throw new VerifierResyncError(
       ledger,
       `the service is running: ${alive
         .map(
           (r) =>
-            `${r.worker} (pid ${Number(r.pid)}, alive until ${decodeTime(r.alive_until).toISOString()})`,
+            `${r.worker} (instance ${r.instance}, pid ${Number(r.pid)}, alive until ${decodeTime(r.alive_until).toISOString()})`,
         )
         .join(", ")}; stop it (or wait for its record to lapse) and resync again`,
       "service",

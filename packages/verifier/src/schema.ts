@@ -54,14 +54,16 @@ ALTER TABLE verifier_settlements RENAME COLUMN cash_attestation TO st_attestatio
 const NOT_OURS = `ALTER TABLE verifier_settlements ADD COLUMN not_ours TEXT;`;
 
 /**
- * Version 4: `verifier_instances`, one row per running service (its worker name): written when its
- * loop starts, its `alive_until` renewed every third of its lease while it runs, idle or busy,
- * deleted when it stops. A row whose `alive_until` passed is a service that died (kill -9).
+ * Version 4: `verifier_instances`, one row per running service, keyed by an id drawn at random
+ * each time its loop starts (`worker`, its name, is shown only: two services may share one):
+ * written when its loop starts, its `alive_until` renewed every third of its lease while it runs,
+ * idle or busy, deleted (that row only) when it stops. A row whose `alive_until` passed is a service that died (kill -9).
  * `kessai verifier resync` refuses while a row is alive.
  */
 const instances = (d: Dialect): string => `
 CREATE TABLE verifier_instances (
-  worker TEXT PRIMARY KEY,
+  instance TEXT PRIMARY KEY,
+  worker TEXT NOT NULL,
   pid INTEGER NOT NULL,
   started_at ${columnTypes[d].timestamp} NOT NULL,
   alive_until ${columnTypes[d].timestamp} NOT NULL,

@@ -34,6 +34,7 @@
  * does nothing when the step is already done, and the engine's journal makes a send that was
  * already signed wait for that transaction instead of signing another.
  */
+import { randomUUID } from "node:crypto";
 import { Contract, Interface, isError, type Log, type Provider, type Signer } from "ethers";
 import {
   ContractError,
@@ -470,29 +471,32 @@ export class Verifier {
   }
 
   /**
-   * The service's liveness record (`verifier_instances`, its worker's row) while the loop runs,
-   * idle or busy: written now, its `alive_until` (now + `leaseMs`) renewed every third of
-   * `leaseMs` by a timer of its own (a long round does not hold it back), deleted by `end()`. A
-   * service killed outright leaves a row that lapses `leaseMs` after its last renewal. `kessai
-   * verifier resync` refuses while a row is alive. A failed write (the database unreachable) is
-   * logged; the next renewal writes it again.
+   * The service's liveness record (`verifier_instances`) while the loop runs, idle or busy: a row
+   * of its own, keyed by an instance id drawn at random for this start (the worker name is not
+   * unique: the default `verifier-<pid>` is the same for two containers that each run as pid 1),
+   * written now, its `alive_until` (now + `leaseMs`) renewed every third of `leaseMs` by a timer
+   * of its own (a long round does not hold it back), deleted by `end()`, which deletes no other
+   * service's row. A service killed outright leaves a row that lapses `leaseMs` after its last
+   * renewal. `kessai verifier resync` refuses while a row is alive. A failed write (the database
+   * unreachable) is logged; the next renewal writes it again.
    */
   private keepAlive(): { first: Promise<void>; end: () => Promise<void> } {
     const worker = this.o.worker;
+    const instance = randomUUID();
     const startedAt = encodeTime(new Date());
     let last: Promise<void> = Promise.resolve();
     const write = () =>
       this.store
         .run(
-          sql`INSERT INTO verifier_instances (worker, pid, started_at, alive_until)
-            VALUES (${worker}, ${process.pid}, ${startedAt},
+          sql`INSERT INTO verifier_instances (instance, worker, pid, started_at, alive_until)
+            VALUES (${instance}, ${worker}, ${process.pid}, ${startedAt},
               ${encodeTime(new Date(Date.now() + this.o.leaseMs))})
-            ON CONFLICT (worker) DO UPDATE SET pid = excluded.pid,
-              started_at = excluded.started_at, alive_until = excluded.alive_until`,
+            ON CONFLICT (instance) DO UPDATE SET alive_until = excluded.alive_until`,
         )
         .then(
           () => undefined,
-          (e: unknown) => this.log.error({ err: String(e), worker }, "liveness not recorded"),
+          (e: unknown) =>
+            this.log.error({ err: String(e), worker, instance }, "liveness not recorded"),
         );
     // One write at a time, so the row's removal comes after the last renewal.
     const beat = () => (last = last.then(write));
@@ -504,9 +508,9 @@ export class Verifier {
         clearInterval(timer);
         await last;
         await this.store
-          .run(sql`DELETE FROM verifier_instances WHERE worker = ${worker}`)
+          .run(sql`DELETE FROM verifier_instances WHERE instance = ${instance}`)
           .catch((e: unknown) =>
-            this.log.error({ err: String(e), worker }, "liveness not removed"),
+            this.log.error({ err: String(e), worker, instance }, "liveness not removed"),
           );
       },
     };
