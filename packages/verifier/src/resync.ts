@@ -44,6 +44,7 @@ import {
 } from "@kessai/storage";
 import { VerifierResyncError } from "./errors.js";
 import { TX_JOURNAL_NAMESPACE } from "./journal.js";
+import { databaseTime } from "./schema.js";
 import { Outcome } from "./terms.js";
 
 /** What {@link resyncLedger} changed. */
@@ -222,7 +223,8 @@ async function refuseWhileRunning(store: Store, ledger: "st" | "cash"): Promise<
     pid: unknown;
     alive_until: unknown;
   }>(sql`
-    SELECT instance, worker, pid, alive_until FROM verifier_instances WHERE alive_until > ${now}
+    SELECT instance, worker, pid, alive_until FROM verifier_instances
+    WHERE alive_until > ${databaseTime()}
     ORDER BY worker, instance`);
   if (alive.length > 0)
     throw new VerifierResyncError(

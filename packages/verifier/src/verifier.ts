@@ -65,7 +65,7 @@ import {
 import { VerifierConfigError, VerifierReorgError } from "./errors.js";
 import { StoreJournal } from "./journal.js";
 import { encodeTermsCall, watchedEvent, type EventPayload } from "./wire.js";
-import { verifierMigrations } from "./schema.js";
+import { databaseTime, verifierMigrations } from "./schema.js";
 import {
   Outcome,
   signOrder,
@@ -474,23 +474,23 @@ export class Verifier {
    * The service's liveness record (`verifier_instances`) while the loop runs, idle or busy: a row
    * of its own, keyed by an instance id drawn at random for this start (the worker name is not
    * unique: the default `verifier-<pid>` is the same for two containers that each run as pid 1),
-   * written now, its `alive_until` (now + `leaseMs`) renewed every third of `leaseMs` by a timer
-   * of its own (a long round does not hold it back), deleted by `end()`, which deletes no other
-   * service's row. A service killed outright leaves a row that lapses `leaseMs` after its last
-   * renewal. `kessai verifier resync` refuses while a row is alive. A failed write (the database
-   * unreachable) is logged; the next renewal writes it again.
+   * written now, its `alive_until` (now + `leaseMs`, on the database's clock, which resync
+   * compares it with) renewed every third of `leaseMs` by a timer of its own (a long round does
+   * not hold it back), deleted by `end()`, which deletes no other service's row. A service
+   * killed outright leaves a row that lapses `leaseMs` after its last renewal. `kessai verifier
+   * resync` refuses while a row is alive. A failed write (the database unreachable) is logged;
+   * the next renewal writes it again.
    */
   private keepAlive(): { first: Promise<void>; end: () => Promise<void> } {
     const worker = this.o.worker;
     const instance = randomUUID();
-    const startedAt = encodeTime(new Date());
     let last: Promise<void> = Promise.resolve();
     const write = () =>
       this.store
         .run(
           sql`INSERT INTO verifier_instances (instance, worker, pid, started_at, alive_until)
-            VALUES (${instance}, ${worker}, ${process.pid}, ${startedAt},
-              ${encodeTime(new Date(Date.now() + this.o.leaseMs))})
+            VALUES (${instance}, ${worker}, ${process.pid}, ${databaseTime()},
+              ${databaseTime(this.o.leaseMs)})
             ON CONFLICT (instance) DO UPDATE SET alive_until = excluded.alive_until`,
         )
         .then(
