@@ -44,6 +44,7 @@ import {
 } from "@kessai/storage";
 import { VerifierResyncError } from "./errors.js";
 import { TX_JOURNAL_NAMESPACE } from "./journal.js";
+import { databaseTime } from "./schema.js";
 import { Outcome } from "./terms.js";
 
 /** What {@link resyncLedger} changed. */
@@ -216,16 +217,22 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
  */
 async function refuseWhileRunning(store: Store, ledger: "st" | "cash"): Promise<void> {
   const now = encodeTime(new Date());
-  const alive = await store.all<{ worker: string; pid: unknown; alive_until: unknown }>(sql`
-    SELECT worker, pid, alive_until FROM verifier_instances WHERE alive_until > ${now}
-    ORDER BY worker`);
+  const alive = await store.all<{
+    instance: string;
+    worker: string;
+    pid: unknown;
+    alive_until: unknown;
+  }>(sql`
+    SELECT instance, worker, pid, alive_until FROM verifier_instances
+    WHERE alive_until > ${databaseTime()}
+    ORDER BY worker, instance`);
   if (alive.length > 0)
     throw new VerifierResyncError(
       ledger,
       `the service is running: ${alive
         .map(
           (r) =>
-            `${r.worker} (pid ${Number(r.pid)}, alive until ${decodeTime(r.alive_until).toISOString()})`,
+            `${r.worker} (instance ${r.instance}, pid ${Number(r.pid)}, alive until ${decodeTime(r.alive_until).toISOString()})`,
         )
         .join(", ")}; stop it (or wait for its record to lapse) and resync again`,
       "service",

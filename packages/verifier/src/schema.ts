@@ -3,7 +3,14 @@
  * journal): one row per settlement ID, what each ledger showed of it (after the configured
  * confirmations) and the verifier's decision.
  */
-import { columnTypes, jsonCheck, timestampCheck, type MigrationModule } from "@kessai/storage";
+import {
+  columnTypes,
+  jsonCheck,
+  sql,
+  timestampCheck,
+  type MigrationModule,
+  type Sql,
+} from "@kessai/storage";
 import type { Dialect } from "@kessai/storage";
 
 function ddl(d: Dialect): string {
@@ -54,14 +61,17 @@ ALTER TABLE verifier_settlements RENAME COLUMN cash_attestation TO st_attestatio
 const NOT_OURS = `ALTER TABLE verifier_settlements ADD COLUMN not_ours TEXT;`;
 
 /**
- * Version 4: `verifier_instances`, one row per running service (its worker name): written when its
- * loop starts, its `alive_until` renewed every third of its lease while it runs, idle or busy,
- * deleted when it stops. A row whose `alive_until` passed is a service that died (kill -9).
- * `kessai verifier resync` refuses while a row is alive.
+ * Version 4: `verifier_instances`, one row per running service, keyed by an id drawn at random
+ * each time its loop starts (`worker`, its name, is shown only: two services may share one):
+ * written when its loop starts, its `alive_until` renewed every third of its lease while it runs,
+ * idle or busy, deleted (that row only) when it stops. A row whose `alive_until` passed is a
+ * service that died (kill -9). `kessai verifier resync` refuses while a row is alive. Its times
+ * are the database's clock ({@link databaseTime}), written and compared there.
  */
 const instances = (d: Dialect): string => `
 CREATE TABLE verifier_instances (
-  worker TEXT PRIMARY KEY,
+  instance TEXT PRIMARY KEY,
+  worker TEXT NOT NULL,
   pid INTEGER NOT NULL,
   started_at ${columnTypes[d].timestamp} NOT NULL,
   alive_until ${columnTypes[d].timestamp} NOT NULL,
@@ -80,3 +90,15 @@ export const verifierMigrations: MigrationModule = {
     { version: 4, name: "instances", up: instances },
   ],
 };
+
+/**
+ * The database's clock `ms` from now, in the form its timestamp columns hold (on SQLite the UTC
+ * ISO text `encodeTime` writes, on PostgreSQL a `TIMESTAMPTZ`). The liveness record is written
+ * and compared on this one clock, so skew between the service's host and resync's does not count.
+ */
+export function databaseTime(ms = 0): Sql {
+  return sql.dialect({
+    postgres: sql`(CURRENT_TIMESTAMP + make_interval(secs => ${ms / 1000}))`,
+    sqlite: sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ${`${ms / 1000} seconds`})`,
+  });
+}

@@ -34,6 +34,7 @@
  * does nothing when the step is already done, and the engine's journal makes a send that was
  * already signed wait for that transaction instead of signing another.
  */
+import { randomUUID } from "node:crypto";
 import { Contract, Interface, isError, type Log, type Provider, type Signer } from "ethers";
 import {
   ContractError,
@@ -41,6 +42,8 @@ import {
   TxEngine,
   contracts,
   decodeRevertData,
+  findRevertData,
+  findRpcError,
   toKessaiError,
   type TxPolicy,
 } from "@kessai/sdk";
@@ -62,7 +65,7 @@ import {
 import { VerifierConfigError, VerifierReorgError } from "./errors.js";
 import { StoreJournal } from "./journal.js";
 import { encodeTermsCall, watchedEvent, type EventPayload } from "./wire.js";
-import { verifierMigrations } from "./schema.js";
+import { databaseTime, verifierMigrations } from "./schema.js";
 import {
   Outcome,
   signOrder,
@@ -468,29 +471,32 @@ export class Verifier {
   }
 
   /**
-   * The service's liveness record (`verifier_instances`, its worker's row) while the loop runs,
-   * idle or busy: written now, its `alive_until` (now + `leaseMs`) renewed every third of
-   * `leaseMs` by a timer of its own (a long round does not hold it back), deleted by `end()`. A
-   * service killed outright leaves a row that lapses `leaseMs` after its last renewal. `kessai
-   * verifier resync` refuses while a row is alive. A failed write (the database unreachable) is
-   * logged; the next renewal writes it again.
+   * The service's liveness record (`verifier_instances`) while the loop runs, idle or busy: a row
+   * of its own, keyed by an instance id drawn at random for this start (the worker name is not
+   * unique: the default `verifier-<pid>` is the same for two containers that each run as pid 1),
+   * written now, its `alive_until` (now + `leaseMs`, on the database's clock, which resync
+   * compares it with) renewed every third of `leaseMs` by a timer of its own (a long round does
+   * not hold it back), deleted by `end()`, which deletes no other service's row. A service
+   * killed outright leaves a row that lapses `leaseMs` after its last renewal. `kessai verifier
+   * resync` refuses while a row is alive. A failed write (the database unreachable) is logged;
+   * the next renewal writes it again.
    */
   private keepAlive(): { first: Promise<void>; end: () => Promise<void> } {
     const worker = this.o.worker;
-    const startedAt = encodeTime(new Date());
+    const instance = randomUUID();
     let last: Promise<void> = Promise.resolve();
     const write = () =>
       this.store
         .run(
-          sql`INSERT INTO verifier_instances (worker, pid, started_at, alive_until)
-            VALUES (${worker}, ${process.pid}, ${startedAt},
-              ${encodeTime(new Date(Date.now() + this.o.leaseMs))})
-            ON CONFLICT (worker) DO UPDATE SET pid = excluded.pid,
-              started_at = excluded.started_at, alive_until = excluded.alive_until`,
+          sql`INSERT INTO verifier_instances (instance, worker, pid, started_at, alive_until)
+            VALUES (${instance}, ${worker}, ${process.pid}, ${databaseTime()},
+              ${databaseTime(this.o.leaseMs)})
+            ON CONFLICT (instance) DO UPDATE SET alive_until = excluded.alive_until`,
         )
         .then(
           () => undefined,
-          (e: unknown) => this.log.error({ err: String(e), worker }, "liveness not recorded"),
+          (e: unknown) =>
+            this.log.error({ err: String(e), worker, instance }, "liveness not recorded"),
         );
     // One write at a time, so the row's removal comes after the last renewal.
     const beat = () => (last = last.then(write));
@@ -502,9 +508,9 @@ export class Verifier {
         clearInterval(timer);
         await last;
         await this.store
-          .run(sql`DELETE FROM verifier_instances WHERE worker = ${worker}`)
+          .run(sql`DELETE FROM verifier_instances WHERE instance = ${instance}`)
           .catch((e: unknown) =>
-            this.log.error({ err: String(e), worker }, "liveness not removed"),
+            this.log.error({ err: String(e), worker, instance }, "liveness not removed"),
           );
       },
     };
@@ -658,6 +664,11 @@ export class Verifier {
           );
           const late = LATE_LOCK[row?.cash_state as string];
           if (late) await this.enqueueLateLock(tx, id, late, now);
+          // Else a relay of the settlement's own key that already ran found no lock (a return
+          // after the deadline whose lock a resync took away, its send held): it runs again for
+          // this lock. The relay reads the record first and skips one no longer locked, and its
+          // send is keyed `st:<id>`, so a relay already done sends nothing twice.
+          else await rearm(tx, "st.relay", id, now);
           break;
         }
         case "SettlementDelivered":
@@ -886,14 +897,24 @@ export class Verifier {
     if (DELIVERY_STATE[state] !== "locked") return `ST settlement is ${DELIVERY_STATE[state]}`;
     if (!rules) return "too close to the deadline";
     if ("error" in rules) {
-      // The token's own answer (a revert, or a result that does not decode): the delivery cannot
-      // be shown to pass, so the settlement is refused, as when canTransfer says no. A node that
-      // does not answer is not the token's answer: the round fails and is retried.
-      const err = toKessaiError(rules.error);
+      // Only the token's own revert refuses the settlement, as when canTransfer says no: revert
+      // data, or the node's JSON-RPC revert error (code 3, or a message that says so). ethers
+      // also reports a node or gateway that does not answer (connection refused, rate limited)
+      // as a CALL_EXCEPTION "missing revert data": that is not the token's answer, and a
+      // decision is final, so the round fails and is retried. An empty result (BAD_DATA) is
+      // refused only when the token has no code (nothing there can ever answer); otherwise it is
+      // a node's failure too, and retried.
+      const e = rules.error;
+      const rpc = findRpcError(e);
+      const reverted =
+        findRevertData(e) !== undefined ||
+        (rpc !== undefined && (rpc.code === 3 || /revert/i.test(rpc.message)));
+      const err = reverted ? toKessaiError(e) : undefined;
       if (err instanceof ContractError)
         return `not transferable: canTransfer reverted: ${err.errorName}${argsText(err)}`;
-      if (isError(rules.error, "BAD_DATA")) return "not transferable: canTransfer gave no answer";
-      throw rules.error;
+      if (isError(e, "BAD_DATA") && (await st.provider.getCode(t.securityToken)) === "0x")
+        return `not transferable: the security token ${t.securityToken} has no code`;
+      throw e;
     }
     const { ok, reason } = rules;
     if (!ok) {

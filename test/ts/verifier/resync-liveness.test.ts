@@ -85,7 +85,7 @@ describeBackends("resync refuses while a service runs, idle or busy", (backend) 
         expect(err).to.include({ ledger: "st", field: "service" });
         expect((err as Error).message).to.match(
           new RegExp(
-            `^st ledger: the service is running: verifier-idle \\(pid ${process.pid}, alive until \\S+Z\\); stop it \\(or wait for its record to lapse\\) and resync again$`,
+            `^st ledger: the service is running: verifier-idle \\(instance [0-9a-f-]{36}, pid ${process.pid}, alive until \\S+Z\\); stop it \\(or wait for its record to lapse\\) and resync again$`,
           ),
         );
       }
@@ -100,16 +100,16 @@ describeBackends("resync refuses while a service runs, idle or busy", (backend) 
 
   it("a record that lapsed (a service killed outright) does not count; one alive does", async function () {
     const row = (until: string) => sql`INSERT INTO verifier_instances
-      (worker, pid, started_at, alive_until)
-      VALUES ('verifier-killed', 4242, '2026-01-01T00:00:00.000Z', ${until})
-      ON CONFLICT (worker) DO UPDATE SET alive_until = excluded.alive_until`;
+      (instance, worker, pid, started_at, alive_until)
+      VALUES ('i-killed', 'verifier-killed', 4242, '2026-01-01T00:00:00.000Z', ${until})
+      ON CONFLICT (instance) DO UPDATE SET alive_until = excluded.alive_until`;
     await store.run(row("2026-01-01T00:00:01.000Z"));
     expect(await resync()).to.include({ ledger: "st" });
     await store.run(row("2999-01-01T00:00:00.000Z"));
     const err = await resync().catch((e: unknown) => e);
     expect(err).to.be.instanceOf(VerifierResyncError);
     expect((err as Error).message).to.equal(
-      "st ledger: the service is running: verifier-killed (pid 4242, alive until 2999-01-01T00:00:00.000Z); stop it (or wait for its record to lapse) and resync again",
+      "st ledger: the service is running: verifier-killed (instance i-killed, pid 4242, alive until 2999-01-01T00:00:00.000Z); stop it (or wait for its record to lapse) and resync again",
     );
   });
 });
