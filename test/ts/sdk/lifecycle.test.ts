@@ -271,6 +271,10 @@ describe("transaction lifecycle against anvil", function () {
 
     it("stops with FeeCeilingError when the replacement would cost more than the ceiling", async function () {
       const gwei = parseUnits("1", "gwei");
+      // A base fee of its own: the one the test before left (its spike, decaying 12.5 % a block)
+      // would give the first transaction a max fee above the spike below, and it would be mined.
+      await anvil.rpc("anvil_setNextBlockBaseFeePerGas", ["0x" + gwei.toString(16)]);
+      await anvil.mine();
       const { wallet, engine } = engineFor({ policy: { maxFeePerGas: 20n * gwei } });
       const submitted = nextEvent(engine, "submitted");
       const sending = engine.send({ to: recipient(), value: 1n });
