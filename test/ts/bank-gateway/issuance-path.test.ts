@@ -6,8 +6,7 @@
  * caller, and refuses a voided hold.
  */
 import { expect } from "chai";
-import { buildingBlocks, encodeTime, openStore, sql, toBigInt, type Store } from "@kessai/storage";
-import { gatewayMigrations } from "../../../packages/bank-gateway/src/store/schema.js";
+import { sql, toBigInt, type Store } from "@kessai/storage";
 import * as ledger from "../../../packages/bank-gateway/src/store/ledger.js";
 import {
   holdIssuance,
@@ -18,9 +17,9 @@ import {
   InsufficientFundsError,
   PendingResolvedError,
 } from "../../../packages/bank-gateway/src/domain/errors.js";
-import { sharedPostgres } from "../storage/backends.js";
+import { FIRM_ADDRESS, fundedFirmStore } from "./funded-firm.js";
 
-const TO = `0x${"ab".repeat(20)}`;
+const TO = FIRM_ADDRESS;
 const bankRef = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 const txHash = (n: number) => `0x${(1000 + n).toString(16).padStart(64, "0")}`;
 
@@ -28,32 +27,7 @@ describe("gateway issuance path in one statement per step on postgres", function
   let store: Store;
   before(async function () {
     this.timeout(60_000);
-    store = await openStore(await (await sharedPostgres()).createDatabase());
-    await store.migrate([...buildingBlocks, gatewayMigrations]);
-    const now = encodeTime(new Date());
-    await store.transaction(async (tx) => {
-      await tx.run(sql`INSERT INTO gw_firms (id, name, dcjpy_address, deposit_account_ref, status, frozen, created_at, updated_at)
-        VALUES ('f', 'F', ${TO}, ${`0x${"cd".repeat(32)}`}, 'open', ${false}, ${now}, ${now})`);
-      await ledger.createAccount(tx, {
-        id: "dep_f",
-        kind: "deposit",
-        firmId: "f",
-        allowOverdraft: false,
-      });
-      await ledger.createAccount(tx, {
-        id: "bank_dedicated",
-        kind: "dedicated",
-        allowOverdraft: false,
-      });
-      await ledger.createAccount(tx, { id: "bank_funding", kind: "funding", allowOverdraft: true });
-      await ledger.transfer(tx, {
-        key: "fund-1",
-        kind: "posted",
-        debitAccountId: "bank_funding",
-        creditAccountId: "dep_f",
-        amount: 100n,
-      });
-    });
+    store = await fundedFirmStore();
   });
   after(async () => store?.close());
 

@@ -5,48 +5,21 @@
  * with the stored response, read afresh, not refused for insufficient funds, and holds nothing.
  */
 import { expect } from "chai";
-import { buildingBlocks, encodeTime, openStore, sql, type Store } from "@kessai/storage";
-import { gatewayMigrations } from "../../../packages/bank-gateway/src/store/schema.js";
-import * as ledger from "../../../packages/bank-gateway/src/store/ledger.js";
+import { sql, type Store } from "@kessai/storage";
 import {
   holdIssuance,
   type IssuanceHold,
 } from "../../../packages/bank-gateway/src/store/issuance-path.js";
-import { sharedPostgres } from "../storage/backends.js";
+import { FIRM_ADDRESS, fundedFirmStore } from "./funded-firm.js";
 
-const TO = `0x${"ab".repeat(20)}`;
+const TO = FIRM_ADDRESS;
 const bankRef = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 
 describe("bank gateway on PostgreSQL: a same-key retry racing its first request", function () {
   this.timeout(60_000);
   let store: Store;
   before(async function () {
-    store = await openStore(await (await sharedPostgres()).createDatabase());
-    await store.migrate([...buildingBlocks, gatewayMigrations]);
-    const now = encodeTime(new Date());
-    await store.transaction(async (tx) => {
-      await tx.run(sql`INSERT INTO gw_firms (id, name, dcjpy_address, deposit_account_ref, status, frozen, created_at, updated_at)
-        VALUES ('f', 'F', ${TO}, ${`0x${"cd".repeat(32)}`}, 'open', ${false}, ${now}, ${now})`);
-      await ledger.createAccount(tx, {
-        id: "dep_f",
-        kind: "deposit",
-        firmId: "f",
-        allowOverdraft: false,
-      });
-      await ledger.createAccount(tx, {
-        id: "bank_dedicated",
-        kind: "dedicated",
-        allowOverdraft: false,
-      });
-      await ledger.createAccount(tx, { id: "bank_funding", kind: "funding", allowOverdraft: true });
-      await ledger.transfer(tx, {
-        key: "fund-1",
-        kind: "posted",
-        debitAccountId: "bank_funding",
-        creditAccountId: "dep_f",
-        amount: 100n,
-      });
-    });
+    store = await fundedFirmStore();
   });
   after(async () => store?.close());
 
