@@ -17,6 +17,7 @@ export {
   FeeCeilingError,
   JournalConflictError,
   NonceError,
+  OutOfGasError,
   SendAbortedError,
   SendInterruptedError,
   SendTimeoutError,

@@ -25,6 +25,30 @@ export class TransactionFailedError extends KessaiError {
   }
 }
 
+/**
+ * A transaction was mined and ran out of gas: it used its whole gas limit and reverted without
+ * revert data, undoing everything it did. The engine sends a call whose limit it estimated again
+ * (policy `outOfGasResends`); this error means the limit was the caller's (never raised by the
+ * engine), or the resends ran out too.
+ */
+export class OutOfGasError extends TransactionFailedError {
+  override name = "OutOfGasError";
+  /** The gas limit of the transaction, all of it used. */
+  readonly gasLimit: bigint;
+  readonly gasUsed: bigint;
+  constructor(
+    shortMessage: string,
+    hash: string,
+    gasLimit: bigint,
+    gasUsed: bigint,
+    options: KessaiErrorOptions = {},
+  ) {
+    super(shortMessage, hash, options);
+    this.gasLimit = gasLimit;
+    this.gasUsed = gasUsed;
+  }
+}
+
 /** How far a send got before it stopped: what the caller can expect of the chain afterwards. */
 export type SendPhase =
   /** Nothing was signed: no nonce used, nothing can be mined. */

@@ -6,7 +6,7 @@ import {
   type ContractErrorOptions,
 } from "../errors/contract.js";
 import { decodeRevertData, findRevertData, toKessaiError } from "../errors/decode.js";
-import { TransactionFailedError } from "../errors/transaction.js";
+import { OutOfGasError, TransactionFailedError } from "../errors/transaction.js";
 import type { ChainReader, RpcTransaction } from "./rpc.js";
 
 /** The call a mined transaction made (what is replayed when the node cannot trace it). */
@@ -43,7 +43,9 @@ interface SimulatedCall {
  *    call does not revert, or the node cannot serve that state, the result is a
  *    {@link TransactionFailedError} saying so (never a contract error made up from a node error).
  *
- * Out of gas is reported as {@link TransactionFailedError}.
+ * Out of gas is reported as {@link OutOfGasError} (a {@link TransactionFailedError}): the trace or
+ * the replay says so, or, where neither is available, the transaction used its whole gas limit
+ * and the call in the parent block's state shows no revert data.
  */
 export async function decodeMinedRevert(
   reader: ChainReader,
@@ -54,10 +56,14 @@ export async function decodeMinedRevert(
   const hash = receipt.hash;
   const opts: ContractErrorOptions = { ...info, txHash: hash };
   const outOfGas = () =>
-    new TransactionFailedError(
+    new OutOfGasError(
       `${info.action}: transaction ${hash} ran out of gas (limit ${call.gasLimit}, used ${receipt.gasUsed})`,
       hash,
+      call.gasLimit,
+      receipt.gasUsed,
     );
+  // All of its gas used: out of gas, unless the trace or replay shows revert data.
+  const allGasUsed = receipt.gasUsed >= call.gasLimit;
   // 1. Trace.
   try {
     const t = await reader.rpc<CallTrace | null>("debug_traceTransaction", [
@@ -142,12 +148,16 @@ export async function decodeMinedRevert(
   } catch (err) {
     const e = toKessaiError(err, { ...opts, decodedBy: "parent-block" });
     if (e instanceof ContractError) return e;
+    if (allGasUsed) return outOfGas();
     return new TransactionFailedError(
       `${info.action}: transaction ${hash} reverted after mining; the node could not trace it nor replay it in the parent block`,
       hash,
       { cause: e },
     );
   }
+  // It succeeds in the parent block's state with its own limit: what changed it also made it
+  // need more gas than it had (a slot written from zero).
+  if (allGasUsed) return outOfGas();
   return new TransactionFailedError(
     `${info.action}: transaction ${hash} reverted after mining; the node could not trace it, and the same call succeeds in the parent block's state (an earlier transaction of its block changed the state it reverted on)`,
     hash,
