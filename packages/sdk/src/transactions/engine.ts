@@ -19,6 +19,7 @@ import {
   FeeCeilingError,
   JournalConflictError,
   NonceError,
+  OutOfGasError,
   SendAbortedError,
   SendTimeoutError,
   TransactionFailedError,
@@ -29,7 +30,12 @@ import {
 import { bumpFees, pricedOut, type Fees } from "./fees.js";
 import { MemoryJournal, type Journal, type JournalEntry, type JournalTx } from "./journal.js";
 import type { KeyLock } from "./lock.js";
-import { resolvePolicy, type ResolvedTxPolicy, type TxPolicy } from "./policy.js";
+import {
+  gasLimitWithMargin,
+  resolvePolicy,
+  type ResolvedTxPolicy,
+  type TxPolicy,
+} from "./policy.js";
 import { nonceQueue, type NonceQueue } from "./queue.js";
 import { decodeMinedRevert } from "./revert.js";
 import {
@@ -67,6 +73,8 @@ const MAX_REORDER_RETRIES = 20;
 const FILLER_GAS = 21_000n;
 /** Transactions submitted through the signer interface that a later `wait` can take up. */
 const RECENT_LIMIT = 4_096;
+/** A gas limit with margin above this is checked against the block's even before a head is seen. */
+const BLOCK_GAS_CHECK = 10_000_000n;
 
 function errorText(err: unknown): string {
   const e = err as
@@ -272,6 +280,7 @@ function intentEntry(
   from: string,
   action: string | undefined,
   prepared: TransactionRequest,
+  gasEstimated: boolean,
 ): JournalEntry {
   return {
     key,
@@ -283,6 +292,7 @@ function intentEntry(
       data: String(prepared.data ?? "0x"),
       value: BigInt(prepared.value ?? 0n).toString(),
       gasLimit: BigInt(prepared.gasLimit!).toString(),
+      ...(gasEstimated ? { gasEstimated } : {}),
     },
     state: "intent",
     txs: [],
@@ -414,9 +424,9 @@ export class TxEngine {
             return taken;
           }
         }
-        const prepared = await stopper.race(this.prepare(request));
+        const prepared = await stopper.race(this.prepare(request, policy));
         const chainId = this.chainIdValue ?? (await stopper.race(this.chainId()));
-        const entry = intentEntry(key, chainId, from, action, prepared);
+        const entry = intentEntry(key, chainId, from, action, prepared, this.estimates(request));
         const journaled = options.key !== undefined || this.journal.durable !== false;
         if (journaled) await stopper.race(this.journal.put(entry));
         const t = await this.start(entry, prepared, journaled, policy, stopper, (n, h) => {
@@ -482,20 +492,20 @@ export class TxEngine {
   ): Promise<TransactionResponse> {
     const from = await this.getAddress();
     await this.resumeOpen();
-    const prepared = await this.prepare(request);
+    const policy = this.resolve(options);
+    const prepared = await this.prepare(request, policy);
     const chainId = await this.chainId();
-    const entry = intentEntry(options.key ?? freshKey(), chainId, from, options.action, prepared);
+    const entry = intentEntry(
+      options.key ?? freshKey(),
+      chainId,
+      from,
+      options.action,
+      prepared,
+      this.estimates(request),
+    );
     const journaled = this.journal.durable !== false;
     if (journaled) await this.journal.put(entry);
-    const t = await this.start(
-      entry,
-      prepared,
-      journaled,
-      this.resolve(options),
-      undefined,
-      undefined,
-      true,
-    );
+    const t = await this.start(entry, prepared, journaled, policy, undefined, undefined, true);
     const response = t.response;
     if (response) return response;
     // Broadcast outcome unknown (transport failure): the transaction as signed.
@@ -747,20 +757,33 @@ export class TxEngine {
     };
   }
 
+  /** True when the gas limit of `tx` is estimated (fixed neither by `tx` nor by the engine). */
+  private estimates(tx: TransactionRequest): boolean {
+    return tx.gasLimit == null && this.gasLimit === undefined;
+  }
+
   /**
-   * The transaction with its gas limit (the fixed one, or estimated). A local key also gets what
-   * it needs to sign without a nonce (fees, chain id, type); a node-managed account is handed the
-   * request as is, the node filling in the fees. Refused estimates throw here: no nonce is used.
+   * The transaction with its gas limit (the fixed one, or the estimate with the policy's margin
+   * when it is the node's, at least `floor`). A local key also gets what it needs to sign without
+   * a nonce (fees, chain id, type); a node-managed account is handed the request as is, the node
+   * filling in the fees. Refused estimates throw here: no nonce is used.
    */
-  private async prepare(tx: TransactionRequest): Promise<TransactionRequest> {
+  private async prepare(
+    tx: TransactionRequest,
+    policy: ResolvedTxPolicy = this.resolve(),
+    floor = 0n,
+  ): Promise<TransactionRequest> {
     const from = await this.getAddress();
     const base = { ...tx, from };
     const fixed = tx.gasLimit ?? this.gasLimit;
-    if (!this.local) return { ...base, gasLimit: fixed ?? (await this.estimate(base)) };
+    // The margin goes on the node's estimate; a signer's own estimate (a relayer's) is its own.
+    const margin = this.providerEstimates ? policy.gasMarginPercent : 0;
+    const estimated = () => this.estimate(base).then((gas) => this.withMargin(gas, margin, floor));
+    if (!this.local) return { ...base, gasLimit: fixed ?? (await estimated()) };
     // One populate: the estimate runs beside it (a placeholder gas limit keeps populate from
     // estimating again, a placeholder nonce from reading one; the nonce is set under the lock).
     const [gas, populated] = await Promise.allSettled([
-      fixed ?? this.estimate(base),
+      fixed ?? estimated(),
       this.signer.populateTransaction({ ...base, gasLimit: fixed ?? 0n, nonce: 0 }),
     ]);
     // a refused estimate is the error of the send, whatever populate met meanwhile
@@ -805,6 +828,51 @@ export class TxEngine {
     });
   }
 
+  /**
+   * `gas` plus `marginPercent`, at least `floor`, capped at the gas limit of the latest block
+   * seen (read only when none was seen and the limit is large enough to matter).
+   */
+  private async withMargin(gas: bigint, marginPercent: number, floor: bigint): Promise<bigint> {
+    const limit = gasLimitWithMargin(gas, marginPercent, undefined, floor);
+    if (limit === gas) return gas;
+    let block = this.heads.last?.gasLimit;
+    if (block === undefined && limit > BLOCK_GAS_CHECK)
+      block = (await this.heads.current()).gasLimit;
+    return gasLimitWithMargin(gas, marginPercent, block, floor);
+  }
+
+  /**
+   * @internal Sends `t` again after its transaction was mined out of gas: estimated afresh (a
+   * call that now reverts throws its error), with the margin and at least 1.5 × the limit that
+   * ran out, on a new nonce; the journal entry (same key) records the intent, then the new
+   * signed transaction before its broadcast.
+   */
+  async resendOutOfGas(t: Tracked, journaled: boolean, stopper: Stopper): Promise<void> {
+    const tpl = t.template;
+    const prepared = await stopper.race(
+      this.prepare(
+        {
+          to: tpl.to,
+          data: tpl.data,
+          value: tpl.value,
+          ...(tpl.accessList ? { accessList: tpl.accessList } : {}),
+        },
+        t.policy,
+        (tpl.gasLimit * 3n) / 2n,
+      ),
+    );
+    const entry = t.entry;
+    entry.request = { ...entry.request, gasLimit: BigInt(prepared.gasLimit!).toString() };
+    entry.state = "intent";
+    entry.txs = [];
+    delete entry.nonce;
+    delete entry.mined;
+    delete entry.firstBlock;
+    entry.updatedAt = Date.now();
+    if (journaled) await this.journal.put(entry);
+    await this.start(entry, prepared, journaled, t.policy, stopper, undefined, false, t);
+  }
+
   private pendingCount = (): Promise<number> => this.reader.nonce(this.address!, "pending");
 
   /**
@@ -819,6 +887,7 @@ export class TxEngine {
     stopper: Stopper | undefined,
     onNonce?: (n: number, hash: string | undefined) => void,
     withResponse = false,
+    into?: Tracked,
   ): Promise<Tracked> {
     const q = this.queue();
     const from = this.address!;
@@ -888,10 +957,12 @@ export class TxEngine {
         type: prepared.type ?? response?.type ?? undefined,
         accessList: prepared.accessList ?? undefined,
       };
-      const t = new Tracked(this, entry, template, policy, false, journaled, [candidate]);
+      // A send sent again after it ran out of gas keeps its watch (its callers, its events).
+      const t = into ?? new Tracked(this, entry, template, policy, false, journaled, [candidate]);
+      into?.restart(template, candidate);
       t.response = response;
       this.remember(candidate.hash, t);
-      t.event("submitted", candidate.hash, {});
+      if (!into) t.event("submitted", candidate.hash, {});
       return t;
     }
   }
@@ -1105,12 +1176,14 @@ export class TxEngine {
 class Tracked {
   readonly engine: TxEngine;
   readonly entry: JournalEntry;
-  readonly template: Template;
+  template: Template;
   readonly key: string;
-  readonly nonce: number;
+  nonce: number;
   action: string | undefined;
   policy: ResolvedTxPolicy;
   candidates: Candidate[];
+  /** Transactions of earlier nonces that were mined out of gas (the send was sent again). */
+  private readonly spent: string[] = [];
   readonly events: TxEvent[] = [];
   response: TransactionResponse | undefined;
   /** Taken up from the journal (or joined): not sent by the caller that waits. */
@@ -1149,6 +1222,7 @@ class Tracked {
     this.action = entry.action;
     this.policy = policy;
     this.candidates = candidates ?? entry.txs.map(candidateOf);
+    if (entry.outOfGas) this.spent.push(...entry.outOfGas);
     this.resumed = resumed;
     this.journaled = journaled || resumed;
     this.lastSent = { at: this.candidates.at(-1)?.at ?? Date.now(), head: entry.firstBlock };
@@ -1332,7 +1406,11 @@ class Tracked {
               });
             }
           }
-          if (this.policy.confirmations <= 1) return await this.finish(found);
+          if (this.policy.confirmations <= 1) {
+            const done = await this.finish(found);
+            if (done) return done;
+            continue; // sent again (out of gas): watch the new transaction
+          }
           head ??= await heads.current();
           const depth =
             Math.max(head.number, found.receipt.blockNumber) - found.receipt.blockNumber + 1;
@@ -1340,8 +1418,10 @@ class Tracked {
             // The receipt was read after the head: the block is canonical at that depth unless a
             // reorg happened in between, which the next look at the receipt would show.
             const again = await this.engine.reader.receipt(found.receipt.hash);
-            if (again && again.blockHash === found.receipt.blockHash)
-              return await this.finish(found);
+            if (again && again.blockHash === found.receipt.blockHash) {
+              const done = await this.finish(found);
+              if (done) return done;
+            }
             continue;
           }
         } else {
@@ -1571,11 +1651,73 @@ class Tracked {
     // Anything else (transport): the next look retries.
   }
 
+  /**
+   * @internal The send's new transaction after the last one ran out of gas (`entry.nonce` is its
+   * nonce): the watch starts again on it.
+   */
+  restart(template: Template, candidate: Candidate): void {
+    const q = this.engine.queue();
+    q.live.delete(this.nonce);
+    this.spent.push(...this.candidates.map((c) => c.hash));
+    this.nonce = this.entry.nonce!;
+    if (!this.settledFlag) q.live.add(this.nonce);
+    this.template = template;
+    this.candidates = [candidate];
+    this.mined = undefined;
+    this.priorMined = undefined;
+    this.fellOut = false;
+    this.floor = undefined;
+    this.lastSent = { at: candidate.at, head: undefined };
+  }
+
+  /** Sends again after `r` ran out of gas, if the gas limit was estimated and resends are left. */
+  private async resend(r: TransactionReceipt): Promise<boolean> {
+    const done = this.entry.outOfGas ?? [];
+    if (!this.entry.request.gasEstimated || done.length >= this.policy.outOfGasResends)
+      return false;
+    this.entry.outOfGas = [...done, r.hash];
+    const stopper = new Stopper(this.stop.signal, Infinity);
+    try {
+      await this.engine.resendOutOfGas(this, this.journaled, stopper);
+    } catch (err) {
+      if (err instanceof Stopped) throw err;
+      throw err instanceof KessaiError
+        ? err
+        : toKessaiError(err, {
+            action: this.action,
+            contractAddress: this.template.to ?? undefined,
+            sender: this.entry.from,
+          });
+    } finally {
+      stopper.dispose();
+    }
+    this.event("resent", this.candidates[0].hash, {
+      previous: r.hash,
+      reason: "out-of-gas",
+      gasLimit: this.template.gasLimit,
+    });
+    return true;
+  }
+
+  /**
+   * The outcome of a mined transaction with its confirmations: the result, or the typed error
+   * (thrown as {@link Final}); undefined when it ran out of gas and the send was sent again.
+   */
   private async finish(found: {
     candidate: Candidate;
     receipt: TransactionReceipt;
-  }): Promise<TxResult> {
+  }): Promise<TxResult | undefined> {
     const r = found.receipt;
+    let error: KessaiError | undefined;
+    if (r.status !== 1) {
+      error = await this.revertError(r);
+      try {
+        if (error instanceof OutOfGasError && (await this.resend(r))) return undefined;
+      } catch (err) {
+        if (err instanceof Stopped) throw err;
+        error = err as KessaiError; // the fresh estimate reverted, or the new send was refused
+      }
+    }
     const mined = {
       hash: r.hash,
       blockNumber: r.blockNumber,
@@ -1596,14 +1738,21 @@ class Tracked {
         receipt: r,
         nonce: this.nonce,
         key: this.key,
-        hashes: this.candidates.map((c) => c.hash),
+        hashes: [...this.spent, ...this.candidates.map((c) => c.hash)],
         events: [...this.events],
         resumed: this.resumed,
         reorged: this.reorged,
       };
     }
+    this.event("reverted", r.hash, { blockNumber: r.blockNumber, blockHash: r.blockHash });
+    await this.save({ state: "reverted", nonce: this.nonce, mined, error: error!.shortMessage });
+    throw new Final(error!);
+  }
+
+  /** The typed error of the send's reverted transaction `r`, decoded where it ran. */
+  private revertError(r: TransactionReceipt): Promise<KessaiError> {
     const tpl = this.template;
-    const error = await decodeMinedRevert(
+    return decodeMinedRevert(
       this.engine.reader,
       r,
       {
@@ -1619,9 +1768,6 @@ class Tracked {
         sender: this.entry.from,
       },
     );
-    this.event("reverted", r.hash, { blockNumber: r.blockNumber, blockHash: r.blockHash });
-    await this.save({ state: "reverted", mined, error: error.shortMessage });
-    throw new Final(error);
   }
 
   /** A final error: the journal records it; the queue forgets the nonce (used, or abandoned). */

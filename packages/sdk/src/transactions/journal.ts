@@ -68,8 +68,17 @@ export interface JournalEntry {
   from: string;
   /** SDK action, e.g. `firm.settle`. */
   action?: string;
-  /** What is sent: target, call data, value (decimal wei) and gas limit (decimal). */
-  request: { to: string | null; data: string; value: string; gasLimit?: string };
+  /**
+   * What is sent: target, call data, value (decimal wei) and gas limit (decimal); `gasEstimated`
+   * when the engine estimated the limit (a send mined out of gas is then sent again).
+   */
+  request: {
+    to: string | null;
+    data: string;
+    value: string;
+    gasLimit?: string;
+    gasEstimated?: boolean;
+  };
   state: JournalState;
   /** The nonce, once allocated. */
   nonce?: number;
@@ -77,6 +86,11 @@ export interface JournalEntry {
   txs: JournalTx[];
   /** The head's number when it was first broadcast (where to look for a replacement). */
   firstBlock?: number;
+  /**
+   * Transactions of this send mined out of gas, oldest first: each was followed by a new
+   * transaction on a later nonce with a larger gas limit (`nonce` and `txs` are the newest's).
+   */
+  outOfGas?: string[];
   /** The transaction that was mined, once one was. */
   mined?: { hash: string; blockNumber: number; blockHash: string; status: number };
   /** Why it ended without success (`reverted`, `replaced`, `abandoned`). */

@@ -48,6 +48,27 @@ export interface TxPolicy {
    * of its own was mined (default 256).
    */
   replacementScanBlocks?: number;
+  /**
+   * Headroom added to the node's gas estimate, in percent of it (default 25). Only the node's
+   * estimate gets it: a gas limit the caller fixed (the request's `gasLimit`, `connect({ gasLimit
+   * })`) is sent as given, and a signer with an `estimateGas` of its own (a relayer's margin)
+   * keeps its figure. The limit is capped at the block gas limit of the latest block the engine has
+   * seen. A larger limit costs no gas (a transaction pays for the gas it uses), but the node
+   * reserves `gasLimit × maxFeePerGas` of the sender's balance while it is pending: the account
+   * must hold that much more. 0 sends the bare estimate, as ethers does.
+   */
+  gasMarginPercent?: number;
+  /**
+   * How many times a send whose gas limit was estimated is sent again when it is mined out of
+   * gas (default 2): an estimate made before another transaction changed the state the call
+   * reads (a storage slot written from zero costs 17,100 gas more). The out-of-gas transaction
+   * reverted entirely, so the engine estimates again (a call that now reverts gives its contract
+   * error) and sends a new transaction on the next nonce, under the same key, with the fresh
+   * estimate plus the margin and at least 1.5 × the limit that ran out (event `resent`). 0 raises
+   * {@link OutOfGasError} at once. A gas limit the caller fixed is never raised: running out of
+   * it raises {@link OutOfGasError}.
+   */
+  outOfGasResends?: number;
 }
 
 /** The policy with every default filled in. */
@@ -62,6 +83,8 @@ export interface ResolvedTxPolicy {
   maxFeePerGas: bigint | undefined;
   maxPriorityFeePerGas: bigint | undefined;
   replacementScanBlocks: number;
+  gasMarginPercent: number;
+  outOfGasResends: number;
 }
 
 /** Defaults of {@link TxPolicy} (`pollIntervalMs` and `stallCheckMs` depend on the provider). */
@@ -72,6 +95,8 @@ export const DEFAULT_TX_POLICY = {
   bumpAfterBlocks: 3,
   bumpAfterMs: 60_000,
   replacementScanBlocks: 256,
+  gasMarginPercent: 25,
+  outOfGasResends: 2,
 } as const;
 
 /** Fills in the defaults; later layers override earlier ones (undefined fields are skipped). */
@@ -98,5 +123,28 @@ export function resolvePolicy(
     maxFeePerGas: merged.maxFeePerGas,
     maxPriorityFeePerGas: merged.maxPriorityFeePerGas,
     replacementScanBlocks: merged.replacementScanBlocks ?? DEFAULT_TX_POLICY.replacementScanBlocks,
+    gasMarginPercent: Math.max(0, merged.gasMarginPercent ?? DEFAULT_TX_POLICY.gasMarginPercent),
+    outOfGasResends: Math.max(
+      0,
+      Math.floor(merged.outOfGasResends ?? DEFAULT_TX_POLICY.outOfGasResends),
+    ),
   };
+}
+
+/**
+ * The gas limit of an estimate: `estimate` plus `marginPercent` (rounded up to 0.01 %), at least
+ * `floor`, capped at `blockGasLimit` when known (never below the estimate itself).
+ */
+export function gasLimitWithMargin(
+  estimate: bigint,
+  marginPercent: number,
+  blockGasLimit?: bigint,
+  floor = 0n,
+): bigint {
+  const bps = BigInt(Math.ceil(marginPercent * 100));
+  let limit = (estimate * (10_000n + bps) + 9_999n) / 10_000n;
+  if (limit < floor) limit = floor;
+  if (blockGasLimit !== undefined && limit > blockGasLimit)
+    limit = blockGasLimit > estimate ? blockGasLimit : estimate;
+  return limit;
 }

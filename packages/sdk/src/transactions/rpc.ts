@@ -6,6 +6,8 @@ export interface Head {
   hash: string;
   /** Base fee of this block (undefined before London). */
   baseFeePerGas: bigint | undefined;
+  /** Gas limit of this block (when the node gave it). */
+  gasLimit?: bigint;
 }
 
 /** Raw block as JSON-RPC returns it (the fields the engine reads). */
@@ -105,11 +107,17 @@ export class ChainReader {
         number: Number(b.number),
         hash: b.hash,
         baseFeePerGas: b.baseFeePerGas == null ? undefined : BigInt(b.baseFeePerGas),
+        ...(b.gasLimit == null ? {} : { gasLimit: BigInt(b.gasLimit) }),
       };
     }
     const b = await this.provider.getBlock("latest");
     if (!b) throw new Error("the node has no latest block");
-    return { number: b.number, hash: b.hash!, baseFeePerGas: b.baseFeePerGas ?? undefined };
+    return {
+      number: b.number,
+      hash: b.hash!,
+      baseFeePerGas: b.baseFeePerGas ?? undefined,
+      gasLimit: b.gasLimit,
+    };
   }
 
   /** Block `n` with its transactions as objects (raw JSON-RPC), or null. */
@@ -177,6 +185,11 @@ export class HeadWatcher {
 
   constructor(reader: ChainReader) {
     this.reader = reader;
+  }
+
+  /** The latest head read so far (no request), if any. */
+  get last(): Head | undefined {
+    return this.latest;
   }
 
   /** The head now (concurrent callers share one request). */

@@ -12,6 +12,12 @@ export type TxEventType =
   | "replaced"
   /** The same signed transaction was broadcast again (`reason`: `reorged` or `resumed`). */
   | "rebroadcast"
+  /**
+   * The send's transaction was mined out of gas (`previous`), and a new one with a larger gas
+   * limit (`gasLimit`) was broadcast on the next nonce (`reason`: `out-of-gas`); see
+   * `TxPolicy.outOfGasResends`.
+   */
+  | "resent"
   /** A transaction of the send was mined (`blockNumber`, `blockHash`). */
   | "mined"
   /**
@@ -40,7 +46,9 @@ export type TxEventReason =
   /** It was mined, then a reorg removed it and it was not in the mempool any more. */
   | "reorged"
   /** Taken up from the journal, and the node no longer had it. */
-  | "resumed";
+  | "resumed"
+  /** Mined out of gas with a gas limit the engine estimated. */
+  | "out-of-gas";
 
 /** One event of a send. */
 export interface TxEvent {
@@ -60,6 +68,8 @@ export interface TxEvent {
   blockHash?: string;
   /** `replaced`: the new fees. */
   fees?: Fees;
+  /** `resent`: the gas limit of the new transaction. */
+  gasLimit?: bigint;
   /** Milliseconds since the epoch. */
   at: number;
 }
@@ -75,7 +85,10 @@ export interface TxResult {
   nonce: number;
   /** Journal key of the send (the caller's, or one the engine made up). */
   key: string;
-  /** Every transaction signed for the send, oldest first. */
+  /**
+   * Every transaction signed for the send, oldest first (those mined out of gas and sent again
+   * included: see `TxPolicy.outOfGasResends`).
+   */
   hashes: string[];
   /** What happened, in order (submitted, replaced, reorged, mined, confirmed, ...). */
   events: TxEvent[];
