@@ -2,6 +2,7 @@ import {
   AbstractSigner,
   BaseWallet,
   JsonRpcApiProvider,
+  JsonRpcSigner,
   getAddress,
   keccak256,
   toQuantity,
@@ -669,6 +670,48 @@ export class TxEngine {
     );
   }
 
+  /**
+   * True when the signer's `sendTransaction` is the node's own and `tx` a plain one (addresses,
+   * no names to resolve): ethers' `JsonRpcSigner` and Hardhat's signer. Those send
+   * `eth_sendTransaction` through the provider after a block-number read (the start block of a
+   * replaceable response), then read the transaction back; {@link sendByNode} does the same send
+   * without that read. A signer with a `sendTransaction` of its own (a wrapper, a relayer) keeps it.
+   */
+  private nodeSends(tx: TransactionRequest): boolean {
+    const s = this.signer as unknown as {
+      sendTransaction: unknown;
+      constructor: { name: string; prototype: { sendTransaction?: unknown } };
+    };
+    const own =
+      s.sendTransaction === JsonRpcSigner.prototype.sendTransaction ||
+      (s.constructor.name === "HardhatEthersSigner" &&
+        s.sendTransaction === s.constructor.prototype.sendTransaction);
+    const address = (v: unknown) => v == null || (typeof v === "string" && HEX_ADDRESS.test(v));
+    return (
+      own &&
+      typeof (this.provider as { send?: RawSend }).send === "function" &&
+      address(tx.to) &&
+      address(tx.from)
+    );
+  }
+
+  /**
+   * A node-managed account's send (see {@link nodeSends}): the node's `eth_sendTransaction`,
+   * encoded as the signer encodes it (same refusals, mapped by the same provider), then the
+   * transaction by its hash, read again after 100 ms, 1 s, then every 4 s until the node shows it,
+   * as the signer does. The engine watches the nonce itself, so no start block is read.
+   */
+  private async sendByNode(tx: TransactionRequest): Promise<TransactionResponse> {
+    const send = (this.provider as unknown as { send: RawSend }).send;
+    const rpc = JsonRpcApiProvider.prototype.getRpcTransaction.call(this.provider, tx);
+    const hash = (await send.call(this.provider, "eth_sendTransaction", [rpc])) as string;
+    for (let i = 0; ; i++) {
+      const r = await this.provider.getTransaction(hash);
+      if (r) return r;
+      await sleep([100, 1000][i] ?? 4000);
+    }
+  }
+
   private async resumeEntries(q: NonceQueue): Promise<void> {
     const entries = await this.openEntries();
     const policy = this.resolve();
@@ -1034,7 +1077,10 @@ export class TxEngine {
       const first = onSigned ? onSigned({ nonce, candidate }).then(broadcast) : broadcast();
       sent = this.broadcastInOrder(q, nonce, broadcast, first);
     } else {
-      const broadcast = () => this.signer.sendTransaction(txn);
+      const broadcast = () =>
+        withResponse || !this.nodeSends(txn)
+          ? this.signer.sendTransaction(txn)
+          : this.sendByNode(txn);
       const first = onSigned ? onSigned({ nonce, candidate }).then(broadcast) : broadcast();
       sent = this.broadcastInOrder(q, nonce, broadcast, first);
     }

@@ -16,14 +16,8 @@ import { InvalidAmountError, InvalidDeadlineError, InvalidTermsError } from "../
 import { DeploymentMismatchError } from "../errors/configuration.js";
 import type { Journal } from "../transactions/journal.js";
 import type { ChainReader } from "../transactions/rpc.js";
-import {
-  latestBlockTime,
-  readView,
-  sentFields,
-  withSendOptions,
-  type TxResult,
-} from "../context/send.js";
-import { readViews, type ViewRead } from "../context/readMany.js";
+import { readView, sentFields, withSendOptions, type TxResult } from "../context/send.js";
+import { readViews, readViewsAt, type ViewRead } from "../context/readMany.js";
 import { settlementStateName, type SettlementStateName } from "../constants/enums.js";
 import { toBankReference, tradeReference } from "../utils/reference.js";
 import {
@@ -549,8 +543,8 @@ interface Preflight {
 }
 
 /**
- * Every check of {@link settleTrade} before step 1 (see there). Reads only (two requests: the
- * block time, and one `eth_call` for the rest, {@link readViews}); throws a typed error on the
+ * Every check of {@link settleTrade} before step 1 (see there). Reads only (one `eth_call` for
+ * the block time and the rest, {@link readViewsAt}); throws a typed error on the
  * first problem. Resolves to what step 1 uses.
  */
 async function preflight(
@@ -615,21 +609,19 @@ async function preflight(
       terms.deadline,
       "looks like milliseconds; give the unix time in seconds",
     );
-  // the block time past ethers' request cache (a deadline check right after the clock moved);
-  // the trade's eligibility is step 1's own check (createSettlement), read right before the lock
-  const [now, answers] = await Promise.all([
-    latestBlockTime(ctx),
-    readViews(ctx, [
-      { action: "dvp.settlementOf", contract: ctx.dvp, method: "settlementOf", args: [terms.id] },
-      refRead(ctx, "issuance", bankReference),
-      refRead(ctx, "redemption", redemptionRef),
-      {
-        action: "deposit.totalSupply",
-        contract: ctx.depositToken,
-        method: "totalSupply",
-        args: [],
-      },
-    ]),
+  // the block time past ethers' request cache (a deadline check right after the clock moved), in
+  // the same request as the reads; the trade's eligibility is step 1's own check
+  // (createSettlement), read right before the lock
+  const { time: now, answers } = await readViewsAt(ctx, [
+    { action: "dvp.settlementOf", contract: ctx.dvp, method: "settlementOf", args: [terms.id] },
+    refRead(ctx, "issuance", bankReference),
+    refRead(ctx, "redemption", redemptionRef),
+    {
+      action: "deposit.totalSupply",
+      contract: ctx.depositToken,
+      method: "totalSupply",
+      args: [],
+    },
   ]);
   const rec = answers[0][0] as { state: bigint; termsDigest: string };
   const issuance = refRecord(answers[1]);

@@ -3,7 +3,7 @@ import type { KessaiContext } from "../../context/connect.js";
 import { InvalidTermsError } from "../../errors/input.js";
 import type { IneligibleTradeError } from "../../errors/settlement.js";
 import { latestBlockTime, type TxResult } from "../../context/send.js";
-import { readViews } from "../../context/readMany.js";
+import { readViews, readViewsAt } from "../../context/readMany.js";
 import { toBool } from "../../utils/validate.js";
 import {
   buildTerms,
@@ -38,8 +38,8 @@ export interface CreateSettlementResult extends TxResult {
  * `canTransfer(seller, buyer, quantity)` must pass (the buyer eligible to receive, the seller to
  * send, transfers switched on and not restricted to the approval workflow), and, when the cash
  * token is this deployment's DCJPY, the buyer's and the seller's DCJPY accounts must be open and
- * not frozen. These reads are one `eth_call` (`readViews`), in parallel with the block read, and
- * concurrent calls for the same parties and quantity share them while they are in flight.
+ * not frozen. These reads and the block time are one `eth_call` (`readViewsAt`), and concurrent
+ * calls for the same parties and quantity share it while it is in flight.
  */
 export async function createSettlement(
   ctx: KessaiContext,
@@ -57,29 +57,32 @@ export async function createSettlement(
       "is not this deployment's security token",
     );
   }
-  // The block time is read past ethers' request cache: right after the clock moved, a cached
-  // block would pass a deadline that has already gone.
-  const [now, finding] = await Promise.all([
-    latestBlockTime(ctx),
-    force ? undefined : sharedCheck(ctx, terms),
-  ]);
+  // The block time is read past ethers' request cache (right after the clock moved, a cached
+  // block would pass a deadline that has already gone), with the checks' reads when there are.
+  const { now, finding } = force
+    ? { now: await latestBlockTime(ctx), finding: undefined }
+    : await sharedCheck(ctx, terms);
   return lockChecked(ctx, terms, now, finding);
 }
 
 export type { TradeIneligibility } from "./lock.js";
 
-const inFlight = new WeakMap<object, Map<string, Promise<TradeIneligibility | undefined>>>();
+/** The block time and the trade's finding (see {@link checkTrade}), from one request. */
+interface TimedCheck {
+  now: bigint;
+  finding: TradeIneligibility | undefined;
+}
+
+const inFlight = new WeakMap<object, Map<string, Promise<TimedCheck>>>();
 
 /**
- * The checks of {@link checkTrade}, shared by concurrent callers with the same parties, quantity
- * and tokens on one provider (e.g. a burst of trades between two firms): one set of reads in
- * flight, nothing kept once it has answered, so every caller sees the chain as of a request sent
- * no earlier than the first of them.
+ * The checks of {@link checkTrade} and the block time they were read at (one request,
+ * `readViewsAt`), shared by concurrent callers with the same parties, quantity and tokens on one
+ * provider (e.g. a burst of trades between two firms): one set of reads in flight, nothing kept
+ * once it has answered, so every caller sees the chain as of a request sent no earlier than the
+ * first of them.
  */
-function sharedCheck(
-  ctx: KessaiContext,
-  t: SettlementTerms,
-): Promise<TradeIneligibility | undefined> {
+function sharedCheck(ctx: KessaiContext, t: SettlementTerms): Promise<TimedCheck> {
   let m = inFlight.get(ctx.provider);
   if (!m) inFlight.set(ctx.provider, (m = new Map()));
   const key = [
@@ -92,7 +95,10 @@ function sharedCheck(
   ].join(":");
   let p = m.get(key);
   if (!p) {
-    const q = checkTrade(ctx, t);
+    const q = readViewsAt(ctx, tradeCheckReads(ctx, t)).then(({ time, answers }) => ({
+      now: time,
+      finding: tradeFinding(ctx, t, answers),
+    }));
     const clear = () => {
       if (m.get(key) === q) m.delete(key);
     };
