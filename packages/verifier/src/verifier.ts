@@ -55,6 +55,7 @@ import {
   encodeTime,
   groupCommit,
   inbox,
+  journal as journals,
   outbox,
   sql,
   type BackoffPolicy,
@@ -63,7 +64,7 @@ import {
   type Tx,
 } from "@kessai/storage";
 import { VerifierConfigError, VerifierReorgError } from "./errors.js";
-import { StoreJournal } from "./journal.js";
+import { StoreJournal, TX_JOURNAL_NAMESPACE } from "./journal.js";
 import { encodeTermsCall, watchedEvent, type EventPayload } from "./wire.js";
 import { databaseTime, verifierMigrations } from "./schema.js";
 import {
@@ -235,6 +236,15 @@ async function rearm(
     WHERE topic = ${topic} AND idempotency_key = ${key} AND status IN ('done', 'dead')`);
 }
 
+/**
+ * An `st.relay` item's payload: the outcome to carry to the ST ledger and, for the return of a
+ * lock never instructed by its deadline, the hash of the terms that return was decided for.
+ */
+interface RelayPayload {
+  outcome: OutcomeValue;
+  terms?: string;
+}
+
 /** The relay owed to a lock seen after the cash ledger's outcome, by that outcome (`cash_state`). */
 const LATE_LOCK: Record<string, { suffix: string; outcome: OutcomeValue } | undefined> = {
   refunded: { suffix: "late-lock", outcome: Outcome.Refunded },
@@ -271,6 +281,8 @@ interface Counters {
   notOurs: number;
   /** Locks returned to the seller because the buyer never instructed by the deadline. */
   expired: number;
+  /** Such returns made void because the ID was locked again under other terms. */
+  voidedReturns: number;
   failures: number;
 }
 
@@ -305,6 +317,7 @@ export class Verifier {
     latePays: 0,
     notOurs: 0,
     expired: 0,
+    voidedReturns: 0,
     failures: 0,
   };
   /** Per verifier address named in terms: undefined when this service signs for it, else why not. */
@@ -664,11 +677,15 @@ export class Verifier {
           );
           const late = LATE_LOCK[row?.cash_state as string];
           if (late) await this.enqueueLateLock(tx, id, late, now);
-          // Else a relay of the settlement's own key that already ran found no lock (a return
-          // after the deadline whose lock a resync took away, its send held): it runs again for
-          // this lock. The relay reads the record first and skips one no longer locked, and its
-          // send is keyed `st:<id>`, so a relay already done sends nothing twice.
-          else await rearm(tx, "st.relay", id, now);
+          // Else a return decided for other terms (the deadline of an earlier lock of this ID
+          // passed, never instructed; a resync took that lock away) is void: this lock is decided
+          // afresh under its own terms.
+          else if (!(await this.voidReturnForOtherTerms(tx, id, e.terms, now)))
+            // Else a relay of the settlement's own key that already ran found no lock (a return
+            // after the deadline whose lock a resync took away, its send held): it runs again for
+            // this lock. The relay reads the record first and skips one no longer locked, and its
+            // send is keyed `st:<id>`, so a relay already done sends nothing twice.
+            await rearm(tx, "st.relay", id, now);
           break;
         }
         case "SettlementDelivered":
@@ -704,11 +721,15 @@ export class Verifier {
         await tx.run(sql`UPDATE verifier_settlements SET cash_state = ${paid ? "paid" : "refunded"},
           updated_at = ${now} WHERE id = ${id}`);
         // The outcome is decided and confirmed on the cash ledger: only now may the ST ledger's
-        // attestation of it exist. Carry it there.
+        // attestation of it exist. Carry it there, unless the return of a lock never instructed
+        // by its deadline carries it already (a late instruction, refunded).
+        const outcome = paid ? Outcome.Paid : Outcome.Refunded;
+        const queued = await outbox.get(tx, { topic: "st.relay", key: id });
+        if ((queued?.payload as RelayPayload | undefined)?.outcome === outcome) break;
         await outbox.enqueue(tx, {
           topic: "st.relay",
           key: id,
-          payload: { outcome: paid ? Outcome.Paid : Outcome.Refunded },
+          payload: { outcome },
           maxAttempts: 1_000,
         });
         break;
@@ -734,6 +755,43 @@ export class Verifier {
       maxAttempts: 1_000,
     });
     if (!created) await rearm(tx, "st.relay", key, now);
+  }
+
+  /**
+   * A lock of settlement `id` seen with `terms` while the settlement's own relay is the return
+   * {@link expire} decided for other terms (an earlier lock of the ID, never instructed by its
+   * deadline, that a resync took away with its return): that decision is void, as it was made for
+   * a deadline this lock does not have. Its item is withdrawn with the attestation signed for it,
+   * and its send if a resync held it (nothing signed), so the settlement is decided afresh under
+   * the new lock's terms; `reason` says why. Returns whether it voided a return.
+   */
+  private async voidReturnForOtherTerms(
+    tx: Tx,
+    id: string,
+    terms: TermsJson | undefined,
+    now: ReturnType<typeof encodeTime>,
+  ): Promise<boolean> {
+    if (!terms) return false;
+    const item = await outbox.get(tx, { topic: "st.relay", key: id });
+    const decided = (item?.payload as RelayPayload | undefined)?.terms;
+    const locked = termsHash(toTerms(terms));
+    if (!item || decided === undefined || decided === locked) return false;
+    // A relay running now reads the terms again before it sends and skips these (see relay).
+    if (item.status === "claimed") return false;
+    await tx.run(sql`DELETE FROM kessai_outbox WHERE id = ${item.id}`);
+    const key = `st:${id}`;
+    const held = await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
+    if (held?.state === "intent")
+      await journals.remove(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
+    const reason = `the return decided for terms ${decided} (not instructed by the deadline) is void: the lock came back with terms ${locked}`;
+    await tx.run(sql`UPDATE verifier_settlements SET reason = ${reason}, st_attestation = NULL,
+      updated_at = ${now} WHERE id = ${id}`);
+    this.counters.voidedReturns++;
+    this.log.warn(
+      { id, decided, locked },
+      "held return void: the lock came back under other terms",
+    );
+    return true;
   }
 
   // ---------------------------------------------------------------- 2. decide
@@ -781,10 +839,9 @@ export class Verifier {
     )
       return false;
     if (!(await this.ours(id, t))) return false;
-    const confirmed = (await cash.provider.getBlockNumber()) - (this.confirmations - 1);
-    if (confirmed < 0) return false;
-    const block = await cash.provider.getBlock(confirmed);
+    const block = await this.confirmedCashBlock();
     if (!block || BigInt(block.timestamp) <= t.deadline) return false;
+    const confirmed = block.number;
     const state = Number(
       await this.payment.getFunction("stateOf").staticCall(t.id, { blockTag: confirmed }),
     );
@@ -794,12 +851,14 @@ export class Verifier {
     const created = await this.commits.run(async (tx) => {
       await tx.run(sql`UPDATE verifier_settlements SET reason = ${reason},
         updated_at = ${encodeTime(new Date())} WHERE id = ${id} AND decision IS NULL`);
-      // The same payload as a refund seen on the cash ledger, so a late instruction followed by
-      // a refund finds this item instead of conflicting with it.
+      // The outcome of a refund seen on the cash ledger, so a late instruction followed by a
+      // refund finds this item instead of queueing another; with the hash of the terms it is
+      // decided for, so that it is never sent for a lock of the ID under other terms.
+      const payload: RelayPayload = { outcome: Outcome.Refunded, terms: termsHash(t) };
       const r = await outbox.enqueue(tx, {
         topic: "st.relay",
         key: id,
-        payload: { outcome: Outcome.Refunded },
+        payload,
         maxAttempts: 1_000,
       });
       return r.created;
@@ -809,6 +868,13 @@ export class Verifier {
       this.log.info({ id, reason, cashBlock: confirmed }, "returning the units to the seller");
     }
     return created;
+  }
+
+  /** The newest block of the cash ledger with the configured confirmations, if there is one. */
+  private async confirmedCashBlock() {
+    const provider = this.chains.cash.provider;
+    const confirmed = (await provider.getBlockNumber()) - (this.confirmations - 1);
+    return confirmed < 0 ? null : provider.getBlock(confirmed);
   }
 
   private async decide(id: string): Promise<boolean> {
@@ -998,7 +1064,7 @@ export class Verifier {
       return { skipped: "no instruction on the cash ledger: sent once it is seen again" };
     return c.topic === "cash.decide"
       ? this.sendDecision(s, c.payload as { decision: string; order: string }, signal)
-      : this.relay(s, (c.payload as { outcome: OutcomeValue }).outcome, signal);
+      : this.relay(s, c.payload as RelayPayload, signal);
   }
 
   /**
@@ -1084,14 +1150,26 @@ export class Verifier {
     return this.send("cash", "refuse", [t, order], `cash:${t.id}:refuse`, { signal });
   }
 
-  /** Step 6 on the ST ledger: `deliver` or `returnToSeller`, once. */
+  /**
+   * Step 6 on the ST ledger: `deliver` or `returnToSeller`, once. The return of a lock never
+   * instructed by its deadline goes only to a lock with the terms it was decided for, and only
+   * once a confirmed block of the cash ledger is past their deadline.
+   */
   private async relay(
     s: SettlementView,
-    outcome: OutcomeValue,
+    { outcome, terms: decided }: RelayPayload,
     signal?: AbortSignal,
   ): Promise<unknown> {
     const t = s.stTerms;
     if (!t) return { skipped: "no lock on the ST ledger" };
+    if (decided !== undefined) {
+      // The lock came back under other terms while this item ran: the watcher voids it.
+      if (decided !== termsHash(t))
+        return { skipped: `decided for terms ${decided}, the lock has ${termsHash(t)}` };
+      const confirmed = await this.confirmedCashBlock();
+      if (!confirmed || BigInt(confirmed.timestamp) <= t.deadline)
+        throw new Error(`no confirmed block of the cash ledger is past the deadline of ${t.id}`);
+    }
     // Paid or refunded under someone else's orders: this service holds no key for its attestation.
     if (!(await this.ours(t.id, t)))
       return { skipped: "not ours: the terms name another verifier" };
@@ -1319,6 +1397,8 @@ export class Verifier {
       `kessai_verifier_not_ours_total ${c.notOurs}`,
       "# TYPE kessai_verifier_expired_locks_total counter",
       `kessai_verifier_expired_locks_total ${c.expired}`,
+      "# TYPE kessai_verifier_voided_returns_total counter",
+      `kessai_verifier_voided_returns_total ${c.voidedReturns}`,
       "# TYPE kessai_verifier_round_failures_total counter",
       `kessai_verifier_round_failures_total ${c.failures}`,
       "# TYPE kessai_verifier_reorg_halted gauge",

@@ -7,7 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { openStore, type Store } from "@kessai/storage";
 import { tempSqliteDir, type TempSqliteDir } from "../../../packages/storage/src/testing/index.js";
 import { main } from "../../../packages/cli/src/main.js";
-import type { Verifier } from "../../../packages/verifier/src/index.js";
+import type { Verifier, VerifierOptions } from "../../../packages/verifier/src/index.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import type { Backend } from "../storage/backends.js";
 import { databaseUrl } from "../storage/database-url.js";
@@ -36,8 +36,8 @@ export interface ResyncNodes {
   store: Store;
   /** The ST ledger's newest block, asked of the node (the provider may cache it). */
   height(): Promise<number>;
-  /** Opens the service on the fixture's database (closed in `after`). */
-  open(): Promise<Verifier>;
+  /** Opens the service on the fixture's database (closed in `after`); `over` wins. */
+  open(over?: Partial<VerifierOptions>): Promise<Verifier>;
   /** Runs `kessai verifier resync --ledger <ledger> --from-block <fromBlock>`: exit status and output. */
   resync(
     fromBlock: number,
@@ -57,8 +57,8 @@ export function useResyncNodes(backend: () => Backend, confirmations: number): R
     async height() {
       return Number(await nodes.l.st.node.rpc("eth_blockNumber", []));
     },
-    async open() {
-      const v = await openNodeVerifier(nodes.l, nodes.store, { confirmations });
+    async open(over: Partial<VerifierOptions> = {}) {
+      const v = await openNodeVerifier(nodes.l, nodes.store, { confirmations, ...over });
       closing.push(v.close);
       return v.verifier;
     },

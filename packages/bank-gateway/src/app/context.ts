@@ -1,7 +1,7 @@
 /** What every use case gets: the store, the chain port, the settings and a logger. */
 import type { Store, Tx } from "@kessai/storage";
 import type { DepositChain } from "../chain/port.js";
-import type { WriteBatcher } from "./batcher.js";
+import { lockingFirst, type WriteBatcher } from "./batcher.js";
 
 /** A logger with pino's shape (the use cases never import pino). */
 export interface Logger {
@@ -59,12 +59,17 @@ export interface GatewayContext {
   writes?: WriteBatcher;
 }
 
-/** Runs `fn` in a READ COMMITTED write transaction: through `ctx.writes` when there is one. */
+/**
+ * Runs `fn` in a READ COMMITTED write transaction: through `ctx.writes` when there is one. The
+ * ledger accounts `fn` may write are named in `accounts` and locked first (in ID order, before
+ * anything else: the lock order of store/ledger.ts, also across the units of a group commit).
+ */
 export function write<T>(
   ctx: Pick<GatewayContext, "store" | "writes">,
   fn: (tx: Tx) => Promise<T>,
+  accounts: readonly string[] = [],
 ): Promise<T> {
   return ctx.writes
-    ? ctx.writes.run(fn)
-    : ctx.store.transaction(fn, { isolation: "read-committed" });
+    ? ctx.writes.run(fn, accounts)
+    : ctx.store.transaction(lockingFirst(accounts, fn), { isolation: "read-committed" });
 }

@@ -100,22 +100,28 @@ export async function firstInFlight(
 /**
  * Runs `fn` once per (scope, key): `fn` returns the response to store; it runs in a READ
  * COMMITTED transaction (see store/ledger.ts) together with the stored response, through the
- * context's group commit when it has one. The stored response is looked up inside that
- * transaction (no read before it: on SQLite every read queues behind the commits before it).
+ * context's group commit when it has one, with `accounts` (the ledger accounts `fn` may write)
+ * locked first ({@link write}). The stored response is looked up inside that transaction (no read
+ * before it: on SQLite every read queues behind the commits before it).
  */
 export async function idempotent(
   ctx: Pick<GatewayContext, "store" | "writes">,
   args: { scope: string; key: string; hash: string },
   fn: (tx: Tx) => Promise<{ status: number; body: unknown }>,
+  accounts: readonly string[] = [],
 ): Promise<IdempotentResult> {
   try {
-    return await write(ctx, async (tx): Promise<IdempotentResult> => {
-      const earlier = await storedResult(tx, args);
-      if (earlier) return earlier;
-      const r = await fn(tx);
-      await storeResponse(tx, args.scope, args.key, { requestHash: args.hash, ...r });
-      return { ...r, replayed: false };
-    });
+    return await write(
+      ctx,
+      async (tx): Promise<IdempotentResult> => {
+        const earlier = await storedResult(tx, args);
+        if (earlier) return earlier;
+        const r = await fn(tx);
+        await storeResponse(tx, args.scope, args.key, { requestHash: args.hash, ...r });
+        return { ...r, replayed: false };
+      },
+      accounts,
+    );
   } catch (e) {
     // A concurrent request with the same key committed first.
     if (e instanceof UniqueViolationError) {

@@ -188,7 +188,11 @@ export async function freezeFirm(ctx: GatewayContext, firmId: string, frozen: bo
   return firm(ctx, firmId);
 }
 
-/** Money entering a firm's deposit account from outside the ledger: funding → deposit. */
+/**
+ * Money entering a firm's deposit account from outside the ledger: funding → deposit. Both
+ * accounts are locked first, in the group commit's one lock statement when the request is batched
+ * with others (several firms' fundings in one transaction lock in ID order, not arrival order).
+ */
 export async function fundDeposit(
   ctx: GatewayContext,
   input: { firmId: unknown; amount: unknown; idempotencyKey: string; hash: string },
@@ -223,5 +227,7 @@ export async function fundDeposit(
         },
       };
     },
+    // Locked before anything else, with those of the requests batched with it (batcher.ts).
+    [FUNDING_ACCOUNT, depositAccountId(firmId)],
   );
 }

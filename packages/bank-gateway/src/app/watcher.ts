@@ -121,6 +121,15 @@ export async function watchOnce(ctx: GatewayContext): Promise<WatchReport> {
         await tx.run(
           sql`DELETE FROM gw_sightings WHERE chain_id = ${ctx.chainId} AND block_number <= ${to}`,
         );
+        // Every account the range's events may write, locked at once in ID order before any is
+        // written (store/ledger.ts): events applied one by one would lock in chain order, and a
+        // range with A's hold then B's redemption would hold A's deposit account while it waits
+        // for B's, which a batch of fundings may hold while it waits for A's. A range of Issued
+        // events alone needs none of this: they are posted in one statement that locks their
+        // accounts in ID order itself.
+        if (fresh.some((e) => e.kind !== "issued")) {
+          await lockAccounts(tx, await accountsOf(tx, fresh, owners));
+        }
         // PostgreSQL: the Issued events that confirm an issuance, all posted in one statement,
         // the last before COMMIT when the range has nothing else (the dedicated account's lock is
         // then held for one round trip, not from the range's first event on). Before the range's
@@ -212,6 +221,38 @@ async function redeemerFirms(ctx: GatewayContext, events: DepositChainEvent[]) {
     owners.set(e.account, f);
   }
   return owners;
+}
+
+/**
+ * The ledger accounts that applying `events` may write: the dedicated account; for an Issued
+ * event, its issuance's deposit account (the hold) and suspense; for a Redeemed event, the
+ * redeeming firm's deposit account and suspense; for an IssuanceRequested event, the requesting
+ * firm's deposit account (the hold). An issuance requested and issued in the same range is
+ * covered by its request.
+ */
+async function accountsOf(
+  tx: Tx,
+  events: readonly DepositChainEvent[],
+  owners: Map<string, Firm | undefined>,
+): Promise<string[]> {
+  const ids = new Set([DEDICATED_ACCOUNT]);
+  for (const e of events) {
+    let firmId: string | undefined;
+    if (e.kind === "issued") {
+      ids.add(SUSPENSE_ACCOUNT);
+      const accountId = (await issuanceByReference(tx, e.reference))?.accountId;
+      if (accountId !== undefined) ids.add(accountId);
+    } else if (e.kind === "redeemed") {
+      ids.add(SUSPENSE_ACCOUNT);
+      firmId = owners.get(e.account)?.id;
+    } else {
+      firmId = (
+        (await firmByDepositRef(tx, e.depositAccountRef)) ?? (await firmByAddress(tx, e.account))
+      )?.id;
+    }
+    if (firmId !== undefined) ids.add(depositAccountId(firmId));
+  }
+  return [...ids];
 }
 
 async function apply(

@@ -10,7 +10,11 @@
  * Lock order, the one for every gateway transaction that writes more than one of these rows:
  * first the accounts (in ID order), then the issuance or redemption the money moves for. The order
  * holds for the whole transaction, not only within a statement: a transaction that will write two
- * accounts locks both at once, before it writes either. So the
+ * accounts locks both at once, before it writes either. That includes a transaction of several
+ * units or events: a group commit locks all its units' accounts in one statement before its first
+ * unit (app/batcher.ts), and the watcher locks every account of a range's events before it applies
+ * the first (unless the range has only Issued events, posted in one statement that locks them
+ * itself). So the
  * watcher posting a hold (accounts, then the issuance it marks issued), the worker failing an
  * issuance (its hold's accounts, then the issuance it marks failed: worker.ts's failIssuance)
  * and a request (accounts, then its new issuance) never wait for each other in a cycle. An
