@@ -174,9 +174,12 @@ describe("nonce holes and unanswered broadcasts (anvil)", function () {
     expect(r.nonce).to.equal(s.n0 + 1);
     expect(s.wallet.failFillers).to.equal(0);
     expect(await s.provider.getTransactionCount(s.wallet.address, "latest")).to.equal(s.n0 + 2);
-    // the hole was filled by a zero-value transfer to the account itself
-    const atHole = s.provider.raws.filter((x) => x.nonce === s.n0 && x.value === 0n);
-    expect(atHole.map((x) => x.to)).to.include(s.wallet.address);
+    // the hole was filled once, by a zero-value transfer to the account itself
+    const atHole = s.provider.raws.filter((x) => x.nonce === s.n0);
+    expect(atHole).to.deep.equal([
+      { nonce: s.n0, to: OTHER, value: 2n },
+      { nonce: s.n0, to: s.wallet.address, value: 0n },
+    ]);
     this.test!.title += ` (${ms} ms)`;
   });
 
@@ -238,6 +241,12 @@ describe("nonce holes and unanswered broadcasts (anvil)", function () {
     const ms = Date.now() - t1;
     expect(ms).to.be.below(BOUND_MS);
     expect([rb.nonce, rd.nonce]).to.deep.equal([s.n0 + 1, s.n0 + 2]);
+    // one filler on the hole, whatever the lock's waiters did; C never got a nonce
+    expect(provider.raws.filter((x) => x.nonce === s.n0).map((x) => x.value)).to.deep.equal([
+      2n,
+      0n,
+    ]);
+    expect(provider.raws.map((x) => x.value)).to.not.include(5n);
     expect(await provider.getTransactionCount(wallet.address, "latest")).to.equal(s.n0 + 3);
     this.test!.title += ` (${ms} ms)`;
   });
@@ -264,6 +273,9 @@ describe("nonce holes and unanswered broadcasts (anvil)", function () {
     // A went out again on its own nonce (a replacement of the unanswered one), nothing else
     const ev = results[0].events.map((e) => e.type);
     expect(ev).to.include("replaced");
+    // no filler on A's nonce: it was A's own (watched) all along
+    expect(provider.raws.filter((x) => x.nonce === n0).map((x) => x.value)).to.deep.equal([2n, 2n]);
+    expect(provider.raws.filter((x) => x.nonce === n0 + 1).map((x) => x.value)).to.deep.equal([3n]);
     expect(await provider.getTransactionCount(wallet.address, "latest")).to.equal(n0 + 2);
     this.test!.title += ` (${ms} ms)`;
   });
