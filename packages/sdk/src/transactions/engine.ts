@@ -108,6 +108,28 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** What {@link within} gives when its time passed first. */
+const UNANSWERED = Symbol("unanswered");
+
+/** `p`'s outcome, or {@link UNANSWERED} once `ms` passed without it (`p` keeps running). */
+function within<T>(p: Promise<T>, ms: number): Promise<T | typeof UNANSWERED> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<typeof UNANSWERED>((resolve) => {
+    timer = setTimeout(() => resolve(UNANSWERED), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/** `p`, or a rejection with `signal.reason` as soon as `signal` aborts. */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 /** Why a send stopped before its outcome. */
 type StopReason = { kind: "timeout"; deadline: number } | { kind: "abort"; cause: unknown };
 
@@ -335,7 +357,10 @@ const sameAddress = (a: string | null | undefined, b: string | null | undefined)
  * wallet uses the key: give each process its own key). When the chain's pending count falls
  * behind the counter while nothing of this process is in flight (transactions given up and
  * dropped), the counter steps back to it; a watched transaction stuck behind a missing lower
- * nonce that nothing watches has that gap filled with a zero-value self-transfer.
+ * nonce that nothing watches has that gap filled with a zero-value self-transfer. No nonce
+ * stays unsent for longer than the policy's `gapFillMs`: a hole still open then is filled
+ * whatever the queue's waiters do, and a broadcast the node leaves unanswered is watched (and
+ * replaced if the node does not have it).
  */
 export class TxEngine {
   readonly signer: Signer;
@@ -956,7 +981,12 @@ export class TxEngine {
       let response: TransactionResponse | undefined;
       let candidate = d.candidate;
       try {
-        response = await d.sent;
+        // A local key's broadcast the node leaves unanswered is watched like one whose outcome
+        // is unknown after `gapFillMs`: the watch replaces it if the node does not have it, so
+        // neither it nor the sends queued behind its nonce wait for the transport's own timeout.
+        const answer =
+          d.candidate && !withResponse ? await within(d.sent, policy.gapFillMs) : await d.sent;
+        if (answer !== UNANSWERED) response = answer;
       } catch (err) {
         if (d.candidate && ALREADY_KNOWN_RE.test(errorText(err))) {
           // The node holds this very transaction: it was sent.
@@ -1058,8 +1088,10 @@ export class TxEngine {
       q.next = undefined;
       q.holes = [];
     }
-    if (q.abandoned.size > 0) await q.fallBack(this.pendingCount);
-    const nonce = await q.allocate(this.pendingCount);
+    // The node's count, read under the lock, is bounded by the send's deadline and signal.
+    const count = stopper ? () => stopper.race(this.pendingCount()) : this.pendingCount;
+    if (q.abandoned.size > 0) await q.fallBack(count);
+    const nonce = await q.allocate(count);
     const txn = { ...prepared, nonce };
     const provider = this.provider;
     let sent: Promise<TransactionResponse | undefined>;
@@ -1106,7 +1138,8 @@ export class TxEngine {
       } catch (err) {
         if (!NONCE_HIGH_RE.test(errorText(err)) || retry >= MAX_REORDER_RETRIES) throw err;
         const lower = q.lower(nonce);
-        if (lower.length > 0) await Promise.all(lower);
+        // (at most `gapFillMs`: an unanswered one is watched and replaced meanwhile)
+        if (lower.length > 0) await within(Promise.all(lower), this.resolve().gapFillMs);
         else await sleep(5 * (retry + 1)); // a hole below is being filled
         attempt = broadcast();
       }
@@ -1115,14 +1148,39 @@ export class TxEngine {
 
   /**
    * A refused nonce: steps the counter back if it was the highest allocated, else records a hole
-   * and, when no transaction is waiting for the lock to take it, schedules a gap filler.
+   * and, when no transaction is waiting for the lock to take it, schedules a gap filler. A hole
+   * still open after `gapFillMs` is filled whatever the waiters do ({@link fillHole}): a waiter
+   * may take no nonce (stopped, re-syncing), a filler may fail.
    */
   private release(q: NonceQueue, nonce: number, filler = false): void {
-    if (!q.release(nonce) || filler) return;
+    if (!q.release(nonce)) return;
     // Checked once the current turn of the lock (if any) is over.
-    setTimeout(() => {
-      if (q.holes.length > 0 && q.mutex.waiting === 0) void this.fillGap(q);
-    }, 0);
+    if (!filler)
+      setTimeout(() => {
+        if (q.holes.length > 0 && q.mutex.waiting === 0) void this.fillGap(q);
+      }, 0);
+    setTimeout(() => this.fillHole(q, nonce), this.resolve().gapFillMs);
+  }
+
+  /**
+   * Fills hole `nonce` if it is still open, outside the lock: takes it off the queue's holes at
+   * once (no allocation gets it afterwards), then sends a zero-value self-transfer on it. When
+   * that fails, the hole is open again and tried later (backing off) while a transaction of
+   * this process is in flight above it.
+   */
+  private fillHole(q: NonceQueue, nonce: number, attempt = 0): void {
+    const i = q.holes.indexOf(nonce);
+    if (i < 0) return; // taken by a send, or filled
+    q.holes.splice(i, 1);
+    const sent = this.sendFiller(nonce);
+    q.track(nonce, sent);
+    sent.catch((err: unknown) => {
+      if (NONCE_USED_RE.test(errorText(err)) || !q.release(nonce)) return; // no hole any more
+      const above = [...q.live, ...q.inflight.keys()].some((n) => n > nonce);
+      if (!above) return; // the next send takes it
+      const delay = this.resolve().gapFillMs * 2 ** Math.min(attempt + 1, 6);
+      setTimeout(() => this.fillHole(q, nonce, attempt + 1), delay);
+    });
   }
 
   /** Sends a zero-value self-transfer with the lowest hole's nonce, if a hole is still open. */
@@ -1151,14 +1209,18 @@ export class TxEngine {
    */
   async fillNonce(n: number): Promise<void> {
     try {
-      const prepared = await this.prepare({ to: this.address!, value: 0n, gasLimit: FILLER_GAS });
-      const txn = { ...prepared, nonce: n };
-      if (this.local)
-        await this.provider.broadcastTransaction(await this.signer.signTransaction(txn));
-      else await this.signer.sendTransaction(txn);
+      await this.sendFiller(n);
     } catch {
       /* used meanwhile, or retried at the next check */
     }
+  }
+
+  /** Signs and broadcasts (a node account: sends) a zero-value self-transfer on `nonce`. */
+  private async sendFiller(nonce: number): Promise<unknown> {
+    const prepared = await this.prepare({ to: this.address!, value: 0n, gasLimit: FILLER_GAS });
+    const txn = { ...prepared, nonce };
+    if (this.local) return this.broadcastRaw(await this.signer.signTransaction(txn));
+    return this.signer.sendTransaction(txn);
   }
 
   /**
@@ -1420,7 +1482,7 @@ class Tracked {
       this.check();
       try {
         // The first look needs no head: an automining node has the receipt already.
-        const found = await this.findReceipt();
+        const found = await unlessAborted(this.findReceipt(), this.stop.signal);
         this.check();
         const prior = this.priorMined;
         if (prior && (!found || found.receipt.blockHash !== prior.blockHash)) {
@@ -1477,13 +1539,14 @@ class Tracked {
             this.fellOut = true;
             await this.save({ state: "signed", mined: undefined });
           }
-          head = await heads.current();
+          head = await unlessAborted(heads.current(), this.stop.signal);
           this.check();
           if (this.lastSent.head === undefined) {
             this.lastSent.head = head.number;
             if (this.entry.firstBlock === undefined) await this.save({ firstBlock: head.number });
           }
-          if (!first || this.resumed) await this.checkPending(head);
+          if (!first || this.resumed)
+            await unlessAborted(this.checkPending(head), this.stop.signal);
         }
       } catch (err) {
         if (err instanceof Final || err instanceof Stopped) {
@@ -1551,21 +1614,29 @@ class Tracked {
       head.number - (this.lastSent.head ?? head.number) >= this.policy.bumpAfterBlocks ||
       Date.now() - this.lastSent.at >= this.policy.bumpAfterMs;
     if (latest < this.nonce) {
-      // Waiting behind a lower nonce: if nothing of this process watches it, fill it.
-      if (waited) await this.fillBelow(latest);
+      // Waiting behind a lower nonce: if nothing of this process holds it, fill it.
+      if (waited || Date.now() - this.lastSent.at >= this.policy.gapFillMs)
+        await this.fillBelow(latest);
       return;
     }
     if (pricedOut(inPool.fees, head.baseFeePerGas)) await this.replace(head, "priced-out");
     else if (waited) await this.replace(head, "stuck");
   }
 
-  /** Nonces from `latest` up to this send's that nothing watches and the node does not hold. */
+  /**
+   * Nonces from `latest` up to this send's that nothing of this process holds (watched, or being
+   * broadcast) and the node does not hold. A hole among them is taken off the queue first.
+   */
   private async fillBelow(latest: number): Promise<void> {
     const q = this.engine.queue();
     const pending = await this.engine.reader.nonce(this.entry.from, "pending");
     for (let n = Math.max(latest, pending); n < this.nonce; n++) {
-      if (q.live.has(n)) continue;
-      await this.engine.fillNonce(n);
+      if (q.live.has(n) || q.inflight.has(n)) continue;
+      const hole = q.holes.indexOf(n);
+      if (hole >= 0) q.holes.splice(hole, 1);
+      const filled = this.engine.fillNonce(n);
+      q.track(n, filled);
+      await filled;
       q.abandoned.delete(n);
     }
     this.lastSent = { at: Date.now(), head: this.lastSent.head };
@@ -1633,7 +1704,7 @@ class Tracked {
     const last = this.candidates.at(-1)!;
     if (pricedOut(last.fees, head.baseFeePerGas)) return this.replace(head, "priced-out");
     try {
-      if (last.raw) await this.engine.broadcastRaw(last.raw);
+      if (last.raw) await within(this.engine.broadcastRaw(last.raw), this.policy.gapFillMs);
       else await this.engine.sign(this, last.fees);
     } catch (err) {
       const text = errorText(err);
@@ -1672,7 +1743,8 @@ class Tracked {
     if (this.engine.local) {
       this.check();
       try {
-        await signed.send();
+        // unanswered after `gapFillMs`: the next look sees whether the node has it
+        await within(signed.send(), this.policy.gapFillMs);
       } catch (err) {
         return this.refused(err, bump.fees);
       }

@@ -24,6 +24,15 @@ export interface TxPolicy {
    */
   stallCheckMs?: number;
   /**
+   * Milliseconds a nonce of the account may stay unsent below a pending transaction before the
+   * engine acts (default `stallCheckMs`): a refused broadcast's nonce (a *hole*) still open is
+   * filled with a zero-value self-transfer whatever the queue's other sends are doing; a lower
+   * nonce that nothing of this process holds and the node does not have is filled likewise; a
+   * broadcast the node has not answered is watched (and replaced if the node does not have it).
+   * For holes, the engine's own policy counts (they belong to the account, not to one send).
+   */
+  gapFillMs?: number;
+  /**
    * Fee bump of a replacement, in percent of the previous transaction's fees (default 15; nodes
    * refuse a replacement below 10 %).
    */
@@ -77,6 +86,7 @@ export interface ResolvedTxPolicy {
   timeoutMs: number;
   pollIntervalMs: number;
   stallCheckMs: number;
+  gapFillMs: number;
   feeBumpPercent: number;
   bumpAfterBlocks: number;
   bumpAfterMs: number;
@@ -112,11 +122,13 @@ export function resolvePolicy(
     }
   }
   const pollIntervalMs = merged.pollIntervalMs ?? pollingInterval ?? 1_000;
+  const stallCheckMs = merged.stallCheckMs ?? 4 * pollIntervalMs;
   return {
     confirmations: Math.max(1, Math.floor(merged.confirmations ?? DEFAULT_TX_POLICY.confirmations)),
     timeoutMs: merged.timeoutMs ?? DEFAULT_TX_POLICY.timeoutMs,
     pollIntervalMs,
-    stallCheckMs: merged.stallCheckMs ?? 4 * pollIntervalMs,
+    stallCheckMs,
+    gapFillMs: merged.gapFillMs ?? stallCheckMs,
     feeBumpPercent: merged.feeBumpPercent ?? DEFAULT_TX_POLICY.feeBumpPercent,
     bumpAfterBlocks: merged.bumpAfterBlocks ?? DEFAULT_TX_POLICY.bumpAfterBlocks,
     bumpAfterMs: merged.bumpAfterMs ?? DEFAULT_TX_POLICY.bumpAfterMs,
