@@ -44,6 +44,8 @@ import {
   decodeRevertData,
   findRevertData,
   findRpcError,
+  NetworkError,
+  NodeError,
   toKessaiError,
   type TxPolicy,
 } from "@kessai/sdk";
@@ -398,7 +400,10 @@ export class Verifier {
         );
       try {
         await new Contract(l.contract, abi, provider).getFunction(probe).staticCall();
-      } catch {
+      } catch (e) {
+        // A node that does not answer says nothing about the contract: its error, as it is.
+        const k = toKessaiError(e);
+        if (k instanceof NetworkError && !(k instanceof NodeError)) throw e;
         throw new VerifierConfigError(
           `${name}.contract`,
           `${l.contract} on chain ${chainId} is not a ${name === "st" ? "CrossLedgerDelivery" : "CrossLedgerPayment"}`,
