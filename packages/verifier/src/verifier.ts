@@ -67,7 +67,7 @@ import {
 import { VerifierConfigError, VerifierReorgError } from "./errors.js";
 import { StoreJournal } from "./journal.js";
 import { encodeTermsCall, watchedEvent, type EventPayload } from "./wire.js";
-import { databaseTime, verifierMigrations } from "./schema.js";
+import { databaseTime, readDatabaseTime, verifierMigrations } from "./schema.js";
 import {
   Outcome,
   signOrder,
@@ -325,6 +325,12 @@ export class Verifier {
   };
   /** The cash ledger's clock as last read ({@link cashClock}). */
   private clock: { at: number; timestamp: Promise<bigint> } | undefined;
+  /**
+   * The database's clock less this host's, as read at the start of the round: the outbox's due
+   * times and leases are written on the database's clock ({@link now}), as the liveness record
+   * is, so that resync compares them there whatever this host's clock says.
+   */
+  private clockOffsetMs = 0;
   /** Security tokens named in terms, by address (a contract object each, not one per read). */
   private readonly tokens = new Map<
     string,
@@ -534,6 +540,9 @@ export class Verifier {
    * the cash ledger, outcomes to the ST ledger).
    */
   async tick(): Promise<TickReport> {
+    const asked = Date.now();
+    const db = (await readDatabaseTime(this.store)).getTime();
+    this.clockOffsetMs = db - (asked + Date.now()) / 2;
     // Sends a previous process had signed and not seen confirmed are watched again (once).
     await Promise.all([this.chains.st.engine.resumeOpen(), this.chains.cash.engine.resumeOpen()]);
     this.clock = undefined;
@@ -554,6 +563,7 @@ export class Verifier {
         backoff: this.o.backoff,
         handler: (c, { signal }) => this.handle(c, signal),
         isPermanent: (e) => e instanceof PermanentError,
+        clock: () => this.now(),
       });
       sent += r.done;
       retrying += r.retrying;
@@ -645,7 +655,7 @@ export class Verifier {
   /** The effect of one new event on the settlement's row (inside the watch transaction). */
   private async apply(tx: Tx, side: Side, e: EventPayload, log: Log): Promise<void> {
     const id = e.id;
-    const now = encodeTime(new Date());
+    const now = encodeTime(this.now());
     await tx.run(sql`INSERT INTO verifier_settlements (id, updated_at) VALUES (${id}, ${now})
       ON CONFLICT (id) DO NOTHING`);
     const set = async (column: "st_state" | "cash_state", state: string) => {
@@ -715,6 +725,7 @@ export class Verifier {
           key: id,
           payload: { outcome: paid ? Outcome.Paid : Outcome.Refunded },
           maxAttempts: 1_000,
+          now: this.now(),
         });
         break;
       }
@@ -737,6 +748,7 @@ export class Verifier {
       key,
       payload: { outcome: late.outcome },
       maxAttempts: 1_000,
+      now: this.now(),
     });
     if (!created) await rearm(tx, "st.relay", key, now);
   }
@@ -806,6 +818,7 @@ export class Verifier {
         key: id,
         payload: { outcome: Outcome.Refunded },
         maxAttempts: 1_000,
+        now: this.now(),
       });
       return r.created;
     });
@@ -853,6 +866,7 @@ export class Verifier {
         key: id,
         payload: { decision: verdict.decision, order },
         maxAttempts: 1_000,
+        now: this.now(),
       });
       return true;
     });
@@ -1038,6 +1052,11 @@ export class Verifier {
     const args = p.decision === "refund" ? [t] : [t, p.order];
     const fn = p.decision === "refunded" ? "refuse" : "refund";
     return this.send("cash", fn, args, `cash:${t.id}`, { signal });
+  }
+
+  /** The database's clock, as this host's clock and the offset read this round tell it. */
+  private now(): Date {
+    return new Date(Date.now() + this.clockOffsetMs);
   }
 
   /**
