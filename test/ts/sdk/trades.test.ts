@@ -10,74 +10,39 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  Contract,
-  HDNodeWallet,
-  JsonRpcProvider,
-  Mnemonic,
-  Transaction,
-  Wallet,
-  ZeroAddress,
-} from "ethers";
+import { Contract, JsonRpcProvider, Transaction, Wallet, ZeroAddress } from "ethers";
 import {
   AgentClient,
   BankClient,
   FileJournal,
   FirmClient,
-  IssuerClient,
   DeploymentMismatchError,
-  buildTerms,
   settleTrade,
   settleTradeKey,
   type ProgressEvent,
   type Journal,
   type KessaiAddresses,
   type SettlementTerms,
-  type TxPolicy,
 } from "../../../packages/sdk/src/index.js";
 import { SendAbortedError } from "../../../packages/sdk/src/errors/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
 import { ref } from "./fixture.js";
-import { deployOverRpc } from "./hardhat-node.js";
+import {
+  AGENT,
+  BANK,
+  DEPLOYER,
+  SELLER,
+  deploy,
+  deployForTrades,
+  key,
+  mineUntil,
+  oneUnitTerms,
+  partiesOn,
+  providerFor,
+  secondDeployment,
+} from "./anvil-trades.js";
 
-const MNEMONIC = "test test test test test test test test test test test junk";
-const key = (i: number) =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
-
-/** Fast looks at the chain, no fee bump. */
-const FAST: TxPolicy = {
-  pollIntervalMs: 20,
-  stallCheckMs: 100,
-  bumpAfterBlocks: 1_000,
-  bumpAfterMs: 60_000,
-  timeoutMs: 60_000,
-};
-
-const providerFor = (url: string) =>
-  new JsonRpcProvider(url, undefined, {
-    staticNetwork: true,
-    pollingInterval: 20,
-    cacheTimeout: -1,
-  });
-
-/** Mines a block every `ms` (while `when()` says so) until `p` settles. */
-async function mineUntil<T>(anvil: Anvil, p: Promise<T>, when = () => true, ms = 40): Promise<T> {
-  let over = false;
-  const done = p.finally(() => (over = true));
-  while (!over) {
-    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, ms))]);
-    if (!over && when()) await anvil.mine().catch(() => undefined);
-  }
-  return done;
-}
-
-// accounts: 0 deployer, 1 issuer, 2 bank, 3 agent, 4 seller, 5-8 buyers
-const ISSUER = 1;
-const BANK = 2;
-const AGENT = 3;
-const SELLER = 4;
 const BUYERS = [5, 6, 7, 8];
-const DEPLOYER = 0;
 
 describe("settleTrade against anvil", function () {
   this.timeout(60_000);
@@ -89,26 +54,7 @@ describe("settleTrade against anvil", function () {
   before(async function () {
     anvil = await startAnvil({ order: "fifo" });
     provider = providerFor(anvil.url);
-    addresses = await deployOverRpc(provider, {
-      deployer: DEPLOYER,
-      issuer: ISSUER,
-      bank: BANK,
-      agent: AGENT,
-    });
-    const issuer = await IssuerClient.connect({
-      runner: new Wallet(key(ISSUER), provider),
-      addresses,
-    });
-    const bank = await BankClient.connect({ runner: new Wallet(key(BANK), provider), addresses });
-    const parties = [SELLER, ...BUYERS].map((i) => new Wallet(key(i)).address);
-    await issuer.registerInvestors({
-      investors: parties.map((account) => ({ account, investorRef: ref(account) })),
-    });
-    await bank.openDepositAccounts({
-      accounts: parties,
-      depositAccountRefs: parties.map((a) => ref(`deposit:${a}`)),
-    });
-    await issuer.issueSecurity({ to: parties[0], value: 10_000n });
+    ({ addresses } = await deployForTrades(provider, { buyers: BUYERS, units: 10_000n }));
   });
   after(async function () {
     provider?.destroy();
@@ -116,32 +62,16 @@ describe("settleTrade against anvil", function () {
   });
 
   /** The parties' clients on one provider, sharing `journal` when given. */
-  async function parties(buyerIndex = BUYERS[0], journal?: Journal, p = provider) {
-    const transactions = { policy: FAST, ...(journal ? { journal } : {}) };
-    const runner = (i: number) => new Wallet(key(i), p);
-    const [seller, buyer, bank, agent] = await Promise.all([
-      FirmClient.connect({ runner: runner(SELLER), addresses, transactions }),
-      FirmClient.connect({ runner: runner(buyerIndex), addresses, transactions }),
-      BankClient.connect({ runner: runner(BANK), addresses, transactions }),
-      AgentClient.connect({ runner: runner(AGENT), addresses, transactions }),
-    ]);
-    return { seller, buyer, bank, agent };
-  }
+  const parties = (buyerIndex = BUYERS[0], journal?: Journal, p = provider) =>
+    partiesOn(addresses, p, buyerIndex, journal);
 
-  async function newTerms(buyer: string, agent = ZeroAddress): Promise<SettlementTerms> {
-    const now = BigInt((await provider.getBlock("latest"))!.timestamp);
-    return buildTerms({
+  const newTerms = (buyer: string, agent = ZeroAddress) =>
+    oneUnitTerms(provider, addresses, {
       id: ref(`trade-${++seq}-${Math.random()}`),
-      seller: new Wallet(key(SELLER)).address,
       buyer,
-      securityToken: addresses.securityToken,
-      quantity: 1n,
-      cashToken: addresses.depositToken,
       amount: 1_000n + BigInt(seq),
-      deadline: now + 3_600n,
       agent,
     });
-  }
 
   /** Mined transaction count of each account. */
   const counts = (indices: number[]) =>
@@ -619,26 +549,10 @@ console.log("finished");
       const otherProvider = providerFor(other.url);
       try {
         // the same deployer and nonces: the same addresses on another chain
-        const there = await deployOverRpc(otherProvider, {
-          deployer: DEPLOYER,
-          issuer: ISSUER,
-          bank: BANK,
-          agent: AGENT,
-        });
+        const there = await deploy(otherProvider);
         expect(there).to.deep.equal(addresses);
         // a second deployment on this chain, its DCJPY also listed by the first DVP
-        const second = await deployOverRpc(provider, {
-          deployer: DEPLOYER,
-          issuer: ISSUER,
-          bank: BANK,
-          agent: AGENT,
-        });
-        const admin = new Contract(
-          addresses.dvp,
-          ["function setCashTokenListed(address token, bool listed)"],
-          new Wallet(key(DEPLOYER), provider),
-        );
-        await (await admin.setCashTokenListed(second.depositToken, true)).wait();
+        const second = await secondDeployment(provider, addresses);
 
         const c = await parties(BUYERS[0]);
         const terms = await newTerms(c.buyer.address, c.agent.address);
