@@ -16,7 +16,6 @@ import {
   type Interface,
   type Log,
 } from "ethers";
-import { contracts } from "@kessai/sdk";
 import {
   Outcome,
   signOrder,
@@ -27,16 +26,14 @@ import {
   ORDER_TYPES,
   OUTCOME_TYPES,
   attestationDomain,
-  orderDomain,
-} from "../../../packages/verifier/src/terms.js";
-import {
+  delivery,
   encodeTermsCall,
   eventPayload,
+  orderDomain,
+  payment,
   watchedEvent,
-} from "../../../packages/verifier/src/wire.js";
+} from "./wire-fixture.js";
 
-const delivery = contracts.CrossLedgerDelivery__factory.createInterface() as unknown as Interface;
-const payment = contracts.CrossLedgerPayment__factory.createInterface() as unknown as Interface;
 const key = new Wallet(keccakId("kessai.wire.equivalence"));
 
 /** What ethers' parseLog makes of `log`: the payload, undefined, or its error. */

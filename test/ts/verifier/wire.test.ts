@@ -5,7 +5,6 @@
  */
 import { expect } from "chai";
 import { Wallet, id as keccakId, type Interface, type Log } from "ethers";
-import { contracts } from "@kessai/sdk";
 import {
   Outcome,
   signOrder,
@@ -14,19 +13,17 @@ import {
   type CrossLedgerTerms,
 } from "../../../packages/verifier/src/index.js";
 import {
-  orderDomain,
-  attestationDomain,
-  OUTCOME_TYPES,
   ORDER_TYPES,
-} from "../../../packages/verifier/src/terms.js";
-import {
+  OUTCOME_TYPES,
+  attestationDomain,
+  delivery,
   encodeTermsCall,
   eventPayload,
+  orderDomain,
+  payment,
   watchedEvent,
-} from "../../../packages/verifier/src/wire.js";
+} from "./wire-fixture.js";
 
-const delivery = contracts.CrossLedgerDelivery__factory.createInterface() as unknown as Interface;
-const payment = contracts.CrossLedgerPayment__factory.createInterface() as unknown as Interface;
 const key = new Wallet(keccakId("kessai.wire.test"));
 
 const terms = (over: Partial<CrossLedgerTerms> = {}): CrossLedgerTerms => ({
