@@ -11,6 +11,7 @@ import {
   FirmClient,
   IssuerClient,
   buildTerms,
+  settleTrade,
   type Journal,
   type KessaiAddresses,
   type SettlementTerms,
@@ -76,6 +77,22 @@ export async function secondDeployment(
   );
   await (await admin.setCashTokenListed(second.depositToken, true)).wait();
   return second;
+}
+
+/**
+ * `settleTrade(args)` with blocks mined only once it reaches step `step`: before that a
+ * transaction left pending stays pending, so the call must find it and wait for it.
+ */
+export function settleMinedFrom(
+  anvil: Anvil,
+  step: number,
+  args: Parameters<typeof settleTrade>[0],
+) {
+  let reached = false;
+  const onProgress = (e: { step: number }) => {
+    if (e.step >= step) reached = true;
+  };
+  return mineUntil(anvil, settleTrade({ ...args, onProgress }), () => reached);
 }
 
 /**

@@ -37,7 +37,7 @@ import {
   partiesOn,
   oneUnitTerms,
   providerFor,
-  mineUntil,
+  settleMinedFrom,
   FAST,
   key,
   address,
@@ -302,18 +302,7 @@ describe("settleTrade killed with SIGKILL, restarted from its file journal (anvi
         ).to.equal(sent.hash);
         // nothing is mined until the restarted call reaches step 5: it must find the new
         // approval pending and wait for it
-        let reached = false;
-        const r = await mineUntil(
-          anvil,
-          settleTrade({
-            ...c,
-            terms,
-            onProgress: (e) => {
-              if (e.step >= 5) reached = true;
-            },
-          }),
-          () => reached,
-        );
+        const r = await settleMinedFrom(anvil, 5, { ...c, terms });
         expect(r.state).to.equal("Settled");
         expect(doneAt(r.steps, 5).map((s) => [s.txHash, s.resumed])).to.deep.equal([
           [sent.hash, true],
@@ -424,18 +413,7 @@ describe("settleTrade killed with SIGKILL, restarted from its file journal (anvi
         expect(await readFile(file, "utf8")).to.equal(journalBefore);
         expect(await provider.getTransactionReceipt(sent.hash)).to.equal(null);
 
-        let reached = false;
-        const r = await mineUntil(
-          anvil,
-          settleTrade({
-            ...c,
-            terms,
-            onProgress: (ev) => {
-              if (ev.step >= 2) reached = true;
-            },
-          }),
-          () => reached,
-        );
+        const r = await settleMinedFrom(anvil, 2, { ...c, terms });
         expect(r.state).to.equal("Settled");
         expect(doneAt(r.steps, 2).map((s) => [s.txHash, s.resumed])).to.deep.equal([
           [sent.hash, true],

@@ -35,11 +35,11 @@ import {
   deploy,
   deployForTrades,
   key,
-  mineUntil,
   oneUnitTerms,
   partiesOn,
   providerFor,
   secondDeployment,
+  settleMinedFrom,
 } from "./anvil-trades.js";
 
 const BUYERS = [5, 6, 7, 8];
@@ -221,20 +221,8 @@ console.log("finished");
           const c = await parties(buyerIndex, journal);
           // Nothing is mined until the resumed call reaches the step: it must find the
           // transaction pending, and wait for it.
-          let reached = false;
           const t1 = Date.now();
-          const r = await mineUntil(
-            anvil,
-            settleTrade({
-              ...c,
-              terms,
-              useAuthorization: auth,
-              onProgress: (e) => {
-                if (e.step >= step) reached = true;
-              },
-            }),
-            () => reached,
-          );
+          const r = await settleMinedFrom(anvil, step, { ...c, terms, useAuthorization: auth });
           const resumedIn = Date.now() - t1;
           expect(r.state).to.equal("Settled");
           const resumedStep = r.steps.find((s) => s.step === step)!;
@@ -453,18 +441,7 @@ console.log("finished");
         p2 = providerFor(anvil.url);
         second = new FileJournal(file, { fsync: false });
         const c2 = await parties(buyerIndex, second, p2);
-        let reached = false;
-        const r = await mineUntil(
-          anvil,
-          settleTrade({
-            ...c2,
-            terms,
-            onProgress: (e) => {
-              if (e.step >= 5) reached = true;
-            },
-          }),
-          () => reached,
-        );
+        const r = await settleMinedFrom(anvil, 5, { ...c2, terms });
         expect(r.state).to.equal("Settled");
         const approval = doneAt(r.steps, 5);
         expect(approval.map((s) => [s.txHash, s.resumed])).to.deep.equal([[pending, true]]);
