@@ -27,15 +27,16 @@ import {
   type Trade,
 } from "../packages/sdk/src/index.js";
 import { nodeKey } from "../test/ts/sdk/hardhat-node.js";
+// the ledgers, their parties' funds and terms, the terms' ABI type, the accounts
 import {
-  BUYER,
-  SELLER,
-  TERMS_TUPLE,
-  VERIFIER,
-  contractsOf,
+  startTwoLedgers,
   fundTraders,
   ledgerPair,
-  startTwoLedgers,
+  contractsOf,
+  TERMS_TUPLE,
+  BUYER,
+  SELLER,
+  VERIFIER,
   type TwoLedgers,
 } from "../test/ts/verifier/two-nodes.js";
 import { HEADER, addr, day } from "../test/ts/cli/trades-fixture.js";

@@ -26,12 +26,12 @@ import {
   ORDER_TYPES,
   OUTCOME_TYPES,
   attestationDomain,
-  delivery,
+  orderDomain,
   encodeTermsCall,
   eventPayload,
-  orderDomain,
-  payment,
   watchedEvent,
+  delivery,
+  payment,
 } from "./wire-fixture.js";
 
 const key = new Wallet(keccakId("kessai.wire.equivalence"));

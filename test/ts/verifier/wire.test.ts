@@ -12,16 +12,17 @@ import {
   termsToJson,
   type CrossLedgerTerms,
 } from "../../../packages/verifier/src/index.js";
+// the contracts' interfaces, the wire, and the typed data of its signatures
 import {
-  ORDER_TYPES,
-  OUTCOME_TYPES,
-  attestationDomain,
   delivery,
+  payment,
   encodeTermsCall,
   eventPayload,
-  orderDomain,
-  payment,
   watchedEvent,
+  orderDomain,
+  attestationDomain,
+  OUTCOME_TYPES,
+  ORDER_TYPES,
 } from "./wire-fixture.js";
 
 const key = new Wallet(keccakId("kessai.wire.test"));
