@@ -159,3 +159,23 @@ export async function oneUnitTerms(
     agent: o.agent ?? ZeroAddress,
   });
 }
+
+/**
+ * The part of a child process's script (an ES module written to a file and run with node) that
+ * builds the trade and the parties' clients: given `sdk` (the built SDK), `Wallet`, `provider`,
+ * `keys`, `addresses`, `t` (the terms as JSON) and `file` (the journal), it declares `terms`,
+ * `journal`, `seller`, `buyer`, `bank`, `agent`, and `armed` (false): once set, each transaction a
+ * client submits is printed as `sent <hash>`.
+ */
+export const CHILD_PARTIES = [
+  "const terms = { ...t, quantity: BigInt(t.quantity), amount: BigInt(t.amount), deadline: BigInt(t.deadline) };",
+  "const journal = new sdk.FileJournal(file);",
+  "const transactions = { journal, policy: { pollIntervalMs: 20, timeoutMs: 60000 } };",
+  "const c = (Client, k) => Client.connect({ runner: new Wallet(k, provider), addresses, transactions });",
+  "const [seller, buyer, bank, agent] = await Promise.all([",
+  "  c(sdk.FirmClient, keys.seller), c(sdk.FirmClient, keys.buyer), c(sdk.BankClient, keys.bank), c(sdk.AgentClient, keys.agent),",
+  "]);",
+  "let armed = false;",
+  "for (const x of [seller, buyer, bank, agent])",
+  '  x.ctx.signer.engine.on((e) => { if (armed && e.type === "submitted") console.log("sent " + e.hash); });',
+].join("\n");

@@ -38,6 +38,7 @@ import {
   oneUnitTerms,
   providerFor,
   settleMinedFrom,
+  CHILD_PARTIES,
   FAST,
   key,
   address,
@@ -66,16 +67,7 @@ const sdk = await import(sdkUrl);
 const { Contract, JsonRpcProvider, Wallet, ZeroAddress } = await import(ethersUrl);
 const { keys, addresses, terms: t, file, mode, step } = JSON.parse(configJson);
 const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 });
-const terms = { ...t, quantity: BigInt(t.quantity), amount: BigInt(t.amount), deadline: BigInt(t.deadline) };
-const journal = new sdk.FileJournal(file);
-const transactions = { journal, policy: { pollIntervalMs: 20, timeoutMs: 60000 } };
-const c = (Client, k) => Client.connect({ runner: new Wallet(k, provider), addresses, transactions });
-const [seller, buyer, bank, agent] = await Promise.all([
-  c(sdk.FirmClient, keys.seller), c(sdk.FirmClient, keys.buyer), c(sdk.BankClient, keys.bank), c(sdk.AgentClient, keys.agent),
-]);
-let armed = false;
-for (const x of [seller, buyer, bank, agent])
-  x.ctx.signer.engine.on((e) => { if (armed && e.type === "submitted") console.log("sent " + e.hash); });
+${CHILD_PARTIES}
 const forever = () => new Promise(() => {});
 let approvals = 0;
 await sdk.settleTrade({

@@ -40,6 +40,7 @@ import {
   providerFor,
   secondDeployment,
   settleMinedFrom,
+  CHILD_PARTIES,
 } from "./anvil-trades.js";
 
 const BUYERS = [5, 6, 7, 8];
@@ -120,16 +121,7 @@ const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, poll
 const keys = JSON.parse(keysJson);
 const addresses = JSON.parse(addressesJson);
 const t = JSON.parse(termsJson);
-const terms = { ...t, quantity: BigInt(t.quantity), amount: BigInt(t.amount), deadline: BigInt(t.deadline) };
-const journal = new sdk.FileJournal(file);
-const transactions = { journal, policy: { pollIntervalMs: 20, timeoutMs: 60000 } };
-const c = (Client, k) => Client.connect({ runner: new Wallet(k, provider), addresses, transactions });
-const [seller, buyer, bank, agent] = await Promise.all([
-  c(sdk.FirmClient, keys.seller), c(sdk.FirmClient, keys.buyer), c(sdk.BankClient, keys.bank), c(sdk.AgentClient, keys.agent),
-]);
-let armed = false;
-for (const x of [seller, buyer, bank, agent])
-  x.ctx.signer.engine.on((e) => { if (armed && e.type === "submitted") console.log("sent " + e.hash); });
+${CHILD_PARTIES}
 await sdk.settleTrade({
   seller, buyer, bank, agent, terms, useAuthorization: auth === "1",
   onProgress: async (e) => {
