@@ -35,19 +35,17 @@ import { writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { NonceManager, Wallet, keccak256, toUtf8Bytes } from "ethers";
 import { pino } from "pino";
-import { buildingBlocks, cursors, openStore, sql, toBigInt, type Store } from "@kessai/storage";
+import { cursors, openStore, sql, toBigInt, type Store } from "@kessai/storage";
 import { startTestPostgres, tempSqliteDir, type TestPostgres } from "@kessai/storage/testing";
 import {
   DEDICATED_ACCOUNT,
   FUNDING_ACCOUNT,
-  SUSPENSE_ACCOUNT,
   WATCH_CONSUMER,
   gatewayMigrations,
   insertFirm,
   ledger,
   reconcile,
   start,
-  type GatewayContext,
 } from "../packages/bank-gateway/src/index.js";
 import { contracts } from "../packages/sdk/src/index.js";
 import {
@@ -61,6 +59,7 @@ import {
   OPERATOR_KEY,
   deployDcjpyOverRpc,
 } from "../test/ts/bank-gateway/helpers.js";
+import { bankLedger, reconcileContext } from "../test/ts/bank-gateway/bank-ledger.js";
 
 /** A row as bench/run.ts adds it (with its description and the name of its floor row). */
 export interface GatewayRow {
@@ -524,36 +523,14 @@ async function reconcileRows(db: "sqlite" | "postgres") {
   const n = PLAN.reconcile[db];
   const store = await openStore(await databaseUrl(db));
   try {
-    await store.migrate([...buildingBlocks, gatewayMigrations]);
-    await store.transaction(async (tx) => {
-      await ledger.createAccount(tx, {
-        id: DEDICATED_ACCOUNT,
-        kind: "dedicated",
-        allowOverdraft: false,
-      });
-      await ledger.createAccount(tx, {
-        id: FUNDING_ACCOUNT,
-        kind: "funding",
-        allowOverdraft: true,
-      });
-      await ledger.createAccount(tx, {
-        id: SUSPENSE_ACCOUNT,
-        kind: "suspense",
-        allowOverdraft: true,
-      });
-    });
+    await bankLedger(store);
     const genStarted = performance.now();
     await generate(store, db, n);
     const genMs = performance.now() - genStarted;
     const supply = (await store.get<{ s: unknown }>(
       sql`SELECT SUM(amount) AS s FROM gw_transfers`,
     ))!.s;
-    const ctx = {
-      store,
-      chainId: 31337,
-      log: silent,
-      chain: { totalSupply: async () => toBigInt(supply) },
-    } as unknown as GatewayContext;
+    const ctx = reconcileContext(store, 31337, toBigInt(supply));
     let scanMs = Infinity;
     let recMs = Infinity;
     for (let r = 0; r < 2; r++) {

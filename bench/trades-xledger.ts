@@ -15,7 +15,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { AbiCoder, JsonRpcProvider, Wallet, id as keccakId } from "ethers";
+import { AbiCoder, JsonRpcProvider, Wallet } from "ethers";
 import {
   CashLedgerClient,
   StLedgerClient,
@@ -27,27 +27,22 @@ import {
   type Trade,
 } from "../packages/sdk/src/index.js";
 import { nodeKey } from "../test/ts/sdk/hardhat-node.js";
+// the ledgers, their parties' funds and terms, the terms' ABI type, the accounts
 import {
-  BANK,
-  BUYER,
-  CASH_CHAIN_ID,
-  ISSUER,
-  SELLER,
-  ST_CHAIN_ID,
-  VERIFIER,
-  contractsOf,
   startTwoLedgers,
+  fundTraders,
+  ledgerPair,
+  contractsOf,
+  TERMS_TUPLE,
+  BUYER,
+  SELLER,
+  VERIFIER,
   type TwoLedgers,
 } from "../test/ts/verifier/two-nodes.js";
+import { HEADER, addr, day } from "../test/ts/cli/trades-fixture.js";
 import { startVerifierOn } from "../test/ts/cli/two-ledger-verifier.js";
 import type { GatewayRow } from "./gateway.js";
 
-const HEADER =
-  "venue,tradeId,tradeDate,settlementDate,securityToken,seller,buyer,quantity,price,amount,agent";
-const TERMS_TUPLE =
-  "tuple(bytes32 id,address seller,address buyer,uint256 stChainId,address stLedger,address securityToken,uint256 quantity,uint256 cashChainId,address cashLedger,address cashToken,uint256 amount,uint64 deadline,address verifier)";
-const day = (o: number) => new Date(Date.now() + o * 86_400_000).toISOString().slice(0, 10);
-const addr = (i: number) => new Wallet(nodeKey(i)).address;
 const log = (m: string) => console.log(`bench trades (two ledgers): ${m}`);
 let seq = 0;
 
@@ -60,14 +55,7 @@ function tradesFor(l: TwoLedgers, n: number): { trades: Trade[]; terms: CrossLed
   });
   const r = parseTradeFile([HEADER, ...lines].join("\n"));
   if (r.errors.length) throw r.errors[0];
-  const pair = {
-    stChainId: BigInt(ST_CHAIN_ID),
-    stLedger: l.addr.delivery,
-    cashChainId: BigInt(CASH_CHAIN_ID),
-    cashLedger: l.addr.payment,
-    cashToken: l.addr.dcjpy,
-    verifier: addr(VERIFIER),
-  };
+  const pair = ledgerPair(l);
   return { trades: r.trades, terms: r.trades.map((t) => crossLedgerTradeTerms(t, pair)) };
 }
 
@@ -131,10 +119,7 @@ export async function twoLedgerTradeRows(n: number): Promise<GatewayRow[]> {
     return p;
   };
   try {
-    const issuer = await contractsOf(l, ISSUER);
-    const bank = await contractsOf(l, BANK);
-    await (await issuer.bond.issue(addr(SELLER), "0x" + "00".repeat(20), 10n ** 9n)).wait();
-    await (await bank.dcjpy.issue(addr(BUYER), 10n ** 15n, keccakId("xl bench float"))).wait();
+    await fundTraders(l, { units: 10n ** 9n, cash: 10n ** 15n, reference: "xl bench float" });
 
     log(`${n} trades, direct with ethers`);
     const rawS = await direct(l, tradesFor(l, n).terms);

@@ -29,9 +29,7 @@ import {
   type Provider,
 } from "ethers";
 import {
-  BankClient,
   FirmClient,
-  IssuerClient,
   contracts,
   encodeTerms,
   parseTradeFile,
@@ -43,7 +41,8 @@ import {
   type SettleTradesResult,
   type Trade,
 } from "../packages/sdk/src/index.js";
-import { deployOverRpc, nodeKey, startHardhatNode } from "../test/ts/sdk/hardhat-node.js";
+import { nodeKey, startHardhatNode } from "../test/ts/sdk/hardhat-node.js";
+import { BUYER, HEADER, SELLER, addr, day, fundedFirms } from "../test/ts/cli/trades-fixture.js";
 import type { GatewayRow } from "./gateway.js";
 import { all, twoLedgerTradeRows } from "./trades-xledger.js";
 
@@ -62,11 +61,6 @@ const BATCH = opts.batch ?? 50;
 const CONCURRENCY = opts.concurrency ?? 128;
 const ROUNDS = opts.rounds ?? [2];
 const roundsFor = (i: number) => ROUNDS[Math.min(i, ROUNDS.length - 1)];
-const [ISSUER, BANK, AGENT, SELLER, BUYER] = [1, 2, 3, 4, 5];
-const addr = (i: number) => new Wallet(nodeKey(i)).address;
-const HEADER =
-  "venue,tradeId,tradeDate,settlementDate,securityToken,seller,buyer,quantity,price,amount,agent";
-const day = (o: number) => new Date(Date.now() + o * 86_400_000).toISOString().slice(0, 10);
 const log = (m: string) => console.log(`bench trades: ${m}`);
 let seq = 0;
 
@@ -133,36 +127,9 @@ async function main() {
   });
   const rows: GatewayRow[] = [];
   try {
-    const addresses = await deployOverRpc(provider, {
-      deployer: 0,
-      issuer: ISSUER,
-      bank: BANK,
-      agent: AGENT,
-    });
-    const issuer = await IssuerClient.connect({
-      runner: new Wallet(nodeKey(ISSUER), provider),
-      addresses,
-    });
-    const bank = await BankClient.connect({
-      runner: new Wallet(nodeKey(BANK), provider),
-      addresses,
-    });
-    const parties = [SELLER, BUYER].map(addr);
-    await issuer.registerInvestors({
-      investors: parties.map((account) => ({
-        account,
-        investorRef: `0x${"11".repeat(31)}${account.slice(2, 4)}`,
-      })),
-    });
-    await bank.openDepositAccounts({
-      accounts: parties,
-      depositAccountRefs: parties.map((p) => `0x${"22".repeat(31)}${p.slice(2, 4)}`),
-    });
-    await issuer.issueSecurity({ to: addr(SELLER), value: 10n ** 9n });
-    await bank.issueDeposit({
-      account: addr(BUYER),
-      amount: 10n ** 15n,
-      bankReference: `0x${"33".repeat(32)}`,
+    const { addresses } = await fundedFirms(provider, {
+      stIssued: 10n ** 9n,
+      dcjpyIssued: 10n ** 15n,
     });
     const policy = {
       pollIntervalMs: 20,

@@ -7,7 +7,8 @@
  * conventions, both stated where they are used:
  * - a block whose first line is `// example: NN-name` is a usage-guide example (docs/sdk-guide.md):
  *   the body of `run(env: ExampleEnv)`, compiled inside that function with every export of
- *   `@kessai/sdk` and `id` from `ethers` in scope, as the guide says;
+ *   `@kessai/sdk`, `id` from `ethers` and `tradingParties` from the examples' env.ts in scope, as
+ *   the guide says;
  * - a block right after the comment `<!-- docs-test: fragment: <why> -->` is deliberately not a
  *   whole program and is not compiled; at most MAX_FRAGMENTS may exist.
  *
@@ -113,7 +114,7 @@ function source(b: Block, exports: string[]): { text: string; offset: number } {
     const head = [
       `import { id } from "ethers";`,
       `import { ${exports.join(", ")} } from "@kessai/sdk";`,
-      `import type { ExampleEnv } from "./packages/sdk/examples/env.js";`,
+      `import { tradingParties, type ExampleEnv } from "./packages/sdk/examples/env.js";`,
       `export async function run(env: ExampleEnv) {`,
     ];
     return { text: [...head, b.code, "}", ""].join("\n"), offset: head.length };

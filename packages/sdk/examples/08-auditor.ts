@@ -1,36 +1,18 @@
 import { id } from "ethers";
-import {
-  AuditorClient,
-  BankClient,
-  buildTerms,
-  FirmClient,
-  settleTrade,
-  type SettlementEvent,
-} from "../src/index.js";
-import type { ExampleEnv } from "./env.js";
+import { AuditorClient, settleTrade, type SettlementEvent } from "../src/index.js";
+import { tradingParties, type ExampleEnv } from "./env.js";
 
 export async function run(env: ExampleEnv) {
   // #region example
-  const seller = await FirmClient.connect({ runner: env.seller, addresses: env.addresses });
-  const buyer = await FirmClient.connect({ runner: env.buyer, addresses: env.addresses });
-  const bank = await BankClient.connect({ runner: env.bank, addresses: env.addresses });
-  const now = (await env.provider.getBlock("latest"))!.timestamp;
+  // The three parties' clients, and terms for a trade between the firms (examples/env.ts).
+  const { seller, buyer, bank, terms } = await tradingParties(env);
   // A trade that will settle while the auditor watches.
   const trade = () =>
     settleTrade({
       seller,
       buyer,
       bank,
-      terms: buildTerms({
-        id: id("auditor-example-trade"),
-        seller: seller.address,
-        buyer: buyer.address,
-        securityToken: env.addresses.securityToken,
-        quantity: 1n,
-        cashToken: env.addresses.depositToken,
-        amount: 100_000n,
-        deadline: now + 3600,
-      }),
+      terms: terms({ id: id("auditor-example-trade"), quantity: 1n, amount: 100_000n }),
       bankReference: "DEBIT-AUDITOR-EXAMPLE",
       redemptionRef: "CREDIT-AUDITOR-EXAMPLE",
     });

@@ -1,30 +1,12 @@
 import { id } from "ethers";
-import {
-  BankClient,
-  buildTerms,
-  FirmClient,
-  settleTrade,
-  type ProgressEvent,
-} from "../src/index.js";
-import type { ExampleEnv } from "./env.js";
+import { settleTrade, type ProgressEvent } from "../src/index.js";
+import { tradingParties, type ExampleEnv } from "./env.js";
 
 export async function run(env: ExampleEnv) {
   // #region example
-  const seller = await FirmClient.connect({ runner: env.seller, addresses: env.addresses });
-  const buyer = await FirmClient.connect({ runner: env.buyer, addresses: env.addresses });
-  const bank = await BankClient.connect({ runner: env.bank, addresses: env.addresses });
-  const now = (await env.provider.getBlock("latest"))!.timestamp;
-  // The trade's terms, as both firms agreed them.
-  const terms = buildTerms({
-    id: id("resume-example-trade"),
-    seller: seller.address,
-    buyer: buyer.address,
-    securityToken: env.addresses.securityToken,
-    quantity: 2n,
-    cashToken: env.addresses.depositToken,
-    amount: 200_000n,
-    deadline: now + 3600,
-  });
+  // The three parties' clients, and the trade's terms as both firms agreed them (examples/env.ts).
+  const { seller, buyer, bank, terms: termsOf } = await tradingParties(env);
+  const terms = termsOf({ id: id("resume-example-trade"), quantity: 2n, amount: 200_000n });
   // settleTrade carries a trade through the seven steps; it reads the chain before each step,
   // so after a crash the same call (same terms, same references) finishes the trade.
   let crash = true;

@@ -1,5 +1,5 @@
 import type { Provider, Signer } from "ethers";
-import type { KessaiAddresses } from "../src/index.js";
+import { BankClient, buildTerms, FirmClient, type KessaiAddresses } from "../src/index.js";
 
 /**
  * What every example of docs/sdk-guide.md receives: one deployment, one signer per party and a
@@ -25,4 +25,36 @@ export interface ExampleEnv {
   agent: Signer;
   /** An account registered nowhere yet, without a DCJPY account. */
   newInvestor: string;
+}
+
+/** What a trade between the two firms is agreed on besides the parties, the tokens and the time. */
+export interface ExampleTrade {
+  /** The settlement ID both firms agreed. */
+  id: string;
+  /** Units of the security token. */
+  quantity: bigint;
+  /** DCJPY the buyer pays. */
+  amount: bigint;
+}
+
+/**
+ * The seller's, the buyer's and the bank's clients, and `terms(trade)`: the terms of a trade
+ * between the two firms in `env`'s security token against its DCJPY, due an hour after the latest
+ * block. The examples that settle a trade through `settleTrade` start from these.
+ */
+export async function tradingParties(env: ExampleEnv) {
+  const seller = await FirmClient.connect({ runner: env.seller, addresses: env.addresses });
+  const buyer = await FirmClient.connect({ runner: env.buyer, addresses: env.addresses });
+  const bank = await BankClient.connect({ runner: env.bank, addresses: env.addresses });
+  const now = (await env.provider.getBlock("latest"))!.timestamp;
+  const terms = (trade: ExampleTrade) =>
+    buildTerms({
+      ...trade,
+      seller: seller.address,
+      buyer: buyer.address,
+      securityToken: env.addresses.securityToken,
+      cashToken: env.addresses.depositToken,
+      deadline: now + 3600,
+    });
+  return { seller, buyer, bank, terms };
 }

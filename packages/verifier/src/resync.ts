@@ -44,7 +44,7 @@ import {
 } from "@kessai/storage";
 import { VerifierResyncError } from "./errors.js";
 import { TX_JOURNAL_NAMESPACE } from "./journal.js";
-import { databaseTime } from "./schema.js";
+import { databaseTime, readDatabaseTime } from "./schema.js";
 import { Outcome } from "./terms.js";
 
 /** What {@link resyncLedger} changed. */
@@ -168,7 +168,8 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
       held: [],
     };
     const col = COLUMNS[a.ledger];
-    const now = encodeTime(new Date());
+    // The queue's times are the database's clock, as the service writes them.
+    const now = encodeTime(await readDatabaseTime(tx));
     const rebuilt = await rebuild(tx, consumer, chainId, new Set(ids));
     for (const id of ids) {
       const before = await tx.get<{ state: string }>(
@@ -214,9 +215,10 @@ export async function resyncLedger(a: ResyncArgs): Promise<ResyncReport> {
  * `leaseMs` and deletes it when it stops; one killed outright lapses `leaseMs` after its last
  * renewal), or an outbox item of the service claimed under a lease that has not run out (an
  * instance whose rounds are driven without its loop, or one of a version without the record).
+ * Both are compared on the database's clock, which the service writes them on: skew between the
+ * service's host and resync's does not count.
  */
 async function refuseWhileRunning(store: Store, ledger: "st" | "cash"): Promise<void> {
-  const now = encodeTime(new Date());
   const alive = await store.all<{
     instance: string;
     worker: string;
@@ -240,7 +242,7 @@ async function refuseWhileRunning(store: Store, ledger: "st" | "cash"): Promise<
   const row = await store.get<{ n: unknown; until: unknown }>(sql`
     SELECT COUNT(*) AS n, MAX(due_at) AS until FROM kessai_outbox
     WHERE status = 'claimed' AND topic IN ('st.relay', 'cash.decide')
-      AND due_at > ${now}`);
+      AND due_at > ${databaseTime()}`);
   const n = Number(row?.n ?? 0);
   if (n > 0)
     throw new VerifierResyncError(

@@ -5,11 +5,13 @@
  */
 import {
   columnTypes,
+  decodeTime,
   jsonCheck,
   sql,
   timestampCheck,
   type MigrationModule,
   type Sql,
+  type Queryable,
 } from "@kessai/storage";
 import type { Dialect } from "@kessai/storage";
 
@@ -101,4 +103,14 @@ export function databaseTime(ms = 0): Sql {
     postgres: sql`(CURRENT_TIMESTAMP + make_interval(secs => ${ms / 1000}))`,
     sqlite: sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ${`${ms / 1000} seconds`})`,
   });
+}
+
+/**
+ * The database's clock now ({@link databaseTime}), read: for the times the storage building
+ * blocks write from a `Date` (the outbox's due times and leases), so that they are the
+ * database's clock too, off by at most the round trip of this read.
+ */
+export async function readDatabaseTime(db: Queryable): Promise<Date> {
+  const row = await db.get<{ now: unknown }>(sql`SELECT ${databaseTime()} AS now`);
+  return decodeTime(row?.now, "now");
 }

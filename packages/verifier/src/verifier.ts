@@ -44,6 +44,8 @@ import {
   decodeRevertData,
   findRevertData,
   findRpcError,
+  NetworkError,
+  NodeError,
   toKessaiError,
   type TxPolicy,
 } from "@kessai/sdk";
@@ -66,7 +68,7 @@ import {
 import { VerifierConfigError, VerifierReorgError } from "./errors.js";
 import { StoreJournal, TX_JOURNAL_NAMESPACE } from "./journal.js";
 import { encodeTermsCall, watchedEvent, type EventPayload } from "./wire.js";
-import { databaseTime, verifierMigrations } from "./schema.js";
+import { databaseTime, readDatabaseTime, verifierMigrations } from "./schema.js";
 import {
   Outcome,
   signOrder,
@@ -336,6 +338,12 @@ export class Verifier {
   };
   /** The cash ledger's clock as last read ({@link cashClock}). */
   private clock: { at: number; timestamp: Promise<bigint> } | undefined;
+  /**
+   * The database's clock less this host's, as read at the start of the round: the outbox's due
+   * times and leases are written on the database's clock ({@link now}), as the liveness record
+   * is, so that resync compares them there whatever this host's clock says.
+   */
+  private clockOffsetMs = 0;
   /** Security tokens named in terms, by address (a contract object each, not one per read). */
   private readonly tokens = new Map<
     string,
@@ -411,7 +419,10 @@ export class Verifier {
         );
       try {
         await new Contract(l.contract, abi, provider).getFunction(probe).staticCall();
-      } catch {
+      } catch (e) {
+        // A node that does not answer says nothing about the contract: its error, as it is.
+        const k = toKessaiError(e);
+        if (k instanceof NetworkError && !(k instanceof NodeError)) throw e;
         throw new VerifierConfigError(
           `${name}.contract`,
           `${l.contract} on chain ${chainId} is not a ${name === "st" ? "CrossLedgerDelivery" : "CrossLedgerPayment"}`,
@@ -542,6 +553,9 @@ export class Verifier {
    * the cash ledger, outcomes to the ST ledger).
    */
   async tick(): Promise<TickReport> {
+    const asked = Date.now();
+    const db = (await readDatabaseTime(this.store)).getTime();
+    this.clockOffsetMs = db - (asked + Date.now()) / 2;
     // Sends a previous process had signed and not seen confirmed are watched again (once).
     await Promise.all([this.chains.st.engine.resumeOpen(), this.chains.cash.engine.resumeOpen()]);
     this.clock = undefined;
@@ -562,6 +576,7 @@ export class Verifier {
         backoff: this.o.backoff,
         handler: (c, { signal }) => this.handle(c, signal),
         isPermanent: (e) => e instanceof PermanentError,
+        clock: () => this.now(),
       });
       sent += r.done;
       retrying += r.retrying;
@@ -653,7 +668,7 @@ export class Verifier {
   /** The effect of one new event on the settlement's row (inside the watch transaction). */
   private async apply(tx: Tx, side: Side, e: EventPayload, log: Log): Promise<void> {
     const id = e.id;
-    const now = encodeTime(new Date());
+    const now = encodeTime(this.now());
     await tx.run(sql`INSERT INTO verifier_settlements (id, updated_at) VALUES (${id}, ${now})
       ON CONFLICT (id) DO NOTHING`);
     const set = async (column: "st_state" | "cash_state", state: string) => {
@@ -731,6 +746,7 @@ export class Verifier {
           key: id,
           payload: { outcome },
           maxAttempts: 1_000,
+          now: this.now(),
         });
         break;
       }
@@ -753,6 +769,7 @@ export class Verifier {
       key,
       payload: { outcome: late.outcome },
       maxAttempts: 1_000,
+      now: this.now(),
     });
     if (!created) await rearm(tx, "st.relay", key, now);
   }
@@ -860,6 +877,7 @@ export class Verifier {
         key: id,
         payload,
         maxAttempts: 1_000,
+        now: this.now(),
       });
       return r.created;
     });
@@ -914,6 +932,7 @@ export class Verifier {
         key: id,
         payload: { decision: verdict.decision, order },
         maxAttempts: 1_000,
+        now: this.now(),
       });
       return true;
     });
@@ -1099,6 +1118,11 @@ export class Verifier {
     const args = p.decision === "refund" ? [t] : [t, p.order];
     const fn = p.decision === "refunded" ? "refuse" : "refund";
     return this.send("cash", fn, args, `cash:${t.id}`, { signal });
+  }
+
+  /** The database's clock, as this host's clock and the offset read this round tell it. */
+  private now(): Date {
+    return new Date(Date.now() + this.clockOffsetMs);
   }
 
   /**

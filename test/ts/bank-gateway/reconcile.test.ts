@@ -1,16 +1,12 @@
 import { expect } from "chai";
-import { pino } from "pino";
-import { buildingBlocks, cursors, openStore, sql, type Store } from "@kessai/storage";
+import { cursors, openStore, sql, type Store } from "@kessai/storage";
 import {
   DEDICATED_ACCOUNT,
   FUNDING_ACCOUNT,
-  SUSPENSE_ACCOUNT,
   WATCH_CONSUMER,
-  gatewayMigrations,
-  ledger,
   reconcile,
-  type GatewayContext,
 } from "../../../packages/bank-gateway/src/index.js";
+import { bankLedger, reconcileContext } from "./bank-ledger.js";
 import { describeBackends } from "../storage/backends.js";
 
 const CHAIN = 31337;
@@ -42,24 +38,7 @@ describeBackends("bank gateway: reconciliation reports each difference by refere
     const url = await backend().newDatabase();
     const store = await openStore(url.startsWith("postgres") ? url : `sqlite:${url}`);
     try {
-      await store.migrate([...buildingBlocks, gatewayMigrations]);
-      await store.transaction(async (tx) => {
-        await ledger.createAccount(tx, {
-          id: DEDICATED_ACCOUNT,
-          kind: "dedicated",
-          allowOverdraft: false,
-        });
-        await ledger.createAccount(tx, {
-          id: FUNDING_ACCOUNT,
-          kind: "funding",
-          allowOverdraft: true,
-        });
-        await ledger.createAccount(tx, {
-          id: SUSPENSE_ACCOUNT,
-          kind: "suspense",
-          allowOverdraft: true,
-        });
-      });
+      await bankLedger(store);
       // 1..3 matched; 4 an event without posting; 5 a posting without event; 6 amounts differ;
       // 7 its event twice.
       for (const n of [1, 2, 3]) {
@@ -82,13 +61,7 @@ describeBackends("bank gateway: reconciliation reports each difference by refere
         }),
       );
       const supply = 101n + 102n + 103n + 40n + 61n + 140n;
-      const ctx = {
-        store,
-        chainId: CHAIN,
-        log: pino({ level: "silent" }),
-        chain: { totalSupply: async () => supply },
-      } as unknown as GatewayContext;
-      const report = await reconcile(ctx);
+      const report = await reconcile(reconcileContext(store, CHAIN, supply));
       expect(report.ok).to.equal(false);
       expect(report.events).to.deep.equal({ issued: 7, redeemed: 0 });
       expect(report.dedicatedPosted).to.equal(String(101 + 102 + 103 + 50 + 60 + 70));

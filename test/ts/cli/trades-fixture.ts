@@ -75,17 +75,22 @@ export interface OneChainDay {
   stop(): Promise<void>;
 }
 
+/** A deployment whose seller and buyer are registered, with DCJPY accounts, and funded. */
+export interface FundedFirms {
+  addresses: KessaiAddresses;
+  issuer: IssuerClient;
+  bank: BankClient;
+}
+
 /**
- * Starts a `hardhat node`, deploys, registers the seller and the buyer, opens their DCJPY
- * accounts, issues `stIssued` units to the seller and `dcjpyIssued` DCJPY to the buyer, and
- * writes `n` trades between them to `<dir>/day.csv`.
+ * Deploys over `provider` (account 0 deploys; {@link ISSUER}, {@link BANK}, {@link AGENT} hold
+ * the roles), registers the seller and the buyer, opens their DCJPY accounts, issues `stIssued`
+ * units to the seller and `dcjpyIssued` DCJPY to the buyer.
  */
-export async function oneChainDay(
-  dir: string,
-  o: { n: number; prefix: string; stIssued: bigint; dcjpyIssued: bigint },
-): Promise<OneChainDay> {
-  const node = await startHardhatNode();
-  const provider = rpcProvider(node.url);
+export async function fundedFirms(
+  provider: JsonRpcProvider,
+  o: { stIssued: bigint; dcjpyIssued: bigint },
+): Promise<FundedFirms> {
   const addresses = await deployOverRpc(provider, {
     deployer: 0,
     issuer: ISSUER,
@@ -114,6 +119,20 @@ export async function oneChainDay(
     amount: o.dcjpyIssued,
     bankReference: ref("float"),
   });
+  return { addresses, issuer, bank };
+}
+
+/**
+ * Starts a `hardhat node`, deploys and funds the firms ({@link fundedFirms}), and writes `n`
+ * trades between them to `<dir>/day.csv`.
+ */
+export async function oneChainDay(
+  dir: string,
+  o: { n: number; prefix: string; stIssued: bigint; dcjpyIssued: bigint },
+): Promise<OneChainDay> {
+  const node = await startHardhatNode();
+  const provider = rpcProvider(node.url);
+  const { addresses } = await fundedFirms(provider, o);
   const lines = tradeLines(o.n, o.prefix, addresses.securityToken, addr(SELLER), addr(BUYER));
   const file = path.join(dir, "day.csv");
   const text = [HEADER, ...lines].join("\n") + "\n";

@@ -13,7 +13,6 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { id as keccakId } from "ethers";
 import {
   crossLedgerTradeTerms,
   parseTradeFile,
@@ -22,14 +21,12 @@ import {
 } from "../../../packages/sdk/src/index.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import {
-  BANK,
   BUYER,
-  CASH_CHAIN_ID,
-  ISSUER,
   SELLER,
-  ST_CHAIN_ID,
   VERIFIER,
   contractsOf,
+  fundTraders,
+  ledgerPair,
   startTwoLedgers,
   type TwoLedgers,
 } from "../verifier/two-nodes.js";
@@ -114,10 +111,7 @@ describe(`kessai trades settle on two ledgers, both sides stopped at random poin
     trades = parseTradeFile(text).trades;
     const units = trades.reduce((s, t) => s + t.quantity, 0n);
     const cash = trades.reduce((s, t) => s + t.amount, 0n);
-    const issuer = await contractsOf(l, ISSUER);
-    await (await issuer.bond.issue(addr(SELLER), "0x" + "00".repeat(20), units)).wait();
-    const bank = await contractsOf(l, BANK);
-    await (await bank.dcjpy.issue(addr(BUYER), cash, keccakId("xl-stop float"))).wait();
+    await fundTraders(l, { units, cash, reference: "xl-stop float" });
   });
 
   after(async function () {
@@ -208,17 +202,7 @@ describe(`kessai trades settle on two ledgers, both sides stopped at random poin
     // on chain: one lock and one delivery per ID on the ST ledger, one instruction and one
     // payment on the cash ledger; nothing returned or refunded
     const seller = await contractsOf(l, SELLER);
-    const ids = trades.map(
-      (t) =>
-        crossLedgerTradeTerms(t, {
-          stChainId: BigInt(ST_CHAIN_ID),
-          stLedger: l.addr.delivery,
-          cashChainId: BigInt(CASH_CHAIN_ID),
-          cashLedger: l.addr.payment,
-          cashToken: l.addr.dcjpy,
-          verifier: addr(VERIFIER),
-        }).id,
-    );
+    const ids = trades.map((t) => crossLedgerTradeTerms(t, ledgerPair(l)).id);
     const perId = async (c: typeof seller.delivery, event: string) => {
       const n = new Map<string, number>();
       for (const e of await c.queryFilter(c.filters[event]()))

@@ -9,16 +9,14 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { id as keccakId } from "ethers";
 import { parseTradeFile, type Trade } from "../../../packages/sdk/src/index.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import {
-  BANK,
   BUYER,
-  ISSUER,
   SELLER,
   VERIFIER,
   contractsOf,
+  fundTraders,
   startTwoLedgers,
   type TwoLedgers,
 } from "../verifier/two-nodes.js";
@@ -42,12 +40,9 @@ describe("kessai trades settle on two ledgers, the buyer presenting the verifier
     file = path.join(dir, "day.csv");
     writeFileSync(file, text);
     trades = parseTradeFile(text).trades;
-    const issuer = await contractsOf(l, ISSUER);
     const units = trades.reduce((s, t) => s + t.quantity, 0n);
-    await (await issuer.bond.issue(addr(SELLER), "0x" + "00".repeat(20), units)).wait();
-    const bank = await contractsOf(l, BANK);
     const cash = trades.reduce((s, t) => s + t.amount, 0n);
-    await (await bank.dcjpy.issue(addr(BUYER), cash, keccakId("xl relay"))).wait();
+    await fundTraders(l, { units, cash, reference: "xl relay" });
   });
 
   after(async function () {

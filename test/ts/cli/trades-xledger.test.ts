@@ -5,13 +5,12 @@
  * giving each trade's state on both.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { Wallet, ZeroAddress, id as keccakId } from "ethers";
 import { network } from "hardhat";
-import type { NetworkConnection } from "hardhat/types/network";
 import { openSqliteStore, type Store } from "@kessai/storage";
 import { main } from "../../../packages/cli/src/main.js";
 import { Verifier } from "../../../packages/verifier/src/index.js";
@@ -22,44 +21,8 @@ import {
   type TwoLedgers,
 } from "../../../scripts/two-ledger-deploy.js";
 import { openInProcessVerifier } from "../sdk/trades-xledger-fixture.js";
-
-/** Serves an in-process Hardhat network over HTTP JSON-RPC (the CLI speaks HTTP only). */
-async function serve(c: NetworkConnection): Promise<Server & { url: string }> {
-  const one = async (req: { id: unknown; method: string; params?: unknown[] }) => {
-    try {
-      const result = await c.provider.request({ method: req.method, params: req.params ?? [] });
-      return { jsonrpc: "2.0", id: req.id, result };
-    } catch (e) {
-      const err = e as { code?: number; message?: string; data?: unknown };
-      return {
-        jsonrpc: "2.0",
-        id: req.id,
-        error: { code: err.code ?? -32603, message: err.message ?? String(e), data: err.data },
-      };
-    }
-  };
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => (body += d));
-    req.on("end", () => {
-      void (async () => {
-        const doc = JSON.parse(body) as Parameters<typeof one>[0] | Parameters<typeof one>[0][];
-        const out = Array.isArray(doc) ? await Promise.all(doc.map(one)) : await one(doc);
-        res.setHeader("content-type", "application/json");
-        res.end(
-          JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v)),
-        );
-      })();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  return Object.assign(server, { url: `http://127.0.0.1:${port}` });
-}
-
-const HEADER =
-  "venue,tradeId,tradeDate,settlementDate,securityToken,seller,buyer,quantity,price,amount,agent";
-const day = (o: number) => new Date(Date.now() + o * 86_400_000).toISOString().slice(0, 10);
+import { serve } from "./serve-network.js";
+import { HEADER, day } from "./trades-fixture.js";
 
 describe("kessai trades settle (two ledgers)", function () {
   this.timeout(180_000);

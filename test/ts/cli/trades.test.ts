@@ -8,30 +8,15 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Wallet, type JsonRpcProvider } from "ethers";
+import type { JsonRpcProvider } from "ethers";
 import {
-  BankClient,
-  IssuerClient,
+  type IssuerClient,
   parseTradeFile,
   type KessaiAddresses,
 } from "../../../packages/sdk/src/index.js";
 import { main } from "../../../packages/cli/src/main.js";
-import { ref } from "../sdk/fixture.js";
-import {
-  deployOverRpc,
-  nodeKey,
-  rpcProvider,
-  startHardhatNode,
-  type HardhatNode,
-} from "../sdk/hardhat-node.js";
-
-const CLI = path.join(process.cwd(), "packages", "cli", "dist", "main.js");
-const [ISSUER, BANK, AGENT, SELLER, BUYER] = [1, 2, 3, 4, 5];
-const addr = (i: number) => new Wallet(nodeKey(i)).address;
-const HEADER =
-  "venue,tradeId,tradeDate,settlementDate,securityToken,seller,buyer,quantity,price,amount,agent";
-const day = (offset: number) =>
-  new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+import { nodeKey, rpcProvider, startHardhatNode, type HardhatNode } from "../sdk/hardhat-node.js";
+import { BUYER, CLI, HEADER, SELLER, addr, day, fundedFirms } from "./trades-fixture.js";
 
 /** Runs `main` in-process, capturing stdout and stderr. */
 async function run(argv: string[]) {
@@ -162,34 +147,10 @@ describe("kessai trades", function () {
     before(async function () {
       node = await startHardhatNode();
       provider = rpcProvider(node.url);
-      addresses = await deployOverRpc(provider, {
-        deployer: 0,
-        issuer: ISSUER,
-        bank: BANK,
-        agent: AGENT,
-      });
-      issuer = await IssuerClient.connect({
-        runner: new Wallet(nodeKey(ISSUER), provider),
-        addresses,
-      });
-      const bank = await BankClient.connect({
-        runner: new Wallet(nodeKey(BANK), provider),
-        addresses,
-      });
-      const parties = [SELLER, BUYER].map(addr);
-      await issuer.registerInvestors({
-        investors: parties.map((account) => ({ account, investorRef: ref(account) })),
-      });
-      await bank.openDepositAccounts({
-        accounts: parties,
-        depositAccountRefs: parties.map((a) => ref(`deposit:${a}`)),
-      });
-      await issuer.issueSecurity({ to: addr(SELLER), value: 100_000n });
-      await bank.issueDeposit({
-        account: addr(BUYER),
-        amount: 10n ** 12n,
-        bankReference: ref("float"),
-      });
+      ({ addresses, issuer } = await fundedFirms(provider, {
+        stIssued: 100_000n,
+        dcjpyIssued: 10n ** 12n,
+      }));
     });
     after(async function () {
       provider?.destroy();

@@ -5,7 +5,6 @@ import path from "node:path";
 import { expect } from "chai";
 import { Wallet, ZeroAddress, id as keccakId } from "ethers";
 import { network } from "hardhat";
-import type { NetworkConnection } from "hardhat/types/network";
 import { openSqliteStore, type Store } from "@kessai/storage";
 import { main } from "../../../packages/cli/src/main.js";
 import {
@@ -25,40 +24,7 @@ import {
   type Verifier,
   type VerifierHttp,
 } from "../../../packages/verifier/src/index.js";
-
-/** Serves an in-process Hardhat network over HTTP JSON-RPC (the CLI speaks HTTP only). */
-async function serve(c: NetworkConnection): Promise<{ url: string; server: Server }> {
-  const one = async (req: { id: unknown; method: string; params?: unknown[] }) => {
-    try {
-      const result = await c.provider.request({ method: req.method, params: req.params ?? [] });
-      return { jsonrpc: "2.0", id: req.id, result };
-    } catch (e) {
-      const err = e as { code?: number; message?: string; data?: unknown };
-      return {
-        jsonrpc: "2.0",
-        id: req.id,
-        error: { code: err.code ?? -32603, message: err.message ?? String(e), data: err.data },
-      };
-    }
-  };
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => (body += d));
-    req.on("end", () => {
-      void (async () => {
-        const doc = JSON.parse(body) as Parameters<typeof one>[0] | Parameters<typeof one>[0][];
-        const out = Array.isArray(doc) ? await Promise.all(doc.map(one)) : await one(doc);
-        res.setHeader("content-type", "application/json");
-        res.end(
-          JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v)),
-        );
-      })();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, server };
-}
+import { serve } from "./serve-network.js";
 
 /**
  * `kessai xledger …` against the two in-process ledgers served over HTTP: each command's one line
@@ -100,7 +66,7 @@ describe("kessai xledger (two ledgers)", function () {
     );
     const a = await serve(L.st);
     const b = await serve(L.cash);
-    servers.push(a.server, b.server);
+    servers.push(a, b);
     stUrl = a.url;
     cashUrl = b.url;
     dir = mkdtempSync(path.join(tmpdir(), "kessai-xledger-cli-"));

@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import path from "node:path";
 import {
   ContractFactory,
@@ -16,6 +15,7 @@ import {
   type Provider,
 } from "ethers";
 import { withNonceQueue, type KessaiAddresses } from "../../../packages/sdk/src/index.js";
+import { freePort } from "../../../packages/storage/src/testing/index.js";
 import { tracked } from "../children.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -28,18 +28,8 @@ export const nodeKey = (i: number) =>
 export const nodeAddress = (i: number) =>
   HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).address;
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (bound, then released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A TCP port on 127.0.0.1 that was free a moment ago (the storage test helpers' own). */
+export { freePort };
 
 export interface HardhatNode {
   url: string;

@@ -15,73 +15,39 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Contract, JsonRpcProvider, Transaction, Wallet, ZeroAddress } from "ethers";
 import {
-  Contract,
-  HDNodeWallet,
-  JsonRpcProvider,
-  Mnemonic,
-  Transaction,
-  Wallet,
-  ZeroAddress,
-} from "ethers";
-import {
-  AgentClient,
   BankClient,
   DeploymentMismatchError,
   FileJournal,
   FirmClient,
-  IssuerClient,
-  buildTerms,
   settleTrade,
   settleTradeKey,
   type Journal,
   type KessaiAddresses,
   type ProgressEvent,
   type SettlementTerms,
-  type TxPolicy,
 } from "../../../packages/sdk/src/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
 import { ref } from "./fixture.js";
-import { deployOverRpc } from "./hardhat-node.js";
+// the deployments, the parties' clients and terms; then the accounts
+import {
+  deployForTrades,
+  secondDeployment,
+  partiesOn,
+  oneUnitTerms,
+  providerFor,
+  settleMinedFrom,
+  CHILD_PARTIES,
+  FAST,
+  key,
+  address,
+  DEPLOYER,
+  AGENT,
+  BANK,
+  SELLER,
+} from "./anvil-trades.js";
 
-const MNEMONIC = "test test test test test test test test test test test junk";
-const key = (i: number) =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
-const address = (i: number) => new Wallet(key(i)).address;
-
-/** Fast looks at the chain, no fee bump. */
-const FAST: TxPolicy = {
-  pollIntervalMs: 20,
-  stallCheckMs: 100,
-  bumpAfterBlocks: 1_000,
-  bumpAfterMs: 60_000,
-  timeoutMs: 60_000,
-};
-
-const providerFor = (url: string) =>
-  new JsonRpcProvider(url, undefined, {
-    staticNetwork: true,
-    pollingInterval: 20,
-    cacheTimeout: -1,
-  });
-
-/** Mines a block every `ms` (while `when()` says so) until `p` settles. */
-async function mineUntil<T>(anvil: Anvil, p: Promise<T>, when = () => true, ms = 40): Promise<T> {
-  let over = false;
-  const done = p.finally(() => (over = true));
-  while (!over) {
-    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, ms))]);
-    if (!over && when()) await anvil.mine().catch(() => undefined);
-  }
-  return done;
-}
-
-// accounts: 0 deployer (the DVP's admin), 1 issuer, 2 bank, 3 agent, 4 seller, 5-7 buyers
-const DEPLOYER = 0;
-const ISSUER = 1;
-const BANK = 2;
-const AGENT = 3;
-const SELLER = 4;
 const BUYERS = [5, 6, 7];
 
 /**
@@ -101,16 +67,7 @@ const sdk = await import(sdkUrl);
 const { Contract, JsonRpcProvider, Wallet, ZeroAddress } = await import(ethersUrl);
 const { keys, addresses, terms: t, file, mode, step } = JSON.parse(configJson);
 const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 });
-const terms = { ...t, quantity: BigInt(t.quantity), amount: BigInt(t.amount), deadline: BigInt(t.deadline) };
-const journal = new sdk.FileJournal(file);
-const transactions = { journal, policy: { pollIntervalMs: 20, timeoutMs: 60000 } };
-const c = (Client, k) => Client.connect({ runner: new Wallet(k, provider), addresses, transactions });
-const [seller, buyer, bank, agent] = await Promise.all([
-  c(sdk.FirmClient, keys.seller), c(sdk.FirmClient, keys.buyer), c(sdk.BankClient, keys.bank), c(sdk.AgentClient, keys.agent),
-]);
-let armed = false;
-for (const x of [seller, buyer, bank, agent])
-  x.ctx.signer.engine.on((e) => { if (armed && e.type === "submitted") console.log("sent " + e.hash); });
+${CHILD_PARTIES}
 const forever = () => new Promise(() => {});
 let approvals = 0;
 await sdk.settleTrade({
@@ -153,38 +110,11 @@ describe("settleTrade killed with SIGKILL, restarted from its file journal (anvi
   before(async function () {
     anvil = await startAnvil({ order: "fifo" });
     provider = providerFor(anvil.url);
-    addresses = await deployOverRpc(provider, {
-      deployer: DEPLOYER,
-      issuer: ISSUER,
-      bank: BANK,
-      agent: AGENT,
-    });
-    const issuer = await IssuerClient.connect({
-      runner: new Wallet(key(ISSUER), provider),
-      addresses,
-    });
-    const bank = await BankClient.connect({ runner: new Wallet(key(BANK), provider), addresses });
-    const parties = [SELLER, ...BUYERS].map(address);
-    await issuer.registerInvestors({
-      investors: parties.map((account) => ({ account, investorRef: ref(account) })),
-    });
-    await bank.openDepositAccounts({
-      accounts: parties,
-      depositAccountRefs: parties.map((a) => ref(`deposit:${a}`)),
-    });
-    await issuer.issueSecurity({ to: parties[0], value: 1_000n });
-    second = await deployOverRpc(provider, {
-      deployer: DEPLOYER,
-      issuer: ISSUER,
-      bank: BANK,
-      agent: AGENT,
-    });
-    const admin = new Contract(
-      addresses.dvp,
-      ["function setCashTokenListed(address token, bool listed)"],
-      new Wallet(key(DEPLOYER), provider),
-    );
-    await (await admin.setCashTokenListed(second.depositToken, true)).wait();
+    const { issuer, bank } = ({ addresses } = await deployForTrades(provider, {
+      buyers: BUYERS,
+      units: 1_000n,
+    }));
+    second = await secondDeployment(provider, addresses);
     issuer.close();
     bank.close();
   });
@@ -194,35 +124,19 @@ describe("settleTrade killed with SIGKILL, restarted from its file journal (anvi
   });
 
   /** The parties' clients on `p`, journaling to `journal`. */
-  async function parties(buyerIndex: number, journal: Journal, p: JsonRpcProvider) {
-    const transactions = { policy: FAST, journal };
-    const runner = (i: number) => new Wallet(key(i), p);
-    const [seller, buyer, bank, agent] = await Promise.all([
-      FirmClient.connect({ runner: runner(SELLER), addresses, transactions }),
-      FirmClient.connect({ runner: runner(buyerIndex), addresses, transactions }),
-      BankClient.connect({ runner: runner(BANK), addresses, transactions }),
-      AgentClient.connect({ runner: runner(AGENT), addresses, transactions }),
-    ]);
-    return { seller, buyer, bank, agent };
-  }
+  const parties = (buyerIndex: number, journal: Journal, p: JsonRpcProvider) =>
+    partiesOn(addresses, p, buyerIndex, journal);
   const closeAll = (c: Record<string, { close(): void }>) => {
     for (const x of Object.values(c)) x.close();
   };
 
-  async function newTerms(buyer: string, agent = ZeroAddress): Promise<SettlementTerms> {
-    const now = BigInt((await provider.getBlock("latest"))!.timestamp);
-    return buildTerms({
+  const newTerms = (buyer: string, agent = ZeroAddress) =>
+    oneUnitTerms(provider, addresses, {
       id: ref(`kill-${++seq}-${Math.random()}`),
-      seller: address(SELLER),
       buyer,
-      securityToken: addresses.securityToken,
-      quantity: 1n,
-      cashToken: addresses.depositToken,
       amount: 1_000n + BigInt(seq),
-      deadline: now + 3_600n,
       agent,
     });
-  }
 
   /** Mined transaction counts of the accounts, and pending = mined (nothing left in the pool). */
   const counts = (indices: number[]) =>
@@ -380,18 +294,7 @@ describe("settleTrade killed with SIGKILL, restarted from its file journal (anvi
         ).to.equal(sent.hash);
         // nothing is mined until the restarted call reaches step 5: it must find the new
         // approval pending and wait for it
-        let reached = false;
-        const r = await mineUntil(
-          anvil,
-          settleTrade({
-            ...c,
-            terms,
-            onProgress: (e) => {
-              if (e.step >= 5) reached = true;
-            },
-          }),
-          () => reached,
-        );
+        const r = await settleMinedFrom(anvil, 5, { ...c, terms });
         expect(r.state).to.equal("Settled");
         expect(doneAt(r.steps, 5).map((s) => [s.txHash, s.resumed])).to.deep.equal([
           [sent.hash, true],
@@ -502,18 +405,7 @@ describe("settleTrade killed with SIGKILL, restarted from its file journal (anvi
         expect(await readFile(file, "utf8")).to.equal(journalBefore);
         expect(await provider.getTransactionReceipt(sent.hash)).to.equal(null);
 
-        let reached = false;
-        const r = await mineUntil(
-          anvil,
-          settleTrade({
-            ...c,
-            terms,
-            onProgress: (ev) => {
-              if (ev.step >= 2) reached = true;
-            },
-          }),
-          () => reached,
-        );
+        const r = await settleMinedFrom(anvil, 2, { ...c, terms });
         expect(r.state).to.equal("Settled");
         expect(doneAt(r.steps, 2).map((s) => [s.txHash, s.resumed])).to.deep.equal([
           [sent.hash, true],

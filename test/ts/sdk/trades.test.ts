@@ -10,74 +10,40 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  Contract,
-  HDNodeWallet,
-  JsonRpcProvider,
-  Mnemonic,
-  Transaction,
-  Wallet,
-  ZeroAddress,
-} from "ethers";
+import { Contract, JsonRpcProvider, Transaction, Wallet, ZeroAddress } from "ethers";
 import {
   AgentClient,
   BankClient,
   FileJournal,
   FirmClient,
-  IssuerClient,
   DeploymentMismatchError,
-  buildTerms,
   settleTrade,
   settleTradeKey,
   type ProgressEvent,
   type Journal,
   type KessaiAddresses,
   type SettlementTerms,
-  type TxPolicy,
 } from "../../../packages/sdk/src/index.js";
 import { SendAbortedError } from "../../../packages/sdk/src/errors/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
 import { ref } from "./fixture.js";
-import { deployOverRpc } from "./hardhat-node.js";
+import {
+  AGENT,
+  BANK,
+  DEPLOYER,
+  SELLER,
+  deploy,
+  deployForTrades,
+  key,
+  oneUnitTerms,
+  partiesOn,
+  providerFor,
+  secondDeployment,
+  settleMinedFrom,
+  CHILD_PARTIES,
+} from "./anvil-trades.js";
 
-const MNEMONIC = "test test test test test test test test test test test junk";
-const key = (i: number) =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
-
-/** Fast looks at the chain, no fee bump. */
-const FAST: TxPolicy = {
-  pollIntervalMs: 20,
-  stallCheckMs: 100,
-  bumpAfterBlocks: 1_000,
-  bumpAfterMs: 60_000,
-  timeoutMs: 60_000,
-};
-
-const providerFor = (url: string) =>
-  new JsonRpcProvider(url, undefined, {
-    staticNetwork: true,
-    pollingInterval: 20,
-    cacheTimeout: -1,
-  });
-
-/** Mines a block every `ms` (while `when()` says so) until `p` settles. */
-async function mineUntil<T>(anvil: Anvil, p: Promise<T>, when = () => true, ms = 40): Promise<T> {
-  let over = false;
-  const done = p.finally(() => (over = true));
-  while (!over) {
-    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, ms))]);
-    if (!over && when()) await anvil.mine().catch(() => undefined);
-  }
-  return done;
-}
-
-// accounts: 0 deployer, 1 issuer, 2 bank, 3 agent, 4 seller, 5-8 buyers
-const ISSUER = 1;
-const BANK = 2;
-const AGENT = 3;
-const SELLER = 4;
 const BUYERS = [5, 6, 7, 8];
-const DEPLOYER = 0;
 
 describe("settleTrade against anvil", function () {
   this.timeout(60_000);
@@ -89,26 +55,7 @@ describe("settleTrade against anvil", function () {
   before(async function () {
     anvil = await startAnvil({ order: "fifo" });
     provider = providerFor(anvil.url);
-    addresses = await deployOverRpc(provider, {
-      deployer: DEPLOYER,
-      issuer: ISSUER,
-      bank: BANK,
-      agent: AGENT,
-    });
-    const issuer = await IssuerClient.connect({
-      runner: new Wallet(key(ISSUER), provider),
-      addresses,
-    });
-    const bank = await BankClient.connect({ runner: new Wallet(key(BANK), provider), addresses });
-    const parties = [SELLER, ...BUYERS].map((i) => new Wallet(key(i)).address);
-    await issuer.registerInvestors({
-      investors: parties.map((account) => ({ account, investorRef: ref(account) })),
-    });
-    await bank.openDepositAccounts({
-      accounts: parties,
-      depositAccountRefs: parties.map((a) => ref(`deposit:${a}`)),
-    });
-    await issuer.issueSecurity({ to: parties[0], value: 10_000n });
+    ({ addresses } = await deployForTrades(provider, { buyers: BUYERS, units: 10_000n }));
   });
   after(async function () {
     provider?.destroy();
@@ -116,32 +63,16 @@ describe("settleTrade against anvil", function () {
   });
 
   /** The parties' clients on one provider, sharing `journal` when given. */
-  async function parties(buyerIndex = BUYERS[0], journal?: Journal, p = provider) {
-    const transactions = { policy: FAST, ...(journal ? { journal } : {}) };
-    const runner = (i: number) => new Wallet(key(i), p);
-    const [seller, buyer, bank, agent] = await Promise.all([
-      FirmClient.connect({ runner: runner(SELLER), addresses, transactions }),
-      FirmClient.connect({ runner: runner(buyerIndex), addresses, transactions }),
-      BankClient.connect({ runner: runner(BANK), addresses, transactions }),
-      AgentClient.connect({ runner: runner(AGENT), addresses, transactions }),
-    ]);
-    return { seller, buyer, bank, agent };
-  }
+  const parties = (buyerIndex = BUYERS[0], journal?: Journal, p = provider) =>
+    partiesOn(addresses, p, buyerIndex, journal);
 
-  async function newTerms(buyer: string, agent = ZeroAddress): Promise<SettlementTerms> {
-    const now = BigInt((await provider.getBlock("latest"))!.timestamp);
-    return buildTerms({
+  const newTerms = (buyer: string, agent = ZeroAddress) =>
+    oneUnitTerms(provider, addresses, {
       id: ref(`trade-${++seq}-${Math.random()}`),
-      seller: new Wallet(key(SELLER)).address,
       buyer,
-      securityToken: addresses.securityToken,
-      quantity: 1n,
-      cashToken: addresses.depositToken,
       amount: 1_000n + BigInt(seq),
-      deadline: now + 3_600n,
       agent,
     });
-  }
 
   /** Mined transaction count of each account. */
   const counts = (indices: number[]) =>
@@ -201,16 +132,7 @@ const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, poll
 const keys = JSON.parse(keysJson);
 const addresses = JSON.parse(addressesJson);
 const t = JSON.parse(termsJson);
-const terms = { ...t, quantity: BigInt(t.quantity), amount: BigInt(t.amount), deadline: BigInt(t.deadline) };
-const journal = new sdk.FileJournal(file);
-const transactions = { journal, policy: { pollIntervalMs: 20, timeoutMs: 60000 } };
-const c = (Client, k) => Client.connect({ runner: new Wallet(k, provider), addresses, transactions });
-const [seller, buyer, bank, agent] = await Promise.all([
-  c(sdk.FirmClient, keys.seller), c(sdk.FirmClient, keys.buyer), c(sdk.BankClient, keys.bank), c(sdk.AgentClient, keys.agent),
-]);
-let armed = false;
-for (const x of [seller, buyer, bank, agent])
-  x.ctx.signer.engine.on((e) => { if (armed && e.type === "submitted") console.log("sent " + e.hash); });
+${CHILD_PARTIES}
 await sdk.settleTrade({
   seller, buyer, bank, agent, terms, useAuthorization: auth === "1",
   onProgress: async (e) => {
@@ -302,20 +224,8 @@ console.log("finished");
           const c = await parties(buyerIndex, journal);
           // Nothing is mined until the resumed call reaches the step: it must find the
           // transaction pending, and wait for it.
-          let reached = false;
           const t1 = Date.now();
-          const r = await mineUntil(
-            anvil,
-            settleTrade({
-              ...c,
-              terms,
-              useAuthorization: auth,
-              onProgress: (e) => {
-                if (e.step >= step) reached = true;
-              },
-            }),
-            () => reached,
-          );
+          const r = await settleMinedFrom(anvil, step, { ...c, terms, useAuthorization: auth });
           const resumedIn = Date.now() - t1;
           expect(r.state).to.equal("Settled");
           const resumedStep = r.steps.find((s) => s.step === step)!;
@@ -534,18 +444,7 @@ console.log("finished");
         p2 = providerFor(anvil.url);
         second = new FileJournal(file, { fsync: false });
         const c2 = await parties(buyerIndex, second, p2);
-        let reached = false;
-        const r = await mineUntil(
-          anvil,
-          settleTrade({
-            ...c2,
-            terms,
-            onProgress: (e) => {
-              if (e.step >= 5) reached = true;
-            },
-          }),
-          () => reached,
-        );
+        const r = await settleMinedFrom(anvil, 5, { ...c2, terms });
         expect(r.state).to.equal("Settled");
         const approval = doneAt(r.steps, 5);
         expect(approval.map((s) => [s.txHash, s.resumed])).to.deep.equal([[pending, true]]);
@@ -630,26 +529,10 @@ console.log("finished");
       const otherProvider = providerFor(other.url);
       try {
         // the same deployer and nonces: the same addresses on another chain
-        const there = await deployOverRpc(otherProvider, {
-          deployer: DEPLOYER,
-          issuer: ISSUER,
-          bank: BANK,
-          agent: AGENT,
-        });
+        const there = await deploy(otherProvider);
         expect(there).to.deep.equal(addresses);
         // a second deployment on this chain, its DCJPY also listed by the first DVP
-        const second = await deployOverRpc(provider, {
-          deployer: DEPLOYER,
-          issuer: ISSUER,
-          bank: BANK,
-          agent: AGENT,
-        });
-        const admin = new Contract(
-          addresses.dvp,
-          ["function setCashTokenListed(address token, bool listed)"],
-          new Wallet(key(DEPLOYER), provider),
-        );
-        await (await admin.setCashTokenListed(second.depositToken, true)).wait();
+        const second = await secondDeployment(provider, addresses);
 
         const c = await parties(BUYERS[0]);
         const terms = await newTerms(c.buyer.address, c.agent.address);

@@ -7,12 +7,16 @@ import { writeFile } from "node:fs/promises";
 import { openStore, type Store } from "@kessai/storage";
 import { tempSqliteDir, type TempSqliteDir } from "../../../packages/storage/src/testing/index.js";
 import { main } from "../../../packages/cli/src/main.js";
-import type { Verifier, VerifierOptions } from "../../../packages/verifier/src/index.js";
+import type {
+  CrossLedgerTerms,
+  Verifier,
+  VerifierOptions,
+} from "../../../packages/verifier/src/index.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import type { Backend } from "../storage/backends.js";
 import { databaseUrl } from "../storage/database-url.js";
-import { openNodeVerifier } from "./fixture.js";
-import { VERIFIER, startTwoLedgers, type TwoLedgers } from "./two-nodes.js";
+import { mineBlocks, openNodeVerifier } from "./fixture.js";
+import { VERIFIER, issue, lock, startTwoLedgers, type TwoLedgers } from "./two-nodes.js";
 
 /** Runs `suite` inside `describe("<title> on sqlite")` with a back end of SQLite files. */
 export const sqliteOnly = (title: string, suite: (b: () => Backend) => void) =>
@@ -38,6 +42,11 @@ export interface ResyncNodes {
   height(): Promise<number>;
   /** Opens the service on the fixture's database (closed in `after`); `over` wins. */
   open(over?: Partial<VerifierOptions>): Promise<Verifier>;
+  /**
+   * Issues the units of `t` and locks them a few blocks later (so that a reorg from the lock's
+   * block keeps the issue), then mines k + 1 blocks on the ST ledger: the lock's block.
+   */
+  lockAboveIssue(t: CrossLedgerTerms): Promise<number>;
   /** Runs `kessai verifier resync --ledger <ledger> --from-block <fromBlock>`: exit status and output. */
   resync(
     fromBlock: number,
@@ -61,6 +70,14 @@ export function useResyncNodes(backend: () => Backend, confirmations: number): R
       const v = await openNodeVerifier(nodes.l, nodes.store, { confirmations, ...over });
       closing.push(v.close);
       return v.verifier;
+    },
+    async lockAboveIssue(t: CrossLedgerTerms) {
+      await issue(nodes.l, t);
+      await mineBlocks(nodes.l.st, 3); // the units' issue stays below the reorg
+      await lock(nodes.l, t, { issued: true });
+      const lockBlock = await nodes.height();
+      await mineBlocks(nodes.l.st, confirmations + 1);
+      return lockBlock;
     },
     async resync(fromBlock: number, ledger: "st" | "cash" = "st") {
       const config = tmp!.file(`verifier-${fromBlock}.json`);

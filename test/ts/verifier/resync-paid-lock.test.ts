@@ -7,7 +7,7 @@
  * (`<id>:paid-lock`): the paid buyer gets the units, delivered once.
  */
 import { expect } from "chai";
-import { outbox, type Store } from "@kessai/storage";
+import { outbox } from "@kessai/storage";
 import { VerifierReorgError } from "../../../packages/verifier/src/index.js";
 import {
   mineBlocks as mine,
@@ -16,7 +16,7 @@ import {
   sentBy,
   statesOf,
 } from "./fixture.js";
-import { instruct, issue, lock, termsFor, type TwoLedgers } from "./two-nodes.js";
+import { instruct, lock, termsFor } from "./two-nodes.js";
 import { sqliteOnly, useResyncNodes } from "./resync-fixture.js";
 
 const K = 3;
@@ -26,22 +26,13 @@ sqliteOnly(
   "resync after a reorg that takes away a paid settlement's lock and its deliver",
   (backend) => {
     const nodes = useResyncNodes(backend, K);
-    const { height, open, resync } = nodes;
-    let l: TwoLedgers;
-    let store: Store;
-    before(function () {
-      ({ l, store } = nodes);
-    });
 
     it("the lock and the deliver both gone: the seller locks again after the restart; the paid buyer gets the units", async function () {
       this.timeout(120_000);
+      const { l, store, height, open, resync } = nodes;
       const verifier = await open();
       const t = await termsFor(l, `paid lock again ${backend().dialect}`);
-      await issue(l, t);
-      await mine(l.st, 3); // the units' issue stays below the reorg
-      await lock(l, t, { issued: true });
-      const lockBlock = await height();
-      await mine(l.st, K + 1);
+      const lockBlock = await nodes.lockAboveIssue(t);
       await instruct(l, t);
       await mine(l.cash, K);
       await roundsUntil(l, verifier, async () => (await statesOf(l, t)).st === 2);

@@ -34,7 +34,6 @@ import {
   VERIFIER,
   contractsOf,
   instruct,
-  issue,
   lock,
   termsFor,
   type TwoLedgers,
@@ -58,11 +57,7 @@ describeBackends(
       this.timeout(120_000);
       let verifier = await open();
       const t = await termsFor(l, `resync ${backend().dialect}`);
-      await issue(l, t);
-      await mine(l.st, 3); // the units' issue stays below the reorg
-      await lock(l, t, { issued: true });
-      const lockBlock = await height();
-      await mine(l.st, K + 1);
+      const lockBlock = await nodes.lockAboveIssue(t);
       await verifier.tick();
       expect((await verifier.settlement(t.id))?.stState).to.equal("locked");
       const sent = await sentBy(l);

@@ -24,7 +24,8 @@ import { nodeKey, rpcProvider } from "../sdk/hardhat-node.js";
 export const ST_CHAIN_ID = 31338;
 export const CASH_CHAIN_ID = 31339;
 export const [ADMIN, ISSUER, BANK, SELLER, BUYER, VERIFIER] = [0, 1, 2, 3, 4, 5];
-const TERMS_TUPLE =
+/** The ABI type of the terms that a lock carries to CrossLedgerDelivery. */
+export const TERMS_TUPLE =
   "tuple(bytes32 id,address seller,address buyer,uint256 stChainId,address stLedger,address securityToken,uint256 quantity,uint256 cashChainId,address cashLedger,address cashToken,uint256 amount,uint64 deadline,address verifier)";
 
 /** One ledger: its node, a provider, and a wallet per account index (nonces kept locally). */
@@ -187,6 +188,37 @@ export function contractsOf(l: TwoLedgers, who: number) {
     c(l.cash, "token/DepositToken.sol", "DepositToken", l.addr.dcjpy),
     c(l.cash, "settlement/CrossLedgerPayment.sol", "CrossLedgerPayment", l.addr.payment),
   ]).then(([bond, delivery, dcjpy, payment]) => ({ bond, delivery, dcjpy, payment }));
+}
+
+/**
+ * The two ledgers' half of cross-ledger terms (`crossLedgerTradeTerms`' second argument): their
+ * chain IDs and contracts, the DCJPY token, the verifier (account 5).
+ */
+export function ledgerPair(l: TwoLedgers) {
+  return {
+    stChainId: BigInt(ST_CHAIN_ID),
+    stLedger: l.addr.delivery,
+    cashChainId: BigInt(CASH_CHAIN_ID),
+    cashLedger: l.addr.payment,
+    cashToken: l.addr.dcjpy,
+    verifier: new Wallet(nodeKey(VERIFIER)).address,
+  };
+}
+
+/**
+ * The issuer issues `units` of the bond to the seller, the bank `cash` DCJPY to the buyer (its
+ * bank reference the hash of `reference`): what a day of trades between them needs.
+ */
+export async function fundTraders(
+  l: TwoLedgers,
+  o: { units: bigint; cash: bigint; reference: string },
+): Promise<void> {
+  const issuer = await contractsOf(l, ISSUER);
+  const seller = new Wallet(nodeKey(SELLER)).address;
+  await mined(issuer.bond.issue(seller, "0x" + "00".repeat(20), o.units));
+  const bank = await contractsOf(l, BANK);
+  const buyer = new Wallet(nodeKey(BUYER)).address;
+  await mined(bank.dcjpy.issue(buyer, o.cash, keccakId(o.reference)));
 }
 
 /** Terms of a settlement `name` between the seller and the buyer, the verifier being account 5. */

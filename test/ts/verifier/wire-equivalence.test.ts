@@ -16,7 +16,6 @@ import {
   type Interface,
   type Log,
 } from "ethers";
-import { contracts } from "@kessai/sdk";
 import {
   Outcome,
   signOrder,
@@ -28,15 +27,14 @@ import {
   OUTCOME_TYPES,
   attestationDomain,
   orderDomain,
-} from "../../../packages/verifier/src/terms.js";
-import {
   encodeTermsCall,
   eventPayload,
   watchedEvent,
-} from "../../../packages/verifier/src/wire.js";
+  delivery,
+  payment,
+  sampleTerms,
+} from "./wire-fixture.js";
 
-const delivery = contracts.CrossLedgerDelivery__factory.createInterface() as unknown as Interface;
-const payment = contracts.CrossLedgerPayment__factory.createInterface() as unknown as Interface;
 const key = new Wallet(keccakId("kessai.wire.equivalence"));
 
 /** What ethers' parseLog makes of `log`: the payload, undefined, or its error. */
@@ -98,21 +96,11 @@ function randomTerms(): CrossLedgerTerms {
 }
 
 describe("verifier: hand-written wire against ethers", () => {
-  const t: CrossLedgerTerms = {
+  const t = sampleTerms({
     id: keccakId("kessai.wire.eq"),
-    seller: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-    buyer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
-    stChainId: 31338n,
-    stLedger: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-    securityToken: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
-    quantity: 10n,
-    cashChainId: 31339n,
-    cashLedger: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
-    cashToken: "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9",
-    amount: 1_000_000n,
     deadline: 2_000_000_000n,
     verifier: key.address,
-  };
+  });
 
   it("refuses a watched event's log with topics missing, as ethers' parseLog does", () => {
     const cash = new Set(["PaymentInstructed", "SettlementPaid", "SettlementRefunded"]);

@@ -5,7 +5,6 @@
  */
 import { expect } from "chai";
 import { Wallet, id as keccakId, type Interface, type Log } from "ethers";
-import { contracts } from "@kessai/sdk";
 import {
   Outcome,
   signOrder,
@@ -13,38 +12,29 @@ import {
   termsToJson,
   type CrossLedgerTerms,
 } from "../../../packages/verifier/src/index.js";
+// the contracts' interfaces, the wire, and the typed data of its signatures
 import {
+  delivery,
+  payment,
+  encodeTermsCall,
+  eventPayload,
+  watchedEvent,
   orderDomain,
   attestationDomain,
   OUTCOME_TYPES,
   ORDER_TYPES,
-} from "../../../packages/verifier/src/terms.js";
-import {
-  encodeTermsCall,
-  eventPayload,
-  watchedEvent,
-} from "../../../packages/verifier/src/wire.js";
+  sampleTerms,
+} from "./wire-fixture.js";
 
-const delivery = contracts.CrossLedgerDelivery__factory.createInterface() as unknown as Interface;
-const payment = contracts.CrossLedgerPayment__factory.createInterface() as unknown as Interface;
 const key = new Wallet(keccakId("kessai.wire.test"));
 
-const terms = (over: Partial<CrossLedgerTerms> = {}): CrossLedgerTerms => ({
-  id: keccakId("kessai.wire.1"),
-  seller: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-  buyer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
-  stChainId: 31338n,
-  stLedger: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-  securityToken: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
-  quantity: 10n,
-  cashChainId: 31339n,
-  cashLedger: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
-  cashToken: "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9",
-  amount: 1_000_000n,
-  deadline: 2n ** 64n - 1n,
-  verifier: key.address,
-  ...over,
-});
+const terms = (over: Partial<CrossLedgerTerms> = {}): CrossLedgerTerms =>
+  sampleTerms({
+    id: keccakId("kessai.wire.1"),
+    deadline: 2n ** 64n - 1n,
+    verifier: key.address,
+    ...over,
+  });
 
 describe("verifier: hand-written call data, events and signatures", () => {
   it("encodes the five sends as ethers does, whatever the signature's length", async () => {

@@ -166,6 +166,19 @@ const NETWORK_RE =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|fetch failed|socket hang up|network error|could not detect network|request timeout/i;
 
 /**
+ * The message of an EIP-1193 provider's own failure (e.g. `connect ECONNREFUSED`), which ethers'
+ * `BrowserProvider` keeps only as `{ code, message }`: as `error` of an UNKNOWN_ERROR "could not
+ * coalesce error", as `info.error` of the CALL_EXCEPTION "missing revert data" it makes of an
+ * `eth_call`; "" when there is none.
+ */
+function providerMessage(err: unknown): string {
+  type Inner = { message?: unknown } | undefined;
+  const e = err as { error?: Inner; info?: { error?: Inner } } | undefined;
+  const m = e?.error?.message ?? e?.info?.error?.message;
+  return typeof m === "string" ? m : "";
+}
+
+/**
  * Turns anything thrown by ethers, Hardhat or a JSON-RPC node into a {@link KessaiError}:
  * revert data → the generated contract error class; nonce refusals → {@link NonceError};
  * transport failures → {@link NetworkError}; a node's own JSON-RPC error (block out of range,
@@ -187,7 +200,13 @@ export function toKessaiError(err: unknown, options: ContractErrorOptions = {}):
       { cause: err },
     );
   }
-  if (c === "NETWORK_ERROR" || c === "TIMEOUT" || c === "SERVER_ERROR" || NETWORK_RE.test(msg)) {
+  if (
+    c === "NETWORK_ERROR" ||
+    c === "TIMEOUT" ||
+    c === "SERVER_ERROR" ||
+    NETWORK_RE.test(msg) ||
+    ((c === "UNKNOWN_ERROR" || c === "CALL_EXCEPTION") && NETWORK_RE.test(providerMessage(err)))
+  ) {
     return new NetworkError(
       `JSON-RPC request failed${options.action ? ` during ${options.action}` : ""}`,
       { cause: err },
