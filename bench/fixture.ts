@@ -146,7 +146,17 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
   // ------------------------------------------------------------ tokens and DVP
   const bond = await ethers.deployContract(
     "StraightBondToken",
-    ["Kessai Bond 1", "KB1", 0, await stRegistry.getAddress(), admin.address, 0, BOND_TERMS],
+    [
+      {
+        name: "Kessai Bond 1",
+        symbol: "KB1",
+        decimals: 0,
+        registry: await stRegistry.getAddress(),
+        admin: admin.address,
+        adminDelay: 0,
+      },
+      BOND_TERMS,
+    ],
     admin,
   );
   await grantEach(bond, issuer.address, [
@@ -157,7 +167,7 @@ export async function deployFixture(ethers: HardhatEthers): Promise<Fixture> {
 
   const dcjpy = await ethers.deployContract(
     "DepositToken",
-    ["DCJPY", "DCJPY", 0, admin.address, 0],
+    [{ name: "DCJPY", symbol: "DCJPY", decimals: 0, admin: admin.address, adminDelay: 0 }],
     admin,
   );
   await grantEach(dcjpy, bank.address, [

@@ -75,7 +75,17 @@ export async function measureTwoLedger(
   );
   const bond = (await st.ethers.deployContract(
     "StraightBondToken",
-    ["Kessai Bond 1", "KB1", 0, await registry.getAddress(), stAdmin.address, 0, BOND_TERMS],
+    [
+      {
+        name: "Kessai Bond 1",
+        symbol: "KB1",
+        decimals: 0,
+        registry: await registry.getAddress(),
+        admin: stAdmin.address,
+        adminDelay: 0,
+      },
+      BOND_TERMS,
+    ],
     stAdmin,
   )) as unknown as StraightBondToken;
   await mined(bond.grantRole(await bond.ISSUER_ROLE(), st.signers[issuer].address));
@@ -98,7 +108,7 @@ export async function measureTwoLedger(
   const cashBank = cash.signers[bank];
   const dcjpy = (await cash.ethers.deployContract(
     "DepositToken",
-    ["DCJPY", "DCJPY", 0, cashAdmin.address, 0],
+    [{ name: "DCJPY", symbol: "DCJPY", decimals: 0, admin: cashAdmin.address, adminDelay: 0 }],
     cashAdmin,
   )) as unknown as DepositToken;
   for (const role of [await dcjpy.ISSUER_ROLE(), await dcjpy.REGISTRAR_ROLE()]) {

@@ -69,6 +69,21 @@ contract DepositToken is
     );
     /* solhint-enable gas-small-strings */
 
+    /// @notice What the token is deployed with (the security token's {SecurityToken-Setup} without
+    /// a registry: DCJPY keeps its account book itself).
+    /// @param name Token name; also the EIP-712 domain name (version "1").
+    /// @param symbol Token symbol.
+    /// @param decimals Decimals (0 for 1 unit = 1 yen).
+    /// @param admin The default admin (grants roles; handed over in two steps).
+    /// @param adminDelay Delay of a default-admin handover, in seconds.
+    struct Setup {
+        string name;
+        string symbol;
+        uint8 decimals;
+        address admin;
+        uint48 adminDelay;
+    }
+
     /// @dev Which set of transfer rules a balance change is held to (see the interface's header).
     enum Path {
         Transfer,
@@ -101,22 +116,15 @@ contract DepositToken is
 
     /**
      * @notice Deploys the token with no roles but the default admin's, which grants them.
-     * @param name_ Token name; also the EIP-712 domain name (version "1").
-     * @param symbol_ Token symbol.
-     * @param decimals_ Decimals (0 for 1 unit = 1 yen).
-     * @param admin The default admin (grants roles; handed over in two steps).
-     * @param adminDelay Delay of a default-admin handover, in seconds.
+     * @param setup The token's metadata and default admin ({Setup}); its name is also the EIP-712
+     * domain name (version "1").
      */
     constructor(
-        string memory name_,
-        string memory symbol_,
-        uint8 decimals_,
-        address admin,
-        uint48 adminDelay
+        Setup memory setup
     )
-        PackedERC20(name_, symbol_, decimals_)
-        EIP712(name_, "1")
-        AccessControlDefaultAdminRules(adminDelay, admin)
+        PackedERC20(setup.name, setup.symbol, setup.decimals)
+        EIP712(setup.name, "1")
+        AccessControlDefaultAdminRules(setup.adminDelay, setup.admin)
     {}
 
     // ---------------------------------------------------------------- bank

@@ -55,6 +55,22 @@ abstract contract SecurityToken is ISecurityToken, PackedERC20, AccessControlDef
         bool paused;
     }
 
+    /// @notice What a token is deployed with; a product's constructor takes it and its own terms.
+    /// @param name Token name.
+    /// @param symbol Token symbol.
+    /// @param decimals Decimals (0 for whole units).
+    /// @param registry The eligibility registry (a contract).
+    /// @param admin The default admin, who grants every other role.
+    /// @param adminDelay Delay of a default admin handover, in seconds.
+    struct Setup {
+        string name;
+        string symbol;
+        uint8 decimals;
+        IInvestorRegistry registry;
+        address admin;
+        uint48 adminDelay;
+    }
+
     /// @inheritdoc ISecurityToken
     bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
     /// @inheritdoc ISecurityToken
@@ -103,21 +119,15 @@ abstract contract SecurityToken is ISecurityToken, PackedERC20, AccessControlDef
 
     /**
      * @notice Deploys an active, transferable, unpaused token without the approval workflow.
-     * @param name_ Token name.
-     * @param symbol_ Token symbol.
-     * @param decimals_ Decimals (0 for whole units).
-     * @param registry The eligibility registry (a contract).
-     * @param admin The default admin, who grants every other role.
-     * @param adminDelay Delay of a default admin handover, in seconds.
+     * @param setup The token's metadata, registry and default admin ({Setup}).
      */
     constructor(
-        string memory name_,
-        string memory symbol_,
-        uint8 decimals_,
-        IInvestorRegistry registry,
-        address admin,
-        uint48 adminDelay
-    ) PackedERC20(name_, symbol_, decimals_) AccessControlDefaultAdminRules(adminDelay, admin) {
+        Setup memory setup
+    )
+        PackedERC20(setup.name, setup.symbol, setup.decimals)
+        AccessControlDefaultAdminRules(setup.adminDelay, setup.admin)
+    {
+        IInvestorRegistry registry = setup.registry;
         _checkRegistry(registry);
         _config = Config({
             registry: registry,

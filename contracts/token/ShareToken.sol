@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.30;
 
-import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {IShareToken} from "../interfaces/ISecurityTokenProducts.sol";
 import {SecurityToken} from "./SecurityToken.sol";
 import {SecurityTokenEnforcement} from "./extensions/SecurityTokenEnforcement.sol";
@@ -16,23 +15,10 @@ contract ShareToken is SecurityTokenTransferApproval, SecurityTokenEnforcement, 
 
     /**
      * @notice Deploys an active, transferable, unpaused share without the approval workflow.
-     * @param name_ Token name.
-     * @param symbol_ Token symbol.
-     * @param decimals_ Decimals (0 for whole units).
-     * @param registry The eligibility registry (a contract).
-     * @param admin The default admin, who grants every other role.
-     * @param adminDelay Delay of a default admin handover, in seconds.
+     * @param setup The token's metadata, registry and default admin ({SecurityToken-Setup}).
      * @param terms The share's terms. Emits {ShareTermsChanged}.
      */
-    constructor(
-        string memory name_,
-        string memory symbol_,
-        uint8 decimals_,
-        IInvestorRegistry registry,
-        address admin,
-        uint48 adminDelay,
-        ShareTerms memory terms
-    ) SecurityToken(name_, symbol_, decimals_, registry, admin, adminDelay) {
+    constructor(Setup memory setup, ShareTerms memory terms) SecurityToken(setup) {
         _terms = terms;
         emit ShareTermsChanged(terms);
     }

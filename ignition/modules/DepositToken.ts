@@ -16,11 +16,13 @@ export default buildModule("DepositTokenModule", (m) => {
 
   const d = DEPLOYMENT_DEFAULTS.depositToken;
   const token = m.contract("DepositToken", [
-    m.getParameter("name", d.name),
-    m.getParameter("symbol", d.symbol),
-    m.getParameter("decimals", d.decimals),
-    admin,
-    m.getParameter("adminDelay", DEPLOYMENT_DEFAULTS.adminDelay),
+    {
+      name: m.getParameter("name", d.name),
+      symbol: m.getParameter("symbol", d.symbol),
+      decimals: m.getParameter("decimals", d.decimals),
+      admin,
+      adminDelay: m.getParameter("adminDelay", DEPLOYMENT_DEFAULTS.adminDelay),
+    },
   ]);
 
   grantRoles(m, token, KESSAI_ROLES.bank.depositToken, bank);

@@ -36,15 +36,15 @@ export function securityTokenModule<ModuleId extends string, Contract extends st
         m.getParameter(field, typeof value === "object" ? [...value] : value),
       ]),
     );
-    const token = m.contract(contract, [
-      m.getParameter("name", defaults.name),
-      m.getParameter("symbol", defaults.symbol),
-      m.getParameter("decimals", defaults.decimals),
-      securityRegistry,
+    const setup = {
+      name: m.getParameter("name", defaults.name),
+      symbol: m.getParameter("symbol", defaults.symbol),
+      decimals: m.getParameter("decimals", defaults.decimals),
+      registry: securityRegistry,
       admin,
-      m.getParameter("adminDelay", DEPLOYMENT_DEFAULTS.adminDelay),
-      terms,
-    ]);
+      adminDelay: m.getParameter("adminDelay", DEPLOYMENT_DEFAULTS.adminDelay),
+    };
+    const token = m.contract(contract, [setup, terms]);
     grantRoles(m, token, KESSAI_ROLES.issuer.securityToken, issuer);
     return { securityToken: token, securityRegistry };
   });

@@ -48,21 +48,19 @@ describe("DVP: the seven steps", () => {
       redemptionValueCurrency: "JPY",
     };
     const bond = await ethers.deployContract("StraightBondToken", [
-      "Kessai Bond 1",
-      "KB1",
-      0,
-      await registry.getAddress(),
-      admin.address,
-      0,
+      {
+        name: "Kessai Bond 1",
+        symbol: "KB1",
+        decimals: 0,
+        registry: await registry.getAddress(),
+        admin: admin.address,
+        adminDelay: 0,
+      },
       bondTerms,
     ]);
     await bond.grantRole(await bond.ISSUER_ROLE(), issuer.address);
     const dcjpy = await ethers.deployContract("DepositToken", [
-      "DCJPY",
-      "DCJPY",
-      0,
-      admin.address,
-      0,
+      { name: "DCJPY", symbol: "DCJPY", decimals: 0, admin: admin.address, adminDelay: 0 },
     ]);
     await dcjpy.grantRole(await dcjpy.ISSUER_ROLE(), bank.address);
     await dcjpy.grantRole(await dcjpy.REGISTRAR_ROLE(), bank.address);
@@ -283,12 +281,14 @@ describe("DVP: the seven steps", () => {
       [0, 0],
     );
     const share = await ethers.deployContract("ShareToken", [
-      "Kessai Share",
-      "KS",
-      0,
-      await registry.getAddress(),
-      admin.address,
-      0,
+      {
+        name: "Kessai Share",
+        symbol: "KS",
+        decimals: 0,
+        registry: await registry.getAddress(),
+        admin: admin.address,
+        adminDelay: 0,
+      },
       {
         issuePrice: 1_000n,
         dividendPerUnit: 0n,
@@ -299,11 +299,7 @@ describe("DVP: the seven steps", () => {
     ]);
     await share.grantRole(await share.ISSUER_ROLE(), issuer.address);
     const dcjpy = await ethers.deployContract("DepositToken", [
-      "DCJPY",
-      "DCJPY",
-      0,
-      admin.address,
-      0,
+      { name: "DCJPY", symbol: "DCJPY", decimals: 0, admin: admin.address, adminDelay: 0 },
     ]);
     const dvp = await ethers.deployContract("DeliveryVersusPayment", [0, admin.address]);
     await dvp.setSecurityTokenListed(await share.getAddress(), true);

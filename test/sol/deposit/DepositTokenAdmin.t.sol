@@ -14,7 +14,9 @@ contract DepositTokenAdminTest is DepositTokenBase {
     // ------------------------------------------------------------ constructor and metadata
 
     function test_constructor_setsMetadataAndAdmin() public {
-        DepositToken t = new DepositToken("Deposit Yen", "DYEN", 2, admin, 3 days);
+        DepositToken t = new DepositToken(
+            DepositToken.Setup("Deposit Yen", "DYEN", 2, admin, 3 days)
+        );
         vm.assertEq(bytes(t.name()), bytes("Deposit Yen"), "name");
         vm.assertEq(bytes(t.symbol()), bytes("DYEN"), "symbol");
         vm.assertEq(uint256(t.decimals()), 2, "decimals");
@@ -34,7 +36,7 @@ contract DepositTokenAdminTest is DepositTokenBase {
                 address(0)
             )
         );
-        new DepositToken("D", "D", 0, address(0), 1 days);
+        new DepositToken(DepositToken.Setup("D", "D", 0, address(0), 1 days));
     }
 
     function test_roles_areDistinctNamedHashes() public view {

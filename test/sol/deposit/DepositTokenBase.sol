@@ -23,7 +23,7 @@ abstract contract DepositTokenBase is TestBase {
 
     /// @notice Deploys the token, grants roles, opens accounts for alice, bob and carol.
     function setUp() public virtual {
-        token = new DepositToken("DCJPY", "DCJPY", 0, admin, 1 days);
+        token = new DepositToken(DepositToken.Setup("DCJPY", "DCJPY", 0, admin, 1 days));
         vm.startPrank(admin);
         token.grantRole(token.ISSUER_ROLE(), issuer);
         token.grantRole(token.REDEEMER_ROLE(), redeemer);

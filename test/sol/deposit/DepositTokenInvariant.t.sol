@@ -13,7 +13,7 @@ contract DepositTokenInvariantTest is TestBase {
     DepositTokenHandler internal handler;
 
     function setUp() public {
-        token = new DepositToken("DCJPY", "DCJPY", 0, address(this), 1 days);
+        token = new DepositToken(DepositToken.Setup("DCJPY", "DCJPY", 0, address(this), 1 days));
         token.grantRole(token.REGISTRAR_ROLE(), address(this));
         address[] memory actors = new address[](4);
         actors[0] = address(0xA1);

@@ -8,6 +8,7 @@ import {InvestorRegistry} from "../../../contracts/registry/InvestorRegistry.sol
 import {StraightBondToken} from "../../../contracts/token/StraightBondToken.sol";
 import {DepositToken} from "../../../contracts/token/DepositToken.sol";
 import {TestBase} from "../utils/TestBase.sol";
+import {SecurityToken} from "../../../contracts/token/SecurityToken.sol";
 
 /// @title DvpBase
 /// @notice Shared fixture: registry, bond token, DCJPY and DVP, wired as in production, with a
@@ -79,7 +80,7 @@ abstract contract DvpBase is TestBase {
         vm.startPrank(admin);
         stRegistry = new InvestorRegistry(0, admin);
         stRegistry.grantRole(stRegistry.REGISTRAR_ROLE(), admin);
-        dcjpy = new DepositToken("DCJPY", "DCJPY", 0, admin, 0);
+        dcjpy = new DepositToken(DepositToken.Setup("DCJPY", "DCJPY", 0, admin, 0));
         dcjpy.grantRole(dcjpy.ISSUER_ROLE(), bank);
         dcjpy.grantRole(dcjpy.FREEZER_ROLE(), bank);
         dcjpy.grantRole(dcjpy.PAUSER_ROLE(), bank);
@@ -91,12 +92,7 @@ abstract contract DvpBase is TestBase {
         string[] memory dates = new string[](1);
         dates[0] = "0331";
         bond = new StraightBondToken(
-            "Kessai Bond 1",
-            "KB1",
-            0,
-            stRegistry,
-            admin,
-            0,
+            SecurityToken.Setup("Kessai Bond 1", "KB1", 0, stRegistry, admin, 0),
             IStraightBondToken.BondTerms(100, "JPY", 1_0000, dates, T0 + 365 days, 100, "JPY")
         );
         bond.grantRole(bond.ISSUER_ROLE(), issuer);

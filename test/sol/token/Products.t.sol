@@ -10,6 +10,7 @@ import {
 import {ShareToken} from "../../../contracts/token/ShareToken.sol";
 import {StraightBondToken} from "../../../contracts/token/StraightBondToken.sol";
 import {SecurityTokenFixture} from "../utils/SecurityTokenFixture.sol";
+import {SecurityToken} from "../../../contracts/token/SecurityToken.sol";
 
 contract StraightBondTokenTest is SecurityTokenFixture {
     StraightBondToken internal bond;
@@ -30,12 +31,14 @@ contract StraightBondTokenTest is SecurityTokenFixture {
         vm.expectEmit();
         emit IStraightBondToken.BondTermsChanged(terms);
         StraightBondToken b = new StraightBondToken(
-            "Bond",
-            "BND",
-            2,
-            IInvestorRegistry(address(registry)),
-            admin,
-            1 days,
+            SecurityToken.Setup(
+                "Bond",
+                "BND",
+                2,
+                IInvestorRegistry(address(registry)),
+                admin,
+                1 days
+            ),
             terms
         );
         vm.assertEq(b.name(), "Bond", "name");
@@ -54,7 +57,10 @@ contract StraightBondTokenTest is SecurityTokenFixture {
         vm.expectRevert(
             abi.encodeWithSelector(ISecurityToken.SecurityTokenInvalidRegistry.selector, alice)
         );
-        new StraightBondToken("B", "B", 0, IInvestorRegistry(alice), admin, 0, _bondTerms());
+        new StraightBondToken(
+            SecurityToken.Setup("B", "B", 0, IInvestorRegistry(alice), admin, 0),
+            _bondTerms()
+        );
     }
 
     function test_setBondTerms_replacesTerms() public {
@@ -108,12 +114,14 @@ contract ShareTokenTest is SecurityTokenFixture {
         vm.expectEmit();
         emit IShareToken.ShareTermsChanged(terms);
         ShareToken s = new ShareToken(
-            "Share",
-            "SHR",
-            0,
-            IInvestorRegistry(address(registry)),
-            admin,
-            2 days,
+            SecurityToken.Setup(
+                "Share",
+                "SHR",
+                0,
+                IInvestorRegistry(address(registry)),
+                admin,
+                2 days
+            ),
             terms
         );
         vm.assertEq(s.name(), "Share", "name");
@@ -130,7 +138,10 @@ contract ShareTokenTest is SecurityTokenFixture {
         vm.expectRevert(
             abi.encodeWithSelector(ISecurityToken.SecurityTokenInvalidRegistry.selector, address(0))
         );
-        new ShareToken("S", "S", 0, IInvestorRegistry(address(0)), admin, 0, _shareTerms());
+        new ShareToken(
+            SecurityToken.Setup("S", "S", 0, IInvestorRegistry(address(0)), admin, 0),
+            _shareTerms()
+        );
     }
 
     function test_setShareTerms_replacesTerms() public {

@@ -12,6 +12,7 @@ import {InvestorRegistry} from "../../../contracts/registry/InvestorRegistry.sol
 import {ShareToken} from "../../../contracts/token/ShareToken.sol";
 import {StraightBondToken} from "../../../contracts/token/StraightBondToken.sol";
 import {TestBase} from "./TestBase.sol";
+import {SecurityToken} from "../../../contracts/token/SecurityToken.sol";
 
 /**
  * @title SecurityTokenFixture
@@ -99,12 +100,14 @@ abstract contract SecurityTokenFixture is TestBase {
     /// @dev A bond on {registry}, every role granted ({_grantRoles}).
     function _deployBond() internal returns (StraightBondToken bond) {
         bond = new StraightBondToken(
-            "Kessai Bond 1",
-            "KB1",
-            0,
-            IInvestorRegistry(address(registry)),
-            admin,
-            0,
+            SecurityToken.Setup(
+                "Kessai Bond 1",
+                "KB1",
+                0,
+                IInvestorRegistry(address(registry)),
+                admin,
+                0
+            ),
             _bondTerms()
         );
         _grantRoles(bond);
@@ -113,12 +116,14 @@ abstract contract SecurityTokenFixture is TestBase {
     /// @dev A share on {registry}, every role granted ({_grantRoles}).
     function _deployShare() internal returns (ShareToken share) {
         share = new ShareToken(
-            "Kessai Share",
-            "KSH",
-            0,
-            IInvestorRegistry(address(registry)),
-            admin,
-            0,
+            SecurityToken.Setup(
+                "Kessai Share",
+                "KSH",
+                0,
+                IInvestorRegistry(address(registry)),
+                admin,
+                0
+            ),
             _shareTerms()
         );
         _grantRoles(share);

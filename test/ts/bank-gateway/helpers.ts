@@ -33,11 +33,7 @@ export async function deployDcjpy() {
   const { ethers } = conn;
   const [admin, bank, ...firms] = await ethers.getSigners();
   const dcjpy = await ethers.deployContract("DepositToken", [
-    "DCJPY",
-    "DCJPY",
-    0,
-    admin!.address,
-    0,
+    { name: "DCJPY", symbol: "DCJPY", decimals: 0, admin: admin!.address, adminDelay: 0 },
   ]);
   for (const r of [
     "REGISTRAR_ROLE",
@@ -171,13 +167,13 @@ export async function deployDcjpyOverRpc(
     abi: InterfaceAbi;
     bytecode: string;
   };
-  const deployed = await new ContractFactory(a.abi, a.bytecode, admin).deploy(
-    "DCJPY",
-    "DCJPY",
-    0,
-    await admin.getAddress(),
-    0,
-  );
+  const deployed = await new ContractFactory(a.abi, a.bytecode, admin).deploy({
+    name: "DCJPY",
+    symbol: "DCJPY",
+    decimals: 0,
+    admin: await admin.getAddress(),
+    adminDelay: 0,
+  });
   await deployed.waitForDeployment();
   const address = await deployed.getAddress();
   const dcjpy = contracts.DepositToken__factory.connect(address, admin);

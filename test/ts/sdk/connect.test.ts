@@ -98,11 +98,13 @@ describe("sdk connect: the chain and the deployment are checked", function () {
     const dvp = k.contracts.dvp.connect(k.signers.admin);
     // another DCJPY, of the same kind but never listed
     const other = await k.ethers.deployContract("DepositToken", [
-      "Other DCJPY",
-      "OJPY",
-      0,
-      k.signers.admin.address,
-      0,
+      {
+        name: "Other DCJPY",
+        symbol: "OJPY",
+        decimals: 0,
+        admin: k.signers.admin.address,
+        adminDelay: 0,
+      },
     ]);
     const otherAddress = await other.getAddress();
     const e = await expectError(

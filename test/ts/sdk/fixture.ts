@@ -28,12 +28,14 @@ export async function deployKessai() {
 
   const secReg = await ethers.deployContract("InvestorRegistry", [0, admin.address]);
   const bond = await ethers.deployContract("StraightBondToken", [
-    "Kessai Bond 1",
-    "KB1",
-    0,
-    await secReg.getAddress(),
-    admin.address,
-    0,
+    {
+      name: "Kessai Bond 1",
+      symbol: "KB1",
+      decimals: 0,
+      registry: await secReg.getAddress(),
+      admin: admin.address,
+      adminDelay: 0,
+    },
     {
       faceValue: 1_000_000n,
       faceValueCurrency: "JPY",
@@ -45,11 +47,7 @@ export async function deployKessai() {
     },
   ]);
   const dcjpy = await ethers.deployContract("DepositToken", [
-    "DCJPY",
-    "DCJPY",
-    0,
-    admin.address,
-    0,
+    { name: "DCJPY", symbol: "DCJPY", decimals: 0, admin: admin.address, adminDelay: 0 },
   ]);
   const dvp = await ethers.deployContract("DeliveryVersusPayment", [0, admin.address]);
 

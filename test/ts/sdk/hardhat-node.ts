@@ -120,12 +120,14 @@ export async function deployOverRpc(
   };
   const secReg = await deploy("registry/InvestorRegistry.sol", "InvestorRegistry", [0, admin]);
   const bond = await deploy("token/StraightBondToken.sol", "StraightBondToken", [
-    "Kessai Bond 1",
-    "KB1",
-    0,
-    await secReg.getAddress(),
-    admin,
-    0,
+    {
+      name: "Kessai Bond 1",
+      symbol: "KB1",
+      decimals: 0,
+      registry: await secReg.getAddress(),
+      admin,
+      adminDelay: 0,
+    },
     {
       faceValue: 1n,
       faceValueCurrency: "JPY",
@@ -137,11 +139,7 @@ export async function deployOverRpc(
     },
   ]);
   const dcjpy = await deploy("token/DepositToken.sol", "DepositToken", [
-    "DCJPY",
-    "DCJPY",
-    0,
-    admin,
-    0,
+    { name: "DCJPY", symbol: "DCJPY", decimals: 0, admin, adminDelay: 0 },
   ]);
   const dvp = await deploy("settlement/DeliveryVersusPayment.sol", "DeliveryVersusPayment", [
     0,

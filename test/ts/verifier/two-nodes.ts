@@ -103,12 +103,14 @@ export async function startTwoLedgers(): Promise<TwoLedgers> {
       ),
     );
     const bond = await deploy(st, "token/StraightBondToken.sol", "StraightBondToken", [
-      "Kessai Bond 1",
-      "KB1",
-      0,
-      await registry.getAddress(),
-      admin,
-      0,
+      {
+        name: "Kessai Bond 1",
+        symbol: "KB1",
+        decimals: 0,
+        registry: await registry.getAddress(),
+        admin,
+        adminDelay: 0,
+      },
       {
         faceValue: 1n,
         faceValueCurrency: "JPY",
@@ -130,11 +132,7 @@ export async function startTwoLedgers(): Promise<TwoLedgers> {
   })();
   const cashSide = (async () => {
     const dcjpy = await deploy(cash, "token/DepositToken.sol", "DepositToken", [
-      "DCJPY",
-      "DCJPY",
-      0,
-      admin,
-      0,
+      { name: "DCJPY", symbol: "DCJPY", decimals: 0, admin, adminDelay: 0 },
     ]);
     for (const role of [await dcjpy.ISSUER_ROLE(), await dcjpy.REGISTRAR_ROLE()])
       await mined(dcjpy.grantRole(role, address(BANK)));

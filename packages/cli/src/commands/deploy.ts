@@ -186,25 +186,27 @@ export const deployCommand: Command = {
             defaults: D.share,
             terms: shareTerms,
           };
-    const token = await deploy<BaseContract & Grants>(p.label, p.contract, p.abi, [
-      text(v, "name", p.defaults.name),
-      text(v, "symbol", p.defaults.symbol),
+    const setup = {
+      name: text(v, "name", p.defaults.name),
+      symbol: text(v, "symbol", p.defaults.symbol),
       decimals,
-      securityRegistryAddress,
-      deployer,
+      registry: securityRegistryAddress,
+      admin: deployer,
       adminDelay,
-      p.terms,
-    ]);
+    };
+    const token = await deploy<BaseContract & Grants>(p.label, p.contract, p.abi, [setup, p.terms]);
     const dcjpy = await deploy<ReturnType<typeof contracts.DepositToken__factory.connect>>(
       "DCJPY",
       "DepositToken",
       contracts.DepositToken__factory.abi,
       [
-        text(v, "cash-name", D.depositToken.name),
-        text(v, "cash-symbol", D.depositToken.symbol),
-        cashDecimals,
-        deployer,
-        adminDelay,
+        {
+          name: text(v, "cash-name", D.depositToken.name),
+          symbol: text(v, "cash-symbol", D.depositToken.symbol),
+          decimals: cashDecimals,
+          admin: deployer,
+          adminDelay,
+        },
       ],
     );
     const dvp = await deploy<ReturnType<typeof contracts.DeliveryVersusPayment__factory.connect>>(
