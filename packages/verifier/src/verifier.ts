@@ -776,8 +776,10 @@ export class Verifier {
     const decided = (item?.payload as RelayPayload | undefined)?.terms;
     const locked = termsHash(toTerms(terms));
     if (!item || decided === undefined || decided === locked) return false;
-    // A relay running now reads the terms again before it sends and skips these (see relay).
-    if (item.status === "claimed") return false;
+    // Also when claimed (another instance, or one dead with its lease running): that relay sends
+    // nothing, as it finds no lock or this one with other terms (see relay), and its completion
+    // then finds its claim lost. Left in place, the item would end `done` with this payload, and
+    // the new lock's outcome would meet it under the same key.
     await tx.run(sql`DELETE FROM kessai_outbox WHERE id = ${item.id}`);
     const key = `st:${id}`;
     const held = await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
