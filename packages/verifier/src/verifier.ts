@@ -245,6 +245,9 @@ interface RelayPayload {
   terms?: string;
 }
 
+/** Journal states of a send that can no longer be mined: a void return's send in one goes too. */
+const VOID_SENDS: ReadonlySet<string> = new Set(["intent", "reverted", "replaced"]);
+
 /** The relay owed to a lock seen after the cash ledger's outcome, by that outcome (`cash_state`). */
 const LATE_LOCK: Record<string, { suffix: string; outcome: OutcomeValue } | undefined> = {
   refunded: { suffix: "late-lock", outcome: Outcome.Refunded },
@@ -762,8 +765,9 @@ export class Verifier {
    * {@link expire} decided for other terms (an earlier lock of the ID, never instructed by its
    * deadline, that a resync took away with its return): that decision is void, as it was made for
    * a deadline this lock does not have. Its item is withdrawn with the attestation signed for it,
-   * and its send if a resync held it (nothing signed), so the settlement is decided afresh under
-   * the new lock's terms; `reason` says why. Returns whether it voided a return.
+   * and its send if a resync held it (nothing signed) or it can no longer be mined (reverted,
+   * replaced), so the settlement is decided afresh under the new lock's terms; `reason` says why.
+   * Returns whether it voided a return.
    */
   private async voidReturnForOtherTerms(
     tx: Tx,
@@ -783,7 +787,9 @@ export class Verifier {
     await tx.run(sql`DELETE FROM kessai_outbox WHERE id = ${item.id}`);
     const key = `st:${id}`;
     const held = await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
-    if (held?.state === "intent")
+    // Nothing signed, or nothing of it can be mined any more (it reverted, say, mined on the chain
+    // that took the lock away): its entry would refuse every send of the new lock under the key.
+    if (held && VOID_SENDS.has(held.state))
       await journals.remove(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
     const reason = `the return decided for terms ${decided} (not instructed by the deadline) is void: the lock came back with terms ${locked}`;
     await tx.run(sql`UPDATE verifier_settlements SET reason = ${reason}, st_attestation = NULL,
