@@ -8,11 +8,11 @@
  */
 import { expect } from "chai";
 import { outbox, OutboxLeaseLostError, sql } from "@kessai/storage";
-import { VerifierReorgError } from "../../../packages/verifier/src/index.js";
 import { termsHash } from "../../../packages/verifier/src/terms.js";
-import { mineBlocks as mine, reorgLedger as reorg, roundsUntil, statesOf } from "./fixture.js";
-import { instruct, issue, lock, termsFor, type TwoLedgers } from "./two-nodes.js";
+import { roundsUntil, statesOf } from "./fixture.js";
+import { instruct } from "./two-nodes.js";
 import { sqliteOnly, useResyncNodes } from "./resync-fixture.js";
+import { heldReturnAfterResync, relockUnderNewTerms } from "./held-return-fixture.js";
 
 const K = 3;
 
@@ -20,30 +20,14 @@ sqliteOnly(
   "a held return claimed by another instance when the lock comes back under new terms",
   (backend) => {
     const nodes = useResyncNodes(backend, K);
-    const { height, open, resync } = nodes;
-    let l: TwoLedgers;
-    before(function () {
-      ({ l } = nodes);
-    });
 
     it("is void all the same; the new lock is paid and delivered", async function () {
       this.timeout(180_000);
-      const verifier = await open();
-      const t = await termsFor(l, `claimed held return ${backend().dialect}`, { deadlineIn: 600 });
-      const id = t.id.toLowerCase();
-      await issue(l, t);
-      await mine(l.st, 3);
-      await lock(l, t, { issued: true });
-      const lockBlock = await height();
-      await mine(l.st, K + 1);
-      await l.cash.node.rpc("evm_increaseTime", [601]);
-      await mine(l.cash, K + 1);
-      await roundsUntil(l, verifier, async () => (await statesOf(l, t)).st === 3);
-      await reorg(l.st, (await height()) - lockBlock + 1);
-      await mine(l.st, K);
-      expect(await verifier.tick().catch((e: unknown) => e)).to.be.instanceOf(VerifierReorgError);
-      const r = await resync(lockBlock);
-      expect(r.code, r.err).to.equal(0);
+      const { t, id } = await heldReturnAfterResync(
+        nodes,
+        K,
+        `claimed held return ${backend().dialect}`,
+      );
 
       // Another instance claims the return's item (its relay would find no lock and skip it).
       const claims = await outbox.claim(nodes.store, {
@@ -55,14 +39,7 @@ sqliteOnly(
       const claim = claims.find((c) => c.key === id);
       expect(claim?.payload).to.deep.include({ terms: termsHash(t) });
 
-      const again = await open();
-      const t2 = { ...t, deadline: t.deadline + 36_000n };
-      await lock(l, t2, { issued: true });
-      await mine(l.st, K + 1);
-      for (let i = 0; i < 3; i++) {
-        await again.tick();
-        await l.mine();
-      }
+      const { again, t2 } = await relockUnderNewTerms(nodes, K, t);
       // The other instance finishes its attempt: the item it held is gone.
       const finished = await nodes.store
         .transaction((tx) => outbox.complete(tx, claim!, { skipped: "no lock on the ST ledger" }))
@@ -85,6 +62,7 @@ sqliteOnly(
         journal: [],
       });
 
+      const { l } = nodes;
       await instruct(l, t2);
       await roundsUntil(l, again, async () => (await statesOf(l, t)).st === 2);
       expect(await statesOf(l, t)).to.deep.equal({ st: 2, cash: 2 });
