@@ -35,7 +35,15 @@
  * already signed wait for that transaction instead of signing another.
  */
 import { randomUUID } from "node:crypto";
-import { Contract, Interface, isError, type Log, type Provider, type Signer } from "ethers";
+import {
+  Contract,
+  Interface,
+  isError,
+  type Log,
+  type Provider,
+  type Result,
+  type Signer,
+} from "ethers";
 import {
   ContractError,
   DEFAULT_TX_POLICY,
@@ -45,6 +53,7 @@ import {
   findRevertData,
   findRpcError,
   toKessaiError,
+  type JournalEntry,
   type TxPolicy,
 } from "@kessai/sdk";
 import {
@@ -777,16 +786,22 @@ export class Verifier {
   ): Promise<boolean> {
     if (!terms) return false;
     const item = await outbox.get(tx, { topic: "st.relay", key: id });
-    const decided = (item?.payload as RelayPayload | undefined)?.terms;
+    if (!item) return false;
+    const key = `st:${id}`;
+    const held = await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
+    const payload = item.payload as RelayPayload;
+    // An item enqueued before items named their terms (the outcome alone): the terms its send
+    // under the key was built for, if it has one.
+    const decided =
+      payload.terms ??
+      (payload.outcome === Outcome.Refunded ? this.returnedTerms(held?.data) : undefined);
     const locked = termsHash(toTerms(terms));
-    if (!item || decided === undefined || decided === locked) return false;
+    if (decided === undefined || decided === locked) return false;
     // Also when claimed (another instance, or one dead with its lease running): that relay sends
     // nothing, as it finds no lock or this one with other terms (see relay), and its completion
     // then finds its claim lost. Left in place, the item would end `done` with this payload, and
     // the new lock's outcome would meet it under the same key.
     await tx.run(sql`DELETE FROM kessai_outbox WHERE id = ${item.id}`);
-    const key = `st:${id}`;
-    const held = await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
     // Nothing signed, or nothing of it can be mined any more (it reverted, say, mined on the chain
     // that took the lock away): its entry would refuse every send of the new lock under the key.
     if (held && VOID_SENDS.has(held.state))
@@ -800,6 +815,16 @@ export class Verifier {
       "held return void: the lock came back under other terms",
     );
     return true;
+  }
+
+  /** The hash of the terms a journaled send was built with, if it is a `returnToSeller` here. */
+  private returnedTerms(entry: unknown): string | undefined {
+    const st = this.chains.st;
+    const request = (entry as JournalEntry | undefined)?.request;
+    if (!request?.data || request.to?.toLowerCase() !== st.contract.toLowerCase()) return undefined;
+    const call = st.iface.parseTransaction({ data: request.data });
+    if (call?.name !== "returnToSeller") return undefined;
+    return termsHash(toTerms((call.args[0] as Result).toObject()));
   }
 
   // ---------------------------------------------------------------- 2. decide
