@@ -1195,10 +1195,13 @@ export class Verifier {
   ): Promise<unknown> {
     const t = s.stTerms;
     if (!t) return { skipped: "no lock on the ST ledger" };
-    if (decided !== undefined) {
-      // The lock came back under other terms while this item ran: the watcher voids it.
-      if (decided !== termsHash(t))
-        return { skipped: `decided for terms ${decided}, the lock has ${termsHash(t)}` };
+    // The lock came back under other terms while this item ran: the watcher voids it.
+    if (decided !== undefined && decided !== termsHash(t))
+      return { skipped: `decided for terms ${decided}, the lock has ${termsHash(t)}` };
+    // A return of a lock never instructed goes once a confirmed cash-ledger block is past the
+    // lock's deadline; also one enqueued before items named their terms (the outcome alone,
+    // nothing seen on the cash ledger), which may have been decided for another lock of the ID.
+    if (decided !== undefined || (outcome === Outcome.Refunded && s.cashState === "none")) {
       const confirmed = await this.confirmedCashBlock();
       if (!confirmed || BigInt(confirmed.timestamp) <= t.deadline)
         throw new Error(`no confirmed block of the cash ledger is past the deadline of ${t.id}`);
