@@ -35,7 +35,15 @@
  * already signed wait for that transaction instead of signing another.
  */
 import { randomUUID } from "node:crypto";
-import { Contract, Interface, isError, type Log, type Provider, type Signer } from "ethers";
+import {
+  Contract,
+  Interface,
+  isError,
+  type Log,
+  type Provider,
+  type Result,
+  type Signer,
+} from "ethers";
 import {
   ContractError,
   DEFAULT_TX_POLICY,
@@ -47,6 +55,7 @@ import {
   NetworkError,
   NodeError,
   toKessaiError,
+  type JournalEntry,
   type TxPolicy,
 } from "@kessai/sdk";
 import {
@@ -246,6 +255,9 @@ interface RelayPayload {
   outcome: OutcomeValue;
   terms?: string;
 }
+
+/** Journal states of a send that can no longer be mined: a void return's send in one goes too. */
+const VOID_SENDS: ReadonlySet<string> = new Set(["intent", "reverted", "replaced"]);
 
 /** The relay owed to a lock seen after the cash ledger's outcome, by that outcome (`cash_state`). */
 const LATE_LOCK: Record<string, { suffix: string; outcome: OutcomeValue } | undefined> = {
@@ -779,8 +791,9 @@ export class Verifier {
    * {@link expire} decided for other terms (an earlier lock of the ID, never instructed by its
    * deadline, that a resync took away with its return): that decision is void, as it was made for
    * a deadline this lock does not have. Its item is withdrawn with the attestation signed for it,
-   * and its send if a resync held it (nothing signed), so the settlement is decided afresh under
-   * the new lock's terms; `reason` says why. Returns whether it voided a return.
+   * and its send if a resync held it (nothing signed) or it can no longer be mined (reverted,
+   * replaced), so the settlement is decided afresh under the new lock's terms; `reason` says why.
+   * Returns whether it voided a return.
    */
   private async voidReturnForOtherTerms(
     tx: Tx,
@@ -790,15 +803,25 @@ export class Verifier {
   ): Promise<boolean> {
     if (!terms) return false;
     const item = await outbox.get(tx, { topic: "st.relay", key: id });
-    const decided = (item?.payload as RelayPayload | undefined)?.terms;
-    const locked = termsHash(toTerms(terms));
-    if (!item || decided === undefined || decided === locked) return false;
-    // A relay running now reads the terms again before it sends and skips these (see relay).
-    if (item.status === "claimed") return false;
-    await tx.run(sql`DELETE FROM kessai_outbox WHERE id = ${item.id}`);
+    if (!item) return false;
     const key = `st:${id}`;
     const held = await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
-    if (held?.state === "intent")
+    const payload = item.payload as RelayPayload;
+    // An item enqueued before items named their terms (the outcome alone): the terms its send
+    // under the key was built for, if it has one.
+    const decided =
+      payload.terms ??
+      (payload.outcome === Outcome.Refunded ? this.returnedTerms(held?.data) : undefined);
+    const locked = termsHash(toTerms(terms));
+    if (decided === undefined || decided === locked) return false;
+    // Also when claimed (another instance, or one dead with its lease running): that relay sends
+    // nothing, as it finds no lock or this one with other terms (see relay), and its completion
+    // then finds its claim lost. Left in place, the item would end `done` with this payload, and
+    // the new lock's outcome would meet it under the same key.
+    await tx.run(sql`DELETE FROM kessai_outbox WHERE id = ${item.id}`);
+    // Nothing signed, or nothing of it can be mined any more (it reverted, say, mined on the chain
+    // that took the lock away): its entry would refuse every send of the new lock under the key.
+    if (held && VOID_SENDS.has(held.state))
       await journals.remove(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
     const reason = `the return decided for terms ${decided} (not instructed by the deadline) is void: the lock came back with terms ${locked}`;
     await tx.run(sql`UPDATE verifier_settlements SET reason = ${reason}, st_attestation = NULL,
@@ -809,6 +832,16 @@ export class Verifier {
       "held return void: the lock came back under other terms",
     );
     return true;
+  }
+
+  /** The hash of the terms a journaled send was built with, if it is a `returnToSeller` here. */
+  private returnedTerms(entry: unknown): string | undefined {
+    const st = this.chains.st;
+    const request = (entry as JournalEntry | undefined)?.request;
+    if (!request?.data || request.to?.toLowerCase() !== st.contract.toLowerCase()) return undefined;
+    const call = st.iface.parseTransaction({ data: request.data });
+    if (call?.name !== "returnToSeller") return undefined;
+    return termsHash(toTerms((call.args[0] as Result).toObject()));
   }
 
   // ---------------------------------------------------------------- 2. decide
@@ -1186,10 +1219,13 @@ export class Verifier {
   ): Promise<unknown> {
     const t = s.stTerms;
     if (!t) return { skipped: "no lock on the ST ledger" };
-    if (decided !== undefined) {
-      // The lock came back under other terms while this item ran: the watcher voids it.
-      if (decided !== termsHash(t))
-        return { skipped: `decided for terms ${decided}, the lock has ${termsHash(t)}` };
+    // The lock came back under other terms while this item ran: the watcher voids it.
+    if (decided !== undefined && decided !== termsHash(t))
+      return { skipped: `decided for terms ${decided}, the lock has ${termsHash(t)}` };
+    // A return of a lock never instructed goes once a confirmed cash-ledger block is past the
+    // lock's deadline; also one enqueued before items named their terms (the outcome alone,
+    // nothing seen on the cash ledger), which may have been decided for another lock of the ID.
+    if (decided !== undefined || (outcome === Outcome.Refunded && s.cashState === "none")) {
       const confirmed = await this.confirmedCashBlock();
       if (!confirmed || BigInt(confirmed.timestamp) <= t.deadline)
         throw new Error(`no confirmed block of the cash ledger is past the deadline of ${t.id}`);
