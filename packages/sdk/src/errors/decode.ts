@@ -179,6 +179,19 @@ function providerMessage(err: unknown): string {
 }
 
 /**
+ * EIP-1193's codes for a provider cut off from its chain: 4900 Disconnected, 4901 Chain
+ * Disconnected (kept by ethers where {@link providerMessage} finds the message).
+ */
+const DISCONNECTED_CODES = new Set<unknown>([4900, 4901]);
+
+/** The code of the EIP-1193 provider's own failure ({@link providerMessage}), if any. */
+function providerCode(err: unknown): unknown {
+  type Inner = { code?: unknown } | undefined;
+  const e = err as { error?: Inner; info?: { error?: Inner } } | undefined;
+  return e?.error?.code ?? e?.info?.error?.code;
+}
+
+/**
  * Turns anything thrown by ethers, Hardhat or a JSON-RPC node into a {@link KessaiError}:
  * revert data → the generated contract error class; nonce refusals → {@link NonceError};
  * transport failures → {@link NetworkError}; a node's own JSON-RPC error (block out of range,
@@ -205,7 +218,8 @@ export function toKessaiError(err: unknown, options: ContractErrorOptions = {}):
     c === "TIMEOUT" ||
     c === "SERVER_ERROR" ||
     NETWORK_RE.test(msg) ||
-    ((c === "UNKNOWN_ERROR" || c === "CALL_EXCEPTION") && NETWORK_RE.test(providerMessage(err)))
+    ((c === "UNKNOWN_ERROR" || c === "CALL_EXCEPTION") &&
+      (NETWORK_RE.test(providerMessage(err)) || DISCONNECTED_CODES.has(providerCode(err))))
   ) {
     return new NetworkError(
       `JSON-RPC request failed${options.action ? ` during ${options.action}` : ""}`,
