@@ -731,7 +731,9 @@ export class TxEngine {
     const rpc = JsonRpcApiProvider.prototype.getRpcTransaction.call(this.provider, tx);
     const hash = (await send.call(this.provider, "eth_sendTransaction", [rpc])) as string;
     for (let i = 0; ; i++) {
-      const r = await this.provider.getTransaction(hash);
+      // The node has the transaction: a failed read is no refusal (its nonce is used), so it
+      // is read again, never reported as the send's failure.
+      const r = await this.provider.getTransaction(hash).catch(() => null);
       if (r) return r;
       await sleep([100, 1000][i] ?? 4000);
     }
