@@ -1173,6 +1173,8 @@ export class TxEngine {
   private fillHole(q: NonceQueue, nonce: number, attempt = 0): void {
     const i = q.holes.indexOf(nonce);
     if (i < 0) return; // taken by a send, or filled
+    // The key's lock was given up: the next holder starts from the node's count, maybe this nonce.
+    if (this.lock && !q.lease) return;
     q.holes.splice(i, 1);
     const sent = this.sendFiller(nonce);
     q.track(nonce, sent);
