@@ -64,10 +64,13 @@ const NONCE_HIGH_RE = /nonce too high/i;
 /** A replacement refused because its fees are too low (for the pool or for the base fee). */
 const UNDERPRICED_RE =
   /underpriced|fee too low|less than (the )?(block )?base ?fee|max fee per gas less than|feecap|fee cap/i;
-/** The transport failed: the node may or may not have received the request. */
+/**
+ * The transport failed, or the node's RPC server gave up waiting for its own handler (geth's
+ * `-32002 request timed out`): the node may or may not have taken the transaction.
+ */
 const AMBIGUOUS_CODES = new Set(["NETWORK_ERROR", "TIMEOUT", "SERVER_ERROR"]);
 const AMBIGUOUS_RE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed|network error|request timeout/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed|network error|request time(?:out|d out)/i;
 /** Broadcasts of a "nonce too high" transaction after its predecessors settled. */
 const MAX_REORDER_RETRIES = 20;
 /** Gas limit of a gap filler (a zero-value transfer to oneself). */
