@@ -64,10 +64,13 @@ const NONCE_HIGH_RE = /nonce too high/i;
 /** A replacement refused because its fees are too low (for the pool or for the base fee). */
 const UNDERPRICED_RE =
   /underpriced|fee too low|less than (the )?(block )?base ?fee|max fee per gas less than|feecap|fee cap/i;
-/** The transport failed: the node may or may not have received the request. */
+/**
+ * The transport failed, or the node's RPC server gave up waiting for its own handler (geth's
+ * `-32002 request timed out`): the node may or may not have taken the transaction.
+ */
 const AMBIGUOUS_CODES = new Set(["NETWORK_ERROR", "TIMEOUT", "SERVER_ERROR"]);
 const AMBIGUOUS_RE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed|network error|request timeout/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed|network error|request time(?:out|d out)/i;
 /** Broadcasts of a "nonce too high" transaction after its predecessors settled. */
 const MAX_REORDER_RETRIES = 20;
 /** Gas limit of a gap filler (a zero-value transfer to oneself). */
@@ -731,7 +734,9 @@ export class TxEngine {
     const rpc = JsonRpcApiProvider.prototype.getRpcTransaction.call(this.provider, tx);
     const hash = (await send.call(this.provider, "eth_sendTransaction", [rpc])) as string;
     for (let i = 0; ; i++) {
-      const r = await this.provider.getTransaction(hash);
+      // The node has the transaction: a failed read is no refusal (its nonce is used), so it
+      // is read again, never reported as the send's failure.
+      const r = await this.provider.getTransaction(hash).catch(() => null);
       if (r) return r;
       await sleep([100, 1000][i] ?? 4000);
     }
@@ -1171,6 +1176,8 @@ export class TxEngine {
   private fillHole(q: NonceQueue, nonce: number, attempt = 0): void {
     const i = q.holes.indexOf(nonce);
     if (i < 0) return; // taken by a send, or filled
+    // The key's lock was given up: the next holder starts from the node's count, maybe this nonce.
+    if (this.lock && !q.lease) return;
     q.holes.splice(i, 1);
     const sent = this.sendFiller(nonce);
     q.track(nonce, sent);
