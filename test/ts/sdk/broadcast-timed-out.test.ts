@@ -35,7 +35,7 @@ describe("broadcast answered with the node's RPC timeout (anvil)", function () {
       forwarded = fetch(anvil.url, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, ...req }),
+        body: JSON.stringify({ ...req, jsonrpc: "2.0", id: 1 }),
       }).then((r) => r.json());
       return { code: -32002, message: "request timed out" };
     });

@@ -255,7 +255,12 @@ describe("sdk concurrency (per-signer nonce queue)", function () {
       depositAccountRef: ref("gated"),
     });
     await k.clients.issuer.issueSecurity({ to: w.address, value: 10n });
-    const seller = await FirmClient.connect({ runner: w, addresses: k.addresses });
+    // The hole's own filler is far off (gapFillMs): only the waiting send may take the hole.
+    const seller = await FirmClient.connect({
+      runner: w,
+      addresses: k.addresses,
+      transactions: { policy: { gapFillMs: 60_000 } },
+    });
     const to = k.signers.buyer.address;
     const n0 = await k.ethers.provider.getTransactionCount(w.address);
     const b0 = await k.ethers.provider.getBlockNumber();

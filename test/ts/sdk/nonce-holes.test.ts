@@ -279,4 +279,34 @@ describe("nonce holes and unanswered broadcasts (anvil)", function () {
     expect(await provider.getTransactionCount(wallet.address, "latest")).to.equal(n0 + 2);
     this.test!.title += ` (${ms} ms)`;
   });
+
+  it("keeps no process alive for a hole: its fill timer is unref'd", async function () {
+    const GAP_FILL_MS = 7_777; // a delay nothing else in this test uses
+    const s = await setup();
+    s.engine = new TxEngine(s.wallet, { policy: { ...POLICY, gapFillMs: GAP_FILL_MS } });
+    // every timer armed with that delay, and which of them were cleared (a bounded wait's)
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    const cleared = new Set<unknown>();
+    const [realSet, realClear] = [globalThis.setTimeout, globalThis.clearTimeout];
+    globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+      const t = realSet(fn, ms);
+      if (ms === GAP_FILL_MS) timers.push(t);
+      return t;
+    }) as typeof setTimeout;
+    globalThis.clearTimeout = ((t?: ReturnType<typeof setTimeout>) => {
+      cleared.add(t);
+      realClear(t);
+    }) as typeof clearTimeout;
+    try {
+      const { a, b } = await holeBelow(s);
+      expect((await rejection(a)).message).to.match(/insufficient funds/);
+      expect((await b).nonce).to.equal(s.n0 + 1);
+    } finally {
+      [globalThis.setTimeout, globalThis.clearTimeout] = [realSet, realClear];
+    }
+    // the refused nonce's hole armed its fill timer, which does not hold the event loop
+    const armed = timers.filter((t) => !cleared.has(t));
+    expect(armed.length).to.be.greaterThan(0);
+    expect(armed.map((t) => t.hasRef())).to.deep.equal(armed.map(() => false));
+  });
 });

@@ -95,6 +95,15 @@ function ambiguous(err: unknown): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Runs `fn` after `ms` on a timer that does not keep the process alive: a hole's filler matters
+ * only while a send of this process waits above it, and that send's own watch keeps it alive.
+ */
+function later(fn: () => void, ms: number): void {
+  const t = setTimeout(fn, ms) as { unref?: () => void };
+  t.unref?.();
+}
+
 /** Waits `ms`, or rejects with `signal.reason` as soon as it aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -1164,7 +1173,7 @@ export class TxEngine {
       setTimeout(() => {
         if (q.holes.length > 0 && q.mutex.waiting === 0) void this.fillGap(q);
       }, 0);
-    setTimeout(() => this.fillHole(q, nonce), this.resolve().gapFillMs);
+    later(() => this.fillHole(q, nonce), this.resolve().gapFillMs);
   }
 
   /**
@@ -1185,8 +1194,10 @@ export class TxEngine {
       if (NONCE_USED_RE.test(errorText(err)) || !q.release(nonce)) return; // no hole any more
       const above = [...q.live, ...q.inflight.keys()].some((n) => n > nonce);
       if (!above) return; // the next send takes it
-      const delay = this.resolve().gapFillMs * 2 ** Math.min(attempt + 1, 6);
-      setTimeout(() => this.fillHole(q, nonce, attempt + 1), delay);
+      // backing off, but never longer than a stuck transaction waits for its replacement
+      const { gapFillMs, bumpAfterMs } = this.resolve();
+      const delay = Math.min(gapFillMs * 2 ** Math.min(attempt + 1, 6), bumpAfterMs);
+      later(() => this.fillHole(q, nonce, attempt + 1), delay);
     });
   }
 
