@@ -675,15 +675,19 @@ export class TxEngine {
    * no names to resolve): ethers' `JsonRpcSigner` and Hardhat's signer. Those send
    * `eth_sendTransaction` through the provider after a block-number read (the start block of a
    * replaceable response), then read the transaction back; {@link sendByNode} does the same send
-   * without that read. A signer with a `sendTransaction` of its own (a wrapper, a relayer) keeps it.
+   * without that read. A signer with a `sendTransaction` (or, a `JsonRpcSigner`, a
+   * `sendUncheckedTransaction`) of its own (a wrapper, a relayer, an audit log) keeps it.
    */
   private nodeSends(tx: TransactionRequest): boolean {
     const s = this.signer as unknown as {
       sendTransaction: unknown;
+      sendUncheckedTransaction?: unknown;
       constructor: { name: string; prototype: { sendTransaction?: unknown } };
     };
+    // ethers' sendTransaction sends through sendUncheckedTransaction: a subclass's own is kept
     const own =
-      s.sendTransaction === JsonRpcSigner.prototype.sendTransaction ||
+      (s.sendTransaction === JsonRpcSigner.prototype.sendTransaction &&
+        s.sendUncheckedTransaction === JsonRpcSigner.prototype.sendUncheckedTransaction) ||
       (s.constructor.name === "HardhatEthersSigner" &&
         s.sendTransaction === s.constructor.prototype.sendTransaction);
     const address = (v: unknown) => v == null || (typeof v === "string" && HEX_ADDRESS.test(v));
