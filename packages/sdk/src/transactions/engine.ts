@@ -418,8 +418,9 @@ export class TxEngine {
       const key = options.key ?? freshKey();
       let joined = false;
       const begin = async (): Promise<Tracked> => {
+        const carried: { outOfGas?: string[] } = {};
         if (options.key !== undefined) {
-          const taken = await this.takeUp(key, request, options);
+          const taken = await this.takeUp(key, request, options, carried);
           if (taken) {
             joined = true;
             return taken;
@@ -428,6 +429,7 @@ export class TxEngine {
         const prepared = await stopper.race(this.prepare(request, policy));
         const chainId = this.chainIdValue ?? (await stopper.race(this.chainId()));
         const entry = intentEntry(key, chainId, from, action, prepared, this.estimates(request));
+        if (carried.outOfGas) entry.outOfGas = carried.outOfGas;
         const journaled = options.key !== undefined || this.journal.durable !== false;
         if (journaled) await stopper.race(this.journal.put(entry));
         const t = await this.start(entry, prepared, journaled, policy, stopper, (n, h) => {
@@ -737,6 +739,7 @@ export class TxEngine {
     key: string,
     request: TransactionRequest,
     options: SendOptions,
+    carried: { outOfGas?: string[] } = {},
   ): Promise<Tracked | undefined> {
     const live = this.byKey.get(key);
     if (live) {
@@ -754,9 +757,12 @@ export class TxEngine {
       );
     }
     this.checkSame(key, entry, request);
-    if (entry.state === "intent" || entry.state === "reverted" || entry.state === "replaced")
+    if (entry.state === "reverted" || entry.state === "replaced") return undefined;
+    if (entry.state === "intent" || entry.nonce === undefined || entry.txs.length === 0) {
+      // stopped between a transaction mined out of gas and its resend: sent afresh, still counted
+      if (entry.outOfGas) carried.outOfGas = entry.outOfGas;
       return undefined;
-    if (entry.nonce === undefined || entry.txs.length === 0) return undefined;
+    }
     const again = this.byKey.get(key); // taken up meanwhile
     if (again) return again;
     const t = new Tracked(this, entry, this.templateOf(entry), this.resolve(options), true, false);
@@ -1407,7 +1413,9 @@ class Tracked {
   private async save(patch: Partial<JournalEntry>): Promise<void> {
     Object.assign(this.entry, patch);
     if (!this.journaled) return;
-    this.entry.txs = this.candidates.map(journalTx);
+    // while a resend is under way the entry already names its new nonce (or none yet): its
+    // transactions are the resend's, not those of the nonce that ran out of gas
+    if (this.entry.nonce === this.nonce) this.entry.txs = this.candidates.map(journalTx);
     this.entry.updatedAt = Date.now();
     await this.engine.journal.put(this.entry);
   }
@@ -1708,7 +1716,7 @@ class Tracked {
   restart(template: Template, candidate: Candidate): void {
     const q = this.engine.queue();
     q.live.delete(this.nonce);
-    this.spent.push(...this.candidates.map((c) => c.hash));
+    for (const c of this.candidates) if (!this.spent.includes(c.hash)) this.spent.push(c.hash);
     this.nonce = this.entry.nonce!;
     if (!this.settledFlag) q.live.add(this.nonce);
     this.template = template;
@@ -1722,7 +1730,8 @@ class Tracked {
 
   /** Sends again after `r` ran out of gas, if the gas limit was estimated and resends are left. */
   private async resend(r: TransactionReceipt): Promise<boolean> {
-    const done = this.entry.outOfGas ?? [];
+    // `r` itself is listed when a send stopped during its resend was taken up again
+    const done = (this.entry.outOfGas ?? []).filter((h) => h !== r.hash);
     if (!this.entry.request.gasEstimated || done.length >= this.policy.outOfGasResends)
       return false;
     this.entry.outOfGas = [...done, r.hash];
