@@ -4,6 +4,7 @@ import {
   JsonRpcApiProvider,
   JsonRpcSigner,
   getAddress,
+  isError,
   keccak256,
   toQuantity,
   Transaction,
@@ -91,6 +92,14 @@ function ambiguous(err: unknown): boolean {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Errors that end ethers' read-back of a transaction sent by the node (JsonRpcSigner). */
+const READ_BACK_FATAL = [
+  "CANCELLED",
+  "BAD_DATA",
+  "NETWORK_ERROR",
+  "UNSUPPORTED_OPERATION",
+] as const;
 
 /** Waits `ms`, or rejects with `signal.reason` as soon as it aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -711,9 +720,16 @@ export class TxEngine {
     const send = (this.provider as unknown as { send: RawSend }).send;
     const rpc = JsonRpcApiProvider.prototype.getRpcTransaction.call(this.provider, tx);
     const hash = (await send.call(this.provider, "eth_sendTransaction", [rpc])) as string;
+    // The node holds it from here: a failed read is retried, never taken for a refusal (which
+    // would free its nonce and let its key send it again); only ethers' JsonRpcSigner's fatal
+    // errors (a destroyed provider, a changed network, bad data) stop the read.
     for (let i = 0; ; i++) {
-      const r = await this.provider.getTransaction(hash);
-      if (r) return r;
+      try {
+        const r = await this.provider.getTransaction(hash);
+        if (r) return r;
+      } catch (err) {
+        if (READ_BACK_FATAL.some((code) => isError(err, code))) throw err;
+      }
       await sleep([100, 1000][i] ?? 4000);
     }
   }
