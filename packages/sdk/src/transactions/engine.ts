@@ -4,6 +4,7 @@ import {
   JsonRpcApiProvider,
   JsonRpcSigner,
   getAddress,
+  isError,
   keccak256,
   toQuantity,
   Transaction,
@@ -103,6 +104,14 @@ function later(fn: () => void, ms: number): void {
   const t = setTimeout(fn, ms) as { unref?: () => void };
   t.unref?.();
 }
+
+/** Errors that end ethers' read-back of a transaction sent by the node (JsonRpcSigner). */
+const READ_BACK_FATAL = [
+  "CANCELLED",
+  "BAD_DATA",
+  "NETWORK_ERROR",
+  "UNSUPPORTED_OPERATION",
+] as const;
 
 /** Waits `ms`, or rejects with `signal.reason` as soon as it aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -455,8 +464,9 @@ export class TxEngine {
       const key = options.key ?? freshKey();
       let joined = false;
       const begin = async (): Promise<Tracked> => {
+        const carried: { outOfGas?: string[] } = {};
         if (options.key !== undefined) {
-          const taken = await this.takeUp(key, request, options);
+          const taken = await this.takeUp(key, request, options, carried);
           if (taken) {
             joined = true;
             return taken;
@@ -465,6 +475,7 @@ export class TxEngine {
         const prepared = await stopper.race(this.prepare(request, policy));
         const chainId = this.chainIdValue ?? (await stopper.race(this.chainId()));
         const entry = intentEntry(key, chainId, from, action, prepared, this.estimates(request));
+        if (carried.outOfGas) entry.outOfGas = carried.outOfGas;
         const journaled = options.key !== undefined || this.journal.durable !== false;
         if (journaled) await stopper.race(this.journal.put(entry));
         const t = await this.start(entry, prepared, journaled, policy, stopper, (n, h) => {
@@ -712,15 +723,19 @@ export class TxEngine {
    * no names to resolve): ethers' `JsonRpcSigner` and Hardhat's signer. Those send
    * `eth_sendTransaction` through the provider after a block-number read (the start block of a
    * replaceable response), then read the transaction back; {@link sendByNode} does the same send
-   * without that read. A signer with a `sendTransaction` of its own (a wrapper, a relayer) keeps it.
+   * without that read. A signer with a `sendTransaction` (or, a `JsonRpcSigner`, a
+   * `sendUncheckedTransaction`) of its own (a wrapper, a relayer, an audit log) keeps it.
    */
   private nodeSends(tx: TransactionRequest): boolean {
     const s = this.signer as unknown as {
       sendTransaction: unknown;
+      sendUncheckedTransaction?: unknown;
       constructor: { name: string; prototype: { sendTransaction?: unknown } };
     };
+    // ethers' sendTransaction sends through sendUncheckedTransaction: a subclass's own is kept
     const own =
-      s.sendTransaction === JsonRpcSigner.prototype.sendTransaction ||
+      (s.sendTransaction === JsonRpcSigner.prototype.sendTransaction &&
+        s.sendUncheckedTransaction === JsonRpcSigner.prototype.sendUncheckedTransaction) ||
       (s.constructor.name === "HardhatEthersSigner" &&
         s.sendTransaction === s.constructor.prototype.sendTransaction);
     const address = (v: unknown) => v == null || (typeof v === "string" && HEX_ADDRESS.test(v));
@@ -742,11 +757,16 @@ export class TxEngine {
     const send = (this.provider as unknown as { send: RawSend }).send;
     const rpc = JsonRpcApiProvider.prototype.getRpcTransaction.call(this.provider, tx);
     const hash = (await send.call(this.provider, "eth_sendTransaction", [rpc])) as string;
+    // The node holds it from here: a failed read is retried, never taken for a refusal (which
+    // would free its nonce and let its key send it again); only ethers' JsonRpcSigner's fatal
+    // errors (a destroyed provider, a changed network, bad data) stop the read.
     for (let i = 0; ; i++) {
-      // The node has the transaction: a failed read is no refusal (its nonce is used), so it
-      // is read again, never reported as the send's failure.
-      const r = await this.provider.getTransaction(hash).catch(() => null);
-      if (r) return r;
+      try {
+        const r = await this.provider.getTransaction(hash);
+        if (r) return r;
+      } catch (err) {
+        if (READ_BACK_FATAL.some((code) => isError(err, code))) throw err;
+      }
       await sleep([100, 1000][i] ?? 4000);
     }
   }
@@ -772,6 +792,7 @@ export class TxEngine {
     key: string,
     request: TransactionRequest,
     options: SendOptions,
+    carried: { outOfGas?: string[] } = {},
   ): Promise<Tracked | undefined> {
     const live = this.byKey.get(key);
     if (live) {
@@ -789,9 +810,12 @@ export class TxEngine {
       );
     }
     this.checkSame(key, entry, request);
-    if (entry.state === "intent" || entry.state === "reverted" || entry.state === "replaced")
+    if (entry.state === "reverted" || entry.state === "replaced") return undefined;
+    if (entry.state === "intent" || entry.nonce === undefined || entry.txs.length === 0) {
+      // stopped between a transaction mined out of gas and its resend: sent afresh, still counted
+      if (entry.outOfGas) carried.outOfGas = entry.outOfGas;
       return undefined;
-    if (entry.nonce === undefined || entry.txs.length === 0) return undefined;
+    }
     const again = this.byKey.get(key); // taken up meanwhile
     if (again) return again;
     const t = new Tracked(this, entry, this.templateOf(entry), this.resolve(options), true, false);
@@ -1483,7 +1507,9 @@ class Tracked {
   private async save(patch: Partial<JournalEntry>): Promise<void> {
     Object.assign(this.entry, patch);
     if (!this.journaled) return;
-    this.entry.txs = this.candidates.map(journalTx);
+    // while a resend is under way the entry already names its new nonce (or none yet): its
+    // transactions are the resend's, not those of the nonce that ran out of gas
+    if (this.entry.nonce === this.nonce) this.entry.txs = this.candidates.map(journalTx);
     this.entry.updatedAt = Date.now();
     await this.engine.journal.put(this.entry);
   }
@@ -1794,7 +1820,7 @@ class Tracked {
   restart(template: Template, candidate: Candidate): void {
     const q = this.engine.queue();
     q.live.delete(this.nonce);
-    this.spent.push(...this.candidates.map((c) => c.hash));
+    for (const c of this.candidates) if (!this.spent.includes(c.hash)) this.spent.push(c.hash);
     this.nonce = this.entry.nonce!;
     if (!this.settledFlag) q.live.add(this.nonce);
     this.template = template;
@@ -1808,7 +1834,8 @@ class Tracked {
 
   /** Sends again after `r` ran out of gas, if the gas limit was estimated and resends are left. */
   private async resend(r: TransactionReceipt): Promise<boolean> {
-    const done = this.entry.outOfGas ?? [];
+    // `r` itself is listed when a send stopped during its resend was taken up again
+    const done = (this.entry.outOfGas ?? []).filter((h) => h !== r.hash);
     if (!this.entry.request.gasEstimated || done.length >= this.policy.outOfGasResends)
       return false;
     this.entry.outOfGas = [...done, r.hash];

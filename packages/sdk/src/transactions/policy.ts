@@ -62,7 +62,7 @@ export interface TxPolicy {
    * estimate gets it: a gas limit the caller fixed (the request's `gasLimit`, `connect({ gasLimit
    * })`) is sent as given, and a signer with an `estimateGas` of its own (a relayer's margin)
    * keeps its figure. The limit is capped at the block gas limit of the latest block the engine has
-   * seen. A larger limit costs no gas (a transaction pays for the gas it uses), but the node
+   * seen, and at the per-transaction cap of 16,777,216 (EIP-7825). A larger limit costs no gas (a transaction pays for the gas it uses), but the node
    * reserves `gasLimit × maxFeePerGas` of the sender's balance while it is pending: the account
    * must hold that much more. 0 sends the bare estimate, as ethers does.
    */
@@ -144,8 +144,15 @@ export function resolvePolicy(
 }
 
 /**
+ * The largest gas limit of one transaction from Osaka on (EIP-7825): a node refuses a transaction
+ * above it, whatever the block gas limit.
+ */
+export const TX_GAS_CAP = 16_777_216n;
+
+/**
  * The gas limit of an estimate: `estimate` plus `marginPercent` (rounded up to 0.01 %), at least
- * `floor`, capped at `blockGasLimit` when known (never below the estimate itself).
+ * `floor`, capped at `blockGasLimit` when known and at {@link TX_GAS_CAP} (never below the
+ * estimate itself).
  */
 export function gasLimitWithMargin(
   estimate: bigint,
@@ -156,7 +163,8 @@ export function gasLimitWithMargin(
   const bps = BigInt(Math.ceil(marginPercent * 100));
   let limit = (estimate * (10_000n + bps) + 9_999n) / 10_000n;
   if (limit < floor) limit = floor;
-  if (blockGasLimit !== undefined && limit > blockGasLimit)
-    limit = blockGasLimit > estimate ? blockGasLimit : estimate;
+  const cap =
+    blockGasLimit !== undefined && blockGasLimit < TX_GAS_CAP ? blockGasLimit : TX_GAS_CAP;
+  if (limit > cap) limit = cap > estimate ? cap : estimate;
   return limit;
 }
