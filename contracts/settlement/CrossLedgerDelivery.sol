@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.30;
 
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ICrossLedger} from "../interfaces/ICrossLedger.sol";
 import {ICrossLedgerDelivery} from "../interfaces/ICrossLedgerDelivery.sol";
 import {ILockBook} from "../interfaces/ILockBook.sol";
-import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
 import {CrossLedgerBase} from "./CrossLedgerBase.sol";
 import {LockBook} from "./LockBook.sol";
 import {LockBookReceiver} from "./LockBookReceiver.sol";
@@ -40,7 +41,6 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
     // ---------------------------------------------------------------- storage
 
     mapping(bytes32 id => Delivery) private _deliveries;
-    mapping(address token => bool) private _securityTokenListed;
 
     // ---------------------------------------------------------------- constructor
 
@@ -58,49 +58,19 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
         CrossLedgerBase(initialDelay, initialAdmin)
         EIP712(_DELIVERY_NAME, _DELIVERY_VERSION)
         LockBookReceiver(
+            type(ICrossLedgerDelivery).interfaceId,
+            DeliveryUnlistedSecurityToken.selector,
             _TERMS_ENCODED_LENGTH,
+            DeliveryMalformedTerms.selector,
             // The words of `abi.encode(terms)` that hold an address (seller 1, buyer 2, stLedger 4,
             // securityToken 5, cashLedger 8, cashToken 9, verifier 12), then the one that holds
             // the `uint64` deadline (11).
             (1 << 1) | (1 << 2) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 9) | (1 << 12),
             1 << 11,
-            DeliveryMalformedTerms.selector,
+            DeliveryLockMismatch.selector,
             DeliveryForcedRemovalExceedsUnassigned.selector
         )
     {}
-
-    // ---------------------------------------------------------------- step 1
-
-    /**
-     * @inheritdoc ISecurityTokenLockReceiver
-     * @dev Registers the settlement whose terms are `data` (`abi.encode(terms)`, exactly 416
-     * bytes: {DeliveryMalformedTerms} otherwise). Requirements, in this order: not paused; the
-     * caller is a listed security token; `data` 416 bytes long; the caller is
-     * `terms.securityToken`, `account` is `terms.seller` and `amount` is `terms.quantity`
-     * ({DeliveryLockMismatch}); then {CrossLedgerBase-_checkNewTerms} with this contract as the
-     * ST side; state `None`. Emits {DeliveryRegistered}.
-     */
-    function onSecurityTokenLocked(
-        address account,
-        uint256 amount,
-        bytes calldata data
-    ) external whenNotPaused nonReentrant returns (bytes4) {
-        if (!_securityTokenListed[msg.sender]) revert DeliveryUnlistedSecurityToken(msg.sender);
-        if (data.length != _TERMS_ENCODED_LENGTH) revert DeliveryMalformedTerms(data.length);
-        CrossLedgerTerms calldata terms = _termsIn(data);
-        bytes32 id = terms.id;
-        if (
-            terms.securityToken != msg.sender || terms.seller != account || terms.quantity != amount
-        ) revert DeliveryLockMismatch(id, msg.sender, account, amount);
-        _checkNewTerms(terms, true);
-        State current = _deliveries[id].state;
-        if (current != State.None) revert DeliveryUnexpectedState(id, current, _NONE);
-
-        bytes32 hashed = _hashTerms(terms);
-        _deliveries[id] = Delivery({state: State.Locked, termsDigest: bytes28(hashed)});
-        emit DeliveryRegistered(id, account, terms.buyer, hashed, terms);
-        return ISecurityTokenLockReceiver.onSecurityTokenLocked.selector;
-    }
 
     // ---------------------------------------------------------------- step 6
 
@@ -117,12 +87,7 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
         _requireAttestation(terms, hashed, Outcome.Paid, attestation);
         bytes32 id = terms.id;
         _deliveries[id].state = State.Delivered;
-        ISecurityToken(terms.securityToken).unlock(
-            terms.seller,
-            terms.buyer,
-            terms.quantity,
-            abi.encode(id)
-        );
+        LockBook.release(terms.securityToken, terms.seller, terms.buyer, terms.quantity, id);
         emit SettlementDelivered(id, terms.buyer, terms.quantity, msg.sender);
     }
 
@@ -181,20 +146,20 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
     }
 
     /// @inheritdoc ICrossLedger
-    function paused() public view override(ICrossLedger, CrossLedgerBase) returns (bool) {
+    function paused() public view override(ICrossLedger, CrossLedgerBase, Pausable) returns (bool) {
         return super.paused();
     }
 
     /**
-     * @notice ERC-165: also reports {ICrossLedgerDelivery} and {ISecurityTokenLockReceiver}.
+     * @notice ERC-165: {ICrossLedgerDelivery} and {ISecurityTokenLockReceiver}, reported by
+     * {LockBookReceiver}, besides the access control's interfaces.
      * @param interfaceId The interface identifier.
      * @return Whether the contract implements it.
      */
-    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
-        return
-            interfaceId == type(ICrossLedgerDelivery).interfaceId ||
-            interfaceId == type(ISecurityTokenLockReceiver).interfaceId ||
-            super.supportsInterface(interfaceId);
+    function supportsInterface(
+        bytes4 interfaceId
+    ) public view override(AccessControlDefaultAdminRules, LockBookReceiver) returns (bool) {
+        return super.supportsInterface(interfaceId);
     }
 
     // ---------------------------------------------------------------- internal
@@ -209,27 +174,44 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
     }
 
     /**
+     * @dev {LockBookReceiver-onSecurityTokenLocked} registers the settlement whose terms are
+     * `data` (`abi.encode(terms)`, exactly 416 bytes: {DeliveryMalformedTerms} otherwise).
+     * Requirements, in this order: not paused; the caller is a listed security token
+     * ({DeliveryUnlistedSecurityToken}); `data` 416 bytes long; then here: the caller is
+     * `terms.securityToken`, `account` is `terms.seller` and `amount` is `terms.quantity`
+     * ({DeliveryLockMismatch}); then {CrossLedgerBase-_checkNewTerms} with this contract as the
+     * ST side; state `None`. Emits {DeliveryRegistered}.
+     */
+    function _register(address account, uint256 amount, bytes calldata data) internal override {
+        CrossLedgerTerms calldata terms = _termsIn(data);
+        bytes32 id = terms.id;
+        if (
+            terms.securityToken != msg.sender || terms.seller != account || terms.quantity != amount
+        ) revert DeliveryLockMismatch(id, msg.sender, account, amount);
+        _checkNewTerms(terms, true);
+        State current = _deliveries[id].state;
+        if (current != State.None) revert DeliveryUnexpectedState(id, current, _NONE);
+
+        bytes32 hashed = _hashTerms(terms);
+        _deliveries[id] = Delivery({state: State.Locked, termsDigest: bytes28(hashed)});
+        emit DeliveryRegistered(id, account, terms.buyer, hashed, terms);
+    }
+
+    /**
      * @dev {LockBookReceiver}, read as the single-chain DVP reads its forced removals: `data`
      * starts with clean terms (at least 416 bytes, each address and the deadline a clean value of
      * its type, {DeliveryMalformedTerms}(`data.length`) otherwise); the state must be `Locked`,
-     * the terms match, the caller be `terms.securityToken`, `account` be `terms.seller` and
-     * `amount` at most `terms.quantity` ({DeliveryLockMismatch} otherwise). It becomes `Failed` at
-     * once and the rest of its quantity goes back to the seller; emits {SettlementFailed}.
+     * the terms match, the caller be `terms.securityToken`, the account be `terms.seller` and
+     * the amount at most `terms.quantity` ({DeliveryLockMismatch} otherwise). It becomes `Failed`
+     * at once and the rest of its quantity goes back to the seller; emits {SettlementFailed}.
      */
-    function _failNamedSettlement(
-        bytes calldata data,
-        address operator,
-        address account,
-        uint256 amount
-    ) internal override {
+    function _failSettlement(bytes calldata data, ForcedRemoval memory removal) internal override {
         CrossLedgerTerms calldata terms = _termsIn(data);
         _load(terms);
         bytes32 id = terms.id;
-        if (terms.securityToken != msg.sender || terms.seller != account || amount > terms.quantity)
-            revert DeliveryLockMismatch(id, msg.sender, account, amount);
         _deliveries[id].state = State.Failed;
-        uint256 released = LockBook.releaseRest(msg.sender, account, id, terms.quantity, amount);
-        emit SettlementFailed(id, operator, amount, released);
+        uint256 rest = _releaseRest(id, terms.securityToken, terms.seller, terms.quantity, removal);
+        emit SettlementFailed(id, removal.operator, removal.amount, rest);
     }
 
     /// @dev Marks the `Locked` settlement `Returned` and releases its quantity to the seller (an
@@ -237,12 +219,7 @@ contract CrossLedgerDelivery is ICrossLedgerDelivery, CrossLedgerBase, EIP712, L
     function _return(CrossLedgerTerms calldata terms) private {
         bytes32 id = terms.id;
         _deliveries[id].state = State.Returned;
-        ISecurityToken(terms.securityToken).unlock(
-            terms.seller,
-            terms.seller,
-            terms.quantity,
-            abi.encode(id)
-        );
+        LockBook.release(terms.securityToken, terms.seller, terms.seller, terms.quantity, id);
         emit SettlementReturned(id, terms.seller, terms.quantity, msg.sender);
     }
 

@@ -12,7 +12,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IDeliveryVersusPayment} from "../interfaces/IDeliveryVersusPayment.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
 import {CalldataWords} from "../utils/CalldataWords.sol";
-import {ISecurityToken, ISecurityTokenLockReceiver} from "../interfaces/ISecurityToken.sol";
+import {ISecurityToken} from "../interfaces/ISecurityToken.sol";
 import {LockBook} from "./LockBook.sol";
 import {LockBookReceiver} from "./LockBookReceiver.sol";
 import {TokenListing} from "./TokenListing.sol";
@@ -57,8 +57,8 @@ contract DeliveryVersusPayment is
     EIP712,
     Pausable,
     ReentrancyGuardTransient,
-    LockBookReceiver,
-    TokenListing
+    TokenListing,
+    LockBookReceiver
 {
     using SafeERC20 for IERC20;
 
@@ -115,7 +115,6 @@ contract DeliveryVersusPayment is
     // ---------------------------------------------------------------- storage
 
     mapping(bytes32 id => Record) private _settlements;
-    mapping(address token => bool) private _securityTokenListed;
     mapping(address token => bool) private _cashTokenListed;
     /// @dev How many times each account lost SETTLEMENT_AGENT_ROLE ({_revokeRole}); read only by
     /// approvals and by settlements that name an agent.
@@ -137,13 +136,16 @@ contract DeliveryVersusPayment is
         AccessControlDefaultAdminRules(initialDelay, initialAdmin)
         EIP712("Kessai DVP", "1")
         LockBookReceiver(
+            type(IDeliveryVersusPayment).interfaceId,
+            DvpUnlistedSecurityToken.selector,
             _TERMS_ENCODED_LENGTH,
+            DvpMalformedTerms.selector,
             // The words of `abi.encode(terms)` that hold an address (seller 1, buyer 2,
             // securityToken 3, cashToken 5, agent 8), then the one that holds the `uint64`
             // deadline (7).
             (1 << 1) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8),
             1 << 7,
-            DvpMalformedTerms.selector,
+            DvpLockMismatch.selector,
             DvpForcedRemovalExceedsUnassigned.selector
         )
     {}
@@ -151,22 +153,16 @@ contract DeliveryVersusPayment is
     // ---------------------------------------------------------------- step 1: creation
 
     /**
-     * @inheritdoc ISecurityTokenLockReceiver
-     * @dev Registers the settlement whose terms are `data` (`abi.encode(terms)`, exactly 288
-     * bytes: {DvpMalformedTerms} otherwise). Requirements: not paused; the caller is a listed
-     * security token and `terms.securityToken`; `account` is `terms.seller` and `amount` is
-     * `terms.quantity` ({DvpLockMismatch} otherwise); the cash token is listed; the ID is non-zero
-     * and unused; seller and buyer distinct and non-zero; quantity and amount non-zero; deadline in
-     * the future; the agent zero or a SETTLEMENT_AGENT_ROLE holder that is neither party.
-     * Emits {SettlementCreated}.
+     * @dev {LockBookReceiver-onSecurityTokenLocked} creates the settlement whose terms are `data`
+     * (`abi.encode(terms)`, exactly 288 bytes: {DvpMalformedTerms} otherwise). Requirements: not
+     * paused; the caller is a listed security token ({DvpUnlistedSecurityToken}) and
+     * `terms.securityToken`; `account` is `terms.seller` and `amount` is `terms.quantity`
+     * ({DvpLockMismatch} otherwise); the cash token is listed; the ID is non-zero and unused;
+     * seller and buyer distinct and non-zero; quantity and amount non-zero; deadline in the
+     * future; the agent zero or a SETTLEMENT_AGENT_ROLE holder that is neither party. Emits
+     * {SettlementCreated}.
      */
-    function onSecurityTokenLocked(
-        address account,
-        uint256 amount,
-        bytes calldata data
-    ) external whenNotPaused nonReentrant returns (bytes4) {
-        if (!_securityTokenListed[msg.sender]) revert DvpUnlistedSecurityToken(msg.sender);
-        if (data.length != _TERMS_ENCODED_LENGTH) revert DvpMalformedTerms(data.length);
+    function _register(address account, uint256 amount, bytes calldata data) internal override {
         Terms calldata terms = _termsIn(data);
         bytes32 id = terms.id;
         if (id == bytes32(0)) revert DvpZeroSettlementId();
@@ -200,7 +196,6 @@ contract DeliveryVersusPayment is
             termsDigest: bytes28(_hashTerms(terms))
         });
         emit SettlementCreated(id, seller, buyer, terms);
-        return ISecurityTokenLockReceiver.onSecurityTokenLocked.selector;
     }
 
     // ---------------------------------------------------------------- step 2: matching
@@ -499,15 +494,15 @@ contract DeliveryVersusPayment is
     }
 
     /**
-     * @notice ERC-165: also reports {IDeliveryVersusPayment} and {ISecurityTokenLockReceiver}.
+     * @notice ERC-165: {IDeliveryVersusPayment} and {ISecurityTokenLockReceiver}, reported by
+     * {LockBookReceiver}, besides the access control's interfaces.
      * @param interfaceId The interface identifier.
      * @return Whether the contract implements it.
      */
-    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
-        return
-            interfaceId == type(IDeliveryVersusPayment).interfaceId ||
-            interfaceId == type(ISecurityTokenLockReceiver).interfaceId ||
-            super.supportsInterface(interfaceId);
+    function supportsInterface(
+        bytes4 interfaceId
+    ) public view override(AccessControlDefaultAdminRules, LockBookReceiver) returns (bool) {
+        return super.supportsInterface(interfaceId);
     }
 
     // ---------------------------------------------------------------- internal
@@ -557,12 +552,7 @@ contract DeliveryVersusPayment is
         affirmsHere = _checkSettle(terms, caller);
         bytes32 id = terms.id;
         _settlements[id].state = State.Settled;
-        ISecurityToken(terms.securityToken).unlock(
-            terms.seller,
-            terms.buyer,
-            terms.quantity,
-            abi.encode(id)
-        );
+        LockBook.release(terms.securityToken, terms.seller, terms.buyer, terms.quantity, id);
     }
 
     /// @dev The events of a settlement whose both legs moved.
@@ -573,27 +563,21 @@ contract DeliveryVersusPayment is
     }
 
     /**
-     * @dev {LockBookReceiver}: the security token took `amount` of the units of the settlement
-     * whose clean terms start `data` out of this contract's lock by enforcement (`operator` called
-     * it) and named the settlement: checks that the settlement is open, that the terms match and
-     * belong to the calling token and to `account`, and that `amount` <= `terms.quantity`
-     * ({DvpLockMismatch}); then marks it `Failed` and releases the rest of its quantity to the
-     * seller. Emits {SettlementFailed}.
+     * @dev {LockBookReceiver}: the security token took `removal.amount` of the units of the
+     * settlement whose clean terms start `data` out of this contract's lock by enforcement
+     * (`removal.operator` called it) and named the settlement: checks that the settlement is open
+     * and that the terms match; then {LockBookReceiver-_releaseRest} checks that they belong to
+     * the calling token and to `removal.account` and that `removal.amount` <= `terms.quantity`
+     * ({DvpLockMismatch}) and releases the rest of its quantity to the seller; the settlement is
+     * `Failed`. Emits {SettlementFailed}.
      */
-    function _failNamedSettlement(
-        bytes calldata data,
-        address operator,
-        address account,
-        uint256 amount
-    ) internal override {
+    function _failSettlement(bytes calldata data, ForcedRemoval memory removal) internal override {
         Terms calldata terms = _termsIn(data);
         _load(terms, _OPEN);
         bytes32 id = terms.id;
-        if (terms.securityToken != msg.sender || terms.seller != account || amount > terms.quantity)
-            revert DvpLockMismatch(id, msg.sender, account, amount);
         _settlements[id].state = State.Failed;
-        uint256 released = LockBook.releaseRest(msg.sender, account, id, terms.quantity, amount);
-        emit SettlementFailed(id, operator, amount, released);
+        uint256 rest = _releaseRest(id, terms.securityToken, terms.seller, terms.quantity, removal);
+        emit SettlementFailed(id, removal.operator, removal.amount, rest);
     }
 
     /**
@@ -643,12 +627,7 @@ contract DeliveryVersusPayment is
      */
     function _release(Terms calldata terms) private returns (uint256 released) {
         released = terms.quantity;
-        ISecurityToken(terms.securityToken).unlock(
-            terms.seller,
-            terms.seller,
-            released,
-            abi.encode(terms.id)
-        );
+        LockBook.release(terms.securityToken, terms.seller, terms.seller, released, terms.id);
     }
 
     /**

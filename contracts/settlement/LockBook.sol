@@ -11,8 +11,9 @@ import {ISecurityToken} from "../interfaces/ISecurityToken.sol";
  * the issuer-path notifications add to them ({add}) and an unnamed forced removal may take only
  * from them ({remove}); the settlement paths never touch them. A forced removal that names a
  * settlement fails it and gives the rest of its quantity back to the seller ({releaseRest}). The
- * contract keeps the mapping in its own storage and passes it in. The event is declared once, in
- * {ILockBook}; events are not part of an ERC-165 interface ID, so the DVP's is as it was.
+ * contract keeps the mapping in its own storage and passes it in; every unlock of a settlement's
+ * units goes through {release}. The event is declared once, in {ILockBook}; events are not part
+ * of an ERC-165 interface ID, so the DVP's is as it was.
  */
 library LockBook {
     /**
@@ -70,6 +71,21 @@ library LockBook {
         unchecked {
             released = quantity - amount;
         }
-        if (released != 0) ISecurityToken(token).unlock(account, account, released, abi.encode(id));
+        if (released != 0) release(token, account, account, released, id);
+    }
+
+    /**
+     * @dev Unlocks `quantity` units of `seller` on `token` from this contract's lock to `to`
+     * (the buyer on delivery, the seller itself on every other exit, allowed in every token
+     * state), naming settlement `id` (`data = abi.encode(id)`). A refusal of the token reverts.
+     */
+    function release(
+        address token,
+        address seller,
+        address to,
+        uint256 quantity,
+        bytes32 id
+    ) internal {
+        ISecurityToken(token).unlock(seller, to, quantity, abi.encode(id));
     }
 }
