@@ -811,7 +811,8 @@ export class TxEngine {
     }
     this.checkSame(key, entry, request);
     if (entry.state === "reverted" || entry.state === "replaced") return undefined;
-    if (entry.state === "intent" || entry.nonce === undefined || entry.txs.length === 0) {
+    // (a nonce and no transaction: a node-managed send whose answer was lost, watched by nonce)
+    if (entry.state === "intent" || entry.nonce === undefined) {
       // stopped between a transaction mined out of gas and its resend: sent afresh, still counted
       if (entry.outOfGas) carried.outOfGas = entry.outOfGas;
       return undefined;
@@ -1030,6 +1031,8 @@ export class TxEngine {
           // The node holds this very transaction: it was sent.
         } else if (d.candidate && ambiguous(err)) {
           // The node may have it: watch it (the loop re-broadcasts it if not).
+        } else if (!d.candidate && !withResponse && ambiguous(err) && this.nodeSends(prepared)) {
+          // The node may have signed it: no hash, so watched by its nonce (see Tracked.byNonce).
         } else if (NONCE_USED_RE.test(errorText(err))) {
           // Used elsewhere (not a hole): re-read the node's count under the lock and retry once.
           await q.mutex.run(() => q.resync(this.pendingCount));
@@ -1045,12 +1048,12 @@ export class TxEngine {
           throw err;
         }
       }
-      if (!candidate) {
+      if (!candidate && response) {
         // A node-managed account: the node signed; its response names the transaction.
         candidate = {
           hash: response!.hash,
           raw: undefined,
-          fees: feesOf(response!),
+          fees: feesOf(response),
           at: Date.now(),
         };
         if (journaled) {
@@ -1069,11 +1072,13 @@ export class TxEngine {
         accessList: prepared.accessList ?? undefined,
       };
       // A send sent again after it ran out of gas keeps its watch (its callers, its events).
-      const t = into ?? new Tracked(this, entry, template, policy, false, journaled, [candidate]);
+      const t =
+        into ??
+        new Tracked(this, entry, template, policy, false, journaled, candidate ? [candidate] : []);
       into?.restart(template, candidate);
       t.response = response;
-      this.remember(candidate.hash, t);
-      if (!into) t.event("submitted", candidate.hash, {});
+      if (candidate) this.remember(candidate.hash, t);
+      if (!into && candidate) t.event("submitted", candidate.hash, {});
       return t;
     }
   }
@@ -1285,6 +1290,32 @@ export class TxEngine {
     return undefined;
   }
 
+  /**
+   * @internal Sends the call of `t` again on its nonce through the node, which fills in the fees
+   * (a node-managed send whose first `eth_sendTransaction` never reached the node); records its
+   * transaction as the send's.
+   */
+  async sendOnNonce(t: Tracked): Promise<Candidate> {
+    const tx = { ...this.callOf(t), from: this.address };
+    const r = await (this.nodeSends(tx) ? this.sendByNode(tx) : this.signer.sendTransaction(tx));
+    const candidate = { hash: r.hash, raw: undefined, fees: feesOf(r), at: Date.now() };
+    this.remember(r.hash, t);
+    return candidate;
+  }
+
+  /** The call of `t` on its nonce, as each of its transactions carries it (no fees, no chain). */
+  private callOf(t: Tracked): TransactionRequest {
+    const tpl = t.template;
+    return {
+      to: tpl.to,
+      data: tpl.data,
+      value: tpl.value,
+      gasLimit: tpl.gasLimit,
+      nonce: t.nonce,
+      ...(tpl.accessList ? { accessList: tpl.accessList } : {}),
+    };
+  }
+
   /** @internal Signs (local key) or sends (node account) a transaction of `t` with `fees`. */
   async sign(
     t: Tracked,
@@ -1292,13 +1323,8 @@ export class TxEngine {
   ): Promise<{ candidate: Candidate; send: () => Promise<unknown> }> {
     const tpl = t.template;
     const tx: TransactionRequest = {
-      to: tpl.to,
-      data: tpl.data,
-      value: tpl.value,
-      gasLimit: tpl.gasLimit,
+      ...this.callOf(t),
       chainId: tpl.chainId,
-      nonce: t.nonce,
-      ...(tpl.accessList ? { accessList: tpl.accessList } : {}),
       ...(fees.maxFeePerGas !== undefined
         ? {
             type: 2,
@@ -1354,6 +1380,13 @@ class Tracked {
   /** Fees the node refused as too low for a replacement: the next one pays more. */
   private floor: Fees | undefined;
   private settledFlag = false;
+  /**
+   * Started with no transaction: a node-managed send whose `eth_sendTransaction` went unanswered
+   * (the node may have signed it, or never seen it). Watched by its nonce: a transaction of the
+   * account mined on it with the same call is adopted, another one replaced it; the nonce still
+   * free and not pending after `gapFillMs` means the node never had it, and it is sent again.
+   */
+  private byNonce: boolean;
 
   constructor(
     engine: TxEngine,
@@ -1372,6 +1405,7 @@ class Tracked {
     this.action = entry.action;
     this.policy = policy;
     this.candidates = candidates ?? entry.txs.map(candidateOf);
+    this.byNonce = this.candidates.length === 0;
     if (entry.outOfGas) this.spent.push(...entry.outOfGas);
     this.resumed = resumed;
     this.journaled = journaled || resumed;
@@ -1519,7 +1553,7 @@ class Tracked {
   }
 
   private async watch(): Promise<TxResult> {
-    if (this.resumed) this.event("resumed", this.candidates.at(-1)!.hash, {});
+    if (this.resumed) this.event("resumed", this.candidates.at(-1)?.hash ?? "", {});
     const heads = this.engine.heads;
     let head: Head | undefined;
     for (let first = true; ; first = false) {
@@ -1643,6 +1677,7 @@ class Tracked {
       await this.nonceUsed(head);
       return;
     }
+    if (this.candidates.length === 0) return this.sendUnanswered(head);
     let inPool: Candidate | undefined;
     for (let i = this.candidates.length - 1; i >= 0 && !inPool; i--) {
       if (await reader.transaction(this.candidates[i].hash)) inPool = this.candidates[i];
@@ -1692,7 +1727,8 @@ class Tracked {
     const lowest = Math.max(
       0,
       head.number - this.policy.replacementScanBlocks,
-      (this.entry.firstBlock ?? 0) - 1,
+      // (watched by nonce: first seen after its send, maybe blocks after it was mined)
+      this.byNonce ? 0 : (this.entry.firstBlock ?? 0) - 1,
     );
     let user: RpcTransaction | undefined;
     for (let b = head.number; b >= lowest && !user; b--) {
@@ -1724,6 +1760,7 @@ class Tracked {
         at: Date.now(),
       });
       await this.save({});
+      if (this.candidates.length === 1) this.event("submitted", user.hash, {});
       return;
     }
     const cancelled =
@@ -1741,6 +1778,30 @@ class Tracked {
         { action: this.action },
       ),
     );
+  }
+
+  /**
+   * A send with no transaction yet (see {@link byNonce}), its nonce not mined: while the node
+   * holds a transaction on it (pending), the next looks wait for it; when none, `gapFillMs` after
+   * the last send, the call is sent again on the nonce (at most one of the two can be mined).
+   */
+  private async sendUnanswered(head: Head): Promise<void> {
+    const pending = await this.engine.reader.nonce(this.entry.from, "pending");
+    if (pending > this.nonce || Date.now() - this.lastSent.at < this.policy.gapFillMs) return;
+    this.check();
+    this.lastSent = { at: Date.now(), head: head.number };
+    let candidate: Candidate;
+    try {
+      candidate = await this.engine.sendOnNonce(this);
+    } catch (err) {
+      // unanswered again, or used meanwhile: the next look sees which
+      if (/insufficient funds/i.test(errorText(err)))
+        throw new Final(toKessaiError(err, { action: this.action, sender: this.entry.from }));
+      return;
+    }
+    this.candidates.push(candidate);
+    await this.save({});
+    this.event("submitted", candidate.hash, {});
   }
 
   /** Broadcasts the newest signed transaction again, unchanged (same hash, same effect). */
@@ -1817,19 +1878,20 @@ class Tracked {
    * @internal The send's new transaction after the last one ran out of gas (`entry.nonce` is its
    * nonce): the watch starts again on it.
    */
-  restart(template: Template, candidate: Candidate): void {
+  restart(template: Template, candidate: Candidate | undefined): void {
     const q = this.engine.queue();
     q.live.delete(this.nonce);
     for (const c of this.candidates) if (!this.spent.includes(c.hash)) this.spent.push(c.hash);
     this.nonce = this.entry.nonce!;
     if (!this.settledFlag) q.live.add(this.nonce);
     this.template = template;
-    this.candidates = [candidate];
+    this.candidates = candidate ? [candidate] : [];
+    this.byNonce = !candidate;
     this.mined = undefined;
     this.priorMined = undefined;
     this.fellOut = false;
     this.floor = undefined;
-    this.lastSent = { at: candidate.at, head: undefined };
+    this.lastSent = { at: candidate?.at ?? Date.now(), head: undefined };
   }
 
   /** Sends again after `r` ran out of gas, if the gas limit was estimated and resends are left. */
@@ -1854,7 +1916,7 @@ class Tracked {
     } finally {
       stopper.dispose();
     }
-    this.event("resent", this.candidates[0].hash, {
+    this.event("resent", this.candidates[0]?.hash ?? "", {
       previous: r.hash,
       reason: "out-of-gas",
       gasLimit: this.template.gasLimit,

@@ -1,0 +1,165 @@
+/**
+ * A node-managed account's `eth_sendTransaction` that fails in transit (geth's `-32002 request
+ * timed out`, against anvil behind a proxy): the node may have signed and pooled the transaction,
+ * or never seen the request. There is no hash to watch, so the send is watched by its nonce: the
+ * account's transaction mined on it with the same call is the send's, and a nonce still free after
+ * `gapFillMs` is sent again. The call is executed once either way, and a retry with the same key
+ * (in this process or a restarted one) joins it instead of sending it again.
+ */
+import { expect } from "chai";
+import { JsonRpcProvider, Wallet } from "ethers";
+import { MemoryJournal, TxEngine, type TxPolicy } from "../../../packages/sdk/src/index.js";
+import { startAnvil, startRpcProxy, type Anvil, type RpcProxy, type RpcRequest } from "./anvil.js";
+
+const POLICY: TxPolicy = {
+  pollIntervalMs: 20,
+  stallCheckMs: 100,
+  gapFillMs: 200,
+  timeoutMs: 15_000,
+};
+const TIMED_OUT = { code: -32002, message: "request timed out" };
+
+describe("sdk: a node-managed send whose eth_sendTransaction fails in transit (anvil)", function () {
+  this.timeout(30_000);
+  let anvil: Anvil;
+  let proxy: RpcProxy | undefined;
+  let provider: JsonRpcProvider | undefined;
+
+  before(async function () {
+    anvil = await startAnvil();
+  });
+  afterEach(async function () {
+    provider?.destroy();
+    provider = undefined;
+    await proxy?.close();
+    proxy = undefined;
+  });
+  after(async function () {
+    await anvil?.stop();
+  });
+
+  /** Forwards `req` to anvil itself (the node takes it), whatever the proxy answers. */
+  const forward = (req: RpcRequest) =>
+    fetch(anvil.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...req, jsonrpc: "2.0", id: 1 }),
+    }).then((r) => r.json());
+
+  /** Anvil's unlocked account `index`, behind a proxy where `intercept` may answer. */
+  async function account(index: number, intercept: (req: RpcRequest) => unknown) {
+    proxy = await startRpcProxy(anvil.url, (req) => intercept(req) as typeof TIMED_OUT | undefined);
+    provider = new JsonRpcProvider(proxy.url, undefined, {
+      staticNetwork: true,
+      pollingInterval: 20,
+      cacheTimeout: -1,
+    });
+    const accounts = await provider.send("eth_accounts", []);
+    const signer = await provider.getSigner(accounts[index] as string);
+    const n0 = await provider.getTransactionCount(signer.address, "latest");
+    const to = Wallet.createRandom().address;
+    return { signer, n0, to, provider };
+  }
+
+  it("reached the node, answer lost: executed once, resolves with the mined transaction, a retry joins it", async function () {
+    let sends = 0;
+    let forwarded: Promise<unknown> | undefined;
+    const {
+      signer,
+      n0,
+      to,
+      provider: p,
+    } = await account(40, (req) => {
+      if (req.method !== "eth_sendTransaction" || sends++ > 0) return undefined;
+      forwarded = forward(req); // the node signs and mines it; its answer is the RPC timeout
+      return TIMED_OUT;
+    });
+    const engine = new TxEngine(signer, { policy: POLICY });
+    const first = await engine.send({ to, value: 7n }, { key: "pay-once" }).then(
+      (r) => r,
+      (e: unknown) => e as Error,
+    );
+    await forwarded;
+    // the caller retries the same call with the same key, as a failed send invites
+    const again = await engine.send({ to, value: 7n }, { key: "pay-once" });
+
+    expect(sends, "eth_sendTransaction requests").to.equal(1);
+    expect(await p.getBalance(to)).to.equal(7n);
+    expect(await p.getTransactionCount(signer.address, "latest")).to.equal(n0 + 1);
+    if (first instanceof Error) throw first;
+    expect(first.nonce).to.equal(n0);
+    const mined = await p.getTransaction(first.hash);
+    expect(mined?.nonce).to.equal(n0);
+    expect(mined?.to).to.equal(to);
+    expect(first.receipt.status).to.equal(1);
+    expect(again.hash).to.equal(first.hash);
+  });
+
+  it("never reached the node: sent again on the same nonce after gapFillMs, executed once", async function () {
+    const nonces: unknown[] = [];
+    const {
+      signer,
+      n0,
+      to,
+      provider: p,
+    } = await account(41, (req) => {
+      if (req.method !== "eth_sendTransaction") return undefined;
+      nonces.push((req.params[0] as { nonce?: string }).nonce);
+      return nonces.length === 1 ? TIMED_OUT : undefined; // the first never reaches the node
+    });
+    const engine = new TxEngine(signer, { policy: POLICY });
+    const started = Date.now();
+    const r = await engine.send({ to, value: 9n }, { key: "pay-once-2" });
+
+    expect(Date.now() - started, "waited gapFillMs before sending again").to.be.at.least(200);
+    expect(nonces.map(Number), "eth_sendTransaction nonces").to.deep.equal([n0, n0]);
+    expect(await p.getBalance(to)).to.equal(9n);
+    expect(await p.getTransactionCount(signer.address, "latest")).to.equal(n0 + 1);
+    expect(r.nonce).to.equal(n0);
+    expect(r.receipt.status).to.equal(1);
+  });
+
+  it("a restarted process takes up the journaled nonce: waits while pending, adopts it once mined", async function () {
+    let sends = 0;
+    const {
+      signer,
+      n0,
+      to,
+      provider: p,
+    } = await account(42, (req) => {
+      if (req.method !== "eth_sendTransaction" || sends++ > 0) return undefined;
+      void forward(req);
+      return TIMED_OUT;
+    });
+    const journal = new MemoryJournal();
+    await anvil.rpc("evm_setAutomine", [false]);
+    try {
+      // the first process gives up while the node holds the transaction in its pool
+      const stopped = await new TxEngine(signer, {
+        policy: { ...POLICY, timeoutMs: 1_000 },
+        journal,
+      })
+        .send({ to, value: 5n }, { key: "pay-once-3" })
+        .then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+      expect(stopped, "the first send's outcome").to.be.instanceOf(Error);
+      const entry = await journal.get("pay-once-3");
+      expect(entry?.nonce).to.equal(n0);
+      expect(entry?.txs).to.deep.equal([]);
+      expect(sends, "not sent again while pending").to.equal(1);
+    } finally {
+      await anvil.rpc("evm_setAutomine", [true]);
+    }
+    await anvil.mine();
+    const restarted = new TxEngine(signer, { policy: POLICY, journal });
+    const r = await restarted.send({ to, value: 5n }, { key: "pay-once-3" });
+
+    expect(sends, "eth_sendTransaction requests").to.equal(1);
+    expect(await p.getBalance(to)).to.equal(5n);
+    expect(await p.getTransactionCount(signer.address, "latest")).to.equal(n0 + 1);
+    expect(r.nonce).to.equal(n0);
+    expect(r.resumed).to.equal(true);
+  });
+});
