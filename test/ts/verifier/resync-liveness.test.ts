@@ -103,6 +103,8 @@ describeBackends("resync refuses while a service runs, idle or busy", (backend) 
       (instance, worker, pid, started_at, alive_until)
       VALUES ('i-killed', 'verifier-killed', 4242, '2026-01-01T00:00:00.000Z', ${until})
       ON CONFLICT (instance) DO UPDATE SET alive_until = excluded.alive_until`;
+    // One round, never started: the cursors resync goes on from, and no record of its own.
+    await (await open()).tick();
     await store.run(row("2026-01-01T00:00:01.000Z"));
     expect(await resync()).to.include({ ledger: "st" });
     await store.run(row("2999-01-01T00:00:00.000Z"));

@@ -41,7 +41,8 @@ describe("resync refuses while the service is at work", function () {
   let store: Store;
   let file: string;
 
-  before(async () => {
+  // A store of its own for each test: the settlement, its cursor and its queued relay.
+  beforeEach(async () => {
     tmp = await tempSqliteDir();
     file = tmp.file();
     store = await openSqliteStore({ filename: file });
@@ -63,7 +64,7 @@ describe("resync refuses while the service is at work", function () {
       await outbox.enqueue(tx, { topic: "st.relay", key: X, payload: { outcome: 1 } });
     });
   });
-  after(async () => {
+  afterEach(async () => {
     await store?.close();
     await tmp?.remove();
   });
@@ -91,6 +92,8 @@ describe("resync refuses while the service is at work", function () {
   });
 
   it("from the CLI: exit 2, one line, nothing changed", async () => {
+    const [c] = await outbox.claim(store, { worker: "verifier-1", leaseMs: 60_000 });
+    expect(c?.key).to.equal(X);
     const config = tmp.file("verifier.json");
     await writeFile(
       config,
@@ -129,6 +132,8 @@ describe("resync refuses while the service is at work", function () {
   });
 
   it("once the leases ran out (the service stopped): resync goes ahead", async () => {
+    const [c] = await outbox.claim(store, { worker: "verifier-1", leaseMs: 60_000 });
+    expect(c?.key).to.equal(X);
     await store.run(sql`UPDATE kessai_outbox SET due_at = '2026-01-01T00:00:00.000Z'
       WHERE status = 'claimed'`);
     const r = await resyncLedger({ store, provider, ledger: "st", fromBlock: 8 });

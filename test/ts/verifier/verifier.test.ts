@@ -44,6 +44,9 @@ function killable<T extends object>(target: T): { proxy: T; kill: () => void } {
  * ledger (`cashLedger`, chain 31339), two in-process Hardhat chains deployed by the Ignition
  * modules, blocks mined every few milliseconds on both, the service's state in SQLite in a
  * temporary folder, 2 confirmations. Each test drives the service's rounds (`tick`) itself.
+ * The ledgers are deployed once; each test starts from that state (an `evm_snapshot` of both
+ * chains, restored after it: balances, eligibility, roles, the verifier account's nonces),
+ * with a store file of its own, so that any test runs alone as in the whole file.
  */
 describe("verifier service (two ledgers)", function () {
   this.timeout(120_000);
@@ -56,15 +59,43 @@ describe("verifier service (two ledgers)", function () {
   /** False while a test holds the cash ledger's blocks back. */
   let cashMining = true;
   const stores: Store[] = [];
+  /** The deployed state of each ledger, as `evm_snapshot` IDs (st, cash). */
+  let snapshots: string[] = [];
+  const snapshot = () =>
+    Promise.all([st, cash].map((c) => c.provider.request({ method: "evm_snapshot" })));
 
   before(async function () {
     ({ st, cash, addr } = await deployLedgers());
+    snapshots = (await snapshot()) as string[];
     dir = await mkdtemp(path.join(tmpdir(), "kessai-verifier-"));
     // Blocks on both ledgers, as real chains make them (the service waits for confirmations).
     miner = setInterval(() => {
       void st.provider.request({ method: "evm_mine" }).catch(() => undefined);
       if (cashMining) void cash.provider.request({ method: "evm_mine" }).catch(() => undefined);
     }, 40);
+  });
+
+  /**
+   * This test's view of each node: a provider object of its own, so that its verifier instances
+   * share a nonce queue (one per provider and account in a process) with no earlier test's, whose
+   * counter ran past the nonces the restored chain expects.
+   */
+  let nodes: { st: Provider; cash: Provider };
+  beforeEach(function () {
+    nodes = {
+      st: killable(st.ethers.provider as unknown as Provider).proxy,
+      cash: killable(cash.ethers.provider as unknown as Provider).proxy,
+    };
+  });
+
+  afterEach(async function () {
+    cashMining = true;
+    for (const [i, c] of [st, cash].entries()) {
+      await c.provider.request({ method: "evm_setAutomine", params: [true] });
+      const reverted = await c.provider.request({ method: "evm_revert", params: [snapshots[i]] });
+      expect(reverted, "evm_revert").to.equal(true);
+    }
+    snapshots = (await snapshot()) as string[];
   });
 
   after(async function () {
@@ -78,10 +109,7 @@ describe("verifier service (two ledgers)", function () {
   async function openVerifier(
     file: string,
     extra: Partial<Parameters<typeof Verifier.open>[0]> = {},
-    providers: { st: Provider; cash: Provider } = {
-      st: st.ethers.provider as unknown as Provider,
-      cash: cash.ethers.provider as unknown as Provider,
-    },
+    providers: { st: Provider; cash: Provider } = nodes,
     wrapStore?: (s: Store) => Store,
   ) {
     const real = await openSqliteStore({ filename: file });
@@ -170,12 +198,6 @@ describe("verifier service (two ledgers)", function () {
   it("happy path: pays on the cash ledger, then delivers on the ST ledger, one transaction each", async function () {
     const { verifier } = await openVerifier(dbFile("happy"));
     const { delivery, payment, bond, dcjpy, sent } = await ledgers();
-    // Earlier tests' settlements are decided too; count from here.
-    await until(
-      verifier,
-      async () => (await verifier.settlement(keccakId("digest T-0")))?.decision !== undefined,
-    );
-    await until(verifier, async () => (await delivery.stateOf(keccakId("digest T-0"))) === 2n);
     const before = await sent();
     const terms = await lockAndInstruct("happy T-1");
     const buyerUnits = await bond.balanceOf(terms.buyer);
@@ -208,11 +230,6 @@ describe("verifier service (two ledgers)", function () {
     const { delivery, payment, bond, dcjpy, sent } = await ledgers();
     const [, issuer] = await st.ethers.getSigners();
     const registry = await st.ethers.getContractAt("InvestorRegistry", addr.registry);
-    // Catch up with earlier tests' settlements first.
-    await until(
-      verifier,
-      async () => (await verifier.settlement(keccakId("happy T-1")))?.stState === "delivered",
-    );
     const terms = await lockAndInstruct("refusal T-2");
     await (await registry.connect(issuer).suspend(terms.buyer)).wait();
     const before = await sent();
@@ -241,7 +258,6 @@ describe("verifier service (two ledgers)", function () {
     const file = dbFile("restart");
     const first = await openVerifier(file, { topics: ["cash.decide"] });
     const { delivery, payment, sent } = await ledgers();
-    // Earlier tests' settlements are all final on both ledgers: these instances send nothing for them.
     const terms = await lockAndInstruct("restart T-3");
     const before = await sent();
     await until(first.verifier, async () => (await payment.stateOf(terms.id)) === 2n);
@@ -278,12 +294,6 @@ describe("verifier service (two ledgers)", function () {
       (s) => (db = killable(s)).proxy,
     );
     const { delivery, payment, sent } = await ledgers();
-    // Catch up with earlier tests' settlements (all final: nothing to send).
-    await until(
-      first.verifier,
-      async () =>
-        (await first.verifier.settlement(keccakId("restart T-3")))?.stState === "delivered",
-    );
     const terms = await lockAndInstruct("crash T-4");
     const before = await sent();
     // The instruction reaches the service (k confirmations), then the cash ledger stops mining.
@@ -395,12 +405,6 @@ describe("verifier service (two ledgers)", function () {
   it("signs the ST ledger's attestation only once the payment has its confirmations; the pay transaction delivers nothing", async function () {
     const { store, verifier } = await openVerifier(dbFile("after-payment"));
     const { delivery, payment } = await ledgers();
-    await until(
-      verifier,
-      async () =>
-        (await verifier.settlement(keccakId("crash T-4")))?.stState === "delivered" &&
-        (await verifier.settlement(keccakId("refusal T-2")))?.stState === "returned",
-    );
     const terms = await lockAndInstruct("after-payment T-6");
     for (let i = 0; (await verifier.settlement(terms.id))?.cashState !== "instructed"; i++) {
       if (i > 200) throw new Error("the instruction did not reach the service");
@@ -496,11 +500,6 @@ describe("verifier service (two ledgers)", function () {
     // This instance decides but does not send to the cash ledger.
     const decider = await openVerifier(file, { topics: ["st.relay"] });
     const { delivery, payment, bond, dcjpy, sent } = await ledgers();
-    await until(
-      decider.verifier,
-      async () =>
-        (await decider.verifier.settlement(keccakId("after-payment T-6")))?.stState === "delivered",
-    );
     const terms = await lockAndInstruct("late-pay T-7", 10n, 1_000_000n, { deadlineIn: 600 });
     await until(
       decider.verifier,
@@ -546,10 +545,6 @@ describe("verifier service (two ledgers)", function () {
     );
     const { store, verifier } = await openVerifier(dbFile("not-ours"), { logger });
     const { delivery, payment, sent } = await ledgers();
-    await until(
-      verifier,
-      async () => (await verifier.settlement(keccakId("late-pay T-7")))?.stState === "returned",
-    );
     const me = new Wallet(key(VERIFIER)).address;
     const other = new Wallet(key(6)).address;
     // Two quorums, at the same address on both ledgers (a fresh deployer, nonces 0 and 1): this
@@ -655,7 +650,12 @@ describe("verifier service (two ledgers)", function () {
       expect(body.checks.st.block).to.be.a("number");
       expect(body.checks.cash.block).to.be.within(1, await cash.ethers.provider.getBlockNumber());
 
-      await verifier.tick();
+      // A lock of its own, for the ST ledger's events to count.
+      await lockAndInstruct("http T-11", 10n, 1_000_000n, { instruct: false });
+      await until(
+        verifier,
+        async () => (await verifier.settlement(keccakId("http T-11"))) !== undefined,
+      );
       const metrics = await fetch(`${http.url}/metrics`);
       expect(metrics.status).to.equal(200);
       expect(metrics.headers.get("content-type")).to.match(/^text\/plain; version=0\.0\.4/);
