@@ -1091,6 +1091,11 @@ export class TxEngine {
     if (journaled) await this.journal.put(entry).catch(() => undefined);
   }
 
+  /** @internal The send of this process that broadcast transaction `hash`, if it is known. */
+  sendOf(hash: string): Tracked | undefined {
+    return this.recent.get(hash.toLowerCase());
+  }
+
   private remember(hash: string, t: Tracked): void {
     this.recent.set(hash.toLowerCase(), t);
     if (this.recent.size > RECENT_LIMIT) {
@@ -1741,8 +1746,12 @@ class Tracked {
       );
     }
     const tpl = this.template;
+    // (another send's own transaction is not this one's, however alike: a send given up frees its
+    // nonce, and the next send, maybe the same call under another key, takes it)
+    const other = user ? this.engine.sendOf(user.hash) : undefined;
     if (
       user &&
+      (other === undefined || other === this) &&
       sameAddress(user.to, tpl.to) &&
       user.input.toLowerCase() === tpl.data.toLowerCase() &&
       BigInt(user.value) === tpl.value
