@@ -1,10 +1,11 @@
 /**
  * A node-managed send whose `eth_sendTransaction` never reached the node is watched by its nonce
  * and adopts the account's transaction mined on it with the same call. When that send is given up
- * (its caller's deadline), its nonce is given back and the next send takes it: a second, identical
- * call under another key (two payments of the same amount to the same payee). A retry of the first
- * key must not take the second payment's transaction for its own (the first payment would be
- * reported done and never made).
+ * (its caller's deadline), its nonce must not go to the next send: that may be a second, identical
+ * call under another key (two payments of the same amount to the same payee), and a retry of the
+ * first key would take the second payment's transaction for its own (the first payment reported
+ * done and never made). The nonce is cancelled instead (a zero-value self-transfer) unless the
+ * node holds a transaction on it.
  */
 import { expect } from "chai";
 import { JsonRpcProvider, Wallet } from "ethers";
@@ -62,9 +63,9 @@ describe("sdk: a node-managed send lost in transit and given up, its nonce reuse
         (e: unknown) => e as Error,
       );
     expect(a, "payment A's outcome").to.be.instanceOf(Error);
-    // payment B, the same call under its own key, takes the nonce given back
+    // payment B, the same call under its own key, is sent next
     const b = await engine.send({ to, value: 3n }, { key: "pay-B" });
-    expect(b.nonce).to.equal(n0);
+    expect(b.nonce, "A's nonce is not handed on").to.equal(n0 + 1);
     expect(await provider.getBalance(to)).to.equal(3n);
 
     // A is retried with its key: B's transaction is not A's
@@ -74,14 +75,14 @@ describe("sdk: a node-managed send lost in transit and given up, its nonce reuse
     );
     expect(retried, "A's retry").to.be.instanceOf(TransactionReplacedError);
     const err = retried as TransactionReplacedError;
-    expect(err.reason).to.equal("replaced");
+    expect(err.reason, "A's nonce was cancelled").to.equal("cancelled");
     expect(err.nonce).to.equal(n0);
     expect(err.hashes).to.deep.equal([]);
-    expect(err.replacement).to.equal(b.hash);
+    expect(err.replacement).to.not.equal(b.hash);
     expect(await provider.getBalance(to), "A not reported made").to.equal(3n);
-    // replaced: the next retry sends A afresh, on the next nonce
+    // replaced: the next retry sends A afresh
     const made = await engine.send({ to, value: 3n }, { key: "pay-A" });
-    expect(made.nonce).to.equal(n0 + 1);
+    expect(made.hash).to.not.equal(b.hash);
     expect(await provider.getBalance(to)).to.equal(6n);
   });
 });

@@ -1267,6 +1267,20 @@ export class TxEngine {
     }
   }
 
+  /**
+   * @internal Fills nonce `n` of a send given up with no transaction (its `eth_sendTransaction`
+   * unanswered) unless the node holds a transaction on it: the send's own, if the node had it,
+   * or the filler is mined on it. Tracked as in flight meanwhile (the lock is kept).
+   */
+  cancelNonce(n: number): void {
+    const q = this.queue();
+    const done = this.pendingCount().then((pending) =>
+      pending > n ? undefined : this.fillNonce(n),
+    );
+    q.track(n, done);
+    void done.then(this.releaseIfIdle, this.releaseIfIdle);
+  }
+
   /** Signs and broadcasts (a node account: sends) a zero-value self-transfer on `nonce`. */
   private async sendFiller(nonce: number): Promise<unknown> {
     const prepared = await this.prepare({ to: this.address!, value: 0n, gasLimit: FILLER_GAS });
@@ -1504,7 +1518,10 @@ class Tracked {
     this.settledFlag = true;
     const q = this.engine.queue();
     q.live.delete(this.nonce);
-    q.abandoned.add(this.nonce);
+    // A send never answered, its nonce maybe free: cancelled, not handed to the next send (which
+    // may be the same call under another key, and be taken for this one by a retry of its key).
+    if (this.candidates.length === 0) this.engine.cancelNonce(this.nonce);
+    else q.abandoned.add(this.nonce);
     this.engine.forget(this);
     const last = this.candidates.at(-1);
     if (last) this.event("abandoned", last.hash, {});
