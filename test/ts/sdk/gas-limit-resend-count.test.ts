@@ -7,11 +7,10 @@
  * journal entry must name the resend: naming the transaction that ran out of gas, the send taken
  * up again found it out of gas and sent a third transaction, and the call was done twice).
  *
- * The contract (raw bytecode) stores its argument in slot 0 and counts its calls in slot 1:
- * writing slot 0 from zero costs 17,100 gas more than from a non-zero value.
+ * The contract is gas-fixture.ts's: writing its slot 0 from zero costs 17,100 gas more.
  */
 import { expect } from "chai";
-import { AbiCoder, HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, parseUnits } from "ethers";
+import { JsonRpcProvider, Wallet, parseUnits } from "ethers";
 import {
   MemoryJournal,
   TxEngine,
@@ -21,23 +20,7 @@ import {
   type TxPolicy,
 } from "../../../packages/sdk/src/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
-
-const MNEMONIC = "test test test test test test test test test test test junk";
-const key = (i: number) =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
-
-/** `slot0 = calldata[0:32]; slot1 += 1; stop` */
-const RUNTIME = "600035600055600154600101600155" + "00";
-const INIT = "0x6010600c60003960106000f3" + RUNTIME;
-const arg = (n: bigint) => AbiCoder.defaultAbiCoder().encode(["uint256"], [n]);
-
-const POLICY: TxPolicy = {
-  pollIntervalMs: 20,
-  stallCheckMs: 100,
-  bumpAfterBlocks: 1_000,
-  bumpAfterMs: 60_000,
-  timeoutMs: 10_000,
-};
+import { FAST, INIT, PROVIDER_OPTS, arg, key, mineUntil, nextEvent } from "./gas-fixture.js";
 
 /** A provider that calls `onEstimate` before each eth_estimateGas it sends. */
 class HookedProvider extends JsonRpcProvider {
@@ -47,29 +30,6 @@ class HookedProvider extends JsonRpcProvider {
     if (method === "eth_estimateGas") this.onEstimate?.();
     return super.send(method, params);
   }
-}
-
-const providerOpts = { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 } as const;
-
-/** Mines a block every `ms` until `p` settles. */
-async function mineUntil<T>(anvil: Anvil, p: Promise<T>, ms = 40): Promise<T> {
-  let over = false;
-  const done = p.finally(() => (over = true));
-  while (!over) {
-    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, ms))]);
-    if (!over) await anvil.mine().catch(() => undefined);
-  }
-  return done;
-}
-
-function nextEvent(engine: TxEngine, type: TxEvent["type"]): Promise<TxEvent> {
-  return new Promise((resolve) => {
-    const off = engine.on((e) => {
-      if (e.type !== type) return;
-      off();
-      resolve(e);
-    });
-  });
 }
 
 describe("sdk: a send stopped between out of gas and its resend, sent again under its key", function () {
@@ -94,7 +54,7 @@ describe("sdk: a send stopped between out of gas and its resend, sent again unde
 
   before(async function () {
     anvil = await startAnvil({ noMining: true, order: "fees" });
-    provider = new HookedProvider(anvil.url, undefined, providerOpts);
+    provider = new HookedProvider(anvil.url, undefined, PROVIDER_OPTS);
     other = new Wallet(key(39), provider);
     const tx = await other.sendTransaction({ data: INIT, gasLimit: 200_000n });
     await anvil.mine();
@@ -133,9 +93,9 @@ describe("sdk: a send stopped between out of gas and its resend, sent again unde
 
   /** The same key from a new process: sent once more, the out-of-gas transaction kept. */
   async function sendAgain(journal: Journal, wallet: Wallet, k: string, first: string) {
-    const p2 = new JsonRpcProvider(anvil.url, undefined, providerOpts);
+    const p2 = new JsonRpcProvider(anvil.url, undefined, PROVIDER_OPTS);
     try {
-      const engine2 = new TxEngine(new Wallet(wallet.privateKey, p2), { policy: POLICY, journal });
+      const engine2 = new TxEngine(new Wallet(wallet.privateKey, p2), { policy: FAST, journal });
       const r = await mineUntil(anvil, engine2.send({ to: target, data: arg(1n) }, { key: k }));
       expect(r.receipt.status).to.equal(1);
       expect(r.hashes).to.deep.equal([first, r.hash]);
@@ -149,7 +109,7 @@ describe("sdk: a send stopped between out of gas and its resend, sent again unde
   }
 
   it("the process gone right after the resend's intent was journaled", async function () {
-    const p1 = new HookedProvider(anvil.url, undefined, providerOpts);
+    const p1 = new HookedProvider(anvil.url, undefined, PROVIDER_OPTS);
     const wallet = new Wallet(key(seq++), p1);
     const n0 = await provider.getTransactionCount(wallet.address);
     const store = new MemoryJournal();
@@ -170,7 +130,7 @@ describe("sdk: a send stopped between out of gas and its resend, sent again unde
         }
       },
     };
-    const engine = new TxEngine(wallet, { policy: POLICY, journal: dying });
+    const engine = new TxEngine(wallet, { policy: FAST, journal: dying });
     const { first, calls } = await stoppedAfterOutOfGas(engine, "oog-intent", stop.signal);
     p1.destroy();
     const left = (await store.get("oog-intent"))!;
@@ -185,11 +145,11 @@ describe("sdk: a send stopped between out of gas and its resend, sent again unde
   });
 
   it("aborted while its resend was being estimated: the resend is still due", async function () {
-    const p1 = new HookedProvider(anvil.url, undefined, providerOpts);
+    const p1 = new HookedProvider(anvil.url, undefined, PROVIDER_OPTS);
     const wallet = new Wallet(key(seq++), p1);
     const n0 = await provider.getTransactionCount(wallet.address);
     const journal = new MemoryJournal();
-    const engine = new TxEngine(wallet, { policy: POLICY, journal });
+    const engine = new TxEngine(wallet, { policy: FAST, journal });
     const stop = new AbortController();
     let estimates = 0;
     p1.onEstimate = () => {
@@ -211,7 +171,7 @@ describe("sdk: a send stopped between out of gas and its resend, sent again unde
   });
 
   it("aborted once its resend was signed and journaled: the resend is watched, not a third sent", async function () {
-    const p1 = new JsonRpcProvider(anvil.url, undefined, providerOpts);
+    const p1 = new JsonRpcProvider(anvil.url, undefined, PROVIDER_OPTS);
     const wallet = new Wallet(key(seq++), p1);
     const n0 = await provider.getTransactionCount(wallet.address);
     const store = new MemoryJournal();
@@ -229,7 +189,7 @@ describe("sdk: a send stopped between out of gas and its resend, sent again unde
         }
       },
     };
-    const engine = new TxEngine(wallet, { policy: POLICY, journal });
+    const engine = new TxEngine(wallet, { policy: FAST, journal });
     const resent = nextEvent(engine, "resent");
     const { first, calls } = await stoppedAfterOutOfGas(engine, "oog-signed", stop.signal);
     await resent; // broadcast: out there, though nobody waits for it

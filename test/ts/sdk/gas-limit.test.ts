@@ -3,15 +3,14 @@
  * holds): the policy's margin on estimates (never on a fixed limit), and a send mined out of gas
  * because another transaction changed the state its estimate read, sent again under the same key.
  *
- * The contract (raw bytecode, no Solidity) stores its argument in slot 0 and counts its calls in
- * slot 1: writing slot 0 from zero costs 17,100 gas more than writing it from a non-zero value,
- * as `DepositToken.issue` costs 126,438 gas to a zero balance and 92,238 to a non-zero one.
+ * The contract (gas-fixture.ts) costs 17,100 gas more when its slot 0 is written from zero, as
+ * `DepositToken.issue` costs 109,338 gas when the DCJPY supply is zero and 92,238 when it is not.
  */
 import { expect } from "chai";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AbiCoder, HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, parseUnits } from "ethers";
+import { AbiCoder, JsonRpcProvider, Wallet, parseUnits } from "ethers";
 import {
   DEFAULT_TX_POLICY,
   FileJournal,
@@ -24,17 +23,9 @@ import {
   type TxPolicy,
 } from "../../../packages/sdk/src/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
+import { FAST, INIT, RUNTIME, arg, key, mineUntil, nextEvent, providerFor } from "./gas-fixture.js";
 import { expectError } from "./helpers.js";
 
-const MNEMONIC = "test test test test test test test test test test test junk";
-const key = (i: number) =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
-
-/** `slot0 = calldata[0:32]; slot1 += 1; stop` */
-const RUNTIME = "600035600055600154600101600155" + "00";
-/** Copies RUNTIME (16 bytes) into memory and returns it. */
-const INIT = "0x6010600c60003960106000f3" + RUNTIME;
-const arg = (n: bigint) => AbiCoder.defaultAbiCoder().encode(["uint256"], [n]);
 /**
  * The same, then `revert 0xdeadbeef` unless `calldata[32:64]` is above the new count: a call that
  * succeeds when it is estimated and reverts once another call was counted.
@@ -43,48 +34,6 @@ const CAPPED = "600035600055600154600101806001556020351160275763deadbeef60e01b60
 const CAPPED_INIT = "0x6029600c60003960296000f3" + CAPPED;
 const capped = (n: bigint, below: bigint) =>
   AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [n, below]);
-
-const FAST: TxPolicy = {
-  pollIntervalMs: 20,
-  stallCheckMs: 100,
-  bumpAfterBlocks: 1_000,
-  bumpAfterMs: 60_000,
-  timeoutMs: 10_000,
-};
-
-const providerFor = (url: string) =>
-  new JsonRpcProvider(url, undefined, {
-    staticNetwork: true,
-    pollingInterval: 20,
-    cacheTimeout: -1,
-  });
-
-/** Mines a block every `ms` until `p` settles. */
-async function mineUntil<T>(anvil: Anvil, p: Promise<T>, ms = 40): Promise<T> {
-  let over = false;
-  const done = p.finally(() => (over = true));
-  while (!over) {
-    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, ms))]);
-    if (!over) await anvil.mine().catch(() => undefined);
-  }
-  return done;
-}
-
-/** Resolves with the first event of `type` an engine reports (bounded). */
-function nextEvent(engine: TxEngine, type: TxEvent["type"], ms = 5_000): Promise<TxEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no ${type} event within ${ms} ms`));
-    }, ms);
-    const off = engine.on((e) => {
-      if (e.type !== type) return;
-      clearTimeout(timer);
-      off();
-      resolve(e);
-    });
-  });
-}
 
 describe("gas limits of the transaction engine (anvil)", function () {
   this.timeout(30_000);

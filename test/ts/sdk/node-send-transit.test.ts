@@ -8,7 +8,12 @@
  */
 import { expect } from "chai";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { MemoryJournal, TxEngine, type TxPolicy } from "../../../packages/sdk/src/index.js";
+import {
+  MemoryJournal,
+  TransactionReplacedError,
+  TxEngine,
+  type TxPolicy,
+} from "../../../packages/sdk/src/index.js";
 import { startAnvil, startRpcProxy, type Anvil, type RpcProxy, type RpcRequest } from "./anvil.js";
 
 const POLICY: TxPolicy = {
@@ -161,5 +166,53 @@ describe("sdk: a node-managed send whose eth_sendTransaction fails in transit (a
     expect(await p.getTransactionCount(signer.address, "latest")).to.equal(n0 + 1);
     expect(r.nonce).to.equal(n0);
     expect(r.resumed).to.equal(true);
+  });
+
+  // A send given up (its caller's deadline) must not hand its nonce to the next send: that may be
+  // an identical call under another key (two payments of the same amount to the same payee), and a
+  // retry of the first key would take the second payment's transaction for its own (the first
+  // payment reported done and never made). The nonce is cancelled instead (a zero-value
+  // self-transfer) unless the node holds a transaction on it.
+  it("given up, its nonce not handed on: a retry does not adopt an identical call of another key", async function () {
+    let sends = 0;
+    const {
+      signer,
+      n0,
+      to,
+      provider: p,
+    } = await account(43, (req) =>
+      req.method === "eth_sendTransaction" && sends++ === 0 ? TIMED_OUT : undefined,
+    );
+    const engine = new TxEngine(signer, { policy: POLICY });
+
+    // payment A: the request never reaches the node; its caller gives up before gapFillMs
+    const a = await engine
+      .send({ to, value: 3n }, { key: "pay-A", gapFillMs: 5_000, timeoutMs: 300 })
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+    expect(a, "payment A's outcome").to.be.instanceOf(Error);
+    // payment B, the same call under its own key, is sent next
+    const b = await engine.send({ to, value: 3n }, { key: "pay-B" });
+    expect(b.nonce, "A's nonce is not handed on").to.equal(n0 + 1);
+    expect(await p.getBalance(to)).to.equal(3n);
+
+    // A is retried with its key: B's transaction is not A's
+    const retried = await engine.send({ to, value: 3n }, { key: "pay-A" }).then(
+      (r) => r,
+      (e: unknown) => e as Error,
+    );
+    expect(retried, "A's retry").to.be.instanceOf(TransactionReplacedError);
+    const err = retried as TransactionReplacedError;
+    expect(err.reason, "A's nonce was cancelled").to.equal("cancelled");
+    expect(err.nonce).to.equal(n0);
+    expect(err.hashes).to.deep.equal([]);
+    expect(err.replacement).to.not.equal(b.hash);
+    expect(await p.getBalance(to), "A not reported made").to.equal(3n);
+    // replaced: the next retry sends A afresh
+    const made = await engine.send({ to, value: 3n }, { key: "pay-A" });
+    expect(made.hash).to.not.equal(b.hash);
+    expect(await p.getBalance(to)).to.equal(6n);
   });
 });
