@@ -170,14 +170,15 @@ export async function runTwoLedgerDemo(
     const delivery = await st.ethers.getContractAt("CrossLedgerDelivery", L.delivery);
     const payment = await cash.ethers.getContractAt("CrossLedgerPayment", L.payment);
     const symbol = await bond.symbol();
-    const position = async (a: string): Promise<LedgerPosition> => ({
+    /** `a`'s holdings; the DCJPY balance at cash-ledger block `cashBlock` when given. */
+    const position = async (a: string, cashBlock?: number): Promise<LedgerPosition> => ({
       st: await bond.balanceOf(a),
       stLocked: await bond.lockedOf(L.delivery, a),
-      dcjpy: await dcjpy.balanceOf(a),
+      dcjpy: await dcjpy.balanceOf(a, { blockTag: cashBlock ?? "latest" }),
     });
-    const positions = async () => ({
-      seller: await position(seller.st.address),
-      buyer: await position(buyer.cash.address),
+    const positions = async (cashBlock?: number) => ({
+      seller: await position(seller.st.address, cashBlock),
+      buyer: await position(buyer.cash.address, cashBlock),
     });
 
     const serviceNonces = async () => ({
@@ -248,8 +249,10 @@ export async function runTwoLedgerDemo(
       const timeline: TwoLedgerEntry[] = [];
       log(header());
       log(row({ step: "", actor: "", ledger: "", action: "before", ...before }));
-      const record = async (e: Omit<TwoLedgerEntry, "seller" | "buyer">) => {
-        const entry = { ...e, ...(await positions()) };
+      // A row's holdings as of now, or (`cashBlock`) the cash ledger as its own transaction left
+      // it: the verifier runs beside the demo and may already have acted on the cash ledger.
+      const record = async (e: Omit<TwoLedgerEntry, "seller" | "buyer">, cashBlock?: number) => {
+        const entry = { ...e, ...(await positions(cashBlock)) };
         timeline.push(entry);
         log(row(entry));
       };
@@ -293,15 +296,22 @@ export async function runTwoLedgerDemo(
           return (deciding = recordDecision());
         }
         if (side === "seller" && e.name !== "return") return;
-        if (side === "buyer" && e.name === "instruct")
-          return record({
-            step: "4",
-            actor: "buyer firm",
-            ledger: "cash",
-            action: `approve and instruct: ${fmt(AMOUNT)} DCJPY into escrow`,
-            txHash: e.txHash,
-            gasUsed: e.gasUsed,
-          });
+        if (side === "buyer" && e.name === "instruct") {
+          const mined = e.txHash
+            ? await cash.ethers.provider.getTransactionReceipt(e.txHash)
+            : null;
+          return record(
+            {
+              step: "4",
+              actor: "buyer firm",
+              ledger: "cash",
+              action: `approve and instruct: ${fmt(AMOUNT)} DCJPY into escrow`,
+              txHash: e.txHash,
+              gasUsed: e.gasUsed,
+            },
+            mined?.blockNumber,
+          );
+        }
         if (side === "buyer" && e.name === "deliver" && e.txHash) {
           // The buyer presents the attestation itself (the relayer is gone).
           await relayerGone;
