@@ -153,19 +153,23 @@ export interface RpcProxy {
   close(): Promise<void>;
 }
 
+/** What a proxy's `intercept` may answer instead of the node: an error, or a result. */
+export type RpcAnswer = { code: number; message: string } | { result: unknown };
+
 /**
  * Forwards JSON-RPC (single and batched) to `target`; `intercept` may answer a request itself
- * with a JSON-RPC error (`{ code, message }`) instead.
+ * (at once or later) with a JSON-RPC error (`{ code, message }`) or a result (`{ result }`).
  */
 export async function startRpcProxy(
   target: string,
-  intercept: (req: RpcRequest) => { code: number; message: string } | undefined,
+  intercept: (req: RpcRequest) => RpcAnswer | undefined | Promise<RpcAnswer | undefined>,
 ): Promise<RpcProxy> {
   const seen: string[] = [];
   const answer = async (req: RpcRequest) => {
     seen.push(req.method);
-    const error = intercept(req);
-    if (error) return { jsonrpc: "2.0", id: req.id, error };
+    const own = await intercept(req);
+    if (own && "result" in own) return { jsonrpc: "2.0", id: req.id, result: own.result };
+    if (own) return { jsonrpc: "2.0", id: req.id, error: own };
     const res = await fetch(target, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -7,64 +7,24 @@
  * (in this process or a restarted one) joins it instead of sending it again.
  */
 import { expect } from "chai";
-import { JsonRpcProvider, Wallet } from "ethers";
 import {
   MemoryJournal,
   TransactionReplacedError,
   TxEngine,
-  type TxPolicy,
 } from "../../../packages/sdk/src/index.js";
-import { startAnvil, startRpcProxy, type Anvil, type RpcProxy, type RpcRequest } from "./anvil.js";
-
-const POLICY: TxPolicy = {
-  pollIntervalMs: 20,
-  stallCheckMs: 100,
-  gapFillMs: 200,
-  timeoutMs: 15_000,
-};
-const TIMED_OUT = { code: -32002, message: "request timed out" };
+import type { RpcRequest } from "./anvil.js";
+import { TIMED_OUT, TRANSIT_POLICY as POLICY, forwardTo, nodeAccounts } from "./node-transit.js";
 
 describe("sdk: a node-managed send whose eth_sendTransaction fails in transit (anvil)", function () {
   this.timeout(30_000);
-  let anvil: Anvil;
-  let proxy: RpcProxy | undefined;
-  let provider: JsonRpcProvider | undefined;
-
-  before(async function () {
-    anvil = await startAnvil();
-  });
-  afterEach(async function () {
-    provider?.destroy();
-    provider = undefined;
-    await proxy?.close();
-    proxy = undefined;
-  });
-  after(async function () {
-    await anvil?.stop();
-  });
+  const suite = nodeAccounts();
 
   /** Forwards `req` to anvil itself (the node takes it), whatever the proxy answers. */
-  const forward = (req: RpcRequest) =>
-    fetch(anvil.url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ ...req, jsonrpc: "2.0", id: 1 }),
-    }).then((r) => r.json());
+  const forward = (req: RpcRequest) => forwardTo(suite.anvil(), req);
 
   /** Anvil's unlocked account `index`, behind a proxy where `intercept` may answer. */
-  async function account(index: number, intercept: (req: RpcRequest) => unknown) {
-    proxy = await startRpcProxy(anvil.url, (req) => intercept(req) as typeof TIMED_OUT | undefined);
-    provider = new JsonRpcProvider(proxy.url, undefined, {
-      staticNetwork: true,
-      pollingInterval: 20,
-      cacheTimeout: -1,
-    });
-    const accounts = await provider.send("eth_accounts", []);
-    const signer = await provider.getSigner(accounts[index] as string);
-    const n0 = await provider.getTransactionCount(signer.address, "latest");
-    const to = Wallet.createRandom().address;
-    return { signer, n0, to, provider };
-  }
+  const account = (index: number, intercept: (req: RpcRequest) => unknown) =>
+    suite.account(index, (req) => intercept(req) as typeof TIMED_OUT);
 
   it("reached the node, answer lost: executed once, resolves with the mined transaction, a retry joins it", async function () {
     let sends = 0;
@@ -137,7 +97,7 @@ describe("sdk: a node-managed send whose eth_sendTransaction fails in transit (a
       return TIMED_OUT;
     });
     const journal = new MemoryJournal();
-    await anvil.rpc("evm_setAutomine", [false]);
+    await suite.anvil().rpc("evm_setAutomine", [false]);
     try {
       // the first process gives up while the node holds the transaction in its pool
       const stopped = await new TxEngine(signer, {
@@ -155,9 +115,9 @@ describe("sdk: a node-managed send whose eth_sendTransaction fails in transit (a
       expect(entry?.txs).to.deep.equal([]);
       expect(sends, "not sent again while pending").to.equal(1);
     } finally {
-      await anvil.rpc("evm_setAutomine", [true]);
+      await suite.anvil().rpc("evm_setAutomine", [true]);
     }
-    await anvil.mine();
+    await suite.anvil().mine();
     const restarted = new TxEngine(signer, { policy: POLICY, journal });
     const r = await restarted.send({ to, value: 5n }, { key: "pay-once-3" });
 

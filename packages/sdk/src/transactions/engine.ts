@@ -1083,6 +1083,15 @@ export class TxEngine {
     }
   }
 
+  /**
+   * @internal A send's nonce the node refused a transaction on (nothing of the send was sent):
+   * released for the next send, and the entry back to `intent`.
+   */
+  refusedNonce(entry: JournalEntry, nonce: number, journaled: boolean): Promise<void> {
+    this.release(this.queue(), nonce);
+    return this.unsign(entry, journaled);
+  }
+
   private async unsign(entry: JournalEntry, journaled: boolean): Promise<void> {
     entry.state = "intent";
     delete entry.nonce;
@@ -1406,6 +1415,8 @@ class Tracked {
    * free and not pending after `gapFillMs` means the node never had it, and it is sent again.
    */
   private byNonce: boolean;
+  /** Sent again by nonce (see {@link byNonce}) and refused by the node: its nonce is unused. */
+  private refusedOnNonce = false;
 
   constructor(
     engine: TxEngine,
@@ -1821,9 +1832,17 @@ class Tracked {
       candidate = await this.engine.sendOnNonce(this);
     } catch (err) {
       // unanswered again, or used meanwhile: the next look sees which
-      if (/insufficient funds/i.test(errorText(err)))
-        throw new Final(toKessaiError(err, { action: this.action, sender: this.entry.from }));
-      return;
+      if (ambiguous(err) || NONCE_USED_RE.test(errorText(err))) return;
+      // Refused (a locked account, a fee above the node's cap, no funds): the node's error, as a
+      // first send's refusal gives it; the nonce is free again (see fail).
+      this.refusedOnNonce = true;
+      throw new Final(
+        toKessaiError(err, {
+          action: this.action,
+          contractAddress: this.template.to ?? undefined,
+          sender: this.entry.from,
+        }),
+      );
     }
     this.candidates.push(candidate);
     await this.save({});
@@ -2030,6 +2049,10 @@ class Tracked {
     this.engine.forget(this);
     if (f.error instanceof TransactionReplacedError) {
       await this.save({ state: "replaced", error: f.error.shortMessage });
+    } else if (this.refusedOnNonce) {
+      // nothing of it was sent: as after a first send's refusal, the nonce goes to the next send
+      // and the key may be sent afresh
+      await this.engine.refusedNonce(this.entry, this.nonce, this.journaled);
     } else {
       q.abandoned.add(this.nonce);
       const last = this.candidates.at(-1);
