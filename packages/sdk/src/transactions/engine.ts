@@ -1283,11 +1283,30 @@ export class TxEngine {
    */
   cancelNonce(n: number): void {
     const q = this.queue();
-    const done = this.pendingCount().then((pending) =>
-      pending > n ? undefined : this.fillNonce(n),
-    );
+    const done = this.pendingCount()
+      .then((pending) => this.nonceHeld(n, pending))
+      .then((held) => ((held ?? true) ? undefined : this.fillNonce(n)));
     q.track(n, done);
     void done.then(this.releaseIfIdle, this.releaseIfIdle);
+  }
+
+  /**
+   * @internal Whether the node holds a transaction of this account on nonce `n` (not mined), given
+   * its `pending` count: not when the count is at or below `n`; above it, some nodes count queued
+   * transactions (above a gap) too, so the transaction on the nonce itself is asked for
+   * (`eth_getTransactionBySenderAndNonce`). Undefined when the node cannot say (no such method).
+   */
+  async nonceHeld(n: number, pending: number): Promise<boolean | undefined> {
+    if (pending <= n) return false;
+    try {
+      const tx = await this.reader.rpc("eth_getTransactionBySenderAndNonce", [
+        this.address,
+        toQuantity(n),
+      ]);
+      return tx != null;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Signs and broadcasts (a node account: sends) a zero-value self-transfer on `nonce`. */
@@ -1742,8 +1761,10 @@ class Tracked {
   private async fillBelow(latest: number): Promise<void> {
     const q = this.engine.queue();
     const pending = await this.engine.reader.nonce(this.entry.from, "pending");
-    for (let n = Math.max(latest, pending); n < this.nonce; n++) {
+    for (let n = latest; n < this.nonce; n++) {
       if (q.live.has(n) || q.inflight.has(n)) continue;
+      // (a node that cannot say whether it holds the nonce is taken at its count)
+      if ((await this.engine.nonceHeld(n, pending)) ?? true) continue;
       const hole = q.holes.indexOf(n);
       if (hole >= 0) q.holes.splice(hole, 1);
       const filled = this.engine.fillNonce(n);
@@ -1823,8 +1844,7 @@ class Tracked {
    * the last send, the call is sent again on the nonce (at most one of the two can be mined).
    */
   private async sendUnanswered(head: Head): Promise<void> {
-    const pending = await this.engine.reader.nonce(this.entry.from, "pending");
-    if (pending > this.nonce || Date.now() - this.lastSent.at < this.policy.gapFillMs) return;
+    if (Date.now() - this.lastSent.at < this.policy.gapFillMs || (await this.nonceHeld())) return;
     this.check();
     this.lastSent = { at: Date.now(), head: head.number };
     let candidate: Candidate;
@@ -1847,6 +1867,24 @@ class Tracked {
     this.candidates.push(candidate);
     await this.save({});
     this.event("submitted", candidate.hash, {});
+  }
+
+  /**
+   * True when the node may hold a transaction on this send's nonce (see
+   * {@link TxEngine.nonceHeld}). A node that cannot say is taken at its pending count unless a
+   * later send of this process may be what it counts: then the call is sent again, and the node's
+   * refusal (known, underpriced, nonce too low) says it holds one, while a same-call replacement
+   * of it does no harm.
+   */
+  private async nonceHeld(): Promise<boolean> {
+    const engine = this.engine;
+    const held = await engine.nonceHeld(
+      this.nonce,
+      await engine.reader.nonce(this.entry.from, "pending"),
+    );
+    if (held !== undefined) return held;
+    const q = engine.queue();
+    return ![...q.live, ...q.inflight.keys()].some((n) => n > this.nonce);
   }
 
   /** Broadcasts the newest signed transaction again, unchanged (same hash, same effect). */
