@@ -19,6 +19,7 @@ export {
   NonceError,
   OutOfGasError,
   SendAbortedError,
+  SendInTransitError,
   SendInterruptedError,
   SendTimeoutError,
   TransactionFailedError,

@@ -126,6 +126,25 @@ export class SendAbortedError extends SendInterruptedError {
 }
 
 /**
+ * A node-managed account's transaction request (`TxEngine.submit`, a `QueuedSigner`'s
+ * `sendTransaction`) failed in transit (connection reset, timeout, `-32002 request timed out`)
+ * before the node answered, so there is no transaction to return, and the node may have taken it.
+ * Its nonce (`nonce`) stays held, not handed to the next send: it is cancelled with a zero-value
+ * self-transfer unless the node holds a transaction on it, which may then be mined. Check the
+ * account's transaction on `nonce` before sending the call again.
+ */
+export class SendInTransitError extends SendInterruptedError {
+  override name = "SendInTransitError";
+  constructor(at: SendInterruption, options: KessaiErrorOptions = {}) {
+    super(
+      `${at.action ?? "Transaction"} request failed in transit; nonce ${at.nonce} is held`,
+      at,
+      options,
+    );
+  }
+}
+
+/**
  * A transaction had to be replaced (dropped, priced out, or stuck) but the fee it needs exceeds
  * the policy's ceiling. The last transaction signed may still be mined if fees fall: `hashes`
  * names them all, and a send with the same journal key waits for them.

@@ -23,6 +23,7 @@ import {
   NonceError,
   OutOfGasError,
   SendAbortedError,
+  SendInTransitError,
   SendTimeoutError,
   TransactionFailedError,
   TransactionReplacedError,
@@ -533,7 +534,9 @@ export class TxEngine {
 
   /**
    * Prepares, signs and broadcasts `request` and returns the node's response without waiting
-   * (the `Signer.sendTransaction` of {@link QueuedSigner}). {@link wait} takes it up later.
+   * (the `Signer.sendTransaction` of {@link QueuedSigner}). {@link wait} takes it up later. A
+   * node-managed account's request lost in transit throws {@link SendInTransitError}: there is no
+   * transaction to return; its nonce stays held and is cancelled (nothing is sent again for it).
    */
   async submit(
     request: TransactionRequest,
@@ -557,6 +560,8 @@ export class TxEngine {
     const t = await this.start(entry, prepared, journaled, policy, undefined, undefined, true);
     const response = t.response;
     if (response) return response;
+    // A node-managed request lost in transit: nobody waits for it, so it is not sent again.
+    if (t.candidates.length === 0) throw t.lostInTransit();
     // Broadcast outcome unknown (transport failure): the transaction as signed.
     return this.provider.getTransaction(t.candidates[0].hash).then((r) => {
       if (!r)
@@ -1031,8 +1036,9 @@ export class TxEngine {
           // The node holds this very transaction: it was sent.
         } else if (d.candidate && ambiguous(err)) {
           // The node may have it: watch it (the loop re-broadcasts it if not).
-        } else if (!d.candidate && !withResponse && ambiguous(err) && this.nodeSends(prepared)) {
-          // The node may have signed it: no hash, so watched by its nonce (see Tracked.byNonce).
+        } else if (!d.candidate && ambiguous(err) && this.nodeSends(prepared)) {
+          // The node may have signed it: no hash, so watched by its nonce (see Tracked.byNonce);
+          // submit, with no transaction to return, holds the nonce and cancels it (see submit).
         } else if (NONCE_USED_RE.test(errorText(err))) {
           // Used elsewhere (not a hole): re-read the node's count under the lock and retry once.
           await q.mutex.run(() => q.resync(this.pendingCount));
@@ -1529,6 +1535,15 @@ class Tracked {
       () => clearTimeout(timer),
       () => clearTimeout(timer),
     );
+  }
+
+  /**
+   * A node-managed request lost in transit that nobody waits for ({@link TxEngine.submit}): its
+   * nonce is cancelled, as a send given up before it has a transaction is; the caller's error.
+   */
+  lostInTransit(): SendInTransitError {
+    this.halt("request failed in transit");
+    return new SendInTransitError(this.at());
   }
 
   /** Abandons the send if nobody ever waited for it (its caller stopped while it was sent). */

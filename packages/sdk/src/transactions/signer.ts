@@ -7,6 +7,7 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
+import type { SendInTransitError } from "../errors/transaction.js";
 import { TxEngine } from "./engine.js";
 import type { TxEngineOptions } from "./types.js";
 
@@ -45,6 +46,9 @@ export interface QueuedSignerOptions extends TxEngineOptions {
  *   account's lower in-flight broadcasts have settled (bounded; then it is treated as refused);
  * - a transport failure with a locally signed transaction (the node may have it): watched as
  *   sent (the engine re-broadcasts it if the node does not have it);
+ * - a transport failure of a node account's `eth_sendTransaction` (the node may have signed it,
+ *   there is no transaction to return): {@link SendInTransitError}; the nonce stays held and is
+ *   cancelled with a zero-value self-transfer unless the node holds a transaction on it;
  * - refused for any other reason (an RPC error on `eth_sendRawTransaction`, a signer failure):
  *   the transaction never entered the pool and its nonce becomes a **hole**. If it was the
  *   highest nonce allocated, the counter simply steps back (no gap exists). Otherwise the next
