@@ -371,7 +371,8 @@ const sameAddress = (a: string | null | undefined, b: string | null | undefined)
  *
  * A send with a journal key already known (in flight in this process, or in the journal) waits
  * for that transaction instead of sending a second one. On first use with a journal, the engine
- * resumes by itself every open entry of its account (signed or mined, not yet confirmed).
+ * resumes by itself every open entry of its account (signed or mined, not yet confirmed); one
+ * sent without a key is watched, but nothing is sent in its place until a caller waits for it.
  *
  * Nonces: the lowest refused nonce (a *hole*) is reused first, else the next fresh one (the
  * node's pending count on first use, then the local counter). A "nonce too low" re-syncs the
@@ -476,6 +477,7 @@ export class TxEngine {
         const prepared = await stopper.race(this.prepare(request, policy));
         const chainId = this.chainIdValue ?? (await stopper.race(this.chainId()));
         const entry = intentEntry(key, chainId, from, action, prepared, this.estimates(request));
+        if (options.key === undefined) entry.unkeyed = true;
         if (carried.outOfGas) entry.outOfGas = carried.outOfGas;
         const journaled = options.key !== undefined || this.journal.durable !== false;
         if (journaled) await stopper.race(this.journal.put(entry));
@@ -555,6 +557,7 @@ export class TxEngine {
       prepared,
       this.estimates(request),
     );
+    if (options.key === undefined) entry.unkeyed = true;
     const journaled = this.journal.durable !== false;
     if (journaled) await this.journal.put(entry);
     const t = await this.start(entry, prepared, journaled, policy, undefined, undefined, true);
@@ -785,6 +788,7 @@ export class TxEngine {
       if (q.next !== undefined) q.next = Math.max(q.next, entry.nonce + 1);
       const t = new Tracked(this, entry, this.templateOf(entry), policy, true, true);
       this.byKey.set(entry.key, t);
+      for (const c of t.candidates) this.remember(c.hash, t); // wait(hash) joins it
       t.startBackground(Date.now() + policy.timeoutMs);
     }
   }
@@ -1469,6 +1473,14 @@ class Tracked {
     if (resumed) this.fellOut = true; // re-broadcast unchanged if the node lost it
   }
 
+  /**
+   * True when something may be sent in the send's place (a replacement, a resend after running
+   * out of gas, the call again on its nonce): a caller waits for it, or it has a key one can.
+   */
+  private get mayResend(): boolean {
+    return this.waiters > 0 || !this.entry.unkeyed;
+  }
+
   /** Resolves when the watch is over (whatever its outcome). */
   get done(): Promise<unknown> {
     return (this.loop ?? Promise.resolve()).catch(() => undefined);
@@ -1859,7 +1871,8 @@ class Tracked {
    * the last send, the call is sent again on the nonce (at most one of the two can be mined).
    */
   private async sendUnanswered(head: Head): Promise<void> {
-    if (Date.now() - this.lastSent.at < this.policy.gapFillMs || (await this.nonceHeld())) return;
+    if (!this.mayResend || Date.now() - this.lastSent.at < this.policy.gapFillMs) return;
+    if (await this.nonceHeld()) return;
     this.check();
     this.lastSent = { at: Date.now(), head: head.number };
     let candidate: Candidate;
@@ -1923,6 +1936,7 @@ class Tracked {
 
   /** Signs and broadcasts a replacement on the same nonce with higher fees. */
   private async replace(head: Head, reason: TxEventReason): Promise<void> {
+    if (!this.mayResend) return; // watched only: nobody waits for a replacement
     const last = this.candidates.at(-1)!;
     const market = await this.engine.reader.market();
     const bump = bumpFees(
@@ -1996,7 +2010,11 @@ class Tracked {
   private async resend(r: TransactionReceipt): Promise<boolean> {
     // `r` itself is listed when a send stopped during its resend was taken up again
     const done = (this.entry.outOfGas ?? []).filter((h) => h !== r.hash);
-    if (!this.entry.request.gasEstimated || done.length >= this.policy.outOfGasResends)
+    if (
+      !this.entry.request.gasEstimated ||
+      done.length >= this.policy.outOfGasResends ||
+      !this.mayResend
+    )
       return false;
     this.entry.outOfGas = [...done, r.hash];
     const stopper = new Stopper(this.stop.signal, Infinity);

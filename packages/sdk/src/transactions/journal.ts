@@ -62,6 +62,12 @@ export interface JournalTx {
 export interface JournalEntry {
   /** The caller's key (unique per intended effect), or one the engine made up. */
   key: string;
+  /**
+   * Set when the engine made `key` up (the caller gave none): taken up after a restart, the send
+   * is waited for and re-broadcast unchanged, but nothing is sent in its place (no replacement,
+   * no resend after running out of gas) unless a caller waits for it.
+   */
+  unkeyed?: boolean;
   /** Chain ID, decimal. */
   chainId: string;
   /** The sending account, checksummed. */
