@@ -16,6 +16,7 @@ import {
 } from "ethers";
 import { TxEngine, type TxPolicy, type TxResult } from "../../../packages/sdk/src/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
+import { FaultyProvider, gate, refusal, until } from "./faults.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const key = (i: number) =>
@@ -32,25 +33,6 @@ const POLICY: TxPolicy = {
 };
 /** What "well under bumpAfterMs" means here. */
 const BOUND_MS = 4_000;
-
-type Hook = (method: string, params: unknown[]) => Promise<unknown> | undefined;
-
-/** A provider whose `hook` may answer (hold, refuse) any request instead of the node. */
-class FaultyProvider extends JsonRpcProvider {
-  hook: Hook | undefined;
-  readonly raws: { nonce: number; to: string | null; value: bigint }[] = [];
-  constructor(url: string) {
-    super(url, undefined, { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 });
-  }
-  override send(method: string, params: unknown[] | Record<string, unknown>): Promise<unknown> {
-    const args = params as unknown[];
-    if (method === "eth_sendRawTransaction") {
-      const tx = Transaction.from(args[0] as string);
-      this.raws.push({ nonce: tx.nonce, to: tx.to, value: tx.value });
-    }
-    return this.hook?.(method, args) ?? super.send(method, params);
-  }
-}
 
 /** A wallet that can fail the preparation of a gap filler, or hold a chosen signature. */
 class FaultyWallet extends Wallet {
@@ -70,17 +52,6 @@ class FaultyWallet extends Wallet {
   }
 }
 
-/** A promise with its resolve/reject outside. */
-function gate<T = void>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 /** The rejection of `p` (fails when it resolves). */
 async function rejection(p: Promise<unknown> | undefined): Promise<Error> {
   const r = await p!.then(
@@ -90,18 +61,6 @@ async function rejection(p: Promise<unknown> | undefined): Promise<Error> {
   expect(r, "rejected").to.be.instanceOf(Error);
   return r!;
 }
-
-async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** A node refusal that is no transport failure (the nonce is released). */
-const refusal = () =>
-  Object.assign(new Error("insufficient funds for gas * price + value"), { code: -32003 });
 
 describe("nonce holes and unanswered broadcasts (anvil)", function () {
   this.timeout(60_000);

@@ -1267,7 +1267,12 @@ export class TxEngine {
       taken = await q.mutex.run(async () =>
         q.holes.length > 0 ? this.dispatch(q, prepared, undefined, undefined, true) : undefined,
       );
-      await taken?.sent;
+      if (taken) {
+        // unanswered after `gapFillMs`, it holds the nonce no longer (see sendFiller)
+        const answered = within(taken.sent, this.resolve().gapFillMs);
+        q.track(taken.nonce, answered);
+        await answered;
+      }
     } catch (err) {
       if (taken && !NONCE_USED_RE.test(errorText(err))) this.release(q, taken.nonce, true);
     }
@@ -1319,12 +1324,18 @@ export class TxEngine {
     }
   }
 
-  /** Signs and broadcasts (a node account: sends) a zero-value self-transfer on `nonce`. */
+  /**
+   * Signs and broadcasts (a node account: sends) a zero-value self-transfer on `nonce`. A broadcast
+   * the node leaves unanswered for `gapFillMs` counts as sent, as a local key's does: the nonce is
+   * no longer held by it, and a send waiting above fills it again if the node does not have it.
+   */
   private async sendFiller(nonce: number): Promise<unknown> {
     const prepared = await this.prepare({ to: this.address!, value: 0n, gasLimit: FILLER_GAS });
     const txn = { ...prepared, nonce };
-    if (this.local) return this.broadcastRaw(await this.signer.signTransaction(txn));
-    return this.signer.sendTransaction(txn);
+    const sent = this.local
+      ? this.broadcastRaw(await this.signer.signTransaction(txn))
+      : this.signer.sendTransaction(txn);
+    return within(sent, this.resolve().gapFillMs);
   }
 
   /**
@@ -1582,7 +1593,8 @@ class Tracked {
     this.engine.forget(this);
     const last = this.candidates.at(-1);
     if (last) this.event("abandoned", last.hash, {});
-    void this.save({ state: "abandoned", error: why });
+    // (its caller has its error already; an entry left open is taken up again by a restart)
+    void this.save({ state: "abandoned", error: why }).catch(() => undefined);
   }
 
   private run(): Promise<TxResult> {
@@ -1792,6 +1804,7 @@ class Tracked {
       if (q.live.has(n) || q.inflight.has(n)) continue;
       // (a node that cannot say whether it holds the nonce is taken at its count)
       if ((await this.engine.nonceHeld(n, pending)) ?? true) continue;
+      this.check(); // stopped during the reads: nothing more is sent
       const hole = q.holes.indexOf(n);
       if (hole >= 0) q.holes.splice(hole, 1);
       const filled = this.engine.fillNonce(n);
