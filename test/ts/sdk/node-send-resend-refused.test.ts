@@ -28,6 +28,21 @@ describe("sdk: a node-managed send refused when sent again after a lost request 
   this.timeout(30_000);
   const suite = nodeAccounts();
 
+  it("not sendable yet (nonce too high): sent again at a later look, executed once", async function () {
+    const sends: number[] = [];
+    const { signer, n0, to, provider } = await suite.account(43, (req) => {
+      if (req.method !== "eth_sendTransaction") return undefined;
+      sends.push(Number((req.params[0] as { nonce?: string }).nonce));
+      if (sends.length === 1) return TIMED_OUT;
+      return sends.length === 2 ? { code: -32000, message: "nonce too high" } : undefined;
+    });
+    const engine = new TxEngine(signer, { policy: TRANSIT_POLICY });
+    const r = await engine.send({ to, value: 4n }, { key: "too-high" });
+    expect(sends, "eth_sendTransaction nonces").to.deep.equal([n0, n0, n0]);
+    expect(r.nonce).to.equal(n0);
+    expect(await provider.getBalance(to)).to.equal(4n);
+  });
+
   REFUSALS.forEach(({ what, code, message }, i) => {
     it(`${what}: the node's refusal, typed, before the deadline; the nonce free again`, async function () {
       const sends: number[] = [];

@@ -1892,8 +1892,14 @@ class Tracked {
     try {
       candidate = await this.engine.sendOnNonce(this);
     } catch (err) {
-      // unanswered again, or used meanwhile: the next look sees which
-      if (ambiguous(err) || NONCE_USED_RE.test(errorText(err))) return;
+      // unanswered again, used meanwhile, or not yet sendable (a gap below it, a base fee above
+      // the node's fees): the next look sees which
+      const text = errorText(err);
+      if (
+        ambiguous(err) ||
+        [NONCE_USED_RE, NONCE_HIGH_RE, UNDERPRICED_RE].some((re) => re.test(text))
+      )
+        return;
       // Refused (a locked account, a fee above the node's cap, no funds): the node's error, as a
       // first send's refusal gives it; the nonce is free again (see fail).
       this.refusedOnNonce = true;
