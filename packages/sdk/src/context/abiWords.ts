@@ -1,12 +1,7 @@
-import {
-  getAddress,
-  Result,
-  type BaseContract,
-  type FunctionFragment,
-  type ParamType,
-} from "ethers";
+import { Result, type BaseContract, type FunctionFragment, type ParamType } from "ethers";
 
 import { HEX_DATA, staticWords, word } from "../utils/abiWords.js";
+import { checksumAddress } from "../utils/validate.js";
 
 // Call data and answers of the usual calls, written and read word by word: ethers' coder builds
 // its coders from the types on every call, checks and copies every value, several times the
@@ -86,7 +81,9 @@ function wordReader(type: string): WordReader | undefined {
   if (type === "address")
     // ethers refuses a word above 20 bytes (toBeHex), and checksums the address
     return (hex, at) =>
-      hex.startsWith(ADDRESS_HIGH, at) ? getAddress("0x" + hex.slice(at + 24, at + 64)) : undefined;
+      hex.startsWith(ADDRESS_HIGH, at)
+        ? checksumAddress("0x" + hex.slice(at + 24, at + 64))
+        : undefined;
   if (type === "bool") return (hex, at) => BigInt("0x" + hex.slice(at, at + 64)) !== 0n;
   let m = UINT_RE.exec(type);
   if (m) {

@@ -1,6 +1,5 @@
 import {
   TransactionReceipt,
-  getAddress,
   type BaseContract,
   type Block,
   type FunctionFragment,
@@ -17,6 +16,7 @@ import { decodeResult, encodeCall, handEncoded } from "./abiWords.js";
 import type { KessaiContext } from "./connect.js";
 import type { SendOptions, TxResult } from "../transactions/types.js";
 import { withNonceQueue } from "../transactions/signer.js";
+import { checksumAddress } from "../utils/validate.js";
 
 export type { TxResult } from "../transactions/types.js";
 
@@ -119,7 +119,7 @@ export function populateCall<A extends unknown[]>(
 ): Promise<ContractTransaction> {
   let to = targets.get(contract);
   if (to === undefined && typeof contract.target === "string" && HEX_ADDRESS.test(contract.target))
-    targets.set(contract, (to = getAddress(contract.target)));
+    targets.set(contract, (to = checksumAddress(contract.target)));
   const data = to === undefined ? undefined : handEncoded(method.fragment, args);
   if (data === undefined) return method.populateTransaction(...args);
   return Promise.resolve({ to: to!, data });
@@ -137,7 +137,7 @@ export async function signerAddress(
 ): Promise<string> {
   if (!ctx.signer) throw new MissingSignerError(action);
   const me = await ctx.signer.getAddress();
-  if (expected && getAddress(me) !== getAddress(expected.account)) {
+  if (expected && checksumAddress(me) !== checksumAddress(expected.account)) {
     throw new InvalidParameterError(expected.field, expected.account, `is not the signer ${me}`);
   }
   return me;

@@ -4,7 +4,6 @@ import {
   JsonRpcApiProvider,
   JsonRpcSigner,
   getAddress,
-  isError,
   keccak256,
   toQuantity,
   Transaction,
@@ -30,7 +29,7 @@ import {
   type SendInterruption,
   type SendPhase,
 } from "../errors/transaction.js";
-import { bumpFees, pricedOut, type Fees } from "./fees.js";
+import { bumpFees, feesOf, pricedOut, type Fees } from "./fees.js";
 import { MemoryJournal, type Journal, type JournalEntry, type JournalTx } from "./journal.js";
 import type { KeyLock } from "./lock.js";
 import {
@@ -105,14 +104,6 @@ function later(fn: () => void, ms: number): void {
   const t = setTimeout(fn, ms) as { unref?: () => void };
   t.unref?.();
 }
-
-/** Errors that end ethers' read-back of a transaction sent by the node (JsonRpcSigner). */
-const READ_BACK_FATAL = [
-  "CANCELLED",
-  "BAD_DATA",
-  "NETWORK_ERROR",
-  "UNSUPPORTED_OPERATION",
-] as const;
 
 /** Waits `ms`, or rejects with `signal.reason` as soon as it aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -264,8 +255,17 @@ interface Candidate {
   hash: string;
   /** Serialized signed transaction (local keys only). */
   raw: string | undefined;
+  /**
+   * Its fees; none (`{}`) while not known: a node-managed send's, until the watch reads its
+   * transaction ({@link Tracked.learnFees}).
+   */
   fees: Fees;
   at: number;
+}
+
+/** True when `fees` name a fee (see {@link Candidate.fees}). */
+function feesKnown(fees: Fees): boolean {
+  return fees.maxFeePerGas !== undefined || fees.gasPrice !== undefined;
 }
 
 /** The fields a send signs (everything but the nonce and the fees is fixed for its lifetime). */
@@ -277,17 +277,6 @@ interface Template {
   chainId: bigint;
   type: number | undefined;
   accessList?: TransactionRequest["accessList"];
-}
-
-function feesOf(t: {
-  maxFeePerGas?: bigint | null;
-  maxPriorityFeePerGas?: bigint | null;
-  gasPrice?: bigint | null;
-  type?: number | null;
-}): Fees {
-  if (t.maxFeePerGas != null)
-    return { maxFeePerGas: t.maxFeePerGas, maxPriorityFeePerGas: t.maxPriorityFeePerGas ?? 0n };
-  return { gasPrice: t.gasPrice ?? 0n };
 }
 
 function journalTx(c: Candidate): JournalTx {
@@ -757,26 +746,16 @@ export class TxEngine {
 
   /**
    * A node-managed account's send (see {@link nodeSends}): the node's `eth_sendTransaction`,
-   * encoded as the signer encodes it (same refusals, mapped by the same provider), then the
-   * transaction by its hash, read again after 100 ms, 1 s, then every 4 s until the node shows it,
-   * as the signer does. The engine watches the nonce itself, so no start block is read.
+   * encoded as the signer encodes it (same refusals, mapped by the same provider); resolves to
+   * the hash the node returned. The engine watches the nonce itself, so no start block is read,
+   * and it has what it needs of the transaction (its call, nonce, gas limit; the hash), so it is
+   * not read back as the signer reads it: the fees the node chose are learnt when the watch reads
+   * the transaction (see {@link Tracked.learnFees}).
    */
-  private async sendByNode(tx: TransactionRequest): Promise<TransactionResponse> {
+  private async sendByNode(tx: TransactionRequest): Promise<string> {
     const send = (this.provider as unknown as { send: RawSend }).send;
     const rpc = JsonRpcApiProvider.prototype.getRpcTransaction.call(this.provider, tx);
-    const hash = (await send.call(this.provider, "eth_sendTransaction", [rpc])) as string;
-    // The node holds it from here: a failed read is retried, never taken for a refusal (which
-    // would free its nonce and let its key send it again); only ethers' JsonRpcSigner's fatal
-    // errors (a destroyed provider, a changed network, bad data) stop the read.
-    for (let i = 0; ; i++) {
-      try {
-        const r = await this.provider.getTransaction(hash);
-        if (r) return r;
-      } catch (err) {
-        if (READ_BACK_FATAL.some((code) => isError(err, code))) throw err;
-      }
-      await sleep([100, 1000][i] ?? 4000);
-    }
+    return (await send.call(this.provider, "eth_sendTransaction", [rpc])) as string;
   }
 
   private async resumeEntries(q: NonceQueue): Promise<void> {
@@ -1027,6 +1006,7 @@ export class TxEngine {
         ),
       );
       let response: TransactionResponse | undefined;
+      let sentHash: string | undefined;
       let candidate = d.candidate;
       try {
         // A local key's broadcast the node leaves unanswered is watched like one whose outcome
@@ -1034,7 +1014,8 @@ export class TxEngine {
         // neither it nor the sends queued behind its nonce wait for the transport's own timeout.
         const answer =
           d.candidate && !withResponse ? await within(d.sent, policy.gapFillMs) : await d.sent;
-        if (answer !== UNANSWERED) response = answer;
+        if (typeof answer === "string") sentHash = answer;
+        else if (answer !== UNANSWERED) response = answer;
       } catch (err) {
         if (d.candidate && ALREADY_KNOWN_RE.test(errorText(err))) {
           // The node holds this very transaction: it was sent.
@@ -1058,12 +1039,13 @@ export class TxEngine {
           throw err;
         }
       }
-      if (!candidate && response) {
-        // A node-managed account: the node signed; its response names the transaction.
+      if (!candidate && (response || sentHash)) {
+        // A node-managed account: the node signed; its answer names the transaction (the hash
+        // alone: the fees it chose are learnt when the watch reads the transaction).
         candidate = {
-          hash: response!.hash,
+          hash: response?.hash ?? sentHash!,
           raw: undefined,
-          fees: feesOf(response),
+          fees: response ? feesOf(response) : {},
           at: Date.now(),
         };
         if (journaled) {
@@ -1138,8 +1120,11 @@ export class TxEngine {
   ): Promise<{
     nonce: number;
     candidate: Candidate | undefined;
-    /** The node's answer; undefined for a local key's broadcast that asked for no response. */
-    sent: Promise<TransactionResponse | undefined>;
+    /**
+     * The node's answer: the hash of a node-managed send ({@link sendByNode}), else the response;
+     * undefined for a local key's broadcast that asked for no response.
+     */
+    sent: Promise<TransactionResponse | string | undefined>;
   }> {
     if (stopper?.stopped) throw new Stopped(stopper.reason!);
     if (this.lock && !q.lease) {
@@ -1161,7 +1146,7 @@ export class TxEngine {
     const nonce = await q.allocate(count);
     const txn = { ...prepared, nonce };
     const provider = this.provider;
-    let sent: Promise<TransactionResponse | undefined>;
+    let sent: Promise<TransactionResponse | string | undefined>;
     let candidate: Candidate | undefined;
     if (this.local) {
       let raw: string;
@@ -1176,7 +1161,7 @@ export class TxEngine {
       const first = onSigned ? onSigned({ nonce, candidate }).then(broadcast) : broadcast();
       sent = this.broadcastInOrder(q, nonce, broadcast, first);
     } else {
-      const broadcast = () =>
+      const broadcast = (): Promise<TransactionResponse | string> =>
         withResponse || !this.nodeSends(txn)
           ? this.signer.sendTransaction(txn)
           : this.sendByNode(txn);
@@ -1262,7 +1247,7 @@ export class TxEngine {
     } catch {
       return; // the next transaction takes the hole
     }
-    let taken: { nonce: number; sent: Promise<TransactionResponse | undefined> } | undefined;
+    let taken: { nonce: number; sent: Promise<unknown> } | undefined;
     try {
       taken = await q.mutex.run(async () =>
         q.holes.length > 0 ? this.dispatch(q, prepared, undefined, undefined, true) : undefined,
@@ -1365,9 +1350,16 @@ export class TxEngine {
    */
   async sendOnNonce(t: Tracked): Promise<Candidate> {
     const tx = { ...this.callOf(t), from: this.address };
+    // (the node's fees, by the hash alone, are learnt when the watch reads the transaction)
     const r = await (this.nodeSends(tx) ? this.sendByNode(tx) : this.signer.sendTransaction(tx));
-    const candidate = { hash: r.hash, raw: undefined, fees: feesOf(r), at: Date.now() };
-    this.remember(r.hash, t);
+    const hash = typeof r === "string" ? r : r.hash;
+    const candidate = {
+      hash,
+      raw: undefined,
+      fees: typeof r === "string" ? {} : feesOf(r),
+      at: Date.now(),
+    };
+    this.remember(hash, t);
     return candidate;
   }
 
@@ -1672,6 +1664,9 @@ class Tracked {
               blockHash: found.receipt.blockHash,
             });
             if (this.policy.confirmations > 1) {
+              // kept for a rebroadcast, should a reorg take it out of the chain (a failed read
+              // leaves them to the mempool look, should it come to that)
+              await this.learnFees(found.candidate).catch(() => false);
               await this.save({
                 state: "mined",
                 mined: {
@@ -1771,7 +1766,14 @@ class Tracked {
     if (this.candidates.length === 0) return this.sendUnanswered(head);
     let inPool: Candidate | undefined;
     for (let i = this.candidates.length - 1; i >= 0 && !inPool; i--) {
-      if (await reader.transaction(this.candidates[i].hash)) inPool = this.candidates[i];
+      const c = this.candidates[i];
+      const tx = await reader.transaction(c.hash);
+      if (!tx) continue;
+      inPool = c;
+      if (!feesKnown(c.fees)) {
+        c.fees = tx.fees;
+        await this.save({});
+      }
     }
     this.check();
     if (!inPool) {
@@ -1791,6 +1793,20 @@ class Tracked {
     }
     if (pricedOut(inPool.fees, head.baseFeePerGas)) await this.replace(head, "priced-out");
     else if (waited) await this.replace(head, "stuck");
+  }
+
+  /**
+   * @internal True once `c`'s fees are known: a node-managed send's are read from its transaction
+   * the first time they are needed (and journaled); false when the node does not have it. A read
+   * that fails throws (the next look asks again).
+   */
+  async learnFees(c: Candidate): Promise<boolean> {
+    if (feesKnown(c.fees)) return true;
+    const tx = await this.engine.reader.transaction(c.hash);
+    if (!tx) return false;
+    c.fees = tx.fees;
+    await this.save({});
+    return true;
   }
 
   /**
@@ -1937,6 +1953,9 @@ class Tracked {
   /** Broadcasts the newest signed transaction again, unchanged (same hash, same effect). */
   private async rebroadcast(head: Head, reason: TxEventReason): Promise<void> {
     const last = this.candidates.at(-1)!;
+    // a node-managed send's fees never learnt, its transaction unknown to the node: it cannot be
+    // sent again unchanged; a replacement at the market's fees takes its nonce
+    if (!(await this.learnFees(last))) return this.replace(head, reason);
     if (pricedOut(last.fees, head.baseFeePerGas)) return this.replace(head, "priced-out");
     try {
       if (last.raw) await within(this.engine.broadcastRaw(last.raw), this.policy.gapFillMs);
@@ -1958,8 +1977,10 @@ class Tracked {
     if (!this.mayResend) return; // watched only: nobody waits for a replacement
     const last = this.candidates.at(-1)!;
     const market = await this.engine.reader.market();
+    // (fees not known, and the node does not have the transaction: the market's fees replace it)
+    const none = head.baseFeePerGas === undefined ? { gasPrice: 0n } : { maxFeePerGas: 0n };
     const bump = bumpFees(
-      last.fees,
+      (await this.learnFees(last)) ? last.fees : none,
       { baseFeePerGas: head.baseFeePerGas, ...market },
       this.policy,
       this.floor,

@@ -5,6 +5,17 @@ export interface Fees {
   gasPrice?: bigint;
 }
 
+/** The fees of a transaction (or request): its EIP-1559 fees, else its gas price. */
+export function feesOf(t: {
+  maxFeePerGas?: bigint | null;
+  maxPriorityFeePerGas?: bigint | null;
+  gasPrice?: bigint | null;
+}): Fees {
+  if (t.maxFeePerGas != null)
+    return { maxFeePerGas: t.maxFeePerGas, maxPriorityFeePerGas: t.maxPriorityFeePerGas ?? 0n };
+  return { gasPrice: t.gasPrice ?? 0n };
+}
+
 /** What a replacement must pay, or why it cannot. */
 export type Bump = { ok: true; fees: Fees } | { ok: false; needed: bigint; ceiling: bigint };
 

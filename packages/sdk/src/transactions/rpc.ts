@@ -1,4 +1,5 @@
 import { toQuantity, type Provider, type TransactionReceipt } from "ethers";
+import { feesOf, type Fees } from "./fees.js";
 
 /** The chain's head as the engine tracks it: a new hash at the same height is a reorg. */
 export interface Head {
@@ -81,16 +82,26 @@ export class ChainReader {
     return this.provider.getTransactionReceipt(hash);
   }
 
-  /** The transaction (mined or in the mempool), or null when the node does not know it. */
-  async transaction(hash: string): Promise<{ blockNumber: number | null } | null> {
+  /**
+   * The transaction (mined or in the mempool) with its fees, or null when the node does not know
+   * it.
+   */
+  async transaction(hash: string): Promise<{ blockNumber: number | null; fees: Fees } | null> {
     if (this.send) {
       const t = (await this.send("eth_getTransactionByHash", [hash])) as RpcTransaction | null;
-      return t == null
-        ? null
-        : { blockNumber: t.blockNumber == null ? null : Number(t.blockNumber) };
+      if (t == null) return null;
+      const big = (v: string | undefined) => (v == null ? undefined : BigInt(v));
+      return {
+        blockNumber: t.blockNumber == null ? null : Number(t.blockNumber),
+        fees: feesOf({
+          maxFeePerGas: big(t.maxFeePerGas),
+          maxPriorityFeePerGas: big(t.maxPriorityFeePerGas),
+          gasPrice: big(t.gasPrice),
+        }),
+      };
     }
     const t = await this.provider.getTransaction(hash);
-    return t == null ? null : { blockNumber: t.blockNumber };
+    return t == null ? null : { blockNumber: t.blockNumber, fees: feesOf(t) };
   }
 
   /** The account's transaction count: mined (`latest`) or including the mempool (`pending`). */

@@ -1,4 +1,5 @@
-import { getAddress, type ParamType } from "ethers";
+import { type ParamType } from "ethers";
+import { checksumAddress } from "./validate.js";
 
 // ABI words written by hand, as ethers' coder writes them, for the usual values (addresses,
 // bytes32, unsigned integers, booleans, structs of them); undefined where ethers should encode.
@@ -11,7 +12,7 @@ const HEX_WORD = /^0x[0-9a-fA-F]{64}$/;
 
 function checksummed(v: string): boolean {
   try {
-    return getAddress(v) === v;
+    return checksumAddress(v) === v;
   } catch {
     return false;
   }

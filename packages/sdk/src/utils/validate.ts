@@ -28,6 +28,21 @@ const checksummed = new Map<string, string>();
 const CHECKSUM_CACHE_SIZE = 4096;
 
 /**
+ * @internal ethers' `getAddress(value)` (the checksummed address; throws as it throws), with the
+ * spellings already checked kept: the same few addresses (the parties, the deployment) are
+ * checksummed many times per trade, a keccak256 each.
+ */
+export function checksumAddress(value: string): string {
+  let a = checksummed.get(value);
+  if (a === undefined) {
+    a = getAddress(value);
+    if (checksummed.size >= CHECKSUM_CACHE_SIZE) checksummed.clear();
+    checksummed.set(value, a);
+  }
+  return a;
+}
+
+/**
  * Validates an address, as every SDK action does with its address parameters and the `kessai`
  * CLI with its address flags: 0x + 40 hex digits, with a valid checksum when mixed-case, not the
  * zero address unless `allowZero`.
@@ -45,15 +60,11 @@ export function toAddress(
   if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value)) {
     throw new InvalidAddressError(field, value);
   }
-  let a = checksummed.get(value);
-  if (a === undefined) {
-    try {
-      a = getAddress(value);
-    } catch {
-      throw new InvalidAddressError(field, value, "has a bad checksum");
-    }
-    if (checksummed.size >= CHECKSUM_CACHE_SIZE) checksummed.clear();
-    checksummed.set(value, a);
+  let a: string;
+  try {
+    a = checksumAddress(value);
+  } catch {
+    throw new InvalidAddressError(field, value, "has a bad checksum");
   }
   if (!opts.allowZero && a === ZeroAddress)
     throw new InvalidAddressError(field, value, "must not be the zero address");

@@ -1,4 +1,4 @@
-import { ZeroAddress, getAddress, type Result } from "ethers";
+import { ZeroAddress, type Result } from "ethers";
 import * as a from "../actions/index.js";
 import type { AgentClient } from "../clients/agent.js";
 import type { BankClient } from "../clients/bank.js";
@@ -26,6 +26,7 @@ import {
   type SettlementTerms,
   type SettlementTermsInput,
 } from "../settlement/terms.js";
+import { checksumAddress } from "../utils/validate.js";
 
 /** The seven steps of the domain, in order. */
 export const SETTLEMENT_STEPS = [
@@ -566,12 +567,12 @@ async function preflight(
     if (c.chainId !== ctx.chainId)
       throw new DeploymentMismatchError(name, "chainId", String(ctx.chainId), String(c.chainId));
     for (const field of ["dvp", "depositToken"] as const) {
-      if (getAddress(c.addresses[field]) !== getAddress(ctx.addresses[field]))
+      if (checksumAddress(c.addresses[field]) !== checksumAddress(ctx.addresses[field]))
         throw new DeploymentMismatchError(
           name,
           `addresses.${field}`,
-          getAddress(ctx.addresses[field]),
-          getAddress(c.addresses[field]),
+          checksumAddress(ctx.addresses[field]),
+          checksumAddress(c.addresses[field]),
         );
     }
   }
@@ -582,16 +583,16 @@ async function preflight(
   if (terms.agent !== ZeroAddress && p.agent) parties.push(["terms.agent", p.agent, terms.agent]);
   for (const [field, client, account] of parties) {
     const me = client?.ctx.account;
-    if (me && getAddress(me) !== account)
+    if (me && checksumAddress(me) !== account)
       throw new InvalidTermsError(field, account, `is not the signer ${me} of the client given`);
   }
-  if (terms.securityToken !== getAddress(ctx.addresses.securityToken))
+  if (terms.securityToken !== checksumAddress(ctx.addresses.securityToken))
     throw new InvalidTermsError(
       "terms.securityToken",
       terms.securityToken,
       `is not this deployment's security token ${ctx.addresses.securityToken}`,
     );
-  if (terms.cashToken !== getAddress(ctx.addresses.depositToken))
+  if (terms.cashToken !== checksumAddress(ctx.addresses.depositToken))
     throw new InvalidTermsError(
       "terms.cashToken",
       terms.cashToken,
@@ -652,7 +653,7 @@ async function preflight(
   // the references: recorded for someone else, or before this trade could have used them
   const owned = (kind: "issuance" | "redemption", ref: string, account: string, r?: RefRecord) => {
     if (!r) return;
-    if (getAddress(r.account) !== account || r.amount !== terms.amount)
+    if (checksumAddress(r.account) !== account || r.amount !== terms.amount)
       throw new ReferenceConflictError(kind, ref, r, { account, amount: terms.amount });
   };
   owned("issuance", bankReference, terms.buyer, issuance);
@@ -712,7 +713,7 @@ function recordOwned(
   rec: RefRecord | undefined,
 ): boolean {
   if (!rec) return false;
-  if (getAddress(rec.account) !== account || rec.amount !== amount) {
+  if (checksumAddress(rec.account) !== account || rec.amount !== amount) {
     throw new ReferenceConflictError(kind, reference, rec, { account, amount });
   }
   return true;

@@ -1,10 +1,9 @@
-import { getAddress } from "ethers";
 import type { KessaiContext } from "../../context/connect.js";
 import { InvalidTermsError } from "../../errors/input.js";
 import type { IneligibleTradeError } from "../../errors/settlement.js";
 import { latestBlockTime, type TxResult } from "../../context/send.js";
 import { readViews, readViewsAt } from "../../context/readMany.js";
-import { toBool } from "../../utils/validate.js";
+import { checksumAddress, toBool } from "../../utils/validate.js";
 import {
   buildTerms,
   type SettlementTerms,
@@ -47,10 +46,10 @@ export async function createSettlement(
 ): Promise<CreateSettlementResult> {
   const force = p.force === undefined ? false : toBool(p.force, "force");
   const terms = buildTerms(p.terms as SettlementTermsInput);
-  if (ctx.account && getAddress(ctx.account) !== terms.seller) {
+  if (ctx.account && checksumAddress(ctx.account) !== terms.seller) {
     throw new InvalidTermsError("terms.seller", terms.seller, `is not the signer ${ctx.account}`);
   }
-  if (terms.securityToken !== getAddress(ctx.addresses.securityToken)) {
+  if (terms.securityToken !== checksumAddress(ctx.addresses.securityToken)) {
     throw new InvalidTermsError(
       "terms.securityToken",
       terms.securityToken,

@@ -1,4 +1,4 @@
-import { getAddress, type Result } from "ethers";
+import { type Result } from "ethers";
 import type { KessaiContext } from "../../context/connect.js";
 import type { ViewRead } from "../../context/readMany.js";
 import { sendTx, type TxResult, populateCall } from "../../context/send.js";
@@ -7,6 +7,7 @@ import { decodeRevertData } from "../../errors/decode.js";
 import { InvalidDeadlineError } from "../../errors/input.js";
 import { IneligibleTradeError, type IneligibilityReason } from "../../errors/settlement.js";
 import { encodeTerms, type SettlementTerms } from "../../settlement/terms.js";
+import { checksumAddress } from "../../utils/validate.js";
 
 /** Why a trade could not settle as things stand (independent of its ID). */
 export interface TradeIneligibility {
@@ -42,7 +43,7 @@ export function tradeCheckReads(ctx: KessaiContext, t: SettlementTerms): ViewRea
       args: [t.seller, t.buyer, t.quantity],
     },
   ];
-  if (t.cashToken !== getAddress(ctx.addresses.depositToken)) return reads;
+  if (t.cashToken !== checksumAddress(ctx.addresses.depositToken)) return reads;
   for (const account of [t.buyer, t.seller]) {
     for (const method of ["isAccountOpen", "isAccountFrozen"]) {
       reads.push({ action: `deposit.${method}`, contract: dt, method, args: [account] });

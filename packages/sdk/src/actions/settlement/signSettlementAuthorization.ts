@@ -1,10 +1,10 @@
-import { getAddress } from "ethers";
 import type { KessaiContext } from "../../context/connect.js";
 import { readDomain } from "../../context/domain.js";
 import { signTyped, signerAddress } from "../../context/send.js";
 import { InvalidParameterError } from "../../errors/input.js";
 import { transferAuthorizationTypedData } from "../../settlement/eip712.js";
 import { normaliseTerms, type TermsLike } from "./common.js";
+import { checksumAddress } from "../../utils/validate.js";
 
 /** Parameters of {@link signSettlementAuthorization}. */
 export interface SignSettlementAuthorizationParams {
@@ -36,7 +36,7 @@ export async function signSettlementAuthorization(
   const validBefore = p.validBefore ?? terms.deadline + 1n;
   const action = "signSettlementAuthorization";
   await signerAddress(ctx, action, { field: "terms.buyer", account: terms.buyer });
-  if (getAddress(terms.cashToken) !== getAddress(ctx.addresses.depositToken)) {
+  if (checksumAddress(terms.cashToken) !== checksumAddress(ctx.addresses.depositToken)) {
     throw new InvalidParameterError(
       "terms.cashToken",
       terms.cashToken,
