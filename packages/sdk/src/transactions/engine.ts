@@ -1979,8 +1979,12 @@ class Tracked {
     const market = await this.engine.reader.market();
     // (fees not known, and the node does not have the transaction: the market's fees replace it)
     const none = head.baseFeePerGas === undefined ? { gasPrice: 0n } : { maxFeePerGas: 0n };
+    const known = await this.learnFees(last);
+    // A replacement refused as underpriced is the one raised next: a node-managed account's is not
+    // among the candidates (sending it was signing it), and raising the last one, or the market's
+    // fees when its own are not known, would send the refused fees again at every look.
     const bump = bumpFees(
-      (await this.learnFees(last)) ? last.fees : none,
+      this.floor ?? (known ? last.fees : none),
       { baseFeePerGas: head.baseFeePerGas, ...market },
       this.policy,
       this.floor,
