@@ -138,6 +138,21 @@ async function launch(port: number, options: AnvilOptions): Promise<Anvil> {
   };
 }
 
+/**
+ * One anvil for the calling mocha suite: started before its tests, stopped after them. Returns
+ * the getter of the running node.
+ */
+export function anvilForSuite(options: AnvilOptions = {}): () => Anvil {
+  let anvil: Anvil | undefined;
+  before(async function () {
+    anvil = await startAnvil(options);
+  });
+  after(async function () {
+    await anvil?.stop();
+  });
+  return () => anvil!;
+}
+
 /** JSON-RPC request as a proxy sees it. */
 export interface RpcRequest {
   id: unknown;

@@ -1399,12 +1399,14 @@ export class TxEngine {
       return { candidate, send: () => this.broadcastRaw(raw) };
     }
     // The node signs: sending is signing. Its signature is deterministic (RFC 6979), so the
-    // same fields give the same transaction again.
-    const r = await this.signer.sendTransaction({ ...tx, from: this.address });
-    return {
-      candidate: { hash: r.hash, raw: undefined, fees, at: Date.now() },
-      send: () => this.signer.sendTransaction({ ...tx, from: this.address }),
-    };
+    // same fields give the same transaction again. The hash the node returns is the transaction's
+    // (see sendByNode): a read-back that fails after the node took it would lose it unwatched.
+    const request = { ...tx, from: this.address };
+    const send = async (): Promise<string> =>
+      this.nodeSends(request)
+        ? this.sendByNode(request)
+        : (await this.signer.sendTransaction(request)).hash;
+    return { candidate: { hash: await send(), raw: undefined, fees, at: Date.now() }, send };
   }
 }
 
