@@ -21,7 +21,8 @@
  * 4. **relay the outcome**: when the cash ledger's `SettlementPaid` / `SettlementRefunded` has
  *    its confirmations, step 1 enqueues `st.relay`, which only then signs the ST ledger's
  *    `Outcome` attestation of that outcome and presents it (`deliver` / `returnToSeller`), keyed
- *    `st:<id>`; a delivery the token refuses is retried with backoff and reported. A lock the
+ *    `st:<id>` (`st:<id>:<terms hash>` when a send there was built for another lock of the ID);
+ *    a delivery the token refuses is retried with backoff and reported. A lock the
  *    buyer never instructed gets the same `Refunded` relay once a confirmed block of the cash
  *    ledger is past its deadline, and so does a lock confirmed only after the cash ledger's
  *    refund (outbox key `<id>:late-lock`: the refund's own relay found no lock and is done), or
@@ -793,6 +794,8 @@ export class Verifier {
    * a deadline this lock does not have. Its item is withdrawn with the attestation signed for it,
    * and its send if a resync held it (nothing signed) or it can no longer be mined (reverted,
    * replaced), so the settlement is decided afresh under the new lock's terms; `reason` says why.
+   * A send that may still be mined, or was, stays where it is and the new lock's sends take a key
+   * of their own ({@link relayKey}).
    * Returns whether it voided a return.
    */
   private async voidReturnForOtherTerms(
@@ -804,23 +807,32 @@ export class Verifier {
     if (!terms) return false;
     const item = await outbox.get(tx, { topic: "st.relay", key: id });
     if (!item) return false;
-    const key = `st:${id}`;
-    const held = await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
+    const base = await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: `st:${id}` });
     const payload = item.payload as RelayPayload;
     // An item enqueued before items named their terms (the outcome alone): the terms its send
     // under the key was built for, if it has one.
     const decided =
       payload.terms ??
-      (payload.outcome === Outcome.Refunded ? this.returnedTerms(held?.data) : undefined);
+      (payload.outcome === Outcome.Refunded ? this.returnedTerms(base?.data) : undefined);
     const locked = termsHash(toTerms(terms));
     if (decided === undefined || decided === locked) return false;
+    const key = this.relayKey(id, decided, base?.data);
+    const held =
+      key === base?.id
+        ? base
+        : await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
     // Also when claimed (another instance, or one dead with its lease running): that relay sends
     // nothing, as it finds no lock or this one with other terms (see relay), and its completion
     // then finds its claim lost. Left in place, the item would end `done` with this payload, and
     // the new lock's outcome would meet it under the same key.
     await tx.run(sql`DELETE FROM kessai_outbox WHERE id = ${item.id}`);
     // Nothing signed, or nothing of it can be mined any more (it reverted, say, mined on the chain
-    // that took the lock away): its entry would refuse every send of the new lock under the key.
+    // that took the lock away): its entry goes, and the new lock's sends take the key. A send that
+    // may still be mined (`signed`, `abandoned`) or was (`mined`, `confirmed`) stays: the engine
+    // waits for a signed or mined one to its end (resumed at every start), never signing it
+    // again, and the journal keeps what became of it. It can only land on a lock with the terms
+    // it was built for, not on this one (the contract checks them: CrossLedgerTermsMismatch),
+    // and the new lock's sends go under a key of their own (see relayKey).
     if (held && VOID_SENDS.has(held.state))
       await journals.remove(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
     const reason = `the return decided for terms ${decided} (not instructed by the deadline) is void: the lock came back with terms ${locked}`;
@@ -836,12 +848,32 @@ export class Verifier {
 
   /** The hash of the terms a journaled send was built with, if it is a `returnToSeller` here. */
   private returnedTerms(entry: unknown): string | undefined {
+    const call = this.relayCall(entry);
+    return call?.fn === "returnToSeller" ? call.terms : undefined;
+  }
+
+  /** The function and the hash of the terms of a journaled `deliver` or `returnToSeller` here. */
+  private relayCall(entry: unknown): { fn: string; terms: string } | undefined {
     const st = this.chains.st;
     const request = (entry as JournalEntry | undefined)?.request;
     if (!request?.data || request.to?.toLowerCase() !== st.contract.toLowerCase()) return undefined;
     const call = st.iface.parseTransaction({ data: request.data });
-    if (call?.name !== "returnToSeller") return undefined;
-    return termsHash(toTerms((call.args[0] as Result).toObject()));
+    if (call?.name !== "returnToSeller" && call?.name !== "deliver") return undefined;
+    return { fn: call.name, terms: termsHash(toTerms((call.args[0] as Result).toObject())) };
+  }
+
+  /**
+   * The journal key of the ST ledger's send for the lock of settlement `id` with terms `hash`,
+   * given the entry under `st:<id>` (if any): that key, unless its send was built for other terms
+   * (a return made void when the ID was locked again under other terms, kept because it may
+   * still be mined, or was: see {@link voidReturnForOtherTerms}); then `st:<id>:<hash>`. The
+   * choice is stable: an entry under `st:<id>` stays once the void kept it. Every relay of one
+   * lock (its delivery, its return, a late lock's relay) shares its key, so the ST ledger sees
+   * one outcome of it, once.
+   */
+  private relayKey(id: string, hash: string, base: unknown): string {
+    const built = this.relayCall(base)?.terms;
+    return built === undefined || built === hash ? `st:${id}` : `st:${id}:${hash}`;
   }
 
   // ---------------------------------------------------------------- 2. decide
@@ -1260,8 +1292,13 @@ export class Verifier {
     );
     this.o.crashPoint?.("attested", t.id);
     const fn = outcome === Outcome.Paid ? "deliver" : "returnToSeller";
+    const base = await journals.get(this.store, {
+      namespace: TX_JOURNAL_NAMESPACE,
+      id: `st:${t.id}`,
+    });
+    const key = this.relayKey(t.id, termsHash(terms), base?.data);
     try {
-      return await this.send("st", fn, [terms, attestation], `st:${t.id}`, { signal });
+      return await this.send("st", fn, [terms, attestation], key, { signal });
     } catch (e) {
       if (e instanceof ContractError) {
         // The token refused (paused, buyer suspended, ...): the settlement stays deliverable;
