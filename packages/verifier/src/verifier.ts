@@ -177,9 +177,13 @@ export interface VerifierOptions {
  *   `deliver` or `returnToSeller` is written in state `intent` (nothing signed), `signed` (signed,
  *   not broadcast yet), `mined` (fewer confirmations than asked) or `confirmed` (the outbox item
  *   not marked done yet);
- * - `attested`: the ST ledger's attestation is signed and stored, nothing sent with it yet.
+ * - `attested`: the ST ledger's attestation is signed and stored, nothing sent with it yet;
+ * - `voiding`: unlike the others, inside the watch transaction that voids a held return (a lock
+ *   of the ID under other terms), its writes made and not committed: a kill there loses the whole
+ *   transaction (the kill right after it is `event.DeliveryRegistered`).
  */
-export type CrashPoint = `event.${string}` | "decided" | `tx.${string}.${string}` | "attested";
+export type CrashPoint =
+  `event.${string}` | "decided" | `tx.${string}.${string}` | "attested" | "voiding";
 
 /** What one settlement looks like to the service. */
 export interface SettlementView {
@@ -838,6 +842,7 @@ export class Verifier {
     const reason = `the return decided for terms ${decided} (not instructed by the deadline) is void: the lock came back with terms ${locked}`;
     await tx.run(sql`UPDATE verifier_settlements SET reason = ${reason}, st_attestation = NULL,
       updated_at = ${now} WHERE id = ${id}`);
+    this.o.crashPoint?.("voiding", id);
     this.counters.voidedReturns++;
     this.log.warn(
       { id, decided, locked },
