@@ -62,6 +62,7 @@ import {
 import {
   buildingBlocks,
   cursors,
+  DatabaseClock,
   decodeJson,
   encodeJson,
   encodeTime,
@@ -78,7 +79,7 @@ import {
 import { VerifierConfigError, VerifierReorgError } from "./errors.js";
 import { StoreJournal, TX_JOURNAL_NAMESPACE } from "./journal.js";
 import { encodeTermsCall, watchedEvent, type EventPayload } from "./wire.js";
-import { databaseTime, readDatabaseTime, verifierMigrations } from "./schema.js";
+import { databaseTime, verifierMigrations } from "./schema.js";
 import {
   Outcome,
   signOrder,
@@ -356,11 +357,11 @@ export class Verifier {
   /** The cash ledger's clock as last read ({@link cashClock}). */
   private clock: { at: number; timestamp: Promise<bigint> } | undefined;
   /**
-   * The database's clock less this host's, as read at the start of the round: the outbox's due
-   * times and leases are written on the database's clock ({@link now}), as the liveness record
-   * is, so that resync compares them there whatever this host's clock says.
+   * The database's clock, its offset from this host's read at the start of the round: the
+   * outbox's due times and leases are written on it ({@link now}), as the liveness record is, so
+   * that resync compares them there whatever this host's clock says.
    */
-  private clockOffsetMs = 0;
+  private readonly dbClock = new DatabaseClock();
   /** Security tokens named in terms, by address (a contract object each, not one per read). */
   private readonly tokens = new Map<
     string,
@@ -570,9 +571,7 @@ export class Verifier {
    * the cash ledger, outcomes to the ST ledger).
    */
   async tick(): Promise<TickReport> {
-    const asked = Date.now();
-    const db = (await readDatabaseTime(this.store)).getTime();
-    this.clockOffsetMs = db - (asked + Date.now()) / 2;
+    await this.dbClock.sync(this.store);
     // Sends a previous process had signed and not seen confirmed are watched again (once).
     await Promise.all([this.chains.st.engine.resumeOpen(), this.chains.cash.engine.resumeOpen()]);
     this.clock = undefined;
@@ -1192,7 +1191,7 @@ export class Verifier {
 
   /** The database's clock, as this host's clock and the offset read this round tell it. */
   private now(): Date {
-    return new Date(Date.now() + this.clockOffsetMs);
+    return this.dbClock.now();
   }
 
   /**
