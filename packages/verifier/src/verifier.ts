@@ -359,7 +359,9 @@ export class Verifier {
   /**
    * The database's clock, its offset from this host's read at the start of the round: the
    * outbox's due times and leases are written on it ({@link now}), as the liveness record is, so
-   * that resync compares them there whatever this host's clock says.
+   * that resync compares them there whatever this host's clock says; and so are the settlements'
+   * `decided_at` and `updated_at`, so that a record's times follow its events' whatever host wrote
+   * them.
    */
   private readonly dbClock = new DatabaseClock();
   /** Security tokens named in terms, by address (a contract object each, not one per read). */
@@ -936,7 +938,7 @@ export class Verifier {
     const reason = "not instructed by the deadline";
     const created = await this.commits.run(async (tx) => {
       await tx.run(sql`UPDATE verifier_settlements SET reason = ${reason},
-        updated_at = ${encodeTime(new Date())} WHERE id = ${id} AND decision IS NULL`);
+        updated_at = ${encodeTime(this.now())} WHERE id = ${id} AND decision IS NULL`);
       // The outcome of a refund seen on the cash ledger, so a late instruction followed by a
       // refund finds this item instead of queueing another; with the hash of the terms it is
       // decided for, so that it is never sent for a lock of the ID under other terms.
@@ -987,7 +989,7 @@ export class Verifier {
             terms,
             verdict.decision === "paid" ? Outcome.Paid : Outcome.Refunded,
           );
-    const now = encodeTime(new Date());
+    const now = encodeTime(this.now());
     // The decision and its outbox item in one transaction (shared with the round's other
     // writes): both or neither, durable before anything is sent.
     const written = await this.commits.run(async (tx) => {
@@ -1103,7 +1105,7 @@ export class Verifier {
     const reason = this.verifiers.get(address);
     if (reason === undefined) return true;
     const { rowCount } = await this.store.run(sql`UPDATE verifier_settlements
-      SET not_ours = ${reason}, updated_at = ${encodeTime(new Date())}
+      SET not_ours = ${reason}, updated_at = ${encodeTime(this.now())}
       WHERE id = ${id.toLowerCase()} AND not_ours IS NULL`);
     if (rowCount === 1) {
       this.counters.notOurs++;
@@ -1237,7 +1239,7 @@ export class Verifier {
     const order = await signOrder(this.o.attester, t, Outcome.Refunded);
     const reason = `too close to the deadline to pay (${left} s left)`;
     await this.store.run(sql`UPDATE verifier_settlements SET reason = ${reason},
-      updated_at = ${encodeTime(new Date())} WHERE id = ${t.id} AND decision = 'paid'`);
+      updated_at = ${encodeTime(this.now())} WHERE id = ${t.id} AND decision = 'paid'`);
     this.counters.latePays++;
     this.log.warn({ id: t.id, reason }, "refusing instead of paying");
     return this.send("cash", "refuse", [t, order], `cash:${t.id}:refuse`, { signal });
@@ -1292,7 +1294,7 @@ export class Verifier {
     const attestation = await signOutcome(this.o.attester, terms, outcome);
     await this.commits.run((tx) =>
       tx.run(sql`UPDATE verifier_settlements SET st_attestation = ${attestation},
-        updated_at = ${encodeTime(new Date())} WHERE id = ${t.id}`),
+        updated_at = ${encodeTime(this.now())} WHERE id = ${t.id}`),
     );
     this.o.crashPoint?.("attested", t.id);
     const fn = outcome === Outcome.Paid ? "deliver" : "returnToSeller";
