@@ -846,7 +846,8 @@ export class Verifier {
     this.o.crashPoint?.("voiding", id);
     this.counters.voidedReturns++;
     this.log.warn(
-      { id, decided, locked },
+      // `send`: the state of the return's send, when it is kept (it may still be mined, or was)
+      { id, decided, locked, send: held && !VOID_SENDS.has(held.state) ? held.state : undefined },
       "held return void: the lock came back under other terms",
     );
     return true;
