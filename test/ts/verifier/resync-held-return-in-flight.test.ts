@@ -8,7 +8,7 @@
  * again), and it can only revert on the new lock, whose terms differ (CrossLedgerTermsMismatch).
  * Before, it stayed under `st:<id>` and every send of the new lock under that key met
  * JournalConflictError (its call data differs): the new lock was never delivered. Now the new
- * lock's sends go under `st:<id>:<its terms hash>`. Two anvil nodes, k = 3, SQLite.
+ * lock's sends go under `st:<id>:<its terms hash>`. Two anvil nodes, k = 3, SQLite and PostgreSQL.
  */
 import { expect } from "chai";
 import { Wallet, keccak256 } from "ethers";
@@ -19,13 +19,14 @@ import { termsHash } from "../../../packages/verifier/src/terms.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import { roundsUntil, statesOf } from "./fixture.js";
 import { ST_CHAIN_ID, VERIFIER, instruct } from "./two-nodes.js";
-import { sqliteOnly, useResyncNodes } from "./resync-fixture.js";
+import { describeBackends } from "../storage/backends.js";
+import { useResyncNodes } from "./resync-fixture.js";
 import { heldReturnAfterResync, relockUnderNewTerms } from "./held-return-fixture.js";
 
 const K = 3;
 const GWEI = 10n ** 9n;
 
-sqliteOnly("a return still in flight when the lock comes back under new terms", (backend) => {
+describeBackends("a return still in flight when the lock comes back under new terms", (backend) => {
   const nodes = useResyncNodes(backend, K);
 
   for (const state of ["signed", "mined", "abandoned"] as const)

@@ -7,7 +7,7 @@
  * return went under `st:<id>`, where the held send names the old terms' call data: the engine's
  * journal refused it (JournalConflictError) on every attempt and the units stayed locked. Now the
  * held send stays as it is (it can only go to a lock with its own terms) and the new lock's return
- * goes under `st:<id>:<its terms hash>`, once. Two anvil nodes, k = 3, SQLite.
+ * goes under `st:<id>:<its terms hash>`, once. Two anvil nodes, k = 3, SQLite and PostgreSQL.
  */
 import { expect } from "chai";
 import { Wallet } from "ethers";
@@ -17,11 +17,12 @@ import { termsHash } from "../../../packages/verifier/src/terms.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import { mineBlocks as mine, reorgLedger as reorg, roundsUntil, statesOf } from "./fixture.js";
 import { VERIFIER, instruct, lock, termsFor } from "./two-nodes.js";
-import { sqliteOnly, useResyncNodes } from "./resync-fixture.js";
+import { describeBackends } from "../storage/backends.js";
+import { useResyncNodes } from "./resync-fixture.js";
 
 const K = 3;
 
-sqliteOnly("a lock under new terms after the cash ledger refused the old one", (backend) => {
+describeBackends("a lock under new terms after the cash ledger refused the old one", (backend) => {
   const nodes = useResyncNodes(backend, K);
 
   it("is returned under a key of its own; the held return of the old terms is not sent", async function () {
