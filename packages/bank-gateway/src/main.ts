@@ -9,6 +9,7 @@ import { JsonRpcProvider, Wallet, type Signer } from "ethers";
 import { pino, type Logger } from "pino";
 import type { JournalEntry } from "@kessai/sdk";
 import {
+  DatabaseClock,
   buildingBlocks,
   openPostgresKeyLock,
   openStore,
@@ -160,6 +161,9 @@ async function run(
   o: StartOptions,
 ): Promise<RunningGateway> {
   const stopping = new AbortController();
+  // The outbox's times on the database's clock, its offset read now and by the worker's rounds.
+  const clock = new DatabaseClock();
+  await clock.sync(store);
   const ctx: GatewayContext = {
     store,
     chain,
@@ -168,6 +172,7 @@ async function run(
     crashPoint: o.crashPoint,
     signal: stopping.signal,
     writes: writeBatcher(store),
+    clock,
     settings: {
       confirmations: config.chain.confirmations,
       startBlock: config.chain.startBlock,

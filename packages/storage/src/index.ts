@@ -33,6 +33,7 @@ export { openSqliteStore, type SqliteStoreOptions } from "./sqlite.js";
 export { openPostgresStore, type PostgresStoreOptions } from "./postgres.js";
 export { openStore } from "./open.js";
 export { groupCommit, type GroupCommit, type GroupCommitOptions } from "./group-commit.js";
+export { DatabaseClock, databaseTime, readDatabaseTime } from "./database-clock.js";
 export {
   migrationChecksum,
   migrationSql,

@@ -3,16 +3,7 @@
  * journal): one row per settlement ID, what each ledger showed of it (after the configured
  * confirmations) and the verifier's decision.
  */
-import {
-  columnTypes,
-  decodeTime,
-  jsonCheck,
-  sql,
-  timestampCheck,
-  type MigrationModule,
-  type Sql,
-  type Queryable,
-} from "@kessai/storage";
+import { columnTypes, jsonCheck, timestampCheck, type MigrationModule } from "@kessai/storage";
 import type { Dialect } from "@kessai/storage";
 
 function ddl(d: Dialect): string {
@@ -94,23 +85,7 @@ export const verifierMigrations: MigrationModule = {
 };
 
 /**
- * The database's clock `ms` from now, in the form its timestamp columns hold (on SQLite the UTC
- * ISO text `encodeTime` writes, on PostgreSQL a `TIMESTAMPTZ`). The liveness record is written
- * and compared on this one clock, so skew between the service's host and resync's does not count.
+ * The database's clock: the liveness record is written and compared on it, so skew between the
+ * service's host and resync's does not count.
  */
-export function databaseTime(ms = 0): Sql {
-  return sql.dialect({
-    postgres: sql`(CURRENT_TIMESTAMP + make_interval(secs => ${ms / 1000}))`,
-    sqlite: sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ${`${ms / 1000} seconds`})`,
-  });
-}
-
-/**
- * The database's clock now ({@link databaseTime}), read: for the times the storage building
- * blocks write from a `Date` (the outbox's due times and leases), so that they are the
- * database's clock too, off by at most the round trip of this read.
- */
-export async function readDatabaseTime(db: Queryable): Promise<Date> {
-  const row = await db.get<{ now: unknown }>(sql`SELECT ${databaseTime()} AS now`);
-  return decodeTime(row?.now, "now");
-}
+export { databaseTime, readDatabaseTime } from "@kessai/storage";

@@ -21,7 +21,8 @@
  * 4. **relay the outcome**: when the cash ledger's `SettlementPaid` / `SettlementRefunded` has
  *    its confirmations, step 1 enqueues `st.relay`, which only then signs the ST ledger's
  *    `Outcome` attestation of that outcome and presents it (`deliver` / `returnToSeller`), keyed
- *    `st:<id>`; a delivery the token refuses is retried with backoff and reported. A lock the
+ *    `st:<id>` (`st:<id>:<terms hash>` when a send there was built for another lock of the ID);
+ *    a delivery the token refuses is retried with backoff and reported. A lock the
  *    buyer never instructed gets the same `Refunded` relay once a confirmed block of the cash
  *    ledger is past its deadline, and so does a lock confirmed only after the cash ledger's
  *    refund (outbox key `<id>:late-lock`: the refund's own relay found no lock and is done), or
@@ -61,6 +62,7 @@ import {
 import {
   buildingBlocks,
   cursors,
+  DatabaseClock,
   decodeJson,
   encodeJson,
   encodeTime,
@@ -77,7 +79,7 @@ import {
 import { VerifierConfigError, VerifierReorgError } from "./errors.js";
 import { StoreJournal, TX_JOURNAL_NAMESPACE } from "./journal.js";
 import { encodeTermsCall, watchedEvent, type EventPayload } from "./wire.js";
-import { databaseTime, readDatabaseTime, verifierMigrations } from "./schema.js";
+import { databaseTime, verifierMigrations } from "./schema.js";
 import {
   Outcome,
   signOrder,
@@ -176,9 +178,13 @@ export interface VerifierOptions {
  *   `deliver` or `returnToSeller` is written in state `intent` (nothing signed), `signed` (signed,
  *   not broadcast yet), `mined` (fewer confirmations than asked) or `confirmed` (the outbox item
  *   not marked done yet);
- * - `attested`: the ST ledger's attestation is signed and stored, nothing sent with it yet.
+ * - `attested`: the ST ledger's attestation is signed and stored, nothing sent with it yet;
+ * - `voiding`: unlike the others, inside the watch transaction that voids a held return (a lock
+ *   of the ID under other terms), its writes made and not committed: a kill there loses the whole
+ *   transaction (the kill right after it is `event.DeliveryRegistered`).
  */
-export type CrashPoint = `event.${string}` | "decided" | `tx.${string}.${string}` | "attested";
+export type CrashPoint =
+  `event.${string}` | "decided" | `tx.${string}.${string}` | "attested" | "voiding";
 
 /** What one settlement looks like to the service. */
 export interface SettlementView {
@@ -351,11 +357,13 @@ export class Verifier {
   /** The cash ledger's clock as last read ({@link cashClock}). */
   private clock: { at: number; timestamp: Promise<bigint> } | undefined;
   /**
-   * The database's clock less this host's, as read at the start of the round: the outbox's due
-   * times and leases are written on the database's clock ({@link now}), as the liveness record
-   * is, so that resync compares them there whatever this host's clock says.
+   * The database's clock, its offset from this host's read at the start of the round: the
+   * outbox's due times and leases are written on it ({@link now}), as the liveness record is, so
+   * that resync compares them there whatever this host's clock says; and so are the settlements'
+   * `decided_at` and `updated_at`, so that a record's times follow its events' whatever host wrote
+   * them.
    */
-  private clockOffsetMs = 0;
+  private readonly dbClock = new DatabaseClock();
   /** Security tokens named in terms, by address (a contract object each, not one per read). */
   private readonly tokens = new Map<
     string,
@@ -565,9 +573,7 @@ export class Verifier {
    * the cash ledger, outcomes to the ST ledger).
    */
   async tick(): Promise<TickReport> {
-    const asked = Date.now();
-    const db = (await readDatabaseTime(this.store)).getTime();
-    this.clockOffsetMs = db - (asked + Date.now()) / 2;
+    await this.dbClock.sync(this.store);
     // Sends a previous process had signed and not seen confirmed are watched again (once).
     await Promise.all([this.chains.st.engine.resumeOpen(), this.chains.cash.engine.resumeOpen()]);
     this.clock = undefined;
@@ -793,6 +799,8 @@ export class Verifier {
    * a deadline this lock does not have. Its item is withdrawn with the attestation signed for it,
    * and its send if a resync held it (nothing signed) or it can no longer be mined (reverted,
    * replaced), so the settlement is decided afresh under the new lock's terms; `reason` says why.
+   * A send that may still be mined, or was, stays where it is and the new lock's sends take a key
+   * of their own ({@link relayKey}).
    * Returns whether it voided a return.
    */
   private async voidReturnForOtherTerms(
@@ -804,31 +812,42 @@ export class Verifier {
     if (!terms) return false;
     const item = await outbox.get(tx, { topic: "st.relay", key: id });
     if (!item) return false;
-    const key = `st:${id}`;
-    const held = await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
+    const base = await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: `st:${id}` });
     const payload = item.payload as RelayPayload;
     // An item enqueued before items named their terms (the outcome alone): the terms its send
     // under the key was built for, if it has one.
     const decided =
       payload.terms ??
-      (payload.outcome === Outcome.Refunded ? this.returnedTerms(held?.data) : undefined);
+      (payload.outcome === Outcome.Refunded ? this.returnedTerms(base?.data) : undefined);
     const locked = termsHash(toTerms(terms));
     if (decided === undefined || decided === locked) return false;
+    const key = this.relayKey(id, decided, base?.data);
+    const held =
+      key === base?.id
+        ? base
+        : await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
     // Also when claimed (another instance, or one dead with its lease running): that relay sends
     // nothing, as it finds no lock or this one with other terms (see relay), and its completion
     // then finds its claim lost. Left in place, the item would end `done` with this payload, and
     // the new lock's outcome would meet it under the same key.
     await tx.run(sql`DELETE FROM kessai_outbox WHERE id = ${item.id}`);
     // Nothing signed, or nothing of it can be mined any more (it reverted, say, mined on the chain
-    // that took the lock away): its entry would refuse every send of the new lock under the key.
+    // that took the lock away): its entry goes, and the new lock's sends take the key. A send that
+    // may still be mined (`signed`, `abandoned`) or was (`mined`, `confirmed`) stays: the engine
+    // waits for a signed or mined one to its end (resumed at every start), never signing it
+    // again, and the journal keeps what became of it. It can only land on a lock with the terms
+    // it was built for, not on this one (the contract checks them: CrossLedgerTermsMismatch),
+    // and the new lock's sends go under a key of their own (see relayKey).
     if (held && VOID_SENDS.has(held.state))
       await journals.remove(tx, { namespace: TX_JOURNAL_NAMESPACE, id: key });
     const reason = `the return decided for terms ${decided} (not instructed by the deadline) is void: the lock came back with terms ${locked}`;
     await tx.run(sql`UPDATE verifier_settlements SET reason = ${reason}, st_attestation = NULL,
       updated_at = ${now} WHERE id = ${id}`);
+    this.o.crashPoint?.("voiding", id);
     this.counters.voidedReturns++;
     this.log.warn(
-      { id, decided, locked },
+      // `send`: the state of the return's send, when it is kept (it may still be mined, or was)
+      { id, decided, locked, send: held && !VOID_SENDS.has(held.state) ? held.state : undefined },
       "held return void: the lock came back under other terms",
     );
     return true;
@@ -836,12 +855,32 @@ export class Verifier {
 
   /** The hash of the terms a journaled send was built with, if it is a `returnToSeller` here. */
   private returnedTerms(entry: unknown): string | undefined {
+    const call = this.relayCall(entry);
+    return call?.fn === "returnToSeller" ? call.terms : undefined;
+  }
+
+  /** The function and the hash of the terms of a journaled `deliver` or `returnToSeller` here. */
+  private relayCall(entry: unknown): { fn: string; terms: string } | undefined {
     const st = this.chains.st;
     const request = (entry as JournalEntry | undefined)?.request;
     if (!request?.data || request.to?.toLowerCase() !== st.contract.toLowerCase()) return undefined;
     const call = st.iface.parseTransaction({ data: request.data });
-    if (call?.name !== "returnToSeller") return undefined;
-    return termsHash(toTerms((call.args[0] as Result).toObject()));
+    if (call?.name !== "returnToSeller" && call?.name !== "deliver") return undefined;
+    return { fn: call.name, terms: termsHash(toTerms((call.args[0] as Result).toObject())) };
+  }
+
+  /**
+   * The journal key of the ST ledger's send for the lock of settlement `id` with terms `hash`,
+   * given the entry under `st:<id>` (if any): that key, unless its send was built for other terms
+   * (a return made void when the ID was locked again under other terms, kept because it may
+   * still be mined, or was: see {@link voidReturnForOtherTerms}); then `st:<id>:<hash>`. The
+   * choice is stable: an entry under `st:<id>` stays once the void kept it. Every relay of one
+   * lock (its delivery, its return, a late lock's relay) shares its key, so the ST ledger sees
+   * one outcome of it, once.
+   */
+  private relayKey(id: string, hash: string, base: unknown): string {
+    const built = this.relayCall(base)?.terms;
+    return built === undefined || built === hash ? `st:${id}` : `st:${id}:${hash}`;
   }
 
   // ---------------------------------------------------------------- 2. decide
@@ -900,7 +939,7 @@ export class Verifier {
     const reason = "not instructed by the deadline";
     const created = await this.commits.run(async (tx) => {
       await tx.run(sql`UPDATE verifier_settlements SET reason = ${reason},
-        updated_at = ${encodeTime(new Date())} WHERE id = ${id} AND decision IS NULL`);
+        updated_at = ${encodeTime(this.now())} WHERE id = ${id} AND decision IS NULL`);
       // The outcome of a refund seen on the cash ledger, so a late instruction followed by a
       // refund finds this item instead of queueing another; with the hash of the terms it is
       // decided for, so that it is never sent for a lock of the ID under other terms.
@@ -951,7 +990,7 @@ export class Verifier {
             terms,
             verdict.decision === "paid" ? Outcome.Paid : Outcome.Refunded,
           );
-    const now = encodeTime(new Date());
+    const now = encodeTime(this.now());
     // The decision and its outbox item in one transaction (shared with the round's other
     // writes): both or neither, durable before anything is sent.
     const written = await this.commits.run(async (tx) => {
@@ -1067,7 +1106,7 @@ export class Verifier {
     const reason = this.verifiers.get(address);
     if (reason === undefined) return true;
     const { rowCount } = await this.store.run(sql`UPDATE verifier_settlements
-      SET not_ours = ${reason}, updated_at = ${encodeTime(new Date())}
+      SET not_ours = ${reason}, updated_at = ${encodeTime(this.now())}
       WHERE id = ${id.toLowerCase()} AND not_ours IS NULL`);
     if (rowCount === 1) {
       this.counters.notOurs++;
@@ -1155,7 +1194,7 @@ export class Verifier {
 
   /** The database's clock, as this host's clock and the offset read this round tell it. */
   private now(): Date {
-    return new Date(Date.now() + this.clockOffsetMs);
+    return this.dbClock.now();
   }
 
   /**
@@ -1201,7 +1240,7 @@ export class Verifier {
     const order = await signOrder(this.o.attester, t, Outcome.Refunded);
     const reason = `too close to the deadline to pay (${left} s left)`;
     await this.store.run(sql`UPDATE verifier_settlements SET reason = ${reason},
-      updated_at = ${encodeTime(new Date())} WHERE id = ${t.id} AND decision = 'paid'`);
+      updated_at = ${encodeTime(this.now())} WHERE id = ${t.id} AND decision = 'paid'`);
     this.counters.latePays++;
     this.log.warn({ id: t.id, reason }, "refusing instead of paying");
     return this.send("cash", "refuse", [t, order], `cash:${t.id}:refuse`, { signal });
@@ -1256,12 +1295,17 @@ export class Verifier {
     const attestation = await signOutcome(this.o.attester, terms, outcome);
     await this.commits.run((tx) =>
       tx.run(sql`UPDATE verifier_settlements SET st_attestation = ${attestation},
-        updated_at = ${encodeTime(new Date())} WHERE id = ${t.id}`),
+        updated_at = ${encodeTime(this.now())} WHERE id = ${t.id}`),
     );
     this.o.crashPoint?.("attested", t.id);
     const fn = outcome === Outcome.Paid ? "deliver" : "returnToSeller";
+    const base = await journals.get(this.store, {
+      namespace: TX_JOURNAL_NAMESPACE,
+      id: `st:${t.id}`,
+    });
+    const key = this.relayKey(t.id, termsHash(terms), base?.data);
     try {
-      return await this.send("st", fn, [terms, attestation], `st:${t.id}`, { signal });
+      return await this.send("st", fn, [terms, attestation], key, { signal });
     } catch (e) {
       if (e instanceof ContractError) {
         // The token refused (paused, buyer suspended, ...): the settlement stays deliverable;

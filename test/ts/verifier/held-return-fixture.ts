@@ -36,18 +36,21 @@ export async function heldReturnAfterResync(nodes: ResyncNodes, k: number, name:
 
 /**
  * Starts the service again and has the seller lock the same ID under other terms (a deadline ten
- * hours on); a few rounds record the lock. Returns the service and the new terms.
+ * hours on); `confirmed`, if given, runs once the lock has its confirmations, before the service's
+ * first round; a few rounds record the lock. Returns the service and the new terms.
  */
 export async function relockUnderNewTerms(
   nodes: ResyncNodes,
   k: number,
   t: CrossLedgerTerms,
+  confirmed?: (t2: CrossLedgerTerms) => Promise<void>,
 ): Promise<{ again: Verifier; t2: CrossLedgerTerms }> {
   const { l } = nodes;
   const again = await nodes.open();
   const t2 = { ...t, deadline: t.deadline + 36_000n };
   await lock(l, t2, { issued: true });
   await mine(l.st, k + 1);
+  await confirmed?.(t2);
   for (let i = 0; i < 3; i++) {
     await again.tick();
     await l.mine();

@@ -47,6 +47,11 @@ export interface ResyncNodes {
    * block keeps the issue), then mines k + 1 blocks on the ST ledger: the lock's block.
    */
   lockAboveIssue(t: CrossLedgerTerms): Promise<number>;
+  /**
+   * Writes the service's JSON config (`kessai verifier start`, `resync`) for the fixture's nodes
+   * and database, `over` added, to a new file; returns its path.
+   */
+  config(name: string, over?: object): Promise<string>;
   /** Runs `kessai verifier resync --ledger <ledger> --from-block <fromBlock>`: exit status and output. */
   resync(
     fromBlock: number,
@@ -79,18 +84,23 @@ export function useResyncNodes(backend: () => Backend, confirmations: number): R
       await mineBlocks(nodes.l.st, confirmations + 1);
       return lockBlock;
     },
-    async resync(fromBlock: number, ledger: "st" | "cash" = "st") {
-      const config = tmp!.file(`verifier-${fromBlock}.json`);
+    async config(name: string, over: object = {}) {
+      const file = tmp!.file(`${name}.json`);
       await writeFile(
-        config,
+        file,
         JSON.stringify({
           database: { url: dbUrl },
           st: { rpcUrl: nodes.l.st.node.url, contract: nodes.l.addr.delivery },
           cash: { rpcUrl: nodes.l.cash.node.url, contract: nodes.l.addr.payment },
           privateKey: nodeKey(VERIFIER),
           confirmations,
+          ...over,
         }),
       );
+      return file;
+    },
+    async resync(fromBlock: number, ledger: "st" | "cash" = "st") {
+      const config = await nodes.config(`verifier-${fromBlock}`);
       let out = "";
       let err = "";
       const argv = ["verifier", "resync", "--config", config, "--ledger", ledger];

@@ -28,24 +28,10 @@ import {
   resyncLedger,
   verifierMigrations,
 } from "../../../packages/verifier/src/index.js";
+import { skewedDate } from "../skewed-date.js";
 import { key, VERIFIER, deployLedgers, type Ledgers } from "./in-process-ledgers.js";
 
 const KEY = key(VERIFIER);
-
-/** `Date` as on a host whose clock is `skewMs` ahead of this one's (behind, if negative). */
-function skewedDate(skewMs: number): DateConstructor {
-  const RealDate = Date;
-  class Skewed extends RealDate {
-    constructor(...args: unknown[]) {
-      if (args.length === 0) super(RealDate.now() + skewMs);
-      else super(...(args as [string]));
-    }
-    static override now() {
-      return RealDate.now() + skewMs;
-    }
-  }
-  return Skewed as DateConstructor;
-}
 
 describe("resync liveness: a running service is always seen", function () {
   let l: Ledgers;

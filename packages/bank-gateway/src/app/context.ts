@@ -1,5 +1,5 @@
 /** What every use case gets: the store, the chain port, the settings and a logger. */
-import type { Store, Tx } from "@kessai/storage";
+import type { DatabaseClock, Store, Tx } from "@kessai/storage";
 import type { DepositChain } from "../chain/port.js";
 import { lockingFirst, type WriteBatcher } from "./batcher.js";
 
@@ -57,7 +57,17 @@ export interface GatewayContext {
    * in a transaction of its own.
    */
   writes?: WriteBatcher;
+  /**
+   * The database's clock, on which the outbox's times are written (due times, leases, retries):
+   * instances on hosts whose clocks disagree then compare them on one clock. The worker reads its
+   * offset from this host's at most once a second; without it, the host's clock.
+   */
+  clock?: DatabaseClock;
 }
+
+/** Now on the outbox's clock ({@link GatewayContext.clock}): for its due times and leases. */
+export const outboxNow = (ctx: Pick<GatewayContext, "clock">): Date =>
+  ctx.clock?.now() ?? new Date();
 
 /**
  * Runs `fn` in a READ COMMITTED write transaction: through `ctx.writes` when there is one. The

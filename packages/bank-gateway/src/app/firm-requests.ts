@@ -29,7 +29,7 @@ import {
   type Firm,
   type Issuance,
 } from "../store/records.js";
-import { write, type GatewayContext } from "./context.js";
+import { outboxNow, write, type GatewayContext } from "./context.js";
 import { firstInFlight, idempotent, storedResult, type IdempotentResult } from "./idempotency.js";
 import { newId } from "./ids.js";
 import { accountView, issuanceView, redemptionView, statementLineView } from "./views.js";
@@ -142,7 +142,7 @@ export async function requestIssuance(
       key: reference,
       payload: { issuanceId: issuance.id },
       maxAttempts: ctx.settings.worker.maxAttempts,
-      now,
+      now: outboxNow(ctx),
     };
     return { issuance, item, response: { status: 201, body: issuanceView(issuance) } };
   };
@@ -252,7 +252,7 @@ export async function requestRedemption(
         key: reference,
         payload: { redemptionId: id },
         maxAttempts: ctx.settings.worker.maxAttempts,
-        now,
+        now: outboxNow(ctx),
       });
       return { status: 201, body: redemptionView((await getRedemption(tx, id))!) };
     },

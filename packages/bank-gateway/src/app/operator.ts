@@ -16,7 +16,7 @@ import {
 } from "../domain/references.js";
 import { createAccount, getAccount, transfer } from "../store/ledger.js";
 import { getFirm, insertApiKey, insertFirm, listFirms, updateFirm } from "../store/records.js";
-import type { GatewayContext } from "./context.js";
+import { outboxNow, type GatewayContext } from "./context.js";
 import { idempotent, type IdempotentResult } from "./idempotency.js";
 import { newId } from "./ids.js";
 import { TOPIC } from "./firm-requests.js";
@@ -83,7 +83,7 @@ export async function createFirm(
           key: input.id,
           payload: { firmId: input.id },
           maxAttempts: ctx.settings.worker.maxAttempts,
-          now,
+          now: outboxNow(ctx),
         });
       },
       { isolation: "read-committed" },
@@ -162,6 +162,7 @@ export async function closeFirm(ctx: GatewayContext, firmId: string) {
         key: `${firmId}:${newId("close")}`,
         payload: { firmId },
         maxAttempts: ctx.settings.worker.maxAttempts,
+        now: outboxNow(ctx),
       });
     },
     { isolation: "read-committed" },
@@ -181,6 +182,7 @@ export async function freezeFirm(ctx: GatewayContext, firmId: string, frozen: bo
         key: `${firmId}:${newId("freeze")}`,
         payload: { firmId, frozen },
         maxAttempts: ctx.settings.worker.maxAttempts,
+        now: outboxNow(ctx),
       });
     },
     { isolation: "read-committed" },

@@ -41,7 +41,7 @@ import {
   redemptionByReference,
   type Firm,
 } from "../store/records.js";
-import type { GatewayContext } from "./context.js";
+import { outboxNow, type GatewayContext } from "./context.js";
 import { TOPIC } from "./firm-requests.js";
 import { newId } from "./ids.js";
 
@@ -383,7 +383,7 @@ async function apply(
       key: reference,
       payload: { issuanceId: id },
       maxAttempts: ctx.settings.worker.maxAttempts,
-      now,
+      now: outboxNow(ctx),
     });
     log.warn({ refusal }, "on-chain issuance request refused");
     return;
@@ -416,7 +416,7 @@ async function apply(
     key: reference,
     payload: { issuanceId: id },
     maxAttempts: ctx.settings.worker.maxAttempts,
-    now,
+    now: outboxNow(ctx),
   });
   log.info(
     { firmId: firm!.id, amount: e.amount.toString() },
@@ -531,6 +531,7 @@ async function resendLost(ctx: GatewayContext, safe: number): Promise<number> {
         key: `${i.reference}:resend:${newId("r")}`,
         payload: { issuanceId: i.id },
         maxAttempts: ctx.settings.worker.maxAttempts,
+        now: outboxNow(ctx),
       });
       return true;
     });

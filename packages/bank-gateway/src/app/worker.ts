@@ -39,7 +39,7 @@ import {
   updateFirm,
   type Issuance,
 } from "../store/records.js";
-import { write, type GatewayContext } from "./context.js";
+import { outboxNow, write, type GatewayContext } from "./context.js";
 import { TOPIC } from "./firm-requests.js";
 import { bytes32Text } from "./ids.js";
 import { sql } from "@kessai/storage";
@@ -68,6 +68,9 @@ type Result = Record<string, unknown>;
 /** Milliseconds a send leaves before the claim's lease ends (so a retry never races it). */
 const LEASE_MARGIN_MS = 1_000;
 
+/** How often the worker reads the database's clock (its offset from this host's), ms. */
+const CLOCK_READ_MS = 1_000;
+
 /**
  * The send options of a claimed item: the engine's journal key, the gateway's stop signal, and a
  * deadline inside the lease. The key names the effect, not the outbox item: an issuance sent again
@@ -78,7 +81,11 @@ function sendOptions(ctx: GatewayContext, c: OutboxClaim, effect: string): Chain
   return {
     key: `${c.topic}:${effect}`,
     signal: ctx.signal,
-    deadline: Math.max(Date.now() + LEASE_MARGIN_MS, c.leaseUntil.getTime() - LEASE_MARGIN_MS),
+    // The lease ends on the database's clock; the engine's deadline is this host's.
+    deadline: Math.max(
+      Date.now() + LEASE_MARGIN_MS,
+      (ctx.clock?.toHost(c.leaseUntil) ?? c.leaseUntil.getTime()) - LEASE_MARGIN_MS,
+    ),
   };
 }
 
@@ -374,11 +381,13 @@ export interface WorkReport {
 /** One round: claims due items and works them concurrently, and returns when all are recorded. */
 export async function workOutbox(ctx: GatewayContext): Promise<WorkReport> {
   const w = ctx.settings.worker;
+  await ctx.clock?.sync(ctx.store, CLOCK_READ_MS);
   const claims = await outbox.claim(ctx.store, {
     worker: w.id,
     topics: Object.values(TOPIC),
     limit: w.batch,
     leaseMs: w.leaseMs,
+    now: outboxNow(ctx),
   });
   const report: WorkReport = { claimed: claims.length, done: 0, retrying: 0, dead: 0, lost: 0 };
   await Promise.all(claims.map((c) => workClaim(ctx, c, report)));
@@ -415,11 +424,13 @@ export async function runOutboxWorker(
     let claimed = 0;
     if (inFlight.size < w.batch) {
       try {
+        await ctx.clock?.sync(ctx.store, CLOCK_READ_MS);
         const claims = await outbox.claim(ctx.store, {
           worker: w.id,
           topics: Object.values(TOPIC),
           limit: w.batch - inFlight.size,
           leaseMs: w.leaseMs,
+          now: outboxNow(ctx),
         });
         claimed = claims.length;
         for (const c of claims) {
@@ -471,7 +482,7 @@ async function workClaim(ctx: GatewayContext, c: OutboxClaim, report: WorkReport
   try {
     if (result) {
       await write(recording(ctx), async (tx) => {
-        await outbox.complete(tx, c, result);
+        await outbox.complete(tx, c, result, { now: outboxNow(ctx) });
         await onDone(tx, c, result!);
       });
       report.done++;
@@ -485,6 +496,7 @@ async function workClaim(ctx: GatewayContext, c: OutboxClaim, report: WorkReport
       const o = await outbox.fail(tx, c, failure, {
         permanent: perm !== undefined || conflict,
         backoff: w.backoff,
+        now: outboxNow(ctx),
       });
       if (perm) await onPermanentFailure(ctx, tx, c, perm);
       return o;
