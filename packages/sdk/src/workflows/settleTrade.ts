@@ -123,8 +123,6 @@ const MILLISECONDS_FROM = 1_000_000_000_000n;
 export const DEPOSIT_SUPPLY_CAP = (1n << 128n) - 1n;
 
 const TERMINAL_FAILED: SettlementStateName[] = ["Cancelled", "Expired", "Rejected", "Failed"];
-/** The settlement's state a step's receipt shows (steps 1 and 2 move it; the others do not). */
-const AFTER_STEP: Partial<Record<number, SettlementStateName>> = { 1: "Pending", 2: "Affirmed" };
 
 /**
  * Steps whose effect an outside event can undo while their transaction stays mined: the buyer's
@@ -254,10 +252,7 @@ class Lost {
  *   last sent the same way.
  * - **Reorgs.** Before each step it checks that the chain still has what the earlier steps did
  *   (the settlement, the affirmation, the issuance, the allowance, the agent's approval, the
- *   settlement's outcome, the redemption). Right after its own lock or affirmation, with no
- *   promise of the progress callback awaited since, the check of steps 2 and 3 takes the
- *   settlement's state from that step's receipt instead of reading it again (step 6 reads all of
- *   it before the settlement moves anything). When one is gone it reports a `reorged` progress event
+ *   settlement's outcome, the redemption). When one is gone it reports a `reorged` progress event
  *   and goes through the steps again: a step a reorg removed is sent again under its key, so the
  *   engine puts the same signed transaction back (or waits for it). After `maxRedo` such rounds it
  *   throws {@link SettlementReorgError}.
@@ -314,20 +309,9 @@ async function carry(
   const useAuthorization = p.useAuthorization ?? true;
   const ctx = seller.ctx;
   const steps: ProgressEvent[] = [];
-  /**
-   * The settlement's state as the receipt of the step this pass just sent left it (steps 1 and 2),
-   * while nothing of the caller's ran since (a progress callback that returns a promise may have
-   * done anything): the next step's check takes it instead of reading the chain again. Steps 6
-   * and 7, and the check after step 7, always read.
-   */
-  let known: SettlementStateName | undefined;
   const emit = async (e: ProgressEvent) => {
     if (e.status !== "started") steps.push(e);
-    const r = p.onProgress?.(e);
-    if (r !== undefined) {
-      known = undefined;
-      await r;
-    }
+    await p.onProgress?.(e);
   };
   const scope: SettleTradeScope = { chainId: ctx.chainId, dvp: ctx.addresses.dvp };
   /** The client's context, sending under the step's key (see settleTradeSendKey). */
@@ -341,17 +325,14 @@ async function carry(
   };
   const run = async (
     step: number,
-    skip: (prior: SettlementStateName | undefined) => Promise<string | undefined>,
+    skip: () => Promise<string | undefined>,
     act: () => Promise<TxResult | undefined>,
   ) => {
     const name = SETTLEMENT_STEPS[step - 1];
-    const prior = known;
-    known = undefined;
-    const reason = await skip(prior);
+    const reason = await skip();
     if (reason !== undefined) return emit({ step, name, status: "skipped", reason });
     await emit({ step, name, status: "started" });
     const r = await act();
-    known = r === undefined ? undefined : AFTER_STEP[step];
     await emit({ step, name, status: "done", ...sentFields(r) });
   };
   // the checks before every step read the chain as it is now (past ethers' request cache)
@@ -428,8 +409,6 @@ async function carry(
   // 0. every check before step 1: nothing is sent when one fails (its read of the settlement's
   // state serves step 1 of the first pass)
   let preflighted: Preflight | undefined = await preflight(p, terms, bankReference, redemptionRef);
-  /** Whether the checks before step 1 found the issuance recorded, until a pass is redone. */
-  let issuedBefore: boolean | undefined = preflighted.issued;
 
   const pass = async () => {
     // 1. lock
@@ -448,22 +427,17 @@ async function carry(
       // the lock, not the settlement after it
       async () => a.createSettlement(await keyed(seller, 1), { terms, force: p.force }),
     );
-    // 2. affirm (right after this pass's lock, its receipt says Pending)
+    // 2. affirm
     await run(
       2,
-      async (prior) =>
-        (prior ?? (await look({})).s) === "Pending" ? undefined : "already affirmed",
+      async () => ((await look({})).s === "Pending" ? undefined : "already affirmed"),
       async () => a.affirmSettlement(await keyed(buyer, 2), { terms }),
     );
-    // 3. issue (right after this pass's affirmation, of the first pass: its receipt says
-    // Affirmed, and nothing since could have recorded the issuance but this step)
+    // 3. issue
     await run(
       3,
-      async (prior) => {
-        const { s, issued } =
-          prior === "Affirmed" && issuedBefore !== undefined
-            ? { s: prior, issued: issuedBefore }
-            : await look({ issued: true });
+      async () => {
+        const { s, issued } = await look({ issued: true });
         if (s === "Settled") return "already settled";
         return issued ? "already issued under this bank reference" : undefined;
       },
@@ -553,7 +527,6 @@ async function carry(
       return { id: terms.id, state: final, steps, bankReference, redemptionRef, redone };
     } catch (err) {
       if (!(err instanceof Lost)) throw err;
-      issuedBefore = undefined;
       await emit({
         step: err.step,
         name: SETTLEMENT_STEPS[err.step - 1],
@@ -565,13 +538,9 @@ async function carry(
   }
 }
 
-/**
- * What the checks before step 1 read that the steps use: the settlement's state (step 1), and
- * whether the issuance is recorded for this trade (step 3, right after this call's step 2).
- */
+/** What the checks before step 1 read that step 1 uses: the settlement's state. */
 interface Preflight {
   state: SettlementStateName;
-  issued: boolean;
 }
 
 /**
@@ -714,7 +683,7 @@ async function preflight(
       terms.amount,
       `would take DCJPY's supply ${supply} above its cap 2^128 - 1 at step 3`,
     );
-  return { state, issued: issuance !== undefined };
+  return { state };
 }
 
 type RefRecord = { account: string; amount: bigint };
