@@ -1093,15 +1093,6 @@ export class TxEngine {
     }
   }
 
-  /**
-   * @internal A send's nonce the node refused a transaction on (nothing of the send was sent):
-   * released for the next send, and the entry back to `intent`.
-   */
-  refusedNonce(entry: JournalEntry, nonce: number, journaled: boolean): Promise<void> {
-    this.release(this.queue(), nonce);
-    return this.unsign(entry, journaled);
-  }
-
   private async unsign(entry: JournalEntry, journaled: boolean): Promise<void> {
     entry.state = "intent";
     delete entry.nonce;
@@ -1455,7 +1446,10 @@ class Tracked {
    * free and not pending after `gapFillMs` means the node never had it, and it is sent again.
    */
   private byNonce: boolean;
-  /** Sent again by nonce (see {@link byNonce}) and refused by the node: its nonce is unused. */
+  /**
+   * Sent again by nonce (see {@link byNonce}) and refused by the node: the caller has the node's
+   * error, and the nonce is cancelled (the first request may still be mined on it; see fail).
+   */
   private refusedOnNonce = false;
 
   constructor(
@@ -1901,7 +1895,7 @@ class Tracked {
       )
         return;
       // Refused (a locked account, a fee above the node's cap, no funds): the node's error, as a
-      // first send's refusal gives it; the nonce is free again (see fail).
+      // first send's refusal gives it; the nonce is cancelled (see fail).
       this.refusedOnNonce = true;
       throw new Final(
         toKessaiError(err, {
@@ -2140,9 +2134,13 @@ class Tracked {
     if (f.error instanceof TransactionReplacedError) {
       await this.save({ state: "replaced", error: f.error.shortMessage });
     } else if (this.refusedOnNonce) {
-      // nothing of it was sent: as after a first send's refusal, the nonce goes to the next send
-      // and the key may be sent afresh
-      await this.engine.refusedNonce(this.entry, this.nonce, this.journaled);
+      // Only the resend was refused: the first request, lost in transit, may still reach the node
+      // (geth's handler runs on after its -32002) and be mined. So the nonce is cancelled, as a
+      // send given up with no transaction is (see halt), and the entry keeps it: a retry of the
+      // key watches the nonce (the call adopted if the first request is mined on it, else
+      // "cancelled") instead of sending the call a second time.
+      this.engine.cancelNonce(this.nonce);
+      await this.save({ state: "abandoned", error: f.error.shortMessage });
     } else {
       q.abandoned.add(this.nonce);
       const last = this.candidates.at(-1);
