@@ -318,6 +318,9 @@ function freshKey(): string {
   return `tx:${rnd}:${++keySeq}`;
 }
 
+/** A key {@link freshKey} made up: an entry of a journal written before `unkeyed` was recorded. */
+const MADE_UP_KEY = /^tx:[0-9a-z-]+:\d+$/;
+
 /** The journal's `intent` record of a prepared request, before its first signature. */
 function intentEntry(
   key: string,
@@ -1483,7 +1486,8 @@ class Tracked {
    * out of gas, the call again on its nonce): a caller waits for it, or it has a key one can.
    */
   private get mayResend(): boolean {
-    return this.waiters > 0 || !this.entry.unkeyed;
+    // (an entry written before `unkeyed` was recorded: the key says whether the engine made it up)
+    return this.waiters > 0 || !(this.entry.unkeyed ?? MADE_UP_KEY.test(this.entry.key));
   }
 
   /** Resolves when the watch is over (whatever its outcome). */
