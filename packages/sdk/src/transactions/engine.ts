@@ -1879,13 +1879,20 @@ class Tracked {
   /**
    * A send with no transaction yet (see {@link byNonce}), its nonce not mined: while the node
    * holds a transaction on it (pending), the next looks wait for it; when none, `gapFillMs` after
-   * the last send, the call is sent again on the nonce (at most one of the two can be mined).
+   * the last send, the call is sent again on the nonce (at most one of the two can be mined), or,
+   * when nothing may be sent in its place, the nonce is cancelled with a zero-value self-transfer.
    */
   private async sendUnanswered(head: Head): Promise<void> {
-    if (!this.mayResend || Date.now() - this.lastSent.at < this.policy.gapFillMs) return;
+    if (Date.now() - this.lastSent.at < this.policy.gapFillMs) return;
     if (await this.nonceHeld()) return;
     this.check();
     this.lastSent = { at: Date.now(), head: head.number };
+    if (!this.mayResend) {
+      // Nobody waits to have the call sent again (see mayResend), but its nonce must not stay
+      // empty under the sends above it: cancelled, the next looks see what was mined on it.
+      await this.engine.fillNonce(this.nonce);
+      return;
+    }
     let candidate: Candidate;
     try {
       candidate = await this.engine.sendOnNonce(this);
