@@ -9,8 +9,10 @@
 import { expect } from "chai";
 import {
   MemoryJournal,
+  TransactionFailedError,
   TransactionReplacedError,
   TxEngine,
+  type JournalEntry,
   type TxResult,
 } from "../../../packages/sdk/src/index.js";
 import type { RpcRequest } from "./anvil.js";
@@ -56,5 +58,48 @@ describe("sdk: a node-managed send refused on its resend while its first request
     expect(r, "the retry's outcome").not.to.be.instanceOf(Error);
     expect(await provider.getBalance(to), "executed once").to.equal(2n);
     expect((r as TxResult).nonce, "the first request's transaction").to.equal(n0);
+  });
+
+  /** A journal that refuses to record `state` (it is down when the send ends). */
+  const refusing = (state: JournalEntry["state"]) =>
+    new (class extends MemoryJournal {
+      override put(e: JournalEntry): Promise<void> {
+        if (e.state === state) return Promise.reject(new Error("journal unavailable"));
+        return super.put(e);
+      }
+    })();
+
+  it("a journal refusing the entry's abandoned state: the caller still gets the node's refusal", async function () {
+    let n = 0;
+    const { signer, to, provider } = await suite.account(11, (req) => {
+      if (req.method !== "eth_sendTransaction") return undefined;
+      n++;
+      if (n === 1) return TIMED_OUT; // never reached the node
+      return n === 2 ? { code: -32000, message: "Request denied" } : undefined;
+    });
+    const engine = new TxEngine(signer, { policy: TRANSIT_POLICY, journal: refusing("abandoned") });
+    const refused = await outcome(engine.send({ to, value: 2n }, { key: "journal-down" }));
+    expect((refused as Error).message, "not the journal's error").not.to.match(/journal/);
+    expect(refused, "the node's refusal, typed").to.be.instanceOf(TransactionFailedError);
+    expect(await provider.getBalance(to)).to.equal(0n);
+  });
+
+  it("a journal refusing the entry's replaced state: the caller still gets TransactionReplacedError", async function () {
+    let n = 0;
+    let other: Promise<unknown> | undefined;
+    const { signer, n0, to } = await suite.account(13, (req) => {
+      if (req.method !== "eth_sendTransaction" || ++n > 1) return undefined;
+      // lost in transit; another call of the account's takes the nonce meanwhile
+      const tx = req.params[0] as Record<string, unknown>;
+      other = forwardTo(suite.anvil(), { ...req, params: [{ ...tx, value: "0x9" }] });
+      return TIMED_OUT;
+    });
+    const engine = new TxEngine(signer, { policy: TRANSIT_POLICY, journal: refusing("replaced") });
+    const replaced = await outcome(engine.send({ to, value: 2n }, { key: "journal-down" }));
+    await other;
+    expect((replaced as Error).message, "not the journal's error").not.to.match(/journal/);
+    expect(replaced).to.be.instanceOf(TransactionReplacedError);
+    const err = replaced as TransactionReplacedError;
+    expect([err.reason, err.nonce]).to.deep.equal(["replaced", n0]);
   });
 });

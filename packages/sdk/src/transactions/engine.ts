@@ -1717,7 +1717,9 @@ class Tracked {
         }
       } catch (err) {
         if (err instanceof Final || err instanceof Stopped) {
-          if (err instanceof Final) await this.fail(err);
+          // (the caller's error is the send's whatever the journal does: an entry it failed to
+          // close stays open, and a restart or the key's retry takes it up and finds it again)
+          if (err instanceof Final) await this.fail(err).catch(() => undefined);
           throw err;
         }
         // A transient failure (node unreachable, a refused read): tried again after a pause.
