@@ -7,7 +7,7 @@
  */
 import { expect } from "chai";
 import { MemoryJournal, TxEngine, type JournalEntry } from "../../../packages/sdk/src/index.js";
-import { TRANSIT_POLICY, nodeAccounts, outcome } from "./node-transit.js";
+import { TRANSIT_POLICY, lostEntry, nodeAccounts, outcome } from "./node-transit.js";
 
 const TIMEOUT_MS = 6_000;
 
@@ -17,7 +17,7 @@ describe("sdk: a lost node-managed send without a key taken up after a restart (
 
   it("its nonce is cancelled, not left empty under the next send until the deadline", async function () {
     const sends: { nonce: number; value: bigint }[] = [];
-    const { signer, n0, to, provider } = await suite.account(12, (req) => {
+    const account = await suite.account(12, (req) => {
       if (req.method === "eth_sendTransaction") {
         const p = req.params[0] as { nonce?: string; value?: string };
         sends.push({ nonce: Number(p.nonce), value: BigInt(p.value ?? 0) });
@@ -26,17 +26,9 @@ describe("sdk: a lost node-managed send without a key taken up after a restart (
     });
     // a durable journal: the entry is taken up by a restarted process
     const store = Object.assign(new MemoryJournal(), { durable: true });
-    const lost: JournalEntry = {
-      key: "tx:6f1c2c1e-4a0b-4d5e-9b7a-3f2d1e0c9b8a:1",
-      unkeyed: true,
-      chainId: (await provider.getNetwork()).chainId.toString(),
-      from: signer.address,
-      request: { to, data: "0x", value: "2", gasLimit: "21000" },
-      state: "signed",
-      nonce: n0,
-      txs: [],
-      updatedAt: Date.now(),
-    };
+    const { signer, to, provider } = account;
+    const made = "tx:6f1c2c1e-4a0b-4d5e-9b7a-3f2d1e0c9b8a:1"; // a key the engine made up
+    const lost = { ...(await lostEntry(account, made, 2n)), unkeyed: true };
     await store.put(lost);
 
     const engine = new TxEngine(signer, {

@@ -1307,12 +1307,21 @@ export class TxEngine {
    */
   async nonceHeld(n: number, pending: number): Promise<boolean | undefined> {
     if (pending <= n) return false;
+    const tx = await this.transactionOnNonce(n);
+    return tx === undefined ? undefined : tx !== null;
+  }
+
+  /**
+   * @internal The account's transaction on nonce `n` as the node has it, pending or mined
+   * (`eth_getTransactionBySenderAndNonce`): null when it has none, undefined when it cannot say.
+   */
+  async transactionOnNonce(n: number): Promise<RpcTransaction | null | undefined> {
     try {
-      const tx = await this.reader.rpc("eth_getTransactionBySenderAndNonce", [
-        this.address,
-        toQuantity(n),
-      ]);
-      return tx != null;
+      const tx = await this.reader.rpc<RpcTransaction | null>(
+        "eth_getTransactionBySenderAndNonce",
+        [this.address, toQuantity(n)],
+      );
+      return tx ?? null;
     } catch {
       return undefined;
     }
@@ -1824,7 +1833,15 @@ class Tracked {
       // (watched by nonce: first seen after its send, maybe blocks after it was mined)
       this.byNonce ? 0 : (this.entry.firstBlock ?? 0) - 1,
     );
-    let user: RpcTransaction | undefined;
+    // The node may say which transaction it is, however far back it was mined (a send watched by
+    // its nonce taken up long after: the scan alone would miss its own and call it replaced).
+    const onNonce = await this.engine.transactionOnNonce(this.nonce);
+    let user =
+      onNonce?.blockNumber != null &&
+      sameAddress(onNonce.from, this.entry.from) &&
+      Number(onNonce.nonce) === this.nonce
+        ? onNonce
+        : undefined;
     for (let b = head.number; b >= lowest && !user; b--) {
       const block = await reader.block(b);
       user = block?.transactions.find(
