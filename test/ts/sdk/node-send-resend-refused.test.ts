@@ -2,13 +2,14 @@
  * A node-managed send whose first `eth_sendTransaction` was lost in transit is sent again on its
  * nonce after `gapFillMs`. When the node refuses that second request (a locked account, a fee
  * above its cap), the caller gets the node's refusal, typed as a first send's refusal is, at once
- * (not a `SendTimeoutError` at the deadline); the nonce is free again for the next send, and the
- * key may be sent afresh.
+ * (not a `SendTimeoutError` at the deadline). The first request may still reach the node: the
+ * nonce is cancelled, and the key's entry keeps it (a retry finds it cancelled, then sends afresh).
  */
 import { expect } from "chai";
 import {
   MemoryJournal,
   TransactionFailedError,
+  TransactionReplacedError,
   TxEngine,
 } from "../../../packages/sdk/src/index.js";
 import { TIMED_OUT, TRANSIT_POLICY, nodeAccounts, outcome } from "./node-transit.js";
@@ -44,7 +45,7 @@ describe("sdk: a node-managed send refused when sent again after a lost request 
   });
 
   REFUSALS.forEach(({ what, code, message }, i) => {
-    it(`${what}: the node's refusal, typed, before the deadline; the nonce free again`, async function () {
+    it(`${what}: the node's refusal, typed, before the deadline; the nonce cancelled`, async function () {
       const sends: number[] = [];
       let refusing = true;
       // the first refused outright; the second lost in transit; every other refused until told
@@ -68,25 +69,30 @@ describe("sdk: a node-managed send refused when sent again after a lost request 
       const ms = Date.now() - t0;
       refusing = false;
       expect(resent, "the resend's refusal").to.be.instanceOf(TransactionFailedError);
-      expect(sends, "eth_sendTransaction nonces").to.deep.equal([n0, n0, n0]);
+      // (then the cancel of the nonce, sent in the background)
+      expect(sends.slice(0, 3), "eth_sendTransaction nonces").to.deep.equal([n0, n0, n0]);
       const [a, b] = [first as TransactionFailedError, resent as TransactionFailedError];
       expect(b.constructor, "the same mapping as a first send's").to.equal(a.constructor);
       expect(b.shortMessage).to.equal(a.shortMessage);
       const node = (b.cause as { error?: { code?: number; message?: string } }).error;
       expect([node?.code, node?.message], "the node's own error").to.deep.equal([code, message]);
       expect(ms, "refused at once, not at the deadline").to.be.below(TIMEOUT_MS / 2);
-      // nothing was sent; the key's entry holds no nonce: a retry sends it afresh
+      // the first request may still be mined on the nonce: the entry keeps it, and it is cancelled
       const entry = await journal.get("refused-resend");
-      expect(entry?.state).to.equal("intent");
-      expect(entry?.nonce).to.equal(undefined);
+      expect([entry?.state, entry?.nonce]).to.deep.equal(["abandoned", n0]);
       expect(await provider.getBalance(to)).to.equal(0n);
 
-      // the nonce is free again: the next send (and the key's retry) take it and the next one
+      // the next send takes the nonce above; the key's retry finds its nonce cancelled, and the
+      // retry after that sends the call afresh
       const next = await engine.send({ to, value: 3n });
+      const cancelled = await outcome(engine.send({ to, value: 2n }, { key: "refused-resend" }));
+      expect(cancelled).to.be.instanceOf(TransactionReplacedError);
+      expect((cancelled as TransactionReplacedError).reason).to.equal("cancelled");
+      expect((cancelled as TransactionReplacedError).nonce).to.equal(n0);
       const retried = await engine.send({ to, value: 2n }, { key: "refused-resend" });
-      expect([next.nonce, retried.nonce]).to.deep.equal([n0, n0 + 1]);
+      expect([next.nonce, retried.nonce]).to.deep.equal([n0 + 1, n0 + 2]);
       expect(await provider.getBalance(to)).to.equal(5n);
-      expect(await provider.getTransactionCount(signer.address, "latest")).to.equal(n0 + 2);
+      expect(await provider.getTransactionCount(signer.address, "latest")).to.equal(n0 + 3);
       this.test!.title += ` (${ms} ms)`;
     });
   });

@@ -4,7 +4,7 @@
  * out`), a refusal, a different count. Shared by the suites of node-managed sends in transit.
  */
 import { JsonRpcProvider, Wallet } from "ethers";
-import type { TxPolicy } from "../../../packages/sdk/src/index.js";
+import type { JournalEntry, TxPolicy } from "../../../packages/sdk/src/index.js";
 import {
   startAnvil,
   startRpcProxy,
@@ -101,5 +101,23 @@ export function nodeAccounts(): {
   return {
     anvil: () => anvil!,
     account: async (index, intercept) => (opened = await nodeAccount(anvil!, index, intercept)),
+  };
+}
+
+/**
+ * The journal entry a process leaves for a node-managed send of `value` wei to `a.to` whose
+ * request was lost in transit, the process gone before it sent anything again: its nonce `a.n0`,
+ * no transaction.
+ */
+export async function lostEntry(a: NodeAccount, key: string, value: bigint): Promise<JournalEntry> {
+  return {
+    key,
+    chainId: (await a.provider.getNetwork()).chainId.toString(),
+    from: a.signer.address,
+    request: { to: a.to, data: "0x", value: value.toString(), gasLimit: "21000" },
+    state: "signed",
+    nonce: a.n0,
+    txs: [],
+    updatedAt: Date.now(),
   };
 }

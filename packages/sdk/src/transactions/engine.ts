@@ -307,6 +307,9 @@ function freshKey(): string {
   return `tx:${rnd}:${++keySeq}`;
 }
 
+/** A key {@link freshKey} made up: an entry of a journal written before `unkeyed` was recorded. */
+const MADE_UP_KEY = /^tx:[0-9a-z-]+:\d+$/;
+
 /** The journal's `intent` record of a prepared request, before its first signature. */
 function intentEntry(
   key: string,
@@ -1075,15 +1078,6 @@ export class TxEngine {
     }
   }
 
-  /**
-   * @internal A send's nonce the node refused a transaction on (nothing of the send was sent):
-   * released for the next send, and the entry back to `intent`.
-   */
-  refusedNonce(entry: JournalEntry, nonce: number, journaled: boolean): Promise<void> {
-    this.release(this.queue(), nonce);
-    return this.unsign(entry, journaled);
-  }
-
   private async unsign(entry: JournalEntry, journaled: boolean): Promise<void> {
     entry.state = "intent";
     delete entry.nonce;
@@ -1298,12 +1292,21 @@ export class TxEngine {
    */
   async nonceHeld(n: number, pending: number): Promise<boolean | undefined> {
     if (pending <= n) return false;
+    const tx = await this.transactionOnNonce(n);
+    return tx === undefined ? undefined : tx !== null;
+  }
+
+  /**
+   * @internal The account's transaction on nonce `n` as the node has it, pending or mined
+   * (`eth_getTransactionBySenderAndNonce`): null when it has none, undefined when it cannot say.
+   */
+  async transactionOnNonce(n: number): Promise<RpcTransaction | null | undefined> {
     try {
-      const tx = await this.reader.rpc("eth_getTransactionBySenderAndNonce", [
-        this.address,
-        toQuantity(n),
-      ]);
-      return tx != null;
+      const tx = await this.reader.rpc<RpcTransaction | null>(
+        "eth_getTransactionBySenderAndNonce",
+        [this.address, toQuantity(n)],
+      );
+      return tx ?? null;
     } catch {
       return undefined;
     }
@@ -1449,7 +1452,10 @@ class Tracked {
    * free and not pending after `gapFillMs` means the node never had it, and it is sent again.
    */
   private byNonce: boolean;
-  /** Sent again by nonce (see {@link byNonce}) and refused by the node: its nonce is unused. */
+  /**
+   * Sent again by nonce (see {@link byNonce}) and refused by the node: the caller has the node's
+   * error, and the nonce is cancelled (the first request may still be mined on it; see fail).
+   */
   private refusedOnNonce = false;
 
   constructor(
@@ -1483,7 +1489,8 @@ class Tracked {
    * out of gas, the call again on its nonce): a caller waits for it, or it has a key one can.
    */
   private get mayResend(): boolean {
-    return this.waiters > 0 || !this.entry.unkeyed;
+    // (an entry written before `unkeyed` was recorded: the key says whether the engine made it up)
+    return this.waiters > 0 || !(this.entry.unkeyed ?? MADE_UP_KEY.test(this.entry.key));
   }
 
   /** Resolves when the watch is over (whatever its outcome). */
@@ -1716,7 +1723,9 @@ class Tracked {
         }
       } catch (err) {
         if (err instanceof Final || err instanceof Stopped) {
-          if (err instanceof Final) await this.fail(err);
+          // (the caller's error is the send's whatever the journal does: an entry it failed to
+          // close stays open, and a restart or the key's retry takes it up and finds it again)
+          if (err instanceof Final) await this.fail(err).catch(() => undefined);
           throw err;
         }
         // A transient failure (node unreachable, a refused read): tried again after a pause.
@@ -1842,7 +1851,15 @@ class Tracked {
       // (watched by nonce: first seen after its send, maybe blocks after it was mined)
       this.byNonce ? 0 : (this.entry.firstBlock ?? 0) - 1,
     );
-    let user: RpcTransaction | undefined;
+    // The node may say which transaction it is, however far back it was mined (a send watched by
+    // its nonce taken up long after: the scan alone would miss its own and call it replaced).
+    const onNonce = await this.engine.transactionOnNonce(this.nonce);
+    let user =
+      onNonce?.blockNumber != null &&
+      sameAddress(onNonce.from, this.entry.from) &&
+      Number(onNonce.nonce) === this.nonce
+        ? onNonce
+        : undefined;
     for (let b = head.number; b >= lowest && !user; b--) {
       const block = await reader.block(b);
       user = block?.transactions.find(
@@ -1899,13 +1916,20 @@ class Tracked {
   /**
    * A send with no transaction yet (see {@link byNonce}), its nonce not mined: while the node
    * holds a transaction on it (pending), the next looks wait for it; when none, `gapFillMs` after
-   * the last send, the call is sent again on the nonce (at most one of the two can be mined).
+   * the last send, the call is sent again on the nonce (at most one of the two can be mined), or,
+   * when nothing may be sent in its place, the nonce is cancelled with a zero-value self-transfer.
    */
   private async sendUnanswered(head: Head): Promise<void> {
-    if (!this.mayResend || Date.now() - this.lastSent.at < this.policy.gapFillMs) return;
+    if (Date.now() - this.lastSent.at < this.policy.gapFillMs) return;
     if (await this.nonceHeld()) return;
     this.check();
     this.lastSent = { at: Date.now(), head: head.number };
+    if (!this.mayResend) {
+      // Nobody waits to have the call sent again (see mayResend), but its nonce must not stay
+      // empty under the sends above it: cancelled, the next looks see what was mined on it.
+      await this.engine.fillNonce(this.nonce);
+      return;
+    }
     let candidate: Candidate;
     try {
       candidate = await this.engine.sendOnNonce(this);
@@ -1919,7 +1943,7 @@ class Tracked {
       )
         return;
       // Refused (a locked account, a fee above the node's cap, no funds): the node's error, as a
-      // first send's refusal gives it; the nonce is free again (see fail).
+      // first send's refusal gives it; the nonce is cancelled (see fail).
       this.refusedOnNonce = true;
       throw new Final(
         toKessaiError(err, {
@@ -2167,9 +2191,13 @@ class Tracked {
     if (f.error instanceof TransactionReplacedError) {
       await this.save({ state: "replaced", error: f.error.shortMessage });
     } else if (this.refusedOnNonce) {
-      // nothing of it was sent: as after a first send's refusal, the nonce goes to the next send
-      // and the key may be sent afresh
-      await this.engine.refusedNonce(this.entry, this.nonce, this.journaled);
+      // Only the resend was refused: the first request, lost in transit, may still reach the node
+      // (geth's handler runs on after its -32002) and be mined. So the nonce is cancelled, as a
+      // send given up with no transaction is (see halt), and the entry keeps it: a retry of the
+      // key watches the nonce (the call adopted if the first request is mined on it, else
+      // "cancelled") instead of sending the call a second time.
+      this.engine.cancelNonce(this.nonce);
+      await this.save({ state: "abandoned", error: f.error.shortMessage });
     } else {
       q.abandoned.add(this.nonce);
       const last = this.candidates.at(-1);

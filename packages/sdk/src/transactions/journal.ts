@@ -65,7 +65,8 @@ export interface JournalEntry {
   /**
    * Set when the engine made `key` up (the caller gave none): taken up after a restart, the send
    * is waited for and re-broadcast unchanged, but nothing is sent in its place (no replacement,
-   * no resend after running out of gas) unless a caller waits for it.
+   * no resend after running out of gas) unless a caller waits for it. Absent (an entry written
+   * before it was recorded), a key of the engine's making (`tx:<uuid>:<n>`) counts as set.
    */
   unkeyed?: boolean;
   /** Chain ID, decimal. */
