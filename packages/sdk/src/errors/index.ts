@@ -21,6 +21,7 @@ export {
   SendAbortedError,
   SendInTransitError,
   SendInterruptedError,
+  SendOutcomeUnknownError,
   SendTimeoutError,
   TransactionFailedError,
   TransactionReplacedError,

@@ -145,6 +145,30 @@ export class SendInTransitError extends SendInterruptedError {
 }
 
 /**
+ * A send's nonce was used, by none of the transactions the engine knows for it, and the engine
+ * could not find the transaction that used it: the node cannot look it up by sender and nonce,
+ * serves no state of the blocks where the account's count passed it, and the send's first
+ * possible block is farther back than `replacementScanBlocks` (or unknown, an entry of an older
+ * version), or pruned. That transaction may be the send's own (a replacement, or a node-managed
+ * request whose answer was lost), so the send is not reported replaced: sending the call again
+ * may execute it twice. The journal entry is kept (state `abandoned`): a send with the same key
+ * looks again instead of sending. Find the account's transaction on `nonce` (an explorer, an
+ * archive node) before sending the call under another key.
+ */
+export class SendOutcomeUnknownError extends SendInterruptedError {
+  override name = "SendOutcomeUnknownError";
+  readonly account: string;
+  constructor(at: SendInterruption, account: string, options: KessaiErrorOptions = {}) {
+    super(
+      `${at.action ?? "Transaction"}: nonce ${at.nonce} of ${account} was used by a transaction the engine could not find; it may be this send's own`,
+      at,
+      options,
+    );
+    this.account = account;
+  }
+}
+
+/**
  * A transaction had to be replaced (dropped, priced out, or stuck) but the fee it needs exceeds
  * the policy's ceiling. The last transaction signed may still be mined if fees fall: `hashes`
  * names them all, and a send with the same journal key waits for them.

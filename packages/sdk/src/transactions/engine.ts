@@ -23,6 +23,7 @@ import {
   OutOfGasError,
   SendAbortedError,
   SendInTransitError,
+  SendOutcomeUnknownError,
   SendTimeoutError,
   TransactionFailedError,
   TransactionReplacedError,
@@ -999,6 +1000,8 @@ export class TxEngine {
             onNonce?.(signed.nonce, signed.candidate?.hash);
             entry.state = "signed";
             entry.nonce = signed.nonce;
+            // (a head seen before: nothing of the send is mined at or below it)
+            entry.startBlock = this.heads.last?.number;
             if (!journaled) return;
             entry.txs = signed.candidate ? [journalTx(signed.candidate)] : [];
             entry.updatedAt = Date.now();
@@ -1842,39 +1845,19 @@ class Tracked {
     this.lastSent = { at: Date.now(), head: this.lastSent.head };
   }
 
-  /** The nonce was used, by none of the send's transactions: find what used it. */
+  /**
+   * The nonce was used, by none of the send's transactions: find what used it. When nothing can
+   * be found, that may be the send's own transaction (a replacement or a node-managed request
+   * whose answer was lost): the outcome is unknown, never "replaced" (which invites a resend).
+   */
   private async nonceUsed(head: Head): Promise<void> {
-    const reader = this.engine.reader;
-    const lowest = Math.max(
-      0,
-      head.number - this.policy.replacementScanBlocks,
-      // (watched by nonce: first seen after its send, maybe blocks after it was mined)
-      this.byNonce ? 0 : (this.entry.firstBlock ?? 0) - 1,
-    );
-    // The node may say which transaction it is, however far back it was mined (a send watched by
-    // its nonce taken up long after: the scan alone would miss its own and call it replaced).
-    const onNonce = await this.engine.transactionOnNonce(this.nonce);
-    let user =
-      onNonce?.blockNumber != null &&
-      sameAddress(onNonce.from, this.entry.from) &&
-      Number(onNonce.nonce) === this.nonce
-        ? onNonce
-        : undefined;
-    for (let b = head.number; b >= lowest && !user; b--) {
-      const block = await reader.block(b);
-      user = block?.transactions.find(
-        (t): t is RpcTransaction =>
-          typeof t === "object" &&
-          sameAddress(t.from, this.entry.from) &&
-          Number(t.nonce) === this.nonce,
-      );
-    }
+    const user = await this.nonceUser(head);
+    if (!user) throw new Final(new SendOutcomeUnknownError(this.at(), this.entry.from));
     const tpl = this.template;
     // (another send's own transaction is not this one's, however alike: a send given up frees its
     // nonce, and the next send, maybe the same call under another key, takes it)
-    const other = user ? this.engine.sendOf(user.hash) : undefined;
+    const other = this.engine.sendOf(user.hash);
     if (
-      user &&
       (other === undefined || other === this) &&
       sameAddress(user.to, tpl.to) &&
       user.input.toLowerCase() === tpl.data.toLowerCase() &&
@@ -1897,20 +1880,82 @@ class Tracked {
       return;
     }
     const cancelled =
-      user !== undefined &&
-      sameAddress(user.to, this.entry.from) &&
-      user.input === "0x" &&
-      BigInt(user.value) === 0n;
+      sameAddress(user.to, this.entry.from) && user.input === "0x" && BigInt(user.value) === 0n;
     throw new Final(
       new TransactionReplacedError(
         cancelled ? "cancelled" : "replaced",
         this.entry.from,
         this.nonce,
         this.candidates.map((c) => c.hash),
-        user?.hash,
+        user.hash,
         { action: this.action },
       ),
     );
+  }
+
+  /**
+   * The account's transaction mined on the send's nonce (used): the node's own lookup by sender
+   * and nonce (`eth_getTransactionBySenderAndNonce`) where it has one; else the one in the block
+   * where the account's mined count passed the nonce, found by bisecting the counts between
+   * {@link sentAbove} (genesis when unknown) and the head: a few reads however long ago; else
+   * (the node keeps no state of those blocks) the blocks scanned one by one back to
+   * {@link sentAbove}, at most `replacementScanBlocks`. Undefined when none of these finds it; a
+   * block read that fails, or a nonce used above `head`, throws (looked for at the next look).
+   */
+  private async nonceUser(head: Head): Promise<RpcTransaction | undefined> {
+    const reader = this.engine.reader;
+    const from = this.entry.from;
+    const ours = (t: RpcTransaction | string | null | undefined): t is RpcTransaction =>
+      typeof t === "object" &&
+      t !== null &&
+      sameAddress(t.from, from) &&
+      Number(t.nonce) === this.nonce;
+    const held = await this.engine.transactionOnNonce(this.nonce);
+    if (ours(held) && held.blockNumber != null) return held;
+    const above = this.sentAbove;
+    const at = await this.passedAt(head.number, above ?? 0).catch(() => null);
+    // (mined after the head was read: the next look, at a later head, finds it)
+    if (at === undefined) throw new Error(`nonce ${this.nonce} used above block ${head.number}`);
+    const found = at === null ? undefined : (await reader.block(at))?.transactions.find(ours);
+    if (found) return found;
+    const lowest = Math.max(0, head.number - this.policy.replacementScanBlocks, above ?? 0);
+    for (let b = head.number; b >= lowest; b--) {
+      const user = (await reader.block(b))?.transactions.find(ours);
+      if (user) return user;
+    }
+    return undefined;
+  }
+
+  /**
+   * A block below every block that may hold a transaction of the send: the head seen when it was
+   * signed, else (an entry of an older version) the one before the head of its first look, when
+   * its first transaction was known then. Undefined when unknown: a send watched by its nonce may
+   * have been mined before its first look.
+   */
+  private get sentAbove(): number | undefined {
+    const e = this.entry;
+    if (e.startBlock !== undefined) return e.startBlock;
+    return this.byNonce || e.firstBlock === undefined ? undefined : e.firstBlock - 1;
+  }
+
+  /**
+   * The block where the account's mined count went past the nonce, bisected between `low` and
+   * `high`; undefined when the count at `high` has not (the nonce used after that head). Throws
+   * when the node refuses a count (no state of that block).
+   */
+  private async passedAt(high: number, low: number): Promise<number | undefined> {
+    const past = async (b: number) =>
+      (await this.engine.reader.nonce(this.entry.from, b)) > this.nonce;
+    if (!(await past(high))) return undefined;
+    let lo = Math.min(low, high - 1);
+    if (lo > 0 && (await past(lo))) lo = 0; // used at or below the bound after all (a reorg)
+    let hi = high;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (await past(mid)) hi = mid;
+      else lo = mid;
+    }
+    return hi;
   }
 
   /**

@@ -94,6 +94,14 @@ export interface JournalEntry {
   /** The head's number when it was first broadcast (where to look for a replacement). */
   firstBlock?: number;
   /**
+   * The number of the head the engine last saw when it signed (or, a node-managed account, sent)
+   * the first transaction on `nonce`: none of the send's transactions is mined at or below it, so
+   * the search for what used the nonce starts there. Absent when the engine had seen no head yet,
+   * and in entries of older versions (then `firstBlock` bounds a send whose first transaction is
+   * known, and nothing bounds one watched by its nonce).
+   */
+  startBlock?: number;
+  /**
    * Transactions of this send mined out of gas, oldest first: each was followed by a new
    * transaction on a later nonce with a larger gas limit (`nonce` and `txs` are the newest's).
    */

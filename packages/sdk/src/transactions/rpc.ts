@@ -104,9 +104,13 @@ export class ChainReader {
     return t == null ? null : { blockNumber: t.blockNumber, fees: feesOf(t) };
   }
 
-  /** The account's transaction count: mined (`latest`) or including the mempool (`pending`). */
-  async nonce(address: string, tag: "latest" | "pending"): Promise<number> {
-    if (this.send) return Number(await this.send("eth_getTransactionCount", [address, tag]));
+  /**
+   * The account's transaction count: mined (`latest`), including the mempool (`pending`), or
+   * mined by the end of block `tag` (a number: a node that keeps no state of it refuses).
+   */
+  async nonce(address: string, tag: "latest" | "pending" | number): Promise<number> {
+    const at = typeof tag === "number" ? toQuantity(tag) : tag;
+    if (this.send) return Number(await this.send("eth_getTransactionCount", [address, at]));
     return this.provider.getTransactionCount(address, tag);
   }
 
