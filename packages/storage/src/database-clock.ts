@@ -29,39 +29,40 @@ export async function readDatabaseTime(db: Queryable): Promise<Date> {
 }
 
 /**
- * The database's clock as this host tells it: the host's clock plus the offset last read
- * ({@link sync}: one query, the offset taken at the middle of its round trip). Until the first
- * read it is the host's clock.
+ * The database's clock as this host tells it: the database's clock as last read ({@link sync}:
+ * one query, taken at the middle of its round trip) plus the time since on this host's monotonic
+ * clock, which a step of the host's clock (an NTP correction) does not move. Until the first read
+ * it is the host's clock.
  */
 export class DatabaseClock {
-  private offsetMs = 0;
-  private readAt: number | undefined;
+  /** The last read: the database's clock then, and this host's monotonic clock then, ms. */
+  private read: { db: number; mono: number } | undefined;
 
-  /** The database's clock less this host's, ms, as last read (0 before the first read). */
+  /** The database's clock less this host's, ms, now (0 before the first read). */
   get offset(): number {
-    return this.offsetMs;
+    const r = this.read;
+    return r === undefined ? 0 : r.db + (performance.now() - r.mono) - Date.now();
   }
 
   /**
-   * Reads the database's clock and keeps its offset from this host's; with `maxAgeMs`, only when
-   * the last read is older than that.
+   * Reads the database's clock; with `maxAgeMs`, only when the last read is older than that (on
+   * the monotonic clock).
    */
   async sync(db: Queryable, maxAgeMs = 0): Promise<void> {
-    const asked = Date.now();
-    if (this.readAt !== undefined && asked - this.readAt < maxAgeMs) return;
+    const asked = performance.now();
+    if (this.read !== undefined && asked - this.read.mono < maxAgeMs) return;
     const at = (await readDatabaseTime(db)).getTime();
-    const answered = Date.now();
-    this.offsetMs = at - (asked + answered) / 2;
-    this.readAt = answered;
+    this.read = { db: at, mono: (asked + performance.now()) / 2 };
   }
 
   /** Now on the database's clock. */
   now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+    const r = this.read;
+    return new Date(r === undefined ? Date.now() : r.db + (performance.now() - r.mono));
   }
 
   /** A time on the database's clock (a lease's end, say) as this host's `Date.now()` reads it. */
   toHost(t: Date): number {
-    return t.getTime() - this.offsetMs;
+    return t.getTime() - this.offset;
   }
 }

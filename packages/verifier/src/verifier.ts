@@ -262,6 +262,17 @@ interface RelayPayload {
   terms?: string;
 }
 
+/**
+ * A held return voided by a lock under other terms: the settlement, the hashes of the terms it was
+ * decided for and of the lock's, and the state of its send when that is kept.
+ */
+interface VoidedReturn {
+  id: string;
+  decided: string;
+  locked: string;
+  send: string | undefined;
+}
+
 /** Journal states of a send that can no longer be mined: a void return's send in one goes too. */
 const VOID_SENDS: ReadonlySet<string> = new Set(["intent", "reverted", "replaced"]);
 
@@ -639,6 +650,9 @@ export class Verifier {
       : ((side === "st" ? this.o.st : this.o.cash).fromBlock ?? 0);
     let recorded = 0;
     const seen: EventPayload[] = [];
+    // Held returns the transaction voids: counted and logged once it commits (PostgreSQL may run
+    // it again after a serialization failure, and the attempt rolled back voided nothing).
+    const voided: VoidedReturn[] = [];
     while (from <= safe) {
       const to = Math.min(safe, from + this.o.maxBlockRange - 1);
       const [logs, block] = await Promise.all([
@@ -649,6 +663,7 @@ export class Verifier {
       recorded += await this.store.transaction(async (tx) => {
         let n = 0;
         seen.length = 0;
+        voided.length = 0;
         for (const log of logs) {
           const payload = watchedEvent(WATCHED[side], c.iface, log);
           if (!payload) continue;
@@ -666,7 +681,7 @@ export class Verifier {
           if (!isNew) continue;
           n++;
           seen.push(payload);
-          await this.apply(tx, side, payload, log);
+          await this.apply(tx, side, payload, log, voided);
         }
         await cursors.advance(tx, {
           consumer,
@@ -676,6 +691,10 @@ export class Verifier {
         });
         return n;
       });
+      for (const v of voided.splice(0)) {
+        this.counters.voidedReturns++;
+        this.log.warn(v, "held return void: the lock came back under other terms");
+      }
       for (const e of seen.splice(0)) this.o.crashPoint?.(`event.${e.name}`, e.id);
       from = to + 1;
     }
@@ -684,7 +703,13 @@ export class Verifier {
   }
 
   /** The effect of one new event on the settlement's row (inside the watch transaction). */
-  private async apply(tx: Tx, side: Side, e: EventPayload, log: Log): Promise<void> {
+  private async apply(
+    tx: Tx,
+    side: Side,
+    e: EventPayload,
+    log: Log,
+    voided: VoidedReturn[],
+  ): Promise<void> {
     const id = e.id;
     const now = encodeTime(this.now());
     await tx.run(sql`INSERT INTO verifier_settlements (id, updated_at) VALUES (${id}, ${now})
@@ -713,7 +738,7 @@ export class Verifier {
           // Else a return decided for other terms (the deadline of an earlier lock of this ID
           // passed, never instructed; a resync took that lock away) is void: this lock is decided
           // afresh under its own terms.
-          else if (!(await this.voidReturnForOtherTerms(tx, id, e.terms, now)))
+          else if (!(await this.voidReturnForOtherTerms(tx, id, e.terms, now, voided)))
             // Else a relay of the settlement's own key that already ran found no lock (a return
             // after the deadline whose lock a resync took away, its send held): it runs again for
             // this lock. The relay reads the record first and skips one no longer locked, and its
@@ -801,13 +826,15 @@ export class Verifier {
    * replaced), so the settlement is decided afresh under the new lock's terms; `reason` says why.
    * A send that may still be mined, or was, stays where it is and the new lock's sends take a key
    * of their own ({@link relayKey}).
-   * Returns whether it voided a return.
+   * Returns whether it voided a return; if so, adds it to `voided` (counted and logged once the
+   * transaction commits).
    */
   private async voidReturnForOtherTerms(
     tx: Tx,
     id: string,
     terms: TermsJson | undefined,
     now: ReturnType<typeof encodeTime>,
+    voided: VoidedReturn[],
   ): Promise<boolean> {
     if (!terms) return false;
     const item = await outbox.get(tx, { topic: "st.relay", key: id });
@@ -844,12 +871,13 @@ export class Verifier {
     await tx.run(sql`UPDATE verifier_settlements SET reason = ${reason}, st_attestation = NULL,
       updated_at = ${now} WHERE id = ${id}`);
     this.o.crashPoint?.("voiding", id);
-    this.counters.voidedReturns++;
-    this.log.warn(
-      // `send`: the state of the return's send, when it is kept (it may still be mined, or was)
-      { id, decided, locked, send: held && !VOID_SENDS.has(held.state) ? held.state : undefined },
-      "held return void: the lock came back under other terms",
-    );
+    // `send`: the state of the return's send, when it is kept (it may still be mined, or was)
+    voided.push({
+      id,
+      decided,
+      locked,
+      send: held && !VOID_SENDS.has(held.state) ? held.state : undefined,
+    });
     return true;
   }
 

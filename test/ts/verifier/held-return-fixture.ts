@@ -8,6 +8,7 @@ import {
   VerifierReorgError,
   type CrossLedgerTerms,
   type Verifier,
+  type VerifierOptions,
 } from "../../../packages/verifier/src/index.js";
 import { mineBlocks as mine, reorgLedger as reorg, roundsUntil, statesOf } from "./fixture.js";
 import { issue, lock, termsFor } from "./two-nodes.js";
@@ -35,18 +36,20 @@ export async function heldReturnAfterResync(nodes: ResyncNodes, k: number, name:
 }
 
 /**
- * Starts the service again and has the seller lock the same ID under other terms (a deadline ten
- * hours on); `confirmed`, if given, runs once the lock has its confirmations, before the service's
- * first round; a few rounds record the lock. Returns the service and the new terms.
+ * Starts the service again (with the options `over`) and has the seller lock the same ID under
+ * other terms (a deadline ten hours on); `confirmed`, if given, runs once the lock has its
+ * confirmations, before the service's first round; a few rounds record the lock. Returns the
+ * service and the new terms.
  */
 export async function relockUnderNewTerms(
   nodes: ResyncNodes,
   k: number,
   t: CrossLedgerTerms,
   confirmed?: (t2: CrossLedgerTerms) => Promise<void>,
+  over: Partial<VerifierOptions> = {},
 ): Promise<{ again: Verifier; t2: CrossLedgerTerms }> {
   const { l } = nodes;
-  const again = await nodes.open();
+  const again = await nodes.open(over);
   const t2 = { ...t, deadline: t.deadline + 36_000n };
   await lock(l, t2, { issued: true });
   await mine(l.st, k + 1);
