@@ -1,12 +1,13 @@
 /**
  * What settleTrade asks the node, per trade: the reads before each step are one request (the
- * settlement's state and what the step needs, `readViews`); the checks before step 1 and step 1
+ * settlement's state and what the step needs, `readViews`), but step 2 right after the lock is
+ * checked by its own estimate (the contract refuses a settlement not Pending); the checks before step 1 and step 1
  * (createSettlement) read the block time inside that request (`readViewsAt`); each transaction is
  * the estimate, the node's `eth_sendTransaction` (with the fee history Hardhat reads for it) and
  * its receipt, without the block-number read of the signer's own sendTransaction nor its read-back
- * of the transaction by hash. 28 requests in all (40 before the block time went into the reads and
- * the send path lost its block-number read, 33 before it lost the read-back; raw ethers doing the
- * same steps: 31). In-process, counted on the network's EIP-1193 provider.
+ * of the transaction by hash. 27 requests in all (40 before the block time went into the reads and
+ * the send path lost its block-number read, 33 before it lost the read-back, 28 before step 2's
+ * read; raw ethers doing the same steps: 31). In-process, counted on the network's EIP-1193 provider.
  */
 import { expect } from "chai";
 import { settleTrade, type ProgressEvent } from "../../../packages/sdk/src/index.js";
@@ -74,12 +75,12 @@ describe("sdk: settleTrade's requests per trade", function () {
     const canTransfer = k.contracts.bond.interface.getFunction("canTransfer")!.selector.slice(2);
     const asking = seen.filter((r) => r.method === "eth_call" && callData(r).includes(canTransfer));
     expect(asking.map((r) => r.step)).to.deep.equal(["1 started"]);
-    // before steps 2 (the state alone), 3, 6, 7 and after 7 (state and reference): one eth_call each
+    // before steps 3, 6, 7 and after 7 (state and reference): one eth_call each; none before
+    // step 2, whose estimate is its check
     const reads = seen.filter((r) => isRead(r) || isBatch(r));
     expect(reads.map((r) => `${r.step}${isBatch(r) ? " batch" : ""}`)).to.deep.equal([
       "checks batch",
       "1 started batch",
-      "1 done",
       "2 done batch",
       "5 skipped batch",
       "6 done batch",
@@ -87,7 +88,7 @@ describe("sdk: settleTrade's requests per trade", function () {
     ]);
   });
 
-  it("28 requests per trade: no block reads of their own, three requests per transaction with the fee history, no read-back", async function () {
+  it("27 requests per trade: no block reads of their own, three requests per transaction with the fee history, no read-back", async function () {
     const terms = await k.newTerms();
     const seen = await recorded(k, () => settleTrade({ ...party(), terms }));
     const count = (m: string) => seen.filter((r) => r.method === m).length;
@@ -97,10 +98,10 @@ describe("sdk: settleTrade's requests per trade", function () {
     // the hash the node returns is all the watch needs of an automined transaction
     expect(count("eth_getTransactionByHash")).to.equal(0);
     expect(count("eth_signTypedData_v4")).to.equal(1);
-    // the reads: before step 1, in step 1, and before steps 2, 5 (skipped), 6, 7 and after 7
-    expect(count("eth_call")).to.equal(7);
+    // the reads: before step 1, in step 1, and before steps 3, 6 (after 5, skipped), 7 and after 7
+    expect(count("eth_call")).to.equal(6);
     expect(count("eth_blockNumber") + count("eth_getBlockByNumber")).to.equal(0);
-    expect(seen).to.have.length(28);
+    expect(seen).to.have.length(27);
   });
 
   it("a pass after step 1 was undone reads the trade's checks afresh in its own step 1", async function () {

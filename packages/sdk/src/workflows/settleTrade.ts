@@ -5,6 +5,7 @@ import type { BankClient } from "../clients/bank.js";
 import type { FirmClient } from "../clients/firm.js";
 import type { KessaiContext } from "../context/connect.js";
 import { KessaiError } from "../errors/base.js";
+import { ContractError } from "../errors/contract.js";
 import {
   SettlementInFlightError,
   SettlementReorgError,
@@ -323,16 +324,27 @@ async function carry(
       : settleTradeKey(scope, terms.id, name);
     return withSendOptions(client.ctx, { key, ...(p.signal ? { signal: p.signal } : {}) });
   };
+  /** Whether the step before was sent by this pass (its check was the chain's, at its estimate). */
+  let sentBefore = false;
+  /**
+   * A step: skipped when its check gives a reason; else sent, unless the send finds the step
+   * done after all (`act` resolves to the reason, see step 2).
+   */
   const run = async (
     step: number,
-    skip: () => Promise<string | undefined>,
-    act: () => Promise<TxResult | undefined>,
+    skip: (sentBefore: boolean) => Promise<string | undefined>,
+    act: () => Promise<TxResult | undefined | { skipped: string }>,
   ) => {
     const name = SETTLEMENT_STEPS[step - 1];
-    const reason = await skip();
+    const before = sentBefore;
+    sentBefore = false;
+    const reason = await skip(before);
     if (reason !== undefined) return emit({ step, name, status: "skipped", reason });
     await emit({ step, name, status: "started" });
     const r = await act();
+    if (r !== undefined && "skipped" in r)
+      return emit({ step, name, status: "skipped", reason: r.skipped });
+    sentBefore = true;
     await emit({ step, name, status: "done", ...sentFields(r) });
   };
   // the checks before every step read the chain as it is now (past ethers' request cache)
@@ -427,11 +439,25 @@ async function carry(
       // the lock, not the settlement after it
       async () => a.createSettlement(await keyed(seller, 1), { terms, force: p.force }),
     );
-    // 2. affirm
+    // 2. affirm. Right after this pass's lock the state is not read first: the contract refuses
+    // to affirm a settlement that is not Pending (DvpUnexpectedState) at the send's estimate,
+    // before anything is sent, and only then is the state read to tell why (affirmed by another
+    // run of this trade, failed, or no longer on chain after a reorg: see `look`).
     await run(
       2,
-      async () => ((await look({})).s === "Pending" ? undefined : "already affirmed"),
-      async () => a.affirmSettlement(await keyed(buyer, 2), { terms }),
+      async (locked) => {
+        if (locked) return undefined;
+        return (await look({})).s === "Pending" ? undefined : "already affirmed";
+      },
+      async () => {
+        try {
+          return await a.affirmSettlement(await keyed(buyer, 2), { terms });
+        } catch (err) {
+          if (!(err instanceof ContractError && err.errorName === "DvpUnexpectedState")) throw err;
+          if ((await look({})).s === "Pending") throw err;
+          return { skipped: "already affirmed" };
+        }
+      },
     );
     // 3. issue
     await run(
