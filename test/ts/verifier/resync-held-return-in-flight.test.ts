@@ -22,6 +22,7 @@ import { ST_CHAIN_ID, VERIFIER, instruct } from "./two-nodes.js";
 import { describeBackends } from "../storage/backends.js";
 import { useResyncNodes } from "./resync-fixture.js";
 import { heldReturnAfterResync, relockUnderNewTerms } from "./held-return-fixture.js";
+import { delivery } from "./wire-fixture.js";
 
 const K = 3;
 const GWEI = 10n ** 9n;
@@ -80,7 +81,23 @@ describeBackends("a return still in flight when the lock comes back under new te
         if (state !== "signed") {
           await l.st.provider.broadcastTransaction(raw);
           const receipt = (await l.st.provider.getTransactionReceipt(hash))!;
-          expect(receipt.status).to.equal(0); // the new lock has other terms
+          expect(receipt.status).to.equal(0);
+          // the new lock has other terms: the contract's own refusal, replayed in that block
+          const refusal = await l.st.provider
+            .call({
+              from: sender.address,
+              to: l.addr.delivery,
+              data: held.request.data,
+              blockTag: receipt.blockNumber,
+            })
+            .then(
+              () => undefined,
+              (err: { data?: string }) => delivery.parseError(err.data ?? "0x"),
+            );
+          expect({ name: refusal?.name, args: refusal?.args.toArray() }).to.deep.equal({
+            name: "CrossLedgerTermsMismatch",
+            args: [id],
+          });
           entry =
             state === "mined"
               ? {
