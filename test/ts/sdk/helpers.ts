@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type { BaseContract } from "ethers";
 import { ContractError, KessaiError } from "../../../packages/sdk/src/index.js";
 
 /**
@@ -35,4 +36,41 @@ export async function expectError<T extends Error>(
     .to.be.a("string")
     .and.not.match(/undefined/);
   return caught as T;
+}
+
+/**
+ * Runs `trade` while, right after the transaction calling `method` of `contract` reaches the
+ * node behind `provider` (an EIP-1193 provider, e.g. `conn.provider`; before its sender sees its
+ * receipt), `meanwhile` runs to its end once. With `on: "eth_estimateGas"`: right after the node
+ * answers that call's estimate (before it is sent).
+ */
+export async function racing(
+  provider: unknown,
+  contract: BaseContract,
+  method: string,
+  meanwhile: () => Promise<unknown>,
+  trade: () => Promise<unknown>,
+  on: "eth_sendTransaction" | "eth_estimateGas" = "eth_sendTransaction",
+) {
+  const selector = contract.interface.getFunction(method)!.selector;
+  const p = provider as {
+    request: (a: { method: string; params?: unknown[] }) => Promise<unknown>;
+  };
+  const original = p.request;
+  let ran = false;
+  p.request = async function (a) {
+    const answer = await original.call(this, a);
+    const data = (a.params?.[0] as { data?: string } | undefined)?.data;
+    if (!ran && a.method === on && data?.startsWith(selector)) {
+      ran = true;
+      await meanwhile();
+    }
+    return answer;
+  };
+  try {
+    await trade();
+  } finally {
+    p.request = original;
+  }
+  expect(ran, `${method} was ${on === "eth_estimateGas" ? "estimated" : "sent"}`).to.equal(true);
 }

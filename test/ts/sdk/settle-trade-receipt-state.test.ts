@@ -7,7 +7,7 @@
  * not be sent; one recorded meanwhile is the step done.
  */
 import { expect } from "chai";
-import { ZeroAddress, type BaseContract } from "ethers";
+import { ZeroAddress } from "ethers";
 import {
   settleTrade,
   SettlementStateError,
@@ -15,12 +15,7 @@ import {
   type SettleTradeParams,
 } from "../../../packages/sdk/src/index.js";
 import { deployKessai, ref, type Kessai } from "./fixture.js";
-import { expectError } from "./helpers.js";
-
-interface Request {
-  method: string;
-  params?: unknown[];
-}
+import { expectError, racing } from "./helpers.js";
 
 describe("sdk: settleTrade reads the chain before steps 2 and 3 after its own steps 1 and 2", function () {
   let k: Kessai;
@@ -28,37 +23,6 @@ describe("sdk: settleTrade reads the chain before steps 2 and 3 after its own st
     k = await deployKessai();
     await k.clients.issuer.issueSecurity({ to: k.signers.seller.address, value: 100n });
   });
-
-  /**
-   * Runs `trade` while, right after the transaction calling `method` of `contract` reaches the
-   * node (before its sender sees its receipt), `meanwhile` runs to its end once.
-   */
-  async function racing(
-    contract: BaseContract,
-    method: string,
-    meanwhile: () => Promise<unknown>,
-    trade: () => Promise<unknown>,
-  ) {
-    const selector = contract.interface.getFunction(method)!.selector;
-    const p = k.conn.provider as unknown as { request: (a: Request) => Promise<unknown> };
-    const original = p.request;
-    let ran = false;
-    p.request = async function (a) {
-      const answer = await original.call(this, a);
-      const data = (a.params?.[0] as { data?: string } | undefined)?.data;
-      if (!ran && a.method === "eth_sendTransaction" && data?.startsWith(selector)) {
-        ran = true;
-        await meanwhile();
-      }
-      return answer;
-    };
-    try {
-      await trade();
-    } finally {
-      p.request = original;
-    }
-    expect(ran, `${method} was sent`).to.equal(true);
-  }
 
   const party = (): Pick<SettleTradeParams, "seller" | "buyer" | "bank" | "agent"> => ({
     seller: k.clients.seller,
@@ -72,6 +36,7 @@ describe("sdk: settleTrade reads the chain before steps 2 and 3 after its own st
     const terms = await k.newTerms({ agent: k.signers.agent.address });
     const supply = await k.contracts.dcjpy.totalSupply();
     await racing(
+      k.conn.provider,
       step === "lock" ? k.contracts.bond : k.contracts.dvp,
       step,
       () => k.clients.agent.rejectSettlement({ terms, reason: ref("kyc") }),
@@ -103,6 +68,7 @@ describe("sdk: settleTrade reads the chain before steps 2 and 3 after its own st
     const supply = await k.contracts.dcjpy.totalSupply();
     let result: Awaited<ReturnType<typeof settleTrade>> | undefined;
     await racing(
+      k.conn.provider,
       k.contracts.dvp,
       "affirm",
       () =>

@@ -45,7 +45,10 @@ export type SettlementStepName = (typeof SETTLEMENT_STEPS)[number];
 /**
  * Reported to {@link SettleTradeParams.onProgress} before (`started`) and after each step; and
  * `reorged` when the chain no longer has a step done earlier (a reorg removed it): the workflow
- * then goes through the steps again and redoes what is missing.
+ * then goes through the steps again and redoes what is missing. A step is usually reported
+ * `skipped` without `started`; one whose send finds it done after all (step 2 right after the
+ * lock, refused because the settlement was affirmed meanwhile) is `started`, then `skipped`, and
+ * one whose send finds an earlier step gone is `started`, then the earlier step `reorged`.
  */
 export interface ProgressEvent {
   step: number;
@@ -439,21 +442,25 @@ async function carry(
       // the lock, not the settlement after it
       async () => a.createSettlement(await keyed(seller, 1), { terms, force: p.force }),
     );
-    // 2. affirm. Right after this pass's lock the state is not read first: the contract refuses
-    // to affirm a settlement that is not Pending (DvpUnexpectedState) at the send's estimate,
-    // before anything is sent, and only then is the state read to tell why (affirmed by another
-    // run of this trade, failed, or no longer on chain after a reorg: see `look`).
+    // 2. affirm. Right after this pass's lock the state is not read first when the buyer's send is
+    // estimated: the contract refuses to affirm a settlement that is not Pending (DvpUnexpectedState)
+    // at the estimate, before anything is sent. Whatever the refusal says (a node may give it without
+    // its data, a paused DVP refuses before it looks at the state), the state is then read to tell
+    // why, as the read before the step would have: affirmed by another run of this trade, failed,
+    // or no longer on chain after a reorg (see `look`); still Pending, the refusal is the error. A
+    // fixed gas limit sends without an estimate (a refusal would be a reverted transaction): read.
+    const estimated = buyer.ctx.signer?.engine.gasLimit === undefined;
     await run(
       2,
       async (locked) => {
-        if (locked) return undefined;
+        if (locked && estimated) return undefined;
         return (await look({})).s === "Pending" ? undefined : "already affirmed";
       },
       async () => {
         try {
           return await a.affirmSettlement(await keyed(buyer, 2), { terms });
         } catch (err) {
-          if (!(err instanceof ContractError && err.errorName === "DvpUnexpectedState")) throw err;
+          if (!(err instanceof ContractError)) throw err;
           if ((await look({})).s === "Pending") throw err;
           return { skipped: "already affirmed" };
         }
