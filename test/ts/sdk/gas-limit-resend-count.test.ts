@@ -190,12 +190,16 @@ describe("sdk: a send stopped between out of gas and its resend, sent again unde
       },
     };
     const engine = new TxEngine(wallet, { policy: FAST, journal });
-    const resent = nextEvent(engine, "resent");
+    const seen: TxEvent["type"][] = [];
+    engine.on((e) => seen.push(e.type));
     const { first, calls } = await stoppedAfterOutOfGas(engine, "oog-signed", stop.signal);
-    await resent; // broadcast: out there, though nobody waits for it
-    p1.destroy();
     expect(resendSigned!.nonce).to.equal(n0 + 1);
     const resend = resendSigned!.txs[0].hash;
+    // broadcast: out there, though nobody waits for it (nor hears of it: the send was stopped)
+    while (!(await provider.getTransaction(resend))) await new Promise((r) => setTimeout(r, 20));
+    p1.destroy();
+    expect(seen).to.not.include("resent");
+    expect(seen.at(-1)).to.equal("abandoned");
     const left = (await store.get("oog-signed"))!;
     expect(left.nonce).to.equal(n0 + 1);
     expect(left.txs.map((t) => t.hash)).to.deep.equal([resend]);

@@ -157,7 +157,8 @@ describe("transaction lifecycle against anvil", function () {
       expect(err.hashes.length).to.be.at.least(1);
       // Stuck after 100 ms: the engine replaces it until the deadline. Every replacement it
       // announced is one of the error's hashes, in order; the deadline may also fall between
-      // journaling a replacement and broadcasting it, which leaves one hash never announced.
+      // journaling a replacement and the node's answer to its broadcast, which leaves one hash
+      // never announced.
       const replaced = seen.filter((e) => e.type === "replaced").map((e) => e.hash);
       expect(err.hashes.slice(1, 1 + replaced.length)).to.deep.equal(replaced);
       expect(err.hashes.length - 1 - replaced.length).to.be.within(0, 1);

@@ -1610,8 +1610,12 @@ class Tracked {
     return this.loop;
   }
 
-  /** @internal */
+  /**
+   * @internal Reports `type`. Once the send is stopped (halted: its caller has its error), its
+   * `abandoned` is the last: a look or a broadcast still under way then reports nothing.
+   */
   event(type: TxEvent["type"], hash: string, extra: Partial<TxEvent>): void {
+    if (this.stop.signal.aborted && type !== "abandoned") return;
     const e: TxEvent = {
       type,
       key: this.key,
@@ -2028,6 +2032,7 @@ class Tracked {
     // sent again unchanged; a replacement at the market's fees takes its nonce
     if (!(await this.learnFees(last))) return this.replace(head, reason);
     if (pricedOut(last.fees, head.baseFeePerGas)) return this.replace(head, "priced-out");
+    this.check(); // stopped during the reads: nothing is sent
     try {
       if (last.raw) await within(this.engine.broadcastRaw(last.raw), this.policy.gapFillMs);
       else await this.engine.sign(this, last.fees);
@@ -2038,6 +2043,7 @@ class Tracked {
       } else if (UNDERPRICED_RE.test(text)) return this.replace(head, "priced-out");
       else if (!NONCE_USED_RE.test(text)) throw err; // retried at the next look
     }
+    this.check(); // stopped while the node had it: its caller has the error, nothing follows
     this.fellOut = false;
     this.lastSent = { at: Date.now(), head: head.number };
     this.event("rebroadcast", last.hash, { reason });
@@ -2070,6 +2076,9 @@ class Tracked {
       // A node-managed account: signing is sending, and it was refused.
       return this.refused(err, bump.fees);
     }
+    // (a local key's signature made after the stop is dropped unsent; a node-managed account's
+    // was sent by signing: journaled, a retry of the key waits for it)
+    if (this.engine.local) this.check();
     this.candidates.push(signed.candidate);
     await this.save({});
     if (this.engine.local) {
@@ -2081,6 +2090,8 @@ class Tracked {
         return this.refused(err, bump.fees);
       }
     }
+    // stopped while the node had it: the hash is in the caller's error and the journal; no more
+    this.check();
     this.fellOut = false;
     this.floor = undefined;
     this.lastSent = { at: Date.now(), head: head.number };
