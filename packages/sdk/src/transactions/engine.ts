@@ -622,8 +622,9 @@ export class TxEngine {
   /**
    * Takes up, in the background, every open entry of this account in the journal (signed or
    * mined, not yet confirmed): each is watched, re-broadcast if the node lost it, replaced if
-   * it is stuck, until it has its confirmations or its deadline passes. Runs once per journal
-   * and account; every send calls it first. Resolves once the entries are taken up (not done).
+   * it is stuck, until it has its confirmations or its deadline passes (a send of its key meanwhile
+   * joins it: it is then given up when that caller stops). Runs once per journal and account;
+   * every send calls it first. Resolves once the entries are taken up (not done).
    */
   resumeOpen(): Promise<void> {
     if (!this.address) return this.getAddress().then(() => this.resumeOpen());
@@ -1557,7 +1558,13 @@ class Tracked {
   /** Watches with nobody waiting (a journal entry taken up on start) until `deadline`. */
   startBackground(deadline: number): void {
     this.background = true;
-    const timer = setTimeout(() => this.halt("deadline"), Math.max(0, deadline - Date.now()));
+    // (a caller that joined it meanwhile has its own deadline: the send is its, given up when the
+    // last caller stops, not at the background's deadline under it)
+    const over = () => {
+      this.background = false;
+      if (this.waiters === 0) this.halt("deadline");
+    };
+    const timer = setTimeout(over, Math.max(0, deadline - Date.now()));
     void this.run().then(
       () => clearTimeout(timer),
       () => clearTimeout(timer),
