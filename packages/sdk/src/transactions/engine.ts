@@ -1976,10 +1976,7 @@ class Tracked {
    * when nothing may be sent in its place, the nonce is cancelled with a zero-value self-transfer.
    */
   private async sendUnanswered(head: Head): Promise<void> {
-    if (Date.now() - this.lastSent.at < this.policy.gapFillMs) return;
-    if (await this.nonceHeld()) return;
-    this.check();
-    this.lastSent = { at: Date.now(), head: head.number };
+    if (!(await this.nonceFree(head))) return;
     if (!this.mayResend) {
       // Nobody waits to have the call sent again (see mayResend), but its nonce must not stay
       // empty under the sends above it: cancelled, the next looks see what was mined on it.
@@ -2015,6 +2012,18 @@ class Tracked {
   }
 
   /**
+   * True, and counted as a send, when something may be sent on the send's nonce now: `gapFillMs`
+   * after its last send, the node holding no transaction on it (see {@link nonceHeld}).
+   */
+  private async nonceFree(head: Head): Promise<boolean> {
+    if (Date.now() - this.lastSent.at < this.policy.gapFillMs) return false;
+    if (await this.nonceHeld()) return false;
+    this.check();
+    this.lastSent = { at: Date.now(), head: head.number };
+    return true;
+  }
+
+  /**
    * True when the node may hold a transaction on this send's nonce (see
    * {@link TxEngine.nonceHeld}). A node that cannot say is taken at its pending count unless a
    * later send of this process may be what it counts: then the call is sent again, and the node's
@@ -2036,8 +2045,13 @@ class Tracked {
   private async rebroadcast(head: Head, reason: TxEventReason): Promise<void> {
     const last = this.candidates.at(-1)!;
     // a node-managed send's fees never learnt, its transaction unknown to the node: it cannot be
-    // sent again unchanged; a replacement at the market's fees takes its nonce
-    if (!(await this.learnFees(last))) return this.replace(head, reason);
+    // sent again unchanged; a replacement at the market's fees takes its nonce, or, when nothing
+    // may be sent in its place (see mayResend), a cancel does, as a lost request's (sendUnanswered)
+    if (!(await this.learnFees(last))) {
+      if (this.mayResend) return this.replace(head, reason);
+      if (await this.nonceFree(head)) await this.engine.fillNonce(this.nonce);
+      return;
+    }
     if (pricedOut(last.fees, head.baseFeePerGas)) return this.replace(head, "priced-out");
     this.check(); // stopped during the reads: nothing is sent
     try {
