@@ -1911,7 +1911,8 @@ class Tracked {
    * {@link sentAbove} (genesis when unknown) and the head: a few reads however long ago; else
    * (the node keeps no state of those blocks) the blocks scanned one by one back to
    * {@link sentAbove}, at most `replacementScanBlocks`. Undefined when none of these finds it; a
-   * block read that fails, or a nonce used above `head`, throws (looked for at the next look).
+   * block read that fails, a count lost in transit, or a nonce used above `head`, throws (looked
+   * for at the next look).
    */
   private async nonceUser(head: Head): Promise<RpcTransaction | undefined> {
     const reader = this.engine.reader;
@@ -1924,7 +1925,12 @@ class Tracked {
     const held = await this.engine.transactionOnNonce(this.nonce);
     if (ours(held) && held.blockNumber != null) return held;
     const above = this.sentAbove;
-    const at = await this.passedAt(head.number, above ?? 0).catch(() => null);
+    // (a count refused: a node that keeps no state of that block; one lost in transit says
+    // nothing of it, and the next look bisects again)
+    const at = await this.passedAt(head.number, above ?? 0).catch((err: unknown) => {
+      if (ambiguous(err)) throw err;
+      return null;
+    });
     // (mined after the head was read: the next look, at a later head, finds it)
     if (at === undefined) throw new Error(`nonce ${this.nonce} used above block ${head.number}`);
     const found = at === null ? undefined : (await reader.block(at))?.transactions.find(ours);
