@@ -2034,7 +2034,8 @@ class Tracked {
    * {@link TxEngine.nonceHeld}). A node that cannot say is taken at its pending count unless a
    * later send of this process may be what it counts: then the call is sent again, and the node's
    * refusal (known, underpriced, nonce too low) says it holds one, while a same-call replacement
-   * of it does no harm.
+   * of it does no harm. Not when nothing may be sent in the send's place ({@link mayResend}): what
+   * goes on the nonce then is a cancel, which would replace the call the node may hold.
    */
   private async nonceHeld(): Promise<boolean> {
     const engine = this.engine;
@@ -2043,6 +2044,7 @@ class Tracked {
       await engine.reader.nonce(this.entry.from, "pending"),
     );
     if (held !== undefined) return held;
+    if (!this.mayResend) return true;
     const q = engine.queue();
     return ![...q.live, ...q.inflight.keys()].some((n) => n > this.nonce);
   }
