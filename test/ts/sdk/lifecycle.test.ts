@@ -50,6 +50,7 @@ import { readCall } from "../../../packages/sdk/src/context/send.js";
 import { ref } from "./fixture.js";
 import { deployOverRpc } from "./hardhat-node.js";
 import { expectError } from "./helpers.js";
+import { nextEvent } from "./gas-fixture.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const key = (i: number) =>
@@ -71,22 +72,6 @@ const providerFor = (url: string) =>
     pollingInterval: 20,
     cacheTimeout: -1,
   });
-
-/** Resolves with the first event of `type` an engine reports (bounded). */
-function nextEvent(engine: TxEngine, type: TxEvent["type"], ms = 5_000): Promise<TxEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no ${type} event within ${ms} ms`));
-    }, ms);
-    const off = engine.on((e) => {
-      if (e.type !== type) return;
-      clearTimeout(timer);
-      off();
-      resolve(e);
-    });
-  });
-}
 
 /** Mines a block every `ms` until `p` settles (bounded by `p`'s own deadline). */
 async function mineUntil<T>(anvil: Anvil, p: Promise<T>, ms = 40): Promise<T> {
