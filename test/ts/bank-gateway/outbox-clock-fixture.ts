@@ -2,8 +2,21 @@
 import { databaseTime, outbox, sql, type Store } from "@kessai/storage";
 import type { GatewayContext } from "../../../packages/bank-gateway/src/index.js";
 import { TOPIC } from "../../../packages/bank-gateway/src/app/firm-requests.js";
+import { RealDate, restoreHostClockAfterEach } from "../skewed-date.js";
+import type { TestGateway } from "./helpers.js";
 
-const RealDate = Date;
+/**
+ * In the calling suite, after each test: the host's own clock put back and the gateway the test
+ * started stopped. Returns the function that registers that gateway (and returns it).
+ */
+export function gatewayPerTest(): (g: TestGateway) => TestGateway {
+  let started: TestGateway | undefined;
+  restoreHostClockAfterEach(async () => {
+    await started?.stop();
+    started = undefined;
+  });
+  return (g) => (started = g);
+}
 
 /** The gateway's context with its chain's `issue` replaced by `issue`. */
 export function withIssue(

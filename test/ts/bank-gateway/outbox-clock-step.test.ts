@@ -9,28 +9,22 @@
  */
 import { expect } from "chai";
 import { workOutbox } from "../../../packages/bank-gateway/src/index.js";
-import { issueItem, otherClaims, withIssue } from "./outbox-clock-fixture.js";
+import { gatewayPerTest, issueItem, otherClaims, withIssue } from "./outbox-clock-fixture.js";
 import { describeBackends } from "../storage/backends.js";
-import { skewedDate } from "../skewed-date.js";
-import { databaseUrl, deployDcjpy, openFirm, startGateway, type TestGateway } from "./helpers.js";
-
-const RealDate = Date;
+import { skewHostClock } from "../skewed-date.js";
+import { databaseUrl, deployDcjpy, openFirm, startGateway } from "./helpers.js";
 
 describeBackends("bank gateway: the outbox across a step of the host's clock", (backend) => {
-  let g: TestGateway | undefined;
-  afterEach(async function () {
-    globalThis.Date = RealDate;
-    await g?.stop();
-    g = undefined;
-  });
+  const started = gatewayPerTest();
 
   it("stepped 90 s back (lease 60 s): the claim holds for 60 s on the database's clock; no other instance takes the item", async function () {
     this.timeout(120_000);
     const chain = await deployDcjpy();
-    g = await startGateway(chain, await databaseUrl(backend()), { confirmations: 0 });
-    const gw = g;
+    const gw = started(
+      await startGateway(chain, await databaseUrl(backend()), { confirmations: 0 }),
+    );
     const firm = await openFirm(gw, "firm-step", chain.firms[0]!.address, 1_000_000n);
-    globalThis.Date = skewedDate(-90_000);
+    skewHostClock(-90_000);
     const r = await gw.call("POST", "/v1/issuances", {
       key: firm.key,
       idem: "step-1",

@@ -10,34 +10,20 @@
 import { expect } from "chai";
 import { workOutbox } from "../../../packages/bank-gateway/src/index.js";
 import { TOPIC } from "../../../packages/bank-gateway/src/app/firm-requests.js";
-import { issueItem, otherClaims, withIssue } from "./outbox-clock-fixture.js";
+import { gatewayPerTest, issueItem, otherClaims, withIssue } from "./outbox-clock-fixture.js";
 import { describeBackends } from "../storage/backends.js";
-import { skewedDate } from "../skewed-date.js";
-import {
-  databaseUrl,
-  deployDcjpy,
-  openFirm,
-  startGateway,
-  until,
-  type TestGateway,
-} from "./helpers.js";
-
-const RealDate = Date;
+import { skewHostClock } from "../skewed-date.js";
+import { databaseUrl, deployDcjpy, openFirm, startGateway, until } from "./helpers.js";
 
 describeBackends("bank gateway: the outbox on the database's clock", (backend) => {
-  let g: TestGateway | undefined;
-  afterEach(async function () {
-    globalThis.Date = RealDate;
-    await g?.stop();
-    g = undefined;
-  });
+  const started = gatewayPerTest();
 
   /** A gateway on a host `skewMs` off, a funded firm, and one API issuance queued. */
   async function skewedGateway(skewMs: number) {
     const chain = await deployDcjpy();
     const url = await databaseUrl(backend());
-    globalThis.Date = skewedDate(skewMs);
-    g = await startGateway(chain, url, { confirmations: 0 });
+    skewHostClock(skewMs);
+    const g = started(await startGateway(chain, url, { confirmations: 0 }));
     const firm = await openFirm(g, "firm-skew", chain.firms[0]!.address, 1_000_000n);
     const r = await g.call("POST", "/v1/issuances", {
       key: firm.key,

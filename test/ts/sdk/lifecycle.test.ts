@@ -50,7 +50,7 @@ import { readCall } from "../../../packages/sdk/src/context/send.js";
 import { ref } from "./fixture.js";
 import { deployOverRpc } from "./hardhat-node.js";
 import { expectError } from "./helpers.js";
-import { nextEvent } from "./gas-fixture.js";
+import { mineUntil, nextEvent } from "./gas-fixture.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const key = (i: number) =>
@@ -72,17 +72,6 @@ const providerFor = (url: string) =>
     pollingInterval: 20,
     cacheTimeout: -1,
   });
-
-/** Mines a block every `ms` until `p` settles (bounded by `p`'s own deadline). */
-async function mineUntil<T>(anvil: Anvil, p: Promise<T>, ms = 40): Promise<T> {
-  let over = false;
-  const done = p.finally(() => (over = true));
-  while (!over) {
-    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, ms))]);
-    if (!over) await anvil.mine().catch(() => undefined);
-  }
-  return done;
-}
 
 /** Hashes of the account's transactions in anvil's mempool. */
 async function poolOf(anvil: Anvil, account: string): Promise<string[]> {

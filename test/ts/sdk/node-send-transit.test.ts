@@ -26,29 +26,36 @@ describe("sdk: a node-managed send whose eth_sendTransaction fails in transit (a
   const account = (index: number, intercept: (req: RpcRequest) => unknown) =>
     suite.account(index, (req) => intercept(req) as typeof TIMED_OUT);
 
-  it("reached the node, answer lost: executed once, resolves with the mined transaction, a retry joins it", async function () {
+  /**
+   * Anvil's unlocked account `index`, behind a proxy that answers its first `eth_sendTransaction`
+   * with the RPC timeout, after handing it to the node when `reaches` (the node signs and pools
+   * it); `sends()` counts the `eth_sendTransaction` requests, `forwarded()` is the first one's
+   * forwarding (the node's answer, once it has the transaction).
+   */
+  async function firstTimedOut(index: number, reaches: boolean) {
     let sends = 0;
     let forwarded: Promise<unknown> | undefined;
-    const {
-      signer,
-      n0,
-      to,
-      provider: p,
-    } = await account(40, (req) => {
+    const a = await account(index, (req) => {
       if (req.method !== "eth_sendTransaction" || sends++ > 0) return undefined;
-      forwarded = forward(req); // the node signs and mines it; its answer is the RPC timeout
+      if (reaches) forwarded = forward(req);
       return TIMED_OUT;
     });
+    return { ...a, p: a.provider, sends: () => sends, forwarded: () => forwarded };
+  }
+
+  it("reached the node, answer lost: executed once, resolves with the mined transaction, a retry joins it", async function () {
+    // the node signs and mines it; its answer is the RPC timeout
+    const { signer, n0, to, p, sends, forwarded } = await firstTimedOut(40, true);
     const engine = new TxEngine(signer, { policy: POLICY });
     const first = await engine.send({ to, value: 7n }, { key: "pay-once" }).then(
       (r) => r,
       (e: unknown) => e as Error,
     );
-    await forwarded;
+    await forwarded();
     // the caller retries the same call with the same key, as a failed send invites
     const again = await engine.send({ to, value: 7n }, { key: "pay-once" });
 
-    expect(sends, "eth_sendTransaction requests").to.equal(1);
+    expect(sends(), "eth_sendTransaction requests").to.equal(1);
     expect(await p.getBalance(to)).to.equal(7n);
     expect(await p.getTransactionCount(signer.address, "latest")).to.equal(n0 + 1);
     if (first instanceof Error) throw first;
@@ -85,17 +92,7 @@ describe("sdk: a node-managed send whose eth_sendTransaction fails in transit (a
   });
 
   it("a restarted process takes up the journaled nonce: waits while pending, adopts it once mined", async function () {
-    let sends = 0;
-    const {
-      signer,
-      n0,
-      to,
-      provider: p,
-    } = await account(42, (req) => {
-      if (req.method !== "eth_sendTransaction" || sends++ > 0) return undefined;
-      void forward(req);
-      return TIMED_OUT;
-    });
+    const { signer, n0, to, p, sends } = await firstTimedOut(42, true);
     const journal = new MemoryJournal();
     await suite.anvil().rpc("evm_setAutomine", [false]);
     try {
@@ -113,7 +110,7 @@ describe("sdk: a node-managed send whose eth_sendTransaction fails in transit (a
       const entry = await journal.get("pay-once-3");
       expect(entry?.nonce).to.equal(n0);
       expect(entry?.txs).to.deep.equal([]);
-      expect(sends, "not sent again while pending").to.equal(1);
+      expect(sends(), "not sent again while pending").to.equal(1);
     } finally {
       await suite.anvil().rpc("evm_setAutomine", [true]);
     }
@@ -121,7 +118,7 @@ describe("sdk: a node-managed send whose eth_sendTransaction fails in transit (a
     const restarted = new TxEngine(signer, { policy: POLICY, journal });
     const r = await restarted.send({ to, value: 5n }, { key: "pay-once-3" });
 
-    expect(sends, "eth_sendTransaction requests").to.equal(1);
+    expect(sends(), "eth_sendTransaction requests").to.equal(1);
     expect(await p.getBalance(to)).to.equal(5n);
     expect(await p.getTransactionCount(signer.address, "latest")).to.equal(n0 + 1);
     expect(r.nonce).to.equal(n0);
@@ -134,15 +131,7 @@ describe("sdk: a node-managed send whose eth_sendTransaction fails in transit (a
   // payment reported done and never made). The nonce is cancelled instead (a zero-value
   // self-transfer) unless the node holds a transaction on it.
   it("given up, its nonce not handed on: a retry does not adopt an identical call of another key", async function () {
-    let sends = 0;
-    const {
-      signer,
-      n0,
-      to,
-      provider: p,
-    } = await account(43, (req) =>
-      req.method === "eth_sendTransaction" && sends++ === 0 ? TIMED_OUT : undefined,
-    );
+    const { signer, n0, to, p } = await firstTimedOut(43, false);
     const engine = new TxEngine(signer, { policy: POLICY });
 
     // payment A: the request never reaches the node; its caller gives up before gapFillMs

@@ -6,31 +6,13 @@
  * `bumpAfterMs` (the last resort of a send queued behind a gap) is 60 s.
  */
 import { expect } from "chai";
-import {
-  HDNodeWallet,
-  JsonRpcProvider,
-  Mnemonic,
-  Transaction,
-  Wallet,
-  type TransactionRequest,
-} from "ethers";
+import { JsonRpcProvider, Transaction, Wallet, type TransactionRequest } from "ethers";
 import { TxEngine, type TxPolicy, type TxResult } from "../../../packages/sdk/src/index.js";
-import { startAnvil, type Anvil } from "./anvil.js";
-import { FaultyProvider, gate, refusal, until } from "./faults.js";
+import { OTHER, faultyAnvil, gate, refusal, until } from "./faults.js";
+import { FAST } from "./gas-fixture.js";
 
-const MNEMONIC = "test test test test test test test test test test test junk";
-const key = (i: number) =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
-const OTHER = "0x000000000000000000000000000000000000dEaD";
-
-/** Fast looks; replacement of a stuck transaction and the send's deadline far away. */
-const POLICY: TxPolicy = {
-  pollIntervalMs: 20,
-  stallCheckMs: 100,
-  bumpAfterBlocks: 1_000,
-  bumpAfterMs: 60_000,
-  timeoutMs: 15_000,
-};
+/** gas-fixture's fast looks; replacement of a stuck transaction and the send's deadline far away. */
+const POLICY: TxPolicy = { ...FAST, timeoutMs: 15_000 };
 /** What "well under bumpAfterMs" means here. */
 const BOUND_MS = 4_000;
 
@@ -64,20 +46,11 @@ async function rejection(p: Promise<unknown> | undefined): Promise<Error> {
 
 describe("nonce holes and unanswered broadcasts (anvil)", function () {
   this.timeout(60_000);
-  let anvil: Anvil;
-  let account = 10;
-
-  before(async function () {
-    anvil = await startAnvil();
-  });
-  after(async function () {
-    await anvil?.stop();
-  });
+  const suite = faultyAnvil(10);
 
   /** A fresh account on a fresh provider (its own nonce queue), one transaction already sent. */
   async function setup() {
-    const provider = new FaultyProvider(anvil.url);
-    const wallet = new FaultyWallet(key(account++), provider);
+    const { provider, wallet } = await suite.account((k, p) => new FaultyWallet(k, p));
     const engine = new TxEngine(wallet, { policy: POLICY });
     await engine.send({ to: OTHER, value: 1n });
     const n0 = await provider.getTransactionCount(wallet.address, "latest");

@@ -8,7 +8,7 @@
  *   rejection.
  */
 import { expect } from "chai";
-import { JsonRpcProvider, Transaction, Wallet, parseUnits } from "ethers";
+import { JsonRpcProvider, Transaction } from "ethers";
 import {
   MemoryJournal,
   SendAbortedError,
@@ -17,62 +17,29 @@ import {
   type JournalEntry,
   type TxPolicy,
 } from "../../../packages/sdk/src/index.js";
-import { startAnvil, type Anvil } from "./anvil.js";
-import { FaultyProvider, gate, refusal, until } from "./faults.js";
-import { FAST, key } from "./gas-fixture.js";
+import { OTHER, earlierTransfer, faultyAnvil, gate, refusal, until } from "./faults.js";
+import { FAST } from "./gas-fixture.js";
 import { outcome } from "./node-transit.js";
 
-const OTHER = "0x000000000000000000000000000000000000dEaD";
 /** gas-fixture's fast looks; a hole filled after 300 ms, a near deadline. */
 const POLICY: TxPolicy = { ...FAST, gapFillMs: 300, timeoutMs: 6_000 };
 
 describe("sdk: what a stopped send, a gap filler and a journal leave running (anvil)", function () {
   this.timeout(30_000);
-  let anvil: Anvil;
-  let seq = 20;
-  const providers: JsonRpcProvider[] = [];
-
-  before(async function () {
-    anvil = await startAnvil();
-  });
-  after(async function () {
-    for (const p of providers) p.destroy();
-    await anvil?.stop();
-  });
+  const suite = faultyAnvil(20);
 
   /** A fresh account on a fresh provider (its own nonce queue), and its mined count. */
-  async function account() {
-    const provider = new FaultyProvider(anvil.url);
-    providers.push(provider);
-    const wallet = new Wallet(key(seq++), provider);
-    const n0 = await provider.getTransactionCount(wallet.address, "latest");
-    return { provider, wallet, n0 };
-  }
+  const account = () => suite.account();
 
   it("a send aborted during its watch's look does not fill the gap below it afterwards", async function () {
     const { provider, wallet, n0 } = await account();
     // an earlier process gave up this transaction on n0 + 1; the node queues it behind n0
-    const fees = { maxFeePerGas: parseUnits("10", "gwei"), maxPriorityFeePerGas: 1n };
     const call = { to: OTHER, value: 1n };
-    const raw = await wallet.signTransaction({
-      ...call,
-      ...fees,
-      nonce: n0 + 1,
-      gasLimit: 21_000n,
-      chainId: 31337n,
-    });
-    const hash = (await provider.send("eth_sendRawTransaction", [raw])) as string;
+    const given = { key: "given-up", state: "abandoned", nonce: n0 + 1, value: 1n, at: 0 } as const;
+    const { entry, raw } = await earlierTransfer(wallet, given);
+    await provider.send("eth_sendRawTransaction", [raw]);
     const journal = new MemoryJournal();
-    await journal.put({
-      key: "given-up",
-      chainId: "31337",
-      from: wallet.address,
-      request: { to: OTHER, data: "0x", value: "1", gasLimit: "21000" },
-      state: "abandoned",
-      nonce: n0 + 1,
-      txs: [{ hash, raw, maxFeePerGas: "10000000000", maxPriorityFeePerGas: "1", at: 0 }],
-      updatedAt: Date.now(),
-    });
+    await journal.put(entry);
     // the look that fills the gap below it reads the pending count: held until the abort
     const look = gate<void>();
     let looking = false;
@@ -148,7 +115,7 @@ describe("sdk: what a stopped send, a gap filler and a journal leave running (an
         return super.put(e);
       }
     }
-    await anvil.rpc("evm_setAutomine", [false]);
+    await suite.anvil().rpc("evm_setAutomine", [false]);
     try {
       const engine = new TxEngine(wallet, { policy: POLICY, journal: new FailingJournal() });
       const sent = await outcome(
@@ -158,8 +125,8 @@ describe("sdk: what a stopped send, a gap filler and a journal leave running (an
       await new Promise((r) => setTimeout(r, 200));
     } finally {
       process.off("unhandledRejection", onUnhandled);
-      await anvil.rpc("evm_setAutomine", [true]);
-      await anvil.mine();
+      await suite.anvil().rpc("evm_setAutomine", [true]);
+      await suite.anvil().mine();
     }
     expect(unhandled.map(String)).to.deep.equal([]);
   });

@@ -7,7 +7,7 @@
  * reported `replaced` after the caller's SendTimeoutError.
  */
 import { expect } from "chai";
-import { JsonRpcProvider, Transaction, Wallet, keccak256, parseUnits } from "ethers";
+import { JsonRpcProvider, keccak256 } from "ethers";
 import {
   MemoryJournal,
   SendAbortedError,
@@ -16,52 +16,30 @@ import {
   type TxEvent,
   type TxPolicy,
 } from "../../../packages/sdk/src/index.js";
-import { startAnvil, type Anvil } from "./anvil.js";
-import { FaultyProvider, gate, until } from "./faults.js";
-import { key } from "./gas-fixture.js";
+import { FaultyProvider, OTHER, earlierTransfer, faultyAnvil, gate, until } from "./faults.js";
+import { FAST } from "./gas-fixture.js";
 import { outcome } from "./node-transit.js";
 
-const OTHER = "0x000000000000000000000000000000000000dEaD";
 /**
- * Stuck after 100 ms; a broadcast left unanswered is waited for (no `gapFillMs` cut-off); the
- * deadline well after the first replacement, even on a loaded machine.
+ * gas-fixture's fast looks, stuck after 100 ms; a broadcast left unanswered is waited for (no
+ * `gapFillMs` cut-off); the deadline well after the first replacement, even on a loaded machine.
  */
-const POLICY: TxPolicy = {
-  pollIntervalMs: 20,
-  stallCheckMs: 100,
-  bumpAfterMs: 100,
-  bumpAfterBlocks: 1_000,
-  gapFillMs: 10_000,
-  timeoutMs: 1_500,
-};
+const POLICY: TxPolicy = { ...FAST, bumpAfterMs: 100, gapFillMs: 10_000, timeoutMs: 1_500 };
 
 /** A retry of the key: waits, replaces nothing (what it waits for was sent long before). */
 const RETRY: TxPolicy = { bumpAfterMs: 60_000, timeoutMs: 10_000 };
 
 describe("sdk: a send stopped while its broadcast is with the node (anvil)", function () {
   this.timeout(30_000);
-  let anvil: Anvil;
-  let seq = 1;
-  const providers: JsonRpcProvider[] = [];
-
-  before(async function () {
-    anvil = await startAnvil({ noMining: true });
-  });
-  after(async function () {
-    for (const p of providers) p.destroy();
-    await anvil?.stop();
-  });
+  const suite = faultyAnvil(1, { noMining: true });
 
   /** A fresh account on a fresh provider, its engine (journaled), and what the engine reports. */
   async function account(policy: TxPolicy = POLICY) {
-    const provider = new FaultyProvider(anvil.url);
-    providers.push(provider);
-    const wallet = new Wallet(key(seq++), provider);
+    const { provider, wallet, n0 } = await suite.account();
     const journal = new MemoryJournal();
     const engine = new TxEngine(wallet, { policy, journal });
     const seen: TxEvent[] = [];
     engine.on((e) => seen.push(e));
-    const n0 = await provider.getTransactionCount(wallet.address, "latest");
     return { provider, wallet, journal, engine, seen, n0 };
   }
 
@@ -94,14 +72,18 @@ describe("sdk: a send stopped while its broadcast is with the node (anvil)", fun
     const done = p.finally(() => (over = true));
     while (!over) {
       await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 40))]);
-      if (!over) await anvil.mine().catch(() => undefined);
+      if (!over)
+        await suite
+          .anvil()
+          .mine()
+          .catch(() => undefined);
     }
     return done;
   }
 
   /** Hashes of the account's transactions in anvil's mempool. */
   async function poolOf(account: string): Promise<string[]> {
-    const content = await anvil.rpc<{
+    const content = await suite.anvil().rpc<{
       pending: Record<string, Record<string, { hash: string }>>;
     }>("txpool_content");
     const mine = Object.entries(content.pending).find(
@@ -158,26 +140,15 @@ describe("sdk: a send stopped while its broadcast is with the node (anvil)", fun
     });
     await engine.resumeOpen(); // (before the entry: the send below takes it up, not a watch of its own)
     // an earlier process signed this transaction; the node never had it
-    const fees = { maxFeePerGas: parseUnits("10", "gwei"), maxPriorityFeePerGas: 1n };
-    const raw = await wallet.signTransaction({
-      to: OTHER,
-      value: 2n,
-      ...fees,
-      nonce: n0,
-      gasLimit: 21_000n,
-      chainId: 31337n,
-    });
-    const hash = Transaction.from(raw).hash!;
-    await journal.put({
+    const signed = {
       key: "resumed",
-      chainId: "31337",
-      from: wallet.address,
-      request: { to: OTHER, data: "0x", value: "2", gasLimit: "21000" },
       state: "signed",
       nonce: n0,
-      txs: [{ hash, raw, maxFeePerGas: "10000000000", maxPriorityFeePerGas: "1", at: Date.now() }],
-      updatedAt: Date.now(),
-    });
+      value: 2n,
+      at: Date.now(),
+    } as const;
+    const { entry, hash } = await earlierTransfer(wallet, signed);
+    await journal.put(entry);
     const { held, release } = hold(provider, 0);
     const ctl = new AbortController();
     const sending = outcome(

@@ -17,6 +17,7 @@ import {
   type TestPostgres,
 } from "../../../packages/storage/src/testing/index.js";
 import { expect } from "chai";
+import { restoreHostClockAfterEach } from "../skewed-date.js";
 
 /** One back end, started by {@link describeBackends} for the suite. */
 export interface Backend {
@@ -134,6 +135,19 @@ export function describeBackends(title: string, suite: (b: () => Backend) => voi
       });
     });
   }
+}
+
+/**
+ * For a suite whose tests skew the host's clock: a store on a new database of the suite's back end
+ * (opened in `before`), and the host's own clock put back after each test.
+ */
+export function storeOnSkewedHost(backend: () => Backend): () => Store {
+  let store: Store | undefined;
+  before(async function () {
+    store = await backend().fresh();
+  });
+  restoreHostClockAfterEach();
+  return () => store!;
 }
 
 /**

@@ -9,34 +9,22 @@
  * verifier, which reads once a round, extends its claims' leases from `now()` during the round).
  */
 import { expect } from "chai";
-import {
-  DatabaseClock,
-  readDatabaseTime,
-  type Store,
-} from "../../../packages/storage/src/index.js";
-import { describeBackends } from "./backends.js";
-import { skewedDate } from "../skewed-date.js";
-
-const RealDate = Date;
+import { DatabaseClock, readDatabaseTime } from "../../../packages/storage/src/index.js";
+import { describeBackends, storeOnSkewedHost } from "./backends.js";
+import { restoreHostClock, skewHostClock } from "../skewed-date.js";
 
 describeBackends("DatabaseClock across a step of the host's clock", (backend) => {
-  let store: Store;
-  before(async () => {
-    store = await backend().fresh();
-  });
-  afterEach(() => {
-    globalThis.Date = RealDate;
-  });
+  const store = storeOnSkewedHost(backend);
 
   for (const step of [-90_000, 90_000])
     it(`stepped ${Math.abs(step) / 1000} s ${step < 0 ? "back" : "on"} right after a read: after sync(db, 1 s), now() is the database's`, async () => {
       const clock = new DatabaseClock();
-      await clock.sync(store, 1_000);
-      globalThis.Date = skewedDate(step);
-      await clock.sync(store, 1_000);
+      await clock.sync(store(), 1_000);
+      skewHostClock(step);
+      await clock.sync(store(), 1_000);
       const now = clock.now().getTime();
-      globalThis.Date = RealDate;
-      const db = (await readDatabaseTime(store)).getTime();
+      restoreHostClock();
+      const db = (await readDatabaseTime(store())).getTime();
       expect({ behindDatabaseMs: Math.round((db - now) / 1_000) * 1_000 + 0 }).to.deep.equal({
         behindDatabaseMs: 0,
       });
@@ -47,13 +35,13 @@ describeBackends("DatabaseClock across a step of the host's clock", (backend) =>
   for (const step of [-90_000, 90_000])
     it(`stepped ${Math.abs(step) / 1000} s ${step < 0 ? "back" : "on"} with no read since: now() is still the database's, toHost() the host's`, async () => {
       const clock = new DatabaseClock();
-      await clock.sync(store);
-      globalThis.Date = skewedDate(step);
+      await clock.sync(store());
+      skewHostClock(step);
       const now = clock.now().getTime();
       const lease = new Date(now + 60_000);
       const host = clock.toHost(lease) - Date.now();
-      globalThis.Date = RealDate;
-      const db = (await readDatabaseTime(store)).getTime();
+      restoreHostClock();
+      const db = (await readDatabaseTime(store())).getTime();
       expect({
         behindDatabaseS: Math.round((db - now) / 1_000) + 0,
         leaseLeftOnHostS: Math.round(host / 1_000) + 0,

@@ -196,7 +196,9 @@ function providerCode(err: unknown): unknown {
  * revert data → the generated contract error class; nonce refusals → {@link NonceError};
  * transport failures → {@link NetworkError}; a node's own JSON-RPC error (block out of range,
  * missing state, unsupported method, internal error; also when ethers reports it as a call
- * exception) → {@link NodeError}; the rest → {@link TransactionFailedError}.
+ * exception) → {@link NodeError}; a revert without data (the same on every provider: a node's
+ * answer through ethers, or the in-process Hardhat provider's error with the revert code 3) →
+ * {@link UnknownContractError} with data `0x`; the rest → {@link TransactionFailedError}.
  */
 export function toKessaiError(err: unknown, options: ContractErrorOptions = {}): KessaiError {
   if (err instanceof KessaiError) return err;
@@ -237,7 +239,11 @@ export function toKessaiError(err: unknown, options: ContractErrorOptions = {}):
       });
     }
   }
-  if (c === "CALL_EXCEPTION") {
+  // A revert without data, however the provider puts it: ethers' CALL_EXCEPTION "missing revert
+  // data" (a JSON-RPC node: hardhat node, anvil), or the in-process provider's own error with the
+  // JSON-RPC revert code 3 and a message of its own ("Transaction reverted without a reason
+  // string", the message in `err.message` with no ethers `code` of its kind).
+  if (c === "CALL_EXCEPTION" || (rpc && isRevertRpcError(rpc))) {
     return new UnknownContractError("0x", { ...options, cause: err });
   }
   if (/revert/i.test(msg) && !c) {

@@ -145,6 +145,7 @@ export interface SettleTradeScope {
  * Journal key of one transaction of one trade:
  * `settleTrade:<chain ID>:<DVP address>:<settlement ID>:<step>`, and for the
  * {@link RENEWABLE_STEPS} `...:<step>:<attempt>` (attempt 0, 1, ...; see {@link settleTrade}).
+ * Another step's attempt 1 is `...:<step>:1` (step 2's redo of an affirmation mined reverted).
  * Lower-case hex.
  */
 export function settleTradeKey(
@@ -154,7 +155,8 @@ export function settleTradeKey(
   attempt?: number,
 ): string {
   const base = `settleTrade:${BigInt(scope.chainId)}:${scope.dvp.toLowerCase()}:${id.toLowerCase()}:${step}`;
-  return RENEWABLE_STEPS.includes(step) ? `${base}:${attempt ?? 0}` : base;
+  if (RENEWABLE_STEPS.includes(step)) return `${base}:${attempt ?? 0}`;
+  return attempt ? `${base}:${attempt}` : base;
 }
 
 /**
@@ -190,6 +192,11 @@ export async function settleTradeSendKey(
   const chainId = BigInt(scope.chainId).toString();
   if (holds(old) && old!.chainId === chainId) {
     if (!renewable || !(await stillMined(old!, reader))) return legacy;
+  }
+  if (step === "affirm") {
+    // the redo of an affirmation mined reverted (see settleTrade), once sent, is the one to wait for
+    const redo = settleTradeKey(scope, id, step, 1);
+    if (holds(await journal.get(redo))) return redo;
   }
   for (let attempt = 0; ; attempt++) {
     const key = settleTradeKey(scope, id, step, attempt);
@@ -259,7 +266,9 @@ class Lost {
  *   settlement's outcome, the redemption). When one is gone it reports a `reorged` progress event
  *   and goes through the steps again: a step a reorg removed is sent again under its key, so the
  *   engine puts the same signed transaction back (or waits for it). After `maxRedo` such rounds it
- *   throws {@link SettlementReorgError}.
+ *   throws {@link SettlementReorgError}. An affirmation mined reverted before the lock it needs
+ *   (a reorg put the lock after it) is sent once more, under `...:affirm:1`, when the settlement
+ *   is then Pending with these terms; never when the state says anything else.
  * - **Concurrency.** By default the buyer pays with a transfer authorization per trade
  *   (`useAuthorization`), so many trades of one buyer run at once.
  */
@@ -319,12 +328,17 @@ async function carry(
   };
   const scope: SettleTradeScope = { chainId: ctx.chainId, dvp: ctx.addresses.dvp };
   /** The client's context, sending under the step's key (see settleTradeSendKey). */
-  const keyed = async (client: { ctx: KessaiContext }, step: number): Promise<KessaiContext> => {
+  const keyed = async (
+    client: { ctx: KessaiContext },
+    step: number,
+    attempt?: number,
+  ): Promise<KessaiContext> => {
     const name = SETTLEMENT_STEPS[step - 1];
     const engine = client.ctx.signer?.engine;
-    const key = engine
-      ? await settleTradeSendKey(engine.journal, engine.reader, scope, terms.id, name)
-      : settleTradeKey(scope, terms.id, name);
+    const key =
+      engine && attempt === undefined
+        ? await settleTradeSendKey(engine.journal, engine.reader, scope, terms.id, name)
+        : settleTradeKey(scope, terms.id, name, attempt);
     return withSendOptions(client.ctx, { key, ...(p.signal ? { signal: p.signal } : {}) });
   };
   /** Whether the step before was sent by this pass (its check was the chain's, at its estimate). */
@@ -367,6 +381,12 @@ async function carry(
     return s;
   };
   const guard = async () => stateOk(await state());
+  /** Whether the settlement on chain under the ID commits to these terms. */
+  const sameTerms = async () => {
+    const [rec] = await readView(ctx, "dvp.settlementOf", ctx.dvp, "settlementOf", [terms.id]);
+    const digest = String((rec as { termsDigest: string }).termsDigest);
+    return digest.toLowerCase() === termsDigest(terms).toLowerCase();
+  };
   const dt = ctx.depositToken;
   /**
    * The reads before a step, in one request ({@link readViews}): the settlement's state, with
@@ -449,6 +469,10 @@ async function carry(
     // why, as the read before the step would have: affirmed by another run of this trade, failed,
     // or no longer on chain after a reorg (see `look`); still Pending, the refusal is the error. A
     // fixed gas limit sends without an estimate (a refusal would be a reverted transaction): read.
+    // An affirmation mined reverted while the settlement is Pending with these terms was mined
+    // before the lock it needs (a reorg put the lock after it): sent again once, under the step's
+    // attempt 1 key (its own entry: nothing takes the reverted one up), never when the state says
+    // anything else.
     const estimated = buyer.ctx.signer?.engine.gasLimit === undefined;
     await run(
       2,
@@ -457,12 +481,15 @@ async function carry(
         return (await look({})).s === "Pending" ? undefined : "already affirmed";
       },
       async () => {
-        try {
-          return await a.affirmSettlement(await keyed(buyer, 2), { terms });
-        } catch (err) {
-          if (!(err instanceof ContractError)) throw err;
-          if ((await look({})).s === "Pending") throw err;
-          return { skipped: "already affirmed" };
+        for (let attempt: number | undefined = undefined; ; attempt = 1) {
+          try {
+            return await a.affirmSettlement(await keyed(buyer, 2, attempt), { terms });
+          } catch (err) {
+            if (!(err instanceof ContractError)) throw err;
+            if ((await look({})).s !== "Pending") return { skipped: "already affirmed" };
+            if (attempt !== undefined || err.txHash === undefined || !(await sameTerms()))
+              throw err;
+          }
         }
       },
     );
