@@ -2080,7 +2080,10 @@ class Tracked {
 
   /** Signs and broadcasts a replacement on the same nonce with higher fees. */
   private async replace(head: Head, reason: TxEventReason): Promise<void> {
-    if (!this.mayResend) return; // watched only: nobody waits for a replacement
+    // Watched only, nobody waits: not replaced when stuck, but when priced out (its fees below the
+    // base fee, it can never be mined, and every later send of the account waits behind it) a
+    // replacement of the same call on the same nonce takes its place: only one of them can be mined.
+    if (!this.mayResend && reason !== "priced-out") return;
     const last = this.candidates.at(-1)!;
     const market = await this.engine.reader.market();
     // (fees not known, and the node does not have the transaction: the market's fees replace it)
