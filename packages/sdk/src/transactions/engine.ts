@@ -2289,7 +2289,9 @@ class Tracked {
     } else {
       q.abandoned.add(this.nonce);
       const last = this.candidates.at(-1);
-      if (last) this.event("abandoned", last.hash, {});
+      // (a send watched by its nonce has no transaction, but what used its nonce may be its own)
+      if (last || f.error instanceof SendOutcomeUnknownError)
+        this.event("abandoned", last?.hash ?? "", {});
       await this.save({ state: "abandoned", error: f.error.shortMessage });
     }
   }
