@@ -1864,32 +1864,7 @@ class Tracked {
   private async nonceUsed(head: Head): Promise<void> {
     const user = await this.nonceUser(head);
     if (!user) throw new Final(new SendOutcomeUnknownError(this.at(), this.entry.from));
-    const tpl = this.template;
-    // (another send's own transaction is not this one's, however alike: a send given up frees its
-    // nonce, and the next send, maybe the same call under another key, takes it)
-    const other = this.engine.sendOf(user.hash);
-    if (
-      (other === undefined || other === this) &&
-      sameAddress(user.to, tpl.to) &&
-      user.input.toLowerCase() === tpl.data.toLowerCase() &&
-      BigInt(user.value) === tpl.value
-    ) {
-      // The same call on the same nonce, signed elsewhere (a replacement made outside): it is ours.
-      this.candidates.push({
-        hash: user.hash,
-        raw: undefined,
-        fees: feesOf({
-          maxFeePerGas: user.maxFeePerGas === undefined ? undefined : BigInt(user.maxFeePerGas),
-          maxPriorityFeePerGas:
-            user.maxPriorityFeePerGas === undefined ? undefined : BigInt(user.maxPriorityFeePerGas),
-          gasPrice: user.gasPrice === undefined ? undefined : BigInt(user.gasPrice),
-        }),
-        at: Date.now(),
-      });
-      await this.save({});
-      if (this.candidates.length === 1) this.event("submitted", user.hash, {});
-      return;
-    }
+    if (await this.adopt(user)) return;
     const cancelled =
       sameAddress(user.to, this.entry.from) && user.input === "0x" && BigInt(user.value) === 0n;
     throw new Final(
@@ -1902,6 +1877,39 @@ class Tracked {
         { action: this.action },
       ),
     );
+  }
+
+  /**
+   * True, and `user` (the account's transaction on the send's nonce) made one of the send's
+   * transactions, when it carries the send's call: signed elsewhere (a replacement made outside, a
+   * node-managed request whose answer was lost), it is the send's own.
+   */
+  private async adopt(user: RpcTransaction): Promise<boolean> {
+    const tpl = this.template;
+    // (another send's own transaction is not this one's, however alike: a send given up frees its
+    // nonce, and the next send, maybe the same call under another key, takes it)
+    const other = this.engine.sendOf(user.hash);
+    if (
+      (other !== undefined && other !== this) ||
+      !sameAddress(user.to, tpl.to) ||
+      user.input.toLowerCase() !== tpl.data.toLowerCase() ||
+      BigInt(user.value) !== tpl.value
+    )
+      return false;
+    this.candidates.push({
+      hash: user.hash,
+      raw: undefined,
+      fees: feesOf({
+        maxFeePerGas: user.maxFeePerGas === undefined ? undefined : BigInt(user.maxFeePerGas),
+        maxPriorityFeePerGas:
+          user.maxPriorityFeePerGas === undefined ? undefined : BigInt(user.maxPriorityFeePerGas),
+        gasPrice: user.gasPrice === undefined ? undefined : BigInt(user.gasPrice),
+      }),
+      at: Date.now(),
+    });
+    await this.save({});
+    if (this.candidates.length === 1) this.event("submitted", user.hash, {});
+    return true;
   }
 
   /**
@@ -1982,6 +1990,20 @@ class Tracked {
    * when nothing may be sent in its place, the nonce is cancelled with a zero-value self-transfer.
    */
   private async sendUnanswered(head: Head): Promise<void> {
+    // The node holds the account's transaction on the nonce with the send's call: the lost
+    // request's, adopted by its hash and fees, and replaced as any other when stuck or priced out.
+    if (Date.now() - this.lastSent.at >= this.policy.gapFillMs) {
+      const held = await this.engine.transactionOnNonce(this.nonce);
+      this.check();
+      if (
+        held &&
+        held.blockNumber == null &&
+        sameAddress(held.from, this.entry.from) &&
+        Number(held.nonce) === this.nonce &&
+        (await this.adopt(held))
+      )
+        return;
+    }
     if (!(await this.nonceFree(head))) return;
     if (!this.mayResend) {
       // Nobody waits to have the call sent again (see mayResend), but its nonce must not stay
