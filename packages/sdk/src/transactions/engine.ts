@@ -2130,6 +2130,12 @@ class Tracked {
       // A node-managed account: signing is sending, and it was refused.
       return this.refused(err, bump.fees);
     }
+    // (a node that takes the same fields again answers the same hash: not a replacement, the next
+    // one pays more)
+    if (this.candidates.some((c) => c.hash === signed.candidate.hash)) {
+      this.floor = bump.fees;
+      return;
+    }
     // (a local key's signature made after the stop is dropped unsent; a node-managed account's
     // was sent by signing: journaled, a retry of the key waits for it)
     if (this.engine.local) this.check();
@@ -2155,8 +2161,10 @@ class Tracked {
   /** A replacement the node refused: pay more next time, or let the next look see why. */
   private refused(err: unknown, fees: Fees): void {
     const text = errorText(err);
-    if (ALREADY_KNOWN_RE.test(text)) return;
-    if (UNDERPRICED_RE.test(text)) {
+    // Known: the node holds a transaction with these very fields. A node-managed send's whose fees
+    // were never learnt, replaced at the market's fees (legacy: the gas price the node chose for
+    // it), is the original itself: the next replacement pays more than these, as after a refusal.
+    if (UNDERPRICED_RE.test(text) || ALREADY_KNOWN_RE.test(text)) {
       this.floor = fees; // the next bump starts above these
       return;
     }
