@@ -532,6 +532,9 @@ export class TxEngine {
    * (the `Signer.sendTransaction` of {@link QueuedSigner}). {@link wait} takes it up later. A
    * node-managed account's request lost in transit throws {@link SendInTransitError}: there is no
    * transaction to return; its nonce stays held and is cancelled (nothing is sent again for it).
+   * With a key already sent (watched in this process, or open in the journal) nothing is sent:
+   * its newest transaction is returned, or, while it has none (a request lost in transit, its
+   * nonce watched or being cancelled), {@link SendInTransitError} again.
    */
   async submit(
     request: TransactionRequest,
@@ -540,6 +543,14 @@ export class TxEngine {
     const from = await this.getAddress();
     await this.resumeOpen();
     const policy = this.resolve(options);
+    const taken =
+      options.key === undefined ? undefined : await this.takeUp(options.key, request, options);
+    if (taken) {
+      taken.watchUnlessWatched(Date.now() + policy.timeoutMs);
+      const last = taken.candidates.at(-1);
+      if (!last) throw taken.inTransit();
+      return this.transactionOf(last.hash);
+    }
     const prepared = await this.prepare(request, policy);
     const chainId = await this.chainId();
     const entry = intentEntry(
@@ -551,22 +562,24 @@ export class TxEngine {
       this.estimates(request),
     );
     if (options.key === undefined) entry.unkeyed = true;
-    const journaled = this.journal.durable !== false;
+    // (a key's entry is kept, as send's is: its retry finds what this one sent)
+    const journaled = options.key !== undefined || this.journal.durable !== false;
     if (journaled) await this.journal.put(entry);
     const t = await this.start(entry, prepared, journaled, policy, undefined, undefined, true);
+    if (options.key !== undefined) this.byKey.set(options.key, t);
     const response = t.response;
     if (response) return response;
     // A node-managed request lost in transit: nobody waits for it, so it is not sent again.
     if (t.candidates.length === 0) throw t.lostInTransit();
     // Broadcast outcome unknown (transport failure): the transaction as signed.
-    return this.provider.getTransaction(t.candidates[0].hash).then((r) => {
-      if (!r)
-        throw new TransactionFailedError(
-          "The node did not answer the broadcast",
-          t.candidates[0].hash,
-        );
-      return r;
-    });
+    return this.transactionOf(t.candidates[0].hash);
+  }
+
+  /** The node's transaction `hash` of this account, which it was sent (see submit). */
+  private async transactionOf(hash: string): Promise<TransactionResponse> {
+    const r = await this.provider.getTransaction(hash);
+    if (!r) throw new TransactionFailedError("The node did not answer the broadcast", hash);
+    return r;
   }
 
   /**
@@ -1577,6 +1590,16 @@ class Tracked {
    */
   lostInTransit(): SendInTransitError {
     this.halt("request failed in transit");
+    return new SendInTransitError(this.at());
+  }
+
+  /** Taken up by a `submit` of its key: watched in the background unless it is already. */
+  watchUnlessWatched(deadline: number): void {
+    if (!this.loop && !this.settledFlag) this.startBackground(deadline);
+  }
+
+  /** The error of a `submit` of its key while it has no transaction (see lostInTransit). */
+  inTransit(): SendInTransitError {
     return new SendInTransitError(this.at());
   }
 
