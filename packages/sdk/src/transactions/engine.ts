@@ -397,6 +397,8 @@ export class TxEngine {
   private readonly starting = new Map<string, Promise<Tracked>>();
   /** Transactions submitted through {@link submit}, by hash (bounded). */
   private readonly recent = new Map<string, Tracked>();
+  /** The head read for the first sends, before any was seen (see prepare). */
+  private firstHead: Promise<unknown> | undefined;
 
   constructor(signer: Signer, options: TxEngineOptions & { gasLimit?: bigint } = {}) {
     this.signer = signer;
@@ -887,6 +889,9 @@ export class TxEngine {
     floor = 0n,
   ): Promise<TransactionRequest> {
     const from = await this.getAddress();
+    // No head seen yet (a process's first sends): one read beside the estimate, so the send's
+    // journal entry has its startBlock (a head seen before it was signed; see start).
+    if (!this.heads.last) this.firstHead ??= this.heads.current().catch(() => undefined);
     const base = { ...tx, from };
     const fixed = tx.gasLimit ?? this.gasLimit;
     // The margin goes on the node's estimate; a signer's own estimate (a relayer's) is its own.
@@ -1014,7 +1019,10 @@ export class TxEngine {
             onNonce?.(signed.nonce, signed.candidate?.hash);
             entry.state = "signed";
             entry.nonce = signed.nonce;
-            // (a head seen before: nothing of the send is mined at or below it)
+            // (a head seen before: nothing of the send is mined at or below it; a first send's
+            // was read beside its estimate, answered by now as a rule: a node slower than that
+            // holds the lock 100 ms at most, and the entry goes without)
+            if (!this.heads.last && this.firstHead) await within(this.firstHead, 100);
             entry.startBlock = this.heads.last?.number;
             if (!journaled) return;
             entry.txs = signed.candidate ? [journalTx(signed.candidate)] : [];
