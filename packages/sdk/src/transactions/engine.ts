@@ -461,7 +461,7 @@ export class TxEngine {
       const key = options.key ?? freshKey();
       let joined = false;
       const begin = async (): Promise<Tracked> => {
-        const carried: { outOfGas?: string[] } = {};
+        const carried: { outOfGas?: string[]; attempt?: number } = {};
         if (options.key !== undefined) {
           const taken = await this.takeUp(key, request, options, carried);
           if (taken) {
@@ -474,6 +474,7 @@ export class TxEngine {
         const entry = intentEntry(key, chainId, from, action, prepared, this.estimates(request));
         if (options.key === undefined) entry.unkeyed = true;
         if (carried.outOfGas) entry.outOfGas = carried.outOfGas;
+        if (carried.attempt) entry.attempt = carried.attempt;
         const journaled = options.key !== undefined || this.journal.durable !== false;
         if (journaled) await stopper.race(this.journal.put(entry));
         const t = await this.start(entry, prepared, journaled, policy, stopper, (n, h) => {
@@ -545,8 +546,11 @@ export class TxEngine {
     const from = await this.getAddress();
     await this.resumeOpen();
     const policy = this.resolve(options);
+    const carried: { attempt?: number } = {};
     const taken =
-      options.key === undefined ? undefined : await this.takeUp(options.key, request, options);
+      options.key === undefined
+        ? undefined
+        : await this.takeUp(options.key, request, options, carried);
     if (taken) {
       taken.watchUnlessWatched(Date.now() + policy.timeoutMs);
       const last = taken.candidates.at(-1);
@@ -564,6 +568,7 @@ export class TxEngine {
       this.estimates(request),
     );
     if (options.key === undefined) entry.unkeyed = true;
+    if (carried.attempt) entry.attempt = carried.attempt;
     // (a key's entry is kept, as send's is: its retry finds what this one sent)
     const journaled = options.key !== undefined || this.journal.durable !== false;
     if (journaled) await this.journal.put(entry);
@@ -800,7 +805,7 @@ export class TxEngine {
     key: string,
     request: TransactionRequest,
     options: SendOptions,
-    carried: { outOfGas?: string[] } = {},
+    carried: { outOfGas?: string[]; attempt?: number } = {},
   ): Promise<Tracked | undefined> {
     const live = this.byKey.get(key);
     if (live) {
@@ -809,6 +814,8 @@ export class TxEngine {
     }
     const entry = await this.journal.get(key);
     if (!entry) return undefined;
+    // this send is the key's next attempt: the journal keeps its writes over an older attempt's
+    carried.attempt = (entry.attempt ?? 0) + 1;
     const from = await this.getAddress();
     const chainId = (await this.chainId()).toString();
     if (!sameAddress(entry.from, from) || entry.chainId !== chainId) {
@@ -827,8 +834,11 @@ export class TxEngine {
     }
     const again = this.byKey.get(key); // taken up meanwhile
     if (again) return again;
+    entry.attempt = carried.attempt;
     const t = new Tracked(this, entry, this.templateOf(entry), this.resolve(options), true, false);
     this.byKey.set(key, t);
+    // (written at once: a stopped attempt's write still under way is then never kept over it)
+    await this.journal.put(entry);
     const q = this.queue();
     q.abandoned.delete(entry.nonce);
     return t;
