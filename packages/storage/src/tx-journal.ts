@@ -37,6 +37,11 @@ export interface TxJournalRecord {
   state: string;
   /** Milliseconds since the epoch of the last change. */
   updatedAt: number;
+  /**
+   * Which attempt of the key the entry is (absent: 0): a put of a lower attempt than the row's
+   * changes nothing, so a stopped attempt's late write never overwrites a newer one's.
+   */
+  attempt?: number;
 }
 
 /**
@@ -122,16 +127,30 @@ function record(e: TxJournalRecord) {
     state: checkText("state", e.state, 100),
     updatedAt: checkInt("updatedAt", e.updatedAt),
     entry: encodeJson(e, "entry"),
+    /** Not a column: the entry's attempt of its key (see attemptOf). */
+    attempt: typeof e.attempt === "number" ? e.attempt : 0,
   };
 }
 
 const decode = <E>(r: Record<string, unknown>): E => decodeJson(r.entry, "entry") as E;
 
+/** The entry's attempt of its key (`attempt`, absent: 0), in SQL, for `table`'s row. */
+function attemptOf(d: Dialect, table: string): string {
+  return d === "postgres"
+    ? `coalesce((${table}.entry->>'attempt')::numeric, 0)`
+    : `coalesce(json_extract(${table}.entry, '$.attempt'), 0)`;
+}
+
+/** An upsert that keeps the row of a newer attempt (compare-and-set on the entry's `attempt`). */
 async function upsert(q: Queryable, r: ReturnType<typeof record>): Promise<void> {
+  const newer = sql.raw(
+    `${attemptOf(q.dialect, "excluded")} >= ${attemptOf(q.dialect, "kessai_tx_journal")}`,
+  );
   await q.run(sql`INSERT INTO kessai_tx_journal (key, chain_id, sender, state, entry, updated_at)
     VALUES (${r.key}, ${r.chainId}, ${r.sender}, ${r.state}, ${r.entry}, ${r.updatedAt})
     ON CONFLICT (key) DO UPDATE SET chain_id = excluded.chain_id, sender = excluded.sender,
-      state = excluded.state, entry = excluded.entry, updated_at = excluded.updated_at`);
+      state = excluded.state, entry = excluded.entry, updated_at = excluded.updated_at
+    WHERE ${newer}`);
 }
 
 interface Pending {
@@ -160,7 +179,10 @@ export function txJournal<E extends TxJournalRecord = TxJournalRecord>(store: St
         const batch = queue;
         queue = [];
         const last = new Map<string, ReturnType<typeof record>>();
-        for (const p of batch) last.set(p.row.key, p.row);
+        for (const p of batch) {
+          const held = last.get(p.row.key);
+          if (!held || p.row.attempt >= held.attempt) last.set(p.row.key, p.row);
+        }
         try {
           if (last.size === 1) await upsert(store, [...last.values()][0]!);
           else

@@ -28,6 +28,8 @@ export class StoreJournal implements Journal {
   private readonly commits: GroupCommit;
   /** Per key, its newest put not yet settled (removed once it settles, if still the newest). */
   private readonly pending = new Map<string, Promise<unknown>>();
+  /** Per key retried in this process (an attempt above 0), the newest attempt put. */
+  private readonly attempts = new Map<string, number>();
 
   /**
    * `onPut`, if given, is called with each entry once its `put` has committed; `commits` is the
@@ -52,6 +54,11 @@ export class StoreJournal implements Journal {
 
   /** {@inheritDoc Journal.put} */
   async put(entry: JournalEntry): Promise<void> {
+    // A stopped attempt's late write after a retry of its key put a newer attempt: not kept over
+    // it (one journal serves one process at a time, so the attempts this process put suffice).
+    const attempt = entry.attempt ?? 0;
+    if (attempt < (this.attempts.get(entry.key) ?? 0)) return;
+    if (attempt > 0) this.attempts.set(entry.key, attempt);
     // The entry as it is now: the engine changes its object after the call.
     const snapshot = { ...entry };
     const put = this.commits.run((tx) =>

@@ -33,6 +33,8 @@ export interface AnvilOptions {
   port?: number;
   /** Funded accounts of the default mnemonic (default 50; anvil's own default is 10). */
   accounts?: number;
+  /** EVM hardfork (`--hardfork`), e.g. `berlin` for a chain of legacy fees (no base fee). */
+  hardfork?: string;
 }
 
 /** A running anvil. */
@@ -98,6 +100,7 @@ async function launch(port: number, options: AnvilOptions): Promise<Anvil> {
   if (options.baseFee !== undefined) args.push("--base-fee", options.baseFee.toString());
   if (options.loadState) args.push("--load-state", options.loadState);
   if (options.order) args.push("--order", options.order);
+  if (options.hardfork) args.push("--hardfork", options.hardfork);
   const child = tracked(spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"] }));
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));

@@ -7,6 +7,7 @@
  * (in this process or a restarted one) joins it instead of sending it again.
  */
 import { expect } from "chai";
+import { toQuantity } from "ethers";
 import {
   MemoryJournal,
   TransactionReplacedError,
@@ -109,7 +110,14 @@ describe("sdk: a node-managed send whose eth_sendTransaction fails in transit (a
       expect(stopped, "the first send's outcome").to.be.instanceOf(Error);
       const entry = await journal.get("pay-once-3");
       expect(entry?.nonce).to.equal(n0);
-      expect(entry?.txs).to.deep.equal([]);
+      // (the node's transaction on the nonce, found by it: the lost request's, journaled)
+      const held = await suite
+        .anvil()
+        .rpc<{ hash: string }>("eth_getTransactionBySenderAndNonce", [
+          signer.address,
+          toQuantity(n0),
+        ]);
+      expect(entry?.txs.map((t) => t.hash)).to.deep.equal([held.hash]);
       expect(sends(), "not sent again while pending").to.equal(1);
     } finally {
       await suite.anvil().rpc("evm_setAutomine", [true]);

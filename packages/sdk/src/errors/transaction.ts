@@ -131,7 +131,9 @@ export class SendAbortedError extends SendInterruptedError {
  * before the node answered, so there is no transaction to return, and the node may have taken it.
  * Its nonce (`nonce`) stays held, not handed to the next send: it is cancelled with a zero-value
  * self-transfer unless the node holds a transaction on it, which may then be mined. Check the
- * account's transaction on `nonce` before sending the call again.
+ * account's transaction on `nonce` before sending the call again, or retry with the same key: the
+ * retry sends nothing while the nonce is watched (this error again), then returns the transaction
+ * mined on it with the call, or, the nonce cancelled, sends the call afresh.
  */
 export class SendInTransitError extends SendInterruptedError {
   override name = "SendInTransitError";

@@ -397,6 +397,8 @@ export class TxEngine {
   private readonly starting = new Map<string, Promise<Tracked>>();
   /** Transactions submitted through {@link submit}, by hash (bounded). */
   private readonly recent = new Map<string, Tracked>();
+  /** The head read for the first sends, before any was seen (see prepare). */
+  private firstHead: Promise<unknown> | undefined;
 
   constructor(signer: Signer, options: TxEngineOptions & { gasLimit?: bigint } = {}) {
     this.signer = signer;
@@ -459,7 +461,7 @@ export class TxEngine {
       const key = options.key ?? freshKey();
       let joined = false;
       const begin = async (): Promise<Tracked> => {
-        const carried: { outOfGas?: string[] } = {};
+        const carried: { outOfGas?: string[]; attempt?: number } = {};
         if (options.key !== undefined) {
           const taken = await this.takeUp(key, request, options, carried);
           if (taken) {
@@ -472,6 +474,7 @@ export class TxEngine {
         const entry = intentEntry(key, chainId, from, action, prepared, this.estimates(request));
         if (options.key === undefined) entry.unkeyed = true;
         if (carried.outOfGas) entry.outOfGas = carried.outOfGas;
+        if (carried.attempt) entry.attempt = carried.attempt;
         const journaled = options.key !== undefined || this.journal.durable !== false;
         if (journaled) await stopper.race(this.journal.put(entry));
         const t = await this.start(entry, prepared, journaled, policy, stopper, (n, h) => {
@@ -532,6 +535,9 @@ export class TxEngine {
    * (the `Signer.sendTransaction` of {@link QueuedSigner}). {@link wait} takes it up later. A
    * node-managed account's request lost in transit throws {@link SendInTransitError}: there is no
    * transaction to return; its nonce stays held and is cancelled (nothing is sent again for it).
+   * With a key already sent (watched in this process, or open in the journal) nothing is sent:
+   * its newest transaction is returned, or, while it has none (a request lost in transit, its
+   * nonce watched or being cancelled), {@link SendInTransitError} again.
    */
   async submit(
     request: TransactionRequest,
@@ -540,6 +546,17 @@ export class TxEngine {
     const from = await this.getAddress();
     await this.resumeOpen();
     const policy = this.resolve(options);
+    const carried: { attempt?: number } = {};
+    const taken =
+      options.key === undefined
+        ? undefined
+        : await this.takeUp(options.key, request, options, carried);
+    if (taken) {
+      taken.watchUnlessWatched(Date.now() + policy.timeoutMs);
+      const last = taken.candidates.at(-1);
+      if (!last) throw taken.inTransit();
+      return this.transactionOf(last.hash);
+    }
     const prepared = await this.prepare(request, policy);
     const chainId = await this.chainId();
     const entry = intentEntry(
@@ -551,22 +568,25 @@ export class TxEngine {
       this.estimates(request),
     );
     if (options.key === undefined) entry.unkeyed = true;
-    const journaled = this.journal.durable !== false;
+    if (carried.attempt) entry.attempt = carried.attempt;
+    // (a key's entry is kept, as send's is: its retry finds what this one sent)
+    const journaled = options.key !== undefined || this.journal.durable !== false;
     if (journaled) await this.journal.put(entry);
     const t = await this.start(entry, prepared, journaled, policy, undefined, undefined, true);
+    if (options.key !== undefined) this.byKey.set(options.key, t);
     const response = t.response;
     if (response) return response;
     // A node-managed request lost in transit: nobody waits for it, so it is not sent again.
     if (t.candidates.length === 0) throw t.lostInTransit();
     // Broadcast outcome unknown (transport failure): the transaction as signed.
-    return this.provider.getTransaction(t.candidates[0].hash).then((r) => {
-      if (!r)
-        throw new TransactionFailedError(
-          "The node did not answer the broadcast",
-          t.candidates[0].hash,
-        );
-      return r;
-    });
+    return this.transactionOf(t.candidates[0].hash);
+  }
+
+  /** The node's transaction `hash` of this account, which it was sent (see submit). */
+  private async transactionOf(hash: string): Promise<TransactionResponse> {
+    const r = await this.provider.getTransaction(hash);
+    if (!r) throw new TransactionFailedError("The node did not answer the broadcast", hash);
+    return r;
   }
 
   /**
@@ -785,7 +805,7 @@ export class TxEngine {
     key: string,
     request: TransactionRequest,
     options: SendOptions,
-    carried: { outOfGas?: string[] } = {},
+    carried: { outOfGas?: string[]; attempt?: number } = {},
   ): Promise<Tracked | undefined> {
     const live = this.byKey.get(key);
     if (live) {
@@ -794,6 +814,8 @@ export class TxEngine {
     }
     const entry = await this.journal.get(key);
     if (!entry) return undefined;
+    // this send is the key's next attempt: the journal keeps its writes over an older attempt's
+    carried.attempt = (entry.attempt ?? 0) + 1;
     const from = await this.getAddress();
     const chainId = (await this.chainId()).toString();
     if (!sameAddress(entry.from, from) || entry.chainId !== chainId) {
@@ -812,8 +834,11 @@ export class TxEngine {
     }
     const again = this.byKey.get(key); // taken up meanwhile
     if (again) return again;
+    entry.attempt = carried.attempt;
     const t = new Tracked(this, entry, this.templateOf(entry), this.resolve(options), true, false);
     this.byKey.set(key, t);
+    // (written at once: a stopped attempt's write still under way is then never kept over it)
+    await this.journal.put(entry);
     const q = this.queue();
     q.abandoned.delete(entry.nonce);
     return t;
@@ -874,6 +899,9 @@ export class TxEngine {
     floor = 0n,
   ): Promise<TransactionRequest> {
     const from = await this.getAddress();
+    // No head seen yet (a process's first sends): one read beside the estimate, so the send's
+    // journal entry has its startBlock (a head seen before it was signed; see start).
+    if (!this.heads.last) this.firstHead ??= this.heads.current().catch(() => undefined);
     const base = { ...tx, from };
     const fixed = tx.gasLimit ?? this.gasLimit;
     // The margin goes on the node's estimate; a signer's own estimate (a relayer's) is its own.
@@ -1001,7 +1029,10 @@ export class TxEngine {
             onNonce?.(signed.nonce, signed.candidate?.hash);
             entry.state = "signed";
             entry.nonce = signed.nonce;
-            // (a head seen before: nothing of the send is mined at or below it)
+            // (a head seen before: nothing of the send is mined at or below it; a first send's
+            // was read beside its estimate, answered by now as a rule: a node slower than that
+            // holds the lock 100 ms at most, and the entry goes without)
+            if (!this.heads.last && this.firstHead) await within(this.firstHead, 100);
             entry.startBlock = this.heads.last?.number;
             if (!journaled) return;
             entry.txs = signed.candidate ? [journalTx(signed.candidate)] : [];
@@ -1580,6 +1611,16 @@ class Tracked {
     return new SendInTransitError(this.at());
   }
 
+  /** Taken up by a `submit` of its key: watched in the background unless it is already. */
+  watchUnlessWatched(deadline: number): void {
+    if (!this.loop && !this.settledFlag) this.startBackground(deadline);
+  }
+
+  /** The error of a `submit` of its key while it has no transaction (see lostInTransit). */
+  inTransit(): SendInTransitError {
+    return new SendInTransitError(this.at());
+  }
+
   /** Abandons the send if nobody ever waited for it (its caller stopped while it was sent). */
   abandonIfIdle(): void {
     if (this.waiters === 0 && !this.background && !this.loop) this.halt("no caller waits");
@@ -1864,32 +1905,7 @@ class Tracked {
   private async nonceUsed(head: Head): Promise<void> {
     const user = await this.nonceUser(head);
     if (!user) throw new Final(new SendOutcomeUnknownError(this.at(), this.entry.from));
-    const tpl = this.template;
-    // (another send's own transaction is not this one's, however alike: a send given up frees its
-    // nonce, and the next send, maybe the same call under another key, takes it)
-    const other = this.engine.sendOf(user.hash);
-    if (
-      (other === undefined || other === this) &&
-      sameAddress(user.to, tpl.to) &&
-      user.input.toLowerCase() === tpl.data.toLowerCase() &&
-      BigInt(user.value) === tpl.value
-    ) {
-      // The same call on the same nonce, signed elsewhere (a replacement made outside): it is ours.
-      this.candidates.push({
-        hash: user.hash,
-        raw: undefined,
-        fees: feesOf({
-          maxFeePerGas: user.maxFeePerGas === undefined ? undefined : BigInt(user.maxFeePerGas),
-          maxPriorityFeePerGas:
-            user.maxPriorityFeePerGas === undefined ? undefined : BigInt(user.maxPriorityFeePerGas),
-          gasPrice: user.gasPrice === undefined ? undefined : BigInt(user.gasPrice),
-        }),
-        at: Date.now(),
-      });
-      await this.save({});
-      if (this.candidates.length === 1) this.event("submitted", user.hash, {});
-      return;
-    }
+    if (await this.adopt(user)) return;
     const cancelled =
       sameAddress(user.to, this.entry.from) && user.input === "0x" && BigInt(user.value) === 0n;
     throw new Final(
@@ -1902,6 +1918,39 @@ class Tracked {
         { action: this.action },
       ),
     );
+  }
+
+  /**
+   * True, and `user` (the account's transaction on the send's nonce) made one of the send's
+   * transactions, when it carries the send's call: signed elsewhere (a replacement made outside, a
+   * node-managed request whose answer was lost), it is the send's own.
+   */
+  private async adopt(user: RpcTransaction): Promise<boolean> {
+    const tpl = this.template;
+    // (another send's own transaction is not this one's, however alike: a send given up frees its
+    // nonce, and the next send, maybe the same call under another key, takes it)
+    const other = this.engine.sendOf(user.hash);
+    if (
+      (other !== undefined && other !== this) ||
+      !sameAddress(user.to, tpl.to) ||
+      user.input.toLowerCase() !== tpl.data.toLowerCase() ||
+      BigInt(user.value) !== tpl.value
+    )
+      return false;
+    this.candidates.push({
+      hash: user.hash,
+      raw: undefined,
+      fees: feesOf({
+        maxFeePerGas: user.maxFeePerGas === undefined ? undefined : BigInt(user.maxFeePerGas),
+        maxPriorityFeePerGas:
+          user.maxPriorityFeePerGas === undefined ? undefined : BigInt(user.maxPriorityFeePerGas),
+        gasPrice: user.gasPrice === undefined ? undefined : BigInt(user.gasPrice),
+      }),
+      at: Date.now(),
+    });
+    await this.save({});
+    if (this.candidates.length === 1) this.event("submitted", user.hash, {});
+    return true;
   }
 
   /**
@@ -1982,6 +2031,20 @@ class Tracked {
    * when nothing may be sent in its place, the nonce is cancelled with a zero-value self-transfer.
    */
   private async sendUnanswered(head: Head): Promise<void> {
+    // The node holds the account's transaction on the nonce with the send's call: the lost
+    // request's, adopted by its hash and fees, and replaced as any other when stuck or priced out.
+    if (Date.now() - this.lastSent.at >= this.policy.gapFillMs) {
+      const held = await this.engine.transactionOnNonce(this.nonce);
+      this.check();
+      if (
+        held &&
+        held.blockNumber == null &&
+        sameAddress(held.from, this.entry.from) &&
+        Number(held.nonce) === this.nonce &&
+        (await this.adopt(held))
+      )
+        return;
+    }
     if (!(await this.nonceFree(head))) return;
     if (!this.mayResend) {
       // Nobody waits to have the call sent again (see mayResend), but its nonce must not stay
@@ -2080,7 +2143,10 @@ class Tracked {
 
   /** Signs and broadcasts a replacement on the same nonce with higher fees. */
   private async replace(head: Head, reason: TxEventReason): Promise<void> {
-    if (!this.mayResend) return; // watched only: nobody waits for a replacement
+    // Watched only, nobody waits: not replaced when stuck, but when priced out (its fees below the
+    // base fee, it can never be mined, and every later send of the account waits behind it) a
+    // replacement of the same call on the same nonce takes its place: only one of them can be mined.
+    if (!this.mayResend && reason !== "priced-out") return;
     const last = this.candidates.at(-1)!;
     const market = await this.engine.reader.market();
     // (fees not known, and the node does not have the transaction: the market's fees replace it)
@@ -2104,6 +2170,12 @@ class Tracked {
       if (this.engine.local) throw err;
       // A node-managed account: signing is sending, and it was refused.
       return this.refused(err, bump.fees);
+    }
+    // (a node that takes the same fields again answers the same hash: not a replacement, the next
+    // one pays more)
+    if (this.candidates.some((c) => c.hash === signed.candidate.hash)) {
+      this.floor = bump.fees;
+      return;
     }
     // (a local key's signature made after the stop is dropped unsent; a node-managed account's
     // was sent by signing: journaled, a retry of the key waits for it)
@@ -2130,8 +2202,10 @@ class Tracked {
   /** A replacement the node refused: pay more next time, or let the next look see why. */
   private refused(err: unknown, fees: Fees): void {
     const text = errorText(err);
-    if (ALREADY_KNOWN_RE.test(text)) return;
-    if (UNDERPRICED_RE.test(text)) {
+    // Known: the node holds a transaction with these very fields. A node-managed send's whose fees
+    // were never learnt, replaced at the market's fees (legacy: the gas price the node chose for
+    // it), is the original itself: the next replacement pays more than these, as after a refusal.
+    if (UNDERPRICED_RE.test(text) || ALREADY_KNOWN_RE.test(text)) {
       this.floor = fees; // the next bump starts above these
       return;
     }
@@ -2286,7 +2360,9 @@ class Tracked {
     } else {
       q.abandoned.add(this.nonce);
       const last = this.candidates.at(-1);
-      if (last) this.event("abandoned", last.hash, {});
+      // (a send watched by its nonce has no transaction, but what used its nonce may be its own)
+      if (last || f.error instanceof SendOutcomeUnknownError)
+        this.event("abandoned", last?.hash ?? "", {});
       await this.save({ state: "abandoned", error: f.error.shortMessage });
     }
   }

@@ -1,5 +1,5 @@
 import { ConfigurationError } from "../errors/configuration.js";
-import { copyEntry, isOpen, type Journal, type JournalEntry } from "./journal.js";
+import { copyEntry, isOpen, olderAttempt, type Journal, type JournalEntry } from "./journal.js";
 
 type FileHandle = import("node:fs/promises").FileHandle;
 
@@ -55,6 +55,8 @@ export class FileJournal implements Journal {
     const copy = copyEntry(entry); // as it is now: the caller may change it meanwhile
     const line = JSON.stringify(copy) + "\n"; // before it is kept: a refused entry is not read back
     await this.load();
+    const held = this.entries.get(copy.key);
+    if (held && olderAttempt(copy, held)) return; // a stopped attempt's late write: not written
     this.entries.set(copy.key, copy);
     await new Promise<void>((resolve, reject) => {
       this.queue.push({ line, resolve, reject });

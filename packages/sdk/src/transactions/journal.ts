@@ -69,6 +69,12 @@ export interface JournalEntry {
    * before it was recorded), a key of the engine's making (`tx:<uuid>:<n>`) counts as set.
    */
   unkeyed?: boolean;
+  /**
+   * Which attempt of the key this entry is (absent: 0): a send of a key already in the journal,
+   * in this process or a restarted one, raises it. A journal ignores a `put` of an attempt below
+   * the one it holds for the key: a stopped attempt's late write never overwrites a newer one's.
+   */
+  attempt?: number;
   /** Chain ID, decimal. */
   chainId: string;
   /** The sending account, checksummed. */
@@ -96,8 +102,8 @@ export interface JournalEntry {
   /**
    * The number of the head the engine last saw when it signed (or, a node-managed account, sent)
    * the first transaction on `nonce`: none of the send's transactions is mined at or below it, so
-   * the search for what used the nonce starts there. Absent when the engine had seen no head yet,
-   * and in entries of older versions (then `firstBlock` bounds a send whose first transaction is
+   * the search for what used the nonce starts there. Absent when the engine had no head yet (a
+   * first send's, read beside its estimate, not answered in time), and in entries of older versions (then `firstBlock` bounds a send whose first transaction is
    * known, and nothing bounds one watched by its nonce).
    */
   startBlock?: number;
@@ -117,7 +123,8 @@ export interface JournalEntry {
 /**
  * Durable storage of {@link JournalEntry} records by key. Requirements on an implementation:
  * - `put` replaces the entry with that key (or adds it) and resolves once it is durable: after a
- *   crash, `get` returns it or a later version;
+ *   crash, `get` returns it or a later version; a `put` whose `attempt` is below the held entry's
+ *   (absent counts as 0) changes nothing (compare-and-set on the attempt);
  * - calls to `put` on one journal take effect in the order they were made;
  * - `get` returns the latest `put` (a copy: the engine never mutates what it reads);
  * - `open` returns the entries of that chain and sender whose state is in
@@ -205,6 +212,7 @@ export class MemoryJournal implements Journal {
   /** {@inheritDoc Journal.put} */
   async put(entry: JournalEntry): Promise<void> {
     const was = this.entries.get(entry.key);
+    if (was && olderAttempt(entry, was)) return;
     if (was) {
       this.entries.delete(entry.key); // re-inserted last: the map keeps insertion order
       if (!isOpen(was)) this.closed--;
@@ -229,6 +237,11 @@ export class MemoryJournal implements Journal {
       .filter((e) => e.chainId === chainId && e.from.toLowerCase() === f && isOpen(e))
       .map(copyEntry);
   }
+}
+
+/** True when `entry` is of an earlier attempt of its key than `held` (see JournalEntry.attempt). */
+export function olderAttempt(entry: JournalEntry, held: JournalEntry): boolean {
+  return (entry.attempt ?? 0) < (held.attempt ?? 0);
 }
 
 /** True for an entry the engine resumes on start. */

@@ -59,7 +59,11 @@ export interface TxEvent {
   action: string | undefined;
   account: string;
   nonce: number;
-  /** The transaction the event is about. */
+  /**
+   * The transaction the event is about; empty when the send has none the engine knows of (a
+   * node-managed request lost in transit, watched by its nonce: `resumed`, and `abandoned` after
+   * `SendOutcomeUnknownError`).
+   */
   hash: string;
   /** `replaced`: the transaction it replaces. */
   previous?: string;
