@@ -175,7 +175,9 @@ export function legacySettleTradeKey(id: string, step: SettlementStepName): stri
  * mined and then removed by a reorg: the engine waits for it, puts the same signed transaction
  * back, or sends afresh), is the one. An attempt confirmed and still in the chain whose effect is
  * gone (the caller only asks when the step is not done) was undone by an outside event: the next
- * attempt. Only {@link RENEWABLE_STEPS} go past their first key.
+ * attempt. Only {@link RENEWABLE_STEPS} go past their first key. Before all of them, step 2's
+ * redo (`...:affirm:1`, see {@link settleTrade}) once it holds a transaction: it was sent after
+ * whatever the other keys hold.
  */
 export async function settleTradeSendKey(
   journal: Journal,
@@ -190,13 +192,14 @@ export async function settleTradeSendKey(
     e !== undefined && e.nonce !== undefined && e.txs.length > 0;
   const renewable = RENEWABLE_STEPS.includes(step);
   const chainId = BigInt(scope.chainId).toString();
-  if (holds(old) && old!.chainId === chainId) {
-    if (!renewable || !(await stillMined(old!, reader))) return legacy;
-  }
   if (step === "affirm") {
-    // the redo of an affirmation mined reverted (see settleTrade), once sent, is the one to wait for
+    // the redo of an affirmation mined reverted (see settleTrade), once sent, is the one to wait
+    // for, also when the reverted one is under the legacy key (only this release sends a redo)
     const redo = settleTradeKey(scope, id, step, 1);
     if (holds(await journal.get(redo))) return redo;
+  }
+  if (holds(old) && old!.chainId === chainId) {
+    if (!renewable || !(await stillMined(old!, reader))) return legacy;
   }
   for (let attempt = 0; ; attempt++) {
     const key = settleTradeKey(scope, id, step, attempt);
