@@ -6,6 +6,7 @@ import type { FirmClient } from "../clients/firm.js";
 import type { KessaiContext } from "../context/connect.js";
 import { KessaiError } from "../errors/base.js";
 import { ContractError } from "../errors/contract.js";
+import { DvpUnexpectedState } from "../generated/errors.js";
 import {
   SettlementInFlightError,
   SettlementReorgError,
@@ -270,8 +271,9 @@ class Lost {
  *   and goes through the steps again: a step a reorg removed is sent again under its key, so the
  *   engine puts the same signed transaction back (or waits for it). After `maxRedo` such rounds it
  *   throws {@link SettlementReorgError}. An affirmation mined reverted before the lock it needs
- *   (a reorg put the lock after it) is sent once more, under `...:affirm:1`, when the settlement
- *   is then Pending with these terms; never when the state says anything else.
+ *   (a reorg put the lock after it: `DvpUnexpectedState` with current None) is sent once more,
+ *   under `...:affirm:1`, when the settlement is then Pending with these terms; never when the
+ *   state or the revert says anything else.
  * - **Concurrency.** By default the buyer pays with a transfer authorization per trade
  *   (`useAuthorization`), so many trades of one buyer run at once.
  */
@@ -472,9 +474,10 @@ async function carry(
     // why, as the read before the step would have: affirmed by another run of this trade, failed,
     // or no longer on chain after a reorg (see `look`); still Pending, the refusal is the error. A
     // fixed gas limit sends without an estimate (a refusal would be a reverted transaction): read.
-    // An affirmation mined reverted while the settlement is Pending with these terms was mined
-    // before the lock it needs (a reorg put the lock after it): sent again once, under the step's
-    // attempt 1 key (its own entry: nothing takes the reverted one up), never when the state says
+    // An affirmation mined reverted because the settlement was not there (DvpUnexpectedState,
+    // current None) while it is now Pending with these terms was mined before the lock it needs
+    // (a reorg put the lock after it): sent again once, under the step's attempt 1 key (its own
+    // entry: nothing takes the reverted one up), never when the state or the revert says
     // anything else.
     const estimated = buyer.ctx.signer?.engine.gasLimit === undefined;
     await run(
@@ -490,8 +493,11 @@ async function carry(
           } catch (err) {
             if (!(err instanceof ContractError)) throw err;
             if ((await look({})).s !== "Pending") return { skipped: "already affirmed" };
-            if (attempt !== undefined || err.txHash === undefined || !(await sameTerms()))
-              throw err;
+            // redone only when it reverted because the settlement was not there yet (current
+            // None): any other revert (a pause, the buyer's eligibility) would revert again
+            const beforeLock = err instanceof DvpUnexpectedState && err.args.current === 0n;
+            if (attempt !== undefined || err.txHash === undefined || !beforeLock) throw err;
+            if (!(await sameTerms())) throw err;
           }
         }
       },
