@@ -6,6 +6,7 @@ import type { FirmClient } from "../clients/firm.js";
 import type { KessaiContext } from "../context/connect.js";
 import { KessaiError } from "../errors/base.js";
 import { ContractError } from "../errors/contract.js";
+import { DvpUnexpectedState } from "../generated/errors.js";
 import {
   SettlementInFlightError,
   SettlementReorgError,
@@ -175,7 +176,9 @@ export function legacySettleTradeKey(id: string, step: SettlementStepName): stri
  * mined and then removed by a reorg: the engine waits for it, puts the same signed transaction
  * back, or sends afresh), is the one. An attempt confirmed and still in the chain whose effect is
  * gone (the caller only asks when the step is not done) was undone by an outside event: the next
- * attempt. Only {@link RENEWABLE_STEPS} go past their first key.
+ * attempt. Only {@link RENEWABLE_STEPS} go past their first key. Before all of them, step 2's
+ * redo (`...:affirm:1`, see {@link settleTrade}) once it holds a transaction: it was sent after
+ * whatever the other keys hold.
  */
 export async function settleTradeSendKey(
   journal: Journal,
@@ -190,13 +193,14 @@ export async function settleTradeSendKey(
     e !== undefined && e.nonce !== undefined && e.txs.length > 0;
   const renewable = RENEWABLE_STEPS.includes(step);
   const chainId = BigInt(scope.chainId).toString();
-  if (holds(old) && old!.chainId === chainId) {
-    if (!renewable || !(await stillMined(old!, reader))) return legacy;
-  }
   if (step === "affirm") {
-    // the redo of an affirmation mined reverted (see settleTrade), once sent, is the one to wait for
+    // the redo of an affirmation mined reverted (see settleTrade), once sent, is the one to wait
+    // for, also when the reverted one is under the legacy key (only this release sends a redo)
     const redo = settleTradeKey(scope, id, step, 1);
     if (holds(await journal.get(redo))) return redo;
+  }
+  if (holds(old) && old!.chainId === chainId) {
+    if (!renewable || !(await stillMined(old!, reader))) return legacy;
   }
   for (let attempt = 0; ; attempt++) {
     const key = settleTradeKey(scope, id, step, attempt);
@@ -267,8 +271,9 @@ class Lost {
  *   and goes through the steps again: a step a reorg removed is sent again under its key, so the
  *   engine puts the same signed transaction back (or waits for it). After `maxRedo` such rounds it
  *   throws {@link SettlementReorgError}. An affirmation mined reverted before the lock it needs
- *   (a reorg put the lock after it) is sent once more, under `...:affirm:1`, when the settlement
- *   is then Pending with these terms; never when the state says anything else.
+ *   (a reorg put the lock after it: `DvpUnexpectedState` with current None) is sent once more,
+ *   under `...:affirm:1`, when the settlement is then Pending with these terms; never when the
+ *   state or the revert says anything else.
  * - **Concurrency.** By default the buyer pays with a transfer authorization per trade
  *   (`useAuthorization`), so many trades of one buyer run at once.
  */
@@ -469,9 +474,10 @@ async function carry(
     // why, as the read before the step would have: affirmed by another run of this trade, failed,
     // or no longer on chain after a reorg (see `look`); still Pending, the refusal is the error. A
     // fixed gas limit sends without an estimate (a refusal would be a reverted transaction): read.
-    // An affirmation mined reverted while the settlement is Pending with these terms was mined
-    // before the lock it needs (a reorg put the lock after it): sent again once, under the step's
-    // attempt 1 key (its own entry: nothing takes the reverted one up), never when the state says
+    // An affirmation mined reverted because the settlement was not there (DvpUnexpectedState,
+    // current None) while it is now Pending with these terms was mined before the lock it needs
+    // (a reorg put the lock after it): sent again once, under the step's attempt 1 key (its own
+    // entry: nothing takes the reverted one up), never when the state or the revert says
     // anything else.
     const estimated = buyer.ctx.signer?.engine.gasLimit === undefined;
     await run(
@@ -487,8 +493,11 @@ async function carry(
           } catch (err) {
             if (!(err instanceof ContractError)) throw err;
             if ((await look({})).s !== "Pending") return { skipped: "already affirmed" };
-            if (attempt !== undefined || err.txHash === undefined || !(await sameTerms()))
-              throw err;
+            // redone only when it reverted because the settlement was not there yet (current
+            // None): any other revert (a pause, the buyer's eligibility) would revert again
+            const beforeLock = err instanceof DvpUnexpectedState && err.args.current === 0n;
+            if (attempt !== undefined || err.txHash === undefined || !beforeLock) throw err;
+            if (!(await sameTerms())) throw err;
           }
         }
       },
