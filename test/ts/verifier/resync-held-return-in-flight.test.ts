@@ -8,7 +8,10 @@
  * again), and it can only revert on the new lock, whose terms differ (CrossLedgerTermsMismatch).
  * Before, it stayed under `st:<id>` and every send of the new lock under that key met
  * JournalConflictError (its call data differs): the new lock was never delivered. Now the new
- * lock's sends go under `st:<id>:<its terms hash>`. Two anvil nodes, k = 3, SQLite and PostgreSQL.
+ * lock's sends go under `st:<id>:<its terms hash>`. An abandoned one, which the engine no longer
+ * watches, is recorded `reverted` (with the transaction mined) once its nonce is used in a block
+ * with k confirmations; before, it stayed `abandoned` after it was mined and refused. Two anvil
+ * nodes, k = 3, SQLite and PostgreSQL.
  */
 import { expect } from "chai";
 import { Wallet, keccak256 } from "ethers";
@@ -138,10 +141,17 @@ describeBackends("a return still in flight when the lock comes back under new te
         old: 0,
         sent: nonce + 2,
         journal: [
-          // its end, as the engine saw it (an abandoned send is not watched any more)
-          { id: `st:${id}`, state: state === "abandoned" ? "abandoned" : "reverted" },
+          // its end: as the engine saw it, or, abandoned (the engine no longer watches it), as
+          // the verifier saw it once its nonce was used in a block with k confirmations
+          { id: `st:${id}`, state: "reverted" },
           { id: `st:${id}:${termsHash(t2)}`, state: "confirmed" },
         ],
+      });
+      // the transaction that was mined, recorded with its end
+      const end = (await journal.get(store, key))!.data as JournalEntry;
+      expect({ mined: end.mined?.hash, status: end.mined?.status }).to.deep.equal({
+        mined: hash,
+        status: 0,
       });
     });
 });
