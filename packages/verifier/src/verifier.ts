@@ -907,7 +907,7 @@ export class Verifier {
    * or `replaced` (another transaction took the nonce). A return whose own terms are locked
    * again is left to its relay, which takes it up under the same key. Returns how many it ended.
    */
-  async endKeptReturns(): Promise<number> {
+  private async endKeptReturns(): Promise<number> {
     const st = this.chains.st;
     const kept = await journals.list(this.store, {
       namespace: TX_JOURNAL_NAMESPACE,
