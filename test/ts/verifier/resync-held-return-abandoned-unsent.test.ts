@@ -8,20 +8,23 @@
  * and PostgreSQL.
  */
 import { expect } from "chai";
-import { Wallet, keccak256 } from "ethers";
+import { Wallet } from "ethers";
 import { journal, sql } from "@kessai/storage";
 import type { JournalEntry } from "@kessai/sdk";
 import { TX_JOURNAL_NAMESPACE } from "../../../packages/verifier/src/journal.js";
 import { termsHash } from "../../../packages/verifier/src/terms.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import { roundsUntil, statesOf } from "./fixture.js";
-import { ST_CHAIN_ID, VERIFIER, instruct } from "./two-nodes.js";
+import { VERIFIER, instruct } from "./two-nodes.js";
 import { describeBackends } from "../storage/backends.js";
 import { useResyncNodes } from "./resync-fixture.js";
-import { heldReturnAfterResync, relockUnderNewTerms } from "./held-return-fixture.js";
+import {
+  heldReturnAfterResync,
+  relockUnderNewTerms,
+  signHeldReturn,
+} from "./held-return-fixture.js";
 
 const K = 3;
-const GWEI = 10n ** 9n;
 
 describeBackends("an abandoned old return never broadcast, its nonce taken", (backend) => {
   const nodes = useResyncNodes(backend, K);
@@ -36,35 +39,9 @@ describeBackends("an abandoned old return never broadcast, its nonce taken", (ba
     let nonce = 0;
     let hash = "";
     const { again, t2 } = await relockUnderNewTerms(nodes, K, t, async () => {
-      nonce = await l.st.provider.getTransactionCount(sender.address, "pending");
-      const fees = { maxFeePerGas: 100n * GWEI, maxPriorityFeePerGas: GWEI };
-      const raw = await sender.signTransaction({
-        to: held.request.to,
-        data: held.request.data,
-        gasLimit: BigInt(held.request.gasLimit ?? 500_000),
-        nonce,
-        chainId: ST_CHAIN_ID,
-        type: 2,
-        ...fees,
-      });
-      hash = keccak256(raw);
-      const entry: JournalEntry = {
-        ...held,
-        state: "abandoned",
-        error: "the caller gave up",
-        nonce,
-        txs: [
-          {
-            hash,
-            raw,
-            maxFeePerGas: String(fees.maxFeePerGas),
-            maxPriorityFeePerGas: String(fees.maxPriorityFeePerGas),
-            at: Date.now(),
-          },
-        ],
-        firstBlock: await nodes.height(),
-        updatedAt: Date.now(),
-      };
+      const { signed, ...sent } = await signHeldReturn(nodes, held);
+      ({ nonce, hash } = sent);
+      const entry: JournalEntry = { ...signed, state: "abandoned", error: "the caller gave up" };
       await store.transaction((tx) => journal.put(tx, { ...key, state: entry.state, data: entry }));
     });
     await instruct(l, t2);

@@ -14,21 +14,24 @@
  * nodes, k = 3, SQLite and PostgreSQL.
  */
 import { expect } from "chai";
-import { Wallet, keccak256 } from "ethers";
+import { Wallet } from "ethers";
 import { journal, sql } from "@kessai/storage";
 import type { JournalEntry } from "@kessai/sdk";
 import { TX_JOURNAL_NAMESPACE } from "../../../packages/verifier/src/journal.js";
 import { termsHash } from "../../../packages/verifier/src/terms.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import { roundsUntil, statesOf } from "./fixture.js";
-import { ST_CHAIN_ID, VERIFIER, instruct } from "./two-nodes.js";
+import { VERIFIER, instruct } from "./two-nodes.js";
 import { describeBackends } from "../storage/backends.js";
 import { useResyncNodes } from "./resync-fixture.js";
-import { heldReturnAfterResync, relockUnderNewTerms } from "./held-return-fixture.js";
+import {
+  heldReturnAfterResync,
+  relockUnderNewTerms,
+  signHeldReturn,
+} from "./held-return-fixture.js";
 import { delivery } from "./wire-fixture.js";
 
 const K = 3;
-const GWEI = 10n ** 9n;
 
 describeBackends("a return still in flight when the lock comes back under new terms", (backend) => {
   const nodes = useResyncNodes(backend, K);
@@ -51,34 +54,8 @@ describeBackends("a return still in flight when the lock comes back under new te
 
       const { again, t2 } = await relockUnderNewTerms(nodes, K, t, async () => {
         // The return's send as the engine journals it: signed on the account's next nonce.
-        nonce = await l.st.provider.getTransactionCount(sender.address, "pending");
-        const fees = { maxFeePerGas: 100n * GWEI, maxPriorityFeePerGas: GWEI };
-        const raw = await sender.signTransaction({
-          to: held.request.to,
-          data: held.request.data,
-          gasLimit: BigInt(held.request.gasLimit ?? 500_000),
-          nonce,
-          chainId: ST_CHAIN_ID,
-          type: 2,
-          ...fees,
-        });
-        hash = keccak256(raw);
-        const signed: JournalEntry = {
-          ...held,
-          state: "signed",
-          nonce,
-          txs: [
-            {
-              hash,
-              raw,
-              maxFeePerGas: String(fees.maxFeePerGas),
-              maxPriorityFeePerGas: String(fees.maxPriorityFeePerGas),
-              at: Date.now(),
-            },
-          ],
-          firstBlock: await nodes.height(),
-          updatedAt: Date.now(),
-        };
+        const { raw, signed, ...sent } = await signHeldReturn(nodes, held);
+        ({ nonce, hash } = sent);
         let entry = signed;
         // `signed`: not broadcast yet; the restarted engine broadcasts it (the node mines at once).
         if (state !== "signed") {
