@@ -589,6 +589,7 @@ export class Verifier {
     await Promise.all([this.chains.st.engine.resumeOpen(), this.chains.cash.engine.resumeOpen()]);
     this.clock = undefined;
     const events = { st: await this.watch("st"), cash: await this.watch("cash") };
+    await this.endKeptReturns();
     const decided = await this.decideAll();
     let sent = 0;
     let retrying = 0;
@@ -895,6 +896,90 @@ export class Verifier {
     const call = st.iface.parseTransaction({ data: request.data });
     if (call?.name !== "returnToSeller" && call?.name !== "deliver") return undefined;
     return { fn: call.name, terms: termsHash(toTerms((call.args[0] as Result).toObject())) };
+  }
+
+  /**
+   * The end of each old return kept `abandoned` when its lock came back under other terms
+   * ({@link voidReturnForOtherTerms}): the engine no longer watches it and no item waits for it,
+   * yet it may have been mined (it can only revert there, CrossLedgerTermsMismatch, unless the
+   * lock it was built for comes back). Once its nonce is used in a block with the confirmations,
+   * its entry records what became of it: `reverted` or `confirmed` (with the transaction mined),
+   * or `replaced` (another transaction took the nonce). A return whose own terms are locked
+   * again is left to its relay, which takes it up under the same key. Returns how many it ended.
+   */
+  private async endKeptReturns(): Promise<number> {
+    const st = this.chains.st;
+    const kept = await journals.list(this.store, {
+      namespace: TX_JOURNAL_NAMESPACE,
+      states: ["abandoned"],
+      limit: 100,
+    });
+    let safe: number | undefined;
+    const used = new Map<string, Promise<number>>();
+    let ended = 0;
+    for (const row of kept) {
+      const e = row.data as JournalEntry;
+      const built = this.returnedTerms(e);
+      if (e.nonce === undefined || built === undefined || e.chainId !== String(st.chainId))
+        continue;
+      const id = row.id.split(":")[1]!;
+      const s = await this.store.get(
+        sql`SELECT st_terms FROM verifier_settlements WHERE id = ${id}`,
+      );
+      const lock = s?.st_terms == null ? undefined : (decodeJson(s.st_terms) as TermsJson);
+      if (!lock || termsHash(toTerms(lock)) === built) continue;
+      safe ??= (await st.provider.getBlockNumber()) - (this.confirmations - 1);
+      if (safe < 0) break;
+      const at = safe;
+      const count = used.get(e.from) ?? st.provider.getTransactionCount(e.from, at);
+      used.set(e.from, count);
+      if ((await count) <= e.nonce) continue; // its nonce not used in a confirmed block yet
+      const receipts = await Promise.all(
+        e.txs.map((t) => st.provider.getTransactionReceipt(t.hash)),
+      );
+      const r = receipts.find((x) => x !== null && x.blockNumber <= at);
+      const end: JournalEntry = r
+        ? {
+            ...e,
+            state: r.status === 1 ? "confirmed" : "reverted",
+            mined: {
+              hash: r.hash,
+              blockNumber: r.blockNumber,
+              blockHash: r.blockHash,
+              status: r.status ?? 0,
+            },
+            error:
+              r.status === 1
+                ? undefined
+                : `mined in block ${r.blockNumber} and reverted: its lock had come back under other terms`,
+            updatedAt: Date.now(),
+          }
+        : {
+            ...e,
+            state: "replaced",
+            error: `nonce ${e.nonce} used by another transaction`,
+            updatedAt: Date.now(),
+          };
+      // Only if it is still as read: a relay of a lock with its terms may have taken it up.
+      const put = await this.store.transaction(async (tx) => {
+        const now = await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: row.id });
+        if (now?.state !== "abandoned") return false;
+        await journals.put(tx, {
+          namespace: TX_JOURNAL_NAMESPACE,
+          id: row.id,
+          state: end.state,
+          data: end,
+        });
+        return true;
+      });
+      if (!put) continue;
+      ended++;
+      this.log.info(
+        { id, key: row.id, state: end.state, tx: end.mined?.hash },
+        "old return ended on the chain",
+      );
+    }
+    return ended;
   }
 
   /**

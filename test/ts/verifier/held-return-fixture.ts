@@ -4,6 +4,9 @@
  * service halts and `kessai verifier resync` holds the return's send (`st:<id>`, state `intent`).
  */
 import { expect } from "chai";
+import { Wallet, keccak256 } from "ethers";
+import type { JournalEntry } from "@kessai/sdk";
+import { nodeKey } from "../sdk/hardhat-node.js";
 import {
   VerifierReorgError,
   type CrossLedgerTerms,
@@ -11,7 +14,7 @@ import {
   type VerifierOptions,
 } from "../../../packages/verifier/src/index.js";
 import { mineBlocks as mine, reorgLedger as reorg, roundsUntil, statesOf } from "./fixture.js";
-import { issue, lock, termsFor } from "./two-nodes.js";
+import { ST_CHAIN_ID, VERIFIER, issue, lock, termsFor } from "./two-nodes.js";
 import type { ResyncNodes } from "./resync-fixture.js";
 
 /** Runs the case above for new terms named `name`; returns them and their lower-case ID. */
@@ -59,4 +62,43 @@ export async function relockUnderNewTerms(
     await l.mine();
   }
   return { again, t2 };
+}
+
+/**
+ * The held return's send as the engine journals it: signed on the verifier's next nonce on the ST
+ * ledger (100 gwei max fee), not broadcast. Returns the signer, the nonce, the raw transaction, its
+ * hash and the `signed` entry.
+ */
+export async function signHeldReturn(nodes: ResyncNodes, held: JournalEntry) {
+  const provider = nodes.l.st.provider;
+  const sender = new Wallet(nodeKey(VERIFIER), provider);
+  const nonce = await provider.getTransactionCount(sender.address, "pending");
+  const fees = { maxFeePerGas: 100n * 10n ** 9n, maxPriorityFeePerGas: 10n ** 9n };
+  const raw = await sender.signTransaction({
+    to: held.request.to,
+    data: held.request.data,
+    gasLimit: BigInt(held.request.gasLimit ?? 500_000),
+    nonce,
+    chainId: ST_CHAIN_ID,
+    type: 2,
+    ...fees,
+  });
+  const hash = keccak256(raw);
+  const signed: JournalEntry = {
+    ...held,
+    state: "signed",
+    nonce,
+    txs: [
+      {
+        hash,
+        raw,
+        maxFeePerGas: String(fees.maxFeePerGas),
+        maxPriorityFeePerGas: String(fees.maxPriorityFeePerGas),
+        at: Date.now(),
+      },
+    ],
+    firstBlock: await nodes.height(),
+    updatedAt: Date.now(),
+  };
+  return { sender, nonce, raw, hash, signed };
 }

@@ -8,24 +8,30 @@
  * again), and it can only revert on the new lock, whose terms differ (CrossLedgerTermsMismatch).
  * Before, it stayed under `st:<id>` and every send of the new lock under that key met
  * JournalConflictError (its call data differs): the new lock was never delivered. Now the new
- * lock's sends go under `st:<id>:<its terms hash>`. Two anvil nodes, k = 3, SQLite and PostgreSQL.
+ * lock's sends go under `st:<id>:<its terms hash>`. An abandoned one, which the engine no longer
+ * watches, is recorded `reverted` (with the transaction mined) once its nonce is used in a block
+ * with k confirmations; before, it stayed `abandoned` after it was mined and refused. Two anvil
+ * nodes, k = 3, SQLite and PostgreSQL.
  */
 import { expect } from "chai";
-import { Wallet, keccak256 } from "ethers";
+import { Wallet } from "ethers";
 import { journal, sql } from "@kessai/storage";
 import type { JournalEntry } from "@kessai/sdk";
 import { TX_JOURNAL_NAMESPACE } from "../../../packages/verifier/src/journal.js";
 import { termsHash } from "../../../packages/verifier/src/terms.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import { roundsUntil, statesOf } from "./fixture.js";
-import { ST_CHAIN_ID, VERIFIER, instruct } from "./two-nodes.js";
+import { VERIFIER, instruct } from "./two-nodes.js";
 import { describeBackends } from "../storage/backends.js";
 import { useResyncNodes } from "./resync-fixture.js";
-import { heldReturnAfterResync, relockUnderNewTerms } from "./held-return-fixture.js";
+import {
+  heldReturnAfterResync,
+  relockUnderNewTerms,
+  signHeldReturn,
+} from "./held-return-fixture.js";
 import { delivery } from "./wire-fixture.js";
 
 const K = 3;
-const GWEI = 10n ** 9n;
 
 describeBackends("a return still in flight when the lock comes back under new terms", (backend) => {
   const nodes = useResyncNodes(backend, K);
@@ -48,34 +54,8 @@ describeBackends("a return still in flight when the lock comes back under new te
 
       const { again, t2 } = await relockUnderNewTerms(nodes, K, t, async () => {
         // The return's send as the engine journals it: signed on the account's next nonce.
-        nonce = await l.st.provider.getTransactionCount(sender.address, "pending");
-        const fees = { maxFeePerGas: 100n * GWEI, maxPriorityFeePerGas: GWEI };
-        const raw = await sender.signTransaction({
-          to: held.request.to,
-          data: held.request.data,
-          gasLimit: BigInt(held.request.gasLimit ?? 500_000),
-          nonce,
-          chainId: ST_CHAIN_ID,
-          type: 2,
-          ...fees,
-        });
-        hash = keccak256(raw);
-        const signed: JournalEntry = {
-          ...held,
-          state: "signed",
-          nonce,
-          txs: [
-            {
-              hash,
-              raw,
-              maxFeePerGas: String(fees.maxFeePerGas),
-              maxPriorityFeePerGas: String(fees.maxPriorityFeePerGas),
-              at: Date.now(),
-            },
-          ],
-          firstBlock: await nodes.height(),
-          updatedAt: Date.now(),
-        };
+        const { raw, signed, ...sent } = await signHeldReturn(nodes, held);
+        ({ nonce, hash } = sent);
         let entry = signed;
         // `signed`: not broadcast yet; the restarted engine broadcasts it (the node mines at once).
         if (state !== "signed") {
@@ -138,10 +118,17 @@ describeBackends("a return still in flight when the lock comes back under new te
         old: 0,
         sent: nonce + 2,
         journal: [
-          // its end, as the engine saw it (an abandoned send is not watched any more)
-          { id: `st:${id}`, state: state === "abandoned" ? "abandoned" : "reverted" },
+          // its end: as the engine saw it, or, abandoned (the engine no longer watches it), as
+          // the verifier saw it once its nonce was used in a block with k confirmations
+          { id: `st:${id}`, state: "reverted" },
           { id: `st:${id}:${termsHash(t2)}`, state: "confirmed" },
         ],
+      });
+      // the transaction that was mined, recorded with its end
+      const end = (await journal.get(store, key))!.data as JournalEntry;
+      expect({ mined: end.mined?.hash, status: end.mined?.status }).to.deep.equal({
+        mined: hash,
+        status: 0,
       });
     });
 });

@@ -58,15 +58,20 @@ export interface GatewayContext {
    */
   writes?: WriteBatcher;
   /**
-   * The database's clock, on which the outbox's times are written (due times, leases, retries):
-   * instances on hosts whose clocks disagree then compare them on one clock. The worker reads its
-   * offset from this host's at most once a second; without it, the host's clock.
+   * The database's clock, on which every time the gateway writes is (the outbox's due times,
+   * leases and retries, the records' `created_at` and `updated_at`): instances on hosts whose
+   * clocks disagree then compare them on one clock. The worker reads it at most once a second;
+   * without it, the host's clock.
    */
   clock?: DatabaseClock;
 }
 
-/** Now on the outbox's clock ({@link GatewayContext.clock}): for its due times and leases. */
-export const outboxNow = (ctx: Pick<GatewayContext, "clock">): Date =>
+/**
+ * Now on the database's clock ({@link GatewayContext.clock}): every time the gateway writes is
+ * this, or, when the store is given no time, the database's clock read by the statement
+ * (store/time.ts).
+ */
+export const databaseNow = (ctx: Pick<GatewayContext, "clock">): Date =>
   ctx.clock?.now() ?? new Date();
 
 /**

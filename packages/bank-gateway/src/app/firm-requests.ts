@@ -29,7 +29,7 @@ import {
   type Firm,
   type Issuance,
 } from "../store/records.js";
-import { outboxNow, write, type GatewayContext } from "./context.js";
+import { databaseNow, write, type GatewayContext } from "./context.js";
 import { firstInFlight, idempotent, storedResult, type IdempotentResult } from "./idempotency.js";
 import { newId } from "./ids.js";
 import { accountView, issuanceView, redemptionView, statementLineView } from "./views.js";
@@ -118,7 +118,7 @@ export async function requestIssuance(
       throw new NotFoundError("account_not_found", `No account ${accountId}`, "account");
     }
     const firm = firmMustTransact(found, firmId);
-    const now = new Date();
+    const now = databaseNow(ctx);
     const issuance: Issuance = {
       id: newId("iss"),
       firmId,
@@ -142,7 +142,7 @@ export async function requestIssuance(
       key: reference,
       payload: { issuanceId: issuance.id },
       maxAttempts: ctx.settings.worker.maxAttempts,
-      now: outboxNow(ctx),
+      now: databaseNow(ctx),
     };
     return { issuance, item, response: { status: 201, body: issuanceView(issuance) } };
   };
@@ -245,14 +245,14 @@ export async function requestRedemption(
     { scope: firmId, key: input.idempotencyKey, hash: input.hash },
     async (tx) => {
       const id = newId("red");
-      const now = new Date();
+      const now = databaseNow(ctx);
       await insertRedemption(tx, { id, firmId, reference, from: firm.dcjpyAddress, amount, now });
       await outbox.enqueue(tx, {
         topic: TOPIC.redeemFrom,
         key: reference,
         payload: { redemptionId: id },
         maxAttempts: ctx.settings.worker.maxAttempts,
-        now: outboxNow(ctx),
+        now: databaseNow(ctx),
       });
       return { status: 201, body: redemptionView((await getRedemption(tx, id))!) };
     },

@@ -16,7 +16,7 @@ import {
 } from "../domain/references.js";
 import { createAccount, getAccount, transfer } from "../store/ledger.js";
 import { getFirm, insertApiKey, insertFirm, listFirms, updateFirm } from "../store/records.js";
-import { outboxNow, type GatewayContext } from "./context.js";
+import { databaseNow, type GatewayContext } from "./context.js";
 import { idempotent, type IdempotentResult } from "./idempotency.js";
 import { newId } from "./ids.js";
 import { TOPIC } from "./firm-requests.js";
@@ -56,7 +56,7 @@ export async function createFirm(
   try {
     await ctx.store.transaction(
       async (tx) => {
-        const now = new Date();
+        const now = databaseNow(ctx);
         await insertFirm(tx, {
           id: input.id,
           name: input.name,
@@ -83,7 +83,7 @@ export async function createFirm(
           key: input.id,
           payload: { firmId: input.id },
           maxAttempts: ctx.settings.worker.maxAttempts,
-          now: outboxNow(ctx),
+          now: databaseNow(ctx),
         });
       },
       { isolation: "read-committed" },
@@ -162,7 +162,7 @@ export async function closeFirm(ctx: GatewayContext, firmId: string) {
         key: `${firmId}:${newId("close")}`,
         payload: { firmId },
         maxAttempts: ctx.settings.worker.maxAttempts,
-        now: outboxNow(ctx),
+        now: databaseNow(ctx),
       });
     },
     { isolation: "read-committed" },
@@ -182,7 +182,7 @@ export async function freezeFirm(ctx: GatewayContext, firmId: string, frozen: bo
         key: `${firmId}:${newId("freeze")}`,
         payload: { firmId, frozen },
         maxAttempts: ctx.settings.worker.maxAttempts,
-        now: outboxNow(ctx),
+        now: databaseNow(ctx),
       });
     },
     { isolation: "read-committed" },

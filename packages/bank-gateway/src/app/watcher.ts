@@ -41,7 +41,7 @@ import {
   redemptionByReference,
   type Firm,
 } from "../store/records.js";
-import { outboxNow, type GatewayContext } from "./context.js";
+import { databaseNow, type GatewayContext } from "./context.js";
 import { TOPIC } from "./firm-requests.js";
 import { newId } from "./ids.js";
 
@@ -361,7 +361,7 @@ async function apply(
   else if (e.amount > ctx.settings.maxAmount) refusal = "AMOUNT_TOO_LARGE";
   else if (account.balances.available < e.amount) refusal = "INSUFFICIENT_FUNDS";
   const id = newId("iss");
-  const now = new Date();
+  const now = databaseNow(ctx);
   if (refusal) {
     await insertIssuance(tx, {
       id,
@@ -383,7 +383,7 @@ async function apply(
       key: reference,
       payload: { issuanceId: id },
       maxAttempts: ctx.settings.worker.maxAttempts,
-      now: outboxNow(ctx),
+      now: databaseNow(ctx),
     });
     log.warn({ refusal }, "on-chain issuance request refused");
     return;
@@ -416,7 +416,7 @@ async function apply(
     key: reference,
     payload: { issuanceId: id },
     maxAttempts: ctx.settings.worker.maxAttempts,
-    now: outboxNow(ctx),
+    now: databaseNow(ctx),
   });
   log.info(
     { firmId: firm!.id, amount: e.amount.toString() },
@@ -531,7 +531,7 @@ async function resendLost(ctx: GatewayContext, safe: number): Promise<number> {
         key: `${i.reference}:resend:${newId("r")}`,
         payload: { issuanceId: i.id },
         maxAttempts: ctx.settings.worker.maxAttempts,
-        now: outboxNow(ctx),
+        now: databaseNow(ctx),
       });
       return true;
     });

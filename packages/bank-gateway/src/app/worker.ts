@@ -39,7 +39,7 @@ import {
   updateFirm,
   type Issuance,
 } from "../store/records.js";
-import { outboxNow, write, type GatewayContext } from "./context.js";
+import { databaseNow, write, type GatewayContext } from "./context.js";
 import { TOPIC } from "./firm-requests.js";
 import { bytes32Text } from "./ids.js";
 import { sql } from "@kessai/storage";
@@ -387,7 +387,7 @@ export async function workOutbox(ctx: GatewayContext): Promise<WorkReport> {
     topics: Object.values(TOPIC),
     limit: w.batch,
     leaseMs: w.leaseMs,
-    now: outboxNow(ctx),
+    now: databaseNow(ctx),
   });
   const report: WorkReport = { claimed: claims.length, done: 0, retrying: 0, dead: 0, lost: 0 };
   await Promise.all(claims.map((c) => workClaim(ctx, c, report)));
@@ -430,7 +430,7 @@ export async function runOutboxWorker(
           topics: Object.values(TOPIC),
           limit: w.batch - inFlight.size,
           leaseMs: w.leaseMs,
-          now: outboxNow(ctx),
+          now: databaseNow(ctx),
         });
         claimed = claims.length;
         for (const c of claims) {
@@ -482,7 +482,7 @@ async function workClaim(ctx: GatewayContext, c: OutboxClaim, report: WorkReport
   try {
     if (result) {
       await write(recording(ctx), async (tx) => {
-        await outbox.complete(tx, c, result, { now: outboxNow(ctx) });
+        await outbox.complete(tx, c, result, { now: databaseNow(ctx) });
         await onDone(tx, c, result!);
       });
       report.done++;
@@ -496,7 +496,7 @@ async function workClaim(ctx: GatewayContext, c: OutboxClaim, report: WorkReport
       const o = await outbox.fail(tx, c, failure, {
         permanent: perm !== undefined || conflict,
         backoff: w.backoff,
-        now: outboxNow(ctx),
+        now: databaseNow(ctx),
       });
       if (perm) await onPermanentFailure(ctx, tx, c, perm);
       return o;

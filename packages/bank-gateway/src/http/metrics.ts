@@ -1,6 +1,6 @@
 /** Prometheus text exposition of the gateway's state and request counts (no client library). */
 import { cursors, outbox, sql, toBigInt } from "@kessai/storage";
-import { outboxNow, type GatewayContext } from "../app/context.js";
+import { databaseNow, type GatewayContext } from "../app/context.js";
 
 export class RequestCounter {
   private readonly counts = new Map<string, number>();
@@ -30,7 +30,7 @@ export async function metricsText(
   requests: RequestCounter,
   extra: { deepReorg: boolean },
 ): Promise<string> {
-  const s = await outbox.stats(ctx.store, { now: outboxNow(ctx) });
+  const s = await outbox.stats(ctx.store, { now: databaseNow(ctx) });
   const holds = await ctx.store.get<{
     n: unknown;
     amount: unknown;

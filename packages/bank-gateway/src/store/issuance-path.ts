@@ -10,10 +10,11 @@
  * are still locked in ID order before the insert.
  */
 import { outbox, sql, type Queryable } from "@kessai/storage";
-import { decodeJson, encodeJson, encodeTime, toBigInt, toNumber } from "@kessai/storage";
+import { decodeJson, encodeJson, toBigInt, toNumber } from "@kessai/storage";
 import { InsufficientFundsError, NotFoundError, PendingResolvedError } from "../domain/errors.js";
 import { DEDICATED_ACCOUNT } from "../domain/references.js";
 import { getStoredResponse, type StoredResponse } from "./records.js";
+import { writtenAt } from "./time.js";
 
 /** An API issuance request's rows: the hold, the issuance, its outbox item, its response. */
 export interface IssuanceHold {
@@ -43,7 +44,7 @@ export async function holdIssuance(
   q: Queryable,
   h: IssuanceHold,
 ): Promise<{ holdTransferId: number } | { earlier: StoredResponse }> {
-  const now = encodeTime(h.now);
+  const now = writtenAt(h.now);
   const r = h.response;
   const row = await q.get(sql`WITH earlier AS (
       SELECT request_hash, status_code, response FROM gw_idempotency
@@ -121,10 +122,10 @@ export interface IssuedEvent {
 export async function postIssuanceHolds(
   q: Queryable,
   events: readonly IssuedEvent[],
-  now = new Date(),
+  now?: Date,
 ): Promise<Map<string, string>> {
   if (events.length === 0) return new Map();
-  const at = encodeTime(now);
+  const at = writtenAt(now);
   const batch = JSON.stringify(
     events.map((e) => ({
       reference: e.reference,

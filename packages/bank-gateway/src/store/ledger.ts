@@ -29,7 +29,6 @@ import {
   CheckViolationError,
   QueryError,
   UniqueViolationError,
-  encodeTime,
   sql,
   toBigInt,
   toNumber,
@@ -48,6 +47,7 @@ import {
   type TransferKind,
 } from "../domain/ledger.js";
 import { bool, date, opt } from "./decode.js";
+import { writtenAt } from "./time.js";
 
 export interface Account {
   id: string;
@@ -118,7 +118,7 @@ export async function createAccount(
   tx: Tx,
   a: { id: string; kind: AccountKind; firmId?: string; allowOverdraft: boolean; now?: Date },
 ): Promise<void> {
-  const now = encodeTime(a.now ?? new Date());
+  const now = writtenAt(a.now);
   await tx.run(sql`INSERT INTO gw_accounts (id, kind, firm_id, allow_overdraft, status, created_at, updated_at)
     VALUES (${a.id}, ${a.kind}, ${a.firmId ?? null}, ${a.allowOverdraft}, 'open', ${now}, ${now})
     ON CONFLICT (id) DO NOTHING`);
@@ -290,7 +290,7 @@ async function insert(
   const row = await tx.get(sql`INSERT INTO gw_transfers
       (transfer_key, kind, debit_account_id, credit_account_id, amount, pending_id, pending_kind, reference, description, created_at)
     VALUES (${r.key}, ${r.kind}, ${r.debit}, ${r.credit}, ${r.amount}, ${r.pendingId},
-      ${r.pendingId === null ? null : "pending"}, ${r.reference}, ${r.description}, ${encodeTime(r.now ?? new Date())})
+      ${r.pendingId === null ? null : "pending"}, ${r.reference}, ${r.description}, ${writtenAt(r.now)})
     RETURNING ${TRANSFER_COLUMNS}`);
   return toTransfer(row!);
 }

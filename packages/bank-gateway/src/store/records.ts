@@ -2,10 +2,11 @@
  * The gateway's records besides the ledger: firms, issuances, redemptions, API keys and stored
  * idempotent responses. Row decoding lives here so that use cases see typed objects only.
  */
-import { decodeJson, encodeJson, encodeTime, sql, toBigInt, toNumber } from "@kessai/storage";
+import { decodeJson, encodeJson, sql, toBigInt, toNumber } from "@kessai/storage";
 import type { Queryable, Tx } from "@kessai/storage";
 import type { IssuanceState, RedemptionState } from "../domain/lifecycle.js";
 import { bool, date, opt } from "./decode.js";
+import { writtenAt } from "./time.js";
 
 export type FirmStatus = "opening" | "open" | "closing" | "closed" | "failed";
 
@@ -42,7 +43,7 @@ export async function insertFirm(
   tx: Tx,
   f: { id: string; name: string; dcjpyAddress: string; depositAccountRef: string; now: Date },
 ): Promise<void> {
-  const now = encodeTime(f.now);
+  const now = writtenAt(f.now);
   await tx.run(sql`INSERT INTO gw_firms (id, name, dcjpy_address, deposit_account_ref, status, frozen, created_at, updated_at)
     VALUES (${f.id}, ${f.name}, ${f.dcjpyAddress}, ${f.depositAccountRef}, 'opening', ${false}, ${now}, ${now})`);
 }
@@ -93,7 +94,7 @@ export async function updateFirm(
   set: { status?: FirmStatus; frozen?: boolean; lastError?: string | null },
   args: { fromStatus?: FirmStatus[]; now?: Date } = {},
 ): Promise<boolean> {
-  const now = encodeTime(args.now ?? new Date());
+  const now = writtenAt(args.now);
   const { rowCount } = await tx.run(sql`UPDATE gw_firms SET
       status = COALESCE(${set.status ?? null}, status),
       frozen = ${set.frozen === undefined ? sql`frozen` : sql`${set.frozen}`},
@@ -135,12 +136,12 @@ export interface ProgressUpdate {
 }
 
 /** The SET clauses of {@link ChainProgress}'s columns in a move, `updated_at` last. */
-function progressColumns(set: ProgressUpdate, now: Date) {
+function progressColumns(set: ProgressUpdate, now: Date | undefined) {
   return sql`tx_hash = ${set.txHash === undefined ? sql`tx_hash` : sql`${set.txHash}`},
       block_number = ${set.blockNumber === undefined ? sql`block_number` : sql`${set.blockNumber}`},
       error_code = ${set.errorCode === undefined ? sql`error_code` : sql`${set.errorCode}`},
       error_message = ${set.errorMessage === undefined ? sql`error_message` : sql`${set.errorMessage}`},
-      updated_at = ${encodeTime(now)}`;
+      updated_at = ${writtenAt(now)}`;
 }
 
 // ------------------------------------------------------------------------------- issuances
@@ -184,7 +185,7 @@ export async function insertIssuance(
     errorMessage?: string;
   },
 ): Promise<void> {
-  const now = encodeTime(i.createdAt);
+  const now = writtenAt(i.createdAt);
   await tx.run(sql`INSERT INTO gw_issuances (id, firm_id, account_id, source, request_id, reference, to_address, amount, state,
       hold_transfer_id, error_code, error_message, created_at, updated_at)
     VALUES (${i.id}, ${i.firmId ?? null}, ${i.accountId ?? null}, ${i.source}, ${i.requestId?.toString() ?? null},
@@ -235,7 +236,7 @@ export async function moveIssuance(
   from: readonly IssuanceState[],
   to: IssuanceState,
   set: ProgressUpdate = {},
-  now = new Date(),
+  now?: Date,
 ): Promise<boolean> {
   const { rowCount } = await tx.run(sql`UPDATE gw_issuances SET state = ${to},
       ${progressColumns(set, now)}
@@ -275,7 +276,7 @@ export async function insertRedemption(
   tx: Tx,
   r: { id: string; firmId: string; reference: string; from: string; amount: bigint; now: Date },
 ): Promise<void> {
-  const now = encodeTime(r.now);
+  const now = writtenAt(r.now);
   await tx.run(sql`INSERT INTO gw_redemptions (id, firm_id, reference, from_address, amount, state, created_at, updated_at)
     VALUES (${r.id}, ${r.firmId}, ${r.reference}, ${r.from}, ${r.amount}, 'pending', ${now}, ${now})`);
 }
@@ -299,7 +300,7 @@ export async function moveRedemption(
   from: readonly RedemptionState[],
   to: RedemptionState,
   set: ProgressUpdate & { creditTransferId?: number } = {},
-  now = new Date(),
+  now?: Date,
 ): Promise<boolean> {
   const { rowCount } = await tx.run(sql`UPDATE gw_redemptions SET state = ${to},
       credit_transfer_id = ${set.creditTransferId === undefined ? sql`credit_transfer_id` : sql`${set.creditTransferId}`},
@@ -337,10 +338,10 @@ export async function storeResponse(
   scope: string,
   key: string,
   r: StoredResponse,
-  now = new Date(),
+  now?: Date,
 ): Promise<void> {
   await tx.run(sql`INSERT INTO gw_idempotency (scope, idempotency_key, request_hash, status_code, response, created_at)
-    VALUES (${scope}, ${key}, ${r.requestHash}, ${r.status}, ${encodeJson(r.body)}, ${encodeTime(now)})`);
+    VALUES (${scope}, ${key}, ${r.requestHash}, ${r.status}, ${encodeJson(r.body)}, ${writtenAt(now)})`);
 }
 
 // -------------------------------------------------------------------------------- API keys
@@ -358,7 +359,7 @@ export async function insertApiKey(
   k: { id: string; role: "firm" | "operator"; firmId?: string; secretSha256: string; now?: Date },
 ): Promise<void> {
   await tx.run(sql`INSERT INTO gw_api_keys (id, role, firm_id, secret_sha256, created_at)
-    VALUES (${k.id}, ${k.role}, ${k.firmId ?? null}, ${k.secretSha256}, ${encodeTime(k.now ?? new Date())})`);
+    VALUES (${k.id}, ${k.role}, ${k.firmId ?? null}, ${k.secretSha256}, ${writtenAt(k.now)})`);
 }
 
 export async function getApiKey(q: Queryable, id: string): Promise<ApiKeyRow | undefined> {
