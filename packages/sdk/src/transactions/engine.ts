@@ -537,7 +537,9 @@ export class TxEngine {
    * transaction to return; its nonce stays held and is cancelled (nothing is sent again for it).
    * With a key already sent (watched in this process, or open in the journal) nothing is sent:
    * its newest transaction is returned, or, while it has none (a request lost in transit, its
-   * nonce watched or being cancelled), {@link SendInTransitError} again.
+   * nonce watched or being cancelled), {@link SendInTransitError} again. A send with a key is
+   * watched in the background until it is over or `timeoutMs` passes, as one taken up from the
+   * journal is (a send or submit of the key made meanwhile joins it).
    */
   async submit(
     request: TransactionRequest,
@@ -594,6 +596,10 @@ export class TxEngine {
       if (!last) throw t.inTransit();
       return this.transactionOf(last.hash);
     }
+    // (a key's send is watched, as one taken up is: forgotten once over, not held by its key for a
+    // wait that may never come)
+    if (key !== undefined && t.candidates.length > 0)
+      t.watchUnlessWatched(Date.now() + policy.timeoutMs);
     const response = t.response;
     if (response) return response;
     // A node-managed request lost in transit: nobody waits for it, so it is not sent again.
