@@ -1637,9 +1637,12 @@ class Tracked {
     return new SendInTransitError(this.at());
   }
 
-  /** Taken up by a `submit` of its key: watched in the background unless it is already. */
+  /**
+   * Taken up by a `submit` of its key: watched in the background unless it is already (also when
+   * a caller waits for it: its caller's stop then does not give up what the submit returned).
+   */
   watchUnlessWatched(deadline: number): void {
-    if (!this.loop && !this.settledFlag) this.startBackground(deadline);
+    if (!this.background && !this.settledFlag) this.startBackground(deadline);
   }
 
   /** The error of a `submit` of its key while it has no transaction (see lostInTransit). */
