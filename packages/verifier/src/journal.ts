@@ -28,7 +28,7 @@ export class StoreJournal implements Journal {
   private readonly commits: GroupCommit;
   /** Per key, its newest put not yet settled (removed once it settles, if still the newest). */
   private readonly pending = new Map<string, Promise<unknown>>();
-  /** Per key retried in this process (an attempt above 0), the newest attempt put. */
+  /** Per key retried in this process (an attempt above 0), the newest attempt put or read. */
   private readonly attempts = new Map<string, number>();
 
   /**
@@ -49,7 +49,12 @@ export class StoreJournal implements Journal {
     // The puts of one key commit in order, so its newest settles after all of its others.
     await this.pending.get(key)?.catch(() => undefined);
     const e = await journal.get(this.store, { namespace: this.namespace, id: key });
-    return e ? (e.data as JournalEntry) : undefined;
+    const entry = e ? (e.data as JournalEntry) : undefined;
+    // (the row's attempt, read before each new attempt of the key: the service removes rows of
+    // its own, and a key sent afresh after that starts again at 0)
+    if (entry?.attempt) this.attempts.set(key, entry.attempt);
+    else this.attempts.delete(key);
+    return entry;
   }
 
   /** {@inheritDoc Journal.put} */

@@ -537,7 +537,9 @@ export class TxEngine {
    * transaction to return; its nonce stays held and is cancelled (nothing is sent again for it).
    * With a key already sent (watched in this process, or open in the journal) nothing is sent:
    * its newest transaction is returned, or, while it has none (a request lost in transit, its
-   * nonce watched or being cancelled), {@link SendInTransitError} again.
+   * nonce watched or being cancelled), {@link SendInTransitError} again. A send with a key is
+   * watched in the background until it is over or `timeoutMs` passes, as one taken up from the
+   * journal is (a send or submit of the key made meanwhile joins it).
    */
   async submit(
     request: TransactionRequest,
@@ -546,34 +548,58 @@ export class TxEngine {
     const from = await this.getAddress();
     await this.resumeOpen();
     const policy = this.resolve(options);
+    const key = options.key;
     const carried: { attempt?: number } = {};
-    const taken =
-      options.key === undefined
-        ? undefined
-        : await this.takeUp(options.key, request, options, carried);
-    if (taken) {
-      taken.watchUnlessWatched(Date.now() + policy.timeoutMs);
-      const last = taken.candidates.at(-1);
-      if (!last) throw taken.inTransit();
+    let fresh = false;
+    const begin = async (): Promise<Tracked> => {
+      const taken =
+        key === undefined ? undefined : await this.takeUp(key, request, options, carried);
+      if (taken) return taken;
+      fresh = true;
+      const prepared = await this.prepare(request, policy);
+      const chainId = await this.chainId();
+      const entry = intentEntry(
+        key ?? freshKey(),
+        chainId,
+        from,
+        options.action,
+        prepared,
+        this.estimates(request),
+      );
+      if (key === undefined) entry.unkeyed = true;
+      if (carried.attempt) entry.attempt = carried.attempt;
+      // (a key's entry is kept, as send's is: its retry finds what this one sent)
+      const journaled = key !== undefined || this.journal.durable !== false;
+      if (journaled) await this.journal.put(entry);
+      const t = await this.start(entry, prepared, journaled, policy, undefined, undefined, true);
+      if (key !== undefined) this.byKey.set(key, t);
+      return t;
+    };
+    // (a key being started by another call of this process, a send's or a submit's: that one's)
+    const joined = key === undefined ? undefined : this.starting.get(key);
+    let t: Tracked;
+    if (joined) t = await joined;
+    else {
+      const p = begin();
+      if (key !== undefined) {
+        this.starting.set(key, p);
+        const clear = () => {
+          if (this.starting.get(key) === p) this.starting.delete(key);
+        };
+        p.then(clear, clear);
+      }
+      t = await p;
+    }
+    if (!fresh) {
+      t.watchUnlessWatched(Date.now() + policy.timeoutMs);
+      const last = t.candidates.at(-1);
+      if (!last) throw t.inTransit();
       return this.transactionOf(last.hash);
     }
-    const prepared = await this.prepare(request, policy);
-    const chainId = await this.chainId();
-    const entry = intentEntry(
-      options.key ?? freshKey(),
-      chainId,
-      from,
-      options.action,
-      prepared,
-      this.estimates(request),
-    );
-    if (options.key === undefined) entry.unkeyed = true;
-    if (carried.attempt) entry.attempt = carried.attempt;
-    // (a key's entry is kept, as send's is: its retry finds what this one sent)
-    const journaled = options.key !== undefined || this.journal.durable !== false;
-    if (journaled) await this.journal.put(entry);
-    const t = await this.start(entry, prepared, journaled, policy, undefined, undefined, true);
-    if (options.key !== undefined) this.byKey.set(options.key, t);
+    // (a key's send is watched, as one taken up is: forgotten once over, not held by its key for a
+    // wait that may never come)
+    if (key !== undefined && t.candidates.length > 0)
+      t.watchUnlessWatched(Date.now() + policy.timeoutMs);
     const response = t.response;
     if (response) return response;
     // A node-managed request lost in transit: nobody waits for it, so it is not sent again.
@@ -1611,9 +1637,12 @@ class Tracked {
     return new SendInTransitError(this.at());
   }
 
-  /** Taken up by a `submit` of its key: watched in the background unless it is already. */
+  /**
+   * Taken up by a `submit` of its key: watched in the background unless it is already (also when
+   * a caller waits for it: its caller's stop then does not give up what the submit returned).
+   */
   watchUnlessWatched(deadline: number): void {
-    if (!this.loop && !this.settledFlag) this.startBackground(deadline);
+    if (!this.background && !this.settledFlag) this.startBackground(deadline);
   }
 
   /** The error of a `submit` of its key while it has no transaction (see lostInTransit). */
