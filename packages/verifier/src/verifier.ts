@@ -909,15 +909,10 @@ export class Verifier {
    */
   private async endKeptReturns(): Promise<number> {
     const st = this.chains.st;
-    const kept = await journals.list(this.store, {
-      namespace: TX_JOURNAL_NAMESPACE,
-      states: ["abandoned"],
-      limit: 100,
-    });
     let safe: number | undefined;
     const used = new Map<string, Promise<number>>();
     let ended = 0;
-    for (const row of kept) {
+    for await (const row of this.abandonedStSends()) {
       const e = row.data as JournalEntry;
       const built = this.returnedTerms(e);
       if (e.nonce === undefined || built === undefined || e.chainId !== String(st.chainId))
@@ -980,6 +975,29 @@ export class Verifier {
       );
     }
     return ended;
+  }
+
+  /**
+   * Every `abandoned` send of the ST ledger's relays (keyed `st:<id>`, `st:<id>:<hash>`), by key,
+   * read 100 at a time: however many other sends were given up (on the cash ledger, keyed
+   * `cash:<id>`, which sort first), the kept returns are among them.
+   */
+  private async *abandonedStSends() {
+    const page = 100;
+    for (let afterId = "st:"; ;) {
+      const rows = await journals.list(this.store, {
+        namespace: TX_JOURNAL_NAMESPACE,
+        states: ["abandoned"],
+        afterId,
+        limit: page,
+      });
+      for (const row of rows) {
+        if (!row.id.startsWith("st:")) return;
+        yield row;
+      }
+      if (rows.length < page) return;
+      afterId = rows.at(-1)!.id;
+    }
   }
 
   /**
