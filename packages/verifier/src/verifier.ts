@@ -909,15 +909,10 @@ export class Verifier {
    */
   private async endKeptReturns(): Promise<number> {
     const st = this.chains.st;
-    const kept = await journals.list(this.store, {
-      namespace: TX_JOURNAL_NAMESPACE,
-      states: ["abandoned"],
-      limit: 100,
-    });
     let safe: number | undefined;
     const used = new Map<string, Promise<number>>();
     let ended = 0;
-    for (const row of kept) {
+    for await (const row of this.abandonedStSends()) {
       const e = row.data as JournalEntry;
       const built = this.returnedTerms(e);
       if (e.nonce === undefined || built === undefined || e.chainId !== String(st.chainId))
@@ -934,10 +929,24 @@ export class Verifier {
       const count = used.get(e.from) ?? st.provider.getTransactionCount(e.from, at);
       used.set(e.from, count);
       if ((await count) <= e.nonce) continue; // its nonce not used in a confirmed block yet
+      // One of its own transactions mined, else what used the nonce: a transaction of another
+      // origin with the same call counts as its own (as the engine counts it), any other is
+      // another's. Not found (a node without the state of those blocks): left for a later round.
       const receipts = await Promise.all(
         e.txs.map((t) => st.provider.getTransactionReceipt(t.hash)),
       );
-      const r = receipts.find((x) => x !== null && x.blockNumber <= at);
+      let r = receipts.find((x) => x !== null && x.blockNumber <= at) ?? null;
+      if (!r) {
+        const user = await this.nonceUser(e, at).catch((err: unknown) => {
+          this.log.warn({ id, key: row.id, err }, "what used an old return's nonce is not known");
+          return undefined;
+        });
+        if (!user) continue;
+        const same =
+          user.to?.toLowerCase() === e.request.to?.toLowerCase() &&
+          user.data.toLowerCase() === (e.request.data ?? "0x").toLowerCase();
+        if (same) r = await st.provider.getTransactionReceipt(user.hash);
+      }
       const end: JournalEntry = r
         ? {
             ...e,
@@ -980,6 +989,48 @@ export class Verifier {
       );
     }
     return ended;
+  }
+
+  /**
+   * The transaction of the send's account on its nonce, mined at or below block `at` (where the
+   * account's count is past the nonce): the block where the count passes it, bisected from the
+   * one below every block that may hold the send (`startBlock`, else 0), read whole.
+   */
+  private async nonceUser(e: JournalEntry, at: number) {
+    const provider = this.chains.st.provider;
+    let [lo, hi] = [Math.max(0, e.startBlock ?? 0), at];
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if ((await provider.getTransactionCount(e.from, mid)) > e.nonce!) hi = mid;
+      else lo = mid + 1;
+    }
+    const block = await provider.getBlock(hi, true);
+    return block?.prefetchedTransactions.find(
+      (t) => t.from.toLowerCase() === e.from.toLowerCase() && t.nonce === e.nonce,
+    );
+  }
+
+  /**
+   * Every `abandoned` send of the ST ledger's relays (keyed `st:<id>`, `st:<id>:<hash>`), by key,
+   * read 100 at a time: however many other sends were given up (on the cash ledger, keyed
+   * `cash:<id>`, which sort first), the kept returns are among them.
+   */
+  private async *abandonedStSends() {
+    const page = 100;
+    for (let afterId = "st:"; ;) {
+      const rows = await journals.list(this.store, {
+        namespace: TX_JOURNAL_NAMESPACE,
+        states: ["abandoned"],
+        afterId,
+        limit: page,
+      });
+      for (const row of rows) {
+        if (!row.id.startsWith("st:")) return;
+        yield row;
+      }
+      if (rows.length < page) return;
+      afterId = rows.at(-1)!.id;
+    }
   }
 
   /**

@@ -103,12 +103,14 @@ export async function watchOnce(ctx: GatewayContext): Promise<WatchReport> {
     ctx.crashPoint?.("watch.before-commit");
     const applied = await ctx.store.transaction(
       async (tx) => {
+        const now = databaseNow(ctx);
         const fresh: DepositChainEvent[] = [];
         for (const e of events) {
           const { recorded } = await inbox.record(tx, {
             consumer: WATCH_CONSUMER,
             event: { chainId: ctx.chainId, ...e },
             payload: inboxPayload(e),
+            now,
           });
           if (recorded) fresh.push(e);
         }
@@ -117,6 +119,7 @@ export async function watchOnce(ctx: GatewayContext): Promise<WatchReport> {
           chainId: ctx.chainId,
           blockNumber: to,
           blockHash: toHash.toLowerCase(),
+          now,
         });
         await tx.run(
           sql`DELETE FROM gw_sightings WHERE chain_id = ${ctx.chainId} AND block_number <= ${to}`,
