@@ -1817,7 +1817,19 @@ class Tracked {
       return;
     }
     if (pricedOut(inPool.fees, head.baseFeePerGas)) await this.replace(head, "priced-out");
-    else if (waited) await this.replace(head, "stuck");
+    else if (waited || (await this.notCounted())) await this.replace(head, "stuck");
+  }
+
+  /**
+   * True when the node holds the send's transaction on the account's next nonce without counting
+   * it as pending (its pending count not past the nonce), `gapFillMs` after the last send: it keeps
+   * the transaction as not executable (anvil does, when it came while the one before it was being
+   * mined) and mines nothing on the nonce until a new transaction comes for it. Waiting for
+   * `bumpAfterMs` would hold every send of the account above it that long.
+   */
+  private async notCounted(): Promise<boolean> {
+    if (Date.now() - this.lastSent.at < this.policy.gapFillMs) return false;
+    return (await this.engine.reader.nonce(this.entry.from, "pending")) <= this.nonce;
   }
 
   /**

@@ -1,0 +1,78 @@
+/**
+ * A transaction the node holds on the account's next nonce without counting it as pending, against
+ * anvil. Anvil keeps a transaction that came while the one before it was being mined as queued
+ * (waiting for its predecessor) after that predecessor is mined: the account's next nonce, not
+ * executable, and no block is mined for it until a new transaction comes on that nonce (the
+ * 100-trade run stalled on it: two of the seller's redeems queued at its next nonce for 60 s).
+ * Here the same state is made with `anvil_setNonce`: the send's transaction arrives above a gap,
+ * and the account's nonce is then moved up to it. With `bumpAfterMs` 60 s, the send must end in a
+ * few seconds.
+ */
+import { expect } from "chai";
+import { HDNodeWallet, Mnemonic, Wallet, toQuantity } from "ethers";
+import { TxEngine, type TxEvent, type TxPolicy } from "../../../packages/sdk/src/index.js";
+import { startAnvil, type Anvil } from "./anvil.js";
+import { FaultyProvider } from "./faults.js";
+
+const MNEMONIC = "test test test test test test test test test test test junk";
+const key = (i: number) =>
+  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
+const OTHER = "0x000000000000000000000000000000000000dEaD";
+
+/** Fast looks; replacement of a stuck transaction far away, the send's deadline at 10 s. */
+const POLICY: TxPolicy = {
+  pollIntervalMs: 20,
+  stallCheckMs: 100,
+  bumpAfterBlocks: 1_000,
+  bumpAfterMs: 60_000,
+  timeoutMs: 10_000,
+};
+
+describe("a transaction the node holds on the next nonce but does not count as pending", function () {
+  this.timeout(30_000);
+  let anvil: Anvil;
+
+  before(async function () {
+    anvil = await startAnvil({ order: "fifo" });
+  });
+  after(async function () {
+    await anvil?.stop();
+  });
+
+  it("is replaced after gapFillMs, not bumpAfterMs, and mined; the send ends", async function () {
+    const provider = new FaultyProvider(anvil.url);
+    const wallet = new Wallet(key(12), provider);
+    const engine = new TxEngine(wallet, { policy: POLICY });
+    await engine.send({ to: OTHER, value: 1n });
+    const n = await provider.getTransactionCount(wallet.address, "latest");
+    // The send's transaction goes on n + 1, above a gap at n (anvil queues it); once the node has
+    // it, the account's nonce is moved to n + 1: the node holds the transaction on the next
+    // nonce, queued, and mines nothing.
+    engine.queue().next = n + 1;
+    provider.hook = (method, params) => {
+      if (method !== "eth_sendRawTransaction") return undefined;
+      provider.hook = undefined;
+      return (async () => {
+        const hash = await anvil.rpc("eth_sendRawTransaction", params);
+        await anvil.rpc("anvil_setNonce", [wallet.address, toQuantity(n + 1)]);
+        return hash;
+      })();
+    };
+    const events: TxEvent[] = [];
+    const t0 = Date.now();
+    const r = await engine.send({ to: OTHER, value: 2n }, { onEvent: (e) => events.push(e) });
+    const ms = Date.now() - t0;
+    // the state made is the one meant: held, on the next nonce, not counted as pending
+    const first = events.find((e) => e.type === "submitted")!;
+    expect(first.nonce).to.equal(n + 1);
+    expect(r.nonce).to.equal(n + 1);
+    expect(ms).to.be.below(4_000);
+    const replaced = events.filter((e) => e.type === "replaced");
+    expect(replaced.map((e) => [e.reason, e.previous])).to.deep.equal([["stuck", first.hash]]);
+    expect(r.hash).to.equal(replaced[0].hash);
+    expect(r.hashes).to.deep.equal([first.hash, r.hash]);
+    expect(await provider.getTransactionCount(wallet.address, "latest")).to.equal(n + 2);
+    provider.destroy();
+    this.test!.title += ` (${ms} ms)`;
+  });
+});
