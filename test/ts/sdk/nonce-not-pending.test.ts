@@ -9,24 +9,16 @@
  * few seconds.
  */
 import { expect } from "chai";
-import { HDNodeWallet, Mnemonic, Wallet, toQuantity } from "ethers";
+import { Wallet, toQuantity } from "ethers";
 import { TxEngine, type TxEvent, type TxPolicy } from "../../../packages/sdk/src/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
+import { FAST, key } from "./anvil-trades.js";
 import { FaultyProvider } from "./faults.js";
 
-const MNEMONIC = "test test test test test test test test test test test junk";
-const key = (i: number) =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
 const OTHER = "0x000000000000000000000000000000000000dEaD";
 
-/** Fast looks; replacement of a stuck transaction far away, the send's deadline at 10 s. */
-const POLICY: TxPolicy = {
-  pollIntervalMs: 20,
-  stallCheckMs: 100,
-  bumpAfterBlocks: 1_000,
-  bumpAfterMs: 60_000,
-  timeoutMs: 10_000,
-};
+/** The trades' policy (fast looks, `bumpAfterMs` 60 s), the send's deadline at 10 s. */
+const POLICY: TxPolicy = { ...FAST, timeoutMs: 10_000 };
 
 describe("a transaction the node holds on the next nonce but does not count as pending", function () {
   this.timeout(30_000);
