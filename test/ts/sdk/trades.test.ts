@@ -100,9 +100,12 @@ describe("settleTrade against anvil", function () {
     // A transaction mined out of gas (estimated before another trade's settlement emptied the
     // balance it writes to) is sent again by the engine: one more of that account's, reported.
     const resent = [seller, bank, ...buyers].map(() => 0);
+    let unstuck = 0;
     [seller, bank, ...buyers].forEach((c, i) =>
       c.ctx.signer!.engine.on((e) => {
         if (e.type === "resent") resent[i]++;
+        // (bumpAfterMs is 60 s: a stuck one replaced here was held by the node, not counted)
+        if (e.type === "replaced" && e.reason === "stuck") unstuck++;
       }),
     );
     const trades = await Promise.all(
@@ -145,7 +148,7 @@ describe("settleTrade against anvil", function () {
     }
     for (const c of clients) for (const x of Object.values(c)) x.close();
     const again = resent.reduce((a, b) => a + b, 0);
-    this.test!.title += ` (${ms} ms, ${(100_000 / ms).toFixed(1)} trades/s, ${again} sent again out of gas)`;
+    this.test!.title += ` (${ms} ms, ${(100_000 / ms).toFixed(1)} trades/s, ${again} sent again out of gas, ${unstuck} replaced as not counted pending)`;
   });
 
   describe("a client killed right after sending, resumed in one call with its file journal", function () {
