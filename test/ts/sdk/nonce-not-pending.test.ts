@@ -67,4 +67,34 @@ describe("a transaction the node holds on the next nonce but does not count as p
     provider.destroy();
     this.test!.title += ` (${ms} ms)`;
   });
+
+  it("is replaced once per nonce: a node whose pending count never counts its pool costs one bump", async function () {
+    const provider = new FaultyProvider(anvil.url);
+    const wallet = new Wallet(key(13), provider);
+    const engine = new TxEngine(wallet, { policy: POLICY });
+    await engine.send({ to: OTHER, value: 1n });
+    // no block until the test mines one; the pending count is the mined one (as a load
+    // balancer's backend without the transaction answers)
+    await anvil.rpc("evm_setAutomine", [false]);
+    provider.hook = (method, params) =>
+      method === "eth_getTransactionCount" && params[1] === "pending"
+        ? provider.send("eth_getTransactionCount", [params[0], "latest"])
+        : undefined;
+    const events: TxEvent[] = [];
+    const sent = engine.send({ to: OTHER, value: 2n }, { onEvent: (e) => events.push(e) });
+    try {
+      // 20 x gapFillMs (100 ms)
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(events.map((e) => [e.type, e.reason])).to.deep.equal([
+        ["submitted", undefined],
+        ["replaced", "stuck"],
+      ]);
+      await anvil.mine();
+      const r = await sent;
+      expect(r.hash).to.equal(events[1].hash);
+    } finally {
+      await anvil.rpc("evm_setAutomine", [true]);
+      provider.destroy();
+    }
+  });
 });
