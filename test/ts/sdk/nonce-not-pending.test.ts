@@ -13,7 +13,7 @@ import { Wallet, toQuantity } from "ethers";
 import { TxEngine, type TxEvent, type TxPolicy } from "../../../packages/sdk/src/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
 import { FAST, key } from "./anvil-trades.js";
-import { FaultyProvider } from "./faults.js";
+import { FaultyProvider, until } from "./faults.js";
 
 const OTHER = "0x000000000000000000000000000000000000dEaD";
 
@@ -83,8 +83,9 @@ describe("a transaction the node holds on the next nonce but does not count as p
     const events: TxEvent[] = [];
     const sent = engine.send({ to: OTHER, value: 2n }, { onEvent: (e) => events.push(e) });
     try {
-      // 20 x gapFillMs (100 ms)
-      await new Promise((r) => setTimeout(r, 2_000));
+      await until(() => events.some((e) => e.type === "replaced"), "the replacement");
+      // then 15 x gapFillMs (100 ms) more: no other
+      await new Promise((r) => setTimeout(r, 1_500));
       expect(events.map((e) => [e.type, e.reason])).to.deep.equal([
         ["submitted", undefined],
         ["replaced", "stuck"],
