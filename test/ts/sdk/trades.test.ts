@@ -27,6 +27,7 @@ import {
 import { SendAbortedError } from "../../../packages/sdk/src/errors/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
 import { ref } from "./fixture.js";
+import { TradeWatch } from "./trade-watch.js";
 import {
   AGENT,
   BANK,
@@ -44,6 +45,8 @@ import {
 } from "./anvil-trades.js";
 
 const BUYERS = [5, 6, 7, 8];
+/** How long the 100 concurrent trades may take before the test stops them and fails. */
+const TRADES_MS = 40_000;
 
 describe("settleTrade against anvil", function () {
   this.timeout(60_000);
@@ -74,12 +77,21 @@ describe("settleTrade against anvil", function () {
       agent,
     });
 
+  /** The 100 trades' watch, while they run: stopped after the test whatever happened. */
+  let stopTrades: TradeWatch | undefined;
+  afterEach(async function () {
+    await stopTrades?.stop();
+    stopTrades = undefined;
+  });
+
   /** Mined transaction count of each account. */
   const counts = (indices: number[]) =>
     Promise.all(indices.map((i) => provider.getTransactionCount(new Wallet(key(i)).address)));
 
   it("settles 100 concurrent trades of 4 buyers that start with zero allowance", async function () {
-    const clients = await Promise.all(BUYERS.map((b) => parties(b)));
+    // (a provider of their own: nothing of these trades is left in the next tests' nonce queues)
+    const own = providerFor(anvil.url);
+    const clients = await Promise.all(BUYERS.map((b) => parties(b, undefined, own)));
     const { seller, bank } = clients[0];
     const buyers = clients.map((c) => c.buyer);
     for (const b of buyers)
@@ -88,17 +100,38 @@ describe("settleTrade against anvil", function () {
     // A transaction mined out of gas (estimated before another trade's settlement emptied the
     // balance it writes to) is sent again by the engine: one more of that account's, reported.
     const resent = [seller, bank, ...buyers].map(() => 0);
+    let unstuck = 0;
     [seller, bank, ...buyers].forEach((c, i) =>
       c.ctx.signer!.engine.on((e) => {
         if (e.type === "resent") resent[i]++;
+        // (bumpAfterMs is 60 s: a stuck one replaced here was held by the node, not counted)
+        if (e.type === "replaced" && e.reason === "stuck") unstuck++;
       }),
     );
     const trades = await Promise.all(
       Array.from({ length: 100 }, (_, i) => newTerms(buyers[i % 4].address)),
     );
+    // Normally 2-4 s (23 s at load 12): past TRADES_MS the trades are stopped and the test fails
+    // naming what waited, well before mocha's timeout, and nothing of them runs on.
+    const watch = (stopTrades = new TradeWatch(own, [
+      { name: "seller", engine: seller.ctx.signer!.engine },
+      { name: "bank", engine: bank.ctx.signer!.engine },
+      ...buyers.map((b, i) => ({ name: `buyer ${i}`, engine: b.ctx.signer!.engine })),
+    ]));
     const t0 = Date.now();
-    const results = await Promise.all(
-      trades.map((terms, i) => settleTrade({ seller, buyer: buyers[i % 4], bank, terms })),
+    const results = await watch.within(
+      TRADES_MS,
+      trades.map((terms, i) => ({
+        id: terms.id,
+        run: settleTrade({
+          seller,
+          buyer: buyers[i % 4],
+          bank,
+          terms,
+          signal: watch.controller.signal,
+          onProgress: watch.progress(terms.id),
+        }),
+      })),
     );
     const ms = Date.now() - t0;
     expect(results.map((r) => r.state)).to.deep.equal(trades.map(() => "Settled"));
@@ -115,7 +148,7 @@ describe("settleTrade against anvil", function () {
     }
     for (const c of clients) for (const x of Object.values(c)) x.close();
     const again = resent.reduce((a, b) => a + b, 0);
-    this.test!.title += ` (${ms} ms, ${(100_000 / ms).toFixed(1)} trades/s, ${again} sent again out of gas)`;
+    this.test!.title += ` (${ms} ms, ${(100_000 / ms).toFixed(1)} trades/s, ${again} sent again out of gas, ${unstuck} replaced as not counted pending)`;
   });
 
   describe("a client killed right after sending, resumed in one call with its file journal", function () {

@@ -1518,6 +1518,8 @@ class Tracked {
    * error, and the nonce is cancelled (the first request may still be mined on it; see fail).
    */
   private refusedOnNonce = false;
+  /** Replaced once as held on the next nonce but not counted pending (see notCounted). */
+  private unstuck = false;
 
   constructor(
     engine: TxEngine,
@@ -1888,6 +1890,24 @@ class Tracked {
     }
     if (pricedOut(inPool.fees, head.baseFeePerGas)) await this.replace(head, "priced-out");
     else if (waited) await this.replace(head, "stuck");
+    else if (!this.unstuck && (await this.notCounted())) {
+      this.unstuck = true;
+      await this.replace(head, "stuck");
+    }
+  }
+
+  /**
+   * True when the node holds the send's transaction on the account's next nonce without counting
+   * it as pending (its pending count not past the nonce), `gapFillMs` after the last send: it keeps
+   * the transaction as not executable (anvil does, when it came while the one before it was being
+   * mined) and mines nothing on the nonce until a new transaction comes for it. Waiting for
+   * `bumpAfterMs` would hold every send of the account above it that long. Replaced once per nonce
+   * ({@link unstuck}): a node whose pending count never counts its pool (a load balancer's
+   * backends) costs one fee bump, not one every `gapFillMs`.
+   */
+  private async notCounted(): Promise<boolean> {
+    if (Date.now() - this.lastSent.at < this.policy.gapFillMs) return false;
+    return (await this.engine.reader.nonce(this.entry.from, "pending")) <= this.nonce;
   }
 
   /**
@@ -2261,6 +2281,7 @@ class Tracked {
     this.priorMined = undefined;
     this.fellOut = false;
     this.floor = undefined;
+    this.unstuck = false;
     this.lastSent = { at: candidate?.at ?? Date.now(), head: undefined };
   }
 

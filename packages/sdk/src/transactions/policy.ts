@@ -28,8 +28,10 @@ export interface TxPolicy {
    * engine acts (default `stallCheckMs`): a refused broadcast's nonce (a *hole*) still open is
    * filled with a zero-value self-transfer whatever the queue's other sends are doing; a lower
    * nonce that nothing of this process holds and the node does not have is filled likewise; a
-   * broadcast the node has not answered is watched (and replaced if the node does not have it).
-   * For holes, the engine's own policy counts (they belong to the account, not to one send).
+   * broadcast the node has not answered is watched (and replaced if the node does not have it);
+   * a transaction the node holds on the account's next nonce without counting it as pending is
+   * replaced. For holes, the engine's own policy counts (they belong to the account, not to one
+   * send).
    */
   gapFillMs?: number;
   /**

@@ -41,7 +41,10 @@ export type TxEventReason =
   | "dropped"
   /** Its max fee (or gas price) is below the base fee. */
   | "priced-out"
-  /** Pending longer than the policy allows (`bumpAfterBlocks`, `bumpAfterMs`). */
+  /**
+   * Pending longer than the policy allows (`bumpAfterBlocks`, `bumpAfterMs`); or held by the node
+   * on the account's next nonce without being counted as pending (not executable) for `gapFillMs`.
+   */
   | "stuck"
   /** It was mined, then a reorg removed it and it was not in the mempool any more. */
   | "reorged"

@@ -1,0 +1,101 @@
+/**
+ * A transaction the node holds on the account's next nonce without counting it as pending, against
+ * anvil. Anvil keeps a transaction that came while the one before it was being mined as queued
+ * (waiting for its predecessor) after that predecessor is mined: the account's next nonce, not
+ * executable, and no block is mined for it until a new transaction comes on that nonce (the
+ * 100-trade run stalled on it: two of the seller's redeems queued at its next nonce for 60 s).
+ * Here the same state is made with `anvil_setNonce`: the send's transaction arrives above a gap,
+ * and the account's nonce is then moved up to it. With `bumpAfterMs` 60 s, the send must end in a
+ * few seconds.
+ */
+import { expect } from "chai";
+import { Wallet, toQuantity } from "ethers";
+import { TxEngine, type TxEvent, type TxPolicy } from "../../../packages/sdk/src/index.js";
+import { startAnvil, type Anvil } from "./anvil.js";
+import { FAST, key } from "./anvil-trades.js";
+import { FaultyProvider, until } from "./faults.js";
+
+const OTHER = "0x000000000000000000000000000000000000dEaD";
+
+/** The trades' policy (fast looks, `bumpAfterMs` 60 s), the send's deadline at 10 s. */
+const POLICY: TxPolicy = { ...FAST, timeoutMs: 10_000 };
+
+describe("a transaction the node holds on the next nonce but does not count as pending", function () {
+  this.timeout(30_000);
+  let anvil: Anvil;
+
+  before(async function () {
+    anvil = await startAnvil({ order: "fifo" });
+  });
+  after(async function () {
+    await anvil?.stop();
+  });
+
+  it("is replaced after gapFillMs, not bumpAfterMs, and mined; the send ends", async function () {
+    const provider = new FaultyProvider(anvil.url);
+    const wallet = new Wallet(key(12), provider);
+    const engine = new TxEngine(wallet, { policy: POLICY });
+    await engine.send({ to: OTHER, value: 1n });
+    const n = await provider.getTransactionCount(wallet.address, "latest");
+    // The send's transaction goes on n + 1, above a gap at n (anvil queues it); once the node has
+    // it, the account's nonce is moved to n + 1: the node holds the transaction on the next
+    // nonce, queued, and mines nothing.
+    engine.queue().next = n + 1;
+    provider.hook = (method, params) => {
+      if (method !== "eth_sendRawTransaction") return undefined;
+      provider.hook = undefined;
+      return (async () => {
+        const hash = await anvil.rpc("eth_sendRawTransaction", params);
+        await anvil.rpc("anvil_setNonce", [wallet.address, toQuantity(n + 1)]);
+        return hash;
+      })();
+    };
+    const events: TxEvent[] = [];
+    const t0 = Date.now();
+    const r = await engine.send({ to: OTHER, value: 2n }, { onEvent: (e) => events.push(e) });
+    const ms = Date.now() - t0;
+    // the state made is the one meant: held, on the next nonce, not counted as pending
+    const first = events.find((e) => e.type === "submitted")!;
+    expect(first.nonce).to.equal(n + 1);
+    expect(r.nonce).to.equal(n + 1);
+    expect(ms).to.be.below(4_000);
+    const replaced = events.filter((e) => e.type === "replaced");
+    expect(replaced.map((e) => [e.reason, e.previous])).to.deep.equal([["stuck", first.hash]]);
+    expect(r.hash).to.equal(replaced[0].hash);
+    expect(r.hashes).to.deep.equal([first.hash, r.hash]);
+    expect(await provider.getTransactionCount(wallet.address, "latest")).to.equal(n + 2);
+    provider.destroy();
+    this.test!.title += ` (${ms} ms)`;
+  });
+
+  it("is replaced once per nonce: a node whose pending count never counts its pool costs one bump", async function () {
+    const provider = new FaultyProvider(anvil.url);
+    const wallet = new Wallet(key(13), provider);
+    const engine = new TxEngine(wallet, { policy: POLICY });
+    await engine.send({ to: OTHER, value: 1n });
+    // no block until the test mines one; the pending count is the mined one (as a load
+    // balancer's backend without the transaction answers)
+    await anvil.rpc("evm_setAutomine", [false]);
+    provider.hook = (method, params) =>
+      method === "eth_getTransactionCount" && params[1] === "pending"
+        ? provider.send("eth_getTransactionCount", [params[0], "latest"])
+        : undefined;
+    const events: TxEvent[] = [];
+    const sent = engine.send({ to: OTHER, value: 2n }, { onEvent: (e) => events.push(e) });
+    try {
+      await until(() => events.some((e) => e.type === "replaced"), "the replacement");
+      // then 15 x gapFillMs (100 ms) more: no other
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(events.map((e) => [e.type, e.reason])).to.deep.equal([
+        ["submitted", undefined],
+        ["replaced", "stuck"],
+      ]);
+      await anvil.mine();
+      const r = await sent;
+      expect(r.hash).to.equal(events[1].hash);
+    } finally {
+      await anvil.rpc("evm_setAutomine", [true]);
+      provider.destroy();
+    }
+  });
+});
