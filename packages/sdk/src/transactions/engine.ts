@@ -1892,7 +1892,11 @@ class Tracked {
     else if (waited) await this.replace(head, "stuck");
     else if (!this.unstuck && (await this.notCounted())) {
       this.unstuck = true;
-      await this.replace(head, "stuck");
+      // (a guess: a node whose pending count lags its pool looks the same; a replacement the
+      // ceiling forbids leaves the transaction watched, `bumpAfterBlocks`/`bumpAfterMs` decide)
+      await this.replace(head, "stuck").catch((err: unknown) => {
+        if (!(err instanceof Final && err.error instanceof FeeCeilingError)) throw err;
+      });
     }
   }
 
