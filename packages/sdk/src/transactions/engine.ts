@@ -1632,10 +1632,16 @@ class Tracked {
 
   /**
    * A node-managed request lost in transit that nobody waits for ({@link TxEngine.submit}): its
-   * nonce is cancelled, as a send given up before it has a transaction is; the caller's error.
+   * nonce is cancelled, as a send given up before it has a transaction is, unless a send of its
+   * key joined it meanwhile (that one waits for the outcome); the caller's error.
    */
   lostInTransit(): SendInTransitError {
-    this.halt("request failed in transit");
+    // (a send of its key that joined it while it was started attaches once its start resolves, a
+    // few microtasks on, and waits for the outcome: the watch goes on for it; given up only when
+    // nobody waits for it, or watches it, by then)
+    setTimeout(() => {
+      if (this.waiters === 0 && !this.background) this.halt("request failed in transit");
+    }, 0);
     return new SendInTransitError(this.at());
   }
 
