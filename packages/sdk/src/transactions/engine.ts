@@ -1632,10 +1632,16 @@ class Tracked {
 
   /**
    * A node-managed request lost in transit that nobody waits for ({@link TxEngine.submit}): its
-   * nonce is cancelled, as a send given up before it has a transaction is; the caller's error.
+   * nonce is cancelled, as a send given up before it has a transaction is, unless a send of its
+   * key joined it meanwhile (that one waits for the outcome); the caller's error.
    */
   lostInTransit(): SendInTransitError {
-    this.halt("request failed in transit");
+    // (a send of its key that joined it while it was started attaches once its start resolves, a
+    // few microtasks on, and waits for the outcome: the watch goes on for it; given up only when
+    // nobody waits for it, or watches it, by then)
+    setTimeout(() => {
+      if (this.waiters === 0 && !this.background) this.halt("request failed in transit");
+    }, 0);
     return new SendInTransitError(this.at());
   }
 
@@ -1889,12 +1895,12 @@ class Tracked {
       return;
     }
     if (pricedOut(inPool.fees, head.baseFeePerGas)) await this.replace(head, "priced-out");
-    else if (waited) await this.replace(head, "stuck");
+    else if (waited && this.mayResend) await this.replace(head, "stuck");
     else if (!this.unstuck && (await this.notCounted())) {
       this.unstuck = true;
       // (a guess: a node whose pending count lags its pool looks the same; a replacement the
       // ceiling forbids leaves the transaction watched, `bumpAfterBlocks`/`bumpAfterMs` decide)
-      await this.replace(head, "stuck").catch((err: unknown) => {
+      await this.replace(head, "stuck", true).catch((err: unknown) => {
         if (!(err instanceof Final && err.error instanceof FeeCeilingError)) throw err;
       });
     }
@@ -2194,12 +2200,16 @@ class Tracked {
     this.event("rebroadcast", last.hash, { reason });
   }
 
-  /** Signs and broadcasts a replacement on the same nonce with higher fees. */
-  private async replace(head: Head, reason: TxEventReason): Promise<void> {
-    // Watched only, nobody waits: not replaced when stuck, but when priced out (its fees below the
-    // base fee, it can never be mined, and every later send of the account waits behind it) a
-    // replacement of the same call on the same nonce takes its place: only one of them can be mined.
-    if (!this.mayResend && reason !== "priced-out") return;
+  /**
+   * Signs and broadcasts a replacement on the same nonce with higher fees. `blocking`: the node
+   * mines nothing on the nonce until a new transaction comes for it (see notCounted).
+   */
+  private async replace(head: Head, reason: TxEventReason, blocking = false): Promise<void> {
+    // Watched only, nobody waits: not replaced when stuck, but when priced out or held by the node
+    // without being counted pending (never mined as it is, and every later send of the account
+    // waits behind it) a replacement of the same call on the same nonce takes its place: only one
+    // of them can be mined.
+    if (!this.mayResend && reason !== "priced-out" && !blocking) return;
     const last = this.candidates.at(-1)!;
     const market = await this.engine.reader.market();
     // (fees not known, and the node does not have the transaction: the market's fees replace it)
