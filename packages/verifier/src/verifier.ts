@@ -49,6 +49,7 @@ import {
   ContractError,
   DEFAULT_TX_POLICY,
   TxEngine,
+  carriesCall,
   contracts,
   decodeRevertData,
   findRevertData,
@@ -942,10 +943,7 @@ export class Verifier {
           return undefined;
         });
         if (!user) continue;
-        const same =
-          user.to?.toLowerCase() === e.request.to?.toLowerCase() &&
-          user.data.toLowerCase() === (e.request.data ?? "0x").toLowerCase();
-        if (same) r = await st.provider.getTransactionReceipt(user.hash);
+        if (carriesCall(user, e.request)) r = await st.provider.getTransactionReceipt(user.hash);
       }
       const end: JournalEntry = r
         ? {
@@ -969,10 +967,12 @@ export class Verifier {
             error: `nonce ${e.nonce} used by another transaction`,
             updatedAt: Date.now(),
           };
-      // Only if it is still as read: a relay of a lock with its terms may have taken it up.
+      // Only if it is still as read, the same attempt: a relay of a lock with its terms may have
+      // taken it up (an engine taking a key up writes it at once with the next attempt).
       const put = await this.store.transaction(async (tx) => {
         const now = await journals.get(tx, { namespace: TX_JOURNAL_NAMESPACE, id: row.id });
-        if (now?.state !== "abandoned") return false;
+        if (now?.state !== "abandoned" || (now.data as JournalEntry).attempt !== e.attempt)
+          return false;
         await journals.put(tx, {
           namespace: TX_JOURNAL_NAMESPACE,
           id: row.id,

@@ -31,7 +31,13 @@ import {
   type SendPhase,
 } from "../errors/transaction.js";
 import { bumpFees, feesOf, pricedOut, type Fees } from "./fees.js";
-import { MemoryJournal, type Journal, type JournalEntry, type JournalTx } from "./journal.js";
+import {
+  MemoryJournal,
+  carriesCall,
+  type Journal,
+  type JournalEntry,
+  type JournalTx,
+} from "./journal.js";
 import type { KeyLock } from "./lock.js";
 import {
   gasLimitWithMargin,
@@ -698,7 +704,10 @@ export class TxEngine {
     return this.journal.open((await this.chainId()).toString(), await this.getAddress());
   }
 
-  /** Resolves once every send this engine watches in the background (resumed ones) is over. */
+  /**
+   * Resolves once every send this engine watches in the background is over: the ones resumed
+   * from the journal, and the keyed {@link submit}s nobody waits for.
+   */
   async settled(): Promise<void> {
     await this.resumeOpen();
     const running = [...this.byKey.values()].map((t) => t.done);
@@ -1991,9 +2000,7 @@ class Tracked {
     const other = this.engine.sendOf(user.hash);
     if (
       (other !== undefined && other !== this) ||
-      !sameAddress(user.to, tpl.to) ||
-      user.input.toLowerCase() !== tpl.data.toLowerCase() ||
-      BigInt(user.value) !== tpl.value
+      !carriesCall({ to: user.to, data: user.input, value: user.value }, tpl)
     )
       return false;
     this.candidates.push({

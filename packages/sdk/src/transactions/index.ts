@@ -4,6 +4,7 @@ export { FileKeyLock, type KeyLock } from "./lock.js";
 export {
   MemoryJournal,
   OPEN_JOURNAL_STATES,
+  carriesCall,
   isOpen,
   type Journal,
   type JournalEntry,

@@ -248,3 +248,20 @@ export function olderAttempt(entry: JournalEntry, held: JournalEntry): boolean {
 export function isOpen(e: JournalEntry): boolean {
   return OPEN_JOURNAL_STATES.includes(e.state);
 }
+
+/**
+ * True when transaction `tx` carries the call of `request` (same target, call data and value):
+ * signed anywhere, on the send's account and nonce, it is the send's own outcome, since at most
+ * one transaction per nonce is mined. The one rule the engine and the services use to tell a
+ * send's own transaction, found by its nonce, from another's.
+ */
+export function carriesCall(
+  tx: { to?: string | null; data: string; value: bigint | string },
+  request: { to: string | null; data: string; value: bigint | string },
+): boolean {
+  return (
+    (tx.to ?? "").toLowerCase() === (request.to ?? "").toLowerCase() &&
+    tx.data.toLowerCase() === (request.data || "0x").toLowerCase() &&
+    BigInt(tx.value) === BigInt(request.value)
+  );
+}
