@@ -21,6 +21,8 @@ import {
 import { contracts, withNonceQueue } from "../../../packages/sdk/src/index.js";
 import { nodeAddress, nodeKey } from "../sdk/hardhat-node.js";
 import { start, type RunningGateway } from "../../../packages/bank-gateway/src/main.js";
+import { readDatabaseTime } from "@kessai/storage";
+import { RealDate, skewHostClock } from "../skewed-date.js";
 
 export const OPERATOR_KEY = "kgo_operator_test_key_0123456789";
 export const OPERATOR_HASH = createHash("sha256").update(OPERATOR_KEY).digest("hex");
@@ -150,6 +152,42 @@ export async function settle(
     await chain.mine(1);
   }
   throw new Error("did not settle");
+}
+
+/**
+ * On a fresh DCJPY chain, a gateway (confirmations 0) on `url` started on a host whose clock is
+ * `skewMs` off (see skewHostClock: the caller puts it back), firm `firm-<id>` opened with 1,000,000
+ * DCJPY and a 300,000 issuance issued. `started` is given the gateway as soon as it runs (for the
+ * test to stop it). Also returns the database's time before the firm was opened and a reader of
+ * a resource's `state`.
+ */
+export async function issuedOnSkewedHost(
+  url: string,
+  skewMs: number,
+  id: string,
+  started: (g: TestGateway) => void,
+) {
+  const chain = await deployDcjpy();
+  skewHostClock(skewMs);
+  const gw = await startGateway(chain, url, { confirmations: 0 });
+  started(gw);
+  const from = (await readDatabaseTime(gw.ctx.store)).getTime();
+  const firm = await openFirm(gw, `firm-${id}`, chain.firms[0]!.address, 1_000_000n);
+  const iss = await gw.call("POST", "/v1/issuances", {
+    key: firm.key,
+    idem: `${id}-iss`,
+    body: { account: firm.account, amount: 300_000 },
+  });
+  expect(iss.status, JSON.stringify(iss.body)).to.equal(201);
+  const state = async (path: string) =>
+    (await gw.call("GET", path, { key: firm.key })).body.state as string;
+  await settle(gw, chain, async () => (await state(`/v1/issuances/${iss.body.id}`)) === "issued");
+  return { gw, chain, firm, from, state };
+}
+
+/** A time column's value (a Date from PostgreSQL, a string from SQLite) in ms, on the real clock. */
+export function timeOf(v: unknown): number {
+  return (v instanceof RealDate ? v : new RealDate(v as string)).getTime();
 }
 
 /**

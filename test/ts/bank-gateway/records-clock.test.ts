@@ -8,17 +8,9 @@
 import { expect } from "chai";
 import { readDatabaseTime, sql } from "@kessai/storage";
 import { describeBackends } from "../storage/backends.js";
-import { skewedDate } from "../skewed-date.js";
-import {
-  databaseUrl,
-  deployDcjpy,
-  openFirm,
-  settle,
-  startGateway,
-  type TestGateway,
-} from "./helpers.js";
+import { restoreHostClockAfterEach } from "../skewed-date.js";
+import { databaseUrl, issuedOnSkewedHost, settle, timeOf, type TestGateway } from "./helpers.js";
 
-const RealDate = Date;
 const SLACK_MS = 15_000;
 
 /** Each table the gateway writes, with its time columns. */
@@ -34,8 +26,7 @@ const TIMES: Record<string, string[]> = {
 
 describeBackends("bank gateway: its records' times on the database's clock", (backend) => {
   let g: TestGateway | undefined;
-  afterEach(async function () {
-    globalThis.Date = RealDate;
+  restoreHostClockAfterEach(async () => {
     await g?.stop();
     g = undefined;
   });
@@ -43,25 +34,12 @@ describeBackends("bank gateway: its records' times on the database's clock", (ba
   for (const skewMs of [-90_000, 90_000]) {
     it(`host ${Math.abs(skewMs) / 1000} s ${skewMs < 0 ? "behind" : "ahead"}: every row's times are the database's now`, async function () {
       this.timeout(120_000);
-      const chain = await deployDcjpy();
       const url = await databaseUrl(backend());
-      globalThis.Date = skewedDate(skewMs);
-      g = await startGateway(chain, url, { confirmations: 0 });
-      const gw = g;
-      const from = (await readDatabaseTime(gw.ctx.store)).getTime();
-      const firm = await openFirm(gw, "firm-times", chain.firms[0]!.address, 1_000_000n);
-      const iss = await gw.call("POST", "/v1/issuances", {
-        key: firm.key,
-        idem: "times-iss",
-        body: { account: firm.account, amount: 300_000 },
-      });
-      expect(iss.status, JSON.stringify(iss.body)).to.equal(201);
-      const state = async (path: string) =>
-        (await gw.call("GET", path, { key: firm.key })).body.state as string;
-      await settle(
-        gw,
-        chain,
-        async () => (await state(`/v1/issuances/${iss.body.id}`)) === "issued",
+      const { gw, chain, firm, from, state } = await issuedOnSkewedHost(
+        url,
+        skewMs,
+        "times",
+        (started) => (g = started),
       );
       const red = await gw.call("POST", "/v1/redemptions", {
         key: firm.key,
@@ -85,8 +63,7 @@ describeBackends("bank gateway: its records' times on the database's clock", (ba
         counts[table] = rows.length;
         for (const r of rows)
           for (const c of columns) {
-            const v = r[c];
-            const t = (v instanceof RealDate ? v : new RealDate(v as string)).getTime();
+            const t = timeOf(r[c]);
             // within the run on the database's clock, give or take 15 s: the rows the gateway
             // writes as it starts come before `from`, by as long as a start takes under load;
             // a host clock's 90 s is well outside

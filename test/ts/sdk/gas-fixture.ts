@@ -7,7 +7,13 @@
  * slot 1: writing slot 0 from zero costs 17,100 gas more than writing it from a non-zero value.
  */
 import { AbiCoder, HDNodeWallet, JsonRpcProvider, Mnemonic } from "ethers";
-import type { TxEngine, TxEvent, TxPolicy } from "../../../packages/sdk/src/index.js";
+import type {
+  Journal,
+  MemoryJournal,
+  TxEngine,
+  TxEvent,
+  TxPolicy,
+} from "../../../packages/sdk/src/index.js";
 import type { Anvil } from "./anvil.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -66,4 +72,14 @@ export function nextEvent(engine: TxEngine, type: TxEvent["type"], ms = 5_000): 
       resolve(e);
     });
   });
+}
+
+/** A durable journal (as a database's is) over `store`: its get, put and open alone. */
+export function durableOver(store: MemoryJournal): Journal {
+  return {
+    durable: true,
+    get: (k) => store.get(k),
+    put: (e) => store.put(e),
+    open: (c, f) => store.open(c, f),
+  };
 }

@@ -7,6 +7,13 @@
  * Here the same state is made with `anvil_setNonce`: the send's transaction arrives above a gap,
  * and the account's nonce is then moved up to it. With `bumpAfterMs` 60 s, the send must end in a
  * few seconds.
+ *
+ * The not-counted-pending replacement is a guess made after `gapFillMs`: a node whose pending
+ * count lags its pool (a load balancer's backend without the transaction) looks the same as
+ * anvil's held transaction. When the policy's fee ceiling forbids any replacement, that guess must
+ * not end the send with FeeCeilingError while its transaction is healthy in the pool: the caller
+ * would be told the call failed, and the transaction is then mined (the call executes, and a
+ * retry under another key executes it twice).
  */
 import { expect } from "chai";
 import { Wallet, toQuantity } from "ethers";
@@ -16,9 +23,31 @@ import { FAST, key } from "./anvil-trades.js";
 import { FaultyProvider, until } from "./faults.js";
 
 const OTHER = "0x000000000000000000000000000000000000dEaD";
+const MAX_FEE = 10_000_000_000n;
+const TIP = 1_000_000_000n;
 
 /** The trades' policy (fast looks, `bumpAfterMs` 60 s), the send's deadline at 10 s. */
 const POLICY: TxPolicy = { ...FAST, timeoutMs: 10_000 };
+
+/** POLICY, its fee ceiling the send's own max fee (no replacement can be made). */
+const AT_CEILING: TxPolicy = { ...POLICY, maxFeePerGas: MAX_FEE };
+
+/**
+ * An engine for key `k` on `policy` that has sent once; then no block until the test mines one,
+ * and the pending count is the mined one (as a load balancer's backend without the transaction
+ * answers).
+ */
+async function onLaggingNode(anvil: Anvil, k: number, policy: TxPolicy) {
+  const provider = new FaultyProvider(anvil.url);
+  const engine = new TxEngine(new Wallet(key(k), provider), { policy });
+  await engine.send({ to: OTHER, value: 1n });
+  await anvil.rpc("evm_setAutomine", [false]);
+  provider.hook = (method, params) =>
+    method === "eth_getTransactionCount" && params[1] === "pending"
+      ? provider.send("eth_getTransactionCount", [params[0], "latest"])
+      : undefined;
+  return { provider, engine };
+}
 
 describe("a transaction the node holds on the next nonce but does not count as pending", function () {
   this.timeout(30_000);
@@ -69,17 +98,7 @@ describe("a transaction the node holds on the next nonce but does not count as p
   });
 
   it("is replaced once per nonce: a node whose pending count never counts its pool costs one bump", async function () {
-    const provider = new FaultyProvider(anvil.url);
-    const wallet = new Wallet(key(13), provider);
-    const engine = new TxEngine(wallet, { policy: POLICY });
-    await engine.send({ to: OTHER, value: 1n });
-    // no block until the test mines one; the pending count is the mined one (as a load
-    // balancer's backend without the transaction answers)
-    await anvil.rpc("evm_setAutomine", [false]);
-    provider.hook = (method, params) =>
-      method === "eth_getTransactionCount" && params[1] === "pending"
-        ? provider.send("eth_getTransactionCount", [params[0], "latest"])
-        : undefined;
+    const { provider, engine } = await onLaggingNode(anvil, 13, POLICY);
     const events: TxEvent[] = [];
     const sent = engine.send({ to: OTHER, value: 2n }, { onEvent: (e) => events.push(e) });
     try {
@@ -93,6 +112,33 @@ describe("a transaction the node holds on the next nonce but does not count as p
       await anvil.mine();
       const r = await sent;
       expect(r.hash).to.equal(events[1].hash);
+    } finally {
+      await anvil.rpc("evm_setAutomine", [true]);
+      provider.destroy();
+    }
+  });
+
+  it("at the fee ceiling is left to be mined, not failed with FeeCeilingError, on a node whose pending count lags", async function () {
+    const { provider, engine } = await onLaggingNode(anvil, 14, AT_CEILING);
+    const events: TxEvent[] = [];
+    let error: unknown;
+    const sent = engine
+      .send(
+        { to: OTHER, value: 2n, maxFeePerGas: MAX_FEE, maxPriorityFeePerGas: TIP },
+        { onEvent: (e) => events.push(e) },
+      )
+      .catch((err: unknown) => {
+        error = err;
+      });
+    try {
+      // 20 x gapFillMs (100 ms): the not-counted look has been made
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect((error as Error | undefined)?.name).to.equal(undefined);
+      await anvil.mine();
+      const r = await sent;
+      expect(error).to.equal(undefined);
+      expect(events.filter((e) => e.type === "replaced")).to.deep.equal([]);
+      expect(r!.hash).to.equal(events[0].hash);
     } finally {
       await anvil.rpc("evm_setAutomine", [true]);
       provider.destroy();

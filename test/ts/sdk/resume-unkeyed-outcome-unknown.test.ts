@@ -7,12 +7,8 @@
  */
 import { expect } from "chai";
 import { toQuantity } from "ethers";
-import {
-  MemoryJournal,
-  TxEngine,
-  type Journal,
-  type TxEvent,
-} from "../../../packages/sdk/src/index.js";
+import { MemoryJournal, TxEngine, type TxEvent } from "../../../packages/sdk/src/index.js";
+import { durableOver } from "./gas-fixture.js";
 import { TRANSIT_POLICY, lostEntry, nodeAccounts } from "./node-transit.js";
 
 /** The node has no `eth_getTransactionBySenderAndNonce`. */
@@ -42,12 +38,7 @@ describe("sdk: a send without a key watched by its nonce, its outcome unknown (a
     const store = new MemoryJournal();
     const k = "tx:6b1f0c2e-9d4a-4f7e-8c3b-2a5d1e0f9c8b:0";
     await store.put({ ...(await lostEntry(account, k, 9n)), unkeyed: true });
-    const journal: Journal = {
-      durable: true,
-      get: (key) => store.get(key),
-      put: (e) => store.put(e),
-      open: (c, f) => store.open(c, f),
-    };
+    const journal = durableOver(store);
     const engine = new TxEngine(signer, { journal, policy });
     const events: TxEvent[] = [];
     engine.on((e) => events.push(e));

@@ -10,11 +10,10 @@ import {
   MemoryJournal,
   QueuedSigner,
   TxEngine,
-  type Journal,
   type TxEvent,
 } from "../../../packages/sdk/src/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
-import { FAST, key, providerFor } from "./gas-fixture.js";
+import { FAST, durableOver, key, providerFor } from "./gas-fixture.js";
 
 const OTHER = "0x000000000000000000000000000000000000bEEF";
 const gwei = (n: string) => parseUnits(n, "gwei");
@@ -46,12 +45,7 @@ describe("sdk: a send without a key, taken up after a restart, priced out (anvil
 
   it("replaced on its nonce by the same call; the account's next send is mined, the call once", async function () {
     const store = new MemoryJournal();
-    const journal: Journal = {
-      durable: true,
-      get: (k) => store.get(k),
-      put: (e) => store.put(e),
-      open: (c, f) => store.open(c, f),
-    };
+    const journal = durableOver(store);
     const [p1, p2] = [providerFor(anvil.url), providerFor(anvil.url)];
     providers.push(p1, p2);
     const pk = key(30);

@@ -13,11 +13,19 @@ import {
   MemoryJournal,
   QueuedSigner,
   TxEngine,
-  type Journal,
   type TxEvent,
 } from "../../../packages/sdk/src/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
-import { FAST, INIT, arg, key, mineUntil, nextEvent, providerFor } from "./gas-fixture.js";
+import {
+  FAST,
+  INIT,
+  arg,
+  durableOver,
+  key,
+  mineUntil,
+  nextEvent,
+  providerFor,
+} from "./gas-fixture.js";
 
 const OTHER = "0x000000000000000000000000000000000000dEaD";
 /** A stuck transaction is replaced after this long (when something may be sent in its place). */
@@ -51,12 +59,7 @@ describe("sdk: a signer-interface send taken up after a restart, nobody waiting 
    */
   async function submitThenRestart(tx: { to: string; data?: string; value?: bigint }) {
     const store = new MemoryJournal();
-    const journal: Journal = {
-      durable: true,
-      get: (k) => store.get(k),
-      put: (e) => store.put(e),
-      open: (c, f) => store.open(c, f),
-    };
+    const journal = durableOver(store);
     const [p1, p2] = [providerFor(anvil.url), providerFor(anvil.url)];
     providers.push(p1, p2);
     const pk = key(seq++);

@@ -2,6 +2,12 @@
  * settleTrade's journal keys, without a chain: the key names the chain and the DVP, an entry an
  * earlier release wrote under `settleTrade:<id>:<step>` is still taken up, and the steps an
  * outside event can undo (4 and 5) get a key per attempt.
+ *
+ * Step 2 of a trade that an earlier release started: its affirmation sits under the legacy key
+ * `settleTrade:<id>:affirm`. When that affirmation was mined reverted (a reorg put the lock after
+ * it), this release sends the redo under `...:affirm:1`; a process restarted while the redo is in
+ * flight must wait for the redo, not send the legacy key's call afresh beside it (two
+ * affirmations in flight, the second paid for a revert).
  */
 import { expect } from "chai";
 import type { TransactionReceipt } from "ethers";
@@ -20,14 +26,20 @@ const OTHER_DVP = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
 const scope = { chainId: 31337n, dvp: DVP };
 
 /** A journal entry holding one transaction, in `state` (mined as `hash` when confirmed). */
-function entry(key: string, state: JournalState, hash: string, chainId = "31337"): JournalEntry {
+function entry(
+  key: string,
+  state: JournalState,
+  hash: string,
+  chainId = "31337",
+  nonce = 7,
+): JournalEntry {
   return {
     key,
     chainId,
     from: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
     request: { to: DVP, data: "0x01", value: "0" },
     state,
-    nonce: 7,
+    nonce,
     txs: [{ hash, at: 1 }],
     ...(state === "confirmed"
       ? { mined: { hash, blockNumber: 5, blockHash: "0x05", status: 1 } }
@@ -123,5 +135,17 @@ describe("settleTrade journal keys", function () {
     expect(await settleTradeSendKey(j, reader("0xd0"), scope, ID, "settle")).to.equal(
       settleTradeKey(scope, ID, "settle"),
     );
+  });
+
+  it("step 2, the legacy key's affirmation mined reverted and the redo sent: the redo's key, not the legacy one", async function () {
+    const id = "0x" + "ce".repeat(32);
+    const journal = new MemoryJournal();
+    const legacy = legacySettleTradeKey(id, "affirm");
+    const redo = settleTradeKey(scope, id, "affirm", 1);
+    await journal.put(entry(legacy, "reverted", "0x" + "11".repeat(32), "31337", 7));
+    // before the redo: the legacy entry is still the one taken up
+    expect(await settleTradeSendKey(journal, reader(), scope, id, "affirm")).to.equal(legacy);
+    await journal.put(entry(redo, "signed", "0x" + "22".repeat(32), "31337", 8));
+    expect(await settleTradeSendKey(journal, reader(), scope, id, "affirm")).to.equal(redo);
   });
 });

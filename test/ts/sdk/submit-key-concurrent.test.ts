@@ -14,33 +14,40 @@ describe("sdk: submit and send of one key made together (anvil)", function () {
   this.timeout(30_000);
   const suite = nodeAccounts();
 
-  it("two submits of one key: one transaction, the same hash to both", async function () {
-    const { provider, to } = await suite.account(25, () => undefined);
-    const signer = new Wallet(key(25), provider);
+  /**
+   * Account `i` on the node with an engine (its local key, a fresh journal); `paidOnce(value, a,
+   * b)` waits for the engine to settle and checks that the two calls, answered with hashes `a` and
+   * `b`, made one transaction of `value`.
+   */
+  async function engineOf(i: number) {
+    const { provider, to } = await suite.account(i, () => undefined);
+    const signer = new Wallet(key(i), provider);
     const n0 = await provider.getTransactionCount(signer.address, "pending");
     const engine = new TxEngine(signer, { journal: new MemoryJournal() });
+    const paidOnce = async (value: bigint, a: string, b: string) => {
+      await engine.settled();
+      expect(await provider.getBalance(to), "paid").to.equal(value);
+      expect(b).to.equal(a);
+      expect(await provider.getTransactionCount(signer.address, "latest")).to.equal(n0 + 1);
+    };
+    return { engine, to, paidOnce };
+  }
+
+  it("two submits of one key: one transaction, the same hash to both", async function () {
+    const { engine, to, paidOnce } = await engineOf(25);
     const [a, b] = await Promise.all([
       engine.submit({ to, value: 3n }, { key: "twice" }),
       engine.submit({ to, value: 3n }, { key: "twice" }),
     ]);
-    await engine.settled();
-    expect(await provider.getBalance(to), "paid").to.equal(3n);
-    expect(b.hash).to.equal(a.hash);
-    expect(await provider.getTransactionCount(signer.address, "latest")).to.equal(n0 + 1);
+    await paidOnce(3n, a.hash, b.hash);
   });
 
   it("a send and a submit of one key: one transaction", async function () {
-    const { provider, to } = await suite.account(26, () => undefined);
-    const signer = new Wallet(key(26), provider);
-    const n0 = await provider.getTransactionCount(signer.address, "pending");
-    const engine = new TxEngine(signer, { journal: new MemoryJournal() });
+    const { engine, to, paidOnce } = await engineOf(26);
     const [sent, submitted] = await Promise.all([
       engine.send({ to, value: 4n }, { key: "both" }),
       engine.submit({ to, value: 4n }, { key: "both" }),
     ]);
-    await engine.settled();
-    expect(await provider.getBalance(to), "paid").to.equal(4n);
-    expect(submitted.hash).to.equal(sent.hash);
-    expect(await provider.getTransactionCount(signer.address, "latest")).to.equal(n0 + 1);
+    await paidOnce(4n, sent.hash, submitted.hash);
   });
 });

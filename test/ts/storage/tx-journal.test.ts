@@ -1,9 +1,10 @@
 /**
  * The transaction engine's journal over the store (`txJournal`), on both back ends: the SDK's
  * `Journal` contract (upsert in call order, fresh copies, open entries by chain and sender,
- * durable across a reopen), its constraints, and the engine itself resuming over it after a
- * restart against anvil. The PostgreSQL key lock (`openPostgresKeyLock`): turns across sessions
- * and within a process, abort, and a holder whose session dies.
+ * durable across a reopen), its constraints, a key's newest attempt kept, and the engine itself
+ * resuming over it after a restart against anvil. The PostgreSQL key lock
+ * (`openPostgresKeyLock`): turns across sessions and within a process, abort, and a holder whose
+ * session dies.
  */
 import { expect } from "chai";
 import { Wallet, JsonRpcProvider, ZeroAddress } from "ethers";
@@ -229,6 +230,44 @@ describeBackends("transaction journal", (backend) => {
         left.nonce! + 1,
       );
       expect((await txJournal<JournalEntry>(s2).get("pay:1"))!.state).to.equal("confirmed");
+    });
+  });
+
+  // A key's newest attempt (`JournalEntry.attempt`) is kept: a put of an older attempt (a stopped
+  // send's late write, after a retry of its key wrote its own entry) changes nothing, whether it
+  // is written alone or in one batch with the newer one; an equal or newer attempt replaces the
+  // row as before.
+  describe("attempts", function () {
+    const put = (key: string, attempt: number | undefined, state: JournalEntry["state"]) =>
+      j.put(entry({ key, ...(attempt === undefined ? {} : { attempt }), state, nonce: 0 }));
+
+    it("a put of an older attempt changes nothing; an equal or newer one replaces", async function () {
+      await put("a", undefined, "signed");
+      await put("a", 1, "signed");
+      await put("a", undefined, "abandoned"); // attempt 0, late
+      expect((await j.get("a"))?.state).to.equal("signed");
+      await put("a", 1, "confirmed");
+      await put("a", 0, "abandoned");
+      expect([(await j.get("a"))?.attempt, (await j.get("a"))?.state]).to.deep.equal([
+        1,
+        "confirmed",
+      ]);
+      const row = await store.get(sql`SELECT state FROM kessai_tx_journal WHERE key = ${"a"}`);
+      expect(row).to.deep.equal({ state: "confirmed" });
+      await put("a", 2, "intent");
+      expect((await j.get("a"))?.state).to.equal("intent");
+    });
+
+    it("in one batch too: the newer attempt's row is kept whatever the order", async function () {
+      await Promise.all([
+        put("x", 0, "signed"), // written alone: the rest wait for it, in one batch
+        put("b", 1, "signed"),
+        put("b", 0, "abandoned"),
+        put("c", 0, "signed"),
+        put("c", 1, "mined"),
+      ]);
+      expect((await j.get("b"))?.state).to.equal("signed");
+      expect((await j.get("c"))?.state).to.equal("mined");
     });
   });
 });

@@ -6,6 +6,8 @@
 import { expect } from "chai";
 import { Wallet, keccak256 } from "ethers";
 import type { JournalEntry } from "@kessai/sdk";
+import { journal, type Tx } from "@kessai/storage";
+import { TX_JOURNAL_NAMESPACE } from "../../../packages/verifier/src/journal.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
 import {
   VerifierReorgError,
@@ -14,7 +16,7 @@ import {
   type VerifierOptions,
 } from "../../../packages/verifier/src/index.js";
 import { mineBlocks as mine, reorgLedger as reorg, roundsUntil, statesOf } from "./fixture.js";
-import { ST_CHAIN_ID, VERIFIER, issue, lock, termsFor } from "./two-nodes.js";
+import { ST_CHAIN_ID, VERIFIER, instruct, issue, lock, termsFor } from "./two-nodes.js";
 import type { ResyncNodes } from "./resync-fixture.js";
 
 /** Runs the case above for new terms named `name`; returns them and their lower-case ID. */
@@ -101,4 +103,37 @@ export async function signHeldReturn(nodes: ResyncNodes, held: JournalEntry) {
     updatedAt: Date.now(),
   };
   return { sender, nonce, raw, hash, signed };
+}
+
+/**
+ * An old return kept `abandoned`: the held return of new terms named `name`
+ * (heldReturnAfterResync), its lock relocked under other terms (relockUnderNewTerms); once that
+ * lock is confirmed, `abandon` is given the held return's entry and returns the `abandoned` one
+ * put in its place, in one store transaction with whatever `alsoPut` writes. The new lock is then
+ * instructed and delivered, and the rounds run until the old return's entry is no longer
+ * `abandoned`. Returns its key in the journal, the ID and that last entry.
+ */
+export async function abandonedOldReturn(
+  nodes: ResyncNodes,
+  k: number,
+  name: string,
+  abandon: (held: JournalEntry) => Promise<JournalEntry>,
+  alsoPut?: (tx: Tx, entry: JournalEntry) => Promise<void>,
+) {
+  const { l, store } = nodes;
+  const { t, id } = await heldReturnAfterResync(nodes, k, name);
+  const key = { namespace: TX_JOURNAL_NAMESPACE, id: `st:${id}` };
+  const held = (await journal.get(store, key))!.data as JournalEntry;
+  const { again, t2 } = await relockUnderNewTerms(nodes, k, t, async () => {
+    const entry = await abandon(held);
+    await store.transaction(async (tx) => {
+      await journal.put(tx, { ...key, state: entry.state, data: entry });
+      await alsoPut?.(tx, entry);
+    });
+  });
+  await instruct(l, t2);
+  await roundsUntil(l, again, async () => (await statesOf(l, t)).st === 2);
+  await roundsUntil(l, again, async () => (await journal.get(store, key))?.state !== "abandoned");
+  const end = (await journal.get(store, key))!.data as JournalEntry;
+  return { t, t2, id, key, end };
 }

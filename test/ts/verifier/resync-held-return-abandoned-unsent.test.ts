@@ -9,20 +9,14 @@
  */
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import { journal, sql } from "@kessai/storage";
-import type { JournalEntry } from "@kessai/sdk";
-import { TX_JOURNAL_NAMESPACE } from "../../../packages/verifier/src/journal.js";
+import { sql } from "@kessai/storage";
 import { termsHash } from "../../../packages/verifier/src/terms.js";
 import { nodeKey } from "../sdk/hardhat-node.js";
-import { roundsUntil, statesOf } from "./fixture.js";
-import { VERIFIER, instruct } from "./two-nodes.js";
+import { statesOf } from "./fixture.js";
+import { VERIFIER } from "./two-nodes.js";
 import { describeBackends } from "../storage/backends.js";
 import { useResyncNodes } from "./resync-fixture.js";
-import {
-  heldReturnAfterResync,
-  relockUnderNewTerms,
-  signHeldReturn,
-} from "./held-return-fixture.js";
+import { abandonedOldReturn, signHeldReturn } from "./held-return-fixture.js";
 
 const K = 3;
 
@@ -32,23 +26,19 @@ describeBackends("an abandoned old return never broadcast, its nonce taken", (ba
   it("is recorded replaced once its nonce is confirmed; never sent; the new lock delivered", async function () {
     this.timeout(180_000);
     const { l, store } = nodes;
-    const { t, id } = await heldReturnAfterResync(nodes, K, `unsent return ${backend().dialect}`);
-    const key = { namespace: TX_JOURNAL_NAMESPACE, id: `st:${id}` };
-    const held = (await journal.get(store, key))!.data as JournalEntry;
     const sender = new Wallet(nodeKey(VERIFIER), l.st.provider);
     let nonce = 0;
     let hash = "";
-    const { again, t2 } = await relockUnderNewTerms(nodes, K, t, async () => {
-      const { signed, ...sent } = await signHeldReturn(nodes, held);
-      ({ nonce, hash } = sent);
-      const entry: JournalEntry = { ...signed, state: "abandoned", error: "the caller gave up" };
-      await store.transaction((tx) => journal.put(tx, { ...key, state: entry.state, data: entry }));
-    });
-    await instruct(l, t2);
-    await roundsUntil(l, again, async () => (await statesOf(l, t)).st === 2);
-    // a few more rounds: the delivery's nonce gets its confirmations
-    await roundsUntil(l, again, async () => (await journal.get(store, key))?.state !== "abandoned");
-    const end = (await journal.get(store, key))!.data as JournalEntry;
+    const { t, t2, id, end } = await abandonedOldReturn(
+      nodes,
+      K,
+      `unsent return ${backend().dialect}`,
+      async (held) => {
+        const { signed, ...sent } = await signHeldReturn(nodes, held);
+        ({ nonce, hash } = sent);
+        return { ...signed, state: "abandoned", error: "the caller gave up" };
+      },
+    );
     expect({
       states: await statesOf(l, t),
       old: await l.st.provider.getTransactionReceipt(hash),

@@ -9,18 +9,9 @@
  * SQLite and PostgreSQL.
  */
 import { expect } from "chai";
-import { journal } from "@kessai/storage";
-import type { JournalEntry } from "@kessai/sdk";
-import { TX_JOURNAL_NAMESPACE } from "../../../packages/verifier/src/journal.js";
-import { roundsUntil, statesOf } from "./fixture.js";
-import { instruct } from "./two-nodes.js";
 import { describeBackends } from "../storage/backends.js";
 import { useResyncNodes } from "./resync-fixture.js";
-import {
-  heldReturnAfterResync,
-  relockUnderNewTerms,
-  signHeldReturn,
-} from "./held-return-fixture.js";
+import { abandonedOldReturn, signHeldReturn } from "./held-return-fixture.js";
 
 const K = 3;
 
@@ -29,28 +20,25 @@ describeBackends("an abandoned old return whose answer was lost, mined", (backen
 
   it("is recorded reverted with its transaction once its nonce is confirmed", async function () {
     this.timeout(180_000);
-    const { l, store } = nodes;
-    const { t, id } = await heldReturnAfterResync(nodes, K, `answer lost ${backend().dialect}`);
-    const key = { namespace: TX_JOURNAL_NAMESPACE, id: `st:${id}` };
-    const held = (await journal.get(store, key))!.data as JournalEntry;
+    const { l } = nodes;
     let nonce = 0;
     let hash = "";
     let block = 0;
-    const { again, t2 } = await relockUnderNewTerms(nodes, K, t, async () => {
-      const { raw, signed, ...sent } = await signHeldReturn(nodes, held);
-      ({ nonce, hash } = sent);
-      await l.st.provider.broadcastTransaction(raw);
-      const receipt = (await l.st.provider.getTransactionReceipt(hash))!;
-      expect(receipt.status).to.equal(0);
-      block = receipt.blockNumber;
-      // the node's answer (the hash) never came back: the journal has the nonce alone
-      const entry: JournalEntry = { ...signed, txs: [], state: "abandoned", error: "no answer" };
-      await store.transaction((tx) => journal.put(tx, { ...key, state: entry.state, data: entry }));
-    });
-    await instruct(l, t2);
-    await roundsUntil(l, again, async () => (await statesOf(l, t)).st === 2);
-    await roundsUntil(l, again, async () => (await journal.get(store, key))?.state !== "abandoned");
-    const end = (await journal.get(store, key))!.data as JournalEntry;
+    const { end } = await abandonedOldReturn(
+      nodes,
+      K,
+      `answer lost ${backend().dialect}`,
+      async (held) => {
+        const { raw, signed, ...sent } = await signHeldReturn(nodes, held);
+        ({ nonce, hash } = sent);
+        await l.st.provider.broadcastTransaction(raw);
+        const receipt = (await l.st.provider.getTransactionReceipt(hash))!;
+        expect(receipt.status).to.equal(0);
+        block = receipt.blockNumber;
+        // the node's answer (the hash) never came back: the journal has the nonce alone
+        return { ...signed, txs: [], state: "abandoned", error: "no answer" };
+      },
+    );
     expect({
       state: end.state,
       nonce: end.nonce,

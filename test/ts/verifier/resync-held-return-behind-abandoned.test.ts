@@ -11,15 +11,10 @@ import { expect } from "chai";
 import { journal } from "@kessai/storage";
 import type { JournalEntry } from "@kessai/sdk";
 import { TX_JOURNAL_NAMESPACE } from "../../../packages/verifier/src/journal.js";
-import { roundsUntil, statesOf } from "./fixture.js";
-import { CASH_CHAIN_ID, instruct } from "./two-nodes.js";
+import { CASH_CHAIN_ID } from "./two-nodes.js";
 import { describeBackends } from "../storage/backends.js";
 import { useResyncNodes } from "./resync-fixture.js";
-import {
-  heldReturnAfterResync,
-  relockUnderNewTerms,
-  signHeldReturn,
-} from "./held-return-fixture.js";
+import { abandonedOldReturn, signHeldReturn } from "./held-return-fixture.js";
 
 const K = 3;
 const OTHERS = 100;
@@ -29,18 +24,18 @@ describeBackends("an abandoned old return behind 100 abandoned cash sends", (bac
 
   it("is still recorded replaced once its nonce is confirmed", async function () {
     this.timeout(180_000);
-    const { l, store } = nodes;
-    const { t, id } = await heldReturnAfterResync(nodes, K, `behind others ${backend().dialect}`);
-    const key = { namespace: TX_JOURNAL_NAMESPACE, id: `st:${id}` };
-    const held = (await journal.get(store, key))!.data as JournalEntry;
     let nonce = 0;
-    const { again, t2 } = await relockUnderNewTerms(nodes, K, t, async () => {
-      const { signed, ...sent } = await signHeldReturn(nodes, held);
-      ({ nonce } = sent);
-      const entry: JournalEntry = { ...signed, state: "abandoned", error: "the caller gave up" };
-      await store.transaction(async (tx) => {
-        await journal.put(tx, { ...key, state: entry.state, data: entry });
-        // sends on the cash ledger given up by their callers (not the ST ledger's, not returns)
+    const { end } = await abandonedOldReturn(
+      nodes,
+      K,
+      `behind others ${backend().dialect}`,
+      async (held) => {
+        const { signed, ...sent } = await signHeldReturn(nodes, held);
+        ({ nonce } = sent);
+        return { ...signed, state: "abandoned", error: "the caller gave up" };
+      },
+      // sends on the cash ledger given up by their callers (not the ST ledger's, not returns)
+      async (tx, entry) => {
         for (let i = 0; i < OTHERS; i++) {
           const other = `cash:0x${i.toString(16).padStart(64, "0")}`;
           const data: JournalEntry = {
@@ -49,14 +44,15 @@ describeBackends("an abandoned old return behind 100 abandoned cash sends", (bac
             chainId: String(CASH_CHAIN_ID),
             request: { ...entry.request, to: "0x000000000000000000000000000000000000dEaD" },
           };
-          await journal.put(tx, { namespace: key.namespace, id: other, state: "abandoned", data });
+          await journal.put(tx, {
+            namespace: TX_JOURNAL_NAMESPACE,
+            id: other,
+            state: "abandoned",
+            data,
+          });
         }
-      });
-    });
-    await instruct(l, t2);
-    await roundsUntil(l, again, async () => (await statesOf(l, t)).st === 2);
-    await roundsUntil(l, again, async () => (await journal.get(store, key))?.state !== "abandoned");
-    const end = (await journal.get(store, key))!.data as JournalEntry;
+      },
+    );
     expect({ state: end.state, nonce: end.nonce }).to.deep.equal({ state: "replaced", nonce });
   });
 });
