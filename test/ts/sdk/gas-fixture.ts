@@ -6,13 +6,13 @@
  * The contract (raw bytecode, no Solidity) stores its argument in slot 0 and counts its calls in
  * slot 1: writing slot 0 from zero costs 17,100 gas more than writing it from a non-zero value.
  */
-import { AbiCoder, HDNodeWallet, JsonRpcProvider, Mnemonic } from "ethers";
-import type {
-  Journal,
-  MemoryJournal,
+import { AbiCoder, HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, type Provider } from "ethers";
+import {
   TxEngine,
-  TxEvent,
-  TxPolicy,
+  type Journal,
+  type MemoryJournal,
+  type TxEvent,
+  type TxPolicy,
 } from "../../../packages/sdk/src/index.js";
 import type { Anvil } from "./anvil.js";
 
@@ -82,4 +82,31 @@ export function durableOver(store: MemoryJournal): Journal {
     put: (e) => store.put(e),
     open: (c, f) => store.open(c, f),
   };
+}
+
+/**
+ * A restarted process of key `pk` on `provider`: takes up `journal`'s open entries (nobody waits
+ * for them), then sends the account's next call (5 wei to `to`, key `next`, a 4 s deadline). Each
+ * wait goes through `drive` (e.g. a loop that mines). Its events, that send's result, and how long
+ * the send took.
+ */
+export async function resumeThenSendNext(
+  pk: string,
+  provider: Provider,
+  journal: Journal,
+  to: string,
+  drive: <T>(p: Promise<T>) => Promise<T> = (p) => p,
+) {
+  const engine = new TxEngine(new Wallet(pk, provider), {
+    journal,
+    policy: { ...FAST, timeoutMs: 4_000 },
+  });
+  const events: TxEvent[] = [];
+  engine.on((e) => events.push(e));
+  await engine.resumeOpen();
+  const started = Date.now();
+  const next = await drive(engine.send({ to, value: 5n }, { key: "next" }));
+  const took = Date.now() - started;
+  await drive(engine.settled());
+  return { events, next, took };
 }

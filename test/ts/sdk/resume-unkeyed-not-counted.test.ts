@@ -9,15 +9,9 @@
  */
 import { expect } from "chai";
 import { Wallet, toQuantity } from "ethers";
-import {
-  MemoryJournal,
-  QueuedSigner,
-  TxEngine,
-  type Journal,
-  type TxEvent,
-} from "../../../packages/sdk/src/index.js";
+import { MemoryJournal, QueuedSigner } from "../../../packages/sdk/src/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
-import { FAST, key } from "./anvil-trades.js";
+import { FAST, durableOver, key, resumeThenSendNext } from "./gas-fixture.js";
 import { FaultyProvider } from "./faults.js";
 
 const OTHER = "0x000000000000000000000000000000000000dEaD";
@@ -34,13 +28,7 @@ describe("sdk: a send without a key, taken up after a restart, held on the next 
   });
 
   it("is replaced on its nonce by the same call; the account's next send is mined", async function () {
-    const store = new MemoryJournal();
-    const journal: Journal = {
-      durable: true,
-      get: (k) => store.get(k),
-      put: (e) => store.put(e),
-      open: (c, f) => store.open(c, f),
-    };
+    const journal = durableOver(new MemoryJournal());
     const [p1, p2] = [new FaultyProvider(anvil.url), new FaultyProvider(anvil.url)];
     try {
       const pk = key(14);
@@ -66,17 +54,7 @@ describe("sdk: a send without a key, taken up after a restart, held on the next 
       expect(await p1.getTransactionCount(from, "pending")).to.equal(n + 1);
 
       // process 2: takes the entry up (nobody waits for it), then sends the account's next call
-      const engine = new TxEngine(new Wallet(pk, p2), {
-        journal,
-        policy: { ...FAST, timeoutMs: 4_000 },
-      });
-      const events: TxEvent[] = [];
-      engine.on((e) => events.push(e));
-      await engine.resumeOpen();
-      const started = Date.now();
-      const next = await engine.send({ to: OTHER, value: 5n }, { key: "next" });
-      const took = Date.now() - started;
-      await engine.settled();
+      const { events, next, took } = await resumeThenSendNext(pk, p2, journal, OTHER);
 
       expect(next.nonce).to.equal(sent.nonce + 1);
       expect(took, "not held until its deadline").to.be.below(3_000);

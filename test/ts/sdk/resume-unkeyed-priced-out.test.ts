@@ -6,14 +6,9 @@
  */
 import { expect } from "chai";
 import { JsonRpcProvider, Wallet, parseUnits } from "ethers";
-import {
-  MemoryJournal,
-  QueuedSigner,
-  TxEngine,
-  type TxEvent,
-} from "../../../packages/sdk/src/index.js";
+import { MemoryJournal, QueuedSigner } from "../../../packages/sdk/src/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
-import { FAST, durableOver, key, providerFor } from "./gas-fixture.js";
+import { FAST, durableOver, key, providerFor, resumeThenSendNext } from "./gas-fixture.js";
 
 const OTHER = "0x000000000000000000000000000000000000bEEF";
 const gwei = (n: string) => parseUnits(n, "gwei");
@@ -66,17 +61,7 @@ describe("sdk: a send without a key, taken up after a restart, priced out (anvil
     expect(await p1.getTransactionCount(sent.from, "latest")).to.equal(sent.nonce);
 
     // process 2: takes the entry up (nobody waits for it), then sends the account's next call
-    const engine = new TxEngine(new Wallet(pk, p2), {
-      journal,
-      policy: { ...FAST, timeoutMs: 4_000 },
-    });
-    const events: TxEvent[] = [];
-    engine.on((e) => events.push(e));
-    await engine.resumeOpen();
-    const started = Date.now();
-    const next = await mineHigh(engine.send({ to: OTHER, value: 5n }, { key: "next" }));
-    const took = Date.now() - started;
-    await mineHigh(engine.settled());
+    const { events, next, took } = await resumeThenSendNext(pk, p2, journal, OTHER, mineHigh);
 
     expect(next.nonce).to.equal(sent.nonce + 1);
     expect(took, "not held until its deadline").to.be.below(3_000);
