@@ -103,8 +103,9 @@ export interface JournalEntry {
    * The number of the head the engine last saw when it signed (or, a node-managed account, sent)
    * the first transaction on `nonce`: none of the send's transactions is mined at or below it, so
    * the search for what used the nonce starts there. Absent when the engine had no head yet (a
-   * first send's, read beside its estimate, not answered in time), and in entries of older versions (then `firstBlock` bounds a send whose first transaction is
-   * known, and nothing bounds one watched by its nonce).
+   * first send's, read beside its estimate, not answered in time), and in entries of older
+   * versions (then `firstBlock` bounds a send whose first transaction is known, and nothing bounds
+   * one watched by its nonce).
    */
   startBlock?: number;
   /**
