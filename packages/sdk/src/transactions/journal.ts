@@ -64,8 +64,10 @@ export interface JournalEntry {
   key: string;
   /**
    * Set when the engine made `key` up (the caller gave none): taken up after a restart, the send
-   * is waited for and re-broadcast unchanged, but nothing is sent in its place (no replacement,
-   * no resend after running out of gas) unless a caller waits for it. Absent (an entry written
+   * is waited for and re-broadcast unchanged, but nothing is sent in its place (no replacement
+   * past `bumpAfterBlocks`/`bumpAfterMs`, no resend after running out of gas) unless a caller
+   * waits for it; priced out, or held by the node on the account's next nonce without being
+   * counted pending, it is still replaced by the same call on its nonce. Absent (an entry written
    * before it was recorded), a key of the engine's making (`tx:<uuid>:<n>`) counts as set.
    */
   unkeyed?: boolean;
