@@ -1557,8 +1557,9 @@ class Tracked {
   }
 
   /**
-   * True when something may be sent in the send's place (a replacement, a resend after running
-   * out of gas, the call again on its nonce): a caller waits for it, or it has a key one can.
+   * True when something may be sent in the send's place (a replacement when it is stuck, a resend
+   * after running out of gas, the call again on its nonce): a caller waits for it, or it has a key
+   * one can. (A send priced out, or held on the next nonce but not counted, is replaced either way.)
    */
   private get mayResend(): boolean {
     // (an entry written before `unkeyed` was recorded: the key says whether the engine made it up)

@@ -64,8 +64,10 @@ export interface JournalEntry {
   key: string;
   /**
    * Set when the engine made `key` up (the caller gave none): taken up after a restart, the send
-   * is waited for and re-broadcast unchanged, but nothing is sent in its place (no replacement,
-   * no resend after running out of gas) unless a caller waits for it. Absent (an entry written
+   * is waited for and re-broadcast unchanged, but nothing is sent in its place (no replacement
+   * past `bumpAfterBlocks`/`bumpAfterMs`, no resend after running out of gas) unless a caller
+   * waits for it; priced out, or held by the node on the account's next nonce without being
+   * counted pending, it is still replaced by the same call on its nonce. Absent (an entry written
    * before it was recorded), a key of the engine's making (`tx:<uuid>:<n>`) counts as set.
    */
   unkeyed?: boolean;
@@ -103,8 +105,9 @@ export interface JournalEntry {
    * The number of the head the engine last saw when it signed (or, a node-managed account, sent)
    * the first transaction on `nonce`: none of the send's transactions is mined at or below it, so
    * the search for what used the nonce starts there. Absent when the engine had no head yet (a
-   * first send's, read beside its estimate, not answered in time), and in entries of older versions (then `firstBlock` bounds a send whose first transaction is
-   * known, and nothing bounds one watched by its nonce).
+   * first send's, read beside its estimate, not answered in time), and in entries of older
+   * versions (then `firstBlock` bounds a send whose first transaction is known, and nothing bounds
+   * one watched by its nonce).
    */
   startBlock?: number;
   /**
