@@ -14,13 +14,24 @@
  * not end the send with FeeCeilingError while its transaction is healthy in the pool: the caller
  * would be told the call failed, and the transaction is then mined (the call executes, and a
  * retry under another key executes it twice).
+ *
+ * A send without a key taken up by a restarted process, nobody waiting for it, held this way is
+ * never mined as it is either, and every later send of the account waits behind its nonce: it is
+ * replaced by the same call on the same nonce, and the account's next send is mined.
  */
 import { expect } from "chai";
 import { Wallet, toQuantity } from "ethers";
-import { TxEngine, type TxEvent, type TxPolicy } from "../../../packages/sdk/src/index.js";
+import {
+  MemoryJournal,
+  QueuedSigner,
+  TxEngine,
+  type TxEvent,
+  type TxPolicy,
+} from "../../../packages/sdk/src/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";
 import { FAST, key } from "./anvil-trades.js";
 import { FaultyProvider, until } from "./faults.js";
+import { durableOver, resumeThenSendNext } from "./gas-fixture.js";
 
 const OTHER = "0x000000000000000000000000000000000000dEaD";
 const MAX_FEE = 10_000_000_000n;
@@ -142,6 +153,50 @@ describe("a transaction the node holds on the next nonce but does not count as p
     } finally {
       await anvil.rpc("evm_setAutomine", [true]);
       provider.destroy();
+    }
+  });
+
+  it("a send without a key, taken up after a restart: replaced on its nonce by the same call; the account's next send is mined", async function () {
+    const journal = durableOver(new MemoryJournal());
+    const [p1, p2] = [new FaultyProvider(anvil.url), new FaultyProvider(anvil.url)];
+    try {
+      const pk = key(14);
+      const before = await p1.getBalance(OTHER);
+      // process 1: one call mined, then the next goes on n + 1 above a gap at n; once the node
+      // has it, the account's nonce is moved to n + 1: held on the next nonce, not counted
+      const signer = new QueuedSigner(new Wallet(pk, p1), { journal, policy: POLICY });
+      const from = await signer.getAddress();
+      await (await signer.sendTransaction({ to: OTHER, value: 1n })).wait();
+      const n = await p1.getTransactionCount(from, "latest");
+      signer.engine.queue().next = n + 1;
+      p1.hook = (method, params) => {
+        if (method !== "eth_sendRawTransaction") return undefined;
+        p1.hook = undefined;
+        return (async () => {
+          const hash = await anvil.rpc("eth_sendRawTransaction", params);
+          await anvil.rpc("anvil_setNonce", [from, toQuantity(n + 1)]);
+          return hash;
+        })();
+      };
+      const sent = await signer.sendTransaction({ to: OTHER, value: 3n });
+      expect(sent.nonce).to.equal(n + 1);
+      expect(await p1.getTransactionCount(from, "pending")).to.equal(n + 1);
+
+      // process 2: takes the entry up (nobody waits for it), then sends the account's next call
+      const { events, next, took } = await resumeThenSendNext(pk, p2, journal, OTHER);
+
+      expect(next.nonce).to.equal(sent.nonce + 1);
+      expect(took, "not held until its deadline").to.be.below(3_000);
+      const replaced = events.filter((e) => e.type === "replaced" && e.nonce === sent.nonce);
+      expect(replaced.map((e) => [e.reason, e.previous])).to.deep.equal([["stuck", sent.hash]]);
+      const tx = (await p2.getTransaction(replaced[0].hash))!;
+      expect([tx.nonce, tx.to, tx.value]).to.deep.equal([sent.nonce, OTHER, 3n]);
+      // the call once, the next one once
+      expect(await p2.getBalance(OTHER)).to.equal(before + 9n);
+      expect(await p2.getTransactionCount(from, "latest")).to.equal(sent.nonce + 2);
+    } finally {
+      p1.destroy();
+      p2.destroy();
     }
   });
 });
