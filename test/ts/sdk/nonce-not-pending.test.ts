@@ -160,7 +160,7 @@ describe("a transaction the node holds on the next nonce but does not count as p
     const journal = durableOver(new MemoryJournal());
     const [p1, p2] = [new FaultyProvider(anvil.url), new FaultyProvider(anvil.url)];
     try {
-      const pk = key(14);
+      const pk = key(15);
       const before = await p1.getBalance(OTHER);
       // process 1: one call mined, then the next goes on n + 1 above a gap at n; once the node
       // has it, the account's nonce is moved to n + 1: held on the next nonce, not counted
